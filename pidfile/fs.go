@@ -1,0 +1,123 @@
+package pidfile
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// fileID names a file independently of its path.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(st *unix.Stat_t) fileID {
+	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)} // field types differ per OS
+}
+
+// kindOf says in words what kind of file a mode describes.
+func kindOf(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return "a regular file"
+	case unix.S_IFLNK:
+		return "a symbolic link"
+	case unix.S_IFDIR:
+		return "a directory"
+	case unix.S_IFIFO:
+		return "a FIFO"
+	case unix.S_IFSOCK:
+		return "a socket"
+	case unix.S_IFCHR:
+		return "a character device"
+	case unix.S_IFBLK:
+		return "a block device"
+	}
+	return fmt.Sprintf("of unknown type (mode %#o)", mode)
+}
+
+// checkFile refuses what must never be used as a pidfile: anything but a regular file, a
+// file with other hard links, and, when forWrite, a file owned by another user.
+func checkFile(st *unix.Stat_t, forWrite bool) error {
+	mode := uint32(st.Mode) // uint16 on the BSDs
+	if mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("%w: it is %s", ErrNotRegular, kindOf(mode))
+	}
+	if n := uint64(st.Nlink); n > 1 { // field types differ per OS
+		return fmt.Errorf("%w: it has %d links", ErrHardLink, n)
+	}
+	if forWrite {
+		if euid := unix.Geteuid(); int(st.Uid) != euid {
+			return fmt.Errorf("%w: it is owned by uid %d, not by uid %d", ErrNotOwner, st.Uid, euid)
+		}
+	}
+	return nil
+}
+
+// describeOpenError explains why opening path failed: if the path now names something
+// that is not a regular file (O_NOFOLLOW met a symlink, O_RDWR met a directory), it says
+// what; otherwise it wraps err.
+func describeOpenError(path string, err error) error {
+	var st unix.Stat_t
+	if lerr := unix.Lstat(path, &st); lerr == nil {
+		if cerr := checkFile(&st, false); errors.Is(cerr, ErrNotRegular) {
+			return cerr
+		}
+	}
+	return fmt.Errorf("open: %w", err)
+}
+
+// sameFile reports whether path still names the file open as fd, and that file still has
+// a name (link count above 0).
+func sameFile(path string, fd int) (bool, error) {
+	var fst, pst unix.Stat_t
+	if err := unix.Fstat(fd, &fst); err != nil {
+		return false, fmt.Errorf("stat descriptor: %w", err)
+	}
+	if fst.Nlink == 0 {
+		return false, nil
+	}
+	if err := unix.Lstat(path, &pst); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return false, nil
+		}
+		return false, fmt.Errorf("stat: %w", err)
+	}
+	return idOf(&fst) == idOf(&pst), nil
+}
+
+// mkdirAll makes dir and its missing parents, each created one 0755 whatever the umask.
+// Directories that already exist are left as they are.
+func mkdirAll(dir string) error {
+	var st unix.Stat_t
+	err := unix.Stat(dir, &st)
+	if err == nil {
+		if uint32(st.Mode)&unix.S_IFMT != unix.S_IFDIR { // uint16 on the BSDs
+			return fmt.Errorf("%q: %w", dir, unix.ENOTDIR)
+		}
+		return nil
+	}
+	if !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("stat %q: %w", dir, err)
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := unix.Mkdir(dir, 0o755); err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return mkdirAll(dir) // made concurrently: check it is a directory
+		}
+		return fmt.Errorf("mkdir %q: %w", dir, err)
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %q: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Fchmod(fd, 0o755); err != nil {
+		return fmt.Errorf("chmod %q: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package pidfile
+
+import (
+	"fmt"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxContent is the most a pidfile may hold: readers read one byte more, to tell.
+const maxContent = 32
+
+// ParsePID parses a pidfile's content. It accepts exactly a decimal number without sign or
+// leading zero, optionally followed by one newline (^[1-9][0-9]*\n?$), of at most 32 bytes,
+// whose value is between 2 and the system's pid_max. Anything else is an error wrapping
+// ErrBadContent that quotes what was found.
+func ParsePID(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, fmt.Errorf("%w: empty", ErrBadContent)
+	}
+	if len(b) > maxContent {
+		return 0, fmt.Errorf("%w: too long (more than %d bytes), starting %q", ErrBadContent, maxContent, b[:16])
+	}
+	digits := b
+	if digits[len(digits)-1] == '\n' {
+		digits = digits[:len(digits)-1]
+	}
+	if len(digits) == 0 {
+		return 0, fmt.Errorf("%w: no digits: %q", ErrBadContent, b)
+	}
+	for i, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("%w: unexpected %q at offset %d in %q", ErrBadContent, digits[i:i+1], i, b)
+		}
+	}
+	if digits[0] == '0' && len(digits) > 1 {
+		return 0, fmt.Errorf("%w: leading zero in %q", ErrBadContent, b)
+	}
+	limit := pidMax()
+	v, err := strconv.ParseInt(string(digits), 10, 64)
+	if err != nil || v < 2 || v > int64(limit) {
+		return 0, fmt.Errorf("%w: %s is out of range [2, %d]", ErrBadContent, digits, limit)
+	}
+	return int(v), nil
+}
+
+// readPID reads and parses the content of the pidfile open as fd, reading at most
+// maxContent+1 bytes.
+func readPID(fd int) (int, error) {
+	buf := make([]byte, maxContent+1)
+	n, err := unix.Pread(fd, buf, 0)
+	if err != nil {
+		return 0, fmt.Errorf("read: %w", err)
+	}
+	return ParsePID(buf[:n])
+}
