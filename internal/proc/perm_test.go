@@ -1,0 +1,106 @@
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// helperEnv makes the test binary, run again, try to signal a pid and report what happened.
+const helperEnv = "DAEMONKIT_PROC_TEST_SIGNAL"
+
+func TestMain(m *testing.M) {
+	if v := os.Getenv(helperEnv); v != "" {
+		os.Exit(signalHelper(v))
+	}
+	os.Exit(m.Run())
+}
+
+// signalHelper opens pid and sends it SIGTERM, printing whether the error wraps
+// os.ErrPermission, and the error.
+func signalHelper(v string) int {
+	pid, err := strconv.Atoi(v)
+	if err != nil {
+		fmt.Println("bad pid", v)
+		return 2
+	}
+	p, err := Open(pid)
+	if err == nil {
+		err = p.Signal(syscall.SIGTERM)
+		p.Close()
+	}
+	fmt.Printf("%v\n%v\n", errors.Is(err, os.ErrPermission), err)
+	return 0
+}
+
+// TestSignalNotPermitted checks that a refused signal wraps os.ErrPermission and names the
+// pid. As root it runs a copy of the test binary as nobody (65534) against a root `sleep`.
+func TestSignalNotPermitted(t *testing.T) {
+	if os.Geteuid() != 0 {
+		p, err := Open(1)
+		if err != nil {
+			t.Skipf("cannot open pid 1: %v", err)
+		}
+		defer p.Close()
+		if err := p.Signal(0); !errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), "pid 1") {
+			t.Fatalf("Signal(pid 1) as non-root = %v, want os.ErrPermission naming the pid", err)
+		}
+		return
+	}
+	cmd := startSleep(t)
+	bin := copyTestBinary(t)
+	helper := exec.Command(bin)
+	helper.Env = append(os.Environ(), helperEnv+"="+strconv.Itoa(cmd.Process.Pid))
+	helper.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := helper.Output()
+	if err != nil {
+		t.Skipf("cannot run the test binary as nobody: %v", err)
+	}
+	lines := strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)
+	if len(lines) != 2 || lines[0] != "true" || !strings.Contains(lines[1], "pid "+strconv.Itoa(cmd.Process.Pid)) {
+		t.Fatalf("helper as nobody said %q, want os.ErrPermission naming pid %d", out, cmd.Process.Pid)
+	}
+	t.Logf("as nobody: %s", lines[1])
+	mustRunning(t, cmd.Process.Pid, true)
+}
+
+// copyTestBinary copies this test binary where nobody can run it (go test keeps it in a
+// private directory).
+func copyTestBinary(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Skipf("os.Executable: %v", err)
+	}
+	dir := t.TempDir()
+	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	bin := filepath.Join(dir, "proc.test")
+	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}

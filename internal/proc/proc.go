@@ -1,0 +1,106 @@
+// Package proc gives safe handles on processes that are not necessarily children of the
+// caller: whether a pid names a live process, and a handle that signals and waits for
+// exactly the process it was opened on.
+//
+// A zombie is never running here: where PID 1 does not reap orphans, a dead daemon stays a
+// zombie for ever, and it must count as gone.
+//
+// On Linux a Process is a pidfd: Signal can never reach a process that reused the pid, and
+// Wait wakes up the moment the process exits, with no polling. Elsewhere a Process only
+// remembers the pid: Signal uses kill(2), and Wait polls Running with a short back-off;
+// darwin detects zombies through sysctl, other systems cannot and count a zombie as running
+// until it is reaped. A Linux kernel or sandbox that refuses pidfd_open (ENOSYS, EPERM) gets
+// the same fallback, without the protection against pid reuse.
+package proc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrGone means the process has exited, is a zombie, or never existed.
+var ErrGone = errors.New("process is gone")
+
+// Process is a handle on one process, made by Open. Its methods are safe for concurrent
+// use. After Close, Signal and Wait return an error wrapping os.ErrClosed instead of touching
+// a descriptor that may have been reused; a Wait already in progress is not disturbed.
+type Process struct {
+	pid int
+	h   handle // per system: a pidfd on Linux, only a closed flag elsewhere
+}
+
+// Running reports whether pid names a live process; a zombie is not running. An error
+// means it cannot tell (an invalid pid, or the system would not say).
+func Running(pid int) (bool, error) {
+	if err := checkPID(pid); err != nil {
+		return false, err
+	}
+	return running(pid)
+}
+
+// Open gets a handle on the process pid. It returns an error wrapping ErrGone if there is
+// no such process or it is a zombie. On Linux the handle refers to that very process for
+// its whole life, even if the pid is later reused.
+func Open(pid int) (*Process, error) {
+	if err := checkPID(pid); err != nil {
+		return nil, err
+	}
+	p, err := open(pid)
+	if errors.Is(err, ErrGone) {
+		return nil, fmt.Errorf("open pid %d: %w", pid, err)
+	}
+	return p, err
+}
+
+// PID returns the pid the handle was opened on.
+func (p *Process) PID() int { return p.pid }
+
+// Signal sends sig to the process (sig 0 only checks that it is alive and may be
+// signalled). It returns an error wrapping ErrGone if the process has exited or is a
+// zombie, and one wrapping os.ErrPermission (naming the pid) if the caller may not signal
+// it. On Linux it can never reach another process that reused the pid.
+func (p *Process) Signal(sig syscall.Signal) error {
+	err := p.h.signal(p.pid, sig)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("not permitted to send %s to pid %d: %w", sigName(sig), p.pid, err)
+	default:
+		return fmt.Errorf("send %s to pid %d: %w", sigName(sig), p.pid, err)
+	}
+}
+
+// Wait returns nil as soon as the process has exited (a zombie counts as exited), or
+// ctx.Err() if ctx ends first. If both hold, it returns nil: an exited process is never
+// reported as alive.
+func (p *Process) Wait(ctx context.Context) error {
+	err := p.h.wait(ctx, p.pid)
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err // ctx.Err() itself, as documented
+	}
+	return fmt.Errorf("wait for pid %d: %w", p.pid, err)
+}
+
+// Close releases the handle (the pidfd on Linux). It is safe to call more than once.
+func (p *Process) Close() error { return p.h.close() }
+
+func checkPID(pid int) error {
+	if pid < 1 {
+		return fmt.Errorf("invalid pid %d", pid)
+	}
+	return nil
+}
+
+// sigName names sig for messages: "SIGTERM" rather than "terminated".
+func sigName(sig syscall.Signal) string {
+	if name := unix.SignalName(sig); name != "" {
+		return name
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}

@@ -1,0 +1,222 @@
+//go:build linux
+
+package proc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// handle is a pidfd. fd is -1 once closed; nopidfd says the kernel refused pidfd_open and
+// the handle falls back to the pid alone.
+type handle struct {
+	mu      sync.RWMutex
+	fd      int
+	nopidfd bool
+	closed  bool
+}
+
+// running reads the state field of /proc/PID/stat. Where /proc cannot say (not mounted,
+// hidepid), it falls back to kill(2), which cannot tell a zombie.
+func running(pid int) (bool, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return killAlive(pid)
+	}
+	state, err := statState(b)
+	if err != nil {
+		return false, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
+	}
+	return state != 'Z' && state != 'X' && state != 'x', nil
+}
+
+// statState returns the state field of a /proc/PID/stat line. The comm field before it may
+// hold spaces and parentheses, so the state is the first field after the last ')'.
+func statState(b []byte) (byte, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) || b[i+1] != ' ' {
+		return 0, fmt.Errorf("malformed stat line %q", b)
+	}
+	return b[i+2], nil
+}
+
+func open(pid int) (*Process, error) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	switch {
+	case err == nil:
+	case errors.Is(err, unix.ESRCH):
+		return nil, ErrGone
+	case errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EPERM):
+		// Kernel older than 5.3, or a seccomp filter that refuses pidfds: use the pid.
+		alive, err := running(pid)
+		if err != nil {
+			return nil, err
+		}
+		if !alive {
+			return nil, ErrGone
+		}
+		return &Process{pid: pid, h: handle{fd: -1, nopidfd: true}}, nil
+	default:
+		return nil, fmt.Errorf("pidfd_open %d: %w", pid, err)
+	}
+	// Non-blocking, so that Wait can hand a duplicate to the runtime's poller. On a pidfd
+	// the flag changes only waitid(2), which is not used.
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("pidfd of pid %d: set non-blocking: %w", pid, err)
+	}
+	exited, err := pidfdExited(fd)
+	if err == nil && exited {
+		err = ErrGone // pidfd_open succeeds on a zombie
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return &Process{pid: pid, h: handle{fd: fd}}, nil
+}
+
+// pidfdExited reports whether the process of a pidfd has exited (or is a zombie): the pidfd
+// is then readable.
+func pidfdExited(fd int) (bool, error) {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("poll pidfd: %w", err)
+		}
+		if n == 0 {
+			return false, nil
+		}
+		if fds[0].Revents&unix.POLLNVAL != 0 {
+			return false, fmt.Errorf("poll pidfd: %w", unix.EBADF)
+		}
+		return true, nil // POLLIN, or POLLHUP once the process is reaped
+	}
+}
+
+func (h *handle) signal(pid int, sig syscall.Signal) error {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	switch {
+	case h.closed:
+		return os.ErrClosed
+	case h.nopidfd:
+		return killSignal(pid, sig)
+	}
+	// A zombie accepts signals without complaint; look first so it reads as gone.
+	exited, err := pidfdExited(h.fd)
+	if err != nil {
+		return err
+	}
+	if exited {
+		return ErrGone
+	}
+	if err := unix.PidfdSendSignal(h.fd, sig, nil, 0); err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return ErrGone
+		}
+		return fmt.Errorf("pidfd_send_signal: %w", err)
+	}
+	return nil
+}
+
+// wait waits for a duplicate of the pidfd to become readable in the runtime's poller: no OS
+// thread blocks and nothing polls on a timer. ctx ending sets a past read deadline on the
+// duplicate, which wakes the wait at once.
+func (h *handle) wait(ctx context.Context, pid int) error {
+	f, err := h.dup(pid)
+	if err != nil {
+		if errors.Is(err, errNoPidfd) {
+			return pollWait(ctx, pid)
+		}
+		return err
+	}
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("pidfd: %w", err)
+	}
+	if err := f.SetReadDeadline(time.Time{}); err != nil {
+		// Not in the poller: cannot happen with a pidfd, but never spin on it.
+		return fmt.Errorf("pidfd cannot be waited on: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	var pollErr error
+	err = rc.Read(func(fd uintptr) bool {
+		var exited bool
+		exited, pollErr = pidfdExited(int(fd))
+		return exited || pollErr != nil
+	})
+	switch {
+	case pollErr != nil:
+		return pollErr
+	case err == nil:
+		return nil
+	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
+		var exited bool // look once more: an exited process wins over the ctx
+		if cerr := rc.Control(func(fd uintptr) { exited, pollErr = pidfdExited(int(fd)) }); cerr != nil {
+			return fmt.Errorf("pidfd: %w", cerr)
+		}
+		if pollErr != nil {
+			return pollErr
+		}
+		if exited {
+			return nil
+		}
+		return ctx.Err()
+	default:
+		return fmt.Errorf("wait on pidfd: %w", err)
+	}
+}
+
+var errNoPidfd = errors.New("no pidfd")
+
+// dup returns a duplicate of the pidfd as a file in the runtime's poller, errNoPidfd for a
+// handle without a pidfd, or an error wrapping os.ErrClosed after Close.
+func (h *handle) dup(pid int) (*os.File, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	switch {
+	case h.closed:
+		return nil, os.ErrClosed
+	case h.nopidfd:
+		return nil, errNoPidfd
+	}
+	fd, err := unix.FcntlInt(uintptr(h.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate pidfd: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(pid)), nil
+}
+
+func (h *handle) close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	h.closed = true
+	if h.fd < 0 {
+		return nil
+	}
+	err := unix.Close(h.fd)
+	h.fd = -1
+	if err != nil {
+		return fmt.Errorf("close pidfd: %w", err)
+	}
+	return nil
+}
