@@ -1,0 +1,224 @@
+package instance
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// The test binary doubles as a stand-in daemon: with helperEnv set, TestMain runs
+// runDaemon instead of the tests.
+const (
+	helperEnv     = "DAEMONKIT_INSTANCE_TEST_DAEMON"
+	helperPathEnv = "DAEMONKIT_INSTANCE_TEST_PIDFILE"
+)
+
+// Modes of the stand-in daemon.
+const (
+	graceful = "graceful" // on SIGTERM: release the pidfile, exit 0
+	stubborn = "stubborn" // SIGTERM is caught and ignored
+)
+
+// deadline bounds every wait on a condition; it is generous on purpose: nothing asserts speed.
+const deadline = 60 * time.Second
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		os.Exit(runDaemon(mode, os.Getenv(helperPathEnv)))
+	}
+	os.Exit(m.Run())
+}
+
+// runDaemon acquires the pidfile at path, prints "ready PID", then prints "usr1" for each
+// SIGUSR1, and on SIGTERM releases the pidfile and exits 0 (graceful) or prints "term" and
+// carries on (stubborn).
+func runDaemon(mode, path string) int {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1)
+	f, err := pidfile.Acquire(path)
+	if err != nil {
+		fmt.Printf("err %v\n", err)
+		return 1
+	}
+	fmt.Printf("ready %d\n", os.Getpid())
+	for sig := range sigs {
+		switch {
+		case sig == syscall.SIGUSR1:
+			fmt.Println("usr1")
+		case mode == stubborn:
+			fmt.Println("term")
+		default:
+			if err := f.Release(); err != nil {
+				fmt.Printf("err %v\n", err)
+				return 1
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// daemon is a running stand-in daemon.
+type daemon struct {
+	pid   int
+	lines chan string
+}
+
+// startDaemon starts a stand-in daemon holding path. Detached, it is started through
+// `sh -c '... &'`, so that it is not this process's child: its parent exits and it is
+// adopted by PID 1, which here never reaps it. It is killed at the end of the test, through
+// a handle opened while it was known to be alive, so a reused pid is never hit.
+func startDaemon(t *testing.T, mode, path string, detached bool) *daemon {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	if detached {
+		cmd = exec.Command("sh", "-c", `"$0" -test.run='^$' &`, exe)
+	}
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperPathEnv+"="+path,
+		// Under -race, a process sleeps 1s at exit by default: not what a daemon does.
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	cmd.Stdout, cmd.Stderr = w, os.Stderr
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	if detached {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("sh: %v", err)
+		}
+	} else {
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill() // os.Process signals through a pidfd
+			_ = cmd.Wait()
+		})
+	}
+	d := &daemon{lines: make(chan string, 16)}
+	go func() {
+		defer close(d.lines)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			d.lines <- sc.Text()
+		}
+	}()
+	line := d.line(t)
+	pid, err := strconv.Atoi(strings.TrimPrefix(line, "ready "))
+	if err != nil || !strings.HasPrefix(line, "ready ") {
+		t.Fatalf("stand-in daemon: got %q, want \"ready PID\"", line)
+	}
+	d.pid = pid
+	h, err := proc.Open(pid)
+	if err != nil {
+		t.Fatalf("open stand-in daemon %d: %v", pid, err)
+	}
+	t.Cleanup(func() {
+		_ = h.Signal(syscall.SIGKILL)
+		_ = h.Close()
+	})
+	return d
+}
+
+// line returns the daemon's next line of output.
+func (d *daemon) line(t *testing.T) string {
+	t.Helper()
+	select {
+	case l, ok := <-d.lines:
+		if !ok {
+			t.Fatal("stand-in daemon: output ended")
+		}
+		return l
+	case <-time.After(deadline):
+		t.Fatalf("stand-in daemon: no output within %v", deadline)
+	}
+	return ""
+}
+
+// startSleep starts `sleep 600`, an unrelated process, and kills and reaps it at the end of
+// the test.
+func startSleep(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("sleep", "600")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd.Process.Pid
+}
+
+// mustRunning fails the test unless proc.Running(pid) is want.
+func mustRunning(t *testing.T, pid int, want bool) {
+	t.Helper()
+	got, err := proc.Running(pid)
+	if err != nil {
+		t.Fatalf("Running(%d): %v", pid, err)
+	}
+	if got != want {
+		t.Fatalf("Running(%d) = %v, want %v", pid, got, want)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test at the deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond) // a polling step, not a wait on luck
+	}
+}
+
+// testPaths resolves the paths of instance name in a fresh state directory.
+func testPaths(t *testing.T, name string) Paths {
+	t.Helper()
+	p, err := Resolve(t.TempDir(), name, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mustAbsent fails the test if path exists.
+func mustAbsent(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Fatalf("%s: want it absent, got %v", path, err)
+	}
+}
+
+// mustState fails the test unless the pidfile of p is in state want.
+func mustState(t *testing.T, p Paths, want pidfile.State) pidfile.Status {
+	t.Helper()
+	st, err := pidfile.Probe(p.PIDFile)
+	if err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if st.State != want {
+		t.Fatalf("pidfile state %v, want %v", st.State, want)
+	}
+	return st
+}

@@ -1,0 +1,112 @@
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// maxAttempts bounds how many times the lock holder may change (or vanish) under Stop or
+// Signal before they give up rather than loop.
+const maxAttempts = 10
+
+// errUnsettled means the pidfile's holder kept changing while we looked.
+var errUnsettled = errors.New("the pidfile's lock holder kept changing; gave up")
+
+// openHolder returns a handle on the process that holds the lock of the pidfile at path,
+// proven to be that holder; or, when nobody holds it, a nil handle and the Status (Absent or
+// Stale). The content of the file is never used as a pid.
+func openHolder(path string) (*proc.Process, pidfile.Status, error) {
+	for range maxAttempts {
+		st, err := pidfile.Probe(path)
+		if err != nil || st.State != pidfile.Running {
+			return nil, st, err
+		}
+		if st.PID == os.Getpid() {
+			return nil, st, fmt.Errorf("pidfile %q is held by this very process (pid %d)", path, st.PID)
+		}
+		h, err := proc.Open(st.PID)
+		if errors.Is(err, proc.ErrGone) {
+			continue // exited since Probe named it: look again
+		}
+		if err != nil {
+			return nil, st, fmt.Errorf("open lock holder pid %d: %w", st.PID, err)
+		}
+		ok, err := isHolder(path, h)
+		if err != nil || !ok {
+			_ = h.Close() // never used; nothing to report
+			if err != nil {
+				return nil, st, err
+			}
+			continue
+		}
+		return h, st, nil
+	}
+	return nil, pidfile.Status{}, errUnsettled
+}
+
+// isHolder proves that h is the process holding the lock of path. h was opened on a pid
+// that Probe named earlier, and that pid may have been reused in between; so it asks again
+// who holds the lock, then checks h is still alive. Alive after the second look, h's process
+// owned its pid at that moment, so it is the holder that look named.
+func isHolder(path string, h *proc.Process) (bool, error) {
+	st, err := pidfile.Probe(path)
+	if err != nil {
+		return false, err
+	}
+	if st.State != pidfile.Running || st.PID != h.PID() {
+		return false, nil
+	}
+	switch err := h.Signal(0); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, proc.ErrGone):
+		return false, nil
+	case errors.Is(err, os.ErrPermission):
+		return false, notPermitted(h.PID())
+	default:
+		return false, err
+	}
+}
+
+// notPermitted is the error for a daemon the caller may not signal.
+func notPermitted(pid int) error {
+	return fmt.Errorf("not permitted to signal pid %d (run as its owner or as root): %w", pid, os.ErrPermission)
+}
+
+// notRunning describes a pidfile nobody holds, wrapping ErrNotRunning.
+func notRunning(path string, st pidfile.Status) error {
+	if st.State == pidfile.Stale {
+		return fmt.Errorf("%w (stale pidfile %q)", ErrNotRunning, path)
+	}
+	return fmt.Errorf("%w (no pidfile %q)", ErrNotRunning, path)
+}
+
+// Signal sends sig to the daemon holding the lock of p.PIDFile, safely (this is how reload
+// is asked for), and returns the pid signalled. It never uses the pid in the file: if
+// nobody holds the lock, the error wraps ErrNotRunning and nothing is signalled. A daemon
+// the caller may not signal gives an error wrapping os.ErrPermission.
+func Signal(p Paths, sig syscall.Signal) (int, error) {
+	h, st, err := openHolder(p.PIDFile)
+	if err != nil {
+		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
+	}
+	if h == nil {
+		return 0, fmt.Errorf("signal %s: %w", p.Name, notRunning(p.PIDFile, st))
+	}
+	defer h.Close()
+	switch err := h.Signal(sig); {
+	case err == nil:
+		return h.PID(), nil
+	case errors.Is(err, proc.ErrGone):
+		return 0, fmt.Errorf("signal %s: pid %d exited first: %w", p.Name, h.PID(), ErrNotRunning)
+	case errors.Is(err, os.ErrPermission):
+		return 0, fmt.Errorf("signal %s: %w", p.Name, notPermitted(h.PID()))
+	default:
+		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
+	}
+}

@@ -1,0 +1,169 @@
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// rootStateDir is the state directory of root's instances.
+const rootStateDir = "/run/daemonkit"
+
+// rootLogDir holds root's instance logs by default.
+const rootLogDir = "/var/log/daemonkit"
+
+// defaultName is the instance name when neither a name nor a pidfile is given.
+const defaultName = "server"
+
+// DefaultStateDir returns where pidfiles and records live by default: /run/daemonkit for
+// root (effective uid 0); else $XDG_RUNTIME_DIR/daemonkit when that variable holds an
+// absolute path; else daemonkit-<uid> in the temp directory, which is shared with other
+// users and so must be private (private is true: see EnsureStateDir).
+func DefaultStateDir() (dir string, private bool, err error) {
+	uid := os.Geteuid()
+	if uid == 0 {
+		return rootStateDir, false, nil
+	}
+	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "daemonkit"), false, nil
+	}
+	dir, err = filepath.Abs(filepath.Join(os.TempDir(), fmt.Sprintf("daemonkit-%d", uid)))
+	if err != nil {
+		return "", false, fmt.Errorf("default state directory: %w", err)
+	}
+	return dir, true, nil
+}
+
+// EnsureStateDir makes sure dir exists as a directory, creating it if missing: mode 0755,
+// or 0700 when private, whatever the umask (missing parents of a non-private dir are made
+// as os.MkdirAll does, 0755 less the umask). A private dir must be a real directory (not a
+// symlink) owned by the effective user and writable by nobody else; anything else is
+// refused with an error that says why and what to do. An existing directory's mode is
+// never changed.
+func EnsureStateDir(dir string, private bool) error {
+	if !filepath.IsAbs(dir) {
+		return fmt.Errorf("state directory %q: not an absolute path", dir)
+	}
+	mode := fs.FileMode(0o755)
+	if private {
+		mode = 0o700
+	}
+	if err := makeDir(dir, mode, private); err != nil {
+		return fmt.Errorf("create state directory %q: %w", dir, err)
+	}
+	if !private {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("state directory: %w", err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("state directory %q: not a directory", dir)
+		}
+		return nil
+	}
+	return checkPrivateDir(dir)
+}
+
+// makeDir creates dir with exactly mode if it is missing. Only a non-private dir gets its
+// missing parents (0755); a private dir's parent, like /tmp, must exist.
+func makeDir(dir string, mode fs.FileMode, private bool) error {
+	if !private {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return err
+		}
+	}
+	err := os.Mkdir(dir, mode)
+	if errors.Is(err, fs.ErrExist) {
+		return nil // checked by the caller, never changed
+	}
+	if err != nil {
+		return err
+	}
+	return os.Chmod(dir, mode) // what Mkdir made, through the umask
+}
+
+// checkPrivateDir refuses a private state directory that another user could have planted
+// or could write into.
+func checkPrivateDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("state directory %q is a symbolic link: refusing it (remove it, or choose another state directory)", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("state directory %q is not a directory: refusing it (remove it, or choose another state directory)", dir)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("state directory %q is owned by uid %d, not by you (uid %d): refusing it (choose another state directory)", dir, st.Uid, os.Geteuid())
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("state directory %q has mode %04o, writable by other users: refusing it (chmod 700 it)", dir, perm)
+	}
+	return nil
+}
+
+// Paths are where one instance's files live. Every path is absolute.
+type Paths struct {
+	Name    string // instance name
+	PIDFile string // absolute
+	Log     string // absolute
+	Record  string // absolute: the <name>.json beside the pidfile
+}
+
+// Resolve works out an instance's paths. With neither name nor pidFile, the name is
+// "server"; with only pidFile, it is pidFile's base name without a ".pid" suffix. The name
+// is validated (ValidateName) either way. PIDFile defaults to <stateDir>/<name>.pid and Log
+// to /var/log/daemonkit/<name>.log for root, else <stateDir>/<name>.log; Record is
+// <name>.json in the pidfile's directory. Every path returned is absolute (relative ones are
+// taken from the working directory). stateDir is needed only for a default.
+func Resolve(stateDir, name, pidFile, logFile string) (Paths, error) {
+	if name == "" {
+		name = defaultName
+		if pidFile != "" {
+			name = strings.TrimSuffix(filepath.Base(pidFile), ".pid")
+		}
+	}
+	if err := ValidateName(name); err != nil {
+		if pidFile != "" {
+			return Paths{}, fmt.Errorf("instance name from pidfile %q (give --name): %w", pidFile, err)
+		}
+		return Paths{}, err
+	}
+	dirFor := func(what string) (string, error) {
+		if stateDir == "" {
+			return "", fmt.Errorf("%s of %q: no state directory", what, name)
+		}
+		return filepath.Abs(stateDir)
+	}
+	p := Paths{Name: name}
+	var err error
+	if pidFile != "" {
+		p.PIDFile, err = filepath.Abs(pidFile)
+	} else if p.PIDFile, err = dirFor("pidfile"); err == nil {
+		p.PIDFile = filepath.Join(p.PIDFile, name+".pid")
+	}
+	if err != nil {
+		return Paths{}, fmt.Errorf("resolve pidfile: %w", err)
+	}
+	switch {
+	case logFile != "":
+		p.Log, err = filepath.Abs(logFile)
+	case os.Geteuid() == 0:
+		p.Log = filepath.Join(rootLogDir, name+".log")
+	default:
+		if p.Log, err = dirFor("log"); err == nil {
+			p.Log = filepath.Join(p.Log, name+".log")
+		}
+	}
+	if err != nil {
+		return Paths{}, fmt.Errorf("resolve log: %w", err)
+	}
+	p.Record = filepath.Join(filepath.Dir(p.PIDFile), name+".json")
+	return p, nil
+}

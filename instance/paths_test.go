@@ -1,0 +1,209 @@
+package instance
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestResolveDefaults(t *testing.T) {
+	dir := t.TempDir()
+	p, err := Resolve(dir, "", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLog := filepath.Join(dir, "server.log")
+	if os.Geteuid() == 0 {
+		wantLog = "/var/log/daemonkit/server.log"
+	}
+	want := Paths{
+		Name:    "server",
+		PIDFile: filepath.Join(dir, "server.pid"),
+		Log:     wantLog,
+		Record:  filepath.Join(dir, "server.json"),
+	}
+	if p != want {
+		t.Fatalf("Resolve defaults = %+v, want %+v", p, want)
+	}
+}
+
+func TestResolveNameFromPidfile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Resolve("", "", "run/web.pid", "logs/web.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Paths{
+		Name:    "web",
+		PIDFile: filepath.Join(wd, "run/web.pid"),
+		Log:     filepath.Join(wd, "logs/web.log"),
+		Record:  filepath.Join(wd, "run/web.json"),
+	}
+	if p != want {
+		t.Fatalf("Resolve = %+v, want %+v", p, want)
+	}
+
+	// A name given wins over the pidfile's; the record follows the name.
+	p, err = Resolve("state", "api", "/srv/x.pid", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "api" || p.PIDFile != "/srv/x.pid" || p.Record != "/srv/api.json" {
+		t.Fatalf("Resolve with name and pidfile = %+v", p)
+	}
+	if os.Geteuid() != 0 && p.Log != filepath.Join(wd, "state", "api.log") {
+		t.Fatalf("Resolve: log %q not in the absolute state directory", p.Log)
+	}
+
+	// A pidfile without the suffix gives its whole base name.
+	if p, err := Resolve("/s", "", "/srv/daemon", ""); err != nil || p.Name != "daemon" {
+		t.Fatalf("Resolve(/srv/daemon) = %+v, %v", p, err)
+	}
+}
+
+func TestResolveBadNames(t *testing.T) {
+	for _, tc := range []struct{ name, pidFile string }{
+		{"../x", ""},
+		{".hidden", ""},
+		{"", "/run/.pid"},
+		{"", "/run/.hidden.pid"},
+		{"", "/run/a b.pid"},
+	} {
+		if p, err := Resolve("/s", tc.name, tc.pidFile, ""); !errors.Is(err, ErrBadName) {
+			t.Errorf("Resolve(name %q, pidfile %q) = %+v, %v; want ErrBadName", tc.name, tc.pidFile, p, err)
+		}
+	}
+	if _, err := Resolve("", "x", "", "/l"); err == nil {
+		t.Error("Resolve without a state directory or pidfile: no error")
+	}
+}
+
+func TestDefaultStateDir(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", "relative/dir")
+	dir, private, err := DefaultStateDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if dir != "/run/daemonkit" || private {
+			t.Fatalf("DefaultStateDir as root = %q, %v", dir, private)
+		}
+		return
+	}
+	if !private || !strings.HasSuffix(dir, "daemonkit-"+strconv.Itoa(os.Geteuid())) {
+		t.Fatalf("DefaultStateDir with a relative XDG_RUNTIME_DIR = %q, %v", dir, private)
+	}
+	t.Setenv("XDG_RUNTIME_DIR", "/run/user/1000")
+	if dir, private, _ := DefaultStateDir(); dir != "/run/user/1000/daemonkit" || private {
+		t.Fatalf("DefaultStateDir with XDG_RUNTIME_DIR = %q, %v", dir, private)
+	}
+}
+
+func mustMode(t *testing.T, dir string, want fs.FileMode) {
+	t.Helper()
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm() != want {
+		t.Fatalf("%s: mode %v, want a directory with %v", dir, fi.Mode(), want)
+	}
+}
+
+func TestEnsureStateDirCreates(t *testing.T) {
+	old := syscall.Umask(0o077) // the modes must not depend on the umask
+	defer syscall.Umask(old)
+	base := t.TempDir()
+
+	private := filepath.Join(base, "private")
+	if err := EnsureStateDir(private, true); err != nil {
+		t.Fatal(err)
+	}
+	mustMode(t, private, 0o700)
+	if err := EnsureStateDir(private, true); err != nil {
+		t.Fatalf("second EnsureStateDir: %v", err)
+	}
+
+	shared := filepath.Join(base, "a", "b")
+	if err := EnsureStateDir(shared, false); err != nil {
+		t.Fatal(err)
+	}
+	mustMode(t, shared, 0o755)
+
+	// Never tightened nor loosened: an existing dir keeps its mode.
+	if err := os.Chmod(shared, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsureStateDir(shared, false); err != nil {
+		t.Fatal(err)
+	}
+	mustMode(t, shared, 0o750)
+
+	if err := EnsureStateDir("relative", false); err == nil {
+		t.Fatal("EnsureStateDir(relative): no error")
+	}
+	// A private dir's parent must exist: it is never made.
+	if err := EnsureStateDir(filepath.Join(base, "missing", "p"), true); err == nil {
+		t.Fatal("EnsureStateDir(private, missing parent): no error")
+	}
+}
+
+func TestEnsureStateDirRefuses(t *testing.T) {
+	base := t.TempDir()
+	target := filepath.Join(base, "target")
+	if err := os.Mkdir(target, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(base, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(base, "open")
+	if err := os.Mkdir(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{link, file, open} {
+		if err := EnsureStateDir(dir, true); err == nil {
+			t.Errorf("EnsureStateDir(%s, private): no error", dir)
+		} else {
+			t.Logf("%s: %v", filepath.Base(dir), err)
+		}
+	}
+	if err := EnsureStateDir(file, false); err == nil {
+		t.Error("EnsureStateDir(file, shared): no error")
+	}
+	mustMode(t, open, 0o777) // refused, not silently tightened
+}
+
+func TestEnsureStateDirRefusesOtherOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
+	}
+	dir := filepath.Join(t.TempDir(), "theirs")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 12345, 12345); err != nil {
+		t.Fatal(err)
+	}
+	err := EnsureStateDir(dir, true)
+	if err == nil || !strings.Contains(err.Error(), "12345") {
+		t.Fatalf("EnsureStateDir(dir of uid 12345) = %v, want a refusal naming the owner", err)
+	}
+}

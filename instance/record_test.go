@@ -1,0 +1,109 @@
+package instance
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestRecordRoundTrip(t *testing.T) {
+	old := syscall.Umask(0o077) // the mode must not depend on the umask
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "web.json")
+	want := Record{
+		Name:      "web",
+		PID:       4242,
+		Strategy:  "reexec",
+		StartedAt: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC),
+		Listen:    "127.0.0.1:8080",
+		Log:       "/var/log/daemonkit/web.log",
+		PIDFile:   "/run/daemonkit/web.pid",
+		StartArgs: []string{"start", "-d", "--name", "web"},
+	}
+	if err := WriteRecord(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadRecord(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ReadRecord = %+v, want %+v", got, want)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != 0o644 {
+		t.Fatalf("record mode %v, want 0644", fi.Mode())
+	}
+
+	// Overwriting replaces it whole and leaves no temporary file behind.
+	want.PID = 4343
+	if err := WriteRecord(path, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadRecord(path); err != nil || got.PID != 4343 {
+		t.Fatalf("ReadRecord after rewrite = %+v, %v", got, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Fatalf("directory holds %d entries, want only the record", len(entries))
+	}
+}
+
+func TestReadRecordAbsent(t *testing.T) {
+	_, err := ReadRecord(filepath.Join(t.TempDir(), "none.json"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ReadRecord(absent) = %v, want fs.ErrNotExist", err)
+	}
+	if err := WriteRecord(filepath.Join(t.TempDir(), "missing", "x.json"), Record{}); err == nil {
+		t.Fatal("WriteRecord into a missing directory: no error")
+	}
+}
+
+func TestRemoveRecordPIDGuard(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "web.json")
+	if err := WriteRecord(path, Record{Name: "web", PID: 100}); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []int{101, 0, -1} {
+		if err := RemoveRecord(path, pid); err != nil {
+			t.Fatalf("RemoveRecord(other pid %d): %v", pid, err)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("record of pid 100 removed for pid %d: %v", pid, err)
+		}
+	}
+	if err := RemoveRecord(path, 100); err != nil {
+		t.Fatal(err)
+	}
+	mustAbsent(t, path)
+	if err := RemoveRecord(path, 100); err != nil {
+		t.Fatalf("RemoveRecord(absent) = %v, want nil", err)
+	}
+
+	// A file that is not a record names no pid: left alone.
+	if err := os.WriteFile(path, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveRecord(path, 100); err != nil {
+		t.Fatalf("RemoveRecord(garbage) = %v, want nil", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("garbage record removed: %v", err)
+	}
+	if _, err := ReadRecord(path); err == nil {
+		t.Fatal("ReadRecord(garbage): no error")
+	}
+}

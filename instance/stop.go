@@ -1,0 +1,172 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+	"golang.org/x/sys/unix"
+)
+
+// killWait is how long Stop waits for a process to be gone after SIGKILL.
+const killWait = 5 * time.Second
+
+// ErrStillRunning means the daemon was signalled but is still running.
+var ErrStillRunning = errors.New("still running")
+
+// ErrNotRunning means nothing holds the instance's pidfile.
+var ErrNotRunning = errors.New("not running")
+
+// StopOptions say how to stop.
+type StopOptions struct {
+	Signal  syscall.Signal // sent first; SIGTERM if 0
+	Timeout time.Duration  // how long to wait for it to be gone, then SIGKILL unless NoKill; <= 0 waits as long as ctx allows
+	NoKill  bool           // never SIGKILL: after Timeout, fail with ErrStillRunning
+}
+
+// StopResult says what Stop did.
+type StopResult struct {
+	WasRunning   bool          // false: nothing was running (RemovedStale says whether a stale pidfile was removed)
+	PID          int           // the process stopped, when WasRunning
+	Elapsed      time.Duration // from the signal to gone
+	Killed       bool          // SIGKILL was needed
+	RemovedStale bool          // a stale pidfile was removed (found stale, or left by a killed daemon)
+}
+
+// Stop stops the instance whose daemon holds the lock of p.PIDFile, and returns the moment
+// it is gone (a zombie counts as gone). It never trusts the pid in the file: the signal goes
+// to the lock holder only, through a handle proven to be that holder (on Linux a pidfd, so a
+// reused pid cannot be hit). A stale pidfile is removed, race-free, and no process is
+// signalled. After o.Timeout it sends SIGKILL and waits up to 5s more, unless o.NoKill. It
+// never reports stopped while the process lives: then the error wraps ErrStillRunning. A
+// ctx that ends first makes Stop return an error wrapping both ErrStillRunning and
+// ctx.Err(), without SIGKILL. Once the daemon is gone, the pidfile it left (if killed) and
+// its record are removed.
+func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
+	if o.Signal == 0 {
+		o.Signal = syscall.SIGTERM
+	}
+	for range maxAttempts {
+		h, st, err := openHolder(p.PIDFile)
+		if err != nil {
+			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
+		}
+		if h != nil {
+			defer h.Close()
+			return stopHolder(ctx, p, h, o)
+		}
+		if st.State == pidfile.Absent {
+			return StopResult{}, nil
+		}
+		res, err := removeStale(p, st)
+		if errors.Is(err, pidfile.ErrLocked) {
+			continue // a daemon took the lock since we looked: stop that one
+		}
+		return res, err
+	}
+	return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, errUnsettled)
+}
+
+// removeStale removes the stale pidfile st describes, and the record of the pid it names.
+// The error wraps pidfile.ErrLocked if a daemon took the lock meanwhile.
+func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
+	removed, err := pidfile.RemoveStale(p.PIDFile)
+	if err != nil {
+		return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
+	}
+	res := StopResult{RemovedStale: removed}
+	if err := RemoveRecord(p.Record, st.FilePID); err != nil {
+		return res, fmt.Errorf("stop %s: %w", p.Name, err)
+	}
+	return res, nil
+}
+
+// stopHolder signals h, the proven lock holder, waits for it to be gone, and cleans up.
+func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (StopResult, error) {
+	pid := h.PID()
+	res := StopResult{WasRunning: true, PID: pid}
+	start := time.Now()
+	switch err := h.Signal(o.Signal); {
+	case errors.Is(err, proc.ErrGone): // it exited on its own since we proved it the holder
+	case errors.Is(err, os.ErrPermission):
+		return res, fmt.Errorf("stop %s: %w", p.Name, notPermitted(pid))
+	case err != nil:
+		return res, fmt.Errorf("stop %s: %w", p.Name, err)
+	default:
+		killed, err := waitGone(ctx, h, o)
+		res.Elapsed, res.Killed = time.Since(start), killed
+		if err != nil {
+			return res, fmt.Errorf("stop %s: %w", p.Name, err)
+		}
+	}
+	removed, err := cleanUp(p, pid)
+	res.RemovedStale = removed
+	if err != nil {
+		return res, fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, err)
+	}
+	return res, nil
+}
+
+// waitGone waits for h to be gone after it was signalled: up to o.Timeout, then (unless
+// o.NoKill) SIGKILL and up to killWait more. It reports whether SIGKILL was sent.
+func waitGone(ctx context.Context, h *proc.Process, o StopOptions) (killed bool, err error) {
+	pid := h.PID()
+	wctx, cancel := ctx, context.CancelFunc(func() {})
+	if o.Timeout > 0 {
+		wctx, cancel = context.WithTimeout(ctx, o.Timeout)
+	}
+	err = h.Wait(wctx)
+	cancel()
+	switch {
+	case err == nil:
+		return false, nil
+	case ctx.Err() != nil:
+		return false, fmt.Errorf("pid %d %w: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
+	case !errors.Is(err, context.DeadlineExceeded):
+		return false, err
+	case o.NoKill:
+		return false, fmt.Errorf("pid %d %w %s after %v (not killed: no-kill)", pid, ErrStillRunning, o.Timeout, unix.SignalName(o.Signal))
+	}
+	if err := h.Signal(syscall.SIGKILL); err != nil {
+		if errors.Is(err, proc.ErrGone) {
+			return false, nil // it made it on its own after all
+		}
+		return false, fmt.Errorf("pid %d still running after %s: %w", pid, o.Timeout, err)
+	}
+	kctx, cancel := context.WithTimeout(ctx, killWait)
+	defer cancel()
+	if err := h.Wait(kctx); err != nil {
+		if ctx.Err() != nil {
+			return true, fmt.Errorf("pid %d %w after SIGKILL: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return true, err
+		}
+		return true, fmt.Errorf("pid %d %w %s after SIGKILL", pid, ErrStillRunning, killWait)
+	}
+	return true, nil
+}
+
+// cleanUp removes what a daemon that is gone may have left: its pidfile, if it was killed
+// before it could remove it (only while nobody holds the lock), and its record.
+func cleanUp(p Paths, pid int) (removedStale bool, err error) {
+	st, err := pidfile.Probe(p.PIDFile)
+	if err != nil {
+		return false, err
+	}
+	if st.State == pidfile.Stale {
+		removedStale, err = pidfile.RemoveStale(p.PIDFile)
+		if errors.Is(err, pidfile.ErrLocked) {
+			removedStale, err = false, nil // a new daemon took it: it is not ours to touch
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return removedStale, RemoveRecord(p.Record, pid)
+}

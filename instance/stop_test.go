@@ -1,0 +1,220 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+func stopCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestStopRunning(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: deadline})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if !res.WasRunning || res.PID != d.pid || res.Killed || res.RemovedStale {
+		t.Fatalf("Stop = %+v, want running pid %d stopped gracefully", res, d.pid)
+	}
+	mustRunning(t, d.pid, false)
+	mustAbsent(t, p.PIDFile)
+	mustAbsent(t, p.Record)
+}
+
+func TestStopAbsent(t *testing.T) {
+	p := testPaths(t, "svc")
+	res, err := Stop(stopCtx(t), p, StopOptions{})
+	if err != nil || res != (StopResult{}) {
+		t.Fatalf("Stop = %+v, %v; want nothing running, no error", res, err)
+	}
+}
+
+func TestStopStale(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	if err := syscall.Kill(d.pid, syscall.SIGKILL); err != nil { // our child, not reaped yet: the pid is its own
+		t.Fatal(err)
+	}
+	waitFor(t, "the killed daemon's lock to go", func() bool {
+		st, err := pidfile.Probe(p.PIDFile)
+		return err == nil && st.State == pidfile.Stale
+	})
+	if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Stop(stopCtx(t), p, StopOptions{})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if res.WasRunning || !res.RemovedStale {
+		t.Fatalf("Stop = %+v, want not running, stale pidfile removed", res)
+	}
+	mustAbsent(t, p.PIDFile)
+	mustAbsent(t, p.Record)
+}
+
+// TestStopNeverSignalsFileContent: a pidfile nobody holds names a live, unrelated process.
+func TestStopNeverSignalsFileContent(t *testing.T) {
+	p := testPaths(t, "svc")
+	victim := startSleep(t)
+	if err := os.WriteFile(p.PIDFile, fmt.Appendf(nil, "%d\n", victim), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: time.Millisecond})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if res.WasRunning || !res.RemovedStale {
+		t.Fatalf("Stop = %+v, want not running, stale pidfile removed", res)
+	}
+	mustRunning(t, victim, true)
+	mustAbsent(t, p.PIDFile)
+
+	if pid, err := Signal(p, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Signal(absent) = %d, %v; want ErrNotRunning", pid, err)
+	}
+}
+
+// TestStopTargetsLockHolder: the holder's pidfile was overwritten to name another process.
+func TestStopTargetsLockHolder(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	victim := startSleep(t)
+	if err := os.WriteFile(p.PIDFile, fmt.Appendf(nil, "%d\n", victim), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st := mustState(t, p, pidfile.Running); !st.Mismatch() || st.PID != d.pid {
+		t.Fatalf("probe = %+v, want holder %d with a mismatching file", st, d.pid)
+	}
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: deadline})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if !res.WasRunning || res.PID != d.pid || res.Killed {
+		t.Fatalf("Stop = %+v, want holder %d stopped", res, d.pid)
+	}
+	mustRunning(t, d.pid, false)
+	mustRunning(t, victim, true)
+	mustAbsent(t, p.PIDFile)
+}
+
+func TestStopEscalatesToKill(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, stubborn, p.PIDFile, false)
+	if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if !res.WasRunning || res.PID != d.pid || !res.Killed || !res.RemovedStale {
+		t.Fatalf("Stop = %+v, want pid %d killed and its pidfile removed", res, d.pid)
+	}
+	if l := d.line(t); l != "term" {
+		t.Fatalf("daemon said %q, want it to have seen SIGTERM first", l)
+	}
+	mustRunning(t, d.pid, false)
+	mustAbsent(t, p.PIDFile)
+	mustAbsent(t, p.Record)
+}
+
+func TestStopNoKill(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, stubborn, p.PIDFile, false)
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: 50 * time.Millisecond, NoKill: true})
+	if !errors.Is(err, ErrStillRunning) {
+		t.Fatalf("Stop = %+v, %v; want ErrStillRunning", res, err)
+	}
+	if !res.WasRunning || res.PID != d.pid || res.Killed {
+		t.Fatalf("Stop = %+v, want pid %d signalled, not killed", res, d.pid)
+	}
+	mustRunning(t, d.pid, true)
+	mustState(t, p, pidfile.Running)
+}
+
+func TestStopCtxEnds(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, stubborn, p.PIDFile, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	res, err := Stop(ctx, p, StopOptions{}) // no timeout of its own: ctx decides
+	if !errors.Is(err, ErrStillRunning) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop = %+v, %v; want ErrStillRunning and DeadlineExceeded", res, err)
+	}
+	if res.Killed {
+		t.Fatalf("Stop = %+v: killed although the caller gave up", res)
+	}
+	mustRunning(t, d.pid, true)
+}
+
+// TestStopNonChild stops a daemon that is not our child: it is adopted by PID 1, which here
+// leaves it a zombie once it exits. Stop must see it as gone.
+func TestStopNonChild(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, graceful, p.PIDFile, true)
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: deadline})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if !res.WasRunning || res.PID != d.pid || res.Killed {
+		t.Fatalf("Stop = %+v, want pid %d stopped", res, d.pid)
+	}
+	mustRunning(t, d.pid, false)
+	mustAbsent(t, p.PIDFile)
+}
+
+func TestStopNonChildKilled(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, stubborn, p.PIDFile, true)
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if !res.WasRunning || res.PID != d.pid || !res.Killed || !res.RemovedStale {
+		t.Fatalf("Stop = %+v, want pid %d killed and its pidfile removed", res, d.pid)
+	}
+	mustRunning(t, d.pid, false)
+	mustAbsent(t, p.PIDFile)
+}
+
+func TestSignal(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	pid, err := Signal(p, syscall.SIGUSR1)
+	if err != nil || pid != d.pid {
+		t.Fatalf("Signal = %d, %v; want %d", pid, err, d.pid)
+	}
+	if l := d.line(t); l != "usr1" {
+		t.Fatalf("daemon said %q, want usr1", l)
+	}
+	mustRunning(t, d.pid, true)
+}
+
+func TestSignalStale(t *testing.T) {
+	p := testPaths(t, "svc")
+	victim := startSleep(t)
+	if err := os.WriteFile(p.PIDFile, fmt.Appendf(nil, "%d\n", victim), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if pid, err := Signal(p, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Signal(stale) = %d, %v; want ErrNotRunning", pid, err)
+	}
+	mustRunning(t, victim, true)
+	mustState(t, p, pidfile.Stale) // Signal changes nothing on disk
+}
