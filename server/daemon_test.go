@@ -1,0 +1,205 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// TestDaemonLifecycle: pid, then ready with the bound address; the pidfile is held, the
+// record written; SIGTERM stops it with exit 0 and nothing left behind.
+func TestDaemonLifecycle(t *testing.T) {
+	opts := testOptions(t)
+	d := startDaemon(t, helperCfg{Options: opts}, false)
+	addr := d.ready(t)
+
+	st, err := pidfile.Probe(opts.PIDFile)
+	if err != nil || st.State != pidfile.Running || st.PID != d.pid {
+		t.Errorf("pidfile: %+v, %v; want held by %d", st, err, d.pid)
+	}
+	rec, err := instance.ReadRecord(opts.RecordPath)
+	if err != nil || rec.PID != d.pid || rec.Listen != addr || rec.Name != "t" || rec.StartedAt.IsZero() {
+		t.Errorf("record = %+v, %v", rec, err)
+	}
+	if code, body := get(t, "GET", "http://"+addr+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("healthz = %d %q", code, body)
+	}
+	if !strings.Contains(d.log(), "started: pid=") {
+		t.Errorf("no started line:\n%s", d.log())
+	}
+
+	d.signal(t, syscall.SIGTERM)
+	if code := d.wait(t); code != 0 {
+		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
+	}
+	if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
+		t.Error("pidfile or record left behind")
+	}
+	if !strings.Contains(d.log(), "stopped:") {
+		t.Errorf("no stopped line:\n%s", d.log())
+	}
+}
+
+// TestAlreadyRunning: a second daemon on the same pidfile names the holder, exits 3 and
+// changes nothing: not the log, not the pidfile, not the record.
+func TestAlreadyRunning(t *testing.T) {
+	opts := testOptions(t)
+	first := startDaemon(t, helperCfg{Options: opts}, false)
+	addr := first.ready(t)
+	recBefore := readFile(opts.RecordPath)
+
+	second := startDaemon(t, helperCfg{Options: opts}, false)
+	r, ok := second.next(t)
+	if !ok || r.PID != second.pid {
+		t.Fatalf("first report %+v, want pid %d", r, second.pid)
+	}
+	r, ok = second.next(t)
+	if !ok || r.Running != first.pid || r.Ready || r.Error != "" {
+		t.Fatalf("second report %+v, want running=%d", r, first.pid)
+	}
+	if code := second.wait(t); code != 3 {
+		t.Errorf("second exit %d, want 3", code)
+	}
+	// The two share the log: only the first daemon's start and heartbeats may be in it.
+	for _, line := range strings.Split(first.log(), "\n") {
+		if line != "" && !strings.Contains(line, "heartbeat: count=") && !strings.Contains(line, "started: pid="+strconv.Itoa(first.pid)) {
+			t.Errorf("unexpected log line %q", line)
+		}
+	}
+	if readFile(opts.RecordPath) != recBefore {
+		t.Error("record changed")
+	}
+	st, err := pidfile.Probe(opts.PIDFile)
+	if err != nil || st.State != pidfile.Running || st.PID != first.pid || st.FilePID != first.pid {
+		t.Errorf("pidfile: %+v, %v", st, err)
+	}
+	if code, _ := get(t, "GET", "http://"+addr+"/healthz"); code != 200 {
+		t.Errorf("first daemon unhealthy: %d", code)
+	}
+}
+
+// TestAddressInUse: the error is reported, and the pidfile is not left behind.
+func TestAddressInUse(t *testing.T) {
+	first := startDaemon(t, helperCfg{Options: testOptions(t)}, false)
+	addr := first.ready(t)
+
+	opts := testOptions(t)
+	opts.Listen = addr
+	d := startDaemon(t, helperCfg{Options: opts}, false)
+	if r, ok := d.next(t); !ok || r.PID != d.pid {
+		t.Fatalf("first report %+v", r)
+	}
+	r, ok := d.next(t)
+	if !ok || !strings.Contains(r.Error, "address already in use") || r.Ready {
+		t.Fatalf("second report %+v, want the bind error", r)
+	}
+	if code := d.wait(t); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
+		t.Error("pidfile or record left behind")
+	}
+}
+
+// TestStopWhileStarting: a SIGTERM sent the moment the pid is known is not lost: the
+// daemon finishes starting, then stops gracefully.
+func TestStopWhileStarting(t *testing.T) {
+	opts := testOptions(t)
+	d := startDaemon(t, helperCfg{Options: opts}, false)
+	r, ok := d.next(t)
+	if !ok || r.PID != d.pid {
+		t.Fatalf("first report %+v", r)
+	}
+	d.signal(t, syscall.SIGTERM)
+	for r, ok := d.next(t); ok; r, ok = d.next(t) {
+		if r.Error != "" || r.Running != 0 {
+			t.Errorf("report %+v", r)
+		}
+	}
+	if code := d.wait(t); code != 0 {
+		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
+	}
+	if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
+		t.Error("pidfile or record left behind")
+	}
+	if log := d.log(); !strings.Contains(log, "stopped:") {
+		t.Errorf("no stopped line:\n%s", log)
+	}
+}
+
+// TestDrainOnSIGTERM: a request in flight when SIGTERM arrives completes; a second
+// request once the drain began is refused; the daemon then exits 0.
+func TestDrainOnSIGTERM(t *testing.T) {
+	opts := testOptions(t)
+	d := startDaemon(t, helperCfg{Options: opts}, false)
+	addr := d.ready(t)
+	res := workInBackground(addr, "300ms")
+	waitUntil(t, "the request in flight", func() bool { return strings.Contains(d.log(), "working") })
+	d.signal(t, syscall.SIGTERM)
+	if code := d.wait(t); code != 0 {
+		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
+	}
+	r := <-res
+	if r.err != nil || r.code != 200 || r.body != "worked 300ms\n" {
+		t.Errorf("request in flight: %d %q %v", r.code, r.body, r.err)
+	}
+	if exists(t, opts.PIDFile) {
+		t.Error("pidfile left behind")
+	}
+	if log := d.log(); strings.Contains(log, "cut short") || !strings.Contains(log, "stopped:") {
+		t.Errorf("log:\n%s", log)
+	}
+}
+
+// TestDrainCut: a request longer than ShutdownTimeout is cut, and the daemon exits 0
+// without waiting for it.
+func TestDrainCut(t *testing.T) {
+	opts := testOptions(t)
+	opts.ShutdownTimeout = 100 * time.Millisecond
+	d := startDaemon(t, helperCfg{Options: opts}, false)
+	addr := d.ready(t)
+	res := workInBackground(addr, "1m")
+	waitUntil(t, "the request in flight", func() bool { return strings.Contains(d.log(), "working") })
+	d.signal(t, syscall.SIGTERM)
+	if code := d.wait(t); code != 0 { // well within the minute the work asked for
+		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
+	}
+	if r := <-res; r.err == nil {
+		t.Errorf("request in flight answered %d %q, want it cut", r.code, r.body)
+	}
+	if log := d.log(); !strings.Contains(log, "drain cut short") || !strings.Contains(log, "stopped:") {
+		t.Errorf("log:\n%s", log)
+	}
+	if exists(t, opts.PIDFile) {
+		t.Error("pidfile left behind")
+	}
+}
+
+type workResult struct {
+	code int
+	body string
+	err  error
+}
+
+// workInBackground asks for /work?d=d and delivers the outcome.
+func workInBackground(addr, d string) <-chan workResult {
+	res := make(chan workResult, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/work?d=" + d)
+		if err != nil {
+			res <- workResult{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		res <- workResult{resp.StatusCode, string(b), err}
+	}()
+	return res
+}

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// fakeWorkload ends when told to, and drains until its context is done.
+type fakeWorkload struct {
+	done      chan error
+	shutdowns chan struct{} // one value per Shutdown call
+}
+
+func (f *fakeWorkload) Start(context.Context) (string, error) { return "", nil }
+func (f *fakeWorkload) Done() <-chan error                    { return f.done }
+func (f *fakeWorkload) Shutdown(ctx context.Context) error {
+	f.shutdowns <- struct{}{}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// syncBuffer is a log the test reads while the loop writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newTestRunner holds a pidfile in a fresh directory; its signal channels are fed by hand.
+func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *syncBuffer) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "x.pid")
+	pf, err := pidfile.Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pf.Release() })
+	buf := &syncBuffer{}
+	return &runner{
+		opts: Options{PIDFile: path, ShutdownTimeout: shutdownTimeout},
+		sigs: &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1)},
+		log:  hclog.New(&hclog.LoggerOptions{Output: buf}),
+		pf:   pf,
+	}, buf
+}
+
+func waitErr(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatal("loop did not return")
+	}
+	return nil
+}
+
+// TestWorkloadEndsOnItsOwn: the loop logs the error, stops what remains of the workload,
+// removes the pidfile and returns the error.
+func TestWorkloadEndsOnItsOwn(t *testing.T) {
+	r, log := newTestRunner(t, time.Millisecond)
+	w := &fakeWorkload{done: make(chan error, 1), shutdowns: make(chan struct{}, 1)}
+	boom := errors.New("boom")
+	w.done <- boom
+	err := r.loop(context.Background(), w)
+	if !errors.Is(err, boom) {
+		t.Errorf("loop = %v, want boom", err)
+	}
+	if len(w.shutdowns) != 1 {
+		t.Error("workload not shut down")
+	}
+	if st, err := pidfile.Probe(r.opts.PIDFile); err != nil || st.State != pidfile.Absent {
+		t.Errorf("pidfile: %+v %v", st, err)
+	}
+	if !strings.Contains(log.String(), "workload ended on its own") {
+		t.Errorf("log:\n%s", log)
+	}
+}
+
+// TestSecondStopCutsDrain: a second stop signal during the drain cuts it short.
+func TestSecondStopCutsDrain(t *testing.T) {
+	r, log := newTestRunner(t, time.Hour)
+	w := &fakeWorkload{done: make(chan error), shutdowns: make(chan struct{}, 1)}
+	r.sigs.stop <- syscall.SIGTERM
+	res := make(chan error, 1)
+	go func() { res <- r.loop(context.Background(), w) }()
+	<-w.shutdowns // draining
+	r.sigs.stop <- syscall.SIGINT
+	if err := waitErr(t, res); err != nil {
+		t.Errorf("loop = %v", err)
+	}
+	for _, want := range []string{"second stop signal", "drain cut short", "stopped:"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if st, err := pidfile.Probe(r.opts.PIDFile); err != nil || st.State != pidfile.Absent {
+		t.Errorf("pidfile: %+v %v", st, err)
+	}
+}

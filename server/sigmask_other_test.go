@@ -1,0 +1,16 @@
+//go:build !linux
+
+package server_test
+
+import (
+	"errors"
+	"syscall"
+)
+
+// blockSignals is only needed by the Linux tests of the inherited signal state.
+func blockSignals(sigs []syscall.Signal) error {
+	if len(sigs) > 0 {
+		return errors.New("blocking signals before exec is only tested on Linux")
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package server
+
+import (
+	"os"
+	"os/signal"
+
+	"golang.org/x/sys/unix"
+)
+
+// signals are the daemon's signal channels, set up before anything else so that a stop
+// issued while the daemon is still starting waits in stop until the run loop takes it.
+type signals struct {
+	stop   chan os.Signal // SIGTERM, SIGINT
+	reopen chan os.Signal // SIGUSR1, and SIGHUP unless it is ignored
+	// problems met while clearing the signal state inherited at exec; logged only once
+	// the pidfile lock is held, so an instance that is already running sees no line.
+	problems []error
+}
+
+// watchSignals starts catching the daemon's signals, from the main thread where it can,
+// and clears what was inherited at exec: no signal stays blocked on the main thread, and
+// none stays ignored except SIGHUP when ignoreHUP.
+func watchSignals(ignoreHUP bool) *signals {
+	s := &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1)}
+	onMain := onMainThread(func() {
+		signal.Notify(s.stop, unix.SIGTERM, unix.SIGINT)
+		if ignoreHUP {
+			signal.Ignore(unix.SIGHUP)
+			signal.Notify(s.reopen, unix.SIGUSR1)
+		} else {
+			signal.Notify(s.reopen, unix.SIGHUP, unix.SIGUSR1)
+		}
+		s.problems = append(s.problems, clearInherited(ignoreHUP)...)
+	})
+	if !onMain {
+		s.problems = append(s.problems, errMainThread)
+	}
+	return s
+}
+
+// close stops catching; the channels are left to the garbage collector.
+func (s *signals) close() {
+	signal.Stop(s.stop)
+	signal.Stop(s.reopen)
+}

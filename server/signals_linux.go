@@ -1,0 +1,75 @@
+package server
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// clearInherited unblocks every signal on the calling thread and puts back the default
+// action of every signal ignored at exec (Go keeps some of them ignored), except SIGHUP if
+// ignoreHUP. It returns what it could not do.
+func clearInherited(ignoreHUP bool) []error {
+	var errs []error
+	var none unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil); err != nil {
+		errs = append(errs, fmt.Errorf("unblock signals: %w", err))
+	}
+	ignored, err := statusMask("/proc/self/status", "SigIgn")
+	if err != nil {
+		return append(errs, fmt.Errorf("read ignored signals: %w", err))
+	}
+	for sig := unix.Signal(1); sig <= 64; sig++ {
+		if ignored&sigBit(sig) == 0 || (ignoreHUP && sig == unix.SIGHUP) {
+			continue
+		}
+		if err := setDefaultAction(sig); err != nil {
+			errs = append(errs, fmt.Errorf("stop ignoring signal %d: %w", sig, err))
+		}
+	}
+	return errs
+}
+
+// sigBit is sig's bit in a /proc/PID/status signal mask.
+func sigBit(sig unix.Signal) uint64 { return 1 << (uint(sig) - 1) }
+
+// statusMask reads one signal mask line (SigIgn, SigBlk, ...) of a /proc status file.
+func statusMask(path, field string) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parse %s %q in %s: %w", field, v, path, err)
+			}
+			return mask, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no %s line in %s", field, path)
+}
+
+// setDefaultAction gives sig its default action. Only signals that are ignored get here,
+// so the Go runtime has no handler on them to lose. An all-zero kernel sigaction is
+// SIG_DFL with no flags and an empty mask on every architecture; 8 is the kernel's sigset
+// size everywhere but mips, where the call fails and the signal stays ignored.
+func setDefaultAction(sig unix.Signal) error {
+	var act [16]uint64 // larger than any kernel struct sigaction
+	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}

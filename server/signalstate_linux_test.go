@@ -1,0 +1,110 @@
+package server_test
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestSignalState: whatever the daemon inherited at exec, no signal is blocked on its main
+// thread and none is ignored, except SIGHUP under IgnoreHUP; SIGINT stops it even when it
+// was started with SIGINT ignored, and an ignored SIGHUP neither kills nor reopens.
+func TestSignalState(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		wrap      bool
+		ignore    []syscall.Signal
+		block     []syscall.Signal
+		ignoreHUP bool
+	}{
+		{name: "plain"},
+		{name: "inherited", wrap: true,
+			ignore: []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGUSR2},
+			block:  []syscall.Signal{syscall.SIGTERM, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT, syscall.SIGCHLD}},
+		{name: "nohup", wrap: true, ignoreHUP: true,
+			ignore: []syscall.Signal{syscall.SIGHUP, syscall.SIGINT},
+			block:  []syscall.Signal{syscall.SIGWINCH}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := testOptions(t)
+			opts.IgnoreHUP = tc.ignoreHUP
+			d := startDaemon(t, helperCfg{Options: opts, Ignore: tc.ignore, Block: tc.block}, tc.wrap)
+			d.ready(t)
+
+			wantIgn := uint64(0)
+			if tc.ignoreHUP {
+				wantIgn = sigBit(syscall.SIGHUP)
+			}
+			if ign := procMask(t, d.pid, "SigIgn"); ign != wantIgn {
+				t.Errorf("SigIgn = %#x, want %#x", ign, wantIgn)
+			}
+			// Polled: the runtime blocks all signals for an instant while it makes a thread.
+			waitUntil(t, "SigBlk 0", func() bool { return procMask(t, d.pid, "SigBlk") == 0 })
+			if strings.Contains(d.log(), "signal set-up incomplete") {
+				t.Errorf("log:\n%s", d.log())
+			}
+
+			if tc.ignoreHUP {
+				d.signal(t, syscall.SIGHUP) // ignored by the kernel: dropped at once
+				d.signal(t, syscall.SIGUSR1)
+				waitUntil(t, "the SIGUSR1 reopen", func() bool { return strings.Contains(d.log(), "reopened log") })
+				if !d.alive() || strings.Count(d.log(), "reopened log") != 1 || strings.Contains(d.log(), "hangup") {
+					t.Errorf("SIGHUP was not ignored; log:\n%s", d.log())
+				}
+			} else {
+				d.signal(t, syscall.SIGHUP)
+				waitUntil(t, "the SIGHUP reopen", func() bool { return strings.Contains(d.log(), "reopened log: signal=hangup") })
+			}
+
+			d.signal(t, syscall.SIGINT)
+			if code := d.wait(t); code != 0 {
+				t.Errorf("exit %d after SIGINT; log:\n%s", code, d.log())
+			}
+			if exists(t, opts.PIDFile) {
+				t.Error("pidfile left behind")
+			}
+		})
+	}
+}
+
+// blockSignals blocks sigs on the calling thread.
+func blockSignals(sigs []syscall.Signal) error {
+	var set unix.Sigset_t
+	for _, sig := range sigs {
+		set.Val[(sig-1)/64] |= 1 << (uint(sig-1) % 64)
+	}
+	return unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil)
+}
+
+// procMask reads a signal mask line (SigBlk, SigIgn, ...) of pid's main thread.
+func procMask(t *testing.T, pid int, field string) uint64 {
+	t.Helper()
+	for _, line := range strings.Split(readFile(fmt.Sprintf("/proc/%d/status", pid)), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatalf("%s of %d: %v", field, pid, err)
+			}
+			return mask
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
+
+// sigBit is sig's bit in a /proc signal mask.
+func sigBit(sig syscall.Signal) uint64 { return 1 << (uint(sig) - 1) }
+
+// alive reports whether the daemon has not exited.
+func (d *daemon) alive() bool {
+	select {
+	case <-d.exited:
+		return false
+	default:
+		return true
+	}
+}
