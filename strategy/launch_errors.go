@@ -1,0 +1,74 @@
+package strategy
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrAlreadyRunning is matched (errors.Is) by every *AlreadyRunningError.
+var ErrAlreadyRunning = errors.New("already running")
+
+// ErrNotReady is matched (errors.Is) by every *NotReadyError: the daemon did not report
+// ready within the spec's ReadyTimeout, and Launch killed it.
+var ErrNotReady = errors.New("daemon not ready")
+
+// ErrExited is matched (errors.Is) by the error Launch returns when the daemon exited (or
+// closed the handshake) before it reported anything final.
+var ErrExited = errors.New("daemon exited before it was ready")
+
+// AlreadyRunningError says another daemon holds the pidfile. Launch returns it without
+// having changed anything: the holder keeps running and its pidfile is left alone.
+type AlreadyRunningError struct {
+	PID int // the pid that holds the pidfile lock; 0 if the kernel could not name it
+}
+
+// Error reads "already running (pid N)".
+func (e *AlreadyRunningError) Error() string {
+	if e.PID < 2 {
+		return "already running"
+	}
+	return fmt.Sprintf("already running (pid %d)", e.PID)
+}
+
+// Is makes errors.Is(err, ErrAlreadyRunning) true.
+func (e *AlreadyRunningError) Is(target error) bool { return target == ErrAlreadyRunning }
+
+// NotReadyError says the daemon was not ready in time. Launch has killed it (SIGKILL) and
+// waited for it to be gone before returning this error.
+type NotReadyError struct {
+	After time.Duration // the ReadyTimeout that passed
+	PID   int           // the daemon that was killed; 0 if it never reported its pid
+	log   string        // the last lines of its log, already formatted
+}
+
+// Error reads "not ready after 10s; killed it (pid N)", followed by the last lines the
+// daemon wrote to its log, if any.
+func (e *NotReadyError) Error() string {
+	killed := "killed it"
+	if e.PID > 0 {
+		killed = fmt.Sprintf("killed it (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("not ready after %s; %s%s", e.After, killed, e.log)
+}
+
+// Is makes errors.Is(err, ErrNotReady) true.
+func (e *NotReadyError) Is(target error) bool { return target == ErrNotReady }
+
+// describeStatus says how a process ended: "exit status 3", "killed by signal 9 (SIGKILL)".
+func describeStatus(ws syscall.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exit status %d", ws.ExitStatus())
+	case ws.Signaled():
+		sig := ws.Signal()
+		if name := unix.SignalName(sig); name != "" {
+			return fmt.Sprintf("killed by signal %d (%s)", int(sig), name)
+		}
+		return fmt.Sprintf("killed by signal %d", int(sig))
+	}
+	return "exited"
+}

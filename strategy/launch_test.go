@@ -1,0 +1,296 @@
+//go:build linux
+
+package strategy_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+	"github.com/daemonkit/daemonkit/strategy"
+	"github.com/daemonkit/daemonkit/strategy/internal/fakedaemon"
+	"github.com/hashicorp/go-hclog"
+)
+
+// TestLaunch runs Launch in this process against the fake daemon, for every strategy.
+func TestLaunch(t *testing.T) {
+	for _, d := range strategy.All() {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			for _, tc := range []struct {
+				name string
+				fn   func(*testing.T, strategy.Strategy)
+			}{
+				{"ready", testReady},
+				{"already running", testAlreadyRunning},
+				{"already running, found by the daemon", testAlreadyRunningReported},
+				{"daemon error", testDaemonError},
+				{"exits before ready", testExitsBeforeReady},
+				{"killed before ready", testKilledBeforeReady},
+				{"never ready", testNeverReady},
+				{"canceled", testCanceled},
+				{"bad workdir", testBadWorkdir},
+				{"bad log", testBadLog},
+			} {
+				t.Run(tc.name, func(t *testing.T) { tc.fn(t, d.New()) })
+			}
+		})
+	}
+}
+
+func launch(t *testing.T, ctx context.Context, s strategy.Strategy, spec strategy.Spec) (strategy.Result, error) {
+	t.Helper()
+	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: tWriter{t}})
+	res, err := strategy.Launch(ctx, s, spec, log)
+	t.Logf("Launch: %+v, %v", res, err)
+	return res, err
+}
+
+// tWriter sends Launch's debug log to the test's log.
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
+
+func testReady(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	res, err := launch(t, context.Background(), s, e.Spec("-listen", "127.0.0.1:7000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Listen != "127.0.0.1:7000" {
+		t.Errorf("Listen = %q", res.Listen)
+	}
+	st, err := pidfile.Probe(e.PIDFile)
+	if err != nil || st.State != pidfile.Running || st.PID != res.PID {
+		t.Errorf("pidfile: %+v, %v; want held by %d", st, err, res.PID)
+	}
+	if pids := e.PIDs(); len(pids) != 1 || pids[0] != res.PID {
+		t.Errorf("fake daemons started: %v, want just %d", pids, res.PID)
+	}
+}
+
+func testAlreadyRunning(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	first := launchQuiet(t, s, e)
+	before := snapshot(t, e)
+
+	_, err := launch(t, context.Background(), s, e.Spec())
+	checkAlreadyRunning(t, err, first.PID)
+	if after := snapshot(t, e); after != before {
+		t.Errorf("something changed: before %+v, after %+v", before, after)
+	}
+	if pids := e.PIDs(); len(pids) != 1 {
+		t.Errorf("fake daemons started: %v, want only the first", pids)
+	}
+}
+
+// testAlreadyRunningReported has Launch probe a free pidfile while the daemon is told to
+// lock the held one: the daemon finds it held and says so.
+func testAlreadyRunningReported(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	first := launchQuiet(t, s, e)
+	before := snapshot(t, e)
+
+	spec := e.Spec()
+	spec.PIDFile = filepath.Join(e.Dir, "other.pid")
+	_, err := launch(t, context.Background(), s, spec)
+	checkAlreadyRunning(t, err, first.PID)
+	pids := e.PIDs()
+	if len(pids) != 2 {
+		t.Fatalf("fake daemons started: %v, want two", pids)
+	}
+	checkGone(t, pids[1])
+	if after := snapshot(t, e); after.pidfile != before.pidfile || after.holder != before.holder {
+		t.Errorf("the pidfile changed: before %+v, after %+v", before, after)
+	}
+}
+
+func checkAlreadyRunning(t *testing.T, err error, holder int) {
+	t.Helper()
+	var are *strategy.AlreadyRunningError
+	if !errors.As(err, &are) || !errors.Is(err, strategy.ErrAlreadyRunning) {
+		t.Fatalf("err = %v, want an AlreadyRunningError", err)
+	}
+	if are.PID != holder {
+		t.Errorf("AlreadyRunningError.PID = %d, want %d", are.PID, holder)
+	}
+	if want := "already running (pid " + strconv.Itoa(holder) + ")"; err.Error() != want {
+		t.Errorf("err = %q, want %q", err, want)
+	}
+}
+
+// launchQuiet launches the fake daemon and waits until it has written its last log line.
+func launchQuiet(t *testing.T, s strategy.Strategy, e *fakedaemon.Env) strategy.Result {
+	t.Helper()
+	res, err := launch(t, context.Background(), s, e.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.WaitLog(t, "fake daemon "+strconv.Itoa(res.PID)+": ready")
+	return res
+}
+
+// state is what must not change when Launch finds the daemon already running.
+type state struct {
+	pidfile string
+	holder  int
+	logSize int64
+}
+
+func snapshot(t *testing.T, e *fakedaemon.Env) state {
+	t.Helper()
+	b, err := os.ReadFile(e.PIDFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pidfile.Probe(e.PIDFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(e.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state{pidfile: string(b), holder: st.PID, logSize: fi.Size()}
+}
+
+func testDaemonError(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	_, err := launch(t, context.Background(), s, e.Spec("-fail", "bind 127.0.0.1:7000: address already in use"))
+	if err == nil || err.Error() != "bind 127.0.0.1:7000: address already in use" {
+		t.Fatalf("err = %v, want the daemon's own message", err)
+	}
+	checkCleanedUp(t, e)
+}
+
+func testExitsBeforeReady(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	// A line from an earlier run, which the error must not quote.
+	if err := os.MkdirAll(filepath.Dir(e.Log), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.Log, []byte("an earlier run\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := launch(t, context.Background(), s, e.Spec("-child", "-exit", "3"))
+	if !errors.Is(err, strategy.ErrExited) {
+		t.Fatalf("err = %v, want ErrExited", err)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "daemon exited before it was ready: exit status 3\nlast lines of its log:\n") {
+		t.Errorf("err = %q", msg)
+	}
+	for _, want := range []string{": line 3\n", ": line 12"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("err = %q, lacks %q", msg, want)
+		}
+	}
+	for _, unwanted := range []string{": line 2\n", "an earlier run", "starting"} {
+		if strings.Contains(msg, unwanted) {
+			t.Errorf("err = %q: quotes %q, beyond the last 10 lines of this run", msg, unwanted)
+		}
+	}
+	if pids := e.PIDs(); len(pids) != 2 {
+		t.Errorf("fake daemon and child: %v, want two pids", pids)
+	}
+	checkCleanedUp(t, e)
+}
+
+func testKilledBeforeReady(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	_, err := launch(t, context.Background(), s, e.Spec("-kill"))
+	if !errors.Is(err, strategy.ErrExited) || !strings.HasPrefix(err.Error(), "daemon exited before it was ready: killed by signal 9") {
+		t.Fatalf("err = %v, want killed by signal 9", err)
+	}
+	checkCleanedUp(t, e)
+}
+
+func testNeverReady(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	spec := e.Spec("-child", "-hang")
+	spec.ReadyTimeout = 300 * time.Millisecond
+	_, err := launch(t, context.Background(), s, spec)
+	var nre *strategy.NotReadyError
+	if !errors.As(err, &nre) || !errors.Is(err, strategy.ErrNotReady) {
+		t.Fatalf("err = %v, want a NotReadyError", err)
+	}
+	if !strings.HasPrefix(err.Error(), "not ready after 300ms; killed it") {
+		t.Errorf("err = %q", err)
+	}
+	if pids := e.PIDs(); nre.PID != 0 && (len(pids) == 0 || pids[0] != nre.PID) {
+		t.Errorf("NotReadyError.PID = %d, fake daemons started: %v", nre.PID, pids)
+	}
+	checkCleanedUp(t, e)
+}
+
+func testCanceled(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := launch(t, ctx, s, e.Spec("-child", "-hang"))
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "killed it") {
+		t.Fatalf("err = %v, want the context's error and the daemon killed", err)
+	}
+	checkCleanedUp(t, e)
+}
+
+func testBadWorkdir(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	spec := e.Spec()
+	spec.Dir = filepath.Join(e.Dir, "nope")
+	_, err := launch(t, context.Background(), s, spec)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "chdir "+spec.Dir+": no such file or directory") {
+		t.Fatalf("err = %v, want chdir %s: no such file or directory", err, spec.Dir)
+	}
+	if pids := e.PIDs(); len(pids) != 0 {
+		t.Errorf("fake daemons started: %v", pids)
+	}
+}
+
+func testBadLog(t *testing.T, s strategy.Strategy) {
+	e := fakedaemon.New(t)
+	spec := e.Spec()
+	spec.LogPath = filepath.Join(e.Dir, "pids-is-a-file", "x.log")
+	if err := os.WriteFile(filepath.Join(e.Dir, "pids-is-a-file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := launch(t, context.Background(), s, spec)
+	if !errors.Is(err, syscall.ENOTDIR) || !strings.HasPrefix(err.Error(), "open log ") {
+		t.Fatalf("err = %v, want open log: not a directory", err)
+	}
+	if pids := e.PIDs(); len(pids) != 0 {
+		t.Errorf("fake daemons started: %v", pids)
+	}
+}
+
+// checkCleanedUp checks that after a failed Launch every fake daemon (and any child it
+// started) is gone and no pidfile is left.
+func checkCleanedUp(t *testing.T, e *fakedaemon.Env) {
+	t.Helper()
+	for _, pid := range e.PIDs() {
+		checkGone(t, pid)
+	}
+	if _, err := os.Lstat(e.PIDFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("pidfile left behind: %v", err)
+	}
+}
+
+// checkGone checks, through /proc, that pid is gone or a zombie.
+func checkGone(t *testing.T, pid int) {
+	t.Helper()
+	if alive, err := proc.Running(pid); err != nil || alive {
+		t.Errorf("process %d of the fake daemon still running after Launch returned (%v)", pid, err)
+	}
+}
