@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
+)
+
+// procinfo PID: prints what /proc says of a process, one fact a line, so that a script can
+// check what a daemon was left with: session, terminal, signals, descriptors, cwd, umask,
+// environment and parent.
+func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: procinfo PID")
+	}
+	pid := atoiArg(ts, args[0])
+	st, err := readStat(pid)
+	ts.Check(err)
+	out := ts.Stdout()
+	fmt.Fprintf(out, "state: %s\n", st.state)
+	fmt.Fprintf(out, "session leader: %s\n", yesNo(st.sid == pid))
+	mySID, err := unix.Getsid(0)
+	ts.Check(err)
+	fmt.Fprintf(out, "new session: %s\n", yesNo(st.sid != mySID))
+	fmt.Fprintf(out, "group leader: %s\n", yesNo(st.pgrp == pid))
+	if st.ttyNr == 0 {
+		fmt.Fprintln(out, "tty: none")
+	} else {
+		fmt.Fprintf(out, "tty: %d\n", st.ttyNr)
+	}
+	if st.ppid == 1 {
+		fmt.Fprintln(out, "parent: init")
+	} else {
+		fmt.Fprintf(out, "parent: pid %d\n", st.ppid)
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	ts.Check(err)
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		switch k {
+		case "SigIgn", "SigBlk", "Umask":
+			fmt.Fprintf(out, "%s: %s\n", strings.ToLower(k), strings.TrimSpace(v))
+		}
+	}
+	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+	ts.Check(err)
+	fmt.Fprintf(out, "cwd: %s\n", cwd)
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	ts.Check(err)
+	sort.Slice(fds, func(i, j int) bool { return atoi(fds[i].Name()) < atoi(fds[j].Name()) })
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err != nil {
+			continue // closed while we looked
+		}
+		if strings.HasPrefix(target, "socket:") {
+			target = "socket"
+		}
+		fmt.Fprintf(out, "fd %s: %s\n", fd.Name(), target)
+	}
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	ts.Check(err)
+	var extra []string
+	for _, kv := range bytes.Split(environ, []byte{0}) {
+		k, v, _ := strings.Cut(string(kv), "=")
+		if k == "PWD" && v == cwd {
+			continue // a new working directory rightly updates PWD
+		}
+		if k != "" && ts.Getenv(k) != v {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) == 0 {
+		fmt.Fprintln(out, "environment: the caller's")
+	} else {
+		fmt.Fprintf(out, "environment: differs from the caller's in %s\n", strings.Join(extra, " "))
+	}
+}
+
+type procStat struct {
+	state                  string
+	ppid, pgrp, sid, ttyNr int
+}
+
+// readStat parses /proc/PID/stat; the command name may hold spaces and parentheses, so the
+// fields are read after its last ')'.
+func readStat(pid int) (procStat, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return procStat{}, err
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 5 {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: too short", pid)
+	}
+	return procStat{state: f[0], ppid: atoi(f[1]), pgrp: atoi(f[2]), sid: atoi(f[3]), ttyNr: atoi(f[4])}, nil
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// httpGetMain is the `httpget URL` program: it prints the status code and the body, and
+// exits 1 only when no HTTP answer came at all.
+func httpGetMain() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: httpget URL")
+		os.Exit(2)
+	}
+	client := &http.Client{Timeout: 2 * time.Minute}
+	resp, err := client.Get(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Printf("%d\n%s", resp.StatusCode, body)
+}
+
+// withFDMain is the `withfd FILE PROG ARGS...` program: it opens FILE WITHOUT close-on-exec
+// and execs PROG, which so inherits a descriptor it never asked for, as `nohup cmd &` from
+// a careless parent would.
+func withFDMain() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: withfd FILE PROG ARGS...")
+		os.Exit(2)
+	}
+	fd, err := syscall.Open(os.Args[1], syscall.O_RDWR|syscall.O_CREAT, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = fd // deliberately left open across exec
+	prog := os.Args[2]
+	if !strings.Contains(prog, "/") {
+		for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+			if _, err := os.Stat(filepath.Join(dir, prog)); err == nil {
+				prog = filepath.Join(dir, prog)
+				break
+			}
+		}
+	}
+	err = syscall.Exec(prog, os.Args[2:], os.Environ())
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// scriptDeadline bounds every wait a script command does: generous, since a condition
+// is waited on, never a length of time.
+const scriptDeadline = 20 * time.Second
+
+func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"pidof":        cmdPidof,
+		"addrof":       cmdAddrof,
+		"procinfo":     cmdProcinfo,
+		"gone":         cmdGone,
+		"signal":       cmdSignal,
+		"concurrently": cmdConcurrently,
+		"waitlog":      cmdWaitlog,
+		"writepid":     cmdWritepid,
+		"spawn":        cmdSpawn,
+		"exits":        cmdExits,
+	}
+}
+
+// pidof [-wait] NAME VAR: sets $VAR to the pid holding NAME's pidfile lock (in
+// $DAEMONKIT_STATE_DIR, or the pidfile given as NAME if it contains a slash); -wait waits
+// for one, with a deadline. `! pidof NAME` asserts none holds it.
+func cmdPidof(ts *testscript.TestScript, neg bool, args []string) {
+	wait := len(args) > 0 && args[0] == "-wait"
+	if wait {
+		args = args[1:]
+	}
+	if len(args) < 1 || len(args) > 2 || (!neg && len(args) != 2) {
+		ts.Fatalf("usage: pidof [-wait] NAME VAR")
+	}
+	path := args[0]
+	if !strings.Contains(path, "/") {
+		path = filepath.Join(ts.Getenv("DAEMONKIT_STATE_DIR"), path+".pid")
+	}
+	st, err := pidfile.Probe(path)
+	for deadline := time.Now().Add(scriptDeadline); wait && err == nil && st.State != pidfile.Running && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // polling a lock for a condition, with a deadline
+		st, err = pidfile.Probe(path)
+	}
+	ts.Check(err)
+	if neg {
+		if st.State == pidfile.Running {
+			ts.Fatalf("%s is held by pid %d", path, st.PID)
+		}
+		return
+	}
+	if st.State != pidfile.Running {
+		ts.Fatalf("%s: %s, not running", path, st.State)
+	}
+	ts.Setenv(args[1], strconv.Itoa(st.PID))
+}
+
+// addrof NAME VAR: sets $VAR to the address NAME's record says it listens on.
+func cmdAddrof(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: addrof NAME VAR")
+	}
+	rec, err := instance.ReadRecord(filepath.Join(ts.Getenv("DAEMONKIT_STATE_DIR"), args[0]+".json"))
+	ts.Check(err)
+	if rec.Listen == "" {
+		ts.Fatalf("%s's record has no listen address", args[0])
+	}
+	ts.Setenv(args[1], rec.Listen)
+}
+
+// gone PID: waits until the process is gone (a zombie counts), failing after a deadline.
+// `! gone PID` asserts it is still running.
+func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: gone PID")
+	}
+	pid := atoiArg(ts, args[0])
+	if neg {
+		if ok, _ := proc.Running(pid); !ok {
+			ts.Fatalf("pid %d is not running", pid)
+		}
+		return
+	}
+	p, err := proc.Open(pid)
+	if err != nil {
+		return // gone already
+	}
+	defer p.Close()
+	ts.Check(waitGone(p, scriptDeadline))
+}
+
+func waitGone(p *proc.Process, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	if err := p.Wait(ctx); err != nil {
+		return fmt.Errorf("pid %d still running after %s: %w", p.PID(), within, err)
+	}
+	return nil
+}
+
+// signal SIG PID: sends a signal to exactly that pid.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: signal SIG PID")
+	}
+	var sig signalName
+	ts.Check(sig.UnmarshalText([]byte(args[0])))
+	ts.Check(syscall.Kill(atoiArg(ts, args[1]), syscall.Signal(sig)))
+}
+
+// concurrently N PROG ARGS...: runs N copies at the same moment and prints how many ended
+// with each exit code, one line each: "exit 0: 1".
+func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: concurrently N PROG ARGS...")
+	}
+	n := atoiArg(ts, args[0])
+	prog, err := exec.LookPath(args[1])
+	ts.Check(err)
+	gate := make(chan struct{})
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(prog, args[2:]...)
+			cmd.Dir = ts.MkAbs(".")
+			cmd.Env = scriptEnv(ts)
+			<-gate
+			err := cmd.Run()
+			codes[i] = cmd.ProcessState.ExitCode()
+			if err != nil && codes[i] < 0 {
+				codes[i] = -1
+			}
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	counts := map[int]int{}
+	for _, c := range codes {
+		counts[c]++
+	}
+	keys := make([]int, 0, len(counts))
+	for c := range counts {
+		keys = append(keys, c)
+	}
+	sort.Ints(keys)
+	for _, c := range keys {
+		fmt.Fprintf(ts.Stdout(), "exit %d: %d\n", c, counts[c])
+	}
+}
+
+// scriptEnv is the environment the script's own exec would give a program.
+func scriptEnv(ts *testscript.TestScript) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if v := ts.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	for _, k := range []string{"DAEMONKIT_STATE_DIR", "DAEMONKIT_LOG_DIR", "WORK", "HOME", "TMPDIR", "PATH", "GORACE"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	return env
+}
+
+// waitlog FILE REGEXP: waits until FILE has a line matching REGEXP.
+func cmdWaitlog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitlog FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(scriptDeadline)
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 50*time.Millisecond) {
+		data, _ := os.ReadFile(ts.MkAbs(args[0]))
+		if re.Match(data) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s: no line matching %q after %s; it has:\n%s", args[0], args[1], scriptDeadline, data)
+		}
+		time.Sleep(backoff) // polling a file for a condition, with a deadline
+	}
+}
+
+// writepid FILE PID: writes a pidfile's content by hand (tampered or hostile files).
+func cmdWritepid(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: writepid FILE CONTENT")
+	}
+	path := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(path), 0o755))
+	ts.Check(os.WriteFile(path, []byte(args[1]+"\n"), 0o644))
+}
+
+func atoiArg(ts *testscript.TestScript, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		ts.Fatalf("%q is not a number", s)
+	}
+	return n
+}
+
+// spawn VAR PROG ARGS...: starts an unrelated process, sets $VAR to its pid, and kills it
+// by that pid when the script ends.
+func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: spawn VAR PROG ARGS...")
+	}
+	cmd := exec.Command(args[1], args[2:]...)
+	cmd.Dir = ts.MkAbs(".")
+	ts.Check(cmd.Start())
+	ts.Defer(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	ts.Setenv(args[0], strconv.Itoa(cmd.Process.Pid))
+}
+
+// exits CODE PROG ARGS...: runs PROG and fails unless it exits with CODE; its stdout and
+// stderr are the command's, for the stdout and stderr checks that follow.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROG ARGS...")
+	}
+	want := atoiArg(ts, args[0])
+	prog, err := exec.LookPath(args[1])
+	ts.Check(err)
+	cmd := exec.Command(prog, args[2:]...)
+	cmd.Args[0] = args[1]
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = scriptEnv(ts)
+	cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()
+	_ = cmd.Run()
+	if got := cmd.ProcessState.ExitCode(); got != want {
+		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}

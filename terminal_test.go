@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// TestDaemonSurvivesItsTerminal is the original article's own test, for every strategy: start
+// a daemon from a shell in a pseudo-terminal, close the terminal so its session is hung up,
+// and the daemon still answers. nohup keeps that terminal as its controlling one; the others
+// have none.
+func TestDaemonSurvivesItsTerminal(t *testing.T) {
+	for _, strategyName := range []string{"reexec", "setsid", "nohup"} {
+		t.Run(strategyName, func(t *testing.T) {
+			state := t.TempDir()
+			name := "tty-" + strategyName
+			pidPath := filepath.Join(state, name+".pid")
+			t.Cleanup(func() { killHolder(t, pidPath) })
+
+			shell := exec.Command("sh", "-c",
+				`daemonkit start -d --strategy `+strategyName+` --name `+name+`; echo "start exited $?"; exec cat`)
+			shell.Env = append(os.Environ(), "DAEMONKIT_STATE_DIR="+state, "DAEMONKIT_LOG_DIR="+state, "GORACE=atexit_sleep_ms=0")
+			ptmx, err := pty.Start(shell) // the shell leads a new session with the pty as its terminal
+			if err != nil {
+				t.Fatalf("start a shell in a pty: %v", err)
+			}
+			terminal, err := pollable(ptmx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				_ = terminal.Close()
+				_ = shell.Process.Kill()
+				_ = shell.Wait()
+			})
+			screen := &terminalScreen{}
+			go func() { _, _ = io.Copy(screen, terminal) }()
+			waitFor(t, "start to return in the terminal", func() bool { return strings.Contains(screen.String(), "start exited") })
+			if !strings.Contains(screen.String(), "start exited 0") {
+				t.Fatalf("start failed in the terminal:\n%s", screen.String())
+			}
+
+			st, err := pidfile.Probe(pidPath)
+			if err != nil || st.State != pidfile.Running {
+				t.Fatalf("probe %s: %v %v", pidPath, st.State, err)
+			}
+			daemon, err := readStat(st.PID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shellStat, err := readStat(shell.Process.Pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if shellStat.ttyNr == 0 {
+				t.Fatalf("the shell has no controlling terminal: the test is not testing anything")
+			}
+			if strategyName == "nohup" && daemon.ttyNr != shellStat.ttyNr {
+				t.Errorf("nohup daemon's terminal is %d, want the caller's %d", daemon.ttyNr, shellStat.ttyNr)
+			}
+			if strategyName != "nohup" && daemon.ttyNr != 0 {
+				t.Errorf("%s daemon has controlling terminal %d, want none", strategyName, daemon.ttyNr)
+			}
+
+			// Hang up: close the terminal, and wait for the shell's session to be gone.
+			if err := terminal.Close(); err != nil {
+				t.Fatalf("close the terminal: %v", err)
+			}
+			_ = shell.Wait() // the shell's session is over: hung up
+			// An interactive shell that exits sends SIGHUP to its jobs' process groups too.
+			if err := unix.Kill(-daemon.pgrp, unix.SIGHUP); err != nil {
+				t.Fatalf("SIGHUP the daemon's process group %d: %v", daemon.pgrp, err)
+			}
+
+			if ok, _ := proc.Running(st.PID); !ok {
+				t.Fatalf("the %s daemon (pid %d) died with its terminal", strategyName, st.PID)
+			}
+			rec, err := instance.ReadRecord(filepath.Join(state, name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.Get("http://" + rec.Listen + "/healthz")
+			if err != nil {
+				t.Fatalf("the daemon does not answer after its terminal closed: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
+				t.Fatalf("/healthz after hang-up: %d %q", resp.StatusCode, body)
+			}
+
+			stop := exec.Command("daemonkit", "stop", "--name", name)
+			stop.Env = shell.Env
+			if out, err := stop.CombinedOutput(); err != nil {
+				t.Fatalf("stop: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// pollable returns the pty master as a non-blocking file, closing the original: a blocking
+// read in progress would otherwise keep the descriptor open past Close, and the terminal
+// would never hang up.
+func pollable(ptmx *os.File) (*os.File, error) {
+	fd, err := unix.Dup(int(ptmx.Fd()))
+	if err != nil {
+		return nil, fmt.Errorf("dup the pty master: %w", err)
+	}
+	ptmx.Close()
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("make the pty master non-blocking: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "ptmx"), nil
+}
+
+// terminalScreen collects what the terminal shows, safely across goroutines.
+type terminalScreen struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *terminalScreen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *terminalScreen) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// waitFor polls cond until it holds, failing the test after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(scriptDeadline)
+	for backoff := time.Millisecond; !cond(); backoff = min(2*backoff, 50*time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(backoff) // polling a condition, with a deadline
+	}
+}
+
+// killHolder SIGKILLs, by pid, whatever holds the pidfile's lock, and waits until it is gone.
+func killHolder(t *testing.T, pidPath string) {
+	if st, err := pidfile.Probe(pidPath); err == nil && st.State == pidfile.Running {
+		killAndWait(t.Log, st.PID)
+	}
+}
