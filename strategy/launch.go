@@ -140,6 +140,7 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 			}
 			switch {
 			case rep.Ready:
+				l.awaitHandshakeEnd(ctx, events, timer.C)
 				return l.succeed(rep)
 			case rep.Running != 0:
 				l.log.Debug("daemon reports already running", "pid", rep.PID, "holder", rep.Running)
@@ -161,6 +162,21 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 			l.abort(true, false)
 			return Result{}, fmt.Errorf("wait for the daemon to be ready: %w; killed it%s%s", ctx.Err(), l.pidNote(), l.logTail())
 		}
+	}
+}
+
+// awaitHandshakeEnd waits for the daemon to close its end of the handshake, which it does
+// right after READY, so that when start returns the daemon holds no descriptor but the
+// ones it keeps for its life. The daemon is ready either way: a timeout here kills nothing.
+func (l *launcher) awaitHandshakeEnd(ctx context.Context, events <-chan event, timeout <-chan time.Time) {
+	select {
+	case ev := <-events:
+		if !ev.eof {
+			l.log.Debug("daemon said more after READY", "report", ev.rep, "error", ev.err)
+		}
+	case <-timeout:
+		l.log.Debug("daemon kept the handshake open after READY")
+	case <-ctx.Done():
 	}
 }
 
