@@ -56,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daemonkit: error: %v\n", err)
 		var perr *kong.ParseError
 		if errors.As(err, &perr) && perr.Context != nil {
-			fmt.Fprintf(stderr, "run %q for usage\n", "daemonkit "+commandPath(perr.Context)+"--help")
+			fmt.Fprintf(stderr, "run %q for usage\n", helpCommand(perr.Context))
 		}
 		return exitUsage
 	}
@@ -105,11 +105,10 @@ func newLogger(level, format string, out io.Writer) hclog.Logger {
 	})
 }
 
-// commandPath is the selected command's words, for the "see --help" hint.
-func commandPath(ctx *kong.Context) string {
-	cmd := ctx.Selected()
-	if cmd == nil {
-		return ""
+// helpCommand is the --help command line for the command the user was typing.
+func helpCommand(ctx *kong.Context) string {
+	if cmd := ctx.Selected(); cmd != nil {
+		return cmd.FullPath() + " --help" // FullPath starts with "daemonkit"
 	}
-	return cmd.FullPath()[len("daemonkit"):] + " "
+	return "daemonkit --help"
 }

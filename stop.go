@@ -15,7 +15,7 @@ import (
 // alone, and returns the moment the process is gone.
 type StopCmd struct {
 	InstanceFlags
-	Signal  signalName    `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 (with or without SIG)."`
+	Signal  signalName    `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 or KILL (with or without SIG)."`
 	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL."`
 	NoKill  bool          `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
 }
