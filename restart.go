@@ -35,11 +35,14 @@ func (c *RestartCmd) Run(app *App) error {
 	if err := stop.Run(app); err != nil {
 		return err
 	}
-	start, err := parseStart(rec.StartArgs)
+	recorded, err := parseStart(rec.StartArgs)
 	if err != nil {
 		return fmt.Errorf("restart %s: recorded options %q: %w", paths.Name, rec.StartArgs, err)
 	}
-	return start.Run(app)
+	// The recorded global flags (log level and format) are the daemon's options too.
+	again := *app
+	again.Globals = &recorded.Globals
+	return recorded.Start.Run(&again)
 }
 
 // ReloadCmd asks a daemon to reopen its log, with the signal its strategy leaves it: SIGHUP,
@@ -78,9 +81,9 @@ func signalLabel(sig syscall.Signal) string {
 	return sig.String()
 }
 
-// parseStart reads recorded start arguments back into a start command, through the same
-// grammar the user's own command line goes through.
-func parseStart(args []string) (*StartCmd, error) {
+// parseStart reads recorded start arguments back, through the same grammar the user's own
+// command line goes through.
+func parseStart(args []string) (*CLI, error) {
 	var cli CLI
 	parser, err := newParser(&cli, nil, nil, nil)
 	if err != nil {
@@ -89,7 +92,10 @@ func parseStart(args []string) (*StartCmd, error) {
 	if _, err := parser.Parse(args); err != nil {
 		return nil, err
 	}
-	return &cli.Start, nil
+	if !cli.Start.Detach {
+		return nil, fmt.Errorf("not a start -d command line")
+	}
+	return &cli, nil
 }
 
 // ignoresHUP says whether the named strategy leaves its daemon ignoring SIGHUP.
