@@ -2,7 +2,7 @@ package instance
 
 import (
 	"errors"
-	"io"
+	"github.com/daemonkit/daemonkit/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +23,7 @@ func TestUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("already unprivileged: the tests ran as this user")
 	}
-	bin := copyTestBinary(t)
+	bin := testbin.CopySelf(t, "instance.test")
 	cmd := exec.Command(bin, "-test.run="+unprivilegedTests, "-test.v", "-test.count=1")
 	cmd.Dir = "/"
 	cmd.Env = append(os.Environ(), "TMPDIR=/tmp", "XDG_RUNTIME_DIR=")
@@ -38,40 +38,6 @@ func TestUnprivileged(t *testing.T) {
 	t.Logf("as nobody:\n%s", out)
 }
 
-// copyTestBinary copies this test binary where nobody can run it (go test keeps it in a
-// private directory).
-func copyTestBinary(t *testing.T) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Skipf("os.Executable: %v", err)
-	}
-	dir := t.TempDir()
-	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	bin := filepath.Join(dir, "instance.test")
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
 // otherUserPIDFileEnv gives TestStopAsOtherUser the pidfile of a daemon root started.
 const otherUserPIDFileEnv = "DAEMONKIT_INSTANCE_TEST_ROOT_PIDFILE"
 
@@ -80,7 +46,7 @@ func TestStopNotPermitted(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a daemon nobody may signal")
 	}
-	bin := copyTestBinary(t)
+	bin := testbin.CopySelf(t, "instance.test")
 	p, err := Resolve(filepath.Dir(bin), "svc", "", "")
 	if err != nil {
 		t.Fatal(err)

@@ -3,10 +3,9 @@ package proc
 import (
 	"errors"
 	"fmt"
-	"io"
+	"github.com/daemonkit/daemonkit/internal/testbin"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,7 +54,7 @@ func TestSignalNotPermitted(t *testing.T) {
 		return
 	}
 	cmd := startSleep(t)
-	bin := copyTestBinary(t)
+	bin := testbin.CopySelf(t, "proc.test")
 	helper := exec.Command(bin)
 	helper.Env = append(os.Environ(), helperEnv+"="+strconv.Itoa(cmd.Process.Pid))
 	helper.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -69,38 +68,4 @@ func TestSignalNotPermitted(t *testing.T) {
 	}
 	t.Logf("as nobody: %s", lines[1])
 	mustRunning(t, cmd.Process.Pid, true)
-}
-
-// copyTestBinary copies this test binary where nobody can run it (go test keeps it in a
-// private directory).
-func copyTestBinary(t *testing.T) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Skipf("os.Executable: %v", err)
-	}
-	dir := t.TempDir()
-	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	bin := filepath.Join(dir, "proc.test")
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bin
 }
