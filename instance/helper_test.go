@@ -70,15 +70,18 @@ func runDaemon(mode, path string) int {
 
 // daemon is a running stand-in daemon.
 type daemon struct {
-	pid   int
-	lines chan string
+	pid    int
+	lines  chan string
+	cmd    *exec.Cmd     // nil when detached: not this process's child
+	handle *proc.Process // opened while it was known to be alive
+	reaped bool
 }
 
 // startDaemon starts a stand-in daemon holding path. Detached, it is started through
 // `sh -c '... &'`, so that it is not this process's child: its parent exits and it is
 // adopted by PID 1, which here never reaps it. It is killed at the end of the test, through
 // a handle opened while it was known to be alive, so a reused pid is never hit.
-func startDaemon(t *testing.T, mode, path string, detached bool) *daemon {
+func startDaemon(t testing.TB, mode, path string, detached bool) *daemon {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -106,13 +109,17 @@ func startDaemon(t *testing.T, mode, path string, detached bool) *daemon {
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("sh: %v", err)
 		}
-	} else {
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill() // os.Process signals through a pidfd
-			_ = cmd.Wait()
-		})
 	}
 	d := &daemon{lines: make(chan string, 16)}
+	if !detached {
+		d.cmd = cmd
+		t.Cleanup(func() {
+			if !d.reaped {
+				_ = cmd.Process.Kill() // os.Process signals through a pidfd
+				_ = cmd.Wait()
+			}
+		})
+	}
 	go func() {
 		defer close(d.lines)
 		defer r.Close()
@@ -131,15 +138,34 @@ func startDaemon(t *testing.T, mode, path string, detached bool) *daemon {
 	if err != nil {
 		t.Fatalf("open stand-in daemon %d: %v", pid, err)
 	}
+	d.handle = h
 	t.Cleanup(func() {
-		_ = h.Signal(syscall.SIGKILL)
-		_ = h.Close()
+		if !d.reaped {
+			_ = h.Signal(syscall.SIGKILL)
+			_ = h.Close()
+		}
 	})
 	return d
 }
 
+// reap waits for a daemon started as this process's child, which must have exited, and
+// fails unless it exited 0; a benchmark that starts one per iteration so keeps neither
+// zombies nor handles around.
+func (d *daemon) reap(t testing.TB) {
+	t.Helper()
+	if d.cmd == nil {
+		t.Fatal("reap: the stand-in daemon is not this process's child")
+	}
+	err := d.cmd.Wait()
+	_ = d.handle.Close()
+	d.reaped = true
+	if err != nil {
+		t.Fatalf("stand-in daemon %d: %v, want a graceful exit 0", d.pid, err)
+	}
+}
+
 // line returns the daemon's next line of output.
-func (d *daemon) line(t *testing.T) string {
+func (d *daemon) line(t testing.TB) string {
 	t.Helper()
 	select {
 	case l, ok := <-d.lines:
