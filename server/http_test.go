@@ -21,7 +21,7 @@ import (
 type inProcess struct {
 	opts   server.Options
 	addr   string
-	log    *lockedBuffer
+	log    *server.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -30,7 +30,7 @@ type inProcess struct {
 func runInProcess(t *testing.T, opts server.Options) *inProcess {
 	t.Helper()
 	opts.LogPath = "" // never dup onto the test's own stdout and stderr
-	p := &inProcess{opts: opts, log: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &inProcess{opts: opts, log: &server.SyncBuffer{}, done: make(chan error, 1)}
 	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: p.log})
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
