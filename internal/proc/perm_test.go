@@ -3,28 +3,23 @@ package proc
 import (
 	"errors"
 	"fmt"
-	"github.com/daemonkit/daemonkit/internal/testbin"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
-// helperEnv makes the test binary, run again, try to signal a pid and report what happened.
-const helperEnv = "DAEMONKIT_PROC_TEST_SIGNAL"
-
 func TestMain(m *testing.M) {
-	if v := os.Getenv(helperEnv); v != "" {
-		os.Exit(signalHelper(v))
-	}
-	os.Exit(m.Run())
+	testutil.Main(m, map[string]func() int{"signal": signalHelper})
 }
 
-// signalHelper opens pid and sends it SIGTERM, printing whether the error wraps
+// signalHelper opens $PID and sends it SIGTERM, printing whether the error wraps
 // os.ErrPermission, and the error.
-func signalHelper(v string) int {
+func signalHelper() int {
+	v := os.Getenv("PID")
 	pid, err := strconv.Atoi(v)
 	if err != nil {
 		fmt.Println("bad pid", v)
@@ -54,9 +49,8 @@ func TestSignalNotPermitted(t *testing.T) {
 		return
 	}
 	cmd := startSleep(t)
-	bin := testbin.CopySelf(t, "proc.test")
-	helper := exec.Command(bin)
-	helper.Env = append(os.Environ(), helperEnv+"="+strconv.Itoa(cmd.Process.Pid))
+	helper := testutil.Helper(t, "signal", nil, "PID="+strconv.Itoa(cmd.Process.Pid))
+	helper.Path = testutil.CopySelf(t, "proc.test")
 	helper.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := helper.Output()
 	if err != nil {

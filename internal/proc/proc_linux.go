@@ -3,10 +3,10 @@
 package proc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"sync"
@@ -28,25 +28,14 @@ type handle struct {
 // running reads the state field of /proc/PID/stat. Where /proc cannot say (not mounted,
 // hidepid), it falls back to kill(2), which cannot tell a zombie.
 func running(pid int) (bool, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
+	st, err := ReadStat(pid)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return killAlive(pid)
 	}
-	state, err := statState(b)
 	if err != nil {
-		return false, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
+		return false, err
 	}
-	return state != 'Z' && state != 'X' && state != 'x', nil
-}
-
-// statState returns the state field of a /proc/PID/stat line. The comm field before it may
-// hold spaces and parentheses, so the state is the first field after the last ')'.
-func statState(b []byte) (byte, error) {
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) || b[i+1] != ' ' {
-		return 0, fmt.Errorf("malformed stat line %q", b)
-	}
-	return b[i+2], nil
+	return !st.Zombie(), nil
 }
 
 func open(pid int) (*Process, error) {

@@ -3,58 +3,46 @@ package proc
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
-func TestStatState(t *testing.T) {
+func TestParseStat(t *testing.T) {
+	tail := " 1 2 3 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 4242 8000 200"
 	for _, tc := range []struct {
 		line string
 		want byte
 		ok   bool
 	}{
-		{"123 (sleep) S 1 2 3", 'S', true},
-		{"123 (a) Z (b)) R 1 2", 'R', true},
-		{"123 (x y) Z 1", 'Z', true},
-		{"123 ()) (() T 0", 'T', true},
+		{"123 (sleep) S" + tail, 'S', true},
+		{"123 (a) Z (b)) R" + tail, 'R', true},
+		{"123 (x y) Z" + tail, 'Z', true},
+		{"123 ()) (() T" + tail, 'T', true},
 		{"123 (sleep", 0, false},
 		{"123 (sleep)", 0, false},
-		{"123 (sleep)S", 0, false},
+		{"123 (sleep)S" + tail, 0, false},
+		{"123 (sleep) S 1 2", 0, false},
 		{"", 0, false},
 	} {
-		got, err := statState([]byte(tc.line))
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("statState(%q) = %q, %v; want %q, ok=%v", tc.line, got, err, tc.want, tc.ok)
+		got, err := ParseStat([]byte(tc.line))
+		if (err == nil) != tc.ok || got.State != tc.want {
+			t.Errorf("ParseStat(%q) = %q, %v; want %q, ok=%v", tc.line, got.State, err, tc.want, tc.ok)
 		}
-	}
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
+		if tc.ok && (got.PPID != 1 || got.PGRP != 2 || got.SID != 3 || got.StartTime != 4242) {
+			t.Errorf("ParseStat(%q) = %+v: wrong fields", tc.line, got)
 		}
-		time.Sleep(time.Millisecond) // a polling step, not a wait on luck
 	}
 }
 
 // procState returns the state letter of /proc/PID/stat, or 0 if it cannot be read.
 func procState(pid int) byte {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := ReadStat(pid)
 	if err != nil {
 		return 0
 	}
-	s, err := statState(b)
-	if err != nil {
-		return 0
-	}
-	return s
+	return st.State
 }
 
 func TestZombieIsNotRunning(t *testing.T) {
@@ -69,7 +57,7 @@ func TestZombieIsNotRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Not reaped: the child stays a zombie until the cleanup's Wait.
-	waitFor(t, "zombie state", func() bool { return procState(pid) == 'Z' })
+	testutil.WaitFor(t, "zombie state", func() bool { return procState(pid) == 'Z' })
 
 	mustRunning(t, pid, false)
 	if p, err := Open(pid); !errors.Is(err, ErrGone) {
@@ -81,7 +69,7 @@ func TestZombieIsNotRunning(t *testing.T) {
 	if err := before.Signal(syscall.SIGTERM); !errors.Is(err, ErrGone) {
 		t.Fatalf("Signal(zombie) = %v, want ErrGone", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
 	defer cancel()
 	if err := before.Wait(ctx); err != nil {
 		t.Fatalf("Wait(zombie) = %v, want nil", err)

@@ -11,10 +11,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// deadline bounds every wait on a condition; it is generous on purpose: nothing asserts speed.
-const deadline = 30 * time.Second
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
 
 // startSleep starts `sleep 600` as a child and reaps it when the test ends, whatever happens.
 func startSleep(t *testing.T) *exec.Cmd {
@@ -79,7 +78,7 @@ func TestSignalWaitThenGone(t *testing.T) {
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("Signal: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
 	defer cancel()
 	if err := p.Wait(ctx); err != nil {
 		t.Fatalf("Wait after SIGTERM: %v", err)
@@ -121,7 +120,7 @@ func TestWaitCtxWhileAlive(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Wait(cancelled) = %v, want Canceled", err)
 		}
-	case <-time.After(deadline):
+	case <-time.After(testutil.Deadline):
 		t.Fatal("Wait did not return after its ctx was cancelled")
 	}
 	mustRunning(t, cmd.Process.Pid, true)
@@ -164,7 +163,7 @@ func TestNotOurChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	if err := r.SetReadDeadline(time.Now().Add(deadline)); err != nil {
+	if err := r.SetReadDeadline(time.Now().Add(testutil.Deadline)); err != nil {
 		t.Fatal(err)
 	}
 	line, err := bufio.NewReader(r).ReadString('\n')
@@ -189,7 +188,7 @@ func TestNotOurChild(t *testing.T) {
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("Signal: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
 	defer cancel()
 	if err := p.Wait(ctx); err != nil {
 		t.Fatalf("Wait(not our child): %v", err)

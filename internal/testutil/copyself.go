@@ -1,5 +1,4 @@
-// Package testbin helps tests that re-run their own test binary as another user.
-package testbin
+package testutil
 
 import (
 	"io"

@@ -1,0 +1,18 @@
+//go:build !linux
+
+package proc
+
+import (
+	"syscall"
+	"time"
+)
+
+// EnterSubreaper does nothing here: there are no child subreapers.
+func EnterSubreaper() (leave func(), err error) { return func() {}, nil }
+
+// Reap cannot reap a process that is not this process's child here; a child is reaped by
+// whoever started it.
+func Reap(int, time.Duration) (syscall.WaitStatus, bool) { return 0, false }
+
+// WaitGroupGone cannot list a process group's members here.
+func WaitGroupGone(int, time.Duration) []int { return nil }

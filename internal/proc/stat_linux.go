@@ -1,0 +1,65 @@
+package proc
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// Stat is what /proc/PID/stat says of a process, as far as daemonkit uses it.
+type Stat struct {
+	State     byte   // R, S, D, T, t, Z, X, ...
+	PPID      int    // parent
+	PGRP      int    // process group
+	SID       int    // session
+	TTY       int    // tty_nr: the controlling terminal's device number, 0 if none
+	StartTime uint64 // when it started, in clock ticks after boot: with the pid, names one process for ever
+}
+
+// Zombie reports whether the state is one of a process that has exited: a zombie (Z), or
+// one being torn down (X, x).
+func (s Stat) Zombie() bool { return s.State == 'Z' || s.State == 'X' || s.State == 'x' }
+
+// Stopped reports whether the process is stopped by a signal (T) or by a tracer (t).
+func (s Stat) Stopped() bool { return s.State == 'T' || s.State == 't' }
+
+// ReadStat reads /proc/PID/stat. The error wraps fs.ErrNotExist when there is no such
+// process (a zombie still has one).
+func ReadStat(pid int) (Stat, error) {
+	path := "/proc/" + strconv.Itoa(pid) + "/stat"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Stat{}, err
+	}
+	st, err := ParseStat(b)
+	if err != nil {
+		return Stat{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// ParseStat parses one /proc/PID/stat line. The command name in parentheses may hold
+// spaces and parentheses itself, so the fields are those after its last ')'.
+func ParseStat(b []byte) (Stat, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) || b[i+1] != ' ' {
+		return Stat{}, fmt.Errorf("malformed stat line %q", b)
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3 (state); field n is f[n-3]; starttime is field 22.
+	if len(f) < 20 || len(f[0]) != 1 {
+		return Stat{}, fmt.Errorf("malformed stat line %q", b)
+	}
+	st := Stat{State: f[0][0]}
+	var err error
+	for k, dst := range []*int{&st.PPID, &st.PGRP, &st.SID, &st.TTY} {
+		if *dst, err = strconv.Atoi(string(f[k+1])); err != nil {
+			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
+		}
+	}
+	if st.StartTime, err = strconv.ParseUint(string(f[19]), 10, 64); err != nil {
+		return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
+	}
+	return st, nil
+}

@@ -1,0 +1,77 @@
+// Package testutil is the tests' shared helpers, written once: waiting on a condition with
+// a deadline, the helper-process pattern (the test binary run again as a small program of
+// the test's own), the environment that makes a -race helper exit at once, and a copy of
+// the test binary that another user can run. It is for tests only.
+package testutil
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Deadline bounds every wait on a condition. It is generous on purpose: reaching it is a
+// failure, never a measurement.
+const Deadline = 60 * time.Second
+
+// WaitFor polls cond, backing off from 1 ms to 50 ms, until it holds; it fails the test
+// at Deadline.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(Deadline)
+	for backoff := time.Millisecond; !cond(); backoff = min(2*backoff, 50*time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %s waiting for %s", Deadline, what)
+		}
+		time.Sleep(backoff) // a polling step, not a wait on luck
+	}
+}
+
+// Environ is this process's environment with GORACE asking a -race binary to exit at once
+// (by default it sleeps a second at exit, which every helper and daemon would pay), and
+// then extra.
+func Environ(extra ...string) []string {
+	env := make([]string, 0, len(os.Environ())+len(extra)+1)
+	gorace := "atexit_sleep_ms=0"
+	for _, kv := range os.Environ() {
+		if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
+			gorace = strings.TrimSpace(v + " atexit_sleep_ms=0")
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(append(env, "GORACE="+gorace), extra...)
+}
+
+// helperEnv names the helper a test binary, run again, plays.
+const helperEnv = "DAEMONKIT_TEST_HELPER"
+
+// Main is a test binary's TestMain: run again by Helper with a name in helpers, it runs
+// that helper and exits with its code; otherwise it runs the tests.
+func Main(m *testing.M, helpers map[string]func() int) {
+	if name := os.Getenv(helperEnv); name != "" {
+		run, ok := helpers[name]
+		if !ok {
+			os.Stderr.WriteString("testutil: no helper named " + name + "\n")
+			os.Exit(2)
+		}
+		os.Exit(run())
+	}
+	os.Exit(m.Run())
+}
+
+// Helper is the command that runs this test binary again as the helper name (see Main),
+// with args and Environ(env...). The caller starts it, and kills it by pid when the test
+// ends.
+func Helper(t testing.TB, name string, args []string, env ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = Environ(append([]string{helperEnv + "=" + name}, env...)...)
+	return cmd
+}
