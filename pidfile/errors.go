@@ -17,13 +17,23 @@ var ErrNotRegular = errors.New("not a regular file")
 // pid_max, optionally followed by one newline; the error's message quotes what was found.
 var ErrBadContent = errors.New("invalid pidfile content")
 
-// ErrNotOwner means the pidfile is owned by a user other than the effective user: Acquire
-// (and so RemoveStale) refuses to truncate or remove another user's file.
+// ErrNotOwner means the pidfile is owned by a user other than the effective user: Acquire,
+// Restore and RemoveStale refuse to write or remove another user's file.
 var ErrNotOwner = errors.New("pidfile owned by another user")
 
 // ErrHardLink means the pidfile has more than one hard link, so writing it would change
-// another name's content too. Acquire, RemoveStale and Probe refuse it.
+// another name's content too. Acquire, Restore, RemoveStale and Probe refuse it.
 var ErrHardLink = errors.New("pidfile has other hard links")
+
+// ErrNotPidfile means the file holds something that does not look like a pidfile: it is
+// neither empty nor at most 32 bytes of ASCII digits optionally followed by one newline.
+// Acquire, Restore and RemoveStale refuse such a file before changing anything, with a
+// message quoting the start of what it holds; Probe still reads it (Status.ContentErr).
+var ErrNotPidfile = errors.New("not a pidfile")
+
+// ErrReplaced means the path no longer names the file this process holds: it was removed
+// or replaced by hand. (*File).Check reports it; (*File).Restore repairs it.
+var ErrReplaced = errors.New("pidfile removed or replaced")
 
 // LockedError reports that another process holds the pidfile's lock. PID is the holder's
 // pid as the kernel reports it (F_GETLK), never below 2; it is 0 when the kernel cannot name
@@ -44,5 +54,46 @@ func (e *LockedError) Error() string {
 // Is makes errors.Is(err, ErrLocked) true for a *LockedError.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
-// errUnstable is returned when the path kept changing under Acquire.
-var errUnstable = errors.New("the file kept being replaced or its lock kept changing hands; gave up")
+// notPidfileError is the refusal to overwrite or remove a file that is not a pidfile. It
+// names the path itself, so callers return it as it is.
+type notPidfileError struct {
+	path    string
+	verb    string // "overwrite" or "remove"
+	content []byte // the start of the content, as read
+}
+
+// quoteMax is how much of a refused file's content an error quotes.
+const quoteMax = 28
+
+func (e *notPidfileError) Error() string {
+	q, more := e.content, ""
+	if len(q) > quoteMax {
+		q, more = q[:quoteMax], "..."
+	}
+	return fmt.Sprintf("pidfile %q holds %q%s, which is not a pidfile: refusing to %s it "+
+		"(choose another --pidfile, or remove the file yourself if it is yours)", e.path, q, more, e.verb)
+}
+
+func (e *notPidfileError) Unwrap() error { return ErrNotPidfile }
+
+// errUnstable is returned when the path kept changing, or its lock stayed busy with no
+// daemon to name, for settleTime.
+var errUnstable = errors.New("the file kept being replaced, or its lock stayed busy with no holder to name; gave up")
+
+// wrapOp prefixes err with the step that failed.
+func wrapOp(step string, err error) error { return fmt.Errorf("%s: %w", step, err) }
+
+// pathError names op and path once in err, unless err names the path itself (a
+// *LockedError or a refusal to touch a file that is not a pidfile): those are returned as
+// they are.
+func pathError(op, path string, err error) error {
+	var le *LockedError
+	if errors.As(err, &le) {
+		return le
+	}
+	var np *notPidfileError
+	if errors.As(err, &np) {
+		return np
+	}
+	return fmt.Errorf("%s pidfile %q: %w", op, path, err)
+}

@@ -3,6 +3,7 @@ package pidfile
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -65,6 +66,62 @@ func describeOpenError(path string, err error) error {
 		}
 	}
 	return fmt.Errorf("open: %w", err)
+}
+
+// refuse returns why the file st describes, at path, must not be written or removed by
+// this attempt: this process holds it (a *LockedError naming this process), or checkFile
+// refuses it for writing. Call with reg.mu held.
+func refuse(path string, st *unix.Stat_t) error {
+	if holderOf(idOf(st)) != nil {
+		return &LockedError{Path: path, PID: os.Getpid()}
+	}
+	return checkFile(st, true)
+}
+
+// openWritable opens the file at path read-write without following a symbolic link, and
+// never blocking (a FIFO), creating it 0644 if create, after refusing (refuse) what it
+// finds both before opening and after. It returns fd -1 when there is nothing to open
+// (no file and !create, or the file was removed meanwhile: then again is true). Otherwise
+// the caller owns fd and lets go of it with closeFD. Call with reg.mu held.
+func openWritable(path string, create bool) (fd int, id fileID, again bool, err error) {
+	var st unix.Stat_t
+	switch err := unix.Lstat(path, &st); {
+	case err == nil:
+		if err := refuse(path, &st); err != nil {
+			return -1, id, false, err
+		}
+	case errors.Is(err, unix.ENOENT):
+		if !create {
+			return -1, id, false, nil
+		}
+	default:
+		return -1, id, false, wrapOp("stat", err)
+	}
+	flags := unix.O_RDWR | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	if create {
+		flags |= unix.O_CREAT
+	}
+	fd, err = unix.Open(path, flags, 0o644)
+	if err != nil {
+		if !create && errors.Is(err, unix.ENOENT) {
+			return -1, id, false, nil
+		}
+		return -1, id, false, describeOpenError(path, err)
+	}
+	var fst unix.Stat_t
+	if err := unix.Fstat(fd, &fst); err != nil {
+		_ = unix.Close(fd) // cannot happen on a valid descriptor
+		return -1, id, false, wrapOp("stat descriptor", err)
+	}
+	id = idOf(&fst)
+	err = refuse(path, &fst)
+	if err == nil && fst.Nlink > 0 {
+		return fd, id, false, nil
+	}
+	// closeFD parks fd if this process holds the file: closing it would drop the lock. No
+	// error means a link count of 0: the file was removed since we looked.
+	closeFD(fd, id)
+	return -1, id, err == nil, err
 }
 
 // sameFile reports whether path still names the file open as fd, and that file still has

@@ -11,25 +11,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
-// The test binary doubles as a helper process: with helperEnv set, TestMain runs
-// runHelper instead of the tests.
-const (
-	helperEnv     = "PIDFILE_TEST_HELPER"
-	helperPathEnv = "PIDFILE_TEST_PATH"
-	helperGateEnv = "PIDFILE_TEST_GATE"
-)
+// The test binary doubles as a helper process (testutil.Main): "acquire" and "umask" run
+// runHelper, the modes in helperModes run themselves; $PIDFILE is the path, $ARG the
+// argument, and $GATE says runHelper waits at its gate.
+
+// helperModes holds the helper modes other test files define, by name: each gets the path
+// and the argument, and returns the exit code.
+var helperModes = map[string]func(path, arg string) int{}
 
 // waitLimit bounds every wait in these tests; reaching it is a failure, not a timing.
-const waitLimit = 60 * time.Second
+const waitLimit = testutil.Deadline
 
 func TestMain(m *testing.M) {
-	if mode := os.Getenv(helperEnv); mode != "" {
-		os.Exit(runHelper(mode, os.Getenv(helperPathEnv), os.Getenv(helperGateEnv) != ""))
+	helpers := map[string]func() int{}
+	for _, mode := range []string{"acquire", "umask"} {
+		helpers[mode] = func() int { return runHelper(mode, os.Getenv("PIDFILE"), os.Getenv("GATE") != "") }
 	}
-	os.Exit(m.Run())
+	for mode, run := range helperModes {
+		helpers[mode] = func() int { return run(os.Getenv("PIDFILE"), os.Getenv("ARG")) }
+	}
+	testutil.Main(m, helpers)
 }
 
 // runHelper acquires path and reports on stdout, one line each:
@@ -37,7 +42,10 @@ func TestMain(m *testing.M) {
 //	ok PID | locked PID MESSAGE | err MESSAGE
 //
 // then, if it holds the file, obeys stdin lines: "release" (answers "released" or
-// "err MESSAGE"), "probe" (answers "probe STATE PID FILEPID"). It exits at EOF on stdin. With
+// "err MESSAGE"), "probe" (answers "probe STATE PID FILEPID"), "check" (answers "check ok",
+// "check replaced MESSAGE" or "check err MESSAGE") and "restore" (answers "restored",
+// "restore locked PID", "restore notpidfile MESSAGE" or "restore err MESSAGE"). It exits at
+// EOF on stdin. With
 // gate, it first prints "ready" and waits for EOF on descriptor 3. Mode "umask" sets the
 // umask to 077 first.
 func runHelper(mode, path string, gate bool) int {
@@ -78,6 +86,27 @@ func runHelper(mode, path string, gate bool) int {
 			} else {
 				fmt.Printf("probe %s %d %d\n", s.State, s.PID, s.FilePID)
 			}
+		case "check":
+			switch err := f.Check(); {
+			case err == nil:
+				fmt.Println("check ok")
+			case errors.Is(err, ErrReplaced):
+				fmt.Printf("check replaced %s\n", err)
+			default:
+				fmt.Printf("check err %s\n", err)
+			}
+		case "restore":
+			var le *LockedError
+			switch err := f.Restore(); {
+			case err == nil:
+				fmt.Println("restored")
+			case errors.As(err, &le):
+				fmt.Printf("restore locked %d\n", le.PID)
+			case errors.Is(err, ErrNotPidfile):
+				fmt.Printf("restore notpidfile %s\n", err)
+			default:
+				fmt.Printf("restore err %s\n", err)
+			}
 		}
 	}
 	return 0
@@ -96,15 +125,25 @@ type helper struct {
 // reaped at the end of the test.
 func startHelper(t *testing.T, mode, path string, gate *os.File) *helper {
 	t.Helper()
-	exe, err := os.Executable()
+	h, err := spawnHelper(t, mode, path, "", gate, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperPathEnv+"="+path)
+	return h
+}
+
+// spawnHelper starts a helper process in mode for path with arg, letting configure change
+// the command first (if not nil), and returns an error only if the process could not be
+// started. It is killed by its pid and reaped at the end of the test.
+func spawnHelper(t *testing.T, mode, path, arg string, gate *os.File, configure func(*exec.Cmd)) (*helper, error) {
+	t.Helper()
+	cmd := testutil.Helper(t, mode, nil, "PIDFILE="+path, "ARG="+arg)
 	if gate != nil {
-		cmd.Env = append(cmd.Env, helperGateEnv+"=1")
+		cmd.Env = append(cmd.Env, "GATE=1")
 		cmd.ExtraFiles = []*os.File{gate}
+	}
+	if configure != nil {
+		configure(cmd)
 	}
 	inR, inW, err := os.Pipe()
 	if err != nil {
@@ -121,7 +160,7 @@ func startHelper(t *testing.T, mode, path string, gate *os.File) *helper {
 	if err != nil {
 		inW.Close()
 		outR.Close()
-		t.Fatal(err)
+		return nil, err
 	}
 	h := &helper{cmd: cmd, stdin: inW, lines: make(chan string, 16)}
 	t.Cleanup(h.kill)
@@ -133,7 +172,7 @@ func startHelper(t *testing.T, mode, path string, gate *os.File) *helper {
 			h.lines <- sc.Text()
 		}
 	}()
-	return h
+	return h, nil
 }
 
 // pid is the helper's pid.
@@ -168,6 +207,14 @@ func (h *helper) send(t *testing.T, cmd string) {
 	t.Helper()
 	if _, err := fmt.Fprintln(h.stdin, cmd); err != nil {
 		t.Fatalf("helper %d: %v", h.pid(), err)
+	}
+}
+
+// expect waits for the helper's next line and fails the test unless it is want.
+func (h *helper) expect(t *testing.T, want string) {
+	t.Helper()
+	if l := h.line(t); l != want {
+		t.Fatalf("helper %d: got %q, want %q", h.pid(), l, want)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +36,10 @@ func hostile() []struct{ name, content, want string } {
 	}
 }
 
+// pidfileShape is what Acquire and RemoveStale may overwrite or remove: empty, or at most
+// 32 bytes of digits with an optional newline (the length is checked by the regexp too).
+var pidfileShape = regexp.MustCompile(`^(|[0-9]{1,32}|[0-9]{1,31}\n)$`)
+
 func TestProbeHostileContent(t *testing.T) {
 	dir := t.TempDir()
 	for i, c := range hostile() {
@@ -54,7 +59,17 @@ func TestProbeHostileContent(t *testing.T) {
 			if after := statOf(t, path); after != before {
 				t.Errorf("Probe changed the file")
 			}
-			f, err := Acquire(path) // a hostile stale file is simply taken over
+			if !pidfileShape.MatchString(c.content) {
+				_, err := Acquire(path)
+				if !errors.Is(err, ErrNotPidfile) {
+					t.Fatalf("Acquire = %v, want ErrNotPidfile", err)
+				}
+				if after := statOf(t, path); after != before {
+					t.Errorf("Acquire changed a file that is not a pidfile")
+				}
+				return
+			}
+			f, err := Acquire(path) // a stale file shaped like a pidfile is taken over
 			if err != nil {
 				t.Fatal(err)
 			}

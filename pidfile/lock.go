@@ -3,7 +3,9 @@ package pidfile
 import (
 	"errors"
 	"io"
+	"math/rand/v2"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,7 +14,7 @@ import (
 // files the process holds. Closing any descriptor of a file drops the process's POSIX locks
 // on it, so a descriptor is closed only while mu is held and only if its file is not held;
 // a descriptor of a held file opened by a race is parked on its holder and closed by
-// Release.
+// Release (or by Restore, when the holder moves to a new file).
 var reg struct {
 	mu   sync.Mutex
 	held map[fileID]*File
@@ -38,20 +40,31 @@ func closeFD(fd int, id fileID) {
 		h.parked = append(h.parked, fd)
 		return
 	}
-	_ = unix.Close(fd) // read-only use or lock not taken: nothing to lose
+	_ = unix.Close(fd) // not a held file: at most it drops a lock this attempt took
 }
 
-// writeLock describes a write lock on the whole file.
-func writeLock() unix.Flock_t {
-	return unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart, Start: 0, Len: 0}
+// The lock protocol, in byte ranges (POSIX fcntl locks, owned by the process):
+//
+//   - a daemon write-locks the whole file (daemonLock) for its whole life;
+//   - who holds the file is asked with F_GETLK for a write lock on byte 0 (queryLock),
+//     which only a daemon's lock covers;
+//   - a cleaner, which removes a stale file and never writes, write-locks byte 1
+//     (cleanerLock): that conflicts with a daemon's lock and with another cleaner's, but a
+//     query never sees it.
+func daemonLock() unix.Flock_t  { return wrlock(0, 0) }
+func queryLock() unix.Flock_t   { return wrlock(0, 1) }
+func cleanerLock() unix.Flock_t { return wrlock(1, 1) }
+
+func wrlock(start, length int64) unix.Flock_t {
+	return unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart, Start: start, Len: length}
 }
 
-// setLock tries to take the write lock without waiting. It returns false, nil when
-// another process holds a conflicting lock.
-func setLock(fd int) (bool, error) {
+// setLock tries to take lk without waiting. It returns false, nil when another process
+// holds a conflicting lock.
+func setLock(fd int, lk unix.Flock_t) (bool, error) {
 	for {
-		lk := writeLock()
-		err := unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk)
+		l := lk
+		err := unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &l)
 		switch {
 		case err == nil:
 			return true, nil
@@ -65,13 +78,19 @@ func setLock(fd int) (bool, error) {
 	}
 }
 
-// getLock asks the kernel who holds a lock conflicting with a write lock. It returns
-// locked false when nobody does. The pid is 0 when the kernel names no usable pid (below 2:
-// an OFD lock, or a holder outside this pid namespace). Locks held by this process itself
-// are never reported.
+// unlock releases this process's locks on length bytes of fd from start (0: to the end).
+func unlock(fd int, start, length int64) error {
+	l := unix.Flock_t{Type: unix.F_UNLCK, Whence: io.SeekStart, Start: start, Len: length}
+	return unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &l)
+}
+
+// getLock asks the kernel whether a daemon holds the file (queryLock: byte 0, so a
+// cleaner is never reported). It returns locked false when none does. The pid is 0 when
+// the kernel names no usable pid (below 2: an OFD lock, or a holder outside this pid
+// namespace). Locks held by this process itself are never reported.
 func getLock(fd int) (pid int, locked bool, err error) {
 	for {
-		lk := writeLock()
+		lk := queryLock()
 		err := unix.FcntlFlock(uintptr(fd), unix.F_GETLK, &lk)
 		if errors.Is(err, unix.EINTR) {
 			continue
@@ -87,5 +106,57 @@ func getLock(fd int) (pid int, locked bool, err error) {
 			pid = 0
 		}
 		return pid, true, nil
+	}
+}
+
+// takeLock tries to take lk on fd, of the file at path, without waiting. If a daemon holds
+// the file the error is a *LockedError naming it; again is true when the lock is busy but
+// no daemon holds it (a cleaner is at work, or the holder just let go): a new attempt will
+// tell.
+func takeLock(path string, fd int, lk unix.Flock_t) (again bool, err error) {
+	ok, err := setLock(fd, lk)
+	if err != nil {
+		return false, wrapOp("lock", err)
+	}
+	if ok {
+		return false, nil
+	}
+	pid, locked, err := getLock(fd)
+	if err != nil {
+		return false, wrapOp("query lock", err)
+	}
+	if !locked {
+		return true, nil
+	}
+	return false, &LockedError{Path: path, PID: pid}
+}
+
+// settleTime bounds how long Acquire, Restore and RemoveStale keep trying while the file
+// is replaced under them or its lock is busy with no daemon to name. A variable for tests.
+var settleTime = 2 * time.Second
+
+// testHookBusy, when set by a test, runs each time an attempt must be made again.
+var testHookBusy func()
+
+// retrying calls attempt with reg.mu held until it reports done or fails, backing off
+// between attempts with reg.mu released, and fails with errUnstable after settleTime.
+func retrying(attempt func() (done bool, err error)) error {
+	deadline := time.Now().Add(settleTime)
+	backoff := time.Millisecond
+	for {
+		reg.mu.Lock()
+		done, err := attempt()
+		reg.mu.Unlock()
+		if done || err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return errUnstable
+		}
+		if testHookBusy != nil {
+			testHookBusy()
+		}
+		time.Sleep(backoff/2 + rand.N(backoff)) // a back-off with jitter, not a wait for an outcome
+		backoff = min(2*backoff, 32*time.Millisecond)
 	}
 }

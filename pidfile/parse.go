@@ -54,3 +54,43 @@ func readPID(fd int) (int, error) {
 	}
 	return ParsePID(buf[:n])
 }
+
+// looksLikePidfile reports whether content may be overwritten or removed: it is empty, or
+// one or more ASCII digits optionally followed by one newline, at most maxContent bytes.
+// That is wider than ParsePID ("0\n" and "0123" look like pidfiles) and narrow enough that
+// no configuration, data or program file passes.
+func looksLikePidfile(content []byte) bool {
+	if len(content) == 0 {
+		return true
+	}
+	if len(content) > maxContent {
+		return false
+	}
+	digits := content
+	if digits[len(digits)-1] == '\n' {
+		digits = digits[:len(digits)-1]
+	}
+	if len(digits) == 0 {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkContent refuses, with an error wrapping ErrNotPidfile, to verb ("overwrite" or
+// "remove") the file at path, open as fd, unless its content looks like a pidfile.
+func checkContent(path string, fd int, verb string) error {
+	buf := make([]byte, maxContent+1)
+	n, err := unix.Pread(fd, buf, 0)
+	if err != nil {
+		return wrapOp("read", err)
+	}
+	if looksLikePidfile(buf[:n]) {
+		return nil
+	}
+	return &notPidfileError{path: path, verb: verb, content: buf[:n]}
+}

@@ -17,7 +17,7 @@ const (
 	Absent State = iota
 	// Stale: a file nobody holds the lock of, whatever pid it names.
 	Stale
-	// Running: a process holds the file's lock.
+	// Running: a daemon holds the file's lock.
 	Running
 )
 
@@ -53,7 +53,9 @@ func (s Status) Mismatch() bool {
 
 // Probe reports whether the pidfile at path is absent, stale or held, and by which pid.
 //
-// It never changes anything on disk: it never creates, truncates, locks or removes. It
+// Held means a daemon holds it: Probe asks the kernel (F_GETLK) for a write lock on byte 0,
+// which a daemon's whole-file lock covers and a cleaner's (RemoveStale's) never does. It
+// never changes anything on disk: it never creates, truncates, locks or removes. It
 // opens the file read-only without following a symlink, and does not open at all a file
 // this process holds (closing it would drop the lock): that is reported Running with this
 // process's pid. The error is the "cannot tell" case (permission denied, not a regular
@@ -125,34 +127,4 @@ func (f *File) selfStatus() Status {
 	s := Status{State: Running, PID: os.Getpid()}
 	s.FilePID, s.ContentErr = readPID(f.fd)
 	return s
-}
-
-// RemoveStale removes the pidfile at path if nobody holds its lock, and reports whether
-// it did. It is race-free: it takes the lock as Acquire does, refusing what Acquire refuses
-// but never creating a file or a directory, and removes the file while holding it. If the
-// lock is held the error is a *LockedError naming the holder; an absent file is (false,
-// nil).
-func RemoveStale(path string) (bool, error) {
-	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return false, nil
-		}
-		return false, fmt.Errorf("remove stale pidfile %q: stat: %w", path, err)
-	}
-	f, err := acquire(path, false)
-	if err != nil {
-		var le *LockedError
-		if errors.As(err, &le) {
-			return false, le
-		}
-		if errors.Is(err, errAbsent) { // removed meanwhile
-			return false, nil
-		}
-		return false, fmt.Errorf("remove stale pidfile: %w", err)
-	}
-	if err := f.Release(); err != nil {
-		return false, fmt.Errorf("remove stale pidfile: %w", err)
-	}
-	return true, nil
 }

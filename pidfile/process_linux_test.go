@@ -4,36 +4,22 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
 // isZombie reports whether pid is a zombie, from /proc/PID/stat.
 func isZombie(t *testing.T, pid int) bool {
 	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	st, err := proc.ReadStat(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
-}
-
-// waitFor polls cond until it holds, failing the test at the deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval, not a wait for an outcome
-	}
+	return st.State == 'Z'
 }
 
 // TestZombieHoldsNoLock: a killed holder not yet reaped stays a zombie, and its lock is
@@ -49,7 +35,7 @@ func TestZombieHoldsNoLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s Status
-	waitFor(t, "the killed holder's lock to go", func() bool {
+	testutil.WaitFor(t, "the killed holder's lock to go", func() bool {
 		s = mustProbe(t, path)
 		return s.State != Running
 	})
@@ -57,7 +43,7 @@ func TestZombieHoldsNoLock(t *testing.T) {
 		t.Fatalf("Probe of a dead holder's pidfile = %+v, want stale naming %d", s, h.pid())
 	}
 	// Not reaped: it stays a zombie, and its pidfile is still stale.
-	waitFor(t, "the killed holder to be a zombie", func() bool { return isZombie(t, h.pid()) })
+	testutil.WaitFor(t, "the killed holder to be a zombie", func() bool { return isZombie(t, h.pid()) })
 	if s := mustProbe(t, path); s.State != Stale {
 		t.Fatalf("Probe while the holder is a zombie = %+v, want stale", s)
 	}
@@ -76,7 +62,7 @@ func TestHolderWithoutPID(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	lk := writeLock()
+	lk := daemonLock()
 	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk); err != nil {
 		t.Skipf("no OFD locks: %v", err)
 	}
