@@ -1,9 +1,12 @@
+//go:build linux
+
 package main
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -19,7 +23,7 @@ import (
 // binary, re-exec and all.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"daemonkit": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"daemonkit": main,
 		"httpget":   httpGetMain,
 		"withfd":    withFDMain,
 	})
@@ -34,8 +38,11 @@ func TestScripts(t *testing.T) {
 			state := filepath.Join(env.WorkDir, "state")
 			env.Setenv("DAEMONKIT_STATE_DIR", state)
 			env.Setenv("DAEMONKIT_LOG_DIR", state)
-			// A -race binary sleeps a second at exit by default; daemons here exit often.
-			env.Setenv("GORACE", "atexit_sleep_ms=0")
+			for _, kv := range testutil.Environ() {
+				if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
+					env.Setenv("GORACE", v) // a -race daemon would sleep a second at every exit
+				}
+			}
 			env.Defer(func() { killDaemonsUnder(env.T(), env.WorkDir) })
 			return nil
 		},

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
 )
@@ -25,34 +28,42 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: procinfo PID")
 	}
 	pid := atoiArg(ts, args[0])
-	st, err := readStat(pid)
+	st, err := proc.ReadStat(pid)
 	ts.Check(err)
 	out := ts.Stdout()
-	fmt.Fprintf(out, "state: %s\n", st.state)
-	fmt.Fprintf(out, "session leader: %s\n", yesNo(st.sid == pid))
+	fmt.Fprintf(out, "state: %c\n", st.State)
+	fmt.Fprintf(out, "session leader: %s\n", yesNo(st.SID == pid))
 	mySID, err := unix.Getsid(0)
 	ts.Check(err)
-	fmt.Fprintf(out, "new session: %s\n", yesNo(st.sid != mySID))
-	fmt.Fprintf(out, "group leader: %s\n", yesNo(st.pgrp == pid))
-	if st.ttyNr == 0 {
+	fmt.Fprintf(out, "new session: %s\n", yesNo(st.SID != mySID))
+	fmt.Fprintf(out, "group leader: %s\n", yesNo(st.PGRP == pid))
+	if st.TTY == 0 {
 		fmt.Fprintln(out, "tty: none")
 	} else {
-		fmt.Fprintf(out, "tty: %d\n", st.ttyNr)
+		fmt.Fprintf(out, "tty: %d\n", st.TTY)
 	}
-	if st.ppid == 1 {
-		fmt.Fprintln(out, "parent: init")
+	// A daemon's parent is init, or the nearest child subreaper above the script (a
+	// systemd service, tini -s, a CI agent): both are where orphans go.
+	if st.PPID == 1 || isAncestor(st.PPID) {
+		fmt.Fprintln(out, "parent: init or subreaper")
 	} else {
-		fmt.Fprintf(out, "parent: pid %d\n", st.ppid)
+		fmt.Fprintf(out, "parent: pid %d\n", st.PPID)
 	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, field := range []string{"SigIgn", "SigBlk"} {
+		mask, err := proc.SignalMask(proc.StatusPath(pid), field)
+		ts.Check(err)
+		fmt.Fprintf(out, "%s: %016x\n", strings.ToLower(field), mask)
+	}
+	status, err := os.ReadFile(proc.StatusPath(pid))
 	ts.Check(err)
 	for _, line := range strings.Split(string(status), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		switch k {
-		case "SigIgn", "SigBlk", "Umask":
-			fmt.Fprintf(out, "%s: %s\n", strings.ToLower(k), strings.TrimSpace(v))
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			fmt.Fprintf(out, "umask: %s\n", strings.TrimSpace(v))
 		}
 	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	ts.Check(err)
+	fmt.Fprintf(out, "comm: %s\n", strings.TrimSpace(string(comm)))
 	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
 	ts.Check(err)
 	fmt.Fprintf(out, "cwd: %s\n", cwd)
@@ -88,32 +99,31 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-type procStat struct {
-	state                  string
-	ppid, pgrp, sid, ttyNr int
-}
-
-// readStat parses /proc/PID/stat; the command name may hold spaces and parentheses, so the
-// fields are read after its last ')'.
-func readStat(pid int) (procStat, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procStat{}, err
+// isAncestor reports whether pid is this process or one above it.
+func isAncestor(pid int) bool {
+	for p := os.Getpid(); p > 1; {
+		if p == pid {
+			return true
+		}
+		st, err := proc.ReadStat(p)
+		if err != nil {
+			return false
+		}
+		p = st.PPID
 	}
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return procStat{}, fmt.Errorf("/proc/%d/stat: no command name", pid)
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 5 {
-		return procStat{}, fmt.Errorf("/proc/%d/stat: too short", pid)
-	}
-	return procStat{state: f[0], ppid: atoi(f[1]), pgrp: atoi(f[2]), sid: atoi(f[3]), ttyNr: atoi(f[4])}, nil
+	return false
 }
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // httpGetMain is the `httpget URL` program: it prints the status code and the body, and

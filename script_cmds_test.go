@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -15,9 +17,11 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -73,12 +77,22 @@ func cmdPidof(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[1], strconv.Itoa(st.PID))
 }
 
-// addrof NAME VAR: sets $VAR to the address NAME's record says it listens on.
+// addrof [-wait] NAME VAR: sets $VAR to the address NAME's record says it listens on;
+// -wait waits for a record that says one, with a deadline (a daemon writes it once ready).
 func cmdAddrof(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: addrof NAME VAR")
+	wait := len(args) > 0 && args[0] == "-wait"
+	if wait {
+		args = args[1:]
 	}
-	rec, err := instance.ReadRecord(filepath.Join(ts.Getenv("DAEMONKIT_STATE_DIR"), args[0]+".json"))
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: addrof [-wait] NAME VAR")
+	}
+	path := filepath.Join(ts.Getenv("DAEMONKIT_STATE_DIR"), args[0]+".json")
+	rec, err := instance.ReadRecord(path)
+	for deadline := time.Now().Add(scriptDeadline); wait && (err != nil || rec.Listen == "") && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // polling a file for a condition, with a deadline
+		rec, err = instance.ReadRecord(path)
+	}
 	ts.Check(err)
 	if rec.Listen == "" {
 		ts.Fatalf("%s's record has no listen address", args[0])
@@ -121,9 +135,11 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: signal SIG PID")
 	}
-	var sig signalName
-	ts.Check(sig.UnmarshalText([]byte(args[0])))
-	ts.Check(syscall.Kill(atoiArg(ts, args[1]), syscall.Signal(sig)))
+	sig := unix.SignalNum("SIG" + strings.TrimPrefix(args[0], "SIG"))
+	if sig == 0 {
+		ts.Fatalf("unknown signal %q", args[0])
+	}
+	ts.Check(syscall.Kill(atoiArg(ts, args[1]), sig))
 }
 
 // concurrently N PROG ARGS...: runs N copies at the same moment and prints how many ended
@@ -178,10 +194,10 @@ func scriptEnv(ts *testscript.TestScript) []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	for _, k := range []string{"DAEMONKIT_STATE_DIR", "DAEMONKIT_LOG_DIR", "WORK", "HOME", "TMPDIR", "PATH", "GORACE"} {
+	for _, k := range []string{"DAEMONKIT_STATE_DIR", "DAEMONKIT_LOG_DIR", "WORK", "HOME", "TMPDIR", "PATH"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
-	return env
+	return testutil.Environ(env...)
 }
 
 // waitlog FILE REGEXP: waits until FILE has a line matching REGEXP.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -8,16 +10,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -35,7 +38,7 @@ func TestDaemonSurvivesItsTerminal(t *testing.T) {
 
 			shell := exec.Command("sh", "-c",
 				`daemonkit start -d --strategy `+strategyName+` --name `+name+`; echo "start exited $?"; exec cat`)
-			shell.Env = append(os.Environ(), "DAEMONKIT_STATE_DIR="+state, "DAEMONKIT_LOG_DIR="+state, "GORACE=atexit_sleep_ms=0")
+			shell.Env = testutil.Environ("DAEMONKIT_STATE_DIR="+state, "DAEMONKIT_LOG_DIR="+state)
 			ptmx, err := pty.Start(shell) // the shell leads a new session with the pty as its terminal
 			if err != nil {
 				t.Fatalf("start a shell in a pty: %v", err)
@@ -51,7 +54,7 @@ func TestDaemonSurvivesItsTerminal(t *testing.T) {
 			})
 			screen := &terminalScreen{}
 			go func() { _, _ = io.Copy(screen, terminal) }()
-			waitFor(t, "start to return in the terminal", func() bool { return strings.Contains(screen.String(), "start exited") })
+			testutil.WaitFor(t, "start to return in the terminal", func() bool { return strings.Contains(screen.String(), "start exited") })
 			if !strings.Contains(screen.String(), "start exited 0") {
 				t.Fatalf("start failed in the terminal:\n%s", screen.String())
 			}
@@ -60,22 +63,22 @@ func TestDaemonSurvivesItsTerminal(t *testing.T) {
 			if err != nil || st.State != pidfile.Running {
 				t.Fatalf("probe %s: %v %v", pidPath, st.State, err)
 			}
-			daemon, err := readStat(st.PID)
+			daemon, err := proc.ReadStat(st.PID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			shellStat, err := readStat(shell.Process.Pid)
+			shellStat, err := proc.ReadStat(shell.Process.Pid)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if shellStat.ttyNr == 0 {
+			if shellStat.TTY == 0 {
 				t.Fatalf("the shell has no controlling terminal: the test is not testing anything")
 			}
-			if strategyName == "nohup" && daemon.ttyNr != shellStat.ttyNr {
-				t.Errorf("nohup daemon's terminal is %d, want the caller's %d", daemon.ttyNr, shellStat.ttyNr)
+			if strategyName == "nohup" && daemon.TTY != shellStat.TTY {
+				t.Errorf("nohup daemon's terminal is %d, want the caller's %d", daemon.TTY, shellStat.TTY)
 			}
-			if strategyName != "nohup" && daemon.ttyNr != 0 {
-				t.Errorf("%s daemon has controlling terminal %d, want none", strategyName, daemon.ttyNr)
+			if strategyName != "nohup" && daemon.TTY != 0 {
+				t.Errorf("%s daemon has controlling terminal %d, want none", strategyName, daemon.TTY)
 			}
 
 			// Hang up: close the terminal, and wait for the shell's session to be gone.
@@ -84,11 +87,21 @@ func TestDaemonSurvivesItsTerminal(t *testing.T) {
 			}
 			_ = shell.Wait() // the shell's session is over: hung up
 			// An interactive shell that exits sends SIGHUP to its jobs' process groups too.
-			if err := unix.Kill(-daemon.pgrp, unix.SIGHUP); err != nil {
-				t.Fatalf("SIGHUP the daemon's process group %d: %v", daemon.pgrp, err)
+			if err := unix.Kill(-daemon.PGRP, unix.SIGHUP); err != nil {
+				t.Fatalf("SIGHUP the daemon's process group %d: %v", daemon.PGRP, err)
 			}
 
-			if ok, _ := proc.Running(st.PID); !ok {
+			// A SIGHUP lands asynchronously: only once the daemon has handled it (reopened
+			// its log) does "alive" mean it survived. nohup's daemon ignores SIGHUP, which
+			// the kernel discards as it is sent.
+			logPath := filepath.Join(state, name+".log")
+			if strategyName != "nohup" {
+				testutil.WaitFor(t, "the daemon to handle SIGHUP", func() bool {
+					b, _ := os.ReadFile(logPath)
+					return strings.Contains(string(b), "reopened log: signal=SIGHUP") || !alive(st.PID)
+				})
+			}
+			if !alive(st.PID) {
 				t.Fatalf("the %s daemon (pid %d) died with its terminal", strategyName, st.PID)
 			}
 			rec, err := instance.ReadRecord(filepath.Join(state, name+".json"))
@@ -107,8 +120,9 @@ func TestDaemonSurvivesItsTerminal(t *testing.T) {
 
 			stop := exec.Command("daemonkit", "stop", "--name", name)
 			stop.Env = shell.Env
-			if out, err := stop.CombinedOutput(); err != nil {
-				t.Fatalf("stop: %v\n%s", err, out)
+			out, err := stop.CombinedOutput()
+			if err != nil || !strings.HasPrefix(string(out), "stopped "+name+" (pid "+strconv.Itoa(st.PID)+")") {
+				t.Fatalf("stop: %v\n%s; want it to have stopped pid %d", err, out, st.PID)
 			}
 		})
 	}
@@ -149,16 +163,10 @@ func (s *terminalScreen) String() string {
 	return s.buf.String()
 }
 
-// waitFor polls cond until it holds, failing the test after a generous deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(scriptDeadline)
-	for backoff := time.Millisecond; !cond(); backoff = min(2*backoff, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(backoff) // polling a condition, with a deadline
-	}
+// alive reports whether pid is running (a zombie is not).
+func alive(pid int) bool {
+	ok, err := proc.Running(pid)
+	return err == nil && ok
 }
 
 // killHolder SIGKILLs, by pid, whatever holds the pidfile's lock, and waits until it is gone.

@@ -1,4 +1,10 @@
-package strategy
+// Package handshake is the wire protocol between a launcher and the daemon it starts: the
+// daemon writes one JSON object per line down a pipe that it has as descriptor FD, and the
+// launcher reads them. The daemon sends its pid first, then exactly one of ready, already
+// running or an error, then closes the pipe; EOF before that means the daemon died.
+//
+// Both sides import this package and nothing else of each other.
+package handshake
 
 import (
 	"encoding/json"
@@ -9,10 +15,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Report is one message of the readiness handshake: the daemon writes one JSON object per
-// line down the pipe at descriptor 3, and Launch reads them. A daemon sends its pid first,
-// then exactly one of Ready, Running or Error, then closes the pipe. EOF before that means
-// the daemon died.
+// FD is the descriptor number the handshake pipe has in the daemon.
+const FD = 3
+
+// Report is one message of the handshake.
 type Report struct {
 	PID     int    `json:"pid,omitempty"`     // the daemon's pid: always the first message
 	Ready   bool   `json:"ready,omitempty"`   // the workload is ready
@@ -28,41 +34,43 @@ type Reporter struct {
 	f  *os.File
 }
 
-// OpenReporter takes over descriptor fd, which Launch made the write end of the handshake
-// pipe, and marks it close-on-exec so no program the daemon runs inherits it.
+// OpenReporter takes over descriptor fd (FD, in a daemon), which the launcher made the write
+// end of the handshake pipe, and marks it close-on-exec so no program the daemon runs
+// inherits it. It refuses a descriptor that is not a pipe: the program was not started by a
+// launcher.
 func OpenReporter(fd int) (*Reporter, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, fmt.Errorf("handshake descriptor %d: %w", fd, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
-		return nil, fmt.Errorf("handshake descriptor %d is not a pipe: started by hand? use `daemonkit start -d`", fd)
+		return nil, fmt.Errorf("handshake descriptor %d is not a pipe: started by hand? use `start -d`", fd)
 	}
 	unix.CloseOnExec(fd)
 	return &Reporter{f: os.NewFile(uintptr(fd), "handshake")}, nil
 }
 
-// Started tells Launch the daemon's pid. It comes before anything can go wrong, so that
-// Launch can always name, and if need be kill, exactly this process.
+// Started tells the launcher the daemon's pid. It comes before anything can go wrong, so that
+// the launcher can always name, and if need be kill, exactly this process.
 func (r *Reporter) Started(pid int) error { return r.send(Report{PID: pid}, false) }
 
-// Ready tells Launch the workload is ready (listening on listen, if it listens) and ends
+// Ready tells the launcher the workload is ready (listening on listen, if it listens) and ends
 // the handshake.
 func (r *Reporter) Ready(listen string) error {
 	return r.send(Report{PID: os.Getpid(), Ready: true, Listen: listen}, true)
 }
 
-// AlreadyRunning tells Launch another daemon (pid) holds the pidfile, and ends the handshake.
+// AlreadyRunning tells the launcher another daemon (pid) holds the pidfile, and ends the handshake.
 func (r *Reporter) AlreadyRunning(pid int) error {
 	return r.send(Report{PID: os.Getpid(), Running: pid}, true)
 }
 
-// Fail tells Launch why the daemon cannot start, and ends the handshake.
+// Fail tells the launcher why the daemon cannot start, and ends the handshake.
 func (r *Reporter) Fail(err error) error {
 	return r.send(Report{PID: os.Getpid(), Error: err.Error()}, true)
 }
 
-// Close ends the handshake without a word; Launch will read that as the daemon's death
+// Close ends the handshake without a word; the launcher will read that as the daemon's death
 // unless Ready, AlreadyRunning or Fail came first.
 func (r *Reporter) Close() error {
 	if r == nil {

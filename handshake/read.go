@@ -1,4 +1,4 @@
-package strategy
+package handshake
 
 import (
 	"bufio"
@@ -7,19 +7,19 @@ import (
 	"io"
 )
 
-// event is one thing read from the handshake: a report, its end (eof), or a read error.
-type event struct {
-	rep Report
-	eof bool
-	err error
+// Event is one thing read from the handshake: a report, its end (EOF), or a read error.
+type Event struct {
+	Report Report
+	EOF    bool
+	Err    error
 }
 
-// readReports reads JSON lines from r until EOF or an error, and sends each as an event,
-// the last one being the end or the error. It stops early when done is closed; closing r
-// wakes it from a read.
-func readReports(r io.Reader, done <-chan struct{}) <-chan event {
-	events := make(chan event)
-	send := func(ev event) bool {
+// Read reads reports from r, the launcher's end of the pipe, until EOF or an error, and
+// sends each as an Event, the last one being the end or the error. It stops early when
+// done is closed; closing r wakes it from a read.
+func Read(r io.Reader, done <-chan struct{}) <-chan Event {
+	events := make(chan Event)
+	send := func(ev Event) bool {
 		select {
 		case events <- ev:
 			return true
@@ -32,18 +32,18 @@ func readReports(r io.Reader, done <-chan struct{}) <-chan event {
 		for sc.Scan() {
 			var rep Report
 			if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
-				send(event{err: fmt.Errorf("bad report %q: %w", sc.Bytes(), err)})
+				send(Event{Err: fmt.Errorf("bad report %q: %w", sc.Bytes(), err)})
 				return
 			}
-			if !send(event{rep: rep}) {
+			if !send(Event{Report: rep}) {
 				return
 			}
 		}
 		if err := sc.Err(); err != nil {
-			send(event{err: err})
+			send(Event{Err: err})
 			return
 		}
-		send(event{eof: true})
+		send(Event{EOF: true})
 	}()
 	return events
 }

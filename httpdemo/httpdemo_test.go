@@ -1,4 +1,4 @@
-package server_test
+package httpdemo_test
 
 import (
 	"context"
@@ -7,67 +7,84 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/daemonkit/daemonkit/instance"
-	"github.com/daemonkit/daemonkit/server"
-)
-
-// inProcess is a Run in a goroutine of the test process, in the foreground (no log file,
-// no handshake).
-type inProcess struct {
-	opts   server.Options
+	"github.com/daemonkit/daemonkit/httpdemo"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+) // serving is the demo's Serve running in a goroutine of the test process.
+type serving struct {
 	addr   string
-	log    *server.SyncBuffer
+	log    *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
 
-// runInProcess starts Run and waits until its record names the bound address.
-func runInProcess(t *testing.T, opts server.Options) *inProcess {
+// serve starts cfg.Serve and waits until it says ready.
+func serve(t *testing.T, cfg httpdemo.Config) *serving {
 	t.Helper()
-	opts.LogPath = "" // never dup onto the test's own stdout and stderr
-	p := &inProcess{opts: opts, log: &server.SyncBuffer{}, done: make(chan error, 1)}
-	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: p.log})
-	ctx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
-	go func() { p.done <- server.Run(ctx, opts, nil, log) }()
+	s := &serving{log: &syncBuffer{}, done: make(chan error, 1)}
+	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: s.log})
+	ctx, cancel := context.WithCancel(hclog.WithContext(context.Background(), log))
+	s.cancel = cancel
+	ready := make(chan string, 1)
+	go func() { s.done <- cfg.Serve(ctx, func(addr string) { ready <- addr }) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-p.done:
-		case <-time.After(testDeadline):
-			t.Error("Run did not return after cancel")
+		case <-s.done:
+		case <-time.After(testutil.Deadline):
+			t.Error("Serve did not return after cancel")
 		}
 	})
-	waitUntil(t, "the record", func() bool {
-		select {
-		case err := <-p.done:
-			t.Fatalf("Run returned early: %v\n%s", err, p.log)
-		default:
-		}
-		r, err := instance.ReadRecord(opts.RecordPath)
-		p.addr = r.Listen
-		return err == nil
-	})
-	return p
+	select {
+	case s.addr = <-ready:
+	case err := <-s.done:
+		t.Fatalf("Serve returned before ready: %v", err)
+	case <-time.After(testutil.Deadline):
+		t.Fatal("Serve never said ready")
+	}
+	return s
 }
 
-// stop cancels the run and returns what Run returned.
-func (p *inProcess) stop(t *testing.T) error {
+// stop cancels Serve's context and returns what Serve returned.
+func (s *serving) stop(t *testing.T) error {
 	t.Helper()
-	p.cancel()
+	s.cancel()
 	select {
-	case err := <-p.done:
-		p.done <- err // for the cleanup
+	case err := <-s.done:
+		s.done <- err // for the cleanup
 		return err
-	case <-time.After(testDeadline):
-		t.Fatal("Run did not return after cancel")
+	case <-time.After(testutil.Deadline):
+		t.Fatal("Serve did not return after cancel")
 	}
 	return nil
+}
+
+// syncBuffer is a log the test reads while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testConfig is a demo on any free port with a fast heartbeat.
+func testConfig() httpdemo.Config {
+	return httpdemo.Config{Name: "t", Strategy: "test", Listen: "127.0.0.1:0", Heartbeat: 5 * time.Millisecond}
 }
 
 // get does a request and returns the status and body.
@@ -90,9 +107,8 @@ func get(t *testing.T, method, url string) (int, string) {
 }
 
 func TestEndpoints(t *testing.T) {
-	opts := testOptions(t)
-	opts.Heartbeat = 5 * time.Millisecond
-	p := runInProcess(t, opts)
+	before := time.Now()
+	p := serve(t, testConfig())
 	base := "http://" + p.addr
 
 	for _, tc := range []struct {
@@ -128,7 +144,7 @@ func TestEndpoints(t *testing.T) {
 		Heartbeats    int64   `json:"heartbeats"`
 		Listen        string  `json:"listen"`
 	}
-	waitUntil(t, "two heartbeats counted by /status", func() bool {
+	testutil.WaitFor(t, "two heartbeats counted by /status", func() bool {
 		code, body := get(t, "GET", base+"/status")
 		if code != 200 {
 			t.Fatalf("GET /status = %d %q", code, body)
@@ -138,42 +154,29 @@ func TestEndpoints(t *testing.T) {
 		}
 		return st.Heartbeats >= 2
 	})
-	rec, err := instance.ReadRecord(opts.RecordPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	started, err := time.Parse(time.RFC3339, st.StartedAt)
 	if err != nil {
 		t.Errorf("started_at %q: %v", st.StartedAt, err)
 	}
 	if st.PID != os.Getpid() || st.Name != "t" || st.Strategy != "test" || st.Listen != p.addr ||
-		st.UptimeSeconds <= 0 || !started.Equal(rec.StartedAt.Truncate(time.Second)) {
-		t.Errorf("status = %+v; record %+v", st, rec)
-	}
-	if rec.PID != os.Getpid() || rec.Listen != p.addr || time.Since(rec.StartedAt) > time.Minute {
-		t.Errorf("record = %+v", rec)
+		st.UptimeSeconds <= 0 || started.Before(before.Truncate(time.Second)) || started.After(time.Now()) {
+		t.Errorf("status = %+v", st)
 	}
 	if !strings.Contains(p.log.String(), "heartbeat: count=1") {
 		t.Errorf("no heartbeat line in the log:\n%s", p.log)
 	}
 
 	if err := p.stop(t); err != nil {
-		t.Fatalf("Run = %v", err)
+		t.Fatalf("Serve = %v", err)
 	}
-	if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
-		t.Error("pidfile or record left behind")
-	}
-	for _, want := range []string{"started: pid=", "stopping:", "stopped:"} {
-		if !strings.Contains(p.log.String(), want) {
-			t.Errorf("log lacks %q:\n%s", want, p.log)
-		}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still serving after Serve returned")
 	}
 }
 
-// TestDrainInProcess: a request in flight when the run is told to stop completes.
-func TestDrainInProcess(t *testing.T) {
-	opts := testOptions(t)
-	p := runInProcess(t, opts)
+// TestDrain: a request in flight when Serve is told to stop completes.
+func TestDrain(t *testing.T) {
+	p := serve(t, testConfig())
 	type result struct {
 		code int
 		body string
@@ -189,20 +192,17 @@ func TestDrainInProcess(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		res <- result{resp.StatusCode, string(b)}
 	}()
-	waitUntil(t, "the request in flight", func() bool { return strings.Contains(p.log.String(), "working") })
+	testutil.WaitFor(t, "the request in flight", func() bool { return strings.Contains(p.log.String(), "working") })
 	if err := p.stop(t); err != nil {
-		t.Fatalf("Run = %v", err)
+		t.Fatalf("Serve = %v", err)
 	}
-	// Run returned only after the drain: the answer is there already.
+	// Serve returned only after the drain: the answer is there already.
 	select {
 	case r := <-res:
 		if r.code != 200 || r.body != "worked 300ms\n" {
 			t.Errorf("request in flight got %d %q", r.code, r.body)
 		}
-	case <-time.After(testDeadline):
+	case <-time.After(testutil.Deadline):
 		t.Fatal("no answer to the request in flight")
-	}
-	if exists(t, opts.PIDFile) {
-		t.Error("pidfile left behind")
 	}
 }

@@ -13,15 +13,12 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// The test binary doubles as a stand-in daemon: with helperEnv set, TestMain runs
-// runDaemon instead of the tests.
-const (
-	helperEnv     = "DAEMONKIT_INSTANCE_TEST_DAEMON"
-	helperPathEnv = "DAEMONKIT_INSTANCE_TEST_PIDFILE"
-)
+// The test binary doubles as a stand-in daemon (testutil.Main): $MODE says how it behaves
+// and $PIDFILE is the pidfile it holds.
 
 // Modes of the stand-in daemon.
 const (
@@ -29,14 +26,10 @@ const (
 	stubborn = "stubborn" // SIGTERM is caught and ignored
 )
 
-// deadline bounds every wait on a condition; it is generous on purpose: nothing asserts speed.
-const deadline = 60 * time.Second
-
 func TestMain(m *testing.M) {
-	if mode := os.Getenv(helperEnv); mode != "" {
-		os.Exit(runDaemon(mode, os.Getenv(helperPathEnv)))
-	}
-	os.Exit(m.Run())
+	testutil.Main(m, map[string]func() int{
+		"daemon": func() int { return runDaemon(os.Getenv("MODE"), os.Getenv("PIDFILE")) },
+	})
 }
 
 // runDaemon acquires the pidfile at path, prints "ready PID", then prints "usr1" for each
@@ -83,21 +76,15 @@ type daemon struct {
 // a handle opened while it was known to be alive, so a reused pid is never hit.
 func startDaemon(t testing.TB, mode, path string, detached bool) *daemon {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-test.run=^$")
+	cmd := testutil.Helper(t, "daemon", nil, "MODE="+mode, "PIDFILE="+path)
 	if detached {
-		cmd = exec.Command("sh", "-c", `"$0" -test.run='^$' &`, exe)
+		cmd.Args = []string{"sh", "-c", `"$0" &`, cmd.Path}
+		cmd.Path = "/bin/sh"
 	}
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperPathEnv+"="+path,
-		// Under -race, a process sleeps 1s at exit by default: not what a daemon does.
-		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.Stdout, cmd.Stderr = w, os.Stderr
 	err = cmd.Start()
 	w.Close()
@@ -173,8 +160,8 @@ func (d *daemon) line(t testing.TB) string {
 			t.Fatal("stand-in daemon: output ended")
 		}
 		return l
-	case <-time.After(deadline):
-		t.Fatalf("stand-in daemon: no output within %v", deadline)
+	case <-time.After(testutil.Deadline):
+		t.Fatalf("stand-in daemon: no output within %v", testutil.Deadline)
 	}
 	return ""
 }
@@ -206,22 +193,10 @@ func mustRunning(t *testing.T, pid int, want bool) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test at the deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond) // a polling step, not a wait on luck
-	}
-}
-
 // testPaths resolves the paths of instance name in a fresh state directory.
 func testPaths(t *testing.T, name string) Paths {
 	t.Helper()
-	p, err := Resolve(t.TempDir(), name, "", "")
+	p, err := Layout{StateDir: t.TempDir()}.Resolve(name, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

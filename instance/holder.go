@@ -73,10 +73,17 @@ func isHolder(path string, h *proc.Process) (bool, error) {
 	}
 }
 
-// notPermitted is the error for a daemon the caller may not signal.
-func notPermitted(pid int) error {
-	return fmt.Errorf("not permitted to signal pid %d (run as its owner or as root): %w", pid, os.ErrPermission)
+// notPermitted is the error for a daemon the caller may not signal: "signal pid N:
+// permission denied (run as its owner or as root)", wrapping os.ErrPermission.
+func notPermitted(pid int) error { return permissionError{pid} }
+
+type permissionError struct{ pid int }
+
+func (e permissionError) Error() string {
+	return fmt.Sprintf("signal pid %d: %v (run as its owner or as root)", e.pid, os.ErrPermission)
 }
+
+func (e permissionError) Unwrap() error { return os.ErrPermission }
 
 // notRunning describes a pidfile nobody holds, wrapping ErrNotRunning.
 func notRunning(path string, st pidfile.Status) error {

@@ -10,28 +10,19 @@ import (
 	"syscall"
 )
 
-// rootStateDir is the state directory of root's instances.
-const rootStateDir = "/run/daemonkit"
-
-// rootLogDir holds root's instance logs by default.
-const rootLogDir = "/var/log/daemonkit"
-
-// defaultName is the instance name when neither a name nor a pidfile is given.
-const defaultName = "server"
-
-// DefaultStateDir returns where pidfiles and records live by default: /run/daemonkit for
-// root (effective uid 0); else $XDG_RUNTIME_DIR/daemonkit when that variable holds an
-// absolute path; else daemonkit-<uid> in the temp directory, which is shared with other
-// users and so must be private (private is true: see EnsureStateDir).
-func DefaultStateDir() (dir string, private bool, err error) {
+// DefaultStateDir returns where the program's pidfiles and records live by default:
+// /run/PROGRAM for root (effective uid 0); else $XDG_RUNTIME_DIR/PROGRAM when that variable
+// holds an absolute path; else PROGRAM-<uid> in the temp directory, which is shared with
+// other users and so must be private (private is true: see EnsureStateDir).
+func DefaultStateDir(program string) (dir string, private bool, err error) {
 	uid := os.Geteuid()
 	if uid == 0 {
-		return rootStateDir, false, nil
+		return filepath.Join("/run", program), false, nil
 	}
 	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
-		return filepath.Join(x, "daemonkit"), false, nil
+		return filepath.Join(x, program), false, nil
 	}
-	dir, err = filepath.Abs(filepath.Join(os.TempDir(), fmt.Sprintf("daemonkit-%d", uid)))
+	dir, err = filepath.Abs(filepath.Join(os.TempDir(), fmt.Sprintf("%s-%d", program, uid)))
 	if err != nil {
 		return "", false, fmt.Errorf("default state directory: %w", err)
 	}
@@ -116,15 +107,22 @@ type Paths struct {
 	Record  string // absolute: the <name>.json beside the pidfile
 }
 
+// Layout says where an instance's files go when its command line does not say.
+type Layout struct {
+	StateDir    string // pidfiles and records: <StateDir>/<name>.pid and .json
+	LogDir      string // logs: <LogDir>/<name>.log; "" means StateDir
+	DefaultName string // the instance name when neither a name nor a pidfile is given
+}
+
 // Resolve works out an instance's paths. With neither name nor pidFile, the name is
-// "server"; with only pidFile, it is pidFile's base name without a ".pid" suffix. The name
-// is validated (ValidateName) either way. PIDFile defaults to <stateDir>/<name>.pid and Log
-// to /var/log/daemonkit/<name>.log for root, else <stateDir>/<name>.log; Record is
-// <name>.json in the pidfile's directory. Every path returned is absolute (relative ones are
-// taken from the working directory). stateDir is needed only for a default.
-func Resolve(stateDir, name, pidFile, logFile string) (Paths, error) {
+// l.DefaultName; with only pidFile, it is pidFile's base name without a ".pid" suffix. The
+// name is validated (ValidateName) either way. PIDFile defaults to <StateDir>/<name>.pid and
+// Log to <LogDir>/<name>.log; Record is <name>.json in the pidfile's directory. Every path
+// returned is absolute (relative ones are taken from the working directory).
+func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
+	stateDir := l.StateDir
 	if name == "" {
-		name = defaultName
+		name = l.DefaultName
 		if pidFile != "" {
 			name = strings.TrimSuffix(filepath.Base(pidFile), ".pid")
 		}
@@ -154,8 +152,8 @@ func Resolve(stateDir, name, pidFile, logFile string) (Paths, error) {
 	switch {
 	case logFile != "":
 		p.Log, err = filepath.Abs(logFile)
-	case os.Geteuid() == 0:
-		p.Log = filepath.Join(rootLogDir, name+".log")
+	case l.LogDir != "":
+		p.Log, err = filepath.Abs(filepath.Join(l.LogDir, name+".log"))
 	default:
 		if p.Log, err = dirFor("log"); err == nil {
 			p.Log = filepath.Join(p.Log, name+".log")

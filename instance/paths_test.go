@@ -13,22 +13,22 @@ import (
 
 func TestResolveDefaults(t *testing.T) {
 	dir := t.TempDir()
-	p, err := Resolve(dir, "", "", "")
+	p, err := Layout{StateDir: dir, DefaultName: "server"}.Resolve("", "", "")
 	if err != nil {
 		t.Fatal(err)
-	}
-	wantLog := filepath.Join(dir, "server.log")
-	if os.Geteuid() == 0 {
-		wantLog = "/var/log/daemonkit/server.log"
 	}
 	want := Paths{
 		Name:    "server",
 		PIDFile: filepath.Join(dir, "server.pid"),
-		Log:     wantLog,
+		Log:     filepath.Join(dir, "server.log"),
 		Record:  filepath.Join(dir, "server.json"),
 	}
 	if p != want {
 		t.Fatalf("Resolve defaults = %+v, want %+v", p, want)
+	}
+	p, err = Layout{StateDir: dir, LogDir: "/var/log/x", DefaultName: "server"}.Resolve("", "", "")
+	if err != nil || p.Log != "/var/log/x/server.log" {
+		t.Fatalf("Resolve with a log directory = %+v, %v", p, err)
 	}
 }
 
@@ -38,7 +38,7 @@ func TestResolveNameFromPidfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Resolve("", "", "run/web.pid", "logs/web.log")
+	p, err := Layout{}.Resolve("", "run/web.pid", "logs/web.log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,19 +53,19 @@ func TestResolveNameFromPidfile(t *testing.T) {
 	}
 
 	// A name given wins over the pidfile's; the record follows the name.
-	p, err = Resolve("state", "api", "/srv/x.pid", "")
+	p, err = Layout{StateDir: "state"}.Resolve("api", "/srv/x.pid", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Name != "api" || p.PIDFile != "/srv/x.pid" || p.Record != "/srv/api.json" {
 		t.Fatalf("Resolve with name and pidfile = %+v", p)
 	}
-	if os.Geteuid() != 0 && p.Log != filepath.Join(wd, "state", "api.log") {
+	if p.Log != filepath.Join(wd, "state", "api.log") {
 		t.Fatalf("Resolve: log %q not in the absolute state directory", p.Log)
 	}
 
 	// A pidfile without the suffix gives its whole base name.
-	if p, err := Resolve("/s", "", "/srv/daemon", ""); err != nil || p.Name != "daemon" {
+	if p, err := (Layout{StateDir: "/s"}).Resolve("", "/srv/daemon", ""); err != nil || p.Name != "daemon" {
 		t.Fatalf("Resolve(/srv/daemon) = %+v, %v", p, err)
 	}
 }
@@ -78,18 +78,18 @@ func TestResolveBadNames(t *testing.T) {
 		{"", "/run/.hidden.pid"},
 		{"", "/run/a b.pid"},
 	} {
-		if p, err := Resolve("/s", tc.name, tc.pidFile, ""); !errors.Is(err, ErrBadName) {
+		if p, err := (Layout{StateDir: "/s", DefaultName: "x"}).Resolve(tc.name, tc.pidFile, ""); !errors.Is(err, ErrBadName) {
 			t.Errorf("Resolve(name %q, pidfile %q) = %+v, %v; want ErrBadName", tc.name, tc.pidFile, p, err)
 		}
 	}
-	if _, err := Resolve("", "x", "", "/l"); err == nil {
+	if _, err := (Layout{}).Resolve("x", "", "/l"); err == nil {
 		t.Error("Resolve without a state directory or pidfile: no error")
 	}
 }
 
 func TestDefaultStateDir(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", "relative/dir")
-	dir, private, err := DefaultStateDir()
+	dir, private, err := DefaultStateDir("daemonkit")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestDefaultStateDir(t *testing.T) {
 		t.Fatalf("DefaultStateDir with a relative XDG_RUNTIME_DIR = %q, %v", dir, private)
 	}
 	t.Setenv("XDG_RUNTIME_DIR", "/run/user/1000")
-	if dir, private, _ := DefaultStateDir(); dir != "/run/user/1000/daemonkit" || private {
+	if dir, private, _ := DefaultStateDir("daemonkit"); dir != "/run/user/1000/daemonkit" || private {
 		t.Fatalf("DefaultStateDir with XDG_RUNTIME_DIR = %q, %v", dir, private)
 	}
 }

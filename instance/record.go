@@ -14,14 +14,15 @@ import (
 // can see how it was started. It is informative: whether the daemon runs is decided by the
 // pidfile's lock, and a record counts only when its PID is the lock holder's.
 type Record struct {
-	Name      string    `json:"name"`
-	PID       int       `json:"pid"`
-	Strategy  string    `json:"strategy"`
-	StartedAt time.Time `json:"started_at"`
-	Listen    string    `json:"listen,omitempty"`
-	Log       string    `json:"log"`
-	PIDFile   string    `json:"pidfile"`
-	StartArgs []string  `json:"start_args"` // the `daemonkit` arguments that start it again, e.g. ["start","-d","--name","x",...]
+	Name      string          `json:"name"`
+	PID       int             `json:"pid"`
+	Strategy  string          `json:"strategy"`
+	StartedAt time.Time       `json:"started_at"`
+	Listen    string          `json:"listen,omitempty"`
+	Log       string          `json:"log"`
+	PIDFile   string          `json:"pidfile"`
+	Program   string          `json:"program"`           // the program that started it, which alone can start it again
+	Request   json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
 }
 
 // errBadRecord marks a record file that is not a record.

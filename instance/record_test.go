@@ -1,6 +1,8 @@
 package instance
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -24,7 +26,8 @@ func TestRecordRoundTrip(t *testing.T) {
 		Listen:    "127.0.0.1:8080",
 		Log:       "/var/log/daemonkit/web.log",
 		PIDFile:   "/run/daemonkit/web.pid",
-		StartArgs: []string{"start", "-d", "--name", "web"},
+		Program:   "daemonkit",
+		Request:   json.RawMessage(`{"name":"web"}`),
 	}
 	if err := WriteRecord(path, want); err != nil {
 		t.Fatal(err)
@@ -33,6 +36,11 @@ func TestRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var request bytes.Buffer // the record is indented, and the request in it too
+	if err := json.Compact(&request, got.Request); err != nil || request.String() != string(want.Request) {
+		t.Fatalf("request = %s (%v), want %s", got.Request, err, want.Request)
+	}
+	got.Request = want.Request
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("ReadRecord = %+v, want %+v", got, want)
 	}

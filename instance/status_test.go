@@ -97,7 +97,7 @@ func TestInspectPermissionDenied(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Resolve(dir, "svc", "", "")
+	p, err := Layout{StateDir: dir}.Resolve("svc", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

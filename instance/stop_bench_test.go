@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -19,7 +20,7 @@ import (
 // The daemon's start-up is not timed but takes far longer than Stop, so the default
 // -benchtime 1s runs for several seconds of wall time; -benchtime 200x is plenty.
 func BenchmarkStop(b *testing.B) {
-	p, err := Resolve(b.TempDir(), "bench", "", "")
+	p, err := Layout{StateDir: b.TempDir()}.Resolve("bench", "", "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func BenchmarkStop(b *testing.B) {
 
 		b.StartTimer()
 		t0 := time.Now()
-		res, err := Stop(ctx, p, StopOptions{Timeout: deadline})
+		res, err := Stop(ctx, p, StopOptions{Timeout: testutil.Deadline})
 		took = append(took, time.Since(t0))
 		b.StopTimer()
 

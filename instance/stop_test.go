@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 func stopCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -24,7 +25,7 @@ func TestStopRunning(t *testing.T) {
 	if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: deadline})
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: testutil.Deadline})
 	if err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
@@ -50,7 +51,7 @@ func TestStopStale(t *testing.T) {
 	if err := syscall.Kill(d.pid, syscall.SIGKILL); err != nil { // our child, not reaped yet: the pid is its own
 		t.Fatal(err)
 	}
-	waitFor(t, "the killed daemon's lock to go", func() bool {
+	testutil.WaitFor(t, "the killed daemon's lock to go", func() bool {
 		st, err := pidfile.Probe(p.PIDFile)
 		return err == nil && st.State == pidfile.Stale
 	})
@@ -101,7 +102,7 @@ func TestStopTargetsLockHolder(t *testing.T) {
 	if st := mustState(t, p, pidfile.Running); !st.Mismatch() || st.PID != d.pid {
 		t.Fatalf("probe = %+v, want holder %d with a mismatching file", st, d.pid)
 	}
-	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: deadline})
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: testutil.Deadline})
 	if err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
@@ -168,7 +169,7 @@ func TestStopCtxEnds(t *testing.T) {
 func TestStopNonChild(t *testing.T) {
 	p := testPaths(t, "svc")
 	d := startDaemon(t, graceful, p.PIDFile, true)
-	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: deadline})
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: testutil.Deadline})
 	if err != nil {
 		t.Fatalf("Stop: %v", err)
 	}

@@ -2,7 +2,6 @@ package instance
 
 import (
 	"errors"
-	"github.com/daemonkit/daemonkit/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -23,7 +24,7 @@ func TestUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("already unprivileged: the tests ran as this user")
 	}
-	bin := testbin.CopySelf(t, "instance.test")
+	bin := testutil.CopySelf(t, "instance.test")
 	cmd := exec.Command(bin, "-test.run="+unprivilegedTests, "-test.v", "-test.count=1")
 	cmd.Dir = "/"
 	cmd.Env = append(os.Environ(), "TMPDIR=/tmp", "XDG_RUNTIME_DIR=")
@@ -46,8 +47,8 @@ func TestStopNotPermitted(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a daemon nobody may signal")
 	}
-	bin := testbin.CopySelf(t, "instance.test")
-	p, err := Resolve(filepath.Dir(bin), "svc", "", "")
+	bin := testutil.CopySelf(t, "instance.test")
+	p, err := Layout{StateDir: filepath.Dir(bin)}.Resolve("svc", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +72,12 @@ func TestStopAsOtherUser(t *testing.T) {
 	if path == "" {
 		t.Skip("run by TestStopNotPermitted only")
 	}
-	p, err := Resolve("", "", path, "/dev/null")
+	p, err := Layout{}.Resolve("", path, "/dev/null")
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := mustState(t, p, pidfile.Running)
-	want := "not permitted to signal pid " + strconv.Itoa(st.PID)
+	want := "signal pid " + strconv.Itoa(st.PID) + ": permission denied"
 	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: time.Millisecond})
 	if !errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Stop = %+v, %v; want os.ErrPermission saying %q", res, err, want)

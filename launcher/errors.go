@@ -1,4 +1,4 @@
-package strategy
+package launcher
 
 import (
 	"errors"
@@ -9,9 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrAlreadyRunning is matched (errors.Is) by every *AlreadyRunningError.
-var ErrAlreadyRunning = errors.New("already running")
-
 // ErrNotReady is matched (errors.Is) by every *NotReadyError: the daemon did not report
 // ready within the spec's ReadyTimeout, and Launch killed it.
 var ErrNotReady = errors.New("daemon not ready")
@@ -19,23 +16,6 @@ var ErrNotReady = errors.New("daemon not ready")
 // ErrExited is matched (errors.Is) by the error Launch returns when the daemon exited (or
 // closed the handshake) before it reported anything final.
 var ErrExited = errors.New("daemon exited before it was ready")
-
-// AlreadyRunningError says another daemon holds the pidfile. Launch returns it without
-// having changed anything: the holder keeps running and its pidfile is left alone.
-type AlreadyRunningError struct {
-	PID int // the pid that holds the pidfile lock; 0 if the kernel could not name it
-}
-
-// Error reads "already running (pid N)".
-func (e *AlreadyRunningError) Error() string {
-	if e.PID < 2 {
-		return "already running"
-	}
-	return fmt.Sprintf("already running (pid %d)", e.PID)
-}
-
-// Is makes errors.Is(err, ErrAlreadyRunning) true.
-func (e *AlreadyRunningError) Is(target error) bool { return target == ErrAlreadyRunning }
 
 // NotReadyError says the daemon was not ready in time. Launch has killed it (SIGKILL) and
 // waited for it to be gone before returning this error.

@@ -1,4 +1,4 @@
-package strategy
+package launcher
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/daemonkit/daemonkit/strategy"
 )
 
 const (
@@ -18,40 +20,40 @@ const (
 // (appending, creating it 0644 and its directory 0755), and returns the log's size before
 // this run, so that only this run's lines are quoted later. An empty logPath means
 // /dev/null.
-func openFiles(logPath string) (Files, int64, error) {
+func openFiles(logPath string) (strategy.Files, int64, error) {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
-		return Files{}, 0, fmt.Errorf("open %s: %w", os.DevNull, err)
+		return strategy.Files{}, 0, fmt.Errorf("open %s: %w", os.DevNull, err)
 	}
 	if logPath == "" {
 		out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
 			null.Close()
-			return Files{}, 0, fmt.Errorf("open %s: %w", os.DevNull, err)
+			return strategy.Files{}, 0, fmt.Errorf("open %s: %w", os.DevNull, err)
 		}
-		return Files{Stdin: null, Stdout: out, Stderr: out}, 0, nil
+		return strategy.Files{Stdin: null, Stdout: out, Stderr: out}, 0, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		null.Close()
-		return Files{}, 0, fmt.Errorf("open log %q: %w", logPath, err)
+		return strategy.Files{}, 0, fmt.Errorf("open log %q: %w", logPath, err)
 	}
 	// os.OpenFile always adds O_CLOEXEC.
 	lf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		null.Close()
-		return Files{}, 0, fmt.Errorf("open log %q: %w", logPath, err)
+		return strategy.Files{}, 0, fmt.Errorf("open log %q: %w", logPath, err)
 	}
 	fi, err := lf.Stat()
 	if err != nil {
 		null.Close()
 		lf.Close()
-		return Files{}, 0, fmt.Errorf("open log %q: %w", logPath, err)
+		return strategy.Files{}, 0, fmt.Errorf("open log %q: %w", logPath, err)
 	}
-	return Files{Stdin: null, Stdout: lf, Stderr: lf}, fi.Size(), nil
+	return strategy.Files{Stdin: null, Stdout: lf, Stderr: lf}, fi.Size(), nil
 }
 
 // closeFiles closes what openFiles opened and the handshake's write end.
-func closeFiles(f Files) {
+func closeFiles(f strategy.Files) {
 	if f.Stderr == f.Stdout {
 		f.Stderr = nil
 	}

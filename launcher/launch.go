@@ -1,4 +1,8 @@
-package strategy
+// Package launcher is the parent side of starting a daemon: it asks a strategy to start
+// it, waits for the daemon's word on the handshake pipe, and either returns once the
+// daemon is ready or says exactly why it is not, leaving nothing behind. It is the same for
+// every strategy.
+package launcher
 
 import (
 	"context"
@@ -7,8 +11,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/handshake"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+	"github.com/daemonkit/daemonkit/strategy"
 )
 
 // Result is what a successful Launch started.
@@ -26,46 +34,54 @@ const (
 )
 
 // Launch starts the daemon described by spec with s, and returns only once the daemon has
-// reported that it is ready, or with an error that says why it is not. It is the parent
-// side of the readiness handshake, the same for every strategy:
+// reported that it is ready, or with an error that says why it is not. Every error names
+// the instance ("start NAME: ..."), so a caller prints it as it is.
 //
-//   - If a process holds spec.PIDFile, it returns an *AlreadyRunningError (errors.Is
-//     ErrAlreadyRunning) at once, without starting anything. The daemon checks again under
+//   - If a process holds spec.PIDFile, it returns a *pidfile.LockedError naming it (errors.Is
+//     pidfile.ErrLocked) at once, without starting anything. The daemon checks again under
 //     the lock: a daemon that finds the pidfile held reports it, with the same result.
 //   - It marks every descriptor of this process from 3 up close-on-exec, so nothing the
 //     caller leaked reaches the daemon, and gives the daemon /dev/null as its stdin, the log
 //     (spec.LogPath, appended to; /dev/null if empty) as its stdout and stderr, and the
-//     write end of the handshake pipe as descriptor 3.
+//     write end of the handshake pipe as descriptor handshake.FD.
 //   - It waits for the daemon's report: ready (success), already running, or an error (the
 //     daemon's own message). If the handshake ends without one, the daemon died: the error
 //     (errors.Is ErrExited) says how ("exit status 1", "killed by signal 9 (SIGKILL)") and
 //     quotes the last lines this run wrote to the log. After spec.ReadyTimeout (default
 //     10s), it kills exactly that daemon and returns a *NotReadyError (errors.Is ErrNotReady);
-//     if ctx ends first, the same, with an error wrapping ctx.Err().
+//     if ctx ends first, the same, with an error that gives context.Cause(ctx).
 //
 // After any failure, the daemon is gone (Launch waits for it, killing it past a bound), and
 // so is anything left in the process group of the process Start made (the daemon's own
 // children, unless they moved to another group); so is the pidfile, unless another process
 // holds it. Nothing else is ever signalled. The already-running case changes nothing.
 //
-// Side effects on the calling process: descriptors 3 and up are left close-on-exec; a
-// strategy that starts the daemon with SIGHUP ignored (nohup) leaves SIGHUP ignored in the
-// caller (see that strategy); and on Linux the caller is a child subreaper while Launch
-// runs, so a re-exec daemon is reparented to the caller (until the caller exits, as the
-// command does right after Launch) and Launch can tell how it died. Launch logs its steps
-// at debug level and never writes to stdout.
-func Launch(ctx context.Context, s Strategy, spec Spec, log hclog.Logger) (Result, error) {
+// Side effects on the calling process: descriptors 3 and up are left close-on-exec, and on
+// Linux the caller is a child subreaper while Launch runs, so a re-exec daemon is
+// reparented to the caller (until the caller exits, as the command does right after
+// Launch) and Launch can tell how it died. Launch logs its steps at debug level and never
+// writes to stdout.
+func Launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hclog.Logger) (Result, error) {
+	res, err := launch(ctx, s, spec, log)
+	var locked *pidfile.LockedError
+	if err != nil && !errors.As(err, &locked) {
+		err = fmt.Errorf("start %s: %w", spec.Name, err)
+	}
+	return res, err
+}
+
+func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hclog.Logger) (Result, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, fmt.Errorf("launch: %w", err)
+	if ctx.Err() != nil {
+		return Result{}, context.Cause(ctx)
 	}
 	if spec.PIDFile != "" {
 		st, err := pidfile.Probe(spec.PIDFile)
 		log.Debug("probed pidfile", "path", spec.PIDFile, "state", st.State, "holder", st.PID)
 		if st.State == pidfile.Running {
-			return Result{}, &AlreadyRunningError{PID: st.PID}
+			return Result{}, &pidfile.LockedError{Path: spec.PIDFile, PID: st.PID}
 		}
 		if err != nil {
 			return Result{}, err
@@ -83,7 +99,10 @@ func Launch(ctx context.Context, s Strategy, spec Spec, log hclog.Logger) (Resul
 	}
 	files.Ready = w
 
-	leave := enterSubreaper(log)
+	leave, err := proc.EnterSubreaper()
+	if err != nil {
+		log.Debug("not a subreaper: how a re-exec daemon ends will be unknown", "error", err)
+	}
 	defer leave()
 	started, err := s.Start(spec, files)
 	closeFiles(files) // the child has its copies; without ours, EOF means the daemon's end closed
@@ -107,9 +126,9 @@ func Launch(ctx context.Context, s Strategy, spec Spec, log hclog.Logger) (Resul
 
 // launcher is one Launch after Start: it waits for the daemon's word and cleans up.
 type launcher struct {
-	spec     Spec
+	spec     strategy.Spec
 	log      hclog.Logger
-	started  Started
+	started  strategy.Started
 	timeout  time.Duration
 	logStart int64   // the log's size before this run
 	daemon   *target // the daemon, once known: at Start if it is the child, else at its first report
@@ -120,21 +139,21 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 	done := make(chan struct{})
 	defer close(done)
 	defer r.Close() // wakes the reader if it is still reading
-	events := readReports(r, done)
+	events := handshake.Read(r, done)
 
 	timer := time.NewTimer(l.timeout)
 	defer timer.Stop()
 	for {
 		select {
 		case ev := <-events:
-			if ev.err != nil {
-				l.abort(true, false)
-				return Result{}, fmt.Errorf("read handshake: %w; killed the daemon%s", ev.err, l.pidNote())
+			if ev.Err != nil {
+				l.abort(abortOptions{kill: true})
+				return Result{}, fmt.Errorf("read handshake: %w; killed the daemon%s", ev.Err, l.pidNote())
 			}
-			if ev.eof {
+			if ev.EOF {
 				return Result{}, l.exited()
 			}
-			rep := ev.rep
+			rep := ev.Report
 			if l.daemon == nil && rep.PID > 0 {
 				l.daemon = openTarget(rep.PID, l.log)
 			}
@@ -144,23 +163,23 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 				return l.succeed(rep)
 			case rep.Running != 0:
 				l.log.Debug("daemon reports already running", "pid", rep.PID, "holder", rep.Running)
-				l.abort(false, true)
-				return Result{}, &AlreadyRunningError{PID: rep.Running}
+				l.abort(abortOptions{keepPIDFile: true})
+				return Result{}, &pidfile.LockedError{Path: l.spec.PIDFile, PID: rep.Running}
 			case rep.Error != "":
 				l.log.Debug("daemon reports an error", "pid", rep.PID, "error", rep.Error)
-				l.abort(false, false)
+				l.abort(abortOptions{})
 				return Result{}, errors.New(rep.Error)
 			default:
 				l.log.Debug("daemon reported its pid", "pid", rep.PID)
 			}
 		case <-timer.C:
 			l.log.Debug("daemon not ready in time; killing it", "timeout", l.timeout, "pid", l.pid())
-			l.abort(true, false)
+			l.abort(abortOptions{kill: true})
 			return Result{}, &NotReadyError{After: l.timeout, PID: l.pid(), log: l.logTail()}
 		case <-ctx.Done():
 			l.log.Debug("launch canceled; killing the daemon", "pid", l.pid())
-			l.abort(true, false)
-			return Result{}, fmt.Errorf("wait for the daemon to be ready: %w; killed it%s%s", ctx.Err(), l.pidNote(), l.logTail())
+			l.abort(abortOptions{kill: true})
+			return Result{}, fmt.Errorf("%w before the daemon was ready; killed it%s%s", context.Cause(ctx), l.pidNote(), l.logTail())
 		}
 	}
 }
@@ -168,11 +187,11 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 // awaitHandshakeEnd waits for the daemon to close its end of the handshake, which it does
 // right after READY, so that when start returns the daemon holds no descriptor but the
 // ones it keeps for its life. The daemon is ready either way: a timeout here kills nothing.
-func (l *launcher) awaitHandshakeEnd(ctx context.Context, events <-chan event, timeout <-chan time.Time) {
+func (l *launcher) awaitHandshakeEnd(ctx context.Context, events <-chan handshake.Event, timeout <-chan time.Time) {
 	select {
 	case ev := <-events:
-		if !ev.eof {
-			l.log.Debug("daemon said more after READY", "report", ev.rep, "error", ev.err)
+		if !ev.EOF {
+			l.log.Debug("daemon said more after READY", "report", ev.Report, "error", ev.Err)
 		}
 	case <-timeout:
 		l.log.Debug("daemon kept the handshake open after READY")
@@ -181,7 +200,7 @@ func (l *launcher) awaitHandshakeEnd(ctx context.Context, events <-chan event, t
 }
 
 // succeed lets the daemon go: a direct child is released, an intermediate reaped.
-func (l *launcher) succeed(rep Report) (Result, error) {
+func (l *launcher) succeed(rep handshake.Report) (Result, error) {
 	pid := rep.PID
 	if pid == 0 {
 		pid = l.pid()
@@ -200,20 +219,25 @@ func (l *launcher) succeed(rep Report) (Result, error) {
 // exited builds the error for a handshake that ended without a final report.
 func (l *launcher) exited() error {
 	l.log.Debug("handshake ended without a report", "pid", l.pid())
-	how, killed := l.abort(false, false)
+	how, killed := l.abort(abortOptions{})
 	if killed {
 		return fmt.Errorf("%w: it closed the handshake without a word and did not exit; killed it%s%s", ErrExited, l.pidNote(), l.logTail())
 	}
 	return fmt.Errorf("%w: %s%s", ErrExited, how, l.logTail())
 }
 
-// abort makes sure the daemon is gone (killing it at once if kill, else after exitGrace),
-// and whatever it left in its process group too, reaps what this process must reap, and,
-// unless keepPIDFile, removes the pidfile if nobody holds it. It returns how the daemon
-// ended, and whether it had to be killed for not exiting.
-func (l *launcher) abort(kill, keepPIDFile bool) (how string, killed bool) {
+// abortOptions say how abort treats what is left of a failed launch.
+type abortOptions struct {
+	kill        bool // SIGKILL the daemon at once, rather than give it exitGrace to exit
+	keepPIDFile bool // another daemon holds the pidfile: leave it alone
+}
+
+// abort makes sure the daemon is gone, and whatever it left in its process group too,
+// reaps what this process must reap, and removes the pidfile if nobody holds it, as o
+// says. It returns how the daemon ended, and whether it had to be killed for not exiting.
+func (l *launcher) abort(o abortOptions) (how string, killed bool) {
 	d := l.daemon
-	if kill {
+	if o.kill {
 		l.killDaemon()
 	}
 	if d != nil && !d.waitGone(exitGrace) {
@@ -231,14 +255,14 @@ func (l *launcher) abort(kill, keepPIDFile bool) (how string, killed bool) {
 		// The re-exec daemon: after the intermediate exits it is this process's child
 		// (Linux: subreaper), so its wait status can be had.
 		how = "exited"
-		if ws, ok := reapOrphan(d.pid); ok {
+		if ws, ok := proc.Reap(d.pid, exitGrace); ok {
 			how = describeStatus(ws)
 		}
 	}
 	for _, pid := range swept {
-		reapOrphan(pid) // reparented to this process (Linux: subreaper), or not ours at all
+		proc.Reap(pid, exitGrace) // reparented to this process (Linux: subreaper), or not ours at all
 	}
-	if !keepPIDFile && l.spec.PIDFile != "" {
+	if !o.keepPIDFile && l.spec.PIDFile != "" {
 		removed, err := pidfile.RemoveStale(l.spec.PIDFile)
 		switch {
 		case errors.Is(err, pidfile.ErrLocked):

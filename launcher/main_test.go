@@ -1,11 +1,11 @@
 //go:build linux
 
-package strategy_test
+package launcher_test
 
 import (
 	"testing"
 
-	"github.com/daemonkit/daemonkit/strategy/internal/fakedaemon"
+	"github.com/daemonkit/daemonkit/strategy/strategytest"
 )
 
-func TestMain(m *testing.M) { fakedaemon.Main(m) }
+func TestMain(m *testing.M) { strategytest.Main(m) }

@@ -1,7 +1,9 @@
-package strategy
+package launcher
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
 // sweep kills what is left of this launch's process group: the child (the daemon, or the
@@ -19,5 +21,5 @@ func (l *launcher) sweep() []int {
 		return nil // ESRCH: nobody is left in the group
 	}
 	l.log.Debug("killed what was left of the process group", "pgid", g)
-	return waitGroupGone(g, exitGrace)
+	return proc.WaitGroupGone(g, exitGrace)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -91,8 +92,9 @@ func TestAddressInUse(t *testing.T) {
 	addr := first.ready(t)
 
 	opts := testOptions(t)
-	opts.Listen = addr
-	d := startDaemon(t, helperCfg{Options: opts}, false)
+	cfg := helperCfg{Options: opts, Demo: demo()}
+	cfg.Demo.Listen = addr
+	d := startDaemon(t, cfg, false)
 	if r, ok := d.next(t); !ok || r.PID != d.pid {
 		t.Fatalf("first report %+v", r)
 	}
@@ -141,7 +143,7 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	d := startDaemon(t, helperCfg{Options: opts}, false)
 	addr := d.ready(t)
 	res := workInBackground(addr, "300ms")
-	waitUntil(t, "the request in flight", func() bool { return strings.Contains(d.log(), "working") })
+	testutil.WaitFor(t, "the request in flight", func() bool { return strings.Contains(d.log(), "working") })
 	d.signal(t, syscall.SIGTERM)
 	if code := d.wait(t); code != 0 {
 		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
@@ -163,10 +165,12 @@ func TestDrainOnSIGTERM(t *testing.T) {
 func TestDrainCut(t *testing.T) {
 	opts := testOptions(t)
 	opts.ShutdownTimeout = 100 * time.Millisecond
-	d := startDaemon(t, helperCfg{Options: opts}, false)
+	cfg := helperCfg{Options: opts, Demo: demo()}
+	cfg.Demo.ShutdownTimeout = time.Minute // the runtime's bound, not the demo's, cuts the drain
+	d := startDaemon(t, cfg, false)
 	addr := d.ready(t)
 	res := workInBackground(addr, "1m")
-	waitUntil(t, "the request in flight", func() bool { return strings.Contains(d.log(), "working") })
+	testutil.WaitFor(t, "the request in flight", func() bool { return strings.Contains(d.log(), "working") })
 	d.signal(t, syscall.SIGTERM)
 	if code := d.wait(t); code != 0 { // well within the minute the work asked for
 		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
@@ -202,4 +206,73 @@ func workInBackground(addr, d string) <-chan workResult {
 		res <- workResult{resp.StatusCode, string(b), err}
 	}()
 	return res
+}
+
+// get does a request and returns the status and body.
+func get(t *testing.T, method, url string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, url, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// TestWorkloadFailsBeforeReady: a workload that returns an error, or panics, before it is
+// ready fails the start: the launcher hears why (the panic's message), the log has the
+// panic's stack, the exit is 1, and nothing is left behind.
+func TestWorkloadFailsBeforeReady(t *testing.T) {
+	for _, tc := range []struct{ mode, report, log string }{
+		{"return", "no configuration file", "could not start"},
+		{"panic", "panic: assignment to entry in nil map", "goroutine "},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			opts := testOptions(t)
+			d := startDaemon(t, helperCfg{Options: opts, Mode: tc.mode}, false)
+			if r, ok := d.next(t); !ok || r.PID != d.pid {
+				t.Fatalf("first report %+v", r)
+			}
+			r, ok := d.next(t)
+			if !ok || r.Ready || !strings.Contains(r.Error, tc.report) {
+				t.Fatalf("second report %+v, want an error saying %q", r, tc.report)
+			}
+			if code := d.wait(t); code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if log := d.log(); !strings.Contains(log, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, log)
+			}
+			if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
+				t.Error("pidfile or record left behind")
+			}
+		})
+	}
+}
+
+// TestReloadHook: SIGHUP reopens the log and then calls the workload's reload hook;
+// SIGUSR1 only reopens the log.
+func TestReloadHook(t *testing.T) {
+	opts := testOptions(t)
+	d := startDaemon(t, helperCfg{Options: opts, Mode: "reload"}, false)
+	d.ready(t)
+	d.signal(t, syscall.SIGUSR1)
+	testutil.WaitFor(t, "the reopen after SIGUSR1", func() bool { return strings.Contains(d.log(), "signal=SIGUSR1") })
+	d.signal(t, syscall.SIGHUP)
+	testutil.WaitFor(t, "the reload hook", func() bool { return strings.Contains(d.log(), "reload hook called") })
+	if n := strings.Count(d.log(), "reload hook called"); n != 1 {
+		t.Errorf("reload hook called %d times, want once (SIGHUP only)", n)
+	}
+	d.signal(t, syscall.SIGTERM)
+	if code := d.wait(t); code != 0 {
+		t.Errorf("exit %d; log:\n%s", code, d.log())
+	}
 }

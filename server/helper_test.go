@@ -18,38 +18,33 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/handshake"
+	"github.com/daemonkit/daemonkit/httpdemo"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
-	"github.com/daemonkit/daemonkit/strategy"
 )
 
-// The test binary doubles as the daemon: with helperEnv set, TestMain runs server.Run (or
-// first messes up its signal state and re-executes itself) instead of the tests.
-const (
-	helperEnv    = "DAEMONKIT_SERVER_TEST_HELPER" // "daemon" or "wrap"
-	helperConfig = "DAEMONKIT_SERVER_TEST_CONFIG" // JSON of helperCfg
-)
+// The test binary doubles as the daemon (testutil.Main): "daemon" runs server.Run with
+// the workload the config names; "wrap" first messes up its signal state, then
+// re-executes itself as "daemon".
 
 // helperCfg is what a helper process runs.
 type helperCfg struct {
 	Options server.Options
+	Demo    httpdemo.Config  // the workload, unless Mode says otherwise
+	Mode    string           // "" the demo; "return" returns before ready; "panic" panics before ready; "reload" the demo, counting reloads
 	Ignore  []syscall.Signal // wrap: ignored before exec, as a shell or nohup would leave them
 	Block   []syscall.Signal // wrap: blocked before exec
 }
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "wrap":
-		os.Exit(helperWrap())
-	default:
-		os.Exit(helperDaemon())
-	}
+	testutil.Main(m, map[string]func() int{"daemon": helperDaemon, "wrap": helperWrap})
 }
 
 func loadCfg() helperCfg {
 	var cfg helperCfg
-	if err := json.Unmarshal([]byte(os.Getenv(helperConfig)), &cfg); err != nil {
+	if err := json.Unmarshal([]byte(os.Getenv("CONFIG")), &cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "helper: bad config:", err)
 		os.Exit(2)
 	}
@@ -70,7 +65,7 @@ func helperWrap() int {
 	}
 	exe, err := os.Executable()
 	if err == nil {
-		os.Setenv(helperEnv, "daemon")
+		os.Setenv("DAEMONKIT_TEST_HELPER", "daemon")
 		err = syscall.Exec(exe, os.Args, os.Environ())
 	}
 	fmt.Fprintln(os.Stderr, "helper: exec:", err)
@@ -80,21 +75,50 @@ func helperWrap() int {
 // helperDaemon runs server.Run with the handshake pipe at descriptor 3.
 func helperDaemon() int {
 	cfg := loadCfg()
-	rep, err := strategy.OpenReporter(strategy.ReadyFD)
+	rep, err := handshake.OpenReporter(handshake.FD)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
 	}
-	log := hclog.New(&hclog.LoggerOptions{Name: "daemon", Level: hclog.Debug, Output: os.Stderr})
-	err = server.Run(context.Background(), cfg.Options, rep, log)
+	opts := cfg.Options
+	opts.Reporter = rep
+	opts.Logger = hclog.New(&hclog.LoggerOptions{Name: "daemon", Level: hclog.Debug, Output: os.Stderr})
+	err = server.Run(context.Background(), cfg.workload(), opts)
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, server.ErrAlreadyRunning):
+	case errors.Is(err, pidfile.ErrLocked):
 		return 3
 	default:
 		return 1
 	}
+}
+
+// workload is the workload cfg names.
+func (cfg helperCfg) workload() server.Workload {
+	switch cfg.Mode {
+	case "return":
+		return server.WorkloadFunc(func(context.Context, server.ReadyFunc) error {
+			return errors.New("no configuration file")
+		})
+	case "panic":
+		return server.WorkloadFunc(func(context.Context, server.ReadyFunc) error {
+			var m map[string]int
+			m["boom"]++ // a nil map: a real panic, with a real stack
+			return nil
+		})
+	case "reload":
+		return reloadingDemo{cfg.Demo}
+	}
+	return cfg.Demo
+}
+
+// reloadingDemo is the demo with a reload hook that logs each call.
+type reloadingDemo struct{ httpdemo.Config }
+
+func (reloadingDemo) Reload(ctx context.Context) error {
+	hclog.FromContext(ctx).Info("reload hook called")
+	return nil
 }
 
 // daemon is a helper process started by a test.
@@ -102,9 +126,9 @@ type daemon struct {
 	cmd      *exec.Cmd
 	pid      int
 	opts     server.Options
-	logPath  string               // where its stdout and stderr go
-	reports  chan strategy.Report // closed at EOF of the handshake pipe
-	exited   chan struct{}        // closed once reaped
+	logPath  string                // where its stdout and stderr go
+	reports  chan handshake.Report // closed at EOF of the handshake pipe
+	exited   chan struct{}         // closed once reaped
 	exitCode int
 }
 
@@ -113,15 +137,16 @@ func testOptions(t *testing.T) server.Options {
 	dir := t.TempDir()
 	return server.Options{
 		Name:            "t",
-		Strategy:        "test",
-		Listen:          "127.0.0.1:0",
-		Heartbeat:       20 * time.Millisecond,
 		ShutdownTimeout: 5 * time.Second,
 		PIDFile:         filepath.Join(dir, "t.pid"),
 		LogPath:         filepath.Join(dir, "t.log"),
 		RecordPath:      filepath.Join(dir, "t.json"),
-		Umask:           -1,
 	}
+}
+
+// demo is the built-in server's configuration for one test.
+func demo() httpdemo.Config {
+	return httpdemo.Config{Name: "t", Listen: "127.0.0.1:0", Heartbeat: 20 * time.Millisecond, ShutdownTimeout: 5 * time.Second}
 }
 
 // startDaemon starts a helper running cfg, with its stdout and stderr appended to
@@ -129,9 +154,8 @@ func testOptions(t *testing.T) server.Options {
 // process is killed by pid and reaped when the test ends.
 func startDaemon(t *testing.T, cfg helperCfg, wrap bool) *daemon {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
+	if cfg.Demo.Listen == "" {
+		cfg.Demo = demo()
 	}
 	logPath := cfg.Options.LogPath
 	if logPath == "" {
@@ -155,9 +179,7 @@ func startDaemon(t *testing.T, cfg helperCfg, wrap bool) *daemon {
 	if wrap {
 		mode = "wrap"
 	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperConfig+"="+string(b),
-		"GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0") // under -race, exit at once
+	cmd := testutil.Helper(t, mode, nil, "CONFIG="+string(b))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{pw}
 	if err := cmd.Start(); err != nil {
@@ -165,15 +187,15 @@ func startDaemon(t *testing.T, cfg helperCfg, wrap bool) *daemon {
 		t.Fatal(err)
 	}
 	d := &daemon{cmd: cmd, pid: cmd.Process.Pid, opts: cfg.Options, logPath: logPath,
-		reports: make(chan strategy.Report, 8), exited: make(chan struct{})}
+		reports: make(chan handshake.Report, 8), exited: make(chan struct{})}
 	go func() {
 		defer close(d.reports)
 		defer pr.Close()
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			var r strategy.Report
+			var r handshake.Report
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				r = strategy.Report{Error: "test: bad report line: " + sc.Text()}
+				r = handshake.Report{Error: "test: bad report line: " + sc.Text()}
 			}
 			d.reports <- r
 		}
@@ -195,13 +217,13 @@ func startDaemon(t *testing.T, cfg helperCfg, wrap bool) *daemon {
 }
 
 // next returns the next handshake report; ok is false at EOF.
-func (d *daemon) next(t *testing.T) (r strategy.Report, ok bool) {
+func (d *daemon) next(t *testing.T) (r handshake.Report, ok bool) {
 	t.Helper()
 	select {
 	case r, ok = <-d.reports:
 		return r, ok
-	case <-time.After(testDeadline):
-		t.Fatalf("pid %d: no handshake report within %s", d.pid, testDeadline)
+	case <-time.After(testutil.Deadline):
+		t.Fatalf("pid %d: no handshake report within %s", d.pid, testutil.Deadline)
 	}
 	return r, false
 }
@@ -240,25 +262,10 @@ func (d *daemon) wait(t *testing.T) int {
 	select {
 	case <-d.exited:
 		return d.exitCode
-	case <-time.After(testDeadline):
-		t.Fatalf("pid %d did not exit within %s", d.pid, testDeadline)
+	case <-time.After(testutil.Deadline):
+		t.Fatalf("pid %d did not exit within %s", d.pid, testutil.Deadline)
 	}
 	return -1
-}
-
-// testDeadline bounds every wait on a condition.
-const testDeadline = 15 * time.Second
-
-// waitUntil polls cond until it holds, failing the test at the deadline.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testDeadline)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", testDeadline, what)
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
 }
 
 // readFile returns the file's content, or "" if it cannot be read.

@@ -12,79 +12,91 @@ import (
 )
 
 // loop waits for a stop, a log reopen, or the workload ending on its own.
-func (r *runner) loop(ctx context.Context, w Workload) error {
+func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCauseFunc, done <-chan error) error {
 	for {
 		select {
 		case sig := <-r.sigs.stop:
-			return r.stop(ctx, w, sig.String())
+			return r.stop(cancel, done, errStopped{sig})
 		case <-ctx.Done():
-			return r.stop(ctx, w, "context done")
+			return r.stop(cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			r.reopen(sig)
-		case err := <-w.Done():
+			r.reopen(ctx, w, sig)
+		case err := <-done:
+			if err == nil {
+				err = errors.New("the workload returned while it was not stopping")
+			}
 			r.log.Error("workload ended on its own", "error", err)
-			return errors.Join(err, r.shutdown(ctx, w), r.cleanup())
+			return errors.Join(err, r.cleanup())
 		}
 	}
 }
 
-// stop drains the workload, logs "stopped" and cleans up. A second stop signal during the
-// drain cuts it short.
-func (r *runner) stop(ctx context.Context, w Workload, reason string) error {
-	r.log.Info("stopping", "reason", reason, "shutdown_timeout", r.opts.ShutdownTimeout.String())
+// stop cancels the workload with cause, waits for it to drain, logs "stopped" and cleans
+// up.
+func (r *runner) stop(cancel context.CancelCauseFunc, done <-chan error, cause error) error {
+	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
 	began := time.Now()
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.ShutdownTimeout)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- w.Shutdown(sctx) }()
-	var err error
-	for waiting := true; waiting; {
-		select {
-		case err = <-done:
-			waiting = false
-		case sig := <-r.sigs.stop:
-			r.log.Warn("second stop signal: not waiting for requests in flight", "signal", sig.String())
-			cancel()
-		case sig := <-r.sigs.reopen:
-			r.reopen(sig)
-		}
+	cancel(cause)
+	if err := r.wait(done, r.sigs.stop); err != nil {
+		r.log.Warn("drain cut short", "error", err)
 	}
-	if err != nil {
-		r.log.Warn("drain cut short: remaining connections closed", "error", err)
-	}
-	r.log.Info("stopped", "reason", reason, "drain", time.Since(began).Round(time.Millisecond).String())
+	r.log.Info("stopped", "reason", cause.Error(), "drain", time.Since(began).Round(time.Millisecond).String())
 	return r.cleanup()
 }
 
-// shutdown stops a workload the run is giving up on, with the usual time limit.
-func (r *runner) shutdown(ctx context.Context, w Workload) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.ShutdownTimeout)
-	defer cancel()
-	return w.Shutdown(sctx)
+// wait waits for the cancelled workload to return, for at most ShutdownTimeout, or until
+// a second stop signal arrives on again. Log reopens are served meanwhile. The error says
+// why the drain was cut short, or is the workload's own.
+func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
+	timer := time.NewTimer(r.opts.ShutdownTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-timer.C:
+			return fmt.Errorf("still draining after %s: giving up on it", r.opts.ShutdownTimeout)
+		case sig := <-again:
+			return fmt.Errorf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))
+		case sig := <-r.sigs.reopen:
+			r.reopenLog(sig)
+		}
+	}
 }
 
-// reopen reopens the log after sig.
-func (r *runner) reopen(sig os.Signal) {
+// reopen reopens the log after sig, and on SIGHUP reloads a workload that can.
+func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
+	r.reopenLog(sig)
+	if rl, ok := w.(Reloader); ok && sig == sighup {
+		if err := rl.Reload(ctx); err != nil {
+			r.log.Error("reload failed", "error", err)
+			return
+		}
+		r.log.Info("reloaded")
+	}
+}
+
+// reopenLog reopens the log after sig; in the foreground there is none.
+func (r *runner) reopenLog(sig os.Signal) {
 	if r.opts.LogPath == "" {
-		r.log.Info("no log file to reopen: logging to stderr", "signal", sig.String())
+		r.log.Debug("no log file to reopen: logging to stderr", "signal", signalLabel(sig))
 		return
 	}
 	if err := reopenLog(r.opts.LogPath); err != nil {
-		r.log.Error("could not reopen log", "signal", sig.String(), "error", err)
+		r.log.Error("could not reopen log", "signal", signalLabel(sig), "error", err)
 		return
 	}
-	r.log.Info("reopened log", "signal", sig.String(), "path", r.opts.LogPath)
+	r.log.Info("reopened log", "signal", signalLabel(sig), "path", r.opts.LogPath)
 }
 
-// writeRecord writes the instance record, if the run has a path for one. Name, Strategy,
-// PIDFile and Log default to the options' when the caller left them empty.
+// writeRecord writes the instance record, if the run has a path for one. Name, PIDFile
+// and Log default to the options' when the caller left them empty.
 func (r *runner) writeRecord(startedAt time.Time, listen string) error {
 	if r.opts.RecordPath == "" {
 		return nil
 	}
 	rec := r.opts.Record
 	rec.Name = cmp.Or(rec.Name, r.opts.Name)
-	rec.Strategy = cmp.Or(rec.Strategy, r.opts.Strategy)
 	rec.PIDFile = cmp.Or(rec.PIDFile, r.opts.PIDFile)
 	rec.Log = cmp.Or(rec.Log, r.opts.LogPath)
 	rec.PID = os.Getpid()
@@ -103,7 +115,7 @@ func (r *runner) cleanup() error {
 	var errs []error
 	if r.recordWritten {
 		if err := instance.RemoveRecord(r.opts.RecordPath, os.Getpid()); err != nil {
-			errs = append(errs, fmt.Errorf("%w (record %q)", err, r.opts.RecordPath))
+			errs = append(errs, err)
 		}
 	}
 	if err := r.pf.Release(); err != nil {

@@ -16,20 +16,6 @@ import (
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// fakeWorkload ends when told to, and drains until its context is done.
-type fakeWorkload struct {
-	done      chan error
-	shutdowns chan struct{} // one value per Shutdown call
-}
-
-func (f *fakeWorkload) Start(context.Context) (string, error) { return "", nil }
-func (f *fakeWorkload) Done() <-chan error                    { return f.done }
-func (f *fakeWorkload) Shutdown(ctx context.Context) error {
-	f.shutdowns <- struct{}{}
-	<-ctx.Done()
-	return ctx.Err()
-}
-
 // syncBuffer is a log the test reads while the loop writes.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -77,19 +63,16 @@ func waitErr(t *testing.T, ch <-chan error) error {
 	return nil
 }
 
-// TestWorkloadEndsOnItsOwn: the loop logs the error, stops what remains of the workload,
-// removes the pidfile and returns the error.
+// TestWorkloadEndsOnItsOwn: the loop logs the error, removes the pidfile and returns the
+// error.
 func TestWorkloadEndsOnItsOwn(t *testing.T) {
 	r, log := newTestRunner(t, time.Millisecond)
-	w := &fakeWorkload{done: make(chan error, 1), shutdowns: make(chan struct{}, 1)}
+	done := make(chan error, 1)
 	boom := errors.New("boom")
-	w.done <- boom
-	err := r.loop(context.Background(), w)
+	done <- boom
+	err := r.loop(context.Background(), nil, func(error) {}, done)
 	if !errors.Is(err, boom) {
 		t.Errorf("loop = %v, want boom", err)
-	}
-	if len(w.shutdowns) != 1 {
-		t.Error("workload not shut down")
 	}
 	if st, err := pidfile.Probe(r.opts.PIDFile); err != nil || st.State != pidfile.Absent {
 		t.Errorf("pidfile: %+v %v", st, err)
@@ -99,19 +82,22 @@ func TestWorkloadEndsOnItsOwn(t *testing.T) {
 	}
 }
 
-// TestSecondStopCutsDrain: a second stop signal during the drain cuts it short.
+// TestSecondStopCutsDrain: a second stop signal during the drain gives up on the workload.
 func TestSecondStopCutsDrain(t *testing.T) {
 	r, log := newTestRunner(t, time.Hour)
-	w := &fakeWorkload{done: make(chan error), shutdowns: make(chan struct{}, 1)}
+	cancelled := make(chan error, 1)
+	done := make(chan error) // the workload never returns
 	r.sigs.stop <- syscall.SIGTERM
 	res := make(chan error, 1)
-	go func() { res <- r.loop(context.Background(), w) }()
-	<-w.shutdowns // draining
+	go func() { res <- r.loop(context.Background(), nil, func(cause error) { cancelled <- cause }, done) }()
+	if cause := <-cancelled; !strings.Contains(cause.Error(), "SIGTERM") {
+		t.Errorf("cancelled with %v, want the signal named", cause)
+	}
 	r.sigs.stop <- syscall.SIGINT
 	if err := waitErr(t, res); err != nil {
 		t.Errorf("loop = %v", err)
 	}
-	for _, want := range []string{"second stop signal", "drain cut short", "stopped:"} {
+	for _, want := range []string{"second stop signal (SIGINT)", "drain cut short", "stopped:"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}

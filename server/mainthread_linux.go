@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,6 +53,6 @@ func onMainThread(f func()) bool {
 		}
 	}
 	f()
-	blocked, err := statusMask(fmt.Sprintf("/proc/self/task/%d/status", unix.Getpid()), "SigBlk")
+	blocked, err := proc.SignalMask(fmt.Sprintf("/proc/self/task/%d/status", unix.Getpid()), "SigBlk")
 	return err == nil && blocked == 0
 }

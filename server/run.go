@@ -5,44 +5,51 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/pidfile"
-	"github.com/daemonkit/daemonkit/strategy"
 )
 
-// Run runs the built-in server until SIGTERM or SIGINT (or until ctx is done), then shuts
-// it down gracefully and returns nil. rep may be nil (the foreground: nobody waits).
+// errStopped is the cause of a serve context cancelled by a stop signal.
+type errStopped struct{ sig os.Signal }
+
+func (e errStopped) Error() string { return "stopped by " + signalLabel(e.sig) }
+
+// Run runs w as a daemon (or in the foreground) until SIGTERM or SIGINT (or until ctx is
+// done), then lets it drain and returns nil.
 //
-// In this order: it applies the umask; it catches its signals before anything else, so a
-// stop that arrives during start-up is handled right after (the daemon reports ready, then
-// stops gracefully), and clears the signal mask and ignored signals inherited at exec; it
-// reports its pid; it takes the pidfile lock (held: it reports the holder and returns an
-// error wrapping ErrAlreadyRunning and the *pidfile.LockedError, having written nothing
-// to the log); it starts the workload (failure, such as an address in use: it reports the
-// error and removes its pidfile); it writes the record, logs "started" and reports ready.
-// Then SIGHUP (unless IgnoreHUP) and SIGUSR1 reopen the log, and a stop drains requests in
-// flight for up to ShutdownTimeout (a second stop cuts the drain short), logs "stopped",
-// and removes the record and the pidfile, whose lock is held until that is done.
-func Run(ctx context.Context, opts Options, rep *strategy.Reporter, log hclog.Logger) error {
-	if opts.Umask >= 0 {
-		unix.Umask(opts.Umask)
-	}
+// In this order: it catches its signals before anything else, so a stop that arrives
+// during start-up is handled once the workload is ready, and clears the signal mask and
+// ignored signals inherited at exec; it reports its pid; it takes the pidfile lock (held:
+// it reports the holder and returns the *pidfile.LockedError, having written nothing to the
+// log); it starts the workload and waits for it to say ready (if it returns or panics
+// first: it reports why, with the panic's stack in the log, and removes its pidfile); it
+// writes the record, logs "started" and reports ready. Then SIGHUP (unless IgnoreHUP) and
+// SIGUSR1 reopen the log, SIGHUP also reloads a Reloader, and a stop cancels the
+// workload's context and waits up to ShutdownTimeout for it to return (a second stop gives
+// up at once), logs "stopped", and removes the record and the pidfile, whose lock is held
+// until that is done. A workload that ends on its own ends the run with its error.
+func Run(ctx context.Context, w Workload, opts Options) error {
 	sigs := watchSignals(opts.IgnoreHUP)
 	defer sigs.close()
+	rep := opts.Reporter
 	defer rep.Close()
+	log := opts.Logger
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	opts = opts.withDefaults()
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
 	startedErr := rep.Started(os.Getpid())
 
 	pf, err := pidfile.Acquire(opts.PIDFile)
 	if err != nil {
-		return lockFailed(err, rep, log)
+		return lockFailed(err, opts, log)
 	}
 	// From here on this process owns the instance and may write to its log.
 	for _, p := range sigs.problems {
@@ -51,25 +58,24 @@ func Run(ctx context.Context, opts Options, rep *strategy.Reporter, log hclog.Lo
 	if startedErr != nil {
 		log.Warn("could not report the pid to the launcher", "error", startedErr)
 	}
-	r := &runner{opts: opts, sigs: sigs, rep: rep, log: log, pf: pf}
-	return r.run(ctx)
+	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf}
+	return r.run(ctx, w)
 }
 
 // lockFailed reports why the pidfile could not be taken. If another process holds it,
 // nothing is logged: an instance that is already running must see no change.
-func lockFailed(err error, rep *strategy.Reporter, log hclog.Logger) error {
+func lockFailed(err error, opts Options, log hclog.Logger) error {
 	var held *pidfile.LockedError
 	if errors.As(err, &held) {
-		err = fmt.Errorf("%w: %w", ErrAlreadyRunning, err)
 		if held.PID >= 2 {
-			_ = rep.AlreadyRunning(held.PID)
+			_ = opts.Reporter.AlreadyRunning(held.PID)
 		} else { // the kernel cannot name the holder: a zero pid would read as no answer
-			_ = rep.Fail(err)
+			_ = opts.Reporter.Fail(err)
 		}
 		return err
 	}
 	log.Error("could not start", "error", err)
-	_ = rep.Fail(err)
+	_ = opts.Reporter.Fail(err)
 	return err
 }
 
@@ -77,39 +83,57 @@ func lockFailed(err error, rep *strategy.Reporter, log hclog.Logger) error {
 type runner struct {
 	opts          Options
 	sigs          *signals
-	rep           *strategy.Reporter
 	log           hclog.Logger
 	pf            *pidfile.File
 	recordWritten bool
 }
 
 // run starts the workload, reports ready and runs the loop.
-func (r *runner) run(ctx context.Context) error {
+func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
-	w := newBuiltin(builtinConfig{
-		Name:      r.opts.Name,
-		Strategy:  r.opts.Strategy,
-		Listen:    r.opts.Listen,
-		Heartbeat: r.opts.Heartbeat,
-		StartedAt: startedAt,
-	}, r.log)
-	listen, err := w.Start(ctx)
-	if err != nil {
+	sctx, cancel := context.WithCancelCause(hclog.WithContext(ctx, r.log))
+	defer cancel(nil)
+	readyc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(sctx, w, readyc, r.log) }()
+
+	var listen string
+	select {
+	case listen = <-readyc:
+	case err := <-done:
+		if err == nil {
+			err = errors.New("the workload returned before it was ready")
+		}
 		return r.fail(err)
 	}
 	if err := r.writeRecord(startedAt, listen); err != nil {
-		return r.fail(errors.Join(err, r.shutdown(ctx, w)))
+		cancel(err)
+		r.wait(done, nil)
+		return r.fail(err)
 	}
-	r.log.Info("started", "pid", os.Getpid(), "listen", listen, "strategy", r.opts.Strategy, "name", r.opts.Name)
-	if err := r.rep.Ready(listen); err != nil {
+	r.log.Info("started", "pid", os.Getpid(), "listen", listen, "name", r.opts.Name)
+	if err := r.opts.Reporter.Ready(listen); err != nil {
 		r.log.Warn("could not report readiness to the launcher", "error", err)
 	}
-	return r.loop(ctx, w)
+	return r.loop(ctx, w, cancel, done)
+}
+
+// serve runs w.Serve, turning a panic into an error (its stack goes to the log), and
+// passes the first ready on to readyc.
+func serve(ctx context.Context, w Workload, readyc chan<- string, log hclog.Logger) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("the workload panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	var once sync.Once
+	return w.Serve(ctx, func(addr string) { once.Do(func() { readyc <- addr }) })
 }
 
 // fail reports why the start failed and gives the pidfile up.
 func (r *runner) fail(err error) error {
 	r.log.Error("could not start", "error", err)
-	_ = r.rep.Fail(err)
+	_ = r.opts.Reporter.Fail(err)
 	return errors.Join(err, r.cleanup())
 }

@@ -43,3 +43,16 @@ func (s *signals) close() {
 	signal.Stop(s.stop)
 	signal.Stop(s.reopen)
 }
+
+// sighup is SIGHUP as an os.Signal, to compare with what the channels deliver.
+var sighup os.Signal = unix.SIGHUP
+
+// signalLabel names a signal as users write it: SIGTERM, not "terminated".
+func signalLabel(sig os.Signal) string {
+	if s, ok := sig.(unix.Signal); ok {
+		if name := unix.SignalName(s); name != "" {
+			return name
+		}
+	}
+	return sig.String()
+}

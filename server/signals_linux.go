@@ -1,13 +1,10 @@
 package server
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"unsafe"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +17,7 @@ func clearInherited(ignoreHUP bool) []error {
 	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil); err != nil {
 		errs = append(errs, fmt.Errorf("unblock signals: %w", err))
 	}
-	ignored, err := statusMask("/proc/self/status", "SigIgn")
+	ignored, err := proc.SignalMask(proc.StatusPath(0), "SigIgn")
 	if err != nil {
 		return append(errs, fmt.Errorf("read ignored signals: %w", err))
 	}
@@ -37,29 +34,6 @@ func clearInherited(ignoreHUP bool) []error {
 
 // sigBit is sig's bit in a /proc/PID/status signal mask.
 func sigBit(sig unix.Signal) uint64 { return 1 << (uint(sig) - 1) }
-
-// statusMask reads one signal mask line (SigIgn, SigBlk, ...) of a /proc status file.
-func statusMask(path, field string) (uint64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parse %s %q in %s: %w", field, v, path, err)
-			}
-			return mask, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("no %s line in %s", field, path)
-}
 
 // setDefaultAction gives sig its default action. Only signals that are ignored get here,
 // so the Go runtime has no handler on them to lose. An all-zero kernel sigaction is

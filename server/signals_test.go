@@ -5,6 +5,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
+	"golang.org/x/sys/unix"
 )
 
 // TestReopenLog: after logrotate renamed the log away, SIGUSR1 or SIGHUP makes the daemon
@@ -20,11 +23,11 @@ func TestReopenLog(t *testing.T) {
 				t.Fatal(err)
 			}
 			d.signal(t, sig)
-			waitUntil(t, "a heartbeat in the new log", func() bool {
+			testutil.WaitFor(t, "a heartbeat in the new log", func() bool {
 				_, after, ok := strings.Cut(readFile(opts.LogPath), "reopened log")
 				return ok && strings.Contains(after, "heartbeat")
 			})
-			if log := readFile(opts.LogPath); !strings.Contains(log, sig.String()) {
+			if log := readFile(opts.LogPath); !strings.Contains(log, unix.SignalName(sig)) {
 				t.Errorf("new log does not name %v:\n%s", sig, log)
 			}
 			if strings.Contains(readFile(rotated), "reopened log") {
@@ -51,9 +54,9 @@ func TestReopenForeground(t *testing.T) {
 	d := startDaemon(t, helperCfg{Options: opts}, false)
 	d.ready(t)
 	d.signal(t, syscall.SIGHUP)
-	waitUntil(t, "the no-log-file line", func() bool { return strings.Count(d.log(), "no log file to reopen") == 1 })
+	testutil.WaitFor(t, "the no-log-file line", func() bool { return strings.Count(d.log(), "no log file to reopen") == 1 })
 	d.signal(t, syscall.SIGUSR1)
-	waitUntil(t, "the second no-log-file line", func() bool { return strings.Count(d.log(), "no log file to reopen") == 2 })
+	testutil.WaitFor(t, "the second no-log-file line", func() bool { return strings.Count(d.log(), "no log file to reopen") == 2 })
 	d.signal(t, syscall.SIGTERM)
 	if code := d.wait(t); code != 0 {
 		t.Errorf("exit %d; log:\n%s", code, d.log())

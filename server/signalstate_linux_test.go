@@ -1,12 +1,12 @@
 package server_test
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,7 +43,7 @@ func TestSignalState(t *testing.T) {
 				t.Errorf("SigIgn = %#x, want %#x", ign, wantIgn)
 			}
 			// Polled: the runtime blocks all signals for an instant while it makes a thread.
-			waitUntil(t, "SigBlk 0", func() bool { return procMask(t, d.pid, "SigBlk") == 0 })
+			testutil.WaitFor(t, "SigBlk 0", func() bool { return procMask(t, d.pid, "SigBlk") == 0 })
 			if strings.Contains(d.log(), "signal set-up incomplete") {
 				t.Errorf("log:\n%s", d.log())
 			}
@@ -51,13 +51,13 @@ func TestSignalState(t *testing.T) {
 			if tc.ignoreHUP {
 				d.signal(t, syscall.SIGHUP) // ignored by the kernel: dropped at once
 				d.signal(t, syscall.SIGUSR1)
-				waitUntil(t, "the SIGUSR1 reopen", func() bool { return strings.Contains(d.log(), "reopened log") })
+				testutil.WaitFor(t, "the SIGUSR1 reopen", func() bool { return strings.Contains(d.log(), "reopened log") })
 				if !d.alive() || strings.Count(d.log(), "reopened log") != 1 || strings.Contains(d.log(), "hangup") {
 					t.Errorf("SIGHUP was not ignored; log:\n%s", d.log())
 				}
 			} else {
 				d.signal(t, syscall.SIGHUP)
-				waitUntil(t, "the SIGHUP reopen", func() bool { return strings.Contains(d.log(), "reopened log: signal=hangup") })
+				testutil.WaitFor(t, "the SIGHUP reopen", func() bool { return strings.Contains(d.log(), "reopened log: signal=SIGHUP") })
 			}
 
 			d.signal(t, syscall.SIGINT)
@@ -83,17 +83,11 @@ func blockSignals(sigs []syscall.Signal) error {
 // procMask reads a signal mask line (SigBlk, SigIgn, ...) of pid's main thread.
 func procMask(t *testing.T, pid int, field string) uint64 {
 	t.Helper()
-	for _, line := range strings.Split(readFile(fmt.Sprintf("/proc/%d/status", pid)), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				t.Fatalf("%s of %d: %v", field, pid, err)
-			}
-			return mask
-		}
+	mask, err := proc.SignalMask(proc.StatusPath(pid), field)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
+	return mask
 }
 
 // sigBit is sig's bit in a /proc signal mask.

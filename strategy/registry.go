@@ -11,13 +11,13 @@ import (
 // ErrUnknown is returned by Lookup for a name nobody registered.
 var ErrUnknown = errors.New("unknown strategy")
 
-// Traits are what a strategy leaves behind, as observable in /proc/PID/stat; DESIGN.md's
-// strategy table lists them and the strategy tests check them.
+// Traits are what a strategy leaves behind, as observable in /proc/PID/stat; the table in
+// docs/strategies.md lists them and strategytest.CheckTraits checks them.
 type Traits struct {
 	NewSession    bool   `json:"new_session"`    // the daemon's session differs from the caller's
 	SessionLeader bool   `json:"session_leader"` // the daemon leads its session (sid == pid)
 	KeepsTerminal bool   `json:"keeps_terminal"` // the daemon keeps the caller's controlling terminal
-	IgnoresHUP    bool   `json:"ignores_hup"`    // SIGHUP is ignored (reload is SIGUSR1), as nohup does
+	IgnoresHUP    bool   `json:"ignores_hup"`    // the daemon ignores SIGHUP, first thing (reload is SIGUSR1), as nohup does
 	DefaultDir    string `json:"default_dir"`    // working directory without --workdir; "" is the caller's
 }
 

@@ -1,9 +1,12 @@
-// Package strategy defines how a daemon is detached from the shell that starts it: the
-// Strategy interface, the registry that maps a name to one, the Spec of what to detach, and
-// the parent side of the readiness handshake that every strategy shares (Launch).
+// Package strategy is the contract of a detaching strategy, and nothing else: the Strategy
+// interface, the Spec of what to detach, the Files it is given, the Traits it leaves behind,
+// and the registry that maps a --strategy name to one (Register, Lookup, Names, All).
 //
+// A strategy starts one process its own way and returns. It never holds the pidfile and
+// never waits for readiness: package launcher does that, the same way for every strategy.
 // A strategy package registers itself in init() with a one-line call to Register; a binary
-// gets it with a blank import.
+// gets it with a blank import. Package strategytest checks that a strategy leaves a daemon
+// as its Traits say.
 package strategy
 
 import (
@@ -11,12 +14,12 @@ import (
 	"time"
 )
 
-// Strategy starts a daemon process its own way. It never holds the pidfile and never
-// waits for readiness: Launch does that, the same way for every strategy.
+// Strategy starts a daemon process its own way.
 type Strategy interface {
 	// Start starts the process that becomes (or leads to) the daemon described by spec,
-	// with files as its standard descriptors and files.Ready as its descriptor 3, and
-	// returns as soon as that process exists.
+	// with files as its standard descriptors and files.Ready as its descriptor 3
+	// (handshake.FD), and returns as soon as that process exists. Command builds the
+	// command every strategy starts from.
 	Start(spec Spec, files Files) (Started, error)
 }
 
@@ -29,20 +32,18 @@ type Spec struct {
 	Env          []string      // the daemon's environment; nil means this process's
 	Dir          string        // working directory; "" means the strategy's default
 	LogPath      string        // the daemon's stdout and stderr, appended to
-	PIDFile      string        // the pidfile the daemon will lock (Launch cleans it up on failure)
-	ReadyTimeout time.Duration // how long Launch waits for READY before it kills the daemon
+	PIDFile      string        // the pidfile the daemon will lock (the launcher cleans it up on failure)
+	ReadyTimeout time.Duration // how long the launcher waits for READY before it kills the daemon
 }
 
-// Files are the descriptors a strategy hands the process it starts. Launch opens them once.
+// Files are the descriptors a strategy hands the process it starts. The launcher opens them
+// once, and closes its copies after Start.
 type Files struct {
 	Stdin  *os.File // /dev/null
 	Stdout *os.File // the log, opened for appending
 	Stderr *os.File // the log, opened for appending
-	Ready  *os.File // write end of the handshake pipe; becomes descriptor 3
+	Ready  *os.File // write end of the handshake pipe; becomes descriptor handshake.FD (3)
 }
-
-// ReadyFD is the descriptor number the handshake pipe has in the daemon.
-const ReadyFD = 3
 
 // Started is what Start made.
 type Started struct {

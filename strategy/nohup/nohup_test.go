@@ -6,15 +6,15 @@ import (
 	"testing"
 
 	"github.com/daemonkit/daemonkit/strategy"
-	"github.com/daemonkit/daemonkit/strategy/internal/fakedaemon"
 	"github.com/daemonkit/daemonkit/strategy/nohup"
+	"github.com/daemonkit/daemonkit/strategy/strategytest"
 )
 
-func TestMain(m *testing.M) { fakedaemon.Main(m) }
+func TestMain(m *testing.M) { strategytest.Main(m) }
 
-// TestLeavesBehind checks DESIGN.md's nohup column against a real daemon.
+// TestLeavesBehind checks the nohup row of docs/strategies.md against a real daemon.
 func TestLeavesBehind(t *testing.T) {
-	fakedaemon.CheckLeftBehind(t, nohup.Name, strategy.Traits{
+	strategytest.CheckTraits(t, nohup.Name, strategy.Traits{
 		KeepsTerminal: true,
 		IgnoresHUP:    true,
 	})

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"runtime"
 
+	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/strategy"
 )
 
@@ -14,19 +15,19 @@ import (
 // follows it. It starts the daemon, this binary again (/proc/self/exe on Linux) with the
 // original argv[0] followed by args, with its own descriptors 0, 1, 2 and 3 (the handshake)
 // and nothing else, the same environment and working directory, and no new session: the
-// daemon is thus in the intermediate's session without leading it. It tells Launch the
+// daemon is thus in the intermediate's session without leading it. It tells the launcher the
 // daemon's pid at once, so that even a daemon that hangs before it speaks can be killed,
 // and returns 0 without waiting for it. If it cannot start the daemon, it reports why down
 // the handshake and returns 1. The caller exits with the code it returns.
 func Continue(args []string) int {
-	rep, err := strategy.OpenReporter(strategy.ReadyFD)
+	rep, err := handshake.OpenReporter(handshake.FD)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s %s: %v\n", os.Args[0], Command, err)
 		return 1
 	}
 	// The daemon's descriptor 3. ready and rep share the descriptor: keep ready from being
 	// finalized (which would close it) before the last report is written.
-	ready := os.NewFile(uintptr(strategy.ReadyFD), "handshake")
+	ready := os.NewFile(uintptr(handshake.FD), "handshake")
 	defer runtime.KeepAlive(ready)
 	pid, err := startDaemon(args, ready)
 	if err != nil {
@@ -40,11 +41,11 @@ func Continue(args []string) int {
 // startDaemon starts `ARGV0 args...` with descriptors 0-2 and ready as 3, and returns its pid.
 func startDaemon(args []string, ready *os.File) (int, error) {
 	if len(args) == 0 {
-		return 0, errors.New("start daemon: no daemon command after " + Command)
+		return 0, errors.New("no daemon command after " + Command)
 	}
 	self, err := strategy.Executable()
 	if err != nil {
-		return 0, fmt.Errorf("start daemon: %w", err)
+		return 0, err
 	}
 	cmd := &exec.Cmd{
 		Path:       self,
@@ -55,7 +56,7 @@ func startDaemon(args []string, ready *os.File) (int, error) {
 		ExtraFiles: []*os.File{ready},
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("start daemon: %w", err)
+		return 0, err
 	}
 	return cmd.Process.Pid, nil
 }

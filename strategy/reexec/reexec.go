@@ -10,7 +10,6 @@
 package reexec
 
 import (
-	"fmt"
 	"syscall"
 
 	"github.com/daemonkit/daemonkit/strategy"
@@ -29,7 +28,7 @@ func init() {
 
 const summary = "re-executes itself twice; the daemon is in a new session but not its leader, so it can never get a terminal"
 
-// traits are what the daemon is left with (DESIGN.md's strategy table).
+// traits are what the daemon is left with (docs/strategies.md has the table).
 var traits = strategy.Traits{NewSession: true, DefaultDir: "/"}
 
 // Strategy starts the re-exec intermediate, which starts the daemon.
@@ -47,12 +46,12 @@ func New() strategy.Strategy { return &Strategy{} }
 func (*Strategy) Start(spec strategy.Spec, files strategy.Files) (strategy.Started, error) {
 	cmd, err := strategy.Command(spec, files, traits.DefaultDir)
 	if err != nil {
-		return strategy.Started{}, fmt.Errorf("start daemon: %w", err)
+		return strategy.Started{}, err
 	}
 	cmd.Args = append([]string{cmd.Args[0], Command}, spec.Args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return strategy.Started{}, fmt.Errorf("start daemon: %w", err)
+		return strategy.Started{}, err
 	}
 	return strategy.Started{Process: cmd.Process, IsDaemon: false}, nil
 }

@@ -11,16 +11,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/strategy"
-	"github.com/daemonkit/daemonkit/strategy/internal/fakedaemon"
 	"github.com/daemonkit/daemonkit/strategy/reexec"
+	"github.com/daemonkit/daemonkit/strategy/strategytest"
 )
 
-func TestMain(m *testing.M) { fakedaemon.Main(m) }
+func TestMain(m *testing.M) { strategytest.Main(m) }
 
-// TestLeavesBehind checks DESIGN.md's reexec column against a real daemon.
+// TestLeavesBehind checks the reexec row of docs/strategies.md against a real daemon.
 func TestLeavesBehind(t *testing.T) {
-	fakedaemon.CheckLeftBehind(t, reexec.Name, strategy.Traits{
+	strategytest.CheckTraits(t, reexec.Name, strategy.Traits{
 		NewSession: true,
 		DefaultDir: "/",
 	})
@@ -33,7 +34,7 @@ func TestContinueWithoutHandshake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	var stderr bytes.Buffer
 	cmd := exec.Command(self, append([]string{reexec.Command}, e.DaemonArgs()...)...)
 	cmd.Stderr = &stderr
@@ -68,7 +69,7 @@ func TestContinueCannotStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	var rep strategy.Report
+	var rep handshake.Report
 	decErr := json.NewDecoder(r).Decode(&rep)
 	err = cmd.Wait()
 	if decErr != nil {
@@ -78,7 +79,7 @@ func TestContinueCannotStart(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Errorf("exit: %v, want exit status 1", err)
 	}
-	if rep.PID != cmd.Process.Pid || rep.Error != "start daemon: no daemon command after _reexec" {
+	if rep.PID != cmd.Process.Pid || rep.Error != "no daemon command after _reexec" {
 		t.Errorf("report = %+v, want the intermediate's pid %d and why it failed", rep, cmd.Process.Pid)
 	}
 }

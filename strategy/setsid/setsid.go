@@ -7,7 +7,6 @@
 package setsid
 
 import (
-	"fmt"
 	"syscall"
 
 	"github.com/daemonkit/daemonkit/strategy"
@@ -22,7 +21,7 @@ func init() {
 
 const summary = "starts one child in a new session, which it leads: one process fewer, no terminal unless it opens one"
 
-// traits are what the daemon is left with (DESIGN.md's strategy table).
+// traits are what the daemon is left with (docs/strategies.md has the table).
 var traits = strategy.Traits{NewSession: true, SessionLeader: true, DefaultDir: "/"}
 
 // Strategy starts the daemon as a direct child that calls setsid(2).
@@ -39,11 +38,11 @@ func New() strategy.Strategy { return &Strategy{} }
 func (*Strategy) Start(spec strategy.Spec, files strategy.Files) (strategy.Started, error) {
 	cmd, err := strategy.Command(spec, files, traits.DefaultDir)
 	if err != nil {
-		return strategy.Started{}, fmt.Errorf("start daemon: %w", err)
+		return strategy.Started{}, err
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return strategy.Started{}, fmt.Errorf("start daemon: %w", err)
+		return strategy.Started{}, err
 	}
 	return strategy.Started{Process: cmd.Process, IsDaemon: true}, nil
 }

@@ -6,15 +6,15 @@ import (
 	"testing"
 
 	"github.com/daemonkit/daemonkit/strategy"
-	"github.com/daemonkit/daemonkit/strategy/internal/fakedaemon"
 	"github.com/daemonkit/daemonkit/strategy/setsid"
+	"github.com/daemonkit/daemonkit/strategy/strategytest"
 )
 
-func TestMain(m *testing.M) { fakedaemon.Main(m) }
+func TestMain(m *testing.M) { strategytest.Main(m) }
 
-// TestLeavesBehind checks DESIGN.md's setsid column against a real daemon.
+// TestLeavesBehind checks the setsid row of docs/strategies.md against a real daemon.
 func TestLeavesBehind(t *testing.T) {
-	fakedaemon.CheckLeftBehind(t, setsid.Name, strategy.Traits{
+	strategytest.CheckTraits(t, setsid.Name, strategy.Traits{
 		NewSession:    true,
 		SessionLeader: true,
 		DefaultDir:    "/",

@@ -1,6 +1,6 @@
 //go:build linux
 
-package fakedaemon
+package strategytest
 
 import (
 	"errors"
@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/pidfile"
-	"github.com/daemonkit/daemonkit/strategy"
 )
 
 // runDaemon is the fake daemon: it speaks the handshake the way package server does, and
@@ -28,6 +28,7 @@ import (
 //	-hang        never report ready
 //	-listen A    the address it reports with ready
 //	-child       start a child process (which appends its pid to -pidout too) before the rest
+//	-ignore-hup  ignore SIGHUP first thing, as a daemon of a strategy whose Traits.IgnoresHUP does
 //
 // Once ready it waits for SIGTERM, removes its pidfile and exits 0.
 func runDaemon(args []string) int {
@@ -41,15 +42,19 @@ func runDaemon(args []string) int {
 	hang := fs.Bool("hang", false, "")
 	listen := fs.String("listen", "fake:0", "")
 	child := fs.Bool("child", false, "")
+	ignoreHUP := fs.Bool("ignore-hup", false, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	pid := os.Getpid()
+	if *ignoreHUP {
+		signal.Ignore(syscall.SIGHUP)
+	}
 	if err := appendPID(*pidOut, pid); err != nil {
 		fmt.Fprintf(os.Stderr, "fake daemon: %v\n", err)
 		return 2
 	}
-	rep, err := strategy.OpenReporter(strategy.ReadyFD)
+	rep, err := handshake.OpenReporter(handshake.FD)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "fake daemon: %v\n", err)
 		return 2

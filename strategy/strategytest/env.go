@@ -1,6 +1,6 @@
 //go:build linux
 
-package fakedaemon
+package strategytest
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/strategy"
 )
 
@@ -65,16 +66,9 @@ func (e *Env) Spec(flags ...string) strategy.Spec {
 	}
 }
 
-// Environ is this process's environment, plus, unless GORACE is set, GORACE with
-// atexit_sleep_ms=0: a -race binary otherwise sleeps a second on exit, and every launch
-// waits for one or two of them to exit.
-func Environ() []string {
-	env := os.Environ()
-	if _, set := os.LookupEnv("GORACE"); !set {
-		env = append(env, "GORACE=atexit_sleep_ms=0")
-	}
-	return env
-}
+// Environ is this process's environment, with GORACE asking a -race binary to exit at
+// once: every launch waits for one or two of them to exit.
+func Environ() []string { return testutil.Environ() }
 
 // PIDs returns the pids the fake daemons of this Env wrote, in order.
 func (e *Env) PIDs() []int {

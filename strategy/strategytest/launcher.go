@@ -1,6 +1,6 @@
 //go:build linux
 
-package fakedaemon
+package strategytest
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
@@ -32,15 +34,16 @@ const (
 
 // LaunchReport is what the launching helper says about itself and its Launch.
 type LaunchReport struct {
-	Result       strategy.Result
-	Err          string // Launch's error, if any
-	PID          int    // the helper's pid
-	Stat         Stat   // the helper's /proc/self/stat before Launch
-	SigIgn       uint64 // the helper's ignored signals before Launch
-	LeakOpen     bool   // the leaked descriptor was open and inheritable before Launch
-	LeakCloexec  bool   // it was close-on-exec after Launch
-	CallerCwd    string // the helper's working directory
-	LaunchLogTxt string // what Launch logged (debug), for failure messages
+	Result       launcher.Result
+	Err          string    // Launch's error, if any
+	PID          int       // the helper's pid
+	Stat         proc.Stat // the helper's /proc/self/stat before Launch
+	SigIgn       uint64    // the helper's ignored signals before Launch
+	LeakOpen     bool      // the leaked descriptor was open and inheritable before Launch
+	LeakCloexec  bool      // it was close-on-exec after Launch
+	CallerCwd    string    // the helper's working directory
+	LaunchLogTxt string    // what Launch logged (debug), for failure messages
+	HUPHandled   bool      // after Launch, a SIGHUP to itself reached its own signal.Notify channel
 }
 
 // runLauncher is the launching helper: `_launch STRATEGY SPEC_JSON`. It runs Launch once,
@@ -60,10 +63,11 @@ func runLauncher(args []string) int {
 	// Whatever this process inherited, SIGHUP is not ignored from here on (a Notify installs
 	// a handler, which a child gets back as the default), so that the daemon's SigIgn shows
 	// what the strategy did and nothing else.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	rep := LaunchReport{PID: os.Getpid()}
-	rep.Stat, _ = ReadStat("self")
-	rep.SigIgn, _ = SigIgn("self")
+	rep.Stat, _ = proc.ReadStat(os.Getpid())
+	rep.SigIgn, _ = proc.SignalMask(proc.StatusPath(0), "SigIgn")
 	rep.CallerCwd, _ = os.Getwd()
 	flags, err := unix.FcntlInt(leakFD, unix.F_GETFD, 0)
 	rep.LeakOpen = err == nil && flags&unix.FD_CLOEXEC == 0
@@ -72,10 +76,19 @@ func runLauncher(args []string) int {
 	log := hclog.New(&hclog.LoggerOptions{Name: "launch", Level: hclog.Debug, Output: &logBuf})
 	if d, err := strategy.Lookup(args[0]); err != nil {
 		rep.Err = err.Error()
-	} else if rep.Result, err = strategy.Launch(context.Background(), d.New(), spec, log); err != nil {
+	} else if rep.Result, err = launcher.Launch(context.Background(), d.New(), spec, log); err != nil {
 		rep.Err = err.Error()
 	}
 	rep.LaunchLogTxt = logBuf.String()
+	// A long-lived caller keeps its own SIGHUP handling across a launch: this process
+	// would die of this signal if Launch had taken its handler away.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err == nil {
+		select {
+		case <-hup:
+			rep.HUPHandled = true
+		case <-time.After(time.Minute):
+		}
+	}
 	flags, err = unix.FcntlInt(leakFD, unix.F_GETFD, 0)
 	rep.LeakCloexec = err == nil && flags&unix.FD_CLOEXEC != 0
 

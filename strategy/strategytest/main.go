@@ -1,6 +1,6 @@
 //go:build linux
 
-package fakedaemon
+package strategytest
 
 import (
 	"os"
@@ -15,9 +15,9 @@ import (
 
 // Hidden commands of a test binary whose TestMain calls Main.
 const (
-	DaemonCommand = "_daemon" // the fake daemon
-	ChildCommand  = "_child"  // a process the fake daemon starts (-child)
-	LaunchCommand = "_launch" // a launching process (see Launcher)
+	DaemonCommand = "_fakedaemon" // the fake daemon
+	ChildCommand  = "_child"      // a process the fake daemon starts (-child)
+	LaunchCommand = "_launch"     // a launching process (see Launcher)
 )
 
 // Main runs the test binary as the fake daemon, the re-exec intermediate or the launching

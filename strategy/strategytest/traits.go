@@ -1,6 +1,6 @@
 //go:build linux
 
-package fakedaemon
+package strategytest
 
 import (
 	"context"
@@ -21,11 +21,12 @@ import (
 // sigHUPBit is SIGHUP's bit in a /proc/PID/status signal mask.
 const sigHUPBit = 1 << (syscall.SIGHUP - 1)
 
-// CheckLeftBehind checks that the strategy registered as name declares want (DESIGN.md's
-// strategy table) and really leaves a daemon so, as /proc shows it: launched from a
-// separate process that has a controlling terminal and a leaked descriptor, once with the
-// default working directory and once with an explicit one.
-func CheckLeftBehind(t *testing.T, name string, want strategy.Traits) {
+// CheckTraits checks that the strategy registered as name declares want and really leaves
+// a daemon so, as /proc shows it: launched from a separate process that has a controlling
+// terminal and a leaked descriptor, once with the default working directory and once with
+// an explicit one. It is what a strategy's own test calls, with what its documentation
+// promises; the test binary's TestMain must call Main.
+func CheckTraits(t *testing.T, name string, want strategy.Traits) {
 	d, err := strategy.Lookup(name)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +44,11 @@ func CheckLeftBehind(t *testing.T, name string, want strategy.Traits) {
 func checkLaunch(t *testing.T, name string, want strategy.Traits, workdir string) {
 	e := New(t)
 	callerDir := t.TempDir()
-	spec := e.Spec()
+	var flags []string
+	if want.IgnoresHUP {
+		flags = append(flags, "-ignore-hup")
+	}
+	spec := e.Spec(flags...)
 	spec.Argv0 = "fake-argv0-" + name
 	spec.Env = append(spec.Env, "FAKEDAEMON_ENV="+e.Mark)
 	spec.Dir = workdir
@@ -71,7 +76,7 @@ func checkLaunch(t *testing.T, name string, want strategy.Traits, workdir string
 		t.Error("Launch left the leaked descriptor inheritable in the launcher")
 	}
 
-	ds, err := ReadStat(p)
+	ds, err := proc.ReadStat(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +105,7 @@ func checkLaunch(t *testing.T, name string, want strategy.Traits, workdir string
 		}
 	}
 
-	ign, err := SigIgn(p)
+	ign, err := proc.SignalMask(proc.StatusPath(pid), "SigIgn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +121,9 @@ func checkLaunch(t *testing.T, name string, want strategy.Traits, workdir string
 	}
 
 	e.WaitLog(t, "fake daemon "+p+": ready") // it has closed its end of the handshake
+	if !l.HUPHandled {
+		t.Error("the launching process lost its own SIGHUP handler in Launch")
+	}
 	checkFDs(t, p, e, l.Leak)
 
 	wantCwd := workdir
@@ -140,7 +148,7 @@ func checkLaunch(t *testing.T, name string, want strategy.Traits, workdir string
 	if err := l.Exit(); err != nil {
 		t.Errorf("launching helper: %v", err)
 	}
-	ds, err = ReadStat(p)
+	ds, err = proc.ReadStat(pid)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package strategy_test
+package launcher_test
 
 import (
 	"context"
@@ -15,9 +15,10 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/strategy"
-	"github.com/daemonkit/daemonkit/strategy/internal/fakedaemon"
+	"github.com/daemonkit/daemonkit/strategy/strategytest"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -47,10 +48,10 @@ func TestLaunch(t *testing.T) {
 	}
 }
 
-func launch(t *testing.T, ctx context.Context, s strategy.Strategy, spec strategy.Spec) (strategy.Result, error) {
+func launch(t *testing.T, ctx context.Context, s strategy.Strategy, spec strategy.Spec) (launcher.Result, error) {
 	t.Helper()
 	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: tWriter{t}})
-	res, err := strategy.Launch(ctx, s, spec, log)
+	res, err := launcher.Launch(ctx, s, spec, log)
 	t.Logf("Launch: %+v, %v", res, err)
 	return res, err
 }
@@ -64,7 +65,7 @@ func (w tWriter) Write(p []byte) (int, error) {
 }
 
 func testReady(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	res, err := launch(t, context.Background(), s, e.Spec("-listen", "127.0.0.1:7000"))
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func testReady(t *testing.T, s strategy.Strategy) {
 }
 
 func testAlreadyRunning(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	first := launchQuiet(t, s, e)
 	before := snapshot(t, e)
 
@@ -99,7 +100,7 @@ func testAlreadyRunning(t *testing.T, s strategy.Strategy) {
 // testAlreadyRunningReported has Launch probe a free pidfile while the daemon is told to
 // lock the held one: the daemon finds it held and says so.
 func testAlreadyRunningReported(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	first := launchQuiet(t, s, e)
 	before := snapshot(t, e)
 
@@ -119,20 +120,20 @@ func testAlreadyRunningReported(t *testing.T, s strategy.Strategy) {
 
 func checkAlreadyRunning(t *testing.T, err error, holder int) {
 	t.Helper()
-	var are *strategy.AlreadyRunningError
-	if !errors.As(err, &are) || !errors.Is(err, strategy.ErrAlreadyRunning) {
-		t.Fatalf("err = %v, want an AlreadyRunningError", err)
+	var locked *pidfile.LockedError
+	if !errors.As(err, &locked) || !errors.Is(err, pidfile.ErrLocked) {
+		t.Fatalf("err = %v, want a *pidfile.LockedError", err)
 	}
-	if are.PID != holder {
-		t.Errorf("AlreadyRunningError.PID = %d, want %d", are.PID, holder)
+	if locked.PID != holder {
+		t.Errorf("LockedError.PID = %d, want %d", locked.PID, holder)
 	}
-	if want := "already running (pid " + strconv.Itoa(holder) + ")"; err.Error() != want {
-		t.Errorf("err = %q, want %q", err, want)
+	if want := "locked by pid " + strconv.Itoa(holder); !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("err = %q, want it to end %q", err, want)
 	}
 }
 
 // launchQuiet launches the fake daemon and waits until it has written its last log line.
-func launchQuiet(t *testing.T, s strategy.Strategy, e *fakedaemon.Env) strategy.Result {
+func launchQuiet(t *testing.T, s strategy.Strategy, e *strategytest.Env) launcher.Result {
 	t.Helper()
 	res, err := launch(t, context.Background(), s, e.Spec())
 	if err != nil {
@@ -149,7 +150,7 @@ type state struct {
 	logSize int64
 }
 
-func snapshot(t *testing.T, e *fakedaemon.Env) state {
+func snapshot(t *testing.T, e *strategytest.Env) state {
 	t.Helper()
 	b, err := os.ReadFile(e.PIDFile)
 	if err != nil {
@@ -167,16 +168,16 @@ func snapshot(t *testing.T, e *fakedaemon.Env) state {
 }
 
 func testDaemonError(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	_, err := launch(t, context.Background(), s, e.Spec("-fail", "bind 127.0.0.1:7000: address already in use"))
-	if err == nil || err.Error() != "bind 127.0.0.1:7000: address already in use" {
+	if err == nil || err.Error() != "start fake: bind 127.0.0.1:7000: address already in use" {
 		t.Fatalf("err = %v, want the daemon's own message", err)
 	}
 	checkCleanedUp(t, e)
 }
 
 func testExitsBeforeReady(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	// A line from an earlier run, which the error must not quote.
 	if err := os.MkdirAll(filepath.Dir(e.Log), 0o755); err != nil {
 		t.Fatal(err)
@@ -185,11 +186,11 @@ func testExitsBeforeReady(t *testing.T, s strategy.Strategy) {
 		t.Fatal(err)
 	}
 	_, err := launch(t, context.Background(), s, e.Spec("-child", "-exit", "3"))
-	if !errors.Is(err, strategy.ErrExited) {
+	if !errors.Is(err, launcher.ErrExited) {
 		t.Fatalf("err = %v, want ErrExited", err)
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "daemon exited before it was ready: exit status 3\nlast lines of its log:\n") {
+	if !strings.HasPrefix(msg, "start fake: daemon exited before it was ready: exit status 3\nlast lines of its log:\n") {
 		t.Errorf("err = %q", msg)
 	}
 	// The daemon's child writes one line concurrently; where it lands in the log is up to
@@ -215,24 +216,24 @@ func testExitsBeforeReady(t *testing.T, s strategy.Strategy) {
 }
 
 func testKilledBeforeReady(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	_, err := launch(t, context.Background(), s, e.Spec("-kill"))
-	if !errors.Is(err, strategy.ErrExited) || !strings.HasPrefix(err.Error(), "daemon exited before it was ready: killed by signal 9") {
+	if !errors.Is(err, launcher.ErrExited) || !strings.HasPrefix(err.Error(), "start fake: daemon exited before it was ready: killed by signal 9") {
 		t.Fatalf("err = %v, want killed by signal 9", err)
 	}
 	checkCleanedUp(t, e)
 }
 
 func testNeverReady(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	spec := e.Spec("-child", "-hang")
 	spec.ReadyTimeout = 300 * time.Millisecond
 	_, err := launch(t, context.Background(), s, spec)
-	var nre *strategy.NotReadyError
-	if !errors.As(err, &nre) || !errors.Is(err, strategy.ErrNotReady) {
+	var nre *launcher.NotReadyError
+	if !errors.As(err, &nre) || !errors.Is(err, launcher.ErrNotReady) {
 		t.Fatalf("err = %v, want a NotReadyError", err)
 	}
-	if !strings.HasPrefix(err.Error(), "not ready after 300ms; killed it") {
+	if !strings.HasPrefix(err.Error(), "start fake: not ready after 300ms; killed it") {
 		t.Errorf("err = %q", err)
 	}
 	if pids := e.PIDs(); nre.PID != 0 && (len(pids) == 0 || pids[0] != nre.PID) {
@@ -242,7 +243,7 @@ func testNeverReady(t *testing.T, s strategy.Strategy) {
 }
 
 func testCanceled(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := launch(t, ctx, s, e.Spec("-child", "-hang"))
@@ -253,7 +254,7 @@ func testCanceled(t *testing.T, s strategy.Strategy) {
 }
 
 func testBadWorkdir(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	spec := e.Spec()
 	spec.Dir = filepath.Join(e.Dir, "nope")
 	_, err := launch(t, context.Background(), s, spec)
@@ -266,14 +267,14 @@ func testBadWorkdir(t *testing.T, s strategy.Strategy) {
 }
 
 func testBadLog(t *testing.T, s strategy.Strategy) {
-	e := fakedaemon.New(t)
+	e := strategytest.New(t)
 	spec := e.Spec()
 	spec.LogPath = filepath.Join(e.Dir, "pids-is-a-file", "x.log")
 	if err := os.WriteFile(filepath.Join(e.Dir, "pids-is-a-file"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := launch(t, context.Background(), s, spec)
-	if !errors.Is(err, syscall.ENOTDIR) || !strings.HasPrefix(err.Error(), "open log ") {
+	if !errors.Is(err, syscall.ENOTDIR) || !strings.HasPrefix(err.Error(), "start fake: open log ") {
 		t.Fatalf("err = %v, want open log: not a directory", err)
 	}
 	if pids := e.PIDs(); len(pids) != 0 {
@@ -283,7 +284,7 @@ func testBadLog(t *testing.T, s strategy.Strategy) {
 
 // checkCleanedUp checks that after a failed Launch every fake daemon (and any child it
 // started) is gone and no pidfile is left.
-func checkCleanedUp(t *testing.T, e *fakedaemon.Env) {
+func checkCleanedUp(t *testing.T, e *strategytest.Env) {
 	t.Helper()
 	for _, pid := range e.PIDs() {
 		checkGone(t, pid)

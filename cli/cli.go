@@ -1,0 +1,144 @@
+// Package cli is daemonkit's command layer, importable: start (in the foreground, or as a
+// daemon with -d, ready when it returns), stop, status, restart, reload and strategies, for
+// any Go program, with every strategy registered in the binary and every guarantee the
+// daemonkit command gives. Each command's file adapts flags into a typed request for the
+// packages below (launcher, server, instance); nothing here knows a strategy by name.
+//
+// The program's work is its Serve function. Two ways in:
+//
+//   - Main(Config) (or Run, for a program that dispatches its own subcommands with the
+//     flag package or cobra): the whole command line is daemonkit's.
+//   - With Kong, embed Commands in the program's own grammar, call Init first thing in main,
+//     parse with Config.KongOptions, and finish with Config.Exit.
+//
+// Either way the daemon that start -d detaches is the same program run again with the same
+// arguments (so it sees its own flags as the user gave them), marked by a hidden first
+// argument that Init and Main recognise before anything is parsed.
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ServeFunc is the program's work. It calls ready once it serves (with the address it
+// listens on, or ""), then runs until ctx is cancelled (SIGTERM or SIGINT), drains, and
+// returns nil. An error or panic before ready fails the start (start -d exits 1 quoting
+// it). Its standard output and error go to the instance's log; ctx carries the daemon's
+// logger (hclog.FromContext) and Instance(ctx) says which instance it is.
+type ServeFunc func(ctx context.Context, ready func(addr string)) error
+
+// Config describes the program that embeds the commands. Only Serve is required.
+type Config struct {
+	// Name is the program's name in usage and messages, the default instance name, the
+	// default state directory (/run/NAME as root) and the prefix of its environment
+	// variables (NAME_STATE_DIR, ...). Default: the base name of os.Args[0].
+	Name string
+	// Description is the one line under the usage.
+	Description string
+	// Version is what --version prints. Default: "dev".
+	Version string
+	// Serve is the program's work.
+	Serve ServeFunc
+	// Reload, if set, is called on SIGHUP, after the log is reopened (start -d) or in the
+	// foreground; its error is logged and the program runs on.
+	Reload func(ctx context.Context) error
+	// Flags, if set, points at a struct of the program's own flags (Kong tags), which
+	// Main and Run add to the grammar; start carries their values to the daemon, and
+	// restart brings them back. They must survive encoding/json.
+	Flags any
+	// DefaultName is the instance name without --name. Default: Name.
+	DefaultName string
+	// DefaultStrategy is what start -d uses without --strategy. Default: "reexec".
+	DefaultStrategy string
+	// Stdout and Stderr receive results and logs. Default: os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+}
+
+// withDefaults fills in what the zero values mean.
+func (c Config) withDefaults() Config {
+	if c.Name == "" {
+		c.Name = filepath.Base(os.Args[0])
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.DefaultName == "" {
+		c.DefaultName = c.Name
+	}
+	if c.DefaultStrategy == "" {
+		c.DefaultStrategy = "reexec"
+	}
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Stderr == nil {
+		c.Stderr = os.Stderr
+	}
+	return c
+}
+
+// envPrefix is the prefix of the program's environment variables: "DAEMONKIT_" for
+// daemonkit, "MY_APP_" for my-app.
+func (c Config) envPrefix() string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z':
+			return r - 'a' + 'A'
+		case 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+			return r
+		}
+		return '_'
+	}, c.Name) + "_"
+}
+
+// Main runs the program's command line, os.Args, and exits with its code. In a daemon that
+// start -d detached, or in the reexec strategy's intermediate, it runs that instead without
+// parsing anything.
+func Main(cfg Config) {
+	cfg = cfg.withDefaults()
+	if code, ok := runHidden(cfg, true); ok {
+		os.Exit(code)
+	}
+	os.Exit(Run(cfg, os.Args[1:]))
+}
+
+// Init is for a program that parses its own arguments before it hands over to Run or to
+// the Kong commands: call it first thing in main. In the reexec strategy's intermediate
+// it starts the daemon and exits. In a daemon that start -d detached, it puts back the
+// arguments start was given into os.Args and returns, so that the program parses them as it
+// did then; the start command (or Run) then runs the daemon. Anywhere else it does nothing.
+func Init() {
+	if code, ok := runHidden(Config{}.withDefaults(), false); ok {
+		os.Exit(code)
+	}
+}
+
+// Run parses args (the command line without the program name) against daemonkit's
+// commands and runs the chosen one, printing results to cfg.Stdout and errors to
+// cfg.Stderr, and returns the exit code: 0 success, 1 failure, 2 a usage error, 3 already
+// running (start) or not running (status), 4 status cannot tell. In a daemon (after Init)
+// it runs the daemon, whatever args say.
+func Run(cfg Config, args []string) int {
+	cfg = cfg.withDefaults()
+	if pending != nil {
+		return cfg.exitCode(runDaemon(cfg, pending))
+	}
+	return runGrammar(cfg, args)
+}
+
+// roundDuration keeps a duration readable: 12ms, 1.52s.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond)
+	case d < time.Second:
+		return d.Round(time.Millisecond)
+	default:
+		return d.Round(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/handshake"
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+	"github.com/daemonkit/daemonkit/server"
+	"github.com/daemonkit/daemonkit/strategy/reexec"
+)
+
+// daemonCommand is the hidden first argument of a daemon that start -d detached:
+// `ARGV0 _daemon REQUEST`, REQUEST being the JSON of a request.
+const daemonCommand = "_daemon"
+
+// request is everything a daemon needs, resolved by start (every path absolute): it
+// travels as the daemon's second argument, and is recorded so that restart can start the
+// instance again without parsing anything.
+type request struct {
+	Program         string          `json:"program"` // Config.Name of the program that started it
+	Name            string          `json:"name"`
+	PIDFile         string          `json:"pidfile"`
+	Log             string          `json:"log"`
+	Record          string          `json:"record"`
+	Strategy        string          `json:"strategy"`
+	IgnoreHUP       bool            `json:"ignore_hup,omitempty"`
+	Workdir         string          `json:"workdir,omitempty"` // "" is the strategy's default
+	Umask           int             `json:"umask"`
+	ReadyTimeout    time.Duration   `json:"ready_timeout"`
+	ShutdownTimeout time.Duration   `json:"shutdown_timeout"`
+	LogLevel        string          `json:"log_level"`
+	LogFormat       string          `json:"log_format"`
+	Flags           json.RawMessage `json:"flags,omitempty"` // Config.Flags, as start saw them
+	Args            []string        `json:"args"`            // the command line start was given, for the program to parse again
+}
+
+// pending is the request of this process, when Init found it is a daemon; Run and the
+// start command then run the daemon.
+var pending *request
+
+// runHidden recognises the hidden first arguments before anything is parsed: the reexec
+// strategy's intermediate (which it runs to the end) and a daemon. A daemon it runs at
+// once if now (Main: the grammar is daemonkit's alone, and the flags come back from the
+// request), or else records it in pending and puts start's arguments back into os.Args.
+// ok is false when the process is neither.
+func runHidden(cfg Config, now bool) (code int, ok bool) {
+	if len(os.Args) < 2 {
+		return 0, false
+	}
+	switch os.Args[1] {
+	case reexec.Command:
+		return reexec.Continue(os.Args[2:]), true
+	case daemonCommand:
+	default:
+		return 0, false
+	}
+	req, err := decodeRequest(os.Args[2:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)
+		return exitUsage, true
+	}
+	if req.IgnoreHUP {
+		ignoreHUP() // first thing: nothing may die of a hangup from here on
+	}
+	_ = proc.SetName(os.Args[0]) // not "exe", as a binary run through /proc/self/exe is named
+	if now {
+		return cfg.exitCode(runDaemon(cfg, req)), true
+	}
+	pending = req
+	os.Args = append([]string{os.Args[0]}, req.Args...)
+	return 0, false
+}
+
+// decodeRequest reads a daemon's arguments after the hidden command.
+func decodeRequest(args []string) (*request, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("%s: want one argument, the request: started by hand? use start -d", daemonCommand)
+	}
+	var req request
+	if err := json.Unmarshal([]byte(args[0]), &req); err != nil {
+		return nil, fmt.Errorf("%s: bad request: %w", daemonCommand, err)
+	}
+	return &req, nil
+}
+
+// runDaemon is the whole life of a daemon: the umask first, the handshake, the logger on
+// its log (descriptor 2), the program's flags back from the request, then server.Run.
+func runDaemon(cfg Config, req *request) error {
+	if req.Program != cfg.Name {
+		return fmt.Errorf("%s: the request is %s's, not %s's", daemonCommand, req.Program, cfg.Name)
+	}
+	unix.Umask(req.Umask)
+	rep, err := handshake.OpenReporter(handshake.FD)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	if len(req.Flags) > 0 && cfg.Flags != nil {
+		if err := json.Unmarshal(req.Flags, cfg.Flags); err != nil {
+			err = fmt.Errorf("%s: restore the program's flags: %w", daemonCommand, err)
+			_ = rep.Fail(err)
+			return err
+		}
+	}
+	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, os.Stderr)
+	opts := req.serverOptions(cfg)
+	opts.Reporter, opts.Logger = rep, log
+	err = server.Run(context.Background(), cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout}), opts)
+	if errors.Is(err, pidfile.ErrLocked) {
+		return withCode(exitAlreadyUp, nil) // start prints it; the log stays untouched
+	}
+	return err
+}
+
+// serverOptions is the daemon-side view of the request.
+func (req *request) serverOptions(cfg Config) server.Options {
+	raw, _ := json.Marshal(req) // a request always encodes
+	return server.Options{
+		Name:            req.Name,
+		PIDFile:         req.PIDFile,
+		LogPath:         req.Log,
+		RecordPath:      req.Record,
+		IgnoreHUP:       req.IgnoreHUP,
+		ShutdownTimeout: req.ShutdownTimeout,
+		Record: instance.Record{
+			Name:     req.Name,
+			Strategy: req.Strategy,
+			Log:      req.Log,
+			PIDFile:  req.PIDFile,
+			Program:  cfg.Name,
+			Request:  raw,
+		},
+	}
+}

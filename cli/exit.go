@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes of the commands (docs/commands.md has the table).
+const (
+	exitOK         = 0
+	exitFailed     = 1 // start: could not start; stop: could not stop; status: stale pidfile
+	exitUsage      = 2
+	exitAlreadyUp  = 3 // start: already running
+	exitNotRunning = 3 // status: not running
+	exitCannotTell = 4 // status: state could not be read
+	exitSoftware   = 70
+)
+
+// exitError carries the exit code a command wants, with the message to print (if any).
+type exitError struct {
+	code int
+	err  error // nil: print nothing, the command already said what it had to
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode is the process exit code the error asks for.
+func (e *exitError) ExitCode() int { return e.code }
+
+// withCode makes err end the process with code.
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// Exit prints what a command's error says (nothing for nil, or for an error whose command
+// already said it) to c.Stderr, as "NAME: message", and returns the process's exit code.
+// A Kong program ends with os.Exit(cfg.Exit(kctx.Run())).
+func (c Config) Exit(err error) int {
+	c = c.withDefaults()
+	return c.exitCode(err)
+}
+
+func (c Config) exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(c.Stderr, "%s: %v\n", c.Name, ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(c.Stderr, "%s: %v\n", c.Name, err)
+	return exitFailed
+}

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/daemonkit/daemonkit/instance"
+)
+
+// InstanceFlags name the instance a command acts on.
+type InstanceFlags struct {
+	Name    string `short:"n" placeholder:"NAME" help:"Instance name (default \"${program}\"): letters, digits, '.', '_', '-'; at most 64, no leading dot."`
+	PIDFile string `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
+}
+
+// Validate rejects a bad name at parse time, so it is a usage error.
+func (f *InstanceFlags) Validate() error {
+	if f.Name == "" {
+		return nil
+	}
+	return instance.ValidateName(f.Name)
+}
+
+// paths resolves the instance's files; create says whether the default state directory
+// may be created (commands that only look must not).
+func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.Paths, error) {
+	layout, err := app.layout(create)
+	if err != nil {
+		return instance.Paths{}, err
+	}
+	return layout.Resolve(f.Name, f.PIDFile, logFile)
+}
+
+// layout is where the program's instances live: --state-dir (or the default, created if
+// missing and create is set) and --log-dir (or /var/log/PROGRAM as root, else the state
+// directory).
+func (app *App) layout(create bool) (instance.Layout, error) {
+	l := instance.Layout{StateDir: app.Globals.StateDir, LogDir: app.Globals.LogDir, DefaultName: app.Config.DefaultName}
+	if l.LogDir == "" && syscall.Geteuid() == 0 {
+		l.LogDir = filepath.Join("/var/log", app.Config.Name)
+	}
+	if l.StateDir != "" {
+		return l, nil
+	}
+	dir, private, err := instance.DefaultStateDir(app.Config.Name)
+	if err != nil {
+		return l, err
+	}
+	if create {
+		if err := instance.EnsureStateDir(dir, private); err != nil {
+			return l, err
+		}
+	}
+	l.StateDir = dir
+	return l, nil
+}
+
+// umask is a file-mode creation mask given in octal, like the shell's umask.
+type umask int
+
+// UnmarshalText parses "022" or "0022"; anything else is a usage error.
+func (u *umask) UnmarshalText(text []byte) error {
+	v, err := strconv.ParseUint(string(text), 8, 32)
+	if err != nil || v > 0o777 {
+		return fmt.Errorf("umask %q: want an octal mode from 000 to 777", text)
+	}
+	*u = umask(v)
+	return nil
+}
+
+// String formats it as start's --umask takes it.
+func (u umask) String() string { return fmt.Sprintf("%03o", int(u)) }
+
+// signalName is a signal given by name on the command line: TERM or SIGTERM.
+type signalName syscall.Signal
+
+var signalsByName = map[string]syscall.Signal{
+	"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "HUP": syscall.SIGHUP,
+	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "KILL": syscall.SIGKILL,
+}
+
+// UnmarshalText accepts the names in signalsByName, upper or lower case, with or without SIG.
+func (s *signalName) UnmarshalText(text []byte) error {
+	name := strings.TrimPrefix(strings.ToUpper(string(text)), "SIG")
+	sig, ok := signalsByName[name]
+	if !ok {
+		return fmt.Errorf("unknown signal %q (want TERM, INT, QUIT, HUP, USR1, USR2 or KILL)", text)
+	}
+	*s = signalName(sig)
+	return nil
+}
+
+// signalLabel names sig as SIGTERM, SIGHUP, ...
+func signalLabel(sig syscall.Signal) string {
+	for name, s := range signalsByName {
+		if s == sig {
+			return "SIG" + name
+		}
+	}
+	return sig.String()
+}

@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/alecthomas/kong"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/strategy"
+	"github.com/daemonkit/daemonkit/strategy/reexec"
+)
+
+// Globals are the flags every command accepts.
+type Globals struct {
+	LogLevel  string           `enum:"trace,debug,info,warn,error" default:"info" env:"${env_prefix}LOG_LEVEL" placeholder:"LEVEL" help:"Log level: trace, debug, info, warn or error (${env})."`
+	LogFormat string           `enum:"text,json" default:"text" placeholder:"FORMAT" help:"Log format: text or json."`
+	StateDir  string           `env:"${env_prefix}STATE_DIR" placeholder:"DIR" help:"Where pidfiles and records live (${env}). Default: /run/${program} as root, else $$XDG_RUNTIME_DIR/${program}, else a private per-user directory under the temp directory."`
+	LogDir    string           `env:"${env_prefix}LOG_DIR" placeholder:"DIR" help:"Where daemon logs go without --log (${env}). Default: /var/log/${program} as root, else the state directory."`
+	Version   kong.VersionFlag `help:"Print the version and exit."`
+}
+
+// Commands are daemonkit's commands, to embed in a Kong grammar (with the Globals): the
+// program's own commands and flags go beside them. Parse with Config.KongOptions.
+type Commands struct {
+	Globals
+
+	Start      StartCmd      `cmd:"" help:"Start ${program}, in the foreground or as a daemon (-d) that is ready when start returns."`
+	Stop       StopCmd       `cmd:"" help:"Stop a daemon, safely: only the process that holds its pidfile lock is signalled."`
+	Status     StatusCmd     `cmd:"" help:"Report whether a daemon runs (LSB exit codes: 0 running, 1 stale pidfile, 3 not running, 4 cannot tell)."`
+	Restart    RestartCmd    `cmd:"" help:"Stop a daemon and start it again with the options it was started with."`
+	Reload     ReloadCmd     `cmd:"" help:"Ask a daemon to reopen its log and reload (SIGHUP; SIGUSR1 for nohup, which ignores SIGHUP)."`
+	Strategies StrategiesCmd `cmd:"" help:"List the ways ${program} can detach a daemon, and what each leaves behind."`
+}
+
+// hiddenCmd stands in the grammar for the hidden first arguments (the daemon's, the
+// reexec intermediate's), which Init and Main handle before any parsing; it is reached
+// only when the program did not call Init first.
+type hiddenCmd struct {
+	Args []string `arg:"" optional:"" passthrough:"all"`
+}
+
+// Run says what is missing.
+func (*hiddenCmd) Run(*App) error {
+	return withCode(exitFailed, errors.New("the daemon's arguments reached the grammar: call cli.Init() first thing in main, before parsing"))
+}
+
+// App is what every command's Run receives: the configuration, the parsed globals, the one
+// logger, and where results go.
+type App struct {
+	Config  Config
+	Globals *Globals
+	Log     hclog.Logger
+	Stdout  io.Writer
+}
+
+// KongOptions are the options a Kong grammar that embeds cmds needs: the variables its
+// tags use, and the *App every command's Run receives, made once the globals are parsed.
+// Add the program's own options after them.
+func (c Config) KongOptions(cmds *Commands) []kong.Option {
+	c = c.withDefaults()
+	return []kong.Option{
+		kong.Vars(c.vars()),
+		kong.DynamicCommand(daemonCommand, "The daemon side of start -d (internal).", "", &hiddenCmd{}, "hidden"),
+		kong.DynamicCommand(reexec.Command, "The reexec strategy's intermediate (internal).", "", &hiddenCmd{}, "hidden"),
+		kong.BindToProvider(func() (*App, error) {
+			return &App{
+				Config:  c,
+				Globals: &cmds.Globals,
+				Log:     newLogger(c.Name, cmds.LogLevel, cmds.LogFormat, c.Stderr),
+				Stdout:  c.Stdout,
+			}, nil
+		}),
+	}
+}
+
+// vars feed the grammar's tags.
+func (c Config) vars() kong.Vars {
+	return kong.Vars{
+		"program":          c.Name,
+		"env_prefix":       c.envPrefix(),
+		"strategies":       strings.Join(strategy.Names(), ","),
+		"default_strategy": c.DefaultStrategy,
+		"version":          c.Version,
+	}
+}
+
+// grammar is the root of Run's grammar: the commands, and the program's own flags.
+type grammar struct {
+	Commands
+}
+
+// runGrammar is Run for a command line that is not a daemon's.
+func runGrammar(cfg Config, args []string) int {
+	var root grammar
+	exitCode := -1
+	opts := append(cfg.KongOptions(&root.Commands),
+		kong.Name(cfg.Name),
+		kong.Description(cfg.Description),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(cfg.Stdout, cfg.Stderr),
+		kong.Exit(func(code int) { exitCode = code }),
+	)
+	if cfg.Flags != nil {
+		opts = append(opts, kong.Embed(cfg.Flags))
+	}
+	parser, err := kong.New(&root, opts...)
+	if err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: grammar: %v\n", cfg.Name, err)
+		return exitSoftware
+	}
+	kctx, err := parser.Parse(args)
+	if exitCode >= 0 { // --help or --version asked kong to exit.
+		return exitCode
+	}
+	if err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
+		var perr *kong.ParseError
+		if errors.As(err, &perr) && perr.Context != nil {
+			fmt.Fprintf(cfg.Stderr, "run %q for usage\n", helpCommand(cfg.Name, perr.Context))
+		}
+		return exitUsage
+	}
+	return cfg.Exit(kctx.Run())
+}
+
+// newLogger makes the one logger of a process; everything else gets it passed down.
+func newLogger(name, level, format string, out io.Writer) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       name,
+		Level:      hclog.LevelFromString(level),
+		JSONFormat: format == "json",
+		Output:     out,
+	})
+}
+
+// helpCommand is the --help command line for the command the user was typing.
+func helpCommand(program string, ctx *kong.Context) string {
+	if cmd := ctx.Selected(); cmd != nil {
+		return cmd.FullPath() + " --help" // FullPath starts with the program's name
+	}
+	return program + " --help"
+}

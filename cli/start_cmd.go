@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/launcher"
+	"github.com/daemonkit/daemonkit/pidfile"
+	"github.com/daemonkit/daemonkit/server"
+	"github.com/daemonkit/daemonkit/strategy"
+	"github.com/hashicorp/go-hclog"
+)
+
+// StartCmd starts the program's work: in the foreground, or with -d as a daemon that is
+// ready when start returns.
+type StartCmd struct {
+	Detach bool `short:"d" help:"Run as a daemon: return only once it holds its pidfile and is ready."`
+	StartFlags
+}
+
+// StartFlags describe how an instance runs.
+type StartFlags struct {
+	InstanceFlags
+	Strategy        string        `enum:"${strategies}" default:"${default_strategy}" env:"${env_prefix}STRATEGY" placeholder:"NAME" help:"How -d detaches: ${enum} (default ${default}; see '${program} strategies'; ${env})."`
+	Log             string        `placeholder:"PATH" help:"With -d, the daemon's log (default <log-dir>/<name>.log)."`
+	Workdir         string        `placeholder:"DIR" help:"The daemon's working directory (default / for reexec and setsid, the current one for nohup)."`
+	Umask           umask         `default:"022" placeholder:"MODE" help:"The daemon's umask, in octal (default ${default})."`
+	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"With -d, how long to wait for the daemon to be ready before killing it (default ${default})."`
+	ShutdownTimeout time.Duration `default:"10s" placeholder:"DURATION" help:"On SIGTERM, how long work in flight may take to finish (default ${default})."`
+}
+
+// Run starts the instance and prints one line saying where it runs. In a daemon (after
+// Init) it is the daemon.
+func (c *StartCmd) Run(app *App) error {
+	if pending != nil {
+		return runDaemon(app.Config, pending)
+	}
+	paths, err := c.paths(app, c.Log, true)
+	if err != nil {
+		return err
+	}
+	desc, err := strategy.Lookup(c.Strategy)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	if !c.Detach {
+		return c.foreground(ctx, app, paths)
+	}
+	req, err := c.request(app, paths, desc.Traits)
+	if err != nil {
+		return err
+	}
+	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
+		paths.Name, res.PID, req.Strategy, listenNote(res.Listen), paths.Log)
+	return nil
+}
+
+// listenNote is ", listening on ADDR" when the daemon said where it listens.
+func listenNote(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return ", listening on " + addr
+}
+
+// interruptible is a context cancelled by SIGINT or SIGTERM, whose cause names the signal.
+func interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			cancel(fmt.Errorf("interrupted by %s", signalLabel(sig.(syscall.Signal))))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// foreground runs the work in this process, logging to stderr, until Ctrl-C or SIGTERM.
+func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Paths) error {
+	if c.Workdir != "" {
+		if err := os.Chdir(c.Workdir); err != nil {
+			return err
+		}
+	}
+	err := server.Run(ctx, app.Config.workload(InstanceInfo{Name: paths.Name, ShutdownTimeout: c.ShutdownTimeout}), server.Options{
+		Name:            paths.Name,
+		PIDFile:         paths.PIDFile,
+		RecordPath:      paths.Record,
+		ShutdownTimeout: c.ShutdownTimeout,
+		Logger:          app.Log,
+		Record:          instance.Record{Program: app.Config.Name},
+	})
+	return startError(paths.Name, err)
+}
+
+// startError is exit 3 for an instance already running, else err as it is.
+func startError(name string, err error) error {
+	var held *pidfile.LockedError
+	if errors.As(err, &held) {
+		if held.PID >= 2 {
+			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d)", name, held.PID))
+		}
+		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running", name))
+	}
+	return err
+}
+
+// request resolves the flags into what the daemon runs with: every path absolute, the
+// program's own flags as they are now, and the command line to parse again.
+func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Traits) (*request, error) {
+	req := &request{
+		Program:         app.Config.Name,
+		Name:            paths.Name,
+		PIDFile:         paths.PIDFile,
+		Log:             paths.Log,
+		Record:          paths.Record,
+		Strategy:        c.Strategy,
+		IgnoreHUP:       traits.IgnoresHUP,
+		Umask:           int(c.Umask),
+		ReadyTimeout:    c.ReadyTimeout,
+		ShutdownTimeout: c.ShutdownTimeout,
+		LogLevel:        app.Globals.LogLevel,
+		LogFormat:       app.Globals.LogFormat,
+		Args:            os.Args[1:],
+	}
+	dir := c.Workdir
+	if dir == "" && traits.DefaultDir == "" {
+		dir = "." // the caller's, recorded as it is now, for restart
+	}
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, err
+		}
+		req.Workdir = abs
+	}
+	if app.Config.Flags != nil {
+		flags, err := json.Marshal(app.Config.Flags)
+		if err != nil {
+			return nil, fmt.Errorf("encode the program's flags: %w", err)
+		}
+		req.Flags = flags
+	}
+	return req, nil
+}
+
+// launchRequest detaches a daemon that runs req with the strategy desc, and waits until
+// it is ready; an instance already running is exit 3, any other failure exit 1.
+func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger) (launcher.Result, error) {
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return launcher.Result{}, err
+	}
+	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
+		Name:         req.Name,
+		Args:         []string{daemonCommand, string(raw)},
+		Dir:          req.Workdir,
+		LogPath:      req.Log,
+		PIDFile:      req.PIDFile,
+		ReadyTimeout: req.ReadyTimeout,
+	}, log)
+	if err != nil {
+		if errors.Is(err, pidfile.ErrLocked) {
+			return res, startError(req.Name, err)
+		}
+		return res, withCode(exitFailed, err)
+	}
+	return res, nil
+}

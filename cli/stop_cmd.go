@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+)
+
+// StopCmd stops a daemon: it signals the pidfile's lock holder, never the file's content
+// alone, and returns the moment the process is gone.
+type StopCmd struct {
+	InstanceFlags
+	Signal  signalName    `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 or KILL, with or without SIG (default ${default})."`
+	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL (default ${default})."`
+	NoKill  bool          `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
+}
+
+// Run stops the instance and says how it went.
+func (c *StopCmd) Run(app *App) error {
+	paths, err := c.paths(app, "", false)
+	if err != nil {
+		return err
+	}
+	return stopInstance(app, paths, instance.StopOptions{
+		Signal: syscall.Signal(c.Signal), Timeout: c.Timeout, NoKill: c.NoKill,
+	})
+}
+
+// stopInstance stops the instance at paths and prints what happened.
+func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error {
+	res, err := instance.Stop(context.Background(), paths, o)
+	if err != nil {
+		return err // instance.Stop names the instance and what failed
+	}
+	switch {
+	case !res.WasRunning && res.RemovedStale:
+		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, paths.PIDFile)
+	case !res.WasRunning:
+		fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
+	case res.Killed:
+		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: SIGKILL was needed after %s\n",
+			paths.Name, res.PID, roundDuration(res.Elapsed), o.Timeout)
+	default:
+		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s\n", paths.Name, res.PID, roundDuration(res.Elapsed))
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/server"
+)
+
+// InstanceInfo says which instance a Serve function serves.
+type InstanceInfo struct {
+	Name            string        // the instance name
+	Strategy        string        // how it was detached; "" in the foreground
+	ShutdownTimeout time.Duration // how long a stop lets work in flight finish (--shutdown-timeout)
+}
+
+type instanceKey struct{}
+
+// Instance returns the instance a Serve function's ctx belongs to.
+func Instance(ctx context.Context) InstanceInfo {
+	info, _ := ctx.Value(instanceKey{}).(InstanceInfo)
+	return info
+}
+
+// workload makes the program's Serve and Reload the server's Workload for one instance.
+func (c Config) workload(info InstanceInfo) server.Workload {
+	w := serveWorkload{serve: c.Serve, info: info}
+	if c.Reload != nil {
+		return reloadWorkload{w, c.Reload}
+	}
+	return w
+}
+
+type serveWorkload struct {
+	serve ServeFunc
+	info  InstanceInfo
+}
+
+func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error {
+	if w.serve == nil {
+		return errors.New("the program has no Serve function (cli.Config.Serve)")
+	}
+	return w.serve(context.WithValue(ctx, instanceKey{}, w.info), ready)
+}
+
+type reloadWorkload struct {
+	serveWorkload
+	reload func(context.Context) error
+}
+
+func (w reloadWorkload) Reload(ctx context.Context) error { return w.reload(ctx) }
+
+// ignoreHUP makes this process ignore SIGHUP, as a daemon of a strategy whose traits say so.
+func ignoreHUP() { signal.Ignore(syscall.SIGHUP) }

@@ -1,0 +1,96 @@
+// Package httpdemo is daemonkit's built-in workload, the demo HTTP server: GET /healthz,
+// GET /status (who it is, how long it has run), GET /work?d=DURATION (a slow request that
+// makes a graceful drain visible), and a heartbeat line in the log every Heartbeat. It is
+// written as an embedding program writes its own serve function: it honours its context
+// and says when it is ready.
+package httpdemo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/server"
+)
+
+// maxWork caps how long one /work request takes.
+const maxWork = time.Minute
+
+// Config is what the built-in server serves and shows about its instance.
+type Config struct {
+	Name            string        // shown by /status
+	Strategy        string        // shown by /status; "" in the foreground
+	Listen          string        // address to bind, e.g. "127.0.0.1:0"
+	Heartbeat       time.Duration // a heartbeat line this often; 1s if zero
+	ShutdownTimeout time.Duration // how long requests in flight may finish on a stop; 10s if zero
+}
+
+// Serve binds cfg.Listen, says ready with the bound address, and serves until ctx is
+// cancelled; then it stops accepting, lets requests in flight finish for up to
+// ShutdownTimeout, closes what remains and returns. It logs to the logger in ctx.
+func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
+	log := hclog.FromContext(ctx)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err // "listen tcp ADDR: bind: address already in use" names the step
+	}
+	s := &demo{cfg: cfg, log: log, listen: ln.Addr().String(), startedAt: time.Now()}
+	srv := &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      maxWork + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	ready(s.listen)
+
+	beat := time.NewTicker(cmpDuration(cfg.Heartbeat, time.Second))
+	defer beat.Stop()
+	for {
+		select {
+		case <-beat.C:
+			log.Info("heartbeat", "count", s.heartbeats.Add(1))
+		case err := <-served:
+			return fmt.Errorf("serve http on %s: %w", s.listen, err)
+		case <-ctx.Done():
+			return s.drain(srv, cmpDuration(cfg.ShutdownTimeout, 10*time.Second))
+		}
+	}
+}
+
+// drain stops accepting, lets requests in flight finish until timeout, then closes the
+// connections that remain.
+func (s *demo) drain(srv *http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return errors.Join(fmt.Errorf("drain http: %w", err), srv.Close())
+	}
+	return nil
+}
+
+// demo is one run of the server.
+type demo struct {
+	cfg        Config
+	log        hclog.Logger
+	listen     string
+	startedAt  time.Time
+	heartbeats atomic.Int64
+}
+
+func cmpDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
