@@ -20,6 +20,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/scripttest"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -172,6 +173,6 @@ func alive(pid int) bool {
 // killHolder SIGKILLs, by pid, whatever holds the pidfile's lock, and waits until it is gone.
 func killHolder(t *testing.T, pidPath string) {
 	if st, err := pidfile.Probe(pidPath); err == nil && st.State == pidfile.Running {
-		killAndWait(t.Log, st.PID)
+		scripttest.KillAndWait(t.Log, st.PID)
 	}
 }

@@ -1,6 +1,11 @@
 //go:build linux
 
-package main
+// Package scripttest is what every end-to-end script suite of this module shares: the
+// script commands that look at real processes (pidof, procinfo, gone, ...), the small
+// programs scripts run (httpget, withfd), and the set-up that gives each script its own
+// state directory and kills, by pid, every daemon it leaves. A suite's TestMain maps its
+// binary's name to its main and adds Programs; its test calls Run.
+package scripttest
 
 import (
 	"context"
@@ -14,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -27,25 +33,86 @@ import (
 
 // scriptDeadline bounds every wait a script command does: generous, since a condition
 // is waited on, never a length of time.
-const scriptDeadline = 20 * time.Second
+const scriptDeadline = testutil.Deadline
 
-func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+// Run runs every script in dir (<command>_<scenario>.txtar) against the binary under
+// test, whose environment variables start with envPrefix ("DAEMONKIT_"): each script gets
+// $STATE ($WORK/state) as its state and log directory, a -race binary that exits at once,
+// the commands below, and, whatever happens, every process holding a pidfile under $WORK
+// killed by pid at its end.
+func Run(t *testing.T, dir, envPrefix string) {
+	passed := []string{envPrefix + "STATE_DIR", envPrefix + "LOG_DIR", "STATE", "WORK", "HOME", "TMPDIR", "PATH"}
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"pidof":        cmdPidof,
 		"addrof":       cmdAddrof,
 		"procinfo":     cmdProcinfo,
 		"gone":         cmdGone,
 		"signal":       cmdSignal,
-		"concurrently": cmdConcurrently,
+		"concurrently": func(ts *testscript.TestScript, neg bool, args []string) { cmdConcurrently(ts, neg, args, passed) },
 		"waitlog":      cmdWaitlog,
 		"writepid":     cmdWritepid,
 		"spawn":        cmdSpawn,
-		"exits":        cmdExits,
+		"exits":        func(ts *testscript.TestScript, neg bool, args []string) { cmdExits(ts, neg, args, passed) },
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			state := filepath.Join(env.WorkDir, "state")
+			env.Setenv("STATE", state)
+			env.Setenv(envPrefix+"STATE_DIR", state)
+			env.Setenv(envPrefix+"LOG_DIR", state)
+			for _, kv := range testutil.Environ() {
+				if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
+					env.Setenv("GORACE", v) // a -race daemon would sleep a second at every exit
+				}
+			}
+			env.Defer(func() { KillDaemonsUnder(env.T().Log, env.WorkDir) })
+			return nil
+		},
+		Cmds: cmds,
+	})
+}
+
+// Programs are the small programs scripts run besides the binary under test, for
+// testscript.Main: httpget URL, withfd FILE PROG ARGS...
+func Programs() map[string]func() {
+	return map[string]func(){"httpget": httpGetMain, "withfd": withFDMain}
+}
+
+// KillDaemonsUnder stops, by pid, every process that holds the lock of a pidfile under dir:
+// whatever a test did or failed to do, no daemon of it outlives it.
+func KillDaemonsUnder(logf func(...any), dir string) {
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".pid" {
+			return nil
+		}
+		st, err := pidfile.Probe(path)
+		if err != nil || st.State != pidfile.Running {
+			return nil
+		}
+		KillAndWait(logf, st.PID)
+		return nil
+	})
+}
+
+// KillAndWait SIGKILLs pid and waits, with a deadline, until it is gone or a zombie.
+func KillAndWait(logf func(...any), pid int) {
+	p, err := proc.Open(pid)
+	if err != nil {
+		return // already gone
+	}
+	defer p.Close()
+	if err := p.Signal(syscall.SIGKILL); err != nil {
+		return
+	}
+	if err := waitGone(p, testutil.Deadline); err != nil {
+		logf(fmt.Sprintf("pid %d still there after SIGKILL: %v", pid, err))
 	}
 }
 
-// pidof [-wait] NAME VAR: sets $VAR to the pid holding NAME's pidfile lock (in
-// $DAEMONKIT_STATE_DIR, or the pidfile given as NAME if it contains a slash); -wait waits
+// pidof [-wait] NAME VAR: sets $VAR to the pid holding NAME's pidfile lock (in $STATE, or
+// the pidfile given as NAME if it contains a slash); -wait waits
 // for one, with a deadline. `! pidof NAME` asserts none holds it.
 func cmdPidof(ts *testscript.TestScript, neg bool, args []string) {
 	wait := len(args) > 0 && args[0] == "-wait"
@@ -57,7 +124,7 @@ func cmdPidof(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	path := args[0]
 	if !strings.Contains(path, "/") {
-		path = filepath.Join(ts.Getenv("DAEMONKIT_STATE_DIR"), path+".pid")
+		path = filepath.Join(ts.Getenv("STATE"), path+".pid")
 	}
 	st, err := pidfile.Probe(path)
 	for deadline := time.Now().Add(scriptDeadline); wait && err == nil && st.State != pidfile.Running && time.Now().Before(deadline); {
@@ -87,7 +154,7 @@ func cmdAddrof(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: addrof [-wait] NAME VAR")
 	}
-	path := filepath.Join(ts.Getenv("DAEMONKIT_STATE_DIR"), args[0]+".json")
+	path := filepath.Join(ts.Getenv("STATE"), args[0]+".json")
 	rec, err := instance.ReadRecord(path)
 	for deadline := time.Now().Add(scriptDeadline); wait && (err != nil || rec.Listen == "") && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond) // polling a file for a condition, with a deadline
@@ -118,7 +185,7 @@ func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
 		return // gone already
 	}
 	defer p.Close()
-	ts.Check(waitGone(p, scriptDeadline))
+	ts.Check(waitGone(p, testutil.Deadline))
 }
 
 func waitGone(p *proc.Process, within time.Duration) error {
@@ -144,7 +211,7 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 
 // concurrently N PROG ARGS...: runs N copies at the same moment and prints how many ended
 // with each exit code, one line each: "exit 0: 1".
-func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
+func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string, passed []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: concurrently N PROG ARGS...")
 	}
@@ -160,7 +227,7 @@ func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 			defer wg.Done()
 			cmd := exec.Command(prog, args[2:]...)
 			cmd.Dir = ts.MkAbs(".")
-			cmd.Env = scriptEnv(ts)
+			cmd.Env = scriptEnv(ts, passed)
 			<-gate
 			err := cmd.Run()
 			codes[i] = cmd.ProcessState.ExitCode()
@@ -185,8 +252,9 @@ func cmdConcurrently(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// scriptEnv is the environment the script's own exec would give a program.
-func scriptEnv(ts *testscript.TestScript) []string {
+// scriptEnv is the environment the script's own exec would give a program: this
+// process's, with the script's values, and the variables passed.
+func scriptEnv(ts *testscript.TestScript, passed []string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -194,7 +262,7 @@ func scriptEnv(ts *testscript.TestScript) []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	for _, k := range []string{"DAEMONKIT_STATE_DIR", "DAEMONKIT_LOG_DIR", "WORK", "HOME", "TMPDIR", "PATH"} {
+	for _, k := range passed {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	return testutil.Environ(env...)
@@ -256,7 +324,7 @@ func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
 
 // exits CODE PROG ARGS...: runs PROG and fails unless it exits with CODE; its stdout and
 // stderr are the command's, for the stdout and stderr checks that follow.
-func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+func cmdExits(ts *testscript.TestScript, neg bool, args []string, passed []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: exits CODE PROG ARGS...")
 	}
@@ -266,7 +334,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(prog, args[2:]...)
 	cmd.Args[0] = args[1]
 	cmd.Dir = ts.MkAbs(".")
-	cmd.Env = scriptEnv(ts)
+	cmd.Env = scriptEnv(ts, passed)
 	cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()
 	_ = cmd.Run()
 	if got := cmd.ProcessState.ExitCode(); got != want {
