@@ -1,0 +1,61 @@
+package logfile
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotRegular means the path names a symbolic link, a directory, a FIFO, a socket or a
+// device; the error's message says which ("not a regular file: it is a FIFO"). Such a path
+// is never written to, and the file a symbolic link points to is never touched.
+var ErrNotRegular = errors.New("not a regular file")
+
+// ErrHardLink means the log file has more than one hard link, so appending to it would
+// change what another name holds too. Open refuses it before writing anything.
+var ErrHardLink = errors.New("file has other hard links")
+
+// kindOf says in words what kind of file a mode describes.
+func kindOf(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return "a regular file"
+	case unix.S_IFLNK:
+		return "a symbolic link"
+	case unix.S_IFDIR:
+		return "a directory"
+	case unix.S_IFIFO:
+		return "a FIFO"
+	case unix.S_IFSOCK:
+		return "a socket"
+	case unix.S_IFCHR:
+		return "a character device"
+	case unix.S_IFBLK:
+		return "a block device"
+	}
+	return fmt.Sprintf("of unknown type (mode %#o)", mode)
+}
+
+// checkRegular refuses anything but a regular file, saying what it is.
+func checkRegular(st *unix.Stat_t) error {
+	mode := uint32(st.Mode) // uint16 on the BSDs
+	if mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("%w: it is %s", ErrNotRegular, kindOf(mode))
+	}
+	return nil
+}
+
+// describeOpenError explains why opening path failed: if the path names something that is
+// not a regular file (O_NOFOLLOW met a symlink, which is ELOOP on Linux and EMLINK on
+// FreeBSD; a FIFO without a reader or a socket gave ENXIO; a directory gave EISDIR), it says
+// what; otherwise it returns err.
+func describeOpenError(path string, err error) error {
+	var st unix.Stat_t
+	if lerr := unix.Lstat(path, &st); lerr == nil {
+		if cerr := checkRegular(&st); cerr != nil {
+			return cerr
+		}
+	}
+	return err
+}

@@ -1,0 +1,226 @@
+package logfile
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Polling back-off of Follow: it waits minPoll after finding something new, and doubles
+// the wait each time it finds nothing, up to maxPoll.
+const (
+	minPoll = 10 * time.Millisecond
+	maxPoll = 250 * time.Millisecond
+)
+
+// Test hooks, set by tests only: testHookIdle runs each time Follow finds nothing new and
+// is about to wait; testHookRotated runs when Follow has seen another file with content at
+// the path, before it reads the old file to its end.
+var testHookIdle, testHookRotated func()
+
+// Follow writes the last n lines of the log at path to w (all of it if n < 0, none if n is
+// 0), then what is appended to it, until ctx is done; it then returns nil. It follows the
+// path by name, as tail -F does:
+//
+//   - when the file is renamed away and another appears at path (logrotate, then the
+//     daemon reopens its log), it keeps reading the old file until the new one has
+//     content, then reads the old one to its end and the new one from its start, so no
+//     line is lost or printed twice; if the old file ended mid-line, a newline is added;
+//   - a file truncated in place (copytruncate) is read again from its start;
+//   - a missing file is waited for, and read from its start when it appears.
+//
+// A file rotated again, or truncated and written past where it was read, within one poll
+// is not noticed, as with tail -F. It polls, waiting 10 ms after finding something new and
+// up to 250 ms when idle. It
+// returns w's error as is if a write to w fails, and an *fs.PathError with Op "follow log"
+// if the path names something other than a regular file or cannot be read.
+func Follow(ctx context.Context, path string, n int, w io.Writer) error {
+	fl := &follower{path: path, w: w, lastNL: true, buf: make([]byte, 32<<10)}
+	defer fl.close()
+	delay := minPoll
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		}
+		progressed, err := fl.step(n)
+		if err != nil {
+			return err
+		}
+		if progressed {
+			delay = minPoll
+		} else {
+			if testHookIdle != nil {
+				testHookIdle()
+			}
+			delay = min(2*delay, maxPoll)
+		}
+		timer.Reset(delay)
+	}
+}
+
+// follower is the state of one Follow.
+type follower struct {
+	path    string
+	w       io.Writer
+	f       *os.File // the file being read; nil when none is open
+	ino     fileID   // f's identity
+	off     int64    // the offset in f read up to
+	started bool     // open was called before: a file opened now is read from its start
+	lastNL  bool     // nothing was written yet, or the last byte written was a newline
+	buf     []byte
+}
+
+// fileID names a file independently of its path.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(st *unix.Stat_t) fileID {
+	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)} // field types differ per OS
+}
+
+func (fl *follower) close() {
+	if fl.f != nil {
+		fl.f.Close()
+		fl.f = nil
+	}
+}
+
+func (fl *follower) fail(err error) error {
+	return &fs.PathError{Op: "follow log", Path: fl.path, Err: err}
+}
+
+// step opens the file if none is open, copies what is new, and notices truncation and
+// rotation. It reports whether it found anything new.
+func (fl *follower) step(n int) (bool, error) {
+	if fl.f == nil {
+		opened, err := fl.open(n)
+		if err != nil || !opened {
+			return false, err
+		}
+	}
+	// Look at the path before reading: if another file with content is there, the daemon
+	// has reopened its log, so the old file, once read to its end below, is finished. The
+	// same file, none or an empty one at the path means the daemon may still write to the
+	// old file.
+	var pst unix.Stat_t
+	rotated := unix.Lstat(fl.path, &pst) == nil && idOf(&pst) != fl.ino && pst.Size > 0
+	if rotated && testHookRotated != nil {
+		testHookRotated()
+	}
+	progressed, err := fl.copy()
+	if err != nil {
+		return progressed, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(fl.f.Fd()), &st); err != nil {
+		return progressed, fl.fail(err)
+	}
+	if st.Size < fl.off { // truncated in place: start again
+		fl.off = 0
+		fl.endLine()
+		return true, nil
+	}
+	if rotated {
+		fl.close()
+		fl.endLine()
+		return true, nil
+	}
+	return progressed, nil
+}
+
+// open opens the file at path and chooses where to start reading: before its last n
+// lines if Follow found it at its first attempt, at its start otherwise (it appeared
+// later, or replaced the one read before). A missing file is no error.
+func (fl *follower) open(n int) (bool, error) {
+	first := !fl.started
+	fl.started = true
+	f, st, err := openRead(fl.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fl.fail(err)
+	}
+	fl.f, fl.ino, fl.off = f, idOf(st), 0
+	if first {
+		if fl.off, err = lastLines(f, st.Size, n); err != nil {
+			return false, fl.fail(err)
+		}
+	}
+	return true, nil
+}
+
+// copy writes what f holds past off to w, and reports whether there was anything.
+func (fl *follower) copy() (bool, error) {
+	progressed := false
+	for {
+		k, err := fl.f.ReadAt(fl.buf, fl.off)
+		if k > 0 {
+			progressed = true
+			if _, err := fl.w.Write(fl.buf[:k]); err != nil {
+				return true, err
+			}
+			fl.off += int64(k)
+			fl.lastNL = fl.buf[k-1] == '\n'
+		}
+		if err == io.EOF {
+			return progressed, nil
+		}
+		if err != nil {
+			return progressed, fl.fail(err)
+		}
+	}
+}
+
+// endLine ends the line written last, if it was left unfinished by a file that ended
+// mid-line, so that it is not glued to what the next file holds.
+func (fl *follower) endLine() {
+	if !fl.lastNL {
+		fl.w.Write([]byte{'\n'}) // an error shows up on the next write
+		fl.lastNL = true
+	}
+}
+
+// lastLines returns the offset at which the last n lines of f (size bytes long) begin: 0
+// for the whole file if n < 0, size if n is 0. An unfinished last line counts as a line.
+func lastLines(f *os.File, size int64, n int) (int64, error) {
+	if n < 0 || size == 0 {
+		return 0, nil
+	}
+	if n == 0 {
+		return size, nil
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return 0, err
+	}
+	want := n // newlines to find, from the end, before the lines wanted
+	if last[0] == '\n' {
+		want++ // the file's last newline ends the last line
+	}
+	buf := make([]byte, 8<<10)
+	for end := size; end > 0; {
+		start := max(0, end-int64(len(buf)))
+		b := buf[:end-start]
+		if _, err := f.ReadAt(b, start); err != nil {
+			return 0, err
+		}
+		for i := len(b) - 1; i >= 0; i-- {
+			if b[i] == '\n' {
+				if want--; want == 0 {
+					return start + int64(i) + 1, nil
+				}
+			}
+		}
+		end = start
+	}
+	return 0, nil
+}

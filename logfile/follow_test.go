@@ -1,0 +1,332 @@
+package logfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// idleWatch counts the times Follow found nothing new (testHookIdle).
+type idleWatch struct {
+	mu      sync.Mutex
+	n       int
+	changed chan struct{}
+}
+
+func (iw *idleWatch) hook() {
+	iw.mu.Lock()
+	defer iw.mu.Unlock()
+	iw.n++
+	close(iw.changed)
+	iw.changed = make(chan struct{})
+}
+
+// waitMore waits until Follow has been idle k more times than when it was called: with
+// k = 2, it has looked at the file and the path at least once entirely after the call.
+func (iw *idleWatch) waitMore(k int) error {
+	iw.mu.Lock()
+	target := iw.n + k
+	iw.mu.Unlock()
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
+	for {
+		iw.mu.Lock()
+		ok, ch := iw.n >= target, iw.changed
+		iw.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return fmt.Errorf("follower not idle %d times after %v", k, waitLimit)
+		}
+	}
+}
+
+// startFollow runs Follow(path, n) into a buffer. It is cancelled at the end of the test,
+// which then fails unless Follow returned nil within waitLimit.
+func startFollow(t *testing.T, path string, n int) (*syncBuf, *idleWatch) {
+	t.Helper()
+	out, idle := newSyncBuf(), &idleWatch{changed: make(chan struct{})}
+	testHookIdle = idle.hook
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Follow(ctx, path, n, out) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Follow: %v", err)
+			}
+			testHookIdle = nil
+		case <-time.After(waitLimit):
+			t.Errorf("Follow still running %v after cancel", waitLimit)
+		}
+	})
+	return out, idle
+}
+
+// numbered returns "prefix i\n" for i from first to last.
+func numbered(prefix string, first, last int) string {
+	var b strings.Builder
+	for i := first; i <= last; i++ {
+		fmt.Fprintf(&b, "%s %d\n", prefix, i)
+	}
+	return b.String()
+}
+
+// TestFollowRotations: a writer appends numbered lines through a descriptor it redirects
+// after each of two rotations, as a daemon does, while Follow prints the log. Each time:
+// the log is renamed away (the follower keeps reading it while nothing is at the path),
+// an empty file appears at the path while the daemon still writes to the old one (the
+// follower must stay on the old one), then the daemon reopens and writes to the new one
+// (the follower must finish the old one, then switch). Every line appears once, in order,
+// after the last 5 lines the log held before; a line the old file left unfinished is
+// ended before the new file's first line; lines that land in the old file after the new
+// one has content (in flight during the reopen) are read before the new file.
+func TestFollowRotations(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	writeFile(t, path, numbered("old", 1, 20), 0o640)
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	// At the second rotation, lines that were in flight when the daemon reopened land in
+	// the old file after the new one has content: the follower must still read them.
+	late, lateDone := make(chan []byte, 1), make(chan struct{})
+	var oldFD int
+	testHookRotated = func() {
+		select {
+		case b := <-late:
+			unix.Write(oldFD, b)
+			close(lateDone)
+		default:
+		}
+	}
+	t.Cleanup(func() { testHookRotated = nil }) // runs after Follow has returned
+	out, idle := startFollow(t, path, 5)
+	if err := out.waitFor("old 20\n"); err != nil {
+		t.Fatal(err)
+	}
+
+	const total = 900
+	written := make(chan error, 1)
+	go func() {
+		w := NewWriter(fd, path)
+		put := func(first, last int) {
+			for i := first; i <= last; i++ {
+				w.Write(fmt.Appendf(nil, "line %d", i))
+			}
+		}
+		put(1, 299)
+		rotations := []int{300, 600}
+		for rot, i := range rotations {
+			// Rotate while the follower is behind.
+			if err := out.waitFor(fmt.Sprintf("line %d\n", i-150)); err != nil {
+				written <- err
+				return
+			}
+			if err := os.Rename(path, fmt.Sprintf("%s.%d", path, rot+1)); err != nil {
+				written <- err
+				return
+			}
+			err := idle.waitMore(2)
+			put(i, i+9) // to the renamed file, nothing at the path
+			if err == nil {
+				var nf *os.File
+				if nf, err = Open(path); err == nil {
+					nf.Close()
+					err = idle.waitMore(2)
+				}
+			}
+			put(i+10, i+19) // to the renamed file, an empty one at the path
+			if rot == 0 {
+				unix.Write(fd, []byte("unfinished")) // the follower must end this line
+			}
+			if rot == 1 && err == nil {
+				oldFD, err = unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+			}
+			if err == nil {
+				err = Redirect(path, fd) // the daemon reopens
+			}
+			if err != nil {
+				written <- err
+				return
+			}
+			first := i + 20
+			if rot == 1 {
+				late <- []byte(numbered("line", first, first+4))
+				first += 5
+			}
+			end := total
+			if rot+1 < len(rotations) {
+				end = rotations[rot+1] - 1
+			}
+			put(first, end)
+		}
+		select {
+		case <-lateDone:
+			unix.Close(oldFD)
+		case <-time.After(waitLimit):
+			written <- errors.New("the follower never saw the second new file")
+			return
+		}
+		if w.Dropped() != 0 {
+			written <- fmt.Errorf("writer dropped %d lines: %v", w.Dropped(), w.LastError())
+			return
+		}
+		written <- out.waitFor(fmt.Sprintf("line %d\n", total))
+	}()
+	select {
+	case err := <-written:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * waitLimit):
+		t.Fatal("writer still running")
+	}
+	want := numbered("old", 16, 20) + numbered("line", 1, 319) + "unfinished\n" + numbered("line", 320, total)
+	if got := out.String(); got != want {
+		t.Errorf("follower printed (%d bytes):\n%s\nwant (%d bytes) old 16-20 and line 1-%d once each",
+			len(got), firstDifference(got, want), len(want), total)
+	}
+}
+
+// firstDifference shows where got starts to differ from want.
+func firstDifference(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	start := max(0, strings.LastIndexByte(got[:i], '\n')-40)
+	return fmt.Sprintf("...%s<<< differs here, after byte %d", got[start:min(len(got), i+80)], i)
+}
+
+// TestFollowTruncated: a log truncated in place (copytruncate) is read again from its
+// start; without that, the follower would wait past the new end for ever.
+func TestFollowTruncated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	writeFile(t, path, numbered("a", 1, 50), 0o640)
+	out, _ := startFollow(t, path, -1)
+	if err := out.waitFor("a 50\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(t, path, numbered("b", 1, 5))
+	if err := out.waitFor("b 5\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), numbered("a", 1, 50)+numbered("b", 1, 5); got != want {
+		t.Errorf("follower printed %q, want %q", got, want)
+	}
+}
+
+// TestFollowAppears: a missing log is waited for, and printed from its start when it
+// appears, however many lines it holds by then; an unfinished last line is printed too.
+func TestFollowAppears(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "app.log")
+	// At the second rotation, lines that were in flight when the daemon reopened land in
+	// the old file after the new one has content: the follower must still read them.
+	late, lateDone := make(chan []byte, 1), make(chan struct{})
+	var oldFD int
+	testHookRotated = func() {
+		select {
+		case b := <-late:
+			unix.Write(oldFD, b)
+			close(lateDone)
+		default:
+		}
+	}
+	t.Cleanup(func() { testHookRotated = nil }) // runs after Follow has returned
+	out, idle := startFollow(t, path, 5)
+	if err := idle.waitMore(2); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(numbered("x", 1, 20) + "unfinished"); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.waitFor("unfinished"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), numbered("x", 1, 20)+"unfinished"; got != want {
+		t.Errorf("follower printed %q, want %q", got, want)
+	}
+}
+
+// TestFollowErrors: a directory at the path is an error naming it; so is a failing w.
+func TestFollowErrors(t *testing.T) {
+	dir := t.TempDir()
+	err := Follow(context.Background(), dir, 5, new(strings.Builder))
+	if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "follow log "+dir+": ") {
+		t.Errorf("Follow of a directory: %v, want ErrNotRegular naming it", err)
+	}
+	path := filepath.Join(dir, "app.log")
+	writeFile(t, path, "a line\n", 0o640)
+	boom := errors.New("boom")
+	if err := Follow(context.Background(), path, 5, failWriter{boom}); err != boom {
+		t.Errorf("Follow into a failing writer: %v, want its error", err)
+	}
+}
+
+type failWriter struct{ err error }
+
+func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// TestLastLines: where the last n lines begin, with and without a final newline, across
+// the 8 KiB read-back chunks.
+func TestLastLines(t *testing.T) {
+	long := strings.Repeat("y", 9000)
+	cases := []struct {
+		content string
+		n       int
+		want    string
+	}{
+		{"a\nb\nc\n", 2, "b\nc\n"},
+		{"a\nb\nc", 2, "b\nc"},
+		{"a\nb\nc\n", 3, "a\nb\nc\n"},
+		{"a\nb\nc\n", 10, "a\nb\nc\n"},
+		{"a\nb\nc\n", 0, ""},
+		{"a\nb\nc\n", -1, "a\nb\nc\n"},
+		{"", 3, ""},
+		{"\n\n", 1, "\n"},
+		{"a\n" + long + "\n" + long + "\nz\n", 2, long + "\nz\n"},
+		{"a\n" + long + "\n" + long + "\nz\n", 3, long + "\n" + long + "\nz\n"},
+	}
+	path := filepath.Join(t.TempDir(), "f")
+	for _, c := range cases {
+		writeFile(t, path, c.content, 0o640)
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, err := lastLines(f, int64(len(c.content)), c.n)
+		f.Close()
+		if err != nil || c.content[off:] != c.want {
+			t.Errorf("lastLines(%.20q, %d) = %d, %v: gives %.20q, want %.20q", c.content, c.n, off, err, c.content[off:], c.want)
+		}
+	}
+}

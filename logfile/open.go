@@ -1,0 +1,175 @@
+package logfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	fileMode = 0o640 // a log file Open creates
+	dirMode  = 0o755 // a directory Open creates
+
+	// openFlags open a log for appending. O_NOFOLLOW refuses a symlink planted at the path;
+	// O_NONBLOCK makes a FIFO fail (no reader) or open at once (a reader) instead of
+	// blocking, and a device open without waiting; O_NOCTTY keeps a terminal from becoming
+	// the controlling one. Nothing but a regular file is kept after fstat.
+	openFlags = unix.O_WRONLY | unix.O_APPEND | unix.O_NOFOLLOW | unix.O_NONBLOCK |
+		unix.O_NOCTTY | unix.O_CLOEXEC
+
+	// maxAttempts bounds the retries when the file is removed between two opens.
+	maxAttempts = 10
+)
+
+// Open opens the log file at path for appending, never truncating it, with close-on-exec.
+//
+// A missing file is created mode 0640 whatever the umask (an existing file keeps its
+// mode), and missing parent directories 0755 whatever the umask; existing directories,
+// symlinked ones included, are used as they are, but a dangling symlink is never created
+// through. Open refuses, before writing anything and without ever blocking, a path whose
+// last component is a symbolic link, a FIFO, a directory, a socket or a device
+// (ErrNotRegular, the message says which), and a file with other hard links (ErrHardLink).
+// The file returned is in blocking mode. Errors are *fs.PathError with Op "open log".
+func Open(path string) (*os.File, error) {
+	fd, err := openAppend(path)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// openAppend is Open returning the raw descriptor.
+func openAppend(path string) (int, error) {
+	fail := func(err error) (int, error) {
+		return -1, &fs.PathError{Op: "open log", Path: path, Err: err}
+	}
+	if path == "" {
+		return fail(errors.New("empty path"))
+	}
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
+		return fail(err)
+	}
+	fd, created, err := openOrCreate(path)
+	if err != nil {
+		return fail(describeOpenError(path, err))
+	}
+	if err := prepare(fd, created); err != nil {
+		unix.Close(fd)
+		return fail(err)
+	}
+	return fd, nil
+}
+
+// openOrCreate opens path with openFlags, creating it if missing, and says whether it
+// created it: only a file it created may be chmod-ed.
+func openOrCreate(path string) (fd int, created bool, err error) {
+	for range maxAttempts {
+		// O_EXCL also fails (EEXIST) on a symlink, dangling or not, so nothing is ever
+		// created through one.
+		fd, err = unix.Open(path, openFlags|unix.O_CREAT|unix.O_EXCL, fileMode)
+		if err == nil {
+			return fd, true, nil
+		}
+		if err != unix.EEXIST {
+			return -1, false, err
+		}
+		fd, err = unix.Open(path, openFlags, 0)
+		if err == nil {
+			return fd, false, nil
+		}
+		if err != unix.ENOENT {
+			return -1, false, err
+		}
+		// Removed between the two calls: try again.
+	}
+	return -1, false, err
+}
+
+// prepare checks that fd is a regular file with one link, sets the mode of a file it
+// created, and clears O_NONBLOCK.
+func prepare(fd int, created bool) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat: %w", err)
+	}
+	if err := checkRegular(&st); err != nil {
+		return err
+	}
+	if n := uint64(st.Nlink); n > 1 { // field types differ per OS
+		return fmt.Errorf("%w: it has %d links", ErrHardLink, n)
+	}
+	if created {
+		if err := unix.Fchmod(fd, fileMode); err != nil {
+			return fmt.Errorf("chmod: %w", err)
+		}
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		return fmt.Errorf("clear O_NONBLOCK: %w", err)
+	}
+	return nil
+}
+
+// mkdirAll makes dir and its missing parents, each one it creates 0755 whatever the umask.
+// Existing directories, or symlinks to them, are left as they are; a dangling symlink is an
+// error, never created through.
+func mkdirAll(dir string) error {
+	var st unix.Stat_t
+	err := unix.Stat(dir, &st)
+	if err == nil {
+		if uint32(st.Mode)&unix.S_IFMT != unix.S_IFDIR { // uint16 on the BSDs
+			return fmt.Errorf("directory %s: %w", dir, unix.ENOTDIR)
+		}
+		return nil
+	}
+	if err != unix.ENOENT {
+		return fmt.Errorf("stat directory %s: %w", dir, err)
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := unix.Mkdir(dir, dirMode); err != nil {
+		if err == unix.EEXIST && unix.Stat(dir, &st) == nil &&
+			uint32(st.Mode)&unix.S_IFMT == unix.S_IFDIR {
+			return nil // made concurrently
+		}
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open directory %s: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Fchmod(fd, dirMode); err != nil {
+		return fmt.Errorf("chmod directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// openRead opens the regular file at path for reading, without following a final symlink
+// and without blocking on a FIFO, and returns it, in blocking mode, with its fstat.
+func openRead(path string) (*os.File, *unix.Stat_t, error) {
+	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
+	fd, err := unix.Open(path, flags, 0)
+	if err != nil {
+		return nil, nil, describeOpenError(path, err)
+	}
+	st := new(unix.Stat_t)
+	err = unix.Fstat(fd, st)
+	if err == nil {
+		err = checkRegular(st)
+	}
+	if err == nil {
+		err = unix.SetNonblock(fd, false)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fd), path), st, nil
+}

@@ -1,0 +1,236 @@
+package logfile
+
+import (
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openWithin calls Open in a goroutine and fails the test if it has not returned after
+// waitLimit: Open must never block.
+func openWithin(t *testing.T, path string) (*os.File, error) {
+	t.Helper()
+	type result struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := Open(path)
+		done <- result{f, err}
+	}()
+	select {
+	case r := <-done:
+		if r.f != nil {
+			t.Cleanup(func() { r.f.Close() })
+		}
+		return r.f, r.err
+	case <-time.After(waitLimit):
+		t.Fatalf("Open(%q) still blocked after %v", path, waitLimit)
+	}
+	return nil, nil
+}
+
+// withUmask runs f with the process's umask set to mask.
+func withUmask(mask int, f func()) {
+	old := unix.Umask(mask)
+	defer unix.Umask(old)
+	f()
+}
+
+func modeOf(t *testing.T, path string) fs.FileMode {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode()
+}
+
+// TestOpenCreatesWithModes: a new file is 0640 and new directories 0755 whatever the
+// umask (without the fchmods, umask 077 gives 0600 and 0700).
+func TestOpenCreatesWithModes(t *testing.T) {
+	for _, mask := range []int{0, 0o077} {
+		root := t.TempDir()
+		path := filepath.Join(root, "a", "b", "app.log")
+		var err error
+		withUmask(mask, func() { _, err = openWithin(t, path) })
+		if err != nil {
+			t.Fatalf("umask %#o: %v", mask, err)
+		}
+		if m := modeOf(t, path); m != 0o640 {
+			t.Errorf("umask %#o: file mode %v, want -rw-r-----", mask, m)
+		}
+		for _, d := range []string{filepath.Join(root, "a"), filepath.Join(root, "a", "b")} {
+			if m := modeOf(t, d); m != fs.ModeDir|0o755 {
+				t.Errorf("umask %#o: %s mode %v, want drwxr-xr-x", mask, d, m)
+			}
+		}
+	}
+}
+
+// TestOpenAppendsAndKeepsMode: an existing file keeps its content and its mode, and is
+// appended to; the descriptor is close-on-exec, O_APPEND and no longer O_NONBLOCK.
+func TestOpenAppendsAndKeepsMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	writeFile(t, path, "old line\n", 0o600)
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := openWithin(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("new line\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, path); got != "old line\nnew line\n" {
+		t.Errorf("content %q, want the old line then the new one", got)
+	}
+	if m := modeOf(t, path); m != 0o600 {
+		t.Errorf("mode %v, want the existing file's -rw-------", m)
+	}
+	fd := uintptr(f.Fd())
+	if fl, err := unix.FcntlInt(fd, unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC == 0 {
+		t.Errorf("F_GETFD = %#x, %v: want FD_CLOEXEC", fl, err)
+	}
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil || fl&unix.O_APPEND == 0 || fl&unix.O_NONBLOCK != 0 {
+		t.Errorf("F_GETFL = %#x, %v: want O_APPEND without O_NONBLOCK", fl, err)
+	}
+}
+
+// TestOpenThroughSymlinkedDirectory: a symlinked parent directory is used; a dangling
+// symlink as parent is not created through.
+func TestOpenThroughSymlinkedDirectory(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(root, "logs")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openWithin(t, filepath.Join(root, "logs", "app.log")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "real", "app.log")); err != nil {
+		t.Errorf("file not made in the symlinked directory: %v", err)
+	}
+
+	if err := os.Symlink("elsewhere/logs", filepath.Join(root, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openWithin(t, filepath.Join(root, "dangling", "app.log")); err == nil {
+		t.Error("Open through a dangling symlinked directory succeeded")
+	}
+	if _, err := os.Lstat(filepath.Join(root, "elsewhere")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a directory was created through the dangling symlink: %v", err)
+	}
+}
+
+// TestOpenRefuses: whatever is not a regular file with one link is refused with the right
+// sentinel, a message saying what it is, and a *fs.PathError naming the path; what a
+// symlink points to is left alone; nothing blocks.
+func TestOpenRefuses(t *testing.T) {
+	cases := []struct {
+		name  string
+		plant func(t *testing.T, dir, path string) // makes the thing at path
+		want  error
+		says  string
+	}{
+		{"symlink to a file", func(t *testing.T, dir, path string) {
+			writeFile(t, filepath.Join(dir, "victim"), "precious\n", 0o600)
+			symlink(t, filepath.Join(dir, "victim"), path)
+		}, ErrNotRegular, "it is a symbolic link"},
+		{"dangling symlink", func(t *testing.T, dir, path string) {
+			symlink(t, filepath.Join(dir, "nodir", "victim"), path)
+		}, ErrNotRegular, "it is a symbolic link"},
+		{"directory", func(t *testing.T, dir, path string) {
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, ErrNotRegular, "it is a directory"},
+		{"FIFO without a reader", func(t *testing.T, dir, path string) {
+			mkfifo(t, path)
+		}, ErrNotRegular, "it is a FIFO"},
+		{"FIFO with a reader", func(t *testing.T, dir, path string) {
+			mkfifo(t, path)
+			fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Close(fd) })
+		}, ErrNotRegular, "it is a FIFO"},
+		{"socket", func(t *testing.T, dir, path string) {
+			l, err := net.Listen("unix", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { l.Close() })
+		}, ErrNotRegular, "it is a socket"},
+		{"hard link", func(t *testing.T, dir, path string) {
+			writeFile(t, filepath.Join(dir, "victim"), "precious\n", 0o600)
+			if err := os.Link(filepath.Join(dir, "victim"), path); err != nil {
+				t.Fatal(err)
+			}
+		}, ErrHardLink, "it has 2 links"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "app.log")
+			c.plant(t, dir, path)
+			_, err := openWithin(t, path)
+			checkRefusal(t, err, path, c.want, c.says)
+			victim := filepath.Join(dir, "victim")
+			if b, rerr := os.ReadFile(victim); rerr == nil && string(b) != "precious\n" {
+				t.Errorf("victim now holds %q", b)
+			}
+			if _, serr := os.Lstat(filepath.Join(dir, "nodir")); serr == nil {
+				t.Error("a directory was created through the symlink")
+			}
+		})
+	}
+	t.Run("character device", func(t *testing.T) {
+		_, err := openWithin(t, os.DevNull)
+		checkRefusal(t, err, os.DevNull, ErrNotRegular, "it is a character device")
+	})
+}
+
+func checkRefusal(t *testing.T, err error, path string, want error, says string) {
+	t.Helper()
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		t.Fatalf("Open(%q) succeeded", path)
+	case !errors.Is(err, want):
+		t.Errorf("error %q is not %q", err, want)
+	case !strings.Contains(err.Error(), says):
+		t.Errorf("error %q does not say %q", err, says)
+	case !errors.As(err, &pe) || pe.Path != path || pe.Op != "open log":
+		t.Errorf("error %q is not a *fs.PathError for open log %s", err, path)
+	case strings.Count(err.Error(), path) != 1:
+		t.Errorf("error %q does not name the path exactly once", err)
+	}
+}
+
+func symlink(t *testing.T, target, path string) {
+	t.Helper()
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mkfifo(t *testing.T, path string) {
+	t.Helper()
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,119 @@
+package logfile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestRedirect runs a helper process whose descriptors 1 and 2 are the log file, renames
+// the file away as logrotate does, plants something at the path, and has the helper call
+// Redirect(path, 1, 2).
+func TestRedirect(t *testing.T) {
+	cases := []struct {
+		name  string
+		mode  string
+		plant func(t *testing.T, path, rotated string)
+		fail  bool // Redirect must fail with ErrNotRegular, leaving 1 and 2 as they were
+	}{
+		// After the call, 1 and 2 write to the new file at path, without close-on-exec,
+		// and no descriptor is leaked.
+		{"new file", "redirect", nil, false},
+		// Descriptor 1 was closed, so the new file gets number 1: without moving it first,
+		// dup3(1, 1) fails with EINVAL.
+		{"descriptor 1 closed", "redirect-closed", nil, false},
+		// A FIFO without a reader: without O_NONBLOCK the call would block for ever.
+		{"FIFO", "redirect", func(t *testing.T, path, _ string) { mkfifo(t, path) }, true},
+		// A symlink to the rotated file: followed, it would put the new lines there.
+		{"symlink", "redirect", func(t *testing.T, path, rotated string) {
+			symlink(t, rotated, path)
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "app.log")
+			rotated := path + ".1"
+			f, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := startHelper(t, f, c.mode, path)
+			f.Close()
+			h.expect(t, "ready")
+			if err := os.Rename(path, rotated); err != nil {
+				t.Fatal(err)
+			}
+			if c.plant != nil {
+				c.plant(t, path, rotated)
+			}
+			if _, err := h.stdin.Write([]byte("go\n")); err != nil {
+				t.Fatal(err)
+			}
+			result := h.next(t)
+			h.expect(t, "cloexec 0 0")
+			h.expect(t, "leak false")
+			h.expect(t, "done")
+			if err := h.cmd.Wait(); err != nil {
+				t.Fatalf("helper: %v", err)
+			}
+			if !c.fail {
+				if result != "ok" {
+					t.Fatalf("Redirect: %s", result)
+				}
+				if got := readFile(t, rotated); got != "before\nbefore\n" {
+					t.Errorf("rotated file holds %q, want only the lines from before", got)
+				}
+				if got := readFile(t, path); got != "after 1\nafter 2\n" {
+					t.Errorf("new file holds %q, want the lines from after", got)
+				}
+				return
+			}
+			if !strings.HasPrefix(result, "err notregular=true ") {
+				t.Fatalf("Redirect: %s; want an ErrNotRegular", result)
+			}
+			if got := readFile(t, rotated); got != "before\nbefore\nafter 1\nafter 2\n" {
+				t.Errorf("rotated file holds %q: descriptors 1 and 2 moved", got)
+			}
+		})
+	}
+}
+
+// TestWriterFollowsDescriptor: a Writer made with NewWriter writes to the descriptor by
+// number, so it follows Redirect; a Writer holding an *os.File would not.
+func TestWriterFollowsDescriptor(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.log"), filepath.Join(dir, "sub", "second.log")
+	f, err := Open(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	w := NewWriter(fd, first)
+	w.Write([]byte("one"))
+	if err := Redirect(second, fd); err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("two\n"))
+	if got := readFile(t, first); got != "one\n" {
+		t.Errorf("first file holds %q, want %q", got, "one\n")
+	}
+	if got := readFile(t, second); got != "two\n" {
+		t.Errorf("second file holds %q, want %q", got, "two\n")
+	}
+	if w.Dropped() != 0 || w.LastError() != nil {
+		t.Errorf("Dropped %d, LastError %v: want none", w.Dropped(), w.LastError())
+	}
+	if err := Redirect(second, -1); err == nil || errors.Is(err, ErrNotRegular) {
+		t.Errorf("Redirect onto -1: %v, want an invalid descriptor error", err)
+	}
+}

@@ -1,0 +1,90 @@
+package logfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTail: only lines written at offset from or later are quoted, at most n of them; far
+// back, a partial first line is left out; errors give nothing.
+func TestTail(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	if got := Size(path); got != 0 {
+		t.Errorf("Size of a missing file = %d, want 0", got)
+	}
+	if got := Tail(path, 0, 10); got != nil {
+		t.Errorf("Tail of a missing file = %q, want none", got)
+	}
+	writeFile(t, path, "previous run 1\nprevious run 2\n", 0o640)
+	from := Size(path)
+	if from != int64(len("previous run 1\nprevious run 2\n")) {
+		t.Fatalf("Size = %d", from)
+	}
+	if got := Tail(path, from, 10); got != nil {
+		t.Errorf("Tail with nothing new = %q, want none", got)
+	}
+	appendTo(t, path, "this run 1\nthis run 2\nthis run 3\n")
+	if got, want := Tail(path, from, 2), []string{"this run 2", "this run 3"}; !slices.Equal(got, want) {
+		t.Errorf("Tail(from, 2) = %q, want %q", got, want)
+	}
+	if got, want := Tail(path, from, 10), []string{"this run 1", "this run 2", "this run 3"}; !slices.Equal(got, want) {
+		t.Errorf("Tail(from, 10) = %q, want %q", got, want)
+	}
+	if got := Tail(path, from+1000, 10); got != nil {
+		t.Errorf("Tail past the end (a truncated file) = %q, want none", got)
+	}
+
+	// More than 16 KiB: the look-back starts mid-line; that partial line is left out.
+	var b strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&b, "line %04d %s\n", i, strings.Repeat("x", 20)) // 31 bytes
+	}
+	appendTo(t, path, b.String())
+	got := Tail(path, from, 1000)
+	if len(got) == 0 || len(got) > tailBytes/31 || got[len(got)-1] != "line 0999 "+strings.Repeat("x", 20) {
+		t.Fatalf("Tail over 16 KiB gave %d lines ending %q", len(got), got[max(0, len(got)-1):])
+	}
+	for _, l := range got {
+		if len(l) != 30 || !strings.HasPrefix(l, "line ") {
+			t.Fatalf("Tail over 16 KiB gave a partial line %q", l)
+		}
+	}
+}
+
+// TestTailFIFO: a FIFO at the path gives no lines at once, where os.Open would block until
+// a writer came.
+func TestTailFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	mkfifo(t, path)
+	done := make(chan []string, 1)
+	go func() { done <- Tail(path, 0, 10) }()
+	select {
+	case got := <-done:
+		if got != nil {
+			t.Errorf("Tail of a FIFO = %q, want none", got)
+		}
+	case <-time.After(waitLimit):
+		t.Fatalf("Tail of a FIFO still blocked after %v", waitLimit)
+	}
+	if got := Size(path); got != 0 {
+		t.Errorf("Size of a FIFO = %d, want 0", got)
+	}
+}
+
+func appendTo(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}

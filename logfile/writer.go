@@ -1,0 +1,219 @@
+package logfile
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Writer writes log lines to a file, each whole or not at all, and never loses one
+// silently. It is safe for concurrent use.
+//
+// Each Write carries one or more complete lines (a newline is added if p does not end in
+// one) and is written with a single write(2), so that on a file opened O_APPEND (as Open
+// does) writers in other processes never split it. If write(2) fails (ENOSPC, EIO, EDQUOT,
+// EFBIG...) or writes only part of p, the part written is cut off again with ftruncate, so
+// two lines are never glued together; the lines are counted as dropped, the error is kept,
+// OnDrop is called and Write still returns len(p), nil. On the first write that succeeds
+// after drops, a notice line (see Notice) saying how many lines were dropped and why is
+// written first; the notice and the line are each whole. If the notice cannot be written,
+// the line is dropped too, so no line ever follows a gap without the notice before it.
+//
+// Cutting a partial line off assumes that no other process appended to the file between
+// the short write and the ftruncate; within a process, use one Writer per file. If the cut
+// fails (an append-only file, a pipe), the notice starts with a newline, so that the
+// fragment ends a line of its own instead of being glued to the notice.
+//
+// Set Notice and OnDrop before the first Write and do not change them afterwards.
+type Writer struct {
+	// Notice formats the notice written before the first successful write after drops:
+	// dropped is the number of lines lost since the last notice, cause the last error.
+	// A newline is added if it returns bytes without one; nil or empty writes no notice.
+	// It is called with the Writer's lock held and must not write to this Writer.
+	// Nil means DefaultNotice.
+	Notice func(dropped uint64, cause error) []byte
+
+	// OnDrop, if not nil, is called after each Write that dropped lines, outside the
+	// Writer's lock, with the total dropped so far and the last error, so that a daemon
+	// can publish the count. Calls are serialized and each reports the current total, so
+	// totals never go backwards. It must not write to this Writer.
+	OnDrop func(total uint64, err error)
+
+	name string          // the file's name in errors
+	fd   int             // the descriptor, used by number, when rc is nil
+	rc   syscall.RawConn // the file's descriptor (and a reference to it), for NewFileWriter
+
+	mu      sync.Mutex // serializes writes; guards pending and partial
+	pending uint64     // lines dropped since the last notice was written
+	partial bool       // a partial line could not be cut off
+
+	dropped atomic.Uint64
+	lastErr atomic.Pointer[error]
+	cbMu    sync.Mutex // serializes OnDrop calls
+}
+
+// NewWriter returns a Writer that writes to descriptor fd by its number: when fd is made to
+// name another file (Redirect(path, fd) after logrotate), the next Write goes to the new
+// file. name is the file's name in errors and notices, normally the log's path. The
+// Writer never closes fd. The descriptor should be in blocking mode (as Redirect and Open
+// leave it): on a non-blocking one, a write that would block drops its line.
+func NewWriter(fd int, name string) *Writer {
+	return &Writer{fd: fd, name: name}
+}
+
+// NewFileWriter returns a Writer that writes to f, named f.Name() in errors. The Writer
+// never closes f; once f is closed, each Write drops its lines with os.ErrClosed.
+func NewFileWriter(f *os.File) *Writer {
+	rc, _ := f.SyscallConn() // fails only for a nil f, which f.Name() refuses first
+	return &Writer{fd: -1, name: f.Name(), rc: rc}
+}
+
+// Dropped returns the number of lines dropped since the Writer was made.
+func (w *Writer) Dropped() uint64 { return w.dropped.Load() }
+
+// LastError returns the error of the last failed write (an *fs.PathError with Op
+// "write"), or nil if none has failed. It stays set after writes succeed again.
+func (w *Writer) LastError() error {
+	if p := w.lastErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Write writes p, a newline added if missing, whole or not at all, and returns len(p),
+// nil in either case; see the type's documentation.
+func (w *Writer) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	line := p
+	if p[len(p)-1] != '\n' {
+		line = append(p[:len(p):len(p)], '\n')
+	}
+	w.mu.Lock()
+	err := w.writeNotice()
+	if err == nil {
+		err = w.writeWhole(line)
+	}
+	if err != nil {
+		n := uint64(bytes.Count(line, []byte{'\n'}))
+		w.pending += n
+		w.lastErr.Store(&err)
+		w.dropped.Add(n)
+	}
+	w.mu.Unlock()
+	if err != nil && w.OnDrop != nil {
+		w.cbMu.Lock()
+		w.OnDrop(w.Dropped(), w.LastError())
+		w.cbMu.Unlock()
+	}
+	return len(p), nil
+}
+
+// writeNotice writes the notice if lines were dropped since the last one. w.mu is held.
+func (w *Writer) writeNotice() error {
+	if w.pending == 0 {
+		return nil
+	}
+	format := w.Notice
+	if format == nil {
+		format = DefaultNotice
+	}
+	notice := format(w.pending, w.LastError())
+	if w.partial {
+		notice = append([]byte{'\n'}, notice...)
+	}
+	if len(notice) > 0 {
+		if notice[len(notice)-1] != '\n' {
+			notice = append(notice, '\n')
+		}
+		if err := w.writeWhole(notice); err != nil {
+			return err
+		}
+	}
+	w.pending, w.partial = 0, false
+	return nil
+}
+
+// writeWhole writes b with one write(2); if only part of it was written, it cuts that part
+// off again. w.mu is held.
+func (w *Writer) writeWhole(b []byte) error {
+	var err error
+	write := func(fd int) {
+		var n int
+		n, err = write(fd, b)
+		if err == nil && n == len(b) {
+			return
+		}
+		if err == nil {
+			err = io.ErrShortWrite
+		}
+		if n > 0 {
+			if terr := cutTail(fd, n); terr != nil {
+				err = fmt.Errorf("%w; cutting off the %d bytes written failed: %w", err, n, terr)
+				w.partial = true
+			}
+		}
+	}
+	if w.rc == nil {
+		write(w.fd)
+	} else if w.rc.Control(func(fd uintptr) { write(int(fd)) }) != nil {
+		err = fs.ErrClosed // the only way Control fails
+	}
+	if err != nil {
+		return &fs.PathError{Op: "write", Path: w.name, Err: err}
+	}
+	return nil
+}
+
+// write is one write(2), retried only if interrupted before writing anything.
+func write(fd int, b []byte) (int, error) {
+	for {
+		n, err := unix.Write(fd, b)
+		if err != unix.EINTR {
+			return max(n, 0), err
+		}
+	}
+}
+
+// cutTail removes the last n bytes of the file open as fd: the part of a line that a short
+// write appended. fstat gives the size only now that it is needed.
+func cutTail(fd, n int) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Size < int64(n) {
+		return unix.EINVAL
+	}
+	for {
+		if err := unix.Ftruncate(fd, st.Size-int64(n)); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// DefaultNotice formats a notice as hclog's text format does a warning, with the local
+// time in milliseconds:
+//
+//	2026-11-26T00:56:19.807Z [WARN]  log: dropped 346 lines: write /var/log/x.log: no space left on device
+func DefaultNotice(dropped uint64, cause error) []byte {
+	b := time.Now().AppendFormat(nil, "2006-01-02T15:04:05.000Z0700")
+	lines := "lines"
+	if dropped == 1 {
+		lines = "line"
+	}
+	b = fmt.Appendf(b, " [WARN]  log: dropped %d %s", dropped, lines)
+	if cause != nil {
+		b = fmt.Appendf(b, ": %v", cause)
+	}
+	return append(b, '\n')
+}

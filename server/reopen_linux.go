@@ -1,6 +1,0 @@
-package server
-
-import "golang.org/x/sys/unix"
-
-// dupOnto makes descriptor to a duplicate of from, atomically, without close-on-exec.
-func dupOnto(from, to int) error { return unix.Dup3(from, to, 0) }
