@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/strategy/reexec"
@@ -110,9 +112,11 @@ func runDaemon(cfg Config, req *request) error {
 			return err
 		}
 	}
-	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, os.Stderr)
+	out := logfile.NewWriter(2, req.Log) // whole lines or none, and no loss unsaid
+	out.Notice = dropNotice(cfg.Name, req.LogFormat == "json")
+	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
 	opts := req.serverOptions(cfg)
-	opts.Reporter, opts.Logger = rep, log
+	opts.Reporter, opts.Logger, opts.LogWriter = rep, log, out
 	err = server.Run(context.Background(), cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout}), opts)
 	if errors.Is(err, pidfile.ErrLocked) {
 		return withCode(exitAlreadyUp, nil) // start prints it; the log stays untouched
@@ -138,5 +142,16 @@ func (req *request) serverOptions(cfg Config) server.Options {
 			Program:  cfg.Name,
 			Request:  raw,
 		},
+	}
+}
+
+// dropNotice formats the line a daemon's log gets once it can be written again after
+// lines were dropped, in the logger's own format.
+func dropNotice(name string, asJSON bool) func(uint64, error) []byte {
+	return func(dropped uint64, cause error) []byte {
+		var b bytes.Buffer
+		log := newLogger(name, "warn", map[bool]string{true: "json", false: "text"}[asJSON], &b)
+		log.Warn(fmt.Sprintf("dropped %d log lines", dropped), "error", cause)
+		return b.Bytes()
 	}
 }

@@ -31,7 +31,26 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 	if err != nil {
 		return instance.Paths{}, err
 	}
-	return layout.Resolve(f.Name, f.PIDFile, logFile)
+	paths, err := layout.Resolve(f.Name, f.PIDFile, logFile)
+	if err != nil {
+		return paths, err
+	}
+	return paths, checkDirs(paths)
+}
+
+// checkDirs refuses to act on files in a directory another user could change (see
+// instance.CheckDir): the pidfile's and record's, and the log's.
+func checkDirs(p instance.Paths) error {
+	dirs := []string{filepath.Dir(p.PIDFile)}
+	if d := filepath.Dir(p.Log); d != dirs[0] {
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		if err := instance.CheckDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // layout is where the program's instances live: --state-dir (or the default, created if

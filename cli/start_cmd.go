@@ -51,6 +51,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := notRunningByRecord(paths); err != nil {
+		return err
+	}
 	ctx, stop := interruptible()
 	defer stop()
 	if !c.Detach {
@@ -113,6 +116,17 @@ func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Path
 		Record:          instance.Record{Program: app.Config.Name},
 	})
 	return startError(paths.Name, err)
+}
+
+// notRunningByRecord is exit 3 when the instance runs though its pidfile does not show it
+// (deleted or replaced by hand): its record proves the daemon by pid and start time, and a
+// second daemon would be a duplicate. The lock catches every other case.
+func notRunningByRecord(paths instance.Paths) error {
+	st, err := instance.Inspect(paths)
+	if err != nil || !st.Unlocked {
+		return nil // the lock decides, in the launcher and in the daemon
+	}
+	return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
 }
 
 // startError is exit 3 for an instance already running, else err as it is.

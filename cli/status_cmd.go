@@ -20,6 +20,7 @@ type StatusCmd struct {
 type statusReport struct {
 	Name          string    `json:"name"`
 	State         string    `json:"state"` // running, stale, not running, unknown
+	Stopped       bool      `json:"stopped_by_signal,omitempty"`
 	PID           int       `json:"pid,omitempty"`
 	FilePID       int       `json:"pidfile_pid,omitempty"`
 	Strategy      string    `json:"strategy,omitempty"`
@@ -28,7 +29,10 @@ type statusReport struct {
 	Listen        string    `json:"listen,omitempty"`
 	Log           string    `json:"log,omitempty"`
 	PIDFile       string    `json:"pidfile"`
+	DroppedLines  uint64    `json:"dropped_log_lines,omitempty"`
 	Problem       string    `json:"problem,omitempty"`
+	program       string    // for the advice in text
+	foreign       bool      // the stale file is not a pidfile: nothing of ours removes it
 }
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4.
@@ -37,7 +41,7 @@ func (c *StatusCmd) Run(app *App) error {
 	if err != nil {
 		return withCode(exitCannotTell, err)
 	}
-	rep := statusReport{Name: paths.Name, PIDFile: paths.PIDFile, State: "unknown"}
+	rep := statusReport{Name: paths.Name, PIDFile: paths.PIDFile, State: "unknown", program: app.Config.Name}
 	st, err := instance.Inspect(paths)
 	code := exitCannotTell
 	if err != nil {
@@ -66,18 +70,23 @@ func (r *statusReport) fill(st instance.Status) int {
 	if st.Pidfile.ContentErr != nil {
 		r.Problem = st.Pidfile.ContentErr.Error()
 	}
-	switch st.Pidfile.State {
-	case pidfile.Running:
-		r.State, r.PID = "running", st.Pidfile.PID
-		if st.Pidfile.Mismatch() && st.Pidfile.ContentErr == nil {
+	switch {
+	case st.Running():
+		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
+		switch {
+		case st.Unlocked:
+			r.Problem = fmt.Sprintf("its pidfile does not show it (deleted or replaced by hand); its record proves pid %d by its start time", r.PID)
+		case st.Pidfile.Mismatch() && st.Pidfile.ContentErr == nil:
 			r.Problem = fmt.Sprintf("the pidfile names pid %d but pid %d holds its lock", st.Pidfile.FilePID, st.Pidfile.PID)
 		}
 		if rec := st.Record; rec != nil {
 			r.Strategy, r.StartedAt, r.Listen, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Log
 			r.UptimeSeconds = st.Uptime.Seconds()
+			r.DroppedLines = rec.DroppedLogLines
 		}
 		return exitOK
-	case pidfile.Stale:
+	case st.Pidfile.State == pidfile.Stale:
+		r.foreign = st.Pidfile.Foreign
 		r.State = "stale"
 		return exitFailed
 	default:
@@ -97,6 +106,12 @@ func (r *statusReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, ", up %s", (time.Duration(r.UptimeSeconds) * time.Second).String())
 		}
 		fmt.Fprintln(w, ")")
+		if r.Stopped {
+			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT")
+		}
+		if r.DroppedLines > 0 {
+			printField(w, "dropped", fmt.Sprintf("%d log lines could not be written (is the log's disk full?)", r.DroppedLines))
+		}
 		printField(w, "listen", r.Listen)
 		printField(w, "log", r.Log)
 		printField(w, "pidfile", r.PIDFile)
@@ -106,7 +121,11 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.FilePID != 0 {
 			fmt.Fprintf(w, ", names pid %d", r.FilePID)
 		}
-		fmt.Fprintln(w, "); 'daemonkit stop' removes it")
+		if r.foreign {
+			fmt.Fprintln(w, "); it is not a pidfile, so nothing removes it: remove it yourself if it is yours")
+		} else {
+			fmt.Fprintf(w, "); '%s stop' removes it\n", r.program)
+		}
 		printField(w, "note", r.Problem)
 	case "not running":
 		fmt.Fprintf(w, "%s is not running\n", r.Name)

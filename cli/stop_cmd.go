@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // StopCmd stops a daemon: it signals the pidfile's lock holder, never the file's content
@@ -14,8 +16,19 @@ import (
 type StopCmd struct {
 	InstanceFlags
 	Signal  signalName    `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 or KILL, with or without SIG (default ${default})."`
-	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL (default ${default})."`
+	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default ${default})."`
 	NoKill  bool          `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
+}
+
+// Validate refuses what cannot be meant.
+func (c *StopCmd) Validate() error {
+	switch {
+	case c.Timeout < 0:
+		return fmt.Errorf("--timeout %s: want a duration of 0 or more", c.Timeout)
+	case c.Timeout == 0 && c.NoKill:
+		return fmt.Errorf("--timeout 0 with --no-kill: nothing would wait for it to stop; give a timeout")
+	}
+	return nil
 }
 
 // Run stops the instance and says how it went.
@@ -25,13 +38,21 @@ func (c *StopCmd) Run(app *App) error {
 		return err
 	}
 	return stopInstance(app, paths, instance.StopOptions{
-		Signal: syscall.Signal(c.Signal), Timeout: c.Timeout, NoKill: c.NoKill,
+		Signal: syscall.Signal(c.Signal), Timeout: max(c.Timeout, time.Nanosecond), NoKill: c.NoKill,
 	})
 }
 
 // stopInstance stops the instance at paths and prints what happened.
 func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error {
 	res, err := instance.Stop(context.Background(), paths, o)
+	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) {
+		if st, ierr := instance.Inspect(paths); ierr == nil && !st.Running() {
+			// Nothing runs: stop's work is done, whatever is left on disk.
+			fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
+			fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, err)
+			return nil
+		}
+	}
 	if err != nil {
 		return err // instance.Stop names the instance and what failed
 	}

@@ -95,12 +95,16 @@ func notRunning(path string, st pidfile.Status) error {
 
 // Signal sends sig to the daemon holding the lock of p.PIDFile, safely (this is how reload
 // is asked for), and returns the pid signalled. It never uses the pid in the file: if
-// nobody holds the lock, the error wraps ErrNotRunning and nothing is signalled. A daemon
+// nobody holds the lock (and no record proves a daemon whose pidfile was lost), the error
+// wraps ErrNotRunning and nothing is signalled. A daemon
 // the caller may not signal gives an error wrapping os.ErrPermission.
 func Signal(p Paths, sig syscall.Signal) (int, error) {
 	h, st, err := openHolder(p.PIDFile)
 	if err != nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
+	}
+	if h == nil {
+		h, _ = provenByRecord(p.Record)
 	}
 	if h == nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, notRunning(p.PIDFile, st))

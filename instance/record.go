@@ -4,18 +4,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Record is what a daemon writes beside its pidfile once ready, so that status and restart
 // can see how it was started. It is informative: whether the daemon runs is decided by the
-// pidfile's lock, and a record counts only when its PID is the lock holder's.
+// pidfile's lock, and a record counts only when its PID is the lock holder's, or, when the
+// pidfile was lost, when its PID and StartTime prove the process is the one that wrote it.
 type Record struct {
 	Name      string          `json:"name"`
 	PID       int             `json:"pid"`
+	StartTime uint64          `json:"start_time,omitempty"` // clock ticks after boot (/proc/PID/stat): with PID, names one process for ever
 	Strategy  string          `json:"strategy"`
 	StartedAt time.Time       `json:"started_at"`
 	Listen    string          `json:"listen,omitempty"`
@@ -23,10 +29,17 @@ type Record struct {
 	PIDFile   string          `json:"pidfile"`
 	Program   string          `json:"program"`           // the program that started it, which alone can start it again
 	Request   json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
+	// DroppedLogLines counts the log lines the daemon could not write (a full disk), as of
+	// the last time it could update its record.
+	DroppedLogLines uint64 `json:"dropped_log_lines,omitempty"`
 }
 
 // errBadRecord marks a record file that is not a record.
 var errBadRecord = errors.New("not a valid record")
+
+// ErrUntrusted means a record was not written by the user reading it (or is writable by
+// others): another user could have planted it, so nothing it says is acted on.
+var ErrUntrusted = errors.New("record not written by you")
 
 // WriteRecord writes r to path atomically, mode 0644: it writes a temporary file in the
 // same directory, syncs it and renames it over path, so a reader sees the old record or the
@@ -67,11 +80,13 @@ func writeSync(f *os.File, b []byte) error {
 	return err
 }
 
-// ReadRecord reads the record at path. The error wraps fs.ErrNotExist when there is none.
+// ReadRecord reads the record at path. The error wraps fs.ErrNotExist when there is none,
+// and ErrUntrusted when the file is owned by another user than the effective one, is
+// writable by group or others, or is not a regular file (a symlink is not followed).
 func ReadRecord(path string) (Record, error) {
-	b, err := os.ReadFile(path)
+	b, err := readTrusted(path)
 	if err != nil {
-		return Record{}, fmt.Errorf("read record: %w", err)
+		return Record{}, err
 	}
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -89,7 +104,7 @@ func RemoveRecord(path string, pid int) error {
 	}
 	r, err := ReadRecord(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord), errors.Is(err, ErrUntrusted):
 		return nil
 	case err != nil:
 		return fmt.Errorf("remove record: %w", err)
@@ -101,3 +116,41 @@ func RemoveRecord(path string, pid int) error {
 	}
 	return nil
 }
+
+// readTrusted reads path, a regular file that the effective user owns and nobody else may
+// write, without following a symlink and without blocking on a FIFO.
+func readTrusted(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			return nil, fmt.Errorf("read record %q: %w: it is a symbolic link", path, ErrUntrusted)
+		}
+		return nil, fmt.Errorf("read record: %w", &fs.PathError{Op: "open", Path: path, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read record: %w", err)
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("read record %q: %w: it is not a regular file", path, ErrUntrusted)
+	case st != nil && int(st.Uid) != os.Geteuid():
+		return nil, fmt.Errorf("read record %q: %w: it is owned by uid %d, not by uid %d", path, ErrUntrusted, st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o022 != 0:
+		return nil, fmt.Errorf("read record %q: %w: its mode %04o lets others write it", path, ErrUntrusted, fi.Mode().Perm())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read record: %w", err)
+	}
+	if len(b) > maxRecordSize {
+		return nil, fmt.Errorf("read record %q: %w: larger than %d bytes", path, errBadRecord, maxRecordSize)
+	}
+	return b, nil
+}
+
+// maxRecordSize bounds what ReadRecord reads: a record is a few hundred bytes.
+const maxRecordSize = 1 << 20

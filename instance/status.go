@@ -4,15 +4,39 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// Status is what `daemonkit status` reports.
+// Status is what `status` reports.
 type Status struct {
 	Paths   Paths
 	Pidfile pidfile.Status
-	Record  *Record       // nil unless the pidfile is Running and a record names the lock holder
-	Uptime  time.Duration // since Record.StartedAt, when Record != nil
+	// Record is the running daemon's record: nil unless the pidfile is Running and a
+	// record names the lock holder, or Unlocked.
+	Record *Record
+	// Unlocked says the daemon runs (Record names it, proven by pid and start time) though
+	// its pidfile does not show it: deleted or replaced by hand.
+	Unlocked bool
+	Uptime   time.Duration // since Record.StartedAt, when Record != nil
+	// Stopped says the running daemon is stopped by a signal (SIGSTOP, SIGTSTP): it
+	// serves nothing until SIGCONT.
+	Stopped bool
+}
+
+// Running reports whether the daemon runs, by its lock or, if its pidfile was lost, by
+// its record.
+func (s Status) Running() bool { return s.Pidfile.State == pidfile.Running || s.Unlocked }
+
+// PID is the running daemon's pid, or 0.
+func (s Status) PID() int {
+	switch {
+	case s.Pidfile.State == pidfile.Running:
+		return s.Pidfile.PID
+	case s.Unlocked:
+		return s.Record.PID
+	}
+	return 0
 }
 
 // Inspect reports the state of the instance at p. It never changes anything on disk. The
@@ -26,12 +50,19 @@ func Inspect(p Paths) (Status, error) {
 	}
 	s := Status{Paths: p, Pidfile: st}
 	if st.State != pidfile.Running {
-		return s, nil
-	}
-	if r, err := ReadRecord(p.Record); err == nil && r.PID == st.PID {
+		if h, rec := provenByRecord(p.Record); h != nil {
+			_ = h.Close()
+			s.Record, s.Unlocked = rec, true
+		}
+	} else if r, err := ReadRecord(p.Record); err == nil && r.PID == st.PID {
 		s.Record = &r
-		if !r.StartedAt.IsZero() {
-			s.Uptime = max(time.Since(r.StartedAt), 0)
+	}
+	if s.Record != nil && !s.Record.StartedAt.IsZero() {
+		s.Uptime = max(time.Since(s.Record.StartedAt), 0)
+	}
+	if pid := s.PID(); pid > 1 {
+		if ps, err := proc.ReadStat(pid); err == nil {
+			s.Stopped = ps.Stopped()
 		}
 	}
 	return s, nil

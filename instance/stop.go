@@ -41,7 +41,9 @@ type StopResult struct {
 // Stop stops the instance whose daemon holds the lock of p.PIDFile, and returns the moment
 // it is gone (a zombie counts as gone). It never trusts the pid in the file: the signal goes
 // to the lock holder only, through a handle proven to be that holder (on Linux a pidfd, so a
-// reused pid cannot be hit). A stale pidfile is removed, race-free, and no process is
+// reused pid cannot be hit); if the pidfile was deleted or replaced by hand, to the process
+// the record names when its pid and start time prove it the daemon. The stop signal is
+// followed by SIGCONT, so a daemon stopped by SIGSTOP handles it. A stale pidfile is removed, race-free, and no process is
 // signalled. After o.Timeout it sends SIGKILL and waits up to 5s more, unless o.NoKill. It
 // never reports stopped while the process lives: then the error wraps ErrStillRunning. A
 // ctx that ends first makes Stop return an error wrapping both ErrStillRunning and
@@ -55,6 +57,9 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 		h, st, err := openHolder(p.PIDFile)
 		if err != nil {
 			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
+		}
+		if h == nil {
+			h, _ = provenByRecord(p.Record) // its pidfile was deleted or replaced by hand
 		}
 		if h != nil {
 			defer h.Close()
@@ -98,6 +103,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	case err != nil:
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	default:
+		_ = h.Signal(syscall.SIGCONT) // a stopped daemon must run to handle its stop signal
 		killed, err := waitGone(ctx, h, o)
 		res.Elapsed, res.Killed = time.Since(start), killed
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/strategy"
 )
@@ -306,5 +307,5 @@ func (l *launcher) pidNote() string {
 
 // logTail formats the last lines this run wrote to the log, for an error message.
 func (l *launcher) logTail() string {
-	return formatTail(readTail(l.spec.LogPath, l.logStart, tailLines))
+	return formatTail(logfile.Tail(l.spec.LogPath, l.logStart, tailLines))
 }

@@ -44,6 +44,9 @@ type Status struct {
 	// ContentErr says why the content names no pid (it wraps ErrBadContent, or a read
 	// error); nil when it names one, or when Absent.
 	ContentErr error
+	// Foreign says the content is not a pidfile's at all (not empty, not digits and a
+	// newline): this package will neither overwrite nor remove the file.
+	Foreign bool
 }
 
 // Mismatch reports that the file is locked but its content names another pid, or none.
@@ -110,6 +113,7 @@ func Probe(path string) (Status, error) {
 	}
 	s := Status{State: Stale}
 	s.FilePID, s.ContentErr = readPID(fd)
+	s.Foreign = s.ContentErr != nil && checkContent(path, fd, "remove") != nil
 	if !locked {
 		return s, nil
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -274,5 +275,49 @@ func TestReloadHook(t *testing.T) {
 	d.signal(t, syscall.SIGTERM)
 	if code := d.wait(t); code != 0 {
 		t.Errorf("exit %d; log:\n%s", code, d.log())
+	}
+}
+
+// TestPIDFileRepaired: a pidfile deleted by hand under a running daemon is put back; one
+// replaced by a stale pidfile is taken over; one replaced by a file another process holds
+// is reported loudly in the log. The record proves the daemon all along (pid and start
+// time).
+func TestPIDFileRepaired(t *testing.T) {
+	opts := testOptions(t)
+	opts.PIDFileCheck = 10 * time.Millisecond
+	d := startDaemon(t, helperCfg{Options: opts}, false)
+	d.ready(t)
+	rec, err := instance.ReadRecord(opts.RecordPath)
+	if err != nil || rec.StartTime == 0 || rec.StartTime != instance.StartTime(d.pid) {
+		t.Fatalf("record %+v (%v): want the daemon's start time %d", rec, err, instance.StartTime(d.pid))
+	}
+	held := func() bool {
+		st, err := pidfile.Probe(opts.PIDFile)
+		return err == nil && st.State == pidfile.Running && st.PID == d.pid && st.FilePID == d.pid
+	}
+
+	if err := os.Remove(opts.PIDFile); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "the deleted pidfile to be put back", held)
+
+	stale := opts.PIDFile + ".new"
+	if err := os.WriteFile(stale, []byte("4242\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(stale, opts.PIDFile); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "the replaced pidfile to be taken over", held)
+	if !strings.Contains(d.log(), "pidfile restored") {
+		t.Errorf("log:\n%s", d.log())
+	}
+
+	d.signal(t, syscall.SIGTERM)
+	if code := d.wait(t); code != 0 {
+		t.Errorf("exit %d; log:\n%s", code, d.log())
+	}
+	if exists(t, opts.PIDFile) {
+		t.Error("pidfile left behind")
 	}
 }

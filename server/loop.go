@@ -9,12 +9,21 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/logfile"
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// loop waits for a stop, a log reopen, or the workload ending on its own.
+// loop waits for a stop, a log reopen, or the workload ending on its own, and checks the
+// pidfile every PIDFileCheck.
 func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCauseFunc, done <-chan error) error {
+	check := time.NewTicker(r.opts.PIDFileCheck)
+	defer check.Stop()
 	for {
 		select {
+		case <-check.C:
+			r.checkPIDFile()
+		case <-r.drops:
+			r.countDrops()
 		case sig := <-r.sigs.stop:
 			return r.stop(cancel, done, errStopped{sig})
 		case <-ctx.Done():
@@ -82,11 +91,33 @@ func (r *runner) reopenLog(sig os.Signal) {
 		r.log.Debug("no log file to reopen: logging to stderr", "signal", signalLabel(sig))
 		return
 	}
-	if err := reopenLog(r.opts.LogPath); err != nil {
+	if err := logfile.Redirect(r.opts.LogPath, 1, 2); err != nil {
 		r.log.Error("could not reopen log", "signal", signalLabel(sig), "error", err)
 		return
 	}
 	r.log.Info("reopened log", "signal", signalLabel(sig), "path", r.opts.LogPath)
+}
+
+// checkPIDFile makes sure the pidfile's path still names the file this daemon holds: if it
+// was deleted or replaced by hand, the daemon takes the path back (a stale or empty file
+// put there is taken over), so that status, stop and a second start keep finding it. If
+// another daemon holds what is there now, it says so loudly: two daemons claim the name.
+func (r *runner) checkPIDFile() {
+	err := r.pf.Check()
+	if err == nil {
+		return
+	}
+	r.log.Warn("the pidfile is not this daemon's any more; taking it back", "problem", err)
+	var held *pidfile.LockedError
+	switch err := r.pf.Restore(); {
+	case err == nil:
+		r.log.Info("pidfile restored", "path", r.opts.PIDFile)
+	case errors.As(err, &held):
+		r.log.Error("ANOTHER DAEMON HOLDS THIS INSTANCE'S PIDFILE: two daemons claim it; stop one of them by pid",
+			"path", r.opts.PIDFile, "other_pid", held.PID, "this_pid", os.Getpid())
+	default:
+		r.log.Error("could not restore the pidfile: status and stop will find this daemon by its record only", "error", err)
+	}
 }
 
 // writeRecord writes the instance record, if the run has a path for one. Name, PIDFile
@@ -100,13 +131,29 @@ func (r *runner) writeRecord(startedAt time.Time, listen string) error {
 	rec.PIDFile = cmp.Or(rec.PIDFile, r.opts.PIDFile)
 	rec.Log = cmp.Or(rec.Log, r.opts.LogPath)
 	rec.PID = os.Getpid()
+	rec.StartTime = instance.StartTime(rec.PID)
 	rec.StartedAt = startedAt
 	rec.Listen = listen
+	if r.opts.LogWriter != nil {
+		rec.DroppedLogLines = r.opts.LogWriter.Dropped()
+	}
 	if err := instance.WriteRecord(r.opts.RecordPath, rec); err != nil {
 		return err // instance names the step and the path
 	}
-	r.recordWritten = true
+	r.record, r.recordWritten = rec, true
 	return nil
+}
+
+// countDrops writes the log writer's count of dropped lines into the record, so that
+// status can say lines were lost while the log's disk is full.
+func (r *runner) countDrops() {
+	if !r.recordWritten || r.opts.LogWriter == nil {
+		return
+	}
+	r.record.DroppedLogLines = r.opts.LogWriter.Dropped()
+	if err := instance.WriteRecord(r.opts.RecordPath, r.record); err != nil {
+		r.log.Warn("could not count dropped log lines in the record", "error", err)
+	}
 }
 
 // cleanup removes the record, then the pidfile while its lock is still held, then drops

@@ -7,6 +7,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/logfile"
 )
 
 // DefaultShutdownTimeout bounds a graceful stop when Options.ShutdownTimeout is zero.
@@ -35,4 +36,14 @@ type Options struct {
 	Reporter *handshake.Reporter
 	// Logger is the daemon's logger; nil logs nothing.
 	Logger hclog.Logger
+	// LogWriter, if set, is what Logger writes through (on the log's descriptor 2): Run
+	// keeps the record's count of the lines it dropped (a full disk) up to date.
+	LogWriter *logfile.Writer
+	// PIDFileCheck is how often the daemon checks that its pidfile's path still names the
+	// file it holds, and takes it back if not (DefaultPIDFileCheck if zero).
+	PIDFileCheck time.Duration
 }
+
+// DefaultPIDFileCheck is how often a daemon checks its pidfile when Options.PIDFileCheck
+// is zero: an fstat and an lstat, a second apart.
+const DefaultPIDFileCheck = time.Second

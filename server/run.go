@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -45,6 +46,18 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if opts.PIDFileCheck <= 0 {
+		opts.PIDFileCheck = DefaultPIDFileCheck
+	}
+	drops := make(chan struct{}, 1)
+	if opts.LogWriter != nil {
+		opts.LogWriter.OnDrop = func(uint64, error) {
+			select {
+			case drops <- struct{}{}:
+			default: // one pending update counts them all
+			}
+		}
+	}
 	startedErr := rep.Started(os.Getpid())
 
 	pf, err := pidfile.Acquire(opts.PIDFile)
@@ -58,7 +71,7 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	if startedErr != nil {
 		log.Warn("could not report the pid to the launcher", "error", startedErr)
 	}
-	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf}
+	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf, drops: drops}
 	return r.run(ctx, w)
 }
 
@@ -85,6 +98,8 @@ type runner struct {
 	sigs          *signals
 	log           hclog.Logger
 	pf            *pidfile.File
+	drops         <-chan struct{} // the log writer dropped lines: count them in the record
+	record        instance.Record // as last written
 	recordWritten bool
 }
 

@@ -53,6 +53,9 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"writepid":     cmdWritepid,
 		"spawn":        cmdSpawn,
 		"exits":        func(ts *testscript.TestScript, neg bool, args []string) { cmdExits(ts, neg, args, passed) },
+		"everyline":    cmdEveryline,
+		"tmpfs":        cmdTmpfs,
+		"fill":         cmdFill,
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 dir,
@@ -71,6 +74,12 @@ func Run(t *testing.T, dir, envPrefix string) {
 			return nil
 		},
 		Cmds: cmds,
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 	})
 }
 
@@ -339,5 +348,22 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string, passed []strin
 	_ = cmd.Run()
 	if got := cmd.ProcessState.ExitCode(); got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+// everyline FILE REGEXP: fails unless every line of FILE matches REGEXP (a log whose lines
+// all begin with a timestamp has no two lines glued together).
+func cmdEveryline(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: everyline FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if !re.MatchString(line) {
+			ts.Fatalf("%s:%d: %q does not match %q", args[0], i+1, line, args[1])
+		}
 	}
 }

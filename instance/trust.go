@@ -1,0 +1,66 @@
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// ErrUnsafeDir means a directory on the way to an instance's files could be changed by a
+// user other than the effective one and root: that user could plant a symlink, a FIFO or
+// a record there, or move the files away.
+var ErrUnsafeDir = errors.New("directory writable by another user")
+
+// CheckDir refuses dir, where an instance's files go, unless it and every directory above
+// it is owned by the effective user or by root and is writable by nobody else, as OpenSSH's
+// StrictModes checks a home directory. A directory writable by all but sticky (/tmp) is
+// accepted: others cannot remove or rename what is in it, and every file daemonkit opens
+// there is opened without following symlinks and checked for its owner and kind. A
+// missing directory is checked from its nearest existing parent; a path through a file
+// that is not a directory is left to fail where it is opened.
+func CheckDir(dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	euid := os.Geteuid()
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("check directory %q: %w", d, err)
+		default:
+			if err := checkOneDir(d, fi, euid); err != nil {
+				if d != dir {
+					return fmt.Errorf("directory %q: %w", dir, err)
+				}
+				return err
+			}
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}
+
+// checkOneDir checks one directory's owner and mode.
+func checkOneDir(d string, fi fs.FileInfo, euid int) error {
+	if !fi.IsDir() {
+		return nil // nothing can be made under it: opening there fails and says why
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil // no owner to check on this system
+	}
+	if uid := int(st.Uid); uid != 0 && uid != euid {
+		return fmt.Errorf("%w: %q is owned by uid %d (not by you, uid %d, nor root): refusing it; choose a directory of your own", ErrUnsafeDir, d, uid, euid)
+	}
+	if perm := fi.Mode(); perm.Perm()&0o022 != 0 && perm&fs.ModeSticky == 0 {
+		return fmt.Errorf("%w: %q has mode %04o, writable by other users: refusing it; chmod go-w it, or choose another directory", ErrUnsafeDir, d, perm.Perm())
+	}
+	return nil
+}

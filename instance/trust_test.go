@@ -1,0 +1,90 @@
+package instance
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCheckDir(t *testing.T) {
+	base := t.TempDir()
+	own := filepath.Join(base, "own")
+	mustMkdir(t, own, 0o755)
+	if err := CheckDir(own); err != nil {
+		t.Errorf("own 0755 directory: %v", err)
+	}
+	if err := CheckDir(filepath.Join(own, "missing", "deeper")); err != nil {
+		t.Errorf("missing directory under an own one: %v", err)
+	}
+	sticky := filepath.Join(base, "sticky")
+	mustMkdir(t, sticky, 0o777|os.ModeSticky)
+	if err := CheckDir(sticky); err != nil {
+		t.Errorf("sticky world-writable directory (like /tmp): %v", err)
+	}
+
+	open := filepath.Join(base, "open")
+	mustMkdir(t, open, 0o775)
+	if err := CheckDir(filepath.Join(open, "state")); !errors.Is(err, ErrUnsafeDir) {
+		t.Errorf("under a group-writable directory: %v, want ErrUnsafeDir", err)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the other-owner case needs root to chown")
+	}
+	other := filepath.Join(base, "other")
+	mustMkdir(t, other, 0o755)
+	if err := os.Chown(other, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckDir(other)
+	if !errors.Is(err, ErrUnsafeDir) {
+		t.Fatalf("directory owned by nobody: %v, want ErrUnsafeDir", err)
+	}
+	t.Log(err)
+}
+
+func mustMkdir(t *testing.T, dir string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReadRecordTrust(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.json")
+	if err := WriteRecord(path, Record{Name: "x", PID: 42}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRecord(path); err != nil {
+		t.Fatalf("own record: %v", err)
+	}
+	if err := os.Chmod(path, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRecord(path); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("world-writable record: %v, want ErrUntrusted", err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRecord(link); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("symlinked record: %v, want ErrUntrusted", err)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRecord(path); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("record owned by nobody: %v, want ErrUntrusted", err)
+	}
+}

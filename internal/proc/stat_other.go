@@ -1,0 +1,29 @@
+//go:build !linux
+
+package proc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Stat is what /proc/PID/stat says of a process; there is no such file here.
+type Stat struct {
+	State     byte
+	PPID      int
+	PGRP      int
+	SID       int
+	TTY       int
+	StartTime uint64
+}
+
+// Zombie reports whether the state is one of a process that has exited.
+func (s Stat) Zombie() bool { return s.State == 'Z' }
+
+// Stopped reports whether the process is stopped by a signal.
+func (s Stat) Stopped() bool { return s.State == 'T' }
+
+// ReadStat cannot read a process's state here: the error wraps errors.ErrUnsupported.
+func ReadStat(pid int) (Stat, error) {
+	return Stat{}, fmt.Errorf("read the state of pid %d: %w", pid, errors.ErrUnsupported)
+}

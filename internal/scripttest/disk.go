@@ -1,0 +1,53 @@
+//go:build linux
+
+package scripttest
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
+)
+
+// tmpfs DIR SIZE: mounts a tmpfs of SIZE (as mount -o size= takes it: 64k) on DIR, made
+// if missing, and unmounts it when the script ends. Root only: guard it with [root].
+func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: tmpfs DIR SIZE")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	ts.Check(unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size="+args[1]+",mode=0755"))
+	ts.Defer(func() { _ = unix.Unmount(dir, unix.MNT_DETACH) })
+}
+
+// fill DIR: fills DIR's file system to the last byte with DIR/.fill; `! fill DIR` removes
+// that file again, freeing the space.
+func cmdFill(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: [!] fill DIR")
+	}
+	path := filepath.Join(ts.MkAbs(args[0]), ".fill")
+	if neg {
+		ts.Check(os.Remove(path))
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	ts.Check(err)
+	defer f.Close()
+	block := bytes.Repeat([]byte{'x'}, 4096)
+	for _, size := range []int{4096, 1} { // pages while they fit, then the last bytes one by one
+		for {
+			if _, err := f.Write(block[:size]); err != nil {
+				if !errors.Is(err, syscall.ENOSPC) {
+					ts.Fatalf("fill %s: %v", args[0], err)
+				}
+				break
+			}
+		}
+	}
+}
