@@ -43,8 +43,13 @@ var ErrUntrusted = errors.New("record not written by you")
 
 // WriteRecord writes r to path atomically, mode 0644: it writes a temporary file in the
 // same directory, syncs it and renames it over path, so a reader sees the old record or the
-// new one, never a part.
+// new one, never a part. It replaces only a record this user wrote: anything else at path
+// (a configuration file a careless --pidfile led to, another user's record) is refused
+// with an error that says what it is, and left as it was.
 func WriteRecord(path string, r Record) error {
+	if err := checkOverwrite(path); err != nil {
+		return err
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode record %q: %w", path, err)
@@ -154,3 +159,28 @@ func readTrusted(path string) ([]byte, error) {
 
 // maxRecordSize bounds what ReadRecord reads: a record is a few hundred bytes.
 const maxRecordSize = 1 << 20
+
+// checkOverwrite refuses to replace what is at path unless it is nothing, or a record this
+// user wrote.
+func checkOverwrite(path string) error {
+	b, err := readTrusted(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("write record %q: refusing to replace it: %w", path, err)
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(b, &probe) != nil || probe["name"] == nil || probe["pid"] == nil {
+		return fmt.Errorf("write record %q: %w: it holds %q, which is not a record: refusing to replace it", path, errBadRecord, truncate(b, 28))
+	}
+	return nil
+}
+
+// truncate keeps the first n bytes of b.
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}

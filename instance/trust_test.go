@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -86,5 +87,28 @@ func TestReadRecordTrust(t *testing.T) {
 	}
 	if _, err := ReadRecord(path); !errors.Is(err, ErrUntrusted) {
 		t.Errorf("record owned by nobody: %v, want ErrUntrusted", err)
+	}
+}
+
+// TestWriteRecordRefusesForeignFile: a file at a record's path that is not a record (a
+// configuration file a careless --pidfile led to) is never replaced.
+func TestWriteRecordRefusesForeignFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "passwd.json")
+	orig := []byte("root:x:0:0:root:/root:/bin/bash\n")
+	if err := os.WriteFile(path, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteRecord(path, Record{Name: "passwd", PID: 42})
+	if err == nil || !strings.Contains(err.Error(), "which is not a record: refusing to replace it") {
+		t.Fatalf("WriteRecord over a foreign file = %v, want a refusal", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(orig) {
+		t.Fatalf("the foreign file changed: %q", b)
+	}
+	if err := RemoveRecord(path, 42); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(orig) {
+		t.Fatalf("RemoveRecord removed or changed a foreign file: %q", b)
 	}
 }
