@@ -223,3 +223,16 @@ func mustState(t *testing.T, p Paths, want pidfile.State) pidfile.Status {
 	}
 	return st
 }
+
+// mustStopped fails the test unless the record at path is kept, marked stopped, with
+// lastExit.
+func mustStopped(t *testing.T, path, lastExit string) {
+	t.Helper()
+	r, err := ReadRecord(path)
+	if err != nil {
+		t.Fatalf("the record of a stopped instance must be kept: %v", err)
+	}
+	if r.State != StateStopped || r.StoppedAt.IsZero() || r.LastExit != lastExit {
+		t.Fatalf("record = %+v, want stopped, last exit %q", r, lastExit)
+	}
+}

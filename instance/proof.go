@@ -11,7 +11,7 @@ import (
 // the record is missing, untrusted, or proves nothing.
 func provenByRecord(path string) (*proc.Process, *Record) {
 	rec, err := ReadRecord(path)
-	if err != nil || rec.PID < 2 || rec.StartTime == 0 {
+	if err != nil || rec.PID < 2 || rec.StartTime == 0 || rec.State == StateStopped {
 		return nil, nil
 	}
 	h, err := proc.Open(rec.PID)

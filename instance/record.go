@@ -32,7 +32,27 @@ type Record struct {
 	// DroppedLogLines counts the log lines the daemon could not write (a full disk), as of
 	// the last time it could update its record.
 	DroppedLogLines uint64 `json:"dropped_log_lines,omitempty"`
+
+	// State is "running" from the moment the daemon is ready, "stopped" once it is gone.
+	// It is what the record last knew: whether the daemon runs is decided by the lock.
+	State     string    `json:"state,omitempty"`
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
+	// LastExit says how the work last ended: "exit status 3", "killed by signal 9
+	// (SIGKILL)", "stopped", "gone without stopping (crashed or killed)".
+	LastExit string `json:"last_exit,omitempty"`
+
+	// A supervised program (start -- CMD): its command line, its pid now, and how often it
+	// was restarted.
+	Command  []string `json:"command,omitempty"`
+	ChildPID int      `json:"child_pid,omitempty"`
+	Restarts int      `json:"restarts,omitempty"`
 }
+
+// Record states.
+const (
+	StateRunning = "running"
+	StateStopped = "stopped"
+)
 
 // errBadRecord marks a record file that is not a record.
 var errBadRecord = errors.New("not a valid record")
@@ -98,6 +118,27 @@ func ReadRecord(path string) (Record, error) {
 		return Record{}, fmt.Errorf("read record %q: %w: %w", path, errBadRecord, err)
 	}
 	return r, nil
+}
+
+// MarkStopped marks the record at path stopped, with lastExit, if it names pid and says
+// running, so that a stopped instance keeps its record (list shows it, restart starts it
+// again) and never marks the record of a daemon started since. An absent record, or a file
+// that is not one of this user's records, is left alone without error.
+func MarkStopped(path string, pid int, lastExit string) error {
+	r, err := ReadRecord(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord), errors.Is(err, ErrUntrusted):
+		return nil
+	case err != nil:
+		return fmt.Errorf("mark record stopped: %w", err)
+	case r.PID != pid || r.State == StateStopped:
+		return nil
+	}
+	r.State, r.StoppedAt, r.ChildPID = StateStopped, time.Now().UTC(), 0
+	if lastExit != "" || r.LastExit == "" {
+		r.LastExit = lastExit
+	}
+	return WriteRecord(path, r)
 }
 
 // RemoveRecord removes the record at path only if it names pid, so that it never removes

@@ -47,8 +47,8 @@ type StopResult struct {
 // signalled. After o.Timeout it sends SIGKILL and waits up to 5s more, unless o.NoKill. It
 // never reports stopped while the process lives: then the error wraps ErrStillRunning. A
 // ctx that ends first makes Stop return an error wrapping both ErrStillRunning and
-// ctx.Err(), without SIGKILL. Once the daemon is gone, the pidfile it left (if killed) and
-// its record are removed.
+// ctx.Err(), without SIGKILL. Once the daemon is gone, the pidfile it left (if killed) is
+// removed and its record marked stopped (it is kept: restart starts the instance again).
 func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 	if o.Signal == 0 {
 		o.Signal = syscall.SIGTERM
@@ -85,7 +85,7 @@ func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
 		return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 	}
 	res := StopResult{RemovedStale: removed}
-	if err := RemoveRecord(p.Record, st.FilePID); err != nil {
+	if err := MarkStopped(p.Record, st.FilePID, gone); err != nil {
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	}
 	return res, nil
@@ -159,7 +159,8 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions) (killed bool,
 }
 
 // cleanUp removes what a daemon that is gone may have left: its pidfile, if it was killed
-// before it could remove it (only while nobody holds the lock), and its record.
+// before it could remove it (only while nobody holds the lock); its record, which it marks
+// stopped if the daemon could not.
 func cleanUp(p Paths, pid int) (removedStale bool, err error) {
 	st, err := pidfile.Probe(p.PIDFile)
 	if err != nil {
@@ -174,5 +175,9 @@ func cleanUp(p Paths, pid int) (removedStale bool, err error) {
 			return false, err
 		}
 	}
-	return removedStale, RemoveRecord(p.Record, pid)
+	return removedStale, MarkStopped(p.Record, pid, "")
 }
+
+// gone is the last exit of a daemon found gone without having marked its record: it was
+// killed, or crashed.
+const gone = "gone without stopping (crashed or killed)"

@@ -34,7 +34,7 @@ func TestStopRunning(t *testing.T) {
 	}
 	mustRunning(t, d.pid, false)
 	mustAbsent(t, p.PIDFile)
-	mustAbsent(t, p.Record)
+	mustStopped(t, p.Record, "")
 }
 
 func TestStopAbsent(t *testing.T) {
@@ -66,7 +66,7 @@ func TestStopStale(t *testing.T) {
 		t.Fatalf("Stop = %+v, want not running, stale pidfile removed", res)
 	}
 	mustAbsent(t, p.PIDFile)
-	mustAbsent(t, p.Record)
+	mustStopped(t, p.Record, gone)
 }
 
 // TestStopNeverSignalsFileContent: a pidfile nobody holds names a live, unrelated process.
@@ -132,7 +132,7 @@ func TestStopEscalatesToKill(t *testing.T) {
 	}
 	mustRunning(t, d.pid, false)
 	mustAbsent(t, p.PIDFile)
-	mustAbsent(t, p.Record)
+	mustStopped(t, p.Record, "")
 }
 
 func TestStopNoKill(t *testing.T) {

@@ -41,8 +41,8 @@ func TestDaemonLifecycle(t *testing.T) {
 	if code := d.wait(t); code != 0 {
 		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
 	}
-	if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
-		t.Error("pidfile or record left behind")
+	if exists(t, opts.PIDFile) || !recordStopped(t, opts.RecordPath) {
+		t.Error("pidfile left behind, or record not kept and marked stopped")
 	}
 	if !strings.Contains(d.log(), "stopped:") {
 		t.Errorf("no stopped line:\n%s", d.log())
@@ -129,7 +129,7 @@ func TestStopWhileStarting(t *testing.T) {
 	if code := d.wait(t); code != 0 {
 		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
 	}
-	if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
+	if exists(t, opts.PIDFile) || !recordStopped(t, opts.RecordPath) {
 		t.Error("pidfile or record left behind")
 	}
 	if log := d.log(); !strings.Contains(log, "stopped:") {
@@ -234,7 +234,7 @@ func get(t *testing.T, method, url string) (int, string) {
 func TestWorkloadFailsBeforeReady(t *testing.T) {
 	for _, tc := range []struct{ mode, report, log string }{
 		{"return", "no configuration file", "could not start"},
-		{"panic", "panic: assignment to entry in nil map", "goroutine "},
+		{"panic", "panic: assignment to entry in nil map [in github.com/daemonkit/daemonkit/server_test.", "goroutine "},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			opts := testOptions(t)
@@ -245,6 +245,9 @@ func TestWorkloadFailsBeforeReady(t *testing.T) {
 			r, ok := d.next(t)
 			if !ok || r.Ready || !strings.Contains(r.Error, tc.report) {
 				t.Fatalf("second report %+v, want an error saying %q", r, tc.report)
+			}
+			if tc.mode == "panic" && !strings.Contains(r.Error, "helper_test.go:") {
+				t.Errorf("report %q does not name the line that panicked", r.Error)
 			}
 			if code := d.wait(t); code != 1 {
 				t.Errorf("exit %d, want 1", code)
@@ -320,4 +323,12 @@ func TestPIDFileRepaired(t *testing.T) {
 	if exists(t, opts.PIDFile) {
 		t.Error("pidfile left behind")
 	}
+}
+
+// recordStopped reports whether the record at path is kept and marked stopped, as a
+// graceful stop leaves it.
+func recordStopped(t *testing.T, path string) bool {
+	t.Helper()
+	rec, err := instance.ReadRecord(path)
+	return err == nil && rec.State == instance.StateStopped && !rec.StoppedAt.IsZero()
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,10 +72,12 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 	}
 }
 
-// reopen reopens the log after sig, and on SIGHUP reloads a workload that can.
+// reopen reopens the log after sig, and on SIGHUP (SIGUSR1 where SIGHUP is ignored: the
+// nohup strategy, whose reload is SIGUSR1) reloads a workload that can.
 func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 	r.reopenLog(sig)
-	if rl, ok := w.(Reloader); ok && sig == sighup {
+	reload := sig == sighup || (r.opts.IgnoreHUP && sig == sigusr1)
+	if rl, ok := w.(Reloader); ok && reload {
 		if err := rl.Reload(ctx); err != nil {
 			r.log.Error("reload failed", "error", err)
 			return
@@ -120,50 +121,24 @@ func (r *runner) checkPIDFile() {
 	}
 }
 
-// writeRecord writes the instance record, if the run has a path for one. Name, PIDFile
-// and Log default to the options' when the caller left them empty.
-func (r *runner) writeRecord(startedAt time.Time, listen string) error {
-	if r.opts.RecordPath == "" {
-		return nil
-	}
-	rec := r.opts.Record
-	rec.Name = cmp.Or(rec.Name, r.opts.Name)
-	rec.PIDFile = cmp.Or(rec.PIDFile, r.opts.PIDFile)
-	rec.Log = cmp.Or(rec.Log, r.opts.LogPath)
-	rec.PID = os.Getpid()
-	rec.StartTime = instance.StartTime(rec.PID)
-	rec.StartedAt = startedAt
-	rec.Listen = listen
-	if r.opts.LogWriter != nil {
-		rec.DroppedLogLines = r.opts.LogWriter.Dropped()
-	}
-	if err := instance.WriteRecord(r.opts.RecordPath, rec); err != nil {
-		return err // instance names the step and the path
-	}
-	r.record, r.recordWritten = rec, true
-	return nil
-}
-
 // countDrops writes the log writer's count of dropped lines into the record, so that
 // status can say lines were lost while the log's disk is full.
 func (r *runner) countDrops() {
-	if !r.recordWritten || r.opts.LogWriter == nil {
+	if r.opts.LogWriter == nil {
 		return
 	}
-	r.record.DroppedLogLines = r.opts.LogWriter.Dropped()
-	if err := instance.WriteRecord(r.opts.RecordPath, r.record); err != nil {
+	dropped := r.opts.LogWriter.Dropped()
+	if err := r.records.update(func(rec *instance.Record) { rec.DroppedLogLines = dropped }); err != nil {
 		r.log.Warn("could not count dropped log lines in the record", "error", err)
 	}
 }
 
-// cleanup removes the record, then the pidfile while its lock is still held, then drops
-// the lock. Failures are logged and returned.
+// cleanup marks the record stopped (it is kept), then removes the pidfile while its lock
+// is still held, then drops the lock. Failures are logged and returned.
 func (r *runner) cleanup() error {
 	var errs []error
-	if r.recordWritten {
-		if err := instance.RemoveRecord(r.opts.RecordPath, os.Getpid()); err != nil {
-			errs = append(errs, err)
-		}
+	if err := r.records.stopped(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := r.pf.Release(); err != nil {
 		errs = append(errs, err) // pidfile names the step and the path

@@ -45,10 +45,11 @@ func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *syncB
 	t.Cleanup(func() { _ = pf.Release() })
 	buf := &syncBuffer{}
 	return &runner{
-		opts: Options{PIDFile: path, ShutdownTimeout: shutdownTimeout, PIDFileCheck: time.Hour},
-		sigs: &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1)},
-		log:  hclog.New(&hclog.LoggerOptions{Output: buf}),
-		pf:   pf,
+		opts:    Options{PIDFile: path, ShutdownTimeout: shutdownTimeout, PIDFileCheck: time.Hour},
+		records: &records{},
+		sigs:    &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1)},
+		log:     hclog.New(&hclog.LoggerOptions{Output: buf}),
+		pf:      pf,
 	}, buf
 }
 

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -71,7 +71,8 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	if startedErr != nil {
 		log.Warn("could not report the pid to the launcher", "error", startedErr)
 	}
-	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf, drops: drops}
+	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf, drops: drops,
+		records: &records{path: opts.RecordPath, rec: opts.Record}}
 	return r.run(ctx, w)
 }
 
@@ -94,19 +95,18 @@ func lockFailed(err error, opts Options, log hclog.Logger) error {
 
 // runner is one run that holds its pidfile.
 type runner struct {
-	opts          Options
-	sigs          *signals
-	log           hclog.Logger
-	pf            *pidfile.File
-	drops         <-chan struct{} // the log writer dropped lines: count them in the record
-	record        instance.Record // as last written
-	recordWritten bool
+	opts    Options
+	sigs    *signals
+	log     hclog.Logger
+	pf      *pidfile.File
+	drops   <-chan struct{} // the log writer dropped lines: count them in the record
+	records *records
 }
 
 // run starts the workload, reports ready and runs the loop.
 func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
-	sctx, cancel := context.WithCancelCause(hclog.WithContext(ctx, r.log))
+	sctx, cancel := context.WithCancelCause(context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records))
 	defer cancel(nil)
 	readyc := make(chan string, 1)
 	done := make(chan error, 1)
@@ -121,7 +121,11 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 		}
 		return r.fail(err)
 	}
-	if err := r.writeRecord(startedAt, listen); err != nil {
+	var dropped uint64
+	if r.opts.LogWriter != nil {
+		dropped = r.opts.LogWriter.Dropped()
+	}
+	if err := r.records.first(r.opts, startedAt, listen, dropped); err != nil {
 		cancel(err)
 		r.wait(done, nil)
 		return r.fail(err)
@@ -138,8 +142,9 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 func serve(ctx context.Context, w Workload, readyc chan<- string, log hclog.Logger) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			log.Error("the workload panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			err = fmt.Errorf("panic: %v", p)
+			stack := debug.Stack()
+			log.Error("the workload panicked", "panic", fmt.Sprint(p), "stack", string(stack))
+			err = fmt.Errorf("panic: %v [%s]", p, panicSite(stack))
 		}
 	}()
 	var once sync.Once
@@ -151,4 +156,24 @@ func (r *runner) fail(err error) error {
 	r.log.Error("could not start", "error", err)
 	_ = r.opts.Reporter.Fail(err)
 	return errors.Join(err, r.cleanup())
+}
+
+// panicSite is the function and line that panicked, from a stack taken in the deferred
+// recover: the frame after the runtime's panic.
+func panicSite(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i, line := range lines {
+		if strings.HasPrefix(line, "panic(") && i+3 < len(lines) {
+			fn := strings.TrimSpace(lines[i+2])
+			if cut := strings.LastIndexByte(fn, '('); cut > 0 {
+				fn = fn[:cut]
+			}
+			at := strings.TrimSpace(lines[i+3])
+			if cut := strings.LastIndex(at, " +0x"); cut > 0 {
+				at = at[:cut]
+			}
+			return "in " + fn + " at " + at
+		}
+	}
+	return "no stack"
 }
