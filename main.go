@@ -10,10 +10,8 @@ import (
 	"github.com/daemonkit/daemonkit/cli"
 	"github.com/daemonkit/daemonkit/httpdemo"
 
-	// The strategies this binary offers: one blank import each.
-	_ "github.com/daemonkit/daemonkit/strategy/nohup"
-	_ "github.com/daemonkit/daemonkit/strategy/reexec"
-	_ "github.com/daemonkit/daemonkit/strategy/setsid"
+	// Every strategy daemonkit ships.
+	_ "github.com/daemonkit/daemonkit/strategy/all"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

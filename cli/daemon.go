@@ -35,7 +35,8 @@ type request struct {
 	Record          string          `json:"record"`
 	Strategy        string          `json:"strategy"`
 	IgnoreHUP       bool            `json:"ignore_hup,omitempty"`
-	Workdir         string          `json:"workdir,omitempty"` // "" is the strategy's default
+	Workdir         string          `json:"workdir"` // the daemon's working directory
+	Cwd             string          `json:"cwd"`     // start's, where Args are parsed again
 	Umask           int             `json:"umask"`
 	ReadyTimeout    time.Duration   `json:"ready_timeout"`
 	ShutdownTimeout time.Duration   `json:"shutdown_timeout"`
@@ -77,6 +78,13 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	if now {
 		return cfg.exitCode(runDaemon(cfg, req)), true
 	}
+	// The program parses start's arguments again where start did, so that relative paths
+	// in its own flags mean what they meant; runDaemon then moves to the daemon's
+	// working directory.
+	if err := os.Chdir(req.Cwd); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %s: %v\n", os.Args[0], daemonCommand, err)
+		return exitFailed, true
+	}
 	pending = req
 	os.Args = append([]string{os.Args[0]}, req.Args...)
 	return 0, false
@@ -104,6 +112,10 @@ func runDaemon(cfg Config, req *request) error {
 	rep, err := handshake.OpenReporter(handshake.FD)
 	if err != nil {
 		return withCode(exitUsage, err)
+	}
+	if err := os.Chdir(req.Workdir); err != nil {
+		_ = rep.Fail(err)
+		return err
 	}
 	if len(req.Flags) > 0 && cfg.Flags != nil {
 		if err := json.Unmarshal(req.Flags, cfg.Flags); err != nil {

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/alecthomas/kong"
 )
 
 // Exit codes of the commands (docs/commands.md has the table).
@@ -38,8 +40,9 @@ func (e *exitError) ExitCode() int { return e.code }
 func withCode(code int, err error) error { return &exitError{code: code, err: err} }
 
 // Exit prints what a command's error says (nothing for nil, or for an error whose command
-// already said it) to c.Stderr, as "NAME: message", and returns the process's exit code.
-// A Kong program ends with os.Exit(cfg.Exit(kctx.Run())).
+// already said it) to c.Stderr, as "NAME: message", and returns the process's exit code: a
+// Kong parse error is a usage error (2), an error with an ExitCode method gives its own.
+// A Kong program ends with os.Exit(cfg.Exit(kctx.Run())), and may pass its parse error too.
 func (c Config) Exit(err error) int {
 	c = c.withDefaults()
 	return c.exitCode(err)
@@ -48,6 +51,16 @@ func (c Config) Exit(err error) int {
 func (c Config) exitCode(err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var perr *kong.ParseError
+	if errors.As(err, &perr) { // a Kong program's own parse: a usage error
+		fmt.Fprintf(c.Stderr, "%s: error: %v\n", c.Name, err)
+		return exitUsage
+	}
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) && !errors.As(err, new(*exitError)) {
+		fmt.Fprintf(c.Stderr, "%s: %v\n", c.Name, err)
+		return coded.ExitCode()
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

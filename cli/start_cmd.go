@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,16 +160,14 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 		LogFormat:       app.Globals.LogFormat,
 		Args:            os.Args[1:],
 	}
-	dir := c.Workdir
-	if dir == "" && traits.DefaultDir == "" {
-		dir = "." // the caller's, recorded as it is now, for restart
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, err
 	}
-	if dir != "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return nil, err
-		}
-		req.Workdir = abs
+	req.Cwd = cwd
+	dir := cmp.Or(c.Workdir, traits.DefaultDir, cwd) // nohup's default is the caller's, recorded for restart
+	if req.Workdir, err = filepath.Abs(dir); err != nil {
+		return nil, err
 	}
 	if app.Config.Flags != nil {
 		flags, err := json.Marshal(app.Config.Flags)

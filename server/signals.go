@@ -44,8 +44,11 @@ func (s *signals) close() {
 	signal.Stop(s.reopen)
 }
 
-// sighup is SIGHUP as an os.Signal, to compare with what the channels deliver.
-var sighup os.Signal = unix.SIGHUP
+// SIGHUP and SIGUSR1 as os.Signal values, to compare with what the channels deliver.
+var (
+	sighup  os.Signal = unix.SIGHUP
+	sigusr1 os.Signal = unix.SIGUSR1
+)
 
 // signalLabel names a signal as users write it: SIGTERM, not "terminated".
 func signalLabel(sig os.Signal) string {

@@ -282,7 +282,7 @@ func cmdWaitlog(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: waitlog FILE REGEXP")
 	}
-	re, err := regexp.Compile(args[1])
+	re, err := regexp.Compile("(?m)" + args[1]) // ^ and $ are a line's
 	ts.Check(err)
 	deadline := time.Now().Add(scriptDeadline)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 50*time.Millisecond) {
