@@ -65,11 +65,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 			env.Setenv("STATE", state)
 			env.Setenv(envPrefix+"STATE_DIR", state)
 			env.Setenv(envPrefix+"LOG_DIR", state)
-			for _, kv := range testutil.Environ() {
-				if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
-					env.Setenv("GORACE", v) // a -race daemon would sleep a second at every exit
-				}
-			}
+			env.Setenv("GORACE", testutil.GORACE()) // a -race daemon would sleep a second at every exit
 			env.Defer(func() { KillDaemonsUnder(env.T().Log, env.WorkDir) })
 			return nil
 		},

@@ -34,15 +34,17 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 // then extra.
 func Environ(extra ...string) []string {
 	env := make([]string, 0, len(os.Environ())+len(extra)+1)
-	gorace := "atexit_sleep_ms=0"
 	for _, kv := range os.Environ() {
-		if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
-			gorace = strings.TrimSpace(v + " atexit_sleep_ms=0")
-			continue
+		if !strings.HasPrefix(kv, "GORACE=") {
+			env = append(env, kv)
 		}
-		env = append(env, kv)
 	}
-	return append(append(env, "GORACE="+gorace), extra...)
+	return append(append(env, "GORACE="+GORACE()), extra...)
+}
+
+// GORACE is this process's GORACE with atexit_sleep_ms=0 added.
+func GORACE() string {
+	return strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
 }
 
 // helperEnv names the helper a test binary, run again, plays.
