@@ -18,6 +18,7 @@ import (
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/strategy/reexec"
+	"github.com/daemonkit/daemonkit/supervisor"
 )
 
 // daemonCommand is the hidden first argument of a daemon that start -d detached:
@@ -28,22 +29,23 @@ const daemonCommand = "_daemon"
 // travels as the daemon's second argument, and is recorded so that restart can start the
 // instance again without parsing anything.
 type request struct {
-	Program         string          `json:"program"` // Config.Name of the program that started it
-	Name            string          `json:"name"`
-	PIDFile         string          `json:"pidfile"`
-	Log             string          `json:"log"`
-	Record          string          `json:"record"`
-	Strategy        string          `json:"strategy"`
-	IgnoreHUP       bool            `json:"ignore_hup,omitempty"`
-	Workdir         string          `json:"workdir"` // the daemon's working directory
-	Cwd             string          `json:"cwd"`     // start's, where Args are parsed again
-	Umask           int             `json:"umask"`
-	ReadyTimeout    time.Duration   `json:"ready_timeout"`
-	ShutdownTimeout time.Duration   `json:"shutdown_timeout"`
-	LogLevel        string          `json:"log_level"`
-	LogFormat       string          `json:"log_format"`
-	Flags           json.RawMessage `json:"flags,omitempty"` // Config.Flags, as start saw them
-	Args            []string        `json:"args"`            // the command line start was given, for the program to parse again
+	Program         string            `json:"program"` // Config.Name of the program that started it
+	Name            string            `json:"name"`
+	PIDFile         string            `json:"pidfile"`
+	Log             string            `json:"log"`
+	Record          string            `json:"record"`
+	Strategy        string            `json:"strategy"`
+	IgnoreHUP       bool              `json:"ignore_hup,omitempty"`
+	Workdir         string            `json:"workdir"` // the daemon's working directory
+	Cwd             string            `json:"cwd"`     // start's, where Args are parsed again
+	Umask           int               `json:"umask"`
+	ReadyTimeout    time.Duration     `json:"ready_timeout"`
+	ShutdownTimeout time.Duration     `json:"shutdown_timeout"`
+	LogLevel        string            `json:"log_level"`
+	LogFormat       string            `json:"log_format"`
+	Flags           json.RawMessage   `json:"flags,omitempty"`     // Config.Flags, as start saw them
+	Supervise       *superviseRequest `json:"supervise,omitempty"` // start -- CMD: the program to supervise instead
+	Args            []string          `json:"args"`                // the command line start was given, for the program to parse again
 }
 
 // pending is the request of this process, when Init found it is a daemon; Run and the
@@ -129,9 +131,18 @@ func runDaemon(cfg Config, req *request) error {
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
 	opts := req.serverOptions(cfg)
 	opts.Reporter, opts.Logger, opts.LogWriter = rep, log, out
-	err = server.Run(context.Background(), cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout}), opts)
+	var w server.Workload = cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout})
+	if sv := req.Supervise; sv != nil {
+		paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
+		w = supervisor.New(sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, true), out)
+	}
+	err = server.Run(context.Background(), w, opts)
 	if errors.Is(err, pidfile.ErrLocked) {
 		return withCode(exitAlreadyUp, nil) // start prints it; the log stays untouched
+	}
+	var ended *supervisor.ExitError
+	if errors.As(err, &ended) {
+		return withCode(ended.ExitCode(), nil) // the program's status; the log says how it ended
 	}
 	return err
 }

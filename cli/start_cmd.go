@@ -14,17 +14,21 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/launcher"
+	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/strategy"
+	"github.com/daemonkit/daemonkit/supervisor"
 	"github.com/hashicorp/go-hclog"
 )
 
-// StartCmd starts the program's work: in the foreground, or with -d as a daemon that is
-// ready when start returns.
+// StartCmd starts the program's work, or with -- CMD another program under supervision:
+// in the foreground, or with -d as a daemon that is ready when start returns.
 type StartCmd struct {
 	Detach bool `short:"d" help:"Run as a daemon: return only once it holds its pidfile and is ready."`
 	StartFlags
+	SuperviseFlags
+	Command []string `arg:"" optional:"" passthrough:"" placeholder:"-- CMD [ARGS...]" help:"A program to run and supervise instead of ${program}'s own work (default name: its base name)."`
 }
 
 // StartFlags describe how an instance runs.
@@ -43,6 +47,18 @@ type StartFlags struct {
 func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
 		return runDaemon(app.Config, pending)
+	}
+	if len(c.Command) > 0 && c.Command[0] == "--" {
+		c.Command = c.Command[1:] // Kong passes the separator through with the rest
+	}
+	if err := c.checkSupervise(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if len(c.Command) > 0 && c.Name == "" && c.PIDFile == "" {
+		c.Name = filepath.Base(c.Command[0])
+		if err := instance.ValidateName(c.Name); err != nil {
+			return withCode(exitUsage, fmt.Errorf("%w: give --name", err))
+		}
 	}
 	paths, err := c.paths(app, c.Log, true)
 	if err != nil {
@@ -108,7 +124,11 @@ func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Path
 			return err
 		}
 	}
-	err := server.Run(ctx, app.Config.workload(InstanceInfo{Name: paths.Name, ShutdownTimeout: c.ShutdownTimeout}), server.Options{
+	w := app.Config.workload(InstanceInfo{Name: paths.Name, ShutdownTimeout: c.ShutdownTimeout})
+	if len(c.Command) > 0 {
+		w = supervisor.New(c.supervisorConfig(c.Command, paths, c.ShutdownTimeout, false), logfile.NewWriter(2, "stderr"))
+	}
+	err := server.Run(ctx, w, server.Options{
 		Name:            paths.Name,
 		PIDFile:         paths.PIDFile,
 		RecordPath:      paths.Record,
@@ -159,6 +179,9 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 		LogLevel:        app.Globals.LogLevel,
 		LogFormat:       app.Globals.LogFormat,
 		Args:            os.Args[1:],
+	}
+	if len(c.Command) > 0 {
+		req.Supervise = &superviseRequest{SuperviseFlags: c.SuperviseFlags, Command: c.Command}
 	}
 	cwd, err := os.Getwd()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,6 +26,11 @@ type Report struct {
 	Listen  string `json:"listen,omitempty"`  // with Ready: the address it listens on, if any
 	Running int    `json:"running,omitempty"` // already running: the pid that holds the pidfile lock
 	Error   string `json:"error,omitempty"`   // why it could not start
+	// Before the outcome, any number of these: more time needed (the launcher's ready
+	// timeout starts again with this much, as systemd's EXTEND_TIMEOUT_USEC), and a line of
+	// status for the user (systemd's STATUS=).
+	Extend time.Duration `json:"extend,omitempty"`
+	Status string        `json:"status,omitempty"`
 }
 
 // Reporter is the daemon's end of the handshake. A nil *Reporter (a daemon running in the
@@ -53,6 +59,16 @@ func OpenReporter(fd int) (*Reporter, error) {
 // Started tells the launcher the daemon's pid. It comes before anything can go wrong, so that
 // the launcher can always name, and if need be kill, exactly this process.
 func (r *Reporter) Started(pid int) error { return r.send(Report{PID: pid}, false) }
+
+// Extend asks the launcher to wait d more from now before it gives up on readiness.
+func (r *Reporter) Extend(d time.Duration) error {
+	return r.send(Report{PID: os.Getpid(), Extend: d}, false)
+}
+
+// Status tells the launcher what the daemon is doing while it starts.
+func (r *Reporter) Status(text string) error {
+	return r.send(Report{PID: os.Getpid(), Status: text}, false)
+}
 
 // Ready tells the launcher the workload is ready (listening on listen, if it listens) and ends
 // the handshake.

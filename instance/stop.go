@@ -104,7 +104,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	default:
 		_ = h.Signal(syscall.SIGCONT) // a stopped daemon must run to handle its stop signal
-		killed, err := waitGone(ctx, h, o)
+		killed, err := waitGone(ctx, h, o, instanceGroup(h))
 		res.Elapsed, res.Killed = time.Since(start), killed
 		if err != nil {
 			return res, fmt.Errorf("stop %s: %w", p.Name, err)
@@ -118,9 +118,24 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	return res, nil
 }
 
+// instanceGroup is the process group of h, the proven daemon, read while it is alive (so
+// the group, which it is a member of, cannot have been reused): the group a SIGKILL goes to
+// after the timeout, with whatever the daemon started in it. 0 when it cannot be had, or
+// when it is the caller's own group (a daemon started in the foreground of the same
+// script): never kill the caller.
+func instanceGroup(h *proc.Process) int {
+	pgid, err := unix.Getpgid(h.PID())
+	if err != nil || pgid < 2 || pgid == unix.Getpgrp() || h.Signal(0) != nil {
+		return 0
+	}
+	return pgid
+}
+
 // waitGone waits for h to be gone after it was signalled: up to o.Timeout, then (unless
-// o.NoKill) SIGKILL and up to killWait more. It reports whether SIGKILL was sent.
-func waitGone(ctx context.Context, h *proc.Process, o StopOptions) (killed bool, err error) {
+// o.NoKill) SIGKILL, to the whole process group pgid if not 0 (a supervised program's
+// children that stayed in it go too), and up to killWait more, for the group as well. It
+// reports whether SIGKILL was sent.
+func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (killed bool, err error) {
 	pid := h.PID()
 	wctx, cancel := ctx, context.CancelFunc(func() {})
 	if o.Timeout > 0 {
@@ -138,9 +153,13 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions) (killed bool,
 	case o.NoKill:
 		return false, fmt.Errorf("pid %d %w %s after %v (not killed: no-kill)", pid, ErrStillRunning, o.Timeout, unix.SignalName(o.Signal))
 	}
+	if pgid > 0 {
+		_ = unix.Kill(-pgid, unix.SIGKILL) // the daemon is a member: the group is the instance's
+		defer proc.WaitGroupGone(pgid, killWait)
+	}
 	if err := h.Signal(syscall.SIGKILL); err != nil {
 		if errors.Is(err, proc.ErrGone) {
-			return false, nil // it made it on its own after all
+			return pgid > 0, nil // it made it on its own after all, or the group's SIGKILL took it
 		}
 		return false, fmt.Errorf("pid %d still running after %s: %w", pid, o.Timeout, err)
 	}

@@ -20,9 +20,10 @@ var ErrExited = errors.New("daemon exited before it was ready")
 // NotReadyError says the daemon was not ready in time. Launch has killed it (SIGKILL) and
 // waited for it to be gone before returning this error.
 type NotReadyError struct {
-	After time.Duration // the ReadyTimeout that passed
-	PID   int           // the daemon that was killed; 0 if it never reported its pid
-	log   string        // the last lines of its log, already formatted
+	After  time.Duration // the ReadyTimeout that passed
+	PID    int           // the daemon that was killed; 0 if it never reported its pid
+	Status string        // the last status line the daemon sent, if any
+	log    string        // the last lines of its log, already formatted
 }
 
 // Error reads "not ready after 10s; killed it (pid N)", followed by the last lines the
@@ -32,7 +33,11 @@ func (e *NotReadyError) Error() string {
 	if e.PID > 0 {
 		killed = fmt.Sprintf("killed it (pid %d)", e.PID)
 	}
-	return fmt.Sprintf("not ready after %s; %s%s", e.After, killed, e.log)
+	status := ""
+	if e.Status != "" {
+		status = fmt.Sprintf(" (its last status: %q)", e.Status)
+	}
+	return fmt.Sprintf("not ready after %s%s; %s%s", e.After, status, killed, e.log)
 }
 
 // Is makes errors.Is(err, ErrNotReady) true.

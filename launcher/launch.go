@@ -133,6 +133,7 @@ type launcher struct {
 	timeout  time.Duration
 	logStart int64   // the log's size before this run
 	daemon   *target // the daemon, once known: at Start if it is the child, else at its first report
+	status   string  // the daemon's last status line, if it sent one
 }
 
 // await reads the handshake until it ends one way or another.
@@ -169,14 +170,21 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 			case rep.Error != "":
 				l.log.Debug("daemon reports an error", "pid", rep.PID, "error", rep.Error)
 				l.abort(abortOptions{})
-				return Result{}, errors.New(rep.Error)
+				return Result{}, errors.New(rep.Error + l.logTail())
+			case rep.Extend > 0:
+				l.log.Debug("daemon needs more time", "pid", rep.PID, "extend", rep.Extend)
+				timer.Reset(rep.Extend)
+				l.timeout = rep.Extend
+			case rep.Status != "":
+				l.log.Debug("daemon status", "pid", rep.PID, "status", rep.Status)
+				l.status = rep.Status
 			default:
 				l.log.Debug("daemon reported its pid", "pid", rep.PID)
 			}
 		case <-timer.C:
 			l.log.Debug("daemon not ready in time; killing it", "timeout", l.timeout, "pid", l.pid())
 			l.abort(abortOptions{kill: true})
-			return Result{}, &NotReadyError{After: l.timeout, PID: l.pid(), log: l.logTail()}
+			return Result{}, &NotReadyError{After: l.timeout, PID: l.pid(), Status: l.status, log: l.logTail()}
 		case <-ctx.Done():
 			l.log.Debug("launch canceled; killing the daemon", "pid", l.pid())
 			l.abort(abortOptions{kill: true})

@@ -170,8 +170,9 @@ func snapshot(t *testing.T, e *strategytest.Env) state {
 func testDaemonError(t *testing.T, s strategy.Strategy) {
 	e := strategytest.New(t)
 	_, err := launch(t, context.Background(), s, e.Spec("-fail", "bind 127.0.0.1:7000: address already in use"))
-	if err == nil || err.Error() != "start fake: bind 127.0.0.1:7000: address already in use" {
-		t.Fatalf("err = %v, want the daemon's own message", err)
+	want := "start fake: bind 127.0.0.1:7000: address already in use\nlast lines of its log:\n"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), ": failing") {
+		t.Fatalf("err = %v, want the daemon's own message and its log's last lines", err)
 	}
 	checkCleanedUp(t, e)
 }

@@ -24,11 +24,13 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case <-r.drops:
 			r.countDrops()
 		case sig := <-r.sigs.stop:
-			return r.stop(cancel, done, errStopped{sig})
+			return r.stop(w, cancel, done, Stopped{sig})
 		case <-ctx.Done():
-			return r.stop(cancel, done, context.Cause(ctx))
+			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
 			r.reopen(ctx, w, sig)
+		case sig := <-r.sigs.forward:
+			w.(Forwarder).Forward(sig)
 		case err := <-done:
 			if err == nil {
 				err = errors.New("the workload returned while it was not stopping")
@@ -40,17 +42,43 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 }
 
 // stop cancels the workload with cause, waits for it to drain, logs "stopped" and cleans
-// up.
-func (r *runner) stop(cancel context.CancelCauseFunc, done <-chan error, cause error) error {
+// up. If the drain is cut short, a Killer workload is told to kill what it runs, and given
+// a little longer to return. The run ends with the workload's error when that carries an
+// exit code (a supervised program's status), so the process exits as its program did.
+func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
 	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
 	began := time.Now()
 	cancel(cause)
-	if err := r.wait(done, r.sigs.stop); err != nil {
+	err := r.wait(done, r.sigs.stop)
+	var cut *drainCut
+	if errors.As(err, &cut) {
 		r.log.Warn("drain cut short", "error", err)
+		if k, ok := w.(Killer); ok {
+			k.Kill()
+			select {
+			case err = <-done:
+			case <-time.After(killGrace):
+				r.log.Error("the workload did not end after it was killed", "after", killGrace.String())
+			}
+		}
+	}
+	var exitErr error
+	if coded := (interface{ ExitCode() int })(nil); errors.As(err, &coded) {
+		exitErr = err
+	} else if err != nil && cut == nil {
+		r.log.Warn("drain ended with an error", "error", err)
 	}
 	r.log.Info("stopped", "reason", cause.Error(), "drain", time.Since(began).Round(time.Millisecond).String())
-	return r.cleanup()
+	return errors.Join(exitErr, r.cleanup())
 }
+
+// killGrace bounds how long the runtime waits for a Killer workload to return after Kill.
+const killGrace = 5 * time.Second
+
+// drainCut says why the runtime stopped waiting for a workload to drain.
+type drainCut struct{ why string }
+
+func (e *drainCut) Error() string { return e.why }
 
 // wait waits for the cancelled workload to return, for at most ShutdownTimeout, or until
 // a second stop signal arrives on again. Log reopens are served meanwhile. The error says
@@ -63,9 +91,9 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 		case err := <-done:
 			return err
 		case <-timer.C:
-			return fmt.Errorf("still draining after %s: giving up on it", r.opts.ShutdownTimeout)
+			return &drainCut{fmt.Sprintf("still draining after %s: giving up on it", r.opts.ShutdownTimeout)}
 		case sig := <-again:
-			return fmt.Errorf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))
+			return &drainCut{fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
 		case sig := <-r.sigs.reopen:
 			r.reopenLog(sig)
 		}

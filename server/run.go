@@ -15,10 +15,11 @@ import (
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// errStopped is the cause of a serve context cancelled by a stop signal.
-type errStopped struct{ sig os.Signal }
+// Stopped is the cause (context.Cause) of a Serve context cancelled by a stop signal: a
+// supervisor passes the same signal on to its program.
+type Stopped struct{ Signal os.Signal }
 
-func (e errStopped) Error() string { return "stopped by " + signalLabel(e.sig) }
+func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 
 // Run runs w as a daemon (or in the foreground) until SIGTERM or SIGINT (or until ctx is
 // done), then lets it drain and returns nil.
@@ -35,7 +36,11 @@ func (e errStopped) Error() string { return "stopped by " + signalLabel(e.sig) }
 // up at once), logs "stopped", and removes the record and the pidfile, whose lock is held
 // until that is done. A workload that ends on its own ends the run with its error.
 func Run(ctx context.Context, w Workload, opts Options) error {
-	sigs := watchSignals(opts.IgnoreHUP)
+	var forward []os.Signal
+	if f, ok := w.(Forwarder); ok {
+		forward = f.ForwardSignals()
+	}
+	sigs := watchSignals(opts.IgnoreHUP, forward)
 	defer sigs.close()
 	rep := opts.Reporter
 	defer rep.Close()
@@ -106,7 +111,9 @@ type runner struct {
 // run starts the workload, reports ready and runs the loop.
 func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
-	sctx, cancel := context.WithCancelCause(context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records))
+	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
+	sctx = context.WithValue(sctx, startupKey{}, r.opts.Reporter)
+	sctx, cancel := context.WithCancelCause(sctx)
 	defer cancel(nil)
 	readyc := make(chan string, 1)
 	done := make(chan error, 1)

@@ -10,8 +10,9 @@ import (
 // signals are the daemon's signal channels, set up before anything else so that a stop
 // issued while the daemon is still starting waits in stop until the run loop takes it.
 type signals struct {
-	stop   chan os.Signal // SIGTERM, SIGINT
-	reopen chan os.Signal // SIGUSR1, and SIGHUP unless it is ignored
+	stop    chan os.Signal // SIGTERM, SIGINT
+	reopen  chan os.Signal // SIGUSR1, and SIGHUP unless it is ignored
+	forward chan os.Signal // what a Forwarder workload asked for
 	// problems met while clearing the signal state inherited at exec; logged only once
 	// the pidfile lock is held, so an instance that is already running sees no line.
 	problems []error
@@ -20,10 +21,13 @@ type signals struct {
 // watchSignals starts catching the daemon's signals, from the main thread where it can,
 // and clears what was inherited at exec: no signal stays blocked on the main thread, and
 // none stays ignored except SIGHUP when ignoreHUP.
-func watchSignals(ignoreHUP bool) *signals {
-	s := &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1)}
+func watchSignals(ignoreHUP bool, forward []os.Signal) *signals {
+	s := &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1), forward: make(chan os.Signal, 8)}
 	onMain := onMainThread(func() {
 		signal.Notify(s.stop, unix.SIGTERM, unix.SIGINT)
+		if len(forward) > 0 {
+			signal.Notify(s.forward, forward...)
+		}
 		if ignoreHUP {
 			signal.Ignore(unix.SIGHUP)
 			signal.Notify(s.reopen, unix.SIGUSR1)
@@ -42,6 +46,7 @@ func watchSignals(ignoreHUP bool) *signals {
 func (s *signals) close() {
 	signal.Stop(s.stop)
 	signal.Stop(s.reopen)
+	signal.Stop(s.forward)
 }
 
 // SIGHUP and SIGUSR1 as os.Signal values, to compare with what the channels deliver.

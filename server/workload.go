@@ -1,6 +1,12 @@
 package server
 
-import "context"
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/daemonkit/daemonkit/handshake"
+)
 
 // Workload is what a daemon runs once it holds its pidfile: the built-in HTTP server, a
 // supervised program, or an embedding program's own serve function. The runtime (lock,
@@ -27,4 +33,40 @@ func (f WorkloadFunc) Serve(ctx context.Context, ready ReadyFunc) error { return
 // the log is reopened). Its error is logged; the daemon runs on.
 type Reloader interface {
 	Reload(ctx context.Context) error
+}
+
+// Forwarder is implemented by a workload that wants more signals than stop and reload:
+// the runtime catches ForwardSignals from the start (before it takes its lock) and passes
+// each one it receives to Forward. A supervisor forwards them to its program.
+type Forwarder interface {
+	ForwardSignals() []os.Signal
+	Forward(sig os.Signal)
+}
+
+// Killer is implemented by a workload that has processes of its own to end when the
+// runtime gives up on a drain (ShutdownTimeout passed, or a second stop signal came): the
+// runtime calls Kill, then waits a little more for Serve to return, so that nothing of the
+// instance outlives it.
+type Killer interface {
+	Kill()
+}
+
+// startupKey carries the handshake into a workload's context, for ExtendStart and
+// StartStatus.
+type startupKey struct{}
+
+// ExtendStart asks the launcher (start -d) to wait d more from now for the workload to be
+// ready, as systemd's EXTEND_TIMEOUT_USEC does. Outside a start, it does nothing.
+func ExtendStart(ctx context.Context, d time.Duration) {
+	if rep, _ := ctx.Value(startupKey{}).(*handshake.Reporter); rep != nil {
+		_ = rep.Extend(d)
+	}
+}
+
+// StartStatus tells the launcher what the workload is doing while it starts (systemd's
+// STATUS=); a start that times out quotes the last one. Outside a start, it does nothing.
+func StartStatus(ctx context.Context, text string) {
+	if rep, _ := ctx.Value(startupKey{}).(*handshake.Reporter); rep != nil {
+		_ = rep.Status(text)
+	}
 }

@@ -54,6 +54,8 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"spawn":        cmdSpawn,
 		"exits":        func(ts *testscript.TestScript, neg bool, args []string) { cmdExits(ts, neg, args, passed) },
 		"everyline":    cmdEveryline,
+		"capture":      cmdCapture,
+		"sequence":     cmdSequence,
 		"tmpfs":        cmdTmpfs,
 		"fill":         cmdFill,
 	}
@@ -80,9 +82,9 @@ func Run(t *testing.T, dir, envPrefix string) {
 }
 
 // Programs are the small programs scripts run besides the binary under test, for
-// testscript.Main: httpget URL, withfd FILE PROG ARGS...
+// testscript.Main: httpget URL, withfd FILE PROG ARGS..., notifier (an sd_notify daemon).
 func Programs() map[string]func() {
-	return map[string]func(){"httpget": httpGetMain, "withfd": withFDMain}
+	return map[string]func(){"httpget": httpGetMain, "withfd": withFDMain, "notifier": notifierMain}
 }
 
 // KillDaemonsUnder stops, by pid, every process that holds the lock of a pidfile under dir:
@@ -362,4 +364,45 @@ func cmdEveryline(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s:%d: %q does not match %q", args[0], i+1, line, args[1])
 		}
 	}
+}
+
+// capture FILE REGEXP VAR: sets $VAR to the first group of REGEXP's first match in FILE
+// (^ and $ are a line's).
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: capture FILE REGEXP VAR")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	m := re.FindSubmatch(data)
+	if len(m) < 2 {
+		ts.Fatalf("%s: nothing matches %q", args[0], args[1])
+	}
+	ts.Setenv(args[2], string(m[1]))
+}
+
+// sequence WORD FILE...: the lines "WORD N" across the files, in order, number 1, 2, 3, ...
+// with none missing, repeated or split (other lines are ignored).
+func cmdSequence(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: sequence WORD FILE...")
+	}
+	next := 1
+	for _, name := range args[1:] {
+		data, err := os.ReadFile(ts.MkAbs(name))
+		ts.Check(err)
+		for _, line := range strings.Split(string(data), "\n") {
+			rest, ok := strings.CutPrefix(line, args[0]+" ")
+			if !ok {
+				continue
+			}
+			if n, err := strconv.Atoi(rest); err != nil || n != next {
+				ts.Fatalf("%s: %q where %s %d was due", name, line, args[0], next)
+			}
+			next++
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "%s 1 to %d\n", args[0], next-1)
 }

@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/supervisor"
+)
+
+// SuperviseFlags say how start supervises a program given after --.
+type SuperviseFlags struct {
+	Ready         string        `default:"exec" placeholder:"HOW" help:"With -- CMD: when it is ready: exec (alive after --ready-grace), notify (sd_notify READY=1), tcp:HOST:PORT, http:URL (GET answers 2xx) or cmd:COMMAND (exits 0) (default ${default})."`
+	ReadyGrace    time.Duration `default:"200ms" placeholder:"DURATION" help:"With --ready=exec: how long it must stay alive (default ${default})."`
+	ReadyInterval time.Duration `default:"100ms" placeholder:"DURATION" help:"With --ready=tcp, http or cmd: how often to try (default ${default})."`
+	Restart       string        `enum:"no,on-failure,always" default:"no" placeholder:"WHEN" help:"With -- CMD: restart it when it ends on its own: no, on-failure or always (default ${default})."`
+	RestartDelay  time.Duration `default:"100ms" placeholder:"DURATION" help:"The first wait before a restart; it doubles, up to 30s (default ${default})."`
+	MinUptime     time.Duration `default:"10s" placeholder:"DURATION" help:"A run this long resets the back-off and the restart count (default ${default})."`
+	MaxRestarts   int           `default:"5" placeholder:"N" help:"Give up after N restarts in a row none of which stayed up --min-uptime (default ${default})."`
+	ChildPIDFile  string        `name:"child-pidfile" placeholder:"PATH" help:"With -- CMD: also write its pid here, for tools that want it."`
+}
+
+// superviseRequest is what a daemon that supervises a program needs.
+type superviseRequest struct {
+	SuperviseFlags
+	Command []string `json:"command"`
+}
+
+// checkSupervise refuses supervision flags that cannot apply.
+func (c *StartCmd) checkSupervise() error {
+	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
+		return err
+	}
+	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "") {
+		return fmt.Errorf("--ready, --restart and --child-pidfile apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
+	}
+	if c.MaxRestarts < 0 {
+		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
+	}
+	return nil
+}
+
+// supervisorConfig is the supervisor's view of the flags for command, an instance at
+// paths; detached says the daemon's process group is the instance's own.
+func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths, shutdown time.Duration, detached bool) supervisor.Config {
+	ready, _ := supervisor.ParseReadiness(f.Ready) // checked by start
+	maxRestarts := f.MaxRestarts
+	if maxRestarts == 0 {
+		maxRestarts = -1 // the supervisor's zero means its default
+	}
+	childPIDFile := f.ChildPIDFile
+	if childPIDFile != "" {
+		childPIDFile, _ = filepath.Abs(childPIDFile)
+	}
+	return supervisor.Config{
+		Command:         command,
+		Ready:           ready,
+		ReadyGrace:      f.ReadyGrace,
+		ReadyInterval:   f.ReadyInterval,
+		Restart:         supervisor.Policy(f.Restart),
+		RestartDelay:    f.RestartDelay,
+		MinUptime:       f.MinUptime,
+		MaxRestarts:     maxRestarts,
+		ShutdownTimeout: shutdown,
+		ChildPIDFile:    childPIDFile,
+		NotifyDir:       filepath.Dir(paths.PIDFile),
+		OwnGroup:        detached,
+	}
+}

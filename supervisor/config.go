@@ -1,0 +1,121 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config says what to run and how to supervise it. The zero value of every field but
+// Command is a default: ready when executed and still alive after 200ms, never restarted.
+type Config struct {
+	Command []string // the program and its arguments; the program is looked up in PATH
+	Env     []string // its environment; nil is the daemon's own
+
+	Ready         Readiness     // how to tell it is ready (zero: exec)
+	ReadyGrace    time.Duration // exec: how long it must stay alive (200ms if zero)
+	ReadyInterval time.Duration // tcp, http, cmd: how often to try (100ms if zero)
+
+	Restart      Policy        // when to start it again after it ends on its own
+	RestartDelay time.Duration // the first back-off, doubling up to 30s (100ms if zero)
+	MinUptime    time.Duration // a run this long resets the back-off and the count (10s if zero)
+	MaxRestarts  int           // restarts in a row, none of which stayed up MinUptime, before giving up (5 if zero; -1: none)
+
+	ShutdownTimeout time.Duration // on a stop, how long it may take to exit before SIGKILL (10s if zero)
+	ChildPIDFile    string        // if set, where its pid is written, for tools that want it
+	NotifyDir       string        // notify: where its NOTIFY_SOCKET is made (a directory of the daemon's)
+	// OwnGroup says the supervisor's process group is the instance's alone (a detached
+	// daemon): what is left in it is killed at the end. In the foreground the group is the
+	// shell's job, shared with the rest of a pipeline, and only the supervisor's own
+	// children (and the groups they lead) are.
+	OwnGroup bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.ReadyGrace <= 0 {
+		c.ReadyGrace = 200 * time.Millisecond
+	}
+	if c.ReadyInterval <= 0 {
+		c.ReadyInterval = 100 * time.Millisecond
+	}
+	if c.RestartDelay <= 0 {
+		c.RestartDelay = 100 * time.Millisecond
+	}
+	if c.MinUptime <= 0 {
+		c.MinUptime = 10 * time.Second
+	}
+	if c.MaxRestarts == 0 {
+		c.MaxRestarts = 5
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	return c
+}
+
+// maxRestartDelay caps the back-off between restarts.
+const maxRestartDelay = 30 * time.Second
+
+// Policy says when a program that ended on its own is started again. A stop never
+// causes a restart.
+type Policy string
+
+// The restart policies.
+const (
+	RestartNo        Policy = "no"         // never (the zero value means this too)
+	RestartOnFailure Policy = "on-failure" // after a non-zero exit, or death by a signal
+	RestartAlways    Policy = "always"     // after any end
+)
+
+// Readiness is how the supervisor tells that the program is ready: Kind is exec, notify,
+// tcp, http or cmd, and Target is what tcp (HOST:PORT), http (the URL) or cmd (a shell
+// command) try.
+type Readiness struct {
+	Kind   string
+	Target string
+}
+
+// ErrBadReadiness is wrapped by every error of ParseReadiness.
+var ErrBadReadiness = errors.New("invalid readiness")
+
+// ParseReadiness reads --ready: exec, notify, tcp:HOST:PORT, http:URL or cmd:COMMAND.
+func ParseReadiness(s string) (Readiness, error) {
+	kind, target, _ := strings.Cut(s, ":")
+	r := Readiness{Kind: kind, Target: target}
+	switch kind {
+	case "exec", "notify":
+		if target != "" {
+			return r, fmt.Errorf("%w %q: %s takes nothing after it", ErrBadReadiness, s, kind)
+		}
+	case "tcp":
+		if _, _, err := net.SplitHostPort(target); err != nil {
+			return r, fmt.Errorf("%w %q: want tcp:HOST:PORT: %v", ErrBadReadiness, s, err)
+		}
+	case "http":
+		u, err := url.Parse(target)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return r, fmt.Errorf("%w %q: want http:URL, such as http:http://127.0.0.1:8000/healthz", ErrBadReadiness, s)
+		}
+	case "cmd":
+		if strings.TrimSpace(target) == "" {
+			return r, fmt.Errorf("%w %q: want cmd:COMMAND, such as cmd:pg_isready", ErrBadReadiness, s)
+		}
+	default:
+		return r, fmt.Errorf("%w %q: want exec, notify, tcp:HOST:PORT, http:URL or cmd:COMMAND", ErrBadReadiness, s)
+	}
+	return r, nil
+}
+
+// String is what ParseReadiness reads back.
+func (r Readiness) String() string {
+	if r.Kind == "" {
+		return "exec"
+	}
+	if r.Target == "" {
+		return r.Kind
+	}
+	return r.Kind + ":" + r.Target
+}

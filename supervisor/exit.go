@@ -1,0 +1,46 @@
+package supervisor
+
+import (
+	"fmt"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ExitError is how the supervised program ended, when the supervisor ends with it: its
+// ExitCode is what the daemon exits with (the status, or 128+N after signal N).
+type ExitError struct {
+	Status syscall.WaitStatus
+}
+
+// Error reads "program exited with status 3", "program killed by signal 9 (SIGKILL)".
+func (e *ExitError) Error() string { return "program " + describe(e.Status) }
+
+// ExitCode is the status to exit with, as a shell reports it.
+func (e *ExitError) ExitCode() int { return exitCode(e.Status) }
+
+// exitCode is ws as a shell's $?.
+func exitCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// describe says how a process ended: "exited with status 3", "killed by signal 9
+// (SIGKILL)".
+func describe(ws syscall.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exited with status %d", ws.ExitStatus())
+	case ws.Signaled():
+		if name := unix.SignalName(ws.Signal()); name != "" {
+			return fmt.Sprintf("killed by signal %d (%s)", int(ws.Signal()), name)
+		}
+		return fmt.Sprintf("killed by signal %d", int(ws.Signal()))
+	}
+	return "ended"
+}
+
+// failed reports whether an end counts as a failure for RestartOnFailure.
+func failed(ws syscall.WaitStatus) bool { return ws.Signaled() || ws.ExitStatus() != 0 }

@@ -1,0 +1,70 @@
+package supervisor
+
+import (
+	"os"
+	"strconv"
+	"syscall"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+)
+
+// killInstance SIGKILLs every process of the instance but this one, and waits for each to
+// be gone: its own children (the program, checks, adopted orphans), the process groups
+// they lead, and, when the supervisor's own group is the instance's (OwnGroup), every
+// other member of it. Each is signalled through a pidfd opened after it was found, and
+// checked again once opened, so that a pid reused meanwhile is never hit. The reaper then
+// reaps them.
+func (s *Supervisor) killInstance() {
+	self := os.Getpid()
+	group := syscall.Getpgrp()
+	for range 5 { // a process may fork while it is being killed: look again
+		if killed := s.killRound(self, group); killed == 0 {
+			return
+		}
+	}
+}
+
+// killRound kills what belongs to the instance now, and returns how many it signalled.
+func (s *Supervisor) killRound(self, group int) int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	leaders := map[int]bool{}
+	var found []int
+	belongs := func(st proc.Stat) bool {
+		return st.PPID == self || leaders[st.PGRP] || (s.cfg.OwnGroup && st.PGRP == group)
+	}
+	stats := map[int]proc.Stat{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		st, err := proc.ReadStat(pid)
+		if err != nil || st.Zombie() {
+			continue
+		}
+		stats[pid] = st
+		if st.PPID == self && st.PGRP == pid {
+			leaders[pid] = true
+		}
+	}
+	for pid, st := range stats {
+		if belongs(st) {
+			found = append(found, pid)
+		}
+	}
+	killed := 0
+	for _, pid := range found {
+		h, err := proc.Open(pid)
+		if err != nil {
+			continue
+		}
+		if st, err := proc.ReadStat(pid); err == nil && belongs(st) && h.Signal(syscall.SIGKILL) == nil {
+			killed++
+		}
+		_ = h.Close()
+	}
+	return killed
+}

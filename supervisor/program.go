@@ -1,0 +1,198 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/notify"
+	"github.com/daemonkit/daemonkit/server"
+)
+
+// program is one run of the program.
+type program struct {
+	pid     int
+	sock    *notify.Socket // notify: its socket, closed when it ends
+	started time.Time
+	exited  <-chan syscall.WaitStatus // the main process's status, once it has ended
+	addr    string                    // where it serves, if its readiness says
+}
+
+// startReady starts the program and waits until it is ready by the configured protocol;
+// if it ends first, or the stop comes first, it is gone (killed if need be) when the error
+// is returned.
+func (r *run) startReady() (*program, error) {
+	cfg := r.s.cfg
+	var sock *notify.Socket
+	env := cfg.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	if cfg.Ready.Kind == "notify" {
+		var err error
+		if sock, err = notify.Listen(cfg.NotifyDir); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if sock != nil {
+				sock.Close()
+			}
+		}()
+		env = append(withoutEnv(env, "NOTIFY_SOCKET"), "NOTIFY_SOCKET="+sock.Path())
+	}
+	p, err := r.start(env)
+	if err != nil {
+		return nil, err
+	}
+	r.s.setMain(p.pid)
+	if err := r.awaitReady(p, sock); err != nil {
+		r.s.signal(syscall.SIGKILL)
+		r.s.killInstance()
+		<-p.exited
+		r.s.setMain(0)
+		return nil, err
+	}
+	if sock != nil {
+		p.sock, sock = sock, nil
+		go r.listenOn(p) // STATUS=, MAINPID= after ready, until it ends
+	}
+	r.writeChildPIDFile(p.pid)
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+		rec.Command, rec.ChildPID, rec.Restarts = cfg.Command, r.s.mainPID(), r.restarts
+	})
+	r.log.Info("the program is ready", "pid", p.pid, "ready", cfg.Ready.String())
+	return p, nil
+}
+
+// start starts the program in this process's group, with /dev/null as stdin and its
+// output relayed into the log, and no descriptor but those three.
+func (r *run) start(env []string) (*program, error) {
+	cfg := r.s.cfg
+	path, err := exec.LookPath(cfg.Command[0])
+	if err != nil {
+		return nil, err // "exec: "x": executable file not found in $PATH"
+	}
+	if !filepath.IsAbs(path) {
+		if path, err = filepath.Abs(path); err != nil {
+			return nil, err
+		}
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, err
+	}
+	pid, exited, err := r.reaper.start(path, cfg.Command, &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{null, outW, errW},
+	})
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return nil, fmt.Errorf("start %s: %w", cfg.Command[0], err)
+	}
+	go relay(outR, r.s.out)
+	go relay(errR, r.s.out)
+	r.log.Debug("started the program", "pid", pid, "command", cfg.Command)
+	return &program{pid: pid, started: time.Now(), exited: exited}, nil
+}
+
+// errStoppedEarly: a stop came before the program was ready.
+var errStoppedEarly = errors.New("stopped before the program was ready")
+
+// ended is the error for a program that ended before it was ready.
+func ended(ws syscall.WaitStatus) error {
+	return fmt.Errorf("the program %s before it was ready", describe(ws))
+}
+
+// awaitReady waits for the readiness the configuration asks for, the program's end, or a
+// stop, whichever comes first.
+func (r *run) awaitReady(p *program, sock *notify.Socket) error {
+	cfg := r.s.cfg
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	result := make(chan error, 1)
+	switch cfg.Ready.Kind {
+	case "", "exec":
+		go func() {
+			select {
+			case <-time.After(cfg.ReadyGrace):
+				result <- nil
+			case <-ctx.Done():
+			}
+		}()
+	case "notify":
+		go func() { result <- r.awaitNotify(ctx, p, sock) }()
+	default:
+		go func() { result <- r.probe(ctx, p) }()
+	}
+	select {
+	case err := <-result:
+		return err
+	case ws := <-p.exited:
+		p.exited = closedStatus(ws)
+		return ended(ws)
+	case <-r.ctx.Done():
+		return errStoppedEarly
+	}
+}
+
+// mainPID is the program's main pid now.
+func (s *Supervisor) mainPID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.main
+}
+
+// writeChildPIDFile writes the program's pid to ChildPIDFile, if set, as a pidfile is
+// written (its decimal pid and a newline), replacing only an empty or pidfile-shaped file.
+func (r *run) writeChildPIDFile(pid int) {
+	path := r.s.cfg.ChildPIDFile
+	if path == "" {
+		return
+	}
+	if err := writePIDFile(path, pid); err != nil {
+		r.log.Error("could not write the child pidfile", "error", err)
+	}
+}
+
+// removeChildPIDFile removes ChildPIDFile if it still names a pid this run wrote.
+func (r *run) removeChildPIDFile() {
+	if path := r.s.cfg.ChildPIDFile; path != "" {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			if pid, err := strconv.Atoi(string(b[:len(b)-1])); err == nil && pid > 0 {
+				_ = os.Remove(path)
+			}
+		}
+	}
+}
+
+// withoutEnv is env without the variable key.
+func withoutEnv(env []string, key string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if len(kv) <= len(key) || kv[:len(key)+1] != key+"=" {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/notify"
+	"github.com/daemonkit/daemonkit/server"
+)
+
+// checkTimeout bounds one try of a tcp, http or cmd readiness check.
+const checkTimeout = 5 * time.Second
+
+// awaitNotify waits for READY=1 from the program or a descendant of it (systemd-notify run
+// from its shell script counts); ERRNO= before it fails the start, STATUS= is logged and
+// passed to the launcher, EXTEND_TIMEOUT_USEC= gives the launcher more time, MAINPID=
+// names the process that signals go to.
+func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket) error {
+	r.acceptFrom(sock, p.pid)
+	for {
+		m, err := sock.Receive(ctx)
+		if err != nil {
+			return err
+		}
+		r.note(m)
+		switch {
+		case m.Errno != 0:
+			return fmt.Errorf("the program reported ERRNO=%d (%v) before it was ready", int(m.Errno), m.Errno)
+		case m.ExtendTimeout > 0:
+			server.ExtendStart(r.ctx, m.ExtendTimeout)
+		}
+		if m.HasStatus {
+			server.StartStatus(r.ctx, m.Status)
+		}
+		if m.Ready {
+			return nil
+		}
+	}
+}
+
+// listenOn keeps reading the program's notifications after it is ready, until it ends.
+func (r *run) listenOn(p *program) {
+	for {
+		m, err := p.sock.Receive(r.ctx)
+		if err != nil {
+			return // closed when the program ended, or the run is over
+		}
+		r.note(m)
+	}
+}
+
+// acceptFrom makes sock take datagrams only from pid and its descendants; others are
+// dropped and logged.
+func (r *run) acceptFrom(sock *notify.Socket, pid int) {
+	descendant := notify.Descendant(pid)
+	self := os.Getpid() // `exec systemd-notify --ready` as root labels its datagram with its parent's pid: this one
+	sock.Accept = func(sender int) bool { return sender == pid || sender == self || descendant(sender) }
+	sock.OnReject = func(sender int, reason string) {
+		r.log.Warn("dropped a notification", "sender", sender, "reason", reason)
+	}
+}
+
+// note logs what a notification says and follows MAINPID=.
+func (r *run) note(m notify.Message) {
+	if m.Err != nil {
+		r.log.Warn("a notification had a bad field", "sender", m.PID, "error", m.Err)
+	}
+	if m.HasStatus {
+		r.log.Info("status", "status", m.Status)
+	}
+	if m.Errno != 0 {
+		r.log.Warn("the program reported an error", "errno", int(m.Errno), "error", m.Errno.Error())
+	}
+	if m.MainPID > 0 && m.MainPID != r.s.mainPID() {
+		r.log.Info("the program names its main process", "mainpid", m.MainPID)
+		r.s.setMain(m.MainPID)
+	}
+}
+
+// probe tries the tcp, http or cmd check every ReadyInterval until one succeeds.
+func (r *run) probe(ctx context.Context, p *program) error {
+	cfg := r.s.cfg
+	tick := time.NewTicker(cfg.ReadyInterval)
+	defer tick.Stop()
+	var last error
+	for {
+		err := r.check(ctx, p)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, context.Canceled) {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return fmt.Errorf("not ready: %w", last)
+			}
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// check tries the readiness check once.
+func (r *run) check(ctx context.Context, p *program) error {
+	ready := r.s.cfg.Ready
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	switch ready.Kind {
+	case "tcp":
+		var d net.Dialer
+		conn, err := d.DialContext(cctx, "tcp", ready.Target)
+		if err != nil {
+			return err
+		}
+		conn.Close()
+		p.addr = ready.Target
+		return nil
+	case "http":
+		req, err := http.NewRequestWithContext(cctx, http.MethodGet, ready.Target, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			return fmt.Errorf("GET %s: %s", ready.Target, resp.Status)
+		}
+		if u, err := url.Parse(ready.Target); err == nil {
+			p.addr = u.Host
+		}
+		return nil
+	case "cmd":
+		return r.runCheck(cctx, ready.Target)
+	}
+	return fmt.Errorf("unknown readiness %q", ready.Kind)
+}
+
+// runCheck runs `sh -c command` (through the reaper: nothing else may wait for children
+// here) and succeeds when it exits 0; past ctx it is killed.
+func (r *run) runCheck(ctx context.Context, command string) error {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	env := r.s.cfg.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	pid, done, err := r.reaper.start("/bin/sh", []string{"sh", "-c", command}, &os.ProcAttr{
+		Env: env, Files: []*os.File{null, null, null},
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case ws := <-done:
+		if ws.Exited() && ws.ExitStatus() == 0 {
+			return nil
+		}
+		return fmt.Errorf("check %q %s", command, describe(ws))
+	case <-ctx.Done():
+		_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own
+		<-done
+		return fmt.Errorf("check %q: %w", command, ctx.Err())
+	}
+}

@@ -1,0 +1,117 @@
+package supervisor
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+// reaper reaps every child of this process, the ones it started and the orphans that land
+// on it as a subreaper, in the manner of containerd's: on SIGCHLD it waits for any child
+// without blocking until none is left, and hands each status to whoever started that pid.
+// So nothing else in the process may wait for its children: every child is started
+// through start.
+type reaper struct {
+	mu      sync.Mutex
+	waiting map[int]chan syscall.WaitStatus // started or watched, not reaped yet
+	early   map[int]syscall.WaitStatus      // reaped before anyone asked
+	orphans func(pid int, ws syscall.WaitStatus)
+	sigchld chan os.Signal
+	done    chan struct{}
+	stopped chan struct{}
+}
+
+// newReaper starts reaping; orphans, if set, hears of every child nobody started.
+func newReaper(orphans func(pid int, ws syscall.WaitStatus)) *reaper {
+	r := &reaper{
+		waiting: map[int]chan syscall.WaitStatus{},
+		early:   map[int]syscall.WaitStatus{},
+		orphans: orphans,
+		sigchld: make(chan os.Signal, 1),
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	signal.Notify(r.sigchld, syscall.SIGCHLD)
+	go r.loop()
+	return r
+}
+
+func (r *reaper) loop() {
+	defer close(r.stopped)
+	for {
+		r.reapAll()
+		select {
+		case <-r.sigchld:
+		case <-r.done:
+			r.reapAll()
+			return
+		}
+	}
+}
+
+// reapAll reaps every child that has ended.
+func (r *reaper) reapAll() {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return // ECHILD: no children; 0: none has ended
+		}
+		r.mu.Lock()
+		ch, ok := r.waiting[pid]
+		if ok {
+			delete(r.waiting, pid)
+			ch <- ws
+		} else {
+			r.early[pid] = ws
+		}
+		r.mu.Unlock()
+		if !ok && r.orphans != nil {
+			r.orphans(pid, ws)
+		}
+	}
+}
+
+// start starts a child with os.StartProcess and returns it and a channel that delivers its
+// wait status once it has ended. The child is registered before anything can reap it.
+func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, <-chan syscall.WaitStatus, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, err := os.StartProcess(path, argv, attr)
+	if err != nil {
+		return 0, nil, err
+	}
+	pid := p.Pid
+	_ = p.Release() // the reaper waits for it, by pid
+	ch := make(chan syscall.WaitStatus, 1)
+	r.waiting[pid] = ch
+	return pid, ch, nil
+}
+
+// watch returns a channel that delivers pid's wait status once this process reaps it: pid
+// is a descendant that was reparented here (a program's MAINPID). If it was reaped
+// already, the status is there at once; if it is not a child at all, nothing comes.
+func (r *reaper) watch(pid int) <-chan syscall.WaitStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := make(chan syscall.WaitStatus, 1)
+	if ws, ok := r.early[pid]; ok {
+		delete(r.early, pid)
+		ch <- ws
+		return ch
+	}
+	r.waiting[pid] = ch
+	return ch
+}
+
+// close stops reaping, after a last pass.
+func (r *reaper) close() {
+	signal.Stop(r.sigchld)
+	close(r.done)
+	<-r.stopped
+}

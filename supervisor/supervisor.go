@@ -1,0 +1,235 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/server"
+)
+
+// Supervisor runs one program under the daemon runtime: a server.Workload that also
+// forwards signals to it (server.Forwarder), reloads it (server.Reloader: SIGHUP) and can
+// kill it at once (server.Killer).
+type Supervisor struct {
+	cfg Config
+	out io.Writer // where the program's lines go
+
+	mu   sync.Mutex
+	main int // the program's main pid now (its MAINPID, if it said one); 0 between runs
+}
+
+var (
+	_ server.Workload  = (*Supervisor)(nil)
+	_ server.Forwarder = (*Supervisor)(nil)
+	_ server.Reloader  = (*Supervisor)(nil)
+	_ server.Killer    = (*Supervisor)(nil)
+)
+
+// New returns a Supervisor of the program cfg describes, whose output lines go to out
+// (the daemon's log writer, which writes each line whole or not at all).
+func New(cfg Config, out io.Writer) *Supervisor {
+	return &Supervisor{cfg: cfg.withDefaults(), out: out}
+}
+
+// forwarded are the signals passed on to the program besides the stop signals (TERM, INT)
+// and SIGHUP (a reload).
+var forwarded = []os.Signal{syscall.SIGQUIT, syscall.SIGUSR2}
+
+// ForwardSignals are QUIT and USR2; TERM and INT stop the program, HUP reloads it.
+func (s *Supervisor) ForwardSignals() []os.Signal { return forwarded }
+
+// Forward passes sig on to the program.
+func (s *Supervisor) Forward(sig os.Signal) { s.signal(sig.(syscall.Signal)) }
+
+// Reload passes SIGHUP on to the program.
+func (s *Supervisor) Reload(context.Context) error {
+	if !s.signal(syscall.SIGHUP) {
+		return errors.New("the program is not running")
+	}
+	return nil
+}
+
+// Kill ends the program and everything left of the instance at once (SIGKILL).
+func (s *Supervisor) Kill() { s.killInstance() }
+
+// signal sends sig to the program's main process; false if none runs.
+func (s *Supervisor) signal(sig syscall.Signal) bool {
+	s.mu.Lock()
+	pid := s.main
+	s.mu.Unlock()
+	return pid > 0 && syscall.Kill(pid, sig) == nil
+}
+
+func (s *Supervisor) setMain(pid int) {
+	s.mu.Lock()
+	s.main = pid
+	s.mu.Unlock()
+}
+
+// Serve starts the program, says ready once it is, and supervises it until ctx is
+// cancelled (then the stop signal is passed on and it may exit for ShutdownTimeout before
+// SIGKILL) or it ends and is not to be restarted. It returns nil when a stop ended a
+// program that exited 0, else an *ExitError with its status; before ready, an error that
+// says how it failed. Whatever it returns, nothing of the instance is left running but
+// this process, and no zombie of it is left.
+func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
+	log := hclog.FromContext(ctx).Named("supervisor")
+	leave, err := proc.EnterSubreaper()
+	if err != nil {
+		log.Warn("not a subreaper: orphans of the program go to init", "error", err)
+	}
+	defer leave()
+	rp := newReaper(func(pid int, ws syscall.WaitStatus) {
+		log.Debug("reaped an orphan", "pid", pid, "status", describe(ws))
+	})
+	defer rp.close()
+	defer s.killInstance() // nothing of the instance outlives the supervisor
+	r := &run{s: s, ctx: ctx, log: log, reaper: rp}
+	defer r.removeChildPIDFile()
+	return r.supervise(ready)
+}
+
+// run is one Serve.
+type run struct {
+	s        *Supervisor
+	ctx      context.Context
+	log      hclog.Logger
+	reaper   *reaper
+	restarts int
+}
+
+// supervise is the life of the program: a first start that must get ready, then restarts
+// by policy.
+func (r *run) supervise(ready server.ReadyFunc) error {
+	cfg := r.s.cfg
+	p, err := r.startReady()
+	if err != nil {
+		return err
+	}
+	ready(p.addr)
+	failures := 0 // restarts in a row that did not stay up MinUptime
+	delay := cfg.RestartDelay
+	for {
+		ws, stopped := r.wait(p)
+		if stopped {
+			return exitResult(ws)
+		}
+		lastExit := describe(ws)
+		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = lastExit, 0 })
+		uptime := time.Since(p.started)
+		if !(cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws))) {
+			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
+			return &ExitError{Status: ws}
+		}
+		if uptime >= cfg.MinUptime {
+			failures, delay = 0, cfg.RestartDelay
+		}
+		if cfg.MaxRestarts >= 0 && failures >= cfg.MaxRestarts {
+			r.log.Error("giving up: the program kept ending", "restarts_in_a_row", failures,
+				"none_stayed_up", cfg.MinUptime.String(), "status", lastExit)
+			return &ExitError{Status: ws}
+		}
+		failures++
+		r.log.Warn("the program ended; restarting it", "status", lastExit, "in", delay.String(), "attempt", failures)
+		select {
+		case <-r.ctx.Done():
+			return &ExitError{Status: ws}
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, maxRestartDelay)
+		r.restarts++
+		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Restarts = r.restarts })
+		if p, err = r.startReady(); err != nil {
+			if r.ctx.Err() != nil {
+				return nil
+			}
+			r.log.Error("the restarted program did not get ready", "error", err)
+			p = &program{started: time.Now(), exited: closedStatus(failedStatus)}
+		}
+	}
+}
+
+// policyOrNo is the policy, "no" for the zero value.
+func policyOrNo(p Policy) Policy {
+	if p == "" {
+		return RestartNo
+	}
+	return p
+}
+
+// exitResult is what Serve returns after a stop ended the program.
+func exitResult(ws syscall.WaitStatus) error {
+	if ws.Exited() && ws.ExitStatus() == 0 {
+		return nil
+	}
+	return &ExitError{Status: ws}
+}
+
+// wait waits for the program to end on its own (stopped false), or for a stop: then it
+// passes the stop signal on, waits up to ShutdownTimeout and kills what is left (stopped
+// true). Either way it returns the program's wait status.
+func (r *run) wait(p *program) (ws syscall.WaitStatus, stopped bool) {
+	defer func() {
+		if p.sock != nil {
+			p.sock.Close()
+		}
+	}()
+	select {
+	case ws = <-p.exited:
+		r.s.setMain(0)
+		return ws, false
+	case <-r.ctx.Done():
+	}
+	sig := syscall.SIGTERM
+	var st server.Stopped
+	if errors.As(context.Cause(r.ctx), &st) {
+		if s, ok := st.Signal.(syscall.Signal); ok {
+			sig = s
+		}
+	}
+	r.log.Info("stopping the program", "signal", sigName(sig), "pid", p.pid)
+	r.s.signal(sig)
+	if p.pid > 0 {
+		_ = syscall.Kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
+	}
+	select {
+	case ws = <-p.exited:
+	case <-time.After(r.s.cfg.ShutdownTimeout):
+		r.log.Warn("the program did not stop in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+		r.s.killInstance()
+		ws = <-p.exited
+	}
+	r.s.setMain(0)
+	r.log.Info("the program stopped", "status", describe(ws))
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = describe(ws), 0 })
+	return ws, true
+}
+
+// failedStatus stands for a restart that never got ready: it counts as a failure.
+const failedStatus = syscall.WaitStatus(1 << 8)
+
+// closedStatus is a channel that already holds ws.
+func closedStatus(ws syscall.WaitStatus) <-chan syscall.WaitStatus {
+	ch := make(chan syscall.WaitStatus, 1)
+	ch <- ws
+	return ch
+}
+
+// sigName is SIGTERM, SIGINT, ...
+func sigName(sig syscall.Signal) string {
+	if name := unix.SignalName(sig); name != "" {
+		return name
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
