@@ -82,9 +82,10 @@ func Run(t *testing.T, dir, envPrefix string) {
 }
 
 // Programs are the small programs scripts run besides the binary under test, for
-// testscript.Main: httpget URL, withfd FILE PROG ARGS..., notifier (an sd_notify daemon).
+// testscript.Main: httpget URL, withfd FILE PROG ARGS..., notifier (an sd_notify daemon),
+// httpserve ADDR.
 func Programs() map[string]func() {
-	return map[string]func(){"httpget": httpGetMain, "withfd": withFDMain, "notifier": notifierMain}
+	return map[string]func(){"httpget": httpGetMain, "withfd": withFDMain, "notifier": notifierMain, "httpserve": httpServeMain}
 }
 
 // KillDaemonsUnder stops, by pid, every process that holds the lock of a pidfile under dir:

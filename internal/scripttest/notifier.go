@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -60,4 +61,25 @@ func notifierMain() {
 	<-term
 	send("STOPPING=1")
 	os.Exit(0)
+}
+
+// httpServeMain is the `httpserve ADDR` program: an HTTP server that answers every GET
+// with 200 "hello", until SIGTERM.
+func httpServeMain() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: httpserve ADDR")
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "httpserve:", err)
+		os.Exit(1)
+	}
+	fmt.Println("httpserve listening on", ln.Addr())
+	go func() {
+		_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "hello") }))
+	}()
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	<-term
 }
