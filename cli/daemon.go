@@ -21,9 +21,13 @@ import (
 	"github.com/daemonkit/daemonkit/supervisor"
 )
 
-// daemonCommand is the hidden first argument of a daemon that start -d detached:
-// `ARGV0 _daemon REQUEST`, REQUEST being the JSON of a request.
-const daemonCommand = "_daemon"
+// Hidden first arguments, each followed by the JSON of a request: a daemon that start -d
+// detached (`ARGV0 _daemon REQUEST`), and the program's own work run as a supervised child
+// of it (`ARGV0 _workload REQUEST`: as another user with --user, or under PID 1).
+const (
+	daemonCommand   = "_daemon"
+	workloadCommand = "_workload"
+)
 
 // request is everything a daemon needs, resolved by start (every path absolute): it
 // travels as the daemon's second argument, and is recorded so that restart can start the
@@ -45,12 +49,24 @@ type request struct {
 	LogFormat       string            `json:"log_format"`
 	Flags           json.RawMessage   `json:"flags,omitempty"`     // Config.Flags, as start saw them
 	Supervise       *superviseRequest `json:"supervise,omitempty"` // start -- CMD: the program to supervise instead
-	Args            []string          `json:"args"`                // the command line start was given, for the program to parse again
+	ProcessFlags
+	Args []string `json:"args"` // the command line start was given, for the program to parse again
 }
 
-// pending is the request of this process, when Init found it is a daemon; Run and the
-// start command then run the daemon.
-var pending *request
+// pending is the request of this process, when Init found it is a daemon (or a workload
+// child: pendingWorkload); Run and the start command then run it.
+var (
+	pending         *request
+	pendingWorkload bool
+)
+
+// runPending runs the daemon or the workload child that Init found this process to be.
+func runPending(cfg Config) error {
+	if pendingWorkload {
+		return runWorkload(cfg, pending)
+	}
+	return runDaemon(cfg, pending)
+}
 
 // runHidden recognises the hidden first arguments before anything is parsed: the reexec
 // strategy's intermediate (which it runs to the end) and a daemon. A daemon it runs at
@@ -61,10 +77,13 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	if len(os.Args) < 2 {
 		return 0, false
 	}
+	workload := false
 	switch os.Args[1] {
 	case reexec.Command:
 		return reexec.Continue(os.Args[2:]), true
 	case daemonCommand:
+	case workloadCommand:
+		workload = true
 	default:
 		return 0, false
 	}
@@ -78,6 +97,9 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	}
 	_ = proc.SetName(os.Args[0]) // not "exe", as a binary run through /proc/self/exe is named
 	if now {
+		if workload {
+			return cfg.exitCode(runWorkload(cfg, req)), true
+		}
 		return cfg.exitCode(runDaemon(cfg, req)), true
 	}
 	// The program parses start's arguments again where start did, so that relative paths
@@ -87,7 +109,7 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 		fmt.Fprintf(os.Stderr, "%s: %s: %v\n", os.Args[0], daemonCommand, err)
 		return exitFailed, true
 	}
-	pending = req
+	pending, pendingWorkload = req, workload
 	os.Args = append([]string{os.Args[0]}, req.Args...)
 	return 0, false
 }
@@ -115,7 +137,7 @@ func runDaemon(cfg Config, req *request) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := os.Chdir(req.Workdir); err != nil {
+	if err := req.settle(); err != nil {
 		_ = rep.Fail(err)
 		return err
 	}
@@ -131,10 +153,10 @@ func runDaemon(cfg Config, req *request) error {
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
 	opts := req.serverOptions(cfg)
 	opts.Reporter, opts.Logger, opts.LogWriter = rep, log, out
-	var w server.Workload = cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout})
-	if sv := req.Supervise; sv != nil {
-		paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
-		w = supervisor.New(sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, true), out)
+	w, err := req.workload(cfg, out, true)
+	if err != nil {
+		_ = rep.Fail(err)
+		return err
 	}
 	err = server.Run(context.Background(), w, opts)
 	if errors.Is(err, pidfile.ErrLocked) {

@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/logfile"
@@ -28,6 +30,7 @@ type StartCmd struct {
 	Detach bool `short:"d" help:"Run as a daemon: return only once it holds its pidfile and is ready."`
 	StartFlags
 	SuperviseFlags
+	ProcessFlags
 	Command []string `arg:"" optional:"" passthrough:"" placeholder:"-- CMD [ARGS...]" help:"A program to run and supervise instead of ${program}'s own work (default name: its base name)."`
 }
 
@@ -52,6 +55,15 @@ func (c *StartCmd) Run(app *App) error {
 		c.Command = c.Command[1:] // Kong passes the separator through with the rest
 	}
 	if err := c.checkSupervise(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if err := c.ProcessFlags.check(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if _, err := c.ProcessFlags.environ(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if _, err := (&request{ProcessFlags: c.ProcessFlags}).credential(); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if len(c.Command) > 0 && c.Name == "" && c.PIDFile == "" {
@@ -86,7 +98,17 @@ func (c *StartCmd) Run(app *App) error {
 	}
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
 		paths.Name, res.PID, req.Strategy, listenNote(res.Listen), paths.Log)
+	notifyManager(res.PID)
 	return nil
+}
+
+// notifyManager tells a service manager that runs start -d as its main process
+// ($NOTIFY_SOCKET set: a Type=notify unit whose ExecStart detaches) that the daemon is
+// ready, and that its main process is now the daemon, pid.
+func notifyManager(pid int) {
+	if os.Getenv("NOTIFY_SOCKET") != "" {
+		_, _ = daemon.SdNotify(false, fmt.Sprintf("MAINPID=%d\nREADY=1", pid))
+	}
 }
 
 // listenNote is ", listening on ADDR" when the daemon said where it listens.
@@ -119,24 +141,53 @@ func interruptible() (context.Context, func()) {
 
 // foreground runs the work in this process, logging to stderr, until Ctrl-C or SIGTERM.
 func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Paths) error {
-	if c.Workdir != "" {
-		if err := os.Chdir(c.Workdir); err != nil {
-			return err
-		}
+	req, err := c.request(app, paths, strategy.Traits{})
+	if err != nil {
+		return err
 	}
-	w := app.Config.workload(InstanceInfo{Name: paths.Name, ShutdownTimeout: c.ShutdownTimeout})
-	if len(c.Command) > 0 {
-		w = supervisor.New(c.supervisorConfig(c.Command, paths, c.ShutdownTimeout, false), logfile.NewWriter(2, "stderr"))
+	if c.Workdir == "" {
+		req.Workdir = req.Cwd // the foreground stays where it is
 	}
-	err := server.Run(ctx, w, server.Options{
+	env, err := req.environ()
+	if err != nil {
+		return err
+	}
+	if err := setEnviron(env); err != nil {
+		return err
+	}
+	if err := req.settle(); err != nil {
+		return err
+	}
+	w, err := req.workload(app.Config, logfile.NewWriter(2, "stderr"), false)
+	if err != nil {
+		return err
+	}
+	err = server.Run(ctx, w, server.Options{
 		Name:            paths.Name,
 		PIDFile:         paths.PIDFile,
 		RecordPath:      paths.Record,
 		ShutdownTimeout: c.ShutdownTimeout,
 		Logger:          app.Log,
 		Record:          instance.Record{Program: app.Config.Name},
+		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 	})
+	var ended *supervisor.ExitError
+	if errors.As(err, &ended) {
+		return withCode(ended.ExitCode(), err) // as tini, and a container's PID 1, do
+	}
 	return startError(paths.Name, err)
+}
+
+// setEnviron makes env this process's environment (the foreground's work runs here).
+func setEnviron(env []string) error {
+	os.Clearenv()
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // notRunningByRecord is exit 3 when the instance runs though its pidfile does not show it
@@ -183,6 +234,7 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 	if len(c.Command) > 0 {
 		req.Supervise = &superviseRequest{SuperviseFlags: c.SuperviseFlags, Command: c.Command}
 	}
+	req.ProcessFlags = c.ProcessFlags
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, err
@@ -209,9 +261,17 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	if err != nil {
 		return launcher.Result{}, err
 	}
+	env, err := req.environ()
+	if err != nil {
+		return launcher.Result{}, withCode(exitFailed, err)
+	}
+	if len(req.Env) == 0 && len(req.EnvFile) == 0 && !req.ClearEnv {
+		env = nil // exactly the caller's (and os/exec sets PWD to the working directory)
+	}
 	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
 		Name:         req.Name,
 		Args:         []string{daemonCommand, string(raw)},
+		Env:          env,
 		Dir:          req.Workdir,
 		LogPath:      req.Log,
 		PIDFile:      req.PIDFile,

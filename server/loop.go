@@ -17,8 +17,16 @@ import (
 func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCauseFunc, done <-chan error) error {
 	check := time.NewTicker(r.opts.PIDFileCheck)
 	defer check.Stop()
+	var watchdog <-chan time.Time
+	if every := r.manager.watchdog(); every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		watchdog = t.C
+	}
 	for {
 		select {
+		case <-watchdog:
+			r.manager.send("WATCHDOG=1")
 		case <-check.C:
 			r.checkPIDFile()
 		case <-r.drops:
@@ -47,6 +55,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 // exit code (a supervised program's status), so the process exits as its program did.
 func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
 	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
+	r.manager.send("STOPPING=1")
 	began := time.Now()
 	cancel(cause)
 	err := r.wait(done, r.sigs.stop)
@@ -103,8 +112,12 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 // reopen reopens the log after sig, and on SIGHUP (SIGUSR1 where SIGHUP is ignored: the
 // nohup strategy, whose reload is SIGUSR1) reloads a workload that can.
 func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
-	r.reopenLog(sig)
 	reload := sig == sighup || (r.opts.IgnoreHUP && sig == sigusr1)
+	if reload {
+		r.manager.reloading()
+		defer r.manager.send("READY=1")
+	}
+	r.reopenLog(sig)
 	if rl, ok := w.(Reloader); ok && reload {
 		if err := rl.Reload(ctx); err != nil {
 			r.log.Error("reload failed", "error", err)

@@ -39,6 +39,10 @@ type Options struct {
 	// LogWriter, if set, is what Logger writes through (on the log's descriptor 2): Run
 	// keeps the record's count of the lines it dropped (a full disk) up to date.
 	LogWriter *logfile.Writer
+	// NotifyManager says this run is a service manager's main process in the foreground
+	// (systemd Type=notify, $NOTIFY_SOCKET set): tell it READY=1, RELOADING=1, STOPPING=1,
+	// and WATCHDOG=1 when it asks for it.
+	NotifyManager bool
 	// PIDFileCheck is how often the daemon checks that its pidfile's path still names the
 	// file it holds, and takes it back if not (DefaultPIDFileCheck if zero).
 	PIDFileCheck time.Duration

@@ -77,7 +77,8 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 		log.Warn("could not report the pid to the launcher", "error", startedErr)
 	}
 	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf, drops: drops,
-		records: &records{path: opts.RecordPath, rec: opts.Record}}
+		records: &records{path: opts.RecordPath, rec: opts.Record},
+		manager: &manager{enabled: opts.NotifyManager}}
 	return r.run(ctx, w)
 }
 
@@ -106,6 +107,7 @@ type runner struct {
 	pf      *pidfile.File
 	drops   <-chan struct{} // the log writer dropped lines: count them in the record
 	records *records
+	manager *manager
 }
 
 // run starts the workload, reports ready and runs the loop.
@@ -113,6 +115,7 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
 	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
 	sctx = context.WithValue(sctx, startupKey{}, r.opts.Reporter)
+	sctx = context.WithValue(sctx, managerKey{}, r.manager)
 	sctx, cancel := context.WithCancelCause(sctx)
 	defer cancel(nil)
 	readyc := make(chan string, 1)
@@ -141,6 +144,7 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	if err := r.opts.Reporter.Ready(listen); err != nil {
 		r.log.Warn("could not report readiness to the launcher", "error", err)
 	}
+	r.manager.send("READY=1")
 	return r.loop(ctx, w, cancel, done)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -13,7 +14,14 @@ import (
 // Command is a default: ready when executed and still alive after 200ms, never restarted.
 type Config struct {
 	Command []string // the program and its arguments; the program is looked up in PATH
-	Env     []string // its environment; nil is the daemon's own
+	Path    string   // the program's executable, if not Command[0] looked up in PATH
+	Env     []string // its environment; nil is the daemon's own (less NOTIFY_SOCKET)
+	// Credential, if set, is the user the program runs as: the kernel sets its groups, gid
+	// and uid at exec, and the supervisor checks them in /proc before it goes on.
+	Credential *syscall.Credential
+	// ListenKey, if set, is an sd_notify assignment whose value, with READY=1, says where
+	// the program listens.
+	ListenKey string
 
 	Ready         Readiness     // how to tell it is ready (zero: exec)
 	ReadyGrace    time.Duration // exec: how long it must stay alive (200ms if zero)

@@ -35,6 +35,7 @@ func (r *run) startReady() (*program, error) {
 	if env == nil {
 		env = os.Environ()
 	}
+	env = withoutEnv(env, "NOTIFY_SOCKET") // a service manager's is this process's, not the program's
 	if cfg.Ready.Kind == "notify" {
 		var err error
 		if sock, err = notify.Listen(cfg.NotifyDir); err != nil {
@@ -45,7 +46,7 @@ func (r *run) startReady() (*program, error) {
 				sock.Close()
 			}
 		}()
-		env = append(withoutEnv(env, "NOTIFY_SOCKET"), "NOTIFY_SOCKET="+sock.Path())
+		env = append(env, "NOTIFY_SOCKET="+sock.Path())
 	}
 	p, err := r.start(env)
 	if err != nil {
@@ -75,14 +76,19 @@ func (r *run) startReady() (*program, error) {
 // output relayed into the log, and no descriptor but those three.
 func (r *run) start(env []string) (*program, error) {
 	cfg := r.s.cfg
-	path, err := exec.LookPath(cfg.Command[0])
-	if err != nil {
-		return nil, err // "exec: "x": executable file not found in $PATH"
+	path := cfg.Path
+	if path == "" {
+		var err error
+		if path, err = exec.LookPath(cfg.Command[0]); err != nil {
+			return nil, err // "exec: "x": executable file not found in $PATH"
+		}
 	}
 	if !filepath.IsAbs(path) {
-		if path, err = filepath.Abs(path); err != nil {
+		abs, err := filepath.Abs(path)
+		if err != nil {
 			return nil, err
 		}
+		path = abs
 	}
 	null, err := os.Open(os.DevNull)
 	if err != nil {
@@ -102,6 +108,7 @@ func (r *run) start(env []string) (*program, error) {
 	pid, exited, err := r.reaper.start(path, cfg.Command, &os.ProcAttr{
 		Env:   env,
 		Files: []*os.File{null, outW, errW},
+		Sys:   &syscall.SysProcAttr{Credential: cfg.Credential},
 	})
 	outW.Close()
 	errW.Close()
@@ -113,7 +120,15 @@ func (r *run) start(env []string) (*program, error) {
 	go relay(outR, r.s.out)
 	go relay(errR, r.s.out)
 	r.log.Debug("started the program", "pid", pid, "command", cfg.Command)
-	return &program{pid: pid, started: time.Now(), exited: exited}, nil
+	p := &program{pid: pid, started: time.Now(), exited: exited}
+	if cfg.Credential != nil {
+		if err := checkCredential(pid, cfg.Credential); err != nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own
+			<-exited
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // errStoppedEarly: a stop came before the program was ready.

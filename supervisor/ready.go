@@ -40,6 +40,9 @@ func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket) 
 			server.StartStatus(r.ctx, m.Status)
 		}
 		if m.Ready {
+			if key := r.s.cfg.ListenKey; key != "" {
+				p.addr = m.Other[key]
+			}
 			return nil
 		}
 	}
@@ -74,6 +77,7 @@ func (r *run) note(m notify.Message) {
 	}
 	if m.HasStatus {
 		r.log.Info("status", "status", m.Status)
+		server.NotifyManager(r.ctx, "STATUS="+m.Status) // passed through to a service manager
 	}
 	if m.Errno != 0 {
 		r.log.Warn("the program reported an error", "errno", int(m.Errno), "error", m.Errno.Error())

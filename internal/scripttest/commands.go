@@ -42,6 +42,7 @@ const scriptDeadline = testutil.Deadline
 // killed by pid at its end.
 func Run(t *testing.T, dir, envPrefix string) {
 	passed := []string{envPrefix + "STATE_DIR", envPrefix + "LOG_DIR", "STATE", "WORK", "HOME", "TMPDIR", "PATH"}
+
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"pidof":        cmdPidof,
 		"addrof":       cmdAddrof,
@@ -56,6 +57,9 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"everyline":    cmdEveryline,
 		"capture":      cmdCapture,
 		"sequence":     cmdSequence,
+		"notifylisten": cmdNotifylisten,
+		"notified":     cmdNotified,
+		"nozombies":    cmdNozombies,
 		"tmpfs":        cmdTmpfs,
 		"fill":         cmdFill,
 	}
@@ -65,6 +69,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 		Setup: func(env *testscript.Env) error {
 			state := filepath.Join(env.WorkDir, "state")
 			env.Setenv("STATE", state)
+			env.Values[managerKey{}] = &manager{}
 			env.Setenv(envPrefix+"STATE_DIR", state)
 			env.Setenv(envPrefix+"LOG_DIR", state)
 			env.Setenv("GORACE", testutil.GORACE()) // a -race daemon would sleep a second at every exit
@@ -406,4 +411,19 @@ func cmdSequence(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	fmt.Fprintf(ts.Stdout(), "%s 1 to %d\n", args[0], next-1)
+}
+
+// procPIDs lists the pids in /proc.
+func procPIDs() []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/strategy"
+)
+
+// ProcessFlags say what the work runs as and with: its user, environment, priority and
+// limits, as systemd's User=, Environment=, EnvironmentFile=, Nice= and LimitNOFILE= do.
+type ProcessFlags struct {
+	User        string   `placeholder:"USER" help:"As root: run the work as this user (its groups, then its gid, then its uid); the lock, the log and the record stay root's."`
+	Group       string   `placeholder:"GROUP" help:"With --user: this group instead of the user's own."`
+	Env         []string `placeholder:"KEY=VALUE" help:"Set a variable in the work's environment (repeatable). Values show in ps: put secrets in --env-file."`
+	EnvFile     []string `placeholder:"PATH" help:"Read KEY=VALUE lines from a file (# comments and blank lines allowed; repeatable)."`
+	ClearEnv    bool     `help:"Start the work with no environment but --env and --env-file (and PATH if they give none)."`
+	Nice        int      `placeholder:"N" help:"The work's niceness, -20 (first) to 19 (last); 0 leaves it as it is."`
+	LimitNofile uint64   `name:"limit-nofile" placeholder:"N" help:"The work's limit on open files (RLIMIT_NOFILE, soft and hard); 0 leaves it."`
+}
+
+// check refuses what cannot be done, as a usage error would.
+func (f ProcessFlags) check() error {
+	switch {
+	case f.User == "" && f.Group != "":
+		return errors.New("--group goes with --user")
+	case f.User != "" && os.Geteuid() != 0:
+		return fmt.Errorf("--user %s: only root can run the work as another user (you are uid %d)", f.User, os.Geteuid())
+	case f.Nice < -20 || f.Nice > 19:
+		return fmt.Errorf("--nice %d: want -20 to 19", f.Nice)
+	}
+	for _, kv := range f.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || !validKey(k) {
+			return fmt.Errorf("--env %q: want KEY=VALUE, KEY of letters, digits and _, not starting with a digit", kv)
+		}
+	}
+	return nil
+}
+
+// environ is the work's environment: this process's (none with --clear-env), then the
+// --env-file files in order, then --env. Errors name the file and the line.
+func (f ProcessFlags) environ() ([]string, error) {
+	var env []string
+	if !f.ClearEnv {
+		env = os.Environ()
+	}
+	set := func(kv string) {
+		k, _, _ := strings.Cut(kv, "=")
+		for i, old := range env {
+			if ok, _, _ := strings.Cut(old, "="); ok == k {
+				env[i] = kv
+				return
+			}
+		}
+		env = append(env, kv)
+	}
+	for _, path := range f.EnvFile {
+		kvs, err := readEnvFile(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, kv := range kvs {
+			set(kv)
+		}
+	}
+	for _, kv := range f.Env {
+		set(kv)
+	}
+	if f.ClearEnv && !hasKey(env, "PATH") {
+		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	return env, nil
+}
+
+// readEnvFile reads KEY=VALUE lines; blank lines and lines starting with # are skipped,
+// and a value may be quoted with ' or ". Anything else is an error naming the file and the
+// line.
+func readEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("env file: %w", err)
+	}
+	defer f.Close()
+	return parseEnvFile(path, f)
+}
+
+// parseEnvFile is readEnvFile's parser, apart so that it can be fuzzed.
+func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]string, error) {
+	var kvs []string
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || !validKey(k) {
+			return nil, fmt.Errorf("env file %s:%d: %q is not KEY=VALUE", name, n, clip(line))
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
+			if v[len(v)-1] != v[0] {
+				return nil, fmt.Errorf("env file %s:%d: the value of %s has no closing %c", name, n, k, v[0])
+			}
+			v = v[1 : len(v)-1]
+		}
+		kvs = append(kvs, k+"="+v)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("env file %s: %w", name, err)
+	}
+	return kvs, nil
+}
+
+func validKey(k string) bool {
+	if k == "" || ('0' <= k[0] && k[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func hasKey(env []string, key string) bool {
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// clip keeps an error message's quote short.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// credential is the uid, gid and groups of --user (and --group), or nil.
+func (req *request) credential() (*syscall.Credential, error) {
+	if req.User == "" {
+		return nil, nil
+	}
+	u, err := user.Lookup(req.User)
+	if err != nil {
+		if u2, err2 := user.LookupId(req.User); err2 == nil {
+			u, err = u2, nil
+		} else {
+			return nil, fmt.Errorf("--user %s: %w", req.User, err)
+		}
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	var groups []uint32
+	if ids, err := u.GroupIds(); err == nil {
+		for _, id := range ids {
+			if g, err := strconv.ParseUint(id, 10, 32); err == nil {
+				groups = append(groups, uint32(g))
+			}
+		}
+	}
+	if req.Group != "" {
+		g, err := user.LookupGroup(req.Group)
+		if err != nil {
+			if g2, err2 := user.LookupGroupId(req.Group); err2 == nil {
+				g, err = g2, nil
+			} else {
+				return nil, fmt.Errorf("--group %s: %w", req.Group, err)
+			}
+		}
+		gid, _ = strconv.ParseUint(g.Gid, 10, 32)
+		groups = []uint32{uint32(gid)}
+	}
+	if len(groups) == 0 {
+		groups = []uint32{uint32(gid)}
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}, nil
+}
+
+// settle puts this process where and how the work runs: its working directory, niceness
+// and open-file limit; the work, or the program, inherits them.
+func (req *request) settle() error {
+	if err := os.Chdir(req.Workdir); err != nil {
+		return err
+	}
+	if req.Nice != 0 {
+		if err := setNice(req.Nice); err != nil {
+			return fmt.Errorf("--nice %d: %w", req.Nice, err)
+		}
+	}
+	if req.LimitNofile > 0 {
+		lim := unix.Rlimit{Cur: req.LimitNofile, Max: req.LimitNofile}
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			return fmt.Errorf("--limit-nofile %d: %w", req.LimitNofile, err)
+		}
+	}
+	return nil
+}
+
+// selfExecutable is the path that runs this binary again.
+func selfExecutable() string {
+	path, err := strategy.Executable()
+	if err != nil {
+		return os.Args[0]
+	}
+	return path
+}
+
+// setNice gives every thread of this process niceness n: on Linux a niceness is a
+// thread's, and a process forked from any of them inherits that thread's. Threads made
+// later inherit it from the thread that makes them.
+func setNice(n int) error {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil { // not Linux, or no /proc: the process's
+		return unix.Setpriority(unix.PRIO_PROCESS, 0, n)
+	}
+	for _, t := range tasks {
+		if tid, err := strconv.Atoi(t.Name()); err == nil {
+			if err := unix.Setpriority(unix.PRIO_PROCESS, tid, n); err != nil && !errors.Is(err, unix.ESRCH) {
+				return err
+			}
+		}
+	}
+	return nil
+}

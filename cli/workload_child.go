@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/server"
+	"github.com/daemonkit/daemonkit/supervisor"
+)
+
+// listenKey is the sd_notify assignment a workload child adds to READY=1 to say where it
+// listens; systemd ignores keys it does not know.
+const listenKey = "X_DAEMONKIT_LISTEN"
+
+// workload is what the daemon (or a foreground start) runs for req: the program given
+// after --, supervised; the program's own work run as a supervised child of this process
+// (when it must run as another user, or when this process is PID 1); or the program's own
+// work, here. detached says the process group is the instance's own.
+func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.Workload, error) {
+	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
+	cred, err := req.credential()
+	if err != nil {
+		return nil, err
+	}
+	if sv := req.Supervise; sv != nil {
+		sc := sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, detached)
+		sc.Credential = cred
+		return supervisor.New(sc, out), nil
+	}
+	if cred == nil && os.Getpid() != 1 {
+		return cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout}), nil
+	}
+	// As tini would: the work runs as a child, and this process reaps, forwards signals,
+	// holds the lock and the log, and ends with the child's status.
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	sc := SuperviseFlags{Ready: "notify"}.supervisorConfig(
+		[]string{os.Args[0], workloadCommand, string(raw)}, paths, req.ShutdownTimeout, detached)
+	sc.Path = selfExecutable()
+	sc.Credential = cred
+	sc.ListenKey = listenKey
+	return supervisor.New(sc, out), nil
+}
+
+// runWorkload is the life of a workload child: the program's own work, in the foreground
+// of its supervisor, which it tells READY=1 (and where it listens) over sd_notify; SIGTERM
+// and SIGINT stop it, SIGHUP reloads it; its output goes to the supervisor, and so to the
+// log.
+func runWorkload(cfg Config, req *request) error {
+	if req.User != "" {
+		// The kernel set uid, gid and groups at exec; prove root cannot be had back.
+		if err := unix.Setuid(0); err == nil {
+			return errors.New("the workload could set its uid back to root: refusing to run")
+		}
+	}
+	if err := req.settle(); err != nil {
+		return err
+	}
+	if len(req.Flags) > 0 && cfg.Flags != nil {
+		if err := json.Unmarshal(req.Flags, cfg.Flags); err != nil {
+			return fmt.Errorf("%s: restore the program's flags: %w", workloadCommand, err)
+		}
+	}
+	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, os.Stderr)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGHUP {
+				if cfg.Reload != nil {
+					if err := cfg.Reload(ctx); err != nil {
+						log.Error("reload failed", "error", err)
+					}
+				}
+				continue
+			}
+			cancel(server.Stopped{Signal: sig})
+		}
+	}()
+	w := cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout})
+	return w.Serve(hclog.WithContext(ctx, log), func(addr string) {
+		_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
+	})
+}
