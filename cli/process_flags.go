@@ -205,7 +205,8 @@ func (req *request) settle() error {
 		}
 	}
 	if req.LimitNofile > 0 {
-		lim := unix.Rlimit{Cur: req.LimitNofile, Max: req.LimitNofile}
+		var lim unix.Rlimit
+		lim.Cur, lim.Max = rlim(req.LimitNofile), rlim(req.LimitNofile)
 		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 			return fmt.Errorf("--limit-nofile %d: %w", req.LimitNofile, err)
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,33 +14,64 @@ import (
 )
 
 // RestartCmd stops an instance and starts it again with the options recorded when it was
-// started (<name>.json beside its pidfile).
+// started (<name>.json beside its pidfile). A stopped instance, which keeps its record, is
+// started.
 type RestartCmd struct {
 	InstanceFlags
 	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL (default ${default})."`
+	All     bool          `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
 }
 
-// Run reads the record first, so that nothing is stopped that could not be started again.
+// Validate refuses what cannot be meant.
+func (c *RestartCmd) Validate() error {
+	if c.All && (c.Name != "" || c.PIDFile != "") {
+		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
+	}
+	return nil
+}
+
+// Run restarts the instance, or with --all every instance.
 func (c *RestartCmd) Run(app *App) error {
-	paths, err := c.paths(app, "", false)
+	ctx, stop := interruptible()
+	defer stop()
+	if c.All {
+		return forEachInstance(app, "restart", func(app *App, paths instance.Paths) error {
+			return restartInstance(ctx, app, paths, c.Timeout)
+		})
+	}
+	paths, err := c.target(app)
 	if err != nil {
 		return err
 	}
+	return restartInstance(ctx, app, paths, c.Timeout)
+}
+
+// restartInstance reads the record first, so that nothing is stopped that could not be
+// started again; then stops the instance if it runs, and starts it. It prints one line
+// for the stop, if it ran, and one for the start, which says if it was not running.
+func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout time.Duration) error {
 	req, desc, err := recordedRequest(app, paths)
 	if err != nil {
 		return err
 	}
-	if err := stopInstance(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: c.Timeout}); err != nil {
-		return err
-	}
-	ctx, stop := interruptible()
-	defer stop()
-	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"))
+	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: timeout}, false)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
-		req.Name, res.PID, req.Strategy, listenNote(res.Listen), req.Log)
+	was := ""
+	switch {
+	case res.WasRunning:
+	case res.RemovedStale:
+		was = "was not running, stale pidfile removed; "
+	default:
+		was = "was stopped; "
+	}
+	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
+		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen), req.Log)
 	return nil
 }
 
@@ -53,7 +85,10 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	if err != nil {
 		return nil, strategy.Descriptor{}, err
 	}
-	if rec.Program != app.Config.Name || len(rec.Request) == 0 {
+	if rec.Program == app.Config.Name && len(rec.Request) == 0 {
+		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s start -d'", paths.Name, app.Config.Name)
+	}
+	if rec.Program != app.Config.Name {
 		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started by %q, not by %s: restart it with that program", paths.Name, rec.Program, app.Config.Name)
 	}
 	var req request
@@ -75,7 +110,7 @@ type ReloadCmd struct {
 
 // Run signals the lock holder and says which signal went to which pid.
 func (c *ReloadCmd) Run(app *App) error {
-	paths, err := c.paths(app, "", false)
+	paths, err := c.target(app)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -37,7 +38,10 @@ type statusReport struct {
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4.
 func (c *StatusCmd) Run(app *App) error {
-	paths, err := c.paths(app, "", false)
+	paths, err := c.target(app)
+	if ee := (*exitError)(nil); errors.As(err, &ee) {
+		return err // several instances and no name: a usage error
+	}
 	if err != nil {
 		return withCode(exitCannotTell, err)
 	}

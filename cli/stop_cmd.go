@@ -18,6 +18,7 @@ type StopCmd struct {
 	Signal  signalName    `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 or KILL, with or without SIG (default ${default})."`
 	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default ${default})."`
 	NoKill  bool          `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
+	All     bool          `help:"Stop every instance of the state directory, in parallel, and report each."`
 }
 
 // Validate refuses what cannot be meant.
@@ -27,36 +28,54 @@ func (c *StopCmd) Validate() error {
 		return fmt.Errorf("--timeout %s: want a duration of 0 or more", c.Timeout)
 	case c.Timeout == 0 && c.NoKill:
 		return fmt.Errorf("--timeout 0 with --no-kill: nothing would wait for it to stop; give a timeout")
+	case c.All && (c.Name != "" || c.PIDFile != ""):
+		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
 	}
 	return nil
 }
 
-// Run stops the instance and says how it went.
+// Run stops the instance (or, with --all, every instance) and says how it went.
 func (c *StopCmd) Run(app *App) error {
-	paths, err := c.paths(app, "", false)
+	o := instance.StopOptions{
+		Signal: syscall.Signal(c.Signal), Timeout: max(c.Timeout, time.Nanosecond), NoKill: c.NoKill,
+	}
+	if c.All {
+		return forEachInstance(app, "stop", func(app *App, paths instance.Paths) error {
+			return stopInstance(app, paths, o)
+		})
+	}
+	paths, err := c.target(app)
 	if err != nil {
 		return err
 	}
-	return stopInstance(app, paths, instance.StopOptions{
-		Signal: syscall.Signal(c.Signal), Timeout: max(c.Timeout, time.Nanosecond), NoKill: c.NoKill,
-	})
+	return stopInstance(app, paths, o)
 }
 
 // stopInstance stops the instance at paths and prints what happened.
 func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error {
+	_, err := stopReport(app, paths, o, true)
+	return err
+}
+
+// stopReport stops the instance at paths and prints what happened, or, when it was not
+// running, prints that only if tellNotRunning. It returns what Stop did.
+func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool) (instance.StopResult, error) {
 	res, err := instance.Stop(context.Background(), paths, o)
 	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) {
 		if st, ierr := instance.Inspect(paths); ierr == nil && !st.Running() {
 			// Nothing runs: stop's work is done, whatever is left on disk.
-			fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
+			if tellNotRunning {
+				fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
+			}
 			fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, err)
-			return nil
+			return res, nil
 		}
 	}
 	if err != nil {
-		return err // instance.Stop names the instance and what failed
+		return res, err // instance.Stop names the instance and what failed
 	}
 	switch {
+	case !res.WasRunning && !tellNotRunning:
 	case !res.WasRunning && res.RemovedStale:
 		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, paths.PIDFile)
 	case !res.WasRunning:
@@ -67,5 +86,5 @@ func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error 
 	default:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s\n", paths.Name, res.PID, roundDuration(res.Elapsed))
 	}
-	return nil
+	return res, nil
 }

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// DeleteCmd forgets a stopped instance: its record, and a stale pidfile. It never stops
+// anything, and keeps the log.
+type DeleteCmd struct {
+	Instance string `arg:"" optional:"" name:"name" placeholder:"NAME" help:"The instance to forget (or --name)."`
+	InstanceFlags
+}
+
+// Validate takes the name as an argument or as --name, and requires one of them (or
+// --pidfile): forgetting is never done to a default.
+func (c *DeleteCmd) Validate(kctx *kong.Context) error {
+	if err := checkGivenNames(kctx, &c.Name, &c.PIDFile); err != nil {
+		return err
+	}
+	for _, el := range kctx.Path {
+		if el.Positional != nil && isField(el.Positional.Target, &c.Instance) && c.Instance == "" {
+			return instance.ValidateName("")
+		}
+	}
+	switch {
+	case c.Instance != "" && c.Name != "" && c.Instance != c.Name:
+		return fmt.Errorf("two names, %q and --name %q: give one", c.Instance, c.Name)
+	case c.Instance != "":
+		return instance.ValidateName(c.Instance)
+	case c.Name == "" && c.PIDFile == "":
+		return errors.New("which instance? give its name: delete NAME")
+	}
+	return nil
+}
+
+// Run refuses a running instance (exit 1), else removes its record and a stale pidfile
+// and says where its log is kept.
+func (c *DeleteCmd) Run(app *App) error {
+	flags := c.InstanceFlags
+	if c.Instance != "" {
+		flags.Name = c.Instance
+	}
+	paths, err := flags.paths(app, "", false)
+	if err != nil {
+		return err
+	}
+	st, err := instance.Inspect(paths)
+	if err != nil {
+		return fmt.Errorf("delete %s: cannot tell whether it runs: %w", paths.Name, err)
+	}
+	if st.Running() {
+		return withCode(exitFailed, fmt.Errorf("%s is running (pid %d): stop it first ('%s stop --name %s')", paths.Name, st.PID(), app.Config.Name, paths.Name))
+	}
+	rec, recErr := instance.ReadRecord(paths.Record)
+	noRecord := errors.Is(recErr, fs.ErrNotExist)
+	if recErr != nil && !noRecord {
+		return fmt.Errorf("delete %s: %w", paths.Name, recErr) // another user's, or not a record: not ours to remove
+	}
+	if noRecord && st.Pidfile.State == pidfile.Absent {
+		return withCode(exitFailed, fmt.Errorf("no instance %s: neither %s nor %s exists", paths.Name, paths.Record, paths.PIDFile))
+	}
+	if st.Pidfile.State == pidfile.Stale {
+		if _, err := pidfile.RemoveStale(paths.PIDFile); err != nil {
+			if errors.Is(err, pidfile.ErrLocked) {
+				return withCode(exitFailed, fmt.Errorf("%s started meanwhile: stop it first", paths.Name))
+			}
+			return fmt.Errorf("delete %s: %w", paths.Name, err)
+		}
+	}
+	if !noRecord {
+		if err := removeRecord(paths, rec); err != nil {
+			return err
+		}
+	}
+	log := paths.Log
+	if rec.Log != "" {
+		log = rec.Log
+	}
+	if _, err := os.Lstat(log); err == nil {
+		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, log)
+	} else {
+		fmt.Fprintf(app.Stdout, "deleted %s\n", paths.Name)
+	}
+	return nil
+}
+
+// removeRecord removes the instance's record, rec, and only it: a record that a daemon
+// started since has written names another pid, and is left alone.
+func removeRecord(paths instance.Paths, rec instance.Record) error {
+	var err error
+	if rec.PID >= 1 {
+		err = instance.RemoveRecord(paths.Record, rec.PID)
+	} else if err = os.Remove(paths.Record); errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", paths.Name, err)
+	}
+	if r, err := instance.ReadRecord(paths.Record); err == nil {
+		if r.PID != rec.PID {
+			return withCode(exitFailed, fmt.Errorf("%s started meanwhile: its new record is kept", paths.Name))
+		}
+		return fmt.Errorf("delete %s: its record %s is still there", paths.Name, paths.Record)
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/daemonkit/daemonkit/instance"
+)
+
+// AfterApply refuses, as usage errors, the names Validate cannot see: an empty --name or
+// --pidfile given on the command line (which would otherwise quietly mean the default
+// instance), and a --pidfile whose base name is no valid instance name when --name is
+// not given.
+func (f *InstanceFlags) AfterApply(kctx *kong.Context) error {
+	return checkGivenNames(kctx, &f.Name, &f.PIDFile)
+}
+
+// checkGivenNames is AfterApply for the name and pidfile flags at name and pidFile.
+func checkGivenNames(kctx *kong.Context, name, pidFile *string) error {
+	for _, el := range kctx.Path {
+		switch {
+		case el.Flag == nil:
+		case isField(el.Flag.Target, name) && *name == "":
+			return instance.ValidateName("") // "invalid instance name: empty"
+		case isField(el.Flag.Target, pidFile) && *pidFile == "":
+			return errors.New("--pidfile: empty path")
+		}
+	}
+	if *name == "" && *pidFile != "" {
+		base := strings.TrimSuffix(filepath.Base(*pidFile), ".pid")
+		if err := instance.ValidateName(base); err != nil {
+			return fmt.Errorf("instance name from pidfile %q (give --name): %w", *pidFile, err)
+		}
+	}
+	return nil
+}
+
+// isField says whether v, a flag's target, is the field at ptr.
+func isField[T any](v reflect.Value, ptr *T) bool {
+	return v.IsValid() && v.CanAddr() && v.Addr().Interface() == any(ptr)
+}
+
+// target resolves the instance a command acts on when it may go without a name (stop,
+// status, restart, reload, reopen, logs): the one --name or --pidfile names; without
+// either, the state directory's only instance; with none there, the default name, so that
+// "not running" answers stay what they were. Several instances and no name is a usage
+// error that lists them.
+func (f *InstanceFlags) target(app *App) (instance.Paths, error) {
+	if f.Name != "" || f.PIDFile != "" {
+		return f.paths(app, "", false)
+	}
+	names, _, err := app.instanceNames()
+	if err != nil {
+		return instance.Paths{}, err
+	}
+	switch len(names) {
+	case 0:
+		return f.paths(app, "", false)
+	case 1:
+		only := *f
+		only.Name = names[0]
+		return only.paths(app, "", false)
+	}
+	return instance.Paths{}, withCode(exitUsage, fmt.Errorf("several instances: %s: give --name", nameList(names, 10)))
+}
+
+// instanceNames lists the instances of the state directory, which it never creates.
+func (app *App) instanceNames() ([]string, instance.Layout, error) {
+	layout, err := app.layout(false)
+	if err != nil {
+		return nil, layout, err
+	}
+	names, err := instance.Names(layout.StateDir)
+	return names, layout, err
+}
+
+// nameList joins names with commas, at most max of them, saying how many more there are.
+func nameList(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
+}
+
+// maxParallel bounds how many instances --all acts on at once: enough that a slow stop
+// never holds the others back much, few enough to stay clear of descriptor limits.
+const maxParallel = 32
+
+// forEachInstance runs do on every instance of the state directory, in parallel, and
+// prints what each printed, together, as each finishes, each failure's error on stderr.
+// do gets an App of its own whose Stdout and Config.Stderr are that instance's. The
+// error, if any instance failed, is exit 1 and names them.
+func forEachInstance(app *App, verb string, do func(app *App, paths instance.Paths) error) error {
+	names, layout, err := app.instanceNames()
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(app.Stdout, "no instances in %s\n", layout.StateDir)
+		return nil
+	}
+	var (
+		mu     sync.Mutex
+		failed []string
+		wg     sync.WaitGroup
+		slots  = make(chan struct{}, maxParallel)
+	)
+	for _, name := range names {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			var out, errs bytes.Buffer
+			own := *app
+			own.Stdout, own.Config.Stderr = &out, &errs
+			flags := InstanceFlags{Name: name}
+			paths, err := flags.paths(&own, "", false)
+			if err == nil {
+				err = do(&own, paths)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			_, _ = app.Stdout.Write(out.Bytes())
+			_, _ = app.Config.Stderr.Write(errs.Bytes())
+			if err != nil {
+				failed = append(failed, name)
+				if msg := errorText(err); msg != "" {
+					fmt.Fprintf(app.Config.Stderr, "%s: %s\n", app.Config.Name, msg)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failed) == 0 {
+		return nil
+	}
+	slices.Sort(failed)
+	return withCode(exitFailed, fmt.Errorf("could not %s %d of %d instances: %s", verb, len(failed), len(names), nameList(failed, len(failed))))
+}
+
+// errorText is what Config.exitCode would print for err ("" for an error whose command
+// already said it).
+func errorText(err error) string {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err == nil {
+			return ""
+		}
+		return ee.err.Error()
+	}
+	return err.Error()
+}

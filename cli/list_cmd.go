@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+)
+
+// ListCmd shows every instance of the state directory. It never changes anything on disk.
+type ListCmd struct {
+	JSON bool `help:"Print the list as a JSON array, for scripts."`
+}
+
+// listRow is one instance as list prints it.
+type listRow struct {
+	Name          string    `json:"name"`
+	State         string    `json:"state"` // running, stale, stopped, unknown
+	PID           int       `json:"pid,omitempty"`
+	Strategy      string    `json:"strategy,omitempty"`
+	StartedAt     time.Time `json:"started_at,omitzero"`
+	UptimeSeconds float64   `json:"uptime_seconds,omitempty"`
+	StoppedAt     time.Time `json:"stopped_at,omitzero"`
+	Restarts      int       `json:"restarts"`
+	LastExit      string    `json:"last_exit,omitempty"`
+	Command       []string  `json:"command"` // the supervised command line, or the program's name
+	Log           string    `json:"log"`
+	PIDFile       string    `json:"pidfile"`
+	Problem       string    `json:"problem,omitempty"`
+}
+
+// Run prints the table (or JSON) and exits 0, whatever state the instances are in.
+func (c *ListCmd) Run(app *App) error {
+	layout, err := app.layout(false)
+	if err != nil {
+		return err
+	}
+	entries, err := instance.List(layout)
+	if err != nil {
+		return err
+	}
+	rows := make([]listRow, 0, len(entries))
+	for _, e := range entries {
+		rows = append(rows, newListRow(e, app.Config.Name))
+	}
+	if c.JSON {
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rows); err != nil {
+			return fmt.Errorf("write list: %w", err)
+		}
+		return nil
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(app.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tSTRATEGY\tUPTIME\tRESTARTS\tLAST EXIT\tCOMMAND")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Name, r.State, orDash(pidText(r.PID)),
+			orDash(r.Strategy), r.since(now), r.Restarts, orDash(r.LastExit), orDash(shellJoin(r.Command)))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write list: %w", err)
+	}
+	for _, r := range rows {
+		if r.Problem != "" {
+			fmt.Fprintf(app.Config.Stderr, "%s: list: %s: %s\n", app.Config.Name, r.Name, r.Problem)
+		}
+	}
+	return nil
+}
+
+// newListRow is what list shows of e; program is the name of the program listing.
+func newListRow(e instance.Entry, program string) listRow {
+	r := listRow{
+		Name: e.Paths.Name, State: e.State(), PID: e.Status.PID(), LastExit: e.LastExit(),
+		Log: e.Paths.Log, PIDFile: e.Paths.PIDFile, Command: []string{},
+	}
+	if e.Err != nil {
+		r.Problem = e.Err.Error()
+	}
+	if rec := e.Record; rec != nil {
+		r.Strategy, r.Restarts = rec.Strategy, rec.Restarts
+		switch {
+		case len(rec.Command) > 0:
+			r.Command = rec.Command
+		case rec.Program != "":
+			r.Command = []string{rec.Program}
+		}
+		if e.Status.Running() {
+			r.StartedAt, r.UptimeSeconds = rec.StartedAt, e.Status.Uptime.Seconds()
+		} else {
+			r.StoppedAt = rec.StoppedAt
+		}
+	}
+	if len(r.Command) == 0 && r.State == instance.StateRunning {
+		r.Command = []string{program} // no record yet: still starting
+	}
+	return r
+}
+
+// since is the UPTIME column: how long a running instance has been up, or how long ago a
+// stopped one stopped ("down 5m"); "-" when unknown.
+func (r listRow) since(now time.Time) string {
+	switch {
+	case !r.StartedAt.IsZero():
+		return roughDuration(time.Duration(r.UptimeSeconds * float64(time.Second)))
+	case !r.StoppedAt.IsZero() && r.State != instance.StateRunning:
+		return "down " + roughDuration(now.Sub(r.StoppedAt))
+	}
+	return "-"
+}
+
+// roughDuration keeps a duration short for a table: 42s, 5m12s, 3h4m, 2d5h.
+func roughDuration(d time.Duration) string {
+	d = max(d, 0)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%ds", d/time.Minute, d%time.Minute/time.Second)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%dm", d/time.Hour, d%time.Hour/time.Minute)
+	}
+	return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+}
+
+func pidText(pid int) string {
+	if pid == 0 {
+		return ""
+	}
+	return strconv.Itoa(pid)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// shellJoin joins a command line as a shell would read it back, quoting what needs it.
+func shellJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+			quoted[i] = a
+		} else {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(quoted, " ")
+}

@@ -1,0 +1,136 @@
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// The states List gives an instance, besides StateRunning and StateStopped.
+const (
+	StateStale   = "stale"   // not running, but its pidfile is left behind
+	StateUnknown = "unknown" // its state could not be told (Entry.Err says why)
+)
+
+// Entry is one instance of a state directory, as List found it.
+type Entry struct {
+	// Paths are its files; Log is the one its record names, if it has a record that does.
+	Paths Paths
+	// Status is Inspect's: whether it runs is decided by its pidfile's lock, never by
+	// its record.
+	Status Status
+	// Record is its record when this user wrote it (ReadRecord refuses others'): for a
+	// running instance only one that names it (Status.Record); otherwise the record as
+	// the instance left it, which may still say running if it crashed or was killed.
+	Record *Record
+	// Err is why its state could not be told (Inspect's error: permission denied, a
+	// pidfile that is not a regular file, ...).
+	Err error
+}
+
+// State is "running", "stale" (not running, pidfile left behind), "stopped" or
+// "unknown" (see Err).
+func (e Entry) State() string {
+	switch {
+	case e.Err != nil:
+		return StateUnknown
+	case e.Status.Running():
+		return StateRunning
+	case e.Status.Pidfile.State == pidfile.Stale:
+		return StateStale
+	}
+	return StateStopped
+}
+
+// LastExit says how the instance's work last ended, as its record says ("exit status
+// 3", "killed by signal 9 (SIGKILL)", ...). For an instance that is not running, a record
+// marked stopped that says nothing more gives "stopped", and a record that still says
+// running gives "gone without stopping (crashed or killed)": nothing marked it stopped.
+// "" when there is no record, or the record of a running instance says nothing.
+func (e Entry) LastExit() string {
+	switch {
+	case e.Record == nil:
+		return ""
+	case e.Record.LastExit != "" || e.Err != nil || e.Status.Running():
+		return e.Record.LastExit
+	case e.Record.State == StateStopped:
+		return "stopped"
+	case e.Record.State == StateRunning:
+		return gone
+	}
+	return ""
+}
+
+// Names returns the names of the instances in the state directory dir, sorted: every name
+// that has a <name>.json record or a <name>.pid pidfile there and is valid (ValidateName).
+// Anything else (other files, directories, hidden or temporary files) is ignored, and so is
+// a missing directory, which holds none. Nothing is opened but the directory.
+func Names(dir string) ([]string, error) {
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list instances: %w", err)
+	}
+	names := make([]string, 0, len(des))
+	seen := make(map[string]bool, len(des))
+	for _, de := range des {
+		if de.IsDir() {
+			continue
+		}
+		file := de.Name()
+		name, ok := strings.CutSuffix(file, ".json")
+		if !ok {
+			name, ok = strings.CutSuffix(file, ".pid")
+		}
+		if !ok || seen[name] || ValidateName(name) != nil {
+			continue
+		}
+		seen[name] = true
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// List returns every instance of l.StateDir (see Names), sorted by name, each inspected as
+// Inspect does, with its record when this user wrote it. An instance whose state cannot
+// be told is listed with Err set, never left out. The error is only for a state directory
+// that cannot be read. It changes nothing on disk, and its cost grows linearly with the
+// number of instances: a few file reads each.
+func List(l Layout) ([]Entry, error) {
+	names, err := Names(l.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]Entry, 0, len(names))
+	for _, name := range names {
+		p, err := l.Resolve(name, "", "")
+		if err != nil {
+			return nil, fmt.Errorf("list instances: %w", err)
+		}
+		entries = append(entries, inspectEntry(p))
+	}
+	return entries, nil
+}
+
+// inspectEntry inspects the instance at p for List.
+func inspectEntry(p Paths) Entry {
+	st, err := Inspect(p)
+	e := Entry{Paths: p, Status: st, Err: err, Record: st.Record}
+	if e.Record == nil && (err != nil || !st.Running()) {
+		if r, err := ReadRecord(p.Record); err == nil {
+			e.Record = &r
+		}
+	}
+	if e.Record != nil && e.Record.Log != "" {
+		e.Paths.Log = e.Record.Log
+	}
+	return e
+}
