@@ -81,6 +81,8 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	switch os.Args[1] {
 	case reexec.Command:
 		return reexec.Continue(os.Args[2:]), true
+	case supervisor.ExecCommand:
+		return supervisor.Exec(os.Args[2:]), true
 	case daemonCommand:
 	case workloadCommand:
 		workload = true

@@ -11,6 +11,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/strategy/reexec"
+	"github.com/daemonkit/daemonkit/supervisor"
 )
 
 // Globals are the flags every command accepts.
@@ -32,7 +33,15 @@ type Commands struct {
 	Status     StatusCmd     `cmd:"" help:"Report whether a daemon runs (LSB exit codes: 0 running, 1 stale pidfile, 3 not running, 4 cannot tell)."`
 	Restart    RestartCmd    `cmd:"" help:"Stop a daemon and start it again with the options it was started with."`
 	Reload     ReloadCmd     `cmd:"" help:"Ask a daemon to reopen its log and reload (SIGHUP; SIGUSR1 for nohup, which ignores SIGHUP)."`
+	Reopen     ReopenCmd     `cmd:"" help:"Ask a daemon to reopen its log at its path, after logrotate moved it away (SIGUSR1)."`
+	Logs       LogsCmd       `cmd:"" help:"Print the last lines of a daemon's log; with -f, follow it until interrupted."`
+	List       ListCmd       `cmd:"" help:"List every instance of the state directory: running, stale or stopped."`
+	Delete     DeleteCmd     `cmd:"" help:"Forget a stopped instance: its record and a stale pidfile (its log is kept)."`
+	Upgrade    UpgradeCmd    `cmd:"" help:"Start a new copy of a supervised program on the same sockets, wait until it is ready, then drain the old one (start --socket)."`
 	Strategies StrategiesCmd `cmd:"" help:"List the ways ${program} can detach a daemon, and what each leaves behind."`
+	Unit       UnitCmd       `cmd:"" help:"Print a systemd unit that runs this instance in the foreground (Type=notify), with start's options."`
+	Completion CompletionCmd `cmd:"" help:"Print a completion script for bash, zsh or fish, made from the grammar."`
+	Version    VersionCmd    `cmd:"" help:"Print the version and what the binary was built from."`
 }
 
 // hiddenCmd stands in the grammar for the hidden first arguments (the daemon's, the
@@ -65,6 +74,10 @@ func (c Config) KongOptions(cmds *Commands) []kong.Option {
 		kong.Vars(c.vars()),
 		kong.DynamicCommand(daemonCommand, "The daemon side of start -d (internal).", "", &hiddenCmd{}, "hidden"),
 		kong.DynamicCommand(reexec.Command, "The reexec strategy's intermediate (internal).", "", &hiddenCmd{}, "hidden"),
+		kong.DynamicCommand(workloadCommand, "The program's work as a supervised child (internal).", "", &hiddenCmd{}, "hidden"),
+		kong.DynamicCommand(supervisor.ExecCommand, "The exec step that hands sockets on (internal).", "", &hiddenCmd{}, "hidden"),
+		kong.DynamicCommand(namesCommand, "Print the instance names, for the completions (internal).", "", &NamesCmd{}, "hidden"),
+		kong.DynamicCommand("man", "Print the man page, made from the grammar (docs/daemonkit.1).", "", &ManCmd{}, "hidden"),
 		kong.BindToProvider(func() (*App, error) {
 			return &App{
 				Config:  c,
@@ -80,6 +93,7 @@ func (c Config) KongOptions(cmds *Commands) []kong.Option {
 func (c Config) vars() kong.Vars {
 	return kong.Vars{
 		"program":          c.Name,
+		"default_name":     c.DefaultName,
 		"env_prefix":       c.envPrefix(),
 		"strategies":       strings.Join(strategy.Names(), ","),
 		"default_strategy": c.DefaultStrategy,

@@ -46,6 +46,21 @@ type Record struct {
 	Command  []string `json:"command,omitempty"`
 	ChildPID int      `json:"child_pid,omitempty"`
 	Restarts int      `json:"restarts,omitempty"`
+	// Copies are the program's copies while an upgrade overlaps them (start --socket):
+	// the one starting, the one serving, the ones draining.
+	Copies []Copy `json:"copies,omitempty"`
+	// Sockets are the listening sockets the supervisor holds for the program (start
+	// --socket), with port 0 resolved.
+	Sockets []string `json:"sockets,omitempty"`
+	// Control is the supervisor's control socket (upgrade talks to it).
+	Control string `json:"control,omitempty"`
+}
+
+// Copy is one copy of a supervised program.
+type Copy struct {
+	PID        int    `json:"pid"`
+	Generation int    `json:"generation"`
+	State      string `json:"state"` // starting, ready, draining
 }
 
 // Record states.

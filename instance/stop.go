@@ -154,6 +154,12 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (ki
 		return false, fmt.Errorf("pid %d %w %s after %v (not killed: no-kill)", pid, ErrStillRunning, o.Timeout, unix.SignalName(o.Signal))
 	}
 	if pgid > 0 {
+		// The groups its children lead first (a supervisor's copies during an upgrade),
+		// while the daemon still holds them as children, then the instance's own.
+		for _, g := range proc.ChildGroups(pid) {
+			_ = unix.Kill(-g, unix.SIGKILL)
+			defer proc.WaitGroupGone(g, killWait)
+		}
 		_ = unix.Kill(-pgid, unix.SIGKILL) // the daemon is a member: the group is the instance's
 		defer proc.WaitGroupGone(pgid, killWait)
 	}

@@ -23,6 +23,22 @@ type Config struct {
 	// the program listens.
 	ListenKey string
 
+	// Sockets are bound once, before the program starts, and handed to every copy of it
+	// as descriptors 3 and up (systemd's socket activation), through an exec step that
+	// sets LISTEN_PID: ExecStep is the path of this binary, whose ExecCommand runs Exec.
+	// With sockets, each copy leads a process group of its own, so that an upgrade can end
+	// one copy without touching another.
+	Sockets  []Socket
+	ExecStep string
+	// ControlPath, if set, is where the supervisor listens for upgrade requests (a unix
+	// socket only its own user and root may use).
+	ControlPath string
+	// DrainTimeout bounds how long an old copy may drain after an upgrade before SIGKILL
+	// (ShutdownTimeout if zero).
+	DrainTimeout time.Duration
+	// OnUpgrade, if set, is told the command line of each copy an upgrade made serve.
+	OnUpgrade func(command []string)
+
 	Ready         Readiness     // how to tell it is ready (zero: exec)
 	ReadyGrace    time.Duration // exec: how long it must stay alive (200ms if zero)
 	ReadyInterval time.Duration // tcp, http, cmd: how often to try (100ms if zero)
@@ -60,6 +76,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = c.ShutdownTimeout
 	}
 	return c
 }

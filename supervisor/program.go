@@ -18,6 +18,9 @@ import (
 
 // program is one run of the program.
 type program struct {
+	gen     int      // its generation: 1 for the first copy, one more for each start
+	state   string   // starting, ready, draining
+	command []string // the command line it runs
 	pid     int
 	sock    *notify.Socket // notify: its socket, closed when it ends
 	started time.Time
@@ -29,6 +32,24 @@ type program struct {
 // if it ends first, or the stop comes first, it is gone (killed if need be) when the error
 // is returned.
 func (r *run) startReady() (*program, error) {
+	p, err := r.startCopy()
+	if err != nil {
+		return nil, err
+	}
+	r.s.setMain(p.pid)
+	r.writeChildPIDFile(p.pid)
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+		rec.Command, rec.ChildPID, rec.Restarts = r.command, p.pid, r.restarts
+	})
+	r.publishCopies()
+	return p, nil
+}
+
+// startCopy starts a new copy of the program (the command line r.command) and waits until
+// it is ready, without making it the main one: an upgrade does that once it is. If it
+// ends first, or the stop comes first, or it is not ready in time for an upgrade, it is
+// gone (its group killed) when the error is returned.
+func (r *run) startCopy() (*program, error) {
 	cfg := r.s.cfg
 	var sock *notify.Socket
 	env := cfg.Env
@@ -52,23 +73,20 @@ func (r *run) startReady() (*program, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.s.setMain(p.pid)
+	r.gen++
+	p.gen, p.state = r.gen, "starting"
+	r.copies[p.pid] = p
+	r.publishCopies()
 	if err := r.awaitReady(p, sock); err != nil {
-		r.s.signal(syscall.SIGKILL)
-		r.s.killInstance()
-		<-p.exited
-		r.s.setMain(0)
+		r.killCopy(p)
 		return nil, err
 	}
 	if sock != nil {
 		p.sock, sock = sock, nil
 		go r.listenOn(p) // STATUS=, MAINPID= after ready, until it ends
 	}
-	r.writeChildPIDFile(p.pid)
-	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
-		rec.Command, rec.ChildPID, rec.Restarts = cfg.Command, r.s.mainPID(), r.restarts
-	})
-	r.log.Info("the program is ready", "pid", p.pid, "ready", cfg.Ready.String())
+	p.state = "ready"
+	r.log.Info("the program is ready", "pid", p.pid, "generation", p.gen, "ready", cfg.Ready.String())
 	return p, nil
 }
 
@@ -76,10 +94,11 @@ func (r *run) startReady() (*program, error) {
 // output relayed into the log, and no descriptor but those three.
 func (r *run) start(env []string) (*program, error) {
 	cfg := r.s.cfg
+	command := r.command
 	path := cfg.Path
-	if path == "" {
+	if path == "" || !sameCommand(command, cfg.Command) {
 		var err error
-		if path, err = exec.LookPath(cfg.Command[0]); err != nil {
+		if path, err = exec.LookPath(command[0]); err != nil {
 			return nil, err // "exec: "x": executable file not found in $PATH"
 		}
 	}
@@ -105,22 +124,31 @@ func (r *run) start(env []string) (*program, error) {
 		outW.Close()
 		return nil, err
 	}
-	pid, exited, err := r.reaper.start(path, cfg.Command, &os.ProcAttr{
-		Env:   env,
-		Files: []*os.File{null, outW, errW},
-		Sys:   &syscall.SysProcAttr{Credential: cfg.Credential},
-	})
+	argv, files := command, []*os.File{null, outW, errW}
+	sys := &syscall.SysProcAttr{Credential: cfg.Credential}
+	if len(r.sockets) > 0 {
+		// Through the exec step, which sets LISTEN_PID to the program's own pid; the
+		// sockets are descriptors 3 and up, and the copy leads its own process group.
+		argv = append([]string{command[0], ExecCommand, path}, command...)
+		path = cfg.ExecStep
+		env = append(env, activationEnv(r.sockets)...)
+		for _, b := range r.sockets {
+			files = append(files, b.file)
+		}
+		sys.Setpgid = true
+	}
+	pid, exited, err := r.reaper.start(path, argv, &os.ProcAttr{Env: env, Files: files, Sys: sys})
 	outW.Close()
 	errW.Close()
 	if err != nil {
 		outR.Close()
 		errR.Close()
-		return nil, fmt.Errorf("start %s: %w", cfg.Command[0], err)
+		return nil, fmt.Errorf("start %s: %w", command[0], err)
 	}
 	go relay(outR, r.s.out)
 	go relay(errR, r.s.out)
-	r.log.Debug("started the program", "pid", pid, "command", cfg.Command)
-	p := &program{pid: pid, started: time.Now(), exited: exited}
+	r.log.Debug("started the program", "pid", pid, "command", command)
+	p := &program{pid: pid, command: command, started: time.Now(), exited: exited}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own
@@ -199,6 +227,19 @@ func (r *run) removeChildPIDFile() {
 			}
 		}
 	}
+}
+
+// sameCommand reports whether a and b are the same command line.
+func sameCommand(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // withoutEnv is env without the variable key.

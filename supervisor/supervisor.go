@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -95,7 +96,27 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	})
 	defer rp.close()
 	defer s.killInstance() // nothing of the instance outlives the supervisor
-	r := &run{s: s, ctx: ctx, log: log, reaper: rp}
+	sockets, err := bind(s.cfg.Sockets)
+	if err != nil {
+		return err
+	}
+	defer unbind(sockets)
+	r := &run{s: s, ctx: ctx, log: log, reaper: rp, sockets: sockets, command: s.cfg.Command,
+		copies: map[int]*program{}, upgrades: make(chan upgradeRequest), drained: make(chan *program, 8)}
+	if len(sockets) > 0 {
+		var addrs []string
+		for _, b := range sockets {
+			addrs = append(addrs, b.Network+":"+b.addr)
+		}
+		server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Sockets = addrs })
+	}
+	if s.cfg.ControlPath != "" {
+		stop, err := r.serveControl()
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	defer r.removeChildPIDFile()
 	return r.supervise(ready)
 }
@@ -106,22 +127,33 @@ type run struct {
 	ctx      context.Context
 	log      hclog.Logger
 	reaper   *reaper
+	sockets  []bound
 	restarts int
+	gen      int
+	command  []string // the command line new copies run: the configured one, or an upgrade's
+	copies   map[int]*program
+	upgrades chan upgradeRequest // from the control socket
+	drained  chan *program       // old copies that are gone
 }
 
 // supervise is the life of the program: a first start that must get ready, then restarts
-// by policy.
+// by policy, and upgrades.
 func (r *run) supervise(ready server.ReadyFunc) error {
 	cfg := r.s.cfg
 	p, err := r.startReady()
 	if err != nil {
 		return err
 	}
+	if p.addr == "" && len(r.sockets) > 0 {
+		p.addr = r.sockets[0].addr
+	}
 	ready(p.addr)
 	failures := 0 // restarts in a row that did not stay up MinUptime
 	delay := cfg.RestartDelay
 	for {
-		ws, stopped := r.wait(p)
+		var ws syscall.WaitStatus
+		var stopped bool
+		p, ws, stopped = r.wait(p)
 		if stopped {
 			return exitResult(ws)
 		}
@@ -176,21 +208,32 @@ func exitResult(ws syscall.WaitStatus) error {
 	return &ExitError{Status: ws}
 }
 
-// wait waits for the program to end on its own (stopped false), or for a stop: then it
-// passes the stop signal on, waits up to ShutdownTimeout and kills what is left (stopped
-// true). Either way it returns the program's wait status.
-func (r *run) wait(p *program) (ws syscall.WaitStatus, stopped bool) {
-	defer func() {
-		if p.sock != nil {
-			p.sock.Close()
+// wait waits for the main copy p to end on its own (stopped false), serving upgrades
+// meanwhile (an upgrade makes a new copy the main one), or for a stop: then it passes the
+// stop signal on to every copy, waits up to ShutdownTimeout and kills what is left
+// (stopped true). It returns the main copy and its wait status.
+func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
+	for {
+		select {
+		case ws := <-p.exited:
+			r.forget(p)
+			r.s.setMain(0)
+			return p, ws, false
+		case req := <-r.upgrades:
+			if np := r.doUpgrade(p, req); np != nil {
+				p = np
+			}
+		case old := <-r.drained:
+			r.forget(old)
+		case <-r.ctx.Done():
+			return p, r.stopAll(p), true
 		}
-	}()
-	select {
-	case ws = <-p.exited:
-		r.s.setMain(0)
-		return ws, false
-	case <-r.ctx.Done():
 	}
+}
+
+// stopAll passes the stop signal on to every copy, waits for them up to ShutdownTimeout,
+// kills what is left, and returns the main copy's status.
+func (r *run) stopAll(p *program) syscall.WaitStatus {
 	sig := syscall.SIGTERM
 	var st server.Stopped
 	if errors.As(context.Cause(r.ctx), &st) {
@@ -200,9 +243,15 @@ func (r *run) wait(p *program) (ws syscall.WaitStatus, stopped bool) {
 	}
 	r.log.Info("stopping the program", "signal", sigName(sig), "pid", p.pid)
 	r.s.signal(sig)
+	for _, c := range r.copies {
+		if c != p && c.pid > 0 {
+			_ = syscall.Kill(c.pid, sig)
+		}
+	}
 	if p.pid > 0 {
 		_ = syscall.Kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
 	}
+	var ws syscall.WaitStatus
 	select {
 	case ws = <-p.exited:
 	case <-time.After(r.s.cfg.ShutdownTimeout):
@@ -210,10 +259,44 @@ func (r *run) wait(p *program) (ws syscall.WaitStatus, stopped bool) {
 		r.s.killInstance()
 		ws = <-p.exited
 	}
+	r.forget(p)
 	r.s.setMain(0)
 	r.log.Info("the program stopped", "status", describe(ws))
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = describe(ws), 0 })
-	return ws, true
+	return ws
+}
+
+// forget drops a copy that has ended, and its notify socket.
+func (r *run) forget(p *program) {
+	if p.sock != nil {
+		p.sock.Close()
+	}
+	delete(r.copies, p.pid)
+	r.publishCopies()
+}
+
+// killCopy kills a copy that failed to get ready, and what it started: its process group
+// when it leads one (with sockets), else the instance's (there is no other copy then).
+func (r *run) killCopy(p *program) {
+	if len(r.sockets) > 0 {
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL) // its own group, led by our unreaped child
+	} else {
+		r.s.signal(syscall.SIGKILL)
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		r.s.killInstance()
+	}
+	<-p.exited
+	r.forget(p)
+}
+
+// publishCopies writes the copies into the record, for status and list.
+func (r *run) publishCopies() {
+	copies := make([]instance.Copy, 0, len(r.copies))
+	for _, c := range r.copies {
+		copies = append(copies, instance.Copy{PID: c.pid, Generation: c.gen, State: c.state})
+	}
+	slices.SortFunc(copies, func(a, b instance.Copy) int { return a.Generation - b.Generation })
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Copies = copies })
 }
 
 // failedStatus stands for a restart that never got ready: it counts as a failure.

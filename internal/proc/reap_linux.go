@@ -116,3 +116,24 @@ func WaitGroupGone(pgid int, within time.Duration) []int {
 	}
 	return pids
 }
+
+// ChildGroups lists the process groups that children of pid lead (a child whose pgid is
+// its own pid). While pid lives and has not reaped them, those group ids name nothing
+// else.
+func ChildGroups(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var groups []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := ReadStat(child); err == nil && st.PPID == pid && st.PGRP == child {
+			groups = append(groups, child)
+		}
+	}
+	return groups
+}

@@ -16,3 +16,6 @@ func Reap(int, time.Duration) (syscall.WaitStatus, bool) { return 0, false }
 
 // WaitGroupGone cannot list a process group's members here.
 func WaitGroupGone(int, time.Duration) []int { return nil }
+
+// ChildGroups cannot list processes here.
+func ChildGroups(int) []int { return nil }

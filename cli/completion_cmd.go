@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/daemonkit/daemonkit/instance"
+)
+
+// CompletionCmd prints a shell completion script, made from the grammar: the commands,
+// each command's flags, the values of flags that take a fixed set, and the instance names
+// of the state directory for --name.
+type CompletionCmd struct {
+	Shell string `arg:"" enum:"bash,zsh,fish" help:"bash, zsh or fish."`
+}
+
+// Run prints the script. Load it with: source <(PROG completion bash); PROG completion
+// fish | source; for zsh, autoload bashcompinit && bashcompinit first.
+func (c *CompletionCmd) Run(app *App, kctx *kong.Context) error {
+	model := kctx.Model
+	switch c.Shell {
+	case "fish":
+		return writeFish(app.Stdout, model)
+	case "zsh":
+		fmt.Fprintln(app.Stdout, "autoload -U +X bashcompinit && bashcompinit")
+	}
+	return writeBash(app.Stdout, model)
+}
+
+// NamesCmd prints the names of the instances in the state directory, one a line: what
+// the completions offer for --name.
+type NamesCmd struct{}
+
+// Run lists the names; a state directory that cannot be read gives none.
+func (c *NamesCmd) Run(app *App) error {
+	layout, err := app.layout(false)
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, pattern := range []string{"*.json", "*.pid"} {
+		matches, _ := filepath.Glob(filepath.Join(layout.StateDir, pattern))
+		for _, m := range matches {
+			name := strings.TrimSuffix(filepath.Base(m), filepath.Ext(m))
+			if instance.ValidateName(name) == nil {
+				seen[name] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(app.Stdout, n)
+	}
+	return nil
+}
+
+// namesCommand is the hidden command the completions run for instance names.
+const namesCommand = "_names"
+
+func writeBash(w io.Writer, app *kong.Application) error {
+	prog := app.Name
+	fn := "_" + strings.NewReplacer("-", "_", ".", "_").Replace(prog)
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	var cmds []string
+	for _, n := range grammarCommands(app) {
+		cmds = append(cmds, n.Name)
+	}
+	p("# %s completion for bash, made from its grammar: source <(%s completion bash)", prog, prog)
+	p("%s() {", fn)
+	p(`	local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" i`)
+	p(`	for ((i = 1; i < COMP_CWORD; i++)); do`)
+	p(`		case "${COMP_WORDS[i]}" in -*) ;; %s) cmd="${COMP_WORDS[i]}"; break ;; esac`, strings.Join(cmds, "|"))
+	p(`	done`)
+	p(`	case "$prev" in`)
+	p(`	--name | -n) COMPREPLY=($(compgen -W "$(%s %s 2>/dev/null)" -- "$cur")); return ;;`, prog, namesCommand)
+	enums := map[string]string{}
+	collect := func(flags []*kong.Flag) {
+		for _, f := range flags {
+			if f.Enum != "" {
+				enums["--"+f.Name] = strings.ReplaceAll(f.Enum, ",", " ")
+			}
+		}
+	}
+	collect(app.Node.Flags)
+	for _, n := range grammarCommands(app) {
+		collect(n.Flags)
+	}
+	keys := make([]string, 0, len(enums))
+	for k := range enums {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p(`	%s) COMPREPLY=($(compgen -W "%s" -- "$cur")); return ;;`, k, enums[k])
+	}
+	p(`	esac`)
+	p(`	case "$cmd" in`)
+	p(`	"") COMPREPLY=($(compgen -W "%s %s" -- "$cur")) ;;`, strings.Join(cmds, " "), strings.Join(flagWords(visibleFlags(app.Node)), " "))
+	for _, n := range grammarCommands(app) {
+		words := flagWords(visibleFlags(n))
+		for _, a := range n.Positional {
+			if a.Enum != "" {
+				words = append(words, strings.Split(a.Enum, ",")...)
+			}
+		}
+		p(`	%s) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, n.Name, strings.Join(words, " "))
+	}
+	p(`	esac`)
+	p("}")
+	p("complete -F %s %s", fn, prog)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeFish(w io.Writer, app *kong.Application) error {
+	prog := app.Name
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+	p("# %s completion for fish, made from its grammar: %s completion fish | source", prog, prog)
+	p("complete -c %s -f", prog)
+	for _, n := range grammarCommands(app) {
+		p("complete -c %s -n __fish_use_subcommand -a %s -d %s", prog, n.Name, q(n.Help))
+		for _, f := range n.Flags {
+			if f.Hidden {
+				continue
+			}
+			line := fmt.Sprintf("complete -c %s -n '__fish_seen_subcommand_from %s' -l %s -d %s", prog, n.Name, f.Name, q(firstSentence(f.Help)))
+			if f.Short != 0 {
+				line += " -s " + string(f.Short)
+			}
+			switch {
+			case f.Name == "name":
+				line += fmt.Sprintf(" -xa '(%s %s 2>/dev/null)'", prog, namesCommand)
+			case f.Enum != "":
+				line += " -xa " + q(strings.ReplaceAll(f.Enum, ",", " "))
+			case !f.IsBool():
+				line += " -r"
+			}
+			p("%s", line)
+		}
+	}
+	for _, f := range app.Node.Flags {
+		if !f.Hidden {
+			p("complete -c %s -l %s -d %s", prog, f.Name, q(firstSentence(f.Help)))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// firstSentence keeps a flag's help short for fish.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i+1]
+	}
+	return s
+}

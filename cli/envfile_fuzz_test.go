@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// FuzzParseEnvFile checks the --env-file parser on any input: it never panics; on success
+// every entry is KEY=VALUE with a key of letters, digits and _ not starting with a digit,
+// there is one entry per line that is neither blank nor a comment, no entry spans lines,
+// and parsing is deterministic; on failure it returns nothing and its error names the file.
+// And a file of only comments and blank lines (made here from the same input, every line
+// commented out or blanked) gives nothing, without error.
+func FuzzParseEnvFile(f *testing.F) {
+	for _, s := range []string{
+		"A=1\n", "# comment\n\nB=2\n", "export C=3\n", `D="quoted value"` + "\n", "E='single'\n",
+		"F=\"unclosed\n", "=novalue\n", "1X=digit\n", "G\n", "H = spaced \r\n", "I=a=b=c\n",
+		"J=\"\n", "K=''\n", "export  L=1\n", "#only\n  # indented\n\t\n", "M=\x00\n", "N=\xff\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		kvs, err := parseEnvFile("fuzz.env", bytes.NewReader(b))
+		if err != nil {
+			if kvs != nil {
+				t.Fatalf("parseEnvFile(%q) = %q with error %v; want nothing", b, kvs, err)
+			}
+			if !strings.Contains(err.Error(), "fuzz.env") {
+				t.Fatalf("parseEnvFile(%q): error %q does not name the file", b, err)
+			}
+		} else {
+			if n := entryLines(b); len(kvs) != n {
+				t.Fatalf("parseEnvFile(%q) = %d entries %q; the input has %d KEY=VALUE lines", b, len(kvs), kvs, n)
+			}
+			for _, kv := range kvs {
+				k, _, ok := strings.Cut(kv, "=")
+				if !ok || !goodKey(k) {
+					t.Fatalf("parseEnvFile(%q) returned %q: not KEY=VALUE with a valid key", b, kv)
+				}
+				if strings.ContainsAny(kv, "\n") {
+					t.Fatalf("parseEnvFile(%q) returned %q, which spans lines", b, kv)
+				}
+			}
+			again, err2 := parseEnvFile("fuzz.env", bytes.NewReader(b))
+			if err2 != nil || !reflect.DeepEqual(again, kvs) {
+				t.Fatalf("parseEnvFile(%q) is not deterministic: %q then %q, %v", b, kvs, again, err2)
+			}
+		}
+
+		quiet := commentedOut(b)
+		if kvs, err := parseEnvFile("quiet.env", bytes.NewReader(quiet)); err != nil || len(kvs) != 0 {
+			if err != nil && strings.Contains(err.Error(), "token too long") {
+				return // a line longer than bufio.Scanner's limit is an error, whatever it holds
+			}
+			t.Fatalf("parseEnvFile(%q), only comments and blank lines, = %q, %v; want nothing", quiet, kvs, err)
+		}
+	})
+}
+
+// goodKey is the key rule, written out independently of validKey.
+func goodKey(k string) bool {
+	if k == "" || k[0] >= '0' && k[0] <= '9' {
+		return false
+	}
+	for _, r := range k {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// entryLines counts the lines of b that are neither blank nor comments, as a reader of the
+// file would: lines end at \n (a \r before it is part of the line), and space around a line
+// does not count.
+func entryLines(b []byte) int {
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && line[0] != '#' {
+			n++
+		}
+	}
+	return n
+}
+
+// commentedOut turns every line of b into a comment, or, for every third line, into
+// whitespace alone: a file with nothing to set.
+func commentedOut(b []byte) []byte {
+	lines := strings.Split(string(b), "\n")
+	for i, line := range lines {
+		switch {
+		case i%3 == 2:
+			lines[i] = strings.Map(func(r rune) rune {
+				if r == '\t' {
+					return r
+				}
+				return ' '
+			}, line)
+		case i%2 == 1:
+			lines[i] = "  #" + line
+		default:
+			lines[i] = "#" + line
+		}
+	}
+	return []byte(strings.Join(lines, "\n"))
+}

@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// UnitCmd prints a systemd unit that runs the instance start would run, one step up: in
+// the foreground under systemd (Type=notify), which then does the supervising.
+type UnitCmd struct {
+	StartCmd
+}
+
+// Run prints the unit to stdout.
+func (c *UnitCmd) Run(app *App) error {
+	if c.Detach {
+		return withCode(exitUsage, fmt.Errorf("unit takes start's options but not -d: systemd runs %s in the foreground", app.Config.Name))
+	}
+	if len(c.Command) > 0 && c.Command[0] == "--" {
+		c.Command = c.Command[1:]
+	}
+	if err := c.checkSupervise(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if len(c.Command) > 0 && c.Name == "" && c.PIDFile == "" {
+		c.Name = filepath.Base(c.Command[0])
+	}
+	name := c.Name
+	if name == "" {
+		name = app.Config.DefaultName
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	args, err := unitArgs(os.Args[1:], c.Command, name)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	var runtimeDir string
+	if c.User != "" {
+		// systemd runs the whole service as the user (User=), in a state directory it makes
+		// for it (RuntimeDirectory=), which both ExecStart and ExecReload name.
+		runtimeDir = app.Config.Name + "/" + name
+		args = append([]string{"--state-dir", "/run/" + runtimeDir}, args...)
+	}
+	u := unit{
+		Description: fmt.Sprintf("%s instance %s", app.Config.Name, name),
+		ExecStart:   append([]string{exe}, args...),
+		ExecReload:  []string{exe, "reload", "--name", name},
+		Restart:     c.Restart,
+		RestartSec:  c.RestartDelay,
+		Burst:       c.MaxRestarts,
+		Interval:    c.MinUptime,
+		StopTimeout: c.ShutdownTimeout + killGraceUnit,
+		User:        c.User,
+		Group:       c.Group,
+		RuntimeDir:  runtimeDir,
+	}
+	if runtimeDir != "" {
+		u.ExecReload = []string{exe, "--state-dir", "/run/" + runtimeDir, "reload", "--name", name}
+	}
+	if len(c.Command) > 0 {
+		u.Description += " (" + strings.Join(c.Command, " ") + ")"
+	}
+	if app.Globals.StateDir != "" && runtimeDir == "" {
+		u.ExecReload = append([]string{exe, "--state-dir", mustAbs(app.Globals.StateDir)}, u.ExecReload[1:]...)
+	}
+	return u.write(app.Stdout)
+}
+
+// killGraceUnit is what the supervisor may take beyond --shutdown-timeout to kill and reap
+// what is left; systemd's TimeoutStopSec covers both.
+const killGraceUnit = 5 * time.Second
+
+// unitArgs is start's command line for ExecStart, from the one unit was given: "unit"
+// becomes "start", the options systemd takes over go (-d, --restart and its tuning:
+// Restart=, RestartSec=, StartLimitBurst=; --user and --group: User=, Group=), relative paths become absolute (systemd runs it
+// in /), and --name is made explicit.
+func unitArgs(args, command []string, name string) ([]string, error) {
+	var out []string
+	i := 0
+	for ; i < len(args) && args[i] != "unit"; i++ {
+		out = append(out, absFlag(args, &i)...)
+	}
+	if i == len(args) {
+		return nil, fmt.Errorf("no unit command in %q", args)
+	}
+	out = append(out, "start")
+	named := false
+	for i++; i < len(args) && args[i] != "--"; i++ {
+		flag, _, _ := strings.Cut(args[i], "=")
+		switch flag {
+		case "-d", "--detach":
+			continue
+		case "--restart", "--restart-delay", "--min-uptime", "--max-restarts", "--user", "--group":
+			if !strings.Contains(args[i], "=") {
+				i++ // its value
+			}
+			continue
+		case "--name", "-n", "--pidfile":
+			named = true
+		}
+		out = append(out, absFlag(args, &i)...)
+	}
+	if !named {
+		out = append(out, "--name", name)
+	}
+	if len(command) > 0 {
+		cmd := append([]string(nil), command...)
+		if strings.Contains(cmd[0], "/") {
+			cmd[0] = mustAbs(cmd[0])
+		}
+		out = append(append(out, "--"), cmd...)
+	}
+	return out, nil
+}
+
+// pathFlags take a path that must be absolute in a unit.
+var pathFlags = map[string]bool{
+	"--state-dir": true, "--log-dir": true, "--pidfile": true, "--log": true, "--workdir": true,
+	"--env-file": true, "--child-pidfile": true,
+}
+
+// absFlag returns args[*i] (and its value, advancing *i), with the value made absolute if
+// it is a path flag's.
+func absFlag(args []string, i *int) []string {
+	arg := args[*i]
+	flag, value, inline := strings.Cut(arg, "=")
+	if !pathFlags[flag] {
+		return []string{arg}
+	}
+	if inline {
+		return []string{flag + "=" + mustAbs(value)}
+	}
+	if *i+1 < len(args) {
+		*i++
+		return []string{flag, mustAbs(args[*i])}
+	}
+	return []string{arg}
+}
+
+func mustAbs(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// unit is a systemd service unit for one instance.
+type unit struct {
+	Description           string
+	ExecStart, ExecReload []string
+	Restart               string
+	RestartSec            time.Duration
+	Burst                 int
+	Interval              time.Duration
+	StopTimeout           time.Duration
+	User, Group           string
+	RuntimeDir            string // with User=: the state directory systemd makes, under /run
+}
+
+// write prints the unit.
+func (u unit) write(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	p("[Unit]")
+	p("Description=%s", escapeSpecifiers(u.Description))
+	p("After=network.target")
+	if u.Restart != "" && u.Restart != "no" && u.Burst > 0 {
+		p("# --max-restarts and --min-uptime: give up after that many starts in that window.")
+		p("StartLimitBurst=%d", u.Burst+1)
+		p("StartLimitIntervalSec=%s", seconds(u.Interval*time.Duration(u.Burst+1)))
+	}
+	p("")
+	p("[Service]")
+	p("# Ready only when the work is: daemonkit says READY=1 over sd_notify.")
+	p("Type=notify")
+	p("NotifyAccess=main")
+	p("ExecStart=%s", execLine(u.ExecStart))
+	p("ExecReload=%s", execLine(u.ExecReload))
+	p("# As daemonkit's stop: SIGTERM to daemonkit, which passes it on and drains; then SIGKILL")
+	p("# to whatever is left of the service.")
+	p("KillMode=mixed")
+	p("TimeoutStopSec=%s", seconds(u.StopTimeout))
+	restart := u.Restart
+	if restart == "" {
+		restart = "no"
+	}
+	p("Restart=%s", restart)
+	if restart != "no" {
+		p("RestartSec=%s", seconds(u.RestartSec))
+	}
+	if u.User != "" {
+		p("User=%s", u.User)
+		if u.Group != "" {
+			p("Group=%s", u.Group)
+		}
+		p("RuntimeDirectory=%s", u.RuntimeDir)
+	}
+	p("")
+	p("[Install]")
+	p("WantedBy=multi-user.target")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// seconds is d as systemd reads a time span: "10.5s".
+func seconds(d time.Duration) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", d.Seconds()), "0"), ".") + "s"
+}
+
+// execLine quotes argv for an ExecStart= line: each argument in double quotes with \ and "
+// escaped, and % and $ doubled so that systemd does not expand them.
+func execLine(argv []string) string {
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		a = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%", "$", "$$").Replace(a)
+		if i == 0 && !strings.ContainsAny(a, " \t\"'\\") {
+			quoted[i] = a // the executable, as systemd expects it: bare
+			continue
+		}
+		quoted[i] = `"` + a + `"`
+	}
+	return strings.Join(quoted, " ")
+}
+
+// escapeSpecifiers doubles % in free text.
+func escapeSpecifiers(s string) string { return strings.ReplaceAll(s, "%", "%%") }

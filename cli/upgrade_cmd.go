@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/supervisor"
+)
+
+// UpgradeCmd asks an instance's supervisor for a new copy of its program on the same
+// sockets: the new copy must get ready before the old one is stopped and drained.
+type UpgradeCmd struct {
+	InstanceFlags
+	Timeout time.Duration `default:"2m" placeholder:"DURATION" help:"How long to wait for the whole upgrade: the new copy ready and the old one drained (default ${default})."`
+	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs)."`
+}
+
+// Run talks to the supervisor's control socket and says how it went: exit 0 when the new
+// copy serves and the old one is gone, 1 when the new copy failed (the old one serves on),
+// 3 when another upgrade runs.
+func (c *UpgradeCmd) Run(app *App) error {
+	paths, err := c.target(app)
+	if err != nil {
+		return err
+	}
+	cmd := c.Command
+	if len(cmd) > 0 && cmd[0] == "--" {
+		cmd = cmd[1:]
+	}
+	res, err := upgrade(paths, cmd, c.Timeout)
+	if err != nil {
+		return err
+	}
+	return reportUpgrade(app, paths.Name, res)
+}
+
+// upgrade sends an upgrade request to the instance's supervisor and waits for its result.
+func upgrade(paths instance.Paths, command []string, timeout time.Duration) (supervisor.UpgradeResult, error) {
+	var res supervisor.UpgradeResult
+	st, err := instance.Inspect(paths)
+	if err != nil {
+		return res, err
+	}
+	if !st.Running() {
+		return res, withCode(exitFailed, fmt.Errorf("%s is not running: start it with --socket first", paths.Name))
+	}
+	if st.Record == nil || st.Record.Control == "" {
+		return res, withCode(exitFailed, fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", paths.Name))
+	}
+	conn, err := net.DialTimeout("unix", st.Record.Control, 5*time.Second)
+	if err != nil {
+		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	if err := json.NewEncoder(conn).Encode(supervisor.ControlRequest{Op: "upgrade", Command: command}); err != nil {
+		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
+	}
+	line, err := bufio.NewReader(conn).ReadBytes('\n')
+	if err != nil {
+		return res, fmt.Errorf("upgrade %s: no answer from its supervisor: %w", paths.Name, err)
+	}
+	if err := json.Unmarshal(line, &res); err != nil {
+		return res, fmt.Errorf("upgrade %s: bad answer %q: %w", paths.Name, line, err)
+	}
+	return res, nil
+}
+
+// reportUpgrade prints what the upgrade did, with the exit code it means.
+func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
+	switch {
+	case res.Busy:
+		return withCode(exitAlreadyUp, fmt.Errorf("upgrade %s: another upgrade runs", name))
+	case !res.OK:
+		msg := fmt.Sprintf("upgrade %s: %s; the old copy (pid %d) serves on", name, res.Error, res.PID)
+		if len(res.LogTail) > 0 {
+			msg += "\nlast lines of its log:"
+			for _, l := range res.LogTail {
+				msg += "\n    " + l
+			}
+		}
+		return withCode(exitFailed, errors.New(msg))
+	}
+	killed := ""
+	if res.Killed {
+		killed = ", SIGKILL needed"
+	}
+	fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) serves, ready in %s; the old copy (pid %d) drained in %s%s\n",
+		name, res.Generation, res.PID, roundDuration(res.Ready), res.OldPID, roundDuration(res.Drain), killed)
+	return nil
+}

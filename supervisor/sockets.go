@@ -1,0 +1,178 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Socket is a listening socket the supervisor binds once and hands to every copy of the
+// program, by systemd's socket-activation protocol.
+type Socket struct {
+	Name    string      // LISTEN_FDNAMES entry; "" is the program's base name... or "socket"
+	Network string      // "tcp" or "unix"
+	Address string      // HOST:PORT, or the unix socket's path
+	Mode    fs.FileMode // unix: the socket file's mode (0 leaves the umask's)
+}
+
+// ErrBadSocket is wrapped by every error of ParseSocket.
+var ErrBadSocket = errors.New("invalid socket")
+
+// ParseSocket reads --socket: [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660].
+func ParseSocket(s string) (Socket, error) {
+	var sk Socket
+	spec := s
+	if name, rest, ok := strings.Cut(s, "="); ok && !strings.ContainsAny(name, ":/") {
+		sk.Name, spec = name, rest
+	}
+	network, addr, ok := strings.Cut(spec, ":")
+	if !ok {
+		return sk, fmt.Errorf("%w %q: want [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660]", ErrBadSocket, s)
+	}
+	sk.Network = network
+	switch network {
+	case "tcp":
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return sk, fmt.Errorf("%w %q: %v", ErrBadSocket, s, err)
+		}
+		sk.Address = addr
+	case "unix":
+		path, opts, _ := strings.Cut(addr, ",")
+		if path == "" {
+			return sk, fmt.Errorf("%w %q: no path", ErrBadSocket, s)
+		}
+		sk.Address = path
+		if opts != "" {
+			v, ok := strings.CutPrefix(opts, "mode=")
+			mode, err := strconv.ParseUint(v, 8, 32)
+			if !ok || err != nil || mode > 0o777 {
+				return sk, fmt.Errorf("%w %q: want mode=0660 (octal) after the path", ErrBadSocket, s)
+			}
+			sk.Mode = fs.FileMode(mode)
+		}
+	default:
+		return sk, fmt.Errorf("%w %q: want tcp: or unix:", ErrBadSocket, s)
+	}
+	if sk.Name == "" {
+		sk.Name = network
+	}
+	if strings.ContainsAny(sk.Name, ":\n") {
+		return sk, fmt.Errorf("%w %q: a name cannot hold ':'", ErrBadSocket, s)
+	}
+	return sk, nil
+}
+
+// bound is a socket bound by the supervisor: the file it hands on, and where it listens.
+type bound struct {
+	Socket
+	file *os.File // the listening socket, without close-on-exec once dup'd into a child
+	addr string   // tcp: HOST:PORT with port 0 resolved; unix: the path
+}
+
+// bind binds every socket, in order, and removes what it made if one fails.
+func bind(sockets []Socket) ([]bound, error) {
+	var out []bound
+	for _, sk := range sockets {
+		b, err := bindOne(sk)
+		if err != nil {
+			unbind(out)
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func bindOne(sk Socket) (bound, error) {
+	if sk.Network == "unix" {
+		if err := removeStaleSocket(sk.Address); err != nil {
+			return bound{}, err
+		}
+	}
+	ln, err := net.Listen(sk.Network, sk.Address)
+	if err != nil {
+		return bound{}, err // "listen tcp 127.0.0.1:80: bind: address already in use"
+	}
+	b := bound{Socket: sk, addr: ln.Addr().String()}
+	if ul, ok := ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false) // the supervisor removes the path itself, once
+		if sk.Mode != 0 {
+			if err := os.Chmod(sk.Address, sk.Mode); err != nil {
+				ln.Close()
+				return bound{}, err
+			}
+		}
+	}
+	f, err := ln.(interface{ File() (*os.File, error) }).File()
+	ln.Close() // f is a duplicate: the socket stays open through it
+	if err != nil {
+		return bound{}, err
+	}
+	b.file = f
+	return b, nil
+}
+
+// removeStaleSocket removes a unix socket file nobody listens on; anything else at the
+// path is refused.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&fs.ModeSocket == 0 {
+		return fmt.Errorf("socket %q: something that is not a socket is there: refusing to remove it", path)
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return fmt.Errorf("socket %q: another process listens on it", path)
+	}
+	return os.Remove(path)
+}
+
+// unbind closes the sockets and removes the unix sockets' paths.
+func unbind(bs []bound) {
+	for _, b := range bs {
+		b.file.Close()
+		if b.Network == "unix" {
+			if fi, err := os.Lstat(b.Address); err == nil && fi.Mode()&fs.ModeSocket != 0 {
+				_ = os.Remove(b.Address)
+			}
+		}
+	}
+}
+
+// activationEnv is the environment of systemd's socket activation for bs (LISTEN_PID is
+// set by the exec step, which alone knows the program's pid).
+func activationEnv(bs []bound) []string {
+	names := make([]string, len(bs))
+	for i, b := range bs {
+		names[i] = b.Name
+	}
+	return []string{"LISTEN_FDS=" + strconv.Itoa(len(bs)), "LISTEN_FDNAMES=" + strings.Join(names, ":")}
+}
+
+// ExecCommand is the hidden first argument of the exec step that hands sockets on:
+// `ARGV0 _exec PATH ARGV0 ARGS...`. The binary must route it to Exec first thing.
+const ExecCommand = "_exec"
+
+// Exec is the exec step: it sets LISTEN_PID to its own pid, which the program will keep,
+// and executes PATH with the rest as its argv, keeping every descriptor it was given. It
+// returns only if it cannot, with the exit code to use.
+func Exec(args []string) int {
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, ExecCommand+": want PATH ARGV0 [ARGS...]")
+		return 2
+	}
+	env := append(withoutEnv(os.Environ(), "LISTEN_PID"), "LISTEN_PID="+strconv.Itoa(os.Getpid()))
+	err := syscall.Exec(args[0], args[1:], env)
+	fmt.Fprintf(os.Stderr, "exec %s: %v\n", args[0], err)
+	return 127
+}
