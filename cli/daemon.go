@@ -49,6 +49,9 @@ type request struct {
 	LogFormat       string            `json:"log_format"`
 	Flags           json.RawMessage   `json:"flags,omitempty"`     // Config.Flags, as start saw them
 	Supervise       *superviseRequest `json:"supervise,omitempty"` // start -- CMD: the program to supervise instead
+	Exe             string            `json:"exe"`                 // this program's binary on disk, which a workload child runs
+	Socket          []string          `json:"socket,omitempty"`    // start --socket, for the program's own work
+	DrainTimeout    time.Duration     `json:"drain_timeout,omitempty"`
 	ProcessFlags
 	Args []string `json:"args"` // the command line start was given, for the program to parse again
 }

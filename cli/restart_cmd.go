@@ -18,8 +18,9 @@ import (
 // started.
 type RestartCmd struct {
 	InstanceFlags
-	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL (default ${default})."`
-	All     bool          `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
+	Timeout  time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL (default ${default})."`
+	All      bool          `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
+	Graceful bool          `help:"Start a new copy on the same sockets before the old one stops (start --socket): upgrade with the recorded command."`
 }
 
 // Validate refuses what cannot be meant.
@@ -32,6 +33,20 @@ func (c *RestartCmd) Validate() error {
 
 // Run restarts the instance, or with --all every instance.
 func (c *RestartCmd) Run(app *App) error {
+	if c.Graceful {
+		if c.All {
+			return withCode(exitUsage, fmt.Errorf("--graceful with --all: upgrade one instance at a time"))
+		}
+		paths, err := c.target(app)
+		if err != nil {
+			return err
+		}
+		res, err := upgrade(paths, nil, 2*time.Minute)
+		if err != nil {
+			return err
+		}
+		return reportUpgrade(app, paths.Name, res)
+	}
 	ctx, stop := interruptible()
 	defer stop()
 	if c.All {

@@ -233,8 +233,15 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 	}
 	if len(c.Command) > 0 {
 		req.Supervise = &superviseRequest{SuperviseFlags: c.SuperviseFlags, Command: c.Command}
+	} else {
+		req.Socket, req.DrainTimeout = c.Socket, c.DrainTimeout
 	}
 	req.ProcessFlags = c.ProcessFlags
+	if exe, err := os.Executable(); err == nil {
+		req.Exe = exe
+	} else {
+		req.Exe = selfExecutable()
+	}
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, err

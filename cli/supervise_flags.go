@@ -19,6 +19,8 @@ type SuperviseFlags struct {
 	MinUptime     time.Duration `default:"10s" placeholder:"DURATION" help:"A run this long resets the back-off and the restart count (default ${default})."`
 	MaxRestarts   int           `default:"5" placeholder:"N" help:"Give up after N restarts in a row none of which stayed up --min-uptime (default ${default})."`
 	ChildPIDFile  string        `name:"child-pidfile" placeholder:"PATH" help:"With -- CMD: also write its pid here, for tools that want it."`
+	Socket        []string      `placeholder:"[NAME=]tcp:HOST:PORT|unix:PATH[,mode=0660]" help:"A listening socket the supervisor binds once and hands to the program (LISTEN_FDS, as systemd does), kept across restarts and upgrades (repeatable)."`
+	DrainTimeout  time.Duration `default:"30s" placeholder:"DURATION" help:"With --socket: how long an old copy may drain after an upgrade before SIGKILL (default ${default})."`
 }
 
 // superviseRequest is what a daemon that supervises a program needs.
@@ -38,6 +40,11 @@ func (c *StartCmd) checkSupervise() error {
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
 	}
+	for _, s := range c.Socket {
+		if _, err := supervisor.ParseSocket(s); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -53,7 +60,23 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 	if childPIDFile != "" {
 		childPIDFile, _ = filepath.Abs(childPIDFile)
 	}
+	var sockets []supervisor.Socket
+	for _, spec := range f.Socket {
+		sk, _ := supervisor.ParseSocket(spec) // checked by start
+		if sk.Network == "unix" {
+			sk.Address, _ = filepath.Abs(sk.Address)
+		}
+		sockets = append(sockets, sk)
+	}
+	var control string
+	if len(sockets) > 0 {
+		control = filepath.Join(filepath.Dir(paths.PIDFile), paths.Name+".ctl")
+	}
 	return supervisor.Config{
+		Sockets:         sockets,
+		ExecStep:        selfExecutable(),
+		ControlPath:     control,
+		DrainTimeout:    f.DrainTimeout,
 		Command:         command,
 		Ready:           ready,
 		ReadyGrace:      f.ReadyGrace,

@@ -36,9 +36,16 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	if sv := req.Supervise; sv != nil {
 		sc := sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, detached)
 		sc.Credential = cred
+		sc.OnUpgrade = func(ctx context.Context, command []string) {
+			// restart starts what serves now: the request in the record follows the upgrade
+			sv.Command = command
+			if raw, err := json.Marshal(req); err == nil {
+				server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Request = raw })
+			}
+		}
 		return supervisor.New(sc, out), nil
 	}
-	if cred == nil && os.Getpid() != 1 {
+	if cred == nil && os.Getpid() != 1 && len(req.Socket) == 0 {
 		return cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout}), nil
 	}
 	// As tini would: the work runs as a child, and this process reaps, forwards signals,
@@ -47,9 +54,9 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	if err != nil {
 		return nil, err
 	}
-	sc := SuperviseFlags{Ready: "notify"}.supervisorConfig(
-		[]string{os.Args[0], workloadCommand, string(raw)}, paths, req.ShutdownTimeout, detached)
-	sc.Path = selfExecutable()
+	sf := SuperviseFlags{Ready: "notify", Socket: req.Socket, DrainTimeout: req.DrainTimeout}
+	sc := sf.supervisorConfig([]string{os.Args[0], workloadCommand, string(raw)}, paths, req.ShutdownTimeout, detached)
+	sc.Path = req.Exe // the binary on disk now: an upgrade runs a replaced binary
 	sc.Credential = cred
 	sc.ListenKey = listenKey
 	return supervisor.New(sc, out), nil

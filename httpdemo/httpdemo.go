@@ -9,13 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/activation"
 	"github.com/daemonkit/daemonkit/server"
 )
 
@@ -36,7 +36,7 @@ type Config struct {
 // ShutdownTimeout, closes what remains and returns. It logs to the logger in ctx.
 func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	log := hclog.FromContext(ctx)
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := activation.Listen("tcp", cfg.Listen) // an inherited socket (start --socket), if any
 	if err != nil {
 		return err // "listen tcp ADDR: bind: address already in use" names the step
 	}

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -36,8 +37,9 @@ type Config struct {
 	// DrainTimeout bounds how long an old copy may drain after an upgrade before SIGKILL
 	// (ShutdownTimeout if zero).
 	DrainTimeout time.Duration
-	// OnUpgrade, if set, is told the command line of each copy an upgrade made serve.
-	OnUpgrade func(command []string)
+	// OnUpgrade, if set, is told the command line of each copy an upgrade made serve, with
+	// the Serve context (to update the record through server.UpdateRecord).
+	OnUpgrade func(ctx context.Context, command []string)
 
 	Ready         Readiness     // how to tell it is ready (zero: exec)
 	ReadyGrace    time.Duration // exec: how long it must stay alive (200ms if zero)

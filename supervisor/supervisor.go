@@ -116,6 +116,7 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 			return err
 		}
 		defer stop()
+		server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Control = s.cfg.ControlPath })
 	}
 	defer r.removeChildPIDFile()
 	return r.supervise(ready)

@@ -71,7 +71,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.writeChildPIDFile(np.pid)
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Command, rec.ChildPID = r.command, np.pid })
 	if r.s.cfg.OnUpgrade != nil {
-		r.s.cfg.OnUpgrade(r.command)
+		r.s.cfg.OnUpgrade(r.ctx, r.command)
 	}
 	p.state = "draining"
 	r.publishCopies()
