@@ -23,9 +23,13 @@ type serverFlags struct {
 	Heartbeat time.Duration `default:"1s" placeholder:"DURATION" help:"How often the built-in server logs a heartbeat line (default ${default})."`
 }
 
-func main() {
+func main() { cli.Main(config()) }
+
+// config is daemonkit as a program of package cli: its name, its own flags, and the
+// built-in server as its work.
+func config() cli.Config {
 	var flags serverFlags
-	cli.Main(cli.Config{
+	return cli.Config{
 		Name:        "daemonkit",
 		Description: "Start a program as a proper Unix daemon, and stop it again, safely.",
 		Version:     version,
@@ -41,5 +45,5 @@ func main() {
 				ShutdownTimeout: in.ShutdownTimeout,
 			}.Serve(ctx, ready)
 		},
-	})
+	}
 }

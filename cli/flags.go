@@ -12,7 +12,7 @@ import (
 
 // InstanceFlags name the instance a command acts on.
 type InstanceFlags struct {
-	Name    string `short:"n" placeholder:"NAME" help:"Instance name (default \"${program}\"): letters, digits, '.', '_', '-'; at most 64, no leading dot."`
+	Name    string `short:"n" placeholder:"NAME" help:"Instance name (default \"${default_name}\", or start -- CMD's base name): letters, digits, '.', '_', '-'; at most 64, no leading dot."`
 	PIDFile string `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
 }
 

@@ -38,7 +38,7 @@ type StartCmd struct {
 type StartFlags struct {
 	InstanceFlags
 	Strategy        string        `enum:"${strategies}" default:"${default_strategy}" env:"${env_prefix}STRATEGY" placeholder:"NAME" help:"How -d detaches: ${enum} (default ${default}; see '${program} strategies'; ${env})."`
-	Log             string        `placeholder:"PATH" help:"With -d, the daemon's log (default <log-dir>/<name>.log)."`
+	Log             string        `placeholder:"PATH" help:"The daemon's log (default <log-dir>/<name>.log); in the foreground, given, the log instead of stderr."`
 	Workdir         string        `placeholder:"DIR" help:"The daemon's working directory (default / for reexec and setsid, the current one for nohup)."`
 	Umask           umask         `default:"022" placeholder:"MODE" help:"The daemon's umask, in octal (default ${default})."`
 	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"With -d, how long to wait for the daemon to be ready before killing it (default ${default})."`
@@ -158,11 +158,7 @@ func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Path
 	if err := req.settle(); err != nil {
 		return err
 	}
-	w, err := req.workload(app.Config, logfile.NewWriter(2, "stderr"), false)
-	if err != nil {
-		return err
-	}
-	err = server.Run(ctx, w, server.Options{
+	opts := server.Options{
 		Name:            paths.Name,
 		PIDFile:         paths.PIDFile,
 		RecordPath:      paths.Record,
@@ -170,7 +166,23 @@ func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Path
 		Logger:          app.Log,
 		Record:          instance.Record{Program: app.Config.Name},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
-	})
+	}
+	out := logfile.NewWriter(2, "stderr")
+	if c.Log != "" {
+		// An explicit --log in the foreground (a unit's ExecStart): the log is that file,
+		// reopened on reload, rather than stderr.
+		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
+			return err
+		}
+		out = logfile.NewWriter(2, paths.Log)
+		opts.LogPath, opts.LogWriter = paths.Log, out
+		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out)
+	}
+	w, err := req.workload(app.Config, out, false)
+	if err != nil {
+		return err
+	}
+	err = server.Run(ctx, w, opts)
 	var ended *supervisor.ExitError
 	if errors.As(err, &ended) {
 		return withCode(ended.ExitCode(), err) // as tini, and a container's PID 1, do

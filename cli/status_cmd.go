@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -19,21 +20,27 @@ type StatusCmd struct {
 
 // statusReport is status's result, in text or JSON.
 type statusReport struct {
-	Name          string    `json:"name"`
-	State         string    `json:"state"` // running, stale, not running, unknown
-	Stopped       bool      `json:"stopped_by_signal,omitempty"`
-	PID           int       `json:"pid,omitempty"`
-	FilePID       int       `json:"pidfile_pid,omitempty"`
-	Strategy      string    `json:"strategy,omitempty"`
-	StartedAt     time.Time `json:"started_at,omitzero"`
-	UptimeSeconds float64   `json:"uptime_seconds,omitempty"`
-	Listen        string    `json:"listen,omitempty"`
-	Log           string    `json:"log,omitempty"`
-	PIDFile       string    `json:"pidfile"`
-	DroppedLines  uint64    `json:"dropped_log_lines,omitempty"`
-	Problem       string    `json:"problem,omitempty"`
-	program       string    // for the advice in text
-	foreign       bool      // the stale file is not a pidfile: nothing of ours removes it
+	Name          string          `json:"name"`
+	State         string          `json:"state"` // running, stale, not running, unknown
+	Stopped       bool            `json:"stopped_by_signal,omitempty"`
+	PID           int             `json:"pid,omitempty"`
+	FilePID       int             `json:"pidfile_pid,omitempty"`
+	Strategy      string          `json:"strategy,omitempty"`
+	StartedAt     time.Time       `json:"started_at,omitzero"`
+	UptimeSeconds float64         `json:"uptime_seconds,omitempty"`
+	Listen        string          `json:"listen,omitempty"`
+	Log           string          `json:"log,omitempty"`
+	PIDFile       string          `json:"pidfile"`
+	DroppedLines  uint64          `json:"dropped_log_lines,omitempty"`
+	Command       []string        `json:"command,omitempty"`   // a supervised program's command line
+	ChildPID      int             `json:"child_pid,omitempty"` // its pid now
+	Restarts      int             `json:"restarts,omitempty"`
+	LastExit      string          `json:"last_exit,omitempty"` // how it last ended
+	Sockets       []string        `json:"sockets,omitempty"`
+	Copies        []instance.Copy `json:"copies,omitempty"` // during an upgrade: each copy
+	Problem       string          `json:"problem,omitempty"`
+	program       string          // for the advice in text
+	foreign       bool            // the stale file is not a pidfile: nothing of ours removes it
 }
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4.
@@ -87,6 +94,8 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.Strategy, r.StartedAt, r.Listen, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Log
 			r.UptimeSeconds = st.Uptime.Seconds()
 			r.DroppedLines = rec.DroppedLogLines
+			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
+			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 		}
 		return exitOK
 	case st.Pidfile.State == pidfile.Stale:
@@ -116,6 +125,18 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.DroppedLines > 0 {
 			printField(w, "dropped", fmt.Sprintf("%d log lines could not be written (is the log's disk full?)", r.DroppedLines))
 		}
+		if len(r.Command) > 0 {
+			printField(w, "program", fmt.Sprintf("%s (pid %d)", shellJoin(r.Command), r.ChildPID))
+		}
+		if r.Restarts > 0 || r.LastExit != "" {
+			printField(w, "restarts", fmt.Sprintf("%d, last exit: %s", r.Restarts, orNone(r.LastExit)))
+		}
+		for _, c := range r.Copies {
+			if len(r.Copies) > 1 || c.State != "ready" {
+				printField(w, "copy", fmt.Sprintf("generation %d, pid %d, %s", c.Generation, c.PID, c.State))
+			}
+		}
+		printField(w, "sockets", strings.Join(r.Sockets, " "))
 		printField(w, "listen", r.Listen)
 		printField(w, "log", r.Log)
 		printField(w, "pidfile", r.PIDFile)
@@ -142,4 +163,12 @@ func printField(w io.Writer, label, value string) {
 	if value != "" {
 		fmt.Fprintf(w, "  %-8s %s\n", label+":", value)
 	}
+}
+
+// orNone is s, or "none".
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

@@ -46,8 +46,28 @@ func (c *UnitCmd) Run(app *App) error {
 		// systemd runs the whole service as the user (User=), in a state directory it makes
 		// for it (RuntimeDirectory=), which both ExecStart and ExecReload name.
 		runtimeDir = app.Config.Name + "/" + name
-		args = append([]string{"--state-dir", "/run/" + runtimeDir}, args...)
 	}
+	// The global options as parsed, from flags or the environment (a unit has neither
+	// the caller's environment nor its directory).
+	var globals []string
+	if g := app.Globals; g != nil {
+		if g.StateDir != "" && c.User == "" {
+			globals = append(globals, "--state-dir", mustAbs(g.StateDir))
+		}
+		if g.LogDir != "" {
+			globals = append(globals, "--log-dir", mustAbs(g.LogDir))
+		}
+		if g.LogLevel != "info" {
+			globals = append(globals, "--log-level", g.LogLevel)
+		}
+		if g.LogFormat != "text" {
+			globals = append(globals, "--log-format", g.LogFormat)
+		}
+	}
+	if runtimeDir != "" {
+		globals = append([]string{"--state-dir", "/run/" + runtimeDir}, globals...)
+	}
+	args = append(globals, args...)
 	u := unit{
 		Description: fmt.Sprintf("%s instance %s", app.Config.Name, name),
 		ExecStart:   append([]string{exe}, args...),
@@ -85,6 +105,9 @@ func unitArgs(args, command []string, name string) ([]string, error) {
 	var out []string
 	i := 0
 	for ; i < len(args) && args[i] != "unit"; i++ {
+		if skipGlobal(args, &i) {
+			continue
+		}
 		out = append(out, absFlag(args, &i)...)
 	}
 	if i == len(args) {
@@ -105,6 +128,9 @@ func unitArgs(args, command []string, name string) ([]string, error) {
 		case "--name", "-n", "--pidfile":
 			named = true
 		}
+		if skipGlobal(args, &i) {
+			continue
+		}
 		out = append(out, absFlag(args, &i)...)
 	}
 	if !named {
@@ -118,6 +144,20 @@ func unitArgs(args, command []string, name string) ([]string, error) {
 		out = append(append(out, "--"), cmd...)
 	}
 	return out, nil
+}
+
+// skipGlobal reports whether args[*i] is a global option that the unit spells out from
+// what was parsed, advancing *i past its value.
+func skipGlobal(args []string, i *int) bool {
+	flag, _, inline := strings.Cut(args[*i], "=")
+	switch flag {
+	case "--state-dir", "--log-dir", "--log-level", "--log-format":
+		if !inline {
+			*i++
+		}
+		return true
+	}
+	return false
 }
 
 // pathFlags take a path that must be absolute in a unit.

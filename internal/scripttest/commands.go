@@ -9,6 +9,7 @@ package scripttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -109,14 +110,22 @@ func KillDaemonsUnder(logf func(...any), dir string) {
 	})
 }
 
-// KillAndWait SIGKILLs pid and waits, with a deadline, until it is gone or a zombie.
+// KillAndWait SIGKILLs pid, and what it started: the process groups its children lead,
+// and its own group unless that is the caller's; then waits, with a deadline, until it is
+// gone or a zombie.
 func KillAndWait(logf func(...any), pid int) {
 	p, err := proc.Open(pid)
 	if err != nil {
 		return // already gone
 	}
 	defer p.Close()
-	if err := p.Signal(syscall.SIGKILL); err != nil {
+	for _, g := range proc.ChildGroups(pid) {
+		_ = syscall.Kill(-g, syscall.SIGKILL)
+	}
+	if pgid, err := syscall.Getpgid(pid); err == nil && pgid > 1 && pgid != syscall.Getpgrp() && p.Signal(0) == nil {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL) // the daemon is a member: the group is its instance's
+	}
+	if err := p.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, proc.ErrGone) {
 		return
 	}
 	if err := waitGone(p, testutil.Deadline); err != nil {

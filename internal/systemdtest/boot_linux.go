@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,6 +55,9 @@ func (sd *Systemd) share(s share) error {
 	mkpoint := `mkdir -p -- "$1"`
 	if !s.dir {
 		mkpoint = `mkdir -p -- "$(dirname -- "$1")" && { [ -e "$1" ] || touch -- "$1"; }`
+	}
+	if err := writeKeepMounted(sd.Path("/run"), s.path); err != nil {
+		return fmt.Errorf("share %s: %w", s.path, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
 	defer cancel()
@@ -116,9 +120,6 @@ func Boot(t testing.TB) *Systemd {
 	}
 
 	seed := t.TempDir()
-	if err := writeSeed(seed); err != nil {
-		t.Fatalf("systemdtest: write the namespace's /run: %v", err)
-	}
 	// The test's temporary directories all live in seed's parent, made by t.TempDir; and
 	// the test binary's directory, read-only.
 	var shares []share
@@ -131,6 +132,20 @@ func Boot(t testing.TB) *Systemd {
 		}
 	}
 	shares = nestedOut(shares)
+	programs, trueBin, err := neutered()
+	if err != nil {
+		t.Skipf("systemdtest: %v", err)
+	}
+	kept := slices.Clone(programs)
+	for _, p := range private {
+		kept = append(kept, p.dir)
+	}
+	for _, s := range shares {
+		kept = append(kept, s.path)
+	}
+	if err := writeSeed(seed, kept); err != nil {
+		t.Fatalf("systemdtest: write the namespace's /run: %v", err)
+	}
 
 	mounts, err := mountInfo()
 	if err != nil {
@@ -176,6 +191,8 @@ func Boot(t testing.TB) *Systemd {
 	})
 
 	l := layout{
+		neutered: programs,
+		trueBin:  trueBin,
 		hostPID:  os.Getpid(),
 		seed:     seed,
 		console:  tty.Name(),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -127,10 +128,16 @@ ReadKMsg=no
 }
 
 // writeSeed fills dir with what the namespace starts with: in dir/run, its /run (the boot
-// target, the settings' drop-ins, and the masks of units and generators); in dir/dev, its
-// /dev before the devices are bound in (their mount points, the links, pts and shm).
-func writeSeed(dir string) error {
+// target, the settings' drop-ins, the masks of units and generators, and the drop-ins that
+// keep the mounts at kept mounted); in dir/dev, its /dev before the devices are bound in
+// (their mount points, the links, pts and shm).
+func writeSeed(dir string, kept []string) error {
 	run := filepath.Join(dir, "run")
+	for _, p := range kept {
+		if err := writeKeepMounted(run, p); err != nil {
+			return err
+		}
+	}
 	for name, text := range seedFiles {
 		p := filepath.Join(run, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -193,6 +200,42 @@ func writeSeed(dir string) error {
 		}
 	}
 	return nil
+}
+
+// writeKeepMounted writes, in the /run at run, a drop-in for the mount unit of the mount
+// point p that keeps systemd from unmounting it when it shuts down: by default a mount unit
+// conflicts with umount.target, and a shutdown inside would take the fences down first.
+func writeKeepMounted(run, p string) error {
+	d := filepath.Join(run, "systemd/system", escapePath(p)+".mount.d")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	text := "# systemdtest: one of the harness's fences, mounted until the namespace ends.\n[Unit]\nDefaultDependencies=no\n"
+	return os.WriteFile(filepath.Join(d, guardDropIn), []byte(text), 0o644)
+}
+
+// escapePath is systemd's name for the path p as a unit (systemd-escape --path): the
+// mount unit of /var/lib/systemd is var-lib-systemd.mount.
+func escapePath(p string) string {
+	p = strings.Trim(filepath.Clean(p), "/")
+	if p == "" {
+		return "-"
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '/':
+			b.WriteByte('-')
+		case c == '.' && i == 0:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == ':', c == '_', c == '.':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		}
+	}
+	return b.String()
 }
 
 // hostDevices are the host's devices the namespace's /dev has: harmless ones.
@@ -312,6 +355,30 @@ func hostReadOnly(mounts []mount) []string {
 	return points
 }
 
+// neuteredPrograms are replaced by true(1) inside, where they exist: systemd-shutdown, which
+// systemd execs to shut down (out of container mode it unmounts and remounts every file
+// system read-only, the host's root among them), and systemd-remount-fs (masked already).
+var neuteredPrograms = []string{
+	"/lib/systemd/systemd-shutdown", "/usr/lib/systemd/systemd-shutdown",
+	"/lib/systemd/systemd-remount-fs", "/usr/lib/systemd/systemd-remount-fs",
+}
+
+// neutered resolves neuteredPrograms on the host, and true(1).
+func neutered() (programs []string, trueBin string, err error) {
+	if trueBin, err = exec.LookPath("true"); err == nil {
+		trueBin, err = filepath.EvalSymlinks(trueBin)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	for _, p := range neuteredPrograms {
+		if resolved, err := filepath.EvalSymlinks(p); err == nil && !slices.Contains(programs, resolved) {
+			programs = append(programs, resolved)
+		}
+	}
+	return programs, trueBin, nil
+}
+
 // layout is everything the setup script needs to know, worked out on the host.
 type layout struct {
 	seed       string       // host directory copied into the new /run
@@ -320,6 +387,8 @@ type layout struct {
 	shares     []share
 	readOnly   []string // host mount points to remount read-only
 	hostPID    int      // the test process: its namespaces are the host's
+	neutered   []string // programs replaced by trueBin inside
+	trueBin    string   // true(1)
 	systemd    string   // the systemd binary
 	systemdEnv []string // its environment
 	systemdArg []string // its arguments
@@ -405,6 +474,12 @@ func (l *layout) script() string {
 			continue
 		}
 		line("mount -o remount,bind,ro %s || ! mountpoint -q %s || die %s", q(p), q(p), q("cannot make "+p+" read-only"))
+	}
+
+	line("# 5b. What would remount a host file system's superblock (which no mount namespace shields)")
+	line("# is true(1) here: a shutdown inside ends the namespace, and nothing else.")
+	for _, p := range l.neutered {
+		line("mount --bind %s %s", q(l.trueBin), q(p))
 	}
 
 	line("# 6. The namespace's own /proc (kernel settings read-only), /sys and /dev; the host's are detached.")

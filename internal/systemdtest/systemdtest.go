@@ -12,8 +12,8 @@
 //	procs := sd.Procs(t)                   // the namespace's processes, by their pids there
 //	systemdtest.Verify(t, "/path/to/web.service")
 //
-// A boot takes well under a second where programs start quickly (systemd itself reports
-// about 150ms; the rest is the setup's mounts and systemctl's round trips).
+// A boot takes about 0.3s on an idle machine, and up to about a second on a busy one: systemd
+// itself reports about 150ms, the rest is the setup's mounts, each a program to start.
 //
 // # Why guarded
 //
@@ -35,12 +35,20 @@
 //     pulls one in fails to start instead.
 //   - systemd runs in container mode ($container is set): it does not set the clock, load
 //     security policies or kernel modules, log to the kernel's ring buffer, or unmount and
-//     remount file systems at shutdown.
-//   - Whatever it or a unit tries, it cannot reach the host's files, devices or kernel
-//     settings; see below. The setup that builds that checks first that it runs in new
-//     namespaces, and last that /, /run, /tmp and /dev are what they should be; it stops the
-//     boot if not.
+//     remount file systems at shutdown. And systemd-shutdown (and systemd-remount-fs) are
+//     true(1) inside, so a shutdown inside (systemctl poweroff) ends the namespace and does
+//     nothing else; the fences' mounts have drop-ins that keep systemd from unmounting them
+//     on the way.
+//   - What systemd writes lands in private places: the host's files, devices and kernel
+//     settings are read-only inside, or not there at all; see below. The setup that builds
+//     that checks first that it runs in new namespaces, and last that /, /run, /tmp and /dev
+//     are what they should be, and stops the boot if not.
 //   - The hardware watchdog is off, and systemd dumps no core.
+//
+// The fences stop systemd's own machinery. They do not make root inside less than root: a
+// unit that sets out to (a remount of a host file system's superblock, a kernel module, a
+// raw write to a shared host directory) still can. A user namespace would close that; the
+// harness does not use one.
 //
 // Teardown kills that systemd, PID 1 of its namespace, by its pid (SIGKILL, which the
 // kernel extends to every process of the namespace), waits until no process of the
@@ -148,9 +156,9 @@ func (sd *Systemd) Path(p string) string {
 }
 
 // Command is name with args, to be run inside the namespace's PID, mount, UTS and IPC
-// namespaces, by nsenter. Its environment is the test's, without a pager or colours. ctx
-// kills nsenter; a program it started inside that outlives it goes with the namespace at
-// the latest.
+// namespaces, by nsenter (it stays in the test's cgroups). Its environment is the test's,
+// without a pager or colours. ctx kills nsenter; a program it started inside that outlives
+// it goes with the namespace at the latest.
 func (sd *Systemd) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	nsArgs := append([]string{"--target", strconv.Itoa(sd.pid), "--pid", "--mount", "--uts", "--ipc", "--", name}, args...)
 	cmd := exec.CommandContext(ctx, "nsenter", nsArgs...)

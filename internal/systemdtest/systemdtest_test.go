@@ -132,8 +132,12 @@ func TestBoot(t *testing.T) {
 		if state := sd.Show(t, "notify-ok.service", "ActiveState"); state != "inactive" {
 			t.Errorf("ActiveState=%s after stop, want inactive", state)
 		}
+		// By its pid, in the namespace's /proc: from inside (nsenter), and from the host.
+		if out, err := sd.Exec(ctx, "test", "-e", fmt.Sprintf("/proc/%d", mainPID)); err == nil {
+			t.Errorf("the main process, pid %d in the namespace, is still there after stop: %s", mainPID, out)
+		}
 		if _, err := os.Stat(sd.Path(fmt.Sprintf("/proc/%d", mainPID))); err == nil {
-			t.Errorf("the main process, pid %d in the namespace, is still there after stop", mainPID)
+			t.Errorf("the main process, pid %d in the namespace, is still in its /proc after stop", mainPID)
 		}
 		if left := sleep1000(t, sd); len(left) > 0 {
 			t.Errorf("sleep 1000 processes %v left after stop", left)
@@ -212,6 +216,52 @@ func TestTwoAtOnce(t *testing.T) {
 	testutil.WaitFor(t, "the other boot's sleep 1000", func() bool { return len(sleep1000(t, b)) == 1 })
 	if left := sleep1000(t, a); len(left) > 0 {
 		t.Errorf("sleep 1000 processes %v left after stop", left)
+	}
+}
+
+// TestShutdownInside shuts the namespace's systemd down from inside, as a unit or a test
+// might: the namespace ends by itself, and nothing of the host is touched.
+func TestShutdownInside(t *testing.T) {
+	sentinel, want := hostSentinel(t)
+	before := hostState(t)
+	sd := Boot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
+	defer cancel()
+	programs, trueBin, err := neutered()
+	if err != nil {
+		t.Fatal(err)
+	}
+	trueText, err := os.ReadFile(trueBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range programs {
+		if got, err := os.ReadFile(sd.Path(p)); err != nil || !bytes.Equal(got, trueText) {
+			t.Fatalf("%s inside is not true(1): %v", p, err)
+		}
+	}
+	sd.Install(t, "notify-ok.service", notifyUnit)
+	if _, err := sd.Systemctl(ctx, "start", "notify-ok.service"); err != nil {
+		t.Fatal(err)
+	}
+	// The connection may drop before systemctl hears back: its result does not matter.
+	out, err := sd.Systemctl(ctx, "poweroff")
+	t.Logf("systemctl poweroff: %v %s", err, out)
+	testutil.WaitFor(t, "the namespace to end by itself", sd.Gone)
+	// The fences stayed up to the end, and the shutdown program was true(1): the real one
+	// would have said what it did.
+	console := sd.Console()
+	for _, says := range []string{"Unmounting tmp.mount", "Unmounted tmp.mount", "Sending SIGTERM to remaining processes"} {
+		if strings.Contains(console, says) {
+			t.Errorf("the console says %q:\n%s", says, console)
+		}
+	}
+	sd.Kill(t)
+	if got, err := os.ReadFile(sentinel); err != nil || string(got) != want {
+		t.Errorf("the sentinel %s after the shutdown: %q, %v; want %q", sentinel, got, err, want)
+	}
+	if after := hostState(t); after != before {
+		t.Errorf("the host's state changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 
@@ -305,6 +355,8 @@ func TestScript(t *testing.T) {
 		cgroups:  []cgroupBind{{name: "unified", dir: "/sys/fs/cgroup/unified/systemdtest-1-1"}, {name: "systemd", dir: "/sys/fs/cgroup/systemd/systemdtest-1-1"}},
 		shares:   []share{{path: "/tmp/it's", dir: true}, {path: "/tmp/bin", dir: true, readOnly: true}},
 		readOnly: []string{"/", "/home"},
+		neutered: []string{"/usr/lib/systemd/systemd-shutdown"},
+		trueBin:  "/usr/bin/true",
 		systemd:  "/lib/systemd/systemd",
 	}
 	s := l.script()
@@ -312,6 +364,7 @@ func TestScript(t *testing.T) {
 		"[ $$ = 1 ]", "[ ! /proc/self/ns/mnt -ef /proc/42/ns/mnt ]", "mount --make-rprivate /", "mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run",
 		"cp -a '/tmp/T 1/seed/run'/. /run/", `mount --rbind '/tmp/it'\''s'`, "echo 0 > '/sys/fs/cgroup/unified/systemdtest-1-1/cgroup.procs'",
 		"mount --bind '/dev/pts/3'", "mount -o remount,bind,ro /\n", "mount -o remount,bind,ro '/home' || ! mountpoint -q '/home' || die",
+		"mount --bind '/usr/bin/true' '/usr/lib/systemd/systemd-shutdown'",
 		"mount -t proc", "mount -t sysfs -o ro", "/sys/fs/cgroup", "tmpfs /tmp", "tmpfs /etc/systemd",
 		`mount --move /run/systemdtest-stage/share0 '/tmp/it'\''s'`, "mount -o remount,bind,ro '/tmp/bin'",
 		"is not a private tmpfs", "exec unshare --cgroup -- env -i",
@@ -323,6 +376,26 @@ func TestScript(t *testing.T) {
 			t.Fatalf("the script lacks %q after byte %d:\n%s", want, at, s)
 		}
 		at += i
+	}
+}
+
+func TestEscapePath(t *testing.T) {
+	for p, want := range map[string]string{
+		"/":                                 "-",
+		"/var/lib/systemd":                  "var-lib-systemd",
+		"/usr/lib/systemd/systemd-shutdown": `usr-lib-systemd-systemd\x2dshutdown`,
+		"/tmp/go-build1/b001/":              `tmp-go\x2dbuild1-b001`,
+		"/tmp/.hidden/a b":                  `tmp-.hidden-a\x20b`,
+		"/.dot":                             `\x2edot`,
+	} {
+		if got := escapePath(p); got != want {
+			t.Errorf("escapePath(%q) = %q, want %q", p, got, want)
+		}
+	}
+	if out, err := exec.Command("systemd-escape", "--path", "/tmp/.hidden/a b").Output(); err == nil {
+		if got := strings.TrimSpace(string(out)); got != escapePath("/tmp/.hidden/a b") {
+			t.Errorf("systemd-escape says %q, escapePath %q", got, escapePath("/tmp/.hidden/a b"))
+		}
 	}
 }
 
