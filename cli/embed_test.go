@@ -5,7 +5,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/cli"
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/scripttest"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 	_ "github.com/daemonkit/daemonkit/strategy/all"
@@ -33,10 +37,11 @@ var embedded = cli.Config{
 	},
 }
 
-// TestMain makes the test binary the embedding program's daemon when start -d runs it
-// again (Main recognises the hidden first argument); otherwise it runs the tests.
+// TestMain makes the test binary the embedding program when CLI_TEST_PROGRAM is set, and
+// its daemon when start -d runs it again (Main recognises the hidden first argument);
+// otherwise it runs the tests.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "_") {
+	if os.Getenv("CLI_TEST_PROGRAM") != "" || (len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "_")) {
 		cli.Main(embedded)
 	}
 	os.Exit(m.Run())
@@ -86,4 +91,67 @@ func TestLeavesTheProcessAsItFound(t *testing.T) {
 			t.Fatalf("stop: exit %d: %s%s", code, out.String(), errs.String())
 		}
 	}
+}
+
+// TestUserRunsTheWork: as root, start -d --user nobody runs the program's own work as a
+// child of the daemon with nobody's uid, gid and groups (checked in /proc/PID/status),
+// while the daemon, which holds the lock and the log, stays root; stop stops both.
+func TestUserRunsTheWork(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("switching users needs root")
+	}
+	bin := testutil.CopySelf(t, "embedded") // a directory nobody can reach: the work is this binary again
+	state := t.TempDir()
+	t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, state) })
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--state-dir", state}, args...)...)
+		cmd.Env = testutil.Environ("CLI_TEST_PROGRAM=1") // the copy is the embedding program
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("start", "-d", "--name", "asuser", "--user", "nobody", "--strategy", "setsid")
+	rec, err := instance.ReadRecord(filepath.Join(state, "asuser.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := rec.ChildPID
+	if child == 0 {
+		t.Fatalf("no child pid in the record: %+v", rec)
+	}
+	for field, want := range map[string]string{"Uid": "65534\t65534\t65534\t65534", "Gid": "65534\t65534\t65534\t65534", "Groups": "65534"} {
+		got := statusField(t, child, field)
+		if got != want {
+			t.Errorf("the work's %s: %q, want %q", field, got, want)
+		}
+	}
+	if got := statusField(t, rec.PID, "Uid"); !strings.HasPrefix(got, "0\t") {
+		t.Errorf("the daemon's Uid: %q, want root", got)
+	}
+	if out := run("stop", "--name", "asuser"); !strings.HasPrefix(out, "stopped asuser") {
+		t.Fatalf("stop: %s", out)
+	}
+	for _, pid := range []int{rec.PID, child} {
+		if alive, _ := proc.Running(pid); alive {
+			t.Errorf("pid %d still running after stop", pid)
+		}
+	}
+}
+
+// statusField is a field of /proc/PID/status, as it stands.
+func statusField(t *testing.T, pid int, field string) string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
