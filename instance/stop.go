@@ -110,7 +110,11 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 			return res, fmt.Errorf("stop %s: %w", p.Name, err)
 		}
 	}
-	removed, err := cleanUp(p, pid)
+	lastExit := ""
+	if res.Killed {
+		lastExit = "killed by signal 9 (SIGKILL): stop's --timeout passed"
+	}
+	removed, err := cleanUp(p, pid, lastExit)
 	res.RemovedStale = removed
 	if err != nil {
 		return res, fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, err)
@@ -185,8 +189,8 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (ki
 
 // cleanUp removes what a daemon that is gone may have left: its pidfile, if it was killed
 // before it could remove it (only while nobody holds the lock); its record, which it marks
-// stopped if the daemon could not.
-func cleanUp(p Paths, pid int) (removedStale bool, err error) {
+// stopped, with lastExit, if the daemon could not.
+func cleanUp(p Paths, pid int, lastExit string) (removedStale bool, err error) {
 	st, err := pidfile.Probe(p.PIDFile)
 	if err != nil {
 		return false, err
@@ -200,7 +204,7 @@ func cleanUp(p Paths, pid int) (removedStale bool, err error) {
 			return false, err
 		}
 	}
-	return removedStale, MarkStopped(p.Record, pid, "")
+	return removedStale, MarkStopped(p.Record, pid, lastExit)
 }
 
 // gone is the last exit of a daemon found gone without having marked its record: it was

@@ -132,7 +132,7 @@ func TestStopEscalatesToKill(t *testing.T) {
 	}
 	mustRunning(t, d.pid, false)
 	mustAbsent(t, p.PIDFile)
-	mustStopped(t, p.Record, "")
+	mustStopped(t, p.Record, "killed by signal 9 (SIGKILL): stop's --timeout passed")
 }
 
 func TestStopNoKill(t *testing.T) {

@@ -80,5 +80,9 @@ func (rs *records) stopped() error {
 	if !rs.written {
 		return nil
 	}
-	return instance.MarkStopped(rs.path, os.Getpid(), rs.rec.LastExit)
+	lastExit := rs.rec.LastExit // a supervised program's, if the workload said
+	if lastExit == "" {
+		lastExit = "stopped"
+	}
+	return instance.MarkStopped(rs.path, os.Getpid(), lastExit)
 }
