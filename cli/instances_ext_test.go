@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -85,24 +84,6 @@ func TestAllInProcess(t *testing.T) {
 	}
 }
 
-// syncBuffer is a buffer one goroutine writes while another reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestLogsFollowUntilSIGTERM: logs -f prints the last lines, then what is appended, and
 // returns 0 on SIGTERM (the script logs_follow checks SIGINT).
 func TestLogsFollowUntilSIGTERM(t *testing.T) {
@@ -111,7 +92,7 @@ func TestLogsFollowUntilSIGTERM(t *testing.T) {
 	if err := os.WriteFile(log, []byte("one\ntwo\nthree\n"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	var out, errs syncBuffer
+	var out, errs testutil.Buffer
 	cfg := embedded
 	cfg.Stdout, cfg.Stderr = &out, &errs
 	done := make(chan int, 1)

@@ -3,12 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 
 	"github.com/alecthomas/kong"
-	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/logfile"
 )
@@ -48,7 +45,7 @@ func (c *LogsCmd) Run(app *App) error {
 	}
 	path := logPath(paths)
 	if !c.Follow {
-		err := printLast(app.Stdout, path, c.Lines)
+		err := logfile.Last(app.Stdout, path, c.Lines)
 		if errors.Is(err, fs.ErrNotExist) {
 			return withCode(exitFailed, fmt.Errorf("%s has no log at %s", paths.Name, path))
 		}
@@ -57,74 +54,4 @@ func (c *LogsCmd) Run(app *App) error {
 	ctx, stop := interruptible()
 	defer stop()
 	return logfile.Follow(ctx, path, c.Lines, app.Stdout)
-}
-
-// printLast writes the last n lines of the log at path to w; an unfinished last line is
-// ended. It never follows a symlink and never blocks on a FIFO; anything but a regular
-// file is refused.
-func printLast(w io.Writer, path string, n int) error {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		if errors.Is(err, unix.ELOOP) {
-			err = errors.New("a symbolic link: refusing it")
-		}
-		return &fs.PathError{Op: "read log", Path: path, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), path)
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return &fs.PathError{Op: "read log", Path: path, Err: err}
-	}
-	if !fi.Mode().IsRegular() {
-		return &fs.PathError{Op: "read log", Path: path, Err: fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
-	}
-	size := fi.Size()
-	start, err := lastLinesStart(f, size, n)
-	if err != nil {
-		return &fs.PathError{Op: "read log", Path: path, Err: err}
-	}
-	last := make([]byte, 1)
-	if _, err := io.Copy(w, io.NewSectionReader(f, start, size-start)); err != nil {
-		return err
-	}
-	if size > start {
-		if _, err := f.ReadAt(last, size-1); err == nil && last[0] != '\n' {
-			_, err = w.Write([]byte{'\n'})
-			return err
-		}
-	}
-	return nil
-}
-
-// lastLinesStart returns the offset at which the last n lines of f (size bytes) begin;
-// an unfinished last line counts as one.
-func lastLinesStart(f io.ReaderAt, size int64, n int) (int64, error) {
-	if n == 0 || size == 0 {
-		return size, nil
-	}
-	buf := make([]byte, 32<<10)
-	want := n + 1 // the newline before the first line wanted, counting the file's last one
-	if _, err := f.ReadAt(buf[:1], size-1); err != nil {
-		return 0, err
-	}
-	if buf[0] != '\n' {
-		want = n // an unfinished last line: no newline ends it
-	}
-	for end := size; end > 0; {
-		start := max(0, end-int64(len(buf)))
-		b := buf[:end-start]
-		if _, err := f.ReadAt(b, start); err != nil && !errors.Is(err, io.EOF) {
-			return 0, err
-		}
-		for i := len(b) - 1; i >= 0; i-- {
-			if b[i] == '\n' {
-				if want--; want == 0 {
-					return start + int64(i) + 1, nil
-				}
-			}
-		}
-		end = start
-	}
-	return 0, nil
 }

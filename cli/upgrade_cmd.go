@@ -16,8 +16,20 @@ import (
 // sockets: the new copy must get ready before the old one is stopped and drained.
 type UpgradeCmd struct {
 	InstanceFlags
-	Timeout time.Duration `default:"2m" placeholder:"DURATION" help:"How long to wait for the whole upgrade: the new copy ready and the old one drained (default ${default})."`
-	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs)."`
+	Timeout      time.Duration `default:"2m" placeholder:"DURATION" help:"How long to wait for the whole upgrade: the new copy ready and the old one drained (default ${default})."`
+	ReadyTimeout time.Duration `placeholder:"DURATION" help:"How long the new copy may take to get ready before it is killed and the upgrade fails (default: the instance's --ready-timeout)."`
+	Command      []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs)."`
+}
+
+// Validate refuses what cannot be meant.
+func (c *UpgradeCmd) Validate() error {
+	if c.Timeout <= 0 {
+		return fmt.Errorf("--timeout %s: want a positive duration", c.Timeout)
+	}
+	if c.ReadyTimeout < 0 {
+		return fmt.Errorf("--ready-timeout %s: want a positive duration", c.ReadyTimeout)
+	}
+	return nil
 }
 
 // Run talks to the supervisor's control socket and says how it went: exit 0 when the new
@@ -32,15 +44,23 @@ func (c *UpgradeCmd) Run(app *App) error {
 	if len(cmd) > 0 && cmd[0] == "--" {
 		cmd = cmd[1:]
 	}
-	res, err := upgrade(paths, cmd, c.Timeout)
+	res, err := upgradeWithin(paths, cmd, c.Timeout, c.ReadyTimeout)
 	if err != nil {
 		return err
 	}
 	return reportUpgrade(app, paths.Name, res)
 }
 
-// upgrade sends an upgrade request to the instance's supervisor and waits for its result.
+// upgrade sends an upgrade request to the instance's supervisor and waits for its result;
+// the new copy may take the instance's --ready-timeout to get ready.
 func upgrade(paths instance.Paths, command []string, timeout time.Duration) (supervisor.UpgradeResult, error) {
+	return upgradeWithin(paths, command, timeout, 0)
+}
+
+// upgradeWithin is upgrade with the new copy's readiness bound: readyTimeout, or if 0 the
+// instance's recorded --ready-timeout; never more than timeout, so that the supervisor
+// gives up on the new copy before this command gives up on the answer.
+func upgradeWithin(paths instance.Paths, command []string, timeout, readyTimeout time.Duration) (supervisor.UpgradeResult, error) {
 	var res supervisor.UpgradeResult
 	st, err := instance.Inspect(paths)
 	if err != nil {
@@ -52,23 +72,40 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 	if st.Record == nil || st.Record.Control == "" {
 		return res, withCode(exitFailed, fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", paths.Name))
 	}
+	if readyTimeout <= 0 {
+		readyTimeout = recordedReadyTimeout(st.Record)
+	}
+	readyTimeout = min(readyTimeout, timeout)
 	conn, err := net.DialTimeout("unix", st.Record.Control, 5*time.Second)
 	if err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout))
-	if err := json.NewEncoder(conn).Encode(supervisor.ControlRequest{Op: "upgrade", Command: command}); err != nil {
+	req := supervisor.ControlRequest{Op: "upgrade", Command: command, ReadyTimeout: readyTimeout}
+	if err := json.NewEncoder(conn).Encode(req); err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
 	}
 	line, err := bufio.NewReader(conn).ReadBytes('\n')
 	if err != nil {
-		return res, fmt.Errorf("upgrade %s: no answer from its supervisor: %w", paths.Name, err)
+		return res, fmt.Errorf("upgrade %s: no answer from its supervisor within --timeout %s (the upgrade may still end; 'status' tells which copy serves): %w", paths.Name, timeout, err)
 	}
 	if err := json.Unmarshal(line, &res); err != nil {
 		return res, fmt.Errorf("upgrade %s: bad answer %q: %w", paths.Name, line, err)
 	}
 	return res, nil
+}
+
+// recordedReadyTimeout is the --ready-timeout the instance was started with (0 if the
+// record does not say: the supervisor's default).
+func recordedReadyTimeout(rec *instance.Record) time.Duration {
+	var req struct {
+		ReadyTimeout time.Duration `json:"ready_timeout"`
+	}
+	if len(rec.Request) == 0 || json.Unmarshal(rec.Request, &req) != nil {
+		return 0
+	}
+	return req.ReadyTimeout
 }
 
 // reportUpgrade prints what the upgrade did, with the exit code it means.
@@ -77,9 +114,12 @@ func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 	case res.Busy:
 		return withCode(exitAlreadyUp, fmt.Errorf("upgrade %s: another upgrade runs", name))
 	case !res.OK:
-		msg := fmt.Sprintf("upgrade %s: %s; the old copy (pid %d) serves on", name, res.Error, res.PID)
+		msg := fmt.Sprintf("upgrade %s: %s", name, res.Error)
+		if res.PID > 0 && !res.Stopping {
+			msg += fmt.Sprintf("; the old copy (pid %d) serves on", res.PID)
+		}
 		if len(res.LogTail) > 0 {
-			msg += "\nlast lines of its log:"
+			msg += "\nthe new copy's last lines:"
 			for _, l := range res.LogTail {
 				msg += "\n    " + l
 			}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 ) // serving is the demo's Serve running in a goroutine of the test process.
 type serving struct {
 	addr   string
-	log    *syncBuffer
+	log    *testutil.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -26,7 +25,7 @@ type serving struct {
 // serve starts cfg.Serve and waits until it says ready.
 func serve(t *testing.T, cfg httpdemo.Config) *serving {
 	t.Helper()
-	s := &serving{log: &syncBuffer{}, done: make(chan error, 1)}
+	s := &serving{log: &testutil.Buffer{}, done: make(chan error, 1)}
 	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: s.log})
 	ctx, cancel := context.WithCancel(hclog.WithContext(context.Background(), log))
 	s.cancel = cancel
@@ -64,46 +63,9 @@ func (s *serving) stop(t *testing.T) error {
 	return nil
 }
 
-// syncBuffer is a log the test reads while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testConfig is a demo on any free port with a fast heartbeat.
 func testConfig() httpdemo.Config {
 	return httpdemo.Config{Name: "t", Strategy: "test", Listen: "127.0.0.1:0", Heartbeat: 5 * time.Millisecond}
-}
-
-// get does a request and returns the status and body.
-func get(t *testing.T, method, url string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, url, err)
-	}
-	return resp.StatusCode, string(b)
 }
 
 func TestEndpoints(t *testing.T) {
@@ -129,7 +91,7 @@ func TestEndpoints(t *testing.T) {
 		{"GET", "/work", 400, "want d=DURATION"},
 		{"PUT", "/work?d=1ms", 405, ""},
 	} {
-		code, body := get(t, tc.method, base+tc.path)
+		code, body := testutil.Get(t, tc.method, base+tc.path)
 		if code != tc.code || !strings.HasPrefix(body, tc.body) {
 			t.Errorf("%s %s = %d %q, want %d %q...", tc.method, tc.path, code, body, tc.code, tc.body)
 		}
@@ -145,7 +107,7 @@ func TestEndpoints(t *testing.T) {
 		Listen        string  `json:"listen"`
 	}
 	testutil.WaitFor(t, "two heartbeats counted by /status", func() bool {
-		code, body := get(t, "GET", base+"/status")
+		code, body := testutil.Get(t, "GET", base+"/status")
 		if code != 200 {
 			t.Fatalf("GET /status = %d %q", code, body)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/daemonkit/daemonkit/internal/filekind"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,32 +17,11 @@ var ErrNotRegular = errors.New("not a regular file")
 // change what another name holds too. Open refuses it before writing anything.
 var ErrHardLink = errors.New("file has other hard links")
 
-// kindOf says in words what kind of file a mode describes.
-func kindOf(mode uint32) string {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return "a regular file"
-	case unix.S_IFLNK:
-		return "a symbolic link"
-	case unix.S_IFDIR:
-		return "a directory"
-	case unix.S_IFIFO:
-		return "a FIFO"
-	case unix.S_IFSOCK:
-		return "a socket"
-	case unix.S_IFCHR:
-		return "a character device"
-	case unix.S_IFBLK:
-		return "a block device"
-	}
-	return fmt.Sprintf("of unknown type (mode %#o)", mode)
-}
-
 // checkRegular refuses anything but a regular file, saying what it is.
 func checkRegular(st *unix.Stat_t) error {
 	mode := uint32(st.Mode) // uint16 on the BSDs
 	if mode&unix.S_IFMT != unix.S_IFREG {
-		return fmt.Errorf("%w: it is %s", ErrNotRegular, kindOf(mode))
+		return fmt.Errorf("%w: it is %s", ErrNotRegular, filekind.Of(mode))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/daemonkit/daemonkit/internal/filekind"
 	"golang.org/x/sys/unix"
 )
 
@@ -95,7 +96,7 @@ func describeAt(path string) string {
 		return fmt.Sprintf("something that cannot be examined (%v)", err)
 	}
 	if mode := uint32(st.Mode); mode&unix.S_IFMT != unix.S_IFREG { // uint16 on the BSDs
-		return kindOf(mode)
+		return filekind.Of(mode)
 	}
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/daemonkit/daemonkit/internal/filekind"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,33 +17,12 @@ func idOf(st *unix.Stat_t) fileID {
 	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)} // field types differ per OS
 }
 
-// kindOf says in words what kind of file a mode describes.
-func kindOf(mode uint32) string {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return "a regular file"
-	case unix.S_IFLNK:
-		return "a symbolic link"
-	case unix.S_IFDIR:
-		return "a directory"
-	case unix.S_IFIFO:
-		return "a FIFO"
-	case unix.S_IFSOCK:
-		return "a socket"
-	case unix.S_IFCHR:
-		return "a character device"
-	case unix.S_IFBLK:
-		return "a block device"
-	}
-	return fmt.Sprintf("of unknown type (mode %#o)", mode)
-}
-
 // checkFile refuses what must never be used as a pidfile: anything but a regular file, a
 // file with other hard links, and, when forWrite, a file owned by another user.
 func checkFile(st *unix.Stat_t, forWrite bool) error {
 	mode := uint32(st.Mode) // uint16 on the BSDs
 	if mode&unix.S_IFMT != unix.S_IFREG {
-		return fmt.Errorf("%w: it is %s", ErrNotRegular, kindOf(mode))
+		return fmt.Errorf("%w: it is %s", ErrNotRegular, filekind.Of(mode))
 	}
 	if n := uint64(st.Nlink); n > 1 { // field types differ per OS
 		return fmt.Errorf("%w: it has %d links", ErrHardLink, n)

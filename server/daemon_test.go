@@ -30,7 +30,7 @@ func TestDaemonLifecycle(t *testing.T) {
 	if err != nil || rec.PID != d.pid || rec.Listen != addr || rec.Name != "t" || rec.StartedAt.IsZero() {
 		t.Errorf("record = %+v, %v", rec, err)
 	}
-	if code, body := get(t, "GET", "http://"+addr+"/healthz"); code != 200 || body != "ok\n" {
+	if code, body := testutil.Get(t, "GET", "http://"+addr+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("healthz = %d %q", code, body)
 	}
 	if !strings.Contains(d.log(), "started: pid=") {
@@ -82,7 +82,7 @@ func TestAlreadyRunning(t *testing.T) {
 	if err != nil || st.State != pidfile.Running || st.PID != first.pid || st.FilePID != first.pid {
 		t.Errorf("pidfile: %+v, %v", st, err)
 	}
-	if code, _ := get(t, "GET", "http://"+addr+"/healthz"); code != 200 {
+	if code, _ := testutil.Get(t, "GET", "http://"+addr+"/healthz"); code != 200 {
 		t.Errorf("first daemon unhealthy: %d", code)
 	}
 }
@@ -207,25 +207,6 @@ func workInBackground(addr, d string) <-chan workResult {
 		res <- workResult{resp.StatusCode, string(b), err}
 	}()
 	return res
-}
-
-// get does a request and returns the status and body.
-func get(t *testing.T, method, url string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, url, err)
-	}
-	return resp.StatusCode, string(b)
 }
 
 // TestWorkloadFailsBeforeReady: a workload that returns an error, or panics, before it is

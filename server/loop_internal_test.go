@@ -6,36 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// syncBuffer is a log the test reads while the loop writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newTestRunner holds a pidfile in a fresh directory; its signal channels are fed by hand.
-func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *syncBuffer) {
+func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *testutil.Buffer) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "x.pid")
 	pf, err := pidfile.Acquire(path)
@@ -43,7 +25,7 @@ func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *syncB
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pf.Release() })
-	buf := &syncBuffer{}
+	buf := &testutil.Buffer{}
 	return &runner{
 		opts:    Options{PIDFile: path, ShutdownTimeout: shutdownTimeout, PIDFileCheck: time.Hour},
 		records: &records{},
