@@ -126,7 +126,7 @@ func Init() {
 func Run(cfg Config, args []string) int {
 	cfg = cfg.withDefaults()
 	if pending != nil {
-		return cfg.exitCode(runDaemon(cfg, pending))
+		return cfg.exitCode(runPending(cfg))
 	}
 	return runGrammar(cfg, args)
 }

@@ -49,7 +49,7 @@ type StartFlags struct {
 // Init) it is the daemon.
 func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
-		return runDaemon(app.Config, pending)
+		return runPending(app.Config)
 	}
 	if len(c.Command) > 0 && c.Command[0] == "--" {
 		c.Command = c.Command[1:] // Kong passes the separator through with the rest

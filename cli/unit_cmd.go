@@ -69,17 +69,17 @@ func (c *UnitCmd) Run(app *App) error {
 	}
 	args = append(globals, args...)
 	u := unit{
-		Description: fmt.Sprintf("%s instance %s", app.Config.Name, name),
-		ExecStart:   append([]string{exe}, args...),
-		ExecReload:  []string{exe, "reload", "--name", name},
-		Restart:     c.Restart,
-		RestartSec:  c.RestartDelay,
-		Burst:       c.MaxRestarts,
-		Interval:    c.MinUptime,
-		StopTimeout: c.ShutdownTimeout + killGraceUnit,
-		User:        c.User,
-		Group:       c.Group,
-		RuntimeDir:  runtimeDir,
+		Description:  fmt.Sprintf("%s instance %s", app.Config.Name, name),
+		ExecStart:    append([]string{exe}, args...),
+		ExecReload:   []string{exe, "reload", "--name", name},
+		Restart:      c.Restart,
+		RestartDelay: c.RestartDelay,
+		Burst:        c.MaxRestarts,
+		Interval:     c.MinUptime,
+		StopTimeout:  c.ShutdownTimeout + killGraceUnit,
+		User:         c.User,
+		Group:        c.Group,
+		RuntimeDir:   runtimeDir,
 	}
 	if runtimeDir != "" {
 		u.ExecReload = []string{exe, "--state-dir", "/run/" + runtimeDir, "reload", "--name", name}
@@ -196,7 +196,7 @@ type unit struct {
 	Description           string
 	ExecStart, ExecReload []string
 	Restart               string
-	RestartSec            time.Duration
+	RestartDelay          time.Duration
 	Burst                 int
 	Interval              time.Duration
 	StopTimeout           time.Duration
@@ -233,7 +233,7 @@ func (u unit) write(w io.Writer) error {
 	}
 	p("Restart=%s", restart)
 	if restart != "no" {
-		p("RestartSec=%s", seconds(u.RestartSec))
+		p("RestartSec=%s", seconds(u.RestartDelay))
 	}
 	if u.User != "" {
 		p("User=%s", u.User)

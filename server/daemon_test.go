@@ -215,7 +215,7 @@ func workInBackground(addr, d string) <-chan workResult {
 func TestWorkloadFailsBeforeReady(t *testing.T) {
 	for _, tc := range []struct{ mode, report, log string }{
 		{"return", "no configuration file", "could not start"},
-		{"panic", "panic: assignment to entry in nil map [in github.com/daemonkit/daemonkit/server_test.", "goroutine "},
+		{"panic", "panic: the workload panicked on purpose [in github.com/daemonkit/daemonkit/server_test.", "goroutine "},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			opts := testOptions(t)

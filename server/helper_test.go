@@ -42,13 +42,34 @@ func TestMain(m *testing.M) {
 	testutil.Main(m, map[string]func() int{"daemon": helperDaemon, "wrap": helperWrap})
 }
 
+// wireCfg is helperCfg as it travels to the helper, in $CONFIG: the options that are data.
+type wireCfg struct {
+	Name, PIDFile, LogPath, RecordPath string
+	IgnoreHUP                          bool
+	ShutdownTimeout, PIDFileCheck      time.Duration
+	Demo                               httpdemo.Config
+	Mode                               string
+	Ignore, Block                      []syscall.Signal
+}
+
+func (cfg helperCfg) wire() wireCfg {
+	o := cfg.Options
+	return wireCfg{Name: o.Name, PIDFile: o.PIDFile, LogPath: o.LogPath, RecordPath: o.RecordPath,
+		IgnoreHUP: o.IgnoreHUP, ShutdownTimeout: o.ShutdownTimeout, PIDFileCheck: o.PIDFileCheck,
+		Demo: cfg.Demo, Mode: cfg.Mode, Ignore: cfg.Ignore, Block: cfg.Block}
+}
+
 func loadCfg() helperCfg {
-	var cfg helperCfg
-	if err := json.Unmarshal([]byte(os.Getenv("CONFIG")), &cfg); err != nil {
+	var w wireCfg
+	if err := json.Unmarshal([]byte(os.Getenv("CONFIG")), &w); err != nil {
 		fmt.Fprintln(os.Stderr, "helper: bad config:", err)
 		os.Exit(2)
 	}
-	return cfg
+	return helperCfg{
+		Options: server.Options{Name: w.Name, PIDFile: w.PIDFile, LogPath: w.LogPath, RecordPath: w.RecordPath,
+			IgnoreHUP: w.IgnoreHUP, ShutdownTimeout: w.ShutdownTimeout, PIDFileCheck: w.PIDFileCheck},
+		Demo: w.Demo, Mode: w.Mode, Ignore: w.Ignore, Block: w.Block,
+	}
 }
 
 // helperWrap ignores and blocks signals as asked, then execs itself as the daemon: the
@@ -103,9 +124,7 @@ func (cfg helperCfg) workload() server.Workload {
 		})
 	case "panic":
 		return server.WorkloadFunc(func(context.Context, server.ReadyFunc) error {
-			var m map[string]int
-			m["boom"]++ // a nil map: a real panic, with a real stack
-			return nil
+			panic(errors.New("the workload panicked on purpose"))
 		})
 	case "reload":
 		return reloadingDemo{cfg.Demo}
@@ -171,7 +190,7 @@ func startDaemon(t *testing.T, cfg helperCfg, wrap bool) *daemon {
 		t.Fatal(err)
 	}
 	defer pw.Close()
-	b, err := json.Marshal(cfg)
+	b, err := json.Marshal(cfg.wire())
 	if err != nil {
 		t.Fatal(err)
 	}

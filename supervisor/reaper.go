@@ -93,21 +93,6 @@ func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, <-ch
 	return pid, ch, nil
 }
 
-// watch returns a channel that delivers pid's wait status once this process reaps it: pid
-// is a descendant that was reparented here (a program's MAINPID). If it was reaped
-// already, the status is there at once; if it is not a child at all, nothing comes.
-func (r *reaper) watch(pid int) <-chan syscall.WaitStatus {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ch := make(chan syscall.WaitStatus, 1)
-	if ws, ok := r.early[pid]; ok {
-		delete(r.early, pid)
-		ch <- ws
-		return ch
-	}
-	r.waiting[pid] = ch
-	return ch
-}
 
 // close stops reaping, after a last pass.
 func (r *reaper) close() {
