@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/activation"
 	"github.com/daemonkit/daemonkit/cli"
 	_ "github.com/daemonkit/daemonkit/strategy/nohup"
 	_ "github.com/daemonkit/daemonkit/strategy/reexec"
@@ -74,7 +74,7 @@ func (g *grammar) serve(ctx context.Context, ready func(addr string)) error {
 	case g.PanicStart:
 		panic("refusing to start: --panic-start") // the same, with the stack in the log
 	}
-	ln, err := net.Listen("tcp", g.Listen)
+	ln, err := activation.Listen("tcp", g.Listen) // a socket handed over by start --socket, if any
 	if err != nil {
 		return err // "listen tcp ADDR: bind: address already in use"
 	}
