@@ -31,6 +31,9 @@ type listRow struct {
 	Log           string    `json:"log"`
 	PIDFile       string    `json:"pidfile"`
 	Problem       string    `json:"problem,omitempty"`
+	// Copies are an instance's copies while it holds sockets (start --socket): the one
+	// serving, and any starting or draining in an upgrade.
+	Copies []instance.Copy `json:"copies,omitempty"`
 }
 
 // Run prints the table (or JSON) and exits 0, whatever state the instances are in.
@@ -66,6 +69,11 @@ func (c *ListCmd) Run(app *App) error {
 		return fmt.Errorf("write list: %w", err)
 	}
 	for _, r := range rows {
+		for _, c := range r.Copies {
+			fmt.Fprintf(app.Stdout, "%s: copy generation %d, pid %d, %s\n", r.Name, c.Generation, c.PID, c.State)
+		}
+	}
+	for _, r := range rows {
 		if r.Problem != "" {
 			fmt.Fprintf(app.Config.Stderr, "%s: list: %s: %s\n", app.Config.Name, r.Name, r.Problem)
 		}
@@ -92,6 +100,9 @@ func newListRow(e instance.Entry, program string) listRow {
 		}
 		if e.Status.Running() {
 			r.StartedAt, r.UptimeSeconds = rec.StartedAt, e.Status.Uptime.Seconds()
+			if len(rec.Sockets) > 0 {
+				r.Copies = rec.Copies
+			}
 		} else {
 			r.StoppedAt = rec.StoppedAt
 		}

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/strategy"
+	"github.com/daemonkit/daemonkit/supervisor"
 )
 
 // RestartCmd stops an instance and starts it again with the options recorded when it was
@@ -114,7 +117,36 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	if err != nil {
 		return nil, strategy.Descriptor{}, fmt.Errorf("record %s: %w", paths.Record, err)
 	}
+	if req.Supervise != nil {
+		keepResolvedPorts(req.Supervise.Socket, rec.Sockets)
+	} else {
+		keepResolvedPorts(req.Socket, rec.Sockets)
+	}
 	return &req, desc, nil
+}
+
+// keepResolvedPorts puts the ports the supervisor resolved (recorded as network:addr, in
+// --socket order) back into the --socket specs that asked for port 0, so that a restart
+// binds the port clients already use, as "port 0 resolved once" means.
+func keepResolvedPorts(specs, resolved []string) {
+	for i, spec := range specs {
+		if i >= len(resolved) {
+			return
+		}
+		sk, err := supervisor.ParseSocket(spec)
+		if err != nil || sk.Network != "tcp" {
+			continue
+		}
+		_, port, err := net.SplitHostPort(sk.Address)
+		if err != nil || port != "0" {
+			continue
+		}
+		addr, ok := strings.CutPrefix(resolved[i], "tcp:")
+		if !ok {
+			continue
+		}
+		specs[i] = strings.TrimSuffix(spec, sk.Address) + addr
+	}
 }
 
 // ReloadCmd asks a daemon to reopen its log and reload, with the signal its strategy

@@ -19,7 +19,7 @@ type SuperviseFlags struct {
 	MinUptime     time.Duration `default:"10s" placeholder:"DURATION" help:"A run this long resets the back-off and the restart count (default ${default})."`
 	MaxRestarts   int           `default:"5" placeholder:"N" help:"Give up after N restarts in a row none of which stayed up --min-uptime (default ${default})."`
 	ChildPIDFile  string        `name:"child-pidfile" placeholder:"PATH" help:"With -- CMD: also write its pid here, for tools that want it."`
-	Socket        []string      `placeholder:"[NAME=]tcp:HOST:PORT|unix:PATH[,mode=0660]" help:"A listening socket the supervisor binds once and hands to the program (LISTEN_FDS, as systemd does), kept across restarts and upgrades (repeatable)."`
+	Socket        []string      `sep:"none" placeholder:"[NAME=]tcp:HOST:PORT|unix:PATH[,mode=0660]" help:"A listening socket the supervisor binds once and hands to the program (LISTEN_FDS, as systemd does), kept across restarts and upgrades (repeatable)."`
 	DrainTimeout  time.Duration `default:"30s" placeholder:"DURATION" help:"With --socket: how long an old copy may drain after an upgrade before SIGKILL (default ${default})."`
 }
 
@@ -40,12 +40,18 @@ func (c *StartCmd) checkSupervise() error {
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
 	}
+	var tcpAddrs []string
 	for _, s := range c.Socket {
-		if _, err := supervisor.ParseSocket(s); err != nil {
+		sk, err := supervisor.ParseSocket(s)
+		if err != nil {
 			return err
 		}
+		if sk.Network == "tcp" {
+			tcpAddrs = append(tcpAddrs, sk.Address)
+		}
 	}
-	return nil
+	ready, _ := supervisor.ParseReadiness(c.Ready)
+	return supervisor.ProbesSocket(ready, tcpAddrs) // the kernel would answer the probe, not the program
 }
 
 // supervisorConfig is the supervisor's view of the flags for command, an instance at

@@ -16,18 +16,14 @@ import (
 // sockets: the new copy must get ready before the old one is stopped and drained.
 type UpgradeCmd struct {
 	InstanceFlags
-	Timeout      time.Duration `default:"2m" placeholder:"DURATION" help:"How long to wait for the whole upgrade: the new copy ready and the old one drained (default ${default})."`
-	ReadyTimeout time.Duration `placeholder:"DURATION" help:"How long the new copy may take to get ready before it is killed and the upgrade fails (default: the instance's --ready-timeout)."`
-	Command      []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs)."`
+	Timeout time.Duration `default:"2m" placeholder:"DURATION" help:"How long to wait for the whole upgrade: the new copy ready and the old one drained (default ${default})."`
+	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs)."`
 }
 
 // Validate refuses what cannot be meant.
 func (c *UpgradeCmd) Validate() error {
 	if c.Timeout <= 0 {
 		return fmt.Errorf("--timeout %s: want a positive duration", c.Timeout)
-	}
-	if c.ReadyTimeout < 0 {
-		return fmt.Errorf("--ready-timeout %s: want a positive duration", c.ReadyTimeout)
 	}
 	return nil
 }
@@ -44,23 +40,21 @@ func (c *UpgradeCmd) Run(app *App) error {
 	if len(cmd) > 0 && cmd[0] == "--" {
 		cmd = cmd[1:]
 	}
-	res, err := upgradeWithin(paths, cmd, c.Timeout, c.ReadyTimeout)
+	res, err := upgrade(paths, cmd, c.Timeout)
 	if err != nil {
 		return err
 	}
 	return reportUpgrade(app, paths.Name, res)
 }
 
-// upgrade sends an upgrade request to the instance's supervisor and waits for its result;
-// the new copy may take the instance's --ready-timeout to get ready.
-func upgrade(paths instance.Paths, command []string, timeout time.Duration) (supervisor.UpgradeResult, error) {
-	return upgradeWithin(paths, command, timeout, 0)
-}
+// answerGrace is how much longer than its timeout upgrade waits for the answer: a new
+// copy killed at the bound still has its failure told.
+const answerGrace = 5 * time.Second
 
-// upgradeWithin is upgrade with the new copy's readiness bound: readyTimeout, or if 0 the
-// instance's recorded --ready-timeout; never more than timeout, so that the supervisor
-// gives up on the new copy before this command gives up on the answer.
-func upgradeWithin(paths instance.Paths, command []string, timeout, readyTimeout time.Duration) (supervisor.UpgradeResult, error) {
+// upgrade sends an upgrade request to the instance's supervisor and waits for its result.
+// The new copy may take the instance's --ready-timeout to get ready, and never more than
+// timeout.
+func upgrade(paths instance.Paths, command []string, timeout time.Duration) (supervisor.UpgradeResult, error) {
 	var res supervisor.UpgradeResult
 	st, err := instance.Inspect(paths)
 	if err != nil {
@@ -72,16 +66,16 @@ func upgradeWithin(paths instance.Paths, command []string, timeout, readyTimeout
 	if st.Record == nil || st.Record.Control == "" {
 		return res, withCode(exitFailed, fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", paths.Name))
 	}
-	if readyTimeout <= 0 {
-		readyTimeout = recordedReadyTimeout(st.Record)
+	readyTimeout := recordedReadyTimeout(st.Record) // 0: the supervisor's default
+	if readyTimeout > timeout || (readyTimeout <= 0 && timeout < 10*time.Second) {
+		readyTimeout = timeout
 	}
-	readyTimeout = min(readyTimeout, timeout)
 	conn, err := net.DialTimeout("unix", st.Record.Control, 5*time.Second)
 	if err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(timeout))
+	_ = conn.SetDeadline(time.Now().Add(timeout + answerGrace))
 	req := supervisor.ControlRequest{Op: "upgrade", Command: command, ReadyTimeout: readyTimeout}
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
@@ -97,7 +91,7 @@ func upgradeWithin(paths instance.Paths, command []string, timeout, readyTimeout
 }
 
 // recordedReadyTimeout is the --ready-timeout the instance was started with (0 if the
-// record does not say: the supervisor's default).
+// record does not say).
 func recordedReadyTimeout(rec *instance.Record) time.Duration {
 	var req struct {
 		ReadyTimeout time.Duration `json:"ready_timeout"`

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -17,6 +15,9 @@ import (
 type ControlRequest struct {
 	Op      string   `json:"op"`                // "upgrade"
 	Command []string `json:"command,omitempty"` // upgrade: the new copy's command line; empty: the current one
+	// ReadyTimeout bounds how long the new copy may take to get ready before it is killed
+	// and the upgrade fails; 0 is the supervisor's default (10s).
+	ReadyTimeout time.Duration `json:"ready_timeout,omitempty"`
 }
 
 // serveControl listens on ControlPath for upgrade requests from this user or root, and
@@ -73,20 +74,15 @@ func (r *run) handleControl(c *net.UnixConn, busy *atomic.Bool) {
 	defer busy.Store(false)
 	reply := make(chan UpgradeResult, 1)
 	select {
-	case r.upgrades <- upgradeRequest{Command: req.Command, reply: reply}:
+	case r.upgrades <- upgradeRequest{Command: req.Command, ReadyTimeout: req.ReadyTimeout, reply: reply}:
 	case <-r.ctx.Done():
-		_ = enc.Encode(UpgradeResult{Error: "the instance is stopping"})
+		_ = enc.Encode(UpgradeResult{Error: "the instance is stopping", Stopping: true})
 		return
 	}
 	select {
 	case res := <-reply:
 		_ = enc.Encode(res)
 	case <-r.ctx.Done():
-		_ = enc.Encode(UpgradeResult{Error: "the instance stopped during the upgrade"})
+		_ = enc.Encode(UpgradeResult{Error: "the instance stopped during the upgrade", Stopping: true})
 	}
-}
-
-// readlinkFD names what descriptor fd of this process is.
-func readlinkFD(fd int) (string, error) {
-	return os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
 }

@@ -32,7 +32,7 @@ type program struct {
 // if it ends first, or the stop comes first, it is gone (killed if need be) when the error
 // is returned.
 func (r *run) startReady() (*program, error) {
-	p, err := r.startCopy()
+	p, err := r.startCopy(0)
 	if err != nil {
 		return nil, err
 	}
@@ -46,10 +46,11 @@ func (r *run) startReady() (*program, error) {
 }
 
 // startCopy starts a new copy of the program (the command line r.command) and waits until
-// it is ready, without making it the main one: an upgrade does that once it is. If it
-// ends first, or the stop comes first, or it is not ready in time for an upgrade, it is
-// gone (its group killed) when the error is returned.
-func (r *run) startCopy() (*program, error) {
+// it is ready, within bound if not 0, without making it the main one: an upgrade does that
+// once it is. If it ends first, or the stop comes first, or it is not ready within bound,
+// it is gone (its group killed) when the error is returned. Each copy with notify
+// readiness has its own NOTIFY_SOCKET: another copy's messages cannot count.
+func (r *run) startCopy(bound time.Duration) (*program, error) {
 	cfg := r.s.cfg
 	var sock *notify.Socket
 	env := cfg.Env
@@ -77,7 +78,7 @@ func (r *run) startCopy() (*program, error) {
 	p.gen, p.state = r.gen, "starting"
 	r.copies[p.pid] = p
 	r.publishCopies()
-	if err := r.awaitReady(p, sock); err != nil {
+	if err := r.awaitReady(p, sock, bound); err != nil {
 		r.killCopy(p)
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (r *run) start(env []string) (*program, error) {
 	if len(r.sockets) > 0 {
 		// Through the exec step, which sets LISTEN_PID to the program's own pid; the
 		// sockets are descriptors 3 and up, and the copy leads its own process group.
-		argv = append([]string{command[0], ExecCommand, path}, command...)
+		argv = append([]string{os.Args[0], ExecCommand, path}, command...) // this binary's own name: it recognises the exec step
 		path = cfg.ExecStep
 		env = append(env, activationEnv(r.sockets)...)
 		for _, b := range r.sockets {
@@ -167,12 +168,18 @@ func ended(ws syscall.WaitStatus) error {
 	return fmt.Errorf("the program %s before it was ready", describe(ws))
 }
 
-// awaitReady waits for the readiness the configuration asks for, the program's end, or a
-// stop, whichever comes first.
-func (r *run) awaitReady(p *program, sock *notify.Socket) error {
+// awaitReady waits for the readiness the configuration asks for, the program's end, a
+// stop, or bound (if not 0), whichever comes first.
+func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration) error {
 	cfg := r.s.cfg
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
+	var timeout <-chan time.Time
+	if bound > 0 {
+		t := time.NewTimer(bound)
+		defer t.Stop()
+		timeout = t.C
+	}
 	result := make(chan error, 1)
 	switch cfg.Ready.Kind {
 	case "", "exec":
@@ -194,6 +201,8 @@ func (r *run) awaitReady(p *program, sock *notify.Socket) error {
 	case ws := <-p.exited:
 		p.exited = closedStatus(ws)
 		return ended(ws)
+	case <-timeout:
+		return fmt.Errorf("%w (--ready %s, within %s): killed it", errNotReadyInTime, cfg.Ready.String(), bound)
 	case <-r.ctx.Done():
 		return errStoppedEarly
 	}

@@ -93,7 +93,6 @@ func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, <-ch
 	return pid, ch, nil
 }
 
-
 // close stops reaping, after a last pass.
 func (r *reaper) close() {
 	signal.Stop(r.sigchld)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Socket is a listening socket the supervisor binds once and hands to every copy of the
@@ -56,7 +58,7 @@ func ParseSocket(s string) (Socket, error) {
 			sk.Mode = fs.FileMode(mode)
 		}
 	default:
-		return sk, fmt.Errorf("%w %q: want tcp: or unix:", ErrBadSocket, s)
+		return sk, fmt.Errorf("%w %q: want tcp:HOST:PORT or unix:PATH", ErrBadSocket, s)
 	}
 	if sk.Name == "" {
 		sk.Name = network
@@ -108,13 +110,39 @@ func bindOne(sk Socket) (bound, error) {
 			}
 		}
 	}
-	f, err := ln.(interface{ File() (*os.File, error) }).File()
+	f, err := handOnFile(ln.(syscall.Conn), sk.Network+":"+b.addr)
 	ln.Close() // f is a duplicate: the socket stays open through it
 	if err != nil {
 		return bound{}, err
 	}
 	b.file = f
 	return b, nil
+}
+
+// handOnFile duplicates the listening socket c into the file every copy is given: in
+// blocking mode, as systemd hands sockets on, and as a file whose mode Go never changes
+// again. Every copy shares the socket's open file description, and with it O_NONBLOCK: an
+// os.File made by the listener's File method would clear that flag at each Fd call, that
+// is at each start of a copy, under the copy that serves (a Go server's accept would then
+// block in the kernel, and its drain's close wait for the next connection).
+func handOnFile(c syscall.Conn, name string) (*os.File, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	cerr := rc.Control(func(s uintptr) { fd, err = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) })
+	if cerr != nil {
+		return nil, cerr
+	}
+	if err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
+	}
+	return os.NewFile(uintptr(fd), name), nil // blocking: not a pollable file, so Fd leaves it alone
 }
 
 // removeStaleSocket removes a unix socket file nobody listens on; anything else at the

@@ -135,6 +135,7 @@ type run struct {
 	copies   map[int]*program
 	upgrades chan upgradeRequest // from the control socket
 	drained  chan *program       // old copies that are gone
+	draining sync.WaitGroup      // old copies still draining
 }
 
 // supervise is the life of the program: a first start that must get ready, then restarts
@@ -252,10 +253,22 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	if p.pid > 0 {
 		_ = syscall.Kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
 	}
+	// One deadline for every copy: the serving one, and old ones still draining from an
+	// upgrade, which finish their work in flight too.
+	deadline := time.NewTimer(r.s.cfg.ShutdownTimeout)
+	defer deadline.Stop()
+	drained := make(chan struct{})
+	go func() { r.draining.Wait(); close(drained) }()
 	var ws syscall.WaitStatus
 	select {
 	case ws = <-p.exited:
-	case <-time.After(r.s.cfg.ShutdownTimeout):
+		select {
+		case <-drained:
+		case <-deadline.C:
+			r.log.Warn("old copies did not drain in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+			r.s.killInstance()
+		}
+	case <-deadline.C:
 		r.log.Warn("the program did not stop in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
 		r.s.killInstance()
 		ws = <-p.exited

@@ -1,26 +1,43 @@
 package supervisor
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
-	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/server"
 )
 
 // maxDraining bounds how many old copies may still drain when an upgrade starts a new one.
 const maxDraining = 3
 
+// defaultUpgradeReadyTimeout bounds an upgrade's wait for the new copy's readiness when
+// the request names no bound: the same as a start's default --ready-timeout.
+const defaultUpgradeReadyTimeout = 10 * time.Second
+
+// tailLines is how many of the new copy's last output lines a failed upgrade quotes.
+const tailLines = 10
+
+// errNotReadyInTime: the new copy of an upgrade was not ready within the upgrade's bound.
+var errNotReadyInTime = errors.New("the new copy was not ready in time")
+
 // upgradeRequest asks for a new copy on the same sockets; the outcome comes back on reply.
 type upgradeRequest struct {
-	Command []string // the new copy's command line; nil: the current one
-	reply   chan UpgradeResult
+	Command      []string      // the new copy's command line; nil: the current one
+	ReadyTimeout time.Duration // how long the new copy may take to get ready; 0: defaultUpgradeReadyTimeout
+	reply        chan UpgradeResult
 }
 
 // UpgradeResult is what an upgrade did: the copy that serves, and how long each step
-// took; or why it failed (the old copy serves on), with the new copy's last log lines.
+// took; or why it failed (the old copy serves on), with the new copy's last lines of
+// output.
 type UpgradeResult struct {
 	OK         bool          `json:"ok"`
 	PID        int           `json:"pid,omitempty"`        // the copy that serves now
@@ -30,44 +47,71 @@ type UpgradeResult struct {
 	Drain      time.Duration `json:"drain,omitempty"`      // from the old copy's stop signal to its end
 	Killed     bool          `json:"killed,omitempty"`     // the old copy needed SIGKILL after DrainTimeout
 	Error      string        `json:"error,omitempty"`
-	Busy       bool          `json:"busy,omitempty"` // another upgrade runs
-	LogTail    []string      `json:"log_tail,omitempty"`
+	Busy       bool          `json:"busy,omitempty"`     // another upgrade runs
+	Stopping   bool          `json:"stopping,omitempty"` // the instance is stopping: no copy serves on
+	LogTail    []string      `json:"log_tail,omitempty"` // the failed new copy's last lines of output
 }
 
 // doUpgrade starts a new copy while p serves, and makes it the main copy once it is
 // ready; then it stops p and lets it drain, off the loop, and replies when p is gone. If
-// the new copy fails, it is killed with its process group, p is not touched, and the
-// reply says why.
+// the new copy fails (it ends, reports an error, or is not ready within the request's
+// bound), it is killed with its process group, p is not touched, and the reply says why,
+// quoting the new copy's last lines.
 func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
-	fail := func(err error, tailFrom int64) *program {
-		r.log.Error("upgrade failed; the old copy serves on", "error", err, "old_pid", p.pid)
-		res := UpgradeResult{Error: err.Error(), PID: p.pid, Generation: p.gen}
-		if tailFrom >= 0 {
-			res.LogTail = logfile.Tail(r.logPath(), tailFrom, 10)
+	var out *copyOutput
+	fail := func(err error) *program {
+		if errors.Is(err, errStoppedEarly) {
+			r.log.Info("upgrade cut short: the instance is stopping")
+			req.reply <- UpgradeResult{Error: "the instance is stopping", Stopping: true}
+			return nil
 		}
+		res := UpgradeResult{Error: err.Error(), PID: p.pid, Generation: p.gen}
+		if out != nil {
+			res.LogTail = out.lines()
+		}
+		r.log.Error("upgrade failed; the old copy serves on", "error", err, "old_pid", p.pid)
 		req.reply <- res
 		return nil
 	}
 	if len(r.sockets) == 0 {
-		return fail(fmt.Errorf("an upgrade needs sockets held by the supervisor: start it with --socket"), -1)
+		return fail(fmt.Errorf("an upgrade needs sockets held by the supervisor: start it with --socket"))
 	}
 	if n := len(r.copies) - 1; n >= maxDraining {
-		return fail(fmt.Errorf("%d old copies are still draining (at most %d): try again when they are gone", n, maxDraining), -1)
+		return fail(fmt.Errorf("%d old copies are still draining (at most %d): try again when they are gone", n, maxDraining))
+	}
+	if err := r.checkUpgradeReadiness(); err != nil {
+		return fail(err)
+	}
+	within := req.ReadyTimeout
+	if within <= 0 {
+		within = defaultUpgradeReadyTimeout
 	}
 	if req.Command != nil {
 		r.command = req.Command
 	}
-	r.log.Info("upgrading: starting a new copy", "old_pid", p.pid, "command", r.command)
-	logStart := logfile.Size(r.logPath())
+	r.log.Info("upgrading: starting a new copy", "old_pid", p.pid, "command", r.command, "ready_timeout", within.String())
 	began := time.Now()
-	np, err := r.startCopy()
+	// The new copy's output goes through out, which keeps its last lines while it starts:
+	// only start reads r.s.out, on this goroutine, so the swap is seen by its relays alone.
+	out = &copyOutput{out: r.s.out, keep: tailLines}
+	r.s.out = out
+	mainBefore := r.s.mainPID()
+	np, err := r.startCopy(within) // an upgrade has no launcher to kill a copy that never gets ready
+	r.s.out = out.out
 	if err != nil {
+		if r.s.mainPID() != mainBefore {
+			r.s.setMain(mainBefore) // a MAINPID= of the failed copy does not count
+		}
 		r.command = p.command
-		return fail(err, logStart)
+		out.settle()
+		return fail(err)
 	}
+	out.stopKeeping()
 	np.command = r.command
 	readyAfter := time.Since(began)
-	r.s.setMain(np.pid)
+	if r.s.mainPID() == mainBefore {
+		r.s.setMain(np.pid) // unless it named its main process (MAINPID=) while it started
+	}
 	r.writeChildPIDFile(np.pid)
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Command, rec.ChildPID = r.command, np.pid })
 	if r.s.cfg.OnUpgrade != nil {
@@ -77,6 +121,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.publishCopies()
 	r.log.Info("the new copy serves; draining the old one", "pid", np.pid, "generation", np.gen,
 		"old_pid", p.pid, "drain_timeout", r.s.cfg.DrainTimeout.String())
+	r.draining.Add(1)
 	go r.drain(p, func(d time.Duration, killed bool) {
 		req.reply <- UpgradeResult{OK: true, PID: np.pid, Generation: np.gen, OldPID: p.pid,
 			Ready: readyAfter, Drain: d, Killed: killed}
@@ -84,20 +129,92 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	return np
 }
 
+// checkUpgradeReadiness refuses a readiness check that would probe one of the shared
+// sockets: the kernel hands a probe to whichever copy accepts it, so the old copy would
+// answer for the new one.
+func (r *run) checkUpgradeReadiness() error {
+	var addrs []string
+	for _, b := range r.sockets {
+		if b.Network == "tcp" {
+			addrs = append(addrs, b.addr)
+		}
+	}
+	return ProbesSocket(r.s.cfg.Ready, addrs)
+}
+
+// ProbesSocket returns an error naming the socket if ready is a tcp: or http: check that
+// would connect to one of the TCP addresses (HOST:PORT) the supervisor holds: there the
+// kernel completes the handshake before the program accepts, and during an upgrade the
+// old copy answers for the new one. It asks no DNS: a name other than localhost matches
+// only itself, and a wildcard address matches every host.
+func ProbesSocket(ready Readiness, addrs []string) error {
+	var hostport string
+	switch ready.Kind {
+	case "tcp":
+		hostport = ready.Target
+	case "http":
+		u, err := url.Parse(ready.Target)
+		if err != nil {
+			return nil
+		}
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		hostport = net.JoinHostPort(u.Hostname(), port)
+	default:
+		return nil
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil
+	}
+	for _, addr := range addrs {
+		bhost, bport, err := net.SplitHostPort(addr)
+		if err != nil || bport != port || !sameHost(host, bhost) {
+			continue
+		}
+		return fmt.Errorf("the readiness check %s probes the shared socket tcp:%s, where the old copy would answer for the new one: "+
+			"start the instance with --ready notify, or a check of the new copy's own", ready.String(), addr)
+	}
+	return nil
+}
+
+// sameHost reports whether a connection to host may reach a socket bound to bound (an IP
+// address), without asking DNS: a wildcard bound address takes every host.
+func sameHost(host, bound string) bool {
+	bip := net.ParseIP(bound)
+	if bip == nil || bip.IsUnspecified() || host == bound {
+		return true
+	}
+	if strings.EqualFold(host, "localhost") {
+		return bip.IsLoopback()
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.Equal(bip) || (ip.IsUnspecified() && bip.IsLoopback())
+	}
+	return false
+}
+
 // drain sends old its stop signal, waits up to DrainTimeout for it to end, then SIGKILLs
 // its process group; it tells done how long that took, and hands old back to the loop.
 func (r *run) drain(old *program, done func(time.Duration, bool)) {
+	defer r.draining.Done()
 	began := time.Now()
-	_ = syscall.Kill(old.pid, syscall.SIGTERM)
-	_ = syscall.Kill(old.pid, syscall.SIGCONT)
 	killed := false
 	var ws syscall.WaitStatus
 	select {
-	case ws = <-old.exited:
-	case <-time.After(r.s.cfg.DrainTimeout):
-		killed = true
-		_ = syscall.Kill(-old.pid, syscall.SIGKILL) // its own group: nothing of the new copy
-		ws = <-old.exited
+	case ws = <-old.exited: // it ended on its own meanwhile: its pid may be another's now
+	default: // not reaped: the pid is still its own
+		_ = syscall.Kill(old.pid, syscall.SIGTERM)
+		_ = syscall.Kill(old.pid, syscall.SIGCONT)
+		select {
+		case ws = <-old.exited:
+		case <-time.After(r.s.cfg.DrainTimeout):
+			killed = true
+			_ = syscall.Kill(-old.pid, syscall.SIGKILL) // its own group: nothing of the new copy
+			ws = <-old.exited
+		}
 	}
 	_ = syscall.Kill(-old.pid, syscall.SIGKILL) // what it left in its group
 	r.log.Info("the old copy is gone", "pid", old.pid, "generation", old.gen, "status", describe(ws),
@@ -110,10 +227,66 @@ func (r *run) drain(old *program, done func(time.Duration, bool)) {
 	}
 }
 
-// logPath is the daemon's log, for quoting a failed copy's last lines.
-func (r *run) logPath() string {
-	if p, err := readlinkFD(2); err == nil {
-		return p
+// copyOutput passes a copy's output lines on to out (each Write is one whole line, as
+// relay writes them), keeping the last keep of them until stopKeeping: a failed upgrade
+// quotes the new copy's own lines, not the log's, where the old copy goes on writing.
+type copyOutput struct {
+	out io.Writer
+
+	mu    sync.Mutex
+	keep  int // 0 once the copy serves
+	last  []string
+	wrote time.Time
+}
+
+func (c *copyOutput) Write(b []byte) (int, error) {
+	n, err := c.out.Write(b)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wrote = time.Now()
+	if c.keep > 0 {
+		c.last = append(c.last, strings.TrimSuffix(string(b), "\n"))
+		if len(c.last) > c.keep {
+			c.last = c.last[len(c.last)-c.keep:]
+		}
 	}
-	return ""
+	return n, err
+}
+
+// stopKeeping stops keeping lines: the copy serves, and no error will quote them.
+func (c *copyOutput) stopKeeping() {
+	c.mu.Lock()
+	c.keep, c.last = 0, nil
+	c.mu.Unlock()
+}
+
+// lines returns the lines kept.
+func (c *copyOutput) lines() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.last...)
+}
+
+// Bounds of settle: the output of a copy that is gone is taken to be all in once no line
+// came for settleQuiet; settle never waits longer than settleMax (a process that left the
+// copy's group may hold its output open).
+const (
+	settleQuiet = 50 * time.Millisecond
+	settleMax   = time.Second
+)
+
+// settle waits, briefly and with a bound, for the relays to pass on what a copy that is
+// gone wrote last: its lines are in the pipe before its end is seen, but the relays that
+// read them run on their own. What it waits for is a courtesy to the error message only.
+func (c *copyOutput) settle() {
+	end := time.Now().Add(settleMax)
+	for time.Now().Before(end) {
+		c.mu.Lock()
+		quiet := time.Since(c.wrote)
+		c.mu.Unlock()
+		if quiet >= settleQuiet {
+			return
+		}
+		time.Sleep(settleQuiet - quiet)
+	}
 }
