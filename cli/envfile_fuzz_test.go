@@ -42,6 +42,9 @@ func FuzzParseEnvFile(f *testing.F) {
 				if strings.ContainsAny(kv, "\n") {
 					t.Fatalf("parseEnvFile(%q) returned %q, which spans lines", b, kv)
 				}
+				if strings.ContainsRune(kv, 0) {
+					t.Fatalf("parseEnvFile(%q) returned %q, which holds a NUL no environment can carry", b, kv)
+				}
 			}
 			again, err2 := parseEnvFile("fuzz.env", bytes.NewReader(b))
 			if err2 != nil || !reflect.DeepEqual(again, kvs) {
@@ -106,4 +109,13 @@ func commentedOut(b []byte) []byte {
 		}
 	}
 	return []byte(strings.Join(lines, "\n"))
+}
+
+// TestEnvFileNUL: a NUL in a value is refused with the file and line, before exec would
+// refuse it without either.
+func TestEnvFileNUL(t *testing.T) {
+	_, err := parseEnvFile("app.env", strings.NewReader("A=1\nB=x\x00y\n"))
+	if err == nil || !strings.Contains(err.Error(), "env file app.env:2: the value of B holds a NUL byte") {
+		t.Fatalf("parseEnvFile with a NUL in line 2 = %v; want an error naming app.env:2 and B", err)
+	}
 }

@@ -114,6 +114,9 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 			}
 			v = v[1 : len(v)-1]
 		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return nil, fmt.Errorf("env file %s:%d: the value of %s holds a NUL byte, which no environment can carry; remove it", name, n, k)
+		}
 		kvs = append(kvs, k+"="+v)
 	}
 	if err := sc.Err(); err != nil {
