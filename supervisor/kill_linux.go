@@ -13,8 +13,14 @@ import (
 // they lead, and, when the supervisor's own group is the instance's (OwnGroup), every
 // other member of it. Each is signalled through a pidfd opened after it was found, and
 // checked again once opened, so that a pid reused meanwhile is never hit. The reaper then
-// reaps them.
+// reaps them. A subreaper with no child has nothing left to find (the usual case after a
+// clean exit), and the scan of every process is skipped; the one thing it would still find,
+// a process outside the tree that put itself into the supervisor's own group, cannot be
+// made without setpgid in this session by that process itself.
 func (s *Supervisor) killInstance() {
+	if proc.Childless() {
+		return
+	}
 	self := os.Getpid()
 	group := syscall.Getpgrp()
 	for range 5 { // a process may fork while it is being killed: look again

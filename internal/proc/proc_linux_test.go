@@ -81,3 +81,36 @@ func TestZombieIsNotRunning(t *testing.T) {
 		t.Fatalf("Wait(zombie, cancelled ctx) = %v, want nil", err)
 	}
 }
+
+// TestChildless: true only for a subreaper without children; a child, even a zombie one,
+// makes it false, and so does not being a subreaper.
+func TestChildless(t *testing.T) {
+	leave, err := EnterSubreaper()
+	if err != nil {
+		t.Skipf("cannot become a subreaper: %v", err)
+	}
+	defer leave()
+	if !Childless() {
+		t.Fatal("Childless() = false for a subreaper that started nothing")
+	}
+	cmd := startSleep(t)
+	if Childless() {
+		t.Fatal("Childless() = true with a live child")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "zombie state", func() bool { return procState(cmd.Process.Pid) == 'Z' })
+	if Childless() {
+		t.Fatal("Childless() = true with a zombie child")
+	}
+	_ = cmd.Wait()
+	if !Childless() {
+		t.Fatal("Childless() = false once the child was reaped")
+	}
+	wasSet := subreaper.set // else the flag was set before this test, and stays
+	leave()
+	if wasSet && Childless() {
+		t.Fatal("Childless() = true for a process that is no longer a subreaper")
+	}
+}

@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -136,4 +137,27 @@ func ChildGroups(pid int) []int {
 		}
 	}
 	return groups
+}
+
+// Childless reports that this process is a child subreaper with no child at all, live or
+// zombie, in any of its threads: it then has no descendant either, since an orphaned one
+// would have been reparented to it. False whenever that cannot be told (no subreaper flag,
+// a kernel without /proc/PID/task/TID/children), so a caller that skips work on true skips
+// it only when it is sure.
+func Childless() bool {
+	var flag int32
+	if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&flag)), 0, 0, 0); err != nil || flag == 0 {
+		return false
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if err != nil || len(bytes.TrimSpace(b)) > 0 {
+			return false
+		}
+	}
+	return true
 }

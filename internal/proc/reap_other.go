@@ -19,3 +19,6 @@ func WaitGroupGone(int, time.Duration) []int { return nil }
 
 // ChildGroups cannot list processes here.
 func ChildGroups(int) []int { return nil }
+
+// Childless cannot tell here.
+func Childless() bool { return false }
