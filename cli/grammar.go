@@ -106,21 +106,31 @@ type grammar struct {
 	Commands
 }
 
-// runGrammar is Run for a command line that is not a daemon's.
+// runGrammar is Run for a command line that is not a daemon's. It parses with the short
+// grammar of one command first (grammar_one.go), and with the whole grammar whenever that
+// one cannot give the same answer.
 func runGrammar(cfg Config, args []string) int {
+	if word := commandWord(args); shortGrammar && (word != "" || hasVersionFlag(args)) {
+		var root grammar
+		var short struct{}
+		exitCode := -1
+		opts := append(cfg.KongOptions(&root.Commands), oneCommandOptions(&root.Commands, word)...)
+		opts = append(opts, cfg.parserOptions(func(code int) { exitCode = code })...)
+		if parser, err := kong.New(&short, opts...); err == nil {
+			kctx, err := parser.Parse(args)
+			switch {
+			case exitCode >= 0: // --version answered
+				return exitCode
+			case err == nil && word != "" && kctx.Selected() != nil && kctx.Selected().Name == word:
+				return cfg.Exit(kctx.Run())
+			}
+		}
+	}
+
 	var root grammar
 	exitCode := -1
-	opts := append(cfg.KongOptions(&root.Commands),
-		kong.Name(cfg.Name),
-		kong.Description(cfg.Description),
-		kong.UsageOnError(),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Writers(cfg.Stdout, cfg.Stderr),
-		kong.Exit(func(code int) { exitCode = code }),
-	)
-	if cfg.Flags != nil {
-		opts = append(opts, kong.Embed(cfg.Flags))
-	}
+	opts := append(cfg.KongOptions(&root.Commands), kong.UsageOnError())
+	opts = append(opts, cfg.parserOptions(func(code int) { exitCode = code })...)
 	parser, err := kong.New(&root, opts...)
 	if err != nil {
 		fmt.Fprintf(cfg.Stderr, "%s: grammar: %v\n", cfg.Name, err)
@@ -139,6 +149,35 @@ func runGrammar(cfg Config, args []string) int {
 		return exitUsage
 	}
 	return cfg.Exit(kctx.Run())
+}
+
+// parserOptions are the options of Run's parsers, the short and the whole: names, writers,
+// the program's own flags, and exit, which records the code Kong would exit with.
+func (cfg Config) parserOptions(exit func(int)) []kong.Option {
+	opts := []kong.Option{
+		kong.Name(cfg.Name),
+		kong.Description(cfg.Description),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(cfg.Stdout, cfg.Stderr),
+		kong.Exit(exit),
+	}
+	if cfg.Flags != nil {
+		opts = append(opts, kong.Embed(cfg.Flags))
+	}
+	return opts
+}
+
+// hasVersionFlag says whether --version comes before any "--".
+func hasVersionFlag(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--version" {
+			return true
+		}
+	}
+	return false
 }
 
 // newLogger makes the one logger of a process; everything else gets it passed down.

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"reflect"
+	"strings"
+
+	"github.com/alecthomas/kong"
+)
+
+// Building Kong's model of every command costs a process about 750 KB of fresh memory and,
+// on a machine where page faults are dear, 6 to 9 ms (docs/performance.md, "Lean
+// start-up"). Most command lines name one command, so runGrammar first tries a grammar of
+// the globals, the program's flags and that command alone, and keeps its result only when
+// it is the one the whole grammar would give: the command it parsed is the one it was
+// built for, or --version answered. Anything else (a usage error, --help, no command, a
+// command that reads the whole model) is parsed again with the whole grammar, so that
+// every message and every help text stays exactly what it was.
+
+// shortGrammar turns the short grammar on; its test turns it off to compare.
+var shortGrammar = true
+
+// oneCommandWords are the command words the short grammar serves, each with the field of
+// Commands it selects: every command of Commands but completion, which prints the whole
+// model.
+var oneCommandWords = func() map[string]int {
+	words := map[string]int{}
+	t := reflect.TypeOf(Commands{})
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup("cmd"); !ok || f.Name == "Completion" {
+			continue
+		}
+		name := f.Tag.Get("name")
+		if name == "" {
+			name = strings.ToLower(f.Name) // every command is one word
+		}
+		words[name] = i
+	}
+	return words
+}()
+
+// commandWord is the first argument before "--" that is a command word the short grammar
+// serves, or "" if there is none or help is asked for. It may be a flag's value rather
+// than the command; the parse then fails or selects nothing, and the whole grammar is
+// used.
+func commandWord(args []string) string {
+	word := ""
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--help" {
+			return ""
+		}
+		if _, ok := oneCommandWords[a]; ok && word == "" {
+			word = a
+		}
+	}
+	return word
+}
+
+// oneCommandOptions are the options that replace the root's commands with word's alone,
+// for a root of no fields of its own: the globals and word's command are cmds'.
+func oneCommandOptions(cmds *Commands, word string) []kong.Option {
+	opts := []kong.Option{kong.Embed(&cmds.Globals)}
+	if word == "" {
+		return opts
+	}
+	i := oneCommandWords[word]
+	field := reflect.TypeOf(*cmds).Field(i)
+	target := reflect.ValueOf(cmds).Elem().Field(i).Addr().Interface()
+	return append(opts, kong.DynamicCommand(word, field.Tag.Get("help"), "", target))
+}
