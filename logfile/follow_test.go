@@ -98,16 +98,7 @@ func TestFollowRotations(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
 	writeFile(t, path, numbered("old", 1, 20), 0o640)
-	f, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
+	fd := openFD(t, path)
 	// At the second rotation, lines that were in flight when the daemon reopened land in
 	// the old file after the new one has content: the follower must still read them.
 	late, lateDone := make(chan []byte, 1), make(chan struct{})
@@ -244,19 +235,6 @@ func TestFollowTruncated(t *testing.T) {
 // appears, however many lines it holds by then; an unfinished last line is printed too.
 func TestFollowAppears(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "app.log")
-	// At the second rotation, lines that were in flight when the daemon reopened land in
-	// the old file after the new one has content: the follower must still read them.
-	late, lateDone := make(chan []byte, 1), make(chan struct{})
-	var oldFD int
-	testHookRotated = func() {
-		select {
-		case b := <-late:
-			unix.Write(oldFD, b)
-			close(lateDone)
-		default:
-		}
-	}
-	t.Cleanup(func() { testHookRotated = nil }) // runs after Follow has returned
 	out, idle := startFollow(t, path, 5)
 	if err := idle.waitMore(2); err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // TestRedirect runs a helper process whose descriptors 1 and 2 are the log file, renames
@@ -88,16 +86,7 @@ func TestRedirect(t *testing.T) {
 func TestWriterFollowsDescriptor(t *testing.T) {
 	dir := t.TempDir()
 	first, second := filepath.Join(dir, "first.log"), filepath.Join(dir, "sub", "second.log")
-	f, err := Open(first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
+	fd := openFD(t, first)
 	w := NewWriter(fd, first)
 	w.Write([]byte("one"))
 	if err := Redirect(second, fd); err != nil {

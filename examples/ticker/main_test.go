@@ -3,22 +3,14 @@
 package main
 
 import (
-	"maps"
 	"testing"
-
-	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/daemonkit/daemonkit/internal/scripttest"
 )
 
-// TestMain makes this test binary the ticker (and the scripts' small helper programs)
-// whenever it is run under one of their names: the scripts drive the real program, its
-// re-exec and daemon sides included.
-func TestMain(m *testing.M) {
-	programs := scripttest.Programs()
-	maps.Copy(programs, map[string]func(){"ticker": main})
-	testscript.Main(m, programs)
-}
+// TestMain makes this test binary the ticker whenever it is run under that name
+// (scripttest.Main).
+func TestMain(m *testing.M) { scripttest.Main(m, "ticker", main) }
 
 // TestScripts runs every testdata/script/<command>_<scenario>.txtar against the ticker.
 func TestScripts(t *testing.T) {

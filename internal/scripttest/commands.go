@@ -3,8 +3,8 @@
 // Package scripttest is what every end-to-end script suite of this module shares: the
 // script commands that look at real processes (pidof, procinfo, gone, ...), the small
 // programs scripts run (httpget, withfd), and the set-up that gives each script its own
-// state directory and kills, by pid, every daemon it leaves. A suite's TestMain maps its
-// binary's name to its main and adds Programs; its test calls Run.
+// state directory and kills, by pid, every daemon it leaves. A suite's TestMain calls Main;
+// its test calls Run.
 package scripttest
 
 import (
@@ -87,11 +87,15 @@ func Run(t *testing.T, dir, envPrefix string) {
 	})
 }
 
-// Programs are the small programs scripts run besides the binary under test, for
-// testscript.Main: httpget URL, withfd FILE PROG ARGS..., notifier (an sd_notify daemon),
-// httpserve ADDR.
-func Programs() map[string]func() {
-	return map[string]func(){"httpget": httpGetMain, "withfd": withFDMain, "notifier": notifierMain, "httpserve": httpServeMain}
+// Main is a suite's TestMain: it makes the test binary the program under test, name,
+// running main, whenever it is run under that name, and the small programs scripts run
+// besides it under theirs (httpget URL, withfd FILE PROG ARGS..., notifier, an sd_notify
+// daemon, and httpserve ADDR), so that the scripts drive the real program, its re-exec
+// and daemon sides included. Otherwise it runs the tests.
+func Main(m *testing.M, name string, main func()) {
+	testscript.Main(m, map[string]func(){
+		name: main, "httpget": httpGetMain, "withfd": withFDMain, "notifier": notifierMain, "httpserve": httpServeMain,
+	})
 }
 
 // KillDaemonsUnder stops, by pid, every process that holds the lock of a pidfile under dir:
