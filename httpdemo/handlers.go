@@ -3,9 +3,10 @@ package httpdemo
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/http1"
 )
 
 // statusReply is the body of GET /status.
@@ -19,21 +20,30 @@ type statusReply struct {
 	Listen        string  `json:"listen"`
 }
 
-// routes: GET /healthz, GET /status, GET /work?d=DURATION; other paths 404, other methods
-// 405 (ServeMux does both).
-func (b *demo) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, "ok\n")
-	})
-	mux.HandleFunc("GET /status", b.status)
-	mux.HandleFunc("GET /work", b.work)
-	return mux
+const textPlain = "text/plain; charset=utf-8"
+
+// route: GET (or HEAD) /healthz, /status and /work?d=DURATION; other paths 404, other
+// methods 405.
+func (b *demo) route(req *http1.Request) http1.Reply {
+	var h func(*http1.Request) http1.Reply
+	switch req.URL.Path {
+	case "/healthz":
+		h = func(*http1.Request) http1.Reply { return http1.Reply{ContentType: textPlain, Body: []byte("ok\n")} }
+	case "/status":
+		h = b.status
+	case "/work":
+		h = b.work
+	default:
+		return http1.Reply{Status: 404, ContentType: textPlain, Body: []byte("404 page not found\n")}
+	}
+	if req.Method != "GET" && req.Method != "HEAD" {
+		return http1.Reply{Status: 405, ContentType: textPlain, Header: [][2]string{{"Allow", "GET, HEAD"}}, Body: []byte("Method Not Allowed\n")}
+	}
+	return h(req)
 }
 
-func (b *demo) status(w http.ResponseWriter, _ *http.Request) {
-	reply := statusReply{
+func (b *demo) status(*http1.Request) http1.Reply {
+	body, err := json.Marshal(statusReply{
 		PID:           os.Getpid(),
 		Name:          b.cfg.Name,
 		Strategy:      b.cfg.Strategy,
@@ -41,20 +51,19 @@ func (b *demo) status(w http.ResponseWriter, _ *http.Request) {
 		UptimeSeconds: time.Since(b.startedAt).Round(time.Millisecond).Seconds(),
 		Heartbeats:    b.heartbeats.Load(),
 		Listen:        b.listen,
+	})
+	if err != nil {
+		return http1.Reply{Status: 500, ContentType: textPlain, Body: []byte(err.Error() + "\n")}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(reply); err != nil {
-		b.log.Debug("write status reply", "error", err)
-	}
+	return http1.Reply{ContentType: "application/json", Body: append(body, '\n')}
 }
 
 // work answers after d (capped at maxWork), or gives up when the client goes away or its
 // connection is closed; a graceful shutdown lets it finish.
-func (b *demo) work(w http.ResponseWriter, r *http.Request) {
-	d, err := time.ParseDuration(r.URL.Query().Get("d"))
+func (b *demo) work(req *http1.Request) http1.Reply {
+	d, err := time.ParseDuration(req.URL.Query().Get("d"))
 	if err != nil || d < 0 {
-		http.Error(w, "want d=DURATION, a non-negative Go duration such as 300ms or 2s", http.StatusBadRequest)
-		return
+		return http1.Reply{Status: 400, ContentType: textPlain, Body: []byte("want d=DURATION, a non-negative Go duration such as 300ms or 2s\n")}
 	}
 	d = min(d, maxWork)
 	b.log.Debug("working", "duration", d)
@@ -62,9 +71,9 @@ func (b *demo) work(w http.ResponseWriter, r *http.Request) {
 	defer t.Stop()
 	select {
 	case <-t.C:
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "worked %s\n", d)
-	case <-r.Context().Done():
-		b.log.Debug("work abandoned", "duration", d, "error", r.Context().Err())
+		return http1.Reply{ContentType: textPlain, Body: []byte(fmt.Sprintf("worked %s\n", d))}
+	case <-req.Context().Done():
+		b.log.Debug("work abandoned", "duration", d, "error", req.Context().Err())
+		return http1.Reply{Status: 503}
 	}
 }

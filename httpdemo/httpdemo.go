@@ -9,13 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/activation"
+	"github.com/daemonkit/daemonkit/internal/http1"
 	"github.com/daemonkit/daemonkit/server"
 )
 
@@ -41,14 +41,13 @@ func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		return err // "listen tcp ADDR: bind: address already in use" names the step
 	}
 	s := &demo{cfg: cfg, log: log, listen: ln.Addr().String(), startedAt: time.Now()}
-	srv := &http.Server{
-		Handler:           s.routes(),
+	srv := &http1.Server{
+		Handler:           s.route,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      maxWork + 30*time.Second,
+		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
+		ErrorLog:          log.Warn,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -70,7 +69,7 @@ func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
 
 // drain stops accepting, lets requests in flight finish until timeout, then closes the
 // connections that remain.
-func (s *demo) drain(srv *http.Server, timeout time.Duration) error {
+func (s *demo) drain(srv *http1.Server, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {

@@ -125,7 +125,10 @@ func ParseReadiness(s string) (Readiness, error) {
 		}
 	case "http":
 		u, err := url.Parse(target)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if err == nil && u.Scheme == "https" {
+			return r, fmt.Errorf("%w %q: https is not checked (daemonkit links no TLS); use cmd:'curl -fsS %s'", ErrBadReadiness, s, target)
+		}
+		if err != nil || u.Scheme != "http" || u.Host == "" {
 			return r, fmt.Errorf("%w %q: want http:URL, such as http:http://127.0.0.1:8000/healthz", ErrBadReadiness, s)
 		}
 	case "cmd":

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"syscall"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/http1"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -129,17 +129,12 @@ func (r *run) check(ctx context.Context, p *program) error {
 		p.addr = ready.Target
 		return nil
 	case "http":
-		req, err := http.NewRequestWithContext(cctx, http.MethodGet, ready.Target, nil)
+		code, err := http1.Get(cctx, ready.Target)
 		if err != nil {
 			return err
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			return fmt.Errorf("GET %s: %s", ready.Target, resp.Status)
+		if code < 200 || code > 299 {
+			return fmt.Errorf("GET %s: status %d", ready.Target, code)
 		}
 		if u, err := url.Parse(ready.Target); err == nil {
 			p.addr = u.Host

@@ -159,7 +159,7 @@ func ProbesSocket(ready Readiness, addrs []string) error {
 		}
 		port := u.Port()
 		if port == "" {
-			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+			port = "80" // http only: ParseReadiness refuses https
 		}
 		hostport = net.JoinHostPort(u.Hostname(), port)
 	default:
