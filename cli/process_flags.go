@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/internal/account"
 	"github.com/daemonkit/daemonkit/strategy"
 )
 
@@ -155,45 +155,32 @@ func clip(s string) string {
 	return s
 }
 
-// credential is the uid, gid and groups of --user (and --group), or nil.
+// credential is the uid, gid and groups of --user (and --group), or nil. Users and groups
+// come from os/user, or from getent when os/user does not know them (see package account).
 func (req *request) credential() (*syscall.Credential, error) {
 	if req.User == "" {
 		return nil, nil
 	}
-	u, err := user.Lookup(req.User)
+	u, err := account.LookupUser(req.User)
 	if err != nil {
-		if u2, err2 := user.LookupId(req.User); err2 == nil {
-			u, err = u2, nil
-		} else {
-			return nil, fmt.Errorf("--user %s: %w", req.User, err)
-		}
+		return nil, fmt.Errorf("--user %s: %w", req.User, err)
 	}
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	gid := u.Gid
 	var groups []uint32
-	if ids, err := u.GroupIds(); err == nil {
-		for _, id := range ids {
-			if g, err := strconv.ParseUint(id, 10, 32); err == nil {
-				groups = append(groups, uint32(g))
-			}
-		}
-	}
 	if req.Group != "" {
-		g, err := user.LookupGroup(req.Group)
+		g, err := account.LookupGroup(req.Group)
 		if err != nil {
-			if g2, err2 := user.LookupGroupId(req.Group); err2 == nil {
-				g, err = g2, nil
-			} else {
-				return nil, fmt.Errorf("--group %s: %w", req.Group, err)
-			}
+			return nil, fmt.Errorf("--group %s: %w", req.Group, err)
 		}
-		gid, _ = strconv.ParseUint(g.Gid, 10, 32)
-		groups = []uint32{uint32(gid)}
+		gid = g.Gid
+		groups = []uint32{gid}
+	} else if ids, err := u.GroupIds(); err == nil {
+		groups = ids
 	}
 	if len(groups) == 0 {
-		groups = []uint32{uint32(gid)}
+		groups = []uint32{gid}
 	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}, nil
+	return &syscall.Credential{Uid: u.Uid, Gid: gid, Groups: groups}, nil
 }
 
 // settle puts this process where and how the work runs: its working directory, niceness
