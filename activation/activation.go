@@ -7,8 +7,6 @@ package activation
 import (
 	"net"
 	"sync"
-
-	"github.com/coreos/go-systemd/v22/activation"
 )
 
 // inherited are the sockets this process was given, taken once.
@@ -51,7 +49,7 @@ func take() {
 	inherited.once.Do(func() {
 		inherited.byName = map[string][]net.Listener{}
 		// Named from LISTEN_FDNAMES; LISTEN_* removed; close-on-exec from here on.
-		for _, f := range activation.Files(true) {
+		for _, f := range files() {
 			if ln, err := net.FileListener(f); err == nil {
 				inherited.all = append(inherited.all, ln)
 				inherited.byName[f.Name()] = append(inherited.byName[f.Name()], ln)

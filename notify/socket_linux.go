@@ -2,9 +2,10 @@ package notify
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -35,7 +36,9 @@ func Listen(dir string) (*Socket, error) {
 		return nil, &fs.PathError{Op: "listen notify socket", Path: dir, Err: err}
 	}
 	var r [12]byte
-	rand.Read(r[:]) // never fails (crypto/rand, Go 1.24 and later)
+	if err := randomBytes(r[:]); err != nil {
+		return nil, &fs.PathError{Op: "listen notify socket", Path: abs, Err: err}
+	}
 	path := filepath.Join(abs, "notify-"+hex.EncodeToString(r[:]))
 	if len(path) >= len(unix.RawSockaddrUnix{}.Path) {
 		return nil, &fs.PathError{Op: "listen notify socket", Path: path, Err: unix.ENAMETOOLONG}
@@ -52,6 +55,42 @@ func Listen(dir string) (*Socket, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// randomBytes fills b from the kernel's CSPRNG with getrandom(2), as crypto/rand does on
+// Linux, without the crypto packages (and their start-up cost) that crypto/rand brings.
+// With no flags, getrandom waits until the pool is initialised (early boot only); while it
+// waits a signal may interrupt it (EINTR), and past 256 bytes it may return fewer than
+// asked: both are retried. Where getrandom is missing (ENOSYS, a kernel older than 3.17)
+// it reads /dev/urandom instead, as crypto/rand does. Any other failure is returned: a
+// name is never made from bytes that are not random.
+func randomBytes(b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Getrandom(b, 0)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.ENOSYS:
+			return readURandom(b)
+		case err != nil:
+			return os.NewSyscallError("getrandom", err)
+		case n <= 0: // not for a non-empty b; never loop on it
+			return errors.New("getrandom: no bytes")
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// readURandom fills b from /dev/urandom, for kernels without getrandom(2).
+func readURandom(b []byte) error {
+	f, err := os.Open("/dev/urandom")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.ReadFull(f, b)
+	return err
 }
 
 // passCred sets SO_PASSCRED before the socket is bound, so no datagram goes without.
