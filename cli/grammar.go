@@ -66,18 +66,25 @@ type App struct {
 }
 
 // KongOptions are the options a Kong grammar that embeds cmds needs: the variables its
-// tags use, and the *App every command's Run receives, made once the globals are parsed.
-// Add the program's own options after them.
+// tags use, the hidden commands, and the *App every command's Run receives, made once the
+// globals are parsed. Add the program's own options after them.
 func (c Config) KongOptions(cmds *Commands) []kong.Option {
-	c = c.withDefaults()
-	return []kong.Option{
-		kong.Vars(c.vars()),
+	return append(c.commonOptions(cmds),
 		kong.DynamicCommand(daemonCommand, "The daemon side of start -d (internal).", "", &hiddenCmd{}, "hidden"),
 		kong.DynamicCommand(reexec.Command, "The reexec strategy's intermediate (internal).", "", &hiddenCmd{}, "hidden"),
 		kong.DynamicCommand(workloadCommand, "The program's work as a supervised child (internal).", "", &hiddenCmd{}, "hidden"),
 		kong.DynamicCommand(supervisor.ExecCommand, "The exec step that hands sockets on (internal).", "", &hiddenCmd{}, "hidden"),
 		kong.DynamicCommand(namesCommand, "Print the instance names, for the completions (internal).", "", &NamesCmd{}, "hidden"),
 		kong.DynamicCommand("man", "Print the man page, made from the grammar (docs/daemonkit.1).", "", &ManCmd{}, "hidden"),
+	)
+}
+
+// commonOptions are KongOptions without the hidden commands, which the short grammar of
+// one visible command (grammar_one.go) has no use for.
+func (c Config) commonOptions(cmds *Commands) []kong.Option {
+	c = c.withDefaults()
+	return []kong.Option{
+		kong.Vars(c.vars()),
 		kong.BindToProvider(func() (*App, error) {
 			return &App{
 				Config:  c,
@@ -114,7 +121,7 @@ func runGrammar(cfg Config, args []string) int {
 		var root grammar
 		var short struct{}
 		exitCode := -1
-		opts := append(cfg.KongOptions(&root.Commands), oneCommandOptions(&root.Commands, word)...)
+		opts := append(cfg.commonOptions(&root.Commands), oneCommandOptions(&root.Commands, word)...)
 		opts = append(opts, cfg.parserOptions(func(code int) { exitCode = code })...)
 		if parser, err := kong.New(&short, opts...); err == nil {
 			kctx, err := parser.Parse(args)
