@@ -3,10 +3,11 @@
 # machine, as a shell sees them. Prints a Markdown table of medians and ratios, with the
 # targets of issue 12 beside each ratio and whether they are met.
 #
-# It builds daemonkit once (go build, into a temp dir; CGO_ENABLED and BUILD_FLAGS are
-# passed on), bench/empty (an empty Go program), bench/helper (a subreaper, a lock holder
-# for list) and bench/notifier.c (a small C daemon that sends READY=1 over sd_notify and
-# exits at once on SIGTERM; bench/helper plays it where there is no C compiler), then, for
+# It builds daemonkit once (go build, into a temp dir; statically linked, CGO_ENABLED=0, as
+# a release is, unless CGO_ENABLED says otherwise; BUILD_FLAGS are passed on), bench/empty
+# (an empty Go program), bench/helper (a subreaper, a lock holder for list) and
+# bench/notifier.c (a small C daemon that sends READY=1 over sd_notify and exits at once on
+# SIGTERM; bench/helper plays it where there is no C compiler), then, for
 # RUNS rounds (default 20), measures each pair back to back, in alternating order:
 #
 #   floor    `daemonkit --version`, and a hidden command (`_reexec` without its handshake
@@ -35,7 +36,7 @@
 # REAPER=0 runs under whatever adopts orphans on this machine instead.
 #
 # Env: RUNS (20), ONLY (a comma list of the sections above; default all), LIST_SIZES,
-# RSS_RUNS (5), REAPER (1), CGO_ENABLED and BUILD_FLAGS (for go build of daemonkit). Needs go and bash 5;
+# RSS_RUNS (5), REAPER (1), CGO_ENABLED (0) and BUILD_FLAGS (for go build of daemonkit). Needs go and bash 5;
 # start-stop-daemon (Debian: dpkg), daemonize, daemon and a C compiler are used when
 # present, and their rows say "skipped" otherwise. Loopback only. Every process it starts
 # is stopped by its pid when it exits, however it exits; nothing is killed by name.
@@ -569,7 +570,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "building daemonkit, bench/empty, bench/helper and the notifier in $tmp ..." >&2
 # shellcheck disable=SC2086 # BUILD_FLAGS is a list of flags
-(cd "$repo" && go build ${BUILD_FLAGS:-} -o "$tmp/daemonkit" . &&
+# statically linked by default, as a release is built (docs/performance.md, "Static build");
+# CGO_ENABLED=1 measures what a plain go build makes on a machine with a C compiler
+(cd "$repo" && CGO_ENABLED=${CGO_ENABLED:-0} go build ${BUILD_FLAGS:-} -o "$tmp/daemonkit" . &&
 	go build -o "$tmp/empty" ./bench/empty && go build -o "$tmp/helper" ./bench/helper)
 cc=$(command -v cc || command -v gcc || true)
 if [[ -n $cc ]]; then
