@@ -20,7 +20,7 @@ var testHookAfterLock func()
 // It creates the parent directory (0755) if missing, opens or creates the file (0644
 // whatever the umask) without following a symlink, takes a classic POSIX fcntl write lock
 // on the whole file (F_SETLK, which F_GETLK reports with this process's pid), writes the
-// pid and a newline, fsyncs, and then checks that path still names the file it locked, so
+// pid and a newline, and then checks that path still names the file it locked, so
 // a concurrent remover never leaves two owners. While the lock is busy but no daemon holds
 // it (a cleaner is removing a stale file, or the holder just exited), or the path is
 // replaced under it, it tries again with a short back-off for up to about 2 seconds.
@@ -132,9 +132,9 @@ func writePID(fd, pid int) error {
 	if err := unix.Ftruncate(fd, int64(len(b))); err != nil {
 		return wrapOp("truncate", err)
 	}
-	if err := unix.Fsync(fd); err != nil {
-		return wrapOp("fsync", err)
-	}
+	// No fsync: the content is believed only while the lock is held, and a crash that
+	// could lose it drops the lock too. start-stop-daemon and nginx do not sync theirs
+	// either. It cost 0.8 ms of every start here (docs/performance.md).
 	return nil
 }
 
