@@ -51,6 +51,8 @@ func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
 		return runPending(app.Config)
 	}
+	arm := armInterrupt() // while the checks below run
+	defer arm.release()
 	if len(c.Command) > 0 && c.Command[0] == "--" {
 		c.Command = c.Command[1:] // Kong passes the separator through with the rest
 	}
@@ -83,8 +85,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err := notRunningByRecord(paths); err != nil {
 		return err
 	}
-	ctx, stop := interruptible()
-	defer stop()
+	ctx := arm.wait()
 	if !c.Detach {
 		return c.foreground(ctx, app, paths)
 	}
@@ -137,6 +138,38 @@ func interruptible() (context.Context, func()) {
 		close(done)
 		cancel(nil)
 	}
+}
+
+// arming is interruptible being set up on another goroutine. The first signal.Notify of a
+// process starts two runtime threads, 0.8 ms of every start here, which start's checks
+// overlap; a SIGINT before it is armed ends start the default way, before anything was
+// started.
+type arming struct {
+	done chan struct{}
+	ctx  context.Context
+	stop func()
+}
+
+// armInterrupt starts setting up interruptible.
+func armInterrupt() *arming {
+	a := &arming{done: make(chan struct{})}
+	go func() {
+		a.ctx, a.stop = interruptible()
+		close(a.done)
+	}()
+	return a
+}
+
+// wait returns interruptible's context once it is armed.
+func (a *arming) wait() context.Context {
+	<-a.done
+	return a.ctx
+}
+
+// release undoes interruptible, whether wait was called or not.
+func (a *arming) release() {
+	<-a.done
+	a.stop()
 }
 
 // foreground runs the work in this process, logging to stderr, until Ctrl-C or SIGTERM.
