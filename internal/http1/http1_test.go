@@ -297,3 +297,38 @@ func TestGet(t *testing.T) {
 		t.Errorf("Get of a silent server = %v, want the deadline", err)
 	}
 }
+
+// TestServeKeepsWhatArrivesWhileTheHandlerRuns: a request sent while the one before is
+// being answered is read whole, its first byte included (the watch for a client going
+// away reads it).
+func TestServeKeepsWhatArrivesWhileTheHandlerRuns(t *testing.T) {
+	started := make(chan struct{}, 2)
+	release := make(chan struct{})
+	watched := make(chan struct{}, 1)
+	http1.SetWatchReadHook(t, func() { watched <- struct{}{} })
+	addr, _ := serve(t, &http1.Server{Handler: func(req *http1.Request) http1.Reply {
+		if req.URL.Path == "/first" {
+			started <- struct{}{}
+			<-release
+		}
+		return echo(req)
+	}})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(testutil.Deadline))
+	io.WriteString(c, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	io.WriteString(c, "GET /second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	<-watched // the watch has its first byte
+	close(release)
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one, two := strings.Index(string(got), "GET /first"), strings.Index(string(got), "GET /second"); one < 0 || two < one {
+		t.Errorf("answers:\n%s", got)
+	}
+}

@@ -46,6 +46,9 @@ type Server struct {
 	cancel    context.CancelFunc
 }
 
+// testHookWatchRead, if set, runs when the watch of a connection has read a byte.
+var testHookWatchRead func()
+
 // conn is one client connection.
 type conn struct {
 	net.Conn
@@ -204,6 +207,9 @@ func (s *Server) answer(c *conn, br *bufio.Reader, req *Request) (reply Reply, o
 			n, err := c.Conn.Read(b[:])
 			if n == 1 {
 				c.pending = append(c.pending, b[0])
+				if testHookWatchRead != nil {
+					testHookWatchRead()
+				}
 				return
 			}
 			var ne net.Error
