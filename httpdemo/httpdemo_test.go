@@ -23,7 +23,7 @@ type serving struct {
 }
 
 // serve starts cfg.Serve and waits until it says ready.
-func serve(t *testing.T, cfg httpdemo.Config) *serving {
+func serve(t testing.TB, cfg httpdemo.Config) *serving {
 	t.Helper()
 	s := &serving{log: &testutil.Buffer{}, done: make(chan error, 1)}
 	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: s.log})
