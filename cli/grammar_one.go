@@ -3,6 +3,7 @@ package cli
 import (
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/kong"
 )
@@ -21,8 +22,8 @@ var shortGrammar = true
 
 // oneCommandWords are the command words the short grammar serves, each with the field of
 // Commands it selects: every command of Commands but completion, which prints the whole
-// model.
-var oneCommandWords = func() map[string]int {
+// model. Made on first use: a process that parses nothing (a daemon) never makes it.
+var oneCommandWords = sync.OnceValue(func() map[string]int {
 	words := map[string]int{}
 	t := reflect.TypeOf(Commands{})
 	for i := 0; i < t.NumField(); i++ {
@@ -37,7 +38,7 @@ var oneCommandWords = func() map[string]int {
 		words[name] = i
 	}
 	return words
-}()
+})
 
 // commandWord is the first argument before "--" that is a command word the short grammar
 // serves, or "" if there is none or help is asked for. It may be a flag's value rather
@@ -52,7 +53,7 @@ func commandWord(args []string) string {
 		if a == "-h" || a == "--help" {
 			return ""
 		}
-		if _, ok := oneCommandWords[a]; ok && word == "" {
+		if _, ok := oneCommandWords()[a]; ok && word == "" {
 			word = a
 		}
 	}
@@ -66,7 +67,7 @@ func oneCommandOptions(cmds *Commands, word string) []kong.Option {
 	if word == "" {
 		return opts
 	}
-	i := oneCommandWords[word]
+	i := oneCommandWords()[word]
 	field := reflect.TypeOf(*cmds).Field(i)
 	target := reflect.ValueOf(cmds).Elem().Field(i).Addr().Interface()
 	return append(opts, kong.DynamicCommand(word, field.Tag.Get("help"), "", target))

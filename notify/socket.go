@@ -40,7 +40,7 @@ type Socket struct {
 
 func newSocket(path string, conn *net.UnixConn) *Socket {
 	return &Socket{path: path, conn: conn, turn: make(chan struct{}, 1),
-		buf: make([]byte, MaxDatagram+1), oob: make([]byte, oobSize)}
+		buf: make([]byte, MaxDatagram+1), oob: make([]byte, oobSize())}
 }
 
 // Path returns the socket's absolute path, the value for NOTIFY_SOCKET.

@@ -16,7 +16,7 @@ import (
 )
 
 // oobSize holds the credentials and as many descriptors as systemd takes (NOTIFY_FD_MAX).
-var oobSize = unix.CmsgSpace(unix.SizeofUcred) + unix.CmsgSpace(4*768)
+func oobSize() int { return unix.CmsgSpace(unix.SizeofUcred) + unix.CmsgSpace(4*768) }
 
 // Listen creates a datagram socket at a fresh, unpredictable path inside dir (os.TempDir()
 // when dir is empty), with SO_PASSCRED set, so that the kernel attaches the sender's

@@ -4,7 +4,8 @@ package notify
 
 import "io/fs"
 
-const oobSize = 0
+// oobSize is 0: no control messages are read outside Linux.
+func oobSize() int { return 0 }
 
 // Listen returns an error wrapping ErrUnsupported: only Linux passes credentials the way
 // the sd_notify protocol needs.
