@@ -25,7 +25,8 @@
 #            by start-stop-daemon), each of which exits at once on SIGTERM; and the part of
 #            daemonkit's from its signal to the daemon gone, as it reports it
 #   rss      VmRSS (/proc/PID/status) of the supervisor of `-- sleep 1000`, of the idle
-#            built-in server, and of daemon(1) supervising `sleep 1000`
+#            built-in server, and of daemon(1) supervising `sleep 1000`; and the CPU each
+#            uses while idle (its threads' schedstat, over IDLE_SECONDS, default 2)
 #   list     `daemonkit list` over LIST_SIZES instances (default "10 100 1000"), all running:
 #            one helper process holds every pidfile's lock exactly as a daemon holds its
 #            own, and every record names it; and the same number of stopped instances
@@ -36,7 +37,7 @@
 # REAPER=0 runs under whatever adopts orphans on this machine instead.
 #
 # Env: RUNS (20), ONLY (a comma list of the sections above; default all), LIST_SIZES,
-# RSS_RUNS (5), REAPER (1), CGO_ENABLED (0) and BUILD_FLAGS (for go build of daemonkit). Needs go and bash 5;
+# RSS_RUNS (5), IDLE_SECONDS (2), REAPER (1), CGO_ENABLED (0) and BUILD_FLAGS (for go build of daemonkit). Needs go and bash 5;
 # start-stop-daemon (Debian: dpkg), daemonize, daemon and a C compiler are used when
 # present, and their rows say "skipped" otherwise. Loopback only. Every process it starts
 # is stopped by its pid when it exits, however it exits; nothing is killed by name.
@@ -400,28 +401,41 @@ stop_ssd_prog() {
 # rss_of PID: VmRSS in KiB.
 rss_of() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 
+# cpu_ns PID: nanoseconds on a CPU of PID's live threads (each thread's schedstat).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'; }
+
 section_rss() {
-	local i pid n=${RSS_RUNS:-5}
+	local i sup srv dpid n=${RSS_RUNS:-5} idle=${IDLE_SECONDS:-2}
+	local s0 v0 d0
 	for ((i = 0; i < n; i++)); do
 		"$dk" start -d --name rss-sup -- sleep 1000 >/dev/null
-		pid=$(readpid "$state/rss-sup.pid")
-		track "$pid" "$dk"
+		sup=$(readpid "$state/rss-sup.pid")
+		track "$sup" "$dk"
 		"$dk" start -d --name rss-srv --listen 127.0.0.1:0 >/dev/null
-		track "$(readpid "$state/rss-srv.pid")" "$dk"
+		srv=$(readpid "$state/rss-srv.pid")
+		track "$srv" "$dk"
+		dpid=
 		if [[ -n $daemon ]]; then
 			rm -f "$tmp/run/bsleep.pid"
 			"$daemon" --unsafe --name=bsleep --pidfiles="$tmp/run" -- /bin/sleep 1000
 			wait_file "$tmp/run/bsleep.pid"
-			track "$(readpid "$tmp/run/bsleep.pid")" "$daemon"
+			dpid=$(readpid "$tmp/run/bsleep.pid")
+			track "$dpid" "$daemon"
 		fi
 		sleep 0.5 # let each settle after start-up: a resident size, not a start-up peak
-		rss_of "$pid" >>"$tmp/s/rss_sup"
-		rss_of "$(readpid "$state/rss-srv.pid")" >>"$tmp/s/rss_srv"
-		if [[ -n $daemon ]]; then
-			pid=$(readpid "$tmp/run/bsleep.pid")
-			rss_of "$pid" >>"$tmp/s/rss_daemon"
-			kill -TERM "$pid"
-			wait_gone "$pid"
+		rss_of "$sup" >>"$tmp/s/rss_sup"
+		rss_of "$srv" >>"$tmp/s/rss_srv"
+		[[ -z $dpid ]] || rss_of "$dpid" >>"$tmp/s/rss_daemon"
+		# CPU while idle, over IDLE_SECONDS, as µs a minute
+		s0=$(cpu_ns "$sup") v0=$(cpu_ns "$srv") d0=
+		[[ -z $dpid ]] || d0=$(cpu_ns "$dpid")
+		sleep "$idle"
+		echo $((($(cpu_ns "$sup") - s0) * 60 / idle / 1000)) >>"$tmp/s/idle_sup"
+		echo $((($(cpu_ns "$srv") - v0) * 60 / idle / 1000)) >>"$tmp/s/idle_srv"
+		if [[ -n $dpid ]]; then
+			echo $((($(cpu_ns "$dpid") - d0) * 60 / idle / 1000)) >>"$tmp/s/idle_daemon"
+			kill -TERM "$dpid"
+			wait_gone "$dpid"
 		fi
 		"$dk" stop --name rss-sup >/dev/null
 		"$dk" stop --name rss-srv >/dev/null
@@ -538,6 +552,11 @@ measure() {
 			printf "| VmRSS, supervisor of `-- sleep 1000` | %.1f MiB | daemon(1) supervising `sleep 1000` | %s | | <= 8 MiB | %s |\n",
 				s / 1024, (d == "" ? "skipped" : sprintf("%.1f MiB", d / 1024)), (s / 1024 <= 8 ? "yes" : "**no**")
 			printf "| VmRSS, idle built-in server | %.1f MiB | | | | | |\n", v / 1024
+		}'
+		awk -v s="$(median idle_sup)" -v d="$(median idle_daemon)" -v v="$(median idle_srv)" 'BEGIN {
+			printf "| CPU while idle, supervisor of `-- sleep 1000` | %.2f ms a minute | daemon(1) supervising `sleep 1000` | %s | | | |\n",
+				s / 1000, (d == "" ? "skipped" : sprintf("%.2f ms a minute", d / 1000))
+			printf "| CPU while idle, built-in server (a heartbeat line a second) | %.2f ms a minute | | | | | |\n", v / 1000
 		}'
 	fi
 	if want list; then
