@@ -13,9 +13,19 @@ import (
 )
 
 // loop waits for a stop, a log reopen, or the workload ending on its own, and checks the
-// pidfile every PIDFileCheck.
+// pidfile whenever its directory says its name changed (Linux), and every PIDFileCheck
+// where it cannot watch it, or every pidFileBackstop at least where it can.
 func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCauseFunc, done <-chan error) error {
-	check := time.NewTicker(r.opts.PIDFileCheck)
+	every := r.opts.PIDFileCheck
+	watch, err := r.pf.Watch()
+	if err != nil {
+		r.log.Debug("the pidfile is not watched; polling it", "every", every.String(), "error", err)
+	} else {
+		defer watch.Close()
+		every = max(every, pidFileBackstop)
+		r.checkPIDFile() // what happened before the watch began, e.g. between ready and here
+	}
+	check := time.NewTicker(every)
 	defer check.Stop()
 	var watchdog <-chan time.Time
 	if every := r.manager.watchdog(); every > 0 {
@@ -27,8 +37,12 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		select {
 		case <-watchdog:
 			r.manager.send("WATCHDOG=1")
+		case <-watch.Changes():
+			r.checkPIDFile()
+			r.rearm(watch)
 		case <-check.C:
 			r.checkPIDFile()
+			r.rearm(watch)
 		case <-r.drops:
 			r.countDrops()
 		case sig := <-r.sigs.stop:
@@ -138,6 +152,17 @@ func (r *runner) reopenLog(sig os.Signal) {
 		return
 	}
 	r.log.Info("reopened log", "signal", signalLabel(sig), "path", r.opts.LogPath)
+}
+
+// pidFileBackstop is how often a daemon whose pidfile is watched checks it anyway: inotify
+// misses changes made through another machine (NFS) and a rename of a directory above.
+const pidFileBackstop = time.Minute
+
+// rearm watches the pidfile's directory again after a check, which may have made it anew.
+func (r *runner) rearm(watch *pidfile.Watcher) {
+	if err := watch.Rearm(); err != nil {
+		r.log.Warn("could not watch the pidfile's directory again; checking it every "+pidFileBackstop.String(), "error", err)
+	}
 }
 
 // checkPIDFile makes sure the pidfile's path still names the file this daemon holds: if it

@@ -44,10 +44,13 @@ type Options struct {
 	// and WATCHDOG=1 when it asks for it.
 	NotifyManager bool
 	// PIDFileCheck is how often the daemon checks that its pidfile's path still names the
-	// file it holds, and takes it back if not (DefaultPIDFileCheck if zero).
+	// file it holds, and takes it back if not (DefaultPIDFileCheck if zero), where it
+	// cannot watch the pidfile's directory. On Linux it checks whenever the directory says
+	// the pidfile's name changed, and every minute at least, or every PIDFileCheck if that
+	// is longer.
 	PIDFileCheck time.Duration
 }
 
-// DefaultPIDFileCheck is how often a daemon checks its pidfile when Options.PIDFileCheck
-// is zero: an fstat and an lstat, a second apart.
+// DefaultPIDFileCheck is how often a daemon that cannot watch its pidfile checks it when
+// Options.PIDFileCheck is zero: an fstat and an lstat, a second apart.
 const DefaultPIDFileCheck = time.Second

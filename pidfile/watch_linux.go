@@ -1,0 +1,119 @@
+package pidfile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// Watcher says when the path of a held pidfile may have stopped naming it: an inotify
+// watch on the file held (through its descriptor, whatever the path names now), for its
+// links changing (deleted, or replaced by a rename over it) or it being moved, and one on
+// its directory, for the directory itself deleted or moved. Neither reports what happens
+// to other files, so daemons that share a state directory do not wake each other. A
+// daemon that checks its pidfile on these alone sleeps while nothing happens, where a
+// poll wakes it every time. inotify does not see changes made through another machine
+// (NFS), some FUSE filesystems, or a rename of a directory further up: keep a slow poll
+// beside it. A nil *Watcher reports nothing.
+type Watcher struct {
+	f    *File
+	fd   int      // the inotify instance, for adding watches (file.Fd would make it blocking)
+	file *os.File // the same, for reading through the runtime's poller
+	c    chan struct{}
+	done chan struct{}
+}
+
+// What is watched: the held file's links and name (IN_ATTRIB covers its link count), and
+// the directory's own name.
+const (
+	fileMask = unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+	dirMask  = unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
+)
+
+// Watch starts watching f's path. After each receive on Changes, check the file (Check,
+// Restore), then call Rearm: the file held, or the directory, may be a new one by then.
+func (f *File) Watch() (*Watcher, error) {
+	w, err := newWatcher(f)
+	if err != nil {
+		return nil, err
+	}
+	go w.read()
+	return w, nil
+}
+
+// newWatcher is Watch without the reader.
+func newWatcher(f *File) (*Watcher, error) {
+	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		return nil, &fs.PathError{Op: "watch pidfile", Path: f.path, Err: err}
+	}
+	w := &Watcher{f: f, fd: fd, file: os.NewFile(uintptr(fd), "inotify"),
+		c: make(chan struct{}, 1), done: make(chan struct{})}
+	if err := w.Rearm(); err != nil {
+		w.file.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Changes receives once for any number of changes since the last receive. It is nil, and
+// never receives, for a nil *Watcher.
+func (w *Watcher) Changes() <-chan struct{} {
+	if w == nil {
+		return nil
+	}
+	return w.c
+}
+
+// Rearm watches the file held now, which Restore may have changed, and the directory the
+// path names now (adding the same file or directory twice is one watch). Not after Close.
+func (w *Watcher) Rearm() error {
+	if w == nil || w.file == nil {
+		return nil
+	}
+	reg.mu.Lock()
+	if w.f.released {
+		reg.mu.Unlock()
+		return nil
+	}
+	held := fmt.Sprintf("/proc/self/fd/%d", w.f.fd) // the held file, not what the path names
+	_, err := unix.InotifyAddWatch(w.fd, held, fileMask)
+	reg.mu.Unlock()
+	if err != nil {
+		return &fs.PathError{Op: "watch pidfile", Path: w.f.path, Err: err}
+	}
+	dir := filepath.Dir(w.f.path)
+	if _, err := unix.InotifyAddWatch(w.fd, dir, dirMask); err != nil {
+		return &fs.PathError{Op: "watch pidfile directory", Path: dir, Err: err}
+	}
+	return nil
+}
+
+// Close stops watching, and returns once the reader has ended.
+func (w *Watcher) Close() error {
+	if w == nil || w.file == nil {
+		return nil
+	}
+	err := w.file.Close()
+	<-w.done
+	return err
+}
+
+// read sends on c for every batch of events, until Close: every event is about the held
+// file or its directory.
+func (w *Watcher) read() {
+	defer close(w.done)
+	buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
+	for {
+		if _, err := w.file.Read(buf); err != nil {
+			return // closed
+		}
+		select {
+		case w.c <- struct{}{}:
+		default: // one pending receive stands for them all
+		}
+	}
+}
