@@ -171,3 +171,29 @@ func withFDMain() {
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)
 }
+
+// holdLockMain is the `holdlock FILE` program: a process that holds FILE as a daemon holds
+// its pidfile, and does nothing else. It creates FILE (0644) if missing, takes a POSIX write
+// lock on all of it, writes its pid into it (a script can wait for that line), and keeps
+// the lock until it is killed.
+func holdLockMain() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: holdlock FILE")
+		os.Exit(2)
+	}
+	f, err := os.OpenFile(os.Args[1], os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lock := unix.Flock_t{Type: unix.F_WRLCK}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+		fmt.Fprintln(os.Stderr, "lock:", err)
+		os.Exit(1)
+	}
+	if _, err := fmt.Fprintf(f, "%d\n", os.Getpid()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	select {}
+}
