@@ -13,8 +13,8 @@ import (
 )
 
 // loop waits for a stop, a log reopen, or the workload ending on its own, and checks the
-// pidfile whenever its directory says its name changed (Linux), and every PIDFileCheck
-// where it cannot watch it, or every pidFileBackstop at least where it can.
+// pidfile whenever its watch reports a change (Linux), and every PIDFileCheck where it
+// cannot watch it, or every pidFileBackstop at least where it can.
 func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCauseFunc, done <-chan error) error {
 	every := r.opts.PIDFileCheck
 	watch, err := r.pf.Watch()
@@ -23,10 +23,12 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	} else {
 		defer watch.Close()
 		every = max(every, pidFileBackstop)
-		r.checkPIDFile() // what happened before the watch began, e.g. between ready and here
 	}
 	check := time.NewTicker(every)
 	defer check.Stop()
+	if watch != nil {
+		r.recheck(watch, check, every) // what happened before the watch began, e.g. between ready and here
+	}
 	var watchdog <-chan time.Time
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
@@ -38,11 +40,9 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case <-watchdog:
 			r.manager.send("WATCHDOG=1")
 		case <-watch.Changes():
-			r.checkPIDFile()
-			r.rearm(watch)
+			r.recheck(watch, check, every)
 		case <-check.C:
-			r.checkPIDFile()
-			r.rearm(watch)
+			r.recheck(watch, check, every)
 		case <-r.drops:
 			r.countDrops()
 		case sig := <-r.sigs.stop:
@@ -158,10 +158,17 @@ func (r *runner) reopenLog(sig os.Signal) {
 // misses changes made through another machine (NFS) and a rename of a directory above.
 const pidFileBackstop = time.Minute
 
-// rearm watches the pidfile's directory again after a check, which may have made it anew.
-func (r *runner) rearm(watch *pidfile.Watcher) {
+// recheck checks the pidfile and watches what it holds now. While the path is not its own
+// (another process holds what is there, and nothing reports when that one lets go), it
+// checks every PIDFileCheck; otherwise every every.
+func (r *runner) recheck(watch *pidfile.Watcher, check *time.Ticker, every time.Duration) {
+	if r.checkPIDFile() {
+		check.Reset(every)
+	} else {
+		check.Reset(r.opts.PIDFileCheck)
+	}
 	if err := watch.Rearm(); err != nil {
-		r.log.Warn("could not watch the pidfile's directory again; checking it every "+pidFileBackstop.String(), "error", err)
+		r.log.Warn("could not watch the pidfile again; checking it every "+every.String(), "error", err)
 	}
 }
 
@@ -169,22 +176,25 @@ func (r *runner) rearm(watch *pidfile.Watcher) {
 // was deleted or replaced by hand, the daemon takes the path back (a stale or empty file
 // put there is taken over), so that status, stop and a second start keep finding it. If
 // another daemon holds what is there now, it says so loudly: two daemons claim the name.
-func (r *runner) checkPIDFile() {
+// ours is whether the path names its file when it returns.
+func (r *runner) checkPIDFile() (ours bool) {
 	err := r.pf.Check()
 	if err == nil {
-		return
+		return true
 	}
 	r.log.Warn("the pidfile is not this daemon's any more; taking it back", "problem", err)
 	var held *pidfile.LockedError
 	switch err := r.pf.Restore(); {
 	case err == nil:
 		r.log.Info("pidfile restored", "path", r.opts.PIDFile)
+		return true
 	case errors.As(err, &held):
 		r.log.Error("ANOTHER DAEMON HOLDS THIS INSTANCE'S PIDFILE: two daemons claim it; stop one of them by pid",
 			"path", r.opts.PIDFile, "other_pid", held.PID, "this_pid", os.Getpid())
 	default:
 		r.log.Error("could not restore the pidfile: status and stop will find this daemon by its record only", "error", err)
 	}
+	return false
 }
 
 // countDrops writes the log writer's count of dropped lines into the record, so that
