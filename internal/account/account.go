@@ -138,47 +138,43 @@ var errUnknown = errors.New("unknown to getent")
 // getentUser is getent passwd's answer for name, or unknown (user.Lookup's error) when
 // getent is missing, does not know name, or cannot be asked about it.
 func getentUser(name string, unknown error) (*User, error) {
-	if !askable(name) {
-		return nil, unknown
-	}
-	line, err := getent("passwd", name)
-	if errors.Is(err, errUnknown) {
-		return nil, unknown
-	}
-	if err != nil {
-		return nil, err
-	}
-	u, err := parsePasswd(line)
-	if err == nil && !answers(name, u.Name, u.Uid) {
-		err = fmt.Errorf("answered with user %s (uid %d)", u.Name, u.Uid)
-	}
-	if err != nil {
-		return nil, &Error{Op: "getent passwd", Arg: name, Err: err}
-	}
-	return u, nil
+	return getentRecord("passwd", name, unknown, parsePasswd, "user %s (uid %d)",
+		func(u *User) (string, uint32) { return u.Name, u.Uid })
 }
 
 // getentGroup is getent group's answer for name, or unknown (user.LookupGroup's error)
 // when getent is missing, does not know name, or cannot be asked about it.
 func getentGroup(name string, unknown error) (*Group, error) {
+	return getentRecord("group", name, unknown, parseGroup, "group %s (gid %d)",
+		func(g *Group) (string, uint32) { return g.Name, g.Gid })
+}
+
+// getentRecord asks getent's database db about name and parses its one line with parse;
+// the record must be the one asked about, by its name or its id (key gives both; record,
+// a format of the two, names another one in the error). It returns unknown when getent is
+// missing, does not know name, or cannot be asked about it.
+func getentRecord[T any](db, name string, unknown error, parse func(string) (T, error), record string, key func(T) (string, uint32)) (T, error) {
+	var zero T
 	if !askable(name) {
-		return nil, unknown
+		return zero, unknown
 	}
-	line, err := getent("group", name)
+	line, err := getent(db, name)
 	if errors.Is(err, errUnknown) {
-		return nil, unknown
+		return zero, unknown
 	}
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	g, err := parseGroup(line)
-	if err == nil && !answers(name, g.Name, g.Gid) {
-		err = fmt.Errorf("answered with group %s (gid %d)", g.Name, g.Gid)
+	rec, err := parse(line)
+	if err == nil {
+		if recName, recID := key(rec); !answers(name, recName, recID) {
+			err = fmt.Errorf("answered with "+record, recName, recID)
+		}
 	}
 	if err != nil {
-		return nil, &Error{Op: "getent group", Arg: name, Err: err}
+		return zero, &Error{Op: "getent " + db, Arg: name, Err: err}
 	}
-	return g, nil
+	return rec, nil
 }
 
 // getentGroups is getent initgroups' answer for user name, whose primary group is gid:
