@@ -25,6 +25,7 @@ type program struct {
 	sock    *notify.Socket // notify: its socket, closed when it ends
 	started time.Time
 	exited  <-chan syscall.WaitStatus // the main process's status, once it has ended
+	output  <-chan struct{}           // closed once its output is all relayed (both pipes at EOF)
 	addr    string                    // where it serves, if its readiness says
 }
 
@@ -146,10 +147,16 @@ func (r *run) start(env []string) (*program, error) {
 		errR.Close()
 		return nil, fmt.Errorf("start %s: %w", command[0], err)
 	}
-	go relay(outR, r.s.out)
-	go relay(errR, r.s.out)
+	output, out := make(chan struct{}), r.s.out // out now: an upgrade swaps r.s.out afterwards
+	go func() {
+		stderrDone := make(chan struct{})
+		go func() { relay(errR, out); close(stderrDone) }()
+		relay(outR, out)
+		<-stderrDone
+		close(output)
+	}()
 	r.log.Debug("started the program", "pid", pid, "command", command)
-	p := &program{pid: pid, command: command, started: time.Now(), exited: exited}
+	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, output: output}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own

@@ -280,8 +280,23 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	return ws
 }
 
-// forget drops a copy that has ended, and its notify socket.
+// outputDrainBound bounds the wait for an ended copy's last output: only a process it left
+// behind, outside its group, can hold its pipes open longer.
+const outputDrainBound = 500 * time.Millisecond
+
+// forget drops a copy that has ended, and its notify socket, once what it wrote before it
+// ended is in the log (within outputDrainBound): its last lines come before what the
+// supervisor logs about its end, and are not lost when the supervisor exits next.
 func (r *run) forget(p *program) {
+	if p.output != nil {
+		t := time.NewTimer(outputDrainBound)
+		select {
+		case <-p.output:
+		case <-t.C:
+			r.log.Debug("a process the program left holds its output open; not waiting for it", "pid", p.pid)
+		}
+		t.Stop()
+	}
 	if p.sock != nil {
 		p.sock.Close()
 	}
