@@ -23,8 +23,9 @@ import (
 // forwards signals to it (server.Forwarder), reloads it (server.Reloader: SIGHUP) and can
 // kill it at once (server.Killer).
 type Supervisor struct {
-	cfg Config
-	out io.Writer // where the program's lines go
+	cfg      Config
+	out      io.Writer      // where the program's lines go
+	relaying sync.WaitGroup // the relays of every copy's output still running
 
 	mu   sync.Mutex
 	main int // the program's main pid now (its MAINPID, if it said one); 0 between runs
@@ -95,7 +96,8 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		log.Debug("reaped an orphan", "pid", pid, "status", describe(ws))
 	})
 	defer rp.close()
-	defer s.killInstance() // nothing of the instance outlives the supervisor
+	defer func() { awaitOutput(s.relayed()) }() // the program's last lines, before this process may exit
+	defer s.killInstance()                      // nothing of the instance outlives the supervisor
 	sockets, err := bind(s.cfg.Sockets)
 	if err != nil {
 		return err
@@ -280,23 +282,8 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	return ws
 }
 
-// outputDrainBound bounds the wait for an ended copy's last output: only a process it left
-// behind, outside its group, can hold its pipes open longer.
-const outputDrainBound = 500 * time.Millisecond
-
-// forget drops a copy that has ended, and its notify socket, once what it wrote before it
-// ended is in the log (within outputDrainBound): its last lines come before what the
-// supervisor logs about its end, and are not lost when the supervisor exits next.
+// forget drops a copy that has ended, and its notify socket.
 func (r *run) forget(p *program) {
-	if p.output != nil {
-		t := time.NewTimer(outputDrainBound)
-		select {
-		case <-p.output:
-		case <-t.C:
-			r.log.Debug("a process the program left holds its output open; not waiting for it", "pid", p.pid)
-		}
-		t.Stop()
-	}
 	if p.sock != nil {
 		p.sock.Close()
 	}
@@ -315,7 +302,29 @@ func (r *run) killCopy(p *program) {
 		r.s.killInstance()
 	}
 	<-p.exited
+	awaitOutput(p.output) // the last lines are in the log before the failure is reported
 	r.forget(p)
+}
+
+// outputDrainBound bounds a wait for a program's output to end, once every process that
+// held it should be gone: only one that left the instance can hold it longer.
+const outputDrainBound = 500 * time.Millisecond
+
+// awaitOutput waits until done is closed, or outputDrainBound.
+func awaitOutput(done <-chan struct{}) {
+	t := time.NewTimer(outputDrainBound)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// relayed is closed once no copy's output is being relayed.
+func (s *Supervisor) relayed() <-chan struct{} {
+	done := make(chan struct{})
+	go func() { s.relaying.Wait(); close(done) }()
+	return done
 }
 
 // publishCopies writes the copies into the record, for status and list.
