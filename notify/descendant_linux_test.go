@@ -18,6 +18,7 @@ import (
 func TestDescendant(t *testing.T) {
 	// sh (root) starts sleep (a grandchild of this process) and waits.
 	sh, grandchild := startShell(t, "sleep 1000 & echo $!; wait")
+	t.Cleanup(func() { syscall.Kill(grandchild, syscall.SIGKILL) }) // before sh's: still sh's child, not yet reaped
 	// sh2 starts sleep, says its pid and exits: the sleep is reparented away from sh2.
 	sh2, orphan := startShell(t, "sleep 1000 & echo $!")
 	t.Cleanup(func() { syscall.Kill(orphan, syscall.SIGKILL) })
