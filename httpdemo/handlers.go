@@ -71,6 +71,7 @@ func (b *demo) work(req *http1.Request) http1.Reply {
 	defer t.Stop()
 	select {
 	case <-t.C:
+		b.log.Debug("worked", "duration", d)
 		return http1.Reply{ContentType: textPlain, Body: []byte(fmt.Sprintf("worked %s\n", d))}
 	case <-req.Context().Done():
 		b.log.Debug("work abandoned", "duration", d, "error", req.Context().Err())
