@@ -148,9 +148,9 @@ func (r *run) start(env []string) (*program, error) {
 		return nil, fmt.Errorf("start %s: %w", command[0], err)
 	}
 	output, out := make(chan struct{}), r.s.out // out now: an upgrade swaps r.s.out afterwards
-	r.s.relaying.Add(1)
+	r.relaying.Add(1)
 	go func() {
-		defer r.s.relaying.Done()
+		defer r.relaying.Done()
 		stderrDone := make(chan struct{})
 		go func() { relay(errR, out); close(stderrDone) }()
 		relay(outR, out)

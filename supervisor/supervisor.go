@@ -23,9 +23,8 @@ import (
 // forwards signals to it (server.Forwarder), reloads it (server.Reloader: SIGHUP) and can
 // kill it at once (server.Killer).
 type Supervisor struct {
-	cfg      Config
-	out      io.Writer      // where the program's lines go
-	relaying sync.WaitGroup // the relays of every copy's output still running
+	cfg Config
+	out io.Writer // where the program's lines go
 
 	mu   sync.Mutex
 	main int // the program's main pid now (its MAINPID, if it said one); 0 between runs
@@ -96,14 +95,15 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		log.Debug("reaped an orphan", "pid", pid, "status", describe(ws))
 	})
 	defer rp.close()
-	defer func() { awaitOutput(s.relayed()) }() // the program's last lines, before this process may exit
-	defer s.killInstance()                      // nothing of the instance outlives the supervisor
+	var relaying sync.WaitGroup                        // the relays of every copy's output still running
+	defer func() { awaitOutput(allDone(&relaying)) }() // the program's last lines, before this process may exit
+	defer s.killInstance()                             // nothing of the instance outlives the supervisor
 	sockets, err := bind(s.cfg.Sockets)
 	if err != nil {
 		return err
 	}
 	defer unbind(sockets)
-	r := &run{s: s, ctx: ctx, log: log, reaper: rp, sockets: sockets, command: s.cfg.Command,
+	r := &run{s: s, ctx: ctx, log: log, reaper: rp, sockets: sockets, command: s.cfg.Command, relaying: &relaying,
 		copies: map[int]*program{}, upgrades: make(chan upgradeRequest), drained: make(chan *program, 8)}
 	if len(sockets) > 0 {
 		var addrs []string
@@ -130,6 +130,7 @@ type run struct {
 	ctx      context.Context
 	log      hclog.Logger
 	reaper   *reaper
+	relaying *sync.WaitGroup // the relays of every copy's output still running
 	sockets  []bound
 	restarts int
 	gen      int
@@ -320,10 +321,10 @@ func awaitOutput(done <-chan struct{}) {
 	}
 }
 
-// relayed is closed once no copy's output is being relayed.
-func (s *Supervisor) relayed() <-chan struct{} {
+// allDone is closed once wg's count is zero.
+func allDone(wg *sync.WaitGroup) <-chan struct{} {
 	done := make(chan struct{})
-	go func() { s.relaying.Wait(); close(done) }()
+	go func() { wg.Wait(); close(done) }()
 	return done
 }
 
