@@ -1,8 +1,7 @@
 package supervisor
 
 import (
-	"bufio"
-	"errors"
+	"bytes"
 	"io"
 	"os"
 )
@@ -11,21 +10,30 @@ import (
 // each written as a line of its own.
 const maxLine = 64 << 10
 
-// relay copies what the program writes to r into out, line by line, each line in one
-// Write (the log's writer writes each whole or not at all), until EOF; a last line without
-// a newline gets one. It closes r.
+// relay copies what the program writes to r into out until EOF. Each Write holds whole
+// lines only, as many as one read brought (up to maxLine bytes), so the log's writer, which
+// writes each Write whole or not at all, never splits a line, and a chatty program costs
+// one write(2) per read rather than one per line. A line longer than maxLine is cut into
+// pieces that long, each written as a line of its own; a last line without a newline gets
+// one. It closes r.
 func relay(r *os.File, out io.Writer) {
 	defer r.Close()
-	br := bufio.NewReaderSize(r, maxLine)
+	buf := make([]byte, maxLine)
+	held := 0 // buf[:held] is a line begun but not yet ended
 	for {
-		line, err := br.ReadSlice('\n')
-		if len(line) > 0 {
-			if line[len(line)-1] != '\n' {
-				line = append(line[:len(line):len(line)], '\n') // a cut or a last line: a copy, whole
-			}
-			_, _ = out.Write(line)
+		n, err := r.Read(buf[held:])
+		held += n
+		if end := bytes.LastIndexByte(buf[:held], '\n'); end >= 0 {
+			_, _ = out.Write(buf[:end+1])
+			held = copy(buf, buf[end+1:held])
+		} else if held == len(buf) {
+			_, _ = out.Write(append(buf[:held:held], '\n')) // a cut: a copy, whole
+			held = 0
 		}
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+		if err != nil {
+			if held > 0 {
+				_, _ = out.Write(append(buf[:held:held], '\n')) // the last line: a copy, whole
+			}
 			return
 		}
 	}

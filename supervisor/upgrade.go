@@ -227,8 +227,8 @@ func (r *run) drain(old *program, done func(time.Duration, bool)) {
 	}
 }
 
-// copyOutput passes a copy's output lines on to out (each Write is one whole line, as
-// relay writes them), keeping the last keep of them until stopKeeping: a failed upgrade
+// copyOutput passes a copy's output lines on to out (each Write whole lines, as relay
+// writes them), keeping the last keep of them until stopKeeping: a failed upgrade
 // quotes the new copy's own lines, not the log's, where the old copy goes on writing.
 type copyOutput struct {
 	out io.Writer
@@ -245,7 +245,9 @@ func (c *copyOutput) Write(b []byte) (int, error) {
 	defer c.mu.Unlock()
 	c.wrote = time.Now()
 	if c.keep > 0 {
-		c.last = append(c.last, strings.TrimSuffix(string(b), "\n"))
+		for line := range strings.Lines(string(b)) {
+			c.last = append(c.last, strings.TrimSuffix(line, "\n"))
+		}
 		if len(c.last) > c.keep {
 			c.last = c.last[len(c.last)-c.keep:]
 		}
