@@ -27,6 +27,10 @@
 #   rss      VmRSS (/proc/PID/status) of the supervisor of `-- sleep 1000`, of the idle
 #            built-in server, and of daemon(1) supervising `sleep 1000`; and the CPU each
 #            uses while idle (its threads' schedstat, over IDLE_SECONDS, default 2)
+#   output   how long a program takes to write OUTPUT_LINES lines (default 1000000) to its
+#            standard output, timed inside it: supervised by daemonkit (into the log,
+#            through the supervisor), by daemon(1) --output, and into a plain file; each
+#            run until the last line is in the log (OUTPUT_RUNS rounds, default 5)
 #   list     `daemonkit list` over LIST_SIZES instances (default "10 100 1000"), all running:
 #            one helper process holds every pidfile's lock exactly as a daemon holds its
 #            own, and every record names it; and the same number of stopped instances
@@ -37,7 +41,7 @@
 # REAPER=0 runs under whatever adopts orphans on this machine instead.
 #
 # Env: RUNS (20), ONLY (a comma list of the sections above; default all), LIST_SIZES,
-# RSS_RUNS (5), IDLE_SECONDS (2), REAPER (1), CGO_ENABLED (0) and BUILD_FLAGS (for go build of daemonkit). Needs go and bash 5;
+# RSS_RUNS (5), IDLE_SECONDS (2), OUTPUT_LINES (1000000), OUTPUT_RUNS (5), REAPER (1), CGO_ENABLED (0) and BUILD_FLAGS (for go build of daemonkit). Needs go and bash 5;
 # start-stop-daemon (Debian: dpkg), daemonize, daemon and a C compiler are used when
 # present, and their rows say "skipped" otherwise. Loopback only. Every process it starts
 # is stopped by its pid when it exits, however it exits; nothing is killed by name.
@@ -49,8 +53,9 @@ if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
 	echo "RUNS must be a positive integer, got '$runs'" >&2
 	exit 2
 fi
-only=",${ONLY:-floor,ready,notify,others,stop,rss,list},"
+only=",${ONLY:-floor,ready,notify,others,stop,rss,output,list},"
 list_sizes=${LIST_SIZES:-10 100 1000}
+output_lines=${OUTPUT_LINES:-1000000}
 strategies="setsid nohup reexec"
 
 # want SECTION: the section is to be measured.
@@ -442,6 +447,74 @@ section_rss() {
 	done
 }
 
+# chatty: the program of the output section. It waits for the file GO (so that what
+# started it has settled), writes LINES lines of seq to its standard output, then writes
+# "T0 T1" (its clock around the writing, in µs) to TIMES and sleeps.
+write_chatty() {
+	cat >"$tmp/chatty" <<'CHATTY'
+#!/usr/bin/env bash
+lines=$1 go=$2 times=$3
+until [[ -e $go ]]; do sleep 0.005; done
+t0=$EPOCHREALTIME
+seq 1 "$lines"
+t1=$EPOCHREALTIME
+echo "${t0/./} ${t1/./}" >"$times.tmp" && mv "$times.tmp" "$times"
+exec sleep 1000
+CHATTY
+	chmod +x "$tmp/chatty"
+}
+
+# chatty_time KEY LOG: once the chatty program has written its times and LOG has its
+# last line, records how long the writing took as KEY.
+has_line() { grep -qx -- "$2" "$1" 2>/dev/null; }
+chatty_time() {
+	local t0 t1
+	wait_file "$tmp/chatty.times"
+	until_ok "$2: line $output_lines" has_line "$2" "$output_lines" || exit 1
+	read -r t0 t1 <"$tmp/chatty.times"
+	echo $((t1 - t0)) >>"$tmp/s/$1"
+	rm -f "$tmp/chatty.go" "$tmp/chatty.times"
+}
+
+section_output() {
+	local i n=${OUTPUT_RUNS:-5} pid client sleep_exe
+	sleep_exe=$(readlink -f "$(command -v sleep)")
+	write_chatty
+	rm -f "$tmp/chatty.go" "$tmp/chatty.times"
+	for ((i = 0; i < n; i++)); do
+		"$dk" start -d --name chatty -- "$tmp/chatty" "$output_lines" "$tmp/chatty.go" "$tmp/chatty.times" >/dev/null
+		track "$(readpid "$state/chatty.pid")" "$dk"
+		touch "$tmp/chatty.go"
+		chatty_time output_dk "$tmp/log/chatty.log"
+		dk_stop_untimed chatty
+		rm -f "$tmp/log/chatty.log"
+		if [[ -n $daemon ]]; then
+			rm -f "$tmp/run/bchatty.pid" "$tmp/run/bchatty.clientpid" "$tmp/chatty.out"
+			"$daemon" --unsafe --name=bchatty --pidfiles="$tmp/run" --output="$tmp/chatty.out" -- \
+				"$tmp/chatty" "$output_lines" "$tmp/chatty.go" "$tmp/chatty.times"
+			wait_file "$tmp/run/bchatty.pid"
+			wait_file "$tmp/run/bchatty.clientpid"
+			pid=$(readpid "$tmp/run/bchatty.pid")
+			client=$(readpid "$tmp/run/bchatty.clientpid")
+			track "$pid" "$daemon"
+			track "$client" "$sleep_exe"
+			touch "$tmp/chatty.go"
+			chatty_time output_daemon "$tmp/chatty.out"
+			kill -TERM "$pid" # daemon(1) passes it on to its client, and exits
+			wait_gone "$pid"
+			wait_gone "$client"
+		fi
+		touch "$tmp/chatty.go"
+		"$tmp/chatty" "$output_lines" "$tmp/chatty.go" "$tmp/chatty.times" >"$tmp/chatty.file" &
+		pid=$!
+		track "$pid" "$sleep_exe" # what the program is once it has written
+		chatty_time output_file "$tmp/chatty.file"
+		kill -TERM "$pid"
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -f "$tmp/chatty.out" "$tmp/chatty.file"
+}
+
 section_list() {
 	local n i pid
 	for n in $list_sizes; do
@@ -500,7 +573,7 @@ measure() {
 		[[ -n $ssd ]] || skip "$k" "start-stop-daemon with --notify-await not installed"
 	done
 	[[ -n $daemonize ]] || skip daemonize "not installed (apt-get install daemonize)"
-	[[ -n $daemon ]] || { skip daemon "not installed (apt-get install daemon)"; skip rss_daemon "not installed"; }
+	[[ -n $daemon ]] || { skip daemon "not installed (apt-get install daemon)"; skip rss_daemon "not installed"; skip output_daemon "not installed"; }
 
 	local load0
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -510,6 +583,7 @@ measure() {
 	want others && section_others
 	want stop && section_stop
 	want rss && section_rss
+	want output && section_output
 	want list && section_list
 
 	echo
@@ -558,6 +632,10 @@ measure() {
 				s / 1000, (d == "" ? "skipped" : sprintf("%.2f ms a minute", d / 1000))
 			printf "| CPU while idle, built-in server (a heartbeat line a second) | %.2f ms a minute | | | | | |\n", v / 1000
 		}'
+	fi
+	if want output; then
+		row "a program writing $output_lines lines, supervised (into the log)" output_dk "the same, under \`daemon --output\`" output_daemon -
+		row "a program writing $output_lines lines, supervised (into the log)" output_dk 'the same, into a plain file' output_file -
 	fi
 	if want list; then
 		local n
