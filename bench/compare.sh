@@ -223,6 +223,26 @@ ssd_stop_untimed() {
 	rm -f "$tmp/ssd.pid"
 }
 
+# daemon_started NAME CLIENT_EXE: once `daemon --name=NAME --pidfiles=$tmp/run` has
+# written its pidfiles, sets dpid and dclient to its pid and its client's, and tracks both.
+daemon_started() {
+	wait_file "$tmp/run/$1.pid"
+	wait_file "$tmp/run/$1.clientpid"
+	dpid=$(readpid "$tmp/run/$1.pid")
+	dclient=$(readpid "$tmp/run/$1.clientpid")
+	track "$dpid" "$daemon"
+	track "$dclient" "$2"
+}
+
+# daemon_stop NAME: stops what daemon_started found, by its pids: daemon(1) passes TERM on
+# to its client, and exits.
+daemon_stop() {
+	kill -TERM "$dpid"
+	wait_gone "$dpid"
+	wait_gone "$dclient"
+	rm -f "$tmp/run/$1.pid" "$tmp/run/$1.clientpid"
+}
+
 # pair I A B: runs the functions A and B, in that order when I is even, else B then A.
 pair() {
 	if (($1 % 2 == 0)); then
@@ -292,7 +312,7 @@ ready_ssd_n() {
 }
 
 section_others() {
-	local i pid client
+	local i pid
 	for ((i = 0; i <= runs; i++)); do
 		if [[ -n $ssd ]]; then
 			ssd_start ssd_others
@@ -310,16 +330,8 @@ section_others() {
 		if [[ -n $daemon ]]; then
 			rm -f "$tmp/run/bnotif.pid"
 			timed daemon "$daemon" --unsafe --name=bnotif --pidfiles="$tmp/run" -- "$notifier"
-			wait_file "$tmp/run/bnotif.pid"
-			wait_file "$tmp/run/bnotif.clientpid"
-			pid=$(readpid "$tmp/run/bnotif.pid")
-			client=$(readpid "$tmp/run/bnotif.clientpid")
-			track "$pid" "$daemon"
-			track "$client" "$notifier"
-			kill -TERM "$pid" # daemon(1) passes it on to its client, and exits
-			wait_gone "$pid"
-			wait_gone "$client"
-			rm -f "$tmp/run/bnotif.pid" "$tmp/run/bnotif.clientpid"
+			daemon_started bnotif "$notifier"
+			daemon_stop bnotif
 		fi
 		timed setsid_f setsid -f "$notifier"
 		# setsid -f says nothing of the pid, and returns before its child has run: find
@@ -477,7 +489,7 @@ chatty_time() {
 }
 
 section_output() {
-	local i n=${OUTPUT_RUNS:-5} pid client sleep_exe
+	local i n=${OUTPUT_RUNS:-5} pid sleep_exe
 	sleep_exe=$(readlink -f "$(command -v sleep)")
 	write_chatty
 	rm -f "$tmp/chatty.go" "$tmp/chatty.times"
@@ -492,17 +504,10 @@ section_output() {
 			rm -f "$tmp/run/bchatty.pid" "$tmp/run/bchatty.clientpid" "$tmp/chatty.out"
 			"$daemon" --unsafe --name=bchatty --pidfiles="$tmp/run" --output="$tmp/chatty.out" -- \
 				"$tmp/chatty" "$output_lines" "$tmp/chatty.go" "$tmp/chatty.times"
-			wait_file "$tmp/run/bchatty.pid"
-			wait_file "$tmp/run/bchatty.clientpid"
-			pid=$(readpid "$tmp/run/bchatty.pid")
-			client=$(readpid "$tmp/run/bchatty.clientpid")
-			track "$pid" "$daemon"
-			track "$client" "$sleep_exe"
+			daemon_started bchatty "$sleep_exe" # what the program is once it has written
 			touch "$tmp/chatty.go"
 			chatty_time output_daemon "$tmp/chatty.out"
-			kill -TERM "$pid" # daemon(1) passes it on to its client, and exits
-			wait_gone "$pid"
-			wait_gone "$client"
+			daemon_stop bchatty
 		fi
 		touch "$tmp/chatty.go"
 		"$tmp/chatty" "$output_lines" "$tmp/chatty.go" "$tmp/chatty.times" >"$tmp/chatty.file" &
