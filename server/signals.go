@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/daemonkit/daemonkit/internal/mainthread"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,7 +24,7 @@ type signals struct {
 // none stays ignored except SIGHUP when ignoreHUP.
 func watchSignals(ignoreHUP bool, forward []os.Signal) *signals {
 	s := &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1), forward: make(chan os.Signal, 8)}
-	onMain := onMainThread(func() {
+	onMain := mainthread.Run(func() {
 		signal.Notify(s.stop, unix.SIGTERM, unix.SIGINT)
 		if len(forward) > 0 {
 			signal.Notify(s.forward, forward...)
@@ -37,7 +38,7 @@ func watchSignals(ignoreHUP bool, forward []os.Signal) *signals {
 		s.problems = append(s.problems, clearInherited(ignoreHUP)...)
 	})
 	if !onMain {
-		s.problems = append(s.problems, errMainThread)
+		s.problems = append(s.problems, mainthread.ErrBlocked)
 	}
 	return s
 }

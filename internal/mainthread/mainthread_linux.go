@@ -1,4 +1,4 @@
-package server
+package mainthread
 
 import (
 	"errors"
@@ -9,20 +9,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// errMainThread: the main thread, whose signal mask /proc/PID/status shows, blocks signals
+// ErrBlocked: the main thread, whose signal mask /proc/PID/status shows, blocks signals
 // and was too busy for a goroutine to be placed on it to clear them.
-var errMainThread = errors.New("could not run on the main thread, which blocks signals")
+var ErrBlocked = errors.New("could not run on the main thread, which blocks signals")
 
-// maxThreadHunt bounds how many threads onMainThread pins while looking for the main one.
+// maxThreadHunt bounds how many threads Run pins while looking for the main one.
 const maxThreadHunt = 16
 
-// onMainThread runs f on the main thread (the one whose thread id is the pid) with the
+// Run runs f on the main thread (the one whose thread id is the pid) with the
 // goroutine locked to it, so that what f does to the calling thread's signal mask is what
 // /proc/PID/status shows, and so that the thread os/signal starts on the first Notify,
 // which blocks most signals for good, is not the main one. If it cannot get there within
 // maxThreadHunt threads (it is busy: Run was called from another goroutine), f runs where
-// it is, and onMainThread returns false only if the main thread does block signals.
-func onMainThread(f func()) bool {
+// it is, and Run returns false only if the main thread does block signals.
+func Run(f func()) bool {
 	runtime.LockOSThread()
 	if unix.Gettid() == unix.Getpid() {
 		f()
