@@ -10,11 +10,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/mainthread"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -51,7 +53,7 @@ func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
 		return runPending(app.Config)
 	}
-	arm := armInterrupt() // while the checks below run
+	arm := armInterrupt(!c.Detach) // while the checks below run, with -d
 	defer arm.release()
 	if len(c.Command) > 0 && c.Command[0] == "--" {
 		c.Command = c.Command[1:] // Kong passes the separator through with the rest
@@ -85,10 +87,10 @@ func (c *StartCmd) Run(app *App) error {
 	if err := notRunningByRecord(paths); err != nil {
 		return err
 	}
-	ctx := arm.wait()
 	if !c.Detach {
-		return c.foreground(ctx, app, paths)
+		return c.foreground(arm, app, paths)
 	}
+	ctx := arm.wait()
 	req, err := c.request(app, paths, desc.Traits)
 	if err != nil {
 		return err
@@ -120,7 +122,8 @@ func listenNote(addr string) string {
 	return ", listening on " + addr
 }
 
-// interruptible is a context cancelled by SIGINT or SIGTERM, whose cause names the signal.
+// interruptible is a context cancelled by SIGINT or SIGTERM, whose cause names the signal,
+// and the function that stops catching them; the context stays as it is then.
 func interruptible() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
@@ -133,30 +136,37 @@ func interruptible() (context.Context, func()) {
 		case <-done:
 		}
 	}()
-	return ctx, func() {
+	return ctx, sync.OnceFunc(func() {
 		signal.Stop(sigs)
 		close(done)
-		cancel(nil)
-	}
+	})
 }
 
-// arming is interruptible being set up on another goroutine. The first signal.Notify of a
-// process starts two runtime threads, 0.8 ms of every start here, which start's checks
-// overlap; a SIGINT before it is armed ends start the default way, before anything was
-// started.
+// arming is interruptible being set up, with -d on another goroutine: the first
+// signal.Notify of a process starts two runtime threads, 0.8 ms of every start here, which
+// start's checks overlap; a SIGINT before it is armed ends start the default way, before
+// anything was started. In the foreground it is set up at once, on the main thread: one of
+// those threads blocks most signals for good, and there it must not take the main thread,
+// whose signal mask server.Run clears and /proc/PID/status shows.
 type arming struct {
 	done chan struct{}
 	ctx  context.Context
 	stop func()
 }
 
-// armInterrupt starts setting up interruptible.
-func armInterrupt() *arming {
+// armInterrupt starts setting up interruptible: on another goroutine, or now on the main
+// thread if onMain.
+func armInterrupt(onMain bool) *arming {
 	a := &arming{done: make(chan struct{})}
-	go func() {
+	arm := func() {
 		a.ctx, a.stop = interruptible()
 		close(a.done)
-	}()
+	}
+	if onMain {
+		mainthread.Run(arm) // if it cannot, server.Run says so
+	} else {
+		go arm()
+	}
 	return a
 }
 
@@ -166,14 +176,17 @@ func (a *arming) wait() context.Context {
 	return a.ctx
 }
 
-// release undoes interruptible, whether wait was called or not.
+// release stops catching the signals, whether wait was called or not, and may be called
+// again: the foreground hands them over to server.Run (Options.SignalsCaught), and
+// start's Run releases them on its way out.
 func (a *arming) release() {
 	<-a.done
 	a.stop()
 }
 
 // foreground runs the work in this process, logging to stderr, until Ctrl-C or SIGTERM.
-func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Paths) error {
+func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error {
+	ctx := arm.wait() // cancelled by a signal caught before server.Run catches them itself
 	req, err := c.request(app, paths, strategy.Traits{})
 	if err != nil {
 		return err
@@ -199,6 +212,7 @@ func (c *StartCmd) foreground(ctx context.Context, app *App, paths instance.Path
 		Logger:          app.Log,
 		Record:          instance.Record{Program: app.Config.Name},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
+		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}
 	out := logfile.NewWriter(2, "stderr")
 	if c.Log != "" {

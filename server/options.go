@@ -34,6 +34,12 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Reporter is the daemon's end of the handshake; nil in the foreground.
 	Reporter *handshake.Reporter
+	// SignalsCaught, if set, is called once Run catches SIGTERM and SIGINT itself, before
+	// it takes the pidfile. A caller that caught them until then (a foreground's Ctrl-C
+	// handling, which cancels ctx) stops catching them here: every process-wide signal
+	// channel gets each signal, so one SIGTERM seen by both would count as two stops, and
+	// the second cuts the drain short.
+	SignalsCaught func()
 	// Logger is the daemon's logger; nil logs nothing.
 	Logger hclog.Logger
 	// LogWriter, if set, is what Logger writes through (on the log's descriptor 2): Run

@@ -42,6 +42,9 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	}
 	sigs := watchSignals(opts.IgnoreHUP, forward)
 	defer sigs.close()
+	if opts.SignalsCaught != nil {
+		opts.SignalsCaught()
+	}
 	rep := opts.Reporter
 	defer rep.Close()
 	log := opts.Logger
