@@ -5,7 +5,7 @@
 #
 # It builds daemonkit once (go build, into a temp dir; statically linked, CGO_ENABLED=0, as
 # a release is, unless CGO_ENABLED says otherwise; BUILD_FLAGS are passed on), bench/empty
-# (an empty Go program), bench/helper (a subreaper, a lock holder for list) and
+# (an empty Go program), bench/gopair (a minimal Go launcher and daemon), bench/helper (a subreaper, a lock holder for list) and
 # bench/notifier.c (a small C daemon that sends READY=1 over sd_notify and exits at once on
 # SIGTERM; bench/helper plays it where there is no C compiler), then, for
 # RUNS rounds (default 20), measures each pair back to back, in alternating order:
@@ -15,7 +15,8 @@
 #            an empty Go program; /bin/true shows what the clock and a fork+exec cost
 #   ready    `daemonkit start -d` of the built-in server until ready, per strategy, against
 #            `start-stop-daemon --start --background --notify-await --make-pidfile
-#            --pidfile P --exec NOTIFIER`
+#            --pidfile P --exec NOTIFIER`; and bench/gopair, the least two Go processes
+#            can do as a launcher and a daemon, against the same
 #   notify   `daemonkit start -d --strategy S --ready notify -- NOTIFIER`, per strategy,
 #            against the same
 #   others   `daemonize`, `daemon` and `setsid -f` starting NOTIFIER, where installed: they
@@ -290,6 +291,10 @@ section_ready() {
 		for ((i = 0; i <= runs; i++)); do
 			pair "$i" ready_dk ready_ssd
 			if ((i == 0)); then rm -f "$tmp/s/ready_$s" "$tmp/s/ready_ssd_$s"; fi
+			if [[ $s == setsid ]] && ((i > 0)); then
+				ready_gopair
+				ready_ssd_machine
+			fi
 		done
 	done
 }
@@ -302,14 +307,22 @@ ready_ssd() {
 	if [[ -z $ssd ]]; then return; fi
 	ssd_start "ready_ssd_$cur"
 	ssd_stop_untimed
-	[[ $cur == setsid ]] && ready_ssd_machine
-	true
+}
+
+# ready_gopair: the floor of a launcher made of two Go processes (bench/gopair).
+ready_gopair() {
+	local pid
+	timed ready_gopair "$gopair" "$tmp/gopair.pid"
+	pid=$(readpid "$tmp/gopair.pid")
+	track "$pid" "$gopair"
+	kill -TERM "$pid"
+	wait_gone "$pid"
 }
 
 # ready_ssd_machine: start-stop-daemon again, at this machine's own open-files limit, where
-# it differs from NOFILE's; not in section_ready's warm-up round (i is its loop's).
+# it differs from NOFILE's.
 ready_ssd_machine() {
-	((i > 0)) && [[ $nofile_machine != "$(ulimit -Sn)" ]] || return 0
+	[[ -n $ssd && $nofile_machine != "$(ulimit -Sn)" ]] || return 0
 	(ulimit -Sn "$nofile_machine" && ssd_start ready_ssd_machine) || exit 1
 	ssd_stop_untimed
 }
@@ -576,7 +589,7 @@ section_list() {
 
 measure() {
 	tmp=$1
-	dk=$tmp/daemonkit empty=$tmp/empty helper=$tmp/helper notifier=$tmp/notifier
+	dk=$tmp/daemonkit empty=$tmp/empty helper=$tmp/helper notifier=$tmp/notifier gopair=$tmp/gopair
 	state=$tmp/state
 	export DAEMONKIT_STATE_DIR=$state DAEMONKIT_LOG_DIR=$tmp/log
 	unset NOTIFY_SOCKET DAEMONKIT_STRATEGY
@@ -641,6 +654,7 @@ measure() {
 		row '`start -d` built-in server, nohup' ready_nohup "$ssd_start_label" ready_ssd_nohup 1.0
 		row '`start -d` built-in server, reexec' ready_reexec "$ssd_start_label" ready_ssd_reexec 1.5
 		[[ -s $tmp/s/ready_ssd_machine ]] || skip ready_ssd_machine "this machine's open-files limit is NOFILE's"
+		row 'two minimal Go processes (`bench/gopair`: one starts the other in a new session, waits for its ready byte)' ready_gopair "$ssd_start_label" ready_ssd_setsid -
 		row "$ssd_start_label at this machine's open-files limit ($nofile_machine)" ready_ssd_machine "the same at $(ulimit -Sn)" ready_ssd_setsid -
 	fi
 	if want notify; then
@@ -703,12 +717,13 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "building daemonkit, bench/empty, bench/helper and the notifier in $tmp ..." >&2
+echo "building daemonkit, bench/empty, bench/helper, bench/gopair and the notifier in $tmp ..." >&2
 # shellcheck disable=SC2086 # BUILD_FLAGS is a list of flags
 # statically linked by default, as a release is built (docs/performance.md, "Static build");
 # CGO_ENABLED=1 measures what a plain go build makes on a machine with a C compiler
 (cd "$repo" && CGO_ENABLED=${CGO_ENABLED:-0} go build ${BUILD_FLAGS:-} -o "$tmp/daemonkit" . &&
-	go build -o "$tmp/empty" ./bench/empty && go build -o "$tmp/helper" ./bench/helper)
+	go build -o "$tmp/empty" ./bench/empty && go build -o "$tmp/helper" ./bench/helper &&
+	go build -o "$tmp/gopair" ./bench/gopair)
 cc=$(command -v cc || command -v gcc || true)
 if [[ -n $cc ]]; then
 	"$cc" -O2 -o "$tmp/notifier" "$repo/bench/notifier.c"
