@@ -117,6 +117,9 @@ type grammar struct {
 // grammar of one command first (grammar_one.go), and with the whole grammar whenever that
 // one cannot give the same answer.
 func runGrammar(cfg Config, args []string) int {
+	if shortGrammar && onlyVersion(args) {
+		return printVersion(cfg)
+	}
 	if word := commandWord(args); shortGrammar && (word != "" || hasVersionFlag(args)) {
 		var root grammar
 		var short struct{}

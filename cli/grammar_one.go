@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -71,4 +72,17 @@ func oneCommandOptions(cmds *Commands, word string) []kong.Option {
 	field := reflect.TypeOf(*cmds).Field(i)
 	target := reflect.ValueOf(cmds).Elem().Field(i).Addr().Interface()
 	return append(opts, kong.DynamicCommand(word, field.Tag.Get("help"), "", target))
+}
+
+// onlyVersion says whether args are "--version" and nothing else: the one command line
+// that needs no grammar at all, as a hidden command needs none.
+func onlyVersion(args []string) bool {
+	return len(args) == 1 && args[0] == "--version"
+}
+
+// printVersion answers "--version" as Kong's VersionFlag does: the version and a newline on
+// standard output, exit 0.
+func printVersion(cfg Config) int {
+	fmt.Fprintln(cfg.Stdout, cfg.Version)
+	return exitOK
 }

@@ -9,8 +9,8 @@ import (
 
 // TestShortGrammarAnswersAsTheWhole: for command lines that name one command, misspell
 // one, give a flag's value that looks like one, or ask for the version, the short grammar
-// gives the same output, errors and exit code as the whole one. None of them starts
-// anything.
+// (and, for "--version" alone, no grammar at all) gives the same output, errors and exit
+// code as the whole one. None of them starts anything.
 func TestShortGrammarAnswersAsTheWhole(t *testing.T) {
 	dir := t.TempDir()
 	sd := "--state-dir=" + dir
@@ -22,6 +22,8 @@ func TestShortGrammarAnswersAsTheWhole(t *testing.T) {
 		"strategies",
 		"version",
 		"--version",
+		"--version --bogus",
+		"--log-level debug --version",
 		"stop --version",
 		"stop --bogus " + sd,
 		"stpo " + sd,
@@ -55,7 +57,7 @@ func runBoth(t *testing.T, args []string, short bool) (int, string, string) {
 	defer func(was bool) { shortGrammar = was }(shortGrammar)
 	shortGrammar = short
 	var out, errs bytes.Buffer
-	code := Run(Config{Name: "daemonkit", Serve: func(context.Context, func(string)) error { return nil }, Stdout: &out, Stderr: &errs}, args)
+	code := Run(Config{Name: "daemonkit", Version: "1.2.3-test", Serve: func(context.Context, func(string)) error { return nil }, Stdout: &out, Stderr: &errs}, args)
 	return code, out.String(), errs.String()
 }
 
