@@ -16,7 +16,8 @@ import (
 type reaper struct {
 	mu      sync.Mutex
 	waiting map[int]chan syscall.WaitStatus // started or watched, not reaped yet
-	early   map[int]syscall.WaitStatus      // reaped before anyone asked
+	early   map[int]syscall.WaitStatus      // orphans reaped while an adoption was open (see expect)
+	expects int                             // adoptions open
 	orphans func(pid int, ws syscall.WaitStatus)
 	sigchld chan os.Signal
 	done    chan struct{}
@@ -67,8 +68,8 @@ func (r *reaper) reapAll() {
 		if ok {
 			delete(r.waiting, pid)
 			ch <- ws
-		} else {
-			r.early[pid] = ws
+		} else if r.expects > 0 {
+			r.early[pid] = ws // it may be the one being adopted, not watched yet
 		}
 		r.mu.Unlock()
 		if !ok && r.orphans != nil {
@@ -91,6 +92,46 @@ func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, <-ch
 	ch := make(chan syscall.WaitStatus, 1)
 	r.waiting[pid] = ch
 	return pid, ch, nil
+}
+
+// expect opens an adoption: until the returned function is called, the reaper keeps the
+// status of every orphan it reaps, so that watch finds one that ended before it was
+// watched. Nothing is kept otherwise.
+func (r *reaper) expect() (done func()) {
+	r.mu.Lock()
+	r.expects++
+	r.mu.Unlock()
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.expects--; r.expects == 0 {
+			clear(r.early)
+		}
+	}
+}
+
+// watch returns a channel that delivers pid's wait status once it has ended: for a child
+// this process did not start, such as an orphan that landed on it. If pid was reaped since
+// expect, unclaimed, the channel holds its status at once.
+func (r *reaper) watch(pid int) <-chan syscall.WaitStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := make(chan syscall.WaitStatus, 1)
+	if ws, ok := r.early[pid]; ok {
+		delete(r.early, pid)
+		ch <- ws
+		return ch
+	}
+	r.waiting[pid] = ch
+	return ch
+}
+
+// unwatch undoes watch for a pid that turned out not to be a child of this process. A
+// status delivered before it stays in the channel watch returned.
+func (r *reaper) unwatch(pid int) {
+	r.mu.Lock()
+	delete(r.waiting, pid)
+	r.mu.Unlock()
 }
 
 // close stops reaping, after a last pass.

@@ -1,0 +1,66 @@
+package supervisor
+
+import (
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// TestReaperWatchKeepsOnlyExpected: while an adoption is open (expect), the status of a
+// child nobody claimed is kept for watch, so a daemon that ends before it is watched is
+// still seen to end; with none open nothing is kept, so stale statuses cannot pile up or be
+// taken for a later process with the same pid.
+func TestReaperWatchKeepsOnlyExpected(t *testing.T) {
+	rp := newReaper(nil)
+	defer rp.close()
+
+	done := rp.expect()
+	pid := startUnclaimed(t, "exit 3")
+	testutil.WaitFor(t, "the unclaimed child reaped and kept", func() bool {
+		rp.mu.Lock()
+		defer rp.mu.Unlock()
+		_, ok := rp.early[pid]
+		return ok
+	})
+	select {
+	case ws := <-rp.watch(pid):
+		if !ws.Exited() || ws.ExitStatus() != 3 {
+			t.Fatalf("watch delivered %v, want exit status 3", ws)
+		}
+	default:
+		t.Fatal("watch after the child was reaped delivered nothing")
+	}
+	done()
+
+	pid = startUnclaimed(t, "exit 0")
+	testutil.WaitFor(t, "the second child reaped", func() bool {
+		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+		return os.IsNotExist(err)
+	})
+	rp.mu.Lock()
+	kept := len(rp.early)
+	rp.mu.Unlock()
+	if kept != 0 {
+		t.Fatalf("with no adoption open the reaper kept %d statuses", kept)
+	}
+	ch := rp.watch(pid)
+	rp.unwatch(pid)
+	if len(ch) != 0 {
+		t.Fatal("watch delivered a status nobody kept")
+	}
+}
+
+// startUnclaimed starts sh -c script, which exits at once, as a child the reaper was not
+// told of.
+func startUnclaimed(t *testing.T, script string) int {
+	t.Helper()
+	p, err := os.StartProcess("/bin/sh", []string{"sh", "-c", script}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := p.Pid
+	_ = p.Release() // it exits on its own, and the reaper waits for it
+	return pid
+}
