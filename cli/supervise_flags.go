@@ -11,7 +11,7 @@ import (
 
 // SuperviseFlags say how start supervises a program given after --.
 type SuperviseFlags struct {
-	Ready         string        `default:"exec" placeholder:"HOW" help:"With -- CMD: when it is ready: exec (alive after --ready-grace), notify (sd_notify READY=1), tcp:HOST:PORT, http:URL (GET answers 2xx; plain http) or cmd:COMMAND (exits 0) (default ${default})."`
+	Ready         string        `default:"exec" placeholder:"HOW" help:"With -- CMD: when it is ready: exec (alive after --ready-grace), notify (sd_notify READY=1), tcp:HOST:PORT, http:URL (GET answers 2xx; plain http), cmd:COMMAND (exits 0) or pidfile:PATH (it daemonizes itself: exits 0 once the daemon it forked is named in PATH) (default ${default})."`
 	ReadyGrace    time.Duration `default:"200ms" placeholder:"DURATION" help:"With --ready=exec: how long it must stay alive (default ${default})."`
 	ReadyInterval time.Duration `default:"100ms" placeholder:"DURATION" help:"With --ready=tcp, http or cmd: how often to try (default ${default})."`
 	Restart       string        `enum:"no,on-failure,always" default:"no" placeholder:"WHEN" help:"With -- CMD: restart it when it ends on its own: no, on-failure or always (default ${default})."`
@@ -51,6 +51,14 @@ func (c *StartCmd) checkSupervise() error {
 		}
 	}
 	ready, _ := supervisor.ParseReadiness(c.Ready)
+	if ready.Kind == "pidfile" {
+		if len(c.Socket) > 0 {
+			return fmt.Errorf("--ready %s with --socket: a program that daemonizes itself cannot take sockets (LISTEN_PID would name its first process, not its daemon)", ready)
+		}
+		if c.ChildPIDFile != "" && filepath.Clean(c.ChildPIDFile) == ready.Target {
+			return fmt.Errorf("--ready %s with --child-pidfile %s: the program writes that file itself; drop --child-pidfile", ready, c.ChildPIDFile)
+		}
+	}
 	return supervisor.ProbesSocket(ready, tcpAddrs) // the kernel would answer the probe, not the program
 }
 

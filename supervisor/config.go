@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -100,8 +101,10 @@ const (
 )
 
 // Readiness is how the supervisor tells that the program is ready: Kind is exec, notify,
-// tcp, http or cmd, and Target is what tcp (HOST:PORT), http (the URL) or cmd (a shell
-// command) try.
+// tcp, http, cmd or pidfile, and Target is what tcp (HOST:PORT), http (the URL) or cmd (a
+// shell command) try, or for pidfile, the absolute path of the pidfile a program that
+// daemonizes itself writes (its first process exits 0 and the daemon it forked, named
+// there, is then the program; Linux only).
 type Readiness struct {
 	Kind   string
 	Target string
@@ -110,7 +113,8 @@ type Readiness struct {
 // ErrBadReadiness is wrapped by every error of ParseReadiness.
 var ErrBadReadiness = errors.New("invalid readiness")
 
-// ParseReadiness reads --ready: exec, notify, tcp:HOST:PORT, http:URL or cmd:COMMAND.
+// ParseReadiness reads --ready: exec, notify, tcp:HOST:PORT, http:URL, cmd:COMMAND or
+// pidfile:PATH.
 func ParseReadiness(s string) (Readiness, error) {
 	kind, target, _ := strings.Cut(s, ":")
 	r := Readiness{Kind: kind, Target: target}
@@ -135,8 +139,13 @@ func ParseReadiness(s string) (Readiness, error) {
 		if strings.TrimSpace(target) == "" {
 			return r, fmt.Errorf("%w %q: want cmd:COMMAND, such as cmd:pg_isready", ErrBadReadiness, s)
 		}
+	case "pidfile":
+		if !filepath.IsAbs(target) {
+			return r, fmt.Errorf("%w %q: want pidfile:/ABSOLUTE/PATH, the pidfile the program writes once it has daemonized itself", ErrBadReadiness, s)
+		}
+		r.Target = filepath.Clean(target)
 	default:
-		return r, fmt.Errorf("%w %q: want exec, notify, tcp:HOST:PORT, http:URL or cmd:COMMAND", ErrBadReadiness, s)
+		return r, fmt.Errorf("%w %q: want exec, notify, tcp:HOST:PORT, http:URL, cmd:COMMAND or pidfile:PATH", ErrBadReadiness, s)
 	}
 	return r, nil
 }

@@ -189,6 +189,9 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration) e
 		defer t.Stop()
 		timeout = t.C
 	}
+	if cfg.Ready.Kind == "pidfile" {
+		return r.awaitForked(p, timeout) // its first process exits: that is the point
+	}
 	result := make(chan error, 1)
 	switch cfg.Ready.Kind {
 	case "", "exec":

@@ -133,6 +133,9 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 // sockets: the kernel hands a probe to whichever copy accepts it, so the old copy would
 // answer for the new one.
 func (r *run) checkUpgradeReadiness() error {
+	if r.s.cfg.Ready.Kind == "pidfile" {
+		return fmt.Errorf("--ready %s: a program that daemonizes itself cannot be upgraded: two copies would share its pidfile", r.s.cfg.Ready.String())
+	}
 	var addrs []string
 	for _, b := range r.sockets {
 		if b.Network == "tcp" {

@@ -1,0 +1,111 @@
+package supervisor
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// forkedPoll is how often --ready pidfile:PATH reads PATH, once the program's first
+// process has exited 0.
+const forkedPoll = 10 * time.Millisecond
+
+// awaitForked waits, for --ready pidfile:PATH, until the program has daemonized itself, as
+// systemd's Type=forking with PIDFile= does: its first process has exited 0, and PATH names
+// a live child of this supervisor (the daemon it forked, an orphan that landed here, the
+// supervisor being a subreaper). That process is then the program: p takes its pid and its
+// end. A pid in PATH that is not such a child (a stale file naming an unrelated process,
+// the supervisor itself) is never adopted, so never signalled. It fails at once when the
+// first process fails, or exits 0 leaving nothing running.
+func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
+	path := r.s.cfg.Ready.Target
+	done := r.reaper.expect() // from before the first process can exit and its child be orphaned
+	defer done()
+	select {
+	case ws := <-p.exited:
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			p.exited = closedStatus(ws)
+			return ended(ws)
+		}
+	case <-timeout:
+		return fmt.Errorf("%w (--ready %s): its first process did not exit", errNotReadyInTime, r.s.cfg.Ready.String())
+	case <-r.ctx.Done():
+		return errStoppedEarly
+	}
+	r.log.Info("the program's first process exited 0; waiting for its daemon in the pidfile", "pid", p.pid, "pidfile", path)
+	p.exited = closedStatus(0) // until a daemon is adopted, what a failure waits for is over
+	tick := time.NewTicker(forkedPoll)
+	defer tick.Stop()
+	said := ""
+	for {
+		pid, why := readForeignPID(path)
+		if pid > 0 {
+			if exited, ok := r.adoptable(pid); ok {
+				r.adopt(p, pid, exited)
+				return nil
+			}
+			why = fmt.Sprintf("%s names pid %d, which is not a process this program started", path, pid)
+		}
+		if why != said {
+			r.log.Info("no daemon to adopt yet", "why", why)
+			said = why
+		}
+		if proc.Childless() {
+			return fmt.Errorf("the program's first process exited 0 and left no process running (%s)", why)
+		}
+		select {
+		case <-tick.C:
+		case <-timeout:
+			return fmt.Errorf("%w (--ready %s): %s", errNotReadyInTime, r.s.cfg.Ready.String(), why)
+		case <-r.ctx.Done():
+			return errStoppedEarly
+		}
+	}
+}
+
+// adoptable says whether pid is a child of this process (alive, or ended since the
+// adoption opened), and returns the channel that delivers its status if so.
+func (r *run) adoptable(pid int) (<-chan syscall.WaitStatus, bool) {
+	exited := r.reaper.watch(pid)
+	if st, err := proc.ReadStat(pid); err == nil && st.PPID == os.Getpid() {
+		return exited, true // ours until it is reaped, by this process's reaper
+	}
+	r.reaper.unwatch(pid)
+	return exited, len(exited) > 0 // reaped meanwhile: it was ours, and has ended
+}
+
+// adopt makes pid, the daemon the program forked, the program's copy p.
+func (r *run) adopt(p *program, pid int, exited <-chan syscall.WaitStatus) {
+	r.log.Info("the program daemonized itself", "first_pid", p.pid, "pid", pid)
+	delete(r.copies, p.pid)
+	p.pid, p.exited = pid, exited
+	r.copies[pid] = p
+}
+
+// readForeignPID reads a pidfile that the program writes: the pid in it, or 0 and why not.
+// It opens without blocking and reads only a regular file, so that a FIFO or a device at
+// path cannot hang the supervisor.
+func readForeignPID(path string) (int, string) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 0, path + " is not a regular file"
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 64))
+	if err != nil {
+		return 0, err.Error()
+	}
+	pid, err := pidfile.ParsePID(b)
+	if err != nil {
+		return 0, fmt.Sprintf("%s: %v", path, err)
+	}
+	return pid, ""
+}
