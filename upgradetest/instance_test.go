@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -245,6 +246,19 @@ func killAndWait(t *testing.T, pid int) {
 func alive(pid int) bool {
 	ok, _ := proc.Running(pid)
 	return ok
+}
+
+// settledFDs is fds once the daemon pid has set itself up wholly: it watches its pidfile
+// (an inotify descriptor), which it begins only after it has said ready, so after start
+// may have returned.
+func settledFDs(t *testing.T, pid int) []string {
+	t.Helper()
+	var out []string
+	testutil.WaitFor(t, "the daemon watching its pidfile", func() bool {
+		out = fds(t, pid)
+		return slices.ContainsFunc(out, func(fd string) bool { return strings.HasSuffix(fd, "anon_inode:inotify") })
+	})
+	return out
 }
 
 // fds lists the descriptors of pid, each with what it names.

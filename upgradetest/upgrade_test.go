@@ -66,7 +66,7 @@ func TestUpgradeUnderLoad(t *testing.T) {
 	}
 	sup := d.supervisor()
 	serving := d.serving()
-	fdsBefore := fds(t, sup)
+	fdsBefore := settledFDs(t, sup)
 	good := map[int]bool{serving: true} // the copies that served
 
 	steps := []upgradeStep{
