@@ -80,6 +80,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkReadyPidfile(paths); err != nil {
+		return withCode(exitUsage, err)
+	}
 	desc, err := strategy.Lookup(c.Strategy)
 	if err != nil {
 		return withCode(exitUsage, err)

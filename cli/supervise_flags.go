@@ -62,6 +62,16 @@ func (c *StartCmd) checkSupervise() error {
 	return supervisor.ProbesSocket(ready, tcpAddrs) // the kernel would answer the probe, not the program
 }
 
+// checkReadyPidfile refuses --ready pidfile: at the instance's own pidfile, which the
+// daemon holds and the program must not write.
+func (c *StartCmd) checkReadyPidfile(paths instance.Paths) error {
+	ready, _ := supervisor.ParseReadiness(c.Ready)
+	if own, err := filepath.Abs(paths.PIDFile); err == nil && ready.Kind == "pidfile" && ready.Target == own {
+		return fmt.Errorf("--ready %s is the instance's own pidfile, which daemonkit holds: give the one the program writes", ready)
+	}
+	return nil
+}
+
 // supervisorConfig is the supervisor's view of the flags for command, an instance at
 // paths; detached says the daemon's process group is the instance's own.
 func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths, shutdown time.Duration, detached bool) supervisor.Config {
