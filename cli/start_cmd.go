@@ -80,7 +80,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	if err := c.checkReadyPidfile(paths); err != nil {
+	if err := c.checkProgramPidfiles(paths); err != nil {
 		return withCode(exitUsage, err)
 	}
 	desc, err := strategy.Lookup(c.Strategy)

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -62,14 +63,37 @@ func (c *StartCmd) checkSupervise() error {
 	return supervisor.ProbesSocket(ready, tcpAddrs) // the kernel would answer the probe, not the program
 }
 
-// checkReadyPidfile refuses --ready pidfile: at the instance's own pidfile, which the
-// daemon holds and the program must not write.
-func (c *StartCmd) checkReadyPidfile(paths instance.Paths) error {
-	ready, _ := supervisor.ParseReadiness(c.Ready)
-	if own, err := filepath.Abs(paths.PIDFile); err == nil && ready.Kind == "pidfile" && ready.Target == own {
-		return fmt.Errorf("--ready %s is the instance's own pidfile, which daemonkit holds: give the one the program writes", ready)
+// checkProgramPidfiles refuses a program's pidfile (--ready pidfile:, --child-pidfile) at
+// the instance's own pidfile, which the daemon holds, or beside it as NAME.pid or
+// NAME.json, where list would take it for an instance.
+func (c *StartCmd) checkProgramPidfiles(paths instance.Paths) error {
+	own, err := filepath.Abs(paths.PIDFile)
+	if err != nil {
+		return nil // start reports it
 	}
-	return nil
+	ready, _ := supervisor.ParseReadiness(c.Ready)
+	check := func(flag, path string) error {
+		if path == "" {
+			return nil
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil
+		}
+		switch {
+		case abs == own:
+			return fmt.Errorf("%s %s is the instance's own pidfile, which daemonkit holds: give another path", flag, path)
+		case filepath.Dir(abs) == filepath.Dir(own) && (strings.HasSuffix(abs, ".pid") || strings.HasSuffix(abs, ".json")):
+			return fmt.Errorf("%s %s is in the state directory %s, where list would take it for an instance: put it elsewhere", flag, path, filepath.Dir(own))
+		}
+		return nil
+	}
+	if ready.Kind == "pidfile" {
+		if err := check("--ready pidfile:", ready.Target); err != nil {
+			return err
+		}
+	}
+	return check("--child-pidfile", c.ChildPIDFile)
 }
 
 // supervisorConfig is the supervisor's view of the flags for command, an instance at
