@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -53,6 +54,9 @@ func (c *StartCmd) checkSupervise() error {
 	}
 	ready, _ := supervisor.ParseReadiness(c.Ready)
 	if ready.Kind == "pidfile" {
+		if runtime.GOOS != "linux" {
+			return fmt.Errorf("--ready %s needs Linux: the supervisor adopts the daemon the program forks as a child subreaper", ready)
+		}
 		if len(c.Socket) > 0 {
 			return fmt.Errorf("--ready %s with --socket: a program that daemonizes itself cannot take sockets (LISTEN_PID would name its first process, not its daemon)", ready)
 		}
@@ -72,28 +76,25 @@ func (c *StartCmd) checkProgramPidfiles(paths instance.Paths) error {
 		return nil // start reports it
 	}
 	ready, _ := supervisor.ParseReadiness(c.Ready)
-	check := func(flag, path string) error {
-		if path == "" {
-			return nil
-		}
+	check := func(flag, path string) error { // flag: how the command line named path
 		abs, err := filepath.Abs(path)
-		if err != nil {
+		if path == "" || err != nil {
 			return nil
 		}
 		switch {
 		case abs == own:
-			return fmt.Errorf("%s %s is the instance's own pidfile, which daemonkit holds: give another path", flag, path)
+			return fmt.Errorf("%s is the instance's own pidfile, which daemonkit holds: give another path", flag)
 		case filepath.Dir(abs) == filepath.Dir(own) && (strings.HasSuffix(abs, ".pid") || strings.HasSuffix(abs, ".json")):
-			return fmt.Errorf("%s %s is in the state directory %s, where list would take it for an instance: put it elsewhere", flag, path, filepath.Dir(own))
+			return fmt.Errorf("%s is in the state directory %s, where list would take it for an instance: put it elsewhere", flag, filepath.Dir(own))
 		}
 		return nil
 	}
 	if ready.Kind == "pidfile" {
-		if err := check("--ready pidfile:", ready.Target); err != nil {
+		if err := check("--ready "+ready.String(), ready.Target); err != nil {
 			return err
 		}
 	}
-	return check("--child-pidfile", c.ChildPIDFile)
+	return check("--child-pidfile "+c.ChildPIDFile, c.ChildPIDFile)
 }
 
 // supervisorConfig is the supervisor's view of the flags for command, an instance at
