@@ -6,9 +6,10 @@
 # It builds daemonkit once (go build, into a temp dir; statically linked, CGO_ENABLED=0, as
 # a release is, unless CGO_ENABLED says otherwise; BUILD_FLAGS are passed on), bench/empty
 # (an empty Go program), bench/gopair (a minimal Go launcher and daemon), bench/helper (a
-# subreaper, a lock holder for list) and bench/notifier.c (a small C daemon that sends READY=1 over sd_notify and exits at once on
-# SIGTERM; bench/helper plays it where there is no C compiler), then, for
-# RUNS rounds (default 20), measures each pair back to back, in alternating order:
+# subreaper, a lock holder for list) and bench/notifier.c (a small C daemon that sends
+# READY=1 over sd_notify and exits at once on SIGTERM; bench/helper plays it where there is
+# no C compiler), then, for RUNS rounds (default 20), measures each pair back to back, in
+# alternating order:
 #
 #   floor    `daemonkit --version`, and a hidden command (`_reexec` without its handshake
 #            descriptor: the binary's load and package initialisation, no grammar), against
