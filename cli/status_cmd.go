@@ -36,6 +36,7 @@ type statusReport struct {
 	ChildPID      int             `json:"child_pid,omitempty"` // its pid now
 	Restarts      int             `json:"restarts,omitempty"`
 	LastExit      string          `json:"last_exit,omitempty"` // how it last ended
+	StoppedAt     time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
 	Sockets       []string        `json:"sockets,omitempty"`
 	Copies        []instance.Copy `json:"copies,omitempty"` // during an upgrade: each copy
 	Problem       string          `json:"problem,omitempty"`
@@ -59,6 +60,9 @@ func (c *StatusCmd) Run(app *App) error {
 		rep.Problem = err.Error()
 	} else {
 		code = rep.fill(st)
+		if code == exitNotRunning {
+			rep.fillLastRun(paths.Record)
+		}
 	}
 	if c.JSON {
 		enc := json.NewEncoder(app.Stdout)
@@ -108,6 +112,17 @@ func (r *statusReport) fill(st instance.Status) int {
 	}
 }
 
+// fillLastRun adds how an instance that is not running last ended, from its record, if it
+// has one that says it stopped: pm2 and systemd show as much for a program that crashed.
+func (r *statusReport) fillLastRun(recordPath string) {
+	rec, err := instance.ReadRecord(recordPath)
+	if err != nil || rec.State != instance.StateStopped {
+		return
+	}
+	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log
+	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, rec.LastExit
+}
+
 func (r *statusReport) writeText(w io.Writer) {
 	switch r.State {
 	case "running":
@@ -154,6 +169,16 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "note", r.Problem)
 	case "not running":
 		fmt.Fprintf(w, "%s is not running\n", r.Name)
+		if !r.StoppedAt.IsZero() {
+			printField(w, "stopped", r.StoppedAt.Local().Format(time.DateTime))
+		}
+		if len(r.Command) > 0 {
+			printField(w, "program", shellJoin(r.Command))
+		}
+		if r.Restarts > 0 || r.LastExit != "" {
+			printField(w, "restarts", fmt.Sprintf("%d, last exit: %s", r.Restarts, orNone(r.LastExit)))
+		}
+		printField(w, "log", r.Log)
 	default:
 		fmt.Fprintf(w, "%s: cannot tell whether it runs: %s\n", r.Name, r.Problem)
 	}
