@@ -5,6 +5,8 @@
 # careful user needs was kept.
 #
 #   dies     the program fails at once (`echo boom >&2; exit 3`): does start say so, and why?
+#   slow     the program listens 1.5 s after it starts (python3's http.server): does the
+#            port answer the moment start returns 0?
 #   stale    stop, with a pidfile that names something else: a live unrelated process,
 #            another live copy of the same program, 0, -1, or a pid followed by garbage.
 #            Does anything but the daemon get a signal?
@@ -15,8 +17,8 @@
 #   crash    a program that exits 1 after 1.2 s, with restarts on: how many starts in
 #            CRASH_SECONDS (default 12), and does it stop trying?
 #
-# Every scenario runs in a PID namespace (and mount namespace, for its own /proc) of its
-# own, so that a tool that signals pid 0 or -1 can reach nothing outside it, and so that
+# Every scenario runs in a PID namespace (with a mount namespace, for its own /proc, and a
+# network namespace, for its own loopback) of its own, so that a tool that signals pid 0 or -1 can reach nothing outside it, and so that
 # what a tool left behind is everything else in the namespace. When a scenario ends, the
 # namespace's first process exits and the kernel kills what is left; the script also kills
 # that process by its pid on the way out. Nothing is killed by name.
@@ -36,6 +38,7 @@ if [[ ${1:-} == --inside ]]; then
 	# In the namespace, as its pid 1: run the scenario as a child, so that what it starts has
 	# an ordinary parent (daemon(1) does not detach when its parent is pid 1), and orphans
 	# come here.
+	ip link set lo up 2>/dev/null || true # a loopback of its own: "slow" listens on a fixed port
 	bash "$0" --scenario "$2" "$3"
 	exit
 fi
@@ -48,7 +51,7 @@ if [[ ${1:-} == --scenario ]]; then
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-only=",${ONLY:-dies,stale,race,children,crash},"
+only=",${ONLY:-dies,slow,stale,race,children,crash},"
 work=$(mktemp -d)
 inner=
 cleanup() {
@@ -73,11 +76,11 @@ echo "# contrast.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -sr), $(nproc) cores"
 echo
 echo "| scenario | tool | what happened | promise kept |"
 echo "| --- | --- | --- | --- |"
-for s in dies stale race children crash; do
+for s in dies slow stale race children crash; do
 	[[ $only == *",$s,"* ]] || continue
 	# In a session of its own too: a tool that signals its process group (pid 0) must not
 	# reach this script.
-	setsid unshare "${userns[@]}" --fork --pid --mount --mount-proc bash "$0" --inside "$s" "$work" 2>"$work/stderr" &
+	setsid unshare "${userns[@]}" --fork --pid --mount --mount-proc --net bash "$0" --inside "$s" "$work" 2>"$work/stderr" &
 	launcher=$!
 	# The namespace's pid 1 is unshare's one child; remember it so that cleanup can kill it.
 	for _ in $(seq 100); do

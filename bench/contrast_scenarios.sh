@@ -202,6 +202,50 @@ pm2_status() {
 	printf '%s status column: %s\n' "$done" "${t:-none}" >"$1"
 }
 
+# ---- slow: the program listens only 1.5 s after it starts --------------------------------
+
+scenario_slow() {
+	if ! command -v python3 >/dev/null; then
+		row slow python3 "not installed: it is the slow program" ""
+		return
+	fi
+	local prog="sleep 1.5; exec python3 -m http.server --bind 127.0.0.1 8089 >/dev/null 2>&1"
+	slow_try "start-stop-daemon --background" has start-stop-daemon \
+		start-stop-daemon --start --background --make-pidfile --pidfile "$d/a.pid" --exec /bin/sh -- -c "$prog"
+	slow_try "daemonize" has daemonize daemonize -p "$d/c.pid" /bin/sh -c "$prog"
+	slow_try "daemon" has daemon daemon --name=slow --pidfiles="$d" -- /bin/sh -c "$prog"
+	slow_try "setsid -f" has setsid setsid -f /bin/sh -c "$prog"
+	slow_try "supervisorctl start (startsecs=1)" has supervisord slow_supervisord "$prog"
+	slow_try "pm2 start" has pm2 pm2 start /bin/sh --name slow -- -c "$prog"
+	slow_try "daemonkit start -d (ready by exec)" true daemonkit \
+		"$dk" start -d --state-dir "$d/st" --log-dir "$d/st" --name slow -- /bin/sh -c "$prog"
+	slow_try "daemonkit start -d --ready tcp:127.0.0.1:8089" true daemonkit \
+		"$dk" start -d --state-dir "$d/st" --log-dir "$d/st" --name slow --ready tcp:127.0.0.1:8089 -- /bin/sh -c "$prog"
+}
+
+slow_supervisord() {
+	supervisord_up "[program:slow]
+command=/bin/sh -c '$1'
+autostart=false" && svctl start slow
+}
+
+# slow_try LABEL CHECK TOOL START...: START, then connect at once: does the program answer
+# the moment the tool returns 0?
+slow_try() {
+	local label=$1 check=$2 tool=$3
+	shift 3
+	"$check" "$tool" || return 0
+	reset
+	timed "$d/out" "$@"
+	if [[ $RC != 0 ]]; then
+		row slow "$label" "exit $RC after $MS ms; printed $(said "$d/out")" "no: failed"
+	elif (exec 3<>/dev/tcp/127.0.0.1/8089) 2>/dev/null; then
+		row slow "$label" "exit 0 after $MS ms; the port answered at once" yes
+	else
+		row slow "$label" "exit 0 after $MS ms; the port refused a connection made at once" "no: returned before ready"
+	fi
+}
+
 # ---- stale: stop with a pidfile that names something else -------------------------------
 
 scenario_stale() {
