@@ -8,6 +8,13 @@ import (
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
+// dieWithSupervisor makes the kernel SIGKILL the program if the supervisor dies first (kill
+// -9, the OOM killer): its pidfile lock goes with the supervisor, so a program left running
+// would be a copy that status cannot see and that a new start would run beside. The signal
+// survives the exec step and --user, but not a fork: a daemon that the program forks (see
+// --ready pidfile:) and its other descendants are not covered.
+func dieWithSupervisor(sys *syscall.SysProcAttr) { sys.Pdeathsig = syscall.SIGKILL }
+
 // killInstance SIGKILLs every process of the instance but this one, and waits for each to
 // be gone: its own children (the program, checks, adopted orphans), the process groups
 // they lead, and, when the supervisor's own group is the instance's (OwnGroup), every

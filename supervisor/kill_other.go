@@ -4,6 +4,10 @@ package supervisor
 
 import "syscall"
 
+// dieWithSupervisor does nothing here: a parent-death signal is Linux's (FreeBSD's procctl
+// is not used), so a program outlives a supervisor killed with SIGKILL.
+func dieWithSupervisor(*syscall.SysProcAttr) {}
+
 // killInstance SIGKILLs the program's main process; without /proc the rest of the
 // instance cannot be listed here.
 func (s *Supervisor) killInstance() { s.signal(syscall.SIGKILL) }

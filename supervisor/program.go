@@ -128,6 +128,7 @@ func (r *run) start(env []string) (*program, error) {
 	}
 	argv, files := command, []*os.File{null, outW, errW}
 	sys := &syscall.SysProcAttr{Credential: cfg.Credential}
+	dieWithSupervisor(sys)
 	if len(r.sockets) > 0 {
 		// Through the exec step, which sets LISTEN_PID to the program's own pid; the
 		// sockets are descriptors 3 and up, and the copy leads its own process group.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 )
@@ -83,7 +84,7 @@ func (r *reaper) reapAll() {
 func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, <-chan syscall.WaitStatus, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p, err := os.StartProcess(path, argv, attr)
+	p, err := spawn(path, argv, attr)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -92,6 +93,47 @@ func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, <-ch
 	ch := make(chan syscall.WaitStatus, 1)
 	r.waiting[pid] = ch
 	return pid, ch, nil
+}
+
+// spawnRequest is one os.StartProcess for the spawner thread, and where its result goes.
+type spawnRequest struct {
+	path  string
+	argv  []string
+	attr  *os.ProcAttr
+	reply chan spawnResult
+}
+
+type spawnResult struct {
+	p   *os.Process
+	err error
+}
+
+// spawns feeds the spawner, started on first use.
+var spawns = sync.OnceValue(func() chan spawnRequest {
+	c := make(chan spawnRequest)
+	go spawner(c)
+	return c
+})
+
+// spawn starts a process from the spawner's thread.
+func spawn(path string, argv []string, attr *os.ProcAttr) (*os.Process, error) {
+	req := spawnRequest{path: path, argv: argv, attr: attr, reply: make(chan spawnResult, 1)}
+	spawns() <- req
+	res := <-req.reply
+	return res.p, res.err
+}
+
+// spawner starts every child of the process from one OS thread, which it holds for the
+// process's whole life. A parent-death signal (see dieWithSupervisor) is sent when the
+// thread that forked the child exits, not the process, and the Go runtime ends a thread
+// whose goroutine exits while locked to it; this thread never exits, so the signal comes
+// only when the supervisor itself is gone.
+func spawner(requests <-chan spawnRequest) {
+	runtime.LockOSThread() // never unlocked
+	for req := range requests {
+		p, err := os.StartProcess(req.path, req.argv, req.attr)
+		req.reply <- spawnResult{p, err}
+	}
 }
 
 // expect opens an adoption: until the returned function is called, the reaper keeps the
