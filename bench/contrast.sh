@@ -14,6 +14,8 @@
 #            often do two end up running?
 #   children stop a program that started a worker in its process group and one that left
 #            it (setsid): what is left running once stop returns?
+#   killed   the supervisor is killed with SIGKILL (kill -9, the OOM killer), then the
+#            program is started again: how many copies of it run?
 #   crash    a program that exits 1 after 1.2 s, with restarts on: how many starts in
 #            CRASH_SECONDS (default 12), and does it stop trying?
 #
@@ -51,7 +53,7 @@ if [[ ${1:-} == --scenario ]]; then
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-only=",${ONLY:-dies,slow,stale,race,children,crash},"
+only=",${ONLY:-dies,slow,stale,race,children,killed,crash},"
 work=$(mktemp -d)
 inner=
 cleanup() {
@@ -76,7 +78,7 @@ echo "# contrast.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -sr), $(nproc) cores"
 echo
 echo "| scenario | tool | what happened | promise kept |"
 echo "| --- | --- | --- | --- |"
-for s in dies slow stale race children crash; do
+for s in dies slow stale race children killed crash; do
 	[[ $only == *",$s,"* ]] || continue
 	# In a session of its own too: a tool that signals its process group (pid 0) must not
 	# reach this script.

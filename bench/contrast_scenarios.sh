@@ -451,6 +451,54 @@ children_try() {
 	fi
 }
 
+# ---- killed: the supervisor is killed with SIGKILL, then the program started again -------
+
+scenario_killed() {
+	if has daemon; then
+		killed_try "daemon" "daemon --name=k --pidfiles=$d -- /bin/sleep 1000" "cat $d/k.pid"
+	fi
+	if has supervisord; then
+		killed_try "supervisord" "supervisord_up '[program:k]
+command=/bin/sleep 1000
+startsecs=0'" "cat $d/sv.pid"
+	fi
+	if has pm2; then
+		killed_try "pm2 (its daemon)" "pm2 start /bin/sleep --name k -- 1000" "cat $d/pm2/pm2.pid"
+	fi
+	killed_try "daemonkit" "$dk start -d --state-dir $d/st --log-dir $d/st --name k -- sleep 1000" \
+		"cat $d/st/k.pid"
+}
+
+# killed_try LABEL START SUPERVISOR-PID: START, SIGKILL the supervisor (the pid that
+# SUPERVISOR-PID prints), then START again: how many copies of the program run?
+killed_try() {
+	reset
+	if ! eval "$2" >"$d/out" 2>&1 || ! until_ok 5 one_running; then
+		row killed "$1" "the program did not start: $(said "$d/out")" ""
+		return
+	fi
+	local sup left
+	sup=$(eval "$3")
+	kill -KILL "$sup"
+	until_ok 2 not_alive "$sup" || true
+	until_ok 1 none_of_them || true
+	left=$(count sleep)
+	if ! eval "$2" >"$d/out" 2>&1 || ! until_ok 5 more_than "$left"; then
+		row killed "$1" "$left left running; a new start failed: $(said "$d/out")" ""
+		return
+	fi
+	local n
+	n=$(count sleep)
+	if ((n == 1)); then
+		row killed "$1" "the program died with it; a new start runs 1 copy" yes
+	else
+		row killed "$1" "the program kept running, unsupervised; a new start runs $n copies" no
+	fi
+}
+one_running() { (($(count sleep) == 1)); }
+more_than() { (($(count sleep) > $1)); }
+not_alive() { ! alive "$1"; }
+
 # ---- crash: restarts of a program that keeps failing -------------------------------------
 
 scenario_crash() {
