@@ -50,6 +50,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"procinfo":     cmdProcinfo,
 		"gone":         cmdGone,
 		"signal":       cmdSignal,
+		"own":          cmdOwn,
 		"concurrently": func(ts *testscript.TestScript, neg bool, args []string) { cmdConcurrently(ts, neg, args, passed) },
 		"waitlog":      cmdWaitlog,
 		"writepid":     cmdWritepid,
@@ -234,6 +235,26 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unknown signal %q", args[0])
 	}
 	ts.Check(syscall.Kill(atoiArg(ts, args[1]), sig))
+}
+
+// own PID...: these processes are the script's to stop: each is SIGKILLed when the script
+// ends, however it ends, through a pidfd opened now (so a pid reused by then is never hit).
+// For what the pidfile sweep at the end cannot find, such as a program whose supervisor
+// was killed.
+func cmdOwn(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: own PID...")
+	}
+	for _, a := range args {
+		p, err := proc.Open(atoiArg(ts, a))
+		ts.Check(err)
+		ts.Defer(func() {
+			defer p.Close()
+			if err := p.Signal(syscall.SIGKILL); err == nil {
+				_ = waitGone(p, testutil.Deadline)
+			}
+		})
+	}
 }
 
 // concurrently N PROG ARGS...: runs N copies at the same moment and prints how many ended
