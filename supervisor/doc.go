@@ -11,8 +11,8 @@
 // the program only if it is a child of the supervisor); it passes TERM, INT, QUIT, HUP and
 // USR2 on to the program; it is a child subreaper (Linux) and reaps every orphan that lands
 // on it; the program gets SIGKILL from the kernel if the supervisor dies first (Linux: a
-// parent-death signal, from a thread that never exits); it restarts the program by policy, with back-off; and it ends with the program's
-// status.
+// parent-death signal, from a thread that never exits); it restarts the program by
+// policy, with back-off; and it ends with the program's status.
 // When it returns, no process of the instance is left but itself: what remains of its
 // process group, and every child it adopted, is killed and reaped.
 package supervisor
