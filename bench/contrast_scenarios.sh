@@ -111,6 +111,14 @@ EOF
 }
 svctl() { supervisorctl -c "$d/sv.conf" "$@"; }
 
+# supervisord_with NAME PROG starts a supervisord whose one program, NAME, runs the shell
+# command PROG once started by hand (svctl start NAME).
+supervisord_with() {
+	supervisord_up "[program:$1]
+command=/bin/sh -c '$2'
+autostart=false"
+}
+
 pm2() { PM2_HOME="$d/pm2" "$PM2" "$@"; }
 
 # ---- dies: the program fails at once ----------------------------------------------------
@@ -153,18 +161,8 @@ scenario_dies() {
 	fi
 	timed "$d/out" bash -c 'nohup sh -c "$1" >/dev/null 2>&1 &' _ "$prog"
 	dies_row 'nohup CMD &'
-	if has supervisord; then
-		supervisord_up "[program:dies]
-command=/bin/sh -c '$prog'
-autostart=false"
-		timed "$d/out" svctl start dies
-		dies_row "supervisorctl start (startsecs=1, startretries=3)"
-	fi
-	if has pm2; then
-		timed "$d/out" pm2 start /bin/sh --name dies --no-color -- -c "$prog"
-		pm2_status "$d/out"
-		dies_row "pm2 start"
-	fi
+	has supervisord && dies_supervisord dies "supervisorctl start (startsecs=1, startretries=3)"
+	has pm2 && dies_pm2 dies "pm2 start"
 	timed "$d/out" "$dk" start -d --state-dir "$d/st" --log-dir "$d/st" --name dies -- /bin/sh -c "$prog"
 	dies_row "daemonkit start -d"
 
@@ -172,17 +170,11 @@ autostart=false"
 	prog="sleep 0.5; $prog"
 	if has supervisord; then
 		reset
-		supervisord_up "[program:late]
-command=/bin/sh -c '$prog'
-autostart=false"
-		timed "$d/out" svctl start late
-		dies_row "after 0.5 s: supervisorctl start (startsecs=1)"
+		dies_supervisord late "after 0.5 s: supervisorctl start (startsecs=1)"
 	fi
 	if has pm2; then
 		reset
-		timed "$d/out" pm2 start /bin/sh --name late --no-color -- -c "$prog"
-		pm2_status "$d/out"
-		dies_row "after 0.5 s: pm2 start"
+		dies_pm2 late "after 0.5 s: pm2 start"
 	fi
 	reset
 	timed "$d/out" "$dk" start -d --state-dir "$d/st" --log-dir "$d/st" --name late -- /bin/sh -c "$prog"
@@ -191,6 +183,19 @@ autostart=false"
 	timed "$d/out" "$dk" start -d --state-dir "$d/st" --log-dir "$d/st" --name late2 \
 		--ready tcp:127.0.0.1:1 -- /bin/sh -c "$prog"
 	dies_row "after 0.5 s: daemonkit start -d --ready tcp:ADDR"
+}
+
+# dies_supervisord NAME LABEL and dies_pm2 NAME LABEL start $prog as NAME under that tool
+# and report it as LABEL.
+dies_supervisord() {
+	supervisord_with "$1" "$prog"
+	timed "$d/out" svctl start "$1"
+	dies_row "$2"
+}
+dies_pm2() {
+	timed "$d/out" pm2 start /bin/sh --name "$1" --no-color -- -c "$prog"
+	pm2_status "$d/out"
+	dies_row "$2"
 }
 
 # pm2_status OUT replaces pm2's table in OUT by what it says: its last line before the
@@ -223,11 +228,7 @@ scenario_slow() {
 		"$dk" start -d --state-dir "$d/st" --log-dir "$d/st" --name slow --ready tcp:127.0.0.1:8089 -- /bin/sh -c "$prog"
 }
 
-slow_supervisord() {
-	supervisord_up "[program:slow]
-command=/bin/sh -c '$1'
-autostart=false" && svctl start slow
-}
+slow_supervisord() { supervisord_with slow "$1" && svctl start slow; }
 
 # slow_try LABEL CHECK TOOL START...: START, then connect at once: does the program answer
 # the moment the tool returns 0?
