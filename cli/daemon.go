@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,16 +23,23 @@ import (
 	"github.com/daemonkit/daemonkit/supervisor"
 )
 
-// Hidden first arguments, each followed by the JSON of a request: a daemon that start -d
-// detached (`ARGV0 _daemon REQUEST`), and the program's own work run as a supervised child
-// of it (`ARGV0 _workload REQUEST`: as another user with --user, or under PID 1).
+// Hidden first arguments, each followed by the instance's name (for ps): a daemon that
+// start -d detached (`ARGV0 _daemon NAME`), and the program's own work run as a supervised
+// child of it (`ARGV0 _workload NAME`: as another user with --user, or under PID 1). The
+// JSON of the request travels in requestEnv.
 const (
 	daemonCommand   = "_daemon"
 	workloadCommand = "_workload"
 )
 
+// requestEnv is the environment variable that carries the request to a daemon or a
+// workload child, which take it out of their environment first thing. Not an argument:
+// anyone can read a process's arguments (ps), for its whole life, and the request holds
+// --env's values; its environment only its own user and root can read.
+const requestEnv = "DAEMONKIT_REQUEST"
+
 // request is everything a daemon needs, resolved by start (every path absolute): it
-// travels as the daemon's second argument, and is recorded so that restart can start the
+// travels in the daemon's environment (requestEnv), and is recorded so that restart can start the
 // instance again without parsing anything.
 type request struct {
 	Program         string            `json:"program"` // Config.Name of the program that started it
@@ -92,7 +101,7 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	default:
 		return 0, false
 	}
-	req, err := decodeRequest(os.Args[2:])
+	req, err := takeRequest(os.Args[1])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)
 		return exitUsage, true
@@ -119,16 +128,27 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	return 0, false
 }
 
-// decodeRequest reads a daemon's arguments after the hidden command.
-func decodeRequest(args []string) (*request, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("%s: want one argument, the request: started by hand? use start -d", daemonCommand)
+// takeRequest reads the request of the hidden command from requestEnv, and takes the
+// variable out of this process's environment, so that nothing it starts inherits it.
+func takeRequest(command string) (*request, error) {
+	raw, ok := os.LookupEnv(requestEnv)
+	if !ok {
+		return nil, fmt.Errorf("%s: no request in $%s: started by hand? use start -d", command, requestEnv)
 	}
+	_ = os.Unsetenv(requestEnv)
 	var req request
-	if err := json.Unmarshal([]byte(args[0]), &req); err != nil {
-		return nil, fmt.Errorf("%s: bad request: %w", daemonCommand, err)
+	if err := json.Unmarshal([]byte(raw), &req); err != nil {
+		return nil, fmt.Errorf("%s: bad request in $%s: %w", command, requestEnv, err)
 	}
 	return &req, nil
+}
+
+// withRequest is env with requestEnv set to raw, in place of any it had.
+func withRequest(env []string, raw []byte) []string {
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		return strings.HasPrefix(kv, requestEnv+"=")
+	})
+	return append(env, requestEnv+"="+string(raw))
 }
 
 // runDaemon is the whole life of a daemon: the umask first, the handshake, the logger on

@@ -335,12 +335,12 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
 	if len(req.Env) == 0 && len(req.EnvFile) == 0 && !req.ClearEnv {
-		env = nil // exactly the caller's (and os/exec sets PWD to the working directory)
+		env = append(env, "PWD="+req.Workdir) // the caller's, PWD naming where the daemon runs, as os/exec would set it
 	}
 	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
 		Name:         req.Name,
-		Args:         []string{daemonCommand, string(raw)},
-		Env:          env,
+		Args:         []string{daemonCommand, req.Name}, // the name for ps; the request is private
+		Env:          withRequest(env, raw),
 		Dir:          req.Workdir,
 		LogPath:      req.Log,
 		PIDFile:      req.PIDFile,

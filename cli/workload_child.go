@@ -55,7 +55,8 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 		return nil, err
 	}
 	sf := SuperviseFlags{Ready: "notify", Socket: req.Socket, DrainTimeout: req.DrainTimeout}
-	sc := sf.supervisorConfig([]string{os.Args[0], workloadCommand, string(raw)}, paths, req.ShutdownTimeout, detached)
+	sc := sf.supervisorConfig([]string{os.Args[0], workloadCommand, req.Name}, paths, req.ShutdownTimeout, detached)
+	sc.Env = withRequest(os.Environ(), raw)
 	sc.Path = req.Exe // the binary on disk now: an upgrade runs a replaced binary
 	sc.Credential = cred
 	sc.ListenKey = listenKey
