@@ -162,36 +162,48 @@ func runDaemon(cfg Config, req *request) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := req.settle(); err != nil {
-		_ = rep.Fail(err)
-		return err
-	}
-	if len(req.Flags) > 0 && cfg.Flags != nil {
-		if err := json.Unmarshal(req.Flags, cfg.Flags); err != nil {
-			err = fmt.Errorf("%s: restore the program's flags: %w", daemonCommand, err)
-			_ = rep.Fail(err)
-			return err
-		}
-	}
 	out := logfile.NewWriter(2, req.Log) // whole lines or none, and no loss unsaid
 	out.Notice = dropNotice(cfg.Name, req.LogFormat == "json")
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
+	// Descriptor 2 is the log: an error goes there once, in the log's format (a plain line
+	// would break a JSON log), and start reports it from the handshake.
+	fail := func(err error) error {
+		log.Error("could not start", "error", err)
+		_ = rep.Fail(err)
+		return withCode(exitFailed, nil)
+	}
+	if err := req.settle(); err != nil {
+		return fail(err)
+	}
+	if len(req.Flags) > 0 && cfg.Flags != nil {
+		if err := json.Unmarshal(req.Flags, cfg.Flags); err != nil {
+			return fail(fmt.Errorf("%s: restore the program's flags: %w", daemonCommand, err))
+		}
+	}
 	opts := req.serverOptions(cfg)
 	opts.Reporter, opts.Logger, opts.LogWriter = rep, log, out
 	w, err := req.workload(cfg, out, true)
 	if err != nil {
-		_ = rep.Fail(err)
-		return err
+		return fail(err)
 	}
-	err = server.Run(context.Background(), w, opts)
-	if errors.Is(err, pidfile.ErrLocked) {
-		return withCode(exitAlreadyUp, nil) // start prints it; the log stays untouched
-	}
+	return serverExit(server.Run(context.Background(), w, opts))
+}
+
+// serverExit is the exit of a process whose server.Run logged everything: an instance
+// already running is exit 3 (start says so; the log stays untouched), a supervised
+// program's status is the process's, any other failure is exit 1, with nothing more to
+// print on descriptor 2, which is the log.
+func serverExit(err error) error {
 	var ended *supervisor.ExitError
-	if errors.As(err, &ended) {
-		return withCode(ended.ExitCode(), nil) // the program's status; the log says how it ended
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pidfile.ErrLocked):
+		return withCode(exitAlreadyUp, nil)
+	case errors.As(err, &ended):
+		return withCode(ended.ExitCode(), nil)
 	}
-	return err
+	return withCode(exitFailed, nil)
 }
 
 // serverOptions is the daemon-side view of the request.

@@ -233,6 +233,9 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		return err
 	}
 	err = server.Run(ctx, w, opts)
+	if c.Log != "" && !errors.Is(err, pidfile.ErrLocked) {
+		return serverExit(err) // descriptor 2 is the log, which has it already
+	}
 	var ended *supervisor.ExitError
 	if errors.As(err, &ended) {
 		return withCode(ended.ExitCode(), err) // as tini, and a container's PID 1, do

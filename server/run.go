@@ -35,6 +35,9 @@ func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 // workload's context and waits up to ShutdownTimeout for it to return (a second stop gives
 // up at once), logs "stopped", and removes the record and the pidfile, whose lock is held
 // until that is done. A workload that ends on its own ends the run with its error.
+//
+// Every error Run returns is in the log already, but a *pidfile.LockedError: the caller
+// need not print it again.
 func Run(ctx context.Context, w Workload, opts Options) error {
 	var forward []os.Signal
 	if f, ok := w.(Forwarder); ok {
