@@ -101,7 +101,7 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	default:
 		return 0, false
 	}
-	req, err := takeRequest(os.Args[1])
+	req, err := takeRequest(os.Args[1], os.Args[2:])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)
 		return exitUsage, true
@@ -130,12 +130,18 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 
 // takeRequest reads the request of the hidden command from requestEnv, and takes the
 // variable out of this process's environment, so that nothing it starts inherits it.
-func takeRequest(command string) (*request, error) {
+// Without the variable, an argument that is a JSON object is the request: daemonkit before
+// 2026-11-26 passed it so, and a supervisor it started still runs this binary, once
+// replaced on disk, as `_workload REQUEST`.
+func takeRequest(command string, args []string) (*request, error) {
 	raw, ok := os.LookupEnv(requestEnv)
-	if !ok {
+	if ok {
+		_ = os.Unsetenv(requestEnv)
+	} else if len(args) == 1 && strings.HasPrefix(args[0], "{") {
+		raw = args[0]
+	} else {
 		return nil, fmt.Errorf("%s: no request in $%s: started by hand? use start -d", command, requestEnv)
 	}
-	_ = os.Unsetenv(requestEnv)
 	var req request
 	if err := json.Unmarshal([]byte(raw), &req); err != nil {
 		return nil, fmt.Errorf("%s: bad request in $%s: %w", command, requestEnv, err)

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestTakeRequest: the request comes from the environment, which it then leaves; an older
+// daemonkit's request as the one argument is still taken; anything else is refused with
+// how a daemon is meant to be started.
+func TestTakeRequest(t *testing.T) {
+	const fromEnv, fromArg = `{"name":"env"}`, `{"name":"arg"}`
+	tests := []struct {
+		name     string
+		env      *string
+		args     []string
+		wantName string
+		wantErr  string
+	}{
+		{"environment", ptr(fromEnv), []string{"web"}, "env", ""},
+		{"environment over an argument", ptr(fromEnv), []string{fromArg}, "env", ""},
+		{"argument of an older daemonkit", nil, []string{fromArg}, "arg", ""},
+		{"by hand", nil, []string{"web"}, "", "_daemon: no request in $DAEMONKIT_REQUEST: started by hand? use start -d"},
+		{"by hand, no argument", nil, nil, "", "no request in $DAEMONKIT_REQUEST"},
+		{"bad request", ptr("{"), []string{"web"}, "", "_daemon: bad request in $DAEMONKIT_REQUEST: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(requestEnv, "") // restored when the test ends
+			if tt.env != nil {
+				os.Setenv(requestEnv, *tt.env)
+			} else {
+				os.Unsetenv(requestEnv)
+			}
+			req, err := takeRequest(daemonCommand, tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || req.Name != tt.wantName {
+				t.Fatalf("takeRequest = %+v, %v; want name %q", req, err, tt.wantName)
+			}
+			if v, ok := os.LookupEnv(requestEnv); ok {
+				t.Errorf("$%s = %q after takeRequest: a child would inherit it", requestEnv, v)
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+// TestWithRequest: the request replaces any the environment had, and nothing else changes.
+func TestWithRequest(t *testing.T) {
+	env := []string{"A=1", requestEnv + "=old", "B=2"}
+	got := withRequest(env, []byte(`{"name":"new"}`))
+	want := []string{"A=1", "B=2", requestEnv + `={"name":"new"}`}
+	if !slices.Equal(got, want) {
+		t.Errorf("withRequest = %q, want %q", got, want)
+	}
+	if env[1] != requestEnv+"=old" {
+		t.Errorf("withRequest changed its argument: %q", env)
+	}
+}
