@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -13,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/random"
 )
 
 // oobSize holds the credentials and as many descriptors as systemd takes (NOTIFY_FD_MAX).
@@ -36,7 +36,7 @@ func Listen(dir string) (*Socket, error) {
 		return nil, &fs.PathError{Op: "listen notify socket", Path: dir, Err: err}
 	}
 	var r [12]byte
-	if err := randomBytes(r[:]); err != nil {
+	if err := random.Read(r[:]); err != nil {
 		return nil, &fs.PathError{Op: "listen notify socket", Path: abs, Err: err}
 	}
 	path := filepath.Join(abs, "notify-"+hex.EncodeToString(r[:]))
@@ -55,42 +55,6 @@ func Listen(dir string) (*Socket, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// randomBytes fills b from the kernel's CSPRNG with getrandom(2), as crypto/rand does on
-// Linux, without the crypto packages (and their start-up cost) that crypto/rand brings.
-// With no flags, getrandom waits until the pool is initialised (early boot only); while it
-// waits a signal may interrupt it (EINTR), and past 256 bytes it may return fewer than
-// asked: both are retried. Where getrandom is missing (ENOSYS, a kernel older than 3.17)
-// it reads /dev/urandom instead, as crypto/rand does. Any other failure is returned: a
-// name is never made from bytes that are not random.
-func randomBytes(b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Getrandom(b, 0)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.ENOSYS:
-			return readURandom(b)
-		case err != nil:
-			return os.NewSyscallError("getrandom", err)
-		case n <= 0: // not for a non-empty b; never loop on it
-			return errors.New("getrandom: no bytes")
-		}
-		b = b[n:]
-	}
-	return nil
-}
-
-// readURandom fills b from /dev/urandom, for kernels without getrandom(2).
-func readURandom(b []byte) error {
-	f, err := os.Open("/dev/urandom")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.ReadFull(f, b)
-	return err
 }
 
 // passCred sets SO_PASSCRED before the socket is bound, so no datagram goes without.

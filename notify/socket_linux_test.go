@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -196,21 +195,3 @@ func sendFrom(t *testing.T, s *Socket, data string, pipes int) int {
 	return r
 }
 
-// TestRandomBytes checks the source of the socket names: a request past 256 bytes (where
-// getrandom may return short) is filled to the end, two draws differ, and the /dev/urandom
-// fallback fills its buffer too.
-func TestRandomBytes(t *testing.T) {
-	for name, fill := range map[string]func([]byte) error{"getrandom": randomBytes, "urandom": readURandom} {
-		a, b := make([]byte, 4096), make([]byte, 4096)
-		if err := fill(a); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if err := fill(b); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		// The last 64 bytes all zero, or two equal draws, have odds of 2^-512 or less.
-		if bytes.Equal(a, b) || bytes.Contains(a[len(a)-64:], make([]byte, 64)) {
-			t.Errorf("%s: not random, or not filled to the end", name)
-		}
-	}
-}
