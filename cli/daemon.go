@@ -149,12 +149,12 @@ func takeRequest(command string, args []string) (*request, error) {
 	return &req, nil
 }
 
-// withRequest is env with requestEnv set to raw, in place of any it had.
-func withRequest(env []string, raw []byte) []string {
+// withEnv is env with key set to value, in place of any it had; env is left as it was.
+func withEnv(env []string, key, value string) []string {
 	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
-		return strings.HasPrefix(kv, requestEnv+"=")
+		return strings.HasPrefix(kv, key+"=")
 	})
-	return append(env, requestEnv+"="+string(raw))
+	return append(env, key+"="+value)
 }
 
 // runDaemon is the whole life of a daemon: the umask first, the handshake, the logger on
@@ -223,12 +223,13 @@ func (req *request) serverOptions(cfg Config) server.Options {
 		IgnoreHUP:       req.IgnoreHUP,
 		ShutdownTimeout: req.ShutdownTimeout,
 		Record: instance.Record{
-			Name:     req.Name,
-			Strategy: req.Strategy,
-			Log:      req.Log,
-			PIDFile:  req.PIDFile,
-			Program:  cfg.Name,
-			Request:  raw,
+			Name:       req.Name,
+			Strategy:   req.Strategy,
+			Log:        req.Log,
+			PIDFile:    req.PIDFile,
+			Program:    cfg.Name,
+			Request:    raw,
+			Invocation: os.Getenv(instance.InvocationEnv), // start's, for this run
 		},
 	}
 }

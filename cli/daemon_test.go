@@ -53,15 +53,15 @@ func TestTakeRequest(t *testing.T) {
 
 func ptr(s string) *string { return &s }
 
-// TestWithRequest: the request replaces any the environment had, and nothing else changes.
-func TestWithRequest(t *testing.T) {
-	env := []string{"A=1", requestEnv + "=old", "B=2"}
-	got := withRequest(env, []byte(`{"name":"new"}`))
-	want := []string{"A=1", "B=2", requestEnv + `={"name":"new"}`}
+// TestWithEnv: the variable replaces any the environment had, and nothing else changes.
+func TestWithEnv(t *testing.T) {
+	env := []string{"A=1", requestEnv + "=old", "B=2", requestEnv + "X=kept"}
+	got := withEnv(env, requestEnv, `{"name":"new"}`)
+	want := []string{"A=1", "B=2", requestEnv + "X=kept", requestEnv + `={"name":"new"}`}
 	if !slices.Equal(got, want) {
-		t.Errorf("withRequest = %q, want %q", got, want)
+		t.Errorf("withEnv = %q, want %q", got, want)
 	}
 	if env[1] != requestEnv+"=old" {
-		t.Errorf("withRequest changed its argument: %q", env)
+		t.Errorf("withEnv changed its argument: %q", env)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -87,7 +88,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := notRunningByRecord(paths); err != nil {
+	if err := notRunning(app, paths); err != nil {
 		return err
 	}
 	if !c.Detach {
@@ -201,7 +202,11 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	if err != nil {
 		return err
 	}
-	if err := setEnviron(env); err != nil {
+	invocation, err := instance.NewInvocation()
+	if err != nil {
+		return err
+	}
+	if err := setEnviron(withEnv(env, instance.InvocationEnv, invocation)); err != nil {
 		return err
 	}
 	if err := req.settle(); err != nil {
@@ -213,7 +218,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		RecordPath:      paths.Record,
 		ShutdownTimeout: c.ShutdownTimeout,
 		Logger:          app.Log,
-		Record:          instance.Record{Program: app.Config.Name},
+		Record:          instance.Record{Program: app.Config.Name, Invocation: invocation},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}
@@ -255,15 +260,41 @@ func setEnviron(env []string) error {
 	return nil
 }
 
-// notRunningByRecord is exit 3 when the instance runs though its pidfile does not show it
+// notRunning is exit 3 when the instance runs though its pidfile does not show it
 // (deleted or replaced by hand): its record proves the daemon by pid and start time, and a
-// second daemon would be a duplicate. The lock catches every other case.
-func notRunningByRecord(paths instance.Paths) error {
+// second daemon would be a duplicate. The lock catches every other case of a running
+// instance. And it is exit 1 when the instance's last run left processes running (its
+// daemon was killed, and they outlived it): they would run beside the new one, as a second
+// copy of the program, or holding its port.
+func notRunning(app *App, paths instance.Paths) error {
 	st, err := instance.Inspect(paths)
-	if err != nil || !st.Unlocked {
+	switch {
+	case err != nil, st.Pidfile.State == pidfile.Running:
 		return nil // the lock decides, in the launcher and in the daemon
+	case st.Unlocked:
+		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
 	}
-	return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil {
+		return nil
+	}
+	if left := instance.Leftovers(rec); len(left) > 0 {
+		return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, which would run beside a new one: '%s stop --name %s' kills them",
+			paths.Name, pidList(left), app.Config.Name, paths.Name))
+	}
+	return nil
+}
+
+// pidList says "pid 12" or "3 processes (pids 12 34 56)".
+func pidList(pids []int) string {
+	if len(pids) == 1 {
+		return fmt.Sprintf("pid %d", pids[0])
+	}
+	s := make([]string, len(pids))
+	for i, pid := range pids {
+		s[i] = strconv.Itoa(pid)
+	}
+	return fmt.Sprintf("%d processes (pids %s)", len(pids), strings.Join(s, " "))
 }
 
 // startError is exit 3 for an instance already running, else err as it is.
@@ -340,10 +371,15 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	if len(req.Env) == 0 && len(req.EnvFile) == 0 && !req.ClearEnv {
 		env = append(env, "PWD="+req.Workdir) // the caller's, PWD naming where the daemon runs, as os/exec would set it
 	}
+	invocation, err := instance.NewInvocation()
+	if err != nil {
+		return launcher.Result{}, withCode(exitFailed, err)
+	}
+	env = withEnv(env, instance.InvocationEnv, invocation) // this run's, not one the caller inherited
 	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
 		Name:         req.Name,
 		Args:         []string{daemonCommand, req.Name}, // the name for ps; the request is private
-		Env:          withRequest(env, raw),
+		Env:          withEnv(env, requestEnv, string(raw)),
 		Dir:          req.Workdir,
 		LogPath:      req.Log,
 		PIDFile:      req.PIDFile,

@@ -38,7 +38,8 @@ type statusReport struct {
 	LastExit      string          `json:"last_exit,omitempty"` // how it last ended
 	StoppedAt     time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
 	Sockets       []string        `json:"sockets,omitempty"`
-	Copies        []instance.Copy `json:"copies,omitempty"` // during an upgrade: each copy
+	Copies        []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
+	LeftRunning   []int           `json:"left_running,omitempty"` // not running: what its last run left running
 	Problem       string          `json:"problem,omitempty"`
 	program       string          // for the advice in text
 	foreign       bool            // the stale file is not a pidfile: nothing of ours removes it
@@ -60,7 +61,7 @@ func (c *StatusCmd) Run(app *App) error {
 		rep.Problem = err.Error()
 	} else {
 		code = rep.fill(st)
-		if code == exitNotRunning {
+		if code == exitNotRunning || code == exitFailed {
 			rep.fillLastRun(paths.Record)
 		}
 	}
@@ -112,11 +113,16 @@ func (r *statusReport) fill(st instance.Status) int {
 	}
 }
 
-// fillLastRun adds how an instance that is not running last ended, from its record, if it
-// has one that says it stopped: pm2 and systemd show as much for a program that crashed.
+// fillLastRun adds, for an instance that is not running (stale or not), what its last run
+// left running, and, if its record says it stopped, how it last ended: pm2 and systemd
+// show as much for a program that crashed.
 func (r *statusReport) fillLastRun(recordPath string) {
 	rec, err := instance.ReadRecord(recordPath)
-	if err != nil || rec.State != instance.StateStopped {
+	if err != nil {
+		return
+	}
+	r.LeftRunning = instance.Leftovers(rec) // no daemon runs: whatever carries its run's mark was left
+	if r.State != "not running" || rec.State != instance.StateStopped {
 		return
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log
@@ -166,6 +172,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		} else {
 			fmt.Fprintf(w, "); '%s stop' removes it\n", r.program)
 		}
+		r.writeLeftRunning(w)
 		printField(w, "note", r.Problem)
 	case "not running":
 		fmt.Fprintf(w, "%s is not running\n", r.Name)
@@ -179,8 +186,16 @@ func (r *statusReport) writeText(w io.Writer) {
 			printField(w, "restarts", fmt.Sprintf("%d, last exit: %s", r.Restarts, orNone(r.LastExit)))
 		}
 		printField(w, "log", r.Log)
+		r.writeLeftRunning(w)
 	default:
 		fmt.Fprintf(w, "%s: cannot tell whether it runs: %s\n", r.Name, r.Problem)
+	}
+}
+
+// writeLeftRunning says what the last run left running, and how to end it.
+func (r *statusReport) writeLeftRunning(w io.Writer) {
+	if len(r.LeftRunning) > 0 {
+		printField(w, "left", fmt.Sprintf("its last run left %s running; '%s stop --name %s' kills them", pidList(r.LeftRunning), r.program, r.Name))
 	}
 }
 

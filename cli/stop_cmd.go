@@ -86,5 +86,8 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 	default:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s\n", paths.Name, res.PID, roundDuration(res.Elapsed))
 	}
+	if len(res.Leftovers) > 0 {
+		fmt.Fprintf(app.Stdout, "killed %s that %s's last run left running\n", pidList(res.Leftovers), paths.Name)
+	}
 	return res, nil
 }

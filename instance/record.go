@@ -54,6 +54,10 @@ type Record struct {
 	Sockets []string `json:"sockets,omitempty"`
 	// Control is the supervisor's control socket (upgrade talks to it).
 	Control string `json:"control,omitempty"`
+	// Invocation is the run's value of InvocationEnv, kept until the run has left nothing
+	// running: a daemon that stops cleanly clears it (MarkStoppedClean), and so does stop
+	// once it has killed what a run that did not left (see Leftovers).
+	Invocation string `json:"invocation,omitempty"`
 }
 
 // Copy is one copy of a supervised program.
@@ -138,8 +142,19 @@ func ReadRecord(path string) (Record, error) {
 // MarkStopped marks the record at path stopped, with lastExit, if it names pid and says
 // running, so that a stopped instance keeps its record (list shows it, restart starts it
 // again) and never marks the record of a daemon started since. An absent record, or a file
-// that is not one of this user's records, is left alone without error.
+// that is not one of this user's records, is left alone without error. It keeps the
+// record's invocation, for stop to look for what the run left (see Leftovers).
 func MarkStopped(path string, pid int, lastExit string) error {
+	return markStopped(path, pid, lastExit, false)
+}
+
+// MarkStoppedClean is MarkStopped for a daemon that stopped everything its run started
+// itself: it also clears the record's invocation, so that nobody looks for what it left.
+func MarkStoppedClean(path string, pid int, lastExit string) error {
+	return markStopped(path, pid, lastExit, true)
+}
+
+func markStopped(path string, pid int, lastExit string, clean bool) error {
 	r, err := ReadRecord(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord), errors.Is(err, ErrUntrusted):
@@ -150,6 +165,9 @@ func MarkStopped(path string, pid int, lastExit string) error {
 		return nil
 	}
 	r.State, r.StoppedAt, r.ChildPID = StateStopped, time.Now().UTC(), 0
+	if clean {
+		r.Invocation = ""
+	}
 	if lastExit != "" || r.LastExit == "" {
 		r.LastExit = lastExit
 	}

@@ -36,6 +36,7 @@ type StopResult struct {
 	Elapsed      time.Duration // from the signal to gone
 	Killed       bool          // SIGKILL was needed
 	RemovedStale bool          // a stale pidfile was removed (found stale, or left by a killed daemon)
+	Leftovers    []int         // processes the last run left running, which Stop killed (see Leftovers)
 }
 
 // Stop stops the instance whose daemon holds the lock of p.PIDFile, and returns the moment
@@ -66,13 +67,13 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 			return stopHolder(ctx, p, h, o)
 		}
 		if st.State == pidfile.Absent {
-			return StopResult{}, nil
+			return withLeftoversKilled(p, StopResult{}, nil)
 		}
 		res, err := removeStale(p, st)
 		if errors.Is(err, pidfile.ErrLocked) {
 			continue // a daemon took the lock since we looked: stop that one
 		}
-		return res, err
+		return withLeftoversKilled(p, res, err)
 	}
 	return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, errUnsettled)
 }
@@ -118,6 +119,19 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	res.RemovedStale = removed
 	if err != nil {
 		return res, fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, err)
+	}
+	return withLeftoversKilled(p, res, nil) // a daemon that did not stop cleanly (killed) may have left some
+}
+
+// withLeftoversKilled is res, err once what the last run of the instance at p left
+// running is killed, now that no daemon of it runs.
+func withLeftoversKilled(p Paths, res StopResult, err error) (StopResult, error) {
+	if err != nil {
+		return res, err
+	}
+	res.Leftovers, err = killLeftovers(p)
+	if err != nil {
+		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	}
 	return res, nil
 }

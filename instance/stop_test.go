@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"syscall"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestStopRunning(t *testing.T) {
 func TestStopAbsent(t *testing.T) {
 	p := testPaths(t, "svc")
 	res, err := Stop(stopCtx(t), p, StopOptions{})
-	if err != nil || res != (StopResult{}) {
+	if err != nil || !reflect.DeepEqual(res, StopResult{}) {
 		t.Fatalf("Stop = %+v, %v; want nothing running, no error", res, err)
 	}
 }

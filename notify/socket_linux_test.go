@@ -194,4 +194,3 @@ func sendFrom(t *testing.T, s *Socket, data string, pipes int) int {
 	}
 	return r
 }
-

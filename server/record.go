@@ -73,7 +73,8 @@ func (rs *records) update(f func(*instance.Record)) error {
 	return instance.WriteRecord(rs.path, rs.rec)
 }
 
-// stopped marks the record stopped, keeping the last exit the workload published.
+// stopped marks the record stopped, keeping the last exit the workload published, and
+// clears its invocation: the run stopped what it started.
 func (rs *records) stopped() error {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
@@ -84,5 +85,5 @@ func (rs *records) stopped() error {
 	if lastExit == "" {
 		lastExit = "stopped"
 	}
-	return instance.MarkStopped(rs.path, os.Getpid(), lastExit)
+	return instance.MarkStoppedClean(rs.path, os.Getpid(), lastExit)
 }

@@ -22,7 +22,9 @@ import (
 
 // procinfo PID: prints what /proc says of a process, one fact a line, so that a script can
 // check what a daemon was left with: session, terminal, signals, descriptors, cwd, umask,
-// environment and parent.
+// environment and parent. The environment is compared with the caller's but for the two
+// variables daemonkit sets itself: the request it takes out at once, and the run's
+// DAEMONKIT_INVOCATION_ID, which "invocation id" reports.
 func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: procinfo PID")
@@ -83,13 +85,18 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
 	ts.Check(err)
 	var extra []string
+	marked := false
 	for _, kv := range bytes.Split(environ, []byte{0}) {
 		k, v, _ := strings.Cut(string(kv), "=")
 		if k == "PWD" && v == cwd {
 			continue // a new working directory rightly updates PWD
 		}
-		if k == "DAEMONKIT_REQUEST" {
+		switch k {
+		case "DAEMONKIT_REQUEST":
 			continue // how start hands a daemon its request; /proc keeps the first environment
+		case "DAEMONKIT_INVOCATION_ID":
+			marked = v != ""
+			continue // the run's mark, which every process of it carries
 		}
 		if k != "" && ts.Getenv(k) != v {
 			extra = append(extra, k)
@@ -100,6 +107,7 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 	} else {
 		fmt.Fprintf(out, "environment: differs from the caller's in %s\n", strings.Join(extra, " "))
 	}
+	fmt.Fprintf(out, "invocation id: %s\n", yesNo(marked))
 }
 
 // isAncestor reports whether pid is this process or one above it.

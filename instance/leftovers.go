@@ -1,0 +1,123 @@
+package instance
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"syscall"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/random"
+)
+
+// InvocationEnv is the environment variable that marks every process of one run of an
+// instance, as systemd's $INVOCATION_ID does: start puts it in the daemon's environment,
+// with a value new for each run that the record keeps (Record.Invocation), and every
+// descendant that keeps its environment inherits it, wherever it moves to (another process
+// group or session, another parent). When a run ends without cleaning up (its daemon
+// killed with SIGKILL, which takes the supervised program along but not what that program
+// started), it finds what the run left running.
+const InvocationEnv = "DAEMONKIT_INVOCATION_ID"
+
+// NewInvocation returns a fresh value for InvocationEnv: 128 random bits, in hex.
+func NewInvocation() (string, error) {
+	var b [16]byte
+	if err := random.Read(b[:]); err != nil {
+		return "", fmt.Errorf("make an invocation id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// Leftovers lists the live processes that carry rec's invocation: what its run left
+// running, once the daemon that rec names (by pid and start time) is gone. A record without
+// an invocation (its daemon stopped what it started, or stop has killed what it left) has
+// none, and so has one whose daemon lives, or cannot be proved gone: that run is not over
+// (a record copied from a running instance names that one's daemon).
+func Leftovers(rec Record) []int {
+	if rec.Invocation == "" || !runOver(rec) {
+		return nil
+	}
+	return proc.WithEnv(InvocationEnv + "=" + rec.Invocation)
+}
+
+// runOver reports whether the daemon rec names is gone: no process has its pid, or the
+// one that has it started at another time, or is a zombie.
+func runOver(rec Record) bool {
+	if rec.PID < 2 || rec.StartTime == 0 {
+		return false // nothing proves which process it was
+	}
+	st, err := proc.ReadStat(rec.PID)
+	return err != nil || st.Zombie() || st.StartTime != rec.StartTime
+}
+
+// killLeftovers SIGKILLs what the last run of the instance at p left running, when its
+// record keeps an invocation: each process through a handle checked, once opened, to carry
+// the invocation still, so that a reused pid is never hit. It waits up to killWait for
+// them to be gone, looks again (a process may fork while it is killed), then clears the
+// record's invocation: nothing is left to find. It returns the pids it killed. The caller
+// must know that no daemon of the instance runs: a new run has a new invocation, so a
+// daemon started meanwhile is never touched.
+func killLeftovers(p Paths) ([]int, error) {
+	rec, err := ReadRecord(p.Record)
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord), errors.Is(err, ErrUntrusted):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("kill what the last run left: %w", err)
+	case rec.Invocation == "" || !runOver(rec):
+		return nil, nil
+	}
+	kv := InvocationEnv + "=" + rec.Invocation
+	var killed []int
+	for range 5 {
+		round := killCarriers(kv)
+		if len(round) == 0 {
+			break
+		}
+		killed = append(killed, round...)
+	}
+	if left := proc.WithEnv(kv); len(left) > 0 {
+		return killed, fmt.Errorf("kill what the last run left: pids %v %w after SIGKILL", left, ErrStillRunning)
+	}
+	slices.Sort(killed)
+	return slices.Compact(killed), clearInvocation(p.Record, rec.PID, rec.Invocation)
+}
+
+// killCarriers SIGKILLs every live process whose environment holds kv, and waits for each
+// to be gone; it returns those it signalled.
+func killCarriers(kv string) []int {
+	var handles []*proc.Process
+	for _, pid := range proc.WithEnv(kv) {
+		h, err := proc.Open(pid)
+		if err != nil {
+			continue // gone since
+		}
+		if proc.HasEnv(pid, kv) && h.Signal(syscall.SIGKILL) == nil {
+			handles = append(handles, h)
+		} else {
+			_ = h.Close()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), killWait)
+	defer cancel()
+	pids := make([]int, 0, len(handles))
+	for _, h := range handles {
+		_ = h.Wait(ctx)
+		pids = append(pids, h.PID())
+		_ = h.Close()
+	}
+	return pids
+}
+
+// clearInvocation empties the invocation of the record at path if it is still pid's run's.
+func clearInvocation(path string, pid int, invocation string) error {
+	r, err := ReadRecord(path)
+	if err != nil || r.PID != pid || r.Invocation != invocation {
+		return nil // gone, or a new run's: not ours to change
+	}
+	r.Invocation = ""
+	return WriteRecord(path, r)
+}
