@@ -274,11 +274,7 @@ func notRunning(app *App, paths instance.Paths) error {
 	case st.Unlocked:
 		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
 	}
-	rec, err := instance.ReadRecord(paths.Record)
-	if err != nil {
-		return nil
-	}
-	if left := instance.Leftovers(rec); len(left) > 0 {
+	if left := instance.Leftovers(paths); len(left) > 0 {
 		return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, which would run beside a new one: '%s stop --name %s' kills them",
 			paths.Name, pidList(left), app.Config.Name, paths.Name))
 	}

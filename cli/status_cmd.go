@@ -62,7 +62,7 @@ func (c *StatusCmd) Run(app *App) error {
 	} else {
 		code = rep.fill(st)
 		if code == exitNotRunning || code == exitFailed {
-			rep.fillLastRun(paths.Record)
+			rep.fillLastRun(paths)
 		}
 	}
 	if c.JSON {
@@ -116,13 +116,10 @@ func (r *statusReport) fill(st instance.Status) int {
 // fillLastRun adds, for an instance that is not running (stale or not), what its last run
 // left running, and, if its record says it stopped, how it last ended: pm2 and systemd
 // show as much for a program that crashed.
-func (r *statusReport) fillLastRun(recordPath string) {
-	rec, err := instance.ReadRecord(recordPath)
-	if err != nil {
-		return
-	}
-	r.LeftRunning = instance.Leftovers(rec) // no daemon runs: whatever carries its run's mark was left
-	if r.State != "not running" || rec.State != instance.StateStopped {
+func (r *statusReport) fillLastRun(paths instance.Paths) {
+	r.LeftRunning = instance.Leftovers(paths)
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil || r.State != "not running" || rec.State != instance.StateStopped {
 		return
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log

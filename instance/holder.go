@@ -104,7 +104,7 @@ func Signal(p Paths, sig syscall.Signal) (int, error) {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
 	}
 	if h == nil {
-		h, _ = provenByRecord(p.Record)
+		h, _ = provenByRecord(p)
 	}
 	if h == nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, notRunning(p.PIDFile, st))

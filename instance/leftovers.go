@@ -31,16 +31,23 @@ func NewInvocation() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// Leftovers lists the live processes that carry rec's invocation: what its run left
-// running, once the daemon that rec names (by pid and start time) is gone. A record without
-// an invocation (its daemon stopped what it started, or stop has killed what it left) has
-// none, and so has one whose daemon lives, or cannot be proved gone: that run is not over
-// (a record copied from a running instance names that one's daemon).
-func Leftovers(rec Record) []int {
-	if rec.Invocation == "" || !runOver(rec) {
+// Leftovers lists the live processes that carry the invocation of the record at p: what
+// the instance's last run left running, once the daemon the record names (by pid and start
+// time) is gone. There are none without an invocation (its daemon stopped what it started,
+// or stop has killed what it left), nor while that daemon lives or cannot be proved gone
+// (the run is not over), nor for a record that is not the instance's own.
+func Leftovers(p Paths) []int {
+	rec, err := ReadRecord(p.Record)
+	if err != nil || !rec.leftSome(p) {
 		return nil
 	}
 	return proc.WithEnv(InvocationEnv + "=" + rec.Invocation)
+}
+
+// leftSome reports whether r is the instance's record of a run that is over, and may have
+// left processes running.
+func (r Record) leftSome(p Paths) bool {
+	return r.Invocation != "" && r.isFor(p) && runOver(r)
 }
 
 // runOver reports whether the daemon rec names is gone: no process has its pid, or the
@@ -67,7 +74,7 @@ func killLeftovers(p Paths) ([]int, error) {
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("kill what the last run left: %w", err)
-	case rec.Invocation == "" || !runOver(rec):
+	case !rec.leftSome(p):
 		return nil, nil
 	}
 	kv := InvocationEnv + "=" + rec.Invocation

@@ -1,6 +1,9 @@
 package instance
 
 import (
+	"os"
+	"path/filepath"
+
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
@@ -8,10 +11,10 @@ import (
 // process is alive and provably the one that wrote the record: the same pid and the same
 // start time, read after the handle was opened, so that a reused pid can never pass. It
 // is how a daemon whose pidfile was deleted or replaced by hand is still found; nil when
-// the record is missing, untrusted, or proves nothing.
-func provenByRecord(path string) (*proc.Process, *Record) {
-	rec, err := ReadRecord(path)
-	if err != nil || rec.PID < 2 || rec.StartTime == 0 || rec.State == StateStopped {
+// the record is missing, untrusted, another instance's, or proves nothing.
+func provenByRecord(p Paths) (*proc.Process, *Record) {
+	rec, err := ReadRecord(p.Record)
+	if err != nil || rec.PID < 2 || rec.StartTime == 0 || rec.State == StateStopped || !rec.isFor(p) {
 		return nil, nil
 	}
 	h, err := proc.Open(rec.PID)
@@ -34,4 +37,21 @@ func StartTime(pid int) uint64 {
 		return 0
 	}
 	return st.StartTime
+}
+
+// isFor reports whether r is the record of the instance at p: the same name, and a pidfile
+// of the same name in the same directory (the directory compared as a file, so that a
+// state directory named through a symlink is the same one). A record copied by hand from
+// another instance, or another state directory, names another instance's processes: it
+// proves nothing here.
+func (r Record) isFor(p Paths) bool {
+	if r.Name != p.Name || filepath.Base(r.PIDFile) != filepath.Base(p.PIDFile) {
+		return false
+	}
+	a, err := os.Stat(filepath.Dir(r.PIDFile))
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(filepath.Dir(p.PIDFile))
+	return err == nil && os.SameFile(a, b)
 }

@@ -50,7 +50,7 @@ func Inspect(p Paths) (Status, error) {
 	}
 	s := Status{Paths: p, Pidfile: st}
 	if st.State != pidfile.Running {
-		if h, rec := provenByRecord(p.Record); h != nil {
+		if h, rec := provenByRecord(p); h != nil {
 			_ = h.Close()
 			s.Record, s.Unlocked = rec, true
 		}

@@ -60,7 +60,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 		}
 		if h == nil {
-			h, _ = provenByRecord(p.Record) // its pidfile was deleted or replaced by hand
+			h, _ = provenByRecord(p) // its pidfile was deleted or replaced by hand
 		}
 		if h != nil {
 			defer h.Close()
