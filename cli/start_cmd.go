@@ -275,7 +275,7 @@ func notRunning(app *App, paths instance.Paths) error {
 		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
 	}
 	if left := instance.Leftovers(paths); len(left) > 0 {
-		return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, which would run beside a new one: '%s stop --name %s' kills them",
+		return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, which would run beside a new one: '%s stop --name %s' kills what is left",
 			paths.Name, pidList(left), app.Config.Name, paths.Name))
 	}
 	return nil

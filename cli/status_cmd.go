@@ -192,7 +192,7 @@ func (r *statusReport) writeText(w io.Writer) {
 // writeLeftRunning says what the last run left running, and how to end it.
 func (r *statusReport) writeLeftRunning(w io.Writer) {
 	if len(r.LeftRunning) > 0 {
-		printField(w, "left", fmt.Sprintf("its last run left %s running; '%s stop --name %s' kills them", pidList(r.LeftRunning), r.program, r.Name))
+		printField(w, "left", fmt.Sprintf("its last run left %s running; '%s stop --name %s' kills what is left", pidList(r.LeftRunning), r.program, r.Name))
 	}
 }
 
