@@ -12,7 +12,8 @@ import (
 // -9, the OOM killer): its pidfile lock goes with the supervisor, so a program left running
 // would be a copy that status cannot see and that a new start would run beside. The signal
 // survives the exec step and --user, but not a fork: a daemon that the program forks (see
-// --ready pidfile:) and its other descendants are not covered.
+// --ready pidfile:) and its other descendants outlive it, and are found afterwards by the
+// run's mark in their environment (instance.InvocationEnv).
 func dieWithSupervisor(sys *syscall.SysProcAttr) { sys.Pdeathsig = syscall.SIGKILL }
 
 // killInstance SIGKILLs every process of the instance but this one, and waits for each to
