@@ -2,7 +2,8 @@
 // reliability_test), which build the daemonkit binary once and drive it as a user would,
 // many times over, checking real processes through /proc. They prove what the design
 // promises under repetition and races rather than once: never two daemons for one name,
-// nothing left behind by a stop, no descriptor leaked by a long-lived supervisor, no signal
+// nothing left behind by a stop (nor by a daemon killed with SIGKILL, once stopped), no
+// descriptor leaked by a long-lived supervisor, no signal
 // ever sent on the word of a hostile pidfile, and a stop that does not wait for a zombie to
 // be reaped. They assert no timings; what they measure they log (go test -v).
 //
