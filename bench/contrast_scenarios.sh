@@ -468,7 +468,60 @@ startsecs=0'" "cat $d/sv.pid"
 	fi
 	killed_try "daemonkit" "$dk start -d --state-dir $d/st --log-dir $d/st --name k -- sleep 1000" \
 		"cat $d/st/k.pid"
+
+	# Then a program with a worker that left its group: after the supervisor is killed,
+	# the tool's stop. What is still running?
+	local prog='(setsid sleep 1001 &); exec sleep 1000'
+	if has daemon; then
+		killed_stop_try "daemon, then daemon --stop" "daemon --name=k --pidfiles=$d -- /bin/sh -c '$prog'" \
+			"cat $d/k.pid" "daemon --name=k --pidfiles=$d --stop"
+	fi
+	if has supervisord; then
+		killed_stop_try "supervisord (stopasgroup=true), then supervisorctl stop" "supervisord_up \"[program:k]
+command=/bin/sh -c '$prog'
+startsecs=0
+stopasgroup=true
+killasgroup=true\"" "cat $d/sv.pid" "svctl stop k"
+	fi
+	if has pm2; then
+		killed_stop_try "pm2 (its daemon), then pm2 stop" "pm2 start /bin/sh --name k -- -c '$prog'" \
+			"cat $d/pm2/pm2.pid" "pm2 stop k"
+	fi
+	killed_stop_try "daemonkit, then daemonkit stop" \
+		"$dk start -d --state-dir $d/st --log-dir $d/st --name k -- /bin/sh -c '$prog'" \
+		"cat $d/st/k.pid" "$dk stop --state-dir $d/st --name k"
 }
+
+# killed_stop_try LABEL START SUPERVISOR-PID STOP: START (a program and a worker in a session
+# of its own), SIGKILL the supervisor, then STOP: what is still running a second later?
+killed_stop_try() {
+	reset
+	if ! eval "$2" >"$d/out" 2>&1 || ! until_ok 5 both_running; then
+		row killed "$1" "the program did not start: $(said "$d/out")" ""
+		return
+	fi
+	local sup
+	sup=$(eval "$3")
+	kill -KILL "$sup"
+	until_ok 2 not_alive "$sup" || true
+	timed "$d/out" eval "$4"
+	until_ok 1 none_of_them || true
+	procs
+	local left=() p
+	for p in "${P[@]}"; do
+		[[ ${p#* } == sleep ]] || continue
+		case $(tr '\0' ' ' <"/proc/${p%% *}/cmdline") in
+		*1000*) left+=("the program") ;;
+		*1001*) left+=("its worker (own session)") ;;
+		esac
+	done
+	if ((${#left[@]} == 0)); then
+		row killed "$1" "stop: exit $RC; nothing left" yes
+	else
+		row killed "$1" "stop: exit $RC; still running 1 s later: $(IFS=,; echo "${left[*]}" | sed 's/,/, /g')" no
+	fi
+}
+both_running() { (($(count sleep) == 2)); }
 
 # killed_try LABEL START SUPERVISOR-PID: START, SIGKILL the supervisor (the pid that
 # SUPERVISOR-PID prints), then START again: how many copies of the program run?
