@@ -41,8 +41,8 @@ func (c *DeleteCmd) Validate(kctx *kong.Context) error {
 	return nil
 }
 
-// Run refuses a running instance (exit 1), else removes its record and a stale pidfile
-// and says where its log is kept.
+// Run refuses a running instance, or one whose last run left processes running (exit 1),
+// else removes its record and a stale pidfile and says where its log is kept.
 func (c *DeleteCmd) Run(app *App) error {
 	flags := c.InstanceFlags
 	if c.Instance != "" {
@@ -58,6 +58,9 @@ func (c *DeleteCmd) Run(app *App) error {
 	}
 	if st.Running() {
 		return withCode(exitFailed, fmt.Errorf("%s is running (pid %d): stop it first ('%s stop --name %s')", paths.Name, st.PID(), app.Config.Name, paths.Name))
+	}
+	if left := instance.Leftovers(paths); len(left) > 0 {
+		return leftRunning(app, paths, left, "which nothing could find once its record is gone")
 	}
 	rec, recErr := instance.ReadRecord(paths.Record)
 	noRecord := errors.Is(recErr, fs.ErrNotExist)

@@ -275,10 +275,16 @@ func notRunning(app *App, paths instance.Paths) error {
 		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
 	}
 	if left := instance.Leftovers(paths); len(left) > 0 {
-		return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, which would run beside a new one: '%s stop --name %s' kills what is left",
-			paths.Name, pidList(left), app.Config.Name, paths.Name))
+		return leftRunning(app, paths, left, "which would run beside a new one")
 	}
 	return nil
+}
+
+// leftRunning is exit 1 for an instance whose last run left the processes left running,
+// naming them, what is wrong with going on, and how to end them.
+func leftRunning(app *App, paths instance.Paths, left []int, wrong string) error {
+	return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, %s: '%s stop --name %s' kills what is left",
+		paths.Name, pidList(left), wrong, app.Config.Name, paths.Name))
 }
 
 // pidList says "pid 12" or "3 processes (pids 12 34 56)".
