@@ -391,6 +391,11 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		if errors.Is(err, pidfile.ErrLocked) {
 			return res, startError(req.Name, err)
 		}
+		// The daemon is gone (Launch saw to it), but what its program started may not be:
+		// one that left the program's session outlives a daemon killed for not being ready.
+		if left := instance.KillInvocation(invocation); len(left) > 0 {
+			log.Warn("killed what the failed start left running", "pids", left)
+		}
 		return res, withCode(exitFailed, err)
 	}
 	return res, nil

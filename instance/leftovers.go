@@ -77,7 +77,22 @@ func killLeftovers(p Paths) ([]int, error) {
 	case !rec.leftSome(p):
 		return nil, nil
 	}
-	kv := InvocationEnv + "=" + rec.Invocation
+	killed := KillInvocation(rec.Invocation)
+	if left := proc.WithEnv(InvocationEnv + "=" + rec.Invocation); len(left) > 0 {
+		return killed, fmt.Errorf("kill what the last run left: pids %v %w after SIGKILL", left, ErrStillRunning)
+	}
+	return killed, clearInvocation(p.Record, rec.PID, rec.Invocation)
+}
+
+// KillInvocation SIGKILLs every live process that carries the invocation (a run's value of
+// InvocationEnv), as stop does with what a run left, looking again while any is left (up
+// to five times), and returns the pids it killed. It is for a run that never got as far
+// as its record, such as a start that failed: the caller must know its daemon is gone.
+func KillInvocation(invocation string) []int {
+	if invocation == "" {
+		return nil
+	}
+	kv := InvocationEnv + "=" + invocation
 	var killed []int
 	for range 5 {
 		round := killCarriers(kv)
@@ -86,11 +101,8 @@ func killLeftovers(p Paths) ([]int, error) {
 		}
 		killed = append(killed, round...)
 	}
-	if left := proc.WithEnv(kv); len(left) > 0 {
-		return killed, fmt.Errorf("kill what the last run left: pids %v %w after SIGKILL", left, ErrStillRunning)
-	}
 	slices.Sort(killed)
-	return slices.Compact(killed), clearInvocation(p.Record, rec.PID, rec.Invocation)
+	return slices.Compact(killed)
 }
 
 // killCarriers SIGKILLs every live process whose environment holds kv, and waits for each

@@ -240,13 +240,18 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 // own PID...: these processes are the script's to stop: each is SIGKILLed when the script
 // ends, however it ends, through a pidfd opened now (so a pid reused by then is never hit).
 // For what the pidfile sweep at the end cannot find, such as a program whose supervisor
-// was killed.
+// was killed. A pid that is gone already is skipped: what the script checks next (gone
+// PID) is then true, and pids are handed out in increasing order, so one freed a moment
+// ago is not another process's yet.
 func cmdOwn(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: own PID...")
 	}
 	for _, a := range args {
 		p, err := proc.Open(atoiArg(ts, a))
+		if errors.Is(err, proc.ErrGone) {
+			continue
+		}
 		ts.Check(err)
 		ts.Defer(func() {
 			defer p.Close()
