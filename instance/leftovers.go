@@ -50,11 +50,14 @@ func (r Record) leftSome(p Paths) bool {
 	return r.Invocation != "" && r.isFor(p) && runOver(r)
 }
 
-// runOver reports whether the daemon rec names is gone: no process has its pid, or the
-// one that has it started at another time, or is a zombie.
+// runOver reports whether the daemon rec names is gone: it ran before the last boot, or no
+// process has its pid, or the one that has it started at another time, or is a zombie.
 func runOver(rec Record) bool {
 	if rec.PID < 2 || rec.StartTime == 0 {
 		return false // nothing proves which process it was
+	}
+	if !rec.sameBoot() {
+		return true
 	}
 	st, err := proc.ReadStat(rec.PID)
 	return err != nil || st.Zombie() || st.StartTime != rec.StartTime

@@ -3,6 +3,7 @@ package instance
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
@@ -22,11 +23,27 @@ func provenByRecord(p Paths) (*proc.Process, *Record) {
 		return nil, nil
 	}
 	st, err := proc.ReadStat(rec.PID)
-	if err != nil || st.Zombie() || st.StartTime != rec.StartTime {
+	if err != nil || st.Zombie() || st.StartTime != rec.StartTime || !rec.sameBoot() {
 		_ = h.Close()
 		return nil, nil
 	}
 	return h, &rec
+}
+
+// sameBoot reports whether r was written since the machine last booted. A start time counts
+// clock ticks from boot, and an early boot runs much the same way each time: after a reboot
+// another process may well have the record's pid and start time. A record without a boot
+// id (written by an older daemonkit, or where there is none) is taken as this boot's.
+func (r Record) sameBoot() bool { return r.BootID == "" || r.BootID == BootID() }
+
+// BootID returns this boot's id (/proc/sys/kernel/random/boot_id on Linux), which changes
+// at every boot, or "" where the system has none.
+func BootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // StartTime returns when pid started, in the units of Record.StartTime (clock ticks after

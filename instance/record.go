@@ -21,7 +21,8 @@ import (
 type Record struct {
 	Name      string          `json:"name"`
 	PID       int             `json:"pid"`
-	StartTime uint64          `json:"start_time,omitempty"` // clock ticks after boot (/proc/PID/stat): with PID, names one process for ever
+	StartTime uint64          `json:"start_time,omitempty"` // clock ticks after boot (/proc/PID/stat): with PID and BootID, names one process for ever
+	BootID    string          `json:"boot_id,omitempty"`    // the boot StartTime counts from (see BootID): a record from before a reboot proves nothing
 	Strategy  string          `json:"strategy"`
 	StartedAt time.Time       `json:"started_at"`
 	Listen    string          `json:"listen,omitempty"`

@@ -50,7 +50,7 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	rec.PIDFile = cmp.Or(rec.PIDFile, opts.PIDFile)
 	rec.Log = cmp.Or(rec.Log, opts.LogPath)
 	rec.PID = os.Getpid()
-	rec.StartTime = instance.StartTime(rec.PID)
+	rec.StartTime, rec.BootID = instance.StartTime(rec.PID), instance.BootID()
 	rec.StartedAt = startedAt
 	rec.Listen = listen
 	rec.DroppedLogLines = dropped
