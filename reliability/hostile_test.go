@@ -72,16 +72,19 @@ func TestHostilePidfiles(t *testing.T) {
 			}
 		}
 	}
-	record := func(pid int, start uint64) func(t *testing.T, e *env) {
+	// recordAs writes h's record as the instance named name would have written its own, with
+	// the JSON fields extra (each followed by a comma) besides.
+	recordAs := func(name string, pid int, start uint64, extra string) func(t *testing.T, e *env) {
 		return func(t *testing.T, e *env) {
-			rec := fmt.Sprintf(`{"name":"h","pid":%d,"start_time":%d,"state":"running","strategy":"setsid",`+
+			rec := fmt.Sprintf(`{%s"name":%q,"pid":%d,"start_time":%d,"state":"running","strategy":"setsid",`+
 				`"program":"daemonkit","log":%q,"pidfile":%q,"started_at":"2026-01-01T00:00:00Z"}`+"\n",
-				pid, start, e.logfile("h"), e.pidfile("h"))
+				extra, name, pid, start, e.logfile(name), e.pidfile(name))
 			if err := os.WriteFile(e.record("h"), []byte(rec), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+	record := func(pid int, start uint64) func(t *testing.T, e *env) { return recordAs("h", pid, start, "") }
 	both := func(fs ...func(t *testing.T, e *env)) func(t *testing.T, e *env) {
 		return func(t *testing.T, e *env) {
 			for _, f := range fs {
@@ -126,6 +129,9 @@ func TestHostilePidfiles(t *testing.T) {
 		{"record_only_wrong_start", record(sp, spStart+1)},
 		{"record_only_no_start", record(sp, 0)},
 		{"record_only_the_test_itself", record(me, 0)},
+		{"record_of_another_instance_right_start", recordAs("other", sp, spStart, "")},
+		{"record_of_another_boot_right_start", recordAs("h", sp, spStart, `"boot_id":"00000000-0000-0000-0000-000000000000",`)},
+		{"record_of_another_boot_with_an_invocation", recordAs("h", sp, spStart, `"boot_id":"0","invocation":"00",`)},
 		{"record_of_another_user_right_start", func(t *testing.T, e *env) {
 			record(sp, spStart)(t, e)
 			if err := os.Chown(e.record("h"), 65534, 65534); err != nil {
