@@ -178,6 +178,13 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			return &ExitError{Status: ws}
 		}
 		failures++
+		if len(r.copies) == 0 {
+			// What the program left (a worker, a grandchild in a session of its own, come
+			// here as orphans) would run beside the next copy, or hold its port: as systemd
+			// does with a unit's cgroup, nothing of the instance is kept across a restart.
+			// Old copies still draining after an upgrade are left to finish.
+			r.s.killInstance()
+		}
 		r.log.Warn("the program ended; restarting it", "status", lastExit, "in", delay.String(), "attempt", failures)
 		select {
 		case <-r.ctx.Done():
