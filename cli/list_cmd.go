@@ -34,6 +34,9 @@ type listRow struct {
 	// Copies are an instance's copies while it holds sockets (start --socket): the one
 	// serving, and any starting or draining in an upgrade.
 	Copies []instance.Copy `json:"copies,omitempty"`
+	// LeftRunning are the processes a not-running instance's last run left running (its
+	// daemon was killed): stop kills them.
+	LeftRunning []int `json:"left_running,omitempty"`
 }
 
 // Run prints the table (or JSON) and exits 0, whatever state the instances are in.
@@ -74,6 +77,12 @@ func (c *ListCmd) Run(app *App) error {
 		}
 	}
 	for _, r := range rows {
+		if len(r.LeftRunning) > 0 {
+			fmt.Fprintf(app.Stdout, "%s: its last run left %s running; '%s stop --name %s' kills what is left\n",
+				r.Name, pidList(r.LeftRunning), app.Config.Name, r.Name)
+		}
+	}
+	for _, r := range rows {
 		if r.Problem != "" {
 			fmt.Fprintf(app.Config.Stderr, "%s: list: %s: %s\n", app.Config.Name, r.Name, r.Problem)
 		}
@@ -105,6 +114,9 @@ func newListRow(e instance.Entry, program string) listRow {
 			}
 		} else {
 			r.StoppedAt = rec.StoppedAt
+			if rec.Invocation != "" && e.Err == nil { // else the run stopped what it started: nothing to scan for
+				r.LeftRunning = instance.Leftovers(e.Paths)
+			}
 		}
 	}
 	if len(r.Command) == 0 && r.State == instance.StateRunning {
