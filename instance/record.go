@@ -81,7 +81,8 @@ var errBadRecord = errors.New("not a valid record")
 // others): another user could have planted it, so nothing it says is acted on.
 var ErrUntrusted = errors.New("record not written by you")
 
-// WriteRecord writes r to path atomically, mode 0644: it writes a temporary file in the
+// WriteRecord writes r to path atomically, mode 0600 (a record holds --env's values and the
+// command line, and no other user's daemonkit acts on it anyway): it writes a temporary file in the
 // same directory, syncs it and renames it over path, so a reader sees the old record or the
 // new one, never a part. It replaces only a record this user wrote: anything else at path
 // (a configuration file a careless --pidfile led to, another user's record) is refused
@@ -110,11 +111,11 @@ func WriteRecord(path string, r Record) error {
 	return nil
 }
 
-// writeSync writes b to f, makes it 0644, syncs and closes it.
+// writeSync writes b to f, makes it 0600 whatever the umask, syncs and closes it.
 func writeSync(f *os.File, b []byte) error {
 	_, err := f.Write(b)
 	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes 0600
+		err = f.Chmod(0o600)
 	}
 	if err == nil {
 		err = f.Sync()

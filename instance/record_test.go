@@ -48,8 +48,8 @@ func TestRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode() != 0o644 {
-		t.Fatalf("record mode %v, want 0644", fi.Mode())
+	if fi.Mode() != 0o600 {
+		t.Fatalf("record mode %v, want 0600: it holds --env's values", fi.Mode())
 	}
 
 	// Overwriting replaces it whole and leaves no temporary file behind.
