@@ -435,21 +435,28 @@ children_try() {
 	fi
 	timed "$d/out" eval "$3"
 	until_ok 1 none_of_them || true
-	procs
+	still_running "its worker (same group)" "its grandchild (own session)"
+	if [[ -z $LEFT ]]; then
+		row children "$1" "exit $RC after $MS ms; nothing left" yes
+	else
+		row children "$1" "exit $RC after $MS ms; still running 1 s later: $LEFT" no
+	fi
+}
+
+# still_running WORKER GRANDCHILD sets LEFT to what still runs of the program (sleep 1000),
+# its WORKER (sleep 1001) and its GRANDCHILD (sleep 1002), comma-separated; empty if none.
+still_running() {
 	local left=() p
+	procs
 	for p in "${P[@]}"; do
 		[[ ${p#* } == sleep ]] || continue
 		case $(tr '\0' ' ' <"/proc/${p%% *}/cmdline") in
 		*1000*) left+=("the program") ;;
-		*1001*) left+=("its worker (same group)") ;;
-		*1002*) left+=("its grandchild (own session)") ;;
+		*1001*) left+=("$1") ;;
+		*1002*) left+=("$2") ;;
 		esac
 	done
-	if ((${#left[@]} == 0)); then
-		row children "$1" "exit $RC after $MS ms; nothing left" yes
-	else
-		row children "$1" "exit $RC after $MS ms; still running 1 s later: $(IFS=,; echo "${left[*]}" | sed 's/,/, /g')" no
-	fi
+	LEFT=$(IFS=,; echo "${left[*]}" | sed 's/,/, /g')
 }
 
 # ---- killed: the supervisor is killed with SIGKILL, then the program started again -------
@@ -506,19 +513,11 @@ killed_stop_try() {
 	until_ok 2 not_alive "$sup" || true
 	timed "$d/out" eval "$4"
 	until_ok 1 none_of_them || true
-	procs
-	local left=() p
-	for p in "${P[@]}"; do
-		[[ ${p#* } == sleep ]] || continue
-		case $(tr '\0' ' ' <"/proc/${p%% *}/cmdline") in
-		*1000*) left+=("the program") ;;
-		*1001*) left+=("its worker (own session)") ;;
-		esac
-	done
-	if ((${#left[@]} == 0)); then
+	still_running "its worker (own session)" "its grandchild"
+	if [[ -z $LEFT ]]; then
 		row killed "$1" "stop: exit $RC; nothing left" yes
 	else
-		row killed "$1" "stop: exit $RC; still running 1 s later: $(IFS=,; echo "${left[*]}" | sed 's/,/, /g')" no
+		row killed "$1" "stop: exit $RC; still running 1 s later: $LEFT" no
 	fi
 }
 both_running() { (($(count sleep) == 2)); }
