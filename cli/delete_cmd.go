@@ -59,10 +59,10 @@ func (c *DeleteCmd) Run(app *App) error {
 	if st.Running() {
 		return withCode(exitFailed, fmt.Errorf("%s is running (pid %d): stop it first ('%s stop --name %s')", paths.Name, st.PID(), app.Config.Name, paths.Name))
 	}
-	if left := instance.Leftovers(paths); len(left) > 0 {
+	rec, recErr := instance.ReadRecord(paths.Record)
+	if left := instance.Leftovers(paths, rec); recErr == nil && len(left) > 0 {
 		return leftRunning(app, paths, left, "which nothing could find once its record is gone")
 	}
-	rec, recErr := instance.ReadRecord(paths.Record)
 	noRecord := errors.Is(recErr, fs.ErrNotExist)
 	if recErr != nil && !noRecord {
 		return fmt.Errorf("delete %s: %w", paths.Name, recErr) // another user's, or not a record: not ours to remove

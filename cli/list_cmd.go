@@ -114,8 +114,8 @@ func newListRow(e instance.Entry, program string) listRow {
 			}
 		} else {
 			r.StoppedAt = rec.StoppedAt
-			if rec.Invocation != "" && e.Err == nil { // else the run stopped what it started: nothing to scan for
-				r.LeftRunning = instance.Leftovers(e.Paths)
+			if e.Err == nil {
+				r.LeftRunning = instance.Leftovers(e.Paths, *rec)
 			}
 		}
 	}

@@ -274,7 +274,11 @@ func notRunning(app *App, paths instance.Paths) error {
 	case st.Unlocked:
 		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
 	}
-	if left := instance.Leftovers(paths); len(left) > 0 {
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil {
+		return nil
+	}
+	if left := instance.Leftovers(paths, rec); len(left) > 0 {
 		return leftRunning(app, paths, left, "which would run beside a new one")
 	}
 	return nil

@@ -117,9 +117,12 @@ func (r *statusReport) fill(st instance.Status) int {
 // left running, and, if its record says it stopped, how it last ended: pm2 and systemd
 // show as much for a program that crashed.
 func (r *statusReport) fillLastRun(paths instance.Paths) {
-	r.LeftRunning = instance.Leftovers(paths)
 	rec, err := instance.ReadRecord(paths.Record)
-	if err != nil || r.State != "not running" || rec.State != instance.StateStopped {
+	if err != nil {
+		return
+	}
+	r.LeftRunning = instance.Leftovers(paths, rec)
+	if r.State != "not running" || rec.State != instance.StateStopped {
 		return
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log

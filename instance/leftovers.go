@@ -31,14 +31,13 @@ func NewInvocation() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// Leftovers lists the live processes that carry the invocation of the record at p: what
-// the instance's last run left running, once the daemon the record names (by pid and start
-// time) is gone. There are none without an invocation (its daemon stopped what it started,
-// or stop has killed what it left), nor while that daemon lives or cannot be proved gone
-// (the run is not over), nor for a record that is not the instance's own.
-func Leftovers(p Paths) []int {
-	rec, err := ReadRecord(p.Record)
-	if err != nil || !rec.leftSome(p) {
+// Leftovers lists the live processes that carry the invocation of rec, the record of the
+// instance at p: what its last run left running, once the daemon the record names (by pid
+// and start time) is gone. There are none without an invocation (its daemon stopped what it
+// started, or stop has killed what it left), nor while that daemon lives or cannot be
+// proved gone (the run is not over), nor for a record that is not the instance's own.
+func Leftovers(p Paths, rec Record) []int {
+	if !rec.leftSome(p) {
 		return nil
 	}
 	return proc.WithEnv(InvocationEnv + "=" + rec.Invocation)
