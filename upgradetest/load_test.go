@@ -63,8 +63,13 @@ type load struct {
 // startLoad starts cfg's clients.
 func startLoad(t *testing.T, cfg loadConfig) *load {
 	l := &load{cfg: cfg, stopCh: make(chan struct{}), kinds: map[string]*kindStats{}, byPID: map[int]int{}}
-	for kind, n := range map[string]int{newConn: cfg.newConn, keepAliveGet: cfg.keepAliveGet, keepAlivePost: cfg.keepAlivePost} {
+	clients := map[string]int{newConn: cfg.newConn, keepAliveGet: cfg.keepAliveGet, keepAlivePost: cfg.keepAlivePost}
+	// Every kind is counted before any client runs: a client reads l.kinds under l.mu, and
+	// an entry added beside it would race with that read.
+	for kind := range clients {
 		l.kinds[kind] = &kindStats{byCause: map[string]int{}}
+	}
+	for kind, n := range clients {
 		for range n {
 			l.wg.Add(1)
 			go l.client(kind)
