@@ -20,7 +20,7 @@ var ErrExited = errors.New("daemon exited before it was ready")
 // NotReadyError says the daemon was not ready in time. Launch has killed it (SIGKILL) and
 // waited for it to be gone before returning this error.
 type NotReadyError struct {
-	After  time.Duration // the ReadyTimeout that passed
+	After  time.Duration // the ReadyTimeout that passed, or the longer wait the daemon asked for
 	PID    int           // the daemon that was killed; 0 if it never reported its pid
 	Status string        // the last status line the daemon sent, if any
 	log    string        // the last lines of its log, already formatted

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -143,6 +144,7 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 	defer r.Close() // wakes the reader if it is still reading
 	events := handshake.Read(r, done)
 
+	begin := time.Now()
 	timer := time.NewTimer(l.timeout)
 	defer timer.Stop()
 	for {
@@ -172,9 +174,7 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 				l.abort(abortOptions{})
 				return Result{}, errors.New(rep.Error + l.logTail())
 			case rep.Extend > 0:
-				l.log.Debug("daemon needs more time", "pid", rep.PID, "extend", rep.Extend)
-				timer.Reset(rep.Extend)
-				l.timeout = rep.Extend
+				l.extend(timer, begin, rep)
 			case rep.Status != "":
 				l.log.Debug("daemon status", "pid", rep.PID, "status", rep.Status)
 				l.status = rep.Status
@@ -191,6 +191,25 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 			return Result{}, fmt.Errorf("%w before the daemon was ready; killed it%s%s", context.Cause(ctx), l.pidNote(), l.logTail())
 		}
 	}
+}
+
+// extend moves the ready deadline to rep.Extend from now, when that is later than the
+// deadline already set. As with systemd's EXTEND_TIMEOUT_USEC, an extension never shortens
+// the wait: a program that asks for 5s once, early, still has all of --ready-timeout.
+// l.timeout becomes the whole wait from begin, which NotReadyError reports.
+func (l *launcher) extend(timer *time.Timer, begin time.Time, rep handshake.Report) {
+	waited := time.Since(begin)
+	until := waited + rep.Extend
+	if until < waited { // saturate: EXTEND_TIMEOUT_USEC may be near the largest duration
+		until = math.MaxInt64
+	}
+	if until <= l.timeout {
+		l.log.Debug("daemon asked for less time than it has", "pid", rep.PID, "extend", rep.Extend)
+		return
+	}
+	l.log.Debug("daemon needs more time", "pid", rep.PID, "extend", rep.Extend)
+	timer.Reset(rep.Extend)
+	l.timeout = until.Round(time.Millisecond)
 }
 
 // awaitHandshakeEnd waits for the daemon to close its end of the handshake, which it does

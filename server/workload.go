@@ -56,7 +56,9 @@ type Killer interface {
 type startupKey struct{}
 
 // ExtendStart asks the launcher (start -d) to wait d more from now for the workload to be
-// ready, as systemd's EXTEND_TIMEOUT_USEC does. Outside a start, it does nothing.
+// ready, as systemd's EXTEND_TIMEOUT_USEC does: the deadline moves only when that is later
+// than the one already set, so an extension never shortens --ready-timeout. Outside a
+// start, it does nothing.
 func ExtendStart(ctx context.Context, d time.Duration) {
 	if rep, _ := ctx.Value(startupKey{}).(*handshake.Reporter); rep != nil {
 		_ = rep.Extend(d)
