@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/keepfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -82,7 +83,9 @@ var errBadRecord = errors.New("not a valid record")
 var ErrUntrusted = errors.New("record not written by you")
 
 // WriteRecord writes r to path atomically, mode 0600 (a record holds --env's values and the
-// command line, and no other user's daemonkit acts on it anyway): it writes a temporary file in the
+// command line, and no other user's daemonkit acts on it anyway), sticky on Linux while it
+// is of a run that matters still (running, or one whose leftovers are yet to be found), so
+// that tmpfiles cleaners keep it (see internal/keepfile): it writes a temporary file in the
 // same directory, syncs it and renames it over path, so a reader sees the old record or the
 // new one, never a part. It replaces only a record this user wrote: anything else at path
 // (a configuration file a careless --pidfile led to, another user's record) is refused
@@ -100,7 +103,11 @@ func WriteRecord(path string, r Record) error {
 		return fmt.Errorf("write record %q: %w", path, err)
 	}
 	tmp := f.Name()
-	err = writeSync(f, append(b, '\n'))
+	mode := os.FileMode(0o600)
+	if r.State == StateRunning || r.Invocation != "" {
+		mode |= keepfile.Mode
+	}
+	err = writeSync(f, append(b, '\n'), mode)
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
@@ -111,11 +118,11 @@ func WriteRecord(path string, r Record) error {
 	return nil
 }
 
-// writeSync writes b to f, makes it 0600 whatever the umask, syncs and closes it.
-func writeSync(f *os.File, b []byte) error {
+// writeSync writes b to f, gives it mode whatever the umask, syncs and closes it.
+func writeSync(f *os.File, b []byte, mode os.FileMode) error {
 	_, err := f.Write(b)
 	if err == nil {
-		err = f.Chmod(0o600)
+		err = f.Chmod(mode)
 	}
 	if err == nil {
 		err = f.Sync()

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/keepfile"
 )
 
 func TestRecordRoundTrip(t *testing.T) {
@@ -113,5 +115,35 @@ func TestRemoveRecordPIDGuard(t *testing.T) {
 	}
 	if _, err := ReadRecord(path); err == nil {
 		t.Fatal("ReadRecord(garbage): no error")
+	}
+}
+
+// TestRecordKeptWhileItMatters: a record of a running daemon, or of a run whose leftovers
+// are yet to be found, is sticky on Linux, so that tmpfiles cleaners keep it; a stopped
+// run's record is not, and ages out of a temporary directory like any other file.
+func TestRecordKeptWhileItMatters(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		rec  Record
+		want os.FileMode
+	}{
+		{"running", Record{Name: "web", State: StateRunning}, 0o600 | keepfile.Mode},
+		{"stopped, leftovers unknown", Record{Name: "web", State: StateStopped, Invocation: "abc"}, 0o600 | keepfile.Mode},
+		{"stopped cleanly", Record{Name: "web", State: StateStopped}, 0o600},
+		{"never ready", Record{Name: "web"}, 0o600},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "web.json")
+			if err := WriteRecord(path, c.rec); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode() != c.want {
+				t.Fatalf("record mode %v, want %v", fi.Mode(), c.want)
+			}
+		})
 	}
 }

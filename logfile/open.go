@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/daemonkit/daemonkit/internal/keepfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,7 +28,8 @@ const (
 
 // Open opens the log file at path for appending, never truncating it, with close-on-exec.
 //
-// A missing file is created mode 0640 whatever the umask (an existing file keeps its
+// A missing file is created mode 0640 whatever the umask, and sticky on Linux, so that
+// tmpfiles cleaners keep it however long it goes unwritten (an existing file keeps its
 // mode), and missing parent directories 0755 whatever the umask; existing directories,
 // symlinked ones included, are used as they are, but a dangling symlink is never created
 // through. Open refuses, before writing anything and without ever blocking, a path whose
@@ -103,7 +105,7 @@ func prepare(fd int, created bool) error {
 		return fmt.Errorf("%w: it has %d links", ErrHardLink, n)
 	}
 	if created {
-		if err := unix.Fchmod(fd, fileMode); err != nil {
+		if err := unix.Fchmod(fd, fileMode|keepfile.Bit); err != nil {
 			return fmt.Errorf("chmod: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/keepfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -54,8 +55,8 @@ func modeOf(t *testing.T, path string) fs.FileMode {
 	return fi.Mode()
 }
 
-// TestOpenCreatesWithModes: a new file is 0640 and new directories 0755 whatever the
-// umask (without the fchmods, umask 077 gives 0600 and 0700).
+// TestOpenCreatesWithModes: a new file is 0640 (and sticky on Linux) and new directories
+// 0755 whatever the umask (without the fchmods, umask 077 gives 0600 and 0700).
 func TestOpenCreatesWithModes(t *testing.T) {
 	for _, mask := range []int{0, 0o077} {
 		root := t.TempDir()
@@ -65,8 +66,8 @@ func TestOpenCreatesWithModes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("umask %#o: %v", mask, err)
 		}
-		if m := modeOf(t, path); m != 0o640 {
-			t.Errorf("umask %#o: file mode %v, want -rw-r-----", mask, m)
+		if m, want := modeOf(t, path), 0o640|keepfile.Mode; m != want {
+			t.Errorf("umask %#o: file mode %v, want %v (sticky on Linux, so that tmpfiles cleaners keep it)", mask, m, want)
 		}
 		for _, d := range []string{filepath.Join(root, "a"), filepath.Join(root, "a", "b")} {
 			if m := modeOf(t, d); m != fs.ModeDir|0o755 {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/daemonkit/daemonkit/internal/keepfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,7 +19,7 @@ var testHookAfterLock func()
 // Acquire takes the pidfile at path for this process, for its whole life.
 //
 // It creates the parent directory (0755) if missing, opens or creates the file (0644
-// whatever the umask) without following a symlink, takes a classic POSIX fcntl write lock
+// whatever the umask, and sticky on Linux: see internal/keepfile) without following a symlink, takes a classic POSIX fcntl write lock
 // on the whole file (F_SETLK, which F_GETLK reports with this process's pid), writes the
 // pid and a newline, and then checks that path still names the file it locked, so
 // a concurrent remover never leaves two owners. While the lock is busy but no daemon holds
@@ -115,10 +116,10 @@ func claim(path string, fd int) (again bool, err error) {
 	return !same, nil
 }
 
-// writePID makes the file 0644 and its content exactly pid and a newline, on disk. It
+// writePID makes the file 0644 (sticky on Linux, so that tmpfiles cleaners keep it) and its content exactly pid and a newline, on disk. It
 // writes before it truncates, so a stale pidfile is rewritten in place even on a full disk.
 func writePID(fd, pid int) error {
-	if err := unix.Fchmod(fd, 0o644); err != nil {
+	if err := unix.Fchmod(fd, 0o644|keepfile.Bit); err != nil {
 		return wrapOp("chmod", err)
 	}
 	b := []byte(strconv.Itoa(pid) + "\n")

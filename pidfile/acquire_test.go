@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/daemonkit/daemonkit/internal/keepfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -151,7 +152,7 @@ func TestAcquireModesUnderUmask077(t *testing.T) {
 	for p, want := range map[string]os.FileMode{
 		filepath.Join(root, "a"):      os.ModeDir | 0o755,
 		filepath.Join(root, "a", "b"): os.ModeDir | 0o755,
-		path:                          0o644,
+		path:                          0o644 | keepfile.Mode,
 	} {
 		fi, err := os.Lstat(p)
 		if err != nil {
@@ -177,8 +178,8 @@ func TestAcquireFixesModeAndContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode() != 0o644 {
-		t.Errorf("mode %v, want 0644", fi.Mode())
+	if want := 0o644 | keepfile.Mode; fi.Mode() != want {
+		t.Errorf("mode %v, want %v (sticky on Linux, so that tmpfiles cleaners keep it)", fi.Mode(), want)
 	}
 	if got, want := readFile(t, path), strconv.Itoa(os.Getpid())+"\n"; got != want {
 		t.Errorf("content %q, want %q", got, want)
