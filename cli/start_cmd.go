@@ -84,6 +84,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.checkProgramPidfiles(paths); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := c.checkSocketPaths(paths); err != nil {
+		return withCode(exitUsage, err)
+	}
 	desc, err := strategy.Lookup(c.Strategy)
 	if err != nil {
 		return withCode(exitUsage, err)

@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
 
@@ -97,6 +99,38 @@ func (c *StartCmd) checkProgramPidfiles(paths instance.Paths) error {
 	return check("--child-pidfile "+c.ChildPIDFile, c.ChildPIDFile)
 }
 
+// checkSocketPaths refuses, before anything starts, a Unix socket path the kernel would
+// refuse to bind in the daemon: the notify socket (--ready notify) and the control socket
+// (--socket) go in the pidfile's directory, and a long --state-dir leaves no room for
+// them; a --socket unix:PATH may be too long itself.
+func (c *StartCmd) checkSocketPaths(paths instance.Paths) error {
+	dir, err := filepath.Abs(filepath.Dir(paths.PIDFile))
+	if err != nil || len(c.Command) == 0 {
+		return nil // start reports the one; the other supervises nothing
+	}
+	limit := len(syscall.RawSockaddrUnix{}.Path) - 1
+	tooLong := func(what, path string) error {
+		return fmt.Errorf("%s: its path %s would be %d bytes, and a Unix socket's may have at most %d: choose a shorter --state-dir (or --pidfile directory)", what, path, len(path), limit)
+	}
+	if ready, _ := supervisor.ParseReadiness(c.Ready); ready.Kind == "notify" && !notify.SocketDirFits(dir) {
+		return tooLong("--ready notify makes its socket in the state directory", filepath.Join(dir, "notify-<24 random hex digits>"))
+	}
+	if len(c.Socket) == 0 {
+		return nil
+	}
+	if control := filepath.Join(dir, paths.Name+".ctl"); len(control) > limit {
+		return tooLong("--socket needs a control socket beside the pidfile, for upgrade", control)
+	}
+	for _, spec := range c.Socket {
+		if sk, _ := supervisor.ParseSocket(spec); sk.Network == "unix" {
+			if abs, err := filepath.Abs(sk.Address); err == nil && len(abs) > limit {
+				return fmt.Errorf("--socket %s: its path is %d bytes, and a Unix socket's may have at most %d: choose a shorter one", spec, len(abs), limit)
+			}
+		}
+	}
+	return nil
+}
+
 // supervisorConfig is the supervisor's view of the flags for command, an instance at
 // paths; detached says the daemon's process group is the instance's own.
 func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths, shutdown time.Duration, detached bool) supervisor.Config {
@@ -119,7 +153,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 	}
 	var control string
 	if len(sockets) > 0 {
-		control = filepath.Join(filepath.Dir(paths.PIDFile), paths.Name+".ctl")
+		control = filepath.Join(filepath.Dir(paths.PIDFile), paths.Name+".ctl") // checkSocketPaths checks its length
 	}
 	return supervisor.Config{
 		Sockets:         sockets,

@@ -151,3 +151,16 @@ func (s *Socket) err(op string, err error) error {
 	}
 	return &fs.PathError{Op: op, Path: s.path, Err: err}
 }
+
+// The socket's name in its directory: the prefix and this many random bytes, in hex.
+const (
+	socketPrefix      = "notify-"
+	socketRandomBytes = 12
+)
+
+// SocketDirFits says whether Listen can make its socket in dir (an absolute path): a Unix
+// socket's path has room for len(RawSockaddrUnix.Path)-1 bytes (107 on Linux), and the
+// socket's name takes 32 of them.
+func SocketDirFits(dir string) bool {
+	return len(dir)+len("/"+socketPrefix)+2*socketRandomBytes < len(syscall.RawSockaddrUnix{}.Path)
+}

@@ -35,12 +35,12 @@ func Listen(dir string) (*Socket, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "listen notify socket", Path: dir, Err: err}
 	}
-	var r [12]byte
+	var r [socketRandomBytes]byte
 	if err := random.Read(r[:]); err != nil {
 		return nil, &fs.PathError{Op: "listen notify socket", Path: abs, Err: err}
 	}
-	path := filepath.Join(abs, "notify-"+hex.EncodeToString(r[:]))
-	if len(path) >= len(unix.RawSockaddrUnix{}.Path) {
+	path := filepath.Join(abs, socketPrefix+hex.EncodeToString(r[:]))
+	if !SocketDirFits(abs) {
 		return nil, &fs.PathError{Op: "listen notify socket", Path: path, Err: unix.ENAMETOOLONG}
 	}
 	lc := net.ListenConfig{Control: passCred}
