@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,30 @@ const (
 // anyone can read a process's arguments (ps), for its whole life, and the request holds
 // --env's values; its environment only its own user and root can read.
 const requestEnv = "DAEMONKIT_REQUEST"
+
+// requestChunk is the most of the request one variable carries. The kernel refuses an
+// environment string over 128 KiB (MAX_ARG_STRLEN) with E2BIG, and a long command line (a
+// Java classpath, a program given thousands of arguments) makes a request that long; the
+// rest follows in requestEnv_1, requestEnv_2, ...
+const requestChunk = 64 << 10
+
+// withRequest is env with the request raw in requestEnv and, past requestChunk bytes, its
+// continuations, in place of any that env had; env is left as it was.
+func withRequest(env []string, raw string) []string {
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		return strings.HasPrefix(kv, requestEnv+"=") || strings.HasPrefix(kv, requestEnv+"_")
+	})
+	for i := 0; i == 0 || raw != ""; i++ {
+		key := requestEnv
+		if i > 0 {
+			key += "_" + strconv.Itoa(i)
+		}
+		n := min(len(raw), requestChunk)
+		env = append(env, key+"="+raw[:n])
+		raw = raw[n:]
+	}
+	return env
+}
 
 // request is everything a daemon needs, resolved by start (every path absolute): it
 // travels in the daemon's environment (requestEnv), and is recorded so that restart can start the
@@ -137,6 +162,15 @@ func takeRequest(command string, args []string) (*request, error) {
 	raw, ok := os.LookupEnv(requestEnv)
 	if ok {
 		_ = os.Unsetenv(requestEnv)
+		for i := 1; ; i++ { // withRequest's continuations
+			key := requestEnv + "_" + strconv.Itoa(i)
+			part, ok := os.LookupEnv(key)
+			if !ok {
+				break
+			}
+			_ = os.Unsetenv(key)
+			raw += part
+		}
 	} else if len(args) == 1 && strings.HasPrefix(args[0], "{") {
 		raw = args[0]
 	} else {

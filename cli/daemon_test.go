@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,42 @@ func TestWithEnv(t *testing.T) {
 	}
 	if env[1] != requestEnv+"=old" {
 		t.Errorf("withEnv changed its argument: %q", env)
+	}
+}
+
+// TestRequestInChunks: a request longer than one variable may carry travels in several,
+// cut at requestChunk bytes; takeRequest puts it together again and takes every one out of
+// the environment; stale continuations in the caller's environment are dropped.
+func TestRequestInChunks(t *testing.T) {
+	for _, size := range []int{10, requestChunk, requestChunk + 1, 3*requestChunk + 7} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			raw := `{"name":"` + strings.Repeat("x", size) + `"}`
+			env := withRequest([]string{"A=1", requestEnv + "_7=stale", requestEnv + "=old"}, raw)
+			wantVars := (len(raw) + requestChunk - 1) / requestChunk
+			var vars int
+			for _, kv := range env {
+				k, v, _ := strings.Cut(kv, "=")
+				if k == "A" {
+					continue
+				}
+				if !strings.HasPrefix(k, requestEnv) || len(v) > requestChunk {
+					t.Fatalf("withRequest left %.40q... (%d bytes)", kv, len(v))
+				}
+				vars++
+				t.Setenv(k, v) // restored when the test ends
+			}
+			if vars != wantVars {
+				t.Fatalf("the request of %d bytes travels in %d variables, want %d", len(raw), vars, wantVars)
+			}
+			req, err := takeRequest(daemonCommand, nil)
+			if err != nil || req.Name != strings.Repeat("x", size) {
+				t.Fatalf("takeRequest = name of %d bytes, %v; want %d bytes", len(req.Name), err, size)
+			}
+			for _, kv := range os.Environ() {
+				if strings.HasPrefix(kv, requestEnv) {
+					t.Errorf("%.40q... left in the environment after takeRequest: a child would inherit it", kv)
+				}
+			}
+		})
 	}
 }

@@ -388,7 +388,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
 		Name:         req.Name,
 		Args:         []string{daemonCommand, req.Name}, // the name for ps; the request is private
-		Env:          withEnv(env, requestEnv, string(raw)),
+		Env:          withRequest(env, string(raw)),
 		Dir:          req.Workdir,
 		LogPath:      req.Log,
 		PIDFile:      req.PIDFile,

@@ -56,7 +56,7 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	}
 	sf := SuperviseFlags{Ready: "notify", Socket: req.Socket, DrainTimeout: req.DrainTimeout}
 	sc := sf.supervisorConfig([]string{os.Args[0], workloadCommand, req.Name}, paths, req.ShutdownTimeout, detached)
-	sc.Env = withEnv(os.Environ(), requestEnv, string(raw))
+	sc.Env = withRequest(os.Environ(), string(raw))
 	sc.Path = req.Exe // the binary on disk now: an upgrade runs a replaced binary
 	sc.Credential = cred
 	sc.ListenKey = listenKey

@@ -240,8 +240,11 @@ func readTrusted(path string) ([]byte, error) {
 	return b, nil
 }
 
-// maxRecordSize bounds what ReadRecord reads: a record is a few hundred bytes.
-const maxRecordSize = 1 << 20
+// maxRecordSize bounds what ReadRecord reads. A record is a few kilobytes, but it holds
+// the program's command line twice (Command, and in Request), indented: a command line near
+// the kernel's limit for exec (ARG_MAX, 2 MiB under the usual 8 MiB stack limit) makes a
+// record of several MiB, which status, restart and delete must still read.
+const maxRecordSize = 32 << 20
 
 // checkOverwrite refuses to replace what is at path unless it is nothing, or a record this
 // user wrote.

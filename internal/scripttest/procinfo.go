@@ -91,10 +91,10 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 		if k == "PWD" && v == cwd {
 			continue // a new working directory rightly updates PWD
 		}
-		switch k {
-		case "DAEMONKIT_REQUEST":
+		switch {
+		case k == "DAEMONKIT_REQUEST" || strings.HasPrefix(k, "DAEMONKIT_REQUEST_"):
 			continue // how start hands a daemon its request; /proc keeps the first environment
-		case "DAEMONKIT_INVOCATION_ID":
+		case k == "DAEMONKIT_INVOCATION_ID":
 			marked = v != ""
 			continue // the run's mark, which every process of it carries
 		}
