@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"time"
 )
 
 // WithEnv lists the live processes (not zombies, not this one) whose environment as they
@@ -30,19 +31,49 @@ func WithEnv(kv string) []int {
 	return pids
 }
 
+// execWait bounds how long HasEnv waits for a process to finish an exec.
+const execWait = 250 * time.Millisecond
+
 // HasEnv reports whether pid is a live process whose environment as it was executed holds
 // the entry kv exactly. Checked again after Open, it proves that the handle is on that
 // process and not on one that reused its pid.
+//
+// A process in the middle of an exec has no environment to read for a moment: the kernel
+// has replaced its memory and not yet laid out the new arguments and environment (a tenth
+// of the reads, measured, of a process that does nothing but exec itself again). HasEnv
+// waits for that to end, up to execWait, so that a process that carries kv is never
+// missed because it was caught mid-exec. An environment that stays empty once laid out
+// (env -i), a zombie's and a kernel thread's are answered at once.
 func HasEnv(pid int, kv string) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-	if err != nil || len(b) == 0 { // a zombie's, and a kernel thread's, is empty
-		return false
-	}
 	want := []byte(kv)
-	for entry := range bytes.SplitSeq(b, []byte{0}) {
-		if bytes.Equal(entry, want) {
-			return true
+	deadline := time.Now().Add(execWait)
+	laidOut := 0 // reads in a row that found it empty although laid out
+	for {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		if err != nil {
+			return false
 		}
+		if len(b) > 0 {
+			for entry := range bytes.SplitSeq(b, []byte{0}) {
+				if bytes.Equal(entry, want) {
+					return true
+				}
+			}
+			return false
+		}
+		st, err := ReadStat(pid)
+		switch {
+		case err != nil || st.Zombie() || st.KernelThread():
+			return false
+		case st.EnvEnd != 0: // laid out: empty, or its exec ended between the two reads
+			if laidOut++; laidOut == 2 {
+				return false
+			}
+			continue
+		case time.Now().After(deadline):
+			return false
+		}
+		laidOut = 0
+		time.Sleep(time.Millisecond) // mid-exec: nothing to wait on but the clock
 	}
-	return false
 }

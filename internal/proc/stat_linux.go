@@ -15,7 +15,19 @@ type Stat struct {
 	SID       int    // session
 	TTY       int    // tty_nr: the controlling terminal's device number, 0 if none
 	StartTime uint64 // when it started, in clock ticks after boot: with the pid, names one process for ever
+	Flags     uint64 // the kernel's PF_* flags
+	// EnvEnd is where its environment ends in its memory: 0 while an exec has replaced its
+	// memory and not yet laid out the new one, in a kernel thread, and to a reader who may
+	// not trace it (another user's process).
+	EnvEnd uint64
 }
+
+// pfKthread is PF_KTHREAD, the flag of a kernel thread.
+const pfKthread = 0x00200000
+
+// KernelThread reports whether it is a kernel thread, which has no memory, arguments or
+// environment of its own.
+func (s Stat) KernelThread() bool { return s.Flags&pfKthread != 0 }
 
 // Zombie reports whether the state is one of a process that has exited: a zombie (Z), or
 // one being torn down (X, x).
@@ -60,6 +72,14 @@ func ParseStat(b []byte) (Stat, error) {
 	}
 	if st.StartTime, err = strconv.ParseUint(string(f[19]), 10, 64); err != nil {
 		return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
+	}
+	if st.Flags, err = strconv.ParseUint(string(f[6]), 10, 64); err != nil {
+		return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
+	}
+	if len(f) > 46 { // env_end, field 49, since Linux 3.5
+		if st.EnvEnd, err = strconv.ParseUint(string(f[46]), 10, 64); err != nil {
+			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
+		}
 	}
 	return st, nil
 }

@@ -1,0 +1,63 @@
+package proc
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestHasEnvMidExec: a process that does nothing but exec itself again is caught in the
+// middle of an exec by about a tenth of the reads of its environment, which are empty
+// then; HasEnv must still find its variable every time, or a run's leftover that happens
+// to be exec'ing would escape stop. An environment that is empty for good is answered
+// without the wait.
+func TestHasEnvMidExec(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "again.sh")
+	if err := os.WriteFile(script, []byte("exec /bin/sh "+script+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again := exec.Command("/bin/sh", script)
+	again.Env = []string{"MARK=mid-exec"}
+	if err := again.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = again.Process.Kill(); _ = again.Wait() })
+	for i := range 3000 {
+		if !HasEnv(again.Process.Pid, "MARK=mid-exec") {
+			t.Fatalf("check %d: HasEnv = false for a process that carries the variable and keeps exec'ing", i)
+		}
+	}
+
+	empty := exec.Command("/bin/sleep", "1000")
+	empty.Env = []string{}
+	if err := empty.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = empty.Process.Kill(); _ = empty.Wait() })
+	for i := range 100 {
+		if HasEnv(empty.Process.Pid, "MARK=mid-exec") {
+			t.Fatalf("check %d: HasEnv = true for a process with an empty environment", i)
+		}
+	}
+	if HasEnv(2, "MARK=mid-exec") { // kthreadd, where PID 2 is a kernel thread
+		t.Fatal("HasEnv = true for pid 2")
+	}
+}
+
+// TestParseStatFlagsAndEnvEnd: the flags (field 9) and env_end (field 49) are read; a line
+// of a kernel before 3.5, without env_end, reads 0.
+func TestParseStatFlagsAndEnvEnd(t *testing.T) {
+	short := "7 (k) S 2 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0"
+	st, err := ParseStat([]byte(short))
+	if err != nil || !st.KernelThread() || st.EnvEnd != 0 {
+		t.Fatalf("ParseStat(short) = %+v, %v; want a kernel thread, EnvEnd 0", st, err)
+	}
+	fields := strings.Fields("S 1 9 9 0 -1 4194560" + strings.Repeat(" 0", 45)) // fields 3 to 52
+	fields[49-3] = "444"                                                        // env_end
+	st, err = ParseStat([]byte("9 (sh) " + strings.Join(fields, " ")))
+	if err != nil || st.KernelThread() || st.EnvEnd != 444 {
+		t.Fatalf("ParseStat(long) = %+v, %v; want no kernel thread, EnvEnd 444", st, err)
+	}
+}
