@@ -97,7 +97,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 // program's and names a strategy this binary has.
 func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descriptor, error) {
 	rec, err := instance.ReadRecord(paths.Record)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && rec.Program == "" { // none, or an empty file
 		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s start -d'", paths.Name, paths.Record, app.Config.Name)
 	}
 	if err != nil {

@@ -135,10 +135,13 @@ func writeSync(f *os.File, b []byte, mode os.FileMode) error {
 
 // ReadRecord reads the record at path. The error wraps fs.ErrNotExist when there is none,
 // and ErrUntrusted when the file is owned by another user than the effective one, is
-// writable by group or others, or is not a regular file (a symlink is not followed).
+// writable by group or others, or is not a regular file (a symlink is not followed). An
+// empty file (a record daemonkit never leaves: it renames a whole one into place) says
+// nothing, and reads as the zero Record: it names no daemon, proves nothing, and may be
+// replaced or deleted, which loses nothing.
 func ReadRecord(path string) (Record, error) {
 	b, err := readTrusted(path)
-	if err != nil {
+	if err != nil || len(b) == 0 {
 		return Record{}, err
 	}
 	var r Record
@@ -246,19 +249,19 @@ func readTrusted(path string) ([]byte, error) {
 // record of several MiB, which status, restart and delete must still read.
 const maxRecordSize = 32 << 20
 
-// checkOverwrite refuses to replace what is at path unless it is nothing, or a record this
-// user wrote.
+// checkOverwrite refuses to replace what is at path unless it is nothing, an empty file of
+// this user's, or a record this user wrote.
 func checkOverwrite(path string) error {
 	b, err := readTrusted(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist), err == nil && len(b) == 0:
 		return nil
 	case err != nil:
 		return fmt.Errorf("write record %q: refusing to replace it: %w", path, err)
 	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(b, &probe) != nil || probe["name"] == nil || probe["pid"] == nil {
-		return fmt.Errorf("write record %q: %w: it holds %q, which is not a record: refusing to replace it", path, errBadRecord, truncate(b, 28))
+		return fmt.Errorf("write record %q: %w: it holds %q, which is not a record: refusing to replace it; if it is this instance's record, damaged, remove it (rm %s)", path, errBadRecord, truncate(b, 28), path)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -145,5 +146,36 @@ func TestRecordKeptWhileItMatters(t *testing.T) {
 				t.Fatalf("record mode %v, want %v", fi.Mode(), c.want)
 			}
 		})
+	}
+}
+
+// TestEmptyRecordSaysNothing: an empty file at a record's path reads as the zero Record and
+// is written over; a file that is not a record is refused, with the way to remove it.
+func TestEmptyRecordSaysNothing(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "e.json")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := ReadRecord(empty); err != nil || !reflect.DeepEqual(r, Record{}) {
+		t.Fatalf("ReadRecord(empty) = %+v, %v; want the zero Record", r, err)
+	}
+	if err := WriteRecord(empty, Record{Name: "e", PID: 42}); err != nil {
+		t.Fatalf("WriteRecord over an empty file: %v", err)
+	}
+	if r, err := ReadRecord(empty); err != nil || r.PID != 42 {
+		t.Fatalf("ReadRecord after writing over it = %+v, %v", r, err)
+	}
+
+	garbage := filepath.Join(dir, "g.json")
+	if err := os.WriteFile(garbage, []byte("key = value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteRecord(garbage, Record{Name: "g", PID: 42})
+	if !errors.Is(err, errBadRecord) || !strings.Contains(err.Error(), "remove it (rm "+garbage+")") {
+		t.Fatalf("WriteRecord over a file that is not a record = %v; want errBadRecord and how to remove it", err)
+	}
+	if b, _ := os.ReadFile(garbage); string(b) != "key = value\n" {
+		t.Fatalf("the file that is not a record was changed: %q", b)
 	}
 }
