@@ -65,7 +65,10 @@ func (c *DeleteCmd) Run(app *App) error {
 	}
 	noRecord := errors.Is(recErr, fs.ErrNotExist)
 	if recErr != nil && !noRecord {
-		return fmt.Errorf("delete %s: %w", paths.Name, recErr) // another user's, or not a record: not ours to remove
+		if errors.Is(recErr, instance.ErrBadRecord) {
+			return fmt.Errorf("delete %s: %w; if it is %s's record, damaged, remove it (rm %s)", paths.Name, recErr, paths.Name, paths.Record)
+		}
+		return fmt.Errorf("delete %s: %w", paths.Name, recErr) // another user's: not ours to remove
 	}
 	if noRecord && st.Pidfile.State == pidfile.Absent {
 		return withCode(exitFailed, fmt.Errorf("no instance %s: neither %s nor %s exists", paths.Name, paths.Record, paths.PIDFile))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -119,6 +120,9 @@ func (r *statusReport) fill(st instance.Status) int {
 func (r *statusReport) fillLastRun(paths instance.Paths) {
 	rec, err := instance.ReadRecord(paths.Record)
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			r.Problem = err.Error() // a damaged record, or another user's: say so
+		}
 		return
 	}
 	r.LeftRunning = instance.Leftovers(paths, rec)
@@ -187,6 +191,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		}
 		printField(w, "log", r.Log)
 		r.writeLeftRunning(w)
+		printField(w, "note", r.Problem)
 	default:
 		fmt.Fprintf(w, "%s: cannot tell whether it runs: %s\n", r.Name, r.Problem)
 	}

@@ -72,7 +72,7 @@ func runOver(rec Record) bool {
 func killLeftovers(p Paths) ([]int, error) {
 	rec, err := ReadRecord(p.Record)
 	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord), errors.Is(err, ErrUntrusted):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("kill what the last run left: %w", err)

@@ -75,8 +75,9 @@ const (
 	StateStopped = "stopped"
 )
 
-// errBadRecord marks a record file that is not a record.
-var errBadRecord = errors.New("not a valid record")
+// ErrBadRecord means a file at a record's path is not a record: damaged, or another file
+// that a --pidfile led beside. Nothing replaces or removes it.
+var ErrBadRecord = errors.New("not a valid record")
 
 // ErrUntrusted means a record was not written by the user reading it (or is writable by
 // others): another user could have planted it, so nothing it says is acted on.
@@ -146,7 +147,7 @@ func ReadRecord(path string) (Record, error) {
 	}
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return Record{}, fmt.Errorf("read record %q: %w: %w", path, errBadRecord, err)
+		return Record{}, fmt.Errorf("read record %q: %w: %w", path, ErrBadRecord, err)
 	}
 	return r, nil
 }
@@ -169,7 +170,7 @@ func MarkStoppedClean(path string, pid int, lastExit string) error {
 func markStopped(path string, pid int, lastExit string, clean bool) error {
 	r, err := ReadRecord(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord), errors.Is(err, ErrUntrusted):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
 		return nil
 	case err != nil:
 		return fmt.Errorf("mark record stopped: %w", err)
@@ -195,7 +196,7 @@ func RemoveRecord(path string, pid int) error {
 	}
 	r, err := ReadRecord(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errBadRecord), errors.Is(err, ErrUntrusted):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
 		return nil
 	case err != nil:
 		return fmt.Errorf("remove record: %w", err)
@@ -238,7 +239,7 @@ func readTrusted(path string) ([]byte, error) {
 		return nil, fmt.Errorf("read record: %w", err)
 	}
 	if len(b) > maxRecordSize {
-		return nil, fmt.Errorf("read record %q: %w: larger than %d bytes", path, errBadRecord, maxRecordSize)
+		return nil, fmt.Errorf("read record %q: %w: larger than %d bytes", path, ErrBadRecord, maxRecordSize)
 	}
 	return b, nil
 }
@@ -261,7 +262,7 @@ func checkOverwrite(path string) error {
 	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(b, &probe) != nil || probe["name"] == nil || probe["pid"] == nil {
-		return fmt.Errorf("write record %q: %w: it holds %q, which is not a record: refusing to replace it; if it is this instance's record, damaged, remove it (rm %s)", path, errBadRecord, truncate(b, 28), path)
+		return fmt.Errorf("write record %q: %w: it holds %q, which is not a record: refusing to replace it; if it is this instance's record, damaged, remove it (rm %s)", path, ErrBadRecord, truncate(b, 28), path)
 	}
 	return nil
 }

@@ -172,8 +172,8 @@ func TestEmptyRecordSaysNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := WriteRecord(garbage, Record{Name: "g", PID: 42})
-	if !errors.Is(err, errBadRecord) || !strings.Contains(err.Error(), "remove it (rm "+garbage+")") {
-		t.Fatalf("WriteRecord over a file that is not a record = %v; want errBadRecord and how to remove it", err)
+	if !errors.Is(err, ErrBadRecord) || !strings.Contains(err.Error(), "remove it (rm "+garbage+")") {
+		t.Fatalf("WriteRecord over a file that is not a record = %v; want ErrBadRecord and how to remove it", err)
 	}
 	if b, _ := os.ReadFile(garbage); string(b) != "key = value\n" {
 		t.Fatalf("the file that is not a record was changed: %q", b)
