@@ -46,6 +46,13 @@ func (r *run) startReady() (*program, error) {
 	return p, nil
 }
 
+// GenerationEnv is the environment variable that carries a copy's generation (1 for the
+// first copy, one more for each restart or upgrade) to the program and everything it
+// starts. Beside the run's mark (instance.InvocationEnv), it tells what a copy that is
+// gone left running from what the copies that live, old ones draining after an upgrade
+// among them, still use.
+const GenerationEnv = "DAEMONKIT_GENERATION"
+
 // startCopy starts a new copy of the program (the command line r.command) and waits until
 // it is ready, within bound if not 0, without making it the main one: an upgrade does that
 // once it is. If it ends first, or the stop comes first, or it is not ready within bound,
@@ -59,6 +66,7 @@ func (r *run) startCopy(bound time.Duration) (*program, error) {
 		env = os.Environ()
 	}
 	env = withoutEnv(env, "NOTIFY_SOCKET") // a service manager's is this process's, not the program's
+	env = append(withoutEnv(env, GenerationEnv), GenerationEnv+"="+strconv.Itoa(r.gen+1))
 	if cfg.Ready.Kind == "notify" {
 		var err error
 		if sock, err = notify.Listen(cfg.NotifyDir); err != nil {

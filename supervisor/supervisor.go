@@ -178,12 +178,15 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			return &ExitError{Status: ws}
 		}
 		failures++
+		// What the program left (a worker, a grandchild in a session of its own, come here
+		// as orphans) would run beside the next copy, or hold its port: as systemd does
+		// with a unit's cgroup, nothing of a copy that is gone is kept across a restart.
+		// Old copies still draining after an upgrade, and what they started, are left to
+		// finish.
 		if len(r.copies) == 0 {
-			// What the program left (a worker, a grandchild in a session of its own, come
-			// here as orphans) would run beside the next copy, or hold its port: as systemd
-			// does with a unit's cgroup, nothing of the instance is kept across a restart.
-			// Old copies still draining after an upgrade are left to finish.
 			r.s.killInstance()
+		} else {
+			r.killDeadCopies()
 		}
 		r.log.Warn("the program ended; restarting it", "status", lastExit, "in", delay.String(), "attempt", failures)
 		select {
@@ -237,6 +240,7 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 			}
 		case old := <-r.drained:
 			r.forget(old)
+			r.killDeadCopies() // what the old copy left: nothing uses it now
 		case <-r.ctx.Done():
 			return p, r.stopAll(p), true
 		}

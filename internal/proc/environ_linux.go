@@ -31,47 +31,63 @@ func WithEnv(kv string) []int {
 	return pids
 }
 
-// execWait bounds how long HasEnv waits for a process to finish an exec.
+// execWait bounds how long environ waits for a process to finish an exec.
 const execWait = 250 * time.Millisecond
 
 // HasEnv reports whether pid is a live process whose environment as it was executed holds
 // the entry kv exactly. Checked again after Open, it proves that the handle is on that
-// process and not on one that reused its pid.
+// process and not on one that reused its pid. A process caught in the middle of an exec
+// is waited for (see environ).
+func HasEnv(pid int, kv string) bool {
+	want := []byte(kv)
+	for entry := range bytes.SplitSeq(environ(pid), []byte{0}) {
+		if bytes.Equal(entry, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// Getenv returns the value of the variable key in the environment pid was executed with,
+// and whether it has one, as HasEnv reads it.
+func Getenv(pid int, key string) (string, bool) {
+	prefix := []byte(key + "=")
+	for entry := range bytes.SplitSeq(environ(pid), []byte{0}) {
+		if v, ok := bytes.CutPrefix(entry, prefix); ok {
+			return string(v), true
+		}
+	}
+	return "", false
+}
+
+// environ reads /proc/PID/environ: empty for a process that is gone, that this process may
+// not read, a zombie, or a kernel thread.
 //
 // A process in the middle of an exec has no environment to read for a moment: the kernel
 // has replaced its memory and not yet laid out the new arguments and environment (a tenth
-// of the reads, measured, of a process that does nothing but exec itself again). HasEnv
-// waits for that to end, up to execWait, so that a process that carries kv is never
-// missed because it was caught mid-exec. An environment that stays empty once laid out
+// of the reads, measured, of a process that does nothing but exec itself again). environ
+// waits for that to end, up to execWait, so that a process is never taken for one without
+// a variable because it was caught mid-exec. An environment that stays empty once laid out
 // (env -i), a zombie's and a kernel thread's are answered at once.
-func HasEnv(pid int, kv string) bool {
-	want := []byte(kv)
+func environ(pid int) []byte {
 	deadline := time.Now().Add(execWait)
 	laidOut := 0 // reads in a row that found it empty although laid out
 	for {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-		if err != nil {
-			return false
-		}
-		if len(b) > 0 {
-			for entry := range bytes.SplitSeq(b, []byte{0}) {
-				if bytes.Equal(entry, want) {
-					return true
-				}
-			}
-			return false
+		if err != nil || len(b) > 0 {
+			return b
 		}
 		st, err := ReadStat(pid)
 		switch {
 		case err != nil || st.Zombie() || st.KernelThread():
-			return false
+			return nil
 		case st.EnvEnd != 0: // laid out: empty, or its exec ended between the two reads
 			if laidOut++; laidOut == 2 {
-				return false
+				return nil
 			}
 			continue
 		case time.Now().After(deadline):
-			return false
+			return nil
 		}
 		laidOut = 0
 		time.Sleep(time.Millisecond) // mid-exec: nothing to wait on but the clock

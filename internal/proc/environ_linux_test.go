@@ -61,3 +61,19 @@ func TestParseStatFlagsAndEnvEnd(t *testing.T) {
 		t.Fatalf("ParseStat(long) = %+v, %v; want no kernel thread, EnvEnd 444", st, err)
 	}
 }
+
+// TestGetenv: the value of a variable of another process, and no value for one it lacks.
+func TestGetenv(t *testing.T) {
+	cmd := exec.Command("/bin/sleep", "1000")
+	cmd.Env = []string{"A=1", "GEN=2", "GENERATION=3"}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if v, ok := Getenv(cmd.Process.Pid, "GEN"); !ok || v != "2" {
+		t.Errorf("Getenv(GEN) = %q, %v; want 2", v, ok)
+	}
+	if v, ok := Getenv(cmd.Process.Pid, "NONE"); ok {
+		t.Errorf("Getenv(NONE) = %q, true; want none", v)
+	}
+}

@@ -7,3 +7,6 @@ func WithEnv(string) []int { return nil }
 
 // HasEnv cannot read other processes' environments here: always false.
 func HasEnv(int, string) bool { return false }
+
+// Getenv cannot read other processes' environments here: never found.
+func Getenv(int, string) (string, bool) { return "", false }

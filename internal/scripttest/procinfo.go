@@ -22,9 +22,10 @@ import (
 
 // procinfo PID: prints what /proc says of a process, one fact a line, so that a script can
 // check what a daemon was left with: session, terminal, signals, descriptors, cwd, umask,
-// environment and parent. The environment is compared with the caller's but for the two
-// variables daemonkit sets itself: the request it takes out at once, and the run's
-// DAEMONKIT_INVOCATION_ID, which "invocation id" reports.
+// environment and parent. The environment is compared with the caller's but for the
+// variables daemonkit sets itself: the request it takes out at once, the run's
+// DAEMONKIT_INVOCATION_ID, which "invocation id" reports, and a supervised program's
+// DAEMONKIT_GENERATION, which "generation" reports when there is one.
 func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: procinfo PID")
@@ -85,7 +86,7 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
 	ts.Check(err)
 	var extra []string
-	marked := false
+	marked, generation := false, ""
 	for _, kv := range bytes.Split(environ, []byte{0}) {
 		k, v, _ := strings.Cut(string(kv), "=")
 		if k == "PWD" && v == cwd {
@@ -97,6 +98,9 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 		case k == "DAEMONKIT_INVOCATION_ID":
 			marked = v != ""
 			continue // the run's mark, which every process of it carries
+		case k == "DAEMONKIT_GENERATION":
+			generation = v
+			continue // which copy of a supervised program it belongs to
 		}
 		if k != "" && ts.Getenv(k) != v {
 			extra = append(extra, k)
@@ -108,6 +112,9 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(out, "environment: differs from the caller's in %s\n", strings.Join(extra, " "))
 	}
 	fmt.Fprintf(out, "invocation id: %s\n", yesNo(marked))
+	if generation != "" {
+		fmt.Fprintf(out, "generation: %s\n", generation)
+	}
 }
 
 // isAncestor reports whether pid is this process or one above it.
