@@ -117,6 +117,10 @@ type grammar struct {
 // grammar of one command first (grammar_one.go), and with the whole grammar whenever that
 // one cannot give the same answer.
 func runGrammar(cfg Config, args []string) int {
+	var tail []string
+	if cutTail {
+		args, tail = splitTail(args)
+	}
 	if shortGrammar && onlyVersion(args) {
 		return printVersion(cfg)
 	}
@@ -131,7 +135,7 @@ func runGrammar(cfg Config, args []string) int {
 			switch {
 			case exitCode >= 0: // --version answered
 				return exitCode
-			case err == nil && word != "" && kctx.Selected() != nil && kctx.Selected().Name == word:
+			case err == nil && word != "" && kctx.Selected() != nil && kctx.Selected().Name == word && putTail(kctx, args, tail):
 				return cfg.Exit(kctx.Run())
 			}
 		}
@@ -147,6 +151,9 @@ func runGrammar(cfg Config, args []string) int {
 		return exitSoftware
 	}
 	kctx, err := parser.Parse(args)
+	if err == nil && exitCode < 0 && !putTail(kctx, args, tail) {
+		kctx, err = parser.Parse(append(args, tail...)) // what Kong alone makes of it, slowly
+	}
 	if exitCode >= 0 { // --help or --version asked kong to exit.
 		return exitCode
 	}

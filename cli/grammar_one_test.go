@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/kong"
 )
 
 // TestShortGrammarAnswersAsTheWhole: for command lines that name one command, misspell
@@ -80,6 +83,68 @@ func TestCommandWord(t *testing.T) {
 	} {
 		if got := commandWord(strings.Fields(tc.line)); got != tc.want {
 			t.Errorf("commandWord(%q) = %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
+
+// TestTailAfterSeparator: what follows "--" reaches the command whole when runGrammar
+// gives Kong only its first word (splitTail, putTail), in the short grammar and the whole
+// one: the same output, errors and exit code as Kong given all of it.
+func TestTailAfterSeparator(t *testing.T) {
+	sd := "--state-dir=" + t.TempDir()
+	for _, line := range []string{
+		"unit --name web " + sd + " -- prog a --flag -- b c",
+		"unit --name web " + sd + " -- -- a b",
+		"unit --name web " + sd + " -- prog",
+		"unit --name web " + sd + " --",
+		"strategies -- a b",
+		"version -- a b c",
+		"status " + sd + " -- a b",
+		"upgrade --timeout 0s " + sd + " -- a b",
+	} {
+		args := strings.Fields(line)
+		for _, short := range []bool{true, false} {
+			cut, cutOut, cutErr := runBoth(t, args, short)
+			cutTail = false
+			whole, wholeOut, wholeErr := runBoth(t, args, short)
+			cutTail = true
+			if cut != whole || cutOut != wholeOut || cutErr != wholeErr {
+				t.Errorf("%q (short grammar %v): with the tail cut off %d, %q, %q; without %d, %q, %q",
+					line, short, cut, cutOut, cutErr, whole, wholeOut, wholeErr)
+			}
+		}
+	}
+}
+
+// TestPutTail: Kong given the command line up to the first word after "--", and putTail
+// the rest, fill a passthrough argument as Kong given all of it does.
+func TestPutTail(t *testing.T) {
+	type grammar struct {
+		Run struct {
+			Flag bool     `short:"f"`
+			Cmd  []string `arg:"" optional:"" passthrough:""`
+		} `cmd:""`
+	}
+	for _, line := range []string{
+		"run -- prog a --flag -- b c",
+		"run -f -- prog -f",
+		"run -- -- a b",
+		"run -- prog",
+		"run --",
+		"run prog a b",
+	} {
+		args := strings.Fields(line)
+		var whole, cut grammar
+		if _, err := kong.Must(&whole).Parse(args); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		head, tail := splitTail(args)
+		kctx, err := kong.Must(&cut).Parse(head)
+		if err != nil || !putTail(kctx, head, tail) {
+			t.Fatalf("%q: parse %q: %v; putTail %q failed", line, head, err, tail)
+		}
+		if !slices.Equal(cut.Run.Cmd, whole.Run.Cmd) || cut.Run.Flag != whole.Run.Flag {
+			t.Errorf("%q: cut %+v, whole %+v", line, cut.Run, whole.Run)
 		}
 	}
 }
