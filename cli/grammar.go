@@ -117,12 +117,12 @@ type grammar struct {
 // grammar of one command first (grammar_one.go), and with the whole grammar whenever that
 // one cannot give the same answer.
 func runGrammar(cfg Config, args []string) int {
+	if shortGrammar && onlyVersion(args) {
+		return printVersion(cfg)
+	}
 	var tail []string
 	if cutTail {
 		args, tail = splitTail(args)
-	}
-	if shortGrammar && onlyVersion(args) {
-		return printVersion(cfg)
 	}
 	if word := commandWord(args); shortGrammar && (word != "" || hasVersionFlag(args)) {
 		var root grammar
