@@ -154,7 +154,7 @@ func (r *run) start(env []string) (*program, error) {
 	if err != nil {
 		outR.Close()
 		errR.Close()
-		return nil, fmt.Errorf("start %s: %w", command[0], err)
+		return nil, fmt.Errorf("start %s: %w", command[0], explainExec(path, err))
 	}
 	output, out := make(chan struct{}), r.s.out // out now: an upgrade swaps r.s.out afterwards
 	r.relaying.Add(1)

@@ -1,0 +1,94 @@
+package supervisor
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// explainExec adds to err, the error of executing path, why the kernel said "no such file
+// or directory" of a file that exists: what it needs to run is missing. A script's #! line
+// names an interpreter that is not there, or ends in a carriage return (a script saved
+// with DOS line endings, whose interpreter is then "/bin/sh\r"); a binary needs a dynamic
+// loader (its ELF interpreter) that this system does not have, as a binary built for
+// glibc has none on Alpine. Any other error is returned as it is.
+func explainExec(path string, err error) error {
+	if !errors.Is(err, syscall.ENOENT) {
+		return err
+	}
+	f, oerr := os.Open(path)
+	if oerr != nil {
+		return err // the file itself is missing
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte("#!")):
+		line, _, _ := bytes.Cut(head[2:], []byte("\n"))
+		if bytes.HasSuffix(line, []byte("\r")) {
+			return fmt.Errorf("%w: its #! line ends in a carriage return (the script has DOS line endings: convert it, as dos2unix does)", err)
+		}
+		if fields := strings.Fields(string(line)); len(fields) > 0 {
+			return fmt.Errorf("%w: the interpreter its #! line names, %s, does not exist", err, fields[0])
+		}
+	case bytes.HasPrefix(head, []byte("\x7fELF")):
+		if interp := elfInterpreter(f); interp != "" {
+			return fmt.Errorf("%w: the dynamic loader it needs, %s, does not exist here (a binary built for another system, or a missing package)", err, interp)
+		}
+	}
+	return err
+}
+
+// elfInterpreter returns the path in an ELF file's PT_INTERP program header (its dynamic
+// loader), or "" if it has none or cannot be read.
+func elfInterpreter(f io.ReaderAt) string {
+	ident := make([]byte, 64)
+	if _, err := f.ReadAt(ident, 0); err != nil {
+		return ""
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if ident[5] == 2 { // EI_DATA: ELFDATA2MSB
+		order = binary.BigEndian
+	}
+	var phoff uint64
+	var phentsize, phnum uint16
+	switch ident[4] { // EI_CLASS
+	case 1: // ELFCLASS32
+		phoff, phentsize, phnum = uint64(order.Uint32(ident[28:])), order.Uint16(ident[42:]), order.Uint16(ident[44:])
+	case 2: // ELFCLASS64
+		phoff, phentsize, phnum = order.Uint64(ident[32:]), order.Uint16(ident[54:]), order.Uint16(ident[56:])
+	default:
+		return ""
+	}
+	if phentsize < 32 || phnum > 256 {
+		return ""
+	}
+	ph := make([]byte, phentsize)
+	for i := range uint64(phnum) {
+		if _, err := f.ReadAt(ph, int64(phoff+i*uint64(phentsize))); err != nil || order.Uint32(ph) != 3 { // PT_INTERP
+			continue
+		}
+		var off, size uint64
+		if ident[4] == 1 {
+			off, size = uint64(order.Uint32(ph[4:])), uint64(order.Uint32(ph[16:]))
+		} else {
+			off, size = order.Uint64(ph[8:]), order.Uint64(ph[32:])
+		}
+		if size == 0 || size > 4096 {
+			return ""
+		}
+		b := make([]byte, size)
+		if _, err := f.ReadAt(b, int64(off)); err != nil {
+			return ""
+		}
+		return string(bytes.TrimRight(b, "\x00"))
+	}
+	return ""
+}
