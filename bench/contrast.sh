@@ -18,6 +18,8 @@
 #            program is started again: how many copies of it run?
 #   crash    a program that exits 1 after 1.2 s, with restarts on: how many starts in
 #            CRASH_SECONDS (default 12), and does it stop trying?
+#   cantrun  a script saved with DOS line endings (its #! interpreter is "/bin/sh\r"), which
+#            exec(2) calls "no such file or directory": does start fail, and say why?
 #
 # Every scenario runs in a PID namespace (with a mount namespace, for its own /proc, and a
 # network namespace, for its own loopback) of its own, so that a tool that signals pid 0 or -1 can reach nothing outside it, and so that
@@ -53,7 +55,7 @@ if [[ ${1:-} == --scenario ]]; then
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-only=",${ONLY:-dies,slow,stale,race,children,killed,crash},"
+only=",${ONLY:-dies,slow,stale,race,children,killed,crash,cantrun},"
 work=$(mktemp -d)
 inner=
 cleanup() {
@@ -78,7 +80,7 @@ echo "# contrast.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -sr), $(nproc) cores"
 echo
 echo "| scenario | tool | what happened | promise kept |"
 echo "| --- | --- | --- | --- |"
-for s in dies slow stale race children killed crash; do
+for s in dies slow stale race children killed crash cantrun; do
 	[[ $only == *",$s,"* ]] || continue
 	# In a session of its own too: a tool that signals its process group (pid 0) must not
 	# reach this script.

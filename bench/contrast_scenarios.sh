@@ -207,6 +207,57 @@ pm2_status() {
 	printf '%s status column: %s\n' "$done" "${t:-none}" >"$1"
 }
 
+# ---- cantrun: the program is there but cannot run ---------------------------------------
+
+# A script saved with DOS line endings: its interpreter is "/bin/sh\r", which exec(2)
+# reports as "no such file or directory" of a file that exists. Does start fail, and say why?
+scenario_cantrun() {
+	printf '#!/bin/sh\r\necho hello\r\nexec sleep 1000\r\n' >"$d/dos.sh"
+	chmod 755 "$d/dos.sh"
+	local prog="$d/dos.sh"
+	cant_row() { # TOOL
+		local what="exit $RC after $MS ms; printed $(said "$d/out")"
+		if [[ $RC == 0 ]]; then
+			row cantrun "$1" "$what" "no: exit 0"
+		elif grep -q -i -e 'carriage return' -e 'line endings' "$d/out"; then
+			row cantrun "$1" "$what" "yes"
+		else
+			row cantrun "$1" "$what" "no: not why"
+		fi
+	}
+	if has start-stop-daemon; then
+		timed "$d/out" start-stop-daemon --start --background --make-pidfile --pidfile "$d/a.pid" --exec "$prog"
+		cant_row "start-stop-daemon --background"
+		timed "$d/out" start-stop-daemon --start --exec "$prog"
+		cant_row "start-stop-daemon (foreground)"
+	fi
+	if has daemonize; then
+		timed "$d/out" daemonize -p "$d/c.pid" -e "$d/c.err" "$prog"
+		cant_row "daemonize -e FILE"
+	fi
+	if has setsid; then
+		timed "$d/out" setsid -f "$prog"
+		cant_row "setsid -f"
+	fi
+	if has supervisord; then
+		reset
+		printf '#!/bin/sh\r\necho hello\r\nexec sleep 1000\r\n' >"$d/dos.sh"
+		chmod 755 "$d/dos.sh"
+		supervisord_up "[program:dos]
+command=$prog
+autostart=false"
+		timed "$d/out" svctl start dos
+		cant_row "supervisorctl start"
+	fi
+	if has pm2; then
+		timed "$d/out" pm2 start "$prog" --name dos --no-color
+		pm2_status "$d/out"
+		cant_row "pm2 start"
+	fi
+	timed "$d/out" "$dk" start -d --state-dir "$d/st" --log-dir "$d/st" --name dos -- "$prog"
+	cant_row "daemonkit start -d"
+}
+
 # ---- slow: the program listens only 1.5 s after it starts --------------------------------
 
 scenario_slow() {
