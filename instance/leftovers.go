@@ -94,10 +94,18 @@ func KillInvocation(invocation string) []int {
 	if invocation == "" {
 		return nil
 	}
-	kv := InvocationEnv + "=" + invocation
+	return KillMarked(InvocationEnv+"="+invocation, nil)
+}
+
+// KillMarked SIGKILLs every live process whose environment holds kv and of which also (if
+// not nil) holds, and waits for each to be gone, looking again while any was found (up to
+// five times: a process may fork while it is killed). Each is signalled through a handle
+// checked again, kv and also, once opened, so that a reused pid is never hit. It returns
+// the pids it killed.
+func KillMarked(kv string, also func(pid int) bool) []int {
 	var killed []int
 	for range 5 {
-		round := killCarriers(kv)
+		round := killCarriers(kv, also)
 		if len(round) == 0 {
 			break
 		}
@@ -107,16 +115,19 @@ func KillInvocation(invocation string) []int {
 	return slices.Compact(killed)
 }
 
-// killCarriers SIGKILLs every live process whose environment holds kv, and waits for each
-// to be gone; it returns those it signalled.
-func killCarriers(kv string) []int {
+// killCarriers is one round of KillMarked: it returns the pids it signalled.
+func killCarriers(kv string, also func(pid int) bool) []int {
+	marked := func(pid int) bool { return proc.HasEnv(pid, kv) && (also == nil || also(pid)) }
 	var handles []*proc.Process
 	for _, pid := range proc.WithEnv(kv) {
+		if also != nil && !also(pid) {
+			continue
+		}
 		h, err := proc.Open(pid)
 		if err != nil {
 			continue // gone since
 		}
-		if proc.HasEnv(pid, kv) && h.Signal(syscall.SIGKILL) == nil {
+		if marked(pid) && h.Signal(syscall.SIGKILL) == nil {
 			handles = append(handles, h)
 		} else {
 			_ = h.Close()

@@ -87,44 +87,22 @@ func (s *Supervisor) killRound(self, group int) int {
 // killDeadCopies SIGKILLs what copies that are gone left running while other copies live
 // (old ones draining after an upgrade, or the new one once an old one has drained): the
 // processes that carry this run's mark and the generation (GenerationEnv) of no live copy,
-// wherever they moved. The live copies, and whatever they started, are left alone, which
-// killInstance, by the process tree, could not do. Each is signalled through a handle
-// checked again once opened; it looks again while any was found (a process may fork while
-// it is killed). It returns the pids it killed.
+// wherever they moved, and waits for them to be gone. The live copies, and whatever they
+// started, are left alone, which killInstance, by the process tree, could not do. It
+// returns the pids it killed.
 func (r *run) killDeadCopies() []int {
 	run := os.Getenv(instance.InvocationEnv)
 	if run == "" {
 		return nil // started by hand, without start's mark: nothing to tell copies apart by
 	}
-	mark := instance.InvocationEnv + "=" + run
 	live := map[string]bool{}
 	for _, c := range r.copies {
 		live[strconv.Itoa(c.gen)] = true
 	}
-	dead := func(pid int) bool {
+	killed := instance.KillMarked(instance.InvocationEnv+"="+run, func(pid int) bool {
 		gen, ok := proc.Getenv(pid, GenerationEnv)
-		return ok && !live[gen] && proc.HasEnv(pid, mark)
-	}
-	var killed []int
-	for range 5 {
-		found := false
-		for _, pid := range proc.WithEnv(mark) {
-			if !dead(pid) {
-				continue
-			}
-			h, err := proc.Open(pid)
-			if err != nil {
-				continue // gone since
-			}
-			if dead(pid) && h.Signal(syscall.SIGKILL) == nil {
-				killed, found = append(killed, pid), true
-			}
-			_ = h.Close()
-		}
-		if !found {
-			break
-		}
-	}
+		return ok && !live[gen]
+	})
 	if len(killed) > 0 {
 		r.log.Warn("killed what a copy that is gone left running", "pids", killed)
 	}
