@@ -10,9 +10,10 @@ import (
 
 // provenByRecord returns a handle on the daemon the record at path names, when that
 // process is alive and provably the one that wrote the record: the same pid and the same
-// start time, read after the handle was opened, so that a reused pid can never pass. It
-// is how a daemon whose pidfile was deleted or replaced by hand is still found; nil when
-// the record is missing, untrusted, another instance's, or proves nothing.
+// start time, read after the handle was opened, so that a reused pid can never pass, and
+// still holding a lock (on its pidfile, deleted or replaced). It is how a daemon whose
+// pidfile was deleted or replaced by hand is still found; nil when the record is missing,
+// untrusted, another instance's, or proves nothing.
 func provenByRecord(p Paths) (*proc.Process, *Record) {
 	rec, err := ReadRecord(p.Record)
 	if err != nil || rec.PID < 2 || rec.StartTime == 0 || rec.State == StateStopped || !rec.isFor(p) {
@@ -24,6 +25,12 @@ func provenByRecord(p Paths) (*proc.Process, *Record) {
 	}
 	st, err := proc.ReadStat(rec.PID)
 	if err != nil || st.Zombie() || st.StartTime != rec.StartTime || !rec.sameBoot() {
+		_ = h.Close()
+		return nil, nil
+	}
+	if holds, ok := proc.HoldsPOSIXLock(rec.PID); ok && !holds {
+		// It has let its pidfile's lock go: it is exiting (killed, its last thread gone
+		// and its leader not yet a zombie), and no daemon of this instance any more.
 		_ = h.Close()
 		return nil, nil
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestHasEnvMidExec: a process that does nothing but exec itself again is caught in the
@@ -75,5 +77,30 @@ func TestGetenv(t *testing.T) {
 	}
 	if v, ok := Getenv(cmd.Process.Pid, "NONE"); ok {
 		t.Errorf("Getenv(NONE) = %q, true; want none", v)
+	}
+}
+
+// TestHoldsPOSIXLock: this process, once it holds an fcntl lock, is listed; a child that
+// holds none is not.
+func TestHoldsPOSIXLock(t *testing.T) {
+	child := exec.Command("/bin/sleep", "1000")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	if holds, ok := HoldsPOSIXLock(child.Process.Pid); !ok || holds {
+		t.Fatalf("HoldsPOSIXLock(a sleep) = %v, %v; want false, true", holds, ok)
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk); err != nil {
+		t.Fatal(err)
+	}
+	if holds, ok := HoldsPOSIXLock(os.Getpid()); !ok || !holds {
+		t.Fatalf("HoldsPOSIXLock(self, holding a lock) = %v, %v; want true, true", holds, ok)
 	}
 }
