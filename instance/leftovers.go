@@ -50,7 +50,8 @@ func (r Record) leftSome(p Paths) bool {
 }
 
 // runOver reports whether the daemon rec names is gone: it ran before the last boot, or no
-// process has its pid, or the one that has it started at another time, or is a zombie.
+// process has its pid, or the one that has it started at another time, or is a zombie, or
+// is exiting (it holds no lock any more: see provenByRecord).
 func runOver(rec Record) bool {
 	if rec.PID < 2 || rec.StartTime == 0 {
 		return false // nothing proves which process it was
@@ -59,7 +60,11 @@ func runOver(rec Record) bool {
 		return true
 	}
 	st, err := proc.ReadStat(rec.PID)
-	return err != nil || st.Zombie() || st.StartTime != rec.StartTime
+	if err != nil || st.Zombie() || st.StartTime != rec.StartTime {
+		return true
+	}
+	holds, ok := proc.HoldsPOSIXLock(rec.PID)
+	return ok && !holds
 }
 
 // killLeftovers SIGKILLs what the last run of the instance at p left running, when its
