@@ -65,6 +65,9 @@ func (c *StatusCmd) Run(app *App) error {
 		if code == exitNotRunning || code == exitFailed {
 			rep.fillLastRun(paths)
 		}
+		if note := rootInstanceNote(app, paths, "status"); code == exitNotRunning && rep.Problem == "" && note != "" {
+			rep.Problem = note
+		}
 	}
 	if c.JSON {
 		enc := json.NewEncoder(app.Stdout)

@@ -80,6 +80,9 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, paths.PIDFile)
 	case !res.WasRunning:
 		fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
+		if note := rootInstanceNote(app, paths, "stop"); note != "" {
+			fmt.Fprintf(app.Config.Stderr, "%s: note: %s\n", app.Config.Name, note)
+		}
 	case res.Killed:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: SIGKILL was needed after %s\n",
 			paths.Name, res.PID, roundDuration(res.Elapsed), o.Timeout)
