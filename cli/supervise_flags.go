@@ -118,7 +118,7 @@ func (c *StartCmd) checkSocketPaths(paths instance.Paths) error {
 	if len(c.Socket) == 0 {
 		return nil
 	}
-	if control := filepath.Join(dir, paths.Name+".ctl"); len(control) > limit {
+	if control, err := filepath.Abs(controlPath(paths)); err == nil && len(control) > limit {
 		return tooLong("--socket needs a control socket beside the pidfile, for upgrade", control)
 	}
 	for _, spec := range c.Socket {
@@ -129,6 +129,12 @@ func (c *StartCmd) checkSocketPaths(paths instance.Paths) error {
 		}
 	}
 	return nil
+}
+
+// controlPath is where the supervisor of an instance with --socket listens for upgrade:
+// NAME.ctl beside the pidfile.
+func controlPath(paths instance.Paths) string {
+	return filepath.Join(filepath.Dir(paths.PIDFile), paths.Name+".ctl")
 }
 
 // supervisorConfig is the supervisor's view of the flags for command, an instance at
@@ -153,7 +159,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 	}
 	var control string
 	if len(sockets) > 0 {
-		control = filepath.Join(filepath.Dir(paths.PIDFile), paths.Name+".ctl") // checkSocketPaths checks its length
+		control = controlPath(paths) // checkSocketPaths checks its length
 	}
 	return supervisor.Config{
 		Sockets:         sockets,
