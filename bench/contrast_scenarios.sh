@@ -70,6 +70,15 @@ reset() {
 }
 none_left() { procs; ((${#P[@]} == 0)); }
 
+# started SCENARIO LABEL START COND: runs START (its output in $d/out) and waits up to 5 s
+# for COND; if either fails, prints the row that says the program did not start, and fails.
+started() {
+	if ! eval "$3" >"$d/out" 2>&1 || ! until_ok 5 "$4"; then
+		row "$1" "$2" "the program did not start: $(said "$d/out")" ""
+		return 1
+	fi
+}
+
 # timed OUT CMD... runs CMD with its output in OUT; sets RC and MS.
 timed() {
 	local out=$1 t0
@@ -480,10 +489,7 @@ none_of_them() { (($(count sleep) == 0)); }
 # report what is still running a second after STOP returned.
 children_try() {
 	reset
-	if ! eval "$2" >"$d/out" 2>&1 || ! until_ok 5 all_three; then
-		row children "$1" "the program did not start: $(said "$d/out")" ""
-		return
-	fi
+	started children "$1" "$2" all_three || return 0
 	timed "$d/out" eval "$3"
 	until_ok 1 none_of_them || true
 	still_running "its worker (same group)" "its grandchild (own session)"
@@ -554,10 +560,7 @@ killasgroup=true\"" "cat $d/sv.pid" "svctl stop k"
 # of its own), SIGKILL the supervisor, then STOP: what is still running a second later?
 killed_stop_try() {
 	reset
-	if ! eval "$2" >"$d/out" 2>&1 || ! until_ok 5 both_running; then
-		row killed "$1" "the program did not start: $(said "$d/out")" ""
-		return
-	fi
+	started killed "$1" "$2" both_running || return 0
 	local sup
 	sup=$(eval "$3")
 	kill -KILL "$sup"
@@ -577,10 +580,7 @@ both_running() { (($(count sleep) == 2)); }
 # SUPERVISOR-PID prints), then START again: how many copies of the program run?
 killed_try() {
 	reset
-	if ! eval "$2" >"$d/out" 2>&1 || ! until_ok 5 one_running; then
-		row killed "$1" "the program did not start: $(said "$d/out")" ""
-		return
-	fi
+	started killed "$1" "$2" one_running || return 0
 	local sup left
 	sup=$(eval "$3")
 	kill -KILL "$sup"
