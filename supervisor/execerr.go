@@ -47,7 +47,8 @@ func explainExec(path string, err error) error {
 }
 
 // elfInterpreter returns the path in an ELF file's PT_INTERP program header (its dynamic
-// loader), or "" if it has none or cannot be read.
+// loader), up to its first NUL, or "" if it has none or cannot be read. A damaged file's
+// headers are bounds-checked, never trusted.
 func elfInterpreter(f io.ReaderAt) string {
 	ident := make([]byte, 64)
 	if _, err := f.ReadAt(ident, 0); err != nil {
@@ -58,16 +59,18 @@ func elfInterpreter(f io.ReaderAt) string {
 		order = binary.BigEndian
 	}
 	var phoff uint64
-	var phentsize, phnum uint16
+	var phentsize, phnum, minPhentsize uint16
 	switch ident[4] { // EI_CLASS
 	case 1: // ELFCLASS32
 		phoff, phentsize, phnum = uint64(order.Uint32(ident[28:])), order.Uint16(ident[42:]), order.Uint16(ident[44:])
+		minPhentsize = 32 // sizeof(Elf32_Phdr)
 	case 2: // ELFCLASS64
 		phoff, phentsize, phnum = order.Uint64(ident[32:]), order.Uint16(ident[54:]), order.Uint16(ident[56:])
+		minPhentsize = 56 // sizeof(Elf64_Phdr)
 	default:
 		return ""
 	}
-	if phentsize < 32 || phnum > 256 {
+	if phentsize < minPhentsize || phnum > 256 {
 		return ""
 	}
 	ph := make([]byte, phentsize)
@@ -88,7 +91,8 @@ func elfInterpreter(f io.ReaderAt) string {
 		if _, err := f.ReadAt(b, int64(off)); err != nil {
 			return ""
 		}
-		return string(bytes.TrimRight(b, "\x00"))
+		path, _, _ := bytes.Cut(b, []byte{0}) // the kernel reads it as a C string
+		return string(path)
 	}
 	return ""
 }
