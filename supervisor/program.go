@@ -245,16 +245,17 @@ func (r *run) writeChildPIDFile(pid int) {
 	}
 	if err := writePIDFile(path, pid); err != nil {
 		r.log.Error("could not write the child pidfile", "error", err)
+		return
 	}
+	r.childPID = pid
 }
 
-// removeChildPIDFile removes ChildPIDFile if it still names a pid this run wrote.
+// removeChildPIDFile removes ChildPIDFile if it still holds what this run last wrote
+// there: a file that another writer has taken over since is left to it.
 func (r *run) removeChildPIDFile() {
-	if path := r.s.cfg.ChildPIDFile; path != "" {
-		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
-			if pid, err := strconv.Atoi(string(b[:len(b)-1])); err == nil && pid > 0 {
-				_ = os.Remove(path)
-			}
+	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 {
+		if b, err := os.ReadFile(path); err == nil && string(b) == strconv.Itoa(r.childPID)+"\n" {
+			_ = os.Remove(path)
 		}
 	}
 }

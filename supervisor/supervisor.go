@@ -135,6 +135,7 @@ type run struct {
 	restarts int
 	gen      int
 	command  []string // the command line new copies run: the configured one, or an upgrade's
+	childPID int      // the pid last written to ChildPIDFile, 0 if none
 	copies   map[int]*program
 	upgrades chan upgradeRequest // from the control socket
 	drained  chan *program       // old copies that are gone
