@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,16 +191,30 @@ func withFDMain() {
 	os.Exit(1)
 }
 
-// holdLockMain is the `holdlock FILE` program: a process that holds FILE as a daemon holds
-// its pidfile, and does nothing else. It creates FILE (0644) if missing, takes a POSIX write
-// lock on all of it, writes its pid into it (a script can wait for that line), and keeps
-// the lock until it is killed.
+// holdLockMain is the `holdlock [-leader-exits] FILE` program: a process that holds FILE as
+// a daemon holds its pidfile, and does nothing else. It creates FILE (0644) if missing,
+// takes a POSIX write lock on all of it, writes its pid into it (a script can wait for that
+// line), and keeps the lock until it is killed. With -leader-exits its leader thread then
+// exits alone, as a killed daemon's leader does before its last thread has closed its
+// descriptors: the pid shows as a zombie while the process still holds the lock and runs.
 func holdLockMain() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: holdlock FILE")
+	args := os.Args[1:]
+	leaderExits := len(args) == 2 && args[0] == "-leader-exits"
+	if leaderExits {
+		args = args[1:]
+		runtime.LockOSThread()
+		if unix.Gettid() != os.Getpid() { // not on the leader: an exec makes this thread it
+			exe, _ := os.Executable()
+			err := syscall.Exec(exe, os.Args, os.Environ())
+			fmt.Fprintln(os.Stderr, "re-exec:", err)
+			os.Exit(1)
+		}
+	}
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: holdlock [-leader-exits] FILE")
 		os.Exit(2)
 	}
-	f, err := os.OpenFile(os.Args[1], os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(args[0], os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -209,9 +224,30 @@ func holdLockMain() {
 		fmt.Fprintln(os.Stderr, "lock:", err)
 		os.Exit(1)
 	}
-	if _, err := fmt.Fprintf(f, "%d\n", os.Getpid()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	writePID := func() {
+		if _, err := fmt.Fprintf(f, "%d\n", os.Getpid()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
+	if !leaderExits {
+		writePID()
+		select {}
+	}
+	// The pid is written once the leader shows as a zombie, so that a script that waits
+	// for it sees the state it is after. The runtime's other threads go on, and with them
+	// the process; Syscall, not RawSyscall, so that the runtime takes the leader's P back.
+	go func() {
+		deadline := time.Now().Add(time.Minute)
+		for st, _ := proc.ReadStat(os.Getpid()); !st.Zombie(); st, _ = proc.ReadStat(os.Getpid()) {
+			if time.Now().After(deadline) {
+				fmt.Fprintln(os.Stderr, "the leader thread did not exit")
+				os.Exit(1)
+			}
+			time.Sleep(time.Millisecond) // no event says a thread exited: poll, with a deadline
+		}
+		writePID()
+	}()
+	syscall.Syscall(unix.SYS_EXIT, 0, 0, 0)
 	select {}
 }
