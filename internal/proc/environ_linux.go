@@ -2,8 +2,10 @@ package proc
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -61,7 +63,8 @@ func Getenv(pid int, key string) (string, bool) {
 }
 
 // environ reads /proc/PID/environ: empty for a process that is gone, that this process may
-// not read, a zombie, or a kernel thread.
+// not read, a zombie, or a kernel thread. Of a process whose leader thread has exited
+// while others run, it reads a live thread's.
 //
 // A process in the middle of an exec has no environment to read for a moment: the kernel
 // has replaced its memory and not yet laid out the new arguments and environment (a tenth
@@ -74,13 +77,18 @@ func environ(pid int) []byte {
 	laidOut := 0 // reads in a row that found it empty although laid out
 	for {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-		if err != nil || len(b) > 0 {
+		switch {
+		case len(b) > 0:
 			return b
+		case err != nil && !errors.Is(err, syscall.ESRCH): // ESRCH: its leader has exited
+			return nil
 		}
 		st, err := ReadStat(pid)
 		switch {
 		case err != nil || st.Zombie() || st.KernelThread():
 			return nil
+		case st.LeaderExited(): // its leader has no memory left to read; its threads do
+			return threadEnviron(pid)
 		case st.EnvEnd != 0: // laid out: empty, or its exec ended between the two reads
 			if laidOut++; laidOut == 2 {
 				return nil
@@ -92,4 +100,20 @@ func environ(pid int) []byte {
 		laidOut = 0
 		time.Sleep(time.Millisecond) // mid-exec: nothing to wait on but the clock
 	}
+}
+
+// threadEnviron reads the environment of pid through one of its threads that has not
+// exited, /proc/PID/task/TID/environ; empty if none has one to read.
+func threadEnviron(pid int) []byte {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tids, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	for _, t := range tids {
+		if b, err := os.ReadFile(dir + t.Name() + "/environ"); err == nil && len(b) > 0 {
+			return b
+		}
+	}
+	return nil
 }

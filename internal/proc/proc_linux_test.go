@@ -114,3 +114,22 @@ func TestChildless(t *testing.T) {
 		t.Fatal("Childless() = true for a process that is no longer a subreaper")
 	}
 }
+
+// TestZombieLeader: a Z whose process has threads left is a leader that exited while the
+// others run, not a zombie; a Z alone is.
+func TestZombieLeader(t *testing.T) {
+	for _, tc := range []struct {
+		st                   Stat
+		zombie, leaderExited bool
+	}{
+		{Stat{State: 'Z', Threads: 1}, true, false},
+		{Stat{State: 'Z', Threads: 0}, true, false},
+		{Stat{State: 'Z', Threads: 4}, false, true},
+		{Stat{State: 'X', Threads: 4}, true, false},
+		{Stat{State: 'S', Threads: 4}, false, false},
+	} {
+		if tc.st.Zombie() != tc.zombie || tc.st.LeaderExited() != tc.leaderExited {
+			t.Errorf("%+v: Zombie %v, LeaderExited %v; want %v, %v", tc.st, tc.st.Zombie(), tc.st.LeaderExited(), tc.zombie, tc.leaderExited)
+		}
+	}
+}

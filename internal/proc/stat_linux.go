@@ -15,6 +15,7 @@ type Stat struct {
 	SID       int    // session
 	TTY       int    // tty_nr: the controlling terminal's device number, 0 if none
 	StartTime uint64 // when it started, in clock ticks after boot: with the pid, names one process for ever
+	Threads   int    // num_threads: its threads, a zombie leader's included
 	Flags     uint64 // the kernel's PF_* flags
 	// EnvEnd is where its environment ends in its memory: 0 while an exec has replaced its
 	// memory and not yet laid out the new one, in a kernel thread, and to a reader who may
@@ -29,9 +30,17 @@ const pfKthread = 0x00200000
 // environment of its own.
 func (s Stat) KernelThread() bool { return s.Flags&pfKthread != 0 }
 
-// Zombie reports whether the state is one of a process that has exited: a zombie (Z), or
-// one being torn down (X, x).
-func (s Stat) Zombie() bool { return s.State == 'Z' || s.State == 'X' || s.State == 'x' }
+// Zombie reports whether the process has exited: a zombie (Z) with no thread left but its
+// leader, or one being torn down (X, x). A leader that exited while other threads run
+// (pthread_exit in main, or a killed process whose last threads are still exiting) reads Z
+// too, but its process runs, and holds its descriptors and locks: it is no zombie.
+func (s Stat) Zombie() bool {
+	return s.State == 'Z' && s.Threads <= 1 || s.State == 'X' || s.State == 'x'
+}
+
+// LeaderExited reports whether the process's leader thread has exited while other threads
+// still run: its own /proc files (environ among them) then read empty, its threads' do not.
+func (s Stat) LeaderExited() bool { return s.State == 'Z' && s.Threads > 1 }
 
 // Stopped reports whether the process is stopped by a signal (T) or by a tracer (t).
 func (s Stat) Stopped() bool { return s.State == 'T' || s.State == 't' }
@@ -69,6 +78,9 @@ func ParseStat(b []byte) (Stat, error) {
 		if *dst, err = strconv.Atoi(string(f[k+1])); err != nil {
 			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
 		}
+	}
+	if st.Threads, err = strconv.Atoi(string(f[17])); err != nil {
+		return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
 	}
 	if st.StartTime, err = strconv.ParseUint(string(f[19]), 10, 64); err != nil {
 		return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)

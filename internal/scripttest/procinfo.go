@@ -239,7 +239,7 @@ func holdLockMain() {
 	// the process; Syscall, not RawSyscall, so that the runtime takes the leader's P back.
 	go func() {
 		deadline := time.Now().Add(time.Minute)
-		for st, _ := proc.ReadStat(os.Getpid()); !st.Zombie(); st, _ = proc.ReadStat(os.Getpid()) {
+		for st, _ := proc.ReadStat(os.Getpid()); !st.LeaderExited(); st, _ = proc.ReadStat(os.Getpid()) {
 			if time.Now().After(deadline) {
 				fmt.Fprintln(os.Stderr, "the leader thread did not exit")
 				os.Exit(1)
