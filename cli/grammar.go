@@ -18,7 +18,7 @@ import (
 type Globals struct {
 	LogLevel  string           `enum:"trace,debug,info,warn,error" default:"info" env:"${env_prefix}LOG_LEVEL" placeholder:"LEVEL" help:"Log level: trace, debug, info, warn or error (default ${default}; ${env})."`
 	LogFormat string           `enum:"text,json" default:"text" placeholder:"FORMAT" help:"Log format: text or json (default ${default})."`
-	StateDir  string           `env:"${env_prefix}STATE_DIR" placeholder:"DIR" help:"Where pidfiles and records live (${env}). Default: /run/${program} as root, else $$XDG_RUNTIME_DIR/${program}, else a private per-user directory under the temp directory."`
+	StateDir  string           `env:"${env_prefix}STATE_DIR" placeholder:"DIR" help:"Where pidfiles and records live (${env}). Default: /run/${program} as root, else ~/.local/state/${program} (the same from a login shell, cron or sudo -u), else a private per-user directory under the temp directory."`
 	LogDir    string           `env:"${env_prefix}LOG_DIR" placeholder:"DIR" help:"Where daemon logs go without --log (${env}). Default: /var/log/${program} as root, else the state directory."`
 	Version   kong.VersionFlag `help:"Print the version and exit."`
 }

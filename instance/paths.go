@@ -5,28 +5,64 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
 
-// DefaultStateDir returns where the program's pidfiles and records live by default:
-// /run/PROGRAM for root (effective uid 0); else $XDG_RUNTIME_DIR/PROGRAM when that variable
-// holds an absolute path; else PROGRAM-<uid> in the temp directory, which is shared with
-// other users and so must be private (private is true: see EnsureStateDir).
+// DefaultStateDir returns where the program's pidfiles and records live by default. For one
+// user it is the same directory whatever runs the command (a login shell, cron, su, sudo
+// -u, a service), so that no context misses a daemon another started and starts a second
+// one, and it outlives the session that started a daemon:
+//
+//   - /run/PROGRAM for root (effective uid 0);
+//   - else .local/state/PROGRAM in the user's home directory (the account database's, or
+//     $HOME for a user it does not know), when that is a directory the user owns on a
+//     file system of this machine alone (not NFS or SMB, where other machines' daemons
+//     would show);
+//   - else PROGRAM-<uid> in the temp directory.
+//
+// Both of a user's are private (see EnsureStateDir). $XDG_RUNTIME_DIR is not used: login
+// sessions have it and cron, su and services do not, and logind removes it when the user's
+// last session ends, while the daemons started from it run on.
 func DefaultStateDir(program string) (dir string, private bool, err error) {
 	uid := os.Geteuid()
 	if uid == 0 {
 		return filepath.Join("/run", program), false, nil
 	}
-	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
-		return filepath.Join(x, program), false, nil
+	if home := homeDir(uid); home != "" {
+		return filepath.Join(home, ".local", "state", program), true, nil
 	}
 	dir, err = filepath.Abs(filepath.Join(os.TempDir(), fmt.Sprintf("%s-%d", program, uid)))
 	if err != nil {
 		return "", false, fmt.Errorf("default state directory: %w", err)
 	}
 	return dir, true, nil
+}
+
+// homeDir is the home directory of uid if it can hold the state directory: an absolute
+// path to a directory uid owns, on a local file system; "" otherwise. The account
+// database decides where it knows the user, so that every context finds the same one;
+// $HOME only where it does not (a static build, whose os/user reads /etc/passwd alone,
+// and a user of LDAP: cron, su and sudo set HOME from the same account then).
+var homeDir = func(uid int) string {
+	home := os.Getenv("HOME")
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		home = u.HomeDir
+	}
+	if !filepath.IsAbs(home) {
+		return ""
+	}
+	fi, err := os.Stat(home)
+	if err != nil || !fi.IsDir() {
+		return ""
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != uid || sharedFS(home) {
+		return ""
+	}
+	return filepath.Clean(home)
 }
 
 // EnsureStateDir makes sure dir exists as a directory, creating it if missing: mode 0755,
@@ -59,13 +95,20 @@ func EnsureStateDir(dir string, private bool) error {
 	return checkPrivateDir(dir)
 }
 
-// makeDir creates dir with exactly mode if it is missing. Only a non-private dir gets its
-// missing parents (0755); a private dir's parent, like /tmp, must exist.
+// makeDir creates dir with exactly mode if it is missing, and its missing parents: 0755
+// less the umask for a shared dir; for a private one 0700, and only below a directory the
+// user owns (a home's .local/state), never in one that others may write to, like /tmp,
+// where another user could have made the parent first.
 func makeDir(dir string, mode fs.FileMode, private bool) error {
-	if !private {
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	parents := fs.FileMode(0o755)
+	if private {
+		parents = 0o700
+		if err := ownedAncestor(filepath.Dir(dir)); err != nil {
 			return err
 		}
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), parents); err != nil {
+		return err
 	}
 	err := os.Mkdir(dir, mode)
 	if errors.Is(err, fs.ErrExist) {
@@ -75,6 +118,24 @@ func makeDir(dir string, mode fs.FileMode, private bool) error {
 		return err
 	}
 	return os.Chmod(dir, mode) // what Mkdir made, through the umask
+}
+
+// ownedAncestor checks that dir exists, or that its nearest existing ancestor is a
+// directory the effective user owns, so that what is missing may be made.
+func ownedAncestor(dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if errors.Is(err, fs.ErrNotExist) && d != filepath.Dir(d) {
+			continue
+		}
+		if err != nil || d == dir {
+			return err
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+			return fmt.Errorf("%s is missing, and %s is not yours to make it in", dir, d)
+		}
+		return nil
+	}
 }
 
 // checkPrivateDir refuses a private state directory that another user could have planted

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -87,24 +88,64 @@ func TestResolveBadNames(t *testing.T) {
 	}
 }
 
+// TestDefaultStateDir: root's is /run/PROGRAM; a user without a home of its own (nobody's
+// is /nonexistent) gets a private one in the temp directory, and XDG_RUNTIME_DIR, which
+// only login sessions have, changes nothing.
 func TestDefaultStateDir(t *testing.T) {
-	t.Setenv("XDG_RUNTIME_DIR", "relative/dir")
-	dir, private, err := DefaultStateDir("daemonkit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() == 0 {
-		if dir != "/run/daemonkit" || private {
-			t.Fatalf("DefaultStateDir as root = %q, %v", dir, private)
+	for _, xdg := range []string{"", "relative/dir", "/run/user/1000"} {
+		t.Setenv("XDG_RUNTIME_DIR", xdg)
+		dir, private, err := DefaultStateDir("daemonkit")
+		if err != nil {
+			t.Fatal(err)
 		}
-		return
+		switch {
+		case os.Geteuid() == 0:
+			if dir != "/run/daemonkit" || private {
+				t.Fatalf("DefaultStateDir as root = %q, %v", dir, private)
+			}
+		case homeDir(os.Geteuid()) == "":
+			if !private || !strings.HasSuffix(dir, "daemonkit-"+strconv.Itoa(os.Geteuid())) {
+				t.Fatalf("DefaultStateDir without a home, XDG_RUNTIME_DIR=%q: %q, %v", xdg, dir, private)
+			}
+		default:
+			if !private || dir != filepath.Join(homeDir(os.Geteuid()), ".local/state/daemonkit") {
+				t.Fatalf("DefaultStateDir with a home, XDG_RUNTIME_DIR=%q: %q, %v", xdg, dir, private)
+			}
+		}
 	}
-	if !private || !strings.HasSuffix(dir, "daemonkit-"+strconv.Itoa(os.Geteuid())) {
-		t.Fatalf("DefaultStateDir with a relative XDG_RUNTIME_DIR = %q, %v", dir, private)
+}
+
+// TestHomeDir: the account database's home where it knows the user; HOME only where it
+// does not, and only a directory the user owns.
+func TestHomeDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make a directory another user owns")
 	}
-	t.Setenv("XDG_RUNTIME_DIR", "/run/user/1000")
-	if dir, private, _ := DefaultStateDir("daemonkit"); dir != "/run/user/1000/daemonkit" || private {
-		t.Fatalf("DefaultStateDir with XDG_RUNTIME_DIR = %q, %v", dir, private)
+	if u, err := user.LookupId("0"); err == nil && u.HomeDir == "/root" {
+		t.Setenv("HOME", t.TempDir()) // not root's home: the database decides
+		if got := homeDir(0); got != "/root" {
+			t.Errorf("homeDir(0) = %q, want the database's /root", got)
+		}
+	}
+	const unknown = 4100019 // no account
+	home := t.TempDir()
+	for _, tc := range []struct {
+		home  string
+		owner int
+		want  string
+	}{
+		{home, 0, ""}, // not the user's
+		{home, unknown, home},
+		{"relative", unknown, ""},
+		{filepath.Join(home, "missing"), unknown, ""},
+	} {
+		if err := os.Chown(home, tc.owner, tc.owner); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("HOME", tc.home)
+		if got := homeDir(unknown); got != tc.want {
+			t.Errorf("homeDir(%d) with HOME=%q owned by %d = %q, want %q", unknown, tc.home, tc.owner, got, tc.want)
+		}
 	}
 }
 
@@ -133,6 +174,13 @@ func TestEnsureStateDirCreates(t *testing.T) {
 		t.Fatalf("second EnsureStateDir: %v", err)
 	}
 
+	nested := filepath.Join(base, "home", ".local", "state", "daemonkit") // its parents made 0700
+	if err := EnsureStateDir(nested, true); err != nil {
+		t.Fatal(err)
+	}
+	mustMode(t, nested, 0o700)
+	mustMode(t, filepath.Dir(nested), 0o700)
+
 	shared := filepath.Join(base, "a", "b")
 	if err := EnsureStateDir(shared, false); err != nil {
 		t.Fatal(err)
@@ -151,9 +199,24 @@ func TestEnsureStateDirCreates(t *testing.T) {
 	if err := EnsureStateDir("relative", false); err == nil {
 		t.Fatal("EnsureStateDir(relative): no error")
 	}
-	// A private dir's parent must exist: it is never made.
-	if err := EnsureStateDir(filepath.Join(base, "missing", "p"), true); err == nil {
-		t.Fatal("EnsureStateDir(private, missing parent): no error")
+	// A private dir's missing parents are made only below a directory the user owns.
+	others := filepath.Join(base, "others")
+	if os.Geteuid() == 0 {
+		if err := os.Mkdir(others, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(others, 4100019, 4100019); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		others = "/" // root's
+	}
+	missing := filepath.Join(others, "daemonkit-test-missing")
+	if err := EnsureStateDir(filepath.Join(missing, "p"), true); err == nil || !strings.Contains(err.Error(), "not yours") {
+		t.Fatalf("EnsureStateDir(private, missing parent in another's directory) = %v, want a refusal", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("%s: %v; want it not made", missing, err)
 	}
 }
 

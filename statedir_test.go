@@ -1,0 +1,81 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/scripttest"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// TestStateDirSameInEveryContext: a user's default state directory is the same from a
+// login shell, which has XDG_RUNTIME_DIR, as from cron, su or a service, which do not. From
+// a bare environment, status sees the daemon a login shell started, a second start refuses
+// to run beside it, and stop stops it; they used to look in another directory, where a
+// second start ran a second daemon of the name. The user is one the account database does
+// not know, so that its home comes from HOME.
+func TestStateDirSameInEveryContext(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the commands as another user")
+	}
+	const uid = 4100017
+	bin := testutil.CopySelf(t, "daemonkit")
+	home, runtimeDir := ownedDir(t, uid), ownedDir(t, uid)
+	state := filepath.Join(home, ".local", "state", "daemonkit")
+	t.Cleanup(func() { // wherever a start put it
+		scripttest.KillDaemonsUnder(t.Log, home)
+		scripttest.KillDaemonsUnder(t.Log, runtimeDir)
+	})
+	run := func(env []string, args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Dir, cmd.Env = "/", env
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+		out, _ := cmd.CombinedOutput()
+		t.Logf("%v: %s", args, out)
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	login := []string{"PATH=/usr/bin:/bin", "HOME=" + home, "XDG_RUNTIME_DIR=" + runtimeDir}
+	cron := []string{"PATH=/usr/bin:/bin", "HOME=" + home}
+
+	out, code := run(login, "start", "-d", "--strategy", "setsid", "--name", "web", "--", "sleep", "1000")
+	m := regexp.MustCompile(`^started web \(pid (\d+), .*log ` + regexp.QuoteMeta(state) + `/web\.log\)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("start from a login shell: exit %d, want 0 and the log in %s", code, state)
+	}
+	pid, _ := strconv.Atoi(m[1])
+	if out, code := run(cron, "status", "--name", "web"); code != 0 || !regexp.MustCompile(`^web is running \(pid `+m[1]+`,`).MatchString(out) {
+		t.Fatalf("status from cron: exit %d, want 0: running (pid %d)", code, pid)
+	}
+	if _, code := run(cron, "start", "-d", "--strategy", "setsid", "--name", "web", "--", "sleep", "1000"); code != 3 {
+		t.Fatalf("a second start from cron: exit %d, want 3 (already running)", code)
+	}
+	if out, code := run(cron, "stop", "--name", "web"); code != 0 || !regexp.MustCompile(`^stopped web \(pid `+m[1]+`\)`).MatchString(out) {
+		t.Fatalf("stop from cron: exit %d, want 0: stopped (pid %d)", code, pid)
+	}
+	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("state directory %s: %v, %v; want mode 0700", state, fi, err)
+	}
+}
+
+// ownedDir is a new directory that uid owns and may reach.
+func ownedDir(t *testing.T, uid int) string {
+	t.Helper()
+	dir := t.TempDir()
+	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(dir, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
