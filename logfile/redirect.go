@@ -47,3 +47,14 @@ func Redirect(path string, fds ...int) error {
 	}
 	return nil
 }
+
+// Names reports whether path names the file open at descriptor fd (the same device and
+// inode): false once the file was deleted or renamed away, or another put in its place,
+// and when either cannot be looked at.
+func Names(path string, fd int) bool {
+	var atPath, atFD unix.Stat_t
+	if unix.Stat(path, &atPath) != nil || unix.Fstat(fd, &atFD) != nil {
+		return false
+	}
+	return atPath.Dev == atFD.Dev && atPath.Ino == atFD.Ino
+}

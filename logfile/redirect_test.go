@@ -106,3 +106,33 @@ func TestWriterFollowsDescriptor(t *testing.T) {
 		t.Errorf("Redirect onto -1: %v, want an invalid descriptor error", err)
 	}
 }
+
+// TestNames: a path names the file open at a descriptor until it is deleted or another
+// file takes its place.
+func TestNames(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	if !Names(path, fd) {
+		t.Fatal("Names = false for the file just opened")
+	}
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if Names(path, fd) {
+		t.Fatal("Names = true for another file put in its place")
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if Names(path, fd) {
+		t.Fatal("Names = true for a path that names nothing")
+	}
+}

@@ -118,7 +118,7 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 		case sig := <-again:
 			return &drainCut{fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
 		case sig := <-r.sigs.reopen:
-			r.reopenLog(sig)
+			r.reopenLog(signalLabel(sig))
 		}
 	}
 }
@@ -131,7 +131,7 @@ func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 		r.manager.reloading()
 		defer r.manager.send("READY=1")
 	}
-	r.reopenLog(sig)
+	r.reopenLog(signalLabel(sig))
 	if rl, ok := w.(Reloader); ok && reload {
 		if err := rl.Reload(ctx); err != nil {
 			r.log.Error("reload failed", "error", err)
@@ -141,17 +141,18 @@ func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 	}
 }
 
-// reopenLog reopens the log after sig; in the foreground there is none.
-func (r *runner) reopenLog(sig os.Signal) {
+// reopenLog reopens the log, for the reason why (a signal's name); in the foreground there
+// is none.
+func (r *runner) reopenLog(why string) {
 	if r.opts.LogPath == "" {
-		r.log.Debug("no log file to reopen: logging to stderr", "signal", signalLabel(sig))
+		r.log.Debug("no log file to reopen: logging to stderr", "signal", why)
 		return
 	}
 	if err := logfile.Redirect(r.opts.LogPath, 1, 2); err != nil {
-		r.log.Error("could not reopen log", "signal", signalLabel(sig), "error", err)
+		r.log.Error("could not reopen log", "signal", why, "error", err)
 		return
 	}
-	r.log.Info("reopened log", "signal", signalLabel(sig), "path", r.opts.LogPath)
+	r.log.Info("reopened log", "signal", why, "path", r.opts.LogPath)
 }
 
 // pidFileBackstop is how often a daemon whose pidfile is watched checks it anyway: inotify
@@ -187,6 +188,7 @@ func (r *runner) checkPIDFile() (ours bool) {
 	switch err := r.pf.Restore(); {
 	case err == nil:
 		r.log.Info("pidfile restored", "path", r.opts.PIDFile)
+		r.restoreBeside()
 		return true
 	case errors.As(err, &held):
 		r.log.Error("ANOTHER DAEMON HOLDS THIS INSTANCE'S PIDFILE: two daemons claim it; stop one of them by pid",
@@ -195,6 +197,20 @@ func (r *runner) checkPIDFile() (ours bool) {
 		r.log.Error("could not restore the pidfile: status and stop will find this daemon by its record only", "error", err)
 	}
 	return false
+}
+
+// restoreBeside puts back what went with a pidfile that was deleted, most often with its
+// whole directory (rm -rf of the state directory): the log, if its path no longer names
+// the file this daemon writes to, and the record, which this daemon alone writes while it
+// runs. Without them, status could not say what runs, restart could not start it again,
+// and logs would show nothing while the daemon wrote on into a deleted file.
+func (r *runner) restoreBeside() {
+	if r.opts.LogPath != "" && !logfile.Names(r.opts.LogPath, 2) {
+		r.reopenLog("its file was deleted or replaced")
+	}
+	if err := r.records.update(func(*instance.Record) {}); err != nil {
+		r.log.Warn("could not write the record again", "error", err)
+	}
 }
 
 // countDrops writes the log writer's count of dropped lines into the record, so that
