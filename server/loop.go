@@ -201,8 +201,8 @@ func (r *runner) checkPIDFile() (ours bool) {
 
 // restoreBeside puts back what went with a pidfile that was deleted, most often with its
 // whole directory (rm -rf of the state directory): the log, if its path no longer names
-// the file this daemon writes to, and the record, which this daemon alone writes while it
-// runs. Without them, status could not say what runs, restart could not start it again,
+// the file this daemon writes to; the record, which this daemon alone writes while it
+// runs; and what the workload keeps there (Restorer). Without them, status could not say what runs, restart could not start it again,
 // and logs would show nothing while the daemon wrote on into a deleted file.
 func (r *runner) restoreBeside() {
 	if r.opts.LogPath != "" && !logfile.Names(r.opts.LogPath, 2) {
@@ -210,6 +210,9 @@ func (r *runner) restoreBeside() {
 	}
 	if err := r.records.update(func(*instance.Record) {}); err != nil {
 		r.log.Warn("could not write the record again", "error", err)
+	}
+	if r.restorer != nil {
+		r.restorer.Restore()
 	}
 }
 

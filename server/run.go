@@ -85,6 +85,7 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf, drops: drops,
 		records: &records{path: opts.RecordPath, rec: opts.Record},
 		manager: &manager{enabled: opts.NotifyManager}}
+	r.restorer, _ = w.(Restorer)
 	return r.run(ctx, w)
 }
 
@@ -107,13 +108,14 @@ func lockFailed(err error, opts Options, log hclog.Logger) error {
 
 // runner is one run that holds its pidfile.
 type runner struct {
-	opts    Options
-	sigs    *signals
-	log     hclog.Logger
-	pf      *pidfile.File
-	drops   <-chan struct{} // the log writer dropped lines: count them in the record
-	records *records
-	manager *manager
+	opts     Options
+	sigs     *signals
+	log      hclog.Logger
+	pf       *pidfile.File
+	drops    <-chan struct{} // the log writer dropped lines: count them in the record
+	records  *records
+	manager  *manager
+	restorer Restorer // the workload, if it keeps files beside the pidfile
 }
 
 // run starts the workload, reports ready and runs the loop.

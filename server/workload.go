@@ -51,6 +51,14 @@ type Killer interface {
 	Kill()
 }
 
+// Restorer is implemented by a workload that keeps files of its own beside the pidfile (a
+// supervisor's control socket): once the runtime has put back a pidfile that was deleted
+// (most often with its whole directory) or replaced, it calls Restore, so that the workload
+// puts back its own.
+type Restorer interface {
+	Restore()
+}
+
 // startupKey carries the handshake into a workload's context, for ExtendStart and
 // StartStatus.
 type startupKey struct{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,31 +21,83 @@ type ControlRequest struct {
 	ReadyTimeout time.Duration `json:"ready_timeout,omitempty"`
 }
 
-// serveControl listens on ControlPath for upgrade requests from this user or root, and
-// returns a function that stops listening and removes the socket.
-func (r *run) serveControl() (stop func(), err error) {
-	path := r.s.cfg.ControlPath
-	if err := removeStaleSocket(path); err != nil {
+// controlSocket is a run's control socket: it listens on ControlPath for upgrade requests
+// from this user or root, and is made again if its path is deleted (restore).
+type controlSocket struct {
+	r    *run
+	busy atomic.Bool // an upgrade runs
+
+	mu     sync.Mutex
+	ln     *net.UnixListener
+	ino    uint64 // the socket file's inode, to tell it from another at its path
+	closed bool
+}
+
+// serveControl listens on ControlPath; close stops listening and removes the socket.
+func (r *run) serveControl() (*controlSocket, error) {
+	c := &controlSocket{r: r}
+	if err := c.listen(); err != nil {
 		return nil, err
+	}
+	return c, nil
+}
+
+// listen makes the socket at ControlPath and serves it. The caller holds c.mu, or is its
+// only user.
+func (c *controlSocket) listen() error {
+	path := c.r.s.cfg.ControlPath
+	if err := removeStaleSocket(path); err != nil {
+		return err
 	}
 	old := unix.Umask(0o077) // the socket is born 0600: nobody else may even connect
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	unix.Umask(old)
 	if err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
+		return fmt.Errorf("control socket: %w", err)
 	}
 	ln.SetUnlinkOnClose(true)
-	var busy atomic.Bool
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err == nil {
+		c.ino = st.Ino
+	}
+	c.ln = ln
 	go func() {
 		for {
-			c, err := ln.AcceptUnix()
+			conn, err := ln.AcceptUnix()
 			if err != nil {
 				return
 			}
-			go r.handleControl(c, &busy)
+			go c.r.handleControl(conn, &c.busy)
 		}
 	}()
-	return func() { ln.Close() }, nil
+	return nil
+}
+
+// restore makes the socket again if its path no longer names it (deleted with the state
+// directory, or replaced), so that upgrade still reaches this run.
+func (c *controlSocket) restore() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var st unix.Stat_t
+	if c.closed || unix.Lstat(c.r.s.cfg.ControlPath, &st) == nil && st.Ino == c.ino {
+		return
+	}
+	old := c.ln
+	old.SetUnlinkOnClose(false) // its path is not its own any more
+	if err := c.listen(); err != nil {
+		c.r.log.Error("could not make the control socket again: upgrade cannot reach this instance", "error", err)
+		return
+	}
+	old.Close()
+	c.r.log.Info("control socket restored", "path", c.r.s.cfg.ControlPath)
+}
+
+// close stops listening and removes the socket.
+func (c *controlSocket) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	c.ln.Close()
 }
 
 // handleControl answers one client: it checks who it is, reads its request, passes an

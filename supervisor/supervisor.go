@@ -26,8 +26,9 @@ type Supervisor struct {
 	cfg Config
 	out io.Writer // where the program's lines go
 
-	mu   sync.Mutex
-	main int // the program's main pid now (its MAINPID, if it said one); 0 between runs
+	mu      sync.Mutex
+	main    int            // the program's main pid now (its MAINPID, if it said one); 0 between runs
+	control *controlSocket // the running Serve's, if it has one
 }
 
 var (
@@ -35,6 +36,7 @@ var (
 	_ server.Forwarder = (*Supervisor)(nil)
 	_ server.Reloader  = (*Supervisor)(nil)
 	_ server.Killer    = (*Supervisor)(nil)
+	_ server.Restorer  = (*Supervisor)(nil)
 )
 
 // New returns a Supervisor of the program cfg describes, whose output lines go to out
@@ -59,6 +61,23 @@ func (s *Supervisor) Reload(context.Context) error {
 		return errors.New("the program is not running")
 	}
 	return nil
+}
+
+// Restore makes the control socket again if it was deleted with the state directory: the
+// runtime calls it once it has put its pidfile back.
+func (s *Supervisor) Restore() {
+	s.mu.Lock()
+	control := s.control
+	s.mu.Unlock()
+	if control != nil {
+		control.restore()
+	}
+}
+
+func (s *Supervisor) setControl(c *controlSocket) {
+	s.mu.Lock()
+	s.control = c
+	s.mu.Unlock()
 }
 
 // Kill ends the program and everything left of the instance at once (SIGKILL).
@@ -113,11 +132,15 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Sockets = addrs })
 	}
 	if s.cfg.ControlPath != "" {
-		stop, err := r.serveControl()
+		control, err := r.serveControl()
 		if err != nil {
 			return err
 		}
-		defer stop()
+		s.setControl(control)
+		defer func() {
+			s.setControl(nil)
+			control.close()
+		}()
 		server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Control = s.cfg.ControlPath })
 	}
 	defer r.removeChildPIDFile()
