@@ -59,6 +59,9 @@ func (c *StartCmd) Run(app *App) error {
 	if len(c.Command) > 0 && c.Command[0] == "--" {
 		c.Command = c.Command[1:] // Kong passes the separator through with the rest
 	}
+	if err := absProgram(c.Command, c.Workdir); err != nil {
+		return withCode(exitUsage, err)
+	}
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -109,6 +112,25 @@ func (c *StartCmd) Run(app *App) error {
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
 		paths.Name, res.PID, req.Strategy, listenNote(res.Listen), paths.Log)
 	notifyManager(res.PID)
+	return nil
+}
+
+// absProgram makes a program path that holds a slash absolute, in place: against dir when
+// it is given (--workdir, where the program runs, as cd DIR && ./prog would have it), else
+// against the directory the command runs in, where the user typed it. The daemon runs the
+// program from its own working directory (/ by default), where the relative path would
+// name nothing, or something else; and the record keeps the absolute path, so that
+// restart runs the same program from wherever it is typed. A bare name is looked up in
+// PATH, as before.
+func absProgram(command []string, dir string) error {
+	if len(command) == 0 || !strings.Contains(command[0], "/") || filepath.IsAbs(command[0]) {
+		return nil
+	}
+	base, err := filepath.Abs(cmp.Or(dir, "."))
+	if err != nil {
+		return fmt.Errorf("program %q: a relative path, and the working directory is unknown (give an absolute one): %w", command[0], err)
+	}
+	command[0] = filepath.Join(base, command[0])
 	return nil
 }
 

@@ -40,6 +40,9 @@ func (c *UpgradeCmd) Run(app *App) error {
 	if len(cmd) > 0 && cmd[0] == "--" {
 		cmd = cmd[1:]
 	}
+	if err := absProgram(cmd, ""); err != nil { // the supervisor runs it from the instance's working directory
+		return withCode(exitUsage, err)
+	}
 	res, err := upgrade(paths, cmd, c.Timeout)
 	if err != nil {
 		return err
