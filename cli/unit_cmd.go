@@ -23,6 +23,9 @@ func (c *UnitCmd) Run(app *App) error {
 	if len(c.Command) > 0 && c.Command[0] == "--" {
 		c.Command = c.Command[1:]
 	}
+	if err := absProgram(c.Command, c.Workdir); err != nil { // systemd runs it from /, as start -d would
+		return withCode(exitUsage, err)
+	}
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -137,11 +140,7 @@ func unitArgs(args, command []string, name string) ([]string, error) {
 		out = append(out, "--name", name)
 	}
 	if len(command) > 0 {
-		cmd := append([]string(nil), command...)
-		if strings.Contains(cmd[0], "/") {
-			cmd[0] = mustAbs(cmd[0])
-		}
-		out = append(append(out, "--"), cmd...)
+		out = append(append(out, "--"), command...) // its program's path made absolute by Run
 	}
 	return out, nil
 }
