@@ -181,8 +181,15 @@ func (r *run) start(env []string) (*program, error) {
 // errStoppedEarly: a stop came before the program was ready.
 var errStoppedEarly = errors.New("stopped before the program was ready")
 
-// ended is the error for a program that ended before it was ready.
+// ended is the error for a program that ended before it was ready. One that exited 0 has
+// most often forked into the background itself, as nginx and redis-server can, and is
+// told the two ways to supervise it.
 func ended(ws syscall.WaitStatus) error {
+	if ws.Exited() && ws.ExitStatus() == 0 {
+		return fmt.Errorf("the program %s before it was ready: a supervised program must keep running; "+
+			"if it forks into the background itself, keep it in the foreground (nginx -g 'daemon off;', "+
+			"redis-server --daemonize no) or give --ready pidfile:PATH (the pidfile it writes)", describe(ws))
+	}
 	return fmt.Errorf("the program %s before it was ready", describe(ws))
 }
 
