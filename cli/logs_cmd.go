@@ -44,6 +44,9 @@ func (c *LogsCmd) Run(app *App) error {
 		return err
 	}
 	path := logPath(paths)
+	if logfile.Discards(path) {
+		return withCode(exitFailed, fmt.Errorf("%s keeps no log: its log is %s", paths.Name, path))
+	}
 	if !c.Follow {
 		err := logfile.Last(app.Stdout, path, c.Lines)
 		if errors.Is(err, fs.ErrNotExist) {

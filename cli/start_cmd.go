@@ -41,7 +41,7 @@ type StartCmd struct {
 type StartFlags struct {
 	InstanceFlags
 	Strategy        string        `enum:"${strategies}" default:"${default_strategy}" env:"${env_prefix}STRATEGY" placeholder:"NAME" help:"How -d detaches: ${enum} (default ${default}; see '${program} strategies'; ${env})."`
-	Log             string        `placeholder:"PATH" help:"The daemon's log (default <log-dir>/<name>.log); in the foreground, given, the log instead of stderr."`
+	Log             string        `placeholder:"PATH" help:"The daemon's log (default <log-dir>/<name>.log; /dev/null keeps none); in the foreground, given, the log instead of stderr."`
 	Workdir         string        `placeholder:"DIR" help:"The daemon's working directory (default / for reexec and setsid, the current one for nohup)."`
 	Umask           umask         `default:"022" placeholder:"MODE" help:"The daemon's umask, in octal (default ${default})."`
 	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"With -d, how long to wait for the daemon to be ready before killing it (default ${default})."`

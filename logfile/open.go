@@ -35,6 +35,7 @@ const (
 // through. Open refuses, before writing anything and without ever blocking, a path whose
 // last component is a symbolic link, a FIFO, a directory, a socket or a device
 // (ErrNotRegular, the message says which), and a file with other hard links (ErrHardLink).
+// The null device, /dev/null, is the one device it takes: a log that keeps nothing.
 // The file returned is in blocking mode. Errors are *fs.PathError with Op "open log".
 func Open(path string) (*os.File, error) {
 	fd, err := openAppend(path)
@@ -98,6 +99,9 @@ func prepare(fd int, created bool) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("stat: %w", err)
 	}
+	if isNull(&st) { // a log that keeps nothing: there is nothing to check
+		return clearNonblock(fd)
+	}
 	if err := checkRegular(&st); err != nil {
 		return err
 	}
@@ -109,10 +113,28 @@ func prepare(fd int, created bool) error {
 			return fmt.Errorf("chmod: %w", err)
 		}
 	}
+	return clearNonblock(fd)
+}
+
+func clearNonblock(fd int) error {
 	if err := unix.SetNonblock(fd, false); err != nil {
 		return fmt.Errorf("clear O_NONBLOCK: %w", err)
 	}
 	return nil
+}
+
+// Discards reports whether path names the null device (/dev/null): a log that keeps
+// nothing, which Open accepts although it is a device, and which has no lines to read.
+func Discards(path string) bool {
+	var st unix.Stat_t
+	return unix.Stat(path, &st) == nil && isNull(&st)
+}
+
+// isNull reports whether st is the null device's.
+func isNull(st *unix.Stat_t) bool {
+	var null unix.Stat_t
+	return uint32(st.Mode)&unix.S_IFMT == unix.S_IFCHR && // uint16 on the BSDs
+		unix.Stat(os.DevNull, &null) == nil && st.Rdev == null.Rdev
 }
 
 // mkdirAll makes dir and its missing parents, each one it creates 0755 whatever the umask.

@@ -199,9 +199,9 @@ func TestOpenRefuses(t *testing.T) {
 			}
 		})
 	}
-	t.Run("character device", func(t *testing.T) {
-		_, err := openWithin(t, os.DevNull)
-		checkRefusal(t, err, os.DevNull, ErrNotRegular, "it is a character device")
+	t.Run("character device", func(t *testing.T) { // any but the null device
+		_, err := openWithin(t, "/dev/zero")
+		checkRefusal(t, err, "/dev/zero", ErrNotRegular, "it is a character device")
 	})
 }
 
@@ -233,5 +233,24 @@ func mkfifo(t *testing.T, path string) {
 	t.Helper()
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenDevNull: the null device is the one device Open takes, as a log that keeps
+// nothing; any other device is refused.
+func TestOpenDevNull(t *testing.T) {
+	f, err := Open(os.DevNull)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", os.DevNull, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("a line\n"); err != nil {
+		t.Fatal(err)
+	}
+	if !Discards(os.DevNull) || Discards("/dev/zero") || Discards(t.TempDir()) {
+		t.Fatal("Discards: want true for the null device alone")
+	}
+	if _, err := Open("/dev/zero"); !errors.Is(err, ErrNotRegular) {
+		t.Fatalf("Open(/dev/zero) = %v, want ErrNotRegular", err)
 	}
 }
