@@ -220,9 +220,24 @@ func waitGone(p *proc.Process, within time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	if err := p.Wait(ctx); err != nil {
-		return fmt.Errorf("pid %d still running after %s: %w", p.PID(), within, err)
+		return fmt.Errorf("pid %d still running after %s: %w\n%s", p.PID(), within, err, describeProcess(p.PID()))
 	}
 	return nil
+}
+
+// describeProcess is what /proc says of pid, for a failure that must be understood from
+// the test's output alone: its status lines (state, parent, threads, signal masks) and its
+// command line.
+func describeProcess(pid int) string {
+	status, _ := os.ReadFile(proc.StatusPath(pid))
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	var keep []string
+	for _, line := range strings.Split(string(status), "\n") {
+		if k, _, _ := strings.Cut(line, ":"); strings.Contains(" Name State Tgid PPid TracerPid Threads SigQ SigPnd ShdPnd SigBlk SigIgn SigCgt NoNewPrivs ", " "+k+" ") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n") + "\ncmdline: " + strings.ReplaceAll(string(cmdline), "\x00", " ")
 }
 
 // signal SIG PID: sends a signal to exactly that pid.
