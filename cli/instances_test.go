@@ -15,6 +15,10 @@ func TestShellJoin(t *testing.T) {
 		{[]string{"python3", "-m", "http.server", "8000"}, "python3 -m http.server 8000"},
 		{[]string{"sh", "-c", "trap '' TERM; sleep 1000"}, `sh -c 'trap '\'''\'' TERM; sleep 1000'`},
 		{[]string{"echo", ""}, "echo ''"},
+		{[]string{"printf", "a\nb\x1b[31mRED\tx"}, `printf $'a\nb\x1b[31mRED\tx'`},
+		{[]string{"echo", "it's\n\\"}, `echo $'it\'s\n\\'`},
+		{[]string{"echo", "caf\xc3\xa9 \xff \u009b"}, `echo $'café \xff \u009b'`},
+		{[]string{"echo", "café"}, `echo 'café'`},
 	} {
 		if got := shellJoin(tc.args); got != tc.want {
 			t.Errorf("shellJoin(%q) = %s, want %s", tc.args, got, tc.want)

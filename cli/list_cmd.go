@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/daemonkit/daemonkit/instance"
 )
@@ -165,15 +167,51 @@ func orDash(s string) string {
 	return s
 }
 
-// shellJoin joins a command line as a shell would read it back, quoting what needs it.
+// shellJoin joins a command line as a shell would read it back, quoting what needs it. An
+// argument with a control character or bytes that are not UTF-8 is written in $'...' (bash,
+// zsh, ksh and POSIX.1-2024 sh read it), with \n, \t, \xHH and \uHHHH escapes: a newline
+// or an escape sequence in a program's arguments must not break list's table or reach the
+// terminal.
 func shellJoin(args []string) string {
 	quoted := make([]string, len(args))
 	for i, a := range args {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		switch {
+		case a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "":
 			quoted[i] = a
-		} else {
+		case utf8.ValidString(a) && strings.IndexFunc(a, unicode.IsControl) < 0:
 			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		default:
+			quoted[i] = ansiQuote(a)
 		}
 	}
 	return strings.Join(quoted, " ")
+}
+
+// ansiQuote writes a in $'...' quoting, escaping what cannot be shown as it is.
+func ansiQuote(a string) string {
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(a); {
+		r, size := utf8.DecodeRuneInString(a[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, a[i])
+		case r == '\'' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
