@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,9 +143,9 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 		return cfg.exitCode(runDaemon(cfg, req)), true
 	}
 	// The program parses start's arguments again where start did, so that relative paths
-	// in its own flags mean what they meant; runDaemon then moves to the daemon's
-	// working directory.
-	if err := os.Chdir(req.Cwd); err != nil {
+	// in its own flags mean what they meant (in the daemon's working directory if start's
+	// was deleted); runDaemon then moves to the daemon's working directory.
+	if err := os.Chdir(cmp.Or(req.Cwd, req.Workdir)); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %s: %v\n", os.Args[0], daemonCommand, err)
 		return exitFailed, true
 	}

@@ -370,8 +370,11 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 		req.Exe = selfExecutable()
 	}
 	cwd, err := os.Getwd()
-	if err != nil {
-		return nil, err
+	if err != nil { // a directory deleted under the shell: only a daemon that would run there needs it
+		if c.Workdir == "" && traits.DefaultDir == "" {
+			return nil, fmt.Errorf("the current directory cannot be had (%v), and the daemon would run in it: cd to one that exists, or give --workdir", err)
+		}
+		cwd = ""
 	}
 	req.Cwd = cwd
 	dir := cmp.Or(c.Workdir, traits.DefaultDir, cwd) // nohup's default is the caller's, recorded for restart
