@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -165,6 +166,9 @@ func (c *ReloadCmd) Run(app *App) error {
 	if rec, err := instance.ReadRecord(paths.Record); err == nil && ignoresHUP(rec.Strategy) {
 		sig = syscall.SIGUSR1
 	}
+	if err := programReloadable(paths); err != nil {
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w", paths.Name, err))
+	}
 	pid, err := instance.Signal(paths, sig)
 	if errors.Is(err, instance.ErrNotRunning) {
 		return withCode(exitFailed, fmt.Errorf("%s is not running", paths.Name))
@@ -174,6 +178,22 @@ func (c *ReloadCmd) Run(app *App) error {
 	}
 	fmt.Fprintf(app.Stdout, "reloaded %s (pid %d, %s)\n", paths.Name, pid, signalLabel(sig))
 	return nil
+}
+
+// programReloadable refuses a reload that would end the instance's supervised program
+// (supervisor.Reloadable), before anything is signalled: the supervisor refuses it too,
+// but only its log would say so. The program is the one the record names, while it is a
+// child of the daemon that holds the lock.
+func programReloadable(paths instance.Paths) error {
+	st, err := instance.Inspect(paths)
+	if err != nil || !st.Running() || st.Record == nil || st.Record.ChildPID <= 0 {
+		return nil // signalling says what is wrong, if anything
+	}
+	child, err := proc.ReadStat(st.Record.ChildPID)
+	if err != nil || child.PPID != st.PID() {
+		return nil
+	}
+	return supervisor.Reloadable(st.Record.ChildPID)
 }
 
 // ignoresHUP says whether the named strategy leaves its daemon ignoring SIGHUP.

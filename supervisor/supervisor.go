@@ -55,10 +55,30 @@ func (s *Supervisor) ForwardSignals() []os.Signal { return forwarded }
 // Forward passes sig on to the program.
 func (s *Supervisor) Forward(sig os.Signal) { s.signal(sig.(syscall.Signal)) }
 
-// Reload passes SIGHUP on to the program.
+// Reload passes SIGHUP on to the program, unless the program would end of it
+// (ErrNoReload).
 func (s *Supervisor) Reload(context.Context) error {
+	if pid := s.mainPID(); pid > 0 {
+		if err := Reloadable(pid); err != nil {
+			return err
+		}
+	}
 	if !s.signal(syscall.SIGHUP) {
 		return errors.New("the program is not running")
+	}
+	return nil
+}
+
+// ErrNoReload is wrapped by the error of a reload refused because the program would not
+// reload but end: it leaves SIGHUP at its default action, which terminates it.
+var ErrNoReload = errors.New("it does not handle SIGHUP, whose default action would end it: nothing sent (restart it instead)")
+
+// Reloadable refuses a reload of the program pid if it leaves SIGHUP at its default
+// action (ErrNoReload); where that cannot be read (another system, /proc hidden) the
+// reload may go ahead.
+func Reloadable(pid int) error {
+	if dflt, err := proc.LeavesDefault(pid, syscall.SIGHUP); err == nil && dflt {
+		return fmt.Errorf("the program (pid %d): %w", pid, ErrNoReload)
 	}
 	return nil
 }

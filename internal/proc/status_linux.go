@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // SignalMask reads one signal mask line (SigIgn, SigBlk, SigPnd, SigCgt, ShdPnd) of a /proc
@@ -39,4 +40,21 @@ func StatusPath(pid int) string {
 		return "/proc/self/status"
 	}
 	return "/proc/" + strconv.Itoa(pid) + "/status"
+}
+
+// LeavesDefault reports whether pid leaves sig at its default action: it neither catches
+// nor ignores it (SigCgt and SigIgn in /proc/PID/status). For SIGHUP, SIGTERM and most
+// others the default action ends the process.
+func LeavesDefault(pid int, sig syscall.Signal) (bool, error) {
+	bit := uint64(1) << (uint(sig) - 1)
+	path := StatusPath(pid)
+	caught, err := SignalMask(path, "SigCgt")
+	if err != nil {
+		return false, err
+	}
+	ignored, err := SignalMask(path, "SigIgn")
+	if err != nil {
+		return false, err
+	}
+	return (caught|ignored)&bit == 0, nil
 }

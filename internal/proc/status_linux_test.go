@@ -1,0 +1,43 @@
+package proc
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// TestLeavesDefault: sleep leaves SIGHUP at its default action; this process, whose Go
+// runtime catches every signal, does not; nor does a process that ignores it (nohup).
+func TestLeavesDefault(t *testing.T) {
+	for _, tc := range []struct {
+		argv []string
+		want bool
+	}{
+		{[]string{"/bin/sleep", "1000"}, true},
+		{[]string{"/usr/bin/nohup", "/bin/sleep", "1000"}, false},
+	} {
+		cmd := exec.Command(tc.argv[0], tc.argv[1:]...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		deadline := time.Now().Add(testutil.Deadline)
+		for { // until it runs sleep: nohup sets SIG_IGN, then executes it
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid)); string(b) == "sleep\n" || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if got, err := LeavesDefault(cmd.Process.Pid, syscall.SIGHUP); err != nil || got != tc.want {
+			t.Errorf("LeavesDefault(%v, SIGHUP) = %v, %v; want %v", tc.argv, got, err, tc.want)
+		}
+	}
+	if got, err := LeavesDefault(os.Getpid(), syscall.SIGHUP); err != nil || got {
+		t.Errorf("LeavesDefault(self, SIGHUP) = %v, %v; want false", got, err)
+	}
+}
