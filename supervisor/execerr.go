@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"syscall"
@@ -16,8 +17,13 @@ import (
 // names an interpreter that is not there, or ends in a carriage return (a script saved
 // with DOS line endings, whose interpreter is then "/bin/sh\r"); a binary needs a dynamic
 // loader (its ELF interpreter) that this system does not have, as a binary built for
-// glibc has none on Alpine. Any other error is returned as it is.
-func explainExec(path string, err error) error {
+// glibc has none on Alpine. Of "permission denied" it says what the file's modes refuse
+// the user it runs as, cred (nil: this process's): see deniedWhy. Any other error is
+// returned as it is.
+func explainExec(path string, err error, cred *syscall.Credential) error {
+	if errors.Is(err, fs.ErrPermission) { // EACCES from exec(2), or exec.LookPath's own
+		return explainDenied(path, err, cred)
+	}
 	if !errors.Is(err, syscall.ENOENT) {
 		return err
 	}

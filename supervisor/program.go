@@ -109,7 +109,7 @@ func (r *run) start(env []string) (*program, error) {
 	if path == "" || !sameCommand(command, cfg.Command) {
 		var err error
 		if path, err = exec.LookPath(command[0]); err != nil {
-			return nil, err // "exec: "x": executable file not found in $PATH"
+			return nil, explainExec(command[0], err, cfg.Credential) // "exec: "x": executable file not found in $PATH"
 		}
 	}
 	if !filepath.IsAbs(path) {
@@ -154,7 +154,7 @@ func (r *run) start(env []string) (*program, error) {
 	if err != nil {
 		outR.Close()
 		errR.Close()
-		return nil, fmt.Errorf("start %s: %w", command[0], explainExec(path, err))
+		return nil, fmt.Errorf("start %s: %w", command[0], explainExec(path, err, cfg.Credential))
 	}
 	output, out := make(chan struct{}), r.s.out // out now: an upgrade swaps r.s.out afterwards
 	r.relaying.Add(1)

@@ -201,6 +201,6 @@ func Exec(args []string) int {
 	}
 	env := append(withoutEnv(os.Environ(), "LISTEN_PID"), "LISTEN_PID="+strconv.Itoa(os.Getpid()))
 	err := syscall.Exec(args[0], args[1:], env)
-	fmt.Fprintf(os.Stderr, "exec %s: %v\n", args[0], explainExec(args[0], err))
+	fmt.Fprintf(os.Stderr, "exec %s: %v\n", args[0], explainExec(args[0], err, nil))
 	return 127
 }

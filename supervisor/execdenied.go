@@ -1,0 +1,90 @@
+package supervisor
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+)
+
+// deniedWhy says why executing path as cred (nil: as this process) was refused with
+// EACCES, where the file's modes tell: a directory on the way that the user may not
+// enter, a file that is not a regular one or that the user may not execute, or a file
+// system mounted noexec. It is "" when the modes allow it (an ACL, SELinux or AppArmor
+// refused it then), and it reads modes only: a user the kernel lets through for other
+// reasons (CAP_DAC_OVERRIDE) is told nothing false, only nothing.
+func deniedWhy(path string, cred *syscall.Credential) string {
+	uid, gid, groups := uint32(os.Geteuid()), uint32(os.Getegid()), ownGroups()
+	if cred != nil {
+		uid, gid, groups = cred.Uid, cred.Gid, cred.Groups
+	}
+	who := fmt.Sprintf("uid %d", uid)
+	path = filepath.Clean(path)
+	var dirs []string // from / down, in the order the kernel walks them
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		dirs = append(dirs, dir)
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	for _, dir := range slices.Backward(dirs) {
+		if fi, err := os.Stat(dir); err == nil && !allowed(fi, uid, gid, groups, 0o1) {
+			return fmt.Sprintf("%s may not enter %s (mode %04o, owner uid %d)", who, dir, fi.Mode().Perm(), owner(fi))
+		}
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return ""
+	case !fi.Mode().IsRegular():
+		return "it is not a regular file"
+	case !allowed(fi, uid, gid, groups, 0o1) || uid == 0 && fi.Mode().Perm()&0o111 == 0:
+		return fmt.Sprintf("%s may not execute it (mode %04o, owner uid %d)", who, fi.Mode().Perm(), owner(fi))
+	case noexec(path):
+		return "it is on a file system mounted noexec"
+	}
+	return ""
+}
+
+// allowed reports whether the mode bits of fi grant want (1: execute or search) to uid,
+// gid and groups, as the kernel reads them without ACLs; root is granted search always.
+func allowed(fi fs.FileInfo, uid, gid uint32, groups []uint32, want fs.FileMode) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || uid == 0 {
+		return true
+	}
+	perm := fi.Mode().Perm()
+	switch {
+	case uint32(st.Uid) == uid:
+		return perm>>6&want == want
+	case uint32(st.Gid) == gid || slices.Contains(groups, uint32(st.Gid)):
+		return perm>>3&want == want
+	}
+	return perm&want == want
+}
+
+func owner(fi fs.FileInfo) uint32 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint32(st.Uid)
+	}
+	return 0
+}
+
+func ownGroups() []uint32 {
+	ids, _ := os.Getgroups()
+	out := make([]uint32, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, uint32(id))
+	}
+	return out
+}
+
+// explainDenied adds deniedWhy to err when there is something to say.
+func explainDenied(path string, err error, cred *syscall.Credential) error {
+	if why := deniedWhy(path, cred); why != "" {
+		return fmt.Errorf("%w: %s", err, why)
+	}
+	return err
+}

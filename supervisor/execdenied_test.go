@@ -1,0 +1,79 @@
+package supervisor
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestDeniedWhy: what the modes refuse a user, naming the first directory on the way it
+// may not enter, a file it may not execute, a directory given as the program, and a file
+// system mounted noexec; nothing when the modes allow it.
+func TestDeniedWhy(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make files another user may not reach")
+	}
+	base := t.TempDir()
+	for d := base; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil { // every user may reach base
+			t.Fatal(err)
+		}
+	}
+	mk := func(rel string, mode os.FileMode) string {
+		path := filepath.Join(base, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	private, open, plain := mk("private/deep/prog", 0o755), mk("open/prog", 0o755), mk("open/plain", 0o644)
+	for _, d := range []string{filepath.Join(base, "private"), filepath.Join(base, "private/deep")} {
+		if err := os.Chmod(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	for _, tc := range []struct {
+		path string
+		cred *syscall.Credential
+		want string
+	}{
+		{private, nobody, "uid 65534 may not enter " + filepath.Join(base, "private") + " (mode 0700, owner uid 0)"},
+		{private, nil, ""}, // root enters anything
+		{open, nobody, ""},
+		{plain, nobody, "uid 65534 may not execute it (mode 0644, owner uid 0)"},
+		{plain, nil, "uid 0 may not execute it (mode 0644, owner uid 0)"}, // not even root: no x bit at all
+		{filepath.Join(base, "open"), nobody, "it is not a regular file"},
+	} {
+		if got := deniedWhy(tc.path, tc.cred); got != tc.want {
+			t.Errorf("deniedWhy(%s, %v) = %q, want %q", tc.path, tc.cred, got, tc.want)
+		}
+	}
+
+	if runtime.GOOS != "linux" {
+		return
+	}
+	mnt := filepath.Join(base, "noexec")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", unix.MS_NOEXEC|unix.MS_NOSUID|unix.MS_NODEV, "size=1m,mode=0755"); err != nil {
+		t.Skipf("mount a noexec tmpfs: %v", err)
+	}
+	defer unix.Unmount(mnt, unix.MNT_DETACH)
+	prog := filepath.Join(mnt, "prog")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := deniedWhy(prog, nil); !strings.Contains(got, "mounted noexec") {
+		t.Errorf("deniedWhy(a file on a noexec tmpfs) = %q, want it said", got)
+	}
+}
