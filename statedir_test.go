@@ -68,12 +68,7 @@ func TestStateDirSameInEveryContext(t *testing.T) {
 // ownedDir is a new directory that uid owns and may reach.
 func ownedDir(t *testing.T, uid int) string {
 	t.Helper()
-	dir := t.TempDir()
-	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := testutil.ReachableTempDir(t)
 	if err := os.Chown(dir, uid, uid); err != nil {
 		t.Fatal(err)
 	}

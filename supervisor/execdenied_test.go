@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestDeniedWhy: what the modes refuse a user, naming the first directory on the way it
@@ -18,12 +20,7 @@ func TestDeniedWhy(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make files another user may not reach")
 	}
-	base := t.TempDir()
-	for d := base; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil { // every user may reach base
-			t.Fatal(err)
-		}
-	}
+	base := testutil.ReachableTempDir(t)
 	mk := func(rel string, mode os.FileMode) string {
 		path := filepath.Join(base, rel)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -16,12 +16,7 @@ func CopySelf(t testing.TB, name string) string {
 	if err != nil {
 		t.Skipf("os.Executable: %v", err)
 	}
-	dir := t.TempDir()
-	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := ReachableTempDir(t)
 	src, err := os.Open(self)
 	if err != nil {
 		t.Fatal(err)
@@ -40,4 +35,18 @@ func CopySelf(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return bin
+}
+
+// ReachableTempDir is t.TempDir made reachable by every user: it and the directories
+// above it, up to the temp directory, are made 0755 (the testing package makes them 0700),
+// for a test that runs something as another user.
+func ReachableTempDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
