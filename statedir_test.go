@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -62,6 +63,26 @@ func TestStateDirSameInEveryContext(t *testing.T) {
 	}
 	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("state directory %s: %v, %v; want mode 0700", state, fi, err)
+	}
+
+	// A daemon that an earlier daemonkit started in its default of then, under
+	// XDG_RUNTIME_DIR, is not run a second time, and status and stop say where it is.
+	former := filepath.Join(runtimeDir, "daemonkit")
+	if _, code := run(login, "--state-dir", former, "start", "-d", "--strategy", "setsid", "--name", "old", "--", "sleep", "1000"); code != 0 {
+		t.Fatalf("start in %s: exit %d", former, code)
+	}
+	where := regexp.QuoteMeta("from " + former + ", where an earlier daemonkit kept it")
+	if out, code := run(login, "start", "-d", "--strategy", "setsid", "--name", "old", "--", "sleep", "1000"); code != 3 || !regexp.MustCompile(`already running \(pid \d+\), `+where).MatchString(out) {
+		t.Fatalf("start of a name that runs from the former default: exit %d, want 3, saying where", code)
+	}
+	if out, code := run(login, "status", "--name", "old"); code != 3 || !regexp.MustCompile(`runs `+where).MatchString(out) {
+		t.Fatalf("status of a name that runs from the former default: exit %d, want 3 and a note", code)
+	}
+	if out, code := run(login, "stop", "--name", "old"); code != 0 || !regexp.MustCompile(`note: an instance named old runs `+where).MatchString(out) {
+		t.Fatalf("stop of a name that runs from the former default: exit %d, want 0 and a note", code)
+	}
+	if out, code := run(login, "--state-dir", former, "stop", "--name", "old"); code != 0 || !strings.HasPrefix(out, "stopped old") {
+		t.Fatalf("stop --state-dir %s: exit %d", former, code)
 	}
 }
 

@@ -13,30 +13,74 @@ import (
 // started with sudo lives.
 var rootStateDir = func(program string) string { return filepath.Join("/run", program) }
 
-// rootInstanceNote says, to a user who finds no running instance at paths in their own
-// default state directory, that one of that name runs as root: started with sudo, it is in
-// root's state directory, and status and stop would say only that it is not running, as pm2
-// does of apps another user started. It is "" otherwise, and for root, or for an
-// instance given by --state-dir or --pidfile.
-// command is the command word the advice repeats with sudo.
-func rootInstanceNote(app *App, paths instance.Paths, command string) string {
-	if os.Geteuid() == 0 || app.Globals.StateDir != "" {
+// elsewhereNote says, to a user who finds no running instance at paths in their own
+// default state directory, where one of that name runs all the same: in root's state
+// directory (started with sudo, which status and stop would call not running, as pm2 does
+// of apps another user started), or in a former default directory of theirs (started by
+// a daemonkit before 2026-11-26: instance.FormerStateDirs). It is "" otherwise, and for an
+// instance given by --state-dir or --pidfile. command is the command word the advice
+// repeats.
+func elsewhereNote(app *App, paths instance.Paths, command string) string {
+	if !inDefaultDir(app, paths) {
 		return ""
+	}
+	if os.Geteuid() != 0 {
+		if note := runningIn(rootStateDir(app.Config.Name), paths.Name, app.Config.Name+" "+command); note != "" {
+			return note
+		}
+	}
+	for _, dir := range instance.FormerStateDirs(app.Config.Name) {
+		if pid, pf := heldIn(dir, paths.Name); pid > 0 {
+			return fmt.Sprintf("an instance named %s runs from %s, where an earlier %s kept it (pid %d, pidfile %s): '%s --state-dir %s %s --name %s'",
+				paths.Name, dir, app.Config.Name, pid, pf, app.Config.Name, dir, command, paths.Name)
+		}
+	}
+	return ""
+}
+
+// formerRunning refuses to start an instance whose name runs from a former default state
+// directory (instance.FormerStateDirs): it would be a second copy. Exit 3, as for one that
+// runs here.
+func formerRunning(app *App, paths instance.Paths) error {
+	if !inDefaultDir(app, paths) {
+		return nil
+	}
+	for _, dir := range instance.FormerStateDirs(app.Config.Name) {
+		if pid, _ := heldIn(dir, paths.Name); pid > 0 {
+			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), from %s, where an earlier %s kept it: '%s --state-dir %s stop --name %s' stops it there",
+				paths.Name, pid, dir, app.Config.Name, app.Config.Name, dir, paths.Name))
+		}
+	}
+	return nil
+}
+
+// inDefaultDir reports whether the instance at paths is in the user's default state
+// directory: no --state-dir, and no --pidfile elsewhere.
+func inDefaultDir(app *App, paths instance.Paths) bool {
+	if app.Globals.StateDir != "" {
+		return false
 	}
 	own, _, err := instance.DefaultStateDir(app.Config.Name)
-	if err != nil || filepath.Dir(paths.PIDFile) != own {
-		return ""
-	}
-	return runningIn(rootStateDir(app.Config.Name), paths.Name, app.Config.Name+" "+command)
+	return err == nil && filepath.Dir(paths.PIDFile) == own
 }
 
 // runningIn returns the note for an instance name whose pidfile in root's state directory
 // dir is held by a daemon, or ""; command is what the advice runs with sudo.
 func runningIn(dir, name, command string) string {
-	pf := filepath.Join(dir, name+".pid")
-	st, err := pidfile.Probe(pf)
-	if err != nil || st.State != pidfile.Running || st.PID == 0 {
+	pid, pf := heldIn(dir, name)
+	if pid == 0 {
 		return ""
 	}
-	return fmt.Sprintf("an instance named %s runs as root (pid %d, pidfile %s): 'sudo %s --name %s'", name, st.PID, pf, command, name)
+	return fmt.Sprintf("an instance named %s runs as root (pid %d, pidfile %s): 'sudo %s --name %s'", name, pid, pf, command, name)
+}
+
+// heldIn returns the pid of the daemon that holds name's pidfile in dir, and the pidfile,
+// or 0.
+func heldIn(dir, name string) (int, string) {
+	pf := filepath.Join(dir, name+".pid")
+	st, err := pidfile.Probe(pf)
+	if err != nil || st.State != pidfile.Running {
+		return 0, pf
+	}
+	return st.PID, pf
 }

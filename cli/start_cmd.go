@@ -97,6 +97,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err := notRunning(app, paths); err != nil {
 		return err
 	}
+	if err := formerRunning(app, paths); err != nil {
+		return err
+	}
 	if !c.Detach {
 		return c.foreground(arm, app, paths)
 	}

@@ -65,7 +65,7 @@ func (c *StatusCmd) Run(app *App) error {
 		if code == exitNotRunning || code == exitFailed {
 			rep.fillLastRun(paths)
 		}
-		if note := rootInstanceNote(app, paths, "status"); code == exitNotRunning && rep.Problem == "" && note != "" {
+		if note := elsewhereNote(app, paths, "status"); code == exitNotRunning && rep.Problem == "" && note != "" {
 			rep.Problem = note
 		}
 	}

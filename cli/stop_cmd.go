@@ -80,7 +80,7 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, paths.PIDFile)
 	case !res.WasRunning:
 		fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
-		if note := rootInstanceNote(app, paths, "stop"); note != "" {
+		if note := elsewhereNote(app, paths, "stop"); note != "" {
 			fmt.Fprintf(app.Config.Stderr, "%s: note: %s\n", app.Config.Name, note)
 		}
 	case res.Killed:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,6 +41,31 @@ func DefaultStateDir(program string) (dir string, private bool, err error) {
 		return "", false, fmt.Errorf("default state directory: %w", err)
 	}
 	return dir, true, nil
+}
+
+// FormerStateDirs are the directories where daemonkit before 2026-11-26 kept a user's
+// instances by default, other than today's: $XDG_RUNTIME_DIR/PROGRAM (and
+// /run/user/UID/PROGRAM, which it is under systemd), and PROGRAM-<uid> in the temp
+// directory. A daemon started then runs on there, unseen by today's default: start, status
+// and stop look there too, so that no second copy of it starts. None for root, whose
+// default has not changed.
+func FormerStateDirs(program string) []string {
+	uid := os.Geteuid()
+	if uid == 0 {
+		return nil
+	}
+	now, _, _ := DefaultStateDir(program)
+	var dirs []string
+	for _, d := range []string{
+		filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), program),
+		filepath.Join("/run/user", strconv.Itoa(uid), program),
+		filepath.Join(os.TempDir(), fmt.Sprintf("%s-%d", program, uid)),
+	} {
+		if filepath.IsAbs(d) && d != now && !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }
 
 // homeDir is the home directory of uid if it can hold the state directory: an absolute
