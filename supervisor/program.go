@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,8 +26,12 @@ type program struct {
 	sock    *notify.Socket // notify: its socket, closed when it ends
 	started time.Time
 	exited  <-chan syscall.WaitStatus // the main process's status, once it has ended
-	output  <-chan struct{}           // closed once its output is all relayed (both pipes at EOF)
-	addr    string                    // where it serves, if its readiness says
+	// executed is closed once the exec step has executed the program (--socket), so that
+	// --ready exec's grace counts from the program's own start; nil when started directly
+	// (os.StartProcess returns once the program is executed).
+	executed <-chan struct{}
+	output   <-chan struct{} // closed once its output is all relayed (both pipes at EOF)
+	addr     string          // where it serves, if its readiness says
 }
 
 // startReady starts the program and waits until it is ready by the configured protocol;
@@ -148,13 +153,41 @@ func (r *run) start(env []string) (*program, error) {
 		}
 		sys.Setpgid = true
 	}
+	var execR, execW *os.File // the exec step's report: EOF alone once the program runs
+	if len(r.sockets) > 0 {
+		if execR, execW, err = os.Pipe(); err != nil {
+			outR.Close()
+			outW.Close()
+			errR.Close()
+			errW.Close()
+			return nil, err
+		}
+		files = append(files, execW)
+		env = append(env, execReportEnv+"="+strconv.Itoa(len(files)-1))
+	}
 	pid, exited, err := r.reaper.start(path, argv, &os.ProcAttr{Env: env, Files: files, Sys: sys})
 	outW.Close()
 	errW.Close()
+	if execW != nil {
+		execW.Close()
+	}
 	if err != nil {
 		outR.Close()
 		errR.Close()
+		if execR != nil {
+			execR.Close()
+		}
 		return nil, fmt.Errorf("start %s: %w", command[0], explainExec(path, err, cfg.Credential))
+	}
+	var executed chan struct{}
+	if execR != nil {
+		executed = make(chan struct{})
+		go func() {
+			defer execR.Close()
+			if b, _ := io.ReadAll(execR); len(b) == 0 {
+				close(executed) // its exec succeeded; a failure was written, and its exit follows
+			}
+		}()
 	}
 	output, out := make(chan struct{}), r.s.out // out now: an upgrade swaps r.s.out afterwards
 	r.relaying.Add(1)
@@ -167,7 +200,7 @@ func (r *run) start(env []string) (*program, error) {
 		close(output)
 	}()
 	r.log.Debug("started the program", "pid", pid, "command", command)
-	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, output: output}
+	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own
@@ -212,6 +245,13 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration) e
 	switch cfg.Ready.Kind {
 	case "", "exec":
 		go func() {
+			if p.executed != nil { // the grace is the program's, not the exec step's
+				select {
+				case <-p.executed:
+				case <-ctx.Done():
+					return
+				}
+			}
 			select {
 			case <-time.After(cfg.ReadyGrace):
 				result <- nil

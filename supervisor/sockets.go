@@ -199,8 +199,22 @@ func Exec(args []string) int {
 		fmt.Fprintln(os.Stderr, ExecCommand+": want PATH ARGV0 [ARGS...]")
 		return 2
 	}
-	env := append(withoutEnv(os.Environ(), "LISTEN_PID"), "LISTEN_PID="+strconv.Itoa(os.Getpid()))
+	var report *os.File // closed by a successful exec; told why otherwise
+	if fd, err := strconv.Atoi(os.Getenv(execReportEnv)); err == nil && fd > 2 {
+		syscall.CloseOnExec(fd)
+		report = os.NewFile(uintptr(fd), "exec report")
+	}
+	env := withoutEnv(withoutEnv(os.Environ(), execReportEnv), "LISTEN_PID")
+	env = append(env, "LISTEN_PID="+strconv.Itoa(os.Getpid()))
 	err := syscall.Exec(args[0], args[1:], env)
-	fmt.Fprintf(os.Stderr, "exec %s: %v\n", args[0], explainExec(args[0], err, nil))
+	msg := fmt.Sprintf("exec %s: %v", args[0], explainExec(args[0], err, nil))
+	if report != nil {
+		_, _ = report.WriteString(msg)
+	}
+	fmt.Fprintln(os.Stderr, msg)
 	return 127
 }
+
+// execReportEnv names the descriptor on which the exec step reports to the supervisor
+// that it could not execute the program; a successful exec closes it, empty.
+const execReportEnv = "DAEMONKIT_EXEC_REPORT_FD"
