@@ -211,6 +211,11 @@ func (r *run) start(env []string) (*program, error) {
 	return p, nil
 }
 
+// execReportWait bounds the wait for the exec step's report before --ready exec's grace
+// begins anyway: an exec step of a binary from before the report (a downgrade on disk)
+// leaves its descriptor to the program, and no EOF ever comes.
+const execReportWait = 5 * time.Second
+
 // errStoppedEarly: a stop came before the program was ready.
 var errStoppedEarly = errors.New("stopped before the program was ready")
 
@@ -248,6 +253,7 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration) e
 			if p.executed != nil { // the grace is the program's, not the exec step's
 				select {
 				case <-p.executed:
+				case <-time.After(execReportWait): // an exec step of a binary that does not report
 				case <-ctx.Done():
 					return
 				}
