@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 
 	"github.com/alecthomas/kong"
 
@@ -13,10 +14,24 @@ import (
 // LogsCmd prints the last lines of an instance's log and, with -f, what is appended to
 // it. Its -n is the number of lines, as tail's; the name has no short flag here.
 type LogsCmd struct {
-	Name    string `placeholder:"NAME" help:"Instance name (default: the state directory's only instance, else \"${default_name}\")."`
-	PIDFile string `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
-	Lines   int    `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default})."`
-	Follow  bool   `short:"f" help:"Then print what is appended, following the log by name across a reopen (logrotate), until interrupted (Ctrl-C or SIGTERM: exit 0)."`
+	Name    string    `placeholder:"NAME" help:"Instance name (default: the state directory's only instance, else \"${default_name}\")."`
+	PIDFile string    `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
+	Lines   lineCount `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default})."`
+	Follow  bool      `short:"f" help:"Then print what is appended, following the log by name across a reopen (logrotate), until interrupted (Ctrl-C or SIGTERM: exit 0)."`
+}
+
+// lineCount is logs' -n. Every other command's -n is --name: a name given to it is told
+// so, where Kong would say only that it is not an int.
+type lineCount int
+
+// UnmarshalText reads a decimal count.
+func (n *lineCount) UnmarshalText(b []byte) error {
+	v, err := strconv.Atoi(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's; give the instance as --name", b)
+	}
+	*n = lineCount(v)
+	return nil
 }
 
 // flags are the instance flags logs shares with every instance command.
@@ -48,7 +63,7 @@ func (c *LogsCmd) Run(app *App) error {
 		return withCode(exitFailed, fmt.Errorf("%s keeps no log: its log is %s", paths.Name, path))
 	}
 	if !c.Follow {
-		err := logfile.Last(app.Stdout, path, c.Lines)
+		err := logfile.Last(app.Stdout, path, int(c.Lines))
 		if errors.Is(err, fs.ErrNotExist) {
 			return withCode(exitFailed, fmt.Errorf("%s has no log at %s", paths.Name, path))
 		}
@@ -56,5 +71,5 @@ func (c *LogsCmd) Run(app *App) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	return logfile.Follow(ctx, path, c.Lines, app.Stdout)
+	return logfile.Follow(ctx, path, int(c.Lines), app.Stdout)
 }
