@@ -36,6 +36,7 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	if sv := req.Supervise; sv != nil {
 		sc := sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, detached)
 		sc.Credential = cred
+		sc.JSONLines = req.LogFormat == "json"
 		sc.OnUpgrade = func(ctx context.Context, command []string) {
 			// restart starts what serves now: the request in the record follows the upgrade
 			sv.Command = command

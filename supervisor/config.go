@@ -21,6 +21,11 @@ type Config struct {
 	// Credential, if set, is the user the program runs as: the kernel sets its groups, gid
 	// and uid at exec, and the supervisor checks them in /proc before it goes on.
 	Credential *syscall.Credential
+	// JSONLines, if set, writes each line of the program's output as a JSON object, in the
+	// shape of the daemon's own JSON log (--log-format json), so that the log stays one
+	// JSON object a line: @level info, @message the line, @module "program", @timestamp,
+	// pid, and stream (stdout or stderr).
+	JSONLines bool
 	// ListenKey, if set, is an sd_notify assignment whose value, with READY=1, says where
 	// the program listens.
 	ListenKey string

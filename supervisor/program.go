@@ -194,8 +194,12 @@ func (r *run) start(env []string) (*program, error) {
 	go func() {
 		defer r.relaying.Done()
 		stderrDone := make(chan struct{})
-		go func() { relay(errR, out); close(stderrDone) }()
-		relay(outR, out)
+		stdout, stderr := out, out
+		if cfg.JSONLines {
+			stdout, stderr = &jsonLines{out: out, stream: "stdout", pid: pid}, &jsonLines{out: out, stream: "stderr", pid: pid}
+		}
+		go func() { relay(errR, stderr); close(stderrDone) }()
+		relay(outR, stdout)
 		<-stderrDone
 		close(output)
 	}()

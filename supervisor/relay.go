@@ -2,8 +2,10 @@ package supervisor
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
+	"time"
 )
 
 // maxLine is the longest line relayed as one; a longer one is cut into pieces this long,
@@ -37,4 +39,39 @@ func relay(r *os.File, out io.Writer) {
 			return
 		}
 	}
+}
+
+// jsonLines writes whole lines (what relay writes) to out as JSON objects, one a line, in
+// the shape of the daemon's own JSON log, all that one Write brings in one write.
+type jsonLines struct {
+	out    io.Writer
+	stream string // stdout or stderr
+	pid    int
+}
+
+// jsonLine is one line of the program's output, its fields in the order hclog writes its own.
+type jsonLine struct {
+	Level     string `json:"@level"`
+	Message   string `json:"@message"`
+	Module    string `json:"@module"`
+	Timestamp string `json:"@timestamp"`
+	PID       int    `json:"pid"`
+	Stream    string `json:"stream"`
+}
+
+func (j *jsonLines) Write(p []byte) (int, error) {
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // one object and a newline each
+	enc.SetEscapeHTML(false)
+	for line := range bytes.Lines(p) {
+		msg := string(bytes.TrimSuffix(line, []byte("\n"))) // not UTF-8: U+FFFD, as json.Marshal does
+		if err := enc.Encode(jsonLine{Level: "info", Message: msg, Module: "program", Timestamp: now, PID: j.pid, Stream: j.stream}); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := j.out.Write(buf.Bytes()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
