@@ -21,7 +21,8 @@ var rootStateDir = func(program string) string { return filepath.Join("/run", pr
 // instance given by --state-dir or --pidfile. command is the command word the advice
 // repeats.
 func elsewhereNote(app *App, paths instance.Paths, command string) string {
-	if !inDefaultDir(app, paths) {
+	own, ok := defaultDirOf(app, paths)
+	if !ok {
 		return ""
 	}
 	if os.Geteuid() != 0 {
@@ -29,7 +30,7 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 			return note
 		}
 	}
-	for _, dir := range instance.FormerStateDirs(app.Config.Name) {
+	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, pf := heldIn(dir, paths.Name); pid > 0 {
 			return fmt.Sprintf("an instance named %s runs from %s, where an earlier %s kept it (pid %d, pidfile %s): '%s --state-dir %s %s --name %s'",
 				paths.Name, dir, app.Config.Name, pid, pf, app.Config.Name, dir, command, paths.Name)
@@ -42,10 +43,11 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 // directory (instance.FormerStateDirs): it would be a second copy. Exit 3, as for one that
 // runs here.
 func formerRunning(app *App, paths instance.Paths) error {
-	if !inDefaultDir(app, paths) {
+	own, ok := defaultDirOf(app, paths)
+	if !ok {
 		return nil
 	}
-	for _, dir := range instance.FormerStateDirs(app.Config.Name) {
+	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, _ := heldIn(dir, paths.Name); pid > 0 {
 			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), from %s, where an earlier %s kept it: '%s --state-dir %s stop --name %s' stops it there",
 				paths.Name, pid, dir, app.Config.Name, app.Config.Name, dir, paths.Name))
@@ -54,14 +56,14 @@ func formerRunning(app *App, paths instance.Paths) error {
 	return nil
 }
 
-// inDefaultDir reports whether the instance at paths is in the user's default state
-// directory: no --state-dir, and no --pidfile elsewhere.
-func inDefaultDir(app *App, paths instance.Paths) bool {
+// defaultDirOf returns the user's default state directory, and whether the instance at
+// paths is in it: no --state-dir, and no --pidfile elsewhere.
+func defaultDirOf(app *App, paths instance.Paths) (string, bool) {
 	if app.Globals.StateDir != "" {
-		return false
+		return "", false
 	}
 	own, _, err := instance.DefaultStateDir(app.Config.Name)
-	return err == nil && filepath.Dir(paths.PIDFile) == own
+	return own, err == nil && filepath.Dir(paths.PIDFile) == own
 }
 
 // runningIn returns the note for an instance name whose pidfile in root's state directory

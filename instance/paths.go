@@ -48,13 +48,12 @@ func DefaultStateDir(program string) (dir string, private bool, err error) {
 // /run/user/UID/PROGRAM, which it is under systemd), and PROGRAM-<uid> in the temp
 // directory. A daemon started then runs on there, unseen by today's default: start, status
 // and stop look there too, so that no second copy of it starts. None for root, whose
-// default has not changed.
-func FormerStateDirs(program string) []string {
+// default has not changed. now is today's default (DefaultStateDir), left out.
+func FormerStateDirs(program, now string) []string {
 	uid := os.Geteuid()
 	if uid == 0 {
 		return nil
 	}
-	now, _, _ := DefaultStateDir(program)
 	var dirs []string
 	for _, d := range []string{
 		filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), program),
