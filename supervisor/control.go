@@ -49,9 +49,7 @@ func (c *controlSocket) listen() error {
 	if err := removeStaleSocket(path); err != nil {
 		return err
 	}
-	old := unix.Umask(0o077) // the socket is born 0600: nobody else may even connect
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	unix.Umask(old)
+	ln, err := listenUnix(path, 0o600) // 0600 before it listens: nobody else may even connect
 	if err != nil {
 		return fmt.Errorf("control socket: %w", err)
 	}

@@ -96,20 +96,17 @@ func bindOne(sk Socket) (bound, error) {
 			return bound{}, err
 		}
 	}
-	ln, err := net.Listen(sk.Network, sk.Address)
+	var ln net.Listener
+	var err error
+	if sk.Network == "unix" {
+		ln, err = listenUnix(sk.Address, sk.Mode) // the supervisor removes the path itself, once
+	} else {
+		ln, err = net.Listen(sk.Network, sk.Address)
+	}
 	if err != nil {
 		return bound{}, err // "listen tcp 127.0.0.1:80: bind: address already in use"
 	}
 	b := bound{Socket: sk, addr: ln.Addr().String()}
-	if ul, ok := ln.(*net.UnixListener); ok {
-		ul.SetUnlinkOnClose(false) // the supervisor removes the path itself, once
-		if sk.Mode != 0 {
-			if err := os.Chmod(sk.Address, sk.Mode); err != nil {
-				ln.Close()
-				return bound{}, err
-			}
-		}
-	}
 	f, err := handOnFile(ln.(syscall.Conn), sk.Network+":"+b.addr)
 	ln.Close() // f is a duplicate: the socket stays open through it
 	if err != nil {
