@@ -16,6 +16,11 @@ import (
 // killWait is how long Stop waits for a process to be gone after SIGKILL.
 const killWait = 5 * time.Second
 
+// cleanupWait is how long Stop, past the timeout, gives a daemon whose program and other
+// processes it has killed to clean up and exit on its own before it is killed too: a
+// supervisor takes milliseconds.
+const cleanupWait = 2 * time.Second
+
 // ErrStillRunning means the daemon was signalled but is still running.
 var ErrStillRunning = errors.New("still running")
 
@@ -170,6 +175,17 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (ki
 		return false, err
 	case o.NoKill:
 		return false, fmt.Errorf("pid %d %w %s after %v (not killed: no-kill)", pid, ErrStillRunning, o.Timeout, unix.SignalName(o.Signal))
+	}
+	if pgid > 0 && killAround(pid, pgid) > 0 {
+		// What ran with it is gone: a supervisor now kills what its program left in other
+		// sessions, and exits. Only if it does not is it killed too.
+		kctx, cancel := context.WithTimeout(ctx, cleanupWait)
+		err := h.Wait(kctx)
+		cancel()
+		if err == nil {
+			proc.WaitGroupGone(pgid, killWait)
+			return true, nil
+		}
 	}
 	if pgid > 0 {
 		// The groups its children lead first (a supervisor's copies during an upgrade),
