@@ -58,6 +58,9 @@ const (
 // children, unless they moved to another group); so is the pidfile, unless another process
 // holds it. Nothing else is ever signalled. The already-running case changes nothing.
 //
+// A nil s is an error (errors.Is strategy.ErrNilStrategy), as is a strategy whose
+// Descriptor.New returned nil, which names itself; neither starts anything.
+//
 // Side effects on the calling process: descriptors 3 and up are left close-on-exec, and on
 // Linux the caller is a child subreaper while Launch runs, so a re-exec daemon is
 // reparented to the caller (until the caller exits, as the command does right after
@@ -75,6 +78,9 @@ func Launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hclog.Logger) (Result, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
+	}
+	if s == nil {
+		return Result{}, fmt.Errorf("%w: Launch was given none", strategy.ErrNilStrategy)
 	}
 	if ctx.Err() != nil {
 		return Result{}, context.Cause(ctx)

@@ -11,6 +11,19 @@ import (
 // ErrUnknown is returned by Lookup for a name nobody registered.
 var ErrUnknown = errors.New("unknown strategy")
 
+// ErrNilStrategy is wrapped by the error of the Start of a strategy whose Descriptor.New
+// returned nil, and by launcher.Launch's when it is given a nil Strategy: a programming
+// error, reported rather than left to crash.
+var ErrNilStrategy = errors.New("nil strategy")
+
+// ownPackage is the import path under which daemonkit's own strategies live, one package
+// each, named after the strategy.
+const ownPackage = "github.com/daemonkit/daemonkit/strategy/"
+
+// ownNames are the strategies daemonkit ships, each registered by the package ownPackage+NAME:
+// for these, an unknown-strategy error names the import that is missing.
+var ownNames = [...]string{"nohup", "reexec", "setsid"}
+
 // Traits are what a strategy leaves behind, as observable in /proc/PID/stat; the table in
 // docs/strategies.md lists them and strategytest.CheckTraits checks them.
 type Traits struct {
@@ -34,7 +47,7 @@ type Descriptor struct {
 	Name    string          // what --strategy takes
 	Summary string          // one line for `daemonkit strategies`
 	Traits  Traits          // what it leaves behind
-	New     func() Strategy // makes one
+	New     func() Strategy // makes one; never returns nil
 }
 
 var (
@@ -43,32 +56,87 @@ var (
 )
 
 // Register makes a strategy available by name. Like database/sql.Register, it panics on
-// an empty name, a nil constructor or a name registered twice: those are programming errors.
+// a programming error: a nil constructor, a name registered twice, or a name that breaks
+// the rule. The rule: a name is a lowercase ASCII letter followed by lowercase letters,
+// digits and '-' ("reexec", "setsid", "nohup", "double-fork"), so that it is one word on a
+// command line, in an environment variable and in Kong's comma-separated enum.
+//
+// A Descriptor that Lookup and All return has a New that never returns nil: if d.New does,
+// that Strategy's Start returns an error naming d.Name that wraps ErrNilStrategy.
 func Register(d Descriptor) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if d.Name == "" {
-		panic("strategy: Register with an empty name")
+	if err := checkName(d.Name); err != nil {
+		panic("strategy: Register: " + err.Error())
 	}
 	if d.New == nil {
 		panic("strategy: Register of " + d.Name + " with a nil constructor")
 	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
 	if _, dup := registry[d.Name]; dup {
 		panic("strategy: Register called twice for " + d.Name)
 	}
-	registry[d.Name] = d
+	registry[d.Name] = d.neverNil()
+}
+
+// checkName says why name breaks Register's rule, or nil if it keeps it.
+func checkName(name string) error {
+	if name == "" {
+		return errors.New("empty name")
+	}
+	if c := name[0]; c < 'a' || c > 'z' {
+		return fmt.Errorf("name %q does not start with a lowercase letter (a-z)", name)
+	}
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return fmt.Errorf("name %q has %q: only lowercase letters, digits and '-' are allowed", name, rune(c))
+		}
+	}
+	return nil
+}
+
+// neverNil is d with a New that returns, in place of nil, a Strategy that says so.
+func (d Descriptor) neverNil() Descriptor {
+	newStrategy, name := d.New, d.Name
+	d.New = func() Strategy {
+		if s := newStrategy(); s != nil {
+			return s
+		}
+		return nilStrategy(name)
+	}
+	return d
+}
+
+// nilStrategy stands for the nil that the Descriptor.New of the strategy it names returned.
+type nilStrategy string
+
+// Start starts nothing and says why.
+func (s nilStrategy) Start(Spec, Files) (Started, error) {
+	return Started{}, fmt.Errorf("strategy %q: %w: its Descriptor.New returned nil", string(s), ErrNilStrategy)
 }
 
 // Lookup returns the strategy registered under name, or an error wrapping ErrUnknown that
-// lists the known names.
+// lists the known names and the import that is likely missing: "forgotten import of
+// github.com/daemonkit/daemonkit/strategy/setsid?" for a strategy daemonkit ships.
 func Lookup(name string) (Descriptor, error) {
 	registryMu.RLock()
 	d, ok := registry[name]
 	registryMu.RUnlock()
 	if !ok {
-		return Descriptor{}, fmt.Errorf("%w %q (known: %s; forgotten import?)", ErrUnknown, name, strings.Join(Names(), ", "))
+		return Descriptor{}, unknownError(name, Names())
 	}
 	return d, nil
+}
+
+// unknownError is Lookup's error for a name that is not among known: the one place that
+// words it.
+func unknownError(name string, known []string) error {
+	hint := "forgotten import of the package that registers it?"
+	for _, own := range ownNames {
+		if name == own {
+			hint = "forgotten import of " + ownPackage + name + "?"
+		}
+	}
+	return fmt.Errorf("%w %q (known: %s; %s)", ErrUnknown, name, strings.Join(known, ", "), hint)
 }
 
 // Names returns the registered names, sorted.

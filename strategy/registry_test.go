@@ -22,6 +22,14 @@ func TestRegisterPanics(t *testing.T) {
 		{"empty name", strategy.Descriptor{New: newNothing}},
 		{"nil constructor", strategy.Descriptor{Name: "test-nil-new"}},
 		{"duplicate", strategy.Descriptor{Name: "reexec", New: newNothing}},
+		{"comma", strategy.Descriptor{Name: "a,b", New: newNothing}},
+		{"space", strategy.Descriptor{Name: "double fork", New: newNothing}},
+		{"variable", strategy.Descriptor{Name: "${strategies}", New: newNothing}},
+		{"uppercase", strategy.Descriptor{Name: "Setsid", New: newNothing}},
+		{"empty part", strategy.Descriptor{Name: "setsid,", New: newNothing}},
+		{"leading digit", strategy.Descriptor{Name: "2fork", New: newNothing}},
+		{"leading dash", strategy.Descriptor{Name: "-fork", New: newNothing}},
+		{"non-ASCII", strategy.Descriptor{Name: "förk", New: newNothing}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
@@ -34,6 +42,63 @@ func TestRegisterPanics(t *testing.T) {
 	}
 	if _, err := strategy.Lookup("test-nil-new"); !errors.Is(err, strategy.ErrUnknown) {
 		t.Errorf("a refused registration was kept: %v", err)
+	}
+	for _, name := range []string{"a,b", "double fork", "${strategies}", "Setsid", "setsid,", "2fork", "-fork", "förk"} {
+		if slices.Contains(strategy.Names(), name) {
+			t.Errorf("a refused name was kept: %q", name)
+		}
+	}
+}
+
+// TestRegisterAcceptsGoodNames: the names daemonkit ships (registered by this test's
+// imports) and a few more keep the rule.
+func TestRegisterAcceptsGoodNames(t *testing.T) {
+	for _, name := range strategy.OwnNames {
+		if _, err := strategy.Lookup(name); err != nil {
+			t.Errorf("daemonkit's own %q is not registered by its package: %v", name, err)
+		}
+	}
+	for _, name := range []string{"test-double-fork", "test2", "t"} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("Register(%q) panicked: %v", name, r)
+				}
+			}()
+			strategy.Register(strategy.Descriptor{Name: name, New: newNothing})
+		}()
+	}
+}
+
+// TestNilFromNew: a strategy whose New returns nil gets, from Lookup, a New whose Start
+// says so, naming it, rather than a nil that crashes its caller.
+func TestNilFromNew(t *testing.T) {
+	strategy.Register(strategy.Descriptor{Name: "test-returns-nil", New: newNothing})
+	d, err := strategy.Lookup("test-returns-nil")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.New()
+	if s == nil {
+		t.Fatal("New() = nil")
+	}
+	_, err = s.Start(strategy.Spec{}, strategy.Files{})
+	if !errors.Is(err, strategy.ErrNilStrategy) || !strings.Contains(err.Error(), `"test-returns-nil"`) {
+		t.Errorf("Start = %v, want an error naming test-returns-nil that wraps ErrNilStrategy", err)
+	}
+}
+
+// TestUnknownHint: an unknown name's error lists the known ones and, for a strategy
+// daemonkit ships, names the import that is missing.
+func TestUnknownHint(t *testing.T) {
+	err := strategy.UnknownError("setsid", []string{"nohup", "reexec"})
+	want := `unknown strategy "setsid" (known: nohup, reexec; forgotten import of github.com/daemonkit/daemonkit/strategy/setsid?)`
+	if !errors.Is(err, strategy.ErrUnknown) || err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
+	}
+	err = strategy.UnknownError("mine", []string{"reexec"})
+	if !errors.Is(err, strategy.ErrUnknown) || !strings.Contains(err.Error(), "forgotten import of the package that registers it?") {
+		t.Errorf("got %q", err)
 	}
 }
 
