@@ -37,3 +37,26 @@ func TestValidateName(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateNameSays: the error names the character that is not allowed as the
+// character it is (not its first byte), says so of bytes that are not UTF-8, and counts the
+// characters of a name that is too long.
+func TestValidateNameSays(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{"ünï", `invalid instance name "ünï": character 'ü' not allowed`},
+		{"web-é", `invalid instance name "web-é": character 'é' not allowed`},
+		{"a\x00b", `invalid instance name "a\x00b": character '\x00' not allowed`},
+		{"日本", `invalid instance name "日本": character '日' not allowed`},
+		{"ab\xffc", `invalid instance name "ab\xffc": byte 0xff at offset 2 is not valid UTF-8`},
+		{"\xc3", `invalid instance name "\xc3": byte 0xc3 at offset 0 is not valid UTF-8`},
+		{strings.Repeat("x", 65), `: 65 characters, longer than 64`},
+		{strings.Repeat("é", 40), `character 'é' not allowed`}, // 80 bytes, 40 characters: not "too long"
+	} {
+		err := ValidateName(tc.name)
+		if !errors.Is(err, ErrBadName) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ValidateName(%q) = %v, want it to say %q", tc.name, err, tc.want)
+		}
+	}
+}
