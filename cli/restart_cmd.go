@@ -22,14 +22,17 @@ import (
 // started.
 type RestartCmd struct {
 	InstanceFlags
-	Timeout  time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL (default ${default})."`
-	All      bool          `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
-	Graceful bool          `help:"Start a new copy on the same sockets before the old one stops (start --socket): upgrade with the recorded command."`
+	Timeout  *time.Duration `placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL ; 0 sends SIGKILL at once if it is not gone (default 10s, or the instance's --shutdown-timeout and 5s more if that is longer)."`
+	All      bool           `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
+	Graceful bool           `help:"Start a new copy on the same sockets before the old one stops (start --socket): upgrade with the recorded command."`
 }
 
 // Validate refuses what cannot be meant.
 func (c *RestartCmd) Validate() error {
-	if c.All && (c.Name != "" || c.PIDFile != "") {
+	switch {
+	case c.Timeout != nil && *c.Timeout < 0:
+		return fmt.Errorf("--timeout %s: want a duration of 0 or more", *c.Timeout)
+	case c.All && (c.Name != "" || c.PIDFile != ""):
 		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
 	}
 	return nil
@@ -68,12 +71,12 @@ func (c *RestartCmd) Run(app *App) error {
 // restartInstance reads the record first, so that nothing is stopped that could not be
 // started again; then stops the instance if it runs, and starts it. It prints one line
 // for the stop, if it ran, and one for the start, which says if it was not running.
-func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout time.Duration) error {
+func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration) error {
 	req, desc, err := recordedRequest(app, paths)
 	if err != nil {
 		return err
 	}
-	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: timeout}, false)
+	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths)}, false)
 	if err != nil {
 		return err
 	}

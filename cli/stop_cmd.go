@@ -9,24 +9,25 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/pidfile"
+	"github.com/daemonkit/daemonkit/server"
 )
 
 // StopCmd stops a daemon: it signals the pidfile's lock holder, never the file's content
 // alone, and returns the moment the process is gone.
 type StopCmd struct {
 	InstanceFlags
-	Signal  signalName    `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 or KILL, with or without SIG (default ${default})."`
-	Timeout time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default ${default})."`
-	NoKill  bool          `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
-	All     bool          `help:"Stop every instance of the state directory, in parallel, and report each."`
+	Signal  signalName     `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 or KILL, with or without SIG (default ${default})."`
+	Timeout *time.Duration `placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default 10s, or the instance's --shutdown-timeout and 5s more if that is longer)."`
+	NoKill  bool           `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
+	All     bool           `help:"Stop every instance of the state directory, in parallel, and report each."`
 }
 
 // Validate refuses what cannot be meant.
 func (c *StopCmd) Validate() error {
 	switch {
-	case c.Timeout < 0:
-		return fmt.Errorf("--timeout %s: want a duration of 0 or more", c.Timeout)
-	case c.Timeout == 0 && c.NoKill:
+	case c.Timeout != nil && *c.Timeout < 0:
+		return fmt.Errorf("--timeout %s: want a duration of 0 or more", *c.Timeout)
+	case c.Timeout != nil && *c.Timeout == 0 && c.NoKill:
 		return fmt.Errorf("--timeout 0 with --no-kill: nothing would wait for it to stop; give a timeout")
 	case c.All && (c.Name != "" || c.PIDFile != ""):
 		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
@@ -36,19 +37,37 @@ func (c *StopCmd) Validate() error {
 
 // Run stops the instance (or, with --all, every instance) and says how it went.
 func (c *StopCmd) Run(app *App) error {
-	o := instance.StopOptions{
-		Signal: syscall.Signal(c.Signal), Timeout: max(c.Timeout, time.Nanosecond), NoKill: c.NoKill,
+	options := func(paths instance.Paths) instance.StopOptions {
+		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), NoKill: c.NoKill}
 	}
 	if c.All {
 		return forEachInstance(app, "stop", func(app *App, paths instance.Paths) error {
-			return stopInstance(app, paths, o)
+			return stopInstance(app, paths, options(paths))
 		})
 	}
 	paths, err := c.target(app)
 	if err != nil {
 		return err
 	}
-	return stopInstance(app, paths, o)
+	return stopInstance(app, paths, options(paths))
+}
+
+// defaultStopTimeout is how long stop and restart wait before SIGKILL, at least.
+const defaultStopTimeout = 10 * time.Second
+
+// stopTimeout is how long to wait for the instance at paths to stop before SIGKILL: given,
+// if --timeout was (0 meaning SIGKILL at once if it is not gone), else defaultStopTimeout
+// or, if longer, as long as the daemon may itself take (its recorded --shutdown-timeout and
+// server.KillGrace), so that a stop never cuts short a drain the daemon was started to
+// allow, nor kills a supervisor while it kills what its program left.
+func stopTimeout(given *time.Duration, paths instance.Paths) time.Duration {
+	if given != nil {
+		return max(*given, time.Nanosecond) // instance.Stop waits for ever on 0
+	}
+	if rec, err := instance.ReadRecord(paths.Record); err == nil && rec.ShutdownTimeout > 0 {
+		return max(defaultStopTimeout, rec.ShutdownTimeout+server.KillGrace)
+	}
+	return defaultStopTimeout
 }
 
 // stopInstance stops the instance at paths and prints what happened.
@@ -83,6 +102,9 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 		if note := elsewhereNote(app, paths, "stop"); note != "" {
 			fmt.Fprintf(app.Config.Stderr, "%s: note: %s\n", app.Config.Name, note)
 		}
+	case res.Killed && o.Timeout <= time.Nanosecond:
+		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: it was not gone at once, so SIGKILL (--timeout 0)\n",
+			paths.Name, res.PID, roundDuration(res.Elapsed))
 	case res.Killed:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: SIGKILL was needed after %s\n",
 			paths.Name, res.PID, roundDuration(res.Elapsed), o.Timeout)

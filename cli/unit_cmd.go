@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/daemonkit/daemonkit/server"
 )
 
 // UnitCmd prints a systemd unit that runs the instance start would run, one step up: in
@@ -79,7 +81,7 @@ func (c *UnitCmd) Run(app *App) error {
 		RestartDelay: c.RestartDelay,
 		Burst:        c.MaxRestarts,
 		Interval:     c.MinUptime,
-		StopTimeout:  c.ShutdownTimeout + killGraceUnit,
+		StopTimeout:  c.ShutdownTimeout + server.KillGrace, // TimeoutStopSec covers the kill of what is left too
 		User:         c.User,
 		Group:        c.Group,
 		RuntimeDir:   runtimeDir,
@@ -95,10 +97,6 @@ func (c *UnitCmd) Run(app *App) error {
 	}
 	return u.write(app.Stdout)
 }
-
-// killGraceUnit is what the supervisor may take beyond --shutdown-timeout to kill and reap
-// what is left; systemd's TimeoutStopSec covers both.
-const killGraceUnit = 5 * time.Second
 
 // unitArgs is start's command line for ExecStart, from the one unit was given: "unit"
 // becomes "start", the options systemd takes over go (-d, --restart and its tuning:

@@ -31,6 +31,10 @@ type Record struct {
 	PIDFile   string          `json:"pidfile"`
 	Program   string          `json:"program"`           // the program that started it, which alone can start it again
 	Request   json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
+	// ShutdownTimeout is how long the daemon lets its work drain once asked to stop (start's
+	// --shutdown-timeout); it may take server.KillGrace more to kill what is left. stop
+	// waits that long before SIGKILL unless told otherwise.
+	ShutdownTimeout time.Duration `json:"shutdown_timeout,omitempty"`
 	// DroppedLogLines counts the log lines the daemon could not write (a full disk), as of
 	// the last time it could update its record.
 	DroppedLogLines uint64 `json:"dropped_log_lines,omitempty"`

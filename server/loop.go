@@ -80,8 +80,8 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 			k.Kill()
 			select {
 			case err = <-done:
-			case <-time.After(killGrace):
-				r.log.Error("the workload did not end after it was killed", "after", killGrace.String())
+			case <-time.After(KillGrace):
+				r.log.Error("the workload did not end after it was killed", "after", KillGrace.String())
 			}
 		}
 	}
@@ -95,8 +95,10 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	return errors.Join(exitErr, r.cleanup())
 }
 
-// killGrace bounds how long the runtime waits for a Killer workload to return after Kill.
-const killGrace = 5 * time.Second
+// KillGrace bounds how long the runtime waits, past ShutdownTimeout, for a Killer workload
+// to return after Kill: a daemon asked to stop is gone within ShutdownTimeout and KillGrace
+// (and its own exit), which is how long stop and a systemd unit wait by default.
+const KillGrace = 5 * time.Second
 
 // drainCut says why the runtime stopped waiting for a workload to drain.
 type drainCut struct{ why string }

@@ -54,6 +54,7 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	rec.StartedAt = startedAt
 	rec.Listen = listen
 	rec.DroppedLogLines = dropped
+	rec.ShutdownTimeout = opts.ShutdownTimeout
 	rec.State, rec.StoppedAt, rec.LastExit = instance.StateRunning, time.Time{}, ""
 	if err := instance.WriteRecord(rs.path, rec); err != nil {
 		return err // instance names the step and the path
