@@ -186,9 +186,14 @@ func (c *ReloadCmd) Run(app *App) error {
 // programReloadable refuses a reload that would end the instance's supervised program
 // (supervisor.Reloadable), before anything is signalled: the supervisor refuses it too,
 // but only its log would say so. The program is the one the record names, while it is a
-// child of the daemon that holds the lock.
+// child of the daemon that holds the lock. A program between restarts has nothing to reload:
+// the next copy reads its configuration as it is then.
 func programReloadable(paths instance.Paths) error {
 	st, err := instance.Inspect(paths)
+	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {
+		return fmt.Errorf("its program is not running: it ended (%s) and is started again in %s, with its configuration as it is then",
+			orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))
+	}
 	if err != nil || !st.Running() || st.Record == nil || st.Record.ChildPID <= 0 {
 		return nil // signalling says what is wrong, if anything
 	}

@@ -22,7 +22,7 @@ type StatusCmd struct {
 // statusReport is status's result, in text or JSON.
 type statusReport struct {
 	Name          string          `json:"name"`
-	State         string          `json:"state"` // running, stale, not running, unknown
+	State         string          `json:"state"` // running, restarting, stale, not running, unknown
 	Stopped       bool            `json:"stopped_by_signal,omitempty"`
 	PID           int             `json:"pid,omitempty"`
 	FilePID       int             `json:"pidfile_pid,omitempty"`
@@ -36,6 +36,7 @@ type statusReport struct {
 	Command       []string        `json:"command,omitempty"`   // a supervised program's command line
 	ChildPID      int             `json:"child_pid,omitempty"` // its pid now
 	Restarts      int             `json:"restarts,omitempty"`
+	RestartAt     time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
 	LastExit      string          `json:"last_exit,omitempty"` // how it last ended
 	StoppedAt     time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
 	Sockets       []string        `json:"sockets,omitempty"`
@@ -65,7 +66,7 @@ func (c *StatusCmd) Run(app *App) error {
 		if code == exitNotRunning || code == exitFailed {
 			rep.fillLastRun(paths)
 		}
-		if note := elsewhereNote(app, paths, "status"); code == exitNotRunning && rep.Problem == "" && note != "" {
+		if note := elsewhereNote(app, paths, "status"); rep.State == "not running" && rep.Problem == "" && note != "" {
 			rep.Problem = note
 		}
 	}
@@ -105,6 +106,13 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.DroppedLines = rec.DroppedLogLines
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
+			if rec.Restarting() {
+				// Its supervisor runs, but its program does not: it serves nothing until
+				// the back-off ends, and may never. systemctl status says 3 of a unit in
+				// auto-restart too.
+				r.State, r.RestartAt = "restarting", rec.RestartAt
+				return exitNotRunning
+			}
 		}
 		return exitOK
 	case st.Pidfile.State == pidfile.Stale:
@@ -166,6 +174,13 @@ func (r *statusReport) writeText(w io.Writer) {
 		}
 		printField(w, "sockets", strings.Join(r.Sockets, " "))
 		printField(w, "listen", r.Listen)
+		printField(w, "log", r.Log)
+		printField(w, "pidfile", r.PIDFile)
+		printField(w, "note", r.Problem)
+	case "restarting":
+		fmt.Fprintf(w, "%s is not running: its program ended (%s) and is started again in %s (restart %d); its supervisor is pid %d\n",
+			r.Name, orNone(r.LastExit), roundDuration(max(time.Until(r.RestartAt), 0)), r.Restarts+1, r.PID)
+		printField(w, "program", shellJoin(r.Command))
 		printField(w, "log", r.Log)
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)

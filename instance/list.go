@@ -13,8 +13,9 @@ import (
 
 // The states List gives an instance, besides StateRunning and StateStopped.
 const (
-	StateStale   = "stale"   // not running, but its pidfile is left behind
-	StateUnknown = "unknown" // its state could not be told (Entry.Err says why)
+	StateStale      = "stale"      // not running, but its pidfile is left behind
+	StateRestarting = "restarting" // its supervisor runs, backing off before it starts its program again
+	StateUnknown    = "unknown"    // its state could not be told (Entry.Err says why)
 )
 
 // Entry is one instance of a state directory, as List found it.
@@ -33,12 +34,15 @@ type Entry struct {
 	Err error
 }
 
-// State is "running", "stale" (not running, pidfile left behind), "stopped" or
-// "unknown" (see Err).
+// State is "running", "restarting" (its supervisor runs, its program does not: see
+// Record.Restarting), "stale" (not running, pidfile left behind), "stopped" or "unknown"
+// (see Err).
 func (e Entry) State() string {
 	switch {
 	case e.Err != nil:
 		return StateUnknown
+	case e.Status.Running() && e.Status.Record != nil && e.Status.Record.Restarting():
+		return StateRestarting
 	case e.Status.Running():
 		return StateRunning
 	case e.Status.Pidfile.State == pidfile.Stale:

@@ -52,6 +52,9 @@ type Record struct {
 	Command  []string `json:"command,omitempty"`
 	ChildPID int      `json:"child_pid,omitempty"`
 	Restarts int      `json:"restarts,omitempty"`
+	// RestartAt is when a program that ended is started again, while its supervisor
+	// backs off (ChildPID is 0 then); zero while a copy of it runs.
+	RestartAt time.Time `json:"restart_at,omitzero"`
 	// Copies are the program's copies while an upgrade overlaps them (start --socket):
 	// the one starting, the one serving, the ones draining.
 	Copies []Copy `json:"copies,omitempty"`
@@ -64,6 +67,12 @@ type Record struct {
 	// running: a daemon that stops cleanly clears it (MarkStoppedClean), and so does stop
 	// once it has killed what a run that did not left (see Leftovers).
 	Invocation string `json:"invocation,omitempty"`
+}
+
+// Restarting reports whether the record is of a supervisor backing off between restarts
+// of its program: the supervisor may run, but its program does not.
+func (r Record) Restarting() bool {
+	return len(r.Command) > 0 && r.ChildPID == 0 && !r.RestartAt.IsZero()
 }
 
 // Copy is one copy of a supervised program.

@@ -45,7 +45,7 @@ func (r *run) startReady() (*program, error) {
 	r.s.setMain(p.pid)
 	r.writeChildPIDFile(p.pid)
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
-		rec.Command, rec.ChildPID, rec.Restarts = r.command, p.pid, r.restarts
+		rec.Command, rec.ChildPID, rec.Restarts, rec.RestartAt = r.command, p.pid, r.restarts, time.Time{}
 	})
 	r.publishCopies()
 	return p, nil

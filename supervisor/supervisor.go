@@ -208,6 +208,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		}
 		lastExit := describe(ws)
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = lastExit, 0 })
+		r.removeChildPIDFile() // it would name a pid that is gone, maybe another process's soon
 		uptime := time.Since(p.started)
 		if !(cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws))) {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
@@ -233,8 +234,11 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			r.killDeadCopies()
 		}
 		r.log.Warn("the program ended; restarting it", "status", lastExit, "in", delay.String(), "attempt", failures)
+		restartAt := time.Now().Add(delay)
+		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = restartAt })
 		select {
 		case <-r.ctx.Done():
+			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
 			return &ExitError{Status: ws}
 		case <-time.After(delay):
 		}
