@@ -18,11 +18,16 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/strategy"
 )
 
 // ServeFunc is the program's work. It calls ready once it serves (with the address it
@@ -32,11 +37,15 @@ import (
 // logger (hclog.FromContext) and Instance(ctx) says which instance it is.
 type ServeFunc func(ctx context.Context, ready func(addr string)) error
 
-// Config describes the program that embeds the commands. Only Serve is required.
+// Config describes the program that embeds the commands. Only Serve is required. A field
+// that breaks its rule below is a programming error: Main and Run exit 70 saying which
+// field and why, before they parse anything, and kong.New fails with KongOptions.
 type Config struct {
 	// Name is the program's name in usage and messages, the default instance name, the
 	// default state directory (/run/NAME as root) and the prefix of its environment
-	// variables (NAME_STATE_DIR, ...). Default: the base name of os.Args[0].
+	// variables (NAME_STATE_DIR, ...). Default: the base name of os.Args[0]. It must be a
+	// valid instance name (instance.ValidateName): 1 to 64 ASCII letters, digits, '.', '_'
+	// and '-', not starting with a dot.
 	Name string
 	// Description is the one line under the usage.
 	Description string
@@ -48,12 +57,18 @@ type Config struct {
 	// foreground; its error is logged and the program runs on.
 	Reload func(ctx context.Context) error
 	// Flags, if set, points at a struct of the program's own flags (Kong tags), which
-	// Main and Run add to the grammar; start carries their values to the daemon, and
-	// restart brings them back. They must survive encoding/json.
+	// Main and Run add to the grammar as global flags; start carries their values to the
+	// daemon, and restart brings them back. They must survive encoding/json. A flag of
+	// theirs may not share a name, alias or short with a global flag or with any command's
+	// flag (a field Name would be --name, which is start's and stop's): rename the field or
+	// give it a name:"..." tag.
 	Flags any
-	// DefaultName is the instance name without --name. Default: Name.
+	// DefaultName is the instance name without --name. Default: Name. It must be a valid
+	// instance name, as Name.
 	DefaultName string
-	// DefaultStrategy is what start -d uses without --strategy. Default: "reexec".
+	// DefaultStrategy is what start -d uses without --strategy. Default: "reexec", which
+	// package cli registers itself. Any other must be registered (strategy.Register, by
+	// a blank import of its package, such as github.com/daemonkit/daemonkit/strategy/setsid).
 	DefaultStrategy string
 	// Stdout and Stderr receive results and logs. Default: os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
@@ -82,6 +97,44 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// check says what programming error c has, as the program gave it (before withDefaults):
+// a Name or DefaultName that is not a valid instance name, a DefaultStrategy that nobody
+// registered, or Flags that do not point at a struct. Main and Run exit 70 for it.
+func (c Config) check() error {
+	d := c.withDefaults()
+	const rule = "must be a valid instance name (1 to 64 ASCII letters, digits, '.', '_' and '-', not starting with a dot)"
+	if err := instance.ValidateName(d.Name); err != nil {
+		if c.Name == "" {
+			return fmt.Errorf("Config.Name, empty, is the program's file name, and it %s: %w", rule, err)
+		}
+		return fmt.Errorf("Config.Name %s: %w", rule, err)
+	}
+	if err := instance.ValidateName(c.DefaultName); c.DefaultName != "" && err != nil {
+		return fmt.Errorf("Config.DefaultName %s: %w", rule, err)
+	}
+	if _, err := strategy.Lookup(d.DefaultStrategy); err != nil {
+		return fmt.Errorf("Config.DefaultStrategy must be a registered strategy: %w", err)
+	}
+	if c.Flags != nil {
+		v := reflect.ValueOf(c.Flags)
+		if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+			return fmt.Errorf("Config.Flags is a %T: it must point at a struct of flags (Flags: &flags)", c.Flags)
+		}
+	}
+	return nil
+}
+
+// reportBadConfig prints c's programming error, if it has one, and says whether it did.
+func (c Config) reportBadConfig() bool {
+	err := c.check()
+	if err == nil {
+		return false
+	}
+	c = c.withDefaults()
+	fmt.Fprintf(c.Stderr, "%s: %v\n", c.Name, err)
+	return true
+}
+
 // envPrefix is the prefix of the program's environment variables: "DAEMONKIT_" for
 // daemonkit, "MY_APP_" for my-app.
 func (c Config) envPrefix() string {
@@ -96,10 +149,13 @@ func (c Config) envPrefix() string {
 	}, c.Name) + "_"
 }
 
-// Main runs the program's command line, os.Args, and exits with its code. In a daemon that
-// start -d detached, or in the reexec strategy's intermediate, it runs that instead without
-// parsing anything.
+// Main runs the program's command line, os.Args, and exits with its code, as Run returns it
+// (70 for a programming error in cfg). In a daemon that start -d detached, or in the reexec
+// strategy's intermediate, it runs that instead without parsing anything.
 func Main(cfg Config) {
+	if cfg.reportBadConfig() {
+		os.Exit(exitSoftware)
+	}
 	cfg = cfg.withDefaults()
 	if code, ok := runHidden(cfg, true); ok {
 		os.Exit(code)
@@ -121,9 +177,15 @@ func Init() {
 // Run parses args (the command line without the program name) against daemonkit's
 // commands and runs the chosen one, printing results to cfg.Stdout and errors to
 // cfg.Stderr, and returns the exit code: 0 success, 1 failure, 2 a usage error, 3 already
-// running (start) or not running (status), 4 status cannot tell. In a daemon (after Init)
-// it runs the daemon, whatever args say.
+// running (start) or not running (status), 4 status cannot tell, and 70 (EX_SOFTWARE) for
+// a programming error of the program, not the user's: a field of cfg that breaks its rule
+// (see Config), a flag of cfg.Flags that clashes with one of daemonkit's, or Kong tags that
+// do not build a grammar. For 70 it says which, and what to change, before it parses
+// anything. In a daemon (after Init) it runs the daemon, whatever args say.
 func Run(cfg Config, args []string) int {
+	if cfg.reportBadConfig() {
+		return exitSoftware
+	}
 	cfg = cfg.withDefaults()
 	if pending != nil {
 		return cfg.exitCode(runPending(cfg))

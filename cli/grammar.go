@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -68,15 +70,33 @@ type App struct {
 // KongOptions are the options a Kong grammar that embeds cmds needs: the variables its
 // tags use, the hidden commands, and the *App every command's Run receives, made once the
 // globals are parsed. Add the program's own options after them.
+//
+// A Config with a programming error (see Run) makes kong.New fail with an error that
+// names the field and the fix (kong.Must panics with it), before anything is parsed.
 func (c Config) KongOptions(cmds *Commands) []kong.Option {
-	return append(c.commonOptions(cmds),
-		kong.DynamicCommand(daemonCommand, "The daemon side of start -d (internal).", "", &hiddenCmd{}, "hidden"),
-		kong.DynamicCommand(reexec.Command, "The reexec strategy's intermediate (internal).", "", &hiddenCmd{}, "hidden"),
-		kong.DynamicCommand(workloadCommand, "The program's work as a supervised child (internal).", "", &hiddenCmd{}, "hidden"),
-		kong.DynamicCommand(supervisor.ExecCommand, "The exec step that hands sockets on (internal).", "", &hiddenCmd{}, "hidden"),
-		kong.DynamicCommand(namesCommand, "Print the instance names, for the completions (internal).", "", &NamesCmd{}, "hidden"),
-		kong.DynamicCommand("man", "Print the man page, made from the grammar (docs/daemonkit.1).", "", &ManCmd{}, "hidden"),
-	)
+	opts := append(c.commonOptions(cmds), kong.OptionFunc(func(*kong.Kong) error { return c.check() }))
+	for _, h := range hiddenCommands() {
+		opts = append(opts, kong.DynamicCommand(h.name, h.help, "", h.cmd, "hidden"))
+	}
+	return opts
+}
+
+// hiddenCommand is one command KongOptions adds to the grammar, hidden from its help.
+type hiddenCommand struct {
+	name, help string
+	cmd        any // a pointer to the command's struct
+}
+
+// hiddenCommands are the commands KongOptions adds, each with a fresh struct.
+func hiddenCommands() []hiddenCommand {
+	return []hiddenCommand{
+		{daemonCommand, "The daemon side of start -d (internal).", &hiddenCmd{}},
+		{reexec.Command, "The reexec strategy's intermediate (internal).", &hiddenCmd{}},
+		{workloadCommand, "The program's work as a supervised child (internal).", &hiddenCmd{}},
+		{supervisor.ExecCommand, "The exec step that hands sockets on (internal).", &hiddenCmd{}},
+		{namesCommand, "Print the instance names, for the completions (internal).", &NamesCmd{}},
+		{"man", "Print the man page, made from the grammar (docs/daemonkit.1).", &ManCmd{}},
+	}
 }
 
 // commonOptions are KongOptions without the hidden commands, which the short grammar of
@@ -93,7 +113,25 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 				Stdout:  c.Stdout,
 			}, nil
 		}),
+		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
 	}
+}
+
+// checkStrategyFlag gives an unregistered --strategy (from the command line, or its
+// environment variable) strategy.Lookup's error, which names the import that may be
+// missing, before Kong's enum check would say only which names it accepts. target is the
+// flag's field; a command line without it (any command but start) is left alone.
+func checkStrategyFlag(kctx *kong.Context, target *string) error {
+	for _, f := range kctx.Flags() {
+		if !f.Target.CanAddr() || f.Target.Addr().Interface() != any(target) {
+			continue
+		}
+		name, _ := kctx.FlagValue(f).(string)
+		if _, err := strategy.Lookup(name); err != nil {
+			return fmt.Errorf("--%s: %w", f.Name, err)
+		}
+	}
+	return nil
 }
 
 // vars feed the grammar's tags.
@@ -179,9 +217,128 @@ func (cfg Config) parserOptions(exit func(int)) []kong.Option {
 		kong.Exit(exit),
 	}
 	if cfg.Flags != nil {
-		opts = append(opts, kong.Embed(cfg.Flags))
+		opts = append(opts, kong.Embed(cfg.Flags), kong.PostBuild(func(k *kong.Kong) error {
+			return checkFlagClashes(k.Model, cfg.Flags)
+		}))
 	}
 	return opts
+}
+
+// checkFlagClashes says which of the flags of Config.Flags, flags (a pointer to a struct),
+// have a name, alias, short or negation that a flag of daemonkit's already has: a global
+// flag, or a flag of any command, which the program's flag, at the root, would silently
+// take over (a Flags field Name would make start --name web start the default instance).
+// Kong does not see it: embedded structs are checked each on their own. app is the grammar
+// being built, the whole or the short one of one command: both see a clash with any
+// command, through daemonkitFlagWords.
+func checkFlagClashes(app *kong.Application, flags any) error {
+	strct := reflect.ValueOf(flags).Elem()
+	begin := strct.UnsafeAddr()
+	end := begin + strct.Type().Size()
+	own := func(f *kong.Flag) bool {
+		return f.Target.CanAddr() && begin <= f.Target.UnsafeAddr() && f.Target.UnsafeAddr() < end
+	}
+	words := map[string]*kong.Flag{} // every word of the program's flags
+	var order []string
+	for _, f := range app.Node.Flags {
+		if own(f) {
+			for _, w := range flagWordsOf(f) {
+				words[w] = f
+				order = append(order, w)
+			}
+		}
+	}
+	clashes := map[string][]string{} // a word of the program's flags: where else it is
+	for _, w := range order {
+		clashes[w] = slices.Clone(daemonkitFlagWords()[w])
+	}
+	var visit func(n *kong.Node) // the grammar itself, in case the table missed a flag
+	visit = func(n *kong.Node) {
+		where := "global"
+		if n.Parent != nil {
+			where = strings.TrimSpace(n.Path())
+		}
+		for _, f := range n.Flags {
+			if own(f) {
+				continue
+			}
+			for _, w := range flagWordsOf(f) {
+				if words[w] != nil && !slices.Contains(clashes[w], where) {
+					clashes[w] = append(clashes[w], where)
+				}
+			}
+		}
+		for _, child := range n.Children {
+			visit(child)
+		}
+	}
+	visit(app.Node)
+	var msgs []string
+	for _, w := range order {
+		if len(clashes[w]) == 0 {
+			continue
+		}
+		fix := `rename the field or give it a name:"..." tag`
+		if !strings.HasPrefix(w, "--") {
+			fix = `give it another short:"..." tag, or none`
+		}
+		var where []string
+		if cmds := slices.DeleteFunc(slices.Clone(clashes[w]), func(s string) bool { return s == "global" }); len(cmds) < len(clashes[w]) {
+			where = append(where, "a global flag")
+			clashes[w] = cmds
+		}
+		if len(clashes[w]) > 0 {
+			where = append(where, "a flag of "+strings.Join(clashes[w], ", "))
+		}
+		msgs = append(msgs, fmt.Sprintf("Config.Flags field %s: its %s is already %s, which it would take over: %s",
+			fieldPath(strct, words[w].Target), w, strings.Join(where, " and "), fix))
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// flagWordsOf are the words that select f on a command line: --name, its aliases, -n, and
+// its negation, as Kong makes them.
+func flagWordsOf(f *kong.Flag) []string {
+	words := []string{"--" + f.Name}
+	for _, a := range f.Aliases {
+		if len([]rune(a)) == 1 {
+			words = append(words, "-"+a)
+		} else {
+			words = append(words, "--"+a)
+		}
+	}
+	if f.Short != 0 {
+		words = append(words, "-"+string(f.Short))
+	}
+	switch neg := f.Tag.Negatable; neg {
+	case "":
+	case "_":
+		words = append(words, "--no-"+f.Name)
+	default:
+		words = append(words, "--"+neg)
+	}
+	return words
+}
+
+// fieldPath is the name of the field of strct (a struct) that target is, "Name" or
+// "Server.Name", or "?" if none is.
+func fieldPath(strct, target reflect.Value) string {
+	addr := target.UnsafeAddr()
+	for i := 0; i < strct.NumField(); i++ {
+		f := strct.Field(i)
+		if f.UnsafeAddr() == addr && f.Type() == target.Type() {
+			return strct.Type().Field(i).Name
+		}
+		if f.Kind() == reflect.Struct && f.UnsafeAddr() <= addr && addr < f.UnsafeAddr()+f.Type().Size() {
+			if inner := fieldPath(f, target); inner != "?" {
+				return strct.Type().Field(i).Name + "." + inner
+			}
+		}
+	}
+	return "?"
 }
 
 // hasVersionFlag says whether --version comes before any "--".

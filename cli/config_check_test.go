@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/alecthomas/kong"
+)
+
+// runConfig runs args with cfg (its Serve and writers filled in) with the short grammar on
+// or off, and returns the exit code and what it wrote to stderr.
+func runConfig(t *testing.T, cfg Config, args []string, short bool) (int, string) {
+	t.Helper()
+	defer func(was bool) { shortGrammar = was }(shortGrammar)
+	shortGrammar = short
+	var out, errs bytes.Buffer
+	if cfg.Serve == nil {
+		cfg.Serve = func(context.Context, func(string)) error { return nil }
+	}
+	cfg.Stdout, cfg.Stderr = &out, &errs
+	code := Run(cfg, args)
+	return code, errs.String()
+}
+
+// wantAll fails t unless s has every one of want.
+func wantAll(t *testing.T, what, s string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			t.Errorf("%s: %q lacks %q", what, s, w)
+		}
+	}
+}
+
+// TestFlagsClash: a Config.Flags field whose flag is already a global flag or a command's
+// (long name, short, alias or negation) is a programming error, exit 70 before anything is
+// parsed, whichever grammar (the short one of one command, or the whole) would parse the
+// command line, with a message that names the field, the flag, where it is and the fix.
+func TestFlagsClash(t *testing.T) {
+	for _, tc := range []struct {
+		flags any
+		want  []string
+	}{
+		{&struct{ Name string }{}, []string{"Config.Flags field Name", "--name", "start", "stop", `name:"..."`}},
+		{&struct{ StateDir string }{}, []string{"Config.Flags field StateDir", "--state-dir", "a global flag", `name:"..."`}},
+		{&struct {
+			Detach string `name:"daemon" short:"d"`
+		}{}, []string{"Config.Flags field Detach", "-d", "start", `short:"..."`}},
+		{&struct {
+			Quiet bool `aliases:"strategy"`
+		}{}, []string{"Config.Flags field Quiet", "--strategy", "start"}},
+		{&struct {
+			Colour bool `name:"colour" negatable:"json"`
+		}{}, []string{"Config.Flags field Colour", "--json", "status", "list"}},
+		{&struct{ Help bool }{}, []string{"Config.Flags field Help", "--help", "a global flag"}},
+		{&struct {
+			Server struct{ Name string } `embed:""`
+		}{}, []string{"Config.Flags field Server.Name", "--name"}},
+	} {
+		for _, short := range []bool{true, false} {
+			// Never start -d: without the check, it would start a daemon.
+			for _, args := range [][]string{{"stop", "--name", "web"}, {"start", "--name", "web", "--help"}, {"--version"}, {}} {
+				code, errs := runConfig(t, Config{Name: "lib", Flags: tc.flags}, append(args, "--state-dir", t.TempDir()), short)
+				what := strings.Join(args, " ")
+				if code != exitSoftware {
+					t.Errorf("%T, %q (short grammar %v): exit %d, want %d: %s", tc.flags, what, short, code, exitSoftware, errs)
+				}
+				wantAll(t, what, errs, tc.want...)
+			}
+		}
+	}
+	// Renamed, the same field is fine.
+	flags := &struct {
+		Name string `name:"app-name"`
+	}{}
+	if code, errs := runConfig(t, Config{Name: "lib", Flags: flags}, []string{"--app-name", "x", "strategies"}, true); code != 0 || flags.Name != "x" {
+		t.Errorf("a renamed field: exit %d, Name %q: %s", code, flags.Name, errs)
+	}
+}
+
+// TestShortGrammarSeesClashes: the short grammar of each command word, built on its own,
+// refuses a Config.Flags flag that clashes with that command's or a global one.
+func TestShortGrammarSeesClashes(t *testing.T) {
+	cfg := Config{Name: "lib", Flags: &struct {
+		StateDir string
+		Name     string
+	}{}}.withDefaults()
+	for word := range oneCommandWords() {
+		var root grammar
+		var short struct{}
+		opts := append(cfg.commonOptions(&root.Commands), oneCommandOptions(&root.Commands, word)...)
+		opts = append(opts, cfg.parserOptions(func(int) {})...)
+		_, err := kong.New(&short, opts...)
+		if err == nil {
+			t.Errorf("%s: the short grammar was built", word)
+			continue
+		}
+		wantAll(t, word, err.Error(), "Config.Flags field StateDir: its --state-dir is already a global flag")
+	}
+}
+
+// wantBadConfig checks that cfg is a programming error: exit 70 from Run before anything
+// is parsed, whatever the command line and either grammar, with a message that has every
+// one of want; and that kong.New with its KongOptions fails.
+func wantBadConfig(t *testing.T, cfg Config, want ...string) {
+	t.Helper()
+	for _, short := range []bool{true, false} {
+		// Never start -d: without the check, it could start a daemon.
+		for _, args := range [][]string{{"start", "--help"}, {"status"}, {"--version"}, {"strategies"}} {
+			code, errs := runConfig(t, cfg, append(args, "--state-dir", t.TempDir()), short)
+			if code != exitSoftware {
+				t.Errorf("%+v, %q: exit %d, want %d: %s", cfg, args, code, exitSoftware, errs)
+			}
+			wantAll(t, strings.Join(args, " "), errs, want...)
+		}
+	}
+	var cmds Commands
+	if _, err := kong.New(&cmds, cfg.KongOptions(&cmds)...); err == nil {
+		t.Errorf("%+v: kong.New with its KongOptions succeeded", cfg)
+	}
+}
+
+// TestFlagsNotAPointer: Config.Flags that does not point at a struct is a programming
+// error that says so, not a panic inside Kong.
+func TestFlagsNotAPointer(t *testing.T) {
+	type flags struct{ Greeting string }
+	wantBadConfig(t, Config{Name: "lib", Flags: flags{}}, "Config.Flags is a cli.flags", "must point at a struct")
+	wantBadConfig(t, Config{Name: "lib", Flags: (*flags)(nil)}, "Config.Flags is a *cli.flags", "must point at a struct")
+	wantBadConfig(t, Config{Name: "lib", Flags: new(string)}, "Config.Flags is a *string", "must point at a struct")
+}
+
+// TestBadDefaultStrategy: a Config.DefaultStrategy nobody registered is the program's
+// error, not the user's --strategy: exit 70, naming the field, the registered names and
+// the likely missing import.
+func TestBadDefaultStrategy(t *testing.T) {
+	wantBadConfig(t, Config{Name: "lib", DefaultStrategy: "no-such"},
+		"Config.DefaultStrategy must be a registered strategy", `unknown strategy "no-such"`, "known: nohup, reexec, setsid", "forgotten import")
+}
+
+// TestBadName: a Config.Name (or DefaultName) that is not a valid instance name is a
+// programming error, exit 70, naming the field and the rule.
+func TestBadName(t *testing.T) {
+	const rule = "1 to 64 ASCII letters, digits, '.', '_' and '-', not starting with a dot"
+	wantBadConfig(t, Config{Name: "a/b"}, "Config.Name must be a valid instance name", rule, `"a/b"`, "'/'")
+	wantBadConfig(t, Config{Name: "my app"}, "Config.Name must be a valid instance name", rule, "' '")
+	wantBadConfig(t, Config{Name: ".hidden"}, "Config.Name must be a valid instance name", rule, "starts with a dot")
+	wantBadConfig(t, Config{Name: "lib", DefaultName: "x/y"}, "Config.DefaultName must be a valid instance name", rule, "'/'")
+}
+
+// TestUnknownStrategyHint: a --strategy that is not registered, given on the command line
+// or in the environment, is a usage error (exit 2) that carries strategy.Lookup's hint.
+func TestUnknownStrategyHint(t *testing.T) {
+	for _, short := range []bool{true, false} {
+		code, errs := runConfig(t, Config{Name: "lib"}, []string{"start", "-d", "--strategy=no-such", "--state-dir", t.TempDir()}, short)
+		if code != exitUsage {
+			t.Errorf("short grammar %v: exit %d, want %d: %s", short, code, exitUsage, errs)
+		}
+		wantAll(t, "--strategy=no-such", errs, `--strategy: unknown strategy "no-such"`, "known: nohup, reexec, setsid", "forgotten import")
+	}
+	t.Setenv("LIB_STRATEGY", "no-such")
+	code, errs := runConfig(t, Config{Name: "lib"}, []string{"start", "-d", "--state-dir", t.TempDir()}, true)
+	if code != exitUsage {
+		t.Errorf("LIB_STRATEGY=no-such: exit %d, want %d: %s", code, exitUsage, errs)
+	}
+	wantAll(t, "LIB_STRATEGY=no-such", errs, `unknown strategy "no-such"`, "forgotten import")
+	// Only start has --strategy: another command ignores the variable.
+	if code, errs := runConfig(t, Config{Name: "lib"}, []string{"status", "--state-dir", t.TempDir()}, true); code != exitNotRunning {
+		t.Errorf("status with LIB_STRATEGY=no-such: exit %d: %s", code, errs)
+	}
+}
+
+// TestDaemonkitFlagWordsAsKong: the flag words read from the commands' types are exactly
+// those of the whole grammar that Kong builds, each where Kong puts it.
+func TestDaemonkitFlagWordsAsKong(t *testing.T) {
+	cfg := Config{Name: "lib"}.withDefaults()
+	var root grammar
+	parser, err := kong.New(&root, append(cfg.KongOptions(&root.Commands), cfg.parserOptions(func(int) {})...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{}
+	var visit func(n *kong.Node)
+	visit = func(n *kong.Node) {
+		where := "global"
+		if n.Parent != nil {
+			where = strings.TrimSpace(n.Path())
+		}
+		for _, f := range n.Flags {
+			for _, w := range flagWordsOf(f) {
+				want[w] = append(want[w], where)
+			}
+		}
+		for _, c := range n.Children {
+			visit(c)
+		}
+	}
+	visit(parser.Model.Node)
+	got := daemonkitFlagWords()
+	for w, places := range want {
+		slices.Sort(places)
+		gotPlaces := slices.Sorted(slices.Values(got[w]))
+		if !slices.Equal(places, gotPlaces) {
+			t.Errorf("%s: Kong has it in %q, the table in %q", w, places, gotPlaces)
+		}
+	}
+	for w, places := range got {
+		if _, ok := want[w]; !ok {
+			t.Errorf("%s: the table has it in %q, Kong nowhere", w, places)
+		}
+	}
+	if len(got["--name"]) < 5 || !slices.Contains(got["--state-dir"], "global") {
+		t.Errorf("the table is short: --name in %q, --state-dir in %q", got["--name"], got["--state-dir"])
+	}
+}
+
+// TestKongName: flag names as Kong makes them of field names.
+func TestKongName(t *testing.T) {
+	for field, want := range map[string]string{
+		"StateDir": "state-dir", "PIDFile": "pid-file", "JSON": "json", "LogLevel": "log-level",
+		"GL11Version": "gl-11-version", "SimpleXMLParser": "simple-xml-parser", "A": "a",
+	} {
+		if got := kongName(field); got != want {
+			t.Errorf("kongName(%q) = %q, want %q", field, got, want)
+		}
+	}
+}
