@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// TestEmbeddingDocCompiles: every Go snippet of docs/embedding.md builds as written, each
+// as a package of its own in a scratch module that uses this module, and is gofmt'd.
+func TestEmbeddingDocCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds programs")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "embedding.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snippets := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	if len(snippets) < 4 {
+		t.Fatalf("found %d Go snippets in docs/embedding.md", len(snippets))
+	}
+	mod := t.TempDir()
+	gomod := fmt.Sprintf("module docsnippets\n\ngo 1.26\n\nrequire github.com/daemonkit/daemonkit v0.0.0\n\nreplace github.com/daemonkit/daemonkit => %s\n", root)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum} {
+		if err := os.WriteFile(filepath.Join(mod, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, m := range snippets {
+		dir := filepath.Join(mod, fmt.Sprintf("snippet%d", i+1))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "snippet.go"), []byte(m[1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if formatted, err := format.Source([]byte(m[1])); err == nil && !bytes.Equal(formatted, []byte(m[1])) {
+			t.Errorf("snippet %d is not gofmt'd: it would be\n%s", i+1, formatted)
+		}
+	}
+	cmd := exec.Command(goTool, "vet", "./...")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go vet of the snippets: %v\n%s", err, out)
+	}
+}
