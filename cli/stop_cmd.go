@@ -16,7 +16,7 @@ import (
 // alone, and returns the moment the process is gone.
 type StopCmd struct {
 	InstanceFlags
-	Signal  signalName     `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT, HUP, USR1, USR2 or KILL, with or without SIG (default ${default})."`
+	Signal  signalName     `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT or KILL, with or without SIG (default ${default})."`
 	Timeout *time.Duration `placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default 10s, or the instance's --shutdown-timeout and 5s more if that is longer)."`
 	NoKill  bool           `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
 	All     bool           `help:"Stop every instance of the state directory, in parallel, and report each."`
@@ -25,6 +25,9 @@ type StopCmd struct {
 // Validate refuses what cannot be meant.
 func (c *StopCmd) Validate() error {
 	switch {
+	case notStopping[syscall.Signal(c.Signal)] != "":
+		return fmt.Errorf("--signal %s does not stop a daemon: it %s; give TERM (the default), INT, QUIT or KILL",
+			signalLabel(syscall.Signal(c.Signal)), notStopping[syscall.Signal(c.Signal)])
 	case c.Timeout != nil && *c.Timeout < 0:
 		return fmt.Errorf("--timeout %s: want a duration of 0 or more", *c.Timeout)
 	case c.Timeout != nil && *c.Timeout == 0 && c.NoKill:
@@ -33,6 +36,14 @@ func (c *StopCmd) Validate() error {
 		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
 	}
 	return nil
+}
+
+// notStopping says what the signals --signal takes, but which never stop a daemon, do
+// instead: stop would only wait for its timeout, then SIGKILL.
+var notStopping = map[syscall.Signal]string{
+	syscall.SIGHUP:  "reloads it ('reload' sends it)",
+	syscall.SIGUSR1: "reopens its log ('reopen' sends it)",
+	syscall.SIGUSR2: "is passed on to a supervised program, which the supervisor restarts if it ends of it",
 }
 
 // Run stops the instance (or, with --all, every instance) and says how it went.

@@ -39,11 +39,14 @@ func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 // Every error Run returns is in the log already, but a *pidfile.LockedError: the caller
 // need not print it again.
 func Run(ctx context.Context, w Workload, opts Options) error {
-	var forward []os.Signal
+	var forward, stop []os.Signal
 	if f, ok := w.(Forwarder); ok {
 		forward = f.ForwardSignals()
 	}
-	sigs := watchSignals(opts.IgnoreHUP, forward)
+	if s, ok := w.(StopSignaler); ok {
+		stop = s.StopSignals()
+	}
+	sigs := watchSignals(opts.IgnoreHUP, forward, stop)
 	defer sigs.close()
 	if opts.SignalsCaught != nil {
 		opts.SignalsCaught()

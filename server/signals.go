@@ -11,7 +11,7 @@ import (
 // signals are the daemon's signal channels, set up before anything else so that a stop
 // issued while the daemon is still starting waits in stop until the run loop takes it.
 type signals struct {
-	stop    chan os.Signal // SIGTERM, SIGINT
+	stop    chan os.Signal // SIGTERM, SIGINT, and what a StopSignaler workload asked for
 	reopen  chan os.Signal // SIGUSR1, and SIGHUP unless it is ignored
 	forward chan os.Signal // what a Forwarder workload asked for
 	// problems met while clearing the signal state inherited at exec; logged only once
@@ -21,11 +21,12 @@ type signals struct {
 
 // watchSignals starts catching the daemon's signals, from the main thread where it can,
 // and clears what was inherited at exec: no signal stays blocked on the main thread, and
-// none stays ignored except SIGHUP when ignoreHUP.
-func watchSignals(ignoreHUP bool, forward []os.Signal) *signals {
+// none stays ignored except SIGHUP when ignoreHUP. forward and stop are the workload's own
+// (Forwarder, StopSignaler).
+func watchSignals(ignoreHUP bool, forward, stop []os.Signal) *signals {
 	s := &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1), forward: make(chan os.Signal, 8)}
 	onMain := mainthread.Run(func() {
-		signal.Notify(s.stop, unix.SIGTERM, unix.SIGINT)
+		signal.Notify(s.stop, append([]os.Signal{unix.SIGTERM, unix.SIGINT}, stop...)...)
 		if len(forward) > 0 {
 			signal.Notify(s.forward, forward...)
 		}

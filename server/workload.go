@@ -43,6 +43,15 @@ type Forwarder interface {
 	Forward(sig os.Signal)
 }
 
+// StopSignaler is implemented by a workload that is stopped by more signals than TERM and
+// INT: the runtime catches StopSignals from the start, as it does those, and a stop by one
+// of them cancels Serve's context with a Stopped cause that carries it. A supervisor
+// stops on QUIT, which it passes on to its program as the program's stop signal (nginx's
+// graceful stop), instead of restarting a program that ended of it.
+type StopSignaler interface {
+	StopSignals() []os.Signal
+}
+
 // Killer is implemented by a workload that has processes of its own to end when the
 // runtime gives up on a drain (ShutdownTimeout passed, or a second stop signal came): the
 // runtime calls Kill, then waits a little more for Serve to return, so that nothing of the

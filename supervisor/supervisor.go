@@ -45,12 +45,18 @@ func New(cfg Config, out io.Writer) *Supervisor {
 	return &Supervisor{cfg: cfg.withDefaults(), out: out}
 }
 
-// forwarded are the signals passed on to the program besides the stop signals (TERM, INT)
-// and SIGHUP (a reload).
-var forwarded = []os.Signal{syscall.SIGQUIT, syscall.SIGUSR2}
+// forwarded are the signals passed on to the program besides the stop signals (TERM, INT,
+// QUIT) and SIGHUP (a reload).
+var forwarded = []os.Signal{syscall.SIGUSR2}
 
-// ForwardSignals are QUIT and USR2; TERM and INT stop the program, HUP reloads it.
+// ForwardSignals are USR2 (gunicorn's and unicorn's re-exec, say); TERM, INT and QUIT stop
+// the program, HUP reloads it.
 func (s *Supervisor) ForwardSignals() []os.Signal { return forwarded }
+
+// StopSignals are QUIT besides TERM and INT: the program is asked to stop with QUIT (a
+// graceful stop to nginx, a goroutine dump and exit to a Go program), and is not restarted
+// after it ends of it.
+func (s *Supervisor) StopSignals() []os.Signal { return []os.Signal{syscall.SIGQUIT} }
 
 // Forward passes sig on to the program.
 func (s *Supervisor) Forward(sig os.Signal) { s.signal(sig.(syscall.Signal)) }
