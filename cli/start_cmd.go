@@ -56,6 +56,13 @@ func (c *StartCmd) Run(app *App) error {
 	}
 	arm := armInterrupt(!c.Detach) // while the checks below run, with -d
 	defer arm.release()
+	if len(c.Command) > 0 && c.Command[0] != "--" && strings.HasPrefix(c.Command[0], "-") {
+		// Kong hands an unknown flag to the program's place, with every flag after it: a
+		// typo would run as the program, without the flags that followed it.
+		flag, _, _ := strings.Cut(c.Command[0], "=")
+		return withCode(exitUsage, fmt.Errorf("unknown flag %s (see '%s start --help'); a program to run goes after --: '%s start -d -- PROG'",
+			flag, app.Config.Name, app.Config.Name))
+	}
 	if len(c.Command) > 0 && c.Command[0] == "--" {
 		c.Command = c.Command[1:] // Kong passes the separator through with the rest
 	}
