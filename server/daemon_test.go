@@ -115,25 +115,44 @@ func TestAddressInUse(t *testing.T) {
 // daemon finishes starting, then stops gracefully.
 func TestStopWhileStarting(t *testing.T) {
 	opts := testOptions(t)
-	d := startDaemon(t, helperCfg{Options: opts}, false)
+	d := startDaemon(t, helperCfg{Options: opts, Mode: "never"}, false)
 	r, ok := d.next(t)
 	if !ok || r.PID != d.pid {
 		t.Fatalf("first report %+v", r)
 	}
 	d.signal(t, syscall.SIGTERM)
-	for r, ok := d.next(t); ok; r, ok = d.next(t) {
-		if r.Error != "" || r.Running != 0 {
-			t.Errorf("report %+v", r)
-		}
+	r, ok = d.next(t)
+	if want := "stopped by SIGTERM before it was ready"; !ok || r.Ready || r.Error != want {
+		t.Errorf("second report %+v, want the error %q", r, want)
 	}
-	if code := d.wait(t); code != 0 {
-		t.Errorf("exit %d, want 0; log:\n%s", code, d.log())
+	if code := d.wait(t); code != 1 {
+		t.Errorf("exit %d, want 1; log:\n%s", code, d.log())
 	}
-	if exists(t, opts.PIDFile) || !recordStopped(t, opts.RecordPath) {
+	if exists(t, opts.PIDFile) || exists(t, opts.RecordPath) {
 		t.Error("pidfile or record left behind")
 	}
-	if log := d.log(); !strings.Contains(log, "stopped:") {
-		t.Errorf("no stopped line:\n%s", log)
+}
+
+// TestReadyThenDies: a workload that says ready and returns at once was ready: the start
+// succeeds every time (the runtime saw both at once, and used to pick one at random), and
+// the record keeps why it ended, not a clean "stopped".
+func TestReadyThenDies(t *testing.T) {
+	for range 20 {
+		opts := testOptions(t)
+		d := startDaemon(t, helperCfg{Options: opts, Mode: "readydies"}, false)
+		if r, ok := d.next(t); !ok || r.PID != d.pid {
+			t.Fatalf("first report %+v", r)
+		}
+		if r, ok := d.next(t); !ok || !r.Ready {
+			t.Fatalf("second report %+v, want ready; log:\n%s", r, d.log())
+		}
+		if code := d.wait(t); code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		rec, err := instance.ReadRecord(opts.RecordPath)
+		if want := "failed: died after ready"; err != nil || rec.State != instance.StateStopped || rec.LastExit != want {
+			t.Fatalf("record %+v (%v), want stopped with last exit %q", rec, err, want)
+		}
 	}
 }
 

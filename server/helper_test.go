@@ -33,7 +33,7 @@ import (
 type helperCfg struct {
 	Options server.Options
 	Demo    httpdemo.Config  // the workload, unless Mode says otherwise
-	Mode    string           // "" the demo; "return" returns before ready; "panic" panics before ready; "reload" the demo, counting reloads
+	Mode    string           // "" the demo; "return" returns before ready; "panic" panics before ready; "reload" the demo, counting reloads; "never" never ready, returns once cancelled; "readydies" says ready and returns an error at once
 	Ignore  []syscall.Signal // wrap: ignored before exec, as a shell or nohup would leave them
 	Block   []syscall.Signal // wrap: blocked before exec
 }
@@ -128,6 +128,16 @@ func (cfg helperCfg) workload() server.Workload {
 		})
 	case "reload":
 		return reloadingDemo{cfg.Demo}
+	case "never":
+		return server.WorkloadFunc(func(ctx context.Context, _ server.ReadyFunc) error {
+			<-ctx.Done()
+			return nil
+		})
+	case "readydies":
+		return server.WorkloadFunc(func(_ context.Context, ready server.ReadyFunc) error {
+			ready("")
+			return errors.New("died after ready")
+		})
 	}
 	return cfg.Demo
 }

@@ -58,6 +58,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 				err = errors.New("the workload returned while it was not stopping")
 			}
 			r.log.Error("workload ended on its own", "error", err)
+			r.records.endedWith("failed: " + err.Error())
 			return errors.Join(err, r.cleanup())
 		}
 	}
@@ -72,27 +73,36 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	r.manager.send("STOPPING=1")
 	began := time.Now()
 	cancel(cause)
-	err := r.wait(done, r.sigs.stop)
-	var cut *drainCut
-	if errors.As(err, &cut) {
-		r.log.Warn("drain cut short", "error", err)
-		if k, ok := w.(Killer); ok {
-			k.Kill()
-			select {
-			case err = <-done:
-			case <-time.After(KillGrace):
-				r.log.Error("the workload did not end after it was killed", "after", KillGrace.String())
-			}
-		}
-	}
+	err, cut := r.drain(w, done)
 	var exitErr error
 	if coded := (interface{ ExitCode() int })(nil); errors.As(err, &coded) {
 		exitErr = err
-	} else if err != nil && cut == nil {
+	} else if err != nil && !cut {
 		r.log.Warn("drain ended with an error", "error", err)
 	}
 	r.log.Info("stopped", "reason", cause.Error(), "drain", time.Since(began).Round(time.Millisecond).String())
 	return errors.Join(exitErr, r.cleanup())
+}
+
+// drain waits for the cancelled workload to return, as wait does; if the drain is cut
+// short, a Killer workload is told to kill what it runs and given KillGrace more. It
+// returns the workload's error, or why the drain was cut (cut true).
+func (r *runner) drain(w Workload, done <-chan error) (err error, cut bool) {
+	err = r.wait(done, r.sigs.stop)
+	var dc *drainCut
+	if !errors.As(err, &dc) {
+		return err, false
+	}
+	r.log.Warn("drain cut short", "error", err)
+	if k, ok := w.(Killer); ok {
+		k.Kill()
+		select {
+		case err = <-done:
+		case <-time.After(KillGrace):
+			r.log.Error("the workload did not end after it was killed", "after", KillGrace.String())
+		}
+	}
+	return err, true
 }
 
 // KillGrace bounds how long the runtime waits, past ShutdownTimeout, for a Killer workload

@@ -74,6 +74,16 @@ func (rs *records) update(f func(*instance.Record)) error {
 	return instance.WriteRecord(rs.path, rs.rec)
 }
 
+// endedWith sets how the work ended, for the record stopped writes, unless the workload
+// published its own (a supervised program's exit status).
+func (rs *records) endedWith(lastExit string) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.rec.LastExit == "" {
+		rs.rec.LastExit = lastExit
+	}
+}
+
 // stopped marks the record stopped, keeping the last exit the workload published, and
 // clears its invocation: the run stopped what it started.
 func (rs *records) stopped() error {

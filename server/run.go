@@ -24,8 +24,10 @@ func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 // Run runs w as a daemon (or in the foreground) until SIGTERM or SIGINT (or until ctx is
 // done), then lets it drain and returns nil.
 //
-// In this order: it catches its signals before anything else, so a stop that arrives
-// during start-up is handled once the workload is ready, and clears the signal mask and
+// In this order: it catches its signals before anything else, so that a stop that arrives
+// during start-up is not lost (before the workload is ready, it cancels the start: the
+// workload is drained as a stop drains it, and the launcher hears "stopped by SIGTERM before
+// it was ready"), and clears the signal mask and
 // ignored signals inherited at exec; it reports its pid; it takes the pidfile lock (held:
 // it reports the holder and returns the *pidfile.LockedError, having written nothing to the
 // log); it starts the workload and waits for it to say ready (if it returns or panics
@@ -137,10 +139,19 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	select {
 	case listen = <-readyc:
 	case err := <-done:
-		if err == nil {
-			err = errors.New("the workload returned before it was ready")
+		select {
+		case listen = <-readyc:
+			done <- err // it said ready, then returned: it started, and the loop sees it end
+		default:
+			if err == nil {
+				err = errors.New("the workload returned before it was ready")
+			}
+			return r.fail(err)
 		}
-		return r.fail(err)
+	case sig := <-r.sigs.stop:
+		return r.stopStarting(w, cancel, done, Stopped{sig})
+	case <-ctx.Done():
+		return r.stopStarting(w, cancel, done, context.Cause(ctx))
 	}
 	var dropped uint64
 	if r.opts.LogWriter != nil {
@@ -171,6 +182,18 @@ func serve(ctx context.Context, w Workload, readyc chan<- string, log hclog.Logg
 	}()
 	var once sync.Once
 	return w.Serve(ctx, func(addr string) { once.Do(func() { readyc <- addr }) })
+}
+
+// stopStarting ends a start that a stop overtook, as systemd cancels a start job: the
+// workload, not ready yet, is cancelled with cause and drained as a stop drains it, and the
+// start fails with cause, so that start says the daemon was stopped, not that it started.
+func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
+	r.log.Info("stopping before it was ready", "reason", cause.Error())
+	cancel(cause)
+	if err, _ := r.drain(w, done); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
+		r.log.Debug("the workload ended", "error", err)
+	}
+	return r.fail(fmt.Errorf("%w before it was ready", cause))
 }
 
 // fail reports why the start failed and gives the pidfile up.
