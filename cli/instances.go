@@ -50,21 +50,22 @@ func isField[T any](v reflect.Value, ptr *T) bool {
 
 // target resolves the instance a command acts on when it may go without a name (stop,
 // status, restart, reload, reopen, logs): the one --name or --pidfile names; without
-// either, the state directory's only instance; with none there, the default name, so that
-// "not running" answers stay what they were. Several instances and no name is a usage
-// error that lists them.
+// either, the instance of the default name (the one 'start' starts without --name) if the
+// state directory has it, else its only instance; with none there, the default name, so
+// that "not running" answers stay what they were. Several instances, none of the default
+// name, and no name is a usage error that lists them.
 func (f *InstanceFlags) target(app *App) (instance.Paths, error) {
 	if f.Name != "" || f.PIDFile != "" {
 		return f.paths(app, "", false)
 	}
-	names, _, err := app.instanceNames()
+	names, layout, err := app.instanceNames()
 	if err != nil {
 		return instance.Paths{}, err
 	}
-	switch len(names) {
-	case 0:
+	switch {
+	case len(names) == 0, slices.Contains(names, layout.DefaultName):
 		return f.paths(app, "", false)
-	case 1:
+	case len(names) == 1:
 		only := *f
 		only.Name = names[0]
 		return only.paths(app, "", false)
