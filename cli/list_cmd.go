@@ -21,7 +21,7 @@ type ListCmd struct {
 // listRow is one instance as list prints it.
 type listRow struct {
 	Name          string    `json:"name"`
-	State         string    `json:"state"` // running, restarting, stale, stopped, unknown
+	State         string    `json:"state"` // running, starting, restarting, stale, stopped, unknown
 	PID           int       `json:"pid,omitempty"`
 	Strategy      string    `json:"strategy,omitempty"`
 	StartedAt     time.Time `json:"started_at,omitzero"`
@@ -121,8 +121,8 @@ func newListRow(e instance.Entry, program string) listRow {
 			}
 		}
 	}
-	if len(r.Command) == 0 && r.State == instance.StateRunning {
-		r.Command = []string{program} // no record yet: still starting
+	if len(r.Command) == 0 && (r.State == instance.StateRunning || r.State == instance.StateStarting) {
+		r.Command = []string{program} // no record of this run yet
 	}
 	return r
 }

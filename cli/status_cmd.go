@@ -22,7 +22,7 @@ type StatusCmd struct {
 // statusReport is status's result, in text or JSON.
 type statusReport struct {
 	Name          string          `json:"name"`
-	State         string          `json:"state"` // running, restarting, stale, not running, unknown
+	State         string          `json:"state"` // running, starting, restarting, stale, not running, unknown
 	Stopped       bool            `json:"stopped_by_signal,omitempty"`
 	PID           int             `json:"pid,omitempty"`
 	FilePID       int             `json:"pidfile_pid,omitempty"`
@@ -92,6 +92,11 @@ func (r *statusReport) fill(st instance.Status) int {
 		r.Problem = st.Pidfile.ContentErr.Error()
 	}
 	switch {
+	case st.Running() && st.Starting:
+		// It holds its lock, but has not said it is ready: it serves nothing yet, and may
+		// never. systemctl status says 3 of a unit that is activating too.
+		r.State, r.PID, r.Stopped = "starting", st.PID(), st.Stopped
+		return exitNotRunning
 	case st.Running():
 		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
 		switch {
@@ -175,6 +180,13 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "sockets", strings.Join(r.Sockets, " "))
 		printField(w, "listen", r.Listen)
 		printField(w, "log", r.Log)
+		printField(w, "pidfile", r.PIDFile)
+		printField(w, "note", r.Problem)
+	case "starting":
+		fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s stop' calls the start off\n", r.Name, r.PID, r.program)
+		if r.Stopped {
+			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT")
+		}
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "restarting":

@@ -15,6 +15,7 @@ import (
 const (
 	StateStale      = "stale"      // not running, but its pidfile is left behind
 	StateRestarting = "restarting" // its supervisor runs, backing off before it starts its program again
+	StateStarting   = "starting"   // it holds its lock, but is not ready yet (Status.Starting)
 	StateUnknown    = "unknown"    // its state could not be told (Entry.Err says why)
 )
 
@@ -34,8 +35,8 @@ type Entry struct {
 	Err error
 }
 
-// State is "running", "restarting" (its supervisor runs, its program does not: see
-// Record.Restarting), "stale" (not running, pidfile left behind), "stopped" or "unknown"
+// State is "running", "starting" (not ready yet: Status.Starting), "restarting" (its
+// supervisor runs, its program does not: see Record.Restarting), "stale" (not running, pidfile left behind), "stopped" or "unknown"
 // (see Err).
 func (e Entry) State() string {
 	switch {
@@ -43,6 +44,8 @@ func (e Entry) State() string {
 		return StateUnknown
 	case e.Status.Running() && e.Status.Record != nil && e.Status.Record.Restarting():
 		return StateRestarting
+	case e.Status.Running() && e.Status.Starting:
+		return StateStarting
 	case e.Status.Running():
 		return StateRunning
 	case e.Status.Pidfile.State == pidfile.Stale:

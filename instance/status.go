@@ -1,7 +1,9 @@
 package instance
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -22,6 +24,10 @@ type Status struct {
 	// Stopped says the running daemon is stopped by a signal (SIGSTOP, SIGTSTP): it
 	// serves nothing until SIGCONT.
 	Stopped bool
+	// Starting says the lock holder has not said it is ready yet: a daemon writes its
+	// record once it is, and there is none, or only an earlier run's. (A record that cannot
+	// be read says nothing either way: Starting is false then.)
+	Starting bool
 }
 
 // Running reports whether the daemon runs, by its lock or, if its pidfile was lost, by
@@ -56,6 +62,8 @@ func Inspect(p Paths) (Status, error) {
 		}
 	} else if r, err := ReadRecord(p.Record); err == nil && r.PID == st.PID {
 		s.Record = &r
+	} else {
+		s.Starting = err == nil || errors.Is(err, fs.ErrNotExist)
 	}
 	if s.Record != nil && !s.Record.StartedAt.IsZero() {
 		s.Uptime = max(time.Since(s.Record.StartedAt), 0)
