@@ -226,6 +226,8 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if cfg.MaxRestarts >= 0 && failures >= cfg.MaxRestarts {
 			r.log.Error("giving up: the program kept ending", "restarts_in_a_row", failures,
 				"none_stayed_up", cfg.MinUptime.String(), "status", lastExit)
+			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
+			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
 			return &ExitError{Status: ws}
 		}
 		failures++
