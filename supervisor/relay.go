@@ -6,18 +6,21 @@ import (
 	"io"
 	"os"
 	"time"
+	"unicode/utf8"
 )
 
-// maxLine is the longest line relayed as one; a longer one is cut into pieces this long,
-// each written as a line of its own.
+// maxLine is the longest line relayed as one; a longer one is cut into pieces this long
+// (or up to 3 bytes shorter, not to split a UTF-8 character), each written as a line of
+// its own.
 const maxLine = 64 << 10
 
 // relay copies what the program writes to r into out until EOF. Each Write holds whole
 // lines only, as many as one read brought (up to maxLine bytes), so the log's writer, which
 // writes each Write whole or not at all, never splits a line, and a chatty program costs
 // one write(2) per read rather than one per line. A line longer than maxLine is cut into
-// pieces that long, each written as a line of its own; a last line without a newline gets
-// one. It closes r.
+// pieces that long (less the start of a UTF-8 character cut in half, which begins the next
+// piece), each written as a line of its own; a last line without a newline gets one. It
+// closes r.
 func relay(r *os.File, out io.Writer) {
 	defer r.Close()
 	buf := make([]byte, maxLine)
@@ -29,8 +32,9 @@ func relay(r *os.File, out io.Writer) {
 			_, _ = out.Write(buf[:end+1])
 			held = copy(buf, buf[end+1:held])
 		} else if held == len(buf) {
-			_, _ = out.Write(append(buf[:held:held], '\n')) // a cut: a copy, whole
-			held = 0
+			cut := cutAt(buf[:held])
+			_, _ = out.Write(append(buf[:cut:cut], '\n')) // a cut: a copy, whole
+			held = copy(buf, buf[cut:held])
 		}
 		if err != nil {
 			if held > 0 {
@@ -39,6 +43,22 @@ func relay(r *os.File, out io.Writer) {
 			return
 		}
 	}
+}
+
+// cutAt is where to cut a line that fills b: before the UTF-8 character that b ends in the
+// middle of, so that neither piece holds half of it (a JSON log would show U+FFFD for
+// each half); at len(b) when b ends on a character boundary, or in bytes that are not
+// UTF-8, which stay as they are.
+func cutAt(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-(utf8.UTFMax-1); i-- {
+		if utf8.RuneStart(b[i]) {
+			if i > 0 && !utf8.FullRune(b[i:]) { // a valid start of a character, not all there
+				return i
+			}
+			break
+		}
+	}
+	return len(b)
 }
 
 // jsonLines writes whole lines (what relay writes) to out as JSON objects, one a line, in

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 // writes records each Write it is given, as a copy.
@@ -70,5 +71,54 @@ func TestRelayCutsAndEnds(t *testing.T) {
 	want := "short\n" + long[:maxLine] + "\n" + long[maxLine:2*maxLine] + "\n" + long[2*maxLine:] + "\n" + "no newline at the end\n"
 	if got != want {
 		t.Errorf("relayed %d bytes in %d lines, want %d in 5", len(got), strings.Count(got, "\n"), len(want))
+	}
+}
+
+// TestRelayCutsBetweenCharacters: a long line of UTF-8 is cut at the last character
+// boundary at or before maxLine, so that every piece is valid UTF-8 (a JSON log would
+// show U+FFFD for each half of a character cut in two) and the pieces join up to the
+// line; bytes that are not UTF-8 are cut at maxLine, as they are.
+func TestRelayCutsBetweenCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+	}{
+		{"2-byte", "a" + strings.Repeat("é", 40000)},              // maxLine falls after an é's first byte
+		{"3-byte-2", "ab" + strings.Repeat("€", 30000)},           // after a €'s second byte
+		{"3-byte-1", "abc" + strings.Repeat("€", 30000)},          // after its first
+		{"3-byte-0", "a" + strings.Repeat("€", 30000)},            // between two: cut there
+		{"4-byte-3", "a" + strings.Repeat("\U0001F600", 20000)},   // after an emoji's third byte
+		{"4-byte-2", "ab" + strings.Repeat("\U0001F600", 20000)},  // its second
+		{"4-byte-1", "abc" + strings.Repeat("\U0001F600", 20000)}, // its first
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := relayAll(t, tc.line+"\n")
+			all := string(bytes.Join(got, nil))
+			pieces := strings.Split(strings.TrimSuffix(all, "\n"), "\n")
+			if len(pieces) < 2 {
+				t.Fatalf("%d bytes relayed as %d lines, want a cut", len(tc.line), len(pieces))
+			}
+			for i, p := range pieces {
+				if !utf8.ValidString(p) {
+					t.Errorf("piece %d of %d (%d bytes) is not valid UTF-8: it starts %q and ends %q", i+1, len(pieces), len(p), p[:min(4, len(p))], p[max(0, len(p)-4):])
+				}
+				if len(p) > maxLine || i < len(pieces)-1 && len(p) < maxLine-(utf8.UTFMax-1) {
+					t.Errorf("piece %d of %d is %d bytes, want %d less at most 3", i+1, len(pieces), len(p), maxLine)
+				}
+			}
+			if joined := strings.Join(pieces, ""); joined != tc.line {
+				t.Errorf("the pieces join up to %d bytes, want the %d written, unchanged", len(joined), len(tc.line))
+			}
+		})
+	}
+	// Not UTF-8 at the cut (continuation bytes alone, a lead byte that its next byte
+	// does not continue): cut at maxLine exactly, the bytes as they were.
+	for _, junk := range []string{
+		strings.Repeat("x", maxLine-50) + strings.Repeat("\x80", 100),
+		strings.Repeat("x", maxLine-2) + "\xe0\x80" + "yyy",
+	} {
+		want := junk[:maxLine] + "\n" + junk[maxLine:] + "\n"
+		if got := string(bytes.Join(relayAll(t, junk+"\n"), nil)); got != want {
+			t.Errorf("junk relayed as %d bytes in %d lines, want %d in 2, cut at %d", len(got), strings.Count(got, "\n"), len(want), maxLine)
+		}
 	}
 }
