@@ -45,6 +45,19 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
+	rec := rs.this(opts, startedAt)
+	rec.Listen = listen
+	rec.DroppedLogLines = dropped
+	rec.State, rec.StoppedAt, rec.LastExit = instance.StateRunning, time.Time{}, ""
+	if err := instance.WriteRecord(rs.path, rec); err != nil {
+		return err // instance names the step and the path
+	}
+	rs.rec, rs.written = rec, true
+	return nil
+}
+
+// this is the record of this run: what the workload published, and who runs it.
+func (rs *records) this(opts Options, startedAt time.Time) instance.Record {
 	rec := rs.rec
 	rec.Name = cmp.Or(rec.Name, opts.Name)
 	rec.PIDFile = cmp.Or(rec.PIDFile, opts.PIDFile)
@@ -52,15 +65,30 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	rec.PID = os.Getpid()
 	rec.StartTime, rec.BootID = instance.StartTime(rec.PID), instance.BootID()
 	rec.StartedAt = startedAt
-	rec.Listen = listen
-	rec.DroppedLogLines = dropped
 	rec.ShutdownTimeout = opts.ShutdownTimeout
-	rec.State, rec.StoppedAt, rec.LastExit = instance.StateRunning, time.Time{}, ""
-	if err := instance.WriteRecord(rs.path, rec); err != nil {
-		return err // instance names the step and the path
+	return rec
+}
+
+// failed records a start that failed, with why as its last exit, over the record of an
+// earlier run of the instance, so that status and list no longer show how that run ended
+// as if it were the last news; the record keeps how it was started, so restart can try
+// again. An instance that never ran gets no record: a mistyped start leaves nothing.
+func (rs *records) failed(opts Options, startedAt time.Time, why error) {
+	if rs.path == "" {
+		return
 	}
-	rs.rec, rs.written = rec, true
-	return nil
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.written {
+		return // it was ready: stopped marks it
+	}
+	if _, err := instance.ReadRecord(rs.path); err != nil {
+		return // none, or not ours to overwrite
+	}
+	rec := rs.this(opts, startedAt)
+	rec.State, rec.StoppedAt, rec.LastExit = instance.StateStopped, time.Now().UTC(), "could not start: "+why.Error()
+	rec.ChildPID, rec.RestartAt, rec.Copies = 0, time.Time{}, nil
+	_ = instance.WriteRecord(rs.path, rec) // informative: the start fails anyway
 }
 
 // update changes the written record and writes it again.

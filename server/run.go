@@ -113,19 +113,21 @@ func lockFailed(err error, opts Options, log hclog.Logger) error {
 
 // runner is one run that holds its pidfile.
 type runner struct {
-	opts     Options
-	sigs     *signals
-	log      hclog.Logger
-	pf       *pidfile.File
-	drops    <-chan struct{} // the log writer dropped lines: count them in the record
-	records  *records
-	manager  *manager
-	restorer Restorer // the workload, if it keeps files beside the pidfile
+	opts      Options
+	sigs      *signals
+	log       hclog.Logger
+	pf        *pidfile.File
+	drops     <-chan struct{} // the log writer dropped lines: count them in the record
+	records   *records
+	manager   *manager
+	restorer  Restorer // the workload, if it keeps files beside the pidfile
+	startedAt time.Time
 }
 
 // run starts the workload, reports ready and runs the loop.
 func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
+	r.startedAt = startedAt
 	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
 	sctx = context.WithValue(sctx, startupKey{}, r.opts.Reporter)
 	sctx = context.WithValue(sctx, managerKey{}, r.manager)
@@ -199,6 +201,7 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 // fail reports why the start failed and gives the pidfile up.
 func (r *runner) fail(err error) error {
 	r.log.Error("could not start", "error", err)
+	r.records.failed(r.opts, r.startedAt, err)
 	_ = r.opts.Reporter.Fail(err)
 	return errors.Join(err, r.cleanup())
 }
