@@ -91,7 +91,8 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	if err := c.checkProgramPidfiles(paths); err != nil {
+	layout, _ := app.layout(false) // paths made it already
+	if err := c.checkProgramPidfiles(paths, layout.StateDir); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if err := c.checkSocketPaths(paths); err != nil {
@@ -404,6 +405,9 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 // launchRequest detaches a daemon that runs req with the strategy desc, and waits until
 // it is ready; an instance already running is exit 3, any other failure exit 1.
 func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger) (launcher.Result, error) {
+	if err := req.checkLog(); err != nil { // restart's recorded request: start checked its own
+		return launcher.Result{}, withCode(exitFailed, err)
+	}
 	raw, err := json.Marshal(req)
 	if err != nil {
 		return launcher.Result{}, err

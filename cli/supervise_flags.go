@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -71,8 +73,9 @@ func (c *StartCmd) checkSupervise() error {
 
 // checkProgramPidfiles refuses a program's pidfile (--ready pidfile:, --child-pidfile) at
 // the instance's own pidfile, which the daemon holds, or beside it as NAME.pid or
-// NAME.json, where list would take it for an instance.
-func (c *StartCmd) checkProgramPidfiles(paths instance.Paths) error {
+// NAME.json, where list would take it for an instance; and the log at any of those, or at
+// a pidfile or record of the state directory stateDir ("" if unknown) (see checkLog).
+func (c *StartCmd) checkProgramPidfiles(paths instance.Paths, stateDir string) error {
 	own, err := filepath.Abs(paths.PIDFile)
 	if err != nil {
 		return nil // start reports it
@@ -96,7 +99,125 @@ func (c *StartCmd) checkProgramPidfiles(paths instance.Paths) error {
 			return err
 		}
 	}
-	return check("--child-pidfile "+c.ChildPIDFile, c.ChildPIDFile)
+	if err := check("--child-pidfile "+c.ChildPIDFile, c.ChildPIDFile); err != nil {
+		return err
+	}
+	logName, fix := "--log "+c.Log, "give --log another path"
+	if c.Log == "" {
+		logName, fix = "the log "+paths.Log+" (<log-dir>/<name>.log)", "give --log, or another --log-dir"
+	}
+	var sup *superviseRequest
+	if len(c.Command) > 0 {
+		sup = &superviseRequest{SuperviseFlags: c.SuperviseFlags}
+	}
+	return checkLog(logName, fix, paths, sup, stateDir)
+}
+
+// instanceFile is a file an instance keeps besides its log, and what it is, for a message.
+type instanceFile struct {
+	path string
+	role string
+}
+
+// checkLog refuses a log (logName says how the command line or the record names it; fix
+// what to do) at a file the instance keeps otherwise: its pidfile or record, which the
+// log's lines would corrupt and stop would delete with it; a supervised program's
+// --child-pidfile or --ready pidfile:; or a NAME.pid or NAME.json in the state directory
+// (stateDir, "" if unknown, and the pidfile's), another instance's pidfile or record, or
+// what list would take for one. Paths are compared cleaned and absolute, with symlinked
+// directories resolved, and an existing log by device and inode too, so that neither a
+// symlinked directory nor a hard link slips through. /dev/null, which keeps nothing, is
+// never refused.
+func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, stateDir string) error {
+	log, err := filepath.Abs(paths.Log)
+	if paths.Log == "" || err != nil || logfile.Discards(log) {
+		return nil // start reports a bad path
+	}
+	files := []instanceFile{
+		{paths.PIDFile, "the instance's own pidfile, which daemonkit holds and stop removes"},
+		{paths.Record, "the instance's own record, which daemonkit rewrites"},
+	}
+	if sup != nil {
+		if sup.ChildPIDFile != "" {
+			files = append(files, instanceFile{sup.ChildPIDFile, "also --child-pidfile " + sup.ChildPIDFile + ", where the supervisor writes the program's pid"})
+		}
+		if ready, _ := supervisor.ParseReadiness(sup.Ready); ready.Kind == "pidfile" {
+			files = append(files, instanceFile{ready.Target, "also the file of --ready " + ready.String() + ", where the program writes its daemon's pid"})
+		}
+	}
+	logInfo, statErr := os.Stat(log)
+	at := resolvePath(log)
+	for _, f := range files {
+		p, err := filepath.Abs(f.path)
+		if f.path == "" || err != nil {
+			continue
+		}
+		if p == log || resolvePath(p) == at || statErr == nil && sameFile(logInfo, p) {
+			return fmt.Errorf("%s is %s: %s", logName, f.role, fix)
+		}
+	}
+	dirs := []string{filepath.Dir(paths.PIDFile)}
+	if stateDir != "" {
+		dirs = append(dirs, stateDir)
+	}
+	for _, dir := range dirs {
+		dir, err := filepath.Abs(dir)
+		if err != nil {
+			continue
+		}
+		if filepath.Dir(log) == dir || filepath.Dir(at) == resolvePath(dir) {
+			if name, role, ok := instanceFileName(filepath.Base(log)); ok {
+				return fmt.Errorf("%s is in the state directory %s, where %s is instance %s's %s: %s, outside it or not ending in .pid or .json",
+					logName, dir, filepath.Base(log), name, role, fix)
+			}
+		}
+		if statErr != nil {
+			continue
+		}
+		des, _ := os.ReadDir(dir) // a hard link to a pidfile or record there
+		for _, de := range des {
+			if name, role, ok := instanceFileName(de.Name()); ok && sameFile(logInfo, filepath.Join(dir, de.Name())) {
+				return fmt.Errorf("%s is the same file as %s in the state directory %s, instance %s's %s: %s",
+					logName, de.Name(), dir, name, role, fix)
+			}
+		}
+	}
+	return nil
+}
+
+// instanceFileName is the instance name and the role (pidfile or record) of a file name
+// in a state directory: NAME.pid or NAME.json.
+func instanceFileName(base string) (name, role string, ok bool) {
+	if name, ok := strings.CutSuffix(base, ".pid"); ok {
+		return name, "pidfile", true
+	}
+	if name, ok := strings.CutSuffix(base, ".json"); ok {
+		return name, "record", true
+	}
+	return "", "", false
+}
+
+// resolvePath is the absolute path p with the symlinks in its directory resolved, or p
+// itself if its directory cannot be resolved (missing yet).
+func resolvePath(p string) string {
+	dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if err != nil {
+		return p
+	}
+	return filepath.Join(dir, filepath.Base(p))
+}
+
+// sameFile reports whether path names the file fi is of (device and inode).
+func sameFile(fi os.FileInfo, path string) bool {
+	other, err := os.Stat(path)
+	return err == nil && os.SameFile(fi, other)
+}
+
+// checkLog refuses a request whose log is a file the instance keeps otherwise (see
+// checkLog): restart checks the recorded one so, as start checked its flags.
+func (req *request) checkLog() error {
+	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
+	return checkLog("its log "+req.Log, "start it again with 'start -d' and another --log", paths, req.Supervise, "")
 }
 
 // checkSocketPaths refuses, before anything starts, a Unix socket path the kernel would
