@@ -259,9 +259,26 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}
 	out := logfile.NewWriter(2, "stderr")
+	tell := func(err error) error { return err } // start's own error, for the caller
 	if c.Log != "" {
 		// An explicit --log in the foreground (a unit's ExecStart): the log is that file,
-		// reopened on reload, rather than stderr.
+		// reopened on reload, rather than stderr. start's own errors (already running, could
+		// not start) still go to the caller's stderr, as start -d's do (under a unit, the
+		// journal): a dup of it kept from before the redirect, if it is descriptor 2.
+		caller := app.Config.Stderr
+		if f, ok := caller.(*os.File); ok && f.Fd() == 2 {
+			kept, err := logfile.Keep(2, f.Name())
+			if err != nil {
+				return err
+			}
+			defer kept.Close()
+			caller = kept
+		}
+		tell = func(err error) error {
+			told := app.Config
+			told.Stderr = caller
+			return withCode(told.exitCode(err), nil)
+		}
 		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
 			return err
 		}
@@ -271,17 +288,20 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	}
 	w, err := req.workload(app.Config, out, false)
 	if err != nil {
-		return err
+		return tell(err)
 	}
 	err = server.Run(ctx, w, opts)
-	if c.Log != "" && !errors.Is(err, pidfile.ErrLocked) {
-		return serverExit(err) // descriptor 2 is the log, which has it already
+	if err == nil {
+		return nil
 	}
 	var ended *supervisor.ExitError
-	if errors.As(err, &ended) {
+	if errors.As(err, &ended) { // the program ran and ended: the work's end, not start's error
+		if c.Log != "" {
+			return withCode(ended.ExitCode(), nil) // which the log has
+		}
 		return withCode(ended.ExitCode(), err) // as tini, and a container's PID 1, do
 	}
-	return startError(paths.Name, err)
+	return tell(startError(paths.Name, err))
 }
 
 // setEnviron makes env this process's environment (the foreground's work runs here).

@@ -3,6 +3,7 @@ package logfile
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 
 	"golang.org/x/sys/unix"
@@ -57,4 +58,15 @@ func Names(path string, fd int) bool {
 		return false
 	}
 	return atPath.Dev == atFD.Dev && atPath.Ino == atFD.Ino
+}
+
+// Keep returns a duplicate of descriptor fd, close-on-exec, named name: what fd was before
+// a Redirect of it, such as a foreground's stderr, kept to tell the caller what the log
+// should not hold.
+func Keep(fd int, name string) (*os.File, error) {
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, &fs.PathError{Op: "keep descriptor", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(nfd), name), nil
 }

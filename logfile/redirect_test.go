@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestRedirect runs a helper process whose descriptors 1 and 2 are the log file, renames
@@ -134,5 +136,41 @@ func TestNames(t *testing.T) {
 	}
 	if Names(path, fd) {
 		t.Fatal("Names = true for a path that names nothing")
+	}
+}
+
+// TestKeep: what Keep returns still writes to the file a descriptor was before Redirect
+// made it the log, and is close-on-exec, so no program started later inherits it.
+func TestKeep(t *testing.T) {
+	dir := t.TempDir()
+	before, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer before.Close()
+	fd := int(before.Fd())
+	kept, err := Keep(fd, "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kept.Close()
+	if flags, err := unix.FcntlInt(kept.Fd(), unix.F_GETFD, 0); err != nil || flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("kept descriptor's flags %#x (%v), want close-on-exec", flags, err)
+	}
+	log := filepath.Join(dir, "app.log")
+	if err := Redirect(log, fd); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := before.WriteString("to the log\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kept.WriteString("to the caller\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, log); got != "to the log\n" {
+		t.Errorf("log has %q, want what the redirected descriptor wrote alone", got)
+	}
+	if got := readFile(t, filepath.Join(dir, "stderr")); got != "to the caller\n" {
+		t.Errorf("the file before has %q, want what the kept one wrote", got)
 	}
 }
