@@ -71,5 +71,7 @@ func (c *LogsCmd) Run(app *App) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	ctx, cancel := untilReaderGone(ctx, app.Stdout)
+	defer cancel()
 	return logfile.Follow(ctx, path, int(c.Lines), app.Stdout)
 }
