@@ -126,6 +126,9 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	} else {
 		keepResolvedPorts(req.Socket, rec.Sockets)
 	}
+	if err := req.checkLog(); err != nil { // before restart stops anything it could not start again
+		return nil, strategy.Descriptor{}, err
+	}
 	return &req, desc, nil
 }
 
