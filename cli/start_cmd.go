@@ -69,6 +69,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err := absProgram(c.Command, c.Workdir); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := absPath("--child-pidfile", &c.ChildPIDFile); err != nil {
+		return withCode(exitUsage, err)
+	}
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -142,6 +145,21 @@ func absProgram(command []string, dir string) error {
 		return fmt.Errorf("program %q: a relative path, and the working directory is unknown (give an absolute one): %w", command[0], err)
 	}
 	command[0] = filepath.Join(base, command[0])
+	return nil
+}
+
+// absPath makes *path, which flag named, absolute against the directory start is typed in,
+// as --log and --pidfile are: the daemon, which runs in / or --workdir, would otherwise
+// write it somewhere else. An empty path stays empty.
+func absPath(flag string, path *string) error {
+	if *path == "" || filepath.IsAbs(*path) {
+		return nil
+	}
+	abs, err := filepath.Abs(*path)
+	if err != nil {
+		return fmt.Errorf("%s %s: a relative path, and the working directory is unknown (give an absolute one): %w", flag, *path, err)
+	}
+	*path = abs
 	return nil
 }
 
