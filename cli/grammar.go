@@ -114,7 +114,31 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 			}, nil
 		}),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
+		kong.WithAfterApply(checkEmptyPaths),
 	}
+}
+
+// checkEmptyPaths refuses, as a usage error, a path flag (pathFlags) given on the command
+// line with an empty value (--log "" from an unset shell variable, say), as an empty --name
+// is refused: it would otherwise mean the default (a log in /var/log, a state directory in
+// /run), elsewhere than meant.
+func checkEmptyPaths(kctx *kong.Context) error {
+	for _, el := range kctx.Path {
+		if el.Flag == nil || !pathFlags["--"+el.Flag.Name] {
+			continue
+		}
+		empty := false
+		switch v := el.Flag.Target.Interface().(type) {
+		case string:
+			empty = v == ""
+		case []string:
+			empty = len(v) == 0 || slices.Contains(v, "") // Kong makes "" an empty list
+		}
+		if empty {
+			return fmt.Errorf("--%s: empty path; leave the flag out for its default", el.Flag.Name)
+		}
+	}
+	return nil
 }
 
 // checkStrategyFlag gives an unregistered --strategy (from the command line, or its

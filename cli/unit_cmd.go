@@ -157,7 +157,8 @@ func skipGlobal(args []string, i *int) bool {
 	return false
 }
 
-// pathFlags take a path that must be absolute in a unit.
+// pathFlags take a path: one that must be absolute in a unit, and never empty
+// (checkEmptyPaths).
 var pathFlags = map[string]bool{
 	"--state-dir": true, "--log-dir": true, "--pidfile": true, "--log": true, "--workdir": true,
 	"--env-file": true, "--child-pidfile": true,
