@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strconv"
+	"strings"
 
 	"github.com/alecthomas/kong"
 
@@ -14,7 +16,7 @@ import (
 // LogsCmd prints the last lines of an instance's log and, with -f, what is appended to
 // it. Its -n is the number of lines, as tail's; the name has no short flag here.
 type LogsCmd struct {
-	Name    string    `placeholder:"NAME" help:"Instance name (default: the state directory's only instance, else \"${default_name}\")."`
+	Name    string    `placeholder:"NAME" help:"Instance name (default: \"${default_name}\" if the state directory has it, else its only instance)."`
 	PIDFile string    `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
 	Lines   lineCount `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default})."`
 	Follow  bool      `short:"f" help:"Then print what is appended, following the log by name across a reopen (logrotate), until interrupted (Ctrl-C or SIGTERM: exit 0)."`
@@ -27,7 +29,10 @@ type lineCount int
 // UnmarshalText reads a decimal count.
 func (n *lineCount) UnmarshalText(b []byte) error {
 	v, err := strconv.Atoi(string(b))
-	if err != nil {
+	switch {
+	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(string(b), "-"):
+		v = math.MaxInt // more than any log has: all of it, as tail -n takes it
+	case err != nil:
 		return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's; give the instance as --name", b)
 	}
 	*n = lineCount(v)
