@@ -1,8 +1,11 @@
 package launcher
 
 import (
+	"fmt"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/strategy"
@@ -63,7 +66,25 @@ func formatTail(lines []string) string {
 	b.WriteString("\nlast lines of its log:")
 	for _, line := range lines {
 		b.WriteString("\n    ")
-		b.WriteString(line)
+		writeVisible(&b, line)
 	}
 	return b.String()
+}
+
+// writeVisible writes line with its control characters (but tab) and bytes that are not
+// UTF-8 escaped as \xNN, so that a program's escape sequences, quoted in start's error, do
+// not reach the terminal (a title, a colour left on, a cleared screen).
+func writeVisible(b *strings.Builder, line string) {
+	for i := 0; i < len(line); {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1, r != '\t' && unicode.IsControl(r):
+			for _, c := range []byte(line[i : i+size]) {
+				fmt.Fprintf(b, "\\x%02x", c)
+			}
+		default:
+			b.WriteString(line[i : i+size])
+		}
+		i += size
+	}
 }
