@@ -155,8 +155,9 @@ func instanceGroup(h *proc.Process) int {
 }
 
 // waitGone waits for h to be gone after it was signalled: up to o.Timeout, then (unless
-// o.NoKill) SIGKILL, to the whole process group pgid if not 0 (a supervised program's
-// children that stayed in it go too), and up to killWait more, for the group as well. It
+// o.NoKill) SIGKILL, first to what runs with it (killAround: its program, the rest of its
+// group pgid, its children), giving it cleanupWait to exit on its own, then to the whole
+// process group pgid if not 0 and to h, and up to killWait more, for the group as well. It
 // reports whether SIGKILL was sent.
 func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (killed bool, err error) {
 	pid := h.PID()
