@@ -183,7 +183,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "starting":
-		fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s stop' calls the start off\n", r.Name, r.PID, r.program)
+		fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s stop --name %s' calls the start off\n", r.Name, r.PID, r.program, r.Name)
 		if r.Stopped {
 			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT")
 		}
