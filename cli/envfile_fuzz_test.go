@@ -119,3 +119,17 @@ func TestEnvFileNUL(t *testing.T) {
 		t.Fatalf("parseEnvFile with a NUL in line 2 = %v; want an error naming app.env:2 and B", err)
 	}
 }
+
+// TestEnvFileLongLine: a value of 100 KiB (a certificate, a JSON document) is read whole,
+// and a line past the limit is refused naming the file and the line.
+func TestEnvFileLongLine(t *testing.T) {
+	long := strings.Repeat("x", 100<<10)
+	kvs, err := parseEnvFile("app.env", strings.NewReader("A=1\nB="+long+"\n"))
+	if err != nil || len(kvs) != 2 || kvs[1] != "B="+long {
+		t.Fatalf("parseEnvFile with a 100 KiB value = %d entries, %v; want it whole", len(kvs), err)
+	}
+	_, err = parseEnvFile("app.env", strings.NewReader("A=1\nB=1\nC="+strings.Repeat("x", maxEnvLine)+"\n"))
+	if err == nil || !strings.Contains(err.Error(), "env file app.env:3: a line longer than 4 MiB") {
+		t.Fatalf("parseEnvFile with a line past the limit = %v; want an error naming app.env:3", err)
+	}
+}

@@ -45,9 +45,12 @@ func (f ProcessFlags) check() error {
 	return nil
 }
 
-// environ is the work's environment: this process's (none with --clear-env), then the
+// environ is the work's environment: this process's (none with --clear-env), then, with
+// --user, that user's USER, LOGNAME and HOME, as systemd's User= and su - set them
+// (root's would send the work's files to /root, which it may not write), then defaults
+// (KEY=VALUE: what the caller knows better than this process's environment), then the
 // --env-file files in order, then --env. Errors name the file and the line.
-func (f ProcessFlags) environ() ([]string, error) {
+func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
 	var env []string
 	if !f.ClearEnv {
 		env = os.Environ()
@@ -61,6 +64,18 @@ func (f ProcessFlags) environ() ([]string, error) {
 			}
 		}
 		env = append(env, kv)
+	}
+	if f.User != "" {
+		u, err := account.LookupUser(f.User)
+		if err != nil {
+			return nil, fmt.Errorf("--user %s: %w", f.User, err)
+		}
+		for _, kv := range u.Identity() {
+			set(kv)
+		}
+	}
+	for _, kv := range defaults {
+		set(kv)
 	}
 	for _, path := range f.EnvFile {
 		kvs, err := readEnvFile(path)
@@ -96,7 +111,9 @@ func readEnvFile(path string) ([]string, error) {
 func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]string, error) {
 	var kvs []string
 	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
+	sc.Buffer(nil, maxEnvLine)
+	n := 1
+	for ; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || line[0] == '#' {
 			continue
@@ -119,11 +136,17 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 		}
 		kvs = append(kvs, k+"="+v)
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, fmt.Errorf("env file %s:%d: a line longer than %d MiB", name, n, maxEnvLine>>20)
+	} else if err != nil {
 		return nil, fmt.Errorf("env file %s: %w", name, err)
 	}
 	return kvs, nil
 }
+
+// maxEnvLine bounds an env file's line: a certificate or a JSON document fits, as in a
+// systemd EnvironmentFile=.
+const maxEnvLine = 4 << 20
 
 func validKey(k string) bool {
 	if k == "" || ('0' <= k[0] && k[0] <= '9') {
@@ -138,13 +161,20 @@ func validKey(k string) bool {
 	return true
 }
 
+// hasKey says whether env sets key.
 func hasKey(env []string, key string) bool {
+	_, ok := envLookup(env, key)
+	return ok
+}
+
+// envLookup is key's value in env, and whether env sets it.
+func envLookup(env []string, key string) (string, bool) {
 	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); k == key {
-			return true
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // clip keeps an error message's quote short.

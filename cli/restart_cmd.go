@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -126,10 +129,63 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	} else {
 		keepResolvedPorts(req.Socket, rec.Sockets)
 	}
-	if err := req.checkLog(); err != nil { // before restart stops anything it could not start again
-		return nil, strategy.Descriptor{}, err
+	if err := req.startable(); err != nil { // before restart stops anything it could not start again
+		return nil, strategy.Descriptor{}, fmt.Errorf("restart %s: %w; nothing was stopped", paths.Name, err)
 	}
 	return &req, desc, nil
+}
+
+// startable checks what a start of req would find missing only after restart had stopped
+// the instance: a log path that clashes (checkLog), env files that cannot be read (a
+// relative path recorded by an older build, a file since removed), and a supervised
+// program that cannot be found in its environment's PATH, which is this shell's unless
+// --env gives one (a program found through the PATH of the shell that started it).
+func (req *request) startable() error {
+	if err := req.checkLog(); err != nil {
+		return err
+	}
+	env, err := req.environ()
+	if err != nil {
+		return err
+	}
+	if req.Supervise == nil || len(req.Supervise.Command) == 0 {
+		return nil
+	}
+	prog := req.Supervise.Command[0]
+	path, _ := envLookup(env, "PATH")
+	if _, err := lookPathIn(prog, path); err != nil {
+		return fmt.Errorf("program %s: %w (give its absolute path to start)", prog, err)
+	}
+	return nil
+}
+
+// lookPathIn finds file as exec.LookPath would, but in the directories of pathList (a
+// PATH value) rather than this process's: a name with a slash is taken as it is.
+func lookPathIn(file, pathList string) (string, error) {
+	if strings.Contains(file, "/") {
+		return file, executable(file)
+	}
+	for _, dir := range filepath.SplitList(pathList) {
+		path := filepath.Join(cmp.Or(dir, "."), file)
+		if executable(path) == nil {
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("not found in PATH %s", pathList)
+}
+
+// executable says why path is not a file that can be executed, or nil.
+func executable(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return fmt.Errorf("%s is a directory", path)
+	case fi.Mode()&0o111 == 0:
+		return fmt.Errorf("%s is not executable", path)
+	}
+	return nil
 }
 
 // keepResolvedPorts puts the ports the supervisor resolved (recorded as network:addr, in

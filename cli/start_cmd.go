@@ -72,6 +72,11 @@ func (c *StartCmd) Run(app *App) error {
 	if err := absPath("--child-pidfile", &c.ChildPIDFile); err != nil {
 		return withCode(exitUsage, err)
 	}
+	for i := range c.EnvFile {
+		if err := absPath("--env-file", &c.EnvFile[i]); err != nil { // restart, typed anywhere, reads the same file
+			return withCode(exitUsage, err)
+		}
+	}
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -450,12 +455,13 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	if err != nil {
 		return launcher.Result{}, err
 	}
-	env, err := req.environ()
+	var defaults []string
+	if !req.ClearEnv {
+		defaults = append(defaults, "PWD="+req.Workdir) // not the caller's: where the daemon runs, as os/exec would set it
+	}
+	env, err := req.environ(defaults...)
 	if err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
-	}
-	if len(req.Env) == 0 && len(req.EnvFile) == 0 && !req.ClearEnv {
-		env = append(env, "PWD="+req.Workdir) // the caller's, PWD naming where the daemon runs, as os/exec would set it
 	}
 	invocation, err := instance.NewInvocation()
 	if err != nil {

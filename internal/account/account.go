@@ -30,6 +30,7 @@ type User struct {
 	Name string
 	Uid  uint32
 	Gid  uint32 // primary group
+	Home string // its home directory, "" if the account names none
 
 	local *user.User // os/user's answer; nil when getent's
 }
@@ -77,7 +78,7 @@ func LookupUser(name string) (*User, error) {
 	if err != nil {
 		return nil, &Error{Op: "lookup user", Arg: name, Err: err}
 	}
-	return &User{Name: u.Username, Uid: uid, Gid: gid, local: u}, nil
+	return &User{Name: u.Username, Uid: uid, Gid: gid, Home: u.HomeDir, local: u}, nil
 }
 
 // LookupGroup finds a group by name, or else by gid, as os/user does (user.LookupGroup,
@@ -102,6 +103,16 @@ func LookupGroup(name string) (*Group, error) {
 		return nil, &Error{Op: "lookup group", Arg: name, Err: err}
 	}
 	return &Group{Name: g.Name, Gid: gid}, nil
+}
+
+// Identity is what a program run as u expects in its environment, as login, su - and
+// systemd's User= set it: USER, LOGNAME and, where the account names one, HOME.
+func (u *User) Identity() []string {
+	env := []string{"USER=" + u.Name, "LOGNAME=" + u.Name}
+	if u.Home != "" {
+		env = append(env, "HOME="+u.Home)
+	}
+	return env
 }
 
 // GroupIds are the groups u is in, its primary group first. For a user os/user found they
@@ -278,7 +289,7 @@ func parsePasswd(line string) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("passwd line %q: %w", clip(line), err)
 	}
-	return &User{Name: f[0], Uid: uid, Gid: gid}, nil
+	return &User{Name: f[0], Uid: uid, Gid: gid, Home: f[5]}, nil
 }
 
 // parseGroup parses a group(5) line, name:passwd:gid:members, into a Group. Exactly four

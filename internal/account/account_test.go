@@ -16,8 +16,8 @@ func TestParsePasswd(t *testing.T) {
 		line string
 		want *User // nil: an error
 	}{
-		{"root:x:0:0:root:/root:/bin/bash", &User{Name: "root", Uid: 0, Gid: 0}},
-		{"bob:*:4000123:4000:Bob,,,:/home/bob:/bin/zsh", &User{Name: "bob", Uid: 4000123, Gid: 4000}},
+		{"root:x:0:0:root:/root:/bin/bash", &User{Name: "root", Uid: 0, Gid: 0, Home: "/root"}},
+		{"bob:*:4000123:4000:Bob,,,:/home/bob:/bin/zsh", &User{Name: "bob", Uid: 4000123, Gid: 4000, Home: "/home/bob"}},
 		{"bob::0:1:::", &User{Name: "bob", Uid: 0, Gid: 1}}, // empty passwd, gecos, home, shell
 		{"max:x:4294967295:4294967295:::", &User{Name: "max", Uid: 4294967295, Gid: 4294967295}},
 		{"bob:x:007:010:::", &User{Name: "bob", Uid: 7, Gid: 10}},
