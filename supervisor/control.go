@@ -98,6 +98,9 @@ func (c *controlSocket) close() {
 	c.ln.Close()
 }
 
+// upgradeTakeWait is how long a control request waits for the loop to take it.
+const upgradeTakeWait = 2 * time.Second
+
 // handleControl answers one client: it checks who it is, reads its request, passes an
 // upgrade to the loop (one at a time: a second one is told another runs) and writes the
 // result back.
@@ -128,6 +131,12 @@ func (r *run) handleControl(c *net.UnixConn, busy *atomic.Bool) {
 	case r.upgrades <- upgradeRequest{Command: req.Command, ReadyTimeout: req.ReadyTimeout, reply: reply}:
 	case <-r.ctx.Done():
 		_ = enc.Encode(UpgradeResult{Error: "the instance is stopping", Stopping: true})
+		return
+	case <-time.After(upgradeTakeWait):
+		// The loop takes requests while a copy serves or between restarts; not while a
+		// copy starts. Left waiting, the request would be applied once it is ready, after
+		// its client gave up.
+		_ = enc.Encode(UpgradeResult{Error: "the program is starting: upgrade once it is ready"})
 		return
 	}
 	select {

@@ -244,11 +244,9 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		r.log.Warn("the program ended; restarting it", "status", lastExit, "in", delay.String(), "attempt", failures)
 		restartAt := time.Now().Add(delay)
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = restartAt })
-		select {
-		case <-r.ctx.Done():
+		if stopped := r.backOff(delay); stopped {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
 			return &ExitError{Status: ws}
-		case <-time.After(delay):
 		}
 		delay = min(2*delay, maxRestartDelay)
 		r.restarts++
@@ -259,6 +257,24 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			}
 			r.log.Error("the restarted program did not get ready", "error", err)
 			p = &program{started: time.Now(), exited: closedStatus(failedStatus)}
+		}
+	}
+}
+
+// backOff waits delay before a restart, refusing the upgrades that come meanwhile at once
+// (no copy runs to hand over from; one left waiting would be applied later, after its
+// client gave up). It reports whether a stop came first.
+func (r *run) backOff(delay time.Duration) (stopped bool) {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return true
+		case <-t.C:
+			return false
+		case req := <-r.upgrades:
+			req.reply <- UpgradeResult{Error: errNoCopy.Error()}
 		}
 	}
 }

@@ -76,6 +76,12 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	if len(r.sockets) == 0 {
 		return fail(fmt.Errorf("an upgrade needs sockets held by the supervisor: start it with --socket"))
 	}
+	if p.pid <= 0 {
+		// A restart that did not get ready leaves no copy, only its status: there is
+		// nothing to hand over from, and no process group to drain (a kill of -0 would be
+		// the supervisor's own group).
+		return fail(errNoCopy)
+	}
 	if n := len(r.copies) - 1; n >= maxDraining {
 		return fail(fmt.Errorf("%d old copies are still draining (at most %d): try again when they are gone", n, maxDraining))
 	}
@@ -199,6 +205,9 @@ func sameHost(host, bound string) bool {
 	return false
 }
 
+// errNoCopy refuses an upgrade while no copy of the program runs.
+var errNoCopy = errors.New("the program is not running (a restart did not get ready, or it is between restarts): upgrade once it runs, or restart it")
+
 // drain sends old its stop signal, waits up to DrainTimeout for it to end, then SIGKILLs
 // its process group; it tells done how long that took, and hands old back to the loop.
 func (r *run) drain(old *program, done func(time.Duration, bool)) {
@@ -208,7 +217,7 @@ func (r *run) drain(old *program, done func(time.Duration, bool)) {
 	var ws syscall.WaitStatus
 	select {
 	case ws = <-old.exited: // it ended on its own meanwhile: its pid may be another's now
-	default: // not reaped: the pid is still its own
+	default: // not reaped: the pid is still its own (doUpgrade never drains pid 0)
 		_ = syscall.Kill(old.pid, syscall.SIGTERM)
 		_ = syscall.Kill(old.pid, syscall.SIGCONT)
 		select {
