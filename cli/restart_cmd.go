@@ -35,6 +35,8 @@ func (c *RestartCmd) Validate() error {
 	switch {
 	case c.Timeout != nil && *c.Timeout < 0:
 		return fmt.Errorf("--timeout %s: want a duration of 0 or more", *c.Timeout)
+	case c.Graceful && c.Timeout != nil && *c.Timeout == 0:
+		return fmt.Errorf("--timeout 0 with --graceful: the new copy would have no time to get ready; give a timeout")
 	case c.All && (c.Name != "" || c.PIDFile != ""):
 		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
 	}
@@ -51,7 +53,11 @@ func (c *RestartCmd) Run(app *App) error {
 		if err != nil {
 			return err
 		}
-		res, err := upgrade(paths, nil, 2*time.Minute)
+		within := 2 * time.Minute // upgrade's own default
+		if c.Timeout != nil {
+			within = *c.Timeout
+		}
+		res, err := upgrade(paths, nil, within)
 		if err != nil {
 			return err
 		}

@@ -77,6 +77,12 @@ func (c *StartCmd) Run(app *App) error {
 			return withCode(exitUsage, err)
 		}
 	}
+	for i, spec := range c.Socket {
+		var err error
+		if c.Socket[i], err = absSocket(spec); err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}

@@ -301,3 +301,19 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 		OwnGroup:        detached,
 	}
 }
+
+// absSocket makes the path of a unix --socket spec absolute against the directory start is
+// typed in, as --log's is: the supervisor, which runs in / or --workdir, would bind it
+// elsewhere. Other specs, and unparsable ones (start refuses those), come back as they are.
+func absSocket(spec string) (string, error) {
+	sk, err := supervisor.ParseSocket(spec)
+	if err != nil || sk.Network != "unix" || filepath.IsAbs(sk.Address) {
+		return spec, nil
+	}
+	abs, err := filepath.Abs(sk.Address)
+	if err != nil {
+		return spec, fmt.Errorf("--socket %s: a relative path, and the working directory is unknown (give an absolute one): %w", spec, err)
+	}
+	at := strings.Index(spec, "unix:") + len("unix:") // a name holds no ':'
+	return spec[:at] + abs + spec[at+len(sk.Address):], nil
+}

@@ -35,7 +35,10 @@ func (c *UnitCmd) Run(app *App) error {
 		c.Name = filepath.Base(c.Command[0])
 	}
 	name := c.Name
-	if name == "" {
+	switch {
+	case name == "" && c.PIDFile != "":
+		name = strings.TrimSuffix(filepath.Base(c.PIDFile), ".pid") // as start names it
+	case name == "":
 		name = app.Config.DefaultName
 	}
 	exe, err := os.Executable()
@@ -76,18 +79,19 @@ func (c *UnitCmd) Run(app *App) error {
 	u := unit{
 		Description:  fmt.Sprintf("%s instance %s", app.Config.Name, name),
 		ExecStart:    append([]string{exe}, args...),
-		ExecReload:   []string{exe, "reload", "--name", name},
+		ExecReload:   append([]string{exe, "reload", "--name", name}, pidfileArgs(c.PIDFile)...),
 		Restart:      c.Restart,
 		RestartDelay: c.RestartDelay,
 		Burst:        c.MaxRestarts,
 		Interval:     c.MinUptime,
 		StopTimeout:  c.ShutdownTimeout + server.KillGrace, // TimeoutStopSec covers the kill of what is left too
+		StartTimeout: c.ReadyTimeout + unitStartGrace,      // daemonkit fails the start itself first, saying why
 		User:         c.User,
 		Group:        c.Group,
 		RuntimeDir:   runtimeDir,
 	}
 	if runtimeDir != "" {
-		u.ExecReload = []string{exe, "--state-dir", "/run/" + runtimeDir, "reload", "--name", name}
+		u.ExecReload = append([]string{exe, "--state-dir", "/run/" + runtimeDir, "reload", "--name", name}, pidfileArgs(c.PIDFile)...)
 	}
 	if len(c.Command) > 0 {
 		u.Description += " (" + strings.Join(c.Command, " ") + ")"
@@ -157,6 +161,19 @@ func skipGlobal(args []string, i *int) bool {
 	return false
 }
 
+// unitStartGrace is what TimeoutStartSec gives beyond --ready-timeout: daemonkit's own
+// start-up before it waits, so that systemd's kill never comes before daemonkit's answer.
+const unitStartGrace = 5 * time.Second
+
+// pidfileArgs are the --pidfile flag a unit's other commands need to find the instance,
+// made absolute, when start was given one.
+func pidfileArgs(pidFile string) []string {
+	if pidFile == "" {
+		return nil
+	}
+	return []string{"--pidfile", mustAbs(pidFile)}
+}
+
 // pathFlags take a path: one that must be absolute in a unit, and never empty
 // (checkEmptyPaths).
 var pathFlags = map[string]bool{
@@ -169,6 +186,16 @@ var pathFlags = map[string]bool{
 func absFlag(args []string, i *int) []string {
 	arg := args[*i]
 	flag, value, inline := strings.Cut(arg, "=")
+	if flag == "--socket" {
+		abs := func(spec string) string { spec, _ = absSocket(spec); return spec }
+		if inline {
+			return []string{flag + "=" + abs(value)}
+		}
+		if *i+1 < len(args) {
+			*i++
+			return []string{flag, abs(args[*i])}
+		}
+	}
 	if !pathFlags[flag] {
 		return []string{arg}
 	}
@@ -198,6 +225,7 @@ type unit struct {
 	Burst                 int
 	Interval              time.Duration
 	StopTimeout           time.Duration
+	StartTimeout          time.Duration
 	User, Group           string
 	RuntimeDir            string // with User=: the state directory systemd makes, under /run
 }
@@ -224,6 +252,7 @@ func (u unit) write(w io.Writer) error {
 	p("# As daemonkit's stop: SIGTERM to daemonkit, which passes it on and drains; then SIGKILL")
 	p("# to whatever is left of the service.")
 	p("KillMode=mixed")
+	p("TimeoutStartSec=%s", seconds(u.StartTimeout))
 	p("TimeoutStopSec=%s", seconds(u.StopTimeout))
 	restart := u.Restart
 	if restart == "" {
