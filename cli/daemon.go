@@ -127,6 +127,7 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	default:
 		return 0, false
 	}
+	_ = server.ExecUnblocked() // what the caller blocked is not the program's to inherit; if it cannot, as before
 	req, err := takeRequest(os.Args[1], os.Args[2:])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)

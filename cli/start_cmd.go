@@ -54,6 +54,11 @@ func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
 		return runPending(app.Config)
 	}
+	if !c.Detach {
+		// In the foreground this process is the daemon: what its caller blocked is not its
+		// program's to inherit (with -d the daemon sees to it). If it cannot, as before.
+		_ = server.ExecUnblocked()
+	}
 	arm := armInterrupt(!c.Detach) // while the checks below run, with -d
 	defer arm.release()
 	if len(c.Command) > 0 && c.Command[0] != "--" && strings.HasPrefix(c.Command[0], "-") {

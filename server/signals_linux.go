@@ -2,6 +2,10 @@ package server
 
 import (
 	"fmt"
+	"os"
+	"reflect"
+	"runtime"
+	"syscall"
 	"unsafe"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -30,6 +34,56 @@ func clearInherited(ignoreHUP bool) []error {
 		}
 	}
 	return errs
+}
+
+// ExecUnblocked executes this program again (the same pid, arguments and environment) from
+// a thread that blocks no signal, if the process was started with signals blocked (a
+// caller that blocked SIGUSR1 or SIGALRM, say, and exec'd us without unblocking them). The
+// Go runtime gives every process it forks the signal mask this process was started with,
+// whatever a thread's mask is by then, so unblocking them here would not reach a
+// supervised program, which would never see its SIGUSR2 or its alarm. The exec starts the
+// process again with an empty mask. It returns only when there was nothing to do, or it
+// could not (the error says why; the process goes on as it was). Call it first thing,
+// before the process has done anything it would then do twice.
+//
+// A signal already pending stays blocked through the exec, so that it is not delivered
+// before the new image can handle it (a stop, caught once the daemon's handlers are in
+// place, when it unblocks its main thread as before).
+func ExecUnblocked() error {
+	status := proc.StatusPath(0) // the main thread's, untouched yet
+	blocked, err := proc.SignalMask(status, "SigBlk")
+	if err != nil || blocked == 0 {
+		return err
+	}
+	pending, _ := proc.SignalMask(status, "SigPnd")
+	shared, _ := proc.SignalMask(status, "ShdPnd")
+	keep := blocked & (pending | shared)
+	if keep == blocked {
+		return nil // all it blocks is pending: the exec would change nothing
+	}
+	runtime.LockOSThread() // the mask cleared is the exec'ing thread's
+	defer runtime.UnlockOSThread()
+	mask := sigset(keep)
+	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &mask, nil); err != nil {
+		return fmt.Errorf("unblock signals: %w", err)
+	}
+	err = syscall.Exec("/proc/self/exe", os.Args, os.Environ())
+	return fmt.Errorf("execute itself again without the signals it was started with blocked (%#x): %w", blocked, err)
+}
+
+// sigset is the signal set of bits, a /proc/PID/status mask (signal n at bit n-1), in the
+// kernel's words, whatever their size.
+func sigset(bits uint64) unix.Sigset_t {
+	var s unix.Sigset_t
+	words := reflect.ValueOf(&s.Val).Elem()
+	size := uint(words.Type().Elem().Bits())
+	for n := uint(0); n < 64; n++ {
+		if bits&(1<<n) != 0 {
+			w := words.Index(int(n / size))
+			w.SetUint(w.Uint() | 1<<(n%size))
+		}
+	}
+	return s
 }
 
 // sigBit is sig's bit in a /proc/PID/status signal mask.

@@ -177,7 +177,12 @@ func withFDMain() {
 		os.Exit(1)
 	}
 	_ = fd // deliberately left open across exec
-	prog := os.Args[2]
+	execProgram(os.Args[2:])
+}
+
+// execProgram executes argv, its program found in PATH, or says why not and exits 1.
+func execProgram(argv []string) {
+	prog := argv[0]
 	if !strings.Contains(prog, "/") {
 		for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
 			if _, err := os.Stat(filepath.Join(dir, prog)); err == nil {
@@ -186,9 +191,29 @@ func withFDMain() {
 			}
 		}
 	}
-	err = syscall.Exec(prog, os.Args[2:], os.Environ())
+	err := syscall.Exec(prog, argv, os.Environ())
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)
+}
+
+// blockSigMain is the `blocksig PROG ARGS...` program: it blocks SIGUSR1, SIGUSR2, SIGALRM
+// and SIGPIPE and execs PROG, which so starts with them blocked, as a careless parent (a
+// language runtime, a CI runner) leaves them.
+func blockSigMain() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: blocksig PROG ARGS...")
+		os.Exit(2)
+	}
+	runtime.LockOSThread() // the mask set is the exec'ing thread's
+	var set unix.Sigset_t
+	for _, sig := range []unix.Signal{unix.SIGUSR1, unix.SIGUSR2, unix.SIGALRM, unix.SIGPIPE} {
+		set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	execProgram(os.Args[1:])
 }
 
 // holdLockMain is the `holdlock [-leader-exits] FILE` program: a process that holds FILE as
