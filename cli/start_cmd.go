@@ -260,6 +260,9 @@ func (a *arming) release() {
 
 // foreground runs the work in this process, logging to stderr, until Ctrl-C or SIGTERM.
 func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error {
+	// This process is the daemon: what its caller left open reaches no program it starts,
+	// as with -d, where the launcher sees to it.
+	launcher.CloseOnExecFrom3()
 	ctx := arm.wait() // cancelled by a signal caught before server.Run catches them itself
 	req, err := c.request(app, paths, strategy.Traits{})
 	if err != nil {

@@ -95,7 +95,7 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 			return Result{}, err
 		}
 	}
-	closeOnExecFrom3()
+	CloseOnExecFrom3()
 	files, logStart, err := openFiles(spec.LogPath)
 	if err != nil {
 		return Result{}, err
