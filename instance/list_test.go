@@ -33,9 +33,10 @@ func TestList(t *testing.T) {
 	// running: holds its pidfile, and its record names it.
 	d := startDaemon(t, graceful, path("web.pid"), false)
 	record("web", Record{PID: d.pid, State: StateRunning, Strategy: "setsid", StartedAt: time.Now().Add(-time.Minute), Log: "/var/log/web.log"})
-	// running, found by its pidfile alone (starting: no record yet).
+	// starting: found by its pidfile alone, no record yet (a daemon writes it once ready).
 	d2 := startDaemon(t, graceful, path("api.pid"), false)
-	// running, though an old record of another pid says stopped: the lock decides.
+	// starting, though an old record of another pid says stopped: the lock decides, and
+	// the record is not yet this run's.
 	d3 := startDaemon(t, graceful, path("cron.pid"), false)
 	record("cron", Record{PID: d3.pid + 1, State: StateStopped, LastExit: "stopped"})
 	// stale: a pidfile nobody holds; its record still says running.
@@ -83,9 +84,9 @@ func TestList(t *testing.T) {
 		got = append(got, row{e.Paths.Name, e.State(), e.Status.PID(), e.Record != nil, e.LastExit()})
 	}
 	want := []row{
-		{"api", StateRunning, d2.pid, false, ""},
+		{"api", StateStarting, d2.pid, false, ""},
 		{"batch", StateStopped, 0, true, "exit status 3"},
-		{"cron", StateRunning, d3.pid, false, ""},
+		{"cron", StateStarting, d3.pid, false, ""},
 		{"db", StateStale, 0, true, gone},
 		{"idle", StateStopped, 0, true, "stopped"},
 		{"odd", StateUnknown, 0, true, ""},
