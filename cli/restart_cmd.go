@@ -150,6 +150,9 @@ func (req *request) startable() error {
 	if err := req.checkLog(); err != nil {
 		return err
 	}
+	if err := req.checkWorkdir(); err != nil {
+		return err
+	}
 	env, err := req.environ()
 	if err != nil {
 		return err

@@ -271,6 +271,9 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	if c.Workdir == "" {
 		req.Workdir = req.Cwd // the foreground stays where it is
 	}
+	if err := req.checkWorkdir(); err != nil {
+		return err
+	}
 	env, err := req.environ()
 	if err != nil {
 		return err
@@ -459,10 +462,27 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 	return req, nil
 }
 
+// checkWorkdir refuses a working directory that the work's user (--user) may not enter: a
+// program would start in it and fail at its first relative path, where systemd fails such
+// a unit at once (200/CHDIR). Root's work, and modes that allow it, pass.
+func (req *request) checkWorkdir() error {
+	cred, err := req.credential()
+	if err != nil || cred == nil {
+		return nil // start reports a bad --user itself
+	}
+	if why := supervisor.CannotEnter(req.Workdir, cred); why != "" {
+		return fmt.Errorf("the work's directory %s: %s: give --workdir a directory user %s may enter", req.Workdir, why, req.User)
+	}
+	return nil
+}
+
 // launchRequest detaches a daemon that runs req with the strategy desc, and waits until
 // it is ready; an instance already running is exit 3, any other failure exit 1.
 func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger) (launcher.Result, error) {
 	if err := req.checkLog(); err != nil { // restart's recorded request: start checked its own
+		return launcher.Result{}, withCode(exitFailed, err)
+	}
+	if err := req.checkWorkdir(); err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
 	raw, err := json.Marshal(req)

@@ -22,17 +22,8 @@ func deniedWhy(path string, cred *syscall.Credential) string {
 	}
 	who := fmt.Sprintf("uid %d", uid)
 	path = filepath.Clean(path)
-	var dirs []string // from / down, in the order the kernel walks them
-	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
-		dirs = append(dirs, dir)
-		if dir == filepath.Dir(dir) {
-			break
-		}
-	}
-	for _, dir := range slices.Backward(dirs) {
-		if fi, err := os.Stat(dir); err == nil && !allowed(fi, uid, gid, groups, 0o1) {
-			return fmt.Sprintf("%s may not enter %s (mode %04o, owner uid %d)", who, dir, fi.Mode().Perm(), owner(fi))
-		}
+	if why := searchDenied(filepath.Dir(path), uid, gid, groups); why != "" {
+		return why
 	}
 	fi, err := os.Stat(path)
 	switch {
@@ -44,6 +35,34 @@ func deniedWhy(path string, cred *syscall.Credential) string {
 		return fmt.Sprintf("%s may not execute it (mode %04o, owner uid %d)", who, fi.Mode().Perm(), owner(fi))
 	case noexec(path):
 		return "it is on a file system mounted noexec"
+	}
+	return ""
+}
+
+// CannotEnter says why cred may not make dir its working directory, where the modes tell:
+// the first directory on the way, dir included, that it may not search ("uid 65534 may not
+// enter /root (mode 0700, owner uid 0)"). It is "" when the modes allow it, as deniedWhy is.
+func CannotEnter(dir string, cred *syscall.Credential) string {
+	if cred == nil {
+		return ""
+	}
+	return searchDenied(filepath.Clean(dir), cred.Uid, cred.Gid, cred.Groups)
+}
+
+// searchDenied is the first directory from / down to dir that uid (with gid and groups)
+// may not search, said as deniedWhy says it, or "".
+func searchDenied(dir string, uid, gid uint32, groups []uint32) string {
+	var dirs []string // from / down, in the order the kernel walks them
+	for ; ; dir = filepath.Dir(dir) {
+		dirs = append(dirs, dir)
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	for _, d := range slices.Backward(dirs) {
+		if fi, err := os.Stat(d); err == nil && !allowed(fi, uid, gid, groups, 0o1) {
+			return fmt.Sprintf("uid %d may not enter %s (mode %04o, owner uid %d)", uid, d, fi.Mode().Perm(), owner(fi))
+		}
 	}
 	return ""
 }
