@@ -24,6 +24,9 @@ func explainExec(path string, err error, cred *syscall.Credential) error {
 	if errors.Is(err, fs.ErrPermission) { // EACCES from exec(2), or exec.LookPath's own
 		return explainDenied(path, err, cred)
 	}
+	if errors.Is(err, syscall.ENOEXEC) {
+		return explainNoExec(path, err)
+	}
 	if !errors.Is(err, syscall.ENOENT) {
 		return err
 	}
@@ -48,6 +51,26 @@ func explainExec(path string, err error, cred *syscall.Credential) error {
 		if interp := elfInterpreter(f); interp != "" {
 			return fmt.Errorf("%w: the dynamic loader it needs, %s, does not exist here (a binary built for another system, or a missing package)", err, interp)
 		}
+	}
+	return err
+}
+
+// explainNoExec adds to err, the "exec format error" of executing path, what a text file
+// lacks: a #! line naming its interpreter (a shell runs such a script with itself, exec(2)
+// does not), or says it is a binary for another machine.
+func explainNoExec(path string, err error) error {
+	f, oerr := os.Open(path)
+	if oerr != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	switch {
+	case bytes.HasPrefix(head[:n], []byte("\x7fELF")):
+		return fmt.Errorf("%w: a binary for another machine or system", err)
+	case n > 0 && !bytes.HasPrefix(head[:n], []byte("#!")):
+		return fmt.Errorf("%w: it has no #! line to name its interpreter: begin it with #!/bin/sh, or run it as sh %s", err, path)
 	}
 	return err
 }

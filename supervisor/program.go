@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,7 +72,9 @@ func (r *run) startCopy(bound time.Duration) (*program, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	env = withoutEnv(env, "NOTIFY_SOCKET") // a service manager's is this process's, not the program's
+	// A service manager's notify socket and watchdog are this process's, not the program's:
+	// its pings would never reach anyone, and it would believe it was watched.
+	env = withoutEnv(env, "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
 	env = append(withoutEnv(env, GenerationEnv), GenerationEnv+"="+strconv.Itoa(r.gen+1))
 	if cfg.Ready.Kind == "notify" {
 		var err error
@@ -330,11 +334,12 @@ func sameCommand(a, b []string) bool {
 	return true
 }
 
-// withoutEnv is env without the variable key.
-func withoutEnv(env []string, key string) []string {
+// withoutEnv is env without the variables keys.
+func withoutEnv(env []string, keys ...string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
-		if len(kv) <= len(key) || kv[:len(key)+1] != key+"=" {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(keys, k) {
 			out = append(out, kv)
 		}
 	}
