@@ -20,11 +20,15 @@ var errUnsettled = errors.New("the pidfile's lock holder kept changing; gave up"
 // openHolder returns a handle on the process that holds the lock of the pidfile at path,
 // proven to be that holder; or, when nobody holds it, a nil handle and the Status (Absent or
 // Stale). The content of the file is never used as a pid.
-func openHolder(path string) (*proc.Process, pidfile.Status, error) {
+func openHolder(p Paths) (*proc.Process, pidfile.Status, error) {
+	path := p.PIDFile
 	for range maxAttempts {
 		st, err := pidfile.Probe(path)
 		if err != nil || st.State != pidfile.Running {
 			return nil, st, err
+		}
+		if st.PID == 1 && !initProven(p) {
+			return nil, st, errUnprovenInit(path)
 		}
 		if st.PID == os.Getpid() {
 			return nil, st, fmt.Errorf("pidfile %q is held by this very process (pid %d)", path, st.PID)
@@ -99,7 +103,7 @@ func notRunning(path string, st pidfile.Status) error {
 // wraps ErrNotRunning and nothing is signalled. A daemon
 // the caller may not signal gives an error wrapping os.ErrPermission.
 func Signal(p Paths, sig syscall.Signal) (int, error) {
-	h, st, err := openHolder(p.PIDFile)
+	h, st, err := openHolder(p)
 	if err != nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
 	}

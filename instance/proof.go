@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,36 @@ func provenByRecord(p Paths) (*proc.Process, *Record) {
 		return nil, nil
 	}
 	return h, &rec
+}
+
+// names reports whether r is the record of the process pid (the lock holder, as this
+// caller's pid namespace numbers it): by its pid, or, for a daemon in another pid
+// namespace (a container's, whose record has the pid it has there), by its start time,
+// which every namespace reads on the same clock.
+func (r Record) names(pid int) bool {
+	if r.PID == pid {
+		return true
+	}
+	return r.StartTime != 0 && r.sameBoot() && StartTime(pid) == r.StartTime
+}
+
+// initProven reports whether the record at p proves that this pid namespace's init (pid 1),
+// which the kernel names as the holder of p's pidfile, is the instance's daemon: a daemon
+// run as a container's PID 1, in the foreground. Pid 1 is signalled only then: on a host it
+// is the system's init, and nothing but this proof tells the two apart.
+func initProven(p Paths) bool {
+	rec, err := ReadRecord(p.Record)
+	if err != nil || rec.PID != 1 || rec.StartTime == 0 || rec.State == StateStopped || !rec.isFor(p) || !rec.sameBoot() {
+		return false
+	}
+	st, err := proc.ReadStat(1)
+	return err == nil && st.StartTime == rec.StartTime
+}
+
+// errUnprovenInit is the error for a pidfile whose lock the kernel says pid 1 holds, with
+// no record that proves pid 1 the daemon (initProven).
+func errUnprovenInit(path string) error {
+	return fmt.Errorf("pidfile %q is locked by pid 1, this system's (or container's) init, which no record proves to be its daemon (not yet ready, or not one): nothing is signalled", path)
 }
 
 // sameBoot reports whether r was written since the machine last booted. A start time counts

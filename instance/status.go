@@ -54,13 +54,16 @@ func Inspect(p Paths) (Status, error) {
 	if err != nil {
 		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, err)
 	}
+	if st.State == pidfile.Running && st.PID == 1 && !initProven(p) {
+		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, errUnprovenInit(p.PIDFile))
+	}
 	s := Status{Paths: p, Pidfile: st}
 	if st.State != pidfile.Running {
 		if h, rec := provenByRecord(p); h != nil {
 			_ = h.Close()
 			s.Record, s.Unlocked = rec, true
 		}
-	} else if r, err := ReadRecord(p.Record); err == nil && r.PID == st.PID {
+	} else if r, err := ReadRecord(p.Record); err == nil && r.names(st.PID) {
 		s.Record = &r
 	} else {
 		s.Starting = err == nil || errors.Is(err, fs.ErrNotExist)

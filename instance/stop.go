@@ -60,7 +60,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 		o.Signal = syscall.SIGTERM
 	}
 	for range maxAttempts {
-		h, st, err := openHolder(p.PIDFile)
+		h, st, err := openHolder(p)
 		if err != nil {
 			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 		}

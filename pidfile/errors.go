@@ -45,7 +45,7 @@ type LockedError struct {
 
 // Error says which file is locked and by which pid.
 func (e *LockedError) Error() string {
-	if e.PID < 2 {
+	if e.PID < 1 {
 		return fmt.Sprintf("pidfile %q is locked by a process whose pid cannot be determined", e.Path)
 	}
 	return fmt.Sprintf("pidfile %q is locked by pid %d", e.Path, e.PID)

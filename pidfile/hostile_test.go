@@ -17,15 +17,14 @@ func hostile() []struct{ name, content, want string } {
 	max := strconv.Itoa(pidMax() + 1)
 	return []struct{ name, content, want string }{
 		{"empty", "", "invalid pidfile content: empty"},
-		{"zero", "0", "0 is out of range [2, "},
-		{"one", "1\n", "1 is out of range [2, "},
+		{"zero", "0", "0 is out of range [1, "},
 		{"negative", "-5", `unexpected "-" at offset 0 in "-5"`},
 		{"trailing letters", "123abc", `unexpected "a" at offset 3 in "123abc"`},
 		{"leading space", " 123", `unexpected " " at offset 0 in " 123"`},
 		{"hex", "0x10", `unexpected "x" at offset 1 in "0x10"`},
 		{"plus", "+12", `unexpected "+" at offset 0 in "+12"`},
-		{"past pid_max", max, max + " is out of range [2, "},
-		{"past int64", "99999999999999999999", "99999999999999999999 is out of range [2, "},
+		{"past pid_max", max, max + " is out of range [1, "},
+		{"past int64", "99999999999999999999", "99999999999999999999 is out of range [1, "},
 		{"binary", "\x00\xff\xfe\x01", `unexpected "\x00" at offset 0 in "\x00\xff\xfe\x01"`},
 		{"4 KiB of digits", strings.Repeat("1", 4096), `too long (more than 32 bytes), starting "1111111111111111"`},
 		{"two newlines", "12\n\n", `unexpected "\n" at offset 2 in "12\n\n"`},

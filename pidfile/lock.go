@@ -86,8 +86,10 @@ func unlock(fd int, start, length int64) error {
 
 // getLock asks the kernel whether a daemon holds the file (queryLock: byte 0, so a
 // cleaner is never reported). It returns locked false when none does. The pid is 0 when
-// the kernel names no usable pid (below 2: an OFD lock, or a holder outside this pid
-// namespace). Locks held by this process itself are never reported.
+// the kernel names no usable pid (below 1: an OFD lock, or a holder outside this pid
+// namespace); 1 is a holder that is this pid namespace's init, a daemon run as a
+// container's PID 1, which callers trust only when they can prove it (see instance).
+// Locks held by this process itself are never reported.
 func getLock(fd int) (pid int, locked bool, err error) {
 	for {
 		lk := queryLock()
@@ -102,7 +104,7 @@ func getLock(fd int) (pid int, locked bool, err error) {
 			return 0, false, nil
 		}
 		pid := int(lk.Pid)
-		if pid < 2 {
+		if pid < 1 {
 			pid = 0
 		}
 		return pid, true, nil

@@ -12,7 +12,8 @@ const maxContent = 32
 
 // ParsePID parses a pidfile's content. It accepts exactly a decimal number without sign or
 // leading zero, optionally followed by one newline (^[1-9][0-9]*\n?$), of at most 32 bytes,
-// whose value is between 2 and the system's pid_max. Anything else is an error wrapping
+// whose value is between 1 (a daemon that is its pid namespace's init: a container's PID 1)
+// and the system's pid_max. Anything else is an error wrapping
 // ErrBadContent that quotes what was found.
 func ParsePID(b []byte) (int, error) {
 	if len(b) == 0 {
@@ -38,8 +39,8 @@ func ParsePID(b []byte) (int, error) {
 	}
 	limit := pidMax()
 	v, err := strconv.ParseInt(string(digits), 10, 64)
-	if err != nil || v < 2 || v > int64(limit) {
-		return 0, fmt.Errorf("%w: %s is out of range [2, %d]", ErrBadContent, digits, limit)
+	if err != nil || v < 1 || v > int64(limit) {
+		return 0, fmt.Errorf("%w: %s is out of range [1, %d]", ErrBadContent, digits, limit)
 	}
 	return int(v), nil
 }

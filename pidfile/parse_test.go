@@ -52,8 +52,8 @@ func FuzzParsePID(f *testing.F) {
 			}
 			return
 		}
-		if v < 2 || v > pidMax() {
-			t.Fatalf("ParsePID(%q) = %d, out of [2, %d]", b, v, pidMax())
+		if v < 1 || v > pidMax() {
+			t.Fatalf("ParsePID(%q) = %d, out of [1, %d]", b, v, pidMax())
 		}
 		if s := strconv.Itoa(v); string(b) != s && string(b) != s+"\n" {
 			t.Fatalf("ParsePID(%q) = %d, but the input is not its decimal form", b, v)

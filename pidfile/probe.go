@@ -118,7 +118,7 @@ func Probe(path string) (Status, error) {
 		return s, nil
 	}
 	s.State = Running
-	if pid < 2 {
+	if pid < 1 {
 		return s, fmt.Errorf("probe pidfile %q: %w", path, &LockedError{Path: path})
 	}
 	s.PID = pid
