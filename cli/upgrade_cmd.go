@@ -79,7 +79,7 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout + answerGrace))
-	req := supervisor.ControlRequest{Op: "upgrade", Command: command, ReadyTimeout: readyTimeout}
+	req := supervisor.ControlRequest{Op: "upgrade", Command: command, ReadyTimeout: readyTimeout, Within: timeout}
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
 	}

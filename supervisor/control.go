@@ -19,6 +19,10 @@ type ControlRequest struct {
 	// ReadyTimeout bounds how long the new copy may take to get ready before it is killed
 	// and the upgrade fails; 0 is the supervisor's default (10s).
 	ReadyTimeout time.Duration `json:"ready_timeout,omitempty"`
+	// Within bounds the whole upgrade, from when the supervisor takes it: the old copy's
+	// drain is cut (SIGKILL) once it has passed, so that the answer comes in time. 0: the
+	// drain is bounded by --drain-timeout alone.
+	Within time.Duration `json:"within,omitempty"`
 }
 
 // controlSocket is a run's control socket: it listens on ControlPath for upgrade requests
@@ -128,7 +132,7 @@ func (r *run) handleControl(c *net.UnixConn, busy *atomic.Bool) {
 	defer busy.Store(false)
 	reply := make(chan UpgradeResult, 1)
 	select {
-	case r.upgrades <- upgradeRequest{Command: req.Command, ReadyTimeout: req.ReadyTimeout, reply: reply}:
+	case r.upgrades <- upgradeRequest{Command: req.Command, ReadyTimeout: req.ReadyTimeout, Within: req.Within, reply: reply}:
 	case <-r.ctx.Done():
 		_ = enc.Encode(UpgradeResult{Error: "the instance is stopping", Stopping: true})
 		return

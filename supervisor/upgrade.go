@@ -32,6 +32,7 @@ var errNotReadyInTime = errors.New("the new copy was not ready in time")
 type upgradeRequest struct {
 	Command      []string      // the new copy's command line; nil: the current one
 	ReadyTimeout time.Duration // how long the new copy may take to get ready; 0: defaultUpgradeReadyTimeout
+	Within       time.Duration // the whole upgrade's bound (the drain is cut once it passes); 0: none
 	reply        chan UpgradeResult
 }
 
@@ -125,10 +126,14 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	}
 	p.state = "draining"
 	r.publishCopies()
+	drainFor := r.s.cfg.DrainTimeout
+	if req.Within > 0 {
+		drainFor = max(min(drainFor, req.Within-time.Since(began)), 0) // the client waits no longer
+	}
 	r.log.Info("the new copy serves; draining the old one", "pid", np.pid, "generation", np.gen,
-		"old_pid", p.pid, "drain_timeout", r.s.cfg.DrainTimeout.String())
+		"old_pid", p.pid, "drain_timeout", drainFor.String())
 	r.draining.Add(1)
-	go r.drain(p, func(d time.Duration, killed bool) {
+	go r.drain(p, drainFor, func(d time.Duration, killed bool) {
 		req.reply <- UpgradeResult{OK: true, PID: np.pid, Generation: np.gen, OldPID: p.pid,
 			Ready: readyAfter, Drain: d, Killed: killed}
 	})
@@ -208,9 +213,9 @@ func sameHost(host, bound string) bool {
 // errNoCopy refuses an upgrade while no copy of the program runs.
 var errNoCopy = errors.New("the program is not running (a restart did not get ready, or it is between restarts): upgrade once it runs, or restart it")
 
-// drain sends old its stop signal, waits up to DrainTimeout for it to end, then SIGKILLs
-// its process group; it tells done how long that took, and hands old back to the loop.
-func (r *run) drain(old *program, done func(time.Duration, bool)) {
+// drain sends old its stop signal, waits up to within for it to end, then SIGKILLs its
+// process group; it tells done how long that took, and hands old back to the loop.
+func (r *run) drain(old *program, within time.Duration, done func(time.Duration, bool)) {
 	defer r.draining.Done()
 	began := time.Now()
 	killed := false
@@ -222,7 +227,7 @@ func (r *run) drain(old *program, done func(time.Duration, bool)) {
 		_ = syscall.Kill(old.pid, syscall.SIGCONT)
 		select {
 		case ws = <-old.exited:
-		case <-time.After(r.s.cfg.DrainTimeout):
+		case <-time.After(within):
 			killed = true
 			_ = syscall.Kill(-old.pid, syscall.SIGKILL) // its own group: nothing of the new copy
 			ws = <-old.exited
