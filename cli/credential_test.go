@@ -6,13 +6,15 @@ import (
 	"os/user"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
 )
 
-// credentialBefore is credential as it was before package account: os/user alone. It is
-// the reference that credential must still match for every user os/user knows.
+// credentialBefore is credential as it was before package account, os/user alone, with
+// --group keeping the user's other groups (as initgroups(user, gid) does). It is the
+// reference that credential must still match for every user os/user knows.
 func credentialBefore(req *request) (*syscall.Credential, error) {
 	if req.User == "" {
 		return nil, nil
@@ -44,11 +46,18 @@ func credentialBefore(req *request) (*syscall.Credential, error) {
 				return nil, fmt.Errorf("--group %s: %w", req.Group, err)
 			}
 		}
+		primary := uint32(gid)
 		gid, _ = strconv.ParseUint(g.Gid, 10, 32)
-		groups = []uint32{uint32(gid)}
+		var kept []uint32
+		for _, id := range groups {
+			if id != primary {
+				kept = append(kept, id)
+			}
+		}
+		groups = kept
 	}
-	if len(groups) == 0 {
-		groups = []uint32{uint32(gid)}
+	if !slices.Contains(groups, uint32(gid)) {
+		groups = append([]uint32{uint32(gid)}, groups...)
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}, nil
 }
@@ -107,6 +116,8 @@ func TestCredentialFromGetent(t *testing.T) {
 case "$1 $2" in
 "passwd ` + name + `") echo '` + name + `:x:4100001:4100002::/nonexistent:/bin/false' ;;
 "group ` + group + `") echo '` + group + `:x:4100003:' ;;
+"initgroups ` + name + `-member") echo '` + name + `-member 4100002 4100005' ;;
+"passwd ` + name + `-member") echo '` + name + `-member:x:4100004:4100002::/nonexistent:/bin/false' ;;
 initgroups*) echo "Unknown database: $1" >&2; exit 1 ;;
 *) exit 2 ;;
 esac
@@ -125,6 +136,9 @@ esac
 		{name, group, &syscall.Credential{Uid: 4100001, Gid: 4100003, Groups: []uint32{4100003}}, ""},
 		{name, "root", &syscall.Credential{Uid: 4100001, Gid: 0, Groups: []uint32{0}}, ""},
 		{"nobody", group, &syscall.Credential{Uid: 65534, Gid: 4100003, Groups: []uint32{4100003}}, ""},
+		// a member of another group keeps it with --group, as initgroups(user, gid) does
+		{name + "-member", "", &syscall.Credential{Uid: 4100004, Gid: 4100002, Groups: []uint32{4100002, 4100005}}, ""},
+		{name + "-member", group, &syscall.Credential{Uid: 4100004, Gid: 4100003, Groups: []uint32{4100003, 4100005}}, ""},
 		{"dk-no-such-user", "", nil, "--user dk-no-such-user: user: unknown user dk-no-such-user"},
 		{name, "dk-no-such-group", nil, "--group dk-no-such-group: group: unknown group dk-no-such-group"},
 	} {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,7 +20,7 @@ import (
 // limits, as systemd's User=, Environment=, EnvironmentFile=, Nice= and LimitNOFILE= do.
 type ProcessFlags struct {
 	User        string   `placeholder:"USER" help:"As root: run the work as this user (its groups, then its gid, then its uid); the lock, the log and the record stay root's."`
-	Group       string   `placeholder:"GROUP" help:"With --user: this group instead of the user's own."`
+	Group       string   `placeholder:"GROUP" help:"With --user: this primary group instead of the user's own (the user's other groups stay)."`
 	Env         []string `placeholder:"KEY=VALUE" help:"Set a variable in the work's environment (repeatable). Values show in ps while start runs, and are kept in the instance's record (mode 0600): put secrets in --env-file."`
 	EnvFile     []string `placeholder:"PATH" help:"Read KEY=VALUE lines from a file (# comments and blank lines allowed; repeatable)."`
 	ClearEnv    bool     `help:"Start the work with no environment but --env and --env-file (and PATH if they give none)."`
@@ -197,18 +198,22 @@ func (req *request) credential() (*syscall.Credential, error) {
 	}
 	gid := u.Gid
 	var groups []uint32
+	if ids, err := u.GroupIds(); err == nil {
+		groups = ids
+	}
 	if req.Group != "" {
+		// The primary group changes, the user's other groups stay, as initgroups(user, gid)
+		// gives them under start-stop-daemon --chuid user:group and systemd's User= with
+		// Group=.
 		g, err := account.LookupGroup(req.Group)
 		if err != nil {
 			return nil, fmt.Errorf("--group %s: %w", req.Group, err)
 		}
 		gid = g.Gid
-		groups = []uint32{gid}
-	} else if ids, err := u.GroupIds(); err == nil {
-		groups = ids
+		groups = slices.DeleteFunc(groups, func(id uint32) bool { return id == u.Gid })
 	}
-	if len(groups) == 0 {
-		groups = []uint32{gid}
+	if !slices.Contains(groups, gid) {
+		groups = append([]uint32{gid}, groups...)
 	}
 	return &syscall.Credential{Uid: u.Uid, Gid: gid, Groups: groups}, nil
 }
