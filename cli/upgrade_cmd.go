@@ -63,8 +63,11 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 	if err != nil {
 		return res, err
 	}
-	if !st.Running() {
-		return res, withCode(exitFailed, fmt.Errorf("%s is not running: start it with --socket first", paths.Name))
+	switch {
+	case !st.Running():
+		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it ('restart' starts it as it was)", paths.Name))
+	case st.Starting:
+		return res, withCode(exitFailed, fmt.Errorf("%s is starting: upgrade it once it is ready", paths.Name))
 	}
 	if st.Record == nil || st.Record.Control == "" {
 		return res, withCode(exitFailed, fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", paths.Name))

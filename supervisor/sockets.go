@@ -55,6 +55,9 @@ func ParseSocket(s string) (Socket, error) {
 			if !ok || err != nil || mode > 0o777 {
 				return sk, fmt.Errorf("%w %q: want mode=0660 (octal) after the path", ErrBadSocket, s)
 			}
+			if mode&0o200 == 0 {
+				return sk, fmt.Errorf("%w %q: with mode=%s not even its owner could connect (that takes write permission): give mode=0600 or more", ErrBadSocket, s, v)
+			}
 			sk.Mode = fs.FileMode(mode)
 		}
 	default:
