@@ -130,6 +130,11 @@ func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 	if res.Killed {
 		killed = ", SIGKILL needed"
 	}
+	if res.Ended {
+		fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) was ready in %s, but has ended since; the old copy (pid %d) was gone in %s%s\n",
+			name, res.Generation, res.PID, roundDuration(res.Ready), res.OldPID, roundDuration(res.Drain), killed)
+		return withCode(exitFailed, fmt.Errorf("upgrade %s: the new copy ended while the old one drained: 'status' and the log say how", name))
+	}
 	fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) serves, ready in %s; the old copy (pid %d) drained in %s%s\n",
 		name, res.Generation, res.PID, roundDuration(res.Ready), res.OldPID, roundDuration(res.Drain), killed)
 	return nil

@@ -4,14 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/server"
 )
 
@@ -46,7 +49,8 @@ type UpgradeResult struct {
 	OldPID     int           `json:"old_pid,omitempty"`    // the copy that drained
 	Ready      time.Duration `json:"ready,omitempty"`      // from the new copy's start to its readiness
 	Drain      time.Duration `json:"drain,omitempty"`      // from the old copy's stop signal to its end
-	Killed     bool          `json:"killed,omitempty"`     // the old copy needed SIGKILL after DrainTimeout
+	Killed     bool          `json:"killed,omitempty"`     // the old copy was killed (SIGKILL) before it had drained
+	Ended      bool          `json:"ended,omitempty"`      // the new copy no longer serves: it ended while the old one drained
 	Error      string        `json:"error,omitempty"`
 	Busy       bool          `json:"busy,omitempty"`     // another upgrade runs
 	Stopping   bool          `json:"stopping,omitempty"` // the instance is stopping: no copy serves on
@@ -135,7 +139,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.draining.Add(1)
 	go r.drain(p, drainFor, func(d time.Duration, killed bool) {
 		req.reply <- UpgradeResult{OK: true, PID: np.pid, Generation: np.gen, OldPID: p.pid,
-			Ready: readyAfter, Drain: d, Killed: killed}
+			Ready: readyAfter, Drain: d, Killed: killed, Ended: copyEnded(np.pid)}
 	})
 	return np
 }
@@ -210,6 +214,16 @@ func sameHost(host, bound string) bool {
 	return false
 }
 
+// copyEnded reports whether pid, a copy this supervisor started, is known to have ended: a
+// zombie, or gone, or its pid another process's now. False where /proc cannot say.
+func copyEnded(pid int) bool {
+	st, err := proc.ReadStat(pid)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	return err == nil && (st.Zombie() || st.PPID != os.Getpid())
+}
+
 // errNoCopy refuses an upgrade while no copy of the program runs.
 var errNoCopy = errors.New("the program is not running (a restart did not get ready, or it is between restarts): upgrade once it runs, or restart it")
 
@@ -234,6 +248,9 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 		}
 	}
 	_ = syscall.Kill(-old.pid, syscall.SIGKILL) // what it left in its group
+	if ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		killed = true // by this drain, or by the supervisor ending (the new copy ended, and no restart)
+	}
 	r.log.Info("the old copy is gone", "pid", old.pid, "generation", old.gen, "status", describe(ws),
 		"drain", time.Since(began).Round(time.Millisecond).String(), "killed", killed)
 	old.exited = closedStatus(ws)
