@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -189,11 +190,13 @@ type run struct {
 	upgrades chan upgradeRequest // from the control socket
 	drained  chan *program       // old copies that are gone
 	draining sync.WaitGroup      // old copies still draining
+	over     atomic.Bool         // supervise has returned: no copy will serve again
 }
 
 // supervise is the life of the program: a first start that must get ready, then restarts
 // by policy, and upgrades.
 func (r *run) supervise(ready server.ReadyFunc) error {
+	defer r.over.Store(true)
 	cfg := r.s.cfg
 	p, err := r.startReady()
 	if err != nil {

@@ -50,7 +50,7 @@ type UpgradeResult struct {
 	Ready      time.Duration `json:"ready,omitempty"`      // from the new copy's start to its readiness
 	Drain      time.Duration `json:"drain,omitempty"`      // from the old copy's stop signal to its end
 	Killed     bool          `json:"killed,omitempty"`     // the old copy was killed (SIGKILL) before it had drained
-	Ended      bool          `json:"ended,omitempty"`      // the new copy no longer serves: it ended while the old one drained
+	Ended      bool          `json:"ended,omitempty"`      // the new copy ended while the old one drained, and no copy serves (no restart brought one)
 	Error      string        `json:"error,omitempty"`
 	Busy       bool          `json:"busy,omitempty"`     // another upgrade runs
 	Stopping   bool          `json:"stopping,omitempty"` // the instance is stopping: no copy serves on
@@ -139,7 +139,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.draining.Add(1)
 	go r.drain(p, drainFor, func(d time.Duration, killed bool) {
 		req.reply <- UpgradeResult{OK: true, PID: np.pid, Generation: np.gen, OldPID: p.pid,
-			Ready: readyAfter, Drain: d, Killed: killed, Ended: copyEnded(np.pid)}
+			Ready: readyAfter, Drain: d, Killed: killed, Ended: r.over.Load() && copyEnded(np.pid)}
 	})
 	return np
 }
