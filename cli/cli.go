@@ -72,6 +72,11 @@ type Config struct {
 	DefaultStrategy string
 	// Stdout and Stderr receive results and logs. Default: os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
+
+	// ownsProcess is set by Main, which runs first thing in main with os.Args: the process
+	// may then execute itself again (see server.ExecUnblocked), which a program that calls
+	// Run with arguments of its own, after work of its own, must not.
+	ownsProcess bool
 }
 
 // withDefaults fills in what the zero values mean.
@@ -160,6 +165,7 @@ func Main(cfg Config) {
 	if code, ok := runHidden(cfg, true); ok {
 		os.Exit(code)
 	}
+	cfg.ownsProcess = true
 	os.Exit(Run(cfg, os.Args[1:]))
 }
 

@@ -54,9 +54,10 @@ func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
 		return runPending(app.Config)
 	}
-	if !c.Detach {
+	if !c.Detach && app.Config.ownsProcess {
 		// In the foreground this process is the daemon: what its caller blocked is not its
 		// program's to inherit (with -d the daemon sees to it). If it cannot, as before.
+		// Only under Main: a program that calls Run itself would run its main again.
 		_ = server.ExecUnblocked()
 	}
 	arm := armInterrupt(!c.Detach) // while the checks below run, with -d

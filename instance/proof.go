@@ -38,15 +38,21 @@ func provenByRecord(p Paths) (*proc.Process, *Record) {
 	return h, &rec
 }
 
-// names reports whether r is the record of the process pid (the lock holder, as this
-// caller's pid namespace numbers it): by its pid, or, for a daemon in another pid
-// namespace (a container's, whose record has the pid it has there), by its start time,
-// which every namespace reads on the same clock.
+// names reports whether r is the record of the running process pid (the lock holder, as
+// this caller's pid namespace numbers it): by its pid and start time (a container's daemon
+// gets the same pid at every run, so the pid alone would take an earlier run's record for
+// this one's), or, for a daemon in another pid namespace (a container's, whose record has
+// the pid it has there), by its start time alone, which every namespace reads on the same
+// clock. A record marked stopped names no running process.
 func (r Record) names(pid int) bool {
-	if r.PID == pid {
-		return true
+	if r.State == StateStopped {
+		return false // an earlier run's, whose pid this one may have been given again
 	}
-	return r.StartTime != 0 && r.sameBoot() && StartTime(pid) == r.StartTime
+	start := StartTime(pid)
+	if r.PID == pid {
+		return r.StartTime == 0 || start == 0 || start == r.StartTime // by pid only where nothing can tell
+	}
+	return r.StartTime != 0 && r.sameBoot() && start == r.StartTime
 }
 
 // initProven reports whether the record at p proves that this pid namespace's init (pid 1),
