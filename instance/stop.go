@@ -183,7 +183,12 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (ki
 		kctx, cancel := context.WithTimeout(ctx, cleanupWait)
 		err := h.Wait(kctx)
 		cancel()
+		if ctx.Err() != nil { // the caller gave up: no SIGKILL to the daemon, as documented
+			return true, fmt.Errorf("pid %d %w: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
+		}
 		if err == nil {
+			// Nothing is signalled once it has exited (its pid, the group's id, may be
+			// another's once it is reaped); killAround's rounds left none of its group alive.
 			proc.WaitGroupGone(pgid, killWait)
 			return true, nil
 		}
