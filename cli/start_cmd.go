@@ -404,7 +404,7 @@ func pidList(pids []int) string {
 func startError(name string, err error) error {
 	var held *pidfile.LockedError
 	if errors.As(err, &held) {
-		if held.PID >= 2 {
+		if held.PID >= 1 { // 1: a container's PID 1 daemon, seen from inside
 			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d)", name, held.PID))
 		}
 		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running", name))

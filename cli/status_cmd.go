@@ -102,7 +102,9 @@ func (r *statusReport) fill(st instance.Status) int {
 		switch {
 		case st.Unlocked:
 			r.Problem = fmt.Sprintf("its pidfile does not show it (deleted or replaced by hand); its record proves pid %d by its start time", r.PID)
-		case st.Pidfile.Mismatch() && st.Pidfile.ContentErr == nil:
+		// A daemon in another pid namespace (a container's) writes there the pid it has
+		// there, as its record does: no mismatch to tell.
+		case st.Pidfile.Mismatch() && st.Pidfile.ContentErr == nil && !(st.Record != nil && st.Record.PID == st.Pidfile.FilePID):
 			r.Problem = fmt.Sprintf("the pidfile names pid %d but pid %d holds its lock", st.Pidfile.FilePID, st.Pidfile.PID)
 		}
 		if rec := st.Record; rec != nil {

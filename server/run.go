@@ -99,7 +99,7 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 func lockFailed(err error, opts Options, log hclog.Logger) error {
 	var held *pidfile.LockedError
 	if errors.As(err, &held) {
-		if held.PID >= 2 {
+		if held.PID >= 1 { // 1: a container's PID 1 daemon, seen from inside
 			_ = opts.Reporter.AlreadyRunning(held.PID)
 		} else { // the kernel cannot name the holder: a zero pid would read as no answer
 			_ = opts.Reporter.Fail(err)

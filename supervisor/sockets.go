@@ -55,8 +55,8 @@ func ParseSocket(s string) (Socket, error) {
 			if !ok || err != nil || mode > 0o777 {
 				return sk, fmt.Errorf("%w %q: want mode=0660 (octal) after the path", ErrBadSocket, s)
 			}
-			if mode&0o200 == 0 {
-				return sk, fmt.Errorf("%w %q: with mode=%s not even its owner could connect (that takes write permission): give mode=0600 or more", ErrBadSocket, s, v)
+			if mode&0o222 == 0 {
+				return sk, fmt.Errorf("%w %q: with mode=%s no one could connect (that takes write permission): give mode=0600, 0660 or the like", ErrBadSocket, s, v)
 			}
 			sk.Mode = fs.FileMode(mode)
 		}

@@ -248,8 +248,8 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 		}
 	}
 	_ = syscall.Kill(-old.pid, syscall.SIGKILL) // what it left in its group
-	if ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-		killed = true // by this drain, or by the supervisor ending (the new copy ended, and no restart)
+	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && r.over.Load() {
+		killed = true // by the supervisor ending (the new copy ended, and no restart brought one)
 	}
 	r.log.Info("the old copy is gone", "pid", old.pid, "generation", old.gen, "status", describe(ws),
 		"drain", time.Since(began).Round(time.Millisecond).String(), "killed", killed)
