@@ -265,9 +265,18 @@ func (req *request) serverOptions(cfg Config) server.Options {
 			PIDFile:    req.PIDFile,
 			Program:    cfg.Name,
 			Request:    raw,
+			Command:    req.command(), // what status shows of a start that fails before its program runs
 			Invocation: os.Getenv(instance.InvocationEnv), // start's, for this run
 		},
 	}
+}
+
+// command is the supervised program's command line, nil for the program's own work.
+func (req *request) command() []string {
+	if req.Supervise == nil {
+		return nil
+	}
+	return req.Supervise.Command
 }
 
 // dropNotice formats the line a daemon's log gets once it can be written again after

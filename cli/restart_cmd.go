@@ -258,6 +258,9 @@ func (c *ReloadCmd) Run(app *App) error {
 // the next copy reads its configuration as it is then.
 func programReloadable(paths instance.Paths) error {
 	st, err := instance.Inspect(paths)
+	if err == nil && st.Running() && st.Starting {
+		return errors.New("it is starting: reload it once it is ready (it reads its configuration as it is then)")
+	}
 	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {
 		return fmt.Errorf("its program is not running: it ended (%s) and is started again in %s, with its configuration as it is then",
 			orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))

@@ -206,7 +206,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.foreign {
 			fmt.Fprintln(w, "); it is not a pidfile, so nothing removes it: remove it yourself if it is yours")
 		} else {
-			fmt.Fprintf(w, "); '%s stop' removes it\n", r.program)
+			fmt.Fprintf(w, "); '%s stop --name %s' removes it\n", r.program, r.Name)
 		}
 		r.writeLeftRunning(w)
 		printField(w, "note", r.Problem)
