@@ -265,7 +265,7 @@ func (req *request) serverOptions(cfg Config) server.Options {
 			PIDFile:    req.PIDFile,
 			Program:    cfg.Name,
 			Request:    raw,
-			Command:    req.command(), // what status shows of a start that fails before its program runs
+			Command:    req.command(),                     // what status shows of a start that fails before its program runs
 			Invocation: os.Getenv(instance.InvocationEnv), // start's, for this run
 		},
 	}
