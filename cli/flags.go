@@ -12,7 +12,7 @@ import (
 
 // InstanceFlags name the instance a command acts on.
 type InstanceFlags struct {
-	Name    string `short:"n" placeholder:"NAME" help:"Instance name (default \"${default_name}\", or start -- CMD's base name): letters, digits, '.', '_', '-'; at most 64, no leading dot."`
+	Name    string `short:"n" placeholder:"NAME" help:"Instance name: letters, digits, '.', '_', '-'; at most 64, no leading dot (start's default: \"${default_name}\", or -- CMD's base name; the others': \"${default_name}\" if the state directory has it, else its only instance)."`
 	PIDFile string `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
 }
 
@@ -106,7 +106,7 @@ func (s *signalName) UnmarshalText(text []byte) error {
 	name := strings.TrimPrefix(strings.ToUpper(string(text)), "SIG")
 	sig, ok := signalsByName[name]
 	if !ok {
-		return fmt.Errorf("unknown signal %q (want TERM, INT, QUIT, HUP, USR1, USR2 or KILL)", text)
+		return fmt.Errorf("unknown signal %q (want TERM, INT, QUIT or KILL)", text)
 	}
 	*s = signalName(sig)
 	return nil
