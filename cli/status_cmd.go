@@ -22,7 +22,7 @@ type StatusCmd struct {
 // statusReport is status's result, in text or JSON.
 type statusReport struct {
 	Name          string          `json:"name"`
-	State         string          `json:"state"` // running, starting, restarting, stale, not running, unknown
+	State         string          `json:"state"` // running, starting, stopping, restarting, stale, not running, unknown
 	Stopped       bool            `json:"stopped_by_signal,omitempty"`
 	PID           int             `json:"pid,omitempty"`
 	FilePID       int             `json:"pidfile_pid,omitempty"`
@@ -113,6 +113,11 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.DroppedLines = rec.DroppedLogLines
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
+			if rec.State == instance.StateStopping {
+				// It drains what it was doing after a stop signal, and takes nothing new.
+				r.State = "stopping"
+				return exitNotRunning
+			}
 			if rec.Restarting() {
 				// Its supervisor runs, but its program does not: it serves nothing until
 				// the back-off ends, and may never. systemctl status says 3 of a unit in
@@ -181,6 +186,11 @@ func (r *statusReport) writeText(w io.Writer) {
 		}
 		printField(w, "sockets", strings.Join(r.Sockets, " "))
 		printField(w, "listen", r.Listen)
+		printField(w, "log", r.Log)
+		printField(w, "pidfile", r.PIDFile)
+		printField(w, "note", r.Problem)
+	case "stopping":
+		fmt.Fprintf(w, "%s is stopping (pid %d): it finishes its work in flight, and is gone within its --shutdown-timeout\n", r.Name, r.PID)
 		printField(w, "log", r.Log)
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)

@@ -35,7 +35,8 @@ type Entry struct {
 	Err error
 }
 
-// State is "running", "starting" (not ready yet: Status.Starting), "restarting" (its
+// State is "running", "starting" (not ready yet: Status.Starting), "stopping" (it drains
+// after a stop signal), "restarting" (its
 // supervisor runs, its program does not: see Record.Restarting), "stale" (not running, pidfile left behind), "stopped" or "unknown"
 // (see Err).
 func (e Entry) State() string {
@@ -46,6 +47,8 @@ func (e Entry) State() string {
 		return StateRestarting
 	case e.Status.Running() && e.Status.Starting:
 		return StateStarting
+	case e.Status.Running() && e.Status.Record != nil && e.Status.Record.State == StateStopping:
+		return StateStopping
 	case e.Status.Running():
 		return StateRunning
 	case e.Status.Pidfile.State == pidfile.Stale:
@@ -67,7 +70,7 @@ func (e Entry) LastExit() string {
 		return e.Record.LastExit
 	case e.Record.State == StateStopped:
 		return "stopped"
-	case e.Record.State == StateRunning:
+	case e.Record.State == StateRunning, e.Record.State == StateStopping:
 		return gone
 	}
 	return ""

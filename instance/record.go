@@ -82,10 +82,12 @@ type Copy struct {
 	State      string `json:"state"` // starting, ready, draining
 }
 
-// Record states.
+// Record states. A daemon's record says running once it is ready, stopping once it has
+// begun to stop (a stop signal came: it drains), and stopped once it is gone.
 const (
-	StateRunning = "running"
-	StateStopped = "stopped"
+	StateRunning  = "running"
+	StateStopping = "stopping"
+	StateStopped  = "stopped"
 )
 
 // ErrBadRecord means a file at a record's path is not a record: damaged, or another file
@@ -118,7 +120,7 @@ func WriteRecord(path string, r Record) error {
 	}
 	tmp := f.Name()
 	mode := os.FileMode(0o600)
-	if r.State == StateRunning || r.Invocation != "" {
+	if r.State == StateRunning || r.State == StateStopping || r.Invocation != "" {
 		mode |= keepfile.Mode
 	}
 	err = writeSync(f, append(b, '\n'), mode)

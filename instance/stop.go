@@ -102,7 +102,13 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	pid := h.PID()
 	res := StopResult{WasRunning: true, PID: pid}
 	start := time.Now()
-	switch err := h.Signal(o.Signal); {
+	sig := o.Signal
+	if rec, err := ReadRecord(p.Record); err == nil && sig != syscall.SIGKILL && rec.State == StateStopping && rec.names(pid) && rec.isFor(p) {
+		// It is stopping already (another stop, a restart): a second stop signal would cut
+		// its drain short, so this stop only waits for it, and escalates as it would.
+		sig = 0
+	}
+	switch err := h.Signal(sig); {
 	case errors.Is(err, proc.ErrGone): // it exited on its own since we proved it the holder
 	case errors.Is(err, os.ErrPermission):
 		return res, fmt.Errorf("stop %s: %w", p.Name, notPermitted(pid))

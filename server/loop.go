@@ -71,6 +71,9 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
 	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
 	r.manager.send("STOPPING=1")
+	// A stop from another shell meanwhile waits for this one, rather than cut its drain
+	// short as a second stop signal by hand does (see instance.Stop).
+	_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
 	began := time.Now()
 	cancel(cause)
 	err, cut := r.drain(w, done)
