@@ -77,12 +77,23 @@ func writeBash(w io.Writer, app *kong.Application) error {
 	}
 	p("# %s completion for bash, made from its grammar: source <(%s completion bash)", prog, prog)
 	p("%s() {", fn)
-	p(`	local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" i`)
+	p(`	local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" dir=() i`)
 	p(`	for ((i = 1; i < COMP_CWORD; i++)); do`)
-	p(`		case "${COMP_WORDS[i]}" in -*) ;; %s) cmd="${COMP_WORDS[i]}"; break ;; esac`, strings.Join(cmds, "|"))
+	p(`		case "${COMP_WORDS[i]}" in`)
+	p(`		--) # the program to run, then its own arguments: a command, then files`)
+	p(`			if ((i == COMP_CWORD - 1)); then COMPREPLY=($(compgen -c -- "$cur")); fi`)
+	p(`			return ;;`)
+	p(`		--state-dir) dir=(--state-dir "${COMP_WORDS[i+1]}") ;;`)
+	p(`		--state-dir=*) dir=("${COMP_WORDS[i]}") ;;`)
+	p(`		-*) ;;`)
+	p(`		%s) [ -z "$cmd" ] && cmd="${COMP_WORDS[i]}" ;;`, strings.Join(cmds, "|"))
+	p(`		esac`)
 	p(`	done`)
 	p(`	case "$prev" in`)
-	p(`	--name | -n) COMPREPLY=($(compgen -W "$(%s %s 2>/dev/null)" -- "$cur")); return ;;`, prog, namesCommand)
+	p(`	--name | -n)`)
+	p(`		[ "$prev" = -n ] && [ "$cmd" = logs ] && return # logs' -n is its line count`)
+	p(`		COMPREPLY=($(compgen -W "$(%s "${dir[@]}" %s 2>/dev/null)" -- "$cur")); return ;;`, prog, namesCommand)
+	p(`	%s) return ;; # a path: the default completion, files`, strings.Join(sortedKeys(pathFlags), " | "))
 	enums := map[string]string{}
 	collect := func(flags []*kong.Flag) {
 		for _, f := range flags {
@@ -117,7 +128,7 @@ func writeBash(w io.Writer, app *kong.Application) error {
 	}
 	p(`	esac`)
 	p("}")
-	p("complete -F %s %s", fn, prog)
+	p("complete -o default -F %s %s", fn, prog)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -165,4 +176,14 @@ func firstSentence(s string) string {
 		return s[:i+1]
 	}
 	return s
+}
+
+// sortedKeys are m's keys, sorted.
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
