@@ -72,11 +72,17 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
 	r.manager.send("STOPPING=1")
 	// A stop from another shell meanwhile waits for this one, rather than cut its drain
-	// short as a second stop signal by hand does (see instance.Stop).
-	_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
+	// short as a second stop signal by hand does (see instance.Stop). The record says so
+	// while the work drains, not before: its write (a sync) would delay every stop.
+	marked := make(chan struct{})
+	go func() {
+		defer close(marked)
+		_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
+	}()
 	began := time.Now()
 	cancel(cause)
 	err, cut := r.drain(w, done)
+	<-marked // before cleanup marks it stopped
 	var exitErr error
 	if coded := (interface{ ExitCode() int })(nil); errors.As(err, &coded) {
 		exitErr = err
