@@ -19,7 +19,10 @@ type InstanceInfo struct {
 
 type instanceKey struct{}
 
-// Instance returns the instance a Serve function's ctx belongs to.
+// Instance returns the instance a Serve function's ctx belongs to. Outside a serve context
+// (a Serve function called by a test with context.Background, say) it is the zero
+// InstanceInfo: a ShutdownTimeout of 0 then means drain for no time at all, so a caller
+// that drains by it should give it a fallback.
 func Instance(ctx context.Context) InstanceInfo {
 	info, _ := ctx.Value(instanceKey{}).(InstanceInfo)
 	return info
