@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -185,6 +186,7 @@ const pidFileBackstop = time.Minute
 // checks every PIDFileCheck; otherwise every every.
 func (r *runner) recheck(watch *pidfile.Watcher, check *time.Ticker, every time.Duration) {
 	if r.checkPIDFile() {
+		r.checkBeside()
 		check.Reset(every)
 	} else {
 		check.Reset(r.opts.PIDFileCheck)
@@ -234,6 +236,25 @@ func (r *runner) restoreBeside() {
 	}
 	if r.restorer != nil {
 		r.restorer.Restore()
+	}
+}
+
+// checkBeside puts back, with the pidfile in place, what was deleted beside it alone: the
+// record (status would take the daemon for one still starting) and what the workload keeps
+// there (a supervisor's control socket, which upgrade dials). Each costs a stat when all is
+// well; it runs at every check of the pidfile.
+func (r *runner) checkBeside() {
+	if r.restorer != nil {
+		r.restorer.Restore()
+	}
+	if r.opts.RecordPath != "" {
+		if _, err := os.Lstat(r.opts.RecordPath); errors.Is(err, fs.ErrNotExist) {
+			if err := r.records.update(func(*instance.Record) {}); err != nil {
+				r.log.Warn("could not write the record again", "error", err)
+			} else {
+				r.log.Info("record restored", "path", r.opts.RecordPath)
+			}
+		}
 	}
 }
 
