@@ -2,8 +2,11 @@ package supervisor
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -16,6 +19,17 @@ import (
 // --ready pidfile:) and its other descendants outlive it, and are found afterwards by the
 // run's mark in their environment (instance.InvocationEnv).
 func dieWithSupervisor(sys *syscall.SysProcAttr) { sys.Pdeathsig = syscall.SIGKILL }
+
+// keepDeathSignal gives the exec step's calling thread, locked to it for good, the
+// parent-death signal that dieWithSupervisor gave the step's first thread. The signal is a
+// thread's: a thread the Go runtime starts has none, and an execve from such a thread keeps
+// only its own, so without this the program would outlive a killed supervisor whenever the
+// exec step happened to run on another thread than its first. If the supervisor dies before
+// this, the first thread's signal kills the step; after it, this thread's does.
+func keepDeathSignal() error {
+	runtime.LockOSThread() // never unlocked: the exec replaces the process, or it fails and exits
+	return unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0)
+}
 
 // killInstance SIGKILLs every process of the instance but this one, and waits for each to
 // be gone: its own children (the program, checks, adopted orphans), the process groups

@@ -8,6 +8,9 @@ import "syscall"
 // is not used), so a program outlives a supervisor killed with SIGKILL.
 func dieWithSupervisor(*syscall.SysProcAttr) {}
 
+// keepDeathSignal does nothing here, as dieWithSupervisor does nothing.
+func keepDeathSignal() error { return nil }
+
 // killInstance SIGKILLs the program's main process; without /proc the rest of the
 // instance cannot be listed here.
 func (s *Supervisor) killInstance() { s.signal(syscall.SIGKILL) }

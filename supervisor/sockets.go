@@ -206,8 +206,13 @@ func Exec(args []string) int {
 	}
 	env := withoutEnv(withoutEnv(os.Environ(), execReportEnv), "LISTEN_PID")
 	env = append(env, "LISTEN_PID="+strconv.Itoa(os.Getpid()))
-	err := syscall.Exec(args[0], args[1:], env)
-	msg := fmt.Sprintf("exec %s: %v", args[0], explainExec(args[0], err, nil))
+	var msg string
+	if err := keepDeathSignal(); err != nil { // a program that could outlive its supervisor is not run
+		msg = fmt.Sprintf("exec %s: set the parent-death signal: %v", args[0], err)
+	} else {
+		err = syscall.Exec(args[0], args[1:], env)
+		msg = fmt.Sprintf("exec %s: %v", args[0], explainExec(args[0], err, nil))
+	}
 	if report != nil {
 		_, _ = report.WriteString(msg)
 	}
