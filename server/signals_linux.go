@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"runtime"
 	"syscall"
 	"unsafe"
 
+	"github.com/daemonkit/daemonkit/internal/mainthread"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"golang.org/x/sys/unix"
 )
@@ -61,14 +61,19 @@ func ExecUnblocked() error {
 	if keep == blocked {
 		return nil // all it blocks is pending: the exec would change nothing
 	}
-	runtime.LockOSThread() // the mask cleared is the exec'ing thread's
-	defer runtime.UnlockOSThread()
-	mask := sigset(keep)
-	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &mask, nil); err != nil {
-		return fmt.Errorf("unblock signals: %w", err)
-	}
-	err = syscall.Exec("/proc/self/exe", os.Args, os.Environ())
-	return fmt.Errorf("execute itself again without the signals it was started with blocked (%#x): %w", blocked, err)
+	// From the main thread, when it can: a parent-death signal that the caller set (a
+	// container runtime does) is that thread's alone, and an exec keeps only the exec'ing
+	// thread's. The mask cleared is the exec'ing thread's, whichever it is.
+	mainthread.Run(func() {
+		mask := sigset(keep)
+		if err = unix.PthreadSigmask(unix.SIG_SETMASK, &mask, nil); err != nil {
+			err = fmt.Errorf("unblock signals: %w", err)
+			return
+		}
+		err = syscall.Exec("/proc/self/exe", os.Args, os.Environ())
+		err = fmt.Errorf("execute itself again without the signals it was started with blocked (%#x): %w", blocked, err)
+	})
+	return err
 }
 
 // sigset is the signal set of bits, a /proc/PID/status mask (signal n at bit n-1), in the
