@@ -32,7 +32,10 @@ type Options struct {
 	// ShutdownTimeout bounds how long a stopping workload may drain before Run gives up on
 	// it and returns (DefaultShutdownTimeout if zero). A second stop signal gives up at once.
 	ShutdownTimeout time.Duration
-	// Reporter is the daemon's end of the handshake; nil in the foreground.
+	// Reporter is the daemon's end of the handshake; nil in the foreground. Why a start
+	// failed is logged when a Reporter or a LogPath is set (the launcher quotes the log; the
+	// log is a file of its own); with neither, the log is the caller's stderr, and Run only
+	// returns the error, for the caller to say once.
 	Reporter *handshake.Reporter
 	// SignalsCaught, if set, is called once Run catches SIGTERM and SIGINT itself, before
 	// it takes the pidfile. A caller that caught them until then (a foreground's Ctrl-C

@@ -106,9 +106,17 @@ func lockFailed(err error, opts Options, log hclog.Logger) error {
 		}
 		return err
 	}
-	log.Error("could not start", "error", err)
+	opts.logFailure(log, err)
 	_ = opts.Reporter.Fail(err)
 	return err
+}
+
+// logFailure logs why the start failed, unless the log is the caller's stderr and the
+// caller will say it (see Options.Reporter).
+func (o Options) logFailure(log hclog.Logger, err error) {
+	if o.Reporter != nil || o.LogPath != "" {
+		log.Error("could not start", "error", err)
+	}
 }
 
 // runner is one run that holds its pidfile.
@@ -200,7 +208,7 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 
 // fail reports why the start failed and gives the pidfile up.
 func (r *runner) fail(err error) error {
-	r.log.Error("could not start", "error", err)
+	r.opts.logFailure(r.log, err)
 	r.records.failed(r.opts, r.startedAt, err)
 	_ = r.opts.Reporter.Fail(err)
 	return errors.Join(err, r.cleanup())
