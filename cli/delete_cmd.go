@@ -59,6 +59,9 @@ func (c *DeleteCmd) Run(app *App) error {
 	if st.Running() {
 		return withCode(exitFailed, fmt.Errorf("%s is running (pid %d): stop it first ('%s stop --name %s')", paths.Name, st.PID(), app.Config.Name, paths.Name))
 	}
+	if st.Starting {
+		return withCode(exitFailed, fmt.Errorf("%s is starting (start pid %d): stop it first ('%s stop --name %s')", paths.Name, st.StartPID, app.Config.Name, paths.Name))
+	}
 	rec, recErr := instance.ReadRecord(paths.Record)
 	if left := instance.Leftovers(paths, rec); recErr == nil && len(left) > 0 {
 		return leftRunning(app, paths, left, "which nothing could find once its record is gone")
@@ -70,7 +73,9 @@ func (c *DeleteCmd) Run(app *App) error {
 		}
 		return fmt.Errorf("delete %s: %w", paths.Name, recErr) // another user's: not ours to remove
 	}
-	if noRecord && st.Pidfile.State == pidfile.Absent {
+	// What a start killed on its way left (see instance.BeginStart): not an instance alone.
+	leftStart, _ := pidfile.RemoveStale(paths.StartLock())
+	if noRecord && st.Pidfile.State == pidfile.Absent && !leftStart {
 		return withCode(exitFailed, fmt.Errorf("no instance %s: neither %s nor %s exists", paths.Name, paths.Record, paths.PIDFile))
 	}
 	if st.Pidfile.State == pidfile.Stale {

@@ -258,7 +258,7 @@ func (c *ReloadCmd) Run(app *App) error {
 // the next copy reads its configuration as it is then.
 func programReloadable(paths instance.Paths) error {
 	st, err := instance.Inspect(paths)
-	if err == nil && st.Running() && st.Starting {
+	if err == nil && st.Starting {
 		return errors.New("it is starting: reload it once it is ready (it reads its configuration as it is then)")
 	}
 	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {

@@ -477,6 +477,14 @@ func (req *request) checkWorkdir() error {
 	return nil
 }
 
+// launcherReadyTimeout is the launcher's ready timeout when none is given, and
+// startWaitGrace what a start waits beyond it for another start of the same name to end
+// (the launcher's bound on a failed daemon's exit, and some).
+const (
+	launcherReadyTimeout = 10 * time.Second
+	startWaitGrace       = 10 * time.Second
+)
+
 // launchRequest detaches a daemon that runs req with the strategy desc, and waits until
 // it is ready; an instance already running is exit 3, any other failure exit 1.
 func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger) (launcher.Result, error) {
@@ -503,6 +511,14 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
 	env = withEnv(env, instance.InvocationEnv, invocation) // this run's, not one the caller inherited
+	// Held until the daemon is ready or has failed: a stop meanwhile waits for the daemon
+	// and stops it, and a second start waits for this one, then finds the daemon running.
+	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile}
+	starting, err := instance.BeginStart(ctx, paths, max(req.ReadyTimeout, launcherReadyTimeout)+startWaitGrace)
+	if err != nil {
+		return launcher.Result{}, withCode(exitFailed, err)
+	}
+	defer starting.Done()
 	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
 		Name:         req.Name,
 		Args:         []string{daemonCommand, req.Name}, // the name for ps; the request is private

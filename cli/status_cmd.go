@@ -43,6 +43,7 @@ type statusReport struct {
 	Copies        []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
 	LeftRunning   []int           `json:"left_running,omitempty"` // not running: what its last run left running
 	Problem       string          `json:"problem,omitempty"`
+	StartPID      int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
 	program       string          // for the advice in text
 	foreign       bool            // the stale file is not a pidfile: nothing of ours removes it
 }
@@ -96,6 +97,10 @@ func (r *statusReport) fill(st instance.Status) int {
 		// It holds its lock, but has not said it is ready: it serves nothing yet, and may
 		// never. systemctl status says 3 of a unit that is activating too.
 		r.State, r.PID, r.Stopped = "starting", st.PID(), st.Stopped
+		return exitNotRunning
+	case st.Starting:
+		// A start command launches its daemon, which holds no pidfile yet.
+		r.State, r.StartPID = "starting", st.StartPID
 		return exitNotRunning
 	case st.Running():
 		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
@@ -195,7 +200,11 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "starting":
-		fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s stop --name %s' calls the start off\n", r.Name, r.PID, r.program, r.Name)
+		if r.PID == 0 {
+			fmt.Fprintf(w, "%s is starting (start pid %d): its daemon is on its way; '%s stop --name %s' calls the start off\n", r.Name, r.StartPID, r.program, r.Name)
+		} else {
+			fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s stop --name %s' calls the start off\n", r.Name, r.PID, r.program, r.Name)
+		}
 		if r.Stopped {
 			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT")
 		}

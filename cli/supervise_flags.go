@@ -72,8 +72,8 @@ func (c *StartCmd) checkSupervise() error {
 }
 
 // checkProgramPidfiles refuses a program's pidfile (--ready pidfile:, --child-pidfile) at
-// the instance's own pidfile, which the daemon holds, or beside it as NAME.pid or
-// NAME.json, where list would take it for an instance; and the log at any of those, or at
+// the instance's own pidfile, which the daemon holds, or beside it as NAME.pid, NAME.json
+// or NAME.starting, where list would take it for an instance; and the log at any of those, or at
 // a pidfile or record of the state directory stateDir ("" if unknown) (see checkLog).
 func (c *StartCmd) checkProgramPidfiles(paths instance.Paths, stateDir string) error {
 	own, err := filepath.Abs(paths.PIDFile)
@@ -89,7 +89,7 @@ func (c *StartCmd) checkProgramPidfiles(paths instance.Paths, stateDir string) e
 		switch {
 		case abs == own:
 			return fmt.Errorf("%s is the instance's own pidfile, which daemonkit holds: give another path", flag)
-		case filepath.Dir(abs) == filepath.Dir(own) && (strings.HasSuffix(abs, ".pid") || strings.HasSuffix(abs, ".json")):
+		case filepath.Dir(abs) == filepath.Dir(own) && isInstanceFile(abs):
 			return fmt.Errorf("%s is in the state directory %s, where list would take it for an instance: put it elsewhere", flag, filepath.Dir(own))
 		}
 		return nil
@@ -136,6 +136,7 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 	files := []instanceFile{
 		{paths.PIDFile, "the instance's own pidfile, which daemonkit holds and stop removes"},
 		{paths.Record, "the instance's own record, which daemonkit rewrites"},
+		{paths.StartLock(), "the instance's own start lock, which start holds and removes"},
 	}
 	if sup != nil {
 		if sup.ChildPIDFile != "" {
@@ -167,7 +168,7 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 		}
 		if filepath.Dir(log) == dir || filepath.Dir(at) == resolvePath(dir) {
 			if name, role, ok := instanceFileName(filepath.Base(log)); ok {
-				return fmt.Errorf("%s is in the state directory %s, where %s is instance %s's %s: %s, outside it or not ending in .pid or .json",
+				return fmt.Errorf("%s is in the state directory %s, where %s is instance %s's %s: %s, outside it or not ending in .pid, .json or .starting",
 					logName, dir, filepath.Base(log), name, role, fix)
 			}
 		}
@@ -185,8 +186,8 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 	return nil
 }
 
-// instanceFileName is the instance name and the role (pidfile or record) of a file name
-// in a state directory: NAME.pid or NAME.json.
+// instanceFileName is the instance name and the role (pidfile, record or start lock) of a
+// file name in a state directory: NAME.pid, NAME.json or NAME.starting.
 func instanceFileName(base string) (name, role string, ok bool) {
 	if name, ok := strings.CutSuffix(base, ".pid"); ok {
 		return name, "pidfile", true
@@ -194,7 +195,16 @@ func instanceFileName(base string) (name, role string, ok bool) {
 	if name, ok := strings.CutSuffix(base, ".json"); ok {
 		return name, "record", true
 	}
+	if name, ok := strings.CutSuffix(base, ".starting"); ok {
+		return name, "start lock", true
+	}
 	return "", "", false
+}
+
+// isInstanceFile reports whether path's name is an instance's file's (see instanceFileName).
+func isInstanceFile(path string) bool {
+	_, _, ok := instanceFileName(filepath.Base(path))
+	return ok
 }
 
 // resolvePath is the absolute path p with the symlinks in its directory resolved, or p

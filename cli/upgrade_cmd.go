@@ -64,10 +64,10 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 		return res, err
 	}
 	switch {
-	case !st.Running():
-		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it ('restart' starts it as it was)", paths.Name))
 	case st.Starting:
 		return res, withCode(exitFailed, fmt.Errorf("%s is starting: upgrade it once it is ready", paths.Name))
+	case !st.Running():
+		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it ('restart' starts it as it was)", paths.Name))
 	}
 	if st.Record == nil || st.Record.Control == "" {
 		return res, withCode(exitFailed, fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", paths.Name))

@@ -45,7 +45,7 @@ func (e Entry) State() string {
 		return StateUnknown
 	case e.Status.Running() && e.Status.Record != nil && e.Status.Record.Restarting():
 		return StateRestarting
-	case e.Status.Running() && e.Status.Starting:
+	case e.Status.Starting: // not ready yet, or its daemon not even launched yet
 		return StateStarting
 	case e.Status.Running() && e.Status.Record != nil && e.Status.Record.State == StateStopping:
 		return StateStopping
@@ -77,7 +77,8 @@ func (e Entry) LastExit() string {
 }
 
 // Names returns the names of the instances in the state directory dir, sorted: every name
-// that has a <name>.json record or a <name>.pid pidfile there and is valid (ValidateName).
+// that has a <name>.json record, a <name>.pid pidfile or a <name>.starting start lock (see
+// BeginStart) there and is valid (ValidateName).
 // Anything else (other files, directories, hidden or temporary files) is ignored, and so is
 // a missing directory, which holds none. Nothing is opened but the directory.
 func Names(dir string) ([]string, error) {
@@ -98,6 +99,9 @@ func Names(dir string) ([]string, error) {
 		name, ok := strings.CutSuffix(file, ".json")
 		if !ok {
 			name, ok = strings.CutSuffix(file, ".pid")
+		}
+		if !ok {
+			name, ok = strings.CutSuffix(file, ".starting")
 		}
 		if !ok || seen[name] || ValidateName(name) != nil {
 			continue

@@ -26,8 +26,13 @@ type Status struct {
 	Stopped bool
 	// Starting says the lock holder has not said it is ready yet: a daemon writes its
 	// record once it is, and there is none, or only an earlier run's. (A record that cannot
-	// be read says nothing either way: Starting is false then.)
+	// be read says nothing either way: Starting is false then.) It is also true, with
+	// StartPID set and Running false, while a start command launches a daemon that holds no
+	// pidfile yet (see BeginStart).
 	Starting bool
+	// StartPID is the pid of the start command under way when no daemon holds the pidfile
+	// yet (-1 if the kernel cannot name it); 0 otherwise.
+	StartPID int
 }
 
 // Running reports whether the daemon runs, by its lock or, if its pidfile was lost, by
@@ -50,6 +55,7 @@ func (s Status) PID() int {
 // holder the kernel cannot name, ...). A record that is missing, unreadable or names
 // another pid is left out: it never decides anything.
 func Inspect(p Paths) (Status, error) {
+	starter := startUnderWay(p) // before the pidfile: see BeginStart
 	st, err := pidfile.Probe(p.PIDFile)
 	if err != nil {
 		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, err)
@@ -62,6 +68,8 @@ func Inspect(p Paths) (Status, error) {
 		if h, rec := provenByRecord(p); h != nil {
 			_ = h.Close()
 			s.Record, s.Unlocked = rec, true
+		} else if starter != 0 {
+			s.Starting, s.StartPID = true, starter
 		}
 	} else if r, err := ReadRecord(p.Record); err == nil && r.names(st.PID) {
 		s.Record = &r

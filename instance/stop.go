@@ -21,6 +21,10 @@ const killWait = 5 * time.Second
 // supervisor takes milliseconds.
 const cleanupWait = 2 * time.Second
 
+// startAwait is how long Stop waits at least for the daemon of a start under way to take
+// its pidfile (it takes milliseconds), whatever its timeout: a stop --timeout 0 included.
+const startAwait = 10 * time.Second
+
 // ErrStillRunning means the daemon was signalled but is still running.
 var ErrStillRunning = errors.New("still running")
 
@@ -55,9 +59,20 @@ type StopResult struct {
 // ctx that ends first makes Stop return an error wrapping both ErrStillRunning and
 // ctx.Err(), without SIGKILL. Once the daemon is gone, the pidfile it left (if killed) is
 // removed and its record marked stopped (it is kept: restart starts the instance again).
+// While a start of the instance is under way and its daemon holds no pidfile yet, Stop
+// first waits for the daemon to take it (milliseconds), at least 10s or o.Timeout if
+// longer, and then stops it: the start fails, "stopped before it was ready".
 func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 	if o.Signal == 0 {
 		o.Signal = syscall.SIGTERM
+	}
+	// A start under way whose daemon holds no pidfile yet: wait for the daemon, to stop it.
+	within := max(o.Timeout, startAwait)
+	if o.Timeout <= 0 {
+		within = 0 // as long as ctx allows
+	}
+	if err := awaitDaemon(ctx, p, within); err != nil {
+		return StopResult{}, fmt.Errorf("stop %s: %w: %w", p.Name, ErrStillRunning, err)
 	}
 	for range maxAttempts {
 		h, st, err := openHolder(p)

@@ -85,6 +85,48 @@ func TestStopWhileStarting(t *testing.T) {
 	t.Logf("outcomes (stop said / start exited): %v", outcomes)
 }
 
+// TestStopWhileLaunching: a stop issued in the first milliseconds of a start, as soon as
+// start holds its start lock and before its daemon (if it has begun at all) holds the
+// pidfile, 30 times, across the strategies and workloads. Before the start lock, such a
+// stop found nothing ("not running") and the daemon ran on. Now stop waits for the daemon
+// and stops it: it says stopped, start exits 0 (the daemon was ready first) or 1 (called
+// off), and nothing of the instance is left, nor its pidfile or start lock.
+func TestStopWhileLaunching(t *testing.T) {
+	e := newEnv(t)
+	const name = "launching"
+	ws := workloads(t)
+	lock := filepath.Join(e.state, name+".starting")
+	outcomes := map[string]int{}
+	for i := range loops(30) {
+		args := append([]string{"start", "-d", "--strategy", strategies[i%len(strategies)], "--name", name}, ws[i%len(ws)]...)
+		cmd, out, errb := e.cmd(name, args...)
+		began := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "start to take its start lock", func() bool {
+			_, err := os.Stat(lock)
+			return err == nil
+		})
+		early := e.holder(name) == 0
+		stop := e.run(name, "stop", "--name", name)
+		start := e.wait(cmd, out, errb, args, began)
+		if stop.code != 0 || !strings.HasPrefix(stop.out, "stopped ") {
+			t.Fatalf("round %d: a stop while start launches did not stop the daemon: %s\n(start: %s)", i, stop, start)
+		}
+		if start.code != 0 && start.code != 1 {
+			t.Fatalf("round %d: start, stopped while it launched: %s", i, start)
+		}
+		outcomes[fmt.Sprintf("no pidfile held yet: %v / start exit %d", early, start.code)]++
+		e.noneLeft(name, "after a stop while start launched")
+		e.noPidfile(name)
+		if _, err := os.Lstat(lock); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("round %d: start lock %s left behind (%v)", i, lock, err)
+		}
+	}
+	t.Logf("outcomes: %v", outcomes)
+}
+
 // firstWords is the first two words of s: "stopped slow", "slow was".
 func firstWords(s string) string {
 	f := strings.Fields(s)

@@ -1,0 +1,106 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// A start under way is told by its start lock, NAME.starting beside the pidfile: a pidfile
+// of the start command itself, which takes it before it launches the daemon and gives it up
+// only once the daemon is ready or has failed. In between, the daemon takes the instance's
+// pidfile; so whoever looks at the start lock first and the pidfile second sees one of them
+// held for as long as the start lasts, and never misses a daemon that is on its way: a stop
+// in the first milliseconds of a start waits for the daemon and stops it, where it used to
+// find nothing, and the daemon then ran on.
+
+// StartLock is the path of the instance's start lock, NAME.starting beside its pidfile.
+func (p Paths) StartLock() string {
+	return filepath.Join(filepath.Dir(p.PIDFile), p.Name+".starting")
+}
+
+// Starting is a start of an instance under way, in this process: its start lock, held.
+type Starting struct{ f *pidfile.File }
+
+// BeginStart takes the instance's start lock for this process, to hold while it launches
+// the daemon, until Done. While another start of the instance holds it, BeginStart waits
+// for that one to end, so that two starts of one name run one after the other (the second
+// then finds the first's daemon running), up to within or until ctx ends; then the error
+// names the other start's pid and wraps ErrStartUnderWay.
+func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, error) {
+	end := time.Now().Add(within)
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
+		f, err := pidfile.Acquire(p.StartLock())
+		if err == nil {
+			return &Starting{f}, nil
+		}
+		var held *pidfile.LockedError
+		if !errors.As(err, &held) {
+			return nil, fmt.Errorf("start %s: %w", p.Name, err)
+		}
+		if ctx.Err() != nil || time.Now().After(end) {
+			return nil, fmt.Errorf("start %s: %w: another start (pid %d) has not ended after %v",
+				p.Name, ErrStartUnderWay, held.PID, within)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff): // a polling step: a lock's release wakes nobody
+		}
+	}
+}
+
+// Done gives the start lock up (removing its file), once the daemon is ready or has
+// failed. A second call does nothing.
+func (s *Starting) Done() { _ = s.f.Release() }
+
+// ErrStartUnderWay means a start of the instance is under way: its start command holds the
+// start lock, and no daemon holds the pidfile yet.
+var ErrStartUnderWay = errors.New("a start is under way")
+
+// startUnderWay is the pid of a start command that holds the instance's start lock, or 0.
+// A lock whose holder the kernel cannot name (another pid namespace's) counts as held, -1.
+func startUnderWay(p Paths) int {
+	st, err := pidfile.Probe(p.StartLock())
+	switch {
+	case st.State == pidfile.Running && st.PID > 0:
+		return st.PID
+	case st.State == pidfile.Running:
+		return -1
+	case err != nil:
+		return 0 // cannot tell: as before there was a start lock
+	}
+	return 0
+}
+
+// awaitDaemon waits, while a start of the instance is under way and no daemon holds its
+// pidfile yet, for either to change: the daemon takes its pidfile within milliseconds of
+// its start, or the start fails. It returns nil at once when no start is under way, and an
+// error wrapping ErrStartUnderWay if the start still holds no daemon after within (if
+// positive) or when ctx ends. The start lock is looked at before the pidfile, so that a
+// start that ends between the two looks has left its daemon holding the pidfile.
+func awaitDaemon(ctx context.Context, p Paths, within time.Duration) error {
+	var end time.Time
+	if within > 0 {
+		end = time.Now().Add(within)
+	}
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 10*time.Millisecond) {
+		starter := startUnderWay(p)
+		if starter == 0 {
+			return nil
+		}
+		if st, _ := pidfile.Probe(p.PIDFile); st.State == pidfile.Running {
+			return nil
+		}
+		if ctx.Err() != nil || (!end.IsZero() && time.Now().After(end)) {
+			return fmt.Errorf("%w (start pid %d), and its daemon holds no pidfile yet; try again", ErrStartUnderWay, starter)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff): // a polling step: taking a lock wakes nobody
+		}
+	}
+}

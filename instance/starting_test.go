@@ -1,0 +1,49 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestStartLock: while a start holds the instance's start lock and no daemon holds the
+// pidfile, Inspect says starting with the start's pid, a second start and a stop wait for
+// it, and give up with ErrStartUnderWay after their bound; once it is done, the lock's file
+// is gone and neither waits.
+func TestStartLock(t *testing.T) {
+	dir := t.TempDir()
+	p := Paths{Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: filepath.Join(dir, "web.json")}
+	if got, want := p.StartLock(), filepath.Join(dir, "web.starting"); got != want {
+		t.Fatalf("StartLock() = %s, want %s", got, want)
+	}
+	ctx := context.Background()
+	s, err := BeginStart(ctx, p, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Done()
+	st, err := Inspect(p)
+	if err != nil || !st.Starting || st.StartPID != startUnderWay(p) || st.StartPID <= 0 || st.Running() {
+		t.Fatalf("Inspect during a start = %+v, %v; want starting, with the start's pid, not running", st, err)
+	}
+	if _, err := BeginStart(ctx, p, 30*time.Millisecond); !errors.Is(err, ErrStartUnderWay) {
+		t.Fatalf("a second start while one is under way: %v, want ErrStartUnderWay", err)
+	}
+	if err := awaitDaemon(ctx, p, 30*time.Millisecond); !errors.Is(err, ErrStartUnderWay) {
+		t.Fatalf("awaiting a daemon that never comes: %v, want ErrStartUnderWay", err)
+	}
+
+	s.Done()
+	s.Done() // a second call does nothing
+	if err := awaitDaemon(ctx, p, time.Nanosecond); err != nil {
+		t.Fatalf("awaiting with no start under way: %v", err)
+	}
+	if st, err := Inspect(p); err != nil || st.Starting {
+		t.Fatalf("Inspect after the start = %+v, %v; want not starting", st, err)
+	}
+	if res, err := Stop(ctx, p, StopOptions{Timeout: time.Second}); err != nil || res.WasRunning {
+		t.Fatalf("Stop after the start = %+v, %v; want nothing running", res, err)
+	}
+}
