@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -36,27 +35,13 @@ func (c *CompletionCmd) Run(app *App, kctx *kong.Context) error {
 // the completions offer for --name.
 type NamesCmd struct{}
 
-// Run lists the names; a state directory that cannot be read gives none.
+// Run lists the names (instance.Names); a state directory that cannot be read gives none.
 func (c *NamesCmd) Run(app *App) error {
 	layout, err := app.layout(false)
 	if err != nil {
 		return nil
 	}
-	seen := map[string]bool{}
-	for _, pattern := range []string{"*.json", "*.pid"} {
-		matches, _ := filepath.Glob(filepath.Join(layout.StateDir, pattern))
-		for _, m := range matches {
-			name := strings.TrimSuffix(filepath.Base(m), filepath.Ext(m))
-			if instance.ValidateName(name) == nil {
-				seen[name] = true
-			}
-		}
-	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names, _ := instance.Names(layout.StateDir)
 	for _, n := range names {
 		fmt.Fprintln(app.Stdout, n)
 	}
