@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -32,6 +33,9 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 		return instance.Paths{}, err
 	}
 	paths, err := layout.Resolve(f.Name, f.PIDFile, logFile)
+	if errors.Is(err, instance.ErrPIDFileName) {
+		return paths, withCode(exitUsage, err)
+	}
 	if err != nil {
 		return paths, err
 	}

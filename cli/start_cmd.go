@@ -515,6 +515,9 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	// and stops it, and a second start waits for this one, then finds the daemon running.
 	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile}
 	starting, err := instance.BeginStart(ctx, paths, max(req.ReadyTimeout, launcherReadyTimeout)+startWaitGrace)
+	if errors.Is(err, pidfile.ErrLocked) { // the other start's daemon
+		return launcher.Result{}, startError(req.Name, err)
+	}
 	if err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
 	}

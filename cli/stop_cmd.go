@@ -91,7 +91,7 @@ func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error 
 // running, prints that only if tellNotRunning. It returns what Stop did.
 func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool) (instance.StopResult, error) {
 	res, err := instance.Stop(context.Background(), paths, o)
-	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) {
+	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) && !errors.Is(err, instance.ErrStartUnderWay) {
 		if st, ierr := instance.Inspect(paths); ierr == nil && !st.Running() {
 			// Nothing runs: stop's work is done, whatever is left on disk.
 			if tellNotRunning {

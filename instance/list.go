@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -77,10 +78,11 @@ func (e Entry) LastExit() string {
 }
 
 // Names returns the names of the instances in the state directory dir, sorted: every name
-// that has a <name>.json record, a <name>.pid pidfile or a <name>.starting start lock (see
-// BeginStart) there and is valid (ValidateName).
+// that has a <name>.json record or a <name>.pid pidfile there, or a <name>.starting start
+// lock that a start under way holds (see BeginStart), and is valid (ValidateName).
 // Anything else (other files, directories, hidden or temporary files) is ignored, and so is
-// a missing directory, which holds none. Nothing is opened but the directory.
+// a missing directory, which holds none. Nothing is opened but the directory, and the start
+// lock of a name that has nothing else.
 func Names(dir string) ([]string, error) {
 	des, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -91,6 +93,7 @@ func Names(dir string) ([]string, error) {
 	}
 	names := make([]string, 0, len(des))
 	seen := make(map[string]bool, len(des))
+	var starting []string // names with a start lock
 	for _, de := range des {
 		if de.IsDir() {
 			continue
@@ -101,13 +104,22 @@ func Names(dir string) ([]string, error) {
 			name, ok = strings.CutSuffix(file, ".pid")
 		}
 		if !ok {
-			name, ok = strings.CutSuffix(file, ".starting")
+			if name, ok = strings.CutSuffix(file, ".starting"); ok && ValidateName(name) == nil {
+				starting = append(starting, name)
+			}
+			continue
 		}
-		if !ok || seen[name] || ValidateName(name) != nil {
+		if seen[name] || ValidateName(name) != nil {
 			continue
 		}
 		seen[name] = true
 		names = append(names, name)
+	}
+	for _, name := range starting { // a name being started for the first time
+		if st, _ := pidfile.Probe(filepath.Join(dir, name+".starting")); !seen[name] && st.State == pidfile.Running {
+			seen[name] = true
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	return names, nil

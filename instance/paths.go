@@ -193,6 +193,9 @@ type Paths struct {
 	Record  string // absolute: the <name>.json beside the pidfile
 }
 
+// ErrPIDFileName means a pidfile was given the name of a file that goes beside it.
+var ErrPIDFileName = errors.New("a pidfile of a reserved name")
+
 // Layout says where an instance's files go when its command line does not say.
 type Layout struct {
 	StateDir    string // pidfiles and records: <StateDir>/<name>.pid and .json
@@ -203,8 +206,9 @@ type Layout struct {
 // Resolve works out an instance's paths. With neither name nor pidFile, the name is
 // l.DefaultName; with only pidFile, it is pidFile's base name without a ".pid" suffix. The
 // name is validated (ValidateName) either way. PIDFile defaults to <StateDir>/<name>.pid and
-// Log to <LogDir>/<name>.log; Record is <name>.json in the pidfile's directory. Every path
-// returned is absolute (relative ones are taken from the working directory).
+// Log to <LogDir>/<name>.log; Record is <name>.json in the pidfile's directory, and the
+// start lock <name>.starting (Paths.StartLock): a pidfile of either name is refused. Every
+// path returned is absolute (relative ones are taken from the working directory).
 func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 	stateDir := l.StateDir
 	if name == "" {
@@ -249,5 +253,9 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 		return Paths{}, fmt.Errorf("resolve log: %w", err)
 	}
 	p.Record = filepath.Join(filepath.Dir(p.PIDFile), name+".json")
+	if p.PIDFile == p.Record || p.PIDFile == p.StartLock() {
+		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json) and start lock (%s.starting) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
+			pidFile, ErrPIDFileName, name, name, name)
+	}
 	return p, nil
 }

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,34 +24,78 @@ func (p Paths) StartLock() string {
 	return filepath.Join(filepath.Dir(p.PIDFile), p.Name+".starting")
 }
 
+// testHookOtherStart, when set by a test, runs when BeginStart first finds another start.
+var testHookOtherStart func()
+
 // Starting is a start of an instance under way, in this process: its start lock, held.
 type Starting struct{ f *pidfile.File }
 
 // BeginStart takes the instance's start lock for this process, to hold while it launches
-// the daemon, until Done. While another start of the instance holds it, BeginStart waits
-// for that one to end, so that two starts of one name run one after the other (the second
-// then finds the first's daemon running), up to within or until ctx ends; then the error
-// names the other start's pid and wraps ErrStartUnderWay.
+// the daemon, until Done. Another start of the instance may hold it; then BeginStart waits
+// for the outcome of that start, as a second systemctl start joins the job under way, and
+// launches nothing itself: once the other start's daemon holds the pidfile, the error is
+// the *pidfile.LockedError that names it (errors.Is pidfile.ErrLocked: already running);
+// if the other start ends without a daemon (it failed, or a stop called it off), the error
+// wraps ErrStartUnderWay and says so; and so it does if the other start has not ended
+// after within, or when ctx ends (with its cause).
 func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, error) {
 	end := time.Now().Add(within)
-	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
+	other := 0 // the other start's pid, once one was seen
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 10*time.Millisecond) {
+		if err := daemonOf(p, other); err != nil {
+			return nil, err
+		}
 		f, err := pidfile.Acquire(p.StartLock())
-		if err == nil {
+		switch held := (*pidfile.LockedError)(nil); {
+		case err == nil && other == 0:
 			return &Starting{f}, nil
-		}
-		var held *pidfile.LockedError
-		if !errors.As(err, &held) {
+		case err == nil: // the other start ended: its daemon runs, or none does
+			_ = f.Release()
+			if err := daemonOf(p, other); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("start %s: %w: %s ended without a daemon running (it failed, or a stop called it off); nothing was started",
+				p.Name, ErrStartUnderWay, startNamed(other))
+		case !errors.As(err, &held):
 			return nil, fmt.Errorf("start %s: %w", p.Name, err)
+		case other == 0:
+			other = cmp.Or(held.PID, -1)
+			if testHookOtherStart != nil {
+				testHookOtherStart()
+			}
 		}
-		if ctx.Err() != nil || time.Now().After(end) {
-			return nil, fmt.Errorf("start %s: %w: another start (pid %d) has not ended after %v",
-				p.Name, ErrStartUnderWay, held.PID, within)
+		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("start %s: %w: gave up waiting for %s: %w", p.Name, ErrStartUnderWay, startNamed(other), context.Cause(ctx))
+		case time.Now().After(end):
+			return nil, fmt.Errorf("start %s: %w: %s has not ended after %v", p.Name, ErrStartUnderWay, startNamed(other), within)
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(backoff): // a polling step: a lock's release wakes nobody
 		}
 	}
+}
+
+// daemonOf is, once another start was seen (other is not 0), the *pidfile.LockedError
+// naming the daemon that holds the instance's pidfile, if one does.
+func daemonOf(p Paths, other int) error {
+	if other == 0 {
+		return nil
+	}
+	if st, _ := pidfile.Probe(p.PIDFile); st.State == pidfile.Running {
+		return &pidfile.LockedError{Path: p.PIDFile, PID: st.PID}
+	}
+	return nil
+}
+
+// startNamed is "another start (pid N)", or, when the kernel cannot name its pid (another
+// pid namespace's), "another start (pid unknown)".
+func startNamed(pid int) string {
+	if pid <= 0 {
+		return "another start (pid unknown)"
+	}
+	return fmt.Sprintf("another start (pid %d)", pid)
 }
 
 // Done gives the start lock up (removing its file), once the daemon is ready or has
@@ -96,7 +141,7 @@ func awaitDaemon(ctx context.Context, p Paths, within time.Duration) error {
 			return nil
 		}
 		if ctx.Err() != nil || (!end.IsZero() && time.Now().After(end)) {
-			return fmt.Errorf("%w (start pid %d), and its daemon holds no pidfile yet; try again", ErrStartUnderWay, starter)
+			return fmt.Errorf("%w: %s, and its daemon holds no pidfile yet after %v; try again", ErrStartUnderWay, startNamed(starter), within)
 		}
 		select {
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,7 +36,12 @@ func TestStartLock(t *testing.T) {
 		t.Fatalf("awaiting a daemon that never comes: %v, want ErrStartUnderWay", err)
 	}
 
-	s.Done()
+	// a start that waited for one that ends without a daemon launches nothing itself
+	testHookOtherStart = s.Done // the other start ends once this one waits for it
+	defer func() { testHookOtherStart = nil }()
+	if _, err := BeginStart(ctx, p, 10*time.Second); !errors.Is(err, ErrStartUnderWay) || !strings.Contains(err.Error(), "ended without a daemon running") {
+		t.Fatalf("a start after one that ended without a daemon: %v, want ErrStartUnderWay, ended without a daemon", err)
+	}
 	s.Done() // a second call does nothing
 	if err := awaitDaemon(ctx, p, time.Nanosecond); err != nil {
 		t.Fatalf("awaiting with no start under way: %v", err)

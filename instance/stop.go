@@ -72,7 +72,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 		within = 0 // as long as ctx allows
 	}
 	if err := awaitDaemon(ctx, p, within); err != nil {
-		return StopResult{}, fmt.Errorf("stop %s: %w: %w", p.Name, ErrStillRunning, err)
+		return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 	}
 	for range maxAttempts {
 		h, st, err := openHolder(p)

@@ -38,8 +38,9 @@ func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 // up at once), logs "stopped", and removes the record and the pidfile, whose lock is held
 // until that is done. A workload that ends on its own ends the run with its error.
 //
-// Every error Run returns is in the log already, but a *pidfile.LockedError: the caller
-// need not print it again.
+// Every error Run returns is in the log already, but a *pidfile.LockedError, and a failed
+// start in the foreground on stderr (no Reporter, no LogPath: see Options.Reporter), which
+// the caller prints once.
 func Run(ctx context.Context, w Workload, opts Options) error {
 	var forward, stop []os.Signal
 	if f, ok := w.(Forwarder); ok {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime"
 	"syscall"
 	"unsafe"
 
@@ -65,6 +66,8 @@ func ExecUnblocked() error {
 	// container runtime does) is that thread's alone, and an exec keeps only the exec'ing
 	// thread's. The mask cleared is the exec'ing thread's, whichever it is.
 	mainthread.Run(func() {
+		runtime.LockOSThread() // on the main thread already; elsewhere, the same thread for both calls
+		defer runtime.UnlockOSThread()
 		mask := sigset(keep)
 		if err = unix.PthreadSigmask(unix.SIG_SETMASK, &mask, nil); err != nil {
 			err = fmt.Errorf("unblock signals: %w", err)
