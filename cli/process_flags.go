@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/account"
 	"github.com/daemonkit/daemonkit/strategy"
 )
@@ -26,6 +27,27 @@ type ProcessFlags struct {
 	ClearEnv    bool     `help:"Start the work with no environment but --env and --env-file (and PATH if they give none)."`
 	Nice        int      `placeholder:"N" help:"The work's niceness, -20 (first) to 19 (last); 0 leaves it as it is."`
 	LimitNofile uint64   `name:"limit-nofile" placeholder:"N" help:"The work's limit on open files (RLIMIT_NOFILE, soft and hard); 0 leaves it."`
+
+	// Inherited is the environment the work inherits: the caller's, as start -d found it
+	// (less what is its own process's: see inheritable), kept in the request and so in the
+	// record, so that restart, typed anywhere (cron, another shell), starts the work with
+	// the environment it was started with, as pm2 restart does. nil means this process's
+	// (a foreground start; a record written before it was kept).
+	Inherited []string `kong:"-" json:",omitempty"`
+}
+
+// inheritable is env less what belongs to the process that runs start, not to the work
+// it starts: a service manager's notify socket, watchdog and passed sockets (named for
+// start's pid), and a run's mark (each run gets its own).
+func inheritable(env []string) []string {
+	own := []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", instance.InvocationEnv}
+	kept := make([]string, 0, len(env))
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(own, k) {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
 }
 
 // check refuses what cannot be done, as a usage error would.
@@ -46,14 +68,19 @@ func (f ProcessFlags) check() error {
 	return nil
 }
 
-// environ is the work's environment: this process's (none with --clear-env), then, with
+// environ is the work's environment: the inherited one (Inherited, else this process's;
+// none with --clear-env), then, with
 // --user, that user's USER, LOGNAME and HOME, as systemd's User= and su - set them
 // (root's would send the work's files to /root, which it may not write), then defaults
 // (KEY=VALUE: what the caller knows better than this process's environment), then the
 // --env-file files in order, then --env. Errors name the file and the line.
 func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
 	var env []string
-	if !f.ClearEnv {
+	switch {
+	case f.ClearEnv:
+	case f.Inherited != nil:
+		env = slices.Clone(f.Inherited)
+	default:
 		env = os.Environ()
 	}
 	set := func(kv string) {

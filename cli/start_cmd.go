@@ -132,6 +132,9 @@ func (c *StartCmd) Run(app *App) error {
 		return c.foreground(arm, app, paths)
 	}
 	ctx := arm.wait()
+	if !c.ClearEnv {
+		c.Inherited = inheritable(os.Environ()) // recorded: restart starts the work with it
+	}
 	req, err := c.request(app, paths, desc.Traits)
 	if err != nil {
 		return err
