@@ -57,10 +57,10 @@ func (c *DeleteCmd) Run(app *App) error {
 		return fmt.Errorf("delete %s: cannot tell whether it runs: %w", paths.Name, err)
 	}
 	if st.Running() {
-		return withCode(exitFailed, fmt.Errorf("%s is running (pid %d): stop it first ('%s stop --name %s')", paths.Name, st.PID(), app.Config.Name, paths.Name))
+		return withCode(exitFailed, fmt.Errorf("%s is running (pid %d): stop it first ('%s')", paths.Name, st.PID(), app.commandFor("stop", paths)))
 	}
 	if st.Starting {
-		return withCode(exitFailed, fmt.Errorf("%s is starting (start pid %d): stop it first ('%s stop --name %s')", paths.Name, st.StartPID, app.Config.Name, paths.Name))
+		return withCode(exitFailed, fmt.Errorf("%s is starting (start pid %d): stop it first ('%s')", paths.Name, st.StartPID, app.commandFor("stop", paths)))
 	}
 	rec, recErr := instance.ReadRecord(paths.Record)
 	if left := instance.Leftovers(paths, rec); recErr == nil && len(left) > 0 {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,6 +80,34 @@ func (app *App) layout(create bool) (instance.Layout, error) {
 	}
 	l.StateDir = dir
 	return l, nil
+}
+
+// commandFor is the command line that runs command on the instance at paths, for a hint
+// to quote: "PROG [--state-dir DIR] COMMAND --name NAME", with --pidfile PATH when the
+// pidfile is not the name's default, and --state-dir when the state directory is not the
+// default one, nor the one $<PREFIX>STATE_DIR names (the same shell finds it so again),
+// so that following the hint acts on this very instance.
+func (app *App) commandFor(command string, paths instance.Paths) string {
+	args := []string{app.Config.Name}
+	layout, err := app.layout(false)
+	stateDir, _ := filepath.Abs(layout.StateDir)
+	fromEnv := os.Getenv(app.Config.envPrefix() + "STATE_DIR")
+	if fromEnv != "" {
+		fromEnv, _ = filepath.Abs(fromEnv)
+	}
+	if def, _, derr := instance.DefaultStateDir(app.Config.Name); err == nil && derr == nil && stateDir != def && stateDir != fromEnv {
+		args = append(args, "--state-dir", stateDir)
+	}
+	args = append(args, command)
+	switch {
+	case err == nil && paths.PIDFile == filepath.Join(stateDir, paths.Name+".pid"):
+		args = append(args, "--name", paths.Name)
+	case filepath.Base(paths.PIDFile) == paths.Name+".pid":
+		args = append(args, "--pidfile", paths.PIDFile)
+	default:
+		args = append(args, "--name", paths.Name, "--pidfile", paths.PIDFile)
+	}
+	return shellJoin(args)
 }
 
 // umask is a file-mode creation mask given in octal, like the shell's umask.

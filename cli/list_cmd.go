@@ -39,6 +39,8 @@ type listRow struct {
 	// LeftRunning are the processes a not-running instance's last run left running (its
 	// daemon was killed): stop kills them.
 	LeftRunning []int `json:"left_running,omitempty"`
+
+	paths instance.Paths // for a hint's command line
 }
 
 // Run prints the table (or JSON) and exits 0, whatever state the instances are in.
@@ -80,8 +82,8 @@ func (c *ListCmd) Run(app *App) error {
 	}
 	for _, r := range rows {
 		if len(r.LeftRunning) > 0 {
-			fmt.Fprintf(app.Stdout, "%s: its last run left %s running; '%s stop --name %s' kills what is left\n",
-				r.Name, pidList(r.LeftRunning), app.Config.Name, r.Name)
+			fmt.Fprintf(app.Stdout, "%s: its last run left %s running; '%s' kills what is left\n",
+				r.Name, pidList(r.LeftRunning), app.commandFor("stop", r.paths))
 		}
 	}
 	for _, r := range rows {
@@ -96,7 +98,7 @@ func (c *ListCmd) Run(app *App) error {
 func newListRow(e instance.Entry, program string) listRow {
 	r := listRow{
 		Name: e.Paths.Name, State: e.State(), PID: e.Status.PID(), LastExit: e.LastExit(),
-		Log: e.Paths.Log, PIDFile: e.Paths.PIDFile, Command: []string{},
+		Log: e.Paths.Log, PIDFile: e.Paths.PIDFile, Command: []string{}, paths: e.Paths,
 	}
 	if e.Err != nil {
 		r.Problem = e.Err.Error()

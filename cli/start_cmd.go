@@ -387,8 +387,8 @@ func notRunning(app *App, paths instance.Paths) error {
 // leftRunning is exit 1 for an instance whose last run left the processes left running,
 // naming them, what is wrong with going on, and how to end them.
 func leftRunning(app *App, paths instance.Paths, left []int, wrong string) error {
-	return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, %s: '%s stop --name %s' kills what is left",
-		paths.Name, pidList(left), wrong, app.Config.Name, paths.Name))
+	return withCode(exitFailed, fmt.Errorf("%s is not running, but its last run left %s running, %s: '%s' kills what is left",
+		paths.Name, pidList(left), wrong, app.commandFor("stop", paths)))
 }
 
 // pidList says "pid 12" or "3 processes (pids 12 34 56)".

@@ -44,7 +44,7 @@ type statusReport struct {
 	LeftRunning   []int           `json:"left_running,omitempty"` // not running: what its last run left running
 	Problem       string          `json:"problem,omitempty"`
 	StartPID      int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
-	program       string          // for the advice in text
+	stop          string          // the command line that stops this instance, for the advice
 	foreign       bool            // the stale file is not a pidfile: nothing of ours removes it
 }
 
@@ -57,7 +57,7 @@ func (c *StatusCmd) Run(app *App) error {
 	if err != nil {
 		return withCode(exitCannotTell, err)
 	}
-	rep := statusReport{Name: paths.Name, PIDFile: paths.PIDFile, State: "unknown", program: app.Config.Name}
+	rep := statusReport{Name: paths.Name, PIDFile: paths.PIDFile, State: "unknown", stop: app.commandFor("stop", paths)}
 	st, err := instance.Inspect(paths)
 	code := exitCannotTell
 	if err != nil {
@@ -201,9 +201,9 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "note", r.Problem)
 	case "starting":
 		if r.PID == 0 {
-			fmt.Fprintf(w, "%s is starting (start pid %d): its daemon is on its way; '%s stop --name %s' calls the start off\n", r.Name, r.StartPID, r.program, r.Name)
+			fmt.Fprintf(w, "%s is starting (start pid %d): its daemon is on its way; '%s' calls the start off\n", r.Name, r.StartPID, r.stop)
 		} else {
-			fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s stop --name %s' calls the start off\n", r.Name, r.PID, r.program, r.Name)
+			fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s' calls the start off\n", r.Name, r.PID, r.stop)
 		}
 		if r.Stopped {
 			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT")
@@ -225,7 +225,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.foreign {
 			fmt.Fprintln(w, "); it is not a pidfile, so nothing removes it: remove it yourself if it is yours")
 		} else {
-			fmt.Fprintf(w, "); '%s stop --name %s' removes it\n", r.program, r.Name)
+			fmt.Fprintf(w, "); '%s' removes it\n", r.stop)
 		}
 		r.writeLeftRunning(w)
 		printField(w, "note", r.Problem)
@@ -251,7 +251,7 @@ func (r *statusReport) writeText(w io.Writer) {
 // writeLeftRunning says what the last run left running, and how to end it.
 func (r *statusReport) writeLeftRunning(w io.Writer) {
 	if len(r.LeftRunning) > 0 {
-		printField(w, "left", fmt.Sprintf("its last run left %s running; '%s stop --name %s' kills what is left", pidList(r.LeftRunning), r.program, r.Name))
+		printField(w, "left", fmt.Sprintf("its last run left %s running; '%s' kills what is left", pidList(r.LeftRunning), r.stop))
 	}
 }
 
