@@ -58,7 +58,7 @@ func (e Entry) State() string {
 	return StateStopped
 }
 
-// LastExit says how the instance's work last ended, as its record says ("exit status
+// LastExit says how the instance's work last ended, as its record says ("exited with status
 // 3", "killed by signal 9 (SIGKILL)", ...). For an instance that is not running, a record
 // marked stopped that says nothing more gives "stopped", and a record that still says
 // running gives "gone without stopping (crashed or killed)": nothing marked it stopped.

@@ -43,7 +43,7 @@ type Record struct {
 	// It is what the record last knew: whether the daemon runs is decided by the lock.
 	State     string    `json:"state,omitempty"`
 	StoppedAt time.Time `json:"stopped_at,omitzero"`
-	// LastExit says how the work last ended: "exit status 3", "killed by signal 9
+	// LastExit says how the work last ended: "exited with status 3", "killed by signal 9
 	// (SIGKILL)", "stopped", "gone without stopping (crashed or killed)".
 	LastExit string `json:"last_exit,omitempty"`
 

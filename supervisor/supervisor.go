@@ -365,7 +365,8 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	r.forget(p)
 	r.s.setMain(0)
 	r.log.Info("the program stopped", "status", describe(ws))
-	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = describe(ws), 0 })
+	// Stopped as asked: its status alone (killed by SIGTERM) would read as a crash.
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = "stopped: "+describe(ws), 0 })
 	return ws
 }
 
