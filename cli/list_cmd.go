@@ -100,8 +100,13 @@ func newListRow(e instance.Entry, program string) listRow {
 		Name: e.Paths.Name, State: e.State(), PID: e.Status.PID(), LastExit: e.LastExit(),
 		Log: e.Paths.Log, PIDFile: e.Paths.PIDFile, Command: []string{}, paths: e.Paths,
 	}
-	if e.Err != nil {
+	switch { // what status would note too
+	case e.Err != nil:
 		r.Problem = e.Err.Error()
+	case e.Status.Pidfile.ContentErr != nil:
+		r.Problem = "pidfile " + e.Paths.PIDFile + ": " + e.Status.Pidfile.ContentErr.Error()
+	case e.RecordErr != nil:
+		r.Problem = e.RecordErr.Error()
 	}
 	if rec := e.Record; rec != nil {
 		r.Strategy, r.Restarts = rec.Strategy, rec.Restarts

@@ -34,6 +34,9 @@ type Entry struct {
 	// Err is why its state could not be told (Inspect's error: permission denied, a
 	// pidfile that is not a regular file, ...).
 	Err error
+	// RecordErr is why its record, which is there, could not be read (not a record,
+	// another user's, ...), when Record is nil for that reason.
+	RecordErr error
 }
 
 // State is "running", "starting" (not ready yet: Status.Starting), "stopping" (it drains
@@ -150,9 +153,13 @@ func List(l Layout) ([]Entry, error) {
 func inspectEntry(p Paths) Entry {
 	st, err := Inspect(p)
 	e := Entry{Paths: p, Status: st, Err: err, Record: st.Record}
-	if e.Record == nil && (err != nil || !st.Running()) {
-		if r, err := ReadRecord(p.Record); err == nil {
+	if e.Record == nil {
+		r, err := ReadRecord(p.Record)
+		switch {
+		case err == nil && (e.Err != nil || !st.Running()):
 			e.Record = &r
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			e.RecordErr = err
 		}
 	}
 	if e.Record != nil && e.Record.Log != "" {
