@@ -94,6 +94,9 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 		if err != nil {
 			return Result{}, err
 		}
+		if st.Foreign { // the daemon would refuse it: say so before anything is made
+			return Result{}, st.ForeignErr
+		}
 	}
 	CloseOnExecFrom3()
 	files, logStart, err := openFiles(spec.LogPath)

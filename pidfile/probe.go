@@ -45,8 +45,10 @@ type Status struct {
 	// error); nil when it names one, or when Absent.
 	ContentErr error
 	// Foreign says the content is not a pidfile's at all (not empty, not digits and a
-	// newline): this package will neither overwrite nor remove the file.
-	Foreign bool
+	// newline): this package will neither overwrite nor remove the file. ForeignErr is then
+	// the error Acquire would give (errors.Is ErrNotPidfile), for a caller to refuse first.
+	Foreign    bool
+	ForeignErr error
 }
 
 // Mismatch reports that the file is locked but its content names another pid, or none.
@@ -113,7 +115,10 @@ func Probe(path string) (Status, error) {
 	}
 	s := Status{State: Stale}
 	s.FilePID, s.ContentErr = readPID(fd)
-	s.Foreign = s.ContentErr != nil && checkContent(path, fd, "remove") != nil
+	if s.ContentErr != nil {
+		s.ForeignErr = checkContent(path, fd, "overwrite")
+		s.Foreign = s.ForeignErr != nil
+	}
 	if !locked {
 		return s, nil
 	}
