@@ -9,6 +9,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -95,7 +96,7 @@ func (c *DeleteCmd) Run(app *App) error {
 	if rec.Log != "" {
 		log = rec.Log
 	}
-	if _, err := os.Lstat(log); err == nil {
+	if _, err := os.Lstat(log); err == nil && !logfile.Discards(log) { // /dev/null keeps nothing
 		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, log)
 	} else {
 		fmt.Fprintf(app.Stdout, "deleted %s\n", paths.Name)

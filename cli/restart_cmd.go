@@ -111,6 +111,9 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descriptor, error) {
 	rec, err := instance.ReadRecord(paths.Record)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && rec.Program == "" { // none, or an empty file
+		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
+			return nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
+		}
 		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s start -d'", paths.Name, paths.Record, app.Config.Name)
 	}
 	if err != nil {

@@ -35,7 +35,8 @@ type superviseRequest struct {
 	Command []string `json:"command"`
 }
 
-// checkSupervise refuses supervision flags that cannot apply.
+// checkSupervise refuses supervision flags that cannot apply, and a --ready-timeout that
+// is not a duration to wait.
 func (c *StartCmd) checkSupervise() error {
 	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
 		return err
@@ -45,6 +46,9 @@ func (c *StartCmd) checkSupervise() error {
 	}
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
+	}
+	if c.ReadyTimeout <= 0 { // it used to mean 10s, without a word
+		return fmt.Errorf("--ready-timeout %v: want a positive duration, how long start -d waits for the daemon to be ready", c.ReadyTimeout)
 	}
 	var tcpAddrs []string
 	for _, s := range c.Socket {
