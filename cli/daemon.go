@@ -258,6 +258,7 @@ func (req *request) serverOptions(cfg Config) server.Options {
 		RecordPath:      req.Record,
 		IgnoreHUP:       req.IgnoreHUP,
 		ShutdownTimeout: req.ShutdownTimeout,
+		ReadyTimeout:    cmp.Or(req.ReadyTimeout, launcherReadyTimeout), // the launcher's: see launcher.Launch
 		Record: instance.Record{
 			Name:       req.Name,
 			Strategy:   req.Strategy,

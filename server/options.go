@@ -32,6 +32,14 @@ type Options struct {
 	// ShutdownTimeout bounds how long a stopping workload may drain before Run gives up on
 	// it and returns (DefaultShutdownTimeout if zero). A second stop signal gives up at once.
 	ShutdownTimeout time.Duration
+	// ReadyTimeout, if positive, bounds how long the workload may take to say it is ready
+	// (start -d's --ready-timeout, moved by ExtendStart as the launcher's is), counted
+	// from Run's start, plus ReadyGrace so that a launcher that is there gives up first,
+	// with its own word. When it passes, Run calls the start off as a stop would, and
+	// fails: a daemon whose launcher is gone (its terminal hung up, it was killed) would
+	// otherwise stay "starting" for ever. 0: no bound (in the foreground a service
+	// manager has its own).
+	ReadyTimeout time.Duration
 	// Reporter is the daemon's end of the handshake; nil in the foreground. Why a start
 	// failed is logged when a Reporter or a LogPath is set (the launcher quotes the log; the
 	// log is a file of its own); with neither, the log is the caller's stderr, and Run only

@@ -120,6 +120,10 @@ func (o Options) logFailure(log hclog.Logger, err error) {
 	}
 }
 
+// ReadyGrace is how much longer than Options.ReadyTimeout a daemon waits before it gives
+// up on its start itself, so that its launcher, if it is still there, gives up first.
+const ReadyGrace = 2 * time.Second
+
 // runner is one run that holds its pidfile.
 type runner struct {
 	opts      Options
@@ -138,7 +142,11 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
 	r.startedAt = startedAt
 	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
-	sctx = context.WithValue(sctx, startupKey{}, r.opts.Reporter)
+	start := &startup{rep: r.opts.Reporter}
+	if r.opts.ReadyTimeout > 0 {
+		start.deadline = startedAt.Add(r.opts.ReadyTimeout + ReadyGrace)
+	}
+	sctx = context.WithValue(sctx, startupKey{}, start)
 	sctx = context.WithValue(sctx, managerKey{}, r.manager)
 	sctx, cancel := context.WithCancelCause(sctx)
 	defer cancel(nil)
@@ -146,23 +154,40 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	done := make(chan error, 1)
 	go func() { done <- serve(sctx, w, readyc, r.log) }()
 
+	var deadline <-chan time.Time // the daemon's own bound on the start, if it has one
+	if left, ok := start.left(); ok {
+		timer := time.NewTimer(left)
+		defer timer.Stop()
+		deadline = timer.C
+	}
 	var listen string
-	select {
-	case listen = <-readyc:
-	case err := <-done:
+wait:
+	for {
 		select {
 		case listen = <-readyc:
-			done <- err // it said ready, then returned: it started, and the loop sees it end
-		default:
-			if err == nil {
-				err = errors.New("the workload returned before it was ready")
+			break wait
+		case err := <-done:
+			select {
+			case listen = <-readyc:
+				done <- err // it said ready, then returned: it started, and the loop sees it end
+				break wait
+			default:
+				if err == nil {
+					err = errors.New("the workload returned before it was ready")
+				}
+				return r.fail(err)
 			}
-			return r.fail(err)
+		case sig := <-r.sigs.stop:
+			return r.stopStarting(w, cancel, done, Stopped{sig})
+		case <-ctx.Done():
+			return r.stopStarting(w, cancel, done, context.Cause(ctx))
+		case <-deadline:
+			if left, _ := start.left(); left > 0 { // extended meanwhile
+				deadline = time.After(left)
+				continue
+			}
+			return r.stopStarting(w, cancel, done, errNotReady)
 		}
-	case sig := <-r.sigs.stop:
-		return r.stopStarting(w, cancel, done, Stopped{sig})
-	case <-ctx.Done():
-		return r.stopStarting(w, cancel, done, context.Cause(ctx))
 	}
 	var dropped uint64
 	if r.opts.LogWriter != nil {
@@ -204,8 +229,15 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 	if err, _ := r.drain(w, done); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
 		r.log.Debug("the workload ended", "error", err)
 	}
+	if errors.Is(cause, errNotReady) {
+		return r.fail(fmt.Errorf("%w within its ready timeout (%v, or as the work extended it) and %v more; its launcher, which gives up first, was gone",
+			cause, r.opts.ReadyTimeout, ReadyGrace))
+	}
 	return r.fail(fmt.Errorf("%w before it was ready", cause))
 }
+
+// errNotReady is the cause of a start the daemon gave up on itself (Options.ReadyTimeout).
+var errNotReady = errors.New("not ready")
 
 // fail reports why the start failed and gives the pidfile up.
 func (r *runner) fail(err error) error {

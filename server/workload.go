@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/daemonkit/daemonkit/handshake"
@@ -68,24 +69,49 @@ type Restorer interface {
 	Restore()
 }
 
-// startupKey carries the handshake into a workload's context, for ExtendStart and
-// StartStatus.
+// startupKey carries the start under way (*startup) into a workload's context, for
+// ExtendStart and StartStatus.
 type startupKey struct{}
+
+// startup is a start under way: the launcher's end of the handshake, and the daemon's own
+// ready deadline (zero: none), which an extension moves as it moves the launcher's.
+type startup struct {
+	rep      *handshake.Reporter
+	mu       sync.Mutex
+	deadline time.Time
+}
+
+// extend moves the deadline to d from now, when that is later.
+func (s *startup) extend(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until := time.Now().Add(d); !s.deadline.IsZero() && until.After(s.deadline) {
+		s.deadline = until
+	}
+}
+
+// left is how long until the deadline, and false when there is none.
+func (s *startup) left() (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Until(s.deadline), !s.deadline.IsZero()
+}
 
 // ExtendStart asks the launcher (start -d) to wait d more from now for the workload to be
 // ready, as systemd's EXTEND_TIMEOUT_USEC does: the deadline moves only when that is later
-// than the one already set, so an extension never shortens --ready-timeout. Outside a
-// start, it does nothing.
+// than the one already set, so an extension never shortens --ready-timeout. The daemon's
+// own deadline (Options.ReadyTimeout) moves with it. Outside a start, it does nothing.
 func ExtendStart(ctx context.Context, d time.Duration) {
-	if rep, _ := ctx.Value(startupKey{}).(*handshake.Reporter); rep != nil {
-		_ = rep.Extend(d)
+	if s, _ := ctx.Value(startupKey{}).(*startup); s != nil {
+		s.extend(d + ReadyGrace) // after the launcher's, as the first deadline is
+		_ = s.rep.Extend(d)
 	}
 }
 
 // StartStatus tells the launcher what the workload is doing while it starts (systemd's
 // STATUS=); a start that times out quotes the last one. Outside a start, it does nothing.
 func StartStatus(ctx context.Context, text string) {
-	if rep, _ := ctx.Value(startupKey{}).(*handshake.Reporter); rep != nil {
-		_ = rep.Status(text)
+	if s, _ := ctx.Value(startupKey{}).(*startup); s != nil {
+		_ = s.rep.Status(text)
 	}
 }
