@@ -20,6 +20,7 @@ import (
 	"github.com/daemonkit/daemonkit/internal/mainthread"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/logfile"
+	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/strategy"
@@ -543,6 +544,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		if left := instance.KillInvocation(invocation); len(left) > 0 {
 			log.Warn("killed what the failed start left running", "pids", left)
 		}
+		notify.RemoveStale(filepath.Dir(req.PIDFile)) // a daemon killed for not being ready left its notify socket
 		return res, withCode(exitFailed, err)
 	}
 	return res, nil

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"golang.org/x/sys/unix"
 )
@@ -106,6 +108,7 @@ func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
 		return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 	}
 	res := StopResult{RemovedStale: removed}
+	notify.RemoveStale(filepath.Dir(p.PIDFile)) // a daemon that died so left its notify socket too
 	if err := MarkStopped(p.Record, st.FilePID, gone); err != nil {
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	}
@@ -140,6 +143,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	lastExit := ""
 	if res.Killed {
 		lastExit = "killed by signal 9 (SIGKILL): stop's --timeout passed"
+		notify.RemoveStale(filepath.Dir(p.PIDFile)) // which its Close never removed
 	}
 	removed, err := cleanUp(p, pid, lastExit)
 	res.RemovedStale = removed
