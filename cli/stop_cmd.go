@@ -125,5 +125,8 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 	if len(res.Leftovers) > 0 {
 		fmt.Fprintf(app.Stdout, "killed %s that %s's last run left running\n", pidList(res.Leftovers), paths.Name)
 	}
+	if res.NotCleanedUp != nil { // it is gone: stop did its job
+		fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, res.NotCleanedUp)
+	}
 	return res, nil
 }

@@ -48,6 +48,10 @@ type StopResult struct {
 	Killed       bool          // SIGKILL was needed
 	RemovedStale bool          // a stale pidfile was removed (found stale, or left by a killed daemon)
 	Leftovers    []int         // processes the last run left running, which Stop killed (see Leftovers)
+	// NotCleanedUp says what of the daemon's files Stop could not clean up once it was
+	// gone (a pidfile on a file system since made read-only, say): a warning, not a failure
+	// to stop.
+	NotCleanedUp error
 }
 
 // Stop stops the instance whose daemon holds the lock of p.PIDFile, and returns the moment
@@ -145,12 +149,13 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 		lastExit = "killed by signal 9 (SIGKILL): stop's --timeout passed"
 		notify.RemoveStale(filepath.Dir(p.PIDFile)) // which its Close never removed
 	}
-	removed, err := cleanUp(p, pid, lastExit)
+	removed, cerr := cleanUp(p, pid, lastExit)
 	res.RemovedStale = removed
-	if err != nil {
-		return res, fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, err)
+	res, err := withLeftoversKilled(p, res, nil) // a daemon that did not stop cleanly (killed) may have left some
+	if err == nil && cerr != nil {
+		res.NotCleanedUp = fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, cerr)
 	}
-	return withLeftoversKilled(p, res, nil) // a daemon that did not stop cleanly (killed) may have left some
+	return res, err
 }
 
 // withLeftoversKilled is res, err once what the last run of the instance at p left
