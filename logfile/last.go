@@ -12,7 +12,7 @@ import (
 func Last(w io.Writer, path string, n int) error {
 	f, st, err := openRead(path)
 	if err != nil {
-		return err
+		return &fs.PathError{Op: "read log", Path: path, Err: err}
 	}
 	defer f.Close()
 	size := st.Size
