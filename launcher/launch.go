@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -119,6 +120,10 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	closeFiles(files) // the child has its copies; without ours, EOF means the daemon's end closed
 	if err != nil {
 		r.Close()
+		if errors.Is(err, syscall.E2BIG) {
+			err = fmt.Errorf("%w: the daemon's arguments and environment take %d bytes, more than one exec takes here (ARG_MAX, and 128 KiB a string); the request in them carries the program's command line: shorten it, or read the arguments from a file",
+				err, execSize(spec))
+		}
 		return Result{}, err
 	}
 	log.Debug("started", "name", spec.Name, "child", started.Process.Pid, "is_daemon", started.IsDaemon)
@@ -133,6 +138,16 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	}
 	defer func() { l.daemon.close() }() // l.daemon may be set by await
 	return l.await(ctx, r)
+}
+
+// execSize is how many bytes the daemon's exec takes for its arguments and environment,
+// as the kernel counts them (each string and its NUL).
+func execSize(spec strategy.Spec) int {
+	n := 0
+	for _, s := range append(append([]string(nil), spec.Args...), spec.Env...) {
+		n += len(s) + 1
+	}
+	return n
 }
 
 // launcher is one Launch after Start: it waits for the daemon's word and cleans up.

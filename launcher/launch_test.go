@@ -41,6 +41,7 @@ func TestLaunch(t *testing.T) {
 				{"canceled", testCanceled},
 				{"bad workdir", testBadWorkdir},
 				{"bad log", testBadLog},
+				{"too large to exec", testTooLarge},
 			} {
 				t.Run(tc.name, func(t *testing.T) { tc.fn(t, d.New()) })
 			}
@@ -284,6 +285,24 @@ func testBadLog(t *testing.T, s strategy.Strategy) {
 	_, err := launch(t, context.Background(), s, spec)
 	if !errors.Is(err, syscall.ENOTDIR) || !strings.HasPrefix(err.Error(), "start fake: open log ") {
 		t.Fatalf("err = %v, want open log: not a directory", err)
+	}
+	if pids := e.PIDs(); len(pids) != 0 {
+		t.Errorf("fake daemons started: %v", pids)
+	}
+}
+
+// testTooLarge: an environment larger than one exec takes is refused with the sizes, not
+// only the kernel's "argument list too long", and starts nothing.
+func testTooLarge(t *testing.T, s strategy.Strategy) {
+	e := strategytest.New(t)
+	spec := e.Spec()
+	big := strings.Repeat("x", 100<<10) // under the bound on one string; 40 of them over the whole
+	for i := range 40 {
+		spec.Env = append(spec.Env, "BIG"+strconv.Itoa(i)+"="+big)
+	}
+	_, err := launch(t, context.Background(), s, spec)
+	if !errors.Is(err, syscall.E2BIG) || !strings.Contains(err.Error(), "the daemon's arguments and environment take") {
+		t.Fatalf("err = %v, want E2BIG with the sizes", err)
 	}
 	if pids := e.PIDs(); len(pids) != 0 {
 		t.Errorf("fake daemons started: %v", pids)
