@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -28,6 +29,17 @@ func (c *UnitCmd) Run(app *App) error {
 	if err := absProgram(c.Command, c.Workdir); err != nil { // systemd runs it from /, as start -d would
 		return withCode(exitUsage, err)
 	}
+	if len(c.Command) > 0 && !strings.Contains(c.Command[0], "/") {
+		// Found now, in this PATH: systemd's is its own (/usr/local/sbin:...:/usr/bin),
+		// where a program of /opt or ~/bin would not be.
+		path, err := exec.LookPath(c.Command[0])
+		if err != nil {
+			return withCode(exitUsage, fmt.Errorf("program %s: %w (give its absolute path)", c.Command[0], err))
+		}
+		if c.Command[0], err = filepath.Abs(path); err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -48,6 +60,10 @@ func (c *UnitCmd) Run(app *App) error {
 	args, err := unitArgs(os.Args[1:], c.Command, name)
 	if err != nil {
 		return withCode(exitUsage, err)
+	}
+	if c.User != "" && typedStateDir(os.Args[1:]) {
+		return withCode(exitUsage, fmt.Errorf("--state-dir with --user: a unit run as user %s keeps its state in /run/%s/%s, which systemd makes for it (RuntimeDirectory=), since it may not write yours: leave --state-dir out",
+			c.User, app.Config.Name, name))
 	}
 	var runtimeDir string
 	if c.User != "" {
@@ -274,6 +290,20 @@ func (u unit) write(w io.Writer) error {
 	p("WantedBy=multi-user.target")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// typedStateDir reports whether the command line (before "--") gives --state-dir, rather
+// than the environment.
+func typedStateDir(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--state-dir" || strings.HasPrefix(a, "--state-dir=") {
+			return true
+		}
+	}
+	return false
 }
 
 // seconds is d as systemd reads a time span: "10.5s".
