@@ -186,7 +186,6 @@ func runGrammar(cfg Config, args []string) int {
 	if cutTail {
 		args, tail = splitTail(args)
 	}
-	args = joinSignedValues(args)
 	if word := commandWord(args); shortGrammar && (word != "" || hasVersionFlag(args)) {
 		var root grammar
 		var short struct{}

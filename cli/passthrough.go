@@ -3,7 +3,6 @@ package cli
 import (
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/alecthomas/kong"
 )
@@ -23,35 +22,6 @@ func splitTail(args []string) (head, tail []string) {
 		return args, nil
 	}
 	return args[:i+2], args[i+2:]
-}
-
-// signedFlags take a number that may be negative, which Kong would take for a short flag
-// when it comes as the next word: --nice -5 (as nice -n -5 takes it).
-var signedFlags = []string{"--nice"}
-
-// negativeNumber reports whether s is "-" and digits (no regular expression: nothing is
-// compiled at initialisation, in every process of the binary).
-func negativeNumber(s string) bool {
-	digits, ok := strings.CutPrefix(s, "-")
-	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
-}
-
-// joinSignedValues writes "FLAG -N" as "FLAG=-N" for the signedFlags, before "--" only (what
-// follows is the program's), so that Kong takes -N as the flag's value.
-func joinSignedValues(args []string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		if args[i] == "--" {
-			return append(out, args[i:]...)
-		}
-		if i+1 < len(args) && slices.Contains(signedFlags, args[i]) && negativeNumber(args[i+1]) {
-			out = append(out, args[i]+"="+args[i+1])
-			i++
-			continue
-		}
-		out = append(out, args[i])
-	}
-	return out
 }
 
 // putTail appends tail to the passthrough argument of the selected command that Kong

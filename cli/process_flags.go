@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/alecthomas/kong"
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -25,7 +26,7 @@ type ProcessFlags struct {
 	Env         []string `sep:"none" placeholder:"KEY=VALUE" help:"Set a variable in the work's environment (repeatable). Values show in ps while start runs, and are kept in the instance's record (mode 0600): put secrets in --env-file."`
 	EnvFile     []string `sep:"none" placeholder:"PATH" help:"Read KEY=VALUE lines from a file (# comments and blank lines allowed; repeatable)."`
 	ClearEnv    bool     `help:"Start the work with no environment but --env and --env-file (and PATH if they give none)."`
-	Nice        int      `placeholder:"N" help:"The work's niceness, -20 (first) to 19 (last); 0 leaves it as it is."`
+	Nice        niceness `placeholder:"N" help:"The work's niceness, -20 (first) to 19 (last); 0 leaves it as it is."`
 	LimitNofile uint64   `name:"limit-nofile" placeholder:"N" help:"The work's limit on open files (RLIMIT_NOFILE, soft and hard); 0 leaves it."`
 
 	// Inherited is the environment the work inherits: the caller's, as start -d found it
@@ -34,6 +35,24 @@ type ProcessFlags struct {
 	// the environment it was started with, as pm2 restart does. nil means this process's
 	// (a foreground start; a record written before it was kept).
 	Inherited []string `kong:"-" json:",omitempty"`
+}
+
+// niceness is --nice's value: a number that may be negative, and may come as the next
+// word (--nice -5, as nice -n -5 takes it), which Kong would take for a short flag.
+type niceness int
+
+// Decode takes the next word, whatever it looks like, as the number.
+func (n *niceness) Decode(ctx *kong.DecodeContext) error {
+	t := ctx.Scan.Pop()
+	if t.IsEOL() {
+		return errors.New("want a number from -20 to 19")
+	}
+	v, err := strconv.Atoi(fmt.Sprint(t.Value))
+	if err != nil {
+		return fmt.Errorf("want a number from -20 to 19, not %q", fmt.Sprint(t.Value))
+	}
+	*n = niceness(v)
+	return nil
 }
 
 // inheritable is env less what belongs to the process that runs start, not to the work
@@ -252,7 +271,7 @@ func (req *request) settle() error {
 		return err
 	}
 	if req.Nice != 0 {
-		if err := setNice(req.Nice); err != nil {
+		if err := setNice(int(req.Nice)); err != nil {
 			return fmt.Errorf("--nice %d: %w", req.Nice, err)
 		}
 	}
