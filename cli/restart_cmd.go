@@ -147,8 +147,8 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 // startable checks what a start of req would find missing only after restart had stopped
 // the instance: a log path that clashes (checkLog), env files that cannot be read (a
 // relative path recorded by an older build, a file since removed), and a supervised
-// program that cannot be found in its environment's PATH, which is this shell's unless
-// --env gives one (a program found through the PATH of the shell that started it).
+// program that cannot be found in its environment's PATH: the one it was started with
+// (ProcessFlags.Inherited), unless --env gives one.
 func (req *request) startable() error {
 	if err := req.checkLog(); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -30,9 +29,15 @@ func (c *UnitCmd) Run(app *App) error {
 		return withCode(exitUsage, err)
 	}
 	if len(c.Command) > 0 && !strings.Contains(c.Command[0], "/") {
-		// Found now, in this PATH: systemd's is its own (/usr/local/sbin:...:/usr/bin),
-		// where a program of /opt or ~/bin would not be.
-		path, err := exec.LookPath(c.Command[0])
+		// Found now, in the PATH the work will have (this shell's, unless --env,
+		// --env-file or --clear-env say otherwise): systemd's is its own
+		// (/usr/local/sbin:...:/usr/bin), where a program of /opt or ~/bin would not be.
+		env, err := c.ProcessFlags.environ()
+		if err != nil {
+			return withCode(exitUsage, err)
+		}
+		pathList, _ := envLookup(env, "PATH")
+		path, err := lookPathIn(c.Command[0], pathList)
 		if err != nil {
 			return withCode(exitUsage, fmt.Errorf("program %s: %w (give its absolute path)", c.Command[0], err))
 		}

@@ -144,7 +144,7 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
 	start := &startup{rep: r.opts.Reporter}
 	if r.opts.ReadyTimeout > 0 {
-		start.deadline = startedAt.Add(r.opts.ReadyTimeout + ReadyGrace)
+		start.deadline = time.Now().Add(r.opts.ReadyTimeout + ReadyGrace) // monotonic, not startedAt's wall clock
 	}
 	sctx = context.WithValue(sctx, startupKey{}, start)
 	sctx = context.WithValue(sctx, managerKey{}, r.manager)
@@ -182,7 +182,11 @@ wait:
 		case <-ctx.Done():
 			return r.stopStarting(w, cancel, done, context.Cause(ctx))
 		case <-deadline:
-			if left, _ := start.left(); left > 0 { // extended meanwhile
+			switch left, ok := start.left(); {
+			case !ok: // extended without end
+				deadline = nil
+				continue
+			case left > 0: // extended meanwhile
 				deadline = time.After(left)
 				continue
 			}

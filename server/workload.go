@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -81,12 +82,20 @@ type startup struct {
 	deadline time.Time
 }
 
-// extend moves the deadline to d from now, when that is later.
+// extend moves the deadline to d and ReadyGrace from now, when that is later; d so large
+// that the sum overflows (systemd's infinity, EXTEND_TIMEOUT_USEC=UINT64_MAX) removes it,
+// as the launcher then waits without end.
 func (s *startup) extend(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if until := time.Now().Add(d); !s.deadline.IsZero() && until.After(s.deadline) {
-		s.deadline = until
+	switch {
+	case s.deadline.IsZero():
+	case d > math.MaxInt64-ReadyGrace:
+		s.deadline = time.Time{}
+	default:
+		if until := time.Now().Add(d + ReadyGrace); until.After(s.deadline) {
+			s.deadline = until
+		}
 	}
 }
 
@@ -103,7 +112,7 @@ func (s *startup) left() (time.Duration, bool) {
 // own deadline (Options.ReadyTimeout) moves with it. Outside a start, it does nothing.
 func ExtendStart(ctx context.Context, d time.Duration) {
 	if s, _ := ctx.Value(startupKey{}).(*startup); s != nil {
-		s.extend(d + ReadyGrace) // after the launcher's, as the first deadline is
+		s.extend(d)
 		_ = s.rep.Extend(d)
 	}
 }
