@@ -34,8 +34,8 @@ type Entry struct {
 	// Err is why its state could not be told (Inspect's error: permission denied, a
 	// pidfile that is not a regular file, ...).
 	Err error
-	// RecordErr is why its record, which is there, could not be read (not a record,
-	// another user's, ...), when Record is nil for that reason.
+	// RecordErr is why the record of an instance that is not running, which is there,
+	// could not be read (not a record, another user's, ...), as status notes it.
 	RecordErr error
 }
 
@@ -153,12 +153,12 @@ func List(l Layout) ([]Entry, error) {
 func inspectEntry(p Paths) Entry {
 	st, err := Inspect(p)
 	e := Entry{Paths: p, Status: st, Err: err, Record: st.Record}
-	if e.Record == nil {
+	if e.Record == nil && (err != nil || !st.Running()) { // a running one's is Status.Record
 		r, err := ReadRecord(p.Record)
 		switch {
-		case err == nil && (e.Err != nil || !st.Running()):
+		case err == nil:
 			e.Record = &r
-		case err != nil && !errors.Is(err, fs.ErrNotExist):
+		case !errors.Is(err, fs.ErrNotExist):
 			e.RecordErr = err
 		}
 	}

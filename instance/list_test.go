@@ -204,3 +204,32 @@ func makeInstances(t testing.TB, dir string, n int) []string {
 	}
 	return names
 }
+
+// TestListRecordProblems: a record that cannot be read is a problem of an instance that is
+// not running, whose record says how it last ran; a running one's is not looked at again
+// (status notes neither otherwise), so that a user who may not read root's records sees no
+// problem for each of root's running instances.
+func TestListRecordProblems(t *testing.T) {
+	dir := t.TempDir()
+	l := Layout{StateDir: dir}
+	run, _ := l.Resolve("run", "", "")
+	startDaemon(t, graceful, run.PIDFile, false)
+	if err := os.Mkdir(run.Record, 0o755); err != nil { // unreadable as a record
+		t.Fatal(err)
+	}
+	down, _ := l.Resolve("down", "", "")
+	if err := os.WriteFile(down.Record, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := List(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]error{}
+	for _, e := range entries {
+		got[e.Paths.Name] = e.RecordErr
+	}
+	if got["run"] != nil || got["down"] == nil {
+		t.Fatalf("RecordErr: run %v (want none: it runs), down %v (want the bad record)", got["run"], got["down"])
+	}
+}
