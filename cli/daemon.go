@@ -250,7 +250,13 @@ func serverExit(err error) error {
 
 // serverOptions is the daemon-side view of the request.
 func (req *request) serverOptions(cfg Config) server.Options {
-	raw, _ := json.Marshal(req) // a request always encodes
+	recorded := *req
+	if !req.ClearEnv {
+		// What the work inherits, kept for restart (ProcessFlags.Inherited), taken from this
+		// process's environment, which is the work's: start does not send it twice over.
+		recorded.Inherited = inheritable(os.Environ())
+	}
+	raw, _ := json.Marshal(recorded) // a request always encodes
 	return server.Options{
 		Name:            req.Name,
 		PIDFile:         req.PIDFile,

@@ -30,11 +30,13 @@ type ProcessFlags struct {
 	LimitNofile uint64   `name:"limit-nofile" placeholder:"N" help:"The work's limit on open files (RLIMIT_NOFILE, soft and hard); 0 leaves it."`
 
 	// Inherited is the environment the work inherits: the caller's, as start -d found it
-	// (less what is its own process's: see inheritable), kept in the request and so in the
-	// record, so that restart, typed anywhere (cron, another shell), starts the work with
-	// the environment it was started with, as pm2 restart does. nil means this process's
-	// (a foreground start; a record written before it was kept).
-	Inherited []string `kong:"-" json:",omitempty"`
+	// (less what is its own process's: see inheritable). The daemon keeps it in the record
+	// (its own environment, which is the work's: --env and --env-file values included,
+	// which restart applies again over it), so that restart, typed anywhere (cron,
+	// another shell), starts the work with the environment it was started with, as pm2
+	// restart does. nil means this process's (a foreground start; a record written
+	// before it was kept); empty, none.
+	Inherited []string `kong:"-" json:",omitzero"`
 }
 
 // niceness is --nice's value: a number that may be negative, and may come as the next
@@ -57,9 +59,12 @@ func (n *niceness) Decode(ctx *kong.DecodeContext) error {
 
 // inheritable is env less what belongs to the process that runs start, not to the work
 // it starts: a service manager's notify socket, watchdog and passed sockets (named for
-// start's pid), and a run's mark (each run gets its own).
+// start's pid), its invocation, journal stream and pids, and a run's mark (each run gets
+// its own).
 func inheritable(env []string) []string {
-	own := []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", instance.InvocationEnv}
+	own := []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+		"INVOCATION_ID", "JOURNAL_STREAM", "SYSTEMD_EXEC_PID", "MAINPID", "MANAGERPID", "MEMORY_PRESSURE_WATCH", "MEMORY_PRESSURE_WRITE",
+		instance.InvocationEnv}
 	kept := make([]string, 0, len(env))
 	for _, kv := range env {
 		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(own, k) {

@@ -498,7 +498,9 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	if err := req.checkWorkdir(); err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
-	raw, err := json.Marshal(req)
+	sent := *req
+	sent.Inherited = nil // the daemon's environment is it: see serverOptions
+	raw, err := json.Marshal(sent)
 	if err != nil {
 		return launcher.Result{}, err
 	}

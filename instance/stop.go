@@ -65,6 +65,8 @@ type StopResult struct {
 // ctx that ends first makes Stop return an error wrapping both ErrStillRunning and
 // ctx.Err(), without SIGKILL. Once the daemon is gone, the pidfile it left (if killed) is
 // removed and its record marked stopped (it is kept: restart starts the instance again).
+// Once the daemon is gone, what Stop could not clean up after it (its pidfile on a file
+// system since made read-only, say) is StopResult.NotCleanedUp, a warning, not an error.
 // While a start of the instance is under way and its daemon holds no pidfile yet, Stop
 // first waits for the daemon to take it (milliseconds), at least 10s or o.Timeout if
 // longer, and then stops it: the start fails, "stopped before it was ready".

@@ -121,7 +121,7 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	if err != nil {
 		r.Close()
 		if errors.Is(err, syscall.E2BIG) {
-			err = fmt.Errorf("%w: the daemon's arguments and environment take %d bytes, more than one exec takes here (ARG_MAX, and 128 KiB a string); the request in them carries the program's command line: shorten it, or read the arguments from a file",
+			err = fmt.Errorf("%w: the daemon's arguments and environment take %d bytes, more than one exec takes here (ARG_MAX, and 128 KiB a string); shorten the environment, or the command line (which the request in them carries), or read the arguments from a file",
 				err, execSize(spec))
 		}
 		return Result{}, err

@@ -296,8 +296,8 @@ func testBadLog(t *testing.T, s strategy.Strategy) {
 func testTooLarge(t *testing.T, s strategy.Strategy) {
 	e := strategytest.New(t)
 	spec := e.Spec()
-	big := strings.Repeat("x", 100<<10) // under the bound on one string; 40 of them over the whole
-	for i := range 40 {
+	big := strings.Repeat("x", 100<<10) // under the bound on one string; 200 of them over the whole, whatever the stack limit
+	for i := range 200 {
 		spec.Env = append(spec.Env, "BIG"+strconv.Itoa(i)+"="+big)
 	}
 	_, err := launch(t, context.Background(), s, spec)

@@ -4,7 +4,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 )
 
 // TestRemoveStale: a notify socket whose manager is gone (the file left, nothing bound) is
@@ -34,8 +36,17 @@ func TestRemoveStale(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if got := RemoveStale(dir); len(got) != 1 || got[0] != stale {
-		t.Fatalf("RemoveStale removed %q, want only %s", got, stale)
+	older := filepath.Join(dir, socketPrefix+"89abcdef0123456789abcdef")
+	if conn, err = net.ListenUnixgram("unixgram", &net.UnixAddr{Name: older, Net: "unixgram"}); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	long := time.Now().Add(-2 * youngSocket) // judged at once; the other, young, looked at twice
+	if err := os.Chtimes(older, long, long); err != nil {
+		t.Fatal(err)
+	}
+	if got := RemoveStale(dir); len(got) != 2 || !slices.Contains(got, stale) || !slices.Contains(got, older) {
+		t.Fatalf("RemoveStale removed %q, want %s and %s", got, stale, older)
 	}
 	for _, kept := range []string{live.Path(), other, plain} {
 		if _, err := os.Lstat(kept); err != nil {
