@@ -154,7 +154,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	removed, cerr := cleanUp(p, pid, lastExit)
 	res.RemovedStale = removed
 	res, err := withLeftoversKilled(p, res, nil) // a daemon that did not stop cleanly (killed) may have left some
-	if err == nil && cerr != nil {
+	if cerr != nil {
 		res.NotCleanedUp = fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, cerr)
 	}
 	return res, err
