@@ -33,18 +33,15 @@ type Starting struct{ f *pidfile.File }
 // BeginStart takes the instance's start lock for this process, to hold while it launches
 // the daemon, until Done. Another start of the instance may hold it; then BeginStart waits
 // for the outcome of that start, as a second systemctl start joins the job under way, and
-// launches nothing itself: once the other start's daemon holds the pidfile, the error is
-// the *pidfile.LockedError that names it (errors.Is pidfile.ErrLocked: already running);
-// if the other start ends without a daemon (it failed, or a stop called it off), the error
+// launches nothing itself: once the other start has ended with its daemon ready, the error
+// is the *pidfile.LockedError that names it (errors.Is pidfile.ErrLocked: already
+// running); if it ended without a daemon (it failed, or a stop called it off), the error
 // wraps ErrStartUnderWay and says so; and so it does if the other start has not ended
 // after within, or when ctx ends (with its cause).
 func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, error) {
 	end := time.Now().Add(within)
 	other := 0 // the other start's pid, once one was seen
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 10*time.Millisecond) {
-		if err := daemonOf(p, other); err != nil {
-			return nil, err
-		}
 		f, err := pidfile.Acquire(p.StartLock())
 		switch held := (*pidfile.LockedError)(nil); {
 		case err == nil && other == 0:
@@ -77,8 +74,8 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 	}
 }
 
-// daemonOf is, once another start was seen (other is not 0), the *pidfile.LockedError
-// naming the daemon that holds the instance's pidfile, if one does.
+// daemonOf is, once another start was seen (other is not 0) and has ended, the
+// *pidfile.LockedError naming the daemon it left holding the instance's pidfile, if any.
 func daemonOf(p Paths, other int) error {
 	if other == 0 {
 		return nil

@@ -94,6 +94,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 			defer h.Close()
 			return stopHolder(ctx, p, h, o)
 		}
+		_, _ = pidfile.RemoveStale(p.StartLock()) // what a start killed on its way left; a held one stays
 		if st.State == pidfile.Absent {
 			return withLeftoversKilled(p, StopResult{}, nil)
 		}
