@@ -120,6 +120,12 @@ func (r *runner) drain(w Workload, done <-chan error) (err error, cut bool) {
 // (and its own exit), which is how long stop and a systemd unit wait by default.
 const KillGrace = 5 * time.Second
 
+// sameStopWindow is how soon after a stop began a SIGTERM is taken for the same stop, not
+// for a second one that hurries the drain: stop commands that race each send one before
+// the daemon's record says stopping (a second stop then only waits). A second SIGINT
+// (Ctrl-C twice) hurries at once, as does a SIGTERM after the window.
+var sameStopWindow = time.Second
+
 // drainCut says why the runtime stopped waiting for a workload to drain.
 type drainCut struct{ why string }
 
@@ -131,6 +137,7 @@ func (e *drainCut) Error() string { return e.why }
 func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 	timer := time.NewTimer(r.opts.ShutdownTimeout)
 	defer timer.Stop()
+	begun := time.Now()
 	for {
 		select {
 		case err := <-done:
@@ -138,6 +145,12 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 		case <-timer.C:
 			return &drainCut{fmt.Sprintf("still draining after %s: giving up on it", r.opts.ShutdownTimeout)}
 		case sig := <-again:
+			if sig == sigterm && time.Since(begun) < sameStopWindow {
+				// Two stops that raced (stop and restart, two shells, stop --all): each sent
+				// SIGTERM before the record said stopping. The same stop, not a hurry.
+				r.log.Info("a second SIGTERM at once: taken for the same stop", "within", sameStopWindow.String())
+				continue
+			}
 			return &drainCut{fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
 		case sig := <-r.sigs.reopen:
 			r.reopenLog(signalLabel(sig))

@@ -65,6 +65,33 @@ func TestWorkloadEndsOnItsOwn(t *testing.T) {
 	}
 }
 
+// TestRacingStopsDrainOnce: a second SIGTERM right after the first, as two stop commands
+// that raced send it, is the same stop: the drain goes on; a SIGINT then cuts it.
+func TestRacingStopsDrainOnce(t *testing.T) {
+	defer func(w time.Duration) { sameStopWindow = w }(sameStopWindow)
+	sameStopWindow = time.Hour // "at once", whatever the machine's load
+	r, log := newTestRunner(t, time.Hour)
+	cancelled := make(chan error, 1)
+	done := make(chan error) // the workload never returns
+	r.sigs.stop <- syscall.SIGTERM
+	res := make(chan error, 1)
+	go func() { res <- r.loop(context.Background(), nil, func(cause error) { cancelled <- cause }, done) }()
+	<-cancelled
+	r.sigs.stop <- syscall.SIGTERM // the racing stop's
+	r.sigs.stop <- syscall.SIGINT  // taken only once the SIGTERM was: it cuts the drain
+	if err := waitErr(t, res); err != nil {
+		t.Errorf("loop = %v", err)
+	}
+	for _, want := range []string{"taken for the same stop", "second stop signal (SIGINT)"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log.String(), "second stop signal (SIGTERM)") {
+		t.Errorf("the racing SIGTERM cut the drain:\n%s", log)
+	}
+}
+
 // TestSecondStopCutsDrain: a second stop signal during the drain gives up on the workload.
 func TestSecondStopCutsDrain(t *testing.T) {
 	r, log := newTestRunner(t, time.Hour)

@@ -51,10 +51,12 @@ func (s *signals) close() {
 	signal.Stop(s.forward)
 }
 
-// SIGHUP and SIGUSR1 as os.Signal values, to compare with what the channels deliver.
+// SIGHUP, SIGUSR1 and SIGTERM as os.Signal values, to compare with what the channels
+// deliver.
 var (
 	sighup  os.Signal = unix.SIGHUP
 	sigusr1 os.Signal = unix.SIGUSR1
+	sigterm os.Signal = unix.SIGTERM
 )
 
 // signalLabel names a signal as users write it: SIGTERM, not "terminated".
