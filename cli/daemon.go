@@ -265,6 +265,7 @@ func (req *request) serverOptions(cfg Config) server.Options {
 		IgnoreHUP:       req.IgnoreHUP,
 		ShutdownTimeout: req.ShutdownTimeout,
 		ReadyTimeout:    cmp.Or(req.ReadyTimeout, launcherReadyTimeout), // the launcher's: see launcher.Launch
+		StartLock:       instance.Paths{Name: req.Name, PIDFile: req.PIDFile}.StartLock(),
 		Record: instance.Record{
 			Name:       req.Name,
 			Strategy:   req.Strategy,

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -259,6 +260,27 @@ func TestWorkloadFailsBeforeReady(t *testing.T) {
 				t.Error("pidfile or record left behind")
 			}
 		})
+	}
+}
+
+// TestStartGivenUpWhenLauncherGone: a daemon whose start command no longer holds its start
+// lock once the daemon holds the pidfile (the command was killed on its way) gives the
+// start up: nothing runs, nothing is left, the log says why.
+func TestStartGivenUpWhenLauncherGone(t *testing.T) {
+	opts := testOptions(t)
+	opts.StartLock = filepath.Join(filepath.Dir(opts.PIDFile), "t.starting") // nobody holds it
+	d := startDaemon(t, helperCfg{Options: opts}, false)
+	if r, ok := d.next(t); !ok || r.PID != d.pid {
+		t.Fatalf("first report %+v", r)
+	}
+	if r, ok := d.next(t); !ok || r.Ready || !strings.Contains(r.Error, "its start command is gone") {
+		t.Fatalf("second report %+v, want the start given up", r)
+	}
+	if code := d.wait(t); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if exists(t, opts.PIDFile) {
+		t.Error("pidfile left behind")
 	}
 }
 

@@ -45,6 +45,7 @@ func TestMain(m *testing.M) {
 // wireCfg is helperCfg as it travels to the helper, in $CONFIG: the options that are data.
 type wireCfg struct {
 	Name, PIDFile, LogPath, RecordPath string
+	StartLock                          string
 	IgnoreHUP                          bool
 	ShutdownTimeout, PIDFileCheck      time.Duration
 	Demo                               httpdemo.Config
@@ -54,7 +55,7 @@ type wireCfg struct {
 
 func (cfg helperCfg) wire() wireCfg {
 	o := cfg.Options
-	return wireCfg{Name: o.Name, PIDFile: o.PIDFile, LogPath: o.LogPath, RecordPath: o.RecordPath,
+	return wireCfg{Name: o.Name, PIDFile: o.PIDFile, LogPath: o.LogPath, RecordPath: o.RecordPath, StartLock: o.StartLock,
 		IgnoreHUP: o.IgnoreHUP, ShutdownTimeout: o.ShutdownTimeout, PIDFileCheck: o.PIDFileCheck,
 		Demo: cfg.Demo, Mode: cfg.Mode, Ignore: cfg.Ignore, Block: cfg.Block}
 }
@@ -66,7 +67,7 @@ func loadCfg() helperCfg {
 		os.Exit(2)
 	}
 	return helperCfg{
-		Options: server.Options{Name: w.Name, PIDFile: w.PIDFile, LogPath: w.LogPath, RecordPath: w.RecordPath,
+		Options: server.Options{Name: w.Name, PIDFile: w.PIDFile, LogPath: w.LogPath, RecordPath: w.RecordPath, StartLock: w.StartLock,
 			IgnoreHUP: w.IgnoreHUP, ShutdownTimeout: w.ShutdownTimeout, PIDFileCheck: w.PIDFileCheck},
 		Demo: w.Demo, Mode: w.Mode, Ignore: w.Ignore, Block: w.Block,
 	}

@@ -40,6 +40,12 @@ type Options struct {
 	// otherwise stay "starting" for ever. 0: no bound (in the foreground a service
 	// manager has its own).
 	ReadyTimeout time.Duration
+	// StartLock, if set, is the start lock its start command holds while it launches this
+	// daemon (instance.BeginStart). Once Run holds the pidfile, it gives the start up if
+	// that lock is no longer held: its start command was killed before the daemon held
+	// the pidfile, and a stop then may have found neither held and said "not running".
+	// "" in the foreground.
+	StartLock string
 	// Reporter is the daemon's end of the handshake; nil in the foreground. Why a start
 	// failed is logged when a Reporter or a LogPath is set (the launcher quotes the log; the
 	// log is a file of its own); with neither, the log is the caller's stderr, and Run only

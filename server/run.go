@@ -120,6 +120,20 @@ func (o Options) logFailure(log hclog.Logger, err error) {
 	}
 }
 
+// launcherGone is why the start is given up when its start command is gone (see
+// Options.StartLock), looked at once the pidfile is held: whoever looks at the start lock
+// first and the pidfile second then sees one of them held, or this daemon giving up.
+func (r *runner) launcherGone() error {
+	if r.opts.StartLock == "" {
+		return nil
+	}
+	st, err := pidfile.Probe(r.opts.StartLock)
+	if err != nil || st.State == pidfile.Running {
+		return nil // held, or cannot tell: go on
+	}
+	return errors.New("its start command is gone (killed before this daemon held its pidfile, when a stop could have found neither): nothing was started")
+}
+
 // ReadyGrace is how much longer than Options.ReadyTimeout a daemon waits before it gives
 // up on its start itself, so that its launcher, if it is still there, gives up first.
 const ReadyGrace = 2 * time.Second
@@ -141,6 +155,9 @@ type runner struct {
 func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
 	r.startedAt = startedAt
+	if err := r.launcherGone(); err != nil {
+		return r.fail(err)
+	}
 	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
 	start := &startup{rep: r.opts.Reporter}
 	if r.opts.ReadyTimeout > 0 {
