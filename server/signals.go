@@ -36,6 +36,7 @@ func watchSignals(ignoreHUP bool, forward, stop []os.Signal) *signals {
 		} else {
 			signal.Notify(s.reopen, unix.SIGHUP, unix.SIGUSR1)
 		}
+		awaitSignalThread() // before this thread is unlocked: os/signal's must not be this one
 		s.problems = append(s.problems, clearInherited(ignoreHUP)...)
 	})
 	if !onMain {

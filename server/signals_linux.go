@@ -2,10 +2,12 @@ package server
 
 import (
 	"fmt"
+	"math/bits"
 	"os"
 	"reflect"
 	"runtime"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/daemonkit/daemonkit/internal/mainthread"
@@ -36,6 +38,38 @@ func clearInherited(ignoreHUP bool) []error {
 	}
 	return errs
 }
+
+// awaitSignalThread waits, on the main thread still locked, until the thread that os/signal's
+// first Notify starts (it blocks every signal but those notified, for good) runs somewhere:
+// the goroutine that makes it waits in a run queue, and would lock whichever thread ran it
+// next, the main one too once unlocked, which /proc/PID/status would then show blocking
+// most signals (seen now and then under load). Sleeping while locked hands this thread's
+// processor on, so that goroutine runs on another. It gives up after signalThreadWait, or
+// at once if the main thread already has that mask (an earlier Notify put it there).
+func awaitSignalThread() {
+	end := time.Now().Add(signalThreadWait)
+	for try := 0; time.Now().Before(end); try++ {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return
+		}
+		for _, t := range tasks {
+			blocked, err := proc.SignalMask("/proc/self/task/"+t.Name()+"/status", "SigBlk")
+			if err == nil && bits.OnesCount64(blocked) >= 32 { // os/signal's: nearly all
+				return
+			}
+		}
+		if try < 10 {
+			runtime.Gosched() // locked: the processor goes to another thread, which runs it
+		} else {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// signalThreadWait bounds awaitSignalThread: the goroutine runs within microseconds once a
+// processor is free.
+const signalThreadWait = 200 * time.Millisecond
 
 // ExecUnblocked executes this program again (the same pid, arguments and environment) from
 // a thread that blocks no signal, if the process was started with signals blocked (a
