@@ -48,7 +48,7 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 			return &Starting{f}, nil
 		case err == nil: // the other start ended: its daemon runs, or none does
 			_ = f.Release()
-			if err := daemonOf(p, other); err != nil {
+			if err := daemonOf(p); err != nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("start %s: %w: %s ended without a daemon running (it failed, or a stop called it off); nothing was started",
@@ -74,12 +74,9 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 	}
 }
 
-// daemonOf is, once another start was seen (other is not 0) and has ended, the
-// *pidfile.LockedError naming the daemon it left holding the instance's pidfile, if any.
-func daemonOf(p Paths, other int) error {
-	if other == 0 {
-		return nil
-	}
+// daemonOf is the *pidfile.LockedError naming the daemon that holds the instance's
+// pidfile, if one does: what another start that ended left.
+func daemonOf(p Paths) error {
 	if st, _ := pidfile.Probe(p.PIDFile); st.State == pidfile.Running {
 		return &pidfile.LockedError{Path: p.PIDFile, PID: st.PID}
 	}

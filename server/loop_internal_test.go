@@ -65,18 +65,26 @@ func TestWorkloadEndsOnItsOwn(t *testing.T) {
 	}
 }
 
-// TestRacingStopsDrainOnce: a second SIGTERM right after the first, as two stop commands
-// that raced send it, is the same stop: the drain goes on; a SIGINT then cuts it.
-func TestRacingStopsDrainOnce(t *testing.T) {
-	defer func(w time.Duration) { sameStopWindow = w }(sameStopWindow)
-	sameStopWindow = time.Hour // "at once", whatever the machine's load
+// draining runs the loop of a runner stopped by SIGTERM whose workload never returns, and
+// returns once the workload is cancelled: with the loop's log, its result to come, and the
+// cause the workload was cancelled with.
+func draining(t *testing.T) (*runner, *testutil.Buffer, <-chan error, error) {
+	t.Helper()
 	r, log := newTestRunner(t, time.Hour)
 	cancelled := make(chan error, 1)
 	done := make(chan error) // the workload never returns
 	r.sigs.stop <- syscall.SIGTERM
 	res := make(chan error, 1)
 	go func() { res <- r.loop(context.Background(), nil, func(cause error) { cancelled <- cause }, done) }()
-	<-cancelled
+	return r, log, res, <-cancelled
+}
+
+// TestRacingStopsDrainOnce: a second SIGTERM right after the first, as two stop commands
+// that raced send it, is the same stop: the drain goes on; a SIGINT then cuts it.
+func TestRacingStopsDrainOnce(t *testing.T) {
+	defer func(w time.Duration) { sameStopWindow = w }(sameStopWindow)
+	sameStopWindow = time.Hour // "at once", whatever the machine's load
+	r, log, res, _ := draining(t)
 	r.sigs.stop <- syscall.SIGTERM // the racing stop's
 	r.sigs.stop <- syscall.SIGINT  // taken only once the SIGTERM was: it cuts the drain
 	if err := waitErr(t, res); err != nil {
@@ -94,13 +102,8 @@ func TestRacingStopsDrainOnce(t *testing.T) {
 
 // TestSecondStopCutsDrain: a second stop signal during the drain gives up on the workload.
 func TestSecondStopCutsDrain(t *testing.T) {
-	r, log := newTestRunner(t, time.Hour)
-	cancelled := make(chan error, 1)
-	done := make(chan error) // the workload never returns
-	r.sigs.stop <- syscall.SIGTERM
-	res := make(chan error, 1)
-	go func() { res <- r.loop(context.Background(), nil, func(cause error) { cancelled <- cause }, done) }()
-	if cause := <-cancelled; !strings.Contains(cause.Error(), "SIGTERM") {
+	r, log, res, cause := draining(t)
+	if !strings.Contains(cause.Error(), "SIGTERM") {
 		t.Errorf("cancelled with %v, want the signal named", cause)
 	}
 	r.sigs.stop <- syscall.SIGINT
