@@ -57,7 +57,7 @@ func (c *StatusCmd) Run(app *App) error {
 	if err != nil {
 		return withCode(exitCannotTell, err)
 	}
-	rep := statusReport{Name: paths.Name, PIDFile: paths.PIDFile, State: "unknown", stop: app.commandFor("stop", paths)}
+	rep := statusReport{Name: paths.Name, PIDFile: paths.PIDFile, State: "unknown"}
 	st, err := instance.Inspect(paths)
 	code := exitCannotTell
 	if err != nil {
@@ -70,6 +70,9 @@ func (c *StatusCmd) Run(app *App) error {
 		if note := elsewhereNote(app, paths, "status"); rep.State == "not running" && rep.Problem == "" && note != "" {
 			rep.Problem = note
 		}
+	}
+	if rep.State == "starting" || rep.State == "stale" || len(rep.LeftRunning) > 0 {
+		rep.stop = app.commandFor("stop", paths) // for the advice, which only these states give
 	}
 	if c.JSON {
 		enc := json.NewEncoder(app.Stdout)
