@@ -70,11 +70,11 @@ func Getenv(pid int, key string) (string, bool) {
 // has replaced its memory and not yet laid out the new arguments and environment (a tenth
 // of the reads, measured, of a process that does nothing but exec itself again). environ
 // waits for that to end, up to execWait, so that a process is never taken for one without
-// a variable because it was caught mid-exec. An environment that stays empty once laid out
-// (env -i), a zombie's and a kernel thread's are answered at once.
+// a variable because it was caught mid-exec, even by several execs in a row. An
+// environment laid out empty (env -i: its start and end are one address), a zombie's and
+// a kernel thread's are answered at once.
 func environ(pid int) []byte {
 	deadline := time.Now().Add(execWait)
-	laidOut := 0 // reads in a row that found it empty although laid out
 	for {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 		switch {
@@ -89,15 +89,13 @@ func environ(pid int) []byte {
 			return nil
 		case st.LeaderExited(): // its leader has no memory left to read; its threads do
 			return threadEnviron(pid)
-		case st.EnvEnd != 0: // laid out: empty, or its exec ended between the two reads
-			if laidOut++; laidOut == 2 {
-				return nil
-			}
-			continue
+		case st.EnvEnd != 0 && st.EnvEnd == st.EnvStart: // laid out empty (env -i)
+			return nil
 		case time.Now().After(deadline):
 			return nil
+		case st.EnvEnd != 0: // laid out since the read, or a next exec began: read again
+			continue
 		}
-		laidOut = 0
 		time.Sleep(time.Millisecond) // mid-exec: nothing to wait on but the clock
 	}
 }

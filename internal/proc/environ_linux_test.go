@@ -48,8 +48,8 @@ func TestHasEnvMidExec(t *testing.T) {
 	}
 }
 
-// TestParseStatFlagsAndEnvEnd: the flags (field 9) and env_end (field 49) are read; a line
-// of a kernel before 3.5, without env_end, reads 0.
+// TestParseStatFlagsAndEnvEnd: the flags (field 9), env_start and env_end (fields 50, 51) are read; a line
+// of a kernel before 3.5, without them, reads 0.
 func TestParseStatFlagsAndEnvEnd(t *testing.T) {
 	short := "7 (k) S 2 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0"
 	st, err := ParseStat([]byte(short))
@@ -57,10 +57,11 @@ func TestParseStatFlagsAndEnvEnd(t *testing.T) {
 		t.Fatalf("ParseStat(short) = %+v, %v; want a kernel thread, EnvEnd 0", st, err)
 	}
 	fields := strings.Fields("S 1 9 9 0 -1 4194560" + strings.Repeat(" 0", 45)) // fields 3 to 52
-	fields[49-3] = "444"                                                        // env_end
+	fields[50-3] = "333"                                                        // env_start
+	fields[51-3] = "444"                                                        // env_end
 	st, err = ParseStat([]byte("9 (sh) " + strings.Join(fields, " ")))
-	if err != nil || st.KernelThread() || st.EnvEnd != 444 {
-		t.Fatalf("ParseStat(long) = %+v, %v; want no kernel thread, EnvEnd 444", st, err)
+	if err != nil || st.KernelThread() || st.EnvStart != 333 || st.EnvEnd != 444 {
+		t.Fatalf("ParseStat(long) = %+v, %v; want no kernel thread, EnvStart 333, EnvEnd 444", st, err)
 	}
 }
 

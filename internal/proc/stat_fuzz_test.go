@@ -25,16 +25,17 @@ func FuzzParseStat(f *testing.F) {
 		if state <= ' ' || state > '~' || state == ')' || ppid < 0 || pgrp < 0 || sid < 0 || threads < 0 {
 			return // the kernel writes a visible letter and no negative pid
 		}
-		// Fields 3 to 52, as Linux writes them since 5.x (env_end is field 49); then the
-		// same line cut after field 24, as a kernel before 3.5, without env_end, ends it.
+		// Fields 3 to 52, as Linux writes them since 5.x (env_start and env_end are fields
+		// 50 and 51); then the same line cut after field 24, as a kernel before 3.5, without
+		// them, ends it.
 		fields := fmt.Sprintf("%c %d %d %d 0 -1 %d 0 0 0 0 1 2 0 0 20 0 %d 0 %d 8000 200", state, ppid, pgrp, sid, flags, threads, start)
-		long := fields + strings.Repeat(" 0", 48-24) + fmt.Sprintf(" %d 0 0 0", envEnd)
+		long := fields + strings.Repeat(" 0", 49-24) + fmt.Sprintf(" %d %d 0", envEnd/2, envEnd)
 		for _, tc := range []struct {
-			line   string
-			envEnd uint64
-		}{{long, envEnd}, {fields, 0}} {
+			line             string
+			envStart, envEnd uint64
+		}{{long, envEnd / 2, envEnd}, {fields, 0, 0}} {
 			line := "4321 (" + comm + ") " + tc.line
-			want := Stat{State: state, PPID: ppid, PGRP: pgrp, SID: sid, Threads: threads, StartTime: start, Flags: flags, EnvEnd: tc.envEnd}
+			want := Stat{State: state, PPID: ppid, PGRP: pgrp, SID: sid, Threads: threads, StartTime: start, Flags: flags, EnvStart: tc.envStart, EnvEnd: tc.envEnd}
 			if got, err := ParseStat([]byte(line)); err != nil || got != want {
 				t.Fatalf("ParseStat(%q) = %+v, %v; want %+v", line, got, err, want)
 			}

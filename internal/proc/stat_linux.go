@@ -17,10 +17,11 @@ type Stat struct {
 	StartTime uint64 // when it started, in clock ticks after boot: with the pid, names one process for ever
 	Threads   int    // num_threads: its threads, a zombie leader's included
 	Flags     uint64 // the kernel's PF_* flags
-	// EnvEnd is where its environment ends in its memory: 0 while an exec has replaced its
-	// memory and not yet laid out the new one, in a kernel thread, and to a reader who may
-	// not trace it (another user's process).
-	EnvEnd uint64
+	// EnvStart and EnvEnd are where its environment begins and ends in its memory: 0 while
+	// an exec has replaced its memory and not yet laid out the new one, in a kernel thread,
+	// and to a reader who may not trace it (another user's process). Equal, and not 0, for
+	// an environment laid out empty.
+	EnvStart, EnvEnd uint64
 }
 
 // pfKthread is PF_KTHREAD, the flag of a kernel thread.
@@ -88,8 +89,11 @@ func ParseStat(b []byte) (Stat, error) {
 	if st.Flags, err = strconv.ParseUint(string(f[6]), 10, 64); err != nil {
 		return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
 	}
-	if len(f) > 46 { // env_end, field 49, since Linux 3.5
-		if st.EnvEnd, err = strconv.ParseUint(string(f[46]), 10, 64); err != nil {
+	if len(f) > 48 { // env_start and env_end, fields 50 and 51, since Linux 3.5
+		if st.EnvStart, err = strconv.ParseUint(string(f[47]), 10, 64); err != nil {
+			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
+		}
+		if st.EnvEnd, err = strconv.ParseUint(string(f[48]), 10, 64); err != nil {
 			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
 		}
 	}
