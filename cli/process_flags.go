@@ -15,7 +15,9 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/account"
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/strategy"
+	"github.com/daemonkit/daemonkit/supervisor"
 )
 
 // ProcessFlags say what the work runs as and with: its user, environment, priority and
@@ -269,8 +271,9 @@ func (req *request) credential() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: u.Uid, Gid: gid, Groups: groups}, nil
 }
 
-// settle puts this process where and how the work runs: its working directory, niceness
-// and open-file limit; the work, or the program, inherits them.
+// settle puts this process where and how the work runs: its working directory and
+// niceness; the work, or the program, inherits them. The open-files limit is the work's
+// alone (see openFiles).
 func (req *request) settle() error {
 	if err := os.Chdir(req.Workdir); err != nil {
 		return err
@@ -280,12 +283,26 @@ func (req *request) settle() error {
 			return fmt.Errorf("--nice %d: %w", req.Nice, err)
 		}
 	}
-	if req.LimitNofile > 0 {
-		var lim unix.Rlimit
-		lim.Cur, lim.Max = rlim(req.LimitNofile), rlim(req.LimitNofile)
-		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-			return fmt.Errorf("--limit-nofile %d: %w", req.LimitNofile, err)
-		}
+	return nil
+}
+
+// openFiles applies --limit-nofile: to this process when it is the work (here says so);
+// else to what it supervises, through the exec step, which it lets set a limit above its
+// own hard one, so that a low limit leaves the supervisor its descriptors and a high one
+// reaches a program run as another user.
+func (req *request) openFiles(sc *supervisor.Config, here bool) error {
+	if req.LimitNofile == 0 {
+		return nil
+	}
+	var err error
+	if here {
+		err = openfiles.Set(req.LimitNofile)
+	} else {
+		sc.OpenFiles = req.LimitNofile
+		err = openfiles.Allow(req.LimitNofile)
+	}
+	if err != nil {
+		return fmt.Errorf("--limit-nofile %d: %w", req.LimitNofile, err)
 	}
 	return nil
 }

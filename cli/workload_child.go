@@ -37,6 +37,9 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 		sc := sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, detached)
 		sc.Credential = cred
 		sc.JSONLines = req.LogFormat == "json"
+		if err := req.openFiles(&sc, false); err != nil {
+			return nil, err
+		}
 		sc.OnUpgrade = func(ctx context.Context, command []string) {
 			// restart starts what serves now: the request in the record follows the upgrade
 			sv.Command = command
@@ -47,6 +50,9 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 		return supervisor.New(sc, out), nil
 	}
 	if cred == nil && os.Getpid() != 1 && len(req.Socket) == 0 {
+		if err := req.openFiles(nil, true); err != nil {
+			return nil, err
+		}
 		return cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout}), nil
 	}
 	// As tini would: the work runs as a child, and this process reaps, forwards signals,
@@ -61,6 +67,9 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	sc.Path = req.Exe // the binary on disk now: an upgrade runs a replaced binary
 	sc.Credential = cred
 	sc.ListenKey = listenKey
+	if err := req.openFiles(&sc, false); err != nil {
+		return nil, err
+	}
 	return supervisor.New(sc, out), nil
 }
 

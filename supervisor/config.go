@@ -30,12 +30,19 @@ type Config struct {
 	// the program listens.
 	ListenKey string
 
+	// OpenFiles, if not 0, is the program's limit on open files (RLIMIT_NOFILE, soft and
+	// hard), set by the exec step just before it executes the program, so that the
+	// supervisor keeps its own: a low limit that suits the program would leave the
+	// supervisor no descriptors for its pipes and its log.
+	OpenFiles uint64
+
 	// Sockets are bound once, before the program starts, and handed to every copy of it
 	// as descriptors 3 and up (systemd's socket activation), through an exec step that
-	// sets LISTEN_PID: ExecStep is the path of this binary, whose ExecCommand runs Exec.
-	// With sockets, each copy leads a process group of its own, so that an upgrade can end
-	// one copy without touching another.
-	Sockets  []Socket
+	// sets LISTEN_PID. With sockets, each copy leads a process group of its own, so that
+	// an upgrade can end one copy without touching another.
+	Sockets []Socket
+	// ExecStep is the path of this binary, whose ExecCommand runs Exec: the program starts
+	// through it when it is handed Sockets or given OpenFiles.
 	ExecStep string
 	// ControlPath, if set, is where the supervisor listens for upgrade requests (a unix
 	// socket only its own user and root may use).

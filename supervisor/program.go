@@ -28,7 +28,7 @@ type program struct {
 	sock    *notify.Socket // notify: its socket, closed when it ends
 	started time.Time
 	exited  <-chan syscall.WaitStatus // the main process's status, once it has ended
-	// executed is closed once the exec step has executed the program (--socket), so that
+	// executed is closed once the exec step has executed the program (--socket, --limit-nofile), so that
 	// --ready exec's grace counts from the program's own start; nil when started directly
 	// (os.StartProcess returns once the program is executed).
 	executed <-chan struct{}
@@ -75,6 +75,9 @@ func (r *run) startCopy(bound time.Duration) (*program, error) {
 	// A service manager's notify socket and watchdog are this process's, not the program's:
 	// its pings would never reach anyone, and it would believe it was watched.
 	env = withoutEnv(env, "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
+	// So are the sockets of a socket activation that reached this process: the program is
+	// handed this supervisor's (Sockets), or none.
+	env = withoutEnv(env, "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID")
 	env = append(withoutEnv(env, GenerationEnv), GenerationEnv+"="+strconv.Itoa(r.gen+1))
 	if cfg.Ready.Kind == "notify" {
 		var err error
@@ -146,11 +149,17 @@ func (r *run) start(env []string) (*program, error) {
 	argv, files := command, []*os.File{null, outW, errW}
 	sys := &syscall.SysProcAttr{Credential: cfg.Credential}
 	dieWithSupervisor(sys)
-	if len(r.sockets) > 0 {
-		// Through the exec step, which sets LISTEN_PID to the program's own pid; the
-		// sockets are descriptors 3 and up, and the copy leads its own process group.
+	viaExecStep := len(r.sockets) > 0 || cfg.OpenFiles > 0
+	if viaExecStep {
 		argv = append([]string{os.Args[0], ExecCommand, path}, command...) // this binary's own name: it recognises the exec step
 		path = cfg.ExecStep
+	}
+	if cfg.OpenFiles > 0 {
+		env = append(env, execOpenFilesEnv+"="+strconv.FormatUint(cfg.OpenFiles, 10))
+	}
+	if len(r.sockets) > 0 {
+		// The exec step sets LISTEN_PID to the program's own pid; the sockets are
+		// descriptors 3 and up, and the copy leads its own process group.
 		env = append(env, activationEnv(r.sockets)...)
 		for _, b := range r.sockets {
 			files = append(files, b.file)
@@ -158,7 +167,7 @@ func (r *run) start(env []string) (*program, error) {
 		sys.Setpgid = true
 	}
 	var execR, execW *os.File // the exec step's report: EOF alone once the program runs
-	if len(r.sockets) > 0 {
+	if viaExecStep {
 		if execR, execW, err = os.Pipe(); err != nil {
 			outR.Close()
 			outW.Close()

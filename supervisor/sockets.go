@@ -187,39 +187,3 @@ func activationEnv(bs []bound) []string {
 	return []string{"LISTEN_FDS=" + strconv.Itoa(len(bs)), "LISTEN_FDNAMES=" + strings.Join(names, ":")}
 }
 
-// ExecCommand is the hidden first argument of the exec step that hands sockets on:
-// `ARGV0 _exec PATH ARGV0 ARGS...`. The binary must route it to Exec first thing.
-const ExecCommand = "_exec"
-
-// Exec is the exec step: it sets LISTEN_PID to its own pid, which the program will keep,
-// and executes PATH with the rest as its argv, keeping every descriptor it was given. It
-// returns only if it cannot, with the exit code to use.
-func Exec(args []string) int {
-	if len(args) < 2 {
-		fmt.Fprintln(os.Stderr, ExecCommand+": want PATH ARGV0 [ARGS...]")
-		return 2
-	}
-	var report *os.File // closed by a successful exec; told why otherwise
-	if fd, err := strconv.Atoi(os.Getenv(execReportEnv)); err == nil && fd > 2 {
-		syscall.CloseOnExec(fd)
-		report = os.NewFile(uintptr(fd), "exec report")
-	}
-	env := withoutEnv(withoutEnv(os.Environ(), execReportEnv), "LISTEN_PID")
-	env = append(env, "LISTEN_PID="+strconv.Itoa(os.Getpid()))
-	var msg string
-	if err := keepDeathSignal(); err != nil { // a program that could outlive its supervisor is not run
-		msg = fmt.Sprintf("exec %s: set the parent-death signal: %v", args[0], err)
-	} else {
-		err = syscall.Exec(args[0], args[1:], env)
-		msg = fmt.Sprintf("exec %s: %v", args[0], explainExec(args[0], err, nil))
-	}
-	if report != nil {
-		_, _ = report.WriteString(msg)
-	}
-	fmt.Fprintln(os.Stderr, msg)
-	return 127
-}
-
-// execReportEnv names the descriptor on which the exec step reports to the supervisor
-// that it could not execute the program; a successful exec closes it, empty.
-const execReportEnv = "DAEMONKIT_EXEC_REPORT_FD"

@@ -1,0 +1,43 @@
+// Package openfiles sets a process's limit on open files, as --limit-nofile and systemd's
+// LimitNOFILE= give it.
+package openfiles
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Set sets this process's RLIMIT_NOFILE, soft and hard, to n; processes it starts
+// afterwards inherit it. The error names the limit and n.
+func Set(n uint64) error {
+	var lim unix.Rlimit
+	lim.Cur, lim.Max = rlim(n), rlim(n)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("set the open-files limit (RLIMIT_NOFILE) to %d: %w", n, err)
+	}
+	return nil
+}
+
+// Allow raises this process's hard RLIMIT_NOFILE to n if it is lower, leaving the soft
+// limit as it is, so that a process started from it, even as another user (who may not
+// raise a hard limit), can Set n. It never lowers a limit: this process keeps what it
+// needs. The error names the limits.
+func Allow(n uint64) error {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("get the open-files limit (RLIMIT_NOFILE): %w", err)
+	}
+	if uint64(lim.Max) >= n { // RLIM_INFINITY is the largest of all
+		return nil
+	}
+	hard := uint64(lim.Max)
+	lim.Max = rlim(n)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		if err == unix.EPERM {
+			return fmt.Errorf("raise the hard open-files limit (RLIMIT_NOFILE) from %d to %d: %w (raising it takes root, or CAP_SYS_RESOURCE, and goes no higher than fs.nr_open)", hard, n, err)
+		}
+		return fmt.Errorf("raise the hard open-files limit (RLIMIT_NOFILE) from %d to %d: %w", hard, n, err)
+	}
+	return nil
+}
