@@ -186,4 +186,3 @@ func activationEnv(bs []bound) []string {
 	}
 	return []string{"LISTEN_FDS=" + strconv.Itoa(len(bs)), "LISTEN_FDNAMES=" + strings.Join(names, ":")}
 }
-
