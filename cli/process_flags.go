@@ -96,7 +96,7 @@ func (f ProcessFlags) check() error {
 
 // environ is the work's environment: the inherited one (Inherited, else this process's;
 // none with --clear-env), then, with
-// --user, that user's USER, LOGNAME and HOME, as systemd's User= and su - set them
+// --user, that user's USER, LOGNAME, SHELL and HOME, as systemd's User= and su - set them
 // (root's would send the work's files to /root, which it may not write), then defaults
 // (KEY=VALUE: what the caller knows better than this process's environment), then the
 // --env-file files in order, then --env. Errors name the file and the line.

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"os/user"
 	"strconv"
@@ -31,6 +32,9 @@ type User struct {
 	Uid  uint32
 	Gid  uint32 // primary group
 	Home string // its home directory, "" if the account names none
+	// Shell is its login shell, "" if the account names none or it is not known: os/user
+	// gives none, so it is read from /etc/passwd (or getent's answer) by the user's name.
+	Shell string
 
 	local *user.User // os/user's answer; nil when getent's
 }
@@ -78,7 +82,25 @@ func LookupUser(name string) (*User, error) {
 	if err != nil {
 		return nil, &Error{Op: "lookup user", Arg: name, Err: err}
 	}
-	return &User{Name: u.Username, Uid: uid, Gid: gid, Home: u.HomeDir, local: u}, nil
+	return &User{Name: u.Username, Uid: uid, Gid: gid, Home: u.HomeDir, Shell: passwdShell(passwdPath, u.Username, uid), local: u}, nil
+}
+
+// passwdPath is the local account database, which os/user also reads.
+const passwdPath = "/etc/passwd"
+
+// passwdShell is the login shell that the passwd(5) file at path gives the user name with
+// uid, or "" if it has no such line or cannot be read.
+func passwdShell(path, name string, uid uint32) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for line := range strings.Lines(string(data)) {
+		if u, err := parsePasswd(strings.TrimRight(line, "\n")); err == nil && u.Name == name && u.Uid == uid {
+			return u.Shell
+		}
+	}
+	return ""
 }
 
 // LookupGroup finds a group by name, or else by gid, as os/user does (user.LookupGroup,
@@ -106,9 +128,14 @@ func LookupGroup(name string) (*Group, error) {
 }
 
 // Identity is what a program run as u expects in its environment, as login, su - and
-// systemd's User= set it: USER, LOGNAME and, where the account names one, HOME.
+// systemd's User= set it: USER, LOGNAME, SHELL (/bin/sh, as su gives it, where the account
+// names none or it is not known) and, where the account names one, HOME.
 func (u *User) Identity() []string {
-	env := []string{"USER=" + u.Name, "LOGNAME=" + u.Name}
+	shell := u.Shell
+	if shell == "" {
+		shell = "/bin/sh"
+	}
+	env := []string{"USER=" + u.Name, "LOGNAME=" + u.Name, "SHELL=" + shell}
 	if u.Home != "" {
 		env = append(env, "HOME="+u.Home)
 	}
@@ -289,7 +316,7 @@ func parsePasswd(line string) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("passwd line %q: %w", clip(line), err)
 	}
-	return &User{Name: f[0], Uid: uid, Gid: gid, Home: f[5]}, nil
+	return &User{Name: f[0], Uid: uid, Gid: gid, Home: f[5], Shell: f[6]}, nil
 }
 
 // parseGroup parses a group(5) line, name:passwd:gid:members, into a Group. Exactly four

@@ -16,8 +16,8 @@ func TestParsePasswd(t *testing.T) {
 		line string
 		want *User // nil: an error
 	}{
-		{"root:x:0:0:root:/root:/bin/bash", &User{Name: "root", Uid: 0, Gid: 0, Home: "/root"}},
-		{"bob:*:4000123:4000:Bob,,,:/home/bob:/bin/zsh", &User{Name: "bob", Uid: 4000123, Gid: 4000, Home: "/home/bob"}},
+		{"root:x:0:0:root:/root:/bin/bash", &User{Name: "root", Uid: 0, Gid: 0, Home: "/root", Shell: "/bin/bash"}},
+		{"bob:*:4000123:4000:Bob,,,:/home/bob:/bin/zsh", &User{Name: "bob", Uid: 4000123, Gid: 4000, Home: "/home/bob", Shell: "/bin/zsh"}},
 		{"bob::0:1:::", &User{Name: "bob", Uid: 0, Gid: 1}}, // empty passwd, gecos, home, shell
 		{"max:x:4294967295:4294967295:::", &User{Name: "max", Uid: 4294967295, Gid: 4294967295}},
 		{"bob:x:007:010:::", &User{Name: "bob", Uid: 7, Gid: 10}},
@@ -401,5 +401,62 @@ func TestGetentTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("LookupUser took %v", d)
+	}
+}
+
+func TestPasswdShell(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "passwd")
+	data := "root:x:0:0:root:/root:/bin/bash\n" +
+		"# not a line\n" +
+		"bob:x:1000:1000:Bob:/home/bob:/bin/zsh\n" +
+		"bob:x:1001:1000:another bob:/home/bob2:/bin/fish\n" +
+		"noshell:x:1002:1000::/home/n:\n" +
+		"last:x:1003:1000::/home/l:/bin/dash" // no newline at the end
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		uid  uint32
+		want string
+	}{
+		{"root", 0, "/bin/bash"},
+		{"bob", 1000, "/bin/zsh"},
+		{"bob", 1001, "/bin/fish"}, // the line of that uid, not the first of the name
+		{"bob", 7, ""},
+		{"noshell", 1002, ""},
+		{"last", 1003, "/bin/dash"},
+		{"nobody", 65534, ""},
+	} {
+		if got := passwdShell(path, tc.name, tc.uid); got != tc.want {
+			t.Errorf("passwdShell(%s, %d) = %q, want %q", tc.name, tc.uid, got, tc.want)
+		}
+	}
+	if got := passwdShell(filepath.Join(t.TempDir(), "none"), "root", 0); got != "" {
+		t.Errorf("passwdShell of a missing file = %q, want none", got)
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		u    User
+		want []string
+	}{
+		{User{Name: "bob", Home: "/home/bob", Shell: "/bin/zsh"}, []string{"USER=bob", "LOGNAME=bob", "SHELL=/bin/zsh", "HOME=/home/bob"}},
+		{User{Name: "bob"}, []string{"USER=bob", "LOGNAME=bob", "SHELL=/bin/sh"}}, // as su gives an account without one
+	} {
+		if got := tc.u.Identity(); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%+v.Identity() = %q, want %q", tc.u, got, tc.want)
+		}
+	}
+}
+
+func TestLookupUserShell(t *testing.T) {
+	u, err := LookupUser("root")
+	if err != nil {
+		t.Skip("no root account here:", err)
+	}
+	if want := passwdShell(passwdPath, "root", 0); u.Shell != want || want == "" {
+		t.Errorf("LookupUser(root).Shell = %q, want %q, /etc/passwd's", u.Shell, want)
 	}
 }
