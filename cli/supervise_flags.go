@@ -171,7 +171,7 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 			continue
 		}
 		if filepath.Dir(log) == dir || filepath.Dir(at) == resolvePath(dir) {
-			if name, role, ok := instanceFileName(filepath.Base(log)); ok {
+			if name, role, ok := instance.FileName(filepath.Base(log)); ok {
 				return fmt.Errorf("%s is in the state directory %s, where %s is instance %s's %s: %s, outside it or not ending in .pid, .json or .starting",
 					logName, dir, filepath.Base(log), name, role, fix)
 			}
@@ -181,7 +181,7 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 		}
 		des, _ := os.ReadDir(dir) // a hard link to a pidfile or record there
 		for _, de := range des {
-			if name, role, ok := instanceFileName(de.Name()); ok && sameFile(logInfo, filepath.Join(dir, de.Name())) {
+			if name, role, ok := instance.FileName(de.Name()); ok && sameFile(logInfo, filepath.Join(dir, de.Name())) {
 				return fmt.Errorf("%s is the same file as %s in the state directory %s, instance %s's %s: %s",
 					logName, de.Name(), dir, name, role, fix)
 			}
@@ -190,24 +190,10 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 	return nil
 }
 
-// instanceFileName is the instance name and the role (pidfile, record or start lock) of a
-// file name in a state directory: NAME.pid, NAME.json or NAME.starting.
-func instanceFileName(base string) (name, role string, ok bool) {
-	if name, ok := strings.CutSuffix(base, ".pid"); ok {
-		return name, "pidfile", true
-	}
-	if name, ok := strings.CutSuffix(base, ".json"); ok {
-		return name, "record", true
-	}
-	if name, ok := strings.CutSuffix(base, ".starting"); ok {
-		return name, "start lock", true
-	}
-	return "", "", false
-}
-
-// isInstanceFile reports whether path's name is an instance's file's (see instanceFileName).
+// isInstanceFile reports whether path's name is an instance's file's (see
+// instance.FileName).
 func isInstanceFile(path string) bool {
-	_, _, ok := instanceFileName(filepath.Base(path))
+	_, _, ok := instance.FileName(filepath.Base(path))
 	return ok
 }
 

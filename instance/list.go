@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -101,18 +100,15 @@ func Names(dir string) ([]string, error) {
 		if de.IsDir() {
 			continue
 		}
-		file := de.Name()
-		name, ok := strings.CutSuffix(file, ".json")
-		if !ok {
-			name, ok = strings.CutSuffix(file, ".pid")
-		}
-		if !ok {
-			if name, ok = strings.CutSuffix(file, ".starting"); ok && ValidateName(name) == nil {
-				starting = append(starting, name)
-			}
+		name, role, ok := FileName(de.Name())
+		if !ok || ValidateName(name) != nil {
 			continue
 		}
-		if seen[name] || ValidateName(name) != nil {
+		if role == "start lock" {
+			starting = append(starting, name)
+			continue
+		}
+		if seen[name] {
 			continue
 		}
 		seen[name] = true

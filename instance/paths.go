@@ -259,3 +259,15 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 	}
 	return p, nil
 }
+
+// FileName splits the name of a file in a state directory into the instance it belongs to
+// and its role there: "pidfile" (NAME.pid), "record" (NAME.json) or "start lock"
+// (NAME.starting). ok is false for any other name; name is not checked (ValidateName).
+func FileName(base string) (name, role string, ok bool) {
+	for _, f := range [...]struct{ suffix, role string }{{".pid", "pidfile"}, {".json", "record"}, {".starting", "start lock"}} {
+		if name, ok := strings.CutSuffix(base, f.suffix); ok {
+			return name, f.role, true
+		}
+	}
+	return "", "", false
+}

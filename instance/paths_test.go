@@ -270,3 +270,19 @@ func TestEnsureStateDirRefusesOtherOwner(t *testing.T) {
 		t.Fatalf("EnsureStateDir(dir of uid 12345) = %v, want a refusal naming the owner", err)
 	}
 }
+
+func TestFileName(t *testing.T) {
+	for _, tc := range []struct{ base, name, role string }{
+		{"api.pid", "api", "pidfile"},
+		{"api.json", "api", "record"},
+		{"api.starting", "api", "start lock"},
+		{"a.b.pid", "a.b", "pidfile"},
+		{"api.log", "", ""},
+		{"api", "", ""},
+	} {
+		name, role, ok := FileName(tc.base)
+		if name != tc.name || role != tc.role || ok != (tc.role != "") {
+			t.Errorf("FileName(%q) = %q, %q, %v; want %q, %q", tc.base, name, role, ok, tc.name, tc.role)
+		}
+	}
+}
