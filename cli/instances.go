@@ -53,7 +53,9 @@ func isField[T any](v reflect.Value, ptr *T) bool {
 // either, the instance of the default name (the one 'start' starts without --name) if the
 // state directory has it, else its only instance; with none there, the default name, so
 // that "not running" answers stay what they were. Several instances, none of the default
-// name, and no name is a usage error that lists them.
+// name, and no name is a usage error that lists them. Only this program's instances count:
+// in a state directory shared with other programs, "its only instance" is never another
+// program's, which only --name picks.
 func (f *InstanceFlags) target(app *App) (instance.Paths, error) {
 	if f.Name != "" || f.PIDFile != "" {
 		return f.paths(app, "", false)
@@ -62,6 +64,9 @@ func (f *InstanceFlags) target(app *App) (instance.Paths, error) {
 	if err != nil {
 		return instance.Paths{}, err
 	}
+	names = slices.DeleteFunc(names, func(name string) bool {
+		return name != layout.DefaultName && startedByOther(app, filepath.Join(layout.StateDir, name+".json"))
+	})
 	switch {
 	case len(names) == 0, slices.Contains(names, layout.DefaultName):
 		return f.paths(app, "", false)
@@ -71,6 +76,14 @@ func (f *InstanceFlags) target(app *App) (instance.Paths, error) {
 		return only.paths(app, "", false)
 	}
 	return instance.Paths{}, withCode(exitUsage, fmt.Errorf("several instances: %s: give --name", nameList(names, 10)))
+}
+
+// startedByOther says whether the record at path says another program than this one
+// started its instance. An instance without a readable record (its first start under way,
+// a damaged record) may be this program's.
+func startedByOther(app *App, path string) bool {
+	rec, err := instance.ReadRecord(path)
+	return err == nil && rec.Program != "" && rec.Program != app.Config.Name
 }
 
 // instanceNames lists the instances of the state directory, which it never creates.
