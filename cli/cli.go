@@ -187,14 +187,15 @@ func Init() {
 // a programming error of the program, not the user's: a field of cfg that breaks its rule
 // (see Config), a flag of cfg.Flags that clashes with one of daemonkit's, or Kong tags that
 // do not build a grammar. For 70 it says which, and what to change, before it parses
-// anything. In a daemon (after Init) it runs the daemon, whatever args say.
+// anything. In a daemon (after Init) it runs the daemon, whatever args say, and then exits
+// the process with the daemon's code rather than return: it never calls os.Exit otherwise.
 func Run(cfg Config, args []string) int {
 	if cfg.reportBadConfig() {
 		return exitSoftware
 	}
 	cfg = cfg.withDefaults()
 	if pending != nil {
-		return cfg.exitCode(runPending(cfg))
+		runPending(cfg) // never returns
 	}
 	return runGrammar(cfg, args)
 }

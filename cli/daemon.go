@@ -98,12 +98,17 @@ var (
 	pendingWorkload bool
 )
 
-// runPending runs the daemon or the workload child that Init found this process to be.
-func runPending(cfg Config) error {
+// runPending runs the daemon or the workload child that Init found this process to be,
+// and exits the process with its code: nothing a program does after Run (or after its
+// Kong command returns) belongs in a daemon, which has given its pidfile up by then.
+func runPending(cfg Config) {
+	var err error
 	if pendingWorkload {
-		return runWorkload(cfg, pending)
+		err = runWorkload(cfg, pending)
+	} else {
+		err = runDaemon(cfg, pending)
 	}
-	return runDaemon(cfg, pending)
+	os.Exit(cfg.withDefaults().exitCode(err))
 }
 
 // runHidden recognises the hidden first arguments before anything is parsed: the reexec

@@ -41,6 +41,9 @@ var embedded = cli.Config{
 // its daemon when start -d runs it again (Main recognises the hidden first argument);
 // otherwise it runs the tests.
 func TestMain(m *testing.M) {
+	if os.Getenv("CLI_TEST_RUN_THEN_GO_ON") != "" {
+		runThenGoOn()
+	}
 	if os.Getenv("CLI_TEST_PROGRAM") != "" || (len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "_")) {
 		cli.Main(embedded)
 	}

@@ -50,10 +50,10 @@ type StartFlags struct {
 }
 
 // Run starts the instance and prints one line saying where it runs. In a daemon (after
-// Init) it is the daemon.
+// Init) it is the daemon, and exits the process with the daemon's code when it ends.
 func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
-		return runPending(app.Config)
+		runPending(app.Config) // never returns
 	}
 	if !c.Detach && app.Config.ownsProcess {
 		// In the foreground this process is the daemon: what its caller blocked is not its
