@@ -76,18 +76,27 @@ func (s *Supervisor) Reload(context.Context) error {
 	return nil
 }
 
-// ErrNoReload is wrapped by the error of a reload refused because the program would not
-// reload but end: it leaves SIGHUP at its default action, which terminates it.
-var ErrNoReload = errors.New("it does not handle SIGHUP, whose default action would end it: nothing sent (restart it instead)")
+// ErrNoReload is wrapped by the error of a reload refused because the program could not
+// reload: it leaves SIGHUP at its default action, which would end it, or it ignores
+// SIGHUP, so that nothing would happen.
+var ErrNoReload = errors.New("nothing sent (restart it instead)")
 
-// Reloadable refuses a reload of the program pid if it leaves SIGHUP at its default
-// action (ErrNoReload); where that cannot be read (another system, /proc hidden) the
-// reload may go ahead.
+// ErrIgnoresHUP is wrapped by the error of a reload refused because the program ignores
+// SIGHUP (with ErrNoReload).
+var ErrIgnoresHUP = errors.New("it ignores SIGHUP, so a reload would do nothing")
+
+// Reloadable refuses a reload of the program pid that could not reload (ErrNoReload): one
+// that leaves SIGHUP at its default action, or ignores it (ErrIgnoresHUP, as every program
+// started under nohup(1) or the nohup strategy does, unless it catches SIGHUP itself).
+// Where that cannot be read (another system, /proc hidden) the reload may go ahead.
 func Reloadable(pid int) error {
-	if dflt, err := proc.LeavesDefault(pid, syscall.SIGHUP); err == nil && dflt {
-		return fmt.Errorf("the program (pid %d): %w", pid, ErrNoReload)
+	switch action, err := proc.SignalAction(pid, syscall.SIGHUP); {
+	case err != nil || action == proc.Caught:
+		return nil
+	case action == proc.Ignored:
+		return fmt.Errorf("the program (pid %d): %w: %w", pid, ErrIgnoresHUP, ErrNoReload)
 	}
-	return nil
+	return fmt.Errorf("the program (pid %d): it does not handle SIGHUP, whose default action would end it: %w", pid, ErrNoReload)
 }
 
 // Restore makes the control socket again if it was deleted with the state directory: the

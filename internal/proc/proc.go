@@ -104,3 +104,13 @@ func sigName(sig syscall.Signal) string {
 	}
 	return fmt.Sprintf("signal %d", int(sig))
 }
+
+// Action is what a process does with a signal (SignalAction).
+type Action int
+
+// The actions a process may take for a signal.
+const (
+	Default Action = iota + 1 // the signal's default action: for most, the process ends
+	Ignored                   // SIG_IGN: nothing happens
+	Caught                    // a handler runs
+)

@@ -42,19 +42,25 @@ func StatusPath(pid int) string {
 	return "/proc/" + strconv.Itoa(pid) + "/status"
 }
 
-// LeavesDefault reports whether pid leaves sig at its default action: it neither catches
-// nor ignores it (SigCgt and SigIgn in /proc/PID/status). For SIGHUP, SIGTERM and most
-// others the default action ends the process.
-func LeavesDefault(pid int, sig syscall.Signal) (bool, error) {
+// SignalAction reports what pid does with sig (SigCgt and SigIgn in /proc/PID/status): it
+// catches it, ignores it, or leaves it at its default action, which for SIGHUP, SIGTERM and
+// most others ends the process.
+func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 	bit := uint64(1) << (uint(sig) - 1)
 	path := StatusPath(pid)
 	caught, err := SignalMask(path, "SigCgt")
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	ignored, err := SignalMask(path, "SigIgn")
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	return (caught|ignored)&bit == 0, nil
+	switch {
+	case caught&bit != 0:
+		return Caught, nil
+	case ignored&bit != 0:
+		return Ignored, nil
+	}
+	return Default, nil
 }

@@ -11,15 +11,15 @@ import (
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
-// TestLeavesDefault: sleep leaves SIGHUP at its default action; this process, whose Go
-// runtime catches every signal, does not; nor does a process that ignores it (nohup).
-func TestLeavesDefault(t *testing.T) {
+// TestSignalAction: sleep leaves SIGHUP at its default action; a process under nohup
+// ignores it; this process, whose Go runtime catches every signal, catches it.
+func TestSignalAction(t *testing.T) {
 	for _, tc := range []struct {
 		argv []string
-		want bool
+		want Action
 	}{
-		{[]string{"/bin/sleep", "1000"}, true},
-		{[]string{"/usr/bin/nohup", "/bin/sleep", "1000"}, false},
+		{[]string{"/bin/sleep", "1000"}, Default},
+		{[]string{"/usr/bin/nohup", "/bin/sleep", "1000"}, Ignored},
 	} {
 		cmd := exec.Command(tc.argv[0], tc.argv[1:]...)
 		if err := cmd.Start(); err != nil {
@@ -33,11 +33,11 @@ func TestLeavesDefault(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		if got, err := LeavesDefault(cmd.Process.Pid, syscall.SIGHUP); err != nil || got != tc.want {
-			t.Errorf("LeavesDefault(%v, SIGHUP) = %v, %v; want %v", tc.argv, got, err, tc.want)
+		if got, err := SignalAction(cmd.Process.Pid, syscall.SIGHUP); err != nil || got != tc.want {
+			t.Errorf("SignalAction(%v, SIGHUP) = %v, %v; want %v", tc.argv, got, err, tc.want)
 		}
 	}
-	if got, err := LeavesDefault(os.Getpid(), syscall.SIGHUP); err != nil || got {
-		t.Errorf("LeavesDefault(self, SIGHUP) = %v, %v; want false", got, err)
+	if got, err := SignalAction(os.Getpid(), syscall.SIGHUP); err != nil || got != Caught {
+		t.Errorf("SignalAction(self, SIGHUP) = %v, %v; want caught", got, err)
 	}
 }

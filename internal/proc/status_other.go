@@ -7,6 +7,6 @@ import (
 	"syscall"
 )
 
-// LeavesDefault cannot tell a process's signal dispositions here: the error wraps
+// SignalAction cannot tell a process's signal dispositions here: the error wraps
 // errors.ErrUnsupported.
-func LeavesDefault(int, syscall.Signal) (bool, error) { return false, errors.ErrUnsupported }
+func SignalAction(int, syscall.Signal) (Action, error) { return 0, errors.ErrUnsupported }
