@@ -168,7 +168,9 @@ func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 	}
 	r.reopenLog(signalLabel(sig))
 	if rl, ok := w.(Reloader); ok && reload {
-		if err := rl.Reload(ctx); err != nil {
+		// A reload hook that panics fails its reload, as one that returns an error does:
+		// the daemon runs on, serving what it served.
+		if err := recovered(r.log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
 			r.log.Error("reload failed", "error", err)
 			return
 		}

@@ -119,3 +119,21 @@ func TestSecondStopCutsDrain(t *testing.T) {
 		t.Errorf("pidfile: %+v %v", st, err)
 	}
 }
+
+// panickyReloader is a workload whose reload hook panics.
+type panickyReloader struct{ WorkloadFunc }
+
+func (panickyReloader) Reload(context.Context) error { panic("bad config") }
+
+// TestReloadPanics: a reload hook that panics fails its reload, as an error would: the
+// stack and the failure go to the log, and the daemon runs on.
+func TestReloadPanics(t *testing.T) {
+	r, log := newTestRunner(t, time.Hour)
+	r.manager = &manager{}
+	r.reopen(context.Background(), panickyReloader{}, sighup)
+	for _, want := range []string{"the reload hook panicked: panic=\"bad config\"", `reload failed: error="panic: bad config [in github.com/daemonkit/daemonkit/server.panickyReloader.Reload at `} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}

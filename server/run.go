@@ -229,16 +229,24 @@ wait:
 
 // serve runs w.Serve, turning a panic into an error (its stack goes to the log), and
 // passes the first ready on to readyc.
-func serve(ctx context.Context, w Workload, readyc chan<- string, log hclog.Logger) (err error) {
+func serve(ctx context.Context, w Workload, readyc chan<- string, log hclog.Logger) error {
+	var once sync.Once
+	return recovered(log, "the workload", func() error {
+		return w.Serve(ctx, func(addr string) { once.Do(func() { readyc <- addr }) })
+	})
+}
+
+// recovered runs f, which is the workload's code (what names it in the log), and turns a
+// panic of f into an error that names it and where it happened; its stack goes to the log.
+func recovered(log hclog.Logger, what string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			stack := debug.Stack()
-			log.Error("the workload panicked", "panic", fmt.Sprint(p), "stack", string(stack))
+			log.Error(what+" panicked", "panic", fmt.Sprint(p), "stack", string(stack))
 			err = fmt.Errorf("panic: %v [%s]", p, panicSite(stack))
 		}
 	}()
-	var once sync.Once
-	return w.Serve(ctx, func(addr string) { once.Do(func() { readyc <- addr }) })
+	return f()
 }
 
 // stopStarting ends a start that a stop overtook, as systemd cancels a start job: the

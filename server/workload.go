@@ -32,7 +32,7 @@ type WorkloadFunc func(ctx context.Context, ready ReadyFunc) error
 func (f WorkloadFunc) Serve(ctx context.Context, ready ReadyFunc) error { return f(ctx, ready) }
 
 // Reloader is implemented by a workload that reloads its configuration on SIGHUP (after
-// the log is reopened). Its error is logged; the daemon runs on.
+// the log is reopened). Its error, or its panic, is logged; the daemon runs on.
 type Reloader interface {
 	Reload(ctx context.Context) error
 }
