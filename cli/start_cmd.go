@@ -273,6 +273,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	if err != nil {
 		return err
 	}
+	req.Strategy = "" // none detached it: Instance(ctx).Strategy says so
 	if c.Workdir == "" {
 		req.Workdir = req.Cwd // the foreground stays where it is
 	}

@@ -50,6 +50,9 @@ func (c *StartCmd) checkSupervise() error {
 	if c.ReadyTimeout <= 0 { // it used to mean 10s, without a word
 		return fmt.Errorf("--ready-timeout %v: want a positive duration, how long start -d waits for the daemon to be ready", c.ReadyTimeout)
 	}
+	if c.ShutdownTimeout <= 0 { // it used to mean 10s, while the work was told 0
+		return fmt.Errorf("--shutdown-timeout %v: want a positive duration, how long a stop lets work in flight finish", c.ShutdownTimeout)
+	}
 	var tcpAddrs []string
 	for _, s := range c.Socket {
 		sk, err := supervisor.ParseSocket(s)
