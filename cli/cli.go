@@ -18,6 +18,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -116,6 +117,9 @@ func (c Config) check() error {
 	}
 	if err := instance.ValidateName(c.DefaultName); c.DefaultName != "" && err != nil {
 		return fmt.Errorf("Config.DefaultName %s: %w", rule, err)
+	}
+	if c.Serve == nil {
+		return errors.New("Config.Serve is nil: it is the program's work, which start runs (Serve: func(ctx context.Context, ready func(addr string)) error)")
 	}
 	if _, err := strategy.Lookup(d.DefaultStrategy); err != nil {
 		return fmt.Errorf("Config.DefaultStrategy must be a registered strategy: %w", err)

@@ -175,7 +175,7 @@ func TestUnknownStrategyHint(t *testing.T) {
 // TestDaemonkitFlagWordsAsKong: the flag words read from the commands' types are exactly
 // those of the whole grammar that Kong builds, each where Kong puts it.
 func TestDaemonkitFlagWordsAsKong(t *testing.T) {
-	cfg := Config{Name: "lib"}.withDefaults()
+	cfg := Config{Name: "lib", Serve: func(context.Context, func(string)) error { return nil }}.withDefaults()
 	var root grammar
 	parser, err := kong.New(&root, append(cfg.KongOptions(&root.Commands), cfg.parserOptions(func(int) {})...)...)
 	if err != nil {
@@ -225,5 +225,22 @@ func TestKongName(t *testing.T) {
 		if got := kongName(field); got != want {
 			t.Errorf("kongName(%q) = %q, want %q", field, got, want)
 		}
+	}
+}
+
+// TestServeRequired: a Config without Serve is a programming error found before anything
+// is parsed, as the other fields' are, not a start that fails in the daemon.
+func TestServeRequired(t *testing.T) {
+	for _, args := range [][]string{{"status"}, {"strategies"}, {"start", "-d"}} {
+		var out, errs bytes.Buffer
+		code := Run(Config{Name: "lib", Stdout: &out, Stderr: &errs}, append(args, "--state-dir", t.TempDir()))
+		if code != exitSoftware {
+			t.Errorf("%q: exit %d, want %d: %s", args, code, exitSoftware, errs.String())
+		}
+		wantAll(t, strings.Join(args, " "), errs.String(), "lib: Config.Serve is nil")
+	}
+	var cmds Commands
+	if _, err := kong.New(&cmds, Config{Name: "lib"}.KongOptions(&cmds)...); err == nil || !strings.Contains(err.Error(), "Config.Serve is nil") {
+		t.Errorf("kong.New with the KongOptions of a Config without Serve: %v", err)
 	}
 }
