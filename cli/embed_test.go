@@ -93,8 +93,23 @@ func TestLeavesTheProcessAsItFound(t *testing.T) {
 		if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&subreaper)), 0, 0, 0); err != nil || subreaper != 0 {
 			t.Errorf("%s: still a child subreaper (%d, %v)", strategy, subreaper, err)
 		}
+		rec, err := instance.ReadRecord(filepath.Join(state, strategy+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if code := cli.Run(cfg, []string{"--state-dir", state, "stop", "--name", strategy}); code != 0 || !strings.HasPrefix(out.String(), "started "+strategy) || !strings.Contains(out.String(), "stopped "+strategy) {
 			t.Fatalf("stop: exit %d: %s%s", code, out.String(), errs.String())
+		}
+		// the daemon, a child of this process (directly, or adopted while it was a
+		// subreaper), is reaped: a program that goes on collects no zombies
+		for deadline := time.Now().Add(testutil.Deadline); ; time.Sleep(time.Millisecond) {
+			st, err := proc.ReadStat(rec.PID)
+			if err != nil || st.PPID != os.Getpid() {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the daemon, pid %d, is left this program's child (state %c) after stop", strategy, rec.PID, st.State)
+			}
 		}
 	}
 }

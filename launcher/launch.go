@@ -65,8 +65,10 @@ const (
 // Side effects on the calling process: descriptors 3 and up are left close-on-exec, and on
 // Linux the caller is a child subreaper while Launch runs, so a re-exec daemon is
 // reparented to the caller (until the caller exits, as the command does right after
-// Launch) and Launch can tell how it died. Launch logs its steps at debug level and never
-// writes to stdout.
+// Launch) and Launch can tell how it died. A ready daemon that is the caller's child so (or
+// directly: setsid, nohup) is waited for on a goroutine of its own, so that a caller that
+// goes on after Launch collects no zombie when the daemon ends. Launch logs its steps at
+// debug level and never writes to stdout.
 func Launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hclog.Logger) (Result, error) {
 	res, err := launch(ctx, s, spec, log)
 	var locked *pidfile.LockedError
@@ -258,14 +260,30 @@ func (l *launcher) succeed(rep handshake.Report) (Result, error) {
 		pid = l.pid()
 	}
 	l.log.Debug("daemon ready", "pid", pid, "listen", rep.Listen)
-	if l.started.IsDaemon {
-		if err := l.started.Process.Release(); err != nil {
-			l.log.Debug("release daemon process", "error", err)
+	daemon := l.started.Process
+	if !l.started.IsDaemon {
+		if ws, err := waitProcess(l.started.Process, exitGrace); err != nil || ws.ExitStatus() != 0 {
+			l.log.Warn("the intermediate process did not exit cleanly", "pid", l.started.Process.Pid, "status", describeWait(ws, err))
 		}
-	} else if ws, err := waitProcess(l.started.Process, exitGrace); err != nil || ws.ExitStatus() != 0 {
-		l.log.Warn("the intermediate process did not exit cleanly", "pid", l.started.Process.Pid, "status", describeWait(ws, err))
+		daemon = adopted(pid)
+	}
+	if daemon != nil {
+		go func() { _, _ = daemon.Wait() }() // ends when the daemon does, or at once if it is not a child
 	}
 	return Result{PID: pid, Listen: rep.Listen}, nil
+}
+
+// adopted is the daemon pid if this process adopted it as a subreaper, else nil.
+func adopted(pid int) *os.Process {
+	st, err := proc.ReadStat(pid)
+	if err != nil || st.PPID != os.Getpid() {
+		return nil
+	}
+	p, err := os.FindProcess(pid) // a pidfd: it names this process even once reaped
+	if err != nil {
+		return nil
+	}
+	return p
 }
 
 // exited builds the error for a handshake that ended without a final report.
