@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -88,7 +90,9 @@ func (r *run) note(m notify.Message) {
 	}
 }
 
-// probe tries the tcp, http or cmd check every ReadyInterval until one succeeds.
+// probe tries the tcp, http or cmd check every ReadyInterval until one succeeds. Each new
+// way it fails is logged once and becomes the start's status, so that a start that times
+// out says what the check last met ("connection refused"), not only that it timed out.
 func (r *run) probe(ctx context.Context, p *program) error {
 	cfg := r.s.cfg
 	tick := time.NewTicker(cfg.ReadyInterval)
@@ -99,7 +103,11 @@ func (r *run) probe(ctx context.Context, p *program) error {
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, context.Canceled) && ctx.Err() == nil {
+			if last == nil || err.Error() != last.Error() {
+				r.log.Info("not ready yet", "ready", cfg.Ready.String(), "error", err)
+				server.StartStatus(r.ctx, "not ready yet: "+err.Error()) // the error names the check
+			}
 			last = err
 		}
 		select {
@@ -158,16 +166,28 @@ func (r *run) runCheck(ctx context.Context, command string) error {
 	if env == nil {
 		env = os.Environ()
 	}
-	pid, done, err := r.reaper.start("/bin/sh", []string{"sh", "-c", command}, &os.ProcAttr{
-		Env: env, Files: []*os.File{null, null, null},
-	})
+	errR, errW, err := os.Pipe()
 	if err != nil {
 		return err
 	}
+	defer errR.Close()
+	pid, done, err := r.reaper.start("/bin/sh", []string{"sh", "-c", command}, &os.ProcAttr{
+		Env: env, Files: []*os.File{null, null, errW},
+	})
+	errW.Close()
+	if err != nil {
+		return err
+	}
+	said := make(chan string, 1)
+	go func() { said <- lastLine(errR) }()
 	select {
 	case ws := <-done:
 		if ws.Exited() && ws.ExitStatus() == 0 {
 			return nil
+		}
+		errR.SetReadDeadline(time.Now().Add(checkOutputWait)) // a child it left may hold the pipe
+		if line := <-said; line != "" {
+			return fmt.Errorf("check %q %s: %s", command, describe(ws), line)
 		}
 		return fmt.Errorf("check %q %s", command, describe(ws))
 	case <-ctx.Done():
@@ -176,3 +196,32 @@ func (r *run) runCheck(ctx context.Context, command string) error {
 		return fmt.Errorf("check %q: %w", command, ctx.Err())
 	}
 }
+
+// checkOutputWait bounds how long a failed check's stderr is read after it exited.
+const checkOutputWait = 100 * time.Millisecond
+
+// lastLine reads r to its end (or its deadline) and returns the last line that is not
+// blank, at most maxCheckLine bytes of it.
+func lastLine(r io.Reader) string {
+	var tail []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := r.Read(buf)
+		tail = append(tail, buf[:n]...)
+		if len(tail) > 2*maxCheckLine {
+			tail = tail[len(tail)-2*maxCheckLine:]
+		}
+		if err != nil {
+			break
+		}
+	}
+	lines := strings.Split(strings.TrimRight(string(tail), " \t\r\n"), "\n")
+	line := strings.TrimSpace(lines[len(lines)-1])
+	if len(line) > maxCheckLine {
+		line = line[len(line)-maxCheckLine:]
+	}
+	return strings.ToValidUTF8(line, "?")
+}
+
+// maxCheckLine bounds the line of a failed check's stderr that its error quotes.
+const maxCheckLine = 200
