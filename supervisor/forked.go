@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -103,9 +104,17 @@ func readForeignPID(path string) (int, string) {
 	if err != nil {
 		return 0, err.Error()
 	}
-	pid, err := pidfile.ParsePID(b)
+	pid, err := parseForeignPID(b)
 	if err != nil {
 		return 0, fmt.Sprintf("%s: %v", path, err)
 	}
 	return pid, ""
+}
+
+// parseForeignPID reads the pid a program wrote in its own pidfile as systemd's PIDFile=
+// and start-stop-daemon take it: the first line, blanks around it left out ("1234 \n",
+// " 1234\n", "1234\n\n" are all 1234), then exactly a pid, as pidfile.ParsePID has it.
+func parseForeignPID(b []byte) (int, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return pidfile.ParsePID(bytes.TrimSpace(line))
 }

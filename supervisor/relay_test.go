@@ -122,23 +122,3 @@ func TestRelayCutsBetweenCharacters(t *testing.T) {
 		}
 	}
 }
-
-// TestLastLine: a failed check's error quotes the last line it wrote that is not blank,
-// bounded, and valid UTF-8.
-func TestLastLine(t *testing.T) {
-	long := strings.Repeat("x", 300)
-	for in, want := range map[string]string{
-		"":                        "",
-		"one\n":                   "one",
-		"one\ntwo\n\n  \n":        "two",
-		"  indented  \r\n":        "indented",
-		"no newline":              "no newline",
-		"a\n" + long:              long[100:],
-		"bad \xff byte\n":         "bad ? byte",
-		"first\nlast without end": "last without end",
-	} {
-		if got := lastLine(strings.NewReader(in)); got != want {
-			t.Errorf("lastLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

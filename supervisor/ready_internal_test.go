@@ -1,0 +1,51 @@
+package supervisor
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLastLine: a failed check's error quotes the last line it wrote that is not blank,
+// bounded, and valid UTF-8.
+func TestLastLine(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	for in, want := range map[string]string{
+		"":                        "",
+		"one\n":                   "one",
+		"one\ntwo\n\n  \n":        "two",
+		"  indented  \r\n":        "indented",
+		"no newline":              "no newline",
+		"a\n" + long:              long[100:],
+		"bad \xff byte\n":         "bad ? byte",
+		"first\nlast without end": "last without end",
+	} {
+		if got := lastLine(strings.NewReader(in)); got != want {
+			t.Errorf("lastLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestParseForeignPID: a program's own pidfile is read as systemd and start-stop-daemon
+// read it, blanks around the first line left out; anything but one pid there is refused.
+func TestParseForeignPID(t *testing.T) {
+	for in, want := range map[string]int{
+		"1234\n":        1234,
+		"1234":          1234,
+		"1234 \n":       1234,
+		"  1234\n":      1234,
+		"\t1234\r\n":    1234,
+		"1234\n\n":      1234,
+		"1234\nextra\n": 1234,
+		"":              0,
+		"\n1234\n":      0, // the first line is empty
+		"12 34\n":       0,
+		"1234x\n":       0,
+		"-1\n":          0,
+		"0\n":           0,
+	} {
+		got, err := parseForeignPID([]byte(in))
+		if want == 0 && err == nil || want != 0 && (err != nil || got != want) {
+			t.Errorf("parseForeignPID(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
