@@ -321,7 +321,7 @@ func seconds(d time.Duration) string {
 func execLine(argv []string) string {
 	quoted := make([]string, len(argv))
 	for i, a := range argv {
-		a = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%", "$", "$$").Replace(a)
+		a = controlEscapes(strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%", "$", "$$").Replace(a))
 		if i == 0 && !strings.ContainsAny(a, " \t\"'\\") {
 			quoted[i] = a // the executable, as systemd expects it: bare
 			continue
@@ -331,5 +331,34 @@ func execLine(argv []string) string {
 	return strings.Join(quoted, " ")
 }
 
-// escapeSpecifiers doubles % in free text.
-func escapeSpecifiers(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+// escapeSpecifiers doubles % in free text, and writes its control characters as C escapes
+// (a newline would end the line of the unit file).
+func escapeSpecifiers(s string) string { return controlEscapes(strings.ReplaceAll(s, "%", "%%")) }
+
+// controlEscapes writes the control characters of s as the C escapes a unit file reads
+// back (systemd.syntax(7)): \n, \t, \r, else \xNN. A newline in an argument would
+// otherwise end the line, and systemd would refuse the unit.
+func controlEscapes(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case isControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isControl says whether r is an ASCII control character.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
