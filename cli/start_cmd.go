@@ -470,7 +470,8 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 
 // checkWorkdir refuses a working directory that the work's user (--user) may not enter: a
 // program would start in it and fail at its first relative path, where systemd fails such
-// a unit at once (200/CHDIR). Root's work, and modes that allow it, pass.
+// a unit at once (200/CHDIR); and so a notify socket's directory. Root's work, and modes
+// that allow it, pass.
 func (req *request) checkWorkdir() error {
 	cred, err := req.credential()
 	if err != nil || cred == nil {
@@ -478,6 +479,15 @@ func (req *request) checkWorkdir() error {
 	}
 	if why := supervisor.CannotEnter(req.Workdir, cred); why != "" {
 		return fmt.Errorf("the work's directory %s: %s: give --workdir a directory user %s may enter", req.Workdir, why, req.User)
+	}
+	// A work that says ready over sd_notify (--ready notify, or the program's own work run
+	// as a child) sends to a socket beside the pidfile: the user must reach it, or the start
+	// times out on a "permission denied" only the program sees.
+	if req.Supervise == nil || req.Supervise.Ready == "notify" {
+		dir := filepath.Dir(req.PIDFile)
+		if why := supervisor.CannotEnter(dir, cred); why != "" {
+			return fmt.Errorf("the notify socket's directory %s (the pidfile's): %s, so the work could never say it is ready: give --state-dir (or --pidfile) a directory user %s may enter, or let that one be searched (chmod o+x)", dir, why, req.User)
+		}
 	}
 	return nil
 }
