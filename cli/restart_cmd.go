@@ -166,6 +166,9 @@ func (req *request) startable() error {
 	prog := req.Supervise.Command[0]
 	path, _ := envLookup(env, "PATH")
 	if _, err := lookPathIn(prog, path); err != nil {
+		if strings.Contains(prog, "/") { // as it was started: it moved, or is gone
+			return fmt.Errorf("program %s: %w (put it back, or start the instance again with its new path)", prog, err)
+		}
 		return fmt.Errorf("program %s: %w (give its absolute path to start)", prog, err)
 	}
 	return nil
