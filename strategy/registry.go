@@ -3,6 +3,7 @@ package strategy
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -61,8 +62,9 @@ var (
 // digits and '-' ("reexec", "setsid", "nohup", "double-fork"), so that it is one word on a
 // command line, in an environment variable and in Kong's comma-separated enum.
 //
-// A Descriptor that Lookup and All return has a New that never returns nil: if d.New does,
-// that Strategy's Start returns an error naming d.Name that wraps ErrNilStrategy.
+// A Descriptor that Lookup and All return has a New that never returns nil: if d.New does
+// (or returns a nil pointer), that Strategy's Start returns an error naming d.Name that
+// wraps ErrNilStrategy.
 func Register(d Descriptor) {
 	if err := checkName(d.Name); err != nil {
 		panic("strategy: Register: " + err.Error())
@@ -94,16 +96,24 @@ func checkName(name string) error {
 	return nil
 }
 
-// neverNil is d with a New that returns, in place of nil, a Strategy that says so.
+// neverNil is d with a New that returns, in place of nil (or a nil pointer), a Strategy
+// that says so.
 func (d Descriptor) neverNil() Descriptor {
 	newStrategy, name := d.New, d.Name
 	d.New = func() Strategy {
-		if s := newStrategy(); s != nil {
+		if s := newStrategy(); s != nil && !isNilPointer(s) {
 			return s
 		}
 		return nilStrategy(name)
 	}
 	return d
+}
+
+// isNilPointer says whether s holds a nil pointer: a typed nil (return (*T)(nil)), which
+// is not == nil but would crash the first method that reads through it.
+func isNilPointer(s Strategy) bool {
+	v := reflect.ValueOf(s)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // nilStrategy stands for the nil that the Descriptor.New of the strategy it names returned.

@@ -88,6 +88,27 @@ func TestNilFromNew(t *testing.T) {
 	}
 }
 
+// nilPointerStrategy is a strategy whose New returns a typed nil.
+type nilPointerStrategy struct{ name string }
+
+func (s *nilPointerStrategy) Start(strategy.Spec, strategy.Files) (strategy.Started, error) {
+	return strategy.Started{}, errors.New(s.name) // reads through the pointer
+}
+
+// TestTypedNilFromNew: a New that returns a nil pointer of a strategy type is taken as
+// nil, rather than a Strategy whose Start crashes.
+func TestTypedNilFromNew(t *testing.T) {
+	strategy.Register(strategy.Descriptor{Name: "test-typed-nil", New: func() strategy.Strategy { return (*nilPointerStrategy)(nil) }})
+	d, err := strategy.Lookup("test-typed-nil")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.New().Start(strategy.Spec{}, strategy.Files{})
+	if !errors.Is(err, strategy.ErrNilStrategy) || !strings.Contains(err.Error(), `"test-typed-nil"`) {
+		t.Errorf("Start = %v, want an error naming test-typed-nil that wraps ErrNilStrategy", err)
+	}
+}
+
 // TestUnknownHint: an unknown name's error lists the known ones and, for a strategy
 // daemonkit ships, names the import that is missing.
 func TestUnknownHint(t *testing.T) {
