@@ -33,6 +33,7 @@ type statusReport struct {
 	Log           string          `json:"log,omitempty"`
 	PIDFile       string          `json:"pidfile"`
 	DroppedLines  uint64          `json:"dropped_log_lines,omitempty"`
+	LogProblem    string          `json:"log_problem,omitempty"` // why its log could not be reopened at its path
 	Command       []string        `json:"command,omitempty"`   // a supervised program's command line
 	ChildPID      int             `json:"child_pid,omitempty"` // its pid now
 	Restarts      int             `json:"restarts,omitempty"`
@@ -118,7 +119,7 @@ func (r *statusReport) fill(st instance.Status) int {
 		if rec := st.Record; rec != nil {
 			r.Strategy, r.StartedAt, r.Listen, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Log
 			r.UptimeSeconds = st.Uptime.Seconds()
-			r.DroppedLines = rec.DroppedLogLines
+			r.DroppedLines, r.LogProblem = rec.DroppedLogLines, rec.LogProblem
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 			if rec.State == instance.StateStopping {
@@ -194,7 +195,11 @@ func (r *statusReport) writeText(w io.Writer) {
 		}
 		printField(w, "sockets", strings.Join(r.Sockets, " "))
 		printField(w, "listen", r.Listen)
-		printField(w, "log", r.Log)
+		if r.LogProblem != "" {
+			printField(w, "log", r.Log+" ("+r.LogProblem+")")
+		} else {
+			printField(w, "log", r.Log)
+		}
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "stopping":

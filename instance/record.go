@@ -38,6 +38,10 @@ type Record struct {
 	// DroppedLogLines counts the log lines the daemon could not write (a full disk), as of
 	// the last time it could update its record.
 	DroppedLogLines uint64 `json:"dropped_log_lines,omitempty"`
+	// LogProblem says why the daemon could not reopen its log at its path (reopen, reload:
+	// what logrotate moved away), and when; it writes to the file it had until a reopen
+	// succeeds, which clears it.
+	LogProblem string `json:"log_problem,omitempty"`
 
 	// State is "running" from the moment the daemon is ready, "stopped" once it is gone.
 	// It is what the record last knew: whether the daemon runs is decided by the lock.

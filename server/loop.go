@@ -187,8 +187,13 @@ func (r *runner) reopenLog(why string) {
 	}
 	if err := logfile.Redirect(r.opts.LogPath, 1, 2); err != nil {
 		r.log.Error("could not reopen log", "signal", why, "error", err)
+		// The line above went to the file logrotate moved away: the record tells status.
+		problem := fmt.Sprintf("could not reopen it at %s (%s): %v; still writing to the file it had",
+			time.Now().Format(time.DateTime), why, err)
+		_ = r.records.setLogProblem(problem)
 		return
 	}
+	_ = r.records.setLogProblem("") // before the line that says it: whoever reads it sees both
 	r.log.Info("reopened log", "signal", why, "path", r.opts.LogPath)
 }
 

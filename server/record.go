@@ -102,6 +102,18 @@ func (rs *records) update(f func(*instance.Record)) error {
 	return instance.WriteRecord(rs.path, rs.rec)
 }
 
+// setLogProblem records why the log could not be reopened at its path ("" once it could),
+// writing the record only when that changes.
+func (rs *records) setLogProblem(problem string) error {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if !rs.written || rs.rec.LogProblem == problem {
+		return nil
+	}
+	rs.rec.LogProblem = problem
+	return instance.WriteRecord(rs.path, rs.rec)
+}
+
 // endedWith sets how the work ended, for the record stopped writes, unless the workload
 // published its own (a supervised program's exit status).
 func (rs *records) endedWith(lastExit string) {
