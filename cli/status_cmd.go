@@ -34,12 +34,13 @@ type statusReport struct {
 	PIDFile       string          `json:"pidfile"`
 	DroppedLines  uint64          `json:"dropped_log_lines,omitempty"`
 	LogProblem    string          `json:"log_problem,omitempty"` // why its log could not be reopened at its path
-	Command       []string        `json:"command,omitempty"`   // a supervised program's command line
-	ChildPID      int             `json:"child_pid,omitempty"` // its pid now
+	Command       []string        `json:"command,omitempty"`     // a supervised program's command line
+	ChildPID      int             `json:"child_pid,omitempty"`   // its pid now
 	Restarts      int             `json:"restarts,omitempty"`
 	RestartAt     time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
 	LastExit      string          `json:"last_exit,omitempty"` // how it last ended
 	StoppedAt     time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
+	Failed        bool            `json:"failed,omitempty"`    // not running: it ended on its own, not by a stop (list's "failed")
 	Sockets       []string        `json:"sockets,omitempty"`
 	Copies        []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
 	LeftRunning   []int           `json:"left_running,omitempty"` // not running: what its last run left running
@@ -163,6 +164,7 @@ func (r *statusReport) fillLastRun(paths instance.Paths) {
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log
 	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, rec.LastExit
+	r.Failed = rec.Failed
 }
 
 func (r *statusReport) writeText(w io.Writer) {
@@ -238,9 +240,15 @@ func (r *statusReport) writeText(w io.Writer) {
 		r.writeLeftRunning(w)
 		printField(w, "note", r.Problem)
 	case "not running":
-		fmt.Fprintf(w, "%s is not running\n", r.Name)
+		ended := "stopped"
+		if r.Failed {
+			fmt.Fprintf(w, "%s is not running: it failed (it ended on its own, not by a stop)\n", r.Name)
+			ended = "ended"
+		} else {
+			fmt.Fprintf(w, "%s is not running\n", r.Name)
+		}
 		if !r.StoppedAt.IsZero() {
-			printField(w, "stopped", r.StoppedAt.Local().Format(time.DateTime))
+			printField(w, ended, r.StoppedAt.Local().Format(time.DateTime))
 		}
 		if len(r.Command) > 0 {
 			printField(w, "program", shellJoin(r.Command))

@@ -17,6 +17,7 @@ const (
 	StateRestarting = "restarting" // its supervisor runs, backing off before it starts its program again
 	StateStarting   = "starting"   // it holds its lock, but is not ready yet (Status.Starting)
 	StateUnknown    = "unknown"    // its state could not be told (Entry.Err says why)
+	StateFailed     = "failed"     // not running, and its work ended on its own, or never started (Entry.Failed)
 )
 
 // Entry is one instance of a state directory, as List found it.
@@ -39,9 +40,9 @@ type Entry struct {
 }
 
 // State is "running", "starting" (not ready yet: Status.Starting), "stopping" (it drains
-// after a stop signal), "restarting" (its
-// supervisor runs, its program does not: see Record.Restarting), "stale" (not running, pidfile left behind), "stopped" or "unknown"
-// (see Err).
+// after a stop signal), "restarting" (its supervisor runs, its program does not: see
+// Record.Restarting), "stale" (not running, pidfile left behind), "failed" (not running,
+// and it ended on its own: Failed), "stopped" or "unknown" (see Err).
 func (e Entry) State() string {
 	switch {
 	case e.Err != nil:
@@ -56,8 +57,21 @@ func (e Entry) State() string {
 		return StateRunning
 	case e.Status.Pidfile.State == pidfile.Stale:
 		return StateStale
+	case e.Failed():
+		return StateFailed
 	}
 	return StateStopped
+}
+
+// Failed reports whether the instance, not running, last ended other than by a stop, as
+// systemd tells a failed unit from a stopped one: its work exited or crashed, its
+// supervisor gave up on a program that kept ending, or its start failed (Record.Failed),
+// or its daemon went without stopping (LastExit says which).
+func (e Entry) Failed() bool {
+	if e.Err != nil || e.Status.Running() || e.Record == nil {
+		return false
+	}
+	return e.Record.Failed || e.LastExit() == gone
 }
 
 // LastExit says how the instance's work last ended, as its record says ("exited with status

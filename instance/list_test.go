@@ -42,8 +42,10 @@ func TestList(t *testing.T) {
 	// stale: a pidfile nobody holds; its record still says running.
 	write("db.pid", "4242\n")
 	record("db", Record{PID: 4242, State: StateRunning})
-	// stopped, with its last exit.
-	record("batch", Record{PID: 4343, State: StateStopped, LastExit: "exit status 3", Command: []string{"sh", "-c", "exit 3"}})
+	// failed: it ended on its own, with its last exit.
+	record("batch", Record{PID: 4343, State: StateStopped, LastExit: "exit status 3", Failed: true, Command: []string{"sh", "-c", "exit 3"}})
+	// stopped while its program was between restarts: the program's last exit, not failed.
+	record("cycled", Record{PID: 4747, State: StateStopped, LastExit: "exited with status 1", Command: []string{"sh", "-c", "exit 1"}})
 	// stopped gracefully, its record saying nothing more.
 	record("idle", Record{PID: 4646, State: StateStopped})
 	// crashed: its record says running, but nothing holds a pidfile.
@@ -85,14 +87,15 @@ func TestList(t *testing.T) {
 	}
 	want := []row{
 		{"api", StateStarting, d2.pid, false, ""},
-		{"batch", StateStopped, 0, true, "exit status 3"},
+		{"batch", StateFailed, 0, true, "exit status 3"},
 		{"cron", StateStarting, d3.pid, false, ""},
+		{"cycled", StateStopped, 0, true, "exited with status 1"},
 		{"db", StateStale, 0, true, gone},
 		{"idle", StateStopped, 0, true, "stopped"},
 		{"odd", StateUnknown, 0, true, ""},
 		{"theirs", StateStopped, 0, false, ""},
 		{"web", StateRunning, d.pid, true, ""},
-		{"worker", StateStopped, 0, true, gone},
+		{"worker", StateFailed, 0, true, gone},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("List:\n got %v\nwant %v", got, want)

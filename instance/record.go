@@ -50,6 +50,10 @@ type Record struct {
 	// LastExit says how the work last ended: "exited with status 3", "killed by signal 9
 	// (SIGKILL)", "stopped", "gone without stopping (crashed or killed)".
 	LastExit string `json:"last_exit,omitempty"`
+	// Failed says the last run ended on its own (its work returned, crashed or exited, or
+	// its supervisor gave up on a program that kept ending), or its start failed, rather
+	// than by a stop: systemd's failed unit, not its stopped one.
+	Failed bool `json:"failed,omitempty"`
 
 	// A supervised program (start -- CMD): its command line, its pid now, and how often it
 	// was restarted.
@@ -177,16 +181,17 @@ func ReadRecord(path string) (Record, error) {
 // that is not one of this user's records, is left alone without error. It keeps the
 // record's invocation, for stop to look for what the run left (see Leftovers).
 func MarkStopped(path string, pid int, lastExit string) error {
-	return markStopped(path, pid, lastExit, false)
+	return markStopped(path, pid, lastExit, false, false)
 }
 
 // MarkStoppedClean is MarkStopped for a daemon that stopped everything its run started
 // itself: it also clears the record's invocation, so that nobody looks for what it left.
-func MarkStoppedClean(path string, pid int, lastExit string) error {
-	return markStopped(path, pid, lastExit, true)
+// failed says its work ended on its own rather than by a stop (Record.Failed).
+func MarkStoppedClean(path string, pid int, lastExit string, failed bool) error {
+	return markStopped(path, pid, lastExit, true, failed)
 }
 
-func markStopped(path string, pid int, lastExit string, clean bool) error {
+func markStopped(path string, pid int, lastExit string, clean, failed bool) error {
 	r, err := ReadRecord(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
@@ -196,7 +201,7 @@ func markStopped(path string, pid int, lastExit string, clean bool) error {
 	case r.PID != pid || r.State == StateStopped:
 		return nil
 	}
-	r.State, r.StoppedAt, r.ChildPID = StateStopped, time.Now().UTC(), 0
+	r.State, r.StoppedAt, r.ChildPID, r.Failed = StateStopped, time.Now().UTC(), 0, failed
 	if clean {
 		r.Invocation = ""
 	}

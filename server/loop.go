@@ -59,7 +59,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 				err = errors.New("the workload returned while it was not stopping")
 			}
 			r.log.Error("workload ended on its own", "error", err)
-			r.records.endedWith("failed: " + err.Error())
+			r.records.endedOnItsOwn("failed: " + err.Error())
 			return errors.Join(err, r.cleanup())
 		}
 	}

@@ -17,6 +17,8 @@ type records struct {
 	path    string
 	rec     instance.Record
 	written bool
+	// endedAlone says the work ended on its own (endedOnItsOwn), not by a stop.
+	endedAlone bool
 }
 
 type recordsKey struct{}
@@ -48,7 +50,7 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	rec := rs.this(opts, startedAt)
 	rec.Listen = listen
 	rec.DroppedLogLines = dropped
-	rec.State, rec.StoppedAt, rec.LastExit = instance.StateRunning, time.Time{}, ""
+	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateRunning, time.Time{}, "", false
 	if err := instance.WriteRecord(rs.path, rec); err != nil {
 		return err // instance names the step and the path
 	}
@@ -86,7 +88,7 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 		return // none, or not ours to overwrite
 	}
 	rec := rs.this(opts, startedAt)
-	rec.State, rec.StoppedAt, rec.LastExit = instance.StateStopped, time.Now().UTC(), "could not start: "+why.Error()
+	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateStopped, time.Now().UTC(), "could not start: "+why.Error(), true
 	rec.ChildPID, rec.RestartAt, rec.Copies = 0, time.Time{}, nil
 	_ = instance.WriteRecord(rs.path, rec) // informative: the start fails anyway
 }
@@ -114,14 +116,16 @@ func (rs *records) setLogProblem(problem string) error {
 	return instance.WriteRecord(rs.path, rs.rec)
 }
 
-// endedWith sets how the work ended, for the record stopped writes, unless the workload
-// published its own (a supervised program's exit status).
-func (rs *records) endedWith(lastExit string) {
+// endedOnItsOwn sets how the work ended, for the record stopped writes, unless the
+// workload published its own (a supervised program's exit status), and marks the run
+// failed: no stop ended it.
+func (rs *records) endedOnItsOwn(lastExit string) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if rs.rec.LastExit == "" {
 		rs.rec.LastExit = lastExit
 	}
+	rs.endedAlone = true
 }
 
 // stopped marks the record stopped, keeping the last exit the workload published, and
@@ -136,5 +140,5 @@ func (rs *records) stopped() error {
 	if lastExit == "" {
 		lastExit = "stopped"
 	}
-	return instance.MarkStoppedClean(rs.path, os.Getpid(), lastExit)
+	return instance.MarkStoppedClean(rs.path, os.Getpid(), lastExit, rs.endedAlone)
 }
