@@ -116,9 +116,15 @@ func flashMain(args []string) int {
 }
 
 // hupperMain is `hupper`: READY=1 over sd_notify if asked, then it runs until SIGTERM or
-// SIGINT, taking every SIGHUP (a reload) in its stride.
+// SIGINT, taking every SIGHUP (a reload) in its stride: it catches SIGHUP (one that
+// ignored it could not be reloaded, and reload would refuse it).
 func hupperMain([]string) int {
-	signal.Ignore(syscall.SIGHUP)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+		}
+	}()
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	if err := notifyReady(); err != nil {
