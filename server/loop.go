@@ -56,7 +56,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			w.(Forwarder).Forward(sig)
 		case err := <-done:
 			if err == nil {
-				err = errors.New("the workload returned while it was not stopping")
+				err = errors.New("Serve returned nil while it was not asked to stop: it must run until its context is cancelled")
 			}
 			r.log.Error("workload ended on its own", "error", err)
 			r.records.endedOnItsOwn("failed: " + err.Error())

@@ -190,7 +190,7 @@ wait:
 				break wait
 			default:
 				if err == nil {
-					err = errors.New("the workload returned before it was ready")
+					err = errors.New("Serve returned nil before it called ready: it must call ready once it serves, then run until its context is cancelled")
 				}
 				return r.fail(err)
 			}
