@@ -244,6 +244,14 @@ func (c *ReloadCmd) Run(app *App) error {
 		sig = syscall.SIGUSR1
 	}
 	if err := programReloadable(paths); err != nil {
+		if errors.Is(err, supervisor.ErrNoReload) {
+			// Its log is reopened all the same, as the reload would have: a logrotate
+			// postrotate that runs reload loses nothing. The daemon takes SIGUSR1 for a
+			// reopen, and passes nothing on to a program it would not reload.
+			if pid, serr := instance.Signal(paths, syscall.SIGUSR1); serr == nil {
+				return withCode(exitFailed, fmt.Errorf("reload %s: %w; its log was reopened (pid %d, SIGUSR1)", paths.Name, err, pid))
+			}
+		}
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w", paths.Name, err))
 	}
 	pid, err := instance.Signal(paths, sig)

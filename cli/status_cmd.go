@@ -159,12 +159,15 @@ func (r *statusReport) fillLastRun(paths instance.Paths) {
 		return
 	}
 	r.LeftRunning = instance.Leftovers(paths, rec)
-	if r.State != "not running" || rec.State != instance.StateStopped {
+	if r.State != "not running" {
+		return
+	}
+	r.Failed = rec.EndedFailed()
+	if rec.State != instance.StateStopped {
 		return
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log
 	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, rec.LastExit
-	r.Failed = rec.Failed
 }
 
 func (r *statusReport) writeText(w io.Writer) {

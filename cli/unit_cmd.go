@@ -331,13 +331,13 @@ func execLine(argv []string) string {
 	return strings.Join(quoted, " ")
 }
 
-// escapeSpecifiers doubles % in free text, and writes its control characters as C escapes
-// (a newline would end the line of the unit file).
+// escapeSpecifiers doubles % in free text, and writes its control characters as C escapes,
+// which Description= shows as they are: a newline would end the line of the unit file.
 func escapeSpecifiers(s string) string { return controlEscapes(strings.ReplaceAll(s, "%", "%%")) }
 
-// controlEscapes writes the control characters of s as the C escapes a unit file reads
-// back (systemd.syntax(7)): \n, \t, \r, else \xNN. A newline in an argument would
-// otherwise end the line, and systemd would refuse the unit.
+// controlEscapes writes the control characters of s as C escapes (systemd.syntax(7)): \n,
+// \t, \r, else \xNN, which ExecStart= reads back as the characters. A newline in an
+// argument would otherwise end the line, and systemd would refuse the unit.
 func controlEscapes(s string) string {
 	if !strings.ContainsFunc(s, isControl) {
 		return s

@@ -53,7 +53,7 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 		if err := req.openFiles(nil, true); err != nil {
 			return nil, err
 		}
-		return cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout}), nil
+		return cfg.workload(req.instanceInfo()), nil
 	}
 	// As tini would: the work runs as a child, and this process reaps, forwards signals,
 	// holds the lock and the log, and ends with the child's status.
@@ -101,8 +101,8 @@ func runWorkload(cfg Config, req *request) error {
 	go func() {
 		for sig := range sigs {
 			if sig == syscall.SIGHUP {
-				if cfg.Reload != nil {
-					if err := cfg.Reload(ctx); err != nil {
+				if cfg.Reload != nil { // a panic fails the reload, as in a daemon that runs the work itself
+					if err := server.Recovered(log, "the reload hook", func() error { return cfg.Reload(ctx) }); err != nil {
 						log.Error("reload failed", "error", err)
 					}
 				}
@@ -111,8 +111,20 @@ func runWorkload(cfg Config, req *request) error {
 			cancel(server.Stopped{Signal: sig})
 		}
 	}()
-	w := cfg.workload(InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: req.ShutdownTimeout})
-	return w.Serve(hclog.WithContext(ctx, log), func(addr string) {
-		_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
+	w := cfg.workload(req.instanceInfo())
+	return server.Recovered(log, "the workload", func() error {
+		return w.Serve(hclog.WithContext(ctx, log), func(addr string) {
+			_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
+		})
 	})
+}
+
+// instanceInfo is what Instance(ctx) tells the program's work: the shutdown timeout the
+// daemon keeps, the default's when a request of an older start says none.
+func (req *request) instanceInfo() InstanceInfo {
+	timeout := req.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = server.DefaultShutdownTimeout
+	}
+	return InstanceInfo{Name: req.Name, Strategy: req.Strategy, ShutdownTimeout: timeout}
 }

@@ -64,14 +64,14 @@ func (e Entry) State() string {
 }
 
 // Failed reports whether the instance, not running, last ended other than by a stop, as
-// systemd tells a failed unit from a stopped one: its work exited or crashed, its
-// supervisor gave up on a program that kept ending, or its start failed (Record.Failed),
-// or its daemon went without stopping (LastExit says which).
+// systemd tells a failed unit from a stopped one (Record.EndedFailed): its work exited
+// other than clean or crashed, its supervisor gave up on a program that kept ending, its
+// start failed, or its daemon went without stopping (LastExit says which).
 func (e Entry) Failed() bool {
 	if e.Err != nil || e.Status.Running() || e.Record == nil {
 		return false
 	}
-	return e.Record.Failed || e.LastExit() == gone
+	return e.Record.EndedFailed()
 }
 
 // LastExit says how the instance's work last ended, as its record says ("exited with status

@@ -77,6 +77,13 @@ type Record struct {
 	Invocation string `json:"invocation,omitempty"`
 }
 
+// EndedFailed reports whether the record, of an instance that is not running now, tells of
+// a run that failed: Failed, or a record that still says running or stopping, whose daemon
+// went without stopping (crashed or killed).
+func (r Record) EndedFailed() bool {
+	return r.Failed || r.State == StateRunning || r.State == StateStopping
+}
+
 // Restarting reports whether the record is of a supervisor backing off between restarts
 // of its program: the supervisor may run, but its program does not.
 func (r Record) Restarting() bool {
@@ -179,9 +186,10 @@ func ReadRecord(path string) (Record, error) {
 // running, so that a stopped instance keeps its record (list shows it, restart starts it
 // again) and never marks the record of a daemon started since. An absent record, or a file
 // that is not one of this user's records, is left alone without error. It keeps the
-// record's invocation, for stop to look for what the run left (see Leftovers).
-func MarkStopped(path string, pid int, lastExit string) error {
-	return markStopped(path, pid, lastExit, false, false)
+// record's invocation, for stop to look for what the run left (see Leftovers). failed
+// says no stop ended the run (Record.Failed): the daemon went without stopping.
+func MarkStopped(path string, pid int, lastExit string, failed bool) error {
+	return markStopped(path, pid, lastExit, false, failed)
 }
 
 // MarkStoppedClean is MarkStopped for a daemon that stopped everything its run started

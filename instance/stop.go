@@ -116,7 +116,7 @@ func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
 	}
 	res := StopResult{RemovedStale: removed}
 	notify.RemoveStale(filepath.Dir(p.PIDFile)) // a daemon that died so left its notify socket too
-	if err := MarkStopped(p.Record, st.FilePID, gone); err != nil {
+	if err := MarkStopped(p.Record, st.FilePID, gone, true); err != nil {
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	}
 	return res, nil
@@ -273,7 +273,7 @@ func cleanUp(p Paths, pid int, lastExit string) (removedStale bool, err error) {
 			return false, err
 		}
 	}
-	return removedStale, MarkStopped(p.Record, pid, lastExit)
+	return removedStale, MarkStopped(p.Record, pid, lastExit, false)
 }
 
 // gone is the last exit of a daemon found gone without having marked its record: it was

@@ -253,14 +253,15 @@ func (l *launcher) awaitHandshakeEnd(ctx context.Context, events <-chan handshak
 	}
 }
 
-// succeed lets the daemon go: a direct child is released, an intermediate reaped.
+// succeed lets the daemon go: an intermediate is reaped, and a daemon left this process's
+// child is reaped when it ends (reapWhenGone).
 func (l *launcher) succeed(rep handshake.Report) (Result, error) {
 	pid := rep.PID
 	if pid == 0 {
 		pid = l.pid()
 	}
 	l.log.Debug("daemon ready", "pid", pid, "listen", rep.Listen)
-	daemon := l.started.Process
+	daemon := l.started.Process // a direct child: reaped when it ends
 	if !l.started.IsDaemon {
 		if ws, err := waitProcess(l.started.Process, exitGrace); err != nil || ws.ExitStatus() != 0 {
 			l.log.Warn("the intermediate process did not exit cleanly", "pid", l.started.Process.Pid, "status", describeWait(ws, err))
@@ -268,9 +269,20 @@ func (l *launcher) succeed(rep handshake.Report) (Result, error) {
 		daemon = adopted(pid)
 	}
 	if daemon != nil {
-		go func() { _, _ = daemon.Wait() }() // ends when the daemon does, or at once if it is not a child
+		go reapWhenGone(daemon)
 	}
 	return Result{PID: pid, Listen: rep.Listen}, nil
+}
+
+// reapWhenGone reaps daemon, a child of this process, once it has exited. It waits on the
+// daemon's pidfd through the runtime's poller, holding no thread for the daemon's life
+// (where there is no pidfd, by polling), and only then calls Wait, which reaps at once.
+func reapWhenGone(daemon *os.Process) {
+	if p, err := proc.Open(daemon.Pid); err == nil {
+		_ = p.Wait(context.Background())
+		p.Close()
+	}
+	_, _ = daemon.Wait() // at once, or an error if it is not a child
 }
 
 // adopted is the daemon pid if this process adopted it as a subreaper, else nil.

@@ -58,8 +58,14 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			if err == nil {
 				err = errors.New("Serve returned nil while it was not asked to stop: it must run until its context is cancelled")
 			}
-			r.log.Error("workload ended on its own", "error", err)
-			r.records.endedOnItsOwn("failed: " + err.Error())
+			var clean CleanEnd
+			failed := !errors.As(err, &clean) || !clean.Clean()
+			if failed {
+				r.log.Error("workload ended on its own", "error", err)
+			} else {
+				r.log.Info("workload ended on its own", "reason", err)
+			}
+			r.records.endedOnItsOwn("failed: "+err.Error(), failed)
 			return errors.Join(err, r.cleanup())
 		}
 	}
@@ -170,7 +176,7 @@ func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 	if rl, ok := w.(Reloader); ok && reload {
 		// A reload hook that panics fails its reload, as one that returns an error does:
 		// the daemon runs on, serving what it served.
-		if err := recovered(r.log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
+		if err := Recovered(r.log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
 			r.log.Error("reload failed", "error", err)
 			return
 		}

@@ -17,8 +17,9 @@ type records struct {
 	path    string
 	rec     instance.Record
 	written bool
-	// endedAlone says the work ended on its own (endedOnItsOwn), not by a stop.
-	endedAlone bool
+	// endedFailed says the work ended on its own (endedOnItsOwn), not by a stop, and not
+	// clean.
+	endedFailed bool
 }
 
 type recordsKey struct{}
@@ -105,27 +106,31 @@ func (rs *records) update(f func(*instance.Record)) error {
 }
 
 // setLogProblem records why the log could not be reopened at its path ("" once it could),
-// writing the record only when that changes.
+// writing the record only when that changes; before the first write, the first write
+// carries it.
 func (rs *records) setLogProblem(problem string) error {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if !rs.written || rs.rec.LogProblem == problem {
+	if rs.rec.LogProblem == problem {
 		return nil
 	}
 	rs.rec.LogProblem = problem
+	if !rs.written {
+		return nil
+	}
 	return instance.WriteRecord(rs.path, rs.rec)
 }
 
 // endedOnItsOwn sets how the work ended, for the record stopped writes, unless the
-// workload published its own (a supervised program's exit status), and marks the run
-// failed: no stop ended it.
-func (rs *records) endedOnItsOwn(lastExit string) {
+// workload published its own (a supervised program's exit status), and whether the run
+// failed (no stop ended it, and it did not end clean: see CleanEnd).
+func (rs *records) endedOnItsOwn(lastExit string, failed bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if rs.rec.LastExit == "" {
 		rs.rec.LastExit = lastExit
 	}
-	rs.endedAlone = true
+	rs.endedFailed = failed
 }
 
 // stopped marks the record stopped, keeping the last exit the workload published, and
@@ -140,5 +145,5 @@ func (rs *records) stopped() error {
 	if lastExit == "" {
 		lastExit = "stopped"
 	}
-	return instance.MarkStoppedClean(rs.path, os.Getpid(), lastExit, rs.endedAlone)
+	return instance.MarkStoppedClean(rs.path, os.Getpid(), lastExit, rs.endedFailed)
 }

@@ -231,14 +231,16 @@ wait:
 // passes the first ready on to readyc.
 func serve(ctx context.Context, w Workload, readyc chan<- string, log hclog.Logger) error {
 	var once sync.Once
-	return recovered(log, "the workload", func() error {
+	return Recovered(log, "the workload", func() error {
 		return w.Serve(ctx, func(addr string) { once.Do(func() { readyc <- addr }) })
 	})
 }
 
-// recovered runs f, which is the workload's code (what names it in the log), and turns a
-// panic of f into an error that names it and where it happened; its stack goes to the log.
-func recovered(log hclog.Logger, what string, f func() error) (err error) {
+// Recovered runs f, which is the workload's own code (what names it in the log), and turns
+// a panic of f into an error that names it and where it happened, its stack in the log:
+// how Run calls Serve and the reload hook, for a caller that runs them itself (a workload
+// child).
+func Recovered(log hclog.Logger, what string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			stack := debug.Stack()

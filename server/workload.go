@@ -124,3 +124,11 @@ func StartStatus(ctx context.Context, text string) {
 		_ = s.rep.Status(text)
 	}
 }
+
+// CleanEnd is implemented by an error a workload returns when it ends on its own, to say
+// whether that end was clean: a supervised program that exited 0 and was not to be started
+// again. A run that ends so is not failed (instance.Record.Failed); any other end on its
+// own is.
+type CleanEnd interface {
+	Clean() bool
+}

@@ -14,6 +14,13 @@ import (
 
 func newNothing() strategy.Strategy { return nil }
 
+// registerOnce registers d unless a run of the same test (go test -count=2) did.
+func registerOnce(d strategy.Descriptor) {
+	if _, err := strategy.Lookup(d.Name); err != nil {
+		strategy.Register(d)
+	}
+}
+
 func TestRegisterPanics(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -65,7 +72,7 @@ func TestRegisterAcceptsGoodNames(t *testing.T) {
 					t.Errorf("Register(%q) panicked: %v", name, r)
 				}
 			}()
-			strategy.Register(strategy.Descriptor{Name: name, New: newNothing})
+			registerOnce(strategy.Descriptor{Name: name, New: newNothing})
 		}()
 	}
 }
@@ -73,7 +80,7 @@ func TestRegisterAcceptsGoodNames(t *testing.T) {
 // TestNilFromNew: a strategy whose New returns nil gets, from Lookup, a New whose Start
 // says so, naming it, rather than a nil that crashes its caller.
 func TestNilFromNew(t *testing.T) {
-	strategy.Register(strategy.Descriptor{Name: "test-returns-nil", New: newNothing})
+	registerOnce(strategy.Descriptor{Name: "test-returns-nil", New: newNothing})
 	d, err := strategy.Lookup("test-returns-nil")
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +105,7 @@ func (s *nilPointerStrategy) Start(strategy.Spec, strategy.Files) (strategy.Star
 // TestTypedNilFromNew: a New that returns a nil pointer of a strategy type is taken as
 // nil, rather than a Strategy whose Start crashes.
 func TestTypedNilFromNew(t *testing.T) {
-	strategy.Register(strategy.Descriptor{Name: "test-typed-nil", New: func() strategy.Strategy { return (*nilPointerStrategy)(nil) }})
+	registerOnce(strategy.Descriptor{Name: "test-typed-nil", New: func() strategy.Strategy { return (*nilPointerStrategy)(nil) }})
 	d, err := strategy.Lookup("test-typed-nil")
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,12 @@ import (
 // ExitCode is what the daemon exits with (the status, or 128+N after signal N).
 type ExitError struct {
 	Status syscall.WaitStatus
+	GaveUp bool // the supervisor gave up restarting a program that kept ending
 }
+
+// Clean reports an end nobody need look into (server.CleanEnd): the program exited 0, and
+// was not to be started again.
+func (e *ExitError) Clean() bool { return !e.GaveUp && e.Status.Exited() && e.Status.ExitStatus() == 0 }
 
 // Error reads "program exited with status 3", "program killed by signal 9 (SIGKILL)".
 func (e *ExitError) Error() string { return "program " + describe(e.Status) }

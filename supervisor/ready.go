@@ -17,6 +17,10 @@ import (
 	"github.com/daemonkit/daemonkit/server"
 )
 
+// maxProbeLines bounds how many ways a readiness check failed are logged in one start (a
+// check whose stderr changes every try would otherwise log every try).
+const maxProbeLines = 8
+
 // checkTimeout bounds one try of a tcp, http or cmd readiness check.
 const checkTimeout = 5 * time.Second
 
@@ -90,23 +94,28 @@ func (r *run) note(m notify.Message) {
 	}
 }
 
-// probe tries the tcp, http or cmd check every ReadyInterval until one succeeds. Each new
-// way it fails is logged once and becomes the start's status, so that a start that times
-// out says what the check last met ("connection refused"), not only that it timed out.
+// probe tries the tcp, http or cmd check every ReadyInterval until one succeeds. Each way
+// it fails is logged once (the first maxProbeLines of them) and, as it changes, becomes the
+// start's status, so that a start that times out says what the check last met
+// ("connection refused"), not only that it timed out.
 func (r *run) probe(ctx context.Context, p *program) error {
 	cfg := r.s.cfg
 	tick := time.NewTicker(cfg.ReadyInterval)
 	defer tick.Stop()
 	var last error
+	seen := map[string]bool{} // the ways it failed that are logged, at most maxProbeLines
 	for {
 		err := r.check(ctx, p)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, context.Canceled) && ctx.Err() == nil {
-			if last == nil || err.Error() != last.Error() {
-				r.log.Info("not ready yet", "ready", cfg.Ready.String(), "error", err)
-				server.StartStatus(r.ctx, "not ready yet: "+err.Error()) // the error names the check
+			if msg := err.Error(); last == nil || msg != last.Error() {
+				if !seen[msg] && len(seen) < maxProbeLines {
+					seen[msg] = true
+					r.log.Info("not ready yet", "ready", cfg.Ready.String(), "error", err)
+				}
+				server.StartStatus(r.ctx, "not ready yet: "+msg) // the error names the check
 			}
 			last = err
 		}

@@ -79,7 +79,7 @@ func (s *Supervisor) Reload(context.Context) error {
 // ErrNoReload is wrapped by the error of a reload refused because the program could not
 // reload: it leaves SIGHUP at its default action, which would end it, or it ignores
 // SIGHUP, so that nothing would happen.
-var ErrNoReload = errors.New("nothing sent (restart it instead)")
+var ErrNoReload = errors.New("not reloaded (restart it instead)")
 
 // ErrIgnoresHUP is wrapped by the error of a reload refused because the program ignores
 // SIGHUP (with ErrNoReload).
@@ -240,7 +240,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 				"none_stayed_up", cfg.MinUptime.String(), "status", lastExit)
 			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
-			return &ExitError{Status: ws}
+			return &ExitError{Status: ws, GaveUp: true}
 		}
 		failures++
 		// What the program left (a worker, a grandchild in a session of its own, come here
