@@ -115,7 +115,10 @@ func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 		return withCode(exitAlreadyUp, fmt.Errorf("upgrade %s: another upgrade runs", name))
 	case !res.OK:
 		msg := fmt.Sprintf("upgrade %s: %s", name, res.Error)
-		if res.PID > 0 && !res.Stopping {
+		switch {
+		case res.OldEnded != "":
+			msg += fmt.Sprintf("; and the old copy (pid %d) ended meanwhile (%s): no copy serves until its restart policy brings one ('status' says)", res.PID, res.OldEnded)
+		case res.PID > 0 && !res.Stopping:
 			msg += fmt.Sprintf("; the old copy (pid %d) serves on", res.PID)
 		}
 		if len(res.LogTail) > 0 {
@@ -126,16 +129,25 @@ func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 		}
 		return withCode(exitFailed, errors.New(msg))
 	}
-	killed := ""
-	if res.Killed {
-		killed = ", SIGKILL needed"
+	old := fmt.Sprintf("the old copy (pid %d) drained in %s", res.OldPID, roundDuration(res.Drain))
+	switch {
+	case res.OldEnded != "":
+		old = fmt.Sprintf("the old copy (pid %d) had ended on its own before (%s)", res.OldPID, res.OldEnded)
+	case res.Killed:
+		old += ", SIGKILL needed"
 	}
 	if res.Ended {
-		fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) was ready in %s, but has ended since; the old copy (pid %d) was gone in %s%s\n",
-			name, res.Generation, res.PID, roundDuration(res.Ready), res.OldPID, roundDuration(res.Drain), killed)
-		return withCode(exitFailed, fmt.Errorf("upgrade %s: the new copy ended while the old one drained: 'status' and the log say how", name))
+		if res.OldEnded == "" {
+			old = fmt.Sprintf("the old copy (pid %d) was gone in %s", res.OldPID, roundDuration(res.Drain))
+			if res.Killed {
+				old += ", SIGKILL needed"
+			}
+		}
+		fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) was ready in %s, but has ended since; %s\n",
+			name, res.Generation, res.PID, roundDuration(res.Ready), old)
+		return withCode(exitFailed, fmt.Errorf("upgrade %s: the new copy ended while the old one drained: 'status' and the log say how, and whether a restart brought the program back", name))
 	}
-	fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) serves, ready in %s; the old copy (pid %d) drained in %s%s\n",
-		name, res.Generation, res.PID, roundDuration(res.Ready), res.OldPID, roundDuration(res.Drain), killed)
+	fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) serves, ready in %s; %s\n",
+		name, res.Generation, res.PID, roundDuration(res.Ready), old)
 	return nil
 }

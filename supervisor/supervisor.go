@@ -230,6 +230,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		uptime := time.Since(p.started)
 		if !(cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws))) {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
+			r.awaitDraining()
 			return &ExitError{Status: ws}
 		}
 		if uptime >= cfg.MinUptime {
@@ -240,6 +241,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 				"none_stayed_up", cfg.MinUptime.String(), "status", lastExit)
 			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
+			r.awaitDraining()
 			return &ExitError{Status: ws, GaveUp: true}
 		}
 		failures++
@@ -271,6 +273,16 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			p = &program{started: time.Now(), exited: closedStatus(failedStatus)}
 		}
 	}
+}
+
+// awaitDraining lets the old copies still draining after an upgrade finish their work in
+// flight (each within its own bound) before the instance ends with its program: ending
+// kills what is left, and "requests the old copy is serving finish in the old copy".
+func (r *run) awaitDraining() {
+	if len(r.copies) > 0 {
+		r.log.Info("waiting for the old copies to drain before the instance ends", "copies", len(r.copies))
+	}
+	r.draining.Wait()
 }
 
 // backOff waits delay before a restart, refusing the upgrades that come meanwhile at once
@@ -344,7 +356,9 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	r.log.Info("stopping the program", "signal", sigName(sig), "pid", p.pid)
 	r.s.signal(sig)
 	for _, c := range r.copies {
-		if c != p && c.pid > 0 {
+		// An old copy draining after an upgrade has had its stop signal: a second one
+		// would tell many a server (Go's NotifyContext, uvicorn) to give its drain up.
+		if c != p && c.pid > 0 && c.state != "draining" {
 			_ = syscall.Kill(c.pid, sig)
 		}
 	}
@@ -392,7 +406,16 @@ func (r *run) forget(p *program) {
 // when it leads one (with sockets), else the instance's (there is no other copy then).
 func (r *run) killCopy(p *program) {
 	if len(r.sockets) > 0 {
-		_ = syscall.Kill(-p.pid, syscall.SIGKILL) // its own group, led by our unreaped child
+		// It may have accepted connections on the shared sockets while it started: its stop
+		// signal, and a little time, let it finish them, as a stop would.
+		_ = syscall.Kill(p.pid, syscall.SIGTERM) // our unreaped child: the pid is its own
+		_ = syscall.Kill(p.pid, syscall.SIGCONT)
+		select {
+		case ws := <-p.exited:
+			p.exited = closedStatus(ws)
+		case <-time.After(min(r.s.cfg.ShutdownTimeout, failedCopyGrace)):
+		}
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL) // its own group, and what is left of it
 	} else {
 		r.s.signal(syscall.SIGKILL)
 		_ = syscall.Kill(p.pid, syscall.SIGKILL)
@@ -402,6 +425,10 @@ func (r *run) killCopy(p *program) {
 	awaitOutput(p.output) // the last lines are in the log before the failure is reported
 	r.forget(p)
 }
+
+// failedCopyGrace bounds how long a copy that failed to get ready (with sockets) has to
+// finish what it accepted after its stop signal, before SIGKILL.
+const failedCopyGrace = 2 * time.Second
 
 // outputDrainBound bounds a wait for a program's output to end, once every process that
 // held it should be gone: only one that left the instance can hold it longer.

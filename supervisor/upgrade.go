@@ -50,7 +50,8 @@ type UpgradeResult struct {
 	Ready      time.Duration `json:"ready,omitempty"`      // from the new copy's start to its readiness
 	Drain      time.Duration `json:"drain,omitempty"`      // from the old copy's stop signal to its end
 	Killed     bool          `json:"killed,omitempty"`     // the old copy was killed (SIGKILL) before it had drained
-	Ended      bool          `json:"ended,omitempty"`      // the new copy ended while the old one drained, and no copy serves (no restart brought one)
+	Ended      bool          `json:"ended,omitempty"`      // the new copy ended while the old one drained (a restart, by policy, may bring the program back)
+	OldEnded   string        `json:"old_ended,omitempty"`  // the old copy ended on its own while the new one started: how ("killed by signal 9 (SIGKILL)")
 	Error      string        `json:"error,omitempty"`
 	Busy       bool          `json:"busy,omitempty"`     // another upgrade runs
 	Stopping   bool          `json:"stopping,omitempty"` // the instance is stopping: no copy serves on
@@ -64,17 +65,22 @@ type UpgradeResult struct {
 // quoting the new copy's last lines.
 func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	var out *copyOutput
+	oldEnded := "" // how p ended, if it did while the new copy started
 	fail := func(err error) *program {
 		if errors.Is(err, errStoppedEarly) {
 			r.log.Info("upgrade cut short: the instance is stopping")
 			req.reply <- UpgradeResult{Error: "the instance is stopping", Stopping: true}
 			return nil
 		}
-		res := UpgradeResult{Error: err.Error(), PID: p.pid, Generation: p.gen}
+		res := UpgradeResult{Error: err.Error(), PID: p.pid, Generation: p.gen, OldEnded: oldEnded}
 		if out != nil {
 			res.LogTail = out.lines()
 		}
-		r.log.Error("upgrade failed; the old copy serves on", "error", err, "old_pid", p.pid)
+		if oldEnded != "" {
+			r.log.Error("upgrade failed, and the old copy ended meanwhile", "error", err, "old_pid", p.pid, "old_status", oldEnded)
+		} else {
+			r.log.Error("upgrade failed; the old copy serves on", "error", err, "old_pid", p.pid)
+		}
 		req.reply <- res
 		return nil
 	}
@@ -107,7 +113,11 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	out = &copyOutput{out: r.s.out, keep: tailLines}
 	r.s.out = out
 	mainBefore := r.s.mainPID()
+	endWatch := r.watchServing(p)
 	np, err := r.startCopy(within) // an upgrade has no launcher to kill a copy that never gets ready
+	if ws, ended := endWatch(); ended {
+		oldEnded = describe(ws)
+	}
 	r.s.out = out.out
 	if err != nil {
 		if r.s.mainPID() != mainBefore {
@@ -139,9 +149,44 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.draining.Add(1)
 	go r.drain(p, drainFor, func(d time.Duration, killed bool) {
 		req.reply <- UpgradeResult{OK: true, PID: np.pid, Generation: np.gen, OldPID: p.pid,
-			Ready: readyAfter, Drain: d, Killed: killed, Ended: r.over.Load() && copyEnded(np.pid)}
+			Ready: readyAfter, Drain: d, Killed: killed, Ended: copyEnded(np.pid), OldEnded: oldEnded}
 	})
 	return np
+}
+
+// watchServing watches p, the copy that serves, while an upgrade starts its successor on
+// the loop's goroutine, where wait cannot see p end: if it ends meanwhile, the log and the
+// record say so at once, rather than show it ready. The func it returns ends the watch and
+// says how p ended, if it did; p.exited still delivers that status afterwards.
+func (r *run) watchServing(p *program) func() (syscall.WaitStatus, bool) {
+	src, quit := p.exited, make(chan struct{})
+	ended := make(chan *syscall.WaitStatus, 1)
+	go func() {
+		select {
+		case ws := <-src:
+			r.log.Warn("the copy that served ended while the upgrade started its successor", "pid", p.pid, "status", describe(ws))
+			server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+				rec.LastExit = describe(ws)
+				for i := range rec.Copies {
+					if rec.Copies[i].PID == p.pid {
+						rec.Copies[i].State = "ended"
+					}
+				}
+			})
+			ended <- &ws
+		case <-quit:
+			ended <- nil
+		}
+	}()
+	return func() (syscall.WaitStatus, bool) {
+		close(quit)
+		ws := <-ended
+		if ws == nil {
+			return 0, false
+		}
+		p.exited, p.state = closedStatus(*ws), "ended"
+		return *ws, true
+	}
 }
 
 // checkUpgradeReadiness refuses a readiness check that would probe one of the shared
