@@ -219,11 +219,11 @@ func keepResolvedPorts(specs, resolved []string) {
 		if err != nil || port != "0" {
 			continue
 		}
-		addr, ok := strings.CutPrefix(resolved[i], "tcp:")
-		if !ok {
+		was, err := supervisor.ParseSocket(resolved[i]) // [NAME=]tcp:HOST:PORT, as the record has it
+		if err != nil || was.Network != "tcp" {
 			continue
 		}
-		specs[i] = strings.TrimSuffix(spec, sk.Address) + addr
+		specs[i] = strings.TrimSuffix(spec, sk.Address) + was.Address
 	}
 }
 

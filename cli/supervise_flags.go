@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -53,12 +54,17 @@ func (c *StartCmd) checkSupervise() error {
 	if c.ShutdownTimeout <= 0 { // it used to mean 10s, while the work was told 0
 		return fmt.Errorf("--shutdown-timeout %v: want a positive duration, how long a stop lets work in flight finish", c.ShutdownTimeout)
 	}
-	var tcpAddrs []string
+	var tcpAddrs, given []string
 	for _, s := range c.Socket {
 		sk, err := supervisor.ParseSocket(s)
 		if err != nil {
 			return err
 		}
+		where := sk.Network + ":" + sk.Address
+		if slices.Contains(given, where) && !(sk.Network == "tcp" && strings.HasSuffix(sk.Address, ":0")) {
+			return fmt.Errorf("--socket %s: %s is given twice; give each socket once", s, where)
+		}
+		given = append(given, where)
 		if sk.Network == "tcp" {
 			tcpAddrs = append(tcpAddrs, sk.Address)
 		}

@@ -67,7 +67,7 @@ type Record struct {
 	// the one starting, the one serving, the ones draining.
 	Copies []Copy `json:"copies,omitempty"`
 	// Sockets are the listening sockets the supervisor holds for the program (start
-	// --socket), with port 0 resolved.
+	// --socket), as [NAME=]NETWORK:ADDRESS (NAME when one was given), with port 0 resolved.
 	Sockets []string `json:"sockets,omitempty"`
 	// Control is the supervisor's control socket (upgrade talks to it).
 	Control string `json:"control,omitempty"`

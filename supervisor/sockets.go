@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,6 +33,9 @@ func ParseSocket(s string) (Socket, error) {
 	if name, rest, ok := strings.Cut(s, "="); ok && !strings.ContainsAny(name, ":/") {
 		sk.Name, spec = name, rest
 	}
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		return sk, fmt.Errorf("%w %q: it holds a blank: leave it out", ErrBadSocket, s)
+	}
 	network, addr, ok := strings.Cut(spec, ":")
 	if !ok {
 		return sk, fmt.Errorf("%w %q: want [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660]", ErrBadSocket, s)
@@ -39,8 +43,15 @@ func ParseSocket(s string) (Socket, error) {
 	sk.Network = network
 	switch network {
 	case "tcp":
-		if _, _, err := net.SplitHostPort(addr); err != nil {
+		if strings.Contains(addr, ",") {
+			return sk, fmt.Errorf("%w %q: options (mode=) go with unix sockets only", ErrBadSocket, s)
+		}
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
 			return sk, fmt.Errorf("%w %q: %v", ErrBadSocket, s, err)
+		}
+		if n, err := strconv.ParseUint(port, 10, 64); err == nil && n > 65535 || port == "" {
+			return sk, fmt.Errorf("%w %q: want a port from 0 to 65535 (0: any free one)", ErrBadSocket, s)
 		}
 		sk.Address = addr
 	case "unix":

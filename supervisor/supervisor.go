@@ -163,7 +163,11 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	if len(sockets) > 0 {
 		var addrs []string
 		for _, b := range sockets {
-			addrs = append(addrs, b.Network+":"+b.addr)
+			addr := b.Network + ":" + b.addr
+			if b.Name != b.Network { // a name given (--socket api=tcp:...): say it, as it was given
+				addr = b.Name + "=" + addr
+			}
+			addrs = append(addrs, addr)
 		}
 		server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Sockets = addrs })
 	}
