@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -67,6 +69,9 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 	case st.Starting:
 		return res, withCode(exitFailed, fmt.Errorf("%s is starting: upgrade it once it is ready", paths.Name))
 	case !st.Running():
+		if st.Record == nil {
+			return res, withCode(exitFailed, fmt.Errorf("%s is not running, and has no record: there is nothing to upgrade; start it with 'start -d --socket ...'", paths.Name))
+		}
 		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it ('restart' starts it as it was)", paths.Name))
 	}
 	if st.Record == nil || st.Record.Control == "" {
@@ -87,6 +92,9 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
 	}
 	line, err := bufio.NewReader(conn).ReadBytes('\n')
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+		return res, fmt.Errorf("upgrade %s: its supervisor closed the connection without an answer: it may have ended ('status' tells what runs now)", paths.Name)
+	}
 	if err != nil {
 		return res, fmt.Errorf("upgrade %s: no answer from its supervisor within --timeout %s (the upgrade may still end; 'status' tells which copy serves): %w", paths.Name, timeout, err)
 	}
