@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"syscall"
 	"time"
@@ -69,7 +70,7 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 	case st.Starting:
 		return res, withCode(exitFailed, fmt.Errorf("%s is starting: upgrade it once it is ready", paths.Name))
 	case !st.Running():
-		if st.Record == nil {
+		if _, err := instance.ReadRecord(paths.Record); errors.Is(err, fs.ErrNotExist) {
 			return res, withCode(exitFailed, fmt.Errorf("%s is not running, and has no record: there is nothing to upgrade; start it with 'start -d --socket ...'", paths.Name))
 		}
 		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it ('restart' starts it as it was)", paths.Name))
