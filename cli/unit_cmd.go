@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/server"
+	"github.com/daemonkit/daemonkit/supervisor"
 )
 
 // UnitCmd prints a systemd unit that runs the instance start would run, one step up: in
@@ -48,6 +49,14 @@ func (c *UnitCmd) Run(app *App) error {
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := c.checkUnitUser(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if c.Workdir != "" {
+		if fi, err := os.Stat(c.Workdir); err != nil || !fi.IsDir() {
+			fmt.Fprintf(app.Config.Stderr, "%s: warning: --workdir %s is not a directory here: the unit fails to start until it is\n", app.Config.Name, c.Workdir)
+		}
+	}
 	if len(c.Command) > 0 && c.Name == "" && c.PIDFile == "" {
 		c.Name = filepath.Base(c.Command[0])
 	}
@@ -62,7 +71,10 @@ func (c *UnitCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	args, err := unitArgs(os.Args[1:], c.Command, name)
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		fmt.Fprintf(app.Config.Stderr, "%s: warning: ExecStart names %s, go run's temporary build, which is gone once it ends: build the program (go build) and run its unit command\n", app.Config.Name, exe)
+	}
+	args, err := unitArgs(os.Args[1:], c.Command, name, c.User != "")
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -111,6 +123,14 @@ func (c *UnitCmd) Run(app *App) error {
 		Group:        c.Group,
 		RuntimeDir:   runtimeDir,
 	}
+	if c.User != "" {
+		// The service runs as the user, who may not raise a niceness or a hard limit: systemd
+		// sets them, as root, before it drops to User=.
+		u.Nice = int(c.Nice)
+		if c.LimitNofile > unitSoftNofile {
+			u.LimitNofile = c.LimitNofile // daemonkit's exec step sets the program's within it
+		}
+	}
 	if runtimeDir != "" {
 		u.ExecReload = append([]string{exe, "--state-dir", "/run/" + runtimeDir, "reload", "--name", name}, pidfileArgs(c.PIDFile)...)
 	}
@@ -127,7 +147,7 @@ func (c *UnitCmd) Run(app *App) error {
 // becomes "start", the options systemd takes over go (-d, --restart and its tuning:
 // Restart=, RestartSec=, StartLimitBurst=; --user and --group: User=, Group=), relative paths become absolute (systemd runs it
 // in /), and --name is made explicit.
-func unitArgs(args, command []string, name string) ([]string, error) {
+func unitArgs(args, command []string, name string, asUser bool) ([]string, error) {
 	var out []string
 	i := 0
 	for ; i < len(args) && args[i] != "unit"; i++ {
@@ -151,6 +171,13 @@ func unitArgs(args, command []string, name string) ([]string, error) {
 				i++ // its value
 			}
 			continue
+		case "--nice":
+			if asUser { // Nice=: the user may not lower a niceness
+				if !strings.Contains(args[i], "=") {
+					i++
+				}
+				continue
+			}
 		case "--name", "-n", "--pidfile":
 			named = true
 		}
@@ -249,7 +276,14 @@ type unit struct {
 	StartTimeout          time.Duration
 	User, Group           string
 	RuntimeDir            string // with User=: the state directory systemd makes, under /run
+	Nice                  int    // with User=: Nice=, which the user could not set
+	LimitNofile           uint64 // with User=: LimitNOFILE=, a hard limit the user could not raise
 }
+
+// unitSoftNofile is systemd's default soft limit on open files for a service; a
+// --limit-nofile above it may be above the service's hard limit too, which only root, that
+// is systemd, may raise.
+const unitSoftNofile = 1024
 
 // write prints the unit.
 func (u unit) write(w io.Writer) error {
@@ -258,10 +292,14 @@ func (u unit) write(w io.Writer) error {
 	p("[Unit]")
 	p("Description=%s", escapeSpecifiers(u.Description))
 	p("After=network.target")
-	if u.Restart != "" && u.Restart != "no" && u.Burst > 0 {
+	switch {
+	case u.Restart != "" && u.Restart != "no" && u.Burst > 0:
 		p("# --max-restarts and --min-uptime: give up after that many starts in that window.")
 		p("StartLimitBurst=%d", u.Burst+1)
 		p("StartLimitIntervalSec=%s", seconds(u.Interval*time.Duration(u.Burst+1)))
+	case u.Restart != "" && u.Restart != "no":
+		p("# --max-restarts 0: never give up (systemd's own limit, 5 starts in 10s, is off).")
+		p("StartLimitIntervalSec=0")
 	}
 	p("")
 	p("[Service]")
@@ -273,6 +311,9 @@ func (u unit) write(w io.Writer) error {
 	p("# As daemonkit's stop: SIGTERM to daemonkit, which passes it on and drains; then SIGKILL")
 	p("# to whatever is left of the service.")
 	p("KillMode=mixed")
+	p("# daemonkit exits as its program did: 128+N when a stop's signal N ended it (TERM,")
+	p("# INT, QUIT). That is a stop, not a failure.")
+	p("SuccessExitStatus=143 130 131")
 	p("TimeoutStartSec=%s", seconds(u.StartTimeout))
 	p("TimeoutStopSec=%s", seconds(u.StopTimeout))
 	restart := u.Restart
@@ -289,6 +330,12 @@ func (u unit) write(w io.Writer) error {
 			p("Group=%s", u.Group)
 		}
 		p("RuntimeDirectory=%s", u.RuntimeDir)
+		if u.Nice != 0 {
+			p("Nice=%d", u.Nice)
+		}
+		if u.LimitNofile > 0 {
+			p("LimitNOFILE=%d", u.LimitNofile)
+		}
 	}
 	p("")
 	p("[Install]")
@@ -362,3 +409,26 @@ func controlEscapes(s string) string {
 
 // isControl says whether r is an ASCII control character.
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// checkUnitUser refuses, for --user, what the unit would fail at only once systemd ran it
+// as that user: an account that does not exist, a program or a --workdir it may not reach.
+func (c *UnitCmd) checkUnitUser() error {
+	if c.User == "" {
+		return nil
+	}
+	cred, err := (&request{ProcessFlags: c.ProcessFlags}).credential()
+	if err != nil {
+		return err // names --user and the account
+	}
+	if len(c.Command) > 0 && filepath.IsAbs(c.Command[0]) {
+		if why := supervisor.CannotEnter(filepath.Dir(c.Command[0]), cred); why != "" {
+			return fmt.Errorf("program %s: %s: give a program user %s may run (install it outside a private home)", c.Command[0], why, c.User)
+		}
+	}
+	if c.Workdir != "" {
+		if why := supervisor.CannotEnter(c.Workdir, cred); why != "" {
+			return fmt.Errorf("--workdir %s: %s: give a directory user %s may enter", c.Workdir, why, c.User)
+		}
+	}
+	return nil
+}
