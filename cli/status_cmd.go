@@ -109,6 +109,9 @@ func (r *statusReport) fill(st instance.Status) int {
 		return exitNotRunning
 	case st.Running():
 		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
+		if st.RecordErr != nil && r.Problem == "" {
+			r.Problem = fmt.Sprintf("its record cannot be read (%v): whether its program runs or waits to be restarted, or it drains, only the record says; ask as the user that started it", st.RecordErr)
+		}
 		switch {
 		case st.Unlocked:
 			r.Problem = fmt.Sprintf("its pidfile does not show it (deleted or replaced by hand); its record proves pid %d by its start time", r.PID)

@@ -17,6 +17,10 @@ type Status struct {
 	// Record is the running daemon's record: nil unless the pidfile is Running and a
 	// record names the lock holder, or Unlocked.
 	Record *Record
+	// RecordErr says why the record of a running daemon could not be read, when it exists
+	// (another user's, mode 0600; damaged): what only it tells (a program between restarts,
+	// a drain under way) is unknown then.
+	RecordErr error
 	// Unlocked says the daemon runs (Record names it, proven by pid and start time) though
 	// its pidfile does not show it: deleted or replaced by hand.
 	Unlocked bool
@@ -75,6 +79,9 @@ func Inspect(p Paths) (Status, error) {
 		s.Record = &r
 	} else {
 		s.Starting = err == nil || errors.Is(err, fs.ErrNotExist)
+		if !s.Starting {
+			s.RecordErr = err
+		}
 	}
 	if s.Record != nil && !s.Record.StartedAt.IsZero() {
 		s.Uptime = max(time.Since(s.Record.StartedAt), 0)

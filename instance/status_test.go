@@ -76,6 +76,30 @@ func TestInspectRunning(t *testing.T) {
 	mustRunning(t, d.pid, true)
 }
 
+// TestInspectRecordUnreadable: a running daemon whose record exists but cannot be read
+// (another user's, as a record of root's is to everyone else) is running, not starting,
+// and RecordErr says why its record tells nothing.
+func TestInspectRecordUnreadable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the record to another user")
+	}
+	p := testPaths(t, "svc")
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(p.Record, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Inspect(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Running() || s.Starting || s.Record != nil || s.RecordErr == nil {
+		t.Fatalf("Inspect(running, unreadable record) = %+v, want running, not starting, with RecordErr", s)
+	}
+}
+
 func TestInspectCannotTell(t *testing.T) {
 	p := testPaths(t, "svc")
 	if err := os.Mkdir(p.PIDFile, 0o755); err != nil { // a pidfile that is a directory
