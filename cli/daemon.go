@@ -86,7 +86,11 @@ type request struct {
 	Supervise       *superviseRequest `json:"supervise,omitempty"` // start -- CMD: the program to supervise instead
 	Exe             string            `json:"exe"`                 // this program's binary on disk, which a workload child runs
 	Socket          []string          `json:"socket,omitempty"`    // start --socket, for the program's own work
-	DrainTimeout    time.Duration     `json:"drain_timeout,omitempty"`
+	// EnvBase is what the inherited environment had under each variable start set on top
+	// (KEY=VALUE, or KEY where it had none): the daemon records the inherited environment
+	// from its own with it (serverOptions).
+	EnvBase      []string      `json:"env_base,omitempty"`
+	DrainTimeout time.Duration `json:"drain_timeout,omitempty"`
 	ProcessFlags
 	Args []string `json:"args"` // the command line start was given, for the program to parse again
 }
@@ -256,10 +260,13 @@ func serverExit(err error) error {
 // serverOptions is the daemon-side view of the request.
 func (req *request) serverOptions(cfg Config) server.Options {
 	recorded := *req
+	recorded.EnvBase = nil
 	if !req.ClearEnv {
-		// What the work inherits, kept for restart (ProcessFlags.Inherited), taken from this
-		// process's environment, which is the work's: start does not send it twice over.
-		recorded.Inherited = inheritable(os.Environ())
+		// What the work inherits, kept for restart (ProcessFlags.Inherited): this process's
+		// environment, which is the work's (start does not send it twice over), with what
+		// --env-file, --env, --user and start's defaults set taken back off, so that restart
+		// sets them as they are then: a variable dropped from an env file is dropped too.
+		recorded.Inherited = inheritable(underneath(os.Environ(), req.EnvBase))
 	}
 	raw, _ := json.Marshal(recorded) // a request always encodes
 	return server.Options{
@@ -301,4 +308,17 @@ func dropNotice(name string, asJSON bool) func(uint64, error) []byte {
 		log.Warn(fmt.Sprintf("dropped %d log lines", dropped), "error", cause)
 		return b.Bytes()
 	}
+}
+
+// underneath is env with each entry of base put back: KEY=VALUE replaces (or adds) KEY,
+// and KEY alone removes it.
+func underneath(env, base []string) []string {
+	for _, kv := range base {
+		k, _, hasValue := strings.Cut(kv, "=")
+		env = slices.DeleteFunc(env, func(e string) bool { ek, _, _ := strings.Cut(e, "="); return ek == k })
+		if hasValue {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

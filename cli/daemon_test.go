@@ -103,3 +103,16 @@ func TestRequestInChunks(t *testing.T) {
 		})
 	}
 }
+
+// TestUnderneath: what the record keeps is the work's environment with what start set on
+// top taken back off: a value the inherited environment had comes back, a key it had not
+// goes.
+func TestUnderneath(t *testing.T) {
+	env := []string{"A=1", "K1=file", "PWD=/", "USER=nobody", "Z=9"}
+	base := []string{"K1", "PWD=/home/me", "USER=root"}
+	got := underneath(slices.Clone(env), base)
+	want := []string{"A=1", "Z=9", "PWD=/home/me", "USER=root"}
+	if !slices.Equal(got, want) {
+		t.Errorf("underneath(%q, %q) = %q, want %q", env, base, got, want)
+	}
+}

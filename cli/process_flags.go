@@ -101,7 +101,15 @@ func (f ProcessFlags) check() error {
 // (KEY=VALUE: what the caller knows better than this process's environment), then the
 // --env-file files in order, then --env. Errors name the file and the line.
 func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
-	var env []string
+	env, _, err := f.environOver(defaults...)
+	return env, err
+}
+
+// environOver is environ, and what the inherited environment had for each key set on top
+// of it (KEY=VALUE, or KEY alone where it had none): what the record needs to keep the
+// inherited environment, not the work's (EnvBase), so that a variable dropped from an env
+// file since is dropped by restart too.
+func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err error) {
 	switch {
 	case f.ClearEnv:
 	case f.Inherited != nil:
@@ -109,20 +117,29 @@ func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
 	default:
 		env = os.Environ()
 	}
+	touched := map[string]bool{}
 	set := func(kv string) {
 		k, _, _ := strings.Cut(kv, "=")
+		first := !touched[k]
+		touched[k] = true
 		for i, old := range env {
 			if ok, _, _ := strings.Cut(old, "="); ok == k {
+				if first {
+					under = append(under, old)
+				}
 				env[i] = kv
 				return
 			}
+		}
+		if first {
+			under = append(under, k)
 		}
 		env = append(env, kv)
 	}
 	if f.User != "" {
 		u, err := account.LookupUser(f.User)
 		if err != nil {
-			return nil, fmt.Errorf("--user %s: %w", f.User, err)
+			return nil, nil, fmt.Errorf("--user %s: %w", f.User, err)
 		}
 		for _, kv := range u.Identity() {
 			set(kv)
@@ -134,7 +151,7 @@ func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
 	for _, path := range f.EnvFile {
 		kvs, err := readEnvFile(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, kv := range kvs {
 			set(kv)
@@ -146,7 +163,7 @@ func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
 	if f.ClearEnv && !hasKey(env, "PATH") {
 		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	}
-	return env, nil
+	return env, under, nil
 }
 
 // readEnvFile reads KEY=VALUE lines; blank lines and lines starting with # are skipped,

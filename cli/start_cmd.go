@@ -509,19 +509,21 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	if err := req.checkWorkdir(); err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
-	sent := *req
-	sent.Inherited = nil // the daemon's environment is it: see serverOptions
-	raw, err := json.Marshal(sent)
-	if err != nil {
-		return launcher.Result{}, err
-	}
 	var defaults []string
 	if !req.ClearEnv {
 		defaults = append(defaults, "PWD="+req.Workdir) // not the caller's: where the daemon runs, as os/exec would set it
 	}
-	env, err := req.environ(defaults...)
+	env, under, err := req.environOver(defaults...)
 	if err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
+	}
+	sent := *req
+	// The daemon's environment is the work's; what the inherited one had under what was
+	// set on top goes with it, so that the record keeps the inherited one: see serverOptions.
+	sent.Inherited, sent.EnvBase = nil, under
+	raw, err := json.Marshal(sent)
+	if err != nil {
+		return launcher.Result{}, err
 	}
 	invocation, err := instance.NewInvocation()
 	if err != nil {
