@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -83,6 +84,9 @@ func Inspect(p Paths) (Status, error) {
 			s.RecordErr = err
 		}
 	}
+	if s.Record != nil && s.Record.PID != s.PID() {
+		s.Record.hostPIDs(s.PID())
+	}
 	if s.Record != nil && !s.Record.StartedAt.IsZero() {
 		s.Uptime = max(time.Since(s.Record.StartedAt), 0)
 	}
@@ -92,4 +96,19 @@ func Inspect(p Paths) (Status, error) {
 		}
 	}
 	return s, nil
+}
+
+// hostPIDs renames the pids of r's program and copies, which a daemon in another pid
+// namespace (a container's) recorded as it numbers them, as this caller's namespace does,
+// daemon being its pid here: a pid from the record would name another process here.
+// Those it cannot find among daemon's children become 0.
+func (r *Record) hostPIDs(daemon int) {
+	if r.ChildPID > 0 {
+		r.ChildPID = proc.ChildByInnerPID(daemon, r.ChildPID)
+	}
+	copies := slices.Clone(r.Copies)
+	for i := range copies {
+		copies[i].PID = proc.ChildByInnerPID(daemon, copies[i].PID)
+	}
+	r.Copies = copies
 }
