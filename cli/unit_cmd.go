@@ -49,7 +49,7 @@ func (c *UnitCmd) Run(app *App) error {
 	if err := c.checkSupervise(); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := c.checkUnitUser(); err != nil {
+	if err := c.checkUnitUser(app); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if c.Workdir != "" {
@@ -410,9 +410,10 @@ func controlEscapes(s string) string {
 // isControl says whether r is an ASCII control character.
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
-// checkUnitUser refuses, for --user, what the unit would fail at only once systemd ran it
-// as that user: an account that does not exist, a program or a --workdir it may not reach.
-func (c *UnitCmd) checkUnitUser() error {
+// checkUnitUser refuses, for --user, an account that does not exist, and warns of a program
+// or a --workdir the user may not reach by the mode bits (an ACL may let it: systemd would
+// tell, when it runs the unit).
+func (c *UnitCmd) checkUnitUser(app *App) error {
 	if c.User == "" {
 		return nil
 	}
@@ -422,12 +423,12 @@ func (c *UnitCmd) checkUnitUser() error {
 	}
 	if len(c.Command) > 0 && filepath.IsAbs(c.Command[0]) {
 		if why := supervisor.CannotEnter(filepath.Dir(c.Command[0]), cred); why != "" {
-			return fmt.Errorf("program %s: %s: give a program user %s may run (install it outside a private home)", c.Command[0], why, c.User)
+			fmt.Fprintf(app.Config.Stderr, "%s: warning: program %s: %s, unless an ACL lets it: give a program user %s may run (outside a private home)\n", app.Config.Name, c.Command[0], why, c.User)
 		}
 	}
 	if c.Workdir != "" {
 		if why := supervisor.CannotEnter(c.Workdir, cred); why != "" {
-			return fmt.Errorf("--workdir %s: %s: give a directory user %s may enter", c.Workdir, why, c.User)
+			fmt.Fprintf(app.Config.Stderr, "%s: warning: --workdir %s: %s, unless an ACL lets it: give a directory user %s may enter\n", app.Config.Name, c.Workdir, why, c.User)
 		}
 	}
 	return nil

@@ -81,7 +81,7 @@ type Record struct {
 // a run that failed: Failed, or a record that still says running or stopping, whose daemon
 // went without stopping (crashed or killed).
 func (r Record) EndedFailed() bool {
-	return r.Failed || r.State == StateRunning || r.State == StateStopping
+	return r.Failed || r.State == StateRunning || r.State == StateStopping || r.LastExit == gone // marked so by an older stop
 }
 
 // Restarting reports whether the record is of a supervisor backing off between restarts

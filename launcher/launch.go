@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -278,9 +279,11 @@ func (l *launcher) succeed(rep handshake.Report) (Result, error) {
 // daemon's pidfd through the runtime's poller, holding no thread for the daemon's life
 // (where there is no pidfd, by polling), and only then calls Wait, which reaps at once.
 func reapWhenGone(daemon *os.Process) {
-	if p, err := proc.Open(daemon.Pid); err == nil {
-		_ = p.Wait(context.Background())
-		p.Close()
+	if runtime.GOOS == "linux" { // elsewhere proc's wait may count a zombie as alive
+		if p, err := proc.Open(daemon.Pid); err == nil {
+			_ = p.Wait(context.Background())
+			p.Close()
+		}
 	}
 	_, _ = daemon.Wait() // at once, or an error if it is not a child
 }

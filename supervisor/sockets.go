@@ -52,6 +52,10 @@ func ParseSocket(s string) (Socket, error) {
 		}
 		if n, err := strconv.ParseUint(port, 10, 64); err == nil && n > 65535 || port == "" {
 			return sk, fmt.Errorf("%w %q: want a port from 0 to 65535 (0: any free one)", ErrBadSocket, s)
+		} else if err != nil {
+			if _, err := net.LookupPort("tcp", port); err != nil { // a service name: /etc/services, no DNS
+				return sk, fmt.Errorf("%w %q: want a port from 0 to 65535, or a service name (%v)", ErrBadSocket, s, err)
+			}
 		}
 		sk.Address = addr
 	case "unix":

@@ -264,6 +264,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = restartAt })
 		if stopped := r.backOff(delay); stopped {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
+			r.awaitDrainingWithin(cfg.ShutdownTimeout)
 			return &ExitError{Status: ws}
 		}
 		delay = min(2*delay, maxRestartDelay)
@@ -271,6 +272,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Restarts = r.restarts })
 		if p, err = r.startReady(); err != nil {
 			if r.ctx.Err() != nil {
+				r.awaitDrainingWithin(cfg.ShutdownTimeout)
 				return nil
 			}
 			r.log.Error("the restarted program did not get ready", "error", err)
@@ -287,6 +289,17 @@ func (r *run) awaitDraining() {
 		r.log.Info("waiting for the old copies to drain before the instance ends", "copies", len(r.copies))
 	}
 	r.draining.Wait()
+}
+
+// awaitDrainingWithin is awaitDraining for a stop that came while no copy served (between
+// restarts): the old copies still draining have had their stop signal, and get what a stop
+// gives, within, before the instance's end kills what is left.
+func (r *run) awaitDrainingWithin(within time.Duration) {
+	select {
+	case <-allDone(&r.draining):
+	case <-time.After(within):
+		r.log.Warn("old copies did not drain in time; killing the instance", "after", within.String())
+	}
 }
 
 // backOff waits delay before a restart, refusing the upgrades that come meanwhile at once
@@ -411,13 +424,19 @@ func (r *run) forget(p *program) {
 func (r *run) killCopy(p *program) {
 	if len(r.sockets) > 0 {
 		// It may have accepted connections on the shared sockets while it started: its stop
-		// signal, and a little time, let it finish them, as a stop would.
-		_ = syscall.Kill(p.pid, syscall.SIGTERM) // our unreaped child: the pid is its own
-		_ = syscall.Kill(p.pid, syscall.SIGCONT)
+		// signal, and a little time, let it finish them, as a stop would. One that ended
+		// already (reaped: its pid may be another's now) gets no signal of its own.
 		select {
 		case ws := <-p.exited:
 			p.exited = closedStatus(ws)
-		case <-time.After(min(r.s.cfg.ShutdownTimeout, failedCopyGrace)):
+		default: // not reaped: the pid is still its own
+			_ = syscall.Kill(p.pid, syscall.SIGTERM)
+			_ = syscall.Kill(p.pid, syscall.SIGCONT)
+			select {
+			case ws := <-p.exited:
+				p.exited = closedStatus(ws)
+			case <-time.After(min(r.s.cfg.ShutdownTimeout, failedCopyGrace)):
+			}
 		}
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL) // its own group, and what is left of it
 	} else {

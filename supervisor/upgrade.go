@@ -167,6 +167,9 @@ func (r *run) watchServing(p *program) func() (syscall.WaitStatus, bool) {
 			r.log.Warn("the copy that served ended while the upgrade started its successor", "pid", p.pid, "status", describe(ws))
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) {
 				rec.LastExit = describe(ws)
+				if rec.ChildPID == p.pid {
+					rec.ChildPID = 0 // gone: its pid may be another's soon
+				}
 				for i := range rec.Copies {
 					if rec.Copies[i].PID == p.pid {
 						rec.Copies[i].State = "ended"
