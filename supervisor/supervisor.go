@@ -234,7 +234,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		uptime := time.Since(p.started)
 		if !(cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws))) {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
-			r.awaitDraining()
+			r.awaitDraining(0)
 			return &ExitError{Status: ws}
 		}
 		if uptime >= cfg.MinUptime {
@@ -245,7 +245,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 				"none_stayed_up", cfg.MinUptime.String(), "status", lastExit)
 			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
-			r.awaitDraining()
+			r.awaitDraining(0)
 			return &ExitError{Status: ws, GaveUp: true}
 		}
 		failures++
@@ -264,7 +264,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = restartAt })
 		if stopped := r.backOff(delay); stopped {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
-			r.awaitDrainingWithin(cfg.ShutdownTimeout)
+			r.awaitDraining(cfg.ShutdownTimeout)
 			return &ExitError{Status: ws}
 		}
 		delay = min(2*delay, maxRestartDelay)
@@ -272,7 +272,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Restarts = r.restarts })
 		if p, err = r.startReady(); err != nil {
 			if r.ctx.Err() != nil {
-				r.awaitDrainingWithin(cfg.ShutdownTimeout)
+				r.awaitDraining(cfg.ShutdownTimeout)
 				return nil
 			}
 			r.log.Error("the restarted program did not get ready", "error", err)
@@ -282,22 +282,20 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 }
 
 // awaitDraining lets the old copies still draining after an upgrade finish their work in
-// flight (each within its own bound) before the instance ends with its program: ending
-// kills what is left, and "requests the old copy is serving finish in the old copy".
-func (r *run) awaitDraining() {
-	if len(r.copies) > 0 {
-		r.log.Info("waiting for the old copies to drain before the instance ends", "copies", len(r.copies))
+// flight before the instance ends: ending kills what is left, and "requests the old copy
+// is serving finish in the old copy". Each drain has its own bound; within, if not 0,
+// bounds them all, for a stop that came while no copy served (between restarts), which
+// gives them what a stop gives.
+func (r *run) awaitDraining(within time.Duration) {
+	var timeout <-chan time.Time
+	if within > 0 {
+		t := time.NewTimer(within)
+		defer t.Stop()
+		timeout = t.C
 	}
-	r.draining.Wait()
-}
-
-// awaitDrainingWithin is awaitDraining for a stop that came while no copy served (between
-// restarts): the old copies still draining have had their stop signal, and get what a stop
-// gives, within, before the instance's end kills what is left.
-func (r *run) awaitDrainingWithin(within time.Duration) {
 	select {
 	case <-allDone(&r.draining):
-	case <-time.After(within):
+	case <-timeout:
 		r.log.Warn("old copies did not drain in time; killing the instance", "after", within.String())
 	}
 }
