@@ -140,11 +140,17 @@ func (r *run) start(env []string) (*program, error) {
 	if err != nil {
 		return nil, err
 	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		outR.Close()
-		outW.Close()
-		return nil, err
+	// In a text log the program's stdout and stderr share one pipe, as they share a
+	// terminal or 2>&1 and systemd's journal stream, so that its lines keep the order it
+	// wrote them in (two pipes read apart could put an error before the line it followed).
+	// A JSON log names each line's stream, and takes one pipe each.
+	errR, errW := outR, outW
+	if cfg.JSONLines {
+		if errR, errW, err = os.Pipe(); err != nil {
+			outR.Close()
+			outW.Close()
+			return nil, err
+		}
 	}
 	argv, files := command, []*os.File{null, outW, errW}
 	sys := &syscall.SysProcAttr{Credential: cfg.Credential}
@@ -169,24 +175,20 @@ func (r *run) start(env []string) (*program, error) {
 	var execR, execW *os.File // the exec step's report: EOF alone once the program runs
 	if viaExecStep {
 		if execR, execW, err = os.Pipe(); err != nil {
-			outR.Close()
-			outW.Close()
-			errR.Close()
-			errW.Close()
+			closePair(outR, errR)
+			closePair(outW, errW)
 			return nil, err
 		}
 		files = append(files, execW)
 		env = append(env, execReportEnv+"="+strconv.Itoa(len(files)-1))
 	}
 	pid, exited, err := r.reaper.start(path, argv, &os.ProcAttr{Env: env, Files: files, Sys: sys})
-	outW.Close()
-	errW.Close()
+	closePair(outW, errW)
 	if execW != nil {
 		execW.Close()
 	}
 	if err != nil {
-		outR.Close()
-		errR.Close()
+		closePair(outR, errR)
 		if execR != nil {
 			execR.Close()
 		}
@@ -206,15 +208,15 @@ func (r *run) start(env []string) (*program, error) {
 	r.relaying.Add(1)
 	go func() {
 		defer r.relaying.Done()
-		stderrDone := make(chan struct{})
-		stdout, stderr := out, out
-		if cfg.JSONLines {
-			stdout, stderr = &jsonLines{out: out, stream: "stdout", pid: pid}, &jsonLines{out: out, stream: "stderr", pid: pid}
+		defer close(output)
+		if !cfg.JSONLines {
+			relay(outR, out) // stdout and stderr, one pipe
+			return
 		}
-		go func() { relay(errR, stderr); close(stderrDone) }()
-		relay(outR, stdout)
+		stderrDone := make(chan struct{})
+		go func() { relay(errR, &jsonLines{out: out, stream: "stderr", pid: pid}); close(stderrDone) }()
+		relay(outR, &jsonLines{out: out, stream: "stdout", pid: pid})
 		<-stderrDone
-		close(output)
 	}()
 	r.log.Debug("started the program", "pid", pid, "command", command)
 	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output}
@@ -226,6 +228,15 @@ func (r *run) start(env []string) (*program, error) {
 		}
 	}
 	return p, nil
+}
+
+// closePair closes a, and b unless it is a: the program's stdout and stderr pipe, one
+// or two.
+func closePair(a, b *os.File) {
+	a.Close()
+	if b != a {
+		b.Close()
+	}
 }
 
 // execReportWait bounds the wait for the exec step's report before --ready exec's grace
