@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,7 +122,7 @@ func recordedReadyTimeout(rec *instance.Record) time.Duration {
 func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 	switch {
 	case res.Busy:
-		return withCode(exitAlreadyUp, fmt.Errorf("upgrade %s: another upgrade runs", name))
+		return withCode(exitAlreadyUp, fmt.Errorf("upgrade %s: %s: wait for it to end ('status' shows the copies)", name, cmp.Or(res.Error, "another upgrade runs")))
 	case !res.OK:
 		msg := fmt.Sprintf("upgrade %s: %s", name, res.Error)
 		switch {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,7 +28,7 @@ type ControlRequest struct {
 // from this user or root, and is made again if its path is deleted (restore).
 type controlSocket struct {
 	r    *run
-	busy atomic.Bool // an upgrade runs
+	busy upgradeSlot // an upgrade runs
 
 	mu     sync.Mutex
 	ln     *net.UnixListener
@@ -102,13 +101,38 @@ func (c *controlSocket) close() {
 	c.ln.Close()
 }
 
+// upgradeSlot is the one upgrade a run takes at a time, and since when it runs. Its zero
+// value is free.
+type upgradeSlot struct {
+	mu    sync.Mutex
+	since time.Time // zero: free
+}
+
+// take claims the slot, or reports since when the upgrade that holds it runs.
+func (s *upgradeSlot) take() (since time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.since.IsZero() {
+		return s.since, false
+	}
+	s.since = time.Now()
+	return s.since, true
+}
+
+// free gives the slot up.
+func (s *upgradeSlot) free() {
+	s.mu.Lock()
+	s.since = time.Time{}
+	s.mu.Unlock()
+}
+
 // upgradeTakeWait is how long a control request waits for the loop to take it.
 const upgradeTakeWait = 2 * time.Second
 
 // handleControl answers one client: it checks who it is, reads its request, passes an
 // upgrade to the loop (one at a time: a second one is told another runs) and writes the
 // result back.
-func (r *run) handleControl(c *net.UnixConn, busy *atomic.Bool) {
+func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 	defer c.Close()
 	enc := json.NewEncoder(c)
 	if err := peerAllowed(c); err != nil {
@@ -125,11 +149,11 @@ func (r *run) handleControl(c *net.UnixConn, busy *atomic.Bool) {
 		_ = enc.Encode(UpgradeResult{Error: fmt.Sprintf("bad request %q", line)})
 		return
 	}
-	if !busy.CompareAndSwap(false, true) {
-		_ = enc.Encode(UpgradeResult{Error: "another upgrade runs", Busy: true})
+	if since, ok := busy.take(); !ok {
+		_ = enc.Encode(UpgradeResult{Error: fmt.Sprintf("another upgrade runs, begun %s ago", time.Since(since).Round(100*time.Millisecond)), Busy: true})
 		return
 	}
-	defer busy.Store(false)
+	defer busy.free()
 	reply := make(chan UpgradeResult, 1)
 	select {
 	case r.upgrades <- upgradeRequest{Command: req.Command, ReadyTimeout: req.ReadyTimeout, Within: req.Within, reply: reply}:
