@@ -17,6 +17,11 @@ var ErrNotReady = errors.New("daemon not ready")
 // closed the handshake) before it reported anything final.
 var ErrExited = errors.New("daemon exited before it was ready")
 
+// ErrNoProcess is matched (errors.Is) by the error Launch returns when the strategy's
+// Start returned neither a Process nor an error: a strategy's bug, reported rather than
+// left to crash.
+var ErrNoProcess = errors.New("the strategy started no process")
+
 // NotReadyError says the daemon was not ready in time. Launch has killed it (SIGKILL) and
 // waited for it to be gone before returning this error.
 type NotReadyError struct {

@@ -5,6 +5,7 @@
 package launcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,7 +62,9 @@ const (
 // holds it. Nothing else is ever signalled. The already-running case changes nothing.
 //
 // A nil s is an error (errors.Is strategy.ErrNilStrategy), as is a strategy whose
-// Descriptor.New returned nil, which names itself; neither starts anything.
+// Descriptor.New returned nil, which names itself; neither starts anything. So is a spec
+// that Spec.Validate refuses (errors.Is strategy.ErrBadSpec). A Start that returns no
+// Process and no error is an error too (errors.Is ErrNoProcess).
 //
 // Side effects on the calling process: descriptors 3 and up are left close-on-exec, and on
 // Linux the caller is a child subreaper while Launch runs, so a re-exec daemon is
@@ -74,7 +77,7 @@ func Launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	res, err := launch(ctx, s, spec, log)
 	var locked *pidfile.LockedError
 	if err != nil && !errors.As(err, &locked) {
-		err = fmt.Errorf("start %s: %w", spec.Name, err)
+		err = fmt.Errorf("start %s: %w", cmp.Or(spec.Name, "(no name)"), err)
 	}
 	return res, err
 }
@@ -85,6 +88,9 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	}
 	if s == nil {
 		return Result{}, fmt.Errorf("%w: Launch was given none", strategy.ErrNilStrategy)
+	}
+	if err := spec.Validate(); err != nil {
+		return Result{}, err
 	}
 	if ctx.Err() != nil {
 		return Result{}, context.Cause(ctx)
@@ -128,6 +134,10 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 				err, execSize(spec))
 		}
 		return Result{}, err
+	}
+	if started.Process == nil {
+		r.Close()
+		return Result{}, fmt.Errorf("%w: its Start returned no Process and no error (%T)", ErrNoProcess, s)
 	}
 	log.Debug("started", "name", spec.Name, "child", started.Process.Pid, "is_daemon", started.IsDaemon)
 
@@ -336,6 +346,11 @@ func (l *launcher) abort(o abortOptions) (how string, killed bool) {
 	swept := l.sweep()
 	ws, err := waitProcess(l.started.Process, exitGrace)
 	how = describeWait(ws, err)
+	if !l.started.IsDaemon && d == nil {
+		// The intermediate's status is not the daemon's, which never said who it is.
+		how = fmt.Sprintf("its intermediate process (pid %d) ended (%s) and no daemon reported; how the daemon ended is not known",
+			l.started.Process.Pid, how)
+	}
 	if !l.started.IsDaemon && d != nil && d.pid != l.started.Process.Pid {
 		// The re-exec daemon: after the intermediate exits it is this process's child
 		// (Linux: subreaper), so its wait status can be had.

@@ -10,7 +10,9 @@ import (
 )
 
 // Command returns the command every strategy starts for spec, before the strategy adds its
-// own SysProcAttr: Path is spec.Path or this binary (see Executable); Args are argv[0]
+// own SysProcAttr: Path is spec.Path or this binary (see Executable: on Linux
+// /proc/self/exe, which names this binary only to the process that execs it, so a strategy
+// that runs the daemon through another program hands it os.Executable()); Args are argv[0]
 // (spec.Argv0, or os.Args[0]) followed by spec.Args; Env is spec.Env (nil: this process's, with PWD set to Dir);
 // Dir is spec.Dir, or defaultDir if spec.Dir is empty ("" then means the caller's own);
 // descriptors 0, 1 and 2 are files.Stdin, files.Stdout and files.Stderr, and files.Ready
