@@ -9,10 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/cli"
 	"github.com/daemonkit/daemonkit/internal/scripttest"
@@ -28,10 +31,15 @@ var showsInstance = cli.Config{
 		<-ctx.Done()
 		return nil
 	},
+	Reload: func(ctx context.Context) error {
+		hclog.FromContext(ctx).Info("reload hook", "instance", fmt.Sprintf("%+v", cli.Instance(ctx)))
+		return nil
+	},
 }
 
 // TestInstanceInfo: Instance(ctx) says the name, the strategy ("" in the foreground,
-// whatever --strategy says) and the shutdown timeout the daemon keeps.
+// whatever --strategy says) and the shutdown timeout the daemon keeps; the reload hook's
+// context tells the same, and carries the daemon's logger (its name, its format).
 func TestInstanceInfo(t *testing.T) {
 	state := t.TempDir()
 	t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, state) })
@@ -40,7 +48,7 @@ func TestInstanceInfo(t *testing.T) {
 		cmd.Env = testutil.Environ("CLI_TEST_SHOW_INSTANCE=1")
 		return cmd
 	}
-	if out, err := command("start", "-d", "--name", "d", "--strategy", "setsid", "--shutdown-timeout", "3s").CombinedOutput(); err != nil {
+	if out, err := command("--log-format", "json", "start", "-d", "--name", "d", "--strategy", "setsid", "--shutdown-timeout", "3s").CombinedOutput(); err != nil {
 		t.Fatalf("start -d: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { _ = command("stop", "--name", "d").Run() })
@@ -51,6 +59,14 @@ func TestInstanceInfo(t *testing.T) {
 	if want := "instance {Name:d Strategy:setsid ShutdownTimeout:3s}"; !strings.Contains(string(log), want) {
 		t.Errorf("detached: want %q in the log:\n%s", want, log)
 	}
+	if out, err := command("reload", "--name", "d").CombinedOutput(); err != nil {
+		t.Fatalf("reload: %v\n%s", err, out)
+	}
+	hook := regexp.MustCompile(`(?m)^\{"@level":"info","@message":"reload hook","@module":"shows.*","instance":"\{Name:d Strategy:setsid ShutdownTimeout:3s\}"\}$`)
+	testutil.WaitFor(t, "the reload hook's line in the log, in the daemon's format: "+hook.String(), func() bool {
+		log, _ = os.ReadFile(filepath.Join(state, "d.log"))
+		return hook.Match(log)
+	})
 
 	fg := command("start", "--name", "f", "--strategy", "nohup")
 	stderr, err := fg.StderrPipe()

@@ -54,7 +54,10 @@ type reloadWorkload struct {
 	reload func(context.Context) error
 }
 
-func (w reloadWorkload) Reload(ctx context.Context) error { return w.reload(ctx) }
+// Reload calls the program's Reload with what Instance(ctx) tells, as Serve has it.
+func (w reloadWorkload) Reload(ctx context.Context) error {
+	return w.reload(context.WithValue(ctx, instanceKey{}, w.info))
+}
 
 // ignoreHUP makes this process ignore SIGHUP, as a daemon of a strategy whose traits say so.
 func ignoreHUP() { signal.Ignore(syscall.SIGHUP) }

@@ -95,14 +95,16 @@ func runWorkload(cfg Config, req *request) error {
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, os.Stderr)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
+	ctx = hclog.WithContext(ctx, log) // for Serve and Reload, as in a daemon that runs the work itself
+	w := cfg.workload(req.instanceInfo())
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	go func() {
 		for sig := range sigs {
 			if sig == syscall.SIGHUP {
-				if cfg.Reload != nil { // a panic fails the reload, as in a daemon that runs the work itself
-					if err := server.Recovered(log, "the reload hook", func() error { return cfg.Reload(ctx) }); err != nil {
+				if rl, ok := w.(server.Reloader); ok { // a panic fails the reload, as in a daemon that runs the work itself
+					if err := server.Recovered(log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
 						log.Error("reload failed", "error", err)
 					}
 				}
@@ -111,9 +113,8 @@ func runWorkload(cfg Config, req *request) error {
 			cancel(server.Stopped{Signal: sig})
 		}
 	}()
-	w := cfg.workload(req.instanceInfo())
 	return server.Recovered(log, "the workload", func() error {
-		return w.Serve(hclog.WithContext(ctx, log), func(addr string) {
+		return w.Serve(ctx, func(addr string) {
 			_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
 		})
 	})

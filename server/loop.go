@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -176,7 +178,9 @@ func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 	if rl, ok := w.(Reloader); ok && reload {
 		// A reload hook that panics fails its reload, as one that returns an error does:
 		// the daemon runs on, serving what it served.
-		if err := Recovered(r.log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
+		// Its context carries the daemon's logger, as Serve's does.
+		rctx := hclog.WithContext(ctx, r.log)
+		if err := Recovered(r.log, "the reload hook", func() error { return rl.Reload(rctx) }); err != nil {
 			r.log.Error("reload failed", "error", err)
 			return
 		}
