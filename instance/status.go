@@ -57,8 +57,8 @@ func (s Status) PID() int {
 
 // Inspect reports the state of the instance at p. It never changes anything on disk. The
 // error means it cannot tell (permission denied, a pidfile that is not a regular file, a
-// holder the kernel cannot name, ...). A record that is missing, unreadable or names
-// another pid is left out: it never decides anything.
+// holder the kernel cannot name, no pidfile path: pidfile.ErrEmptyPath, ...). A record
+// that is missing, unreadable or names another pid is left out: it never decides anything.
 func Inspect(p Paths) (Status, error) {
 	starter := startUnderWay(p) // before the pidfile: see BeginStart
 	st, err := pidfile.Probe(p.PIDFile)

@@ -33,10 +33,10 @@ var testHookAfterLock func()
 // another user (ErrNotOwner), and a file that is neither empty nor looks like a pidfile
 // (ErrNotPidfile, the message quotes it). If the pid cannot be written (a full disk, an I/O
 // error), it removes the file while still holding it and returns the error: a start that
-// fails leaves no pidfile.
+// fails leaves no pidfile. An empty path is ErrEmptyPath.
 func Acquire(path string) (*File, error) {
 	if path == "" {
-		return nil, errors.New("acquire pidfile: empty path")
+		return nil, fmt.Errorf("acquire pidfile: %w", ErrEmptyPath)
 	}
 	if err := mkdirAll(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("acquire pidfile %q: create directory: %w", path, err)

@@ -205,8 +205,16 @@ func TestLockedError(t *testing.T) {
 	}
 }
 
-func TestAcquireEmptyPath(t *testing.T) {
-	if _, err := Acquire(""); err == nil {
-		t.Fatal("Acquire(\"\") succeeded")
+// TestEmptyPath: every function given "" for a path says so (ErrEmptyPath), rather than
+// report "absent": a caller that built its path wrong is not told no daemon runs.
+func TestEmptyPath(t *testing.T) {
+	if _, err := Acquire(""); !errors.Is(err, ErrEmptyPath) {
+		t.Errorf("Acquire(\"\") = %v, want ErrEmptyPath", err)
+	}
+	if st, err := Probe(""); !errors.Is(err, ErrEmptyPath) {
+		t.Errorf("Probe(\"\") = %+v, %v, want ErrEmptyPath", st, err)
+	}
+	if removed, err := RemoveStale(""); !errors.Is(err, ErrEmptyPath) {
+		t.Errorf("RemoveStale(\"\") = %v, %v, want ErrEmptyPath", removed, err)
 	}
 }

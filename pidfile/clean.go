@@ -2,6 +2,7 @@ package pidfile
 
 import (
 	"errors"
+	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,8 +18,12 @@ import (
 // works on a full disk. It refuses what Acquire refuses (ErrNotRegular, ErrHardLink,
 // ErrNotOwner, and ErrNotPidfile for content that is neither empty nor looks like a
 // pidfile), before removing anything. While another cleaner is at work on the file, it
-// tries again with a short back-off, for up to about 2 seconds.
+// tries again with a short back-off, for up to about 2 seconds. An empty path is
+// ErrEmptyPath.
 func RemoveStale(path string) (bool, error) {
+	if path == "" {
+		return false, fmt.Errorf("remove stale pidfile: %w", ErrEmptyPath)
+	}
 	var removed bool
 	err := retrying(func() (bool, error) {
 		var again bool

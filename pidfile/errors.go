@@ -8,13 +8,18 @@ import (
 // ErrLocked is matched (errors.Is) by every *LockedError: another process holds the lock.
 var ErrLocked = errors.New("pidfile is locked")
 
+// ErrEmptyPath means a function was given "" as the pidfile's path: a caller's bug, which
+// would otherwise read as "no daemon runs".
+var ErrEmptyPath = errors.New("empty pidfile path")
+
 // ErrNotRegular means the path names a symbolic link, a directory, a FIFO, a device or a
 // socket; the error's message says which. Such a path is never opened for writing, never
 // truncated and never removed.
 var ErrNotRegular = errors.New("not a regular file")
 
-// ErrBadContent means the content is not a pid in decimal between 2 and the system's
+// ErrBadContent means the content is not a pid in decimal between 1 and the system's
 // pid_max, optionally followed by one newline; the error's message quotes what was found.
+// (A daemon's pid is 1 only as its pid namespace's init, a container's PID 1; see ParsePID.)
 var ErrBadContent = errors.New("invalid pidfile content")
 
 // ErrNotOwner means the pidfile is owned by a user other than the effective user: Acquire,

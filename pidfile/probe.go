@@ -64,10 +64,13 @@ func (s Status) Mismatch() bool {
 // opens the file read-only without following a symlink, and does not open at all a file
 // this process holds (closing it would drop the lock): that is reported Running with this
 // process's pid. The error is the "cannot tell" case (permission denied, not a regular
-// file, other hard links, ...) and wraps its cause; if the file is locked by a holder the
+// file, other hard links, an empty path: ErrEmptyPath, ...) and wraps its cause; if the file is locked by a holder the
 // kernel cannot name (another pid namespace, an OFD lock), the error wraps a *LockedError
 // with PID 0 and the Status says Running with PID 0, so no caller can mistake it for a pid.
 func Probe(path string) (Status, error) {
+	if path == "" {
+		return Status{}, fmt.Errorf("probe pidfile: %w", ErrEmptyPath)
+	}
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 
