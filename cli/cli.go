@@ -44,7 +44,8 @@ type ServeFunc func(ctx context.Context, ready func(addr string)) error
 type Config struct {
 	// Name is the program's name in usage and messages, the default instance name, the
 	// default state directory (/run/NAME as root) and the prefix of its environment
-	// variables (NAME_STATE_DIR, ...). Default: the base name of os.Args[0]. It must be a
+	// variables (NAME_STATE_DIR, ...: NAME in upper case, each character but letters and
+	// digits made '_', and '_' before a leading digit, so that a shell can set them). Default: the base name of os.Args[0]. It must be a
 	// valid instance name (instance.ValidateName): 1 to 64 ASCII letters, digits, '.', '_'
 	// and '-', not starting with a dot.
 	Name string
@@ -146,9 +147,14 @@ func (c Config) reportBadConfig() bool {
 }
 
 // envPrefix is the prefix of the program's environment variables: "DAEMONKIT_" for
-// daemonkit, "MY_APP_" for my-app.
+// daemonkit, "MY_APP_" for my-app, "_9LIVES_" for 9lives (a shell's variable name may not
+// start with a digit).
 func (c Config) envPrefix() string {
-	return strings.Map(func(r rune) rune {
+	lead := ""
+	if c.Name != "" && '0' <= c.Name[0] && c.Name[0] <= '9' {
+		lead = "_"
+	}
+	return lead + strings.Map(func(r rune) rune {
 		switch {
 		case 'a' <= r && r <= 'z':
 			return r - 'a' + 'A'

@@ -244,3 +244,19 @@ func TestServeRequired(t *testing.T) {
 		t.Errorf("kong.New with the KongOptions of a Config without Serve: %v", err)
 	}
 }
+
+// TestEnvPrefix: a program's environment variables are named so that a shell can set
+// them, whatever its name: upper case, '_' for what is not a letter or digit, and '_'
+// before a leading digit.
+func TestEnvPrefix(t *testing.T) {
+	for name, want := range map[string]string{
+		"daemonkit": "DAEMONKIT_",
+		"my-app":    "MY_APP_",
+		"web.v2":    "WEB_V2_",
+		"9lives":    "_9LIVES_",
+	} {
+		if got := (Config{Name: name}).envPrefix(); got != want {
+			t.Errorf("envPrefix of %q = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // ErrUnknown is returned by Lookup for a name nobody registered.
@@ -57,8 +58,8 @@ var (
 )
 
 // Register makes a strategy available by name. Like database/sql.Register, it panics on
-// a programming error: a nil constructor, a name registered twice, or a name that breaks
-// the rule. The rule: a name is a lowercase ASCII letter followed by lowercase letters,
+// a programming error: a nil constructor, a name registered twice, a Summary of more than
+// one line (a newline or another control character), or a name that breaks the rule. The rule: a name is a lowercase ASCII letter followed by lowercase letters,
 // digits and '-' ("reexec", "setsid", "nohup", "double-fork"), so that it is one word on a
 // command line, in an environment variable and in Kong's comma-separated enum.
 //
@@ -71,6 +72,9 @@ func Register(d Descriptor) {
 	}
 	if d.New == nil {
 		panic("strategy: Register of " + d.Name + " with a nil constructor")
+	}
+	if i := strings.IndexFunc(d.Summary, unicode.IsControl); i >= 0 {
+		panic(fmt.Sprintf("strategy: Register of %s with a Summary that is not one line (%q at byte %d): it is a row of 'strategies'", d.Name, d.Summary[i:i+1], i))
 	}
 	registryMu.Lock()
 	defer registryMu.Unlock()

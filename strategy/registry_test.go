@@ -37,6 +37,8 @@ func TestRegisterPanics(t *testing.T) {
 		{"leading digit", strategy.Descriptor{Name: "2fork", New: newNothing}},
 		{"leading dash", strategy.Descriptor{Name: "-fork", New: newNothing}},
 		{"non-ASCII", strategy.Descriptor{Name: "förk", New: newNothing}},
+		{"summary of two lines", strategy.Descriptor{Name: "test-two-lines", Summary: "fork\nand fork", New: newNothing}},
+		{"summary with a tab", strategy.Descriptor{Name: "test-tab", Summary: "fork\tthen", New: newNothing}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
@@ -50,7 +52,7 @@ func TestRegisterPanics(t *testing.T) {
 	if _, err := strategy.Lookup("test-nil-new"); !errors.Is(err, strategy.ErrUnknown) {
 		t.Errorf("a refused registration was kept: %v", err)
 	}
-	for _, name := range []string{"a,b", "double fork", "${strategies}", "Setsid", "setsid,", "2fork", "-fork", "förk"} {
+	for _, name := range []string{"a,b", "double fork", "${strategies}", "Setsid", "setsid,", "2fork", "-fork", "förk", "test-two-lines", "test-tab"} {
 		if slices.Contains(strategy.Names(), name) {
 			t.Errorf("a refused name was kept: %q", name)
 		}
