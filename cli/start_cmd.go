@@ -32,6 +32,12 @@ import (
 // in the foreground, or with -d as a daemon that is ready when start returns.
 type StartCmd struct {
 	Detach bool `short:"d" help:"Run as a daemon: return only once it holds its pidfile and is ready."`
+	StartOptions
+}
+
+// StartOptions are start's options but -d, which unit takes too: how the instance runs,
+// and the program to supervise, if any.
+type StartOptions struct {
 	StartFlags
 	SuperviseFlags
 	ProcessFlags
@@ -63,15 +69,8 @@ func (c *StartCmd) Run(app *App) error {
 	}
 	arm := armInterrupt(!c.Detach) // while the checks below run, with -d
 	defer arm.release()
-	if len(c.Command) > 0 && c.Command[0] != "--" && strings.HasPrefix(c.Command[0], "-") {
-		// Kong hands an unknown flag to the program's place, with every flag after it: a
-		// typo would run as the program, without the flags that followed it.
-		flag, _, _ := strings.Cut(c.Command[0], "=")
-		return withCode(exitUsage, fmt.Errorf("unknown flag %s (see '%s start --help'); a program to run goes after --: '%s start -d -- PROG'",
-			flag, app.Config.Name, app.Config.Name))
-	}
-	if len(c.Command) > 0 && c.Command[0] == "--" {
-		c.Command = c.Command[1:] // Kong passes the separator through with the rest
+	if err := c.takeCommand(app, "start -d"); err != nil {
+		return err
 	}
 	if err := absProgram(c.Command, c.Workdir); err != nil {
 		return withCode(exitUsage, err)
@@ -147,6 +146,23 @@ func (c *StartCmd) Run(app *App) error {
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
 		paths.Name, res.PID, req.Strategy, listenNote(res.Listen), paths.Log)
 	notifyManager(res.PID)
+	return nil
+}
+
+// takeCommand takes the separator off the program's command line, and refuses an unknown
+// flag that Kong put there: Kong hands an unknown flag to the program's place, with every
+// flag after it, so a typo would run as the program, without the flags that followed it.
+// usage is how the command is typed, for the message ("start -d").
+func (c *StartOptions) takeCommand(app *App, usage string) error {
+	if len(c.Command) > 0 && c.Command[0] != "--" && strings.HasPrefix(c.Command[0], "-") {
+		flag, _, _ := strings.Cut(c.Command[0], "=")
+		cmd, _, _ := strings.Cut(usage, " ")
+		return withCode(exitUsage, fmt.Errorf("unknown flag %s (see '%s %s --help'); a program to run goes after --: '%s %s -- PROG'",
+			flag, app.Config.Name, cmd, app.Config.Name, usage))
+	}
+	if len(c.Command) > 0 && c.Command[0] == "--" {
+		c.Command = c.Command[1:] // Kong passes the separator through with the rest
+	}
 	return nil
 }
 

@@ -38,7 +38,7 @@ type superviseRequest struct {
 
 // checkSupervise refuses supervision flags that cannot apply, and a --ready-timeout that
 // is not a duration to wait.
-func (c *StartCmd) checkSupervise() error {
+func (c *StartOptions) checkSupervise() error {
 	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (c *StartCmd) checkSupervise() error {
 // the instance's own pidfile, which the daemon holds, or beside it as NAME.pid, NAME.json
 // or NAME.starting, where list would take it for an instance; and the log at any of those, or at
 // a pidfile or record of the state directory stateDir ("" if unknown) (see checkLog).
-func (c *StartCmd) checkProgramPidfiles(paths instance.Paths, stateDir string) error {
+func (c *StartOptions) checkProgramPidfiles(paths instance.Paths, stateDir string) error {
 	own, err := filepath.Abs(paths.PIDFile)
 	if err != nil {
 		return nil // start reports it
@@ -233,7 +233,7 @@ func (req *request) checkLog() error {
 // refuse to bind in the daemon: the notify socket (--ready notify) and the control socket
 // (--socket) go in the pidfile's directory, and a long --state-dir leaves no room for
 // them; a --socket unix:PATH may be too long itself.
-func (c *StartCmd) checkSocketPaths(paths instance.Paths) error {
+func (c *StartOptions) checkSocketPaths(paths instance.Paths) error {
 	dir, err := filepath.Abs(filepath.Dir(paths.PIDFile))
 	if err != nil || len(c.Command) == 0 {
 		return nil // start reports the one; the other supervises nothing

@@ -15,16 +15,16 @@ import (
 // UnitCmd prints a systemd unit that runs the instance start would run, one step up: in
 // the foreground under systemd (Type=notify), which then does the supervising.
 type UnitCmd struct {
-	StartCmd
+	StartOptions // not -d: systemd runs the instance in the foreground
 }
 
 // Run prints the unit to stdout.
 func (c *UnitCmd) Run(app *App) error {
-	if c.Detach {
+	if len(c.Command) > 0 && (c.Command[0] == "-d" || c.Command[0] == "--detach") {
 		return withCode(exitUsage, fmt.Errorf("unit takes start's options but not -d: systemd runs %s in the foreground", app.Config.Name))
 	}
-	if len(c.Command) > 0 && c.Command[0] == "--" {
-		c.Command = c.Command[1:]
+	if err := c.takeCommand(app, "unit"); err != nil {
+		return err
 	}
 	if err := absProgram(c.Command, c.Workdir); err != nil { // systemd runs it from /, as start -d would
 		return withCode(exitUsage, err)
