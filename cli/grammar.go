@@ -115,7 +115,40 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 		}),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
 		kong.WithAfterApply(checkEmptyPaths),
+		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
 	}
+}
+
+// checkProgramFlags refuses, as a usage error, the program's own flags (Config.Flags: the
+// built-in server's --listen, say) given on the command line of a start or unit that
+// supervises another program, where its own work, which they configure, does not run:
+// they would be ignored without a word.
+func checkProgramFlags(kctx *kong.Context, flags any, cmds *Commands) error {
+	if flags == nil || kctx.Selected() == nil {
+		return nil
+	}
+	var command []string
+	switch kctx.Selected().Name {
+	case "start":
+		command = cmds.Start.Command
+	case "unit":
+		command = cmds.Unit.Command
+	}
+	if len(command) == 0 || len(command) == 1 && command[0] == "--" {
+		return nil
+	}
+	own := reflect.ValueOf(flags).Elem()
+	begin := own.UnsafeAddr()
+	end := begin + own.Type().Size()
+	for _, el := range kctx.Path {
+		if el.Flag == nil || !el.Flag.Target.CanAddr() {
+			continue
+		}
+		if at := el.Flag.Target.UnsafeAddr(); begin <= at && at < end {
+			return fmt.Errorf("--%s configures %s's own work, which does not run when a program is given after --: leave it out", el.Flag.Name, kctx.Model.Name)
+		}
+	}
+	return nil
 }
 
 // checkEmptyPaths refuses, as a usage error, a path flag (pathFlags) given on the command
