@@ -128,8 +128,8 @@ func newListRow(e instance.Entry, program string) listRow {
 			}
 		}
 	}
-	if len(r.Command) == 0 && (r.State == instance.StateRunning || r.State == instance.StateStarting) {
-		r.Command = []string{program} // no record of this run yet
+	if len(r.Command) == 0 && e.RecordErr == nil && (r.State == instance.StateRunning || r.State == instance.StateStarting) {
+		r.Command = []string{program} // no record of this run yet; with an unreadable one, unknown
 	}
 	return r
 }

@@ -34,8 +34,8 @@ type Entry struct {
 	// Err is why its state could not be told (Inspect's error: permission denied, a
 	// pidfile that is not a regular file, ...).
 	Err error
-	// RecordErr is why the record of an instance that is not running, which is there,
-	// could not be read (not a record, another user's, ...), as status notes it.
+	// RecordErr is why its record, which is there, could not be read (not a record,
+	// another user's, ...), as status notes it; for a running instance, Status.RecordErr.
 	RecordErr error
 }
 
@@ -162,7 +162,7 @@ func List(l Layout) ([]Entry, error) {
 // inspectEntry inspects the instance at p for List.
 func inspectEntry(p Paths) Entry {
 	st, err := Inspect(p)
-	e := Entry{Paths: p, Status: st, Err: err, Record: st.Record}
+	e := Entry{Paths: p, Status: st, Err: err, Record: st.Record, RecordErr: st.RecordErr}
 	if e.Record == nil && (err != nil || !st.Running()) { // a running one's is Status.Record
 		r, err := ReadRecord(p.Record)
 		switch {
