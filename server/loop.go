@@ -32,6 +32,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	if watch != nil {
 		r.recheck(watch, check, every) // what happened before the watch began, e.g. between ready and here
 	}
+	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var watchdog <-chan time.Time
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
@@ -47,6 +48,11 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case <-check.C:
 			r.recheck(watch, check, every)
 		case <-r.drops:
+			if countDrops == nil {
+				countDrops = time.After(dropCountDelay)
+			}
+		case <-countDrops:
+			countDrops = nil
 			r.countDrops()
 		case sig := <-r.sigs.stop:
 			return r.stop(w, cancel, done, Stopped{sig})
@@ -288,15 +294,27 @@ func (r *runner) checkBeside() {
 	}
 }
 
+// dropCountDelay is how long after a dropped line the record counts it: a program that
+// writes on while the disk is full costs one record write a second at most, not one a
+// line.
+const dropCountDelay = time.Second
+
 // countDrops writes the log writer's count of dropped lines into the record, so that
-// status can say lines were lost while the log's disk is full.
+// status can say lines were lost while the log's disk is full. That it could not is
+// logged once until it can again: the line most often goes to the same full disk, and is
+// one more drop, which would count again, and log again, without end.
 func (r *runner) countDrops() {
 	if r.opts.LogWriter == nil {
 		return
 	}
 	dropped := r.opts.LogWriter.Dropped()
-	if err := r.records.update(func(rec *instance.Record) { rec.DroppedLogLines = dropped }); err != nil {
+	err := r.records.update(func(rec *instance.Record) { rec.DroppedLogLines = dropped })
+	switch {
+	case err != nil && !r.dropCountFailing:
+		r.dropCountFailing = true
 		r.log.Warn("could not count dropped log lines in the record", "error", err)
+	case err == nil:
+		r.dropCountFailing = false
 	}
 }
 

@@ -149,6 +149,8 @@ type runner struct {
 	manager   *manager
 	restorer  Restorer // the workload, if it keeps files beside the pidfile
 	startedAt time.Time
+
+	dropCountFailing bool // the last count of dropped lines could not be written, and said so
 }
 
 // run starts the workload, reports ready and runs the loop.
