@@ -89,10 +89,10 @@ type request struct {
 	// EnvBase is what the inherited environment had under each variable start set on top
 	// (KEY=VALUE, or KEY where it had none): the daemon records the inherited environment
 	// from its own with it (serverOptions).
-	EnvBase      []string      `json:"env_base,omitempty"`
+	EnvBase      words         `json:"env_base,omitempty"`
 	DrainTimeout time.Duration `json:"drain_timeout,omitempty"`
 	ProcessFlags
-	Args []string `json:"args"` // the command line start was given, for the program to parse again
+	Args words `json:"args"` // the command line start was given, for the program to parse again
 }
 
 // pending is the request of this process, when Init found it is a daemon (or a workload

@@ -215,6 +215,10 @@ func runGrammar(cfg Config, args []string) int {
 	if shortGrammar && onlyVersion(args) {
 		return printVersion(cfg)
 	}
+	if err := notUTF8Args(args); err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
+		return exitUsage
+	}
 	var tail []string
 	if cutTail {
 		args, tail = splitTail(args)

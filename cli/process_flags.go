@@ -25,7 +25,7 @@ import (
 type ProcessFlags struct {
 	User        string   `placeholder:"USER" help:"As root: run the work as this user (its groups, then its gid, then its uid); the lock, the log and the record stay root's."`
 	Group       string   `placeholder:"GROUP" help:"With --user: this primary group instead of the user's own (the user's other groups stay)."`
-	Env         []string `sep:"none" placeholder:"KEY=VALUE" help:"Set a variable in the work's environment (repeatable). Values show in ps while start runs, and are kept in the instance's record (mode 0600): put secrets in --env-file."`
+	Env         words    `sep:"none" placeholder:"KEY=VALUE" help:"Set a variable in the work's environment (repeatable). Values show in ps while start runs, and are kept in the instance's record (mode 0600): put secrets in --env-file."`
 	EnvFile     []string `sep:"none" placeholder:"PATH" help:"Read KEY=VALUE lines from a file (# comments and blank lines allowed; repeatable)."`
 	ClearEnv    bool     `help:"Start the work with no environment but --env and --env-file (and PATH if they give none)."`
 	Nice        niceness `placeholder:"N" help:"The work's niceness, -20 (first) to 19 (last); 0 leaves it as it is."`
@@ -38,7 +38,7 @@ type ProcessFlags struct {
 	// another shell), starts the work with the environment it was started with, as pm2
 	// restart does. nil means this process's (a foreground start; a record written
 	// before it was kept); empty, none.
-	Inherited []string `kong:"-" json:",omitzero"`
+	Inherited words `kong:"-" json:",omitzero"`
 }
 
 // niceness is --nice's value: a number that may be negative, and may come as the next

@@ -537,6 +537,9 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	// The daemon's environment is the work's; what the inherited one had under what was
 	// set on top goes with it, so that the record keeps the inherited one: see serverOptions.
 	sent.Inherited, sent.EnvBase = nil, under
+	if err := notUTF8(sent); err != nil {
+		return launcher.Result{}, withCode(exitUsage, err)
+	}
 	raw, err := json.Marshal(sent)
 	if err != nil {
 		return launcher.Result{}, err

@@ -33,7 +33,7 @@ type SuperviseFlags struct {
 // superviseRequest is what a daemon that supervises a program needs.
 type superviseRequest struct {
 	SuperviseFlags
-	Command []string `json:"command"`
+	Command words `json:"command"`
 }
 
 // checkSupervise refuses supervision flags that cannot apply, and a --ready-timeout that
