@@ -51,6 +51,8 @@ func (c *NamesCmd) Run(app *App) error {
 // namesCommand is the hidden command the completions run for instance names.
 const namesCommand = "_names"
 
+// writeBash writes the bash completion; zsh runs the same function behind bashcompinit,
+// which hands it the words unsplit where bash splits them at COMP_WORDBREAKS.
 func writeBash(w io.Writer, app *kong.Application) error {
 	prog := app.Name
 	fn := "_" + strings.NewReplacer("-", "_", ".", "_").Replace(prog)
@@ -60,24 +62,45 @@ func writeBash(w io.Writer, app *kong.Application) error {
 	for _, n := range grammarCommands(app) {
 		cmds = append(cmds, n.Name)
 	}
+	names := fmt.Sprintf(`$(%s "${dir[@]}" %s 2>/dev/null)`, prog, namesCommand)
 	p("# %s completion for bash, made from its grammar: source <(%s completion bash)", prog, prog)
 	p("%s() {", fn)
-	p(`	local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" dir=() i`)
-	p(`	for ((i = 1; i < COMP_CWORD; i++)); do`)
-	p(`		case "${COMP_WORDS[i]}" in`)
+	p(`	# bash splits --flag=value into --flag, = and value (and a value at ':'), as`)
+	p(`	# COMP_WORDBREAKS says: join them again, so ws are the words as typed, cw the current one.`)
+	p(`	local ws=() cw=0 n=0 i w join=0`)
+	p(`	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do`)
+	p(`		w="${COMP_WORDS[i]}"`)
+	p(`		if ((n > 1)) && { ((join)) || [ "$w" = = ] || [ "$w" = : ]; }; then`)
+	p(`			ws[n-1]="${ws[n-1]}$w"`)
+	p(`			if [ "$w" = = ] || [ "$w" = : ]; then join=1; else join=0; fi`)
+	p(`		else`)
+	p(`			ws[n]="$w" n=$((n + 1)) join=0`)
+	p(`		fi`)
+	p(`		if ((i == COMP_CWORD)); then cw=$((n - 1)); fi`)
+	p(`	done`)
+	p(`	local cur="${ws[cw]}" prev="" pre="" value="" cmd="" dir=()`)
+	p(`	if ((cw > 0)); then prev="${ws[cw-1]}"; fi`)
+	p(`	for ((i = 1; i < cw; i++)); do`)
+	p(`		case "${ws[i]}" in`)
 	p(`		--) # the program to run, then its own arguments: a command, then files`)
-	p(`			if ((i == COMP_CWORD - 1)); then COMPREPLY=($(compgen -c -- "$cur")); fi`)
+	p(`			if ((i == cw - 1)); then COMPREPLY=($(compgen -c -- "$cur")); fi`)
 	p(`			return ;;`)
-	p(`		--state-dir) dir=(--state-dir "${COMP_WORDS[i+1]}") ;;`)
-	p(`		--state-dir=*) dir=("${COMP_WORDS[i]}") ;;`)
+	p(`		--state-dir) dir=(--state-dir "${ws[i+1]}") ;;`)
+	p(`		--state-dir=*) dir=("${ws[i]}") ;;`)
 	p(`		-*) ;;`)
-	p(`		%s) [ -z "$cmd" ] && cmd="${COMP_WORDS[i]}" ;;`, strings.Join(cmds, "|"))
+	p(`		%s) [ -z "$cmd" ] && cmd="${ws[i]}" ;;`, strings.Join(cmds, "|"))
 	p(`		esac`)
 	p(`	done`)
+	p(`	case "$cur" in`)
+	p(`	--*=*) # the value of --flag=: what follows a separate --flag`)
+	p(`		prev="${cur%%%%=*}" cur="${cur#*=}" value=1`)
+	p(`		# zsh (and bash without = in COMP_WORDBREAKS) completes the whole word: keep --flag=`)
+	p(`		case "${COMP_WORDS[COMP_CWORD]}" in "$prev="*) pre="$prev=" ;; esac ;;`)
+	p(`	esac`)
 	p(`	case "$prev" in`)
 	p(`	--name | -n)`)
-	p(`		[ "$prev" = -n ] && [ "$cmd" = logs ] && return # logs' -n is its line count`)
-	p(`		COMPREPLY=($(compgen -W "$(%s "${dir[@]}" %s 2>/dev/null)" -- "$cur")); return ;;`, prog, namesCommand)
+	p(`		if [ "$prev" = -n ] && [ "$cmd" = logs ]; then return; fi # logs' -n is its line count`)
+	p(`		COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, names)
 	p(`	%s) return ;; # a path: the default completion, files`, strings.Join(sortedKeys(pathFlags), " | "))
 	enums := map[string]string{}
 	collect := func(flags []*kong.Flag) {
@@ -97,11 +120,12 @@ func writeBash(w io.Writer, app *kong.Application) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		p(`	%s) COMPREPLY=($(compgen -W "%s" -- "$cur")); return ;;`, k, enums[k])
+		p(`	%s) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, k, enums[k])
 	}
-	p(`	esac`)
-	p(`	case "$cmd" in`)
-	p(`	"") COMPREPLY=($(compgen -W "%s %s" -- "$cur")) ;;`, strings.Join(cmds, " "), strings.Join(flagWords(visibleFlags(app.Node)), " "))
+	p(`	*)`)
+	p(`		if [ -n "$value" ]; then return; fi # a flag that takes no value from this list`)
+	p(`		case "$cmd" in`)
+	p(`		"") COMPREPLY=($(compgen -W "%s %s" -- "$cur")) ;;`, strings.Join(cmds, " "), strings.Join(flagWords(visibleFlags(app.Node)), " "))
 	for _, n := range grammarCommands(app) {
 		words := flagWords(visibleFlags(n))
 		for _, a := range n.Positional {
@@ -109,9 +133,11 @@ func writeBash(w io.Writer, app *kong.Application) error {
 				words = append(words, strings.Split(a.Enum, ",")...)
 			}
 		}
-		p(`	%s) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, n.Name, strings.Join(words, " "))
+		p(`		%s) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, n.Name, strings.Join(words, " "))
 	}
+	p(`		esac ;;`)
 	p(`	esac`)
+	p(`	if [ -n "$pre" ]; then COMPREPLY=("${COMPREPLY[@]/#/$pre}"); fi`)
 	p("}")
 	p("complete -o default -F %s %s", fn, prog)
 	_, err := io.WriteString(w, b.String())
