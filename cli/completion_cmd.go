@@ -85,8 +85,11 @@ func writeBash(w io.Writer, app *kong.Application) error {
 	p(`		--) # the program to run, then its own arguments: a command, then files`)
 	p(`			if ((i == cw - 1)); then COMPREPLY=($(compgen -c -- "$cur")); fi`)
 	p(`			return ;;`)
-	p(`		--state-dir) dir=(--state-dir "${ws[i+1]}") ;;`)
+	p(`		--state-dir) dir=(--state-dir "${ws[i+1]}") i=$((i + 1)) ;;`)
 	p(`		--state-dir=*) dir=("${ws[i]}") ;;`)
+	if vf := globalValueFlags(app); len(vf) > 0 {
+		p(`		%s) i=$((i + 1)) ;; # their value is no command`, strings.Join(vf, " | "))
+	}
 	p(`		-*) ;;`)
 	p(`		%s) [ -z "$cmd" ] && cmd="${ws[i]}" ;;`, strings.Join(cmds, "|"))
 	p(`		esac`)
@@ -142,6 +145,19 @@ func writeBash(w io.Writer, app *kong.Application) error {
 	p("complete -o default -F %s %s", fn, prog)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// globalValueFlags are the long forms of the flags before the command that take a value
+// but --state-dir (matched on its own): their values are skipped in looking for the command.
+func globalValueFlags(app *kong.Application) []string {
+	var out []string
+	for _, f := range app.Node.Flags {
+		if !f.IsBool() && f.Name != "state-dir" {
+			out = append(out, "--"+f.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func writeFish(w io.Writer, app *kong.Application) error {
