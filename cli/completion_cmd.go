@@ -19,16 +19,13 @@ type CompletionCmd struct {
 }
 
 // Run prints the script. Load it with: source <(PROG completion bash); PROG completion
-// fish | source; for zsh, autoload bashcompinit && bashcompinit first.
+// fish | source; source <(PROG completion zsh), the bash script run by zsh's bashcompinit,
+// which the script loads.
 func (c *CompletionCmd) Run(app *App, kctx *kong.Context) error {
-	model := kctx.Model
-	switch c.Shell {
-	case "fish":
-		return writeFish(app.Stdout, model)
-	case "zsh":
-		fmt.Fprintln(app.Stdout, "autoload -U +X bashcompinit && bashcompinit")
+	if c.Shell == "fish" {
+		return writeFish(app.Stdout, kctx.Model)
 	}
-	return writeBash(app.Stdout, model)
+	return writeBash(app.Stdout, kctx.Model, c.Shell)
 }
 
 // NamesCmd prints the names of the instances in the state directory, one a line: what
@@ -53,7 +50,7 @@ const namesCommand = "_names"
 
 // writeBash writes the bash completion; zsh runs the same function behind bashcompinit,
 // which hands it the words unsplit where bash splits them at COMP_WORDBREAKS.
-func writeBash(w io.Writer, app *kong.Application) error {
+func writeBash(w io.Writer, app *kong.Application, shell string) error {
 	prog := app.Name
 	fn := "_" + strings.NewReplacer("-", "_", ".", "_").Replace(prog)
 	var b strings.Builder
@@ -63,7 +60,13 @@ func writeBash(w io.Writer, app *kong.Application) error {
 		cmds = append(cmds, n.Name)
 	}
 	names := fmt.Sprintf(`$(%s "${dir[@]}" %s 2>/dev/null)`, prog, namesCommand)
-	p("# %s completion for bash, made from its grammar: source <(%s completion bash)", prog, prog)
+	if shell == "zsh" {
+		p("# %s completion for zsh, made from its grammar: source <(%s completion zsh)", prog, prog)
+		p("# (the bash completion, through zsh's bashcompinit)")
+		p("autoload -U +X bashcompinit && bashcompinit")
+	} else {
+		p("# %s completion for bash, made from its grammar: source <(%s completion bash)", prog, prog)
+	}
 	p("%s() {", fn)
 	p(`	# bash splits --flag=value into --flag, = and value (and a value at ':'), as`)
 	p(`	# COMP_WORDBREAKS says: join them again, so ws are the words as typed, cw the current one.`)
