@@ -163,37 +163,121 @@ func globalValueFlags(app *kong.Application) []string {
 	return out
 }
 
+// writeFish writes the fish completion: what the bash one offers, where fish's own
+// helpers (__fish_use_subcommand, __fish_seen_subcommand_from) would take a global flag's
+// value for the command, so functions of its own find the command, the state directory
+// (--state-dir, then DAEMONKIT_STATE_DIR through _names) and the program after --.
 func writeFish(w io.Writer, app *kong.Application) error {
 	prog := app.Name
+	fn := "__" + strings.NewReplacer("-", "_", ".", "_").Replace(prog)
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
-	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+	q := func(s string) string {
+		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+	}
 	p("# %s completion for fish, made from its grammar: %s completion fish | source", prog, prog)
+	p("")
+	p("# %s_command prints the command word, if one is typed before the cursor: the first word", fn)
+	p("# that is no flag and no global flag's value. Its status is 1 after --.")
+	p("function %s_command", fn)
+	p("    set -l skip 0")
+	p("    for t in (commandline -opc)[2..-1]")
+	p("        if test $skip = 1")
+	p("            set skip 0")
+	p("            continue")
+	p("        end")
+	p("        switch $t")
+	p("            case --")
+	p("                return 1")
+	p("            case --state-dir %s", strings.Join(globalValueFlags(app), " "))
+	p("                set skip 1")
+	p("            case '-*'")
+	p("            case '*'")
+	p("                echo $t")
+	p("                return 0")
+	p("        end")
+	p("    end")
+	p("end")
+	p("")
+	p("# %s_using CMD: the command typed is CMD, and no -- yet.", fn)
+	p("function %s_using", fn)
+	p("    set -l cmd (%s_command); or return 1", fn)
+	p(`    test "$cmd" = "$argv[1]"`)
+	p("end")
+	p("")
+	p("# %s_needs_command: no command is typed yet, and no --.", fn)
+	p("function %s_needs_command", fn)
+	p("    set -l cmd (%s_command); or return 1", fn)
+	p(`    test -z "$cmd"`)
+	p("end")
+	p("")
+	p("# %s_separated: a -- is typed before the cursor: what follows is a program and its arguments.", fn)
+	p("function %s_separated", fn)
+	p("    contains -- -- (commandline -opc)[2..-1]")
+	p("end")
+	p("")
+	p("# %s_names prints the instance names of the state directory the command line names.", fn)
+	p("function %s_names", fn)
+	p("    set -l dir")
+	p("    set -l tokens (commandline -opc)[2..-1]")
+	p("    for i in (seq (count $tokens))")
+	p("        switch $tokens[$i]")
+	p("            case --")
+	p("                break")
+	p("            case --state-dir")
+	p("                set dir --state-dir $tokens[(math $i + 1)]")
+	p("            case '--state-dir=*'")
+	p("                set dir $tokens[$i]")
+	p("        end")
+	p("    end")
+	p("    command %s $dir %s 2>/dev/null", prog, namesCommand)
+	p("end")
+	p("")
+	p("# %s_program completes the program after --, and its arguments, as fish would alone.", fn)
+	p("function %s_program", fn)
+	p("    set -l tokens (commandline -opc)")
+	p("    set -l i (contains -i -- -- $tokens)")
+	p("    __fish_complete_subcommand --commandline $tokens[(math $i + 1)..-1] (commandline -ct)")
+	p("end")
+	p("")
 	p("complete -c %s -f", prog)
-	for _, n := range grammarCommands(app) {
-		p("complete -c %s -n __fish_use_subcommand -a %s -d %s", prog, n.Name, q(n.Help))
-		for _, f := range n.Flags {
-			if f.Hidden {
-				continue
-			}
-			line := fmt.Sprintf("complete -c %s -n '__fish_seen_subcommand_from %s' -l %s -d %s", prog, n.Name, f.Name, q(firstSentence(f.Help)))
-			if f.Short != 0 {
-				line += " -s " + string(f.Short)
-			}
-			switch {
-			case f.Name == "name":
-				line += fmt.Sprintf(" -xa '(%s %s 2>/dev/null)'", prog, namesCommand)
-			case f.Enum != "":
-				line += " -xa " + q(strings.ReplaceAll(f.Enum, ",", " "))
-			case !f.IsBool():
-				line += " -r"
-			}
-			p("%s", line)
+	p("complete -c %s -n %s_separated -xa '(%s_program)'", prog, fn, fn)
+	// flagLine is the completion of one flag, under the condition cond.
+	flagLine := func(cond string, f *kong.Flag) string {
+		line := fmt.Sprintf("complete -c %s -n %s -l %s", prog, q(cond), f.Name)
+		if f.Short != 0 {
+			line += " -s " + string(f.Short)
 		}
+		line += " -d " + q(firstSentence(f.Help))
+		switch {
+		case f.Name == "name":
+			line += fmt.Sprintf(" -xa '(%s_names)'", fn)
+		case f.Enum != "":
+			line += " -xa " + q(strings.ReplaceAll(f.Enum, ",", " "))
+		case pathFlags["--"+f.Name]:
+			line += " -rF"
+		case !f.IsBool():
+			line += " -x"
+		}
+		return line
 	}
 	for _, f := range app.Node.Flags {
 		if !f.Hidden {
-			p("complete -c %s -l %s -d %s", prog, f.Name, q(firstSentence(f.Help)))
+			p("%s", flagLine("not "+fn+"_separated", f))
+		}
+	}
+	for _, n := range grammarCommands(app) {
+		using := fn + "_using " + n.Name
+		p("complete -c %s -n %s_needs_command -a %s -d %s", prog, fn, n.Name, q(n.Help))
+		for _, a := range n.Positional {
+			if a.Enum != "" {
+				p("complete -c %s -n %s -a %s", prog, q(using), q(strings.ReplaceAll(a.Enum, ",", " ")))
+			}
+		}
+		for _, f := range n.Flags {
+			if !f.Hidden {
+				p("%s", flagLine(using, f))
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())
