@@ -12,8 +12,8 @@ import (
 )
 
 // CompletionCmd prints a shell completion script, made from the grammar: the commands,
-// each command's flags, the values of flags that take a fixed set, and the instance names
-// of the state directory for --name.
+// each command's flags, the values of flags and arguments that take a fixed set, and the
+// instance names of the state directory for --name and delete's NAME.
 type CompletionCmd struct {
 	Shell string `arg:"" enum:"bash,zsh,fish" help:"bash, zsh or fish."`
 }
@@ -29,7 +29,7 @@ func (c *CompletionCmd) Run(app *App, kctx *kong.Context) error {
 }
 
 // NamesCmd prints the names of the instances in the state directory, one a line: what
-// the completions offer for --name.
+// the completions offer for --name and delete's NAME.
 type NamesCmd struct{}
 
 // Run lists the names (instance.Names); a state directory that cannot be read gives none.
@@ -133,13 +133,24 @@ func writeBash(w io.Writer, app *kong.Application, shell string) error {
 	p(`		case "$cmd" in`)
 	p(`		"") COMPREPLY=($(compgen -W "%s %s" -- "$cur")) ;;`, strings.Join(cmds, " "), strings.Join(flagWords(visibleFlags(app.Node)), " "))
 	for _, n := range grammarCommands(app) {
-		words := flagWords(visibleFlags(n))
+		flags := strings.Join(flagWords(visibleFlags(n)), " ")
+		var args []string // the values of its positional arguments
 		for _, a := range n.Positional {
-			if a.Enum != "" {
-				words = append(words, strings.Split(a.Enum, ",")...)
+			switch {
+			case a.Enum != "":
+				args = append(args, strings.Split(a.Enum, ",")...)
+			case a.Name == "name":
+				args = append(args, names)
 			}
 		}
-		p(`		%s) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, n.Name, strings.Join(words, " "))
+		if len(args) == 0 {
+			p(`		%s) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, n.Name, flags)
+			continue
+		}
+		p(`		%s) case "$cur" in`, n.Name)
+		p(`			-*) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, flags)
+		p(`			*) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, strings.Join(args, " "))
+		p(`			esac ;;`)
 	}
 	p(`		esac ;;`)
 	p(`	esac`)
@@ -270,8 +281,11 @@ func writeFish(w io.Writer, app *kong.Application) error {
 		using := fn + "_using " + n.Name
 		p("complete -c %s -n %s_needs_command -a %s -d %s", prog, fn, n.Name, q(n.Help))
 		for _, a := range n.Positional {
-			if a.Enum != "" {
+			switch {
+			case a.Enum != "":
 				p("complete -c %s -n %s -a %s", prog, q(using), q(strings.ReplaceAll(a.Enum, ",", " ")))
+			case a.Name == "name":
+				p("complete -c %s -n %s -a '(%s_names)'", prog, q(using), fn)
 			}
 		}
 		for _, f := range n.Flags {
