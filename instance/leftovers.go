@@ -71,24 +71,26 @@ func runOver(rec Record) bool {
 // record keeps an invocation: each process through a handle checked, once opened, to carry
 // the invocation still, so that a reused pid is never hit. It waits up to killWait for
 // them to be gone, looks again (a process may fork while it is killed), then clears the
-// record's invocation: nothing is left to find. It returns the pids it killed. The caller
-// must know that no daemon of the instance runs: a new run has a new invocation, so a
-// daemon started meanwhile is never touched.
-func killLeftovers(p Paths) ([]int, error) {
+// record's invocation: nothing is left to find. It returns the pids it killed, and, apart
+// from its error, why the record could not be cleared (a full disk): then nothing is left
+// running, and the next stop looks again and finds nothing. The caller must know that no
+// daemon of the instance runs: a new run has a new invocation, so a daemon started
+// meanwhile is never touched.
+func killLeftovers(p Paths) (killed []int, notCleared, err error) {
 	rec, err := ReadRecord(p.Record)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
-		return nil, nil
+		return nil, nil, nil
 	case err != nil:
-		return nil, fmt.Errorf("kill what the last run left: %w", err)
+		return nil, nil, fmt.Errorf("kill what the last run left: %w", err)
 	case !rec.leftSome(p):
-		return nil, nil
+		return nil, nil, nil
 	}
-	killed := KillInvocation(rec.Invocation)
+	killed = KillInvocation(rec.Invocation)
 	if left := proc.WithEnv(InvocationEnv + "=" + rec.Invocation); len(left) > 0 {
-		return killed, fmt.Errorf("kill what the last run left: pids %v %w after SIGKILL", left, ErrStillRunning)
+		return killed, nil, fmt.Errorf("kill what the last run left: pids %v %w after SIGKILL", left, ErrStillRunning)
 	}
-	return killed, clearInvocation(p.Record, rec.PID, rec.Invocation)
+	return killed, clearInvocation(p.Record, rec.PID, rec.Invocation), nil
 }
 
 // KillInvocation SIGKILLs every live process that carries the invocation (a run's value of

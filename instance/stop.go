@@ -117,7 +117,9 @@ func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
 	res := StopResult{RemovedStale: removed}
 	notify.RemoveStale(filepath.Dir(p.PIDFile)) // a daemon that died so left its notify socket too
 	if err := MarkStopped(p.Record, st.FilePID, gone, true); err != nil {
-		return res, fmt.Errorf("stop %s: %w", p.Name, err)
+		// Nothing runs, and the pidfile is gone: a record that still says running (a full
+		// disk) is a warning, as for a daemon that stopped, not a stop that failed.
+		res.NotCleanedUp = fmt.Errorf("stop %s: its stale pidfile is removed, but: %w", p.Name, err)
 	}
 	return res, nil
 }
@@ -167,9 +169,13 @@ func withLeftoversKilled(p Paths, res StopResult, err error) (StopResult, error)
 	if err != nil {
 		return res, err
 	}
-	res.Leftovers, err = killLeftovers(p)
+	var notCleared error
+	res.Leftovers, notCleared, err = killLeftovers(p)
 	if err != nil {
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
+	}
+	if notCleared != nil && res.NotCleanedUp == nil {
+		res.NotCleanedUp = fmt.Errorf("stop %s: nothing of its last run is left, but: %w", p.Name, notCleared)
 	}
 	return res, nil
 }
