@@ -217,6 +217,16 @@ func listenNote(addr string) string {
 	return ", listening on " + addr
 }
 
+// surviveClosedPipe makes a write to stdout or stderr whose reader is gone (start -- prog
+// 2>&1 | logger, and logger ends) fail with EPIPE, as any other write does, rather than
+// kill this process with SIGPIPE, Go's default for descriptors 1 and 2: a foreground
+// daemon would die at its next log line, leaving its pidfile and killing its program.
+// SIGPIPE is caught (the signals dropped), not ignored, so the programs it starts get the
+// default back at exec, as they expect.
+func surviveClosedPipe() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
+
 // interruptible is a context cancelled by SIGINT or SIGTERM, whose cause names the signal,
 // and the function that stops catching them; the context stays as it is then.
 func interruptible() (context.Context, func()) {
@@ -284,6 +294,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	// This process is the daemon: what its caller left open reaches no program it starts,
 	// as with -d, where the launcher sees to it.
 	launcher.CloseOnExecFrom3()
+	surviveClosedPipe()
 	ctx := arm.wait() // cancelled by a signal caught before server.Run catches them itself
 	req, err := c.request(app, paths, strategy.Traits{})
 	if err != nil {
