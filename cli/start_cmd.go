@@ -128,6 +128,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err := formerRunning(app, paths); err != nil {
 		return err
 	}
+	if err := instance.CheckReplaceable(paths.Record); err != nil {
+		return withCode(exitFailed, err) // before the program runs, not once it is ready
+	}
 	if !c.Detach {
 		return c.foreground(arm, app, paths)
 	}

@@ -289,6 +289,8 @@ func checkOverwrite(path string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), err == nil && len(b) == 0:
 		return nil
+	case errors.Is(err, ErrUntrusted):
+		return fmt.Errorf("write record %q: refusing to replace it: %w; if it is not another's, remove it (rm %s)", path, err, path)
 	case err != nil:
 		return fmt.Errorf("write record %q: refusing to replace it: %w", path, err)
 	}
@@ -298,6 +300,12 @@ func checkOverwrite(path string) error {
 	}
 	return nil
 }
+
+// CheckReplaceable says why WriteRecord would refuse to write a record at path (a file
+// that is not one of this user's records: see WriteRecord), or nil. start asks before it
+// launches anything, so that a program is never started only to be stopped when its
+// record cannot be written.
+func CheckReplaceable(path string) error { return checkOverwrite(path) }
 
 // truncate keeps the first n bytes of b.
 func truncate(b []byte, n int) []byte {
