@@ -574,6 +574,13 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
 	defer starting.Done()
+	whole := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
+	if err := instance.AwaitStarting(ctx, whole, max(req.ReadyTimeout, launcherReadyTimeout)+startWaitGrace); err != nil {
+		if errors.Is(err, pidfile.ErrLocked) {
+			return launcher.Result{}, startError(req.Name, err)
+		}
+		return launcher.Result{}, withCode(exitFailed, err)
+	}
 	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
 		Name:         req.Name,
 		Args:         []string{daemonCommand, req.Name}, // the name for ps; the request is private

@@ -74,6 +74,45 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 	}
 }
 
+// AwaitStarting is for a start that holds the instance's start lock (BeginStart) and
+// finds a daemon that holds the pidfile but is not ready yet: its own start is gone
+// (killed, or interrupted, while it waited), and the daemon starts on alone. Like a second
+// start, this one waits for its outcome rather than say "already running" of a daemon that
+// may fail: once it is ready, the error is the *pidfile.LockedError that names it; if it
+// ended without being ready, or is not ready after within, or ctx ends, the error wraps
+// ErrStartUnderWay and says so. When no daemon is starting, it returns nil at once.
+func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
+	st, err := Inspect(p)
+	if err != nil || !st.Running() || !st.Starting {
+		return nil // the launcher decides, as it does for a daemon that runs
+	}
+	pid := st.PID()
+	end := time.Now().Add(within)
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
+		st, err := Inspect(p)
+		switch {
+		case err != nil:
+			return nil
+		case !st.Running() || st.PID() != pid:
+			if err := daemonOf(p); err != nil {
+				return err // another daemon took it since: it runs
+			}
+			return fmt.Errorf("start %s: %w: its daemon (pid %d), which a start that is gone left starting, ended without being ready (its log says why); nothing was started",
+				p.Name, ErrStartUnderWay, pid)
+		case !st.Starting:
+			return &pidfile.LockedError{Path: p.PIDFile, PID: pid}
+		case ctx.Err() != nil:
+			return fmt.Errorf("start %s: %w: gave up waiting for its daemon (pid %d), which a start that is gone left starting: %w", p.Name, ErrStartUnderWay, pid, context.Cause(ctx))
+		case time.Now().After(end):
+			return fmt.Errorf("start %s: %w: its daemon (pid %d), which a start that is gone left starting, is not ready after %v", p.Name, ErrStartUnderWay, pid, within)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff): // a polling step: readiness wakes nobody outside the daemon
+		}
+	}
+}
+
 // daemonOf is the *pidfile.LockedError naming the daemon that holds the instance's
 // pidfile, if one does: what another start that ended left.
 func daemonOf(p Paths) error {
