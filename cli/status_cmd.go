@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -110,7 +112,8 @@ func (r *statusReport) fill(st instance.Status) int {
 	case st.Running():
 		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
 		if st.RecordErr != nil && r.Problem == "" {
-			r.Problem = fmt.Sprintf("its record cannot be read (%v): whether its program runs or waits to be restarted, or it drains, only the record says; ask as the user that started it", st.RecordErr)
+			r.Problem = fmt.Sprintf("its record cannot be read (%v): whether its program runs or waits to be restarted, or it drains, only the record says; %s",
+				st.RecordErr, unreadableRecordAdvice(st.Paths.Record))
 		}
 		switch {
 		case st.Unlocked:
@@ -289,4 +292,15 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// unreadableRecordAdvice says what to do about a running instance's record that cannot be
+// read: ask as its owner, when another user owns it (a monitoring agent asking about
+// root's); else it is damaged, or not a file daemonkit wrote, which a restart writes anew.
+func unreadableRecordAdvice(path string) string {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(path, &st); err == nil && int(st.Uid) != os.Geteuid() {
+		return fmt.Sprintf("ask as the user that started it (uid %d)", st.Uid)
+	}
+	return "it is damaged, or not a record daemonkit wrote: 'restart' writes it anew"
 }
