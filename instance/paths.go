@@ -237,7 +237,7 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 		p.PIDFile = filepath.Join(p.PIDFile, name+".pid")
 	}
 	if err != nil {
-		return Paths{}, fmt.Errorf("resolve pidfile: %w", err)
+		return Paths{}, fmt.Errorf("resolve pidfile: %w%s", err, relativeHint(pidFile, stateDir))
 	}
 	switch {
 	case logFile != "":
@@ -250,7 +250,7 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 		}
 	}
 	if err != nil {
-		return Paths{}, fmt.Errorf("resolve log: %w", err)
+		return Paths{}, fmt.Errorf("resolve log: %w%s", err, relativeHint(logFile, l.LogDir, stateDir))
 	}
 	p.Record = filepath.Join(filepath.Dir(p.PIDFile), name+".json")
 	if p.PIDFile == p.Record || p.PIDFile == p.StartLock() {
@@ -270,4 +270,16 @@ func FileName(base string) (name, role string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// relativeHint is the advice for a path that could not be made absolute, which happens
+// only when it is relative and the working directory is gone (deleted while a shell sat
+// in it): give the first of paths given an absolute path.
+func relativeHint(paths ...string) string {
+	for _, p := range paths {
+		if p != "" && !filepath.IsAbs(p) {
+			return fmt.Sprintf(" (%s is relative, and the working directory is gone: give an absolute path)", p)
+		}
+	}
+	return ""
 }

@@ -286,3 +286,26 @@ func TestFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveWithoutWorkingDirectory: a relative path given while the working directory is
+// gone (deleted under a shell) cannot be made absolute: the error says which path, and the
+// fix.
+func TestResolveWithoutWorkingDirectory(t *testing.T) {
+	gone := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(gone)
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	l := Layout{StateDir: "/run/x"}
+	for _, tc := range []struct{ pidfile, log, want string }{
+		{"", "rel.log", "resolve log: getwd: no such file or directory (rel.log is relative, and the working directory is gone: give an absolute path)"},
+		{"web.pid", "", "resolve pidfile: getwd: no such file or directory (web.pid is relative, and the working directory is gone: give an absolute path)"},
+	} {
+		if _, err := l.Resolve("web", tc.pidfile, tc.log); err == nil || err.Error() != tc.want {
+			t.Errorf("Resolve(pidfile %q, log %q) = %v, want %q", tc.pidfile, tc.log, err, tc.want)
+		}
+	}
+}
