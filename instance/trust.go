@@ -57,7 +57,11 @@ func checkOneDir(d string, fi fs.FileInfo, euid int) error {
 		return nil // no owner to check on this system
 	}
 	if uid := int(st.Uid); uid != 0 && uid != euid {
-		return fmt.Errorf("%w: %q is owned by uid %d (not by you, uid %d, nor root): refusing it; choose a directory of your own", ErrUnsafeDir, d, uid, euid)
+		fix := "choose a directory of your own"
+		if euid == 0 {
+			fix = fmt.Sprintf("to act on its instances, act as that user (sudo -u '#%d' ...), who may change it", uid)
+		}
+		return fmt.Errorf("%w: %q is owned by uid %d (not by you, uid %d, nor root): refusing it; %s", ErrUnsafeDir, d, uid, euid, fix)
 	}
 	if perm := fi.Mode(); perm.Perm()&0o022 != 0 && perm&fs.ModeSticky == 0 {
 		return fmt.Errorf("%w: %q has mode %04o, writable by other users: refusing it; chmod go-w it, or choose another directory", ErrUnsafeDir, d, perm.Perm())
