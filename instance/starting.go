@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -80,13 +81,21 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 // start, this one waits for its outcome rather than say "already running" of a daemon that
 // may fail: once it is ready, the error is the *pidfile.LockedError that names it; if it
 // ended without being ready, or is not ready after within, or ctx ends, the error wraps
-// ErrStartUnderWay and says so. When no daemon is starting, it returns nil at once.
+// ErrStartUnderWay and says so. When no daemon is starting, or the lock holder is not one
+// a start launched (its environment lacks InvocationEnv; off Linux this cannot be told),
+// it returns nil at once.
 func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 	st, err := Inspect(p)
 	if err != nil || !st.Running() || !st.Starting {
 		return nil // the launcher decides, as it does for a daemon that runs
 	}
 	pid := st.PID()
+	if _, ours := proc.Getenv(pid, InvocationEnv); !ours {
+		// Not a daemon a start launched (another tool's lock, a daemon of a daemonkit
+		// before invocations): it may never write a record, so nothing says when it is
+		// ready. It runs, and the launcher says so.
+		return nil
+	}
 	end := time.Now().Add(within)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
 		st, err := Inspect(p)
