@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -246,7 +248,7 @@ func Recovered(log hclog.Logger, what string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			stack := debug.Stack()
-			log.Error(what+" panicked", "panic", fmt.Sprint(p), "stack", string(stack))
+			log.Error(what+" panicked", "panic", fmt.Sprint(p), "stack", string(fromPanicSite(stack)))
 			err = fmt.Errorf("panic: %v [%s]", p, panicSite(stack))
 		}
 	}()
@@ -278,6 +280,35 @@ func (r *runner) fail(err error) error {
 	r.records.failed(r.opts, r.startedAt, err)
 	_ = r.opts.Reporter.Fail(err)
 	return errors.Join(err, r.cleanup())
+}
+
+// fromPanicSite is stack (a deferred recover's in Recovered) from the frame that panicked
+// to what the function Recovered ran called (that function is daemonkit's, which calls the
+// program's Serve or Reload): its goroutine's line, then those frames, without the
+// recover's, debug.Stack's and the runtime's panic above them, nor that function, Recovered
+// and their callers below, so that the last lines of the log, which a failed start quotes,
+// are the program's own. A stack it cannot read is returned whole.
+func fromPanicSite(stack []byte) []byte {
+	lines := strings.SplitAfter(string(stack), "\n")
+	begin := 0
+	for i, line := range lines {
+		if strings.HasPrefix(line, "panic(") && i > 0 && i+2 < len(lines) {
+			begin = i + 2
+			break
+		}
+	}
+	if begin == 0 {
+		return stack
+	}
+	end := len(lines)
+	recovered := runtime.FuncForPC(reflect.ValueOf(Recovered).Pointer()).Name() + "("
+	for i := begin; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], recovered) && i-2 > begin {
+			end = i - 2 // the function Recovered ran is the frame above it
+			break
+		}
+	}
+	return []byte(lines[0] + strings.Join(lines[begin:end], ""))
 }
 
 // panicSite is the function and line that panicked, from a stack taken in the deferred
