@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"time"
@@ -75,7 +76,8 @@ func (rs *records) this(opts Options, startedAt time.Time) instance.Record {
 // failed records a start that failed, with why as its last exit, over the record of an
 // earlier run of the instance, so that status and list no longer show how that run ended
 // as if it were the last news; the record keeps how it was started, so restart can try
-// again. An instance that never ran gets no record: a mistyped start leaves nothing.
+// again. An instance that never ran gets no record: a mistyped start leaves nothing. A
+// start that a stop called off (why wraps Stopped) is recorded stopped, not failed.
 func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 	if rs.path == "" {
 		return
@@ -90,6 +92,11 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 	}
 	rec := rs.this(opts, startedAt)
 	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateStopped, time.Now().UTC(), "could not start: "+why.Error(), true
+	if stop := (Stopped{}); errors.As(why, &stop) {
+		// A stop called the start off, as systemd cancels a start job: the instance is
+		// stopped, not failed.
+		rec.LastExit, rec.Failed = "start called off: "+why.Error(), false
+	}
 	rec.ChildPID, rec.RestartAt, rec.Copies = 0, time.Time{}, nil
 	_ = instance.WriteRecord(rs.path, rec) // informative: the start fails anyway
 }
