@@ -250,13 +250,29 @@ var errStoppedEarly = errors.New("stopped before the program was ready")
 // ended is the error for a program that ended before it was ready. One that exited 0 has
 // most often forked into the background itself, as nginx and redis-server can, and is
 // told the two ways to supervise it.
-func ended(ws syscall.WaitStatus) error {
-	if ws.Exited() && ws.ExitStatus() == 0 {
-		return fmt.Errorf("the program %s before it was ready: a supervised program must keep running; "+
+func ended(ws syscall.WaitStatus) error { return &endedEarly{ws} }
+
+// endedEarly is ended's error: it keeps the program's wait status, which a restart that
+// failed records as the program's last exit.
+type endedEarly struct{ ws syscall.WaitStatus }
+
+func (e *endedEarly) Error() string {
+	if e.ws.Exited() && e.ws.ExitStatus() == 0 {
+		return fmt.Sprintf("the program %s before it was ready: a supervised program must keep running; "+
 			"if it forks into the background itself, keep it in the foreground (nginx -g 'daemon off;', "+
-			"redis-server --daemonize no) or give --ready pidfile:PATH (the pidfile it writes)", describe(ws))
+			"redis-server --daemonize no) or give --ready pidfile:PATH (the pidfile it writes)", describe(e.ws))
 	}
-	return fmt.Errorf("the program %s before it was ready", describe(ws))
+	return fmt.Sprintf("the program %s before it was ready", describe(e.ws))
+}
+
+// endedStatus is the wait status of a program that ended before it was ready (err from
+// ended), or, for a program that failed to get ready otherwise (not in time, not started
+// at all), failedStatus.
+func endedStatus(err error) syscall.WaitStatus {
+	if e := (*endedEarly)(nil); errors.As(err, &e) {
+		return e.ws
+	}
+	return failedStatus
 }
 
 // awaitReady waits for the readiness the configuration asks for, the program's end, a

@@ -276,7 +276,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 				return nil
 			}
 			r.log.Error("the restarted program did not get ready", "error", err)
-			p = &program{started: time.Now(), exited: closedStatus(failedStatus)}
+			p = &program{started: time.Now(), exited: closedStatus(endedStatus(err))}
 		}
 	}
 }
@@ -482,7 +482,8 @@ func (r *run) publishCopies() {
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Copies = copies })
 }
 
-// failedStatus stands for a restart that never got ready: it counts as a failure.
+// failedStatus stands for a restart that never got ready, and did not end by itself (not
+// ready in time, or not started at all): it counts as a failure.
 const failedStatus = syscall.WaitStatus(1 << 8)
 
 // closedStatus is a channel that already holds ws.
