@@ -16,6 +16,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -85,7 +86,20 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err != nil {
 		return err
 	}
-	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths)}, false)
+	// One restart (or start) of the instance at a time, from before its stop to its
+	// daemon's readiness: a second restart waits for this one and leaves its daemon be, as
+	// a second systemctl restart joins the job under way, rather than stop the daemon this
+	// one is starting.
+	starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, startLockWait(req)+stopTimeout(timeout, paths))
+	if held := (*pidfile.LockedError)(nil); errors.As(err, &held) {
+		fmt.Fprintf(app.Stdout, "%s was started meanwhile by another restart or start (pid %d): not restarted again\n", req.Name, held.PID)
+		return nil
+	}
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	defer starting.Done()
+	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), OwnStart: true}, false)
 	if err != nil {
 		return err
 	}
@@ -97,7 +111,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	default:
 		was = "was stopped; "
 	}
-	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name))
+	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), starting)
 	if err != nil {
 		return err
 	}

@@ -142,7 +142,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"))
+	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"), nil)
 	if err != nil {
 		return err
 	}
@@ -530,9 +530,16 @@ const (
 	startWaitGrace       = 10 * time.Second
 )
 
+// startLockWait is how long a start of req waits for another start under way to end.
+func startLockWait(req *request) time.Duration {
+	return max(req.ReadyTimeout, launcherReadyTimeout) + startWaitGrace
+}
+
 // launchRequest detaches a daemon that runs req with the strategy desc, and waits until
-// it is ready; an instance already running is exit 3, any other failure exit 1.
-func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger) (launcher.Result, error) {
+// it is ready; an instance already running is exit 3, any other failure exit 1. It holds
+// the instance's start lock meanwhile: held, if the caller took it already (restart, across
+// its stop), else its own.
+func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger, held *instance.Starting) (launcher.Result, error) {
 	if err := req.checkLog(); err != nil { // restart's recorded request: start checked its own
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
@@ -565,17 +572,18 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	env = withEnv(env, instance.InvocationEnv, invocation) // this run's, not one the caller inherited
 	// Held until the daemon is ready or has failed: a stop meanwhile waits for the daemon
 	// and stops it, and a second start waits for this one, then finds the daemon running.
-	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile}
-	starting, err := instance.BeginStart(ctx, paths, max(req.ReadyTimeout, launcherReadyTimeout)+startWaitGrace)
-	if errors.Is(err, pidfile.ErrLocked) { // the other start's daemon
-		return launcher.Result{}, startError(req.Name, err)
+	if held == nil {
+		starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, startLockWait(req))
+		if errors.Is(err, pidfile.ErrLocked) { // the other start's daemon
+			return launcher.Result{}, startError(req.Name, err)
+		}
+		if err != nil {
+			return launcher.Result{}, withCode(exitFailed, err)
+		}
+		defer starting.Done()
 	}
-	if err != nil {
-		return launcher.Result{}, withCode(exitFailed, err)
-	}
-	defer starting.Done()
 	whole := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
-	if err := instance.AwaitStarting(ctx, whole, max(req.ReadyTimeout, launcherReadyTimeout)+startWaitGrace); err != nil {
+	if err := instance.AwaitStarting(ctx, whole, startLockWait(req)); err != nil {
 		if errors.Is(err, pidfile.ErrLocked) {
 			return launcher.Result{}, startError(req.Name, err)
 		}

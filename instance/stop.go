@@ -38,6 +38,10 @@ type StopOptions struct {
 	Signal  syscall.Signal // sent first; SIGTERM if 0
 	Timeout time.Duration  // how long to wait for it to be gone, then SIGKILL unless NoKill; <= 0 waits as long as ctx allows
 	NoKill  bool           // never SIGKILL: after Timeout, fail with ErrStillRunning
+	// OwnStart says the caller holds the instance's start lock (BeginStart) across this
+	// stop, as restart does: the start under way is the caller's, and Stop does not wait
+	// for its daemon.
+	OwnStart bool
 }
 
 // StopResult says what Stop did.
@@ -79,8 +83,10 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 	if o.Timeout <= 0 {
 		within = 0 // as long as ctx allows
 	}
-	if err := awaitDaemon(ctx, p, within); err != nil {
-		return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
+	if !o.OwnStart { // else the start under way is the caller's own
+		if err := awaitDaemon(ctx, p, within); err != nil {
+			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
+		}
 	}
 	for range maxAttempts {
 		h, st, err := openHolder(p)
