@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/http1"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -89,6 +90,14 @@ func (r *run) note(m notify.Message) {
 		r.log.Warn("the program reported an error", "errno", int(m.Errno), "error", m.Errno.Error())
 	}
 	if m.MainPID > 0 && m.MainPID != r.s.mainPID() {
+		// Only a process of the program's own (one that runs below this supervisor, an
+		// orphan it adopted included) may become its main process, which stop, reload and
+		// restart signal: a MAINPID naming any other process, as systemd refuses one
+		// outside the service, would have this supervisor, perhaps root, signal it.
+		if !proc.DescendsFrom(m.MainPID, os.Getpid()) {
+			r.log.Warn("ignored MAINPID: it names a process that does not run below the supervisor", "mainpid", m.MainPID, "sender", m.PID)
+			return
+		}
 		r.log.Info("the program names its main process", "mainpid", m.MainPID)
 		r.s.setMain(m.MainPID)
 	}

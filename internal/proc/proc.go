@@ -114,3 +114,24 @@ const (
 	Ignored                   // SIG_IGN: nothing happens
 	Caught                    // a handler runs
 )
+
+// DescendsFrom reports whether pid is ancestor or runs below it: its chain of parents,
+// read from its state, reaches ancestor. Where a process's state cannot be read (off
+// Linux, or pid is gone), it reports false: a caller that acts on pid only if it descends
+// acts on nothing it cannot prove.
+func DescendsFrom(pid, ancestor int) bool {
+	for range 256 { // deeper than any real tree; a loop in a racing read ends here
+		if pid == ancestor {
+			return true
+		}
+		if pid <= 1 {
+			return false
+		}
+		st, err := ReadStat(pid)
+		if err != nil {
+			return false
+		}
+		pid = st.PPID
+	}
+	return false
+}

@@ -14,17 +14,18 @@ import (
 	"time"
 )
 
-// notifierMain is the `notifier [-delay D] [-status S] [-errno N] [-extend D] [-never]`
-// program: a daemon that speaks sd_notify to $NOTIFY_SOCKET. It sends STATUS= and, after
-// -delay, READY=1 (or ERRNO=N, or nothing with -never; EXTEND_TIMEOUT_USEC= first with
-// -extend), prints what it sent, and runs until SIGTERM, which it answers with
-// STOPPING=1 and exit 0.
+// notifierMain is the `notifier [-delay D] [-status S] [-errno N] [-extend D] [-never]
+// [-mainpid PID]` program: a daemon that speaks sd_notify to $NOTIFY_SOCKET. It sends
+// STATUS= and, after -delay, READY=1 (or ERRNO=N, or nothing with -never; EXTEND_TIMEOUT_USEC=
+// first with -extend; MAINPID=PID with it, with -mainpid), prints what it sent, and runs
+// until SIGTERM, which it answers with STOPPING=1 and exit 0.
 func notifierMain() {
 	delay := flag.Duration("delay", 0, "")
 	status := flag.String("status", "", "")
 	errno := flag.Int("errno", 0, "")
 	extend := flag.Duration("extend", 0, "")
 	never := flag.Bool("never", false, "")
+	mainpid := flag.Int("mainpid", 0, "")
 	flag.Parse()
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
@@ -55,6 +56,8 @@ func notifierMain() {
 	switch {
 	case *errno != 0:
 		send(fmt.Sprintf("ERRNO=%d", *errno))
+	case !*never && *mainpid > 0:
+		send(fmt.Sprintf("READY=1\nSTATUS=serving\nMAINPID=%d", *mainpid))
 	case !*never:
 		send("READY=1\nSTATUS=serving")
 	}
