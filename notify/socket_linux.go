@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/internal/random"
+	"github.com/daemonkit/daemonkit/internal/sockfile"
 )
 
 // oobSize holds the credentials and as many descriptors as systemd takes (NOTIFY_FD_MAX).
@@ -50,7 +51,7 @@ func Listen(dir string) (*Socket, error) {
 		return nil, s.err("listen notify socket", err)
 	}
 	s := newSocket(path, pc.(*net.UnixConn))
-	if err := os.Chmod(path, 0o666); err != nil {
+	if err := sockfile.Chmod(path, 0o666); err != nil { // never through a symlink put there since
 		s.Close()
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/sockfile"
 )
 
 // listenUnix listens on a unix stream socket at path whose file has mode before any client
@@ -34,7 +36,7 @@ func listenUnix(path string, mode fs.FileMode) (*net.UnixListener, error) {
 		return nil, opErr("bind", err)
 	}
 	if mode != 0 {
-		if err := os.Chmod(path, mode); err != nil {
+		if err := sockfile.Chmod(path, mode); err != nil { // never through a symlink put there since
 			os.Remove(path)
 			return nil, err
 		}
