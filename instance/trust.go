@@ -20,14 +20,34 @@ var ErrUnsafeDir = errors.New("directory writable by another user")
 // accepted: others cannot remove or rename what is in it, and every file daemonkit opens
 // there is opened without following symlinks and checked for its owner and kind. A
 // missing directory is checked from its nearest existing parent; a path through a file
-// that is not a directory is left to fail where it is opened.
+// that is not a directory is left to fail where it is opened. A symlink on the way is
+// refused unless the effective user or root owns it (another user could point it
+// elsewhere later, where daemonkit would follow: into a directory of theirs), and the
+// directories it leads to are checked as well.
 func CheckDir(dir string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
 	euid := os.Geteuid()
+	if err := checkChain(dir, euid); err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		return checkChain(real, euid) // where the symlinks lead, now
+	}
+	return nil
+}
+
+// checkChain checks dir and every directory above it, as CheckDir says.
+func checkChain(dir string, euid int) error {
 	for d := dir; ; d = filepath.Dir(d) {
+		if err := checkSymlinkOwner(d, euid); err != nil {
+			if d != dir {
+				return fmt.Errorf("directory %q: %w", dir, err)
+			}
+			return err
+		}
 		fi, err := os.Stat(d)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -45,6 +65,19 @@ func CheckDir(dir string) error {
 			return nil
 		}
 	}
+}
+
+// checkSymlinkOwner refuses d if it is a symlink that neither the effective user nor root
+// owns.
+func checkSymlinkOwner(d string, euid int) error {
+	fi, err := os.Lstat(d)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return nil // not there (checked from its parent), or not a symlink
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != euid {
+		return fmt.Errorf("%w: %q is a symbolic link owned by uid %d (not by you, uid %d, nor root), who may point it elsewhere: refusing it; give the directory it leads to", ErrUnsafeDir, d, st.Uid, euid)
+	}
+	return nil
 }
 
 // checkOneDir checks one directory's owner and mode.
