@@ -172,6 +172,14 @@ func (r *run) start(env []string) (*program, error) {
 		}
 		sys.Setpgid = true
 	}
+	if cfg.Credential != nil && hasTerminal() {
+		// Run as another user, the program must not share this process's controlling
+		// terminal (a foreground start's, or nohup's): it could read and write it, and push
+		// keystrokes into the shell of whoever started it (TIOCSTI), which su and sudo's
+		// use_pty guard against. In a session of its own it has none; it leads its own
+		// process group, as a copy with sockets does.
+		sys.Setsid, sys.Setpgid = true, false
+	}
 	var execR, execW *os.File // the exec step's report: EOF alone once the program runs
 	if viaExecStep {
 		if execR, execW, err = os.Pipe(); err != nil {
@@ -228,6 +236,16 @@ func (r *run) start(env []string) (*program, error) {
 		}
 	}
 	return p, nil
+}
+
+// hasTerminal reports whether this process has a controlling terminal.
+func hasTerminal() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return false // ENXIO: none
+	}
+	tty.Close()
+	return true
 }
 
 // closePair closes a, and b unless it is a: the program's stdout and stderr pipe, one
