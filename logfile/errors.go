@@ -17,6 +17,12 @@ var ErrNotRegular = errors.New("not a regular file")
 // change what another name holds too. Open refuses it before writing anything.
 var ErrHardLink = errors.New("file has other hard links")
 
+// ErrNotOwner means the log file is owned by another user than the effective one: that
+// user could read what the daemon logs and write lines into it that look like its own
+// (a root daemon's log in a directory a user may write, such as /tmp). Open refuses it
+// before writing anything, as package pidfile refuses another user's pidfile.
+var ErrNotOwner = errors.New("log file owned by another user")
+
 // checkRegular refuses anything but a regular file, saying what it is.
 func checkRegular(st *unix.Stat_t) error {
 	mode := uint32(st.Mode) // uint16 on the BSDs

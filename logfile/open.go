@@ -34,7 +34,8 @@ const (
 // symlinked ones included, are used as they are, but a dangling symlink is never created
 // through. Open refuses, before writing anything and without ever blocking, a path whose
 // last component is a symbolic link, a FIFO, a directory, a socket or a device
-// (ErrNotRegular, the message says which), and a file with other hard links (ErrHardLink).
+// (ErrNotRegular, the message says which), a file with other hard links (ErrHardLink), and
+// a file another user owns (ErrNotOwner).
 // The null device, /dev/null, is the one device it takes: a log that keeps nothing.
 // The file returned is in blocking mode. Errors are *fs.PathError with Op "open log".
 func Open(path string) (*os.File, error) {
@@ -107,6 +108,9 @@ func prepare(fd int, created bool) error {
 	}
 	if n := uint64(st.Nlink); n > 1 { // field types differ per OS
 		return fmt.Errorf("%w: it has %d links", ErrHardLink, n)
+	}
+	if uid := int(st.Uid); uid != os.Geteuid() {
+		return fmt.Errorf("%w: it is owned by uid %d, not by uid %d, who could read it and write into it: chown it, remove it, or give another --log", ErrNotOwner, uid, os.Geteuid())
 	}
 	if created {
 		if err := unix.Fchmod(fd, fileMode|keepfile.Bit); err != nil {

@@ -183,6 +183,19 @@ func TestOpenRefuses(t *testing.T) {
 			}
 		}, ErrHardLink, "it has 2 links"},
 	}
+	if os.Geteuid() == 0 {
+		cases = append(cases, struct {
+			name  string
+			plant func(t *testing.T, dir, path string)
+			want  error
+			says  string
+		}{"another user's file", func(t *testing.T, dir, path string) {
+			writeFile(t, path, "mine\n", 0o666)
+			if err := os.Chown(path, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}, ErrNotOwner, "it is owned by uid 65534"})
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
