@@ -8,6 +8,9 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/filekind"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -89,10 +92,20 @@ func (r *run) adopt(p *program, pid int, exited <-chan syscall.WaitStatus) {
 }
 
 // readForeignPID reads a pidfile that the program writes: the pid in it, or 0 and why not.
-// It opens without blocking and reads only a regular file, so that a FIFO or a device at
-// path cannot hang the supervisor.
+// It reads only a regular file, and never through a symlink at path: a program run as
+// another user could otherwise have the supervisor, as root, open a device (whose open
+// alone may act: a watchdog) or read a file of root's, whose start the error would quote,
+// as systemd's PIDFile= refuses since CVE-2018-16888. It opens without blocking, so that a
+// FIFO put there meanwhile cannot hang the supervisor.
 func readForeignPID(path string) (int, string) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		return 0, (&os.PathError{Op: "lstat", Path: path, Err: err}).Error()
+	}
+	if mode := uint32(st.Mode); mode&unix.S_IFMT != unix.S_IFREG { // uint16 on the BSDs
+		return 0, fmt.Sprintf("%s is not a regular file: it is %s, refused", path, filekind.Of(mode))
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return 0, err.Error()
 	}

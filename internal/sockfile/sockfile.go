@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/daemonkit/daemonkit/internal/filekind"
 )
 
 // ErrNotOurs means the path no longer names a socket this user owns: something was put in
@@ -24,24 +26,9 @@ var ErrNotOurs = errors.New("not a socket of this user's")
 func check(path string, mode, uid uint32) error {
 	switch {
 	case mode&syscall.S_IFMT != syscall.S_IFSOCK:
-		return &fs.PathError{Op: "chmod socket", Path: path, Err: fmt.Errorf("%w: it is %s now", ErrNotOurs, kind(mode))}
+		return &fs.PathError{Op: "chmod socket", Path: path, Err: fmt.Errorf("%w: it is %s now", ErrNotOurs, filekind.Of(mode))}
 	case int(uid) != os.Geteuid():
 		return &fs.PathError{Op: "chmod socket", Path: path, Err: fmt.Errorf("%w: it is owned by uid %d now", ErrNotOurs, uid)}
 	}
 	return nil
-}
-
-// kind names a file type, for errors.
-func kind(mode uint32) string {
-	switch mode & syscall.S_IFMT {
-	case syscall.S_IFLNK:
-		return "a symbolic link"
-	case syscall.S_IFDIR:
-		return "a directory"
-	case syscall.S_IFREG:
-		return "a regular file"
-	case syscall.S_IFIFO:
-		return "a FIFO"
-	}
-	return "not a socket"
 }
