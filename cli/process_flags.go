@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,8 +169,17 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 
 // readEnvFile reads KEY=VALUE lines; blank lines and lines starting with # are skipped,
 // and a value may be quoted with ' or ". Anything else is an error naming the file and the
-// line.
+// line. The file, read as it is at each start and restart, perhaps by root, must be in a
+// directory nobody else may change (instance.CheckDir), and not through another user's
+// symlink: else that user, the program's own with --user, could put a link to a file of
+// root's there and read it in the program's environment.
 func readEnvFile(path string) ([]string, error) {
+	if err := instance.CheckDir(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("env file %s: %w", path, err)
+	}
+	if err := instance.CheckSymlinkOwner(path); err != nil {
+		return nil, fmt.Errorf("env file: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("env file: %w", err)

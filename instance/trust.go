@@ -67,15 +67,20 @@ func checkChain(dir string, euid int) error {
 	}
 }
 
-// checkSymlinkOwner refuses d if it is a symlink that neither the effective user nor root
-// owns.
+// CheckSymlinkOwner refuses path if it is a symlink that neither the effective user nor
+// root owns (the error wraps ErrUnsafeDir): its owner may point it elsewhere at any time,
+// at a file of this user's that daemonkit would then read or write. A file opened from a
+// directory CheckDir accepted, through such a link, is refused with it.
+func CheckSymlinkOwner(path string) error { return checkSymlinkOwner(path, os.Geteuid()) }
+
+// checkSymlinkOwner is CheckSymlinkOwner for the effective user euid.
 func checkSymlinkOwner(d string, euid int) error {
 	fi, err := os.Lstat(d)
 	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		return nil // not there (checked from its parent), or not a symlink
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != euid {
-		return fmt.Errorf("%w: %q is a symbolic link owned by uid %d (not by you, uid %d, nor root), who may point it elsewhere: refusing it; give the directory it leads to", ErrUnsafeDir, d, st.Uid, euid)
+		return fmt.Errorf("%w: %q is a symbolic link owned by uid %d (not by you, uid %d, nor root), who may point it elsewhere: refusing it; give the path it leads to", ErrUnsafeDir, d, st.Uid, euid)
 	}
 	return nil
 }
