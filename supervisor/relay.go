@@ -24,9 +24,17 @@ const maxLine = 64 << 10
 func relay(r *os.File, out io.Writer) {
 	defer r.Close()
 	buf := make([]byte, maxLine)
-	held := 0 // buf[:held] is a line begun but not yet ended
+	held := 0        // buf[:held] is a line begun but not yet ended
+	justCut := false // a line was just cut at maxLine: a newline next ends it, and is no line of its own
 	for {
 		n, err := r.Read(buf[held:])
+		if justCut && n > 0 {
+			justCut = false
+			if buf[held] == '\n' { // held is 0 after a cut at maxLine
+				copy(buf[held:], buf[held+1:held+n])
+				n--
+			}
+		}
 		held += n
 		if end := bytes.LastIndexByte(buf[:held], '\n'); end >= 0 {
 			_, _ = out.Write(buf[:end+1])
@@ -35,6 +43,7 @@ func relay(r *os.File, out io.Writer) {
 			cut := cutAt(buf[:held])
 			_, _ = out.Write(append(buf[:cut:cut], '\n')) // a cut: a copy, whole
 			held = copy(buf, buf[cut:held])
+			justCut = held == 0
 		}
 		if err != nil {
 			if held > 0 {

@@ -74,6 +74,20 @@ func TestRelayCutsAndEnds(t *testing.T) {
 	}
 }
 
+// TestRelayCutsAtExactLength: a line of exactly maxLine bytes, or a multiple, is cut into
+// lines of maxLine with no empty line after them: the newline that ends it ends the last
+// piece.
+func TestRelayCutsAtExactLength(t *testing.T) {
+	for _, n := range []int{maxLine, 2 * maxLine} {
+		line := strings.Repeat("x", n)
+		got := string(bytes.Join(relayAll(t, line+"\nnext\n"), nil))
+		want := strings.Repeat(strings.Repeat("x", maxLine)+"\n", n/maxLine) + "next\n"
+		if got != want {
+			t.Errorf("a line of %d bytes: relayed %d lines (%d empty), want %d", n, strings.Count(got, "\n"), strings.Count(got, "\n\n"), n/maxLine+1)
+		}
+	}
+}
+
 // TestRelayCutsBetweenCharacters: a long line of UTF-8 is cut at the last character
 // boundary at or before maxLine, so that every piece is valid UTF-8 (a JSON log would
 // show U+FFFD for each half of a character cut in two) and the pieces join up to the
