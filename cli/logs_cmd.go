@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -63,7 +66,10 @@ func (c *LogsCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	path := logPath(paths)
+	path, err := logPath(paths)
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
 	if logfile.Discards(path) {
 		return withCode(exitFailed, fmt.Errorf("%s keeps no log: its log is %s", paths.Name, path))
 	}
@@ -76,7 +82,24 @@ func (c *LogsCmd) Run(app *App) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	if app.Config.ownsProcess {
+		go exitWhenStuck(ctx)
+	}
 	ctx, cancel := untilReaderGone(ctx, app.Stdout)
 	defer cancel()
 	return logfile.Follow(ctx, path, int(c.Lines), app.Stdout)
+}
+
+// stuckWait is how long logs -f, interrupted, may take to return before it exits anyway.
+const stuckWait = 200 * time.Millisecond
+
+// exitWhenStuck exits the process with 0 if, once interrupted (ctx done), logs -f has not
+// returned within stuckWait: it is blocked writing to a reader that reads nothing (a
+// paused terminal, a stalled pipe), and Ctrl-C must end it as it ends tail -f. Only where
+// the process is the command's own (Main): nothing else runs in it that exiting would cut
+// short.
+func exitWhenStuck(ctx context.Context) {
+	<-ctx.Done() // interruptible's context ends by a signal only
+	time.Sleep(stuckWait) // a grace, not a wait on luck: Follow returns long before, unless stuck
+	os.Exit(exitOK)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"syscall"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -55,14 +56,35 @@ func reopen(app *App, paths instance.Paths) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, logPath(paths))
+	log, err := logPath(paths)
+	switch {
+	case errors.Is(err, errNoLogFile):
+		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log (SIGUSR1); it has no log file: it logs to its stderr\n", paths.Name, pid)
+	case err != nil:
+		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log (SIGUSR1)\n", paths.Name, pid)
+	default:
+		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, log)
+	}
 	return nil
 }
 
-// logPath is where the instance at paths logs: what its record says, else the default.
-func logPath(paths instance.Paths) string {
-	if rec, err := instance.ReadRecord(paths.Record); err == nil && rec.Log != "" {
-		return rec.Log
+// errNoLogFile: the instance logs to its stderr (a foreground start without --log: under
+// systemd, to the journal), not to a file.
+var errNoLogFile = errors.New("no log file: it logs to its stderr (under systemd, to the journal: journalctl -u UNIT)")
+
+// logPath is where the instance at paths logs: the path its record names (start's --log),
+// or, with no record, the default. A record that cannot be read is an error, not the
+// default, which would be a guess (another file may be there); so is a record that names
+// no log (errNoLogFile).
+func logPath(paths instance.Paths) (string, error) {
+	rec, err := instance.ReadRecord(paths.Record)
+	switch {
+	case errors.Is(err, fs.ErrNotExist), err == nil && rec.Program == "": // none, or empty
+		return paths.Log, nil
+	case err != nil:
+		return "", fmt.Errorf("%s: its log is where its record says, and %w; ask as the user that started it", paths.Name, err)
+	case rec.Log == "":
+		return "", fmt.Errorf("%s has %w", paths.Name, errNoLogFile)
 	}
-	return paths.Log
+	return rec.Log, nil
 }
