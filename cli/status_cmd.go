@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -127,6 +128,9 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.Strategy, r.StartedAt, r.Listen, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Log
 			r.UptimeSeconds = st.Uptime.Seconds()
 			r.DroppedLines, r.LogProblem = rec.DroppedLogLines, rec.LogProblem
+			if r.LogProblem == "" {
+				r.LogProblem = logDetached(r.PID, rec.Log)
+			}
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 			if rec.State == instance.StateStopping {
@@ -303,4 +307,23 @@ func unreadableRecordAdvice(path string) string {
 		return fmt.Sprintf("ask as the user that started it (uid %d)", st.Uid)
 	}
 	return "it is damaged, or not a record daemonkit wrote: 'restart' writes it anew"
+}
+
+// logDetached says, when the daemon pid writes its log (its stderr) to a file that is no
+// longer at path, its log's path (deleted, or moved by a rotation without a reopen), so
+// that status shows where the lines go: nowhere anyone looks, and the space of a deleted
+// file is never freed. Where it cannot tell (off Linux, another user's daemon, no log
+// file), it says nothing.
+func logDetached(pid int, path string) string {
+	if pid <= 0 || path == "" || logfile.Discards(path) {
+		return ""
+	}
+	open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/2", pid))
+	if err != nil {
+		return ""
+	}
+	if at, err := os.Stat(path); err == nil && os.SameFile(open, at) {
+		return ""
+	}
+	return "it writes to a file that is no longer at this path (deleted, or moved away without a reopen): 'reopen' opens it again"
 }
