@@ -32,13 +32,15 @@ var testHookIdle, testHookRotated func()
 //     content, then reads the old one to its end and the new one from its start, so no
 //     line is lost or printed twice; if the old file ended mid-line, a newline is added;
 //   - a file truncated in place (copytruncate) is read again from its start;
-//   - a missing file is waited for, and read from its start when it appears.
+//   - a missing file is waited for, and read from its start when it appears; so is one
+//     that replaced the log but is not a regular file, or cannot be read (a directory put
+//     at the path, a file created 0600 for another user), once Follow has begun.
 //
 // A file rotated again, or truncated and written past where it was read, within one poll
 // is not noticed, as with tail -F. It polls, waiting 10 ms after finding something new and
 // up to 250 ms when idle. It
 // returns w's error as is if a write to w fails, and an *fs.PathError with Op "follow log"
-// if the path names something other than a regular file or cannot be read.
+// if the path names something other than a regular file, or cannot be read, when it begins.
 func Follow(ctx context.Context, path string, n int, w io.Writer) error {
 	fl := &follower{path: path, w: w, lastNL: true, buf: make([]byte, 32<<10)}
 	defer fl.close()
@@ -111,7 +113,8 @@ func (fl *follower) step(n int) (bool, error) {
 	// same file, none or an empty one at the path means the daemon may still write to the
 	// old file.
 	var pst unix.Stat_t
-	rotated := unix.Lstat(fl.path, &pst) == nil && idOf(&pst) != fl.ino && pst.Size > 0
+	rotated := unix.Lstat(fl.path, &pst) == nil && uint32(pst.Mode)&unix.S_IFMT == unix.S_IFREG &&
+		idOf(&pst) != fl.ino && pst.Size > 0 // a directory or a FIFO put there is no new log
 	if rotated && testHookRotated != nil {
 		testHookRotated()
 	}
@@ -145,6 +148,9 @@ func (fl *follower) open(n int) (bool, error) {
 	f, st, err := openRead(fl.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
+	}
+	if err != nil && !first && (errors.Is(err, ErrNotRegular) || errors.Is(err, fs.ErrPermission)) {
+		return false, nil // what replaced the log is no log (yet): wait, as tail -F does
 	}
 	if err != nil {
 		return false, fl.fail(err)

@@ -255,6 +255,50 @@ func TestFollowAppears(t *testing.T) {
 	}
 }
 
+// TestFollowThroughNonFile: once Follow has begun, something other than a regular file
+// put at the path (a directory, while the log was moved away and a reopen failed) is no
+// rotation and no error: Follow reads on in the file it had, and, once a log is back at
+// the path and has content, goes on there, as tail -F does.
+func TestFollowThroughNonFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	writeFile(t, path, numbered("a", 1, 3), 0o640)
+	out, idle := startFollow(t, path, 5)
+	if err := out.waitFor("a 3\n"); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.waitMore(2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.WriteString(numbered("a", 4, 5)); err != nil { // the daemon writes on
+		t.Fatal(err)
+	}
+	if err := out.waitFor("a 5\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, numbered("b", 1, 2), 0o640) // a reopen that worked
+	if err := out.waitFor("b 2\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), numbered("a", 1, 5)+numbered("b", 1, 2); got != want {
+		t.Errorf("follower printed %q, want %q", got, want)
+	}
+}
+
 // TestFollowErrors: a directory at the path is an error naming it; so is a failing w.
 func TestFollowErrors(t *testing.T) {
 	dir := t.TempDir()
