@@ -45,6 +45,10 @@ func (c *ReopenCmd) Run(app *App) error {
 	}
 	err = reopen(app, paths)
 	if errors.Is(err, instance.ErrNotRunning) {
+		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
+			// A start launches its daemon, which opens its log as it starts.
+			return withCode(exitFailed, fmt.Errorf("%s is starting: its daemon opens its log as it starts; nothing to reopen yet", paths.Name))
+		}
 		return withCode(exitFailed, fmt.Errorf("%s is not running", paths.Name))
 	}
 	return err
