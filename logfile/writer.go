@@ -154,7 +154,14 @@ func (w *Writer) writeWhole(b []byte) error {
 			return
 		}
 		if err == nil {
+			// A short write: the kernel says why only when asked for the rest (ENOSPC on
+			// a full disk, EFBIG past a size limit); that part, if written, is cut too.
+			m, rerr := write(fd, b[n:])
+			n += m
 			err = io.ErrShortWrite
+			if rerr != nil {
+				err = fmt.Errorf("%w: %w", err, rerr)
+			}
 		}
 		if n > 0 {
 			if terr := cutTail(fd, n); terr != nil {

@@ -103,7 +103,7 @@ func TestWriterFullFileSystem(t *testing.T) {
 	if len(lines) != 3 || lines[1] != "2026-11-26T00:56:20.000Z [INFO]  tick: count=100\n" {
 		t.Fatalf("b.log got %q; want the notice and the line", rest)
 	}
-	checkNotice(t, lines[0], 100, "write "+pathB+": short write")
+	checkNotice(t, lines[0], 100, "write "+pathB+": short write: no space left on device") // the rest of a short write says why
 }
 
 // fill writes path until the file system has not one byte left.
