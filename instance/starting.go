@@ -83,7 +83,8 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 // ended without being ready, or is not ready after within, or ctx ends, the error wraps
 // ErrStartUnderWay and says so. When no daemon is starting, or the lock holder is not one
 // a start launched (its environment lacks InvocationEnv; off Linux this cannot be told),
-// it returns nil at once.
+// or it started longer ago than within (a ready daemon whose record was deleted), it
+// returns nil at once.
 func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 	st, err := Inspect(p)
 	if err != nil || !st.Running() || !st.Starting {
@@ -94,6 +95,11 @@ func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 		// Not a daemon a start launched (another tool's lock, a daemon of a daemonkit
 		// before invocations): it may never write a record, so nothing says when it is
 		// ready. It runs, and the launcher says so.
+		return nil
+	}
+	if age, ok := proc.Age(pid); !ok || age > within {
+		// Older than any start waits: a daemon that is ready but whose record is gone
+		// (deleted by hand), not one still starting. It runs.
 		return nil
 	}
 	end := time.Now().Add(within)
@@ -113,7 +119,7 @@ func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 		case ctx.Err() != nil:
 			return fmt.Errorf("start %s: %w: gave up waiting for its daemon (pid %d), which a start that is gone left starting: %w", p.Name, ErrStartUnderWay, pid, context.Cause(ctx))
 		case time.Now().After(end):
-			return fmt.Errorf("start %s: %w: its daemon (pid %d), which a start that is gone left starting, is not ready after %v", p.Name, ErrStartUnderWay, pid, within)
+			return fmt.Errorf("start %s: %w: its daemon (pid %d), which a start that is gone left starting, is not ready after %v (or its record, which it writes once ready, was removed: 'status' tells)", p.Name, ErrStartUnderWay, pid, within)
 		}
 		select {
 		case <-ctx.Done():
