@@ -86,7 +86,7 @@ func logPath(paths instance.Paths) (string, error) {
 	case errors.Is(err, fs.ErrNotExist), err == nil && rec.Program == "": // none, or empty
 		return paths.Log, nil
 	case err != nil:
-		return "", fmt.Errorf("%s: its log is where its record says, and %w; ask as the user that started it", paths.Name, err)
+		return "", fmt.Errorf("%s: its log is where its record says, and %w; %s", paths.Name, err, unreadableRecordAdvice(paths.Record))
 	case rec.Log == "":
 		return "", fmt.Errorf("%s has %w", paths.Name, errNoLogFile)
 	}
