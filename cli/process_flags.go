@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -169,20 +168,37 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 
 // readEnvFile reads KEY=VALUE lines; blank lines and lines starting with # are skipped,
 // and a value may be quoted with ' or ". Anything else is an error naming the file and the
-// line. The file, read as it is at each start and restart, perhaps by root, must be in a
-// directory nobody else may change (instance.CheckDir), and not through another user's
-// symlink: else that user, the program's own with --user, could put a link to a file of
-// root's there and read it in the program's environment.
+// line. The file is read as it is at each start and restart, perhaps by root, from a
+// directory its owner (the program's own user, with --user) may change: it is never read
+// through another user's symlink, at the path or above it, nor when it is anything but a
+// regular file, so that such a user can neither have root read a file of root's into the
+// program's environment nor hang it on a FIFO.
 func readEnvFile(path string) ([]string, error) {
-	if err := instance.CheckDir(filepath.Dir(path)); err != nil {
+	if err := instance.CheckNoForeignSymlink(path); err != nil {
 		return nil, fmt.Errorf("env file %s: %w", path, err)
 	}
-	if err := instance.CheckSymlinkOwner(path); err != nil {
-		return nil, fmt.Errorf("env file: %w", err)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("env file %s: a symbolic link: give the file it leads to", path)
 	}
-	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("env file: %w", err)
+	}
+	// Checked again once open, and the path must still name what was opened: a directory
+	// above it swapped for a symlink between the first check and the open is refused.
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err == nil {
+		err = instance.CheckNoForeignSymlink(path)
+	}
+	if at, serr := os.Stat(path); err == nil && (serr != nil || !os.SameFile(fi, at)) {
+		err = errors.New("it changed while it was opened")
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("env file %s: %w", path, err)
 	}
 	defer f.Close()
 	return parseEnvFile(path, f)

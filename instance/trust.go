@@ -14,6 +14,11 @@ import (
 // a record there, or move the files away.
 var ErrUnsafeDir = errors.New("directory writable by another user")
 
+// ErrForeignSymlink means a path goes through a symbolic link that neither the effective
+// user nor root owns: its owner may point it elsewhere at any time, at a file or directory
+// of this user's that daemonkit would then read or write.
+var ErrForeignSymlink = errors.New("another user's symbolic link")
+
 // CheckDir refuses dir, where an instance's files go, unless it and every directory above
 // it is owned by the effective user or by root and is writable by nobody else, as OpenSSH's
 // StrictModes checks a home directory. A directory writable by all but sticky (/tmp) is
@@ -67,20 +72,33 @@ func checkChain(dir string, euid int) error {
 	}
 }
 
-// CheckSymlinkOwner refuses path if it is a symlink that neither the effective user nor
-// root owns (the error wraps ErrUnsafeDir): its owner may point it elsewhere at any time,
-// at a file of this user's that daemonkit would then read or write. A file opened from a
-// directory CheckDir accepted, through such a link, is refused with it.
-func CheckSymlinkOwner(path string) error { return checkSymlinkOwner(path, os.Geteuid()) }
+// CheckNoForeignSymlink refuses path if it, or a directory above it, is a symbolic link
+// that neither the effective user nor root owns (the error wraps ErrForeignSymlink). A file
+// read from such a path, perhaps by root, could be any file its owner points it at.
+func CheckNoForeignSymlink(path string) error {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	euid := os.Geteuid()
+	for d := path; ; d = filepath.Dir(d) {
+		if err := checkSymlinkOwner(d, euid); err != nil {
+			return err
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}
 
-// checkSymlinkOwner is CheckSymlinkOwner for the effective user euid.
+// checkSymlinkOwner refuses d if it is a symlink that neither euid nor root owns.
 func checkSymlinkOwner(d string, euid int) error {
 	fi, err := os.Lstat(d)
 	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		return nil // not there (checked from its parent), or not a symlink
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != euid {
-		return fmt.Errorf("%w: %q is a symbolic link owned by uid %d (not by you, uid %d, nor root), who may point it elsewhere: refusing it; give the path it leads to", ErrUnsafeDir, d, st.Uid, euid)
+		return fmt.Errorf("%w: %q is a symbolic link owned by uid %d (not by you, uid %d, nor root), who may point it elsewhere: refusing it; give the path it leads to", ErrForeignSymlink, d, st.Uid, euid)
 	}
 	return nil
 }
@@ -97,7 +115,7 @@ func checkOneDir(d string, fi fs.FileInfo, euid int) error {
 	if uid := int(st.Uid); uid != 0 && uid != euid {
 		fix := "choose a directory of your own"
 		if euid == 0 {
-			fix = fmt.Sprintf("to act on its instances, act as that user (sudo -u '#%d' ...), who may change it", uid)
+			fix = fmt.Sprintf("act as that user (sudo -u '#%d' ...), who may change it anyway, or choose a directory of your own", uid)
 		}
 		return fmt.Errorf("%w: %q is owned by uid %d (not by you, uid %d, nor root): refusing it; %s", ErrUnsafeDir, d, uid, euid, fix)
 	}
