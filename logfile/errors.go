@@ -17,7 +17,7 @@ var ErrNotRegular = errors.New("not a regular file")
 // change what another name holds too. Open refuses it before writing anything.
 var ErrHardLink = errors.New("file has other hard links")
 
-// ErrNotOwner means the log file is owned by another user than the effective one: that
+// ErrNotOwner means the log file is owned by another user than the effective one or root: that
 // user could read what the daemon logs and write lines into it that look like its own
 // (a root daemon's log in a directory a user may write, such as /tmp). Open refuses it
 // before writing anything, as package pidfile refuses another user's pidfile.

@@ -35,7 +35,7 @@ const (
 // through. Open refuses, before writing anything and without ever blocking, a path whose
 // last component is a symbolic link, a FIFO, a directory, a socket or a device
 // (ErrNotRegular, the message says which), a file with other hard links (ErrHardLink), and
-// a file another user owns (ErrNotOwner).
+// a file another user than the effective one or root owns (ErrNotOwner).
 // The null device, /dev/null, is the one device it takes: a log that keeps nothing.
 // The file returned is in blocking mode. Errors are *fs.PathError with Op "open log".
 func Open(path string) (*os.File, error) {
@@ -109,8 +109,8 @@ func prepare(fd int, created bool) error {
 	if n := uint64(st.Nlink); n > 1 { // field types differ per OS
 		return fmt.Errorf("%w: it has %d links", ErrHardLink, n)
 	}
-	if uid := int(st.Uid); uid != os.Geteuid() {
-		return fmt.Errorf("%w: it is owned by uid %d, not by uid %d, who could read it and write into it: chown it, remove it, or give another --log", ErrNotOwner, uid, os.Geteuid())
+	if uid := int(st.Uid); uid != os.Geteuid() && uid != 0 { // root's is as trusted as the directories are
+		return fmt.Errorf("%w: it is owned by uid %d, not by uid %d nor root; its owner could read it and write into it: chown it, remove it, or give another --log", ErrNotOwner, uid, os.Geteuid())
 	}
 	if created {
 		if err := unix.Fchmod(fd, fileMode|keepfile.Bit); err != nil {
