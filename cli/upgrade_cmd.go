@@ -11,6 +11,7 @@ import (
 	"net"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/supervisor"
@@ -46,6 +47,11 @@ func (c *UpgradeCmd) Run(app *App) error {
 	}
 	if err := absProgram(cmd, ""); err != nil { // the supervisor runs it from the instance's working directory
 		return withCode(exitUsage, err)
+	}
+	for _, a := range cmd {
+		if !utf8.ValidString(a) { // the request to the supervisor is JSON, which would change it
+			return withCode(exitUsage, fmt.Errorf("argument %q holds bytes that are not UTF-8, which upgrade cannot pass on as they are: give it in UTF-8, or restart the instance with the new command (start -d passes any bytes)", a))
+		}
 	}
 	res, err := upgrade(paths, cmd, c.Timeout)
 	if err != nil {
