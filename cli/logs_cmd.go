@@ -99,7 +99,7 @@ const stuckWait = 200 * time.Millisecond
 // the process is the command's own (Main): nothing else runs in it that exiting would cut
 // short.
 func exitWhenStuck(ctx context.Context) {
-	<-ctx.Done() // interruptible's context ends by a signal only
+	<-ctx.Done()          // interruptible's context ends by a signal only
 	time.Sleep(stuckWait) // a grace, not a wait on luck: Follow returns long before, unless stuck
 	os.Exit(exitOK)
 }
