@@ -61,7 +61,7 @@ func TestBadSpec(t *testing.T) {
 		want string
 	}{
 		{strategy.Spec{}, "start (no name): bad spec: no Name"},
-		{strategy.Spec{Name: "web"}, "start web: bad spec: no Args for this binary"},
+		{strategy.Spec{Name: "web"}, "start web: bad spec: no Args nor Env for this binary"},
 		{strategy.Spec{Name: "web", Args: []string{"serve"}, PIDFile: "web.pid"}, `start web: bad spec: PIDFile "web.pid" is not absolute`},
 		{strategy.Spec{Name: "web", Args: []string{"serve"}, LogPath: "web.log"}, `start web: bad spec: LogPath "web.log" is not absolute`},
 		{strategy.Spec{Name: "web", Args: []string{"serve"}, Dir: "."}, `start web: bad spec: Dir "." is not absolute`},

@@ -321,6 +321,7 @@ func (r *runner) countDrops() {
 // cleanup marks the record stopped (it is kept), then removes the pidfile while its lock
 // is still held, then drops the lock. Failures are logged and returned.
 func (r *runner) cleanup() error {
+	r.countDrops() // what the last second dropped: drops are counted a second late
 	var errs []error
 	if err := r.records.stopped(); err != nil {
 		errs = append(errs, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ErrUnknown is returned by Lookup for a name nobody registered.
@@ -74,7 +75,8 @@ func Register(d Descriptor) {
 		panic("strategy: Register of " + d.Name + " with a nil constructor")
 	}
 	if i := strings.IndexFunc(d.Summary, unicode.IsControl); i >= 0 {
-		panic(fmt.Sprintf("strategy: Register of %s with a Summary that is not one line (%q at byte %d): it is a row of 'strategies'", d.Name, d.Summary[i:i+1], i))
+		r, _ := utf8.DecodeRuneInString(d.Summary[i:])
+		panic(fmt.Sprintf("strategy: Register of %s with a control character in its Summary (%q at byte %d): it is one line of 'strategies'", d.Name, r, i))
 	}
 	registryMu.Lock()
 	defer registryMu.Unlock()

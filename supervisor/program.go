@@ -238,11 +238,14 @@ func (r *run) start(env []string) (*program, error) {
 	return p, nil
 }
 
-// hasTerminal reports whether this process has a controlling terminal.
+// hasTerminal reports whether this process may have a controlling terminal: only ENXIO
+// from opening /dev/tty says it has none; any other failure (a minimal /dev without it,
+// EIO from a hung-up terminal) counts as one, so that a program run as another user is
+// given a session of its own whenever it is not certain it needs none.
 func hasTerminal() bool {
 	tty, err := os.Open("/dev/tty")
 	if err != nil {
-		return false // ENXIO: none
+		return !errors.Is(err, syscall.ENXIO)
 	}
 	tty.Close()
 	return true

@@ -1,6 +1,8 @@
 package sockfile
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
@@ -27,6 +29,9 @@ func Chmod(path string, mode os.FileMode) error {
 	}
 	// fchmod refuses an O_PATH descriptor; its /proc/self/fd link names the same file.
 	if err := unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), uint32(mode.Perm())); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			err = fmt.Errorf("%w (setting a socket's mode without following a symlink needs /proc mounted)", err)
+		}
 		return &fs.PathError{Op: "chmod socket", Path: path, Err: err}
 	}
 	return nil
