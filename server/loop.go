@@ -308,13 +308,16 @@ func (r *runner) countDrops() {
 		return
 	}
 	dropped := r.opts.LogWriter.Dropped()
+	if dropped == r.dropsCounted {
+		return // nothing new: no record to write (every stop asks)
+	}
 	err := r.records.update(func(rec *instance.Record) { rec.DroppedLogLines = dropped })
 	switch {
 	case err != nil && !r.dropCountFailing:
 		r.dropCountFailing = true
 		r.log.Warn("could not count dropped log lines in the record", "error", err)
 	case err == nil:
-		r.dropCountFailing = false
+		r.dropCountFailing, r.dropsCounted = false, dropped
 	}
 }
 

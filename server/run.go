@@ -152,7 +152,8 @@ type runner struct {
 	restorer  Restorer // the workload, if it keeps files beside the pidfile
 	startedAt time.Time
 
-	dropCountFailing bool // the last count of dropped lines could not be written, and said so
+	dropCountFailing bool   // the last count of dropped lines could not be written, and said so
+	dropsCounted     uint64 // the count of dropped lines the record has
 }
 
 // run starts the workload, reports ready and runs the loop.
