@@ -28,7 +28,8 @@ var ErrForeignSymlink = errors.New("another user's symbolic link")
 // that is not a directory is left to fail where it is opened. A symlink on the way is
 // refused unless the effective user or root owns it (another user could point it
 // elsewhere later, where daemonkit would follow: into a directory of theirs), and the
-// directories it leads to are checked as well.
+// directories it leads to are checked as well (one in a directory its owner may not
+// write is fine: nobody can repoint it).
 func CheckDir(dir string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -73,8 +74,9 @@ func checkChain(dir string, euid int) error {
 }
 
 // CheckNoForeignSymlink refuses path if it, or a directory above it, is a symbolic link
-// that neither the effective user nor root owns (the error wraps ErrForeignSymlink). A file
-// read from such a path, perhaps by root, could be any file its owner points it at.
+// that neither the effective user nor root owns, in a directory where its owner may
+// replace it (the error wraps ErrForeignSymlink). A file read from such a path, perhaps by
+// root, could be any file its owner points it at.
 func CheckNoForeignSymlink(path string) error {
 	path, err := filepath.Abs(path)
 	if err != nil {
@@ -97,10 +99,23 @@ func checkSymlinkOwner(d string, euid int) error {
 	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		return nil // not there (checked from its parent), or not a symlink
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != euid {
-		return fmt.Errorf("%w: %q is a symbolic link owned by uid %d (not by you, uid %d, nor root), who may point it elsewhere: refusing it; give the path it leads to", ErrForeignSymlink, d, st.Uid, euid)
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 || int(st.Uid) == euid || !mayReplace(filepath.Dir(d), int(st.Uid)) {
+		return nil // a symlink is never changed in place: only one who may write its directory can replace it
 	}
-	return nil
+	return fmt.Errorf("%w: %q is a symbolic link owned by uid %d (not by you, uid %d, nor root), who may point it elsewhere: refusing it; give the path it leads to", ErrForeignSymlink, d, st.Uid, euid)
+}
+
+// mayReplace reports whether uid may (or, where it cannot be told, might) replace an entry
+// of dir: dir is uid's own, or writable by its group or by others (sticky or not: a
+// sticky directory lets uid replace what uid owns).
+func mayReplace(dir string, uid int) bool {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return true
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || int(st.Uid) == uid || fi.Mode().Perm()&0o022 != 0
 }
 
 // checkOneDir checks one directory's owner and mode.
