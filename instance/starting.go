@@ -86,6 +86,9 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 // or it started longer ago than within (a ready daemon whose record was deleted), it
 // returns nil at once.
 func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
+	if ps, _ := pidfile.Probe(p.PIDFile); ps.State != pidfile.Running {
+		return nil // the common case, told by the lock alone: nothing runs, nothing starts
+	}
 	st, err := Inspect(p)
 	if err != nil || !st.Running() || !st.Starting {
 		return nil // the launcher decides, as it does for a daemon that runs
