@@ -181,7 +181,7 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 		}
 		if filepath.Dir(log) == dir || filepath.Dir(at) == resolvePath(dir) {
 			if name, role, ok := instance.FileName(filepath.Base(log)); ok {
-				return fmt.Errorf("%s is in the state directory %s, where %s is instance %s's %s: %s, outside it or not ending in .pid, .json or .starting",
+				return fmt.Errorf("%s is in the state directory %s, where %s is instance %s's %s: %s, outside it or not ending in .pid, .json, .starting or .ctl",
 					logName, dir, filepath.Base(log), name, role, fix)
 			}
 		}
@@ -248,7 +248,7 @@ func (c *StartOptions) checkSocketPaths(paths instance.Paths) error {
 	if len(c.Socket) == 0 {
 		return nil
 	}
-	if control, err := filepath.Abs(controlPath(paths)); err == nil && len(control) > limit {
+	if control, err := filepath.Abs(paths.ControlSocket()); err == nil && len(control) > limit {
 		return tooLong("--socket needs a control socket beside the pidfile, for upgrade", control)
 	}
 	for _, spec := range c.Socket {
@@ -259,12 +259,6 @@ func (c *StartOptions) checkSocketPaths(paths instance.Paths) error {
 		}
 	}
 	return nil
-}
-
-// controlPath is where the supervisor of an instance with --socket listens for upgrade:
-// NAME.ctl beside the pidfile.
-func controlPath(paths instance.Paths) string {
-	return filepath.Join(filepath.Dir(paths.PIDFile), paths.Name+".ctl")
 }
 
 // supervisorConfig is the supervisor's view of the flags for command, an instance at
@@ -289,7 +283,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 	}
 	var control string
 	if len(sockets) > 0 {
-		control = controlPath(paths) // checkSocketPaths checks its length
+		control = paths.ControlSocket() // checkSocketPaths checks its length
 	}
 	return supervisor.Config{
 		Sockets:         sockets,

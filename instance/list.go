@@ -118,7 +118,10 @@ func Names(dir string) ([]string, error) {
 		if !ok || ValidateName(name) != nil {
 			continue
 		}
-		if role == "start lock" {
+		switch role {
+		case "control socket": // beside a pidfile, which names the instance
+			continue
+		case "start lock":
 			starting = append(starting, name)
 			continue
 		}

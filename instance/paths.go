@@ -193,8 +193,15 @@ type Paths struct {
 	Record  string // absolute: the <name>.json beside the pidfile
 }
 
-// ErrPIDFileName means a pidfile was given the name of a file that goes beside it.
+// ErrPIDFileName means a pidfile was given the name of a file that goes beside it, or of
+// another instance's pidfile.
 var ErrPIDFileName = errors.New("a pidfile of a reserved name")
+
+// ControlSocket is where the supervisor of an instance with sockets listens for upgrade:
+// <name>.ctl beside the pidfile.
+func (p Paths) ControlSocket() string {
+	return filepath.Join(filepath.Dir(p.PIDFile), p.Name+".ctl")
+}
 
 // Layout says where an instance's files go when its command line does not say.
 type Layout struct {
@@ -206,9 +213,12 @@ type Layout struct {
 // Resolve works out an instance's paths. With neither name nor pidFile, the name is
 // l.DefaultName; with only pidFile, it is pidFile's base name without a ".pid" suffix. The
 // name is validated (ValidateName) either way. PIDFile defaults to <StateDir>/<name>.pid and
-// Log to <LogDir>/<name>.log; Record is <name>.json in the pidfile's directory, and the
-// start lock <name>.starting (Paths.StartLock): a pidfile of either name is refused. Every
-// path returned is absolute (relative ones are taken from the working directory).
+// Log to <LogDir>/<name>.log; Record is <name>.json in the pidfile's directory, the start
+// lock <name>.starting (Paths.StartLock) and the control socket <name>.ctl
+// (Paths.ControlSocket): a pidfile of any of those names is refused, and so is a pidfile
+// OTHER.pid beside OTHER.json, another instance's, for a name that is not OTHER (it would
+// act on that instance under this one's name). Every path returned is absolute (relative
+// ones are taken from the working directory).
 func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 	stateDir := l.StateDir
 	if name == "" {
@@ -253,18 +263,25 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 		return Paths{}, fmt.Errorf("resolve log: %w%s", err, relativeHint(logFile, l.LogDir, stateDir))
 	}
 	p.Record = filepath.Join(filepath.Dir(p.PIDFile), name+".json")
-	if p.PIDFile == p.Record || p.PIDFile == p.StartLock() {
-		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json) and start lock (%s.starting) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
-			pidFile, ErrPIDFileName, name, name, name)
+	if p.PIDFile == p.Record || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
+		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json), start lock (%s.starting) and control socket (%s.ctl) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
+			pidFile, ErrPIDFileName, name, name, name, name)
+	}
+	if other, ok := strings.CutSuffix(filepath.Base(p.PIDFile), ".pid"); ok && other != name {
+		if _, err := os.Lstat(filepath.Join(filepath.Dir(p.PIDFile), other+".json")); err == nil {
+			return Paths{}, fmt.Errorf("pidfile %q: %w: it is instance %s's, whose record %s.json is beside it, and the name is %s: give --name %s, or a pidfile of %s's own",
+				pidFile, ErrPIDFileName, other, other, name, other, name)
+		}
 	}
 	return p, nil
 }
 
 // FileName splits the name of a file in a state directory into the instance it belongs to
-// and its role there: "pidfile" (NAME.pid), "record" (NAME.json) or "start lock"
-// (NAME.starting). ok is false for any other name; name is not checked (ValidateName).
+// and its role there: "pidfile" (NAME.pid), "record" (NAME.json), "start lock"
+// (NAME.starting) or "control socket" (NAME.ctl). ok is false for any other name; name is
+// not checked (ValidateName).
 func FileName(base string) (name, role string, ok bool) {
-	for _, f := range [...]struct{ suffix, role string }{{".pid", "pidfile"}, {".json", "record"}, {".starting", "start lock"}} {
+	for _, f := range [...]struct{ suffix, role string }{{".pid", "pidfile"}, {".json", "record"}, {".starting", "start lock"}, {".ctl", "control socket"}} {
 		if name, ok := strings.CutSuffix(base, f.suffix); ok {
 			return name, f.role, true
 		}

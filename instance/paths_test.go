@@ -71,6 +71,33 @@ func TestResolveNameFromPidfile(t *testing.T) {
 	}
 }
 
+// TestResolveOtherInstancesPidfile: a pidfile named after another instance whose record
+// lies beside it is that instance's: a name that is not its own would act on it under
+// this one's name (stop y --pidfile x.pid stopped x and said "stopped y"). So is the
+// name's own control socket; a pidfile of another name with no record beside it is fine.
+func TestResolveOtherInstancesPidfile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := Layout{StateDir: dir}
+	for _, tc := range []struct {
+		name, pidFile string
+		refused       bool
+	}{
+		{"y", filepath.Join(dir, "x.pid"), true},
+		{"x", filepath.Join(dir, "x.pid"), false},
+		{"", filepath.Join(dir, "x.pid"), false},
+		{"y", filepath.Join(dir, "other.pid"), false},
+		{"y", filepath.Join(dir, "y.ctl"), true},
+	} {
+		_, err := l.Resolve(tc.name, tc.pidFile, "")
+		if tc.refused != errors.Is(err, ErrPIDFileName) {
+			t.Errorf("Resolve(name %q, pidfile %q): %v; want ErrPIDFileName: %v", tc.name, tc.pidFile, err, tc.refused)
+		}
+	}
+}
+
 func TestResolveBadNames(t *testing.T) {
 	for _, tc := range []struct{ name, pidFile string }{
 		{"../x", ""},
@@ -276,6 +303,7 @@ func TestFileName(t *testing.T) {
 		{"api.pid", "api", "pidfile"},
 		{"api.json", "api", "record"},
 		{"api.starting", "api", "start lock"},
+		{"api.ctl", "api", "control socket"},
 		{"a.b.pid", "a.b", "pidfile"},
 		{"api.log", "", ""},
 		{"api", "", ""},
