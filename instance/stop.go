@@ -141,7 +141,14 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 		// its drain short, so this stop only waits for it, and escalates as it would.
 		sig = 0
 	}
-	switch err := h.Signal(sig); {
+	pgid := instanceGroup(h, p) // while it lives: its group's id names nothing else
+	signal := h.Signal
+	if sig == syscall.SIGKILL {
+		// Everything at once, but what runs below it first: a SIGKILL to it alone would
+		// hand its program's children to init, running.
+		signal = func(syscall.Signal) error { return killAll(ctx, h, pgid) }
+	}
+	switch err := signal(sig); {
 	case errors.Is(err, proc.ErrGone): // it exited on its own since we proved it the holder
 	case errors.Is(err, os.ErrPermission):
 		return res, fmt.Errorf("stop %s: %w", p.Name, notPermitted(pid))
@@ -149,7 +156,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	default:
 		_ = h.Signal(syscall.SIGCONT) // a stopped daemon must run to handle its stop signal
-		killed, err := waitGone(ctx, h, o, instanceGroup(h))
+		killed, err := waitGone(ctx, h, o, pgid)
 		res.Elapsed, res.Killed = time.Since(start), killed
 		if err != nil {
 			return res, fmt.Errorf("stop %s: %w", p.Name, err)
@@ -186,24 +193,28 @@ func withLeftoversKilled(p Paths, res StopResult, err error) (StopResult, error)
 	return res, nil
 }
 
-// instanceGroup is the process group of h, the proven daemon, read while it is alive (so
-// the group, which it is a member of, cannot have been reused): the group a SIGKILL goes to
-// after the timeout, with whatever the daemon started in it. 0 when it cannot be had, or
-// when it is the caller's own group (a daemon started in the foreground of the same
-// script): never kill the caller.
-func instanceGroup(h *proc.Process) int {
+// instanceGroup is the process group of h, the proven daemon of the instance at p, read
+// while it is alive (so the group, which it is a member of, cannot have been reused): the
+// group a SIGKILL goes to after the timeout, with whatever the daemon started in it. 0 when
+// it cannot be had, when it is the caller's own group, or when the daemon's record says it
+// runs in the foreground (no strategy): its group is then the job of the shell or script
+// that started it, never the instance's to kill.
+func instanceGroup(h *proc.Process, p Paths) int {
 	pgid, err := unix.Getpgid(h.PID())
 	if err != nil || pgid < 2 || pgid == unix.Getpgrp() || h.Signal(0) != nil {
+		return 0
+	}
+	if rec, err := ReadRecord(p.Record); err == nil && rec.names(h.PID()) && rec.Strategy == "" {
 		return 0
 	}
 	return pgid
 }
 
 // waitGone waits for h to be gone after it was signalled: up to o.Timeout, then (unless
-// o.NoKill) SIGKILL, first to what runs with it (killAround: its program, the rest of its
-// group pgid, its children), giving it cleanupWait to exit on its own, then to the whole
-// process group pgid if not 0 and to h, and up to killWait more, for the group as well. It
-// reports whether SIGKILL was sent.
+// o.NoKill) SIGKILL, first to what runs with it (killAround: what runs below it, and the
+// rest of its group pgid if not 0), giving it cleanupWait to exit on its own, then to the
+// whole process group pgid if not 0 and to h, and up to killWait more, for the group as
+// well. It reports whether SIGKILL was sent.
 func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (killed bool, err error) {
 	pid := h.PID()
 	wctx, cancel := ctx, context.CancelFunc(func() {})
@@ -222,9 +233,9 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (ki
 	case o.NoKill:
 		return false, fmt.Errorf("pid %d %w %s after %v (not killed: no-kill)", pid, ErrStillRunning, o.Timeout, unix.SignalName(o.Signal))
 	}
-	if pgid > 0 && killAround(pid, pgid) > 0 {
-		// What ran with it is gone: a supervisor now kills what its program left in other
-		// sessions, and exits. Only if it does not is it killed too.
+	if killAround(ctx, pid, pgid) > 0 {
+		// What ran with it is gone: a supervisor now sees its program gone, and exits.
+		// Only if it does not is it killed too.
 		kctx, cancel := context.WithTimeout(ctx, cleanupWait)
 		err := h.Wait(kctx)
 		cancel()
@@ -234,7 +245,9 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (ki
 		if err == nil {
 			// Nothing is signalled once it has exited (its pid, the group's id, may be
 			// another's once it is reaped); killAround's rounds left none of its group alive.
-			proc.WaitGroupGone(pgid, killWait)
+			if pgid > 0 {
+				proc.WaitGroupGone(pgid, killWait)
+			}
 			return true, nil
 		}
 	}

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"os"
 	"runtime"
 	"strconv"
@@ -32,70 +33,27 @@ func keepDeathSignal() error {
 }
 
 // killInstance SIGKILLs every process of the instance but this one, and waits for each to
-// be gone: its own children (the program, checks, adopted orphans), the process groups
+// be gone: every process below this one (the program, checks, adopted orphans, and what
+// they started, in whatever session or process group it put itself), the process groups
 // they lead, and, when the supervisor's own group is the instance's (OwnGroup), every
-// other member of it. Each is signalled through a pidfd opened after it was found, and
-// checked again once opened, so that a pid reused meanwhile is never hit. The reaper then
-// reaps them. A subreaper with no child has nothing left to find (the usual case after a
-// clean exit), and the scan of every process is skipped; the one thing it would still find,
-// a process outside the tree that put itself into the supervisor's own group, cannot be
-// made without setpgid in this session by that process itself.
-func (s *Supervisor) killInstance() {
+// other member of it (see proc.KillBelow). It returns what it could not kill within
+// killBound. The reaper then reaps them. A subreaper with no child has nothing left to
+// find (the usual case after a clean exit), and the scan of every process is skipped; the
+// one thing it would still find, a process outside the tree that put itself into the
+// supervisor's own group, cannot be made without setpgid in this session by that process
+// itself.
+func (s *Supervisor) killInstance() (left []int) {
 	if proc.Childless() {
-		return
+		return nil
 	}
-	self := os.Getpid()
-	group := syscall.Getpgrp()
-	for range 5 { // a process may fork while it is being killed: look again
-		if killed := s.killRound(self, group); killed == 0 {
-			return
-		}
+	group := 0
+	if s.cfg.OwnGroup {
+		group = syscall.Getpgrp()
 	}
-}
-
-// killRound kills what belongs to the instance now, and returns how many it signalled.
-func (s *Supervisor) killRound(self, group int) int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	leaders := map[int]bool{}
-	var found []int
-	belongs := func(st proc.Stat) bool {
-		return st.PPID == self || leaders[st.PGRP] || (s.cfg.OwnGroup && st.PGRP == group)
-	}
-	stats := map[int]proc.Stat{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		st, err := proc.ReadStat(pid)
-		if err != nil || st.Zombie() {
-			continue
-		}
-		stats[pid] = st
-		if st.PPID == self && st.PGRP == pid {
-			leaders[pid] = true
-		}
-	}
-	for pid, st := range stats {
-		if belongs(st) {
-			found = append(found, pid)
-		}
-	}
-	killed := 0
-	for _, pid := range found {
-		h, err := proc.Open(pid)
-		if err != nil {
-			continue
-		}
-		if st, err := proc.ReadStat(pid); err == nil && belongs(st) && h.Signal(syscall.SIGKILL) == nil {
-			killed++
-		}
-		_ = h.Close()
-	}
-	return killed
+	ctx, cancel := context.WithTimeout(context.Background(), killBound)
+	defer cancel()
+	_, left = proc.KillBelow(ctx, os.Getpid(), group)
+	return left
 }
 
 // killDeadCopies SIGKILLs what copies that are gone left running while other copies live

@@ -12,8 +12,11 @@ func dieWithSupervisor(*syscall.SysProcAttr) {}
 func keepDeathSignal() error { return nil }
 
 // killInstance SIGKILLs the program's main process; without /proc the rest of the
-// instance cannot be listed here.
-func (s *Supervisor) killInstance() { s.signal(syscall.SIGKILL) }
+// instance cannot be listed here, nor what outlived it.
+func (s *Supervisor) killInstance() (left []int) {
+	s.signal(syscall.SIGKILL)
+	return nil
+}
 
 // killDeadCopies kills nothing here: without /proc, what a copy left cannot be found.
 func (r *run) killDeadCopies() []int { return nil }

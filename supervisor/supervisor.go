@@ -116,6 +116,10 @@ func (s *Supervisor) setControl(c *controlSocket) {
 	s.mu.Unlock()
 }
 
+// killBound bounds how long killInstance goes on: a process in uninterruptible sleep (a
+// dead NFS server) dies only when its I/O ends.
+const killBound = 10 * time.Second
+
 // Kill ends the program and everything left of the instance at once (SIGKILL).
 func (s *Supervisor) Kill() { s.killInstance() }
 
@@ -152,7 +156,12 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	defer rp.close()
 	var relaying sync.WaitGroup                        // the relays of every copy's output still running
 	defer func() { awaitOutput(allDone(&relaying)) }() // the program's last lines, before this process may exit
-	defer s.killInstance()                             // nothing of the instance outlives the supervisor
+	// Nothing of the instance outlives the supervisor.
+	defer func() {
+		if left := s.killInstance(); len(left) > 0 {
+			log.Error("processes of the instance outlived SIGKILL", "pids", left, "within", killBound)
+		}
+	}()
 	sockets, err := bind(s.cfg.Sockets)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@
 package proc
 
 import (
+	"context"
 	"syscall"
 	"time"
 )
@@ -22,3 +23,6 @@ func ChildGroups(int) []int { return nil }
 
 // Childless cannot tell here.
 func Childless() bool { return false }
+
+// KillBelow kills nothing here: without /proc the processes below root cannot be found.
+func KillBelow(ctx context.Context, root, group int) (killed int, left []int) { return 0, nil }

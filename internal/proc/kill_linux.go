@@ -1,0 +1,96 @@
+package proc
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// KillBelow SIGKILLs every process below root (whose chain of parents reaches root, in
+// whatever session or process group it has put itself), every member of a process group
+// one of those leads, and, if group > 0, every member of group; never root itself nor
+// the caller. Each is signalled through a handle opened after it was found and checked
+// again once opened, so that a pid reused meanwhile is never hit. After each round it
+// waits until what it signalled is gone, so that their orphans are reparented (to root,
+// when root is a child subreaper) by the next look, and looks again, since a process may
+// fork while it is being killed, until a round finds nothing or ctx ends. It returns how
+// many it signalled in all, and what it signalled in its last round when ctx ended first
+// (nil once nothing is left).
+//
+// Only while root lives and has not reaped them do the groups its descendants lead name
+// nothing else, and only while a member lives does group: call it with root alive.
+func KillBelow(ctx context.Context, root, group int) (killed int, left []int) {
+	for {
+		round := killBelowOnce(ctx, root, group)
+		killed += len(round)
+		if len(round) == 0 || ctx.Err() != nil {
+			return killed, round
+		}
+	}
+}
+
+// killBelowOnce is one round of KillBelow: it signals what it finds, waits for those
+// (until ctx ends), and returns their pids.
+func killBelowOnce(ctx context.Context, root, group int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	stats := map[int]Stat{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == root || pid == self {
+			continue
+		}
+		if st, err := ReadStat(pid); err == nil && !st.Zombie() {
+			stats[pid] = st
+		}
+	}
+	below := func(st Stat) bool {
+		for range 256 { // deeper than any real tree; a loop in a racing read ends here
+			if st.PPID == root {
+				return true
+			}
+			var ok bool
+			if st, ok = stats[st.PPID]; !ok {
+				return false
+			}
+		}
+		return false
+	}
+	leaders := map[int]bool{}
+	for pid, st := range stats {
+		if st.PGRP == pid && below(st) {
+			leaders[pid] = true
+		}
+	}
+	belongs := func(st Stat) bool {
+		return below(st) || leaders[st.PGRP] || (group > 0 && st.PGRP == group)
+	}
+	var killed []int
+	var dying []*Process
+	for pid, st := range stats {
+		if !belongs(st) {
+			continue
+		}
+		h, err := Open(pid)
+		if err != nil {
+			continue // gone since
+		}
+		// Read again once opened: the pid may name another process by now, whose parent
+		// is no longer in stats, where the one found had its own.
+		if st, err := ReadStat(pid); err == nil && !st.Zombie() && belongs(st) && h.Signal(syscall.SIGKILL) == nil {
+			killed = append(killed, pid)
+			dying = append(dying, h)
+			continue
+		}
+		_ = h.Close()
+	}
+	for _, h := range dying {
+		_ = h.Wait(ctx)
+		_ = h.Close()
+	}
+	return killed
+}
