@@ -427,7 +427,8 @@ func (r *run) forget(p *program) {
 }
 
 // killCopy kills a copy that failed to get ready, and what it started: its process group
-// when it leads one (with sockets), else the instance's (there is no other copy then).
+// when it leads one (with sockets), and what carries its generation wherever it moved,
+// else the instance's (there is no other copy then).
 func (r *run) killCopy(p *program) {
 	if len(r.sockets) > 0 {
 		// It may have accepted connections on the shared sockets while it started: its stop
@@ -452,8 +453,13 @@ func (r *run) killCopy(p *program) {
 		r.s.killInstance()
 	}
 	<-p.exited
-	awaitOutput(p.output) // the last lines are in the log before the failure is reported
 	r.forget(p)
+	if len(r.sockets) > 0 {
+		// What it started in a session of its own may still hold the shared sockets, and
+		// accept on them: the failed version would serve beside the old copy.
+		r.killDeadCopies()
+	}
+	awaitOutput(p.output) // the last lines are in the log before the failure is reported
 }
 
 // failedCopyGrace bounds how long a copy that failed to get ready (with sockets) has to
