@@ -12,14 +12,23 @@ import (
 type ExitError struct {
 	Status syscall.WaitStatus
 	GaveUp bool // the supervisor gave up restarting a program that kept ending
+	// Failure, if set, is why the last restart never ran or got ready ("could not start:
+	// ..."); Status is then a stand-in failure (exit status 1).
+	Failure string
 }
 
 // Clean reports an end nobody need look into (server.CleanEnd): the program exited 0, and
 // was not to be started again.
 func (e *ExitError) Clean() bool { return !e.GaveUp && e.Status.Exited() && e.Status.ExitStatus() == 0 }
 
-// Error reads "program exited with status 3", "program killed by signal 9 (SIGKILL)".
-func (e *ExitError) Error() string { return "program " + describe(e.Status) }
+// Error reads "program exited with status 3", "program killed by signal 9 (SIGKILL)",
+// "program could not start: ...".
+func (e *ExitError) Error() string {
+	if e.Failure != "" {
+		return "program " + e.Failure
+	}
+	return "program " + describe(e.Status)
+}
 
 // ExitCode is the status to exit with, as a shell reports it.
 func (e *ExitError) ExitCode() int { return exitCode(e.Status) }

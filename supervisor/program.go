@@ -34,6 +34,9 @@ type program struct {
 	executed <-chan struct{}
 	output   <-chan struct{} // closed once its output is all relayed (both pipes at EOF)
 	addr     string          // where it serves, if its readiness says
+	// failure stands for a restart that never got ready (see failedRestart): why, as its
+	// last exit reads ("could not start: ..."); "" for a copy that ran.
+	failure string
 }
 
 // startReady starts the program and waits until it is ready by the configured protocol;
@@ -294,6 +297,19 @@ func endedStatus(err error) syscall.WaitStatus {
 		return e.ws
 	}
 	return failedStatus
+}
+
+// failedRestart stands in for the copy of a restart that did not get ready (err from
+// startReady): it has ended, with the status of one that ended before it was ready, or
+// failedStatus. One that did not end by itself (it could not be executed, was not ready in
+// time) keeps the reason as its last exit, as a first start that fails does, not a
+// made-up "exited with status 1".
+func failedRestart(err error) *program {
+	p := &program{started: time.Now(), exited: closedStatus(endedStatus(err))}
+	if e := (*endedEarly)(nil); !errors.As(err, &e) {
+		p.failure = "could not start: " + err.Error()
+	}
+	return p
 }
 
 // awaitReady waits for the readiness the configuration asks for, the program's end, a

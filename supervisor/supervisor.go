@@ -238,6 +238,9 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			return exitResult(ws)
 		}
 		lastExit := describe(ws)
+		if p.failure != "" {
+			lastExit = p.failure
+		}
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = lastExit, 0 })
 		r.removeChildPIDFile() // it would name a pid that is gone, maybe another process's soon
 		uptime := time.Since(p.started)
@@ -255,7 +258,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
 			r.awaitDraining(0)
-			return &ExitError{Status: ws, GaveUp: true}
+			return &ExitError{Status: ws, GaveUp: true, Failure: p.failure}
 		}
 		failures++
 		// What the program left (a worker, a grandchild in a session of its own, come here
@@ -274,7 +277,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if stopped := r.backOff(delay); stopped {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
 			r.awaitDraining(cfg.ShutdownTimeout)
-			return &ExitError{Status: ws}
+			return &ExitError{Status: ws, Failure: p.failure}
 		}
 		delay = min(2*delay, maxRestartDelay)
 		r.restarts++
@@ -285,7 +288,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 				return nil
 			}
 			r.log.Error("the restarted program did not get ready", "error", err)
-			p = &program{started: time.Now(), exited: closedStatus(endedStatus(err))}
+			p = failedRestart(err)
 		}
 	}
 }
