@@ -51,7 +51,7 @@ type StartFlags struct {
 	Log             string        `placeholder:"PATH" help:"The daemon's log (default <log-dir>/<name>.log; /dev/null keeps none); in the foreground, given, the log instead of stderr."`
 	Workdir         string        `placeholder:"DIR" help:"The daemon's working directory (default / for reexec and setsid, the current one for nohup)."`
 	Umask           umask         `default:"022" placeholder:"MODE" help:"The daemon's umask, in octal (default ${default})."`
-	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"With -d, how long to wait for the daemon to be ready before killing it (default ${default})."`
+	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"With -d, how long to wait for the daemon to be ready before killing it; with -- CMD, each restart of the program too (default ${default})."`
 	ShutdownTimeout time.Duration `default:"10s" placeholder:"DURATION" help:"On SIGTERM, how long work in flight may take to finish (default ${default})."`
 }
 

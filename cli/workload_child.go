@@ -35,6 +35,7 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	}
 	if sv := req.Supervise; sv != nil {
 		sc := sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, detached)
+		sc.ReadyTimeout = req.ReadyTimeout // the first start's, and every restart's
 		sc.Credential = cred
 		sc.JSONLines = req.LogFormat == "json"
 		if err := req.openFiles(&sc, false); err != nil {

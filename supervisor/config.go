@@ -57,6 +57,11 @@ type Config struct {
 	Ready         Readiness     // how to tell it is ready (zero: exec)
 	ReadyGrace    time.Duration // exec: how long it must stay alive (200ms if zero)
 	ReadyInterval time.Duration // tcp, http, cmd: how often to try (100ms if zero)
+	// ReadyTimeout bounds how long a restarted copy may take to get ready (moved later by
+	// its EXTEND_TIMEOUT_USEC=, never earlier): one that is not ready in time is killed with
+	// what it started, and counts as a failed run for the back-off and MaxRestarts (10s if
+	// zero). The first copy's bound is its launcher's (start -d's --ready-timeout).
+	ReadyTimeout time.Duration
 
 	Restart      Policy        // when to start it again after it ends on its own
 	RestartDelay time.Duration // the first back-off, doubling up to 30s (100ms if zero)
@@ -79,6 +84,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadyInterval <= 0 {
 		c.ReadyInterval = 100 * time.Millisecond
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = 10 * time.Second
 	}
 	if c.RestartDelay <= 0 {
 		c.RestartDelay = 100 * time.Millisecond

@@ -37,7 +37,7 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 			return ended(ws)
 		}
 	case <-timeout:
-		return fmt.Errorf("%w (--ready %s): its first process did not exit", errNotReadyInTime, r.s.cfg.Ready.String())
+		return &forkedNotReady{"its first process did not exit"}
 	case <-r.ctx.Done():
 		return errStoppedEarly
 	}
@@ -65,7 +65,7 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 		select {
 		case <-tick.C:
 		case <-timeout:
-			return fmt.Errorf("%w (--ready %s): %s", errNotReadyInTime, r.s.cfg.Ready.String(), why)
+			return &forkedNotReady{why}
 		case <-r.ctx.Done():
 			return errStoppedEarly
 		}
@@ -131,3 +131,11 @@ func parseForeignPID(b []byte) (int, error) {
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	return pidfile.ParsePID(bytes.TrimSpace(line))
 }
+
+// forkedNotReady: --ready pidfile: found no daemon to adopt in time, and why.
+type forkedNotReady struct{ why string }
+
+func (e *forkedNotReady) Error() string { return "not ready in time: " + e.why }
+
+// Is makes a *forkedNotReady errNotReadyInTime.
+func (e *forkedNotReady) Is(target error) bool { return target == errNotReadyInTime }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -37,13 +39,23 @@ type program struct {
 	// failure stands for a restart that never got ready (see failedRestart): why, as its
 	// last exit reads ("could not start: ..."); "" for a copy that ran.
 	failure string
+	// lastWord is what it last said (STATUS=) or its readiness check last met while it
+	// started: what the error of a copy not ready in time ends with.
+	lastWord atomic.Pointer[string]
 }
 
 // startReady starts the program and waits until it is ready by the configured protocol;
 // if it ends first, or the stop comes first, it is gone (killed if need be) when the error
 // is returned.
 func (r *run) startReady() (*program, error) {
-	p, err := r.startCopy(0)
+	// The first start is bounded by its launcher (start -d's --ready-timeout). A restart
+	// has none: it is bounded here, by the same timeout, as systemd bounds every start of a
+	// unit by TimeoutStartSec; EXTEND_TIMEOUT_USEC= moves it as it moves the first's.
+	var within time.Duration
+	if r.restarts > 0 {
+		within = r.s.cfg.ReadyTimeout
+	}
+	p, err := r.startCopy(within, within > 0)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +76,12 @@ func (r *run) startReady() (*program, error) {
 const GenerationEnv = "DAEMONKIT_GENERATION"
 
 // startCopy starts a new copy of the program (the command line r.command) and waits until
-// it is ready, within bound if not 0, without making it the main one: an upgrade does that
-// once it is. If it ends first, or the stop comes first, or it is not ready within bound,
-// it is gone (its group killed) when the error is returned. Each copy with notify
-// readiness has its own NOTIFY_SOCKET: another copy's messages cannot count.
-func (r *run) startCopy(bound time.Duration) (*program, error) {
+// it is ready, within bound if not 0 (moved later by EXTEND_TIMEOUT_USEC= if extensible),
+// without making it the main one: an upgrade does that once it is. If it ends first, or
+// the stop comes first, or it is not ready within bound (a *notReadyError), it is gone
+// (its group killed) when the error is returned. Each copy with notify readiness has its
+// own NOTIFY_SOCKET: another copy's messages cannot count.
+func (r *run) startCopy(bound time.Duration, extensible bool) (*program, error) {
 	cfg := r.s.cfg
 	var sock *notify.Socket
 	env := cfg.Env
@@ -102,7 +115,7 @@ func (r *run) startCopy(bound time.Duration) (*program, error) {
 	p.gen, p.state = r.gen, "starting"
 	r.copies[p.pid] = p
 	r.publishCopies()
-	if err := r.awaitReady(p, sock, bound); err != nil {
+	if err := r.awaitReady(p, sock, bound, extensible); err != nil {
 		r.killCopy(p)
 		return nil, err
 	}
@@ -313,19 +326,24 @@ func failedRestart(err error) *program {
 }
 
 // awaitReady waits for the readiness the configuration asks for, the program's end, a
-// stop, or bound (if not 0), whichever comes first.
-func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration) error {
+// stop, or bound (if not 0; moved later by EXTEND_TIMEOUT_USEC= if extensible), whichever
+// comes first.
+func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, extensible bool) error {
 	cfg := r.s.cfg
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	var timeout <-chan time.Time
+	var dl *readyDeadline
 	if bound > 0 {
-		t := time.NewTimer(bound)
-		defer t.Stop()
-		timeout = t.C
+		dl = newReadyDeadline(bound)
+		defer dl.stop()
+		timeout = dl.t.C
 	}
 	if cfg.Ready.Kind == "pidfile" {
-		return r.awaitForked(p, timeout) // its first process exits: that is the point
+		if err := r.awaitForked(p, timeout); err != nil {
+			return dl.notReady(err, cfg.Ready, p) // its first process exits: that is the point
+		}
+		return nil
 	}
 	result := make(chan error, 1)
 	switch cfg.Ready.Kind {
@@ -346,7 +364,11 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration) e
 			}
 		}()
 	case "notify":
-		go func() { result <- r.awaitNotify(ctx, p, sock) }()
+		var extend func(time.Duration)
+		if extensible {
+			extend = dl.extend
+		}
+		go func() { result <- r.awaitNotify(ctx, p, sock, extend) }()
 	default:
 		go func() { result <- r.probe(ctx, p) }()
 	}
@@ -357,11 +379,77 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration) e
 		p.exited = closedStatus(ws)
 		return ended(ws)
 	case <-timeout:
-		return fmt.Errorf("%w (--ready %s, within %s): killed it", errNotReadyInTime, cfg.Ready.String(), bound)
+		return dl.notReady(errNotReadyInTime, cfg.Ready, p)
 	case <-r.ctx.Done():
 		return errStoppedEarly
 	}
 }
+
+// readyDeadline bounds a copy's start: its timer fires once the deadline passes, which
+// extend may move later, never earlier.
+type readyDeadline struct {
+	began time.Time
+	t     *time.Timer
+	mu    sync.Mutex
+	at    time.Time
+}
+
+func newReadyDeadline(d time.Duration) *readyDeadline {
+	now := time.Now()
+	return &readyDeadline{began: now, at: now.Add(d), t: time.NewTimer(d)}
+}
+
+// extend moves the deadline to d from now, if that is later (EXTEND_TIMEOUT_USEC=).
+func (dl *readyDeadline) extend(d time.Duration) {
+	dl.mu.Lock()
+	defer dl.mu.Unlock()
+	if at := time.Now().Add(d); at.After(dl.at) {
+		dl.at = at
+		dl.t.Reset(d)
+	}
+}
+
+func (dl *readyDeadline) stop() { dl.t.Stop() }
+
+// notReady is err, or, when err says the copy p was not ready in time (errNotReadyInTime),
+// a *notReadyError that says within how long, and what p last said or met.
+func (dl *readyDeadline) notReady(err error, ready Readiness, p *program) error {
+	if dl == nil || !errors.Is(err, errNotReadyInTime) {
+		return err
+	}
+	dl.mu.Lock()
+	within := dl.at.Sub(dl.began)
+	dl.mu.Unlock()
+	e := &notReadyError{within: within.Round(time.Millisecond), ready: ready}
+	if w := p.lastWord.Load(); w != nil {
+		e.last = *w
+	}
+	if f := (*forkedNotReady)(nil); errors.As(err, &f) {
+		e.last = f.why
+	}
+	return e
+}
+
+// notReadyError: a copy was not ready within its bound, and is killed (with its group).
+type notReadyError struct {
+	within time.Duration
+	ready  Readiness
+	last   string // what it last said or met ("its check last failed: ..."); "" if nothing
+}
+
+func (e *notReadyError) Error() string {
+	msg := fmt.Sprintf("not ready within %s (--ready %s): killed it", e.within, e.ready)
+	if e.last != "" {
+		msg += "; " + e.last
+	}
+	return msg
+}
+
+// Is makes a *notReadyError errNotReadyInTime.
+func (e *notReadyError) Is(target error) bool { return target == errNotReadyInTime }
+
+// said keeps what p last said or met while it starts (see program.lastWord).
+func (p *program) said(what string) { p.lastWord.Store(&what) }
 
 // mainPID is the program's main pid now.
 func (s *Supervisor) mainPID() int {

@@ -28,8 +28,9 @@ const checkTimeout = 5 * time.Second
 // awaitNotify waits for READY=1 from the program or a descendant of it (systemd-notify run
 // from its shell script counts); ERRNO= before it fails the start, STATUS= is logged and
 // passed to the launcher, EXTEND_TIMEOUT_USEC= gives the launcher more time, MAINPID=
-// names the process that signals go to.
-func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket) error {
+// names the process that signals go to. extend, if not nil, is told each
+// EXTEND_TIMEOUT_USEC= too: the bound of a start that has no launcher (a restart's).
+func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, extend func(time.Duration)) error {
 	r.acceptFrom(sock, p.pid)
 	for {
 		m, err := sock.Receive(ctx)
@@ -42,9 +43,13 @@ func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket) 
 			return fmt.Errorf("the program reported ERRNO=%d (%v) before it was ready", int(m.Errno), m.Errno)
 		case m.ExtendTimeout > 0:
 			server.ExtendStart(r.ctx, m.ExtendTimeout)
+			if extend != nil {
+				extend(m.ExtendTimeout)
+			}
 		}
 		if m.HasStatus {
 			server.StartStatus(r.ctx, m.Status)
+			p.said("its last status: " + m.Status)
 		}
 		if m.Ready {
 			if key := r.s.cfg.ListenKey; key != "" {
@@ -125,6 +130,7 @@ func (r *run) probe(ctx context.Context, p *program) error {
 					r.log.Info("not ready yet", "ready", cfg.Ready.String(), "error", err)
 				}
 				server.StartStatus(r.ctx, "not ready yet: "+msg) // the error names the check
+				p.said("its check last failed: " + msg)
 			}
 			last = err
 		}

@@ -114,11 +114,14 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.s.out = out
 	mainBefore := r.s.mainPID()
 	endWatch := r.watchServing(p)
-	np, err := r.startCopy(within) // an upgrade has no launcher to kill a copy that never gets ready
+	np, err := r.startCopy(within, false) // an upgrade has no launcher to kill a copy that never gets ready
 	if ws, ended := endWatch(); ended {
 		oldEnded = describe(ws)
 	}
 	r.s.out = out.out
+	if nr := (*notReadyError)(nil); errors.As(err, &nr) {
+		err = fmt.Errorf("%w (--ready %s, within %s): killed it", errNotReadyInTime, nr.ready, nr.within)
+	}
 	if err != nil {
 		if r.s.mainPID() != mainBefore {
 			r.s.setMain(mainBefore) // a MAINPID= of the failed copy does not count
