@@ -290,6 +290,10 @@ func programReloadable(paths instance.Paths) error {
 		return errors.New("it is starting: reload it once it is ready (it reads its configuration as it is then)")
 	}
 	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {
+		if c, starting := startingCopy(st.Record); starting {
+			return fmt.Errorf("its program is not running: it ended (%s), and its restart is starting (pid %d): reload it once it is ready (it reads its configuration as it is then)",
+				orNone(st.Record.LastExit), c.PID)
+		}
 		return fmt.Errorf("its program is not running: it ended (%s) and is started again in %s, with its configuration as it is then",
 			orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))
 	}

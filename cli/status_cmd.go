@@ -142,7 +142,10 @@ func (r *statusReport) fill(st instance.Status) int {
 				// Its supervisor runs, but its program does not: it serves nothing until
 				// the back-off ends, and may never. systemctl status says 3 of a unit in
 				// auto-restart too.
-				r.State, r.RestartAt = "restarting", rec.RestartAt
+				r.State = "restarting"
+				if _, starting := startingCopy(rec); !starting {
+					r.RestartAt = rec.RestartAt // past, once its copy is starting
+				}
 				return exitNotRunning
 			}
 		}
@@ -234,8 +237,13 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "restarting":
-		fmt.Fprintf(w, "%s is not running: its program ended (%s) and is started again in %s (restart %d); its supervisor is pid %d\n",
-			r.Name, orNone(r.LastExit), roundDuration(max(time.Until(r.RestartAt), 0)), r.Restarts+1, r.PID)
+		if c, starting := startingCopy(&instance.Record{Copies: r.Copies}); starting {
+			fmt.Fprintf(w, "%s is not running: its program ended (%s) and restart %d is starting (pid %d): it is not ready yet; its supervisor is pid %d\n",
+				r.Name, orNone(r.LastExit), r.Restarts+1, c.PID, r.PID)
+		} else {
+			fmt.Fprintf(w, "%s is not running: its program ended (%s) and is started again in %s (restart %d); its supervisor is pid %d\n",
+				r.Name, orNone(r.LastExit), roundDuration(max(time.Until(r.RestartAt), 0)), r.Restarts+1, r.PID)
+		}
 		printField(w, "program", shellJoin(r.Command))
 		printField(w, "log", r.Log)
 		printField(w, "pidfile", r.PIDFile)
@@ -326,4 +334,16 @@ func logDetached(pid int, path string) string {
 		return ""
 	}
 	return "it writes to a file that is no longer at this path (deleted, or moved away without a reopen): 'reopen' opens it again"
+}
+
+// startingCopy is the copy a supervisor backing off between restarts (rec.Restarting) has
+// started since, not ready yet: its back-off is over, and rec.Restarts does not count that
+// restart until the copy is ready or has failed.
+func startingCopy(rec *instance.Record) (instance.Copy, bool) {
+	for _, c := range rec.Copies {
+		if c.State == "starting" {
+			return c, true
+		}
+	}
+	return instance.Copy{}, false
 }

@@ -241,7 +241,9 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if p.failure != "" {
 			lastExit = p.failure
 		}
-		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = lastExit, 0 })
+		// The restart count, with the end of the restart's copy: while that copy started,
+		// status said which restart it was from the count before it.
+		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID, rec.Restarts = lastExit, 0, r.restarts })
 		r.removeChildPIDFile() // it would name a pid that is gone, maybe another process's soon
 		uptime := time.Since(p.started)
 		if !(cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws))) {
@@ -280,8 +282,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			return &ExitError{Status: ws, Failure: p.failure}
 		}
 		delay = min(2*delay, maxRestartDelay)
-		r.restarts++
-		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Restarts = r.restarts })
+		r.restarts++ // in the record once its copy is ready (startReady), or has failed
 		if p, err = r.startReady(); err != nil {
 			if r.ctx.Err() != nil {
 				r.awaitDraining(cfg.ShutdownTimeout)
