@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/http1"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/notify"
@@ -37,7 +38,7 @@ func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, 
 		if err != nil {
 			return err
 		}
-		r.note(m)
+		r.note(p, m)
 		switch {
 		case m.Errno != 0:
 			return fmt.Errorf("the program reported ERRNO=%d (%v) before it was ready", int(m.Errno), m.Errno)
@@ -67,7 +68,7 @@ func (r *run) listenOn(p *program) {
 		if err != nil {
 			return // closed when the program ended, or the run is over
 		}
-		r.note(m)
+		r.note(p, m)
 	}
 }
 
@@ -82,8 +83,8 @@ func (r *run) acceptFrom(sock *notify.Socket, pid int) {
 	}
 }
 
-// note logs what a notification says and follows MAINPID=.
-func (r *run) note(m notify.Message) {
+// note logs what a notification of the copy p says and follows MAINPID= (see nameMain).
+func (r *run) note(p *program, m notify.Message) {
 	if m.Err != nil {
 		r.log.Warn("a notification had a bad field", "sender", m.PID, "error", m.Err)
 	}
@@ -94,7 +95,7 @@ func (r *run) note(m notify.Message) {
 	if m.Errno != 0 {
 		r.log.Warn("the program reported an error", "errno", int(m.Errno), "error", m.Errno.Error())
 	}
-	if m.MainPID > 0 && m.MainPID != r.s.mainPID() {
+	if m.MainPID > 0 && m.MainPID != r.s.namedMain(p) {
 		// Only a process of the program's own (one that runs below this supervisor, an
 		// orphan it adopted included) may become its main process, which stop, reload and
 		// restart signal: a MAINPID naming any other process, as systemd refuses one
@@ -103,8 +104,10 @@ func (r *run) note(m notify.Message) {
 			r.log.Warn("ignored MAINPID: it names a process that does not run below the supervisor", "mainpid", m.MainPID, "sender", m.PID)
 			return
 		}
-		r.log.Info("the program names its main process", "mainpid", m.MainPID)
-		r.s.setMain(m.MainPID)
+		r.log.Info("the program names its main process", "mainpid", m.MainPID, "pid", p.pid)
+		if r.s.nameMain(p, m.MainPID) {
+			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.ChildPID = m.MainPID })
+		}
 	}
 }
 

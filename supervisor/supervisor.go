@@ -381,8 +381,26 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 			sig = s
 		}
 	}
-	r.log.Info("stopping the program", "signal", sigName(sig), "pid", p.pid)
-	r.s.signal(sig)
+	main := r.s.mainPID()
+	r.log.Info("stopping the program", "signal", sigName(sig), "pid", main)
+	var named *proc.Process // the main process it named (MAINPID=), if not its first: waited for too
+	if main > 0 && main != p.pid {
+		if np, err := proc.Open(main); err == nil { // gone already: nothing to wait for
+			named = np
+			defer np.Close()
+		}
+	}
+	if named != nil {
+		_ = named.Signal(sig) // through its pidfd: never another process that took its pid
+		_ = named.Signal(syscall.SIGCONT)
+		if p.pid > 0 {
+			// Its first process is the one whose end is waited for: it is asked to stop too,
+			// as systemd's stop of a unit asks every process of its control group.
+			_ = syscall.Kill(p.pid, sig)
+		}
+	} else {
+		r.s.signal(sig)
+	}
 	for _, c := range r.copies {
 		// An old copy draining after an upgrade has had its stop signal: a second one
 		// would tell many a server (Go's NotifyContext, uvicorn) to give its drain up.
@@ -397,15 +415,27 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	// upgrade, which finish their work in flight too.
 	deadline := time.NewTimer(r.s.cfg.ShutdownTimeout)
 	defer deadline.Stop()
-	drained := make(chan struct{})
-	go func() { r.draining.Wait(); close(drained) }()
+	waitCtx, stopWaiting := context.WithCancel(context.Background())
+	defer stopWaiting()
+	drained := make(chan struct{}) // old copies drained, and the named main process gone
+	go func() {
+		r.draining.Wait()
+		if named != nil {
+			_ = named.Wait(waitCtx)
+		}
+		close(drained)
+	}()
 	var ws syscall.WaitStatus
 	select {
 	case ws = <-p.exited:
 		select {
 		case <-drained:
 		case <-deadline.C:
-			r.log.Warn("old copies did not drain in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+			what := "old copies did not drain in time"
+			if named != nil {
+				what = "the program's main process or old copies did not end in time"
+			}
+			r.log.Warn(what+"; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
 			r.s.killInstance()
 		}
 	case <-deadline.C:

@@ -112,7 +112,6 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	// only start reads r.s.out, on this goroutine, so the swap is seen by its relays alone.
 	out = &copyOutput{out: r.s.out, keep: tailLines}
 	r.s.out = out
-	mainBefore := r.s.mainPID()
 	endWatch := r.watchServing(p)
 	np, err := r.startCopy(within, false) // an upgrade has no launcher to kill a copy that never gets ready
 	if ws, ended := endWatch(); ended {
@@ -122,10 +121,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	if nr := (*notReadyError)(nil); errors.As(err, &nr) {
 		err = fmt.Errorf("%w (--ready %s, within %s): killed it", errNotReadyInTime, nr.ready, nr.within)
 	}
-	if err != nil {
-		if r.s.mainPID() != mainBefore {
-			r.s.setMain(mainBefore) // a MAINPID= of the failed copy does not count
-		}
+	if err != nil { // a MAINPID= of the failed copy never counted: it was not made the main one
 		r.command = p.command
 		out.settle()
 		return fail(err)
@@ -133,11 +129,8 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	out.stopKeeping()
 	np.command = r.command
 	readyAfter := time.Since(began)
-	if r.s.mainPID() == mainBefore {
-		r.s.setMain(np.pid) // unless it named its main process (MAINPID=) while it started
-	}
-	r.writeChildPIDFile(np.pid)
-	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Command, rec.ChildPID = r.command, np.pid })
+	main := r.makeMain(np)
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Command, rec.ChildPID = r.command, main })
 	if r.s.cfg.OnUpgrade != nil {
 		r.s.cfg.OnUpgrade(r.ctx, r.command)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -15,10 +16,12 @@ import (
 )
 
 // notifierMain is the `notifier [-delay D] [-status S] [-errno N] [-extend D] [-never]
-// [-mainpid PID]` program: a daemon that speaks sd_notify to $NOTIFY_SOCKET. It sends
-// STATUS= and, after -delay, READY=1 (or ERRNO=N, or nothing with -never; EXTEND_TIMEOUT_USEC=
-// first with -extend; MAINPID=PID with it, with -mainpid), prints what it sent, and runs
-// until SIGTERM, which it answers with STOPPING=1 and exit 0.
+// [-mainpid PID] [-fork] [-linger D] [-hup]` program: a daemon that speaks sd_notify to
+// $NOTIFY_SOCKET. It sends STATUS= and, after -delay, READY=1 (or ERRNO=N, or nothing with
+// -never; EXTEND_TIMEOUT_USEC= first with -extend; MAINPID=PID with it, with -mainpid, its
+// own pid for -mainpid -1), prints what it sent, and runs until SIGTERM, which it answers,
+// after -linger, with STOPPING=1 and exit 0. With -hup it prints each SIGHUP it gets. With
+// -fork, it runs all that as a child (its pid printed) and exits 0 at SIGTERM, at once.
 func notifierMain() {
 	delay := flag.Duration("delay", 0, "")
 	status := flag.String("status", "", "")
@@ -26,9 +29,42 @@ func notifierMain() {
 	extend := flag.Duration("extend", 0, "")
 	never := flag.Bool("never", false, "")
 	mainpid := flag.Int("mainpid", 0, "")
+	fork := flag.Bool("fork", false, "")
+	linger := flag.Duration("linger", 0, "")
+	hup := flag.Bool("hup", false, "")
 	flag.Parse()
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
+	if *fork {
+		var args []string
+		for _, a := range os.Args[1:] {
+			if a != "-fork" {
+				args = append(args, a)
+			}
+		}
+		child := exec.Command(os.Args[0], args...)
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		if err := child.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "notifier:", err)
+			os.Exit(1)
+		}
+		fmt.Println("notifier forked", child.Process.Pid)
+		<-term
+		fmt.Println("notifier parent got TERM")
+		os.Exit(0)
+	}
+	if *mainpid == -1 {
+		*mainpid = os.Getpid()
+	}
+	if *hup {
+		hups := make(chan os.Signal, 1)
+		signal.Notify(hups, syscall.SIGHUP)
+		go func() {
+			for range hups {
+				fmt.Println("notifier got HUP, pid", os.Getpid())
+			}
+		}()
+	}
 	send := func(msg string) {
 		conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: os.Getenv("NOTIFY_SOCKET"), Net: "unixgram"})
 		if err != nil {
@@ -62,6 +98,8 @@ func notifierMain() {
 		send("READY=1\nSTATUS=serving")
 	}
 	<-term
+	fmt.Println("notifier got TERM, pid", os.Getpid())
+	time.Sleep(*linger) // a drain that takes its time
 	send("STOPPING=1")
 	os.Exit(0)
 }
