@@ -18,7 +18,7 @@ import (
 
 // SuperviseFlags say how start supervises a program given after --.
 type SuperviseFlags struct {
-	Ready         string        `default:"exec" placeholder:"HOW" help:"With -- CMD: when it is ready: exec (alive after --ready-grace), notify (sd_notify READY=1), tcp:HOST:PORT, http:URL (GET answers 2xx; plain http), cmd:COMMAND (exits 0) or pidfile:PATH (it daemonizes itself: exits 0 once the daemon it forked is named in PATH) (default ${default})."`
+	Ready         string        `default:"exec" placeholder:"HOW" help:"With -- CMD: when it is ready: exec (alive after --ready-grace), notify (sd_notify READY=1), tcp:HOST:PORT, http:URL (GET answers 2xx or 3xx; plain http), cmd:COMMAND (exits 0) or pidfile:PATH (it daemonizes itself: exits 0 once the daemon it forked is named in PATH) (default ${default})."`
 	ReadyGrace    time.Duration `default:"200ms" placeholder:"DURATION" help:"With --ready=exec: how long it must stay alive (default ${default})."`
 	ReadyInterval time.Duration `default:"100ms" placeholder:"DURATION" help:"With --ready=tcp, http or cmd: how often to try (default ${default})."`
 	Restart       string        `enum:"no,on-failure,always" default:"no" placeholder:"WHEN" help:"With -- CMD: restart it when it ends on its own: no, on-failure or always (default ${default})."`

@@ -168,7 +168,7 @@ func (r *run) check(ctx context.Context, p *program) error {
 		if err != nil {
 			return err
 		}
-		if code < 200 || code > 299 {
+		if code < 200 || code > 399 { // 2xx and 3xx, as a Kubernetes httpGet probe takes them (a redirect is not followed)
 			return fmt.Errorf("GET %s: status %d", ready.Target, code)
 		}
 		if u, err := url.Parse(ready.Target); err == nil {

@@ -1,6 +1,10 @@
 package supervisor
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -46,6 +50,23 @@ func TestParseForeignPID(t *testing.T) {
 		got, err := parseForeignPID([]byte(in))
 		if want == 0 && err == nil || want != 0 && (err != nil || got != want) {
 			t.Errorf("parseForeignPID(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
+
+// TestHTTPCheckStatus: --ready http: takes 2xx and 3xx as ready (200-399, as a Kubernetes
+// httpGet probe does, without following the redirect), and nothing else.
+func TestHTTPCheckStatus(t *testing.T) {
+	for code, ready := range map[int]bool{200: true, 204: true, 301: true, 302: true, 399: true, 199: false, 400: false, 404: false, 503: false} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Location", "/elsewhere")
+			w.WriteHeader(code)
+		}))
+		r := &run{s: New(Config{Ready: Readiness{Kind: "http", Target: srv.URL + "/healthz"}}, io.Discard)}
+		err := r.check(context.Background(), &program{})
+		srv.Close()
+		if (err == nil) != ready {
+			t.Errorf("status %d: check = %v; want ready %v", code, err, ready)
 		}
 	}
 }
