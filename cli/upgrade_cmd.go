@@ -85,7 +85,11 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 	if st.Record == nil || st.Record.Control == "" {
 		return res, withCode(exitFailed, fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", paths.Name))
 	}
-	readyTimeout := recordedReadyTimeout(st.Record) // 0: the supervisor's default
+	started, known := recordedStart(st.Record)
+	if known && started.Supervise == nil && len(command) > 0 {
+		return res, withCode(exitUsage, fmt.Errorf("%s runs the built-in work, which takes no command: replace the binary, then upgrade without one (it runs the binary on disk now)", paths.Name))
+	}
+	readyTimeout := started.ReadyTimeout // 0: the supervisor's default
 	if readyTimeout > timeout || (readyTimeout <= 0 && timeout < 10*time.Second) {
 		readyTimeout = timeout
 	}
@@ -112,16 +116,22 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 	return res, nil
 }
 
-// recordedReadyTimeout is the --ready-timeout the instance was started with (0 if the
-// record does not say).
-func recordedReadyTimeout(rec *instance.Record) time.Duration {
-	var req struct {
-		ReadyTimeout time.Duration `json:"ready_timeout"`
+// startedWith is what upgrade needs of how an instance was started.
+type startedWith struct {
+	ReadyTimeout time.Duration   `json:"ready_timeout"` // 0 if the record does not say
+	Supervise    json.RawMessage `json:"supervise"`     // nil for the built-in work
+}
+
+// recordedStart is how the record says the instance was started; known is false when it
+// does not say (a record without a request, or another program's).
+func recordedStart(rec *instance.Record) (started startedWith, known bool) {
+	if len(rec.Request) == 0 || json.Unmarshal(rec.Request, &started) != nil {
+		return startedWith{}, false
 	}
-	if len(rec.Request) == 0 || json.Unmarshal(rec.Request, &req) != nil {
-		return 0
+	if string(started.Supervise) == "null" {
+		started.Supervise = nil
 	}
-	return req.ReadyTimeout
+	return started, true
 }
 
 // reportUpgrade prints what the upgrade did, with the exit code it means.
