@@ -19,7 +19,7 @@ var version = "dev"
 
 // serverFlags are the built-in server's own flags.
 type serverFlags struct {
-	Listen    string        `default:"127.0.0.1:0" placeholder:"ADDR" help:"The built-in server's HTTP address (port 0: any free port; default ${default})."`
+	Listen    string        `default:"127.0.0.1:0" notempty:"address" placeholder:"ADDR" help:"The built-in server's HTTP address (port 0: any free port; default ${default})."`
 	Heartbeat time.Duration `default:"1s" placeholder:"DURATION" help:"How often the built-in server logs a heartbeat line (default ${default})."`
 }
 

@@ -64,7 +64,9 @@ type Config struct {
 	// daemon, and restart brings them back. They must survive encoding/json. A flag of
 	// theirs may not share a name, alias or short with a global flag or with any command's
 	// flag (a field Name would be --name, which is start's and stop's): rename the field or
-	// give it a name:"..." tag.
+	// give it a name:"..." tag. A string flag tagged notempty:"WHAT" ("address", say) is
+	// refused, as a usage error, when the command line gives it empty (--listen= from an
+	// unset shell variable), where "" would mean something else than its default.
 	Flags any
 	// DefaultName is the instance name without --name. Default: Name. It must be a valid
 	// instance name, as Name.

@@ -114,7 +114,7 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 			}, nil
 		}),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
-		kong.WithAfterApply(checkEmptyPaths),
+		kong.WithAfterApply(checkEmptyValues),
 		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
 	}
 }
@@ -151,13 +151,20 @@ func checkProgramFlags(kctx *kong.Context, flags any, cmds *Commands) error {
 	return nil
 }
 
-// checkEmptyPaths refuses, as a usage error, a path flag (pathFlags) given on the command
-// line with an empty value (--log "" from an unset shell variable, say), as an empty --name
-// is refused: it would otherwise mean the default (a log in /var/log, a state directory in
-// /run), elsewhere than meant.
-func checkEmptyPaths(kctx *kong.Context) error {
+// checkEmptyValues refuses, as a usage error, a flag given empty on the command line
+// (--log "" or --user= from an unset shell variable, say), as an empty --name is refused,
+// where "" would quietly mean something else than meant: for a path flag (pathFlags), its
+// default (a log in /var/log, a state directory in /run); for a flag tagged
+// notempty:"WHAT" (--user, --group, a program's own --listen), the flag left out (the
+// work run as root) or worse (a server on every interface).
+func checkEmptyValues(kctx *kong.Context) error {
 	for _, el := range kctx.Path {
-		if el.Flag == nil || !pathFlags["--"+el.Flag.Name] {
+		if el.Flag == nil {
+			continue
+		}
+		name := "--" + el.Flag.Name
+		what := el.Flag.Tag.Get("notempty")
+		if !pathFlags[name] && what == "" {
 			continue
 		}
 		empty := false
@@ -167,12 +174,27 @@ func checkEmptyPaths(kctx *kong.Context) error {
 		case []string:
 			empty = len(v) == 0 || slices.Contains(v, "") // Kong makes "" an empty list
 		}
-		if empty {
-			return fmt.Errorf("--%s: empty path; leave the flag out for its default", el.Flag.Name)
+		if !empty {
+			continue
+		}
+		if pathFlags[name] {
+			what = "path"
+		}
+		switch {
+		case el.Flag.HasDefault && el.Flag.Default != "":
+			return fmt.Errorf("%s: empty %s; give one, or leave the flag out for its default (%s)", name, what, el.Flag.Default)
+		case pathFlags[name] && !noDefaultPaths[name]:
+			return fmt.Errorf("%s: empty path; leave the flag out for its default", name)
+		default:
+			return fmt.Errorf("%s: empty %s; give one, or leave the flag out", name, what)
 		}
 	}
 	return nil
 }
+
+// noDefaultPaths are the path flags (pathFlags) that have no default: left out, there is
+// no such file.
+var noDefaultPaths = map[string]bool{"--env-file": true, "--child-pidfile": true}
 
 // checkStrategyFlag gives an unregistered --strategy (from the command line, or its
 // environment variable) strategy.Lookup's error, which names the import that may be

@@ -23,8 +23,8 @@ import (
 // ProcessFlags say what the work runs as and with: its user, environment, priority and
 // limits, as systemd's User=, Environment=, EnvironmentFile=, Nice= and LimitNOFILE= do.
 type ProcessFlags struct {
-	User        string   `placeholder:"USER" help:"As root: run the work as this user (its groups, then its gid, then its uid); the lock, the log and the record stay root's."`
-	Group       string   `placeholder:"GROUP" help:"With --user: this primary group instead of the user's own (the user's other groups stay)."`
+	User        string   `notempty:"user name" placeholder:"USER" help:"As root: run the work as this user (its groups, then its gid, then its uid); the lock, the log and the record stay root's."`
+	Group       string   `notempty:"group name" placeholder:"GROUP" help:"With --user: this primary group instead of the user's own (the user's other groups stay)."`
 	Env         words    `sep:"none" placeholder:"KEY=VALUE" help:"Set a variable in the work's environment (repeatable). Values show in ps while start runs, and are kept in the instance's record (mode 0600): put secrets in --env-file."`
 	EnvFile     []string `sep:"none" placeholder:"PATH" help:"Read KEY=VALUE lines from a file (# comments and blank lines allowed; repeatable)."`
 	ClearEnv    bool     `help:"Start the work with no environment but --env and --env-file (and PATH if they give none)."`

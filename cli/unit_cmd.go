@@ -223,7 +223,7 @@ func pidfileArgs(pidFile string) []string {
 }
 
 // pathFlags take a path: one that must be absolute in a unit, and never empty
-// (checkEmptyPaths).
+// (checkEmptyValues).
 var pathFlags = map[string]bool{
 	"--state-dir": true, "--log-dir": true, "--pidfile": true, "--log": true, "--workdir": true,
 	"--env-file": true, "--child-pidfile": true,
