@@ -69,7 +69,8 @@ func (c *StartCmd) Run(app *App) error {
 	}
 	arm := armInterrupt(!c.Detach) // while the checks below run, with -d
 	defer arm.release()
-	if err := c.takeCommand(app, "start -d"); err != nil {
+	var err error
+	if c.Command, err = takeCommand(app, c.Command, "start -d"); err != nil {
 		return err
 	}
 	if err := absProgram(c.Command, c.Workdir); err != nil {
@@ -152,21 +153,32 @@ func (c *StartCmd) Run(app *App) error {
 	return nil
 }
 
-// takeCommand takes the separator off the program's command line, and refuses an unknown
-// flag that Kong put there: Kong hands an unknown flag to the program's place, with every
-// flag after it, so a typo would run as the program, without the flags that followed it.
-// usage is how the command is typed, for the message ("start -d").
-func (c *StartOptions) takeCommand(app *App, usage string) error {
-	if len(c.Command) > 0 && c.Command[0] != "--" && strings.HasPrefix(c.Command[0], "-") {
-		flag, _, _ := strings.Cut(c.Command[0], "=")
-		cmd, _, _ := strings.Cut(usage, " ")
-		return withCode(exitUsage, fmt.Errorf("unknown flag %s (see '%s %s --help'); a program to run goes after --: '%s %s -- PROG'",
+// takeCommand is the program's command line as Kong passed it (command: start's, unit's
+// or upgrade's), without the separator. It refuses, as usage errors, an unknown flag that
+// Kong put there (Kong hands an unknown flag to the program's place, with every flag
+// after it, so a typo would run as the program, without the flags that followed it), a
+// separator with nothing after it, and an empty program name, which would otherwise be
+// taken for no program at all, or fail only once launched (exec: ""). usage is how the
+// command is typed, for the message ("start -d"); none, without a program, is nil.
+func takeCommand(app *App, command []string, usage string) ([]string, error) {
+	cmd, _, _ := strings.Cut(usage, " ")
+	switch {
+	case len(command) == 0:
+		return nil, nil
+	case command[0] != "--" && strings.HasPrefix(command[0], "-"):
+		flag, _, _ := strings.Cut(command[0], "=")
+		return nil, withCode(exitUsage, fmt.Errorf("unknown flag %s (see '%s %s --help'); a program to run goes after --: '%s %s -- PROG'",
 			flag, app.Config.Name, cmd, app.Config.Name, usage))
+	case command[0] == "--":
+		command = command[1:] // Kong passes the separator through with the rest
 	}
-	if len(c.Command) > 0 && c.Command[0] == "--" {
-		c.Command = c.Command[1:] // Kong passes the separator through with the rest
+	switch {
+	case len(command) == 0:
+		return nil, withCode(exitUsage, fmt.Errorf("nothing after --: give the program to run ('%s %s -- PROG [ARGS...]'), or leave -- out", app.Config.Name, usage))
+	case command[0] == "":
+		return nil, withCode(exitUsage, fmt.Errorf("empty program name: give the program to run ('%s %s -- PROG [ARGS...]')", app.Config.Name, usage))
 	}
-	return nil
+	return command, nil
 }
 
 // absProgram makes a program path that holds a slash absolute, in place: against dir when

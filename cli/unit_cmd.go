@@ -23,7 +23,8 @@ func (c *UnitCmd) Run(app *App) error {
 	if len(c.Command) > 0 && (c.Command[0] == "-d" || c.Command[0] == "--detach") {
 		return withCode(exitUsage, fmt.Errorf("unit takes start's options but not -d: systemd runs %s in the foreground", app.Config.Name))
 	}
-	if err := c.takeCommand(app, "unit"); err != nil {
+	var err error
+	if c.Command, err = takeCommand(app, c.Command, "unit"); err != nil {
 		return err
 	}
 	if err := absProgram(c.Command, c.Workdir); err != nil { // systemd runs it from /, as start -d would

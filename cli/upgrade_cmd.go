@@ -37,13 +37,13 @@ func (c *UpgradeCmd) Validate() error {
 // copy serves and the old one is gone, 1 when the new copy failed (the old one serves on),
 // 3 when another upgrade runs.
 func (c *UpgradeCmd) Run(app *App) error {
-	paths, err := c.target(app)
+	cmd, err := takeCommand(app, c.Command, "upgrade")
 	if err != nil {
 		return err
 	}
-	cmd := c.Command
-	if len(cmd) > 0 && cmd[0] == "--" {
-		cmd = cmd[1:]
+	paths, err := c.target(app)
+	if err != nil {
+		return err
 	}
 	if err := absProgram(cmd, ""); err != nil { // the supervisor runs it from the instance's working directory
 		return withCode(exitUsage, err)
