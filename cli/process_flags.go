@@ -76,13 +76,25 @@ func inheritable(env []string) []string {
 	return kept
 }
 
-// check refuses what cannot be done, as a usage error would.
+// check refuses what cannot be done here, as a usage error would: checkValues, and
+// --user when this process is not root's.
 func (f ProcessFlags) check() error {
+	if err := f.checkValues(); err != nil {
+		return err
+	}
+	if f.User != "" && os.Geteuid() != 0 {
+		return fmt.Errorf("--user %s: only root can run the work as another user (you are uid %d)", f.User, os.Geteuid())
+	}
+	return nil
+}
+
+// checkValues refuses values that cannot be meant, whoever runs the work: start checks
+// them (check), and unit, whose unit runs as root, must not print one that fails at every
+// boot.
+func (f ProcessFlags) checkValues() error {
 	switch {
 	case f.User == "" && f.Group != "":
-		return errors.New("--group goes with --user")
-	case f.User != "" && os.Geteuid() != 0:
-		return fmt.Errorf("--user %s: only root can run the work as another user (you are uid %d)", f.User, os.Geteuid())
+		return errors.New("--group goes with --user: give --user too, or leave --group out")
 	case f.Nice < -20 || f.Nice > 19:
 		return fmt.Errorf("--nice %d: want -20 to 19", f.Nice)
 	}

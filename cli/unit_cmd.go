@@ -27,6 +27,9 @@ func (c *UnitCmd) Run(app *App) error {
 	if c.Command, err = takeCommand(app, c.Command, "unit"); err != nil {
 		return err
 	}
+	if err := c.ProcessFlags.checkValues(); err != nil { // not check: the unit runs as root
+		return withCode(exitUsage, err)
+	}
 	if err := absProgram(c.Command, c.Workdir); err != nil { // systemd runs it from /, as start -d would
 		return withCode(exitUsage, err)
 	}
