@@ -90,7 +90,7 @@ func (c *StartCmd) Run(app *App) error {
 			return withCode(exitUsage, err)
 		}
 	}
-	if err := c.checkSupervise(); err != nil {
+	if err := c.checkSupervise(c.Detach); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if err := c.ProcessFlags.check(); err != nil {

@@ -36,9 +36,12 @@ type superviseRequest struct {
 	Command words `json:"command"`
 }
 
-// checkSupervise refuses supervision flags that cannot apply, and a --ready-timeout that
-// is not a duration to wait.
-func (c *StartOptions) checkSupervise() error {
+// checkSupervise refuses supervision flags that cannot apply, and durations that are not
+// durations to wait (zero or negative, which used to mean the default without a word).
+// bounded says --ready-timeout bounds the start (start -d, and a unit, whose
+// TimeoutStartSec it sets; not the foreground): a --ready exec whose --ready-grace is not
+// shorter could never be ready in time.
+func (c *StartOptions) checkSupervise(bounded bool) error {
 	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
 		return err
 	}
@@ -53,6 +56,21 @@ func (c *StartOptions) checkSupervise() error {
 	}
 	if c.ShutdownTimeout <= 0 { // it used to mean 10s, while the work was told 0
 		return fmt.Errorf("--shutdown-timeout %v: want a positive duration, how long a stop lets work in flight finish", c.ShutdownTimeout)
+	}
+	for _, d := range []struct {
+		flag    string
+		value   time.Duration
+		meaning string
+	}{
+		{"--ready-grace", c.ReadyGrace, "how long the program must stay alive to be ready with --ready exec (1ms: ready almost at once)"},
+		{"--ready-interval", c.ReadyInterval, "how often --ready tcp, http or cmd tries (10ms tries almost without a pause)"},
+		{"--restart-delay", c.RestartDelay, "the first wait before a restart (1ms restarts almost at once)"},
+		{"--min-uptime", c.MinUptime, "how long a run must last to reset the back-off (1ms: any run does)"},
+		{"--drain-timeout", c.DrainTimeout, "how long an old copy may drain after an upgrade (1ms: killed almost at once)"},
+	} {
+		if d.value <= 0 { // the supervisor takes zero for its default
+			return fmt.Errorf("%s %v: want a positive duration, %s", d.flag, d.value, d.meaning)
+		}
 	}
 	var tcpAddrs, given []string
 	for _, s := range c.Socket {
@@ -70,6 +88,10 @@ func (c *StartOptions) checkSupervise() error {
 		}
 	}
 	ready, _ := supervisor.ParseReadiness(c.Ready)
+	if bounded && len(c.Command) > 0 && ready.Kind == "exec" && c.ReadyGrace >= c.ReadyTimeout {
+		return fmt.Errorf("--ready-grace %v with --ready-timeout %v: with --ready exec the program is ready once it has run --ready-grace, so it could never be ready in time: give a --ready-grace shorter than --ready-timeout",
+			c.ReadyGrace, c.ReadyTimeout)
+	}
 	if ready.Kind == "pidfile" {
 		if runtime.GOOS != "linux" {
 			return fmt.Errorf("--ready %s needs Linux: the supervisor adopts the daemon the program forks as a child subreaper", ready)

@@ -50,7 +50,7 @@ func (c *UnitCmd) Run(app *App) error {
 			return withCode(exitUsage, err)
 		}
 	}
-	if err := c.checkSupervise(); err != nil {
+	if err := c.checkSupervise(true); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if err := c.checkUnitUser(app); err != nil {
