@@ -134,18 +134,23 @@ type Readiness struct {
 var ErrBadReadiness = errors.New("invalid readiness")
 
 // ParseReadiness reads --ready: exec, notify, tcp:HOST:PORT, http:URL, cmd:COMMAND or
-// pidfile:PATH.
+// pidfile:PATH. A port to probe (tcp's, or the URL's) must be 1 to 65535 or a service
+// name, as a socket's (see ParseSocket) but for 0, which names no port to connect to.
 func ParseReadiness(s string) (Readiness, error) {
-	kind, target, _ := strings.Cut(s, ":")
+	kind, target, colon := strings.Cut(s, ":")
 	r := Readiness{Kind: kind, Target: target}
 	switch kind {
 	case "exec", "notify":
-		if target != "" {
-			return r, fmt.Errorf("%w %q: %s takes nothing after it", ErrBadReadiness, s, kind)
+		if colon {
+			return r, fmt.Errorf("%w %q: %s takes nothing after it: give --ready %s", ErrBadReadiness, s, kind, kind)
 		}
 	case "tcp":
-		if _, _, err := net.SplitHostPort(target); err != nil {
+		_, port, err := net.SplitHostPort(target)
+		if err != nil {
 			return r, fmt.Errorf("%w %q: want tcp:HOST:PORT: %v", ErrBadReadiness, s, err)
+		}
+		if err := checkPort(port, false); err != nil { // 0 is no port to connect to
+			return r, fmt.Errorf("%w %q: %v", ErrBadReadiness, s, err)
 		}
 	case "http":
 		u, err := url.Parse(target)
@@ -154,6 +159,11 @@ func ParseReadiness(s string) (Readiness, error) {
 		}
 		if err != nil || u.Scheme != "http" || u.Host == "" {
 			return r, fmt.Errorf("%w %q: want http:URL, such as http:http://127.0.0.1:8000/healthz", ErrBadReadiness, s)
+		}
+		if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
+			if err := checkPort(port, false); err != nil {
+				return r, fmt.Errorf("%w %q: %v", ErrBadReadiness, s, err)
+			}
 		}
 	case "cmd":
 		if strings.TrimSpace(target) == "" {

@@ -26,15 +26,23 @@ type Socket struct {
 // ErrBadSocket is wrapped by every error of ParseSocket.
 var ErrBadSocket = errors.New("invalid socket")
 
-// ParseSocket reads --socket: [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660].
+// ParseSocket reads --socket: [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660]. A
+// NAME, if given, is not empty and holds no ':', '/', blank or control character; a PORT
+// is 0 (any free one) to 65535, or a service name.
 func ParseSocket(s string) (Socket, error) {
 	var sk Socket
 	spec := s
-	if name, rest, ok := strings.Cut(s, "="); ok && !strings.ContainsAny(name, ":/") {
-		sk.Name, spec = name, rest
-	}
 	if strings.ContainsFunc(s, unicode.IsSpace) {
 		return sk, fmt.Errorf("%w %q: it holds a blank: leave it out", ErrBadSocket, s)
+	}
+	if name, rest, ok := strings.Cut(s, "="); ok && !strings.Contains(name, ":") { // unix:/a=b is a path's '='
+		switch {
+		case name == "":
+			return sk, fmt.Errorf("%w %q: an empty name before '=': give one (api=%s), or leave the '=' out for the default name (its network, %s)", ErrBadSocket, s, rest, networkOf(rest))
+		case strings.ContainsFunc(name, func(r rune) bool { return r == '/' || unicode.IsControl(r) }):
+			return sk, fmt.Errorf("%w %q: the name %q holds '/' or a control character: give a name without them", ErrBadSocket, s, name)
+		}
+		sk.Name, spec = name, rest
 	}
 	network, addr, ok := strings.Cut(spec, ":")
 	if !ok {
@@ -50,12 +58,8 @@ func ParseSocket(s string) (Socket, error) {
 		if err != nil {
 			return sk, fmt.Errorf("%w %q: %v", ErrBadSocket, s, err)
 		}
-		if n, err := strconv.ParseUint(port, 10, 64); err == nil && n > 65535 || port == "" {
-			return sk, fmt.Errorf("%w %q: want a port from 0 to 65535 (0: any free one)", ErrBadSocket, s)
-		} else if err != nil {
-			if _, err := net.LookupPort("tcp", port); err != nil { // a service name: /etc/services, no DNS
-				return sk, fmt.Errorf("%w %q: want a port from 0 to 65535, or a service name (%v)", ErrBadSocket, s, err)
-			}
+		if err := checkPort(port, true); err != nil {
+			return sk, fmt.Errorf("%w %q: %v", ErrBadSocket, s, err)
 		}
 		sk.Address = addr
 	case "unix":
@@ -81,10 +85,37 @@ func ParseSocket(s string) (Socket, error) {
 	if sk.Name == "" {
 		sk.Name = network
 	}
-	if strings.ContainsAny(sk.Name, ":\n") {
-		return sk, fmt.Errorf("%w %q: a name cannot hold ':'", ErrBadSocket, s)
-	}
 	return sk, nil
+}
+
+// networkOf is the network a socket spec without its name starts with ("tcp" of
+// "tcp:HOST:PORT"), for a message.
+func networkOf(spec string) string {
+	network, _, _ := strings.Cut(spec, ":")
+	return network
+}
+
+// checkPort says what is wrong with port, a TCP port as net.Listen and net.Dial take it:
+// a number from 1 to 65535, or from 0 if anyFree (a socket to bind: 0 is any free port;
+// never a port to connect to), or a service name of /etc/services (no DNS). ParseSocket
+// and ParseReadiness check their ports with it.
+func checkPort(port string, anyFree bool) error {
+	lowest, note := uint64(1), ""
+	if anyFree {
+		lowest, note = 0, " (0: any free one)"
+	}
+	n, err := strconv.ParseUint(port, 10, 64)
+	switch {
+	case port == "":
+		return fmt.Errorf("no port: want a port from %d to 65535%s", lowest, note)
+	case err == nil && (n < lowest || n > 65535):
+		return fmt.Errorf("port %s: want a port from %d to 65535%s", port, lowest, note)
+	case err != nil:
+		if _, err := net.LookupPort("tcp", port); err != nil { // a service name: /etc/services, no DNS
+			return fmt.Errorf("port %s: want a port from %d to 65535%s, or a service name (%v)", port, lowest, note, err)
+		}
+	}
+	return nil
 }
 
 // bound is a socket bound by the supervisor: the file it hands on, and where it listens.
