@@ -283,7 +283,9 @@ func readTrusted(path string) ([]byte, error) {
 const maxRecordSize = 32 << 20
 
 // checkOverwrite refuses to replace what is at path unless it is nothing, an empty file of
-// this user's, or a record this user wrote.
+// this user's, or a record this user wrote. Only those conflicts say "refusing to replace
+// it": a path that cannot be read (a directory on the way that is a file, one this user
+// may not search) says why, as the read said it (not a directory, permission denied).
 func checkOverwrite(path string) error {
 	b, err := readTrusted(path)
 	switch {
@@ -291,8 +293,10 @@ func checkOverwrite(path string) error {
 		return nil
 	case errors.Is(err, ErrUntrusted):
 		return fmt.Errorf("write record %q: refusing to replace it: %w; if it is not another's, remove it (rm %s)", path, err, path)
-	case err != nil:
+	case errors.Is(err, ErrBadRecord): // larger than a record may be: a file of something else
 		return fmt.Errorf("write record %q: refusing to replace it: %w", path, err)
+	case err != nil:
+		return fmt.Errorf("write record %q: %w", path, err) // "read record: open PATH: not a directory"
 	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(b, &probe) != nil || probe["name"] == nil || probe["pid"] == nil {

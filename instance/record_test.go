@@ -179,3 +179,21 @@ func TestEmptyRecordSaysNothing(t *testing.T) {
 		t.Fatalf("the file that is not a record was changed: %q", b)
 	}
 }
+
+// TestCheckReplaceableUnreadable: a record path that cannot be read (its directory is a
+// file) says why, and not that something is refused replacement: nothing is there.
+func TestCheckReplaceableUnreadable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(file, "x.json")
+	err := CheckReplaceable(path)
+	if err == nil || !errors.Is(err, syscall.ENOTDIR) || strings.Contains(err.Error(), "refusing") {
+		t.Fatalf("CheckReplaceable(%s) = %v; want a not-a-directory error that refuses nothing", path, err)
+	}
+	want := `write record "` + path + `": read record: open ` + path + `: not a directory`
+	if err.Error() != want {
+		t.Errorf("CheckReplaceable(%s) = %q; want %q", path, err, want)
+	}
+}
