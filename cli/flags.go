@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,7 +41,63 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 	if err != nil {
 		return paths, err
 	}
+	if create {
+		if err := f.checkAreDirs(paths, logFile); err != nil {
+			return paths, withCode(exitUsage, err)
+		}
+	}
 	return paths, checkDirs(paths)
+}
+
+// checkAreDirs refuses an instance's directory (the pidfile's, where the record goes too,
+// and the log's) that is, or lies under, something other than a directory: start would
+// otherwise launch and fail where it first writes there. logFile is --log, if given.
+func (f *InstanceFlags) checkAreDirs(p instance.Paths, logFile string) error {
+	pidDir, logDir := filepath.Dir(p.PIDFile), filepath.Dir(p.Log)
+	if at := notADirectory(pidDir); at != "" {
+		if f.PIDFile != "" {
+			return fmt.Errorf("--pidfile %s: %s: give a pidfile in a directory", f.PIDFile, notADirectoryText(pidDir, at, false))
+		}
+		return fmt.Errorf("state directory %s: %s: give --state-dir a directory (or remove the file)", pidDir, notADirectoryText(pidDir, at, true))
+	}
+	if at := notADirectory(logDir); at != "" {
+		if logFile != "" {
+			return fmt.Errorf("--log %s: %s: give a log in a directory", logFile, notADirectoryText(logDir, at, false))
+		}
+		return fmt.Errorf("log directory %s: %s: give --log-dir a directory (or remove the file)", logDir, notADirectoryText(logDir, at, true))
+	}
+	return nil
+}
+
+// notADirectoryText says that dir, or at on its way, is not a directory; self says the
+// message is about dir itself, else about a file in it.
+func notADirectoryText(dir, at string, self bool) string {
+	switch {
+	case at != filepath.Clean(dir):
+		return at + ", on its way, is not a directory"
+	case self:
+		return "not a directory"
+	}
+	return "its directory " + at + " is not a directory"
+}
+
+// notADirectory is dir, or the nearest existing directory above it, if that is something
+// else than a directory (a file on the way): "" when it is a directory, or cannot be told
+// (left to fail where it is opened).
+func notADirectory(dir string) string {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		switch {
+		case err == nil && fi.IsDir():
+			return ""
+		case err == nil:
+			return d
+		case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+			return ""
+		case d == filepath.Dir(d):
+			return ""
+		}
+	}
 }
 
 // checkDirs refuses to act on files in a directory another user could change (see
