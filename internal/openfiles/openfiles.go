@@ -19,6 +19,16 @@ func Set(n uint64) error {
 	return nil
 }
 
+// CheckLimit says why n cannot be an open-files limit at all, whoever sets it: above the
+// system's Ceiling (fs.nr_open on Linux). nil if it may be, or the ceiling is unknown. The
+// error names the ceiling and what to do.
+func CheckLimit(n uint64) error {
+	if ceiling, ok := Ceiling(); ok && n > ceiling {
+		return fmt.Errorf("above fs.nr_open (%d), the most open files any process may have, root's too: give at most %d, or raise fs.nr_open (sysctl -w fs.nr_open=%d)", ceiling, ceiling, n)
+	}
+	return nil
+}
+
 // Allow raises this process's hard RLIMIT_NOFILE to n if it is lower, leaving the soft
 // limit as it is, so that a process started from it, even as another user (who may not
 // raise a hard limit), can Set n. It never lowers a limit: this process keeps what it
