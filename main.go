@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/daemonkit/daemonkit/cli"
@@ -21,6 +22,15 @@ var version = "dev"
 type serverFlags struct {
 	Listen    string        `default:"127.0.0.1:0" notempty:"address" placeholder:"ADDR" help:"The built-in server's HTTP address (port 0: any free port; default ${default})."`
 	Heartbeat time.Duration `default:"1s" placeholder:"DURATION" help:"How often the built-in server logs a heartbeat line (default ${default})."`
+}
+
+// Validate refuses, as a usage error, a heartbeat so short that the built-in server's log
+// would fill at once (--heartbeat 1ns wrote tens of thousands of lines a second).
+func (f *serverFlags) Validate() error {
+	if f.Heartbeat < httpdemo.MinHeartbeat {
+		return fmt.Errorf("--heartbeat %v: want at least %v, or leave it out for a line a second", f.Heartbeat, httpdemo.MinHeartbeat)
+	}
+	return nil
 }
 
 func main() { cli.Main(config()) }

@@ -66,7 +66,9 @@ type Config struct {
 	// flag (a field Name would be --name, which is start's and stop's): rename the field or
 	// give it a name:"..." tag. A string flag tagged notempty:"WHAT" ("address", say) is
 	// refused, as a usage error, when the command line gives it empty (--listen= from an
-	// unset shell variable), where "" would mean something else than its default.
+	// unset shell variable), where "" would mean something else than its default. If the
+	// struct has a method Validate() error (on the pointer), it is called once the command
+	// line is parsed, and its error is a usage error (exit 2) before anything runs.
 	Flags any
 	// DefaultName is the instance name without --name. Default: Name. It must be a valid
 	// instance name, as Name.

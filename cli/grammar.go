@@ -116,7 +116,18 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
 		kong.WithAfterApply(checkEmptyValues),
 		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
+		kong.WithAfterApply(func(*kong.Context) error { return validateProgramFlags(c.Flags) }),
 	}
+}
+
+// validateProgramFlags calls the Validate method of the program's own flags (Config.Flags),
+// if they have one, once they are parsed: its error is a usage error. Kong validates the
+// commands' structs, not one embedded as global flags.
+func validateProgramFlags(flags any) error {
+	if v, ok := flags.(interface{ Validate() error }); ok {
+		return v.Validate()
+	}
+	return nil
 }
 
 // checkProgramFlags refuses, as a usage error, the program's own flags (Config.Flags: the

@@ -31,6 +31,11 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long requests in flight may finish on a stop; 10s if zero
 }
 
+// MinHeartbeat is the shortest heartbeat a user may ask for (daemonkit's --heartbeat): a
+// shorter one fills the log (1ns wrote tens of thousands of lines a second) and keeps a
+// core busy. Serve itself takes any positive Heartbeat, as tests want a quick one.
+const MinHeartbeat = 100 * time.Millisecond
+
 // Serve binds cfg.Listen, says ready with the bound address, and serves until ctx is
 // cancelled; then it stops accepting, lets requests in flight finish for up to
 // ShutdownTimeout, closes what remains and returns. It logs to the logger in ctx.
