@@ -129,9 +129,14 @@ func (s *upgradeSlot) free() {
 // upgradeTakeWait is how long a control request waits for the loop to take it.
 const upgradeTakeWait = 2 * time.Second
 
+// testHookAnswered, when set by a test, runs once handleControl has written an upgrade's
+// result.
+var testHookAnswered func()
+
 // handleControl answers one client: it checks who it is, reads its request, passes an
 // upgrade to the loop (one at a time: a second one is told another runs) and writes the
-// result back.
+// result back, with the slot given up first: a client that upgrades again as soon as it
+// has the answer finds it free.
 func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 	defer c.Close()
 	enc := json.NewEncoder(c)
@@ -153,7 +158,8 @@ func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 		_ = enc.Encode(UpgradeResult{Error: fmt.Sprintf("another upgrade runs, begun %s ago", time.Since(since).Round(100*time.Millisecond)), Busy: true})
 		return
 	}
-	defer busy.free()
+	free := sync.OnceFunc(busy.free)
+	defer free()
 	reply := make(chan UpgradeResult, 1)
 	select {
 	case r.upgrades <- upgradeRequest{Command: req.Command, ReadyTimeout: req.ReadyTimeout, Within: req.Within, reply: reply}:
@@ -169,7 +175,11 @@ func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 	}
 	select {
 	case res := <-reply:
+		free()
 		_ = enc.Encode(res)
+		if testHookAnswered != nil {
+			testHookAnswered()
+		}
 	case <-r.ctx.Done():
 		_ = enc.Encode(UpgradeResult{Error: "the instance stopped during the upgrade", Stopping: true})
 	}
