@@ -35,6 +35,15 @@ func Listen(network, address string) (net.Listener, error) {
 	return net.Listen(network, address)
 }
 
+// Inherited reports whether this process was given listening sockets: then another
+// process (a supervisor's next copy, after an upgrade) may accept on them too.
+func Inherited() bool {
+	take()
+	inherited.mu.Lock()
+	defer inherited.mu.Unlock()
+	return len(inherited.all) > 0
+}
+
 // Named returns the inherited listening sockets given under name (LISTEN_FDNAMES, from
 // --socket NAME=...), or none.
 func Named(name string) []net.Listener {

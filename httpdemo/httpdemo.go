@@ -67,17 +67,31 @@ func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		case err := <-served:
 			return fmt.Errorf("serve http on %s: %w", s.listen, err)
 		case <-ctx.Done():
-			return s.drain(srv, cmpDuration(cfg.ShutdownTimeout, 10*time.Second))
+			return s.drain(srv, cmpDuration(cfg.ShutdownTimeout, 10*time.Second), activation.Inherited())
 		}
 	}
 }
 
+// drainQuiet bounds how long a copy on shared sockets waits for its keep-alive clients to
+// leave (http1.Server.Drain).
+const drainQuiet = 5 * time.Second
+
 // drain stops accepting, lets requests in flight finish until timeout, then closes the
-// connections that remain.
-func (s *demo) drain(srv *http1.Server, timeout time.Duration) error {
+// connections that remain. On shared sockets (shared: inherited from a supervisor, whose
+// next copy serves them after an upgrade) it first tells each keep-alive client, with its
+// next answer, to connect again, which then reaches the next copy, and waits for them
+// (up to drainQuiet, within timeout): closed under them, a request sent at that moment
+// would be lost.
+func (s *demo) drain(srv *http1.Server, timeout time.Duration, shared bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
+	var err error
+	if shared {
+		err = srv.Drain(ctx, min(drainQuiet, timeout))
+	} else {
+		err = srv.Shutdown(ctx)
+	}
+	if err != nil {
 		return errors.Join(fmt.Errorf("drain http: %w", err), srv.Close())
 	}
 	return nil

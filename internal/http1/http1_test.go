@@ -332,3 +332,49 @@ func TestServeKeepsWhatArrivesWhileTheHandlerRuns(t *testing.T) {
 		t.Errorf("answers:\n%s", got)
 	}
 }
+
+// TestDrainAnswersIdleConnectionsOnceWithClose: Drain leaves an idle keep-alive connection
+// open, so that a request its client sends on it meanwhile (the moment Shutdown alone
+// would close it under the client) is answered, with "Connection: close", and returns
+// once that connection has gone, well before its quiet time.
+func TestDrainAnswersIdleConnectionsOnceWithClose(t *testing.T) {
+	s := &http1.Server{Handler: echo}
+	addr, served := serve(t, s)
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	idle.SetDeadline(time.Now().Add(testutil.Deadline))
+	br := bufio.NewReader(idle)
+	io.WriteString(idle, "GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("first answer: %v %v", resp, err)
+	}
+	io.ReadAll(resp.Body)
+
+	drained := make(chan error, 1)
+	go func() { drained <- s.Drain(context.Background(), testutil.Deadline) }()
+	if err := <-served; !errors.Is(err, http1.ErrServerClosed) {
+		t.Errorf("Serve = %v", err)
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Error("still accepting while draining")
+	}
+	io.WriteString(idle, "GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 || !resp.Close {
+		t.Fatalf("answer on the idle connection while draining: %v %v; want 200 with Connection: close", resp, err)
+	}
+	if body, _ := io.ReadAll(resp.Body); string(body) != "GET /two  \n" {
+		t.Errorf("body %q", body)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("after the answer: read %v, want EOF", err)
+	}
+	if err := <-drained; err != nil {
+		t.Errorf("Drain = %v", err)
+	}
+}

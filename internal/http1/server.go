@@ -41,7 +41,8 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]bool // true while the connection waits, idle, for its next request
 	closing   bool
-	drained   chan struct{} // closed once closing and no connection is left
+	draining  bool          // Drain: answers say Connection: close, and no listener accepts
+	drained   chan struct{} // closed once closing or draining, no Serve runs and no connection is left
 	ctx       context.Context
 	cancel    context.CancelFunc
 }
@@ -78,7 +79,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			if s.isClosing() {
+			if s.isClosing() || s.isDraining() {
 				return ErrServerClosed
 			}
 			if !passing(err) {
@@ -139,6 +140,33 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
+// Drain is Shutdown for a server whose listening socket another process goes on accepting
+// on (a new copy, after an upgrade): it stops accepting, answers every request from now
+// on with "Connection: close", so that each client opens its next connection to the
+// other process, and waits until its connections have gone so, or quiet has passed; then
+// it shuts down as Shutdown does, until ctx is done. A connection that was idle all along
+// is closed only then: Shutdown alone closes idle ones at once, and a client that sent a
+// request on one at that moment gets EOF or a reset.
+func (s *Server) Drain(ctx context.Context, quiet time.Duration) error {
+	s.mu.Lock()
+	s.init()
+	s.draining = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	s.checkDrained()
+	drained := s.drained
+	s.mu.Unlock()
+	t := time.NewTimer(quiet)
+	defer t.Stop()
+	select {
+	case <-drained:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return s.Shutdown(ctx)
+}
+
 // Close stops accepting, closes every connection and cancels every request's context.
 func (s *Server) Close() error {
 	s.mu.Lock()
@@ -184,7 +212,7 @@ func (s *Server) serveConn(c *conn) {
 		}
 		c.SetReadDeadline(time.Time{})
 		reply, open := s.answer(c, br, req)
-		keep := req.keepAlive && open && !s.isClosing()
+		keep := req.keepAlive && open && !s.isClosing() && !s.isDraining()
 		if err := s.write(c, bw, req, reply, keep); err != nil || !keep {
 			return
 		}
@@ -297,6 +325,7 @@ func (s *Server) untrack(ln net.Listener) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.listeners, ln)
+	s.checkDrained()
 }
 
 func (s *Server) add(c *conn) bool {
@@ -327,9 +356,10 @@ func (s *Server) setIdle(c *conn, idle bool) bool {
 	return true
 }
 
-// checkDrained closes drained once closing with no connection left; s.mu is held.
+// checkDrained closes drained once closing or draining with no connection left, nor a
+// Serve that may still add the one it has just accepted; s.mu is held.
 func (s *Server) checkDrained() {
-	if s.closing && len(s.conns) == 0 {
+	if (s.closing || s.draining) && len(s.conns) == 0 && len(s.listeners) == 0 {
 		select {
 		case <-s.drained:
 		default:
@@ -342,6 +372,12 @@ func (s *Server) isClosing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closing
+}
+
+func (s *Server) isDraining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
 }
 
 func (s *Server) logf(msg string, args ...any) {
