@@ -43,7 +43,7 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 	}
 	if create {
 		if err := f.checkAreDirs(paths, logFile); err != nil {
-			return paths, withCode(exitUsage, err)
+			return paths, withCode(exitFailed, err) // what is there, not how it was typed
 		}
 	}
 	return paths, checkDirs(paths)
