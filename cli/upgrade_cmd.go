@@ -21,7 +21,7 @@ import (
 // sockets: the new copy must get ready before the old one is stopped and drained.
 type UpgradeCmd struct {
 	InstanceFlags
-	Timeout time.Duration `default:"2m" placeholder:"DURATION" help:"How long to wait for the whole upgrade: the new copy ready and the old one drained (default ${default})."`
+	Timeout time.Duration `default:"2m" placeholder:"DURATION" help:"How long the whole upgrade may take: the new copy ready and the old one drained; an old copy still draining then is killed (SIGKILL), even within its --drain-timeout (default ${default})."`
 	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs)."`
 }
 
@@ -160,13 +160,13 @@ func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 	case res.OldEnded != "":
 		old = fmt.Sprintf("the old copy (pid %d) had ended on its own before (%s)", res.OldPID, res.OldEnded)
 	case res.Killed:
-		old += ", SIGKILL needed"
+		old = fmt.Sprintf("the old copy (pid %d) did not drain within %s: killed it (SIGKILL)", res.OldPID, roundDuration(res.Drain))
 	}
 	if res.Ended {
 		if res.OldEnded == "" {
 			old = fmt.Sprintf("the old copy (pid %d) was gone in %s", res.OldPID, roundDuration(res.Drain))
 			if res.Killed {
-				old += ", SIGKILL needed"
+				old = fmt.Sprintf("the old copy (pid %d) did not drain within %s: killed it (SIGKILL)", res.OldPID, roundDuration(res.Drain))
 			}
 		}
 		fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) was ready in %s, but has ended since; %s\n",

@@ -143,12 +143,12 @@ func TestUpgradeUnderLoad(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("step %d: upgrade exited %d", i, code)
 		}
+		if strings.Contains(stdout, "killed it (SIGKILL)") {
+			t.Fatalf("step %d: the old copy had to be killed: %s", i, stdout)
+		}
 		m := regexp.MustCompile(`generation (\d+) \(pid (\d+)\) serves, ready in \S+; the old copy \(pid (\d+)\) drained in \S+\n`).FindStringSubmatch(stdout)
 		if m == nil {
 			t.Fatalf("step %d: the upgrade did not say which copy serves:\n%s", i, stdout)
-		}
-		if strings.Contains(stdout, "SIGKILL needed") {
-			t.Fatalf("step %d: the old copy had to be killed: %s", i, stdout)
 		}
 		newPID, _ := strconv.Atoi(m[2])
 		if old, _ := strconv.Atoi(m[3]); old != serving {
