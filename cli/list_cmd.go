@@ -77,7 +77,9 @@ func (c *ListCmd) Run(app *App) error {
 	}
 	for _, r := range rows {
 		for _, c := range r.Copies {
-			fmt.Fprintf(app.Stdout, "%s: copy generation %d, pid %d, %s\n", r.Name, c.Generation, c.PID, c.State)
+			if len(r.Copies) > 1 || c.State != "ready" { // one ready copy is the program itself
+				fmt.Fprintf(app.Stdout, "%s: copy generation %d, pid %d, %s\n", r.Name, c.Generation, c.PID, c.State)
+			}
 		}
 	}
 	for _, r := range rows {

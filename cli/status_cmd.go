@@ -200,8 +200,11 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.DroppedLines > 0 {
 			printField(w, "dropped", fmt.Sprintf("%d log lines could not be written (is the log's disk full?)", r.DroppedLines))
 		}
-		if len(r.Command) > 0 {
+		switch {
+		case len(r.Command) > 0 && r.ChildPID > 0:
 			printField(w, "program", fmt.Sprintf("%s (pid %d)", shellJoin(r.Command), r.ChildPID))
+		case len(r.Command) > 0:
+			printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
 		}
 		if r.Restarts > 0 || r.LastExit != "" {
 			printField(w, "restarts", fmt.Sprintf("%d, last exit: %s", r.Restarts, orNone(r.LastExit)))

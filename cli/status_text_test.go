@@ -1,0 +1,24 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestStatusProgramWithoutCopy: a running supervisor none of whose copies runs (the old
+// copy died while an upgrade's new one started) shows its program without a copy, not
+// "(pid 0)".
+func TestStatusProgramWithoutCopy(t *testing.T) {
+	r := statusReport{Name: "web", State: "running", PID: 42, Command: []string{"/srv/web", "--port", "80"}}
+	var b strings.Builder
+	r.writeText(&b)
+	if got := b.String(); !strings.Contains(got, "program: /srv/web --port 80 (no copy of it runs now)") || strings.Contains(got, "pid 0") {
+		t.Errorf("status of a supervisor with no copy:\n%s", got)
+	}
+	r.ChildPID = 43
+	b.Reset()
+	r.writeText(&b)
+	if got := b.String(); !strings.Contains(got, "program: /srv/web --port 80 (pid 43)") {
+		t.Errorf("status of a supervisor with a copy:\n%s", got)
+	}
+}
