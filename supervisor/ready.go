@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -95,6 +96,11 @@ func (r *run) note(p *program, m notify.Message) {
 	if m.Errno != 0 {
 		r.log.Warn("the program reported an error", "errno", int(m.Errno), "error", m.Errno.Error())
 	}
+	if unused := unusedFields(m); len(unused) > 0 {
+		// Said, and nothing follows from it here: a program that counts on a watchdog or
+		// a reload state (systemd's) can tell from the log that it gets none.
+		r.log.Debug("notification fields that daemonkit does not act on", "fields", unused, "sender", m.PID)
+	}
 	if m.MainPID > 0 && m.MainPID != r.s.namedMain(p) {
 		// Only a process of the program's own (one that runs below this supervisor, an
 		// orphan it adopted included) may become its main process, which stop, reload and
@@ -109,6 +115,26 @@ func (r *run) note(p *program, m notify.Message) {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.ChildPID = m.MainPID })
 		}
 	}
+}
+
+// unusedFields names what m says that the supervisor does not act on: RELOADING=1,
+// STOPPING=1, WATCHDOG= and every field it does not know, sorted.
+func unusedFields(m notify.Message) []string {
+	var unused []string
+	if m.Reloading {
+		unused = append(unused, "RELOADING")
+	}
+	if m.Stopping {
+		unused = append(unused, "STOPPING")
+	}
+	if m.WatchdogPing {
+		unused = append(unused, "WATCHDOG")
+	}
+	for k := range m.Other {
+		unused = append(unused, k)
+	}
+	slices.Sort(unused)
+	return unused
 }
 
 // probe tries the tcp, http or cmd check every ReadyInterval until one succeeds. Each way

@@ -5,8 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/daemonkit/daemonkit/notify"
 )
 
 // TestLastLine: a failed check's error quotes the last line it wrote that is not blank,
@@ -68,5 +71,21 @@ func TestHTTPCheckStatus(t *testing.T) {
 		if (err == nil) != ready {
 			t.Errorf("status %d: check = %v; want ready %v", code, err, ready)
 		}
+	}
+}
+
+// TestUnusedFields: what a notification says that the supervisor does not act on is named,
+// for its debug log line; what it acts on is not.
+func TestUnusedFields(t *testing.T) {
+	m, err := notify.Parse([]byte("READY=1\nSTATUS=up\nWATCHDOG=1\nFDSTORE=1\nMAINPID=42"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := unusedFields(m); !slices.Equal(got, []string{"FDSTORE", "WATCHDOG"}) {
+		t.Errorf("unusedFields(READY, STATUS, WATCHDOG, FDSTORE, MAINPID) = %q, want FDSTORE, WATCHDOG", got)
+	}
+	m, _ = notify.Parse([]byte("RELOADING=1"))
+	if got := unusedFields(m); !slices.Equal(got, []string{"RELOADING"}) {
+		t.Errorf("unusedFields(RELOADING) = %q", got)
 	}
 }
