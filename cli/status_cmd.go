@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -24,33 +25,36 @@ type StatusCmd struct {
 
 // statusReport is status's result, in text or JSON.
 type statusReport struct {
-	Name          string          `json:"name"`
-	State         string          `json:"state"` // running, starting, stopping, restarting, stale, not running, unknown
-	Stopped       bool            `json:"stopped_by_signal,omitempty"`
-	PID           int             `json:"pid,omitempty"`
-	FilePID       int             `json:"pidfile_pid,omitempty"`
-	Strategy      string          `json:"strategy,omitempty"`
-	StartedAt     time.Time       `json:"started_at,omitzero"`
-	UptimeSeconds float64         `json:"uptime_seconds,omitempty"`
-	Listen        string          `json:"listen,omitempty"`
-	Log           string          `json:"log,omitempty"`
-	PIDFile       string          `json:"pidfile"`
-	DroppedLines  uint64          `json:"dropped_log_lines,omitempty"`
-	LogProblem    string          `json:"log_problem,omitempty"` // why its log could not be reopened at its path
-	Command       []string        `json:"command,omitempty"`     // a supervised program's command line
-	ChildPID      int             `json:"child_pid,omitempty"`   // its pid now
-	Restarts      int             `json:"restarts,omitempty"`
-	RestartAt     time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
-	LastExit      string          `json:"last_exit,omitempty"` // how it last ended
-	StoppedAt     time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
-	Failed        bool            `json:"failed,omitempty"`    // not running: it ended on its own, not by a stop (list's "failed")
-	Sockets       []string        `json:"sockets,omitempty"`
-	Copies        []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
-	LeftRunning   []int           `json:"left_running,omitempty"` // not running: what its last run left running
-	Problem       string          `json:"problem,omitempty"`
-	StartPID      int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
-	stop          string          // the command line that stops this instance, for the advice
-	foreign       bool            // the stale file is not a pidfile: nothing of ours removes it
+	Name          string    `json:"name"`
+	State         string    `json:"state"` // running, starting, stopping, restarting, stale, not running, unknown
+	Stopped       bool      `json:"stopped_by_signal,omitempty"`
+	PID           int       `json:"pid,omitempty"`
+	FilePID       int       `json:"pidfile_pid,omitempty"`
+	Strategy      string    `json:"strategy,omitempty"`
+	StartedAt     time.Time `json:"started_at,omitzero"`
+	UptimeSeconds float64   `json:"uptime_seconds,omitempty"`
+	Listen        string    `json:"listen,omitempty"`
+	Log           string    `json:"log,omitempty"`
+	PIDFile       string    `json:"pidfile"`
+	DroppedLines  uint64    `json:"dropped_log_lines,omitempty"`
+	LogProblem    string    `json:"log_problem,omitempty"` // why its log could not be reopened at its path
+	Command       []string  `json:"command,omitempty"`     // a supervised program's command line
+	ChildPID      int       `json:"child_pid,omitempty"`   // its pid now
+	// ChildUptimeSeconds is how long the program has run: since its last restart, where
+	// UptimeSeconds counts since its supervisor started.
+	ChildUptimeSeconds float64         `json:"child_uptime_seconds,omitempty"`
+	Restarts           int             `json:"restarts,omitempty"`
+	RestartAt          time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
+	LastExit           string          `json:"last_exit,omitempty"` // how it last ended
+	StoppedAt          time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
+	Failed             bool            `json:"failed,omitempty"`    // not running: it ended on its own, not by a stop (list's "failed")
+	Sockets            []string        `json:"sockets,omitempty"`
+	Copies             []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
+	LeftRunning        []int           `json:"left_running,omitempty"` // not running: what its last run left running
+	Problem            string          `json:"problem,omitempty"`
+	StartPID           int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
+	stop               string          // the command line that stops this instance, for the advice
+	foreign            bool            // the stale file is not a pidfile: nothing of ours removes it
 }
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4.
@@ -132,6 +136,9 @@ func (r *statusReport) fill(st instance.Status) int {
 				r.LogProblem = logDetached(r.PID, rec.Log)
 			}
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
+			if age, ok := proc.Age(r.ChildPID); ok && r.ChildPID > 0 {
+				r.ChildUptimeSeconds = age.Seconds()
+			}
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 			if rec.State == instance.StateStopping {
 				// It drains what it was doing after a stop signal, and takes nothing new.
@@ -201,6 +208,9 @@ func (r *statusReport) writeText(w io.Writer) {
 			printField(w, "dropped", fmt.Sprintf("%d log lines could not be written (is the log's disk full?)", r.DroppedLines))
 		}
 		switch {
+		case len(r.Command) > 0 && r.ChildPID > 0 && r.ChildUptimeSeconds > 0 && r.UptimeSeconds-r.ChildUptimeSeconds >= 1:
+			// Restarted or upgraded since its supervisor started: its own uptime is news.
+			printField(w, "program", fmt.Sprintf("%s (pid %d, up %s)", shellJoin(r.Command), r.ChildPID, time.Duration(r.ChildUptimeSeconds)*time.Second))
 		case len(r.Command) > 0 && r.ChildPID > 0:
 			printField(w, "program", fmt.Sprintf("%s (pid %d)", shellJoin(r.Command), r.ChildPID))
 		case len(r.Command) > 0:

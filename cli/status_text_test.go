@@ -22,3 +22,21 @@ func TestStatusProgramWithoutCopy(t *testing.T) {
 		t.Errorf("status of a supervisor with a copy:\n%s", got)
 	}
 }
+
+// TestStatusProgramUptime: a program restarted since its supervisor started shows its own
+// uptime beside its pid; one as old as its supervisor does not repeat it.
+func TestStatusProgramUptime(t *testing.T) {
+	r := statusReport{Name: "web", State: "running", PID: 42, Command: []string{"web"}, ChildPID: 43,
+		UptimeSeconds: 600, ChildUptimeSeconds: 4.5}
+	var b strings.Builder
+	r.writeText(&b)
+	if got := b.String(); !strings.Contains(got, "program: web (pid 43, up 4s)") {
+		t.Errorf("status of a restarted program:\n%s", got)
+	}
+	r.ChildUptimeSeconds = 599.8
+	b.Reset()
+	r.writeText(&b)
+	if got := b.String(); !strings.Contains(got, "program: web (pid 43)\n") {
+		t.Errorf("status of a program as old as its supervisor:\n%s", got)
+	}
+}
