@@ -36,6 +36,10 @@ func WithEnv(kv string) []int {
 // execWait bounds how long environ waits for a process to finish an exec.
 const execWait = 250 * time.Millisecond
 
+// emptyWait is how long an environment must stay laid out empty for environ to take it
+// for one: laying one out takes the kernel microseconds.
+const emptyWait = 5 * time.Millisecond
+
 // HasEnv reports whether pid is a live process whose environment as it was executed holds
 // the entry kv exactly. Checked again after Open, it proves that the handle is on that
 // process and not on one that reused its pid. A process caught in the middle of an exec
@@ -70,11 +74,15 @@ func Getenv(pid int, key string) (string, bool) {
 // has replaced its memory and not yet laid out the new arguments and environment (a tenth
 // of the reads, measured, of a process that does nothing but exec itself again). environ
 // waits for that to end, up to execWait, so that a process is never taken for one without
-// a variable because it was caught mid-exec, even by several execs in a row. An
-// environment laid out empty (env -i: its start and end are one address), a zombie's and
-// a kernel thread's are answered at once.
+// a variable because it was caught mid-exec, even by several execs in a row. A zombie's
+// and a kernel thread's are answered at once, and an environment laid out empty (env -i:
+// its start and end are one address) once it has stayed so for emptyWait: the kernel lays
+// an environment out with its start and end at one address too, and moves the end only
+// once it has laid out every entry.
 func environ(pid int) []byte {
 	deadline := time.Now().Add(execWait)
+	var emptyAt uint64       // the start of the empty layout seen, 0 if none
+	var emptySince time.Time // since when it has been seen
 	for {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 		switch {
@@ -89,11 +97,13 @@ func environ(pid int) []byte {
 			return nil
 		case st.LeaderExited(): // its leader has no memory left to read; its threads do
 			return threadEnviron(pid)
-		case st.EnvEnd != 0 && st.EnvEnd == st.EnvStart: // laid out empty (env -i)
-			return nil
+		case st.EnvEnd != 0 && st.EnvEnd == st.EnvStart && st.EnvStart == emptyAt && time.Since(emptySince) >= emptyWait:
+			return nil // laid out empty (env -i)
+		case st.EnvEnd != 0 && st.EnvEnd == st.EnvStart && st.EnvStart != emptyAt:
+			emptyAt, emptySince = st.EnvStart, time.Now() // empty, or being laid out
 		case time.Now().After(deadline):
 			return nil
-		case st.EnvEnd != 0: // laid out since the read, or a next exec began: read again
+		case st.EnvEnd != 0 && st.EnvEnd != st.EnvStart: // laid out since the read, or a next exec began: read again
 			continue
 		}
 		time.Sleep(time.Millisecond) // mid-exec: nothing to wait on but the clock
