@@ -113,6 +113,8 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 				Stdout:  c.Stdout,
 			}, nil
 		}),
+		kong.WithBeforeReset(ignoreEmptyEnvars),
+		kong.WithBeforeApply(checkEnvEnums),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
 		kong.WithAfterApply(checkEmptyValues),
 		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
