@@ -21,6 +21,7 @@ import (
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
+	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/strategy/reexec"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -258,6 +259,20 @@ func serverExit(err error) error {
 }
 
 // serverOptions is the daemon-side view of the request.
+// ownSession is this daemon's session if the strategy that detached it started one, the
+// instance's own; 0 if it shares its caller's (nohup), or runs in the foreground ("").
+func ownSession(strategyName string) int {
+	d, err := strategy.Lookup(strategyName)
+	if strategyName == "" || err != nil || !d.Traits.NewSession {
+		return 0
+	}
+	sid, err := unix.Getsid(0)
+	if err != nil {
+		return 0
+	}
+	return sid
+}
+
 func (req *request) serverOptions(cfg Config) server.Options {
 	recorded := *req
 	recorded.EnvBase = nil
@@ -287,6 +302,7 @@ func (req *request) serverOptions(cfg Config) server.Options {
 			Request:    raw,
 			Command:    req.command(),                     // what status shows of a start that fails before its program runs
 			Invocation: os.Getenv(instance.InvocationEnv), // start's, for this run
+			Session:    ownSession(req.Strategy),
 		},
 	}
 }

@@ -32,15 +32,45 @@ func NewInvocation() (string, error) {
 }
 
 // Leftovers lists the live processes that carry the invocation of rec, the record of the
-// instance at p: what its last run left running, once the daemon the record names (by pid
-// and start time) is gone. There are none without an invocation (its daemon stopped what it
-// started, or stop has killed what it left), nor while that daemon lives or cannot be
-// proved gone (the run is not over), nor for a record that is not the instance's own.
+// instance at p, or are still in the session it records as the run's own (Record.Session):
+// what its last run left running, once the daemon the record names (by pid and start
+// time) is gone. There are none without an invocation (its daemon stopped what it started,
+// or stop has killed what it left), nor while that daemon lives or cannot be proved gone
+// (the run is not over), nor for a record that is not the instance's own.
 func Leftovers(p Paths, rec Record) []int {
 	if !rec.leftSome(p) {
 		return nil
 	}
-	return proc.WithEnv(InvocationEnv + "=" + rec.Invocation)
+	left := append(proc.WithEnv(InvocationEnv+"="+rec.Invocation), sessionMembers(rec)...)
+	slices.Sort(left)
+	return slices.Compact(left)
+}
+
+// sessionMembers lists the live processes in the session rec records as its run's own,
+// which its daemon, gone, no longer leads: what cleared or wrote over its environment is
+// found there too. A session's id is its leader's pid, which no new process can be given
+// while a member lives; so a process that has that pid now, and is not the record's
+// daemon (a zombie, unreaped), shows the session emptied once and its id reused: then
+// nothing is listed. It looks for one before and after the scan.
+func sessionMembers(rec Record) []int {
+	if rec.Session < 2 || !sessionUnclaimed(rec) {
+		return nil
+	}
+	members := proc.InSession(rec.Session)
+	if !sessionUnclaimed(rec) {
+		return nil
+	}
+	return members
+}
+
+// sessionUnclaimed reports whether no process but the record's own daemon, a zombie, has
+// the pid that is the id of the session rec records.
+func sessionUnclaimed(rec Record) bool {
+	st, err := proc.ReadStat(rec.Session)
+	if err != nil {
+		return true // no process has it
+	}
+	return st.Zombie() && rec.Session == rec.PID && st.StartTime == rec.StartTime
 }
 
 // leftSome reports whether r is the instance's record of a run that is over, and may have
@@ -86,11 +116,47 @@ func killLeftovers(p Paths) (killed []int, notCleared, err error) {
 	case !rec.leftSome(p):
 		return nil, nil, nil
 	}
-	killed = KillInvocation(rec.Invocation)
-	if left := proc.WithEnv(InvocationEnv + "=" + rec.Invocation); len(left) > 0 {
+	killed = append(KillInvocation(rec.Invocation), killSession(rec)...)
+	slices.Sort(killed)
+	killed = slices.Compact(killed)
+	if left := Leftovers(p, rec); len(left) > 0 {
 		return killed, nil, fmt.Errorf("kill what the last run left: pids %v %w after SIGKILL", left, ErrStillRunning)
 	}
 	return killed, clearInvocation(p.Record, rec.PID, rec.Invocation), nil
+}
+
+// killSession SIGKILLs what is left in the session rec records as its run's own (see
+// sessionMembers), each through a handle checked, once opened, to be in it still: while it
+// is, the session's id cannot have been reused. It waits up to killWait for them to be
+// gone, looks again while any was found (up to five times), and returns the pids it
+// killed.
+func killSession(rec Record) []int {
+	var killed []int
+	for range 5 {
+		var handles []*proc.Process
+		for _, pid := range sessionMembers(rec) {
+			h, err := proc.Open(pid)
+			if err != nil {
+				continue // gone since
+			}
+			if st, err := proc.ReadStat(pid); err == nil && !st.Zombie() && st.SID == rec.Session && h.Signal(syscall.SIGKILL) == nil {
+				handles = append(handles, h)
+			} else {
+				_ = h.Close()
+			}
+		}
+		if len(handles) == 0 {
+			break
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), killWait)
+		for _, h := range handles {
+			_ = h.Wait(ctx)
+			killed = append(killed, h.PID())
+			_ = h.Close()
+		}
+		cancel()
+	}
+	return killed
 }
 
 // KillInvocation SIGKILLs every live process that carries the invocation (a run's value of

@@ -75,6 +75,11 @@ type Record struct {
 	// running: a daemon that stops cleanly clears it (MarkStoppedClean), and so does stop
 	// once it has killed what a run that did not left (see Leftovers).
 	Invocation string `json:"invocation,omitempty"`
+	// Session is the session the daemon runs in when that session is the instance's own
+	// (its strategy started one: reexec, setsid), 0 when it shares its caller's (nohup, the
+	// foreground). What is still in it once the daemon is gone is the run's, whether or
+	// not it kept the run's mark in its environment (see Leftovers).
+	Session int `json:"session,omitempty"`
 }
 
 // EndedFailed reports whether the record, of an instance that is not running now, tells of

@@ -161,3 +161,23 @@ func Childless() bool {
 	}
 	return true
 }
+
+// InSession lists the live processes (not zombies, not this one) of session sid.
+func InSession(sid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		if st, err := ReadStat(pid); err == nil && !st.Zombie() && st.SID == sid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}

@@ -20,7 +20,7 @@ type Stat struct {
 	// EnvStart and EnvEnd are where its environment begins and ends in its memory: 0 while
 	// an exec has replaced its memory and not yet laid out the new one, in a kernel thread,
 	// and to a reader who may not trace it (another user's process). Equal, and not 0, for
-	// an environment laid out empty.
+	// an environment laid out empty, and for a moment while one is being laid out.
 	EnvStart, EnvEnd uint64
 }
 
