@@ -15,6 +15,12 @@ import (
 // another process group, another session, another parent. Processes it may not read (other
 // users', without privilege) are skipped.
 func WithEnv(kv string) []int {
+	return others(func(pid int) bool { return HasEnv(pid, kv) })
+}
+
+// others lists the processes but this one for which match is true, in /proc's order;
+// none where /proc cannot be read.
+func others(match func(pid int) bool) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -26,7 +32,7 @@ func WithEnv(kv string) []int {
 		if err != nil || pid == self {
 			continue
 		}
-		if HasEnv(pid, kv) {
+		if match(pid) {
 			pids = append(pids, pid)
 		}
 	}

@@ -164,20 +164,8 @@ func Childless() bool {
 
 // InSession lists the live processes (not zombies, not this one) of session sid.
 func InSession(sid int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	self := os.Getpid()
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		if st, err := ReadStat(pid); err == nil && !st.Zombie() && st.SID == sid {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
+	return others(func(pid int) bool {
+		st, err := ReadStat(pid)
+		return err == nil && !st.Zombie() && st.SID == sid
+	})
 }
