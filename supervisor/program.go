@@ -77,7 +77,7 @@ func (r *run) startReady() (*program, error) {
 func (r *run) makeMain(p *program) int {
 	r.s.mu.Lock()
 	main := cmp.Or(p.main, p.pid)
-	r.s.main = main
+	r.s.main, r.s.named = main, p.main != 0
 	r.s.mu.Unlock()
 	r.writeChildPIDFile(main)
 	return main
@@ -93,7 +93,7 @@ func (s *Supervisor) nameMain(p *program, pid int) bool {
 	serves := s.main != 0 && s.main == cmp.Or(p.main, p.pid)
 	p.main = pid
 	if serves {
-		s.main = pid
+		s.main, s.named = pid, true
 	}
 	return serves
 }

@@ -29,6 +29,7 @@ type Supervisor struct {
 
 	mu      sync.Mutex
 	main    int            // the program's main pid now (its MAINPID, if it said one); 0 between runs
+	named   bool           // main is a MAINPID, not a copy's first process (the supervisor's child)
 	control *controlSocket // the running Serve's, if it has one
 }
 
@@ -123,17 +124,22 @@ const killBound = 10 * time.Second
 // Kill ends the program and everything left of the instance at once (SIGKILL).
 func (s *Supervisor) Kill() { s.killInstance() }
 
-// signal sends sig to the program's main process; false if none runs.
+// signal sends sig to the program's main process; false if none runs. A main process the
+// program named (MAINPID=) is signalled only while its pid still runs below this
+// supervisor: once it is gone, the pid may be a stranger's.
 func (s *Supervisor) signal(sig syscall.Signal) bool {
 	s.mu.Lock()
-	pid := s.main
+	pid, named := s.main, s.named
 	s.mu.Unlock()
-	return pid > 0 && syscall.Kill(pid, sig) == nil
+	if pid <= 0 || named && !proc.DescendsFrom(pid, os.Getpid()) {
+		return false
+	}
+	return syscall.Kill(pid, sig) == nil
 }
 
 func (s *Supervisor) setMain(pid int) {
 	s.mu.Lock()
-	s.main = pid
+	s.main, s.named = pid, false
 	s.mu.Unlock()
 }
 
@@ -385,20 +391,28 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	r.log.Info("stopping the program", "signal", sigName(sig), "pid", main)
 	var named *proc.Process // the main process it named (MAINPID=), if not its first: waited for too
 	if main > 0 && main != p.pid {
-		if np, err := proc.Open(main); err == nil { // gone already: nothing to wait for
+		// Opened now, from the pid it named then: used only if that pid still runs below
+		// this supervisor, so that one a stranger was given since is never signalled.
+		if np, err := proc.Open(main); err == nil && proc.DescendsFrom(main, os.Getpid()) {
 			named = np
 			defer np.Close()
+		} else if err == nil {
+			_ = np.Close()
 		}
 	}
-	if named != nil {
-		_ = named.Signal(sig) // through its pidfd: never another process that took its pid
-		_ = named.Signal(syscall.SIGCONT)
+	switch {
+	case main > 0 && main != p.pid:
+		if named != nil { // gone already: nothing to signal or wait for
+			_ = named.Signal(sig)
+			_ = named.Signal(syscall.SIGCONT)
+		}
 		if p.pid > 0 {
 			// Its first process is the one whose end is waited for: it is asked to stop too,
-			// as systemd's stop of a unit asks every process of its control group.
+			// as systemd's stop of a unit asks every process of its control group, and it
+			// alone if the named one is gone.
 			_ = syscall.Kill(p.pid, sig)
 		}
-	} else {
+	default:
 		r.s.signal(sig)
 	}
 	for _, c := range r.copies {
