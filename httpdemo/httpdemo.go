@@ -78,16 +78,16 @@ const drainQuiet = 5 * time.Second
 
 // drain stops accepting, lets requests in flight finish until timeout, then closes the
 // connections that remain. On shared sockets (shared: inherited from a supervisor, whose
-// next copy serves them after an upgrade) it first tells each keep-alive client, with its
-// next answer, to connect again, which then reaches the next copy, and waits for them
-// (up to drainQuiet, within timeout): closed under them, a request sent at that moment
-// would be lost.
+// next copy serves them after an upgrade) it first tells each keep-alive client busy a
+// moment ago, with its next answer, to connect again, which then reaches the next copy,
+// and waits for them (up to drainQuiet, and half of timeout): closed under them, a request
+// sent at that moment would be lost. An idle client is closed at once, and holds no stop up.
 func (s *demo) drain(srv *http1.Server, timeout time.Duration, shared bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var err error
 	if shared {
-		err = srv.Drain(ctx, min(drainQuiet, timeout))
+		err = srv.Drain(ctx, min(drainQuiet, timeout/2)) // half the time left for the requests in flight
 	} else {
 		err = srv.Shutdown(ctx)
 	}

@@ -338,6 +338,7 @@ func TestServeKeepsWhatArrivesWhileTheHandlerRuns(t *testing.T) {
 // would close it under the client) is answered, with "Connection: close", and returns
 // once that connection has gone, well before its quiet time.
 func TestDrainAnswersIdleConnectionsOnceWithClose(t *testing.T) {
+	http1.SetDrainRecent(t, testutil.Deadline) // however slow this machine, the connection was busy just now
 	s := &http1.Server{Handler: echo}
 	addr, served := serve(t, s)
 	idle, err := net.Dial("tcp", addr)
@@ -376,5 +377,35 @@ func TestDrainAnswersIdleConnectionsOnceWithClose(t *testing.T) {
 	}
 	if err := <-drained; err != nil {
 		t.Errorf("Drain = %v", err)
+	}
+}
+
+// TestDrainClosesLongIdleConnectionsAtOnce: a connection idle for longer than Drain's
+// "recently busy" holds no drain up (it held every stop of a --socket server up to its
+// quiet time): it is closed at once, and Drain returns long before its quiet time.
+func TestDrainClosesLongIdleConnectionsAtOnce(t *testing.T) {
+	http1.SetDrainRecent(t, 0) // every idle connection is long idle
+	s := &http1.Server{Handler: echo}
+	addr, _ := serve(t, s)
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	idle.SetDeadline(time.Now().Add(testutil.Deadline))
+	br := bufio.NewReader(idle)
+	io.WriteString(idle, "GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("first answer: %v %v", resp, err)
+	}
+	io.ReadAll(resp.Body)
+	quiet := testutil.Deadline
+	began := time.Now()
+	if err := s.Drain(context.Background(), quiet); err != nil || time.Since(began) >= quiet {
+		t.Fatalf("Drain = %v after %v: it waited out its quiet time for an idle connection", err, time.Since(began))
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("the idle connection: read %v, want EOF", err)
 	}
 }

@@ -53,7 +53,8 @@ var testHookWatchRead func()
 // conn is one client connection.
 type conn struct {
 	net.Conn
-	pending []byte // read by the watch while the handler ran, before anything else
+	pending   []byte    // read by the watch while the handler ran, before anything else
+	idleSince time.Time // when it last went idle; guarded by Server.mu
 }
 
 // Read hands out pending first.
@@ -144,15 +145,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // on (a new copy, after an upgrade): it stops accepting, answers every request from now
 // on with "Connection: close", so that each client opens its next connection to the
 // other process, and waits until its connections have gone so, or quiet has passed; then
-// it shuts down as Shutdown does, until ctx is done. A connection that was idle all along
-// is closed only then: Shutdown alone closes idle ones at once, and a client that sent a
-// request on one at that moment gets EOF or a reset.
+// it shuts down as Shutdown does, until ctx is done. Shutdown alone closes idle
+// connections at once, and a client that sends a request on one at that moment gets EOF
+// or a reset; Drain leaves open those that were busy within the last drainRecent, whose
+// clients are the likely ones to send again, and closes the rest at once, as Shutdown
+// does, so that an idle client never holds it up.
 func (s *Server) Drain(ctx context.Context, quiet time.Duration) error {
 	s.mu.Lock()
 	s.init()
 	s.draining = true
 	for ln := range s.listeners {
 		ln.Close()
+	}
+	for c, idle := range s.conns {
+		if idle && time.Since(c.idleSince) > drainRecent {
+			c.Close()
+		}
 	}
 	s.checkDrained()
 	drained := s.drained
@@ -166,6 +174,10 @@ func (s *Server) Drain(ctx context.Context, quiet time.Duration) error {
 	}
 	return s.Shutdown(ctx)
 }
+
+// drainRecent is how recently a connection must have been busy for Drain to leave it open
+// for its client's next request. A variable for tests.
+var drainRecent = time.Second
 
 // Close stops accepting, closes every connection and cancels every request's context.
 func (s *Server) Close() error {
@@ -314,7 +326,7 @@ func (s *Server) track(ln net.Listener) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	if s.closing {
+	if s.closing || s.draining {
 		return false
 	}
 	s.listeners[ln] = struct{}{}
@@ -353,6 +365,9 @@ func (s *Server) setIdle(c *conn, idle bool) bool {
 		return false
 	}
 	s.conns[c] = idle
+	if idle {
+		c.idleSince = time.Now()
+	}
 	return true
 }
 
