@@ -34,10 +34,11 @@ func ignoreEmptyEnvars(kctx *kong.Context) error {
 // checkEnvEnums refuses, as a usage error that names the variable, a value of a flag with
 // a fixed set of values that came from its environment variable
 // (DAEMONKIT_LOG_LEVEL=loud), not the command line: Kong would name the flag, which the
-// user never typed.
-func checkEnvEnums(kctx *kong.Context) error {
+// user never typed. The flag whose field is skip (--strategy, whose own check names the
+// variable with the registry's hint) is left alone.
+func checkEnvEnums(kctx *kong.Context, skip *string) error {
 	for _, f := range kctx.Flags() {
-		if f.Enum == "" || givenOnCommandLine(kctx, f) {
+		if f.Enum == "" || givenOnCommandLine(kctx, f) || isField(f.Target, skip) {
 			continue
 		}
 		for _, env := range f.Tag.Envs {
@@ -46,7 +47,7 @@ func checkEnvEnums(kctx *kong.Context) error {
 				continue
 			}
 			if !f.EnumMap()[v] {
-				return fmt.Errorf("%s=%q: want one of %s (or unset it; --%s on the command line wins over it)",
+				return fmt.Errorf("%s=%q: want one of %s; unset it, or give --%s",
 					env, v, strings.Join(f.EnumSlice(), ", "), f.Name)
 			}
 			break // the first one set counts, as Kong reads them
@@ -63,4 +64,18 @@ func givenOnCommandLine(kctx *kong.Context, f *kong.Flag) bool {
 		}
 	}
 	return false
+}
+
+// envSource is the environment variable flag f's value came from, "" if it came from the
+// command line or its default.
+func envSource(kctx *kong.Context, f *kong.Flag) string {
+	if givenOnCommandLine(kctx, f) {
+		return ""
+	}
+	for _, env := range f.Tag.Envs {
+		if _, ok := os.LookupEnv(env); ok {
+			return env
+		}
+	}
+	return ""
 }

@@ -114,7 +114,7 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 			}, nil
 		}),
 		kong.WithBeforeReset(ignoreEmptyEnvars),
-		kong.WithBeforeApply(checkEnvEnums),
+		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkEnvEnums(kctx, &cmds.Start.Strategy) }),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
 		kong.WithAfterApply(checkEmptyValues),
 		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
@@ -220,6 +220,9 @@ func checkStrategyFlag(kctx *kong.Context, target *string) error {
 		}
 		name, _ := kctx.FlagValue(f).(string)
 		if _, err := strategy.Lookup(name); err != nil {
+			if env := envSource(kctx, f); env != "" {
+				return fmt.Errorf("%s=%q: %w; unset it, or give --%s", env, name, err, f.Name)
+			}
 			return fmt.Errorf("--%s: %w", f.Name, err)
 		}
 	}
