@@ -39,8 +39,8 @@ type superviseRequest struct {
 // checkSupervise refuses supervision flags that cannot apply, and durations that are not
 // durations to wait (zero or negative, which used to mean the default without a word).
 // bounded says --ready-timeout bounds the start (start -d, and a unit, whose
-// TimeoutStartSec it sets; not the foreground): a --ready exec whose --ready-grace is not
-// shorter could never be ready in time.
+// TimeoutStartSec it sets; not the foreground), as it bounds every restart: a --ready exec
+// whose --ready-grace is not shorter could never be ready in time.
 func (c *StartOptions) checkSupervise(bounded bool) error {
 	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
 		return err
@@ -88,7 +88,8 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 		}
 	}
 	ready, _ := supervisor.ParseReadiness(c.Ready)
-	if bounded && len(c.Command) > 0 && ready.Kind == "exec" && c.ReadyGrace >= c.ReadyTimeout {
+	// Restarts are bounded by --ready-timeout in the foreground too.
+	if (bounded || c.Restart != "no") && len(c.Command) > 0 && ready.Kind == "exec" && c.ReadyGrace >= c.ReadyTimeout {
 		return fmt.Errorf("--ready-grace %v with --ready-timeout %v: with --ready exec the program is ready once it has run --ready-grace, so it could never be ready in time: give a --ready-grace shorter than --ready-timeout",
 			c.ReadyGrace, c.ReadyTimeout)
 	}
