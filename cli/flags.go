@@ -35,7 +35,7 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 		return instance.Paths{}, err
 	}
 	paths, err := layout.Resolve(f.Name, f.PIDFile, logFile)
-	if errors.Is(err, instance.ErrPIDFileName) {
+	if errors.Is(err, instance.ErrPIDFileName) || errors.Is(err, instance.ErrOtherInstance) {
 		return paths, withCode(exitUsage, err)
 	}
 	if err != nil {

@@ -193,9 +193,12 @@ type Paths struct {
 	Record  string // absolute: the <name>.json beside the pidfile
 }
 
-// ErrPIDFileName means a pidfile was given the name of a file that goes beside it, or of
-// another instance's pidfile.
+// ErrPIDFileName means a pidfile was given the name of a file that goes beside it.
 var ErrPIDFileName = errors.New("a pidfile of a reserved name")
+
+// ErrOtherInstance means a pidfile given with a name is another instance's: OTHER.pid
+// beside OTHER.json, that instance's record.
+var ErrOtherInstance = errors.New("another instance's pidfile")
 
 // ControlSocket is where the supervisor of an instance with sockets listens for upgrade:
 // <name>.ctl beside the pidfile.
@@ -215,10 +218,10 @@ type Layout struct {
 // name is validated (ValidateName) either way. PIDFile defaults to <StateDir>/<name>.pid and
 // Log to <LogDir>/<name>.log; Record is <name>.json in the pidfile's directory, the start
 // lock <name>.starting (Paths.StartLock) and the control socket <name>.ctl
-// (Paths.ControlSocket): a pidfile of any of those names is refused, and so is a pidfile
-// OTHER.pid beside OTHER.json, another instance's, for a name that is not OTHER (it would
-// act on that instance under this one's name). Every path returned is absolute (relative
-// ones are taken from the working directory).
+// (Paths.ControlSocket): a pidfile of any of those names is refused (ErrPIDFileName), and
+// so is a pidfile OTHER.pid beside OTHER.json, instance OTHER's record, for a name that is
+// not OTHER (ErrOtherInstance: it would act on that instance under this one's name).
+// Every path returned is absolute (relative ones are taken from the working directory).
 func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 	stateDir := l.StateDir
 	if name == "" {
@@ -268,9 +271,9 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 			pidFile, ErrPIDFileName, name, name, name, name)
 	}
 	if other, ok := strings.CutSuffix(filepath.Base(p.PIDFile), ".pid"); ok && other != name {
-		if _, err := os.Lstat(filepath.Join(filepath.Dir(p.PIDFile), other+".json")); err == nil {
+		if rec, err := ReadRecord(filepath.Join(filepath.Dir(p.PIDFile), other+".json")); err == nil && rec.Name == other {
 			return Paths{}, fmt.Errorf("pidfile %q: %w: it is instance %s's, whose record %s.json is beside it, and the name is %s: give --name %s, or a pidfile of %s's own",
-				pidFile, ErrPIDFileName, other, other, name, other, name)
+				pidFile, ErrOtherInstance, other, other, name, other, name)
 		}
 	}
 	return p, nil

@@ -73,11 +73,16 @@ func TestResolveNameFromPidfile(t *testing.T) {
 
 // TestResolveOtherInstancesPidfile: a pidfile named after another instance whose record
 // lies beside it is that instance's: a name that is not its own would act on it under
-// this one's name (stop y --pidfile x.pid stopped x and said "stopped y"). So is the
-// name's own control socket; a pidfile of another name with no record beside it is fine.
+// this one's name (stop y --pidfile x.pid stopped x and said "stopped y"). A pidfile of
+// another name with no record beside it, or a file there that is no record, is fine; the
+// name's own control socket is reserved.
 func TestResolveOtherInstancesPidfile(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte("{}\n"), 0o600); err != nil {
+	if err := WriteRecord(filepath.Join(dir, "x.json"), Record{Name: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	// a configuration file beside a pidfile of its name is no record
+	if err := os.WriteFile(filepath.Join(dir, "app.json"), []byte(`{"port":8080}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	l := Layout{StateDir: dir}
@@ -89,12 +94,15 @@ func TestResolveOtherInstancesPidfile(t *testing.T) {
 		{"x", filepath.Join(dir, "x.pid"), false},
 		{"", filepath.Join(dir, "x.pid"), false},
 		{"y", filepath.Join(dir, "other.pid"), false},
-		{"y", filepath.Join(dir, "y.ctl"), true},
+		{"web", filepath.Join(dir, "app.pid"), false},
 	} {
 		_, err := l.Resolve(tc.name, tc.pidFile, "")
-		if tc.refused != errors.Is(err, ErrPIDFileName) {
-			t.Errorf("Resolve(name %q, pidfile %q): %v; want ErrPIDFileName: %v", tc.name, tc.pidFile, err, tc.refused)
+		if tc.refused != errors.Is(err, ErrOtherInstance) {
+			t.Errorf("Resolve(name %q, pidfile %q): %v; want ErrOtherInstance: %v", tc.name, tc.pidFile, err, tc.refused)
 		}
+	}
+	if _, err := l.Resolve("y", filepath.Join(dir, "y.ctl"), ""); !errors.Is(err, ErrPIDFileName) {
+		t.Errorf("Resolve of a pidfile named as the control socket: %v; want ErrPIDFileName", err)
 	}
 }
 
