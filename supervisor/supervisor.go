@@ -121,7 +121,9 @@ func (s *Supervisor) setControl(c *controlSocket) {
 // dead NFS server) dies only when its I/O ends.
 const killBound = 10 * time.Second
 
-// Kill ends the program and everything left of the instance at once (SIGKILL).
+// Kill ends the program and everything left of the instance at once (SIGKILL), and
+// returns once it is gone: at most killBound (10s) later, for a process stuck in the
+// kernel (a dead NFS server) dies only when its I/O ends.
 func (s *Supervisor) Kill() { s.killInstance() }
 
 // signal sends sig to the program's main process; false if none runs. A main process the

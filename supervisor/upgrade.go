@@ -120,6 +120,9 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.s.out = out.out
 	if nr := (*notReadyError)(nil); errors.As(err, &nr) {
 		err = fmt.Errorf("%w (--ready %s, within %s): killed it", errNotReadyInTime, nr.ready, nr.within)
+		if nr.last != "" {
+			err = fmt.Errorf("%w; %s", err, nr.last) // why: what it last said, or its check last met
+		}
 	}
 	if err != nil { // a MAINPID= of the failed copy never counted: it was not made the main one
 		r.command = p.command

@@ -15,8 +15,8 @@ import (
 // waits until what it signalled is gone, so that their orphans are reparented (to root,
 // when root is a child subreaper) by the next look, and looks again, since a process may
 // fork while it is being killed, until a round finds nothing or ctx ends. It returns how
-// many it signalled in all, and what it signalled in its last round when ctx ended first
-// (nil once nothing is left).
+// many it signalled in all (less those of a last round cut short that are gone), and what
+// of its last round was not gone when ctx ended first (nil once nothing is left).
 //
 // Only while root lives and has not reaped them do the groups its descendants lead name
 // nothing else, and only while a member lives does group: call it with root alive.
@@ -31,7 +31,7 @@ func KillBelow(ctx context.Context, root, group int) (killed int, left []int) {
 }
 
 // killBelowOnce is one round of KillBelow: it signals what it finds, waits for those
-// (until ctx ends), and returns their pids.
+// (until ctx ends), and returns their pids; once ctx has ended, only those not gone.
 func killBelowOnce(ctx context.Context, root, group int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -88,9 +88,15 @@ func killBelowOnce(ctx context.Context, root, group int) []int {
 		}
 		_ = h.Close()
 	}
+	var left []int // what is not gone by the time ctx ends
 	for _, h := range dying {
-		_ = h.Wait(ctx)
+		if h.Wait(ctx) != nil {
+			left = append(left, h.PID())
+		}
 		_ = h.Close()
+	}
+	if ctx.Err() != nil {
+		return left
 	}
 	return killed
 }
