@@ -64,11 +64,12 @@ type Config struct {
 	// daemon, and restart brings them back. They must survive encoding/json. A flag of
 	// theirs may not share a name, alias or short with a global flag or with any command's
 	// flag (a field Name would be --name, which is start's and stop's): rename the field or
-	// give it a name:"..." tag. A string flag tagged notempty:"WHAT" ("address", say) is
-	// refused, as a usage error, when the command line gives it empty (--listen= from an
-	// unset shell variable), where "" would mean something else than its default. If the
-	// struct has a method Validate() error (on the pointer), it is called once the command
-	// line is parsed, and its error is a usage error (exit 2) before anything runs.
+	// give it a name:"..." tag. On the command line of a start or unit of the program's own
+	// work (every other command ignores them): a string flag tagged notempty:"WHAT"
+	// ("address", say) is refused, as a usage error, when given empty (--listen= from an
+	// unset shell variable), where "" would mean something else than its default; and if
+	// the struct has a method Validate() error (on the pointer), it is called once the
+	// command line is parsed, and its error is a usage error (exit 2) before anything runs.
 	Flags any
 	// DefaultName is the instance name without --name. Default: Name. It must be a valid
 	// instance name, as Name.

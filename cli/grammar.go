@@ -116,9 +116,18 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 		kong.WithBeforeReset(ignoreEmptyEnvars),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkEnvEnums(kctx, &cmds.Start.Strategy) }),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),
-		kong.WithAfterApply(checkEmptyValues),
+		kong.WithAfterApply(func(kctx *kong.Context) error {
+			return checkEmptyValues(kctx, func(f *kong.Flag) bool {
+				return isProgramFlag(c.Flags, f) && !programFlagsApply(kctx, cmds) // ignored, so never refused
+			})
+		}),
 		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
-		kong.WithAfterApply(func(*kong.Context) error { return validateProgramFlags(c.Flags) }),
+		kong.WithAfterApply(func(kctx *kong.Context) error {
+			if !programFlagsApply(kctx, cmds) {
+				return nil // ignored by this command: its values are not checked either
+			}
+			return validateProgramFlags(c.Flags)
+		}),
 	}
 }
 
@@ -140,28 +149,53 @@ func checkProgramFlags(kctx *kong.Context, flags any, cmds *Commands) error {
 	if flags == nil || kctx.Selected() == nil {
 		return nil
 	}
-	var command []string
-	switch kctx.Selected().Name {
-	case "start":
-		command = cmds.Start.Command
-	case "unit":
-		command = cmds.Unit.Command
-	}
-	if len(command) == 0 || len(command) == 1 && command[0] == "--" {
+	if command := startCommand(kctx, cmds); len(command) == 0 || len(command) == 1 && command[0] == "--" {
 		return nil
 	}
-	own := reflect.ValueOf(flags).Elem()
-	begin := own.UnsafeAddr()
-	end := begin + own.Type().Size()
 	for _, el := range kctx.Path {
-		if el.Flag == nil || !el.Flag.Target.CanAddr() {
-			continue
-		}
-		if at := el.Flag.Target.UnsafeAddr(); begin <= at && at < end {
+		if el.Flag != nil && isProgramFlag(flags, el.Flag) {
 			return fmt.Errorf("--%s configures %s's own work, which does not run when a program is given after --: leave it out", el.Flag.Name, kctx.Model.Name)
 		}
 	}
 	return nil
+}
+
+// startCommand is the program's command line given to the start or unit command line
+// kctx selected (with Kong's "--" in front, if given), nil for any other command.
+func startCommand(kctx *kong.Context, cmds *Commands) []string {
+	if kctx.Selected() == nil {
+		return nil
+	}
+	switch kctx.Selected().Name {
+	case "start":
+		return cmds.Start.Command
+	case "unit":
+		return cmds.Unit.Command
+	}
+	return nil
+}
+
+// programFlagsApply reports whether the program's own flags (Config.Flags) configure what
+// the command line kctx runs: a start or unit of the program's own work. Every other
+// command ignores them.
+func programFlagsApply(kctx *kong.Context, cmds *Commands) bool {
+	if kctx.Selected() == nil || kctx.Selected().Name != "start" && kctx.Selected().Name != "unit" {
+		return false
+	}
+	command := startCommand(kctx, cmds)
+	return len(command) == 0 || len(command) == 1 && command[0] == "--"
+}
+
+// isProgramFlag reports whether f is one of the program's own flags (a field of flags,
+// Config.Flags).
+func isProgramFlag(flags any, f *kong.Flag) bool {
+	if flags == nil || !f.Target.CanAddr() {
+		return false
+	}
+	own := reflect.ValueOf(flags).Elem()
+	begin := own.UnsafeAddr()
+	at := f.Target.UnsafeAddr()
+	return begin <= at && at < begin+own.Type().Size()
 }
 
 // checkEmptyValues refuses, as a usage error, a flag given empty on the command line
@@ -169,10 +203,11 @@ func checkProgramFlags(kctx *kong.Context, flags any, cmds *Commands) error {
 // where "" would quietly mean something else than meant: for a path flag (pathFlags), its
 // default (a log in /var/log, a state directory in /run); for a flag tagged
 // notempty:"WHAT" (--user, --group, a program's own --listen), the flag left out (the
-// work run as root) or worse (a server on every interface).
-func checkEmptyValues(kctx *kong.Context) error {
+// work run as root) or worse (a server on every interface). A flag ignored says is left
+// alone: the command it is given to ignores it.
+func checkEmptyValues(kctx *kong.Context, ignored func(*kong.Flag) bool) error {
 	for _, el := range kctx.Path {
-		if el.Flag == nil {
+		if el.Flag == nil || ignored(el.Flag) {
 			continue
 		}
 		name := "--" + el.Flag.Name
