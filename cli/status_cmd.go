@@ -136,7 +136,7 @@ func (r *statusReport) fill(st instance.Status) int {
 				r.LogProblem = logDetached(r.PID, rec.Log)
 			}
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
-			if age, ok := proc.Age(r.ChildPID); ok && r.ChildPID > 0 {
+			if age, ok := proc.Age(r.ChildPID); r.ChildPID > 0 && ok {
 				r.ChildUptimeSeconds = age.Seconds()
 			}
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies

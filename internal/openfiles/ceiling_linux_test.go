@@ -19,9 +19,14 @@ func TestCheckLimit(t *testing.T) {
 	if err := CheckLimit(1048576); err != nil {
 		t.Errorf("CheckLimit(1048576) = %v; want nil", err)
 	}
-	err := CheckLimit(99999999999)
-	if err == nil || !strings.HasPrefix(err.Error(), "above fs.nr_open (1048576), the most open files any process may have, root's too: give at most 1048576") {
-		t.Errorf("CheckLimit(99999999999) = %v; want it above fs.nr_open (1048576)", err)
+	err := CheckLimit(2000000)
+	if err == nil || err.Error() != "above fs.nr_open (1048576), the most open files any process may have, root's too: give at most 1048576, or raise fs.nr_open (sysctl -w fs.nr_open=2000000)" {
+		t.Errorf("CheckLimit(2000000) = %v; want it above fs.nr_open (1048576), which may be raised", err)
+	}
+	// past what fs.nr_open may be raised to, raising it is no advice
+	err = CheckLimit(99999999999)
+	if err == nil || !strings.HasPrefix(err.Error(), "above fs.nr_open (1048576)") || strings.Contains(err.Error(), "sysctl") {
+		t.Errorf("CheckLimit(99999999999) = %v; want it above fs.nr_open (1048576), and no sysctl", err)
 	}
 	nrOpenPath = filepath.Join(t.TempDir(), "missing")
 	if err := CheckLimit(99999999999); err != nil {

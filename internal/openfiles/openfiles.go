@@ -23,11 +23,19 @@ func Set(n uint64) error {
 // system's Ceiling (fs.nr_open on Linux). nil if it may be, or the ceiling is unknown. The
 // error names the ceiling and what to do.
 func CheckLimit(n uint64) error {
-	if ceiling, ok := Ceiling(); ok && n > ceiling {
-		return fmt.Errorf("above fs.nr_open (%d), the most open files any process may have, root's too: give at most %d, or raise fs.nr_open (sysctl -w fs.nr_open=%d)", ceiling, ceiling, n)
+	ceiling, ok := Ceiling()
+	switch {
+	case !ok || n <= ceiling:
+		return nil
+	case n > nrOpenMax:
+		return fmt.Errorf("above fs.nr_open (%d), the most open files any process may have, root's too, and above what the kernel lets it be raised to (%d): give at most %d", ceiling, uint64(nrOpenMax), ceiling)
 	}
-	return nil
+	return fmt.Errorf("above fs.nr_open (%d), the most open files any process may have, root's too: give at most %d, or raise fs.nr_open (sysctl -w fs.nr_open=%d)", ceiling, ceiling, n)
 }
+
+// nrOpenMax is the most Linux lets fs.nr_open be (sysctl_nr_open_max on 64-bit systems:
+// INT_MAX, rounded down to a multiple of 64).
+const nrOpenMax = 2147483584
 
 // Allow raises this process's hard RLIMIT_NOFILE to n if it is lower, leaving the soft
 // limit as it is, so that a process started from it, even as another user (who may not

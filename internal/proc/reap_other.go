@@ -3,7 +3,6 @@
 package proc
 
 import (
-	"context"
 	"syscall"
 	"time"
 )
@@ -23,9 +22,6 @@ func ChildGroups(int) []int { return nil }
 
 // Childless cannot tell here.
 func Childless() bool { return false }
-
-// KillBelow kills nothing here: without /proc the processes below root cannot be found.
-func KillBelow(ctx context.Context, root, group int) (killed int, left []int) { return 0, nil }
 
 // InSession lists nothing here: without /proc a session's members cannot be listed.
 func InSession(sid int) []int { return nil }

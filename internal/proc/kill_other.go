@@ -1,0 +1,8 @@
+//go:build !linux
+
+package proc
+
+import "context"
+
+// KillBelow kills nothing here: without /proc the processes below root cannot be found.
+func KillBelow(ctx context.Context, root, group int) (killed int, left []int) { return 0, nil }
