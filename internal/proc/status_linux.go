@@ -44,7 +44,10 @@ func StatusPath(pid int) string {
 
 // SignalAction reports what pid does with sig (SigCgt and SigIgn in /proc/PID/status): it
 // catches it, ignores it, or leaves it at its default action, which for SIGHUP, SIGTERM and
-// most others ends the process.
+// most others ends the process. A signal every thread of it blocks counts as caught: it
+// stays pending, for the process to take with signalfd(2) or sigwait(3) (sd-event's way),
+// and ends nothing. (A thread waiting in sigwait has it unblocked meanwhile, and reads as
+// not catching it.)
 func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 	bit := uint64(1) << (uint(sig) - 1)
 	path := StatusPath(pid)
@@ -61,6 +64,24 @@ func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 		return Caught, nil
 	case ignored&bit != 0:
 		return Ignored, nil
+	case blockedByAll(pid, bit):
+		return Caught, nil
 	}
 	return Default, nil
+}
+
+// blockedByAll reports whether every thread of pid blocks the signal of mask bit (SigBlk
+// in /proc/PID/task/TID/status); false if that cannot be read.
+func blockedByAll(pid int, bit uint64) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tasks, err := os.ReadDir(dir)
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, t := range tasks {
+		if blocked, err := SignalMask(dir+t.Name()+"/status", "SigBlk"); err != nil || blocked&bit == 0 {
+			return false
+		}
+	}
+	return true
 }

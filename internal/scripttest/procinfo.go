@@ -209,9 +209,10 @@ func execProgram(argv []string) {
 	os.Exit(1)
 }
 
-// blockSigMain is the `blocksig PROG ARGS...` program: it blocks SIGUSR1, SIGUSR2, SIGALRM
-// and SIGPIPE and execs PROG, which so starts with them blocked, as a careless parent (a
-// language runtime, a CI runner) leaves them.
+// blockSigMain is the `blocksig PROG ARGS...` program: it blocks SIGHUP, SIGUSR1, SIGUSR2,
+// SIGALRM and SIGPIPE and execs PROG, which so starts with them blocked, as a careless
+// parent (a language runtime, a CI runner) leaves them, or as a program that takes them
+// through a signalfd blocks them.
 func blockSigMain() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: blocksig PROG ARGS...")
@@ -219,7 +220,7 @@ func blockSigMain() {
 	}
 	runtime.LockOSThread() // the mask set is the exec'ing thread's
 	var set unix.Sigset_t
-	for _, sig := range []unix.Signal{unix.SIGUSR1, unix.SIGUSR2, unix.SIGALRM, unix.SIGPIPE} {
+	for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGALRM, unix.SIGPIPE} {
 		set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
 	}
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
