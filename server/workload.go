@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"sync"
@@ -109,13 +110,22 @@ func (s *startup) left() (time.Duration, bool) {
 // ExtendStart asks the launcher (start -d) to wait d more from now for the workload to be
 // ready, as systemd's EXTEND_TIMEOUT_USEC does: the deadline moves only when that is later
 // than the one already set, so an extension never shortens --ready-timeout. The daemon's
-// own deadline (Options.ReadyTimeout) moves with it. Outside a start, it does nothing.
+// own deadline (Options.ReadyTimeout) moves with it, and a service manager that runs the
+// daemon in the foreground (NOTIFY_SOCKET) is asked for d and managerGrace more, so that
+// the daemon, not the manager, gives up first, as the unit's TimeoutStartSec is
+// --ready-timeout and that grace (a manager ignores it outside a start job). Outside a
+// start, it does nothing else.
 func ExtendStart(ctx context.Context, d time.Duration) {
 	if s, _ := ctx.Value(startupKey{}).(*startup); s != nil {
 		s.extend(d)
 		_ = s.rep.Extend(d)
 	}
+	NotifyManager(ctx, fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d", min(d, math.MaxInt64-managerGrace).Microseconds()+managerGrace.Microseconds()))
 }
+
+// managerGrace is how much longer than the daemon a service manager is asked to wait for
+// a start (see ExtendStart); the unit daemonkit writes gives TimeoutStartSec the same.
+const managerGrace = 5 * time.Second
 
 // StartStatus tells the launcher what the workload is doing while it starts (systemd's
 // STATUS=); a start that times out quotes the last one. Outside a start, it does nothing.

@@ -46,6 +46,7 @@ func text(m notify.Message) string {
 	add(m.MainPID > 0, "MAINPID="+strconv.Itoa(m.MainPID))
 	add(m.WatchdogPing, "WATCHDOG=1")
 	add(m.Errno != 0, "ERRNO="+strconv.Itoa(int(m.Errno)))
+	add(m.ExtendTimeout > 0, "EXTEND_TIMEOUT_USEC="+strconv.FormatInt(m.ExtendTimeout.Microseconds(), 10))
 	for k, v := range m.Other {
 		lines = append(lines, k+"="+v)
 	}
