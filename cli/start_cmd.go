@@ -389,6 +389,13 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		}
 		return withCode(ended.ExitCode(), err) // as tini, and a container's PID 1, do
 	}
+	if stopped := (server.Stopped{}); errors.As(err, &stopped) {
+		if sig, ok := stopped.Signal.(syscall.Signal); ok {
+			// A stop called the start off: the status a stop gives (143 after SIGTERM),
+			// which the unit counts as a success, not a failed start.
+			return tell(withCode(128+int(sig), err))
+		}
+	}
 	return tell(startError(paths.Name, err))
 }
 
