@@ -47,13 +47,19 @@ func New(cfg Config, out io.Writer) *Supervisor {
 	return &Supervisor{cfg: cfg.withDefaults(), out: out}
 }
 
-// forwarded are the signals passed on to the program besides the stop signals (TERM, INT,
-// QUIT) and SIGHUP (a reload).
-var forwarded = []os.Signal{syscall.SIGUSR2}
-
-// ForwardSignals are USR2 (gunicorn's and unicorn's re-exec, say); TERM, INT and QUIT stop
-// the program, HUP reloads it.
-func (s *Supervisor) ForwardSignals() []os.Signal { return forwarded }
+// ForwardSignals are the signals passed on to the program, besides the stop signals (TERM,
+// INT, QUIT) and SIGHUP (a reload): USR2 (gunicorn's and unicorn's re-exec), TTIN and TTOU
+// (gunicorn's one worker more or less), and, where the supervisor has no controlling
+// terminal (a daemon, a container without -t), WINCH (nginx's and Apache's graceful stop of
+// their workers): a terminal sends WINCH at every resize of its window, which must not
+// reach such a program. USR1 is the supervisor's own (reopen its log).
+func (s *Supervisor) ForwardSignals() []os.Signal {
+	sigs := []os.Signal{syscall.SIGUSR2, syscall.SIGTTIN, syscall.SIGTTOU}
+	if !hasTerminal() {
+		sigs = append(sigs, syscall.SIGWINCH)
+	}
+	return sigs
+}
 
 // StopSignals are QUIT besides TERM and INT: the program is asked to stop with QUIT (a
 // graceful stop to nginx, a goroutine dump and exit to a Go program), and is not restarted
