@@ -333,6 +333,26 @@ func TestServeKeepsWhatArrivesWhileTheHandlerRuns(t *testing.T) {
 	}
 }
 
+// keptAlive opens a connection to addr, has one request answered on it, and returns it
+// kept alive, idle, with its reader; it is closed when the test ends.
+func keptAlive(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(testutil.Deadline))
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("first answer: %v %v", resp, err)
+	}
+	io.ReadAll(resp.Body)
+	return c, br
+}
+
 // TestDrainAnswersIdleConnectionsOnceWithClose: Drain leaves an idle keep-alive connection
 // open, so that a request its client sends on it meanwhile (the moment Shutdown alone
 // would close it under the client) is answered, with "Connection: close", and returns
@@ -341,19 +361,7 @@ func TestDrainAnswersIdleConnectionsOnceWithClose(t *testing.T) {
 	http1.SetDrainRecent(t, testutil.Deadline) // however slow this machine, the connection was busy just now
 	s := &http1.Server{Handler: echo}
 	addr, served := serve(t, s)
-	idle, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
-	idle.SetDeadline(time.Now().Add(testutil.Deadline))
-	br := bufio.NewReader(idle)
-	io.WriteString(idle, "GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 200 || resp.Close {
-		t.Fatalf("first answer: %v %v", resp, err)
-	}
-	io.ReadAll(resp.Body)
+	idle, br := keptAlive(t, addr)
 
 	drained := make(chan error, 1)
 	go func() { drained <- s.Drain(context.Background(), testutil.Deadline) }()
@@ -365,7 +373,7 @@ func TestDrainAnswersIdleConnectionsOnceWithClose(t *testing.T) {
 		t.Error("still accepting while draining")
 	}
 	io.WriteString(idle, "GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err = http.ReadResponse(br, nil)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != 200 || !resp.Close {
 		t.Fatalf("answer on the idle connection while draining: %v %v; want 200 with Connection: close", resp, err)
 	}
@@ -387,19 +395,7 @@ func TestDrainClosesLongIdleConnectionsAtOnce(t *testing.T) {
 	http1.SetDrainRecent(t, 0) // every idle connection is long idle
 	s := &http1.Server{Handler: echo}
 	addr, _ := serve(t, s)
-	idle, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
-	idle.SetDeadline(time.Now().Add(testutil.Deadline))
-	br := bufio.NewReader(idle)
-	io.WriteString(idle, "GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("first answer: %v %v", resp, err)
-	}
-	io.ReadAll(resp.Body)
+	_, br := keptAlive(t, addr)
 	quiet := testutil.Deadline
 	began := time.Now()
 	if err := s.Drain(context.Background(), quiet); err != nil || time.Since(began) >= quiet {

@@ -119,20 +119,7 @@ func passing(err error) bool {
 // flight has been answered and its connection closed, or ctx is done (then it returns
 // ctx's error and leaves the rest to Close). Requests in flight keep their contexts.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.init()
-	s.closing = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
-	for c, idle := range s.conns {
-		if idle {
-			c.Close()
-		}
-	}
-	s.checkDrained()
-	drained := s.drained
-	s.mu.Unlock()
+	drained := s.stopAccepting(&s.closing, func(*conn) bool { return true })
 	select {
 	case <-drained:
 		return nil
@@ -151,20 +138,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // clients are the likely ones to send again, and closes the rest at once, as Shutdown
 // does, so that an idle client never holds it up.
 func (s *Server) Drain(ctx context.Context, quiet time.Duration) error {
-	s.mu.Lock()
-	s.init()
-	s.draining = true
-	for ln := range s.listeners {
-		ln.Close()
-	}
-	for c, idle := range s.conns {
-		if idle && time.Since(c.idleSince) > drainRecent {
-			c.Close()
-		}
-	}
-	s.checkDrained()
-	drained := s.drained
-	s.mu.Unlock()
+	drained := s.stopAccepting(&s.draining, func(c *conn) bool { return time.Since(c.idleSince) > drainRecent })
 	t := time.NewTimer(quiet)
 	defer t.Stop()
 	select {
@@ -173,6 +147,26 @@ func (s *Server) Drain(ctx context.Context, quiet time.Duration) error {
 	case <-ctx.Done():
 	}
 	return s.Shutdown(ctx)
+}
+
+// stopAccepting sets the flag at state (closing or draining), closes the listeners and
+// the idle connections that closeIdle picks, and returns the channel closed once no
+// connection is left.
+func (s *Server) stopAccepting(state *bool, closeIdle func(*conn) bool) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	*state = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c, idle := range s.conns {
+		if idle && closeIdle(c) {
+			c.Close()
+		}
+	}
+	s.checkDrained()
+	return s.drained
 }
 
 // drainRecent is how recently a connection must have been busy for Drain to leave it open
