@@ -79,7 +79,8 @@ func writeMan(w io.Writer, app *kong.Application, cfg Config) error {
 		}
 	}
 	p(".SH EXIT STATUS")
-	p("start: 0 started and ready, 1 could not start, 2 usage error, 3 already running.")
+	p("start: 0 started and ready, 1 could not start, 2 usage error, 3 already running;")
+	p("in the foreground, once running, its work's status (128+N after a stop's signal N).")
 	p(".br")
 	p("stop: 0 stopped or was not running, 1 could not stop.")
 	p(".br")

@@ -22,7 +22,7 @@ import (
 type UpgradeCmd struct {
 	InstanceFlags
 	Timeout time.Duration `default:"2m" placeholder:"DURATION" help:"How long the whole upgrade may take: the new copy ready and the old one drained; an old copy still draining then is killed (SIGKILL), even within its --drain-timeout (default ${default})."`
-	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs)."`
+	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs; none for the built-in work, which upgrades to the binary on disk)."`
 }
 
 // Validate refuses what cannot be meant.
