@@ -225,23 +225,13 @@ func (r *run) start(env []string) (*program, error) {
 		}
 		sys.Setpgid = true
 	}
-	terminal := hasTerminal()
-	if cfg.Credential != nil && terminal {
+	if cfg.Credential != nil && hasTerminal() {
 		// Run as another user, the program must not share this process's controlling
 		// terminal (a foreground start's, or nohup's): it could read and write it, and push
 		// keystrokes into the shell of whoever started it (TIOCSTI), which su and sudo's
 		// use_pty guard against. In a session of its own it has none; it leads its own
 		// process group, as a copy with sockets does.
 		sys.Setsid, sys.Setpgid = true, false
-	}
-	if terminal && !sys.Setsid {
-		// With a controlling terminal (a foreground start, nohup), the program leads a
-		// process group of its own, out of the terminal's foreground group: a Ctrl-C or
-		// Ctrl-\ reaches it once, passed on by this supervisor, not once from the terminal
-		// and again from here (many a program takes a second one for "give the drain
-		// up"), as tini and dumb-init see to. It never reads the terminal: its standard
-		// input is /dev/null, its output goes through pipes.
-		sys.Setpgid = true
 	}
 	var execR, execW *os.File // the exec step's report: EOF alone once the program runs
 	if viaExecStep {

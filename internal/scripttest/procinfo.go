@@ -44,7 +44,6 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	fmt.Fprintf(out, "new session: %s\n", yesNo(st.SID != mySID))
 	fmt.Fprintf(out, "group leader: %s\n", yesNo(st.PGRP == pid))
-	fmt.Fprintf(out, "group: %d\n", st.PGRP)
 	if st.TTY == 0 {
 		fmt.Fprintln(out, "tty: none")
 	} else {
