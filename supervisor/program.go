@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,6 +303,17 @@ func hasTerminal() bool {
 	}
 	tty.Close()
 	return true
+}
+
+// noTerminal reports that this process has no controlling terminal for sure: /dev/tty
+// says ENXIO, or is missing (a container or chroot without it).
+func noTerminal() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return errors.Is(err, syscall.ENXIO) || errors.Is(err, fs.ErrNotExist)
+	}
+	tty.Close()
+	return false
 }
 
 // closePair closes a, and b unless it is a: the program's stdout and stderr pipe, one

@@ -48,15 +48,16 @@ func New(cfg Config, out io.Writer) *Supervisor {
 }
 
 // ForwardSignals are the signals passed on to the program, besides the stop signals (TERM,
-// INT, QUIT) and SIGHUP (a reload): USR2 (gunicorn's and unicorn's re-exec), TTIN and TTOU
-// (gunicorn's one worker more or less), and, where the supervisor has no controlling
-// terminal (a daemon, a container without -t), WINCH (nginx's and Apache's graceful stop of
-// their workers): a terminal sends WINCH at every resize of its window, which must not
-// reach such a program. USR1 is the supervisor's own (reopen its log).
+// INT, QUIT) and SIGHUP (a reload): USR2 (gunicorn's and unicorn's re-exec), and, where the
+// supervisor has no controlling terminal (a daemon, a container without -t), TTIN and TTOU
+// (gunicorn's one worker more or less) and WINCH (nginx's and Apache's graceful stop of
+// their workers). With a terminal those three are its job control and its window's
+// resizes: caught, TTOU would make a write to it retry for ever, and WINCH would reach the
+// program at every resize. USR1 is the supervisor's own (reopen its log).
 func (s *Supervisor) ForwardSignals() []os.Signal {
-	sigs := []os.Signal{syscall.SIGUSR2, syscall.SIGTTIN, syscall.SIGTTOU}
-	if !hasTerminal() {
-		sigs = append(sigs, syscall.SIGWINCH)
+	sigs := []os.Signal{syscall.SIGUSR2}
+	if noTerminal() {
+		sigs = append(sigs, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGWINCH)
 	}
 	return sigs
 }
