@@ -197,22 +197,17 @@ func withLeftoversKilled(p Paths, res StopResult, err error) (StopResult, error)
 // while it is alive (so the group, which it is a member of, cannot have been reused): the
 // group a SIGKILL goes to after the timeout, with whatever the daemon started in it. It is
 // that only where it is proven the instance's, a detached daemon's: its record names it
-// with a strategy, or, before it has one, a start -d holds the start lock, launching it.
-// 0 otherwise: a daemon in the foreground (no strategy, and no start lock: a foreground
-// start takes none) runs in the group of the shell job or script that started it, never
-// the instance's to kill; and 0 when the group cannot be had, or is the caller's own.
+// with a strategy. 0 otherwise: a daemon in the foreground (no strategy) runs in the group
+// of the shell job or script that started it, never the instance's to kill, and one not
+// ready yet has no record to tell (what runs below it is killed all the same; a detached
+// daemon's group holds nothing else); and 0 when the group cannot be had, or is the
+// caller's own.
 func instanceGroup(h *proc.Process, p Paths) int {
 	pgid, err := unix.Getpgid(h.PID())
 	if err != nil || pgid < 2 || pgid == unix.Getpgrp() || h.Signal(0) != nil {
 		return 0
 	}
-	if rec, err := ReadRecord(p.Record); err == nil && rec.names(h.PID()) {
-		if rec.Strategy == "" {
-			return 0
-		}
-		return pgid
-	}
-	if st, err := pidfile.Probe(p.StartLock()); err == nil && st.State == pidfile.Running {
+	if rec, err := ReadRecord(p.Record); err == nil && rec.names(h.PID()) && rec.Strategy != "" {
 		return pgid
 	}
 	return 0
