@@ -140,10 +140,18 @@ func (s *Supervisor) signal(sig syscall.Signal) bool {
 	s.mu.Lock()
 	pid, named := s.main, s.named
 	s.mu.Unlock()
-	if pid <= 0 || named && !proc.DescendsFrom(pid, os.Getpid()) {
+	switch {
+	case pid <= 0:
+		return false
+	case !named:
+		return syscall.Kill(pid, sig) == nil // a child: its pid is its own until it is reaped
+	}
+	h, err := proc.Open(pid) // checked once opened: a pid reused since is never signalled
+	if err != nil {
 		return false
 	}
-	return syscall.Kill(pid, sig) == nil
+	defer h.Close()
+	return proc.DescendsFrom(pid, os.Getpid()) && h.Signal(sig) == nil
 }
 
 func (s *Supervisor) setMain(pid int) {

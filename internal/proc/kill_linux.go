@@ -22,20 +22,20 @@ import (
 // nothing else, and only while a member lives does group: call it with root alive.
 func KillBelow(ctx context.Context, root, group int) (killed int, left []int) {
 	for {
-		round := killBelowOnce(ctx, root, group)
-		killed += len(round)
-		if len(round) == 0 || ctx.Err() != nil {
-			return killed, round
+		signalled, notGone := killBelowOnce(ctx, root, group)
+		killed += signalled
+		if signalled == 0 || ctx.Err() != nil {
+			return killed, notGone
 		}
 	}
 }
 
 // killBelowOnce is one round of KillBelow: it signals what it finds, waits for those
-// (until ctx ends), and returns their pids; once ctx has ended, only those not gone.
-func killBelowOnce(ctx context.Context, root, group int) []int {
+// (until ctx ends), and returns how many it signalled and which of them are not gone.
+func killBelowOnce(ctx context.Context, root, group int) (signalled int, left []int) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return nil
+		return 0, nil
 	}
 	self := os.Getpid()
 	stats := map[int]Stat{}
@@ -69,7 +69,6 @@ func killBelowOnce(ctx context.Context, root, group int) []int {
 	belongs := func(st Stat) bool {
 		return below(st) || leaders[st.PGRP] || (group > 0 && st.PGRP == group)
 	}
-	var killed []int
 	var dying []*Process
 	for pid, st := range stats {
 		if !belongs(st) {
@@ -82,21 +81,16 @@ func killBelowOnce(ctx context.Context, root, group int) []int {
 		// Read again once opened: the pid may name another process by now, whose parent
 		// is no longer in stats, where the one found had its own.
 		if st, err := ReadStat(pid); err == nil && !st.Zombie() && belongs(st) && h.Signal(syscall.SIGKILL) == nil {
-			killed = append(killed, pid)
 			dying = append(dying, h)
 			continue
 		}
 		_ = h.Close()
 	}
-	var left []int // what is not gone by the time ctx ends
 	for _, h := range dying {
-		if h.Wait(ctx) != nil {
+		if h.Wait(ctx) != nil && h.Signal(0) == nil {
 			left = append(left, h.PID())
 		}
 		_ = h.Close()
 	}
-	if ctx.Err() != nil {
-		return left
-	}
-	return killed
+	return len(dying), left
 }
