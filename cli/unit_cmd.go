@@ -121,8 +121,8 @@ func (c *UnitCmd) Run(app *App) error {
 		RestartDelay: c.RestartDelay,
 		Burst:        c.MaxRestarts,
 		Interval:     c.MinUptime,
-		StopTimeout:  c.ShutdownTimeout + server.KillGrace, // TimeoutStopSec covers the kill of what is left too
-		StartTimeout: c.ReadyTimeout + unitStartGrace,      // daemonkit fails the start itself first, saying why
+		StopTimeout:  c.ShutdownTimeout + server.KillGrace,      // TimeoutStopSec covers the kill of what is left too
+		StartTimeout: c.ReadyTimeout + server.ManagerStartGrace, // daemonkit fails the start itself first, saying why
 		User:         c.User,
 		Group:        c.Group,
 		RuntimeDir:   runtimeDir,
@@ -212,10 +212,6 @@ func skipGlobal(args []string, i *int) bool {
 	}
 	return false
 }
-
-// unitStartGrace is what TimeoutStartSec gives beyond --ready-timeout: daemonkit's own
-// start-up before it waits, so that systemd's kill never comes before daemonkit's answer.
-const unitStartGrace = 5 * time.Second
 
 // pidfileArgs are the --pidfile flag a unit's other commands need to find the instance,
 // made absolute, when start was given one.

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -15,6 +17,7 @@ import (
 // and WATCHDOG=1 every half of $WATCHDOG_USEC while the run loop is alive.
 type manager struct {
 	enabled bool
+	ready   atomic.Bool // READY=1 was said: the start job is over
 }
 
 type managerKey struct{}
@@ -34,6 +37,28 @@ func (m *manager) send(state string) {
 		_, _ = daemon.SdNotify(false, state) // nobody to tell if it fails
 	}
 }
+
+// readyNow says READY=1, the end of the start job.
+func (m *manager) readyNow() {
+	m.ready.Store(true)
+	m.send("READY=1")
+}
+
+// extendStart asks for d more for the start, and ManagerStartGrace: so that the daemon, not the
+// manager, gives up first, as the unit's TimeoutStartSec is --ready-timeout and that grace.
+// Once the start job is over it says nothing: systemd would take it to extend whatever
+// runs then (RuntimeMaxSec=, a stop).
+func (m *manager) extendStart(d time.Duration) {
+	if m != nil && !m.ready.Load() {
+		m.send(fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d", min(d, math.MaxInt64-ManagerStartGrace).Microseconds()+ManagerStartGrace.Microseconds()))
+	}
+}
+
+// ManagerStartGrace is how much longer than the daemon a service manager is given for a
+// start: the daemon's own start-up before it waits, so that the manager's kill never
+// comes before the daemon's answer. A unit's TimeoutStartSec is --ready-timeout and this;
+// an extension (EXTEND_TIMEOUT_USEC=) is passed on with it too.
+const ManagerStartGrace = 5 * time.Second
 
 // reloading says a reload began, with the monotonic time systemd's Type=notify-reload asks
 // for.

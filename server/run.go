@@ -228,7 +228,7 @@ wait:
 	if err := r.opts.Reporter.Ready(listen); err != nil {
 		r.log.Warn("could not report readiness to the launcher", "error", err)
 	}
-	r.manager.send("READY=1")
+	r.manager.readyNow()
 	return r.loop(ctx, w, cancel, done)
 }
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"os"
 	"sync"
@@ -111,21 +110,17 @@ func (s *startup) left() (time.Duration, bool) {
 // ready, as systemd's EXTEND_TIMEOUT_USEC does: the deadline moves only when that is later
 // than the one already set, so an extension never shortens --ready-timeout. The daemon's
 // own deadline (Options.ReadyTimeout) moves with it, and a service manager that runs the
-// daemon in the foreground (NOTIFY_SOCKET) is asked for d and managerGrace more, so that
-// the daemon, not the manager, gives up first, as the unit's TimeoutStartSec is
-// --ready-timeout and that grace (a manager ignores it outside a start job). Outside a
-// start, it does nothing else.
+// daemon in the foreground (NOTIFY_SOCKET) is asked for d and 5s more, while its start job
+// lasts (see manager.extendStart). Outside a start, it does nothing.
 func ExtendStart(ctx context.Context, d time.Duration) {
 	if s, _ := ctx.Value(startupKey{}).(*startup); s != nil {
 		s.extend(d)
 		_ = s.rep.Extend(d)
 	}
-	NotifyManager(ctx, fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d", min(d, math.MaxInt64-managerGrace).Microseconds()+managerGrace.Microseconds()))
+	if m, _ := ctx.Value(managerKey{}).(*manager); m != nil {
+		m.extendStart(d)
+	}
 }
-
-// managerGrace is how much longer than the daemon a service manager is asked to wait for
-// a start (see ExtendStart); the unit daemonkit writes gives TimeoutStartSec the same.
-const managerGrace = 5 * time.Second
 
 // StartStatus tells the launcher what the workload is doing while it starts (systemd's
 // STATUS=); a start that times out quotes the last one. Outside a start, it does nothing.
