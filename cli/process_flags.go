@@ -103,8 +103,10 @@ func (f ProcessFlags) checkValues() error {
 			return fmt.Errorf("--env %q: want KEY=VALUE, KEY of letters, digits and _, not starting with a digit", kv)
 		}
 	}
-	if err := openfiles.CheckLimit(f.LimitNofile); f.LimitNofile > 0 && err != nil {
-		return fmt.Errorf("--limit-nofile %d: %w", f.LimitNofile, err)
+	if f.LimitNofile > 0 {
+		if err := openfiles.CheckLimit(f.LimitNofile); err != nil {
+			return fmt.Errorf("--limit-nofile %d: %w", f.LimitNofile, err)
+		}
 	}
 	return nil
 }

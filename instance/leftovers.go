@@ -127,36 +127,14 @@ func killLeftovers(p Paths) (killed []int, notCleared, err error) {
 
 // killSession SIGKILLs what is left in the session rec records as its run's own (see
 // sessionMembers), each through a handle checked, once opened, to be in it still: while it
-// is, the session's id cannot have been reused. It waits up to killWait for them to be
-// gone, looks again while any was found (up to five times), and returns the pids it
-// killed.
+// is, the session's id cannot have been reused. It returns the pids it killed (see
+// killRounds).
 func killSession(rec Record) []int {
-	var killed []int
-	for range 5 {
-		var handles []*proc.Process
-		for _, pid := range sessionMembers(rec) {
-			h, err := proc.Open(pid)
-			if err != nil {
-				continue // gone since
-			}
-			if st, err := proc.ReadStat(pid); err == nil && !st.Zombie() && st.SID == rec.Session && h.Signal(syscall.SIGKILL) == nil {
-				handles = append(handles, h)
-			} else {
-				_ = h.Close()
-			}
-		}
-		if len(handles) == 0 {
-			break
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), killWait)
-		for _, h := range handles {
-			_ = h.Wait(ctx)
-			killed = append(killed, h.PID())
-			_ = h.Close()
-		}
-		cancel()
+	inSession := func(pid int) bool {
+		st, err := proc.ReadStat(pid)
+		return err == nil && !st.Zombie() && st.SID == rec.Session
 	}
-	return killed
+	return killRounds(func() []int { return sessionMembers(rec) }, inSession)
 }
 
 // KillInvocation SIGKILLs every live process that carries the invocation (a run's value of
@@ -176,45 +154,43 @@ func KillInvocation(invocation string) []int {
 // checked again, kv and also, once opened, so that a reused pid is never hit. It returns
 // the pids it killed.
 func KillMarked(kv string, also func(pid int) bool) []int {
+	marked := func(pid int) bool { return proc.HasEnv(pid, kv) && (also == nil || also(pid)) }
+	return killRounds(func() []int { return proc.WithEnv(kv) }, marked)
+}
+
+// killRounds SIGKILLs the processes list names for which still holds, checked on each
+// through a handle once opened, so that a reused pid is never hit;
+// waits up to killWait for them to be gone, and looks again while any was found (up to
+// five times: a process may fork while it is killed). It returns the pids it killed,
+// sorted.
+func killRounds(list func() []int, still func(pid int) bool) []int {
 	var killed []int
 	for range 5 {
-		round := killCarriers(kv, also)
-		if len(round) == 0 {
+		var handles []*proc.Process
+		for _, pid := range list() {
+			h, err := proc.Open(pid)
+			if err != nil {
+				continue // gone since
+			}
+			if still(pid) && h.Signal(syscall.SIGKILL) == nil {
+				handles = append(handles, h)
+			} else {
+				_ = h.Close()
+			}
+		}
+		if len(handles) == 0 {
 			break
 		}
-		killed = append(killed, round...)
+		ctx, cancel := context.WithTimeout(context.Background(), killWait)
+		for _, h := range handles {
+			_ = h.Wait(ctx)
+			killed = append(killed, h.PID())
+			_ = h.Close()
+		}
+		cancel()
 	}
 	slices.Sort(killed)
 	return slices.Compact(killed)
-}
-
-// killCarriers is one round of KillMarked: it returns the pids it signalled.
-func killCarriers(kv string, also func(pid int) bool) []int {
-	marked := func(pid int) bool { return proc.HasEnv(pid, kv) && (also == nil || also(pid)) }
-	var handles []*proc.Process
-	for _, pid := range proc.WithEnv(kv) {
-		if also != nil && !also(pid) {
-			continue
-		}
-		h, err := proc.Open(pid)
-		if err != nil {
-			continue // gone since
-		}
-		if marked(pid) && h.Signal(syscall.SIGKILL) == nil {
-			handles = append(handles, h)
-		} else {
-			_ = h.Close()
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), killWait)
-	defer cancel()
-	pids := make([]int, 0, len(handles))
-	for _, h := range handles {
-		_ = h.Wait(ctx)
-		pids = append(pids, h.PID())
-		_ = h.Close()
-	}
-	return pids
 }
 
 // clearInvocation empties the invocation of the record at path if it is still pid's run's.
