@@ -406,6 +406,15 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	}
 	main := r.s.mainPID()
 	r.log.Info("stopping the program", "signal", sigName(sig), "pid", main)
+	had := groupHad(sig)
+	if main > 0 && had(main) {
+		r.log.Info("the terminal sent it to the program too: not sending it again", "signal", sigName(sig))
+	}
+	kill := func(pid int) {
+		if !had(pid) {
+			_ = syscall.Kill(pid, sig)
+		}
+	}
 	var named *proc.Process // the main process it named (MAINPID=), if not its first: waited for too
 	if main > 0 && main != p.pid {
 		// Opened now, from the pid it named then: used only if that pid still runs below
@@ -420,23 +429,25 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	switch {
 	case main > 0 && main != p.pid:
 		if named != nil { // gone already: nothing to signal or wait for
-			_ = named.Signal(sig)
+			if !had(main) {
+				_ = named.Signal(sig)
+			}
 			_ = named.Signal(syscall.SIGCONT)
 		}
 		if p.pid > 0 {
 			// Its first process is the one whose end is waited for: it is asked to stop too,
 			// as systemd's stop of a unit asks every process of its control group, and it
 			// alone if the named one is gone.
-			_ = syscall.Kill(p.pid, sig)
+			kill(p.pid)
 		}
-	default:
+	case main > 0 && !had(main):
 		r.s.signal(sig)
 	}
 	for _, c := range r.copies {
 		// An old copy draining after an upgrade has had its stop signal: a second one
 		// would tell many a server (Go's NotifyContext, uvicorn) to give its drain up.
 		if c != p && c.pid > 0 && c.state != "draining" {
-			_ = syscall.Kill(c.pid, sig)
+			kill(c.pid)
 		}
 	}
 	if p.pid > 0 {
