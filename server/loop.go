@@ -181,11 +181,14 @@ func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 		defer r.manager.send("READY=1")
 	}
 	r.reopenLog(signalLabel(sig))
+	// The hooks' context carries the daemon's logger, as Serve's does.
+	rctx := hclog.WithContext(ctx, r.log)
+	if lr, ok := w.(LogReopener); ok && sig == sigusr1 {
+		lr.ReopenLogs(rctx)
+	}
 	if rl, ok := w.(Reloader); ok && reload {
 		// A reload hook that panics fails its reload, as one that returns an error does:
 		// the daemon runs on, serving what it served.
-		// Its context carries the daemon's logger, as Serve's does.
-		rctx := hclog.WithContext(ctx, r.log)
 		if err := Recovered(r.log, "the reload hook", func() error { return rl.Reload(rctx) }); err != nil {
 			r.log.Error("reload failed", "error", err)
 			return

@@ -37,6 +37,14 @@ type Reloader interface {
 	Reload(ctx context.Context) error
 }
 
+// LogReopener is implemented by a workload with log files of its own: on SIGUSR1 (`reopen`,
+// as logrotate's postrotate sends it), once the runtime has reopened its own log, it calls
+// ReopenLogs. Not on SIGHUP: that is Reload's cue. A supervisor passes SIGUSR1 on to a
+// program that catches it (nginx reopens its files on it).
+type LogReopener interface {
+	ReopenLogs(ctx context.Context)
+}
+
 // Forwarder is implemented by a workload that wants more signals than stop and reload:
 // the runtime catches ForwardSignals from the start (before it takes its lock) and passes
 // each one it receives to Forward. A supervisor forwards them to its program.

@@ -34,11 +34,12 @@ type Supervisor struct {
 }
 
 var (
-	_ server.Workload  = (*Supervisor)(nil)
-	_ server.Forwarder = (*Supervisor)(nil)
-	_ server.Reloader  = (*Supervisor)(nil)
-	_ server.Killer    = (*Supervisor)(nil)
-	_ server.Restorer  = (*Supervisor)(nil)
+	_ server.Workload    = (*Supervisor)(nil)
+	_ server.Forwarder   = (*Supervisor)(nil)
+	_ server.Reloader    = (*Supervisor)(nil)
+	_ server.Killer      = (*Supervisor)(nil)
+	_ server.Restorer    = (*Supervisor)(nil)
+	_ server.LogReopener = (*Supervisor)(nil)
 )
 
 // New returns a Supervisor of the program cfg describes, whose output lines go to out
@@ -53,7 +54,7 @@ func New(cfg Config, out io.Writer) *Supervisor {
 // (gunicorn's one worker more or less) and WINCH (nginx's and Apache's graceful stop of
 // their workers). With a terminal those three are its job control and its window's
 // resizes: caught, TTOU would make a write to it retry for ever, and WINCH would reach the
-// program at every resize. USR1 is the supervisor's own (reopen its log).
+// program at every resize. USR1 is passed on by ReopenLogs, to a program that catches it.
 func (s *Supervisor) ForwardSignals() []os.Signal {
 	sigs := []os.Signal{syscall.SIGUSR2}
 	if noTerminal() {
@@ -105,6 +106,25 @@ func Reloadable(pid int) error {
 		return fmt.Errorf("the program (pid %d): %w: %w", pid, ErrIgnoresHUP, ErrNoReload)
 	}
 	return fmt.Errorf("the program (pid %d): it does not handle SIGHUP, whose default action would end it: %w", pid, ErrNoReload)
+}
+
+// ReopenLogs passes SIGUSR1 on to the program if it catches it, as nginx does to reopen its
+// log files: the supervisor has reopened its own by then, so that one `reopen` after
+// logrotate moved them serves both. A program that leaves SIGUSR1 at its default action,
+// which would end it, or ignores it, or whose handling cannot be read, is not sent it.
+func (s *Supervisor) ReopenLogs(ctx context.Context) {
+	log := hclog.FromContext(ctx).Named("supervisor")
+	pid := s.mainPID()
+	if pid <= 0 {
+		return
+	}
+	if action, err := proc.SignalAction(pid, syscall.SIGUSR1); err != nil || action != proc.Caught {
+		log.Debug("SIGUSR1 not passed on: the program does not catch it", "pid", pid)
+		return
+	}
+	if s.signal(syscall.SIGUSR1) {
+		log.Info("passed SIGUSR1 on to the program", "pid", pid)
+	}
 }
 
 // Restore makes the control socket again if it was deleted with the state directory: the
