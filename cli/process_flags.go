@@ -368,6 +368,15 @@ func (req *request) openFiles(sc *supervisor.Config, here bool) error {
 }
 
 // selfExecutable is the path that runs this binary again.
+// currentExecutable is the path of this process's binary, recorded for the work run as a
+// child (the built-in work on --socket), which runs the binary at that path.
+func currentExecutable() string {
+	if exe, err := os.Executable(); err == nil {
+		return exe
+	}
+	return selfExecutable()
+}
+
 func selfExecutable() string {
 	path, err := strategy.Executable()
 	if err != nil {

@@ -152,6 +152,9 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	} else {
 		keepResolvedPorts(req.Socket, rec.Sockets)
 	}
+	// The binary the work on --socket runs, as the daemon side does: the one recorded at
+	// start may be gone (go run's, a binary moved).
+	req.Exe = currentExecutable()
 	if err := req.startable(); err != nil { // before restart stops anything it could not start again
 		return nil, strategy.Descriptor{}, fmt.Errorf("restart %s: %w; nothing was stopped", paths.Name, err)
 	}
@@ -159,15 +162,26 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 }
 
 // startable checks what a start of req would find missing only after restart had stopped
-// the instance: a log path that clashes (checkLog), env files that cannot be read (a
-// relative path recorded by an older build, a file since removed), and a supervised
-// program that cannot be found in its environment's PATH: the one it was started with
-// (ProcessFlags.Inherited), unless --env gives one.
+// the instance: a log path that clashes (checkLog) or whose directory is now a file, a
+// working directory removed since (or one the work's user may not enter), the directory
+// start was typed in when the program's own flags are parsed there again, env files that
+// cannot be read (a relative path recorded by an older build, a file since removed), and a
+// supervised program that cannot be found in its environment's PATH: the one it was
+// started with (ProcessFlags.Inherited), unless --env gives one.
 func (req *request) startable() error {
 	if err := req.checkLog(); err != nil {
 		return err
 	}
+	if at := notADirectory(filepath.Dir(req.Log)); req.Log != "" && at != "" {
+		return fmt.Errorf("its log %s: %s: make it a directory again, or start it again with 'start -d' and another --log", req.Log, notADirectoryText(filepath.Dir(req.Log), at, false))
+	}
+	if err := notDir(req.Workdir); err != nil {
+		return fmt.Errorf("its working directory %s: %w (create it again, or start it again with 'start -d' and another --workdir)", req.Workdir, err)
+	}
 	if err := req.checkWorkdir(); err != nil {
+		return err
+	}
+	if err := req.checkCwd(); err != nil {
 		return err
 	}
 	env, err := req.environ()
@@ -186,6 +200,46 @@ func (req *request) startable() error {
 		return fmt.Errorf("program %s: %w (give its absolute path to start)", prog, err)
 	}
 	return nil
+}
+
+// checkCwd makes sure the directory start was typed in is still there, where the daemon
+// parses start's arguments again: it must be, for the program's own flags (an embedding
+// program's), whose relative paths mean what they meant there. Without them, daemonkit's
+// own arguments hold no relative path (start made each absolute), and the daemon parses
+// them in its working directory instead, as when start's was gone already.
+func (req *request) checkCwd() error {
+	if req.Cwd == "" {
+		return nil
+	}
+	err := notDir(req.Cwd)
+	if err == nil {
+		return nil
+	} else if hasProgramFlags(req.Flags) {
+		return fmt.Errorf("the directory start was typed in, %s, where the program's own flags are parsed again: %w (create it again, or start it again with 'start -d' from another directory)", req.Cwd, err)
+	}
+	req.Cwd = ""
+	return nil
+}
+
+// notDir says why dir is not a directory, or nil.
+func notDir(dir string) error {
+	fi, err := os.Stat(dir)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err // the caller names the path
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return syscall.ENOTDIR
+	}
+	return nil
+}
+
+// hasProgramFlags reports whether flags, a request's encoded program flags, hold any.
+func hasProgramFlags(flags json.RawMessage) bool {
+	s := strings.TrimSpace(string(flags))
+	return s != "" && s != "null" && s != "{}"
 }
 
 // lookPathIn finds file as exec.LookPath would, but in the directories of pathList (a

@@ -490,11 +490,7 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 		req.Socket, req.DrainTimeout = c.Socket, c.DrainTimeout
 	}
 	req.ProcessFlags = c.ProcessFlags
-	if exe, err := os.Executable(); err == nil {
-		req.Exe = exe
-	} else {
-		req.Exe = selfExecutable()
-	}
+	req.Exe = currentExecutable()
 	cwd, err := os.Getwd()
 	if err != nil { // a directory deleted under the shell: only a daemon that would run there needs it
 		if c.Workdir == "" && traits.DefaultDir == "" {
