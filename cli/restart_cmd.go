@@ -312,10 +312,10 @@ func (c *ReloadCmd) Run(app *App) error {
 		sig = syscall.SIGUSR1
 	}
 	if err := programReloadable(paths); err != nil {
-		if errors.Is(err, supervisor.ErrNoReload) {
+		if errors.Is(err, supervisor.ErrNoReload) || errors.Is(err, errBetweenRuns) {
 			// Its log is reopened all the same, as the reload would have: a logrotate
 			// postrotate that runs reload loses nothing. The daemon takes SIGUSR1 for a
-			// reopen, and passes nothing on to a program it would not reload.
+			// reopen, and passes it on only to a program that catches it.
 			if pid, serr := instance.Signal(paths, syscall.SIGUSR1); serr == nil {
 				return withCode(exitFailed, fmt.Errorf("reload %s: %w; its log was reopened (pid %d, SIGUSR1)", paths.Name, err, pid))
 			}
@@ -345,11 +345,11 @@ func programReloadable(paths instance.Paths) error {
 	}
 	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {
 		if c, starting := startingCopy(st.Record); starting {
-			return fmt.Errorf("its program is not running: it ended (%s), and its restart is starting (pid %d): reload it once it is ready (it reads its configuration as it is then)",
-				orNone(st.Record.LastExit), c.PID)
+			return fmt.Errorf("%w: it ended (%s), and its restart is starting (pid %d): reload it once it is ready (it reads its configuration as it is then)",
+				errBetweenRuns, orNone(st.Record.LastExit), c.PID)
 		}
-		return fmt.Errorf("its program is not running: it ended (%s) and is started again in %s, with its configuration as it is then",
-			orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))
+		return fmt.Errorf("%w: it ended (%s) and is started again in %s, with its configuration as it is then",
+			errBetweenRuns, orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))
 	}
 	if err != nil || !st.Running() || st.Record == nil || st.Record.ChildPID <= 0 {
 		return nil // signalling says what is wrong, if anything
@@ -364,6 +364,11 @@ func programReloadable(paths instance.Paths) error {
 	}
 	return err
 }
+
+// errBetweenRuns is wrapped by the error of a reload refused because the supervised
+// program is between two runs: it ended, and its restart is waiting or starting. The
+// daemon runs, and its log is reopened all the same.
+var errBetweenRuns = errors.New("its program is not running")
 
 // ignoresHUP says whether the named strategy leaves its daemon ignoring SIGHUP.
 func ignoresHUP(name string) bool {
