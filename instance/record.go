@@ -174,7 +174,8 @@ func writeSync(f *os.File, b []byte, mode os.FileMode) error {
 // writable by group or others, or is not a regular file (a symlink is not followed). An
 // empty file (a record daemonkit never leaves: it renames a whole one into place) says
 // nothing, and reads as the zero Record: it names no daemon, proves nothing, and may be
-// replaced or deleted, which loses nothing.
+// replaced or deleted, which loses nothing. A file of JSON that is not a record (no
+// instance name, no program) wraps ErrBadRecord, as one that is not JSON does.
 func ReadRecord(path string) (Record, error) {
 	b, err := readTrusted(path)
 	if err != nil || len(b) == 0 {
@@ -183,6 +184,9 @@ func ReadRecord(path string) (Record, error) {
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Record{}, fmt.Errorf("read record %q: %w: %w", path, ErrBadRecord, err)
+	}
+	if r.Name == "" && r.Program == "" { // JSON of something else: every record says both
+		return Record{}, fmt.Errorf("read record %q: %w: it names no instance and no program", path, ErrBadRecord)
 	}
 	return r, nil
 }
