@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // SignalMask reads one signal mask line (SigIgn, SigBlk, SigPnd, SigCgt, ShdPnd) of a /proc
@@ -46,7 +47,8 @@ func StatusPath(pid int) string {
 // catches it, ignores it, or leaves it at its default action, which for SIGHUP, SIGTERM and
 // most others ends the process. A signal every thread of it blocks counts as caught: it
 // stays pending, for the process to take with signalfd(2) or sigwait(3) (sd-event's way),
-// and ends nothing. (A thread waiting in sigwait has it unblocked meanwhile, and reads as
+// and ends nothing, if it stays blocked for 20ms (a shell blocks every signal for a moment
+// around each fork). (A thread waiting in sigwait has it unblocked meanwhile, and reads as
 // not catching it.)
 func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 	bit := uint64(1) << (uint(sig) - 1)
@@ -70,9 +72,31 @@ func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 	return Default, nil
 }
 
+// Blocking counts as taking a signal only once it lasts: a shell blocks every signal
+// around each fork and wait (dash, about a sixth of the time in a loop that runs a
+// command every 2ms), and a signal sent then meets its default action when it is
+// unblocked. A program that takes it with signalfd blocks it for good.
+const (
+	blockedSamples   = 20
+	blockedSampleGap = time.Millisecond
+)
+
 // blockedByAll reports whether every thread of pid blocks the signal of mask bit (SigBlk
-// in /proc/PID/task/TID/status); false if that cannot be read.
+// in /proc/PID/task/TID/status) at each of blockedSamples reads blockedSampleGap apart;
+// false as soon as one does not, or that cannot be read.
 func blockedByAll(pid int, bit uint64) bool {
+	for i := range blockedSamples {
+		if i > 0 {
+			time.Sleep(blockedSampleGap) // a condition sampled over a window, not a wait
+		}
+		if !blockedByAllNow(pid, bit) {
+			return false
+		}
+	}
+	return true
+}
+
+func blockedByAllNow(pid int, bit uint64) bool {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
 	tasks, err := os.ReadDir(dir)
 	if err != nil || len(tasks) == 0 {

@@ -41,3 +41,20 @@ func TestSignalAction(t *testing.T) {
 		t.Errorf("SignalAction(self, SIGHUP) = %v, %v; want caught", got, err)
 	}
 }
+
+// TestSignalActionShellBlocksAMoment: a shell blocks every signal for a moment around
+// each fork and wait; a loop that runs a command every 2ms does so about a sixth of the
+// time. Its SIGUSR1 is at its default action all the same, and sent then it would end it
+// once unblocked: SignalAction must never read it as taken.
+func TestSignalActionShellBlocksAMoment(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "while :; do sleep 0.002; done")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for range 100 {
+		if got, err := SignalAction(cmd.Process.Pid, syscall.SIGUSR1); err != nil || got != Default {
+			t.Fatalf("SignalAction(sh loop, SIGUSR1) = %v, %v; want its default action", got, err)
+		}
+	}
+}
