@@ -121,6 +121,7 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 				return isProgramFlag(c.Flags, f) && !programFlagsApply(kctx, cmds) // ignored, so never refused
 			})
 		}),
+		kong.WithAfterApply(checkTildes),
 		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
 		kong.WithAfterApply(func(kctx *kong.Context) error {
 			if !programFlagsApply(kctx, cmds) {
@@ -235,6 +236,27 @@ func checkEmptyValues(kctx *kong.Context, ignored func(*kong.Flag) bool) error {
 			return fmt.Errorf("%s: empty path; leave the flag out for its default", name)
 		default:
 			return fmt.Errorf("%s: empty %s; give one, or leave the flag out", name, what)
+		}
+	}
+	return nil
+}
+
+// checkTildes refuses a path flag's value that begins with a ~ the shell left alone, as
+// many do after = (--log=~/web.log) and every one does in quotes: the path would name a
+// directory called "~" in the working directory, made there quietly.
+func checkTildes(kctx *kong.Context) error {
+	for _, el := range kctx.Path {
+		if el.Flag == nil || !pathFlags["--"+el.Flag.Name] {
+			continue
+		}
+		values, _ := el.Flag.Target.Interface().([]string)
+		if v, ok := el.Flag.Target.Interface().(string); ok {
+			values = []string{v}
+		}
+		for _, v := range values {
+			if strings.HasPrefix(v, "~") {
+				return fmt.Errorf("--%s %s: a ~ the shell did not expand (it does not after = or in quotes): the path would be a directory named ~ here; give --%s %s, with a space, or the absolute path", el.Flag.Name, v, el.Flag.Name, v)
+			}
 		}
 	}
 	return nil
