@@ -57,7 +57,8 @@ type Config struct {
 	Serve ServeFunc
 	// Reload, if set, is called on SIGHUP, after the log is reopened (start -d) or in the
 	// foreground; its error is logged and the program runs on. Its context carries what
-	// Serve's does: the daemon's logger (hclog.FromContext) and Instance.
+	// Serve's does: the daemon's logger (hclog.FromContext) and Instance; a stop cancels it,
+	// and is not held up by a reload under way.
 	Reload func(ctx context.Context) error
 	// Flags, if set, points at a struct of the program's own flags (Kong tags), which
 	// Main and Run add to the grammar as global flags; start carries their values to the

@@ -32,6 +32,9 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	if watch != nil {
 		r.recheck(watch, check, every) // what happened before the watch began, e.g. between ready and here
 	}
+	// The hooks' context (reload's): the daemon's logger, as Serve's, and cancelled by a stop.
+	hooks, stopHooks := context.WithCancelCause(hclog.WithContext(ctx, r.log))
+	defer stopHooks(nil)
 	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var watchdog <-chan time.Time
 	if every := r.manager.watchdog(); every > 0 {
@@ -55,11 +58,15 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			countDrops = nil
 			r.countDrops()
 		case sig := <-r.sigs.stop:
+			stopHooks(Stopped{sig})
 			return r.stop(w, cancel, done, Stopped{sig})
 		case <-ctx.Done():
+			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			r.reopen(ctx, w, sig)
+			r.reopen(hooks, w, sig)
+		case <-r.reload.done:
+			r.reloadEnded(hooks, w.(Reloader))
 		case sig := <-r.sigs.forward:
 			w.(Forwarder).Forward(sig)
 		case err := <-done:
@@ -97,6 +104,7 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	began := time.Now()
 	cancel(cause)
 	err, cut := r.drain(w, done)
+	r.awaitReload(began.Add(r.opts.ShutdownTimeout))
 	<-marked // before cleanup marks it stopped
 	var exitErr error
 	if coded := (interface{ ExitCode() int })(nil); errors.As(err, &coded) {
@@ -173,28 +181,23 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 }
 
 // reopen reopens the log after sig, and on SIGHUP (SIGUSR1 where SIGHUP is ignored: the
-// nohup strategy, whose reload is SIGUSR1) reloads a workload that can.
+// nohup strategy, whose reload is SIGUSR1) reloads a workload that can, beside the loop
+// (startReload). ctx is the hooks' context.
 func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
 	reload := sig == sighup || (r.opts.IgnoreHUP && sig == sigusr1)
-	if reload {
-		r.manager.reloading()
-		defer r.manager.send("READY=1")
-	}
 	r.reopenLog(signalLabel(sig))
-	// The hooks' context carries the daemon's logger, as Serve's does.
-	rctx := hclog.WithContext(ctx, r.log)
 	if lr, ok := w.(LogReopener); ok && sig == sigusr1 {
-		lr.ReopenLogs(rctx)
+		lr.ReopenLogs(ctx)
 	}
-	if rl, ok := w.(Reloader); ok && reload {
-		// A reload hook that panics fails its reload, as one that returns an error does:
-		// the daemon runs on, serving what it served.
-		if err := Recovered(r.log, "the reload hook", func() error { return rl.Reload(rctx) }); err != nil {
-			r.log.Error("reload failed", "error", err)
-			return
-		}
-		r.log.Info("reloaded")
+	if !reload {
+		return
 	}
+	if rl, ok := w.(Reloader); ok {
+		r.startReload(ctx, rl)
+		return
+	}
+	r.manager.reloading() // nothing to reload but the log: done already
+	r.manager.send("READY=1")
 }
 
 // reopenLog reopens the log, for the reason why (a signal's name); in the foreground there

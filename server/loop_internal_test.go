@@ -131,9 +131,49 @@ func TestReloadPanics(t *testing.T) {
 	r, log := newTestRunner(t, time.Hour)
 	r.manager = &manager{}
 	r.reopen(context.Background(), panickyReloader{}, sighup)
+	<-r.reload.done // the hook runs beside the loop
 	for _, want := range []string{"the reload hook panicked: panic=\"bad config\"", `reload failed: error="panic: bad config [in github.com/daemonkit/daemonkit/server.panickyReloader.Reload at `} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// slowReloader is a workload whose reload hook runs until its context is cancelled.
+type slowReloader struct {
+	WorkloadFunc
+	started, cancelled chan struct{}
+}
+
+func (s slowReloader) Reload(ctx context.Context) error {
+	close(s.started)
+	<-ctx.Done()
+	close(s.cancelled)
+	return ctx.Err()
+}
+
+// TestStopDuringReload: a stop that comes while the reload hook runs is not held up by it:
+// the hook's context is cancelled, the workload is cancelled, and the loop returns.
+func TestStopDuringReload(t *testing.T) {
+	r, _ := newTestRunner(t, time.Hour)
+	r.manager = &manager{}
+	w := slowReloader{started: make(chan struct{}), cancelled: make(chan struct{})}
+	done := make(chan error, 1)
+	res := make(chan error, 1)
+	go func() { res <- r.loop(context.Background(), w, func(error) { done <- nil }, done) }()
+	r.sigs.reopen <- sighup
+	select {
+	case <-w.started:
+	case <-time.After(testutil.Deadline):
+		t.Fatal("the reload hook did not run")
+	}
+	r.sigs.stop <- syscall.SIGTERM
+	if err := waitErr(t, res); err != nil {
+		t.Errorf("loop = %v", err)
+	}
+	select {
+	case <-w.cancelled:
+	default:
+		t.Error("the reload hook's context was not cancelled by the stop")
 	}
 }

@@ -32,7 +32,9 @@ type WorkloadFunc func(ctx context.Context, ready ReadyFunc) error
 func (f WorkloadFunc) Serve(ctx context.Context, ready ReadyFunc) error { return f(ctx, ready) }
 
 // Reloader is implemented by a workload that reloads its configuration on SIGHUP (after
-// the log is reopened). Its error, or its panic, is logged; the daemon runs on.
+// the log is reopened). Its error, or its panic, is logged; the daemon runs on. Reload runs
+// beside the runtime's signal handling, one at a time (one asked for meanwhile follows
+// it): a stop is not held up by it, and cancels its context.
 type Reloader interface {
 	Reload(ctx context.Context) error
 }

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"context"
+	"time"
+)
+
+// reloads is the reload hook's run beside the runtime's loop, one at a time: a stop that
+// comes while the hook runs is not held up by it, and cancels its context. A reload asked
+// for while one runs follows it, once for any number of asks, as systemd queues one
+// reload job behind the one that runs.
+type reloads struct {
+	done  chan struct{} // closed when the reload under way ends; nil while none runs
+	again bool          // asked for while one ran
+}
+
+// startReload runs rl's reload hook with ctx, or has it run once more after the one under
+// way. The service manager is told RELOADING=1 now and READY=1 once the hook returns.
+func (r *runner) startReload(ctx context.Context, rl Reloader) {
+	if r.reload.done != nil {
+		r.reload.again = true
+		r.log.Info("a reload is under way: this one follows it")
+		return
+	}
+	r.manager.reloading()
+	done := make(chan struct{})
+	r.reload.done = done
+	go func() {
+		defer close(done)
+		defer r.manager.send("READY=1")
+		// A reload hook that panics fails its reload, as one that returns an error does:
+		// the daemon runs on, serving what it served.
+		if err := Recovered(r.log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
+			r.log.Error("reload failed", "error", err)
+			return
+		}
+		r.log.Info("reloaded")
+	}()
+}
+
+// reloadEnded is the loop's part once the reload under way has ended (its done is
+// closed): it runs the one asked for meanwhile, if any.
+func (r *runner) reloadEnded(ctx context.Context, rl Reloader) {
+	r.reload.done = nil
+	if r.reload.again && ctx.Err() == nil {
+		r.reload.again = false
+		r.startReload(ctx, rl)
+	}
+}
+
+// awaitReload waits for a reload hook still running at a stop (its context cancelled by
+// then) to return, until deadline: a hook that ignores its context is left to the
+// process's exit, and the log says so.
+func (r *runner) awaitReload(deadline time.Time) {
+	if r.reload.done == nil {
+		return
+	}
+	t := time.NewTimer(max(time.Until(deadline), 0))
+	defer t.Stop()
+	select {
+	case <-r.reload.done:
+	case <-t.C:
+		r.log.Warn("the reload hook still runs after the stop: not waiting for it")
+	}
+}
