@@ -29,7 +29,7 @@ type listRow struct {
 	StoppedAt     time.Time `json:"stopped_at,omitzero"`
 	Restarts      int       `json:"restarts"`
 	LastExit      string    `json:"last_exit,omitempty"`
-	Command       []string  `json:"command"` // the supervised command line, or the program's name
+	Command       []string  `json:"command"` // the supervised command line, or the program's name; empty when no record of its run tells
 	Log           string    `json:"log"`
 	PIDFile       string    `json:"pidfile"`
 	Problem       string    `json:"problem,omitempty"`
@@ -55,7 +55,7 @@ func (c *ListCmd) Run(app *App) error {
 	}
 	rows := make([]listRow, 0, len(entries))
 	for _, e := range entries {
-		rows = append(rows, newListRow(e, app.Config.Name))
+		rows = append(rows, newListRow(e))
 	}
 	if c.JSON {
 		enc := json.NewEncoder(app.Stdout)
@@ -96,8 +96,10 @@ func (c *ListCmd) Run(app *App) error {
 	return nil
 }
 
-// newListRow is what list shows of e; program is the name of the program listing.
-func newListRow(e instance.Entry, program string) listRow {
+// newListRow is what list shows of e. What it tells of the run (strategy, command,
+// restarts, times) comes from the record of that run only (Entry.RunRecord): a daemon not
+// ready yet has none, and is shown with "-" rather than an earlier run's, or a guess.
+func newListRow(e instance.Entry) listRow {
 	r := listRow{
 		Name: e.Paths.Name, State: e.State(), PID: e.Status.PID(), LastExit: e.LastExit(),
 		Log: e.Paths.Log, PIDFile: e.Paths.PIDFile, Command: []string{}, paths: e.Paths,
@@ -110,7 +112,7 @@ func newListRow(e instance.Entry, program string) listRow {
 	case e.RecordErr != nil:
 		r.Problem = e.RecordErr.Error()
 	}
-	if rec := e.Record; rec != nil {
+	if rec := e.RunRecord(); rec != nil {
 		r.Strategy, r.Restarts = rec.Strategy, rec.Restarts
 		switch {
 		case len(rec.Command) > 0:
@@ -125,13 +127,10 @@ func newListRow(e instance.Entry, program string) listRow {
 			}
 		} else {
 			r.StoppedAt = rec.StoppedAt
-			if e.Err == nil {
-				r.LeftRunning = instance.Leftovers(e.Paths, *rec)
-			}
 		}
 	}
-	if len(r.Command) == 0 && e.RecordErr == nil && (r.State == instance.StateRunning || r.State == instance.StateStarting) {
-		r.Command = []string{program} // no record of this run yet; with an unreadable one, unknown
+	if rec := e.Record; rec != nil && e.Err == nil && !e.Status.Running() {
+		r.LeftRunning = instance.Leftovers(e.Paths, *rec) // whichever run it is of: stop kills them
 	}
 	return r
 }

@@ -74,23 +74,58 @@ func (e Entry) Failed() bool {
 	return e.Record.EndedFailed()
 }
 
-// LastExit says how the instance's work last ended, as its record says ("exited with status
-// 3", "killed by signal 9 (SIGKILL)", ...). For an instance that is not running, a record
-// marked stopped that says nothing more gives "stopped", and a record that still says
-// running gives "gone without stopping (crashed or killed)": nothing marked it stopped.
-// "" when there is no record, or the record of a running instance says nothing.
+// LastExit says how the instance's work last ended, as the record of its run says (see
+// RunRecord): "exited with status 3", "killed by signal 9 (SIGKILL)", ... For an instance
+// that is not running, a record marked stopped that says nothing more gives "stopped", and
+// a record that still says running gives "gone without stopping (crashed or killed)":
+// nothing marked it stopped (see EndedHow). "" when there is no record of its run, or the
+// record of a running instance says nothing.
 func (e Entry) LastExit() string {
+	rec := e.RunRecord()
 	switch {
-	case e.Record == nil:
+	case rec == nil:
 		return ""
-	case e.Record.LastExit != "" || e.Err != nil || e.Status.Running():
-		return e.Record.LastExit
-	case e.Record.State == StateStopped:
+	case e.Err != nil || e.Status.Running():
+		return rec.LastExit
+	}
+	return EndedHow(*rec)
+}
+
+// EndedHow says how the run that rec is the record of ended, for an instance that is not
+// running: its LastExit; else "stopped" if it is marked stopped, or "gone without stopping
+// (crashed or killed)" if it still says running or stopping; else "" (an empty record).
+func EndedHow(rec Record) string {
+	switch {
+	case rec.LastExit != "":
+		return rec.LastExit
+	case rec.State == StateStopped:
 		return "stopped"
-	case e.Record.State == StateRunning, e.Record.State == StateStopping:
+	case rec.State == StateRunning, rec.State == StateStopping:
 		return gone
 	}
 	return ""
+}
+
+// RunRecord is Record when it is the record of the run that State is about, else nil, so
+// that nothing an earlier run recorded is shown as the current one's: nil while the
+// instance is starting (its run writes its record once ready; one there is an earlier
+// run's), and for a stale pidfile that the record does not name (see OfStalePidfile).
+func (e Entry) RunRecord() *Record {
+	switch {
+	case e.Record == nil, e.Status.Starting:
+		return nil
+	case e.Err == nil && !e.Status.Running() && e.Status.Pidfile.State == pidfile.Stale && !OfStalePidfile(*e.Record, e.Status.Pidfile):
+		return nil
+	}
+	return e.Record
+}
+
+// OfStalePidfile reports whether rec is the record of the run that left the stale pidfile
+// st: st holds a pid, and rec names it. A run killed before it was ready left no record,
+// and the one there is an earlier run's; so may be one beside a file that is not a pidfile
+// or holds no pid, which nothing ties to a run.
+func OfStalePidfile(rec Record, st pidfile.Status) bool {
+	return !st.Foreign && st.ContentErr == nil && st.FilePID > 0 && rec.PID == st.FilePID
 }
 
 // Names returns the names of the instances in the state directory dir, sorted: every name

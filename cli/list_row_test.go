@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"testing"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// TestListRowNoOtherRunsRecord: list shows what a record tells (strategy, command,
+// restarts, last exit) only of the run its state is about: not of a start under way (its
+// daemon not launched yet, or not ready), nor of a stale pidfile the record does not name;
+// "-" then, never an earlier run's, nor the listing program's name.
+func TestListRowNoOtherRunsRecord(t *testing.T) {
+	older := &instance.Record{Name: "web", PID: 4000, State: instance.StateStopped, Strategy: "setsid", Program: "daemonkit",
+		Command: []string{"sleep", "1000"}, Restarts: 3, LastExit: "exited with status 1"}
+	for _, tc := range []struct {
+		what string
+		st   instance.Status
+		rec  *instance.Record
+	}{
+		{"starting, its daemon not launched yet", instance.Status{Starting: true, StartPID: 4100}, older},
+		{"starting, not ready", instance.Status{Starting: true, Pidfile: pidfile.Status{State: pidfile.Running, PID: 4200, FilePID: 4200}}, nil},
+		{"stale, of another run", instance.Status{Pidfile: pidfile.Status{State: pidfile.Stale, FilePID: 4300}}, older},
+	} {
+		r := newListRow(instance.Entry{Paths: instance.Paths{Name: "web"}, Status: tc.st, Record: tc.rec})
+		if r.Strategy != "" || len(r.Command) != 0 || r.Restarts != 0 || r.LastExit != "" || !r.StoppedAt.IsZero() {
+			t.Errorf("%s: list shows %+v: want nothing of another run", tc.what, r)
+		}
+		if r.Command == nil {
+			t.Errorf("%s: command is nil: want [] in --json, an array as always", tc.what)
+		}
+	}
+	// the stale pidfile's own run: its record tells
+	r := newListRow(instance.Entry{Paths: instance.Paths{Name: "web"}, Record: older,
+		Status: instance.Status{Pidfile: pidfile.Status{State: pidfile.Stale, FilePID: 4000}}})
+	if r.State != instance.StateStale || r.Strategy != "setsid" || shellJoin(r.Command) != "sleep 1000" || r.Restarts != 3 || r.LastExit != "exited with status 1" {
+		t.Errorf("stale, of its record's run: list shows %+v", r)
+	}
+}
