@@ -74,7 +74,7 @@ func (c *StatusCmd) Run(app *App) error {
 	} else {
 		code = rep.fill(st)
 		if code == exitNotRunning || code == exitFailed {
-			rep.fillLastRun(paths)
+			rep.fillLastRun(paths, st.Pidfile)
 		}
 		if note := elsewhereNote(app, paths, "status"); rep.State == "not running" && rep.Problem == "" && note != "" {
 			rep.Problem = note
@@ -168,9 +168,11 @@ func (r *statusReport) fill(st instance.Status) int {
 }
 
 // fillLastRun adds, for an instance that is not running (stale or not), what its last run
-// left running, and, if its record says it stopped, how it last ended: pm2 and systemd
-// show as much for a program that crashed.
-func (r *statusReport) fillLastRun(paths instance.Paths) {
+// left running, and, from the record of that run, its program, how it ended and its log,
+// with the log lines it dropped and its last log problem: pm2 and systemd show as much for
+// a program that crashed. A stale pidfile's run is told only by a record that names its
+// pid (instance.OfStalePidfile): one killed before it was ready left none.
+func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status) {
 	rec, err := instance.ReadRecord(paths.Record)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -179,15 +181,19 @@ func (r *statusReport) fillLastRun(paths instance.Paths) {
 		return
 	}
 	r.LeftRunning = instance.Leftovers(paths, rec)
-	if r.State != "not running" {
-		return
-	}
-	r.Failed = rec.EndedFailed()
-	if rec.State != instance.StateStopped {
+	switch r.State {
+	case "not running":
+		r.Failed = rec.EndedFailed()
+	case "stale":
+		if !instance.OfStalePidfile(rec, pf) {
+			return
+		}
+	default:
 		return
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log
-	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, rec.LastExit
+	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, instance.EndedHow(rec)
+	r.DroppedLines, r.LogProblem = rec.DroppedLogLines, rec.LogProblem
 }
 
 func (r *statusReport) writeText(w io.Writer) {
@@ -204,9 +210,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.Stopped {
 			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT")
 		}
-		if r.DroppedLines > 0 {
-			printField(w, "dropped", fmt.Sprintf("%d log lines could not be written (is the log's disk full?)", r.DroppedLines))
-		}
+		r.writeDropped(w)
 		switch {
 		case len(r.Command) > 0 && r.ChildPID > 0 && r.ChildUptimeSeconds > 0 && r.UptimeSeconds-r.ChildUptimeSeconds >= 1:
 			// Restarted or upgraded since its supervisor started: its own uptime is news.
@@ -226,16 +230,13 @@ func (r *statusReport) writeText(w io.Writer) {
 		}
 		printField(w, "sockets", strings.Join(r.Sockets, " "))
 		printField(w, "listen", r.Listen)
-		if r.LogProblem != "" {
-			printField(w, "log", r.Log+" ("+r.LogProblem+")")
-		} else {
-			printField(w, "log", r.Log)
-		}
+		r.writeLog(w)
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "stopping":
 		fmt.Fprintf(w, "%s is stopping (pid %d): it finishes its work in flight, and is gone within its --shutdown-timeout\n", r.Name, r.PID)
-		printField(w, "log", r.Log)
+		r.writeDropped(w)
+		r.writeLog(w)
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "starting":
@@ -257,8 +258,9 @@ func (r *statusReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, "%s is not running: its program ended (%s) and is started again in %s (restart %d); its supervisor is pid %d\n",
 				r.Name, orNone(r.LastExit), roundDuration(max(time.Until(r.RestartAt), 0)), r.Restarts+1, r.PID)
 		}
+		r.writeDropped(w)
 		printField(w, "program", shellJoin(r.Command))
-		printField(w, "log", r.Log)
+		r.writeLog(w)
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "stale":
@@ -271,6 +273,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		} else {
 			fmt.Fprintf(w, "); '%s' removes it\n", r.stop)
 		}
+		r.writeLastRun(w)
 		r.writeLeftRunning(w)
 		printField(w, "note", r.Problem)
 	case "not running":
@@ -284,17 +287,50 @@ func (r *statusReport) writeText(w io.Writer) {
 		if !r.StoppedAt.IsZero() {
 			printField(w, ended, r.StoppedAt.Local().Format(time.DateTime))
 		}
-		if len(r.Command) > 0 {
-			printField(w, "program", shellJoin(r.Command))
-		}
-		if r.Restarts > 0 || r.LastExit != "" {
-			printField(w, "restarts", fmt.Sprintf("%d, last exit: %s", r.Restarts, orNone(r.LastExit)))
-		}
-		printField(w, "log", r.Log)
+		r.writeLastRun(w)
 		r.writeLeftRunning(w)
 		printField(w, "note", r.Problem)
 	default:
 		fmt.Fprintf(w, "%s: cannot tell whether it runs: %s\n", r.Name, r.Problem)
+	}
+}
+
+// writeLastRun says, of an instance that is not running, what the record of its last run
+// tells: its program, its restarts and how it ended, the log lines it dropped, and its log.
+func (r *statusReport) writeLastRun(w io.Writer) {
+	if len(r.Command) > 0 {
+		printField(w, "program", shellJoin(r.Command))
+	}
+	if r.Restarts > 0 || r.LastExit != "" {
+		printField(w, "restarts", fmt.Sprintf("%d, last exit: %s", r.Restarts, orNone(r.LastExit)))
+	}
+	r.writeDropped(w)
+	r.writeLog(w)
+}
+
+// writeDropped says how many log lines the daemon could not write (a full disk): in its
+// last run, when it is not running.
+func (r *statusReport) writeDropped(w io.Writer) {
+	switch {
+	case r.DroppedLines == 0:
+	case r.State == "not running" || r.State == "stale":
+		printField(w, "dropped", fmt.Sprintf("%d log lines could not be written in its last run (was the log's disk full?)", r.DroppedLines))
+	default:
+		printField(w, "dropped", fmt.Sprintf("%d log lines could not be written (is the log's disk full?)", r.DroppedLines))
+	}
+}
+
+// writeLog gives the log's path, with its problem if it has one (LogProblem): one it could
+// not reopen at its path, or a file no longer at its path; in its last run, when it is not
+// running.
+func (r *statusReport) writeLog(w io.Writer) {
+	switch {
+	case r.LogProblem == "":
+		printField(w, "log", r.Log)
+	case r.State == "not running" || r.State == "stale":
+		printField(w, "log", r.Log+" (in its last run: "+r.LogProblem+")")
+	default:
+		printField(w, "log", r.Log+" ("+r.LogProblem+")")
 	}
 }
 

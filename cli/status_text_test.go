@@ -39,3 +39,24 @@ func TestStatusProgramUptime(t *testing.T) {
 		t.Errorf("status of a program as old as its supervisor:\n%s", got)
 	}
 }
+
+// TestStatusLogNotes: the log lines dropped and the log's problem are said beside the log
+// in every state that has a log, as --json has them, not only while it runs; of an instance
+// that is not running, as its last run's.
+func TestStatusLogNotes(t *testing.T) {
+	const problem = "could not reopen it at 12:00 (SIGUSR1): open log: it is a directory; still writing to the file it had"
+	for _, state := range []string{"running", "stopping", "restarting", "stale", "not running"} {
+		r := statusReport{Name: "web", State: state, PID: 42, Log: "/var/log/web.log", LogProblem: problem, DroppedLines: 7}
+		got := statusText(r)
+		last := ""
+		if state == "stale" || state == "not running" {
+			last = "in its last run: "
+		}
+		if !strings.Contains(got, "  log:     /var/log/web.log ("+last+problem+")\n") {
+			t.Errorf("%s: want the log problem beside the log:\n%s", state, got)
+		}
+		if !strings.Contains(got, "  dropped: 7 log lines could not be written") {
+			t.Errorf("%s: want the dropped lines:\n%s", state, got)
+		}
+	}
+}
