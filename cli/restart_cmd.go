@@ -110,6 +110,9 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		was = "was not running, stale pidfile removed; "
 	default:
 		was = "was stopped; "
+		if rec, err := instance.ReadRecord(paths.Record); err == nil && rec.EndedFailed() {
+			was = "had failed: " + orNone(instance.EndedHow(rec)) + "; " // it was not stopped
+		}
 	}
 	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), starting)
 	if err != nil {
