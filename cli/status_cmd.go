@@ -279,7 +279,11 @@ func (r *statusReport) writeText(w io.Writer) {
 	case "not running":
 		ended := "stopped"
 		if r.Failed {
-			fmt.Fprintf(w, "%s is not running: it failed (it ended on its own, not by a stop)\n", r.Name)
+			why := "it ended on its own, not by a stop"
+			if strings.HasPrefix(r.LastExit, instance.CouldNotStart) && r.Restarts == 0 {
+				why = "its last start failed, before it was ready"
+			}
+			fmt.Fprintf(w, "%s is not running: it failed (%s)\n", r.Name, why)
 			ended = "ended"
 		} else {
 			fmt.Fprintf(w, "%s is not running\n", r.Name)

@@ -110,6 +110,10 @@ const (
 	StateStopped  = "stopped"
 )
 
+// CouldNotStart begins the LastExit of a start that failed before its work was ready: the
+// instance's own start (its Restarts 0), or a supervised program's restart.
+const CouldNotStart = "could not start: "
+
 // ErrBadRecord means a file at a record's path is not a record: damaged, or another file
 // that a --pidfile led beside. Nothing replaces or removes it.
 var ErrBadRecord = errors.New("not a valid record")

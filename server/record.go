@@ -91,7 +91,7 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 		return // none, or not ours to overwrite
 	}
 	rec := rs.this(opts, startedAt)
-	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateStopped, time.Now().UTC(), "could not start: "+why.Error(), true
+	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateStopped, time.Now().UTC(), instance.CouldNotStart+why.Error(), true
 	if stop := (Stopped{}); errors.As(why, &stop) {
 		// A stop called the start off, as systemd cancels a start job: the instance is
 		// stopped, not failed.

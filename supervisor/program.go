@@ -344,7 +344,7 @@ func endedStatus(err error) syscall.WaitStatus {
 func failedRestart(err error) *program {
 	p := &program{started: time.Now(), exited: closedStatus(endedStatus(err))}
 	if e := (*endedEarly)(nil); !errors.As(err, &e) {
-		p.failure = "could not start: " + err.Error()
+		p.failure = instance.CouldNotStart + err.Error()
 	}
 	return p
 }
