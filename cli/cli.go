@@ -62,7 +62,9 @@ type Config struct {
 	Reload func(ctx context.Context) error
 	// Flags, if set, points at a struct of the program's own flags (Kong tags), which
 	// Main and Run add to the grammar as global flags; start carries their values to the
-	// daemon, and restart brings them back. They must survive encoding/json. A flag of
+	// daemon, and restart brings them back. They must survive encoding/json: start refuses
+	// (exit 70, naming the field) values that do not come back from it (a json:"-" tag,
+	// an *os.File). It holds flags only: a cmd or arg field is exit 70 too. A flag of
 	// theirs may not share a name, alias or short with a global flag or with any command's
 	// flag (a field Name would be --name, which is start's and stop's): rename the field or
 	// give it a name:"..." tag. On the command line of a start or unit of the program's own
@@ -113,7 +115,8 @@ func (c Config) withDefaults() Config {
 
 // check says what programming error c has, as the program gave it (before withDefaults):
 // a Name or DefaultName that is not a valid instance name, a DefaultStrategy that nobody
-// registered, or Flags that do not point at a struct. Main and Run exit 70 for it.
+// registered, or Flags that do not point at a struct, or hold a command or a positional
+// argument. Main and Run exit 70 for it.
 func (c Config) check() error {
 	d := c.withDefaults()
 	const rule = "must be a valid instance name (1 to 64 ASCII letters, digits, '.', '_' and '-', not starting with a dot)"
@@ -136,6 +139,9 @@ func (c Config) check() error {
 		v := reflect.ValueOf(c.Flags)
 		if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 			return fmt.Errorf("Config.Flags is a %T: it must point at a struct of flags (Flags: &flags)", c.Flags)
+		}
+		if err := checkFlagsShape(v.Elem().Type(), ""); err != nil {
+			return err
 		}
 	}
 	return nil

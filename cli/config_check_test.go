@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/kong"
 )
@@ -258,5 +260,52 @@ func TestEnvPrefix(t *testing.T) {
 		if got := (Config{Name: name}).envPrefix(); got != want {
 			t.Errorf("envPrefix of %q = %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestFlagsHoldFlagsOnly: a Config.Flags field that Kong would make a command or a
+// positional argument is a programming error, exit 70, naming the field: daemonkit's own
+// command of the same name shadowed it, and an argument was "unexpected" everywhere.
+func TestFlagsHoldFlagsOnly(t *testing.T) {
+	wantBadConfig(t, Config{Name: "lib", Flags: &struct {
+		Start struct{} `cmd:""`
+	}{}}, "Config.Flags field Start is a command (cmd tag)")
+	wantBadConfig(t, Config{Name: "lib", Flags: &struct {
+		Server struct {
+			Serve struct{} `kong:"cmd,help='serve'"`
+		} `embed:""`
+	}{}}, "Config.Flags field Server.Serve is a command (cmd tag)")
+	wantBadConfig(t, Config{Name: "lib", Flags: &struct {
+		File string `arg:""`
+	}{}}, "Config.Flags field File is a positional argument (arg tag)", "make it a flag")
+}
+
+// TestFlagsSurviveJSON: program flags whose values would not reach the daemon (carried as
+// JSON) are refused when start builds its request, exit 70, naming the field: a json:"-"
+// field arrived empty, an *os.File as a zero File whose first read panicked.
+func TestFlagsSurviveJSON(t *testing.T) {
+	type hidden struct {
+		Hidden string `json:"-" default:"dflt"`
+	}
+	state := t.TempDir()
+	for _, short := range []bool{true, false} {
+		code, errs := runConfig(t, Config{Name: "lib", Flags: &hidden{}},
+			[]string{"--hidden", "given", "--state-dir", state, "--log-dir", state, "start", "-d"}, short)
+		if code != exitSoftware || !strings.Contains(errs, "Config.Flags field Hidden does not survive encoding/json") {
+			t.Errorf("short grammar %v: exit %d, want %d naming the field: %s", short, code, exitSoftware, errs)
+		}
+	}
+	if err := checkFlagsSurviveJSON(&struct {
+		Config *os.File
+	}{Config: os.Stdin}); err == nil || !strings.Contains(err.Error(), "field Config does not survive") {
+		t.Errorf("an *os.File flag: %v, want it refused", err)
+	}
+	if err := checkFlagsSurviveJSON(&struct {
+		Greeting string
+		Ports    []int
+		Wait     time.Duration
+		Labels   map[string]string
+	}{"hi", []int{1, 2}, time.Second, map[string]string{"a": "b"}}); err != nil {
+		t.Errorf("flags JSON holds: %v", err)
 	}
 }

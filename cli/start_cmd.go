@@ -504,6 +504,9 @@ func (c *StartCmd) request(app *App, paths instance.Paths, traits strategy.Trait
 		return nil, err
 	}
 	if app.Config.Flags != nil {
+		if err := checkFlagsSurviveJSON(app.Config.Flags); err != nil {
+			return nil, withCode(exitSoftware, err) // the program's error, not the user's
+		}
 		flags, err := json.Marshal(app.Config.Flags)
 		if err != nil {
 			return nil, fmt.Errorf("encode the program's flags: %w", err)
