@@ -131,13 +131,13 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
 			return nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
 		}
-		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s start -d'", paths.Name, paths.Record, app.Config.Name)
+		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s -d'", paths.Name, paths.Record, app.commandFor("start", paths))
 	}
 	if err != nil {
 		return nil, strategy.Descriptor{}, err
 	}
 	if rec.Program == app.Config.Name && len(rec.Request) == 0 {
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s start -d'", paths.Name, app.Config.Name)
+		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s -d'", paths.Name, app.commandFor("start", paths))
 	}
 	if rec.Program != app.Config.Name {
 		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started by %q, not by %s: restart it with that program", paths.Name, rec.Program, app.Config.Name)
