@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,6 +168,12 @@ func takeCommand(app *App, command []string, usage string) ([]string, error) {
 		return nil, nil
 	case command[0] != "--" && strings.HasPrefix(command[0], "-"):
 		flag, _, _ := strings.Cut(command[0], "=")
+		if len(flag) == 2 && len(command) > 1 && slices.Contains(os.Args, flag+command[1]) {
+			// Kong split -greeting into -g and "reeting", a cluster of short flags: a long
+			// flag typed with one dash, as Go's flag package takes them.
+			typed := flag + command[1]
+			flag = fmt.Sprintf("%s (of %s: a long flag takes two dashes here, -%s)", flag, typed, typed)
+		}
 		return nil, withCode(exitUsage, fmt.Errorf("unknown flag %s (see '%s %s --help'); a program to run goes after --: '%s %s -- PROG'",
 			flag, app.Config.Name, cmd, app.Config.Name, usage))
 	case command[0] == "--":
