@@ -28,6 +28,20 @@ type SuperviseFlags struct {
 	ChildPIDFile  string        `name:"child-pidfile" placeholder:"PATH" help:"With -- CMD: also write its pid here, for tools that want it."`
 	Socket        []string      `sep:"none" placeholder:"[NAME=]tcp:HOST:PORT|unix:PATH[,mode=0660]" help:"A listening socket the supervisor binds once and hands to the program (LISTEN_FDS, as systemd does), kept across restarts and upgrades (repeatable)."`
 	DrainTimeout  time.Duration `default:"30s" placeholder:"DURATION" help:"With --socket: how long an old copy may drain after an upgrade before SIGKILL (default ${default})."`
+	ReopenSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reopen its log files (HUP, USR1 or USR2; nginx's is USR1), passed on once the supervisor has reopened its log (reopen, logrotate). Default: none is passed on."`
+}
+
+// reopenSignals are the signals --reopen-signal takes: those programs reopen their log
+// files on (nginx, Apache and others USR1, rsyslog and unbound HUP).
+var reopenSignals = map[string]syscall.Signal{"HUP": syscall.SIGHUP, "USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2}
+
+// reopenSignal is --reopen-signal's signal, 0 for none, and whether it is one it takes.
+func reopenSignal(name string) (syscall.Signal, bool) {
+	if name == "" {
+		return 0, true
+	}
+	sig, ok := reopenSignals[strings.TrimPrefix(strings.ToUpper(name), "SIG")]
+	return sig, ok
 }
 
 // superviseRequest is what a daemon that supervises a program needs.
@@ -45,8 +59,11 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
 		return err
 	}
-	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "") {
-		return fmt.Errorf("--ready, --restart and --child-pidfile apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
+	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "" || c.ReopenSignal != "") {
+		return fmt.Errorf("--ready, --restart, --child-pidfile and --reopen-signal apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
+	}
+	if _, ok := reopenSignal(c.ReopenSignal); !ok {
+		return fmt.Errorf("--reopen-signal %s: want HUP, USR1 or USR2, the program's own signal to reopen its log files", c.ReopenSignal)
 	}
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
@@ -308,6 +325,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 	if len(sockets) > 0 {
 		control = paths.ControlSocket() // checkSocketPaths checks its length
 	}
+	reopen, _ := reopenSignal(f.ReopenSignal) // checked by start
 	return supervisor.Config{
 		Sockets:         sockets,
 		ExecStep:        selfExecutable(),
@@ -322,6 +340,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 		MinUptime:       f.MinUptime,
 		MaxRestarts:     maxRestarts,
 		ShutdownTimeout: shutdown,
+		ReopenSignal:    reopen,
 		ChildPIDFile:    childPIDFile,
 		NotifyDir:       filepath.Dir(paths.PIDFile),
 		OwnGroup:        detached,

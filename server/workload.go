@@ -41,8 +41,8 @@ type Reloader interface {
 
 // LogReopener is implemented by a workload with log files of its own: on SIGUSR1 (`reopen`,
 // as logrotate's postrotate sends it), once the runtime has reopened its own log, it calls
-// ReopenLogs. Not on SIGHUP: that is Reload's cue. A supervisor passes SIGUSR1 on to a
-// program that catches it (nginx reopens its files on it).
+// ReopenLogs. Not on SIGHUP: that is Reload's cue. A supervisor passes the program's own
+// reopen signal on (--reopen-signal; nginx's is USR1).
 type LogReopener interface {
 	ReopenLogs(ctx context.Context)
 }

@@ -69,8 +69,11 @@ type Config struct {
 	MaxRestarts  int           // restarts in a row, none of which stayed up MinUptime, before giving up (5 if zero; -1: none)
 
 	ShutdownTimeout time.Duration // on a stop, how long it may take to exit before SIGKILL (10s if zero)
-	ChildPIDFile    string        // if set, where its pid is written, for tools that want it
-	NotifyDir       string        // notify: where its NOTIFY_SOCKET is made (a directory of the daemon's)
+	// ReopenSignal, if not 0, is passed on to the program once the supervisor has reopened
+	// its own log (SIGUSR1: reopen): the program's own signal to reopen its log files.
+	ReopenSignal syscall.Signal
+	ChildPIDFile string // if set, where its pid is written, for tools that want it
+	NotifyDir    string // notify: where its NOTIFY_SOCKET is made (a directory of the daemon's)
 	// OwnGroup says the supervisor's process group is the instance's alone (a detached
 	// daemon): what is left in it is killed at the end. In the foreground the group is the
 	// shell's job, shared with the rest of a pipeline, and only the supervisor's own

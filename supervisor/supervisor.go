@@ -54,7 +54,8 @@ func New(cfg Config, out io.Writer) *Supervisor {
 // (gunicorn's one worker more or less) and WINCH (nginx's and Apache's graceful stop of
 // their workers). With a terminal those three are its job control and its window's
 // resizes: caught, TTOU would make a write to it retry for ever, and WINCH would reach the
-// program at every resize. USR1 is passed on by ReopenLogs, to a program that catches it.
+// program at every resize. USR1 is the supervisor's own (reopen its log); ReopenLogs then
+// passes the program's own reopen signal on, if the user named one.
 func (s *Supervisor) ForwardSignals() []os.Signal {
 	sigs := []os.Signal{syscall.SIGUSR2}
 	if noTerminal() {
@@ -108,22 +109,24 @@ func Reloadable(pid int) error {
 	return fmt.Errorf("the program (pid %d): it does not handle SIGHUP, whose default action would end it: %w", pid, ErrNoReload)
 }
 
-// ReopenLogs passes SIGUSR1 on to the program if it catches it, as nginx does to reopen its
-// log files: the supervisor has reopened its own by then, so that one `reopen` after
-// logrotate moved them serves both. A program that leaves SIGUSR1 at its default action,
-// which would end it, or ignores it, or whose handling cannot be read, is not sent it.
+// ReopenLogs passes Config.ReopenSignal, if set, on to the program, once the supervisor
+// has reopened its own log: one `reopen` after logrotate moved the files serves both. It
+// is the program's own signal to reopen its log files (nginx's USR1), given by the user:
+// what USR1 means varies (Node opens its debugger), so none is passed on by default. A
+// program that does not catch it, whose default action would end it, is not sent it.
 func (s *Supervisor) ReopenLogs(ctx context.Context) {
-	log := hclog.FromContext(ctx).Named("supervisor")
+	sig := s.cfg.ReopenSignal
 	pid := s.mainPID()
-	if pid <= 0 {
+	if sig == 0 || pid <= 0 {
 		return
 	}
-	if action, err := proc.SignalAction(pid, syscall.SIGUSR1); err != nil || action != proc.Caught {
-		log.Debug("SIGUSR1 not passed on: the program does not catch it", "pid", pid)
+	log := hclog.FromContext(ctx).Named("supervisor")
+	if action, err := proc.SignalAction(pid, sig); err != nil || action != proc.Caught {
+		log.Warn("the reopen signal not passed on: the program does not catch it, and would end of it", "signal", sigName(sig), "pid", pid)
 		return
 	}
-	if s.signal(syscall.SIGUSR1) {
-		log.Info("passed SIGUSR1 on to the program", "pid", pid)
+	if s.signal(sig) {
+		log.Info("passed the reopen signal on to the program", "signal", sigName(sig), "pid", pid)
 	}
 }
 
