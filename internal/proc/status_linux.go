@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // SignalMask reads one signal mask line (SigIgn, SigBlk, SigPnd, SigCgt, ShdPnd) of a /proc
@@ -45,11 +44,11 @@ func StatusPath(pid int) string {
 
 // SignalAction reports what pid does with sig (SigCgt and SigIgn in /proc/PID/status): it
 // catches it, ignores it, or leaves it at its default action, which for SIGHUP, SIGTERM and
-// most others ends the process. A signal every thread of it blocks counts as caught: it
-// stays pending, for the process to take with signalfd(2) or sigwait(3) (sd-event's way),
-// and ends nothing, if it stays blocked for 20ms (a shell blocks every signal for a moment
-// around each fork). (A thread waiting in sigwait has it unblocked meanwhile, and reads as
-// not catching it.)
+// most others ends the process. A signal every thread of it blocks, and a signalfd(2) of
+// it takes, counts as caught (sd-event's way): it stays pending for the signalfd, and ends
+// nothing. Blocked alone it does not: a shell blocks every signal for a moment around each
+// fork, and one sent then meets its default action. (A program that takes it with
+// sigwait(3) reads as not catching it.)
 func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 	bit := uint64(1) << (uint(sig) - 1)
 	path := StatusPath(pid)
@@ -66,37 +65,36 @@ func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 		return Caught, nil
 	case ignored&bit != 0:
 		return Ignored, nil
-	case blockedByAll(pid, bit):
+	case blockedByAll(pid, bit) && takenBySignalfd(pid, bit):
 		return Caught, nil
 	}
 	return Default, nil
 }
 
-// Blocking counts as taking a signal only once it lasts: a shell blocks every signal
-// around each fork and wait (dash, about a sixth of the time in a loop that runs a
-// command every 2ms), and a signal sent then meets its default action when it is
-// unblocked. A program that takes it with signalfd blocks it for good.
-const (
-	blockedSamples   = 20
-	blockedSampleGap = time.Millisecond
-)
-
-// blockedByAll reports whether every thread of pid blocks the signal of mask bit (SigBlk
-// in /proc/PID/task/TID/status) at each of blockedSamples reads blockedSampleGap apart;
-// false as soon as one does not, or that cannot be read.
-func blockedByAll(pid int, bit uint64) bool {
-	for i := range blockedSamples {
-		if i > 0 {
-			time.Sleep(blockedSampleGap) // a condition sampled over a window, not a wait
+// takenBySignalfd reports whether pid has a signalfd open whose mask holds the signal of
+// mask bit (the sigmask line of its /proc fdinfo): the proof that a signal blocked in
+// every thread is taken, not merely held back for a moment (a shell blocks every signal
+// around each fork and wait, and one sent then meets its default action once unblocked).
+func takenBySignalfd(pid int, bit uint64) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	fds, err := os.ReadDir(dir + "fd")
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink(dir + "fd/" + fd.Name()); err != nil || link != "anon_inode:[signalfd]" {
+			continue
 		}
-		if !blockedByAllNow(pid, bit) {
-			return false
+		if mask, err := SignalMask(dir+"fdinfo/"+fd.Name(), "sigmask"); err == nil && mask&bit != 0 {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
-func blockedByAllNow(pid int, bit uint64) bool {
+// blockedByAll reports whether every thread of pid blocks the signal of mask bit (SigBlk
+// in /proc/PID/task/TID/status); false if that cannot be read.
+func blockedByAll(pid int, bit uint64) bool {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
 	tasks, err := os.ReadDir(dir)
 	if err != nil || len(tasks) == 0 {

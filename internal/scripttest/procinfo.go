@@ -208,13 +208,19 @@ func execProgram(argv []string) {
 	os.Exit(1)
 }
 
-// blockSigMain is the `blocksig PROG ARGS...` program: it blocks SIGHUP, SIGUSR1, SIGUSR2,
-// SIGALRM and SIGPIPE and execs PROG, which so starts with them blocked, as a careless
-// parent (a language runtime, a CI runner) leaves them, or as a program that takes them
-// through a signalfd blocks them.
+// blockSigMain is the `blocksig [-signalfd] PROG ARGS...` program: it blocks SIGHUP,
+// SIGUSR1, SIGUSR2, SIGALRM and SIGPIPE and execs PROG, which so starts with them blocked,
+// as a careless parent (a language runtime, a CI runner) leaves them. With -signalfd it
+// also opens a signalfd of them, which PROG inherits: PROG then takes them as a program
+// built on one (systemd's sd-event) does.
 func blockSigMain() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: blocksig PROG ARGS...")
+	args := os.Args[1:]
+	withSignalfd := len(args) > 0 && args[0] == "-signalfd"
+	if withSignalfd {
+		args = args[1:]
+	}
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: blocksig [-signalfd] PROG ARGS...")
 		os.Exit(2)
 	}
 	runtime.LockOSThread() // the mask set is the exec'ing thread's
@@ -226,7 +232,13 @@ func blockSigMain() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	execProgram(os.Args[1:])
+	if withSignalfd {
+		if _, err := unix.Signalfd(-1, &set, 0); err != nil { // no close-on-exec: PROG's
+			fmt.Fprintln(os.Stderr, "signalfd:", err)
+			os.Exit(1)
+		}
+	}
+	execProgram(args)
 }
 
 // holdLockMain is the `holdlock [-leader-exits] FILE` program: a process that holds FILE as
