@@ -18,8 +18,11 @@
 //     why. It never returns an error: a logger must not fail the program.
 //   - [Tail] quotes the last lines a run wrote (from the offset [Size] gave before it
 //     started); it is a courtesy and never fails.
-//   - [Follow] prints a log's last lines and then what is appended, following the path by
-//     name as tail -F does: across a rename and a new file, each line is printed once.
+//   - [Follow] prints a log's last lines ([FollowWith]: or from a line on, as tail -n +N)
+//     and then what is appended, following the path by name as tail -F does: across a
+//     rename and a new file, each line is printed once; on Linux it wakes on each write
+//     (inotify), so that what is written just before a truncation in place (copytruncate)
+//     is printed too.
 //
 // Errors name the operation and the path once, as [io/fs.PathError] does (they are
 // *fs.PathError values); conditions are checked with errors.Is against the sentinels.

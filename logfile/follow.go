@@ -3,6 +3,7 @@ package logfile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -12,8 +13,9 @@ import (
 )
 
 // Polling back-off of Follow: it waits minPoll after finding something new, and doubles
-// the wait each time it finds nothing, up to maxPoll.
-const (
+// the wait each time it finds nothing, up to maxPoll. Where it is woken by a change
+// (inotify), the poll is a backstop only. Variables for tests.
+var (
 	minPoll = 10 * time.Millisecond
 	maxPoll = 250 * time.Millisecond
 )
@@ -23,26 +25,74 @@ const (
 // the path, before it reads the old file to its end.
 var testHookIdle, testHookRotated func()
 
+// Event is what Follow tells beside the lines it prints, as tail -F does on its stderr.
+type Event int
+
+const (
+	// Waiting: there is no file at the path when Follow begins; it waits for one.
+	Waiting Event = iota + 1
+	// Appeared: the file Follow waited for is there; it prints it from its start.
+	Appeared
+	// Truncated: the file was truncated in place (logrotate's copytruncate); Follow reads
+	// it again from its start.
+	Truncated
+)
+
+// Message says e about the log at path as tail -F says it: "PATH: file truncated".
+func (e Event) Message(path string) string {
+	switch e {
+	case Waiting:
+		return path + ": no such file yet; waiting for it to appear"
+	case Appeared:
+		return path + " has appeared; following it"
+	case Truncated:
+		return path + ": file truncated"
+	}
+	return fmt.Sprintf("%s: event %d", path, int(e))
+}
+
+// FollowOptions are FollowWith's.
+type FollowOptions struct {
+	// Lines are the lines of the log printed first; Lines{N: 0} prints none.
+	Lines Lines
+	// Notify, if set, is told each Event as it happens, with the path; Waiting is told
+	// once, if at all.
+	Notify func(path string, e Event)
+}
+
 // Follow writes the last n lines of the log at path to w (all of it if n < 0, none if n is
-// 0), then what is appended to it, until ctx is done; it then returns nil. It follows the
-// path by name, as tail -F does:
+// 0), then what is appended to it, until ctx is done: FollowWith with Lines{N: n}.
+func Follow(ctx context.Context, path string, n int, w io.Writer) error {
+	return FollowWith(ctx, path, w, FollowOptions{Lines: Lines{N: n}})
+}
+
+// FollowWith writes the lines of the log at path that o.Lines chooses to w, then what is
+// appended to it, until ctx is done; it then returns nil. It follows the path by name, as
+// tail -F does:
 //
 //   - when the file is renamed away and another appears at path (logrotate, then the
 //     daemon reopens its log), it keeps reading the old file until the new one has
 //     content, then reads the old one to its end and the new one from its start, so no
 //     line is lost or printed twice; if the old file ended mid-line, a newline is added;
-//   - a file truncated in place (copytruncate) is read again from its start;
-//   - a missing file is waited for, and read from its start when it appears; so is one
-//     that replaced the log but is not a regular file, or cannot be read (a directory put
-//     at the path, a file created 0600 for another user), once Follow has begun.
+//   - a file truncated in place (copytruncate) is read again from its start, and
+//     o.Notify is told (Truncated);
+//   - a missing file is waited for (o.Notify is told: Waiting, then Appeared), and read
+//     from its start when it appears; so is one that replaced the log but is not a
+//     regular file, or cannot be read (a directory put at the path, a file created 0600
+//     for another user), once Follow has begun.
 //
-// A file rotated again, or truncated and written past where it was read, within one poll
-// is not noticed, as with tail -F. It polls, waiting 10 ms after finding something new and
-// up to 250 ms when idle. It
-// returns w's error as is if a write to w fails, and an *fs.PathError with Op "follow log"
-// if the path names something other than a regular file, or cannot be read, when it begins.
-func Follow(ctx context.Context, path string, n int, w io.Writer) error {
-	fl := &follower{path: path, w: w, lastNL: true, buf: make([]byte, 32<<10)}
+// On Linux it wakes on each change of the file or of the path (inotify), so that what is
+// written just before a copytruncate is read before the truncation, as tail -F does; it
+// also polls, as it does elsewhere, waiting 10 ms after finding something new and up to
+// 250 ms when idle. What is written in the instant between its wake and the truncation is
+// lost, and a file rotated again, or truncated and written past where it was read, before
+// it wakes, is not noticed, as with tail -F. It returns w's error as is if a write to w
+// fails, and an *fs.PathError with Op "follow log" if the path names something other
+// than a regular file, or cannot be read, when it begins.
+func FollowWith(ctx context.Context, path string, w io.Writer, o FollowOptions) error {
+	fl := &follower{path: path, w: w, lines: o.Lines, notify: o.Notify, lastNL: true,
+		buf: make([]byte, 32<<10), watch: newWatcher(path)}
+	defer fl.watch.close()
 	defer fl.close()
 	delay := minPoll
 	timer := time.NewTimer(0)
@@ -52,20 +102,29 @@ func Follow(ctx context.Context, path string, n int, w io.Writer) error {
 		case <-ctx.Done():
 			return nil
 		case <-timer.C:
+		case <-fl.watch.changed():
 		}
-		progressed, err := fl.step(n)
+		fl.watch.watchDir()
+		progressed, err := fl.step()
 		if err != nil {
 			return err
 		}
+		var next time.Duration
 		if progressed {
-			delay = minPoll
+			// Woken by changes, it looks again at once: a change it has just acted on (a
+			// rotation, a truncation) or a write it raced with may have no event to come.
+			delay, next = minPoll, minPoll
+			if fl.watch != nil {
+				next = 0
+			}
 		} else {
 			if testHookIdle != nil {
 				testHookIdle()
 			}
 			delay = min(2*delay, maxPoll)
+			next = delay
 		}
-		timer.Reset(delay)
+		timer.Reset(next)
 	}
 }
 
@@ -73,11 +132,15 @@ func Follow(ctx context.Context, path string, n int, w io.Writer) error {
 type follower struct {
 	path    string
 	w       io.Writer
-	f       *os.File // the file being read; nil when none is open
-	ino     fileID   // f's identity
-	off     int64    // the offset in f read up to
-	started bool     // open was called before: a file opened now is read from its start
-	lastNL  bool     // nothing was written yet, or the last byte written was a newline
+	lines   Lines
+	notify  func(path string, e Event) // nil: tell nothing
+	watch   *watcher                   // nil: poll only
+	f       *os.File                   // the file being read; nil when none is open
+	ino     fileID                     // f's identity
+	off     int64                      // the offset in f read up to
+	started bool                       // open was called before: a file opened now is read from its start
+	waiting bool                       // Waiting was told, and Appeared not yet
+	lastNL  bool                       // nothing was written yet, or the last byte written was a newline
 	buf     []byte
 }
 
@@ -95,15 +158,22 @@ func (fl *follower) close() {
 	}
 }
 
+// tell tells e, if anyone listens.
+func (fl *follower) tell(e Event) {
+	if fl.notify != nil {
+		fl.notify(fl.path, e)
+	}
+}
+
 func (fl *follower) fail(err error) error {
 	return &fs.PathError{Op: "follow log", Path: fl.path, Err: err}
 }
 
 // step opens the file if none is open, copies what is new, and notices truncation and
 // rotation. It reports whether it found anything new.
-func (fl *follower) step(n int) (bool, error) {
+func (fl *follower) step() (bool, error) {
 	if fl.f == nil {
-		opened, err := fl.open(n)
+		opened, err := fl.open()
 		if err != nil || !opened {
 			return false, err
 		}
@@ -129,6 +199,7 @@ func (fl *follower) step(n int) (bool, error) {
 	if st.Size < fl.off { // truncated in place: start again
 		fl.off = 0
 		fl.endLine()
+		fl.tell(Truncated)
 		return true, nil
 	}
 	if rotated {
@@ -139,14 +210,19 @@ func (fl *follower) step(n int) (bool, error) {
 	return progressed, nil
 }
 
-// open opens the file at path and chooses where to start reading: before its last n
-// lines if Follow found it at its first attempt, at its start otherwise (it appeared
-// later, or replaced the one read before). A missing file is no error.
-func (fl *follower) open(n int) (bool, error) {
+// open opens the file at path, watches it, and chooses where to start reading: where
+// fl.lines says if Follow found it at its first attempt, at its start otherwise (it
+// appeared later, or replaced the one read before). A missing file is no error: the first
+// time, Follow tells it waits.
+func (fl *follower) open() (bool, error) {
 	first := !fl.started
 	fl.started = true
 	f, st, err := openRead(fl.path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if first {
+			fl.waiting = true
+			fl.tell(Waiting)
+		}
 		return false, nil
 	}
 	if err != nil && !first && (errors.Is(err, ErrNotRegular) || errors.Is(err, fs.ErrPermission)) {
@@ -156,8 +232,13 @@ func (fl *follower) open(n int) (bool, error) {
 		return false, fl.fail(err)
 	}
 	fl.f, fl.ino, fl.off = f, idOf(st), 0
+	fl.watch.watchFile(f) // before reading: a write from now on wakes Follow
+	if fl.waiting {
+		fl.waiting = false
+		fl.tell(Appeared)
+	}
 	if first {
-		if fl.off, err = lastLines(f, st.Size, n); err != nil {
+		if fl.off, err = fl.lines.offset(f, st.Size); err != nil {
 			return false, fl.fail(err)
 		}
 	}

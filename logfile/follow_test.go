@@ -56,11 +56,17 @@ func (iw *idleWatch) waitMore(k int) error {
 // which then fails unless Follow returned nil within waitLimit.
 func startFollow(t *testing.T, path string, n int) (*syncBuf, *idleWatch) {
 	t.Helper()
+	return startFollowWith(t, path, FollowOptions{Lines: Lines{N: n}})
+}
+
+// startFollowWith is startFollow with FollowWith's options.
+func startFollowWith(t *testing.T, path string, o FollowOptions) (*syncBuf, *idleWatch) {
+	t.Helper()
 	out, idle := newSyncBuf(), &idleWatch{changed: make(chan struct{})}
 	testHookIdle = idle.hook
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Follow(ctx, path, n, out) }()
+	go func() { done <- FollowWith(ctx, path, out, o) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -349,6 +355,133 @@ func TestLastLines(t *testing.T) {
 		f.Close()
 		if err != nil || c.content[off:] != c.want {
 			t.Errorf("lastLines(%.20q, %d) = %d, %v: gives %.20q, want %.20q", c.content, c.n, off, err, c.content[off:], c.want)
+		}
+	}
+}
+
+// noteTaker collects FollowWith's events as lines "MESSAGE K", K counting each
+// event's kind from 1, so that a test can wait for the Kth of a kind.
+func noteTaker() (*syncBuf, func(string, Event)) {
+	notes, seen := newSyncBuf(), map[Event]int{}
+	return notes, func(path string, e Event) { // called by Follow's goroutine only
+		seen[e]++
+		fmt.Fprintf(notes, "%s %d\n", e.Message(path), seen[e])
+	}
+}
+
+// TestFollowNotes: a log missing when Follow begins is waited for, and said so once; its
+// appearance is said, and so is each truncation in place, as tail -F says them.
+func TestFollowNotes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	notes, notify := noteTaker()
+	out, idle := startFollowWith(t, path, FollowOptions{Lines: Lines{N: 5}, Notify: notify})
+	if err := notes.waitFor(path + ": no such file yet; waiting for it to appear 1\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.waitMore(3); err != nil { // still missing: said once only
+		t.Fatal(err)
+	}
+	writeFile(t, path, numbered("a", 1, 2), 0o640)
+	if err := out.waitFor("a 2\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := notes.waitFor(path + ": file truncated 1\n"); err != nil {
+		t.Fatal(err)
+	}
+	want := path + ": no such file yet; waiting for it to appear 1\n" +
+		path + " has appeared; following it 1\n" +
+		path + ": file truncated 1\n"
+	if got := notes.String(); got != want {
+		t.Errorf("notes:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestFollowFromLine: Lines{N, FromLine} begins at line N, as tail -n +N does; past the
+// last line it prints only what is appended.
+func TestFollowFromLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		n    int
+		want string
+	}{
+		{0, numbered("a", 1, 4)},
+		{1, numbered("a", 1, 4)},
+		{3, numbered("a", 3, 4)},
+		{9, ""},
+	} {
+		t.Run(fmt.Sprint(c.n), func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("from%d.log", c.n))
+			writeFile(t, path, numbered("a", 1, 4), 0o640)
+			out, idle := startFollowWith(t, path, FollowOptions{Lines: Lines{N: c.n, FromLine: true}})
+			if err := idle.waitMore(1); err != nil { // it has begun: b is appended
+				t.Fatal(err)
+			}
+			appendTo(t, path, "b\n")
+			if err := out.waitFor("b\n"); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != c.want+"b\n" {
+				t.Errorf("from line %d: printed %q, want %q", c.n, got, c.want+"b\n")
+			}
+		})
+	}
+}
+
+// TestPrint: Print of Lines{N, FromLine} prints from line N, and ends an unfinished last
+// line; the last N lines otherwise.
+func TestPrint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	writeFile(t, path, "a\nb\nc", 0o640)
+	cases := []struct {
+		l    Lines
+		want string
+	}{
+		{Lines{N: 2, FromLine: true}, "b\nc\n"},
+		{Lines{N: 3, FromLine: true}, "c\n"},
+		{Lines{N: 4, FromLine: true}, ""},
+		{Lines{N: 0, FromLine: true}, "a\nb\nc\n"},
+		{Lines{N: 2}, "b\nc\n"},
+		{Lines{N: -1}, "a\nb\nc\n"},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		if err := Print(&b, path, c.l); err != nil || b.String() != c.want {
+			t.Errorf("Print(%+v) = %q, %v; want %q", c.l, b.String(), err, c.want)
+		}
+	}
+}
+
+// TestLineStart: where line n begins, across the 32 KiB read chunks.
+func TestLineStart(t *testing.T) {
+	long := strings.Repeat("y", 40000)
+	cases := []struct {
+		content string
+		n       int
+		want    string
+	}{
+		{"a\nb\nc\n", 2, "b\nc\n"},
+		{"a\nb\nc", 3, "c"},
+		{"a\nb\nc\n", 4, ""},
+		{"a\nb\nc\n", 1, "a\nb\nc\n"},
+		{"a\nb\nc\n", 0, "a\nb\nc\n"},
+		{"", 2, ""},
+		{"\n\n", 2, "\n"},
+		{long + "\n" + long + "\nz\n", 3, "z\n"},
+	}
+	path := filepath.Join(t.TempDir(), "f")
+	for _, c := range cases {
+		writeFile(t, path, c.content, 0o640)
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, err := lineStart(f, int64(len(c.content)), c.n)
+		f.Close()
+		if err != nil || c.content[off:] != c.want {
+			t.Errorf("lineStart(%.20q, %d) = %d, %v: gives %.20q, want %.20q", c.content, c.n, off, err, c.content[off:], c.want)
 		}
 	}
 }
