@@ -13,6 +13,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/logfile"
 )
 
@@ -76,9 +77,9 @@ func (c *LogsCmd) Run(app *App) error {
 	if !c.Follow {
 		err := logfile.Last(app.Stdout, path, int(c.Lines))
 		if errors.Is(err, fs.ErrNotExist) {
-			return withCode(exitFailed, fmt.Errorf("%s has no log at %s", paths.Name, path))
+			return withCode(exitFailed, fmt.Errorf("%s has no log at %s%s", paths.Name, path, whyMissing(app, paths, path)))
 		}
-		return err
+		return notRegular(app, paths, path, err)
 	}
 	ctx, stop := interruptible()
 	defer stop()
@@ -87,7 +88,66 @@ func (c *LogsCmd) Run(app *App) error {
 	}
 	ctx, cancel := untilReaderGone(ctx, app.Stdout)
 	defer cancel()
-	return logfile.Follow(ctx, path, int(c.Lines), app.Stdout)
+	notify := func(path string, e logfile.Event) {
+		msg := e.Message(path)
+		if e == logfile.Waiting {
+			msg = fmt.Sprintf("no log at %s yet%s; waiting for it to appear", path, whyMissing(app, paths, path))
+		}
+		fmt.Fprintf(app.Config.Stderr, "%s: %s\n", app.Config.Name, msg)
+	}
+	err = logfile.FollowWith(ctx, path, app.Stdout, logfile.FollowOptions{Lines: logfile.Lines{N: int(c.Lines)}, Notify: notify})
+	return notRegular(app, paths, path, err)
+}
+
+// whyMissing says, after "no log at PATH", why the instance at paths has none, when there
+// is more to say than that it has none yet: ": " and logElsewhere, or else neverRan; ""
+// when neither has anything to say.
+func whyMissing(app *App, paths instance.Paths, path string) string {
+	if why := logElsewhere(app, paths, path); why != "" {
+		return ": " + why
+	}
+	if why := neverRan(paths); why != "" {
+		return ": " + why
+	}
+	return ""
+}
+
+// notRegular adds to err, if it says that path, the log's, is not a regular file, that the
+// instance runs and writes elsewhere (logElsewhere), when it does. Other errors are
+// returned as they are.
+func notRegular(app *App, paths instance.Paths, path string, err error) error {
+	if errors.Is(err, logfile.ErrNotRegular) {
+		if why := logElsewhere(app, paths, path); why != "" {
+			return fmt.Errorf("%w; %s", err, why)
+		}
+	}
+	return err
+}
+
+// neverRan says that the instance at paths has no record, so it has not run with this
+// state directory (a mistyped name?); "" if it has one.
+func neverRan(paths instance.Paths) string {
+	if _, err := instance.ReadRecord(paths.Record); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	return fmt.Sprintf("%s has no record, so it has not run with this state directory (is the name right?)", paths.Name)
+}
+
+// logElsewhere says that the instance at paths runs, and writes to a file that is no
+// longer at path, its log's path (moved away by hand or by logrotate without a reopen, or
+// deleted; or a reopen failed: its record says why, as status shows), and that a reopen
+// puts it back; "" if it does not run, or its log is not path.
+func logElsewhere(app *App, paths instance.Paths, path string) string {
+	st, err := instance.Inspect(paths)
+	if err != nil || !st.Running() || st.Record == nil || st.Record.Log != path {
+		return ""
+	}
+	how := "deleted, or moved away without a reopen"
+	if st.Record.LogProblem != "" {
+		how = "it " + st.Record.LogProblem
+	}
+	return fmt.Sprintf("%s (pid %d) writes to a file that is no longer at that path (%s); '%s' puts it back",
+		paths.Name, st.PID(), how, app.commandFor("reopen", paths))
 }
 
 // stuckWait is how long logs -f, interrupted, may take to return before it exits anyway.
