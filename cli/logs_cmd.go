@@ -18,28 +18,36 @@ import (
 )
 
 // LogsCmd prints the last lines of an instance's log and, with -f, what is appended to
-// it. Its -n is the number of lines, as tail's; the name has no short flag here.
+// it. Its -n is the number of lines, as tail's, +N from line N on; the name has no short
+// flag here.
 type LogsCmd struct {
 	Name    string    `placeholder:"NAME" help:"Instance name (default: \"${default_name}\" if the state directory has it, else its only instance)."`
 	PIDFile string    `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
-	Lines   lineCount `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default})."`
+	Lines   lineCount `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default}); +N prints from line N on, as tail's."`
 	Follow  bool      `short:"f" help:"Then print what is appended, following the log by name across a reopen (logrotate), until interrupted (Ctrl-C or SIGTERM: exit 0)."`
 }
 
-// lineCount is logs' -n. Every other command's -n is --name: a name given to it is told
-// so, where Kong would say only that it is not an int.
-type lineCount int
+// lineCount is logs' -n: N, the last N lines, or +N, from line N on, as tail's. Every other
+// command's -n is --name: a name given to it is told so, where Kong would say only that it
+// is not an int.
+type lineCount logfile.Lines
 
-// UnmarshalText reads a decimal count.
+// UnmarshalText reads a decimal count, or + and one.
 func (n *lineCount) UnmarshalText(b []byte) error {
-	v, err := strconv.Atoi(string(b))
+	s, from := strings.CutPrefix(string(b), "+")
+	v, err := strconv.Atoi(s)
 	switch {
-	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(string(b), "-"):
-		v = math.MaxInt // more than any log has: all of it, as tail -n takes it
-	case err != nil:
+	case from && (s == "" || s[0] == '+' || s[0] == '-'):
+		err = strconv.ErrSyntax
+	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-"):
+		// More lines than any log has: all of it, as tail -n takes it; from a line past
+		// any log's last: nothing, as tail -n + takes it.
+		v, err = math.MaxInt, nil
+	}
+	if err != nil {
 		return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's; give the instance as --name", b)
 	}
-	*n = lineCount(v)
+	*n = lineCount{N: v, FromLine: from}
 	return nil
 }
 
@@ -50,8 +58,8 @@ func (c *LogsCmd) flags() *InstanceFlags {
 
 // Validate refuses a bad name or line count at parse time.
 func (c *LogsCmd) Validate() error {
-	if c.Lines < 0 {
-		return fmt.Errorf("-n %d: want 0 or more lines", c.Lines)
+	if c.Lines.N < 0 {
+		return fmt.Errorf("-n %d: want 0 or more lines", c.Lines.N)
 	}
 	return c.flags().Validate()
 }
@@ -75,7 +83,7 @@ func (c *LogsCmd) Run(app *App) error {
 		return withCode(exitFailed, fmt.Errorf("%s keeps no log: its log is %s", paths.Name, path))
 	}
 	if !c.Follow {
-		err := logfile.Last(app.Stdout, path, int(c.Lines))
+		err := logfile.Print(app.Stdout, path, logfile.Lines(c.Lines))
 		if errors.Is(err, fs.ErrNotExist) {
 			return withCode(exitFailed, fmt.Errorf("%s has no log at %s%s", paths.Name, path, whyMissing(app, paths, path)))
 		}
@@ -95,7 +103,7 @@ func (c *LogsCmd) Run(app *App) error {
 		}
 		fmt.Fprintf(app.Config.Stderr, "%s: %s\n", app.Config.Name, msg)
 	}
-	err = logfile.FollowWith(ctx, path, app.Stdout, logfile.FollowOptions{Lines: logfile.Lines{N: int(c.Lines)}, Notify: notify})
+	err = logfile.FollowWith(ctx, path, app.Stdout, logfile.FollowOptions{Lines: logfile.Lines(c.Lines), Notify: notify})
 	return notRegular(app, paths, path, err)
 }
 
