@@ -43,7 +43,8 @@ func keepDeathSignal() error {
 // supervisor's own group, cannot be made without setpgid in this session by that process
 // itself.
 func (s *Supervisor) killInstance() (left []int) {
-	if proc.Childless() {
+	w := s.currentWitness()
+	if w == nil && proc.Childless() {
 		return nil
 	}
 	group := 0
@@ -52,7 +53,7 @@ func (s *Supervisor) killInstance() (left []int) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), killBound)
 	defer cancel()
-	_, left = proc.KillBelow(ctx, os.Getpid(), group)
+	_, left = proc.KillBelow(ctx, os.Getpid(), group, w.pids()...)
 	return left
 }
 

@@ -31,6 +31,7 @@ type Supervisor struct {
 	main    int            // the program's main pid now (its MAINPID, if it said one); 0 between runs
 	named   bool           // main is a MAINPID, not a copy's first process (the supervisor's child)
 	control *controlSocket // the running Serve's, if it has one
+	witness *witness       // the running Serve's, in the foreground with a terminal
 }
 
 var (
@@ -177,6 +178,13 @@ func (s *Supervisor) signal(sig syscall.Signal) bool {
 	return proc.DescendsFrom(pid, os.Getpid()) && h.Signal(sig) == nil
 }
 
+// currentWitness is the running Serve's witness, nil if none.
+func (s *Supervisor) currentWitness() *witness {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.witness
+}
+
 func (s *Supervisor) setMain(pid int) {
 	s.mu.Lock()
 	s.main, s.named = pid, false
@@ -200,6 +208,22 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		log.Debug("reaped an orphan", "pid", pid, "status", describe(ws))
 	})
 	defer rp.close()
+	if !s.cfg.OwnGroup && controllingTerminal() {
+		// In a terminal's job: Ctrl-C reaches the program from the terminal itself.
+		w, err := startWitness()
+		if err != nil {
+			log.Debug("no witness of signals sent to the process group: INT and QUIT are passed on as they come", "error", err)
+		}
+		s.mu.Lock()
+		s.witness = w
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.witness = nil
+			s.mu.Unlock()
+			w.stop()
+		}()
+	}
 	var relaying sync.WaitGroup                        // the relays of every copy's output still running
 	defer func() { awaitOutput(allDone(&relaying)) }() // the program's last lines, before this process may exit
 	// Nothing of the instance outlives the supervisor.
@@ -429,9 +453,9 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	}
 	main := r.s.mainPID()
 	r.log.Info("stopping the program", "signal", sigName(sig), "pid", main)
-	had := groupHad(sig)
+	had := r.s.currentWitness().heard(sig)
 	if main > 0 && had(main) {
-		r.log.Info("the terminal sent it to the program too: not sending it again", "signal", sigName(sig))
+		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
 	}
 	kill := func(pid int) {
 		if !had(pid) {

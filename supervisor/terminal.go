@@ -5,8 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // hasTerminal reports whether this process may have a controlling terminal: only ENXIO
@@ -33,34 +31,13 @@ func noTerminal() bool {
 	return false
 }
 
-// groupHad is the test of whether a stop signal sig, which this process caught, already
-// reached every process of its process group: true for INT and QUIT (Ctrl-C, Ctrl-\)
-// while this process's group is the foreground one of its controlling terminal, which
-// sends those keys' signals to the whole group. Its result reports whether pid is in that
-// group: such a process had the signal from the terminal, and is not sent it again; many
-// programs take a second Ctrl-C for "quit now, skip the cleanup", as a shell does.
-// Otherwise (a daemon, a stop command's TERM, a program in a group of its own) it reports
-// false for every pid, and the signal is passed on.
-//
-// A `kill -INT` of this process alone, from another shell while it is in the foreground,
-// looks the same and is not passed on either: the program is then killed at the end of
-// the shutdown timeout. A stop sends TERM, which is always passed on.
-func groupHad(sig syscall.Signal) func(pid int) bool {
-	never := func(int) bool { return false }
-	if sig != syscall.SIGINT && sig != syscall.SIGQUIT {
-		return never
-	}
+// controllingTerminal reports whether this process has a controlling terminal: /dev/tty
+// opens.
+func controllingTerminal() bool {
 	tty, err := os.Open("/dev/tty")
 	if err != nil {
-		return never
+		return false
 	}
-	defer tty.Close()
-	group := unix.Getpgrp()
-	if fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP); err != nil || fg != group {
-		return never
-	}
-	return func(pid int) bool {
-		pg, err := unix.Getpgid(pid)
-		return err == nil && pg == group
-	}
+	tty.Close()
+	return true
 }

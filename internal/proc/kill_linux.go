@@ -3,6 +3,7 @@ package proc
 import (
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 )
@@ -10,7 +11,7 @@ import (
 // KillBelow SIGKILLs every process below root (whose chain of parents reaches root, in
 // whatever session or process group it has put itself), every member of a process group
 // one of those leads, and, if group > 0, every member of group; never root itself nor
-// the caller. Each is signalled through a handle opened after it was found and checked
+// the caller, nor a process of spare or what it started. Each is signalled through a handle opened after it was found and checked
 // again once opened, so that a pid reused meanwhile is never hit. After each round it
 // waits until what it signalled is gone, so that their orphans are reparented (to root,
 // when root is a child subreaper) by the next look, and looks again, since a process may
@@ -20,9 +21,9 @@ import (
 //
 // Only while root lives and has not reaped them do the groups its descendants lead name
 // nothing else, and only while a member lives does group: call it with root alive.
-func KillBelow(ctx context.Context, root, group int) (killed int, left []int) {
+func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, left []int) {
 	for {
-		signalled, notGone := killBelowOnce(ctx, root, group)
+		signalled, notGone := killBelowOnce(ctx, root, group, spare)
 		killed += signalled
 		if signalled == 0 || ctx.Err() != nil {
 			return killed, notGone
@@ -32,7 +33,7 @@ func KillBelow(ctx context.Context, root, group int) (killed int, left []int) {
 
 // killBelowOnce is one round of KillBelow: it signals what it finds, waits for those
 // (until ctx ends), and returns how many it signalled and which of them are not gone.
-func killBelowOnce(ctx context.Context, root, group int) (signalled int, left []int) {
+func killBelowOnce(ctx context.Context, root, group int, spare []int) (signalled int, left []int) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, nil
@@ -41,7 +42,7 @@ func killBelowOnce(ctx context.Context, root, group int) (signalled int, left []
 	stats := map[int]Stat{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == root || pid == self {
+		if err != nil || pid == root || pid == self || slices.Contains(spare, pid) {
 			continue
 		}
 		if st, err := ReadStat(pid); err == nil && !st.Zombie() {

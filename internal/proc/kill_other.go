@@ -5,4 +5,6 @@ package proc
 import "context"
 
 // KillBelow kills nothing here: without /proc the processes below root cannot be found.
-func KillBelow(ctx context.Context, root, group int) (killed int, left []int) { return 0, nil }
+func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, left []int) {
+	return 0, nil
+}
