@@ -101,13 +101,23 @@ func runWorkload(cfg Config, req *request) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	// The reload hook runs beside the signal loop, one at a time (one asked for meanwhile
+	// follows it), as in a daemon that runs the work itself: a stop is not held up by it,
+	// and cancels its context.
+	reloads := make(chan struct{}, 1)
+	if rl, ok := w.(server.Reloader); ok {
+		go func() {
+			for range reloads {
+				server.ReloadAndLog(ctx, log, rl)
+			}
+		}()
+	}
 	go func() {
 		for sig := range sigs {
 			if sig == syscall.SIGHUP {
-				if rl, ok := w.(server.Reloader); ok { // a panic fails the reload, as in a daemon that runs the work itself
-					if err := server.Recovered(log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
-						log.Error("reload failed", "error", err)
-					}
+				select {
+				case reloads <- struct{}{}:
+				default: // one is waiting already
 				}
 				continue
 			}

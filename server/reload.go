@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // reloads is the reload hook's run beside the runtime's loop, one at a time: a stop that
@@ -27,15 +29,26 @@ func (r *runner) startReload(ctx context.Context, rl Reloader) {
 	r.reload.done = done
 	go func() {
 		defer close(done)
-		defer r.manager.send("READY=1")
-		// A reload hook that panics fails its reload, as one that returns an error does:
-		// the daemon runs on, serving what it served.
-		if err := Recovered(r.log, "the reload hook", func() error { return rl.Reload(ctx) }); err != nil {
-			r.log.Error("reload failed", "error", err)
-			return
+		ReloadAndLog(ctx, r.log, rl)
+		if ctx.Err() == nil { // a stop since has said STOPPING=1: the reload is moot
+			r.manager.send("READY=1")
 		}
-		r.log.Info("reloaded")
 	}()
+}
+
+// ReloadAndLog calls rl's reload hook with ctx and logs how it went: reloaded, failed (a
+// hook that panics fails its reload, as one that returns an error does: the daemon runs
+// on, serving what it served), or cut short by a stop, which cancelled ctx.
+func ReloadAndLog(ctx context.Context, log hclog.Logger, rl Reloader) {
+	err := Recovered(log, "the reload hook", func() error { return rl.Reload(ctx) })
+	switch {
+	case err != nil && ctx.Err() != nil:
+		log.Info("reload cut short by the stop", "error", err)
+	case err != nil:
+		log.Error("reload failed", "error", err)
+	default:
+		log.Info("reloaded")
+	}
 }
 
 // reloadEnded is the loop's part once the reload under way has ended (its done is
@@ -48,14 +61,18 @@ func (r *runner) reloadEnded(ctx context.Context, rl Reloader) {
 	}
 }
 
+// reloadGrace bounds the wait, once the work has drained, for a reload hook still running
+// at a stop: its context is cancelled, and it should return at once.
+const reloadGrace = time.Second
+
 // awaitReload waits for a reload hook still running at a stop (its context cancelled by
-// then) to return, until deadline: a hook that ignores its context is left to the
+// then) to return, for at most within: a hook that ignores its context is left to the
 // process's exit, and the log says so.
-func (r *runner) awaitReload(deadline time.Time) {
+func (r *runner) awaitReload(within time.Duration) {
 	if r.reload.done == nil {
 		return
 	}
-	t := time.NewTimer(max(time.Until(deadline), 0))
+	t := time.NewTimer(max(within, 0))
 	defer t.Stop()
 	select {
 	case <-r.reload.done:
