@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/hashicorp/go-hclog"
@@ -105,10 +107,24 @@ func runWorkload(cfg Config, req *request) error {
 	// follows it), as in a daemon that runs the work itself: a stop is not held up by it,
 	// and cancels its context.
 	reloads := make(chan struct{}, 1)
+	var reloading sync.Mutex // held while the hook runs
 	if rl, ok := w.(server.Reloader); ok {
 		go func() {
 			for range reloads {
+				reloading.Lock()
 				server.ReloadAndLog(ctx, log, rl)
+				reloading.Unlock()
+			}
+		}()
+		// A hook still running when the work ends has had its context cancelled: it is
+		// given a moment to return, as in a daemon that runs the work itself.
+		defer func() {
+			hookDone := make(chan struct{})
+			go func() { reloading.Lock(); close(hookDone); reloading.Unlock() }()
+			select {
+			case <-hookDone:
+			case <-time.After(server.ReloadGrace):
+				log.Warn("the reload hook still runs after the stop: not waiting for it")
 			}
 		}()
 	}

@@ -104,7 +104,7 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	began := time.Now()
 	cancel(cause)
 	err, cut := r.drain(w, done)
-	r.awaitReload(min(time.Until(began.Add(r.opts.ShutdownTimeout)), reloadGrace))
+	r.awaitReload(min(time.Until(began.Add(r.opts.ShutdownTimeout)), ReloadGrace))
 	<-marked // before cleanup marks it stopped
 	var exitErr error
 	if coded := (interface{ ExitCode() int })(nil); errors.As(err, &coded) {

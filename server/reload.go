@@ -61,9 +61,9 @@ func (r *runner) reloadEnded(ctx context.Context, rl Reloader) {
 	}
 }
 
-// reloadGrace bounds the wait, once the work has drained, for a reload hook still running
+// ReloadGrace bounds the wait, once the work has drained, for a reload hook still running
 // at a stop: its context is cancelled, and it should return at once.
-const reloadGrace = time.Second
+const ReloadGrace = time.Second
 
 // awaitReload waits for a reload hook still running at a stop (its context cancelled by
 // then) to return, for at most within: a hook that ignores its context is left to the
