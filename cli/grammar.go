@@ -255,7 +255,7 @@ func checkTildes(kctx *kong.Context) error {
 		}
 		for _, v := range values {
 			if strings.HasPrefix(v, "~") {
-				return fmt.Errorf("--%s %s: a ~ the shell did not expand (it does not after = or in quotes): the path would be a directory named ~ here; give --%s %s, with a space, or the absolute path", el.Flag.Name, v, el.Flag.Name, v)
+				return fmt.Errorf("--%s %s: a ~ the shell did not expand (it does not after = or in quotes): the path would lie under a directory named ~ here; give --%s %s, with a space, or the absolute path", el.Flag.Name, v, el.Flag.Name, v)
 			}
 		}
 	}

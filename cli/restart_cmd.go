@@ -176,10 +176,10 @@ func (req *request) startable() error {
 		return err
 	}
 	if at := notADirectory(filepath.Dir(req.Log)); req.Log != "" && at != "" {
-		return fmt.Errorf("its log %s: %s: make it a directory again, or start it again with 'start -d' and another --log", req.Log, notADirectoryText(filepath.Dir(req.Log), at, false))
+		return fmt.Errorf("its log %s: %s: make it a directory again, or stop it and start it again with another --log", req.Log, notADirectoryText(filepath.Dir(req.Log), at, false))
 	}
 	if err := notDir(req.Workdir); err != nil {
-		return fmt.Errorf("its working directory %s: %w (create it again, or start it again with 'start -d' and another --workdir)", req.Workdir, err)
+		return fmt.Errorf("its working directory %s: %w (create it again, or stop it and start it again with another --workdir)", req.Workdir, err)
 	}
 	if err := req.checkWorkdir(); err != nil {
 		return err
@@ -218,7 +218,7 @@ func (req *request) checkCwd() error {
 	if err == nil {
 		return nil
 	} else if hasProgramFlags(req.Flags) {
-		return fmt.Errorf("the directory start was typed in, %s, where the program's own flags are parsed again: %w (create it again, or start it again with 'start -d' from another directory)", req.Cwd, err)
+		return fmt.Errorf("the directory start was typed in, %s, where the program's own flags are parsed again: %w (create it again, or stop it and start it again from another directory)", req.Cwd, err)
 	}
 	req.Cwd = ""
 	return nil

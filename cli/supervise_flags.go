@@ -266,7 +266,7 @@ func sameFile(fi os.FileInfo, path string) bool {
 // checkLog): restart checks the recorded one so, as start checked its flags.
 func (req *request) checkLog() error {
 	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
-	return checkLog("its log "+req.Log, "start it again with 'start -d' and another --log", paths, req.Supervise, "")
+	return checkLog("its log "+req.Log, "stop it and start it again with another --log", paths, req.Supervise, "")
 }
 
 // checkSocketPaths refuses, before anything starts, a Unix socket path the kernel would
