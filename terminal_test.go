@@ -3,12 +3,15 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,8 +59,22 @@ func atTerminal(t *testing.T) (terminal *os.File, caught string, output *testuti
 	t.Helper()
 	state := t.TempDir()
 	caught = filepath.Join(state, "caught")
-	start := exec.Command("daemonkit", "start", "--name", "fg", "--ready-grace", "50ms",
+	terminal, output, exited, _ = startAtTerminal(t, state, "--name", "fg", "--ready-grace", "50ms",
 		"--", "catchsig", "-linger", "1s", caught, "INT", "QUIT")
+	testutil.WaitFor(t, "the program to be ready", func() bool {
+		rec, err := instance.ReadRecord(filepath.Join(state, "fg.json"))
+		return err == nil && rec.State == instance.StateRunning
+	})
+	return terminal, caught, output, exited
+}
+
+// startAtTerminal runs `daemonkit start ARGS...` in the foreground of a pseudo-terminal,
+// with state (and logs) in state, and returns the terminal, start's output so far, a
+// channel closed once it has exited, and its pid. The test's own stop and status commands
+// find the instance there.
+func startAtTerminal(t *testing.T, state string, args ...string) (terminal *os.File, output *testutil.Buffer, exited <-chan struct{}, pid int) {
+	t.Helper()
+	start := exec.Command("daemonkit", append([]string{"start"}, args...)...)
 	start.Env = testutil.Environ("DAEMONKIT_STATE_DIR="+state, "DAEMONKIT_LOG_DIR="+state)
 	terminal, err := pty.Start(start) // start leads a session whose terminal is the pty, in its foreground group
 	if err != nil {
@@ -73,13 +90,9 @@ func atTerminal(t *testing.T) (terminal *os.File, caught string, output *testuti
 		<-done
 		_ = terminal.Close() // its copy ends once nothing holds the terminal any more
 	})
-	testutil.WaitFor(t, "the program to be ready", func() bool {
-		rec, err := instance.ReadRecord(filepath.Join(state, "fg.json"))
-		return err == nil && rec.State == instance.StateRunning
-	})
 	t.Setenv("DAEMONKIT_STATE_DIR", state)
 	t.Setenv("DAEMONKIT_LOG_DIR", state)
-	return terminal, caught, output, done
+	return terminal, output, done, start.Process.Pid
 }
 
 // awaitExit waits for start to exit, and returns what the program wrote of the signals it
@@ -123,5 +136,70 @@ func TestStopSignalIntAtTerminal(t *testing.T) {
 	}
 	if got := awaitExit(t, exited, caught, output); strings.Count(got, "SIGINT") != 1 {
 		t.Fatalf("the program wrote:\n%s\nwant SIGINT once; start's output:\n%s", got, output.String())
+	}
+}
+
+// witnessOf is the pid of the witness of the foreground supervisor sup: its child cat.
+func witnessOf(t *testing.T, sup int) int {
+	t.Helper()
+	var pid int
+	testutil.WaitFor(t, "the supervisor's witness (cat)", func() bool {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", sup))
+		for _, task := range tasks {
+			b, _ := os.ReadFile(task)
+			for _, f := range strings.Fields(string(b)) {
+				if comm, _ := os.ReadFile("/proc/" + f + "/comm"); string(comm) == "cat\n" {
+					pid, _ = strconv.Atoi(f)
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return pid
+}
+
+// TestCtrlCWithoutWitness: with its witness gone (SIGKILLed: it blocks every other
+// signal), a foreground supervisor at a terminal still takes a Ctrl-C that comes while
+// its group is the terminal's foreground one for the terminal's, which reached the program
+// too: it is not passed on again.
+func TestCtrlCWithoutWitness(t *testing.T) {
+	state := t.TempDir()
+	caught := filepath.Join(state, "caught")
+	terminal, output, exited, sup := startAtTerminal(t, state, "--name", "fg", "--ready-grace", "50ms",
+		"--", "catchsig", "-linger", "1s", caught, "INT", "QUIT")
+	testutil.WaitFor(t, "the program to be ready", func() bool {
+		rec, err := instance.ReadRecord(filepath.Join(state, "fg.json"))
+		return err == nil && rec.State == instance.StateRunning
+	})
+	w := witnessOf(t, sup)
+	if err := syscall.Kill(w, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "the witness to be gone", func() bool { return !scripttest.Alive(w) })
+	if _, err := terminal.Write([]byte{0x03}); err != nil { // Ctrl-C
+		t.Fatalf("type Ctrl-C: %v", err)
+	}
+	got := awaitExit(t, exited, caught, output)
+	if n := strings.Count(got, "SIGINT"); n != 1 || !strings.Contains(output.String(), "sent to the whole process group") {
+		t.Fatalf("the program had SIGINT %d times, want once, from the terminal alone; it wrote:\n%s\nstart's output:\n%s", n, got, output.String())
+	}
+}
+
+// TestPidfileReadyAtTerminal: a foreground start at a terminal (which has a witness, a
+// child of the supervisor) whose program should daemonize itself (--ready pidfile:) but
+// exits 0 and leaves nothing running fails at once, as it does without a terminal: the
+// witness is not taken for what the program left.
+func TestPidfileReadyAtTerminal(t *testing.T) {
+	state := t.TempDir()
+	_, output, exited, _ := startAtTerminal(t, state, "--name", "pf", "--ready", "pidfile:"+filepath.Join(t.TempDir(), "nope.pid"),
+		"--", "sh", "-c", "exit 0")
+	select {
+	case <-exited:
+	case <-time.After(testutil.Deadline):
+		t.Fatalf("start still runs; its output:\n%s", output.String())
+	}
+	if !strings.Contains(output.String(), "left no process running") {
+		t.Errorf("start's output says not why it failed:\n%s", output.String())
 	}
 }

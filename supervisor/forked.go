@@ -59,7 +59,7 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 			r.log.Info("no daemon to adopt yet", "why", why)
 			said = why
 		}
-		if proc.Childless() {
+		if proc.Childless(r.s.currentWitness().pids()...) {
 			return fmt.Errorf("the program's first process exited 0 and left no process running (%s)", why)
 		}
 		select {

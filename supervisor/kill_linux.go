@@ -44,7 +44,7 @@ func keepDeathSignal() error {
 // itself.
 func (s *Supervisor) killInstance() (left []int) {
 	w := s.currentWitness()
-	if w == nil && proc.Childless() {
+	if proc.Childless(w.pids()...) {
 		return nil
 	}
 	group := 0

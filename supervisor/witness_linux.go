@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"runtime"
@@ -12,14 +13,15 @@ import (
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
-// witness is a process in the supervisor's process group that takes neither INT nor
-// QUIT: cat, started with both blocked, reading a pipe the supervisor holds (when the
+// witness is a process in the supervisor's process group that takes no signal: cat,
+// started with every signal blocked, reading a pipe the supervisor holds (when the
 // supervisor is gone, cat reads its end and ends). A signal sent to the whole group (the
 // terminal's Ctrl-C or Ctrl-\, kill -INT -PGID) reaches it too, and stays pending there,
 // where /proc shows it; one sent to the supervisor alone (stop --signal INT, docker stop
-// with STOPSIGNAL SIGINT) does not. A foreground supervisor with a terminal has one.
+// with STOPSIGNAL SIGINT) does not. A foreground supervisor with a terminal has one. It
+// is known by a handle, never by its pid alone: once it is gone, its pid may be another's.
 type witness struct {
-	pid  int
+	h    *proc.Process
 	pipe *os.File // the supervisor's end
 }
 
@@ -28,7 +30,7 @@ type witness struct {
 const witnessWait = 20 * time.Millisecond
 
 // startWitness starts the witness; an error (no cat in PATH) leaves the supervisor
-// without one, passing INT and QUIT on as it always does.
+// without one (see heard).
 func startWitness() (*witness, error) {
 	cat, err := exec.LookPath("cat")
 	if err != nil {
@@ -39,21 +41,19 @@ func startWitness() (*witness, error) {
 		return nil, err
 	}
 	defer r.Close()
-	// The process forked from this thread starts with its signal mask: INT and QUIT
-	// blocked, which cat keeps.
+	// The process forked from this thread starts with its signal mask, which cat keeps.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	var set, old unix.Sigset_t
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGQUIT} {
-		set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
+	var all, old unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0) // the kernel leaves KILL and STOP unblocked
 	}
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &all, &old); err != nil {
 		w.Close()
 		return nil, err
 	}
 	cmd := exec.Command(cat)
 	cmd.Stdin, cmd.Env = r, []string{} // no mark of the instance: nothing of its run
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	err = cmd.Start()
 	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 	if err != nil {
@@ -62,53 +62,89 @@ func startWitness() (*witness, error) {
 	}
 	pid := cmd.Process.Pid
 	_ = cmd.Process.Release() // the reaper reaps it
-	return &witness{pid: pid, pipe: w}, nil
+	h, err := proc.Open(pid)  // it cannot have been reaped yet: the reaper reaps it once it ends
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return &witness{h: h, pipe: w}, nil
+}
+
+// alive reports whether the witness still runs.
+func (w *witness) alive() bool {
+	return w != nil && w.h.Signal(0) == nil
 }
 
 // heard returns the test of whether the supervisor's stop signal sig reached a process
 // in the supervisor's own group too: sig is INT or QUIT and was sent to the whole group,
-// as the witness shows (see witness). Such a process had it once; many programs take a
-// second Ctrl-C for "quit now, skip the cleanup". Otherwise it reports false for every
-// pid, and the signal is passed on.
+// as the witness shows. Such a process had it once; many programs take a second Ctrl-C
+// for "quit now, skip the cleanup". Without a witness (none could start, or it was
+// SIGKILLed), a signal that comes while the group is its terminal's foreground one counts
+// as the terminal's. Otherwise the test reports false for every pid, and the signal is
+// passed on.
 func (w *witness) heard(sig syscall.Signal) func(pid int) bool {
 	never := func(int) bool { return false }
-	if w == nil || (sig != syscall.SIGINT && sig != syscall.SIGQUIT) {
+	if sig != syscall.SIGINT && sig != syscall.SIGQUIT {
+		return never
+	}
+	group := unix.Getpgrp()
+	inGroup := func(pid int) bool {
+		pg, err := unix.Getpgid(pid)
+		return err == nil && pg == group
+	}
+	if !w.alive() {
+		if foregroundGroup() {
+			return inGroup
+		}
 		return never
 	}
 	bit := uint64(1) << (uint(sig) - 1)
 	for deadline := time.Now().Add(witnessWait); ; {
-		pending, err := proc.SignalMask(proc.StatusPath(w.pid), "ShdPnd")
-		if err != nil {
+		pending, err := proc.SignalMask(proc.StatusPath(w.h.PID()), "ShdPnd")
+		if err != nil || !w.alive() { // read of a pid that is no longer the witness's
 			return never
 		}
 		if pending&bit != 0 {
-			break
+			return inGroup
 		}
 		if time.Now().After(deadline) {
 			return never
 		}
 		time.Sleep(time.Millisecond) // a condition polled with a deadline
 	}
-	group := unix.Getpgrp()
-	return func(pid int) bool {
-		pg, err := unix.Getpgid(pid)
-		return err == nil && pg == group
-	}
 }
 
-// pids is the witness's pid, for the kills of the instance to spare; none without one.
+// foregroundGroup reports whether this process's group is the foreground one of its
+// controlling terminal.
+func foregroundGroup() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	return err == nil && fg == unix.Getpgrp()
+}
+
+// pids is the witness's pid while it runs, for the kills of the instance to spare; none
+// without one.
 func (w *witness) pids() []int {
-	if w == nil {
+	if !w.alive() {
 		return nil
 	}
-	return []int{w.pid}
+	return []int{w.h.PID()}
 }
 
-// stop ends the witness (the reaper reaps it).
+// stop ends the witness and waits, a moment at most, until it is gone (the reaper reaps
+// it).
 func (w *witness) stop() {
 	if w == nil {
 		return
 	}
 	_ = w.pipe.Close()
-	_ = syscall.Kill(w.pid, syscall.SIGKILL)
+	_ = w.h.Signal(syscall.SIGKILL)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = w.h.Wait(ctx)
+	_ = w.h.Close()
 }

@@ -16,3 +16,5 @@ func startWitness() (*witness, error) { return nil, errors.ErrUnsupported }
 func (w *witness) heard(syscall.Signal) func(pid int) bool { return func(int) bool { return false } }
 
 func (w *witness) stop() {}
+
+func (w *witness) pids() []int { return nil }

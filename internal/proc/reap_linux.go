@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -140,11 +141,11 @@ func ChildGroups(pid int) []int {
 }
 
 // Childless reports that this process is a child subreaper with no child at all, live or
-// zombie, in any of its threads: it then has no descendant either, since an orphaned one
+// zombie, in any of its threads (but those of except): it then has no descendant either, since an orphaned one
 // would have been reparented to it. False whenever that cannot be told (no subreaper flag,
 // a kernel without /proc/PID/task/TID/children), so a caller that skips work on true skips
-// it only when it is sure.
-func Childless() bool {
+// it only when it is sure. The children of except do not count.
+func Childless(except ...int) bool {
 	var flag int32
 	if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&flag)), 0, 0, 0); err != nil || flag == 0 {
 		return false
@@ -155,8 +156,13 @@ func Childless() bool {
 	}
 	for _, t := range tasks {
 		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
-		if err != nil || len(bytes.TrimSpace(b)) > 0 {
+		if err != nil {
 			return false
+		}
+		for _, f := range bytes.Fields(b) {
+			if pid, err := strconv.Atoi(string(f)); err != nil || !slices.Contains(except, pid) {
+				return false
+			}
 		}
 	}
 	return true
