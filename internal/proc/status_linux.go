@@ -2,7 +2,9 @@ package proc
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -75,9 +77,14 @@ func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 // mask bit (the sigmask line of its /proc fdinfo): the proof that a signal blocked in
 // every thread is taken, not merely held back for a moment (a shell blocks every signal
 // around each fork and wait, and one sent then meets its default action once unblocked).
+// Where its descriptors may not be read (another user's program, and no CAP_SYS_PTRACE,
+// as in a container), blocking alone counts, as it did before this proof.
 func takenBySignalfd(pid int, bit uint64) bool {
 	dir := "/proc/" + strconv.Itoa(pid) + "/"
 	fds, err := os.ReadDir(dir + "fd")
+	if errors.Is(err, fs.ErrPermission) {
+		return true
+	}
 	if err != nil {
 		return false
 	}
