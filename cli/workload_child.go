@@ -111,6 +111,9 @@ func runWorkload(cfg Config, req *request) error {
 	if rl, ok := w.(server.Reloader); ok {
 		go func() {
 			for range reloads {
+				if ctx.Err() != nil {
+					continue // asked for before the stop: moot now
+				}
 				reloading.Lock()
 				server.ReloadAndLog(ctx, log, rl)
 				reloading.Unlock()

@@ -92,7 +92,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 // exit code (a supervised program's status), so the process exits as its program did.
 func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
 	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
-	r.manager.send("STOPPING=1")
+	r.reload.stopping(r.manager) // STOPPING=1, after which no reload says READY=1
 	// A stop from another shell meanwhile waits for this one, rather than cut its drain
 	// short as a second stop signal by hand does (see instance.Stop). The record says so
 	// while the work drains, not before: its write (a sync) would delay every stop.

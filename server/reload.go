@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -14,6 +15,28 @@ import (
 type reloads struct {
 	done  chan struct{} // closed when the reload under way ends; nil while none runs
 	again bool          // asked for while one ran
+
+	mu      sync.Mutex // orders a reload's READY=1 and a stop's STOPPING=1
+	stopped bool       // STOPPING=1 was sent
+}
+
+// stopping tells the service manager STOPPING=1: a reload that ends after it says nothing
+// more, since READY=1 after STOPPING=1 would break the protocol.
+func (rs *reloads) stopping(m *manager) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.stopped = true
+	m.send("STOPPING=1")
+}
+
+// readyAgain tells the service manager READY=1 once a reload has ended, unless a stop has
+// begun.
+func (rs *reloads) readyAgain(m *manager) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if !rs.stopped {
+		m.send("READY=1")
+	}
 }
 
 // startReload runs rl's reload hook with ctx, or has it run once more after the one under
@@ -30,9 +53,7 @@ func (r *runner) startReload(ctx context.Context, rl Reloader) {
 	go func() {
 		defer close(done)
 		ReloadAndLog(ctx, r.log, rl)
-		if ctx.Err() == nil { // a stop since has said STOPPING=1: the reload is moot
-			r.manager.send("READY=1")
-		}
+		r.reload.readyAgain(r.manager)
 	}()
 }
 

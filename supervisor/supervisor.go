@@ -122,8 +122,15 @@ func (s *Supervisor) ReopenLogs(ctx context.Context) {
 		return
 	}
 	log := hclog.FromContext(ctx).Named("supervisor")
-	if action, err := proc.SignalAction(pid, sig); err != nil || action != proc.Caught {
-		log.Warn("the reopen signal not passed on: the program does not catch it, and would end of it", "signal", sigName(sig), "pid", pid)
+	switch action, err := proc.SignalAction(pid, sig); {
+	case err != nil:
+		log.Warn("the reopen signal not passed on: how the program handles it cannot be read", "signal", sigName(sig), "pid", pid, "error", err)
+		return
+	case action == proc.Ignored:
+		log.Warn("the reopen signal not passed on: the program ignores it", "signal", sigName(sig), "pid", pid)
+		return
+	case action != proc.Caught:
+		log.Warn("the reopen signal not passed on: the program does not catch it, and its default action would end it", "signal", sigName(sig), "pid", pid)
 		return
 	}
 	if s.signal(sig) {
