@@ -88,15 +88,22 @@ func takenBySignalfd(pid int, bit uint64) bool {
 	if err != nil {
 		return false
 	}
+	unreadable := false // a descriptor whose kind may not be read: it may be the signalfd
 	for _, fd := range fds {
-		if link, err := os.Readlink(dir + "fd/" + fd.Name()); err != nil || link != "anon_inode:[signalfd]" {
+		link, err := os.Readlink(dir + "fd/" + fd.Name())
+		if errors.Is(err, fs.ErrPermission) {
+			unreadable = true
+		}
+		if err != nil || link != "anon_inode:[signalfd]" {
 			continue
 		}
 		if mask, err := SignalMask(dir+"fdinfo/"+fd.Name(), "sigmask"); err == nil && mask&bit != 0 {
 			return true
+		} else if errors.Is(err, fs.ErrPermission) {
+			unreadable = true
 		}
 	}
-	return false
+	return unreadable
 }
 
 // blockedByAll reports whether every thread of pid blocks the signal of mask bit (SigBlk

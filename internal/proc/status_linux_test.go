@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
@@ -56,5 +59,67 @@ func TestSignalActionShellBlocksAMoment(t *testing.T) {
 		if got, err := SignalAction(cmd.Process.Pid, syscall.SIGUSR1); err != nil || got != Default {
 			t.Fatalf("SignalAction(sh loop, SIGUSR1) = %v, %v; want its default action", got, err)
 		}
+	}
+}
+
+// TestSignalActionUnreadableDescriptors: where a program's descriptors may not be read (a
+// root without CAP_SYS_PTRACE, as in a container, and a program of another user), a
+// signal it blocks in every thread counts as taken, as before the signalfd proof: what
+// cannot be told is not refused. Readable, the same program, with no signalfd, leaves it
+// at its default action.
+func TestSignalActionUnreadableDescriptors(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("running a program as another user needs root")
+	}
+	cmd := exec.Command("/bin/sleep", "1000")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	started := make(chan error, 1)
+	go func() { // forked from a thread that blocks SIGHUP: sleep starts with it blocked
+		runtime.LockOSThread()
+		var set unix.Sigset_t
+		set.Val[0] = 1 << (syscall.SIGHUP - 1)
+		if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+			started <- err
+			return // the thread, locked, ends with the goroutine
+		}
+		started <- cmd.Start()
+	}()
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pid := cmd.Process.Pid
+	testutil.WaitFor(t, "sleep to run with SIGHUP blocked", func() bool {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		blocked, err := SignalMask(StatusPath(pid), "SigBlk")
+		return string(b) == "sleep\n" && err == nil && blocked&(1<<(syscall.SIGHUP-1)) != 0
+	})
+	if got, err := SignalAction(pid, syscall.SIGHUP); err != nil || got != Default {
+		t.Errorf("SignalAction, descriptors readable, no signalfd = %v, %v; want its default action", got, err)
+	}
+	result := make(chan Action, 1)
+	go func() { // on a thread without CAP_SYS_PTRACE, which ends with the goroutine
+		runtime.LockOSThread()
+		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+		var data [2]unix.CapUserData
+		if err := unix.Capget(&hdr, &data[0]); err != nil {
+			t.Error(err)
+			result <- 0
+			return
+		}
+		data[0].Effective &^= 1 << unix.CAP_SYS_PTRACE
+		if err := unix.Capset(&hdr, &data[0]); err != nil {
+			t.Error(err)
+			result <- 0
+			return
+		}
+		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid)); err == nil {
+			t.Error("the descriptors are readable without CAP_SYS_PTRACE: the test tests nothing")
+		}
+		got, _ := SignalAction(pid, syscall.SIGHUP)
+		result <- got
+	}()
+	if got := <-result; got != Caught {
+		t.Errorf("SignalAction, descriptors unreadable = %v; want caught (blocked in every thread)", got)
 	}
 }
