@@ -29,8 +29,9 @@ const (
 // Open opens the log file at path for appending, never truncating it, with close-on-exec.
 //
 // A missing file is created mode 0640 whatever the umask, and sticky on Linux, so that
-// tmpfiles cleaners keep it however long it goes unwritten (an existing file keeps its
-// mode), and missing parent directories 0755 whatever the umask; existing directories,
+// tmpfiles cleaners keep it however long it goes unwritten (an existing file of the
+// effective user keeps its permissions, and is made sticky too: logrotate's create makes
+// one), and missing parent directories 0755 whatever the umask; existing directories,
 // symlinked ones included, are used as they are, but a dangling symlink is never created
 // through. Open refuses, before writing anything and without ever blocking, a path whose
 // last component is a symbolic link, a FIFO, a directory, a socket or a device
@@ -112,10 +113,15 @@ func prepare(fd int, created bool) error {
 	if uid := int(st.Uid); uid != os.Geteuid() && uid != 0 { // root's is as trusted as the directories are
 		return fmt.Errorf("%w: it is owned by uid %d, not by uid %d nor root; its owner could read it and write into it: chown it, remove it, or give another --log", ErrNotOwner, uid, os.Geteuid())
 	}
-	if created {
+	switch perm := uint32(st.Mode) & 0o7777; {
+	case created:
 		if err := unix.Fchmod(fd, fileMode|keepfile.Bit); err != nil {
 			return fmt.Errorf("chmod: %w", err)
 		}
+	case perm&keepfile.Bit == 0 && int(st.Uid) == os.Geteuid():
+		// A log made by another (logrotate's create, by hand) is kept by cleaners too; its
+		// permissions are its maker's. Not a reason to refuse it, if it cannot be done.
+		_ = unix.Fchmod(fd, perm|keepfile.Bit)
 	}
 	return clearNonblock(fd)
 }

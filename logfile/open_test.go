@@ -77,8 +77,8 @@ func TestOpenCreatesWithModes(t *testing.T) {
 	}
 }
 
-// TestOpenAppendsAndKeepsMode: an existing file keeps its content and its mode, and is
-// appended to; the descriptor is close-on-exec, O_APPEND and no longer O_NONBLOCK.
+// TestOpenAppendsAndKeepsMode: an existing file keeps its content and its permissions
+// (made sticky on Linux, as logrotate's create does not), and is appended to; the descriptor is close-on-exec, O_APPEND and no longer O_NONBLOCK.
 func TestOpenAppendsAndKeepsMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
 	writeFile(t, path, "old line\n", 0o600)
@@ -95,8 +95,8 @@ func TestOpenAppendsAndKeepsMode(t *testing.T) {
 	if got := readFile(t, path); got != "old line\nnew line\n" {
 		t.Errorf("content %q, want the old line then the new one", got)
 	}
-	if m := modeOf(t, path); m != 0o600 {
-		t.Errorf("mode %v, want the existing file's -rw-------", m)
+	if m := modeOf(t, path); m != 0o600|keepfile.Mode {
+		t.Errorf("mode %v, want the existing file's -rw-------, sticky on Linux (so that tmpfiles cleaners keep it, as one Open made)", m)
 	}
 	fd := uintptr(f.Fd())
 	if fl, err := unix.FcntlInt(fd, unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC == 0 {
