@@ -122,6 +122,7 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 			})
 		}),
 		kong.WithAfterApply(checkTildes),
+		kong.WithAfterApply(checkOneDashFlags),
 		kong.WithAfterApply(func(kctx *kong.Context) error { return checkProgramFlags(kctx, c.Flags, cmds) }),
 		kong.WithAfterApply(func(kctx *kong.Context) error {
 			if !programFlagsApply(kctx, cmds) {
@@ -257,6 +258,33 @@ func checkTildes(kctx *kong.Context) error {
 			if strings.HasPrefix(v, "~") {
 				return fmt.Errorf("--%s %s: a ~ the shell did not expand (it does not after = or in quotes): the path would lie under a directory named ~ here; give --%s %s, with a space, or the absolute path", el.Flag.Name, v, el.Flag.Name, v)
 			}
+		}
+	}
+	return nil
+}
+
+// checkOneDashFlags refuses a word before "--" that is a long flag's name typed with one
+// dash, as Go's flag package takes them: Kong reads -name as the short flag -n with the
+// value "ame", and start would run an instance named ame.
+func checkOneDashFlags(kctx *kong.Context) error {
+	long := map[string]bool{}
+	var visit func(n *kong.Node)
+	visit = func(n *kong.Node) {
+		for _, f := range n.Flags {
+			long[f.Name] = true
+		}
+		for _, c := range n.Children {
+			visit(c)
+		}
+	}
+	visit(kctx.Model.Node)
+	for _, arg := range kctx.Args {
+		if arg == "--" {
+			return nil
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(arg, "-"), "=")
+		if strings.HasPrefix(arg, "-") && !strings.HasPrefix(arg, "--") && len(name) > 1 && long[name] {
+			return fmt.Errorf("%s: a long flag takes two dashes here: --%s (with one, it is read as short flags: -%c %s)", arg, strings.TrimPrefix(arg, "-"), name[0], arg[2:])
 		}
 	}
 	return nil
