@@ -78,25 +78,18 @@ func (w *witness) alive() bool {
 // heard returns the test of whether the supervisor's stop signal sig reached a process
 // in the supervisor's own group too: sig is INT or QUIT and was sent to the whole group,
 // as the witness shows. Such a process had it once; many programs take a second Ctrl-C
-// for "quit now, skip the cleanup". Without a witness (none could start, or it was
-// SIGKILLed), a signal that comes while the group is its terminal's foreground one counts
-// as the terminal's. Otherwise the test reports false for every pid, and the signal is
-// passed on.
+// for "quit now, skip the cleanup". Otherwise, and without a witness (none could start,
+// or it was SIGKILLed), the test reports false for every pid, and the signal is passed
+// on: a stop signal lost is worse than one had twice.
 func (w *witness) heard(sig syscall.Signal) func(pid int) bool {
 	never := func(int) bool { return false }
-	if sig != syscall.SIGINT && sig != syscall.SIGQUIT {
+	if !w.alive() || (sig != syscall.SIGINT && sig != syscall.SIGQUIT) {
 		return never
 	}
 	group := unix.Getpgrp()
 	inGroup := func(pid int) bool {
 		pg, err := unix.Getpgid(pid)
 		return err == nil && pg == group
-	}
-	if !w.alive() {
-		if foregroundGroup() {
-			return inGroup
-		}
-		return never
 	}
 	bit := uint64(1) << (uint(sig) - 1)
 	for deadline := time.Now().Add(witnessWait); ; {
@@ -112,18 +105,6 @@ func (w *witness) heard(sig syscall.Signal) func(pid int) bool {
 		}
 		time.Sleep(time.Millisecond) // a condition polled with a deadline
 	}
-}
-
-// foregroundGroup reports whether this process's group is the foreground one of its
-// controlling terminal.
-func foregroundGroup() bool {
-	tty, err := os.Open("/dev/tty")
-	if err != nil {
-		return false
-	}
-	defer tty.Close()
-	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
-	return err == nil && fg == unix.Getpgrp()
 }
 
 // pids is the witness's pid while it runs, for the kills of the instance to spare; none

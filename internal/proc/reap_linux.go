@@ -144,7 +144,7 @@ func ChildGroups(pid int) []int {
 // zombie, in any of its threads (but those of except): it then has no descendant either, since an orphaned one
 // would have been reparented to it. False whenever that cannot be told (no subreaper flag,
 // a kernel without /proc/PID/task/TID/children), so a caller that skips work on true skips
-// it only when it is sure. The children of except do not count.
+// it only when it is sure. The pids of except do not count as children.
 func Childless(except ...int) bool {
 	var flag int32
 	if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&flag)), 0, 0, 0); err != nil || flag == 0 {
