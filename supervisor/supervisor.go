@@ -102,6 +102,8 @@ var ErrIgnoresHUP = errors.New("it ignores SIGHUP, so a reload would do nothing"
 // Where that cannot be read (another system, /proc hidden) the reload may go ahead.
 func Reloadable(pid int) error {
 	switch action, err := proc.SignalAction(pid, syscall.SIGHUP); {
+	case errors.Is(err, proc.ErrBlockedUnknown):
+		return fmt.Errorf("the program (pid %d): %w: %w", pid, err, ErrNoReload)
 	case err != nil || action == proc.Caught:
 		return nil
 	case action == proc.Ignored:

@@ -105,6 +105,11 @@ func sigName(sig syscall.Signal) string {
 	return fmt.Sprintf("signal %d", int(sig))
 }
 
+// ErrBlockedUnknown is SignalAction's error for a signal that every thread of a process
+// blocks, where whether a signalfd takes it cannot be read: sent, it may end the process
+// (a shell blocks every signal for a moment), or be taken (sd-event's way).
+var ErrBlockedUnknown = errors.New("it blocks the signal, and whether a signalfd takes it cannot be read (its descriptors need CAP_SYS_PTRACE, or its own user)")
+
 // Action is what a process does with a signal (SignalAction).
 type Action int
 

@@ -49,8 +49,9 @@ func StatusPath(pid int) string {
 // most others ends the process. A signal every thread of it blocks, and a signalfd(2) of
 // it takes, counts as caught (sd-event's way): it stays pending for the signalfd, and ends
 // nothing. Blocked alone it does not: a shell blocks every signal for a moment around each
-// fork, and one sent then meets its default action. (A program that takes it with
-// sigwait(3) reads as not catching it.)
+// fork, and one sent then meets its default action. Blocked where the descriptors cannot
+// be read, the error is ErrBlockedUnknown. (A program that takes it with sigwait(3) reads
+// as not catching it.)
 func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 	bit := uint64(1) << (uint(sig) - 1)
 	path := StatusPath(pid)
@@ -67,8 +68,13 @@ func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 		return Caught, nil
 	case ignored&bit != 0:
 		return Ignored, nil
-	case blockedByAll(pid, bit) && takenBySignalfd(pid, bit):
-		return Caught, nil
+	case blockedByAll(pid, bit):
+		switch taken, err := takenBySignalfd(pid, bit); {
+		case err != nil:
+			return Default, err
+		case taken:
+			return Caught, nil
+		}
 	}
 	return Default, nil
 }
@@ -78,15 +84,15 @@ func SignalAction(pid int, sig syscall.Signal) (Action, error) {
 // every thread is taken, not merely held back for a moment (a shell blocks every signal
 // around each fork and wait, and one sent then meets its default action once unblocked).
 // Where its descriptors may not be read (another user's program, and no CAP_SYS_PTRACE,
-// as in a container), blocking alone counts, as it did before this proof.
-func takenBySignalfd(pid int, bit uint64) bool {
+// as in a container), it says so with ErrBlockedUnknown, unless a readable one proves it.
+func takenBySignalfd(pid int, bit uint64) (bool, error) {
 	dir := "/proc/" + strconv.Itoa(pid) + "/"
 	fds, err := os.ReadDir(dir + "fd")
 	if errors.Is(err, fs.ErrPermission) {
-		return true
+		return false, ErrBlockedUnknown
 	}
 	if err != nil {
-		return false
+		return false, nil
 	}
 	unreadable := false // a descriptor whose kind may not be read: it may be the signalfd
 	for _, fd := range fds {
@@ -98,12 +104,15 @@ func takenBySignalfd(pid int, bit uint64) bool {
 			continue
 		}
 		if mask, err := SignalMask(dir+"fdinfo/"+fd.Name(), "sigmask"); err == nil && mask&bit != 0 {
-			return true
+			return true, nil
 		} else if errors.Is(err, fs.ErrPermission) {
 			unreadable = true
 		}
 	}
-	return unreadable
+	if unreadable {
+		return false, ErrBlockedUnknown
+	}
+	return false, nil
 }
 
 // blockedByAll reports whether every thread of pid blocks the signal of mask bit (SigBlk
