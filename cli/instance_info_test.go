@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/cli"
-	"github.com/daemonkit/daemonkit/internal/scripttest"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
@@ -42,12 +40,7 @@ var showsInstance = cli.Config{
 // context tells the same, and carries the daemon's logger (its name, its format).
 func TestInstanceInfo(t *testing.T) {
 	state := t.TempDir()
-	t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, state) })
-	command := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(os.Args[0], append([]string{"--state-dir", state, "--log-dir", state}, args...)...)
-		cmd.Env = testutil.Environ("CLI_TEST_SHOW_INSTANCE=1")
-		return cmd
-	}
+	command := programIn(t, state, "CLI_TEST_SHOW_INSTANCE")
 	if out, err := command("--log-format", "json", "start", "-d", "--name", "d", "--strategy", "setsid", "--shutdown-timeout", "3s").CombinedOutput(); err != nil {
 		t.Fatalf("start -d: %v\n%s", err, out)
 	}

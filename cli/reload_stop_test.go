@@ -5,7 +5,6 @@ package cli_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/cli"
-	"github.com/daemonkit/daemonkit/internal/scripttest"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
@@ -47,12 +45,7 @@ func TestStopDuringSlowReload(t *testing.T) {
 	for _, extra := range [][]string{nil, {"--socket", "tcp:127.0.0.1:0"}} {
 		t.Run(strings.Join(append([]string{"work"}, extra...), " "), func(t *testing.T) {
 			state := t.TempDir()
-			t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, state) })
-			command := func(args ...string) *exec.Cmd {
-				cmd := exec.Command(os.Args[0], append([]string{"--state-dir", state, "--log-dir", state}, args...)...)
-				cmd.Env = testutil.Environ("CLI_TEST_SLOW_RELOAD=1")
-				return cmd
-			}
+			command := programIn(t, state, "CLI_TEST_SLOW_RELOAD")
 			args := append([]string{"start", "-d", "--name", "s", "--shutdown-timeout", "20s"}, extra...)
 			if out, err := command(args...).CombinedOutput(); err != nil {
 				t.Fatalf("start -d: %v\n%s", err, out)

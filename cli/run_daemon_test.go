@@ -5,7 +5,6 @@ package cli_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/daemonkit/daemonkit/cli"
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
-	"github.com/daemonkit/daemonkit/internal/scripttest"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
@@ -31,14 +29,12 @@ func runThenGoOn() {
 // given its pidfile up (and, in a loop, start daemons from the daemon).
 func TestRunExitsInTheDaemon(t *testing.T) {
 	state := t.TempDir()
-	t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, state) })
+	command := programIn(t, state, "CLI_TEST_RUN_THEN_GO_ON")
 	t.Setenv("GORACE", testutil.GORACE())
 	for _, strategy := range []string{"reexec", "setsid", "nohup"} {
 		run := func(args ...string) string {
 			t.Helper()
-			cmd := exec.Command(os.Args[0], append([]string{"--state-dir", state, "--log-dir", state}, args...)...)
-			cmd.Env = testutil.Environ("CLI_TEST_RUN_THEN_GO_ON=1")
-			out, err := cmd.CombinedOutput()
+			out, err := command(args...).CombinedOutput()
 			if err != nil {
 				t.Fatalf("%v: %v\n%s", args, err, out)
 			}
