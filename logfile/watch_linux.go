@@ -6,9 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/inotify"
 )
 
 // watcher wakes Follow when the log may have changed, through inotify: a watch on the
@@ -19,14 +20,11 @@ import (
 // not see changes made through another machine (NFS) or some FUSE filesystems: Follow
 // polls beside it. A nil *watcher watches nothing.
 type watcher struct {
-	fd      int      // the inotify instance, for adding watches (file.Fd would make it blocking)
-	file    *os.File // the same, for reading through the runtime's poller
-	dir     string
-	name    []byte       // the path's last element
-	dirWD   atomic.Int32 // the directory's watch, -1 when none (not added yet, or gone)
-	fileWD  int          // the watch on the file read, -1 when none; Follow's goroutine only
-	changes chan struct{}
-	done    chan struct{}
+	in     *inotify.Instance
+	dir    string
+	name   []byte       // the path's last element
+	dirWD  atomic.Int32 // the directory's watch, -1 when none (not added yet, or gone)
+	fileWD int32        // the watch on the file read, -1 when none; Follow's goroutine only
 }
 
 // What is watched: anything that changes the file's content, and anything that changes
@@ -40,16 +38,14 @@ const (
 // newWatcher starts watching the directory of path, or returns nil if inotify cannot be
 // had (too many instances): Follow then polls only.
 func newWatcher(path string) *watcher {
-	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	in, err := inotify.New()
 	if err != nil {
 		return nil
 	}
-	w := &watcher{fd: fd, file: os.NewFile(uintptr(fd), "inotify"), dir: filepath.Dir(path),
-		name: []byte(filepath.Base(path)), fileWD: -1,
-		changes: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &watcher{in: in, dir: filepath.Dir(path), name: []byte(filepath.Base(path)), fileWD: -1}
 	w.dirWD.Store(-1)
 	w.watchDir()
-	go w.read()
+	in.Start(w.relevant)
 	return w
 }
 
@@ -59,7 +55,7 @@ func (w *watcher) changed() <-chan struct{} {
 	if w == nil {
 		return nil
 	}
-	return w.changes
+	return w.in.Changes()
 }
 
 // watchDir watches the path's directory if it is not watched: it may be missing yet, or
@@ -68,8 +64,8 @@ func (w *watcher) watchDir() {
 	if w == nil || w.dirWD.Load() >= 0 {
 		return
 	}
-	if wd, err := unix.InotifyAddWatch(w.fd, w.dir, watchDirMask); err == nil {
-		w.dirWD.Store(int32(wd))
+	if wd, err := w.in.Add(w.dir, watchDirMask); err == nil {
+		w.dirWD.Store(wd)
 	}
 }
 
@@ -79,12 +75,12 @@ func (w *watcher) watchFile(f *os.File) {
 	if w == nil {
 		return
 	}
-	wd, err := unix.InotifyAddWatch(w.fd, fmt.Sprintf("/proc/self/fd/%d", f.Fd()), watchFileMask)
+	wd, err := w.in.Add(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), watchFileMask)
 	if err != nil {
 		wd = -1 // no /proc: the directory's watch covers the file at the path, the poll the rest
 	}
 	if w.fileWD >= 0 && w.fileWD != wd { // the same file twice is one watch: keep it
-		unix.InotifyRmWatch(w.fd, uint32(w.fileWD))
+		w.in.Remove(w.fileWD)
 	}
 	w.fileWD = wd
 }
@@ -94,53 +90,21 @@ func (w *watcher) close() {
 	if w == nil {
 		return
 	}
-	w.file.Close()
-	<-w.done
+	_ = w.in.Close()
 }
 
-// read sends on changes for every batch of events that has one about the file read, the
-// path, or the directory itself, until close.
-func (w *watcher) read() {
-	defer close(w.done)
-	buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
-	for {
-		n, err := w.file.Read(buf)
-		if err != nil {
-			return // closed
-		}
-		if w.relevant(buf[:n]) {
-			select {
-			case w.changes <- struct{}{}:
-			default: // one pending receive stands for them all
-			}
-		}
+// relevant reports whether ev is not about another file of the directory; it forgets the
+// directory's watch when the directory is gone. It runs on the reader's goroutine.
+func (w *watcher) relevant(ev inotify.Event) bool {
+	dirWD := w.dirWD.Load()
+	switch {
+	case ev.Mask&unix.IN_Q_OVERFLOW != 0:
+		return true
+	case ev.WD == dirWD && ev.Mask&unix.IN_IGNORED != 0: // removed, or on another filesystem now
+		w.dirWD.CompareAndSwap(dirWD, -1)
+		return true
+	case ev.WD == dirWD && len(ev.Name) > 0:
+		return bytes.Equal(ev.Name, w.name)
 	}
-}
-
-// relevant reports whether events has one that is not about another file of the
-// directory; it forgets the directory's watch when the directory is gone.
-func (w *watcher) relevant(events []byte) bool {
-	found := false
-	for len(events) >= unix.SizeofInotifyEvent {
-		ev := (*unix.InotifyEvent)(unsafe.Pointer(&events[0]))
-		end := unix.SizeofInotifyEvent + int(ev.Len)
-		if end > len(events) {
-			return true // cannot happen: the kernel returns whole events
-		}
-		name := bytes.TrimRight(events[unix.SizeofInotifyEvent:end], "\x00")
-		dirWD := w.dirWD.Load()
-		switch {
-		case ev.Mask&unix.IN_Q_OVERFLOW != 0:
-			found = true
-		case ev.Wd == dirWD && ev.Mask&unix.IN_IGNORED != 0: // removed, or on another filesystem now
-			w.dirWD.CompareAndSwap(dirWD, -1)
-			found = true
-		case ev.Wd == dirWD && len(name) > 0:
-			found = found || bytes.Equal(name, w.name)
-		default: // the file read, or the directory itself
-			found = true
-		}
-		events = events[end:]
-	}
-	return found
+	return true // the file read, or the directory itself
 }

@@ -3,10 +3,11 @@ package pidfile
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/inotify"
 )
 
 // Watcher says when the path of a held pidfile may have stopped naming it: an inotify
@@ -19,11 +20,8 @@ import (
 // (NFS), some FUSE filesystems, or a rename of a directory further up: keep a slow poll
 // beside it. A nil *Watcher reports nothing.
 type Watcher struct {
-	f    *File
-	fd   int      // the inotify instance, for adding watches (file.Fd would make it blocking)
-	file *os.File // the same, for reading through the runtime's poller
-	c    chan struct{}
-	done chan struct{}
+	f  *File
+	in *inotify.Instance
 }
 
 // What is watched: the held file's links and name (IN_ATTRIB covers its link count), and
@@ -40,20 +38,19 @@ func (f *File) Watch() (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	go w.read()
+	w.in.Start(nil) // every event is about the held file or its directory
 	return w, nil
 }
 
 // newWatcher is Watch without the reader.
 func newWatcher(f *File) (*Watcher, error) {
-	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	in, err := inotify.New()
 	if err != nil {
 		return nil, &fs.PathError{Op: "watch pidfile", Path: f.path, Err: err}
 	}
-	w := &Watcher{f: f, fd: fd, file: os.NewFile(uintptr(fd), "inotify"),
-		c: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Watcher{f: f, in: in}
 	if err := w.Rearm(); err != nil {
-		w.file.Close()
+		_ = in.Close()
 		return nil, err
 	}
 	return w, nil
@@ -65,13 +62,13 @@ func (w *Watcher) Changes() <-chan struct{} {
 	if w == nil {
 		return nil
 	}
-	return w.c
+	return w.in.Changes()
 }
 
 // Rearm watches the file held now, which Restore may have changed, and the directory the
 // path names now (adding the same file or directory twice is one watch). Not after Close.
 func (w *Watcher) Rearm() error {
-	if w == nil || w.file == nil {
+	if w == nil || w.in == nil {
 		return nil
 	}
 	reg.mu.Lock()
@@ -80,13 +77,13 @@ func (w *Watcher) Rearm() error {
 		return nil
 	}
 	held := fmt.Sprintf("/proc/self/fd/%d", w.f.fd) // the held file, not what the path names
-	_, err := unix.InotifyAddWatch(w.fd, held, fileMask)
+	_, err := w.in.Add(held, fileMask)
 	reg.mu.Unlock()
 	if err != nil {
 		return &fs.PathError{Op: "watch pidfile", Path: w.f.path, Err: err}
 	}
 	dir := filepath.Dir(w.f.path)
-	if _, err := unix.InotifyAddWatch(w.fd, dir, dirMask); err != nil {
+	if _, err := w.in.Add(dir, dirMask); err != nil {
 		return &fs.PathError{Op: "watch pidfile directory", Path: dir, Err: err}
 	}
 	return nil
@@ -94,26 +91,8 @@ func (w *Watcher) Rearm() error {
 
 // Close stops watching, and returns once the reader has ended.
 func (w *Watcher) Close() error {
-	if w == nil || w.file == nil {
+	if w == nil || w.in == nil {
 		return nil
 	}
-	err := w.file.Close()
-	<-w.done
-	return err
-}
-
-// read sends on c for every batch of events, until Close: every event is about the held
-// file or its directory.
-func (w *Watcher) read() {
-	defer close(w.done)
-	buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
-	for {
-		if _, err := w.file.Read(buf); err != nil {
-			return // closed
-		}
-		select {
-		case w.c <- struct{}{}:
-		default: // one pending receive stands for them all
-		}
-	}
+	return w.in.Close()
 }

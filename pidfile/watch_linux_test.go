@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // watched holds a pidfile in a fresh directory and watches it until the test ends.
@@ -110,9 +108,9 @@ func TestWatchIgnoresOtherFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.file.Close()
+	defer w.Close()
 	queued := func() int {
-		n, err := unix.IoctlGetInt(w.fd, unix.TIOCINQ) // FIONREAD
+		n, err := w.in.Queued()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,110 @@
+// Package inotify is an inotify instance that says when something it watches may have
+// changed: one wake for any number of events since the last, which the caller answers by
+// looking again (a pidfile's path, a log it follows). It is Linux's; elsewhere New fails,
+// and the callers poll.
+package inotify
+
+import (
+	"bytes"
+	"os"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Event is one inotify event: the watch it is about, what happened, and for a watched
+// directory the name of the file it happened to ("" for the directory itself).
+type Event struct {
+	WD   int32
+	Mask uint32
+	Name []byte
+}
+
+// Instance is an inotify instance. Its zero value is not usable: make one with New.
+type Instance struct {
+	fd      int      // for adding watches (file.Fd would make it blocking)
+	file    *os.File // the same, read through the runtime's poller
+	c       chan struct{}
+	done    chan struct{}
+	started atomic.Bool
+}
+
+// New makes an instance that watches nothing yet; Start begins reading its events.
+func New() (*Instance, error) {
+	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return &Instance{fd: fd, file: os.NewFile(uintptr(fd), "inotify"),
+		c: make(chan struct{}, 1), done: make(chan struct{})}, nil
+}
+
+// Add watches path for the events of mask (adding what is watched already changes the
+// mask of the same watch), and returns the watch's descriptor.
+func (in *Instance) Add(path string, mask uint32) (int32, error) {
+	wd, err := unix.InotifyAddWatch(in.fd, path, mask)
+	return int32(wd), err
+}
+
+// Remove stops the watch wd.
+func (in *Instance) Remove(wd int32) { _, _ = unix.InotifyRmWatch(in.fd, uint32(wd)) }
+
+// Queued is how many bytes of events wait to be read: what the kernel queued for the
+// watches so far, when Start has not been called.
+func (in *Instance) Queued() (int, error) { return unix.IoctlGetInt(in.fd, unix.TIOCINQ) }
+
+// Start reads the events until Close, and makes Changes receive once for any number of
+// batches that hold an event keep reports true for (every batch, if keep is nil). keep
+// runs on the reader's goroutine.
+func (in *Instance) Start(keep func(Event) bool) {
+	in.started.Store(true)
+	go in.read(keep)
+}
+
+// Changes receives once for any number of changes since the last receive.
+func (in *Instance) Changes() <-chan struct{} { return in.c }
+
+// Close stops watching, and returns once the reader, if started, has ended.
+func (in *Instance) Close() error {
+	err := in.file.Close()
+	if in.started.Load() {
+		<-in.done
+	}
+	return err
+}
+
+func (in *Instance) read(keep func(Event) bool) {
+	defer close(in.done)
+	buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
+	for {
+		n, err := in.file.Read(buf)
+		if err != nil {
+			return // closed
+		}
+		if keep == nil || anyKept(buf[:n], keep) {
+			select {
+			case in.c <- struct{}{}:
+			default: // one pending receive stands for them all
+			}
+		}
+	}
+}
+
+// anyKept reports whether keep reports true for one of events, and calls it on each.
+func anyKept(events []byte, keep func(Event) bool) bool {
+	kept := false
+	for len(events) >= unix.SizeofInotifyEvent {
+		ev := (*unix.InotifyEvent)(unsafe.Pointer(&events[0]))
+		end := unix.SizeofInotifyEvent + int(ev.Len)
+		if end > len(events) {
+			return true // cannot happen: the kernel returns whole events
+		}
+		name := bytes.TrimRight(events[unix.SizeofInotifyEvent:end], "\x00")
+		if keep(Event{WD: ev.Wd, Mask: ev.Mask, Name: name}) {
+			kept = true
+		}
+		events = events[end:]
+	}
+	return kept
+}
