@@ -113,7 +113,7 @@ func runPending(cfg Config) {
 	} else {
 		err = runDaemon(cfg, pending)
 	}
-	os.Exit(cfg.withDefaults().exitCode(err))
+	os.Exit(cfg.withDefaults().exitIn(pending.LogFormat, err))
 }
 
 // runHidden recognises the hidden first arguments before anything is parsed: the reexec
@@ -149,9 +149,9 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	_ = proc.SetName(os.Args[0]) // not "exe", as a binary run through /proc/self/exe is named
 	if now {
 		if workload {
-			return cfg.exitCode(runWorkload(cfg, req)), true
+			return cfg.exitIn(req.LogFormat, runWorkload(cfg, req)), true
 		}
-		return cfg.exitCode(runDaemon(cfg, req)), true
+		return cfg.exitIn(req.LogFormat, runDaemon(cfg, req)), true
 	}
 	// The program parses start's arguments again where start did, so that relative paths
 	// in its own flags mean what they meant (in the daemon's working directory if start's

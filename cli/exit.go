@@ -48,27 +48,42 @@ func (c Config) Exit(err error) int {
 	return c.exitCode(err)
 }
 
-func (c Config) exitCode(err error) int {
+func (c Config) exitCode(err error) int { return c.exitIn("text", err) }
+
+// exitIn is Exit for a command line parsed with --log-format format: with "json", what the
+// error says is one JSON line at level error, as the command's own logs are, so that a
+// collector reading stderr as JSON lines (a container's PID 1) reads its last line too.
+func (c Config) exitIn(format string, err error) int {
+	code, msg := c.outcome(err)
+	switch {
+	case msg == "":
+	case format == "json":
+		newLogger(c.Name, "error", format, c.Stderr).Error(msg, "exit_code", code)
+	default:
+		fmt.Fprintf(c.Stderr, "%s: %s\n", c.Name, msg)
+	}
+	return code
+}
+
+// outcome is the exit code err asks for, and what to say of it ("" for nothing).
+func (c Config) outcome(err error) (int, string) {
 	if err == nil {
-		return exitOK
+		return exitOK, ""
 	}
 	var perr *kong.ParseError
 	if errors.As(err, &perr) { // a Kong program's own parse: a usage error
-		fmt.Fprintf(c.Stderr, "%s: error: %v\n", c.Name, err)
-		return exitUsage
+		return exitUsage, "error: " + err.Error()
 	}
 	var coded interface{ ExitCode() int }
 	if errors.As(err, &coded) && !errors.As(err, new(*exitError)) {
-		fmt.Fprintf(c.Stderr, "%s: %v\n", c.Name, err)
-		return coded.ExitCode()
+		return coded.ExitCode(), err.Error()
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(c.Stderr, "%s: %v\n", c.Name, ee.err)
+		if ee.err == nil {
+			return ee.code, ""
 		}
-		return ee.code
+		return ee.code, ee.err.Error()
 	}
-	fmt.Fprintf(c.Stderr, "%s: %v\n", c.Name, err)
-	return exitFailed
+	return exitFailed, err.Error()
 }

@@ -358,7 +358,7 @@ func runGrammar(cfg Config, args []string) int {
 			case exitCode >= 0: // --version answered
 				return exitCode
 			case err == nil && word != "" && kctx.Selected() != nil && kctx.Selected().Name == word && putTail(kctx, args, tail):
-				return cfg.Exit(kctx.Run())
+				return cfg.withDefaults().exitIn(root.LogFormat, kctx.Run())
 			}
 		}
 	}
@@ -387,7 +387,7 @@ func runGrammar(cfg Config, args []string) int {
 		}
 		return exitUsage
 	}
-	return cfg.Exit(kctx.Run())
+	return cfg.withDefaults().exitIn(root.LogFormat, kctx.Run())
 }
 
 // parserOptions are the options of Run's parsers, the short and the whole: names, writers,

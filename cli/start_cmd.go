@@ -372,7 +372,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		tell = func(err error) error {
 			told := app.Config
 			told.Stderr = caller
-			return withCode(told.exitCode(err), nil)
+			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
 		}
 		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
 			return err
