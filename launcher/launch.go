@@ -97,7 +97,7 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	}
 	if spec.PIDFile != "" {
 		st, err := pidfile.Probe(spec.PIDFile)
-		log.Debug("probed pidfile", "path", spec.PIDFile, "state", st.State, "holder", st.PID)
+		log.Debug("probed pidfile", "path", spec.PIDFile, "state", st.State.String(), "holder", st.PID)
 		if st.State == pidfile.Running {
 			return Result{}, &pidfile.LockedError{Path: spec.PIDFile, PID: st.PID}
 		}
