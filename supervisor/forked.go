@@ -10,9 +10,11 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/filekind"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
+	"github.com/daemonkit/daemonkit/server"
 )
 
 // forkedPoll is how often --ready pidfile:PATH reads PATH, once the program's first
@@ -50,6 +52,7 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 		pid, why := readForeignPID(path)
 		if pid > 0 {
 			if exited, ok := r.adoptable(pid); ok {
+				r.log.Info("the program daemonized itself", "first_pid", p.pid, "pid", pid)
 				r.adopt(p, pid, exited)
 				return nil
 			}
@@ -85,10 +88,41 @@ func (r *run) adoptable(pid int) (<-chan syscall.WaitStatus, bool) {
 
 // adopt makes pid, the daemon the program forked, the program's copy p.
 func (r *run) adopt(p *program, pid int, exited <-chan syscall.WaitStatus) {
-	r.log.Info("the program daemonized itself", "first_pid", p.pid, "pid", pid)
 	delete(r.copies, p.pid)
 	p.pid, p.exited = pid, exited
 	r.copies[pid] = p
+}
+
+// followMove is asked, for --ready pidfile:PATH, when the adopted daemon p has exited on
+// its own: it reads PATH again, as systemd's Type=forking does when its main pid exits,
+// for a daemon may move to a new process and name it there before the old one exits
+// (nginx's binary upgrade: USR2 starts a new master, QUIT ends the old one). If PATH names
+// another live child of this supervisor (the new process, reparented here when the old
+// one exited), that process is adopted as p, made the program's main process, and written
+// to the record and ChildPIDFile, and followMove reports true: p runs on. Otherwise, or
+// once a stop is asked, p has ended (false). A pid in PATH that is not such a child is
+// never adopted, so never signalled.
+func (r *run) followMove(p *program) bool {
+	if r.s.cfg.Ready.Kind != "pidfile" || r.ctx.Err() != nil {
+		return false
+	}
+	path := r.s.cfg.Ready.Target
+	pid, _ := readForeignPID(path) // none (removed by a daemon that ended): p has ended
+	if pid <= 0 || pid == p.pid {
+		return false
+	}
+	exited, ok := r.adoptable(pid)
+	if !ok {
+		r.log.Warn("the program's daemon exited; its pidfile names another process, which is not a process this program started: not adopted",
+			"pid", p.pid, "pidfile", path, "names", pid)
+		return false
+	}
+	r.log.Info("the program's daemon moved: its pidfile names a new process, adopted", "old_pid", p.pid, "pid", pid, "pidfile", path)
+	r.adopt(p, pid, exited)
+	main := r.makeMain(p)
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.ChildPID = main })
+	r.publishCopies()
+	return true
 }
 
 // readForeignPID reads a pidfile that the program writes: the pid in it, or 0 and why not.

@@ -427,13 +427,17 @@ func exitResult(ws syscall.WaitStatus) error {
 }
 
 // wait waits for the main copy p to end on its own (stopped false), serving upgrades
-// meanwhile (an upgrade makes a new copy the main one), or for a stop: then it passes the
+// meanwhile (an upgrade makes a new copy the main one) and following a daemon that moved
+// to a new process (followMove), or for a stop: then it passes the
 // stop signal on to every copy, waits up to ShutdownTimeout and kills what is left
 // (stopped true). It returns the main copy and its wait status.
 func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 	for {
 		select {
 		case ws := <-p.exited:
+			if r.followMove(p) {
+				continue // a daemon that moved to a new process (--ready pidfile:) runs on
+			}
 			r.forget(p)
 			r.s.setMain(0)
 			return p, ws, false
