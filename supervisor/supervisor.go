@@ -428,9 +428,9 @@ func exitResult(ws syscall.WaitStatus) error {
 
 // wait waits for the main copy p to end on its own (stopped false), serving upgrades
 // meanwhile (an upgrade makes a new copy the main one) and following a daemon that moved
-// to a new process (followMove), or for a stop: then it passes the
-// stop signal on to every copy, waits up to ShutdownTimeout and kills what is left
-// (stopped true). It returns the main copy and its wait status.
+// to a new process (followMove), or for a stop: then it passes the stop signal on to every
+// copy, waits up to ShutdownTimeout and kills what is left (stopped true). It returns the
+// main copy and its wait status.
 func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 	for {
 		select {
