@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -103,6 +104,9 @@ func (c *LogsCmd) Run(app *App) error {
 		}
 		fmt.Fprintf(app.Config.Stderr, "%s: %s\n", app.Config.Name, msg)
 	}
+	// One stream of reads and writes: one P serves it, without the runtime's wake-ups of
+	// other threads at each event (a quarter of its CPU on a busy log; docs/performance.md).
+	runtime.GOMAXPROCS(1)
 	err = logfile.FollowWith(ctx, path, app.Stdout, logfile.FollowOptions{Lines: logfile.Lines(c.Lines), Notify: notify})
 	return notRegular(app, paths, path, err)
 }

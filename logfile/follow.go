@@ -105,19 +105,24 @@ func FollowWith(ctx context.Context, path string, w io.Writer, o FollowOptions) 
 		case <-fl.watch.changed():
 		}
 		fl.watch.watchDir()
+		fl.again = false
 		progressed, err := fl.step()
 		if err != nil {
 			return err
 		}
 		var next time.Duration
-		if progressed {
-			// Woken by changes, it looks again at once: a change it has just acted on (a
-			// rotation, a truncation) or a write it raced with may have no event to come.
+		switch {
+		case fl.again:
+			// A file it has just left or found truncated: what was written since may have
+			// had its event already, so it looks again at once.
+			delay, next = minPoll, 0
+		case progressed && fl.watch != nil:
+			// Woken by a write: the file was watched before it was read, so a write after
+			// the read has an event to come. The poll is a backstop only.
+			delay, next = maxPoll, maxPoll
+		case progressed:
 			delay, next = minPoll, minPoll
-			if fl.watch != nil {
-				next = 0
-			}
-		} else {
+		default:
 			if testHookIdle != nil {
 				testHookIdle()
 			}
@@ -141,6 +146,7 @@ type follower struct {
 	started bool                       // open was called before: a file opened now is read from its start
 	waiting bool                       // Waiting was told, and Appeared not yet
 	lastNL  bool                       // nothing was written yet, or the last byte written was a newline
+	again   bool                       // step left a file or found it truncated: look again at once
 	buf     []byte
 }
 
@@ -197,13 +203,14 @@ func (fl *follower) step() (bool, error) {
 		return progressed, fl.fail(err)
 	}
 	if st.Size < fl.off { // truncated in place: start again
-		fl.off = 0
+		fl.off, fl.again = 0, true
 		fl.endLine()
 		fl.tell(Truncated)
 		return true, nil
 	}
 	if rotated {
 		fl.close()
+		fl.again = true
 		fl.endLine()
 		return true, nil
 	}
