@@ -23,11 +23,12 @@ import (
 //     $HOME for a user it does not know), when that is a directory the user owns on a
 //     file system of this machine alone (not NFS or SMB, where other machines' daemons
 //     would show);
-//   - else PROGRAM-<uid> in the temp directory.
+//   - else /tmp/PROGRAM-<uid> (sharedTempDir).
 //
 // Both of a user's are private (see EnsureStateDir). $XDG_RUNTIME_DIR is not used: login
 // sessions have it and cron, su and services do not, and logind removes it when the user's
-// last session ends, while the daemons started from it run on.
+// last session ends, while the daemons started from it run on. Nor is $TMPDIR, for the
+// same reason: pam_tmpdir, sudo, cron and CI runners each set it their own way.
 func DefaultStateDir(program string) (dir string, private bool, err error) {
 	uid := os.Geteuid()
 	if uid == 0 {
@@ -36,19 +37,20 @@ func DefaultStateDir(program string) (dir string, private bool, err error) {
 	if home := homeDir(uid); home != "" {
 		return filepath.Join(home, ".local", "state", program), true, nil
 	}
-	dir, err = filepath.Abs(filepath.Join(os.TempDir(), fmt.Sprintf("%s-%d", program, uid)))
-	if err != nil {
-		return "", false, fmt.Errorf("default state directory: %w", err)
-	}
-	return dir, true, nil
+	return filepath.Join(sharedTempDir, fmt.Sprintf("%s-%d", program, uid)), true, nil
 }
 
-// FormerStateDirs are the directories where daemonkit before 2026-11-26 kept a user's
-// instances by default, other than today's: $XDG_RUNTIME_DIR/PROGRAM (and
-// /run/user/UID/PROGRAM, which it is under systemd), and PROGRAM-<uid> in the temp
-// directory. A daemon started then runs on there, unseen by today's default: start, status
-// and stop look there too, so that no second copy of it starts. None for root, whose
-// default has not changed. now is today's default (DefaultStateDir), left out.
+// sharedTempDir is where a user without a home of their own keeps their state directory:
+// /tmp itself, never os.TempDir(), which follows $TMPDIR and so differs between contexts.
+const sharedTempDir = "/tmp"
+
+// FormerStateDirs are the directories where an earlier daemonkit kept a user's instances
+// by default, other than today's: $XDG_RUNTIME_DIR/PROGRAM (and /run/user/UID/PROGRAM,
+// which it is under systemd), until 2026-11-26; and PROGRAM-<uid> in the temp directory
+// ($TMPDIR, or /tmp), the default of a user without a home until /tmp was fixed for it. A
+// daemon started then runs on there, unseen by today's default: start, status and stop
+// look there too, so that no second copy of it starts. None for root, whose default has
+// not changed. now is today's default (DefaultStateDir), left out.
 func FormerStateDirs(program, now string) []string {
 	uid := os.Geteuid()
 	if uid == 0 {
@@ -59,6 +61,7 @@ func FormerStateDirs(program, now string) []string {
 		filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), program),
 		filepath.Join("/run/user", strconv.Itoa(uid), program),
 		filepath.Join(os.TempDir(), fmt.Sprintf("%s-%d", program, uid)),
+		filepath.Join(sharedTempDir, fmt.Sprintf("%s-%d", program, uid)),
 	} {
 		if filepath.IsAbs(d) && d != now && !slices.Contains(dirs, d) {
 			dirs = append(dirs, d)

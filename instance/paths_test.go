@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -124,29 +125,66 @@ func TestResolveBadNames(t *testing.T) {
 }
 
 // TestDefaultStateDir: root's is /run/PROGRAM; a user without a home of its own (nobody's
-// is /nonexistent) gets a private one in the temp directory, and XDG_RUNTIME_DIR, which
-// only login sessions have, changes nothing.
+// is /nonexistent) gets a private one in /tmp, whatever $TMPDIR says (pam_tmpdir, sudo,
+// cron and CI set it each their own way), and XDG_RUNTIME_DIR, which only login sessions
+// have, changes nothing.
 func TestDefaultStateDir(t *testing.T) {
 	for _, xdg := range []string{"", "relative/dir", "/run/user/1000"} {
-		t.Setenv("XDG_RUNTIME_DIR", xdg)
-		dir, private, err := DefaultStateDir("daemonkit")
-		if err != nil {
-			t.Fatal(err)
+		for _, tmp := range []string{"", "/tmp", "/tmp/user/4100019", "relative/tmp"} {
+			t.Setenv("XDG_RUNTIME_DIR", xdg)
+			t.Setenv("TMPDIR", tmp)
+			dir, private, err := DefaultStateDir("daemonkit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case os.Geteuid() == 0:
+				if dir != "/run/daemonkit" || private {
+					t.Fatalf("DefaultStateDir as root = %q, %v", dir, private)
+				}
+			case homeDir(os.Geteuid()) == "":
+				if want := "/tmp/daemonkit-" + strconv.Itoa(os.Geteuid()); !private || dir != want {
+					t.Fatalf("DefaultStateDir without a home, XDG_RUNTIME_DIR=%q TMPDIR=%q: %q, %v; want %q", xdg, tmp, dir, private, want)
+				}
+			default:
+				if !private || dir != filepath.Join(homeDir(os.Geteuid()), ".local/state/daemonkit") {
+					t.Fatalf("DefaultStateDir with a home, XDG_RUNTIME_DIR=%q: %q, %v", xdg, dir, private)
+				}
+			}
 		}
-		switch {
-		case os.Geteuid() == 0:
-			if dir != "/run/daemonkit" || private {
-				t.Fatalf("DefaultStateDir as root = %q, %v", dir, private)
-			}
-		case homeDir(os.Geteuid()) == "":
-			if !private || !strings.HasSuffix(dir, "daemonkit-"+strconv.Itoa(os.Geteuid())) {
-				t.Fatalf("DefaultStateDir without a home, XDG_RUNTIME_DIR=%q: %q, %v", xdg, dir, private)
-			}
-		default:
-			if !private || dir != filepath.Join(homeDir(os.Geteuid()), ".local/state/daemonkit") {
-				t.Fatalf("DefaultStateDir with a home, XDG_RUNTIME_DIR=%q: %q, %v", xdg, dir, private)
-			}
-		}
+	}
+}
+
+// TestFormerStateDirs: a daemon that a user without a home started when the default
+// followed $TMPDIR is found from a context with that $TMPDIR, and from one without it
+// (in /tmp, the default of then with TMPDIR unset); today's default is never one of them.
+func TestFormerStateDirs(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root has no former state directories")
+	}
+	homeless := func(int) string { return "" }
+	old := homeDir
+	homeDir = homeless
+	t.Cleanup(func() { homeDir = old })
+	uid := strconv.Itoa(os.Geteuid())
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	t.Setenv("TMPDIR", "/tmp/user/"+uid)
+	now, _, err := DefaultStateDir("daemonkit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now != "/tmp/daemonkit-"+uid {
+		t.Fatalf("DefaultStateDir with TMPDIR=%s = %q, want /tmp/daemonkit-%s", os.Getenv("TMPDIR"), now, uid)
+	}
+	former := FormerStateDirs("daemonkit", now)
+	if !slices.Contains(former, "/tmp/user/"+uid+"/daemonkit-"+uid) || slices.Contains(former, now) {
+		t.Fatalf("FormerStateDirs with TMPDIR=/tmp/user/%s = %q; want $TMPDIR/daemonkit-%s, and not %s", uid, former, uid, now)
+	}
+	// A user with a home, whose default before 2026-11-26 was under the temp directory.
+	homeDir = func(int) string { return "/home/u" }
+	t.Setenv("TMPDIR", "")
+	if former := FormerStateDirs("daemonkit", "/home/u/.local/state/daemonkit"); !slices.Contains(former, "/tmp/daemonkit-"+uid) {
+		t.Fatalf("FormerStateDirs of a user with a home = %q; want /tmp/daemonkit-%s", former, uid)
 	}
 }
 
