@@ -68,20 +68,23 @@ func (c *RestartCmd) Run(app *App) error {
 	defer stop()
 	if c.All {
 		return forEachInstance(app, "restart", func(app *App, paths instance.Paths) error {
-			return restartInstance(ctx, app, paths, c.Timeout)
+			return restartInstance(ctx, app, paths, c.Timeout, func() {}) // the others go on
 		})
 	}
 	paths, err := c.target(app)
 	if err != nil {
 		return err
 	}
-	return restartInstance(ctx, app, paths, c.Timeout)
+	return restartInstance(ctx, app, paths, c.Timeout, stop)
 }
 
 // restartInstance reads the record first, so that nothing is stopped that could not be
 // started again; then stops the instance if it runs, and starts it. It prints one line
 // for the stop, if it ran, and one for the start, which says if it was not running.
-func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration) error {
+// decided is called once the start's outcome is decided, before that line is written: it
+// stops catching SIGTERM and SIGINT, so that one ends restart even while it is blocked
+// writing to a pipe nobody reads.
+func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration, decided func()) error {
 	req, desc, err := recordedRequest(app, paths)
 	if err != nil {
 		return err
@@ -92,6 +95,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	// one is starting.
 	starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, startLockWait(req)+stopTimeout(timeout, paths))
 	if held := (*pidfile.LockedError)(nil); errors.As(err, &held) {
+		decided()
 		fmt.Fprintf(app.Stdout, "%s was started meanwhile by another restart or start (pid %d): not restarted again\n", req.Name, held.PID)
 		return nil
 	}
@@ -115,6 +119,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		}
 	}
 	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), starting)
+	decided()
 	if err != nil {
 		return err
 	}

@@ -145,6 +145,10 @@ func (c *StartCmd) Run(app *App) error {
 		return err
 	}
 	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"), nil)
+	// The outcome is decided: a SIGTERM or SIGINT from now on ends start the default way,
+	// even while it is blocked writing the result to a pipe nobody reads (the daemon, ready,
+	// runs on; one that failed is gone already).
+	arm.release()
 	if err != nil {
 		return err
 	}
