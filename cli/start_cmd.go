@@ -422,17 +422,24 @@ func setEnviron(env []string) error {
 	return nil
 }
 
-// notRunning is exit 3 when the instance runs though its pidfile does not show it
-// (deleted or replaced by hand): its record proves the daemon by pid and start time, and a
-// second daemon would be a duplicate. The lock catches every other case of a running
-// instance. And it is exit 1 when the instance's last run left processes running (its
-// daemon was killed, and they outlived it): they would run beside the new one, as a second
-// copy of the program, or holding its port.
+// notRunning is exit 3 when the instance runs: its pidfile's lock is held by a daemon past
+// its start, whether or not this user may read or write its record (start checks that
+// after, for a start that would run), or it runs though its pidfile does not show it
+// (deleted or replaced by hand), and its record proves the daemon by pid and start time: a
+// second daemon would be a duplicate. A daemon still starting is left to the lock, in the
+// launcher and in the daemon: a start joins the one under way, which may yet fail. And it
+// is exit 1 when the instance's last run left processes running (its daemon was killed,
+// and they outlived it): they would run beside the new one, as a second copy of the
+// program, or holding its port.
 func notRunning(app *App, paths instance.Paths) error {
 	st, err := instance.Inspect(paths)
 	switch {
-	case err != nil, st.Pidfile.State == pidfile.Running:
+	case err != nil:
 		return nil // the lock decides, in the launcher and in the daemon
+	case st.Pidfile.State == pidfile.Running && !st.Starting:
+		return startError(paths.Name, &pidfile.LockedError{Path: paths.PIDFile, PID: st.PID()})
+	case st.Pidfile.State == pidfile.Running:
+		return nil // still starting: the lock decides
 	case st.Unlocked:
 		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
 	}
