@@ -57,7 +57,8 @@ type statusReport struct {
 	foreign            bool            // the stale file is not a pidfile: nothing of ours removes it
 }
 
-// Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4.
+// Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4,
+// whether or not the status could be written (a write error is said on stderr).
 func (c *StatusCmd) Run(app *App) error {
 	paths, err := c.target(app)
 	if ee := (*exitError)(nil); errors.As(err, &ee) {
@@ -83,19 +84,37 @@ func (c *StatusCmd) Run(app *App) error {
 	if rep.State == "starting" || rep.State == "stale" || len(rep.LeftRunning) > 0 {
 		rep.stop = app.commandFor("stop", paths) // for the advice, which only these states give
 	}
+	out := &writeOnce{w: app.Stdout}
 	if c.JSON {
-		enc := json.NewEncoder(app.Stdout)
+		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return fmt.Errorf("write status: %w", err)
-		}
+		_ = enc.Encode(rep) // out keeps a write's error
 	} else {
-		rep.writeText(app.Stdout)
+		rep.writeText(out)
+	}
+	if out.err != nil {
+		// Said on stderr; the exit code is still the state's, which a script acts on.
+		return withCode(code, fmt.Errorf("write status: %w", out.err))
 	}
 	if code != exitOK {
 		return withCode(code, nil)
 	}
 	return nil
+}
+
+// writeOnce writes to w until a write fails, and keeps that write's error.
+type writeOnce struct {
+	w   io.Writer
+	err error
+}
+
+func (o *writeOnce) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	o.err = err
+	return n, err
 }
 
 // fill copies what Inspect saw and returns the LSB exit code it means.
