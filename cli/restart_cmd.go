@@ -128,6 +128,15 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	return nil
 }
 
+// startAgain is the command line that starts the instance at paths with -d, running
+// command, the program it ran, or the program's own work if there is none.
+func startAgain(app *App, paths instance.Paths, command []string) string {
+	if len(command) == 0 {
+		return app.commandFor("start", paths) + " -d"
+	}
+	return app.commandFor("start", paths) + " -d -- " + shellJoin(command)
+}
+
 // recordedRequest reads how the instance at paths was started, and checks it is this
 // program's and names a strategy this binary has.
 func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descriptor, error) {
@@ -136,13 +145,14 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
 			return nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
 		}
-		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s -d'", paths.Name, paths.Record, app.commandFor("start", paths))
+		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s -d -- PROG [ARGS...]' (without -- PROG, %s's own work)",
+			paths.Name, paths.Record, app.commandFor("start", paths), app.Config.Name)
 	}
 	if err != nil {
 		return nil, strategy.Descriptor{}, err
 	}
 	if rec.Program == app.Config.Name && len(rec.Request) == 0 {
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s -d'", paths.Name, app.commandFor("start", paths))
+		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s'", paths.Name, startAgain(app, paths, rec.Command))
 	}
 	if rec.Program != app.Config.Name {
 		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started by %q, not by %s: restart it with that program", paths.Name, rec.Program, app.Config.Name)
