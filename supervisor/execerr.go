@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 )
@@ -18,9 +19,13 @@ import (
 // with DOS line endings, whose interpreter is then "/bin/sh\r"); a binary needs a dynamic
 // loader (its ELF interpreter) that this system does not have, as a binary built for
 // glibc has none on Alpine. Of "permission denied" it says what the file's modes refuse
-// the user it runs as, cred (nil: this process's): see deniedWhy. Any other error is
-// returned as it is.
+// the user it runs as, cred (nil: this process's): see deniedWhy. Of a name that the
+// lookup found nowhere because PATH is unset or empty (env -i, a bare crontab or unit), it
+// says so, and the fix. Any other error is returned as it is.
 func explainExec(path string, err error, cred *syscall.Credential) error {
+	if errors.Is(err, exec.ErrNotFound) && os.Getenv("PATH") == "" {
+		return fmt.Errorf("%w: PATH is not set in daemonkit's environment, so no program named without a slash is found: give its full path (/usr/bin/%s), or set PATH (PATH=/usr/bin:/bin before the command)", err, path)
+	}
 	if errors.Is(err, fs.ErrPermission) { // EACCES from exec(2), or exec.LookPath's own
 		return explainDenied(path, err, cred)
 	}

@@ -3,6 +3,9 @@ package supervisor
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -65,4 +68,22 @@ func fakeELF(class byte, order binary.ByteOrder, interp string) []byte {
 		order.PutUint64(ph[32:], uint64(len(interp)+1))
 	}
 	return b
+}
+
+// TestExplainExecWithoutPATH: a program named without a slash, looked up with PATH unset
+// or empty (env -i), is found nowhere; the error says why, and how to give it. With PATH
+// set, not found is said as it is.
+func TestExplainExecWithoutPATH(t *testing.T) {
+	for _, path := range []string{"", "/nonexistent"} {
+		t.Setenv("PATH", path)
+		_, lookErr := exec.LookPath("sleep")
+		if lookErr == nil {
+			t.Fatalf("LookPath(sleep) with PATH=%q: found", path)
+		}
+		err := explainExec("sleep", lookErr, nil)
+		says := strings.Contains(err.Error(), "PATH is not set in daemonkit's environment") && strings.Contains(err.Error(), "/usr/bin/sleep")
+		if says != (path == "") || !errors.Is(err, exec.ErrNotFound) {
+			t.Errorf("explainExec with PATH=%q: %v; want it to say that PATH is not set: %v", path, err, path == "")
+		}
+	}
 }
