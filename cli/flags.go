@@ -132,7 +132,7 @@ func (app *App) layout(create bool) (instance.Layout, error) {
 	}
 	if create {
 		if err := instance.EnsureStateDir(dir, private); err != nil {
-			return l, err
+			return l, fmt.Errorf("%w; to use another state directory, give --state-dir DIR or set %sSTATE_DIR", err, app.Config.envPrefix())
 		}
 	}
 	l.StateDir = dir
