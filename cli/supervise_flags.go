@@ -29,6 +29,7 @@ type SuperviseFlags struct {
 	Socket        []string      `sep:"none" placeholder:"[NAME=]tcp:HOST:PORT|unix:PATH[,mode=0660]" help:"A listening socket the supervisor binds once and hands to the program (LISTEN_FDS, as systemd does), kept across restarts and upgrades (repeatable)."`
 	DrainTimeout  time.Duration `default:"30s" placeholder:"DURATION" help:"With --socket: how long an old copy may drain after an upgrade before SIGKILL (default ${default})."`
 	ReopenSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reopen its log files (HUP, USR1 or USR2; nginx's is USR1), passed on once the supervisor has reopened its log (reopen, logrotate). Default: none is passed on."`
+	StopSignal    string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to stop (TERM, INT, QUIT, HUP, USR1 or USR2; nginx's graceful stop is QUIT), sent instead of TERM when the supervisor is stopped by TERM (stop, restart, systemd, docker stop); the wait and the SIGKILL after --shutdown-timeout stay the same. Default: TERM."`
 }
 
 // reopenSignals are the signals --reopen-signal takes: those programs reopen their log
@@ -42,6 +43,27 @@ func reopenSignal(name string) (syscall.Signal, bool) {
 	}
 	sig, ok := reopenSignals[strings.TrimPrefix(strings.ToUpper(name), "SIG")]
 	return sig, ok
+}
+
+// programSignal is the signal named (TERM or SIGTERM, any case), as stop --signal reads it,
+// def for "", and whether it is one of allowed.
+func programSignal(name string, def syscall.Signal, allowed ...syscall.Signal) (syscall.Signal, bool) {
+	if name == "" {
+		return def, true
+	}
+	var sig signalName
+	if err := sig.UnmarshalText([]byte(name)); err != nil {
+		return 0, false
+	}
+	return syscall.Signal(sig), slices.Contains(allowed, syscall.Signal(sig))
+}
+
+// stopSignal is --stop-signal's signal (SIGTERM for none), and whether it is one it takes:
+// any stop --signal takes but KILL, which would leave the program no stop of its own (the
+// supervisor sends SIGKILL after --shutdown-timeout itself).
+func stopSignal(name string) (syscall.Signal, bool) {
+	return programSignal(name, syscall.SIGTERM,
+		syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 }
 
 // superviseRequest is what a daemon that supervises a program needs.
@@ -59,11 +81,14 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
 		return err
 	}
-	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "" || c.ReopenSignal != "") {
-		return fmt.Errorf("--ready, --restart, --child-pidfile and --reopen-signal apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
+	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "" || c.ReopenSignal != "" || c.StopSignal != "") {
+		return fmt.Errorf("--ready, --restart, --child-pidfile, --reopen-signal and --stop-signal apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
 	}
 	if _, ok := reopenSignal(c.ReopenSignal); !ok {
 		return fmt.Errorf("--reopen-signal %s: want HUP, USR1 or USR2, the program's own signal to reopen its log files", c.ReopenSignal)
+	}
+	if _, ok := stopSignal(c.StopSignal); !ok {
+		return fmt.Errorf("--stop-signal %s: want TERM, INT, QUIT, HUP, USR1 or USR2, the program's own signal to stop (the supervisor sends SIGKILL after --shutdown-timeout itself)", c.StopSignal)
 	}
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
@@ -326,6 +351,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 		control = paths.ControlSocket() // checkSocketPaths checks its length
 	}
 	reopen, _ := reopenSignal(f.ReopenSignal) // checked by start
+	stop, _ := stopSignal(f.StopSignal)
 	return supervisor.Config{
 		Sockets:         sockets,
 		ExecStep:        selfExecutable(),
@@ -341,6 +367,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 		MaxRestarts:     maxRestarts,
 		ShutdownTimeout: shutdown,
 		ReopenSignal:    reopen,
+		StopSignal:      stop,
 		ChildPIDFile:    childPIDFile,
 		NotifyDir:       filepath.Dir(paths.PIDFile),
 		OwnGroup:        detached,

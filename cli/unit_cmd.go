@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/server"
@@ -126,6 +127,9 @@ func (c *UnitCmd) Run(app *App) error {
 		User:         c.User,
 		Group:        c.Group,
 		RuntimeDir:   runtimeDir,
+	}
+	if len(c.Command) > 0 {
+		u.StopSignal, _ = stopSignal(c.StopSignal) // checked by checkSupervise
 	}
 	if c.User != "" {
 		// The service runs as the user, who may not raise a niceness or a hard limit: systemd
@@ -275,9 +279,10 @@ type unit struct {
 	StopTimeout           time.Duration
 	StartTimeout          time.Duration
 	User, Group           string
-	RuntimeDir            string // with User=: the state directory systemd makes, under /run
-	Nice                  int    // with User=: Nice=, which the user could not set
-	LimitNofile           uint64 // with User=: LimitNOFILE=, a hard limit the user could not raise
+	RuntimeDir            string         // with User=: the state directory systemd makes, under /run
+	Nice                  int            // with User=: Nice=, which the user could not set
+	LimitNofile           uint64         // with User=: LimitNOFILE=, a hard limit the user could not raise
+	StopSignal            syscall.Signal // --stop-signal, which daemonkit sends its program for systemd's SIGTERM; 0: none
 }
 
 // unitSoftNofile is systemd's default soft limit on open files for a service; a
@@ -308,12 +313,23 @@ func (u unit) write(w io.Writer) error {
 	p("NotifyAccess=main")
 	p("ExecStart=%s", execLine(u.ExecStart))
 	p("ExecReload=%s", execLine(u.ExecReload))
-	p("# As daemonkit's stop: SIGTERM to daemonkit, which passes it on and drains; then SIGKILL")
-	p("# to whatever is left of the service.")
+	if u.StopSignal != 0 && u.StopSignal != syscall.SIGTERM {
+		p("# As daemonkit's stop: SIGTERM to daemonkit, which sends its program %s", signalLabel(u.StopSignal))
+		p("# (--stop-signal) and drains; then SIGKILL to whatever is left of the service.")
+	} else {
+		p("# As daemonkit's stop: SIGTERM to daemonkit, which passes it on and drains; then SIGKILL")
+		p("# to whatever is left of the service.")
+	}
 	p("KillMode=mixed")
 	p("# daemonkit exits as its program did: 128+N when a stop's signal N ended it (TERM,")
 	p("# INT, QUIT). That is a stop, not a failure.")
-	p("SuccessExitStatus=143 130 131")
+	success := "SuccessExitStatus=143 130 131"
+	switch u.StopSignal {
+	case 0, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+	default: // --stop-signal HUP, USR1 or USR2
+		success += fmt.Sprintf(" %d", 128+int(u.StopSignal))
+	}
+	p("%s", success)
 	p("TimeoutStartSec=%s", seconds(u.StartTimeout))
 	p("TimeoutStopSec=%s", seconds(u.StopTimeout))
 	restart := u.Restart

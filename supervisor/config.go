@@ -72,6 +72,12 @@ type Config struct {
 	// ReopenSignal, if not 0, is passed on to the program once the supervisor has reopened
 	// its own log (SIGUSR1: reopen): the program's own signal to reopen its log files.
 	ReopenSignal syscall.Signal
+	// StopSignal is what asks the program to stop (SIGTERM if zero): sent instead of the
+	// SIGTERM that stops the supervisor (stop, restart, systemd, docker stop), and to a
+	// copy the supervisor stops itself (an upgrade's old copy, a new one that failed).
+	// nginx's graceful stop is SIGQUIT. A stop by SIGINT or SIGQUIT passes that signal on
+	// as it came; the wait and the SIGKILL after ShutdownTimeout are the same whatever it is.
+	StopSignal   syscall.Signal
 	ChildPIDFile string // if set, where its pid is written, for tools that want it
 	NotifyDir    string // notify: where its NOTIFY_SOCKET is made (a directory of the daemon's)
 	// OwnGroup says the supervisor's process group is the instance's alone (a detached
@@ -105,6 +111,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = c.ShutdownTimeout
+	}
+	if c.StopSignal == 0 {
+		c.StopSignal = syscall.SIGTERM
 	}
 	return c
 }

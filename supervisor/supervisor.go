@@ -67,7 +67,7 @@ func (s *Supervisor) ForwardSignals() []os.Signal {
 
 // StopSignals are QUIT besides TERM and INT: the program is asked to stop with QUIT (a
 // graceful stop to nginx, a goroutine dump and exit to a Go program), and is not restarted
-// after it ends of it.
+// after it ends of it. TERM is passed on as Config.StopSignal.
 func (s *Supervisor) StopSignals() []os.Signal { return []os.Signal{syscall.SIGQUIT} }
 
 // Forward passes sig on to the program.
@@ -457,16 +457,10 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 // stopAll passes the stop signal on to every copy, waits for them up to ShutdownTimeout,
 // kills what is left, and returns the main copy's status.
 func (r *run) stopAll(p *program) syscall.WaitStatus {
-	sig := syscall.SIGTERM
-	var st server.Stopped
-	if errors.As(context.Cause(r.ctx), &st) {
-		if s, ok := st.Signal.(syscall.Signal); ok {
-			sig = s
-		}
-	}
+	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	main := r.s.mainPID()
 	r.log.Info("stopping the program", "signal", sigName(sig), "pid", main)
-	had := r.s.currentWitness().heard(sig)
+	had := r.s.currentWitness().heard(received)
 	if main > 0 && had(main) {
 		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
 	}
@@ -553,6 +547,23 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	return ws
 }
 
+// stopSignal is the signal that stopped the supervisor, as cause (a server.Stopped) says,
+// SIGTERM if it says none, and what the program is sent for it: that signal as it came,
+// but the program's own stop signal (Config.StopSignal) for SIGTERM.
+func stopSignal(cause error, own syscall.Signal) (received, sent syscall.Signal) {
+	received = syscall.SIGTERM
+	var st server.Stopped
+	if errors.As(cause, &st) {
+		if s, ok := st.Signal.(syscall.Signal); ok {
+			received = s
+		}
+	}
+	if received == syscall.SIGTERM {
+		return received, own
+	}
+	return received, received
+}
+
 // forget drops a copy that has ended, and its notify socket.
 func (r *run) forget(p *program) {
 	if p.sock != nil {
@@ -574,7 +585,7 @@ func (r *run) killCopy(p *program) {
 		case ws := <-p.exited:
 			p.exited = closedStatus(ws)
 		default: // not reaped: the pid is still its own
-			_ = syscall.Kill(p.pid, syscall.SIGTERM)
+			_ = syscall.Kill(p.pid, r.s.cfg.StopSignal)
 			_ = syscall.Kill(p.pid, syscall.SIGCONT)
 			select {
 			case ws := <-p.exited:
