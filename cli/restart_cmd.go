@@ -376,7 +376,7 @@ func programReloadable(paths instance.Paths) error {
 	if err != nil || child.PPID != st.PID() {
 		return nil
 	}
-	err = supervisor.Reloadable(st.Record.ChildPID)
+	err = supervisor.Reloadable(st.Record.ChildPID, recordedReloadSignal(st.Record))
 	if errors.Is(err, supervisor.ErrIgnoresHUP) && ignoresHUP(st.Record.Strategy) {
 		return fmt.Errorf("%w; under the %s strategy a program starts with SIGHUP ignored, as under nohup(1), unless it catches SIGHUP itself: start it with another strategy (reexec, setsid) to reload it", err, st.Record.Strategy)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ type SuperviseFlags struct {
 	DrainTimeout  time.Duration `default:"30s" placeholder:"DURATION" help:"With --socket: how long an old copy may drain after an upgrade before SIGKILL (default ${default})."`
 	ReopenSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reopen its log files (HUP, USR1 or USR2; nginx's is USR1), passed on once the supervisor has reopened its log (reopen, logrotate). Default: none is passed on."`
 	StopSignal    string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to stop (TERM, INT, QUIT, HUP, USR1 or USR2; nginx's graceful stop is QUIT), sent instead of TERM when the supervisor is stopped by TERM (stop, restart, systemd, docker stop); the wait and the SIGKILL after --shutdown-timeout stay the same. Default: TERM."`
+	ReloadSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reload (HUP, USR1 or USR2; lighttpd's is USR1), passed on instead of HUP at reload (systemctl reload too), once the supervisor has reopened its log. Default: HUP."`
 }
 
 // reopenSignals are the signals --reopen-signal takes: those programs reopen their log
@@ -66,6 +68,30 @@ func stopSignal(name string) (syscall.Signal, bool) {
 		syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 }
 
+// reloadSignal is --reload-signal's signal (SIGHUP for none), and whether it is one it
+// takes: HUP, USR1 or USR2, those programs reload on (lighttpd and Apache USR1, php-fpm and
+// HAProxy USR2). TERM, INT and QUIT ask a program to stop, and KILL ends it. USR1 is the
+// supervisor's own reopen signal when it is sent to the supervisor, which is no clash: a
+// reload reaches the supervisor as HUP (USR1 only under nohup, where USR1 is its reload
+// too), and only then is USR1 sent to the program.
+func reloadSignal(name string) (syscall.Signal, bool) {
+	return programSignal(name, syscall.SIGHUP, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+}
+
+// recordedReloadSignal is the program's reload signal in rec: its recorded --reload-signal,
+// else SIGHUP.
+func recordedReloadSignal(rec *instance.Record) syscall.Signal {
+	var req request
+	if rec == nil || json.Unmarshal(rec.Request, &req) != nil || req.Supervise == nil {
+		return syscall.SIGHUP
+	}
+	sig, ok := reloadSignal(req.Supervise.ReloadSignal)
+	if !ok {
+		return syscall.SIGHUP
+	}
+	return sig
+}
+
 // superviseRequest is what a daemon that supervises a program needs.
 type superviseRequest struct {
 	SuperviseFlags
@@ -81,14 +107,17 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 	if _, err := supervisor.ParseReadiness(c.Ready); err != nil {
 		return err
 	}
-	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "" || c.ReopenSignal != "" || c.StopSignal != "") {
-		return fmt.Errorf("--ready, --restart, --child-pidfile, --reopen-signal and --stop-signal apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
+	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "" || c.ReopenSignal != "" || c.StopSignal != "" || c.ReloadSignal != "") {
+		return fmt.Errorf("--ready, --restart, --child-pidfile, --reopen-signal, --stop-signal and --reload-signal apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
 	}
 	if _, ok := reopenSignal(c.ReopenSignal); !ok {
 		return fmt.Errorf("--reopen-signal %s: want HUP, USR1 or USR2, the program's own signal to reopen its log files", c.ReopenSignal)
 	}
 	if _, ok := stopSignal(c.StopSignal); !ok {
 		return fmt.Errorf("--stop-signal %s: want TERM, INT, QUIT, HUP, USR1 or USR2, the program's own signal to stop (the supervisor sends SIGKILL after --shutdown-timeout itself)", c.StopSignal)
+	}
+	if _, ok := reloadSignal(c.ReloadSignal); !ok {
+		return fmt.Errorf("--reload-signal %s: want HUP, USR1 or USR2, the program's own signal to reload (TERM, INT and QUIT ask it to stop)", c.ReloadSignal)
 	}
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
@@ -352,6 +381,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 	}
 	reopen, _ := reopenSignal(f.ReopenSignal) // checked by start
 	stop, _ := stopSignal(f.StopSignal)
+	reload, _ := reloadSignal(f.ReloadSignal)
 	return supervisor.Config{
 		Sockets:         sockets,
 		ExecStep:        selfExecutable(),
@@ -368,6 +398,7 @@ func (f SuperviseFlags) supervisorConfig(command []string, paths instance.Paths,
 		ShutdownTimeout: shutdown,
 		ReopenSignal:    reopen,
 		StopSignal:      stop,
+		ReloadSignal:    reload,
 		ChildPIDFile:    childPIDFile,
 		NotifyDir:       filepath.Dir(paths.PIDFile),
 		OwnGroup:        detached,

@@ -77,7 +77,10 @@ type Config struct {
 	// copy the supervisor stops itself (an upgrade's old copy, a new one that failed).
 	// nginx's graceful stop is SIGQUIT. A stop by SIGINT or SIGQUIT passes that signal on
 	// as it came; the wait and the SIGKILL after ShutdownTimeout are the same whatever it is.
-	StopSignal   syscall.Signal
+	StopSignal syscall.Signal
+	// ReloadSignal is what a reload (SIGHUP to the supervisor) passes on to the program,
+	// its own signal to reload its configuration (SIGHUP if zero; lighttpd's is SIGUSR1).
+	ReloadSignal syscall.Signal
 	ChildPIDFile string // if set, where its pid is written, for tools that want it
 	NotifyDir    string // notify: where its NOTIFY_SOCKET is made (a directory of the daemon's)
 	// OwnGroup says the supervisor's process group is the instance's alone (a detached
@@ -114,6 +117,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StopSignal == 0 {
 		c.StopSignal = syscall.SIGTERM
+	}
+	if c.ReloadSignal == 0 {
+		c.ReloadSignal = syscall.SIGHUP
 	}
 	return c
 }

@@ -21,8 +21,8 @@ import (
 )
 
 // Supervisor runs one program under the daemon runtime: a server.Workload that also
-// forwards signals to it (server.Forwarder), reloads it (server.Reloader: SIGHUP) and can
-// kill it at once (server.Killer).
+// forwards signals to it (server.Forwarder), reloads it (server.Reloader: SIGHUP, passed on
+// as Config.ReloadSignal) and can kill it at once (server.Killer).
 type Supervisor struct {
 	cfg Config
 	out io.Writer // where the program's lines go
@@ -73,43 +73,46 @@ func (s *Supervisor) StopSignals() []os.Signal { return []os.Signal{syscall.SIGQ
 // Forward passes sig on to the program.
 func (s *Supervisor) Forward(sig os.Signal) { s.signal(sig.(syscall.Signal)) }
 
-// Reload passes SIGHUP on to the program, unless the program would end of it
-// (ErrNoReload).
+// Reload passes Config.ReloadSignal (SIGHUP by default) on to the program, unless the
+// program would end of it, or ignores it (ErrNoReload).
 func (s *Supervisor) Reload(context.Context) error {
 	if pid := s.mainPID(); pid > 0 {
-		if err := Reloadable(pid); err != nil {
+		if err := Reloadable(pid, s.cfg.ReloadSignal); err != nil {
 			return err
 		}
 	}
-	if !s.signal(syscall.SIGHUP) {
+	if !s.signal(s.cfg.ReloadSignal) {
 		return errors.New("the program is not running")
 	}
 	return nil
 }
 
 // ErrNoReload is wrapped by the error of a reload refused because the program could not
-// reload: it leaves SIGHUP at its default action, which would end it, or it ignores
-// SIGHUP, so that nothing would happen.
+// reload: it leaves its reload signal (SIGHUP, or Config.ReloadSignal) at its default
+// action, which would end it, or it ignores it, so that nothing would happen.
 var ErrNoReload = errors.New("not reloaded (restart it instead)")
 
 // ErrIgnoresHUP is wrapped by the error of a reload refused because the program ignores
-// SIGHUP (with ErrNoReload).
+// SIGHUP, its reload signal (with ErrNoReload).
 var ErrIgnoresHUP = errors.New("it ignores SIGHUP, so a reload would do nothing")
 
-// Reloadable refuses a reload of the program pid that could not reload (ErrNoReload): one
-// that leaves SIGHUP at its default action, or ignores it (ErrIgnoresHUP, as every program
-// started under nohup(1) or the nohup strategy does, unless it catches SIGHUP itself).
-// Where that cannot be read (another system, /proc hidden) the reload may go ahead.
-func Reloadable(pid int) error {
-	switch action, err := proc.SignalAction(pid, syscall.SIGHUP); {
+// Reloadable refuses a reload of the program pid by its reload signal sig (SIGHUP, or
+// Config.ReloadSignal) that could not reload it (ErrNoReload): one that leaves sig at its
+// default action, or ignores it (for SIGHUP, ErrIgnoresHUP, as every program started under
+// nohup(1) or the nohup strategy does, unless it catches SIGHUP itself). Where that cannot
+// be read (another system, /proc hidden) the reload may go ahead.
+func Reloadable(pid int, sig syscall.Signal) error {
+	switch action, err := proc.SignalAction(pid, sig); {
 	case errors.Is(err, proc.ErrBlockedUnknown):
 		return fmt.Errorf("the program (pid %d): %w: %w", pid, err, ErrNoReload)
 	case err != nil || action == proc.Caught:
 		return nil
-	case action == proc.Ignored:
+	case action == proc.Ignored && sig == syscall.SIGHUP:
 		return fmt.Errorf("the program (pid %d): %w: %w", pid, ErrIgnoresHUP, ErrNoReload)
+	case action == proc.Ignored:
+		return fmt.Errorf("the program (pid %d): it ignores %s, so a reload would do nothing: %w", pid, sigName(sig), ErrNoReload)
 	}
-	return fmt.Errorf("the program (pid %d): it does not handle SIGHUP, whose default action would end it: %w", pid, ErrNoReload)
+	return fmt.Errorf("the program (pid %d): it does not handle %s, whose default action would end it: %w", pid, sigName(sig), ErrNoReload)
 }
 
 // ReopenLogs passes Config.ReopenSignal, if set, on to the program, once the supervisor
