@@ -50,7 +50,8 @@ type program struct {
 
 // startReady starts the program and waits until it is ready by the configured protocol;
 // if it ends first, or the stop comes first, it is gone (killed if need be) when the error
-// is returned.
+// is returned. It starts nothing if another process already answers where a tcp or http
+// check would look (refuseTaken).
 func (r *run) startReady() (*program, error) {
 	// The first start is bounded by its launcher (start -d's --ready-timeout). A restart
 	// has none: it is bounded here, by the same timeout, as systemd bounds every start of a
@@ -58,6 +59,9 @@ func (r *run) startReady() (*program, error) {
 	var within time.Duration
 	if r.restarts > 0 {
 		within = r.s.cfg.ReadyTimeout
+	}
+	if err := r.refuseTaken(); err != nil {
+		return nil, err
 	}
 	p, err := r.startCopy(within, within > 0)
 	if err != nil {
