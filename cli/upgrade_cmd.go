@@ -83,7 +83,7 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it ('restart' starts it as it was)", paths.Name))
 	}
 	if st.Record == nil || st.Record.Control == "" {
-		return res, withCode(exitFailed, fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", paths.Name))
+		return res, withCode(exitFailed, noSockets(paths.Name, st.Record))
 	}
 	started, known := recordedStart(st.Record)
 	if known && started.Supervise == nil && len(command) > 0 {
@@ -120,6 +120,23 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 type startedWith struct {
 	ReadyTimeout time.Duration   `json:"ready_timeout"` // 0 if the record does not say
 	Supervise    json.RawMessage `json:"supervise"`     // nil for the built-in work
+}
+
+// noSockets is why the instance name, whose record is rec (nil if none), has no control
+// socket to ask for an upgrade: a program that daemonizes itself (--ready pidfile:) can
+// never be upgraded, as --socket is refused with it; any other was started without
+// --socket.
+func noSockets(name string, rec *instance.Record) error {
+	var sup struct{ Ready string }
+	if rec != nil {
+		started, _ := recordedStart(rec)
+		if started.Supervise != nil && json.Unmarshal(started.Supervise, &sup) == nil {
+			if ready, err := supervisor.ParseReadiness(sup.Ready); err == nil && ready.Kind == "pidfile" {
+				return fmt.Errorf("%s cannot be upgraded: its program daemonizes itself (--ready %s), so two copies of it would share its pidfile (nor can it take --socket); to upgrade it, restart it with the program in the foreground (its own option: daemon off, --daemonize no, -D), --socket and another --ready", name, ready)
+			}
+		}
+	}
+	return fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", name)
 }
 
 // recordedStart is how the record says the instance was started; known is false when it
