@@ -37,12 +37,17 @@ const checkTimeout = 5 * time.Second
 // EXTEND_TIMEOUT_USEC= too: the bound of a start that has no launcher (a restart's).
 func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, extend func(time.Duration)) error {
 	r.acceptFrom(sock, p.pid)
+	heard := notifyHeard{prog: filepath.Base(p.command[0])}
+	r.waiting(p, heard.String())
 	for {
 		m, err := sock.Receive(ctx)
 		if err != nil {
 			return err
 		}
 		r.note(p, m)
+		if heard.add(m); !heard.status && !m.Ready {
+			r.waiting(p, heard.String())
+		}
 		switch {
 		case m.Errno != 0:
 			return fmt.Errorf("the program reported ERRNO=%d (%v) before it was ready", int(m.Errno), m.Errno)
@@ -63,6 +68,75 @@ func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, 
 			return nil
 		}
 	}
+}
+
+// waiting makes what, what the copy p has sent while it starts, the start's status and
+// the end of the error of a copy not ready in time (program.said), until it sends a
+// STATUS= of its own.
+func (r *run) waiting(p *program, what string) {
+	server.StartStatus(r.ctx, what)
+	p.said(what)
+}
+
+// notifyHeard is what a copy sent on its notify socket before READY=1: a start that times
+// out says that nothing came (a program that does not speak sd_notify at all), or what did.
+type notifyHeard struct {
+	prog     string   // the program's name, for the message
+	messages int      // how many came
+	fields   []string // the fields they held (sentFields), each once, in the order they came
+	status   bool     // one held STATUS=: that, not this, is the program's own word
+}
+
+// add counts m in.
+func (h *notifyHeard) add(m notify.Message) {
+	h.messages++
+	h.status = h.status || m.HasStatus
+	for _, f := range sentFields(m) {
+		if !slices.Contains(h.fields, f) {
+			h.fields = append(h.fields, f)
+		}
+	}
+}
+
+func (h *notifyHeard) String() string {
+	switch {
+	case h.messages == 0:
+		return fmt.Sprintf("no READY=1 ever arrived: it sent no sd_notify message; does %s support sd_notify (NOTIFY_SOCKET)?", h.prog)
+	case len(h.fields) == 0:
+		return fmt.Sprintf("no READY=1 ever arrived: it sent %d sd_notify messages with no field daemonkit could read (the log says why)", h.messages)
+	}
+	return "no READY=1 ever arrived: it sent only " + strings.Join(h.fields, ", ")
+}
+
+// maxFieldValue bounds the value of a field sentFields quotes.
+const maxFieldValue = 32
+
+// sentFields is the fields m holds but READY=1 and STATUS=, as KEY=VALUE (values of fields
+// daemonkit does not know cut to maxFieldValue bytes), keys sorted.
+func sentFields(m notify.Message) []string {
+	var out []string
+	for flag, f := range map[string]bool{"RELOADING=1": m.Reloading, "STOPPING=1": m.Stopping, "WATCHDOG=1": m.WatchdogPing, "BARRIER=1": m.Barrier} {
+		if f {
+			out = append(out, flag)
+		}
+	}
+	if m.Errno != 0 {
+		out = append(out, fmt.Sprintf("ERRNO=%d", int(m.Errno)))
+	}
+	if m.MainPID > 0 {
+		out = append(out, fmt.Sprintf("MAINPID=%d", m.MainPID))
+	}
+	if m.ExtendTimeout > 0 {
+		out = append(out, fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d", m.ExtendTimeout.Microseconds()))
+	}
+	for k, v := range m.Other {
+		if len(v) > maxFieldValue {
+			v = strings.ToValidUTF8(v[:maxFieldValue], "") + "..."
+		}
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // listenOn keeps reading the program's notifications after it is ready, until it ends.
