@@ -31,7 +31,7 @@ func TestFollowCopytruncate(t *testing.T) {
 	notes, notify := noteTaker()
 	out, idle := startFollowWith(t, path, FollowOptions{Notify: notify}) // -n 0
 	// Once it has begun, what follows is appended.
-	if err := idle.waitMore(1); err != nil {
+	if err := idle.waitTotal(1); err != nil {
 		t.Fatal(err)
 	}
 	w := NewWriter(fd, path)

@@ -35,11 +35,18 @@ func (iw *idleWatch) waitMore(k int) error {
 	iw.mu.Lock()
 	target := iw.n + k
 	iw.mu.Unlock()
+	return iw.waitTotal(target)
+}
+
+// waitTotal waits until Follow has been idle n times in all since it started: waitTotal(1)
+// waits for its first look, which may come before the call (waitMore(1) would then wait
+// for a second, which a Follow that polls once an hour may never take).
+func (iw *idleWatch) waitTotal(n int) error {
 	deadline := time.NewTimer(waitLimit)
 	defer deadline.Stop()
 	for {
 		iw.mu.Lock()
-		ok, ch := iw.n >= target, iw.changed
+		ok, ch := iw.n >= n, iw.changed
 		iw.mu.Unlock()
 		if ok {
 			return nil
@@ -47,7 +54,7 @@ func (iw *idleWatch) waitMore(k int) error {
 		select {
 		case <-ch:
 		case <-deadline.C:
-			return fmt.Errorf("follower not idle %d times after %v", k, waitLimit)
+			return fmt.Errorf("follower not idle %d times in all after %v", n, waitLimit)
 		}
 	}
 }
@@ -416,7 +423,7 @@ func TestFollowFromLine(t *testing.T) {
 			path := filepath.Join(dir, fmt.Sprintf("from%d.log", c.n))
 			writeFile(t, path, numbered("a", 1, 4), 0o640)
 			out, idle := startFollowWith(t, path, FollowOptions{Lines: Lines{N: c.n, FromLine: true}})
-			if err := idle.waitMore(1); err != nil { // it has begun: b is appended
+			if err := idle.waitTotal(1); err != nil { // it has begun: b is appended
 				t.Fatal(err)
 			}
 			appendTo(t, path, "b\n")
