@@ -249,8 +249,19 @@ func (r *run) probe(ctx context.Context, p *program) error {
 	}
 }
 
-// check tries the readiness check once.
+// check tries the readiness check once; a tcp or http check that passes gives p the
+// address it reached.
 func (r *run) check(ctx context.Context, p *program) error {
+	addr, err := r.checkOnce(ctx)
+	if err == nil && addr != "" {
+		p.addr = addr
+	}
+	return err
+}
+
+// checkOnce tries the readiness check once, within checkTimeout, and returns the address
+// a tcp or http check reached.
+func (r *run) checkOnce(ctx context.Context) (string, error) {
 	ready := r.s.cfg.Ready
 	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
@@ -259,27 +270,26 @@ func (r *run) check(ctx context.Context, p *program) error {
 		var d net.Dialer
 		conn, err := d.DialContext(cctx, "tcp", ready.Target)
 		if err != nil {
-			return err
+			return "", err
 		}
 		conn.Close()
-		p.addr = ready.Target
-		return nil
+		return ready.Target, nil
 	case "http":
 		code, err := http1.Get(cctx, ready.Target)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if code < 200 || code > 399 { // 2xx and 3xx, as a Kubernetes httpGet probe takes them (a redirect is not followed)
-			return fmt.Errorf("GET %s: status %d", ready.Target, code)
+			return "", fmt.Errorf("GET %s: status %d", ready.Target, code)
 		}
 		if u, err := url.Parse(ready.Target); err == nil {
-			p.addr = u.Host
+			return u.Host, nil
 		}
-		return nil
+		return "", nil
 	case "cmd":
-		return r.runCheck(cctx, ready.Target)
+		return "", r.runCheck(cctx, ready.Target)
 	}
-	return fmt.Errorf("unknown readiness %q", ready.Kind)
+	return "", fmt.Errorf("unknown readiness %q", ready.Kind)
 }
 
 // runCheck runs `sh -c command` (through the reaper: nothing else may wait for children

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -213,21 +212,8 @@ func (r *run) checkUpgradeReadiness() error {
 // old copy answers for the new one. It asks no DNS: a name other than localhost matches
 // only itself, and a wildcard address matches every host.
 func ProbesSocket(ready Readiness, addrs []string) error {
-	var hostport string
-	switch ready.Kind {
-	case "tcp":
-		hostport = ready.Target
-	case "http":
-		u, err := url.Parse(ready.Target)
-		if err != nil {
-			return nil
-		}
-		port := u.Port()
-		if port == "" {
-			port = "80" // http only: ParseReadiness refuses https
-		}
-		hostport = net.JoinHostPort(u.Hostname(), port)
-	default:
+	hostport, ok := checkAddress(ready)
+	if !ok {
 		return nil
 	}
 	host, port, err := net.SplitHostPort(hostport)
