@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/notify"
@@ -92,6 +94,26 @@ func recordedReloadSignal(rec *instance.Record) syscall.Signal {
 	return sig
 }
 
+// checkSignalClash refuses a stop signal that a reload or a reopen sends the program too
+// (every reload, or logrotate's reopen, would stop it), and a stop signal of HUP under a
+// strategy that starts the program with SIGHUP ignored (nohup: it would never see it, and
+// every stop would end in SIGKILL).
+func (c *StartOptions) checkSignalClash() error {
+	stop, _ := stopSignal(c.StopSignal)
+	reload, _ := reloadSignal(c.ReloadSignal)
+	reopen, _ := reopenSignal(c.ReopenSignal) // 0: none
+	name := unix.SignalName(stop)
+	switch {
+	case stop == reload:
+		return fmt.Errorf("--stop-signal %s is also the program's reload signal (--reload-signal, HUP by default): every reload would stop it; give --reload-signal another signal, or another --stop-signal", name)
+	case stop == reopen:
+		return fmt.Errorf("--stop-signal %s is also --reopen-signal: every reopen (logrotate) would stop the program; give one of them another signal", name)
+	case stop == syscall.SIGHUP && ignoresHUP(c.Strategy):
+		return fmt.Errorf("--stop-signal SIGHUP with --strategy %s, which starts the program with SIGHUP ignored: it would never see it, and every stop would end in SIGKILL; give another --stop-signal or another --strategy", c.Strategy)
+	}
+	return nil
+}
+
 // superviseRequest is what a daemon that supervises a program needs.
 type superviseRequest struct {
 	SuperviseFlags
@@ -118,6 +140,9 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 	}
 	if _, ok := reloadSignal(c.ReloadSignal); !ok {
 		return fmt.Errorf("--reload-signal %s: want HUP, USR1 or USR2, the program's own signal to reload (TERM, INT and QUIT ask it to stop)", c.ReloadSignal)
+	}
+	if err := c.checkSignalClash(); err != nil {
+		return err
 	}
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
