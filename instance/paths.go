@@ -44,8 +44,8 @@ func DefaultStateDir(program string) (dir string, private bool, err error) {
 // /tmp itself, never os.TempDir(), which follows $TMPDIR and so differs between contexts.
 const sharedTempDir = "/tmp"
 
-// FormerStateDirs are the directories where an earlier daemonkit kept a user's instances
-// by default, other than today's: $XDG_RUNTIME_DIR/PROGRAM (and /run/user/UID/PROGRAM,
+// FormerStateDirs are the directories, of the user's own, where an earlier daemonkit kept
+// a user's instances by default, other than today's: $XDG_RUNTIME_DIR/PROGRAM (and /run/user/UID/PROGRAM,
 // which it is under systemd), until 2026-11-26; and PROGRAM-<uid> in the temp directory
 // ($TMPDIR, or /tmp), the default of a user without a home until /tmp was fixed for it. A
 // daemon started then runs on there, unseen by today's default: start, status and stop
@@ -63,11 +63,23 @@ func FormerStateDirs(program, now string) []string {
 		filepath.Join(os.TempDir(), fmt.Sprintf("%s-%d", program, uid)),
 		filepath.Join(sharedTempDir, fmt.Sprintf("%s-%d", program, uid)),
 	} {
-		if filepath.IsAbs(d) && d != now && !slices.Contains(dirs, d) {
+		if filepath.IsAbs(d) && d != now && !slices.Contains(dirs, d) && ownDir(d, uid) {
 			dirs = append(dirs, d)
 		}
 	}
 	return dirs
+}
+
+// ownDir reports whether d is a directory, not a symbolic link, that uid owns: a former
+// state directory under /tmp that another user made (and holds a pidfile lock in) is no
+// instance of uid's, and must not stop uid's start.
+func ownDir(d string, uid int) bool {
+	fi, err := os.Lstat(d)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == uid
 }
 
 // homeDir is the home directory of uid if it can hold the state directory: an absolute

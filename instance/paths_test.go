@@ -167,24 +167,68 @@ func TestFormerStateDirs(t *testing.T) {
 	homeDir = homeless
 	t.Cleanup(func() { homeDir = old })
 	uid := strconv.Itoa(os.Geteuid())
+	tmp := t.TempDir()
 	t.Setenv("XDG_RUNTIME_DIR", "")
-	t.Setenv("TMPDIR", "/tmp/user/"+uid)
+	t.Setenv("TMPDIR", tmp)
 	now, _, err := DefaultStateDir("daemonkit")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if now != "/tmp/daemonkit-"+uid {
-		t.Fatalf("DefaultStateDir with TMPDIR=%s = %q, want /tmp/daemonkit-%s", os.Getenv("TMPDIR"), now, uid)
+		t.Fatalf("DefaultStateDir with TMPDIR=%s = %q, want /tmp/daemonkit-%s", tmp, now, uid)
+	}
+	if former := FormerStateDirs("daemonkit", now); len(former) != 0 {
+		t.Fatalf("FormerStateDirs with none made = %q; want none", former)
+	}
+	inTmp := filepath.Join(tmp, "daemonkit-"+uid)
+	if err := os.Mkdir(inTmp, 0o700); err != nil {
+		t.Fatal(err)
 	}
 	former := FormerStateDirs("daemonkit", now)
-	if !slices.Contains(former, "/tmp/user/"+uid+"/daemonkit-"+uid) || slices.Contains(former, now) {
-		t.Fatalf("FormerStateDirs with TMPDIR=/tmp/user/%s = %q; want $TMPDIR/daemonkit-%s, and not %s", uid, former, uid, now)
+	if !slices.Contains(former, inTmp) || slices.Contains(former, now) {
+		t.Fatalf("FormerStateDirs with TMPDIR=%s = %q; want $TMPDIR/daemonkit-%s, and not %s", tmp, former, uid, now)
 	}
 	// A user with a home, whose default before 2026-11-26 was under the temp directory.
 	homeDir = func(int) string { return "/home/u" }
 	t.Setenv("TMPDIR", "")
-	if former := FormerStateDirs("daemonkit", "/home/u/.local/state/daemonkit"); !slices.Contains(former, "/tmp/daemonkit-"+uid) {
-		t.Fatalf("FormerStateDirs of a user with a home = %q; want /tmp/daemonkit-%s", former, uid)
+	shared := "/tmp/daemonkit-" + uid
+	if err := os.Mkdir(shared, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		t.Fatal(err)
+	} else if err == nil {
+		t.Cleanup(func() { os.Remove(shared) })
+	}
+	if former := FormerStateDirs("daemonkit", "/home/u/.local/state/daemonkit"); !slices.Contains(former, shared) {
+		t.Fatalf("FormerStateDirs of a user with a home = %q; want %s", former, shared)
+	}
+}
+
+// TestOwnDir: a former state directory counts only as a directory of the user's own: not
+// another user's (which anyone may make under /tmp, and hold a pidfile lock in), not a
+// symbolic link, not a file, not one missing.
+func TestOwnDir(t *testing.T) {
+	dir := t.TempDir()
+	uid := os.Geteuid()
+	link, file := filepath.Join(dir, "link"), filepath.Join(dir, "file")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		uid  int
+		want bool
+	}{
+		{dir, uid, true},
+		{dir, uid + 1, false},
+		{link, uid, false},
+		{file, uid, false},
+		{filepath.Join(dir, "missing"), uid, false},
+	} {
+		if got := ownDir(c.path, c.uid); got != c.want {
+			t.Errorf("ownDir(%s, %d) = %v, want %v", c.path, c.uid, got, c.want)
+		}
 	}
 }
 
