@@ -89,6 +89,17 @@ func (w *Watcher) Rearm() error {
 	return nil
 }
 
+// CloseAsync begins Close and returns a function that waits for it: a daemon begins it as
+// its stop begins, so that the kernel's slow release of the watch (see
+// inotify.Instance.CloseAsync) overlaps the stop rather than delay the daemon's exit.
+// Called again, it begins nothing more. Not with Close.
+func (w *Watcher) CloseAsync() func() error {
+	if w == nil || w.in == nil {
+		return func() error { return nil }
+	}
+	return w.in.CloseAsync()
+}
+
 // Close stops watching, and returns once the reader has ended.
 func (w *Watcher) Close() error {
 	if w == nil || w.in == nil {

@@ -22,5 +22,8 @@ func (w *Watcher) Changes() <-chan struct{} { return nil }
 // Rearm does nothing.
 func (w *Watcher) Rearm() error { return nil }
 
+// CloseAsync does nothing, and returns a function that does nothing.
+func (w *Watcher) CloseAsync() func() error { return func() error { return nil } }
+
 // Close does nothing.
 func (w *Watcher) Close() error { return nil }

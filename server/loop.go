@@ -24,7 +24,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	if err != nil {
 		r.log.Debug("the pidfile is not watched; polling it", "every", every.String(), "error", err)
 	} else {
-		defer watch.Close()
+		defer func() { _ = watch.CloseAsync()() }() // begun at a stop, or now
 		every = max(every, pidFileBackstop)
 	}
 	check := time.NewTicker(every)
@@ -58,9 +58,11 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			countDrops = nil
 			r.countDrops()
 		case sig := <-r.sigs.stop:
+			watch.CloseAsync() // no longer needed; its close takes the kernel a while
 			stopHooks(Stopped{sig})
 			return r.stop(w, cancel, done, Stopped{sig})
 		case <-ctx.Done():
+			watch.CloseAsync()
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:

@@ -7,6 +7,7 @@ package inotify
 import (
 	"bytes"
 	"os"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -28,6 +29,10 @@ type Instance struct {
 	c       chan struct{}
 	done    chan struct{}
 	started atomic.Bool
+
+	closeOnce sync.Once
+	closed    chan struct{} // CloseAsync's Close has returned
+	closeErr  error
 }
 
 // New makes an instance that watches nothing yet; Start begins reading its events.
@@ -64,6 +69,26 @@ func (in *Instance) Start(keep func(Event) bool) {
 
 // Changes receives once for any number of changes since the last receive.
 func (in *Instance) Changes() <-chan struct{} { return in.c }
+
+// CloseAsync begins Close on another goroutine and returns a function that waits for it
+// and returns its error; called again, it begins nothing more and returns the same. The
+// kernel's release of an instance that had watches waits for a grace period (an SRCU
+// synchronize: 0.2 to 20 ms on a busy 2-core VM), which a caller about to exit can overlap
+// with its last steps: a process's exit waits for it too, and a stop waits for the exit.
+// Not with Close.
+func (in *Instance) CloseAsync() func() error {
+	in.closeOnce.Do(func() {
+		in.closed = make(chan struct{})
+		go func() {
+			in.closeErr = in.Close()
+			close(in.closed)
+		}()
+	})
+	return func() error {
+		<-in.closed
+		return in.closeErr
+	}
+}
 
 // Close stops watching, and returns once the reader, if started, has ended.
 func (in *Instance) Close() error {
