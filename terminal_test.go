@@ -65,6 +65,12 @@ func atTerminal(t *testing.T) (terminal *os.File, caught string, output *testuti
 		rec, err := instance.ReadRecord(filepath.Join(state, "fg.json"))
 		return err == nil && rec.State == instance.StateRunning
 	})
+	// Ready by exec is ready once alive for --ready-grace: under load, before catchsig
+	// catches anything, and a Ctrl-C then would end it by default. It says when it does.
+	testutil.WaitFor(t, "the program to catch its signals", func() bool {
+		b, _ := os.ReadFile(caught)
+		return strings.HasPrefix(string(b), "ready\n")
+	})
 	return terminal, caught, output, exited
 }
 
