@@ -104,10 +104,12 @@ func (c *LogsCmd) Run(app *App) error {
 		}
 		fmt.Fprintf(app.Config.Stderr, "%s: %s\n", app.Config.Name, msg)
 	}
-	// One stream of reads and writes: one P serves it, without the runtime's wake-ups of
-	// other threads at each event (docs/performance.md, "Long runs"); given back after, for
-	// a program that embeds the command and goes on.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	if app.Config.ownsProcess {
+		// One stream of reads and writes: one P serves it, without the runtime's wake-ups
+		// of other threads at each event (docs/performance.md, "Long runs"). Only where
+		// the process is this command's alone: a program that runs it with Run goes on.
+		runtime.GOMAXPROCS(1)
+	}
 	err = logfile.FollowWith(ctx, path, app.Stdout, logfile.FollowOptions{Lines: logfile.Lines(c.Lines), Notify: notify})
 	return notRegular(app, paths, path, err)
 }

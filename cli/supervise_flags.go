@@ -95,10 +95,10 @@ func recordedReloadSignal(rec *instance.Record) syscall.Signal {
 }
 
 // checkSignalClash refuses a stop signal that a reload or a reopen sends the program too
-// (every reload, or logrotate's reopen, would stop it), and a stop signal of HUP under a
-// strategy that starts the program with SIGHUP ignored (nohup: it would never see it, and
-// every stop would end in SIGKILL).
-func (c *StartOptions) checkSignalClash() error {
+// (every reload, or logrotate's reopen, would stop it), and, detached (-d: the strategy
+// applies), a stop signal of HUP under a strategy that starts the program with SIGHUP
+// ignored (nohup: it would never see it, and every stop would end in SIGKILL).
+func (c *StartOptions) checkSignalClash(detached bool) error {
 	stop, _ := stopSignal(c.StopSignal)
 	reload, _ := reloadSignal(c.ReloadSignal)
 	reopen, _ := reopenSignal(c.ReopenSignal) // 0: none
@@ -108,7 +108,7 @@ func (c *StartOptions) checkSignalClash() error {
 		return fmt.Errorf("--stop-signal %s is also the program's reload signal (--reload-signal, HUP by default): every reload would stop it; give --reload-signal another signal, or another --stop-signal", name)
 	case stop == reopen:
 		return fmt.Errorf("--stop-signal %s is also --reopen-signal: every reopen (logrotate) would stop the program; give one of them another signal", name)
-	case stop == syscall.SIGHUP && ignoresHUP(c.Strategy):
+	case stop == syscall.SIGHUP && detached && ignoresHUP(c.Strategy):
 		return fmt.Errorf("--stop-signal SIGHUP with --strategy %s, which starts the program with SIGHUP ignored: it would never see it, and every stop would end in SIGKILL; give another --stop-signal or another --strategy", c.Strategy)
 	}
 	return nil
@@ -140,9 +140,6 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 	}
 	if _, ok := reloadSignal(c.ReloadSignal); !ok {
 		return fmt.Errorf("--reload-signal %s: want HUP, USR1 or USR2, the program's own signal to reload (TERM, INT and QUIT ask it to stop)", c.ReloadSignal)
-	}
-	if err := c.checkSignalClash(); err != nil {
-		return err
 	}
 	if c.MaxRestarts < 0 {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)

@@ -54,6 +54,9 @@ func (c *UnitCmd) Run(app *App) error {
 	if err := c.checkSupervise(true); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := c.checkSignalClash(false); err != nil { // a unit runs start in the foreground: no strategy
+		return withCode(exitUsage, err)
+	}
 	if err := c.checkUnitUser(app); err != nil {
 		return withCode(exitUsage, err)
 	}

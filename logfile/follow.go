@@ -83,8 +83,9 @@ func Follow(ctx context.Context, path string, n int, w io.Writer) error {
 //
 // On Linux it wakes on each change of the file or of the path (inotify), so that what is
 // written just before a copytruncate is read before the truncation, as tail -F does, and
-// it polls every 250 ms as a backstop (elsewhere it polls only, waiting 10 ms after finding
-// something new and up to 250 ms when idle). What is written in the instant between its wake and the truncation is
+// it polls as a backstop, every 10 ms doubling up to 250 ms while it finds nothing and every
+// 250 ms after a wake that found something. Elsewhere, or without inotify, it polls only,
+// waiting 10 ms after finding something new and up to 250 ms when idle. What is written in the instant between its wake and the truncation is
 // lost, and a file rotated again, or truncated and written past where it was read, before
 // it wakes, is not noticed, as with tail -F. It returns w's error as is if a write to w
 // fails, and an *fs.PathError with Op "follow log" if the path names something other

@@ -15,8 +15,8 @@ import (
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
-// takenWait bounds each step of the look, before a copy starts, for another process on
-// the address a tcp or http check probes: resolving its name, and the one connect.
+// takenWait bounds the resolving of a check's name, before a copy starts, to tell whether
+// it is this host's.
 const takenWait = 500 * time.Millisecond
 
 // refuseTaken returns an error if the tcp or http check, tried once before a copy of the
@@ -41,9 +41,7 @@ func (r *run) refuseTaken() error {
 	if !local || r.ownSocket(ips, port) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, takenWait)
-	defer cancel()
-	if _, err := r.checkOnce(ctx); err != nil {
+	if _, err := r.checkOnce(r.ctx); err != nil { // bounded as the check is: a slow answer passes it too
 		return nil // it does not pass: nothing there would answer for the program
 	}
 	who := "another process"

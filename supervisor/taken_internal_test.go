@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // takenRun is a run whose readiness is ready and whose program is prog, holding sockets.
@@ -46,6 +47,16 @@ func TestRefuseTaken(t *testing.T) {
 	srv.Close()
 	if err := takenRun("tcp:"+addr, nil).refuseTaken(); err != nil {
 		t.Errorf("--ready tcp:%s with nothing there: %v", addr, err)
+	}
+}
+
+// TestRefuseTakenSlow: another process that answers the check slowly, within the check's
+// own time (a busy server, a /healthz that asks its database), would pass it too: refused.
+func TestRefuseTakenSlow(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { time.Sleep(800 * time.Millisecond) }))
+	defer srv.Close()
+	if err := takenRun("http:http://"+srv.Listener.Addr().String()+"/", nil).refuseTaken(); err == nil {
+		t.Error("--ready http: of another process that answers 200 in 0.8s: started")
 	}
 }
 
