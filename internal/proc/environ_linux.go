@@ -21,15 +21,10 @@ func WithEnv(kv string) []int {
 // others lists the processes but this one for which match is true, in /proc's order;
 // none where /proc cannot be read.
 func others(match func(pid int) bool) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	self := os.Getpid()
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+	for _, pid := range allPIDs() {
+		if pid == self {
 			continue
 		}
 		if match(pid) {

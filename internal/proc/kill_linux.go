@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strconv"
 	"syscall"
 )
 
@@ -34,15 +33,10 @@ func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, 
 // killBelowOnce is one round of KillBelow: it signals what it finds, waits for those
 // (until ctx ends), and returns how many it signalled and which of them are not gone.
 func killBelowOnce(ctx context.Context, root, group int, spare []int) (signalled int, left []int) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, nil
-	}
 	self := os.Getpid()
 	stats := map[int]Stat{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == root || pid == self || slices.Contains(spare, pid) {
+	for _, pid := range allPIDs() {
+		if pid == root || pid == self || slices.Contains(spare, pid) {
 			continue
 		}
 		if st, err := ReadStat(pid); err == nil && !st.Zombie() {

@@ -139,17 +139,9 @@ func socketOwner(inode uint64) int {
 // socketHolders lists, lowest first, the processes (this one included) with a descriptor
 // whose link reads link; those whose descriptors cannot be read are left out.
 func socketHolders(link string) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		dir := "/proc/" + e.Name() + "/fd/"
+	for _, pid := range allPIDs() {
+		dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
 		fds, err := os.ReadDir(dir)
 		if err != nil {
 			continue // another user's, without privilege, or gone

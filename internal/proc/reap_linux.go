@@ -92,16 +92,8 @@ func Reap(pid int, within time.Duration) (syscall.WaitStatus, bool) {
 func WaitGroupGone(pgid int, within time.Duration) []int {
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
+	for _, pid := range allPIDs() {
 		if st, err := ReadStat(pid); err != nil || st.PGRP != pgid {
 			continue
 		}
@@ -123,16 +115,8 @@ func WaitGroupGone(pgid int, within time.Duration) []int {
 // its own pid). While pid lives and has not reaped them, those group ids name nothing
 // else.
 func ChildGroups(pid int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	var groups []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
+	for _, child := range allPIDs() {
 		if st, err := ReadStat(child); err == nil && st.PPID == pid && st.PGRP == child {
 			groups = append(groups, child)
 		}

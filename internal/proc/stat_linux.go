@@ -99,3 +99,19 @@ func ParseStat(b []byte) (Stat, error) {
 	}
 	return st, nil
 }
+
+// allPIDs lists the processes in /proc now, in its order (none if it cannot be read): the
+// one walk of /proc that every search of this package makes.
+func allPIDs() []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	pids := make([]int, 0, len(entries))
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
