@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -340,6 +342,9 @@ func (c *ReloadCmd) Run(app *App) error {
 		}
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w", paths.Name, err))
 	}
+	if err := checkReload(paths); err != nil {
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
+	}
 	pid, err := instance.Signal(paths, sig)
 	if errors.Is(err, instance.ErrNotRunning) {
 		return withCode(exitFailed, fmt.Errorf("%s is not running", paths.Name))
@@ -392,4 +397,109 @@ var errBetweenRuns = errors.New("its program is not running")
 func ignoresHUP(name string) bool {
 	desc, err := strategy.Lookup(name)
 	return err == nil && desc.Traits.IgnoresHUP
+}
+
+// reloadCheckTimeout bounds a --reload-check: a check that hangs (a configuration that
+// names an unreachable host) fails the reload rather than holding it, or systemctl
+// reload, for ever.
+const reloadCheckTimeout = 30 * time.Second
+
+// checkReload runs the --reload-check the running instance at paths was started with, if
+// any, and says why it failed: `sh -c COMMAND` in the program's working directory and with
+// its environment, rebuilt from the record as restart rebuilds them (its env files read
+// again), as the user running reload, with nothing on its stdin and its stdout discarded.
+// It is killed, with what it started in its process group, past reloadCheckTimeout or when
+// reload is interrupted. An instance that does not run, or whose record says nothing of a
+// check, passes: signalling says what is wrong, if anything.
+func checkReload(paths instance.Paths) error {
+	st, err := instance.Inspect(paths)
+	if err != nil || !st.Running() || st.Record == nil {
+		return nil
+	}
+	var req request
+	if json.Unmarshal(st.Record.Request, &req) != nil || req.Supervise == nil || req.Supervise.ReloadCheck == "" {
+		return nil
+	}
+	check := req.Supervise.ReloadCheck
+	var defaults []string
+	if !req.ClearEnv {
+		defaults = append(defaults, "PWD="+req.Workdir) // as the program has it: see launchRequest
+	}
+	env, err := req.environ(defaults...)
+	if err != nil {
+		return fmt.Errorf("--reload-check '%s' could not run: the program's environment: %w", check, err)
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	ctx, cancel := context.WithTimeoutCause(ctx, reloadCheckTimeout, fmt.Errorf("did not finish within %s, and was killed", reloadCheckTimeout))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", check)
+	cmd.Dir, cmd.Env = req.Workdir, inheritable(env) // not the run's mark, nor a service manager's sockets: it is no part of the run
+	stderr := &tailWriter{}
+	cmd.Stderr = stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second // a process it left in another group may hold its stderr
+	err = cmd.Run()
+	said := stderr.lastLines(3)
+	if said != "" {
+		said = ": " + said
+	}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("--reload-check '%s' %v%s", check, context.Cause(ctx), said)
+	case errors.As(err, &exit):
+		how := fmt.Sprintf("exit %d", exit.ExitCode())
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			how = "killed by " + signalLabel(ws.Signal())
+		}
+		return fmt.Errorf("--reload-check '%s' failed (%s)%s", check, how, said)
+	}
+	return fmt.Errorf("--reload-check '%s' could not run: %w", check, err)
+}
+
+// tailWriter keeps the end of what is written to it, at most maxReloadCheckTail bytes.
+type tailWriter struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+// maxReloadCheckTail bounds what is kept of a reload check's stderr; maxReloadCheckLine
+// bounds each line of it that an error quotes.
+const (
+	maxReloadCheckTail = 4096
+	maxReloadCheckLine = 200
+)
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if len(w.buf) > maxReloadCheckTail {
+		w.buf = w.buf[len(w.buf)-maxReloadCheckTail:]
+	}
+	return len(p), nil
+}
+
+// lastLines is the last n lines written that are not blank, trimmed and joined with "; ":
+// a check often ends with a summary ("test failed") under the line that says why.
+func (w *tailWriter) lastLines(n int) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var kept []string
+	lines := strings.Split(strings.ToValidUTF8(string(w.buf), "?"), "\n")
+	for i := len(lines) - 1; i >= 0 && len(kept) < n; i-- {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		if len(line) > maxReloadCheckLine {
+			line = line[:maxReloadCheckLine] + "..."
+		}
+		kept = append([]string{line}, kept...)
+	}
+	return strings.Join(kept, "; ")
 }

@@ -34,6 +34,7 @@ type SuperviseFlags struct {
 	ReopenSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reopen its log files (HUP, USR1 or USR2; nginx's is USR1), passed on once the supervisor has reopened its log (reopen, logrotate). Default: none is passed on."`
 	StopSignal    string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to stop (TERM, INT, QUIT, HUP, USR1 or USR2; nginx's graceful stop is QUIT), sent instead of TERM when the supervisor is stopped by TERM (stop, restart, systemd, docker stop); the wait and the SIGKILL after --shutdown-timeout stay the same. Default: TERM."`
 	ReloadSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reload (HUP, USR1 or USR2; lighttpd's is USR1), passed on instead of HUP at reload (systemctl reload too), once the supervisor has reopened its log. Default: HUP."`
+	ReloadCheck   string        `notempty:"command" placeholder:"COMMAND" help:"With -- CMD: a command that checks the program's configuration (sh -c COMMAND, in its working directory and environment, as the user running reload; nginx -t -q), run by reload (systemctl reload too) before it signals anything: if it fails or runs 30s, nothing is reloaded and reload exits 1. Default: none."`
 }
 
 // reopenSignals are the signals --reopen-signal takes: those programs reopen their log
@@ -131,6 +132,12 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 	}
 	if len(c.Command) == 0 && (c.Ready != "exec" || c.Restart != "no" || c.ChildPIDFile != "" || c.ReopenSignal != "" || c.StopSignal != "" || c.ReloadSignal != "") {
 		return fmt.Errorf("--ready, --restart, --child-pidfile, --reopen-signal, --stop-signal and --reload-signal apply to a program given after --: start -d [flags] -- CMD [ARGS...]")
+	}
+	if len(c.Command) == 0 && c.ReloadCheck != "" {
+		return fmt.Errorf("--reload-check applies to a program given after --, which reload signals once the check passes: start -d [flags] --reload-check COMMAND -- CMD [ARGS...]")
+	}
+	if c.ReloadCheck != "" && strings.TrimSpace(c.ReloadCheck) == "" {
+		return fmt.Errorf("--reload-check %q: empty command; give one (nginx -t -q), or leave the flag out", c.ReloadCheck)
 	}
 	if _, ok := reopenSignal(c.ReopenSignal); !ok {
 		return fmt.Errorf("--reopen-signal %s: want HUP, USR1 or USR2, the program's own signal to reopen its log files", c.ReopenSignal)
