@@ -340,6 +340,10 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	if err != nil {
 		return err
 	}
+	checked, err := reloadCheckRequest(req)
+	if err != nil {
+		return err
+	}
 	invocation, err := instance.NewInvocation()
 	if err != nil {
 		return err
@@ -356,7 +360,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		RecordPath:      paths.Record,
 		ShutdownTimeout: c.ShutdownTimeout,
 		Logger:          app.Log,
-		Record:          instance.Record{Program: app.Config.Name, Invocation: invocation},
+		Record:          instance.Record{Program: app.Config.Name, Invocation: invocation, Request: checked},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}
@@ -411,6 +415,21 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		}
 	}
 	return tell(startError(paths.Name, err))
+}
+
+// reloadCheckRequest is what the record of a foreground start (a unit's ExecStart) keeps
+// of req, nil unless its program has a --reload-check: the request, with the environment
+// the work inherits, from which reload runs the check where and as the program runs.
+// restart still takes a record without a strategy for the foreground's.
+func reloadCheckRequest(req *request) (json.RawMessage, error) {
+	if req.Supervise == nil || req.Supervise.ReloadCheck == "" {
+		return nil, nil
+	}
+	recorded := *req
+	if !req.ClearEnv {
+		recorded.Inherited = inheritable(os.Environ()) // before setEnviron: --env is applied again
+	}
+	return json.Marshal(recorded)
 }
 
 // setEnviron makes env this process's environment (the foreground's work runs here).
