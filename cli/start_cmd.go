@@ -418,11 +418,12 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 }
 
 // reloadCheckRequest is what the record of a foreground start (a unit's ExecStart) keeps
-// of req, nil unless its program has a --reload-check: the request, with the environment
-// the work inherits, from which reload runs the check where and as the program runs.
+// of req, nil unless its program has a --reload-check or a --reload-signal: the request,
+// with the environment the work inherits, from which reload runs the check where and as
+// the program runs, and checks that the program takes its reload signal (not HUP).
 // restart still takes a record without a strategy for the foreground's.
 func reloadCheckRequest(req *request) (json.RawMessage, error) {
-	if req.Supervise == nil || req.Supervise.ReloadCheck == "" {
+	if req.Supervise == nil || (req.Supervise.ReloadCheck == "" && req.Supervise.ReloadSignal == "") {
 		return nil, nil
 	}
 	recorded := *req
