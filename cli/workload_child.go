@@ -44,11 +44,19 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 			return nil, err
 		}
 		sc.OnUpgrade = func(ctx context.Context, command []string) {
-			// restart starts what serves now: the request in the record follows the upgrade
+			// restart starts what serves now: the request in the record follows the upgrade,
+			// with what the record kept that the daemon was not sent (the environment the work
+			// inherits, which restart and a reload check run with)
 			sv.Command = command
-			if raw, err := json.Marshal(req); err == nil {
-				server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Request = raw })
-			}
+			server.UpdateRecord(ctx, func(rec *instance.Record) {
+				updated, was := *req, request{}
+				if json.Unmarshal(rec.Request, &was) == nil {
+					updated.Inherited = was.Inherited
+				}
+				if raw, err := json.Marshal(&updated); err == nil {
+					rec.Request = raw
+				}
+			})
 		}
 		return supervisor.New(sc, out), nil
 	}
