@@ -427,7 +427,7 @@ func reloadCheckRequest(req *request) (json.RawMessage, error) {
 		return nil, nil
 	}
 	recorded := *req
-	if !req.ClearEnv {
+	if !req.ClearEnv && req.Supervise.ReloadCheck != "" { // the check's: a reload signal needs none
 		recorded.Inherited = inheritable(os.Environ()) // before setEnviron: --env is applied again
 	}
 	return json.Marshal(recorded)
