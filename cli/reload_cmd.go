@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/strategy"
+	"github.com/daemonkit/daemonkit/supervisor"
+)
+
+// ReloadCmd asks a daemon to reopen its log and reload, with the signal its strategy
+// leaves it: SIGHUP, or SIGUSR1 where SIGHUP is ignored (nohup).
+type ReloadCmd struct {
+	InstanceFlags
+}
+
+// Run signals the lock holder and says which signal went to which pid.
+func (c *ReloadCmd) Run(app *App) error {
+	paths, err := c.target(app)
+	if err != nil {
+		return err
+	}
+	sig := syscall.SIGHUP
+	if rec, err := instance.ReadRecord(paths.Record); err == nil && ignoresHUP(rec.Strategy) {
+		sig = syscall.SIGUSR1
+	}
+	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
+	if err := programReloadable(st, inspectErr); err != nil {
+		if errors.Is(err, supervisor.ErrNoReload) || errors.Is(err, errBetweenRuns) {
+			// Its log is reopened all the same, as the reload would have: a logrotate
+			// postrotate that runs reload loses nothing. The daemon takes SIGUSR1 for a
+			// reopen, and passes it on only to a program that catches it.
+			if pid, serr := instance.Signal(paths, syscall.SIGUSR1); serr == nil {
+				return withCode(exitFailed, fmt.Errorf("reload %s: %w; its log was reopened (pid %d, SIGUSR1)", paths.Name, err, pid))
+			}
+		}
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w", paths.Name, err))
+	}
+	if err := checkReload(st, inspectErr); err != nil {
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
+	}
+	pid, err := instance.Signal(paths, sig)
+	if errors.Is(err, instance.ErrNotRunning) {
+		return withCode(exitFailed, fmt.Errorf("%s is not running", paths.Name))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "reloaded %s (pid %d, %s)\n", paths.Name, pid, signalLabel(sig))
+	return nil
+}
+
+// programReloadable refuses a reload that would end the instance's supervised program
+// (supervisor.Reloadable), before anything is signalled: the supervisor refuses it too,
+// but only its log would say so. The program is the one the record names, while it is a
+// child of the daemon that holds the lock. A program between restarts has nothing to reload:
+// the next copy reads its configuration as it is then. st and err are what Inspect said of
+// the instance.
+func programReloadable(st instance.Status, err error) error {
+	if err == nil && st.Starting {
+		return errors.New("it is starting: reload it once it is ready (it reads its configuration as it is then)")
+	}
+	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {
+		if c, starting := startingCopy(st.Record); starting {
+			return fmt.Errorf("%w: it ended (%s), and its restart is starting (pid %d): reload it once it is ready (it reads its configuration as it is then)",
+				errBetweenRuns, orNone(st.Record.LastExit), c.PID)
+		}
+		return fmt.Errorf("%w: it ended (%s) and is started again in %s, with its configuration as it is then",
+			errBetweenRuns, orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))
+	}
+	if err != nil || !st.Running() || st.Record == nil || st.Record.ChildPID <= 0 {
+		return nil // signalling says what is wrong, if anything
+	}
+	child, err := proc.ReadStat(st.Record.ChildPID)
+	if err != nil || child.PPID != st.PID() {
+		return nil
+	}
+	err = supervisor.Reloadable(st.Record.ChildPID, recordedReloadSignal(st.Record))
+	if errors.Is(err, supervisor.ErrIgnoresHUP) && ignoresHUP(st.Record.Strategy) {
+		return fmt.Errorf("%w; under the %s strategy a program starts with SIGHUP ignored, as under nohup(1), unless it catches SIGHUP itself: start it with another strategy (reexec, setsid) to reload it", err, st.Record.Strategy)
+	}
+	return err
+}
+
+// errBetweenRuns is wrapped by the error of a reload refused because the supervised
+// program is between two runs: it ended, and its restart is waiting or starting. The
+// daemon runs, and its log is reopened all the same.
+var errBetweenRuns = errors.New("its program is not running")
+
+// ignoresHUP says whether the named strategy leaves its daemon ignoring SIGHUP.
+func ignoresHUP(name string) bool {
+	desc, err := strategy.Lookup(name)
+	return err == nil && desc.Traits.IgnoresHUP
+}
+
+// reloadCheckTimeout bounds a --reload-check: a check that hangs (a configuration that
+// names an unreachable host) fails the reload rather than holding it, or systemctl
+// reload, for ever.
+const reloadCheckTimeout = 30 * time.Second
+
+// checkReload runs the --reload-check the running instance at paths was started with, if
+// any, and says why it failed: `sh -c COMMAND` in the program's working directory and with
+// its environment, rebuilt from the record as restart rebuilds them (its env files read
+// again), as the user running reload, with nothing on its stdin and its stdout discarded.
+// It is killed, with what it started in its process group, past reloadCheckTimeout or when
+// reload is interrupted. An instance that does not run, or whose record says nothing of a
+// check, passes: signalling says what is wrong, if anything. st and inspectErr are what
+// Inspect said of the instance.
+func checkReload(st instance.Status, inspectErr error) error {
+	if inspectErr != nil || !st.Running() || st.Record == nil {
+		return nil
+	}
+	var req request
+	if json.Unmarshal(st.Record.Request, &req) != nil || req.Supervise == nil || req.Supervise.ReloadCheck == "" {
+		return nil
+	}
+	check := req.Supervise.ReloadCheck
+	var defaults []string
+	if !req.ClearEnv {
+		defaults = append(defaults, "PWD="+req.Workdir) // as the program has it: see launchRequest
+	}
+	env, err := req.environ(defaults...)
+	if err != nil {
+		return fmt.Errorf("--reload-check '%s' could not run: the program's environment: %w", check, err)
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	ctx, cancel := context.WithTimeoutCause(ctx, reloadCheckTimeout, fmt.Errorf("did not finish within %s, and was killed", reloadCheckTimeout))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", check)
+	cmd.Dir, cmd.Env = req.Workdir, inheritable(env) // not the run's mark, nor a service manager's sockets: it is no part of the run
+	stderr := &tailWriter{}
+	cmd.Stderr = stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second // a process it left in another group may hold its stderr
+	err = cmd.Run()
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what it left in its group: no part of a reload
+	}
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		err = nil // it passed; what it left behind held its stderr open
+	}
+	said := stderr.lastLines(3)
+	if said != "" {
+		said = ": " + said
+	}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("--reload-check '%s' %v%s", check, context.Cause(ctx), said)
+	case errors.As(err, &exit):
+		how := fmt.Sprintf("exit %d", exit.ExitCode())
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			how = "killed by " + signalLabel(ws.Signal())
+		}
+		return fmt.Errorf("--reload-check '%s' failed (%s)%s", check, how, said)
+	}
+	return fmt.Errorf("--reload-check '%s' could not run: %w", check, err)
+}
+
+// tailWriter keeps the end of what is written to it, at most maxReloadCheckTail bytes.
+type tailWriter struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+// maxReloadCheckTail bounds what is kept of a reload check's stderr; maxReloadCheckLine
+// bounds each line of it that an error quotes.
+const (
+	maxReloadCheckTail = 4096
+	maxReloadCheckLine = 200
+)
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if len(w.buf) > maxReloadCheckTail {
+		w.buf = w.buf[len(w.buf)-maxReloadCheckTail:]
+	}
+	return len(p), nil
+}
+
+// lastLines is the last n lines written that are not blank, trimmed and joined with "; ":
+// a check often ends with a summary ("test failed") under the line that says why.
+func (w *tailWriter) lastLines(n int) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var kept []string
+	lines := strings.Split(strings.ToValidUTF8(string(w.buf), "?"), "\n")
+	for i := len(lines) - 1; i >= 0 && len(kept) < n; i-- {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		if len(line) > maxReloadCheckLine {
+			line = line[:maxReloadCheckLine] + "..."
+		}
+		kept = append([]string{line}, kept...)
+	}
+	return strings.Join(kept, "; ")
+}
