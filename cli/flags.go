@@ -27,6 +27,15 @@ func (f *InstanceFlags) Validate() error {
 	return instance.ValidateName(f.Name)
 }
 
+// allOrOne refuses --all beside a named instance: --all acts on every instance of the
+// state directory.
+func (f *InstanceFlags) allOrOne(all bool) error {
+	if all && (f.Name != "" || f.PIDFile != "") {
+		return errors.New("--all with --name or --pidfile: give one or the other")
+	}
+	return nil
+}
+
 // paths resolves the instance's files; create says whether the default state directory
 // may be created (commands that only look must not).
 func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.Paths, error) {

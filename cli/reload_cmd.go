@@ -21,14 +21,38 @@ import (
 // leaves it: SIGHUP, or SIGUSR1 where SIGHUP is ignored (nohup).
 type ReloadCmd struct {
 	InstanceFlags
+	All bool `help:"Reload every running instance of the state directory, in parallel, each checked as alone and reported; those not running are skipped."`
 }
 
-// Run signals the lock holder and says which signal went to which pid.
+// Validate refuses what cannot be meant.
+func (c *ReloadCmd) Validate() error {
+	return c.allOrOne(c.All)
+}
+
+// Run signals the lock holder and says which signal went to which pid. With --all, every
+// instance of the state directory, each as alone; one not running is skipped (nothing
+// runs to read a configuration: its next start reads it), and is no failure.
 func (c *ReloadCmd) Run(app *App) error {
+	if c.All {
+		return forEachInstance(app, "reload", func(app *App, paths instance.Paths) error {
+			err := reload(app, paths)
+			if errors.Is(err, instance.ErrNotRunning) {
+				fmt.Fprintf(app.Stdout, "%s is not running: nothing to reload\n", paths.Name)
+				return nil
+			}
+			return err
+		})
+	}
 	paths, err := c.target(app)
 	if err != nil {
 		return err
 	}
+	return reload(app, paths)
+}
+
+// reload reloads the instance at paths, and says so. Its error wraps
+// instance.ErrNotRunning when the instance does not run.
+func reload(app *App, paths instance.Paths) error {
 	sig := syscall.SIGHUP
 	if rec, err := instance.ReadRecord(paths.Record); err == nil && ignoresHUP(rec.Strategy) {
 		sig = syscall.SIGUSR1
@@ -50,7 +74,7 @@ func (c *ReloadCmd) Run(app *App) error {
 	}
 	pid, err := instance.Signal(paths, sig)
 	if errors.Is(err, instance.ErrNotRunning) {
-		return withCode(exitFailed, fmt.Errorf("%s is not running", paths.Name))
+		return withCode(exitFailed, fmt.Errorf("%s is %w", paths.Name, err))
 	}
 	if err != nil {
 		return err

@@ -19,10 +19,7 @@ type ReopenCmd struct {
 
 // Validate refuses what cannot be meant.
 func (c *ReopenCmd) Validate() error {
-	if c.All && (c.Name != "" || c.PIDFile != "") {
-		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
-	}
-	return nil
+	return c.allOrOne(c.All)
 }
 
 // Run signals the lock holder and says which pid was asked; exit 1 when not running. With

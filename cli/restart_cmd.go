@@ -37,10 +37,8 @@ func (c *RestartCmd) Validate() error {
 		return fmt.Errorf("--timeout %s: want a duration of 0 or more", *c.Timeout)
 	case c.Graceful && c.Timeout != nil && *c.Timeout == 0:
 		return fmt.Errorf("--timeout 0 with --graceful: the new copy would have no time to get ready; give a timeout")
-	case c.All && (c.Name != "" || c.PIDFile != ""):
-		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
 	}
-	return nil
+	return c.allOrOne(c.All)
 }
 
 // Run restarts the instance, or with --all every instance.

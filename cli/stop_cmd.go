@@ -32,10 +32,8 @@ func (c *StopCmd) Validate() error {
 		return fmt.Errorf("--timeout %s: want a duration of 0 or more", *c.Timeout)
 	case c.Timeout != nil && *c.Timeout == 0 && c.NoKill:
 		return fmt.Errorf("--timeout 0 with --no-kill: nothing would wait for it to stop; give a timeout")
-	case c.All && (c.Name != "" || c.PIDFile != ""):
-		return fmt.Errorf("--all with --name or --pidfile: give one or the other")
 	}
-	return nil
+	return c.allOrOne(c.All)
 }
 
 // notStopping says what the signals --signal takes, but which never stop a daemon, do

@@ -20,12 +20,12 @@ import (
 
 // TestHostilePidfiles puts, in turn, every kind of pidfile daemonkit must never act on
 // where an instance's pidfile goes, and runs every command that reads one: status, stop
-// (also with SIGKILL at once), reload, reopen, list, stop --all and delete. None of them
-// may signal anything. A sentinel process, whose pid most of the pidfiles name, records
-// every signal it receives, and so does the test process, which the others name: both
-// must have received none, the sentinel must still run (not killed, not stopped), and
-// the file a symlinked pidfile points at must be exactly as it was. Every command must
-// return; their exit codes are logged (go test -v).
+// (also with SIGKILL at once), reload, reopen, list, stop --all, reload --all, reopen
+// --all and delete. None of them may signal anything. A sentinel process, whose pid most
+// of the pidfiles name, records every signal it receives, and so does the test process,
+// which the others name: both must have received none, the sentinel must still run (not
+// killed, not stopped), and the file a symlinked pidfile points at must be exactly as it
+// was. Every command must return; their exit codes are logged (go test -v).
 func TestHostilePidfiles(t *testing.T) {
 	e := newEnv(t)
 	dir := t.TempDir()
@@ -147,6 +147,8 @@ func TestHostilePidfiles(t *testing.T) {
 		{"reopen", "--name", "h"},
 		{"list"},
 		{"stop", "--all"},
+		{"reload", "--all"},
+		{"reopen", "--all"},
 		{"delete", "--name", "h"},
 	}
 	for _, c := range cases {
