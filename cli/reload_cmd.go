@@ -74,7 +74,7 @@ func reload(app *App, paths instance.Paths) error {
 	}
 	pid, err := instance.Signal(paths, sig)
 	if errors.Is(err, instance.ErrNotRunning) {
-		return withCode(exitFailed, fmt.Errorf("%s is %w", paths.Name, err))
+		return withCode(exitFailed, fmt.Errorf("%s is %w", paths.Name, instance.ErrNotRunning))
 	}
 	if err != nil {
 		return err
