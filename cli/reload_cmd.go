@@ -83,13 +83,18 @@ func reload(app *App, paths instance.Paths) error {
 	return nil
 }
 
-// programReloadable refuses a reload that would end the instance's supervised program
-// (supervisor.Reloadable), before anything is signalled: the supervisor refuses it too,
-// but only its log would say so. The program is the one the record names, while it is a
-// child of the daemon that holds the lock. A program between restarts has nothing to reload:
-// the next copy reads its configuration as it is then. st and err are what Inspect said of
-// the instance.
+// programReloadable refuses a reload of a daemon stopped by a signal, and one that would
+// end the instance's supervised program (supervisor.Reloadable), before anything is
+// signalled: the supervisor refuses it too, but only its log would say so. The program is
+// the one the record names, while it is a child of the daemon that holds the lock. A
+// program between restarts has nothing to reload: the next copy reads its configuration
+// as it is then. st and err are what Inspect said of the instance.
 func programReloadable(st instance.Status, err error) error {
+	if err == nil && st.Running() && st.Stopped {
+		// The signal would wait, pending, until SIGCONT, and come then: after a stop's
+		// SIGTERM (stop continues a stopped daemon), in the middle of its drain.
+		return fmt.Errorf("its daemon (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP), and would take the reload only once continued: 'kill -CONT %d' first, then reload", st.PID(), st.PID())
+	}
 	if err == nil && st.Starting {
 		return errors.New("it is starting: reload it once it is ready (it reads its configuration as it is then)")
 	}
