@@ -131,7 +131,7 @@ func (r *statusReport) fill(st instance.Status) int {
 		return exitNotRunning
 	case st.Starting:
 		// A start command launches its daemon, which holds no pidfile yet.
-		r.State, r.StartPID = "starting", st.StartPID
+		r.State, r.StartPID, r.Stopped = "starting", st.StartPID, st.Stopped
 		return exitNotRunning
 	case st.Running():
 		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
@@ -259,12 +259,15 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "pidfile", r.PIDFile)
 		printField(w, "note", r.Problem)
 	case "starting":
-		if r.PID == 0 {
+		switch {
+		case r.PID == 0 && r.Stopped:
+			fmt.Fprintf(w, "%s is starting (start pid %d), but that start command is stopped by a signal (SIGSTOP or SIGTSTP: Ctrl-Z) and gets nowhere until SIGCONT ('kill -CONT %d'); '%s' calls the start off\n", r.Name, r.StartPID, r.StartPID, r.stop)
+		case r.PID == 0:
 			fmt.Fprintf(w, "%s is starting (start pid %d): its daemon is on its way; '%s' calls the start off\n", r.Name, r.StartPID, r.stop)
-		} else {
+		default:
 			fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s' calls the start off\n", r.Name, r.PID, r.stop)
 		}
-		if r.Stopped {
+		if r.Stopped && r.PID != 0 {
 			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT")
 		}
 		printField(w, "pidfile", r.PIDFile)

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,7 +28,8 @@ type Status struct {
 	Unlocked bool
 	Uptime   time.Duration // since Record.StartedAt, when Record != nil
 	// Stopped says the running daemon is stopped by a signal (SIGSTOP, SIGTSTP): it
-	// serves nothing until SIGCONT.
+	// serves nothing until SIGCONT. While a start command launches a daemon that holds no
+	// pidfile yet (StartPID), it says so of that command (Ctrl-Z): its daemon gets nowhere.
 	Stopped bool
 	// Starting says the lock holder has not said it is ready yet: a daemon writes its
 	// record once it is, and there is none, or only an earlier run's. (A record that cannot
@@ -90,7 +92,7 @@ func Inspect(p Paths) (Status, error) {
 	if s.Record != nil && !s.Record.StartedAt.IsZero() {
 		s.Uptime = max(time.Since(s.Record.StartedAt), 0)
 	}
-	if pid := s.PID(); pid > 1 {
+	if pid := cmp.Or(s.PID(), s.StartPID); pid > 1 {
 		if ps, err := proc.ReadStat(pid); err == nil {
 			s.Stopped = ps.Stopped()
 		}
