@@ -55,7 +55,7 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 			return nil, fmt.Errorf("start %s: %w: %s ended without a daemon running (it failed, or a stop called it off); nothing was started",
 				p.Name, ErrStartUnderWay, startNamed(other))
 		case !errors.As(err, &held):
-			return nil, fmt.Errorf("start %s: %w", p.Name, err)
+			return nil, startLockError(p, err)
 		case other == 0:
 			other = cmp.Or(held.PID, -1)
 			if testHookOtherStart != nil {
@@ -130,6 +130,31 @@ func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 		}
 	}
 }
+
+// startLockError is why the start lock of the instance at p could not be taken, said of
+// the start lock: its path is chosen by no flag, so a file there that is not a start lock
+// is refused (errors.Is pidfile.ErrNotPidfile) with advice that fits it, not --pidfile's.
+func startLockError(p Paths, err error) error {
+	if np := (*pidfile.NotPidfileError)(nil); errors.As(err, &np) {
+		return &startLockRefused{name: p.Name, np: np}
+	}
+	return fmt.Errorf("start %s: its start lock: %w", p.Name, err)
+}
+
+// startLockRefused is the refusal to take a start lock whose file holds what no start
+// writes. (Empty or only NUL bytes, what a crash leaves, is a stale start lock, taken over.)
+type startLockRefused struct {
+	name string
+	np   *pidfile.NotPidfileError
+}
+
+func (e *startLockRefused) Error() string {
+	return fmt.Sprintf("start %s: its start lock %q holds %s, which is not a start lock: refusing to overwrite it "+
+		"(a start writes only its pid there: if no other program of yours uses that file, remove it: rm %s)",
+		e.name, e.np.Path, e.np.Quote(), e.np.Path)
+}
+
+func (e *startLockRefused) Unwrap() error { return e.np }
 
 // daemonOf is the *pidfile.LockedError naming the daemon that holds the instance's
 // pidfile, if one does: what another start that ended left.

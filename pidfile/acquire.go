@@ -30,10 +30,12 @@ var testHookAfterLock func()
 // ErrLocked); if this process already holds the file, the *LockedError names this process.
 // It refuses, before writing anything, a path that is not a regular file (ErrNotRegular, the
 // message says what it is), a file with other hard links (ErrHardLink), a file owned by
-// another user (ErrNotOwner), and a file that is neither empty nor looks like a pidfile
-// (ErrNotPidfile, the message quotes it). If the pid cannot be written (a full disk, an I/O
-// error), it removes the file while still holding it and returns the error: a start that
-// fails leaves no pidfile. An empty path is ErrEmptyPath.
+// another user (ErrNotOwner), and a file that is neither empty, nor only NUL bytes (what a
+// power loss leaves), nor looks like a pidfile (ErrNotPidfile, the message quotes it):
+// empty and NUL-filled files, stale, are taken over as any stale pidfile is. If the pid
+// cannot be written (a full disk, an I/O error), it removes the file while still holding
+// it and returns the error: a start that fails leaves no pidfile. An empty path is
+// ErrEmptyPath.
 func Acquire(path string) (*File, error) {
 	if path == "" {
 		return nil, fmt.Errorf("acquire pidfile: %w", ErrEmptyPath)

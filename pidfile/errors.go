@@ -31,9 +31,10 @@ var ErrNotOwner = errors.New("pidfile owned by another user")
 var ErrHardLink = errors.New("pidfile has other hard links")
 
 // ErrNotPidfile means the file holds something that does not look like a pidfile: it is
-// neither empty nor at most 32 bytes of ASCII digits optionally followed by one newline.
-// Acquire, Restore and RemoveStale refuse such a file before changing anything, with a
-// message quoting the start of what it holds; Probe still reads it (Status.ContentErr).
+// neither empty, nor only NUL bytes (what a power loss leaves of a pidfile), nor ASCII
+// digits optionally followed by one newline, within 32 bytes. Acquire, Restore and
+// RemoveStale refuse such a file before changing anything, with a *NotPidfileError that
+// quotes the start of what it holds; Probe still reads it (Status.ContentErr).
 var ErrNotPidfile = errors.New("not a pidfile")
 
 // ErrReplaced means the path no longer names the file this process holds: it was removed
@@ -59,27 +60,36 @@ func (e *LockedError) Error() string {
 // Is makes errors.Is(err, ErrLocked) true for a *LockedError.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
-// notPidfileError is the refusal to overwrite or remove a file that is not a pidfile. It
-// names the path itself, so callers return it as it is.
-type notPidfileError struct {
-	path    string
-	verb    string // "overwrite" or "remove"
-	content []byte // the start of the content, as read
+// NotPidfileError is the refusal to overwrite or remove a file that is not a pidfile
+// (errors.Is ErrNotPidfile). It names the path itself, so callers return it as it is; a
+// caller that uses a pidfile under another name (instance's start lock) may say it in its
+// own words from its fields.
+type NotPidfileError struct {
+	Path    string
+	Verb    string // "overwrite" or "remove"
+	Content []byte // the start of the content, as read: at most 33 bytes
 }
 
 // quoteMax is how much of a refused file's content an error quotes.
 const quoteMax = 28
 
-func (e *notPidfileError) Error() string {
-	q, more := e.content, ""
+// Error quotes the start of the content and says what to do.
+func (e *NotPidfileError) Error() string {
+	return fmt.Sprintf("pidfile %q holds %s, which is not a pidfile: refusing to %s it "+
+		"(choose another --pidfile, or remove the file yourself if it is yours)", e.Path, e.Quote(), e.Verb)
+}
+
+// Quote is the start of the content, quoted, with "..." after it if there is more.
+func (e *NotPidfileError) Quote() string {
+	q, more := e.Content, ""
 	if len(q) > quoteMax {
 		q, more = q[:quoteMax], "..."
 	}
-	return fmt.Sprintf("pidfile %q holds %q%s, which is not a pidfile: refusing to %s it "+
-		"(choose another --pidfile, or remove the file yourself if it is yours)", e.path, q, more, e.verb)
+	return fmt.Sprintf("%q%s", q, more)
 }
 
-func (e *notPidfileError) Unwrap() error { return ErrNotPidfile }
+// Unwrap makes errors.Is(err, ErrNotPidfile) true.
+func (e *NotPidfileError) Unwrap() error { return ErrNotPidfile }
 
 // errUnstable is returned when the path kept changing, or its lock stayed busy with no
 // daemon to name, for settleTime.
@@ -96,7 +106,7 @@ func pathError(op, path string, err error) error {
 	if errors.As(err, &le) {
 		return le
 	}
-	var np *notPidfileError
+	var np *NotPidfileError
 	if errors.As(err, &np) {
 		return np
 	}

@@ -32,12 +32,16 @@ func hostile() []struct{ name, content, want string } {
 		{"newline only", "\n", `no digits: "\n"`},
 		{"leading zero", "0123\n", `leading zero in "0123\n"`},
 		{"crlf", "12\r\n", `unexpected "\r" at offset 2`},
+		{"NUL bytes", "\x00\x00\x00\x00", "only NUL bytes (4), what a power loss leaves"},
+		{"NUL bytes, too many", strings.Repeat("\x00", 33), `too long (more than 32 bytes)`},
+		{"NUL bytes and a newline", "\x00\x00\n", `unexpected "\x00" at offset 0`},
 	}
 }
 
-// pidfileShape is what Acquire and RemoveStale may overwrite or remove: empty, or at most
-// 32 bytes of digits with an optional newline (the length is checked by the regexp too).
-var pidfileShape = regexp.MustCompile(`^(|[0-9]{1,32}|[0-9]{1,31}\n)$`)
+// pidfileShape is what Acquire and RemoveStale may overwrite or remove: empty, at most 32
+// NUL bytes (what a power loss leaves), or at most 32 bytes of digits with an optional
+// newline (the length is checked by the regexp too).
+var pidfileShape = regexp.MustCompile(`^(|\x00{1,32}|[0-9]{1,32}|[0-9]{1,31}\n)$`)
 
 func TestProbeHostileContent(t *testing.T) {
 	dir := t.TempDir()

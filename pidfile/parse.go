@@ -14,10 +14,14 @@ const maxContent = 32
 // leading zero, optionally followed by one newline (^[1-9][0-9]*\n?$), of at most 32 bytes,
 // whose value is between 1 (a daemon that is its pid namespace's init: a container's PID 1)
 // and the system's pid_max. Anything else is an error wrapping
-// ErrBadContent that quotes what was found.
+// ErrBadContent that quotes what was found; content that is only NUL bytes says it is what
+// a power loss leaves (see crashLeft).
 func ParsePID(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, fmt.Errorf("%w: empty", ErrBadContent)
+	}
+	if crashLeft(b) {
+		return 0, fmt.Errorf("%w: only NUL bytes (%d), what a power loss leaves of a file not yet on disk", ErrBadContent, len(b))
 	}
 	if len(b) > maxContent {
 		return 0, fmt.Errorf("%w: too long (more than %d bytes), starting %q", ErrBadContent, maxContent, b[:16])
@@ -57,15 +61,18 @@ func readPID(fd int) (int, error) {
 }
 
 // looksLikePidfile reports whether content may be overwritten or removed: it is empty, or
-// one or more ASCII digits optionally followed by one newline, at most maxContent bytes.
-// That is wider than ParsePID ("0\n" and "0123" look like pidfiles) and narrow enough that
-// no configuration, data or program file passes.
+// only NUL bytes (crashLeft), or one or more ASCII digits optionally followed by one
+// newline, at most maxContent bytes. That is wider than ParsePID ("0\n" and "0123" look
+// like pidfiles) and narrow enough that no configuration, data or program file passes.
 func looksLikePidfile(content []byte) bool {
 	if len(content) == 0 {
 		return true
 	}
 	if len(content) > maxContent {
 		return false
+	}
+	if crashLeft(content) {
+		return true
 	}
 	digits := content
 	if digits[len(digits)-1] == '\n' {
@@ -76,6 +83,22 @@ func looksLikePidfile(content []byte) bool {
 	}
 	for _, c := range digits {
 		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// crashLeft reports whether content, not empty and at most maxContent bytes, is only NUL
+// bytes: what a crash or power loss can leave of a pidfile (which is never synced) on a
+// file system that allocates blocks late (ext4, XFS): the file has its size, its data
+// never reached the disk. It is a pidfile that names no pid, as an empty one is.
+func crashLeft(content []byte) bool {
+	if len(content) == 0 || len(content) > maxContent {
+		return false
+	}
+	for _, c := range content {
+		if c != 0 {
 			return false
 		}
 	}
@@ -93,5 +116,5 @@ func checkContent(path string, fd int, verb string) error {
 	if looksLikePidfile(buf[:n]) {
 		return nil
 	}
-	return &notPidfileError{path: path, verb: verb, content: buf[:n]}
+	return &NotPidfileError{Path: path, Verb: verb, Content: buf[:n]}
 }

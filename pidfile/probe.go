@@ -44,8 +44,8 @@ type Status struct {
 	// ContentErr says why the content names no pid (it wraps ErrBadContent, or a read
 	// error); nil when it names one, or when Absent.
 	ContentErr error
-	// Foreign says the content is not a pidfile's at all (not empty, not digits and a
-	// newline): this package will neither overwrite nor remove the file. ForeignErr is then
+	// Foreign says the content is not a pidfile's at all (not empty, not only NUL bytes,
+	// not digits and a newline): this package will neither overwrite nor remove the file. ForeignErr is then
 	// the error Acquire would give (errors.Is ErrNotPidfile), for a caller to refuse first.
 	Foreign    bool
 	ForeignErr error
