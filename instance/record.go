@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/daemonkit/daemonkit/internal/keepfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -129,7 +128,10 @@ var ErrUntrusted = errors.New("record not written by you")
 // same directory, syncs it and renames it over path, so a reader sees the old record or the
 // new one, never a part. It replaces only a record this user wrote: anything else at path
 // (a configuration file a careless --pidfile led to, another user's record) is refused
-// with an error that says what it is, and left as it was.
+// with an error that says what it is, and left as it was. When the file system has no
+// block for the new file (ENOSPC, EDQUOT), it writes the record into the old one's blocks
+// instead, if it fits there, so that a reader still sees the old record or the new one,
+// or, for a moment, no record (see rewriteInPlace).
 func WriteRecord(path string, r Record) error {
 	if err := checkOverwrite(path); err != nil {
 		return err
@@ -140,20 +142,16 @@ func WriteRecord(path string, r Record) error {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write record %q: %w", path, err)
+		return inPlaceFallback(path, r, fmt.Errorf("write record %q: %w", path, err))
 	}
 	tmp := f.Name()
-	mode := os.FileMode(0o600)
-	if r.State == StateRunning || r.State == StateStopping || r.Invocation != "" {
-		mode |= keepfile.Mode
-	}
-	err = writeSync(f, append(b, '\n'), mode)
+	err = writeSync(f, append(b, '\n'), recordMode(r))
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
 		_ = os.Remove(tmp) // best effort: the error below is what matters
-		return fmt.Errorf("write record %q: %w", path, err)
+		return inPlaceFallback(path, r, fmt.Errorf("write record %q: %w", path, err))
 	}
 	return nil
 }
