@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"syscall"
 
@@ -31,52 +32,158 @@ func NewInvocation() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// Leftovers lists the live processes that carry the invocation of rec, the record of the
-// instance at p, or are still in the session it records as the run's own (Record.Session):
-// what its last run left running, once the daemon the record names (by pid and start
-// time) is gone. There are none without an invocation (its daemon stopped what it started,
-// or stop has killed what it left), nor while that daemon lives or cannot be proved gone
-// (the run is not over), nor for a record that is not the instance's own.
+// Leftovers lists what the last run of the instance at p, whose record is rec, left
+// running, once the daemon the record names (by pid and start time) is gone: the live
+// processes proven to be the run's, and the members of the sessions proven to be its own
+// (see leftoverProofs). There are none without an invocation (its daemon stopped what it
+// started, or stop has killed what it left), nor while that daemon lives or cannot be
+// proved gone (the run is not over), nor for a record that is not the instance's own, nor
+// for a record of an earlier boot: nothing of a run survives a reboot, and what has its
+// numbers now is another's.
 func Leftovers(p Paths, rec Record) []int {
 	if !rec.leftSome(p) {
 		return nil
 	}
-	left := append(proc.WithEnv(InvocationEnv+"="+rec.Invocation), sessionMembers(rec)...)
-	slices.Sort(left)
-	return slices.Compact(left)
+	return slices.Sorted(maps.Keys(leftoverProofs(rec)))
 }
 
-// sessionMembers lists the live processes in the session rec records as its run's own,
-// which its daemon, gone, no longer leads: what cleared or wrote over its environment is
-// found there too. A session's id is its leader's pid, which no new process can be given
-// while a member lives; so a process that has that pid now, and is not the record's
-// daemon (a zombie, unreaped), shows the session emptied once and its id reused: then
-// nothing is listed. It looks for one before and after the scan.
-func sessionMembers(rec Record) []int {
-	if rec.Session < 2 || !sessionUnclaimed(rec) {
+// leftoverProofs finds what rec's run, which is over, left running: each pid with what
+// proves it the run's still, to be checked again through a handle once opened (so that a
+// reused pid is never taken for it). A process is the run's when it is proven so itself:
+// it carries the run's mark (InvocationEnv). A process that is not is the run's when it is in a session proven to be the run's own (see
+// runSessions): what cleared its environment there (nginx's workers, env -i) is found too.
+// A session is never taken for the run's by its number alone: once its last member is
+// gone, that number can be any new process's (pids wrap around), the leader of a session
+// that has nothing to do with the run.
+func leftoverProofs(rec Record) map[int]func() bool {
+	proofs := map[int]func() bool{}
+	proven := provenProcesses(rec)
+	for _, w := range proven {
+		proofs[w.pid] = w.alive
+	}
+	for _, s := range runSessions(rec, proven) {
+		for _, pid := range s.members() {
+			if proofs[pid] == nil {
+				proofs[pid] = func() bool { return inSession(pid, s.sid) && s.proven() }
+			}
+		}
+	}
+	return proofs
+}
+
+// provenProc is a live process proven to be a run's, named by its pid and its start
+// time, which together name one process for the whole boot: it stays the run's whatever
+// it does since (an exec that clears its environment included).
+type provenProc struct {
+	pid   int
+	start uint64 // its start time, read before it was proven the run's
+	sid   int    // its session, read then
+}
+
+// alive reports whether w is still that process, alive (not a zombie).
+func (w provenProc) alive() bool {
+	st, err := proc.ReadStat(w.pid)
+	return err == nil && !st.Zombie() && st.StartTime == w.start
+}
+
+// in reports whether w is still alive, and in session sid.
+func (w provenProc) in(sid int) bool {
+	st, err := proc.ReadStat(w.pid)
+	return err == nil && !st.Zombie() && st.StartTime == w.start && st.SID == sid
+}
+
+// provenProcesses lists the live processes proven to be rec's run's: those that carry its
+// mark. Each one's start
+// time and session are read before its proof, so that a process with the same pid and
+// start time later is the one proven.
+func provenProcesses(rec Record) []provenProc {
+	mark := InvocationEnv + "=" + rec.Invocation
+	var proven []provenProc
+	for _, pid := range proc.WithEnv(mark) {
+		st, err := proc.ReadStat(pid)
+		if err != nil || st.Zombie() || !proc.HasEnv(pid, mark) {
+			continue // gone since, or another process that has its pid now
+		}
+		proven = append(proven, provenProc{pid, st.StartTime, st.SID})
+	}
+	return proven
+}
+
+// runSession is a session proven to be a run's own: proven reports whether it still is.
+type runSession struct {
+	sid    int
+	proven func() bool
+}
+
+// members lists the live processes of s, if it is proven the run's both before and after
+// the scan: then its number was not given to another session meanwhile, and each process
+// the scan found in it was in the run's.
+func (s runSession) members() []int {
+	if !s.proven() {
 		return nil
 	}
-	members := proc.InSession(rec.Session)
-	if !sessionUnclaimed(rec) {
+	members := proc.InSession(s.sid)
+	if !s.proven() {
 		return nil
 	}
 	return members
 }
 
-// sessionUnclaimed reports whether no process but the record's own daemon, a zombie, has
-// the pid that is the id of the session rec records.
-func sessionUnclaimed(rec Record) bool {
-	st, err := proc.ReadStat(rec.Session)
-	if err != nil {
-		return true // no process has it
+// runSessions lists the sessions proven to be rec's run's own. A session's id is the pid
+// of the process that made it (setsid), which no new process is given while anything is
+// in it, so a session is the one it was as long as some process stays in it; and a process
+// can join no session but by being forked in it. So a session is proven the run's while
+//   - it is the one the record keeps as the run's (Record.Session, the strategy's), and the
+//     daemon that the record names, its leader, is still in it as a zombie (unreaped); or
+//   - it is that one, and a process proven the run's is in it: it has been there since the
+//     run, so the session never emptied; or
+//   - a process proven the run's leads it: it made it, and everything in it descends from
+//     it (a program that called setsid itself, nginx's master, whose workers are there).
+//
+// A proven process in any other session does not prove that one the run's: it may be the
+// session the daemon shared with its caller (nohup, the foreground: a login shell's).
+func runSessions(rec Record, proven []provenProc) []runSession {
+	var sessions []runSession
+	add := func(sid int, still func() bool) {
+		if !slices.ContainsFunc(sessions, func(s runSession) bool { return s.sid == sid }) {
+			sessions = append(sessions, runSession{sid, still})
+		}
 	}
-	return st.Zombie() && rec.Session == rec.PID && st.StartTime == rec.StartTime
+	if rec.Session > 1 && daemonLeads(rec) {
+		add(rec.Session, func() bool { return daemonLeads(rec) })
+	}
+	for _, w := range proven {
+		if w.sid > 1 && (w.sid == rec.Session || w.sid == w.pid) {
+			sid := w.sid
+			add(sid, func() bool { return w.in(sid) })
+		}
+	}
+	return sessions
 }
 
-// leftSome reports whether r is the instance's record of a run that is over, and may have
-// left processes running.
+// daemonLeads reports whether the session rec records is led still by the record's daemon,
+// a zombie not yet reaped: its id cannot have been given to another session.
+func daemonLeads(rec Record) bool {
+	st, err := proc.ReadStat(rec.Session)
+	return err == nil && st.Zombie() && rec.Session == rec.PID && st.StartTime == rec.StartTime
+}
+
+// inSession reports whether pid is a live process of session sid.
+func inSession(pid, sid int) bool {
+	st, err := proc.ReadStat(pid)
+	return err == nil && !st.Zombie() && st.SID == sid
+}
+
+// leftSome reports whether r is the instance's record of a run of this boot that is over,
+// and may have left processes running.
 func (r Record) leftSome(p Paths) bool {
-	return r.Invocation != "" && r.isFor(p) && runOver(r)
+	return r.Invocation != "" && r.isFor(p) && r.sameBoot() && runOver(r)
+}
+
+// leftBeforeBoot reports whether r is the instance's record of a run before the last boot
+// that kept its invocation: it left nothing running now, and nothing is to be looked for.
+func (r Record) leftBeforeBoot(p Paths) bool {
+	return r.Invocation != "" && r.isFor(p) && !r.sameBoot()
 }
 
 // runOver reports whether the daemon rec names is gone: it ran before the last boot, or no
@@ -97,15 +204,15 @@ func runOver(rec Record) bool {
 	return ok && !holds
 }
 
-// killLeftovers SIGKILLs what the last run of the instance at p left running, when its
-// record keeps an invocation: each process through a handle checked, once opened, to carry
-// the invocation still, so that a reused pid is never hit. It waits up to killWait for
-// them to be gone, looks again (a process may fork while it is killed), then clears the
-// record's invocation: nothing is left to find. It returns the pids it killed, and, apart
-// from its error, why the record could not be cleared (a full disk): then nothing is left
-// running, and the next stop looks again and finds nothing. The caller must know that no
-// daemon of the instance runs: a new run has a new invocation, so a daemon started
-// meanwhile is never touched.
+// killLeftovers SIGKILLs what the last run of the instance at p left running (see
+// Leftovers), when its record keeps an invocation: each process through a handle checked,
+// once opened, to be proven the run's still, so that a reused pid is never hit (see
+// killFrozen). It then looks again, and clears the record's invocation: nothing is left to
+// find. A record of a run before the last boot has its invocation cleared at once. It
+// returns the pids it killed, and, apart from its error, why the record could not be
+// cleared (a full disk): then nothing is left running, and the next stop looks again and
+// finds nothing. The caller must know that no daemon of the instance runs: a new run has a
+// new invocation, so a daemon started meanwhile is never touched.
 func killLeftovers(p Paths) (killed []int, notCleared, err error) {
 	rec, err := ReadRecord(p.Record)
 	switch {
@@ -113,28 +220,62 @@ func killLeftovers(p Paths) (killed []int, notCleared, err error) {
 		return nil, nil, nil
 	case err != nil:
 		return nil, nil, fmt.Errorf("kill what the last run left: %w", err)
+	case rec.leftBeforeBoot(p):
+		return nil, clearInvocation(p.Record, rec.PID, rec.Invocation), nil
 	case !rec.leftSome(p):
 		return nil, nil, nil
 	}
-	killed = append(KillInvocation(rec.Invocation), killSession(rec)...)
-	slices.Sort(killed)
-	killed = slices.Compact(killed)
+	killed = killFrozen(func() map[int]func() bool { return leftoverProofs(rec) })
 	if left := Leftovers(p, rec); len(left) > 0 {
 		return killed, nil, fmt.Errorf("kill what the last run left: pids %v %w after SIGKILL", left, ErrStillRunning)
 	}
 	return killed, clearInvocation(p.Record, rec.PID, rec.Invocation), nil
 }
 
-// killSession SIGKILLs what is left in the session rec records as its run's own (see
-// sessionMembers), each through a handle checked, once opened, to be in it still: while it
-// is, the session's id cannot have been reused. It returns the pids it killed (see
-// killRounds).
-func killSession(rec Record) []int {
-	inSession := func(pid int) bool {
-		st, err := proc.ReadStat(pid)
-		return err == nil && !st.Zombie() && st.SID == rec.Session
+// killFrozen SIGKILLs the processes find lists, each through a handle checked, once
+// opened, with the proof find gives for it, so that a reused pid is never hit. It stops
+// each first (SIGSTOP), and looks again while it finds more (up to five times): a stopped
+// process forks nothing it would miss, and a process whose presence proves a session the
+// run's (see runSessions) stays until every member found by it is stopped too. Then it
+// kills them all, and waits up to killWait for them to be gone. It returns the pids it
+// killed, sorted.
+func killFrozen(find func() map[int]func() bool) []int {
+	held := map[int]*proc.Process{}
+	for range 5 {
+		found := 0
+		for pid, proven := range find() {
+			if held[pid] != nil {
+				continue
+			}
+			h, err := proc.Open(pid)
+			if err != nil {
+				continue // gone since
+			}
+			if proven() && h.Signal(syscall.SIGSTOP) == nil {
+				held[pid] = h
+				found++
+			} else {
+				_ = h.Close()
+			}
+		}
+		if found == 0 {
+			break
+		}
 	}
-	return killRounds(func() []int { return sessionMembers(rec) }, inSession)
+	var killed []int
+	for pid, h := range held {
+		if h.Signal(syscall.SIGKILL) == nil {
+			killed = append(killed, pid)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), killWait)
+	defer cancel()
+	for _, h := range held {
+		_ = h.Wait(ctx)
+		_ = h.Close()
+	}
+	slices.Sort(killed)
+	return killed
 }
 
 // KillInvocation SIGKILLs every live process that carries the invocation (a run's value of

@@ -1,0 +1,226 @@
+package instance
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// shRun is a shell started in a session of its own (it leads it), and the pids it printed.
+type shRun struct {
+	leader int    // the shell's pid: its session's id
+	start  uint64 // its start time
+	pids   []int  // what it printed, one pid a line, in order
+}
+
+// runInSession runs `sh -c script` with env as its whole environment, in a session of its
+// own, and reads the pids it prints until its output is closed: its background processes
+// must send theirs elsewhere. With leaderStays, the shell runs on (it ends in an exec),
+// and is killed and reaped when the test ends; otherwise it is reaped as soon as its output
+// is closed, which leaves its session without a leader. Every pid it printed is killed at
+// the end of the test, through a handle opened now.
+func runInSession(t *testing.T, script string, env []string, leaderStays bool) shRun {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := shRun{leader: cmd.Process.Pid, start: StartTime(cmd.Process.Pid)} // unreaped: readable even once it exits
+	if leaderStays {
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		pid, err := strconv.Atoi(strings.TrimSpace(sc.Text()))
+		if err != nil {
+			t.Fatalf("sh -c %q printed %q, not a pid", script, sc.Text())
+		}
+		killAtEnd(t, pid)
+		r.pids = append(r.pids, pid)
+	}
+	if !leaderStays {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("sh -c %q: %v", script, err)
+		}
+	}
+	if r.start == 0 {
+		t.Fatalf("no start time read for pid %d", r.leader)
+	}
+	return r
+}
+
+// killAtEnd SIGKILLs pid when the test ends, through a handle opened now.
+func killAtEnd(t *testing.T, pid int) {
+	t.Helper()
+	h, err := proc.Open(pid)
+	if err != nil {
+		t.Fatalf("open pid %d: %v", pid, err)
+	}
+	t.Cleanup(func() {
+		_ = h.Signal(syscall.SIGKILL)
+		ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
+		defer cancel()
+		_ = h.Wait(ctx)
+		_ = h.Close()
+	})
+}
+
+// deadPID returns the pid of a process that has ended and been reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+// leftRecord is the record of the instance at p whose daemon (by pid and start time) is
+// gone without stopping: its run, invocation inv, in session (0 for none), is over.
+func leftRecord(t *testing.T, p Paths, inv string, session int) Record {
+	return Record{
+		Name: p.Name, PIDFile: p.PIDFile, Program: "daemonkit", Strategy: "reexec",
+		PID: deadPID(t), StartTime: 1, BootID: BootID(), State: StateRunning,
+		Invocation: inv, Session: session,
+	}
+}
+
+// sleeper is a background sleep that prints its pid and sends nothing to the output.
+const sleeper = "sleep 600 </dev/null >/dev/null 2>&1 & echo $!; "
+
+// plainEnv is an environment without any run's mark.
+func plainEnv() []string { return []string{"PATH=" + os.Getenv("PATH")} }
+
+// markedEnv is an environment with inv's mark.
+func markedEnv(inv string) []string { return append(plainEnv(), InvocationEnv+"="+inv) }
+
+// mustLeft fails the test unless Leftovers(p, rec) is want, sorted.
+func mustLeft(t *testing.T, p Paths, rec Record, want ...int) {
+	t.Helper()
+	slices.Sort(want)
+	if got := Leftovers(p, rec); !slices.Equal(got, want) {
+		t.Fatalf("Leftovers = %v, want %v", got, want)
+	}
+}
+
+// stopLeft writes rec at p, kills what it left (as stop does), and fails the test unless
+// it killed want; then nothing must be left, and the record must keep no invocation.
+func stopLeft(t *testing.T, p Paths, rec Record, want ...int) {
+	t.Helper()
+	if err := WriteRecord(p.Record, rec); err != nil {
+		t.Fatal(err)
+	}
+	killed, notCleared, err := killLeftovers(p)
+	if err != nil || notCleared != nil {
+		t.Fatalf("killLeftovers: %v, %v", err, notCleared)
+	}
+	slices.Sort(want)
+	if !slices.Equal(killed, want) {
+		t.Fatalf("killLeftovers killed %v, want %v", killed, want)
+	}
+	for _, pid := range want {
+		if st, err := proc.ReadStat(pid); err == nil && !st.Zombie() {
+			t.Fatalf("pid %d is still alive after killLeftovers", pid)
+		}
+	}
+	if r, err := ReadRecord(p.Record); err != nil || r.Invocation != "" {
+		t.Fatalf("the record keeps its invocation (%v): %+v", err, r)
+	}
+}
+
+// mustAlive fails the test unless every pid is a live process.
+func mustAlive(t *testing.T, pids ...int) {
+	t.Helper()
+	for _, pid := range pids {
+		if st, err := proc.ReadStat(pid); err != nil || st.Zombie() {
+			t.Fatalf("pid %d, not the run's, is gone", pid)
+		}
+	}
+}
+
+// TestLeftoversNotInAnotherSession: a record whose session's number is now another
+// session's (its last member gone, the number reused: a process that called setsid and
+// exited, leaving a process in it) finds nothing there, in this boot or from another, and
+// stop kills nothing of it.
+func TestLeftoversNotInAnotherSession(t *testing.T) {
+	p := testPaths(t, "w")
+	for _, stays := range []bool{false, true} {
+		script := sleeper
+		if stays {
+			script += "exec sleep 600 >/dev/null"
+		}
+		other := runInSession(t, script, plainEnv(), stays)
+		rec := leftRecord(t, p, "0123456789abcdef0123456789abcdef", other.leader)
+		mustLeft(t, p, rec)
+		rec.PID, rec.StartTime = other.leader, other.start // the session's leader, gone, as the record's daemon
+		mustLeft(t, p, rec)
+		rec.BootID = "another-boot"
+		mustLeft(t, p, rec)
+		rec.BootID = BootID()
+		stopLeft(t, p, rec)
+		mustAlive(t, other.pids...)
+	}
+}
+
+// TestLeftoversNoneFromAnotherBoot: a record of an earlier boot finds nothing, not even a
+// process that carries its mark now; stop kills nothing, and clears its invocation.
+func TestLeftoversNoneFromAnotherBoot(t *testing.T) {
+	p := testPaths(t, "w")
+	const inv = "fedcba9876543210fedcba9876543210"
+	marked := runInSession(t, sleeper, markedEnv(inv), false)
+	rec := leftRecord(t, p, inv, marked.leader)
+	mustLeft(t, p, rec, marked.pids...) // this boot's: it is the run's
+	rec.BootID = "another-boot"
+	mustLeft(t, p, rec)
+	stopLeft(t, p, rec)
+	mustAlive(t, marked.pids...)
+}
+
+// TestLeftoversSessionProvenByMark: a process that carries the run's mark proves its
+// session the run's, and what cleared its environment there is found with it, when that
+// session is the one the record keeps, or one a marked process leads; not when it is
+// another (the session the daemon shared with its caller, under nohup).
+func TestLeftoversSessionProvenByMark(t *testing.T) {
+	const inv = "00112233445566778899aabbccddeeff"
+	two := sleeper + "env -i " + sleeper
+	t.Run("recorded", func(t *testing.T) {
+		p := testPaths(t, "w")
+		s := runInSession(t, two, markedEnv(inv), false) // the leader, gone: the strategy's intermediate
+		rec := leftRecord(t, p, inv, s.leader)
+		mustLeft(t, p, rec, s.pids...)
+		stopLeft(t, p, rec, s.pids...)
+	})
+	t.Run("led by a marked process", func(t *testing.T) {
+		p := testPaths(t, "w")
+		s := runInSession(t, "env -i "+sleeper+"exec sleep 600 >/dev/null", markedEnv(inv), true)
+		rec := leftRecord(t, p, inv, 0)
+		mustLeft(t, p, rec, s.leader, s.pids[0])
+		stopLeft(t, p, rec, s.leader, s.pids[0])
+	})
+	t.Run("another", func(t *testing.T) {
+		p := testPaths(t, "w")
+		s := runInSession(t, two, markedEnv(inv), false)
+		rec := leftRecord(t, p, inv, 0)
+		mustLeft(t, p, rec, s.pids[0])
+		stopLeft(t, p, rec, s.pids[0])
+		mustAlive(t, s.pids[1])
+	})
+}
