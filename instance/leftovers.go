@@ -50,7 +50,10 @@ func Leftovers(p Paths, rec Record) []int {
 // leftoverProofs finds what rec's run, which is over, left running: each pid with what
 // proves it the run's still, to be checked again through a handle once opened (so that a
 // reused pid is never taken for it). A process is the run's when it is proven so itself:
-// it carries the run's mark (InvocationEnv). A process that is not is the run's when it is in a session proven to be the run's own (see
+// it carries the run's mark (InvocationEnv), or it is the program's main process the
+// record names by pid and start time (Record.ChildPID, Record.ChildStartTime), which
+// finds a program that cleared or wrote over its environment (nginx's master). A process
+// that is not is the run's when it is in a session proven to be the run's own (see
 // runSessions): what cleared its environment there (nginx's workers, env -i) is found too.
 // A session is never taken for the run's by its number alone: once its last member is
 // gone, that number can be any new process's (pids wrap around), the leader of a session
@@ -93,7 +96,7 @@ func (w provenProc) in(sid int) bool {
 }
 
 // provenProcesses lists the live processes proven to be rec's run's: those that carry its
-// mark. Each one's start
+// mark, and the program's main process it names by pid and start time. Each one's start
 // time and session are read before its proof, so that a process with the same pid and
 // start time later is the one proven.
 func provenProcesses(rec Record) []provenProc {
@@ -105,6 +108,12 @@ func provenProcesses(rec Record) []provenProc {
 			continue // gone since, or another process that has its pid now
 		}
 		proven = append(proven, provenProc{pid, st.StartTime, st.SID})
+	}
+	if pid := rec.ChildPID; pid > 1 && rec.ChildStartTime != 0 && !slices.ContainsFunc(proven, func(w provenProc) bool { return w.pid == pid }) {
+		st, err := proc.ReadStat(pid)
+		if err == nil && !st.Zombie() && !st.KernelThread() && st.StartTime == rec.ChildStartTime {
+			proven = append(proven, provenProc{pid, st.StartTime, st.SID})
+		}
 	}
 	return proven
 }
@@ -334,12 +343,13 @@ func killRounds(list func() []int, still func(pid int) bool) []int {
 	return slices.Compact(killed)
 }
 
-// clearInvocation empties the invocation of the record at path if it is still pid's run's.
+// clearInvocation empties the invocation of the record at path, and the program's main
+// process it names, if it is still pid's run's.
 func clearInvocation(path string, pid int, invocation string) error {
 	r, err := ReadRecord(path)
 	if err != nil || r.PID != pid || r.Invocation != invocation {
 		return nil // gone, or a new run's: not ours to change
 	}
-	r.Invocation = ""
+	r.Invocation, r.ChildPID, r.ChildStartTime = "", 0, 0
 	return WriteRecord(path, r)
 }

@@ -224,3 +224,40 @@ func TestLeftoversSessionProvenByMark(t *testing.T) {
 		mustAlive(t, s.pids[1])
 	})
 }
+
+// TestLeftoversChildByStartTime: the program's main process the record names by pid and
+// start time is found without any mark (it cleared its environment, or wrote over it), and
+// so is what is in the session it leads (nginx's master and workers); the same pid with
+// another start time is another process, and nothing is found.
+func TestLeftoversChildByStartTime(t *testing.T) {
+	p := testPaths(t, "w")
+	const inv = "99887766554433221100ffeeddccbbaa"
+	master := runInSession(t, sleeper+"exec sleep 600 >/dev/null", plainEnv(), true)
+	rec := leftRecord(t, p, inv, 0)
+	rec.ChildPID, rec.ChildStartTime = master.leader, master.start+1
+	mustLeft(t, p, rec)
+	stopLeft(t, p, rec)
+	mustAlive(t, master.leader, master.pids[0])
+	rec.ChildStartTime = master.start
+	mustLeft(t, p, rec, master.leader, master.pids[0])
+	stopLeft(t, p, rec, master.leader, master.pids[0])
+}
+
+// TestSetChild: the start time recorded beside the program's pid is its own, read while it
+// runs below this process; none for a process that does not, or none at all.
+func TestSetChild(t *testing.T) {
+	pid := startSleep(t)
+	var r Record
+	r.SetChild(pid)
+	if r.ChildPID != pid || r.ChildStartTime == 0 || r.ChildStartTime != StartTime(pid) {
+		t.Fatalf("SetChild(%d) = %d, %d; want its start time %d", pid, r.ChildPID, r.ChildStartTime, StartTime(pid))
+	}
+	r.SetChild(0)
+	if r.ChildPID != 0 || r.ChildStartTime != 0 {
+		t.Fatalf("SetChild(0) = %d, %d; want 0, 0", r.ChildPID, r.ChildStartTime)
+	}
+	r.SetChild(os.Getppid()) // above this process, not below
+	if r.ChildStartTime != 0 {
+		t.Fatalf("SetChild(parent) recorded start time %d, want 0", r.ChildStartTime)
+	}
+}

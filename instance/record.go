@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -54,11 +55,17 @@ type Record struct {
 	// than by a stop: systemd's failed unit, not its stopped one.
 	Failed bool `json:"failed,omitempty"`
 
-	// A supervised program (start -- CMD): its command line, its pid now, and how often it
-	// was restarted.
-	Command  []string `json:"command,omitempty"`
-	ChildPID int      `json:"child_pid,omitempty"`
-	Restarts int      `json:"restarts,omitempty"`
+	// A supervised program (start -- CMD): its command line, its main process's pid now,
+	// how often it was restarted, and that process's start time (as StartTime's, 0 if it
+	// could not be read: see SetChild). The pid and start time name the program's main
+	// process for the boot: one that outlives a killed supervisor (a daemon adopted by
+	// --ready pidfile:, nginx's master) is found by them (see Leftovers). A record marked
+	// stopped by stop after its daemon was gone without stopping keeps them, as it keeps
+	// Invocation, until what the run left is killed.
+	Command        []string `json:"command,omitempty"`
+	ChildPID       int      `json:"child_pid,omitempty"`
+	Restarts       int      `json:"restarts,omitempty"`
+	ChildStartTime uint64   `json:"child_start_time,omitempty"` // after restarts: readers match child_pid then restarts
 	// RestartAt is when a program that ended is started again, while its supervisor
 	// backs off (ChildPID is 0 then); zero while a copy of it runs.
 	RestartAt time.Time `json:"restart_at,omitzero"`
@@ -92,6 +99,26 @@ func (r Record) EndedFailed() bool {
 // of its program: the supervisor may run, but its program does not.
 func (r Record) Restarting() bool {
 	return len(r.Command) > 0 && r.ChildPID == 0 && !r.RestartAt.IsZero()
+}
+
+// SetChild makes pid, a process running below this one (0 for none), the program's main
+// process in r: its ChildPID, with its start time as ChildStartTime, read while it is alive
+// and still below this process, so that it is that process's (0 where it cannot be read:
+// it has ended, and its pid may be another's). The caller must be the record's daemon.
+func (r *Record) SetChild(pid int) {
+	r.ChildPID, r.ChildStartTime = pid, startBelow(pid)
+}
+
+// startBelow is the start time of pid, a live process running below this one, or 0.
+func startBelow(pid int) uint64 {
+	if pid < 2 {
+		return 0
+	}
+	st, err := proc.ReadStat(pid)
+	if err != nil || st.Zombie() || !proc.DescendsFrom(pid, os.Getpid()) {
+		return 0 // it has ended; its pid may be another's once it is reaped
+	}
+	return st.StartTime
 }
 
 // Copy is one copy of a supervised program.
@@ -197,14 +224,16 @@ func ReadRecord(path string) (Record, error) {
 // running, so that a stopped instance keeps its record (list shows it, restart starts it
 // again) and never marks the record of a daemon started since. An absent record, or a file
 // that is not one of this user's records, is left alone without error. It keeps the
-// record's invocation, for stop to look for what the run left (see Leftovers). failed
+// record's invocation, and the program's main process (ChildPID, ChildStartTime), for stop
+// to look for what the run left (see Leftovers). failed
 // says no stop ended the run (Record.Failed): the daemon went without stopping.
 func MarkStopped(path string, pid int, lastExit string, failed bool) error {
 	return markStopped(path, pid, lastExit, false, failed)
 }
 
 // MarkStoppedClean is MarkStopped for a daemon that stopped everything its run started
-// itself: it also clears the record's invocation, so that nobody looks for what it left.
+// itself: it also clears the record's invocation and its program's main process, so that
+// nobody looks for what it left.
 // failed says its work ended on its own rather than by a stop (Record.Failed).
 func MarkStoppedClean(path string, pid int, lastExit string, failed bool) error {
 	return markStopped(path, pid, lastExit, true, failed)
@@ -220,10 +249,10 @@ func markStopped(path string, pid int, lastExit string, clean, failed bool) erro
 	case r.PID != pid || r.State == StateStopped:
 		return nil
 	}
-	r.State, r.StoppedAt, r.ChildPID, r.Failed = StateStopped, time.Now().UTC(), 0, failed
-	if clean {
-		r.Invocation = ""
-	}
+	r.State, r.StoppedAt, r.Failed = StateStopped, time.Now().UTC(), failed
+	if clean || r.Invocation == "" {
+		r.Invocation, r.ChildPID, r.ChildStartTime = "", 0, 0
+	} // else the program's main process, by pid and start time, is one Leftovers looks for
 	if lastExit != "" || r.LastExit == "" {
 		r.LastExit = lastExit
 	}

@@ -120,7 +120,7 @@ func (r *run) followMove(p *program) bool {
 	r.log.Info("the program's daemon moved: its pidfile names a new process, adopted", "old_pid", p.pid, "pid", pid, "pidfile", path)
 	r.adopt(p, pid, exited)
 	main := r.makeMain(p)
-	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.ChildPID = main })
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.SetChild(main) })
 	r.publishCopies()
 	return true
 }

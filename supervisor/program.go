@@ -69,7 +69,8 @@ func (r *run) startReady() (*program, error) {
 	}
 	main := r.makeMain(p)
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
-		rec.Command, rec.ChildPID, rec.Restarts, rec.RestartAt = r.command, main, r.restarts, time.Time{}
+		rec.Command, rec.Restarts, rec.RestartAt = r.command, r.restarts, time.Time{}
+		rec.SetChild(main)
 	})
 	r.publishCopies()
 	return p, nil

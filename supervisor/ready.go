@@ -187,7 +187,7 @@ func (r *run) note(p *program, m notify.Message) {
 		}
 		r.log.Info("the program names its main process", "mainpid", m.MainPID, "pid", p.pid)
 		if r.s.nameMain(p, m.MainPID) {
-			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.ChildPID = m.MainPID })
+			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.SetChild(m.MainPID) })
 		}
 	}
 }

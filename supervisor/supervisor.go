@@ -325,7 +325,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		}
 		// The restart count, with the end of the restart's copy: while that copy started,
 		// status said which restart it was from the count before it.
-		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID, rec.Restarts = lastExit, 0, r.restarts })
+		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.Restarts = lastExit, r.restarts; rec.SetChild(0) })
 		r.removeChildPIDFile() // it would name a pid that is gone, maybe another process's soon
 		uptime := time.Since(p.started)
 		if !(cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws))) {
@@ -546,7 +546,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	r.s.setMain(0)
 	r.log.Info("the program stopped", "status", describe(ws))
 	// Stopped as asked: its status alone (killed by SIGTERM) would read as a crash.
-	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.ChildPID = "stopped: "+describe(ws), 0 })
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = "stopped: " + describe(ws); rec.SetChild(0) })
 	return ws
 }
 

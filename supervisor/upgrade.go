@@ -132,7 +132,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	np.command = r.command
 	readyAfter := time.Since(began)
 	main := r.makeMain(np)
-	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Command, rec.ChildPID = r.command, main })
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Command = r.command; rec.SetChild(main) })
 	if r.s.cfg.OnUpgrade != nil {
 		r.s.cfg.OnUpgrade(r.ctx, r.command)
 	}
@@ -166,7 +166,7 @@ func (r *run) watchServing(p *program) func() (syscall.WaitStatus, bool) {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) {
 				rec.LastExit = describe(ws)
 				if rec.ChildPID == p.pid {
-					rec.ChildPID = 0 // gone: its pid may be another's soon
+					rec.SetChild(0) // gone: its pid may be another's soon
 				}
 				for i := range rec.Copies {
 					if rec.Copies[i].PID == p.pid {
