@@ -323,20 +323,16 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if p.failure != "" {
 			lastExit = p.failure
 		}
-		// The restart count, with the end of the restart's copy: while that copy started,
-		// status said which restart it was from the count before it.
-		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit, rec.Restarts = lastExit, r.restarts; rec.SetChild(0) })
+		plan := planAfterEnd(cfg, ws, time.Since(p.started), failures, delay)
+		failures, delay = plan.failures, plan.delay
+		server.UpdateRecord(r.ctx, endedRecord(lastExit, r.restarts, plan, time.Now()))
 		r.removeChildPIDFile() // it would name a pid that is gone, maybe another process's soon
-		uptime := time.Since(p.started)
-		if !(cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws))) {
+		if !plan.restart {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
 			r.awaitDraining(0)
 			return &ExitError{Status: ws}
 		}
-		if uptime >= cfg.MinUptime {
-			failures, delay = 0, cfg.RestartDelay
-		}
-		if cfg.MaxRestarts >= 0 && failures >= cfg.MaxRestarts {
+		if plan.gaveUp {
 			r.log.Error("giving up: the program kept ending", "restarts_in_a_row", failures,
 				"none_stayed_up", cfg.MinUptime.String(), "status", lastExit)
 			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
@@ -356,7 +352,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			r.killDeadCopies()
 		}
 		r.log.Warn("the program ended; restarting it", "status", lastExit, "in", delay.String(), "attempt", failures)
-		restartAt := time.Now().Add(delay)
+		restartAt := time.Now().Add(delay) // what the kill took is not part of the back-off
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = restartAt })
 		if stopped := r.backOff(delay); stopped {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
@@ -372,6 +368,45 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			}
 			r.log.Error("the restarted program did not get ready", "error", err)
 			p = failedRestart(err)
+		}
+	}
+}
+
+// endPlan is what follows a copy of the program that ended on its own: a restart or not,
+// and if one, whether the supervisor gives up instead (MaxRestarts), with the count of
+// failed runs in a row and the back-off that go with it.
+type endPlan struct {
+	restart, gaveUp bool
+	failures        int
+	delay           time.Duration
+}
+
+// planAfterEnd decides what follows a copy that ended with ws after uptime, failures
+// (restarts in a row that did not stay up MinUptime) and delay (the next back-off) being
+// what they were: a copy that stayed up MinUptime resets both.
+func planAfterEnd(cfg Config, ws syscall.WaitStatus, uptime time.Duration, failures int, delay time.Duration) endPlan {
+	plan := endPlan{restart: cfg.Restart == RestartAlways || (cfg.Restart == RestartOnFailure && failed(ws)), failures: failures, delay: delay}
+	if !plan.restart {
+		return plan
+	}
+	if uptime >= cfg.MinUptime {
+		plan.failures, plan.delay = 0, cfg.RestartDelay
+	}
+	plan.gaveUp = cfg.MaxRestarts >= 0 && plan.failures >= cfg.MaxRestarts
+	return plan
+}
+
+// endedRecord is the record's change when a copy ended on its own (at now): how it ended,
+// the restart count (while the copy that ended started, status said which restart it was
+// from the count before it), no copy running, and, if one follows, when the next copy
+// starts, in the same write: status never reads the program between two copies as running
+// with none. (The supervisor writes when again once it has killed what the copy left.)
+func endedRecord(lastExit string, restarts int, plan endPlan, now time.Time) func(*instance.Record) {
+	return func(rec *instance.Record) {
+		rec.LastExit, rec.Restarts = lastExit, restarts
+		rec.SetChild(0)
+		if plan.restart && !plan.gaveUp {
+			rec.RestartAt = now.Add(plan.delay)
 		}
 	}
 }

@@ -1,0 +1,53 @@
+package supervisor
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/instance"
+)
+
+// TestEndedRecordSaysWhenTheRestartIs: the record's change when a copy ends says, in the
+// same write, when the next copy starts, so that status never reads the instance between
+// two copies as running with no copy (it did, for as long as killing what the copy left
+// took, one status in 200 under a crash loop); and says nothing of a restart that does
+// not follow.
+func TestEndedRecordSaysWhenTheRestartIs(t *testing.T) {
+	const exit1 = syscall.WaitStatus(1 << 8)
+	now := time.Now()
+	cfg := Config{Restart: RestartAlways, MinUptime: 10 * time.Second, MaxRestarts: 5, RestartDelay: 100 * time.Millisecond}
+	for _, c := range []struct {
+		name      string
+		cfg       Config
+		failures  int
+		restartIn time.Duration // 0: none follows
+	}{
+		{"restart", cfg, 1, 400 * time.Millisecond},
+		{"gave up", cfg, 5, 0},
+		{"no policy", Config{Restart: RestartNo}, 0, 0},
+		{"exit 0 on failure only", Config{Restart: RestartOnFailure, MaxRestarts: 5}, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ws := exit1
+			if c.cfg.Restart == RestartOnFailure {
+				ws = 0
+			}
+			plan := planAfterEnd(c.cfg, ws, time.Second, c.failures, 400*time.Millisecond)
+			rec := instance.Record{Command: []string{"prog"}, ChildPID: 42, ChildStartTime: 7, Restarts: 1}
+			endedRecord("exited with status 1", 2, plan, now)(&rec)
+			if rec.ChildPID != 0 || rec.ChildStartTime != 0 || rec.Restarts != 2 || rec.LastExit != "exited with status 1" {
+				t.Fatalf("record %+v: want no copy, 2 restarts, the last exit", rec)
+			}
+			if c.restartIn == 0 {
+				if !rec.RestartAt.IsZero() || rec.Restarting() {
+					t.Fatalf("RestartAt %v: want none, no restart follows", rec.RestartAt)
+				}
+				return
+			}
+			if !rec.Restarting() || !rec.RestartAt.Equal(now.Add(c.restartIn)) {
+				t.Fatalf("RestartAt %v, restarting %v: want %v, in the same write", rec.RestartAt, rec.Restarting(), now.Add(c.restartIn))
+			}
+		})
+	}
+}
