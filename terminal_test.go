@@ -114,6 +114,20 @@ func awaitExit(t *testing.T, exited <-chan struct{}, caught string, output *test
 	return string(b)
 }
 
+// outputSays reports whether start's output at the terminal says text, waiting for it up
+// to testutil.Deadline: what start wrote reaches output by a copy from the terminal, which
+// may run after start has exited.
+func outputSays(output *testutil.Buffer, text string) bool {
+	end := time.Now().Add(testutil.Deadline)
+	for !strings.Contains(output.String(), text) {
+		if time.Now().After(end) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond) // a polling step, with a deadline
+	}
+	return true
+}
+
 // TestCtrlCReachesTheProgramOnce: Ctrl-C at a terminal where `start` runs in the foreground
 // sends SIGINT to the whole foreground group, the program included. The supervisor stops
 // the program without sending it a second one, which many programs take for "quit now,
@@ -126,7 +140,7 @@ func TestCtrlCReachesTheProgramOnce(t *testing.T) {
 	got := awaitExit(t, exited, caught, output)
 	// Two signals caught at once may be merged into one on a loaded machine: the log line
 	// says the supervisor sent none.
-	if n := strings.Count(got, "SIGINT"); n != 1 || !strings.Contains(output.String(), "sent to the whole process group") {
+	if n := strings.Count(got, "SIGINT"); n != 1 || !outputSays(output, "sent to the whole process group") {
 		t.Fatalf("the program had SIGINT %d times, want once, from the terminal alone; it wrote:\n%s\nstart's output:\n%s", n, got, output.String())
 	}
 }
@@ -205,7 +219,7 @@ func TestPidfileReadyAtTerminal(t *testing.T) {
 	case <-time.After(testutil.Deadline):
 		t.Fatalf("start still runs; its output:\n%s", output.String())
 	}
-	if !strings.Contains(output.String(), "left no process running") {
+	if !outputSays(output, "left no process running") {
 		t.Errorf("start's output says not why it failed:\n%s", output.String())
 	}
 }
