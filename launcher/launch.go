@@ -63,8 +63,9 @@ const (
 //
 // A nil s is an error (errors.Is strategy.ErrNilStrategy), as is a strategy whose
 // Descriptor.New returned nil, which names itself; neither starts anything. So is a spec
-// that Spec.Validate refuses (errors.Is strategy.ErrBadSpec). A Start that returns no
-// Process and no error is an error too (errors.Is ErrNoProcess).
+// that Spec.Validate refuses (errors.Is strategy.ErrBadSpec), and one whose exec the kernel
+// would refuse for its size, as CheckExec says (errors.Is syscall.E2BIG). A Start that
+// returns no Process and no error is an error too (errors.Is ErrNoProcess).
 //
 // Side effects on the calling process: descriptors 3 and up are left close-on-exec, and on
 // Linux the caller is a child subreaper while Launch runs, so a re-exec daemon is
@@ -90,6 +91,9 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 		return Result{}, fmt.Errorf("%w: Launch was given none", strategy.ErrNilStrategy)
 	}
 	if err := spec.Validate(); err != nil {
+		return Result{}, err
+	}
+	if err := CheckExec(spec); err != nil { // refused by the kernel: nothing is made
 		return Result{}, err
 	}
 	if ctx.Err() != nil {
@@ -129,9 +133,9 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	closeFiles(files) // the child has its copies; without ours, EOF means the daemon's end closed
 	if err != nil {
 		r.Close()
-		if errors.Is(err, syscall.E2BIG) {
-			err = fmt.Errorf("%w: the daemon's arguments and environment take %d bytes, more than one exec takes here (ARG_MAX, and 128 KiB a string); shorten the environment, or the command line (which the request in them carries), or read the arguments from a file",
-				err, execSize(spec))
+		if errors.Is(err, syscall.E2BIG) { // past CheckExec: a system whose bounds it does not know
+			err = fmt.Errorf("%w: the daemon's arguments and environment take %d bytes, more than one exec takes here (ARG_MAX, and on Linux 128 KiB a string); shorten the environment, or the command line (which the request in them carries), or read the arguments from a file",
+				err, execSize("", append([]string{spec.Argv0}, spec.Args...), spec.Env))
 		}
 		return Result{}, err
 	}
@@ -151,16 +155,6 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	}
 	defer func() { l.daemon.close() }() // l.daemon may be set by await
 	return l.await(ctx, r)
-}
-
-// execSize is how many bytes the daemon's exec takes for its arguments and environment,
-// as the kernel counts them (each string and its NUL).
-func execSize(spec strategy.Spec) int {
-	n := 0
-	for _, s := range append(append([]string(nil), spec.Args...), spec.Env...) {
-		n += len(s) + 1
-	}
-	return n
 }
 
 // launcher is one Launch after Start: it waits for the daemon's word and cleans up.
