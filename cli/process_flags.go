@@ -16,6 +16,7 @@ import (
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/account"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
+	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -116,7 +117,10 @@ func (f ProcessFlags) checkValues() error {
 // --user, that user's USER, LOGNAME, SHELL and HOME, as systemd's User= and su - set them
 // (root's would send the work's files to /root, which it may not write), then defaults
 // (KEY=VALUE: what the caller knows better than this process's environment), then the
-// --env-file files in order, then --env. Errors name the file and the line.
+// --env-file files in order, then --env. Errors name the file and the line. A variable no
+// exec can pass (launcher.CheckVariable: over 128 KiB on Linux) is refused, by its name,
+// its size and where it came from: an env file and its line, --env, or the inherited
+// environment.
 func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
 	env, _, err := f.environOver(defaults...)
 	return env, err
@@ -175,17 +179,25 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		}
 	}
 	for _, kv := range f.Env {
+		if err := launcher.CheckVariable(kv); err != nil {
+			return nil, nil, fmt.Errorf("--env: %w; shorten it, or have the program read it from a file", err)
+		}
 		set(kv)
 	}
 	if f.ClearEnv && !hasKey(env, "PATH") {
 		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	for _, kv := range env { // what is left over the bound came with the inherited environment
+		if err := launcher.CheckVariable(kv); err != nil {
+			return nil, nil, fmt.Errorf("the environment the work inherits: %w; unset it, or shorten it, before start", err)
+		}
 	}
 	return env, under, nil
 }
 
 // readEnvFile reads KEY=VALUE lines; blank lines and lines starting with # are skipped,
 // and a value may be quoted with ' or ". Anything else is an error naming the file and the
-// line. The file is read as it is at each start and restart, perhaps by root, from a
+// line, and so is a variable longer than one exec passes (launcher.CheckVariable). The file is read as it is at each start and restart, perhaps by root, from a
 // directory its owner (the program's own user, with --user) may change: it is never read
 // through another user's symlink, at the path or above it, nor when it is anything but a
 // regular file, so that such a user can neither have root read a file of root's into the
@@ -247,6 +259,9 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 		}
 		if strings.IndexByte(v, 0) >= 0 {
 			return nil, fmt.Errorf("env file %s:%d: the value of %s holds a NUL byte, which no environment can carry; remove it", name, n, k)
+		}
+		if err := launcher.CheckVariable(k + "=" + v); err != nil {
+			return nil, fmt.Errorf("env file %s:%d: %w: no program can be given it in its environment; shorten it, or have the program read it from a file", name, n, err)
 		}
 		kvs = append(kvs, k+"="+v)
 	}
