@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/supervisor"
@@ -180,8 +181,10 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 // the instance: a log path that clashes (checkLog) or whose directory is now a file, a
 // working directory removed since (or one the work's user may not enter), the directory
 // start was typed in when the program's own flags are parsed there again, env files that
-// cannot be read (a relative path recorded by an older build, a file since removed), and a
-// supervised program that cannot be found in its environment's PATH: the one it was
+// cannot be read (a relative path recorded by an older build, a file since removed), an
+// environment (env files as they are now) that the daemon's exec could not take, as the
+// launcher checks it (launcher.CheckExec: a variable over 128 KiB, or too much in all),
+// and a supervised program that cannot be found in its environment's PATH: the one it was
 // started with (ProcessFlags.Inherited), unless --env gives one.
 func (req *request) startable() error {
 	if err := req.checkLog(); err != nil {
@@ -199,10 +202,14 @@ func (req *request) startable() error {
 	if err := req.checkCwd(); err != nil {
 		return err
 	}
-	env, err := req.environ()
+	spec, err := req.daemonSpec(strings.Repeat("0", 32)) // a mark as long as the run's own
 	if err != nil {
 		return err
 	}
+	if err := launcher.CheckExec(spec); err != nil {
+		return err
+	}
+	env := spec.Env
 	if req.Supervise == nil || len(req.Supervise.Command) == 0 {
 		return nil
 	}

@@ -605,30 +605,17 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	if err := req.checkWorkdir(); err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
-	var defaults []string
-	if !req.ClearEnv {
-		defaults = append(defaults, "PWD="+req.Workdir) // not the caller's: where the daemon runs, as os/exec would set it
-	}
-	env, under, err := req.environOver(defaults...)
-	if err != nil {
-		return launcher.Result{}, withCode(exitFailed, err)
-	}
-	sent := *req
-	// The daemon's environment is the work's; what the inherited one had under what was
-	// set on top goes with it, so that the record keeps the inherited one: see serverOptions.
-	sent.Inherited, sent.EnvBase = nil, under
-	if err := notUTF8(sent); err != nil {
-		return launcher.Result{}, withCode(exitUsage, err)
-	}
-	raw, err := json.Marshal(sent)
-	if err != nil {
-		return launcher.Result{}, err
-	}
 	invocation, err := instance.NewInvocation()
 	if err != nil {
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
-	env = withEnv(env, instance.InvocationEnv, invocation) // this run's, not one the caller inherited
+	spec, err := req.daemonSpec(invocation)
+	if err != nil {
+		if !errors.As(err, new(*exitError)) { // not UTF-8 is a usage error already
+			err = withCode(exitFailed, err)
+		}
+		return launcher.Result{}, err
+	}
 	// Held until the daemon is ready or has failed: a stop meanwhile waits for the daemon
 	// and stops it, and a second start waits for this one, then finds the daemon running.
 	if held == nil {
@@ -648,15 +635,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		}
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
-	res, err := launcher.Launch(ctx, desc.New(), strategy.Spec{
-		Name:         req.Name,
-		Args:         []string{daemonCommand, req.Name}, // the name for ps; the request is private
-		Env:          withRequest(env, string(raw)),
-		Dir:          req.Workdir,
-		LogPath:      req.Log,
-		PIDFile:      req.PIDFile,
-		ReadyTimeout: req.ReadyTimeout,
-	}, log)
+	res, err := launcher.Launch(ctx, desc.New(), spec, log)
 	if err != nil {
 		if errors.Is(err, pidfile.ErrLocked) {
 			return res, startError(req.Name, err)
@@ -670,4 +649,41 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		return res, withCode(exitFailed, err)
 	}
 	return res, nil
+}
+
+// daemonSpec is what launchRequest hands the launcher to start a daemon that runs req,
+// invocation being the run's mark (instance.InvocationEnv): its environment, the work's
+// (read now: env files too), with the request in it. restart checks its size
+// (launcher.CheckExec) before it stops anything. A request that is not UTF-8 is a usage
+// error (exit 2).
+func (req *request) daemonSpec(invocation string) (strategy.Spec, error) {
+	var defaults []string
+	if !req.ClearEnv {
+		defaults = append(defaults, "PWD="+req.Workdir) // not the caller's: where the daemon runs, as os/exec would set it
+	}
+	env, under, err := req.environOver(defaults...)
+	if err != nil {
+		return strategy.Spec{}, err
+	}
+	sent := *req
+	// The daemon's environment is the work's; what the inherited one had under what was
+	// set on top goes with it, so that the record keeps the inherited one: see serverOptions.
+	sent.Inherited, sent.EnvBase = nil, under
+	if err := notUTF8(sent); err != nil {
+		return strategy.Spec{}, withCode(exitUsage, err)
+	}
+	raw, err := json.Marshal(sent)
+	if err != nil {
+		return strategy.Spec{}, err
+	}
+	env = withEnv(env, instance.InvocationEnv, invocation) // this run's, not one the caller inherited
+	return strategy.Spec{
+		Name:         req.Name,
+		Args:         []string{daemonCommand, req.Name}, // the name for ps; the request is private
+		Env:          withRequest(env, string(raw)),
+		Dir:          req.Workdir,
+		LogPath:      req.Log,
+		PIDFile:      req.PIDFile,
+		ReadyTimeout: req.ReadyTimeout,
+	}, nil
 }
