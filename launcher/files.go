@@ -3,6 +3,7 @@ package launcher
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,6 +14,14 @@ import (
 
 // tailLines is how many of the log's last lines an error quotes.
 const tailLines = 10
+
+// scanLines is how many of the log's last lines formatTail is given to look for a Go crash
+// in (logfile.Tail reads no further back than 16 KiB in any case): a crash's own lines come
+// before its stack trace, which may run to hundreds of lines.
+const scanLines = 1 << 12
+
+// crashLines bounds how many of a Go crash's own lines an error quotes.
+const crashLines = 10
 
 // openFiles opens /dev/null for the daemon's stdin and the log for its stdout and stderr
 // (see logfile.Open: appended to, created 0640, never through a symlink, never blocking on
@@ -57,18 +66,74 @@ func closeFiles(f strategy.Files) {
 	}
 }
 
-// formatTail puts lines after an error message: "\nlast lines of its log:\n  ...".
-func formatTail(lines []string) string {
+// formatTail puts the last tailLines of lines, the end of the log at path, after an error
+// message: "\nlast lines of its log:\n    ...". When lines hold a Go program's crash (see
+// goCrash), whose stack trace fills the end of the log, it quotes the crash's own lines
+// instead, and says that the stack is in the log.
+func formatTail(lines []string, path string) string {
+	if crash := goCrash(lines); crash != nil {
+		return quoteLines(fmt.Sprintf("\nit crashed (a Go runtime error; the stack trace follows these lines in %s):", path), crash)
+	}
+	return quoteLines("\nlast lines of its log:", lines[max(0, len(lines)-tailLines):])
+}
+
+// quoteLines writes head and then each line, indented, made visible (writeVisible); ""
+// if there are no lines.
+func quoteLines(head string, lines []string) string {
 	if len(lines) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\nlast lines of its log:")
+	b.WriteString(head)
 	for _, line := range lines {
 		b.WriteString("\n    ")
 		writeVisible(&b, line)
 	}
 	return b.String()
+}
+
+// goCrash returns the lines that say why a Go program crashed, if lines (the end of a log)
+// hold such a crash: its "runtime: ", "fatal error: " and "panic: " lines, each "panic: "
+// with the line after it (a nested panic, or "[signal SIGSEGV: ...]"), before the first
+// "goroutine N [" line of the stack trace; at most crashLines of them. Otherwise, and when
+// the crash's own lines are further back than lines go, nil.
+func goCrash(lines []string) []string {
+	stack := slices.IndexFunc(lines, isGoroutineHeader)
+	if stack < 0 {
+		return nil
+	}
+	var crash []string
+	for i := 0; i < stack && len(crash) < crashLines; i++ {
+		line := lines[i]
+		if !strings.HasPrefix(line, "runtime: ") && !strings.HasPrefix(line, "fatal error: ") && !strings.HasPrefix(line, "panic: ") {
+			continue
+		}
+		crash = append(crash, line)
+		if strings.HasPrefix(line, "panic: ") && i+1 < stack && strings.TrimSpace(lines[i+1]) != "" && len(crash) < crashLines {
+			i++
+			crash = append(crash, lines[i])
+		}
+	}
+	return crash
+}
+
+// isGoroutineHeader reports whether line begins a goroutine's stack in a Go traceback:
+// "goroutine 1 [running]:".
+func isGoroutineHeader(line string) bool {
+	rest, ok := strings.CutPrefix(line, "goroutine ")
+	if !ok {
+		return false
+	}
+	id, state, ok := strings.Cut(rest, " [")
+	if !ok || id == "" || !strings.HasSuffix(state, ":") {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // writeVisible writes line with its control characters (but tab) and bytes that are not

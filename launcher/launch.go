@@ -52,9 +52,11 @@ const (
 //   - It waits for the daemon's report: ready (success), already running, or an error (the
 //     daemon's own message). If the handshake ends without one, the daemon died: the error
 //     (errors.Is ErrExited) says how ("exit status 1", "killed by signal 9 (SIGKILL)") and
-//     quotes the last lines this run wrote to the log. After spec.ReadyTimeout (default
-//     10s), it kills exactly that daemon and returns a *NotReadyError (errors.Is ErrNotReady);
-//     if ctx ends first, the same, with an error that gives context.Cause(ctx).
+//     quotes the last lines this run wrote to the log, or, if they end in a Go crash's
+//     stack trace, the crash's own lines ("fatal error: ...", "panic: ..."). After
+//     spec.ReadyTimeout (default 10s), it kills exactly that daemon and returns a
+//     *NotReadyError (errors.Is ErrNotReady); if ctx ends first, the same, with an error
+//     that gives context.Cause(ctx).
 //
 // After any failure, the daemon is gone (Launch waits for it, killing it past a bound), and
 // so is anything left in the process group of the process Start made (the daemon's own
@@ -398,7 +400,8 @@ func (l *launcher) pidNote() string {
 	return ""
 }
 
-// logTail formats the last lines this run wrote to the log, for an error message.
+// logTail formats the last lines this run wrote to the log, or the Go crash they end
+// with, for an error message (formatTail).
 func (l *launcher) logTail() string {
-	return formatTail(logfile.Tail(l.spec.LogPath, l.logStart, tailLines))
+	return formatTail(logfile.Tail(l.spec.LogPath, l.logStart, scanLines), l.spec.LogPath)
 }

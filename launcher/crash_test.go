@@ -1,0 +1,85 @@
+package launcher
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// newosprocCrash is a Go program's crash when it cannot make a thread (ulimit -u): its
+// own lines first, then a stack trace of some 170 lines, which ends in register dumps.
+func newosprocCrash() []string {
+	lines := []string{
+		"app: starting",
+		"runtime: failed to create new OS thread (have 2 already; errno=11)",
+		"runtime: may need to increase max user processes (ulimit -u)",
+		"fatal error: newosproc",
+		"",
+		"runtime stack:",
+	}
+	for i := range 30 {
+		lines = append(lines, fmt.Sprintf("runtime.newm1(0xc000%03d)", i), "\t/usr/local/go/src/runtime/proc.go:2927 +0xbd fp=0x7ffd sp=0x7ffd pc=0x43a1fd")
+	}
+	lines = append(lines, "", "goroutine 1 [running]:")
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf("main.work%d(...)", i), "\t/src/app/main.go:12 +0x1d")
+	}
+	lines = append(lines, "", "goroutine 2 [force gc (idle)]:", "runtime.gopark(0x0?, 0x0?)", "\t/usr/local/go/src/runtime/proc.go:424 +0xce")
+	for _, r := range []string{"rax", "rbx", "rcx", "rdx", "rdi", "rsi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags", "cs", "fs", "gs"} {
+		lines = append(lines, r+"    0x0")
+	}
+	return lines
+}
+
+// TestFormatTailGoCrash: the end of a log that holds a Go crash is quoted as the crash's
+// own lines ("runtime: ...", "fatal error: ...", and "panic: ..." with the line after it),
+// with a word that the stack trace is in the log, not as the end of its stack trace.
+func TestFormatTailGoCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"newosproc", newosprocCrash(), []string{
+			"runtime: failed to create new OS thread (have 2 already; errno=11)",
+			"runtime: may need to increase max user processes (ulimit -u)",
+			"fatal error: newosproc",
+		}},
+		{"nil pointer", []string{
+			"listening", "panic: runtime error: invalid memory address or nil pointer dereference",
+			"[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x47e5a4]", "",
+			"goroutine 1 [running]:", "main.main()", "\t/src/app/main.go:9 +0x24", "exit status 2",
+		}, []string{
+			"panic: runtime error: invalid memory address or nil pointer dereference",
+			"[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x47e5a4]",
+		}},
+		{"nested panic", []string{
+			"panic: first [recovered]", "\tpanic: second", "", "goroutine 7 [running]:", "main.f()",
+		}, []string{"panic: first [recovered]", "\tpanic: second"}},
+		{"deadlock", []string{
+			"fatal error: all goroutines are asleep - deadlock!", "", "goroutine 1 [chan receive]:", "main.main()",
+		}, []string{"fatal error: all goroutines are asleep - deadlock!"}},
+	} {
+		got := formatTail(tc.lines, "/var/log/app.log")
+		want := "\nit crashed (a Go runtime error; the stack trace follows these lines in /var/log/app.log):\n    " + strings.Join(tc.want, "\n    ")
+		if got != want {
+			t.Errorf("%s: formatTail =\n%s\nwant\n%s", tc.name, got, want)
+		}
+	}
+}
+
+// TestFormatTailNotACrash: a stack trace whose crash lines are further back than the lines
+// given, and lines that only look like a crash's, are quoted as the last lines.
+func TestFormatTailNotACrash(t *testing.T) {
+	cut := newosprocCrash()[20:] // the crash's own lines are gone
+	for _, lines := range [][]string{
+		cut,
+		{"runtime: 5s", "panic: no", "goroutine pool [started]", "goroutine 1 is idle", "done"},
+	} {
+		got := formatTail(lines, "/var/log/app.log")
+		want := "\nlast lines of its log:\n    " + strings.Join(lines[max(0, len(lines)-tailLines):], "\n    ")
+		if got != want {
+			t.Errorf("formatTail =\n%s\nwant\n%s", got, want)
+		}
+	}
+}
