@@ -67,7 +67,8 @@ const (
 // Descriptor.New returned nil, which names itself; neither starts anything. So is a spec
 // that Spec.Validate refuses (errors.Is strategy.ErrBadSpec), and one whose exec the kernel
 // would refuse for its size, as CheckExec says (errors.Is syscall.E2BIG). A Start that
-// returns no Process and no error is an error too (errors.Is ErrNoProcess).
+// returns no Process and no error is an error too (errors.Is ErrNoProcess). An error of a
+// limit (EAGAIN of fork, EMFILE, ENFILE) says which limit, as ExplainLimit does.
 //
 // Side effects on the calling process: descriptors 3 and up are left close-on-exec, and on
 // Linux the caller is a child subreaper while Launch runs, so a re-exec daemon is
@@ -117,12 +118,12 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	CloseOnExecFrom3()
 	files, logStart, err := openFiles(spec.LogPath)
 	if err != nil {
-		return Result{}, err
+		return Result{}, ExplainLimit(err)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		closeFiles(files)
-		return Result{}, fmt.Errorf("create handshake pipe: %w", err)
+		return Result{}, fmt.Errorf("create handshake pipe: %w", ExplainLimit(err))
 	}
 	files.Ready = w
 
@@ -135,6 +136,8 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	closeFiles(files) // the child has its copies; without ours, EOF means the daemon's end closed
 	if err != nil {
 		r.Close()
+		// fork's EAGAIN (ulimit -u), os/exec's own pipe's EMFILE (ulimit -n)
+		err = ExplainLimit(err)
 		if errors.Is(err, syscall.E2BIG) { // past CheckExec: a system whose bounds it does not know
 			err = fmt.Errorf("%w: the daemon's arguments and environment take %d bytes, more than one exec takes here (ARG_MAX, and on Linux 128 KiB a string); shorten the environment, or the command line (which the request in them carries), or read the arguments from a file",
 				err, execSize("", append([]string{spec.Argv0}, spec.Args...), spec.Env))

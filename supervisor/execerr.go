@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+
+	"github.com/daemonkit/daemonkit/launcher"
 )
 
 // explainExec adds to err, the error of executing path, why the kernel said "no such file
@@ -21,8 +23,13 @@ import (
 // glibc has none on Alpine. Of "permission denied" it says what the file's modes refuse
 // the user it runs as, cred (nil: this process's): see deniedWhy. Of a name that the
 // lookup found nowhere because PATH is unset or empty (env -i, a bare crontab or unit), it
-// says so, and the fix. Any other error is returned as it is.
+// says so, and the fix. Of a limit that refused the start (fork's EAGAIN: ulimit -u; EMFILE:
+// ulimit -n; ENFILE), which one, its value and how to raise it: launcher.ExplainLimit, the
+// launcher's own. Any other error is returned as it is.
 func explainExec(path string, err error, cred *syscall.Credential) error {
+	if explained := launcher.ExplainLimit(err); explained != err {
+		return explained
+	}
 	if errors.Is(err, exec.ErrNotFound) && os.Getenv("PATH") == "" {
 		return fmt.Errorf("%w: PATH is not set in daemonkit's environment, so no program named without a slash is found: give its full path (/usr/bin/%s), or set PATH (PATH=/usr/bin:/bin before the command)", err, path)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -191,12 +192,12 @@ func (r *run) start(env []string) (*program, error) {
 	}
 	null, err := os.Open(os.DevNull)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("start %s: %w", command[0], launcher.ExplainLimit(err))
 	}
 	defer null.Close()
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("start %s: its output pipe: %w", command[0], launcher.ExplainLimit(err))
 	}
 	// In a text log the program's stdout and stderr share one pipe, as they share a
 	// terminal or 2>&1 and systemd's journal stream, so that its lines keep the order it
@@ -207,7 +208,7 @@ func (r *run) start(env []string) (*program, error) {
 		if errR, errW, err = os.Pipe(); err != nil {
 			outR.Close()
 			outW.Close()
-			return nil, err
+			return nil, fmt.Errorf("start %s: its stderr pipe: %w", command[0], launcher.ExplainLimit(err))
 		}
 	}
 	argv, files := command, []*os.File{null, outW, errW}
@@ -243,7 +244,7 @@ func (r *run) start(env []string) (*program, error) {
 		if execR, execW, err = os.Pipe(); err != nil {
 			closePair(outR, errR)
 			closePair(outW, errW)
-			return nil, err
+			return nil, fmt.Errorf("start %s: the exec step's pipe: %w", command[0], launcher.ExplainLimit(err))
 		}
 		files = append(files, execW)
 		env = append(env, execReportEnv+"="+strconv.Itoa(len(files)-1))

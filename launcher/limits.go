@@ -1,0 +1,58 @@
+package launcher
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ExplainLimit adds to err, an error of starting a process (fork, exec) or of making a
+// descriptor for one (a pipe, a socket, a file), which limit refused it and how to raise
+// it, when err says a limit did; any other error, and nil, it returns as they are. It is
+// the one explanation the launcher and the supervisor (its program's start, and its exec
+// errors) give:
+//
+//   - EAGAIN ("resource temporarily unavailable", of fork or clone, or of an exec after a
+//     change of user): the processes of the real user reached its limit, RLIMIT_NPROC
+//     (ulimit -u, whose soft value it gives), or the system's (kernel.threads-max,
+//     kernel.pid_max, a cgroup's pids.max); root is held to the system's alone.
+//   - EMFILE ("too many open files"): this process reached its limit on open files,
+//     RLIMIT_NOFILE (ulimit -n, whose soft value it gives).
+//   - ENFILE: the system's, fs.file-max.
+//
+// The result wraps err: errors.Is still finds the errno.
+func ExplainLimit(err error) error {
+	switch {
+	case errors.Is(err, syscall.EAGAIN) && realUID() == 0:
+		return fmt.Errorf("%w: the system's limit on processes is reached (kernel.threads-max, kernel.pid_max, or a cgroup's pids.max: TasksMax= in a unit); root is not held to ulimit -u", err)
+	case errors.Is(err, syscall.EAGAIN):
+		return fmt.Errorf("%w: the processes of uid %d reached their limit (ulimit -u, RLIMIT_NPROC: %s), or the system its own (kernel.threads-max, a cgroup's pids.max): raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit), or end some of that user's processes",
+			err, realUID(), softLimit(unix.RLIMIT_NPROC))
+	case errors.Is(err, syscall.EMFILE):
+		return fmt.Errorf("%w: the process has as many files open as its limit allows (ulimit -n, RLIMIT_NOFILE: %s): raise ulimit -n in the shell that starts daemonkit (LimitNOFILE= in a unit), or, for the program, --limit-nofile",
+			err, softLimit(unix.RLIMIT_NOFILE))
+	case errors.Is(err, syscall.ENFILE):
+		return fmt.Errorf("%w: the system has as many files open as it allows (fs.file-max): close some, or raise fs.file-max (sysctl)", err)
+	}
+	return err
+}
+
+// realUID is the real user id, whose processes RLIMIT_NPROC counts (a variable for the
+// tests).
+var realUID = os.Getuid
+
+// softLimit is the soft value of resource for this process, "unlimited", or "unknown".
+func softLimit(resource int) string {
+	var rl unix.Rlimit
+	switch {
+	case unix.Getrlimit(resource, &rl) != nil:
+		return "unknown"
+	case rl.Cur == unix.RLIM_INFINITY:
+		return "unlimited"
+	}
+	return strconv.FormatUint(uint64(rl.Cur), 10)
+}
