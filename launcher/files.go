@@ -1,12 +1,16 @@
 package launcher
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/strategy"
@@ -26,32 +30,58 @@ const crashLines = 10
 // openFiles opens /dev/null for the daemon's stdin and the log for its stdout and stderr
 // (see logfile.Open: appended to, created 0640, never through a symlink, never blocking on
 // a FIFO), and returns the log's size before this run, so that only this run's lines are
-// quoted later. An empty logPath means /dev/null.
-func openFiles(logPath string) (strategy.Files, int64, error) {
+// quoted later, and, if the log was not there before, what it opened (made), for
+// removeMadeLog. An empty logPath means /dev/null.
+func openFiles(logPath string) (files strategy.Files, size int64, made os.FileInfo, err error) {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
-		return strategy.Files{}, 0, err
+		return strategy.Files{}, 0, nil, err
 	}
 	if logPath == "" {
 		out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
 			null.Close()
-			return strategy.Files{}, 0, err
+			return strategy.Files{}, 0, nil, err
 		}
-		return strategy.Files{Stdin: null, Stdout: out, Stderr: out}, 0, nil
+		return strategy.Files{Stdin: null, Stdout: out, Stderr: out}, 0, nil, nil
 	}
+	_, err = os.Lstat(logPath)
+	missing := errors.Is(err, fs.ErrNotExist)
 	lf, err := logfile.Open(logPath)
 	if err != nil {
 		null.Close()
-		return strategy.Files{}, 0, err
+		return strategy.Files{}, 0, nil, err
 	}
 	fi, err := lf.Stat()
 	if err != nil {
 		null.Close()
 		lf.Close()
-		return strategy.Files{}, 0, err
+		return strategy.Files{}, 0, nil, err
 	}
-	return strategy.Files{Stdin: null, Stdout: lf, Stderr: lf}, fi.Size(), nil
+	if missing {
+		made = fi
+	}
+	return strategy.Files{Stdin: null, Stdout: lf, Stderr: lf}, fi.Size(), made, nil
+}
+
+// removeMadeLog removes the log at path after a failed launch, if this launch made it
+// (made is what it opened) and it is still that file, and still empty: a failed start
+// leaves no empty log behind, sticky (keepfile), which cleaners of temporary directories
+// would never age out. A log that was there before, one with content, and a file put at
+// path since are left alone.
+func removeMadeLog(path string, made os.FileInfo, log hclog.Logger) {
+	if made == nil {
+		return
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || !os.SameFile(fi, made) || fi.Size() != 0 {
+		return
+	}
+	if err := os.Remove(path); err != nil {
+		log.Debug("could not remove the empty log this launch made", "path", path, "error", err)
+		return
+	}
+	log.Debug("removed the empty log this launch made", "path", path)
 }
 
 // closeFiles closes what openFiles opened and the handshake's write end.

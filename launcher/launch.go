@@ -61,7 +61,9 @@ const (
 // After any failure, the daemon is gone (Launch waits for it, killing it past a bound), and
 // so is anything left in the process group of the process Start made (the daemon's own
 // children, unless they moved to another group); so is the pidfile, unless another process
-// holds it. Nothing else is ever signalled. The already-running case changes nothing.
+// holds it; so is the log, if this launch created it and it is still empty (a log that was
+// there before, or has content, stays). Nothing else is ever signalled. The
+// already-running case changes nothing.
 //
 // A nil s is an error (errors.Is strategy.ErrNilStrategy), as is a strategy whose
 // Descriptor.New returned nil, which names itself; neither starts anything. So is a spec
@@ -86,7 +88,7 @@ func Launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	return res, err
 }
 
-func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hclog.Logger) (Result, error) {
+func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hclog.Logger) (_ Result, err error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
@@ -116,10 +118,15 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 		}
 	}
 	CloseOnExecFrom3()
-	files, logStart, err := openFiles(spec.LogPath)
+	files, logStart, madeLog, err := openFiles(spec.LogPath)
 	if err != nil {
 		return Result{}, ExplainLimit(err)
 	}
+	defer func() {
+		if err != nil && !errors.As(err, new(*pidfile.LockedError)) { // running: its daemon's log
+			removeMadeLog(spec.LogPath, madeLog, log)
+		}
+	}()
 	r, w, err := os.Pipe()
 	if err != nil {
 		closeFiles(files)
