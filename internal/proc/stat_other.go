@@ -23,6 +23,9 @@ func (s Stat) Zombie() bool { return s.State == 'Z' }
 // Stopped reports whether the process is stopped by a signal.
 func (s Stat) Stopped() bool { return s.State == 'T' }
 
+// KernelThread reports whether it is a kernel thread; no Stat is read here, so none is.
+func (s Stat) KernelThread() bool { return false }
+
 // ReadStat cannot read a process's state here: the error wraps errors.ErrUnsupported.
 func ReadStat(pid int) (Stat, error) {
 	return Stat{}, fmt.Errorf("read the state of pid %d: %w", pid, errors.ErrUnsupported)
