@@ -28,7 +28,10 @@ type NotReadyError struct {
 	After  time.Duration // the ReadyTimeout that passed, or the longer wait the daemon asked for
 	PID    int           // the daemon that was killed; 0 if it never reported its pid
 	Status string        // the last status line the daemon sent, if any
-	log    string        // the last lines of its log, already formatted
+	// Stopped says the daemon was stopped by a signal (SIGSTOP, SIGTSTP) at the deadline:
+	// it got nowhere, whatever its last status said.
+	Stopped bool
+	log     string // the last lines of its log, already formatted
 }
 
 // Error reads "not ready after 10s; killed it (pid N)", followed by the last lines the
@@ -39,7 +42,10 @@ func (e *NotReadyError) Error() string {
 		killed = fmt.Sprintf("killed it (pid %d)", e.PID)
 	}
 	status := ""
-	if e.Status != "" {
+	switch {
+	case e.Stopped:
+		status = " (the daemon was stopped by a signal, SIGSTOP or SIGTSTP, and got nowhere)"
+	case e.Status != "":
 		status = fmt.Sprintf(" (its last status: %q)", e.Status)
 	}
 	return fmt.Sprintf("not ready after %s%s; %s%s", e.After, status, killed, e.log)

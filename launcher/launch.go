@@ -191,49 +191,77 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 	timer := time.NewTimer(l.timeout)
 	defer timer.Stop()
 	for {
+		var ev handshake.Event
 		select {
-		case ev := <-events:
-			if ev.Err != nil {
-				l.abort(abortOptions{kill: true})
-				return Result{}, fmt.Errorf("read handshake: %w; killed the daemon%s", ev.Err, l.pidNote())
-			}
-			if ev.EOF {
-				return Result{}, l.exited()
-			}
-			rep := ev.Report
-			if l.daemon == nil && rep.PID > 0 {
-				l.daemon = openTarget(rep.PID, l.log)
-			}
-			switch {
-			case rep.Ready:
-				l.awaitHandshakeEnd(ctx, events, timer.C)
-				return l.succeed(rep)
-			case rep.Running != 0:
-				l.log.Debug("daemon reports already running", "pid", rep.PID, "holder", rep.Running)
-				l.abort(abortOptions{keepPIDFile: true})
-				return Result{}, &pidfile.LockedError{Path: l.spec.PIDFile, PID: rep.Running}
-			case rep.Error != "":
-				l.log.Debug("daemon reports an error", "pid", rep.PID, "error", rep.Error)
-				l.abort(abortOptions{})
-				return Result{}, errors.New(rep.Error + l.logTail())
-			case rep.Extend > 0:
-				l.extend(timer, begin, rep)
-			case rep.Status != "":
-				l.log.Debug("daemon status", "pid", rep.PID, "status", rep.Status)
-				l.status = rep.Status
-			default:
-				l.log.Debug("daemon reported its pid", "pid", rep.PID)
-			}
+		case ev = <-events:
 		case <-timer.C:
-			l.log.Debug("daemon not ready in time; killing it", "timeout", l.timeout, "pid", l.pid())
-			l.abort(abortOptions{kill: true})
-			return Result{}, &NotReadyError{After: l.timeout, PID: l.pid(), Status: l.status, log: l.logTail()}
+			late, ok := lateWord(r, events)
+			if !ok {
+				return Result{}, l.notReady()
+			}
+			ev = late
+			timer.Reset(0) // the deadline has passed: once this word is taken, look again
 		case <-ctx.Done():
 			l.log.Debug("launch canceled; killing the daemon", "pid", l.pid())
 			l.abort(abortOptions{kill: true})
 			return Result{}, fmt.Errorf("%w before the daemon was ready; killed it%s%s", context.Cause(ctx), l.pidNote(), l.logTail())
 		}
+		if res, err, done := l.take(ctx, ev, events, timer, begin); done {
+			return res, err
+		}
 	}
+}
+
+// take acts on one event of the handshake, and says whether the launch is over (with its
+// result), or goes on.
+func (l *launcher) take(ctx context.Context, ev handshake.Event, events <-chan handshake.Event, timer *time.Timer, begin time.Time) (res Result, err error, done bool) {
+	if ev.Err != nil {
+		l.abort(abortOptions{kill: true})
+		return Result{}, fmt.Errorf("read handshake: %w; killed the daemon%s", ev.Err, l.pidNote()), true
+	}
+	if ev.EOF {
+		return Result{}, l.exited(), true
+	}
+	rep := ev.Report
+	if l.daemon == nil && rep.PID > 0 {
+		l.daemon = openTarget(rep.PID, l.log)
+	}
+	switch {
+	case rep.Ready:
+		l.awaitHandshakeEnd(ctx, events, timer.C)
+		res, err := l.succeed(rep)
+		return res, err, true
+	case rep.Running != 0:
+		l.log.Debug("daemon reports already running", "pid", rep.PID, "holder", rep.Running)
+		l.abort(abortOptions{keepPIDFile: true})
+		return Result{}, &pidfile.LockedError{Path: l.spec.PIDFile, PID: rep.Running}, true
+	case rep.Error != "":
+		l.log.Debug("daemon reports an error", "pid", rep.PID, "error", rep.Error)
+		l.abort(abortOptions{})
+		return Result{}, errors.New(rep.Error + l.logTail()), true
+	case rep.Extend > 0:
+		l.extend(timer, begin, rep)
+	case rep.Status != "":
+		l.log.Debug("daemon status", "pid", rep.PID, "status", rep.Status)
+		l.status = rep.Status
+	default:
+		l.log.Debug("daemon reported its pid", "pid", rep.PID)
+	}
+	return Result{}, nil, false
+}
+
+// notReady gives up on a daemon not ready in time: it kills it, and says so, and why, if
+// the daemon was stopped by a signal (SIGSTOP or SIGTSTP), which its last status could not
+// say.
+func (l *launcher) notReady() error {
+	l.log.Debug("daemon not ready in time; killing it", "timeout", l.timeout, "pid", l.pid())
+	stopped := false
+	if pid := l.pid(); pid > 0 {
+		st, err := proc.ReadStat(pid)
+		stopped = err == nil && st.Stopped()
+	}
+	l.abort(abortOptions{kill: true})
+	return &NotReadyError{After: l.timeout, PID: l.pid(), Status: l.status, Stopped: stopped, log: l.logTail()}
 }
 
 // extend moves the ready deadline to rep.Extend from now, when that is later than the

@@ -240,7 +240,10 @@ func describeProcess(pid int) string {
 	return strings.Join(keep, "\n") + "\ncmdline: " + strings.ReplaceAll(string(cmdline), "\x00", " ")
 }
 
-// signal SIG PID: sends a signal to exactly that pid.
+// signal SIG PID: sends a signal to exactly that pid. A process sent STOP is continued
+// when the script ends, however it ends (through a pidfd opened now, so a pid reused by
+// then is never hit): a script that fails while it holds a background command stopped
+// would wait for it for ever.
 func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: signal SIG PID")
@@ -249,7 +252,16 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	if sig == 0 {
 		ts.Fatalf("unknown signal %q", args[0])
 	}
-	ts.Check(syscall.Kill(atoiArg(ts, args[1]), sig))
+	pid := atoiArg(ts, args[1])
+	if sig == syscall.SIGSTOP {
+		if p, err := proc.Open(pid); err == nil {
+			ts.Defer(func() {
+				_ = p.Signal(syscall.SIGCONT)
+				p.Close()
+			})
+		}
+	}
+	ts.Check(syscall.Kill(pid, sig))
 }
 
 // own PID...: these processes are the script's to stop: each is SIGKILLed when the script
