@@ -325,8 +325,8 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		}
 		plan := planAfterEnd(cfg, ws, time.Since(p.started), failures, delay)
 		failures, delay = plan.failures, plan.delay
-		server.UpdateRecord(r.ctx, endedRecord(lastExit, r.restarts, plan, time.Now()))
 		r.removeChildPIDFile() // it would name a pid that is gone, maybe another process's soon
+		server.UpdateRecord(r.ctx, endedRecord(lastExit, r.restarts, plan, time.Now()))
 		if !plan.restart {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
 			r.awaitDraining(0)
