@@ -144,6 +144,8 @@ func (s runSession) members() []int {
 // can join no session but by being forked in it. So a session is proven the run's while
 //   - it is the one the record keeps as the run's (Record.Session, the strategy's), and the
 //     daemon that the record names, its leader, is still in it as a zombie (unreaped); or
+//   - it is that one, and a process in it started while the daemon was alive (before
+//     Record.AliveTicks: see earlyMember), so it has been in the run's session since; or
 //   - it is that one, and a process proven the run's is in it: it has been there since the
 //     run, so the session never emptied; or
 //   - a process proven the run's leads it: it made it, and everything in it descends from
@@ -161,6 +163,9 @@ func runSessions(rec Record, proven []provenProc) []runSession {
 	if rec.Session > 1 && daemonLeads(rec) {
 		add(rec.Session, func() bool { return daemonLeads(rec) })
 	}
+	if w, ok := earlyMember(rec); ok {
+		add(rec.Session, func() bool { return w.in(rec.Session) })
+	}
 	for _, w := range proven {
 		if w.sid > 1 && (w.sid == rec.Session || w.sid == w.pid) {
 			sid := w.sid
@@ -168,6 +173,26 @@ func runSessions(rec Record, proven []provenProc) []runSession {
 		}
 	}
 	return sessions
+}
+
+// earlyMember finds a live process of the session rec records that started while the
+// record's daemon was alive, and after it: before the daemon last wrote its record
+// (Record.AliveTicks), when the session with that number was the run's. It has been in
+// that session since (a process leaves its session only for one it makes, numbered by its
+// own pid), so the session never emptied, and its number was never given to another: the
+// workers of a program whose main process died with the supervisor (nginx's, whose
+// environment holds their process title, not the mark) are found so.
+func earlyMember(rec Record) (provenProc, bool) {
+	if rec.Session < 2 || rec.AliveTicks == 0 || rec.StartTime == 0 {
+		return provenProc{}, false
+	}
+	for _, pid := range proc.InSession(rec.Session) {
+		st, err := proc.ReadStat(pid)
+		if err == nil && !st.Zombie() && st.SID == rec.Session && st.StartTime >= rec.StartTime && st.StartTime < rec.AliveTicks {
+			return provenProc{pid, st.StartTime, st.SID}, true
+		}
+	}
+	return provenProc{}, false
 }
 
 // daemonLeads reports whether the session rec records is led still by the record's daemon,

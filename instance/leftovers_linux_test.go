@@ -261,3 +261,29 @@ func TestSetChild(t *testing.T) {
 		t.Fatalf("SetChild(parent) recorded start time %d, want 0", r.ChildStartTime)
 	}
 }
+
+// TestLeftoversSessionProvenByEarlyMember: with no mark to read (nginx's workers, whose
+// environment holds their process title) and the main process gone with its supervisor,
+// the members of the recorded session are found when one of them started while the daemon
+// was alive, before it last wrote its record (AliveTicks): the session never emptied, so
+// its number is still the run's. Members that all started after that write (the session
+// emptied, and its number went to a new one) are not, nor before the daemon started.
+func TestLeftoversSessionProvenByEarlyMember(t *testing.T) {
+	p := testPaths(t, "w")
+	s := runInSession(t, sleeper+sleeper, plainEnv(), false) // its leader gone, as reexec's intermediate
+	rec := leftRecord(t, p, "0123456789abcdef0123456789abcdef", s.leader)
+	rec.StartTime = s.start // the daemon: as old as the session
+
+	rec.AliveTicks = proc.Ticks() + 1 // written after the members started
+	mustLeft(t, p, rec, s.pids...)
+
+	rec.AliveTicks = s.start // written before the members started: not the run's
+	mustLeft(t, p, rec)
+
+	rec.AliveTicks, rec.StartTime = proc.Ticks()+1, proc.Ticks()+1 // a daemon started after them
+	mustLeft(t, p, rec)
+
+	rec.StartTime = s.start
+	rec.AliveTicks = proc.Ticks() + 1
+	stopLeft(t, p, rec, s.pids...)
+}

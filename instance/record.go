@@ -20,17 +20,21 @@ import (
 // pidfile's lock, and a record counts only when its PID is the lock holder's, or, when the
 // pidfile was lost, when its PID and StartTime prove the process is the one that wrote it.
 type Record struct {
-	Name      string          `json:"name"`
-	PID       int             `json:"pid"`
-	StartTime uint64          `json:"start_time,omitempty"` // clock ticks after boot (/proc/PID/stat): with PID and BootID, names one process for ever
-	BootID    string          `json:"boot_id,omitempty"`    // the boot StartTime counts from (see BootID): a record from before a reboot proves nothing
-	Strategy  string          `json:"strategy"`
-	StartedAt time.Time       `json:"started_at"`
-	Listen    string          `json:"listen,omitempty"`
-	Log       string          `json:"log"`
-	PIDFile   string          `json:"pidfile"`
-	Program   string          `json:"program"`           // the program that started it, which alone can start it again
-	Request   json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
+	Name      string `json:"name"`
+	PID       int    `json:"pid"`
+	StartTime uint64 `json:"start_time,omitempty"` // clock ticks after boot (/proc/PID/stat): with PID and BootID, names one process for ever
+	BootID    string `json:"boot_id,omitempty"`    // the boot StartTime counts from (see BootID): a record from before a reboot proves nothing
+	// AliveTicks is when the daemon last wrote the record (in StartTime's terms): it was
+	// alive then. A process of its session started before it is one of its run's (see
+	// Leftovers). Written by the daemon alone (StampAlive), never by a command that reads.
+	AliveTicks uint64          `json:"alive_ticks,omitempty"`
+	Strategy   string          `json:"strategy"`
+	StartedAt  time.Time       `json:"started_at"`
+	Listen     string          `json:"listen,omitempty"`
+	Log        string          `json:"log"`
+	PIDFile    string          `json:"pidfile"`
+	Program    string          `json:"program"`           // the program that started it, which alone can start it again
+	Request    json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
 	// ShutdownTimeout is how long the daemon lets its work drain once asked to stop (start's
 	// --shutdown-timeout); it may take server.KillGrace more to kill what is left. stop
 	// waits that long before SIGKILL unless told otherwise.
@@ -100,6 +104,10 @@ func (r Record) EndedFailed() bool {
 func (r Record) Restarting() bool {
 	return len(r.Command) > 0 && r.ChildPID == 0 && !r.RestartAt.IsZero()
 }
+
+// StampAlive sets AliveTicks to now. Only the record's daemon calls it, as it writes the
+// record.
+func (r *Record) StampAlive() { r.AliveTicks = proc.Ticks() }
 
 // SetChild makes pid, a process running below this one (0 for none), the program's main
 // process in r: its ChildPID, with its start time as ChildStartTime, read while it is alive

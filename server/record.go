@@ -38,6 +38,7 @@ func UpdateRecord(ctx context.Context, f func(*instance.Record)) {
 	defer rs.mu.Unlock()
 	f(&rs.rec)
 	if rs.written {
+		rs.rec.StampAlive()
 		_ = instance.WriteRecord(rs.path, rs.rec) // informative: a failure loses nothing that decides
 	}
 }
@@ -53,6 +54,7 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	rec.Listen = listen
 	rec.DroppedLogLines = dropped
 	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateRunning, time.Time{}, "", false
+	rec.StampAlive()
 	if err := instance.WriteRecord(rs.path, rec); err != nil {
 		return err // instance names the step and the path
 	}
@@ -109,6 +111,7 @@ func (rs *records) update(f func(*instance.Record)) error {
 		return nil
 	}
 	f(&rs.rec)
+	rs.rec.StampAlive()
 	return instance.WriteRecord(rs.path, rs.rec)
 }
 
@@ -125,6 +128,7 @@ func (rs *records) setLogProblem(problem string) error {
 	if !rs.written {
 		return nil
 	}
+	rs.rec.StampAlive()
 	return instance.WriteRecord(rs.path, rs.rec)
 }
 

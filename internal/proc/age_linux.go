@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // userHZ is the unit of /proc/PID/stat's start time: USER_HZ, 100 on every Linux
@@ -29,4 +31,15 @@ func Age(pid int) (time.Duration, bool) {
 	}
 	started := time.Duration(st.StartTime) * time.Second / userHZ
 	return max(time.Duration(secs*float64(time.Second))-started, 0), true
+}
+
+// Ticks is the time now in the unit and from the origin of /proc/PID/stat's start time
+// (clock ticks after boot, suspend included: CLOCK_BOOTTIME), or 0 if it cannot be read:
+// a process whose start time is below it started before now.
+func Ticks() uint64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+		return 0
+	}
+	return uint64(ts.Nano()) / uint64(time.Second/userHZ)
 }
