@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
+	"os/signal"
 	"slices"
 	"syscall"
 
@@ -274,6 +276,7 @@ func killLeftovers(p Paths) (killed []int, notCleared, err error) {
 // kills them all, and waits up to killWait for them to be gone. It returns the pids it
 // killed, sorted.
 func killFrozen(find func() map[int]func() bool) []int {
+	defer holdInterrupts()()
 	held := map[int]*proc.Process{}
 	for range 5 {
 		found := 0
@@ -310,6 +313,29 @@ func killFrozen(find func() map[int]func() bool) []int {
 	}
 	slices.Sort(killed)
 	return killed
+}
+
+// holdInterrupts holds off SIGINT, SIGTERM and SIGHUP until the function it returns is
+// called, which then raises again the last one that came (one that has not reached its
+// channel by then, through the runtime's own goroutine, is lost: the stop it would have
+// interrupted is over anyway): a stop interrupted between the
+// SIGSTOPs of killFrozen and its SIGKILLs (Ctrl-C, timeout(1), a unit's stop timeout)
+// would leave what it stopped stopped, holding its port and answering nothing. What it
+// holds off is a moment: killFrozen is bounded by killWait. A program that catches these
+// signals itself (signal.Notify) gets them as it would.
+func holdInterrupts() (release func()) {
+	held := make(chan os.Signal, 1)
+	signal.Notify(held, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	return func() {
+		signal.Stop(held)
+		select {
+		case sig := <-held:
+			if s, ok := sig.(syscall.Signal); ok {
+				_ = syscall.Kill(os.Getpid(), s)
+			}
+		default:
+		}
+	}
 }
 
 // KillInvocation SIGKILLs every live process that carries the invocation (a run's value of

@@ -1,0 +1,64 @@
+package instance
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// freezeInterrupted is the "freeze" helper: killFrozen of pid victim, interrupted by a
+// SIGINT once the victim is stopped (as Ctrl-C of a stop would come). It returns only if
+// the SIGINT did not end it.
+func freezeInterrupted(victim string) int {
+	pid, err := strconv.Atoi(victim)
+	if err != nil {
+		return 2
+	}
+	rounds := 0
+	killFrozen(func() map[int]func() bool {
+		if rounds++; rounds == 2 { // the victim is stopped by now
+			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+		}
+		return map[int]func() bool{pid: func() bool { return true }}
+	})
+	return 0
+}
+
+// TestKillFrozenInterrupted: a SIGINT that comes while killFrozen holds what it found
+// stopped (a stop's Ctrl-C) waits until what it stopped is killed: nothing is left
+// stopped, holding its port and answering nothing.
+func TestKillFrozenInterrupted(t *testing.T) {
+	victim := exec.Command("sleep", "600")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killAtEnd(t, victim.Process.Pid)
+	exited := make(chan struct{})
+	go func() { _ = victim.Wait(); close(exited) }() // reaped when it dies: gone, not a zombie
+	h := testutil.Helper(t, "freeze", nil, "VICTIM="+strconv.Itoa(victim.Process.Pid))
+	// It ends of the SIGINT once killFrozen is done, or, if the signal had not reached
+	// killFrozen's channel by then (it comes through the runtime's own goroutine), exits
+	// 0: either way after the kill, never in the middle of it.
+	err := h.Run()
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT) {
+		t.Errorf("the helper ended with %v, want exit 0 or killed by SIGINT once killFrozen was done", err)
+	}
+	if st, err := proc.ReadStat(victim.Process.Pid); err == nil && st.Stopped() {
+		t.Fatalf("pid %d is left stopped (state %c)", victim.Process.Pid, st.State)
+	}
+	testutil.WaitFor(t, "the victim to be gone", func() bool {
+		select {
+		case <-exited:
+			return true
+		default:
+			return false
+		}
+	})
+}
