@@ -38,10 +38,10 @@ func hostile() []struct{ name, content, want string } {
 	}
 }
 
-// pidfileShape is what Acquire and RemoveStale may overwrite or remove: empty, at most 32
-// NUL bytes (what a power loss leaves), or at most 32 bytes of digits with an optional
+// pidfileShape is what Acquire and RemoveStale may overwrite or remove: empty, or at most
+// 32 bytes of digits with an optional
 // newline (the length is checked by the regexp too).
-var pidfileShape = regexp.MustCompile(`^(|\x00{1,32}|[0-9]{1,32}|[0-9]{1,31}\n)$`)
+var pidfileShape = regexp.MustCompile(`^(|[0-9]{1,32}|[0-9]{1,31}\n)$`) // and NUL bytes in a marked file: TestCrashLeftPidfile
 
 func TestProbeHostileContent(t *testing.T) {
 	dir := t.TempDir()

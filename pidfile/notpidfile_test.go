@@ -64,10 +64,10 @@ func TestRefuseSystemFileCopy(t *testing.T) {
 func TestPidfileShape(t *testing.T) {
 	digits := func(n int) string { return strings.Repeat("7", n) }
 	nul := func(n int) string { return strings.Repeat("\x00", n) } // what a power loss leaves
-	shaped := []string{"", "0\n", "1\n", "123\n", "99999999\n", "0123", "5", digits(32), digits(31) + "\n",
-		nul(1), nul(6), nul(32)}
+	shaped := []string{"", "0\n", "1\n", "123\n", "99999999\n", "0123", "5", digits(32), digits(31) + "\n"}
 	refused := []string{"-1\n", "abc", "12 34", strings.Repeat("1", 4096), digits(33), digits(32) + "\n",
-		"\n", "12\n\n", "12\r\n", " 12\n", "12\x00", "\n12", nul(33), nul(4) + "\n", "\x00a", "1\x00"}
+		"\n", "12\n\n", "12\r\n", " 12\n", "12\x00", "\n12", nul(33), nul(4) + "\n", "\x00a", "1\x00",
+		nul(1), nul(6), nul(32)} // NUL bytes in a file without a pidfile's mark: TestCrashLeftPidfile
 	dir := t.TempDir()
 	for i, content := range append(shaped, refused...) {
 		isShaped := i < len(shaped)

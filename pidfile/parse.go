@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/keepfile"
 )
 
 // maxContent is the most a pidfile may hold: readers read one byte more, to tell.
@@ -61,18 +63,16 @@ func readPID(fd int) (int, error) {
 }
 
 // looksLikePidfile reports whether content may be overwritten or removed: it is empty, or
-// only NUL bytes (crashLeft), or one or more ASCII digits optionally followed by one
-// newline, at most maxContent bytes. That is wider than ParsePID ("0\n" and "0123" look
-// like pidfiles) and narrow enough that no configuration, data or program file passes.
+// one or more ASCII digits optionally followed by one newline, at most maxContent bytes.
+// That is wider than ParsePID ("0\n" and "0123" look like pidfiles) and narrow enough that
+// no configuration, data or program file passes. (Only NUL bytes pass too, in a file that
+// carries a pidfile's mark: see checkContent.)
 func looksLikePidfile(content []byte) bool {
 	if len(content) == 0 {
 		return true
 	}
 	if len(content) > maxContent {
 		return false
-	}
-	if crashLeft(content) {
-		return true
 	}
 	digits := content
 	if digits[len(digits)-1] == '\n' {
@@ -106,15 +106,26 @@ func crashLeft(content []byte) bool {
 }
 
 // checkContent refuses, with an error wrapping ErrNotPidfile, to verb ("overwrite" or
-// "remove") the file at path, open as fd, unless its content looks like a pidfile.
+// "remove") the file at path, open as fd, unless its content looks like a pidfile, or is
+// what a crash left of one (crashLeft) in a file that carries the mark of a pidfile this
+// package wrote (the sticky bit, internal/keepfile: its mode reached the disk, its data
+// did not). A file of NUL bytes without it (a counter, a small binary file that a careless
+// --pidfile names) is not taken for one.
 func checkContent(path string, fd int, verb string) error {
 	buf := make([]byte, maxContent+1)
 	n, err := unix.Pread(fd, buf, 0)
 	if err != nil {
 		return wrapOp("read", err)
 	}
-	if looksLikePidfile(buf[:n]) {
+	if looksLikePidfile(buf[:n]) || (crashLeft(buf[:n]) && markedPidfile(fd)) {
 		return nil
 	}
 	return &NotPidfileError{Path: path, Verb: verb, Content: buf[:n]}
+}
+
+// markedPidfile reports whether the file open as fd carries the mark every pidfile this
+// package writes gets (writePID): the sticky bit, where internal/keepfile sets one.
+func markedPidfile(fd int) bool {
+	var st unix.Stat_t
+	return keepfile.Bit != 0 && unix.Fstat(fd, &st) == nil && uint32(st.Mode)&keepfile.Bit != 0
 }
