@@ -346,6 +346,9 @@ func checkOverwrite(path string) error {
 	case err != nil:
 		return fmt.Errorf("write record %q: %w", path, err) // "read record: open PATH: not a directory"
 	}
+	if midRewrite(b) {
+		return nil // this user's record, whose rewrite in place failed half way
+	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(b, &probe) != nil || probe["name"] == nil || probe["pid"] == nil {
 		return fmt.Errorf("write record %q: %w: it holds %q, which is not a record: refusing to replace it; if it is this instance's record, damaged, remove it (rm %s)", path, ErrBadRecord, truncate(b, 28), path)

@@ -55,7 +55,9 @@ func inPlaceErr(err error) bool {
 // checkOverwrite has found to be this user's record, within the blocks the file already
 // has (padded with spaces to the old size, so nothing of the old is left), gives the file
 // mode, and syncs it. It fails, changing nothing, if there is no record at path, or b does
-// not fit in its blocks.
+// not fit in its blocks. If a write after the first fails (an I/O error), the record is
+// left as it is then, unreadable, its first byte '#': WriteRecord replaces such a file
+// (midRewrite), so the next write puts a whole record back.
 func rewriteInPlace(path string, b []byte, mode os.FileMode) error {
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -107,4 +109,12 @@ func recordMode(r Record) os.FileMode {
 		mode |= keepfile.Mode
 	}
 	return mode
+}
+
+// midRewrite reports whether b, a record file's content, is one rewriteInPlace left half
+// way: its first byte '#', then a record's first field, of the new record (compact) or of
+// the old one (indented). No other file begins so.
+func midRewrite(b []byte) bool {
+	rest, ok := bytes.CutPrefix(b, []byte{'#'})
+	return ok && bytes.HasPrefix(bytes.TrimLeft(rest, " \n"), []byte(`"name":`))
 }

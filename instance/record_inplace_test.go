@@ -44,3 +44,34 @@ func TestRewriteInPlace(t *testing.T) {
 		t.Errorf("a refused rewrite changed the record")
 	}
 }
+
+// TestRecordLeftMidRewrite: a rewrite in place that failed after its first write (an I/O
+// error) leaves the record unreadable, its first byte '#'; the next WriteRecord replaces
+// it, where it refuses any other file that is not a record. Both halves a failed rewrite
+// can leave are known: the new record's (compact) and the old one's (indented).
+func TestRecordLeftMidRewrite(t *testing.T) {
+	dir := t.TempDir()
+	for i, content := range []string{`#"name":"web","pid":42,"strat`, "#\n  \"name\": \"web\",\n  \"pid\": 42,"} {
+		path := filepath.Join(dir, "web.json")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadRecord(path); err == nil {
+			t.Fatalf("case %d: ReadRecord read a record half rewritten", i)
+		}
+		rec := Record{Name: "web", PID: 43, Program: "daemonkit", State: StateRunning}
+		if err := WriteRecord(path, rec); err != nil {
+			t.Fatalf("case %d: WriteRecord over a record left half rewritten = %v", i, err)
+		}
+		if got, err := ReadRecord(path); err != nil || got.PID != 43 {
+			t.Fatalf("case %d: ReadRecord = %+v, %v; want the new record", i, got, err)
+		}
+	}
+	other := filepath.Join(dir, "other.json")
+	if err := os.WriteFile(other, []byte("# a comment\nname: web\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteRecord(other, Record{Name: "web", PID: 1, Program: "daemonkit"}); err == nil {
+		t.Fatal("WriteRecord replaced a file that is no record, and no rewrite's half")
+	}
+}
