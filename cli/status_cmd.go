@@ -261,7 +261,7 @@ func (r *statusReport) writeText(w io.Writer) {
 	case "starting":
 		switch {
 		case r.PID == 0 && r.Stopped:
-			fmt.Fprintf(w, "%s is starting (start pid %d), but that start command is stopped by a signal (SIGSTOP or SIGTSTP: Ctrl-Z) and gets nowhere until SIGCONT ('kill -CONT %d'); '%s' calls the start off\n", r.Name, r.StartPID, r.StartPID, r.stop)
+			fmt.Fprintf(w, "%s is starting (start pid %d), but that start command is stopped by a signal (SIGSTOP or SIGTSTP: Ctrl-Z): it says nothing, and holds the start lock, until SIGCONT ('kill -CONT %d'); '%s' calls the start off\n", r.Name, r.StartPID, r.StartPID, r.stop)
 		case r.PID == 0:
 			fmt.Fprintf(w, "%s is starting (start pid %d): its daemon is on its way; '%s' calls the start off\n", r.Name, r.StartPID, r.stop)
 		default:
