@@ -77,7 +77,7 @@ func removeMadeLog(path string, made os.FileInfo, log hclog.Logger) {
 	if err != nil || !os.SameFile(fi, made) || fi.Size() != 0 {
 		return
 	}
-	if err := os.Remove(path); err != nil {
+	if err := removeUnused(path, made); err != nil {
 		log.Debug("could not remove the empty log this launch made", "path", path, "error", err)
 		return
 	}
