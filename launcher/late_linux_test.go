@@ -1,10 +1,18 @@
 package launcher
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/handshake"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/strategy"
 )
 
 // TestLateWord: at the deadline, a report the daemon wrote before it is taken, whether the
@@ -21,7 +29,7 @@ func TestLateWord(t *testing.T) {
 		t.Fatalf("pendingBytes of an empty pipe = %d, want 0", n)
 	}
 	none := make(chan handshake.Event) // a reader that brings nothing
-	if ev, ok := lateWord(r, none); ok {
+	if ev, ok := lateWord(r, none, false, lateWordWait); ok {
 		t.Fatalf("lateWord of an empty pipe = %+v, want none", ev)
 	}
 
@@ -35,8 +43,44 @@ func TestLateWord(t *testing.T) {
 	// The word waits in the pipe, and the reader starts only now: lateWord waits for it.
 	done := make(chan struct{})
 	defer close(done)
-	ev, ok := lateWord(r, handshake.Read(r, done))
+	ev, ok := lateWord(r, handshake.Read(r, done), false, lateWordWait)
 	if !ok || !ev.Report.Ready || ev.Report.PID != 42 {
 		t.Fatalf("lateWord = %+v, %v: want the ready report of pid 42", ev, ok)
+	}
+}
+
+// TestAwaitTakesEveryWordThatCameByTheDeadline: when the deadline has passed by the time
+// the launcher looks (it was stopped, Ctrl-Z, or starved) and the daemon wrote several
+// reports by then, status lines and then ready, which the reader takes from the pipe in one
+// read and hands over one by one, the ready among them decides: the start succeeds, and the
+// ready daemon is not killed.
+func TestAwaitTakesEveryWordThatCameByTheDeadline(t *testing.T) {
+	daemon := exec.Command("sleep", "600")
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := daemon.Process.Pid
+	defer func() { _ = daemon.Process.Kill() }() // reaped by the launcher's reapWhenGone
+	for round := range 20 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := ""
+		for _, rep := range []string{`{"pid":%d}`, `{"pid":%d,"status":"loading part 1"}`, `{"pid":%d,"status":"loading part 2"}`, `{"pid":%d,"ready":true}`} {
+			words += fmt.Sprintf(rep, pid) + "\n"
+		}
+		if _, err := w.WriteString(words); err != nil {
+			t.Fatal(err)
+		}
+		w.Close() // the handshake's end, after ready
+		l := &launcher{log: hclog.NewNullLogger(), timeout: time.Nanosecond, started: strategy.Started{Process: daemon.Process, IsDaemon: true}}
+		res, err := l.await(context.Background(), r)
+		if err != nil || res.PID != pid {
+			t.Fatalf("round %d: await = %+v, %v; want pid %d ready", round, res, err, pid)
+		}
+		if st, err := proc.ReadStat(pid); err != nil || st.Zombie() {
+			t.Fatalf("round %d: the ready daemon (pid %d) was killed", round, pid)
+		}
 	}
 }

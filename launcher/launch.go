@@ -190,12 +190,17 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 	begin := time.Now()
 	timer := time.NewTimer(l.timeout)
 	defer timer.Stop()
+	var lateUntil time.Time // once the deadline has passed: how long words that came by it are taken
 	for {
 		var ev handshake.Event
 		select {
 		case ev = <-events:
 		case <-timer.C:
-			late, ok := lateWord(r, events)
+			more := !lateUntil.IsZero()
+			if !more {
+				lateUntil = time.Now().Add(lateWordWait)
+			}
+			late, ok := lateWord(r, events, more, time.Until(lateUntil))
 			if !ok {
 				return Result{}, l.notReady()
 			}
