@@ -59,6 +59,14 @@ func TestFormatTailGoCrash(t *testing.T) {
 		{"deadlock", []string{
 			"fatal error: all goroutines are asleep - deadlock!", "", "goroutine 1 [chan receive]:", "main.main()",
 		}, []string{"fatal error: all goroutines are asleep - deadlock!"}},
+		{"stack overflow, a runtime throw's header", []string{
+			"runtime: goroutine stack exceeds 1000000000-byte limit", "runtime: sp=0xc020160398 stack=[0xc020160000, 0xc040160000]",
+			"fatal error: stack overflow", "", "runtime stack:", "runtime.throw({0x4a1b2c?, 0x0?})", "",
+			"goroutine 1 gp=0xc000002380 m=0 mp=0x5a8e20 [running]:", "main.f(0x0?)",
+		}, []string{
+			"runtime: goroutine stack exceeds 1000000000-byte limit", "runtime: sp=0xc020160398 stack=[0xc020160000, 0xc040160000]",
+			"fatal error: stack overflow",
+		}},
 	} {
 		got := formatTail(tc.lines, "/var/log/app.log")
 		want := "\nit crashed (a Go runtime error; the stack trace follows these lines in /var/log/app.log):\n    " + strings.Join(tc.want, "\n    ")

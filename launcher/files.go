@@ -148,14 +148,19 @@ func goCrash(lines []string) []string {
 }
 
 // isGoroutineHeader reports whether line begins a goroutine's stack in a Go traceback:
-// "goroutine 1 [running]:".
+// "goroutine 1 [running]:", or, for a runtime throw and with GOTRACEBACK=system or crash,
+// "goroutine 1 gp=0xc000002380 m=0 mp=0x5a8e20 [running]:".
 func isGoroutineHeader(line string) bool {
 	rest, ok := strings.CutPrefix(line, "goroutine ")
 	if !ok {
 		return false
 	}
-	id, state, ok := strings.Cut(rest, " [")
-	if !ok || id == "" || !strings.HasSuffix(state, ":") {
+	head, state, ok := strings.Cut(rest, " [")
+	if !ok || !strings.HasSuffix(state, ":") {
+		return false
+	}
+	id, fields, _ := strings.Cut(head, " ")
+	if id == "" || (fields != "" && !strings.HasPrefix(fields, "gp=")) {
 		return false
 	}
 	for _, c := range id {
