@@ -25,13 +25,18 @@ import (
 //   - ENFILE: the system's, fs.file-max.
 //
 // The result wraps err: errors.Is still finds the errno.
-func ExplainLimit(err error) error {
+func ExplainLimit(err error) error { return ExplainLimitAs(err, realUID()) }
+
+// ExplainLimitAs is ExplainLimit for a process that runs as uid: a program started with
+// --user, whose exec after the change of user fails with EAGAIN when that user's
+// processes reached RLIMIT_NPROC.
+func ExplainLimitAs(err error, uid int) error {
 	switch {
-	case errors.Is(err, syscall.EAGAIN) && realUID() == 0:
-		return fmt.Errorf("%w: the system's limit on processes is reached (kernel.threads-max, kernel.pid_max, or a cgroup's pids.max: TasksMax= in a unit); root is not held to ulimit -u", err)
+	case errors.Is(err, syscall.EAGAIN) && uid == 0:
+		return fmt.Errorf("%w: the system's limit on processes is reached (kernel.threads-max, kernel.pid_max, or a cgroup's pids.max: TasksMax= in a unit); root, with CAP_SYS_RESOURCE, is not held to ulimit -u (in a user namespace it is: ulimit -u, RLIMIT_NPROC: %s)", err, softLimit(unix.RLIMIT_NPROC))
 	case errors.Is(err, syscall.EAGAIN):
 		return fmt.Errorf("%w: the processes of uid %d reached their limit (ulimit -u, RLIMIT_NPROC: %s), or the system its own (kernel.threads-max, a cgroup's pids.max): raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit), or end some of that user's processes",
-			err, realUID(), softLimit(unix.RLIMIT_NPROC))
+			err, uid, softLimit(unix.RLIMIT_NPROC))
 	case errors.Is(err, syscall.EMFILE):
 		return fmt.Errorf("%w: the process has as many files open as its limit allows (ulimit -n, RLIMIT_NOFILE: %s): raise ulimit -n in the shell that starts daemonkit (LimitNOFILE= in a unit), or, for the program, --limit-nofile",
 			err, softLimit(unix.RLIMIT_NOFILE))

@@ -27,7 +27,11 @@ import (
 // ulimit -n; ENFILE), which one, its value and how to raise it: launcher.ExplainLimit, the
 // launcher's own. Any other error is returned as it is.
 func explainExec(path string, err error, cred *syscall.Credential) error {
-	if explained := launcher.ExplainLimit(err); explained != err {
+	uid := os.Getuid()
+	if cred != nil {
+		uid = int(cred.Uid) // the exec after the change of user is refused for that user's count
+	}
+	if explained := launcher.ExplainLimitAs(err, uid); explained != err {
 		return explained
 	}
 	if errors.Is(err, exec.ErrNotFound) && os.Getenv("PATH") == "" {

@@ -91,10 +91,16 @@ func TestExplainExecLimit(t *testing.T) {
 	}
 	want := "fork/exec /bin/sh: resource temporarily unavailable: the processes of uid "
 	if os.Getuid() == 0 {
-		want = "fork/exec /bin/sh: resource temporarily unavailable: the system's limit on processes is reached (kernel.threads-max, kernel.pid_max, or a cgroup's pids.max: TasksMax= in a unit); root is not held to ulimit -u"
+		want = "fork/exec /bin/sh: resource temporarily unavailable: the system's limit on processes is reached (kernel.threads-max, kernel.pid_max, or a cgroup's pids.max: TasksMax= in a unit); root, with CAP_SYS_RESOURCE, is not held to ulimit -u"
 	}
 	if !errors.Is(err, syscall.EAGAIN) || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("explainExec of EAGAIN = %v; want it to begin %q", err, want)
+	}
+	// A program started with --user: its exec after the change of user is refused for
+	// that user's count, whoever runs the supervisor.
+	err = explainExec("/bin/sleep", &fs.PathError{Op: "fork/exec", Path: "/bin/sleep", Err: syscall.EAGAIN}, &syscall.Credential{Uid: 65534, Gid: 65534})
+	if want := "fork/exec /bin/sleep: resource temporarily unavailable: the processes of uid 65534 reached their limit (ulimit -u, RLIMIT_NPROC: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("explainExec of EAGAIN as uid 65534 = %v; want it to begin %q", err, want)
 	}
 	err = explainExec("/bin/sh", &fs.PathError{Op: "fork/exec", Path: "/bin/sh", Err: syscall.EMFILE}, nil)
 	if !errors.Is(err, syscall.EMFILE) || !strings.Contains(err.Error(), "raise ulimit -n in the shell that starts daemonkit") {
