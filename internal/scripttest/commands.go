@@ -241,9 +241,10 @@ func describeProcess(pid int) string {
 }
 
 // signal SIG PID: sends a signal to exactly that pid. A process sent STOP is continued
-// when the script ends, however it ends (through a pidfd opened now, so a pid reused by
-// then is never hit): a script that fails while it holds a background command stopped
-// would wait for it for ever.
+// when a script that fails ends (through a pidfd opened now, so a pid reused by then is
+// never hit): it would otherwise wait for ever for a background command it left stopped.
+// (A script that passes waits for its background commands before that: it must continue
+// what it stopped itself.)
 func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: signal SIG PID")
