@@ -3,6 +3,7 @@ package launcher
 import (
 	"errors"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,12 +20,12 @@ func removeUnused(path string, made os.FileInfo) error {
 		return err
 	}
 	defer unix.Close(fd)
-	f := os.NewFile(uintptr(fd), path) // for Stat alone: fd is closed above
-	fi, err := f.Stat()
-	if err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
-	if !os.SameFile(fi, made) || fi.Size() != 0 {
+	was, ok := made.Sys().(*syscall.Stat_t)
+	if !ok || st.Dev != was.Dev || st.Ino != was.Ino || st.Size != 0 {
 		return errors.New("no longer the empty log this launch made")
 	}
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK); err != nil {

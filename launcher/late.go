@@ -1,41 +1,39 @@
 package launcher
 
 import (
-	"os"
+	"context"
 	"time"
 
 	"github.com/daemonkit/daemonkit/handshake"
 )
 
-// lateWordWait bounds how long, once the ready deadline has passed, the launcher takes
-// reports the daemon wrote by then: the reader is woken at once by the bytes waiting in
-// the pipe, so this is only a bound, which also keeps a daemon that goes on sending status
-// lines from holding its start past the deadline.
+// lateWordWait bounds how long, once the ready deadline has passed, the launcher waits for
+// the reader to bring the next report the daemon wrote by then: the reader is woken at
+// once by the bytes waiting in the pipe, or holds them already, so this is only a bound.
 const lateWordWait = time.Second
 
 // lateWord is the next report the daemon wrote by the time the ready deadline passed, if
-// it wrote one, which the launcher has not taken yet: the deadline and the word came
-// together (this process was stopped, Ctrl-Z, or starved of the processor on a loaded
-// machine, while the daemon got ready), and the word decides, not which of the two a
-// select picks. One already read and waiting on events comes first. Else, if bytes wait
-// in the pipe r (FIONREAD), or if more is true (a late word was taken already: the reader
-// reads what waits in the pipe in one go, and may hold more of it, unsent, which FIONREAD
-// no longer counts), the report they make, which the reader brings within wait.
-func lateWord(r *os.File, events <-chan handshake.Event, more bool, wait time.Duration) (handshake.Event, bool) {
-	select {
-	case ev := <-events:
-		return ev, true
-	default:
+// it wrote one the launcher has not taken yet: the deadline and the word came together
+// (this process was stopped, Ctrl-Z, or starved of the processor on a loaded machine,
+// while the daemon got ready), and the word decides, not which of the two a select picks.
+// limit is how many bytes the daemon had written by the deadline (what the reader had
+// taken from the pipe, and what waited in it: FIONREAD), taken how many of them the
+// launcher has taken as reports: a report that ends past limit was written after the
+// deadline, and does not count. It gives up when ctx is done.
+func lateWord(ctx context.Context, events <-chan handshake.Event, taken, limit int64) (handshake.Event, bool) {
+	if taken >= limit {
+		return handshake.Event{}, false // every word written by the deadline is taken
 	}
-	if (!more && pendingBytes(r) <= 0) || wait <= 0 {
-		return handshake.Event{}, false
-	}
-	t := time.NewTimer(wait)
+	t := time.NewTimer(lateWordWait)
 	defer t.Stop()
 	select {
 	case ev := <-events:
+		if ev.End > limit {
+			return handshake.Event{}, false
+		}
 		return ev, true
 	case <-t.C:
-		return handshake.Event{}, false
+	case <-ctx.Done():
 	}
+	return handshake.Event{}, false
 }

@@ -15,9 +15,10 @@ import (
 	"github.com/daemonkit/daemonkit/strategy"
 )
 
-// TestLateWord: at the deadline, a report the daemon wrote before it is taken, whether the
-// handshake's reader has read it yet or it still waits in the pipe; an empty pipe has
-// none.
+// TestLateWord: at the deadline, the reports written by then are taken, whether the
+// handshake's reader has read them yet or they still wait in the pipe (FIONREAD counts
+// them), and none written after it: a report that ends past the bytes written by the
+// deadline does not count, nor does anything once all of those are taken.
 func TestLateWord(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -28,9 +29,9 @@ func TestLateWord(t *testing.T) {
 	if n := pendingBytes(r); n != 0 {
 		t.Fatalf("pendingBytes of an empty pipe = %d, want 0", n)
 	}
-	none := make(chan handshake.Event) // a reader that brings nothing
-	if ev, ok := lateWord(r, none, false, lateWordWait); ok {
-		t.Fatalf("lateWord of an empty pipe = %+v, want none", ev)
+	ctx := context.Background()
+	if ev, ok := lateWord(ctx, make(chan handshake.Event), 0, 0); ok {
+		t.Fatalf("lateWord with nothing written by the deadline = %+v, want none", ev)
 	}
 
 	line := "{\"ready\":true,\"pid\":42}\n"
@@ -43,9 +44,16 @@ func TestLateWord(t *testing.T) {
 	// The word waits in the pipe, and the reader starts only now: lateWord waits for it.
 	done := make(chan struct{})
 	defer close(done)
-	ev, ok := lateWord(r, handshake.Read(r, done), false, lateWordWait)
-	if !ok || !ev.Report.Ready || ev.Report.PID != 42 {
-		t.Fatalf("lateWord = %+v, %v: want the ready report of pid 42", ev, ok)
+	rd := handshake.NewReader(r, done)
+	ev, ok := lateWord(ctx, rd.Events(), 0, int64(len(line)))
+	if !ok || !ev.Report.Ready || ev.Report.PID != 42 || ev.End != int64(len(line)) {
+		t.Fatalf("lateWord = %+v, %v: want the ready report of pid 42, ending at %d", ev, ok, len(line))
+	}
+
+	after := make(chan handshake.Event, 1) // a report written after the deadline
+	after <- handshake.Event{Report: handshake.Report{PID: 42, Ready: true}, End: 80}
+	if ev, ok := lateWord(ctx, after, 40, 60); ok {
+		t.Fatalf("lateWord took %+v, which ends past the bytes written by the deadline", ev)
 	}
 }
 

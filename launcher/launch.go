@@ -185,36 +185,47 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 	done := make(chan struct{})
 	defer close(done)
 	defer r.Close() // wakes the reader if it is still reading
-	events := handshake.Read(r, done)
+	rd := handshake.NewReader(r, done)
+	events := rd.Events()
 
 	begin := time.Now()
 	timer := time.NewTimer(l.timeout)
 	defer timer.Stop()
-	var lateUntil time.Time // once the deadline has passed: how long words that came by it are taken
+	var taken int64    // where the last report taken ends in the handshake
+	limit := int64(-1) // once the deadline has passed: the bytes the daemon had written by then
 	for {
 		var ev handshake.Event
 		select {
 		case ev = <-events:
 		case <-timer.C:
-			more := !lateUntil.IsZero()
-			if !more {
-				lateUntil = time.Now().Add(lateWordWait)
+			if limit < 0 {
+				limit = rd.Taken() + int64(pendingBytes(r))
 			}
-			late, ok := lateWord(r, events, more, time.Until(lateUntil))
+			late, ok := lateWord(ctx, events, taken, limit)
 			if !ok {
+				if ctx.Err() != nil {
+					return Result{}, l.canceled(ctx)
+				}
 				return Result{}, l.notReady()
 			}
 			ev = late
 			timer.Reset(0) // the deadline has passed: once this word is taken, look again
 		case <-ctx.Done():
-			l.log.Debug("launch canceled; killing the daemon", "pid", l.pid())
-			l.abort(abortOptions{kill: true})
-			return Result{}, fmt.Errorf("%w before the daemon was ready; killed it%s%s", context.Cause(ctx), l.pidNote(), l.logTail())
+			return Result{}, l.canceled(ctx)
 		}
+		taken = max(taken, ev.End)
 		if res, err, done := l.take(ctx, ev, events, timer, begin); done {
 			return res, err
 		}
 	}
+}
+
+// canceled gives up on the launch when ctx is done (Ctrl-C): it kills the daemon, and
+// says so.
+func (l *launcher) canceled(ctx context.Context) error {
+	l.log.Debug("launch canceled; killing the daemon", "pid", l.pid())
+	l.abort(abortOptions{kill: true})
+	return fmt.Errorf("%w before the daemon was ready; killed it%s%s", context.Cause(ctx), l.pidNote(), l.logTail())
 }
 
 // take acts on one event of the handshake, and says whether the launch is over (with its
