@@ -315,27 +315,23 @@ func killFrozen(find func() map[int]func() bool) []int {
 	return killed
 }
 
-// holdInterrupts holds off SIGINT, SIGTERM and SIGHUP until the function it returns is
-// called, which then raises again the last one that came (one that has not reached its
-// channel by then, through the runtime's own goroutine, is lost: the stop it would have
-// interrupted is over anyway): a stop interrupted between the
-// SIGSTOPs of killFrozen and its SIGKILLs (Ctrl-C, timeout(1), a unit's stop timeout)
-// would leave what it stopped stopped, holding its port and answering nothing. What it
-// holds off is a moment: killFrozen is bounded by killWait. A program that catches these
-// signals itself (signal.Notify) gets them as it would.
+// holdInterrupts holds off SIGINT, SIGTERM, SIGHUP and SIGQUIT (those not ignored) until
+// the function it returns is called: a stop interrupted between the SIGSTOPs of killFrozen
+// and its SIGKILLs (Ctrl-C, timeout(1), a unit's stop timeout) would leave what it stopped
+// stopped, holding its port and answering nothing. What it holds off is a moment
+// (killFrozen is bounded by killWait), and then lost: the stop it would have interrupted
+// ends right after. A program that catches these signals itself (signal.Notify) gets them
+// as it would, once, and one that ignores them goes on ignoring them.
 func holdInterrupts() (release func()) {
-	held := make(chan os.Signal, 1)
-	signal.Notify(held, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	return func() {
-		signal.Stop(held)
-		select {
-		case sig := <-held:
-			if s, ok := sig.(syscall.Signal); ok {
-				_ = syscall.Kill(os.Getpid(), s)
-			}
-		default:
+	var held []os.Signal
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		if !signal.Ignored(sig) {
+			held = append(held, sig)
 		}
 	}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, held...)
+	return func() { signal.Stop(c) }
 }
 
 // KillInvocation SIGKILLs every live process that carries the invocation (a run's value of
