@@ -30,9 +30,10 @@ var testHookAfterLock func()
 // ErrLocked); if this process already holds the file, the *LockedError names this process.
 // It refuses, before writing anything, a path that is not a regular file (ErrNotRegular, the
 // message says what it is), a file with other hard links (ErrHardLink), a file owned by
-// another user (ErrNotOwner), and a file that is neither empty, nor only NUL bytes (what a
-// power loss leaves), nor looks like a pidfile (ErrNotPidfile, the message quotes it):
-// empty and NUL-filled files, stale, are taken over as any stale pidfile is. If the pid
+// another user (ErrNotOwner), and a file that is neither empty, nor looks like a pidfile,
+// nor is what a power loss leaves of one (only NUL bytes, in a sticky file: see
+// checkContent) (ErrNotPidfile, the message quotes it): those, stale, are taken over as
+// any stale pidfile is. If the pid
 // cannot be written (a full disk, an I/O error), it removes the file while still holding
 // it and returns the error: a start that fails leaves no pidfile. An empty path is
 // ErrEmptyPath.

@@ -16,9 +16,10 @@ import (
 // the file while it works; but a query (Probe, or Acquire's) never sees it. It then checks
 // that the path still names the file it locked, and removes it. It never writes, so it
 // works on a full disk. It refuses what Acquire refuses (ErrNotRegular, ErrHardLink,
-// ErrNotOwner, and ErrNotPidfile for content that is neither empty, nor only NUL bytes, nor
-// looks like a pidfile), before removing anything. While another cleaner is at work on the file, it
-// tries again with a short back-off, for up to about 2 seconds. An empty path is
+// ErrNotOwner, and ErrNotPidfile for content that is neither empty, nor looks like a
+// pidfile, nor is what a power loss leaves of one: see checkContent), before removing
+// anything. While another cleaner is at work on the file, it tries again with a short
+// back-off, for up to about 2 seconds. An empty path is
 // ErrEmptyPath.
 func RemoveStale(path string) (bool, error) {
 	if path == "" {

@@ -14,8 +14,9 @@
 //
 // The content, the holder's pid in decimal and a newline, is informative only, and
 // [ParsePID] accepts nothing else. Nothing in this package writes, truncates or removes a
-// file that is not empty, not only NUL bytes (what a power loss leaves of a pidfile: a
-// stale file, taken over) and does not look like a pidfile ([ErrNotPidfile]).
+// file that is not empty, not what a power loss leaves of a pidfile (only NUL bytes in a
+// sticky file: a stale file, taken over) and does not look like a pidfile
+// ([ErrNotPidfile]).
 //
 // A process that holds a pidfile must not open and close that file by any other means:
 // closing any descriptor of a file drops all of the process's POSIX locks on it. The

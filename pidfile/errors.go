@@ -31,8 +31,8 @@ var ErrNotOwner = errors.New("pidfile owned by another user")
 var ErrHardLink = errors.New("pidfile has other hard links")
 
 // ErrNotPidfile means the file holds something that does not look like a pidfile: it is
-// neither empty, nor only NUL bytes (what a power loss leaves of a pidfile), nor ASCII
-// digits optionally followed by one newline, within 32 bytes. Acquire, Restore and
+// neither empty, nor what a power loss leaves of a pidfile (only NUL bytes, in a sticky
+// file), nor ASCII digits optionally followed by one newline, within 32 bytes. Acquire, Restore and
 // RemoveStale refuse such a file before changing anything, with a *NotPidfileError that
 // quotes the start of what it holds; Probe still reads it (Status.ContentErr).
 var ErrNotPidfile = errors.New("not a pidfile")

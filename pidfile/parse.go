@@ -16,14 +16,13 @@ const maxContent = 32
 // leading zero, optionally followed by one newline (^[1-9][0-9]*\n?$), of at most 32 bytes,
 // whose value is between 1 (a daemon that is its pid namespace's init: a container's PID 1)
 // and the system's pid_max. Anything else is an error wrapping
-// ErrBadContent that quotes what was found; content that is only NUL bytes says it is what
-// a power loss leaves (see crashLeft).
+// ErrBadContent that quotes what was found, or says it is only NUL bytes.
 func ParsePID(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, fmt.Errorf("%w: empty", ErrBadContent)
 	}
 	if crashLeft(b) {
-		return 0, fmt.Errorf("%w: only NUL bytes (%d), what a power loss leaves of a file not yet on disk", ErrBadContent, len(b))
+		return 0, fmt.Errorf("%w: only NUL bytes (%d)", ErrBadContent, len(b))
 	}
 	if len(b) > maxContent {
 		return 0, fmt.Errorf("%w: too long (more than %d bytes), starting %q", ErrBadContent, maxContent, b[:16])
@@ -108,8 +107,8 @@ func crashLeft(content []byte) bool {
 // checkContent refuses, with an error wrapping ErrNotPidfile, to verb ("overwrite" or
 // "remove") the file at path, open as fd, unless its content looks like a pidfile, or is
 // what a crash left of one (crashLeft) in a file that carries the mark of a pidfile this
-// package wrote (the sticky bit, internal/keepfile: its mode reached the disk, its data
-// did not). A file of NUL bytes without it (a counter, a small binary file that a careless
+// package wrote (the sticky bit, internal/keepfile, which writePID gives it before it
+// writes the pid: its mode reached the disk, its data did not). A file of NUL bytes without it (a counter, a small binary file that a careless
 // --pidfile names) is not taken for one.
 func checkContent(path string, fd int, verb string) error {
 	buf := make([]byte, maxContent+1)
