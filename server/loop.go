@@ -36,6 +36,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	hooks, stopHooks := context.WithCancelCause(hclog.WithContext(ctx, r.log))
 	defer stopHooks(nil)
 	var countDrops <-chan time.Time // armed by the first drop since the last count
+	var restamp <-chan time.Time    // armed by a reload: see restampDelay
 	var watchdog <-chan time.Time
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
@@ -66,7 +67,14 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			r.reopen(hooks, w, sig)
+			if r.reopen(hooks, w, sig) {
+				restamp = time.After(restampDelay)
+			}
+		case <-restamp:
+			restamp = nil
+			if err := r.records.update(func(*instance.Record) {}); err != nil {
+				r.log.Debug("could not write the record again after a reload", "error", err)
+			}
 		case <-r.reload.done:
 			r.reloadEnded(hooks, w.(Reloader))
 		case sig := <-r.sigs.forward:
@@ -182,24 +190,31 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 	}
 }
 
+// restampDelay is how long after a reload the daemon writes its record again, stamped
+// alive then (instance.Record.AliveTicks): the processes a reload makes (nginx's new
+// workers, whose titles write over the run's mark) have started by then, and so are found
+// by their session if the supervisor is killed later (see instance.Leftovers).
+const restampDelay = 5 * time.Second
+
 // reopen reopens the log after sig, and on SIGHUP (SIGUSR1 where SIGHUP is ignored: the
 // nohup strategy, whose reload is SIGUSR1) reloads a workload that can, beside the loop
-// (startReload). ctx is the hooks' context.
-func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) {
+// (startReload), and says so. ctx is the hooks' context.
+func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) (reloaded bool) {
 	reload := sig == sighup || (r.opts.IgnoreHUP && sig == sigusr1)
 	r.reopenLog(signalLabel(sig))
 	if lr, ok := w.(LogReopener); ok && sig == sigusr1 {
 		lr.ReopenLogs(ctx)
 	}
 	if !reload {
-		return
+		return false
 	}
 	if rl, ok := w.(Reloader); ok {
 		r.startReload(ctx, rl)
-		return
+		return true
 	}
 	r.manager.reloading() // nothing to reload but the log: done already
 	r.manager.send("READY=1")
+	return true
 }
 
 // reopenLog reopens the log, for the reason why (a signal's name); in the foreground there
