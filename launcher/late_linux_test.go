@@ -12,6 +12,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/strategy"
 )
 
@@ -82,8 +83,15 @@ func TestAwaitTakesEveryWordThatCameByTheDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.Close() // the handshake's end, after ready
+		// The reader takes them all from the pipe, and holds them but the first, unsent,
+		// by the time the launcher looks at its deadline.
+		done := make(chan struct{})
+		rd := handshake.NewReader(r, done)
+		testutil.WaitFor(t, "the reader to take every report", func() bool { return rd.Taken() == int64(len(words)) })
 		l := &launcher{log: hclog.NewNullLogger(), timeout: time.Nanosecond, started: strategy.Started{Process: daemon.Process, IsDaemon: true}}
-		res, err := l.await(context.Background(), r)
+		res, err := l.awaitReports(context.Background(), r, rd)
+		close(done)
+		r.Close()
 		if err != nil || res.PID != pid {
 			t.Fatalf("round %d: await = %+v, %v; want pid %d ready", round, res, err, pid)
 		}

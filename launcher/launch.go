@@ -185,7 +185,11 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 	done := make(chan struct{})
 	defer close(done)
 	defer r.Close() // wakes the reader if it is still reading
-	rd := handshake.NewReader(r, done)
+	return l.awaitReports(ctx, r, handshake.NewReader(r, done))
+}
+
+// awaitReports is await's wait, for the reports rd reads from r.
+func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.Reader) (Result, error) {
 	events := rd.Events()
 
 	begin := time.Now()
