@@ -218,8 +218,12 @@ func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.R
 			return Result{}, l.canceled(ctx)
 		}
 		taken = max(taken, ev.End)
+		bound := l.timeout
 		if res, err, done := l.take(ctx, ev, events, timer, begin); done {
 			return res, err
+		}
+		if l.timeout != bound {
+			limit = -1 // more time, asked for by the deadline: a new deadline, a new limit
 		}
 	}
 }
