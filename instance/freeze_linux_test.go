@@ -1,33 +1,13 @@
 package instance
 
 import (
-	"os"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
-
-// freezeInterrupted is the "freeze" helper: killFrozen of pid victim, interrupted by a
-// SIGINT once the victim is stopped (as Ctrl-C of a stop would come). It returns only if
-// the SIGINT did not end it.
-func freezeInterrupted(victim string) int {
-	pid, err := strconv.Atoi(victim)
-	if err != nil {
-		return 2
-	}
-	rounds := 0
-	killFrozen(func() map[int]func() bool {
-		if rounds++; rounds == 2 { // the victim is stopped by now
-			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
-		}
-		return map[int]func() bool{pid: func() bool { return true }}
-	})
-	return 0
-}
 
 // TestKillFrozenInterrupted: a SIGINT that comes while killFrozen holds what it found
 // stopped (a stop's Ctrl-C) waits until what it stopped is killed: nothing is left

@@ -237,3 +237,21 @@ func mustStopped(t *testing.T, path, lastExit string) {
 		t.Fatalf("record = %+v, want stopped, last exit %q", r, lastExit)
 	}
 }
+
+// freezeInterrupted is the "freeze" helper: killFrozen of pid victim, interrupted by a
+// SIGINT once the victim is stopped (as Ctrl-C of a stop would come). It returns only if
+// the SIGINT did not end it.
+func freezeInterrupted(victim string) int {
+	pid, err := strconv.Atoi(victim)
+	if err != nil {
+		return 2
+	}
+	rounds := 0
+	killFrozen(func() map[int]func() bool {
+		if rounds++; rounds == 2 { // the victim is stopped by now
+			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+		}
+		return map[int]func() bool{pid: func() bool { return true }}
+	})
+	return 0
+}
