@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
 // ExplainLimit adds to err, an error of starting a process (fork, exec) or of making a
@@ -34,6 +36,8 @@ func ExplainLimitAs(err error, uid int) error {
 	switch {
 	case errors.Is(err, syscall.EAGAIN) && uid == 0:
 		return fmt.Errorf("%w: the system's limit on processes is reached (kernel.threads-max, kernel.pid_max, or a cgroup's pids.max: TasksMax= in a unit); root, with CAP_SYS_RESOURCE, is not held to ulimit -u (in a user namespace it is: ulimit -u, RLIMIT_NPROC: %s)", err, softLimit(unix.RLIMIT_NPROC))
+	case errors.Is(err, syscall.EAGAIN) && !userAtLimit(uid):
+		return fmt.Errorf("%w: the system's limit on processes is reached (kernel.threads-max, kernel.pid_max, or a cgroup's pids.max: TasksMax= in a unit); the processes of uid %d are within their own (ulimit -u, RLIMIT_NPROC: %s)", err, uid, softLimit(unix.RLIMIT_NPROC))
 	case errors.Is(err, syscall.EAGAIN):
 		return fmt.Errorf("%w: the processes of uid %d reached their limit (ulimit -u, RLIMIT_NPROC: %s), or the system its own (kernel.threads-max, a cgroup's pids.max): raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit), or end some of that user's processes",
 			err, uid, softLimit(unix.RLIMIT_NPROC))
@@ -45,6 +49,21 @@ func ExplainLimitAs(err error, uid int) error {
 	}
 	return err
 }
+
+// userAtLimit reports whether the tasks of uid are as many as this process's RLIMIT_NPROC
+// allows, or may be (they cannot be counted, or the limit read). Where they are fewer, an
+// EAGAIN is the system's limit, or a cgroup's.
+func userAtLimit(uid int) bool {
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NPROC, &rl) != nil || rl.Cur == unix.RLIM_INFINITY {
+		return rl.Cur != unix.RLIM_INFINITY
+	}
+	n, ok := tasksOf(uid)
+	return !ok || uint64(n) >= rl.Cur
+}
+
+// tasksOf counts uid's tasks (a variable for the tests).
+var tasksOf = proc.TasksOf
 
 // realUID is the real user id, whose processes RLIMIT_NPROC counts (a variable for the
 // tests).

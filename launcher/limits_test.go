@@ -17,16 +17,28 @@ import (
 // ulimit -n, ENFILE fs.file-max; each still wraps its errno, and any other error is left
 // as it is.
 func TestExplainLimit(t *testing.T) {
-	old := realUID
-	t.Cleanup(func() { realUID = old })
+	old, oldTasks := realUID, tasksOf
+	t.Cleanup(func() { realUID, tasksOf = old, oldTasks })
 	eagain := &fs.PathError{Op: "fork/exec", Path: "/proc/self/exe", Err: syscall.EAGAIN}
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NPROC, &rl); err != nil || rl.Cur == unix.RLIM_INFINITY {
+		t.Skipf("RLIMIT_NPROC %v, %v: no limit to reach", rl.Cur, err)
+	}
 
 	realUID = func() int { return 1000 }
+	tasksOf = func(int) (int, bool) { return int(rl.Cur), true } // uid 1000 is at its limit
 	err := ExplainLimit(eagain)
 	want := fmt.Sprintf("fork/exec /proc/self/exe: resource temporarily unavailable: the processes of uid 1000 reached their limit (ulimit -u, RLIMIT_NPROC: %s), or the system its own (kernel.threads-max, a cgroup's pids.max): raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit), or end some of that user's processes",
 		softLimit(unix.RLIMIT_NPROC))
 	if !errors.Is(err, syscall.EAGAIN) || err.Error() != want {
 		t.Errorf("ExplainLimit(EAGAIN) as uid 1000 =\n%v\nwant\n%s", err, want)
+	}
+	// Within its limit (a cgroup's pids.max refused the fork; or, since Linux 5.17, a root
+	// supervisor's --user program, whose user's limit root's CAP_SYS_RESOURCE lifts): the
+	// system's, and the user's count is said to be within its own.
+	tasksOf = func(int) (int, bool) { return 3, true }
+	if err := ExplainLimit(eagain); !strings.Contains(err.Error(), ": the system's limit on processes is reached") || !strings.Contains(err.Error(), "the processes of uid 1000 are within their own") {
+		t.Errorf("ExplainLimit(EAGAIN) as uid 1000 within its limit = %v; want the system's limit", err)
 	}
 	realUID = func() int { return 0 }
 	if err := ExplainLimit(eagain); !strings.Contains(err.Error(), ": the system's limit on processes is reached") || strings.Contains(err.Error(), "raise ulimit -u") {
