@@ -43,6 +43,7 @@ func NewReader(r io.Reader, done <-chan struct{}) *Reader {
 	}
 	go func() {
 		sc := bufio.NewScanner(countingReader{r, &rd.taken})
+		sc.Buffer(nil, maxReport)
 		var end int64
 		for sc.Scan() {
 			end += int64(len(sc.Bytes())) + 1 // the line and its newline
@@ -63,6 +64,10 @@ func NewReader(r io.Reader, done <-chan struct{}) *Reader {
 	}()
 	return rd
 }
+
+// maxReport bounds one report's line: a daemon's error may quote a long path, a command
+// line of a program (up to what exec takes), an sd_notify status.
+const maxReport = 8 << 20
 
 // Events is where the reports come, in order.
 func (rd *Reader) Events() <-chan Event { return rd.events }

@@ -1,8 +1,11 @@
 package instance
 
 import (
+	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -37,4 +40,19 @@ func TestKillFrozenInterrupted(t *testing.T) {
 			return false
 		}
 	})
+}
+
+// TestHoldInterruptsKeepsIgnoredSignals: a program that ignores every signal holdInterrupts
+// would hold goes on ignoring them after it (os/signal's Notify of no signal would catch
+// them all, and its Stop give them their default actions).
+func TestHoldInterruptsKeepsIgnoredSignals(t *testing.T) {
+	sigs := []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+	signal.Ignore(sigs...)
+	t.Cleanup(func() { signal.Reset(sigs...) })
+	holdInterrupts()()
+	for _, sig := range sigs {
+		if !signal.Ignored(sig) {
+			t.Errorf("%v is no longer ignored after holdInterrupts", sig)
+		}
+	}
 }

@@ -329,6 +329,9 @@ func holdInterrupts() (release func()) {
 			held = append(held, sig)
 		}
 	}
+	if len(held) == 0 {
+		return func() {} // Notify of none would catch every signal
+	}
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, held...)
 	return func() { signal.Stop(c) }

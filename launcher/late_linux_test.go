@@ -3,8 +3,11 @@ package launcher
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,6 +100,61 @@ func TestAwaitTakesEveryWordThatCameByTheDeadline(t *testing.T) {
 		}
 		if st, err := proc.ReadStat(pid); err != nil || st.Zombie() {
 			t.Fatalf("round %d: the ready daemon (pid %d) was killed", round, pid)
+		}
+	}
+}
+
+// logHook runs fn the first time a log line holding key is written.
+type logHook struct {
+	key  string
+	once sync.Once
+	fn   func()
+}
+
+func (h *logHook) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), h.key) {
+		h.once.Do(h.fn)
+	}
+	return len(p), nil
+}
+
+// TestAwaitRefusesAWordWrittenAfterTheDeadline: once the deadline has passed, a report
+// the daemon writes after it does not count, even when the reader brings it before the
+// launcher looks at its deadline again: a daemon not ready in time is not ready.
+func TestAwaitRefusesAWordWrittenAfterTheDeadline(t *testing.T) {
+	for round := range 10 {
+		daemon := exec.Command("sleep", "600")
+		if err := daemon.Start(); err != nil {
+			t.Fatal(err)
+		}
+		killAtEnd := daemon.Process
+		pid := daemon.Process.Pid
+		empty, ew, err := os.Pipe() // FIONREAD's pipe: nothing waits there
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, pw := io.Pipe()
+		status := fmt.Sprintf("{\"pid\":%d,\"status\":\"loading\"}\n", pid)
+		ready := fmt.Sprintf("{\"pid\":%d,\"ready\":true}\n", pid)
+		done := make(chan struct{})
+		rd := handshake.NewReader(pr, done)
+		go func() { _, _ = pw.Write([]byte(status)) }()
+		testutil.WaitFor(t, "the reader to take the status", func() bool { return rd.Taken() == int64(len(status)) })
+		hook := &logHook{key: "daemon status", fn: func() { // taken after the deadline: its limit is set
+			go func() { _, _ = pw.Write([]byte(ready)) }()
+			testutil.WaitFor(t, "the reader to take the ready", func() bool { return rd.Taken() == int64(len(status)+len(ready)) })
+		}}
+		l := &launcher{log: hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: hook}), timeout: time.Nanosecond,
+			started: strategy.Started{Process: daemon.Process, IsDaemon: true}}
+		res, err := l.awaitReports(context.Background(), empty, rd)
+		close(done)
+		pw.Close()
+		empty.Close()
+		ew.Close()
+		_ = killAtEnd.Kill()
+		_, _ = daemon.Process.Wait()
+		if err == nil {
+			t.Fatalf("round %d: await = %+v: started by a ready written after the deadline", round, res)
 		}
 	}
 }

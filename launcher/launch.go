@@ -201,6 +201,12 @@ func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.R
 		var ev handshake.Event
 		select {
 		case ev = <-events:
+			if limit < 0 && time.Since(begin) >= l.timeout { // the deadline has passed, unseen yet
+				limit = rd.Taken() + int64(pendingBytes(r))
+			}
+			if limit >= 0 && ev.End > limit { // written after the deadline was seen to pass
+				return Result{}, l.notReady()
+			}
 		case <-timer.C:
 			if limit < 0 {
 				limit = rd.Taken() + int64(pendingBytes(r))

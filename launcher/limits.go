@@ -59,7 +59,7 @@ func userAtLimit(uid int) bool {
 		return rl.Cur != unix.RLIM_INFINITY
 	}
 	n, ok := tasksOf(uid)
-	return !ok || uint64(n) >= rl.Cur
+	return !ok || uint64(n) >= uint64(rl.Cur) // int64 on some systems
 }
 
 // tasksOf counts uid's tasks (a variable for the tests).

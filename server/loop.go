@@ -37,6 +37,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	defer stopHooks(nil)
 	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var restamp <-chan time.Time    // armed by a reload: see restampDelay
+	restampAgain := false           // a reload came while restamp was armed
 	var watchdog <-chan time.Time
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
@@ -67,11 +68,18 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			if r.reopen(hooks, w, sig) {
+			switch {
+			case !r.reopen(hooks, w, sig):
+			case restamp == nil:
 				restamp = time.After(restampDelay)
+			default: // a burst of reloads is stamped 5s after its first, and again after its last
+				restampAgain = true
 			}
 		case <-restamp:
 			restamp = nil
+			if restampAgain {
+				restamp, restampAgain = time.After(restampDelay), false
+			}
 			if err := r.records.update(func(*instance.Record) {}); err != nil {
 				r.log.Debug("could not write the record again after a reload", "error", err)
 			}
