@@ -197,19 +197,20 @@ func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.R
 	defer timer.Stop()
 	var taken int64    // where the last report taken ends in the handshake
 	limit := int64(-1) // once the deadline has passed: the bytes the daemon had written by then
+	written := func() int64 { return rd.Taken() + int64(pendingBytes(r)) }
 	for {
 		var ev handshake.Event
 		select {
 		case ev = <-events:
 			if limit < 0 && time.Since(begin) >= l.timeout { // the deadline has passed, unseen yet
-				limit = rd.Taken() + int64(pendingBytes(r))
+				limit = written()
 			}
 			if limit >= 0 && ev.End > limit { // written after the deadline was seen to pass
 				return Result{}, l.notReady()
 			}
 		case <-timer.C:
 			if limit < 0 {
-				limit = rd.Taken() + int64(pendingBytes(r))
+				limit = written()
 			}
 			late, ok := lateWord(ctx, events, taken, limit)
 			if !ok {

@@ -38,9 +38,15 @@ func UpdateRecord(ctx context.Context, f func(*instance.Record)) {
 	defer rs.mu.Unlock()
 	f(&rs.rec)
 	if rs.written {
-		rs.rec.StampAlive()
-		_ = instance.WriteRecord(rs.path, rs.rec) // informative: a failure loses nothing that decides
+		_ = rs.write(&rs.rec) // informative: a failure loses nothing that decides
 	}
+}
+
+// write writes rec, the run's record, stamped alive now (Record.AliveTicks: this daemon
+// writes it, so it is alive). Call with rs.mu held.
+func (rs *records) write(rec *instance.Record) error {
+	rec.StampAlive()
+	return instance.WriteRecord(rs.path, *rec)
 }
 
 // first writes the record once the workload is ready.
@@ -54,8 +60,7 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	rec.Listen = listen
 	rec.DroppedLogLines = dropped
 	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateRunning, time.Time{}, "", false
-	rec.StampAlive()
-	if err := instance.WriteRecord(rs.path, rec); err != nil {
+	if err := rs.write(&rec); err != nil {
 		return err // instance names the step and the path
 	}
 	rs.rec, rs.written = rec, true
@@ -111,8 +116,7 @@ func (rs *records) update(f func(*instance.Record)) error {
 		return nil
 	}
 	f(&rs.rec)
-	rs.rec.StampAlive()
-	return instance.WriteRecord(rs.path, rs.rec)
+	return rs.write(&rs.rec)
 }
 
 // setLogProblem records why the log could not be reopened at its path ("" once it could),
@@ -128,8 +132,7 @@ func (rs *records) setLogProblem(problem string) error {
 	if !rs.written {
 		return nil
 	}
-	rs.rec.StampAlive()
-	return instance.WriteRecord(rs.path, rs.rec)
+	return rs.write(&rs.rec)
 }
 
 // endedOnItsOwn sets how the work ended, for the record stopped writes, unless the
