@@ -39,7 +39,7 @@ func TestCheckVariable(t *testing.T) {
 // one exec takes, is refused before anything is made (no daemon, no log), naming the
 // variable, not blaming the total size.
 func TestLaunchStringTooLong(t *testing.T) {
-	for _, d := range strategy.All() {
+	for _, d := range strategies() {
 		t.Run(d.Name, func(t *testing.T) {
 			e := strategytest.New(t)
 			spec := e.Spec()

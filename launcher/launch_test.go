@@ -24,7 +24,7 @@ import (
 
 // TestLaunch runs Launch in this process against the fake daemon, for every strategy.
 func TestLaunch(t *testing.T) {
-	for _, d := range strategy.All() {
+	for _, d := range strategies() {
 		t.Run(d.Name, func(t *testing.T) {
 			t.Parallel()
 			for _, tc := range []struct {

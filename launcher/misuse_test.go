@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/launcher"
@@ -18,8 +20,10 @@ import (
 // Launch return an error that says so (naming the strategy when it has a name) rather
 // than crash, and start nothing.
 func TestNilStrategy(t *testing.T) {
-	strategy.Register(strategy.Descriptor{Name: "test-new-returns-nil", New: func() strategy.Strategy { return nil }})
-	d, err := strategy.Lookup("test-new-returns-nil")
+	registerNilStrategy.Do(func() {
+		strategy.Register(strategy.Descriptor{Name: nilStrategyName, New: func() strategy.Strategy { return nil }})
+	})
+	d, err := strategy.Lookup(nilStrategyName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +42,19 @@ func TestNilStrategy(t *testing.T) {
 			t.Errorf("%s: Launch = %v, want an error starting %q that wraps strategy.ErrNilStrategy", tc.what, err, tc.want)
 		}
 	}
+}
+
+// nilStrategyName is the strategy TestNilStrategy registers, once per test binary
+// (registerNilStrategy): the registry outlives a test, and -count=2 runs it again.
+const nilStrategyName = "test-new-returns-nil"
+
+var registerNilStrategy sync.Once
+
+// strategies are the registered strategies, less the one TestNilStrategy registers: the
+// ones every launch test runs against.
+func strategies() []strategy.Descriptor {
+	all := strategy.All()
+	return slices.DeleteFunc(all, func(d strategy.Descriptor) bool { return d.Name == nilStrategyName })
 }
 
 // recorder is a strategy that counts its starts and returns what it is told to.
