@@ -36,8 +36,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	hooks, stopHooks := context.WithCancelCause(hclog.WithContext(ctx, r.log))
 	defer stopHooks(nil)
 	var countDrops <-chan time.Time // armed by the first drop since the last count
-	var restamp <-chan time.Time    // armed by a reload: see restampDelay
-	restampAgain := false           // a reload came while restamp was armed
+	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
@@ -68,18 +67,11 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			switch {
-			case !r.reopen(hooks, w, sig):
-			case restamp == nil:
-				restamp = time.After(restampDelay)
-			default: // a burst of reloads is stamped 5s after its first, and again after its last
-				restampAgain = true
+			if r.reopen(hooks, w, sig) {
+				restamp.reloaded()
 			}
-		case <-restamp:
-			restamp = nil
-			if restampAgain {
-				restamp, restampAgain = time.After(restampDelay), false
-			}
+		case <-restamp.c:
+			restamp.due()
 			if err := r.records.update(func(*instance.Record) {}); err != nil {
 				r.log.Debug("could not write the record again after a reload", "error", err)
 			}
@@ -203,6 +195,42 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 // workers, whose titles write over the run's mark) have started by then, and so are found
 // by their session if the supervisor is killed later (see instance.Leftovers).
 const restampDelay = 5 * time.Second
+
+// restamper says when the record is due to be written again after reloads: restampDelay
+// after a reload, and for a burst, restampDelay after its first and again after its last,
+// so that a storm of reloads never puts the write off. Its zero value is disarmed.
+type restamper struct {
+	c     <-chan time.Time                     // receives when the write is due; nil while disarmed
+	again bool                                 // a reload came while armed
+	after func(time.Duration) <-chan time.Time // nil: time.After
+}
+
+// reloaded arms the write, or, if it is armed, marks that another is due after it.
+func (s *restamper) reloaded() {
+	if s.c != nil {
+		s.again = true
+		return
+	}
+	s.arm()
+}
+
+// due is called when c has received: the caller writes the record now, and s arms the next
+// write if a reload came meanwhile.
+func (s *restamper) due() {
+	s.c = nil
+	if s.again {
+		s.again = false
+		s.arm()
+	}
+}
+
+func (s *restamper) arm() {
+	after := s.after
+	if after == nil {
+		after = time.After
+	}
+	s.c = after(restampDelay)
+}
 
 // reopen reopens the log after sig, and on SIGHUP (SIGUSR1 where SIGHUP is ignored: the
 // nohup strategy, whose reload is SIGUSR1) reloads a workload that can, beside the loop
