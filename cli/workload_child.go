@@ -38,6 +38,11 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	if sv := req.Supervise; sv != nil {
 		sc := sv.supervisorConfig(sv.Command, paths, req.ShutdownTimeout, detached)
 		sc.ReadyTimeout = req.ReadyTimeout // the first start's, and every restart's
+		if req.IgnoreHUP && sc.ReopenSignal == sc.ReloadSignal {
+			// Under nohup one SIGUSR1 is both a reopen and a reload: the reload's signal,
+			// passed on, serves both, where passing both on sent the program it twice.
+			sc.ReopenSignal = 0
+		}
 		sc.Credential = cred
 		sc.JSONLines = req.LogFormat == "json"
 		if err := req.openFiles(&sc, false); err != nil {
