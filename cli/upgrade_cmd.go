@@ -178,10 +178,16 @@ func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 		old = fmt.Sprintf("the old copy (pid %d) had ended on its own before (%s)", res.OldPID, res.OldEnded)
 	case res.Killed:
 		old = fmt.Sprintf("the old copy (pid %d) did not drain within %s: killed it (SIGKILL)", res.OldPID, roundDuration(res.Drain))
+	case res.OldExit != "":
+		old = fmt.Sprintf("the old copy (pid %d) ended in %s, %s, not as a drain ends (status 0): requests it was serving may have been cut off (its log says why)",
+			res.OldPID, roundDuration(res.Drain), res.OldExit)
 	}
 	if res.Ended {
 		if res.OldEnded == "" {
 			old = fmt.Sprintf("the old copy (pid %d) was gone in %s", res.OldPID, roundDuration(res.Drain))
+			if res.OldExit != "" {
+				old += " (" + res.OldExit + ")"
+			}
 			if res.Killed {
 				old = fmt.Sprintf("the old copy (pid %d) did not drain within %s: killed it (SIGKILL)", res.OldPID, roundDuration(res.Drain))
 			}

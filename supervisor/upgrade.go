@@ -49,6 +49,7 @@ type UpgradeResult struct {
 	Ready      time.Duration `json:"ready,omitempty"`      // from the new copy's start to its readiness
 	Drain      time.Duration `json:"drain,omitempty"`      // from the old copy's stop signal to its end
 	Killed     bool          `json:"killed,omitempty"`     // the old copy was killed (SIGKILL) before it had drained
+	OldExit    string        `json:"old_exit,omitempty"`   // the old copy, not killed, ended other than with status 0: how ("exited with status 1")
 	Ended      bool          `json:"ended,omitempty"`      // the new copy ended while the old one drained (a restart, by policy, may bring the program back)
 	OldEnded   string        `json:"old_ended,omitempty"`  // the old copy ended on its own while the new one started: how ("killed by signal 9 (SIGKILL)")
 	Error      string        `json:"error,omitempty"`
@@ -145,9 +146,10 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	r.log.Info("the new copy serves; draining the old one", "pid", np.pid, "generation", np.gen,
 		"old_pid", p.pid, "drain_timeout", drainFor.String())
 	r.draining.Add(1)
-	go r.drain(p, drainFor, func(d time.Duration, killed bool) {
+	go r.drain(p, drainFor, func(d time.Duration, killed bool, ws syscall.WaitStatus) {
 		req.reply <- UpgradeResult{OK: true, PID: np.pid, Generation: np.gen, OldPID: p.pid,
-			Ready: readyAfter, Drain: d, Killed: killed, Ended: copyEnded(np.pid), OldEnded: oldEnded}
+			Ready: readyAfter, Drain: d, Killed: killed, OldExit: uncleanEnd(ws, killed || oldEnded != ""),
+			Ended: copyEnded(np.pid), OldEnded: oldEnded}
 	})
 	return np
 }
@@ -261,8 +263,9 @@ func copyEnded(pid int) bool {
 var errNoCopy = errors.New("the program is not running (a restart did not get ready, or it is between restarts): upgrade once it runs, or restart it")
 
 // drain sends old its stop signal, waits up to within for it to end, then SIGKILLs its
-// process group; it tells done how long that took, and hands old back to the loop.
-func (r *run) drain(old *program, within time.Duration, done func(time.Duration, bool)) {
+// process group; it tells done how long that took, whether it killed old, and how old
+// ended, and hands old back to the loop.
+func (r *run) drain(old *program, within time.Duration, done func(time.Duration, bool, syscall.WaitStatus)) {
 	defer r.draining.Done()
 	began := time.Now()
 	killed := false
@@ -287,11 +290,23 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	r.log.Info("the old copy is gone", "pid", old.pid, "generation", old.gen, "status", describe(ws),
 		"drain", time.Since(began).Round(time.Millisecond).String(), "killed", killed)
 	old.exited = closedStatus(ws)
-	done(time.Since(began), killed)
+	done(time.Since(began), killed, ws)
 	select {
 	case r.drained <- old:
 	case <-r.ctx.Done():
 	}
+}
+
+// uncleanEnd says how an old copy ended when it did not end with status 0 after its stop
+// signal (a drain that gave up, such as a server whose own shutdown bound passed, or a
+// program that its stop signal kills outright), so that an upgrade does not call that a
+// drain; "" for a clean end, and for an end already told otherwise (told: killed by the
+// supervisor, or ended on its own before the drain).
+func uncleanEnd(ws syscall.WaitStatus, told bool) string {
+	if told || (ws.Exited() && ws.ExitStatus() == 0) {
+		return ""
+	}
+	return describe(ws)
 }
 
 // copyOutput passes a copy's output lines on to out (each Write whole lines, as relay
