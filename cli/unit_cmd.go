@@ -82,7 +82,7 @@ func (c *UnitCmd) Run(app *App) error {
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
 		fmt.Fprintf(app.Config.Stderr, "%s: warning: ExecStart names %s, go run's temporary build, which is gone once it ends: build the program (go build) and run its unit command\n", app.Config.Name, exe)
 	}
-	args, err := unitArgs(os.Args[1:], c.Command, name, c.User != "")
+	own, args, err := unitArgs(os.Args[1:], c.Command, name, c.User != "")
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -113,14 +113,18 @@ func (c *UnitCmd) Run(app *App) error {
 			globals = append(globals, "--log-format", g.LogFormat)
 		}
 	}
-	if runtimeDir != "" {
+	var reloadGlobals []string // ExecReload's: where the instance is
+	switch {
+	case runtimeDir != "":
 		globals = append([]string{"--state-dir", "/run/" + runtimeDir}, globals...)
+		reloadGlobals = []string{"--state-dir", "/run/" + runtimeDir}
+	case app.Globals.StateDir != "":
+		reloadGlobals = []string{"--state-dir", mustAbs(app.Globals.StateDir)}
 	}
-	args = append(globals, args...)
 	u := unit{
 		Description:  fmt.Sprintf("%s instance %s", app.Config.Name, name),
-		ExecStart:    append([]string{exe}, args...),
-		ExecReload:   append([]string{exe, "reload", "--name", name}, pidfileArgs(c.PIDFile)...),
+		ExecStart:    commandLine(exe, own, "start", globals, args),
+		ExecReload:   commandLine(exe, own, "reload", reloadGlobals, append([]string{"--name", name}, pidfileArgs(c.PIDFile)...)),
 		Restart:      c.Restart,
 		RestartDelay: c.RestartDelay,
 		Burst:        c.MaxRestarts,
@@ -142,35 +146,39 @@ func (c *UnitCmd) Run(app *App) error {
 			u.LimitNofile = c.LimitNofile // daemonkit's exec step sets the program's within it
 		}
 	}
-	if runtimeDir != "" {
-		u.ExecReload = append([]string{exe, "--state-dir", "/run/" + runtimeDir, "reload", "--name", name}, pidfileArgs(c.PIDFile)...)
-	}
 	if len(c.Command) > 0 {
 		u.Description += " (" + strings.Join(c.Command, " ") + ")"
-	}
-	if app.Globals.StateDir != "" && runtimeDir == "" {
-		u.ExecReload = append([]string{exe, "--state-dir", mustAbs(app.Globals.StateDir)}, u.ExecReload[1:]...)
 	}
 	return u.write(app.Stdout)
 }
 
-// unitArgs is start's command line for ExecStart, from the one unit was given: "unit"
-// becomes "start", the options systemd takes over go (-d, --restart and its tuning:
-// Restart=, RestartSec=, StartLimitBurst=; --user and --group: User=, Group=), relative paths become absolute (systemd runs it
-// in /), and --name is made explicit.
-func unitArgs(args, command []string, name string, asUser bool) ([]string, error) {
-	var out []string
+// commandLine is a unit's command line: the program, its own arguments (those it was given
+// before the command, which a program with its own flags parses, and a Kong program may
+// require of every command), the command, and daemonkit's global flags after the command
+// word, where every way of embedding it takes them (a program parsing its own flags with
+// the flag package stops at a flag it does not know).
+func commandLine(exe string, own []string, command string, globals, args []string) []string {
+	line := append(append([]string{exe}, own...), command)
+	return append(append(line, globals...), args...)
+}
+
+// unitArgs splits the command line unit was given into the program's own arguments, those
+// before "unit" (less daemonkit's global flags, which the unit spells out from what was
+// parsed), and start's arguments for ExecStart: the options systemd takes over go (-d,
+// --restart and its tuning: Restart=, RestartSec=, StartLimitBurst=; --user and --group:
+// User=, Group=), relative paths become absolute (systemd runs it in /), and --name is
+// made explicit.
+func unitArgs(args, command []string, name string, asUser bool) (own, out []string, err error) {
 	i := 0
 	for ; i < len(args) && args[i] != "unit"; i++ {
 		if skipGlobal(args, &i) {
 			continue
 		}
-		out = append(out, absFlag(args, &i)...)
+		own = append(own, absFlag(args, &i)...)
 	}
 	if i == len(args) {
-		return nil, fmt.Errorf("no unit command in %q", args)
+		return nil, nil, fmt.Errorf("no unit command in %q", args)
 	}
-	out = append(out, "start")
 	named := false
 	for i++; i < len(args) && args[i] != "--"; i++ {
 		flag, _, _ := strings.Cut(args[i], "=")
@@ -203,7 +211,7 @@ func unitArgs(args, command []string, name string, asUser bool) ([]string, error
 	if len(command) > 0 {
 		out = append(append(out, "--"), command...) // its program's path made absolute by Run
 	}
-	return out, nil
+	return own, out, nil
 }
 
 // skipGlobal reports whether args[*i] is a global option that the unit spells out from
