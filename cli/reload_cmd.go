@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -139,7 +140,11 @@ const reloadCheckTimeout = 30 * time.Second
 // checkReload runs the --reload-check the running instance at paths was started with, if
 // any, and says why it failed: `sh -c COMMAND` in the program's working directory and with
 // its environment, rebuilt from the record as restart rebuilds them (its env files read
-// again), as the user running reload, with nothing on its stdin and its stdout discarded.
+// again), as the program's --user (and --group) when reload runs as root, as systemd runs
+// ExecReload= as User= (root would otherwise run what that user's env file or working
+// directory chose), else as the user running reload, in a process group of its own (a
+// session, as another user: no terminal of root's), with nothing on its stdin and its
+// stdout discarded.
 // It is killed, with what it started in its process group, past reloadCheckTimeout or when
 // reload is interrupted. An instance that does not run, or whose record says nothing of a
 // check, passes: signalling says what is wrong, if anything. st and inspectErr are what
@@ -161,6 +166,10 @@ func checkReload(st instance.Status, inspectErr error) error {
 	if err != nil {
 		return fmt.Errorf("--reload-check '%s' could not run: the program's environment: %w", check, err)
 	}
+	attr, err := req.checkAttr()
+	if err != nil {
+		return fmt.Errorf("--reload-check '%s' could not run: %w", check, err)
+	}
 	ctx, stop := interruptible()
 	defer stop()
 	ctx, cancel := context.WithTimeoutCause(ctx, reloadCheckTimeout, fmt.Errorf("did not finish within %s, and was killed", reloadCheckTimeout))
@@ -169,7 +178,7 @@ func checkReload(st instance.Status, inspectErr error) error {
 	cmd.Dir, cmd.Env = req.Workdir, inheritable(env) // not the run's mark, nor a service manager's sockets: it is no part of the run
 	stderr := &tailWriter{}
 	cmd.Stderr = stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = attr
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second // a process it left in another group may hold its stderr
 	err = cmd.Run()
@@ -197,6 +206,20 @@ func checkReload(st instance.Status, inspectErr error) error {
 		return fmt.Errorf("--reload-check '%s' failed (%s)%s", check, how, said)
 	}
 	return fmt.Errorf("--reload-check '%s' could not run: %w", check, err)
+}
+
+// checkAttr is how a --reload-check runs: as req's --user when this process is root and
+// the program runs as that user, in a session of its own then, else in a process group of
+// its own; either way it leads a group that can be killed whole.
+func (req *request) checkAttr() (*syscall.SysProcAttr, error) {
+	if req.User == "" || os.Geteuid() != 0 {
+		return &syscall.SysProcAttr{Setpgid: true}, nil
+	}
+	cred, err := req.credential()
+	if err != nil {
+		return nil, err
+	}
+	return &syscall.SysProcAttr{Credential: cred, Setsid: true}, nil
 }
 
 // tailWriter keeps the end of what is written to it, at most maxReloadCheckTail bytes.

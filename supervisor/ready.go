@@ -293,7 +293,10 @@ func (r *run) checkOnce(ctx context.Context) (string, error) {
 }
 
 // runCheck runs `sh -c command` (through the reaper: nothing else may wait for children
-// here) and succeeds when it exits 0; past ctx it is killed.
+// here) and succeeds when it exits 0; past ctx it is killed. It runs as the program does
+// (Config.Credential), as systemd runs ExecStartPost= as User=: never as root for a
+// program that runs as another user, whose environment (an env file of that user's) and
+// working directory would otherwise choose what root runs.
 func (r *run) runCheck(ctx context.Context, command string) error {
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
@@ -310,7 +313,7 @@ func (r *run) runCheck(ctx context.Context, command string) error {
 	}
 	defer errR.Close()
 	pid, done, err := r.reaper.start("/bin/sh", []string{"sh", "-c", command}, &os.ProcAttr{
-		Env: env, Files: []*os.File{null, null, errW},
+		Env: env, Files: []*os.File{null, null, errW}, Sys: checkAttr(r.s.cfg.Credential),
 	})
 	errW.Close()
 	if err != nil {
@@ -333,6 +336,12 @@ func (r *run) runCheck(ctx context.Context, command string) error {
 		<-done
 		return fmt.Errorf("check %q: %w", command, ctx.Err())
 	}
+}
+
+// checkAttr runs a check as cred (nil: as this process), and, as another user, in a
+// session of its own, without this process's controlling terminal, as the program runs (see run.start).
+func checkAttr(cred *syscall.Credential) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Credential: cred, Setsid: cred != nil && hasTerminal()}
 }
 
 // checkOutputWait bounds how long a failed check's stderr is read after it exited.
