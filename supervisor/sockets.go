@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -123,6 +124,10 @@ type bound struct {
 	Socket
 	file *os.File // the listening socket, without close-on-exec once dup'd into a child
 	addr string   // tcp: HOST:PORT with port 0 resolved; unix: the path
+	// dir and ino, for a unix socket: its directory, opened once it is bound, and the
+	// inode of its file there (see socketFile), which is what unbind removes.
+	dir *os.File
+	ino uint64
 }
 
 // bind binds every socket, in order, and removes what it made if one fails.
@@ -156,9 +161,13 @@ func bindOne(sk Socket) (bound, error) {
 		return bound{}, err // "listen tcp 127.0.0.1:80: bind: address already in use"
 	}
 	b := bound{Socket: sk, addr: ln.Addr().String()}
+	if sk.Network == "unix" {
+		b.dir, b.ino = socketFile(sk.Address)
+	}
 	f, err := handOnFile(ln.(syscall.Conn), sk.Network+":"+b.addr)
 	ln.Close() // f is a duplicate: the socket stays open through it
 	if err != nil {
+		unbind([]bound{b})
 		return bound{}, err
 	}
 	b.file = f
@@ -211,15 +220,48 @@ func removeStaleSocket(path string) error {
 	return os.Remove(path)
 }
 
-// unbind closes the sockets and removes the unix sockets' paths.
+// unbind closes the sockets and removes the unix sockets' files: each the very file it
+// bound, found in the directory it was bound in (see socketFile), never what its path
+// names now. The user who owns a socket's directory (a service user's, where its program
+// may write) could otherwise move that directory away and put a symlink in its place,
+// and have the supervisor, perhaps root, remove another service's socket at a stop.
 func unbind(bs []bound) {
 	for _, b := range bs {
-		b.file.Close()
-		if b.Network == "unix" {
-			if fi, err := os.Lstat(b.Address); err == nil && fi.Mode()&fs.ModeSocket != 0 {
-				_ = os.Remove(b.Address)
-			}
+		if b.file != nil {
+			b.file.Close()
 		}
+		if b.dir != nil {
+			removeSocketFile(b.dir, filepath.Base(b.Address), b.ino)
+			b.dir.Close()
+		}
+	}
+}
+
+// socketFile opens the directory of the unix socket just bound at path, and reads the
+// inode of the socket's file there: what unbind removes, wherever that directory is moved
+// since or whatever is put at path. It returns nil when the directory cannot be opened or
+// path names no socket of this user's: unbind then leaves the file, which the next bind
+// removes if nobody listens on it.
+func socketFile(path string) (*os.File, uint64) {
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return nil, 0
+	}
+	var st unix.Stat_t
+	err = unix.Fstatat(int(dir.Fd()), filepath.Base(path), &st, unix.AT_SYMLINK_NOFOLLOW)
+	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK || int(st.Uid) != os.Geteuid() {
+		dir.Close()
+		return nil, 0
+	}
+	return dir, uint64(st.Ino)
+}
+
+// removeSocketFile removes name from dir if it is still the socket file whose inode is
+// ino.
+func removeSocketFile(dir *os.File, name string, ino uint64) {
+	var st unix.Stat_t
+	if unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK && uint64(st.Ino) == ino {
+		_ = unix.Unlinkat(int(dir.Fd()), name, 0)
 	}
 }
 
