@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -39,6 +40,24 @@ func writePIDFile(path string, pid int) error {
 	}
 	_, err = f.WriteAt([]byte(strconv.Itoa(pid)+"\n"), 0)
 	return err
+}
+
+// holdsPID reports whether path is a regular file, not a symlink, that holds pid and a
+// newline. It never blocks: a FIFO at path is not opened for reading.
+func holdsPID(path string, pid int) bool {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	want := strconv.Itoa(pid) + "\n"
+	b := make([]byte, len(want)+1)
+	n, _ := io.ReadFull(f, b)
+	return string(b[:n]) == want
 }
 
 // pidShaped reports whether b is empty, or digits and at most one newline, 32 bytes at most.

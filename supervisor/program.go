@@ -503,12 +503,12 @@ func (r *run) writeChildPIDFile(pid int) {
 }
 
 // removeChildPIDFile removes ChildPIDFile if it still holds what this run last wrote
-// there: a file that another writer has taken over since is left to it.
+// there: a file that another writer has taken over since, or anything put in its place (a
+// FIFO, whose read would hold the supervisor's stop until it is killed; a symlink), is
+// left to it.
 func (r *run) removeChildPIDFile() {
-	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 {
-		if b, err := os.ReadFile(path); err == nil && string(b) == strconv.Itoa(r.childPID)+"\n" {
-			_ = os.Remove(path)
-		}
+	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 && holdsPID(path, r.childPID) {
+		_ = os.Remove(path)
 	}
 }
 
