@@ -90,7 +90,10 @@ type request struct {
 	// EnvBase is what the inherited environment had under each variable start set on top
 	// (KEY=VALUE, or KEY where it had none): the daemon records the inherited environment
 	// from its own with it (serverOptions).
-	EnvBase      words         `json:"env_base,omitempty"`
+	EnvBase words `json:"env_base,omitempty"`
+	// LoaderEnv are the loader's variables of the work's environment, which the daemon
+	// puts back into its own once it runs (see splitLoaderEnv).
+	LoaderEnv    words         `json:"loader_env,omitempty"`
 	DrainTimeout time.Duration `json:"drain_timeout,omitempty"`
 	ProcessFlags
 	Args words `json:"args"` // the command line start was given, for the program to parse again
@@ -192,6 +195,7 @@ func takeRequest(command string, args []string) (*request, error) {
 	if err := json.Unmarshal([]byte(raw), &req); err != nil {
 		return nil, fmt.Errorf("%s: bad request in $%s: %w", command, requestEnv, err)
 	}
+	req.restoreLoaderEnv()
 	return &req, nil
 }
 
@@ -258,7 +262,6 @@ func serverExit(err error) error {
 	return withCode(exitFailed, nil)
 }
 
-// serverOptions is the daemon-side view of the request.
 // ownSession is this daemon's session if the strategy that detached it started one, the
 // instance's own; 0 if it shares its caller's (nohup), or runs in the foreground ("").
 func ownSession(strategyName string) int {
@@ -273,6 +276,7 @@ func ownSession(strategyName string) int {
 	return sid
 }
 
+// serverOptions is the daemon-side view of the request.
 func (req *request) serverOptions(cfg Config) server.Options {
 	recorded := *req
 	recorded.EnvBase = nil

@@ -666,9 +666,11 @@ func (req *request) daemonSpec(invocation string) (strategy.Spec, error) {
 		return strategy.Spec{}, err
 	}
 	sent := *req
-	// The daemon's environment is the work's; what the inherited one had under what was
-	// set on top goes with it, so that the record keeps the inherited one: see serverOptions.
-	sent.Inherited, sent.EnvBase = nil, under
+	// The daemon's environment is the work's, less the loader's variables, which go with
+	// the request (splitLoaderEnv); what the inherited one had under what was set on top
+	// goes with it, so that the record keeps the inherited one: see serverOptions.
+	loader, env := splitLoaderEnv(env)
+	sent.Inherited, sent.EnvBase, sent.LoaderEnv = nil, under, loader
 	if err := notUTF8(sent); err != nil {
 		return strategy.Spec{}, withCode(exitUsage, err)
 	}

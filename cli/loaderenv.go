@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"os"
+	"strings"
+)
+
+// loaderVariables are the variables that make the dynamic loader or the C library load
+// code, or read files, of the environment's choosing when a process is exec'd: those glibc
+// drops for a setuid program (its "unsecure" list). A daemonkit binary built with cgo (a
+// plain go build where a C compiler is found) is dynamically linked, and they apply to it.
+var loaderVariables = []string{"GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN",
+	"LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"}
+
+// isLoaderVariable says whether kv (KEY=VALUE) sets one of loaderVariables, or any LD_
+// variable.
+func isLoaderVariable(kv string) bool {
+	k, _, _ := strings.Cut(kv, "=")
+	if strings.HasPrefix(k, "LD_") {
+		return true
+	}
+	for _, v := range loaderVariables {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// splitLoaderEnv takes the loader's variables out of env (a copy), the work's environment:
+// the daemon and the strategy's intermediate run with the rest, and the request carries
+// them (request.LoaderEnv) to the daemon, which puts them back into its environment once
+// it runs, for what it starts. So daemonkit's own processes, which start as the caller
+// (root), never load what the work's environment names: with --user, an env file the
+// user may write (LD_PRELOAD=...) would otherwise run that user's code as root.
+func splitLoaderEnv(env []string) (loader, rest []string) {
+	for _, kv := range env {
+		if isLoaderVariable(kv) {
+			loader = append(loader, kv)
+		} else {
+			rest = append(rest, kv)
+		}
+	}
+	return loader, rest
+}
+
+// restoreLoaderEnv puts the loader's variables the request carries back into this
+// process's environment, where the work, and everything it starts, inherits them.
+func (req *request) restoreLoaderEnv() {
+	for _, kv := range req.LoaderEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		_ = os.Setenv(k, v)
+	}
+	req.LoaderEnv = nil
+}
