@@ -276,18 +276,24 @@ func ownSession(strategyName string) int {
 	return sid
 }
 
-// serverOptions is the daemon-side view of the request.
-func (req *request) serverOptions(cfg Config) server.Options {
+// recordedRequest is the request the record keeps of req, a daemon's, whose environment
+// (the work's: start does not send it twice over) is env: with what the work inherits,
+// kept for restart (ProcessFlags.Inherited), which is env with what --env-file, --env,
+// --user and start's defaults set taken back off, so that restart sets them as they are
+// then: a variable dropped from an env file is dropped too.
+func (req *request) recordedRequest(env []string) json.RawMessage {
 	recorded := *req
 	recorded.EnvBase = nil
 	if !req.ClearEnv {
-		// What the work inherits, kept for restart (ProcessFlags.Inherited): this process's
-		// environment, which is the work's (start does not send it twice over), with what
-		// --env-file, --env, --user and start's defaults set taken back off, so that restart
-		// sets them as they are then: a variable dropped from an env file is dropped too.
-		recorded.Inherited = inheritable(underneath(os.Environ(), req.EnvBase))
+		recorded.Inherited = inheritable(underneath(env, req.EnvBase))
 	}
 	raw, _ := json.Marshal(recorded) // a request always encodes
+	return raw
+}
+
+// serverOptions is the daemon-side view of the request.
+func (req *request) serverOptions(cfg Config) server.Options {
+	raw := req.recordedRequest(os.Environ())
 	return server.Options{
 		Name:            req.Name,
 		PIDFile:         req.PIDFile,

@@ -646,9 +646,27 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 			log.Warn("killed what the failed start left running", "pids", left)
 		}
 		notify.RemoveStale(filepath.Dir(req.PIDFile)) // a daemon killed for not being ready left its notify socket
+		recordFailedStart(req, invocation, err)
 		return res, withCode(exitFailed, err)
 	}
 	return res, nil
+}
+
+// sent is req as the daemon is sent it, and the daemon's environment: the work's (read
+// now: env files too). What the inherited environment had under what was set on top goes
+// with it, so that the record keeps the inherited one: see recordedRequest.
+func (req *request) sent() (request, []string, error) {
+	var defaults []string
+	if !req.ClearEnv {
+		defaults = append(defaults, "PWD="+req.Workdir) // not the caller's: where the daemon runs, as os/exec would set it
+	}
+	env, under, err := req.environOver(defaults...)
+	if err != nil {
+		return request{}, nil, err
+	}
+	sent := *req
+	sent.Inherited, sent.EnvBase = nil, under
+	return sent, env, nil
 }
 
 // daemonSpec is what launchRequest hands the launcher to start a daemon that runs req,
@@ -657,20 +675,14 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 // (launcher.CheckExec) before it stops anything. A request that is not UTF-8 is a usage
 // error (exit 2).
 func (req *request) daemonSpec(invocation string) (strategy.Spec, error) {
-	var defaults []string
-	if !req.ClearEnv {
-		defaults = append(defaults, "PWD="+req.Workdir) // not the caller's: where the daemon runs, as os/exec would set it
-	}
-	env, under, err := req.environOver(defaults...)
+	sent, env, err := req.sent()
 	if err != nil {
 		return strategy.Spec{}, err
 	}
-	sent := *req
 	// The daemon's environment is the work's, less the loader's variables, which go with
-	// the request (splitLoaderEnv); what the inherited one had under what was set on top
-	// goes with it, so that the record keeps the inherited one: see serverOptions.
+	// the request (splitLoaderEnv).
 	loader, env := splitLoaderEnv(env)
-	sent.Inherited, sent.EnvBase, sent.LoaderEnv = nil, under, loader
+	sent.LoaderEnv = loader
 	if err := notUTF8(sent); err != nil {
 		return strategy.Spec{}, withCode(exitUsage, err)
 	}

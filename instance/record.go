@@ -148,6 +148,14 @@ const (
 // instance's own start (its Restarts 0), or a supervised program's restart.
 const CouldNotStart = "could not start: "
 
+// FailedStart makes r the record of a start that failed before it was ready, why being
+// the failure (CouldNotStart begins its LastExit), over what r said of an earlier run: the
+// instance is stopped, failed, and has no program running or waiting to restart.
+func (r *Record) FailedStart(why string) {
+	r.State, r.StoppedAt, r.LastExit, r.Failed = StateStopped, time.Now().UTC(), CouldNotStart+why, true
+	r.ChildPID, r.ChildStartTime, r.RestartAt, r.Copies = 0, 0, time.Time{}, nil
+}
+
 // ErrBadRecord means a file at a record's path is not a record: damaged, or another file
 // that a --pidfile led beside. Nothing replaces or removes it.
 var ErrBadRecord = errors.New("not a valid record")

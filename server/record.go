@@ -98,13 +98,12 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 		return // none, or not ours to overwrite
 	}
 	rec := rs.this(opts, startedAt)
-	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateStopped, time.Now().UTC(), instance.CouldNotStart+why.Error(), true
+	rec.FailedStart(why.Error())
 	if stop := (Stopped{}); errors.As(why, &stop) {
 		// A stop called the start off, as systemd cancels a start job: the instance is
 		// stopped, not failed.
 		rec.LastExit, rec.Failed = "start called off: "+why.Error(), false
 	}
-	rec.ChildPID, rec.RestartAt, rec.Copies = 0, time.Time{}, nil
 	_ = instance.WriteRecord(rs.path, rec) // informative: the start fails anyway
 }
 

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/launcher"
+)
+
+// recordFailedStart records, for status and list, a start of req that failed once its
+// daemon ran (why, the launcher's error), when the daemon did not record it itself: the
+// launcher killed it for not being ready in time, or it died before it could (SIGKILL, the
+// OOM killer). The record of the earlier run then says the last start failed, and why,
+// where it told that run's end as the last news, and keeps this start, as the daemon would
+// have, so that restart tries it again; the daemon's own record of a failed start
+// (which it writes when its work fails) is left as it is, and so is an instance that never
+// ran, which keeps no record, as a mistyped start leaves nothing. The log gets the reason
+// too, where it is there to take it, as the daemon's own failure would have put it there.
+// Call it with the start lock held and the daemon gone.
+func recordFailedStart(req *request, invocation string, why error) {
+	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) {
+		return // nothing ran that could have been recorded
+	}
+	rec, err := instance.ReadRecord(req.Record)
+	if err != nil || rec.Name == "" || rec.Invocation == invocation {
+		return // none, not ours to write over, or the daemon's own record of this start
+	}
+	reason := failureReason(req.Name, why)
+	rec.FailedStart(reason)
+	if sent, env, err := req.sent(); err == nil {
+		// what the daemon would have recorded of this start: restart tries it again
+		rec.Program, rec.Strategy, rec.Log, rec.Command = sent.Program, sent.Strategy, sent.Log, sent.command()
+		rec.Request = sent.recordedRequest(env)
+	}
+	_ = instance.WriteRecord(req.Record, rec) // informative: the start fails anyway
+	logFailedStart(req, reason)
+}
+
+// failureReason is the first line of a start's error, less the "start NAME: " its caller
+// knows: the log's last lines that follow are the log's already.
+func failureReason(name string, err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return strings.TrimPrefix(line, "start "+name+": ")
+}
+
+// logFailedStart writes the daemon's "could not start" line into req's log, as the daemon
+// writes it when it fails itself, if the log is there: a failed start removes a log it
+// made and nothing wrote to, and none is made here.
+func logFailedStart(req *request, reason string) {
+	f, err := os.OpenFile(req.Log, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	newLogger(req.Program, "error", req.LogFormat, f).Error("could not start", "error", reason)
+}
