@@ -157,6 +157,7 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		}
 		env = append(env, kv)
 	}
+	work := workIdentity{uid: uint32(os.Geteuid()), gid: uint32(os.Getegid())}
 	if f.User != "" {
 		u, err := account.LookupUser(f.User)
 		if err != nil {
@@ -165,12 +166,13 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		for _, kv := range u.Identity() {
 			set(kv)
 		}
+		work = workIdentity{uid: u.Uid, gid: u.Gid, user: f.User}
 	}
 	for _, kv := range defaults {
 		set(kv)
 	}
 	for _, path := range f.EnvFile {
-		kvs, err := readEnvFile(path)
+		kvs, err := readEnvFile(path, work)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -201,8 +203,9 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 // directory its owner (the program's own user, with --user) may change: it is never read
 // through another user's symlink, at the path or above it, nor when it is anything but a
 // regular file, so that such a user can neither have root read a file of root's into the
-// program's environment nor hang it on a FIFO.
-func readEnvFile(path string) ([]string, error) {
+// program's environment nor hang it on a FIFO; nor when another user than root, this
+// process's and the work's could have written it (trustEnvFile).
+func readEnvFile(path string, work workIdentity) ([]string, error) {
 	if err := instance.CheckNoForeignSymlink(path); err != nil {
 		return nil, fmt.Errorf("env file %s: %w", path, err)
 	}
@@ -221,6 +224,12 @@ func readEnvFile(path string) ([]string, error) {
 	}
 	if err == nil {
 		err = instance.CheckNoForeignSymlink(path)
+	}
+	if err == nil {
+		if terr := trustEnvFile(path, fi, work); terr != nil {
+			f.Close()
+			return nil, terr
+		}
 	}
 	if at, serr := os.Stat(path); err == nil && (serr != nil || !os.SameFile(fi, at)) {
 		err = errors.New("it changed while it was opened")

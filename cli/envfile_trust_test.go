@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEnvFileTrust: an env file another user owns, or may write, is refused, by its owner or
+// its mode and the fix; one of root's, of this user's or of the work's user is read.
+func TestEnvFileTrust(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root")
+	}
+	const other, work = 54321, 54322
+	dir := t.TempDir()
+	me := workIdentity{uid: 0, gid: 0}
+	asWork := workIdentity{uid: work, gid: work, user: "svc"}
+	for _, tc := range []struct {
+		name     string
+		uid, gid int
+		mode     os.FileMode
+		work     workIdentity
+		want     string // "" reads it
+	}{
+		{"root's", 0, 0, 0o640, me, ""},
+		{"another user's", other, other, 0o644, me, "owned by uid 54321, another user than the one the work runs as"},
+		{"the work user's", work, work, 0o600, asWork, ""},
+		{"another user's, for --user", other, other, 0o644, asWork, "give the file to root or to svc (chown)"},
+		{"everyone's to write", 0, 0, 0o666, me, "writable by every user (mode 0666)"},
+		{"a group's to write", 0, other, 0o660, me, "writable by group 54321 (mode 0660), not the work's"},
+		{"root's group's to write", 0, 0, 0o660, me, ""},
+		{"the work's group's to write", work, work, 0o660, asWork, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".env")
+			if err := os.WriteFile(path, []byte("A=1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(path, tc.uid, tc.gid); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			kvs, err := readEnvFile(path, tc.work)
+			switch {
+			case tc.want == "" && (err != nil || len(kvs) != 1):
+				t.Errorf("readEnvFile = %q, %v; want A=1 read", kvs, err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("readEnvFile = %q, %v; want an error saying %q", kvs, err, tc.want)
+			}
+		})
+	}
+}
