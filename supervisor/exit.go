@@ -15,6 +15,9 @@ type ExitError struct {
 	// Failure, if set, is why the last restart never ran or got ready ("could not start:
 	// ..."); Status is then a stand-in failure (exit status 1).
 	Failure string
+	// OfReload says the program died of the reload signal the supervisor passed on to that
+	// very process (killed by it): it does not handle it, and was not reloaded.
+	OfReload bool
 }
 
 // Clean reports an end nobody need look into (server.CleanEnd): the program exited 0, and
@@ -27,7 +30,7 @@ func (e *ExitError) Error() string {
 	if e.Failure != "" {
 		return "program " + e.Failure
 	}
-	return "program " + describe(e.Status)
+	return "program " + describeEnd(e.Status, e.OfReload)
 }
 
 // ExitCode is the status to exit with, as a shell reports it.
@@ -54,6 +57,20 @@ func describe(ws syscall.WaitStatus) string {
 		return fmt.Sprintf("killed by signal %d", int(ws.Signal()))
 	}
 	return "ended"
+}
+
+// ofReloadNote ends the description of a program that died of the reload signal the
+// supervisor passed on to it: why, and the fix.
+const ofReloadNote = ", the reload signal passed on to it: it does not handle it (a Go program must signal.Notify it); not reloaded"
+
+// describeEnd is describe(ws), and for a program that died of the reload signal passed on
+// to it (ofReload) says so, and the fix: "killed by signal 1 (SIGHUP), the reload signal
+// passed on to it: it does not handle it (...); not reloaded".
+func describeEnd(ws syscall.WaitStatus, ofReload bool) string {
+	if ofReload {
+		return describe(ws) + ofReloadNote
+	}
+	return describe(ws)
 }
 
 // failed reports whether an end counts as a failure for RestartOnFailure.

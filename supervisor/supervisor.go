@@ -32,6 +32,9 @@ type Supervisor struct {
 	named   bool           // main is a MAINPID, not a copy's first process (the supervisor's child)
 	control *controlSocket // the running Serve's, if it has one
 	witness *witness       // the running Serve's, in the foreground with a terminal
+	// reloaded is the process last sent the reload signal, until its end is read
+	// (takeReloaded): a copy that dies of it is told from one killed by another's SIGHUP.
+	reloaded int
 }
 
 var (
@@ -81,10 +84,45 @@ func (s *Supervisor) Reload(context.Context) error {
 			return err
 		}
 	}
-	if !s.signal(s.cfg.ReloadSignal) {
+	if !s.sendReload() {
 		return errors.New("the program is not running")
 	}
 	return nil
+}
+
+// sendReload passes Config.ReloadSignal on to the program's main process, as signal does,
+// marked as sent it before it is (takeReloaded): a process that dies of it at once is
+// marked already. false if none runs.
+func (s *Supervisor) sendReload() bool {
+	s.mu.Lock()
+	pid, named := s.main, s.named
+	s.reloaded = pid
+	s.mu.Unlock()
+	if sendTo(pid, named, s.cfg.ReloadSignal) {
+		return true
+	}
+	s.takeReloaded(pid)
+	return false
+}
+
+// takeReloaded reports whether pid is the process last sent the reload signal, and, if so,
+// forgets it: called once that process has ended, whose pid may be another's next.
+func (s *Supervisor) takeReloaded(pid int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if pid <= 0 || s.reloaded != pid {
+		return false
+	}
+	s.reloaded = 0
+	return true
+}
+
+// endedOfReload reports whether pid, which ended with ws, died of the reload signal this
+// supervisor passed on to it (killed by that very signal): it does not handle it. A Go
+// program that never asked for it (signal.Notify) does that: Go's runtime catches every
+// signal, so Reloadable cannot tell beforehand. It forgets that pid was sent it.
+func (s *Supervisor) endedOfReload(pid int, ws syscall.WaitStatus) bool {
+	return s.takeReloaded(pid) && ws.Signaled() && ws.Signal() == s.cfg.ReloadSignal
 }
 
 // ErrNoReload is wrapped by the error of a reload refused because the program could not
@@ -176,6 +214,12 @@ func (s *Supervisor) signal(sig syscall.Signal) bool {
 	s.mu.Lock()
 	pid, named := s.main, s.named
 	s.mu.Unlock()
+	return sendTo(pid, named, sig)
+}
+
+// sendTo sends sig to pid, the program's main process, named by the program (MAINPID=) if
+// named, as signal says; false if it is not sent (pid 0: none runs).
+func sendTo(pid int, named bool, sig syscall.Signal) bool {
 	switch {
 	case pid <= 0:
 		return false
@@ -319,7 +363,12 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if stopped {
 			return exitResult(ws)
 		}
-		lastExit := describe(ws)
+		ofReload := r.s.endedOfReload(p.pid, ws)
+		lastExit := describeEnd(ws, ofReload)
+		if ofReload {
+			r.log.Error("the reload signal passed on to the program ended it: it does not handle it, so it was not reloaded; have it catch the signal (a Go program: signal.Notify), or restart it instead",
+				"signal", sigName(r.s.cfg.ReloadSignal), "pid", p.pid)
+		}
 		if p.failure != "" {
 			lastExit = p.failure
 		}
@@ -330,7 +379,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if !plan.restart {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
 			r.awaitDraining(0)
-			return &ExitError{Status: ws}
+			return &ExitError{Status: ws, OfReload: ofReload}
 		}
 		if plan.gaveUp {
 			r.log.Error("giving up: the program kept ending", "restarts_in_a_row", failures,
@@ -338,7 +387,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
 			r.awaitDraining(0)
-			return &ExitError{Status: ws, GaveUp: true, Failure: p.failure}
+			return &ExitError{Status: ws, GaveUp: true, Failure: p.failure, OfReload: ofReload}
 		}
 		failures++
 		// What the program left (a worker, a grandchild in a session of its own, come here
@@ -357,7 +406,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if stopped := r.backOff(delay); stopped {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
 			r.awaitDraining(cfg.ShutdownTimeout)
-			return &ExitError{Status: ws, Failure: p.failure}
+			return &ExitError{Status: ws, Failure: p.failure, OfReload: ofReload}
 		}
 		delay = min(2*delay, maxRestartDelay)
 		r.restarts++ // in the record once its copy is ready (startReady), or has failed
@@ -473,8 +522,11 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 	for {
 		select {
 		case ws := <-p.exited:
-			if r.followMove(p) {
-				continue // a daemon that moved to a new process (--ready pidfile:) runs on
+			if moved := p.pid; r.followMove(p) {
+				// A daemon that moved to a new process (--ready pidfile:) runs on; the one
+				// it left has ended, and its pid may be another's next.
+				r.s.takeReloaded(moved)
+				continue
 			}
 			r.forget(p)
 			r.s.setMain(0)
@@ -484,6 +536,7 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 				p = np
 			}
 		case old := <-r.drained:
+			r.s.takeReloaded(old.pid) // sent a reload while it served: its pid may be another's next
 			r.forget(old)
 			r.killDeadCopies() // what the old copy left: nothing uses it now
 		case <-r.ctx.Done():
@@ -579,6 +632,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	}
 	r.forget(p)
 	r.s.setMain(0)
+	r.s.takeReloaded(p.pid)
 	r.log.Info("the program stopped", "status", describe(ws))
 	// Stopped as asked: its status alone (killed by SIGTERM) would read as a crash.
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = "stopped: " + describe(ws); rec.SetChild(0) })
