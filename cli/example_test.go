@@ -1,11 +1,14 @@
-// This file belongs in package cli, as cli/example_test.go: it is ExampleMain for cli's Go
-// doc, written here because this change may not edit cli/. It runs here as it is.
+// The examples of cli's Go doc, which go test runs and checks: ExampleMain, the article's
+// ticker made a daemon, and ExampleWithInstance, a test of a serve function's drain.
 
 package cli_test
 
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -50,4 +53,63 @@ func ExampleMain() {
 	// Output:
 	// ticker is not running
 	// exit 3
+}
+
+// serveHTTP is a program's serve function, as a real one is written: it serves handler
+// until ctx is cancelled, then lets the requests in flight finish within the instance's
+// shutdown timeout (start's --shutdown-timeout).
+func serveHTTP(handler http.Handler) cli.ServeFunc {
+	return func(ctx context.Context, ready func(addr string)) error {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		ready(ln.Addr().String())
+		<-ctx.Done()
+		drain, cancel := context.WithTimeout(context.Background(), cli.Instance(ctx).ShutdownTimeout)
+		defer cancel()
+		return srv.Shutdown(drain)
+	}
+}
+
+// A test of a serve function's drain path calls the function itself, with a context from
+// WithInstance: Instance(ctx) then tells the shutdown timeout a real start gives it. (With
+// context.Background alone it would be 0: the drain's deadline would be past, and the
+// request in flight not waited for.) Cancelling the context is the stop.
+func ExampleWithInstance() {
+	inFlight, finish := make(chan struct{}), make(chan struct{})
+	serve := serveHTTP(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		close(inFlight)
+		<-finish // the work in flight when the stop comes
+		fmt.Fprint(w, "finished")
+	}))
+
+	ctx, stop := context.WithCancel(cli.WithInstance(context.Background(),
+		cli.InstanceInfo{Name: "test", ShutdownTimeout: 10 * time.Second}))
+	defer stop()
+	addrs, served := make(chan string, 1), make(chan error, 1)
+	go func() { served <- serve(ctx, func(addr string) { addrs <- addr }) }()
+	addr := <-addrs
+
+	answered := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/")
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		answered <- string(body)
+	}()
+	<-inFlight
+	stop() // as stop, or Ctrl-C, would: the drain begins
+	close(finish)
+	fmt.Println("the request in flight:", <-answered)
+	fmt.Println("serve returned:", <-served)
+	// Output:
+	// the request in flight: finished
+	// serve returned: <nil>
 }

@@ -21,11 +21,20 @@ type instanceKey struct{}
 
 // Instance returns the instance a Serve function's ctx belongs to. Outside a serve context
 // (a Serve function called by a test with context.Background, say) it is the zero
-// InstanceInfo: a ShutdownTimeout of 0 then means drain for no time at all, so a caller
-// that drains by it should give it a fallback.
+// InstanceInfo, unless the test gave one with WithInstance: a ShutdownTimeout of 0 then
+// means drain for no time at all, so a caller that drains by it should give it a fallback.
 func Instance(ctx context.Context) InstanceInfo {
 	info, _ := ctx.Value(instanceKey{}).(InstanceInfo)
 	return info
+}
+
+// WithInstance returns a copy of ctx in which Instance tells info, as it does in the
+// context a real start gives the Serve function and the Reload hook. It is for tests that
+// call those functions themselves: with a ShutdownTimeout, a serve function's drain path
+// runs as it would in a daemon. It adds nothing else: ctx's cancellation (the stop), its
+// deadline and its other values (a logger for hclog.FromContext) are what the test made.
+func WithInstance(ctx context.Context, info InstanceInfo) context.Context {
+	return context.WithValue(ctx, instanceKey{}, info)
 }
 
 // workload makes the program's Serve and Reload the server's Workload for one instance.
@@ -46,7 +55,7 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 	if w.serve == nil {
 		return errors.New("the program has no Serve function (cli.Config.Serve)")
 	}
-	return w.serve(context.WithValue(ctx, instanceKey{}, w.info), ready)
+	return w.serve(WithInstance(ctx, w.info), ready)
 }
 
 type reloadWorkload struct {
@@ -56,7 +65,7 @@ type reloadWorkload struct {
 
 // Reload calls the program's Reload with what Instance(ctx) tells, as Serve has it.
 func (w reloadWorkload) Reload(ctx context.Context) error {
-	return w.reload(context.WithValue(ctx, instanceKey{}, w.info))
+	return w.reload(WithInstance(ctx, w.info))
 }
 
 // ignoreHUP makes this process ignore SIGHUP, as a daemon of a strategy whose traits say so.
