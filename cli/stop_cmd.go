@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"syscall"
@@ -73,10 +74,27 @@ func stopTimeout(given *time.Duration, paths instance.Paths) time.Duration {
 	if given != nil {
 		return max(*given, time.Nanosecond) // instance.Stop waits for ever on 0
 	}
-	if rec, err := instance.ReadRecord(paths.Record); err == nil && rec.ShutdownTimeout > 0 {
-		return max(defaultStopTimeout, rec.ShutdownTimeout+server.KillGrace)
+	if rec, err := instance.ReadRecord(paths.Record); err == nil {
+		if d := recordedShutdownTimeout(rec); d > 0 {
+			return max(defaultStopTimeout, d+server.KillGrace)
+		}
 	}
 	return defaultStopTimeout
+}
+
+// recordedShutdownTimeout is the --shutdown-timeout the record's daemon was started with:
+// the record's own, or, where the record has none, its request's. A daemonkit before
+// 2026-11-26 16:49 kept it in the request alone, and a daemon it started runs on after an
+// upgrade: its drain is as long as it was told. 0 when neither says.
+func recordedShutdownTimeout(rec instance.Record) time.Duration {
+	if rec.ShutdownTimeout > 0 {
+		return rec.ShutdownTimeout
+	}
+	var req request
+	if json.Unmarshal(rec.Request, &req) != nil {
+		return 0
+	}
+	return req.ShutdownTimeout
 }
 
 // stopInstance stops the instance at paths and prints what happened.
