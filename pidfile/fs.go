@@ -35,6 +35,23 @@ func checkFile(st *unix.Stat_t, forWrite bool) error {
 	return nil
 }
 
+// CheckUnlocked refuses, with the errors Acquire and RemoveStale give, to verb
+// ("overwrite" or "remove") the file open as fd at path, a pidfile that no lock guards (a
+// supervised program's, which its supervisor writes): anything but a regular file
+// (ErrNotRegular), a file with other hard links (ErrHardLink), a file another user owns
+// (ErrNotOwner), and content that does not look like a pidfile (a *NotPidfileError). It
+// reads the file and changes nothing.
+func CheckUnlocked(path string, fd int, verb string) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return wrapOp("stat descriptor", err)
+	}
+	if err := checkFile(&st, true); err != nil {
+		return err
+	}
+	return checkContent(path, fd, verb)
+}
+
 // describeOpenError explains why opening path failed: if the path now names something
 // that is not a regular file (O_NOFOLLOW met a symlink, O_RDWR met a directory), it says
 // what; otherwise it wraps err.

@@ -1,12 +1,19 @@
 package supervisor
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // TestRemoveChildPIDFileLeavesAFIFO: a FIFO put in the child pidfile's place (by the
@@ -43,5 +50,108 @@ func TestRemoveChildPIDFileLeavesAFIFO(t *testing.T) {
 	}
 	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the FIFO: %v, %v; want it left", fi, err)
+	}
+}
+
+// TestChildPIDFileRefusesAnotherUsersFile: root's supervisor neither writes a child
+// pidfile that another user owns (who may have put it there for root to write through),
+// nor removes one that another user owns when it ends, though it holds the pid written:
+// both are left as they are, as daemonkit's own pidfile's are. The start refuses it first.
+func TestChildPIDFileRefusesAnotherUsersFile(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file to another user")
+	}
+	path := filepath.Join(t.TempDir(), "child.pid")
+	if err := os.WriteFile(path, []byte("123\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkChildPIDFile(path); !errors.Is(err, pidfile.ErrNotOwner) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "uid 65534") {
+		t.Errorf("checkChildPIDFile: %v; want ErrNotOwner, naming the path and the owner", err)
+	}
+	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
+	r.writeChildPIDFile(4242)
+	if b, err := os.ReadFile(path); err != nil || string(b) != "123\n" || r.childPID != 0 {
+		t.Errorf("another user's child pidfile: %q, %v (pid written: %d); want it left as it was", b, err, r.childPID)
+	}
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	r.writeChildPIDFile(4242)
+	if r.childPID != 4242 {
+		t.Fatal("the child pidfile was not written")
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	r.removeChildPIDFile()
+	if _, err := os.Lstat(path); err != nil {
+		t.Errorf("a child pidfile another user owns now: %v; want it left", err)
+	}
+}
+
+// TestChildPIDFileRefusesAnUnsafeDirectory: the child pidfile's directory is checked as
+// the instance's own are: one that other users may write, unless it is sticky, is
+// refused, and nothing is made there; a sticky one (/tmp) is fine.
+func TestChildPIDFileRefusesAnUnsafeDirectory(t *testing.T) {
+	base := t.TempDir()
+	open, sticky := filepath.Join(base, "open"), filepath.Join(base, "sticky")
+	for d, mode := range map[string]os.FileMode{open: 0o777, sticky: 0o777 | os.ModeSticky} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(open, "child.pid")
+	if err := checkChildPIDFile(path); !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), path) {
+		t.Errorf("checkChildPIDFile: %v; want ErrUnsafeDir, naming the path", err)
+	}
+	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
+	r.writeChildPIDFile(4242)
+	if _, err := os.Lstat(path); !os.IsNotExist(err) || r.childPID != 0 {
+		t.Errorf("a child pidfile in a directory all may write: %v (pid written: %d); want none made", err, r.childPID)
+	}
+
+	path = filepath.Join(sticky, "child.pid")
+	if err := checkChildPIDFile(path); err != nil {
+		t.Errorf("checkChildPIDFile in a sticky directory: %v", err)
+	}
+	r = &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
+	r.writeChildPIDFile(4242)
+	if b, err := os.ReadFile(path); err != nil || string(b) != "4242\n" {
+		t.Errorf("a child pidfile in a sticky directory: %q, %v; want 4242", b, err)
+	}
+	r.removeChildPIDFile()
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("the child pidfile it wrote: %v; want it removed", err)
+	}
+}
+
+// TestChildPIDFileRefusesAnotherUsersDirectory: root writes no child pidfile in another
+// user's directory, who could swap what is in it at any time.
+func TestChildPIDFileRefusesAnotherUsersDirectory(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
+	}
+	dir := filepath.Join(t.TempDir(), "theirs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "child.pid")
+	if err := checkChildPIDFile(path); !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), "uid 65534") {
+		t.Errorf("checkChildPIDFile: %v; want ErrUnsafeDir, naming the owner", err)
+	}
+	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
+	r.writeChildPIDFile(4242)
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("a child pidfile in another user's directory: %v; want none made", err)
 	}
 }

@@ -64,6 +64,11 @@ func (r *run) startReady() (*program, error) {
 	if err := r.refuseTaken(); err != nil {
 		return nil, err
 	}
+	if path := r.s.cfg.ChildPIDFile; path != "" && r.restarts == 0 {
+		if err := checkChildPIDFile(path); err != nil {
+			return nil, err // before the program runs: its pid could not be written
+		}
+	}
 	p, err := r.startCopy(within, within > 0)
 	if err != nil {
 		return nil, err
@@ -502,13 +507,13 @@ func (r *run) writeChildPIDFile(pid int) {
 	r.childPID = pid
 }
 
-// removeChildPIDFile removes ChildPIDFile if it still holds what this run last wrote
-// there: a file that another writer has taken over since, or anything put in its place (a
-// FIFO, whose read would hold the supervisor's stop until it is killed; a symlink), is
-// left to it.
+// removeChildPIDFile removes ChildPIDFile if it is still the file this run last wrote
+// there, holding what it wrote: a file that another writer has taken over since, or
+// anything put in its place (a FIFO, whose read would hold the supervisor's stop until it
+// is killed; a symlink; another user's file), is left to it (see removePIDFile).
 func (r *run) removeChildPIDFile() {
-	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 && holdsPID(path, r.childPID) {
-		_ = os.Remove(path)
+	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 {
+		removePIDFile(path, r.childPID)
 	}
 }
 
