@@ -49,18 +49,20 @@ func (r *run) serveControl() (*controlSocket, error) {
 // only user.
 func (c *controlSocket) listen() error {
 	path := c.r.s.cfg.ControlPath
-	if err := removeStaleSocket(path); err != nil {
+	dir, err := openSocketDir(path, nil)
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	defer dir.Close()
+	if err := removeStaleSocket(dir, path); err != nil {
 		return err
 	}
-	ln, err := listenUnix(path, 0o600) // 0600 before it listens: nobody else may even connect
+	ln, ino, err := listenUnix(dir, path, 0o600) // 0600 before it listens: nobody else may even connect
 	if err != nil {
 		return fmt.Errorf("control socket: %w", err)
 	}
 	ln.SetUnlinkOnClose(true)
-	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err == nil {
-		c.ino = st.Ino
-	}
+	c.ino = ino
 	c.ln = ln
 	go func() {
 		for {

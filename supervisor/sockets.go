@@ -13,6 +13,8 @@ import (
 	"unicode"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/instance"
 )
 
 // Socket is a listening socket the supervisor binds once and hands to every copy of the
@@ -124,17 +126,20 @@ type bound struct {
 	Socket
 	file *os.File // the listening socket, without close-on-exec once dup'd into a child
 	addr string   // tcp: HOST:PORT with port 0 resolved; unix: the path
-	// dir and ino, for a unix socket: its directory, opened once it is bound, and the
-	// inode of its file there (see socketFile), which is what unbind removes.
+	// dir and ino, for a unix socket: its directory, opened and checked before it is bound
+	// (openSocketDir), and the inode of the file it made there, which is what unbind
+	// removes.
 	dir *os.File
 	ino uint64
 }
 
-// bind binds every socket, in order, and removes what it made if one fails.
-func bind(sockets []Socket) ([]bound, error) {
+// bind binds every socket, in order, and removes what it made if one fails. user is the
+// program's --user, whose own directory may hold a unix socket (see checkSocketDir); nil
+// if none.
+func bind(sockets []Socket, user *syscall.Credential) ([]bound, error) {
 	var out []bound
 	for _, sk := range sockets {
-		b, err := bindOne(sk)
+		b, err := bindOne(sk, user)
 		if err != nil {
 			unbind(out)
 			return nil, err
@@ -144,27 +149,43 @@ func bind(sockets []Socket) ([]bound, error) {
 	return out, nil
 }
 
-func bindOne(sk Socket) (bound, error) {
+func bindOne(sk Socket, user *syscall.Credential) (bound, error) {
 	if sk.Network == "unix" {
-		if err := removeStaleSocket(sk.Address); err != nil {
-			return bound{}, err
-		}
+		return bindUnix(sk, user)
 	}
-	var ln net.Listener
-	var err error
-	if sk.Network == "unix" {
-		ln, err = listenUnix(sk.Address, sk.Mode) // the supervisor removes the path itself, once
-	} else {
-		ln, err = net.Listen(sk.Network, sk.Address)
-	}
+	ln, err := net.Listen(sk.Network, sk.Address)
 	if err != nil {
 		return bound{}, err // "listen tcp 127.0.0.1:80: bind: address already in use"
 	}
 	b := bound{Socket: sk, addr: ln.Addr().String()}
-	if sk.Network == "unix" {
-		b.dir, b.ino = socketFile(sk.Address)
-	}
 	f, err := handOnFile(ln.(syscall.Conn), sk.Network+":"+b.addr)
+	ln.Close() // f is a duplicate: the socket stays open through it
+	if err != nil {
+		return bound{}, err
+	}
+	b.file = f
+	return b, nil
+}
+
+// bindUnix binds the unix socket sk in its directory, opened and checked first
+// (openSocketDir): a stale socket there is removed, and the socket's file made and given
+// its mode, in that directory only (see listenUnix).
+func bindUnix(sk Socket, user *syscall.Credential) (bound, error) {
+	dir, err := openSocketDir(sk.Address, user)
+	if err != nil {
+		return bound{}, err
+	}
+	if err := removeStaleSocket(dir, sk.Address); err != nil {
+		dir.Close()
+		return bound{}, err
+	}
+	ln, ino, err := listenUnix(dir, sk.Address, sk.Mode) // the supervisor removes the file itself, once
+	if err != nil {
+		dir.Close()
+		return bound{}, err
+	}
+	b := bound{Socket: sk, addr: sk.Address, dir: dir, ino: ino}
+	f, err := handOnFile(ln, sk.Network+":"+b.addr)
 	ln.Close() // f is a duplicate: the socket stays open through it
 	if err != nil {
 		unbind([]bound{b})
@@ -200,31 +221,82 @@ func handOnFile(c syscall.Conn, name string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil // blocking: not a pollable file, so Fd leaves it alone
 }
 
-// removeStaleSocket removes a unix socket file nobody listens on; anything else at the
-// path is refused.
-func removeStaleSocket(path string) error {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, fs.ErrNotExist) {
+// openSocketDir opens the directory of the unix socket path, and checks it
+// (checkSocketDir): the directory returned is the one checked, which nobody but root, the
+// effective user and, for its own directory, user, may change. Every step of the socket's
+// file goes through it.
+func openSocketDir(path string, user *syscall.Credential) (*os.File, error) {
+	dir, err := checkedDir(filepath.Dir(path), func(d string) error { return checkSocketDir(d, user) })
+	if err != nil {
+		return nil, fmt.Errorf("socket %q: %w", path, err)
+	}
+	return dir, nil
+}
+
+// checkSocketDir checks dir, a unix socket's directory, as the state and log directories
+// are checked (instance.CheckDir: it and those above it are root's or the effective
+// user's, and writable by no other user unless sticky), but for one case: the directory
+// of the program's own user (a service user's /run/www, where its program may make and
+// remove sockets itself), which is accepted if that user alone may write it, the
+// directories above it pass the check, and that user cannot replace it (its parent is not
+// writable by that user or others, sticky or not: in /tmp it could move its directory
+// away and put a symlink to another in its place).
+func checkSocketDir(dir string, user *syscall.Credential) error {
+	err := instance.CheckDir(dir)
+	if err == nil || user == nil || user.Uid == 0 || !errors.Is(err, instance.ErrUnsafeDir) {
+		return err
+	}
+	var st unix.Stat_t
+	if unix.Lstat(dir, &st) != nil || uint32(st.Mode)&unix.S_IFMT != unix.S_IFDIR || st.Uid != user.Uid { // Mode is uint16 on the BSDs
+		return err
+	}
+	if uint32(st.Mode)&0o022 != 0 && uint32(st.Mode)&unix.S_ISVTX == 0 {
+		return err // others may write it: the mode's refusal
+	}
+	parent := filepath.Dir(dir)
+	if err := instance.CheckDir(parent); err != nil {
+		return err
+	}
+	var pst unix.Stat_t
+	if err := unix.Stat(parent, &pst); err != nil {
+		return &fs.PathError{Op: "check directory", Path: parent, Err: err}
+	}
+	if pst.Uid == user.Uid || uint32(pst.Mode)&0o022 != 0 {
+		return fmt.Errorf("%w: %q is uid %d's (--user), who may replace it with a symlink to another directory, for %q is writable by others (sticky or not): refusing it; put the socket in a directory of that user's in one only root may write, such as /run/NAME", instance.ErrUnsafeDir, dir, user.Uid, parent)
+	}
+	return nil
+}
+
+// removeStaleSocket removes from dir, the held directory of the unix socket path, a socket
+// file nobody listens on, and only that file: anything else at the path is refused.
+func removeStaleSocket(dir *os.File, path string) error {
+	name := filepath.Base(path)
+	var st unix.Stat_t
+	err := unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
 	if err != nil {
-		return err
+		return &fs.PathError{Op: "stat socket", Path: path, Err: err}
 	}
-	if fi.Mode()&fs.ModeSocket == 0 {
+	if uint32(st.Mode)&unix.S_IFMT != unix.S_IFSOCK { // uint16 on the BSDs
 		return fmt.Errorf("socket %q: something that is not a socket is there: refusing to remove it", path)
 	}
+	// The path leads to dir: none but root, the effective user and the directory's own
+	// user may change the directories on its way (openSocketDir).
 	if c, err := net.Dial("unix", path); err == nil {
 		c.Close()
 		return fmt.Errorf("socket %q: another process listens on it", path)
 	}
-	return os.Remove(path)
+	removeSocketFile(dir, name, uint64(st.Ino))
+	return nil
 }
 
 // unbind closes the sockets and removes the unix sockets' files: each the very file it
-// bound, found in the directory it was bound in (see socketFile), never what its path
-// names now. The user who owns a socket's directory (a service user's, where its program
-// may write) could otherwise move that directory away and put a symlink in its place,
-// and have the supervisor, perhaps root, remove another service's socket at a stop.
+// bound, found in the directory it was bound in, never what its path names now. The user
+// who owns a socket's directory (a service user's, where its program may write) could
+// otherwise move that directory away and put a symlink in its place, and have the
+// supervisor, perhaps root, remove another service's socket at a stop.
 func unbind(bs []bound) {
 	for _, b := range bs {
 		if b.file != nil {
@@ -237,30 +309,11 @@ func unbind(bs []bound) {
 	}
 }
 
-// socketFile opens the directory of the unix socket just bound at path, and reads the
-// inode of the socket's file there: what unbind removes, wherever that directory is moved
-// since or whatever is put at path. It returns nil when the directory cannot be opened or
-// path names no socket of this user's: unbind then leaves the file, which the next bind
-// removes if nobody listens on it.
-func socketFile(path string) (*os.File, uint64) {
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return nil, 0
-	}
-	var st unix.Stat_t
-	err = unix.Fstatat(int(dir.Fd()), filepath.Base(path), &st, unix.AT_SYMLINK_NOFOLLOW)
-	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK || int(st.Uid) != os.Geteuid() {
-		dir.Close()
-		return nil, 0
-	}
-	return dir, uint64(st.Ino)
-}
-
 // removeSocketFile removes name from dir if it is still the socket file whose inode is
 // ino.
 func removeSocketFile(dir *os.File, name string, ino uint64) {
 	var st unix.Stat_t
-	if unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK && uint64(st.Ino) == ino {
+	if unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && uint32(st.Mode)&unix.S_IFMT == unix.S_IFSOCK && uint64(st.Ino) == ino {
 		_ = unix.Unlinkat(int(dir.Fd()), name, 0)
 	}
 }

@@ -288,7 +288,7 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 			log.Error("processes of the instance outlived SIGKILL", "pids", left, "within", killBound)
 		}
 	}()
-	sockets, err := bind(s.cfg.Sockets)
+	sockets, err := bind(s.cfg.Sockets, s.cfg.Credential)
 	if err != nil {
 		return err
 	}

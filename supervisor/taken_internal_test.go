@@ -74,7 +74,7 @@ func TestRefuseTakenProxy(t *testing.T) {
 // (which start refuses when it is written as the socket's, but not by another name, nor in
 // the Go API): that is not another process.
 func TestRefuseTakenOwnSocket(t *testing.T) {
-	sockets, err := bind([]Socket{{Name: "tcp", Network: "tcp", Address: "127.0.0.1:0"}})
+	sockets, err := bind([]Socket{{Name: "tcp", Network: "tcp", Address: "127.0.0.1:0"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestUnbindRemovesOnlyItsSocket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sockets, err := bind([]Socket{{Name: "web", Network: "unix", Address: filepath.Join(theirs, "s.sock")}})
+	sockets, err := bind([]Socket{{Name: "web", Network: "unix", Address: filepath.Join(theirs, "s.sock")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

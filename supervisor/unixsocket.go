@@ -1,9 +1,11 @@
 package supervisor
 
 import (
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -11,12 +13,25 @@ import (
 	"github.com/daemonkit/daemonkit/internal/sockfile"
 )
 
-// listenUnix listens on a unix stream socket at path whose file has mode before any client
-// can connect: it binds, sets the mode, and only then listens (a client's connect to a
-// bound socket that does not listen yet is refused). Mode 0 leaves the mode the umask
-// gives. The process's umask is never changed, so files and programs other goroutines
-// create meanwhile keep theirs. The listener does not remove path when closed.
-func listenUnix(path string, mode fs.FileMode) (*net.UnixListener, error) {
+// testHookBound, if set, is called by listenUnix just after the bind.
+var testHookBound func()
+
+// listenUnix listens on a unix stream socket at path, whose directory is dir (opened and
+// checked by openSocketDir), and whose file has mode before any client can connect: it
+// binds, sets the mode, and only then listens (a client's connect to a bound socket that
+// does not listen yet is refused). Mode 0 leaves the mode the umask gives. The process's
+// umask is never changed, so files and programs other goroutines create meanwhile keep
+// theirs. It returns the listener, which does not remove path when closed, and the inode
+// of the socket's file in dir.
+//
+// The mode is given to the very file the bind made, in dir (sockfile.ChmodAt), found by
+// the device and inode the kernel says the socket is bound to (sockfile.BoundFile): a
+// directory or a file put at the path since (by the user whose own directory it is) is
+// never changed, and the start fails. Where the kernel cannot say (no unix sock_diag), the
+// file the path names in dir just after the bind is taken for it, unless dir is another
+// user's, who could swap it in that instant. What it made is removed if it fails, from
+// dir.
+func listenUnix(dir *os.File, path string, mode fs.FileMode) (*net.UnixListener, uint64, error) {
 	addr := &net.UnixAddr{Name: path, Net: "unix"}
 	opErr := func(call string, err error) error {
 		return &net.OpError{Op: "listen", Net: "unix", Addr: addr, Err: os.NewSyscallError(call, err)}
@@ -28,29 +43,57 @@ func listenUnix(path string, mode fs.FileMode) (*net.UnixListener, error) {
 	}
 	syscall.ForkLock.RUnlock()
 	if err != nil {
-		return nil, opErr("socket", err)
+		return nil, 0, opErr("socket", err)
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close() // the listener holds a duplicate
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		return nil, opErr("bind", err)
+		return nil, 0, opErr("bind", err)
+	}
+	if testHookBound != nil {
+		testHookBound()
+	}
+	name := filepath.Base(path)
+	dev, ino, err := boundIn(fd, dir, path)
+	if err != nil {
+		return nil, 0, err // what the bind made is not in dir: nothing there to remove
+	}
+	fail := func(err error) (*net.UnixListener, uint64, error) {
+		removeSocketFile(dir, name, ino)
+		return nil, 0, err
 	}
 	if mode != 0 {
-		if err := sockfile.Chmod(path, mode); err != nil { // never through a symlink put there since
-			os.Remove(path)
-			return nil, err
+		if err := sockfile.ChmodAt(int(dir.Fd()), name, path, dev, ino, mode); err != nil {
+			return fail(err)
 		}
 	}
 	if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
-		os.Remove(path)
-		return nil, opErr("listen", err)
+		return fail(opErr("listen", err))
 	}
 	ln, err := net.FileListener(f)
 	if err != nil {
-		os.Remove(path)
-		return nil, err
+		return fail(err)
 	}
 	ul := ln.(*net.UnixListener)
 	ul.SetUnlinkOnClose(false)
-	return ul, nil
+	return ul, ino, nil
+}
+
+// boundIn returns the device and inode of the file the unix socket open as fd made when it
+// was bound at path, which must be the file path's name names in dir (see listenUnix).
+func boundIn(fd int, dir *os.File, path string) (dev, ino uint64, err error) {
+	var st unix.Stat_t
+	serr := unix.Fstatat(int(dir.Fd()), filepath.Base(path), &st, unix.AT_SYMLINK_NOFOLLOW)
+	kdev, kino, kerr := sockfile.BoundFile(fd)
+	if kerr != nil {
+		var dst unix.Stat_t
+		if err := unix.Fstat(int(dir.Fd()), &dst); err != nil || int(dst.Uid) != os.Geteuid() && dst.Uid != 0 {
+			return 0, 0, fmt.Errorf("socket %q: its directory is another user's, who could put another socket in its place as it is bound, and the kernel cannot tell which file was bound (%v): put it in a directory of root's", path, kerr)
+		}
+		kdev, kino = uint64(st.Dev), uint64(st.Ino) // field types differ per OS
+	}
+	if serr != nil || uint32(st.Mode)&unix.S_IFMT != unix.S_IFSOCK || uint64(st.Dev) != kdev || uint32(st.Ino) != uint32(kino) {
+		return 0, 0, fmt.Errorf("socket %q: the file its bind made is not in the directory that was checked, or was replaced at once: refusing it; find out who changes %s", path, filepath.Dir(path))
+	}
+	return uint64(st.Dev), uint64(st.Ino), nil
 }

@@ -15,9 +15,14 @@ import (
 // path to its owner.
 func TestListenUnixMode(t *testing.T) {
 	dir := t.TempDir()
+	held, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
 	for _, mode := range []os.FileMode{0o600, 0o666} {
 		path := filepath.Join(dir, mode.String())
-		ln, err := listenUnix(path, mode)
+		ln, _, err := listenUnix(held, path, mode)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +44,7 @@ func TestListenUnixMode(t *testing.T) {
 		a.Close()
 		c.Close()
 
-		_, err = listenUnix(path, mode)
+		_, _, err = listenUnix(held, path, mode)
 		var op *net.OpError
 		if !errors.As(err, &op) || !errors.Is(err, syscall.EADDRINUSE) || op.Op != "listen" {
 			t.Errorf("second listener on %s: %v, want listen's address already in use", path, err)
