@@ -27,15 +27,24 @@ func isLoaderVariable(kv string) bool {
 	return false
 }
 
-// splitLoaderEnv takes the loader's variables out of env (a copy), the work's environment:
-// the daemon and the strategy's intermediate run with the rest, and the request carries
-// them (request.LoaderEnv) to the daemon, which puts them back into its environment once
-// it runs, for what it starts. So daemonkit's own processes, which start as the caller
-// (root), never load what the work's environment names: with --user, an env file the
-// user may write (LD_PRELOAD=...) would otherwise run that user's code as root.
-func splitLoaderEnv(env []string) (loader, rest []string) {
+// splitLoaderEnv takes out of env (a copy), the environment of a work that runs as another
+// user (--user), the loader's variables set on top of the inherited environment (by an env
+// file or --env: set lists what was, KEY=VALUE or KEY, as environOver's under does). The
+// daemon and the strategy's intermediate run with the rest, and the request carries them
+// (request.LoaderEnv) to the daemon, which puts them back into its environment once it
+// runs, for what it starts, as that user. So daemonkit's own processes, which start as
+// the caller (root), never load what that user could choose: an env file of theirs
+// (LD_PRELOAD=...) would otherwise run their code as root. The inherited ones (the
+// caller's: an LD_LIBRARY_PATH a cgo build of the program needs) stay. A work that runs
+// as the caller keeps them all: its env files are the caller's or root's (trustEnvFile).
+func splitLoaderEnv(env, set []string) (loader, rest []string) {
+	onTop := map[string]bool{}
+	for _, kv := range set {
+		k, _, _ := strings.Cut(kv, "=")
+		onTop[k] = true
+	}
 	for _, kv := range env {
-		if isLoaderVariable(kv) {
+		if k, _, _ := strings.Cut(kv, "="); onTop[k] && isLoaderVariable(kv) {
 			loader = append(loader, kv)
 		} else {
 			rest = append(rest, kv)

@@ -679,10 +679,11 @@ func (req *request) daemonSpec(invocation string) (strategy.Spec, error) {
 	if err != nil {
 		return strategy.Spec{}, err
 	}
-	// The daemon's environment is the work's, less the loader's variables, which go with
-	// the request (splitLoaderEnv).
-	loader, env := splitLoaderEnv(env)
-	sent.LoaderEnv = loader
+	if req.User != "" {
+		// The daemon's environment is the work's, less the loader's variables its user could
+		// have chosen, which go with the request (splitLoaderEnv).
+		sent.LoaderEnv, env = splitLoaderEnv(env, sent.EnvBase)
+	}
 	if err := notUTF8(sent); err != nil {
 		return strategy.Spec{}, withCode(exitUsage, err)
 	}
