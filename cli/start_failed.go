@@ -2,11 +2,11 @@ package cli
 
 import (
 	"errors"
-	"os"
 	"strings"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/launcher"
+	"github.com/daemonkit/daemonkit/logfile"
 )
 
 // recordFailedStart records, for status and list, a start of req that failed once its
@@ -47,9 +47,10 @@ func failureReason(name string, err error) string {
 
 // logFailedStart writes the daemon's "could not start" line into req's log, as the daemon
 // writes it when it fails itself, if the log is there: a failed start removes a log it
-// made and nothing wrote to, and none is made here.
+// made and nothing wrote to, and none is made here. It is opened as the daemon opens it
+// (logfile.OpenExisting): what was put in its place is left alone.
 func logFailedStart(req *request, reason string) {
-	f, err := os.OpenFile(req.Log, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := logfile.OpenExisting(req.Log) // never through a symlink, nor blocked by a FIFO
 	if err != nil {
 		return
 	}

@@ -47,6 +47,20 @@ func Open(path string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
+// OpenExisting is Open of a log that is there: it creates nothing (a missing file is an
+// error wrapping fs.ErrNotExist), and refuses what Open refuses, the same way.
+func OpenExisting(path string) (*os.File, error) {
+	fd, err := unix.Open(path, openFlags, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open log", Path: path, Err: describeOpenError(path, err)}
+	}
+	if err := prepare(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "open log", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
 // openAppend is Open returning the raw descriptor.
 func openAppend(path string) (int, error) {
 	fail := func(err error) (int, error) {
