@@ -10,8 +10,8 @@ import (
 	"github.com/daemonkit/daemonkit/internal/account"
 )
 
-// workIdentity is whom an env file's variables are for: the user (and primary group) the
-// work runs as, --user's or this process's.
+// workIdentity is whom an env file's variables are for: the user and group the work runs
+// as, --user's (and --group's, else that user's primary group) or this process's.
 type workIdentity struct {
 	uid, gid uint32
 	user     string // --user as given, "" without it
@@ -31,17 +31,29 @@ func trustEnvFile(path string, fi fs.FileInfo, work workIdentity) error {
 	}
 	me := uint32(os.Geteuid())
 	if uid := uint32(st.Uid); uid != 0 && uid != me && uid != work.uid {
-		return fmt.Errorf("env file %s: owned by %s, another user than the one the work runs as: that user would choose its environment (LD_PRELOAD, PATH: what runs as %s); give the file to root or to %s (chown), or run the work as its owner with --user",
-			path, userLabel(uid), work.label(), work.label())
+		fix := fmt.Sprintf("give the file to root or to %s (chown), or run the work as its owner with --user", work.label())
+		if me != 0 {
+			fix = "use a copy of it that you own"
+		}
+		return fmt.Errorf("env file %s: owned by %s, another user than the one the work runs as: that user would choose its environment (LD_PRELOAD, PATH: what runs as %s); %s",
+			path, userLabel(uid), work.label(), fix)
 	}
 	mode := fi.Mode().Perm()
 	if mode&0o002 != 0 {
 		return fmt.Errorf("env file %s: writable by every user (mode %04o): any of them would choose the work's environment; chmod o-w %s", path, mode, path)
 	}
 	if gid := uint32(st.Gid); mode&0o020 != 0 && gid != 0 && gid != work.gid {
-		return fmt.Errorf("env file %s: writable by group %d (mode %04o), not the work's: its members would choose the work's environment; chmod g-w %s, or give it to the work's group", path, gid, mode, path)
+		return fmt.Errorf("env file %s: writable by group %s (mode %04o), not the work's: its members would choose the work's environment; chmod g-w %s, or give it to the work's group", path, groupLabel(gid), mode, path)
 	}
 	return nil
+}
+
+// groupLabel names gid by its group name where it has one, with the number: "staff (gid 50)".
+func groupLabel(gid uint32) string {
+	if g, err := account.LookupGroup(strconv.FormatUint(uint64(gid), 10)); err == nil && g.Name != "" {
+		return fmt.Sprintf("%s (gid %d)", g.Name, gid)
+	}
+	return fmt.Sprintf("gid %d", gid)
 }
 
 // label names the work's user for a message.

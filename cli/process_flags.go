@@ -167,6 +167,13 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 			set(kv)
 		}
 		work = workIdentity{uid: u.Uid, gid: u.Gid, user: f.User}
+		if f.Group != "" {
+			g, err := account.LookupGroup(f.Group)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--group %s: %w", f.Group, err)
+			}
+			work.gid = g.Gid
+		}
 	}
 	for _, kv := range defaults {
 		set(kv)
