@@ -122,7 +122,7 @@ func openChildPIDDir(path string) (*os.File, error) {
 // that no other user may change the directories on the way, path names that directory for
 // as long as those who may (root, the effective user) leave it.
 func checkedDir(path string, check func(string) error) (*os.File, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(path, heldDirFlags, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open directory", Path: path, Err: err}
 	}
