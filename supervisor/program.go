@@ -69,7 +69,7 @@ func (r *run) startReady() (*program, error) {
 			return nil, err // before the program runs: its pid could not be written
 		}
 	}
-	p, err := r.startCopy(within, within > 0)
+	p, err := r.startCopy(within, within > 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +128,11 @@ const GenerationEnv = "DAEMONKIT_GENERATION"
 // without making it the main one: an upgrade does that once it is. If it ends first, or
 // the stop comes first, or it is not ready within bound (a *notReadyError), it is gone
 // (its group killed) when the error is returned. Each copy with notify readiness has its
-// own NOTIFY_SOCKET: another copy's messages cannot count.
-func (r *run) startCopy(bound time.Duration, extensible bool) (*program, error) {
+// own NOTIFY_SOCKET: another copy's messages cannot count. A copy that is to be the only
+// one (only: a first start or a restart, not an upgrade's) and that a stop signal
+// overtakes is stopped as a stop stops a ready one (stopEarly) before what is left of it
+// is killed.
+func (r *run) startCopy(bound time.Duration, extensible, only bool) (*program, error) {
 	cfg := r.s.cfg
 	var sock *notify.Socket
 	env := cfg.Env
@@ -164,6 +167,9 @@ func (r *run) startCopy(bound time.Duration, extensible bool) (*program, error) 
 	r.copies[p.pid] = p
 	r.publishCopies()
 	if err := r.awaitReady(p, sock, bound, extensible); err != nil {
+		if only && errors.Is(err, errStoppedEarly) {
+			r.stopEarly(p)
+		}
 		r.killCopy(p)
 		return nil, err
 	}

@@ -665,6 +665,42 @@ func (r *run) forget(p *program) {
 	r.publishCopies()
 }
 
+// stopEarly stops a copy that a stop signal overtook before it was ready as stopAll stops
+// a ready one: it is sent its stop signal (once: not again if the terminal's Ctrl-C reached
+// it already) and may end within ShutdownTimeout, so that a program slow to get ready (a
+// database replaying its journal, a migration) is not SIGKILLed in the middle of its work
+// by docker stop or a stop. It returns once the copy has ended or the time is up; what is
+// left is for killCopy. A start called off for another cause (its ready timeout, the
+// launcher gone) is not a stop: killCopy kills that copy at once.
+func (r *run) stopEarly(p *program) {
+	if !errors.As(context.Cause(r.ctx), new(server.Stopped)) {
+		return
+	}
+	select {
+	case ws := <-p.exited: // reaped: its pid may be another's now
+		p.exited = closedStatus(ws)
+		return
+	default:
+	}
+	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
+	r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid)
+	if r.s.currentWitness().heard(received)(p.pid) {
+		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
+	} else {
+		_ = syscall.Kill(p.pid, sig)
+	}
+	_ = syscall.Kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
+	t := time.NewTimer(r.s.cfg.ShutdownTimeout)
+	defer t.Stop()
+	select {
+	case ws := <-p.exited:
+		p.exited = closedStatus(ws)
+		r.log.Info("the program stopped", "status", describe(ws))
+	case <-t.C:
+		r.log.Warn("the program did not stop in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+	}
+}
+
 // killCopy kills a copy that failed to get ready, and what it started: its process group
 // when it leads one (with sockets), and what carries its generation wherever it moved,
 // else the instance's (there is no other copy then).
@@ -688,7 +724,12 @@ func (r *run) killCopy(p *program) {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL) // its own group, and what is left of it
 	} else {
 		r.s.signal(syscall.SIGKILL)
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		select {
+		case ws := <-p.exited: // reaped (it ended, or stopEarly saw it end): its pid may be another's now
+			p.exited = closedStatus(ws)
+		default: // not reaped: the pid is still its own
+			_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		}
 		r.s.killInstance()
 	}
 	<-p.exited

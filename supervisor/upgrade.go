@@ -113,7 +113,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	out = &copyOutput{out: r.s.out, keep: tailLines}
 	r.s.out = out
 	endWatch := r.watchServing(p)
-	np, err := r.startCopy(within, false) // an upgrade has no launcher to kill a copy that never gets ready
+	np, err := r.startCopy(within, false, false) // an upgrade has no launcher to kill a copy that never gets ready
 	if ws, ended := endWatch(); ended {
 		oldEnded = describe(ws)
 	}
