@@ -52,7 +52,7 @@ type StartFlags struct {
 	Log             string        `placeholder:"PATH" help:"The daemon's log (default <log-dir>/<name>.log; /dev/null keeps none); in the foreground, given, the log instead of stderr."`
 	Workdir         string        `placeholder:"DIR" help:"The daemon's working directory (default / for reexec and setsid, the current one for nohup)."`
 	Umask           umask         `default:"022" placeholder:"MODE" help:"The daemon's umask, in octal (default ${default})."`
-	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"With -d, how long to wait for the daemon to be ready before killing it; with -- CMD, each restart of the program too (default ${default})."`
+	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for the work to be ready (with -d, the daemon) before killing it, in the foreground too; with -- CMD, each restart of the program too (default ${default})."`
 	ShutdownTimeout time.Duration `default:"10s" placeholder:"DURATION" help:"On SIGTERM, how long work in flight may take to finish (default ${default})."`
 }
 
@@ -359,6 +359,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		PIDFile:         paths.PIDFile,
 		RecordPath:      paths.Record,
 		ShutdownTimeout: c.ShutdownTimeout,
+		ReadyTimeout:    c.ReadyTimeout, // nothing else bounds a container's start
 		Logger:          app.Log,
 		Record:          instance.Record{Program: app.Config.Name, Invocation: invocation, Request: checked},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",

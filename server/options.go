@@ -33,12 +33,13 @@ type Options struct {
 	// it and returns (DefaultShutdownTimeout if zero). A second stop signal gives up at once.
 	ShutdownTimeout time.Duration
 	// ReadyTimeout, if positive, bounds how long the workload may take to say it is ready
-	// (start -d's --ready-timeout, moved by ExtendStart as the launcher's is), counted
-	// from Run's start, plus ReadyGrace so that a launcher that is there gives up first,
-	// with its own word. When it passes, Run calls the start off as a stop would, and
-	// fails: a daemon whose launcher is gone (its terminal hung up, it was killed) would
-	// otherwise stay "starting" for ever. 0: no bound (in the foreground a service
-	// manager has its own).
+	// (start's --ready-timeout, moved by ExtendStart as the launcher's is), counted from
+	// Run's start, plus ReadyGrace with a Reporter, so that a launcher that is there gives
+	// up first, with its own word. When it passes, Run calls the start off as a stop would,
+	// and fails: a daemon whose launcher is gone (its terminal hung up, it was killed), or
+	// a foreground start (a container's PID 1, where nothing else bounds a start; a unit,
+	// whose TimeoutStartSec comes later so that daemonkit says why) would otherwise stay
+	// "starting" for ever. 0: no bound.
 	ReadyTimeout time.Duration
 	// StartLock, if set, is the start lock its start command holds while it launches this
 	// daemon (instance.BeginStart). Once Run holds the pidfile, it gives the start up if

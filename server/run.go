@@ -136,8 +136,9 @@ func (r *runner) launcherGone() error {
 	return errors.New("its start command is gone (killed before this daemon held its pidfile, when a stop could have found neither): nothing was started")
 }
 
-// ReadyGrace is how much longer than Options.ReadyTimeout a daemon waits before it gives
-// up on its start itself, so that its launcher, if it is still there, gives up first.
+// ReadyGrace is how much longer than Options.ReadyTimeout a detached daemon (one with a
+// Reporter) waits before it gives up on its start itself, so that its launcher, if it is
+// still there, gives up first. In the foreground there is none, and no grace.
 const ReadyGrace = 2 * time.Second
 
 // runner is one run that holds its pidfile.
@@ -167,7 +168,7 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
 	start := &startup{rep: r.opts.Reporter}
 	if r.opts.ReadyTimeout > 0 {
-		start.deadline = time.Now().Add(r.opts.ReadyTimeout + ReadyGrace) // monotonic, not startedAt's wall clock
+		start.deadline = time.Now().Add(r.opts.ReadyTimeout + start.grace()) // monotonic, not startedAt's wall clock
 	}
 	sctx = context.WithValue(sctx, startupKey{}, start)
 	sctx = context.WithValue(sctx, managerKey{}, r.manager)
@@ -265,6 +266,9 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 	cancel(cause)
 	if err, _ := r.drain(w, done); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
 		r.log.Debug("the workload ended", "error", err)
+	}
+	if errors.Is(cause, errNotReady) && r.opts.Reporter == nil { // the foreground's own bound
+		return r.fail(fmt.Errorf("%w within its ready timeout (%v, or as the work extended it): killed it", cause, r.opts.ReadyTimeout))
 	}
 	if errors.Is(cause, errNotReady) {
 		return r.fail(fmt.Errorf("%w within its ready timeout (%v, or as the work extended it) and %v more; its launcher, which gives up first, was gone",

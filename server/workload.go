@@ -92,21 +92,31 @@ type startup struct {
 	deadline time.Time
 }
 
-// extend moves the deadline to d and ReadyGrace from now, when that is later; d so large
-// that the sum overflows (systemd's infinity, EXTEND_TIMEOUT_USEC=UINT64_MAX) removes it,
-// as the launcher then waits without end.
+// extend moves the deadline to d and grace from now, when that is later; d so large that
+// the sum overflows (systemd's infinity, EXTEND_TIMEOUT_USEC=UINT64_MAX) removes it, as
+// the launcher then waits without end.
 func (s *startup) extend(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
+	switch grace := s.grace(); {
 	case s.deadline.IsZero():
-	case d > math.MaxInt64-ReadyGrace:
+	case d >= math.MaxInt64-grace:
 		s.deadline = time.Time{}
 	default:
-		if until := time.Now().Add(d + ReadyGrace); until.After(s.deadline) {
+		if until := time.Now().Add(d + grace); until.After(s.deadline) {
 			s.deadline = until
 		}
 	}
+}
+
+// grace is how long after the launcher's deadline the daemon's own falls: ReadyGrace, so
+// that a launcher that is there gives up first, with its own word; none in the foreground,
+// where there is no launcher and the daemon's deadline is --ready-timeout itself.
+func (s *startup) grace() time.Duration {
+	if s.rep == nil {
+		return 0
+	}
+	return ReadyGrace
 }
 
 // left is how long until the deadline, and false when there is none.

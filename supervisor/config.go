@@ -60,7 +60,7 @@ type Config struct {
 	// ReadyTimeout bounds how long a restarted copy may take to get ready (moved later by
 	// its EXTEND_TIMEOUT_USEC=, never earlier): one that is not ready in time is killed with
 	// what it started, and counts as a failed run for the back-off and MaxRestarts (10s if
-	// zero). The first copy's bound is its launcher's (start -d's --ready-timeout).
+	// zero). The first copy's bound is the daemon runtime's (start's --ready-timeout).
 	ReadyTimeout time.Duration
 
 	Restart      Policy        // when to start it again after it ends on its own

@@ -54,7 +54,8 @@ type program struct {
 // is returned. It starts nothing if another process already answers where a tcp or http
 // check would look (refuseTaken).
 func (r *run) startReady() (*program, error) {
-	// The first start is bounded by its launcher (start -d's --ready-timeout). A restart
+	// The first start is bounded by the daemon runtime (start's --ready-timeout, in the
+	// foreground too) and, with -d, by its launcher. A restart
 	// has none: it is bounded here, by the same timeout, as systemd bounds every start of a
 	// unit by TimeoutStartSec; EXTEND_TIMEOUT_USEC= moves it as it moves the first's.
 	var within time.Duration
