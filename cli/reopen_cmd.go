@@ -71,7 +71,7 @@ func reopen(app *App, paths instance.Paths) error {
 
 // errNoLogFile: the instance logs to its stderr (a foreground start without --log: under
 // systemd, to the journal), not to a file.
-var errNoLogFile = errors.New("no log file: it logs to its stderr (under systemd, to the journal: journalctl -u UNIT)")
+var errNoLogFile = errors.New("no log file: it logs to its stderr (under systemd, to the journal: journalctl -u UNIT; in a container, to docker logs or kubectl logs)")
 
 // logPath is where the instance at paths logs: the path its record names (start's --log),
 // or, with no record, the default. A record that cannot be read is an error, not the
