@@ -84,15 +84,18 @@ func listenUnix(dir *os.File, path string, mode fs.FileMode) (*net.UnixListener,
 func boundIn(fd int, dir *os.File, path string) (dev, ino uint64, err error) {
 	var st unix.Stat_t
 	serr := unix.Fstatat(int(dir.Fd()), filepath.Base(path), &st, unix.AT_SYMLINK_NOFOLLOW)
-	kdev, kino, kerr := sockfile.BoundFile(fd)
+	_, kino, kerr := sockfile.BoundFile(fd)
 	if kerr != nil {
 		var dst unix.Stat_t
 		if err := unix.Fstat(int(dir.Fd()), &dst); err != nil || int(dst.Uid) != os.Geteuid() && dst.Uid != 0 {
 			return 0, 0, fmt.Errorf("socket %q: its directory is another user's, who could put another socket in its place as it is bound, and the kernel cannot tell which file was bound (%v): put it in a directory of root's", path, kerr)
 		}
-		kdev, kino = uint64(st.Dev), uint64(st.Ino) // field types differ per OS
+		kino = uint64(st.Ino) // field types differ per OS
 	}
-	if serr != nil || uint32(st.Mode)&unix.S_IFMT != unix.S_IFSOCK || uint64(st.Dev) != kdev || uint32(st.Ino) != uint32(kino) {
+	// The inode alone says which file it is: the name is the held directory's, so the file
+	// system is that directory's, and the kernel's device for it is not stat's on btrfs
+	// (each subvolume has a device of its own) nor on an overlay of several file systems.
+	if serr != nil || uint32(st.Mode)&unix.S_IFMT != unix.S_IFSOCK || uint32(st.Ino) != uint32(kino) {
 		return 0, 0, fmt.Errorf("socket %q: the file its bind made is not in the directory that was checked, or was replaced at once: refusing it; find out who changes %s", path, filepath.Dir(path))
 	}
 	return uint64(st.Dev), uint64(st.Ino), nil

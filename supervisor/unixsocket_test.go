@@ -13,8 +13,10 @@ import (
 // test's is 022 or so, so 0666 is looser and 0600 stricter than what it gives), it accepts,
 // a second listener on the path is refused as net.Listen refuses it, and closing leaves the
 // path to its owner.
-func TestListenUnixMode(t *testing.T) {
-	dir := t.TempDir()
+func TestListenUnixMode(t *testing.T) { testListenUnixMode(t, t.TempDir()) }
+
+// testListenUnixMode is TestListenUnixMode in dir.
+func testListenUnixMode(t *testing.T, dir string) {
 	held, err := os.Open(dir)
 	if err != nil {
 		t.Fatal(err)
