@@ -152,7 +152,7 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 		return fmt.Errorf("--max-restarts %d: want 0 or more", c.MaxRestarts)
 	}
 	if c.ReadyTimeout <= 0 { // it used to mean 10s, without a word
-		return fmt.Errorf("--ready-timeout %v: want a positive duration, how long start -d waits for the daemon to be ready", c.ReadyTimeout)
+		return fmt.Errorf("--ready-timeout %v: want a positive duration, how long the work may take to be ready (a long one for a slow program: there is no unbounded start)", c.ReadyTimeout)
 	}
 	if c.ShutdownTimeout <= 0 { // it used to mean 10s, while the work was told 0
 		return fmt.Errorf("--shutdown-timeout %v: want a positive duration, how long a stop lets work in flight finish", c.ShutdownTimeout)

@@ -268,7 +268,7 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 		r.log.Debug("the workload ended", "error", err)
 	}
 	if errors.Is(cause, errNotReady) && r.opts.Reporter == nil { // the foreground's own bound
-		return r.fail(fmt.Errorf("%w within its ready timeout (%v, or as the work extended it): killed it", cause, r.opts.ReadyTimeout))
+		return r.fail(fmt.Errorf("%w within its ready timeout (%v, or as the work extended it): killed it; give a slow program a longer --ready-timeout", cause, r.opts.ReadyTimeout))
 	}
 	if errors.Is(cause, errNotReady) {
 		return r.fail(fmt.Errorf("%w within its ready timeout (%v, or as the work extended it) and %v more; its launcher, which gives up first, was gone",
