@@ -2,9 +2,12 @@ package supervisor
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,14 +28,33 @@ type witness struct {
 	pipe *os.File // the supervisor's end
 }
 
+// witnessCat is the cat the witness runs. As root, from the system's own directories only,
+// never from PATH: the supervisor's environment is its program's, and its PATH perhaps
+// an env file's that the --user may write, who would choose what root runs. Another user
+// runs what their PATH names, as any command they type.
+func witnessCat() (string, error) {
+	if os.Geteuid() != 0 {
+		return exec.LookPath("cat")
+	}
+	for _, dir := range systemBin {
+		if path, err := exec.LookPath(filepath.Join(dir, "cat")); err == nil {
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("no cat in %s", strings.Join(systemBin, " or "))
+}
+
+// systemBin are the directories root takes the witness's cat from.
+var systemBin = []string{"/usr/bin", "/bin"}
+
 // witnessWait bounds how long heard looks for a signal pending in the witness: a signal
 // sent to a group is queued to every member in one call, before the supervisor runs.
 const witnessWait = 20 * time.Millisecond
 
-// startWitness starts the witness; an error (no cat in PATH) leaves the supervisor
-// without one (see heard).
+// startWitness starts the witness; an error (no cat found: see witnessCat) leaves the
+// supervisor without one (see heard).
 func startWitness() (*witness, error) {
-	cat, err := exec.LookPath("cat")
+	cat, err := witnessCat()
 	if err != nil {
 		return nil, err
 	}
