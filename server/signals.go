@@ -24,7 +24,7 @@ type signals struct {
 // none stays ignored except SIGHUP when ignoreHUP. forward and stop are the workload's own
 // (Forwarder, StopSignaler).
 func watchSignals(ignoreHUP bool, forward, stop []os.Signal) *signals {
-	s := &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1), forward: make(chan os.Signal, 8)}
+	s := newSignals()
 	onMain := mainthread.Run(func() {
 		signal.Notify(s.stop, append([]os.Signal{unix.SIGTERM, unix.SIGINT}, stop...)...)
 		if len(forward) > 0 {
@@ -43,6 +43,15 @@ func watchSignals(ignoreHUP bool, forward, stop []os.Signal) *signals {
 		s.problems = append(s.problems, mainthread.ErrBlocked)
 	}
 	return s
+}
+
+// newSignals makes the channels, not yet caught into. os/signal drops a signal whose
+// channel is full, so reopen holds more than one: a reopen (SIGUSR1) not yet taken by the
+// run loop must not drop a reload (SIGHUP) sent just after it (reload after a refused
+// check reopens the log; logrotate's reopen and a deploy's reload meet). One stop signal
+// is enough: a second one while the first waits is the same stop.
+func newSignals() *signals {
+	return &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 8), forward: make(chan os.Signal, 8)}
 }
 
 // close stops catching; the channels are left to the garbage collector.
