@@ -2,18 +2,16 @@ package supervisor
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/sysbin"
 )
 
 // witness is a process in the supervisor's process group that takes no signal: cat,
@@ -28,24 +26,9 @@ type witness struct {
 	pipe *os.File // the supervisor's end
 }
 
-// witnessCat is the cat the witness runs. As root, from the system's own directories only,
-// never from PATH: the supervisor's environment is its program's, and its PATH perhaps
-// an env file's that the --user may write, who would choose what root runs. Another user
-// runs what their PATH names, as any command they type.
-func witnessCat() (string, error) {
-	if os.Geteuid() != 0 {
-		return exec.LookPath("cat")
-	}
-	for _, dir := range systemBin {
-		if path, err := exec.LookPath(filepath.Join(dir, "cat")); err == nil {
-			return path, nil
-		}
-	}
-	return "", fmt.Errorf("no cat in %s", strings.Join(systemBin, " or "))
-}
-
-// systemBin are the directories root takes the witness's cat from.
-var systemBin = []string{"/usr/bin", "/bin"}
+// witnessCat is the cat the witness runs: as root, the system's, never one the
+// supervisor's PATH (its program's, perhaps from an env file the --user may write) names.
+func witnessCat() (string, error) { return sysbin.Find("cat") }
 
 // witnessWait bounds how long heard looks for a signal pending in the witness: a signal
 // sent to a group is queued to every member in one call, before the supervisor runs.

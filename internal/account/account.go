@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/sysbin"
 )
 
 // getentTimeout bounds each run of getent: NSS modules that wait on a network server can
@@ -258,13 +260,18 @@ func answers(key, recName string, recID uint32) bool {
 	return err == nil && uint32(id) == recID
 }
 
-// getent runs `getent db key` and returns the one line it prints, without its newline.
+// getent runs `getent db key` (the system's: see sysbin.Find), with no environment, and returns the one line it prints, without its newline.
 // It returns errUnknown when getent is not installed or exits with status 2 (the key is
 // not found), and an *Error for any other failure.
 func getent(db, key string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), getentTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "getent", db, key)
+	path, err := sysbin.Find("getent") // as root, never PATH's: the environment may be a --user's choice
+	if err != nil {
+		return "", errUnknown
+	}
+	cmd := exec.CommandContext(ctx, path, db, key)
+	cmd.Env = []string{}        // nor its LD_PRELOAD: getent needs no environment
 	cmd.WaitDelay = time.Second // a child of getent holding the pipes open must not hang us
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/sysbin"
 )
 
 func TestParsePasswd(t *testing.T) {
@@ -164,8 +166,17 @@ func fakeGetent(t *testing.T, script string) (calls string) {
 	if err := os.WriteFile(filepath.Join(dir, "getent"), []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	programsIn(t, dir)
 	return calls
+}
+
+// programsIn makes dir where getent is found: first on PATH, and, for root, which does
+// not search PATH (sysbin), the one system directory.
+func programsIn(t *testing.T, dir string) {
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	was := sysbin.Dirs
+	sysbin.Dirs = []string{dir}
+	t.Cleanup(func() { sysbin.Dirs = was })
 }
 
 // ran is what the fake getent was run with, one run a line.
@@ -305,7 +316,7 @@ func TestUnknownToGetent(t *testing.T) {
 
 // TestNoGetent: without getent on PATH, os/user's error is the answer.
 func TestNoGetent(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
+	programsIn(t, t.TempDir())
 	_, err := LookupUser("dk-no-such-user")
 	if err == nil || err.Error() != "user: unknown user dk-no-such-user" {
 		t.Errorf("LookupUser: %v, want user: unknown user dk-no-such-user", err)
@@ -458,5 +469,30 @@ func TestLookupUserShell(t *testing.T) {
 	}
 	if want := passwdShell(passwdPath, "root", 0); u.Shell != want || want == "" {
 		t.Errorf("LookupUser(root).Shell = %q, want %q, /etc/passwd's", u.Shell, want)
+	}
+}
+
+// TestGetentNotFromPathNorItsEnvironment: root runs the system's getent, never one PATH
+// names first, and with no environment: a supervisor's is its program's, perhaps from an
+// env file the --user may write (PATH, LD_PRELOAD).
+func TestGetentNotFromPathNorItsEnvironment(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the rule is root's")
+	}
+	calls := fakeGetent(t, `env > "$(dirname "$0")/env"; exit 2`)
+	sysbin.Dirs = []string{t.TempDir()} // getent now only on PATH
+	t.Setenv("DK_FROM_THE_ENV_FILE", "1")
+	_, _ = LookupUser(nssUser)
+	if got := ran(t, calls); len(got) != 0 {
+		t.Errorf("PATH's getent ran %q as root", got)
+	}
+	sysbin.Dirs = []string{filepath.Dir(calls)}
+	_, _ = LookupUser(nssUser)
+	env, err := os.ReadFile(filepath.Join(filepath.Dir(calls), "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(env), "DK_FROM_THE_ENV_FILE") {
+		t.Errorf("getent ran with the caller's environment:\n%s", env)
 	}
 }
