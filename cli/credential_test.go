@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // credentialBefore is credential as it was before package account, os/user alone, with
@@ -64,9 +66,9 @@ func credentialBefore(req *request) (*syscall.Credential, error) {
 
 // TestCredentialAsBefore: for users and groups of /etc/passwd and /etc/group, and for
 // names and numbers no database knows, credential answers as it did with os/user alone,
-// errors included. getent is not on PATH, as in a minimal image.
+// errors included. there is no getent, as in a minimal image.
 func TestCredentialAsBefore(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
+	testutil.ProgramsIn(t, t.TempDir())
 	for _, tc := range []struct{ user, group string }{
 		{"", ""},
 		{"root", ""},
@@ -125,7 +127,7 @@ esac
 	if err := os.WriteFile(filepath.Join(dir, "getent"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	testutil.ProgramsIn(t, dir)
 
 	for _, tc := range []struct {
 		user, group string

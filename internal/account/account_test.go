@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/sysbin"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 func TestParsePasswd(t *testing.T) {
@@ -166,17 +167,8 @@ func fakeGetent(t *testing.T, script string) (calls string) {
 	if err := os.WriteFile(filepath.Join(dir, "getent"), []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	programsIn(t, dir)
+	testutil.ProgramsIn(t, dir)
 	return calls
-}
-
-// programsIn makes dir where getent is found: first on PATH, and, for root, which does
-// not search PATH (sysbin), the one system directory.
-func programsIn(t *testing.T, dir string) {
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	was := sysbin.Dirs
-	sysbin.Dirs = []string{dir}
-	t.Cleanup(func() { sysbin.Dirs = was })
 }
 
 // ran is what the fake getent was run with, one run a line.
@@ -316,7 +308,7 @@ func TestUnknownToGetent(t *testing.T) {
 
 // TestNoGetent: without getent on PATH, os/user's error is the answer.
 func TestNoGetent(t *testing.T) {
-	programsIn(t, t.TempDir())
+	testutil.ProgramsIn(t, t.TempDir())
 	_, err := LookupUser("dk-no-such-user")
 	if err == nil || err.Error() != "user: unknown user dk-no-such-user" {
 		t.Errorf("LookupUser: %v, want user: unknown user dk-no-such-user", err)
