@@ -213,6 +213,9 @@ func (req *request) startable() error {
 	if err := launcher.CheckExec(spec); err != nil {
 		return err
 	}
+	if err := req.checkFiles(); err != nil {
+		return err
+	}
 	env := spec.Env
 	if req.Supervise == nil || len(req.Supervise.Command) == 0 {
 		return nil
@@ -226,6 +229,30 @@ func (req *request) startable() error {
 		return fmt.Errorf("program %s: %w (give its absolute path to start)", prog, err)
 	}
 	return nil
+}
+
+// checkFiles checks, as the start would, the files the instance makes outside its state
+// directory (a unix socket's directory, the child pidfile's): a directory refused since
+// it was started (another user's now, gone) would otherwise stop it and leave it down.
+func (req *request) checkFiles() error {
+	var sf SuperviseFlags
+	command := []string{req.Name}
+	switch {
+	case req.Supervise != nil:
+		sf, command = req.Supervise.SuperviseFlags, req.Supervise.Command
+	case len(req.Socket) > 0:
+		sf = SuperviseFlags{Socket: req.Socket}
+	default:
+		return nil
+	}
+	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
+	sc := sf.supervisorConfig(command, paths, req.ShutdownTimeout, true)
+	cred, err := req.credential()
+	if err != nil {
+		return err
+	}
+	sc.Credential = cred
+	return supervisor.CheckFiles(sc)
 }
 
 // checkCwd makes sure the directory start was typed in is still there, where the daemon

@@ -68,7 +68,7 @@ func TestChildPIDFileRefusesAnotherUsersFile(t *testing.T) {
 	if err := os.Chown(path, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkChildPIDFile(path); !errors.Is(err, pidfile.ErrNotOwner) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "uid 65534") {
+	if err := checkChildPIDFile(path, nil); !errors.Is(err, pidfile.ErrNotOwner) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "uid 65534") {
 		t.Errorf("checkChildPIDFile: %v; want ErrNotOwner, naming the path and the owner", err)
 	}
 	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
@@ -108,7 +108,7 @@ func TestChildPIDFileRefusesAnUnsafeDirectory(t *testing.T) {
 		}
 	}
 	path := filepath.Join(open, "child.pid")
-	if err := checkChildPIDFile(path); !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), path) {
+	if err := checkChildPIDFile(path, nil); !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), path) {
 		t.Errorf("checkChildPIDFile: %v; want ErrUnsafeDir, naming the path", err)
 	}
 	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
@@ -118,7 +118,7 @@ func TestChildPIDFileRefusesAnUnsafeDirectory(t *testing.T) {
 	}
 
 	path = filepath.Join(sticky, "child.pid")
-	if err := checkChildPIDFile(path); err != nil {
+	if err := checkChildPIDFile(path, nil); err != nil {
 		t.Errorf("checkChildPIDFile in a sticky directory: %v", err)
 	}
 	r = &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
@@ -146,12 +146,51 @@ func TestChildPIDFileRefusesAnotherUsersDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "child.pid")
-	if err := checkChildPIDFile(path); !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), "uid 65534") {
+	if err := checkChildPIDFile(path, nil); !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), "uid 65534") {
 		t.Errorf("checkChildPIDFile: %v; want ErrUnsafeDir, naming the owner", err)
 	}
 	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
 	r.writeChildPIDFile(4242)
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
 		t.Errorf("a child pidfile in another user's directory: %v; want none made", err)
+	}
+}
+
+// TestChildPIDFileInTheUsersOwnDirectory: the --user's own directory (a service user's
+// /run/www) is accepted for the child pidfile, as for a socket, where only root may
+// write the directory above it; and a missing directory is made, as after a reboot
+// emptied /run.
+func TestChildPIDFileInTheUsersOwnDirectory(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
+	}
+	dir := filepath.Join(t.TempDir(), "www")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "child.pid")
+	www := &syscall.Credential{Uid: 65534, Gid: 65534}
+	if err := checkChildPIDFile(path, www); err != nil {
+		t.Errorf("checkChildPIDFile in the --user's own directory: %v", err)
+	}
+	r := &run{s: New(Config{ChildPIDFile: path, Credential: www}, io.Discard), log: hclog.NewNullLogger()}
+	r.writeChildPIDFile(4242)
+	if b, err := os.ReadFile(path); err != nil || string(b) != "4242\n" {
+		t.Errorf("the child pidfile: %q, %v; want 4242", b, err)
+	}
+	r.removeChildPIDFile()
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("the child pidfile it wrote: %v; want it removed", err)
+	}
+
+	gone := filepath.Join(t.TempDir(), "run", "app", "child.pid")
+	if err := checkChildPIDFile(gone, nil); err != nil {
+		t.Errorf("checkChildPIDFile with its directory missing: %v; want it made", err)
+	}
+	if fi, err := os.Stat(filepath.Dir(gone)); err != nil || !fi.IsDir() {
+		t.Errorf("the child pidfile's directory: %v, %v; want it made", fi, err)
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/filekind"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -30,8 +30,8 @@ import (
 // checkChildPIDFile refuses, before the program starts, a child pidfile that
 // writeChildPIDFile would refuse: in a directory another user may change, or a file there
 // that it would not overwrite.
-func checkChildPIDFile(path string) error {
-	dir, err := openChildPIDDir(path)
+func checkChildPIDFile(path string, user *syscall.Credential) error {
+	dir, err := openChildPIDDir(path, user)
 	if err != nil {
 		return err
 	}
@@ -51,8 +51,8 @@ func checkChildPIDFile(path string) error {
 // never through a symlink, and never over a file that is not the effective user's, has
 // other hard links, or is neither empty nor pidfile-shaped (digits and a newline): a child
 // pidfile is informative, for tools that want the program's pid, and unlocked.
-func writePIDFile(path string, pid int) error {
-	dir, err := openChildPIDDir(path)
+func writePIDFile(path string, pid int, user *syscall.Credential) error {
+	dir, err := openChildPIDDir(path, user)
 	if err != nil {
 		return err
 	}
@@ -77,8 +77,8 @@ func writePIDFile(path string, pid int) error {
 // other hard link, that holds pid and a newline, through its checked directory; anything
 // else there (a file another user put in its place, a FIFO, a symlink) is left. It never
 // blocks: a FIFO at path is not opened. It reports whether it removed the file.
-func removePIDFile(path string, pid int) bool {
-	dir, err := openChildPIDDir(path)
+func removePIDFile(path string, pid int, user *syscall.Credential) bool {
+	dir, err := openChildPIDDir(path, user)
 	if err != nil {
 		return false
 	}
@@ -104,13 +104,19 @@ func removePIDFile(path string, pid int) bool {
 	return unix.Unlinkat(int(dir.Fd()), filepath.Base(path), 0) == nil
 }
 
-// openChildPIDDir opens the directory of the child pidfile path, and checks it as the
-// instance's own directories are checked (instance.CheckDir): it and those above it are
-// root's or the effective user's, and writable by no other user unless sticky. The
-// directory returned is the one checked: a directory put at its path while it was
-// checked is refused.
-func openChildPIDDir(path string) (*os.File, error) {
-	dir, err := checkedDir(filepath.Dir(path), instance.CheckDir)
+// openChildPIDDir opens the directory of the child pidfile path, made 0755 if it is
+// missing (a /run/NAME gone with a reboot), and checks it as checkServiceDir does (the
+// instance's own directories' rules; the --user's own directory, user, accepted as for a
+// socket). The directory returned is the one checked: a directory put at its path while
+// it was checked is refused.
+func openChildPIDDir(path string, user *syscall.Credential) (*os.File, error) {
+	d := filepath.Dir(path)
+	if _, err := os.Lstat(d); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("child pidfile %q: %w", path, err)
+		}
+	}
+	dir, err := checkedDir(d, func(d string) error { return checkServiceDir(d, user) })
 	if err != nil {
 		return nil, fmt.Errorf("child pidfile %q: %w", path, err)
 	}
@@ -179,4 +185,27 @@ func childPIDFileRefused(path string, err error) error {
 		return fmt.Errorf("child pidfile %q: %w: refusing to write or remove it (remove it if it is not needed, or choose another --child-pidfile)", path, err)
 	}
 	return fmt.Errorf("child pidfile %q: %w: refusing it (remove it, or choose another --child-pidfile)", path, err)
+}
+
+// CheckFiles refuses, before anything is stopped or started, what a start of cfg would
+// refuse of the files it makes outside the state directory: a unix socket's directory,
+// and the child pidfile's directory and file (missing directories of the child pidfile
+// are made, as the start would). restart checks so before it stops the running copy.
+func CheckFiles(cfg Config) error {
+	if cfg.ChildPIDFile != "" {
+		if err := checkChildPIDFile(cfg.ChildPIDFile, cfg.Credential); err != nil {
+			return err
+		}
+	}
+	for _, sk := range cfg.Sockets {
+		if sk.Network != "unix" {
+			continue
+		}
+		dir, err := openSocketDir(sk.Address, cfg.Credential)
+		if err != nil {
+			return err
+		}
+		dir.Close()
+	}
+	return nil
 }

@@ -66,7 +66,7 @@ func (r *run) startReady() (*program, error) {
 		return nil, err
 	}
 	if path := r.s.cfg.ChildPIDFile; path != "" && r.restarts == 0 {
-		if err := checkChildPIDFile(path); err != nil {
+		if err := checkChildPIDFile(path, r.s.cfg.Credential); err != nil {
 			return nil, err // before the program runs: its pid could not be written
 		}
 	}
@@ -507,7 +507,7 @@ func (r *run) writeChildPIDFile(pid int) {
 	if path == "" {
 		return
 	}
-	if err := writePIDFile(path, pid); err != nil {
+	if err := writePIDFile(path, pid, r.s.cfg.Credential); err != nil {
 		r.log.Error("could not write the child pidfile", "error", err)
 		return
 	}
@@ -520,7 +520,7 @@ func (r *run) writeChildPIDFile(pid int) {
 // is killed; a symlink; another user's file), is left to it (see removePIDFile).
 func (r *run) removeChildPIDFile() {
 	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 {
-		removePIDFile(path, r.childPID)
+		removePIDFile(path, r.childPID, r.s.cfg.Credential)
 	}
 }
 
