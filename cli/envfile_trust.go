@@ -32,7 +32,10 @@ func trustEnvFile(path string, fi fs.FileInfo, work workIdentity) error {
 	me := uint32(os.Geteuid())
 	if uid := uint32(st.Uid); uid != 0 && uid != me && uid != work.uid {
 		fix := fmt.Sprintf("give the file to root or to %s (chown), or run the work as its owner with --user", work.label())
-		if me != 0 {
+		switch {
+		case me == 0 && work.uid == 0:
+			fix = "give the file to root (chown root), or run the work as its owner with --user"
+		case me != 0:
 			fix = "use a copy of it that you own"
 		}
 		return fmt.Errorf("env file %s: owned by %s, another user than the one the work runs as: that user would choose its environment (LD_PRELOAD, PATH: what runs as %s); %s",

@@ -203,6 +203,9 @@ func checkReload(st instance.Status, inspectErr error) error {
 		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			how = "killed by " + signalLabel(ws.Signal())
 		}
+		if attr.Credential != nil {
+			how += fmt.Sprintf(", run as %s, the --user", req.User)
+		}
 		return fmt.Errorf("--reload-check '%s' failed (%s)%s", check, how, said)
 	}
 	return fmt.Errorf("--reload-check '%s' could not run: %w", check, err)

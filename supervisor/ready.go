@@ -327,15 +327,25 @@ func (r *run) runCheck(ctx context.Context, command string) error {
 			return nil
 		}
 		errR.SetReadDeadline(time.Now().Add(checkOutputWait)) // a child it left may hold the pipe
+		who := asWhom(r.s.cfg.Credential)
 		if line := <-said; line != "" {
-			return fmt.Errorf("check %q %s: %s", command, describe(ws), line)
+			return fmt.Errorf("check %q%s %s: %s", command, who, describe(ws), line)
 		}
-		return fmt.Errorf("check %q %s", command, describe(ws))
+		return fmt.Errorf("check %q%s %s", command, who, describe(ws))
 	case <-ctx.Done():
 		_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own
 		<-done
 		return fmt.Errorf("check %q: %w", command, ctx.Err())
 	}
+}
+
+// asWhom says, for a check's failure, whom it ran as when that is the --user: what root
+// may reach (a socket of root's with mode 0660), that user may not.
+func asWhom(cred *syscall.Credential) string {
+	if cred == nil || cred.Uid == uint32(os.Geteuid()) {
+		return ""
+	}
+	return fmt.Sprintf(" (run as uid %d, the --user)", cred.Uid)
 }
 
 // checkAttr runs a check as cred (nil: as this process), and, as another user, in a
