@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -245,6 +246,15 @@ func (req *request) checkFiles() error {
 	default:
 		return nil
 	}
+	// A record of a build before they were made absolute at start may keep them relative,
+	// which the daemon takes from its working directory, not restart's: not checked here.
+	if !filepath.IsAbs(sf.ChildPIDFile) {
+		sf.ChildPIDFile = ""
+	}
+	sf.Socket = slices.DeleteFunc(slices.Clone(sf.Socket), func(spec string) bool {
+		sk, err := supervisor.ParseSocket(spec)
+		return err != nil || sk.Network == "unix" && !filepath.IsAbs(sk.Address)
+	})
 	paths := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
 	sc := sf.supervisorConfig(command, paths, req.ShutdownTimeout, true)
 	cred, err := req.credential()
@@ -252,7 +262,10 @@ func (req *request) checkFiles() error {
 		return err
 	}
 	sc.Credential = cred
-	return supervisor.CheckFiles(sc)
+	if err := supervisor.CheckFiles(sc); err != nil {
+		return fmt.Errorf("%w; or stop it and start it again with another path", err)
+	}
+	return nil
 }
 
 // checkCwd makes sure the directory start was typed in is still there, where the daemon

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/filekind"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -104,20 +105,23 @@ func removePIDFile(path string, pid int, user *syscall.Credential) bool {
 	return unix.Unlinkat(int(dir.Fd()), filepath.Base(path), 0) == nil
 }
 
-// openChildPIDDir opens the directory of the child pidfile path, made 0755 if it is
-// missing (a /run/NAME gone with a reboot), and checks it as checkServiceDir does (the
-// instance's own directories' rules; the --user's own directory, user, accepted as for a
-// socket). The directory returned is the one checked: a directory put at its path while
-// it was checked is refused.
+// openChildPIDDir opens the directory of the child pidfile path, and checks it as the
+// instance's own directories are checked (instance.CheckDir): it and those above it are
+// root's or the effective user's, and writable by no other user unless sticky. Not the
+// --user's own, as a socket's may be: its owner could put a file of theirs in the pidfile's
+// place, naming any pid, and tools read it as the program's. A missing directory is not
+// made: it is an error that says to make it. The directory returned is the one checked:
+// a directory put at its path while it was checked is refused.
 func openChildPIDDir(path string, user *syscall.Credential) (*os.File, error) {
 	d := filepath.Dir(path)
-	if _, err := os.Lstat(d); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("child pidfile %q: %w", path, err)
-		}
+	dir, err := checkedDir(d, instance.CheckDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("child pidfile %q: its directory %s is missing: make it, root's or yours (install -d %s), before the start, or drop --child-pidfile", path, d, d)
 	}
-	dir, err := checkedDir(d, func(d string) error { return checkServiceDir(d, user) })
 	if err != nil {
+		if user != nil && errors.Is(err, instance.ErrUnsafeDir) {
+			err = fmt.Errorf("%w (not even the --user's own: that user could put a file naming any pid in its place; use a directory of root's, such as /run/NAME made by root)", err)
+		}
 		return nil, fmt.Errorf("child pidfile %q: %w", path, err)
 	}
 	return dir, nil

@@ -13,8 +13,9 @@ import (
 	"strings"
 )
 
-// Dirs are the system's directories, searched in order for root.
-var Dirs = []string{"/usr/bin", "/bin", "/usr/sbin", "/sbin"}
+// Dirs are the system's directories, searched in order for root: the FHS ones, then the
+// system profiles of NixOS and Guix, which have none of those programs there.
+var Dirs = []string{"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/run/current-system/sw/bin", "/run/current-system/profile/bin"}
 
 // Find returns the path of the program name: for root, the first executable name in Dirs;
 // for another user, exec.LookPath's. Its error wraps exec.ErrNotFound when there is none.
