@@ -135,16 +135,7 @@ func TestChildPIDFileRefusesAnUnsafeDirectory(t *testing.T) {
 // TestChildPIDFileRefusesAnotherUsersDirectory: root writes no child pidfile in another
 // user's directory, who could swap what is in it at any time.
 func TestChildPIDFileRefusesAnotherUsersDirectory(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to give a directory to another user")
-	}
-	dir := filepath.Join(t.TempDir(), "theirs")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
+	dir := nobodysDir(t, "theirs")
 	path := filepath.Join(dir, "child.pid")
 	if err := checkChildPIDFile(path, nil); !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), "uid 65534") {
 		t.Errorf("checkChildPIDFile: %v; want ErrUnsafeDir, naming the owner", err)
@@ -161,16 +152,7 @@ func TestChildPIDFileRefusesAnotherUsersDirectory(t *testing.T) {
 // a file of theirs in its place, naming any pid. The error says what to use. A missing
 // directory is not made (through whose symlinks?): the error says to make it.
 func TestChildPIDFileNotInTheUsersOwnDirectory(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to give a directory to another user")
-	}
-	dir := filepath.Join(t.TempDir(), "www")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
+	dir := nobodysDir(t, "www")
 	www := &syscall.Credential{Uid: 65534, Gid: 65534}
 	err := checkChildPIDFile(filepath.Join(dir, "child.pid"), www)
 	if !errors.Is(err, instance.ErrUnsafeDir) || !strings.Contains(err.Error(), "not even the --user's own") {
@@ -184,4 +166,21 @@ func TestChildPIDFileNotInTheUsersOwnDirectory(t *testing.T) {
 	if _, err := os.Lstat(filepath.Dir(gone)); !os.IsNotExist(err) {
 		t.Errorf("the missing directory: %v; want it left missing", err)
 	}
+}
+
+// nobodysDir makes a directory name, 0755, that nobody (uid 65534) owns, in a directory of
+// root's; the test is skipped unless it runs as root.
+func nobodysDir(t *testing.T, name string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
+	}
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
