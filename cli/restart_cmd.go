@@ -262,10 +262,7 @@ func (req *request) checkFiles() error {
 		return err
 	}
 	sc.Credential = cred
-	if err := supervisor.CheckFiles(sc); err != nil {
-		return fmt.Errorf("%w; or stop it and start it again with another path", err)
-	}
-	return nil
+	return supervisor.CheckFiles(sc)
 }
 
 // checkCwd makes sure the directory start was typed in is still there, where the daemon

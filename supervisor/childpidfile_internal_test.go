@@ -21,7 +21,7 @@ import (
 // its read used to hold the stop until SIGKILL. The file it wrote, unchanged, is removed.
 func TestRemoveChildPIDFileLeavesAFIFO(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "child.pid")
-	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard)}
+	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger()}
 	r.writeChildPIDFile(4242)
 	if r.childPID != 4242 {
 		t.Fatalf("the child pidfile was not written")
@@ -150,7 +150,7 @@ func TestChildPIDFileRefusesAnotherUsersDirectory(t *testing.T) {
 // TestChildPIDFileNotInTheUsersOwnDirectory: not even the --user's own directory (a
 // service user's /run/www) takes the child pidfile, unlike a socket: that user could put
 // a file of theirs in its place, naming any pid. The error says what to use. A missing
-// directory is not made (through whose symlinks?): the error says to make it.
+// directory is made only in a parent that passes the check, held open.
 func TestChildPIDFileNotInTheUsersOwnDirectory(t *testing.T) {
 	dir := nobodysDir(t, "www")
 	www := &syscall.Credential{Uid: 65534, Gid: 65534}
@@ -161,10 +161,20 @@ func TestChildPIDFileNotInTheUsersOwnDirectory(t *testing.T) {
 
 	gone := filepath.Join(t.TempDir(), "run", "app", "child.pid")
 	if err := checkChildPIDFile(gone, nil); err == nil || !strings.Contains(err.Error(), "is missing: make it") {
-		t.Errorf("checkChildPIDFile with its directory missing: %v; want an error saying to make it", err)
+		t.Errorf("checkChildPIDFile with two directories missing: %v; want an error saying to make them", err)
 	}
 	if _, err := os.Lstat(filepath.Dir(gone)); !os.IsNotExist(err) {
 		t.Errorf("the missing directory: %v; want it left missing", err)
+	}
+	// one missing in a checked parent (a /run/NAME a reboot emptied) is made, 0755
+	if err := os.Mkdir(filepath.Dir(filepath.Dir(gone)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkChildPIDFile(gone, nil); err != nil {
+		t.Errorf("checkChildPIDFile with its directory missing in a checked parent: %v; want it made", err)
+	}
+	if fi, err := os.Stat(filepath.Dir(gone)); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o755 {
+		t.Errorf("the directory made: %v, %v; want a directory, 0755", fi, err)
 	}
 }
 

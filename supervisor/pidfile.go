@@ -32,7 +32,7 @@ import (
 // writeChildPIDFile would refuse: in a directory another user may change, or a file there
 // that it would not overwrite.
 func checkChildPIDFile(path string, user *syscall.Credential) error {
-	dir, err := openChildPIDDir(path, user)
+	dir, err := openChildPIDDir(path, user, true)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func checkChildPIDFile(path string, user *syscall.Credential) error {
 // other hard links, or is neither empty nor pidfile-shaped (digits and a newline): a child
 // pidfile is informative, for tools that want the program's pid, and unlocked.
 func writePIDFile(path string, pid int, user *syscall.Credential) error {
-	dir, err := openChildPIDDir(path, user)
+	dir, err := openChildPIDDir(path, user, true)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func writePIDFile(path string, pid int, user *syscall.Credential) error {
 // else there (a file another user put in its place, a FIFO, a symlink) is left. It never
 // blocks: a FIFO at path is not opened. It reports whether it removed the file.
 func removePIDFile(path string, pid int, user *syscall.Credential) bool {
-	dir, err := openChildPIDDir(path, user)
+	dir, err := openChildPIDDir(path, user, false)
 	if err != nil {
 		return false
 	}
@@ -109,22 +109,47 @@ func removePIDFile(path string, pid int, user *syscall.Credential) bool {
 // instance's own directories are checked (instance.CheckDir): it and those above it are
 // root's or the effective user's, and writable by no other user unless sticky. Not the
 // --user's own, as a socket's may be: its owner could put a file of theirs in the pidfile's
-// place, naming any pid, and tools read it as the program's. A missing directory is not
-// made: it is an error that says to make it. The directory returned is the one checked:
-// a directory put at its path while it was checked is refused.
-func openChildPIDDir(path string, user *syscall.Credential) (*os.File, error) {
+// place, naming any pid, and tools read it as the program's. If create, a missing directory
+// whose parent passes that check is made, 0755, in that parent held open (a /run/NAME
+// that a reboot emptied); a deeper one is an error that says to make it. The directory
+// returned is the one checked: a directory put at its path while it was checked is
+// refused.
+func openChildPIDDir(path string, user *syscall.Credential, create bool) (*os.File, error) {
 	d := filepath.Dir(path)
 	dir, err := checkedDir(d, instance.CheckDir)
+	if errors.Is(err, fs.ErrNotExist) && create && makeDirIn(d) == nil {
+		dir, err = checkedDir(d, instance.CheckDir)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("child pidfile %q: its directory %s is missing: make it, root's or yours (install -d %s), before the start, or drop --child-pidfile", path, d, d)
+		return nil, fmt.Errorf("child pidfile %q: its directory %s is missing: make it, root's or yours (install -d %s)", path, d, d)
 	}
 	if err != nil {
-		if user != nil && errors.Is(err, instance.ErrUnsafeDir) {
+		if user != nil && errors.Is(err, instance.ErrUnsafeDir) && ownedBy(d, user.Uid) {
 			err = fmt.Errorf("%w (not even the --user's own: that user could put a file naming any pid in its place; use a directory of root's, such as /run/NAME made by root)", err)
 		}
 		return nil, fmt.Errorf("child pidfile %q: %w", path, err)
 	}
 	return dir, nil
+}
+
+// makeDirIn makes the directory d, 0755, in its parent held open once that parent has
+// passed instance.CheckDir: nothing is made through a path another user may change.
+func makeDirIn(d string) error {
+	parent, err := checkedDir(filepath.Dir(d), instance.CheckDir)
+	if err != nil {
+		return err
+	}
+	defer parent.Close()
+	if err := unix.Mkdirat(int(parent.Fd()), filepath.Base(d), 0o755); err != nil {
+		return err
+	}
+	return unix.Fchmodat(int(parent.Fd()), filepath.Base(d), 0o755, 0) // whatever the umask
+}
+
+// ownedBy reports whether the directory d is uid's.
+func ownedBy(d string, uid uint32) bool {
+	var st unix.Stat_t
+	return unix.Lstat(d, &st) == nil && st.Uid == uid
 }
 
 // checkedDir opens the directory path, checks it with check, and returns it if path still
@@ -193,8 +218,9 @@ func childPIDFileRefused(path string, err error) error {
 
 // CheckFiles refuses, before anything is stopped or started, what a start of cfg would
 // refuse of the files it makes outside the state directory: a unix socket's directory,
-// and the child pidfile's directory and file (missing directories of the child pidfile
-// are made, as the start would). restart checks so before it stops the running copy.
+// and the child pidfile's directory and file (its missing directory is made where the
+// start would make it: see openChildPIDDir). restart checks so before it stops the
+// running copy.
 func CheckFiles(cfg Config) error {
 	if cfg.ChildPIDFile != "" {
 		if err := checkChildPIDFile(cfg.ChildPIDFile, cfg.Credential); err != nil {

@@ -519,8 +519,10 @@ func (r *run) writeChildPIDFile(pid int) {
 // anything put in its place (a FIFO, whose read would hold the supervisor's stop until it
 // is killed; a symlink; another user's file), is left to it (see removePIDFile).
 func (r *run) removeChildPIDFile() {
-	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 {
-		removePIDFile(path, r.childPID, r.s.cfg.Credential)
+	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 && !removePIDFile(path, r.childPID, r.s.cfg.Credential) {
+		if _, err := os.Lstat(path); err == nil {
+			r.log.Warn("left the child pidfile: it is not the file this run wrote, or its directory is no longer safe", "path", path, "pid", r.childPID)
+		}
 	}
 }
 
