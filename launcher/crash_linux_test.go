@@ -7,22 +7,13 @@ import (
 	"testing"
 
 	"github.com/daemonkit/daemonkit/launcher"
-	"github.com/daemonkit/daemonkit/strategy"
-	"github.com/daemonkit/daemonkit/strategy/strategytest"
 )
 
 // TestLaunchGoCrash: a daemon that dies of a Go crash before it is ready, writing a stack
 // trace far longer than the ten lines an error quotes, is reported with the crash's own
 // lines, read from its log, not the end of its stack trace.
 func TestLaunchGoCrash(t *testing.T) {
-	d, err := strategy.Lookup("setsid") // runs spec.Path with spec.Args as they are
-	if err != nil {
-		t.Skip(err)
-	}
-	e := strategytest.New(t)
-	spec := e.Spec()
-	spec.Path, spec.Argv0 = "/bin/sh", "sh"
-	spec.Args = []string{"-c", `echo starting
+	s, spec, e := shellDaemon(t, `echo starting
 echo 'runtime: failed to create new OS thread (have 2 already; errno=11)' >&2
 echo 'runtime: may need to increase max user processes (ulimit -u)' >&2
 echo 'fatal error: newosproc' >&2
@@ -30,8 +21,8 @@ echo >&2; echo 'runtime stack:' >&2
 i=0; while [ $i -lt 80 ]; do printf 'runtime.newm1(0x%d)\n\t/go/src/runtime/proc.go:2927 +0xbd\n' $i >&2; i=$((i+1)); done
 echo >&2; echo 'goroutine 1 [running]:' >&2; echo 'main.main()' >&2
 echo 'rax    0x0' >&2; echo 'rip    0x46e0a1' >&2
-exit 2`}
-	_, err = launch(t, context.Background(), d.New(), spec)
+exit 2`)
+	_, err := launch(t, context.Background(), s, spec)
 	if !errors.Is(err, launcher.ErrExited) {
 		t.Fatalf("err = %v; want ErrExited", err)
 	}

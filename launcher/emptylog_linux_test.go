@@ -8,18 +8,12 @@ import (
 	"testing"
 
 	"github.com/daemonkit/daemonkit/launcher"
-	"github.com/daemonkit/daemonkit/strategy"
-	"github.com/daemonkit/daemonkit/strategy/strategytest"
 )
 
 // TestFailedLaunchEmptyLog: a launch that fails removes the log it created if nothing was
 // written to it (an empty, sticky log would never be aged out by a tmpfiles cleaner), and
 // leaves alone a log that was there before, even empty, and one that has content.
 func TestFailedLaunchEmptyLog(t *testing.T) {
-	d, err := strategy.Lookup("setsid") // runs spec.Path with spec.Args as they are
-	if err != nil {
-		t.Skip(err)
-	}
 	for _, tc := range []struct {
 		name   string
 		before bool   // the log is there, empty, before the launch
@@ -31,9 +25,7 @@ func TestFailedLaunchEmptyLog(t *testing.T) {
 		{"made, with content", false, "echo cannot start >&2; exit 1", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := strategytest.New(t)
-			spec := e.Spec()
-			spec.Path, spec.Argv0, spec.Args = "/bin/sh", "sh", []string{"-c", tc.script}
+			s, spec, e := shellDaemon(t, tc.script)
 			spec.LogPath = filepath.Join(e.Dir, "logs", "app.log")
 			if tc.before {
 				if err := os.MkdirAll(filepath.Dir(spec.LogPath), 0o755); err != nil {
@@ -43,7 +35,7 @@ func TestFailedLaunchEmptyLog(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := launch(t, context.Background(), d.New(), spec)
+			_, err := launch(t, context.Background(), s, spec)
 			if !errors.Is(err, launcher.ErrExited) {
 				t.Fatalf("err = %v; want ErrExited", err)
 			}
