@@ -222,27 +222,26 @@ func handOnFile(c syscall.Conn, name string) (*os.File, error) {
 }
 
 // openSocketDir opens the directory of the unix socket path, and checks it
-// (checkServiceDir): the directory returned is the one checked, which nobody but root, the
+// (checkSocketDir): the directory returned is the one checked, which nobody but root, the
 // effective user and, for its own directory, user, may change. Every step of the socket's
 // file goes through it.
 func openSocketDir(path string, user *syscall.Credential) (*os.File, error) {
-	dir, err := checkedDir(filepath.Dir(path), func(d string) error { return checkServiceDir(d, user) })
+	dir, err := checkedDir(filepath.Dir(path), func(d string) error { return checkSocketDir(d, user) })
 	if err != nil {
 		return nil, fmt.Errorf("socket %q: %w", path, err)
 	}
 	return dir, nil
 }
 
-// checkServiceDir checks dir, the directory of a file of the instance's outside its state
-// directory (a unix socket's, the child pidfile's), as the state and log directories are
-// checked (instance.CheckDir: it and those above it are root's or the effective user's,
+// checkSocketDir checks dir, a unix socket's directory, as the state and log directories
+// are checked (instance.CheckDir: it and those above it are root's or the effective user's,
 // and writable by no other user unless sticky), but for one case: the directory of the
 // program's own user (a service user's /run/www, where its program may make and remove
-// files itself), which is accepted if that user alone may write it, the directories
+// sockets itself), which is accepted if that user alone may write it, the directories
 // above it pass the check, and that user cannot replace it (its parent is not writable by
 // that user or others, sticky or not: in /tmp it could move its directory away and put a
 // symlink to another in its place).
-func checkServiceDir(dir string, user *syscall.Credential) error {
+func checkSocketDir(dir string, user *syscall.Credential) error {
 	err := instance.CheckDir(dir)
 	if err == nil || user == nil || user.Uid == 0 || !errors.Is(err, instance.ErrUnsafeDir) {
 		return err
