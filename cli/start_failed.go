@@ -12,7 +12,8 @@ import (
 // recordFailedStart records, for status and list, a start of req that failed once its
 // daemon ran (why, the launcher's error), when the daemon did not record it itself: the
 // launcher killed it for not being ready in time, or it died before it could (SIGKILL, the
-// OOM killer). The record of the earlier run then says the last start failed, and why,
+// OOM killer), or a stop called the start off and it was killed during its drain (that is
+// recorded stopped, "start called off: ...", not failed). The record of the earlier run then says the last start failed, and why,
 // where it told that run's end as the last news, and keeps this start, as the daemon would
 // have, so that restart tries it again; the daemon's own record of a failed start
 // (which it writes when its work fails) is left as it is, and so is an instance that never
@@ -20,7 +21,8 @@ import (
 // too, where it is there to take it, as the daemon's own failure would have put it there.
 // Call it with the start lock held and the daemon gone.
 func recordFailedStart(req *request, invocation string, why error) {
-	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) {
+	calledOff := errors.Is(why, launcher.ErrStopped)
+	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) && !calledOff {
 		return // nothing ran that could have been recorded
 	}
 	rec, err := instance.ReadRecord(req.Record)
@@ -28,7 +30,11 @@ func recordFailedStart(req *request, invocation string, why error) {
 		return // none, not ours to write over, or the daemon's own record of this start
 	}
 	reason := failureReason(req.Name, why)
-	rec.FailedStart(reason)
+	if calledOff {
+		rec.CalledOff(reason)
+	} else {
+		rec.FailedStart(reason)
+	}
 	if sent, env, err := req.sent(); err == nil {
 		// what the daemon would have recorded of this start: restart tries it again
 		rec.Program, rec.Strategy, rec.Log, rec.Command = sent.Program, sent.Strategy, sent.Log, sent.command()

@@ -31,6 +31,10 @@ type Report struct {
 	// status for the user (systemd's STATUS=).
 	Extend time.Duration `json:"extend,omitempty"`
 	Status string        `json:"status,omitempty"`
+	// Stopping says a stop came before the daemon was ready, and why ("stopped by
+	// SIGTERM"): it drains its work as a stop drains it, within Extend, and then fails with
+	// that reason. A launcher that knows no Stopping takes it for an Extend alone.
+	Stopping string `json:"stopping,omitempty"`
 }
 
 // Reporter is the daemon's end of the handshake. A nil *Reporter (a daemon running in the
@@ -63,6 +67,13 @@ func (r *Reporter) Started(pid int) error { return r.send(Report{PID: pid}, fals
 // Extend asks the launcher to wait d more from now before it gives up on readiness.
 func (r *Reporter) Extend(d time.Duration) error {
 	return r.send(Report{PID: os.Getpid(), Extend: d}, false)
+}
+
+// Stopping tells the launcher that a stop came before the daemon was ready (why: "stopped
+// by SIGTERM"), and that the daemon drains its work, ending within d from now: the
+// launcher waits that long for its end rather than kill it at its ready deadline.
+func (r *Reporter) Stopping(why string, d time.Duration) error {
+	return r.send(Report{PID: os.Getpid(), Extend: d, Stopping: why}, false)
 }
 
 // Status tells the launcher what the daemon is doing while it starts.

@@ -17,6 +17,34 @@ var ErrNotReady = errors.New("daemon not ready")
 // closed the handshake) before it reported anything final.
 var ErrExited = errors.New("daemon exited before it was ready")
 
+// ErrStopped is matched (errors.Is) by every *StoppedError: a stop came before the daemon
+// was ready, the daemon said so, and then it did not end with its own word.
+var ErrStopped = errors.New("stopped before it was ready")
+
+// StoppedError says a stop called the start off (the daemon said it was stopping before it
+// was ready), and the daemon then ended without its last report: it was killed during its
+// drain (a stop's --timeout, stop --signal KILL), or Launch killed it when even the drain's
+// bound had passed. The daemon is gone when Launch returns this error.
+type StoppedError struct {
+	Why string // the daemon's word: "stopped by SIGTERM"
+	How string // how it then ended: "killed by signal 9 (SIGKILL) during its drain"
+	PID int    // the daemon; 0 if it never reported its pid
+	log string // the last lines of its log, already formatted
+}
+
+// Error reads "stopped by SIGTERM before it was ready; killed by signal 9 (SIGKILL) during
+// its drain (pid N)", followed by the last lines the daemon wrote to its log, if any.
+func (e *StoppedError) Error() string {
+	pid := ""
+	if e.PID > 0 {
+		pid = fmt.Sprintf(" (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("%s before it was ready; %s%s%s", e.Why, e.How, pid, e.log)
+}
+
+// Is makes errors.Is(err, ErrStopped) true.
+func (e *StoppedError) Is(target error) bool { return target == ErrStopped }
+
 // ErrNoProcess is matched (errors.Is) by the error Launch returns when the strategy's
 // Start returned neither a Process nor an error: a strategy's bug, reported rather than
 // left to crash.

@@ -57,6 +57,11 @@ const (
 //     spec.ReadyTimeout (default 10s), it kills exactly that daemon and returns a
 //     *NotReadyError (errors.Is ErrNotReady); if ctx ends first, the same, with an error
 //     that gives context.Cause(ctx).
+//   - A daemon that says a stop came before it was ready (it drains its work as a stop
+//     drains it) is given the time its drain may take, which it says, rather than killed
+//     at the ready deadline; its own report of the stop is then the error. If it ends
+//     without that report (killed during its drain), or takes longer still (then Launch
+//     kills it), the error is a *StoppedError (errors.Is ErrStopped).
 //
 // After any failure, the daemon is gone (Launch waits for it, killing it past a bound), and
 // so is anything left in the process group of the process Start made (the daemon's own
@@ -178,6 +183,7 @@ type launcher struct {
 	logStart int64   // the log's size before this run
 	daemon   *target // the daemon, once known: at Start if it is the child, else at its first report
 	status   string  // the daemon's last status line, if it sent one
+	stopping string  // why the daemon stops before it was ready, if it said so: "stopped by SIGTERM"
 }
 
 // await reads the handshake until it ends one way or another.
@@ -270,6 +276,10 @@ func (l *launcher) take(ctx context.Context, ev handshake.Event, events <-chan h
 		l.log.Debug("daemon reports an error", "pid", rep.PID, "error", rep.Error)
 		l.abort(abortOptions{})
 		return Result{}, errors.New(rep.Error + l.logTail()), true
+	case rep.Stopping != "":
+		l.log.Debug("daemon stops before it was ready", "pid", rep.PID, "why", rep.Stopping, "within", rep.Extend)
+		l.stopping = rep.Stopping
+		l.extend(timer, begin, rep) // its drain, not its readiness, is waited for now
 	case rep.Extend > 0:
 		l.extend(timer, begin, rep)
 	case rep.Status != "":
@@ -285,6 +295,11 @@ func (l *launcher) take(ctx context.Context, ev handshake.Event, events <-chan h
 // the daemon was stopped by a signal (SIGSTOP or SIGTSTP), which its last status could not
 // say.
 func (l *launcher) notReady() error {
+	if l.stopping != "" {
+		l.log.Debug("daemon did not end its drain in time; killing it", "timeout", l.timeout, "pid", l.pid())
+		l.abort(abortOptions{kill: true})
+		return l.stopped(fmt.Sprintf("its drain did not end in time (%s since start began): killed it", l.timeout))
+	}
 	l.log.Debug("daemon not ready in time; killing it", "timeout", l.timeout, "pid", l.pid())
 	stopped := false
 	if pid := l.pid(); pid > 0 {
@@ -380,10 +395,19 @@ func adopted(pid int) *os.Process {
 func (l *launcher) exited() error {
 	l.log.Debug("handshake ended without a report", "pid", l.pid())
 	how, killed := l.abort(abortOptions{})
+	if l.stopping != "" && !killed {
+		return l.stopped(how + " during its drain")
+	}
 	if killed {
 		return fmt.Errorf("%w: it closed the handshake without a word and did not exit; killed it%s%s", ErrExited, l.pidNote(), l.logTail())
 	}
 	return fmt.Errorf("%w: %s%s", ErrExited, how, l.logTail())
+}
+
+// stopped is the error of a start that a stop called off (the daemon said so), whose
+// daemon then ended without its last report, as how says.
+func (l *launcher) stopped(how string) error {
+	return &StoppedError{Why: l.stopping, How: how, PID: l.pid(), log: l.logTail()}
 }
 
 // abortOptions say how abort treats what is left of a failed launch.

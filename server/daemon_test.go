@@ -14,6 +14,7 @@ import (
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
+	"github.com/daemonkit/daemonkit/server"
 )
 
 // TestDaemonLifecycle: pid, then ready with the bound address; the pidfile is held, the
@@ -113,7 +114,8 @@ func TestAddressInUse(t *testing.T) {
 }
 
 // TestStopWhileStarting: a SIGTERM sent the moment the pid is known is not lost: the
-// daemon finishes starting, then stops gracefully.
+// daemon tells its launcher it is stopping and how long its drain may take (so that the
+// launcher does not kill it at its ready deadline), drains, and says the start was called off.
 func TestStopWhileStarting(t *testing.T) {
 	opts := testOptions(t)
 	d := startDaemon(t, helperCfg{Options: opts, Mode: "never"}, false)
@@ -122,6 +124,10 @@ func TestStopWhileStarting(t *testing.T) {
 		t.Fatalf("first report %+v", r)
 	}
 	d.signal(t, syscall.SIGTERM)
+	r, ok = d.next(t)
+	if want := opts.ShutdownTimeout + server.KillGrace + server.ReadyGrace; !ok || r.Stopping != "stopped by SIGTERM" || r.Extend != want {
+		t.Errorf("second report %+v, want stopping by SIGTERM within %v", r, want)
+	}
 	r, ok = d.next(t)
 	if want := "stopped by SIGTERM before it was ready"; !ok || r.Ready || r.Error != want {
 		t.Errorf("second report %+v, want the error %q", r, want)

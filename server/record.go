@@ -100,9 +100,7 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 	rec := rs.this(opts, startedAt)
 	rec.FailedStart(why.Error())
 	if stop := (Stopped{}); errors.As(why, &stop) {
-		// A stop called the start off, as systemd cancels a start job: the instance is
-		// stopped, not failed.
-		rec.LastExit, rec.Failed = "start called off: "+why.Error(), false
+		rec.CalledOff(why.Error()) // a stop called the start off: stopped, not failed
 	}
 	_ = instance.WriteRecord(rs.path, rec) // informative: the start fails anyway
 }

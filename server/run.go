@@ -261,8 +261,15 @@ func Recovered(log hclog.Logger, what string, f func() error) (err error) {
 // stopStarting ends a start that a stop overtook, as systemd cancels a start job: the
 // workload, not ready yet, is cancelled with cause and drained as a stop drains it, and the
 // start fails with cause, so that start says the daemon was stopped, not that it started.
+// Its launcher is told first that it is stopping, and how long its drain may take
+// (ShutdownTimeout, KillGrace, and ReadyGrace for its own end), so that it waits for the
+// drain instead of killing it at the ready deadline.
 func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
 	r.log.Info("stopping before it was ready", "reason", cause.Error())
+	if !errors.Is(cause, errNotReady) {
+		// Its launcher waits for the drain, rather than kill it at its ready deadline.
+		_ = r.opts.Reporter.Stopping(cause.Error(), r.opts.ShutdownTimeout+KillGrace+ReadyGrace)
+	}
 	cancel(cause)
 	if err, _ := r.drain(w, done); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
 		r.log.Debug("the workload ended", "error", err)
