@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -156,5 +157,40 @@ func TestAwaitRefusesAWordWrittenAfterTheDeadline(t *testing.T) {
 		if err == nil {
 			t.Fatalf("round %d: await = %+v: started by a ready written after the deadline", round, res)
 		}
+	}
+}
+
+// TestAwaitWaitsForTheDrainOfAStop: a daemon that says a stop came before it was ready is
+// given the time its drain may take, past the ready deadline, and killed only after that:
+// the error says it was stopped (ErrStopped) and its drain did not end in time, not that it
+// was not ready.
+func TestAwaitWaitsForTheDrainOfAStop(t *testing.T) {
+	daemon := exec.Command("sleep", "600")
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := daemon.Process.Pid
+	defer func() { _ = daemon.Process.Kill(); _, _ = daemon.Process.Wait() }()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close() // the daemon's end stays open: it neither reports nor ends
+	const drain = 300 * time.Millisecond
+	if _, err := fmt.Fprintf(w, "{\"pid\":%d}\n{\"pid\":%d,\"stopping\":\"stopped by SIGTERM\",\"extend\":%d}\n", pid, pid, drain); err != nil {
+		t.Fatal(err)
+	}
+	l := &launcher{log: hclog.NewNullLogger(), timeout: time.Millisecond, started: strategy.Started{Process: daemon.Process, IsDaemon: true}}
+	begin := time.Now()
+	_, err = l.await(context.Background(), r)
+	if waited := time.Since(begin); waited < drain {
+		t.Errorf("gave up after %v, before the drain's %v", waited, drain)
+	}
+	var stopped *StoppedError
+	if !errors.As(err, &stopped) || !errors.Is(err, ErrStopped) || errors.Is(err, ErrNotReady) {
+		t.Fatalf("await = %v; want a *StoppedError", err)
+	}
+	if want := "stopped by SIGTERM before it was ready; its drain did not end in time"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q; want it to begin %q", err, want)
 	}
 }
