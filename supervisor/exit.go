@@ -18,15 +18,24 @@ type ExitError struct {
 	// OfReload says the program died of the reload signal the supervisor passed on to that
 	// very process (killed by it): it does not handle it, and was not reloaded.
 	OfReload bool
+	// StoppedBy, if set, is the stop signal that ended the supervisor while no copy of the
+	// program ran (between restarts): Status is then unset, and ExitCode is 128+StoppedBy,
+	// as a copy killed by that signal gives.
+	StoppedBy syscall.Signal
 }
 
 // Clean reports an end nobody need look into (server.CleanEnd): the program exited 0, and
 // was not to be started again.
-func (e *ExitError) Clean() bool { return !e.GaveUp && e.Status.Exited() && e.Status.ExitStatus() == 0 }
+func (e *ExitError) Clean() bool {
+	return !e.GaveUp && e.StoppedBy == 0 && e.Status.Exited() && e.Status.ExitStatus() == 0
+}
 
 // Error reads "program exited with status 3", "program killed by signal 9 (SIGKILL)",
 // "program could not start: ...".
 func (e *ExitError) Error() string {
+	if e.StoppedBy != 0 {
+		return "program stopped between restarts by " + sigName(e.StoppedBy)
+	}
 	if e.Failure != "" {
 		return "program " + e.Failure
 	}
@@ -34,7 +43,12 @@ func (e *ExitError) Error() string {
 }
 
 // ExitCode is the status to exit with, as a shell reports it.
-func (e *ExitError) ExitCode() int { return exitCode(e.Status) }
+func (e *ExitError) ExitCode() int {
+	if e.StoppedBy != 0 {
+		return 128 + int(e.StoppedBy)
+	}
+	return exitCode(e.Status)
+}
 
 // exitCode is ws as a shell's $?.
 func exitCode(ws syscall.WaitStatus) int {

@@ -171,7 +171,10 @@ func (r *run) startCopy(bound time.Duration, extensible, only bool) (*program, e
 		if only && errors.Is(err, errStoppedEarly) {
 			r.stopEarly(p)
 		}
-		r.killCopy(p)
+		ws := r.killCopy(p)
+		if errors.Is(err, errStoppedEarly) {
+			err = &stoppedEarly{ws}
+		}
 		return nil, err
 	}
 	if sock != nil {
@@ -325,6 +328,16 @@ const execReportWait = 5 * time.Second
 
 // errStoppedEarly: a stop came before the program was ready.
 var errStoppedEarly = errors.New("stopped before the program was ready")
+
+// stoppedEarly is the error of a copy that a stop overtook before it was ready
+// (errors.Is errStoppedEarly), with its wait status once it is gone.
+type stoppedEarly struct{ ws syscall.WaitStatus }
+
+func (e *stoppedEarly) Error() string {
+	return fmt.Sprintf("%v: %s", errStoppedEarly, describe(e.ws))
+}
+
+func (e *stoppedEarly) Unwrap() error { return errStoppedEarly }
 
 // ended is the error for a program that ended before it was ready. One that exited 0 has
 // most often forked into the background itself, as nginx and redis-server can, and is

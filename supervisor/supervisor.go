@@ -404,21 +404,49 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		restartAt := time.Now().Add(delay) // what the kill took is not part of the back-off
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = restartAt })
 		if stopped := r.backOff(delay); stopped {
-			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = time.Time{} })
 			r.awaitDraining(cfg.ShutdownTimeout)
-			return &ExitError{Status: ws, Failure: p.failure, OfReload: ofReload}
+			return r.stoppedBetweenRestarts(lastExit)
 		}
 		delay = min(2*delay, maxRestartDelay)
 		r.restarts++ // in the record once its copy is ready (startReady), or has failed
 		if p, err = r.startReady(); err != nil {
 			if r.ctx.Err() != nil {
 				r.awaitDraining(cfg.ShutdownTimeout)
-				return nil
+				return r.stoppedRestart(err, lastExit)
 			}
 			r.log.Error("the restarted program did not get ready", "error", err)
 			p = failedRestart(err)
 		}
 	}
+}
+
+// stoppedRestart is what Serve returns when a stop came while a restart's copy started
+// (err from startReady): the stopped copy's status, as a stop of a ready copy gives it
+// (exitResult), and "stopped: ..." its last exit; or, if no copy ran to be stopped (it had
+// not started yet), as a stop between restarts (lastExit: how the copy before it ended).
+func (r *run) stoppedRestart(err error, lastExit string) error {
+	var early *stoppedEarly
+	if !errors.As(err, &early) {
+		return r.stoppedBetweenRestarts(lastExit)
+	}
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+		rec.LastExit, rec.Restarts, rec.RestartAt = "stopped: "+describe(early.ws), r.restarts, time.Time{}
+		rec.SetChild(0)
+	})
+	return exitResult(early.ws)
+}
+
+// stoppedBetweenRestarts is what Serve returns when a stop came while no copy ran (the
+// back-off before a restart): the stop's own status, 128+N after its signal N, as a stop
+// of a copy killed by it gives, not the status of the copy that ended before (lastExit),
+// which the record keeps beside "stopped between restarts".
+func (r *run) stoppedBetweenRestarts(lastExit string) error {
+	received, _ := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+		rec.LastExit, rec.Restarts, rec.RestartAt = "stopped between restarts (its last run "+lastExit+")", r.restarts, time.Time{}
+		rec.SetChild(0)
+	})
+	return &ExitError{StoppedBy: received}
 }
 
 // endPlan is what follows a copy of the program that ended on its own: a restart or not,
@@ -703,8 +731,8 @@ func (r *run) stopEarly(p *program) {
 
 // killCopy kills a copy that failed to get ready, and what it started: its process group
 // when it leads one (with sockets), and what carries its generation wherever it moved,
-// else the instance's (there is no other copy then).
-func (r *run) killCopy(p *program) {
+// else the instance's (there is no other copy then). It returns the copy's wait status.
+func (r *run) killCopy(p *program) syscall.WaitStatus {
 	if len(r.sockets) > 0 {
 		// It may have accepted connections on the shared sockets while it started: its stop
 		// signal, and a little time, let it finish them, as a stop would. One that ended
@@ -732,7 +760,7 @@ func (r *run) killCopy(p *program) {
 		}
 		r.s.killInstance()
 	}
-	<-p.exited
+	ws := <-p.exited
 	r.forget(p)
 	if len(r.sockets) > 0 {
 		// What it started in a session of its own may still hold the shared sockets, and
@@ -740,6 +768,7 @@ func (r *run) killCopy(p *program) {
 		r.killDeadCopies()
 	}
 	awaitOutput(p.output) // the last lines are in the log before the failure is reported
+	return ws
 }
 
 // failedCopyGrace bounds how long a copy that failed to get ready (with sockets) has to
