@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -69,17 +71,51 @@ const defaultStopTimeout = 10 * time.Second
 // if --timeout was (0 meaning SIGKILL at once if it is not gone), else defaultStopTimeout
 // or, if longer, as long as the daemon may itself take (its recorded --shutdown-timeout and
 // server.KillGrace), so that a stop never cuts short a drain the daemon was started to
-// allow, nor kills a supervisor while it kills what its program left.
+// allow, nor kills a supervisor while it kills what its program left. A daemon still
+// starting has not written its record yet (the record is an earlier run's, or none): its
+// --shutdown-timeout is its request's (startingShutdownTimeout).
 func stopTimeout(given *time.Duration, paths instance.Paths) time.Duration {
 	if given != nil {
 		return max(*given, time.Nanosecond) // instance.Stop waits for ever on 0
 	}
-	if rec, err := instance.ReadRecord(paths.Record); err == nil {
-		if d := recordedShutdownTimeout(rec); d > 0 {
-			return max(defaultStopTimeout, d+server.KillGrace)
+	rec, err := instance.ReadRecord(paths.Record)
+	d := time.Duration(0)
+	if err == nil {
+		d = recordedShutdownTimeout(rec)
+	}
+	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State == pidfile.Running && st.PID != rec.PID {
+		if own := startingShutdownTimeout(st.PID); own > 0 {
+			d = own
 		}
 	}
+	if d > 0 {
+		return max(defaultStopTimeout, d+server.KillGrace)
+	}
 	return defaultStopTimeout
+}
+
+// startingShutdownTimeout is the --shutdown-timeout that the daemon pid, which holds the
+// pidfile but has written no record yet (it is starting), was started with: its request's,
+// from the environment it was executed with (requestEnv, which it takes out of its own
+// only once it runs). 0 when that cannot be read (not this user's, a foreground start, not
+// a daemonkit daemon).
+func startingShutdownTimeout(pid int) time.Duration {
+	raw, ok := proc.Getenv(pid, requestEnv)
+	if !ok {
+		return 0
+	}
+	for i := 1; ; i++ { // withRequest's continuations
+		part, ok := proc.Getenv(pid, requestEnv+"_"+strconv.Itoa(i))
+		if !ok {
+			break
+		}
+		raw += part
+	}
+	var req request
+	if json.Unmarshal([]byte(raw), &req) != nil {
+		return 0
+	}
+	return req.ShutdownTimeout
 }
 
 // recordedShutdownTimeout is the --shutdown-timeout the record's daemon was started with:
