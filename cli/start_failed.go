@@ -13,12 +13,13 @@ import (
 // daemon ran (why, the launcher's error), when the daemon did not record it itself: the
 // launcher killed it for not being ready in time, or it died before it could (SIGKILL, the
 // OOM killer), or a stop called the start off and it was killed during its drain (that is
-// recorded stopped, "start called off: ...", not failed). The record of the earlier run then says the last start failed, and why,
-// where it told that run's end as the last news, and keeps this start, as the daemon would
-// have, so that restart tries it again; the daemon's own record of a failed start
-// (which it writes when its work fails) is left as it is, and so is an instance that never
-// ran, which keeps no record, as a mistyped start leaves nothing. The log gets the reason
-// too, where it is there to take it, as the daemon's own failure would have put it there.
+// recorded stopped, "start called off: ...", not failed). The record of the earlier run
+// then says the last start failed, and why, where it told that run's end as the last news,
+// and keeps this start, as the daemon would have, so that restart tries it again; the
+// daemon's own record of a failed start (which it writes when its work fails) is left as
+// it is, and so is an instance that never ran, which keeps no record, as a mistyped start
+// leaves nothing. The log gets the reason too, where it is there to take it, as the
+// daemon's own failure would have put it there.
 // Call it with the start lock held and the daemon gone.
 func recordFailedStart(req *request, invocation string, why error) {
 	calledOff := errors.Is(why, launcher.ErrStopped)
@@ -26,8 +27,10 @@ func recordFailedStart(req *request, invocation string, why error) {
 		return // nothing ran that could have been recorded
 	}
 	rec, err := instance.ReadRecord(req.Record)
-	if err != nil || rec.Name == "" || rec.Invocation == invocation {
-		return // none, not ours to write over, or the daemon's own record of this start
+	if err != nil || rec.Name == "" || (rec.Invocation == invocation && !calledOff) {
+		// None, not ours to write over, or the daemon's own record of this start. (One
+		// called off that ended without its last word wrote only that it was stopping.)
+		return
 	}
 	reason := failureReason(req.Name, why)
 	if calledOff {

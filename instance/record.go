@@ -156,12 +156,16 @@ func (r *Record) FailedStart(why string) {
 	r.ChildPID, r.ChildStartTime, r.RestartAt, r.Copies = 0, 0, time.Time{}, nil
 }
 
+// StartCalledOff begins the LastExit of a start that a stop called off before it was
+// ready (CalledOff).
+const StartCalledOff = "start called off: "
+
 // CalledOff makes r the record of a start that a stop called off before it was ready,
 // why being the stop ("stopped by SIGTERM before it was ready"), as FailedStart does, but
 // stopped, not failed, as systemd cancels a start job: it did not end on its own.
 func (r *Record) CalledOff(why string) {
 	r.FailedStart(why)
-	r.LastExit, r.Failed = "start called off: "+why, false
+	r.LastExit, r.Failed = StartCalledOff+why, false
 }
 
 // ErrBadRecord means a file at a record's path is not a record: damaged, or another file

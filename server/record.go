@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -21,6 +22,9 @@ type records struct {
 	// endedFailed says the work ended on its own (endedOnItsOwn), not by a stop, and not
 	// clean.
 	endedFailed bool
+	// stopping says the record was written "stopping" by a start a stop called off
+	// (stoppingStart), and fresh that no record was there before it: failed removes it.
+	stopping, fresh bool
 }
 
 type recordsKey struct{}
@@ -97,12 +101,46 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 	if _, err := instance.ReadRecord(rs.path); err != nil {
 		return // none, or not ours to overwrite
 	}
+	if rs.stopping && rs.fresh {
+		_ = os.Remove(rs.path) // the instance never ran: stoppingStart's record goes again
+		return
+	}
 	rec := rs.this(opts, startedAt)
 	rec.FailedStart(why.Error())
 	if stop := (Stopped{}); errors.As(why, &stop) {
 		rec.CalledOff(why.Error()) // a stop called the start off: stopped, not failed
 	}
 	_ = instance.WriteRecord(rs.path, rec) // informative: the start fails anyway
+}
+
+// stoppingStart writes the record of this run, stopping, when a stop calls its start off
+// before it was ready (see stopStarting; why is the start's failure, "stopped by SIGTERM
+// before it was ready"), as stop marks a ready run's: a stop from another
+// shell meanwhile then waits for the drain rather than cut it short with a second stop
+// signal (see instance.Stop), and status says stopping, not starting. It replaces only a
+// record of an earlier run of ours; where there was none (the instance never ran), failed
+// removes it again, so that a start called off still leaves none.
+func (rs *records) stoppingStart(opts Options, startedAt time.Time, why string) {
+	if rs.path == "" {
+		return
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.written {
+		return
+	}
+	_, err := instance.ReadRecord(rs.path)
+	fresh := errors.Is(err, fs.ErrNotExist)
+	if err != nil && !fresh {
+		return // not ours to overwrite
+	}
+	rec := rs.this(opts, startedAt)
+	// Its last exit says already what failed will: a stop that marks it stopped once it is
+	// gone (killed in its drain) keeps it, so that it never reads as a plain stop or a crash.
+	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateStopping, time.Time{}, instance.StartCalledOff+why, false
+	if rs.write(&rec) == nil {
+		rs.stopping, rs.fresh = true, fresh
+	}
 }
 
 // update changes the written record and writes it again.

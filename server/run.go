@@ -263,17 +263,28 @@ func Recovered(log hclog.Logger, what string, f func() error) (err error) {
 // start fails with cause, so that start says the daemon was stopped, not that it started.
 // Its launcher is told first that it is stopping, and how long its drain may take
 // (ShutdownTimeout, KillGrace, and ReadyGrace for its own end), so that it waits for the
-// drain instead of killing it at the ready deadline.
+// drain instead of killing it at the ready deadline; and its record says stopping while it
+// drains (records.stoppingStart), so that a second stop waits for the drain too.
 func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
 	r.log.Info("stopping before it was ready", "reason", cause.Error())
-	if !errors.Is(cause, errNotReady) {
-		// Its launcher waits for the drain, rather than kill it at its ready deadline.
+	marked := make(chan struct{})
+	if errors.Is(cause, errNotReady) {
+		close(marked)
+	} else {
+		// Its launcher waits for the drain, rather than kill it at its ready deadline, and
+		// a stop from another shell waits with it, as for a ready run (see stop).
 		_ = r.opts.Reporter.Stopping(cause.Error(), r.opts.ShutdownTimeout+KillGrace+ReadyGrace)
+		go func() {
+			defer close(marked)
+			r.records.stoppingStart(r.opts, r.startedAt, fmt.Sprintf("%v before it was ready", cause))
+		}()
 	}
 	cancel(cause)
 	if err, _ := r.drain(w, done); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
 		r.log.Debug("the workload ended", "error", err)
 	}
+	// The stopping mark is written before fail writes the record's last word.
+	<-marked
 	if errors.Is(cause, errNotReady) && r.opts.Reporter == nil { // the foreground's own bound
 		return r.fail(fmt.Errorf("%w within its ready timeout (%v, or as the work extended it): killed it; give a slow program a longer --ready-timeout", cause, r.opts.ReadyTimeout))
 	}
