@@ -107,6 +107,12 @@ func programReloadable(st instance.Status, err error) error {
 		return fmt.Errorf("%w: it ended (%s) and is started again in %s, with its configuration as it is then",
 			errBetweenRuns, orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))
 	}
+	if err == nil && st.Running() && st.Record != nil && st.Record.ProgramEnded() {
+		// An older daemonkit's supervisor between restarts: it says not when it starts the
+		// next copy, and would only log that the reload failed.
+		return fmt.Errorf("%w: it ended (%s), and its supervisor has not started it again yet; the next copy reads its configuration as it is then",
+			errBetweenRuns, orNone(st.Record.LastExit))
+	}
 	if err != nil || !st.Running() || st.Record == nil || st.Record.ChildPID <= 0 {
 		return nil // signalling says what is wrong, if anything
 	}

@@ -105,6 +105,15 @@ func (r Record) Restarting() bool {
 	return len(r.Command) > 0 && r.ChildPID == 0 && !r.RestartAt.IsZero()
 }
 
+// ProgramEnded reports whether the record, of a supervisor that runs, says no copy of its
+// program runs now: it is Restarting, or it is what a supervisor of a daemonkit built
+// before 2026-11-26 16:52 UTC (which kept no RestartAt) wrote between restarts: a command
+// and how the program last ended, with no program's pid and no copy.
+func (r Record) ProgramEnded() bool {
+	return r.Restarting() ||
+		(r.State == StateRunning && len(r.Command) > 0 && r.ChildPID == 0 && len(r.Copies) == 0 && r.LastExit != "")
+}
+
 // StampAlive sets AliveTicks to now. Only the record's daemon calls it, as it writes the
 // record.
 func (r *Record) StampAlive() { r.AliveTicks = proc.Ticks() }
