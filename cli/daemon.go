@@ -309,6 +309,7 @@ func (req *request) serverOptions(cfg Config) server.Options {
 			Log:        req.Log,
 			PIDFile:    req.PIDFile,
 			Program:    cfg.Name,
+			Build:      buildOf(cfg),
 			Request:    raw,
 			Command:    req.command(),                     // what status shows of a start that fails before its program runs
 			Invocation: os.Getenv(instance.InvocationEnv), // start's, for this run

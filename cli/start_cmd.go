@@ -361,7 +361,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		ShutdownTimeout: c.ShutdownTimeout,
 		ReadyTimeout:    c.ReadyTimeout, // nothing else bounds a container's start
 		Logger:          app.Log,
-		Record:          instance.Record{Program: app.Config.Name, Invocation: invocation, Request: checked},
+		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}

@@ -53,8 +53,15 @@ type statusReport struct {
 	LeftRunning        []int           `json:"left_running,omitempty"` // not running: what its last run left running
 	Problem            string          `json:"problem,omitempty"`
 	StartPID           int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
-	stop               string          // the command line that stops this instance, for the advice
-	foreign            bool            // the stale file is not a pidfile: nothing of ours removes it
+	// Build is the build its running daemon runs (instance.Record.Build; "" when its
+	// record is an older daemonkit's, which did not say); BuildDiffers says it is not this
+	// binary's build, nor is one that did not say. Told of a daemon that is running,
+	// restarting or stopping.
+	Build        string `json:"build,omitempty"`
+	BuildDiffers bool   `json:"build_differs,omitempty"`
+	thisBuild    string // this binary's build, once Build is told
+	stop         string // the command line that stops this instance, for the advice
+	foreign      bool   // the stale file is not a pidfile: nothing of ours removes it
 }
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4,
@@ -79,6 +86,9 @@ func (c *StatusCmd) Run(app *App) error {
 		}
 		if note := elsewhereNote(app, paths, "status"); rep.State == "not running" && rep.Problem == "" && note != "" {
 			rep.Problem = note
+		}
+		if st.Record != nil && (rep.State == "running" || rep.State == "restarting" || rep.State == "stopping") {
+			rep.noteBuild(st.Record.Build, buildOf(app.Config))
 		}
 	}
 	if rep.State == "starting" || rep.State == "stale" || len(rep.LeftRunning) > 0 {
@@ -186,6 +196,26 @@ func (r *statusReport) fill(st instance.Status) int {
 	}
 }
 
+// noteBuild tells the build the running daemon's record names, recorded, and whether it
+// is not this binary's build, this.
+func (r *statusReport) noteBuild(recorded, this string) {
+	r.Build, r.BuildDiffers, r.thisBuild = recorded, recorded != this, this
+}
+
+// writeBuild says which build the daemon runs, and, when that is not this binary's, that
+// a restart runs this one.
+func (r *statusReport) writeBuild(w io.Writer) {
+	switch {
+	case r.thisBuild == "": // not told
+	case !r.BuildDiffers:
+		printField(w, "build", r.Build)
+	case r.Build == "":
+		printField(w, "build", fmt.Sprintf("not recorded: a build older than this binary's (%s) started it; 'restart' runs it on this one", r.thisBuild))
+	default:
+		printField(w, "build", fmt.Sprintf("%s, not this binary's (%s); 'restart' runs it on this one", r.Build, r.thisBuild))
+	}
+}
+
 // fillLastRun adds, for an instance that is not running (stale or not), what its last run
 // left running, and, from the record of that run, its program, how it ended and its log,
 // with the log lines it dropped and its last log problem: pm2 and systemd show as much for
@@ -251,12 +281,14 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "listen", r.Listen)
 		r.writeLog(w)
 		printField(w, "pidfile", r.PIDFile)
+		r.writeBuild(w)
 		printField(w, "note", r.Problem)
 	case "stopping":
 		fmt.Fprintf(w, "%s is stopping (pid %d): it finishes its work in flight, and is gone within its --shutdown-timeout\n", r.Name, r.PID)
 		r.writeDropped(w)
 		r.writeLog(w)
 		printField(w, "pidfile", r.PIDFile)
+		r.writeBuild(w)
 		printField(w, "note", r.Problem)
 	case "starting":
 		switch {
@@ -284,6 +316,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "program", shellJoin(r.Command))
 		r.writeLog(w)
 		printField(w, "pidfile", r.PIDFile)
+		r.writeBuild(w)
 		printField(w, "note", r.Problem)
 	case "stale":
 		fmt.Fprintf(w, "%s is not running, but its pidfile %s is left behind (stale", r.Name, r.PIDFile)

@@ -35,6 +35,47 @@ func (c *VersionCmd) Run(app *App) error {
 	return nil
 }
 
+// buildOf is the build of cfg's program that this binary is, as a record keeps it
+// (instance.Record.Build): cfg.Version, or, for a build without a release version ("dev"),
+// "dev" with what the binary records of its source: the VCS revision (its first 12 hex
+// digits) and ", modified" if the tree had changes, "dev (revision 38f773c0a1b2,
+// modified)"; else the module's version if go install gave it one, "dev (module
+// v1.2.0)"; else "dev" alone (go build -buildvcs=false). It reads the build information,
+// so it is called where a record is made or compared, never at start-up.
+func buildOf(cfg Config) string {
+	if cfg.Version != "dev" {
+		return cfg.Version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return cfg.Version
+	}
+	return buildFrom(cfg.Version, info)
+}
+
+// buildFrom is buildOf for a build without a release version, version ("dev"), whose
+// build information is info.
+func buildFrom(version string, info *debug.BuildInfo) string {
+	var revision, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value[:min(len(s.Value), 12)]
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	switch {
+	case revision != "":
+		return fmt.Sprintf("%s (revision %s%s)", version, revision, modified)
+	case info.Main.Version != "" && info.Main.Version != "(devel)":
+		return fmt.Sprintf("%s (module %s)", version, info.Main.Version)
+	}
+	return version
+}
+
 // ManCmd prints the man page, made from the grammar (docs/daemonkit.1 is its output).
 type ManCmd struct{}
 

@@ -35,6 +35,12 @@ type Record struct {
 	PIDFile    string          `json:"pidfile"`
 	Program    string          `json:"program"`           // the program that started it, which alone can start it again
 	Request    json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
+	// Build is the build of that program whose daemon wrote the record, which the daemon
+	// runs for its whole life, whatever binary is on disk since: its release version, or,
+	// for a build without one, "dev" with the VCS revision it was built from and whether
+	// its tree had changes ("dev (revision 38f773c0a1b2, modified)"). Empty in a record
+	// of a daemonkit from before 2026-11-27 12:00 UTC, which did not say.
+	Build string `json:"build,omitempty"`
 	// ShutdownTimeout is how long the daemon lets its work drain once asked to stop (start's
 	// --shutdown-timeout); it may take server.KillGrace more to kill what is left. stop
 	// waits that long before SIGKILL unless told otherwise.
