@@ -142,6 +142,11 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	}
 	_ = server.ExecUnblocked() // what the caller blocked is not the program's to inherit; if it cannot, as before
 	req, err := takeRequest(os.Args[1], os.Args[2:])
+	if errors.Is(err, errUnreadableRequest) {
+		// A supervisor started by another build of the program runs this binary, replaced
+		// on disk, for an upgrade of the built-in work (or a mix of builds started it).
+		err = fmt.Errorf("%w: this binary is build %s, which cannot read what another build sent it (version skew): run the build that sent it", err, buildOf(cfg))
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)
 		return exitUsage, true
@@ -193,11 +198,15 @@ func takeRequest(command string, args []string) (*request, error) {
 	}
 	var req request
 	if err := json.Unmarshal([]byte(raw), &req); err != nil {
-		return nil, fmt.Errorf("%s: bad request in $%s: %w", command, requestEnv, err)
+		return nil, fmt.Errorf("%s: %w in $%s: %w", command, errUnreadableRequest, requestEnv, err)
 	}
 	req.restoreLoaderEnv()
 	return &req, nil
 }
+
+// errUnreadableRequest is wrapped by takeRequest's error for a request that is not one
+// this build reads: most likely another build's (see versionSkew).
+var errUnreadableRequest = errors.New("bad request")
 
 // withEnv is env with key set to value, in place of any it had; env is left as it was.
 func withEnv(env []string, key, value string) []string {

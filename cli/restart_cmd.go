@@ -61,7 +61,7 @@ func (c *RestartCmd) Run(app *App) error {
 		if err != nil {
 			return err
 		}
-		return reportUpgrade(app, paths.Name, res)
+		return reportUpgrade(app, paths, res)
 	}
 	ctx, stop := interruptible()
 	defer stop()

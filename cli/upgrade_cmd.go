@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -57,7 +58,40 @@ func (c *UpgradeCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	return reportUpgrade(app, paths.Name, res)
+	return reportUpgrade(app, paths, res)
+}
+
+// requestUnread says whether a failed new copy's last lines, tail, say that it could not
+// read the request its supervisor handed it: "bad request", as every build of daemonkit
+// words it ("_daemon: bad request: ..." before 2026-11-26 11:10 UTC, "_workload: bad
+// request in $DAEMONKIT_REQUEST: ..." since), or, from a build that knows that variable,
+// "no request in $DAEMONKIT_REQUEST". A supervisor runs the binary on disk for a new copy
+// of the built-in work, and only another build of it than the supervisor's fails so.
+func requestUnread(tail []string) bool {
+	for _, line := range tail {
+		if strings.Contains(line, ": bad request") || strings.Contains(line, ": no request in $"+requestEnv) {
+			return true
+		}
+	}
+	return false
+}
+
+// versionSkew is what upgrade says when the binary on disk could not read the request of
+// the instance at paths: it is another build than the one its supervisor runs, older or
+// newer, and what to do.
+func versionSkew(app *App, paths instance.Paths) string {
+	exe, build := "the binary on disk", "not recorded: an older build"
+	if rec, err := instance.ReadRecord(paths.Record); err == nil {
+		var started struct {
+			Exe string `json:"exe"`
+		}
+		if json.Unmarshal(rec.Request, &started) == nil && started.Exe != "" {
+			exe = started.Exe
+		}
+		build = cmp.Or(rec.Build, build)
+	}
+	return fmt.Sprintf("%s could not read the request of %s's supervisor: it is another build of %s than the one the supervisor runs (%s), older or newer (version skew), and the two cannot hand over. Put the supervisor's build back at %s and upgrade again, or run '%s', which starts the whole instance again, supervisor included, on the build that runs it (its sockets close meanwhile)",
+		exe, paths.Name, app.Config.Name, build, exe, app.commandFor("restart", paths))
 }
 
 // answerGrace is how much longer than its timeout upgrade waits for the answer: a new
@@ -151,8 +185,10 @@ func recordedStart(rec *instance.Record) (started startedWith, known bool) {
 	return started, true
 }
 
-// reportUpgrade prints what the upgrade did, with the exit code it means.
-func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
+// reportUpgrade prints what the upgrade of the instance at paths did, with the exit code
+// it means.
+func reportUpgrade(app *App, paths instance.Paths, res supervisor.UpgradeResult) error {
+	name := paths.Name
 	switch {
 	case res.Busy:
 		return withCode(exitAlreadyUp, fmt.Errorf("upgrade %s: %s: wait for it to end ('status' shows the copies)", name, cmp.Or(res.Error, "another upgrade runs")))
@@ -169,6 +205,9 @@ func reportUpgrade(app *App, name string, res supervisor.UpgradeResult) error {
 			for _, l := range res.LogTail {
 				msg += "\n    " + l
 			}
+		}
+		if requestUnread(res.LogTail) {
+			msg += "\n" + versionSkew(app, paths)
 		}
 		return withCode(exitFailed, errors.New(msg))
 	}

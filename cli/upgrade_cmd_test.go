@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/supervisor"
+)
+
+// TestReportUpgradeVersionSkew: a new copy of the built-in work that could not read its
+// request is another build than its supervisor's (as an older daemonkit says it: a real
+// one's line below). upgrade says so, names the binary on disk and the supervisor's
+// build, and what to do, rather than "bad request" alone; another failure gets no such
+// advice.
+func TestReportUpgradeVersionSkew(t *testing.T) {
+	dir := t.TempDir()
+	paths := instance.Paths{Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: filepath.Join(dir, "web.json")}
+	rec := instance.Record{Name: "web", Program: "daemonkit", Build: "v1.3.0", Request: json.RawMessage(`{"exe":"/usr/bin/daemonkit"}`)}
+	if err := instance.WriteRecord(paths.Record, rec); err != nil {
+		t.Fatal(err)
+	}
+	app := &App{Config: Config{Name: "daemonkit"}.withDefaults(), Globals: &Globals{StateDir: dir}, Stdout: io.Discard}
+	failed := supervisor.UpgradeResult{Error: "the program exited with status 2 before it was ready", PID: 42}
+
+	for _, line := range []string{
+		"/usr/bin/daemonkit: _daemon: bad request: invalid character 'w' looking for beginning of value",
+		"/usr/bin/daemonkit: _workload: bad request in $DAEMONKIT_REQUEST: json: cannot unmarshal string into Go struct field request.umask of type int",
+		"/usr/bin/daemonkit: _workload: no request in $DAEMONKIT_REQUEST: started by hand? use start -d",
+	} {
+		res := failed
+		res.LogTail = []string{line}
+		err := reportUpgrade(app, paths, res)
+		if err == nil {
+			t.Fatalf("reportUpgrade of a failed upgrade = nil")
+		}
+		for _, want := range []string{
+			"the old copy (pid 42) serves on",
+			"\n/usr/bin/daemonkit could not read the request of web's supervisor: it is another build of daemonkit than the one the supervisor runs (v1.3.0), older or newer (version skew)",
+			"Put the supervisor's build back at /usr/bin/daemonkit and upgrade again, or run 'daemonkit --state-dir " + dir + " restart --name web'",
+		} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("for %q, the error\n%v\nsays not %q", line, err, want)
+			}
+		}
+	}
+
+	res := failed
+	res.LogTail = []string{"fail: cannot start: no config"}
+	if err := reportUpgrade(app, paths, res); err == nil || strings.Contains(err.Error(), "version skew") {
+		t.Errorf("a copy that failed for its own reason: %v", err)
+	}
+}
