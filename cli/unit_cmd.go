@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -20,7 +22,7 @@ type UnitCmd struct {
 }
 
 // Run prints the unit to stdout.
-func (c *UnitCmd) Run(app *App) error {
+func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if len(c.Command) > 0 && (c.Command[0] == "-d" || c.Command[0] == "--detach") {
 		return withCode(exitUsage, fmt.Errorf("unit takes start's options but not -d: systemd runs %s in the foreground", app.Config.Name))
 	}
@@ -82,7 +84,7 @@ func (c *UnitCmd) Run(app *App) error {
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
 		fmt.Fprintf(app.Config.Stderr, "%s: warning: ExecStart names %s, go run's temporary build, which is gone once it ends: build the program (go build) and run its unit command\n", app.Config.Name, exe)
 	}
-	own, args, err := unitArgs(os.Args[1:], c.Command, name, c.User != "")
+	own, args, ownAfter, err := unitArgs(os.Args[1:], c.Command, name, c.User != "", programRootFlags(kctx.Model))
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -124,7 +126,7 @@ func (c *UnitCmd) Run(app *App) error {
 	u := unit{
 		Description:  fmt.Sprintf("%s instance %s", app.Config.Name, name),
 		ExecStart:    commandLine(exe, own, "start", globals, args),
-		ExecReload:   commandLine(exe, own, "reload", reloadGlobals, append([]string{"--name", name}, pidfileArgs(c.PIDFile)...)),
+		ExecReload:   commandLine(exe, own, "reload", reloadGlobals, append(append([]string{"--name", name}, pidfileArgs(c.PIDFile)...), ownAfter...)),
 		Restart:      c.Restart,
 		RestartDelay: c.RestartDelay,
 		Burst:        c.MaxRestarts,
@@ -167,8 +169,11 @@ func commandLine(exe string, own []string, command string, globals, args []strin
 // parsed), and start's arguments for ExecStart: the options systemd takes over go (-d,
 // --restart and its tuning: Restart=, RestartSec=, StartLimitBurst=; --user and --group:
 // User=, Group=), relative paths become absolute (systemd runs it in /), and --name is
-// made explicit.
-func unitArgs(args, command []string, name string, asUser bool) (own, out []string, err error) {
+// made explicit. ownAfter are the program's own root flags (with their values) given after
+// "unit", as a Kong program takes them, whose words rootFlags holds (see
+// programRootFlags): they stay in ExecStart's arguments, and ExecReload needs them too, as
+// it needs those given before "unit" (Kong may require them of every command).
+func unitArgs(args, command []string, name string, asUser bool, rootFlags map[string]bool) (own, out, ownAfter []string, err error) {
 	i := 0
 	for ; i < len(args) && args[i] != "unit"; i++ {
 		if skipGlobal(args, &i) {
@@ -177,7 +182,7 @@ func unitArgs(args, command []string, name string, asUser bool) (own, out []stri
 		own = append(own, absFlag(args, &i)...)
 	}
 	if i == len(args) {
-		return nil, nil, fmt.Errorf("no unit command in %q", args)
+		return nil, nil, nil, fmt.Errorf("no unit command in %q", args)
 	}
 	named := false
 	for i++; i < len(args) && args[i] != "--"; i++ {
@@ -203,7 +208,16 @@ func unitArgs(args, command []string, name string, asUser bool) (own, out []stri
 		if skipGlobal(args, &i) {
 			continue
 		}
-		out = append(out, absFlag(args, &i)...)
+		at := i
+		taken := absFlag(args, &i)
+		if takesValue, own := rootFlags[flag]; own {
+			if takesValue && i == at && !strings.Contains(args[at], "=") && i+1 < len(args) {
+				i++ // its value
+				taken = append(taken, args[i])
+			}
+			ownAfter = append(ownAfter, taken...)
+		}
+		out = append(out, taken...)
 	}
 	if !named {
 		out = append(out, "--name", name)
@@ -211,7 +225,25 @@ func unitArgs(args, command []string, name string, asUser bool) (own, out []stri
 	if len(command) > 0 {
 		out = append(append(out, "--"), command...) // its program's path made absolute by Run
 	}
-	return own, out, nil
+	return own, out, ownAfter, nil
+}
+
+// programRootFlags are the words (see flagWordsOf) of the flags at the root of app's
+// grammar that are the program's own (Config.Flags, or a Kong program's root flags), not
+// daemonkit's global flags nor Kong's --help and --version, each with whether it takes a
+// value.
+func programRootFlags(app *kong.Application) map[string]bool {
+	words := map[string]bool{}
+	for _, f := range app.Flags {
+		switch f.Name {
+		case "help", "version", "state-dir", "log-dir", "log-level", "log-format":
+			continue
+		}
+		for _, w := range flagWordsOf(f) {
+			words[w] = !f.IsBool() && !f.IsCounter()
+		}
+	}
+	return words
 }
 
 // skipGlobal reports whether args[*i] is a global option that the unit spells out from
