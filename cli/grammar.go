@@ -382,7 +382,11 @@ func runGrammar(cfg Config, args []string) int {
 	if err != nil {
 		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
 		var perr *kong.ParseError
-		if errors.As(err, &perr) && perr.Context != nil {
+		switch {
+		case !errors.As(err, &perr) || perr.Context == nil:
+		case perr.Context.Selected() == nil && !cfg.ownsProcess:
+			fmt.Fprintln(cfg.Stderr, commandsHint(cfg.Name, perr.Context.Model))
+		default:
 			fmt.Fprintf(cfg.Stderr, "run %q for usage\n", helpCommand(cfg.Name, perr.Context))
 		}
 		return exitUsage
@@ -546,6 +550,21 @@ func newLogger(name, level, format string, out io.Writer) hclog.Logger {
 		JSONFormat: format == "json",
 		Output:     out,
 	})
+}
+
+// commandsHint is the hint of a usage error at the root of Run's grammar, app, in a
+// program that parses its own flags before it calls Run: "PROG --help" is the program's
+// to answer there (the flag package prints the program's own flags alone, and exits), so
+// the hint lists the commands, and names "PROG COMMAND --help", which reaches Run in every
+// such program.
+func commandsHint(program string, app *kong.Application) string {
+	var words []string
+	for _, c := range app.Children {
+		if !c.Hidden {
+			words = append(words, c.Name)
+		}
+	}
+	return fmt.Sprintf("commands: %s; run \"%s COMMAND --help\" for a command's usage", strings.Join(words, ", "), program)
 }
 
 // helpCommand is the --help command line for the command the user was typing.
