@@ -174,7 +174,7 @@ func (r *statusReport) fill(st instance.Status) int {
 				r.State = "stopping"
 				return exitNotRunning
 			}
-			if rec.Restarting() {
+			if rec.ProgramEnded() {
 				// Its supervisor runs, but its program does not: it serves nothing until
 				// the back-off ends, and may never. systemctl status says 3 of a unit in
 				// auto-restart too.
@@ -308,6 +308,10 @@ func (r *statusReport) writeText(w io.Writer) {
 		if c, starting := startingCopy(&instance.Record{Copies: r.Copies}); starting {
 			fmt.Fprintf(w, "%s is not running: its program ended (%s) and restart %d is starting (pid %d): it is not ready yet; its supervisor is pid %d\n",
 				r.Name, orNone(r.LastExit), r.Restarts+1, c.PID, r.PID)
+		} else if r.RestartAt.IsZero() {
+			// An older daemonkit's supervisor, which says not when (Record.ProgramEnded).
+			fmt.Fprintf(w, "%s is not running: its program ended (%s), and its supervisor (pid %d) has not started it again yet\n",
+				r.Name, orNone(r.LastExit), r.PID)
 		} else {
 			fmt.Fprintf(w, "%s is not running: its program ended (%s) and is started again in %s (restart %d); its supervisor is pid %d\n",
 				r.Name, orNone(r.LastExit), roundDuration(max(time.Until(r.RestartAt), 0)), r.Restarts+1, r.PID)

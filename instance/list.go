@@ -41,13 +41,13 @@ type Entry struct {
 
 // State is "running", "starting" (not ready yet: Status.Starting), "stopping" (it drains
 // after a stop signal), "restarting" (its supervisor runs, its program does not: see
-// Record.Restarting), "stale" (not running, pidfile left behind), "failed" (not running,
+// Record.ProgramEnded), "stale" (not running, pidfile left behind), "failed" (not running,
 // and it ended on its own: Failed), "stopped" or "unknown" (see Err).
 func (e Entry) State() string {
 	switch {
 	case e.Err != nil:
 		return StateUnknown
-	case e.Status.Running() && e.Status.Record != nil && e.Status.Record.Restarting():
+	case e.Status.Running() && e.Status.Record != nil && e.Status.Record.ProgramEnded():
 		return StateRestarting
 	case e.Status.Starting: // not ready yet, or its daemon not even launched yet
 		return StateStarting
