@@ -197,3 +197,26 @@ func TestCheckReplaceableUnreadable(t *testing.T) {
 		t.Errorf("CheckReplaceable(%s) = %q; want %q", path, err, want)
 	}
 }
+
+// TestProgramEnded: a supervisor's record says no copy runs when it waits to restart
+// (RestartAt), and, from a build that kept no RestartAt (no Build either), when it names a
+// command and a last exit but no copy; a record that names its Build and plans no restart
+// (its supervisor gave up, and drains) is not taken for one restarting.
+func TestProgramEnded(t *testing.T) {
+	older := Record{State: StateRunning, Command: []string{"sleep", "1"}, LastExit: "exited with status 1"}
+	backOff := older
+	backOff.Build, backOff.RestartAt = "v1", time.Now()
+	gaveUp := older
+	gaveUp.Build = "v1"
+	running := older
+	running.ChildPID = 42
+	for _, c := range []struct {
+		name string
+		rec  Record
+		want bool
+	}{{"back-off", backOff, true}, {"older build between restarts", older, true}, {"gave up", gaveUp, false}, {"program runs", running, false}} {
+		if got := c.rec.ProgramEnded(); got != c.want {
+			t.Errorf("%s: ProgramEnded() = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
