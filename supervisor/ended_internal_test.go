@@ -12,7 +12,8 @@ import (
 // same write, when the next copy starts, so that status never reads the instance between
 // two copies as running with no copy (it did, for as long as killing what the copy left
 // took, one status in 200 under a crash loop); and says nothing of a restart that does
-// not follow.
+// not follow, not even the one before it (status said "started again in 0s" of a
+// supervisor that had given up).
 func TestEndedRecordSaysWhenTheRestartIs(t *testing.T) {
 	const exit1 = syscall.WaitStatus(1 << 8)
 	now := time.Now()
@@ -34,7 +35,9 @@ func TestEndedRecordSaysWhenTheRestartIs(t *testing.T) {
 				ws = 0
 			}
 			plan := planAfterEnd(c.cfg, ws, time.Second, c.failures, 400*time.Millisecond)
-			rec := instance.Record{Command: []string{"prog"}, ChildPID: 42, ChildStartTime: 7, Restarts: 1}
+			// RestartAt as the back-off before a restarted copy that failed before it was
+			// ready left it: a restart that does not follow clears it.
+			rec := instance.Record{Command: []string{"prog"}, ChildPID: 42, ChildStartTime: 7, Restarts: 1, RestartAt: now.Add(-time.Second)}
 			endedRecord("exited with status 1", 2, plan, now)(&rec)
 			if rec.ChildPID != 0 || rec.ChildStartTime != 0 || rec.Restarts != 2 || rec.LastExit != "exited with status 1" {
 				t.Fatalf("record %+v: want no copy, 2 restarts, the last exit", rec)

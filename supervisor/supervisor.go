@@ -482,6 +482,7 @@ func endedRecord(lastExit string, restarts int, plan endPlan, now time.Time) fun
 	return func(rec *instance.Record) {
 		rec.LastExit, rec.Restarts = lastExit, restarts
 		rec.SetChild(0)
+		rec.RestartAt = time.Time{} // a restarted copy that failed before it was ready left its own
 		if plan.restart && !plan.gaveUp {
 			rec.RestartAt = now.Add(plan.delay)
 		}
