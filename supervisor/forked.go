@@ -94,20 +94,24 @@ func (r *run) adopt(p *program, pid int, exited <-chan syscall.WaitStatus) {
 }
 
 // followMove is asked, for --ready pidfile:PATH, when the adopted daemon p has exited on
-// its own: it reads PATH again, as systemd's Type=forking does when its main pid exits,
-// for a daemon may move to a new process and name it there before the old one exits
-// (nginx's binary upgrade: USR2 starts a new master, QUIT ends the old one). If PATH names
-// another live child of this supervisor (the new process, reparented here when the old
-// one exited), that process is adopted as p, made the program's main process, and written
-// to the record and ChildPIDFile, and followMove reports true: p runs on. Otherwise, or
-// once a stop is asked, p has ended (false). A pid in PATH that is not such a child is
-// never adopted, so never signalled.
-func (r *run) followMove(p *program) bool {
+// its own with status ws: it reads PATH again, as systemd's Type=forking does when its
+// main pid exits, for a daemon may move to a new process and name it there before the old
+// one exits (nginx's binary upgrade: USR2 starts a new master, QUIT ends the old one), or,
+// when p exited 0 leaving processes running, after it exited (awaitMove: sshd at SIGHUP).
+// If PATH names another live child of this supervisor (the new process, reparented here
+// when the old one exited), that process is adopted as p, made the program's main
+// process, and written to the record and ChildPIDFile, and followMove reports true: p
+// runs on. Otherwise, or once a stop is asked, p has ended (false). A pid in PATH that is
+// not such a child is never adopted, so never signalled.
+func (r *run) followMove(p *program, ws syscall.WaitStatus) bool {
 	if r.s.cfg.Ready.Kind != "pidfile" || r.ctx.Err() != nil {
 		return false
 	}
 	path := r.s.cfg.Ready.Target
 	pid, _ := readForeignPID(path) // none (removed by a daemon that ended): p has ended
+	if (pid <= 0 || pid == p.pid) && ws.Exited() && ws.ExitStatus() == 0 {
+		pid = r.awaitMove(p, path)
+	}
 	if pid <= 0 || pid == p.pid {
 		return false
 	}
@@ -123,6 +127,41 @@ func (r *run) followMove(p *program) bool {
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.SetChild(main) })
 	r.publishCopies()
 	return true
+}
+
+// awaitMove waits, once the adopted daemon p has exited 0 while PATH does not name a new
+// process yet, for PATH to name one, as long as a process of the program still runs (the
+// new daemon, reparented to this supervisor), for up to ReadyTimeout, and not past a stop.
+// A daemon that re-executes itself and daemonizes again moves so: sshd at SIGHUP (reload)
+// execs itself, forks, and its old process exits 0 before the new one, once it listens,
+// writes PATH. It returns the pid PATH names then, or 0 if it named no new one in time or
+// nothing of the program runs any more (p has ended).
+func (r *run) awaitMove(p *program, path string) int {
+	if proc.Childless(r.s.currentWitness().pids()...) {
+		return 0
+	}
+	r.log.Info("the program's daemon exited 0 and left processes running; waiting for its pidfile to name its new daemon",
+		"pid", p.pid, "pidfile", path, "within", r.s.cfg.ReadyTimeout)
+	deadline := time.NewTimer(r.s.cfg.ReadyTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(forkedPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			r.log.Warn("the program's pidfile named no new daemon in time: the program has ended", "pidfile", path, "after", r.s.cfg.ReadyTimeout)
+			return 0
+		case <-r.ctx.Done():
+			return 0
+		}
+		if pid, _ := readForeignPID(path); pid > 0 && pid != p.pid {
+			return pid
+		}
+		if proc.Childless(r.s.currentWitness().pids()...) {
+			return 0
+		}
+	}
 }
 
 // readForeignPID reads a pidfile that the program writes: the pid in it, or 0 and why not.

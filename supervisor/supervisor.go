@@ -551,7 +551,7 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 	for {
 		select {
 		case ws := <-p.exited:
-			if moved := p.pid; r.followMove(p) {
+			if moved := p.pid; r.followMove(p, ws) {
 				// A daemon that moved to a new process (--ready pidfile:) runs on; the one
 				// it left has ended, and its pid may be another's next.
 				r.s.takeReloaded(moved)
