@@ -211,11 +211,18 @@ func (s *signalName) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// programOnlySignals are signals a supervised program may be given as its own
+// (--stop-signal WINCH, Apache's graceful stop) that stop --signal does not take: sent to
+// the supervisor, they are no stop of it.
+var programOnlySignals = map[string]syscall.Signal{"WINCH": syscall.SIGWINCH}
+
 // signalLabel names sig as SIGTERM, SIGHUP, ...
 func signalLabel(sig syscall.Signal) string {
-	for name, s := range signalsByName {
-		if s == sig {
-			return "SIG" + name
+	for _, names := range []map[string]syscall.Signal{signalsByName, programOnlySignals} {
+		for name, s := range names {
+			if s == sig {
+				return "SIG" + name
+			}
 		}
 	}
 	return sig.String()

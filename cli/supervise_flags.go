@@ -32,7 +32,7 @@ type SuperviseFlags struct {
 	Socket        []string      `sep:"none" placeholder:"[NAME=]tcp:HOST:PORT|unix:PATH[,mode=0660]" help:"A listening socket the supervisor binds once and hands to the program (LISTEN_FDS, as systemd does), kept across restarts and upgrades (repeatable)."`
 	DrainTimeout  time.Duration `default:"30s" placeholder:"DURATION" help:"With --socket: how long an old copy may drain after an upgrade before SIGKILL (default ${default})."`
 	ReopenSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reopen its log files (HUP, USR1 or USR2; nginx's is USR1), passed on once the supervisor has reopened its log (reopen, logrotate). Default: none is passed on."`
-	StopSignal    string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to stop (TERM, INT, QUIT, HUP, USR1 or USR2; nginx's graceful stop is QUIT), sent instead of TERM when the supervisor is stopped by TERM (stop, restart, systemd, docker stop); the wait and the SIGKILL after --shutdown-timeout stay the same. Default: TERM."`
+	StopSignal    string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to stop (TERM, INT, QUIT, HUP, USR1, USR2 or WINCH; nginx's graceful stop is QUIT, Apache's WINCH), sent instead of TERM when the supervisor is stopped by TERM (stop, restart, systemd, docker stop); the wait and the SIGKILL after --shutdown-timeout stay the same. Default: TERM."`
 	ReloadSignal  string        `placeholder:"SIGNAL" help:"With -- CMD: the program's own signal to reload (HUP, USR1 or USR2; lighttpd's is USR1), passed on instead of HUP at reload (systemctl reload too), once the supervisor has reopened its log. Default: HUP."`
 	ReloadCheck   string        `notempty:"command" placeholder:"COMMAND" help:"With -- CMD: a command that checks the program's configuration (sh -c COMMAND, in its working directory and environment, as its --user when reload runs as root, else as the user running reload; nginx -t -q), run by reload (systemctl reload too) before it signals anything: if it fails or runs 30s, nothing is reloaded and reload exits 1. Default: none."`
 }
@@ -50,11 +50,14 @@ func reopenSignal(name string) (syscall.Signal, bool) {
 	return sig, ok
 }
 
-// programSignal is the signal named (TERM or SIGTERM, any case), as stop --signal reads it,
-// def for "", and whether it is one of allowed.
+// programSignal is the signal named (TERM or SIGTERM, any case), as stop --signal reads it
+// (or one of programOnlySignals), def for "", and whether it is one of allowed.
 func programSignal(name string, def syscall.Signal, allowed ...syscall.Signal) (syscall.Signal, bool) {
 	if name == "" {
 		return def, true
+	}
+	if s, ok := programOnlySignals[strings.TrimPrefix(strings.ToUpper(name), "SIG")]; ok {
+		return s, slices.Contains(allowed, s)
 	}
 	var sig signalName
 	if err := sig.UnmarshalText([]byte(name)); err != nil {
@@ -64,11 +67,13 @@ func programSignal(name string, def syscall.Signal, allowed ...syscall.Signal) (
 }
 
 // stopSignal is --stop-signal's signal (SIGTERM for none), and whether it is one it takes:
-// any stop --signal takes but KILL, which would leave the program no stop of its own (the
-// supervisor sends SIGKILL after --shutdown-timeout itself).
+// those programs stop on, TERM, INT, QUIT, HUP, USR1, USR2, and WINCH, Apache's graceful
+// stop (apachectl graceful-stop), which lets the requests in flight finish where its TERM
+// cuts them; never KILL, which would leave the program no stop of its own (the supervisor
+// sends SIGKILL after --shutdown-timeout itself).
 func stopSignal(name string) (syscall.Signal, bool) {
 	return programSignal(name, syscall.SIGTERM,
-		syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+		syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
 }
 
 // reloadSignal is --reload-signal's signal (SIGHUP for none), and whether it is one it
@@ -143,7 +148,7 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 		return fmt.Errorf("--reopen-signal %s: want HUP, USR1 or USR2, the program's own signal to reopen its log files", c.ReopenSignal)
 	}
 	if _, ok := stopSignal(c.StopSignal); !ok {
-		return fmt.Errorf("--stop-signal %s: want TERM, INT, QUIT, HUP, USR1 or USR2, the program's own signal to stop (the supervisor sends SIGKILL after --shutdown-timeout itself)", c.StopSignal)
+		return fmt.Errorf("--stop-signal %s: want TERM, INT, QUIT, HUP, USR1, USR2 or WINCH, the program's own signal to stop (the supervisor sends SIGKILL after --shutdown-timeout itself)", c.StopSignal)
 	}
 	if _, ok := reloadSignal(c.ReloadSignal); !ok {
 		return fmt.Errorf("--reload-signal %s: want HUP, USR1 or USR2, the program's own signal to reload (TERM, INT and QUIT ask it to stop)", c.ReloadSignal)
