@@ -369,6 +369,7 @@ func (u unit) write(w io.Writer) error {
 	success := "SuccessExitStatus=143 130 131"
 	switch u.StopSignal {
 	case 0, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+	case syscall.SIGWINCH: // ignored by default: no program dies of it (Apache exits 0)
 	default: // --stop-signal HUP, USR1 or USR2
 		success += fmt.Sprintf(" %d", 128+int(u.StopSignal))
 	}
