@@ -51,11 +51,42 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 		return paths, err
 	}
 	if create {
+		if err := checkPIDFileName(paths, layout.StateDir); err != nil {
+			return paths, withCode(exitUsage, err)
+		}
 		if err := f.checkAreDirs(paths, logFile); err != nil {
 			return paths, withCode(exitFailed, err) // what is there, not how it was typed
 		}
 	}
 	return paths, checkDirs(paths)
+}
+
+// checkPIDFileName refuses, for a start, a pidfile in the state directory under another
+// name than <name>.pid (--pidfile STATE/web.lock, or --name web --pidfile STATE/api.pid):
+// status, list, stop --all and a later start of the name look for <name>.pid there, beside
+// the record the start writes, so they would take the running daemon for a failed one, and
+// a start of the name would run a second daemon. Elsewhere any name is the instance's own.
+func checkPIDFileName(p instance.Paths, stateDir string) error {
+	dir := filepath.Dir(p.PIDFile)
+	if filepath.Base(p.PIDFile) == p.Name+".pid" || !sameDir(dir, stateDir) {
+		return nil
+	}
+	return fmt.Errorf("--pidfile %s: in the state directory, instance %s's pidfile is %s, where status, list and start look for it: leave --pidfile out, or give one in another directory",
+		p.PIDFile, p.Name, filepath.Join(dir, p.Name+".pid"))
+}
+
+// sameDir says whether a and b name one directory: the same path, or the same directory
+// reached through a symlink. A directory that is not there yet is the same only by path.
+func sameDir(a, b string) bool {
+	if b == "" {
+		return false
+	}
+	if abs, err := filepath.Abs(b); err == nil && filepath.Clean(a) == abs {
+		return true
+	}
+	ai, aerr := os.Stat(a)
+	bi, berr := os.Stat(b)
+	return aerr == nil && berr == nil && os.SameFile(ai, bi)
 }
 
 // checkAreDirs refuses an instance's directory (the pidfile's, where the record goes too,

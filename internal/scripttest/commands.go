@@ -100,11 +100,12 @@ func Main(m *testing.M, name string, main func()) {
 	})
 }
 
-// KillDaemonsUnder stops, by pid, every process that holds the lock of a pidfile under dir:
-// whatever a test did or failed to do, no daemon of it outlives it.
+// KillDaemonsUnder stops, by pid, every process that holds the lock of a pidfile under dir,
+// whatever its name (a --pidfile need not end in .pid): whatever a test did or failed to
+// do, no daemon of it outlives it.
 func KillDaemonsUnder(logf func(...any), dir string) {
 	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".pid" {
+		if err != nil || !d.Type().IsRegular() {
 			return nil
 		}
 		st, err := pidfile.Probe(path)
