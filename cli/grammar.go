@@ -20,7 +20,7 @@ import (
 type Globals struct {
 	LogLevel  string           `enum:"trace,debug,info,warn,error" default:"info" env:"${env_prefix}LOG_LEVEL" placeholder:"LEVEL" help:"Log level: trace, debug, info, warn or error (default ${default}; ${env})."`
 	LogFormat string           `enum:"text,json" default:"text" placeholder:"FORMAT" help:"Log format: text or json (default ${default})."`
-	StateDir  string           `env:"${env_prefix}STATE_DIR" placeholder:"DIR" help:"Where pidfiles and records live (${env}). Default: /run/${program} as root, else ~/.local/state/${program} (the same from a login shell, cron or sudo -u), else a private per-user directory under the temp directory."`
+	StateDir  string           `env:"${env_prefix}STATE_DIR" placeholder:"DIR" help:"Where pidfiles and records live (${env}). Default: /run/${program} as root, else ~/.local/state/${program} (the same from a login shell, cron or sudo -u), else, for a user without a local home of their own (nobody, a home on NFS), /tmp/${program}-UID (/tmp itself, whatever TMPDIR says)."`
 	LogDir    string           `env:"${env_prefix}LOG_DIR" placeholder:"DIR" help:"Where daemon logs go without --log (${env}). Default: /var/log/${program} as root, else the state directory."`
 	Version   kong.VersionFlag `help:"Print the version and exit."`
 }
@@ -37,7 +37,7 @@ type Commands struct {
 	Reload     ReloadCmd     `cmd:"" help:"Ask a daemon to reopen its log and reload (SIGHUP; SIGUSR1 for nohup, which ignores SIGHUP)."`
 	Reopen     ReopenCmd     `cmd:"" help:"Ask a daemon to reopen its log at its path, after logrotate moved it away (SIGUSR1)."`
 	Logs       LogsCmd       `cmd:"" help:"Print the last lines of a daemon's log; with -f, follow it until interrupted."`
-	List       ListCmd       `cmd:"" help:"List every instance of the state directory: running, stale or stopped."`
+	List       ListCmd       `cmd:"" help:"List every instance of the state directory, and its state: running, starting, stopped, failed or stale."`
 	Delete     DeleteCmd     `cmd:"" help:"Forget a stopped instance: its record and a stale pidfile (its log is kept)."`
 	Upgrade    UpgradeCmd    `cmd:"" help:"Start a new copy of a supervised program on the same sockets, wait until it is ready, then drain the old one (start --socket)."`
 	Strategies StrategiesCmd `cmd:"" help:"List the ways ${program} can detach a daemon, and what each leaves behind."`
