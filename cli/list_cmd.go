@@ -29,8 +29,8 @@ type listRow struct {
 	StoppedAt     time.Time `json:"stopped_at,omitzero"`
 	Restarts      int       `json:"restarts"`
 	LastExit      string    `json:"last_exit,omitempty"`
-	Command       []string  `json:"command"` // the supervised command line, or the program's name; empty when no record of its run tells
-	Log           string    `json:"log"`
+	Command       []string  `json:"command"`       // the supervised command line, or the program's name; empty when no record of its run tells
+	Log           string    `json:"log,omitempty"` // none for a run that logged to its stderr (foreground, no --log)
 	PIDFile       string    `json:"pidfile"`
 	Problem       string    `json:"problem,omitempty"`
 	// Copies are an instance's copies while it holds sockets (start --socket): the one
@@ -102,7 +102,7 @@ func (c *ListCmd) Run(app *App) error {
 func newListRow(e instance.Entry) listRow {
 	r := listRow{
 		Name: e.Paths.Name, State: e.State(), PID: e.Status.PID(), LastExit: e.LastExit(),
-		Log: e.Paths.Log, PIDFile: e.Paths.PIDFile, Command: []string{}, paths: e.Paths,
+		Log: listLog(e), PIDFile: e.Paths.PIDFile, Command: []string{}, paths: e.Paths,
 	}
 	switch { // what status would note too
 	case e.Err != nil:
@@ -133,6 +133,16 @@ func newListRow(e instance.Entry) listRow {
 		r.LeftRunning = instance.Leftovers(e.Paths, *rec) // whichever run it is of: stop kills them
 	}
 	return r
+}
+
+// listLog is the log list names for e: the one its record names, or none when its record
+// says it had no file (a foreground start without --log logs to its stderr, as status and
+// logs say); without a record, the default path, where a start would put it.
+func listLog(e instance.Entry) string {
+	if rec := e.Record; rec != nil && rec.Program != "" && rec.Log == "" {
+		return ""
+	}
+	return e.Paths.Log
 }
 
 // since is the UPTIME column: how long a running instance has been up, or how long ago a
