@@ -37,4 +37,15 @@ func TestManPageUpToDate(t *testing.T) {
 			t.Errorf("%s lacks %s", manPage, section)
 		}
 	}
+	_, exits, _ := bytes.Cut(want, []byte(".SH EXIT STATUS"))
+	for _, command := range []string{"start", "stop", "status", "restart", "reload", "reopen", "upgrade", "delete", "logs", "list"} {
+		if !bytes.Contains(exits, []byte(command+":")) && !bytes.Contains(exits, []byte(command+",")) {
+			t.Errorf("%s: EXIT STATUS says nothing of %s", manPage, command)
+		}
+	}
+	// The built-in work exits 0 after a graceful stop in the foreground (not 128+N, which
+	// is a supervised program's status when the signal ends it).
+	if !bytes.Contains(exits, []byte(`built\-in work's 0`)) {
+		t.Errorf("%s: EXIT STATUS does not say the built-in work exits 0 after a graceful stop", manPage)
+	}
 }

@@ -79,16 +79,28 @@ func writeMan(w io.Writer, app *kong.Application, cfg Config) error {
 		}
 	}
 	p(".SH EXIT STATUS")
-	p("start: 0 started and ready, 1 could not start, 2 usage error, 3 already running;")
-	p("in the foreground, once running, its work's status (128+N after a stop's signal N).")
-	p(".br")
-	p("stop: 0 stopped or was not running, 1 could not stop.")
-	p(".br")
-	p("status: 0 running, 1 stale pidfile, 3 not running, 4 cannot tell (LSB).")
+	for _, line := range exitStatus {
+		p("%s", roff(line))
+		p(".br")
+	}
 	p(".SH SEE ALSO")
 	p("systemd.service(5), start-stop-daemon(8), daemon(8)")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// exitStatus is the man page's EXIT STATUS: every command's codes, as docs/commands.md
+// gives them.
+var exitStatus = []string{
+	"Every command: 2 usage error.",
+	"start: 0 started and ready, 1 could not start, 3 already running; in the foreground, once running, as its work ends: a supervised program's status (128+N when a signal N ended it), the built-in work's 0 after a graceful stop; 128+N when a stop's signal N called off a start not ready yet.",
+	"stop: 0 stopped or was not running, 1 could not stop.",
+	"status: 0 running, 1 stale pidfile, 3 not running (or starting, stopping, or its program between restarts), 4 cannot tell (LSB).",
+	"restart: as start; 1 too when it has no record to start from, having stopped nothing.",
+	"reload: 0 signalled, 1 not running, refused, or its --reload-check failed. reopen: 0 signalled, 1 not running.",
+	"upgrade: 0 the new copy serves, 1 it failed (the old one serves on) or there was nothing to upgrade, 3 another upgrade runs.",
+	"delete: 0 forgotten, 1 running, or no such instance. logs: 0, 1 no log to print.",
+	"list, strategies, completion, version: 0.",
 }
 
 func manFlag(p func(string, ...any), f *kong.Flag) {
