@@ -136,6 +136,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 		User:         c.User,
 		Group:        c.Group,
 		RuntimeDir:   runtimeDir,
+		Umask:        int(c.Umask),
 	}
 	if len(c.Command) > 0 {
 		u.StopSignal, _ = stopSignal(c.StopSignal) // checked by checkSupervise
@@ -190,7 +191,7 @@ func unitArgs(args, command []string, name string, asUser bool, rootFlags map[st
 		switch flag {
 		case "-d", "--detach":
 			continue
-		case "--restart", "--restart-delay", "--min-uptime", "--max-restarts", "--user", "--group":
+		case "--restart", "--restart-delay", "--min-uptime", "--max-restarts", "--user", "--group", "--umask":
 			if !strings.Contains(args[i], "=") {
 				i++ // its value
 			}
@@ -326,6 +327,7 @@ type unit struct {
 	Nice                  int            // with User=: Nice=, which the user could not set
 	LimitNofile           uint64         // with User=: LimitNOFILE=, a hard limit the user could not raise
 	StopSignal            syscall.Signal // --stop-signal, which daemonkit sends its program for systemd's SIGTERM; 0: none
+	Umask                 int            // --umask, as UMask=: a start in the foreground keeps the umask it is given
 }
 
 // unitSoftNofile is systemd's default soft limit on open files for a service; a
@@ -380,6 +382,8 @@ func (u unit) write(w io.Writer) error {
 	if restart == "" {
 		restart = "no"
 	}
+	p("# --umask, as start -d sets it: a start in the foreground keeps the one it is given.")
+	p("UMask=%04o", u.Umask)
 	p("Restart=%s", restart)
 	if restart != "no" {
 		p("RestartSec=%s", seconds(u.RestartDelay))
