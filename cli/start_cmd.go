@@ -51,7 +51,7 @@ type StartFlags struct {
 	Strategy        string        `enum:"${strategies}" default:"${default_strategy}" env:"${env_prefix}STRATEGY" placeholder:"NAME" help:"How -d detaches: ${enum} (default ${default}; see '${program} strategies'; ${env})."`
 	Log             string        `placeholder:"PATH" help:"The daemon's log (default <log-dir>/<name>.log; /dev/null keeps none); in the foreground, given, the log instead of stderr."`
 	Workdir         string        `placeholder:"DIR" help:"The daemon's working directory (default / for reexec and setsid, the current one for nohup)."`
-	Umask           umask         `default:"022" placeholder:"MODE" help:"The daemon's umask, in octal (default ${default})."`
+	Umask           umask         `default:"022" placeholder:"MODE" help:"With -d, the daemon's umask (default ${default}), in octal; in the foreground the caller's is kept (unit sets it as UMask=)."`
 	ReadyTimeout    time.Duration `default:"10s" placeholder:"DURATION" help:"How long to wait for the work to be ready (with -d, the daemon) before killing it, in the foreground too; with -- CMD, each restart of the program too (default ${default})."`
 	ShutdownTimeout time.Duration `default:"10s" placeholder:"DURATION" help:"On SIGTERM, how long work in flight may take to finish (default ${default})."`
 }
