@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -137,6 +139,10 @@ func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 func startLockError(p Paths, err error) error {
 	if np := (*pidfile.NotPidfileError)(nil); errors.As(err, &np) {
 		return &startLockRefused{name: p.Name, np: np}
+	}
+	if errors.Is(err, fs.ErrPermission) { // the first file a start writes: a state directory not this user's
+		return fmt.Errorf("start %s: its start lock: %w: uid %d may not write it, or its directory %s: give --state-dir (or --pidfile) a directory of yours, or start it as that directory's owner",
+			p.Name, err, os.Geteuid(), filepath.Dir(p.StartLock()))
 	}
 	return fmt.Errorf("start %s: its start lock: %w", p.Name, err)
 }
