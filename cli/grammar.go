@@ -331,6 +331,22 @@ type grammar struct {
 	Commands
 }
 
+// usageError is a usage error Kong found once the flags were read, with the help command
+// to run ("" if none), said in one line.
+type usageError struct {
+	err  error
+	hint string
+}
+
+func (e usageError) Error() string {
+	if e.hint == "" {
+		return e.err.Error()
+	}
+	return e.err.Error() + "; " + e.hint
+}
+
+func (e usageError) Unwrap() error { return e.err }
+
 // runGrammar is Run for a command line that is not a daemon's. It parses with the short
 // grammar of one command first (grammar_one.go), and with the whole grammar whenever that
 // one cannot give the same answer.
@@ -380,14 +396,21 @@ func runGrammar(cfg Config, args []string) int {
 		return exitCode
 	}
 	if err != nil {
-		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
 		var perr *kong.ParseError
+		hint := ""
 		switch {
 		case !errors.As(err, &perr) || perr.Context == nil:
 		case perr.Context.Selected() == nil && !cfg.ownsProcess:
-			fmt.Fprintln(cfg.Stderr, commandsHint(cfg.Name, perr.Context.Model))
+			hint = commandsHint(cfg.Name, perr.Context.Model)
 		default:
-			fmt.Fprintf(cfg.Stderr, "run %q for usage\n", helpCommand(cfg.Name, perr.Context))
+			hint = fmt.Sprintf("run %q for usage", helpCommand(cfg.Name, perr.Context))
+		}
+		if root.LogFormat == "json" { // the flags were read (a bad value, name or pair): one JSON line, as every error
+			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
+		}
+		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
+		if hint != "" {
+			fmt.Fprintln(cfg.Stderr, hint)
 		}
 		return exitUsage
 	}
