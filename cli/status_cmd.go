@@ -62,6 +62,7 @@ type statusReport struct {
 	thisBuild    string // this binary's build, once Build is told
 	stop         string // the command line that stops this instance, for the advice
 	foreign      bool   // the stale file is not a pidfile: nothing of ours removes it
+	owner        int    // the stale file's owner when it is not this user (stop leaves it), else -1
 }
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4,
@@ -187,7 +188,7 @@ func (r *statusReport) fill(st instance.Status) int {
 		}
 		return exitOK
 	case st.Pidfile.State == pidfile.Stale:
-		r.foreign = st.Pidfile.Foreign
+		r.foreign, r.owner = st.Pidfile.Foreign, otherOwner(r.PIDFile)
 		r.State = "stale"
 		return exitFailed
 	default:
@@ -214,6 +215,20 @@ func (r *statusReport) writeBuild(w io.Writer) {
 	default:
 		printField(w, "build", fmt.Sprintf("%s, not this binary's (%s); 'restart' runs it on this one", r.Build, r.thisBuild))
 	}
+}
+
+// otherOwner is the owner of the file at path when that is not this process's effective
+// user (whose stop refuses to remove it), else -1 (or when it cannot be told).
+func otherOwner(path string) int {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return -1
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) == os.Geteuid() {
+		return -1
+	}
+	return int(st.Uid)
 }
 
 // fillLastRun adds, for an instance that is not running (stale or not), what its last run
@@ -327,9 +342,12 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.FilePID != 0 {
 			fmt.Fprintf(w, ", names pid %d", r.FilePID)
 		}
-		if r.foreign {
+		switch {
+		case r.foreign:
 			fmt.Fprintln(w, "); it is not a pidfile, so nothing removes it: remove it yourself if it is yours")
-		} else {
+		case r.owner >= 0:
+			fmt.Fprintf(w, "); it belongs to uid %d, so stop leaves it: remove it by hand (as that user, or root)\n", r.owner)
+		default:
 			fmt.Fprintf(w, "); '%s' removes it\n", r.stop)
 		}
 		r.writeLastRun(w)
