@@ -66,11 +66,19 @@ func (c *UpgradeCmd) Run(app *App) error {
 // words it ("_daemon: bad request: ..." before 2026-11-26 11:10 UTC, "_workload: bad
 // request in $DAEMONKIT_REQUEST: ..." since), or, from a build that knows that variable,
 // "no request in $DAEMONKIT_REQUEST". A supervisor runs the binary on disk for a new copy
-// of the built-in work, and only another build of it than the supervisor's fails so.
+// of the built-in work, and only another build of it than the supervisor's fails so. Only
+// that hidden command's own words count: a supervised program's log line that says "bad
+// request" (every web server logs some) is its own.
 func requestUnread(tail []string) bool {
 	for _, line := range tail {
-		if strings.Contains(line, ": bad request") || strings.Contains(line, ": no request in $"+requestEnv) {
-			return true
+		for _, words := range []string{
+			": _daemon: bad request: ",
+			": " + workloadCommand + ": bad request in $" + requestEnv,
+			": " + workloadCommand + ": no request in $" + requestEnv,
+		} {
+			if strings.Contains(line, words) {
+				return true
+			}
 		}
 	}
 	return false

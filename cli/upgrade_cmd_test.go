@@ -15,7 +15,7 @@ import (
 // request is another build than its supervisor's (as an older daemonkit says it: a real
 // one's line below). upgrade says so, names the binary on disk and the supervisor's
 // build, and what to do, rather than "bad request" alone; another failure gets no such
-// advice.
+// advice, even where its own log line says "bad request".
 func TestReportUpgradeVersionSkew(t *testing.T) {
 	dir := t.TempDir()
 	paths := instance.Paths{Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: filepath.Join(dir, "web.json")}
@@ -49,8 +49,10 @@ func TestReportUpgradeVersionSkew(t *testing.T) {
 	}
 
 	res := failed
-	res.LogTail = []string{"fail: cannot start: no config"}
-	if err := reportUpgrade(app, paths, res); err == nil || strings.Contains(err.Error(), "version skew") {
-		t.Errorf("a copy that failed for its own reason: %v", err)
+	for _, own := range []string{"fail: cannot start: no config", "handler: bad request from 10.0.0.1", "app: no request in $DAEMONKIT_REQUEST"} {
+		res.LogTail = []string{own}
+		if err := reportUpgrade(app, paths, res); err == nil || strings.Contains(err.Error(), "version skew") {
+			t.Errorf("a copy that failed for its own reason (%q): %v", own, err)
+		}
 	}
 }
