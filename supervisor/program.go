@@ -52,7 +52,7 @@ type program struct {
 // startReady starts the program and waits until it is ready by the configured protocol;
 // if it ends first, or the stop comes first, it is gone (killed if need be) when the error
 // is returned. It starts nothing if another process already answers where a tcp or http
-// check would look, or, at the first start, if a cmd check already passes (refuseTaken).
+// check would look (refuseTaken).
 func (r *run) startReady() (*program, error) {
 	// The first start is bounded by the daemon runtime (start's --ready-timeout, in the
 	// foreground too) and, with -d, by its launcher. A restart

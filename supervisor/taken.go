@@ -29,9 +29,6 @@ const takenWait = 500 * time.Millisecond
 // nor one of the supervisor's own sockets (which it holds itself, and which a check may not
 // probe: ProbesSocket), by name or by address.
 func (r *run) refuseTaken() error {
-	if r.s.cfg.Ready.Kind == "cmd" {
-		return r.refusePassingCmd()
-	}
 	hostport, ok := checkAddress(r.s.cfg.Ready)
 	if !ok || ProbesSocket(r.s.cfg.Ready, r.socketAddrs()) != nil {
 		return nil
@@ -63,25 +60,6 @@ func (r *run) refuseTaken() error {
 	prog := filepath.Base(r.command[0])
 	return fmt.Errorf("--ready %s: %s already answers %s before %s was started; the check would pass for it, not for %s: stop it, or choose another port (for %s and --ready)",
 		r.s.cfg.Ready, who, hostport, prog, prog, prog)
-}
-
-// refusePassingCmd returns an error if a cmd check, tried once before the program's first
-// start, already passes: pg_isready, mysqladmin ping or redis-cli ping answer so for a copy
-// an init script still runs, the usual case when moving a service over, and start would
-// say started for a program that then fails (PostgreSQL refuses a data directory another
-// postmaster holds). What the check looks at cannot be told, so a restart is not refused
-// (a check of a socket file a crashed copy left would refuse it for good), nor a program
-// given the supervisor's own sockets (a check that connects to them passes at once).
-func (r *run) refusePassingCmd() error {
-	if r.restarts > 0 || len(r.sockets) > 0 {
-		return nil
-	}
-	if _, err := r.checkOnce(r.ctx); err != nil {
-		return nil // it does not pass: nothing answers it for the program yet
-	}
-	prog := filepath.Base(r.command[0])
-	return fmt.Errorf("--ready %s: the check already passes before %s was started; it would pass for what answers it now (another copy of %s, as an init script's?), not for this one: stop that, or give a check that only this copy passes",
-		r.s.cfg.Ready, prog, prog)
 }
 
 // ownSocket reports whether one of the supervisor's TCP sockets is bound to port on one of
