@@ -97,7 +97,8 @@ func (r *run) adopt(p *program, pid int, exited <-chan syscall.WaitStatus) {
 // its own with status ws: it reads PATH again, as systemd's Type=forking does when its
 // main pid exits, for a daemon may move to a new process and name it there before the old
 // one exits (nginx's binary upgrade: USR2 starts a new master, QUIT ends the old one), or,
-// when p exited 0 leaving processes running, after it exited (awaitMove: sshd at SIGHUP).
+// when p exited 0 leaving processes running and PATH still names it, after it exited
+// (awaitMove: sshd at SIGHUP).
 // If PATH names another live child of this supervisor (the new process, reparented here
 // when the old one exited), that process is adopted as p, made the program's main
 // process, and written to the record and ChildPIDFile, and followMove reports true: p
@@ -109,7 +110,9 @@ func (r *run) followMove(p *program, ws syscall.WaitStatus) bool {
 	}
 	path := r.s.cfg.Ready.Target
 	pid, _ := readForeignPID(path) // none (removed by a daemon that ended): p has ended
-	if (pid <= 0 || pid == p.pid) && ws.Exited() && ws.ExitStatus() == 0 {
+	if pid == p.pid && ws.Exited() && ws.ExitStatus() == 0 {
+		// It still names the process that exited 0: a daemon that moves so writes its new
+		// process there once it runs. A daemon that removed it has ended.
 		pid = r.awaitMove(p, path)
 	}
 	if pid <= 0 || pid == p.pid {
@@ -129,9 +132,9 @@ func (r *run) followMove(p *program, ws syscall.WaitStatus) bool {
 	return true
 }
 
-// awaitMove waits, once the adopted daemon p has exited 0 while PATH does not name a new
-// process yet, for PATH to name one, as long as a process of the program still runs (the
-// new daemon, reparented to this supervisor), for up to ReadyTimeout, and not past a stop.
+// awaitMove waits, once the adopted daemon p has exited 0 while PATH still names it, for
+// PATH to name a new process, as long as a process of the program still runs (the new
+// daemon, reparented to this supervisor), for up to ReadyTimeout, and not past a stop.
 // A daemon that re-executes itself and daemonizes again moves so: sshd at SIGHUP (reload)
 // execs itself, forks, and its old process exits 0 before the new one, once it listens,
 // writes PATH. It returns the pid PATH names then, or 0 if it named no new one in time or
