@@ -90,13 +90,16 @@ type Config struct {
 	ownsProcess bool
 }
 
+// devVersion is Config.Version's default: a build without a release version.
+const devVersion = "dev"
+
 // withDefaults fills in what the zero values mean.
 func (c Config) withDefaults() Config {
 	if c.Name == "" {
 		c.Name = filepath.Base(os.Args[0])
 	}
 	if c.Version == "" {
-		c.Version = "dev"
+		c.Version = devVersion
 	}
 	if c.DefaultName == "" {
 		c.DefaultName = c.Name

@@ -89,7 +89,7 @@ func (c *StatusCmd) Run(app *App) error {
 			rep.Problem = note
 		}
 		if st.Record != nil && (rep.State == "running" || rep.State == "restarting" || rep.State == "stopping") {
-			rep.noteBuild(st.Record.Build, buildOf(app.Config))
+			rep.noteBuild(st.Record.Build, buildOf(app.Config), st.Record.Program == "" || st.Record.Program == app.Config.Name)
 		}
 	}
 	if rep.State == "starting" || rep.State == "stale" || len(rep.LeftRunning) > 0 {
@@ -198,9 +198,15 @@ func (r *statusReport) fill(st instance.Status) int {
 }
 
 // noteBuild tells the build the running daemon's record names, recorded, and whether it
-// is not this binary's build, this.
-func (r *statusReport) noteBuild(recorded, this string) {
-	r.Build, r.BuildDiffers, r.thisBuild = recorded, recorded != this, this
+// is not this binary's build, this. Builds of another program (sameProgram false: an
+// embedding program's instance seen by daemonkit, or the reverse) are not compared, nor
+// a bare "dev" (a build that says nothing of its source: go run, -buildvcs=false) with
+// another build without a release version, which it may be; a release is another build.
+func (r *statusReport) noteBuild(recorded, this string, sameProgram bool) {
+	r.Build, r.thisBuild = recorded, this
+	cannotTell := (recorded == devVersion && strings.HasPrefix(this, devVersion)) ||
+		(this == devVersion && strings.HasPrefix(recorded, devVersion))
+	r.BuildDiffers = sameProgram && recorded != this && !cannotTell
 }
 
 // writeBuild says which build the daemon runs, and, when that is not this binary's, that
@@ -209,7 +215,9 @@ func (r *statusReport) writeBuild(w io.Writer) {
 	switch {
 	case r.thisBuild == "": // not told
 	case !r.BuildDiffers:
-		printField(w, "build", r.Build)
+		if r.Build != "" {
+			printField(w, "build", r.Build)
+		}
 	case r.Build == "":
 		printField(w, "build", fmt.Sprintf("not recorded: a build older than this binary's (%s) started it; 'restart' runs it on this one", r.thisBuild))
 	default:

@@ -60,3 +60,30 @@ func TestStatusLogNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteBuild: status says a daemon runs another build only when it can tell: the same
+// program, and not a bare "dev" (go run, -buildvcs=false), which says nothing of its
+// source, against another build without a release version; a record of a build before
+// builds were recorded ("") is older.
+func TestNoteBuild(t *testing.T) {
+	for _, c := range []struct {
+		recorded, this string
+		same, differs  bool
+	}{
+		{"v1.2.0", "v1.3.0", true, true},
+		{"v1.3.0", "v1.3.0", true, false},
+		{"", "v1.3.0", true, true},
+		{"dev", "dev (revision 58229afff8b3)", true, false},
+		{"dev (revision 58229afff8b3)", "dev", true, false},
+		{"dev (revision 58229afff8b3)", "dev (revision 38f773cbfeb2)", true, true},
+		{"dev (revision 58229afff8b3)", "dev", false, false},
+		{"v2.0.0", "v1.3.0", false, false},
+		{"v0.9.0", "dev", true, true},
+	} {
+		var r statusReport
+		r.noteBuild(c.recorded, c.this, c.same)
+		if r.BuildDiffers != c.differs {
+			t.Errorf("noteBuild(%q, %q, same program %v): differs %v, want %v", c.recorded, c.this, c.same, r.BuildDiffers, c.differs)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func (c *VersionCmd) Run(app *App) error {
 // v1.2.0)"; else "dev" alone (go build -buildvcs=false). It reads the build information,
 // so it is called where a record is made or compared, never at start-up.
 func buildOf(cfg Config) string {
-	if cfg.Version != "dev" {
+	if cfg.Version != devVersion {
 		return cfg.Version
 	}
 	info, ok := debug.ReadBuildInfo()
