@@ -114,13 +114,25 @@ func (r Record) Restarting() bool {
 // ProgramEnded reports whether the record, of a supervisor that runs, says no copy of its
 // program runs now: it is Restarting, or it is what a supervisor of a daemonkit built
 // before 2026-11-26 16:52 UTC (which kept no RestartAt) wrote between restarts: a command
-// and how the program last ended, with no program's pid and no copy. A record that names
+// and how the program last ended, with no program's pid and no copy that is ready (a
+// restart's copy may be starting). A record that names
 // its Build is newer than that: its supervisor says RestartAt when it restarts, and one
 // that has no copy and plans none (it gave up, and its program's old copies drain) is not
 // taken for one restarting.
 func (r Record) ProgramEnded() bool {
 	return r.Restarting() ||
-		(r.Build == "" && r.State == StateRunning && len(r.Command) > 0 && r.ChildPID == 0 && len(r.Copies) == 0 && r.LastExit != "")
+		(r.Build == "" && r.State == StateRunning && len(r.Command) > 0 && r.ChildPID == 0 && !r.copyReady() && r.LastExit != "")
+}
+
+// copyReady reports whether one of r's Copies is ready (serves): a restart's copy that
+// is still starting, all an older supervisor's record names then, is not.
+func (r Record) copyReady() bool {
+	for _, c := range r.Copies {
+		if c.State == "ready" {
+			return true
+		}
+	}
+	return false
 }
 
 // StampAlive sets AliveTicks to now. Only the record's daemon calls it, as it writes the

@@ -210,11 +210,15 @@ func TestProgramEnded(t *testing.T) {
 	gaveUp.Build = "v1"
 	running := older
 	running.ChildPID = 42
+	restartStarting := older // an older supervisor's restart, not ready yet
+	restartStarting.Copies = []Copy{{PID: 43, Generation: 2, State: "starting"}}
+	upgrading := older // an upgrade: the old copy serves while the new one starts
+	upgrading.Copies = []Copy{{PID: 42, Generation: 1, State: "ready"}, {PID: 43, Generation: 2, State: "starting"}}
 	for _, c := range []struct {
 		name string
 		rec  Record
 		want bool
-	}{{"back-off", backOff, true}, {"older build between restarts", older, true}, {"gave up", gaveUp, false}, {"program runs", running, false}} {
+	}{{"back-off", backOff, true}, {"older build between restarts", older, true}, {"gave up", gaveUp, false}, {"program runs", running, false}, {"older build's restart starting", restartStarting, true}, {"upgrade", upgrading, false}} {
 		if got := c.rec.ProgramEnded(); got != c.want {
 			t.Errorf("%s: ProgramEnded() = %v, want %v", c.name, got, c.want)
 		}
