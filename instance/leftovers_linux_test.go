@@ -3,6 +3,7 @@ package instance
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -56,6 +57,9 @@ func runInSession(t *testing.T, script string, env []string, leaderStays bool) s
 		killAtEnd(t, pid)
 		r.pids = append(r.pids, pid)
 	}
+	for _, pid := range r.pids {
+		awaitSleep(t, pid)
+	}
 	if !leaderStays {
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("sh -c %q: %v", script, err)
@@ -65,6 +69,17 @@ func runInSession(t *testing.T, script string, env []string, leaderStays bool) s
 		t.Fatalf("no start time read for pid %d", r.leader)
 	}
 	return r
+}
+
+// awaitSleep waits until pid runs sleep: until then it may be the shell's fork, or env -i
+// before its exec, which still have the script's environment, and so a run's mark that the
+// sleep it becomes no longer carries.
+func awaitSleep(t *testing.T, pid int) {
+	t.Helper()
+	testutil.WaitFor(t, fmt.Sprintf("pid %d to run sleep", pid), func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		return err == nil && strings.TrimSpace(string(b)) == "sleep"
+	})
 }
 
 // killAtEnd SIGKILLs pid when the test ends, through a handle opened now.
