@@ -155,3 +155,32 @@ func TestRemoveStaleWhenPathRemoved(t *testing.T) {
 		t.Fatalf("file recreated: %v", err)
 	}
 }
+
+// TestRemoveStaleLeavesNewOwner replaces the stale file, right after RemoveStale has locked
+// it, by a file another process then acquires: RemoveStale must leave the new daemon's
+// pidfile alone, and say who holds it.
+func TestRemoveStaleLeavesNewOwner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	if err := os.WriteFile(path, []byte("12345\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var other *helper
+	setHook(t, func() {
+		if other != nil {
+			return
+		}
+		if err := os.Remove(path); err != nil {
+			t.Error(err)
+		}
+		other = startHelper(t, "acquire", path, nil)
+		other.expectOK(t)
+	})
+	removed, err := RemoveStale(path)
+	var le *LockedError
+	if removed || !errors.As(err, &le) || other == nil || le.PID != other.pid() {
+		t.Fatalf("RemoveStale = %v, %v; want false, locked by the new owner", removed, err)
+	}
+	if s := mustProbe(t, path); s.State != Running || s.PID != other.pid() {
+		t.Fatalf("Probe = %+v, want running by %d", s, other.pid())
+	}
+}
