@@ -119,6 +119,30 @@ func TestRemoveRecordPIDGuard(t *testing.T) {
 	}
 }
 
+// TestMarkStoppedPIDGuard: MarkStopped marks a record stopped only if it names the pid
+// that is gone: the record of a daemon started since, another pid, says running still.
+// The one it names is marked stopped, with how it ended, and keeps its invocation.
+func TestMarkStoppedPIDGuard(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	if err := WriteRecord(path, Record{Name: "web", PID: 100, State: StateRunning, Invocation: "inv"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []int{101, 0} {
+		if err := MarkStopped(path, pid, gone, true); err != nil {
+			t.Fatalf("MarkStopped(other pid %d): %v", pid, err)
+		}
+		if r, err := ReadRecord(path); err != nil || r.State != StateRunning || r.Failed || r.LastExit != "" {
+			t.Fatalf("record of pid 100 after MarkStopped(%d): %+v, %v; want it untouched", pid, r, err)
+		}
+	}
+	if err := MarkStopped(path, 100, gone, true); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := ReadRecord(path); err != nil || r.State != StateStopped || !r.Failed || r.LastExit != gone || r.Invocation != "inv" {
+		t.Fatalf("record after MarkStopped(100): %+v, %v; want stopped, failed, %q, its invocation kept", r, err, gone)
+	}
+}
+
 // TestRecordKeptWhileItMatters: a record of a running daemon, or of a run whose leftovers
 // are yet to be found, is sticky on Linux, so that tmpfiles cleaners keep it; a stopped
 // run's record is not, and ages out of a temporary directory like any other file.
