@@ -54,3 +54,28 @@ func TestEndedRecordSaysWhenTheRestartIs(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanAfterEndResetsAfterMinUptime: a copy that stayed up MinUptime (exactly, or
+// longer) starts the count of failed restarts in a row and the back-off afresh, so that a
+// program that fails now and then is never given up on; one that did not keeps both, and
+// is given up on after MaxRestarts.
+func TestPlanAfterEndResetsAfterMinUptime(t *testing.T) {
+	const exit1 = syscall.WaitStatus(1 << 8)
+	cfg := Config{Restart: RestartOnFailure, MinUptime: 10 * time.Second, MaxRestarts: 5, RestartDelay: 100 * time.Millisecond}
+	for _, c := range []struct {
+		uptime   time.Duration
+		failures int
+		delay    time.Duration
+		gaveUp   bool
+	}{
+		{10 * time.Second, 0, 100 * time.Millisecond, false},
+		{time.Hour, 0, 100 * time.Millisecond, false},
+		{10*time.Second - time.Millisecond, 5, 3200 * time.Millisecond, true},
+	} {
+		plan := planAfterEnd(cfg, exit1, c.uptime, 5, 3200*time.Millisecond)
+		if !plan.restart || plan.failures != c.failures || plan.delay != c.delay || plan.gaveUp != c.gaveUp {
+			t.Errorf("up %v after 5 failures, back-off 3.2s: plan %+v; want failures %d, delay %v, gave up %v",
+				c.uptime, plan, c.failures, c.delay, c.gaveUp)
+		}
+	}
+}
