@@ -133,3 +133,25 @@ func TestEnvFileLongLine(t *testing.T) {
 		t.Fatalf("parseEnvFile with a line past the limit = %v; want an error naming app.env:3", err)
 	}
 }
+
+// TestParseEnvFileQuotes: a value in matching quotes, double or single, loses them; a
+// value whose opening quote is not closed is an error that names the file, the line and
+// the key, never a value cut short.
+func TestParseEnvFileQuotes(t *testing.T) {
+	for in, want := range map[string]string{
+		`A="b c"`: "A=b c",
+		`A='b'`:   "A=b",
+		`A=b"`:    `A=b"`,
+	} {
+		kvs, err := parseEnvFile("q.env", strings.NewReader(in))
+		if err != nil || len(kvs) != 1 || kvs[0] != want {
+			t.Errorf("parseEnvFile(%q) = %q, %v; want [%q]", in, kvs, err, want)
+		}
+	}
+	for _, in := range []string{`A="b c`, `A='b"`, "X=1\nA=\"bc"} {
+		kvs, err := parseEnvFile("q.env", strings.NewReader(in))
+		if err == nil || !strings.Contains(err.Error(), "the value of A has no closing") || !strings.HasPrefix(err.Error(), "env file q.env:") {
+			t.Errorf("parseEnvFile(%q) = %q, %v; want the error that its quote is not closed", in, kvs, err)
+		}
+	}
+}
