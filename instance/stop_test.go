@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"reflect"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -219,4 +221,32 @@ func TestSignalStale(t *testing.T) {
 	}
 	mustRunning(t, victim, true)
 	mustState(t, p, pidfile.Stale) // Signal changes nothing on disk
+}
+
+// TestStopNeverSignalsItself: a pidfile this very process holds (a program that embeds
+// daemonkit and stops its own instance) is never signalled, by Signal nor by Stop: both
+// say so, and send nothing.
+func TestStopNeverSignalsItself(t *testing.T) {
+	p := testPaths(t, "self")
+	f, err := pidfile.Acquire(p.PIDFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Release() })
+	got := make(chan os.Signal, 2)
+	signal.Notify(got, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(got)
+	const self = "held by this very process"
+	if _, err := Signal(p, syscall.SIGHUP); err == nil || !strings.Contains(err.Error(), self) {
+		t.Errorf("Signal = %v; want the error that it is %s", err, self)
+	}
+	// NoKill: a Stop that signalled this process would wait a second for it, and give up.
+	if _, err := Stop(stopCtx(t), p, StopOptions{Timeout: time.Second, NoKill: true}); err == nil || !strings.Contains(err.Error(), self) {
+		t.Errorf("Stop = %v; want the error that it is %s", err, self)
+	}
+	select {
+	case sig := <-got:
+		t.Fatalf("this process was sent %v", sig)
+	default:
+	}
 }
