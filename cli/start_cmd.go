@@ -636,6 +636,8 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		}
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
+	_, lerr := os.Lstat(req.Record)
+	ranBefore := lerr == nil // under the start lock: only this start's daemon writes one now
 	res, err := launcher.Launch(ctx, desc.New(), spec, log)
 	if err != nil {
 		if errors.Is(err, pidfile.ErrLocked) {
@@ -647,7 +649,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 			log.Warn("killed what the failed start left running", "pids", left)
 		}
 		notify.RemoveStale(filepath.Dir(req.PIDFile)) // a daemon killed for not being ready left its notify socket
-		recordFailedStart(req, invocation, err)
+		recordFailedStart(req, invocation, ranBefore, err)
 		return res, withCode(exitFailed, err)
 	}
 	return res, nil

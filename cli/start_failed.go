@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"os"
 	"strings"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -20,13 +21,20 @@ import (
 // it is, and so is an instance that never ran, which keeps no record, as a mistyped start
 // leaves nothing. The log gets the reason too, where it is there to take it, as the
 // daemon's own failure would have put it there.
-// Call it with the start lock held and the daemon gone.
-func recordFailedStart(req *request, invocation string, why error) {
+// Call it with the start lock held and the daemon gone; ranBefore says whether a record
+// was there before the daemon was launched. (A start called off whose daemon was killed
+// in its drain, of an instance that never ran, leaves none: the daemon's own record that
+// it was stopping goes, as the daemon would have removed it.)
+func recordFailedStart(req *request, invocation string, ranBefore bool, why error) {
 	calledOff := errors.Is(why, launcher.ErrStopped)
 	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) && !calledOff {
 		return // nothing ran that could have been recorded
 	}
 	rec, err := instance.ReadRecord(req.Record)
+	if calledOff && !ranBefore && err == nil && rec.Invocation == invocation {
+		_ = os.Remove(req.Record)
+		return
+	}
 	if err != nil || rec.Name == "" || (rec.Invocation == invocation && !calledOff) {
 		// None, not ours to write over, or the daemon's own record of this start. (One
 		// called off that ended without its last word wrote only that it was stopping.)
