@@ -52,6 +52,9 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 	}
 	if create {
 		if err := checkPIDFileName(paths, layout.StateDir); err != nil {
+			if up := runsAtOtherName(app, paths); up != nil {
+				return paths, up
+			}
 			return paths, withCode(exitUsage, err)
 		}
 		if err := f.checkAreDirs(paths, logFile); err != nil {
@@ -61,8 +64,8 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 	return paths, checkDirs(paths)
 }
 
-// checkPIDFileName refuses, for a start, a pidfile in the state directory under another
-// name than <name>.pid (--pidfile STATE/web.lock, or --name web --pidfile STATE/api.pid):
+// checkPIDFileName refuses, for a start or a unit, a pidfile in the state directory under
+// another name than <name>.pid (--pidfile STATE/web.lock, --name web --pidfile STATE/api.pid):
 // status, list, stop --all and a later start of the name look for <name>.pid there, beside
 // the record the start writes, so they would take the running daemon for a failed one, and
 // a start of the name would run a second daemon. Elsewhere any name is the instance's own.
@@ -73,6 +76,20 @@ func checkPIDFileName(p instance.Paths, stateDir string) error {
 	}
 	return fmt.Errorf("--pidfile %s: in the state directory, instance %s's pidfile is %s, where status, list and start look for it: leave --pidfile out, or give one in another directory",
 		p.PIDFile, p.Name, filepath.Join(dir, p.Name+".pid"))
+}
+
+// runsAtOtherName is exit 3 when a daemon of the instance holds p.PIDFile, a pidfile that
+// checkPIDFileName refuses (one an older daemonkit started with it): a start of the name
+// without --pidfile would not see it and run a second one. It names the command that
+// stops it, after which a start without --pidfile puts the pidfile where it belongs; nil
+// when nothing holds it.
+func runsAtOtherName(app *App, p instance.Paths) error {
+	st, err := instance.Inspect(p)
+	if err != nil || !st.Running() {
+		return nil
+	}
+	return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), with its pidfile %s, where status, list and start do not look for it (%s): to move it there, '%s', then start it without --pidfile",
+		p.Name, st.PID(), p.PIDFile, filepath.Join(filepath.Dir(p.PIDFile), p.Name+".pid"), app.commandFor("stop", p)))
 }
 
 // sameDir says whether a and b name one directory: the same path, or the same directory

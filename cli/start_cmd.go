@@ -471,10 +471,29 @@ func notRunning(app *App, paths instance.Paths) error {
 	if err != nil {
 		return nil
 	}
+	if err := runsAtRecordedPIDFile(app, paths, rec); err != nil {
+		return err
+	}
 	if left := instance.Leftovers(paths, rec); len(left) > 0 {
 		return leftRunning(app, paths, left, "which would run beside a new one")
 	}
 	return nil
+}
+
+// runsAtRecordedPIDFile is exit 3 when the instance's record names another pidfile than
+// paths', and the daemon it names holds that one: a daemon an older daemonkit started with
+// --pidfile STATE/web.lock, which a start of web without --pidfile would run a second copy
+// of (runsAtOtherName says what to do about it). nil otherwise.
+func runsAtRecordedPIDFile(app *App, paths instance.Paths, rec instance.Record) error {
+	if rec.Name != paths.Name || rec.PIDFile == "" || rec.PIDFile == paths.PIDFile {
+		return nil
+	}
+	at := paths
+	at.PIDFile = rec.PIDFile
+	if st, err := instance.Inspect(at); err != nil || st.Record == nil {
+		return nil // not held, or by a process the record does not name
+	}
+	return runsAtOtherName(app, at)
 }
 
 // leftRunning is exit 1 for an instance whose last run left the processes left running,

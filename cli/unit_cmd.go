@@ -11,6 +11,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -114,6 +115,9 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 		if g.LogFormat != "text" {
 			globals = append(globals, "--log-format", g.LogFormat)
 		}
+	}
+	if err := c.checkUnitPIDFile(app, name, runtimeDir); err != nil {
+		return withCode(exitUsage, err)
 	}
 	var reloadGlobals []string // ExecReload's: where the instance is
 	switch {
@@ -328,6 +332,24 @@ type unit struct {
 	LimitNofile           uint64         // with User=: LimitNOFILE=, a hard limit the user could not raise
 	StopSignal            syscall.Signal // --stop-signal, which daemonkit sends its program for systemd's SIGTERM; 0: none
 	Umask                 int            // --umask, as UMask=: a start in the foreground keeps the umask it is given
+}
+
+// checkUnitPIDFile refuses a --pidfile that the unit's start would refuse (see
+// checkPIDFileName): one in the state directory the unit's start uses (its
+// RuntimeDirectory= with --user, else --state-dir, else root's default) named other than
+// <name>.pid. The unit would fail at every start.
+func (c *UnitCmd) checkUnitPIDFile(app *App, name, runtimeDir string) error {
+	if c.PIDFile == "" {
+		return nil
+	}
+	stateDir := app.Globals.StateDir
+	switch {
+	case runtimeDir != "":
+		stateDir = "/run/" + runtimeDir
+	case stateDir == "":
+		stateDir = filepath.Join("/run", app.Config.Name) // systemd runs it as root
+	}
+	return checkPIDFileName(instance.Paths{Name: name, PIDFile: mustAbs(c.PIDFile)}, stateDir)
 }
 
 // unitSoftNofile is systemd's default soft limit on open files for a service; a
