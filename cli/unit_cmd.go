@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 
@@ -221,6 +222,12 @@ func unitArgs(args, command []string, name string, asUser bool, rootFlags map[st
 				taken = append(taken, args[i])
 			}
 			ownAfter = append(ownAfter, taken...)
+		} else if own, next := ownShorts(args[at], rootFlags); own {
+			if next && i+1 < len(args) {
+				i++ // the last one's value
+				taken = append(taken, args[i])
+			}
+			ownAfter = append(ownAfter, taken...)
 		}
 		out = append(out, taken...)
 	}
@@ -231,6 +238,26 @@ func unitArgs(args, command []string, name string, asUser bool, rootFlags map[st
 		out = append(append(out, "--"), command...) // its program's path made absolute by Run
 	}
 	return own, out, ownAfter, nil
+}
+
+// ownShorts reports whether arg is a cluster of the program's own short root flags, as
+// Kong reads one: "-ghi" (-g, which takes a value, with "hi" attached), "-vq" (two that
+// take none), "-vg" (the last one's value is the next argument: next says so). A letter
+// that is no short flag of the program's (one of daemonkit's) makes it not the program's.
+func ownShorts(arg string, rootFlags map[string]bool) (own, next bool) {
+	if len(arg) < 2 || arg[0] != '-' || arg[1] == '-' {
+		return false, false
+	}
+	for j, r := range arg[1:] {
+		takesValue, ok := rootFlags["-"+string(r)]
+		switch {
+		case !ok:
+			return false, false
+		case takesValue:
+			return true, 1+j+utf8.RuneLen(r) == len(arg)
+		}
+	}
+	return true, false
 }
 
 // programRootFlags are the words (see flagWordsOf) of the flags at the root of app's

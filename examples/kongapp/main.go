@@ -33,7 +33,7 @@ import (
 // grammar is the whole command line: the program's own flags and command, and daemonkit's
 // commands (with their global flags) embedded beside them.
 type grammar struct {
-	Greeting string `required:"" help:"What GET / answers."`
+	Greeting string `required:"" short:"g" help:"What GET / answers."`
 	Listen   string `default:"127.0.0.1:0" placeholder:"ADDR" help:"The HTTP address (port 0: any free port; default ${default})."`
 	// These two exist for the end-to-end tests: a serve function that fails before ready.
 	FailStart  bool `hidden:"" help:"Make serve return an error at once."`

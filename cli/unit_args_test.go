@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestUnitArgsOwnShorts: a program's own short root flags after "unit" reach ExecReload
+// (ownAfter) however Kong takes them: alone, with the value attached, or in a cluster;
+// a cluster with a letter of daemonkit's is not the program's.
+func TestUnitArgsOwnShorts(t *testing.T) {
+	root := map[string]bool{"-g": true, "--greeting": true, "-v": false, "-q": false}
+	for _, tc := range []struct {
+		args, ownAfter []string
+	}{
+		{[]string{"-ghi"}, []string{"-ghi"}},
+		{[]string{"-g", "hi"}, []string{"-g", "hi"}},
+		{[]string{"-g=hi"}, []string{"-g=hi"}},
+		{[]string{"-vghi"}, []string{"-vghi"}},
+		{[]string{"-vg", "hi"}, []string{"-vg", "hi"}},
+		{[]string{"-vq"}, []string{"-vq"}},
+		{[]string{"-vn", "web"}, nil},
+		{[]string{"-n", "web"}, nil},
+	} {
+		args := append([]string{"unit"}, tc.args...)
+		_, out, ownAfter, err := unitArgs(args, nil, "web", false, root)
+		if err != nil {
+			t.Fatalf("unitArgs(%q): %v", args, err)
+		}
+		if !slices.Equal(ownAfter, tc.ownAfter) {
+			t.Errorf("unitArgs(%q): ownAfter %q, want %q", args, ownAfter, tc.ownAfter)
+		}
+		if !slices.Equal(out[:len(tc.args)], tc.args) {
+			t.Errorf("unitArgs(%q): ExecStart's %q, want it to begin %q", args, out, tc.args)
+		}
+	}
+}
