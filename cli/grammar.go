@@ -405,7 +405,7 @@ func runGrammar(cfg Config, args []string) int {
 		default:
 			hint = fmt.Sprintf("run %q for usage", helpCommand(cfg.Name, perr.Context))
 		}
-		if root.LogFormat == "json" { // the flags were read (a bad value, name or pair): one JSON line, as every error
+		if root.LogFormat == "json" || readLogFormat(perr) == "json" { // one JSON line, as every error
 			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
 		}
 		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
@@ -415,6 +415,23 @@ func runGrammar(cfg Config, args []string) int {
 		return exitUsage
 	}
 	return cfg.withDefaults().exitIn(root.LogFormat, kctx.Run())
+}
+
+// readLogFormat is the --log-format Kong had read when it stopped at perr (nil: none): Kong
+// sets the grammar's fields only once it has read every flag, so an error while it reads
+// them (an unknown command or flag, a bad value) leaves root.LogFormat unset, though
+// --log-format json came before it.
+func readLogFormat(perr *kong.ParseError) string {
+	if perr == nil || perr.Context == nil {
+		return ""
+	}
+	for _, tr := range perr.Context.Path {
+		if tr.Flag != nil && tr.Flag.Name == "log-format" {
+			s, _ := perr.Context.FlagValue(tr.Flag).(string)
+			return s
+		}
+	}
+	return ""
 }
 
 // parserOptions are the options of Run's parsers, the short and the whole: names, writers,
