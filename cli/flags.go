@@ -82,10 +82,12 @@ func checkPIDFileName(p instance.Paths, stateDir string) error {
 // checkPIDFileName refuses (one an older daemonkit started with it): a start of the name
 // without --pidfile would not see it and run a second one. It names the command that
 // stops it, after which a start without --pidfile puts the pidfile where it belongs; nil
-// when nothing holds it.
+// when nothing holds it, or what holds it is not proven the instance's by its record (the
+// name's record naming that pidfile and the holder): another instance's daemon, whose
+// start has written no record yet, must never be named, nor its stop advised.
 func runsAtOtherName(app *App, p instance.Paths) error {
 	st, err := instance.Inspect(p)
-	if err != nil || !st.Running() {
+	if err != nil || !st.Running() || st.Record == nil || st.Record.Name != p.Name || st.Record.PIDFile != p.PIDFile {
 		return nil
 	}
 	return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), with its pidfile %s, where status, list and start do not look for it (%s): to move it there, '%s', then start it without --pidfile",

@@ -30,11 +30,13 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, why erro
 	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) && !calledOff {
 		return // nothing ran that could have been recorded
 	}
-	rec, err := instance.ReadRecord(req.Record)
-	if calledOff && !ranBefore && err == nil && rec.Invocation == invocation {
+	if calledOff && !ranBefore {
+		// Under the start lock, no record was there before this daemon: what is there now
+		// is its own (a stop that waited for it may have marked it stopped since).
 		_ = os.Remove(req.Record)
 		return
 	}
+	rec, err := instance.ReadRecord(req.Record)
 	if err != nil || rec.Name == "" || (rec.Invocation == invocation && !calledOff) {
 		// None, not ours to write over, or the daemon's own record of this start. (One
 		// called off that ended without its last word wrote only that it was stopping.)
