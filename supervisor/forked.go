@@ -21,6 +21,12 @@ import (
 // process has exited 0.
 const forkedPoll = 10 * time.Millisecond
 
+// removedMoveWait bounds how long a daemon that exited 0 and removed its pidfile, leaving
+// processes running, has to name its new process there (sshd re-executing at SIGHUP does
+// it within moments): long enough for a loaded machine, short enough that a program that
+// ended so is not shown running for long.
+const removedMoveWait = 2 * time.Second
+
 // awaitForked waits, for --ready pidfile:PATH, until the program has daemonized itself, as
 // systemd's Type=forking with PIDFile= does: its first process has exited 0, and PATH names
 // a live child of this supervisor (the daemon it forked, an orphan that landed here, the
@@ -97,8 +103,7 @@ func (r *run) adopt(p *program, pid int, exited <-chan syscall.WaitStatus) {
 // its own with status ws: it reads PATH again, as systemd's Type=forking does when its
 // main pid exits, for a daemon may move to a new process and name it there before the old
 // one exits (nginx's binary upgrade: USR2 starts a new master, QUIT ends the old one), or,
-// when p exited 0 leaving processes running and PATH still names it, after it exited
-// (awaitMove: sshd at SIGHUP).
+// when p exited 0 leaving processes running, after it exited (awaitMove: sshd at SIGHUP).
 // If PATH names another live child of this supervisor (the new process, reparented here
 // when the old one exited), that process is adopted as p, made the program's main
 // process, and written to the record and ChildPIDFile, and followMove reports true: p
@@ -110,10 +115,16 @@ func (r *run) followMove(p *program, ws syscall.WaitStatus) bool {
 	}
 	path := r.s.cfg.Ready.Target
 	pid, _ := readForeignPID(path) // none (removed by a daemon that ended): p has ended
-	if pid == p.pid && ws.Exited() && ws.ExitStatus() == 0 {
-		// It still names the process that exited 0: a daemon that moves so writes its new
-		// process there once it runs. A daemon that removed it has ended.
-		pid = r.awaitMove(p, path)
+	if (pid <= 0 || pid == p.pid) && ws.Exited() && ws.ExitStatus() == 0 {
+		// A daemon that moves so writes its new process there once it runs: while PATH
+		// still names the process that exited, up to ReadyTimeout; once it was removed,
+		// as sshd of OpenSSH 9.2 removes it before it re-executes, only briefly
+		// (removedMoveWait): a daemon that removed it as it ended has ended.
+		within := r.s.cfg.ReadyTimeout
+		if pid <= 0 {
+			within = min(within, removedMoveWait)
+		}
+		pid = r.awaitMove(p, path, within)
 	}
 	if pid <= 0 || pid == p.pid {
 		return false
@@ -132,20 +143,20 @@ func (r *run) followMove(p *program, ws syscall.WaitStatus) bool {
 	return true
 }
 
-// awaitMove waits, once the adopted daemon p has exited 0 while PATH still names it, for
-// PATH to name a new process, as long as a process of the program still runs (the new
-// daemon, reparented to this supervisor), for up to ReadyTimeout, and not past a stop.
+// awaitMove waits, once the adopted daemon p has exited 0 while PATH names no other
+// process, for PATH to name a new one, as long as a process of the program still runs (the
+// new daemon, reparented to this supervisor), for up to within, and not past a stop.
 // A daemon that re-executes itself and daemonizes again moves so: sshd at SIGHUP (reload)
 // execs itself, forks, and its old process exits 0 before the new one, once it listens,
 // writes PATH. It returns the pid PATH names then, or 0 if it named no new one in time or
 // nothing of the program runs any more (p has ended).
-func (r *run) awaitMove(p *program, path string) int {
+func (r *run) awaitMove(p *program, path string, within time.Duration) int {
 	if proc.Childless(r.s.currentWitness().pids()...) {
 		return 0
 	}
 	r.log.Info("the program's daemon exited 0 and left processes running; waiting for its pidfile to name its new daemon",
-		"pid", p.pid, "pidfile", path, "within", r.s.cfg.ReadyTimeout)
-	deadline := time.NewTimer(r.s.cfg.ReadyTimeout)
+		"pid", p.pid, "pidfile", path, "within", within)
+	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	tick := time.NewTicker(forkedPoll)
 	defer tick.Stop()
@@ -153,7 +164,7 @@ func (r *run) awaitMove(p *program, path string) int {
 		select {
 		case <-tick.C:
 		case <-deadline.C:
-			r.log.Warn("the program's pidfile named no new daemon in time: the program has ended", "pidfile", path, "after", r.s.cfg.ReadyTimeout)
+			r.log.Warn("the program's pidfile named no new daemon in time: the program has ended", "pidfile", path, "after", within)
 			return 0
 		case <-r.ctx.Done():
 			return 0
