@@ -87,18 +87,9 @@ func TestAcquireRetriesWhenPathRemoved(t *testing.T) {
 // file, by a file another process then acquires: two owners must never result.
 func TestAcquireLosesToNewOwner(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
-	var other *helper
-	setHook(t, func() {
-		if other != nil {
-			return
-		}
-		if err := os.Remove(path); err != nil {
-			t.Error(err)
-		}
-		other = startHelper(t, "acquire", path, nil)
-		other.expectOK(t)
-	})
+	newOwner := replaceAtHook(t, path)
 	f, err := Acquire(path)
+	other := *newOwner // nil unless the hook ran
 	var le *LockedError
 	if !errors.As(err, &le) || other == nil || le.PID != other.pid() {
 		if f != nil {
@@ -164,6 +155,21 @@ func TestRemoveStaleLeavesNewOwner(t *testing.T) {
 	if err := os.WriteFile(path, []byte("12345\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	newOwner := replaceAtHook(t, path)
+	removed, err := RemoveStale(path)
+	other := *newOwner // nil unless the hook ran
+	var le *LockedError
+	if removed || !errors.As(err, &le) || other == nil || le.PID != other.pid() {
+		t.Fatalf("RemoveStale = %v, %v; want false, locked by the new owner", removed, err)
+	}
+	if s := mustProbe(t, path); s.State != Running || s.PID != other.pid() {
+		t.Fatalf("Probe = %+v, want running by %d", s, other.pid())
+	}
+}
+
+// replaceAtHook has the hook, the first time it runs, replace the file at path by one that
+// a helper process then acquires: the helper, once the hook has run.
+func replaceAtHook(t *testing.T, path string) **helper {
 	var other *helper
 	setHook(t, func() {
 		if other != nil {
@@ -175,12 +181,5 @@ func TestRemoveStaleLeavesNewOwner(t *testing.T) {
 		other = startHelper(t, "acquire", path, nil)
 		other.expectOK(t)
 	})
-	removed, err := RemoveStale(path)
-	var le *LockedError
-	if removed || !errors.As(err, &le) || other == nil || le.PID != other.pid() {
-		t.Fatalf("RemoveStale = %v, %v; want false, locked by the new owner", removed, err)
-	}
-	if s := mustProbe(t, path); s.State != Running || s.PID != other.pid() {
-		t.Fatalf("Probe = %+v, want running by %d", s, other.pid())
-	}
+	return &other
 }
