@@ -405,3 +405,23 @@ func TestDrainClosesLongIdleConnectionsAtOnce(t *testing.T) {
 		t.Errorf("the idle connection: read %v, want EOF", err)
 	}
 }
+
+// TestDrainClosesRecentlyIdleConnectionsOnceIdleLong: a connection busy a moment before
+// the drain (or going idle just after it began) is left open for its client's next
+// request, but closed once it has been idle drainRecent: an idle client never holds the
+// drain up for its whole quiet time (it did, now and then, when the drain began between
+// a response and the connection's going idle).
+func TestDrainClosesRecentlyIdleConnectionsOnceIdleLong(t *testing.T) {
+	http1.SetDrainRecent(t, 200*time.Millisecond)
+	s := &http1.Server{Handler: echo}
+	addr, _ := serve(t, s)
+	_, br := keptAlive(t, addr)
+	quiet := testutil.Deadline
+	began := time.Now()
+	if err := s.Drain(context.Background(), quiet); err != nil || time.Since(began) >= quiet {
+		t.Fatalf("Drain = %v after %v: it waited out its quiet time for a connection idle since", err, time.Since(began))
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("the idle connection: read %v, want EOF", err)
+	}
+}

@@ -136,7 +136,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // connections at once, and a client that sends a request on one at that moment gets EOF
 // or a reset; Drain leaves open those that were busy within the last drainRecent, whose
 // clients are the likely ones to send again, and closes the rest at once, as Shutdown
-// does, so that an idle client never holds it up.
+// does, and each of the others once it has been idle drainRecent (or has gone idle since
+// the drain began), so that an idle client never holds it up.
 func (s *Server) Drain(ctx context.Context, quiet time.Duration) error {
 	drained := s.stopAccepting(&s.draining, func(c *conn) bool { return time.Since(c.idleSince) > drainRecent })
 	t := time.NewTimer(quiet)
@@ -161,12 +162,30 @@ func (s *Server) stopAccepting(state *bool, closeIdle func(*conn) bool) <-chan s
 		ln.Close()
 	}
 	for c, idle := range s.conns {
-		if idle && closeIdle(c) {
+		switch {
+		case !idle:
+		case closeIdle(c):
 			c.Close()
+		case s.draining:
+			s.closeOnceLongIdle(c)
 		}
 	}
 	s.checkDrained()
 	return s.drained
+}
+
+// closeOnceLongIdle closes c, idle while the server drains, once it has been idle
+// drainRecent, if it still is: a client that was busy a moment ago may send once more,
+// but an idle one never holds the drain up for its whole quiet time. s.mu is held.
+func (s *Server) closeOnceLongIdle(c *conn) {
+	since := c.idleSince
+	time.AfterFunc(drainRecent-time.Since(since), func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if idle, ok := s.conns[c]; ok && idle && c.idleSince.Equal(since) {
+			c.Close()
+		}
+	})
 }
 
 // drainRecent is how recently a connection must have been busy for Drain to leave it open
@@ -361,6 +380,9 @@ func (s *Server) setIdle(c *conn, idle bool) bool {
 	s.conns[c] = idle
 	if idle {
 		c.idleSince = time.Now()
+		if s.draining {
+			s.closeOnceLongIdle(c) // it went idle after the drain began
+		}
 	}
 	return true
 }
