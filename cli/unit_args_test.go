@@ -35,3 +35,20 @@ func TestUnitArgsOwnShorts(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitArgsOwnValueUnit: a value of one of the program's own root flags given before
+// the command word is the flag's, even when it is the word "unit": the command is the
+// "unit" after it (ExecStart ran "unit" as the command, the greeting "start").
+func TestUnitArgsOwnValueUnit(t *testing.T) {
+	root := map[string]bool{"-g": true, "--greeting": true, "-v": false}
+	for _, before := range [][]string{{"-g", "unit"}, {"--greeting", "unit"}, {"-vg", "unit"}} {
+		args := append(append(slices.Clone(before), "unit", "--name", "k"), "--", "/bin/true")
+		own, out, _, err := unitArgs(args, []string{"/bin/true"}, "k", false, root)
+		if err != nil {
+			t.Fatalf("unitArgs(%q): %v", args, err)
+		}
+		if !slices.Equal(own, before) || !slices.Equal(out, []string{"--name", "k", "--", "/bin/true"}) {
+			t.Errorf("unitArgs(%q): the program's %q and start's %q; want %q and [--name k -- /bin/true]", args, own, out, before)
+		}
+	}
+}

@@ -185,7 +185,10 @@ func unitArgs(args, command []string, name string, asUser bool, rootFlags map[st
 		if skipGlobal(args, &i) {
 			continue
 		}
-		own = append(own, absFlag(args, &i)...)
+		at := i
+		taken := absFlag(args, &i)
+		taken, _ = withOwnValue(args, at, &i, taken, rootFlags) // a value "unit" is no command
+		own = append(own, taken...)
 	}
 	if i == len(args) {
 		return nil, nil, nil, fmt.Errorf("no unit command in %q", args)
@@ -215,18 +218,8 @@ func unitArgs(args, command []string, name string, asUser bool, rootFlags map[st
 			continue
 		}
 		at := i
-		taken := absFlag(args, &i)
-		if takesValue, own := rootFlags[flag]; own {
-			if takesValue && i == at && !strings.Contains(args[at], "=") && i+1 < len(args) {
-				i++ // its value
-				taken = append(taken, args[i])
-			}
-			ownAfter = append(ownAfter, taken...)
-		} else if own, next := ownShorts(args[at], rootFlags); own {
-			if next && i+1 < len(args) {
-				i++ // the last one's value
-				taken = append(taken, args[i])
-			}
+		taken, own := withOwnValue(args, at, &i, absFlag(args, &i), rootFlags)
+		if own {
 			ownAfter = append(ownAfter, taken...)
 		}
 		out = append(out, taken...)
@@ -238,6 +231,23 @@ func unitArgs(args, command []string, name string, asUser bool, rootFlags map[st
 		out = append(append(out, "--"), command...) // its program's path made absolute by Run
 	}
 	return own, out, ownAfter, nil
+}
+
+// withOwnValue adds to taken, the words absFlag took at args[at] (i at the last of them),
+// the value of a flag of the program's own (rootFlags) given in the next argument, moving
+// i past it, and reports whether that flag, or cluster of short flags, is the program's.
+func withOwnValue(args []string, at int, i *int, taken []string, rootFlags map[string]bool) ([]string, bool) {
+	flag, _, inline := strings.Cut(args[at], "=")
+	takesValue, own := rootFlags[flag]
+	next := takesValue && !inline
+	if !own {
+		own, next = ownShorts(args[at], rootFlags)
+	}
+	if own && next && *i == at && *i+1 < len(args) {
+		*i++ // its value
+		taken = append(taken, args[*i])
+	}
+	return taken, own
 }
 
 // ownShorts reports whether arg is a cluster of the program's own short root flags, as
