@@ -485,15 +485,10 @@ func notRunning(app *App, paths instance.Paths) error {
 // --pidfile STATE/web.lock, which a start of web without --pidfile would run a second copy
 // of (runsAtOtherName says what to do about it). nil otherwise.
 func runsAtRecordedPIDFile(app *App, paths instance.Paths, rec instance.Record) error {
-	if rec.Name != paths.Name || rec.PIDFile == "" || rec.PIDFile == paths.PIDFile {
-		return nil
+	if at, ok := heldAtRecordedPIDFile(paths, rec); ok {
+		return runsAtOtherName(app, at)
 	}
-	at := paths
-	at.PIDFile = rec.PIDFile
-	if st, err := instance.Inspect(at); err != nil || st.Record == nil {
-		return nil // not held, or by a process the record does not name
-	}
-	return runsAtOtherName(app, at)
+	return nil
 }
 
 // leftRunning is exit 1 for an instance whose last run left the processes left running,
