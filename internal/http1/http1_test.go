@@ -388,40 +388,27 @@ func TestDrainAnswersIdleConnectionsOnceWithClose(t *testing.T) {
 	}
 }
 
-// TestDrainClosesLongIdleConnectionsAtOnce: a connection idle for longer than Drain's
-// "recently busy" holds no drain up (it held every stop of a --socket server up to its
-// quiet time): it is closed at once, and Drain returns long before its quiet time.
-func TestDrainClosesLongIdleConnectionsAtOnce(t *testing.T) {
-	http1.SetDrainRecent(t, 0) // every idle connection is long idle
-	s := &http1.Server{Handler: echo}
-	addr, _ := serve(t, s)
-	_, br := keptAlive(t, addr)
-	quiet := testutil.Deadline
-	began := time.Now()
-	if err := s.Drain(context.Background(), quiet); err != nil || time.Since(began) >= quiet {
-		t.Fatalf("Drain = %v after %v: it waited out its quiet time for an idle connection", err, time.Since(began))
-	}
-	if _, err := br.ReadByte(); err != io.EOF {
-		t.Errorf("the idle connection: read %v, want EOF", err)
-	}
-}
-
-// TestDrainClosesRecentlyIdleConnectionsOnceIdleLong: a connection busy a moment before
-// the drain (or going idle just after it began) is left open for its client's next
-// request, but closed once it has been idle drainRecent: an idle client never holds the
-// drain up for its whole quiet time (it did, now and then, when the drain began between
-// a response and the connection's going idle).
-func TestDrainClosesRecentlyIdleConnectionsOnceIdleLong(t *testing.T) {
-	http1.SetDrainRecent(t, 200*time.Millisecond)
-	s := &http1.Server{Handler: echo}
-	addr, _ := serve(t, s)
-	_, br := keptAlive(t, addr)
-	quiet := testutil.Deadline
-	began := time.Now()
-	if err := s.Drain(context.Background(), quiet); err != nil || time.Since(began) >= quiet {
-		t.Fatalf("Drain = %v after %v: it waited out its quiet time for a connection idle since", err, time.Since(began))
-	}
-	if _, err := br.ReadByte(); err != io.EOF {
-		t.Errorf("the idle connection: read %v, want EOF", err)
+// TestDrainClosesIdleConnections: an idle connection holds no drain up to its quiet time
+// (one held every stop of a --socket server so): one idle for longer than Drain's
+// "recently busy" is closed at once, and one busy a moment before the drain (or going
+// idle just after it began) is left open for its client's next request, but closed once
+// it has been idle that long (it held the drain now and then, when the drain began
+// between a response and the connection's going idle).
+func TestDrainClosesIdleConnections(t *testing.T) {
+	for _, recent := range []time.Duration{0, 200 * time.Millisecond} {
+		t.Run(recent.String(), func(t *testing.T) {
+			http1.SetDrainRecent(t, recent)
+			s := &http1.Server{Handler: echo}
+			addr, _ := serve(t, s)
+			_, br := keptAlive(t, addr)
+			quiet := testutil.Deadline
+			began := time.Now()
+			if err := s.Drain(context.Background(), quiet); err != nil || time.Since(began) >= quiet {
+				t.Fatalf("Drain = %v after %v: it waited out its quiet time for an idle connection", err, time.Since(began))
+			}
+			if _, err := br.ReadByte(); err != io.EOF {
+				t.Errorf("the idle connection: read %v, want EOF", err)
+			}
+		})
 	}
 }
