@@ -272,7 +272,9 @@ func TestDiesWithTestProcess(t *testing.T) {
 		t.Skip("needs root")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperBootAndDie$", "-test.v")
-	cmd.Env = testutil.Environ(helperEnv + "=1")
+	// The helper dies without its cleanups, so its temporary directories are made in this
+	// test's, which this test's cleanup removes.
+	cmd.Env = testutil.Environ(helperEnv+"=1", "TMPDIR="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
