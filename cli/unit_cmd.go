@@ -61,9 +61,6 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if err := c.checkSignalClash(false); err != nil { // a unit runs start in the foreground: no strategy
 		return withCode(exitUsage, err)
 	}
-	if err := c.checkUnitUser(app); err != nil {
-		return withCode(exitUsage, err)
-	}
 	if c.Workdir != "" {
 		if fi, err := os.Stat(c.Workdir); err != nil || !fi.IsDir() {
 			fmt.Fprintf(app.Config.Stderr, "%s: warning: --workdir %s is not a directory here: the unit fails to start until it is\n", app.Config.Name, c.Workdir)
@@ -82,6 +79,9 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
+	}
+	if err := c.checkUnitUser(app, exe); err != nil {
+		return withCode(exitUsage, err)
 	}
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
 		fmt.Fprintf(app.Config.Stderr, "%s: warning: ExecStart names %s, go run's temporary build, which is gone once it ends: build the program (go build) and run its unit command\n", app.Config.Name, exe)
@@ -533,10 +533,13 @@ func controlEscapes(s string) string {
 // isControl says whether r is an ASCII control character.
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
-// checkUnitUser refuses, for --user, an account that does not exist, and warns of a program
-// or a --workdir the user may not reach by the mode bits (an ACL may let it: systemd would
-// tell, when it runs the unit).
-func (c *UnitCmd) checkUnitUser(app *App) error {
+// checkUnitUser refuses, for --user, an account that does not exist, and warns of what the
+// whole service, run as the user (User=), may not reach by the mode bits (an ACL may let it:
+// systemd would tell, when it runs the unit): the executable of ExecStart= itself (exe:
+// systemd fails the unit with 203/EXEC, and not a line of daemonkit's), the program, a
+// --workdir, and an env file, which start -d --user reads as root but the unit's start
+// reads as the user.
+func (c *UnitCmd) checkUnitUser(app *App, exe string) error {
 	if c.User == "" {
 		return nil
 	}
@@ -544,14 +547,25 @@ func (c *UnitCmd) checkUnitUser(app *App) error {
 	if err != nil {
 		return err // names --user and the account
 	}
+	warn := func(what, why, fix string) {
+		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s: %s, unless an ACL lets it: %s\n", app.Config.Name, what, why, fix)
+	}
+	if why := supervisor.CannotExec(exe, cred); why != "" {
+		warn("ExecStart's "+exe, why, fmt.Sprintf("install %s where user %s may run it (/usr/local/bin) and print the unit with that one", app.Config.Name, c.User))
+	}
 	if len(c.Command) > 0 && filepath.IsAbs(c.Command[0]) {
 		if why := supervisor.CannotEnter(filepath.Dir(c.Command[0]), cred); why != "" {
-			fmt.Fprintf(app.Config.Stderr, "%s: warning: program %s: %s, unless an ACL lets it: give a program user %s may run (outside a private home)\n", app.Config.Name, c.Command[0], why, c.User)
+			warn("program "+c.Command[0], why, fmt.Sprintf("give a program user %s may run (outside a private home)", c.User))
 		}
 	}
 	if c.Workdir != "" {
 		if why := supervisor.CannotEnter(c.Workdir, cred); why != "" {
-			fmt.Fprintf(app.Config.Stderr, "%s: warning: --workdir %s: %s, unless an ACL lets it: give a directory user %s may enter\n", app.Config.Name, c.Workdir, why, c.User)
+			warn("--workdir "+c.Workdir, why, fmt.Sprintf("give a directory user %s may enter", c.User))
+		}
+	}
+	for _, path := range c.EnvFile {
+		if why := supervisor.CannotRead(mustAbs(path), cred); why != "" {
+			warn("--env-file "+path, why, fmt.Sprintf("the unit's start reads it as user %s (start -d --user reads it as root): let that user read it (a group of theirs and chmod g+r keep others out)", c.User))
 		}
 	}
 	return nil

@@ -49,6 +49,36 @@ func CannotEnter(dir string, cred *syscall.Credential) string {
 	return searchDenied(filepath.Clean(dir), cred.Uid, cred.Gid, cred.Groups)
 }
 
+// CannotExec says why cred may not execute the file at path, where the modes tell, as the
+// kernel would refuse it with EACCES: a directory on the way it may not enter, a file that
+// is not a regular one or that it may not execute, a file system mounted noexec. It is ""
+// when the modes allow it, or cred is nil (this process, which is asked by trying).
+func CannotExec(path string, cred *syscall.Credential) string {
+	if cred == nil {
+		return ""
+	}
+	return deniedWhy(path, cred)
+}
+
+// CannotRead says why cred may not read the file at path, where the modes tell: a directory
+// on the way it may not enter ("uid 65534 may not enter /root (mode 0700, owner uid 0)"), or
+// the file's own mode ("uid 65534 may not read it (mode 0600, owner uid 0)"). It is "" when
+// the modes allow it, when the file cannot be seen (the reader says so itself), or cred is
+// nil.
+func CannotRead(path string, cred *syscall.Credential) string {
+	if cred == nil {
+		return ""
+	}
+	path = filepath.Clean(path)
+	if why := searchDenied(filepath.Dir(path), cred.Uid, cred.Gid, cred.Groups); why != "" {
+		return why
+	}
+	if fi, err := os.Stat(path); err == nil && !allowed(fi, cred.Uid, cred.Gid, cred.Groups, 0o4) {
+		return fmt.Sprintf("uid %d may not read it (mode %04o, owner uid %d)", cred.Uid, fi.Mode().Perm(), owner(fi))
+	}
+	return ""
+}
+
 // searchDenied is the first directory from / down to dir that uid (with gid and groups)
 // may not search, said as deniedWhy says it, or "".
 func searchDenied(dir string, uid, gid uint32, groups []uint32) string {
@@ -67,8 +97,8 @@ func searchDenied(dir string, uid, gid uint32, groups []uint32) string {
 	return ""
 }
 
-// allowed reports whether the mode bits of fi grant want (1: execute or search) to uid,
-// gid and groups, as the kernel reads them without ACLs; root is granted search always.
+// allowed reports whether the mode bits of fi grant want (1: execute or search, 4: read)
+// to uid, gid and groups, as the kernel reads them without ACLs; root is granted all.
 func allowed(fi fs.FileInfo, uid, gid uint32, groups []uint32, want fs.FileMode) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok || uid == 0 {

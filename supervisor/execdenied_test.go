@@ -11,7 +11,8 @@ import (
 
 // TestDeniedWhy: what the modes refuse a user, naming the first directory on the way it
 // may not enter, a file it may not execute, and a directory given as the program; nothing
-// when the modes allow it.
+// when the modes allow it. CannotExec says the same of another user, and CannotRead what
+// keeps a user from reading a file.
 func TestDeniedWhy(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make files another user may not reach")
@@ -48,6 +49,26 @@ func TestDeniedWhy(t *testing.T) {
 	} {
 		if got := deniedWhy(tc.path, tc.cred); got != tc.want {
 			t.Errorf("deniedWhy(%s, %v) = %q, want %q", tc.path, tc.cred, got, tc.want)
+		}
+		if got := CannotExec(tc.path, tc.cred); tc.cred != nil && got != tc.want || tc.cred == nil && got != "" {
+			t.Errorf("CannotExec(%s, %v) = %q, want %q (nothing for no cred)", tc.path, tc.cred, got, tc.want)
+		}
+	}
+	secret := mk("open/secret", 0o600)
+	for _, tc := range []struct {
+		path string
+		cred *syscall.Credential
+		want string
+	}{
+		{private, nobody, "uid 65534 may not enter " + filepath.Join(base, "private") + " (mode 0700, owner uid 0)"},
+		{secret, nobody, "uid 65534 may not read it (mode 0600, owner uid 0)"},
+		{plain, nobody, ""},
+		{secret, &syscall.Credential{}, ""}, // root reads anything
+		{secret, nil, ""},
+		{filepath.Join(base, "open/absent"), nobody, ""}, // the reader says it is missing
+	} {
+		if got := CannotRead(tc.path, tc.cred); got != tc.want {
+			t.Errorf("CannotRead(%s, %v) = %q, want %q", tc.path, tc.cred, got, tc.want)
 		}
 	}
 }
