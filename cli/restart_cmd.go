@@ -150,6 +150,9 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	if err != nil {
 		return nil, strategy.Descriptor{}, err
 	}
+	if unit := unitOf(paths); unit.Name != "" {
+		return nil, strategy.Descriptor{}, fmt.Errorf("%s runs as systemd's %s, which started it and starts it again: restart it with '%s restart %s'", paths.Name, unit.Name, unit.Systemctl, unit.Name)
+	}
 	if rec.Program == app.Config.Name && (len(rec.Request) == 0 || rec.Strategy == "") { // a foreground's may keep its --reload-check
 		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s'", paths.Name, startAgain(app, paths, rec.Command))
 	}

@@ -133,9 +133,15 @@ func recordedShutdownTimeout(rec instance.Record) time.Duration {
 	return req.ShutdownTimeout
 }
 
-// stopInstance stops the instance at paths and prints what happened.
+// stopInstance stops the instance at paths and prints what happened, and warns when it ran
+// as a systemd service's ExecStart= (see unitOf), which systemd may start again.
 func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error {
-	_, err := stopReport(app, paths, o, true)
+	unit := unitOf(paths)
+	res, err := stopReport(app, paths, o, true)
+	if err == nil && res.WasRunning && unit.Name != "" {
+		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s ran as systemd's %s, which starts it again if its Restart= says so, else takes it for stopped: stop, start and restart it with '%s stop|start|restart %s'\n",
+			app.Config.Name, paths.Name, unit.Name, unit.Systemctl, unit.Name)
+	}
 	return err
 }
 

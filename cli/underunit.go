@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// A managingUnit is the systemd service that runs an instance in the foreground, as the
+// unit `unit` prints does: its ExecStart= is the instance's supervisor.
+type managingUnit struct {
+	Name      string // "web.service"
+	Systemctl string // the command that drives it: "systemctl", or "systemctl --user"
+}
+
+// unitOf is the systemd service that runs the instance at paths, if it runs now, in the
+// foreground (its record names no strategy), as a child of systemd (the system's manager or
+// a user's), in a cgroup of a service: its supervisor is then that service's ExecStart=, a
+// stop of it systemd's to take (it starts it again by its Restart=, or counts the service
+// stopped), and a restart systemd's to make. The zero managingUnit when it does not run so
+// (a foreground start of a shell, of a script a service runs, a container's PID 1), or where
+// that cannot be told (no /proc).
+func unitOf(paths instance.Paths) managingUnit {
+	st, err := pidfile.Probe(paths.PIDFile)
+	if err != nil || st.State != pidfile.Running {
+		return managingUnit{}
+	}
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil || rec.PID != st.PID || rec.Strategy != "" {
+		return managingUnit{}
+	}
+	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(parentPID(st.PID)) + "/comm"); string(comm) != "systemd\n" {
+		return managingUnit{}
+	}
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(st.PID) + "/cgroup")
+	if err != nil {
+		return managingUnit{}
+	}
+	return serviceOfCgroup(string(raw))
+}
+
+// parentPID is pid's parent's pid (/proc/PID/stat's fourth field), 0 if it cannot be read.
+func parentPID(pid int) int {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(raw), ')') // the command may hold spaces and parentheses
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(raw[i+1:])) // state, ppid, ...
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
+}
+
+// serviceOfCgroup is the service whose cgroup a /proc/PID/cgroup file (its text) names: the
+// last element of the unified hierarchy's path ("0::/system.slice/web.service"), or of
+// systemd's own v1 hierarchy's ("1:name=systemd:/..."), when it is a .service; one under a
+// user's manager (user@1000.service) is driven by systemctl --user.
+func serviceOfCgroup(text string) managingUnit {
+	var path string
+	for _, line := range strings.Split(text, "\n") {
+		id, rest, _ := strings.Cut(line, ":")
+		controllers, p, ok := strings.Cut(rest, ":")
+		switch {
+		case !ok:
+		case id == "0" && controllers == "":
+			path = p
+		case controllers == "name=systemd" && path == "":
+			path = p
+		}
+	}
+	elems := strings.Split(path, "/")
+	last := elems[len(elems)-1]
+	if !strings.HasSuffix(last, ".service") || len(last) == len(".service") {
+		return managingUnit{}
+	}
+	u := managingUnit{Name: last, Systemctl: "systemctl"}
+	for _, e := range elems[:len(elems)-1] {
+		if strings.HasPrefix(e, "user@") && strings.HasSuffix(e, ".service") {
+			u.Systemctl = "systemctl --user"
+		}
+	}
+	return u
+}
