@@ -26,9 +26,9 @@ import (
 // daemonkit status names MainPID; daemonkit restart of it points at systemctl, and
 // daemonkit stop warns that systemd runs it. A program that crashes later is restarted by
 // systemd's Restart=, --max-restarts times, by one supervisor. With --user the service
-// runs as the user with the unit's UMask=, LimitNOFILE=, --env and --env-file, and unit
-// warns of a daemonkit executable the user may not run. systemd-analyze verify passes on
-// every unit.
+// runs as the user with the unit's UMask=, LimitNOFILE=, --env and --env-file, binds a
+// --socket port below 1024, and unit warns of a daemonkit executable the user may not
+// run. systemd-analyze verify passes on every unit.
 func TestUnitUnderSystemd(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("booting systemd needs root")
@@ -97,8 +97,8 @@ while :; do sleep 0.05; done
 		t.Fatal(err)
 	}
 	userArgs := []string{"unit", "--name", "usr", "--user", "nobody", "--umask", "0027", "--limit-nofile", "4096",
-		"--env", "FOO=bar baz", "--env-file", envFile, "--", "/bin/sh", "-c",
-		`echo "uid=$(id -u) umask=$(umask) nofile=$(ulimit -n) FOO=$FOO BAR=$BAR"; exec sleep 1000`}
+		"--env", "FOO=bar baz", "--env-file", envFile, "--socket", "tcp:127.0.0.1:1020", "--", "/bin/sh", "-c",
+		`echo "uid=$(id -u) umask=$(umask) nofile=$(ulimit -n) FOO=$FOO BAR=$BAR LISTEN_FDS=$LISTEN_FDS"; exec sleep 1000`}
 	if _, stderr := printUnit(bin, userArgs...); !strings.Contains(stderr, "warning: ExecStart's "+bin+": uid 65534 may not enter ") {
 		t.Errorf("unit --user nobody from a binary nobody may not run: no warning of it (systemd would fail it 203/EXEC):\n%s", stderr)
 	}
@@ -217,12 +217,13 @@ while :; do sleep 0.05; done
 		t.Errorf("crash.service ran %d times, want 2 (--max-restarts 1):\n%s", runs, journal("crash.service"))
 	}
 
-	// As the user, with the unit's UMask= and LimitNOFILE=, --env and --env-file.
+	// As the user, with the unit's UMask= and LimitNOFILE=, --env and --env-file, and a
+	// --socket on a port below 1024 (AmbientCapabilities=), which start -d binds as root.
 	sd.Install(t, "usr.service", userUnit)
 	if out, err := sd.Systemctl(ctx, "start", "usr.service"); err != nil {
 		t.Fatalf("systemctl start usr: %v\n%s\n%s", err, out, journal("usr.service"))
 	}
-	want := "uid=65534 umask=0027 nofile=4096 FOO=bar baz BAR=qux"
+	want := "uid=65534 umask=0027 nofile=4096 FOO=bar baz BAR=qux LISTEN_FDS=1"
 	testutil.WaitFor(t, want, func() bool { return strings.Contains(journal("usr.service"), want) })
 	if out, err := sd.Systemctl(ctx, "stop", "usr.service"); err != nil {
 		t.Fatalf("systemctl stop usr: %v\n%s", err, out)

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,7 +81,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.checkUnitUser(app, exe); err != nil {
+	if err := c.checkUnitUser(app, exe, name); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
@@ -153,6 +154,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 		if c.LimitNofile > unitSoftNofile {
 			u.LimitNofile = c.LimitNofile // daemonkit's exec step sets the program's within it
 		}
+		u.LowPorts = lowSocketPorts(c.Socket)
 	}
 	if len(c.Command) > 0 {
 		u.Description += " (" + strings.Join(c.Command, " ") + ")"
@@ -367,8 +369,27 @@ type unit struct {
 	RuntimeDir            string         // with User=: the state directory systemd makes, under /run
 	Nice                  int            // with User=: Nice=, which the user could not set
 	LimitNofile           uint64         // with User=: LimitNOFILE=, a hard limit the user could not raise
+	LowPorts              []string       // with User=: --socket's TCP ports below 1024, which the user may bind only with CAP_NET_BIND_SERVICE
 	StopSignal            syscall.Signal // --stop-signal, which daemonkit sends its program for systemd's SIGTERM; 0: none
 	Umask                 int            // --umask, as UMask=: a start in the foreground keeps the umask it is given
+}
+
+// lowSocketPorts are the ports of the TCP sockets among specs (--socket) below 1024, which
+// only root, or a process with CAP_NET_BIND_SERVICE, may bind (Linux's default
+// net.ipv4.ip_unprivileged_port_start), as written; a service name counts by its number.
+func lowSocketPorts(specs []string) []string {
+	var low []string
+	for _, spec := range specs {
+		sk, err := supervisor.ParseSocket(spec)
+		if err != nil || sk.Network != "tcp" {
+			continue
+		}
+		_, port, _ := net.SplitHostPort(sk.Address)
+		if n, err := net.LookupPort("tcp", port); err == nil && n > 0 && n < 1024 {
+			low = append(low, port)
+		}
+	}
+	return low
 }
 
 // checkUnitPIDFile refuses a --pidfile that the unit's start would refuse (see
@@ -459,6 +480,11 @@ func (u unit) write(w io.Writer) error {
 		if u.LimitNofile > 0 {
 			p("LimitNOFILE=%d", u.LimitNofile)
 		}
+		if len(u.LowPorts) > 0 {
+			p("# --socket's ports below 1024 (%s): start -d --user binds them as root, and the", strings.Join(u.LowPorts, ", "))
+			p("# user may bind them only with this capability (which the program inherits too).")
+			p("AmbientCapabilities=CAP_NET_BIND_SERVICE")
+		}
 	}
 	p("")
 	p("[Install]")
@@ -537,9 +563,9 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 // whole service, run as the user (User=), may not reach by the mode bits (an ACL may let it:
 // systemd would tell, when it runs the unit): the executable of ExecStart= itself (exe:
 // systemd fails the unit with 203/EXEC, and not a line of daemonkit's), the program, a
-// --workdir, and an env file, which start -d --user reads as root but the unit's start
-// reads as the user.
-func (c *UnitCmd) checkUnitUser(app *App, exe string) error {
+// --workdir, and what start -d --user opens as root but the unit's start (of instance
+// name) as the user: an env file to read, a directory to bind a unix --socket in.
+func (c *UnitCmd) checkUnitUser(app *App, exe, name string) error {
 	if c.User == "" {
 		return nil
 	}
@@ -561,6 +587,13 @@ func (c *UnitCmd) checkUnitUser(app *App, exe string) error {
 	if c.Workdir != "" {
 		if why := supervisor.CannotEnter(c.Workdir, cred); why != "" {
 			warn("--workdir "+c.Workdir, why, fmt.Sprintf("give a directory user %s may enter", c.User))
+		}
+	}
+	for _, spec := range c.Socket {
+		if sk, err := supervisor.ParseSocket(spec); err == nil && sk.Network == "unix" {
+			if why := supervisor.CannotCreateIn(filepath.Dir(mustAbs(sk.Address)), cred); why != "" {
+				warn("--socket "+spec, why, fmt.Sprintf("the unit's start binds it as user %s (start -d --user binds it as root): put it in a directory of theirs, such as /run/%s/%s, which systemd makes for it", c.User, app.Config.Name, name))
+			}
 		}
 	}
 	for _, path := range c.EnvFile {

@@ -79,6 +79,24 @@ func CannotRead(path string, cred *syscall.Credential) string {
 	return ""
 }
 
+// CannotCreateIn says why cred may not make a file (a unix socket) in dir, where the modes
+// tell: a directory on the way, dir included, that it may not enter, or dir's own mode
+// ("uid 65534 may not write in /run (mode 0755, owner uid 0)"). It is "" when the modes
+// allow it, when dir cannot be seen (made later, as a RuntimeDirectory= is), or cred is nil.
+func CannotCreateIn(dir string, cred *syscall.Credential) string {
+	if cred == nil {
+		return ""
+	}
+	dir = filepath.Clean(dir)
+	if why := searchDenied(dir, cred.Uid, cred.Gid, cred.Groups); why != "" {
+		return why
+	}
+	if fi, err := os.Stat(dir); err == nil && !allowed(fi, cred.Uid, cred.Gid, cred.Groups, 0o2) {
+		return fmt.Sprintf("uid %d may not write in %s (mode %04o, owner uid %d)", cred.Uid, dir, fi.Mode().Perm(), owner(fi))
+	}
+	return ""
+}
+
 // searchDenied is the first directory from / down to dir that uid (with gid and groups)
 // may not search, said as deniedWhy says it, or "".
 func searchDenied(dir string, uid, gid uint32, groups []uint32) string {
@@ -97,8 +115,9 @@ func searchDenied(dir string, uid, gid uint32, groups []uint32) string {
 	return ""
 }
 
-// allowed reports whether the mode bits of fi grant want (1: execute or search, 4: read)
-// to uid, gid and groups, as the kernel reads them without ACLs; root is granted all.
+// allowed reports whether the mode bits of fi grant want (1: execute or search, 2: write,
+// 4: read) to uid, gid and groups, as the kernel reads them without ACLs; root is granted
+// all.
 func allowed(fi fs.FileInfo, uid, gid uint32, groups []uint32, want fs.FileMode) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok || uid == 0 {

@@ -11,8 +11,8 @@ import (
 
 // TestDeniedWhy: what the modes refuse a user, naming the first directory on the way it
 // may not enter, a file it may not execute, and a directory given as the program; nothing
-// when the modes allow it. CannotExec says the same of another user, and CannotRead what
-// keeps a user from reading a file.
+// when the modes allow it. CannotExec says the same of another user, CannotRead what keeps
+// a user from reading a file, and CannotCreateIn from making one in a directory.
 func TestDeniedWhy(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make files another user may not reach")
@@ -69,6 +69,22 @@ func TestDeniedWhy(t *testing.T) {
 	} {
 		if got := CannotRead(tc.path, tc.cred); got != tc.want {
 			t.Errorf("CannotRead(%s, %v) = %q, want %q", tc.path, tc.cred, got, tc.want)
+		}
+	}
+	openDir := filepath.Join(base, "open")
+	for _, tc := range []struct {
+		dir  string
+		cred *syscall.Credential
+		want string
+	}{
+		{filepath.Join(base, "private/deep"), nobody, "uid 65534 may not enter " + filepath.Join(base, "private") + " (mode 0700, owner uid 0)"},
+		{openDir, nobody, "uid 65534 may not write in " + openDir + " (mode 0755, owner uid 0)"},
+		{openDir, &syscall.Credential{}, ""},
+		{openDir, nil, ""},
+		{filepath.Join(base, "open/later"), nobody, ""}, // made later (RuntimeDirectory=)
+	} {
+		if got := CannotCreateIn(tc.dir, tc.cred); got != tc.want {
+			t.Errorf("CannotCreateIn(%s, %v) = %q, want %q", tc.dir, tc.cred, got, tc.want)
 		}
 	}
 }
