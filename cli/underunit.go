@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -24,40 +25,25 @@ type managingUnit struct {
 // (a foreground start of a shell, of a script a service runs, a container's PID 1), or where
 // that cannot be told (no /proc).
 func unitOf(paths instance.Paths) managingUnit {
-	st, err := pidfile.Probe(paths.PIDFile)
-	if err != nil || st.State != pidfile.Running {
-		return managingUnit{}
-	}
 	rec, err := instance.ReadRecord(paths.Record)
-	if err != nil || rec.PID != st.PID || rec.Strategy != "" {
+	if err != nil || rec.Strategy != "" || rec.PID <= 0 { // a -d daemon's record names its strategy
 		return managingUnit{}
 	}
-	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(parentPID(st.PID)) + "/comm"); string(comm) != "systemd\n" {
-		return managingUnit{}
-	}
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(st.PID) + "/cgroup")
+	st, err := proc.ReadStat(rec.PID)
 	if err != nil {
+		return managingUnit{}
+	}
+	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.PPID) + "/comm"); string(comm) != "systemd\n" {
+		return managingUnit{}
+	}
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(rec.PID) + "/cgroup")
+	if err != nil {
+		return managingUnit{}
+	}
+	if held, err := pidfile.Probe(paths.PIDFile); err != nil || held.State != pidfile.Running || held.PID != rec.PID {
 		return managingUnit{}
 	}
 	return serviceOfCgroup(string(raw))
-}
-
-// parentPID is pid's parent's pid (/proc/PID/stat's fourth field), 0 if it cannot be read.
-func parentPID(pid int) int {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndexByte(string(raw), ')') // the command may hold spaces and parentheses
-	if i < 0 {
-		return 0
-	}
-	fields := strings.Fields(string(raw[i+1:])) // state, ppid, ...
-	if len(fields) < 2 {
-		return 0
-	}
-	ppid, _ := strconv.Atoi(fields[1])
-	return ppid
 }
 
 // serviceOfCgroup is the service whose cgroup a /proc/PID/cgroup file (its text) names: the
