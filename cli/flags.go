@@ -54,7 +54,7 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 		// An older daemonkit's daemon of the name may hold another pidfile beside its
 		// record (--pidfile STATE/web.lock): stop, status and the rest act on it there.
 		if rec, err := instance.ReadRecord(paths.Record); err == nil {
-			paths, _ = heldAtRecordedPIDFile(paths, rec)
+			paths, _ = instance.AtRecordedPIDFile(paths, rec)
 		}
 	}
 	if create {
@@ -97,26 +97,8 @@ func runsAtOtherName(app *App, p instance.Paths) error {
 	if err != nil || !st.Running() || st.Record == nil || st.Record.Name != p.Name || st.Record.PIDFile != p.PIDFile {
 		return nil
 	}
-	return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), with its pidfile %s, not where it belongs (%s; list does not look for it there): to move it there, '%s', then start it without --pidfile",
+	return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), with its pidfile %s, not where it belongs (%s): to move it there, '%s', then start it without --pidfile",
 		p.Name, st.PID(), p.PIDFile, filepath.Join(filepath.Dir(p.PIDFile), p.Name+".pid"), app.commandFor("stop", p)))
-}
-
-// heldAtRecordedPIDFile is paths with the pidfile the instance's record rec names instead
-// of paths', when that is another file in the same directory and a daemon of the instance
-// holds it, proven by that record (the name's, naming that pidfile and its holder): a
-// daemon an older daemonkit started with --pidfile STATE/web.lock. Otherwise paths, and
-// false.
-func heldAtRecordedPIDFile(paths instance.Paths, rec instance.Record) (instance.Paths, bool) {
-	if rec.Name != paths.Name || rec.PIDFile == "" || rec.PIDFile == paths.PIDFile || filepath.Dir(rec.PIDFile) != filepath.Dir(paths.PIDFile) {
-		return paths, false
-	}
-	at := paths
-	at.PIDFile = rec.PIDFile
-	st, err := instance.Inspect(at)
-	if err != nil || !st.Running() || st.Record == nil || st.Record.Name != at.Name || st.Record.PIDFile != at.PIDFile {
-		return paths, false
-	}
-	return at, true
 }
 
 // sameDir says whether a and b name one directory: the same path, or the same directory

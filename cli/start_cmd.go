@@ -485,7 +485,7 @@ func notRunning(app *App, paths instance.Paths) error {
 // --pidfile STATE/web.lock, which a start of web without --pidfile would run a second copy
 // of (runsAtOtherName says what to do about it). nil otherwise.
 func runsAtRecordedPIDFile(app *App, paths instance.Paths, rec instance.Record) error {
-	if at, ok := heldAtRecordedPIDFile(paths, rec); ok {
+	if at, ok := instance.AtRecordedPIDFile(paths, rec); ok {
 		return runsAtOtherName(app, at)
 	}
 	return nil

@@ -200,6 +200,14 @@ func List(l Layout) ([]Entry, error) {
 // inspectEntry inspects the instance at p for List.
 func inspectEntry(p Paths) Entry {
 	st, err := Inspect(p)
+	if err == nil && !st.Running() && !st.Starting {
+		if rec, rerr := ReadRecord(p.Record); rerr == nil {
+			if at, ok := AtRecordedPIDFile(p, rec); ok { // an older daemonkit's --pidfile STATE/web.lock
+				p = at
+				st, err = Inspect(at)
+			}
+		}
+	}
 	e := Entry{Paths: p, Status: st, Err: err, Record: st.Record, RecordErr: st.RecordErr}
 	if e.Record == nil && (err != nil || !st.Running()) { // a running one's is Status.Record
 		r, err := ReadRecord(p.Record)
@@ -214,4 +222,22 @@ func inspectEntry(p Paths) Entry {
 		e.Paths.Log = e.Record.Log
 	}
 	return e
+}
+
+// AtRecordedPIDFile is p with the pidfile rec, the instance's record, names instead of
+// p's, when that is another file in the same directory and a daemon of the instance holds
+// it, proven by that record (the name's, naming that pidfile and its holder): a daemon an
+// older daemonkit started with --pidfile STATE/web.lock. Otherwise p, and false. Commands
+// that act on a named instance, list and --all follow it there alike.
+func AtRecordedPIDFile(p Paths, rec Record) (Paths, bool) {
+	if rec.Name != p.Name || rec.PIDFile == "" || rec.PIDFile == p.PIDFile || filepath.Dir(rec.PIDFile) != filepath.Dir(p.PIDFile) {
+		return p, false
+	}
+	at := p
+	at.PIDFile = rec.PIDFile
+	st, err := Inspect(at)
+	if err != nil || !st.Running() || st.Record == nil || st.Record.Name != at.Name || st.Record.PIDFile != at.PIDFile {
+		return p, false
+	}
+	return at, true
 }
