@@ -396,10 +396,11 @@ func killRounds(list func() []int, still func(pid int) bool) []int {
 // clearInvocation empties the invocation of the record at path, and the program's main
 // process it names, if it is still pid's run's.
 func clearInvocation(path string, pid int, invocation string) error {
-	r, err := ReadRecord(path)
-	if err != nil || r.PID != pid || r.Invocation != invocation {
-		return nil // gone, or a new run's: not ours to change
-	}
-	r.Invocation, r.ChildPID, r.ChildStartTime = "", 0, 0
-	return WriteRecord(path, r)
+	return updateRecord(path, func(r *Record, err error) (bool, error) {
+		if err != nil || r.PID != pid || r.Invocation != invocation {
+			return false, nil // gone, or a new run's: not ours to change
+		}
+		r.Invocation, r.ChildPID, r.ChildStartTime = "", 0, 0
+		return true, nil
+	})
 }

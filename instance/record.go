@@ -218,6 +218,13 @@ var ErrUntrusted = errors.New("record not written by you")
 // instead, if it fits there, so that a reader still sees the old record or the new one,
 // or, for a moment, no record (see rewriteInPlace).
 func WriteRecord(path string, r Record) error {
+	return writeRecord(path, r, func(tmp string) error { return os.Rename(tmp, path) })
+}
+
+// writeRecord is WriteRecord, with place putting the whole new record, written and synced
+// at tmp, at path (a rename, or replaceRecord's exchange); whatever place leaves at tmp
+// when it fails is removed.
+func writeRecord(path string, r Record, place func(tmp string) error) error {
 	if err := checkOverwrite(path); err != nil {
 		return err
 	}
@@ -232,7 +239,11 @@ func WriteRecord(path string, r Record) error {
 	tmp := f.Name()
 	err = writeSync(f, append(b, '\n'), recordMode(r))
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = place(tmp)
+	}
+	if errors.Is(err, errRecordGone) || errors.Is(err, errRecordChanged) {
+		_ = os.Remove(tmp)
+		return err
 	}
 	if err != nil {
 		_ = os.Remove(tmp) // best effort: the error below is what matters
@@ -264,18 +275,24 @@ func writeSync(f *os.File, b []byte, mode os.FileMode) error {
 // replaced or deleted, which loses nothing. A file of JSON that is not a record (no
 // instance name, no program) wraps ErrBadRecord, as one that is not JSON does.
 func ReadRecord(path string) (Record, error) {
-	b, err := readTrusted(path)
+	r, _, err := readRecordID(path)
+	return r, err
+}
+
+// readRecordID is ReadRecord, and the file it read the record from.
+func readRecordID(path string) (Record, fileID, error) {
+	b, id, err := readTrustedID(path)
 	if err != nil || len(b) == 0 {
-		return Record{}, err
+		return Record{}, id, err
 	}
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return Record{}, fmt.Errorf("read record %q: %w: %w", path, ErrBadRecord, err)
+		return Record{}, id, fmt.Errorf("read record %q: %w: %w", path, ErrBadRecord, err)
 	}
 	if r.Name == "" && r.Program == "" { // JSON of something else: every record says both
-		return Record{}, fmt.Errorf("read record %q: %w: it names no instance and no program", path, ErrBadRecord)
+		return Record{}, id, fmt.Errorf("read record %q: %w: it names no instance and no program", path, ErrBadRecord)
 	}
-	return r, nil
+	return r, id, nil
 }
 
 // MarkStopped marks the record at path stopped, with lastExit, if it names pid and says
@@ -297,24 +314,27 @@ func MarkStoppedClean(path string, pid int, lastExit string, failed bool) error 
 	return markStopped(path, pid, lastExit, true, failed)
 }
 
+// It marks the record it read and no other (updateRecord): a record removed since (a start
+// a stop called off, of an instance that never ran, removes its daemon's) stays removed.
 func markStopped(path string, pid int, lastExit string, clean, failed bool) error {
-	r, err := ReadRecord(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
-		return nil
-	case err != nil:
-		return fmt.Errorf("mark record stopped: %w", err)
-	case r.PID != pid || r.State == StateStopped:
-		return nil
-	}
-	r.State, r.StoppedAt, r.Failed = StateStopped, time.Now().UTC(), failed
-	if clean || r.Invocation == "" {
-		r.Invocation, r.ChildPID, r.ChildStartTime = "", 0, 0
-	} // else the program's main process, by pid and start time, is one Leftovers looks for
-	if lastExit != "" || r.LastExit == "" {
-		r.LastExit = lastExit
-	}
-	return WriteRecord(path, r)
+	return updateRecord(path, func(r *Record, err error) (bool, error) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
+			return false, nil
+		case err != nil:
+			return false, fmt.Errorf("mark record stopped: %w", err)
+		case r.PID != pid || r.State == StateStopped:
+			return false, nil
+		}
+		r.State, r.StoppedAt, r.Failed = StateStopped, time.Now().UTC(), failed
+		if clean || r.Invocation == "" {
+			r.Invocation, r.ChildPID, r.ChildStartTime = "", 0, 0
+		} // else the program's main process, by pid and start time, is one Leftovers looks for
+		if lastExit != "" || r.LastExit == "" {
+			r.LastExit = lastExit
+		}
+		return true, nil
+	})
 }
 
 // RemoveRecord removes the record at path only if it names pid, so that it never removes
@@ -342,36 +362,43 @@ func RemoveRecord(path string, pid int) error {
 // readTrusted reads path, a regular file that the effective user owns and nobody else may
 // write, without following a symlink and without blocking on a FIFO.
 func readTrusted(path string) ([]byte, error) {
+	b, _, err := readTrustedID(path)
+	return b, err
+}
+
+// readTrustedID is readTrusted, and the file it read.
+func readTrustedID(path string) ([]byte, fileID, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) {
-			return nil, fmt.Errorf("read record %q: %w: it is a symbolic link", path, ErrUntrusted)
+			return nil, fileID{}, fmt.Errorf("read record %q: %w: it is a symbolic link", path, ErrUntrusted)
 		}
-		return nil, fmt.Errorf("read record: %w", &fs.PathError{Op: "open", Path: path, Err: err})
+		return nil, fileID{}, fmt.Errorf("read record: %w", &fs.PathError{Op: "open", Path: path, Err: err})
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("read record: %w", err)
+		return nil, fileID{}, fmt.Errorf("read record: %w", err)
 	}
 	st, _ := fi.Sys().(*syscall.Stat_t)
+	id := idOf(fi)
 	switch {
 	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("read record %q: %w: it is not a regular file", path, ErrUntrusted)
+		return nil, fileID{}, fmt.Errorf("read record %q: %w: it is not a regular file", path, ErrUntrusted)
 	case st != nil && int(st.Uid) != os.Geteuid():
-		return nil, fmt.Errorf("read record %q: %w: it is owned by uid %d, not by uid %d", path, ErrUntrusted, st.Uid, os.Geteuid())
+		return nil, fileID{}, fmt.Errorf("read record %q: %w: it is owned by uid %d, not by uid %d", path, ErrUntrusted, st.Uid, os.Geteuid())
 	case fi.Mode().Perm()&0o022 != 0:
-		return nil, fmt.Errorf("read record %q: %w: its mode %04o lets others write it", path, ErrUntrusted, fi.Mode().Perm())
+		return nil, fileID{}, fmt.Errorf("read record %q: %w: its mode %04o lets others write it", path, ErrUntrusted, fi.Mode().Perm())
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read record: %w", err)
+		return nil, fileID{}, fmt.Errorf("read record: %w", err)
 	}
 	if len(b) > maxRecordSize {
-		return nil, fmt.Errorf("read record %q: %w: larger than %d bytes", path, ErrBadRecord, maxRecordSize)
+		return nil, fileID{}, fmt.Errorf("read record %q: %w: larger than %d bytes", path, ErrBadRecord, maxRecordSize)
 	}
-	return b, nil
+	return b, id, nil
 }
 
 // maxRecordSize bounds what ReadRecord reads. A record is a few kilobytes, but it holds

@@ -1,0 +1,82 @@
+package instance
+
+import (
+	"errors"
+	"os"
+)
+
+// A command that changes a record it did not write (stop marks it stopped, or clears the
+// invocation of a run that left nothing) reads it, changes it, and writes it back. A plain
+// rename would put it back even if it was removed in between (a start a stop called off,
+// of an instance that never ran, removes its daemon's record once that daemon is gone,
+// as a stop that waited for the daemon marks it), or write over a record written in
+// between (that start's own word on the run). updateRecord replaces only the file it read.
+
+// fileID names one file for as long as it exists: its device and inode.
+type fileID struct{ dev, ino uint64 }
+
+// errRecordGone means the record was removed after it was read: nothing is written.
+var errRecordGone = errors.New("record removed since it was read")
+
+// errRecordChanged means the record was replaced after it was read: it is left as the
+// other writer wrote it.
+var errRecordChanged = errors.New("record replaced since it was read")
+
+// testHookBeforeReplace, when set by a test, runs after updateRecord has read the record
+// and before it replaces it.
+var testHookBeforeReplace func()
+
+// updateAttempts bounds how often updateRecord reads a record again that others keep
+// replacing: their word is the newer, and it is kept.
+const updateAttempts = 3
+
+// updateRecord reads the record at path and gives it, with the read's error, to change,
+// which changes it and says whether to write it (or fails). It then replaces the file it
+// read, and only that: a record removed since stays removed (nil), and one replaced since
+// is read again and given to change again (up to updateAttempts times, then left as the
+// others wrote it: nil). It writes as WriteRecord does otherwise.
+func updateRecord(path string, change func(r *Record, err error) (bool, error)) error {
+	for range updateAttempts {
+		r, id, err := readRecordID(path)
+		write, err := change(&r, err)
+		if !write || err != nil {
+			return err
+		}
+		if testHookBeforeReplace != nil {
+			testHookBeforeReplace()
+		}
+		err = writeRecord(path, r, func(tmp string) error { return exchangeInto(tmp, path, id) })
+		switch {
+		case errors.Is(err, errRecordGone):
+			return nil
+		case !errors.Is(err, errRecordChanged):
+			return err
+		}
+	}
+	return nil
+}
+
+// lstatID is the fileID of path, not following a symlink.
+func lstatID(path string) (fileID, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileID{}, err
+	}
+	return idOf(fi), nil
+}
+
+// renameIfSame renames tmp over path if path is still the file was: the fallback where
+// the file system cannot exchange two files, which leaves a moment between the look and
+// the rename.
+func renameIfSame(tmp, path string, was fileID) error {
+	id, err := lstatID(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return errRecordGone
+	case err != nil:
+		return err
+	case id != was:
+		return errRecordChanged
+	}
+	return os.Rename(tmp, path)
+}
