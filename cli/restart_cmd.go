@@ -102,7 +102,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		return withCode(exitFailed, err)
 	}
 	defer starting.Done()
-	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), OwnStart: true}, false)
+	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true}, false)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ var notStopping = map[syscall.Signal]string{
 // Run stops the instance (or, with --all, every instance) and says how it went.
 func (c *StopCmd) Run(app *App) error {
 	options := func(paths instance.Paths) instance.StopOptions {
-		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), NoKill: c.NoKill}
+		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), Drain: stopDrain(c.Timeout), NoKill: c.NoKill}
 	}
 	if c.All {
 		return forEachInstance(app, "stop", func(app *App, paths instance.Paths) error {
@@ -88,10 +88,28 @@ func stopTimeout(given *time.Duration, paths instance.Paths) time.Duration {
 			d = own
 		}
 	}
+	return drainTimeout(d)
+}
+
+// drainTimeout is how long a stop waits before SIGKILL, unless told, for a daemon started
+// with --shutdown-timeout d (0 if unknown): defaultStopTimeout, or d and server.KillGrace
+// if longer.
+func drainTimeout(d time.Duration) time.Duration {
 	if d > 0 {
 		return max(defaultStopTimeout, d+server.KillGrace)
 	}
 	return defaultStopTimeout
+}
+
+// stopDrain is instance.StopOptions.Drain for a stop given --timeout (nil if not): none
+// when it was, since the user's timeout holds; else the drainTimeout of the record's
+// daemon, which a daemon still starting when it is signalled writes as it begins to drain
+// (a foreground start's request cannot be read from outside, as start -d's is).
+func stopDrain(given *time.Duration) func(instance.Record) time.Duration {
+	if given != nil {
+		return nil
+	}
+	return func(rec instance.Record) time.Duration { return drainTimeout(recordedShutdownTimeout(rec)) }
 }
 
 // startingShutdownTimeout is the --shutdown-timeout that the daemon pid, which holds the

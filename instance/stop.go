@@ -42,6 +42,12 @@ type StopOptions struct {
 	// stop, as restart does: the start under way is the caller's, and Stop does not wait
 	// for its daemon.
 	OwnStart bool
+	// Drain, if set, is how long the daemon whose record is rec may take to stop once
+	// asked (its --shutdown-timeout, and what it takes to kill what is left). A daemon
+	// still starting when it is signalled has no record of its run yet, and writes one as
+	// it begins to drain: Stop then waits Drain of it from the signal, if that is longer
+	// than Timeout. Leave it nil for a Timeout the user gave.
+	Drain func(rec Record) time.Duration
 }
 
 // StopResult says what Stop did.
@@ -156,7 +162,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	default:
 		_ = h.Signal(syscall.SIGCONT) // a stopped daemon must run to handle its stop signal
-		killed, err := waitGone(ctx, h, o, pgid)
+		killed, err := waitGone(ctx, h, o, pgid, drainOnceRecorded(p, pid, o.Drain))
 		res.Elapsed, res.Killed = time.Since(start), killed
 		if err != nil {
 			return res, fmt.Errorf("stop %s: %w", p.Name, err)
@@ -213,19 +219,15 @@ func instanceGroup(h *proc.Process, p Paths) int {
 	return 0
 }
 
-// waitGone waits for h to be gone after it was signalled: up to o.Timeout, then (unless
+// waitGone waits for h to be gone after it was signalled: up to o.Timeout (or as long as
+// drain, if not nil, says once it says more: see waitTimeout), then (unless
 // o.NoKill) SIGKILL, first to what runs with it (killAround: what runs below it, and the
 // rest of its group pgid if not 0), giving it cleanupWait to exit on its own, then to the
 // whole process group pgid if not 0 and to h, and up to killWait more, for the group as
 // well. It reports whether SIGKILL was sent.
-func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (killed bool, err error) {
+func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, drain func() time.Duration) (killed bool, err error) {
 	pid := h.PID()
-	wctx, cancel := ctx, context.CancelFunc(func() {})
-	if o.Timeout > 0 {
-		wctx, cancel = context.WithTimeout(ctx, o.Timeout)
-	}
-	err = h.Wait(wctx)
-	cancel()
+	err = waitTimeout(ctx, h, o.Timeout, drain)
 	switch {
 	case err == nil:
 		return false, nil
@@ -282,6 +284,71 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int) (ki
 		return true, fmt.Errorf("pid %d %w %s after SIGKILL", pid, ErrStillRunning, killWait)
 	}
 	return true, nil
+}
+
+// waitTimeout waits for h to be gone, up to timeout from now (for ever if it is 0 or less,
+// as long as ctx allows): the error wraps context.DeadlineExceeded once that has passed. If
+// drain is not nil, it is asked as the wait goes on, every 100ms at most, how long the
+// daemon takes to stop, until it says (more than 0); the wait is then that long from now's
+// start, if that is longer.
+func waitTimeout(ctx context.Context, h *proc.Process, timeout time.Duration, drain func() time.Duration) error {
+	if timeout <= 0 {
+		return h.Wait(ctx)
+	}
+	start := time.Now()
+	end := start.Add(timeout)
+	for step := 10 * time.Millisecond; drain != nil; step = min(2*step, 100*time.Millisecond) {
+		if d := drain(); d > 0 {
+			end = later(end, start.Add(d))
+			break
+		}
+		if !time.Now().Before(end) {
+			break
+		}
+		wctx, cancel := context.WithDeadline(ctx, earlier(end, time.Now().Add(step)))
+		err := h.Wait(wctx)
+		cancel()
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+	wctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+	return h.Wait(wctx)
+}
+
+// drainOnceRecorded is, for waitTimeout, how long the daemon pid of the instance at p
+// takes to stop by drain (StopOptions.Drain) of its record, once its record names it, 0
+// until then; nil if drain is, or if its record named it already when it was signalled
+// (the caller's timeout took it into account).
+func drainOnceRecorded(p Paths, pid int, drain func(Record) time.Duration) func() time.Duration {
+	named := func() (Record, bool) {
+		rec, err := ReadRecord(p.Record)
+		return rec, err == nil && rec.names(pid) && rec.isFor(p)
+	}
+	if _, ok := named(); drain == nil || ok {
+		return nil
+	}
+	return func() time.Duration {
+		if rec, ok := named(); ok {
+			return max(drain(rec), time.Nanosecond)
+		}
+		return 0
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // cleanUp removes what a daemon that is gone may have left: its pidfile, if it was killed
