@@ -92,7 +92,11 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	// daemon's readiness: a second restart waits for this one and leaves its daemon be, as
 	// a second systemctl restart joins the job under way, rather than stop the daemon this
 	// one is starting.
-	starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, startLockWait(req)+stopTimeout(timeout, paths))
+	within := startLockWait(req)
+	if own, ok := startingRequest(paths); ok {
+		within = max(within, startLockWait(&own)) // a start under way, bounded by its own --ready-timeout
+	}
+	starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, within+stopTimeout(timeout, paths))
 	if held := (*pidfile.LockedError)(nil); errors.As(err, &held) {
 		decided()
 		fmt.Fprintf(app.Stdout, "%s was started meanwhile by another restart or start (pid %d): not restarted again\n", req.Name, held.PID)

@@ -73,7 +73,7 @@ const defaultStopTimeout = 10 * time.Second
 // server.KillGrace), so that a stop never cuts short a drain the daemon was started to
 // allow, nor kills a supervisor while it kills what its program left. A daemon still
 // starting has not written its record yet (the record is an earlier run's, or none): its
-// --shutdown-timeout is its request's (startingShutdownTimeout).
+// --shutdown-timeout is its request's (startingRequest).
 func stopTimeout(given *time.Duration, paths instance.Paths) time.Duration {
 	if given != nil {
 		return max(*given, time.Nanosecond) // instance.Stop waits for ever on 0
@@ -83,10 +83,8 @@ func stopTimeout(given *time.Duration, paths instance.Paths) time.Duration {
 	if err == nil {
 		d = recordedShutdownTimeout(rec)
 	}
-	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State == pidfile.Running && st.PID != rec.PID {
-		if own := startingShutdownTimeout(st.PID); own > 0 {
-			d = own
-		}
+	if own, ok := startingRequest(paths); ok && own.ShutdownTimeout > 0 {
+		d = own.ShutdownTimeout
 	}
 	return drainTimeout(d)
 }
@@ -112,15 +110,27 @@ func stopDrain(given *time.Duration) func(instance.Record) time.Duration {
 	return func(rec instance.Record) time.Duration { return drainTimeout(recordedShutdownTimeout(rec)) }
 }
 
-// startingShutdownTimeout is the --shutdown-timeout that the daemon pid, which holds the
-// pidfile but has written no record yet (it is starting), was started with: its request's,
-// from the environment it was executed with (requestEnv, which it takes out of its own
-// only once it runs). 0 when that cannot be read (not this user's, a foreground start, not
-// a daemonkit daemon).
-func startingShutdownTimeout(pid int) time.Duration {
+// startingRequest is the request that the daemon of the instance at paths was started
+// with, when it holds the pidfile but its record does not name it (it is starting: it has
+// written none yet), read from the environment it was executed with (requestEnv, which it
+// takes out of its own only once it runs); false when none is starting, or that cannot be
+// read (not this user's, a foreground start, not a daemonkit daemon).
+func startingRequest(paths instance.Paths) (request, bool) {
+	st, err := pidfile.Probe(paths.PIDFile)
+	if err != nil || st.State != pidfile.Running {
+		return request{}, false
+	}
+	if rec, err := instance.ReadRecord(paths.Record); err == nil && rec.PID == st.PID {
+		return request{}, false
+	}
+	return daemonRequest(st.PID)
+}
+
+// daemonRequest is the request in the environment the daemon pid was executed with.
+func daemonRequest(pid int) (request, bool) {
 	raw, ok := proc.Getenv(pid, requestEnv)
 	if !ok {
-		return 0
+		return request{}, false
 	}
 	for i := 1; ; i++ { // withRequest's continuations
 		part, ok := proc.Getenv(pid, requestEnv+"_"+strconv.Itoa(i))
@@ -131,9 +141,9 @@ func startingShutdownTimeout(pid int) time.Duration {
 	}
 	var req request
 	if json.Unmarshal([]byte(raw), &req) != nil {
-		return 0
+		return request{}, false
 	}
-	return req.ShutdownTimeout
+	return req, true
 }
 
 // recordedShutdownTimeout is the --shutdown-timeout the record's daemon was started with:

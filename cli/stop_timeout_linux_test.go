@@ -12,23 +12,23 @@ import (
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
-// TestStartingShutdownTimeout: the --shutdown-timeout of a daemon still starting, which has
-// written no record yet, is read from the request in the environment it was executed
-// with, a request larger than one variable (its continuations) included; a process
-// without one says none.
-func TestStartingShutdownTimeout(t *testing.T) {
+// TestDaemonRequest: the request of a daemon still starting, which has written no record
+// yet (its --shutdown-timeout, its --ready-timeout), is read from the environment it was
+// executed with, a request larger than one variable (its continuations) included; a
+// process without one says none.
+func TestDaemonRequest(t *testing.T) {
 	for _, size := range []int{0, 3 * requestChunk} {
 		raw, err := json.Marshal(request{Program: "daemonkit", ShutdownTimeout: 30 * time.Second, Cwd: strings.Repeat("p", size)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		pid := sleeper(t, withRequest(os.Environ(), string(raw)))
-		if got := startingShutdownTimeout(pid); got != 30*time.Second {
-			t.Errorf("request of %d bytes: startingShutdownTimeout = %v, want 30s", len(raw), got)
+		if got, ok := daemonRequest(pid); !ok || got.ShutdownTimeout != 30*time.Second {
+			t.Errorf("request of %d bytes: daemonRequest = %v, %v; want a --shutdown-timeout of 30s", len(raw), got.ShutdownTimeout, ok)
 		}
 	}
-	if got := startingShutdownTimeout(sleeper(t, os.Environ())); got != 0 {
-		t.Errorf("no request: startingShutdownTimeout = %v, want 0", got)
+	if _, ok := daemonRequest(sleeper(t, os.Environ())); ok {
+		t.Errorf("no request: daemonRequest found one")
 	}
 }
 
