@@ -121,7 +121,9 @@ func newListRow(e instance.Entry) listRow {
 			r.Command = []string{rec.Program}
 		}
 		if e.Status.Running() {
-			r.StartedAt, r.UptimeSeconds = rec.StartedAt, e.Status.Uptime.Seconds()
+			if !rec.CalledOffStart() { // one that never got ready has no uptime
+				r.StartedAt, r.UptimeSeconds = rec.StartedAt, e.Status.Uptime.Seconds()
+			}
 			if len(rec.Sockets) > 0 {
 				r.Copies = rec.Copies
 			}

@@ -161,6 +161,9 @@ func (r *statusReport) fill(st instance.Status) int {
 		if rec := st.Record; rec != nil {
 			r.Strategy, r.StartedAt, r.Listen, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Log
 			r.UptimeSeconds = st.Uptime.Seconds()
+			if rec.CalledOffStart() {
+				r.StartedAt = time.Time{} // it never got ready: no uptime to claim
+			}
 			r.DroppedLines, r.LogProblem = rec.DroppedLogLines, rec.LogProblem
 			if r.LogProblem == "" {
 				r.LogProblem = logDetached(r.PID, rec.Log)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -197,6 +198,11 @@ func (r *Record) CalledOff(why string) {
 	r.FailedStart(why)
 	r.LastExit, r.Failed = StartCalledOff+why, false
 }
+
+// CalledOffStart reports whether r is of a start that a stop called off before it was
+// ready (CalledOff, or what its daemon writes as it begins to drain): its run never
+// served, and has no uptime to tell, though its daemon may still drain.
+func (r Record) CalledOffStart() bool { return strings.HasPrefix(r.LastExit, StartCalledOff) }
 
 // ErrBadRecord means a file at a record's path is not a record: damaged, or another file
 // that a --pidfile led beside. Nothing replaces or removes it.

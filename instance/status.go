@@ -26,7 +26,7 @@ type Status struct {
 	// Unlocked says the daemon runs (Record names it, proven by pid and start time) though
 	// its pidfile does not show it: deleted or replaced by hand.
 	Unlocked bool
-	Uptime   time.Duration // since Record.StartedAt, when Record != nil
+	Uptime   time.Duration // since Record.StartedAt, when Record != nil and not of a start called off (Record.CalledOffStart)
 	// Stopped says the running daemon is stopped by a signal (SIGSTOP, SIGTSTP): it
 	// serves nothing until SIGCONT. While a start command launches a daemon that holds no
 	// pidfile yet (StartPID), it says so of that command (Ctrl-Z): its daemon gets nowhere.
@@ -89,7 +89,7 @@ func Inspect(p Paths) (Status, error) {
 	if s.Record != nil && s.Record.PID != s.PID() {
 		s.Record.hostPIDs(s.PID())
 	}
-	if s.Record != nil && !s.Record.StartedAt.IsZero() {
+	if s.Record != nil && !s.Record.StartedAt.IsZero() && !s.Record.CalledOffStart() {
 		s.Uptime = max(time.Since(s.Record.StartedAt), 0)
 	}
 	if pid := cmp.Or(s.PID(), s.StartPID); pid > 1 {
