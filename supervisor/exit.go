@@ -19,9 +19,13 @@ type ExitError struct {
 	// very process (killed by it): it does not handle it, and was not reloaded.
 	OfReload bool
 	// StoppedBy, if set, is the stop signal that ended the supervisor while no copy of the
-	// program ran (between restarts): Status is then unset, and ExitCode is 128+StoppedBy,
-	// as a copy killed by that signal gives.
+	// program ran (between restarts) or a restart's copy was not ready yet (Starting):
+	// Status is then unset, and ExitCode is 128+StoppedBy, as a copy killed by that signal
+	// gives.
 	StoppedBy syscall.Signal
+	// Starting, with StoppedBy, says a copy of a restart was starting (not ready yet) when
+	// the stop came: it was stopped, and the start called off, as a first start's is.
+	Starting bool
 }
 
 // Clean reports an end nobody need look into (server.CleanEnd): the program exited 0, and
@@ -33,7 +37,10 @@ func (e *ExitError) Clean() bool {
 // Error reads "program exited with status 3", "program killed by signal 9 (SIGKILL)",
 // "program could not start: ...".
 func (e *ExitError) Error() string {
-	if e.StoppedBy != 0 {
+	switch {
+	case e.StoppedBy != 0 && e.Starting:
+		return "program stopped by " + sigName(e.StoppedBy) + " before its restarted copy was ready"
+	case e.StoppedBy != 0:
 		return "program stopped between restarts by " + sigName(e.StoppedBy)
 	}
 	if e.Failure != "" {

@@ -421,19 +421,23 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 }
 
 // stoppedRestart is what Serve returns when a stop came while a restart's copy started
-// (err from startReady): the stopped copy's status, as a stop of a ready copy gives it
-// (exitResult), and "stopped: ..." its last exit; or, if no copy ran to be stopped (it had
-// not started yet), as a stop between restarts (lastExit: how the copy before it ended).
+// (err from startReady): as a stop of the first copy before it was ready (a start called
+// off), the stop's own status, 128+N after its signal N, whatever the copy exited with,
+// and a last exit that says so ("stopped by SIGTERM before restart 2 was ready: exited
+// with status 0"); or, if no copy ran to be stopped (it had not started yet), as a stop
+// between restarts (lastExit: how the copy before it ended).
 func (r *run) stoppedRestart(err error, lastExit string) error {
 	var early *stoppedEarly
 	if !errors.As(err, &early) {
 		return r.stoppedBetweenRestarts(lastExit)
 	}
+	received, _ := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
-		rec.LastExit, rec.Restarts, rec.RestartAt = "stopped: "+describe(early.ws), r.restarts, time.Time{}
+		rec.LastExit = fmt.Sprintf("stopped by %s before restart %d was ready: %s", sigName(received), r.restarts, describe(early.ws))
+		rec.Restarts, rec.RestartAt = r.restarts, time.Time{}
 		rec.SetChild(0)
 	})
-	return exitResult(early.ws)
+	return &ExitError{StoppedBy: received, Starting: true}
 }
 
 // stoppedBetweenRestarts is what Serve returns when a stop came while no copy ran (the
