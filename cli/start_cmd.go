@@ -651,7 +651,8 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
 	_, lerr := os.Lstat(req.Record)
-	ranBefore := lerr == nil // under the start lock: only this start's daemon writes one now
+	ranBefore := lerr == nil // under the start lock: only this start's daemon writes one now (or a stop of it)
+	before, _ := instance.ReadRecord(req.Record)
 	res, err := launcher.Launch(ctx, desc.New(), spec, log)
 	if err != nil {
 		if errors.Is(err, pidfile.ErrLocked) {
@@ -663,7 +664,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 			log.Warn("killed what the failed start left running", "pids", left)
 		}
 		notify.RemoveStale(filepath.Dir(req.PIDFile)) // a daemon killed for not being ready left its notify socket
-		recordFailedStart(req, invocation, ranBefore, err)
+		recordFailedStart(req, invocation, ranBefore, before.PID, err)
 		return res, withCode(exitFailed, err)
 	}
 	return res, nil

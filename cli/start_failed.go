@@ -22,13 +22,21 @@ import (
 // leaves nothing. The log gets the reason too, where it is there to take it, as the
 // daemon's own failure would have put it there.
 // Call it with the start lock held and the daemon gone; ranBefore says whether a record
-// was there before the daemon was launched. (A start called off whose daemon was killed
+// was there before the daemon was launched, and beforePID which pid it named (0: none). (A start called off whose daemon was killed
 // in its drain, of an instance that never ran, leaves none: the daemon's own record that
 // it was stopping goes, as the daemon would have removed it.)
-func recordFailedStart(req *request, invocation string, ranBefore bool, why error) {
+func recordFailedStart(req *request, invocation string, ranBefore bool, beforePID int, why error) {
 	calledOff := errors.Is(why, launcher.ErrStopped)
 	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) && !calledOff {
 		return // nothing ran that could have been recorded
+	}
+	reason := failureReason(req.Name, why)
+	if rec, err := instance.ReadRecord(req.Record); !calledOff && err == nil && rec.CalledOffStart() && rec.PID > 0 && rec.PID != beforePID {
+		// A stop killed the daemon with SIGKILL (stop --signal KILL), and said so in its
+		// record first, as the daemon could not: a start called off, not a failed one. (The
+		// record names this daemon, not the earlier run: under the start lock nothing else
+		// writes it. The stop may have cleared its invocation since, having killed all.)
+		calledOff, reason = true, strings.TrimPrefix(rec.LastExit, instance.StartCalledOff)
 	}
 	if calledOff && !ranBefore {
 		// Under the start lock, no record was there before this daemon: what is there now
@@ -42,7 +50,6 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, why erro
 		// called off that ended without its last word wrote only that it was stopping.)
 		return
 	}
-	reason := failureReason(req.Name, why)
 	if calledOff {
 		rec.CalledOff(reason)
 	} else {

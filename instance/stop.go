@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -150,6 +151,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	pgid := instanceGroup(h, p) // while it lives: its group's id names nothing else
 	signal := h.Signal
 	if sig == syscall.SIGKILL {
+		recordKilledStarting(p, pid) // after instanceGroup: the record it writes proves no group
 		// Everything at once, but what runs below it first: a SIGKILL to it alone would
 		// hand its program's children to init, running.
 		signal = func(syscall.Signal) error { return killAll(ctx, h, pgid) }
@@ -180,6 +182,42 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 		res.NotCleanedUp = fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, cerr)
 	}
 	return res, err
+}
+
+// recordKilledStarting writes, for the daemon pid of the instance at p that a stop is
+// about to SIGKILL while it is still starting (its record does not name it: it has written
+// none yet), what the daemon writes itself when a stop calls its start off and it can
+// still say so (server's stoppingStart): its record, stopping, "start called off: stopped
+// by SIGKILL before it was ready", with its run's invocation. A SIGKILL gives it no word,
+// and its start would otherwise record a failed start, as for the OOM killer; it finds
+// this record of its own run, and records the start called off (an instance that never
+// ran keeps none). The record keeps what an earlier run's said of how to start it, but no
+// strategy, session or program's process of that run: nothing here proves a process group
+// or a session this run's. Nothing is written unless a start of the instance is under way
+// (its start lock is held: a daemon whose record was deleted by hand is not starting) and
+// the daemon is one a start launched (its environment holds InvocationEnv), nor over a
+// record that is not this user's.
+func recordKilledStarting(p Paths, pid int) {
+	if startUnderWay(p) == 0 {
+		return
+	}
+	rec, err := ReadRecord(p.Record)
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return // not ours to replace
+	case err == nil && rec.names(pid):
+		return // it is ready, or has said itself that it stops
+	}
+	invocation, ok := proc.Getenv(pid, InvocationEnv)
+	if !ok || invocation == "" {
+		return
+	}
+	rec.Name, rec.PIDFile, rec.Invocation = p.Name, p.PIDFile, invocation
+	rec.PID, rec.StartTime, rec.BootID, rec.AliveTicks = pid, StartTime(pid), BootID(), 0
+	rec.Strategy, rec.Session, rec.ChildPID, rec.ChildStartTime, rec.Copies = "", 0, 0, 0, nil
+	rec.State, rec.StoppedAt, rec.Failed, rec.RestartAt = StateStopping, time.Time{}, false, time.Time{}
+	rec.LastExit = StartCalledOff + "stopped by SIGKILL before it was ready"
+	_ = WriteRecord(p.Record, rec) // informative: the stop goes on
 }
 
 // withLeftoversKilled is res, err once what the last run of the instance at p left
