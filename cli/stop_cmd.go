@@ -204,7 +204,7 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 			paths.Name, res.PID, roundDuration(res.Elapsed))
 	case res.Killed:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: SIGKILL was needed after %s\n",
-			paths.Name, res.PID, roundDuration(res.Elapsed), o.Timeout)
+			paths.Name, res.PID, roundDuration(res.Elapsed), res.KilledAfter)
 	default:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s\n", paths.Name, res.PID, roundDuration(res.Elapsed))
 	}

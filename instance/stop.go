@@ -57,6 +57,7 @@ type StopResult struct {
 	PID          int           // the process stopped, when WasRunning
 	Elapsed      time.Duration // from the signal to gone
 	Killed       bool          // SIGKILL was needed
+	KilledAfter  time.Duration // when Killed: how long it was given first (o.Timeout, or the drain its record asked for)
 	RemovedStale bool          // a stale pidfile was removed (found stale, or left by a killed daemon)
 	Leftovers    []int         // processes the last run left running, which Stop killed (see Leftovers)
 	// NotCleanedUp says what of the daemon's files Stop could not clean up once it was
@@ -164,8 +165,11 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 		return res, fmt.Errorf("stop %s: %w", p.Name, err)
 	default:
 		_ = h.Signal(syscall.SIGCONT) // a stopped daemon must run to handle its stop signal
-		killed, err := waitGone(ctx, h, o, pgid, drainOnceRecorded(p, pid, o.Drain))
+		killed, waited, err := waitGone(ctx, h, o, pgid, drainOnceRecorded(p, pid, o.Drain))
 		res.Elapsed, res.Killed = time.Since(start), killed
+		if killed {
+			res.KilledAfter = waited
+		}
 		if err != nil {
 			return res, fmt.Errorf("stop %s: %w", p.Name, err)
 		}
@@ -262,19 +266,20 @@ func instanceGroup(h *proc.Process, p Paths) int {
 // o.NoKill) SIGKILL, first to what runs with it (killAround: what runs below it, and the
 // rest of its group pgid if not 0), giving it cleanupWait to exit on its own, then to the
 // whole process group pgid if not 0 and to h, and up to killWait more, for the group as
-// well. It reports whether SIGKILL was sent.
-func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, drain func() time.Duration) (killed bool, err error) {
+// well. It reports whether SIGKILL was sent, and how long it waited before (or before
+// giving up, with o.NoKill).
+func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, drain func() time.Duration) (killed bool, waited time.Duration, err error) {
 	pid := h.PID()
-	err = waitTimeout(ctx, h, o.Timeout, drain)
+	waited, err = waitTimeout(ctx, h, o.Timeout, drain)
 	switch {
 	case err == nil:
-		return false, nil
+		return false, 0, nil
 	case ctx.Err() != nil:
-		return false, fmt.Errorf("pid %d %w: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
+		return false, 0, fmt.Errorf("pid %d %w: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
 	case !errors.Is(err, context.DeadlineExceeded):
-		return false, err
+		return false, 0, err
 	case o.NoKill:
-		return false, fmt.Errorf("pid %d %w %s after %v (not killed: no-kill)", pid, ErrStillRunning, o.Timeout, unix.SignalName(o.Signal))
+		return false, waited, fmt.Errorf("pid %d %w %s after %v (not killed: no-kill)", pid, ErrStillRunning, waited, unix.SignalName(o.Signal))
 	}
 	if killAround(ctx, pid, pgid) > 0 {
 		// What ran with it is gone: a supervisor now sees its program gone, and exits.
@@ -283,7 +288,7 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, dra
 		err := h.Wait(kctx)
 		cancel()
 		if ctx.Err() != nil { // the caller gave up: no SIGKILL to the daemon, as documented
-			return true, fmt.Errorf("pid %d %w: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
+			return true, waited, fmt.Errorf("pid %d %w: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
 		}
 		if err == nil {
 			// Nothing is signalled once it has exited (its pid, the group's id, may be
@@ -291,7 +296,7 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, dra
 			if pgid > 0 {
 				proc.WaitGroupGone(pgid, killWait)
 			}
-			return true, nil
+			return true, waited, nil
 		}
 	}
 	if pgid > 0 {
@@ -306,32 +311,32 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, dra
 	}
 	if err := h.Signal(syscall.SIGKILL); err != nil {
 		if errors.Is(err, proc.ErrGone) {
-			return pgid > 0, nil // it made it on its own after all, or the group's SIGKILL took it
+			return pgid > 0, waited, nil // it made it on its own after all, or the group's SIGKILL took it
 		}
-		return false, fmt.Errorf("pid %d still running after %s: %w", pid, o.Timeout, err)
+		return false, waited, fmt.Errorf("pid %d still running after %s: %w", pid, waited, err)
 	}
 	kctx, cancel := context.WithTimeout(ctx, killWait)
 	defer cancel()
 	if err := h.Wait(kctx); err != nil {
 		if ctx.Err() != nil {
-			return true, fmt.Errorf("pid %d %w after SIGKILL: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
+			return true, waited, fmt.Errorf("pid %d %w after SIGKILL: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
 		}
 		if !errors.Is(err, context.DeadlineExceeded) {
-			return true, err
+			return true, waited, err
 		}
-		return true, fmt.Errorf("pid %d %w %s after SIGKILL", pid, ErrStillRunning, killWait)
+		return true, waited, fmt.Errorf("pid %d %w %s after SIGKILL", pid, ErrStillRunning, killWait)
 	}
-	return true, nil
+	return true, waited, nil
 }
 
 // waitTimeout waits for h to be gone, up to timeout from now (for ever if it is 0 or less,
 // as long as ctx allows): the error wraps context.DeadlineExceeded once that has passed. If
 // drain is not nil, it is asked as the wait goes on, every 100ms at most, how long the
 // daemon takes to stop, until it says (more than 0); the wait is then that long from now's
-// start, if that is longer.
-func waitTimeout(ctx context.Context, h *proc.Process, timeout time.Duration, drain func() time.Duration) error {
+// start, if that is longer. It returns how long it gave h, from now: timeout, or drain's.
+func waitTimeout(ctx context.Context, h *proc.Process, timeout time.Duration, drain func() time.Duration) (time.Duration, error) {
 	if timeout <= 0 {
-		return h.Wait(ctx)
+		return 0, h.Wait(ctx)
 	}
 	start := time.Now()
 	end := start.Add(timeout)
@@ -347,12 +352,12 @@ func waitTimeout(ctx context.Context, h *proc.Process, timeout time.Duration, dr
 		err := h.Wait(wctx)
 		cancel()
 		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
-			return err
+			return end.Sub(start), err
 		}
 	}
 	wctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
-	return h.Wait(wctx)
+	return end.Sub(start), h.Wait(wctx)
 }
 
 // drainOnceRecorded is, for waitTimeout, how long the daemon pid of the instance at p
