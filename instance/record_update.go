@@ -2,6 +2,7 @@ package instance
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 )
 
@@ -34,10 +35,13 @@ const updateAttempts = 3
 // which changes it and says whether to write it (or fails). It then replaces the file it
 // read, and only that: a record removed since stays removed (nil), and one replaced since
 // is read again and given to change again (up to updateAttempts times, then left as the
-// others wrote it: nil). It writes as WriteRecord does otherwise.
+// others wrote it: nil). Where there was no record (the error wraps fs.ErrNotExist), it
+// makes one only if there is still none: one written since is read and given to change
+// again, as a replaced one is. It writes as WriteRecord does otherwise.
 func updateRecord(path string, change func(r *Record, err error) (bool, error)) error {
 	for range updateAttempts {
 		r, id, err := readRecordID(path)
+		absent := errors.Is(err, fs.ErrNotExist)
 		write, err := change(&r, err)
 		if !write || err != nil {
 			return err
@@ -45,7 +49,11 @@ func updateRecord(path string, change func(r *Record, err error) (bool, error)) 
 		if testHookBeforeReplace != nil {
 			testHookBeforeReplace()
 		}
-		err = writeRecord(path, r, func(tmp string) error { return exchangeInto(tmp, path, id) })
+		place := func(tmp string) error { return exchangeInto(tmp, path, id) }
+		if absent {
+			place = func(tmp string) error { return createInto(tmp, path) }
+		}
+		err = writeRecord(path, r, place)
 		switch {
 		case errors.Is(err, errRecordGone):
 			return nil
@@ -53,6 +61,19 @@ func updateRecord(path string, change func(r *Record, err error) (bool, error)) 
 			return err
 		}
 	}
+	return nil
+}
+
+// linkInto puts tmp at path only if path names nothing (errRecordChanged if it does now):
+// a hard link, which never replaces, and tmp's name removed.
+func linkInto(tmp, path string) error {
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return errRecordChanged
+		}
+		return err
+	}
+	_ = os.Remove(tmp) // best effort: the record is in place
 	return nil
 }
 

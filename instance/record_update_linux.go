@@ -35,6 +35,22 @@ func exchangeInto(tmp, path string, was fileID) error {
 	return nil
 }
 
+// createInto puts tmp, a whole new record, at path only if path names nothing: a rename
+// that never replaces (renameat2 RENAME_NOREPLACE), or, on a file system that cannot,
+// linkInto. A record written at path meanwhile is left as it is: errRecordChanged.
+func createInto(tmp, path string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_NOREPLACE)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EEXIST):
+		return errRecordChanged
+	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EOPNOTSUPP):
+		return linkInto(tmp, path)
+	}
+	return &os.LinkError{Op: "rename without replacing", Old: tmp, New: path, Err: err}
+}
+
 // idOf is the fileID of what fi describes.
 func idOf(fi os.FileInfo) fileID {
 	st, _ := fi.Sys().(*syscall.Stat_t)

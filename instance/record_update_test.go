@@ -1,9 +1,15 @@
 package instance
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestMarkStoppedRemovedMeanwhile: a record removed after MarkStopped has read it (a
@@ -64,5 +70,62 @@ func mustNoTemporary(t *testing.T, path string) {
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*.tmp-*"))
 	if len(left) > 0 {
 		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+// TestRecordKilledStartingKeepsTheDaemonsOwn: the record a stop writes for a starting
+// daemon it is about to SIGKILL (a start called off) never replaces the one the daemon
+// wrote itself meanwhile, as it became ready, whether a record of an earlier run was there
+// before or none was; with no such race, the stop's record is written.
+func TestRecordKilledStartingKeepsTheDaemonsOwn(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		earlier, won bool // a record of an earlier run; the daemon's own written meanwhile
+	}{
+		{"first run, daemon ready meanwhile", false, true},
+		{"earlier run, daemon ready meanwhile", true, true},
+		{"first run", false, false},
+		{"earlier run", true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := testPaths(t, "web")
+			s, err := BeginStart(context.Background(), p, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Done()
+			sleep := exec.Command("sleep", "600")
+			sleep.Env = append(os.Environ(), InvocationEnv+"=run-2")
+			if err := sleep.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = sleep.Process.Kill(); _ = sleep.Wait() })
+			pid := sleep.Process.Pid
+			testutil.WaitFor(t, "the daemon's environment", func() bool { _, ok := proc.Getenv(pid, InvocationEnv); return ok })
+			if c.earlier {
+				if err := WriteRecord(p.Record, Record{Name: "web", Program: "web", PID: 1, State: StateStopped}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			own := Record{Name: "web", Program: "web", PID: pid, State: StateRunning, Invocation: "run-2"}
+			if c.won {
+				withHookBeforeReplace(t, func() {
+					if err := WriteRecord(p.Record, own); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			recordKilledStarting(p, pid)
+			got, err := ReadRecord(p.Record)
+			switch {
+			case err != nil:
+				t.Fatalf("the record: %v", err)
+			case c.won && (got.State != StateRunning || got.LastExit != ""):
+				t.Fatalf("the daemon's own record was replaced: %+v", got)
+			case !c.won && (got.State != StateStopping || !got.CalledOffStart() || got.PID != pid):
+				t.Fatalf("the stop's record = %+v, want this daemon's start called off", got)
+			}
+			mustNoTemporary(t, p.Record)
+		})
 	}
 }

@@ -205,23 +205,26 @@ func recordKilledStarting(p Paths, pid int) {
 	if startUnderWay(p) == 0 {
 		return
 	}
-	rec, err := ReadRecord(p.Record)
-	switch {
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return // not ours to replace
-	case err == nil && rec.names(pid):
-		return // it is ready, or has said itself that it stops
-	}
 	invocation, ok := proc.Getenv(pid, InvocationEnv)
 	if !ok || invocation == "" {
 		return
 	}
-	rec.Name, rec.PIDFile, rec.Invocation = p.Name, p.PIDFile, invocation
-	rec.PID, rec.StartTime, rec.BootID, rec.AliveTicks = pid, StartTime(pid), BootID(), 0
-	rec.Strategy, rec.Session, rec.ChildPID, rec.ChildStartTime, rec.Copies = "", 0, 0, 0, nil
-	rec.State, rec.StoppedAt, rec.Failed, rec.RestartAt = StateStopping, time.Time{}, false, time.Time{}
-	rec.LastExit = StartCalledOff + "stopped by SIGKILL before it was ready"
-	_ = WriteRecord(p.Record, rec) // informative: the stop goes on
+	// Only over the record it read, or where there is none: the daemon may write its own
+	// (it became ready) at any moment, and that one stays (updateRecord).
+	_ = updateRecord(p.Record, func(rec *Record, err error) (bool, error) { // informative: the stop goes on
+		switch {
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return false, nil // not ours to replace
+		case err == nil && rec.names(pid):
+			return false, nil // it is ready, or has said itself that it stops
+		}
+		rec.Name, rec.PIDFile, rec.Invocation = p.Name, p.PIDFile, invocation
+		rec.PID, rec.StartTime, rec.BootID, rec.AliveTicks = pid, StartTime(pid), BootID(), 0
+		rec.Strategy, rec.Session, rec.ChildPID, rec.ChildStartTime, rec.Copies = "", 0, 0, 0, nil
+		rec.State, rec.StoppedAt, rec.Failed, rec.RestartAt = StateStopping, time.Time{}, false, time.Time{}
+		rec.LastExit = StartCalledOff + "stopped by SIGKILL before it was ready"
+		return true, nil
+	})
 }
 
 // withLeftoversKilled is res, err once what the last run of the instance at p left
