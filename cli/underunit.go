@@ -18,12 +18,12 @@ type managingUnit struct {
 }
 
 // unitOf is the systemd service that runs the instance at paths, if it runs now, in the
-// foreground (its record names no strategy), as a child of systemd (the system's manager or
-// a user's), in a cgroup of a service: its supervisor is then that service's ExecStart=, a
-// stop of it systemd's to take (it starts it again by its Restart=, or counts the service
-// stopped), and a restart systemd's to make. The zero managingUnit when it does not run so
-// (a foreground start of a shell, of a script a service runs, a container's PID 1), or where
-// that cannot be told (no /proc).
+// foreground (its record names no strategy), as a service's own process (see
+// serviceProcess): its supervisor is then that service's ExecStart=, a stop of it
+// systemd's to take (it starts it again by its Restart=, or counts the service stopped),
+// and a restart systemd's to make. The zero managingUnit when it does not run so (a
+// foreground start of a shell, of a script a service runs, of a cron job, a container's
+// PID 1), or where that cannot be told (no /proc).
 func unitOf(paths instance.Paths) managingUnit {
 	rec, err := instance.ReadRecord(paths.Record)
 	if err != nil || rec.Strategy != "" || rec.PID <= 0 { // a -d daemon's record names its strategy
@@ -33,17 +33,29 @@ func unitOf(paths instance.Paths) managingUnit {
 	if err != nil {
 		return managingUnit{}
 	}
-	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.PPID) + "/comm"); string(comm) != "systemd\n" {
-		return managingUnit{}
-	}
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(rec.PID) + "/cgroup")
-	if err != nil {
-		return managingUnit{}
-	}
+	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.PPID) + "/comm")
+	cgroup, _ := os.ReadFile("/proc/" + strconv.Itoa(rec.PID) + "/cgroup")
+	_, invocation := proc.Getenv(rec.PID, "INVOCATION_ID")
+	unit := serviceProcess(rec.PID, st, string(comm), invocation, string(cgroup))
 	if held, err := pidfile.Probe(paths.PIDFile); err != nil || held.State != pidfile.Running || held.PID != rec.PID {
 		return managingUnit{}
 	}
-	return serviceOfCgroup(string(raw))
+	return unit
+}
+
+// serviceProcess is the service whose own process pid is (st its /proc/PID/stat, parentComm
+// its parent's comm, invocation whether systemd's INVOCATION_ID is in the environment it
+// was executed with, cgroup its /proc/PID/cgroup): systemd (the system's manager, or a
+// user's) executed it, as it executes every service's process, as its child, the leader of
+// a session of its own, with INVOCATION_ID, in the service's cgroup. A process a service
+// merely started (a script's background job, a cron job's, one left to init when its
+// parent exited) has another session, or no INVOCATION_ID, or another parent: the zero
+// managingUnit.
+func serviceProcess(pid int, st proc.Stat, parentComm string, invocation bool, cgroup string) managingUnit {
+	if parentComm != "systemd\n" || st.SID != pid || !invocation {
+		return managingUnit{}
+	}
+	return serviceOfCgroup(cgroup)
 }
 
 // serviceOfCgroup is the service whose cgroup a /proc/PID/cgroup file (its text) names: the

@@ -1,6 +1,10 @@
 package cli
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+)
 
 // TestServiceOfCgroup: the service a /proc/PID/cgroup names, by the unified hierarchy's
 // path, else systemd's v1 one; systemctl --user for one under a user's manager; none for a
@@ -23,6 +27,32 @@ func TestServiceOfCgroup(t *testing.T) {
 	} {
 		if got := serviceOfCgroup(tc.text); got != tc.want {
 			t.Errorf("serviceOfCgroup(%q) = %+v, want %+v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestServiceProcess: only a process systemd executed as a service's (its child, leading a
+// session of its own, with INVOCATION_ID) is taken for the service's; a foreground start
+// that a cron job or a script left to a PID 1 named systemd, in cron.service's cgroup, is
+// not.
+func TestServiceProcess(t *testing.T) {
+	const pid, cgroup = 42, "0::/system.slice/web.service\n"
+	web := managingUnit{"web.service", "systemctl"}
+	for _, tc := range []struct {
+		name       string
+		st         proc.Stat
+		parent     string
+		invocation bool
+		want       managingUnit
+	}{
+		{"the service's own", proc.Stat{PPID: 1, SID: pid}, "systemd\n", true, web},
+		{"a user manager's", proc.Stat{PPID: 900, SID: pid}, "systemd\n", true, web},
+		{"a job's, left to init", proc.Stat{PPID: 1, SID: 7}, "systemd\n", true, managingUnit{}},
+		{"no INVOCATION_ID", proc.Stat{PPID: 1, SID: pid}, "systemd\n", false, managingUnit{}},
+		{"another parent", proc.Stat{PPID: 9, SID: pid}, "bash\n", true, managingUnit{}},
+	} {
+		if got := serviceProcess(pid, tc.st, tc.parent, tc.invocation, cgroup); got != tc.want {
+			t.Errorf("%s: serviceProcess = %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
 }
