@@ -88,8 +88,12 @@ func (c *LogsCmd) Run(app *App) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			return withCode(exitFailed, fmt.Errorf("%s has no log at %s%s", paths.Name, path, whyMissing(app, paths, path)))
 		}
+		if err == nil {
+			warnReplaced(app, paths, path)
+		}
 		return notRegular(app, paths, path, err)
 	}
+	warnReplaced(app, paths, path)
 	ctx, stop := interruptible()
 	defer stop()
 	if app.Config.ownsProcess {
@@ -163,6 +167,32 @@ func logElsewhere(app *App, paths instance.Paths, path string) string {
 	}
 	return fmt.Sprintf("%s (pid %d) writes to a file that is no longer at that path (%s); '%s' puts it back",
 		paths.Name, st.PID(), how, app.commandFor("reopen", paths))
+}
+
+// warnReplaced says on stderr, when the instance at paths runs and writes to a file other
+// than the one at path, its log's path (logrotate's create put a new file there, and no
+// reopen followed, or the reopen failed), that the lines logs prints are not the ones the
+// daemon writes, and that a reopen puts its log back. It says nothing where it cannot tell
+// (writesElsewhere) and no reopen failed, and nothing when no regular file is at path:
+// the errors and notes of a missing log say it then (whyMissing, notRegular).
+func warnReplaced(app *App, paths instance.Paths, path string) {
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	st, err := instance.Inspect(paths)
+	if err != nil || !st.Running() || st.Record == nil || st.Record.Log != path {
+		return
+	}
+	detached, known := writesElsewhere(st.PID(), path)
+	if known && !detached || !known && st.Record.LogProblem == "" {
+		return
+	}
+	how := "moved away without a reopen, and another file put there"
+	if st.Record.LogProblem != "" {
+		how = "it " + st.Record.LogProblem
+	}
+	fmt.Fprintf(app.Config.Stderr, "%s: %s: %s (pid %d) writes to a file that is no longer at that path (%s); '%s' puts it back\n",
+		app.Config.Name, path, paths.Name, st.PID(), how, app.commandFor("reopen", paths))
 }
 
 // stuckWait is how long logs -f, interrupted, may take to return before it exits anyway.

@@ -464,17 +464,25 @@ func unreadableRecordAdvice(path string) string {
 // file is never freed. Where it cannot tell (off Linux, another user's daemon, no log
 // file), it says nothing.
 func logDetached(pid int, path string) string {
-	if pid <= 0 || path == "" || logfile.Discards(path) {
-		return ""
-	}
-	open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/2", pid))
-	if err != nil {
-		return ""
-	}
-	if at, err := os.Stat(path); err == nil && os.SameFile(open, at) {
+	if detached, known := writesElsewhere(pid, path); !detached || !known {
 		return ""
 	}
 	return "it writes to a file that is no longer at this path (deleted, or moved away without a reopen): 'reopen' opens it again"
+}
+
+// writesElsewhere reports whether the daemon pid writes its log (its stderr) to a file
+// other than the one at path, and whether it could tell at all: not off Linux, for another
+// user's daemon, or for a log that keeps nothing (/dev/null).
+func writesElsewhere(pid int, path string) (detached, known bool) {
+	if pid <= 0 || path == "" || logfile.Discards(path) {
+		return false, false
+	}
+	open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/2", pid))
+	if err != nil {
+		return false, false
+	}
+	at, err := os.Stat(path)
+	return err != nil || !os.SameFile(open, at), true
 }
 
 // startingCopy is the copy a supervisor backing off between restarts (rec.Restarting) has
