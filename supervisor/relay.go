@@ -71,7 +71,8 @@ func cutAt(b []byte) int {
 }
 
 // jsonLines writes whole lines (what relay writes) to out as JSON objects, one a line, in
-// the shape of the daemon's own JSON log, all that one Write brings in one write.
+// the shape of the daemon's own JSON log (its @timestamp in the local zone, with its
+// offset), all that one Write brings in one write.
 type jsonLines struct {
 	out    io.Writer
 	stream string // stdout or stderr
@@ -89,7 +90,7 @@ type jsonLine struct {
 }
 
 func (j *jsonLines) Write(p []byte) (int, error) {
-	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	now := time.Now().Format("2006-01-02T15:04:05.000000Z07:00") // local, as hclog's own lines
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf) // one object and a newline each
 	enc.SetEscapeHTML(false)

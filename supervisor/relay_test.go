@@ -2,11 +2,13 @@ package supervisor
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -134,5 +136,25 @@ func TestRelayCutsBetweenCharacters(t *testing.T) {
 		if got := string(bytes.Join(relayAll(t, junk+"\n"), nil)); got != want {
 			t.Errorf("junk relayed as %d bytes in %d lines, want %d in 2, cut at %d", len(got), strings.Count(got, "\n"), len(want), maxLine)
 		}
+	}
+}
+
+// TestJSONLinesLocalTime: a program's line in a JSON log carries its time in the local
+// zone with its offset, as the daemon's own lines do (hclog), so that one log does not mix
+// two zones and its @timestamp fields sort as the lines were written.
+func TestJSONLinesLocalTime(t *testing.T) {
+	local := time.Local
+	time.Local = time.FixedZone("IST", 5*3600+30*60)
+	defer func() { time.Local = local }()
+	var out bytes.Buffer
+	if _, err := (&jsonLines{out: &out, stream: "stdout", pid: 42}).Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	var line jsonLine
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("%q: %v", out.String(), err)
+	}
+	if !strings.HasSuffix(line.Timestamp, "+05:30") {
+		t.Errorf("@timestamp %q: want the local zone's offset, +05:30, as the daemon's own lines have", line.Timestamp)
 	}
 }
