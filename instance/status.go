@@ -63,7 +63,7 @@ func (s Status) PID() int {
 // that is missing, unreadable or names another pid is left out: it never decides anything.
 func Inspect(p Paths) (Status, error) {
 	starter := startUnderWay(p) // before the pidfile: see BeginStart
-	st, err := pidfile.Probe(p.PIDFile)
+	st, proven, err := probe(p)
 	if err != nil {
 		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, err)
 	}
@@ -72,9 +72,8 @@ func Inspect(p Paths) (Status, error) {
 	}
 	s := Status{Paths: p, Pidfile: st}
 	if st.State != pidfile.Running {
-		if h, rec := provenByRecord(p); h != nil {
-			_ = h.Close()
-			s.Record, s.Unlocked = rec, true
+		if proven != nil {
+			s.Record, s.Unlocked = proven, true
 		} else if starter != 0 {
 			s.Starting, s.StartPID = true, starter
 		}
@@ -98,6 +97,35 @@ func Inspect(p Paths) (Status, error) {
 		}
 	}
 	return s, nil
+}
+
+// testHookAfterProbe, when set by a test, runs when probe has found p's pidfile held by
+// nobody, before it reads the record.
+var testHookAfterProbe func()
+
+// probe reports the pidfile of p as pidfile.Probe does and, when nobody holds it, the
+// record that proves that the daemon runs all the same (provenByRecord: its pidfile was
+// deleted or replaced by hand), else nil. A daemon that took the pidfile and wrote its
+// record between the two looks (a start that became ready meanwhile) is not such a daemon:
+// once a record proves one, the pidfile is probed again, and a holder it names then wins,
+// so that only a daemon still missing from its pidfile is ever told as Unlocked.
+func probe(p Paths) (pidfile.Status, *Record, error) {
+	st, err := pidfile.Probe(p.PIDFile)
+	if err != nil || st.State == pidfile.Running {
+		return st, nil, err
+	}
+	if testHookAfterProbe != nil {
+		testHookAfterProbe()
+	}
+	h, rec := provenByRecord(p)
+	if h == nil {
+		return st, nil, nil
+	}
+	_ = h.Close()
+	if again, err := pidfile.Probe(p.PIDFile); err != nil || again.State == pidfile.Running {
+		return again, nil, err
+	}
+	return st, rec, nil
 }
 
 // hostPIDs renames the pids of r's program and copies, which a daemon in another pid
