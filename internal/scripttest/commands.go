@@ -389,7 +389,9 @@ func atoiArg(ts *testscript.TestScript, s string) int {
 }
 
 // spawn VAR PROG ARGS...: starts an unrelated process, sets $VAR to its pid, and kills it
-// by that pid when the script ends.
+// by that pid when the script ends, with the process groups its children lead (KillAndWait):
+// script(1)'s shell leads a session of its own, and does not always die of the hangup of
+// its terminal.
 func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: spawn VAR PROG ARGS...")
@@ -398,7 +400,7 @@ func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Dir = ts.MkAbs(".")
 	ts.Check(cmd.Start())
 	ts.Defer(func() {
-		_ = cmd.Process.Kill()
+		KillAndWait(func(a ...any) { ts.Logf("%s", fmt.Sprint(a...)) }, cmd.Process.Pid)
 		_ = cmd.Wait()
 	})
 	ts.Setenv(args[0], strconv.Itoa(cmd.Process.Pid))
