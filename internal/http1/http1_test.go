@@ -412,3 +412,72 @@ func TestDrainClosesIdleConnections(t *testing.T) {
 		})
 	}
 }
+
+// accepted dials addr and returns a connection that has sent nothing, once s has accepted
+// it: Serve accepts in order, so a request answered on a second connection proves it.
+func accepted(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(testutil.Deadline))
+	keptAlive(t, addr)
+	return c, bufio.NewReader(c)
+}
+
+// TestDrainAndShutdownCloseASilentConnection: a connection whose client connected and
+// sent nothing (a browser's preconnect, a port check) held every drain and stop up to
+// ReadHeaderTimeout (5s in the built-in server), and past a shorter --shutdown-timeout,
+// when the old copy exited 1 and upgrade said requests may have been cut off. It is
+// closed once silent drainRecent since its accept.
+func TestDrainAndShutdownCloseASilentConnection(t *testing.T) {
+	stops := map[string]func(*http1.Server, context.Context) error{
+		"Drain":    func(s *http1.Server, ctx context.Context) error { return s.Drain(ctx, testutil.Deadline) },
+		"Shutdown": (*http1.Server).Shutdown,
+	}
+	for name, stop := range stops {
+		t.Run(name, func(t *testing.T) {
+			http1.SetDrainRecent(t, 50*time.Millisecond)
+			s := &http1.Server{Handler: echo, ReadHeaderTimeout: 2 * testutil.Deadline}
+			addr, _ := serve(t, s)
+			_, br := accepted(t, addr)
+			ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
+			defer cancel()
+			if err := stop(s, ctx); err != nil {
+				t.Fatalf("%s = %v: a connection that sent nothing held it up", name, err)
+			}
+			if _, err := br.ReadByte(); err != io.EOF {
+				t.Errorf("the silent connection: read %v, want EOF", err)
+			}
+		})
+	}
+}
+
+// TestShutdownAnswersAConnectionJustAccepted: a client whose request comes a moment after
+// its connection was accepted is answered during a stop, not closed under.
+func TestShutdownAnswersAConnectionJustAccepted(t *testing.T) {
+	http1.SetDrainRecent(t, testutil.Deadline)
+	s := &http1.Server{Handler: echo}
+	addr, _ := serve(t, s)
+	c, br := accepted(t, addr)
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(context.Background()) }()
+	testutil.WaitFor(t, "the listener to close", func() bool {
+		d, err := net.Dial("tcp", addr)
+		if err == nil {
+			d.Close()
+		}
+		return err != nil
+	})
+	io.WriteString(c, "GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 || !resp.Close {
+		t.Fatalf("answer to a request sent just after the stop: %v %v; want 200 with Connection: close", resp, err)
+	}
+	io.ReadAll(resp.Body)
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+}

@@ -55,6 +55,7 @@ type conn struct {
 	net.Conn
 	pending   []byte    // read by the watch while the handler ran, before anything else
 	idleSince time.Time // when it last went idle; guarded by Server.mu
+	fresh     bool      // idle since its accept: no byte of a request yet; guarded by Server.mu
 }
 
 // Read hands out pending first.
@@ -117,9 +118,13 @@ func passing(err error) bool {
 
 // Shutdown stops accepting, closes idle connections, and waits until every request in
 // flight has been answered and its connection closed, or ctx is done (then it returns
-// ctx's error and leaves the rest to Close). Requests in flight keep their contexts.
+// ctx's error and leaves the rest to Close). Requests in flight keep their contexts. A
+// connection accepted a moment ago whose client has sent nothing yet is answered if its
+// request comes within drainRecent of its accept, and closed then if it has not: a client
+// that connects and stays silent (a preconnect, a port check) never holds a stop up to
+// ReadHeaderTimeout, nor past ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
-	drained := s.stopAccepting(&s.closing, func(*conn) bool { return true })
+	drained := s.stopAccepting(&s.closing, func(c *conn) bool { return !c.fresh || time.Since(c.idleSince) > drainRecent })
 	select {
 	case <-drained:
 		return nil
@@ -137,7 +142,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // or a reset; Drain leaves open those that were busy within the last drainRecent, whose
 // clients are the likely ones to send again, and closes the rest at once, as Shutdown
 // does, and each of the others once it has been idle drainRecent (or has gone idle since
-// the drain began), so that an idle client never holds it up.
+// the drain began), so that an idle client never holds it up. A connection whose client
+// has sent nothing since it connected counts as idle since its accept.
 func (s *Server) Drain(ctx context.Context, quiet time.Duration) error {
 	drained := s.stopAccepting(&s.draining, func(c *conn) bool { return time.Since(c.idleSince) > drainRecent })
 	t := time.NewTimer(quiet)
@@ -166,7 +172,7 @@ func (s *Server) stopAccepting(state *bool, closeIdle func(*conn) bool) <-chan s
 		case !idle:
 		case closeIdle(c):
 			c.Close()
-		case s.draining:
+		default:
 			s.closeOnceLongIdle(c)
 		}
 	}
@@ -215,18 +221,12 @@ func (s *Server) serveConn(c *conn) {
 	br := bufio.NewReaderSize(c, 4096)
 	bw := bufio.NewWriterSize(c.Conn, 4096)
 	for first := true; ; first = false {
-		if !first {
-			if !s.setIdle(c, true) {
-				return
-			}
-			c.SetReadDeadline(time.Now().Add(orDefault(s.IdleTimeout, 2*time.Minute)))
-			_, err := br.Peek(1)
-			s.setIdle(c, false) // bytes came: answer them, even while shutting down
-			if err != nil {
-				return
-			}
+		if !s.awaitRequest(c, br, first) {
+			return
 		}
-		c.SetReadDeadline(time.Now().Add(orDefault(s.ReadHeaderTimeout, 5*time.Second)))
+		if !first { // the first request's head is bounded from the accept on
+			c.SetReadDeadline(time.Now().Add(orDefault(s.ReadHeaderTimeout, 5*time.Second)))
+		}
 		req, err := readRequest(br, orDefault(s.MaxHeaderBytes, 64<<10))
 		if err != nil {
 			var pe *protocolError
@@ -242,6 +242,25 @@ func (s *Server) serveConn(c *conn) {
 			return
 		}
 	}
+}
+
+// awaitRequest waits, with c marked idle, for the first byte of its next request (the
+// first one: within ReadHeaderTimeout of the accept, which bounds its whole head; a later
+// one: within IdleTimeout), so that a drain or a shutdown may close c meanwhile; it
+// reports whether a byte came. A connection that has served a request is not waited on
+// once the server is closing; one just accepted is, as Shutdown says.
+func (s *Server) awaitRequest(c *conn, br *bufio.Reader, first bool) bool {
+	if !s.setIdle(c, true, first) {
+		return false
+	}
+	timeout := orDefault(s.IdleTimeout, 2*time.Minute)
+	if first {
+		timeout = orDefault(s.ReadHeaderTimeout, 5*time.Second)
+	}
+	c.SetReadDeadline(time.Now().Add(timeout))
+	_, err := br.Peek(1)
+	s.setIdle(c, false, false) // bytes came: answer them, even while shutting down
+	return err == nil
 }
 
 // answer runs the handler while watching the connection, so that the request's context
@@ -370,17 +389,19 @@ func (s *Server) remove(c *conn) {
 	s.checkDrained()
 }
 
-// setIdle marks c idle or busy; marking it idle fails once the server is closing.
-func (s *Server) setIdle(c *conn, idle bool) bool {
+// setIdle marks c idle or busy (fresh: idle since its accept); marking it idle fails once
+// the server is closing, unless it is fresh.
+func (s *Server) setIdle(c *conn, idle, fresh bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if idle && s.closing {
+	if idle && !fresh && s.closing {
 		return false
 	}
 	s.conns[c] = idle
+	c.fresh = idle && fresh
 	if idle {
 		c.idleSince = time.Now()
-		if s.draining {
+		if s.draining || s.closing {
 			s.closeOnceLongIdle(c) // it went idle after the drain began
 		}
 	}
