@@ -35,6 +35,18 @@ func Listen(network, address string) (net.Listener, error) {
 	return net.Listen(network, address)
 }
 
+// Remaining hands out every inherited listening socket that Listen has not handed out
+// yet, in the order they were given, or none: a server that serves each socket it is
+// given (start --socket, repeated) takes the first with Listen and the others here.
+func Remaining() []net.Listener {
+	take()
+	inherited.mu.Lock()
+	defer inherited.mu.Unlock()
+	rest := inherited.all[inherited.next:]
+	inherited.next = len(inherited.all)
+	return rest
+}
+
 // Inherited reports whether this process was given listening sockets: then another
 // process (a supervisor's next copy, after an upgrade) may accept on them too.
 func Inherited() bool {

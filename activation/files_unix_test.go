@@ -75,10 +75,11 @@ func helperFiles() int {
 }
 
 // helperListen is a helper that uses the package as a program does: for each argument
-// NAME it takes Named(NAME) and prints "named NAME ADDR..."; then it takes Listen until it
-// falls back to binding one itself (on a network that does not exist, so it fails), printing "listen ADDR" for each inherited one, and "ready". It
-// answers every connection to every inherited socket with that socket's address, until
-// its stdin is closed.
+// NAME it takes Named(NAME) and prints "named NAME ADDR..."; then it takes the first
+// inherited socket with Listen and the others with Remaining, after which Listen falls
+// back to binding one itself (on a network that does not exist, so it fails), printing
+// "listen ADDR" for each inherited one, and "ready". It answers every connection to every
+// inherited socket with that socket's address, until its stdin is closed.
 func helperListen() int {
 	setSelf()
 	for _, name := range os.Args[1:] {
@@ -88,11 +89,15 @@ func helperListen() int {
 		}
 		fmt.Printf("named %s %s\n", name, strings.Join(addrs, " "))
 	}
-	for {
-		ln, err := Listen("none", "") // an unknown network: fails unless inherited
-		if err != nil {
-			break
-		}
+	ln, err := Listen("none", "") // an unknown network: fails unless inherited
+	var lns []net.Listener
+	if err == nil {
+		lns = append([]net.Listener{ln}, Remaining()...) // the others, in order
+	}
+	if _, err := Listen("none", ""); err == nil || len(Remaining()) > 0 {
+		fmt.Println("an inherited socket left after Remaining")
+	}
+	for _, ln := range lns {
 		fmt.Printf("listen %s\n", ln.Addr())
 		go func() {
 			for {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -36,7 +37,8 @@ type Config struct {
 // logs with a few milliseconds. Serve itself takes any positive Heartbeat.
 const MinHeartbeat = time.Millisecond
 
-// Serve binds cfg.Listen, says ready with the bound address, and serves until ctx is
+// Serve binds cfg.Listen (or serves every socket it inherited: start --socket, repeated),
+// says ready with the (first) address, and serves until ctx is
 // cancelled; then it stops accepting, lets requests in flight finish for up to
 // ShutdownTimeout, closes what remains and returns. It logs to the logger in ctx.
 func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
@@ -54,8 +56,11 @@ func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.Warn,
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	lns := append([]net.Listener{ln}, activation.Remaining()...)
+	served := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	ready(s.listen)
 
 	beat := time.NewTicker(cmpDuration(cfg.Heartbeat, time.Second))
