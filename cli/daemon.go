@@ -247,7 +247,7 @@ func runDaemon(cfg Config, req *request) error {
 	}
 	opts := req.serverOptions(cfg)
 	opts.Reporter, opts.Logger, opts.LogWriter = rep, log, out
-	w, err := req.workload(cfg, out.Waiting(), true) // the program's output waits behind a blocked write: held up, not dropped
+	w, err := req.workload(cfg, out, true)
 	if err != nil {
 		return fail(err)
 	}

@@ -405,7 +405,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		opts.LogPath, opts.LogWriter = paths.Log, out
 		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out)
 	}
-	w, err := req.workload(app.Config, out.Waiting(), false) // the program's output waits behind a blocked write: held up, not dropped
+	w, err := req.workload(app.Config, out, false)
 	if err != nil {
 		return tell(err)
 	}

@@ -56,8 +56,7 @@ type Writer struct {
 	// in write(2): once that one has been under way this long, Write drops its lines instead
 	// of waiting, counted as any drop, with an error wrapping ErrStuck, until it returns. A
 	// daemon whose log takes nothing more (its foreground stderr a pipe nobody reads) can
-	// then still log its way through a stop. The Write that is blocked stays blocked, and
-	// so do those through Waiting.
+	// then still log its way through a stop. The Write that is blocked stays blocked.
 	StuckAfter time.Duration
 
 	name string          // the file's name in errors
@@ -105,20 +104,7 @@ func (w *Writer) LastError() error {
 
 // Write writes p, a newline added if missing, whole or not at all, and returns len(p),
 // nil in either case; see the type's documentation.
-func (w *Writer) Write(p []byte) (int, error) { return w.write(p, w.StuckAfter) }
-
-// Waiting returns an io.Writer that writes through w as Write does, but waits behind a
-// blocked write however long it takes, whatever StuckAfter says: for a program's output,
-// which a log that takes nothing more should hold up, as a full pipe would, rather than
-// drop.
-func (w *Writer) Waiting() io.Writer { return waitingWriter{w} }
-
-type waitingWriter struct{ w *Writer }
-
-func (v waitingWriter) Write(p []byte) (int, error) { return v.w.write(p, 0) }
-
-// write is Write, waiting at most stuckAfter behind a blocked write (for ever if 0).
-func (w *Writer) write(p []byte, stuckAfter time.Duration) (int, error) {
+func (w *Writer) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -128,7 +114,7 @@ func (w *Writer) write(p []byte, stuckAfter time.Duration) (int, error) {
 	}
 	n := uint64(bytes.Count(line, []byte{'\n'}))
 	var err error
-	if held, ok := w.lock(stuckAfter); ok {
+	if held, ok := w.lock(); ok {
 		w.pending += w.stranded.Swap(0)
 		err = w.writeNotice()
 		if err == nil {
@@ -159,27 +145,27 @@ func (w *Writer) write(p []byte, stuckAfter time.Duration) (int, error) {
 var ErrStuck = errors.New("another write to the log is blocked")
 
 // lock takes the right to write, and reports true; it waits for the Write that holds it,
-// unless stuckAfter is not zero and that Write has held it that long, or comes to while
-// this one waits: then it reports false, and how long that Write has held it.
-func (w *Writer) lock(stuckAfter time.Duration) (time.Duration, bool) {
+// unless StuckAfter is set and that Write has held it that long, or comes to while this one
+// waits: then it reports false, and how long that Write has held it.
+func (w *Writer) lock() (time.Duration, bool) {
 	select {
 	case w.sem <- struct{}{}:
 		w.heldFrom.Store(time.Now().UnixNano())
 		return 0, true
 	default:
 	}
-	if stuckAfter <= 0 {
+	if w.StuckAfter <= 0 {
 		w.sem <- struct{}{}
 		w.heldFrom.Store(time.Now().UnixNano())
 		return 0, true
 	}
-	t := time.NewTimer(stuckAfter)
+	t := time.NewTimer(w.StuckAfter)
 	defer t.Stop()
 	for {
-		wait := stuckAfter
+		wait := w.StuckAfter
 		if from := w.heldFrom.Load(); from != 0 {
 			held := time.Since(time.Unix(0, from))
-			if held >= stuckAfter {
+			if held >= w.StuckAfter {
 				return held, false
 			}
 			wait -= held

@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -286,56 +285,5 @@ func TestWriterStuck(t *testing.T) {
 	}
 	if line, err := br.ReadString('\n'); err != nil || line != "after\n" {
 		t.Errorf("after the notice: %q (%v), want the line", line, err)
-	}
-}
-
-// TestWriterWaitingStuck: a write through Waiting behind a blocked one waits for it, past
-// StuckAfter, and is written once the blocked one is done, while a Write behind the same
-// blocked one is dropped: a program's output is held up, not lost.
-func TestWriterWaitingStuck(t *testing.T) {
-	r, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer pw.Close()
-	w := NewWriter(int(pw.Fd()), "stderr")
-	w.StuckAfter = 50 * time.Millisecond
-	big := []byte(strings.Repeat("b", 1<<20-1) + "\n") // more than the pipe holds
-	go w.Write(big)
-	testutil.WaitFor(t, "the big Write to take the lock", func() bool { return w.heldFrom.Load() != 0 })
-
-	waited := make(chan struct{})
-	go func() { w.Waiting().Write([]byte("program\n")); close(waited) }()
-	w.Write([]byte("daemon\n")) // returns once the big one has been blocked StuckAfter
-	select {
-	case <-waited:
-		t.Fatal("a write through Waiting returned while the write before it was blocked")
-	default:
-	}
-	if got := w.Dropped(); got != 1 {
-		t.Fatalf("Dropped = %d, want 1: the Write's line alone", got)
-	}
-	br := bufio.NewReader(r)
-	if _, err := io.ReadFull(br, make([]byte, len(big))); err != nil {
-		t.Fatal(err)
-	}
-	<-waited
-	w.Write([]byte("end\n"))
-	var after []string
-	for len(after) == 0 || after[len(after)-1] != "end\n" {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(line, "dropped ") {
-			after = append(after, line)
-		}
-	}
-	if want := []string{"program\n", "end\n"}; !slices.Equal(after, want) {
-		t.Errorf("after the blocked line: %q, want %q: the line written through Waiting", after, want)
-	}
-	if got := w.Dropped(); got != 1 {
-		t.Errorf("Dropped = %d at the end, want 1: the line through Waiting is not dropped", got)
 	}
 }
