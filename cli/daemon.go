@@ -227,7 +227,7 @@ func runDaemon(cfg Config, req *request) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	out := logWriter(req.Log) // whole lines or none, and no loss unsaid
+	out := logfile.NewWriter(2, req.Log) // whole lines or none, and no loss unsaid
 	out.Notice = dropNotice(cfg.Name, req.LogFormat == "json")
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
 	// Descriptor 2 is the log: an error goes there once, in the log's format (a plain line
@@ -333,20 +333,6 @@ func (req *request) command() []string {
 		return nil
 	}
 	return req.Supervise.Command
-}
-
-// logStuckAfter is how long a daemon's log line waits behind a write to its log that is
-// blocked (its foreground stderr a pipe or terminal nobody reads, a hung disk) before it is
-// dropped and counted instead: the daemon goes on, and a stop still stops its program
-// gracefully. A program's output, written by that blocked write, waits for it.
-const logStuckAfter = time.Second
-
-// logWriter is the Writer of a daemon's log, descriptor 2, named name in its errors: one
-// that waits no longer than logStuckAfter behind a blocked write.
-func logWriter(name string) *logfile.Writer {
-	out := logfile.NewWriter(2, name)
-	out.StuckAfter = logStuckAfter
-	return out
 }
 
 // dropNotice formats the line a daemon's log gets once it can be written again after

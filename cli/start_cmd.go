@@ -365,20 +365,8 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}
-	out := logWriter("stderr")
+	out := logfile.NewWriter(2, "stderr")
 	tell := func(err error) error { return err } // start's own error, for the caller
-	if f, ok := app.Config.Stderr.(*os.File); ok && f.Fd() == 2 && c.Log == "" {
-		// The daemon's own lines and start's last word go through out too, as the
-		// program's do: behind a write to a stderr nobody reads, they are dropped after
-		// logStuckAfter rather than wait, so that a stop still reaches the program, and
-		// start still ends and lets its pidfile go.
-		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out)
-		tell = func(err error) error {
-			told := app.Config
-			told.Stderr = out
-			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
-		}
-	}
 	if c.Log != "" {
 		// An explicit --log in the foreground (a unit's ExecStart): the log is that file,
 		// reopened on reload, rather than stderr. start's own errors (already running, could
@@ -401,7 +389,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
 			return err
 		}
-		out = logWriter(paths.Log)
+		out = logfile.NewWriter(2, paths.Log)
 		opts.LogPath, opts.LogWriter = paths.Log, out
 		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out)
 	}
@@ -418,7 +406,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		if c.Log != "" {
 			return withCode(ended.ExitCode(), nil) // which the log has
 		}
-		return tell(withCode(ended.ExitCode(), err)) // as tini, and a container's PID 1, do
+		return withCode(ended.ExitCode(), err) // as tini, and a container's PID 1, do
 	}
 	if stopped := (server.Stopped{}); errors.As(err, &stopped) {
 		if sig, ok := stopped.Signal.(syscall.Signal); ok {

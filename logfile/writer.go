@@ -2,7 +2,6 @@ package logfile
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -33,11 +32,7 @@ import (
 // fails (an append-only file, a pipe), the notice starts with a newline, so that the
 // fragment ends a line of its own instead of being glued to the notice.
 //
-// A write(2) that blocks (a pipe or terminal nobody reads, a hung disk) holds up the
-// Writes behind it, unless StuckAfter is set: see there.
-//
-// Set Notice, OnDrop and StuckAfter before the first Write and do not change them
-// afterwards.
+// Set Notice and OnDrop before the first Write and do not change them afterwards.
 type Writer struct {
 	// Notice formats the notice written before the first successful write after drops:
 	// dropped is the number of lines lost since the last notice, cause the last error.
@@ -52,22 +47,13 @@ type Writer struct {
 	// totals never go backwards. It must not write to this Writer.
 	OnDrop func(total uint64, err error)
 
-	// StuckAfter, if not zero, bounds how long a Write waits behind another that is blocked
-	// in write(2): once that one has been under way this long, Write drops its lines instead
-	// of waiting, counted as any drop, with an error wrapping ErrStuck, until it returns. A
-	// daemon whose log takes nothing more (its foreground stderr a pipe nobody reads) can
-	// then still log its way through a stop. The Write that is blocked stays blocked.
-	StuckAfter time.Duration
-
 	name string          // the file's name in errors
 	fd   int             // the descriptor, used by number, when rc is nil
 	rc   syscall.RawConn // the file's descriptor (and a reference to it), for NewFileWriter
 
-	sem      chan struct{} // holds a token while a Write writes: serializes writes; guards pending and partial
-	heldFrom atomic.Int64  // when the Write that holds sem took it (UnixNano); 0 when none does
-	pending  uint64        // lines dropped since the last notice was written
-	stranded atomic.Uint64 // lines dropped by Writes that did not wait for sem, not yet in pending
-	partial  bool          // a partial line could not be cut off
+	mu      sync.Mutex // serializes writes; guards pending and partial
+	pending uint64     // lines dropped since the last notice was written
+	partial bool       // a partial line could not be cut off
 
 	dropped atomic.Uint64
 	lastErr atomic.Pointer[error]
@@ -80,14 +66,14 @@ type Writer struct {
 // Writer never closes fd. The descriptor should be in blocking mode (as Redirect and Open
 // leave it): on a non-blocking one, a write that would block drops its line.
 func NewWriter(fd int, name string) *Writer {
-	return &Writer{fd: fd, name: name, sem: make(chan struct{}, 1)}
+	return &Writer{fd: fd, name: name}
 }
 
 // NewFileWriter returns a Writer that writes to f, named f.Name() in errors. The Writer
 // never closes f; once f is closed, each Write drops its lines with os.ErrClosed.
 func NewFileWriter(f *os.File) *Writer {
 	rc, _ := f.SyscallConn() // fails only for a nil f, which f.Name() refuses first
-	return &Writer{fd: -1, name: f.Name(), rc: rc, sem: make(chan struct{}, 1)}
+	return &Writer{fd: -1, name: f.Name(), rc: rc}
 }
 
 // Dropped returns the number of lines dropped since the Writer was made.
@@ -112,26 +98,18 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if p[len(p)-1] != '\n' {
 		line = append(p[:len(p):len(p)], '\n')
 	}
-	n := uint64(bytes.Count(line, []byte{'\n'}))
-	var err error
-	if held, ok := w.lock(); ok {
-		w.pending += w.stranded.Swap(0)
-		err = w.writeNotice()
-		if err == nil {
-			err = w.writeWhole(line)
-		}
-		if err != nil {
-			w.pending += n
-			w.lastErr.Store(&err)
-			w.dropped.Add(n)
-		}
-		w.unlock()
-	} else {
-		err = &fs.PathError{Op: "write", Path: w.name, Err: fmt.Errorf("%w (for %v)", ErrStuck, held.Round(time.Millisecond))}
-		w.stranded.Add(n)
+	w.mu.Lock()
+	err := w.writeNotice()
+	if err == nil {
+		err = w.writeWhole(line)
+	}
+	if err != nil {
+		n := uint64(bytes.Count(line, []byte{'\n'}))
+		w.pending += n
 		w.lastErr.Store(&err)
 		w.dropped.Add(n)
 	}
+	w.mu.Unlock()
 	if err != nil && w.OnDrop != nil {
 		w.cbMu.Lock()
 		w.OnDrop(w.Dropped(), w.LastError())
@@ -140,53 +118,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// ErrStuck is the cause of lines a Writer with StuckAfter dropped because the write before
-// them was blocked in write(2) that long.
-var ErrStuck = errors.New("another write to the log is blocked")
-
-// lock takes the right to write, and reports true; it waits for the Write that holds it,
-// unless StuckAfter is set and that Write has held it that long, or comes to while this one
-// waits: then it reports false, and how long that Write has held it.
-func (w *Writer) lock() (time.Duration, bool) {
-	select {
-	case w.sem <- struct{}{}:
-		w.heldFrom.Store(time.Now().UnixNano())
-		return 0, true
-	default:
-	}
-	if w.StuckAfter <= 0 {
-		w.sem <- struct{}{}
-		w.heldFrom.Store(time.Now().UnixNano())
-		return 0, true
-	}
-	t := time.NewTimer(w.StuckAfter)
-	defer t.Stop()
-	for {
-		wait := w.StuckAfter
-		if from := w.heldFrom.Load(); from != 0 {
-			held := time.Since(time.Unix(0, from))
-			if held >= w.StuckAfter {
-				return held, false
-			}
-			wait -= held
-		}
-		t.Reset(wait)
-		select {
-		case w.sem <- struct{}{}:
-			w.heldFrom.Store(time.Now().UnixNano())
-			return 0, true
-		case <-t.C:
-		}
-	}
-}
-
-// unlock gives up the right to write that lock took.
-func (w *Writer) unlock() {
-	w.heldFrom.Store(0)
-	<-w.sem
-}
-
-// writeNotice writes the notice if lines were dropped since the last one. w.sem is held.
+// writeNotice writes the notice if lines were dropped since the last one. w.mu is held.
 func (w *Writer) writeNotice() error {
 	if w.pending == 0 {
 		return nil
@@ -212,7 +144,7 @@ func (w *Writer) writeNotice() error {
 }
 
 // writeWhole writes b with one write(2); if only part of it was written, it cuts that part
-// off again. w.sem is held.
+// off again. w.mu is held.
 func (w *Writer) writeWhole(b []byte) error {
 	var err error
 	write := func(fd int) {

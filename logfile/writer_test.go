@@ -15,9 +15,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/daemonkit/daemonkit/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -238,52 +236,4 @@ func TestWriterFileSizeLimit(t *testing.T) {
 		t.Fatalf("after the limit was raised, got %q; want a notice and the line", rest)
 	}
 	checkNotice(t, parts[0], 21, "write "+path+": "+unix.EFBIG.Error())
-}
-
-// TestWriterStuck: behind a Write blocked in write(2) (a pipe nobody reads), a Writer with
-// StuckAfter drops a line once that Write has been blocked that long, instead of waiting
-// with it, and counts it with ErrStuck as the cause; once the pipe is read again, the
-// blocked Write completes, and the next line comes after the notice.
-func TestWriterStuck(t *testing.T) {
-	r, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer pw.Close()
-	w := NewWriter(int(pw.Fd()), "stderr") // blocking: os.Pipe's write end, used by number
-	w.StuckAfter = 50 * time.Millisecond
-	big := []byte(strings.Repeat("b", 1<<20-1) + "\n") // more than the pipe holds
-	blocked := make(chan struct{})
-	go func() { w.Write(big); close(blocked) }()
-	testutil.WaitFor(t, "the big Write to take the lock", func() bool { return w.heldFrom.Load() != 0 })
-
-	returned := make(chan struct{})
-	go func() { w.Write([]byte("small\n")); close(returned) }()
-	select {
-	case <-returned:
-	case <-time.After(testutil.Deadline):
-		t.Fatalf("a Write behind a blocked one still waits after %v; want it dropped after StuckAfter", testutil.Deadline)
-	}
-	if got := w.Dropped(); got != 1 {
-		t.Errorf("Dropped = %d, want 1", got)
-	}
-	if err := w.LastError(); !errors.Is(err, ErrStuck) {
-		t.Errorf("LastError = %v, want one wrapping ErrStuck", err)
-	}
-
-	br := bufio.NewReader(r)
-	got := make([]byte, len(big))
-	if _, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, big) {
-		t.Fatalf("the blocked line: %v; want it whole once the pipe is read", err)
-	}
-	<-blocked
-	w.Write([]byte("after\n"))
-	notice, err := br.ReadString('\n')
-	if err != nil || !strings.Contains(notice, "dropped 1 line: write stderr: another write to the log is blocked") {
-		t.Errorf("notice %q (%v); want the dropped line counted, with why", notice, err)
-	}
-	if line, err := br.ReadString('\n'); err != nil || line != "after\n" {
-		t.Errorf("after the notice: %q (%v), want the line", line, err)
-	}
 }
