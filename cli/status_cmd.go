@@ -37,6 +37,7 @@ type statusReport struct {
 	Log           string    `json:"log,omitempty"`
 	PIDFile       string    `json:"pidfile"`
 	DroppedLines  uint64    `json:"dropped_log_lines,omitempty"`
+	DroppedCause  string    `json:"dropped_log_cause,omitempty"`
 	LogProblem    string    `json:"log_problem,omitempty"` // why its log could not be reopened at its path
 	Command       []string  `json:"command,omitempty"`     // a supervised program's command line
 	ChildPID      int       `json:"child_pid,omitempty"`   // its pid now
@@ -164,7 +165,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			if rec.CalledOffStart() {
 				r.StartedAt = time.Time{} // it never got ready: no uptime to claim
 			}
-			r.DroppedLines, r.LogProblem = rec.DroppedLogLines, rec.LogProblem
+			r.DroppedLines, r.DroppedCause, r.LogProblem = rec.DroppedLogLines, rec.DroppedLogCause, rec.LogProblem
 			if r.LogProblem == "" {
 				r.LogProblem = logDetached(r.PID, rec.Log)
 			}
@@ -268,7 +269,7 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status) {
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log
 	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, instance.EndedHow(rec)
-	r.DroppedLines, r.LogProblem = rec.DroppedLogLines, rec.LogProblem
+	r.DroppedLines, r.DroppedCause, r.LogProblem = rec.DroppedLogLines, rec.DroppedLogCause, rec.LogProblem
 }
 
 func (r *statusReport) writeText(w io.Writer) {
@@ -400,16 +401,28 @@ func (r *statusReport) writeLastRun(w io.Writer) {
 	r.writeLog(w)
 }
 
-// writeDropped says how many log lines the daemon could not write (a full disk): in its
-// last run, when it is not running.
+// writeDropped says how many log lines the daemon could not write, and why the last could
+// not (a full disk, a stderr nobody reads; a guess at the likeliest for a record an older
+// build wrote): in its last run, when it is not running.
 func (r *statusReport) writeDropped(w io.Writer) {
-	switch {
-	case r.DroppedLines == 0:
-	case r.State == "not running" || r.State == "stale":
-		printField(w, "dropped", fmt.Sprintf("%d log lines could not be written in its last run (was the log's disk full?)", r.DroppedLines))
-	default:
-		printField(w, "dropped", fmt.Sprintf("%d log lines could not be written (is the log's disk full?)", r.DroppedLines))
+	if r.DroppedLines == 0 {
+		return
 	}
+	ended := r.State == "not running" || r.State == "stale"
+	why := r.DroppedCause
+	switch {
+	case why == "" && ended:
+		why = "was the log's disk full?"
+	case why == "":
+		why = "is the log's disk full?"
+	default:
+		why = "the last: " + why
+	}
+	when := ""
+	if ended {
+		when = " in its last run"
+	}
+	printField(w, "dropped", fmt.Sprintf("%d log lines could not be written%s (%s)", r.DroppedLines, when, why))
 }
 
 // writeLog gives the log's path, with its problem if it has one (LogProblem): one it could

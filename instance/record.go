@@ -49,6 +49,10 @@ type Record struct {
 	// DroppedLogLines counts the log lines the daemon could not write (a full disk), as of
 	// the last time it could update its record.
 	DroppedLogLines uint64 `json:"dropped_log_lines,omitempty"`
+	// DroppedLogCause is why the last of them could not be written ("write /var/log/web.log:
+	// no space left on device"), recorded with DroppedLogLines; empty in a record an older
+	// build wrote.
+	DroppedLogCause string `json:"dropped_log_cause,omitempty"`
 	// LogProblem says why the daemon could not reopen its log at its path (reopen, reload:
 	// what logrotate moved away), and when; it writes to the file it had until a reopen
 	// succeeds, which clears it.

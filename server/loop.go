@@ -366,11 +366,11 @@ func (r *runner) countDrops() {
 	if r.opts.LogWriter == nil {
 		return
 	}
-	dropped := r.opts.LogWriter.Dropped()
+	dropped, cause := logDrops(r.opts.LogWriter)
 	if dropped == r.dropsCounted {
 		return // nothing new: no record to write (every stop asks)
 	}
-	err := r.records.update(func(rec *instance.Record) { rec.DroppedLogLines = dropped })
+	err := r.records.update(func(rec *instance.Record) { rec.DroppedLogLines, rec.DroppedLogCause = dropped, cause })
 	switch {
 	case err != nil && !r.dropCountFailing:
 		r.dropCountFailing = true
@@ -378,6 +378,18 @@ func (r *runner) countDrops() {
 	case err == nil:
 		r.dropCountFailing, r.dropsCounted = false, dropped
 	}
+}
+
+// logDrops is how many lines w dropped, and why the last of them was (empty if none was, or
+// w is nil).
+func logDrops(w *logfile.Writer) (dropped uint64, cause string) {
+	if w == nil {
+		return 0, ""
+	}
+	if err := w.LastError(); err != nil {
+		cause = err.Error()
+	}
+	return w.Dropped(), cause
 }
 
 // cleanup marks the record stopped (it is kept), then removes the pidfile while its lock

@@ -54,7 +54,7 @@ func (rs *records) write(rec *instance.Record) error {
 }
 
 // first writes the record once the workload is ready.
-func (rs *records) first(opts Options, startedAt time.Time, listen string, dropped uint64) error {
+func (rs *records) first(opts Options, startedAt time.Time, listen string, dropped uint64, dropCause string) error {
 	if rs.path == "" {
 		return nil
 	}
@@ -62,7 +62,7 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	defer rs.mu.Unlock()
 	rec := rs.this(opts, startedAt)
 	rec.Listen = listen
-	rec.DroppedLogLines = dropped
+	rec.DroppedLogLines, rec.DroppedLogCause = dropped, dropCause
 	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateRunning, time.Time{}, "", false
 	if err := rs.write(&rec); err != nil {
 		return err // instance names the step and the path

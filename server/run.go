@@ -217,11 +217,8 @@ wait:
 			return r.stopStarting(w, cancel, done, errNotReady)
 		}
 	}
-	var dropped uint64
-	if r.opts.LogWriter != nil {
-		dropped = r.opts.LogWriter.Dropped()
-	}
-	if err := r.records.first(r.opts, startedAt, listen, dropped); err != nil {
+	dropped, dropCause := logDrops(r.opts.LogWriter)
+	if err := r.records.first(r.opts, startedAt, listen, dropped, dropCause); err != nil {
 		cancel(err)
 		r.wait(done, nil)
 		return r.fail(err)
