@@ -35,24 +35,45 @@ func unitOf(paths instance.Paths) managingUnit {
 	}
 	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.PPID) + "/comm")
 	cgroup, _ := os.ReadFile("/proc/" + strconv.Itoa(rec.PID) + "/cgroup")
-	_, invocation := proc.Getenv(rec.PID, "INVOCATION_ID")
-	unit := serviceProcess(rec.PID, st, string(comm), invocation, string(cgroup))
+	unit := serviceProcess(rec.PID, st, string(comm), serviceEnvOf(rec.PID), string(cgroup))
 	if held, err := pidfile.Probe(paths.PIDFile); err != nil || held.State != pidfile.Running || held.PID != rec.PID {
 		return managingUnit{}
 	}
 	return unit
 }
 
+// serviceEnv is what the environment a process was executed with says of the service
+// manager that executed it.
+type serviceEnv struct {
+	unknown    bool   // it cannot be read: a process with capabilities its reader lacks (AmbientCapabilities=)
+	invocation bool   // INVOCATION_ID is set: systemd (232 and later) executed it, or an ancestor, for a unit
+	execPID    string // SYSTEMD_EXEC_PID (systemd 248 and later): the pid systemd executed, "" if unset
+}
+
+// serviceEnvOf reads pid's serviceEnv from /proc.
+func serviceEnvOf(pid int) serviceEnv {
+	if _, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ"); err != nil {
+		return serviceEnv{unknown: true}
+	}
+	_, invocation := proc.Getenv(pid, "INVOCATION_ID")
+	execPID, _ := proc.Getenv(pid, "SYSTEMD_EXEC_PID")
+	return serviceEnv{invocation: invocation, execPID: execPID}
+}
+
 // serviceProcess is the service whose own process pid is (st its /proc/PID/stat, parentComm
-// its parent's comm, invocation whether systemd's INVOCATION_ID is in the environment it
-// was executed with, cgroup its /proc/PID/cgroup): systemd (the system's manager, or a
-// user's) executed it, as it executes every service's process, as its child, the leader of
-// a session of its own, with INVOCATION_ID, in the service's cgroup. A process a service
-// merely started (a script's background job, a cron job's, one left to init when its
-// parent exited) has another session, or no INVOCATION_ID, or another parent: the zero
-// managingUnit.
-func serviceProcess(pid int, st proc.Stat, parentComm string, invocation bool, cgroup string) managingUnit {
-	if parentComm != "systemd\n" || st.SID != pid || !invocation {
+// its parent's comm, env what its environment says, cgroup its /proc/PID/cgroup): systemd
+// (the system's manager, or a user's) executed it, as it executes every service's process,
+// as its child, the leader of a session of its own, in the service's cgroup, with
+// INVOCATION_ID, and SYSTEMD_EXEC_PID naming it where systemd sets that. A process a
+// service merely started (a script's background job, even one that made a session of its
+// own, a cron job's, one left to init when its parent exited) fails one of these: the zero
+// managingUnit. An environment that cannot be read is not held against it.
+func serviceProcess(pid int, st proc.Stat, parentComm string, env serviceEnv, cgroup string) managingUnit {
+	switch {
+	case parentComm != "systemd\n" || st.SID != pid:
+		return managingUnit{}
+	case env.unknown:
+	case !env.invocation, env.execPID != "" && env.execPID != strconv.Itoa(pid):
 		return managingUnit{}
 	}
 	return serviceOfCgroup(cgroup)

@@ -32,26 +32,30 @@ func TestServiceOfCgroup(t *testing.T) {
 }
 
 // TestServiceProcess: only a process systemd executed as a service's (its child, leading a
-// session of its own, with INVOCATION_ID) is taken for the service's; a foreground start
-// that a cron job or a script left to a PID 1 named systemd, in cron.service's cgroup, is
-// not.
+// session of its own, with INVOCATION_ID, and SYSTEMD_EXEC_PID naming it where set) is taken
+// for the service's; a foreground start that a cron job or a script left to a PID 1 named
+// systemd, in cron.service's or rc-local.service's cgroup, is not, even one that made a
+// session of its own (setsid -f).
 func TestServiceProcess(t *testing.T) {
 	const pid, cgroup = 42, "0::/system.slice/web.service\n"
 	web := managingUnit{"web.service", "systemctl"}
 	for _, tc := range []struct {
-		name       string
-		st         proc.Stat
-		parent     string
-		invocation bool
-		want       managingUnit
+		name   string
+		st     proc.Stat
+		parent string
+		env    serviceEnv
+		want   managingUnit
 	}{
-		{"the service's own", proc.Stat{PPID: 1, SID: pid}, "systemd\n", true, web},
-		{"a user manager's", proc.Stat{PPID: 900, SID: pid}, "systemd\n", true, web},
-		{"a job's, left to init", proc.Stat{PPID: 1, SID: 7}, "systemd\n", true, managingUnit{}},
-		{"no INVOCATION_ID", proc.Stat{PPID: 1, SID: pid}, "systemd\n", false, managingUnit{}},
-		{"another parent", proc.Stat{PPID: 9, SID: pid}, "bash\n", true, managingUnit{}},
+		{"the service's own", proc.Stat{PPID: 1, SID: pid}, "systemd\n", serviceEnv{invocation: true, execPID: "42"}, web},
+		{"an older systemd's", proc.Stat{PPID: 1, SID: pid}, "systemd\n", serviceEnv{invocation: true}, web},
+		{"a user manager's", proc.Stat{PPID: 900, SID: pid}, "systemd\n", serviceEnv{invocation: true, execPID: "42"}, web},
+		{"with capabilities: its environment unread", proc.Stat{PPID: 1, SID: pid}, "systemd\n", serviceEnv{unknown: true}, web},
+		{"a job's, left to init", proc.Stat{PPID: 1, SID: 7}, "systemd\n", serviceEnv{invocation: true, execPID: "7"}, managingUnit{}},
+		{"a script's setsid -f, left to init", proc.Stat{PPID: 1, SID: pid}, "systemd\n", serviceEnv{invocation: true, execPID: "7"}, managingUnit{}},
+		{"no INVOCATION_ID", proc.Stat{PPID: 1, SID: pid}, "systemd\n", serviceEnv{}, managingUnit{}},
+		{"another parent", proc.Stat{PPID: 9, SID: pid}, "bash\n", serviceEnv{invocation: true, execPID: "42"}, managingUnit{}},
 	} {
-		if got := serviceProcess(pid, tc.st, tc.parent, tc.invocation, cgroup); got != tc.want {
+		if got := serviceProcess(pid, tc.st, tc.parent, tc.env, cgroup); got != tc.want {
 			t.Errorf("%s: serviceProcess = %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
