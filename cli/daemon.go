@@ -227,8 +227,7 @@ func runDaemon(cfg Config, req *request) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	out := logfile.NewWriter(2, req.Log) // whole lines or none, and no loss unsaid
-	out.Notice = dropNotice(cfg.Name, req.LogFormat == "json")
+	out := logWriter(req.Log, cfg.Name, req.LogFormat) // whole lines or none, and no loss unsaid
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
 	// Descriptor 2 is the log: an error goes there once, in the log's format (a plain line
 	// would break a JSON log), and start reports it from the handshake.
@@ -333,6 +332,15 @@ func (req *request) command() []string {
 		return nil
 	}
 	return req.Supervise.Command
+}
+
+// logWriter is the Writer of a daemon's log on descriptor 2, named name in its errors, whose
+// notice of dropped lines is a line of prog's logger in format ("json" or text), as the
+// daemon's own lines around it are.
+func logWriter(name, prog, format string) *logfile.Writer {
+	out := logfile.NewWriter(2, name)
+	out.Notice = dropNotice(prog, format == "json")
+	return out
 }
 
 // dropNotice formats the line a daemon's log gets once it can be written again after

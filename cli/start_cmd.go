@@ -365,7 +365,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}
-	out := logfile.NewWriter(2, "stderr")
+	out := logWriter("stderr", app.Config.Name, app.Globals.LogFormat)
 	tell := func(err error) error { return err } // start's own error, for the caller
 	if c.Log != "" {
 		// An explicit --log in the foreground (a unit's ExecStart): the log is that file,
@@ -389,7 +389,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
 			return err
 		}
-		out = logfile.NewWriter(2, paths.Log)
+		out = logWriter(paths.Log, app.Config.Name, app.Globals.LogFormat)
 		opts.LogPath, opts.LogWriter = paths.Log, out
 		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out)
 	}
