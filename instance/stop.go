@@ -44,10 +44,11 @@ type StopOptions struct {
 	// for its daemon.
 	OwnStart bool
 	// Drain, if set, is how long the daemon whose record is rec may take to stop once
-	// asked (its --shutdown-timeout, and what it takes to kill what is left). A daemon
-	// still starting when it is signalled has no record of its run yet, and writes one as
-	// it begins to drain: Stop then waits Drain of it from the signal, if that is longer
-	// than Timeout. Leave it nil for a Timeout the user gave.
+	// asked (its --shutdown-timeout, and what it takes to kill what is left). Stop waits
+	// Drain of the record that names the daemon, from the signal, if that is longer than
+	// Timeout: a daemon still starting when it is signalled has no record of its run yet,
+	// and writes one as it begins to drain, which may be before Stop looks, or after.
+	// Leave it nil for a Timeout the user gave.
 	Drain func(rec Record) time.Duration
 }
 
@@ -365,18 +366,17 @@ func waitTimeout(ctx context.Context, h *proc.Process, timeout time.Duration, dr
 
 // drainOnceRecorded is, for waitTimeout, how long the daemon pid of the instance at p
 // takes to stop by drain (StopOptions.Drain) of its record, once its record names it, 0
-// until then; nil if drain is, or if its record named it already when it was signalled
-// (the caller's timeout took it into account).
+// until then; nil if drain is. It is asked even of a record that named the daemon when
+// Stop first looked: a daemon still starting writes its record as it begins to drain, so
+// it may have written it between the signal and this call (a stop descheduled there, on
+// a loaded machine), and a caller's timeout read before the signal never saw it.
 func drainOnceRecorded(p Paths, pid int, drain func(Record) time.Duration) func() time.Duration {
-	named := func() (Record, bool) {
-		rec, err := ReadRecord(p.Record)
-		return rec, err == nil && rec.names(pid) && rec.isFor(p)
-	}
-	if _, ok := named(); drain == nil || ok {
+	if drain == nil {
 		return nil
 	}
 	return func() time.Duration {
-		if rec, ok := named(); ok {
+		rec, err := ReadRecord(p.Record)
+		if err == nil && rec.names(pid) && rec.isFor(p) {
 			return max(drain(rec), time.Nanosecond)
 		}
 		return 0

@@ -138,6 +138,26 @@ func TestStopEscalatesToKill(t *testing.T) {
 	mustStopped(t, p.Record, "killed by signal 9 (SIGKILL): stop's --timeout passed")
 }
 
+// A daemon that wrote its record before Stop looked after the signal (a daemon still
+// starting writes it as it begins to drain, and a stop may be descheduled right after its
+// signal) is given its Drain all the same, not only the Timeout read before the signal.
+func TestStopWaitsDrainOfRecordWrittenFirst(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, stubborn, p.PIDFile, false)
+	if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid, PIDFile: p.PIDFile}); err != nil {
+		t.Fatal(err)
+	}
+	const drain = time.Second
+	o := StopOptions{Timeout: 50 * time.Millisecond, Drain: func(Record) time.Duration { return drain }}
+	res, err := Stop(stopCtx(t), p, o)
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if !res.Killed || res.Elapsed < drain {
+		t.Fatalf("Stop = %+v, want the stubborn daemon killed only after its drain of %s", res, drain)
+	}
+}
+
 func TestStopNoKill(t *testing.T) {
 	p := testPaths(t, "svc")
 	d := startDaemon(t, stubborn, p.PIDFile, false)
