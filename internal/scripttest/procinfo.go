@@ -57,17 +57,8 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(out, "parent: pid %d\n", st.PPID)
 	}
 	for _, field := range []string{"SigIgn", "SigBlk"} {
-		// A Go thread blocks every signal for a moment now and then (in a signal handler,
-		// whose mask is all of them: the runtime's preemption signal is one; around a fork
-		// or a thread's creation), so one read of SigBlk may catch that moment. Those
-		// moments only add to the mask it keeps, so what every read of a few has in common
-		// is that mask, unless every read caught one.
-		mask := ^uint64(0)
-		for range steadyReads {
-			m, err := proc.SignalMask(proc.StatusPath(pid), field)
-			ts.Check(err)
-			mask &= m
-		}
+		mask, err := steadyMask(pid, field)
+		ts.Check(err)
 		fmt.Fprintf(out, "%s: %016x\n", strings.ToLower(field), mask)
 	}
 	status, err := os.ReadFile(proc.StatusPath(pid))
@@ -129,6 +120,38 @@ func cmdProcinfo(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(out, "generation: %s\n", generation)
 	}
 }
+
+// steadyMask is the signal mask field (SigIgn, SigBlk) that pid's main thread, which
+// /proc/PID/status shows, keeps: what steadyReads reads of it have in common, leaving out
+// the reads that find every signal blocked but the unblockable ones. A Go thread blocks
+// all of them for a moment now and then (in a signal handler, whose mask is all of them:
+// the runtime's preemption signal is one; around a fork or a thread's creation), and a
+// loaded machine may leave it there, descheduled, for longer than any number of reads in
+// a row takes. Such a moment only adds to the mask a thread keeps; a thread that kept
+// every signal blocked is no Go thread, nor any daemon the strategies leave, and is
+// reported so once every read up to scriptDeadline found it.
+func steadyMask(pid int, field string) (uint64, error) {
+	mask, deadline := ^uint64(0), time.Now().Add(scriptDeadline)
+	for reads, backoff := 0, time.Millisecond; reads < steadyReads; {
+		m, err := proc.SignalMask(proc.StatusPath(pid), field)
+		if err != nil {
+			return 0, err
+		}
+		if field != "SigBlk" || m|unblockable != ^uint64(0) || time.Now().After(deadline) {
+			mask &= m
+			reads++
+			continue
+		}
+		time.Sleep(backoff) // polling for the moment to pass, with a deadline
+		backoff = min(2*backoff, 50*time.Millisecond)
+	}
+	return mask, nil
+}
+
+// unblockable are the signals a moment that blocks every signal may leave unblocked in
+// /proc's masks: SIGKILL and SIGSTOP, which the kernel never blocks, and 32 and 33, which
+// the C library (a Go program built with cgo has it) never lets a thread block.
+const unblockable = 1<<(9-1) | 1<<(19-1) | 1<<(32-1) | 1<<(33-1)
 
 // isAncestor reports whether pid is this process or one above it.
 func isAncestor(pid int) bool {
