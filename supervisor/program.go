@@ -380,6 +380,9 @@ func failedRestart(err error) *program {
 	return p
 }
 
+// testHookBeforeReadySelect, when set by a test, runs in awaitReady before it waits.
+var testHookBeforeReadySelect func()
+
 // awaitReady waits for the readiness the configuration asks for, the program's end, a
 // stop, or bound (if not 0; moved later by EXTEND_TIMEOUT_USEC= if extensible), whichever
 // comes first.
@@ -427,8 +430,22 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 	default:
 		go func() { result <- r.probe(ctx, p) }()
 	}
+	if testHookBeforeReadySelect != nil {
+		testHookBeforeReadySelect()
+	}
 	select {
 	case err := <-result:
+		if byGrace := cfg.Ready.Kind == "" || cfg.Ready.Kind == "exec"; err == nil && byGrace {
+			// A program whose grace passed is ready only if it still runs: a supervisor late
+			// to look (a loaded machine) finds both its grace over and its end, and select
+			// would pick either at random.
+			select {
+			case ws := <-p.exited:
+				p.exited = closedStatus(ws)
+				return ended(ws)
+			default:
+			}
+		}
 		return err
 	case ws := <-p.exited:
 		p.exited = closedStatus(ws)

@@ -2,12 +2,15 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/daemonkit/daemonkit/notify"
 )
@@ -87,5 +90,21 @@ func TestUnusedFields(t *testing.T) {
 	m, _ = notify.Parse([]byte("RELOADING=1"))
 	if got := unusedFields(m); !slices.Equal(got, []string{"RELOADING"}) {
 		t.Errorf("unusedFields(RELOADING) = %q", got)
+	}
+}
+
+// TestGraceOverButEnded: a program whose --ready-grace has passed but which has ended by the
+// time the supervisor looks (late: a loaded machine) ended before it was ready, every time;
+// it is never reported ready.
+func TestGraceOverButEnded(t *testing.T) {
+	t.Cleanup(func() { testHookBeforeReadySelect = nil })
+	testHookBeforeReadySelect = func() { time.Sleep(20 * time.Millisecond) } // the grace of 1ms passes meanwhile
+	for i := range 40 {
+		r := &run{s: New(Config{ReadyGrace: time.Millisecond}, io.Discard), ctx: context.Background()}
+		err := r.awaitReady(&program{exited: closedStatus(syscall.WaitStatus(3 << 8))}, nil, 0, false)
+		var early *endedEarly
+		if !errors.As(err, &early) {
+			t.Fatalf("try %d: awaitReady = %v, want it ended before it was ready", i, err)
+		}
 	}
 }
