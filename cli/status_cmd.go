@@ -402,7 +402,7 @@ func (r *statusReport) writeLastRun(w io.Writer) {
 }
 
 // writeDropped says how many log lines the daemon could not write, and why the last could
-// not (a full disk, a stderr nobody reads; a guess at the likeliest for a record an older
+// not (a full disk, a file size limit; a guess at the likeliest for a record an older
 // build wrote): in its last run, when it is not running.
 func (r *statusReport) writeDropped(w io.Writer) {
 	if r.DroppedLines == 0 {

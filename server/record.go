@@ -50,8 +50,22 @@ func UpdateRecord(ctx context.Context, f func(*instance.Record)) {
 // writes it, so it is alive). Call with rs.mu held.
 func (rs *records) write(rec *instance.Record) error {
 	rec.StampAlive()
-	return instance.WriteRecord(rs.path, *rec)
+	err := writeRecord(rs.path, *rec)
+	if err != nil && rec.DroppedLogCause != "" {
+		// On a full disk a record can only be rewritten in its own blocks, and may not fit
+		// with the cause: the count of dropped lines must get there, the cause need not.
+		without := *rec
+		without.DroppedLogCause = ""
+		if writeRecord(rs.path, without) == nil {
+			rec.DroppedLogCause = ""
+			return nil
+		}
+	}
+	return err
 }
+
+// writeRecord is instance.WriteRecord; a test may replace it.
+var writeRecord = instance.WriteRecord
 
 // first writes the record once the workload is ready.
 func (rs *records) first(opts Options, startedAt time.Time, listen string, dropped uint64, dropCause string) error {
