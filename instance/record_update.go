@@ -65,13 +65,18 @@ func updateRecord(path string, change func(r *Record, err error) (bool, error)) 
 }
 
 // linkInto puts tmp at path only if path names nothing (errRecordChanged if it does now):
-// a hard link, which never replaces, and tmp's name removed.
+// a hard link, which never replaces, and tmp's name removed; on a file system without hard
+// links either, a look and a rename, which leaves a moment between the two.
 func linkInto(tmp, path string) error {
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
+	err := os.Link(tmp, path)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return errRecordChanged
+	case err != nil:
+		if _, lerr := os.Lstat(path); !errors.Is(lerr, fs.ErrNotExist) {
 			return errRecordChanged
 		}
-		return err
+		return os.Rename(tmp, path)
 	}
 	_ = os.Remove(tmp) // best effort: the record is in place
 	return nil
