@@ -333,9 +333,8 @@ func TestServeKeepsWhatArrivesWhileTheHandlerRuns(t *testing.T) {
 	}
 }
 
-// keptAlive opens a connection to addr, has one request answered on it, and returns it
-// kept alive, idle, with its reader; it is closed when the test ends.
-func keptAlive(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+// dial opens a connection to addr, bounded by testutil.Deadline, closed when the test ends.
+func dial(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -343,6 +342,14 @@ func keptAlive(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(testutil.Deadline))
+	return c
+}
+
+// keptAlive opens a connection to addr, has one request answered on it, and returns it
+// kept alive, idle, with its reader; it is closed when the test ends.
+func keptAlive(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c := dial(t, addr)
 	br := bufio.NewReader(c)
 	io.WriteString(c, "GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
 	resp, err := http.ReadResponse(br, nil)
@@ -417,12 +424,7 @@ func TestDrainClosesIdleConnections(t *testing.T) {
 // it: Serve accepts in order, so a request answered on a second connection proves it.
 func accepted(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(testutil.Deadline))
+	c := dial(t, addr)
 	keptAlive(t, addr)
 	return c, bufio.NewReader(c)
 }
