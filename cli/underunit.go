@@ -30,10 +30,13 @@ func unitOf(paths instance.Paths) managingUnit {
 		return managingUnit{}
 	}
 	st, err := proc.ReadStat(rec.PID)
-	if err != nil {
+	if err != nil || st.SID != rec.PID { // a shell's foreground job leads no session: nothing more to read
 		return managingUnit{}
 	}
 	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.PPID) + "/comm")
+	if string(comm) != "systemd\n" {
+		return managingUnit{}
+	}
 	cgroup, _ := os.ReadFile("/proc/" + strconv.Itoa(rec.PID) + "/cgroup")
 	unit := serviceProcess(rec.PID, st, string(comm), serviceEnvOf(rec.PID), string(cgroup))
 	if held, err := pidfile.Probe(paths.PIDFile); err != nil || held.State != pidfile.Running || held.PID != rec.PID {
