@@ -113,6 +113,7 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 				Stdout:  c.Stdout,
 			}, nil
 		}),
+		negativeNumbers(),
 		kong.WithBeforeReset(ignoreEmptyEnvars),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkEnvEnums(kctx, &cmds.Start.Strategy) }),
 		kong.WithBeforeApply(func(kctx *kong.Context) error { return checkStrategyFlag(kctx, &cmds.Start.Strategy) }),

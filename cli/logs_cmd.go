@@ -60,7 +60,7 @@ func (c *LogsCmd) flags() *InstanceFlags {
 // Validate refuses a bad name or line count at parse time.
 func (c *LogsCmd) Validate() error {
 	if c.Lines.N < 0 {
-		return fmt.Errorf("-n %d: want 0 or more lines", c.Lines.N)
+		return fmt.Errorf("-n %d: want 0 or more lines (the last N), or +N (from line N on)", c.Lines.N)
 	}
 	return c.flags().Validate()
 }

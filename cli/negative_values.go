@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+)
+
+// negativeNumbers is the option that lets a flag that takes a number (an integer, a float, a
+// duration, logs' line count, --umask) be given a negative one as the next word, as
+// "--timeout -5s" or "-n -1": Kong reads a word that begins with a dash as a flag, and said
+// only "expected value value but got "-1" (short flag)". Taken as the value, it reaches the
+// flag's own check, which names the flag and the value and says what it wants. A flag that
+// takes a string is left as Kong has it: "--name -1" would otherwise name an instance "-1".
+func negativeNumbers() kong.Option {
+	return kong.OptionFunc(func(k *kong.Kong) error {
+		defaults := kong.NewRegistry().RegisterDefaults()
+		for _, v := range []any{int(0), int8(0), int16(0), int32(0), int64(0), uint(0), uint8(0), uint16(0), uint32(0), uint64(0), float32(0), float64(0)} {
+			t := reflect.TypeOf(v)
+			if err := kong.KindMapper(t.Kind(), negativeValue(defaults.ForType(t))).Apply(k); err != nil {
+				return err
+			}
+		}
+		for _, t := range []reflect.Type{reflect.TypeOf(time.Duration(0)), reflect.TypeOf(lineCount{}), reflect.TypeOf(umask(0))} {
+			if err := kong.TypeMapper(t, negativeValue(defaults.ForType(t))).Apply(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// negativeValue is mapper, with a next word that is a negative number taken for the value,
+// and a value out of range said so: a negative one for a flag that takes 0 or more
+// (--limit-nofile -1), a duration too long for one (--ready-timeout 99999999h), where
+// Kong said "expected a valid 64 bit uint" or "invalid duration".
+func negativeValue(mapper kong.Mapper) kong.MapperFunc {
+	return func(ctx *kong.DecodeContext, target reflect.Value) error {
+		word, _ := ctx.Scan.Peek().Value.(string)
+		if t := ctx.Scan.Peek(); t.Type == kong.UntypedToken && isNegativeNumber(word) {
+			ctx.Scan.Pop()
+			ctx.Scan.PushTyped(word, kong.FlagValueToken)
+		}
+		err := mapper.Decode(ctx, target)
+		switch kind := target.Kind(); {
+		case err == nil:
+		case kind >= reflect.Uint && kind <= reflect.Uint64 && isNegativeNumber(word):
+			return fmt.Errorf("%s: want a whole number, 0 or more", word)
+		case target.Type() == reflect.TypeOf(time.Duration(0)) && durationTooLong(word):
+			return fmt.Errorf("%s: too long for a duration, which is at most %dh", word, math.MaxInt64/int64(time.Hour))
+		}
+		return err
+	}
+}
+
+// durationTooLong says whether word is a duration time.ParseDuration refuses for its size
+// alone: with each of its numbers made 1, it parses.
+func durationTooLong(word string) bool {
+	if _, err := time.ParseDuration(word); err == nil {
+		return false
+	}
+	var small strings.Builder
+	inNumber := false
+	for _, r := range word {
+		digit := r >= '0' && r <= '9' || r == '.'
+		if digit && !inNumber {
+			small.WriteByte('1')
+		} else if !digit {
+			small.WriteRune(r)
+		}
+		inNumber = digit
+	}
+	_, err := time.ParseDuration(small.String())
+	return err == nil
+}
+
+// isNegativeNumber says whether word is a minus and a number or duration: "-1", "-5s", "-.5s".
+func isNegativeNumber(word string) bool {
+	return len(word) > 1 && word[0] == '-' && (word[1] >= '0' && word[1] <= '9' || word[1] == '.')
+}
