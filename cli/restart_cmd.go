@@ -88,6 +88,12 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err != nil {
 		return err
 	}
+	if layout, err := app.layout(false); err == nil {
+		own := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log}
+		if err := logOfRunning(own, layout.StateDir, "stop it and start it again with another --log; nothing was stopped"); err != nil {
+			return err
+		}
+	}
 	// One restart (or start) of the instance at a time, from before its stop to its
 	// daemon's readiness: a second restart waits for this one and leaves its daemon be, as
 	// a second systemctl restart joins the job under way, rather than stop the daemon this

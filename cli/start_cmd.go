@@ -133,6 +133,11 @@ func (c *StartCmd) Run(app *App) error {
 	if err := formerRunning(app, paths); err != nil {
 		return err
 	}
+	if c.Detach || c.Log != "" { // in the foreground without --log, its log is its stderr
+		if err := logOfRunning(paths, layout.StateDir, "give it --log another path"); err != nil {
+			return err
+		}
+	}
 	if err := instance.CheckReplaceable(paths.Record); err != nil {
 		return withCode(exitFailed, err) // before the program runs, not once it is ready
 	}
