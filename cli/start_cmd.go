@@ -138,6 +138,7 @@ func (c *StartCmd) Run(app *App) error {
 			return err
 		}
 	}
+	unitNote(app, paths)
 	if err := instance.CheckReplaceable(paths.Record); err != nil {
 		return withCode(exitFailed, err) // before the program runs, not once it is ready
 	}
@@ -366,7 +367,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		ShutdownTimeout: c.ShutdownTimeout,
 		ReadyTimeout:    c.ReadyTimeout, // nothing else bounds a container's start
 		Logger:          app.Log,
-		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked},
+		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Unit: unitOfProcess(os.Getpid()).recorded()},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}

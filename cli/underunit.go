@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -29,20 +30,51 @@ func unitOf(paths instance.Paths) managingUnit {
 	if err != nil || rec.Strategy != "" || rec.PID <= 0 { // a -d daemon's record names its strategy
 		return managingUnit{}
 	}
-	st, err := proc.ReadStat(rec.PID)
-	if err != nil || st.SID != rec.PID { // a shell's foreground job leads no session: nothing more to read
+	unit := unitOfProcess(rec.PID)
+	if unit.Name == "" {
+		return unit
+	}
+	if held, err := pidfile.Probe(paths.PIDFile); err != nil || held.State != pidfile.Running || held.PID != rec.PID {
+		return managingUnit{}
+	}
+	return unit
+}
+
+// unitOfProcess is the systemd service whose own process pid is (see serviceProcess), or
+// the zero managingUnit.
+func unitOfProcess(pid int) managingUnit {
+	st, err := proc.ReadStat(pid)
+	if err != nil || st.SID != pid { // a shell's foreground job leads no session: nothing more to read
 		return managingUnit{}
 	}
 	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(st.PPID) + "/comm")
 	if string(comm) != "systemd\n" {
 		return managingUnit{}
 	}
-	cgroup, _ := os.ReadFile("/proc/" + strconv.Itoa(rec.PID) + "/cgroup")
-	unit := serviceProcess(rec.PID, st, string(comm), serviceEnvOf(rec.PID), string(cgroup))
-	if held, err := pidfile.Probe(paths.PIDFile); err != nil || held.State != pidfile.Running || held.PID != rec.PID {
+	cgroup, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	return serviceProcess(pid, st, string(comm), serviceEnvOf(pid), string(cgroup))
+}
+
+// recorded is u as a record keeps it (instance.Record.Unit): systemctl's arguments that
+// name it, "web.service" or "--user web.service"; "" for none.
+func (u managingUnit) recorded() string {
+	if u.Name == "" {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimPrefix(u.Systemctl, "systemctl") + " " + u.Name)
+}
+
+// recordedUnit is the service a record's Unit names (see recorded): the zero managingUnit
+// for none.
+func recordedUnit(rec instance.Record) managingUnit {
+	name, user := strings.CutPrefix(rec.Unit, "--user ")
+	if !strings.HasSuffix(name, ".service") || strings.ContainsAny(name, " /") {
 		return managingUnit{}
 	}
-	return unit
+	if user {
+		return managingUnit{Name: name, Systemctl: "systemctl --user"}
+	}
+	return managingUnit{Name: name, Systemctl: "systemctl"}
 }
 
 // serviceEnv is what the environment a process was executed with says of the service
@@ -111,4 +143,21 @@ func serviceOfCgroup(text string) managingUnit {
 		}
 	}
 	return u
+}
+
+// unitNote notes on stderr, for a start of the instance at paths, that it last ran as a
+// systemd service's process (its record says which), unless this start is that service's:
+// while the daemon this start runs, a start of the service fails (already running), and
+// systemd no longer restarts it.
+func unitNote(app *App, paths instance.Paths) {
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil || rec.Strategy != "" {
+		return
+	}
+	unit := recordedUnit(rec)
+	if unit.Name == "" || unit == unitOfProcess(os.Getpid()) {
+		return
+	}
+	fmt.Fprintf(app.Config.Stderr, "%s: note: %s last ran as systemd's %s; while this start's daemon runs, '%s start %s' fails (already running): to run it under systemd again, stop it ('%s') and '%s start %s'\n",
+		app.Config.Name, paths.Name, unit.Name, unit.Systemctl, unit.Name, app.commandFor("stop", paths), unit.Systemctl, unit.Name)
 }

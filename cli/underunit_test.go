@@ -3,6 +3,7 @@ package cli
 import (
 	"testing"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
@@ -57,6 +58,21 @@ func TestServiceProcess(t *testing.T) {
 	} {
 		if got := serviceProcess(pid, tc.st, tc.parent, tc.env, cgroup); got != tc.want {
 			t.Errorf("%s: serviceProcess = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestRecordedUnit: a service, the system's or a user's, comes back from the record as it
+// went in; a record of none, or of what is no service name, names none.
+func TestRecordedUnit(t *testing.T) {
+	for _, u := range []managingUnit{{"web.service", "systemctl"}, {"app@2.service", "systemctl --user"}, {}} {
+		if got := recordedUnit(instance.Record{Unit: u.recorded()}); got != u {
+			t.Errorf("recordedUnit(%q) = %+v, want %+v", u.recorded(), got, u)
+		}
+	}
+	for _, bad := range []string{"web", "--user", "web.service; rm", "../x.service", "--system web.service"} {
+		if got := recordedUnit(instance.Record{Unit: bad}); got != (managingUnit{}) {
+			t.Errorf("recordedUnit(%q) = %+v, want none", bad, got)
 		}
 	}
 }

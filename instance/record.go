@@ -35,6 +35,7 @@ type Record struct {
 	Log        string          `json:"log"`
 	PIDFile    string          `json:"pidfile"`
 	Program    string          `json:"program"`           // the program that started it, which alone can start it again
+	Unit       string          `json:"unit,omitempty"`    // in the foreground as a systemd service's process: the service, as systemctl's arguments name it ("web.service", "--user web.service")
 	Request    json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
 	// Build is the build of that program whose daemon wrote the record, which the daemon
 	// runs for its whole life, whatever binary is on disk since: its release version, or,
