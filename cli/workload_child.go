@@ -156,11 +156,23 @@ func runWorkload(cfg Config, req *request) error {
 			cancel(server.Stopped{Signal: sig})
 		}
 	}()
-	return server.Recovered(log, "the workload", func() error {
+	err := server.Recovered(log, "the workload", func() error {
 		return w.Serve(ctx, func(addr string) {
 			_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
 		})
 	})
+	return drainCutOff(ctx, err, req.instanceInfo().ShutdownTimeout)
+}
+
+// drainCutOff is err, the work's own, said as what it means when a stop (ctx cancelled)
+// ended with it past a deadline (the built-in server's "drain http: context deadline
+// exceeded"): the work's drain took longer than the shutdown timeout it was given, and it
+// cut off what it still served.
+func drainCutOff(ctx context.Context, err error, timeout time.Duration) error {
+	if err == nil || ctx.Err() == nil || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("its drain did not end within its --shutdown-timeout %s, so what it still served was cut off (%w): give it a longer --shutdown-timeout if its work needs longer to finish", timeout, err)
 }
 
 // instanceInfo is what Instance(ctx) tells the program's work: the shutdown timeout the

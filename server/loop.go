@@ -175,7 +175,7 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
 		case err := <-done:
 			return err
 		case <-timer.C:
-			return &drainCut{fmt.Sprintf("still draining after %s: giving up on it", r.opts.ShutdownTimeout)}
+			return &drainCut{fmt.Sprintf("still draining after %s, its shutdown timeout: what it still served is cut off (give it a longer --shutdown-timeout if its work needs longer to finish)", r.opts.ShutdownTimeout)}
 		case sig := <-again:
 			if sig == sigterm && time.Since(begun) < sameStopWindow {
 				// Two stops that raced (stop and restart, two shells, stop --all): each sent
