@@ -57,7 +57,7 @@ func (c *RestartCmd) Run(app *App) error {
 		if c.Timeout != nil {
 			within = *c.Timeout
 		}
-		res, err := upgrade(paths, nil, within)
+		res, err := upgrade(app, paths, nil, within)
 		if err != nil {
 			return err
 		}

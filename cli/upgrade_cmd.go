@@ -54,7 +54,7 @@ func (c *UpgradeCmd) Run(app *App) error {
 			return withCode(exitUsage, fmt.Errorf("argument %q holds bytes that are not UTF-8, which upgrade cannot pass on as they are: give it in UTF-8, or restart the instance with the new command (start -d passes any bytes)", a))
 		}
 	}
-	res, err := upgrade(paths, cmd, c.Timeout)
+	res, err := upgrade(app, paths, cmd, c.Timeout)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ const answerGrace = 5 * time.Second
 // upgrade sends an upgrade request to the instance's supervisor and waits for its result.
 // The new copy may take the instance's --ready-timeout to get ready, and never more than
 // timeout.
-func upgrade(paths instance.Paths, command []string, timeout time.Duration) (supervisor.UpgradeResult, error) {
+func upgrade(app *App, paths instance.Paths, command []string, timeout time.Duration) (supervisor.UpgradeResult, error) {
 	var res supervisor.UpgradeResult
 	st, err := instance.Inspect(paths)
 	if err != nil {
@@ -120,12 +120,12 @@ func upgrade(paths instance.Paths, command []string, timeout time.Duration) (sup
 		return res, withCode(exitFailed, fmt.Errorf("%s is starting: upgrade it once it is ready", paths.Name))
 	case !st.Running():
 		if _, err := instance.ReadRecord(paths.Record); errors.Is(err, fs.ErrNotExist) {
-			return res, withCode(exitFailed, fmt.Errorf("%s is not running, and has no record: there is nothing to upgrade; start it with 'start -d --socket ...'", paths.Name))
+			return res, withCode(exitFailed, fmt.Errorf("%s is not running, and has no record: there is nothing to upgrade; start it with '%s -d --socket tcp:HOST:PORT -- PROG [ARGS...]'", paths.Name, app.commandFor("start", paths)))
 		}
-		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it ('restart' starts it as it was)", paths.Name))
+		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it as it was with '%s'", paths.Name, app.commandFor("restart", paths)))
 	}
 	if st.Record == nil || st.Record.Control == "" {
-		return res, withCode(exitFailed, noSockets(paths.Name, st.Record))
+		return res, withCode(exitFailed, noSockets(app, paths, st.Record))
 	}
 	started, known := recordedStart(st.Record)
 	if known && started.Supervise == nil && len(command) > 0 {
@@ -164,11 +164,12 @@ type startedWith struct {
 	Supervise    json.RawMessage `json:"supervise"`     // nil for the built-in work
 }
 
-// noSockets is why the instance name, whose record is rec (nil if none), has no control
+// noSockets is why the instance at paths, whose record is rec (nil if none), has no control
 // socket to ask for an upgrade: a program that daemonizes itself (--ready pidfile:) can
 // never be upgraded, as --socket is refused with it; any other was started without
-// --socket.
-func noSockets(name string, rec *instance.Record) error {
+// --socket, and is upgraded once it is started again with it.
+func noSockets(app *App, paths instance.Paths, rec *instance.Record) error {
+	name := paths.Name
 	var sup struct{ Ready string }
 	if rec != nil {
 		started, _ := recordedStart(rec)
@@ -178,7 +179,7 @@ func noSockets(name string, rec *instance.Record) error {
 			}
 		}
 	}
-	return fmt.Errorf("%s cannot be upgraded: it holds no sockets (start it with --socket)", name)
+	return fmt.Errorf("%s cannot be upgraded: it holds no sockets, as it was started without --socket: stop it ('%s') and start it again with --socket, for the upgrades after that", name, app.commandFor("stop", paths))
 }
 
 // recordedStart is how the record says the instance was started; known is false when it
