@@ -62,6 +62,8 @@ type statusReport struct {
 	BuildDiffers bool   `json:"build_differs,omitempty"`
 	thisBuild    string // this binary's build, once Build is told
 	stop         string // the command line that stops this instance, for the advice
+	restart      string // the command line that restarts it, for the advice on a build that differs
+	detached     bool   // LogProblem says its log is no longer at its path: Run adds the reopen that mends it
 	foreign      bool   // the stale file is not a pidfile: nothing of ours removes it
 	owner        int    // the stale file's owner when it is not this user (stop leaves it), else -1
 }
@@ -95,6 +97,12 @@ func (c *StatusCmd) Run(app *App) error {
 	}
 	if rep.State == "starting" || rep.State == "stale" || len(rep.LeftRunning) > 0 {
 		rep.stop = app.commandFor("stop", paths) // for the advice, which only these states give
+	}
+	if rep.BuildDiffers {
+		rep.restart = app.commandFor("restart", paths)
+	}
+	if rep.detached {
+		rep.LogProblem += fmt.Sprintf(": '%s' opens it again", app.commandFor("reopen", paths))
 	}
 	out := &writeOnce{w: app.Stdout}
 	if c.JSON {
@@ -168,6 +176,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.DroppedLines, r.DroppedCause, r.LogProblem = rec.DroppedLogLines, rec.DroppedLogCause, rec.LogProblem
 			if r.LogProblem == "" {
 				r.LogProblem = logDetached(r.PID, rec.Log)
+				r.detached = r.LogProblem != ""
 			}
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
 			if age, ok := proc.Age(r.ChildPID); r.ChildPID > 0 && ok {
@@ -223,9 +232,9 @@ func (r *statusReport) writeBuild(w io.Writer) {
 			printField(w, "build", r.Build)
 		}
 	case r.Build == "":
-		printField(w, "build", fmt.Sprintf("not recorded: a build older than this binary's (%s) started it; 'restart' runs it on this one", r.thisBuild))
+		printField(w, "build", fmt.Sprintf("not recorded: a build older than this binary's (%s) started it; '%s' runs it on this one", r.thisBuild, r.restart))
 	default:
-		printField(w, "build", fmt.Sprintf("%s, not this binary's (%s); 'restart' runs it on this one", r.Build, r.thisBuild))
+		printField(w, "build", fmt.Sprintf("%s, not this binary's (%s); '%s' runs it on this one", r.Build, r.thisBuild, r.restart))
 	}
 }
 
@@ -480,7 +489,7 @@ func logDetached(pid int, path string) string {
 	if detached, known := writesElsewhere(pid, path); !detached || !known {
 		return ""
 	}
-	return "it writes to a file that is no longer at this path (deleted, or moved away without a reopen): 'reopen' opens it again"
+	return "it writes to a file that is no longer at this path (deleted, or moved away without a reopen)"
 }
 
 // writesElsewhere reports whether the daemon pid writes its log (its stderr) to a file
