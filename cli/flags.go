@@ -259,6 +259,9 @@ var signalsByName = map[string]syscall.Signal{
 
 // UnmarshalText accepts the names in signalsByName, upper or lower case, with or without SIG.
 func (s *signalName) UnmarshalText(text []byte) error {
+	if dashed := strings.TrimPrefix(string(text), "-"); dashed != string(text) {
+		return fmt.Errorf("%q: give the signal by its name, without kill's dash (TERM, INT, QUIT or KILL)", text)
+	}
 	name := strings.TrimPrefix(strings.ToUpper(string(text)), "SIG")
 	sig, ok := signalsByName[name]
 	if !ok {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -12,36 +13,65 @@ import (
 
 // negativeNumbers is the option that lets a flag that takes a number (an integer, a float, a
 // duration, logs' line count, --umask) be given a negative one as the next word, as
-// "--timeout -5s" or "-n -1": Kong reads a word that begins with a dash as a flag, and said
-// only "expected value value but got "-1" (short flag)". Taken as the value, it reaches the
-// flag's own check, which names the flag and the value and says what it wants. A flag that
-// takes a string is left as Kong has it: "--name -1" would otherwise name an instance "-1".
+// "--timeout -5s" or "-n -1", and --signal a signal as kill takes it, "-9" or "-TERM": Kong
+// reads a word that begins with a dash as a flag, and said only "expected value value but
+// got "-1" (short flag)". Taken as the value, it reaches the flag's own check, which names
+// the flag and the value and says what it wants. Any other word that begins with a dash,
+// after such a flag, is said to be a flag where its value was missing, where Kong advised
+// giving it as the value ("perhaps try --lines="--name"?"). A flag that takes a string is
+// left as Kong has it: "--name -1" would otherwise name an instance "-1".
 func negativeNumbers() kong.Option {
 	return kong.OptionFunc(func(k *kong.Kong) error {
 		defaults := kong.NewRegistry().RegisterDefaults()
 		for _, v := range []any{int(0), int8(0), int16(0), int32(0), int64(0), uint(0), uint8(0), uint16(0), uint32(0), uint64(0), float32(0), float64(0)} {
 			t := reflect.TypeOf(v)
-			if err := kong.KindMapper(t.Kind(), negativeValue(defaults.ForType(t))).Apply(k); err != nil {
+			if err := kong.KindMapper(t.Kind(), dashValue(defaults.ForType(t), isNegativeNumber)).Apply(k); err != nil {
 				return err
 			}
 		}
 		for _, t := range []reflect.Type{reflect.TypeOf(time.Duration(0)), reflect.TypeOf(lineCount{}), reflect.TypeOf(umask(0))} {
-			if err := kong.TypeMapper(t, negativeValue(defaults.ForType(t))).Apply(k); err != nil {
+			if err := kong.TypeMapper(t, dashValue(defaults.ForType(t), isNegativeNumber)).Apply(k); err != nil {
 				return err
 			}
 		}
-		return nil
+		t := reflect.TypeOf(signalName(0))
+		if err := kong.TypeMapper(t, dashValue(defaults.ForType(t), isShortWord)).Apply(k); err != nil {
+			return err
+		}
+		return kong.KindMapper(reflect.String, lastValue(defaults.ForType(reflect.TypeOf("")))).Apply(k)
 	})
 }
 
-// negativeValue is mapper, with a next word that is a negative number taken for the value,
-// and a value out of range said so: a negative one for a flag that takes 0 or more
-// (--limit-nofile -1), a duration too long for one (--ready-timeout 99999999h), where
-// Kong said "expected a valid 64 bit uint" or "invalid duration".
-func negativeValue(mapper kong.Mapper) kong.MapperFunc {
+// errNoValue is a flag that takes a value given last, where Kong said "expected string
+// value but got "EOL" (<EOL>)".
+var errNoValue = errors.New("no value after it: give one (an unset shell variable, unquoted, gives none)")
+
+// lastValue is mapper, with a flag given last, without its value, said so (errNoValue).
+func lastValue(mapper kong.Mapper) kong.MapperFunc {
+	return func(ctx *kong.DecodeContext, target reflect.Value) error {
+		if ctx.Scan.Peek().IsEOL() {
+			return errNoValue
+		}
+		return mapper.Decode(ctx, target)
+	}
+}
+
+// dashValue is mapper, with a next word that begins with a dash taken for the value when
+// takes says so, and refused as a missing value otherwise, as is no next word at all
+// (errNoValue); and a value out of range said
+// so: a negative one for a flag that takes 0 or more (--limit-nofile -1), a duration too
+// long for one (--ready-timeout 99999999h), where Kong said "expected a valid 64 bit uint"
+// or "invalid duration".
+func dashValue(mapper kong.Mapper, takes func(string) bool) kong.MapperFunc {
 	return func(ctx *kong.DecodeContext, target reflect.Value) error {
 		word, _ := ctx.Scan.Peek().Value.(string)
-		if t := ctx.Scan.Peek(); t.Type == kong.UntypedToken && isNegativeNumber(word) {
+		if ctx.Scan.Peek().IsEOL() {
+			return errNoValue
+		}
+		if t := ctx.Scan.Peek(); t.Type == kong.UntypedToken && strings.HasPrefix(word, "-") {
+			if !takes(word) {
+				return fmt.Errorf("no value: the next word, %s, is a flag; give the value right after the flag", word)
+			}
 			ctx.Scan.Pop()
 			ctx.Scan.PushTyped(word, kong.FlagValueToken)
 		}
@@ -76,6 +106,11 @@ func durationTooLong(word string) bool {
 	}
 	_, err := time.ParseDuration(small.String())
 	return err == nil
+}
+
+// isShortWord says whether word is a dash and a word, as kill takes a signal: "-9", "-TERM".
+func isShortWord(word string) bool {
+	return len(word) > 1 && word[0] == '-' && word[1] != '-'
 }
 
 // isNegativeNumber says whether word is a minus and a number or duration: "-1", "-5s", "-.5s".

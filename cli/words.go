@@ -21,6 +21,9 @@ type words []string
 // Decode takes one word from the command line, as a repeatable flag of strings does
 // (Kong would otherwise decode the flag's value as JSON, since words reads JSON).
 func (w *words) Decode(ctx *kong.DecodeContext) error {
+	if ctx.Scan.Peek().IsEOL() {
+		return errNoValue
+	}
 	t, err := ctx.Scan.PopValue("value") // not PopValueInto, which goes through JSON
 	if err != nil {
 		return err
