@@ -36,6 +36,7 @@ type helperCfg struct {
 	Mode    string           // "" the demo; "return" returns before ready; "panic" panics before ready; "reload" the demo, counting reloads; "never" never ready, returns once cancelled; "readydies" says ready and returns an error at once
 	Ignore  []syscall.Signal // wrap: ignored before exec, as a shell or nohup would leave them
 	Block   []syscall.Signal // wrap: blocked before exec
+	Own     []syscall.Signal // ignored by the daemon itself before server.Run, as a program's init may
 }
 
 func TestMain(m *testing.M) {
@@ -50,14 +51,14 @@ type wireCfg struct {
 	ShutdownTimeout, PIDFileCheck      time.Duration
 	Demo                               httpdemo.Config
 	Mode                               string
-	Ignore, Block                      []syscall.Signal
+	Ignore, Block, Own                 []syscall.Signal
 }
 
 func (cfg helperCfg) wire() wireCfg {
 	o := cfg.Options
 	return wireCfg{Name: o.Name, PIDFile: o.PIDFile, LogPath: o.LogPath, RecordPath: o.RecordPath, StartLock: o.StartLock,
 		IgnoreHUP: o.IgnoreHUP, ShutdownTimeout: o.ShutdownTimeout, PIDFileCheck: o.PIDFileCheck,
-		Demo: cfg.Demo, Mode: cfg.Mode, Ignore: cfg.Ignore, Block: cfg.Block}
+		Demo: cfg.Demo, Mode: cfg.Mode, Ignore: cfg.Ignore, Block: cfg.Block, Own: cfg.Own}
 }
 
 func loadCfg() helperCfg {
@@ -69,7 +70,7 @@ func loadCfg() helperCfg {
 	return helperCfg{
 		Options: server.Options{Name: w.Name, PIDFile: w.PIDFile, LogPath: w.LogPath, RecordPath: w.RecordPath, StartLock: w.StartLock,
 			IgnoreHUP: w.IgnoreHUP, ShutdownTimeout: w.ShutdownTimeout, PIDFileCheck: w.PIDFileCheck},
-		Demo: w.Demo, Mode: w.Mode, Ignore: w.Ignore, Block: w.Block,
+		Demo: w.Demo, Mode: w.Mode, Ignore: w.Ignore, Block: w.Block, Own: w.Own,
 	}
 }
 
@@ -101,6 +102,9 @@ func helperDaemon() int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
+	}
+	for _, sig := range cfg.Own {
+		signal.Ignore(sig)
 	}
 	opts := cfg.Options
 	opts.Reporter = rep

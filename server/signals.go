@@ -21,7 +21,8 @@ type signals struct {
 
 // watchSignals starts catching the daemon's signals, from the main thread where it can,
 // and clears what was inherited at exec: no signal stays blocked on the main thread, and
-// none stays ignored except SIGHUP when ignoreHUP. forward and stop are the workload's own
+// none stays ignored except SIGHUP when ignoreHUP and those the program ignored itself
+// (signal.Ignore, see clearInherited). forward and stop are the workload's own
 // (Forwarder, StopSignaler).
 func watchSignals(ignoreHUP bool, forward, stop []os.Signal) *signals {
 	s := newSignals()

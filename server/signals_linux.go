@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"os/signal"
 	"reflect"
 	"runtime"
 	"syscall"
@@ -17,7 +18,12 @@ import (
 
 // clearInherited unblocks every signal on the calling thread and puts back the default
 // action of every signal ignored at exec (Go keeps some of them ignored), except SIGHUP if
-// ignoreHUP. It returns what it could not do.
+// ignoreHUP and those the program ignores itself: a signal.Ignore of its own (in an init
+// function, before Main or Init) is its choice, and undoing it behind os/signal's back
+// would let that signal kill the daemon without a word. signal.Ignored tells them apart:
+// it reports the program's own calls, and of what exec left ignored only SIGHUP and
+// SIGINT, which the daemon catches (or, for SIGHUP, ignores by ignoreHUP) before this
+// runs. It returns what it could not do.
 func clearInherited(ignoreHUP bool) []error {
 	var errs []error
 	var none unix.Sigset_t
@@ -29,7 +35,7 @@ func clearInherited(ignoreHUP bool) []error {
 		return append(errs, fmt.Errorf("read ignored signals: %w", err))
 	}
 	for sig := unix.Signal(1); sig <= 64; sig++ {
-		if ignored&sigBit(sig) == 0 || (ignoreHUP && sig == unix.SIGHUP) {
+		if ignored&sigBit(sig) == 0 || (ignoreHUP && sig == unix.SIGHUP) || signal.Ignored(sig) {
 			continue
 		}
 		if err := setDefaultAction(sig); err != nil {

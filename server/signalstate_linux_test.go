@@ -11,14 +11,16 @@ import (
 )
 
 // TestSignalState: whatever the daemon inherited at exec, no signal is blocked on its main
-// thread and none is ignored, except SIGHUP under IgnoreHUP; SIGINT stops it even when it
-// was started with SIGINT ignored, and an ignored SIGHUP neither kills nor reopens.
+// thread and none is ignored, except SIGHUP under IgnoreHUP and those the program ignored
+// itself (signal.Ignore in an init function), which do not kill it; SIGINT stops it even
+// when it was started with SIGINT ignored, and an ignored SIGHUP neither kills nor reopens.
 func TestSignalState(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		wrap      bool
 		ignore    []syscall.Signal
 		block     []syscall.Signal
+		own       []syscall.Signal
 		ignoreHUP bool
 	}{
 		{name: "plain"},
@@ -28,16 +30,22 @@ func TestSignalState(t *testing.T) {
 		{name: "nohup", wrap: true, ignoreHUP: true,
 			ignore: []syscall.Signal{syscall.SIGHUP, syscall.SIGINT},
 			block:  []syscall.Signal{syscall.SIGWINCH}},
+		{name: "own", wrap: true,
+			ignore: []syscall.Signal{syscall.SIGTSTP},
+			own:    []syscall.Signal{syscall.SIGUSR2, syscall.SIGTTIN}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := testOptions(t)
 			opts.IgnoreHUP = tc.ignoreHUP
-			d := startDaemon(t, helperCfg{Options: opts, Ignore: tc.ignore, Block: tc.block}, tc.wrap)
+			d := startDaemon(t, helperCfg{Options: opts, Ignore: tc.ignore, Block: tc.block, Own: tc.own}, tc.wrap)
 			d.ready(t)
 
 			wantIgn := uint64(0)
 			if tc.ignoreHUP {
 				wantIgn = sigBit(syscall.SIGHUP)
+			}
+			for _, sig := range tc.own {
+				wantIgn |= sigBit(sig)
 			}
 			if ign := procMask(t, d.pid, "SigIgn"); ign != wantIgn {
 				t.Errorf("SigIgn = %#x, want %#x", ign, wantIgn)
@@ -60,6 +68,9 @@ func TestSignalState(t *testing.T) {
 				testutil.WaitFor(t, "the SIGHUP reopen", func() bool { return strings.Contains(d.log(), "reopened log: signal=SIGHUP") })
 			}
 
+			for _, sig := range tc.own { // ignored: dropped by the kernel, it runs on
+				d.signal(t, sig)
+			}
 			d.signal(t, syscall.SIGINT)
 			if code := d.wait(t); code != 0 {
 				t.Errorf("exit %d after SIGINT; log:\n%s", code, d.log())
