@@ -200,6 +200,9 @@ func Main(cfg Config) {
 // it starts the daemon and exits. In a daemon that start -d detached, it puts back the
 // arguments start was given into os.Args and returns, so that the program parses them as it
 // did then; the start command (or Run) then runs the daemon. Anywhere else it does nothing.
+// Called after flag.Parse, it is too late to give the program its flags back: a daemon then
+// exits 70 saying so, and start -d exits 1 quoting it, rather than serve with every flag at
+// its default.
 func Init() {
 	if code, ok := runHidden(Config{}.withDefaults(), false); ok {
 		os.Exit(code)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -122,7 +123,8 @@ func runPending(cfg Config) {
 // runHidden recognises the hidden first arguments before anything is parsed: the reexec
 // strategy's intermediate (which it runs to the end) and a daemon. A daemon it runs at
 // once if now (Main: the grammar is daemonkit's alone, and the flags come back from the
-// request), or else records it in pending and puts start's arguments back into os.Args.
+// request), or else records it in pending and puts start's arguments back into os.Args,
+// unless the flag package has parsed them already (errInitAfterParse: exit 70).
 // ok is false when the process is neither.
 func runHidden(cfg Config, now bool) (code int, ok bool) {
 	if len(os.Args) < 2 {
@@ -139,6 +141,10 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 		workload = true
 	default:
 		return 0, false
+	}
+	if !now && flag.Parsed() {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", cfg.Name, errInitAfterParse)
+		return exitSoftware, true
 	}
 	_ = server.ExecUnblocked() // what the caller blocked is not the program's to inherit; if it cannot, as before
 	req, err := takeRequest(os.Args[1], os.Args[2:])
@@ -172,6 +178,11 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	os.Args = append([]string{os.Args[0]}, req.Args...)
 	return 0, false
 }
+
+// errInitAfterParse is what a daemon says when its program called Init after flag.Parse:
+// flag.Parse then read the hidden command, not the arguments start was given, and the
+// daemon would serve with every flag of the program at its default, without a word.
+var errInitAfterParse = errors.New("cli.Init() was called after flag.Parse(), which read this daemon's hidden arguments rather than start's, so every flag of the program would have its default: call cli.Init() first thing in main, before flag.Parse")
 
 // takeRequest reads the request of the hidden command from requestEnv, and takes the
 // variable out of this process's environment, so that nothing it starts inherits it.

@@ -47,6 +47,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_SHOW_INSTANCE") != "" {
 		cli.Main(showsInstance)
 	}
+	if os.Getenv("CLI_TEST_INIT_AFTER_PARSE") != "" {
+		initAfterParse()
+	}
 	if os.Getenv("CLI_TEST_SLOW_RELOAD") != "" {
 		cli.Main(slowReload)
 	}
