@@ -12,7 +12,8 @@ import (
 type VersionCmd struct{}
 
 // Run prints "NAME VERSION", then the module, its version, the Go version and the VCS
-// revision the binary records.
+// revision the binary records, and the daemonkit modules it was built with (and what a
+// replace directive put in their place).
 func (c *VersionCmd) Run(app *App) error {
 	fmt.Fprintf(app.Stdout, "%s %s\n", app.Config.Name, app.Config.Version)
 	info, ok := debug.ReadBuildInfo()
@@ -29,10 +30,20 @@ func (c *VersionCmd) Run(app *App) error {
 	}
 	for _, d := range info.Deps {
 		if strings.HasPrefix(d.Path, "github.com/daemonkit/") {
-			fmt.Fprintf(app.Stdout, "dep     %s %s\n", d.Path, d.Version)
+			fmt.Fprintf(app.Stdout, "dep     %s %s\n", d.Path, depVersion(d))
 		}
 	}
 	return nil
+}
+
+// depVersion is d's version as go version -m shows it, followed by "=> PATH [VERSION]" when
+// a replace directive put a local directory or another module in its place, so that a
+// build from a checkout or a fork does not pass for the version go.mod names.
+func depVersion(d *debug.Module) string {
+	if d.Replace == nil {
+		return d.Version
+	}
+	return strings.TrimSpace(d.Version + " => " + d.Replace.Path + " " + d.Replace.Version)
 }
 
 // buildOf is the build of cfg's program that this binary is, as a record keeps it
