@@ -62,7 +62,8 @@ type Config struct {
 	Reload func(ctx context.Context) error
 	// Flags, if set, points at a struct of the program's own flags (Kong tags), which
 	// Main and Run add to the grammar as global flags; start carries their values to the
-	// daemon, and restart brings them back. They must survive encoding/json: start refuses
+	// daemon, and restart brings them back (a flag added by a newer build since, which the
+	// record lacks, with its default, not its zero value). They must survive encoding/json: start refuses
 	// (exit 70, naming the field) values that do not come back from it (a json:"-" tag,
 	// an *os.File). It holds flags only: a cmd or arg field is exit 70 too. A flag of
 	// theirs may not share a name, alias or short with a global flag or with any command's

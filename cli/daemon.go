@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/handshake"
@@ -251,7 +252,7 @@ func runDaemon(cfg Config, req *request) error {
 		return fail(err)
 	}
 	if len(req.Flags) > 0 && cfg.Flags != nil {
-		if err := json.Unmarshal(req.Flags, cfg.Flags); err != nil {
+		if err := restoreProgramFlags(cfg, req.Flags, req.Cwd); err != nil {
 			return fail(fmt.Errorf("%s: restore the program's flags: %w", daemonCommand, err))
 		}
 	}
@@ -262,6 +263,46 @@ func runDaemon(cfg Config, req *request) error {
 		return fail(err)
 	}
 	return serverExit(server.Run(context.Background(), w, opts))
+}
+
+// restoreProgramFlags puts the program's own flags (cfg.Flags) back as start recorded them,
+// over their defaults: a flag the record lacks, one that a newer build of the program added
+// since (a restart once its binary was replaced on disk), has the value a start without it
+// would give it (its env:"" variable, else its default:"", a type:"path" one resolved in
+// cwd, the directory start ran in, while it is one), never its zero value.
+func restoreProgramFlags(cfg Config, recorded json.RawMessage, cwd string) error {
+	if err := inDir(cwd, func() error { return applyFlagDefaults(cfg) }); err != nil {
+		return err
+	}
+	return json.Unmarshal(recorded, cfg.Flags)
+}
+
+// applyFlagDefaults gives each flag of cfg.Flags that is still zero its default, as Kong
+// does before it parses a command line.
+func applyFlagDefaults(cfg Config) error {
+	k, err := kong.New(cfg.Flags, kong.Vars(cfg.vars()))
+	if err != nil {
+		return err
+	}
+	kctx, err := kong.Trace(k, nil)
+	if err != nil {
+		return err
+	}
+	return kctx.ApplyDefaults()
+}
+
+// inDir runs f in dir, or where this process is if dir is "" or no longer a directory, and
+// then moves back.
+func inDir(dir string, f func() error) error {
+	back, err := os.Getwd()
+	if dir == "" || err != nil || os.Chdir(dir) != nil {
+		return f()
+	}
+	err = f()
+	if cerr := os.Chdir(back); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
 }
 
 // serverExit is the exit of a process whose server.Run logged everything: an instance

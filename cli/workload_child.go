@@ -104,7 +104,7 @@ func runWorkload(cfg Config, req *request) error {
 		return err
 	}
 	if len(req.Flags) > 0 && cfg.Flags != nil {
-		if err := json.Unmarshal(req.Flags, cfg.Flags); err != nil {
+		if err := restoreProgramFlags(cfg, req.Flags, req.Cwd); err != nil {
 			return fmt.Errorf("%s: restore the program's flags: %w", workloadCommand, err)
 		}
 	}
