@@ -232,8 +232,9 @@ type Layout struct {
 // l.DefaultName; with only pidFile, it is pidFile's base name without a ".pid" suffix. The
 // name is validated (ValidateName) either way. PIDFile defaults to <StateDir>/<name>.pid and
 // Log to <LogDir>/<name>.log; Record is <name>.json in the pidfile's directory, the start
-// lock <name>.starting (Paths.StartLock) and the control socket <name>.ctl
-// (Paths.ControlSocket): a pidfile of any of those names is refused (ErrPIDFileName), and
+// lock <name>.starting (Paths.StartLock), the control socket <name>.ctl
+// (Paths.ControlSocket) and the record's lock .<name>.json.lock (see lockRecord): a
+// pidfile of any of those names is refused (ErrPIDFileName), and
 // so is a pidfile OTHER.pid beside OTHER.json, instance OTHER's record, for a name that is
 // not OTHER (ErrOtherInstance: it would act on that instance under this one's name).
 // Every path returned is absolute (relative ones are taken from the working directory).
@@ -281,9 +282,9 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 		return Paths{}, fmt.Errorf("resolve log: %w%s", err, relativeHint(logFile, l.LogDir, stateDir))
 	}
 	p.Record = filepath.Join(filepath.Dir(p.PIDFile), name+".json")
-	if p.PIDFile == p.Record || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
-		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json), start lock (%s.starting) and control socket (%s.ctl) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
-			pidFile, ErrPIDFileName, name, name, name, name)
+	if p.PIDFile == p.Record || p.PIDFile == recordLockPath(p.Record) || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
+		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json) and its lock (.%s.json.lock), start lock (%s.starting) and control socket (%s.ctl) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
+			pidFile, ErrPIDFileName, name, name, name, name, name)
 	}
 	if other, ok := strings.CutSuffix(filepath.Base(p.PIDFile), ".pid"); ok && other != name {
 		if rec, err := ReadRecord(filepath.Join(filepath.Dir(p.PIDFile), other+".json")); err == nil && rec.Name == other {

@@ -76,7 +76,7 @@ func TestResolveNameFromPidfile(t *testing.T) {
 // lies beside it is that instance's: a name that is not its own would act on it under
 // this one's name (stop y --pidfile x.pid stopped x and said "stopped y"). A pidfile of
 // another name with no record beside it, or a file there that is no record, is fine; the
-// name's own control socket is reserved.
+// name's own control socket and record lock are reserved.
 func TestResolveOtherInstancesPidfile(t *testing.T) {
 	dir := t.TempDir()
 	if err := WriteRecord(filepath.Join(dir, "x.json"), Record{Name: "x"}); err != nil {
@@ -104,6 +104,10 @@ func TestResolveOtherInstancesPidfile(t *testing.T) {
 	}
 	if _, err := l.Resolve("y", filepath.Join(dir, "y.ctl"), ""); !errors.Is(err, ErrPIDFileName) {
 		t.Errorf("Resolve of a pidfile named as the control socket: %v; want ErrPIDFileName", err)
+	}
+	// the record's lock: closing it would drop the daemon's lock on its pidfile
+	if _, err := l.Resolve("y", filepath.Join(dir, ".y.json.lock"), ""); !errors.Is(err, ErrPIDFileName) {
+		t.Errorf("Resolve of a pidfile named as the record's lock: %v; want ErrPIDFileName", err)
 	}
 }
 

@@ -227,8 +227,10 @@ var ErrUntrusted = errors.New("record not written by you")
 // with an error that says what it is, and left as it was. When the file system has no
 // block for the new file (ENOSPC, EDQUOT), it writes the record into the old one's blocks
 // instead, if it fits there, so that a reader still sees the old record or the new one,
-// or, for a moment, no record (see rewriteInPlace).
+// or, for a moment, no record (see rewriteInPlace). It holds the record's lock while it
+// writes (see lockRecord).
 func WriteRecord(path string, r Record) error {
+	defer lockRecord(path)()
 	return writeRecord(path, r, func(tmp string) error { return os.Rename(tmp, path) })
 }
 
@@ -350,11 +352,13 @@ func markStopped(path string, pid int, lastExit string, clean, failed bool) erro
 
 // RemoveRecord removes the record at path only if it names pid, so that it never removes
 // the record of a daemon started since. An absent record, or a file that is not a record, is
-// left alone without error, and so is every record when pid is below 1.
+// left alone without error, and so is every record when pid is below 1. It holds the
+// record's lock from its read to the removal (see lockRecord).
 func RemoveRecord(path string, pid int) error {
 	if pid < 1 {
 		return nil
 	}
+	defer lockRecord(path)()
 	r, err := ReadRecord(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):

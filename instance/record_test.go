@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,7 +56,8 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatalf("record mode %v, want 0600: it holds --env's values", fi.Mode())
 	}
 
-	// Overwriting replaces it whole and leaves no temporary file behind.
+	// Overwriting replaces it whole and leaves no temporary file behind: only the record,
+	// and its lock (hidden, empty: see lockRecord).
 	want.PID = 4343
 	if err := WriteRecord(path, want); err != nil {
 		t.Fatal(err)
@@ -67,8 +69,12 @@ func TestRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 {
-		t.Fatalf("directory holds %d entries, want only the record", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{filepath.Base(recordLockPath(path)), filepath.Base(path)}; !slices.Equal(names, want) {
+		t.Fatalf("directory holds %q, want only %q", names, want)
 	}
 }
 

@@ -27,6 +27,10 @@ var errRecordChanged = errors.New("record replaced since it was read")
 // and before it replaces it.
 var testHookBeforeReplace func()
 
+// testHookAfterExchange, when set by a test, runs when exchangeInto has exchanged the new
+// record in and not yet looked at what it took out.
+var testHookAfterExchange func()
+
 // updateAttempts bounds how often updateRecord reads a record again that others keep
 // replacing: their word is the newer, and it is kept.
 const updateAttempts = 3
@@ -37,8 +41,12 @@ const updateAttempts = 3
 // is read again and given to change again (up to updateAttempts times, then left as the
 // others wrote it: nil). Where there was no record (the error wraps fs.ErrNotExist), it
 // makes one only if there is still none: one written since is read and given to change
-// again, as a replaced one is. It writes as WriteRecord does otherwise.
+// again, as a replaced one is. It writes as WriteRecord does otherwise. It holds the
+// record's lock from its first read to its last write (see lockRecord), so that no writer
+// of this build writes in between; the checks above guard against one of an older build,
+// which takes no lock. change must take no lock and wait for no process (lock order).
 func updateRecord(path string, change func(r *Record, err error) (bool, error)) error {
+	defer lockRecord(path)()
 	for range updateAttempts {
 		r, id, err := readRecordID(path)
 		absent := errors.Is(err, fs.ErrNotExist)

@@ -24,6 +24,9 @@ func exchangeInto(tmp, path string, was fileID) error {
 	case err != nil:
 		return &os.LinkError{Op: "exchange", Old: tmp, New: path, Err: err}
 	}
+	if testHookAfterExchange != nil {
+		testHookAfterExchange()
+	}
 	if id, err := lstatID(tmp); err == nil && id != was {
 		// Replaced since it was read: the other writer's record goes back.
 		if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE); err != nil {

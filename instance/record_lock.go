@@ -1,0 +1,73 @@
+package instance
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Every writer of a record of this build (a daemon and its supervisor's updates, start's
+// launcher, stop, restart, upgrade, delete) holds the record's lock while it writes, and
+// a command that changes a record holds it from its read to its write (updateRecord), so
+// that no two of them interleave: before it, a stop that read the record, then exchanged
+// its own in, could put back an older record of the daemon's when the daemon wrote twice
+// between the exchange and the check that undoes it. An older build writes without the
+// lock: against it the exchange is still the guard (see updateRecord), as it was.
+//
+// The lock is an flock on .NAME.json.lock beside the record: hidden, so that list and ls
+// show nothing new, empty, and left in place, since removing a lock file others may have
+// open would let two hold "the" lock. It dies with its holder (a crash leaves the file,
+// which then says nothing). Lock order: the record lock is always the last taken and the
+// first given up. Its holder takes no other lock (a pidfile, a start lock) and waits for
+// no process while it holds it, only for its own write; so a daemon holding its pidfile
+// for life, or a start holding its start lock, takes it without a cycle, and no holder
+// waits on another's lock but this one's, which is held for a write's milliseconds.
+
+// recordLockWait bounds how long a writer waits for the record lock. A holder holds it
+// for a write; one frozen (SIGSTOP) or a lock file another user holds in a shared
+// directory must not stop a stop: past the wait, the writer writes without the lock,
+// guarded by the exchange as against an older build.
+const recordLockWait = 5 * time.Second
+
+// testHookRecordLockBusy, when set by a test, runs when lockRecord finds the lock held.
+var testHookRecordLockBusy func()
+
+// recordLockPath is the path of the lock of the record at path.
+func recordLockPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".lock")
+}
+
+// lockRecord takes the lock of the record at path, and returns what gives it up. It
+// never fails: where the lock file cannot be made or opened (a read-only directory), is
+// not this user's, or the lock stays held past recordLockWait, it returns at once, or
+// then, holding nothing, and the write goes on unlocked, as an older build's would.
+func lockRecord(path string) (unlock func()) {
+	fd, err := unix.Open(recordLockPath(path), unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return func() {}
+	}
+	unlock = func() { _ = unix.Close(fd) } // closing the last descriptor gives the flock up
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unlock()
+		return func() {}
+	}
+	deadline := time.Now().Add(recordLockWait)
+	for backoff, told := 100*time.Microsecond, false; ; backoff = min(2*backoff, 10*time.Millisecond) {
+		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return unlock
+		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR), time.Now().After(deadline):
+			unlock()
+			return func() {}
+		case !told && testHookRecordLockBusy != nil:
+			told = true
+			testHookRecordLockBusy()
+		}
+		time.Sleep(backoff) // a polling step: a wait that cannot end would be a hang
+	}
+}
