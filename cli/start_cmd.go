@@ -670,8 +670,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 			log.Warn("killed what the failed start left running", "pids", left)
 		}
 		notify.RemoveStale(filepath.Dir(req.PIDFile)) // a daemon killed for not being ready left its notify socket
-		recordFailedStart(req, invocation, ranBefore, before.PID, err)
-		return res, withCode(exitFailed, err)
+		return res, withCode(exitFailed, recordFailedStart(req, invocation, ranBefore, before.PID, err))
 	}
 	return res, nil
 }

@@ -22,13 +22,16 @@ import (
 // leaves nothing. The log gets the reason too, where it is there to take it, as the
 // daemon's own failure would have put it there.
 // Call it with the start lock held and the daemon gone; ranBefore says whether a record
-// was there before the daemon was launched, and beforePID which pid it named (0: none). (A start called off whose daemon was killed
+// was there before the daemon was launched, and beforePID which pid it named (0: none).
+// It returns the error start reports: why, or, for a daemon a stop killed with SIGKILL
+// having said in its record that it called the start off, what that record says
+// ("start web: stopped by SIGKILL before it was ready"), so that the two agree. (A start called off whose daemon was killed
 // in its drain, of an instance that never ran, leaves none: the daemon's own record that
 // it was stopping goes, as the daemon would have removed it.)
-func recordFailedStart(req *request, invocation string, ranBefore bool, beforePID int, why error) {
+func recordFailedStart(req *request, invocation string, ranBefore bool, beforePID int, why error) error {
 	calledOff := errors.Is(why, launcher.ErrStopped)
 	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) && !calledOff {
-		return // nothing ran that could have been recorded
+		return why // nothing ran that could have been recorded
 	}
 	reason := failureReason(req.Name, why)
 	if rec, err := instance.ReadRecord(req.Record); !calledOff && err == nil && rec.CalledOffStart() && rec.PID > 0 && rec.PID != beforePID {
@@ -37,18 +40,19 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, beforePI
 		// record names this daemon, not the earlier run: under the start lock nothing else
 		// writes it. The stop may have cleared its invocation since, having killed all.)
 		calledOff, reason = true, strings.TrimPrefix(rec.LastExit, instance.StartCalledOff)
+		why = &calledOffError{name: req.Name, why: reason}
 	}
 	if calledOff && !ranBefore {
 		// Under the start lock, no record was there before this daemon: what is there now
 		// is its own (a stop that waited for it may have marked it stopped since).
 		_ = os.Remove(req.Record)
-		return
+		return why
 	}
 	rec, err := instance.ReadRecord(req.Record)
 	if err != nil || rec.Name == "" || (rec.Invocation == invocation && !calledOff) {
 		// None, not ours to write over, or the daemon's own record of this start. (One
 		// called off that ended without its last word wrote only that it was stopping.)
-		return
+		return why
 	}
 	if calledOff {
 		rec.CalledOff(reason)
@@ -62,7 +66,19 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, beforePI
 	}
 	_ = instance.WriteRecord(req.Record, rec) // informative: the start fails anyway
 	logFailedStart(req, reason)
+	return why
 }
+
+// calledOffError is the error of a start whose daemon a stop killed with SIGKILL while it
+// was starting, having said so in the daemon's record: "start web: stopped by SIGKILL
+// before it was ready", as that record's last exit says it (after "start called off: "),
+// and as start says it of a stop the daemon could answer. It matches launcher.ErrStopped.
+type calledOffError struct{ name, why string }
+
+func (e *calledOffError) Error() string { return "start " + e.name + ": " + e.why }
+
+// Is makes errors.Is(err, launcher.ErrStopped) true.
+func (e *calledOffError) Is(target error) bool { return target == launcher.ErrStopped }
 
 // failureReason is the first line of a start's error, less the "start NAME: " its caller
 // knows: the log's last lines that follow are the log's already.
