@@ -352,12 +352,18 @@ func markStopped(path string, pid int, lastExit string, clean, failed bool) erro
 
 // RemoveRecord removes the record at path only if it names pid, so that it never removes
 // the record of a daemon started since. An absent record, or a file that is not a record, is
-// left alone without error, and so is every record when pid is below 1. It holds the
-// record's lock from its read to the removal (see lockRecord).
+// left alone without error, and so is every record when pid is below 1 (removeRecordIf).
 func RemoveRecord(path string, pid int) error {
 	if pid < 1 {
 		return nil
 	}
+	return removeRecordIf(path, func(r Record) bool { return r.PID == pid })
+}
+
+// removeRecordIf removes the record at path only if its content satisfies match, holding
+// the record's lock from its read to the removal (see lockRecord). An absent record, or a
+// file that is not one of this user's records, is left alone without error.
+func removeRecordIf(path string, match func(Record) bool) error {
 	defer lockRecord(path)()
 	r, err := ReadRecord(path)
 	switch {
@@ -365,7 +371,7 @@ func RemoveRecord(path string, pid int) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("remove record: %w", err)
-	case r.PID != pid:
+	case !match(r):
 		return nil
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -152,8 +152,9 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	}
 	pgid := instanceGroup(h, p) // while it lives: its group's id names nothing else
 	signal := h.Signal
+	calledOff := 0 // the start whose daemon this stop calls off, having said so in its record
 	if sig == syscall.SIGKILL {
-		recordKilledStarting(p, pid) // after instanceGroup: the record it writes proves no group
+		calledOff = recordKilledStarting(p, pid) // after instanceGroup: the record it writes proves no group
 		// Everything at once, but what runs below it first: a SIGKILL to it alone would
 		// hand its program's children to init, running.
 		signal = func(syscall.Signal) error { return killAll(ctx, h, pgid) }
@@ -183,6 +184,9 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	removed, cerr := cleanUp(p, pid, lastExit)
 	res.RemovedStale = removed
 	res, err := withLeftoversKilled(p, res, nil) // a daemon that did not stop cleanly (killed) may have left some
+	if calledOff != 0 {
+		dropNeverRan(ctx, p, pid, calledOff)
+	}
 	if cerr != nil {
 		res.NotCleanedUp = fmt.Errorf("stop %s: pid %d is gone, but: %w", p.Name, pid, cerr)
 	}
@@ -200,18 +204,30 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 // strategy, session or program's process of that run: nothing here proves a process group
 // or a session this run's. Nothing is written unless a start of the instance is under way
 // (its start lock is held: a daemon whose record was deleted by hand is not starting) and
-// the daemon is one a start launched (its environment holds InvocationEnv), nor over a
-// record that is not this user's.
-func recordKilledStarting(p Paths, pid int) {
-	if startUnderWay(p) == 0 {
-		return
-	}
+// the daemon is one a start launched (its environment holds InvocationEnv), or unless,
+// with no start under way, it is a start in the foreground, its own daemon: its program,
+// its child, carries the run's mark, and it has none itself (it sets it as it runs, where
+// /proc does not show it). The SIGKILL takes that start too, so this record is all that
+// tells of its end. (A foreground daemon that was ready, whose record was deleted by hand
+// and not yet put back, is taken for one starting, as status takes it.) Nothing is
+// written over a record that is not this user's. It returns the pid of the start (the
+// daemon's own, in the foreground) when it wrote the record, else 0.
+func recordKilledStarting(p Paths, pid int) (start int) {
+	start = startUnderWay(p)
 	invocation, ok := proc.Getenv(pid, InvocationEnv)
-	if !ok || invocation == "" {
-		return
+	switch {
+	case start != 0 && ok && invocation != "": // a daemon the start under way launched
+	case start == 0 && !ok: // maybe a start in the foreground: its program carries the run's mark
+		if invocation, ok = childInvocation(pid); !ok {
+			return 0
+		}
+		start = pid
+	default:
+		return 0
 	}
 	// Only over the record it read, or where there is none: the daemon may write its own
 	// (it became ready) at any moment, and that one stays (updateRecord).
+	wrote := false
 	_ = updateRecord(p.Record, func(rec *Record, err error) (bool, error) { // informative: the stop goes on
 		switch {
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
@@ -224,7 +240,52 @@ func recordKilledStarting(p Paths, pid int) {
 		rec.Strategy, rec.Session, rec.ChildPID, rec.ChildStartTime, rec.Copies = "", 0, 0, 0, nil
 		rec.State, rec.StoppedAt, rec.Failed, rec.RestartAt = StateStopping, time.Time{}, false, time.Time{}
 		rec.LastExit = StartCalledOff + "stopped by SIGKILL before it was ready"
+		wrote = true
 		return true, nil
+	})
+	if !wrote {
+		return 0
+	}
+	return start
+}
+
+// childInvocation is the run's mark (InvocationEnv) that a child of pid carries, and
+// whether one does: a start in the foreground sets it for its program alone.
+func childInvocation(pid int) (string, bool) {
+	for _, child := range proc.Children(pid) {
+		v, ok := proc.Getenv(child, InvocationEnv)
+		if st, err := proc.ReadStat(child); ok && v != "" && err == nil && st.PPID == pid {
+			return v, true // still pid's child once read: not another that reused its pid
+		}
+	}
+	return "", false
+}
+
+// startEndWait bounds how long dropNeverRan waits for a start whose daemon a stop killed
+// to end: it sees its daemon gone at once, and records its end in milliseconds.
+const startEndWait = 5 * time.Second
+
+// dropNeverRan removes the record that recordKilledStarting wrote for the daemon pid
+// of an instance that never ran (it names no program: there was no earlier run's record
+// to keep it from), once start, the start that launched that daemon, has ended (at once
+// for a start in the foreground, which was the daemon). This build's start removes it
+// itself, as it removes the record of any start called off of an instance that never
+// ran; a start of an older build (before 2026-11-27 14:14 UTC, when stop began to write
+// this record) does not, and the record
+// it left named no program (list: command "-"; restart: "no record of how it was
+// started"). A record that names a program (an earlier run's, or one the daemon or its
+// start wrote since) stays, and so does every record if the start has not ended
+// within startEndWait or ctx ends first.
+func dropNeverRan(ctx context.Context, p Paths, pid, start int) {
+	end := time.Now().Add(startEndWait)
+	for backoff := time.Millisecond; startUnderWay(p) == start; backoff = min(2*backoff, 50*time.Millisecond) {
+		if ctx.Err() != nil || time.Now().After(end) {
+			return
+		}
+		time.Sleep(backoff) // a polling step: a lock's release wakes nobody
+	}
+	_ = removeRecordIf(p.Record, func(r Record) bool { // informative: the stop is done
+		return r.PID == pid && r.Program == "" && r.CalledOffStart()
 	})
 }
 

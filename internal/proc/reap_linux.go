@@ -124,6 +124,18 @@ func ChildGroups(pid int) []int {
 	return groups
 }
 
+// Children lists the children of pid, as they are now: a child's pid may name another
+// process once pid has reaped it, so check what is read of it against its parent again.
+func Children(pid int) []int {
+	var children []int
+	for _, child := range allPIDs() {
+		if st, err := ReadStat(child); err == nil && st.PPID == pid {
+			children = append(children, child)
+		}
+	}
+	return children
+}
+
 // Childless reports that this process is a child subreaper with no child at all, live or
 // zombie, in any of its threads (but those of except): it then has no descendant either, since an orphaned one
 // would have been reparented to it. False whenever that cannot be told (no subreaper flag,

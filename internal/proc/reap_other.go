@@ -20,6 +20,9 @@ func WaitGroupGone(int, time.Duration) []int { return nil }
 // ChildGroups cannot list processes here.
 func ChildGroups(int) []int { return nil }
 
+// Children cannot list processes here.
+func Children(int) []int { return nil }
+
 // Childless cannot tell here.
 func Childless(except ...int) bool { return false }
 
