@@ -48,24 +48,30 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, beforePI
 		_ = os.Remove(req.Record)
 		return why
 	}
-	rec, err := instance.ReadRecord(req.Record)
-	if err != nil || rec.Name == "" || (rec.Invocation == invocation && !calledOff) {
-		// None, not ours to write over, or the daemon's own record of this start. (One
-		// called off that ended without its last word wrote only that it was stopping.)
-		return why
+	sent, env, sentErr := req.sent() // before the record's lock: it reads env files
+	written := false
+	_ = instance.UpdateRecord(req.Record, func(rec *instance.Record, err error) (bool, error) { // informative: the start fails anyway
+		if err != nil || rec.Name == "" || (rec.Invocation == invocation && !calledOff) {
+			// None, not ours to write over, or the daemon's own record of this start. (One
+			// called off that ended without its last word wrote only that it was stopping.)
+			return false, nil
+		}
+		if calledOff {
+			rec.CalledOff(reason)
+		} else {
+			rec.FailedStart(reason)
+		}
+		if sentErr == nil {
+			// what the daemon would have recorded of this start: restart tries it again
+			rec.Program, rec.Strategy, rec.Log, rec.Command = sent.Program, sent.Strategy, sent.Log, sent.command()
+			rec.Request = sent.recordedRequest(env)
+		}
+		written = true
+		return true, nil
+	})
+	if written {
+		logFailedStart(req, reason)
 	}
-	if calledOff {
-		rec.CalledOff(reason)
-	} else {
-		rec.FailedStart(reason)
-	}
-	if sent, env, err := req.sent(); err == nil {
-		// what the daemon would have recorded of this start: restart tries it again
-		rec.Program, rec.Strategy, rec.Log, rec.Command = sent.Program, sent.Strategy, sent.Log, sent.command()
-		rec.Request = sent.recordedRequest(env)
-	}
-	_ = instance.WriteRecord(req.Record, rec) // informative: the start fails anyway
-	logFailedStart(req, reason)
 	return why
 }
 

@@ -35,6 +35,13 @@ var testHookAfterExchange func()
 // replacing: their word is the newer, and it is kept.
 const updateAttempts = 3
 
+// UpdateRecord is updateRecord, for a command that changes a record it did not write (a
+// start that records its daemon's failure over the record of an earlier run): the
+// change is made to the record as it is, and no writer of this build writes in between.
+func UpdateRecord(path string, change func(r *Record, err error) (bool, error)) error {
+	return updateRecord(path, change)
+}
+
 // updateRecord reads the record at path and gives it, with the read's error, to change,
 // which changes it and says whether to write it (or fails). It then replaces the file it
 // read, and only that: a record removed since stays removed (nil), and one replaced since

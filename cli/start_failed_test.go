@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/launcher"
+)
+
+// TestRecordFailedStartLosesNoUpdate: a start recording its daemon's failure over the
+// record of an earlier run changes the record as it is, under the record's lock: what
+// another writer changed meanwhile (a stop clearing the run's mark once it has killed
+// what the run left; here, a count) is never written over with what it read before.
+func TestRecordFailedStartLosesNoUpdate(t *testing.T) {
+	dir := t.TempDir()
+	req := &request{Program: "daemonkit", Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: filepath.Join(dir, "web.json"),
+		Log: filepath.Join(dir, "web.log"), Cwd: dir, Workdir: dir}
+	if err := instance.WriteRecord(req.Record, instance.Record{Name: "web", Program: "daemonkit", PID: 100, State: instance.StateStopped}); err != nil {
+		t.Fatal(err)
+	}
+	why := fmt.Errorf("start web: %w: killed by signal 9 (SIGKILL)", launcher.ErrExited)
+	stop := make(chan struct{})
+	counted := 0
+	var wg sync.WaitGroup
+	wg.Go(func() { // the other writer, counting its changes in the record
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := instance.UpdateRecord(req.Record, func(r *instance.Record, err error) (bool, error) {
+				r.Restarts++
+				return err == nil, err
+			}); err != nil {
+				t.Error(err)
+				return
+			}
+			counted++
+		}
+	})
+	for range 50 {
+		_ = recordFailedStart(req, "run-2", true, 100, why)
+	}
+	close(stop)
+	wg.Wait()
+	got, err := instance.ReadRecord(req.Record)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case !got.Failed || got.Restarts != counted:
+		t.Fatalf("record = failed %v, restarts %d; want failed, and every one of the other writer's %d changes kept", got.Failed, got.Restarts, counted)
+	}
+}
