@@ -184,7 +184,8 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 	removed, cerr := cleanUp(p, pid, lastExit)
 	res.RemovedStale = removed
 	res, err := withLeftoversKilled(p, res, nil) // a daemon that did not stop cleanly (killed) may have left some
-	if calledOff != 0 {
+	// A caller that holds the start lock itself would wait on itself.
+	if calledOff != 0 && !o.OwnStart {
 		dropNeverRan(ctx, p, pid, calledOff)
 	}
 	if cerr != nil {
