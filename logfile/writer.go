@@ -19,7 +19,9 @@ import (
 //
 // Each Write carries one or more complete lines (a newline is added if p does not end in
 // one) and is written with a single write(2), so that on a file opened O_APPEND (as Open
-// does) writers in other processes never split it. If write(2) fails (ENOSPC, EIO, EDQUOT,
+// does) writers in other processes never split it. A write to a pipe, a terminal or a
+// socket that a signal cuts short once part of it is taken is finished by more write(2)s:
+// nothing there can cut the part off, and the reader gets the line whole. If write(2) fails (ENOSPC, EIO, EDQUOT,
 // EFBIG...) or writes only part of p, the part written is cut off again with ftruncate, so
 // two lines are never glued together; the lines are counted as dropped, the error is kept,
 // OnDrop is called and Write still returns len(p), nil. On the first write that succeeds
@@ -153,6 +155,16 @@ func (w *Writer) writeWhole(b []byte) error {
 		if err == nil && n == len(b) {
 			return
 		}
+		if err == nil && n > 0 && !regular(fd) {
+			// A pipe's, a terminal's or a socket's write cut short by a signal (the Go
+			// runtime's preemption) once part of it was taken, which cannot be cut off
+			// again: the rest follows, and the line arrives whole.
+			var rerr error
+			if n, rerr = writeRest(fd, b, n); rerr == nil {
+				return
+			}
+			err = fmt.Errorf("%w: %w", io.ErrShortWrite, rerr)
+		}
 		if err == nil {
 			// A short write: the kernel says why only when asked for the rest (ENOSPC on
 			// a full disk, EFBIG past a size limit); that part, if written, is cut too.
@@ -189,6 +201,28 @@ func write(fd int, b []byte) (int, error) {
 			return max(n, 0), err
 		}
 	}
+}
+
+// regular reports whether fd is a regular file, whose short write is cut off again.
+func regular(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG
+}
+
+// writeRest writes b[n:], n bytes of b being written already, in as many write(2)s as it
+// takes; it returns how many bytes of b are written, and the error that stopped it.
+func writeRest(fd int, b []byte, n int) (int, error) {
+	for n < len(b) {
+		m, err := write(fd, b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			return n, io.ErrShortWrite
+		}
+	}
+	return n, nil
 }
 
 // cutTail removes the last n bytes of the file open as fd: the part of a line that a short
