@@ -2,6 +2,7 @@ package logfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -34,6 +35,11 @@ import (
 // fails (an append-only file, a pipe), the notice starts with a newline, so that the
 // fragment ends a line of its own instead of being glued to the notice.
 //
+// A write(2) that blocks (a pipe whose reader stopped reading, a frozen disk) blocks Write,
+// and every Write behind it, for as long as it does: no line is given up on while it may
+// yet be written, however slow its reader. Once Bound is called (a stop), a write that
+// stays blocked past the bound makes the Writer give up: see Bound.
+//
 // Set Notice and OnDrop before the first Write and do not change them afterwards.
 type Writer struct {
 	// Notice formats the notice written before the first successful write after drops:
@@ -53,9 +59,15 @@ type Writer struct {
 	fd   int             // the descriptor, used by number, when rc is nil
 	rc   syscall.RawConn // the file's descriptor (and a reference to it), for NewFileWriter
 
-	mu      sync.Mutex // serializes writes; guards pending and partial
-	pending uint64     // lines dropped since the last notice was written
-	partial bool       // a partial line could not be cut off
+	lock    chan struct{} // one slot: held while writing; guards pending and partial
+	pending uint64        // lines dropped since the last notice was written
+	partial bool          // a partial line could not be cut off
+
+	bound    atomic.Pointer[bound]    // set by Bound
+	inflight atomic.Pointer[inflight] // the Write holding lock, nil if none
+	gaveUp   chan struct{}            // closed once the Writer gave up (Bound)
+	giveUp1  sync.Once                // sets the give-up's error
+	close1   sync.Once                // closes gaveUp
 
 	dropped atomic.Uint64
 	lastErr atomic.Pointer[error]
@@ -68,14 +80,14 @@ type Writer struct {
 // Writer never closes fd. The descriptor should be in blocking mode (as Redirect and Open
 // leave it): on a non-blocking one, a write that would block drops its line.
 func NewWriter(fd int, name string) *Writer {
-	return &Writer{fd: fd, name: name}
+	return &Writer{fd: fd, name: name, lock: make(chan struct{}, 1), gaveUp: make(chan struct{})}
 }
 
 // NewFileWriter returns a Writer that writes to f, named f.Name() in errors. The Writer
 // never closes f; once f is closed, each Write drops its lines with os.ErrClosed.
 func NewFileWriter(f *os.File) *Writer {
 	rc, _ := f.SyscallConn() // fails only for a nil f, which f.Name() refuses first
-	return &Writer{fd: -1, name: f.Name(), rc: rc}
+	return &Writer{fd: -1, name: f.Name(), rc: rc, lock: make(chan struct{}, 1), gaveUp: make(chan struct{})}
 }
 
 // Dropped returns the number of lines dropped since the Writer was made.
@@ -100,27 +112,145 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if p[len(p)-1] != '\n' {
 		line = append(p[:len(p):len(p)], '\n')
 	}
-	w.mu.Lock()
+	n := uint64(bytes.Count(line, []byte{'\n'}))
+	if !w.acquire() {
+		w.drop(n, nil)
+		return len(p), nil
+	}
+	fl := &inflight{began: time.Now(), lines: n}
+	w.inflight.Store(fl) // before the bound is read: Bound, which sets it first, sees fl, or this sees it
+	if b := w.bound.Load(); b != nil {
+		t := time.AfterFunc(time.Until(b.giveUpAt(fl.began)), func() { w.giveUpOn(fl) })
+		defer t.Stop()
+	}
 	err := w.writeNotice()
 	if err == nil {
 		err = w.writeWhole(line)
 	}
-	if err != nil {
-		n := uint64(bytes.Count(line, []byte{'\n'}))
+	w.inflight.Store(nil)
+	ours := fl.counted.CompareAndSwap(false, true) // false: giveUpOn counted its lines already
+	if err != nil && ours {
 		w.pending += n
-		w.lastErr.Store(&err)
-		w.dropped.Add(n)
 	}
-	w.mu.Unlock()
-	if err != nil && w.OnDrop != nil {
-		w.cbMu.Lock()
-		w.OnDrop(w.Dropped(), w.LastError())
-		w.cbMu.Unlock()
+	<-w.lock
+	if err != nil && ours {
+		w.drop(n, err)
 	}
 	return len(p), nil
 }
 
-// writeNotice writes the notice if lines were dropped since the last one. w.mu is held.
+// acquire takes the lock, unless the Writer gave up (Bound), before or while waiting for it:
+// then it returns false, not holding it.
+func (w *Writer) acquire() bool {
+	select {
+	case w.lock <- struct{}{}:
+	case <-w.gaveUp:
+		return false
+	}
+	if w.gaveUpYet() { // both were ready, and select took the lock
+		<-w.lock
+		return false
+	}
+	return true
+}
+
+// drop counts n lines as dropped, of err (nil: of the give-up, whose error is kept
+// already), and tells OnDrop.
+func (w *Writer) drop(n uint64, err error) {
+	if err != nil {
+		w.lastErr.Store(&err)
+	}
+	w.dropped.Add(n)
+	w.onDrop()
+}
+
+// onDrop calls OnDrop, if set, outside the lock.
+func (w *Writer) onDrop() {
+	if w.OnDrop == nil {
+		return
+	}
+	w.cbMu.Lock()
+	w.OnDrop(w.Dropped(), w.LastError())
+	w.cbMu.Unlock()
+}
+
+// ErrGaveUp is wrapped by the error of the lines a bounded Writer dropped once it gave up
+// on a write that stayed blocked past its bound (see Bound).
+var ErrGaveUp = errors.New("gave up on a write blocked past the stop's bound (its reader stopped reading, or its disk froze)")
+
+// bound is when a blocked write is given up on: see Bound.
+type bound struct {
+	deadline time.Time
+	stall    time.Duration
+}
+
+// giveUpAt is when a write that began at began and is still blocked is given up on.
+func (b *bound) giveUpAt(began time.Time) time.Time {
+	if at := began.Add(b.stall); at.After(b.deadline) {
+		return at
+	}
+	return b.deadline
+}
+
+// inflight is the Write under way: its lines, counted dropped once, by whichever of the
+// Write and the give-up claims them first.
+type inflight struct {
+	began   time.Time
+	lines   uint64
+	counted atomic.Bool
+}
+
+// Bound bounds how long the Writer waits behind a blocked write from now on, for a daemon
+// that is stopping and must be gone in time: a write still blocked at deadline, or stall
+// after it began if that is later (so that a slow reader that still reads gets each
+// write stall to complete), makes the Writer give up. From then on, Write never blocks:
+// the lines of the blocked write and of every Write after are dropped, counted (Dropped,
+// OnDrop) and their error (LastError) wraps ErrGaveUp, without a notice, which could not be
+// written either. The blocked write's lines are counted though they may yet be written,
+// if its disk thaws before the process exits: the count is of lines not known to be
+// written. Bound may be called again: the last bound counts for writes that begin after.
+func (w *Writer) Bound(deadline time.Time, stall time.Duration) {
+	b := &bound{deadline: deadline, stall: stall}
+	w.bound.Store(b) // before the write under way is read: see Write
+	if fl := w.inflight.Load(); fl != nil {
+		time.AfterFunc(time.Until(b.giveUpAt(fl.began)), func() { w.giveUpOn(fl) })
+	}
+}
+
+// GaveUp is closed once the Writer gave up on a blocked write (Bound): a caller that waits
+// for its own Write to be written (a relay handing lines over from another goroutine) stops
+// waiting then, and writes on, which drops and counts its lines at once.
+func (w *Writer) GaveUp() <-chan struct{} { return w.gaveUp }
+
+// gaveUpYet reports whether the Writer gave up.
+func (w *Writer) gaveUpYet() bool {
+	select {
+	case <-w.gaveUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// giveUpOn gives up, if fl is still under way: its lines are counted dropped, and every
+// Write from now on drops its lines at once.
+func (w *Writer) giveUpOn(fl *inflight) {
+	if w.inflight.Load() != fl {
+		return // it was written (or failed) meanwhile
+	}
+	w.giveUp1.Do(func() {
+		var err error = &fs.PathError{Op: "write", Path: w.name,
+			Err: fmt.Errorf("%w: blocked %s", ErrGaveUp, time.Since(fl.began).Round(time.Millisecond))}
+		w.lastErr.Store(&err)
+	})
+	if fl.counted.CompareAndSwap(false, true) { // a Write that took the lock as it gave up, too
+		w.dropped.Add(fl.lines)
+	}
+	w.close1.Do(func() { close(w.gaveUp) }) // once counted: GaveUp's reader sees the count
+	w.onDrop()
+}
+
+// writeNotice writes the notice if lines were dropped since the last one. w.lock is held.
 func (w *Writer) writeNotice() error {
 	if w.pending == 0 {
 		return nil
@@ -146,7 +276,7 @@ func (w *Writer) writeNotice() error {
 }
 
 // writeWhole writes b with one write(2); if only part of it was written, it cuts that part
-// off again. w.mu is held.
+// off again. w.lock is held.
 func (w *Writer) writeWhole(b []byte) error {
 	var err error
 	write := func(fd int) {

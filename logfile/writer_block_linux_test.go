@@ -2,12 +2,15 @@ package logfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -77,5 +80,61 @@ func TestWriterPipeWriteInterrupted(t *testing.T) {
 	b := make([]byte, 5)
 	if _, err := io.ReadFull(r, b); err != nil || string(b) != "next\n" {
 		t.Errorf("after the line the pipe got %q, %v; want the next line alone", b, err)
+	}
+}
+
+// TestWriterBoundGivesUp: behind a write blocked on a pipe nobody reads, Bound makes the
+// Writer give up once the write stayed blocked past it: the blocked write's lines and
+// every later Write's are counted dropped at once, their error says why, OnDrop hears of
+// it, and no later Write waits.
+func TestWriterBoundGivesUp(t *testing.T) {
+	r, _, fd := blockingPipe(t)
+	w := NewWriter(fd, "pipe")
+	var heard atomic.Uint64
+	w.OnDrop = func(total uint64, _ error) { heard.Store(total) }
+	_, blocked := writeBlocked(t, w, bytes.Repeat([]byte("a line\n"), 20<<10)) // 140 KiB, 20480 lines
+	second := make(chan struct{})
+	go func() { w.Write([]byte("waits behind it\n")); close(second) }()
+	w.Bound(time.Now(), 50*time.Millisecond)
+	<-w.GaveUp()
+	<-second // it gave up waiting
+	w.Write([]byte("one\ntwo\n"))
+	if want := uint64(20<<10 + 3); w.Dropped() != want || heard.Load() != want {
+		t.Errorf("Dropped %d, OnDrop heard %d; want %d", w.Dropped(), heard.Load(), want)
+	}
+	if err := w.LastError(); !errors.Is(err, ErrGaveUp) || !strings.HasPrefix(err.Error(), "write pipe: ") {
+		t.Errorf("LastError = %v; want write pipe: ... ErrGaveUp", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }() // the blocked write's thread, let go before its pipe is closed
+	<-blocked
+}
+
+// TestWriterBoundSlowReader: a bound past, a reader that reads slowly but reads still gets
+// every write whole: each is given the stall, not the deadline that passed.
+func TestWriterBoundSlowReader(t *testing.T) {
+	r, pw, fd := blockingPipe(t)
+	w := NewWriter(fd, "pipe")
+	w.Bound(time.Now(), 5*time.Second)
+	read := make(chan int)
+	go func() {
+		n := 0
+		buf := make([]byte, 16<<10)
+		for {
+			m, err := r.Read(buf)
+			n += bytes.Count(buf[:m], []byte{'\n'})
+			if err != nil || n == 16 {
+				read <- n
+				return
+			}
+			time.Sleep(20 * time.Millisecond) // a slow reader: about 800 KB/s
+		}
+	}()
+	line := append(bytes.Repeat([]byte{'s'}, 64<<10-1), '\n')
+	for range 16 {
+		w.Write(line)
+	}
+	pw.Close() // the reader's EOF, if it got less
+	if n := <-read; n != 16 || w.Dropped() != 0 {
+		t.Errorf("the reader got %d lines, %d dropped; want 16, 0", n, w.Dropped())
 	}
 }
