@@ -240,7 +240,8 @@ func runDaemon(cfg Config, req *request) error {
 		return withCode(exitUsage, err)
 	}
 	out := logWriter(req.Log, cfg.Name, req.LogFormat) // whole lines or none, and no loss unsaid
-	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
+	// Through a handoff: never left holding its lock behind a write that never returns.
+	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out.Handoff())
 	// Descriptor 2 is the log: an error goes there once, in the log's format (a plain line
 	// would break a JSON log), and start reports it from the handshake.
 	fail := func(err error) error {

@@ -397,7 +397,19 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		}
 		out = logWriter(paths.Log, app.Config.Name, app.Globals.LogFormat)
 		opts.LogPath, opts.LogWriter = paths.Log, out
-		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out)
+		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out.Handoff())
+	} else if f, ok := app.Config.Stderr.(*os.File); ok && f.Fd() == 2 {
+		// Its stderr is the log, which the program's output shares: daemonkit's own lines,
+		// and its last word, go through out too, so that at a stop none of them waits past
+		// the stop's bound behind a reader that stopped reading (a paused pager, a stuck
+		// log driver), and the lines given up on are counted in the record.
+		opts.LogWriter = out
+		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out.Handoff())
+		tell = func(err error) error {
+			told := app.Config
+			told.Stderr = out
+			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
+		}
 	}
 	w, err := req.workload(app.Config, out, false)
 	if err != nil {
@@ -412,7 +424,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		if c.Log != "" {
 			return withCode(ended.ExitCode(), nil) // which the log has
 		}
-		return withCode(ended.ExitCode(), err) // as tini, and a container's PID 1, do
+		return tell(withCode(ended.ExitCode(), err)) // as tini, and a container's PID 1, do
 	}
 	if stopped := (server.Stopped{}); errors.As(err, &stopped) {
 		if sig, ok := stopped.Signal.(syscall.Signal); ok {

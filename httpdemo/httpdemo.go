@@ -63,16 +63,29 @@ func (cfg Config) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	}
 	ready(s.listen)
 
-	beat := time.NewTicker(cmpDuration(cfg.Heartbeat, time.Second))
-	defer beat.Stop()
+	beating, stopBeat := context.WithCancel(ctx)
+	defer stopBeat()
+	go s.beat(beating, cmpDuration(cfg.Heartbeat, time.Second))
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve http on %s: %w", s.listen, err)
+	case <-ctx.Done():
+		return s.drain(srv, cmpDuration(cfg.ShutdownTimeout, 10*time.Second), activation.Inherited())
+	}
+}
+
+// beat logs a heartbeat every period until ctx is done, beside Serve: a log line blocked
+// behind a reader that stopped reading (or a frozen disk) holds up the next beat, never
+// the stop.
+func (s *demo) beat(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
 	for {
 		select {
-		case <-beat.C:
-			log.Info("heartbeat", "count", s.heartbeats.Add(1))
-		case err := <-served:
-			return fmt.Errorf("serve http on %s: %w", s.listen, err)
+		case <-t.C:
+			s.log.Info("heartbeat", "count", s.heartbeats.Add(1))
 		case <-ctx.Done():
-			return s.drain(srv, cmpDuration(cfg.ShutdownTimeout, 10*time.Second), activation.Inherited())
+			return
 		}
 	}
 }

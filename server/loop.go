@@ -101,6 +101,11 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 // a little longer to return. The run ends with the workload's error when that carries an
 // exit code (a supervised program's status), so the process exits as its program did.
 func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
+	began := time.Now()
+	// The work is told first: a log line may block (a reader that stopped reading, a frozen
+	// disk), and must not hold up a program's stop signal.
+	cancel(cause)
+	r.boundLog(began)
 	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
 	r.reload.stopping(r.manager) // STOPPING=1, after which no reload says READY=1
 	// A stop from another shell meanwhile waits for this one, rather than cut its drain
@@ -111,9 +116,7 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 		defer close(marked)
 		_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
 	}()
-	began := time.Now()
-	cancel(cause)
-	err, cut := r.drain(w, done)
+	err, cut := r.drain(w, done, began)
 	r.awaitReload(min(time.Until(began.Add(r.opts.ShutdownTimeout)), ReloadGrace))
 	<-marked // before cleanup marks it stopped
 	var exitErr error
@@ -126,11 +129,27 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	return errors.Join(exitErr, r.cleanup())
 }
 
-// drain waits for the cancelled workload to return, as wait does; if the drain is cut
-// short, a Killer workload is told to kill what it runs and given KillGrace more. It
+// logStall is how long, once a stop's ShutdownTimeout has passed, a write to the log that
+// is blocked may stay so before the daemon gives up on it (see logfile.Writer.Bound): a
+// slow reader that still reads gets each write that long, one that stopped reading for
+// good cannot hold the daemon's end past the time a stop gives it (ShutdownTimeout and
+// KillGrace).
+const logStall = 3 * time.Second
+
+// boundLog bounds the wait behind a blocked write to the log, for a stop that began at
+// began: until ShutdownTimeout later, or logStall after the write began if that is later.
+// The lines given up on are counted in the record as dropped (countDrops), with their cause.
+func (r *runner) boundLog(began time.Time) {
+	if r.opts.LogWriter != nil {
+		r.opts.LogWriter.Bound(began.Add(r.opts.ShutdownTimeout), logStall)
+	}
+}
+
+// drain waits for the workload cancelled at began to return, as wait does; if the drain is
+// cut short, a Killer workload is told to kill what it runs and given KillGrace more. It
 // returns the workload's error, or why the drain was cut (cut true).
-func (r *runner) drain(w Workload, done <-chan error) (err error, cut bool) {
-	err = r.wait(done, r.sigs.stop)
+func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err error, cut bool) {
+	err = r.wait(done, r.sigs.stop, began)
 	var dc *drainCut
 	if !errors.As(err, &dc) {
 		return err, false
@@ -163,13 +182,13 @@ type drainCut struct{ why string }
 
 func (e *drainCut) Error() string { return e.why }
 
-// wait waits for the cancelled workload to return, for at most ShutdownTimeout, or until
-// a second stop signal arrives on again. Log reopens are served meanwhile. The error says
+// wait waits for the workload cancelled at begun to return, until ShutdownTimeout after
+// begun (a log line that blocked meanwhile takes nothing from the bound), or until a
+// second stop signal arrives on again. Log reopens are served meanwhile. The error says
 // why the drain was cut short, or is the workload's own.
-func (r *runner) wait(done <-chan error, again <-chan os.Signal) error {
-	timer := time.NewTimer(r.opts.ShutdownTimeout)
+func (r *runner) wait(done <-chan error, again <-chan os.Signal, begun time.Time) error {
+	timer := time.NewTimer(time.Until(begun.Add(r.opts.ShutdownTimeout)))
 	defer timer.Stop()
-	begun := time.Now()
 	for {
 		select {
 		case err := <-done:

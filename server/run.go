@@ -220,7 +220,7 @@ wait:
 	dropped, dropCause := logDrops(r.opts.LogWriter)
 	if err := r.records.first(r.opts, startedAt, listen, dropped, dropCause); err != nil {
 		cancel(err)
-		r.wait(done, nil)
+		r.wait(done, nil, time.Now())
 		return r.fail(err)
 	}
 	r.log.Info("started", "pid", os.Getpid(), "listen", listen, "name", r.opts.Name)
@@ -263,7 +263,7 @@ func Recovered(log hclog.Logger, what string, f func() error) (err error) {
 // drain instead of killing it at the ready deadline; and its record says stopping while it
 // drains (records.stoppingStart), so that a second stop waits for the drain too.
 func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
-	r.log.Info("stopping before it was ready", "reason", cause.Error())
+	began := time.Now()
 	marked := make(chan struct{})
 	if errors.Is(cause, errNotReady) {
 		close(marked)
@@ -276,8 +276,10 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 			r.records.stoppingStart(r.opts, r.startedAt, fmt.Sprintf("%v before it was ready", cause))
 		}()
 	}
-	cancel(cause)
-	if err, _ := r.drain(w, done); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
+	cancel(cause) // before a log line, which may block (see stop)
+	r.boundLog(began)
+	r.log.Info("stopping before it was ready", "reason", cause.Error())
+	if err, _ := r.drain(w, done, began); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
 		r.log.Debug("the workload ended", "error", err)
 	}
 	// The stopping mark is written before fail writes the record's last word.

@@ -40,6 +40,7 @@ type program struct {
 	// (os.StartProcess returns once the program is executed).
 	executed <-chan struct{}
 	output   <-chan struct{} // closed once its output is all relayed (both pipes at EOF)
+	relays   *relays         // its output's relays, for awaitOutput
 	addr     string          // where it serves, if its readiness says
 	// failure stands for a restart that never got ready (see failedRestart): why, as its
 	// last exit reads ("could not start: ..."); "" for a copy that ran.
@@ -286,22 +287,27 @@ func (r *run) start(env []string) (*program, error) {
 			}
 		}()
 	}
-	output, out := make(chan struct{}), r.s.out // out now: an upgrade swaps r.s.out afterwards
-	r.relaying.Add(1)
+	output, own, out := make(chan struct{}), &relays{}, r.s.out // r.s.out now: an upgrade swaps it afterwards
+	relayTo := func(pipe *os.File, w io.Writer) {
+		h := newHandoff(w, r.relaying.gaveUp, own, r.relaying)
+		relay(pipe, h)
+		h.close()
+	}
+	r.relaying.running.Add(1)
 	go func() {
-		defer r.relaying.Done()
+		defer r.relaying.running.Done()
 		defer close(output)
 		if !cfg.JSONLines {
-			relay(outR, out) // stdout and stderr, one pipe
+			relayTo(outR, out) // stdout and stderr, one pipe
 			return
 		}
 		stderrDone := make(chan struct{})
-		go func() { relay(errR, &jsonLines{out: out, stream: "stderr", pid: pid}); close(stderrDone) }()
-		relay(outR, &jsonLines{out: out, stream: "stdout", pid: pid})
+		go func() { relayTo(errR, &jsonLines{out: out, stream: "stderr", pid: pid}); close(stderrDone) }()
+		relayTo(outR, &jsonLines{out: out, stream: "stdout", pid: pid})
 		<-stderrDone
 	}()
 	r.log.Debug("started the program", "pid", pid, "command", command)
-	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output}
+	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output, relays: own}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own

@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
 // maxLine is the longest line relayed as one; a longer one is cut into pieces this long
@@ -50,6 +55,120 @@ func relay(r *os.File, out io.Writer) {
 				_, _ = out.Write(append(buf[:held:held], '\n')) // the last line: a copy, whole
 			}
 			return
+		}
+	}
+}
+
+// relays are relays of a program's output (a copy's, or every copy's): those still
+// running, and whether one is writing, or when one last wrote, so that the end waits for
+// output still being written.
+type relays struct {
+	gaveUp  <-chan struct{} // the output's writer's give-up (gaveUpOf), nil if it never gives up
+	running sync.WaitGroup
+	writing atomic.Int32 // relays inside a Write now
+	last    atomic.Int64 // when a Write last returned, in Unix nanoseconds; 0: never
+}
+
+// idle is how long since a relay last wrote: 0 while one writes; for ever for nil.
+func (rl *relays) idle() time.Duration {
+	if rl == nil {
+		return math.MaxInt64
+	}
+	if rl.writing.Load() > 0 {
+		return 0
+	}
+	last := rl.last.Load()
+	if last == 0 {
+		return math.MaxInt64
+	}
+	return time.Since(time.Unix(0, last))
+}
+
+// gaveUpOf is out's give-up (logfile.Writer.GaveUp), nil if it never gives up.
+func gaveUpOf(out io.Writer) <-chan struct{} {
+	if g, ok := out.(interface{ GaveUp() <-chan struct{} }); ok {
+		return g.GaveUp()
+	}
+	return nil
+}
+
+// handoff is a relay's output: each Write is handed over to a goroutine of its own, which
+// writes it to out while the relay reads on. A Write waits until the one before it is
+// written, so that the relay reads ahead by one read at most, and a program that writes
+// faster than out takes its lines waits as it would writing to out itself. Once out gives
+// up (logfile.Writer.Bound: a reader that stopped reading, at a stop), a Write stops
+// waiting behind the one stuck, and hands its lines to out at once, which drops and counts
+// them: the relay reads the program's output to its end, and none of it is lost uncounted.
+type handoff struct {
+	out    io.Writer
+	gaveUp <-chan struct{} // out's give-up; nil if it never gives up
+	ch     chan []byte
+	done   chan struct{} // closed once the goroutine has written every Write handed over
+	bufs   [2][]byte     // a Write's copy, and the one before it, being written
+	next   int
+	rls    []*relays
+}
+
+// newHandoff starts a handoff to out, which writes through a writer that closes gaveUp
+// once it gives up (nil: never), its writes followed by every one of rls.
+func newHandoff(out io.Writer, gaveUp <-chan struct{}, rls ...*relays) *handoff {
+	h := &handoff{out: out, gaveUp: gaveUp, ch: make(chan []byte), done: make(chan struct{}), rls: rls}
+	proc.GoDeaf(func() { // blocked on a frozen disk, its thread must take no signal of the daemon's
+		defer close(h.done)
+		for b := range h.ch {
+			_, _ = out.Write(b)
+		}
+	})
+	return h
+}
+
+// Write hands p over to be written, once what was handed over before is written, or
+// writes it at once (dropped) once out gave up; it returns len(p), nil.
+func (h *handoff) Write(p []byte) (int, error) {
+	defer h.writing()()
+	if h.given() {
+		return h.out.Write(p) // never waits: dropped and counted; p is not kept
+	}
+	b := append(h.bufs[h.next][:0], p...) // the other buffer may be being written still
+	h.bufs[h.next], h.next = b, 1-h.next
+	select {
+	case h.ch <- b:
+	case <-h.gaveUp:
+		_, _ = h.out.Write(b) // not handed over: b is this Write's alone
+	}
+	return len(p), nil
+}
+
+// close waits until every Write handed over is written, or out gave up.
+func (h *handoff) close() {
+	defer h.writing()()
+	close(h.ch)
+	select {
+	case <-h.done:
+	case <-h.gaveUp:
+	}
+}
+
+// given reports whether out gave up.
+func (h *handoff) given() bool {
+	select {
+	case <-h.gaveUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// writing marks rls writing until the func it returns is called.
+func (h *handoff) writing() func() {
+	for _, rl := range h.rls {
+		rl.writing.Add(1)
+	}
+	return func() {
+		now := time.Now().UnixNano()
+		for _, rl := range h.rls {
+			rl.last.Store(now) // before writing drops: idle never reads an old last at 0 writers
+			rl.writing.Add(-1)
 		}
 	}
 }

@@ -280,8 +280,8 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 			w.stop()
 		}()
 	}
-	var relaying sync.WaitGroup                        // the relays of every copy's output still running
-	defer func() { awaitOutput(allDone(&relaying)) }() // the program's last lines, before this process may exit
+	relaying := &relays{gaveUp: gaveUpOf(s.out)}                         // the relays of every copy's output
+	defer func() { awaitOutput(allDone(&relaying.running), relaying) }() // the program's last lines, before this process may exit
 	// Nothing of the instance outlives the supervisor.
 	defer func() {
 		if left := s.killInstance(); len(left) > 0 {
@@ -293,7 +293,7 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		return err
 	}
 	defer unbind(sockets)
-	r := &run{s: s, ctx: ctx, log: log, reaper: rp, sockets: sockets, command: s.cfg.Command, relaying: &relaying,
+	r := &run{s: s, ctx: ctx, log: log, reaper: rp, sockets: sockets, command: s.cfg.Command, relaying: relaying,
 		copies: map[int]*program{}, upgrades: make(chan upgradeRequest), drained: make(chan *program, 8)}
 	if len(sockets) > 0 {
 		var addrs []string
@@ -328,7 +328,7 @@ type run struct {
 	ctx      context.Context
 	log      hclog.Logger
 	reaper   *reaper
-	relaying *sync.WaitGroup // the relays of every copy's output still running
+	relaying *relays // the relays of every copy's output
 	sockets  []bound
 	restarts int
 	gen      int
@@ -583,11 +583,7 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 func (r *run) stopAll(p *program) syscall.WaitStatus {
 	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	main := r.s.mainPID()
-	r.log.Info("stopping the program", "signal", sigName(sig), "pid", main)
 	had := r.s.currentWitness().heard(received)
-	if main > 0 && had(main) {
-		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
-	}
 	kill := func(pid int) {
 		if !had(pid) {
 			_ = syscall.Kill(pid, sig)
@@ -630,6 +626,12 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	}
 	if p.pid > 0 {
 		_ = syscall.Kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
+	}
+	// Said once sent: a log line may block (a reader that stopped reading, a frozen disk),
+	// and must not hold the program's stop signal up.
+	r.log.Info("stopping the program", "signal", sigName(sig), "pid", main)
+	if main > 0 && had(main) {
+		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
 	}
 	// One deadline for every copy: the serving one, and old ones still draining from an
 	// upgrade, which finish their work in flight too.
@@ -716,13 +718,15 @@ func (r *run) stopEarly(p *program) {
 	default:
 	}
 	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
-	r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid)
-	if r.s.currentWitness().heard(received)(p.pid) {
-		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
-	} else {
+	heard := r.s.currentWitness().heard(received)(p.pid)
+	if !heard {
 		_ = syscall.Kill(p.pid, sig)
 	}
-	_ = syscall.Kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
+	_ = syscall.Kill(p.pid, syscall.SIGCONT)                                                     // a stopped program must run to handle it
+	r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid) // once sent, as stopAll says
+	if heard {
+		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
+	}
 	t := time.NewTimer(r.s.cfg.ShutdownTimeout)
 	defer t.Stop()
 	select {
@@ -772,7 +776,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		// accept on them: the failed version would serve beside the old copy.
 		r.killDeadCopies()
 	}
-	awaitOutput(p.output) // the last lines are in the log before the failure is reported
+	awaitOutput(p.output, p.relays) // the last lines are in the log before the failure is reported
 	return ws
 }
 
@@ -780,17 +784,30 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 // finish what it accepted after its stop signal, before SIGKILL.
 const failedCopyGrace = 2 * time.Second
 
-// outputDrainBound bounds a wait for a program's output to end, once every process that
-// held it should be gone: only one that left the instance can hold it longer.
+// outputDrainBound bounds a wait for a program's output to end once no relay writes any
+// more, every process that held it being gone: only one that left the instance can hold it
+// longer.
 const outputDrainBound = 500 * time.Millisecond
 
-// awaitOutput waits until done is closed, or outputDrainBound.
-func awaitOutput(done <-chan struct{}) {
+// awaitOutput waits until done is closed: for as long as the relays rl write, however long
+// a write takes (a reader that reads slowly or paused, a disk that froze a while: the
+// output is never given up on here; at a stop the log's Writer bounds it, and counts what
+// it gives up, see logfile.Writer.Bound), then up to outputDrainBound after their last
+// write, for a pipe held by a process that left the instance, which sends no EOF.
+func awaitOutput(done <-chan struct{}, rl *relays) {
 	t := time.NewTimer(outputDrainBound)
 	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		idle := rl.idle()
+		if idle >= outputDrainBound {
+			return
+		}
+		t.Reset(outputDrainBound - idle)
 	}
 }
 

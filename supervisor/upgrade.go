@@ -143,14 +143,15 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	if req.Within > 0 {
 		drainFor = max(min(drainFor, req.Within-time.Since(began)), 0) // the client waits no longer
 	}
-	r.log.Info("the new copy serves; draining the old one", "pid", np.pid, "generation", np.gen,
-		"old_pid", p.pid, "drain_timeout", drainFor.String())
 	r.draining.Add(1)
 	go r.drain(p, drainFor, func(d time.Duration, killed bool, ws syscall.WaitStatus) {
 		req.reply <- UpgradeResult{OK: true, PID: np.pid, Generation: np.gen, OldPID: p.pid,
 			Ready: readyAfter, Drain: d, Killed: killed, OldExit: uncleanEnd(ws, killed || oldEnded != ""),
 			Ended: copyEnded(np.pid), OldEnded: oldEnded}
 	})
+	// Said after the drain began: a log line may block, and must not hold its stop signal up.
+	r.log.Info("the new copy serves; draining the old one", "pid", np.pid, "generation", np.gen,
+		"old_pid", p.pid, "drain_timeout", drainFor.String())
 	return np
 }
 
