@@ -14,14 +14,15 @@ import (
 )
 
 // workloads are what the loops start in turn: the built-in server, a supervised program
-// ready at once, one that says READY=1 over sd_notify, and one that daemonizes itself (its
+// ready at once (its --ready-grace cut to 10ms: the default 200ms made 10s of the 200
+// cycles' 25s), one that says READY=1 over sd_notify, and one that daemonizes itself (its
 // first process exits 0 once its daemon's pid is in its pidfile, which each round finds
 // naming the last round's dead daemon at first).
 func workloads(t testing.TB) [][]string {
 	forked := filepath.Join(t.TempDir(), "forked.pid")
 	return [][]string{
 		nil,
-		{"--", "sleep", "1000"},
+		{"--ready-grace", "10ms", "--", "sleep", "1000"},
 		{"--ready", "notify", "--", helperPath(t, "notifier")},
 		{"--ready", "pidfile:" + forked, "--", "sh", "-c", `sleep 1000 </dev/null >/dev/null 2>&1 & echo $! >"$0.tmp" && mv "$0.tmp" "$0"`, forked},
 	}
