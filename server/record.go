@@ -112,11 +112,9 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 	if rs.written {
 		return // it was ready: stopped marks it
 	}
-	if _, err := instance.ReadRecord(rs.path); err != nil {
-		return // none, or not ours to overwrite
-	}
 	if rs.stopping && rs.fresh {
-		_ = os.Remove(rs.path) // the instance never ran: stoppingStart's record goes again
+		// The instance never ran: stoppingStart's record goes again, and only it.
+		_ = instance.RemoveRecord(rs.path, os.Getpid())
 		return
 	}
 	rec := rs.this(opts, startedAt)
@@ -124,7 +122,15 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 	if stop := (Stopped{}); errors.As(why, &stop) {
 		rec.CalledOff(why.Error()) // a stop called the start off: stopped, not failed
 	}
-	_ = instance.WriteRecord(rs.path, rec) // informative: the start fails anyway
+	// From read to write under the record's lock: a stop's change in between is not
+	// written over. Informative: the start fails anyway.
+	_ = instance.UpdateRecord(rs.path, func(r *instance.Record, err error) (bool, error) {
+		if err != nil {
+			return false, nil // none, or not ours to overwrite
+		}
+		*r = rec
+		return true, nil
+	})
 }
 
 // stoppingStart writes the record of this run, stopping, when a stop calls its start off
@@ -143,19 +149,27 @@ func (rs *records) stoppingStart(opts Options, startedAt time.Time, why string) 
 	if rs.written {
 		return
 	}
-	_, err := instance.ReadRecord(rs.path)
-	fresh := errors.Is(err, fs.ErrNotExist)
-	if err != nil && !fresh {
-		return // not ours to overwrite
-	}
 	rec := rs.this(opts, startedAt)
 	// Its last exit says already what failed will: a stop that marks it stopped once it is
 	// gone (killed in its drain) keeps it, so that it never reads as a plain stop or a crash.
 	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateStopping, time.Time{}, instance.StartCalledOff+why, false
-	if rs.write(&rec) == nil {
+	rec.StampAlive()
+	fresh := false
+	err := instance.UpdateRecord(rs.path, func(r *instance.Record, err error) (bool, error) {
+		fresh = errors.Is(err, fs.ErrNotExist)
+		if err != nil && !fresh {
+			return false, errNotOurs // not ours to overwrite
+		}
+		*r = rec
+		return true, nil
+	})
+	if err == nil {
 		rs.stopping, rs.fresh = true, fresh
 	}
 }
+
+// errNotOurs is a record stoppingStart leaves alone: not one of this user's records.
+var errNotOurs = errors.New("not a record of ours")
 
 // update changes the written record and writes it again.
 func (rs *records) update(f func(*instance.Record)) error {
