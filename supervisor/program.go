@@ -176,6 +176,9 @@ func (r *run) startCopy(bound time.Duration, extensible, only bool) (*program, e
 		if errors.Is(err, errStoppedEarly) {
 			err = &stoppedEarly{ws}
 		}
+		if nr := (*notReadyError)(nil); errors.As(err, &nr) {
+			nr.end, nr.ended = ws, true
+		}
 		return nil, err
 	}
 	if sock != nil {
@@ -508,19 +511,35 @@ func (dl *readyDeadline) notReady(err error, ready Readiness, p *program) error 
 	return e
 }
 
-// notReadyError: a copy was not ready within its bound, and is killed (with its group).
+// notReadyError: a copy was not ready within its bound, and is gone (with its group).
 type notReadyError struct {
 	within time.Duration
 	ready  Readiness
-	last   string // what it last said or met ("its check last failed: ..."); "" if nothing
+	last   string             // what it last said or met ("its check last failed: ..."); "" if nothing
+	end    syscall.WaitStatus // how it ended once it was called off (killCopy), if ended
+	ended  bool
 }
 
 func (e *notReadyError) Error() string {
-	msg := fmt.Sprintf("not ready within %s (--ready %s): killed it", e.within, e.ready)
+	msg := fmt.Sprintf("not ready within %s (--ready %s): %s", e.within, e.ready, e.outcome())
 	if e.last != "" {
 		msg += "; " + e.last
 	}
 	return msg
+}
+
+// outcome says what became of the copy: "killed it" where SIGKILL ended it (or how it
+// ended is not known yet), and otherwise how it ended, "stopped it: it exited with status
+// 0": a copy with sockets is sent its stop signal first, and may finish what it accepted
+// and exit of itself.
+func (e *notReadyError) outcome() string {
+	switch {
+	case !e.ended || e.end.Signaled() && e.end.Signal() == syscall.SIGKILL:
+		return "killed it"
+	case e.end.Signaled():
+		return "stopped it: it was " + describe(e.end)
+	}
+	return "stopped it: it " + describe(e.end)
 }
 
 // Is makes a *notReadyError errNotReadyInTime.

@@ -119,7 +119,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 	}
 	r.s.out = out.out
 	if nr := (*notReadyError)(nil); errors.As(err, &nr) {
-		err = fmt.Errorf("%w (--ready %s, within %s): killed it", errNotReadyInTime, nr.ready, nr.within)
+		err = fmt.Errorf("%w (--ready %s, within %s): %s", errNotReadyInTime, nr.ready, nr.within, nr.outcome())
 		if nr.last != "" {
 			err = fmt.Errorf("%w; %s", err, nr.last) // why: what it last said, or its check last met
 		}
