@@ -76,7 +76,7 @@ func TestUpgradeUnderLoad(t *testing.T) {
 			quote: "exiting at once, as asked"},
 		{args: server("g4")},
 		{args: append([]string{"--timeout", "3s"}, server("never", "-never-ready")...),
-			fails: `the new copy was not ready in time \(--ready notify, within 3s\): killed it`,
+			fails: `the new copy was not ready in time \(--ready notify, within 3s\): stopped it: it exited with status 0`,
 			quote: "waiting for something that never comes", starting: true},
 		{args: nil}, // the command it runs now (g4's)
 		{graceful: true},
