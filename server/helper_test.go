@@ -84,7 +84,10 @@ func helperWrap() int {
 		return 2
 	}
 	for _, sig := range cfg.Ignore {
-		signal.Ignore(sig)
+		if err := ignoreBeforeExec(sig); err != nil {
+			fmt.Fprintln(os.Stderr, "helper: ignore:", err)
+			return 2
+		}
 	}
 	exe, err := os.Executable()
 	if err == nil {

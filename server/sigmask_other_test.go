@@ -4,6 +4,7 @@ package server_test
 
 import (
 	"errors"
+	"os/signal"
 	"syscall"
 )
 
@@ -12,5 +13,11 @@ func blockSignals(sigs []syscall.Signal) error {
 	if len(sigs) > 0 {
 		return errors.New("blocking signals before exec is only tested on Linux")
 	}
+	return nil
+}
+
+// ignoreBeforeExec ignores sig, for the exec that follows.
+func ignoreBeforeExec(sig syscall.Signal) error {
+	signal.Ignore(sig)
 	return nil
 }

@@ -20,10 +20,11 @@ import (
 // action of every signal ignored at exec (Go keeps some of them ignored), except SIGHUP if
 // ignoreHUP and those the program ignores itself: a signal.Ignore of its own (in an init
 // function, before Main or Init) is its choice, and undoing it behind os/signal's back
-// would let that signal kill the daemon without a word. signal.Ignored tells them apart:
-// it reports the program's own calls, and of what exec left ignored only SIGHUP and
-// SIGINT, which the daemon catches (or, for SIGHUP, ignores by ignoreHUP) before this
-// runs. It returns what it could not do.
+// would let that signal kill the daemon without a word. signal.Ignored tells them apart
+// for every signal but those the runtime itself leaves ignored when exec did (SIGHUP and
+// SIGINT, which the daemon catches, or for SIGHUP ignores by ignoreHUP, before this runs;
+// and 32 to 34, runtimeKeepsIgnored): for those it reports exec's choice, not the
+// program's, which is undone. It returns what it could not do.
 func clearInherited(ignoreHUP bool) []error {
 	var errs []error
 	var none unix.Sigset_t
@@ -35,7 +36,7 @@ func clearInherited(ignoreHUP bool) []error {
 		return append(errs, fmt.Errorf("read ignored signals: %w", err))
 	}
 	for sig := unix.Signal(1); sig <= 64; sig++ {
-		if ignored&sigBit(sig) == 0 || (ignoreHUP && sig == unix.SIGHUP) || signal.Ignored(sig) {
+		if ignored&sigBit(sig) == 0 || (ignoreHUP && sig == unix.SIGHUP) || signal.Ignored(sig) && !runtimeKeepsIgnored(sig) {
 			continue
 		}
 		if err := setDefaultAction(sig); err != nil {
@@ -44,6 +45,12 @@ func clearInherited(ignoreHUP bool) []error {
 	}
 	return errs
 }
+
+// runtimeKeepsIgnored reports whether the Go runtime leaves sig ignored when exec left it
+// so, and signal.Ignored then reports it ignored though the program never asked: the
+// signals its table marks _SigSetStack on Linux, 32 to 34 (glibc's two internal ones, and
+// SIGRTMIN). SIGHUP and SIGINT are kept so too, and dealt with before (see clearInherited).
+func runtimeKeepsIgnored(sig unix.Signal) bool { return sig >= 32 && sig <= 34 }
 
 // awaitSignalThread waits, on the main thread still locked, until the thread that os/signal's
 // first Notify starts (it blocks every signal but those notified, for good) runs somewhere:

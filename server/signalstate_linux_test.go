@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"fmt"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/testutil"
@@ -25,7 +28,7 @@ func TestSignalState(t *testing.T) {
 	}{
 		{name: "plain"},
 		{name: "inherited", wrap: true,
-			ignore: []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGUSR2},
+			ignore: []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGUSR2, sigRTMin},
 			block:  []syscall.Signal{syscall.SIGTERM, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT, syscall.SIGCHLD}},
 		{name: "nohup", wrap: true, ignoreHUP: true,
 			ignore: []syscall.Signal{syscall.SIGHUP, syscall.SIGINT},
@@ -91,6 +94,22 @@ func blockSignals(sigs []syscall.Signal) error {
 	return unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil)
 }
 
+// ignoreBeforeExec ignores sig, for the exec that follows, as a shell's trap ” SIG does:
+// by rt_sigaction itself for 32 and over, which signal.Ignore leaves handled by the runtime.
+func ignoreBeforeExec(sig syscall.Signal) error {
+	if sig < 32 {
+		signal.Ignore(sig)
+		return nil
+	}
+	// The kernel's struct sigaction: the handler (SIG_IGN), then flags, restorer (amd64) and
+	// mask, all 0, which reads the same without a restorer (arm64).
+	act := [4]uint64{1}
+	if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0); errno != 0 {
+		return fmt.Errorf("rt_sigaction %d: %w", sig, errno)
+	}
+	return nil
+}
+
 // procMask reads a signal mask line (SigBlk, SigIgn, ...) of pid's main thread.
 func procMask(t *testing.T, pid int, field string) uint64 {
 	t.Helper()
@@ -113,3 +132,7 @@ func (d *daemon) alive() bool {
 		return true
 	}
 }
+
+// sigRTMin is glibc's SIGRTMIN, 34: one of the signals the Go runtime leaves ignored when
+// exec did, so that signal.Ignored reports it though no program asked (runtimeKeepsIgnored).
+const sigRTMin = syscall.Signal(34)
