@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -266,21 +267,29 @@ func runDaemon(cfg Config, req *request) error {
 	return serverExit(server.Run(context.Background(), w, opts))
 }
 
-// restoreProgramFlags puts the program's own flags (cfg.Flags) back as start recorded them,
-// over their defaults: a flag the record lacks, one that a newer build of the program added
-// since (a restart once its binary was replaced on disk), has the value a start without it
-// would give it (its env:"" variable, else its default:"", a type:"path" one resolved in
-// cwd, the directory start ran in, while it is one), never its zero value.
+// restoreProgramFlags puts the program's own flags (cfg.Flags) back as start recorded them.
+// A flag the record lacks, one that a newer build of the program added since (a restart
+// once its binary was replaced on disk), has the value a start without it would give it
+// (its env:"" variable, an empty one counting as unset, else its default:"", a type:"path"
+// one resolved in cwd, the directory start ran in, while it is one), never its zero value.
+// A flag the record has gets the recorded value alone: its default is not looked at (one
+// that cannot be parsed here, an existingfile that is not, does not matter), nor merged
+// into it (a map).
 func restoreProgramFlags(cfg Config, recorded json.RawMessage, cwd string) error {
-	if err := inDir(cwd, func() error { return applyFlagDefaults(cfg) }); err != nil {
-		return err
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(recorded, &keys) == nil {
+		err := inDir(cwd, func() error { return applyMissingDefaults(cfg, keys) })
+		if err != nil {
+			return err
+		}
 	}
-	return json.Unmarshal(recorded, cfg.Flags)
+	return json.Unmarshal(recorded, cfg.Flags) // says what is wrong with a record of another shape
 }
 
-// applyFlagDefaults gives each flag of cfg.Flags that is still zero its default, as Kong
+// applyMissingDefaults gives each flag of cfg.Flags that is still zero and whose field the
+// record lacks (no key of keys names the field of cfg.Flags it is in) its default, as Kong
 // does before it parses a command line.
-func applyFlagDefaults(cfg Config) error {
+func applyMissingDefaults(cfg Config, keys map[string]json.RawMessage) error {
 	k, err := kong.New(cfg.Flags, kong.Vars(cfg.vars()))
 	if err != nil {
 		return err
@@ -289,7 +298,53 @@ func applyFlagDefaults(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	return kctx.ApplyDefaults()
+	if err := ignoreEmptyEnvars(kctx); err != nil {
+		return err
+	}
+	root := reflect.ValueOf(cfg.Flags).Elem()
+	for _, f := range kctx.Flags() {
+		if recordedField(root, f.Target, keys) {
+			continue
+		}
+		if err := f.Value.ApplyDefault(); err != nil {
+			return fmt.Errorf("--%s: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+// recordedField reports whether target, a value inside the struct root, is inside one of
+// root's fields that keys, a record of root in JSON, has a key for, as encoding/json names
+// it (its json tag's name, else its name; never one tagged "-"). A field Go embeds, which JSON flattens, counts
+// as recorded: its flags keep what the record says.
+func recordedField(root, target reflect.Value, keys map[string]json.RawMessage) bool {
+	if !target.CanAddr() {
+		return true
+	}
+	at := target.UnsafeAddr()
+	for i := range root.NumField() {
+		field, sf := root.Field(i), root.Type().Field(i)
+		start := field.UnsafeAddr()
+		if at < start || at >= start+field.Type().Size() {
+			continue
+		}
+		if sf.Anonymous {
+			return true
+		}
+		name := sf.Name
+		if tag, _, _ := strings.Cut(sf.Tag.Get("json"), ","); tag == "-" {
+			return false // never recorded: it has its default
+		} else if tag != "" {
+			name = tag
+		}
+		for key := range keys {
+			if strings.EqualFold(key, name) { // as json.Unmarshal matches them
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // inDir runs f in dir, or where this process is if dir is "" or no longer a directory, and

@@ -22,9 +22,15 @@ func TestRestoreProgramFlags(t *testing.T) {
 		Region  string   `default:"eu" env:"${env_prefix}REGION"`
 		Conf    string   `type:"path" default:"app.conf"`
 		Tags    []string `default:"a,b"`
+		// Recorded, so their defaults do not matter: an empty variable, a file that is
+		// not there, a map the default would be merged into.
+		Limit  int               `default:"5" env:"${env_prefix}LIMIT"`
+		Config string            `type:"existingfile" default:"missing.conf"`
+		Labels map[string]string `default:"a=1"`
 	}
 	startDir := t.TempDir()
 	t.Setenv("RESTORE_REGION", "us")
+	t.Setenv("RESTORE_LIMIT", "") // unset, as for start
 	var got flags
 	cfg := Config{Name: "restore", Flags: &got,
 		Serve: func(context.Context, func(string)) error { return nil }}.withDefaults()
@@ -33,10 +39,11 @@ func TestRestoreProgramFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := restoreProgramFlags(cfg, json.RawMessage(`{"Port":9,"Tags":["x"]}`), startDir); err != nil {
+	if err := restoreProgramFlags(cfg, json.RawMessage(`{"Port":9,"Tags":["x"],"Limit":7,"Config":"/etc/hostname","Labels":{"b":"2"}}`), startDir); err != nil {
 		t.Fatal(err)
 	}
-	want := flags{Port: 9, Workers: 4, Mode: "fast", Region: "us", Conf: filepath.Join(startDir, "app.conf"), Tags: []string{"x"}}
+	want := flags{Port: 9, Workers: 4, Mode: "fast", Region: "us", Conf: filepath.Join(startDir, "app.conf"), Tags: []string{"x"},
+		Limit: 7, Config: "/etc/hostname", Labels: map[string]string{"b": "2"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("restored %+v, want %+v", got, want)
 	}
