@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -23,6 +24,9 @@ func logOfRunning(paths instance.Paths, stateDir, fix string) error {
 	rec, err := instance.ReadRecord(own.Record)
 	if err != nil || rec.Log == "" || resolvePath(rec.Log) != resolvePath(paths.Log) {
 		return nil
+	}
+	if fi, err := os.Stat(paths.Log); err == nil && !fi.Mode().IsRegular() {
+		return nil // /dev/null, a FIFO, a terminal: no file whose lines would mix
 	}
 	if at, ok := instance.AtRecordedPIDFile(own, rec); ok {
 		own = at
