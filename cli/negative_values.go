@@ -35,7 +35,7 @@ func negativeNumbers() kong.Option {
 			}
 		}
 		t := reflect.TypeOf(signalName(0))
-		if err := kong.TypeMapper(t, dashValue(defaults.ForType(t), isShortWord)).Apply(k); err != nil {
+		if err := kong.TypeMapper(t, dashValue(defaults.ForType(t), isKillSignal)).Apply(k); err != nil {
 			return err
 		}
 		return kong.KindMapper(reflect.String, lastValue(defaults.ForType(reflect.TypeOf("")))).Apply(k)
@@ -108,9 +108,20 @@ func durationTooLong(word string) bool {
 	return err == nil
 }
 
-// isShortWord says whether word is a dash and a word, as kill takes a signal: "-9", "-TERM".
-func isShortWord(word string) bool {
-	return len(word) > 1 && word[0] == '-' && word[1] != '-'
+// isKillSignal says whether word is a signal as kill takes it, a dash and its number or
+// name: "-9", "-TERM", "-SIGHUP". Another word with a dash ("-n") is a flag.
+func isKillSignal(word string) bool {
+	rest, ok := strings.CutPrefix(word, "-")
+	if !ok || rest == "" {
+		return false
+	}
+	if strings.Trim(rest, "0123456789") == "" {
+		return true
+	}
+	name := strings.TrimPrefix(strings.ToUpper(rest), "SIG")
+	_, known := signalsByName[name]
+	_, programs := programOnlySignals[name]
+	return known || programs
 }
 
 // isNegativeNumber says whether word is a minus and a number or duration: "-1", "-5s", "-.5s".
