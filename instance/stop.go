@@ -217,7 +217,7 @@ func recordKilledStarting(p Paths, pid int) (start int) {
 	start = startUnderWay(p)
 	invocation, ok := proc.Getenv(pid, InvocationEnv)
 	switch {
-	case start != 0 && ok && invocation != "": // a daemon the start under way launched
+	case start != 0 && ok && invocation != "" && !inheritedMark(pid, invocation): // a daemon the start under way launched
 	case start == 0 && !ok: // maybe a start in the foreground: its program carries the run's mark
 		if invocation, ok = childInvocation(pid); !ok {
 			return 0
@@ -248,6 +248,21 @@ func recordKilledStarting(p Paths, pid int) (start int) {
 		return 0
 	}
 	return start
+}
+
+// inheritedMark reports whether the run's mark that pid was executed with is its parent's
+// too (or pid's parent cannot be read): then pid inherited it, as a start in the foreground
+// run as another instance's program shows that instance's mark in /proc (the mark it sets
+// for its own run is not seen there), and it is no mark of a run of this instance. A
+// daemon that a start launched got its run's own mark, fresh, which its parent (the start,
+// init or a subreaper once it was reparented) does not carry.
+func inheritedMark(pid int, mark string) bool {
+	st, err := proc.ReadStat(pid)
+	if err != nil {
+		return true
+	}
+	v, ok := proc.Getenv(st.PPID, InvocationEnv)
+	return ok && v == mark
 }
 
 // childInvocation is the run's mark (InvocationEnv) that a child of pid carries, and
