@@ -290,19 +290,27 @@ const startEndWait = 5 * time.Second
 // this record) does not, and the record
 // it left named no program (list: command "-"; restart: "no record of how it was
 // started"). A record that names a program (an earlier run's, or one the daemon or its
-// start wrote since) stays, and so does every record if the start has not ended
-// within startEndWait or ctx ends first.
+// start wrote since) stays, without a wait, and so does every record if the start has not
+// ended within startEndWait, is suspended, or ctx ends first.
 func dropNeverRan(ctx context.Context, p Paths, pid, start int) {
+	neverRan := func(r Record) bool { return r.PID == pid && r.Program == "" && r.CalledOffStart() }
+	if r, err := ReadRecord(p.Record); err != nil || !neverRan(r) {
+		return // an earlier run's record, or none: nothing to wait for
+	}
 	end := time.Now().Add(startEndWait)
 	for backoff := time.Millisecond; startUnderWay(p) == start; backoff = min(2*backoff, 50*time.Millisecond) {
-		if ctx.Err() != nil || time.Now().After(end) {
-			return
+		if ctx.Err() != nil || time.Now().After(end) || suspended(start) {
+			return // a start stopped (Ctrl-Z) ends only once it is continued
 		}
 		time.Sleep(backoff) // a polling step: a lock's release wakes nobody
 	}
-	_ = removeRecordIf(p.Record, func(r Record) bool { // informative: the stop is done
-		return r.PID == pid && r.Program == "" && r.CalledOffStart()
-	})
+	_ = removeRecordIf(p.Record, neverRan) // informative: the stop is done
+}
+
+// suspended reports whether pid is stopped by a signal (SIGSTOP, SIGTSTP: a Ctrl-Z).
+func suspended(pid int) bool {
+	st, err := proc.ReadStat(pid)
+	return err == nil && st.Stopped()
 }
 
 // withLeftoversKilled is res, err once what the last run of the instance at p left
