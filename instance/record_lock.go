@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,10 +28,15 @@ import (
 // waits on another's lock but this one's, which is held for a write's milliseconds.
 
 // recordLockWait bounds how long a writer waits for the record lock. A holder holds it
-// for a write; one frozen (SIGSTOP) or a lock file another user holds in a shared
-// directory must not stop a stop: past the wait, the writer writes without the lock,
-// guarded by the exchange as against an older build.
-const recordLockWait = 5 * time.Second
+// for a write (milliseconds); one frozen (SIGSTOP) must not stop a stop: past the wait,
+// the writer writes without the lock, guarded by the exchange as against an older build,
+// and so does every later write of this process to that record while the lock stays
+// taken (lockGivenUp), so that a command or a daemon pays the wait once, not once a write.
+const recordLockWait = time.Second
+
+// lockGivenUp holds the paths of the record locks this process waited for in vain: a
+// writer tries such a lock once, without waiting, until it gets it again.
+var lockGivenUp sync.Map
 
 // testHookRecordLockBusy, when set by a test, runs when lockRecord finds the lock held.
 var testHookRecordLockBusy func()
@@ -55,13 +61,21 @@ func lockRecord(path string) (unlock func()) {
 		unlock()
 		return func() {}
 	}
+	lockPath := recordLockPath(path)
 	deadline := time.Now().Add(recordLockWait)
+	if _, gaveUp := lockGivenUp.Load(lockPath); gaveUp {
+		deadline = time.Now() // one try
+	}
 	for backoff, told := 100*time.Microsecond, false; ; backoff = min(2*backoff, 10*time.Millisecond) {
 		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		switch {
 		case err == nil:
+			lockGivenUp.Delete(lockPath)
 			return unlock
-		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR), time.Now().After(deadline):
+		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR), !time.Now().Before(deadline):
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				lockGivenUp.Store(lockPath, struct{}{})
+			}
 			unlock()
 			return func() {}
 		case !told && testHookRecordLockBusy != nil:

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestUpdateRecordDaemonWritesAroundTheExchange: a daemon that writes its record once
@@ -147,5 +149,44 @@ func BenchmarkWriteRecord(b *testing.B) {
 		if err := WriteRecord(path, Record{Name: "web", PID: 100, State: StateRunning}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRecordLockWaitOnce: a record lock that stays held (its holder frozen) costs a
+// process one wait of recordLockWait, then its writes go on unlocked at once, guarded by
+// the exchange, until the lock is free again.
+func TestRecordLockWaitOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	fd, err := unix.Open(recordLockPath(path), unix.O_RDONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lockGivenUp.Delete(recordLockPath(path)) })
+	write := func(restarts int) time.Duration {
+		begin := time.Now()
+		if err := WriteRecord(path, Record{Name: "web", PID: 100, Restarts: restarts}); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(begin)
+	}
+	if took := write(1); took < recordLockWait {
+		t.Fatalf("the first write took %v with the lock held: want it to wait %v for it", took, recordLockWait)
+	}
+	if took := write(2); took >= recordLockWait {
+		t.Fatalf("the second write took %v: want no second wait for a lock given up on", took)
+	}
+	if err := unix.Flock(fd, unix.LOCK_UN); err != nil {
+		t.Fatal(err)
+	}
+	write(3)
+	if _, gaveUp := lockGivenUp.Load(recordLockPath(path)); gaveUp {
+		t.Error("the lock is free again, but still given up on")
+	}
+	if got, err := ReadRecord(path); err != nil || got.Restarts != 3 {
+		t.Fatalf("record = %+v, %v; want the last write's", got, err)
 	}
 }
