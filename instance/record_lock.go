@@ -85,3 +85,25 @@ func lockRecord(path string) (unlock func()) {
 		time.Sleep(backoff) // a polling step: a wait that cannot end would be a hang
 	}
 }
+
+// RemoveRecordLock removes the lock file of the record at path, for an instance whose
+// record is gone for good (delete), where nobody holds the lock: held, or not this user's,
+// it stays. A writer that opened it just before may then lock the removed file while
+// another makes a new one; the exchange still guards their writes, as against an older
+// build (see updateRecord).
+func RemoveRecordLock(path string) {
+	lockPath := recordLockPath(path)
+	fd, err := unix.Open(lockPath, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return
+	}
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil {
+		_ = os.Remove(lockPath)
+		lockGivenUp.Delete(lockPath)
+	}
+}
