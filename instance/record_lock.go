@@ -62,27 +62,56 @@ func lockRecord(path string) (unlock func()) {
 		return func() {}
 	}
 	lockPath := recordLockPath(path)
-	deadline := time.Now().Add(recordLockWait)
-	if _, gaveUp := lockGivenUp.Load(lockPath); gaveUp {
-		deadline = time.Now() // one try
+	switch err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); {
+	case err == nil:
+		lockGivenUp.Delete(lockPath)
+		return unlock
+	case !errors.Is(err, unix.EWOULDBLOCK):
+		unlock()
+		return func() {}
 	}
-	for backoff, told := 100*time.Microsecond, false; ; backoff = min(2*backoff, 10*time.Millisecond) {
-		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-		switch {
-		case err == nil:
-			lockGivenUp.Delete(lockPath)
-			return unlock
-		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR), !time.Now().Before(deadline):
-			if errors.Is(err, unix.EWOULDBLOCK) {
-				lockGivenUp.Store(lockPath, struct{}{})
-			}
+	if _, gaveUp := lockGivenUp.Load(lockPath); gaveUp {
+		unlock()
+		return func() {} // still held: no second wait
+	}
+	if testHookRecordLockBusy != nil {
+		testHookRecordLockBusy()
+	}
+	// A blocking flock, which the kernel wakes at the release (a polling one could lose
+	// every race to a writer that takes it again at once), on a goroutine of its own,
+	// since nothing cuts it short: past the wait it is left to end, and then gives the
+	// lock up at once.
+	got := make(chan error, 1)
+	go func() {
+		got <- ignoringEINTR(func() error { return unix.Flock(fd, unix.LOCK_EX) })
+	}()
+	t := time.NewTimer(recordLockWait)
+	defer t.Stop()
+	select {
+	case err := <-got:
+		if err != nil {
 			unlock()
 			return func() {}
-		case !told && testHookRecordLockBusy != nil:
-			told = true
-			testHookRecordLockBusy()
 		}
-		time.Sleep(backoff) // a polling step: a wait that cannot end would be a hang
+		lockGivenUp.Delete(lockPath)
+		return unlock
+	case <-t.C:
+		lockGivenUp.Store(lockPath, struct{}{})
+		release := unlock // not the result, which the return below sets
+		go func() {
+			<-got
+			release()
+		}()
+		return func() {}
+	}
+}
+
+// ignoringEINTR is f's error, f called again while it is EINTR.
+func ignoringEINTR(f func() error) error {
+	for {
+		if err := f(); !errors.Is(err, unix.EINTR) {
+			return err
+		}
 	}
 }
 
