@@ -103,21 +103,50 @@ func (w *Writer) LastError() error {
 }
 
 // Write writes p, a newline added if missing, whole or not at all, and returns len(p),
-// nil in either case; see the type's documentation.
+// nil in either case; see the type's documentation. Many lines at once are written in
+// pieces of whole lines of about writePiece bytes, each whole or not at all, so that a
+// bound (Bound) gives up on a reader that stopped taking them, not on one that takes a
+// large batch slowly.
 func (w *Writer) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	line := p
+	lines := p
 	if p[len(p)-1] != '\n' {
-		line = append(p[:len(p):len(p)], '\n')
+		lines = append(p[:len(p):len(p)], '\n')
 	}
+	rest := uint64(bytes.Count(lines, []byte{'\n'}))
+	for len(lines) > 0 {
+		piece := lines
+		if len(piece) > writePiece {
+			if i := bytes.LastIndexByte(lines[:writePiece], '\n'); i >= 0 {
+				piece = lines[:i+1]
+			} else if i := bytes.IndexByte(lines[writePiece:], '\n'); i >= 0 {
+				piece = lines[:writePiece+i+1] // one line longer than a piece: whole
+			}
+		}
+		if w.writeLines(piece, rest) {
+			break // given up on: the rest of the lines are counted with it
+		}
+		rest -= uint64(bytes.Count(piece, []byte{'\n'}))
+		lines = lines[len(piece):]
+	}
+	return len(p), nil
+}
+
+// writePiece is about how much of a Write is written at once (a pipe's buffer): see Write.
+const writePiece = 64 << 10
+
+// writeLines writes line, whole lines, whole or not at all, of a Write that has rest lines
+// left, these included. It reports whether a bound gave up on it while it was blocked: then
+// the rest were counted dropped, and the Write writes no more of them.
+func (w *Writer) writeLines(line []byte, rest uint64) (givenUp bool) {
 	n := uint64(bytes.Count(line, []byte{'\n'}))
 	if !w.acquire() {
 		w.drop(n, nil)
-		return len(p), nil
+		return
 	}
-	fl := &inflight{began: time.Now(), lines: n}
+	fl := &inflight{began: time.Now(), lines: rest}
 	w.inflight.Store(fl) // before the bound is read: Bound, which sets it first, sees fl, or this sees it
 	if b := w.bound.Load(); b != nil {
 		t := time.AfterFunc(time.Until(b.giveUpAt(fl.began)), func() { w.giveUpOn(fl) })
@@ -136,7 +165,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if err != nil && ours {
 		w.drop(n, err)
 	}
-	return len(p), nil
+	return !ours
 }
 
 // acquire takes the lock, unless the Writer gave up (Bound), before or while waiting for it:

@@ -84,7 +84,8 @@ func TestWriterPipeWriteInterrupted(t *testing.T) {
 }
 
 // TestWriterBoundGivesUp: behind a write blocked on a pipe nobody reads, Bound makes the
-// Writer give up once the write stayed blocked past it: the blocked write's lines and
+// Writer give up once the write stayed blocked past it: the blocked write's lines not yet
+// taken and
 // every later Write's are counted dropped at once, their error says why, OnDrop hears of
 // it, and no later Write waits.
 func TestWriterBoundGivesUp(t *testing.T) {
@@ -99,7 +100,9 @@ func TestWriterBoundGivesUp(t *testing.T) {
 	<-w.GaveUp()
 	<-second // it gave up waiting
 	w.Write([]byte("one\ntwo\n"))
-	if want := uint64(20<<10 + 3); w.Dropped() != want || heard.Load() != want {
+	// Its first piece (writePiece) fits in the pipe's 64 KiB and was taken: not dropped.
+	inPipe := uint64(writePiece / len("a line\n"))
+	if want := uint64(20<<10) - inPipe + 3; w.Dropped() != want || heard.Load() != want {
 		t.Errorf("Dropped %d, OnDrop heard %d; want %d", w.Dropped(), heard.Load(), want)
 	}
 	if err := w.LastError(); !errors.Is(err, ErrGaveUp) || !strings.HasPrefix(err.Error(), "write pipe: ") {
@@ -136,5 +139,35 @@ func TestWriterBoundSlowReader(t *testing.T) {
 	pw.Close() // the reader's EOF, if it got less
 	if n := <-read; n != 16 || w.Dropped() != 0 {
 		t.Errorf("the reader got %d lines, %d dropped; want 16, 0", n, w.Dropped())
+	}
+}
+
+// TestWriterBoundSlowReaderOneBatch: many lines in one Write (a JSON log's batch of a
+// program's output), taken by a reader slower than the bound's stall allows for the whole
+// batch but steadily, arrive whole, none dropped: the stall is measured on each piece.
+func TestWriterBoundSlowReaderOneBatch(t *testing.T) {
+	r, pw, fd := blockingPipe(t)
+	w := NewWriter(fd, "pipe")
+	w.Bound(time.Now(), 500*time.Millisecond)
+	const lines = 64
+	read := make(chan int)
+	go func() {
+		n := 0
+		buf := make([]byte, 16<<10)
+		for {
+			m, err := r.Read(buf)
+			n += bytes.Count(buf[:m], []byte{'\n'})
+			if err != nil || n == lines {
+				read <- n
+				return
+			}
+			time.Sleep(5 * time.Millisecond) // about 3 MB/s: the batch takes over a second
+		}
+	}()
+	line := append(bytes.Repeat([]byte{'s'}, 64<<10-1), '\n')
+	w.Write(bytes.Repeat(line, lines))
+	pw.Close() // the reader's EOF, if it got less
+	if n := <-read; n != lines || w.Dropped() != 0 {
+		t.Errorf("the reader got %d lines, %d dropped; want %d, 0", n, w.Dropped(), lines)
 	}
 }
