@@ -64,6 +64,7 @@ func relay(r *os.File, out io.Writer) {
 // output still being written.
 type relays struct {
 	gaveUp  <-chan struct{} // the output's writer's give-up (gaveUpOf), nil if it never gives up
+	giveUp  func()          // makes the output's writer give up now (giveUpOf); nil if it cannot
 	running sync.WaitGroup
 	writing atomic.Int32 // relays inside a Write now
 	last    atomic.Int64 // when a Write last returned, in Unix nanoseconds; 0: never
@@ -88,6 +89,17 @@ func (rl *relays) idle() time.Duration {
 func gaveUpOf(out io.Writer) <-chan struct{} {
 	if g, ok := out.(interface{ GaveUp() <-chan struct{} }); ok {
 		return g.GaveUp()
+	}
+	return nil
+}
+
+// giveUpOf is what makes out give up on a blocked write at once and drop, and count, what
+// it is given from then on (logfile.Writer.Bound, with its deadline now), nil if it cannot.
+func giveUpOf(out io.Writer) func() {
+	if b, ok := out.(interface {
+		Bound(time.Time, time.Duration)
+	}); ok {
+		return func() { b.Bound(time.Now(), 0) }
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -156,5 +157,29 @@ func TestJSONLinesLocalTime(t *testing.T) {
 	}
 	if !strings.HasSuffix(line.Timestamp, "+05:30") {
 		t.Errorf("@timestamp %q: want the local zone's offset, +05:30, as the daemon's own lines have", line.Timestamp)
+	}
+}
+
+// TestAwaitOutputCapped: a relay that writes without end (a process that left the
+// instance holds the program's pipe and writes to it; a write blocked for ever on a reader
+// that never reads again) holds the end no longer than outputDrainCap: then the output is
+// told to give up, counting what it drops, and the relays get a little more to hand it over.
+func TestAwaitOutputCapped(t *testing.T) {
+	rl := &relays{}
+	rl.writing.Add(1) // inside a Write, for ever
+	var gaveUp atomic.Bool
+	rl.giveUp = func() { gaveUp.Store(true) }
+	returned := make(chan struct{})
+	go func() {
+		awaitOutput(make(chan struct{}), rl) // never done
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(outputDrainCap + 10*time.Second):
+		t.Fatal("awaitOutput did not return behind a relay that writes for ever")
+	}
+	if !gaveUp.Load() {
+		t.Error("the output was not told to give up")
 	}
 }

@@ -280,8 +280,8 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 			w.stop()
 		}()
 	}
-	relaying := &relays{gaveUp: gaveUpOf(s.out)}                         // the relays of every copy's output
-	defer func() { awaitOutput(allDone(&relaying.running), relaying) }() // the program's last lines, before this process may exit
+	relaying := &relays{gaveUp: gaveUpOf(s.out), giveUp: giveUpOf(s.out)} // the relays of every copy's output
+	defer func() { awaitOutput(allDone(&relaying.running), relaying) }()  // the program's last lines, before this process may exit
 	// Nothing of the instance outlives the supervisor.
 	defer func() {
 		if left := s.killInstance(); len(left) > 0 {
@@ -789,17 +789,38 @@ const failedCopyGrace = 2 * time.Second
 // longer.
 const outputDrainBound = 500 * time.Millisecond
 
+// outputDrainCap bounds the whole wait for a program's output once its processes are
+// gone: a process that left the instance and holds its pipe may write to it for ever, and
+// a write may block for ever on a reader that never reads again where no Writer bounds it
+// (a library's own output). What the program wrote before it ended (what its pipe held,
+// and the relay's one read ahead) is written within it by any reader that still reads.
+const outputDrainCap = 3 * time.Second
+
 // awaitOutput waits until done is closed: for as long as the relays rl write, however long
-// a write takes (a reader that reads slowly or paused, a disk that froze a while: the
-// output is never given up on here; at a stop the log's Writer bounds it, and counts what
-// it gives up, see logfile.Writer.Bound), then up to outputDrainBound after their last
-// write, for a pipe held by a process that left the instance, which sends no EOF.
+// a write takes (a reader that reads slowly or paused, a disk that froze a while; at a stop
+// the log's Writer bounds it, and counts what it gives up, see logfile.Writer.Bound), then
+// up to outputDrainBound after their last write, for a pipe held by a process that left the
+// instance, which sends no EOF; and never longer than outputDrainCap in all. Past that,
+// an output that can give up (rl.giveUp) does, counting what it drops, and the relays get
+// outputDrainBound more to hand it what they hold.
 func awaitOutput(done <-chan struct{}, rl *relays) {
 	t := time.NewTimer(outputDrainBound)
 	defer t.Stop()
+	capped := time.NewTimer(outputDrainCap)
+	defer capped.Stop()
 	for {
 		select {
 		case <-done:
+			return
+		case <-capped.C:
+			if rl.giveUp != nil {
+				rl.giveUp()
+				t.Reset(outputDrainBound)
+				select {
+				case <-done:
+				case <-t.C:
+				}
+			}
 			return
 		case <-t.C:
 		}
