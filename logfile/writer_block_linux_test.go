@@ -118,20 +118,7 @@ func TestWriterBoundSlowReader(t *testing.T) {
 	r, pw, fd := blockingPipe(t)
 	w := NewWriter(fd, "pipe")
 	w.Bound(time.Now(), 5*time.Second)
-	read := make(chan int)
-	go func() {
-		n := 0
-		buf := make([]byte, 16<<10)
-		for {
-			m, err := r.Read(buf)
-			n += bytes.Count(buf[:m], []byte{'\n'})
-			if err != nil || n == 16 {
-				read <- n
-				return
-			}
-			time.Sleep(20 * time.Millisecond) // a slow reader: about 800 KB/s
-		}
-	}()
+	read := slowReader(r, 16, 20*time.Millisecond) // about 800 KB/s
 	line := append(bytes.Repeat([]byte{'s'}, 64<<10-1), '\n')
 	for range 16 {
 		w.Write(line)
@@ -150,24 +137,31 @@ func TestWriterBoundSlowReaderOneBatch(t *testing.T) {
 	w := NewWriter(fd, "pipe")
 	w.Bound(time.Now(), 500*time.Millisecond)
 	const lines = 64
-	read := make(chan int)
-	go func() {
-		n := 0
-		buf := make([]byte, 16<<10)
-		for {
-			m, err := r.Read(buf)
-			n += bytes.Count(buf[:m], []byte{'\n'})
-			if err != nil || n == lines {
-				read <- n
-				return
-			}
-			time.Sleep(5 * time.Millisecond) // about 3 MB/s: the batch takes over a second
-		}
-	}()
+	read := slowReader(r, lines, 5*time.Millisecond) // about 3 MB/s: the batch takes over a second
 	line := append(bytes.Repeat([]byte{'s'}, 64<<10-1), '\n')
 	w.Write(bytes.Repeat(line, lines))
 	pw.Close() // the reader's EOF, if it got less
 	if n := <-read; n != lines || w.Dropped() != 0 {
 		t.Errorf("the reader got %d lines, %d dropped; want %d, 0", n, w.Dropped(), lines)
 	}
+}
+
+// slowReader reads r 16 KiB at a time, pausing between reads, until it has read want lines
+// or r ends, and then sends how many lines it read.
+func slowReader(r io.Reader, want int, pause time.Duration) <-chan int {
+	read := make(chan int, 1)
+	go func() {
+		n := 0
+		buf := make([]byte, 16<<10)
+		for {
+			m, err := r.Read(buf)
+			n += bytes.Count(buf[:m], []byte{'\n'})
+			if err != nil || n == want {
+				read <- n
+				return
+			}
+			time.Sleep(pause) // a slow reader
+		}
+	}()
+	return read
 }
