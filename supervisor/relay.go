@@ -64,7 +64,7 @@ func relay(r *os.File, out io.Writer) {
 // output still being written.
 type relays struct {
 	gaveUp  <-chan struct{} // the output's writer's give-up (gaveUpOf), nil if it never gives up
-	giveUp  func()          // makes the output's writer give up now (giveUpOf); nil if it cannot
+	handed  atomic.Int64    // bytes the relays have read and handed on to be written
 	running sync.WaitGroup
 	writing atomic.Int32 // relays inside a Write now
 	last    atomic.Int64 // when a Write last returned, in Unix nanoseconds; 0: never
@@ -85,21 +85,18 @@ func (rl *relays) idle() time.Duration {
 	return time.Since(time.Unix(0, last))
 }
 
+// handedNow is how many bytes the relays have handed on so far; 0 for nil.
+func (rl *relays) handedNow() int64 {
+	if rl == nil {
+		return 0
+	}
+	return rl.handed.Load()
+}
+
 // gaveUpOf is out's give-up (logfile.Writer.GaveUp), nil if it never gives up.
 func gaveUpOf(out io.Writer) <-chan struct{} {
 	if g, ok := out.(interface{ GaveUp() <-chan struct{} }); ok {
 		return g.GaveUp()
-	}
-	return nil
-}
-
-// giveUpOf is what makes out give up on a blocked write at once and drop, and count, what
-// it is given from then on (logfile.Writer.Bound, with its deadline now), nil if it cannot.
-func giveUpOf(out io.Writer) func() {
-	if b, ok := out.(interface {
-		Bound(time.Time, time.Duration)
-	}); ok {
-		return func() { b.Bound(time.Now(), 0) }
 	}
 	return nil
 }
@@ -138,6 +135,9 @@ func newHandoff(out io.Writer, gaveUp <-chan struct{}, rls ...*relays) *handoff 
 // writes it at once (dropped) once out gave up; it returns len(p), nil.
 func (h *handoff) Write(p []byte) (int, error) {
 	defer h.writing()()
+	for _, rl := range h.rls {
+		rl.handed.Add(int64(len(p)))
+	}
 	if h.given() {
 		return h.out.Write(p) // never waits: dropped and counted; p is not kept
 	}
@@ -162,14 +162,7 @@ func (h *handoff) close() {
 }
 
 // given reports whether out gave up.
-func (h *handoff) given() bool {
-	select {
-	case <-h.gaveUp:
-		return true
-	default:
-		return false
-	}
-}
+func (h *handoff) given() bool { return closed(h.gaveUp) }
 
 // writing marks rls writing until the func it returns is called.
 func (h *handoff) writing() func() {

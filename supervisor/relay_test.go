@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -160,26 +159,60 @@ func TestJSONLinesLocalTime(t *testing.T) {
 	}
 }
 
-// TestAwaitOutputCapped: a relay that writes without end (a process that left the
-// instance holds the program's pipe and writes to it; a write blocked for ever on a reader
-// that never reads again) holds the end no longer than outputDrainCap: then the output is
-// told to give up, counting what it drops, and the relays get a little more to hand it over.
+// TestAwaitOutputCapped: a relay that writes without end holds the end no longer than
+// outputDrainCap where the wait could otherwise last for ever: its output cannot give up (a
+// library's own writer, blocked on a reader that never reads again), or a process that left
+// the instance holds the program's pipe and writes to it (more than the program can have
+// left behind it). Where the output can give up (a log Writer, which a stop bounds) and the
+// relays only write what the program left, slowly, it waits for them.
 func TestAwaitOutputCapped(t *testing.T) {
-	rl := &relays{}
-	rl.writing.Add(1) // inside a Write, for ever
-	var gaveUp atomic.Bool
-	rl.giveUp = func() { gaveUp.Store(true) }
-	returned := make(chan struct{})
-	go func() {
-		awaitOutput(make(chan struct{}), rl) // never done
-		close(returned)
-	}()
-	select {
-	case <-returned:
-	case <-time.After(outputDrainCap + 10*time.Second):
-		t.Fatal("awaitOutput did not return behind a relay that writes for ever")
-	}
-	if !gaveUp.Load() {
-		t.Error("the output was not told to give up")
+	gaveUp := make(chan struct{}) // never closed: a Writer that has not given up
+	givenUp := make(chan struct{})
+	close(givenUp) // a Writer a stop's bound made give up
+	for _, tc := range []struct {
+		name    string
+		rl      *relays
+		handing int64 // bytes handed on after the end, every 100ms
+		capped  bool
+	}{
+		{name: "cannot give up", rl: &relays{}, capped: true},
+		{name: "a writer outside", rl: &relays{gaveUp: gaveUp}, handing: outputLeftMax / 8, capped: true},
+		{name: "a writer outside, at a stop", rl: &relays{gaveUp: givenUp}, handing: 16, capped: true},
+		{name: "a slow reader", rl: &relays{gaveUp: gaveUp}, handing: 4 << 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.rl.writing.Add(1) // inside a Write, for as long as the test lasts
+			done, returned, stop := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			defer close(stop)
+			go func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(100 * time.Millisecond):
+						tc.rl.handed.Add(tc.handing)
+					}
+				}
+			}()
+			go func() {
+				awaitOutput(done, tc.rl)
+				close(returned)
+			}()
+			if tc.capped {
+				select {
+				case <-returned:
+				case <-time.After(outputDrainCap + 10*time.Second):
+					t.Fatal("awaitOutput did not return behind a relay that writes for ever")
+				}
+				return
+			}
+			select {
+			case <-returned:
+				t.Fatal("awaitOutput gave up on a slow reader of what the program left")
+			case <-time.After(outputDrainCap + time.Second):
+			}
+			close(done)
+			<-returned
+		})
 	}
 }

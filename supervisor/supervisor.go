@@ -280,8 +280,8 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 			w.stop()
 		}()
 	}
-	relaying := &relays{gaveUp: gaveUpOf(s.out), giveUp: giveUpOf(s.out)} // the relays of every copy's output
-	defer func() { awaitOutput(allDone(&relaying.running), relaying) }()  // the program's last lines, before this process may exit
+	relaying := &relays{gaveUp: gaveUpOf(s.out)}                         // the relays of every copy's output
+	defer func() { awaitOutput(allDone(&relaying.running), relaying) }() // the program's last lines, before this process may exit
 	// Nothing of the instance outlives the supervisor.
 	defer func() {
 		if left := s.killInstance(); len(left) > 0 {
@@ -789,38 +789,44 @@ const failedCopyGrace = 2 * time.Second
 // longer.
 const outputDrainBound = 500 * time.Millisecond
 
-// outputDrainCap bounds the whole wait for a program's output once its processes are
-// gone: a process that left the instance and holds its pipe may write to it for ever, and
-// a write may block for ever on a reader that never reads again where no Writer bounds it
-// (a library's own output). What the program wrote before it ended (what its pipe held,
-// and the relay's one read ahead) is written within it by any reader that still reads.
+// outputDrainCap bounds the wait for a program's output once its processes are gone,
+// where the wait could otherwise last for ever: a process that left the instance holds its
+// pipe and writes to it without end (the relays have handed on more than the program can
+// have left behind it, outputLeftMax), or a write blocks on a reader that never reads
+// again where no Writer bounds it (a library's own output, without GaveUp), or the Writer
+// gave up (a stop's bound passed: what the relays hand it now is dropped and counted).
+// Otherwise a reader that is slow but reads gets the program's last lines however long
+// that takes, and a stop bounds the wait (logfile.Writer.Bound).
 const outputDrainCap = 3 * time.Second
+
+// closed reports whether ch is closed.
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// outputLeftMax is more than a program can leave unread behind it when it ends: its pipes'
+// buffers (1 MiB each at most by default, /proc/sys/fs/pipe-max-size) and what each relay
+// reads ahead.
+const outputLeftMax = 4 << 20
 
 // awaitOutput waits until done is closed: for as long as the relays rl write, however long
 // a write takes (a reader that reads slowly or paused, a disk that froze a while; at a stop
 // the log's Writer bounds it, and counts what it gives up, see logfile.Writer.Bound), then
 // up to outputDrainBound after their last write, for a pipe held by a process that left the
-// instance, which sends no EOF; and never longer than outputDrainCap in all. Past that,
-// an output that can give up (rl.giveUp) does, counting what it drops, and the relays get
-// outputDrainBound more to hand it what they hold.
+// instance, which sends no EOF; and no longer than outputDrainCap where the wait could
+// otherwise last for ever (see there).
 func awaitOutput(done <-chan struct{}, rl *relays) {
 	t := time.NewTimer(outputDrainBound)
 	defer t.Stop()
-	capped := time.NewTimer(outputDrainCap)
-	defer capped.Stop()
+	began, handed := time.Now(), rl.handedNow()
 	for {
 		select {
 		case <-done:
-			return
-		case <-capped.C:
-			if rl.giveUp != nil {
-				rl.giveUp()
-				t.Reset(outputDrainBound)
-				select {
-				case <-done:
-				case <-t.C:
-				}
-			}
 			return
 		case <-t.C:
 		}
@@ -828,7 +834,10 @@ func awaitOutput(done <-chan struct{}, rl *relays) {
 		if idle >= outputDrainBound {
 			return
 		}
-		t.Reset(outputDrainBound - idle)
+		if time.Since(began) >= outputDrainCap && (rl.gaveUp == nil || closed(rl.gaveUp) || rl.handedNow()-handed > outputLeftMax) {
+			return
+		}
+		t.Reset(min(outputDrainBound-idle, max(outputDrainCap-time.Since(began), time.Millisecond)))
 	}
 }
 
