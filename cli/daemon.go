@@ -313,10 +313,10 @@ func applyMissingDefaults(cfg Config, keys map[string]json.RawMessage) error {
 	return nil
 }
 
-// recordedField reports whether target, a value inside the struct root, is inside one of
-// root's fields that keys, a record of root in JSON, has a key for, as encoding/json names
-// it (its json tag's name, else its name; never one tagged "-"). A field Go embeds, which JSON flattens, counts
-// as recorded: its flags keep what the record says.
+// recordedField reports whether target, a value inside the struct root, is in the record
+// keys holds of root in JSON: each field it lies in has a key there, as encoding/json names
+// it (its json tag's name, else its name; never one tagged "-"), a struct's fields looked
+// for in its own object, and a field Go embeds looked for beside its own (JSON flattens it).
 func recordedField(root, target reflect.Value, keys map[string]json.RawMessage) bool {
 	if !target.CanAddr() {
 		return true
@@ -328,8 +328,8 @@ func recordedField(root, target reflect.Value, keys map[string]json.RawMessage) 
 		if at < start || at >= start+field.Type().Size() {
 			continue
 		}
-		if sf.Anonymous {
-			return true
+		if sf.Anonymous && field.Kind() == reflect.Struct {
+			return recordedField(field, target, keys)
 		}
 		name := sf.Name
 		if tag, _, _ := strings.Cut(sf.Tag.Get("json"), ","); tag == "-" {
@@ -337,14 +337,33 @@ func recordedField(root, target reflect.Value, keys map[string]json.RawMessage) 
 		} else if tag != "" {
 			name = tag
 		}
-		for key := range keys {
-			if strings.EqualFold(key, name) { // as json.Unmarshal matches them
-				return true
-			}
+		raw, ok := recordedKey(keys, name)
+		if !ok {
+			return false
 		}
-		return false
+		if field.Kind() != reflect.Struct || at == start && field.Type() == target.Type() {
+			return true
+		}
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(raw, &inner) != nil {
+			return true // not an object: the record's value, whole
+		}
+		return recordedField(field, target, inner)
 	}
 	return true
+}
+
+// recordedKey is the value keys holds for name, matched as json.Unmarshal matches them.
+func recordedKey(keys map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	if raw, ok := keys[name]; ok {
+		return raw, true
+	}
+	for key, raw := range keys {
+		if strings.EqualFold(key, name) {
+			return raw, true
+		}
+	}
+	return nil, false
 }
 
 // inDir runs f in dir, or where this process is if dir is "" or no longer a directory, and

@@ -15,7 +15,17 @@ import (
 // default, a type:"path" one resolved where start ran; never its zero value. The daemon's
 // working directory is left as it was.
 func TestRestoreProgramFlags(t *testing.T) {
+	type common struct {
+		Verbose bool `default:"true"`
+		Extra   int  `default:"7"`
+	}
+	type db struct {
+		Host string `default:"localhost"`
+		Port int    `default:"5432"`
+	}
 	type flags struct {
+		common           // embedded: JSON flattens it
+		DB      db       `embed:"" prefix:"db-"`
 		Port    int      `default:"8080"`
 		Workers int      `default:"4"`
 		Mode    string   `default:"fast"`
@@ -39,10 +49,10 @@ func TestRestoreProgramFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := restoreProgramFlags(cfg, json.RawMessage(`{"Port":9,"Tags":["x"],"Limit":7,"Config":"/etc/hostname","Labels":{"b":"2"}}`), startDir); err != nil {
+	if err := restoreProgramFlags(cfg, json.RawMessage(`{"Port":9,"Tags":["x"],"Verbose":false,"DB":{"Host":"db1"},"Limit":7,"Config":"/etc/hostname","Labels":{"b":"2"}}`), startDir); err != nil {
 		t.Fatal(err)
 	}
-	want := flags{Port: 9, Workers: 4, Mode: "fast", Region: "us", Conf: filepath.Join(startDir, "app.conf"), Tags: []string{"x"},
+	want := flags{common: common{Verbose: false, Extra: 7}, DB: db{Host: "db1", Port: 5432}, Port: 9, Workers: 4, Mode: "fast", Region: "us", Conf: filepath.Join(startDir, "app.conf"), Tags: []string{"x"},
 		Limit: 7, Config: "/etc/hostname", Labels: map[string]string{"b": "2"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("restored %+v, want %+v", got, want)
