@@ -109,7 +109,8 @@ func durationTooLong(word string) bool {
 }
 
 // isKillSignal says whether word is a signal as kill takes it, a dash and its number or
-// name: "-9", "-TERM", "-SIGHUP". Another word with a dash ("-n") is a flag.
+// name: "-9", "-TERM", "-RTMIN+1", or a name it knows in any case, "-term". Another word
+// with a dash ("-n") is a flag.
 func isKillSignal(word string) bool {
 	rest, ok := strings.CutPrefix(word, "-")
 	if !ok || rest == "" {
@@ -117,6 +118,9 @@ func isKillSignal(word string) bool {
 	}
 	if strings.Trim(rest, "0123456789") == "" {
 		return true
+	}
+	if strings.Trim(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-") == "" {
+		return true // as kill writes one: -RTMIN+1, -CLD
 	}
 	name := strings.TrimPrefix(strings.ToUpper(rest), "SIG")
 	_, known := signalsByName[name]
