@@ -67,7 +67,9 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			if r.reopen(hooks, w, sig) {
+			r.askReopen(hooks, w, sig)
+		case <-r.reopens.done:
+			if r.reopenEnded(hooks, w) {
 				restamp.reloaded()
 			}
 		case <-restamp.c:
@@ -184,7 +186,7 @@ func (e *drainCut) Error() string { return e.why }
 
 // wait waits for the workload cancelled at begun to return, until ShutdownTimeout after
 // begun (a log line that blocked meanwhile takes nothing from the bound), or until a
-// second stop signal arrives on again. Log reopens are served meanwhile. The error says
+// second stop signal arrives on again. Log reopens are served meanwhile, beside it. The error says
 // why the drain was cut short, or is the workload's own.
 func (r *runner) wait(done <-chan error, again <-chan os.Signal, begun time.Time) error {
 	timer := time.NewTimer(time.Until(begun.Add(r.opts.ShutdownTimeout)))
@@ -204,7 +206,9 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal, begun time.Time
 			}
 			return &drainCut{fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
 		case sig := <-r.sigs.reopen:
-			r.reopenLog(signalLabel(sig))
+			r.askReopen(context.Background(), nil, sig)
+		case <-r.reopens.done:
+			r.reopenEnded(context.Background(), nil)
 		}
 	}
 }
@@ -249,46 +253,6 @@ func (s *restamper) arm() {
 		after = time.After
 	}
 	s.c = after(restampDelay)
-}
-
-// reopen reopens the log after sig, and on SIGHUP (SIGUSR1 where SIGHUP is ignored: the
-// nohup strategy, whose reload is SIGUSR1) reloads a workload that can, beside the loop
-// (startReload), and says so. ctx is the hooks' context.
-func (r *runner) reopen(ctx context.Context, w Workload, sig os.Signal) (reloaded bool) {
-	reload := sig == sighup || (r.opts.IgnoreHUP && sig == sigusr1)
-	r.reopenLog(signalLabel(sig))
-	if lr, ok := w.(LogReopener); ok && sig == sigusr1 {
-		lr.ReopenLogs(ctx)
-	}
-	if !reload {
-		return false
-	}
-	if rl, ok := w.(Reloader); ok {
-		r.startReload(ctx, rl)
-		return true
-	}
-	r.manager.reloading() // nothing to reload but the log: done already
-	r.manager.send("READY=1")
-	return true
-}
-
-// reopenLog reopens the log, for the reason why (a signal's name); in the foreground there
-// is none.
-func (r *runner) reopenLog(why string) {
-	if r.opts.LogPath == "" {
-		r.log.Debug("no log file to reopen: logging to stderr", "signal", why)
-		return
-	}
-	if err := logfile.Redirect(r.opts.LogPath, 1, 2); err != nil {
-		r.log.Error("could not reopen log", "signal", why, "error", err)
-		// The line above went to the file logrotate moved away: the record tells status.
-		problem := fmt.Sprintf("could not reopen it at %s (%s): %v; still writing to the file it had",
-			time.Now().Format(time.DateTime), why, err)
-		_ = r.records.setLogProblem(problem)
-		return
-	}
-	_ = r.records.setLogProblem("") // before the line that says it: whoever reads it sees both
-	r.log.Info("reopened log", "signal", why, "path", r.opts.LogPath)
 }
 
 // pidFileBackstop is how often a daemon whose pidfile is watched checks it anyway: inotify

@@ -130,8 +130,10 @@ func (panickyReloader) Reload(context.Context) error { panic("bad config") }
 func TestReloadPanics(t *testing.T) {
 	r, log := newTestRunner(t, time.Hour)
 	r.manager = &manager{}
-	r.reopen(context.Background(), panickyReloader{}, sighup)
-	<-r.reload.done // the hook runs beside the loop
+	r.askReopen(context.Background(), panickyReloader{}, sighup)
+	<-r.reopens.done // the reopen runs beside the loop, and the reload after it
+	r.reopenEnded(context.Background(), panickyReloader{})
+	<-r.reload.done // the hook runs beside the loop too
 	for _, want := range []string{"the reload hook panicked: panic=\"bad config\"", `reload failed: error="panic: bad config [in github.com/daemonkit/daemonkit/server.panickyReloader.Reload at `} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
@@ -175,5 +177,90 @@ func TestStopDuringReload(t *testing.T) {
 	case <-w.cancelled:
 	default:
 		t.Error("the reload hook's context was not cancelled by the stop")
+	}
+}
+
+// stuckReopens makes the log's reopens block (a frozen disk) until the test ends, and
+// returns a channel that receives as each one begins.
+func stuckReopens(t *testing.T) <-chan string {
+	t.Helper()
+	began, thaw := make(chan string, 8), make(chan struct{})
+	was := redirectLog
+	redirectLog = func(path string, fds ...int) error {
+		began <- path
+		<-thaw
+		return nil
+	}
+	t.Cleanup(func() { close(thaw); redirectLog = was })
+	return began
+}
+
+// TestStopWhileReopenStuck: a stop's SIGTERM is acted on at once while a reopen of the log
+// is stuck (its disk frozen): the workload is cancelled and the loop returns. More reopen
+// signals meanwhile start no second reopen beside the stuck one. (The reopen ran inline in
+// the loop, and held the stop until the thaw.)
+func TestStopWhileReopenStuck(t *testing.T) {
+	began := stuckReopens(t)
+	r, _ := newTestRunner(t, time.Hour)
+	r.opts.LogPath = filepath.Join(t.TempDir(), "x.log")
+	r.manager = &manager{}
+	r.sigs.reopen = make(chan os.Signal, 8)
+	done, res := make(chan error, 1), make(chan error, 1)
+	go func() { res <- r.loop(context.Background(), nil, func(error) { done <- nil }, done) }()
+	r.sigs.reopen <- sighup
+	select {
+	case <-began:
+	case <-time.After(testutil.Deadline):
+		t.Fatal("the reopen did not begin")
+	}
+	r.sigs.reopen <- sighup
+	r.sigs.reopen <- sigusr1
+	r.sigs.stop <- syscall.SIGTERM
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Errorf("loop = %v", err)
+		}
+	case <-time.After(testutil.Deadline):
+		t.Fatal("the stop waited for the stuck reopen")
+	}
+	select {
+	case <-began:
+		t.Error("a second reopen began beside the stuck one")
+	default:
+	}
+}
+
+// TestReopensWhileOneRunsFollowOnce: reopen signals that come while a reopen runs are not
+// lost: once it ends, one more reopen follows for all of them, then the loop is idle.
+func TestReopensWhileOneRunsFollowOnce(t *testing.T) {
+	was := redirectLog
+	t.Cleanup(func() { redirectLog = was })
+	began, release := make(chan struct{}, 8), make(chan struct{}, 8)
+	redirectLog = func(string, ...int) error { began <- struct{}{}; <-release; return nil }
+	r, log := newTestRunner(t, time.Hour)
+	r.opts.LogPath = filepath.Join(t.TempDir(), "x.log")
+	r.manager = &manager{}
+	r.askReopen(context.Background(), nil, sigusr1)
+	<-began
+	for range 5 {
+		r.askReopen(context.Background(), nil, sigusr1)
+	}
+	release <- struct{}{}
+	<-r.reopens.done
+	r.reopenEnded(context.Background(), nil) // starts the one that follows
+	select {
+	case <-began:
+	case <-time.After(testutil.Deadline):
+		t.Fatal("the reopens asked for meanwhile were lost")
+	}
+	release <- struct{}{}
+	<-r.reopens.done
+	r.reopenEnded(context.Background(), nil)
+	if r.reopens.done != nil {
+		t.Error("a third reopen began: the five asked for meanwhile were not one")
+	}
+	if n := strings.Count(log.String(), "reopened log"); n != 2 {
+		t.Errorf("%d reopens logged, want 2:\n%s", n, log)
 	}
 }

@@ -43,8 +43,12 @@ func (rs *reloads) readyAgain(m *manager) {
 // way. The service manager is told RELOADING=1 now and READY=1 once the hook returns.
 func (r *runner) startReload(ctx context.Context, rl Reloader) {
 	if r.reload.done != nil {
-		r.reload.again = true
-		r.log.Info("a reload is under way: this one follows it")
+		if !r.reload.again {
+			r.reload.again = true
+			// Said beside the loop: a log line may block (a frozen disk), and must not hold
+			// up a stop. Once for the reloads that follow, however many are asked for.
+			go r.log.Info("a reload is under way: this one follows it")
+		}
 		return
 	}
 	r.manager.reloading()

@@ -153,6 +153,7 @@ type runner struct {
 	restorer  Restorer // the workload, if it keeps files beside the pidfile
 	startedAt time.Time
 	reload    reloads // the reload hook's run, if one runs
+	reopens   reopens // the log's reopen, if one runs
 
 	dropCountFailing bool   // the last count of dropped lines could not be written, and said so
 	dropsCounted     uint64 // the count of dropped lines the record has
