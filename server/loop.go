@@ -148,13 +148,19 @@ func (r *runner) boundLog(began time.Time) {
 }
 
 // drain waits for the workload cancelled at began to return, as wait does; if the drain is
-// cut short, a Killer workload is told to kill what it runs and given KillGrace more. It
-// returns the workload's error, or why the drain was cut (cut true).
+// cut short, a Killer workload is told to kill what it runs and given KillGrace more. A
+// DrainBounder whose work has ended by then is waiting for its output alone: the runtime
+// stops waiting, and kills nothing. It returns the workload's error, or why the drain was
+// cut (cut true).
 func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err error, cut bool) {
-	err = r.wait(done, r.sigs.stop, began)
+	err = r.waitWork(w, done, r.sigs.stop, began)
 	var dc *drainCut
 	if !errors.As(err, &dc) {
 		return err, false
+	}
+	if dc.outputOnly {
+		r.log.Warn("not waiting for the work's last output any more", "reason", err)
+		return err, true
 	}
 	r.log.Warn("drain cut short", "error", err)
 	if k, ok := w.(Killer); ok {
@@ -170,7 +176,9 @@ func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err erro
 
 // KillGrace bounds how long the runtime waits, past ShutdownTimeout, for a Killer workload
 // to return after Kill: a daemon asked to stop is gone within ShutdownTimeout and KillGrace
-// (and its own exit), which is how long stop and a systemd unit wait by default.
+// (and its own exit), which is how long stop and a systemd unit wait by default. A
+// DrainBounder kills what it runs itself, within that time; the runtime's backstop, KillGrace
+// past ShutdownTimeout, kills it again, and gives it KillGrace more, only if it did not.
 const KillGrace = 5 * time.Second
 
 // sameStopWindow is how soon after a stop began a SIGTERM is taken for the same stop, not
@@ -179,24 +187,42 @@ const KillGrace = 5 * time.Second
 // (Ctrl-C twice) hurries at once, as does a SIGTERM after the window.
 var sameStopWindow = time.Second
 
-// drainCut says why the runtime stopped waiting for a workload to drain.
-type drainCut struct{ why string }
+// drainCut says why the runtime stopped waiting for a workload to drain; outputOnly says
+// that the work had ended (DrainBounder), only its last output being written still.
+type drainCut struct {
+	why        string
+	outputOnly bool
+}
 
 func (e *drainCut) Error() string { return e.why }
 
 // wait waits for the workload cancelled at begun to return, until ShutdownTimeout after
 // begun (a log line that blocked meanwhile takes nothing from the bound), or until a
-// second stop signal arrives on again. Log reopens are served meanwhile, beside it. The error says
-// why the drain was cut short, or is the workload's own.
+// second stop signal arrives on again, as waitWork does for a workload that does not bound
+// its own drain.
 func (r *runner) wait(done <-chan error, again <-chan os.Signal, begun time.Time) error {
-	timer := time.NewTimer(time.Until(begun.Add(r.opts.ShutdownTimeout)))
+	return r.waitWork(nil, done, again, begun)
+}
+
+// waitWork waits for the workload w cancelled at begun to return, until ShutdownTimeout
+// after begun (a log line that blocked meanwhile takes nothing from the bound), KillGrace
+// more for a DrainBounder, which bounds its drain itself, or until a second stop signal
+// arrives on again. Log reopens are served meanwhile, beside it. The error says why the
+// drain was cut short, or is the workload's own.
+func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal, begun time.Time) error {
+	bounder, own := w.(DrainBounder)
+	bound := r.opts.ShutdownTimeout
+	if own {
+		bound += KillGrace
+	}
+	timer := time.NewTimer(time.Until(begun.Add(bound)))
 	defer timer.Stop()
 	for {
 		select {
 		case err := <-done:
 			return err
 		case <-timer.C:
-			return &drainCut{fmt.Sprintf("still draining after %s, its shutdown timeout: what it still served is cut off (give it a longer --shutdown-timeout if its work needs longer to finish)", r.opts.ShutdownTimeout)}
+			return r.overBound(bounder)
 		case sig := <-again:
 			if sig == sigterm && time.Since(begun) < sameStopWindow {
 				// Two stops that raced (stop and restart, two shells, stop --all): each sent
@@ -204,13 +230,26 @@ func (r *runner) wait(done <-chan error, again <-chan os.Signal, begun time.Time
 				r.log.Info("a second SIGTERM at once: taken for the same stop", "within", sameStopWindow.String())
 				continue
 			}
-			return &drainCut{fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
+			return &drainCut{why: fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
 		case sig := <-r.sigs.reopen:
 			r.askReopen(context.Background(), nil, sig)
 		case <-r.reopens.done:
 			r.reopenEnded(context.Background(), nil)
 		}
 	}
+}
+
+// overBound is why a drain that outlasted its bound is cut: a workload's work still in
+// flight, or, for a DrainBounder (bounder, nil if w is not one), that it did not end
+// though it bounds its drain itself, or that only its output is being written still.
+func (r *runner) overBound(bounder DrainBounder) *drainCut {
+	switch {
+	case bounder == nil:
+		return &drainCut{why: fmt.Sprintf("still draining after %s, its shutdown timeout: what it still served is cut off (give it a longer --shutdown-timeout if its work needs longer to finish)", r.opts.ShutdownTimeout)}
+	case bounder.WorkEnded():
+		return &drainCut{why: fmt.Sprintf("its work ended, but its last output was still being written %s after its shutdown timeout %s (a log reader that reads slowly): the rest of it is not written", KillGrace, r.opts.ShutdownTimeout), outputOnly: true}
+	}
+	return &drainCut{why: fmt.Sprintf("still draining %s after its shutdown timeout %s, though it bounds its own drain: killing what it runs", KillGrace, r.opts.ShutdownTimeout)}
 }
 
 // restampDelay is how long after a reload the daemon writes its record again, stamped

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -263,4 +264,80 @@ func TestReopensWhileOneRunsFollowOnce(t *testing.T) {
 	if n := strings.Count(log.String(), "reopened log"); n != 2 {
 		t.Errorf("%d reopens logged, want 2:\n%s", n, log)
 	}
+}
+
+// boundedWork is a workload that bounds its own drain (DrainBounder), as a supervisor does;
+// killed, it returns at once.
+type boundedWork struct {
+	WorkloadFunc
+	ended, killed atomic.Bool
+	done          chan error // the workload's end, for the loop
+}
+
+func newBoundedWork() *boundedWork { return &boundedWork{done: make(chan error, 2)} }
+
+func (b *boundedWork) WorkEnded() bool { return b.ended.Load() }
+
+func (b *boundedWork) Kill() {
+	b.killed.Store(true)
+	b.done <- nil
+}
+
+// stopBounded stops a runner whose workload w bounds its own drain and returns (on done)
+// returnAfter the stop, or never if returnAfter is 0: the loop's result, and its log.
+func stopBounded(t *testing.T, w *boundedWork, shutdownTimeout, returnAfter time.Duration) (error, string) {
+	t.Helper()
+	r, log := newTestRunner(t, shutdownTimeout)
+	r.manager = &manager{}
+	cancel := func(error) {
+		if returnAfter > 0 {
+			time.AfterFunc(returnAfter, func() { w.done <- nil }) // its program killed, or its last output written slowly
+		}
+	}
+	r.sigs.stop <- syscall.SIGTERM
+	res := make(chan error, 1)
+	go func() { res <- r.loop(context.Background(), w, cancel, w.done) }()
+	return waitErr(t, res), log.String()
+}
+
+// TestDrainBounderOwnsItsBound: a workload that bounds its own drain and returns past
+// ShutdownTimeout (its program killed at its bound, its last output written for a slow
+// reader) is not cut short by the runtime: no "drain cut short", no Kill. (The runtime's
+// bound and the supervisor's were the same, and which one's line the log showed was a race;
+// a program that had ended cleanly read as cut off.)
+func TestDrainBounderOwnsItsBound(t *testing.T) {
+	w := newBoundedWork()
+	err, log := stopBounded(t, w, 20*time.Millisecond, 300*time.Millisecond)
+	if err != nil {
+		t.Errorf("loop = %v", err)
+	}
+	if strings.Contains(log, "drain cut short") || w.killed.Load() {
+		t.Errorf("the runtime cut the drain of a workload that bounds its own (killed %v):\n%s", w.killed.Load(), log)
+	}
+	if !strings.Contains(log, "stopped:") {
+		t.Errorf("log lacks stopped:\n%s", log)
+	}
+}
+
+// TestDrainBounderBackstop: KillGrace past ShutdownTimeout, the runtime stops waiting for
+// a workload that bounds its own drain: if its work has ended, for its last output, and it
+// says so, killing nothing; if not, it cuts the drain and kills what it runs.
+func TestDrainBounderBackstop(t *testing.T) {
+	t.Run("output", func(t *testing.T) {
+		t.Parallel()
+		w := newBoundedWork()
+		w.ended.Store(true)
+		_, log := stopBounded(t, w, 10*time.Millisecond, 0)
+		if !strings.Contains(log, "not waiting for the work's last output any more") || strings.Contains(log, "drain cut short") || w.killed.Load() {
+			t.Errorf("killed %v; log:\n%s", w.killed.Load(), log)
+		}
+	})
+	t.Run("work", func(t *testing.T) {
+		t.Parallel()
+		w := newBoundedWork()
+		_, log := stopBounded(t, w, 10*time.Millisecond, 0)
+		if !strings.Contains(log, "though it bounds its own drain: killing what it runs") || !w.killed.Load() {
+			t.Errorf("killed %v; log:\n%s", w.killed.Load(), log)
+		}
+	})
 }

@@ -72,6 +72,18 @@ type Killer interface {
 	Kill()
 }
 
+// DrainBounder is implemented by a workload that bounds its own drain at a stop, as a
+// supervisor does: once ShutdownTimeout has passed it kills what it runs and says so in
+// its own words, then returns once the last of its output is written (a log's reader may
+// be slow). The runtime leaves that bound to it, and cuts the drain itself only KillGrace
+// later, a backstop: the line that says what happened is the workload's, never a race
+// between two. WorkEnded reports whether what the workload runs has ended, its last output
+// alone being written still: past the backstop the runtime then stops waiting for that
+// output, and says so, rather than that work in flight was cut off.
+type DrainBounder interface {
+	WorkEnded() bool
+}
+
 // Restorer is implemented by a workload that keeps files of its own beside the pidfile (a
 // supervisor's control socket): once the runtime has put back a pidfile that was deleted
 // (most often with its whole directory) or replaced, it calls Restore, so that the workload

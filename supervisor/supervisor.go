@@ -35,15 +35,18 @@ type Supervisor struct {
 	// reloaded is the process last sent the reload signal, until its end is read
 	// (takeReloaded): a copy that dies of it is told from one killed by another's SIGHUP.
 	reloaded int
+
+	ended atomic.Bool // Serve's program and what it left are gone: its last output alone is written (WorkEnded)
 }
 
 var (
-	_ server.Workload    = (*Supervisor)(nil)
-	_ server.Forwarder   = (*Supervisor)(nil)
-	_ server.Reloader    = (*Supervisor)(nil)
-	_ server.Killer      = (*Supervisor)(nil)
-	_ server.Restorer    = (*Supervisor)(nil)
-	_ server.LogReopener = (*Supervisor)(nil)
+	_ server.Workload     = (*Supervisor)(nil)
+	_ server.Forwarder    = (*Supervisor)(nil)
+	_ server.Reloader     = (*Supervisor)(nil)
+	_ server.Killer       = (*Supervisor)(nil)
+	_ server.Restorer     = (*Supervisor)(nil)
+	_ server.LogReopener  = (*Supervisor)(nil)
+	_ server.DrainBounder = (*Supervisor)(nil)
 )
 
 // New returns a Supervisor of the program cfg describes, whose output lines go to out
@@ -202,6 +205,11 @@ func (s *Supervisor) setControl(c *controlSocket) {
 // dead NFS server) dies only when its I/O ends.
 const killBound = 10 * time.Second
 
+// WorkEnded reports whether the program and everything left of the instance are gone,
+// Serve writing the program's last output alone before it returns: a stop's runtime then
+// knows that nothing was cut off, however long a slow log reader takes.
+func (s *Supervisor) WorkEnded() bool { return s.ended.Load() }
+
 // Kill ends the program and everything left of the instance at once (SIGKILL), and
 // returns once it is gone: at most killBound (10s) later, for a process stuck in the
 // kernel (a dead NFS server) dies only when its I/O ends.
@@ -280,8 +288,12 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 			w.stop()
 		}()
 	}
-	relaying := &relays{gaveUp: gaveUpOf(s.out)}                         // the relays of every copy's output
-	defer func() { awaitOutput(allDone(&relaying.running), relaying) }() // the program's last lines, before this process may exit
+	s.ended.Store(false)
+	relaying := &relays{gaveUp: gaveUpOf(s.out)} // the relays of every copy's output
+	defer func() {
+		s.ended.Store(true)                               // killInstance has run: nothing of the instance is left
+		awaitOutput(allDone(&relaying.running), relaying) // the program's last lines, before this process may exit
+	}()
 	// Nothing of the instance outlives the supervisor.
 	defer func() {
 		if left := s.killInstance(); len(left) > 0 {
