@@ -89,10 +89,10 @@ func (w *Watcher) Rearm() error {
 	return nil
 }
 
-// CloseAsync begins Close and returns a function that waits for it: a daemon begins it as
-// its stop begins, so that the kernel's slow release of the watch (see
-// inotify.Instance.CloseAsync) overlaps the stop rather than delay the daemon's exit.
-// Called again, it begins nothing more. Not with Close.
+// CloseAsync stops watching at once and returns a function that closes the watcher: a
+// daemon calls it as its stop begins and the function at its end, so that the kernel
+// releases the watches while the stop runs, rather than delay the daemon's exit (see
+// inotify.Instance.CloseAsync). Called again, it stops nothing more. Not with Close.
 func (w *Watcher) CloseAsync() func() error {
 	if w == nil || w.in == nil {
 		return func() error { return nil }

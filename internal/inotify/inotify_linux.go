@@ -30,9 +30,12 @@ type Instance struct {
 	done    chan struct{}
 	started atomic.Bool
 
-	closeOnce sync.Once
-	closed    chan struct{} // CloseAsync's Close has returned
-	closeErr  error
+	mu  sync.Mutex
+	wds map[int32]struct{} // the watches added and not removed, by Remove or the kernel
+
+	unwatchOnce sync.Once // CloseAsync removed every watch
+	closeOnce   sync.Once // CloseAsync's function closed the instance
+	closeErr    error
 }
 
 // New makes an instance that watches nothing yet; Start begins reading its events.
@@ -42,18 +45,44 @@ func New() (*Instance, error) {
 		return nil, err
 	}
 	return &Instance{fd: fd, file: os.NewFile(uintptr(fd), "inotify"),
-		c: make(chan struct{}, 1), done: make(chan struct{})}, nil
+		c: make(chan struct{}, 1), done: make(chan struct{}), wds: map[int32]struct{}{}}, nil
 }
 
 // Add watches path for the events of mask (adding what is watched already changes the
 // mask of the same watch), and returns the watch's descriptor.
 func (in *Instance) Add(path string, mask uint32) (int32, error) {
 	wd, err := unix.InotifyAddWatch(in.fd, path, mask)
+	if err == nil {
+		in.mu.Lock()
+		in.wds[int32(wd)] = struct{}{}
+		in.mu.Unlock()
+	}
 	return int32(wd), err
 }
 
 // Remove stops the watch wd.
-func (in *Instance) Remove(wd int32) { _, _ = unix.InotifyRmWatch(in.fd, uint32(wd)) }
+func (in *Instance) Remove(wd int32) {
+	in.forget(wd)
+	_, _ = unix.InotifyRmWatch(in.fd, uint32(wd))
+}
+
+// forget drops wd from the watches the instance holds.
+func (in *Instance) forget(wd int32) {
+	in.mu.Lock()
+	delete(in.wds, wd)
+	in.mu.Unlock()
+}
+
+// removeAll stops every watch the instance holds.
+func (in *Instance) removeAll() {
+	in.mu.Lock()
+	wds := in.wds
+	in.wds = map[int32]struct{}{}
+	in.mu.Unlock()
+	for wd := range wds {
+		_, _ = unix.InotifyRmWatch(in.fd, uint32(wd)) // EINVAL: the kernel removed it already
+	}
+}
 
 // Queued is how many bytes of events wait to be read: what the kernel queued for the
 // watches so far, when Start has not been called.
@@ -70,22 +99,18 @@ func (in *Instance) Start(keep func(Event) bool) {
 // Changes receives once for any number of changes since the last receive.
 func (in *Instance) Changes() <-chan struct{} { return in.c }
 
-// CloseAsync begins Close on another goroutine and returns a function that waits for it
-// and returns its error; called again, it begins nothing more and returns the same. The
-// kernel's release of an instance that had watches waits for a grace period (an SRCU
-// synchronize: 0.2 to 20 ms on a busy 2-core VM), which a caller about to exit can overlap
-// with its last steps: a process's exit waits for it too, and a stop waits for the exit.
-// Not with Close.
+// CloseAsync stops every watch at once and returns a function that closes the instance
+// (Close, once however often it is called) and returns Close's error; called again,
+// CloseAsync removes nothing more. The kernel's release of an instance that still holds
+// watches waits for a grace period (an SRCU synchronize: 0.2 to 20 ms on a busy 2-core
+// VM), and a process's exit waits for it too, and a stop for the exit. Watches removed
+// first are released by the kernel on its own, and a close a millisecond or more later
+// waits for nothing (docs/performance.md, 2026-11-27): a caller about to exit calls
+// CloseAsync as its last steps begin, and the function at their end. Not with Close.
 func (in *Instance) CloseAsync() func() error {
-	in.closeOnce.Do(func() {
-		in.closed = make(chan struct{})
-		go func() {
-			in.closeErr = in.Close()
-			close(in.closed)
-		}()
-	})
+	in.unwatchOnce.Do(in.removeAll)
 	return func() error {
-		<-in.closed
+		in.closeOnce.Do(func() { in.closeErr = in.Close() })
 		return in.closeErr
 	}
 }
@@ -107,6 +132,7 @@ func (in *Instance) read(keep func(Event) bool) {
 		if err != nil {
 			return // closed
 		}
+		in.forgetIgnored(buf[:n])
 		if keep == nil || anyKept(buf[:n], keep) {
 			select {
 			case in.c <- struct{}{}:
@@ -114,6 +140,17 @@ func (in *Instance) read(keep func(Event) bool) {
 			}
 		}
 	}
+}
+
+// forgetIgnored drops the watches that events say the kernel removed (IN_IGNORED: their
+// file is gone), so that the instance holds only live ones.
+func (in *Instance) forgetIgnored(events []byte) {
+	anyKept(events, func(ev Event) bool {
+		if ev.Mask&unix.IN_IGNORED != 0 {
+			in.forget(ev.WD)
+		}
+		return false
+	})
 }
 
 // anyKept reports whether keep reports true for one of events, and calls it on each.
