@@ -32,8 +32,8 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 	}
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, pf := heldIn(dir, paths.Name); pid > 0 {
-			return fmt.Sprintf("an instance named %s runs from %s, where an earlier %s kept it (pid %d, pidfile %s): '%s --state-dir %s %s --name %s'",
-				paths.Name, dir, app.Config.Name, pid, pf, app.Config.Name, dir, command, paths.Name)
+			return fmt.Sprintf("an instance named %s runs from %s, where an earlier %s kept it (pid %d, pidfile %s): '%s'",
+				paths.Name, dir, app.Config.Name, pid, pf, adviceJoin([]string{app.Config.Name, "--state-dir", dir, command, "--name", paths.Name}))
 		}
 	}
 	return ""
@@ -49,8 +49,8 @@ func formerRunning(app *App, paths instance.Paths) error {
 	}
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, _ := heldIn(dir, paths.Name); pid > 0 {
-			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), from %s, where an earlier %s kept it: '%s --state-dir %s stop --name %s' stops it there",
-				paths.Name, pid, dir, app.Config.Name, app.Config.Name, dir, paths.Name))
+			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), from %s, where an earlier %s kept it: '%s' stops it there",
+				paths.Name, pid, dir, app.Config.Name, adviceJoin([]string{app.Config.Name, "--state-dir", dir, "stop", "--name", paths.Name})))
 		}
 	}
 	return nil

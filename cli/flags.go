@@ -206,10 +206,11 @@ func (app *App) layout(create bool) (instance.Layout, error) {
 }
 
 // commandFor is the command line that runs command on the instance at paths, for a hint
-// to quote: "PROG [--state-dir DIR] COMMAND --name NAME", with --pidfile PATH when the
-// pidfile is not the name's default, and --state-dir when the state directory is not the
-// default one, nor the one $<PREFIX>STATE_DIR names (the same shell finds it so again),
-// so that following the hint acts on this very instance.
+// to set off in single quotes (adviceJoin: it pastes into sh as it is): "PROG
+// [--state-dir DIR] COMMAND --name NAME", with --pidfile PATH when the pidfile is not the
+// name's default, and --state-dir when the state directory is not the default one, nor
+// the one $<PREFIX>STATE_DIR names (the same shell finds it so again), so that following
+// the hint acts on this very instance.
 func (app *App) commandFor(command string, paths instance.Paths) string {
 	args := []string{app.Config.Name}
 	layout, err := app.layout(false)
@@ -230,7 +231,7 @@ func (app *App) commandFor(command string, paths instance.Paths) string {
 	default:
 		args = append(args, "--name", paths.Name, "--pidfile", paths.PIDFile)
 	}
-	return shellJoin(args)
+	return adviceJoin(args)
 }
 
 // umask is a file-mode creation mask given in octal, like the shell's umask.

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,6 +25,29 @@ func TestShellJoin(t *testing.T) {
 	} {
 		if got := shellJoin(tc.args); got != tc.want {
 			t.Errorf("shellJoin(%q) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestAdviceJoin checks that sh reads adviceJoin's command line back as the arguments it
+// was given, and that only an argument double quotes keep as it is goes in them.
+func TestAdviceJoin(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"daemonkit", "stop", "--name", "web"}, "daemonkit stop --name web"},
+		{[]string{"daemonkit", "--state-dir", "/srv/it's here", "stop"}, `daemonkit --state-dir "/srv/it's here" stop`},
+		{[]string{"echo", "a$b", "x!", `q"`, "a\\b", "`id`"}, `echo 'a$b' 'x!' 'q"' 'a\b' '` + "`id`'"},
+		{[]string{"echo", ""}, `echo ""`},
+	} {
+		got := adviceJoin(tc.args)
+		if got != tc.want {
+			t.Errorf("adviceJoin(%q) = %s, want %s", tc.args, got, tc.want)
+		}
+		out, err := exec.Command("sh", "-c", `printf '%s\0' `+got).Output()
+		if back := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"); err != nil || !slices.Equal(back, tc.args) {
+			t.Errorf("sh reads %s back as %q (%v), want %q", got, back, err, tc.args)
 		}
 	}
 }

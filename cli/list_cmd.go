@@ -207,6 +207,24 @@ func shellJoin(args []string) string {
 	return strings.Join(quoted, " ")
 }
 
+// adviceJoin joins a command line as shellJoin does, for advice the output sets off in
+// single quotes ('daemonkit --state-dir "/srv/my state" stop --name web' kills it): an
+// argument that needs quoting and holds none of ", $, `, \ and ! (which double quotes
+// would not keep as they are) goes in double quotes, so its quotes do not nest in the
+// advice's and what is between the advice's outer quotes pastes into sh as it is. Any
+// other argument is quoted as shellJoin quotes it, which sh reads back the same.
+func adviceJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		one := shellJoin([]string{a})
+		if one != a && utf8.ValidString(a) && strings.IndexFunc(a, unicode.IsControl) < 0 && !strings.ContainsAny(a, "\"$`\\!") {
+			one = `"` + a + `"`
+		}
+		quoted[i] = one
+	}
+	return strings.Join(quoted, " ")
+}
+
 // ansiQuote writes a in $'...' quoting, escaping what cannot be shown as it is.
 func ansiQuote(a string) string {
 	var b strings.Builder

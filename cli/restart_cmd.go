@@ -143,7 +143,7 @@ func startAgain(app *App, paths instance.Paths, command []string) string {
 	if len(command) == 0 {
 		return app.commandFor("start", paths) + " -d"
 	}
-	return app.commandFor("start", paths) + " -d -- " + shellJoin(command)
+	return app.commandFor("start", paths) + " -d -- " + adviceJoin(command)
 }
 
 // recordedRequest reads how the instance at paths was started, and checks it is this
