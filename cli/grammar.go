@@ -446,7 +446,7 @@ func (cfg Config) parserOptions(exit func(int)) []kong.Option {
 		kong.Exit(exit),
 	}
 	if cfg.Flags != nil {
-		opts = append(opts, kong.Embed(cfg.Flags), kong.PostBuild(func(k *kong.Kong) error {
+		opts = append(opts, kong.Embed(cfg.Flags), kong.Help(programFlagsHelp(cfg.Flags)), kong.PostBuild(func(k *kong.Kong) error {
 			return checkFlagClashes(k.Model, cfg.Flags)
 		}))
 	}

@@ -59,8 +59,12 @@ func writeMan(w io.Writer, app *kong.Application, cfg Config) error {
 	p("Results go to standard output, logs and errors to standard error. A usage error exits 2.")
 	p(".SH GLOBAL FLAGS")
 	for _, f := range app.Node.Flags {
-		if !f.Hidden {
-			manFlag(p, f)
+		switch {
+		case f.Hidden:
+		case isProgramFlag(cfg.Flags, f):
+			manFlag(p, f, programFlagNote(name))
+		default:
+			manFlag(p, f, "")
 		}
 	}
 	p(".SH COMMANDS")
@@ -69,7 +73,7 @@ func writeMan(w io.Writer, app *kong.Application, cfg Config) error {
 		p("%s", roff(n.Help))
 		for _, f := range n.Flags {
 			if !f.Hidden {
-				manFlag(p, f)
+				manFlag(p, f, "")
 			}
 		}
 		for _, a := range n.Positional {
@@ -103,7 +107,8 @@ var exitStatus = []string{
 	"list, strategies, completion, version: 0.",
 }
 
-func manFlag(p func(string, ...any), f *kong.Flag) {
+// manFlag writes flag f, its help and then note, if any.
+func manFlag(p func(string, ...any), f *kong.Flag, note string) {
 	p(".TP")
 	spec := `\fB\-\-` + roff(f.Name) + `\fR`
 	if f.Short != 0 {
@@ -113,7 +118,7 @@ func manFlag(p func(string, ...any), f *kong.Flag) {
 		spec += `=\fI` + roff(f.FormatPlaceHolder()) + `\fR`
 	}
 	p("%s", spec)
-	p("%s", roff(f.Help))
+	p("%s", roff(f.Help+note))
 }
 
 // roff escapes text for a man page.

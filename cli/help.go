@@ -1,0 +1,42 @@
+package cli
+
+import "github.com/alecthomas/kong"
+
+// ownWorkCommands are the commands whose command line may run the program's own work, and
+// so read the program's own flags (Config.Flags): every other command ignores them.
+var ownWorkCommands = map[string]bool{"start": true, "unit": true}
+
+// programFlagsHelp is the help printer of a program with its own flags, flags
+// (Config.Flags, global in the grammar): the help of start and unit, which run the work they
+// configure, shows them; the help of every other command, which ignores them, leaves them
+// out; and the program's own help (no command) shows them with a note that only start and
+// unit read them. The grammar is left as it was, whatever the printer returns.
+func programFlagsHelp(flags any) kong.HelpPrinter {
+	return func(options kong.HelpOptions, ctx *kong.Context) error {
+		selected := ctx.Selected()
+		if selected != nil && !ownWorkCommands[selected.Name] {
+			for _, f := range ctx.Model.Node.Flags {
+				if isProgramFlag(flags, f) && !f.Hidden {
+					f.Hidden = true
+					defer func() { f.Hidden = false }()
+				}
+			}
+		}
+		if format := options.ValueFormatter; selected == nil && format != nil {
+			options.ValueFormatter = func(v *kong.Value) string {
+				help := format(v)
+				if v.Flag != nil && isProgramFlag(flags, v.Flag) {
+					help += programFlagNote(ctx.Model.Name)
+				}
+				return help
+			}
+		}
+		return kong.DefaultHelpPrinter(options, ctx)
+	}
+}
+
+// programFlagNote is what the program's own help and man page add to each of its own
+// flags, program being its name.
+func programFlagNote(program string) string {
+	return " Read by start and unit of " + program + "'s own work (without -- CMD); the other commands ignore it."
+}
