@@ -46,8 +46,8 @@ type Config struct {
 	// default state directory (/run/NAME as root) and the prefix of its environment
 	// variables (NAME_STATE_DIR, ...: NAME in upper case, each character but letters and
 	// digits made '_', and '_' before a leading digit, so that a shell can set them). Default: the base name of os.Args[0]. It must be a
-	// valid instance name (instance.ValidateName): 1 to 64 ASCII letters, digits, '.', '_'
-	// and '-', not starting with a dot.
+	// valid name for a new instance (instance.ValidateNewName): 1 to 64 ASCII letters,
+	// digits, '.', '_' and '-', not starting with a dot or a dash.
 	Name string
 	// Description is the one line under the usage.
 	Description string
@@ -123,14 +123,14 @@ func (c Config) withDefaults() Config {
 // argument. Main and Run exit 70 for it.
 func (c Config) check() error {
 	d := c.withDefaults()
-	const rule = "must be a valid instance name (1 to 64 ASCII letters, digits, '.', '_' and '-', not starting with a dot)"
-	if err := instance.ValidateName(d.Name); err != nil {
+	const rule = "must be a valid instance name (1 to 64 ASCII letters, digits, '.', '_' and '-', not starting with a dot or a dash)"
+	if err := instance.ValidateNewName(d.Name); err != nil {
 		if c.Name == "" {
 			return fmt.Errorf("Config.Name, empty, is the program's file name, and it %s: %w", rule, err)
 		}
 		return fmt.Errorf("Config.Name %s: %w", rule, err)
 	}
-	if err := instance.ValidateName(c.DefaultName); c.DefaultName != "" && err != nil {
+	if err := instance.ValidateNewName(c.DefaultName); c.DefaultName != "" && err != nil {
 		return fmt.Errorf("Config.DefaultName %s: %w", rule, err)
 	}
 	if c.Serve == nil {

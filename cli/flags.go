@@ -15,7 +15,7 @@ import (
 
 // InstanceFlags name the instance a command acts on.
 type InstanceFlags struct {
-	Name    string `short:"n" placeholder:"NAME" help:"Instance name: letters, digits, '.', '_', '-'; at most 64, no leading dot (start's default: \"${default_name}\", or -- CMD's base name; the others': \"${default_name}\" if the state directory has it, else its only instance)."`
+	Name    string `short:"n" placeholder:"NAME" help:"Instance name: letters, digits, '.', '_', '-'; at most 64, no leading dot, nor a leading dash for a new one (start's default: \"${default_name}\", or -- CMD's base name; the others': \"${default_name}\" if the state directory has it, else its only instance)."`
 	PIDFile string `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
 }
 
@@ -25,6 +25,19 @@ func (f *InstanceFlags) Validate() error {
 		return nil
 	}
 	return instance.ValidateName(f.Name)
+}
+
+// checkNewName refuses, for start, a name that ValidateName takes but a new instance may
+// not have (instance.ValidateNewName): the one --name gives, or else the base name of
+// pidFile. Neither given, the name is the program's default, checked by Config.check.
+func checkNewName(name, pidFile string) error {
+	if name == "" && pidFile != "" {
+		name = strings.TrimSuffix(filepath.Base(pidFile), ".pid")
+	}
+	if name == "" {
+		return nil
+	}
+	return instance.ValidateNewName(name)
 }
 
 // allOrOne refuses --all beside a named instance: --all acts on every instance of the
@@ -223,13 +236,17 @@ func (app *App) commandFor(command string, paths instance.Paths) string {
 		args = append(args, "--state-dir", stateDir)
 	}
 	args = append(args, command)
+	name := []string{"--name", paths.Name}
+	if strings.HasPrefix(paths.Name, "-") { // an older release's name, which reads as a flag
+		name = []string{"--name=" + paths.Name}
+	}
 	switch {
 	case err == nil && paths.PIDFile == filepath.Join(stateDir, paths.Name+".pid"):
-		args = append(args, "--name", paths.Name)
+		args = append(args, name...)
 	case filepath.Base(paths.PIDFile) == paths.Name+".pid":
 		args = append(args, "--pidfile", paths.PIDFile)
 	default:
-		args = append(args, "--name", paths.Name, "--pidfile", paths.PIDFile)
+		args = append(append(args, name...), "--pidfile", paths.PIDFile)
 	}
 	return adviceJoin(args)
 }

@@ -108,9 +108,12 @@ func (c *StartCmd) Run(app *App) error {
 	}
 	if len(c.Command) > 0 && c.Name == "" && c.PIDFile == "" {
 		c.Name = filepath.Base(c.Command[0])
-		if err := instance.ValidateName(c.Name); err != nil {
+		if err := instance.ValidateNewName(c.Name); err != nil {
 			return withCode(exitUsage, fmt.Errorf("%w: give --name", err))
 		}
+	}
+	if err := checkNewName(c.Name, c.PIDFile); err != nil {
+		return withCode(exitUsage, err)
 	}
 	paths, err := c.paths(app, c.Log, true)
 	if err != nil {

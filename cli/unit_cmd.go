@@ -67,7 +67,8 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 			fmt.Fprintf(app.Config.Stderr, "%s: warning: --workdir %s is not a directory here: the unit fails to start until it is\n", app.Config.Name, c.Workdir)
 		}
 	}
-	if len(c.Command) > 0 && c.Name == "" && c.PIDFile == "" {
+	fromCommand := len(c.Command) > 0 && c.Name == "" && c.PIDFile == ""
+	if fromCommand {
 		c.Name = filepath.Base(c.Command[0])
 	}
 	name := c.Name
@@ -76,6 +77,11 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 		name = strings.TrimSuffix(filepath.Base(c.PIDFile), ".pid") // as start names it
 	case name == "":
 		name = app.Config.DefaultName
+	}
+	if err := instance.ValidateNewName(name); err != nil && fromCommand {
+		return withCode(exitUsage, fmt.Errorf("%w: give --name", err))
+	} else if err != nil {
+		return withCode(exitUsage, err)
 	}
 	exe, err := os.Executable()
 	if err != nil {

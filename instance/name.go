@@ -41,6 +41,21 @@ func ValidateName(name string) error {
 	return nil
 }
 
+// ValidateNewName is ValidateName for the name of an instance about to be made (start,
+// unit, a program's default name): it refuses too a name that starts with a dash, which
+// reads as a flag, so that every command reaches the instance by "--name NAME" and "-n
+// NAME" as by "--name=NAME". An instance an older release started with such a name stays
+// valid for ValidateName, so that list shows it and stop, given --name=NAME, reaches it.
+func ValidateNewName(name string) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	if name[0] == '-' {
+		return fmt.Errorf("%w %q: starts with a dash, which reads as a flag (stop -n %s would not reach it): give a name that starts with a letter, a digit or '_'", ErrBadName, name, name)
+	}
+	return nil
+}
+
 // nameChar says whether the ASCII character c may be in a name.
 func nameChar(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||

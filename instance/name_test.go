@@ -60,3 +60,24 @@ func TestValidateNameSays(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateNewName: a new instance's name may not start with a dash, which reads as a
+// flag, though ValidateName takes it (an older release's instance); the rest is as
+// ValidateName has it.
+func TestValidateNewName(t *testing.T) {
+	for name, want := range map[string]string{
+		"-dash":   `invalid instance name "-dash": starts with a dash, which reads as a flag`,
+		"-1":      `give a name that starts with a letter, a digit or '_'`,
+		".hidden": `starts with a dot`,
+		"":        `empty`,
+	} {
+		if err := ValidateNewName(name); !errors.Is(err, ErrBadName) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateNewName(%q) = %v, want it to say %q", name, err, want)
+		}
+	}
+	for _, name := range []string{"web", "a-", "_x", "1", "x.y-z"} {
+		if err := ValidateNewName(name); err != nil {
+			t.Errorf("ValidateNewName(%q) = %v, want nil", name, err)
+		}
+	}
+}
