@@ -46,28 +46,44 @@ func negativeNumbers() kong.Option {
 // value but got "EOL" (<EOL>)".
 var errNoValue = errors.New("no value after it: give one (an unset shell variable, unquoted, gives none)")
 
-// lastValue is mapper, with a flag given last, without its value, said so (errNoValue).
+// lastValue is mapper, with a flag given last, without its value, said so (errNoValue),
+// and a short flag's value given after = taken as the value (shortEquals).
 func lastValue(mapper kong.Mapper) kong.MapperFunc {
 	return func(ctx *kong.DecodeContext, target reflect.Value) error {
 		if ctx.Scan.Peek().IsEOL() {
 			return errNoValue
 		}
+		shortEquals(ctx)
 		return mapper.Decode(ctx, target)
+	}
+}
+
+// shortEquals takes a short flag's value given after =, "-n=web" or "logs -n=5", for the
+// value, "web" or "5", as a long flag's is and as pflag (cobra) takes it: Kong read it as
+// "=web", which was said to be no valid name or line count. No value of daemonkit's starts
+// with =.
+func shortEquals(ctx *kong.DecodeContext) {
+	t := ctx.Scan.Peek()
+	if v, ok := t.Value.(string); ok && t.Type == kong.ShortFlagTailToken && strings.HasPrefix(v, "=") {
+		ctx.Scan.Pop()
+		ctx.Scan.PushTyped(v[1:], kong.ShortFlagTailToken)
 	}
 }
 
 // dashValue is mapper, with a next word that begins with a dash taken for the value when
 // takes says so, and refused as a missing value otherwise, as is no next word at all
-// (errNoValue); and a value out of range said
-// so: a negative one for a flag that takes 0 or more (--limit-nofile -1), a duration too
-// long for one (--ready-timeout 99999999h), where Kong said "expected a valid 64 bit uint"
-// or "invalid duration".
+// (errNoValue); a short flag's value given after = taken as the value (shortEquals); and
+// a value out of range said so: a negative one for a flag that takes 0 or more
+// (--limit-nofile -1), a duration too long for one
+// (--ready-timeout 99999999h), where Kong said "expected a valid 64 bit uint" or "invalid
+// duration".
 func dashValue(mapper kong.Mapper, takes func(string) bool) kong.MapperFunc {
 	return func(ctx *kong.DecodeContext, target reflect.Value) error {
-		word, _ := ctx.Scan.Peek().Value.(string)
 		if ctx.Scan.Peek().IsEOL() {
 			return errNoValue
 		}
+		shortEquals(ctx)
+		word, _ := ctx.Scan.Peek().Value.(string)
 		if t := ctx.Scan.Peek(); t.Type == kong.UntypedToken && strings.HasPrefix(word, "-") {
 			if !takes(word) {
 				return fmt.Errorf("no value: the next word, %s, is a flag; give the value right after the flag", word)
