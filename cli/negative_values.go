@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"math"
@@ -74,7 +75,8 @@ func shortEquals(ctx *kong.DecodeContext) {
 // takes says so, and refused as a missing value otherwise, as is no next word at all
 // (errNoValue); a short flag's value given after = taken as the value (shortEquals); and
 // a value out of range said so: a negative one for a flag that takes 0 or more
-// (--limit-nofile -1), a duration too long for one
+// (--limit-nofile -1), a whole number too large for its flag's type or no whole number
+// (--max-restarts 99999999999999999999: wantWholeNumber), a duration too long for one
 // (--ready-timeout 99999999h), where Kong said "expected a valid 64 bit uint" or "invalid
 // duration".
 func dashValue(mapper kong.Mapper, takes func(string) bool) kong.MapperFunc {
@@ -96,11 +98,50 @@ func dashValue(mapper kong.Mapper, takes func(string) bool) kong.MapperFunc {
 		case err == nil:
 		case kind >= reflect.Uint && kind <= reflect.Uint64 && isNegativeNumber(word):
 			return fmt.Errorf("%s: want a whole number, 0 or more", word)
-		case target.Type() == reflect.TypeOf(time.Duration(0)) && durationTooLong(word):
-			return fmt.Errorf("%s: too long for a duration, which is at most %dh", word, math.MaxInt64/int64(time.Hour))
+		case target.Type() == reflect.TypeOf(time.Duration(0)):
+			if durationTooLong(word) {
+				return fmt.Errorf("%s: too long for a duration, which is at most %dh", word, math.MaxInt64/int64(time.Hour))
+			}
+		case kind >= reflect.Int && kind <= reflect.Uint64 && !reflect.PointerTo(target.Type()).Implements(textUnmarshaler):
+			return wantWholeNumber(ctx, target.Type(), word) // not --umask's, which says what it wants
 		}
 		return err
 	}
+}
+
+// textUnmarshaler is the type of a flag's value that parses itself (--umask's), whose error
+// says what it wants.
+var textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+
+// isWholeNumber says whether word is a decimal whole number, with or without a sign.
+func isWholeNumber(word string) bool {
+	digits := strings.TrimLeft(word, "+-")
+	return digits != "" && len(word)-len(digits) <= 1 && strings.Trim(digits, "0123456789") == ""
+}
+
+// wantWholeNumber is the error for word, given to a flag of t, an integer type, which is
+// no whole number or one too large (or too small) for t, where Kong said "expected a valid
+// 64 bit int": it names the range, from the flag's min:"N" tag, if any, else the type's
+// least, to the type's most, and then what its outofrange:"..." tag says to do instead,
+// if any.
+func wantWholeNumber(ctx *kong.DecodeContext, t reflect.Type, word string) error {
+	var least, most string
+	if t.Kind() >= reflect.Uint {
+		least, most = "0", fmt.Sprint(uint64(math.MaxUint64)>>(64-t.Bits()))
+	} else {
+		least, most = fmt.Sprint(int64(-1)<<(t.Bits()-1)), fmt.Sprint(int64(math.MaxInt64)>>(64-t.Bits()))
+	}
+	if ctx.Value != nil && ctx.Value.Tag.Get("min") != "" {
+		least = ctx.Value.Tag.Get("min")
+	}
+	what := fmt.Sprintf("%q is not a whole number", word)
+	if isWholeNumber(word) {
+		what = word + " is out of range"
+	}
+	if ctx.Value != nil && ctx.Value.Tag.Get("outofrange") != "" {
+		return fmt.Errorf("%s: want a whole number from %s to %s; %s", what, least, most, ctx.Value.Tag.Get("outofrange"))
+	}
+	return fmt.Errorf("%s: want a whole number from %s to %s", what, least, most)
 }
 
 // durationTooLong says whether word is a duration time.ParseDuration refuses for its size

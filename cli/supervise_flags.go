@@ -27,7 +27,7 @@ type SuperviseFlags struct {
 	Restart       string        `enum:"no,on-failure,always" default:"no" placeholder:"WHEN" help:"With -- CMD: restart it when it ends on its own: no, on-failure or always (default ${default})."`
 	RestartDelay  time.Duration `default:"100ms" placeholder:"DURATION" help:"The first wait before a restart; it doubles, up to 30s (default ${default})."`
 	MinUptime     time.Duration `default:"10s" placeholder:"DURATION" help:"A run this long resets the back-off and the restart count (default ${default})."`
-	MaxRestarts   int           `default:"5" placeholder:"N" help:"Give up after N restarts in a row none of which stayed up --min-uptime; 0 never gives up (default ${default})."`
+	MaxRestarts   int           `default:"5" min:"0" outofrange:"0 never gives up" placeholder:"N" help:"Give up after N restarts in a row none of which stayed up --min-uptime; 0 never gives up (default ${default})."`
 	ChildPIDFile  string        `name:"child-pidfile" placeholder:"PATH" help:"With -- CMD: also write its pid here, for tools that want it."`
 	Socket        []string      `sep:"none" placeholder:"[NAME=]tcp:HOST:PORT|unix:PATH[,mode=0660]" help:"A listening socket the supervisor binds once and hands to the program (LISTEN_FDS, as systemd does), kept across restarts and upgrades (repeatable)."`
 	DrainTimeout  time.Duration `default:"30s" placeholder:"DURATION" help:"With --socket: how long an old copy may drain after an upgrade before SIGKILL (default ${default})."`
