@@ -92,6 +92,7 @@ func (c *DeleteCmd) Run(app *App) error {
 			return err
 		}
 	}
+	instance.RemoveRecordTemps(paths.Record)
 	instance.RemoveRecordLock(paths.Record)
 	log := paths.Log
 	if rec.Log != "" {

@@ -28,8 +28,9 @@ const (
 
 func TestMain(m *testing.M) {
 	testutil.Main(m, map[string]func() int{
-		"daemon": func() int { return runDaemon(os.Getenv("MODE"), os.Getenv("PIDFILE")) },
-		"freeze": func() int { return freezeInterrupted(os.Getenv("VICTIM")) },
+		"daemon":   func() int { return runDaemon(os.Getenv("MODE"), os.Getenv("PIDFILE")) },
+		"freeze":   func() int { return freezeInterrupted(os.Getenv("VICTIM")) },
+		"midwrite": func() int { return writeAndHang(os.Getenv("RECORD")) },
 	})
 }
 

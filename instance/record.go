@@ -228,11 +228,20 @@ var ErrUntrusted = errors.New("record not written by you")
 // block for the new file (ENOSPC, EDQUOT), it writes the record into the old one's blocks
 // instead, if it fits there, so that a reader still sees the old record or the new one,
 // or, for a moment, no record (see rewriteInPlace). It holds the record's lock while it
-// writes (see lockRecord).
+// writes (see lockRecord), and, when it got it, first removes what writers of the record
+// killed mid-write left (see removeStaleTemps).
 func WriteRecord(path string, r Record) error {
-	defer lockRecord(path)()
+	unlock, held := lockRecordHeld(path)
+	defer unlock()
+	if held {
+		removeStaleTemps(path)
+	}
 	return writeRecord(path, r, func(tmp string) error { return os.Rename(tmp, path) })
 }
+
+// testHookTempWritten, when set by a test, runs when writeRecord has written and synced
+// the new record at tmp, before it puts it in place.
+var testHookTempWritten func(tmp string)
 
 // writeRecord is WriteRecord, with place putting the whole new record, written and synced
 // at tmp, at path (a rename, or replaceRecord's exchange); whatever place leaves at tmp
@@ -251,6 +260,9 @@ func writeRecord(path string, r Record, place func(tmp string) error) error {
 	}
 	tmp := f.Name()
 	err = writeSync(f, append(b, '\n'), recordMode(r))
+	if err == nil && testHookTempWritten != nil {
+		testHookTempWritten(tmp)
+	}
 	if err == nil {
 		err = place(tmp)
 	}

@@ -47,32 +47,39 @@ func recordLockPath(path string) string {
 }
 
 // lockRecord takes the lock of the record at path, and returns what gives it up. It
-// never fails: where the lock file cannot be made or opened (a read-only directory), is
-// not this user's, or the lock stays held past recordLockWait, it returns at once, or
-// then, holding nothing, and the write goes on unlocked, as an older build's would.
+// never fails (see lockRecordHeld).
 func lockRecord(path string) (unlock func()) {
+	unlock, _ = lockRecordHeld(path)
+	return unlock
+}
+
+// lockRecordHeld is lockRecord, and whether it holds the lock. It never fails: where the
+// lock file cannot be made or opened (a read-only directory), is not this user's, or the
+// lock stays held past recordLockWait, it returns at once, or then, holding nothing
+// (held false), and the write goes on unlocked, as an older build's would.
+func lockRecordHeld(path string) (unlock func(), held bool) {
 	fd, err := unix.Open(recordLockPath(path), unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return func() {}
+		return func() {}, false
 	}
 	unlock = func() { _ = unix.Close(fd) } // closing the last descriptor gives the flock up
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		unlock()
-		return func() {}
+		return func() {}, false
 	}
 	lockPath := recordLockPath(path)
 	switch err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); {
 	case err == nil:
 		lockGivenUp.Delete(lockPath)
-		return unlock
+		return unlock, true
 	case !errors.Is(err, unix.EWOULDBLOCK):
 		unlock()
-		return func() {}
+		return func() {}, false
 	}
 	if _, gaveUp := lockGivenUp.Load(lockPath); gaveUp {
 		unlock()
-		return func() {} // still held: no second wait
+		return func() {}, false // still held: no second wait
 	}
 	if testHookRecordLockBusy != nil {
 		testHookRecordLockBusy()
@@ -91,10 +98,10 @@ func lockRecord(path string) (unlock func()) {
 	case err := <-got:
 		if err != nil {
 			unlock()
-			return func() {}
+			return func() {}, false
 		}
 		lockGivenUp.Delete(lockPath)
-		return unlock
+		return unlock, true
 	case <-t.C:
 		lockGivenUp.Store(lockPath, struct{}{})
 		release := unlock // not the result, which the return below sets
@@ -102,7 +109,7 @@ func lockRecord(path string) (unlock func()) {
 			<-got
 			release()
 		}()
-		return func() {}
+		return func() {}, false
 	}
 }
 

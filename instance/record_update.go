@@ -50,10 +50,15 @@ func UpdateRecord(path string, change func(r *Record, err error) (bool, error)) 
 // makes one only if there is still none: one written since is read and given to change
 // again, as a replaced one is. It writes as WriteRecord does otherwise. It holds the
 // record's lock from its first read to its last write (see lockRecord), so that no writer
-// of this build writes in between; the checks above guard against one of an older build,
+// of this build writes in between, and then first removes what writers killed mid-write
+// left (see removeStaleTemps); the checks above guard against one of an older build,
 // which takes no lock. change must take no lock and wait for no process (lock order).
 func updateRecord(path string, change func(r *Record, err error) (bool, error)) error {
-	defer lockRecord(path)()
+	unlock, held := lockRecordHeld(path)
+	defer unlock()
+	if held {
+		removeStaleTemps(path)
+	}
 	for range updateAttempts {
 		r, id, err := readRecordID(path)
 		absent := errors.Is(err, fs.ErrNotExist)
