@@ -216,10 +216,11 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 func recordKilledStarting(p Paths, pid int) (start int) {
 	start = startUnderWay(p)
 	invocation, ok := proc.Getenv(pid, InvocationEnv)
+	child := 0 // a start in the foreground's program
 	switch {
 	case start != 0 && ok && invocation != "" && !inheritedMark(pid, invocation): // a daemon the start under way launched
 	case start == 0 && !ok: // maybe a start in the foreground: its program carries the run's mark
-		if invocation, ok = childInvocation(pid); !ok {
+		if invocation, child, ok = childInvocation(pid); !ok {
 			return 0
 		}
 		start = pid
@@ -241,6 +242,11 @@ func recordKilledStarting(p Paths, pid int) (start int) {
 		rec.Strategy, rec.Session, rec.ChildPID, rec.ChildStartTime, rec.Copies = "", 0, 0, 0, nil
 		rec.State, rec.StoppedAt, rec.Failed, rec.RestartAt = StateStopping, time.Time{}, false, time.Time{}
 		rec.LastExit = StartCalledOff + "stopped by SIGKILL before it was ready"
+		if child != 0 && rec.Program != "" {
+			// An earlier run's record: the start killed, its own daemon, records nothing
+			// more, so its command, not that run's, is what restart's advice names.
+			rec.Command, rec.Request = foregroundCommand(pid, child), nil
+		}
 		wrote = true
 		return true, nil
 	})
@@ -265,16 +271,16 @@ func inheritedMark(pid int, mark string) bool {
 	return ok && v == mark
 }
 
-// childInvocation is the run's mark (InvocationEnv) that a child of pid carries, and
-// whether one does: a start in the foreground sets it for its program alone.
-func childInvocation(pid int) (string, bool) {
+// childInvocation is the run's mark (InvocationEnv) that a child of pid carries, that
+// child, and whether one does: a start in the foreground sets it for its program alone.
+func childInvocation(pid int) (string, int, bool) {
 	for _, child := range proc.Children(pid) {
 		v, ok := proc.Getenv(child, InvocationEnv)
 		if st, err := proc.ReadStat(child); ok && v != "" && err == nil && st.PPID == pid {
-			return v, true // still pid's child once read: not another that reused its pid
+			return v, child, true // still pid's child once read: not another that reused its pid
 		}
 	}
-	return "", false
+	return "", 0, false
 }
 
 // startEndWait bounds how long dropNeverRan waits for a start whose daemon a stop killed
