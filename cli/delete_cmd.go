@@ -77,6 +77,10 @@ func (c *DeleteCmd) Run(app *App) error {
 	// What a start killed on its way left (see instance.BeginStart): not an instance alone.
 	leftStart, _ := pidfile.RemoveStale(paths.StartLock())
 	if noRecord && st.Pidfile.State == pidfile.Absent && !leftStart {
+		// What a failed start of a name that never ran, or a record's writer killed
+		// mid-write, may have left: hidden, and no instance, but nothing else removes it.
+		instance.RemoveRecordTemps(paths.Record)
+		instance.RemoveRecordLock(paths.Record)
 		return withCode(exitFailed, fmt.Errorf("no instance %s: neither %s nor %s exists", paths.Name, paths.Record, paths.PIDFile))
 	}
 	if st.Pidfile.State == pidfile.Stale {

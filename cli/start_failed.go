@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -29,6 +30,9 @@ import (
 // in its drain, of an instance that never ran, leaves none: the daemon's own record that
 // it was stopping goes, as the daemon would have removed it.)
 func recordFailedStart(req *request, invocation string, ranBefore bool, beforePID int, why error) error {
+	if !ranBefore {
+		defer forgetNeverRan(req)
+	}
 	calledOff := errors.Is(why, launcher.ErrStopped)
 	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) && !calledOff {
 		return why // nothing ran that could have been recorded
@@ -73,6 +77,18 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, beforePI
 		logFailedStart(req, reason)
 	}
 	return why
+}
+
+// forgetNeverRan removes the record's lock (and what a writer killed mid-write left) of
+// req's instance, which never ran, when its failed start left no record: the daemon and
+// this start took the lock to look for one, and a mistyped start leaves nothing, not even
+// a hidden file that delete, finding no instance, would not remove. Call it under the
+// start lock, with the daemon gone: nobody else writes the record then.
+func forgetNeverRan(req *request) {
+	if _, err := instance.ReadRecord(req.Record); errors.Is(err, fs.ErrNotExist) {
+		instance.RemoveRecordTemps(req.Record)
+		instance.RemoveRecordLock(req.Record)
+	}
 }
 
 // calledOffError is the error of a start whose daemon a stop killed with SIGKILL while it
