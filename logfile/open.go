@@ -80,6 +80,7 @@ func openAppend(path string) (int, error) {
 		unix.Close(fd)
 		return fail(err)
 	}
+	lockAsWriter(fd) // see writer_lock.go
 	return fd, nil
 }
 
