@@ -96,6 +96,7 @@ func (c *DeleteCmd) Run(app *App) error {
 			return err
 		}
 	}
+	instance.RemoveStaleControl(paths) // a supervisor killed with SIGKILL left it
 	instance.RemoveRecordTemps(paths.Record)
 	instance.RemoveRecordLock(paths.Record)
 	log := paths.Log

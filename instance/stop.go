@@ -131,6 +131,7 @@ func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
 	}
 	res := StopResult{RemovedStale: removed}
 	notify.RemoveStale(filepath.Dir(p.PIDFile)) // a daemon that died so left its notify socket too
+	RemoveStaleControl(p)                       // and its supervisor's control socket
 	if err := MarkStopped(p.Record, st.FilePID, gone, true); err != nil {
 		// Nothing runs, and the pidfile is gone: a record that still says running (a full
 		// disk) is a warning, as for a daemon that stopped, not a stop that failed.
@@ -504,6 +505,7 @@ func cleanUp(p Paths, pid int, lastExit string) (removedStale bool, err error) {
 		if err != nil {
 			return false, err
 		}
+		RemoveStaleControl(p) // a supervisor killed so left its control socket too
 	}
 	return removedStale, MarkStopped(p.Record, pid, lastExit, false)
 }
