@@ -82,6 +82,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case sig := <-r.sigs.forward:
 			w.(Forwarder).Forward(sig)
 		case err := <-done:
+			watch.CloseAsync() // as at a stop: its close then waits for nothing at the end
 			if err == nil {
 				err = errors.New("Serve returned nil while it was not asked to stop: it must run until its context is cancelled")
 			}
