@@ -106,7 +106,11 @@ func lockRecordHeld(path string) (unlock func(), held bool) {
 		lockGivenUp.Store(lockPath, struct{}{})
 		release := unlock // not the result, which the return below sets
 		go func() {
-			<-got
+			if <-got == nil {
+				// The lock is free again: this process waits for it again, rather than
+				// take its own leftover waiter, which holds it a moment, for the frozen holder.
+				lockGivenUp.Delete(lockPath)
+			}
 			release()
 		}()
 		return func() {}, false

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestUpdateRecordDaemonWritesAroundTheExchange: a daemon that writes its record once
@@ -182,9 +184,14 @@ func TestRecordLockWaitOnce(t *testing.T) {
 	if err := unix.Flock(fd, unix.LOCK_UN); err != nil {
 		t.Fatal(err)
 	}
+	// The first write's waiter, left to end, takes the freed lock a moment and gives it up.
+	testutil.WaitFor(t, "the freed lock no longer given up on", func() bool {
+		_, gaveUp := lockGivenUp.Load(recordLockPath(path))
+		return !gaveUp
+	})
 	write(3)
 	if _, gaveUp := lockGivenUp.Load(recordLockPath(path)); gaveUp {
-		t.Error("the lock is free again, but still given up on")
+		t.Error("the lock is free again, but given up on again")
 	}
 	if got, err := ReadRecord(path); err != nil || got.Restarts != 3 {
 		t.Fatalf("record = %+v, %v; want the last write's", got, err)
