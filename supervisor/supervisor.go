@@ -396,7 +396,11 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if plan.gaveUp {
 			r.log.Error("giving up: the program kept ending", "restarts_in_a_row", failures,
 				"none_stayed_up", cfg.MinUptime.String(), "status", lastExit)
-			gaveUp := fmt.Sprintf("%s; gave up after %d restarts in a row (none stayed up %s)", lastExit, failures, cfg.MinUptime)
+			restarts := "restarts in a row"
+			if failures == 1 {
+				restarts = "restart"
+			}
+			gaveUp := fmt.Sprintf("%s; gave up after %d %s (none stayed up %s)", lastExit, failures, restarts, cfg.MinUptime)
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
 			r.awaitDraining(0)
 			return &ExitError{Status: ws, GaveUp: true, Failure: p.failure, OfReload: ofReload}
