@@ -27,9 +27,9 @@ func (f *InstanceFlags) Validate() error {
 	return instance.ValidateName(f.Name)
 }
 
-// checkNewName refuses, for start, a name that ValidateName takes but a new instance may
-// not have (instance.ValidateNewName): the one --name gives, or else the base name of
-// pidFile. Neither given, the name is the program's default, checked by Config.check.
+// checkNewName refuses, for start, a name that a new instance may not have
+// (instance.ValidateNewName): the one --name gives, or else the base name of pidFile.
+// Neither given, the name is the program's default, checked by Config.check.
 func checkNewName(name, pidFile string) error {
 	if name == "" && pidFile != "" {
 		name = strings.TrimSuffix(filepath.Base(pidFile), ".pid")

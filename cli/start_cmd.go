@@ -106,13 +106,14 @@ func (c *StartCmd) Run(app *App) error {
 	if _, err := (&request{ProcessFlags: c.ProcessFlags}).credential(); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if len(c.Command) > 0 && c.Name == "" && c.PIDFile == "" {
+	fromCommand := len(c.Command) > 0 && c.Name == "" && c.PIDFile == ""
+	if fromCommand {
 		c.Name = filepath.Base(c.Command[0])
-		if err := instance.ValidateNewName(c.Name); err != nil {
-			return withCode(exitUsage, fmt.Errorf("%w: give --name", err))
-		}
 	}
-	if err := checkNewName(c.Name, c.PIDFile); err != nil {
+	if err := checkNewName(c.Name, c.PIDFile); err != nil && !c.startedBefore(app) {
+		if fromCommand {
+			err = fmt.Errorf("%w: give --name", err)
+		}
 		return withCode(exitUsage, err)
 	}
 	paths, err := c.paths(app, c.Log, true)
@@ -739,4 +740,20 @@ func (req *request) daemonSpec(invocation string) (strategy.Spec, error) {
 		PIDFile:      req.PIDFile,
 		ReadyTimeout: req.ReadyTimeout,
 	}, nil
+}
+
+// startedBefore says whether the instance c names has a record already: one an older
+// release made with a name a new instance may not have (a leading dash), which start
+// starts again, as the advice of restart and status says, rather than leave it unstartable.
+func (c *StartCmd) startedBefore(app *App) bool {
+	layout, err := app.layout(false)
+	if err != nil {
+		return false
+	}
+	paths, err := layout.Resolve(c.Name, c.PIDFile, c.Log)
+	if err != nil {
+		return false
+	}
+	_, err = os.Lstat(paths.Record)
+	return err == nil
 }
