@@ -40,6 +40,9 @@ func TestAdviceJoin(t *testing.T) {
 		{[]string{"daemonkit", "--state-dir", "/srv/it's here", "stop"}, `daemonkit --state-dir "/srv/it's here" stop`},
 		{[]string{"echo", "a$b", "x!", `q"`, "a\\b", "`id`"}, `echo 'a$b' 'x!' 'q"' 'a\b' '` + "`id`'"},
 		{[]string{"echo", ""}, `echo ""`},
+		// what dash cannot read in $'...': a newline, a tab, an escape, bytes not UTF-8
+		{[]string{"daemonkit", "--state-dir", "/tmp/new\nline", "stop"}, `daemonkit --state-dir "$(printf '/tmp/new\012line')" stop`},
+		{[]string{"echo", "t\tab\x1b[31m", "\xff\xfe", "50%'s \\ \u0085"}, `echo "$(printf 't\011ab\033[31m')" "$(printf '\377\376')" "$(printf '50%%'\''s \\ \302\205')"`},
 	} {
 		got := adviceJoin(tc.args)
 		if got != tc.want {

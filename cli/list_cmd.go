@@ -212,17 +212,54 @@ func shellJoin(args []string) string {
 // argument that needs quoting and holds none of ", $, `, \ and ! (which double quotes
 // would not keep as they are) goes in double quotes, so its quotes do not nest in the
 // advice's and what is between the advice's outer quotes pastes into sh as it is. Any
-// other argument is quoted as shellJoin quotes it, which sh reads back the same.
+// other argument is quoted as shellJoin quotes it, which sh reads back the same, but one
+// with a control character or a byte that is not UTF-8, which printfQuote quotes.
 func adviceJoin(args []string) string {
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		one := shellJoin([]string{a})
-		if one != a && utf8.ValidString(a) && strings.IndexFunc(a, unicode.IsControl) < 0 && !strings.ContainsAny(a, "\"$`\\!") {
+		switch {
+		case !utf8.ValidString(a) || strings.IndexFunc(a, unicode.IsControl) >= 0:
+			one = printfQuote(a)
+		case one != a && !strings.ContainsAny(a, "\"$`\\!"):
 			one = `"` + a + `"`
 		}
 		quoted[i] = one
 	}
 	return strings.Join(quoted, " ")
+}
+
+// printfQuote writes a, which holds a control character or a byte that is not UTF-8, as
+// "$(printf 'FORMAT')", those written as octal escapes: every POSIX sh reads it back as a
+// (dash, a common sh, has no $'...' quoting yet), and a terminal shows no raw control
+// character. One that ends in a newline, which the command substitution would strip, is
+// written as ansiQuote writes it, for the shells that read $'...'.
+func printfQuote(a string) string {
+	if strings.HasSuffix(a, "\n") {
+		return ansiQuote(a)
+	}
+	var b strings.Builder
+	b.WriteString(`"$(printf '`)
+	for i := 0; i < len(a); {
+		r, size := utf8.DecodeRuneInString(a[i:])
+		switch {
+		case r == utf8.RuneError && size == 1, unicode.IsControl(r):
+			for _, c := range []byte(a[i : i+size]) {
+				fmt.Fprintf(&b, `\%03o`, c)
+			}
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '%':
+			b.WriteString(`%%`)
+		case r == '\'':
+			b.WriteString(`'\''`)
+		default:
+			b.WriteString(a[i : i+size])
+		}
+		i += size
+	}
+	b.WriteString(`')"`)
+	return b.String()
 }
 
 // ansiQuote writes a in $'...' quoting, escaping what cannot be shown as it is.
