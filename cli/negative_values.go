@@ -123,8 +123,18 @@ func isWholeNumber(word string) bool {
 // no whole number or one too large (or too small) for t, where Kong said "expected a valid
 // 64 bit int": it names the range, from the flag's min:"N" tag, if any, else the type's
 // least, to the type's most, and then what its outofrange:"..." tag says to do instead,
-// if any.
+// if any. A word that is no number, given to a flag with neither tag (a program's own,
+// whose range its program alone knows), is told only that; one with a leading 0 and an 8
+// or a 9, that Kong reads it as octal.
 func wantWholeNumber(ctx *kong.DecodeContext, t reflect.Type, word string) error {
+	digits := strings.TrimLeft(word, "+-")
+	if isWholeNumber(word) && len(digits) > 1 && digits[0] == '0' {
+		return fmt.Errorf("%s: a leading 0 makes a number octal, which %s is not: write it without the 0", word, word)
+	}
+	tagged := ctx.Value != nil && (ctx.Value.Tag.Get("min") != "" || ctx.Value.Tag.Get("outofrange") != "")
+	if !isWholeNumber(word) && !tagged {
+		return fmt.Errorf("%q is not a whole number", word)
+	}
 	var least, most string
 	if t.Kind() >= reflect.Uint {
 		least, most = "0", fmt.Sprint(uint64(math.MaxUint64)>>(64-t.Bits()))
