@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,9 +24,20 @@ type CompletionCmd struct {
 // which the script loads.
 func (c *CompletionCmd) Run(app *App, kctx *kong.Context) error {
 	if c.Shell == "fish" {
-		return writeFish(app.Stdout, kctx.Model)
+		return writeFish(app.Stdout, kctx.Model, app.Config.Flags)
 	}
-	return writeBash(app.Stdout, kctx.Model, c.Shell)
+	return writeBash(app.Stdout, kctx.Model, c.Shell, app.Config.Flags)
+}
+
+// commandFlags are the flags to offer after command n: its own and the global ones, but
+// the program's own flags (programFlags, Config.Flags) only where n reads them, as its
+// help shows them (see programFlagsHelp).
+func commandFlags(n *kong.Node, programFlags any) []*kong.Flag {
+	flags := visibleFlags(n)
+	if ownWorkCommands[n.Name] {
+		return flags
+	}
+	return slices.DeleteFunc(flags, func(f *kong.Flag) bool { return isProgramFlag(programFlags, f) })
 }
 
 // NamesCmd prints the names of the instances in the state directory, one a line: what
@@ -50,7 +62,8 @@ const namesCommand = "_names"
 
 // writeBash writes the bash completion; zsh runs the same function behind bashcompinit,
 // which hands it the words unsplit where bash splits them at COMP_WORDBREAKS.
-func writeBash(w io.Writer, app *kong.Application, shell string) error {
+// programFlags is Config.Flags (see commandFlags).
+func writeBash(w io.Writer, app *kong.Application, shell string, programFlags any) error {
 	prog := app.Name
 	fn := "_" + strings.NewReplacer("-", "_", ".", "_").Replace(prog)
 	var b strings.Builder
@@ -133,7 +146,7 @@ func writeBash(w io.Writer, app *kong.Application, shell string) error {
 	p(`		case "$cmd" in`)
 	p(`		"") COMPREPLY=($(compgen -W "%s %s" -- "$cur")) ;;`, strings.Join(cmds, " "), strings.Join(flagWords(visibleFlags(app.Node)), " "))
 	for _, n := range grammarCommands(app) {
-		flags := strings.Join(flagWords(visibleFlags(n)), " ")
+		flags := strings.Join(flagWords(commandFlags(n, programFlags)), " ")
 		var args []string // the values of its positional arguments
 		for _, a := range n.Positional {
 			switch {
@@ -178,7 +191,7 @@ func globalValueFlags(app *kong.Application) []string {
 // helpers (__fish_use_subcommand, __fish_seen_subcommand_from) would take a global flag's
 // value for the command, so functions of its own find the command, the state directory
 // (--state-dir, then DAEMONKIT_STATE_DIR through _names) and the program after --.
-func writeFish(w io.Writer, app *kong.Application) error {
+func writeFish(w io.Writer, app *kong.Application, programFlags any) error {
 	prog := app.Name
 	fn := "__" + strings.NewReplacer("-", "_", ".", "_").Replace(prog)
 	var b strings.Builder
@@ -272,8 +285,19 @@ func writeFish(w io.Writer, app *kong.Application) error {
 		}
 		return line
 	}
+	// The program's own flags only before a command, or after one that reads them.
+	ownWork := []string{fn + "_needs_command"}
+	for _, n := range grammarCommands(app) {
+		if ownWorkCommands[n.Name] {
+			ownWork = append(ownWork, fn+"_using "+n.Name)
+		}
+	}
 	for _, f := range app.Node.Flags {
-		if !f.Hidden {
+		switch {
+		case f.Hidden:
+		case isProgramFlag(programFlags, f):
+			p("%s", flagLine("not "+fn+"_separated; and begin; "+strings.Join(ownWork, "; or ")+"; end", f))
+		default:
 			p("%s", flagLine("not "+fn+"_separated", f))
 		}
 	}
