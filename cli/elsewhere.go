@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -33,7 +34,7 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, pf := heldIn(dir, paths.Name); pid > 0 {
 			return fmt.Sprintf("an instance named %s runs from %s, where an earlier %s kept it (pid %d, pidfile %s): '%s'",
-				paths.Name, dir, app.Config.Name, pid, pf, adviceJoin([]string{app.Config.Name, "--state-dir", dir, command, "--name", paths.Name}))
+				paths.Name, dir, app.Config.Name, pid, pf, adviceJoin(append([]string{app.Config.Name, "--state-dir", dir, command}, nameArgs(paths.Name)...)))
 		}
 	}
 	return ""
@@ -50,7 +51,7 @@ func formerRunning(app *App, paths instance.Paths) error {
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, _ := heldIn(dir, paths.Name); pid > 0 {
 			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), from %s, where an earlier %s kept it: '%s' stops it there",
-				paths.Name, pid, dir, app.Config.Name, adviceJoin([]string{app.Config.Name, "--state-dir", dir, "stop", "--name", paths.Name})))
+				paths.Name, pid, dir, app.Config.Name, adviceJoin(append([]string{app.Config.Name, "--state-dir", dir, "stop"}, nameArgs(paths.Name)...))))
 		}
 	}
 	return nil
@@ -73,7 +74,7 @@ func runningIn(dir, name, command string) string {
 	if pid == 0 {
 		return ""
 	}
-	return fmt.Sprintf("an instance named %s runs as root (pid %d, pidfile %s): 'sudo %s --name %s'", name, pid, pf, command, name)
+	return fmt.Sprintf("an instance named %s runs as root (pid %d, pidfile %s): 'sudo %s %s'", name, pid, pf, command, strings.Join(nameArgs(name), " "))
 }
 
 // heldIn returns the pid of the daemon that holds name's pidfile in dir, and the pidfile,

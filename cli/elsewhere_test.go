@@ -34,4 +34,13 @@ func TestRunningIn(t *testing.T) {
 			t.Errorf("runningIn(held) = %q, want it to say %q", note, want)
 		}
 	}
+	// a name an older release made with a leading dash: --name=NAME, one word, reaches it
+	g, err := pidfile.Acquire(filepath.Join(dir, "-x.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Release()
+	if note := runningIn(dir, "-x", "daemonkit status"); !strings.Contains(note, "'sudo daemonkit status --name=-x'") {
+		t.Errorf("runningIn(held, -x) = %q, want it to say 'sudo daemonkit status --name=-x'", note)
+	}
 }

@@ -236,10 +236,7 @@ func (app *App) commandFor(command string, paths instance.Paths) string {
 		args = append(args, "--state-dir", stateDir)
 	}
 	args = append(args, command)
-	name := []string{"--name", paths.Name}
-	if strings.HasPrefix(paths.Name, "-") { // an older release's name, which reads as a flag
-		name = []string{"--name=" + paths.Name}
-	}
+	name := nameArgs(paths.Name)
 	switch {
 	case err == nil && paths.PIDFile == filepath.Join(stateDir, paths.Name+".pid"):
 		args = append(args, name...)
@@ -304,4 +301,13 @@ func signalLabel(sig syscall.Signal) string {
 		}
 	}
 	return sig.String()
+}
+
+// nameArgs is how advice gives the instance name: --name NAME, or --name=NAME for a name
+// an older release made with a leading dash, which as a word of its own reads as a flag.
+func nameArgs(name string) []string {
+	if strings.HasPrefix(name, "-") {
+		return []string{"--name=" + name}
+	}
+	return []string{"--name", name}
 }
