@@ -423,6 +423,9 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	if err == nil {
 		return nil
 	}
+	if !errors.Is(err, pidfile.ErrLocked) { // not another's start, whose record may come
+		forgetNeverRan(req) // its pidfile given up: a failed start of a new name leaves nothing
+	}
 	var ended *supervisor.ExitError
 	if errors.As(err, &ended) { // the program ran and ended: the work's end, not start's error
 		if c.Log != "" {

@@ -83,7 +83,9 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, beforePI
 // req's instance, which never ran, when its failed start left no record: the daemon and
 // this start took the lock to look for one, and a mistyped start leaves nothing, not even
 // a hidden file that delete, finding no instance, would not remove. Call it under the
-// start lock, with the daemon gone: nobody else writes the record then.
+// start lock, with the daemon gone (or, in the foreground, once this process, the daemon,
+// gave its pidfile up): nobody else writes the record then, or a writer that comes just
+// after finds the lock file gone or makes it anew (see instance.RemoveRecordLock).
 func forgetNeverRan(req *request) {
 	if _, err := instance.ReadRecord(req.Record); errors.Is(err, fs.ErrNotExist) {
 		instance.RemoveRecordTemps(req.Record)
