@@ -651,7 +651,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	}
 	// One deadline for every copy: the serving one, and old ones still draining from an
 	// upgrade, which finish their work in flight too.
-	deadline := time.NewTimer(r.s.cfg.ShutdownTimeout + killSlack)
+	deadline := time.NewTimer(r.s.cfg.ShutdownTimeout)
 	defer deadline.Stop()
 	waitCtx, stopWaiting := context.WithCancel(context.Background())
 	defer stopWaiting()
@@ -689,13 +689,6 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = "stopped: " + describe(ws); rec.SetChild(0) })
 	return ws
 }
-
-// killSlack is how long past ShutdownTimeout a stop waits before it kills the program: one
-// that bounds its own drain by the same timeout (daemonkit's own work run as a child,
-// a server given the same grace) ends of its own at its bound and says in its own words
-// what it cut off, rather than race the SIGKILL. The runtime's own bound comes later still
-// (server.DrainBounder): the supervisor's line is the one that says it killed the program.
-const killSlack = 500 * time.Millisecond
 
 // stopSignal is the signal that stopped the supervisor, as cause (a server.Stopped) says,
 // SIGTERM if it says none, and what the program is sent for it: that signal as it came,
@@ -750,7 +743,7 @@ func (r *run) stopEarly(p *program) {
 	if heard {
 		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
 	}
-	t := time.NewTimer(r.s.cfg.ShutdownTimeout + killSlack)
+	t := time.NewTimer(r.s.cfg.ShutdownTimeout)
 	defer t.Stop()
 	select {
 	case ws := <-p.exited:
