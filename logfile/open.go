@@ -80,7 +80,6 @@ func openAppend(path string) (int, error) {
 		unix.Close(fd)
 		return fail(err)
 	}
-	lockAsWriter(fd) // see writer_lock.go
 	return fd, nil
 }
 
