@@ -8,18 +8,20 @@ import (
 )
 
 // foregroundCommand is the program's command line of start, a start in the foreground
-// whose program is child, as that start was given it: the words after the first "--" of
-// its own command line ("daemonkit start -n web -- sleep 60": sleep 60). Given without
-// "--" ("start -n web sleep 60"), where only the grammar knows where the command begins,
-// it is child's command line as the kernel has it (a script's names its interpreter
-// first). nil where neither can be read.
+// whose program is child, as that start was given it: child's command line as the kernel
+// has it, where it ends start's own ("daemonkit start -n web -- sh -c 'x' -- y": sh -c x
+// -- y, with or without start's "--"); else the words after the first "--" of start's
+// (a program that rewrote its title, or one the kernel names otherwise); else child's
+// (a script's names its interpreter first). nil where none can be read.
 func foregroundCommand(start, child int) []string {
-	if argv := cmdline(start); slices.Contains(argv, "--") {
-		if after := argv[slices.Index(argv, "--")+1:]; len(after) > 0 {
-			return after
-		}
+	argv, prog := cmdline(start), cmdline(child)
+	if len(prog) > 0 && len(prog) < len(argv) && slices.Equal(argv[len(argv)-len(prog):], prog) {
+		return prog
 	}
-	return cmdline(child)
+	if i := slices.Index(argv, "--"); i >= 0 && i+1 < len(argv) {
+		return argv[i+1:]
+	}
+	return prog
 }
 
 // cmdline is pid's arguments (/proc/PID/cmdline), nil if they cannot be read.
