@@ -284,10 +284,10 @@ func (b *boundedWork) Kill() {
 }
 
 // stopBounded stops a runner whose workload w bounds its own drain and returns (on done)
-// returnAfter the stop, or never if returnAfter is 0: the loop's result, and its log.
-func stopBounded(t *testing.T, w *boundedWork, shutdownTimeout, returnAfter time.Duration) (error, string) {
+// returnAfter the stop, or never if returnAfter is 0: the loop's log, and its result.
+func stopBounded(t *testing.T, w *boundedWork, shutdownTimeout, returnAfter time.Duration) (log string, err error) {
 	t.Helper()
-	r, log := newTestRunner(t, shutdownTimeout)
+	r, logged := newTestRunner(t, shutdownTimeout)
 	r.manager = &manager{}
 	cancel := func(error) {
 		if returnAfter > 0 {
@@ -297,7 +297,8 @@ func stopBounded(t *testing.T, w *boundedWork, shutdownTimeout, returnAfter time
 	r.sigs.stop <- syscall.SIGTERM
 	res := make(chan error, 1)
 	go func() { res <- r.loop(context.Background(), w, cancel, w.done) }()
-	return waitErr(t, res), log.String()
+	err = waitErr(t, res)
+	return logged.String(), err
 }
 
 // TestDrainBounderOwnsItsBound: a workload that bounds its own drain and returns past
@@ -307,7 +308,7 @@ func stopBounded(t *testing.T, w *boundedWork, shutdownTimeout, returnAfter time
 // a program that had ended cleanly read as cut off.)
 func TestDrainBounderOwnsItsBound(t *testing.T) {
 	w := newBoundedWork()
-	err, log := stopBounded(t, w, 20*time.Millisecond, 300*time.Millisecond)
+	log, err := stopBounded(t, w, 20*time.Millisecond, 300*time.Millisecond)
 	if err != nil {
 		t.Errorf("loop = %v", err)
 	}
@@ -327,7 +328,7 @@ func TestDrainBounderBackstop(t *testing.T) {
 		t.Parallel()
 		w := newBoundedWork()
 		w.ended.Store(true)
-		_, log := stopBounded(t, w, 10*time.Millisecond, 0)
+		log, _ := stopBounded(t, w, 10*time.Millisecond, 0)
 		if !strings.Contains(log, "not waiting for the work's last output any more") || strings.Contains(log, "drain cut short") || w.killed.Load() {
 			t.Errorf("killed %v; log:\n%s", w.killed.Load(), log)
 		}
@@ -335,7 +336,7 @@ func TestDrainBounderBackstop(t *testing.T) {
 	t.Run("work", func(t *testing.T) {
 		t.Parallel()
 		w := newBoundedWork()
-		_, log := stopBounded(t, w, 10*time.Millisecond, 0)
+		log, _ := stopBounded(t, w, 10*time.Millisecond, 0)
 		if !strings.Contains(log, "though it bounds its own drain: killing what it runs") || !w.killed.Load() {
 			t.Errorf("killed %v; log:\n%s", w.killed.Load(), log)
 		}
