@@ -54,10 +54,9 @@ func logOfStateDir(paths instance.Paths, stateDir, fix string) error {
 // logOfElsewhere is logOfRunning's look for a running instance of the name whose pidfile
 // is in another directory than paths' and the state directory, and whose record beside it
 // names the log paths would write. It looks among the daemons (every one holds a POSIX
-// lock on its pidfile) at the names of the files they have open (never at the files), for
-// a pidfile elsewhere; then at the arguments of such a one ("_daemon NAME": one of the
-// name); and reads nothing but the records of those: a file open on a hung mount
-// elsewhere on the host cannot hold a start up.
+// lock on its pidfile) for those of the name, by their arguments ("_daemon NAME"), and at
+// the names of the files they have open; it reads nothing but their records: a file open
+// on a hung mount elsewhere on the host cannot hold a start up.
 func logOfElsewhere(paths instance.Paths, stateDir, fix string) error {
 	holders, ok := proc.POSIXLockHolders()
 	if !ok {
@@ -70,15 +69,11 @@ func logOfElsewhere(paths instance.Paths, stateDir, fix string) error {
 		}
 	}
 	for _, pid := range holders {
-		if pid == os.Getpid() {
+		if args := proc.Args(pid); pid == os.Getpid() || len(args) < 3 || args[1] != daemonCommand || args[2] != paths.Name {
 			continue
 		}
-		ofName := func() bool { // its arguments last: reading them may wait on its memory
-			args := proc.Args(pid)
-			return len(args) >= 3 && args[1] == daemonCommand && args[2] == paths.Name
-		}
 		for _, pf := range proc.OpenPaths(pid) {
-			if filepath.Ext(pf) != ".pid" || !filepath.IsAbs(pf) || slices.Contains(skip, filepath.Dir(pf)) || !ofName() {
+			if filepath.Ext(pf) != ".pid" || !filepath.IsAbs(pf) || slices.Contains(skip, filepath.Dir(pf)) {
 				continue
 			}
 			rec, err := instance.ReadRecord(filepath.Join(filepath.Dir(pf), paths.Name+".json"))
