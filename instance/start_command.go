@@ -1,9 +1,10 @@
 package instance
 
 import (
+	"bytes"
+	"os"
 	"slices"
-
-	"github.com/daemonkit/daemonkit/internal/proc"
+	"strconv"
 )
 
 // foregroundCommand is the program's command line of start, a start in the foreground
@@ -13,7 +14,7 @@ import (
 // (a program that rewrote its title, or one the kernel names otherwise); else child's
 // (a script's names its interpreter first). nil where none can be read.
 func foregroundCommand(start, child int) []string {
-	argv, prog := proc.Args(start), proc.Args(child)
+	argv, prog := cmdline(start), cmdline(child)
 	if len(prog) > 0 && len(prog) < len(argv) && slices.Equal(argv[len(argv)-len(prog):], prog) {
 		return prog
 	}
@@ -21,4 +22,17 @@ func foregroundCommand(start, child int) []string {
 		return argv[i+1:]
 	}
 	return prog
+}
+
+// cmdline is pid's arguments (/proc/PID/cmdline), nil if they cannot be read.
+func cmdline(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	var words []string
+	for w := range bytes.SplitSeq(bytes.TrimSuffix(b, []byte{0}), []byte{0}) {
+		words = append(words, string(w))
+	}
+	return words
 }

@@ -4,13 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestHasEnvMidExec: a process that does nothing but exec itself again is caught in the
@@ -106,34 +103,5 @@ func TestHoldsPOSIXLock(t *testing.T) {
 	}
 	if holds, ok := HoldsPOSIXLock(os.Getpid()); !ok || !holds {
 		t.Fatalf("HoldsPOSIXLock(self, holding a lock) = %v, %v; want true, true", holds, ok)
-	}
-}
-
-// TestOpenPathsAndArgs: a child's arguments as it was given them, and the names of what it
-// has open: the file on its standard input among them.
-func TestOpenPathsAndArgs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "in put")
-	if err := os.WriteFile(path, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	in, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	child := exec.Command("/bin/sleep", "1000")
-	child.Stdin = in
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	// Start may return while the kernel still sets the new program's arguments up: empty
-	// until then.
-	testutil.WaitFor(t, "the child's arguments", func() bool { return len(Args(child.Process.Pid)) > 0 })
-	if got := Args(child.Process.Pid); !slices.Equal(got, []string{"/bin/sleep", "1000"}) {
-		t.Errorf("Args(child) = %q, want [/bin/sleep 1000]", got)
-	}
-	if got := OpenPaths(child.Process.Pid); !slices.Contains(got, path) {
-		t.Errorf("OpenPaths(child) = %q, want %s among them", got, path)
 	}
 }

@@ -141,8 +141,16 @@ func socketOwner(inode uint64) int {
 func socketHolders(link string) []int {
 	var pids []int
 	for _, pid := range allPIDs() {
-		if slices.Contains(OpenPaths(pid), link) { // none: another user's, or gone
-			pids = append(pids, pid)
+		dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+		fds, err := os.ReadDir(dir)
+		if err != nil {
+			continue // another user's, without privilege, or gone
+		}
+		for _, fd := range fds {
+			if target, err := os.Readlink(dir + fd.Name()); err == nil && target == link {
+				pids = append(pids, pid)
+				break
+			}
 		}
 	}
 	slices.Sort(pids)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"os"
-	"slices"
 	"strconv"
 )
 
@@ -14,30 +13,19 @@ import (
 // go only as it exits, after its last thread has closed its descriptors and before its
 // leader shows as a zombie: a process that holds none is no working daemon.
 func HoldsPOSIXLock(pid int) (holds, ok bool) {
-	holders, ok := POSIXLockHolders()
-	return slices.Contains(holders, pid), ok
-}
-
-// POSIXLockHolders lists the processes that hold a POSIX record lock, each once, lowest
-// first, as /proc/locks lists them; ok is false when that cannot be read. Every working
-// daemon is among them (see HoldsPOSIXLock).
-func POSIXLockHolders() (pids []int, ok bool) {
 	b, err := os.ReadFile("/proc/locks")
 	if err != nil {
-		return nil, false
+		return false, false
 	}
+	want := []byte(strconv.Itoa(pid))
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		// "1: POSIX  ADVISORY  WRITE 2244 00:19:1234 0 EOF"; a waiter's line has "->" after
 		// the number, and is not a lock held.
 		f := bytes.Fields(sc.Bytes())
-		if len(f) < 5 || !bytes.Equal(f[1], []byte("POSIX")) {
-			continue
-		}
-		if pid, err := strconv.Atoi(string(f[4])); err == nil && pid > 0 {
-			pids = append(pids, pid)
+		if len(f) >= 5 && bytes.Equal(f[1], []byte("POSIX")) && bytes.Equal(f[4], want) {
+			return true, true
 		}
 	}
-	slices.Sort(pids)
-	return slices.Compact(pids), true
+	return false, true
 }
