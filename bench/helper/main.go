@@ -1,7 +1,7 @@
 //go:build linux
 
-// Command helper is what bench/compare.sh needs besides the programs it compares, in one
-// binary, chosen by the first argument:
+// Command helper is what bench/compare.sh and bench/soak.sh need besides the programs they
+// measure, in one binary, chosen by the first argument:
 //
 //	helper reaper CMD [ARGS...]   run CMD as a child subreaper that reaps every orphan at
 //	                              once (as systemd or tini would); exit with CMD's status
@@ -10,6 +10,10 @@
 //	                              locks its own (pidfile.Acquire), and N records naming it;
 //	                              print "ready" once done, and run until SIGTERM or SIGINT
 //	helper records DIR N          make N stopped instances in DIR: records only
+//	helper load HOST:PORT PATH GAP WINDOW
+//	                              GET PATH on two keep-alive connections until SIGTERM,
+//	                              never retrying; a line of counts and latencies every
+//	                              WINDOW (bench/soak.sh)
 //	helper notifier               the notifier (bench/notifier.c), in Go, for machines
 //	                              without a C compiler; also when run as "notifier"
 //
@@ -38,7 +42,7 @@ func main() {
 		return
 	}
 	if len(os.Args) < 2 {
-		fail("usage: helper reaper|locker|records|notifier ...")
+		fail("usage: helper reaper|locker|records|load|notifier ...")
 	}
 	switch os.Args[1] {
 	case "reaper":
@@ -49,6 +53,8 @@ func main() {
 	case "records":
 		dir, n := dirAndCount(os.Args[2:])
 		records(dir, n)
+	case "load":
+		load(os.Args[2:])
 	case "notifier":
 		notifier()
 	default:
