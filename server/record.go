@@ -25,6 +25,9 @@ type records struct {
 	// stopping says the record was written "stopping" by a start a stop called off
 	// (stoppingStart), and fresh that no record was there before it: failed removes it.
 	stopping, fresh bool
+	// ended says stopped wrote the run's last record: no write may follow it, not even
+	// one of a log reopen that ends after the stop (it runs beside the loop: askReopen).
+	ended bool
 }
 
 type recordsKey struct{}
@@ -49,6 +52,9 @@ func UpdateRecord(ctx context.Context, f func(*instance.Record)) {
 // write writes rec, the run's record, stamped alive now (Record.AliveTicks: this daemon
 // writes it, so it is alive). Call with rs.mu held.
 func (rs *records) write(rec *instance.Record) error {
+	if rs.ended {
+		return nil // the record says stopped: the run is over
+	}
 	rec.StampAlive()
 	err := writeRecord(rs.path, *rec)
 	if err != nil && rec.DroppedLogCause != "" {
@@ -222,5 +228,6 @@ func (rs *records) stopped() error {
 	if lastExit == "" {
 		lastExit = "stopped"
 	}
+	rs.ended = true
 	return instance.MarkStoppedClean(rs.path, os.Getpid(), lastExit, rs.endedFailed)
 }
