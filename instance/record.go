@@ -231,11 +231,7 @@ var ErrUntrusted = errors.New("record not written by you")
 // writes (see lockRecord), and, when it got it, first removes what writers of the record
 // killed mid-write left (see removeStaleTemps).
 func WriteRecord(path string, r Record) error {
-	unlock, held := lockRecordHeld(path)
-	defer unlock()
-	if held {
-		removeStaleTemps(path)
-	}
+	defer lockRecordCleaned(path)()
 	return writeRecord(path, r, func(tmp string) error { return os.Rename(tmp, path) })
 }
 

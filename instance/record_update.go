@@ -54,11 +54,7 @@ func UpdateRecord(path string, change func(r *Record, err error) (bool, error)) 
 // left (see removeStaleTemps); the checks above guard against one of an older build,
 // which takes no lock. change must take no lock and wait for no process (lock order).
 func updateRecord(path string, change func(r *Record, err error) (bool, error)) error {
-	unlock, held := lockRecordHeld(path)
-	defer unlock()
-	if held {
-		removeStaleTemps(path)
-	}
+	defer lockRecordCleaned(path)()
 	for range updateAttempts {
 		r, id, err := readRecordID(path)
 		absent := errors.Is(err, fs.ErrNotExist)
