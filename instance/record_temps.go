@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -73,8 +72,7 @@ func removeStaleTemps(path string) {
 // ownStale reports whether fi is a file of the effective user's, unchanged for
 // staleTempAge.
 func ownStale(fi os.FileInfo) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == os.Geteuid() && time.Since(fi.ModTime()) >= staleTempAge
+	return ownFile(fi) && time.Since(fi.ModTime()) >= staleTempAge
 }
 
 // RemoveRecordTemps removes, holding the record's lock, what writers of the record at path
