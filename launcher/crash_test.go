@@ -91,3 +91,31 @@ func TestFormatTailNotACrash(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatTailCgoThreadCrash: a cgo build that cannot make a thread (ulimit -u) crashes
+// with "runtime/cgo: pthread_create failed" and a SIGABRT, not the runtime's own words: the
+// error quotes those lines, not the end of the register dump, and names the limit to raise.
+func TestFormatTailCgoThreadCrash(t *testing.T) {
+	lines := []string{
+		"runtime/cgo: pthread_create failed: Resource temporarily unavailable",
+		"SIGABRT: abort",
+		"PC=0x7f3bc05b9eec m=5 sigcode=18446744073709551610",
+		"",
+		"goroutine 0 gp=0x1b17df4fc000 m=5 mp=0x1b17df4fa008 [idle]:",
+		"runtime: g 0 gp=0x1b17df4fc000: unknown pc 0x7f3bc05b9eec",
+	}
+	for _, r := range []string{"rax", "rbx", "r11", "r12"} {
+		lines = append(lines, r+"    0x246")
+	}
+	got := formatTail(lines, "/var/log/app.log")
+	want := "\nit crashed (a Go runtime error; the stack trace follows these lines in /var/log/app.log):" +
+		"\n    runtime/cgo: pthread_create failed: Resource temporarily unavailable" +
+		"\n    SIGABRT: abort" +
+		"\nit could not make a thread: its user's processes and threads reached their limit (ulimit -u, RLIMIT_NPROC: "
+	if !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit)") {
+		t.Errorf("formatTail =\n%s\nwant it to begin\n%s", got, want)
+	}
+	if strings.Contains(got, "0x246") {
+		t.Errorf("formatTail quotes the register dump:\n%s", got)
+	}
+}

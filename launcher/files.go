@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/strategy"
@@ -102,7 +103,7 @@ func closeFiles(f strategy.Files) {
 // instead, and says that the stack is in the log.
 func formatTail(lines []string, path string) string {
 	if crash := goCrash(lines); crash != nil {
-		return quoteLines(fmt.Sprintf("\nit crashed (a Go runtime error; the stack trace follows these lines in %s):", path), crash)
+		return quoteLines(fmt.Sprintf("\nit crashed (a Go runtime error; the stack trace follows these lines in %s):", path), crash) + threadLimitHint(crash)
 	}
 	return quoteLines("\nlast lines of its log:", lines[max(0, len(lines)-tailLines):])
 }
@@ -122,11 +123,26 @@ func quoteLines(head string, lines []string) string {
 	return b.String()
 }
 
+// threadLimitHint says which limit to raise when crash, goCrash's lines, is a cgo build's
+// failure to make a thread ("runtime/cgo: pthread_create failed: Resource temporarily
+// unavailable"), which, unlike the runtime's own ("may need to increase max user
+// processes"), names no limit; "" for any other crash.
+func threadLimitHint(crash []string) string {
+	if !slices.ContainsFunc(crash, func(line string) bool {
+		return strings.HasPrefix(line, "runtime/cgo: pthread_create failed: ")
+	}) {
+		return ""
+	}
+	return fmt.Sprintf("\nit could not make a thread: its user's processes and threads reached their limit (ulimit -u, RLIMIT_NPROC: %s), or the system its own (kernel.threads-max, a cgroup's pids.max): raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit)",
+		softLimit(unix.RLIMIT_NPROC))
+}
+
 // goCrash returns the lines that say why a Go program crashed, if lines (the end of a log)
-// hold such a crash: its "runtime: ", "fatal error: " and "panic: " lines, each "panic: "
-// with the line after it (a nested panic, or "[signal SIGSEGV: ...]"), before the first
-// "goroutine N [" line of the stack trace; at most crashLines of them. Otherwise, and when
-// the crash's own lines are further back than lines go, nil.
+// hold such a crash: its "runtime: ", "runtime/cgo: ", "fatal error: " and "panic: " lines,
+// each "panic: " with the line after it (a nested panic, or "[signal SIGSEGV: ...]"), and
+// the signal a cgo build's crash ends in ("SIGABRT: abort"), before the first "goroutine N
+// [" line of the stack trace; at most crashLines of them. Otherwise, and when the crash's
+// own lines are further back than lines go, nil.
 func goCrash(lines []string) []string {
 	stack := slices.IndexFunc(lines, isGoroutineHeader)
 	if stack < 0 {
@@ -135,7 +151,7 @@ func goCrash(lines []string) []string {
 	var crash []string
 	for i := 0; i < stack && len(crash) < crashLines; i++ {
 		line := lines[i]
-		if !strings.HasPrefix(line, "runtime: ") && !strings.HasPrefix(line, "fatal error: ") && !strings.HasPrefix(line, "panic: ") {
+		if !isCrashLine(line) {
 			continue
 		}
 		crash = append(crash, line)
@@ -145,6 +161,16 @@ func goCrash(lines []string) []string {
 		}
 	}
 	return crash
+}
+
+// isCrashLine reports whether line is one of a Go crash's own lines, as goCrash quotes them.
+func isCrashLine(line string) bool {
+	for _, prefix := range []string{"runtime: ", "runtime/cgo: ", "fatal error: ", "panic: "} {
+		if strings.HasPrefix(line, prefix) {
+			return true
+		}
+	}
+	return line == "SIGABRT: abort"
 }
 
 // isGoroutineHeader reports whether line begins a goroutine's stack in a Go traceback:
