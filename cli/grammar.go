@@ -359,6 +359,13 @@ func runGrammar(cfg Config, args []string) int {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
 		return exitUsage
 	}
+	if err := startPoller(); err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
+		if commandWord(args) == "status" {
+			return exitCannotTell
+		}
+		return exitFailed
+	}
 	var tail []string
 	if cutTail {
 		args, tail = splitTail(args)

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/launcher"
+)
+
+// pollerFiles is how many descriptors startPoller needs free: the file it opens, and the
+// runtime poller's epoll and eventfd.
+const pollerFiles = 3
+
+// startPoller has the Go runtime make its poller (an epoll and an eventfd, which it makes at
+// the first file the process opens through package os) now, while the descriptors for it
+// are free. Made later, once a command's own descriptors (opened with raw system calls: its
+// locks, /proc) have used up a low limit (ulimit -n 8), the runtime cannot make it and
+// ends the process with a stack trace ("fatal error: runtime: eventfd failed") instead of
+// the "too many open files" every other descriptor's failure says. When not even these
+// descriptors are free it returns that error, naming the limit and how to raise it.
+func startPoller() error {
+	var fds []int
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	for range pollerFiles {
+		fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return launcher.ExplainLimit(&os.PathError{Op: "open", Path: os.DevNull, Err: err})
+		}
+		fds = append(fds, fd)
+	}
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+	fds = nil
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		return launcher.ExplainLimit(err)
+	}
+	return f.Close()
+}
