@@ -109,7 +109,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		return nil
 	}
 	if err != nil {
-		return withCode(exitFailed, err)
+		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped", req.Name, err))
 	}
 	defer starting.Done()
 	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true}, false)
