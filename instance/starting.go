@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/storage"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -144,7 +145,7 @@ func startLockError(p Paths, err error) error {
 		return fmt.Errorf("start %s: its start lock: %w: uid %d may not write it, or its directory %s: give --state-dir (or --pidfile) a directory of yours, or start it as that directory's owner",
 			p.Name, err, os.Geteuid(), filepath.Dir(p.StartLock()))
 	}
-	return fmt.Errorf("start %s: its start lock: %w", p.Name, err)
+	return fmt.Errorf("start %s: its start lock: %w", p.Name, storage.Explain(err, filepath.Dir(p.StartLock()), "--state-dir (or --pidfile)"))
 }
 
 // startLockRefused is the refusal to take a start lock whose file holds what no start

@@ -3,8 +3,10 @@ package logfile
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/daemonkit/daemonkit/internal/filekind"
+	"github.com/daemonkit/daemonkit/internal/storage"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,7 +37,8 @@ func checkRegular(st *unix.Stat_t) error {
 // describeOpenError explains why opening path failed: if the path names something that is
 // not a regular file (O_NOFOLLOW met a symlink, which is ELOOP on Linux and EMLINK on
 // FreeBSD; a FIFO without a reader or a socket gave ENXIO; a directory gave EISDIR), it says
-// what; otherwise it returns err.
+// what; when the file system refused it (full, a quota, read-only), it says which and the
+// fix; otherwise it returns err.
 func describeOpenError(path string, err error) error {
 	var st unix.Stat_t
 	if lerr := unix.Lstat(path, &st); lerr == nil {
@@ -43,5 +46,11 @@ func describeOpenError(path string, err error) error {
 			return cerr
 		}
 	}
-	return err
+	return explainStorage(path, err)
+}
+
+// explainStorage says of err, when the file system of the log at path refused it (full,
+// a quota, read-only), which of them and the fix (storage.Explain).
+func explainStorage(path string, err error) error {
+	return storage.Explain(err, filepath.Dir(path), "--log-dir (or --log)")
 }

@@ -70,7 +70,7 @@ func openAppend(path string) (int, error) {
 		return fail(errors.New("empty path"))
 	}
 	if err := mkdirAll(filepath.Dir(path)); err != nil {
-		return fail(err)
+		return fail(explainStorage(path, err))
 	}
 	fd, created, err := openOrCreate(path)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -265,5 +266,28 @@ func TestOpenDevNull(t *testing.T) {
 	}
 	if _, err := Open("/dev/zero"); !errors.Is(err, ErrNotRegular) {
 		t.Fatalf("Open(/dev/zero) = %v, want ErrNotRegular", err)
+	}
+}
+
+// TestDescribeOpenErrorStorage: a log that cannot be created because its file system is
+// full (of blocks or of inodes) or read-only says so, with the directory and the fix, not
+// only "no space left on device"; the errno is still found.
+func TestDescribeOpenErrorStorage(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	for _, tc := range []struct {
+		errno syscall.Errno
+		want  string
+	}{
+		{syscall.ENOSPC, "no space left on device: the file system of " + dir + " is full, of space or of inodes (df -h " + dir + "; df -i " + dir + "): free some there, or give --log-dir (or --log) another directory"},
+		{syscall.EROFS, "read-only file system: the file system of " + dir + " is mounted read-only: remount it read-write, or give --log-dir (or --log) another directory"},
+	} {
+		err := describeOpenError(path, tc.errno)
+		if err.Error() != tc.want {
+			t.Errorf("describeOpenError(%v) = %q; want %q", tc.errno, err, tc.want)
+		}
+		if !errors.Is(err, tc.errno) {
+			t.Errorf("describeOpenError(%v) lost the errno", tc.errno)
+		}
 	}
 }

@@ -1,0 +1,42 @@
+// Package storage says in words why a file system refused a write (full, of blocks or of
+// inodes; a quota used up; mounted read-only) and what to do, for the errors of the first
+// files a start writes: its start lock in the state directory, and its log.
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// Explain adds to err, when the file system of dir refused it for want of room (ENOSPC,
+// which the kernel says of inodes too), of quota (EDQUOT) or because it is mounted
+// read-only (EROFS), which of them and the fix; flag is the option that picks another
+// directory ("--state-dir"). A dir that is not there (its making failed) is named by its
+// nearest parent that is, whose file system refused it. Any other error, and nil, it returns as they are. The result
+// wraps err: errors.Is still finds the errno.
+func Explain(err error, dir, flag string) error {
+	dir = existing(dir)
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("%w: the file system of %s is full, of space or of inodes (df -h %s; df -i %s): free some there, or give %s another directory", err, dir, dir, dir, flag)
+	case errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("%w: uid %d has used up its disk quota on the file system of %s (quota -s): free some of its files there, or give %s another directory", err, os.Geteuid(), dir, flag)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w: the file system of %s is mounted read-only: remount it read-write, or give %s another directory", err, dir, flag)
+	}
+	return err
+}
+
+// existing is dir, or its nearest parent that exists.
+func existing(dir string) string {
+	for {
+		parent := filepath.Dir(dir)
+		if _, err := os.Stat(dir); err == nil || parent == dir {
+			return dir
+		}
+		dir = parent
+	}
+}
