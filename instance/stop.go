@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -491,24 +492,34 @@ func earlier(a, b time.Time) time.Time {
 
 // cleanUp removes what a daemon that is gone may have left: its pidfile, if it was killed
 // before it could remove it (only while nobody holds the lock); its record, which it marks
-// stopped, with lastExit, if the daemon could not.
+// stopped, with lastExit, if the daemon could not. A pidfile it cannot remove (its file
+// system made read-only) does not keep the record from being marked: the daemon was
+// stopped, and status must not call it crashed; the error says both when both fail.
 func cleanUp(p Paths, pid int, lastExit string) (removedStale bool, err error) {
 	st, err := pidfile.Probe(p.PIDFile)
 	if err != nil {
 		return false, err
 	}
+	var rmErr error
 	if st.State == pidfile.Stale {
-		removedStale, err = pidfile.RemoveStale(p.PIDFile)
-		if errors.Is(err, pidfile.ErrLocked) {
-			removedStale, err = false, nil // a new daemon took it: it is not ours to touch
+		removedStale, rmErr = removeStalePidfile(p.PIDFile)
+		if errors.Is(rmErr, pidfile.ErrLocked) {
+			removedStale, rmErr = false, nil // a new daemon took it: it is not ours to touch
 		}
-		if err != nil {
-			return false, err
+		if rmErr == nil {
+			RemoveStaleControl(p) // a supervisor killed so left its control socket too
 		}
-		RemoveStaleControl(p) // a supervisor killed so left its control socket too
 	}
-	return removedStale, MarkStopped(p.Record, pid, lastExit, false)
+	markErr := MarkStopped(p.Record, pid, lastExit, false)
+	if rmErr != nil && markErr != nil {
+		return removedStale, fmt.Errorf("%w; %w", rmErr, markErr) // one line, as a warning is
+	}
+	return removedStale, cmp.Or(rmErr, markErr)
 }
+
+// removeStalePidfile is pidfile.RemoveStale (a variable for the tests: a pidfile on a file system
+// made read-only cannot be removed).
+var removeStalePidfile = pidfile.RemoveStale
 
 // gone is the last exit of a daemon found gone without having marked its record: it was
 // killed, or crashed.
