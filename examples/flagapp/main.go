@@ -13,11 +13,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/daemonkit/daemonkit/activation"
 	"github.com/daemonkit/daemonkit/cli"
 	_ "github.com/daemonkit/daemonkit/strategy/nohup"
 	_ "github.com/daemonkit/daemonkit/strategy/reexec"
@@ -36,7 +36,7 @@ func main() {
 // cancelled, then drains.
 func greeter(greeting, listen string) cli.ServeFunc {
 	return func(ctx context.Context, ready func(addr string)) error {
-		ln, err := net.Listen("tcp", listen)
+		ln, err := activation.Listen("tcp", listen) // start --socket's socket, if it was given one
 		if err != nil {
 			return err
 		}
