@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/activation"
 	"github.com/daemonkit/daemonkit/cli"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
@@ -21,6 +22,7 @@ import (
 var slowReload = cli.Config{
 	Name: "slow",
 	Serve: func(ctx context.Context, ready func(string)) error {
+		activation.Remaining() // takes what --socket hands it (unserved: no client connects)
 		ready("")
 		<-ctx.Done()
 		return nil

@@ -156,11 +156,24 @@ func runWorkload(cfg Config, req *request) error {
 			cancel(server.Stopped{Signal: sig})
 		}
 	}()
+	handed := socketsLeft() // start --socket: the work must take them before it is ready
+	var refused error
+	var once sync.Once
 	err := server.Recovered(log, "the workload", func() error {
 		return w.Serve(ctx, func(addr string) {
-			_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
+			once.Do(func() {
+				if handed && socketsLeft() {
+					refused = untakenSockets(req.Socket)
+					cancel(refused) // not ready: the work drains and ends, and the start fails
+					return
+				}
+				_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
+			})
 		})
 	})
+	if refused != nil {
+		return refused
+	}
 	return drainCutOff(ctx, err, req.instanceInfo().ShutdownTimeout)
 }
 
