@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/hashicorp/go-hclog"
@@ -24,6 +26,10 @@ import (
 // listenKey is the sd_notify assignment a workload child adds to READY=1 to say where it
 // listens; systemd ignores keys it does not know.
 const listenKey = "X_DAEMONKIT_LISTEN"
+
+// failKey is the sd_notify assignment a workload child sends, instead of READY=1, to say
+// why its start failed (supervisor.Config.FailKey).
+const failKey = "X_DAEMONKIT_FAILED"
 
 // workload is what the daemon (or a foreground start) runs for req: the program given
 // after --, supervised; the program's own work run as a supervised child of this process
@@ -82,7 +88,7 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	sc.Env = withRequest(os.Environ(), string(raw))
 	sc.Path = req.Exe // the binary on disk now: an upgrade runs a replaced binary
 	sc.Credential = cred
-	sc.ListenKey = listenKey
+	sc.ListenKey, sc.FailKey = listenKey, failKey
 	if err := req.openFiles(&sc, false); err != nil {
 		return nil, err
 	}
@@ -113,6 +119,8 @@ func runWorkload(cfg Config, req *request) error {
 	defer cancel(nil)
 	ctx = hclog.WithContext(ctx, log) // for Serve and Reload, as in a daemon that runs the work itself
 	w := cfg.workload(req.instanceInfo())
+	stopped := make(chan struct{}) // closed by the first stop signal
+	stop := sync.OnceFunc(func() { close(stopped) })
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
@@ -154,27 +162,90 @@ func runWorkload(cfg Config, req *request) error {
 				continue
 			}
 			cancel(server.Stopped{Signal: sig})
+			stop()
 		}
 	}()
-	handed := socketsLeft() // start --socket: the work must take them before it is ready
+	failed, err := serveChild(ctx, cancel, w, req.Socket, log)
+	if failed {
+		return failStart(stopped, err)
+	}
+	return drainCutOff(ctx, err, req.instanceInfo().ShutdownTimeout)
+}
+
+// serveChild runs the work w until it returns, and tells the supervisor READY=1 (and
+// where it listens) when it says ready, provided it took the sockets it was handed
+// (sockets, as start --socket was given them). It reports whether the start failed: the
+// work returned before it was ready, or said ready without taking its sockets, and no stop
+// came first; err then says why.
+func serveChild(ctx context.Context, cancel context.CancelCauseFunc, w server.Workload, sockets []string, log hclog.Logger) (failed bool, err error) {
+	handed := socketsLeft()
 	var refused error
+	var readied bool
 	var once sync.Once
-	err := server.Recovered(log, "the workload", func() error {
+	err = server.Recovered(log, "the workload", func() error {
 		return w.Serve(ctx, func(addr string) {
 			once.Do(func() {
 				if handed && socketsLeft() {
-					refused = untakenSockets(req.Socket)
+					refused = untakenSockets(sockets)
 					cancel(refused) // not ready: the work drains and ends, and the start fails
 					return
 				}
+				readied = true
 				_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
 			})
 		})
 	})
-	if refused != nil {
-		return refused
+	once.Do(func() {}) // a ready said after the work returned is moot; one said before is seen
+	switch {
+	case refused != nil:
+		return true, refused
+	case readied || ctx.Err() != nil:
+		return false, err
+	case err == nil:
+		return true, errReturnedUnready
 	}
-	return drainCutOff(ctx, err, req.instanceInfo().ShutdownTimeout)
+	return true, err
+}
+
+// errReturnedUnready: the work returned nil without saying ready.
+var errReturnedUnready = errors.New("Serve returned nil before it called ready: it must call ready once it serves, then run until its context is cancelled")
+
+// failWait bounds how long a work child that failed its start waits for its supervisor to
+// end it, once it has told it why.
+const failWait = 5 * time.Second
+
+// failStart tells the supervisor why the work could not start (failKey), so that start,
+// status and the log say it in the work's own words, not how the child exited; then it
+// waits for the supervisor to end this process, as it ends any copy that failed its start,
+// or for a stop (stopped closed), at most failWait, and exits 1 without a word of its own:
+// the supervisor logs the reason, in the log's format. Unheard, it returns err.
+func failStart(stopped <-chan struct{}, err error) error {
+	if sent, _ := daemon.SdNotify(false, failKey+"="+notifyValue(err.Error())); !sent {
+		return err
+	}
+	select {
+	case <-stopped:
+	case <-time.After(failWait):
+	}
+	return withCode(exitFailed, nil)
+}
+
+// maxFailText bounds the reason failStart sends, well within a notify datagram's 4096
+// bytes.
+const maxFailText = 3000
+
+// notifyValue is s as one sd_notify value: one line, no NUL, at most maxFailText bytes of
+// whole characters.
+func notifyValue(s string) string {
+	s = strings.NewReplacer("\n", " ", "\x00", " ").Replace(s)
+	if len(s) <= maxFailText {
+		return s
+	}
+	cut := maxFailText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // drainCutOff is err, the work's own, said as what it means when a stop (ctx cancelled)

@@ -29,6 +29,11 @@ type Config struct {
 	// ListenKey, if set, is an sd_notify assignment whose value, with READY=1, says where
 	// the program listens.
 	ListenKey string
+	// FailKey, if set, is an sd_notify assignment whose value, sent before READY=1, says
+	// in the program's own words why it could not start: the start fails with that as its
+	// error, not with how the program ended, and the program (which waits to be ended) is
+	// killed as any copy that failed its start.
+	FailKey string
 
 	// OpenFiles, if not 0, is the program's limit on open files (RLIMIT_NOFILE, soft and
 	// hard), set by the exec step just before it executes the program, so that the

@@ -46,6 +46,9 @@ func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, 
 		if heard.add(m); !heard.status && !m.Ready {
 			r.waiting(p, heard.String())
 		}
+		if why, ok := m.Other[r.s.cfg.FailKey]; ok && r.s.cfg.FailKey != "" {
+			return errors.New(why)
+		}
 		switch {
 		case m.Errno != 0:
 			return fmt.Errorf("the program reported ERRNO=%d (%v) before it was ready", int(m.Errno), m.Errno)
