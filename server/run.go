@@ -21,6 +21,7 @@ import (
 // supervisor passes the same signal on to its program.
 type Stopped struct{ Signal os.Signal }
 
+// Error says which signal stopped it: "stopped by SIGTERM".
 func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 
 // Run runs w as a daemon (or in the foreground) until SIGTERM or SIGINT (or until ctx is
