@@ -56,6 +56,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_FAILING") != "" {
 		cli.Main(failing)
 	}
+	if os.Getenv("CLI_TEST_SLOW_START") != "" {
+		cli.Main(slowStart)
+	}
 	if os.Getenv("CLI_TEST_PROGRAM") != "" || (len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "_")) {
 		cli.Main(embedded)
 	}

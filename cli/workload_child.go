@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/childstart"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -179,6 +180,9 @@ func runWorkload(cfg Config, req *request) error {
 // came first; err then says why.
 func serveChild(ctx context.Context, cancel context.CancelCauseFunc, w server.Workload, sockets []string, log hclog.Logger) (failed bool, err error) {
 	handed := socketsLeft()
+	start := &childstart.Start{} // server.ExtendStart and StartStatus reach the supervisor
+	ctx = childstart.With(ctx, start)
+	start.Status("waiting for the serve function to say ready") // its own StartStatus replaces it
 	var refused error
 	var readied bool
 	var once sync.Once
@@ -191,6 +195,7 @@ func serveChild(ctx context.Context, cancel context.CancelCauseFunc, w server.Wo
 					return
 				}
 				readied = true
+				start.Ready()
 				_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
 			})
 		})

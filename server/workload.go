@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/handshake"
+	"github.com/daemonkit/daemonkit/internal/childstart"
 )
 
 // Workload is what a daemon runs once it holds its pidfile: the built-in HTTP server, a
@@ -143,7 +144,9 @@ func (s *startup) left() (time.Duration, bool) {
 // than the one already set, so an extension never shortens --ready-timeout. The daemon's
 // own deadline (Options.ReadyTimeout) moves with it, and a service manager that runs the
 // daemon in the foreground (NOTIFY_SOCKET) is asked for d and 5s more, while its start job
-// lasts (see manager.extendStart). Outside a start, it does nothing.
+// lasts (see manager.extendStart). A serve function that runs as its daemon's child (start
+// --socket, --user as root, PID 1) asks that supervisor, which does all this. Outside a
+// start, it does nothing.
 func ExtendStart(ctx context.Context, d time.Duration) {
 	if s, _ := ctx.Value(startupKey{}).(*startup); s != nil {
 		s.extend(d)
@@ -152,14 +155,17 @@ func ExtendStart(ctx context.Context, d time.Duration) {
 	if m, _ := ctx.Value(managerKey{}).(*manager); m != nil {
 		m.extendStart(d)
 	}
+	childstart.From(ctx).Extend(d) // the work as its daemon's child: to that supervisor
 }
 
 // StartStatus tells the launcher what the workload is doing while it starts (systemd's
-// STATUS=); a start that times out quotes the last one. Outside a start, it does nothing.
+// STATUS=); a start that times out quotes the last one, the start of a serve function that
+// runs as its daemon's child too. Outside a start, it does nothing.
 func StartStatus(ctx context.Context, text string) {
 	if s, _ := ctx.Value(startupKey{}).(*startup); s != nil {
 		_ = s.rep.Status(text)
 	}
+	childstart.From(ctx).Status(text) // the work as its daemon's child: to that supervisor
 }
 
 // CleanEnd is implemented by an error a workload returns when it ends on its own, to say
