@@ -7,11 +7,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/daemonkit/daemonkit/activation"
 	"github.com/daemonkit/daemonkit/cli"
 	_ "github.com/daemonkit/daemonkit/strategy/all"
 )
@@ -60,7 +60,7 @@ func ExampleMain() {
 // shutdown timeout (start's --shutdown-timeout).
 func serveHTTP(handler http.Handler) cli.ServeFunc {
 	return func(ctx context.Context, ready func(addr string)) error {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := activation.Listen("tcp", "127.0.0.1:0") // start --socket's socket, if handed one
 		if err != nil {
 			return err
 		}
