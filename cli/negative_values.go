@@ -39,9 +39,40 @@ func negativeNumbers() kong.Option {
 		if err := kong.TypeMapper(t, dashValue(defaults.ForType(t), isKillSignal)).Apply(k); err != nil {
 			return err
 		}
+		if err := kong.KindMapper(reflect.Bool, switchValue{defaults.ForType(reflect.TypeOf(false))}).Apply(k); err != nil {
+			return err
+		}
 		return kong.KindMapper(reflect.String, lastValue(defaults.ForType(reflect.TypeOf("")))).Apply(k)
 	})
 }
+
+// switchValue is mapper, a switch's (-d, logs' -f), with a value given after = to its
+// short name taken as its long name takes one: "-d=false" is "--detach=false", as pflag
+// (cobra) takes it, where Kong read "=false" as more short flags and said "unknown flag
+// -=". A value the long name would refuse is refused with the flag's short and long names
+// and both ways to give it.
+type switchValue struct{ mapper kong.Mapper }
+
+// Decode sets target from the value after -X=, if given so, else as mapper does.
+func (m switchValue) Decode(ctx *kong.DecodeContext, target reflect.Value) error {
+	if !shortEquals(ctx) {
+		return m.mapper.Decode(ctx, target)
+	}
+	word, _ := ctx.Scan.Pop().Value.(string)
+	switch strings.ToLower(word) {
+	case "true", "1", "yes":
+		target.SetBool(true)
+	case "false", "0", "no":
+		target.SetBool(false)
+	default:
+		short, long := "-"+string(ctx.Value.Flag.Short), "--"+ctx.Value.Name
+		return fmt.Errorf("%s=%s: want true or false after =; or give %s alone to set it, %s=false to unset it", short, word, short, long)
+	}
+	return nil
+}
+
+// IsBool says that a switch is given without a value, as Kong wants of its mapper.
+func (switchValue) IsBool() bool { return true }
 
 // errNoValue is a flag that takes a value given last, where Kong said "expected string
 // value but got "EOL" (<EOL>)".
@@ -62,13 +93,16 @@ func lastValue(mapper kong.Mapper) kong.MapperFunc {
 // shortEquals takes a short flag's value given after =, "-n=web" or "logs -n=5", for the
 // value, "web" or "5", as a long flag's is and as pflag (cobra) takes it: Kong read it as
 // "=web", which was said to be no valid name or line count. No value of daemonkit's starts
-// with =.
-func shortEquals(ctx *kong.DecodeContext) {
+// with =. It says whether the value was given so: the next token is then that value.
+func shortEquals(ctx *kong.DecodeContext) bool {
 	t := ctx.Scan.Peek()
-	if v, ok := t.Value.(string); ok && t.Type == kong.ShortFlagTailToken && strings.HasPrefix(v, "=") {
-		ctx.Scan.Pop()
-		ctx.Scan.PushTyped(v[1:], kong.ShortFlagTailToken)
+	v, ok := t.Value.(string)
+	if !ok || t.Type != kong.ShortFlagTailToken || !strings.HasPrefix(v, "=") {
+		return false
 	}
+	ctx.Scan.Pop()
+	ctx.Scan.PushTyped(v[1:], kong.ShortFlagTailToken)
+	return true
 }
 
 // dashValue is mapper, with a next word that begins with a dash taken for the value when
