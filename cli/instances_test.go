@@ -29,8 +29,9 @@ func TestShellJoin(t *testing.T) {
 	}
 }
 
-// TestAdviceJoin checks that sh reads adviceJoin's command line back as the arguments it
-// was given, and that only an argument double quotes keep as it is goes in them.
+// TestAdviceJoin checks that sh, dash and bash (those installed) read adviceJoin's command
+// line back as the arguments it was given, and that only an argument double quotes keep as
+// it is goes in them.
 func TestAdviceJoin(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -43,14 +44,22 @@ func TestAdviceJoin(t *testing.T) {
 		// what dash cannot read in $'...': a newline, a tab, an escape, bytes not UTF-8
 		{[]string{"daemonkit", "--state-dir", "/tmp/new\nline", "stop"}, `daemonkit --state-dir "$(printf '/tmp/new\012line')" stop`},
 		{[]string{"echo", "t\tab\x1b[31m", "\xff\xfe", "50%'s \\ \u0085"}, `echo "$(printf 't\011ab\033[31m')" "$(printf '\377\376')" "$(printf '50%%'\''s \\ \302\205')"`},
+		// newlines at the end, which a command substitution strips, follow it as they are
+		{[]string{"daemonkit", "--state-dir", "/tmp/x\n", "stop"}, "daemonkit --state-dir /tmp/x\"\n\" stop"},
+		{[]string{"echo", "a\tb c\n\n", "\n", "it's\n"}, "echo \"$(printf 'a\\011b c')\"\"\n\n\" \"\n\" \"it's\"\"\n\""},
 	} {
 		got := adviceJoin(tc.args)
 		if got != tc.want {
 			t.Errorf("adviceJoin(%q) = %s, want %s", tc.args, got, tc.want)
 		}
-		out, err := exec.Command("sh", "-c", `printf '%s\0' `+got).Output()
-		if back := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"); err != nil || !slices.Equal(back, tc.args) {
-			t.Errorf("sh reads %s back as %q (%v), want %q", got, back, err, tc.args)
+		for _, shell := range []string{"sh", "dash", "bash"} {
+			if _, err := exec.LookPath(shell); err != nil {
+				continue
+			}
+			out, err := exec.Command(shell, "-c", `printf '%s\0' `+got).Output()
+			if back := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"); err != nil || !slices.Equal(back, tc.args) {
+				t.Errorf("%s reads %s back as %q (%v), want %q", shell, got, back, err, tc.args)
+			}
 		}
 	}
 }

@@ -208,35 +208,46 @@ func shellJoin(args []string) string {
 }
 
 // adviceJoin joins a command line as shellJoin does, for advice the output sets off in
-// single quotes ('daemonkit --state-dir "/srv/my state" stop --name web' kills it): an
-// argument that needs quoting and holds none of ", $, `, \ and ! (which double quotes
-// would not keep as they are) goes in double quotes, so its quotes do not nest in the
-// advice's and what is between the advice's outer quotes pastes into sh as it is. Any
-// other argument is quoted as shellJoin quotes it, which sh reads back the same, but one
-// with a control character or a byte that is not UTF-8, which printfQuote quotes.
+// single quotes ('daemonkit --state-dir "/srv/my state" stop --name web' kills it): each
+// argument is quoted as adviceWord quotes it.
 func adviceJoin(args []string) string {
 	quoted := make([]string, len(args))
 	for i, a := range args {
-		one := shellJoin([]string{a})
-		switch {
-		case !utf8.ValidString(a) || strings.IndexFunc(a, unicode.IsControl) >= 0:
-			one = printfQuote(a)
-		case one != a && !strings.ContainsAny(a, "\"$`\\!"):
-			one = `"` + a + `"`
-		}
-		quoted[i] = one
+		quoted[i] = adviceWord(a)
 	}
 	return strings.Join(quoted, " ")
 }
 
+// adviceWord quotes a for adviceJoin: an argument that needs quoting and holds none of ",
+// $, `, \ and ! (which double quotes would not keep as they are) goes in double quotes, so
+// its quotes do not nest in the advice's and what is between the advice's outer quotes
+// pastes into sh as it is. Any other argument is quoted as shellJoin quotes it, which sh
+// reads back the same, but one with a control character or a byte that is not UTF-8,
+// which printfQuote quotes.
+func adviceWord(a string) string {
+	one := shellJoin([]string{a})
+	switch {
+	case !utf8.ValidString(a) || strings.IndexFunc(a, unicode.IsControl) >= 0:
+		return printfQuote(a)
+	case one != a && !strings.ContainsAny(a, "\"$`\\!"):
+		return `"` + a + `"`
+	}
+	return one
+}
+
 // printfQuote writes a, which holds a control character or a byte that is not UTF-8, as
-// "$(printf 'FORMAT')", those written as octal escapes: every POSIX sh reads it back as a
-// (dash, a common sh, has no $'...' quoting yet), and a terminal shows no raw control
-// character. One that ends in a newline, which the command substitution would strip, is
-// written as ansiQuote writes it, for the shells that read $'...'.
+// "$(printf 'FORMAT')", those written as octal escapes: every POSIX sh, dash too, reads it
+// back as a (dash, a common sh, has no $'...' quoting yet), and a terminal shows no raw
+// control character. The newlines a ends in, which the command substitution would strip,
+// follow it as they are, in double quotes of their own ("$(printf 'x\011y')"" and a
+// newline and a closing quote), which every sh reads as part of the same word.
 func printfQuote(a string) string {
-	if strings.HasSuffix(a, "\n") {
-		return ansiQuote(a)
+	if body := strings.TrimRight(a, "\n"); body != a {
+		newlines := `"` + a[len(body):] + `"`
+		if body == "" {
+			return newlines
+		}
+		return adviceWord(body) + newlines
 	}
 	var b strings.Builder
 	b.WriteString(`"$(printf '`)
