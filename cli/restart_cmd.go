@@ -133,7 +133,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		return err
 	}
 	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
-		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen), req.Log)
+		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), req.Log)
 	return nil
 }
 

@@ -166,7 +166,7 @@ func (c *StartCmd) Run(app *App) error {
 		return err
 	}
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
-		paths.Name, res.PID, req.Strategy, listenNote(res.Listen), paths.Log)
+		paths.Name, res.PID, req.Strategy, listenNote(res.Listen, req.Supervise), paths.Log)
 	notifyManager(res.PID)
 	return nil
 }
@@ -248,10 +248,16 @@ func notifyManager(pid int) {
 	}
 }
 
-// listenNote is ", listening on ADDR" when the daemon said where it listens.
-func listenNote(addr string) string {
-	if addr == "" {
+// listenNote is where the daemon said its work serves, if it did: ", listening on ADDR"
+// where the work or daemonkit (--socket) listens, ", answering on ADDR" where it is the
+// address a --ready tcp: or http: check of a supervised program (sup) reached, which the
+// program listens on, or something else it reaches, and daemonkit only probed.
+func listenNote(addr string, sup *superviseRequest) string {
+	switch {
+	case addr == "":
 		return ""
+	case sup != nil && (strings.HasPrefix(sup.Ready, "tcp:") || strings.HasPrefix(sup.Ready, "http:")):
+		return ", answering on " + addr
 	}
 	return ", listening on " + addr
 }
