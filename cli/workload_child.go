@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -85,7 +86,10 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 		return nil, err
 	}
 	sf := SuperviseFlags{Ready: "notify", Socket: req.Socket, DrainTimeout: req.DrainTimeout}
-	sc := sf.supervisorConfig([]string{os.Args[0], workloadCommand, req.Name}, paths, req.ShutdownTimeout, detached)
+	// The binary by its absolute path, as status and list show the command: a start typed
+	// as bin/daemonkit would show "bin/daemonkit _workload NAME", which names nothing from
+	// another directory, until a restart typed elsewhere showed the absolute path.
+	sc := sf.supervisorConfig([]string{cmp.Or(req.Exe, os.Args[0]), workloadCommand, req.Name}, paths, req.ShutdownTimeout, detached)
 	sc.Env = withRequest(os.Environ(), string(raw))
 	sc.Path = req.Exe // the binary on disk now: an upgrade runs a replaced binary
 	sc.Credential = cred
