@@ -161,10 +161,10 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 		return nil, strategy.Descriptor{}, err
 	}
 	if unit := unitOf(paths); unit.Name != "" {
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s runs as systemd's %s, which started it and starts it again: restart it with '%s restart %s'", paths.Name, unit.Name, unit.Systemctl, unit.Name)
+		return nil, strategy.Descriptor{}, fmt.Errorf("%s runs as systemd's %s, which started it and starts it again: restart it with '%s'", paths.Name, unit.Name, unit.command("restart"))
 	}
 	if unit := recordedUnit(rec); unit.Name != "" && rec.Strategy == "" {
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s ran as systemd's %s, which starts it (a start of %s's own would run it beside the service): start it again with '%s restart %s'", paths.Name, unit.Name, app.Config.Name, unit.Systemctl, unit.Name)
+		return nil, strategy.Descriptor{}, fmt.Errorf("%s ran as systemd's %s, which starts it (a start of %s's own would run it beside the service): start it again with '%s'", paths.Name, unit.Name, app.Config.Name, unit.command("restart"))
 	}
 	if rec.Program == app.Config.Name && (len(rec.Request) == 0 || rec.Strategy == "") { // a foreground's may keep its --reload-check
 		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s'", paths.Name, startAgain(app, paths, rec.Command))

@@ -167,8 +167,8 @@ func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error 
 	unit := unitOf(paths)
 	res, err := stopReport(app, paths, o, true)
 	if err == nil && res.WasRunning && unit.Name != "" {
-		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s ran as systemd's %s, which starts it again if its Restart= says so, else takes it for stopped: stop, start and restart it with '%s stop|start|restart %s'\n",
-			app.Config.Name, paths.Name, unit.Name, unit.Systemctl, unit.Name)
+		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s ran as systemd's %s, which starts it again if its Restart= says so, else takes it for stopped: stop, start and restart it with '%s'\n",
+			app.Config.Name, paths.Name, unit.Name, unit.command("stop|start|restart"))
 	}
 	return err
 }

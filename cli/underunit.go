@@ -64,6 +64,14 @@ func (u managingUnit) recorded() string {
 	return strings.TrimSpace(strings.TrimPrefix(u.Systemctl, "systemctl") + " " + u.Name)
 }
 
+// command is the systemctl command line that does verb ("restart", or a choice of verbs:
+// "stop|start|restart") to u, for advice set off in single quotes: u's name quoted as
+// adviceWord quotes it, so that one with a backslash (a template's escaped instance,
+// "app@my\x2dsite.service") pastes into sh as it is, where sh would drop the backslash.
+func (u managingUnit) command(verb string) string {
+	return u.Systemctl + " " + verb + " " + adviceWord(u.Name)
+}
+
 // recordedUnit is the service a record's Unit names (see recorded): the zero managingUnit
 // for none.
 func recordedUnit(rec instance.Record) managingUnit {
@@ -158,6 +166,6 @@ func unitNote(app *App, paths instance.Paths) {
 	if unit.Name == "" || unit == unitOfProcess(os.Getpid()) {
 		return
 	}
-	fmt.Fprintf(app.Config.Stderr, "%s: note: %s last ran as systemd's %s; while this start's daemon runs, '%s start %s' fails (already running): to run it under systemd again, stop it ('%s') and '%s start %s'\n",
-		app.Config.Name, paths.Name, unit.Name, unit.Systemctl, unit.Name, app.commandFor("stop", paths), unit.Systemctl, unit.Name)
+	fmt.Fprintf(app.Config.Stderr, "%s: note: %s last ran as systemd's %s; while this start's daemon runs, '%s' fails (already running): to run it under systemd again, stop it ('%s') and '%s'\n",
+		app.Config.Name, paths.Name, unit.Name, unit.command("start"), app.commandFor("stop", paths), unit.command("start"))
 }

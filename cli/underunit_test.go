@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -73,6 +76,24 @@ func TestRecordedUnit(t *testing.T) {
 	for _, bad := range []string{"web", "--user", "web.service; rm", "../x.service", "--system web.service"} {
 		if got := recordedUnit(instance.Record{Unit: bad}); got != (managingUnit{}) {
 			t.Errorf("recordedUnit(%q) = %+v, want none", bad, got)
+		}
+	}
+}
+
+// TestUnitCommand: the systemctl command line of advice pastes into sh and dash as the
+// arguments it means, a template's escaped instance (a backslash) too.
+func TestUnitCommand(t *testing.T) {
+	for _, u := range []managingUnit{{"web.service", "systemctl"}, {`app@my\x2dsite.service`, "systemctl --user"}, {`a@b\x20c.service`, "systemctl"}} {
+		got := u.command("restart")
+		want := append(strings.Fields(u.Systemctl), "restart", u.Name)
+		for _, shell := range []string{"sh", "dash"} {
+			if _, err := exec.LookPath(shell); err != nil {
+				continue
+			}
+			out, err := exec.Command(shell, "-c", `printf '%s\0' `+got).Output()
+			if back := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"); err != nil || !slices.Equal(back, want) {
+				t.Errorf("%s reads %s back as %q (%v), want %q", shell, got, back, err, want)
+			}
 		}
 	}
 }
