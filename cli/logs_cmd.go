@@ -143,13 +143,14 @@ func notRegular(app *App, paths instance.Paths, path string, err error) error {
 	return err
 }
 
-// neverRan says that the instance at paths has no record, so it has not run with this
-// state directory (a mistyped name?); "" if it has one.
+// neverRan says that the instance at paths has no record: it has not run with this state
+// directory (a mistyped name?), or it was deleted, which keeps its log, and one started
+// with its own --log has none at the default path where logs looks; "" if it has one.
 func neverRan(paths instance.Paths) string {
 	if _, err := instance.ReadRecord(paths.Record); !errors.Is(err, fs.ErrNotExist) {
 		return ""
 	}
-	return fmt.Sprintf("%s has no record, so it has not run with this state directory (is the name right?)", paths.Name)
+	return fmt.Sprintf("%s has no record: it has not run with this state directory (is the name right?), or it was deleted, which kept its log where its --log said", paths.Name)
 }
 
 // logElsewhere says that the instance at paths runs, and writes to a file that is no
