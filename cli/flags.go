@@ -63,13 +63,6 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 	if err != nil {
 		return paths, err
 	}
-	if !create && f.Name == "" && f.PIDFile != "" {
-		if named := nameOfPIDFile(paths); named != "" {
-			if paths, err = layout.Resolve(named, f.PIDFile, ""); err != nil {
-				return paths, err
-			}
-		}
-	}
 	if !create && f.PIDFile == "" {
 		// An older daemonkit's daemon of the name may hold another pidfile beside its
 		// record (--pidfile STATE/web.lock): stop, status and the rest act on it there.
@@ -89,43 +82,6 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 		}
 	}
 	return paths, checkDirs(paths)
-}
-
-// nameOfPIDFile is the name of the instance whose pidfile is paths.PIDFile, when that is
-// not its base name: start --name api --pidfile /srv/web.pid keeps its record as
-// /srv/api.json, so a command given --pidfile /srv/web.pid alone, which takes the name web
-// from it, found no record and called the running daemon starting, showed web's log and
-// refused a reload. It is the one record in the pidfile's directory that names the
-// pidfile; "" when paths' own record does, or no record or several do.
-func nameOfPIDFile(paths instance.Paths) string {
-	if rec, err := instance.ReadRecord(paths.Record); err == nil && rec.PIDFile == paths.PIDFile {
-		return ""
-	}
-	records, _ := filepath.Glob(filepath.Join(globEscape(filepath.Dir(paths.PIDFile)), "*.json"))
-	name := ""
-	for _, path := range records {
-		rec, err := instance.ReadRecord(path)
-		if err != nil || rec.PIDFile != paths.PIDFile || rec.Name+".json" != filepath.Base(path) {
-			continue
-		}
-		if name != "" {
-			return "" // several: the pidfile's base name stays the name
-		}
-		name = rec.Name
-	}
-	return name
-}
-
-// globEscape escapes the characters filepath.Glob reads as a pattern in dir.
-func globEscape(dir string) string {
-	var b strings.Builder
-	for _, r := range dir {
-		if strings.ContainsRune(`*?[\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // checkPIDFileName refuses, for a start or a unit, a pidfile in the state directory under
