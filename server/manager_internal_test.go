@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,23 +11,7 @@ import (
 // manager, 5s over, while the start job lasts; once READY=1 is said, it does not (systemd
 // would take it to extend RuntimeMaxSec= or a stop), as for a restart's copy.
 func TestManagerExtendsOnlyTheStart(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	t.Setenv("NOTIFY_SOCKET", path)
-	next := func() string {
-		t.Helper()
-		buf := make([]byte, 4096)
-		conn.SetReadDeadline(time.Now().Add(testutil.Deadline))
-		n, err := conn.Read(buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(buf[:n])
-	}
+	next := testutil.NotifySocket(t)
 	m := &manager{enabled: true}
 	m.extendStart(3 * time.Second)
 	if got := next(); got != "EXTEND_TIMEOUT_USEC=8000000" {

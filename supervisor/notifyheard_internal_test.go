@@ -15,6 +15,10 @@ func TestNotifyHeard(t *testing.T) {
 	if got, want := h.String(), "no READY=1 ever arrived: it sent no sd_notify message; does redis-server support sd_notify (NOTIFY_SOCKET)?"; got != want {
 		t.Errorf("nothing heard: %q, want %q", got, want)
 	}
+	speaker := notifyHeard{prog: "web", speaks: true} // daemonkit's own work child
+	if got, want := speaker.String(), "no READY=1 ever arrived: it has not said it is ready"; got != want {
+		t.Errorf("nothing heard from a program that speaks sd_notify: %q, want %q", got, want)
+	}
 	for _, datagram := range []string{"MAINPID=42\nWATCHDOG=1", "WATCHDOG=1", "READY=0\nX_LONG=" + strings.Repeat("v", 40)} {
 		m, err := notify.Parse([]byte(datagram))
 		if err != nil {

@@ -35,7 +35,7 @@ const checkTimeout = 5 * time.Second
 // EXTEND_TIMEOUT_USEC= too: the bound of a start that has no launcher (a restart's).
 func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, extend func(time.Duration)) error {
 	r.acceptFrom(sock, p.pid)
-	heard := notifyHeard{prog: filepath.Base(p.command[0])}
+	heard := notifyHeard{prog: filepath.Base(p.command[0]), speaks: r.s.cfg.FailKey != ""}
 	r.waiting(p, heard.String())
 	for {
 		m, err := sock.Receive(ctx)
@@ -86,6 +86,7 @@ type notifyHeard struct {
 	messages int      // how many came
 	fields   []string // the fields they held (sentFields), each once, in the order they came
 	status   bool     // one held STATUS=: that, not this, is the program's own word
+	speaks   bool     // the program is known to speak sd_notify (it was given Config.FailKey)
 }
 
 // add counts m in.
@@ -101,6 +102,8 @@ func (h *notifyHeard) add(m notify.Message) {
 
 func (h *notifyHeard) String() string {
 	switch {
+	case h.messages == 0 && h.speaks:
+		return "no READY=1 ever arrived: it has not said it is ready"
 	case h.messages == 0:
 		return fmt.Sprintf("no READY=1 ever arrived: it sent no sd_notify message; does %s support sd_notify (NOTIFY_SOCKET)?", h.prog)
 	case len(h.fields) == 0:
@@ -168,7 +171,9 @@ func (r *run) note(p *program, m notify.Message) {
 		r.log.Warn("a notification had a bad field", "sender", m.PID, "error", m.Err)
 	}
 	if m.HasStatus {
-		r.log.Info("status", "status", m.Status)
+		if m.Status != "" { // an empty one clears the last
+			r.log.Info("status", "status", m.Status)
+		}
 		server.NotifyManager(r.ctx, "STATUS="+m.Status) // passed through to a service manager
 	}
 	if m.Errno != 0 {

@@ -16,7 +16,10 @@ import (
 )
 
 // Start is a child's start, until it is ready.
-type Start struct{ ready atomic.Bool }
+type Start struct {
+	ready atomic.Bool // Ready was called
+	said  atomic.Bool // Status was called
+}
 
 type key struct{}
 
@@ -29,9 +32,18 @@ func From(ctx context.Context) *Start {
 	return s
 }
 
-// Ready ends the start: from then on Extend and Status say nothing, as they do in a
-// daemon once its work is ready.
-func (s *Start) Ready() { s.ready.Store(true) }
+// Ready ends the start and tells the supervisor READY=1, with fields (KEY=VALUE) and, when
+// the start said a status, an empty STATUS=, which clears it in a service manager the
+// supervisor passes it on to: a status of the start says nothing once it is over. From
+// then on Extend and Status say nothing, as they do in a daemon once its work is ready.
+func (s *Start) Ready(fields ...string) {
+	s.ready.Store(true)
+	msg := append([]string{"READY=1"}, fields...)
+	if s.said.Load() {
+		msg = append(msg, "STATUS=")
+	}
+	_, _ = daemon.SdNotify(false, strings.Join(msg, "\n"))
+}
 
 // Extend asks the supervisor for d more from now (EXTEND_TIMEOUT_USEC=), until ready; a
 // nil s does nothing.
@@ -41,10 +53,18 @@ func (s *Start) Extend(d time.Duration) {
 	}
 }
 
-// Status tells the supervisor what the start is doing (STATUS=, one line), until ready;
-// a nil s does nothing.
+// Status tells the supervisor what the start is doing (STATUS=, as one Value), until
+// ready; a nil s does nothing.
 func (s *Start) Status(text string) {
 	if s != nil && !s.ready.Load() {
-		_, _ = daemon.SdNotify(false, "STATUS="+strings.NewReplacer("\n", " ", "\x00", " ").Replace(text))
+		s.said.Store(true)
+		_, _ = daemon.SdNotify(false, "STATUS="+Value(text))
 	}
+}
+
+// Value is text as the value of one sd_notify field: a line break (\n, \r), which would
+// end the field and begin another, and a NUL, which would end the message, are each a
+// space.
+func Value(text string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\x00", " ").Replace(text)
 }
