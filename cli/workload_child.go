@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,6 +31,13 @@ const listenKey = "X_DAEMONKIT_LISTEN"
 // failKey is the sd_notify assignment a workload child sends, instead of READY=1, to say
 // why its start failed (supervisor.Config.FailKey).
 const failKey = "X_DAEMONKIT_FAILED"
+
+// failHeardEnv, set in a workload child's environment, says that its supervisor hears
+// failKey. A supervisor of an older release, which an upgrade to a newer binary runs the
+// new copy under, does not set it, and the child then says why its start failed on its
+// standard error, as children of that release did. The child removes it from its own
+// environment, so that no process of the work's inherits it.
+const failHeardEnv = "DAEMONKIT_HEARS_FAILED"
 
 // workload is what the daemon (or a foreground start) runs for req: the program given
 // after --, supervised; the program's own work run as a supervised child of this process
@@ -90,7 +96,7 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 	// as bin/daemonkit would show "bin/daemonkit _workload NAME", which names nothing from
 	// another directory, until a restart typed elsewhere showed the absolute path.
 	sc := sf.supervisorConfig([]string{cmp.Or(req.Exe, os.Args[0]), workloadCommand, req.Name}, paths, req.ShutdownTimeout, detached)
-	sc.Env = withRequest(os.Environ(), string(raw))
+	sc.Env = append(withRequest(os.Environ(), string(raw)), failHeardEnv+"=1")
 	sc.Path = req.Exe // the binary on disk now: an upgrade runs a replaced binary
 	sc.Credential = cred
 	sc.ListenKey, sc.FailKey = listenKey, failKey
@@ -119,6 +125,8 @@ func runWorkload(cfg Config, req *request) error {
 			return fmt.Errorf("%s: restore the program's flags: %w", workloadCommand, err)
 		}
 	}
+	heard := os.Getenv(failHeardEnv) != ""
+	os.Unsetenv(failHeardEnv)
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, os.Stderr)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -170,44 +178,31 @@ func runWorkload(cfg Config, req *request) error {
 			stop()
 		}
 	}()
-	failed, err := serveChild(ctx, cancel, w, req.Socket, log)
+	failed, err := serveChild(ctx, w, log)
 	if failed {
-		return failStart(stopped, err)
+		return failStart(stopped, heard, err, log)
 	}
 	return drainCutOff(ctx, err, req.instanceInfo().ShutdownTimeout)
 }
 
 // serveChild runs the work w until it returns, and tells the supervisor READY=1 (and
-// where it listens) when it says ready, provided it took the sockets it was handed
-// (sockets, as start --socket was given them). It reports whether the start failed: the
-// work returned before it was ready, or said ready without taking its sockets, and no stop
-// came first; err then says why.
-func serveChild(ctx context.Context, cancel context.CancelCauseFunc, w server.Workload, sockets []string, log hclog.Logger) (failed bool, err error) {
-	handed := socketsLeft()
+// where it listens) when it says ready. It reports whether the start failed: the work
+// returned before it was ready, and no stop came first; err then says why.
+func serveChild(ctx context.Context, w server.Workload, log hclog.Logger) (failed bool, err error) {
 	start := &childstart.Start{} // server.ExtendStart and StartStatus reach the supervisor
 	ctx = childstart.With(ctx, start)
-	start.Status("waiting for the serve function to say ready") // its own StartStatus replaces it
-	var refused error
 	var readied bool
 	var once sync.Once
 	err = server.Recovered(log, "the workload", func() error {
 		return w.Serve(ctx, func(addr string) {
 			once.Do(func() {
-				if handed && socketsLeft() {
-					refused = untakenSockets(sockets)
-					cancel(refused) // not ready: the work drains and ends, and the start fails
-					return
-				}
 				readied = true
-				start.Ready()
-				_, _ = daemon.SdNotify(false, "READY=1\n"+listenKey+"="+addr)
+				start.Ready(listenKey + "=" + addr)
 			})
 		})
 	})
 	once.Do(func() {}) // a ready said after the work returned is moot; one said before is seen
 	switch {
-	case refused != nil:
-		return true, refused
 	case readied || ctx.Err() != nil:
 		return false, err
 	case err == nil:
@@ -226,10 +221,19 @@ const failWait = 5 * time.Second
 // failStart tells the supervisor why the work could not start (failKey), so that start,
 // status and the log say it in the work's own words, not how the child exited; then it
 // waits for the supervisor to end this process, as it ends any copy that failed its start,
-// or for a stop (stopped closed), at most failWait, and exits 1 without a word of its own:
-// the supervisor logs the reason, in the log's format. Unheard, it returns err.
-func failStart(stopped <-chan struct{}, err error) error {
-	if sent, _ := daemon.SdNotify(false, failKey+"="+notifyValue(err.Error())); !sent {
+// or for a stop (stopped closed), at most failWait, and exits 1. A reason too long for one
+// message is logged whole first (log writes in the log's format). A supervisor that does
+// not hear failKey (heard false: an older daemon's, which an upgrade to this binary runs
+// under) is not told: failStart returns err, which the child prints and exits 1 with.
+func failStart(stopped <-chan struct{}, heard bool, err error, log hclog.Logger) error {
+	if !heard {
+		return err
+	}
+	why, whole := notifyValue(err.Error())
+	if !whole {
+		log.Error("the start failed", "error", err)
+	}
+	if sent, _ := daemon.SdNotify(false, failKey+"="+why); !sent {
 		return err
 	}
 	select {
@@ -243,18 +247,18 @@ func failStart(stopped <-chan struct{}, err error) error {
 // bytes.
 const maxFailText = 3000
 
-// notifyValue is s as one sd_notify value: one line, no NUL, at most maxFailText bytes of
-// whole characters.
-func notifyValue(s string) string {
-	s = strings.NewReplacer("\n", " ", "\x00", " ").Replace(s)
+// notifyValue is s as one sd_notify value (childstart.Value), at most maxFailText bytes of
+// whole characters, and whether that is all of s but its line breaks.
+func notifyValue(s string) (value string, whole bool) {
+	s = childstart.Value(s)
 	if len(s) <= maxFailText {
-		return s
+		return s, true
 	}
 	cut := maxFailText
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + "..."
+	return s[:cut] + "...", false
 }
 
 // drainCutOff is err, the work's own, said as what it means when a stop (ctx cancelled)
