@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -228,11 +227,12 @@ var ErrUntrusted = errors.New("record not written by you")
 // block for the new file (ENOSPC, EDQUOT), it writes the record into the old one's blocks
 // instead, if it fits there, so that a reader still sees the old record or the new one,
 // or, for a moment, no record (see rewriteInPlace). It holds the record's lock while it
-// writes (see lockRecord), and, when it got it, first removes what writers of the record
-// killed mid-write left (see removeStaleTemps).
+// writes (see lockRecord), and then writes through the record's one temporary file, which
+// replaces what a writer killed mid-write left there (see newRecordTemp).
 func WriteRecord(path string, r Record) error {
-	defer lockRecordCleaned(path)()
-	return writeRecord(path, r, func(tmp string) error { return os.Rename(tmp, path) })
+	unlock, locked := lockRecordHeld(path)
+	defer unlock()
+	return writeRecord(path, r, locked, func(tmp string) error { return os.Rename(tmp, path) })
 }
 
 // testHookTempWritten, when set by a test, runs when writeRecord has written and synced
@@ -241,8 +241,9 @@ var testHookTempWritten func(tmp string)
 
 // writeRecord is WriteRecord, with place putting the whole new record, written and synced
 // at tmp, at path (a rename, or replaceRecord's exchange); whatever place leaves at tmp
-// when it fails is removed.
-func writeRecord(path string, r Record, place func(tmp string) error) error {
+// when it fails is removed. locked says the caller holds the record's lock (see
+// newRecordTemp).
+func writeRecord(path string, r Record, locked bool, place func(tmp string) error) error {
 	if err := checkOverwrite(path); err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func writeRecord(path string, r Record, place func(tmp string) error) error {
 	if err != nil {
 		return fmt.Errorf("encode record %q: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := newRecordTemp(path, locked)
 	if err != nil {
 		return inPlaceFallback(path, r, fmt.Errorf("write record %q: %w", path, err))
 	}
@@ -337,8 +338,9 @@ func MarkStoppedClean(path string, pid int, lastExit string, failed bool) error 
 
 // It marks the record it read and no other (updateRecord): a record removed since (a start
 // a stop called off, of an instance that never ran, removes its daemon's) stays removed.
+// It is a run's end: it sweeps what writers killed mid-write left (updateRecordSweep).
 func markStopped(path string, pid int, lastExit string, clean, failed bool) error {
-	return updateRecord(path, func(r *Record, err error) (bool, error) {
+	return updateRecordSweep(path, true, func(r *Record, err error) (bool, error) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
 			return false, nil

@@ -101,23 +101,35 @@ func TestWriteRecordRemovesKilledWritersTemp(t *testing.T) {
 	}
 }
 
-// stop's update of a record, and delete, remove a killed writer's file as well.
+// stop's update of a record, and delete, remove a killed writer's file as well, and the
+// stale ones of a name of their own that an older build or an unlocked writer left.
 func TestUpdateAndDeleteRemoveKilledWritersTemp(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "web.json")
 	if err := WriteRecord(path, Record{Name: "web", PID: 7, Program: "test", State: StateRunning}); err != nil {
 		t.Fatal(err)
 	}
+	own := filepath.Join(filepath.Dir(path), ".web.json.tmp-42")
+	leaveOwn := func() {
+		if err := os.WriteFile(own, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		age(t, own)
+	}
 	tmp := killedMidWrite(t, path)
 	age(t, tmp)
+	leaveOwn()
 	if err := MarkStopped(path, 7, "stopped", false); err != nil {
 		t.Fatal(err)
 	}
 	mustAbsent(t, tmp)
+	mustAbsent(t, own)
 
 	tmp = killedMidWrite(t, path)
 	age(t, tmp)
+	leaveOwn()
 	RemoveRecordTemps(path)
 	mustAbsent(t, tmp)
+	mustAbsent(t, own)
 }
 
 // While another holds the record's lock, a writer that could not get it removes nothing:
@@ -141,5 +153,56 @@ func TestWriteRecordLockedKeepsTemps(t *testing.T) {
 	}
 	if _, err := os.Lstat(tmp); err != nil {
 		t.Errorf("the temporary file under a held lock: %v, want it kept", err)
+	}
+}
+
+// A holder of the record's lock writes through the record's one temporary file: a killed
+// writer's is replaced at the next write however fresh it is, and a plain write reads no
+// directory for the files of a name of their own (an older build's, an unlocked writer's),
+// which a run's end removes (TestUpdateAndDeleteRemoveKilledWritersTemp).
+func TestWriteRecordReplacesFreshKilledTempReadsNoDir(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "web.json")
+	tmp := killedMidWrite(t, path) // fresh: not aged
+	if tmp != recordTempPath(path) {
+		t.Fatalf("the writer wrote through %s, want %s", tmp, recordTempPath(path))
+	}
+	own := filepath.Join(dir, ".web.json.tmp-42") // an older build's, killed
+	if err := os.WriteFile(own, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	age(t, own)
+	if err := WriteRecord(path, Record{Name: "web", PID: 1, Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	mustAbsent(t, tmp)
+	if _, err := os.Lstat(own); err != nil {
+		t.Errorf("%s after a plain write: %v, want it left for the run's end", filepath.Base(own), err)
+	}
+}
+
+// What stands at the record's temporary file's name is removed, never written through: a
+// symlink's target, and a file it is a hard link of, keep what they hold.
+func TestWriteRecordTempNeverWritesThrough(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "web.json")
+	target := filepath.Join(dir, "precious")
+	if err := os.WriteFile(target, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []func(string, string) error{os.Symlink, os.Link} {
+		_ = os.Remove(recordTempPath(path))
+		if err := link(target, recordTempPath(path)); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteRecord(path, Record{Name: "web", PID: 1, Program: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(target); err != nil || string(b) != "keep" {
+			t.Fatalf("the file behind the temporary name: %q, %v; want \"keep\"", b, err)
+		}
+		if r, err := ReadRecord(path); err != nil || r.Name != "web" {
+			t.Fatalf("record: %+v, %v", r, err)
+		}
 	}
 }

@@ -50,11 +50,21 @@ func UpdateRecord(path string, change func(r *Record, err error) (bool, error)) 
 // makes one only if there is still none: one written since is read and given to change
 // again, as a replaced one is. It writes as WriteRecord does otherwise. It holds the
 // record's lock from its first read to its last write (see lockRecord), so that no writer
-// of this build writes in between, and then first removes what writers killed mid-write
-// left (see removeStaleTemps); the checks above guard against one of an older build,
+// of this build writes in between; the checks above guard against one of an older build,
 // which takes no lock. change must take no lock and wait for no process (lock order).
 func updateRecord(path string, change func(r *Record, err error) (bool, error)) error {
-	defer lockRecordCleaned(path)()
+	return updateRecordSweep(path, false, change)
+}
+
+// updateRecordSweep is updateRecord; with sweep, it also removes, holding the lock, what
+// writers killed mid-write left under a name of their own (removeStaleTemps): what a run's
+// end (a stop, the daemon's own) does, where the directory read it costs is affordable.
+func updateRecordSweep(path string, sweep bool, change func(r *Record, err error) (bool, error)) error {
+	unlock, locked := lockRecordHeld(path)
+	defer unlock()
+	if sweep && locked {
+		removeStaleTemps(path)
+	}
 	for range updateAttempts {
 		r, id, err := readRecordID(path)
 		absent := errors.Is(err, fs.ErrNotExist)
@@ -69,7 +79,7 @@ func updateRecord(path string, change func(r *Record, err error) (bool, error)) 
 		if absent {
 			place = func(tmp string) error { return createInto(tmp, path) }
 		}
-		err = writeRecord(path, r, place)
+		err = writeRecord(path, r, locked, place)
 		switch {
 		case errors.Is(err, errRecordGone):
 			return nil
