@@ -50,9 +50,11 @@ func logOfRunning(paths instance.Paths, stateDir, fix string) error {
 // the instance's own daemon, the one of pidfile (a start that raced this one), it is
 // startError's already running (exit 3) instead. fix is what to do. A log it cannot tell
 // of (not a regular file, a file system without flock, a daemon of an older build) is
-// nil, as it was before.
+// nil, as it was before. Only a log named after the instance, NAME.log (the default's
+// name), is asked of: a log of another name was given with --log, and daemons given one
+// such log on purpose (workers sharing workers.log) write it together, as before.
 func logClaimed(path, pidFile, name, fix string) error {
-	if path == "" || logfile.CheckUnclaimed(path) == nil {
+	if path == "" || filepath.Base(path) != name+".log" || logfile.CheckUnclaimed(path) == nil {
 		return nil
 	}
 	if st, _ := pidfile.Probe(pidFile); st.State == pidfile.Running {

@@ -9,12 +9,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A daemon that writes a log claims it (Claim): it holds an exclusive flock on a
-// descriptor of the log's file of its own, close-on-exec, which nothing else shares: not
+// A daemon that writes a log claims it (Claim): it holds a shared flock on a descriptor
+// of the log's file of its own, close-on-exec, which nothing else shares: not
 // the descriptors 1 and 2 its program and the strategies' intermediates inherit, nor a
 // re-exec. The claim then dies with the daemon, whatever it left running, and a start
 // about to write the log asks whether one holds it (CheckUnclaimed) without reading
-// anything of other processes: a flock that fails at once. Only regular files are claimed:
+// anything of other processes: an exclusive flock that fails at once. The claim is shared,
+// so that daemons given one log on purpose (--log, a name of the user's choosing) each
+// hold it; a start asks only of a log named after its instance (see cli's logClaimed).
+// Only regular files are claimed:
 // /dev/null, a FIFO or a terminal is no file whose lines would mix. A file system that
 // refuses flock (NFS without locks, some FUSE: EOPNOTSUPP, ENOLCK) cannot tell, and is
 // taken for unclaimed, as a log is by a daemonkit from before the claim.
@@ -42,7 +45,7 @@ func CheckUnclaimed(path string) error {
 		return nil
 	}
 	defer unix.Close(fd)
-	if err := lockWithin(fd, claimWait); errors.Is(err, unix.EWOULDBLOCK) {
+	if err := lockWithin(fd, unix.LOCK_EX, claimWait); errors.Is(err, unix.EWOULDBLOCK) {
 		return &fs.PathError{Op: "check log", Path: path, Err: ErrClaimed}
 	}
 	return nil
@@ -68,13 +71,13 @@ func openToClaim(path string, writing int) (int, bool) {
 	return fd, true
 }
 
-// lockWithin takes an exclusive flock on fd, trying again for up to wait while another
-// holds it (EWOULDBLOCK then, if it still does); other errors (EOPNOTSUPP, ENOLCK) are
-// returned at once.
-func lockWithin(fd int, wait time.Duration) error {
+// lockWithin takes a flock of kind how (LOCK_EX, LOCK_SH) on fd, trying again for up to
+// wait while another holds one that excludes it (EWOULDBLOCK then, if it still does);
+// other errors (EOPNOTSUPP, ENOLCK) are returned at once.
+func lockWithin(fd, how int, wait time.Duration) error {
 	end := time.Now().Add(wait)
 	for backoff := 500 * time.Microsecond; ; backoff = min(2*backoff, 8*time.Millisecond) {
-		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		err := unix.Flock(fd, how|unix.LOCK_NB)
 		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
 			return err
 		}
@@ -94,8 +97,8 @@ type Claim struct {
 }
 
 // ClaimLog claims the log at path, the file open at descriptor writing (2 for a daemon),
-// for as long as the process runs or until Release: an error wrapping ErrClaimed when
-// another daemon holds it past claimWait, and a Claim of nothing (nil error) when it
+// for as long as the process runs or until Release, beside any other daemon's claim of it:
+// an error wrapping ErrClaimed only when a check holds it past claimWait, and a Claim of nothing (nil error) when it
 // cannot tell (see CheckUnclaimed) or path names another file than writing's now.
 func ClaimLog(path string, writing int) (*Claim, error) {
 	c := &Claim{}
@@ -103,7 +106,7 @@ func ClaimLog(path string, writing int) (*Claim, error) {
 	if !ok {
 		return c, nil
 	}
-	switch err := lockWithin(fd, claimWait); {
+	switch err := lockWithin(fd, unix.LOCK_SH, claimWait); {
 	case errors.Is(err, unix.EWOULDBLOCK):
 		unix.Close(fd)
 		return nil, &fs.PathError{Op: "claim log", Path: path, Err: ErrClaimed}

@@ -27,9 +27,9 @@ func ClaimHolder(path string) int {
 	file := fmt.Sprintf("%02x:%02x:%d", unix.Major(st.Dev), unix.Minor(st.Dev), st.Ino)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		// 1: FLOCK  ADVISORY  WRITE 4242 fe:00:12328976 0 EOF
+		// 1: FLOCK  ADVISORY  READ 4242 fe:00:12328976 0 EOF (a claim is shared)
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 || fields[1] != "FLOCK" || fields[3] != "WRITE" || fields[5] != file {
+		if len(fields) < 6 || fields[1] != "FLOCK" || fields[3] != "READ" || fields[5] != file {
 			continue
 		}
 		if pid, err := strconv.Atoi(fields[4]); err == nil && pid > 0 {

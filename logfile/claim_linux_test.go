@@ -9,8 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A claim refuses another claim and a check of the log, names its holder, and is the
-// claimer's alone: a child that has the log as its stdout and stderr, as a daemon's
+// A claim refuses a check of the log, goes beside another claim of it (daemons given one
+// log on purpose), names its holder, and is the claimer's alone: a child that has the log as its stdout and stderr, as a daemon's
 // program does, holds none once the claimer gives it up.
 func TestClaimLogRefusesOthersNotInherited(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "web.log")
@@ -23,8 +23,13 @@ func TestClaimLogRefusesOthersNotInherited(t *testing.T) {
 	if err := CheckUnclaimed(path); !errors.Is(err, ErrClaimed) {
 		t.Fatalf("CheckUnclaimed of a claimed log: %v, want ErrClaimed", err)
 	}
-	if _, err := ClaimLog(path, fd); !errors.Is(err, ErrClaimed) {
-		t.Fatalf("a second ClaimLog: %v, want ErrClaimed", err)
+	second, err := ClaimLog(path, fd)
+	if err != nil {
+		t.Fatalf("a second ClaimLog: %v, want it beside the first", err)
+	}
+	second.Release()
+	if err := CheckUnclaimed(path); !errors.Is(err, ErrClaimed) {
+		t.Fatalf("CheckUnclaimed once the second claim is given up, the first held: %v, want ErrClaimed", err)
 	}
 	if pid := ClaimHolder(path); pid != os.Getpid() {
 		t.Errorf("ClaimHolder: %d, want %d", pid, os.Getpid())
