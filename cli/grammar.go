@@ -359,7 +359,7 @@ func runGrammar(cfg Config, args []string) int {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
 		return exitUsage
 	}
-	if err := startPoller(); err != nil {
+	if err := startPollerFor(commandWord(args)); err != nil {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
 		if commandWord(args) == "status" {
 			return exitCannotTell

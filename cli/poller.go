@@ -12,6 +12,20 @@ import (
 // runtime poller's epoll and eventfd.
 const pollerFiles = 3
 
+// filelessCommands open no file of their own: help (no command word), version, strategies
+// and completion print what the binary holds, so even a limit too low for the poller does
+// not stop them.
+var filelessCommands = map[string]bool{"": true, "version": true, "strategies": true, "completion": true}
+
+// startPollerFor is startPoller for the command word, and nil for a command that opens no
+// file.
+func startPollerFor(word string) error {
+	if filelessCommands[word] {
+		return nil
+	}
+	return startPoller()
+}
+
 // startPoller has the Go runtime make its poller (an epoll and an eventfd, which it makes at
 // the first file the process opens through package os) now, while the descriptors for it
 // are free. Made later, once a command's own descriptors (opened with raw system calls: its
