@@ -45,6 +45,7 @@ func TestAdviceJoin(t *testing.T) {
 		{[]string{"daemonkit", "--state-dir", "/tmp/new\nline", "stop"}, `daemonkit --state-dir "$(printf '/tmp/new\012line')" stop`},
 		{[]string{"echo", "t\tab\x1b[31m", "\xff\xfe", "50%'s \\ \u0085"}, `echo "$(printf 't\011ab\033[31m')" "$(printf '\377\376')" "$(printf '50%%'\''s \\ \302\205')"`},
 		// newlines at the end, which a command substitution strips, follow it as they are
+		{[]string{"echo", "-a\tb"}, `echo "$(printf '\055a\011b')"`}, // printf would take -a for an option
 		{[]string{"daemonkit", "--state-dir", "/tmp/x\n", "stop"}, "daemonkit --state-dir /tmp/x\"\n\" stop"},
 		{[]string{"echo", "a\tb c\n\n", "\n", "it's\n"}, "echo \"$(printf 'a\\011b c')\"\"\n\n\" \"\n\" \"it's\"\"\n\""},
 	} {

@@ -236,7 +236,8 @@ func adviceWord(a string) string {
 }
 
 // printfQuote writes a, which holds a control character or a byte that is not UTF-8, as
-// "$(printf 'FORMAT')", those written as octal escapes: every POSIX sh, dash too, reads it
+// "$(printf 'FORMAT')", those written as octal escapes (a leading -, which printf would
+// take for an option, too): every POSIX sh, dash too, reads it
 // back as a (dash, a common sh, has no $'...' quoting yet), and a terminal shows no raw
 // control character. The newlines a ends in, which the command substitution would strip,
 // follow it as they are, in double quotes of their own ("$(printf 'x\011y')"" and a
@@ -264,6 +265,8 @@ func printfQuote(a string) string {
 			b.WriteString(`%%`)
 		case r == '\'':
 			b.WriteString(`'\''`)
+		case r == '-' && i == 0: // printf would take a leading - for an option of its own
+			b.WriteString(`\055`)
 		default:
 			b.WriteString(a[i : i+size])
 		}
