@@ -279,7 +279,7 @@ func TestDescribeOpenErrorStorage(t *testing.T) {
 		errno syscall.Errno
 		want  string
 	}{
-		{syscall.ENOSPC, "no space left on device: the file system of " + dir + " is full, of space or of inodes (df -h " + dir + "; df -i " + dir + "): free some there, or give --log-dir (or --log) another directory"},
+		{syscall.ENOSPC, "no space left on device: the file system of " + dir + " is full, of space or of inodes (df -h and df -i of it say which): free some there, or give --log-dir (or --log) another directory"},
 		{syscall.EROFS, "read-only file system: the file system of " + dir + " is mounted read-only: remount it read-write, or give --log-dir (or --log) another directory"},
 	} {
 		err := describeOpenError(path, tc.errno)

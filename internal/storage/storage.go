@@ -21,7 +21,7 @@ func Explain(err error, dir, flag string) error {
 	dir = existing(dir)
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
-		return fmt.Errorf("%w: the file system of %s is full, of space or of inodes (df -h %s; df -i %s): free some there, or give %s another directory", err, dir, dir, dir, flag)
+		return fmt.Errorf("%w: the file system of %s is full, of space or of inodes (df -h and df -i of it say which): free some there, or give %s another directory", err, dir, flag)
 	case errors.Is(err, syscall.EDQUOT):
 		return fmt.Errorf("%w: uid %d has used up its disk quota on the file system of %s (quota -s): free some of its files there, or give %s another directory", err, os.Geteuid(), dir, flag)
 	case errors.Is(err, syscall.EROFS):

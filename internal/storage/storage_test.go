@@ -17,7 +17,7 @@ func TestExplain(t *testing.T) {
 		errno syscall.Errno
 		want  string
 	}{
-		{syscall.ENOSPC, "open DIR/x: no space left on device: the file system of DIR is full, of space or of inodes (df -h DIR; df -i DIR): free some there, or give --state-dir another directory"},
+		{syscall.ENOSPC, "open DIR/x: no space left on device: the file system of DIR is full, of space or of inodes (df -h and df -i of it say which): free some there, or give --state-dir another directory"},
 		{syscall.EDQUOT, "quota -s): free some of its files there, or give --state-dir another directory"},
 		{syscall.EROFS, "open DIR/x: read-only file system: the file system of DIR is mounted read-only: remount it read-write, or give --state-dir another directory"},
 	} {
