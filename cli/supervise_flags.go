@@ -313,8 +313,8 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 					logName, dir, filepath.Base(log), name, role, fix)
 			}
 		}
-		if statErr != nil {
-			continue
+		if statErr != nil || !hardLinked(logInfo) {
+			continue // no other name of the log's file is anywhere: nothing to read the directory for
 		}
 		des, _ := os.ReadDir(dir) // a hard link to a pidfile or record there
 		for _, de := range des {
@@ -325,6 +325,13 @@ func checkLog(logName, fix string, paths instance.Paths, sup *superviseRequest, 
 		}
 	}
 	return nil
+}
+
+// hardLinked reports whether the file fi describes has more than one name (a hard link),
+// or whether it cannot tell.
+func hardLinked(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || st.Nlink > 1
 }
 
 // isInstanceFile reports whether path's name is an instance's file's (see
