@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/daemonkit/daemonkit/instance"
-	"github.com/daemonkit/daemonkit/logfile"
-	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // logOfRunning is exit 1 when a start of the instance at paths, whose pidfile is in another
@@ -39,30 +37,4 @@ func logOfRunning(paths instance.Paths, stateDir, fix string) error {
 	}
 	return withCode(exitFailed, fmt.Errorf("the log %s is instance %s's, which runs (pid %d, pidfile %s) and writes it: a second %s, with its pidfile %s, would mix its lines into it: %s",
 		paths.Log, paths.Name, st.PID(), own.PIDFile, paths.Name, paths.PIDFile, fix))
-}
-
-// logClaimed is exit 1 when a daemon writes the log at path now: it holds the log's claim
-// (logfile.CheckUnclaimed), as every daemon of this build does from the moment it holds
-// its pidfile, wherever its pidfile and record are: the direction logOfRunning cannot
-// see, a state directory's instance started after one of its name with --pidfile
-// elsewhere. It asks the file alone, and nothing of other processes, but once refused:
-// then it names the holder where the system can (logfile.ClaimHolder). When the holder is
-// the instance's own daemon, the one of pidfile (a start that raced this one), it is
-// startError's already running (exit 3) instead. fix is what to do. A log it cannot tell
-// of (not a regular file, a file system without flock, a daemon of an older build) is
-// nil, as it was before. Only a log named after the instance, NAME.log (the default's
-// name), is asked of: a log of another name was given with --log, and daemons given one
-// such log on purpose (workers sharing workers.log) write it together, as before.
-func logClaimed(path, pidFile, name, fix string) error {
-	if path == "" || filepath.Base(path) != name+".log" || logfile.CheckUnclaimed(path) == nil {
-		return nil
-	}
-	if st, _ := pidfile.Probe(pidFile); st.State == pidfile.Running {
-		return startError(name, &pidfile.LockedError{Path: pidFile, PID: st.PID})
-	}
-	who := "another daemon"
-	if pid := logfile.ClaimHolder(path); pid > 0 {
-		who = fmt.Sprintf("another daemon (pid %d)", pid)
-	}
-	return withCode(exitFailed, fmt.Errorf("the log %s is written by %s, which claims it: a second daemon would mix its lines into it: %s", path, who, fix))
 }

@@ -402,9 +402,6 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 			told.Stderr = caller
 			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
 		}
-		if err := logClaimed(paths.Log, paths.PIDFile, paths.Name, "give it another --log, or stop the daemon that writes it"); err != nil {
-			return err
-		}
 		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
 			return err
 		}
@@ -683,9 +680,6 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 			return launcher.Result{}, startError(req.Name, err)
 		}
 		return launcher.Result{}, withCode(exitFailed, err)
-	}
-	if err := logClaimed(req.Log, req.PIDFile, req.Name, "give it another --log (or --log-dir), or stop the daemon that writes it; nothing was started"); err != nil {
-		return launcher.Result{}, err // under the start lock: no daemon of this instance's is on its way
 	}
 	_, lerr := os.Lstat(req.Record)
 	ranBefore := lerr == nil // under the start lock: only this start's daemon writes one now (or a stop of it)

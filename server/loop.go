@@ -423,7 +423,6 @@ func (r *runner) cleanup() error {
 	if err := r.records.stopped(); err != nil {
 		errs = append(errs, err)
 	}
-	r.logClaim.Release() // before the pidfile: whoever takes that finds the log unclaimed
 	if err := r.pf.Release(); err != nil {
 		errs = append(errs, err) // pidfile names the step and the path
 	}

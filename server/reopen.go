@@ -114,7 +114,6 @@ func (r *runner) reopenLog(why string) {
 		_ = r.records.setLogProblem(problem)
 		return
 	}
-	r.moveLogClaim()
 	_ = r.records.setLogProblem("") // before the line that says it: whoever reads it sees both
 	r.log.Info("reopened log", "signal", why, "path", r.opts.LogPath)
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -96,7 +95,6 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 		records: &records{path: opts.RecordPath, rec: opts.Record},
 		manager: &manager{enabled: opts.NotifyManager}}
 	r.restorer, _ = w.(Restorer)
-	defer func() { r.logClaim.Release() }() // cleanup gives it up before the pidfile; this, on any other way out
 	return r.run(ctx, w)
 }
 
@@ -153,8 +151,7 @@ type runner struct {
 	drops     <-chan struct{} // the log writer dropped lines: count them in the record
 	records   *records
 	manager   *manager
-	restorer  Restorer       // the workload, if it keeps files beside the pidfile
-	logClaim  *logfile.Claim // the daemon's claim on its log (claimLog), nil without one
+	restorer  Restorer // the workload, if it keeps files beside the pidfile
 	startedAt time.Time
 	reload    reloads // the reload hook's run, if one runs
 	reopens   reopens // the log's reopen, if one runs
@@ -168,9 +165,6 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	startedAt := time.Now().UTC()
 	r.startedAt = startedAt
 	if err := r.launcherGone(); err != nil {
-		return r.fail(err)
-	}
-	if err := r.claimLog(); err != nil {
 		return r.fail(err)
 	}
 	sctx := context.WithValue(hclog.WithContext(ctx, r.log), recordsKey{}, r.records)
