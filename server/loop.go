@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -30,7 +31,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	check := time.NewTicker(every)
 	defer check.Stop()
 	if watch != nil {
-		r.recheck(watch, check, every) // what happened before the watch began, e.g. between ready and here
+		r.askChores(recheckPIDFile) // what happened before the watch began, e.g. between ready and here
 	}
 	// The hooks' context (reload's): the daemon's logger, as Serve's, and cancelled by a stop.
 	hooks, stopHooks := context.WithCancelCause(hclog.WithContext(ctx, r.log))
@@ -48,16 +49,20 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case <-watchdog:
 			r.manager.send("WATCHDOG=1")
 		case <-watch.Changes():
-			r.recheck(watch, check, every)
+			r.askChores(recheckPIDFile)
 		case <-check.C:
-			r.recheck(watch, check, every)
+			r.askChores(recheckPIDFile)
+		case <-r.chores.done:
+			if ended, ours := r.choresEnded(); ended&recheckPIDFile != 0 {
+				r.rechecked(watch, check, every, ours)
+			}
 		case <-r.drops:
 			if countDrops == nil {
 				countDrops = time.After(dropCountDelay)
 			}
 		case <-countDrops:
 			countDrops = nil
-			r.countDrops()
+			r.askChores(countDropped)
 		case sig := <-r.sigs.stop:
 			watch.CloseAsync() // no longer needed; its close takes the kernel a while
 			stopHooks(Stopped{sig})
@@ -74,9 +79,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			}
 		case <-restamp.c:
 			restamp.due()
-			if err := r.records.update(func(*instance.Record) {}); err != nil {
-				r.log.Debug("could not write the record again after a reload", "error", err)
-			}
+			r.askChores(rewriteRecord)
 		case <-r.reload.done:
 			r.reloadEnded(hooks, w.(Reloader))
 		case sig := <-r.sigs.forward:
@@ -115,10 +118,10 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	// short as a second stop signal by hand does (see instance.Stop). The record says so
 	// while the work drains, not before: its write (a sync) would delay every stop.
 	marked := make(chan struct{})
-	go func() {
+	proc.GoDeaf(func() { // a thread asleep behind the record's frozen disk takes no second stop signal
 		defer close(marked)
 		_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
-	}()
+	})
 	err, cut := r.drain(w, done, began)
 	r.awaitReload(min(time.Until(began.Add(r.opts.ShutdownTimeout)), ReloadGrace))
 	<-marked // before cleanup marks it stopped
@@ -299,18 +302,19 @@ func (s *restamper) arm() {
 // misses changes made through another machine (NFS) and a rename of a directory above.
 const pidFileBackstop = time.Minute
 
-// recheck checks the pidfile and watches what it holds now. While the path is not its own
-// (another process holds what is there, and nothing reports when that one lets go), it
-// checks every PIDFileCheck; otherwise every every.
-func (r *runner) recheck(watch *pidfile.Watcher, check *time.Ticker, every time.Duration) {
-	if r.checkPIDFile() {
-		r.checkBeside()
+// rechecked is the loop's part once a check of the pidfile (a chore) has ended: it watches
+// what the pidfile holds now. While the path is not its own (ours false: another process
+// holds what is there, and nothing reports when that one lets go), it checks every
+// PIDFileCheck; otherwise every every. It never blocks: its warning is logged beside the
+// loop, as the log's disk may be frozen.
+func (r *runner) rechecked(watch *pidfile.Watcher, check *time.Ticker, every time.Duration, ours bool) {
+	if ours {
 		check.Reset(every)
 	} else {
 		check.Reset(r.opts.PIDFileCheck)
 	}
 	if err := watch.Rearm(); err != nil {
-		r.log.Warn("could not watch the pidfile again; checking it every "+every.String(), "error", err)
+		go r.log.Warn("could not watch the pidfile again; checking it every "+every.String(), "error", err)
 	}
 }
 
@@ -321,8 +325,11 @@ func (r *runner) recheck(watch *pidfile.Watcher, check *time.Ticker, every time.
 // ours is whether the path names its file when it returns.
 func (r *runner) checkPIDFile() (ours bool) {
 	err := r.pf.Check()
-	if err == nil {
+	switch {
+	case err == nil:
 		return true
+	case errors.Is(err, os.ErrClosed):
+		return false // a check still under way when the stop released it: nothing to put back
 	}
 	r.log.Warn("the pidfile is not this daemon's any more; taking it back", "problem", err)
 	var held *pidfile.LockedError
@@ -331,6 +338,8 @@ func (r *runner) checkPIDFile() (ours bool) {
 		r.log.Info("pidfile restored", "path", r.opts.PIDFile)
 		r.restoreBeside()
 		return true
+	case errors.Is(err, os.ErrClosed):
+		// The stop released it meanwhile.
 	case errors.As(err, &held):
 		r.log.Error("ANOTHER DAEMON HOLDS THIS INSTANCE'S PIDFILE: two daemons claim it; stop one of them by pid",
 			"path", r.opts.PIDFile, "other_pid", held.PID, "this_pid", os.Getpid())
@@ -389,6 +398,8 @@ func (r *runner) countDrops() {
 	if r.opts.LogWriter == nil {
 		return
 	}
+	r.dropsMu.Lock() // a count beside the loop (a chore), and the stop's last one
+	defer r.dropsMu.Unlock()
 	dropped, cause := logDrops(r.opts.LogWriter)
 	if dropped == r.dropsCounted {
 		return // nothing new: no record to write (every stop asks)

@@ -155,9 +155,11 @@ type runner struct {
 	startedAt time.Time
 	reload    reloads // the reload hook's run, if one runs
 	reopens   reopens // the log's reopen, if one runs
+	chores    chores  // the loop's steps that touch the disk, if they run
 
-	dropCountFailing bool   // the last count of dropped lines could not be written, and said so
-	dropsCounted     uint64 // the count of dropped lines the record has
+	dropsMu          sync.Mutex // held by countDrops, for the two fields below
+	dropCountFailing bool       // the last count of dropped lines could not be written, and said so
+	dropsCounted     uint64     // the count of dropped lines the record has
 }
 
 // run starts the workload, reports ready and runs the loop.
