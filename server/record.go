@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
 // records keeps the run's instance record: what the workload publishes before it is
@@ -28,6 +29,14 @@ type records struct {
 	// ended says stopped wrote the run's last record: no write may follow it, not even
 	// one of a log reopen that ends after the stop (it runs beside the loop: askReopen).
 	ended bool
+
+	// What the workload published (UpdateRecord) and the record has not had yet: applied
+	// in order, before anything else changes or reads the record (lock), and written by
+	// one flush at a time.
+	pubMu     sync.Mutex // never held across a write: UpdateRecord never waits for the disk
+	pub       []func(*instance.Record)
+	flushing  bool // a flush runs, and takes what is published meanwhile
+	unwritten bool // rec has what was published, and no write has had it yet
 }
 
 type recordsKey struct{}
@@ -35,18 +44,58 @@ type recordsKey struct{}
 // UpdateRecord applies f to the record of the run that ctx (a Workload's Serve context)
 // belongs to, and writes it if the run has written it already: this is how a workload
 // publishes what status and list show (its program's pid, its restarts, its last exit).
-// Outside a run, or in one without a record, it does nothing.
+// Outside a run, or in one without a record, it does nothing. It never waits for the
+// record's disk (frozen, a hung NFS server): the write is made beside the caller, on a
+// thread that takes no signal, so that a workload's goroutine never holds a stop's signal
+// up. Changes published one after another are applied in that order, before any other
+// change to the record, and the record's last write has every one of them.
 func UpdateRecord(ctx context.Context, f func(*instance.Record)) {
 	rs, _ := ctx.Value(recordsKey{}).(*records)
 	if rs == nil {
 		return
 	}
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	f(&rs.rec)
-	if rs.written {
-		_ = rs.write(&rs.rec) // informative: a failure loses nothing that decides
+	rs.pubMu.Lock()
+	defer rs.pubMu.Unlock()
+	rs.pub = append(rs.pub, f)
+	if !rs.flushing {
+		rs.flushing = true
+		proc.GoDeaf(rs.flush)
 	}
+}
+
+// flush applies and writes what was published, until nothing more is: one write for all
+// that was published while the one before it was under way.
+func (rs *records) flush() {
+	for {
+		// Nothing applied: what was published went with a write since (first, update...).
+		if rs.lock() && rs.written {
+			_ = rs.write(&rs.rec) // informative: a failure loses nothing that decides
+		}
+		rs.mu.Unlock()
+		rs.pubMu.Lock()
+		if len(rs.pub) == 0 {
+			rs.flushing = false
+			rs.pubMu.Unlock()
+			return
+		}
+		rs.pubMu.Unlock()
+	}
+}
+
+// lock takes rs.mu and applies what the workload published since, in order; it reports
+// whether there was any.
+func (rs *records) lock() (applied bool) {
+	rs.mu.Lock()
+	rs.pubMu.Lock()
+	pub := rs.pub
+	rs.pub = nil
+	rs.pubMu.Unlock()
+	for _, f := range pub {
+		f(&rs.rec)
+	}
+	applied = len(pub) > 0
+	rs.unwritten = rs.unwritten || applied
+	return applied
 }
 
 // write writes rec, the run's record, stamped alive now (Record.AliveTicks: this daemon
@@ -56,6 +105,7 @@ func (rs *records) write(rec *instance.Record) error {
 		return nil // the record says stopped: the run is over
 	}
 	rec.StampAlive()
+	rs.unwritten = false // whether it fails or not: a failure loses nothing that decides
 	err := writeRecord(rs.path, *rec)
 	if err != nil && rec.DroppedLogCause != "" {
 		// On a full disk a record can only be rewritten in its own blocks, and may not fit
@@ -78,7 +128,7 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	if rs.path == "" {
 		return nil
 	}
-	rs.mu.Lock()
+	rs.lock()
 	defer rs.mu.Unlock()
 	rec := rs.this(opts, startedAt)
 	rec.Listen = listen
@@ -113,7 +163,7 @@ func (rs *records) failed(opts Options, startedAt time.Time, why error) {
 	if rs.path == "" {
 		return
 	}
-	rs.mu.Lock()
+	rs.lock()
 	defer rs.mu.Unlock()
 	if rs.written {
 		return // it was ready: stopped marks it
@@ -150,7 +200,7 @@ func (rs *records) stoppingStart(opts Options, startedAt time.Time, why string) 
 	if rs.path == "" {
 		return
 	}
-	rs.mu.Lock()
+	rs.lock()
 	defer rs.mu.Unlock()
 	if rs.written {
 		return
@@ -179,7 +229,7 @@ var errNotOurs = errors.New("not a record of ours")
 
 // update changes the written record and writes it again.
 func (rs *records) update(f func(*instance.Record)) error {
-	rs.mu.Lock()
+	rs.lock()
 	defer rs.mu.Unlock()
 	if !rs.written {
 		return nil
@@ -192,7 +242,7 @@ func (rs *records) update(f func(*instance.Record)) error {
 // writing the record only when that changes; before the first write, the first write
 // carries it.
 func (rs *records) setLogProblem(problem string) error {
-	rs.mu.Lock()
+	rs.lock()
 	defer rs.mu.Unlock()
 	if rs.rec.LogProblem == problem {
 		return nil
@@ -208,7 +258,7 @@ func (rs *records) setLogProblem(problem string) error {
 // workload published its own (a supervised program's exit status), and whether the run
 // failed (no stop ended it, and it did not end clean: see CleanEnd).
 func (rs *records) endedOnItsOwn(lastExit string, failed bool) {
-	rs.mu.Lock()
+	rs.lock()
 	defer rs.mu.Unlock()
 	if rs.rec.LastExit == "" {
 		rs.rec.LastExit = lastExit
@@ -219,10 +269,15 @@ func (rs *records) endedOnItsOwn(lastExit string, failed bool) {
 // stopped marks the record stopped, keeping the last exit the workload published, and
 // clears its invocation: the run stopped what it started.
 func (rs *records) stopped() error {
-	rs.mu.Lock()
+	rs.lock()
 	defer rs.mu.Unlock()
 	if !rs.written {
 		return nil
+	}
+	if rs.unwritten {
+		// What the workload published last (its restarts, its program's pid), which a
+		// flush beside it has not written yet: marking stopped keeps what the file has.
+		_ = rs.write(&rs.rec)
 	}
 	lastExit := rs.rec.LastExit // a supervised program's, if the workload said
 	if lastExit == "" {
