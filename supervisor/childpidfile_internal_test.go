@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -26,7 +28,7 @@ func TestRemoveChildPIDFileLeavesAFIFO(t *testing.T) {
 	if r.childPID != 4242 {
 		t.Fatalf("the child pidfile was not written")
 	}
-	r.removeChildPIDFile()
+	r.removeChildPIDFile(false)
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
 		t.Fatalf("the child pidfile it wrote: %v; want it removed", err)
 	}
@@ -36,7 +38,7 @@ func TestRemoveChildPIDFileLeavesAFIFO(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() {
-		r.removeChildPIDFile()
+		r.removeChildPIDFile(false)
 		close(done)
 	}()
 	select {
@@ -87,7 +89,7 @@ func TestChildPIDFileRefusesAnotherUsersFile(t *testing.T) {
 	if err := os.Chown(path, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	r.removeChildPIDFile()
+	r.removeChildPIDFile(false)
 	if _, err := os.Lstat(path); err != nil {
 		t.Errorf("a child pidfile another user owns now: %v; want it left", err)
 	}
@@ -126,7 +128,7 @@ func TestChildPIDFileRefusesAnUnsafeDirectory(t *testing.T) {
 	if b, err := os.ReadFile(path); err != nil || string(b) != "4242\n" {
 		t.Errorf("a child pidfile in a sticky directory: %q, %v; want 4242", b, err)
 	}
-	r.removeChildPIDFile()
+	r.removeChildPIDFile(false)
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
 		t.Errorf("the child pidfile it wrote: %v; want it removed", err)
 	}
@@ -193,4 +195,40 @@ func nobodysDir(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestStopWhileChildPIDFileWriteStuck: a stop goes on at once while the child pidfile's
+// write is stuck (its disk frozen) as a restarted copy gets ready: the supervisor's
+// goroutine is not held, so its program gets the stop signal then, not SIGKILL at the
+// bound. The removal at the run's end waits for the write, and removes what it wrote.
+func TestStopWhileChildPIDFileWriteStuck(t *testing.T) {
+	began, thaw := make(chan struct{}, 1), make(chan struct{})
+	t.Cleanup(func() { writeChildPID = writePIDFile })
+	writeChildPID = func(path string, pid int, user *syscall.Credential) error {
+		began <- struct{}{}
+		<-thaw
+		return writePIDFile(path, pid, user)
+	}
+	path := filepath.Join(t.TempDir(), "child.pid")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	r := &run{s: New(Config{ChildPIDFile: path}, io.Discard), log: hclog.NewNullLogger(), ctx: ctx}
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		r.writeChildPIDFile(4242)
+	}()
+	<-began
+	stop()
+	select {
+	case <-written:
+	case <-time.After(testutil.Deadline):
+		close(thaw)
+		t.Fatal("the stop waited for the child pidfile's stuck write")
+	}
+	close(thaw)
+	r.removeChildPIDFile(true)
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("the child pidfile after the run's end: %v; want it removed", err)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/server"
@@ -557,27 +558,65 @@ func (s *Supervisor) mainPID() int {
 
 // writeChildPIDFile writes the program's pid to ChildPIDFile, if set, as a pidfile is
 // written (its decimal pid and a newline), replacing only an empty or pidfile-shaped file.
+// It returns once the file is written, or at once when a stop has begun: see childPIDFileOp.
 func (r *run) writeChildPIDFile(pid int) {
 	path := r.s.cfg.ChildPIDFile
 	if path == "" {
 		return
 	}
-	if err := writePIDFile(path, pid, r.s.cfg.Credential); err != nil {
-		r.log.Error("could not write the child pidfile", "error", err)
-		return
-	}
-	r.childPID = pid
+	r.childPIDFileOp(false, func() {
+		if err := writeChildPID(path, pid, r.s.cfg.Credential); err != nil {
+			r.log.Error("could not write the child pidfile", "error", err)
+			return
+		}
+		r.childPID = pid
+	})
 }
+
+// writeChildPID is writePIDFile; a test may replace it (a frozen disk).
+var writeChildPID = writePIDFile
 
 // removeChildPIDFile removes ChildPIDFile if it is still the file this run last wrote
 // there, holding what it wrote: a file that another writer has taken over since, or
 // anything put in its place (a FIFO, whose read would hold the supervisor's stop until it
-// is killed; a symlink; another user's file), is left to it (see removePIDFile).
-func (r *run) removeChildPIDFile() {
-	if path := r.s.cfg.ChildPIDFile; path != "" && r.childPID != 0 && !removePIDFile(path, r.childPID, r.s.cfg.Credential) {
-		if _, err := os.Lstat(path); err == nil {
-			r.log.Warn("left the child pidfile: it is not the file this run wrote, or its directory is no longer safe", "path", path, "pid", r.childPID)
+// is killed; a symlink; another user's file), is left to it (see removePIDFile). It returns
+// once that is done, or at once when a stop has begun, unless last (the run's end, after
+// which nothing would remove it): see childPIDFileOp.
+func (r *run) removeChildPIDFile(last bool) {
+	path := r.s.cfg.ChildPIDFile
+	if path == "" {
+		return
+	}
+	r.childPIDFileOp(last, func() {
+		if r.childPID != 0 && !removePIDFile(path, r.childPID, r.s.cfg.Credential) {
+			if _, err := os.Lstat(path); err == nil {
+				r.log.Warn("left the child pidfile: it is not the file this run wrote, or its directory is no longer safe", "path", path, "pid", r.childPID)
+			}
 		}
+	})
+}
+
+// childPIDFileOp runs op, a write or a removal of ChildPIDFile, after those before it, on
+// a thread that takes no signal (proc.GoDeaf): its disk may be frozen (a hung NFS server),
+// and a thread asleep behind it must not take the daemon's stop signal. It waits for op to
+// end, unless a stop has begun and wait is false: the stop then goes on at once (the
+// program gets its stop signal), and op ends beside it, at the thaw. r.childPID is op's
+// alone.
+func (r *run) childPIDFileOp(wait bool, op func()) {
+	done := make(chan struct{})
+	proc.GoDeaf(func() {
+		defer close(done)
+		r.childPIDMu.Lock()
+		defer r.childPIDMu.Unlock()
+		op()
+	})
+	var stop <-chan struct{}
+	if r.ctx != nil && !wait {
+		stop = r.ctx.Done()
+	}
+	select {
+	case <-done:
+	case <-stop:
 	}
 }
 

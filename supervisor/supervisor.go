@@ -330,27 +330,28 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		}()
 		server.UpdateRecord(ctx, func(rec *instance.Record) { rec.Control = s.cfg.ControlPath })
 	}
-	defer r.removeChildPIDFile()
+	defer r.removeChildPIDFile(true)
 	return r.supervise(ready)
 }
 
 // run is one Serve.
 type run struct {
-	s        *Supervisor
-	ctx      context.Context
-	log      hclog.Logger
-	reaper   *reaper
-	relaying *relays // the relays of every copy's output
-	sockets  []bound
-	restarts int
-	gen      int
-	command  []string // the command line new copies run: the configured one, or an upgrade's
-	childPID int      // the pid last written to ChildPIDFile, 0 if none
-	copies   map[int]*program
-	upgrades chan upgradeRequest // from the control socket
-	drained  chan *program       // old copies that are gone
-	draining sync.WaitGroup      // old copies still draining
-	over     atomic.Bool         // supervise has returned: no copy will serve again
+	s          *Supervisor
+	ctx        context.Context
+	log        hclog.Logger
+	reaper     *reaper
+	relaying   *relays // the relays of every copy's output
+	sockets    []bound
+	restarts   int
+	gen        int
+	command    []string   // the command line new copies run: the configured one, or an upgrade's
+	childPID   int        // the pid last written to ChildPIDFile, 0 if none: childPIDFileOp's
+	childPIDMu sync.Mutex // one write or removal of ChildPIDFile at a time
+	copies     map[int]*program
+	upgrades   chan upgradeRequest // from the control socket
+	drained    chan *program       // old copies that are gone
+	draining   sync.WaitGroup      // old copies still draining
+	over       atomic.Bool         // supervise has returned: no copy will serve again
 }
 
 // supervise is the life of the program: a first start that must get ready, then restarts
@@ -386,7 +387,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		}
 		plan := planAfterEnd(cfg, ws, time.Since(p.started), failures, delay)
 		failures, delay = plan.failures, plan.delay
-		r.removeChildPIDFile() // it would name a pid that is gone, maybe another process's soon
+		r.removeChildPIDFile(false) // it would name a pid that is gone, maybe another process's soon
 		server.UpdateRecord(r.ctx, endedRecord(lastExit, r.restarts, plan, time.Now()))
 		if !plan.restart {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
