@@ -331,12 +331,27 @@ func (r *runner) checkPIDFile() (ours bool) {
 	case errors.Is(err, os.ErrClosed):
 		return false // a check still under way when the stop released it: nothing to put back
 	}
+	// Taken back before a line says so: the line may wait for the log's frozen disk, and
+	// meanwhile status would say this daemon is not running, and a start would run another.
+	restored := r.pf.Restore()
+	var recErr error
+	if restored == nil {
+		recErr = r.restoreBeside()
+	}
 	r.log.Warn("the pidfile is not this daemon's any more; taking it back", "problem", err)
 	var held *pidfile.LockedError
-	switch err := r.pf.Restore(); {
+	switch err := restored; {
 	case err == nil:
 		r.log.Info("pidfile restored", "path", r.opts.PIDFile)
-		r.restoreBeside()
+		if recErr != nil {
+			r.log.Warn("could not write the record again", "error", recErr)
+		}
+		if r.opts.LogPath != "" && !logfile.Names(r.opts.LogPath, 2) {
+			r.reopenLog("its file was deleted or replaced")
+		}
+		if r.restorer != nil {
+			r.restorer.Restore() // after the reopen: the line it logs goes to the log at its path
+		}
 		return true
 	case errors.Is(err, os.ErrClosed):
 		// The stop released it meanwhile.
@@ -349,21 +364,15 @@ func (r *runner) checkPIDFile() (ours bool) {
 	return false
 }
 
-// restoreBeside puts back what went with a pidfile that was deleted, most often with its
-// whole directory (rm -rf of the state directory): the log, if its path no longer names
-// the file this daemon writes to; the record, which this daemon alone writes while it
-// runs; and what the workload keeps there (Restorer). Without them, status could not say what runs, restart could not start it again,
-// and logs would show nothing while the daemon wrote on into a deleted file.
-func (r *runner) restoreBeside() {
-	if r.opts.LogPath != "" && !logfile.Names(r.opts.LogPath, 2) {
-		r.reopenLog("its file was deleted or replaced")
-	}
-	if err := r.records.update(func(*instance.Record) {}); err != nil {
-		r.log.Warn("could not write the record again", "error", err)
-	}
-	if r.restorer != nil {
-		r.restorer.Restore()
-	}
+// restoreBeside puts back the record, which this daemon alone writes while it runs, with
+// a pidfile that was deleted, most often with its whole directory (rm -rf of the state
+// directory): without it, status could not say what runs, and restart could not start it
+// again. checkPIDFile then reopens the log, if its path went too (logs would show nothing
+// while the daemon wrote on into a deleted file), and has the workload put back what it
+// keeps there (Restorer): the reopen, and every line logged, may wait for the log's frozen
+// disk, the record's write must not. It returns why the record could not be written.
+func (r *runner) restoreBeside() error {
+	return r.records.update(func(*instance.Record) {})
 }
 
 // checkBeside puts back, with the pidfile in place, what was deleted beside it alone: the

@@ -98,7 +98,7 @@ func (r *runner) reloadNow(ctx context.Context, w Workload) {
 
 // reopenLog reopens the log, for the reason why (a signal's name); in the foreground there
 // is none. It blocks while the log's disk is frozen: the loop runs it beside itself, for a
-// signal (askReopen), and in restoreBeside, at a pidfile check that found the state
+// signal (askReopen), and in checkPIDFile, at a check that found the state
 // directory gone (a chore). A write of the record it makes after the stop's last one is
 // dropped (records.ended).
 func (r *runner) reopenLog(why string) {
