@@ -34,7 +34,7 @@ type records struct {
 	// in order, before anything else changes or reads the record (lock), and written by
 	// one flush at a time.
 	pubMu     sync.Mutex // never held across a write: UpdateRecord never waits for the disk
-	pub       []func(*instance.Record)
+	pub       []published
 	flushing  bool // a flush runs, and takes what is published meanwhile
 	unwritten bool // rec has what was published, and no write has had it yet
 }
@@ -44,34 +44,52 @@ type recordsKey struct{}
 // UpdateRecord applies f to the record of the run that ctx (a Workload's Serve context)
 // belongs to, and writes it if the run has written it already: this is how a workload
 // publishes what status and list show (its program's pid, its restarts, its last exit).
-// Outside a run, or in one without a record, it does nothing. It never waits for the
-// record's disk (frozen, a hung NFS server): the write is made beside the caller, on a
-// thread that takes no signal, so that a workload's goroutine never holds a stop's signal
-// up. Changes published one after another are applied in that order, before any other
-// change to the record, and the record's last write has every one of them.
+// Outside a run, or in one without a record, it does nothing. It returns once the record
+// has the change (written, if the run has written it), or at once when a stop has begun
+// (ctx is cancelled): the write is made beside the caller, on a thread that takes no
+// signal, so that a workload's goroutine held by the record's frozen disk (a hung NFS
+// server) neither holds a stop's signal up nor holds up its work. Changes published one
+// after another are applied in that order, before any other change to the record, and the
+// record's last write has every one of them.
 func UpdateRecord(ctx context.Context, f func(*instance.Record)) {
 	rs, _ := ctx.Value(recordsKey{}).(*records)
 	if rs == nil {
 		return
 	}
+	done := make(chan struct{})
 	rs.pubMu.Lock()
-	defer rs.pubMu.Unlock()
-	rs.pub = append(rs.pub, f)
+	rs.pub = append(rs.pub, published{f, done})
 	if !rs.flushing {
 		rs.flushing = true
 		proc.GoDeaf(rs.flush)
 	}
+	rs.pubMu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// published is a change a workload published, and what is closed once the record has it.
+type published struct {
+	f    func(*instance.Record)
+	done chan struct{}
 }
 
 // flush applies and writes what was published, until nothing more is: one write for all
 // that was published while the one before it was under way.
 func (rs *records) flush() {
 	for {
+		rs.mu.Lock()
 		// Nothing applied: what was published went with a write since (first, update...).
-		if rs.lock() && rs.written {
+		pub := rs.apply()
+		if len(pub) > 0 && rs.written {
 			_ = rs.write(&rs.rec) // informative: a failure loses nothing that decides
 		}
 		rs.mu.Unlock()
+		for _, p := range pub {
+			close(p.done)
+		}
 		rs.pubMu.Lock()
 		if len(rs.pub) == 0 {
 			rs.flushing = false
@@ -82,20 +100,27 @@ func (rs *records) flush() {
 	}
 }
 
-// lock takes rs.mu and applies what the workload published since, in order; it reports
-// whether there was any.
-func (rs *records) lock() (applied bool) {
+// lock takes rs.mu and applies what the workload published since, in order: each of
+// rs's changes and reads has them.
+func (rs *records) lock() {
 	rs.mu.Lock()
+	for _, p := range rs.apply() {
+		close(p.done)
+	}
+}
+
+// apply applies what the workload published since, in order, and returns it. Call with
+// rs.mu held.
+func (rs *records) apply() []published {
 	rs.pubMu.Lock()
 	pub := rs.pub
 	rs.pub = nil
 	rs.pubMu.Unlock()
-	for _, f := range pub {
-		f(&rs.rec)
+	for _, p := range pub {
+		p.f(&rs.rec)
 	}
-	applied = len(pub) > 0
-	rs.unwritten = rs.unwritten || applied
-	return applied
+	rs.unwritten = rs.unwritten || len(pub) > 0
+	return pub
 }
 
 // write writes rec, the run's record, stamped alive now (Record.AliveTicks: this daemon

@@ -39,12 +39,13 @@ func TestNoRecordWriteAfterStopped(t *testing.T) {
 	}
 }
 
-// TestUpdateRecordWhileDiskFrozen: a workload's UpdateRecord returns at once while the
-// record's disk is frozen under a write, so that its goroutine (a supervisor's, on any
-// thread, the one a stop's signal goes to among them) never sleeps in the kernel behind
-// it; what it publishes meanwhile is written by one write more, not one each, and every
-// change is in the record stopped writes. (UpdateRecord wrote inline, and a supervisor
-// whose program had ended held the daemon's SIGTERM until the thaw.)
+// TestUpdateRecordWhileDiskFrozen: once a stop has begun, a workload's UpdateRecord
+// returns at once while the record's disk is frozen under a write, so that its goroutine (a
+// supervisor's, that is to stop its program) is not held, nor its thread asleep in the
+// kernel, where it could take the stop's signal; what it publishes meanwhile is written by
+// one write more, not one each, and every change is in the record stopped writes.
+// (UpdateRecord wrote inline, and a supervisor whose program had ended held the daemon's
+// SIGTERM until the thaw.)
 func TestUpdateRecordWhileDiskFrozen(t *testing.T) {
 	began, thaw := stuckRecordWrites(t)
 	path := filepath.Join(t.TempDir(), "web.json")
@@ -53,20 +54,22 @@ func TestUpdateRecordWhileDiskFrozen(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs := &records{path: path, rec: running, written: true}
-	ctx := context.WithValue(context.Background(), recordsKey{}, rs)
+	ctx, stop := context.WithCancel(context.WithValue(context.Background(), recordsKey{}, rs))
+	defer stop()
 	returned := make(chan struct{})
 	go func() {
 		defer close(returned)
-		UpdateRecord(ctx, func(rec *instance.Record) { rec.Restarts = 1 })
-		<-began // the write, stuck
+		UpdateRecord(ctx, func(rec *instance.Record) { rec.Restarts = 1 }) // until the stop
 		for i := range 100 {
 			UpdateRecord(ctx, func(rec *instance.Record) { rec.Restarts, rec.LastExit = i+2, "exited with status 1" })
 		}
 	}()
+	<-began // the first write, stuck
+	stop()
 	select {
 	case <-returned:
 	case <-time.After(testutil.Deadline):
-		t.Fatal("UpdateRecord waited for the record's frozen disk")
+		t.Fatal("UpdateRecord waited for the record's frozen disk after the stop began")
 	}
 	select {
 	case <-began:
@@ -84,5 +87,20 @@ func TestUpdateRecordWhileDiskFrozen(t *testing.T) {
 	if got.State != instance.StateStopped || got.Restarts != 101 || got.LastExit != "exited with status 1" {
 		t.Errorf("record after the thaw and the stop: state %q, restarts %d, last exit %q; want %q, 101, the last one published",
 			got.State, got.Restarts, got.LastExit, instance.StateStopped)
+	}
+}
+
+// TestUpdateRecordReturnsWritten: without a stop, UpdateRecord returns once the record on
+// disk has the change: a command that reads it next (restart after an upgrade) sees it.
+func TestUpdateRecordReturnsWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning}
+	rs := &records{path: path, rec: running, written: true}
+	ctx := context.WithValue(context.Background(), recordsKey{}, rs)
+	for i := range 20 {
+		UpdateRecord(ctx, func(rec *instance.Record) { rec.Restarts = i + 1 })
+		if got, err := instance.ReadRecord(path); err != nil || got.Restarts != i+1 {
+			t.Fatalf("record after UpdateRecord returned: %v, restarts %d; want %d", err, got.Restarts, i+1)
+		}
 	}
 }
