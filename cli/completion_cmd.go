@@ -14,7 +14,7 @@ import (
 
 // CompletionCmd prints a shell completion script, made from the grammar: the commands,
 // each command's flags, the values of flags and arguments that take a fixed set, and the
-// instance names of the state directory for --name and delete's NAME.
+// instance names of the state directory for --name and the NAME argument.
 type CompletionCmd struct {
 	Shell string `arg:"" enum:"bash,zsh,fish" help:"bash, zsh or fish."`
 }
@@ -41,7 +41,7 @@ func commandFlags(n *kong.Node, programFlags any) []*kong.Flag {
 }
 
 // NamesCmd prints the names of the instances in the state directory, one a line: what
-// the completions offer for --name and delete's NAME.
+// the completions offer for --name and the NAME argument.
 type NamesCmd struct{}
 
 // Run lists the names (instance.Names); a state directory that cannot be read gives none.

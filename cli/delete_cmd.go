@@ -16,8 +16,7 @@ import (
 // DeleteCmd forgets a stopped instance: its record, and a stale pidfile. It never stops
 // anything, and keeps the log.
 type DeleteCmd struct {
-	Instance string `arg:"" optional:"" name:"name" placeholder:"NAME" help:"The instance to forget (or --name)."`
-	InstanceFlags
+	InstanceTarget
 }
 
 // Validate takes the name as an argument or as --name, and requires one of them (or
@@ -26,17 +25,10 @@ func (c *DeleteCmd) Validate(kctx *kong.Context) error {
 	if err := checkGivenNames(kctx, &c.Name, &c.PIDFile); err != nil {
 		return err
 	}
-	for _, el := range kctx.Path {
-		if el.Positional != nil && isField(el.Positional.Target, &c.Instance) && c.Instance == "" {
-			return instance.ValidateName("")
-		}
+	if err := c.takeName(kctx); err != nil {
+		return err
 	}
-	switch {
-	case c.Instance != "" && c.Name != "" && c.Instance != c.Name:
-		return fmt.Errorf("two names, %q and --name %q: give one", c.Instance, c.Name)
-	case c.Instance != "":
-		return instance.ValidateName(c.Instance)
-	case c.Name == "" && c.PIDFile == "":
+	if c.Name == "" && c.PIDFile == "" {
 		return errors.New("which instance? give its name: delete NAME")
 	}
 	return nil
@@ -45,11 +37,7 @@ func (c *DeleteCmd) Validate(kctx *kong.Context) error {
 // Run refuses a running instance, or one whose last run left processes running (exit 1),
 // else removes its record and a stale pidfile and says where its log is kept.
 func (c *DeleteCmd) Run(app *App) error {
-	flags := c.InstanceFlags
-	if c.Instance != "" {
-		flags.Name = c.Instance
-	}
-	paths, err := flags.paths(app, "", false)
+	paths, err := c.paths(app, "", false)
 	if err != nil {
 		return err
 	}

@@ -22,10 +22,11 @@ import (
 // it. Its -n is the number of lines, as tail's, +N from line N on; the name has no short
 // flag here.
 type LogsCmd struct {
-	Name    string    `placeholder:"NAME" help:"Instance name (default: \"${default_name}\" if the state directory has it, else its only instance)."`
-	PIDFile string    `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
-	Lines   lineCount `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default}); +N prints from line N on, as tail's."`
-	Follow  bool      `short:"f" help:"Then print what is appended, following the log by name across a reopen (logrotate), until interrupted (Ctrl-C or SIGTERM: exit 0)."`
+	Instance string    `arg:"" optional:"" name:"name" placeholder:"NAME" help:"The instance, as --name NAME gives it."`
+	Name     string    `placeholder:"NAME" help:"Instance name (default: \"${default_name}\" if the state directory has it, else its only instance)."`
+	PIDFile  string    `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
+	Lines    lineCount `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default}); +N prints from line N on, as tail's."`
+	Follow   bool      `short:"f" help:"Then print what is appended, following the log by name across a reopen (logrotate), until interrupted (Ctrl-C or SIGTERM: exit 0)."`
 }
 
 // lineCount is logs' -n: N, the last N lines, or +N, from line N on, as tail's. Every other
@@ -58,7 +59,10 @@ func (c *LogsCmd) flags() *InstanceFlags {
 }
 
 // Validate refuses a bad name or line count at parse time.
-func (c *LogsCmd) Validate() error {
+func (c *LogsCmd) Validate(kctx *kong.Context) error {
+	if err := takeNameArg(kctx, &c.Instance, &c.Name); err != nil {
+		return err
+	}
 	if c.Lines.N < 0 {
 		return fmt.Errorf("-n %d: want 0 or more lines (the last N), or +N (from line N on)", c.Lines.N)
 	}

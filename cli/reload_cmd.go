@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/strategy"
@@ -21,12 +23,15 @@ import (
 // ReloadCmd asks a daemon to reopen its log and reload, with the signal its strategy
 // leaves it: SIGHUP, or SIGUSR1 where SIGHUP is ignored (nohup).
 type ReloadCmd struct {
-	InstanceFlags
+	InstanceTarget
 	All bool `help:"Reload every running instance of the state directory, in parallel, each checked as alone and reported; those not running are skipped."`
 }
 
 // Validate refuses what cannot be meant.
-func (c *ReloadCmd) Validate() error {
+func (c *ReloadCmd) Validate(kctx *kong.Context) error {
+	if err := c.takeName(kctx); err != nil {
+		return err
+	}
 	return c.allOrOne(c.All)
 }
 

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"syscall"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/daemonkit/daemonkit/instance"
 )
 
@@ -13,12 +15,15 @@ import (
 // moved the file away: SIGUSR1, which every daemon of this program handles so, whatever
 // its strategy and workload.
 type ReopenCmd struct {
-	InstanceFlags
+	InstanceTarget
 	All bool `help:"Ask every running instance of the state directory (one logrotate stanza for <log-dir>/*.log); those not running are skipped."`
 }
 
 // Validate refuses what cannot be meant.
-func (c *ReopenCmd) Validate() error {
+func (c *ReopenCmd) Validate(kctx *kong.Context) error {
+	if err := c.takeName(kctx); err != nil {
+		return err
+	}
 	return c.allOrOne(c.All)
 }
 

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -26,14 +28,17 @@ import (
 // started (<name>.json beside its pidfile). A stopped instance, which keeps its record, is
 // started.
 type RestartCmd struct {
-	InstanceFlags
+	InstanceTarget
 	Timeout  *time.Duration `placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default 10s, or the instance's --shutdown-timeout and 5s more if that is longer; with --graceful, the whole upgrade's bound, default 2m)."`
 	All      bool           `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
 	Graceful bool           `help:"Start a new copy on the same sockets before the old one stops (start --socket): upgrade with the recorded command."`
 }
 
 // Validate refuses what cannot be meant.
-func (c *RestartCmd) Validate() error {
+func (c *RestartCmd) Validate(kctx *kong.Context) error {
+	if err := c.takeName(kctx); err != nil {
+		return err
+	}
 	switch {
 	case c.Timeout != nil && *c.Timeout < 0:
 		return fmt.Errorf("--timeout %s: want a duration of 0 or more", *c.Timeout)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
@@ -19,9 +21,12 @@ import (
 
 // StatusCmd reports on an instance with LSB exit codes. It never changes anything on disk.
 type StatusCmd struct {
-	InstanceFlags
+	InstanceTarget
 	JSON bool `help:"Print the status as one JSON object."`
 }
+
+// Validate takes the name given as the argument.
+func (c *StatusCmd) Validate(kctx *kong.Context) error { return c.takeName(kctx) }
 
 // statusReport is status's result, in text or JSON.
 type statusReport struct {

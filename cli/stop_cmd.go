@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -18,7 +20,7 @@ import (
 // StopCmd stops a daemon: it signals the pidfile's lock holder, never the file's content
 // alone, and returns the moment the process is gone.
 type StopCmd struct {
-	InstanceFlags
+	InstanceTarget
 	Signal  signalName     `default:"TERM" placeholder:"SIG" help:"The signal that asks it to stop: TERM, INT, QUIT or KILL, with or without SIG (default ${default})."`
 	Timeout *time.Duration `placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default 10s, or the instance's --shutdown-timeout and 5s more if that is longer)."`
 	NoKill  bool           `help:"Never SIGKILL: if it is still running after --timeout, say so and exit 1."`
@@ -26,7 +28,10 @@ type StopCmd struct {
 }
 
 // Validate refuses what cannot be meant.
-func (c *StopCmd) Validate() error {
+func (c *StopCmd) Validate(kctx *kong.Context) error {
+	if err := c.takeName(kctx); err != nil {
+		return err
+	}
 	switch {
 	case notStopping[syscall.Signal(c.Signal)] != "":
 		return fmt.Errorf("--signal %s does not stop a daemon: it %s; give TERM (the default), INT, QUIT or KILL",
