@@ -35,8 +35,9 @@ type records struct {
 	// one flush at a time.
 	pubMu     sync.Mutex // never held across a write: UpdateRecord never waits for the disk
 	pub       []published
-	flushing  bool // a flush runs, and takes what is published meanwhile
-	unwritten bool // rec has what was published, and no write has had it yet
+	flushing  bool            // a flush runs, and takes what is published meanwhile
+	unwritten bool            // rec has what was published, and no write has had it yet
+	applied   []chan struct{} // of changes rec has, for the flush to close once written
 }
 
 type recordsKey struct{}
@@ -77,26 +78,33 @@ type published struct {
 }
 
 // flush applies and writes what was published, until nothing more is: one write for all
-// that was published while the one before it was under way.
+// that was published while the one before it was under way. It closes each change's done
+// once a write has had it (or at once, before the run's first write), whether it applied
+// the change itself or a lock of the record did. It ends only with rs.mu held and nothing
+// published: a change published after that starts a flush of its own, and one a lock
+// applied before it is among those it closes.
 func (rs *records) flush() {
 	for {
 		rs.mu.Lock()
-		// Nothing applied: what was published went with a write since (first, update...).
-		pub := rs.apply()
-		if len(pub) > 0 && rs.written {
+		rs.apply()
+		if rs.unwritten && rs.written {
 			_ = rs.write(&rs.rec) // informative: a failure loses nothing that decides
 		}
-		rs.mu.Unlock()
-		for _, p := range pub {
-			close(p.done)
-		}
+		applied := rs.applied
+		rs.applied = nil
 		rs.pubMu.Lock()
-		if len(rs.pub) == 0 {
+		last := len(rs.pub) == 0
+		if last {
 			rs.flushing = false
-			rs.pubMu.Unlock()
-			return
 		}
 		rs.pubMu.Unlock()
+		rs.mu.Unlock()
+		for _, done := range applied {
+			close(done)
+		}
+		if last {
+			return
+		}
 	}
 }
 
@@ -104,23 +112,21 @@ func (rs *records) flush() {
 // rs's changes and reads has them.
 func (rs *records) lock() {
 	rs.mu.Lock()
-	for _, p := range rs.apply() {
-		close(p.done)
-	}
+	rs.apply()
 }
 
-// apply applies what the workload published since, in order, and returns it. Call with
-// rs.mu held.
-func (rs *records) apply() []published {
+// apply applies what the workload published since, in order, and keeps their done for
+// the flush, which closes them once a write has had them. Call with rs.mu held.
+func (rs *records) apply() {
 	rs.pubMu.Lock()
 	pub := rs.pub
 	rs.pub = nil
 	rs.pubMu.Unlock()
 	for _, p := range pub {
 		p.f(&rs.rec)
+		rs.applied = append(rs.applied, p.done)
 	}
 	rs.unwritten = rs.unwritten || len(pub) > 0
-	return pub
 }
 
 // write writes rec, the run's record, stamped alive now (Record.AliveTicks: this daemon
