@@ -141,6 +141,9 @@ func writeBash(w io.Writer, app *kong.Application, shell string, programFlags an
 	for _, k := range keys {
 		p(`	%s) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;`, k, enums[k])
 	}
+	if vf := freeValueFlags(app, enums, pathFlags); len(vf) > 0 {
+		p(`	%s) return ;; # a value of the user's own: neither a name nor a flag`, strings.Join(vf, " | "))
+	}
 	p(`	*)`)
 	p(`		if [ -n "$value" ]; then return; fi # a flag that takes no value from this list`)
 	p(`		case "$cmd" in`)
@@ -185,6 +188,27 @@ func globalValueFlags(app *kong.Application) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// freeValueFlags are the flags, of every command, whose value the user makes up (a
+// duration, a signal, an address): no flag enumerates them (enums) nor takes a path
+// (paths), and --name has its own completion.
+func freeValueFlags(app *kong.Application, enums map[string]string, paths map[string]bool) []string {
+	seen := map[string]bool{}
+	add := func(flags []*kong.Flag) {
+		for _, f := range flags {
+			long := "--" + f.Name
+			if f.IsBool() || f.IsCounter() || enums[long] != "" || paths[long] || f.Name == "name" || f.Name == "state-dir" {
+				continue
+			}
+			seen[long] = true
+		}
+	}
+	add(app.Node.Flags)
+	for _, n := range grammarCommands(app) {
+		add(n.Flags)
+	}
+	return sortedKeys(seen)
 }
 
 // writeFish writes the fish completion: what the bash one offers, where fish's own
