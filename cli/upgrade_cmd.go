@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +39,9 @@ func (c *UpgradeCmd) Validate() error {
 // copy serves and the old one is gone, 1 when the new copy failed (the old one serves on),
 // 3 when another upgrade runs.
 func (c *UpgradeCmd) Run(app *App) error {
+	if err := c.nameNotCommand(app); err != nil {
+		return err
+	}
 	cmd, err := takeCommand(app, c.Command, "upgrade")
 	if err != nil {
 		return err
@@ -247,4 +251,30 @@ func reportUpgrade(app *App, paths instance.Paths, res supervisor.UpgradeResult)
 	fmt.Fprintf(app.Stdout, "upgraded %s: generation %d (pid %d) serves, ready in %s; %s\n",
 		name, res.Generation, res.PID, roundDuration(res.Ready), old)
 	return nil
+}
+
+// nameNotCommand refuses 'upgrade web', where web, typed without --, is the name of an
+// instance of the state directory: every other command that acts on an instance takes its
+// name so (stop web), and upgrade would instead run web as the new copy's command, with
+// none of the arguments it ran with, and record that command for restart. A new command
+// after -- is taken as it is.
+func (c *UpgradeCmd) nameNotCommand(app *App) error {
+	if len(c.Command) == 0 || c.Command[0] == "--" || instance.ValidateName(c.Command[0]) != nil {
+		return nil
+	}
+	word := c.Command[0]
+	layout, err := app.layout(false)
+	if err != nil {
+		return nil
+	}
+	paths, err := layout.Resolve(word, "", "")
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Lstat(paths.Record); err != nil {
+		return nil
+	}
+	name := app.Config.Name
+	return withCode(exitUsage, fmt.Errorf("upgrade %s: %s names an instance here, and upgrade takes the new copy's command, not a name: '%s upgrade --name %s' upgrades it with the command it runs (the built-in work: to the binary on disk), '%s upgrade --name %s -- NEWCMD [ARGS...]' with another",
+		word, word, name, word, name, word))
 }
