@@ -33,9 +33,18 @@ const checkTimeout = 5 * time.Second
 // passed to the launcher, EXTEND_TIMEOUT_USEC= gives the launcher more time, MAINPID=
 // names the process that signals go to. extend, if not nil, is told each
 // EXTEND_TIMEOUT_USEC= too: the bound of a start that has no launcher (a restart's).
-func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, extend func(time.Duration)) error {
+//
+// A copy that said a status and did not get ready clears it in the service manager
+// (STATUS=), which would otherwise show it over the copy that serves on (an upgrade's
+// failed copy: "migrating db" for good).
+func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, extend func(time.Duration)) (err error) {
 	r.acceptFrom(sock, p.pid)
 	heard := notifyHeard{prog: filepath.Base(p.command[0]), speaks: r.s.cfg.FailKey != ""}
+	defer func() {
+		if err != nil && heard.status {
+			server.NotifyManager(r.ctx, "STATUS=")
+		}
+	}()
 	r.waiting(p, heard.String())
 	for {
 		m, err := sock.Receive(ctx)
