@@ -416,14 +416,27 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, dra
 	defer cancel()
 	if err := h.Wait(kctx); err != nil {
 		if ctx.Err() != nil {
-			return true, waited, fmt.Errorf("pid %d %w after SIGKILL: gave up waiting: %w", pid, ErrStillRunning, ctx.Err())
+			return true, waited, fmt.Errorf("pid %d %w after SIGKILL%s: gave up waiting: %w", pid, ErrStillRunning, waitsInKernel(pid), ctx.Err())
 		}
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return true, waited, err
 		}
-		return true, waited, fmt.Errorf("pid %d %w %s after SIGKILL", pid, ErrStillRunning, killWait)
+		return true, waited, fmt.Errorf("pid %d %w %s after SIGKILL%s", pid, ErrStillRunning, killWait, waitsInKernel(pid))
 	}
 	return true, waited, nil
+}
+
+// inKernelWait is proc.InKernelWait; a test may replace it.
+var inKernelWait = proc.InKernelWait
+
+// waitsInKernel is what an error that pid is still running after SIGKILL adds when a
+// thread of it waits in the kernel (state D), which no signal ends: why, and when it will
+// end. "" otherwise.
+func waitsInKernel(pid int) string {
+	if !inKernelWait(pid) {
+		return ""
+	}
+	return ": a thread of it waits in the kernel (state D), where no signal reaches it, most often for a frozen or hung disk or NFS server; it ends once that wait returns"
 }
 
 // waitTimeout waits for h to be gone, up to timeout from now (for ever if it is 0 or less,

@@ -115,3 +115,24 @@ func allPIDs() []int {
 	}
 	return pids
 }
+
+// InKernelWait reports whether a thread of process pid is in uninterruptible sleep (D):
+// waiting in the kernel, most often for a frozen or hung disk or an NFS server, where no
+// signal, SIGKILL included, reaches it until the wait returns. False where it cannot tell.
+func InKernelWait(pid int) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if st, err := ParseStat(b); err == nil && st.State == 'D' {
+			return true
+		}
+	}
+	return false
+}

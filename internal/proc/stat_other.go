@@ -30,3 +30,6 @@ func (s Stat) KernelThread() bool { return false }
 func ReadStat(pid int) (Stat, error) {
 	return Stat{}, fmt.Errorf("read the state of pid %d: %w", pid, errors.ErrUnsupported)
 }
+
+// InKernelWait cannot tell here: false.
+func InKernelWait(pid int) bool { return false }
