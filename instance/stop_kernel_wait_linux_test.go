@@ -17,7 +17,8 @@ func TestWaitsInKernel(t *testing.T) {
 	if err := sleeper.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() }()
+	killAtEnd(t, sleeper.Process.Pid)
+	go func() { _ = sleeper.Wait() }() // reaped when it dies: gone, not a zombie
 	if proc.InKernelWait(sleeper.Process.Pid) {
 		t.Errorf("a sleeping process (pid %d) taken for one waiting in the kernel", sleeper.Process.Pid)
 	}

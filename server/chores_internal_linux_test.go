@@ -30,19 +30,10 @@ func TestStopWhileRestoreStuck(t *testing.T) {
 	}
 	done, res := make(chan error, 1), make(chan error, 1)
 	go func() { res <- r.loop(context.Background(), nil, func(error) { done <- nil }, done) }()
-	select {
-	case <-began:
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the restore did not reopen the log")
-	}
+	testutil.Receive(t, began, "the restore to reopen the log")
 	r.sigs.stop <- sigterm
-	select {
-	case err := <-res:
-		if err != nil {
-			t.Errorf("loop = %v", err)
-		}
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the stop waited for the restore stuck on the log's disk")
+	if err := testutil.Receive(t, res, "the stop, which waited for the restore stuck on the log's disk"); err != nil {
+		t.Errorf("loop = %v", err)
 	}
 	if _, err := os.Lstat(r.opts.PIDFile); !os.IsNotExist(err) {
 		t.Errorf("the pidfile is there after the stop (%v)", err)

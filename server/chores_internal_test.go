@@ -81,17 +81,9 @@ func TestStopWhileRecordWriteStuck(t *testing.T) {
 	cancel := func(error) { close(cancelled); done <- nil }
 	res := make(chan error, 1)
 	go func() { res <- r.loop(context.Background(), nil, cancel, done) }()
-	select {
-	case <-began:
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the count of dropped lines was not written")
-	}
+	testutil.Receive(t, began, "the count of dropped lines to be written")
 	r.sigs.stop <- sigterm
-	select {
-	case <-cancelled:
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the stop waited for the stuck record write")
-	}
+	testutil.Receive(t, cancelled, "the stop, which waited for the stuck record write")
 	thaw() // the stop's own record write waits for it, as a daemon's exit does for a thaw
 	if err := waitErr(t, res); err != nil {
 		t.Errorf("loop = %v", err)

@@ -122,3 +122,16 @@ func Get(t testing.TB, method, url string) (int, string) {
 	}
 	return resp.StatusCode, string(body)
 }
+
+// Receive returns the next value from ch; it fails the test, saying what it waited for,
+// when none comes within Deadline.
+func Receive[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(Deadline):
+		t.Fatalf("timed out after %s waiting for %s", Deadline, what)
+		panic("unreachable")
+	}
+}
