@@ -92,13 +92,8 @@ func TestLeavesTheProcessAsItFound(t *testing.T) {
 			if err := unix.Kill(os.Getpid(), sig); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case got := <-sigs:
-				if got != sig {
-					t.Errorf("%s: got %v, want %v", strategy, got, sig)
-				}
-			case <-time.After(testutil.Deadline):
-				t.Fatalf("%s: the program's own %v handler no longer receives it", strategy, sig)
+			if got := testutil.Receive(t, sigs, fmt.Sprintf("%s: the program's own %v handler to receive it", strategy, sig)); got != sig {
+				t.Errorf("%s: got %v, want %v", strategy, got, sig)
 			}
 		}
 		var subreaper int32

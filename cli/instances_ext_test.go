@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -115,12 +114,7 @@ func TestLogsFollowUntilSIGTERM(t *testing.T) {
 	if err := unix.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("logs -f after SIGTERM: exit %d: %s", code, errs.String())
-		}
-	case <-time.After(testutil.Deadline):
-		t.Fatal("logs -f still following after SIGTERM")
+	if code := testutil.Receive(t, done, "logs -f to end after SIGTERM"); code != 0 {
+		t.Fatalf("logs -f after SIGTERM: exit %d: %s", code, errs.String())
 	}
 }

@@ -46,12 +46,7 @@ func killedMidWrite(t *testing.T, path string) string {
 		l, _ := bufio.NewReader(out).ReadString('\n')
 		line <- strings.TrimSpace(l)
 	}()
-	var l string
-	select {
-	case l = <-line:
-	case <-time.After(testutil.Deadline):
-		t.Fatalf("writer: no output within %v", testutil.Deadline)
-	}
+	l := testutil.Receive(t, line, "the writer's output")
 	tmp, ok := strings.CutPrefix(l, "tmp ")
 	if !ok {
 		t.Fatalf("writer: got %q, want \"tmp PATH\"", l)

@@ -67,13 +67,8 @@ func TestCloseWakesReceive(t *testing.T) {
 	go func() { _, err := s.Receive(context.Background()); done <- err }()
 	testutil.WaitFor(t, "Receive to take its turn", func() bool { return len(s.turn) == 1 })
 	s.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Errorf("Receive = %v, want net.ErrClosed", err)
-		}
-	case <-time.After(testutil.Deadline):
-		t.Fatal("Close did not wake Receive")
+	if err := testutil.Receive(t, done, "Close to wake Receive"); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Receive = %v, want net.ErrClosed", err)
 	}
 }
 
@@ -87,13 +82,8 @@ func TestReceiveContext(t *testing.T) {
 	go func() { _, err := s.Receive(ctx); done <- err }()
 	testutil.WaitFor(t, "Receive to take its turn", func() bool { return len(s.turn) == 1 })
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Receive = %v, want context.Canceled", err)
-		}
-	case <-time.After(testutil.Deadline):
-		t.Fatal("cancel did not wake Receive")
+	if err := testutil.Receive(t, done, "cancel to wake Receive"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Receive = %v, want context.Canceled", err)
 	}
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(1, 0))
 	defer cancel2()

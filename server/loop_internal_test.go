@@ -38,13 +38,7 @@ func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *testu
 
 func waitErr(t *testing.T, ch <-chan error) error {
 	t.Helper()
-	select {
-	case err := <-ch:
-		return err
-	case <-time.After(15 * time.Second):
-		t.Fatal("loop did not return")
-	}
-	return nil
+	return testutil.Receive(t, ch, "the loop to return")
 }
 
 // TestWorkloadEndsOnItsOwn: the loop logs the error, removes the pidfile and returns the
@@ -165,11 +159,7 @@ func TestStopDuringReload(t *testing.T) {
 	res := make(chan error, 1)
 	go func() { res <- r.loop(context.Background(), w, func(error) { done <- nil }, done) }()
 	r.sigs.reopen <- sighup
-	select {
-	case <-w.started:
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the reload hook did not run")
-	}
+	testutil.Receive(t, w.started, "the reload hook to run")
 	r.sigs.stop <- syscall.SIGTERM
 	if err := waitErr(t, res); err != nil {
 		t.Errorf("loop = %v", err)
@@ -209,21 +199,12 @@ func TestStopWhileReopenStuck(t *testing.T) {
 	done, res := make(chan error, 1), make(chan error, 1)
 	go func() { res <- r.loop(context.Background(), nil, func(error) { done <- nil }, done) }()
 	r.sigs.reopen <- sighup
-	select {
-	case <-began:
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the reopen did not begin")
-	}
+	testutil.Receive(t, began, "the reopen to begin")
 	r.sigs.reopen <- sighup
 	r.sigs.reopen <- sigusr1
 	r.sigs.stop <- syscall.SIGTERM
-	select {
-	case err := <-res:
-		if err != nil {
-			t.Errorf("loop = %v", err)
-		}
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the stop waited for the stuck reopen")
+	if err := testutil.Receive(t, res, "the loop to end beside the stuck reopen"); err != nil {
+		t.Errorf("loop = %v", err)
 	}
 	select {
 	case <-began:
@@ -250,11 +231,7 @@ func TestReopensWhileOneRunsFollowOnce(t *testing.T) {
 	release <- struct{}{}
 	<-r.reopens.done
 	r.reopenEnded(context.Background(), nil) // starts the one that follows
-	select {
-	case <-began:
-	case <-time.After(testutil.Deadline):
-		t.Fatal("the reopens asked for meanwhile were lost")
-	}
+	testutil.Receive(t, began, "the reopen that follows the ones asked for meanwhile")
 	release <- struct{}{}
 	<-r.reopens.done
 	r.reopenEnded(context.Background(), nil)

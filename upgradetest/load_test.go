@@ -339,13 +339,7 @@ func readSlow(resp *http.Response) slowResult {
 // wait waits for the slow request's answer, with a deadline.
 func (sr *slowRequest) wait(t *testing.T) slowResult {
 	t.Helper()
-	select {
-	case res := <-sr.done:
-		return res
-	case <-time.After(testutil.Deadline):
-		t.Fatalf("slow request to pid %d: no answer after %s", sr.pid, testutil.Deadline)
-	}
-	return slowResult{}
+	return testutil.Receive(t, sr.done, fmt.Sprintf("the slow request to pid %d to be answered", sr.pid))
 }
 
 // hostEnv is os.Environ for the processes a test starts: -race binaries exit at once.

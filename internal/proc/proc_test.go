@@ -115,13 +115,8 @@ func TestWaitCtxWhileAlive(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { errc <- p.Wait(ctx) }()
 	cancelWait()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Wait(cancelled) = %v, want Canceled", err)
-		}
-	case <-time.After(testutil.Deadline):
-		t.Fatal("Wait did not return after its ctx was cancelled")
+	if err := testutil.Receive(t, errc, "Wait to return after its ctx was cancelled"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait(cancelled) = %v, want Canceled", err)
 	}
 	mustRunning(t, cmd.Process.Pid, true)
 }
