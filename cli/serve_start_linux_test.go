@@ -14,6 +14,11 @@ import (
 	"github.com/daemonkit/daemonkit/server"
 )
 
+// slowReadyTimeout is the --ready-timeout TestServeStartsSlowly gives slowStart: long
+// enough that a daemon on a loaded machine says its status and asks for more time before
+// it ends, which the test needs; it is not a bound on anything being measured.
+const slowReadyTimeout = 1500 * time.Millisecond
+
 // slowStart is a program whose serve function says what it does and asks for more time
 // than --ready-timeout gives it, then, unless CLI_TEST_NEVER_READY is set, says ready once
 // it has taken longer than that timeout.
@@ -26,7 +31,9 @@ var slowStart = cli.Config{
 			return nil
 		}
 		server.ExtendStart(ctx, time.Minute)
-		time.Sleep(900 * time.Millisecond) // the slow start itself: past --ready-timeout 300ms
+		// The slow start itself: start's timer began before ExtendStart was said, so the
+		// ready below comes after --ready-timeout would have ended the start.
+		time.Sleep(slowReadyTimeout)
 		activation.Remaining()
 		ready("")
 		<-ctx.Done()
@@ -40,9 +47,10 @@ var slowStart = cli.Config{
 func TestServeStartsSlowly(t *testing.T) {
 	for name, extra := range map[string][]string{"self": nil, "child": {"--socket", "tcp:127.0.0.1:0"}} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			state := t.TempDir()
 			command := programIn(t, state, "CLI_TEST_SLOW_START")
-			args := append([]string{"start", "-d", "--ready-timeout", "300ms"}, extra...)
+			args := append([]string{"start", "-d", "--ready-timeout", slowReadyTimeout.String()}, extra...)
 			if out, err := command(append(args, "--name", "x")...).CombinedOutput(); err != nil {
 				t.Fatalf("start -d of a serve function that extended its start: %v\n%s", err, out)
 			}
