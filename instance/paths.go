@@ -236,7 +236,9 @@ type Layout struct {
 // (Paths.ControlSocket) and the record's lock .<name>.json.lock (see lockRecord): a
 // pidfile of any of those names is refused (ErrPIDFileName), and
 // so is a pidfile OTHER.pid beside OTHER.json, instance OTHER's record, for a name that is
-// not OTHER (ErrOtherInstance: it would act on that instance under this one's name).
+// not OTHER (ErrOtherInstance: it would act on that instance under this one's name), and a
+// name whose files there are another's of the same name in other case, on a file system
+// that does not tell them apart (ErrNameCase: web's stop would signal Web's daemon).
 // Every path returned is absolute (relative ones are taken from the working directory).
 func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 	stateDir := l.StateDir
@@ -291,6 +293,9 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 			return Paths{}, fmt.Errorf("pidfile %q: %w: it is instance %s's, whose record %s.json is beside it, and the name is %s: give --name %s, or a pidfile of %s's own",
 				pidFile, ErrOtherInstance, other, other, name, other, name)
 		}
+	}
+	if err := checkNameCase(filepath.Dir(p.PIDFile), name); err != nil {
+		return Paths{}, err
 	}
 	return p, nil
 }

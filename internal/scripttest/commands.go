@@ -64,6 +64,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"nozombies":    cmdNozombies,
 		"tmpfs":        cmdTmpfs,
 		"fill":         cmdFill,
+		"fatfs":        cmdFatfs,
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 dir,
@@ -80,8 +81,12 @@ func Run(t *testing.T, dir, envPrefix string) {
 		},
 		Cmds: cmds,
 		Condition: func(cond string) (bool, error) {
-			if cond == "root" {
+			switch cond {
+			case "root":
 				return os.Geteuid() == 0, nil
+			case "fuse": // FUSE file systems can be mounted
+				fi, err := os.Stat("/dev/fuse")
+				return err == nil && fi.Mode()&os.ModeCharDevice != 0, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -51,3 +51,22 @@ func cmdFill(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 }
+
+// fatfs DIR: makes a 64 MiB FAT file system in an image file beside DIR and mounts it on
+// DIR, made if missing, with fusefat (read-write), and unmounts it when the script ends: a
+// file system that folds case and has no file modes, hard links, symlinks or Unix sockets.
+// Root only, and it needs /dev/fuse, mkfs.vfat and fusefat: guard it with [root], [fuse],
+// [exec:mkfs.vfat] and [exec:fusefat].
+func cmdFatfs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: fatfs DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	image := dir + ".img"
+	ts.Check(os.MkdirAll(dir, 0o755))
+	ts.Check(os.WriteFile(image, nil, 0o600))
+	ts.Check(os.Truncate(image, 64<<20))
+	ts.Check(ts.Exec("mkfs.vfat", image))
+	ts.Check(ts.Exec("fusefat", "-o", "rw+", image, dir))
+	ts.Defer(func() { _ = unix.Unmount(dir, unix.MNT_DETACH) })
+}

@@ -1,0 +1,81 @@
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNameCase means an instance's file is another instance's, whose name differs from it
+// only in case, because the file system of their directory does not tell names apart by
+// case (vfat, exFAT, a case-insensitive APFS volume, an ext4 casefold directory).
+var ErrNameCase = errors.New("a file of another instance, whose name differs only in case")
+
+// caseSuffixes are the files that make an instance (see FileName): its pidfile, record and
+// start lock.
+var caseSuffixes = []string{".pid", ".json", ".starting"}
+
+// checkNameCase refuses name in dir where one of its files (NAME.pid, NAME.json,
+// NAME.starting) is there only under another case (Web.pid for web): the file system folds
+// case, so that whatever web's commands did there (a start's lock, a stop's signal, a
+// delete) would be done to instance Web. It costs two lstat calls a file, and reads the
+// directory only where a name and its case-swapped twin both answer: on a case-sensitive
+// file system, only when both instances are there.
+func checkNameCase(dir, name string) error {
+	swapped := swapCase(name)
+	if swapped == name { // no letters: no other case to clash with
+		return nil
+	}
+	for _, suffix := range caseSuffixes {
+		if _, err := os.Lstat(filepath.Join(dir, name+suffix)); err != nil {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, swapped+suffix)); err != nil {
+			continue // the file system told the two apart: the file is name's own
+		}
+		stored, err := storedName(dir, name+suffix)
+		if err != nil || stored == "" || stored == name+suffix {
+			continue // unreadable, or both cases are there, each its own instance's
+		}
+		other := strings.TrimSuffix(stored, suffix)
+		return fmt.Errorf("instance %s: %s is %s, instance %s's: %w: the file system of %s does not tell names apart by case; "+
+			"give the name %s to act on that instance, or give this one a name that differs by more than case, or give --state-dir (or --pidfile) a directory on a case-sensitive file system (such as /run)",
+			name, filepath.Join(dir, name+suffix), stored, other, ErrNameCase, dir, other)
+	}
+	return nil
+}
+
+// storedName is the name dir's entries list for file, which differs from file only in
+// case; file itself if it is listed, "" if neither is.
+func storedName(dir, file string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	found := ""
+	for _, e := range entries {
+		switch n := e.Name(); {
+		case n == file:
+			return file, nil
+		case found == "" && strings.EqualFold(n, file):
+			found = n
+		}
+	}
+	return found, nil
+}
+
+// swapCase is name with its ASCII letters' case swapped (names are ASCII: ValidateName).
+func swapCase(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		case 'A' <= c && c <= 'Z':
+			b[i] = c - 'A' + 'a'
+		}
+	}
+	return string(b)
+}

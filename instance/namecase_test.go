@@ -1,0 +1,31 @@
+package instance
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// On a file system that tells names apart by case, names in other case are other
+// instances, each its own: nothing is refused.
+func TestCheckNameCaseSensitive(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"WEB.pid", "Api.json", "api.json", "db1.starting"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"web", "WEB", "Api", "api", "API", "db1", "DB1", "7"} {
+		if err := checkNameCase(dir, name); err != nil {
+			t.Errorf("checkNameCase(%q) = %v, want nil", name, err)
+		}
+	}
+}
+
+func TestSwapCase(t *testing.T) {
+	for in, want := range map[string]string{"web": "WEB", "Web-1_x.y": "wEB-1_X.Y", "42": "42"} {
+		if got := swapCase(in); got != want {
+			t.Errorf("swapCase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
