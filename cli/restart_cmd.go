@@ -181,6 +181,7 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	if err := json.Unmarshal(rec.Request, &req); err != nil {
 		return nil, strategy.Descriptor{}, fmt.Errorf("record %s: %w", paths.Record, err)
 	}
+	req.movedTo(paths.Record)
 	if restored := req.restoreDropped(); len(restored) > 0 {
 		fmt.Fprintf(app.Config.Stderr, "%s: restart %s: its record, last written by an older %s (a rollback), lacked %s, which start was given: restored\n",
 			app.Config.Name, paths.Name, app.Config.Name, strings.Join(restored, ", "))
