@@ -141,6 +141,9 @@ func startLockError(p Paths, err error) error {
 	if np := (*pidfile.NotPidfileError)(nil); errors.As(err, &np) {
 		return &startLockRefused{name: p.Name, np: np}
 	}
+	if errors.Is(err, storage.ErrNoModes) { // vfat's EPERM is no permission of the user's
+		return fmt.Errorf("start %s: its start lock: %w", p.Name, storage.Explain(err, filepath.Dir(p.StartLock()), "--state-dir (or --pidfile)"))
+	}
 	if errors.Is(err, fs.ErrPermission) { // the first file a start writes: a state directory not this user's
 		return fmt.Errorf("start %s: its start lock: %w: uid %d may not write it, or its directory %s: give --state-dir (or --pidfile) a directory of yours, or start it as that directory's owner",
 			p.Name, err, os.Geteuid(), filepath.Dir(p.StartLock()))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/daemonkit/daemonkit/internal/keepfile"
+	"github.com/daemonkit/daemonkit/internal/storage"
 	"golang.org/x/sys/unix"
 )
 
@@ -78,7 +79,7 @@ func openAppend(path string) (int, error) {
 	}
 	if err := prepare(fd, created); err != nil {
 		unix.Close(fd)
-		return fail(err)
+		return fail(explainStorage(path, err))
 	}
 	return fd, nil
 }
@@ -129,7 +130,7 @@ func prepare(fd int, created bool) error {
 	}
 	switch perm := uint32(st.Mode) & 0o7777; {
 	case created:
-		if err := unix.Fchmod(fd, fileMode|keepfile.Bit); err != nil {
+		if err := setMode(fd, &st, fileMode, keepfile.Bit); err != nil {
 			return fmt.Errorf("chmod: %w", err)
 		}
 	case perm&keepfile.Bit == 0 && int(st.Uid) == os.Geteuid():
@@ -193,8 +194,34 @@ func mkdirAll(dir string) error {
 		return fmt.Errorf("open directory %s: %w", dir, err)
 	}
 	defer unix.Close(fd)
-	if err := unix.Fchmod(fd, dirMode); err != nil {
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat directory %s: %w", dir, err)
+	}
+	if err := setMode(fd, &st, dirMode, 0); err != nil {
 		return fmt.Errorf("chmod directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// setMode gives fd, a file or directory this process made (st is its fstat), mode, with
+// extra if the file system takes it. On a file system that keeps no Unix modes (vfat,
+// exFAT: storage.ErrNoModes), where the mount's options give every file its mode, the file
+// is taken as it is unless that mode lets other users write it; it then fails, naming
+// storage.ErrNoModes, so that the caller says so with the fix.
+func setMode(fd int, st *unix.Stat_t, mode, extra uint32) error {
+	err := unix.Fchmod(fd, mode|extra)
+	if err != nil && extra != 0 {
+		err = unix.Fchmod(fd, mode)
+	}
+	if err == nil {
+		return nil
+	}
+	err = storage.NoModes(err, int(st.Uid))
+	if !errors.Is(err, storage.ErrNoModes) {
+		return err
+	}
+	if perm := uint32(st.Mode) & 0o777; perm&0o022 != 0 {
+		return fmt.Errorf("%w, and the mount gives it mode %04o, which lets other users write it", err, perm)
 	}
 	return nil
 }

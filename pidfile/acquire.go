@@ -123,7 +123,7 @@ func claim(path string, fd int) (again bool, err error) {
 // writes before it truncates, so a stale pidfile is rewritten in place even on a full disk.
 func writePID(fd, pid int) error {
 	if err := unix.Fchmod(fd, 0o644|keepfile.Bit); err != nil {
-		return wrapOp("chmod", err)
+		return wrapOp("chmod", chmodError(fd, err))
 	}
 	b := []byte(strconv.Itoa(pid) + "\n")
 	n, err := unix.Pwrite(fd, b, 0)

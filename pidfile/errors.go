@@ -3,6 +3,9 @@ package pidfile
 import (
 	"errors"
 	"fmt"
+
+	"github.com/daemonkit/daemonkit/internal/storage"
+	"golang.org/x/sys/unix"
 )
 
 // ErrLocked is matched (errors.Is) by every *LockedError: another process holds the lock.
@@ -97,6 +100,16 @@ var errUnstable = errors.New("the file kept being replaced, or its lock stayed b
 
 // wrapOp prefixes err with the step that failed.
 func wrapOp(step string, err error) error { return fmt.Errorf("%s: %w", step, err) }
+
+// chmodError is err, Fchmod's of fd, marked storage.ErrNoModes if the file system refused
+// the mode itself (vfat), so that callers can say that of the directory, and the fix.
+func chmodError(fd int, err error) error {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return err
+	}
+	return storage.NoModes(err, int(st.Uid))
+}
 
 // pathError names op and path once in err, unless err names the path itself (a
 // *LockedError or a refusal to touch a file that is not a pidfile): those are returned as

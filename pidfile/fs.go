@@ -171,7 +171,7 @@ func mkdirAll(dir string) error {
 	}
 	defer unix.Close(fd)
 	if err := unix.Fchmod(fd, 0o755); err != nil {
-		return fmt.Errorf("chmod %q: %w", dir, err)
+		return fmt.Errorf("chmod %q: %w", dir, chmodError(fd, err))
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 // Explain adds to err, when the file system of dir refused it for want of room (ENOSPC,
 // which the kernel says of inodes too), of quota (EDQUOT) or because it is mounted
-// read-only (EROFS), which of them and the fix; flag is the option that picks another
+// read-only (EROFS), or because it keeps no Unix file modes (ErrNoModes), which of them and the fix; flag is the option that picks another
 // directory ("--state-dir"). A dir that is not there (its making failed) is named by its
 // nearest parent that is, whose file system refused it. Any other error, and nil, it returns as they are. The result
 // wraps err: errors.Is still finds the errno.
@@ -26,6 +26,8 @@ func Explain(err error, dir, flag string) error {
 		return fmt.Errorf("%w: uid %d has used up its disk quota on the file system of %s (quota -s): free some of its files there, or give %s another directory", err, os.Geteuid(), dir, flag)
 	case errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("%w: the file system of %s is mounted read-only: remount it read-write, or give %s another directory", err, dir, flag)
+	case errors.Is(err, ErrNoModes):
+		return fmt.Errorf("%w: the file system of %s%s keeps no Unix file modes (nor, as a rule, Unix sockets, or names that differ only in case): give %s a directory on another file system (such as /run)", err, dir, typeOf(dir), flag)
 	}
 	return err
 }
@@ -40,3 +42,26 @@ func existing(dir string) string {
 		dir = parent
 	}
 }
+
+// ErrNoModes means a file system would not give a file the mode it was asked for: it keeps
+// no Unix modes (vfat, exFAT, NTFS through some drivers, a FUSE file system without chmod).
+var ErrNoModes = errors.New("the file system keeps no Unix file modes")
+
+// NoModes returns err, a chmod's error for a file or directory that uid owns, marked
+// ErrNoModes (errors.Is finds both) if it was the file system that refused the mode: chmod
+// not implemented or not supported (ENOSYS, EOPNOTSUPP), or refused to the file's own owner
+// (EPERM, what vfat says of a mode it cannot keep). Any other error it returns as it is.
+func NoModes(err error, uid int) error {
+	switch {
+	case errors.Is(err, syscall.ENOSYS), errors.Is(err, syscall.EOPNOTSUPP),
+		errors.Is(err, syscall.EPERM) && uid == os.Geteuid():
+		return &noModesError{err}
+	}
+	return err
+}
+
+type noModesError struct{ err error }
+
+func (e *noModesError) Error() string        { return e.err.Error() }
+func (e *noModesError) Unwrap() error        { return e.err }
+func (e *noModesError) Is(target error) bool { return target == ErrNoModes }

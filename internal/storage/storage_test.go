@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,5 +44,38 @@ func TestExplainMissingDir(t *testing.T) {
 	err := Explain(syscall.ENOSPC, dir+"/a/b", "--log-dir")
 	if want := "the file system of " + dir + " is full"; !strings.Contains(err.Error(), want) {
 		t.Errorf("Explain = %q; want it to say %q", err, want)
+	}
+}
+
+// TestNoModes: chmod refused by the file system itself (not implemented, not supported, or
+// EPERM to the file's own owner, as vfat says it) is ErrNoModes, and Explain says what the
+// file system lacks and the fix; EPERM of another's file, and other errors, are not.
+func TestNoModes(t *testing.T) {
+	me, other := os.Geteuid(), os.Geteuid()+1
+	for _, tc := range []struct {
+		err  error
+		uid  int
+		want bool
+	}{
+		{syscall.ENOSYS, other, true},
+		{syscall.EOPNOTSUPP, me, true},
+		{fmt.Errorf("chmod: %w", syscall.EPERM), me, true},
+		{syscall.EPERM, other, false},
+		{syscall.EACCES, me, false},
+		{nil, me, false},
+	} {
+		err := NoModes(tc.err, tc.uid)
+		if got := errors.Is(err, ErrNoModes); got != tc.want {
+			t.Errorf("NoModes(%v, uid %d) is ErrNoModes: %v, want %v", tc.err, tc.uid, got, tc.want)
+		}
+		if tc.err != nil && !errors.Is(err, tc.err) {
+			t.Errorf("NoModes(%v) lost the error", tc.err)
+		}
+	}
+	dir := t.TempDir()
+	err := Explain(fmt.Errorf("chmod: %w", NoModes(syscall.ENOSYS, me)), dir, "--state-dir")
+	want := "chmod: function not implemented: the file system of " + dir
+	if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "keeps no Unix file modes (nor, as a rule, Unix sockets, or names that differ only in case): give --state-dir a directory on another file system (such as /run)") {
+		t.Errorf("Explain = %q", err)
 	}
 }
