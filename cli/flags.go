@@ -80,6 +80,11 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 		if err := f.checkAreDirs(paths, logFile); err != nil {
 			return paths, withCode(exitFailed, err) // what is there, not how it was typed
 		}
+		if logFile == "" {
+			if err := instance.CheckLogCase(paths.Log, paths.Name); err != nil {
+				return paths, withCode(exitFailed, err)
+			}
+		}
 	}
 	return paths, checkDirs(paths)
 }

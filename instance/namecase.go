@@ -29,15 +29,9 @@ func checkNameCase(dir, name string) error {
 		return nil
 	}
 	for _, suffix := range caseSuffixes {
-		if _, err := os.Lstat(filepath.Join(dir, name+suffix)); err != nil {
+		stored := otherCase(dir, name+suffix, swapped+suffix)
+		if stored == "" {
 			continue
-		}
-		if _, err := os.Lstat(filepath.Join(dir, swapped+suffix)); err != nil {
-			continue // the file system told the two apart: the file is name's own
-		}
-		stored, err := storedName(dir, name+suffix)
-		if err != nil || stored == "" || stored == name+suffix {
-			continue // unreadable, or both cases are there, each its own instance's
 		}
 		other := strings.TrimSuffix(stored, suffix)
 		return fmt.Errorf("instance %s: %s is %s, instance %s's: %w: the file system of %s does not tell names apart by case; "+
@@ -45,6 +39,38 @@ func checkNameCase(dir, name string) error {
 			name, filepath.Join(dir, name+suffix), stored, other, ErrNameCase, dir, other)
 	}
 	return nil
+}
+
+// CheckLogCase refuses log, the default log <log-dir>/<name>.log of a new instance, where
+// it is there only under another case (Web.log for web) on a file system that folds case:
+// the two instances would write one file, and logs of each would show the other's lines.
+func CheckLogCase(log, name string) error {
+	dir, file := filepath.Split(log)
+	stored := otherCase(dir, file, swapCase(name)+".log")
+	if stored == "" || stored == file {
+		return nil
+	}
+	return fmt.Errorf("the log %s (<log-dir>/<name>.log) is %s, instance %s's: %w: the file system of %s does not tell names apart by case; "+
+		"give --log, or a name that differs by more than case, or --log-dir a directory on a case-sensitive file system",
+		log, stored, strings.TrimSuffix(stored, ".log"), ErrNameCase, filepath.Clean(dir))
+}
+
+// otherCase is the name dir lists for file where file is there only under that other
+// case (the file system folds case); "" where file is not there, or is there as itself.
+// swapped is file in other case: where it does not answer, the file system tells the two
+// apart, and the directory is not read.
+func otherCase(dir, file, swapped string) string {
+	if _, err := os.Lstat(filepath.Join(dir, file)); err != nil {
+		return ""
+	}
+	if _, err := os.Lstat(filepath.Join(dir, swapped)); err != nil {
+		return ""
+	}
+	stored, err := storedName(dir, file)
+	if err != nil || stored == file {
+		return "" // unreadable, or both cases are there, each its own instance's
+	}
+	return stored
 }
 
 // storedName is the name dir's entries list for file, which differs from file only in

@@ -29,3 +29,17 @@ func TestSwapCase(t *testing.T) {
 		}
 	}
 }
+
+// On a case-sensitive file system a log of another case is another's file: web's default
+// log is its own.
+func TestCheckLogCaseSensitive(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "WEB.log"), nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"web", "WEB", "Web"} {
+		if err := CheckLogCase(filepath.Join(dir, name+".log"), name); err != nil {
+			t.Errorf("CheckLogCase(%q) = %v, want nil", name, err)
+		}
+	}
+}
