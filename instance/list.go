@@ -188,7 +188,7 @@ func List(l Layout) ([]Entry, error) {
 	}
 	entries := make([]Entry, 0, len(names))
 	for _, name := range names {
-		p, err := l.Resolve(name, "", "")
+		p, err := l.resolve(name, "", "") // a listed name is its files' own: no check of its case
 		if err != nil {
 			return nil, fmt.Errorf("list instances: %w", err)
 		}

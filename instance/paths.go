@@ -241,6 +241,19 @@ type Layout struct {
 // that does not tell them apart (ErrNameCase: web's stop would signal Web's daemon).
 // Every path returned is absolute (relative ones are taken from the working directory).
 func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
+	p, err := l.resolve(name, pidFile, logFile)
+	if err != nil {
+		return Paths{}, err
+	}
+	if err := checkNameCase(filepath.Dir(p.PIDFile), p.Name); err != nil {
+		return Paths{}, err
+	}
+	return p, nil
+}
+
+// resolve is Resolve without the check of the name's case, for names that the state
+// directory lists (List): each is its files' own.
+func (l Layout) resolve(name, pidFile, logFile string) (Paths, error) {
 	stateDir := l.StateDir
 	if name == "" {
 		name = l.DefaultName
@@ -293,9 +306,6 @@ func (l Layout) Resolve(name, pidFile, logFile string) (Paths, error) {
 			return Paths{}, fmt.Errorf("pidfile %q: %w: it is instance %s's, whose record %s.json is beside it, and the name is %s: give --name %s, or a pidfile of %s's own",
 				pidFile, ErrOtherInstance, other, other, name, other, name)
 		}
-	}
-	if err := checkNameCase(filepath.Dir(p.PIDFile), name); err != nil {
-		return Paths{}, err
 	}
 	return p, nil
 }
