@@ -230,17 +230,7 @@ func (app *App) layout(create bool) (instance.Layout, error) {
 // the one $<PREFIX>STATE_DIR names (the same shell finds it so again), so that following
 // the hint acts on this very instance.
 func (app *App) commandFor(command string, paths instance.Paths) string {
-	args := []string{app.Config.Name}
-	layout, err := app.layout(false)
-	stateDir, _ := filepath.Abs(layout.StateDir)
-	fromEnv := os.Getenv(app.Config.envPrefix() + "STATE_DIR")
-	if fromEnv != "" {
-		fromEnv, _ = filepath.Abs(fromEnv)
-	}
-	if def, _, derr := instance.DefaultStateDir(app.Config.Name); err == nil && derr == nil && stateDir != def && stateDir != fromEnv {
-		args = append(args, "--state-dir", stateDir)
-	}
-	args = append(args, command)
+	args, stateDir, err := app.commandStart(command)
 	name := nameArgs(paths.Name)
 	switch {
 	case err == nil && paths.PIDFile == filepath.Join(stateDir, paths.Name+".pid"):
@@ -251,6 +241,33 @@ func (app *App) commandFor(command string, paths instance.Paths) string {
 		args = append(append(args, name...), "--pidfile", paths.PIDFile)
 	}
 	return adviceJoin(args)
+}
+
+// commandStart is the start of commandFor's command line, "PROG [--state-dir DIR]
+// COMMAND", with the state directory it names (made absolute) and the error of finding it.
+func (app *App) commandStart(command string) (args []string, stateDir string, err error) {
+	args = []string{app.Config.Name}
+	layout, err := app.layout(false)
+	stateDir, _ = filepath.Abs(layout.StateDir)
+	fromEnv := os.Getenv(app.Config.envPrefix() + "STATE_DIR")
+	if fromEnv != "" {
+		fromEnv, _ = filepath.Abs(fromEnv)
+	}
+	if def, _, derr := instance.DefaultStateDir(app.Config.Name); err == nil && derr == nil && stateDir != def && stateDir != fromEnv {
+		args = append(args, "--state-dir", stateDir)
+	}
+	return append(args, command), stateDir, err
+}
+
+// commandByName is the command line that runs command on the instance name, for a hint as
+// commandFor's: the name as the argument, the shortest form, for a command that takes it
+// (byArg) and a name with no leading dash (which would read as a flag), else --name.
+func (app *App) commandByName(command, name string, byArg bool) string {
+	args, _, _ := app.commandStart(command)
+	if byArg && !strings.HasPrefix(name, "-") {
+		return adviceJoin(append(args, name))
+	}
+	return adviceJoin(append(args, nameArgs(name)...))
 }
 
 // umask is a file-mode creation mask given in octal, like the shell's umask.

@@ -53,10 +53,11 @@ func isField[T any](v reflect.Value, ptr *T) bool {
 // either, the instance of the default name (the one 'start' starts without --name) if the
 // state directory has it, else its only instance; with none there, the default name, so
 // that "not running" answers stay what they were. Several instances, none of the default
-// name, and no name is a usage error that lists them. Only this program's instances count:
+// name, and no name is a usage error that lists them and says how to pick one for command
+// (pickAdvice). Only this program's instances count:
 // in a state directory shared with other programs, "its only instance" is never another
 // program's, which only --name picks.
-func (f *InstanceFlags) target(app *App) (instance.Paths, error) {
+func (f *InstanceFlags) target(app *App, command string) (instance.Paths, error) {
 	if f.Name != "" || f.PIDFile != "" {
 		return f.paths(app, "", false)
 	}
@@ -75,7 +76,20 @@ func (f *InstanceFlags) target(app *App) (instance.Paths, error) {
 		only.Name = names[0]
 		return only.paths(app, "", false)
 	}
-	return instance.Paths{}, withCode(exitUsage, fmt.Errorf("several instances: %s: give --name", nameList(names, 10)))
+	return instance.Paths{}, withCode(exitUsage, fmt.Errorf("several instances: %s: %s", nameList(names, 10), pickAdvice(app, command, names[0])))
+}
+
+// pickAdvice says how to pick one of several instances, name among them, for command: by
+// its name, in the shortest form command takes it (the argument; upgrade, whose argument
+// is the program, takes --name), and, for a command whose --all only asks (reload,
+// reopen), with --all. Each form is a command line set off in single quotes, to paste.
+func pickAdvice(app *App, command, name string) string {
+	one := fmt.Sprintf("give the instance's name, as in '%s'", app.commandByName(command, name, command != "upgrade"))
+	if command != "reload" && command != "reopen" {
+		return one
+	}
+	args, _, _ := app.commandStart(command)
+	return fmt.Sprintf("%s, or --all for every one ('%s')", one, adviceJoin(append(args, "--all")))
 }
 
 // startedByOther says whether the record at path says another program than this one

@@ -91,3 +91,20 @@ func TestNameList(t *testing.T) {
 		t.Errorf("nameList(12) = %s", got)
 	}
 }
+
+// TestPickAdvice checks the advice for several instances: the name as the argument where
+// the command takes it, --name for upgrade and for a name that would read as a flag, and
+// --all where it only asks.
+func TestPickAdvice(t *testing.T) {
+	app := &App{Config: Config{Name: "myprog"}.withDefaults(), Globals: &Globals{StateDir: "/srv/my state"}}
+	for _, tc := range []struct{ command, name, want string }{
+		{"status", "web", `give the instance's name, as in 'myprog --state-dir "/srv/my state" status web'`},
+		{"stop", "-x", `give the instance's name, as in 'myprog --state-dir "/srv/my state" stop --name=-x'`},
+		{"upgrade", "web", `give the instance's name, as in 'myprog --state-dir "/srv/my state" upgrade --name web'`},
+		{"reopen", "web", `give the instance's name, as in 'myprog --state-dir "/srv/my state" reopen web', or --all for every one ('myprog --state-dir "/srv/my state" reopen --all')`},
+	} {
+		if got := pickAdvice(app, tc.command, tc.name); got != tc.want {
+			t.Errorf("pickAdvice(%s, %s) =\n%s\nwant\n%s", tc.command, tc.name, got, tc.want)
+		}
+	}
+}

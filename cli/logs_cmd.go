@@ -76,7 +76,7 @@ func (c *LogsCmd) AfterApply(kctx *kong.Context) error {
 
 // Run prints the lines, and with -f follows the log until SIGINT or SIGTERM.
 func (c *LogsCmd) Run(app *App) error {
-	paths, err := c.flags().target(app)
+	paths, err := c.flags().target(app, "logs")
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func (c *ReloadCmd) Run(app *App) error {
 			return err
 		})
 	}
-	paths, err := c.target(app)
+	paths, err := c.target(app, "reload")
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (c *ReopenCmd) Run(app *App) error {
 			return err
 		})
 	}
-	paths, err := c.target(app)
+	paths, err := c.target(app, "reopen")
 	if err != nil {
 		return err
 	}

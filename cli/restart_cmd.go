@@ -54,7 +54,7 @@ func (c *RestartCmd) Run(app *App) error {
 		if c.All {
 			return withCode(exitUsage, fmt.Errorf("--graceful with --all: upgrade one instance at a time"))
 		}
-		paths, err := c.target(app)
+		paths, err := c.target(app, "restart")
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (c *RestartCmd) Run(app *App) error {
 			return restartInstance(ctx, app, paths, c.Timeout, func() {}) // the others go on
 		})
 	}
-	paths, err := c.target(app)
+	paths, err := c.target(app, "restart")
 	if err != nil {
 		return err
 	}

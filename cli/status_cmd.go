@@ -76,7 +76,7 @@ type statusReport struct {
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4,
 // whether or not the status could be written (a write error is said on stderr).
 func (c *StatusCmd) Run(app *App) error {
-	paths, err := c.target(app)
+	paths, err := c.target(app, "status")
 	if ee := (*exitError)(nil); errors.As(err, &ee) {
 		return err // several instances and no name: a usage error
 	}

@@ -62,7 +62,7 @@ func (c *StopCmd) Run(app *App) error {
 			return stopInstance(app, paths, options(paths))
 		})
 	}
-	paths, err := c.target(app)
+	paths, err := c.target(app, "stop")
 	if err != nil {
 		return err
 	}

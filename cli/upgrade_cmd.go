@@ -46,7 +46,7 @@ func (c *UpgradeCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	paths, err := c.target(app)
+	paths, err := c.target(app, "upgrade")
 	if err != nil {
 		return err
 	}
