@@ -446,7 +446,8 @@ func (req *request) serverOptions(cfg Config) server.Options {
 			Program:    cfg.Name,
 			Build:      buildOf(cfg),
 			Request:    raw,
-			Command:    req.command(),                     // what status shows of a start that fails before its program runs
+			Command:    req.command(), // what status shows of a start that fails before its program runs
+			Ready:      req.readiness(),
 			Invocation: os.Getenv(instance.InvocationEnv), // start's, for this run
 			Session:    ownSession(req.Strategy),
 		},
@@ -459,6 +460,15 @@ func (req *request) command() []string {
 		return nil
 	}
 	return req.Supervise.Command
+}
+
+// readiness is the supervised program's readiness check (--ready), "" for the program's
+// own work.
+func (req *request) readiness() string {
+	if req.Supervise == nil {
+		return ""
+	}
+	return req.Supervise.Ready
 }
 
 // logWriter is the Writer of a daemon's log on descriptor 2, named name in its errors, whose

@@ -256,10 +256,17 @@ func listenNote(addr string, sup *superviseRequest) string {
 	switch {
 	case addr == "":
 		return ""
-	case sup != nil && (strings.HasPrefix(sup.Ready, "tcp:") || strings.HasPrefix(sup.Ready, "http:")):
+	case sup != nil && probed(sup.Ready):
 		return ", answering on " + addr
 	}
 	return ", listening on " + addr
+}
+
+// probed says whether the address a program with the readiness check ready was ready at is
+// one the check reached (tcp:, http:), which the program answers on, or something else it
+// reaches, and daemonkit only probed, rather than one the work or daemonkit listens on.
+func probed(ready string) bool {
+	return strings.HasPrefix(ready, "tcp:") || strings.HasPrefix(ready, "http:")
 }
 
 // surviveClosedPipe makes a write to stdout or stderr whose reader is gone (start -- prog
@@ -377,7 +384,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		ShutdownTimeout: c.ShutdownTimeout,
 		ReadyTimeout:    c.ReadyTimeout, // nothing else bounds a container's start
 		Logger:          app.Log,
-		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Unit: unitOfProcess(os.Getpid()).recorded()},
+		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Ready: req.readiness(), Unit: unitOfProcess(os.Getpid()).recorded()},
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}

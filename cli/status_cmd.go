@@ -39,6 +39,7 @@ type statusReport struct {
 	StartedAt     time.Time `json:"started_at,omitzero"`
 	UptimeSeconds float64   `json:"uptime_seconds,omitempty"`
 	Listen        string    `json:"listen,omitempty"`
+	Ready         string    `json:"ready,omitempty"` // a supervised program's --ready: with tcp: and http:, Listen is where the check reached it
 	Log           string    `json:"log,omitempty"`
 	PIDFile       string    `json:"pidfile"`
 	DroppedLines  uint64    `json:"dropped_log_lines,omitempty"`
@@ -173,7 +174,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.Problem = fmt.Sprintf("the pidfile names pid %d but pid %d holds its lock", st.Pidfile.FilePID, st.Pidfile.PID)
 		}
 		if rec := st.Record; rec != nil {
-			r.Strategy, r.StartedAt, r.Listen, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Log
+			r.Strategy, r.StartedAt, r.Listen, r.Ready, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Ready, rec.Log
 			r.UptimeSeconds = st.Uptime.Seconds()
 			if rec.CalledOffStart() {
 				r.StartedAt = time.Time{} // it never got ready: no uptime to claim
@@ -319,7 +320,11 @@ func (r *statusReport) writeText(w io.Writer) {
 			}
 		}
 		printField(w, "sockets", strings.Join(r.Sockets, " "))
-		printField(w, "listen", r.Listen)
+		if probed(r.Ready) {
+			printField(w, "answers", r.Listen) // what the check reached: daemonkit does not know the program listens there
+		} else {
+			printField(w, "listen", r.Listen)
+		}
 		r.writeLog(w)
 		printField(w, "pidfile", r.PIDFile)
 		r.writeBuild(w)

@@ -27,15 +27,19 @@ type Record struct {
 	// AliveTicks is when the daemon last wrote the record (in StartTime's terms): it was
 	// alive then. A process of its session started before it is one of its run's (see
 	// Leftovers). Written by the daemon alone (StampAlive), never by a command that reads.
-	AliveTicks uint64          `json:"alive_ticks,omitempty"`
-	Strategy   string          `json:"strategy"`
-	StartedAt  time.Time       `json:"started_at"`
-	Listen     string          `json:"listen,omitempty"`
-	Log        string          `json:"log"`
-	PIDFile    string          `json:"pidfile"`
-	Program    string          `json:"program"`           // the program that started it, which alone can start it again
-	Unit       string          `json:"unit,omitempty"`    // in the foreground as a systemd service's process: the service, as systemctl's arguments name it ("web.service", "--user web.service")
-	Request    json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
+	AliveTicks uint64    `json:"alive_ticks,omitempty"`
+	Strategy   string    `json:"strategy"`
+	StartedAt  time.Time `json:"started_at"`
+	Listen     string    `json:"listen,omitempty"`
+	// Ready is a supervised program's readiness check (start --ready), which says what
+	// Listen is: with tcp: and http:, an address the check reached, which the program
+	// answers on but daemonkit does not know it listens on.
+	Ready   string          `json:"ready,omitempty"`
+	Log     string          `json:"log"`
+	PIDFile string          `json:"pidfile"`
+	Program string          `json:"program"`           // the program that started it, which alone can start it again
+	Unit    string          `json:"unit,omitempty"`    // in the foreground as a systemd service's process: the service, as systemctl's arguments name it ("web.service", "--user web.service")
+	Request json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)
 	// Build is the build of that program whose daemon wrote the record, which the daemon
 	// runs for its whole life, whatever binary is on disk since: its release version, or,
 	// for a build without one, "dev" with the VCS revision it was built from and whether
