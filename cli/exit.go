@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 )
 
 // Exit codes of the commands (docs/commands.md has the table).
@@ -68,8 +70,19 @@ func (c Config) exitIn(format string, err error) int {
 	return code
 }
 
-// outcome is the exit code err asks for, and what to say of it ("" for nothing).
+// outcome is the exit code err asks for, and what to say of it ("" for nothing): with a
+// limit on open files that refused it and that no step named, which, and the fix
+// (openfiles.Advice), the one place every command's "too many open files" is explained.
 func (c Config) outcome(err error) (int, string) {
+	code, msg := c.plainOutcome(err)
+	if why := openfiles.Advice(err); why != "" && msg != "" {
+		msg += ": " + why
+	}
+	return code, msg
+}
+
+// plainOutcome is outcome without the limit's advice.
+func (c Config) plainOutcome(err error) (int, string) {
 	if err == nil {
 		return exitOK, ""
 	}

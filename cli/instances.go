@@ -177,12 +177,6 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 // errorText is what Config.exitCode would print for err ("" for an error whose command
 // already said it).
 func errorText(err error) string {
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err == nil {
-			return ""
-		}
-		return ee.err.Error()
-	}
-	return err.Error()
+	_, msg := Config{}.outcome(err)
+	return msg
 }

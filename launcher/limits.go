@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
@@ -23,8 +24,8 @@ import (
 //     (ulimit -u, whose soft value it gives), or the system's (kernel.threads-max,
 //     kernel.pid_max, a cgroup's pids.max); root is held to the system's alone.
 //   - EMFILE ("too many open files"): this process reached its limit on open files,
-//     RLIMIT_NOFILE (ulimit -n, whose soft value it gives).
-//   - ENFILE: the system's, fs.file-max.
+//     RLIMIT_NOFILE (ulimit -n, whose soft value it gives), or the one --limit-nofile set
+//     on it; ENFILE: the system's, fs.file-max (openfiles.Explain says which, and the fix).
 //
 // The result wraps err: errors.Is still finds the errno.
 func ExplainLimit(err error) error { return ExplainLimitAs(err, realUID()) }
@@ -41,11 +42,8 @@ func ExplainLimitAs(err error, uid int) error {
 	case errors.Is(err, syscall.EAGAIN):
 		return fmt.Errorf("%w: the processes of uid %d reached their limit (ulimit -u, RLIMIT_NPROC: %s), or the system its own (kernel.threads-max, a cgroup's pids.max): raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit), or end some of that user's processes",
 			err, uid, softLimit(unix.RLIMIT_NPROC))
-	case errors.Is(err, syscall.EMFILE):
-		return fmt.Errorf("%w: the process has as many files open as its limit allows (ulimit -n, RLIMIT_NOFILE: %s): raise ulimit -n in the shell that starts daemonkit (LimitNOFILE= in a unit), or, for the program, --limit-nofile",
-			err, softLimit(unix.RLIMIT_NOFILE))
-	case errors.Is(err, syscall.ENFILE):
-		return fmt.Errorf("%w: the system has as many files open as it allows (fs.file-max): close some, or raise fs.file-max (sysctl)", err)
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return openfiles.Explain(err, ", or, for the program, --limit-nofile")
 	}
 	return err
 }

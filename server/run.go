@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -110,6 +111,7 @@ func lockFailed(err error, opts Options, log hclog.Logger) error {
 		}
 		return err
 	}
+	err = openfiles.Explain(err, "") // the limit is this process's: --limit-nofile's, or the one it inherited
 	opts.logFailure(log, err)
 	_ = opts.Reporter.Fail(err)
 	return err
@@ -301,8 +303,10 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 // errNotReady is the cause of a start the daemon gave up on itself (Options.ReadyTimeout).
 var errNotReady = errors.New("not ready")
 
-// fail reports why the start failed and gives the pidfile up.
+// fail reports why the start failed, with the limit on open files that refused it, if one
+// did, and gives the pidfile up.
 func (r *runner) fail(err error) error {
+	err = openfiles.Explain(err, "") // the limit is this process's: --limit-nofile's, or the one it inherited
 	r.opts.logFailure(r.log, err)
 	r.records.failed(r.opts, r.startedAt, err)
 	_ = r.opts.Reporter.Fail(err)

@@ -42,7 +42,7 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 	case ws := <-p.exited:
 		if !ws.Exited() || ws.ExitStatus() != 0 {
 			p.exited = closedStatus(ws)
-			return ended(ws)
+			return r.ended(ws)
 		}
 	case <-timeout:
 		return &forkedNotReady{"its first process did not exit"}

@@ -351,18 +351,27 @@ func (e *stoppedEarly) Unwrap() error { return errStoppedEarly }
 
 // ended is the error for a program that ended before it was ready. One that exited 0 has
 // most often forked into the background itself, as nginx and redis-server can, and is
-// told the two ways to supervise it.
-func ended(ws syscall.WaitStatus) error { return &endedEarly{ws} }
+// told the two ways to supervise it; one that failed under the limit on open files
+// Config.OpenFiles set (--limit-nofile) is told that flag, whose value may be why.
+func (r *run) ended(ws syscall.WaitStatus) error {
+	return &endedEarly{ws: ws, openFiles: r.s.cfg.OpenFiles}
+}
 
 // endedEarly is ended's error: it keeps the program's wait status, which a restart that
-// failed records as the program's last exit.
-type endedEarly struct{ ws syscall.WaitStatus }
+// failed records as the program's last exit, and the limit on open files it ran under.
+type endedEarly struct {
+	ws        syscall.WaitStatus
+	openFiles uint64
+}
 
 func (e *endedEarly) Error() string {
 	if e.ws.Exited() && e.ws.ExitStatus() == 0 {
 		return fmt.Sprintf("the program %s before it was ready: a supervised program must keep running; "+
 			"if it forks into the background itself, keep it in the foreground (nginx -g 'daemon off;', "+
 			"redis-server --daemonize no) or give --ready pidfile:PATH (the pidfile it writes)", describe(e.ws))
+	}
+	if e.openFiles > 0 {
+		return fmt.Sprintf("the program %s before it was ready; it ran with --limit-nofile %d: if its log says too many open files, give --limit-nofile a higher value, or leave it out", describe(e.ws), e.openFiles)
 	}
 	return fmt.Sprintf("the program %s before it was ready", describe(e.ws))
 }
@@ -452,14 +461,14 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 			select {
 			case ws := <-p.exited:
 				p.exited = closedStatus(ws)
-				return ended(ws)
+				return r.ended(ws)
 			default:
 			}
 		}
 		return err
 	case ws := <-p.exited:
 		p.exited = closedStatus(ws)
-		return ended(ws)
+		return r.ended(ws)
 	case <-timeout:
 		return dl.notReady(errNotReadyInTime, cfg.Ready, p)
 	case <-r.ctx.Done():

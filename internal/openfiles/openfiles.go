@@ -9,13 +9,15 @@ import (
 )
 
 // Set sets this process's RLIMIT_NOFILE, soft and hard, to n; processes it starts
-// afterwards inherit it. The error names the limit and n.
+// afterwards inherit it. The error names the limit and n. Explain names n as the cause of
+// what it refuses later.
 func Set(n uint64) error {
 	var lim unix.Rlimit
 	lim.Cur, lim.Max = rlim(n), rlim(n)
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return fmt.Errorf("set the open-files limit (RLIMIT_NOFILE) to %d: %w", n, err)
 	}
+	set.Store(n)
 	return nil
 }
 
