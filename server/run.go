@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/internal/openfiles"
+	"github.com/daemonkit/daemonkit/internal/storage"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -99,7 +101,8 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	return r.run(ctx, w)
 }
 
-// lockFailed reports why the pidfile could not be taken. If another process holds it,
+// lockFailed reports why the pidfile could not be taken, with the limit or the file
+// system that refused it and the fix. If another process holds it,
 // nothing is logged: an instance that is already running must see no change.
 func lockFailed(err error, opts Options, log hclog.Logger) error {
 	var held *pidfile.LockedError
@@ -112,6 +115,9 @@ func lockFailed(err error, opts Options, log hclog.Logger) error {
 		return err
 	}
 	err = openfiles.Explain(err, "") // the limit is this process's: --limit-nofile's, or the one it inherited
+	// A full, read-only or over-quota file system, said as the start lock's is (a start in
+	// the foreground takes none, and a start -d's may have been written before it filled).
+	err = storage.Explain(err, filepath.Dir(opts.PIDFile), "--state-dir (or --pidfile)")
 	opts.logFailure(log, err)
 	_ = opts.Reporter.Fail(err)
 	return err
