@@ -103,9 +103,43 @@ func closeFiles(f strategy.Files) {
 // instead, and says that the stack is in the log.
 func formatTail(lines []string, path string) string {
 	if crash := goCrash(lines); crash != nil {
-		return quoteLines(fmt.Sprintf("\nit crashed (a Go runtime error; the stack trace follows these lines in %s):", path), crash) + threadLimitHint(crash)
+		return formatCrash(crash, path, 0)
 	}
 	return quoteLines("\nlast lines of its log:", lines[max(0, len(lines)-tailLines):])
+}
+
+// formatCrash quotes crash, goCrash's lines of a crash in the log at path, saying how
+// much of the log, from the first of them on, it leaves out (span, in bytes), when that
+// is more than the quote (span not 0).
+func formatCrash(crash []string, path string, span int64) string {
+	size := ""
+	if left := span - int64(len(strings.Join(crash, "\n"))+1); span > 0 && left > 0 {
+		size = fmt.Sprintf(", %d KiB of it, not quoted here", (left+1023)>>10)
+	}
+	return quoteLines(fmt.Sprintf("\nit crashed (a Go runtime error; the stack trace follows these lines in %s%s):", path, size), crash) + threadLimitHint(crash)
+}
+
+// crashReasons are the lines a Go crash's reason begins with, which crashFarBack looks
+// back for.
+var crashReasons = []string{"panic: ", "fatal error: "}
+
+// crashFarBack finds the crash that lines, the last of the log at path from offset from,
+// end in, when they hold its stack trace but not its reason: a traceback of many
+// goroutines (GOTRACEBACK=all, or a fatal error's) runs longer than logfile.Tail looks
+// back. It returns the crash's own lines (goCrash) from the last reason line of the log
+// (logfile.TailAt, which looks back a bounded way), and how many bytes of the log there
+// are from the first of them; nil when lines hold no stack trace, hold the reason already, or the reason is
+// further back than TailAt looks.
+func crashFarBack(lines []string, path string, from int64) ([]string, int64) {
+	if goCrash(lines) != nil || !slices.ContainsFunc(lines, isGoroutineHeader) {
+		return nil, 0
+	}
+	head, span := logfile.TailAt(path, from, scanLines, crashReasons...)
+	crash := goCrash(head)
+	if crash == nil {
+		return nil, 0
+	}
+	return crash, span
 }
 
 // quoteLines writes head and then each line, indented, made visible (writeVisible); ""

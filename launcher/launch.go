@@ -494,7 +494,12 @@ func (l *launcher) pidNote() string {
 }
 
 // logTail formats the last lines this run wrote to the log, or the Go crash they end
-// with, for an error message (formatTail).
+// with, for an error message (formatTail), from wherever the crash's reason begins
+// (crashFarBack).
 func (l *launcher) logTail() string {
-	return formatTail(logfile.Tail(l.spec.LogPath, l.logStart, scanLines), l.spec.LogPath)
+	lines := logfile.Tail(l.spec.LogPath, l.logStart, scanLines)
+	if crash, span := crashFarBack(lines, l.spec.LogPath, l.logStart); crash != nil {
+		return formatCrash(crash, l.spec.LogPath, span)
+	}
+	return formatTail(lines, l.spec.LogPath)
 }

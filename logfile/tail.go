@@ -58,3 +58,82 @@ func Tail(path string, from int64, n int) []string {
 	}
 	return lines[max(0, len(lines)-n):]
 }
+
+// searchBytes is how far back from the end of the log TailAt looks for its line.
+const searchBytes = 2 << 20
+
+// TailAt returns up to n lines of the log at path that begin at the last line, at offset
+// from or later and no further back than 2 MiB from its end, that begins with one of
+// prefixes (a Go crash's "panic: " line, whose stack trace may be longer than Tail looks
+// back), reading no more than 16 KiB of them; and how many bytes of the log there are
+// from the first of them to its end. It reads back from the end 64 KiB at a time, and, as Tail,
+// never blocks on a FIFO nor follows a symlink. No such line, and errors, give no lines.
+func TailAt(path string, from int64, n int, prefixes ...string) (lines []string, span int64) {
+	if path == "" || n <= 0 {
+		return nil, 0
+	}
+	f, st, err := openRead(path)
+	if err != nil {
+		return nil, 0
+	}
+	defer f.Close()
+	at, ok := lastLineWith(f, from, max(from, st.Size-searchBytes), st.Size, prefixes)
+	if !ok {
+		return nil, 0
+	}
+	b, err := io.ReadAll(io.NewSectionReader(f, at, min(st.Size-at, tailBytes)))
+	if err != nil {
+		return nil, 0
+	}
+	if at+int64(len(b)) < st.Size { // cut short: drop the partial last line
+		b = b[:bytes.LastIndexByte(b, '\n')+1]
+	}
+	lines = strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return lines[:min(n, len(lines))], st.Size - at
+}
+
+// lastLineWith is the offset of the last line of r between start and end that begins with
+// one of prefixes; a line that begins before start does not count, nor does one at start
+// unless start is a line's beginning (0, from, or after a newline). It reads back from end
+// a chunk at a time, each overlapping the next by the longest prefix.
+func lastLineWith(r io.ReaderAt, from, start, end int64, prefixes []string) (int64, bool) {
+	const chunk = 64 << 10
+	longest := 0
+	for _, p := range prefixes {
+		longest = max(longest, len(p))
+	}
+	for hi := end; hi > start; hi -= chunk {
+		lo := max(start, hi-chunk)
+		b := make([]byte, min(end, hi+int64(longest))-lo)
+		if n, err := r.ReadAt(b, lo); err != nil && (err != io.EOF || n < len(b)) {
+			return 0, false
+		}
+		for i := int(hi - lo - 1); i >= 0; i-- {
+			if hasAnyPrefix(b[i:], prefixes) && (i > 0 && b[i-1] == '\n' || i == 0 && atLineStart(r, lo, from)) {
+				return lo + int64(i), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// atLineStart reports whether offset off of r begins a line: the file's start, from (where
+// a run's lines began), or after a newline.
+func atLineStart(r io.ReaderAt, off, from int64) bool {
+	if off == 0 || off == from {
+		return true
+	}
+	var prev [1]byte
+	_, err := r.ReadAt(prev[:], off-1)
+	return err == nil && prev[0] == '\n'
+}
+
+// hasAnyPrefix reports whether b begins with one of prefixes.
+func hasAnyPrefix(b []byte, prefixes []string) bool {
+	for _, p := range prefixes {
+		if bytes.HasPrefix(b, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}

@@ -88,3 +88,30 @@ func appendTo(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestTailAt: the last line with a prefix is found however far back within the bound,
+// across the boundary of the chunks it reads, at from and not before it, never in the
+// middle of a line; beyond the bound, or absent, nothing.
+func TestTailAt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	stack := strings.Repeat("goroutine 7 [sleep]:\n\t/src/panic: not a line start\n", 5000) // ~250 KiB
+	old := "panic: an earlier run's\n"
+	writeFile(t, path, old+"panic: the reason\n\n"+stack, 0o640)
+	lines, span := TailAt(path, 0, 3, "panic: ", "fatal error: ")
+	if want := []string{"panic: the reason", "", "goroutine 7 [sleep]:"}; !slices.Equal(lines, want) || span != int64(len("panic: the reason\n\n"+stack)) {
+		t.Errorf("TailAt = %q, %d; want %q, %d", lines, span, want, len("panic: the reason\n\n"+stack))
+	}
+	if lines, _ := TailAt(path, int64(len(old)), 1, "panic: "); !slices.Equal(lines, []string{"panic: the reason"}) {
+		t.Errorf("TailAt at from = %q", lines)
+	}
+	if lines, _ := TailAt(path, int64(len(old))+1, 1, "panic: "); lines != nil {
+		t.Errorf("TailAt past the line = %q, want none", lines)
+	}
+	if lines, _ := TailAt(path, 0, 1, "fatal error: "); lines != nil {
+		t.Errorf("TailAt of an absent prefix = %q, want none", lines)
+	}
+	writeFile(t, path, "panic: too far back\n"+strings.Repeat("x\n", searchBytes/2+1), 0o640)
+	if lines, _ := TailAt(path, 0, 1, "panic: "); lines != nil {
+		t.Errorf("TailAt beyond its bound = %q, want none", lines)
+	}
+}
