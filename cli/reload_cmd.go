@@ -56,7 +56,7 @@ func (c *ReloadCmd) Run(app *App) error {
 	return reload(app, paths)
 }
 
-// reload reloads the instance at paths, and says so. Its error wraps
+// reload asks the instance at paths to reload, and says it asked. Its error wraps
 // instance.ErrNotRunning when the instance does not run.
 func reload(app *App, paths instance.Paths) error {
 	sig := syscall.SIGHUP
@@ -85,7 +85,9 @@ func reload(app *App, paths instance.Paths) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "reloaded %s (pid %d, %s)\n", paths.Name, pid, signalLabel(sig))
+	// Asked, not done: the daemon reloads after this returns, behind a log reopen that a
+	// frozen disk may hold up, and its log says how the reload went.
+	fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reload (%s)\n", paths.Name, pid, signalLabel(sig))
 	return nil
 }
 
