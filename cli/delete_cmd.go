@@ -19,24 +19,34 @@ type DeleteCmd struct {
 	InstanceTarget
 }
 
-// Validate takes the name as an argument or as --name, and requires one of them (or
-// --pidfile): forgetting is never done to a default.
+// Validate takes the name as an argument or as --name; Run requires one of them (or
+// --pidfile).
 func (c *DeleteCmd) Validate(kctx *kong.Context) error {
 	if err := checkGivenNames(kctx, &c.Name, &c.PIDFile); err != nil {
 		return err
 	}
-	if err := c.takeName(kctx); err != nil {
-		return err
+	return c.takeName(kctx)
+}
+
+// which is delete's usage error without a name, for forgetting is never done to a default:
+// it says how to give one, as a command line to paste, and lists the instances there are.
+func which(app *App) error {
+	names, layout, err := app.instanceNames()
+	switch {
+	case err != nil:
+		return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name: %w", err))
+	case len(names) == 0:
+		return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name; %s has none", layout.StateDir))
 	}
-	if c.Name == "" && c.PIDFile == "" {
-		return errors.New("which instance? give its name: delete NAME")
-	}
-	return nil
+	return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name, as in '%s' (instances: %s)", app.commandByName("delete", names[0], true), nameList(names, 10)))
 }
 
 // Run refuses a running instance, or one whose last run left processes running (exit 1),
 // else removes its record and a stale pidfile and says where its log is kept.
 func (c *DeleteCmd) Run(app *App) error {
+	if c.Name == "" && c.PIDFile == "" {
+		return which(app)
+	}
 	paths, err := c.paths(app, "", false)
 	if err != nil {
 		return err
