@@ -59,19 +59,36 @@ func CheckLogCase(log, name string) error {
 // case (the file system folds case); "" where file is not there, or is there as itself.
 // swapped is file in other case: where it does not answer, the file system tells the two
 // apart, and the directory is not read.
+//
+// The directory is read between the lstat calls and the answer, so a file of this name
+// that a case-sensitive file system lists no longer (its daemon ended meanwhile, beside
+// the other case's instance) must not be taken for the other's: where the two names are
+// not one inode, the name must still answer after the read.
 func otherCase(dir, file, swapped string) string {
-	if _, err := os.Lstat(filepath.Join(dir, file)); err != nil {
+	mine, err := os.Lstat(filepath.Join(dir, file))
+	if err != nil {
 		return ""
 	}
-	if _, err := os.Lstat(filepath.Join(dir, swapped)); err != nil {
+	twin, err := os.Lstat(filepath.Join(dir, swapped))
+	if err != nil {
 		return ""
 	}
+	beforeListing()
 	stored, err := storedName(dir, file)
-	if err != nil || stored == file {
+	if err != nil || stored == file || stored == "" {
 		return "" // unreadable, or both cases are there, each its own instance's
+	}
+	if !os.SameFile(mine, twin) { // a FUSE file system may give one file two inodes
+		if _, err := os.Lstat(filepath.Join(dir, file)); err != nil {
+			return "" // gone since: it was its own file, not the twin's
+		}
 	}
 	return stored
 }
+
+// beforeListing runs between otherCase's lstat calls and its read of the directory: a
+// test's seam, to remove the file there as a daemon ending would.
+var beforeListing = func() {}
 
 // storedName is the name dir's entries list for file, which differs from file only in
 // case; file itself if it is listed, "" if neither is.

@@ -43,3 +43,21 @@ func TestCheckLogCaseSensitive(t *testing.T) {
 		}
 	}
 }
+
+// A name whose file goes between the check's lstat and its read of the directory (its
+// daemon ended beside the other case's instance, on a case-sensitive file system) is not
+// taken for the other case's: the reviewer saw 16 of 379 status calls refused so.
+func TestCheckNameCaseFileGoneMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"WEB.pid", "web.pid"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	was := beforeListing
+	t.Cleanup(func() { beforeListing = was })
+	beforeListing = func() { _ = os.Remove(filepath.Join(dir, "web.pid")) }
+	if err := checkNameCase(dir, "web"); err != nil {
+		t.Errorf("checkNameCase(web) with web.pid gone meanwhile = %v, want nil", err)
+	}
+}
