@@ -78,10 +78,27 @@ func openAppend(path string) (int, error) {
 		return fail(describeOpenError(path, err))
 	}
 	if err := prepare(fd, created); err != nil {
+		if created {
+			removeCreated(path, fd)
+		}
 		unix.Close(fd)
 		return fail(explainStorage(path, err))
 	}
 	return fd, nil
+}
+
+// removeCreated removes the file at path that this Open created as fd and then refused
+// (its mode could not be set, or the mount gives it one too open): left there, empty, the
+// next start would take it as a log made by another and not refuse it. A file some other
+// process put at path meanwhile is left alone.
+func removeCreated(path string, fd int) {
+	var made, there unix.Stat_t
+	if unix.Fstat(fd, &made) != nil || unix.Lstat(path, &there) != nil {
+		return
+	}
+	if made.Dev == there.Dev && made.Ino == there.Ino {
+		_ = unix.Unlink(path)
+	}
 }
 
 // openOrCreate opens path with openFlags, creating it if missing, and says whether it
@@ -203,15 +220,19 @@ func mkdirAll(dir string) error {
 	return nil
 }
 
+// fchmod is unix.Fchmod, for setMode: a test's seam, to refuse a mode as a file system
+// without Unix modes does.
+var fchmod = unix.Fchmod
+
 // setMode gives fd, a file or directory this process made (st is its fstat), mode, with
 // extra if the file system takes it. On a file system that keeps no Unix modes (vfat,
 // exFAT: storage.ErrNoModes), where the mount's options give every file its mode, the file
 // is taken as it is unless that mode lets other users write it; it then fails, naming
 // storage.ErrNoModes, so that the caller says so with the fix.
 func setMode(fd int, st *unix.Stat_t, mode, extra uint32) error {
-	err := unix.Fchmod(fd, mode|extra)
+	err := fchmod(fd, mode|extra)
 	if err != nil && extra != 0 {
-		err = unix.Fchmod(fd, mode)
+		err = fchmod(fd, mode)
 	}
 	if err == nil {
 		return nil

@@ -291,3 +291,33 @@ func TestDescribeOpenErrorStorage(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenRemovesWhatItRefused: a log Open created and then could not give its mode (a
+// file system that refuses it, or gives one too open) is removed, not left empty for the
+// next start to take as a log made by another, without the check; a log that was there
+// before is never removed.
+func TestOpenRemovesWhatItRefused(t *testing.T) {
+	was := fchmod
+	t.Cleanup(func() { fchmod = was })
+	fchmod = func(int, uint32) error { return syscall.EIO }
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	if f, err := Open(path); err == nil {
+		f.Close()
+		t.Fatal("Open with its chmod refused = nil, want the error")
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused log is still there (%v), for the next start to take", err)
+	}
+	if err := os.WriteFile(path, []byte("kept\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := Open(path); err != nil {
+		t.Fatalf("Open of a log already there = %v", err)
+	} else {
+		f.Close()
+	}
+	if b, _ := os.ReadFile(path); string(b) != "kept\n" {
+		t.Errorf("the log already there holds %q", b)
+	}
+}
