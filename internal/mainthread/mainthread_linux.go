@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrBlocked: the main thread, whose signal mask /proc/PID/status shows, blocks signals
+// ErrBlocked means the main thread, whose signal mask /proc/PID/status shows, blocks signals
 // and was too busy for a goroutine to be placed on it to clear them.
 var ErrBlocked = errors.New("could not run on the main thread, which blocks signals")
 
