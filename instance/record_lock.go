@@ -19,8 +19,9 @@ import (
 // lock: against it the exchange is still the guard (see updateRecord), as it was.
 //
 // The lock is an flock on .NAME.json.lock beside the record: hidden, so that list and ls
-// show nothing new, empty, and left in place, since removing a lock file others may have
-// open would let two hold "the" lock. It dies with its holder (a crash leaves the file,
+// show nothing new, empty, and left in place while the instance lives; delete removes it
+// (RemoveRecordLock), and a writer that locked it checks that the file it locked is still
+// the one at the path, so that two never hold "the" lock. It dies with its holder (a crash leaves the file,
 // which then says nothing). Lock order: the record lock is always the last taken and the
 // first given up. Its holder takes no other lock (a pidfile, a start lock) and waits for
 // no process while it holds it, only for its own write; so a daemon holding its pidfile
@@ -57,29 +58,67 @@ func lockRecord(path string) (unlock func()) {
 // lock file cannot be made or opened (a read-only directory), is not this user's, or the
 // lock stays held past recordLockWait, it returns at once, or then, holding nothing
 // (held false), and the write goes on unlocked, as an older build's would.
+//
+// The lock it holds is the one on the file at the lock's path when it got it: a lock
+// taken on a file removed meanwhile (RemoveRecordLock, between this open and its flock)
+// is given up and taken again on a fresh open, within the same recordLockWait and at most
+// maxRecordLockOpens times, since another writer's open would make and lock a new file.
 func lockRecordHeld(path string) (unlock func(), held bool) {
-	fd, err := unix.Open(recordLockPath(path), unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return func() {}, false
+	lockPath := recordLockPath(path)
+	deadline := time.Now().Add(recordLockWait)
+	for range maxRecordLockOpens {
+		fd, ok := lockRecordFile(lockPath, deadline)
+		if !ok {
+			return func() {}, false
+		}
+		if isFileAt(fd, lockPath) {
+			lockGivenUp.Delete(lockPath)
+			return func() { _ = unix.Close(fd) }, true // closing the last descriptor gives the flock up
+		}
+		_ = unix.Close(fd) // a removed file's lock, which nobody else looks for
 	}
-	unlock = func() { _ = unix.Close(fd) } // closing the last descriptor gives the flock up
+	return func() {}, false
+}
+
+// maxRecordLockOpens bounds how often lockRecordHeld opens the lock file anew after
+// locking one removed meanwhile: each time, an instance was deleted and written again.
+const maxRecordLockOpens = 8
+
+// isFileAt reports whether fd is the file at path now (same device and inode; lstat,
+// so a symbolic link put there is not).
+func isFileAt(fd int, path string) bool {
+	var open, at unix.Stat_t
+	if unix.Fstat(fd, &open) != nil || unix.Lstat(path, &at) != nil {
+		return false
+	}
+	return open.Dev == at.Dev && open.Ino == at.Ino
+}
+
+// lockRecordFile opens (making it if need be) the lock file at lockPath and flocks it,
+// waiting for it until deadline once, and returns its descriptor, locked (ok), or
+// nothing: it is not this user's regular file, cannot be opened or locked, or was waited
+// for in vain (then or before, see lockGivenUp).
+func lockRecordFile(lockPath string, deadline time.Time) (int, bool) {
+	fd, err := unix.Open(lockPath, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return -1, false
+	}
+	unlock := func() { _ = unix.Close(fd) }
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		unlock()
-		return func() {}, false
+		return -1, false
 	}
-	lockPath := recordLockPath(path)
 	switch err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); {
 	case err == nil:
-		lockGivenUp.Delete(lockPath)
-		return unlock, true
+		return fd, true
 	case !errors.Is(err, unix.EWOULDBLOCK):
 		unlock()
-		return func() {}, false
+		return -1, false
 	}
 	if _, gaveUp := lockGivenUp.Load(lockPath); gaveUp {
 		unlock()
-		return func() {}, false // still held: no second wait
+		return -1, false // still held: no second wait
 	}
 	if testHookRecordLockBusy != nil {
 		testHookRecordLockBusy()
@@ -92,28 +131,26 @@ func lockRecordHeld(path string) (unlock func(), held bool) {
 	go func() {
 		got <- ignoringEINTR(func() error { return unix.Flock(fd, unix.LOCK_EX) })
 	}()
-	t := time.NewTimer(recordLockWait)
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
 	case err := <-got:
 		if err != nil {
 			unlock()
-			return func() {}, false
+			return -1, false
 		}
-		lockGivenUp.Delete(lockPath)
-		return unlock, true
+		return fd, true
 	case <-t.C:
 		lockGivenUp.Store(lockPath, struct{}{})
-		release := unlock // not the result, which the return below sets
 		go func() {
 			if <-got == nil {
 				// The lock is free again: this process waits for it again, rather than
 				// take its own leftover waiter, which holds it a moment, for the frozen holder.
 				lockGivenUp.Delete(lockPath)
 			}
-			release()
+			unlock()
 		}()
-		return func() {}, false
+		return -1, false
 	}
 }
 
@@ -128,9 +165,9 @@ func ignoringEINTR(f func() error) error {
 
 // RemoveRecordLock removes the lock file of the record at path, for an instance whose
 // record is gone for good (delete), where nobody holds the lock: held, or not this user's,
-// it stays. A writer that opened it just before may then lock the removed file while
-// another makes a new one; the exchange still guards their writes, as against an older
-// build (see updateRecord).
+// it stays. It removes it holding the lock, so a writer that opened it just before gets
+// the removed file's lock only after the removal, sees the file gone from the path, and
+// locks the one at the path anew (see lockRecordHeld): two writers never both hold it.
 func RemoveRecordLock(path string) {
 	lockPath := recordLockPath(path)
 	fd, err := unix.Open(lockPath, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)

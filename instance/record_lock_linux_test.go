@@ -197,3 +197,43 @@ func TestRecordLockWaitOnce(t *testing.T) {
 		t.Fatalf("record = %+v, %v; want the last write's", got, err)
 	}
 }
+
+// TestRecordLockFileRemovedWhileWaited: a writer waiting for the record lock while its
+// holder removes the lock file (as delete does, holding it) locks the file at the path
+// afterwards, not the removed one, which a second writer, making the file anew, would
+// lock too: the two would write the one temporary at once.
+func TestRecordLockFileRemovedWhileWaited(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	lockPath := recordLockPath(path)
+	holder, err := unix.Open(lockPath, unix.O_RDONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(holder)
+	if err := unix.Flock(holder, unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lockGivenUp.Delete(lockPath) })
+	testHookRecordLockBusy = func() { // the waiter opened the file: remove it, then give it up
+		if err := unix.Unlink(lockPath); err != nil {
+			t.Error(err)
+		}
+		if err := unix.Flock(holder, unix.LOCK_UN); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookRecordLockBusy = nil })
+	unlock, held := lockRecordHeld(path)
+	defer unlock()
+	if !held {
+		t.Fatal("the waiter does not hold the lock, given up by its holder")
+	}
+	other, err := unix.Open(lockPath, unix.O_RDONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(other)
+	if err := unix.Flock(other, unix.LOCK_EX|unix.LOCK_NB); !errors.Is(err, unix.EWOULDBLOCK) {
+		t.Fatalf("a second writer's flock of %s = %v while the waiter holds the lock: want it held (EWOULDBLOCK)", lockPath, err)
+	}
+}
