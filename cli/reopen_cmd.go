@@ -79,7 +79,8 @@ func reopen(app *App, paths instance.Paths) error {
 var errNoLogFile = errors.New("no log file: it logs to its stderr (under systemd, to the journal: journalctl -u UNIT; in a container, to docker logs or kubectl logs)")
 
 // logPath is where the instance at paths logs: the path its record names (start's --log),
-// or, with no record, the default. A record that cannot be read is an error, not the
+// or the log beside the record now if its directory was moved with the log in it
+// (movedLog), or, with no record, the default. A record that cannot be read is an error, not the
 // default, which would be a guess (another file may be there); so is a record that names
 // no log (errNoLogFile).
 func logPath(paths instance.Paths) (string, error) {
@@ -92,5 +93,5 @@ func logPath(paths instance.Paths) (string, error) {
 	case rec.Log == "":
 		return "", fmt.Errorf("%s has %w", paths.Name, errNoLogFile)
 	}
-	return rec.Log, nil
+	return movedLog(rec, paths.Record), nil
 }

@@ -282,7 +282,7 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status) {
 	default:
 		return
 	}
-	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, rec.Log
+	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, movedLog(rec, paths.Record)
 	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, instance.EndedHow(rec)
 	r.DroppedLines, r.DroppedCause, r.LogProblem = rec.DroppedLogLines, rec.DroppedLogCause, rec.LogProblem
 }
