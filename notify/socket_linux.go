@@ -14,6 +14,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/internal/random"
 	"github.com/daemonkit/daemonkit/internal/sockfile"
+	"github.com/daemonkit/daemonkit/internal/storage"
 )
 
 // oobSize holds the credentials and as many descriptors as systemd takes (NOTIFY_FD_MAX).
@@ -48,7 +49,7 @@ func Listen(dir string) (*Socket, error) {
 	pc, err := lc.ListenPacket(context.Background(), "unixgram", path)
 	if err != nil {
 		s := &Socket{path: path}
-		return nil, s.err("listen notify socket", err)
+		return nil, storage.NoSockets(s.err("listen notify socket", err)) // marked for storage.Explain
 	}
 	s := newSocket(path, pc.(*net.UnixConn))
 	if err := sockfile.Chmod(path, 0o666); err != nil { // never through a symlink put there since

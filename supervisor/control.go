@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/storage"
 )
 
 // ControlRequest is what a client sends on the control socket, as one JSON line.
@@ -59,7 +62,7 @@ func (c *controlSocket) listen() error {
 	}
 	ln, ino, err := listenUnix(dir, path, 0o600) // 0600 before it listens: nobody else may even connect
 	if err != nil {
-		return fmt.Errorf("control socket: %w", err)
+		return fmt.Errorf("control socket: %w", storage.Explain(err, filepath.Dir(path), "--state-dir (or --pidfile)"))
 	}
 	ln.SetUnlinkOnClose(true)
 	c.ino = ino

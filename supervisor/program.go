@@ -19,6 +19,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/storage"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/server"
@@ -126,6 +127,16 @@ func (s *Supervisor) namedMain(p *program) int {
 // among them, still use.
 const GenerationEnv = "DAEMONKIT_GENERATION"
 
+// listenNotify makes a copy's notify socket in dir (notify.Listen), and says, of a dir
+// whose file system cannot hold Unix sockets, so and the fix (storage.Explain).
+func listenNotify(dir string) (*notify.Socket, error) {
+	sock, err := notify.Listen(dir)
+	if err != nil && dir != "" {
+		err = storage.Explain(err, dir, "--state-dir (or --pidfile)")
+	}
+	return sock, err
+}
+
 // startCopy starts a new copy of the program (the command line r.command) and waits until
 // it is ready, within bound if not 0 (moved later by EXTEND_TIMEOUT_USEC= if extensible),
 // without making it the main one: an upgrade does that once it is. If it ends first, or
@@ -151,7 +162,7 @@ func (r *run) startCopy(bound time.Duration, extensible, only bool) (*program, e
 	env = append(withoutEnv(env, GenerationEnv), GenerationEnv+"="+strconv.Itoa(r.gen+1))
 	if cfg.Ready.Kind == "notify" {
 		var err error
-		if sock, err = notify.Listen(cfg.NotifyDir); err != nil {
+		if sock, err = listenNotify(cfg.NotifyDir); err != nil {
 			return nil, err
 		}
 		defer func() {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/storage"
 )
 
 // Socket is a listening socket the supervisor binds once and hands to every copy of the
@@ -182,7 +183,7 @@ func bindUnix(sk Socket, user *syscall.Credential) (bound, error) {
 	ln, ino, err := listenUnix(dir, sk.Address, sk.Mode) // the supervisor removes the file itself, once
 	if err != nil {
 		dir.Close()
-		return bound{}, err
+		return bound{}, storage.Explain(err, filepath.Dir(sk.Address), "--socket unix:PATH")
 	}
 	b := bound{Socket: sk, addr: sk.Address, dir: dir, ino: ino}
 	f, err := handOnFile(ln, sk.Network+":"+b.addr)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/internal/sockfile"
+	"github.com/daemonkit/daemonkit/internal/storage"
 )
 
 // testHookBound, if set, is called by listenUnix just after the bind.
@@ -48,7 +49,7 @@ func listenUnix(dir *os.File, path string, mode fs.FileMode) (*net.UnixListener,
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close() // the listener holds a duplicate
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		return nil, 0, opErr("bind", err)
+		return nil, 0, opErr("bind", storage.NoSockets(err))
 	}
 	if testHookBound != nil {
 		testHookBound()

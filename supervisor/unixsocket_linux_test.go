@@ -3,10 +3,15 @@ package supervisor
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/storage"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestControlSocketKeepsUmask: while the control socket is made, the process's umask stays
@@ -64,4 +69,27 @@ func umaskLine() ([]byte, error) {
 		}
 	}
 	return nil, errors.New("no Umask line in /proc/self/status (Linux before 4.7)")
+}
+
+// TestSocketsOnFAT: the control socket and the notify socket in a directory whose file
+// system cannot hold Unix sockets (FAT, through fusefat: EIO) fail with what the file
+// system lacks and the fix, not the bare errno.
+func TestSocketsOnFAT(t *testing.T) {
+	dir := testutil.FATDir(t)
+	want := "cannot hold Unix sockets: give --state-dir (or --pidfile) a directory on another file system (such as /run)"
+	c := &controlSocket{r: &run{s: New(Config{ControlPath: filepath.Join(dir, "web.ctl")}, nil)}}
+	err := c.listen()
+	if err == nil {
+		c.ln.Close()
+	}
+	if !errors.Is(err, storage.ErrNoSockets) || !strings.HasSuffix(fmt.Sprint(err), want) {
+		t.Errorf("control socket on FAT: %v; want it to end %q", err, want)
+	}
+	sock, err := listenNotify(dir)
+	if err == nil {
+		sock.Close()
+	}
+	if !errors.Is(err, storage.ErrNoSockets) || !strings.HasSuffix(fmt.Sprint(err), want) {
+		t.Errorf("notify socket on FAT: %v; want it to end %q", err, want)
+	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // tmpfs DIR SIZE: mounts a tmpfs of SIZE (as mount -o size= takes it: 64k) on DIR, made
@@ -61,12 +63,7 @@ func cmdFatfs(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: fatfs DIR")
 	}
-	dir := ts.MkAbs(args[0])
-	image := dir + ".img"
-	ts.Check(os.MkdirAll(dir, 0o755))
-	ts.Check(os.WriteFile(image, nil, 0o600))
-	ts.Check(os.Truncate(image, 64<<20))
-	ts.Check(ts.Exec("mkfs.vfat", image))
-	ts.Check(ts.Exec("fusefat", "-o", "rw+", image, dir))
-	ts.Defer(func() { _ = unix.Unmount(dir, unix.MNT_DETACH) })
+	unmount, err := testutil.MountFAT(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Defer(unmount)
 }

@@ -13,7 +13,8 @@ import (
 
 // Explain adds to err, when the file system of dir refused it for want of room (ENOSPC,
 // which the kernel says of inodes too), of quota (EDQUOT) or because it is mounted
-// read-only (EROFS), or because it keeps no Unix file modes (ErrNoModes), which of them and the fix; flag is the option that picks another
+// read-only (EROFS), because it keeps no Unix file modes (ErrNoModes), or because it
+// cannot hold a Unix socket (ErrNoSockets), which of them and the fix; flag is the option that picks another
 // directory ("--state-dir"). A dir that is not there (its making failed) is named by its
 // nearest parent that is, whose file system refused it. Any other error, and nil, it returns as they are. The result
 // wraps err: errors.Is still finds the errno.
@@ -26,6 +27,8 @@ func Explain(err error, dir, flag string) error {
 		return fmt.Errorf("%w: uid %d has used up its disk quota on the file system of %s (quota -s): free some of its files there, or give %s another directory", err, os.Geteuid(), dir, flag)
 	case errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("%w: the file system of %s is mounted read-only: remount it read-write, or give %s another directory", err, dir, flag)
+	case errors.Is(err, ErrNoSockets):
+		return fmt.Errorf("%w: the file system of %s%s cannot hold Unix sockets: give %s a directory on another file system (such as /run)", err, dir, typeOf(dir), flag)
 	case errors.Is(err, ErrNoModes):
 		return fmt.Errorf("%w: the file system of %s%s keeps no Unix file modes (nor, as a rule, Unix sockets, or names that differ only in case): give %s a directory on another file system (such as /run)", err, dir, typeOf(dir), flag)
 	}
@@ -65,3 +68,26 @@ type noModesError struct{ err error }
 func (e *noModesError) Error() string        { return e.err.Error() }
 func (e *noModesError) Unwrap() error        { return e.err }
 func (e *noModesError) Is(target error) bool { return target == ErrNoModes }
+
+// ErrNoSockets means a file system refused to make a Unix socket's file (a bind): it cannot
+// hold one (vfat, exFAT, many FUSE file systems).
+var ErrNoSockets = errors.New("the file system cannot hold Unix sockets")
+
+// NoSockets returns err, a bind's error for a Unix socket's path, marked ErrNoSockets
+// (errors.Is finds both) if it was the file system that refused the socket's file: not
+// supported (EOPNOTSUPP, ENOSYS), refused at once (EPERM, vfat's, for any user) or failed
+// (EIO, a FUSE file system's). Any other error (EACCES, EADDRINUSE) it returns as it is.
+func NoSockets(err error) error {
+	switch {
+	case errors.Is(err, syscall.EOPNOTSUPP), errors.Is(err, syscall.ENOSYS),
+		errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EIO):
+		return &noSocketsError{err}
+	}
+	return err
+}
+
+type noSocketsError struct{ err error }
+
+func (e *noSocketsError) Error() string        { return e.err.Error() }
+func (e *noSocketsError) Unwrap() error        { return e.err }
+func (e *noSocketsError) Is(target error) bool { return target == ErrNoSockets }

@@ -79,3 +79,35 @@ func TestNoModes(t *testing.T) {
 		t.Errorf("Explain = %q", err)
 	}
 }
+
+// TestNoSockets: a bind the file system refused (not supported, EPERM as vfat says it, EIO
+// as a FUSE file system's) is ErrNoSockets, and Explain says what the file system lacks
+// and the fix; a bind refused for the user's permissions, or a name in use, is not.
+func TestNoSockets(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{syscall.EOPNOTSUPP, true},
+		{syscall.ENOSYS, true},
+		{fmt.Errorf("bind: %w", syscall.EPERM), true},
+		{syscall.EIO, true},
+		{syscall.EACCES, false},
+		{syscall.EADDRINUSE, false},
+		{nil, false},
+	} {
+		err := NoSockets(tc.err)
+		if got := errors.Is(err, ErrNoSockets); got != tc.want {
+			t.Errorf("NoSockets(%v) is ErrNoSockets: %v, want %v", tc.err, got, tc.want)
+		}
+		if tc.err != nil && !errors.Is(err, tc.err) {
+			t.Errorf("NoSockets(%v) lost the error", tc.err)
+		}
+	}
+	dir := t.TempDir()
+	err := Explain(fmt.Errorf("control socket: %w", NoSockets(fmt.Errorf("bind: %w", syscall.EIO))), dir, "--state-dir")
+	want := "control socket: bind: input/output error: the file system of " + dir
+	if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "cannot hold Unix sockets: give --state-dir a directory on another file system (such as /run)") {
+		t.Errorf("Explain = %q", err)
+	}
+}
