@@ -49,7 +49,7 @@ func Listen(dir string) (*Socket, error) {
 	pc, err := lc.ListenPacket(context.Background(), "unixgram", path)
 	if err != nil {
 		s := &Socket{path: path}
-		return nil, storage.NoSockets(s.err("listen notify socket", err)) // marked for storage.Explain
+		return nil, storage.NoSockets(s.err("listen notify socket", err), abs) // marked for storage.Explain
 	}
 	s := newSocket(path, pc.(*net.UnixConn))
 	if err := sockfile.Chmod(path, 0o666); err != nil { // never through a symlink put there since

@@ -49,7 +49,7 @@ func listenUnix(dir *os.File, path string, mode fs.FileMode) (*net.UnixListener,
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close() // the listener holds a duplicate
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		return nil, 0, opErr("bind", storage.NoSockets(err))
+		return nil, 0, opErr("bind", storage.NoSockets(err, filepath.Dir(path)))
 	}
 	if testHookBound != nil {
 		testHookBound()

@@ -73,15 +73,21 @@ func (e *noModesError) Is(target error) bool { return target == ErrNoModes }
 // hold one (vfat, exFAT, many FUSE file systems).
 var ErrNoSockets = errors.New("the file system cannot hold Unix sockets")
 
-// NoSockets returns err, a bind's error for a Unix socket's path, marked ErrNoSockets
-// (errors.Is finds both) if it was the file system that refused the socket's file: not
-// supported (EOPNOTSUPP, ENOSYS), refused at once (EPERM, vfat's, for any user) or failed
-// (EIO, a FUSE file system's). Any other error (EACCES, EADDRINUSE) it returns as it is.
-func NoSockets(err error) error {
+// NoSockets returns err, a bind's error for a Unix socket's path in dir, marked
+// ErrNoSockets (errors.Is finds both) if it was the file system that refused the socket's
+// file: not supported (EOPNOTSUPP, ENOSYS), or, on a file system that keeps no Unix modes
+// (vfat, exFAT, FUSE: where Linux can tell), refused at once (EPERM, vfat's, for any user)
+// or failed (EIO, a FUSE file system's). An EPERM or EIO elsewhere (an immutable
+// directory, a seccomp filter that refuses bind) is no limit of the file system's, and it
+// returns it as it is, as any other error (EACCES, EADDRINUSE).
+func NoSockets(err error, dir string) error {
 	switch {
-	case errors.Is(err, syscall.EOPNOTSUPP), errors.Is(err, syscall.ENOSYS),
-		errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EIO):
+	case errors.Is(err, syscall.EOPNOTSUPP), errors.Is(err, syscall.ENOSYS):
 		return &noSocketsError{err}
+	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EIO):
+		if typeOf(dir) != "" {
+			return &noSocketsError{err}
+		}
 	}
 	return err
 }
