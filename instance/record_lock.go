@@ -179,8 +179,17 @@ func RemoveRecordLock(path string) {
 	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return
 	}
-	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil {
+	if testHookRemoveOpened != nil {
+		testHookRemoveOpened()
+	}
+	// Only the file it locked: another remover may have removed it since this open, and a
+	// writer made and locked a new one at the path, which must stay.
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil && isFileAt(fd, lockPath) {
 		_ = os.Remove(lockPath)
 		lockGivenUp.Delete(lockPath)
 	}
 }
+
+// testHookRemoveOpened, when set by a test, runs when RemoveRecordLock has opened the lock
+// file and before it locks it.
+var testHookRemoveOpened func()

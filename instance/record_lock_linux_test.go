@@ -3,6 +3,7 @@ package instance
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -235,5 +236,44 @@ func TestRecordLockFileRemovedWhileWaited(t *testing.T) {
 	defer unix.Close(other)
 	if err := unix.Flock(other, unix.LOCK_EX|unix.LOCK_NB); !errors.Is(err, unix.EWOULDBLOCK) {
 		t.Fatalf("a second writer's flock of %s = %v while the waiter holds the lock: want it held (EWOULDBLOCK)", lockPath, err)
+	}
+}
+
+// Two removers at once (two deletes, or a delete beside a failed start): the second, which
+// opened the lock file before the first removed it, must not remove the new file a writer
+// made and locked at the path since, which would let the next writer lock a third beside
+// it. A review saw two writers hold the lock at once so, 14 to 32 times in 5 s.
+func TestRemoveRecordLockLeavesANewFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	lockPath := recordLockPath(path)
+	if err := os.WriteFile(lockPath, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var unlock func()
+	t.Cleanup(func() {
+		testHookRemoveOpened = nil
+		if unlock != nil {
+			unlock()
+		}
+	})
+	testHookRemoveOpened = func() { // the first remover, then a writer
+		testHookRemoveOpened = nil
+		RemoveRecordLock(path)
+		var held bool
+		if unlock, held = lockRecordHeld(path); !held {
+			t.Error("the writer after the first removal does not hold the lock")
+		}
+	}
+	RemoveRecordLock(path) // the second remover, whose open came before the first removal
+	if _, err := os.Lstat(lockPath); err != nil {
+		t.Fatalf("the writer's new lock file was removed by a remover that had opened the old one: %v", err)
+	}
+	other, err := unix.Open(lockPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(other)
+	if err := unix.Flock(other, unix.LOCK_EX|unix.LOCK_NB); !errors.Is(err, unix.EWOULDBLOCK) {
+		t.Fatalf("a next writer's flock of %s = %v while the writer holds the lock: want it held (EWOULDBLOCK)", lockPath, err)
 	}
 }
