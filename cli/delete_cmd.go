@@ -89,6 +89,10 @@ func (c *DeleteCmd) Run(app *App) error {
 			return fmt.Errorf("delete %s: %w", paths.Name, err)
 		}
 	}
+	log := paths.Log
+	if rec.Log != "" {
+		log = movedLog(rec, paths.Record) // as status and logs found it, while the record is there
+	}
 	if !noRecord {
 		if err := removeRecord(paths, rec); err != nil {
 			return err
@@ -97,10 +101,6 @@ func (c *DeleteCmd) Run(app *App) error {
 	instance.RemoveStaleControl(paths) // a supervisor killed with SIGKILL left it
 	instance.RemoveRecordTemps(paths.Record)
 	instance.RemoveRecordLock(paths.Record)
-	log := paths.Log
-	if rec.Log != "" {
-		log = rec.Log
-	}
 	if _, err := os.Lstat(log); err == nil && !logfile.Discards(log) { // /dev/null keeps nothing
 		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, log)
 	} else {
