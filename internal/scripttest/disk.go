@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -67,3 +69,28 @@ func cmdFatfs(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(unmount)
 }
+
+// fatMountable reports, trying once per process, whether fatfs can mount a FAT file system
+// here: root, /dev/fuse, mkfs.vfat and fusefat are not enough where the mount itself is
+// refused (a root without CAP_SYS_ADMIN, as in a container given /dev/fuse).
+var fatMountable = sync.OnceValue(func() bool {
+	if os.Geteuid() != 0 {
+		return false
+	}
+	for _, prog := range []string{"mkfs.vfat", "fusefat"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			return false
+		}
+	}
+	dir, err := os.MkdirTemp("", "fatprobe")
+	if err != nil {
+		return false
+	}
+	defer os.RemoveAll(dir)
+	unmount, err := testutil.MountFAT(filepath.Join(dir, "fat"))
+	if err != nil {
+		return false
+	}
+	unmount()
+	return true
+})

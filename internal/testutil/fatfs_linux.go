@@ -1,10 +1,12 @@
 package testutil
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,7 +31,32 @@ func MountFAT(dir string) (unmount func(), err error) {
 			return nil, fmt.Errorf("%s: %w\n%s", cmd[0], err, out)
 		}
 	}
-	return func() { _ = unix.Unmount(dir, unix.MNT_DETACH) }, nil
+	unmount = func() { _ = unix.Unmount(dir, unix.MNT_DETACH) }
+	// fusefat exits 0 once it has forked, before its mount is made or refused (a root
+	// without CAP_SYS_ADMIN, a container given /dev/fuse): the mount is there only when
+	// dir is a FUSE file system.
+	deadline := time.Now().Add(mountWait)
+	for !isFUSE(dir) {
+		if time.Now().After(deadline) {
+			unmount()
+			return nil, fmt.Errorf("%w: %s is no FUSE file system %s after fusefat", ErrNotMounted, dir, mountWait)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return unmount, nil
+}
+
+// ErrNotMounted means fusefat ran but its mount never appeared: this machine cannot mount
+// FUSE file systems (FATDir skips then).
+var ErrNotMounted = errors.New("the FAT file system was not mounted")
+
+// mountWait bounds how long MountFAT waits for fusefat's mount to appear.
+const mountWait = 5 * time.Second
+
+// isFUSE reports whether dir is on a FUSE file system.
+func isFUSE(dir string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(dir, &st) == nil && uint32(st.Type) == unix.FUSE_SUPER_MAGIC
 }
 
 // FATDir is a directory on a FAT file system mounted for t (MountFAT), unmounted when t
@@ -48,6 +75,9 @@ func FATDir(t testing.TB) string {
 	}
 	dir := t.TempDir() + "/fat"
 	unmount, err := MountFAT(dir)
+	if errors.Is(err, ErrNotMounted) {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
