@@ -89,6 +89,11 @@ type Config struct {
 	// may then execute itself again (see server.ExecUnblocked), which a program that calls
 	// Run with arguments of its own, after work of its own, must not.
 	ownsProcess bool
+	// runArgs are the arguments Run was given (set by Run): a program that parses its own
+	// flags first (the flag package's) gives Run the rest of os.Args, and the words of
+	// os.Args before them are its own (see ownArgs).
+	runArgs []string
+	viaRun  bool
 }
 
 // devVersion is Config.Version's default: a build without a release version.
@@ -227,6 +232,7 @@ func Run(cfg Config, args []string) int {
 	if pending != nil {
 		runPending(cfg) // never returns
 	}
+	cfg.runArgs, cfg.viaRun = args, true
 	return runGrammar(cfg, args)
 }
 

@@ -6,9 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/daemonkit/daemonkit/instance"
 )
@@ -243,10 +246,16 @@ func (app *App) commandFor(command string, paths instance.Paths) string {
 	return adviceJoin(args)
 }
 
-// commandStart is the start of commandFor's command line, "PROG [--state-dir DIR]
-// COMMAND", with the state directory it names (made absolute) and the error of finding it.
+// commandStart is the start of commandFor's command line, with the state directory it
+// names (made absolute) and the error of finding it. It is laid out as a unit's command
+// lines are (commandLine): "PROG [OWN...] COMMAND [--state-dir DIR] [OWN AFTER...]", the
+// program's own arguments where it was given them (a program parsing its own flags with
+// the flag package takes them before the command alone, and stops at a flag it does not
+// know, such as --state-dir; a Kong program may require its root flags of every command),
+// daemonkit's global flag after the command word, where every way of embedding it takes
+// it. Every pasteable advice line starts so.
 func (app *App) commandStart(command string) (args []string, stateDir string, err error) {
-	args = []string{app.Config.Name}
+	args = append(append([]string{app.Config.Name}, app.own...), command)
 	layout, err := app.layout(false)
 	stateDir, _ = filepath.Abs(layout.StateDir)
 	fromEnv := os.Getenv(app.Config.envPrefix() + "STATE_DIR")
@@ -256,7 +265,61 @@ func (app *App) commandStart(command string) (args []string, stateDir string, er
 	if def, _, derr := instance.DefaultStateDir(app.Config.Name); err == nil && derr == nil && stateDir != def && stateDir != fromEnv {
 		args = append(args, "--state-dir", stateDir)
 	}
-	return append(args, command), stateDir, err
+	return append(args, app.ownAfter...), stateDir, err
+}
+
+// ownArgs are the program's own arguments on the command line kctx parsed, as unitArgs
+// finds them: own, those before the command word (the words of os.Args before the
+// arguments Run was given, which a program parsing its own flags kept, then those of the
+// parsed line before the command word), less daemonkit's global flags; ownAfter, the
+// program's own root flags (rootFlags) given after the command word, before any "--".
+func ownArgs(cfg Config, kctx *kong.Context) (own, ownAfter []string) {
+	if kctx == nil {
+		return nil, nil
+	}
+	base := kctx.Args
+	if cfg.viaRun {
+		base = cfg.runArgs
+	}
+	if all := os.Args[1:]; len(os.Args) > 0 && len(base) < len(all) && slices.Equal(all[len(all)-len(base):], base) {
+		own = slices.Clone(all[:len(all)-len(base)])
+	}
+	word := ""
+	for _, el := range kctx.Path {
+		if el.Command != nil {
+			word = el.Command.Name
+			break
+		}
+	}
+	if word == "" {
+		return own, nil
+	}
+	rootFlags := programRootFlags(kctx.Model)
+	args := kctx.Args
+	i := 0
+	for ; i < len(args) && args[i] != word; i++ {
+		if skipGlobal(args, &i) {
+			continue
+		}
+		at := i
+		taken := []string{args[i]}
+		taken, _ = withOwnValue(args, at, &i, taken, rootFlags)
+		own = append(own, taken...)
+	}
+	if i == len(args) {
+		return own, nil
+	}
+	for i++; i < len(args) && args[i] != "--"; i++ {
+		if skipGlobal(args, &i) {
+			continue
+		}
+		at := i
+		taken, mine := withOwnValue(args, at, &i, absFlag(args, &i), rootFlags)
+		if mine {
+			ownAfter = append(ownAfter, taken...)
+		}
+	}
+	return own, ownAfter
 }
 
 // commandByName is the command line that runs command on the instance name, for a hint as

@@ -65,6 +65,11 @@ type App struct {
 	Globals *Globals
 	Log     hclog.Logger
 	Stdout  io.Writer
+
+	// own and ownAfter are the program's own arguments, given before the command word
+	// and, its root flags, after it (see ownArgs): advice to paste repeats them where they
+	// were (see commandStart).
+	own, ownAfter []string
 }
 
 // KongOptions are the options a Kong grammar that embeds cmds needs: the variables its
@@ -105,12 +110,15 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 	c = c.withDefaults()
 	return []kong.Option{
 		kong.Vars(c.vars()),
-		kong.BindToProvider(func() (*App, error) {
+		kong.BindToProvider(func(kctx *kong.Context) (*App, error) {
+			own, ownAfter := ownArgs(c, kctx)
 			return &App{
-				Config:  c,
-				Globals: &cmds.Globals,
-				Log:     newLogger(c.Name, cmds.LogLevel, cmds.LogFormat, c.Stderr),
-				Stdout:  c.Stdout,
+				Config:   c,
+				Globals:  &cmds.Globals,
+				Log:      newLogger(c.Name, cmds.LogLevel, cmds.LogFormat, c.Stderr),
+				Stdout:   c.Stdout,
+				own:      own,
+				ownAfter: ownAfter,
 			}, nil
 		}),
 		negativeNumbers(),

@@ -64,7 +64,7 @@ func TestAllInProcess(t *testing.T) {
 		t.Fatalf("list --json: %+v", rows)
 	}
 
-	if code, _, errs := run(t, "--state-dir", state, "--log-dir", state, "status"); code != 2 || !strings.Contains(errs, "several instances: a, b, c: give the instance's name, as in 'embedded --state-dir "+state+" status a'\n") {
+	if code, _, errs := run(t, "--state-dir", state, "--log-dir", state, "status"); code != 2 || !strings.Contains(errs, "several instances: a, b, c: give the instance's name, as in 'embedded status --state-dir "+state+" a'\n") {
 		t.Fatalf("status with several instances: exit %d: %s", code, errs)
 	}
 

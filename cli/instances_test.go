@@ -94,16 +94,27 @@ func TestNameList(t *testing.T) {
 
 // TestPickAdvice checks the advice for several instances: the name as the argument where
 // the command takes it, --name for upgrade and for a name that would read as a flag, and
-// --all where it only asks.
+// --all where it only asks; laid out as a unit's command lines are, which a program
+// embedding daemonkit takes: its own arguments where it was given them (before the
+// command word, and its root flags after it), daemonkit's --state-dir after the command
+// word (a program parsing its own flags with the flag package stops at a flag it does not
+// know).
 func TestPickAdvice(t *testing.T) {
 	app := &App{Config: Config{Name: "myprog"}.withDefaults(), Globals: &Globals{StateDir: "/srv/my state"}}
-	for _, tc := range []struct{ command, name, want string }{
-		{"status", "web", `give the instance's name, as in 'myprog --state-dir "/srv/my state" status web'`},
-		{"stop", "-x", `give the instance's name, as in 'myprog --state-dir "/srv/my state" stop --name=-x'`},
-		{"upgrade", "web", `give the instance's name, as in 'myprog --state-dir "/srv/my state" upgrade --name web'`},
-		{"reopen", "web", `give the instance's name, as in 'myprog --state-dir "/srv/my state" reopen web', or --all for every one ('myprog --state-dir "/srv/my state" reopen --all')`},
+	own := *app
+	own.own, own.ownAfter = []string{"-greeting", "hi there"}, []string{"--listen", "x:1"}
+	for _, tc := range []struct {
+		app                 *App
+		command, name, want string
+	}{
+		{app, "status", "web", `give the instance's name, as in 'myprog status --state-dir "/srv/my state" web'`},
+		{app, "stop", "-x", `give the instance's name, as in 'myprog stop --state-dir "/srv/my state" --name=-x'`},
+		{app, "upgrade", "web", `give the instance's name, as in 'myprog upgrade --state-dir "/srv/my state" --name web'`},
+		{app, "reopen", "web", `give the instance's name, as in 'myprog reopen --state-dir "/srv/my state" web', or --all for every one ('myprog reopen --state-dir "/srv/my state" --all')`},
+		{&own, "status", "web", `give the instance's name, as in 'myprog -greeting "hi there" status --state-dir "/srv/my state" --listen x:1 web'`},
+		{&own, "reload", "web", `give the instance's name, as in 'myprog -greeting "hi there" reload --state-dir "/srv/my state" --listen x:1 web', or --all for every one ('myprog -greeting "hi there" reload --state-dir "/srv/my state" --listen x:1 --all')`},
 	} {
-		if got := pickAdvice(app, tc.command, tc.name); got != tc.want {
+		if got := pickAdvice(tc.app, tc.command, tc.name); got != tc.want {
 			t.Errorf("pickAdvice(%s, %s) =\n%s\nwant\n%s", tc.command, tc.name, got, tc.want)
 		}
 	}

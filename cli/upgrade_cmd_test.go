@@ -40,7 +40,7 @@ func TestReportUpgradeVersionSkew(t *testing.T) {
 		for _, want := range []string{
 			"the old copy (pid 42) serves on",
 			"\n/usr/bin/daemonkit could not read the request of web's supervisor: it is another build of daemonkit than the one the supervisor runs (v1.3.0), older or newer (version skew)",
-			"Put the supervisor's build back at /usr/bin/daemonkit and upgrade again, or run 'daemonkit --state-dir " + dir + " restart --name web'",
+			"Put the supervisor's build back at /usr/bin/daemonkit and upgrade again, or run 'daemonkit restart --state-dir " + dir + " --name web'",
 		} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("for %q, the error\n%v\nsays not %q", line, err, want)
