@@ -2,8 +2,13 @@ package launcher
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/daemonkit/daemonkit/logfile"
 )
 
 // newosprocCrash is a Go program's crash when it cannot make a thread (ulimit -u): its
@@ -117,5 +122,48 @@ func TestFormatTailCgoThreadCrash(t *testing.T) {
 	}
 	if strings.Contains(got, "0x246") {
 		t.Errorf("formatTail quotes the register dump:\n%s", got)
+	}
+}
+
+// TestCrashFarBack: a Go crash whose stack trace is longer than Tail reads is quoted by its
+// reason line, found further back; a "panic: " line of the program's own output is not,
+// when what follows it is not the runtime's layout, as with a later SIGQUIT dump (which
+// has no reason line): the end of the log is quoted then, as before.
+func TestCrashFarBack(t *testing.T) {
+	stack := func(b *strings.Builder) {
+		for g := 1; b.Len() < 40<<10; g++ {
+			fmt.Fprintf(b, "goroutine %d [select]:\nmain.worker(%d)\n\t/src/app/main.go:30 +0x1d\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x2a\n\n", g, g)
+		}
+	}
+	var real strings.Builder
+	real.WriteString("app: starting\npanic: the reason\n\tmore of it\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:9 +0x24\n\n")
+	stack(&real)
+	var quit strings.Builder
+	quit.WriteString("app: starting\npanic: recovered and logged, the program goes on\napp: serving\n")
+	quit.WriteString("SIGQUIT: quit\nPC=0x47e5a4 m=0 sigcode=0\n\ngoroutine 0 gp=0x5a8e20 m=0 mp=0x5a9000 [idle]:\nruntime.futex(0x5a9140, 0x80, 0x0)\n\n")
+	stack(&quit)
+	var noBlank strings.Builder
+	noBlank.WriteString("panic: in the program's output\nSIGQUIT: quit\nPC=0x47e5a4 m=0 sigcode=0\n\ngoroutine 0 [idle]:\nruntime.futex(0x5a9140, 0x80, 0x0)\n\n")
+	stack(&noBlank)
+	for _, tc := range []struct {
+		name, log string
+		want      []string
+	}{
+		{"crash", real.String(), []string{"panic: the reason", "\tmore of it"}},
+		{"SIGQUIT after a panic line of the output", quit.String(), nil},
+		{"SIGQUIT right after a panic line", noBlank.String(), nil},
+	} {
+		path := filepath.Join(t.TempDir(), "app.log")
+		if err := os.WriteFile(path, []byte(tc.log), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lines := logfile.Tail(path, 0, scanLines)
+		if goCrash(lines) != nil {
+			t.Fatalf("%s: the last 16 KiB hold the reason already: make the stack longer", tc.name)
+		}
+		crash, _ := crashFarBack(lines, path, 0)
+		if !slices.Equal(crash, tc.want) {
+			t.Errorf("%s: crashFarBack = %q, want %q", tc.name, crash, tc.want)
+		}
 	}
 }

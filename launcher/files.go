@@ -128,18 +128,64 @@ var crashReasons = []string{"panic: ", "fatal error: "}
 // goroutines (GOTRACEBACK=all, or a fatal error's) runs longer than logfile.Tail looks
 // back. It returns the crash's own lines (goCrash) from the last reason line of the log
 // (logfile.TailAt, which looks back a bounded way), and how many bytes of the log there
-// are from the first of them; nil when lines hold no stack trace, hold the reason already, or the reason is
-// further back than TailAt looks.
+// are from the first of them; nil when lines hold no stack trace, hold the reason already,
+// the reason is further back than TailAt looks, or the last reason line is not followed
+// as the Go runtime follows its own (runtimeReason): a "panic: " line of the program's own
+// output, and a later SIGQUIT dump, which has no reason line, are no crash with a reason.
 func crashFarBack(lines []string, path string, from int64) ([]string, int64) {
 	if goCrash(lines) != nil || !slices.ContainsFunc(lines, isGoroutineHeader) {
 		return nil, 0
 	}
 	head, span := logfile.TailAt(path, from, scanLines, crashReasons...)
+	if !runtimeReason(head) {
+		return nil, 0
+	}
 	crash := goCrash(head)
 	if crash == nil {
 		return nil, 0
 	}
 	return crash, span
+}
+
+// runtimeReason reports whether lines, from a reason line on, are laid out as the Go
+// runtime lays out a crash: the "panic: " or "fatal error: " line, its message's
+// continuation (a nested panic, a message of several lines), an optional "[signal ...]"
+// line, a blank line, then the first "goroutine N [" header or "runtime stack:". A line
+// that begins a signal's dump ("SIGQUIT: quit", "PC=0x...") is no continuation: the
+// runtime prints one only where it has no reason line.
+func runtimeReason(lines []string) bool {
+	for i, line := range lines {
+		switch {
+		case i == 0:
+			if !slices.ContainsFunc(crashReasons, func(p string) bool { return strings.HasPrefix(line, p) }) {
+				return false
+			}
+		case line == "":
+			return i+1 < len(lines) && (isGoroutineHeader(lines[i+1]) || lines[i+1] == "runtime stack:")
+		case isSignalDump(line):
+			return false
+		}
+	}
+	return false
+}
+
+// isSignalDump reports whether line begins the dump the Go runtime writes for a signal it
+// dies of without a reason line: "SIGQUIT: quit", "SIGABRT: abort", then "PC=0x... m=0
+// sigcode=0".
+func isSignalDump(line string) bool {
+	if strings.HasPrefix(line, "PC=") {
+		return true
+	}
+	name, _, ok := strings.Cut(line, ": ")
+	if !ok || len(name) < 4 || !strings.HasPrefix(name, "SIG") {
+		return false
+	}
+	for _, c := range name[3:] {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // quoteLines writes head and then each line, indented, made visible (writeVisible); ""
