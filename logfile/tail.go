@@ -95,45 +95,58 @@ func TailAt(path string, from int64, n int, prefixes ...string) (lines []string,
 // lastLineWith is the offset of the last line of r between start and end that begins with
 // one of prefixes; a line that begins before start does not count, nor does one at start
 // unless start is a line's beginning (0, from, or after a newline). It reads back from end
-// a chunk at a time, each overlapping the next by the longest prefix.
+// a chunk at a time, with the byte before the chunk (the newline a line at its first byte
+// follows) and as much after it as the longest prefix (a line that begins in the chunk
+// and whose prefix ends in the next), and finds "\n"+prefix in it (lastIndex), not byte
+// by byte: 2 MiB without one take about a millisecond, not 40 or more (BenchmarkTailAtNoMatch).
 func lastLineWith(r io.ReaderAt, from, start, end int64, prefixes []string) (int64, bool) {
 	const chunk = 64 << 10
 	longest := 0
-	for _, p := range prefixes {
+	needles := make([][]byte, len(prefixes))
+	for i, p := range prefixes {
 		longest = max(longest, len(p))
+		needles[i] = []byte("\n" + p)
 	}
+	buf := make([]byte, min(end-max(start-1, 0), chunk+1+int64(longest)))
 	for hi := end; hi > start; hi -= chunk {
 		lo := max(start, hi-chunk)
-		b := make([]byte, min(end, hi+int64(longest))-lo)
-		if n, err := r.ReadAt(b, lo); err != nil && (err != io.EOF || n < len(b)) {
+		base := max(lo-1, 0)
+		b := buf[:min(end, hi+int64(longest))-base]
+		if n, err := r.ReadAt(b, base); err != nil && (err != io.EOF || n < len(b)) {
 			return 0, false
 		}
-		for i := int(hi - lo - 1); i >= 0; i-- {
-			if hasAnyPrefix(b[i:], prefixes) && (i > 0 && b[i-1] == '\n' || i == 0 && atLineStart(r, lo, from)) {
-				return lo + int64(i), true
+		found := int64(-1)
+		for _, needle := range needles {
+			// needle at j is a line at base+j+1, which must begin before hi
+			window := b[:min(len(b), int(hi-base)-1+len(needle))]
+			if j := lastIndex(window, needle); j >= 0 && base+int64(j)+1 >= lo {
+				found = max(found, base+int64(j)+1)
 			}
+			if lo == start && (lo == 0 || lo == from) && found < 0 && bytes.HasPrefix(b[lo-base:], needle[1:]) {
+				found = lo // a line at the file's first byte, or at from, follows no newline
+			}
+		}
+		if found >= 0 {
+			return found, true
 		}
 	}
 	return 0, false
 }
 
-// atLineStart reports whether offset off of r begins a line: the file's start, from (where
-// a run's lines began), or after a newline.
-func atLineStart(r io.ReaderAt, off, from int64) bool {
-	if off == 0 || off == from {
-		return true
-	}
-	var prev [1]byte
-	_, err := r.ReadAt(prev[:], off-1)
-	return err == nil && prev[0] == '\n'
-}
-
-// hasAnyPrefix reports whether b begins with one of prefixes.
-func hasAnyPrefix(b []byte, prefixes []string) bool {
-	for _, p := range prefixes {
-		if bytes.HasPrefix(b, []byte(p)) {
-			return true
+// lastIndex is bytes.LastIndex(b, needle), for a needle that begins with a newline. It
+// looks forward with bytes.Index, which is vectorised where bytes.LastIndex is not, for
+// what follows the newline (a crash's reason, rare in a log, where newlines are not).
+func lastIndex(b, needle []byte) int {
+	last := -1
+	for at := 1; at < len(b); {
+		j := bytes.Index(b[at:], needle[1:])
+		if j < 0 {
+			break
 		}
+		if b[at+j-1] == '\n' {
+			last = at + j - 1
+		}
+		at += j + 1
 	}
-	return false
+	return last
 }

@@ -1,6 +1,7 @@
 package logfile
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -113,5 +114,62 @@ func TestTailAt(t *testing.T) {
 	writeFile(t, path, "panic: too far back\n"+strings.Repeat("x\n", searchBytes/2+1), 0o640)
 	if lines, _ := TailAt(path, 0, 1, "panic: "); lines != nil {
 		t.Errorf("TailAt beyond its bound = %q, want none", lines)
+	}
+}
+
+// BenchmarkTailAtNoMatch is TailAt on a 2 MiB log with no line it looks for, its worst
+// case: what a failing start -d adds when the end of a log is a stack trace without its
+// reason.
+func BenchmarkTailAtNoMatch(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "app.log")
+	line := "goroutine 7 [select]:\nmain.worker(0xc000123456)\n\t/src/app/main.go:30 +0x1d\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x2a\n\n"
+	if err := os.WriteFile(path, []byte(strings.Repeat(line, searchBytes/len(line)+1)), 0o640); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if lines, _ := TailAt(path, 0, 4096, "panic: ", "fatal error: "); lines != nil {
+			b.Fatalf("TailAt = %q", lines)
+		}
+	}
+}
+
+// TestLastLineWith: the chunked search finds what a byte-by-byte one finds, wherever the
+// line falls against the chunks' boundaries (its prefix across one, its newline the
+// chunk's last byte), at the file's first byte and at from.
+func TestLastLineWith(t *testing.T) {
+	const chunk = 64 << 10
+	prefixes := []string{"panic: ", "fatal error: "}
+	naive := func(b []byte, from, start int64) (int64, bool) {
+		for i := int64(len(b)) - 1; i >= start; i-- {
+			for _, p := range prefixes {
+				if bytes.HasPrefix(b[i:], []byte(p)) && (i == 0 || i == from || b[i-1] == '\n') {
+					return i, true
+				}
+			}
+		}
+		return 0, false
+	}
+	filler := strings.Repeat("x", 3*chunk)
+	for _, size := range []int{3 * chunk, 2*chunk + 17} {
+		for _, at := range []int{0, 1, 5, size - chunk - 8, size - chunk - 1, size - chunk, size - chunk + 1, size - 2*chunk - 3, size - 7, size - 1} {
+			if at < 0 || at >= size {
+				continue
+			}
+			b := []byte(filler[:size])
+			copy(b[at:], "panic: x")
+			if at > 0 {
+				b[at-1] = '\n'
+			}
+			b = b[:size]
+			for _, from := range []int64{0, int64(at), int64(at) + 1, 3} {
+				start := max(from, int64(len(b))-2*chunk-5)
+				got, ok := lastLineWith(bytes.NewReader(b), from, start, int64(len(b)), prefixes)
+				want, wok := naive(b, from, start)
+				if got != want || ok != wok {
+					t.Errorf("size %d, line at %d, from %d: lastLineWith = %d, %v; want %d, %v", size, at, from, got, ok, want, wok)
+				}
+			}
+		}
 	}
 }
