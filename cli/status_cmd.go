@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,7 +175,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.Problem = fmt.Sprintf("the pidfile names pid %d but pid %d holds its lock", st.Pidfile.FilePID, st.Pidfile.PID)
 		}
 		if rec := st.Record; rec != nil {
-			r.Strategy, r.StartedAt, r.Listen, r.Ready, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, rec.Ready, rec.Log
+			r.Strategy, r.StartedAt, r.Listen, r.Ready, r.Log = rec.Strategy, rec.StartedAt, rec.Listen, cmp.Or(rec.Ready, recordedReady(rec)), rec.Log
 			r.UptimeSeconds = st.Uptime.Seconds()
 			if rec.CalledOffStart() {
 				r.StartedAt = time.Time{} // it never got ready: no uptime to claim
@@ -527,4 +528,16 @@ func startingCopy(rec *instance.Record) (instance.Copy, bool) {
 		}
 	}
 	return instance.Copy{}, false
+}
+
+// recordedReady is the readiness check (--ready) the request of rec says its supervised
+// program was started with, "" if it does not say: the fallback for a record an older
+// daemonkit wrote, without its ready field, whose Listen a tcp: or http: check reached.
+func recordedReady(rec *instance.Record) string {
+	started, known := recordedStart(rec)
+	var sup struct{ Ready string }
+	if !known || started.Supervise == nil || json.Unmarshal(started.Supervise, &sup) != nil {
+		return ""
+	}
+	return sup.Ready
 }

@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // statusText is what status prints of r.
@@ -85,5 +91,27 @@ func TestNoteBuild(t *testing.T) {
 		if r.BuildDiffers != c.differs {
 			t.Errorf("noteBuild(%q, %q, same program %v): differs %v, want %v", c.recorded, c.this, c.same, r.BuildDiffers, c.differs)
 		}
+	}
+}
+
+// TestStatusOldRecordReady: a record an older daemonkit wrote has no "ready" field; the
+// check its request holds (supervise's Ready) says, as the field would, that the address
+// of a program ready by --ready tcp: is one a check reached ("answers:"), not one it is
+// known to listen on.
+func TestStatusOldRecordReady(t *testing.T) {
+	const old = `{"name": "web", "pid": %d, "strategy": "reexec", "started_at": "2026-11-27T10:00:00Z",
+		"listen": "127.0.0.1:8080", "log": "/tmp/web.log", "pidfile": "/tmp/web.pid", "program": "daemonkit",
+		"request": {"program": "daemonkit", "name": "web", "supervise": {"Ready": "tcp:127.0.0.1:8080", "command": ["web"]}}}`
+	var rec instance.Record
+	if err := json.Unmarshal([]byte(fmt.Sprintf(old, os.Getpid())), &rec); err != nil {
+		t.Fatal(err)
+	}
+	var r statusReport
+	r.fill(instance.Status{Pidfile: pidfile.Status{State: pidfile.Running, PID: os.Getpid()}, Record: &rec})
+	if got := statusText(r); !strings.Contains(got, "answers: 127.0.0.1:8080") || strings.Contains(got, "listen:") {
+		t.Errorf("status of an old record of a --ready tcp: program:\n%s", got)
+	}
+	if r.Ready != "tcp:127.0.0.1:8080" {
+		t.Errorf("ready = %q, want the request's", r.Ready)
 	}
 }
