@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/alecthomas/kong"
 
@@ -29,7 +30,9 @@ func (c *DeleteCmd) Validate(kctx *kong.Context) error {
 }
 
 // which is delete's usage error without a name, for forgetting is never done to a default:
-// it says how to give one, as a command line to paste, and lists the instances there are.
+// it says how to give one, as a command line to paste that works (the first instance
+// that is stopped: delete refuses a running or starting one), and lists the instances
+// there are; when they all run, it says so instead.
 func which(app *App) error {
 	names, layout, err := app.instanceNames()
 	switch {
@@ -38,7 +41,18 @@ func which(app *App) error {
 	case len(names) == 0:
 		return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name; %s has none", layout.StateDir))
 	}
-	return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name, as in '%s' (instances: %s)", app.commandByName("delete", names[0], true), nameList(names, 10)))
+	stopped := slices.IndexFunc(names, func(name string) bool {
+		paths, err := (&InstanceFlags{Name: name}).paths(app, "", false)
+		if err != nil {
+			return false
+		}
+		st, err := instance.Inspect(paths)
+		return err == nil && !st.Running() && !st.Starting
+	})
+	if stopped < 0 {
+		return withCode(exitUsage, fmt.Errorf("delete: which instance? every one runs (%s), and delete forgets only a stopped one: stop it first", nameList(names, 10)))
+	}
+	return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name, as in '%s' (instances: %s)", app.commandByName("delete", names[stopped], true), nameList(names, 10)))
 }
 
 // Run refuses a running instance, or one whose last run left processes running (exit 1),
