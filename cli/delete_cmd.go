@@ -34,7 +34,7 @@ func (c *DeleteCmd) Validate(kctx *kong.Context) error {
 // that is stopped: delete refuses a running or starting one), and lists the instances
 // there are; when they all run, it says so instead.
 func which(app *App) error {
-	names, layout, err := app.instanceNames()
+	names, layout, _, err := app.ownInstanceNames() // another program's are its to name
 	switch {
 	case err != nil:
 		return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name: %w", err))

@@ -255,7 +255,11 @@ func (app *App) commandFor(command string, paths instance.Paths) string {
 // daemonkit's global flag after the command word, where every way of embedding it takes
 // it. Every pasteable advice line starts so.
 func (app *App) commandStart(command string) (args []string, stateDir string, err error) {
-	args = append(append([]string{app.Config.Name}, app.own...), command)
+	own, ownAfter := app.own, app.ownAfter
+	if !ownWorkCommands[command] { // it ignores the program's own Config.Flags: not repeated
+		own, ownAfter = app.common, app.commonAfter
+	}
+	args = append(append([]string{app.Config.Name}, own...), command)
 	layout, err := app.layout(false)
 	stateDir, _ = filepath.Abs(layout.StateDir)
 	fromEnv := os.Getenv(app.Config.envPrefix() + "STATE_DIR")
@@ -265,7 +269,7 @@ func (app *App) commandStart(command string) (args []string, stateDir string, er
 	if def, _, derr := instance.DefaultStateDir(app.Config.Name); err == nil && derr == nil && stateDir != def && stateDir != fromEnv {
 		args = append(args, "--state-dir", stateDir)
 	}
-	return append(args, app.ownAfter...), stateDir, err
+	return append(args, ownAfter...), stateDir, err
 }
 
 // ownArgs are the program's own arguments on the command line kctx parsed, as unitArgs
@@ -273,7 +277,10 @@ func (app *App) commandStart(command string) (args []string, stateDir string, er
 // arguments Run was given, which a program parsing its own flags kept, then those of the
 // parsed line before the command word), less daemonkit's global flags; ownAfter, the
 // program's own root flags (rootFlags) given after the command word, before any "--".
-func ownArgs(cfg Config, kctx *kong.Context) (own, ownAfter []string) {
+// Without programFlags it leaves out the flags of Config.Flags, with their values, which
+// only start and unit read (ownWorkCommands): advice for another command has no use for
+// them, and they may hold what should not be shown again (a token).
+func ownArgs(cfg Config, kctx *kong.Context, programFlags bool) (own, ownAfter []string) {
 	if kctx == nil {
 		return nil, nil
 	}
@@ -295,6 +302,16 @@ func ownArgs(cfg Config, kctx *kong.Context) (own, ownAfter []string) {
 		return own, nil
 	}
 	rootFlags := programRootFlags(kctx.Model)
+	skip := map[string]bool{} // the flag words of Config.Flags, when they are left out
+	if !programFlags {
+		for _, f := range kctx.Model.Flags {
+			if isProgramFlag(cfg.Flags, f) {
+				for _, w := range flagWordsOf(f) {
+					skip[w] = true
+				}
+			}
+		}
+	}
 	args := kctx.Args
 	i := 0
 	for ; i < len(args) && args[i] != word; i++ {
@@ -304,7 +321,9 @@ func ownArgs(cfg Config, kctx *kong.Context) (own, ownAfter []string) {
 		at := i
 		taken := []string{args[i]}
 		taken, _ = withOwnValue(args, at, &i, taken, rootFlags)
-		own = append(own, taken...)
+		if !skip[flagWord(args[at])] {
+			own = append(own, taken...)
+		}
 	}
 	if i == len(args) {
 		return own, nil
@@ -315,11 +334,24 @@ func ownArgs(cfg Config, kctx *kong.Context) (own, ownAfter []string) {
 		}
 		at := i
 		taken, mine := withOwnValue(args, at, &i, absFlag(args, &i), rootFlags)
-		if mine {
+		if mine && !skip[flagWord(args[at])] {
 			ownAfter = append(ownAfter, taken...)
 		}
 	}
 	return own, ownAfter
+}
+
+// flagWord is the flag an argument gives: --token of --token=x, -t of -tx (a short flag
+// with its value attached, or the first of a cluster).
+func flagWord(arg string) string {
+	if strings.HasPrefix(arg, "--") {
+		w, _, _ := strings.Cut(arg, "=")
+		return w
+	}
+	if len(arg) > 2 && arg[0] == '-' {
+		return arg[:2]
+	}
+	return arg
 }
 
 // commandByName is the command line that runs command on the instance name, for a hint as

@@ -68,8 +68,10 @@ type App struct {
 
 	// own and ownAfter are the program's own arguments, given before the command word
 	// and, its root flags, after it (see ownArgs): advice to paste repeats them where they
-	// were (see commandStart).
-	own, ownAfter []string
+	// were (see commandStart). common and commonAfter are the same without the flags of
+	// Config.Flags, for advice to run a command that ignores them.
+	own, ownAfter       []string
+	common, commonAfter []string
 }
 
 // KongOptions are the options a Kong grammar that embeds cmds needs: the variables its
@@ -111,14 +113,17 @@ func (c Config) commonOptions(cmds *Commands) []kong.Option {
 	return []kong.Option{
 		kong.Vars(c.vars()),
 		kong.BindToProvider(func(kctx *kong.Context) (*App, error) {
-			own, ownAfter := ownArgs(c, kctx)
+			own, ownAfter := ownArgs(c, kctx, true)
+			common, commonAfter := ownArgs(c, kctx, false)
 			return &App{
-				Config:   c,
-				Globals:  &cmds.Globals,
-				Log:      newLogger(c.Name, cmds.LogLevel, cmds.LogFormat, c.Stderr),
-				Stdout:   c.Stdout,
-				own:      own,
-				ownAfter: ownAfter,
+				Config:      c,
+				Globals:     &cmds.Globals,
+				Log:         newLogger(c.Name, cmds.LogLevel, cmds.LogFormat, c.Stderr),
+				Stdout:      c.Stdout,
+				own:         own,
+				ownAfter:    ownAfter,
+				common:      common,
+				commonAfter: commonAfter,
 			}, nil
 		}),
 		negativeNumbers(),

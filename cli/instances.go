@@ -61,13 +61,10 @@ func (f *InstanceFlags) target(app *App, command string) (instance.Paths, error)
 	if f.Name != "" || f.PIDFile != "" {
 		return f.paths(app, "", false)
 	}
-	names, layout, err := app.instanceNames()
+	names, layout, others, err := app.ownInstanceNames()
 	if err != nil {
 		return instance.Paths{}, err
 	}
-	names = slices.DeleteFunc(names, func(name string) bool {
-		return name != layout.DefaultName && startedByOther(app, filepath.Join(layout.StateDir, name+".json"))
-	})
 	switch {
 	case len(names) == 0, slices.Contains(names, layout.DefaultName):
 		return f.paths(app, "", false)
@@ -76,16 +73,18 @@ func (f *InstanceFlags) target(app *App, command string) (instance.Paths, error)
 		only.Name = names[0]
 		return only.paths(app, "", false)
 	}
-	return instance.Paths{}, withCode(exitUsage, fmt.Errorf("several instances: %s: %s", nameList(names, 10), pickAdvice(app, command, names[0])))
+	return instance.Paths{}, withCode(exitUsage, fmt.Errorf("several instances: %s: %s", nameList(names, 10), pickAdvice(app, command, names[0], others)))
 }
 
 // pickAdvice says how to pick one of several instances, name among them, for command: by
 // its name, in the shortest form command takes it (the argument; upgrade, whose argument
 // is the program, takes --name), and, for a command whose --all only asks (reload,
-// reopen), with --all. Each form is a command line set off in single quotes, to paste.
-func pickAdvice(app *App, command, name string) string {
+// reopen), with --all, unless the state directory also holds other programs' instances
+// (others), which --all would ask too. Each form is a command line set off in single
+// quotes, to paste.
+func pickAdvice(app *App, command, name string, others bool) string {
 	one := fmt.Sprintf("give the instance's name, as in '%s'", app.commandByName(command, name, command != "upgrade"))
-	if command != "reload" && command != "reopen" {
+	if (command != "reload" && command != "reopen") || others {
 		return one
 	}
 	args, _, _ := app.commandStart(command)
@@ -98,6 +97,20 @@ func pickAdvice(app *App, command, name string) string {
 func startedByOther(app *App, path string) bool {
 	rec, err := instance.ReadRecord(path)
 	return err == nil && rec.Program != "" && rec.Program != app.Config.Name
+}
+
+// ownInstanceNames lists the instances of the state directory that are this program's:
+// all but those whose records say another program started them (the default name's is
+// always listed); others says whether it left any out.
+func (app *App) ownInstanceNames() (names []string, layout instance.Layout, others bool, err error) {
+	all, layout, err := app.instanceNames()
+	if err != nil {
+		return nil, layout, false, err
+	}
+	names = slices.DeleteFunc(slices.Clone(all), func(name string) bool {
+		return name != layout.DefaultName && startedByOther(app, filepath.Join(layout.StateDir, name+".json"))
+	})
+	return names, layout, len(names) < len(all), nil
 }
 
 // instanceNames lists the instances of the state directory, which it never creates.

@@ -102,19 +102,23 @@ func TestNameList(t *testing.T) {
 func TestPickAdvice(t *testing.T) {
 	app := &App{Config: Config{Name: "myprog"}.withDefaults(), Globals: &Globals{StateDir: "/srv/my state"}}
 	own := *app
-	own.own, own.ownAfter = []string{"-greeting", "hi there"}, []string{"--listen", "x:1"}
+	own.own, own.ownAfter = []string{"-greeting", "hi there", "--token", "s3"}, []string{"--listen", "x:1", "--port", "8"}
+	own.common, own.commonAfter = []string{"-greeting", "hi there"}, []string{"--listen", "x:1"} // less Config.Flags
 	for _, tc := range []struct {
 		app                 *App
 		command, name, want string
+		others              bool
 	}{
-		{app, "status", "web", `give the instance's name, as in 'myprog status --state-dir "/srv/my state" web'`},
-		{app, "stop", "-x", `give the instance's name, as in 'myprog stop --state-dir "/srv/my state" --name=-x'`},
-		{app, "upgrade", "web", `give the instance's name, as in 'myprog upgrade --state-dir "/srv/my state" --name web'`},
-		{app, "reopen", "web", `give the instance's name, as in 'myprog reopen --state-dir "/srv/my state" web', or --all for every one ('myprog reopen --state-dir "/srv/my state" --all')`},
-		{&own, "status", "web", `give the instance's name, as in 'myprog -greeting "hi there" status --state-dir "/srv/my state" --listen x:1 web'`},
-		{&own, "reload", "web", `give the instance's name, as in 'myprog -greeting "hi there" reload --state-dir "/srv/my state" --listen x:1 web', or --all for every one ('myprog -greeting "hi there" reload --state-dir "/srv/my state" --listen x:1 --all')`},
+		{app, "status", "web", `give the instance's name, as in 'myprog status --state-dir "/srv/my state" web'`, false},
+		{app, "stop", "-x", `give the instance's name, as in 'myprog stop --state-dir "/srv/my state" --name=-x'`, false},
+		{app, "upgrade", "web", `give the instance's name, as in 'myprog upgrade --state-dir "/srv/my state" --name web'`, false},
+		{app, "reopen", "web", `give the instance's name, as in 'myprog reopen --state-dir "/srv/my state" web', or --all for every one ('myprog reopen --state-dir "/srv/my state" --all')`, false},
+		{&own, "status", "web", `give the instance's name, as in 'myprog -greeting "hi there" status --state-dir "/srv/my state" --listen x:1 web'`, false},
+		{&own, "reload", "web", `give the instance's name, as in 'myprog -greeting "hi there" reload --state-dir "/srv/my state" --listen x:1 web', or --all for every one ('myprog -greeting "hi there" reload --state-dir "/srv/my state" --listen x:1 --all')`, false},
+		// --all would ask other programs' instances too, which the list left out
+		{&own, "reload", "web", `give the instance's name, as in 'myprog -greeting "hi there" reload --state-dir "/srv/my state" --listen x:1 web'`, true},
 	} {
-		if got := pickAdvice(tc.app, tc.command, tc.name); got != tc.want {
+		if got := pickAdvice(tc.app, tc.command, tc.name, tc.others); got != tc.want {
 			t.Errorf("pickAdvice(%s, %s) =\n%s\nwant\n%s", tc.command, tc.name, got, tc.want)
 		}
 	}
