@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/alecthomas/kong"
@@ -34,10 +35,16 @@ func (c *DeleteCmd) Validate(kctx *kong.Context) error {
 // that is stopped: delete refuses a running or starting one), and lists the instances
 // there are; when they all run, it says so instead.
 func which(app *App) error {
-	names, layout, _, err := app.ownInstanceNames() // another program's are its to name
+	names, layout, others, err := app.ownInstanceNames() // another program's are its to name
+	if err == nil && len(names) > 0 && startedByOther(app, filepath.Join(layout.StateDir, layout.DefaultName+".json")) {
+		// even of this program's default name: its record says another started it
+		names, others = slices.DeleteFunc(names, func(n string) bool { return n == layout.DefaultName }), true
+	}
 	switch {
 	case err != nil:
 		return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name: %w", err))
+	case len(names) == 0 && others:
+		return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name; %s has none of %s's, only other programs' ('%s' lists them)", layout.StateDir, app.Config.Name, listLine(app)))
 	case len(names) == 0:
 		return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name; %s has none", layout.StateDir))
 	}
@@ -53,6 +60,12 @@ func which(app *App) error {
 		return withCode(exitUsage, fmt.Errorf("delete: which instance? every one runs (%s), and delete forgets only a stopped one: stop it first", nameList(names, 10)))
 	}
 	return withCode(exitUsage, fmt.Errorf("delete: which instance? give its name, as in '%s' (instances: %s)", app.commandByName("delete", names[stopped], true), nameList(names, 10)))
+}
+
+// listLine is the command line that lists the state directory's instances, to paste.
+func listLine(app *App) string {
+	args, _, _ := app.commandStart("list")
+	return adviceJoin(args)
 }
 
 // Run refuses a running instance, or one whose last run left processes running (exit 1),
