@@ -58,16 +58,18 @@ func NoModes(err error, uid int) error {
 	switch {
 	case errors.Is(err, syscall.ENOSYS), errors.Is(err, syscall.EOPNOTSUPP),
 		errors.Is(err, syscall.EPERM) && uid == os.Geteuid():
-		return &noModesError{err}
+		return &marked{err, ErrNoModes}
 	}
 	return err
 }
 
-type noModesError struct{ err error }
+// marked is err, which errors.Is also finds to be as (a sentinel of this package's),
+// with err's own text.
+type marked struct{ err, as error }
 
-func (e *noModesError) Error() string        { return e.err.Error() }
-func (e *noModesError) Unwrap() error        { return e.err }
-func (e *noModesError) Is(target error) bool { return target == ErrNoModes }
+func (e *marked) Error() string        { return e.err.Error() }
+func (e *marked) Unwrap() error        { return e.err }
+func (e *marked) Is(target error) bool { return target == e.as }
 
 // ErrNoSockets means a file system refused to make a Unix socket's file (a bind): it cannot
 // hold one (vfat, exFAT, many FUSE file systems).
@@ -83,17 +85,11 @@ var ErrNoSockets = errors.New("the file system cannot hold Unix sockets")
 func NoSockets(err error, dir string) error {
 	switch {
 	case errors.Is(err, syscall.EOPNOTSUPP), errors.Is(err, syscall.ENOSYS):
-		return &noSocketsError{err}
+		return &marked{err, ErrNoSockets}
 	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EIO):
 		if typeOf(dir) != "" {
-			return &noSocketsError{err}
+			return &marked{err, ErrNoSockets}
 		}
 	}
 	return err
 }
-
-type noSocketsError struct{ err error }
-
-func (e *noSocketsError) Error() string        { return e.err.Error() }
-func (e *noSocketsError) Unwrap() error        { return e.err }
-func (e *noSocketsError) Is(target error) bool { return target == ErrNoSockets }
