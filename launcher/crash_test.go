@@ -37,7 +37,8 @@ func newosprocCrash() []string {
 }
 
 // TestFormatTailGoCrash: the end of a log that holds a Go crash is quoted as the crash's
-// own lines ("runtime: ...", "fatal error: ...", and "panic: ..." with the line after it),
+// own lines ("runtime: ...", "fatal error: ...", and "panic: ..." with the lines after it
+// up to the blank one before the stack),
 // with a word that the stack trace is in the log, not as the end of its stack trace.
 func TestFormatTailGoCrash(t *testing.T) {
 	for _, tc := range []struct {
@@ -61,6 +62,10 @@ func TestFormatTailGoCrash(t *testing.T) {
 		{"nested panic", []string{
 			"panic: first [recovered]", "\tpanic: second", "", "goroutine 7 [running]:", "main.f()",
 		}, []string{"panic: first [recovered]", "\tpanic: second"}},
+		{"a message of several lines, with a re-panic's", []string{
+			"panic: config: three problems:", "  port: missing", "  host: missing [recovered]",
+			"\tpanic: again", "", "goroutine 1 [running]:", "main.main()",
+		}, []string{"panic: config: three problems:", "  port: missing", "  host: missing [recovered]", "\tpanic: again"}},
 		{"deadlock", []string{
 			"fatal error: all goroutines are asleep - deadlock!", "", "goroutine 1 [chan receive]:", "main.main()",
 		}, []string{"fatal error: all goroutines are asleep - deadlock!"}},

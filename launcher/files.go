@@ -219,7 +219,8 @@ func threadLimitHint(crash []string) string {
 
 // goCrash returns the lines that say why a Go program crashed, if lines (the end of a log)
 // hold such a crash: its "runtime: ", "runtime/cgo: ", "fatal error: " and "panic: " lines,
-// each "panic: " with the line after it (a nested panic, or "[signal SIGSEGV: ...]"), and
+// each "panic: " with the lines after it up to a blank one (a message of several lines, a
+// nested panic, or "[signal SIGSEGV: ...]"), and
 // the signal a cgo build's crash ends in ("SIGABRT: abort"), before the first "goroutine N
 // [" line of the stack trace; at most crashLines of them. Otherwise, and when the crash's
 // own lines are further back than lines go, nil.
@@ -235,8 +236,11 @@ func goCrash(lines []string) []string {
 			continue
 		}
 		crash = append(crash, line)
-		if strings.HasPrefix(line, "panic: ") && i+1 < stack && strings.TrimSpace(lines[i+1]) != "" && len(crash) < crashLines {
-			i++
+		if !strings.HasPrefix(line, "panic: ") {
+			continue
+		}
+		for i+1 < stack && strings.TrimSpace(lines[i+1]) != "" && len(crash) < crashLines {
+			i++ // the panic's message goes on to the blank line before the stack
 			crash = append(crash, lines[i])
 		}
 	}
