@@ -3,8 +3,7 @@ package cli
 import (
 	"os"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/launcher"
 )
 
@@ -34,23 +33,9 @@ func startPollerFor(word string) error {
 // the "too many open files" every other descriptor's failure says. When not even these
 // descriptors are free it returns that error, naming the limit and how to raise it.
 func startPoller() error {
-	var fds []int
-	defer func() {
-		for _, fd := range fds {
-			unix.Close(fd)
-		}
-	}()
-	for range pollerFiles {
-		fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return launcher.ExplainLimit(&os.PathError{Op: "open", Path: os.DevNull, Err: err})
-		}
-		fds = append(fds, fd)
+	if _, err := openfiles.Free(pollerFiles); err != nil {
+		return launcher.ExplainLimit(err)
 	}
-	for _, fd := range fds {
-		unix.Close(fd)
-	}
-	fds = nil
 	f, err := os.Open(os.DevNull)
 	if err != nil {
 		return launcher.ExplainLimit(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/strategy"
@@ -117,6 +118,9 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped", req.Name, err))
 	}
 	defer starting.Done()
+	if err := launchFilesFree(req.Name); err != nil {
+		return err
+	}
 	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true}, false)
 	if err != nil {
 		return err
@@ -140,6 +144,19 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
 		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), req.Log)
 	return nil
+}
+
+// launchFilesFree refuses, before restart stops instance name, a restart whose start would
+// surely fail for want of descriptors (ulimit -n too low): fewer are free than every
+// launch holds at once (launcher.LaunchFiles). It refuses no more than that: a restart it
+// lets through may still fail so, where the strategy or the supervisor needs more.
+func launchFilesFree(name string) error {
+	free, err := openfiles.Free(launcher.LaunchFiles)
+	if err == nil {
+		return nil
+	}
+	return withCode(exitFailed, fmt.Errorf("restart %s: its start needs at least %d descriptors free at once, and %d are: %w; nothing was stopped",
+		name, launcher.LaunchFiles, free, launcher.ExplainLimit(err)))
 }
 
 // startAgain is the command line that starts the instance at paths with -d, running

@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
@@ -188,7 +189,7 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 			if tellNotRunning {
 				fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
 			}
-			fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, err)
+			warnStop(app, err)
 			return res, nil
 		}
 	}
@@ -217,7 +218,14 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 		fmt.Fprintf(app.Stdout, "killed %s that %s's last run left running\n", pidList(res.Leftovers), paths.Name)
 	}
 	if res.NotCleanedUp != nil { // it is gone: stop did its job
-		fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, res.NotCleanedUp)
+		warnStop(app, res.NotCleanedUp)
 	}
 	return res, nil
+}
+
+// warnStop prints err, what a stop that did its job (nothing of the instance runs) left
+// undone on disk, as a warning: with the limit on open files that refused it and the fix,
+// as every error of a command gives them (Config.outcome).
+func warnStop(app *App, err error) {
+	fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, openfiles.Explain(err, ""))
 }

@@ -78,3 +78,10 @@ func softLimit(resource int) string {
 	}
 	return strconv.FormatUint(uint64(rl.Cur), 10)
 }
+
+// LaunchFiles is how many descriptors every Launch holds open at once, beyond those open
+// when it is called: the daemon's standard input and output (/dev/null, the log), the
+// handshake pipe's two ends, and the two of the pipe on which fork and exec report a
+// failed exec. A process with fewer free (openfiles.Free) surely cannot launch; one with
+// more may still fail, for what the strategy or the supervisor open besides.
+const LaunchFiles = 6
