@@ -14,14 +14,18 @@ import (
 // started with sudo lives.
 var rootStateDir = func(program string) string { return filepath.Join("/run", program) }
 
-// elsewhereNote says, to a user who finds no running instance at paths in their own
-// default state directory, where one of that name runs all the same: in root's state
-// directory (started with sudo, which status and stop would call not running, as pm2 does
-// of apps another user started), or in a former default directory of theirs (started by
-// a daemonkit before 2026-11-26: instance.FormerStateDirs). It is "" otherwise, and for an
-// instance given by --state-dir or --pidfile. command is the command word the advice
-// repeats.
+// elsewhereNote says, to a user who finds no running instance at paths, where one of that
+// name runs all the same: where the directory of its record is a copy (cp -a, a backup
+// restored beside it) of one whose daemon still runs (copyNote), in any state directory;
+// and, in the user's own default state directory, in root's state directory (started with
+// sudo, which status and stop would call not running, as pm2 does of apps another user
+// started), or in a former default directory of theirs (started by a daemonkit before
+// 2026-11-26: instance.FormerStateDirs). It is "" otherwise. command is the command word
+// the advice repeats.
 func elsewhereNote(app *App, paths instance.Paths, command string) string {
+	if note := copyNote(app, paths, command); note != "" {
+		return note
+	}
 	own, ok := defaultDirOf(app, paths)
 	if !ok {
 		return ""
@@ -86,4 +90,25 @@ func heldIn(dir, name string) (int, string) {
 		return 0, pf
 	}
 	return st.PID, pf
+}
+
+// copyNote is the note for an instance at paths whose record lies in a copy of the
+// directory it was written in, where its daemon still runs (copyOfRunning): that
+// directory, the daemon's pid, and command's line for it there. "" otherwise, and when
+// the record cannot be read.
+func copyNote(app *App, paths instance.Paths, command string) string {
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil {
+		return ""
+	}
+	dir, pid, ok := copyOfRunning(rec, paths.Record)
+	if !ok {
+		return ""
+	}
+	there := *app
+	globals := *app.Globals
+	globals.StateDir = dir
+	there.Globals = &globals
+	return fmt.Sprintf("this state directory is a copy of %s, where its record of %s was written and %s runs (pid %d): '%s'",
+		dir, paths.Name, paths.Name, pid, there.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}))
 }

@@ -16,12 +16,12 @@ import (
 // copy's original running, as before, rather than start a second one beside it). Files
 // that were elsewhere (--pidfile or --log in another directory) stay where they were.
 func (req *request) movedTo(record string) {
-	old, now, moved := movedDir(req.Record, record, req.PIDFile)
-	if !moved {
+	d := movedDir(req.Record, record, req.PIDFile)
+	if !d.moved {
 		return
 	}
-	req.PIDFile = movedWith(req.PIDFile, old, now)
-	req.Log = movedWith(req.Log, old, now)
+	req.PIDFile = movedWith(req.PIDFile, d.old, d.now)
+	req.Log = movedWith(req.Log, d.old, d.now)
 	req.Record = record
 }
 
@@ -33,36 +33,64 @@ func movedLog(rec instance.Record, record string) string {
 	if rec.PIDFile == "" {
 		return rec.Log
 	}
-	// The record is written beside its pidfile, under its name (instance.Layout.Resolve).
-	wrote := filepath.Join(filepath.Dir(rec.PIDFile), filepath.Base(record))
-	old, now, moved := movedDir(wrote, record, rec.PIDFile)
-	if !moved {
+	d := movedDir(writtenAt(rec, record), record, rec.PIDFile)
+	if !d.moved {
 		return rec.Log
 	}
-	return movedWith(rec.Log, old, now)
+	return movedWith(rec.Log, d.old, d.now)
 }
 
-// movedDir is the one rule for a moved state directory: it reports whether the record
-// written at wrote, whose pidfile was pidFile, and read now at record, is in a directory
-// moved or copied there since (mv, a backup restored, a container image's layer), and the
-// directory it was written in (old) and the one it is in now. It is not where the record
-// was read where it was written, whatever path named that directory (a symlink, /var/run
-// for /run: the old record is this same file), nor where the old directory is a copy's
-// original whose daemon still runs there.
-func movedDir(wrote, record, pidFile string) (old, now string, moved bool) {
-	old, now = filepath.Dir(wrote), filepath.Dir(record)
-	if wrote == "" || old == now || filepath.Base(wrote) != filepath.Base(record) {
-		return old, now, false
+// copyOfRunning reports whether the record read at record lies in a copy of the directory
+// it was written in whose daemon still runs there (see movedDir): that directory, and the
+// pid that holds the instance's pidfile there. A copy's stale pidfile, and the record that
+// says its run never ended, are then the original's, taken while it ran: status and stop
+// in the copy say so, and where the instance runs.
+func copyOfRunning(rec instance.Record, record string) (dir string, pid int, ok bool) {
+	if rec.PIDFile == "" {
+		return "", 0, false
+	}
+	d := movedDir(writtenAt(rec, record), record, rec.PIDFile)
+	return d.old, d.originalPID, d.originalPID > 0
+}
+
+// writtenAt is where rec, read at record, was written: beside its pidfile, under its name
+// (instance.Layout.Resolve).
+func writtenAt(rec instance.Record, record string) string {
+	return filepath.Join(filepath.Dir(rec.PIDFile), filepath.Base(record))
+}
+
+// dirMove is what movedDir found of a record's directory: the one it was written in (old),
+// the one it is in now, whether it was moved or copied there since, and, where it is a
+// copy whose original's daemon still runs in old, that daemon's pid (else 0).
+type dirMove struct {
+	old, now    string
+	moved       bool
+	originalPID int
+}
+
+// movedDir is the one rule for a moved state directory: it says whether the record written
+// at wrote, whose pidfile was pidFile, and read now at record, is in a directory moved or
+// copied there since (mv, a backup restored, a container image's layer), and the directory
+// it was written in (old) and the one it is in now. It is not where the record was read
+// where it was written, whatever path named that directory (a symlink, /var/run for /run:
+// the old record is this same file), nor where the old directory is a copy's original
+// whose daemon still runs there (whose pid it gives: the pidfile's lock holder).
+func movedDir(wrote, record, pidFile string) dirMove {
+	d := dirMove{old: filepath.Dir(wrote), now: filepath.Dir(record)}
+	if wrote == "" || d.old == d.now || filepath.Base(wrote) != filepath.Base(record) {
+		return d
 	}
 	if was, err := os.Stat(wrote); err == nil {
 		if is, err := os.Stat(record); err != nil || os.SameFile(was, is) {
-			return old, now, false // the same directory, reached through another path
+			return d // the same directory, reached through another path
 		}
 		if st, _ := pidfile.Probe(pidFile); st.State == pidfile.Running {
-			return old, now, false // a copy, whose original runs in the old directory
+			d.originalPID = st.PID // a copy, whose original runs in the old directory
+			return d
 		}
 	}
-	return old, now, true
+	d.moved = true
+	return d
 }
 
 // movedWith is path in directory now if it was in directory old (a file that moved with

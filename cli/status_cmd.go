@@ -95,7 +95,7 @@ func (c *StatusCmd) Run(app *App) error {
 		if code == exitNotRunning || code == exitFailed {
 			rep.fillLastRun(paths, st.Pidfile)
 		}
-		if note := elsewhereNote(app, paths, "status"); rep.State == "not running" && rep.Problem == "" && note != "" {
+		if note := elsewhereNote(app, paths, "status"); (rep.State == "not running" || rep.State == "stale") && rep.Problem == "" && note != "" {
 			rep.Problem = note
 		}
 		if st.Record != nil && (rep.State == "running" || rep.State == "restarting" || rep.State == "stopping") {
@@ -273,6 +273,12 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status) {
 		return
 	}
 	r.LeftRunning = instance.Leftovers(paths, rec)
+	if _, _, copied := copyOfRunning(rec, paths.Record); copied {
+		// Its record is of the run that goes on where it was copied from: not ended, nor
+		// failed, whatever its stale pidfile here, or a stop here since, made of it.
+		r.Command, r.Log = rec.Command, rec.Log
+		return
+	}
 	switch r.State {
 	case "not running":
 		r.Failed = rec.EndedFailed()

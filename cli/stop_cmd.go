@@ -200,11 +200,10 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 	case !res.WasRunning && !tellNotRunning:
 	case !res.WasRunning && res.RemovedStale:
 		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, paths.PIDFile)
+		noteElsewhere(app, paths)
 	case !res.WasRunning:
 		fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
-		if note := elsewhereNote(app, paths, "stop"); note != "" {
-			fmt.Fprintf(app.Config.Stderr, "%s: note: %s\n", app.Config.Name, note)
-		}
+		noteElsewhere(app, paths)
 	case res.Killed && o.Timeout <= time.Nanosecond:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: it was not gone at once, so SIGKILL (--timeout 0)\n",
 			paths.Name, res.PID, roundDuration(res.Elapsed))
@@ -228,4 +227,12 @@ func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotR
 // as every error of a command gives them (Config.outcome).
 func warnStop(app *App, err error) {
 	fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, openfiles.Explain(err, ""))
+}
+
+// noteElsewhere says on stderr where an instance that stop found not running at paths
+// runs all the same (elsewhereNote), if it does.
+func noteElsewhere(app *App, paths instance.Paths) {
+	if note := elsewhereNote(app, paths, "stop"); note != "" {
+		fmt.Fprintf(app.Config.Stderr, "%s: note: %s\n", app.Config.Name, note)
+	}
 }
