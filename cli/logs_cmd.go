@@ -30,12 +30,21 @@ type LogsCmd struct {
 }
 
 // lineCount is logs' -n: N, the last N lines, or +N, from line N on, as tail's. Every other
-// command's -n is --name: a name given to it is told so, where Kong would say only that it
-// is not an int.
-type lineCount logfile.Lines
+// command's -n is --name: a word given to it that could be an instance's name is kept in
+// named, which LogsCmd.AfterApply refuses with the command line that gives it as the
+// instance, where Kong would say only that it is not an int.
+type lineCount struct {
+	logfile.Lines
+	named string
+}
 
-// UnmarshalText reads a decimal count, or + and one.
+// UnmarshalText reads a decimal count, or + and one; it keeps a word that could be an
+// instance's name (not one that starts as a count does: a digit, '+' or '-') in named.
 func (n *lineCount) UnmarshalText(b []byte) error {
+	if w := string(b); w != "" && !strings.ContainsAny(w[:1], "0123456789+-") && instance.ValidateName(w) == nil {
+		*n = lineCount{named: w}
+		return nil
+	}
 	s, from := strings.CutPrefix(string(b), "+")
 	v, err := strconv.Atoi(s)
 	switch {
@@ -47,9 +56,9 @@ func (n *lineCount) UnmarshalText(b []byte) error {
 		v, err = math.MaxInt, nil
 	}
 	if err != nil {
-		return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's; give the instance as --name", b)
+		return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's; give the instance as the argument, or as --name", b)
 	}
-	*n = lineCount{N: v, FromLine: from}
+	*n = lineCount{Lines: logfile.Lines{N: v, FromLine: from}}
 	return nil
 }
 
@@ -69,9 +78,31 @@ func (c *LogsCmd) Validate(kctx *kong.Context) error {
 	return c.flags().Validate()
 }
 
-// AfterApply refuses an empty --name or --pidfile, as every instance command does.
-func (c *LogsCmd) AfterApply(kctx *kong.Context) error {
-	return checkGivenNames(kctx, &c.Name, &c.PIDFile)
+// AfterApply refuses an empty --name or --pidfile, as every instance command does, and a
+// name given to -n (lineCount.named), with the line that gives it as the instance.
+func (c *LogsCmd) AfterApply(kctx *kong.Context, app *App) error {
+	if err := checkGivenNames(kctx, &c.Name, &c.PIDFile); err != nil {
+		return err
+	}
+	return c.Lines.asName(app, c.Instance == "" && c.Name == "" && c.PIDFile == "", c.Follow)
+}
+
+// asName is nil unless -n was given a word that could be an instance's name (named). Then
+// it is an error that says -n is the number of lines and, if no instance is given
+// otherwise (free), the command line that gives the word as one: "PROG logs [-f] NAME".
+func (n lineCount) asName(app *App, free, follow bool) error {
+	if n.named == "" {
+		return nil
+	}
+	if !free {
+		return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's", n.named)
+	}
+	args, _, _ := app.commandStart("logs")
+	if follow {
+		args = append(args, "-f")
+	}
+	return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's; for the instance %s: '%s'",
+		n.named, n.named, adviceJoin(append(args, n.named)))
 }
 
 // Run prints the lines, and with -f follows the log until SIGINT or SIGTERM.
@@ -88,7 +119,7 @@ func (c *LogsCmd) Run(app *App) error {
 		return withCode(exitFailed, fmt.Errorf("%s keeps no log: its log is %s", paths.Name, path))
 	}
 	if !c.Follow {
-		err := logfile.Print(app.Stdout, path, logfile.Lines(c.Lines))
+		err := logfile.Print(app.Stdout, path, c.Lines.Lines)
 		if errors.Is(err, fs.ErrNotExist) {
 			return withCode(exitFailed, fmt.Errorf("%s has no log at %s%s", paths.Name, path, whyMissing(app, paths, path)))
 		}
@@ -118,7 +149,7 @@ func (c *LogsCmd) Run(app *App) error {
 		// the process is this command's alone: a program that runs it with Run goes on.
 		runtime.GOMAXPROCS(1)
 	}
-	err = logfile.FollowWith(ctx, path, app.Stdout, logfile.FollowOptions{Lines: logfile.Lines(c.Lines), Notify: notify})
+	err = logfile.FollowWith(ctx, path, app.Stdout, logfile.FollowOptions{Lines: c.Lines.Lines, Notify: notify})
 	return notRegular(app, paths, path, err)
 }
 
