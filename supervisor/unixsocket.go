@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -48,13 +49,19 @@ func listenUnix(dir *os.File, path string, mode fs.FileMode) (*net.UnixListener,
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close() // the listener holds a duplicate
+	name := filepath.Base(path)
+	var st unix.Stat_t
+	free := errors.Is(unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW), unix.ENOENT)
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		return nil, 0, opErr("bind", storage.NoSockets(err, filepath.Dir(path)))
+		err = storage.NoSockets(err, filepath.Dir(path))
+		if free && errors.Is(err, storage.ErrNoSockets) {
+			removeLeftByBind(dir, name)
+		}
+		return nil, 0, opErr("bind", err)
 	}
 	if testHookBound != nil {
 		testHookBound()
 	}
-	name := filepath.Base(path)
 	dev, ino, err := boundIn(fd, dir, path)
 	if err != nil {
 		return nil, 0, err // what the bind made is not in dir: nothing there to remove
@@ -78,6 +85,19 @@ func listenUnix(dir *os.File, path string, mode fs.FileMode) (*net.UnixListener,
 	ul := ln.(*net.UnixListener)
 	ul.SetUnlinkOnClose(false)
 	return ul, ino, nil
+}
+
+// removeLeftByBind removes from dir the file name that a bind refused by the file system
+// (storage.ErrNoSockets) left there when nothing was there before it: an empty regular
+// file, which a FUSE file system such as fusefat makes before it fails the bind, and in
+// which the next start would find "something that is not a socket", hiding the cause.
+// Anything else there (a file with data, a directory, a socket) is left alone. The
+// directory is one only its own user or root may change (openSocketDir).
+func removeLeftByBind(dir *os.File, name string) {
+	var st unix.Stat_t
+	if unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && uint32(st.Mode)&unix.S_IFMT == unix.S_IFREG && st.Size == 0 {
+		_ = unix.Unlinkat(int(dir.Fd()), name, 0)
+	}
 }
 
 // boundIn returns the device and inode of the file the unix socket open as fd made when it
