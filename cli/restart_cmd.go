@@ -139,7 +139,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), starting)
 	decided()
 	if err != nil {
-		return err
+		return runsFromOriginal(app, paths, err)
 	}
 	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
 		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), req.Log)
@@ -157,6 +157,21 @@ func launchFilesFree(name string) error {
 	}
 	return withCode(exitFailed, fmt.Errorf("restart %s: its start needs at least %d descriptors free at once, and %d are: %w; nothing was stopped",
 		name, launcher.LaunchFiles, free, launcher.ExplainLimit(err)))
+}
+
+// runsFromOriginal adds to err, a start's refusal because the instance already runs
+// (exit 3), where its record lies in a copy of the directory its daemon runs from
+// (copyNote), that this directory is a copy, and restart's line for it there. Any other
+// error it returns as it is.
+func runsFromOriginal(app *App, paths instance.Paths, err error) error {
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitAlreadyUp || ee.err == nil {
+		return err
+	}
+	if note := copyNote(app, paths, "restart"); note != "" {
+		return withCode(exitAlreadyUp, fmt.Errorf("%w: %s", ee.err, note))
+	}
+	return err
 }
 
 // startAgain is the command line that starts the instance at paths with -d, running
