@@ -109,6 +109,6 @@ func copyNote(app *App, paths instance.Paths, command string) string {
 	globals := *app.Globals
 	globals.StateDir = dir
 	there.Globals = &globals
-	return fmt.Sprintf("this state directory is a copy of %s, where its record of %s was written and %s runs (pid %d): '%s'",
-		dir, paths.Name, paths.Name, pid, there.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}))
+	return fmt.Sprintf("%s is a copy of %s, where its record of %s was written and %s runs (pid %d): '%s'",
+		filepath.Dir(paths.Record), dir, paths.Name, paths.Name, pid, there.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}))
 }

@@ -155,7 +155,7 @@ func launchFilesFree(name string) error {
 	if err == nil {
 		return nil
 	}
-	return withCode(exitFailed, fmt.Errorf("restart %s: its start needs at least %d descriptors free at once, and %d are: %w; nothing was stopped",
+	return withCode(exitFailed, fmt.Errorf("restart %s: its start needs at least %d descriptors free at once, and only %d could be opened: %w; nothing was stopped",
 		name, launcher.LaunchFiles, free, launcher.ExplainLimit(err)))
 }
 

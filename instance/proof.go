@@ -55,6 +55,14 @@ func (r Record) names(pid int) bool {
 	return r.StartTime != 0 && r.sameBoot() && start == r.StartTime
 }
 
+// WrittenFor reports whether r was written for the process pid, by its pid and start time,
+// this boot: the very run it is of, whatever state it records since (a copy of it marked
+// stopped elsewhere, say). A reused pid, a later run, or a record without a start time is
+// not.
+func (r Record) WrittenFor(pid int) bool {
+	return pid > 1 && r.PID == pid && r.StartTime != 0 && r.sameBoot() && StartTime(pid) == r.StartTime
+}
+
 // initProven reports whether the record at p proves that this pid namespace's init (pid 1),
 // which the kernel names as the holder of p's pidfile, is the instance's daemon: a daemon
 // run as a container's PID 1, in the foreground. Pid 1 is signalled only then: on a host it
