@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"syscall"
@@ -86,14 +85,14 @@ func (c *StatusCmd) Run(app *App) error {
 		return withCode(exitCannotTell, err)
 	}
 	rep := statusReport{Name: paths.Name, PIDFile: paths.PIDFile, State: "unknown"}
-	st, err := instance.Inspect(paths)
+	st, rec, recErr, err := instance.InspectLastRun(paths)
 	code := exitCannotTell
 	if err != nil {
 		rep.Problem = err.Error()
 	} else {
 		code = rep.fill(st)
 		if code == exitNotRunning || code == exitFailed {
-			rep.fillLastRun(paths, st.Pidfile)
+			rep.fillLastRun(paths, st.Pidfile, rec, recErr)
 		}
 		if note := elsewhereNote(app, paths, "status"); (rep.State == "not running" || rep.State == "stale") && rep.Problem == "" && note != "" {
 			rep.Problem = note
@@ -260,20 +259,20 @@ func otherOwner(path string) int {
 }
 
 // fillLastRun adds, for an instance that is not running (stale or not), what its last run
-// left running, and, from the record of that run, its program, how it ended and its log,
+// left running, and, from rec, the record of that run (instance.InspectLastRun's; nil when
+// there is none, or it cannot be read: recErr), its program, how it ended and its log,
 // with the log lines it dropped and its last log problem: pm2 and systemd show as much for
 // a program that crashed. A stale pidfile's run is told only by a record that names its
 // pid (instance.OfStalePidfile): one killed before it was ready left none.
-func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status) {
-	rec, err := instance.ReadRecord(paths.Record)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			r.Problem = err.Error() // a damaged record, or another user's: say so
-		}
+func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status, rec *instance.Record, recErr error) {
+	if recErr != nil {
+		r.Problem = recErr.Error() // a damaged record, or another user's: say so
+	}
+	if rec == nil {
 		return
 	}
-	r.LeftRunning = instance.Leftovers(paths, rec)
-	if _, _, copied := copyOfRunning(rec, paths.Record); copied {
+	r.LeftRunning = instance.Leftovers(paths, *rec)
+	if _, _, copied := copyOfRunning(*rec, paths.Record); copied {
 		// Its record is of the run that goes on where it was copied from: not ended, nor
 		// failed, whatever its stale pidfile here, or a stop here since, made of it.
 		r.Command, r.Log = rec.Command, rec.Log
@@ -283,14 +282,14 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status) {
 	case "not running":
 		r.Failed = rec.EndedFailed()
 	case "stale":
-		if !instance.OfStalePidfile(rec, pf) {
+		if !instance.OfStalePidfile(*rec, pf) {
 			return
 		}
 	default:
 		return
 	}
-	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, movedLog(rec, paths.Record)
-	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, instance.EndedHow(rec)
+	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, movedLog(*rec, paths.Record)
+	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, instance.EndedHow(*rec)
 	r.DroppedLines, r.DroppedCause, r.LogProblem = rec.DroppedLogLines, rec.DroppedLogCause, rec.LogProblem
 }
 

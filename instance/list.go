@@ -199,17 +199,19 @@ func List(l Layout) ([]Entry, error) {
 
 // inspectEntry inspects the instance at p for List.
 func inspectEntry(p Paths) Entry {
-	st, err := Inspect(p)
-	if err == nil && !st.Running() && !st.Starting {
-		if rec, rerr := ReadRecord(p.Record); rerr == nil {
-			if at, ok := AtRecordedPIDFile(p, rec); ok { // an older daemonkit's --pidfile STATE/web.lock
-				p = at
-				st, err = Inspect(at)
-			}
+	st, rec, recErr, err := InspectLastRun(p)
+	if rec != nil {
+		if at, ok := AtRecordedPIDFile(p, *rec); ok { // an older daemonkit's --pidfile STATE/web.lock
+			p = at
+			st, err = Inspect(at)
+			rec = nil
 		}
 	}
 	e := Entry{Paths: p, Status: st, Err: err, Record: st.Record, RecordErr: st.RecordErr}
-	if e.Record == nil && (err != nil || !st.Running()) { // a running one's is Status.Record
+	switch {
+	case rec != nil || recErr != nil: // not running: its last run's, read after the look
+		e.Record, e.RecordErr = rec, recErr
+	case e.Record == nil && (err != nil || !st.Running()): // a running one's is Status.Record
 		r, err := ReadRecord(p.Record)
 		switch {
 		case err == nil:
@@ -222,6 +224,44 @@ func inspectEntry(p Paths) Entry {
 		e.Paths.Log = e.Record.Log
 	}
 	return e
+}
+
+// lastRunLooks bounds how often InspectLastRun looks at an instance: a start that gets
+// ready between every look and read is one a look a moment later finds running.
+const lastRunLooks = 3
+
+// testHookBeforeLastRecord, when set by a test, runs when InspectLastRun has found the
+// instance neither running nor starting, before it reads its record.
+var testHookBeforeLastRecord func()
+
+// InspectLastRun is Inspect, with, for an instance that is neither running nor starting,
+// the record of its last run, read after that look: nil, with recErr nil, when there is
+// none; recErr when it cannot be read (another user's, not a record). A record that says
+// its run goes on (running or stopping) beside a pidfile nobody holds is either a daemon
+// that went without stopping or a start (or restart) that got ready between the look and
+// the read, whose daemon wrote it: the instance is looked at again then, up to three
+// times in all, so that a start under way is never told as a run that crashed, nor its
+// processes as ones a crashed run left. For a running or starting instance rec and recErr
+// are nil: Status.Record is the running daemon's.
+func InspectLastRun(p Paths) (st Status, rec *Record, recErr, err error) {
+	for look := 1; ; look++ {
+		st, err = Inspect(p)
+		if err != nil || st.Running() || st.Starting {
+			return st, nil, nil, err
+		}
+		if testHookBeforeLastRecord != nil {
+			testHookBeforeLastRecord()
+		}
+		r, rerr := ReadRecord(p.Record)
+		switch {
+		case errors.Is(rerr, fs.ErrNotExist):
+			return st, nil, nil, nil
+		case rerr != nil:
+			return st, nil, rerr, nil
+		case !r.goesOn() || look == lastRunLooks:
+			return st, &r, nil, nil
+		}
+	}
 }
 
 // AtRecordedPIDFile is p with the pidfile rec, the instance's record, names instead of

@@ -114,6 +114,12 @@ func (r Record) EndedFailed() bool {
 	return r.Failed || r.State == StateRunning || r.State == StateStopping || r.LastExit == gone // marked so by an older stop
 }
 
+// goesOn reports whether r says its run goes on, running or stopping, as its daemon leaves
+// it until it has stopped (and one that went without stopping leaves it for good).
+func (r Record) goesOn() bool {
+	return r.State == StateRunning || r.State == StateStopping
+}
+
 // Restarting reports whether the record is of a supervisor backing off between restarts
 // of its program: the supervisor may run, but its program does not.
 func (r Record) Restarting() bool {

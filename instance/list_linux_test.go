@@ -1,0 +1,63 @@
+package instance
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestListStartReadyMeanwhile: a start that gets ready between a look at its instance
+// (stopped: nobody holds the pidfile) and the read of its record, which its daemon has
+// just written, is told as running by its lock, as List and status (InspectLastRun) see
+// it: never as a run that went without stopping ("failed", "gone without stopping"), nor
+// its daemon as a process a crashed run left running.
+func TestListStartReadyMeanwhile(t *testing.T) {
+	for _, tc := range []struct {
+		what string
+		look func(Paths) (Status, *Record)
+	}{
+		{"List", func(p Paths) (Status, *Record) {
+			entries, err := List(Layout{StateDir: filepath.Dir(p.PIDFile), LogDir: t.TempDir()})
+			if err != nil || len(entries) != 1 {
+				t.Fatalf("List = %+v, %v: want one entry", entries, err)
+			}
+			if s := entries[0].State(); s != StateRunning {
+				t.Errorf("List: state %q, last exit %q: want running", s, entries[0].LastExit())
+			}
+			return entries[0].Status, entries[0].Record
+		}},
+		{"InspectLastRun", func(p Paths) (Status, *Record) {
+			st, rec, recErr, err := InspectLastRun(p)
+			if err != nil || recErr != nil || rec != nil {
+				t.Errorf("InspectLastRun: record %+v, %v, %v: want none (a running instance's is Status.Record)", rec, recErr, err)
+			}
+			return st, st.Record
+		}},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			p := testPaths(t, "web")
+			stopped := Record{Name: p.Name, PID: 4000, State: StateStopped, StoppedAt: time.Now().Add(-time.Minute), PIDFile: p.PIDFile}
+			if err := WriteRecord(p.Record, stopped); err != nil {
+				t.Fatal(err)
+			}
+			var d *daemon
+			t.Cleanup(func() { testHookBeforeLastRecord = nil })
+			testHookBeforeLastRecord = func() {
+				testHookBeforeLastRecord = nil
+				d = startDaemon(t, graceful, p.PIDFile, false)
+				rec := Record{Name: p.Name, PID: d.pid, StartTime: StartTime(d.pid), BootID: BootID(), PIDFile: p.PIDFile,
+					State: StateRunning, StartedAt: time.Now()}
+				if err := WriteRecord(p.Record, rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, rec := tc.look(p)
+			if d == nil {
+				t.Fatal("the instance was never found stopped: the test proves nothing")
+			}
+			if !st.Running() || st.PID() != d.pid || rec == nil || rec.PID != d.pid {
+				t.Fatalf("%s: status %+v, record %+v: want running by the lock of pid %d, with its record", tc.what, st, rec, d.pid)
+			}
+		})
+	}
+}
