@@ -107,8 +107,8 @@ func newListRow(e instance.Entry) listRow {
 	switch { // what status would note too
 	case e.Err != nil:
 		r.Problem = e.Err.Error()
-	case e.Status.Pidfile.ContentErr != nil:
-		r.Problem = "pidfile " + e.Paths.PIDFile + ": " + e.Status.Pidfile.ContentErr.Error()
+	case e.Status.ContentProblem() != nil:
+		r.Problem = "pidfile " + e.Paths.PIDFile + ": " + e.Status.ContentProblem().Error()
 	case e.RecordErr != nil:
 		r.Problem = e.RecordErr.Error()
 	}

@@ -38,3 +38,25 @@ func TestListRowNoOtherRunsRecord(t *testing.T) {
 		t.Errorf("stale, of its record's run: list shows %+v", r)
 	}
 }
+
+// TestListRowStartingEmptyPidfile: a daemon's pidfile is empty for an instant, between its
+// creation and the write of its pid; list of an instance starting then notes no problem
+// (nothing on stderr, no "problem" in --json), while an empty pidfile that nothing starts
+// is still one to note.
+func TestListRowStartingEmptyPidfile(t *testing.T) {
+	_, empty := pidfile.ParsePID(nil)
+	for _, tc := range []struct {
+		what        string
+		st          instance.Status
+		wantProblem bool
+	}{
+		{"starting, its pidfile not locked yet", instance.Status{Starting: true, StartPID: 4100, Pidfile: pidfile.Status{State: pidfile.Stale, ContentErr: empty}}, false},
+		{"starting, its pid not written yet", instance.Status{Starting: true, Pidfile: pidfile.Status{State: pidfile.Running, PID: 4200, ContentErr: empty}}, false},
+		{"stale, empty", instance.Status{Pidfile: pidfile.Status{State: pidfile.Stale, ContentErr: empty}}, true},
+	} {
+		r := newListRow(instance.Entry{Paths: instance.Paths{Name: "web", PIDFile: "/run/daemonkit/web.pid"}, Status: tc.st})
+		if got := r.Problem != ""; got != tc.wantProblem {
+			t.Errorf("%s: problem %q; want a problem: %v", tc.what, r.Problem, tc.wantProblem)
+		}
+	}
+}

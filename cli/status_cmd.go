@@ -146,8 +146,8 @@ func (o *writeOnce) Write(p []byte) (int, error) {
 // fill copies what Inspect saw and returns the LSB exit code it means.
 func (r *statusReport) fill(st instance.Status) int {
 	r.FilePID = st.Pidfile.FilePID
-	if st.Pidfile.ContentErr != nil {
-		r.Problem = st.Pidfile.ContentErr.Error()
+	if err := st.ContentProblem(); err != nil {
+		r.Problem = err.Error()
 	}
 	switch {
 	case st.Running() && st.Starting:

@@ -115,3 +115,18 @@ func TestStatusOldRecordReady(t *testing.T) {
 		t.Errorf("ready = %q, want the request's", r.Ready)
 	}
 }
+
+// TestStatusStartingEmptyPidfile: status of an instance that is starting notes no problem
+// for its pidfile being empty, as it is for an instant between its creation and the write
+// of its pid; an empty pidfile that nothing starts is still noted.
+func TestStatusStartingEmptyPidfile(t *testing.T) {
+	_, empty := pidfile.ParsePID(nil)
+	var r statusReport
+	if code := r.fill(instance.Status{Starting: true, StartPID: 4100, Pidfile: pidfile.Status{State: pidfile.Stale, ContentErr: empty}}); r.State != "starting" || code != exitNotRunning || r.Problem != "" {
+		t.Errorf("starting, its pidfile empty: state %q, exit %d, problem %q: want starting, 3, no problem", r.State, code, r.Problem)
+	}
+	r = statusReport{}
+	if r.fill(instance.Status{Pidfile: pidfile.Status{State: pidfile.Stale, ContentErr: empty}}); r.Problem == "" {
+		t.Error("stale and empty: no problem noted")
+	}
+}

@@ -57,6 +57,17 @@ func (s Status) PID() int {
 	return 0
 }
 
+// ContentProblem is why the pidfile's content names no pid (Pidfile.ContentErr), as a
+// problem to report; nil when it names one, and when it is only empty while the instance
+// is starting: a daemon's pidfile is empty for an instant, between its creation and the
+// write of its pid, which is no damage.
+func (s Status) ContentProblem() error {
+	if s.Starting && errors.Is(s.Pidfile.ContentErr, pidfile.ErrNoContent) {
+		return nil
+	}
+	return s.Pidfile.ContentErr
+}
+
 // Inspect reports the state of the instance at p. It never changes anything on disk. The
 // error means it cannot tell (permission denied, a pidfile that is not a regular file, a
 // holder the kernel cannot name, no pidfile path: pidfile.ErrEmptyPath, ...). A record

@@ -25,6 +25,11 @@ var ErrNotRegular = errors.New("not a regular file")
 // (A daemon's pid is 1 only as its pid namespace's init, a container's PID 1; see ParsePID.)
 var ErrBadContent = errors.New("invalid pidfile content")
 
+// ErrNoContent means the pidfile is empty: a daemon's is, for an instant, between its
+// creation and the write of its pid (and one killed in that instant leaves it so). It
+// comes wrapped with ErrBadContent, so that a reader can tell that instant from damage.
+var ErrNoContent = errors.New("empty")
+
 // ErrNotOwner means the pidfile is owned by a user other than the effective user: Acquire,
 // Restore and RemoveStale refuse to write or remove another user's file.
 var ErrNotOwner = errors.New("pidfile owned by another user")

@@ -16,10 +16,11 @@ const maxContent = 32
 // leading zero, optionally followed by one newline (^[1-9][0-9]*\n?$), of at most 32 bytes,
 // whose value is between 1 (a daemon that is its pid namespace's init: a container's PID 1)
 // and the system's pid_max. Anything else is an error wrapping
-// ErrBadContent that quotes what was found, or says it is only NUL bytes.
+// ErrBadContent that quotes what was found, or says it is only NUL bytes, or empty (then it
+// wraps ErrNoContent too).
 func ParsePID(b []byte) (int, error) {
 	if len(b) == 0 {
-		return 0, fmt.Errorf("%w: empty", ErrBadContent)
+		return 0, fmt.Errorf("%w: %w", ErrBadContent, ErrNoContent)
 	}
 	if crashLeft(b) {
 		return 0, fmt.Errorf("%w: only NUL bytes (%d)", ErrBadContent, len(b))

@@ -30,6 +30,9 @@ func TestParsePID(t *testing.T) {
 		if got != 0 || !errors.Is(err, ErrBadContent) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: ParsePID(%q) = %d, %v; want an error saying %q", c.name, c.content, got, err, c.want)
 		}
+		if empty := c.content == ""; errors.Is(err, ErrNoContent) != empty {
+			t.Errorf("%s: ParsePID(%q) = %v: ErrNoContent %v, want %v", c.name, c.content, err, !empty, empty)
+		}
 	}
 }
 
