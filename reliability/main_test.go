@@ -201,6 +201,32 @@ func (e *env) run(name string, args ...string) result {
 // wait waits for a command started by cmd, up to the deadline.
 func (e *env) wait(cmd *exec.Cmd, out, errb *bytes.Buffer, args []string, began time.Time) result {
 	e.t.Helper()
+	r, err := ended(cmd, out, errb, args, began)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// runQuiet is run for a goroutine other than the test's, which may not end the test: a
+// command that cannot be started, does not return within the deadline (it is killed) or
+// ends otherwise than by an exit comes back with exit code -1 and why on its stderr.
+func (e *env) runQuiet(name string, args ...string) result {
+	cmd, out, errb := e.cmd(name, args...)
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		return result{args: args, code: -1, err: err.Error()}
+	}
+	r, err := ended(cmd, out, errb, args, began)
+	if err != nil {
+		r.code, r.err = -1, err.Error()
+	}
+	return r
+}
+
+// ended waits for a command started by cmd, up to the deadline, and returns how it ended;
+// the error says why it did not exit (it is killed if it did not return in time).
+func ended(cmd *exec.Cmd, out, errb *bytes.Buffer, args []string, began time.Time) (result, error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error
@@ -209,7 +235,7 @@ func (e *env) wait(cmd *exec.Cmd, out, errb *bytes.Buffer, args []string, began 
 	case <-time.After(testutil.Deadline):
 		_ = cmd.Process.Kill()
 		<-done
-		e.t.Fatalf("daemonkit %s did not return within %s", strings.Join(args, " "), testutil.Deadline)
+		return result{args: args}, fmt.Errorf("daemonkit %s did not return within %s", strings.Join(args, " "), testutil.Deadline)
 	}
 	r := result{args: args, took: time.Since(began), out: out.String(), err: errb.String()}
 	var ee *exec.ExitError
@@ -218,9 +244,9 @@ func (e *env) wait(cmd *exec.Cmd, out, errb *bytes.Buffer, args []string, began 
 	case errors.As(err, &ee) && ee.Exited():
 		r.code = ee.ExitCode()
 	default:
-		e.t.Fatalf("daemonkit %s: %v", strings.Join(args, " "), err)
+		return r, fmt.Errorf("daemonkit %s: %w", strings.Join(args, " "), err)
 	}
-	return r
+	return r, nil
 }
 
 // must runs daemonkit args and fails the test unless it exits with code.
