@@ -36,14 +36,18 @@ func (c *ReloadCmd) Validate(kctx *kong.Context) error {
 }
 
 // Run signals the lock holder and says which signal went to which pid. With --all, every
-// instance of the state directory, each as alone; one not running is skipped (nothing
-// runs to read a configuration: its next start reads it), and is no failure.
+// instance of the state directory, each as alone; one not running, or stopping, is skipped
+// (nothing runs to read a configuration: its next start reads it), and is no failure.
 func (c *ReloadCmd) Run(app *App) error {
 	if c.All {
 		return forEachInstance(app, "reload", func(app *App, paths instance.Paths) error {
 			err := reload(app, paths)
-			if errors.Is(err, instance.ErrNotRunning) {
+			switch {
+			case errors.Is(err, instance.ErrNotRunning):
 				fmt.Fprintf(app.Stdout, "%s is not running: nothing to reload\n", paths.Name)
+				return nil
+			case errors.Is(err, errStopping): // as good as not running: it is on its way out
+				fmt.Fprintf(app.Stdout, "%s is stopping: nothing to reload\n", paths.Name)
 				return nil
 			}
 			return err
@@ -65,7 +69,7 @@ func reload(app *App, paths instance.Paths) error {
 	}
 	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
 	if err := programReloadable(st, inspectErr); err != nil {
-		if errors.Is(err, supervisor.ErrNoReload) || errors.Is(err, errBetweenRuns) {
+		if errors.Is(err, supervisor.ErrNoReload) || errors.Is(err, errBetweenRuns) || errors.Is(err, errStopping) {
 			// Its log is reopened all the same, as the reload would have: a logrotate
 			// postrotate that runs reload loses nothing. The daemon takes SIGUSR1 for a
 			// reopen, and passes it on only to a program that catches it.
@@ -96,7 +100,8 @@ func reload(app *App, paths instance.Paths) error {
 // signalled: the supervisor refuses it too, but only its log would say so. The program is
 // the one the record names, while it is a child of the daemon that holds the lock. A
 // program between restarts has nothing to reload: the next copy reads its configuration
-// as it is then. st and err are what Inspect said of the instance.
+// as it is then; nor does an instance that is stopping (errStopping). st and err are what
+// Inspect said of the instance.
 func programReloadable(st instance.Status, err error) error {
 	if err == nil && st.Running() && st.Stopped {
 		// The signal would wait, pending, until SIGCONT, and come then: after a stop's
@@ -105,6 +110,11 @@ func programReloadable(st instance.Status, err error) error {
 	}
 	if err == nil && st.Starting {
 		return errors.New("it is starting: reload it once it is ready (it reads its configuration as it is then)")
+	}
+	if err == nil && st.Running() && st.Record != nil && st.Record.State == instance.StateStopping {
+		// Its daemon reopens its log on SIGHUP still, but reloads nothing, and its
+		// supervisor passes nothing on to a program that drains.
+		return fmt.Errorf("%w: it finishes its work in flight after a stop and takes nothing new: nothing to reload (its next start reads its configuration as it is then)", errStopping)
 	}
 	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {
 		if c, starting := startingCopy(st.Record); starting {
@@ -133,6 +143,11 @@ func programReloadable(st instance.Status, err error) error {
 	}
 	return err
 }
+
+// errStopping is wrapped by the error of a reload refused because the instance is
+// stopping: it drains its work in flight after a stop, and is gone once done. Its log is
+// reopened all the same.
+var errStopping = errors.New("it is stopping")
 
 // errBetweenRuns is wrapped by the error of a reload refused because the supervised
 // program is between two runs: it ended, and its restart is waiting or starting. The
