@@ -1,0 +1,264 @@
+package instance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A log's claim tells which instance writes a log, so that a start of any other instance
+// (another name, or the same name with its pidfile elsewhere) that would write it too can
+// be refused without reading every record of the state directory. Each start records the
+// claim in the state directory of the command, as small hidden files that name the
+// instance (its name, pidfile, record) and its log: .log-<key>.claim, one keyed by the
+// log's path, its directory resolved (symbolic links), and one keyed by the log file's
+// device and inode once it exists (a hard link, a bind mount). A claim is only a pointer:
+// it counts while the instance it names runs, or is starting, and writes that log (its
+// record of the run says so), and is overwritten by the next start whose log it is; a
+// claim left by a start that failed, a stopped instance, or an instance since started with
+// another log, says nothing.
+//
+// A start holds the flock of its log's claim files from its check to its daemon's
+// readiness, so that two starts with one log (of two names, which hold two start locks)
+// are decided one after the other: the second finds the first's daemon. The lock is on
+// the claim files, never on the log itself: a program's own lock on its log, logrotate's
+// copytruncate and tail tools are left alone. Lock order: a start lock first, then the
+// claim of the path, then that of the file; the record lock last (see lockRecord).
+//
+// Instances of other state directories leave their claims there, and are not seen; nor
+// are instances started by a daemonkit without claims.
+
+// LogWriter is an instance that writes a log, as its claim names it.
+type LogWriter struct {
+	Paths
+	// PID is its daemon's (or, while it is starting, its start command's); 0 if unknown.
+	PID int `json:"-"`
+}
+
+// LogClaim is a log's claim, held by this process: its files, flocked, until Release.
+type LogClaim struct {
+	own      Paths
+	stateDir string
+	fds      []int
+	byFile   bool // the claim of the log file's identity is held or written
+}
+
+// ErrLogClaimBusy is ClaimLog's error when another start with the log holds its claim
+// past the wait.
+var ErrLogClaimBusy = errors.New("another start with this log is under way")
+
+// claimPoll bounds the wait between two tries of a claim's lock: a release wakes nobody.
+const claimPoll = 10 * time.Millisecond
+
+// ClaimLog takes the claim of p.Log in stateDir for the instance at p, waiting at most
+// within (or until ctx ends) for another start that holds it. It returns the claim, held,
+// with p recorded as its writer; or, taking nothing, the other instance that runs (or is
+// starting) and writes that log (writer not nil). The error is only ErrLogClaimBusy (with
+// the instance that the holder's claim names) or ctx's: a claim that cannot be made (no
+// state directory, a read-only one, a claim file that is not this user's) is skipped, and
+// the check is then made with what can be read. A log that is not a regular file
+// (/dev/null, a FIFO, a terminal) has no claim: the claim is nil, and so is writer.
+func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duration) (claim *LogClaim, writer *LogWriter, err error) {
+	if p.Log == "" || stateDir == "" {
+		return nil, nil, nil
+	}
+	fi, statErr := os.Stat(p.Log)
+	if statErr == nil && !fi.Mode().IsRegular() {
+		return nil, nil, nil
+	}
+	c := &LogClaim{own: p, stateDir: stateDir}
+	keys := []string{pathKey(p.Log)}
+	if statErr == nil {
+		keys = append(keys, fileKey(fi))
+		c.byFile = true
+	}
+	deadline := time.Now().Add(within)
+	for _, key := range keys {
+		fd, err := lockClaim(ctx, c.path(key), deadline)
+		if err != nil {
+			c.Release()
+			return nil, nil, err
+		}
+		if fd < 0 {
+			continue // a claim that cannot be made: the check goes on with the others
+		}
+		c.fds = append(c.fds, fd)
+		if w := writerOf(fd, p); w != nil {
+			c.Release()
+			return nil, w, nil
+		}
+	}
+	for _, fd := range c.fds {
+		writeClaim(fd, p)
+	}
+	return c, nil, nil
+}
+
+// Release records the claim of the log file's identity, if the log exists now and it was
+// not (the daemon made the log), and gives the claim's locks up. A nil claim is a no-op.
+func (c *LogClaim) Release() {
+	if c == nil {
+		return
+	}
+	if !c.byFile {
+		c.byFile = true
+		if fi, err := os.Stat(c.own.Log); err == nil && fi.Mode().IsRegular() {
+			// Not waited for: only a start with a hard link to the file made just now
+			// could hold it.
+			if fd, _ := lockClaim(context.Background(), c.path(fileKey(fi)), time.Now()); fd >= 0 {
+				writeClaim(fd, c.own)
+				_ = unix.Close(fd)
+			}
+		}
+	}
+	for _, fd := range c.fds {
+		_ = unix.Close(fd) // closing the only descriptor gives the flock up
+	}
+	c.fds = nil
+}
+
+// path is the claim file of key in the state directory.
+func (c *LogClaim) path(key string) string {
+	return filepath.Join(c.stateDir, ".log-"+key+".claim")
+}
+
+// pathKey keys a claim by the log's path, its directory's symbolic links resolved.
+func pathKey(log string) string {
+	sum := sha256.Sum256([]byte(resolvedPath(log)))
+	return "p" + hex.EncodeToString(sum[:12])
+}
+
+// fileKey keys a claim by the log file's device and inode.
+func fileKey(fi os.FileInfo) string {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "f-" + hex.EncodeToString([]byte(fi.Name())) // no inode known: its name alone
+	}
+	return fmt.Sprintf("f%x-%x", st.Dev, st.Ino) // field types differ per OS
+}
+
+// resolvedPath is path with its directory's symbolic links resolved, or path as it is
+// when the directory cannot be resolved (it does not exist yet).
+func resolvedPath(path string) string {
+	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(dir, filepath.Base(path))
+}
+
+// sameLog reports whether the logs a and b are one file: the same path, directories
+// resolved, or the same device and inode.
+func sameLog(a, b string) bool {
+	if resolvedPath(a) == resolvedPath(b) {
+		return true
+	}
+	ai, aerr := os.Stat(a)
+	bi, berr := os.Stat(b)
+	return aerr == nil && berr == nil && os.SameFile(ai, bi)
+}
+
+// lockClaim opens (making it if need be) the claim file at path and flocks it, trying
+// again until deadline or ctx's end. It returns the descriptor, locked; -1 and no error
+// for a claim that cannot be made or is not this user's regular file; ErrLogClaimBusy,
+// naming who the claim names, when it stays held.
+func lockClaim(ctx context.Context, path string, deadline time.Time) (int, error) {
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return -1, nil
+	}
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		_ = unix.Close(fd)
+		return -1, nil
+	}
+	for {
+		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return fd, nil
+		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR):
+			_ = unix.Close(fd)
+			return -1, nil
+		case ctx.Err() != nil || time.Now().After(deadline):
+			w := readClaim(fd)
+			_ = unix.Close(fd)
+			if ctx.Err() != nil {
+				return -1, context.Cause(ctx)
+			}
+			if w.Name != "" {
+				return -1, fmt.Errorf("%w (instance %s, pidfile %s)", ErrLogClaimBusy, w.Name, w.PIDFile)
+			}
+			return -1, ErrLogClaimBusy
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(claimPoll):
+		}
+	}
+}
+
+// claimed is a claim file's content.
+type claimed struct {
+	Name    string `json:"name"`
+	PIDFile string `json:"pidfile"`
+	Record  string `json:"record"`
+	Log     string `json:"log"`
+}
+
+// readClaim reads the claim file fd; empty when it names nobody.
+func readClaim(fd int) claimed {
+	buf := make([]byte, 16<<10)
+	n, _ := unix.Pread(fd, buf, 0)
+	var c claimed
+	if n <= 0 || json.Unmarshal(buf[:n], &c) != nil {
+		return claimed{}
+	}
+	return c
+}
+
+// writeClaim records p as the writer of its log in the claim file fd, in place (every
+// reader holds the lock).
+func writeClaim(fd int, p Paths) {
+	b, err := json.Marshal(claimed{Name: p.Name, PIDFile: p.PIDFile, Record: p.Record, Log: p.Log})
+	if err != nil {
+		return
+	}
+	if unix.Ftruncate(fd, 0) == nil {
+		_, _ = unix.Pwrite(fd, append(b, '\n'), 0)
+	}
+}
+
+// writerOf is the instance that the claim file fd names, when it is not own and it runs
+// (or is starting) and writes own's log: its record of the run names that log, or, while
+// it has none yet, its claim does. Otherwise nil.
+func writerOf(fd int, own Paths) *LogWriter {
+	c := readClaim(fd)
+	if c.PIDFile == "" || c.Name == "" || sameLog(c.PIDFile, own.PIDFile) {
+		return nil
+	}
+	p := Paths{Name: c.Name, PIDFile: c.PIDFile, Record: c.Record, Log: c.Log}
+	if p.Record == "" {
+		p.Record = filepath.Join(filepath.Dir(p.PIDFile), p.Name+".json")
+	}
+	st, err := Inspect(p)
+	if err != nil || !st.Running() && !st.Starting {
+		return nil
+	}
+	if st.Record != nil {
+		p.Log = st.Record.Log
+	}
+	if p.Log == "" || !sameLog(p.Log, own.Log) {
+		return nil
+	}
+	return &LogWriter{Paths: p, PID: max(st.PID(), st.StartPID)}
+}

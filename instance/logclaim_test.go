@@ -1,0 +1,123 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// claimPaths resolves instance name's paths in the state directory dir, with log.
+func claimPaths(t *testing.T, dir, name, log string) Paths {
+	t.Helper()
+	p, err := Layout{StateDir: dir}.Resolve(name, "", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mustClaim takes p's log claim in dir, which must be free, and gives it up at the end of
+// the test.
+func mustClaim(t *testing.T, dir string, p Paths) *LogClaim {
+	t.Helper()
+	c, w, err := ClaimLog(context.Background(), dir, p, time.Second)
+	if err != nil || w != nil {
+		t.Fatalf("ClaimLog(%s) = writer %+v, %v; want the claim", p.Name, w, err)
+	}
+	t.Cleanup(c.Release)
+	return c
+}
+
+func TestClaimLogRunningWriter(t *testing.T) {
+	dir, logs := t.TempDir(), t.TempDir()
+	log := filepath.Join(logs, "shared.log")
+	a := claimPaths(t, dir, "a", log)
+	mustClaim(t, dir, a).Release()
+	d := startDaemon(t, graceful, a.PIDFile, false)
+	if err := WriteRecord(a.Record, Record{Name: "a", PID: d.pid, Log: log}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(log, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "ln")
+	if err := os.Symlink(logs, link); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := claimPaths(t, dir, "a", log)
+	elsewhere.PIDFile, elsewhere.Record = filepath.Join(logs, "a.pid"), filepath.Join(logs, "a.json")
+	for _, p := range []Paths{
+		claimPaths(t, dir, "b", log),
+		claimPaths(t, dir, "b", filepath.Join(link, "shared.log")), // a symlinked directory
+		elsewhere, // the same name, its pidfile elsewhere
+	} {
+		c, w, err := ClaimLog(context.Background(), dir, p, time.Second)
+		if err != nil || c != nil || w == nil || w.Name != "a" || w.PID != d.pid || w.PIDFile != a.PIDFile {
+			t.Errorf("ClaimLog(%s, log %s) = %v, writer %+v, %v; want writer a, pid %d", p.PIDFile, p.Log, c, w, err, d.pid)
+		}
+		c.Release()
+	}
+	mustClaim(t, dir, a) // its own log is no clash
+}
+
+func TestClaimLogNoWriter(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "shared.log")
+	a := claimPaths(t, dir, "a", log)
+	mustClaim(t, dir, a).Release()
+	mustClaim(t, dir, claimPaths(t, dir, "b", log)).Release() // a does not run
+
+	// a runs, but its record of the run names another log: it was started again with it
+	d := startDaemon(t, graceful, a.PIDFile, false)
+	if err := WriteRecord(a.Record, Record{Name: "a", PID: d.pid, Log: log + ".other"}); err != nil {
+		t.Fatal(err)
+	}
+	mustClaim(t, dir, claimPaths(t, dir, "c", log)).Release()
+
+	// no file, nobody's
+	if c, w, err := ClaimLog(context.Background(), dir, claimPaths(t, dir, "d", os.DevNull), time.Second); c != nil || w != nil || err != nil {
+		t.Errorf("ClaimLog(/dev/null) = %v, %v, %v; want nothing", c, w, err)
+	}
+}
+
+func TestClaimLogBusy(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "shared.log")
+	a := mustClaim(t, dir, claimPaths(t, dir, "a", log))
+	b := claimPaths(t, dir, "b", log)
+	_, _, err := ClaimLog(context.Background(), dir, b, 30*time.Millisecond)
+	if !errors.Is(err, ErrLogClaimBusy) || !strings.Contains(err.Error(), "instance a, pidfile "+filepath.Join(dir, "a.pid")) {
+		t.Fatalf("ClaimLog while a's start holds it = %v; want ErrLogClaimBusy naming a", err)
+	}
+	a.Release()
+	mustClaim(t, dir, b)
+}
+
+// BenchmarkClaimLog is a start's cost of its log's claim, the log's former writer
+// stopped: a claim file locked, read and written, and its instance's pidfile probed.
+func BenchmarkClaimLog(b *testing.B) {
+	dir := b.TempDir()
+	log := filepath.Join(b.TempDir(), "shared.log")
+	if err := os.WriteFile(log, nil, 0o640); err != nil {
+		b.Fatal(err)
+	}
+	ps := [2]Paths{}
+	for i, name := range []string{"a", "b"} {
+		p, err := Layout{StateDir: dir}.Resolve(name, "", log)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps[i] = p
+	}
+	for i := 0; b.Loop(); i++ {
+		c, w, err := ClaimLog(context.Background(), dir, ps[i%2], time.Second)
+		if err != nil || w != nil {
+			b.Fatal(w, err)
+		}
+		c.Release()
+	}
+}
