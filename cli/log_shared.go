@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
 )
@@ -37,4 +40,24 @@ func logOfRunning(paths instance.Paths, stateDir, fix string) error {
 	}
 	return withCode(exitFailed, fmt.Errorf("the log %s is instance %s's, which runs (pid %d, pidfile %s) and writes it: a second %s, with its pidfile %s, would mix its lines into it: %s",
 		paths.Log, paths.Name, st.PID(), own.PIDFile, paths.Name, paths.PIDFile, fix))
+}
+
+// claimLog takes the claim of p's log in stateDir (see instance.ClaimLog), for a start of
+// the instance at p, waiting at most within for another start with that log. It is exit 1
+// when another instance, of any name, runs (or is starting) and writes that log, naming
+// it and fix, what to do; or when the other start has not ended within. The claim, held,
+// is to be released once the daemon is ready or has failed; nil for a log that is no
+// file (/dev/null).
+func claimLog(ctx context.Context, stateDir string, p instance.Paths, within time.Duration, fix string) (*instance.LogClaim, error) {
+	claim, w, err := instance.ClaimLog(ctx, stateDir, p, within)
+	switch {
+	case errors.Is(err, instance.ErrLogClaimBusy):
+		return nil, withCode(exitFailed, fmt.Errorf("the log %s: %w, and has not ended after %v: %s", p.Log, err, within, fix))
+	case err != nil:
+		return nil, withCode(exitFailed, fmt.Errorf("the log %s: %w", p.Log, err))
+	case w != nil:
+		return nil, withCode(exitFailed, fmt.Errorf("the log %s is instance %s's, which runs (pid %d, pidfile %s) and writes it: %s, with its pidfile %s, would mix its lines into it: %s",
+			p.Log, w.Name, w.PID, w.PIDFile, p.Name, p.PIDFile, fix))
+	}
+	return claim, nil
 }

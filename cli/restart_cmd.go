@@ -94,9 +94,12 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err != nil {
 		return err
 	}
+	const logFix = "stop it and start it again with another --log; nothing was stopped"
+	stateDir := ""
 	if layout, err := app.layout(false); err == nil {
+		stateDir = layout.StateDir
 		own := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log}
-		if err := logOfRunning(own, layout.StateDir, "stop it and start it again with another --log; nothing was stopped"); err != nil {
+		if err := logOfRunning(own, stateDir, logFix); err != nil {
 			return err
 		}
 	}
@@ -118,7 +121,15 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped", req.Name, err))
 	}
 	defer starting.Done()
-	if err := launchFilesFree(req.Name); err != nil {
+	// Its log's claim, before the stop: a log that another instance now writes is refused
+	// with the instance still running.
+	whole := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
+	claim, err := claimLog(ctx, stateDir, whole, startLockWait(req), logFix)
+	if err != nil {
+		return err
+	}
+	defer claim.Release()
+	if err := launchFilesFree(req.Name); err != nil { // with the claim's held: what the launch has
 		return err
 	}
 	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true}, false)
@@ -136,7 +147,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 			was = "had failed: " + orNone(instance.EndedHow(rec)) + "; " // it was not stopped
 		}
 	}
-	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), starting)
+	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), launchHeld{start: starting, log: claim, stateDir: stateDir})
 	decided()
 	if err != nil {
 		return runsFromOriginal(app, paths, err)

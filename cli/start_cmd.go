@@ -157,7 +157,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"), nil)
+	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"), launchHeld{stateDir: layout.StateDir})
 	// The outcome is decided: a SIGTERM or SIGINT from now on ends start the default way,
 	// even while it is blocked writing the result to a pipe nobody reads (the daemon, ready,
 	// runs on; one that failed is gone already).
@@ -409,7 +409,16 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 			told.Stderr = caller
 			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
 		}
-		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
+		// The log's claim, checked and recorded once the log is open: a foreground start
+		// takes no start lock, and holds the claim no longer (see claimLog).
+		layout, _ := app.layout(false)
+		claim, err := claimLog(ctx, layout.StateDir, paths, startLockWait(req), "give it --log another path")
+		if err != nil {
+			return err
+		}
+		err = logfile.Redirect(paths.Log, 1, 2)
+		claim.Release()
+		if err != nil {
 			return err
 		}
 		out = logWriter(paths.Log, app.Config.Name, app.Globals.LogFormat)
@@ -647,11 +656,20 @@ func startLockWait(req *request) time.Duration {
 	return max(req.ReadyTimeout, launcherReadyTimeout) + startWaitGrace
 }
 
+// launchHeld are the locks a caller of launchRequest took already, which restart holds
+// across its stop, and the state directory where launchRequest takes those missing.
+type launchHeld struct {
+	start    *instance.Starting // the instance's start lock
+	log      *instance.LogClaim // its log's claim (see claimLog)
+	stateDir string             // where the log's claim is kept
+}
+
 // launchRequest detaches a daemon that runs req with the strategy desc, and waits until
-// it is ready; an instance already running is exit 3, any other failure exit 1. It holds
-// the instance's start lock meanwhile: held, if the caller took it already (restart, across
-// its stop), else its own.
-func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger, held *instance.Starting) (launcher.Result, error) {
+// it is ready; an instance already running is exit 3, any other failure exit 1, and so is
+// a log that another instance of the state directory writes (claimLog). It holds the
+// instance's start lock and its log's claim meanwhile: held's, if the caller took them
+// already (restart, across its stop), else its own.
+func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, log hclog.Logger, held launchHeld) (launcher.Result, error) {
 	if err := req.checkLog(); err != nil { // restart's recorded request: start checked its own
 		return launcher.Result{}, withCode(exitFailed, err)
 	}
@@ -671,7 +689,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	}
 	// Held until the daemon is ready or has failed: a stop meanwhile waits for the daemon
 	// and stops it, and a second start waits for this one, then finds the daemon running.
-	if held == nil {
+	if held.start == nil {
 		starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, startLockWait(req))
 		if errors.Is(err, pidfile.ErrLocked) { // the other start's daemon
 			return launcher.Result{}, startError(req.Name, err)
@@ -682,6 +700,14 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		defer starting.Done()
 	}
 	whole := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
+	if held.log == nil {
+		claim, err := claimLog(ctx, held.stateDir, whole, startLockWait(req), "give it --log another path")
+		if err != nil {
+			return launcher.Result{}, err
+		}
+		held.log = claim
+	}
+	defer held.log.Release() // once the daemon is ready, or has failed
 	if err := instance.AwaitStarting(ctx, whole, startLockWait(req)); err != nil {
 		if errors.Is(err, pidfile.ErrLocked) {
 			return launcher.Result{}, startError(req.Name, err)
