@@ -20,8 +20,11 @@ import (
 // be refused without reading every record of the state directory. Each start records the
 // claim in the state directory of the command, as small hidden files that name the
 // instance (its name, pidfile, record) and its log: .log-<key>.claim, one keyed by the
-// log's path, its directory resolved (symbolic links), and one keyed by the log file's
-// device and inode once it exists (a hard link, a bind mount). A claim is only a pointer:
+// log's path, its directory resolved (symbolic links), and one keyed by its directory's
+// device and inode and its base name once the directory exists (a bind mount, a directory
+// reached through another mount), which stays the same when logrotate replaces the file,
+// so that the claims are one or two files per log, not one per rotation. (A log with
+// other hard links is refused by the daemon itself.) A claim is only a pointer:
 // it counts while the instance it names runs, or is starting, and writes that log (its
 // record of the run says so), and is overwritten by the next start whose log it is; a
 // claim left by a start that failed, a stopped instance, or an instance since started with
@@ -32,7 +35,7 @@ import (
 // are decided one after the other: the second finds the first's daemon. The lock is on
 // the claim files, never on the log itself: a program's own lock on its log, logrotate's
 // copytruncate and tail tools are left alone. Lock order: a start lock first, then the
-// claim of the path, then that of the file; the record lock last (see lockRecord).
+// claim of the path, then that of the directory's; the record lock last (see lockRecord).
 //
 // Instances of other state directories leave their claims there, and are not seen; nor
 // are instances started by a daemonkit without claims.
@@ -49,7 +52,8 @@ type LogClaim struct {
 	own      Paths
 	stateDir string
 	fds      []int
-	byFile   bool // the claim of the log file's identity is held or written
+	byDir    bool // the claim keyed by the log's directory's identity is held or written
+	recorded bool // own is recorded as the log's writer: the claim was granted
 }
 
 // ErrLogClaimBusy is ClaimLog's error when another start with the log holds its claim
@@ -71,15 +75,14 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 	if p.Log == "" || stateDir == "" {
 		return nil, nil, nil
 	}
-	fi, statErr := os.Stat(p.Log)
-	if statErr == nil && !fi.Mode().IsRegular() {
+	if fi, err := os.Stat(p.Log); err == nil && !fi.Mode().IsRegular() {
 		return nil, nil, nil
 	}
 	c := &LogClaim{own: p, stateDir: stateDir}
 	keys := []string{pathKey(p.Log)}
-	if statErr == nil {
-		keys = append(keys, fileKey(fi))
-		c.byFile = true
+	if key, ok := dirKey(p.Log); ok {
+		keys = append(keys, key)
+		c.byDir = true
 	}
 	deadline := time.Now().Add(within)
 	for _, key := range keys {
@@ -100,21 +103,23 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 	for _, fd := range c.fds {
 		writeClaim(fd, p)
 	}
+	c.recorded = true
 	return c, nil, nil
 }
 
-// Release records the claim of the log file's identity, if the log exists now and it was
-// not (the daemon made the log), and gives the claim's locks up. A nil claim is a no-op.
+// Release records the claim keyed by the log's directory's identity, if the claim was
+// granted and the directory exists now and did not (the daemon made it), and gives the
+// claim's locks up. A nil claim, or one released already, is a no-op.
 func (c *LogClaim) Release() {
 	if c == nil {
 		return
 	}
-	if !c.byFile {
-		c.byFile = true
-		if fi, err := os.Stat(c.own.Log); err == nil && fi.Mode().IsRegular() {
-			// Not waited for: only a start with a hard link to the file made just now
-			// could hold it.
-			if fd, _ := lockClaim(context.Background(), c.path(fileKey(fi)), time.Now()); fd >= 0 {
+	if c.recorded && !c.byDir {
+		c.byDir = true
+		if key, ok := dirKey(c.own.Log); ok {
+			// Not waited for: only a start through another name of the directory made
+			// just now could hold it.
+			if fd, _ := lockClaim(context.Background(), c.path(key), time.Now()); fd >= 0 {
 				writeClaim(fd, c.own)
 				_ = unix.Close(fd)
 			}
@@ -137,13 +142,19 @@ func pathKey(log string) string {
 	return "p" + hex.EncodeToString(sum[:12])
 }
 
-// fileKey keys a claim by the log file's device and inode.
-func fileKey(fi os.FileInfo) string {
+// dirKey keys a claim by the device and inode of the log's directory and the log's base
+// name; false when the directory is not there (yet).
+func dirKey(log string) (string, bool) {
+	fi, err := os.Stat(filepath.Dir(log))
+	if err != nil {
+		return "", false
+	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return "f-" + hex.EncodeToString([]byte(fi.Name())) // no inode known: its name alone
+		return "", false
 	}
-	return fmt.Sprintf("f%x-%x", st.Dev, st.Ino) // field types differ per OS
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d %d %s", st.Dev, st.Ino, filepath.Base(log)))
+	return "d" + hex.EncodeToString(sum[:12]), true
 }
 
 // resolvedPath is path with its directory's symbolic links resolved, or path as it is

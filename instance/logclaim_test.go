@@ -121,3 +121,24 @@ func BenchmarkClaimLog(b *testing.B) {
 		c.Release()
 	}
 }
+
+// A log that logrotate replaced keeps its claims: the state directory holds two files for
+// it, however often it is rotated.
+func TestClaimLogRotatedKeepsClaims(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "app.log")
+	a := claimPaths(t, dir, "a", log)
+	for i := range 3 {
+		if err := os.WriteFile(log, nil, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		mustClaim(t, dir, a).Release()
+		if err := os.Rename(log, log+"."+string(rune('1'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claims, err := filepath.Glob(filepath.Join(dir, ".log-*.claim"))
+	if err != nil || len(claims) != 2 {
+		t.Fatalf("claims %v, %v; want two, one by path, one by directory", claims, err)
+	}
+}
