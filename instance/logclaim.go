@@ -85,6 +85,7 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 		c.byDir = true
 	}
 	deadline := time.Now().Add(within)
+	var stale []int // the claims that name another, or nobody: to write
 	for _, key := range keys {
 		fd, err := lockClaim(ctx, c.path(key), deadline)
 		if err != nil {
@@ -95,12 +96,16 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 			continue // a claim that cannot be made: the check goes on with the others
 		}
 		c.fds = append(c.fds, fd)
-		if w := writerOf(fd, p); w != nil {
+		was := readClaim(fd)
+		if w := writerOf(was, p); w != nil {
 			c.Release()
 			return nil, w, nil
 		}
+		if was != claimOf(p) {
+			stale = append(stale, fd)
+		}
 	}
-	for _, fd := range c.fds {
+	for _, fd := range stale {
 		writeClaim(fd, p)
 	}
 	c.recorded = true
@@ -170,7 +175,7 @@ func resolvedPath(path string) string {
 // sameLog reports whether the logs a and b are one file: the same path, directories
 // resolved, or the same device and inode.
 func sameLog(a, b string) bool {
-	if resolvedPath(a) == resolvedPath(b) {
+	if a == b || resolvedPath(a) == resolvedPath(b) {
 		return true
 	}
 	ai, aerr := os.Stat(a)
@@ -237,10 +242,15 @@ func readClaim(fd int) claimed {
 	return c
 }
 
+// claimOf is the claim that names p as its log's writer.
+func claimOf(p Paths) claimed {
+	return claimed{Name: p.Name, PIDFile: p.PIDFile, Record: p.Record, Log: p.Log}
+}
+
 // writeClaim records p as the writer of its log in the claim file fd, in place (every
 // reader holds the lock).
 func writeClaim(fd int, p Paths) {
-	b, err := json.Marshal(claimed{Name: p.Name, PIDFile: p.PIDFile, Record: p.Record, Log: p.Log})
+	b, err := json.Marshal(claimOf(p))
 	if err != nil {
 		return
 	}
@@ -249,12 +259,11 @@ func writeClaim(fd int, p Paths) {
 	}
 }
 
-// writerOf is the instance that the claim file fd names, when it is not own and it runs
-// (or is starting) and writes own's log: its record of the run names that log, or, while
-// it has none yet, its claim does. Otherwise nil.
-func writerOf(fd int, own Paths) *LogWriter {
-	c := readClaim(fd)
-	if c.PIDFile == "" || c.Name == "" || sameLog(c.PIDFile, own.PIDFile) {
+// writerOf is the instance that the claim c names, when it is not own and it runs (or is
+// starting) and writes own's log: its record of the run names that log, or, while it has
+// none yet, its claim does. Otherwise nil.
+func writerOf(c claimed, own Paths) *LogWriter {
+	if c.PIDFile == "" || c.Name == "" || c.PIDFile == own.PIDFile || sameLog(c.PIDFile, own.PIDFile) {
 		return nil
 	}
 	p := Paths{Name: c.Name, PIDFile: c.PIDFile, Record: c.Record, Log: c.Log}
