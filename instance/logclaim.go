@@ -37,8 +37,9 @@ import (
 // copytruncate and tail tools are left alone. Lock order: a start lock first, then the
 // claim of the path, then that of the directory's; the record lock last (see lockRecord).
 //
-// Instances of other state directories leave their claims there, and are not seen; nor
-// are instances started by a daemonkit without claims.
+// Instances of other state directories leave their claims there, and are not seen. The
+// instances that a daemonkit without claims started are given theirs once, by the first
+// claim in the state directory (migrateClaims); one it starts after that is not seen.
 
 // LogWriter is an instance that writes a log, as its claim names it.
 type LogWriter struct {
@@ -78,12 +79,10 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 	if fi, err := os.Stat(p.Log); err == nil && !fi.Mode().IsRegular() {
 		return nil, nil, nil
 	}
+	migrateClaims(stateDir)
 	c := &LogClaim{own: p, stateDir: stateDir}
-	keys := []string{pathKey(p.Log)}
-	if key, ok := dirKey(p.Log); ok {
-		keys = append(keys, key)
-		c.byDir = true
-	}
+	keys := claimKeys(p.Log)
+	c.byDir = len(keys) > 1
 	deadline := time.Now().Add(within)
 	var stale []int // the claims that name another, or nobody: to write
 	for _, key := range keys {
@@ -281,4 +280,56 @@ func writerOf(c claimed, own Paths) *LogWriter {
 		return nil
 	}
 	return &LogWriter{Paths: p, PID: max(st.PID(), st.StartPID)}
+}
+
+// claimsKept is the file, in a state directory, that says that every instance running
+// there has its log's claims: the instances started before claims were kept were given
+// theirs (migrateClaims), and every start since keeps its own.
+const claimsKept = ".log-claims-kept"
+
+// migrateClaims gives every running instance of the state directory dir that its log's
+// claims do not name yet (one started by a daemonkit that kept no claims) its claims, once
+// for the directory: it reads every record of dir, then leaves claimsKept, after which it
+// reads nothing. A claim that names another running writer of the log (two instances that
+// were started on one log before) is left as it is.
+func migrateClaims(dir string) {
+	marker := filepath.Join(dir, claimsKept)
+	if _, err := os.Lstat(marker); err == nil {
+		return
+	}
+	entries, err := List(Layout{StateDir: dir})
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Err != nil || !e.Status.Running() || e.Status.Record == nil || e.Status.Record.Log == "" {
+			continue
+		}
+		p := e.Paths
+		p.Log = e.Status.Record.Log
+		c := &LogClaim{own: p, stateDir: dir}
+		for _, key := range claimKeys(p.Log) {
+			fd, _ := lockClaim(context.Background(), c.path(key), time.Now()) // a start holds it: it claims
+			if fd < 0 {
+				continue
+			}
+			if was := readClaim(fd); writerOf(was, p) == nil && was != claimOf(p) {
+				writeClaim(fd, p)
+			}
+			_ = unix.Close(fd)
+		}
+	}
+	if fd, err := unix.Open(marker, unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600); err == nil {
+		_ = unix.Close(fd)
+	}
+}
+
+// claimKeys are the keys of log's claims: by its path, and by its directory's identity
+// when the directory is there.
+func claimKeys(log string) []string {
+	keys := []string{pathKey(log)}
+	if key, ok := dirKey(log); ok {
+		keys = append(keys, key)
+	}
+	return keys
 }

@@ -150,3 +150,23 @@ func TestClaimLogRotatedKeepsClaims(t *testing.T) {
 		t.Fatalf("claims %v, %v; want two, one by path, one by directory", claims, err)
 	}
 }
+
+// An instance started before claims were kept is found by its record: the state
+// directory's first claim gives it its claims.
+func TestClaimLogUnclaimedWriter(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "shared.log")
+	a := claimPaths(t, dir, "a", log)
+	d := startDaemon(t, graceful, a.PIDFile, false)
+	if err := WriteRecord(a.Record, Record{Name: "a", PID: d.pid, Log: log}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteRecord(filepath.Join(dir, "z.json"), Record{Name: "z", PID: d.pid, Log: log + ".z"}); err != nil {
+		t.Fatal(err)
+	}
+	c, w, err := ClaimLog(context.Background(), dir, claimPaths(t, dir, "b", log), time.Second)
+	if err != nil || c != nil || w == nil || w.Name != "a" || w.PID != d.pid {
+		t.Fatalf("ClaimLog(b) = %v, writer %+v, %v; want writer a, pid %d", c, w, err, d.pid)
+	}
+	mustClaim(t, dir, a) // a's own first claim
+}
