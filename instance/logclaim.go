@@ -2,11 +2,11 @@ package instance
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -142,8 +142,7 @@ func (c *LogClaim) path(key string) string {
 
 // pathKey keys a claim by the log's path, its directory's symbolic links resolved.
 func pathKey(log string) string {
-	sum := sha256.Sum256([]byte(resolvedPath(log)))
-	return "p" + hex.EncodeToString(sum[:12])
+	return "p" + claimHash([]byte(resolvedPath(log)))
 }
 
 // dirKey keys a claim by the device and inode of the log's directory and the log's base
@@ -157,8 +156,18 @@ func dirKey(log string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%d %d %s", st.Dev, st.Ino, filepath.Base(log)))
-	return "d" + hex.EncodeToString(sum[:12]), true
+	return "d" + claimHash(fmt.Appendf(nil, "%d %d %s", st.Dev, st.Ino, filepath.Base(log))), true
+}
+
+// claimHash is b's FNV-1a 128-bit hash in hex: a claim file's name, short and the same in
+// every process. Not crypto/sha256, which would link and initialise some thirty packages
+// in every process of the binary for a name that needs no secrecy; two logs whose keys
+// collided would share claim files, and each start would still compare the logs
+// themselves (writerOf) before it refused anything.
+func claimHash(b []byte) string {
+	h := fnv.New128a()
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // resolvedPath is path with its directory's symbolic links resolved, or path as it is
