@@ -41,21 +41,17 @@ func movedLog(rec instance.Record, record string) string {
 }
 
 // copyOfRunning reports whether the record read at record lies in a copy of the directory
-// it was written in whose daemon, the very run the record is of (Record.WrittenFor: its pid
-// and start time), still runs there (see movedDir): that directory, and the daemon's pid. A
-// copy's stale pidfile, and the record that says its run never ended, are then the
-// original's, taken while it ran: status and stop in the copy say so, and where the
-// instance runs. A record of a run that had ended before it was copied (stopped, crashed,
-// restarted there since) is not: it is reported as what it is.
+// it was written in whose daemon runs there now (see movedDir): that directory, and the
+// daemon's pid, the holder of the instance's pidfile there. A copy's stale pidfile is then
+// the original's, taken while it ran, and the instance runs there: status and stop in the
+// copy say so (copyNote). Whether that daemon is the very run the record is of, or a
+// later one, is Record.WrittenFor's to say.
 func copyOfRunning(rec instance.Record, record string) (dir string, pid int, ok bool) {
 	if rec.PIDFile == "" {
 		return "", 0, false
 	}
 	d := movedDir(writtenAt(rec, record), record, rec.PIDFile)
-	if d.originalPID == 0 || !rec.WrittenFor(d.originalPID) {
-		return "", 0, false
-	}
-	return d.old, d.originalPID, true
+	return d.old, d.originalPID, d.originalPID > 0
 }
 
 // writtenAt is where rec, read at record, was written: beside its pidfile, under its name

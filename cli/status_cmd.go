@@ -272,11 +272,20 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status, rec 
 		return
 	}
 	r.LeftRunning = instance.Leftovers(paths, *rec)
-	if _, _, copied := copyOfRunning(*rec, paths.Record); copied {
-		// Its record is of the run that goes on where it was copied from: not ended, nor
-		// failed, whatever its stale pidfile here, or a stop here since, made of it.
-		r.Command, r.Log = rec.Command, rec.Log
-		return
+	if dir, pid, copied := copyOfRunning(*rec, paths.Record); copied {
+		switch {
+		case rec.WrittenFor(pid):
+			// Its record is of the run that goes on where it was copied from: not ended,
+			// nor failed, whatever its stale pidfile here, or a stop here since, made of it.
+			r.Command, r.Log = rec.Command, rec.Log
+			return
+		case rec.EndUnseen():
+			// Of a run that has ended since, in dir, whose record alone saw how: a copy
+			// cannot tell a crash from a stop there.
+			r.Command, r.Log = rec.Command, rec.Log
+			r.LastExit = fmt.Sprintf("ended in %s, unseen by this copy (crashed, killed or stopped there)", dir)
+			return
+		}
 	}
 	switch r.State {
 	case "not running":
