@@ -47,7 +47,11 @@ func (c *ReloadCmd) Run(app *App) error {
 				fmt.Fprintf(app.Stdout, "%s is not running: nothing to reload\n", paths.Name)
 				return nil
 			case errors.Is(err, errStopping): // as good as not running: it is on its way out
-				fmt.Fprintf(app.Stdout, "%s is stopping: nothing to reload\n", paths.Name)
+				reopened := ""
+				if errors.Is(err, errLogReopened) {
+					reopened = "; its log was reopened"
+				}
+				fmt.Fprintf(app.Stdout, "%s is stopping: nothing to reload%s\n", paths.Name, reopened)
 				return nil
 			}
 			return err
@@ -74,7 +78,7 @@ func reload(app *App, paths instance.Paths) error {
 			// postrotate that runs reload loses nothing. The daemon takes SIGUSR1 for a
 			// reopen, and passes it on only to a program that catches it.
 			if pid, serr := instance.Signal(paths, syscall.SIGUSR1); serr == nil {
-				return withCode(exitFailed, fmt.Errorf("reload %s: %w; its log was reopened (pid %d, SIGUSR1)", paths.Name, err, pid))
+				return withCode(exitFailed, fmt.Errorf("reload %s: %w; %w (pid %d, SIGUSR1)", paths.Name, err, errLogReopened, pid))
 			}
 		}
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w", paths.Name, err))
@@ -148,6 +152,10 @@ func programReloadable(st instance.Status, err error) error {
 // stopping: it drains its work in flight after a stop, and is gone once done. Its log is
 // reopened all the same.
 var errStopping = errors.New("it is stopping")
+
+// errLogReopened is wrapped by the error of a reload refused whose log reopen, sent in
+// its stead, reached the daemon.
+var errLogReopened = errors.New("its log was reopened")
 
 // errBetweenRuns is wrapped by the error of a reload refused because the supervised
 // program is between two runs: it ended, and its restart is waiting or starting. The
