@@ -132,7 +132,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err := launchFilesFree(req.Name); err != nil { // with the claim's held: what the launch has
 		return err
 	}
-	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true}, false)
+	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true, KeepStaleRecord: copiedRecord(paths)}, false)
 	if err != nil {
 		return err
 	}

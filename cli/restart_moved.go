@@ -54,6 +54,19 @@ func copyOfRunning(rec instance.Record, record string) (dir string, pid int, ok 
 	return d.old, d.originalPID, d.originalPID > 0
 }
 
+// copiedRecord reports whether the instance at paths has its record in a copy of the
+// directory it was written in, where the instance runs now (copyOfRunning): a stop there
+// leaves the copied record as it is (instance.StopOptions.KeepStaleRecord), whose run only
+// the original's record can tell the end of.
+func copiedRecord(paths instance.Paths) bool {
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil {
+		return false
+	}
+	_, _, ok := copyOfRunning(rec, paths.Record)
+	return ok
+}
+
 // writtenAt is where rec, read at record, was written: beside its pidfile, under its name
 // (instance.Layout.Resolve).
 func writtenAt(rec instance.Record, record string) string {

@@ -279,9 +279,10 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status, rec 
 			// nor failed, whatever its stale pidfile here, or a stop here since, made of it.
 			r.Command, r.Log = rec.Command, rec.Log
 			return
-		case rec.EndUnseen():
+		case rec.GoesOn():
 			// Of a run that has ended since, in dir, whose record alone saw how: a copy
-			// cannot tell a crash from a stop there.
+			// cannot tell a crash from a stop there (and a stop in the copy leaves its
+			// record so: KeepStaleRecord).
 			r.Command, r.Log = rec.Command, rec.Log
 			r.LastExit = fmt.Sprintf("ended in %s, unseen by this copy (crashed, killed or stopped there)", dir)
 			return

@@ -56,7 +56,7 @@ var notStopping = map[syscall.Signal]string{
 // Run stops the instance (or, with --all, every instance) and says how it went.
 func (c *StopCmd) Run(app *App) error {
 	options := func(paths instance.Paths) instance.StopOptions {
-		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), Drain: stopDrain(c.Timeout), NoKill: c.NoKill}
+		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), Drain: stopDrain(c.Timeout), NoKill: c.NoKill, KeepStaleRecord: copiedRecord(paths)}
 	}
 	if c.All {
 		return forEachInstance(app, "stop", func(app *App, paths instance.Paths) error {

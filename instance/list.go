@@ -258,7 +258,7 @@ func InspectLastRun(p Paths) (st Status, rec *Record, recErr, err error) {
 			return st, nil, nil, nil
 		case rerr != nil:
 			return st, nil, rerr, nil
-		case !r.goesOn() || look == lastRunLooks:
+		case !r.GoesOn() || look == lastRunLooks:
 			return st, &r, nil, nil
 		}
 	}

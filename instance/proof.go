@@ -58,10 +58,11 @@ func (r Record) names(pid int) bool {
 // WrittenFor reports whether r was written for the running process pid: the very run it
 // is of, whatever state it records since (a copy of it marked stopped elsewhere, say), by
 // its start time, this boot; by that alone, as Names does, since a daemon in another pid
-// namespace (a container's) records the pid it has there. A later run, a reused pid, or a
-// record without a start time is not.
+// namespace (a container's) records the pid it has there, and may be that namespace's pid 1.
+// A later run, a reused pid, or a record without a start time is not. The caller proves
+// pid the instance's daemon otherwise (it holds the pidfile's lock).
 func (r Record) WrittenFor(pid int) bool {
-	return pid > 1 && r.StartTime != 0 && r.sameBoot() && StartTime(pid) == r.StartTime
+	return pid > 0 && r.StartTime != 0 && r.sameBoot() && StartTime(pid) == r.StartTime
 }
 
 // initProven reports whether the record at p proves that this pid namespace's init (pid 1),

@@ -114,14 +114,9 @@ func (r Record) EndedFailed() bool {
 	return r.Failed || r.State == StateRunning || r.State == StateStopping || r.LastExit == gone // marked so by an older stop
 }
 
-// EndUnseen reports whether r tells nothing of how its run ended, where its daemon is
-// gone: it says the run goes on, or a stop found it gone without stopping (crashed or
-// killed, or, in a copy of its state directory, ended where it was copied from).
-func (r Record) EndUnseen() bool { return r.goesOn() || r.LastExit == gone }
-
-// goesOn reports whether r says its run goes on, running or stopping, as its daemon leaves
+// GoesOn reports whether r says its run goes on, running or stopping, as its daemon leaves
 // it until it has stopped (and one that went without stopping leaves it for good).
-func (r Record) goesOn() bool {
+func (r Record) GoesOn() bool {
 	return r.State == StateRunning || r.State == StateStopping
 }
 

@@ -51,6 +51,11 @@ type StopOptions struct {
 	// and writes one as it begins to drain, which may be before Stop looks, or after.
 	// Leave it nil for a Timeout the user gave.
 	Drain func(rec Record) time.Duration
+	// KeepStaleRecord leaves the record as it is where the pidfile is stale: a copy's
+	// (cp -a of a state directory), whose run goes on, or ended, where it was copied from,
+	// as that directory's record alone can tell. Otherwise a stale pidfile's record that
+	// says its run goes on is marked gone without stopping.
+	KeepStaleRecord bool
 }
 
 // StopResult says what Stop did.
@@ -114,7 +119,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 		if st.State == pidfile.Absent {
 			return withLeftoversKilled(p, StopResult{}, nil)
 		}
-		res, err := removeStale(p, st)
+		res, err := removeStale(p, st, o.KeepStaleRecord)
 		if errors.Is(err, pidfile.ErrLocked) {
 			continue // a daemon took the lock since we looked: stop that one
 		}
@@ -123,9 +128,10 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 	return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, errUnsettled)
 }
 
-// removeStale removes the stale pidfile st describes, and the record of the pid it names.
-// The error wraps pidfile.ErrLocked if a daemon took the lock meanwhile.
-func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
+// removeStale removes the stale pidfile st describes, and marks the record of the pid it
+// names gone, unless keepRecord. The error wraps pidfile.ErrLocked if a daemon took the
+// lock meanwhile.
+func removeStale(p Paths, st pidfile.Status, keepRecord bool) (StopResult, error) {
 	removed, err := pidfile.RemoveStale(p.PIDFile)
 	if err != nil {
 		return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
@@ -133,6 +139,9 @@ func removeStale(p Paths, st pidfile.Status) (StopResult, error) {
 	res := StopResult{RemovedStale: removed}
 	notify.RemoveStale(filepath.Dir(p.PIDFile)) // a daemon that died so left its notify socket too
 	RemoveStaleControl(p)                       // and its supervisor's control socket
+	if keepRecord {
+		return res, nil
+	}
 	if err := MarkStopped(p.Record, st.FilePID, gone, true); err != nil {
 		// Nothing runs, and the pidfile is gone: a record that still says running (a full
 		// disk) is a warning, as for a daemon that stopped, not a stop that failed.
