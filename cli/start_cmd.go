@@ -409,16 +409,21 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 			told.Stderr = caller
 			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
 		}
-		// The log's claim, checked and recorded once the log is open: a foreground start
-		// takes no start lock, and holds the claim no longer (see claimLog).
+		// The log's claim, checked and recorded before the log is opened, and held until
+		// the daemon holds its pidfile and is ready, with its record written (or has
+		// failed), as start -d's is: a start with this log meanwhile waits, then finds
+		// this one running (see claimLog). A foreground start takes no start lock.
 		layout, _ := app.layout(false)
+		if sameDir(filepath.Dir(paths.PIDFile), layout.StateDir) {
+			_ = pidfile.MakeDir(layout.StateDir) // as server.Run would: where the claim is kept (its error is Run's to say)
+		}
 		claim, err := claimLog(ctx, layout.StateDir, paths, startLockWait(req), "give it --log another path")
 		if err != nil {
 			return err
 		}
-		err = logfile.Redirect(paths.Log, 1, 2)
-		claim.Release()
-		if err != nil {
+		defer claim.Release() // a failed start's, at its end
+		opts.Ready = claim.Release
+		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
 			return err
 		}
 		out = logWriter(paths.Log, app.Config.Name, app.Globals.LogFormat)

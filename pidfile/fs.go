@@ -140,6 +140,10 @@ func sameFile(path string, fd int) (bool, error) {
 	return idOf(&fst) == idOf(&pst), nil
 }
 
+// MakeDir makes the directory dir of pidfiles, and its missing parents, as Acquire makes
+// a pidfile's: for a caller that keeps files of its own there before it acquires one.
+func MakeDir(dir string) error { return mkdirAll(dir) }
+
 // mkdirAll makes dir and its missing parents, each created one 0755 whatever the umask.
 // Directories that already exist are left as they are.
 func mkdirAll(dir string) error {

@@ -58,6 +58,11 @@ type Options struct {
 	// channel gets each signal, so one SIGTERM seen by both would count as two stops, and
 	// the second cuts the drain short.
 	SignalsCaught func()
+	// Ready, if set, is called once, on Run's goroutine, when the workload is ready and its
+	// record is written (so that the instance reads as running, with the record of this
+	// run), before Run says "started" and reports it ready; never if the start fails. A
+	// foreground start gives its log's claim up there (see cli's claimLog).
+	Ready func()
 	// Logger is the daemon's logger; nil logs nothing.
 	Logger hclog.Logger
 	// LogWriter, if set, is what Logger writes through (on the log's descriptor 2): Run

@@ -235,6 +235,9 @@ wait:
 		r.wait(done, nil, time.Now())
 		return r.fail(err)
 	}
+	if r.opts.Ready != nil {
+		r.opts.Ready()
+	}
 	r.log.Info("started", "pid", os.Getpid(), "listen", listen, "name", r.opts.Name)
 	if err := r.opts.Reporter.Ready(listen); err != nil {
 		r.log.Warn("could not report readiness to the launcher", "error", err)
