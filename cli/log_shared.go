@@ -44,10 +44,10 @@ func logOfRunning(paths instance.Paths, stateDir, fix string) error {
 
 // claimLog takes the claim of p's log in stateDir (see instance.ClaimLog), for a start of
 // the instance at p, waiting at most within for another start with that log. It is exit 1
-// when another instance, of any name, runs (or is starting) and writes that log, naming
-// it and fix, what to do; or when the other start has not ended within. The claim, held,
-// is to be released once the daemon is ready or has failed; nil for a log that is no
-// file (/dev/null).
+// when another instance, of any name, runs and writes that log, naming it and fix, what
+// to do; or when the other start has not ended within. The claim, held, is to be
+// released once the daemon is ready or has failed; nil for a log that is no file
+// (/dev/null).
 func claimLog(ctx context.Context, stateDir string, p instance.Paths, within time.Duration, fix string) (*instance.LogClaim, error) {
 	claim, w, err := instance.ClaimLog(ctx, stateDir, p, within)
 	switch {

@@ -25,9 +25,9 @@ import (
 // reached through another mount), which stays the same when logrotate replaces the file,
 // so that the claims are one or two files per log, not one per rotation. (A log with
 // other hard links is refused by the daemon itself.) A claim is only a pointer:
-// it counts while the instance it names runs, or is starting, and writes that log (its
-// record of the run says so), and is overwritten by the next start whose log it is; a
-// claim left by a start that failed, a stopped instance, or an instance since started with
+// it counts while the instance it names runs, is ready, and writes that log (its record of
+// the run says so), and is overwritten by the next start whose log it is; a claim left by
+// a start that failed, a stopped instance, or an instance since started (or starting) with
 // another log, says nothing.
 //
 // A start holds the flock of its log's claim files from its check to its daemon's
@@ -44,7 +44,7 @@ import (
 // LogWriter is an instance that writes a log, as its claim names it.
 type LogWriter struct {
 	Paths
-	// PID is its daemon's (or, while it is starting, its start command's); 0 if unknown.
+	// PID is its daemon's; 0 if unknown.
 	PID int `json:"-"`
 }
 
@@ -66,8 +66,9 @@ const claimPoll = 10 * time.Millisecond
 
 // ClaimLog takes the claim of p.Log in stateDir for the instance at p, waiting at most
 // within (or until ctx ends) for another start that holds it. It returns the claim, held,
-// with p recorded as its writer; or, taking nothing, the other instance that runs (or is
-// starting) and writes that log (writer not nil). The error is only ErrLogClaimBusy (with
+// with p recorded as its writer; or, taking nothing, the other instance that runs and
+// writes that log (writer not nil): one that starts with that log holds its claim until
+// it is ready, and is waited for. The error is only ErrLogClaimBusy (with
 // the instance that the holder's claim names) or ctx's: a claim that cannot be made (no
 // state directory, a read-only one, a claim file that is not this user's) is skipped, and
 // the check is then made with what can be read. A log that is not a regular file
@@ -267,9 +268,15 @@ func writeClaim(fd int, p Paths) {
 	}
 }
 
-// writerOf is the instance that the claim c names, when it is not own and it runs (or is
-// starting) and writes own's log: its record of the run names that log, or, while it has
-// none yet, its claim does. Otherwise nil.
+// writerOf is the instance that the claim c names, when it is not own, runs and is ready,
+// and writes own's log: its record of this run names that log (or, when the record cannot
+// be read, the claim does). Otherwise nil.
+//
+// Its caller holds the claim's lock, and every start with a log (start -d, a foreground
+// start with --log, a restart from before its stop) holds that log's claim from its check
+// until its daemon is ready, with its record written: so no start with this log is under
+// way. An instance that is starting, not ready yet, starts with another log, and what
+// names this one (the claim, its previous run's record) is of a run that has ended.
 func writerOf(c claimed, own Paths) *LogWriter {
 	if c.PIDFile == "" || c.Name == "" || c.PIDFile == own.PIDFile || sameLog(c.PIDFile, own.PIDFile) {
 		return nil
@@ -279,7 +286,7 @@ func writerOf(c claimed, own Paths) *LogWriter {
 		p.Record = filepath.Join(filepath.Dir(p.PIDFile), p.Name+".json")
 	}
 	st, err := Inspect(p)
-	if err != nil || !st.Running() && !st.Starting {
+	if err != nil || !st.Running() || st.Starting {
 		return nil
 	}
 	if st.Record != nil {
@@ -288,7 +295,7 @@ func writerOf(c claimed, own Paths) *LogWriter {
 	if p.Log == "" || !sameLog(p.Log, own.Log) {
 		return nil
 	}
-	return &LogWriter{Paths: p, PID: max(st.PID(), st.StartPID)}
+	return &LogWriter{Paths: p, PID: st.PID()}
 }
 
 // claimsKept is the file, in a state directory, that says that every instance running

@@ -170,3 +170,17 @@ func TestClaimLogUnclaimedWriter(t *testing.T) {
 	}
 	mustClaim(t, dir, a) // a's own first claim
 }
+
+// An instance that starts again with another log is not the writer of the log its claim
+// (its previous run's) names: a start with that log would hold the claim until ready.
+func TestClaimLogStartingWithAnotherLog(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "shared.log")
+	a := claimPaths(t, dir, "a", log)
+	mustClaim(t, dir, a).Release()                  // its previous run's claim
+	d := startDaemon(t, graceful, a.PIDFile, false) // holds its pidfile, not ready: no record of it
+	if st, err := Inspect(a); err != nil || !st.Starting || st.PID() != d.pid {
+		t.Fatalf("Inspect(a) = %+v, %v; want it starting, pid %d", st, err, d.pid)
+	}
+	mustClaim(t, dir, claimPaths(t, dir, "b", log))
+}
