@@ -128,12 +128,27 @@ func (c *DeleteCmd) Run(app *App) error {
 	instance.RemoveStaleControl(paths) // a supervisor killed with SIGKILL left it
 	instance.RemoveRecordTemps(paths.Record)
 	instance.RemoveRecordLock(paths.Record)
+	removeLogClaims(app, paths, rec)
 	if _, err := os.Lstat(log); err == nil && !logfile.Discards(log) { // /dev/null keeps nothing
 		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, log)
 	} else {
 		fmt.Fprintf(app.Stdout, "deleted %s\n", paths.Name)
 	}
 	return nil
+}
+
+// removeLogClaims removes the claims of the log that the deleted instance at paths was
+// started with (its record rec's, else its default), where they still name it (see
+// instance.RemoveLogClaims).
+func removeLogClaims(app *App, paths instance.Paths, rec instance.Record) {
+	layout, err := app.layout(false)
+	if err != nil {
+		return
+	}
+	if rec.Log != "" {
+		paths.Log = rec.Log
+	}
+	instance.RemoveLogClaims(layout.StateDir, paths)
 }
 
 // removeRecord removes the instance's record, rec, and only it: a record that a daemon

@@ -53,8 +53,9 @@ type LogClaim struct {
 	own      Paths
 	stateDir string
 	fds      []int
-	byDir    bool // the claim keyed by the log's directory's identity is held or written
-	recorded bool // own is recorded as the log's writer: the claim was granted
+	paths    []string // the claim files of fds
+	byDir    bool     // the claim keyed by the log's directory's identity is held or written
+	recorded bool     // own is recorded as the log's writer: the claim was granted
 }
 
 // ErrLogClaimBusy is ClaimLog's error when another start with the log holds its claim
@@ -95,7 +96,7 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 		if fd < 0 {
 			continue // a claim that cannot be made: the check goes on with the others
 		}
-		c.fds = append(c.fds, fd)
+		c.fds, c.paths = append(c.fds, fd), append(c.paths, c.path(key))
 		was := readClaim(fd)
 		if w := writerOf(was, p); w != nil {
 			c.Release()
@@ -114,7 +115,8 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 
 // Release records the claim keyed by the log's directory's identity, if the claim was
 // granted and the directory exists now and did not (the daemon made it), and gives the
-// claim's locks up. A nil claim, or one released already, is a no-op.
+// claim's locks up; the files of a claim that was refused, which name nobody (made by
+// this try), are removed. A nil claim, or one released already, is a no-op.
 func (c *LogClaim) Release() {
 	if c == nil {
 		return
@@ -130,10 +132,30 @@ func (c *LogClaim) Release() {
 			}
 		}
 	}
-	for _, fd := range c.fds {
+	for i, fd := range c.fds {
+		if !c.recorded && readClaim(fd) == (claimed{}) {
+			_ = os.Remove(c.paths[i]) // locked, and the file at the path (lockClaim)
+		}
 		_ = unix.Close(fd) // closing the only descriptor gives the flock up
 	}
-	c.fds = nil
+	c.fds, c.paths = nil, nil
+}
+
+// RemoveLogClaims removes, from the state directory stateDir, the claim files of p.Log
+// that name the instance at p (its name and pidfile), for an instance whose record is
+// gone for good (delete). A claim held by a start under way, one that names another
+// instance, or one that is not this user's, stays.
+func RemoveLogClaims(stateDir string, p Paths) {
+	if stateDir == "" || p.Log == "" {
+		return
+	}
+	c := &LogClaim{stateDir: stateDir}
+	for _, key := range claimKeys(p.Log) {
+		removeLocked(c.path(key), func(fd int) bool {
+			was := readClaim(fd)
+			return was.Name == p.Name && was.PIDFile == p.PIDFile
+		})
+	}
 }
 
 // path is the claim file of key in the state directory.
@@ -193,10 +215,24 @@ func sameLog(a, b string) bool {
 }
 
 // lockClaim opens (making it if need be) the claim file at path and flocks it, trying
-// again until deadline or ctx's end. It returns the descriptor, locked; -1 and no error
-// for a claim that cannot be made or is not this user's regular file; ErrLogClaimBusy,
-// naming who the claim names, when it stays held.
+// again until deadline or ctx's end. It returns the descriptor, locked, of the file at the
+// path (one removed meanwhile, by RemoveLogClaims, is given up and the path's taken
+// anew); -1 and no error for a claim that cannot be made or is not this user's regular
+// file; ErrLogClaimBusy, naming who the claim names, when it stays held.
 func lockClaim(ctx context.Context, path string, deadline time.Time) (int, error) {
+	for range maxRecordLockOpens {
+		fd, err := lockClaimFile(ctx, path, deadline)
+		if fd < 0 || isFileAt(fd, path) {
+			return fd, err
+		}
+		_ = unix.Close(fd) // a removed file's lock, which nobody else looks for
+	}
+	return -1, nil
+}
+
+// lockClaimFile is lockClaim for the file it opens at path, whether or not it is still
+// there once locked.
+func lockClaimFile(ctx context.Context, path string, deadline time.Time) (int, error) {
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return -1, nil

@@ -184,3 +184,50 @@ func TestClaimLogStartingWithAnotherLog(t *testing.T) {
 	}
 	mustClaim(t, dir, claimPaths(t, dir, "b", log))
 }
+
+// A refused claim leaves no claim file of its own: the one it made, which names nobody, is
+// removed; the writer's stay.
+func TestClaimLogRefusedLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "shared.log")
+	a := claimPaths(t, dir, "a", log)
+	mustClaim(t, dir, a).Release()
+	d := startDaemon(t, graceful, a.PIDFile, false)
+	if err := WriteRecord(a.Record, Record{Name: "a", PID: d.pid, Log: log}); err != nil {
+		t.Fatal(err)
+	}
+	byPath := (&LogClaim{stateDir: dir}).path(pathKey(log))
+	if err := os.Remove(byPath); err != nil { // only the claim by directory names a (a bind mount's)
+		t.Fatal(err)
+	}
+	c, w, err := ClaimLog(context.Background(), dir, claimPaths(t, dir, "b", log), time.Second)
+	if err != nil || c != nil || w == nil || w.Name != "a" {
+		t.Fatalf("ClaimLog(b) = %v, writer %+v, %v; want writer a", c, w, err)
+	}
+	claims, err := filepath.Glob(filepath.Join(dir, ".log-*.claim"))
+	if err != nil || len(claims) != 1 || strings.HasPrefix(filepath.Base(claims[0]), ".log-p") {
+		t.Fatalf("claims after the refusal %v, %v; want a's by directory only", claims, err)
+	}
+}
+
+// delete's RemoveLogClaims removes the claims that name the instance, and only those.
+func TestRemoveLogClaims(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "app.log")
+	a, b := claimPaths(t, dir, "a", log), claimPaths(t, dir, "b", log)
+	mustClaim(t, dir, a).Release()
+	RemoveLogClaims(dir, b) // names a: stays
+	if claims, _ := filepath.Glob(filepath.Join(dir, ".log-*.claim")); len(claims) != 2 {
+		t.Fatalf("claims after removing b's: %v; want a's two", claims)
+	}
+	held := mustClaim(t, dir, a)
+	RemoveLogClaims(dir, a) // held by a start: stays
+	if claims, _ := filepath.Glob(filepath.Join(dir, ".log-*.claim")); len(claims) != 2 {
+		t.Fatalf("claims after removing a's held ones: %v; want them kept", claims)
+	}
+	held.Release()
+	RemoveLogClaims(dir, a)
+	if claims, _ := filepath.Glob(filepath.Join(dir, ".log-*.claim")); len(claims) != 0 {
+		t.Fatalf("claims after removing a's: %v; want none", claims)
+	}
+}

@@ -170,24 +170,34 @@ func ignoringEINTR(f func() error) error {
 // locks the one at the path anew (see lockRecordHeld): two writers never both hold it.
 func RemoveRecordLock(path string) {
 	lockPath := recordLockPath(path)
-	fd, err := unix.Open(lockPath, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if removeLocked(lockPath, func(int) bool { return true }) {
+		lockGivenUp.Delete(lockPath)
+	}
+}
+
+// removeLocked removes the lock file at path, this user's regular file, if nobody holds
+// its flock and remove(fd), asked with the file open and locked, says so; and reports
+// whether it did. It removes it holding the lock, and only the file it locked: another
+// remover may have removed it since the open, and a writer made and locked a new one at
+// the path, which must stay; a locker that opened it before the removal gets its lock
+// after, sees the file gone from the path, and takes the one at the path (isFileAt).
+func removeLocked(path string, remove func(fd int) bool) bool {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return
+		return false
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return
+		return false
 	}
 	if testHookRemoveOpened != nil {
 		testHookRemoveOpened()
 	}
-	// Only the file it locked: another remover may have removed it since this open, and a
-	// writer made and locked a new one at the path, which must stay.
-	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil && isFileAt(fd, lockPath) {
-		_ = os.Remove(lockPath)
-		lockGivenUp.Delete(lockPath)
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil || !isFileAt(fd, path) || !remove(fd) {
+		return false
 	}
+	return os.Remove(path) == nil
 }
 
 // testHookRemoveOpened, when set by a test, runs when RemoveRecordLock has opened the lock
