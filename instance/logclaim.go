@@ -343,11 +343,19 @@ const claimsKept = ".log-claims-kept"
 // claims do not name yet (one started by a daemonkit that kept no claims) its claims, once
 // for the directory: it reads every record of dir, then leaves claimsKept, after which it
 // reads nothing. A claim that names another running writer of the log (two instances that
-// were started on one log before) is left as it is.
+// were started on one log before) is left as it is. In a directory this user cannot write
+// (another user's, a read-only mount), where neither claims nor claimsKept can be made, it
+// reads nothing either: every start would read every record again, for nothing.
 func migrateClaims(dir string) {
 	marker := filepath.Join(dir, claimsKept)
 	if _, err := os.Lstat(marker); err == nil {
 		return
+	}
+	if unix.Faccessat(unix.AT_FDCWD, dir, unix.W_OK, unix.AT_EACCESS) != nil {
+		return
+	}
+	if testHookMigrating != nil {
+		testHookMigrating()
 	}
 	entries, err := List(Layout{StateDir: dir})
 	if err != nil {
@@ -375,6 +383,10 @@ func migrateClaims(dir string) {
 		_ = unix.Close(fd)
 	}
 }
+
+// testHookMigrating, when set by a test, runs when migrateClaims is about to read the
+// records of the state directory.
+var testHookMigrating func()
 
 // claimKeys are the keys of log's claims: by its path, and by its directory's identity
 // when the directory is there.

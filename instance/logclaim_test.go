@@ -231,3 +231,29 @@ func TestRemoveLogClaims(t *testing.T) {
 		t.Fatalf("claims after removing a's: %v; want none", claims)
 	}
 }
+
+// In a state directory this user cannot write, where no claim can be made, a start reads
+// no records for claims it could not give (migrateClaims).
+func TestClaimLogUnwritableStateDirReadsNoRecords(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes any directory (TestUnprivileged runs it as nobody)")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	migrating := 0
+	testHookMigrating = func() { migrating++ }
+	t.Cleanup(func() { testHookMigrating = nil })
+	for range 2 {
+		c, w, err := ClaimLog(context.Background(), dir, claimPaths(t, dir, "a", filepath.Join(t.TempDir(), "a.log")), time.Second)
+		if err != nil || w != nil {
+			t.Fatalf("ClaimLog in a read-only state directory = %v, writer %+v, %v; want nothing refused", c, w, err)
+		}
+		c.Release()
+	}
+	if migrating != 0 {
+		t.Fatalf("migrateClaims read the records %d times in a directory it cannot write; want none", migrating)
+	}
+}

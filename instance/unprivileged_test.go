@@ -18,7 +18,7 @@ import (
 
 // unprivilegedTests behave differently for a user other than root; as root,
 // TestUnprivileged runs them again as nobody.
-const unprivilegedTests = "^(TestInspectPermissionDenied|TestDefaultStateDir|TestFormerStateDirs|TestEnsureStateDirCreates|TestResolveDefaults|TestResolveNameFromPidfile|TestEnsureStateDirRefuses)$"
+const unprivilegedTests = "^(TestInspectPermissionDenied|TestDefaultStateDir|TestFormerStateDirs|TestEnsureStateDirCreates|TestResolveDefaults|TestResolveNameFromPidfile|TestEnsureStateDirRefuses|TestClaimLogUnwritableStateDirReadsNoRecords)$"
 
 func TestUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
