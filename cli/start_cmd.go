@@ -390,6 +390,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	}
 	out := logWriter("stderr", app.Config.Name, app.Globals.LogFormat)
 	tell := func(err error) error { return err } // start's own error, for the caller
+	var claim *instance.LogClaim                 // its log's, with --log
 	if c.Log != "" {
 		// An explicit --log in the foreground (a unit's ExecStart): the log is that file,
 		// reopened on reload, rather than stderr. start's own errors (already running, could
@@ -417,7 +418,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		if sameDir(filepath.Dir(paths.PIDFile), layout.StateDir) {
 			_ = pidfile.MakeDir(layout.StateDir) // as server.Run would: where the claim is kept (its error is Run's to say)
 		}
-		claim, err := claimLog(ctx, layout.StateDir, paths, startLockWait(req), "give it --log another path")
+		claim, err = claimLog(ctx, layout.StateDir, paths, startLockWait(req), "give it --log another path")
 		if err != nil {
 			return err
 		}
@@ -451,7 +452,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		return nil
 	}
 	if !errors.Is(err, pidfile.ErrLocked) { // not another's start, whose record may come
-		forgetNeverRan(req) // its pidfile given up: a failed start of a new name leaves nothing
+		forgetNeverRan(req, claim) // its pidfile given up: a failed start of a new name leaves nothing
 	}
 	var ended *supervisor.ExitError
 	if errors.As(err, &ended) { // the program ran and ended: the work's end, not start's error
@@ -733,7 +734,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 			log.Warn("killed what the failed start left running", "pids", left)
 		}
 		notify.RemoveStale(filepath.Dir(req.PIDFile)) // a daemon killed for not being ready left its notify socket
-		return res, withCode(exitFailed, recordFailedStart(req, invocation, ranBefore, before.PID, err))
+		return res, withCode(exitFailed, recordFailedStart(req, held.log, invocation, ranBefore, before.PID, err))
 	}
 	return res, nil
 }

@@ -23,15 +23,16 @@ import (
 // leaves nothing. The log gets the reason too, where it is there to take it, as the
 // daemon's own failure would have put it there.
 // Call it with the start lock held and the daemon gone; ranBefore says whether a record
-// was there before the daemon was launched, and beforePID which pid it named (0: none).
+// was there before the daemon was launched, and beforePID which pid it named (0: none);
+// claim is the start's log claim, held (see forgetNeverRan).
 // It returns the error start reports: why, or, for a daemon a stop killed with SIGKILL
 // having said in its record that it called the start off, what that record says
 // ("start web: stopped by SIGKILL before it was ready"), so that the two agree. (A start called off whose daemon was killed
 // in its drain, of an instance that never ran, leaves none: the daemon's own record that
 // it was stopping goes, as the daemon would have removed it.)
-func recordFailedStart(req *request, invocation string, ranBefore bool, beforePID int, why error) error {
+func recordFailedStart(req *request, claim *instance.LogClaim, invocation string, ranBefore bool, beforePID int, why error) error {
 	if !ranBefore {
-		defer forgetNeverRan(req)
+		defer forgetNeverRan(req, claim)
 	}
 	calledOff := errors.Is(why, launcher.ErrStopped)
 	if !errors.Is(why, launcher.ErrNotReady) && !errors.Is(why, launcher.ErrExited) && !calledOff {
@@ -80,16 +81,18 @@ func recordFailedStart(req *request, invocation string, ranBefore bool, beforePI
 }
 
 // forgetNeverRan removes the record's lock (and what a writer killed mid-write left) of
-// req's instance, which never ran, when its failed start left no record: the daemon and
-// this start took the lock to look for one, and a mistyped start leaves nothing, not even
-// a hidden file that delete, finding no instance, would not remove. Call it under the
+// req's instance, which never ran, when its failed start left no record, and the files
+// of its log's claim, held (nil: none; see instance.LogClaim.Forget): the daemon and this
+// start took the lock to look for one, and a mistyped start leaves nothing, not even a
+// hidden file that delete, finding no instance, would not remove. Call it under the
 // start lock, with the daemon gone (or, in the foreground, once this process, the daemon,
 // gave its pidfile up): nobody else writes the record then, or a writer that comes just
 // after finds the lock file gone or makes it anew (see instance.RemoveRecordLock).
-func forgetNeverRan(req *request) {
+func forgetNeverRan(req *request, claim *instance.LogClaim) {
 	if _, err := instance.ReadRecord(req.Record); errors.Is(err, fs.ErrNotExist) {
 		instance.RemoveRecordTemps(req.Record)
 		instance.RemoveRecordLock(req.Record)
+		claim.Forget()
 	}
 }
 

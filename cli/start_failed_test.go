@@ -43,7 +43,7 @@ func TestRecordFailedStartLosesNoUpdate(t *testing.T) {
 		}
 	})
 	for range 50 {
-		_ = recordFailedStart(req, "run-2", true, 100, why)
+		_ = recordFailedStart(req, nil, "run-2", true, 100, why)
 	}
 	close(stop)
 	wg.Wait()

@@ -141,6 +141,23 @@ func (c *LogClaim) Release() {
 	c.fds, c.paths = nil, nil
 }
 
+// Forget gives the claim up, as Release does, and removes its files that name its
+// instance (or nobody), for a start that failed of an instance that never ran and left
+// no record: a mistyped start leaves nothing, not even claims that delete, finding no
+// instance, would not remove. A nil claim, or one released already, is a no-op.
+func (c *LogClaim) Forget() {
+	if c == nil {
+		return
+	}
+	for i, fd := range c.fds {
+		if was := readClaim(fd); was == claimOf(c.own) || was == (claimed{}) {
+			_ = os.Remove(c.paths[i]) // locked, and the file at the path (lockClaim)
+		}
+		_ = unix.Close(fd)
+	}
+	c.fds, c.paths = nil, nil
+}
+
 // RemoveLogClaims removes, from the state directory stateDir, the claim files of p.Log
 // that name the instance at p (its name and pidfile), for an instance whose record is
 // gone for good (delete). A claim held by a start under way, one that names another
