@@ -156,6 +156,7 @@ func (c *LogClaim) Forget() {
 		_ = unix.Close(fd)
 	}
 	c.fds, c.paths = nil, nil
+	c.recorded = false // nor does Release record it by the directory the daemon made
 }
 
 // RemoveLogClaims removes, from the state directory stateDir, the claim files of p.Log
@@ -210,14 +211,32 @@ func claimHash(b []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// resolvedPath is path with its directory's symbolic links resolved, or path as it is
-// when the directory cannot be resolved (it does not exist yet).
+// resolvedPath is path with the symbolic links of its directory resolved, as far as they
+// lead: where the directory does not exist yet (the daemon makes it), its longest
+// existing ancestor is resolved, and a dangling link is followed to where it points, so
+// that two starts naming one log that is not there yet, through a link and not, key its
+// claim alike and are decided one after the other.
 func resolvedPath(path string) string {
-	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
-	if err != nil {
-		return filepath.Clean(path)
+	path = filepath.Clean(path)
+	dir, rest := filepath.Dir(path), filepath.Base(path)
+	for hops := 0; hops < 40; hops++ { // as the kernel's bound on links in a path
+		if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(resolved, rest)
+		}
+		if target, err := os.Readlink(dir); err == nil { // dangling: where it points
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(dir), target)
+			}
+			dir = filepath.Clean(target)
+			continue
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir, rest = parent, filepath.Join(filepath.Base(dir), rest)
 	}
-	return filepath.Join(dir, filepath.Base(path))
+	return path
 }
 
 // sameLog reports whether the logs a and b are one file: the same path, directories

@@ -257,3 +257,48 @@ func TestClaimLogUnwritableStateDirReadsNoRecords(t *testing.T) {
 		t.Fatalf("migrateClaims read the records %d times in a directory it cannot write; want none", migrating)
 	}
 }
+
+// Two logs named through a link and not, in a directory that is not there yet (the daemon
+// makes it), are one claim: their starts are decided one after the other. So too through a
+// dangling link to the directory to be.
+func TestClaimLogDirectoryNotThereYet(t *testing.T) {
+	dir, root := t.TempDir(), t.TempDir()
+	link := filepath.Join(t.TempDir(), "varlog")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(t.TempDir(), "qlink")
+	if err := os.Symlink(filepath.Join(root, "q"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]string{
+		{filepath.Join(root, "app", "x.log"), filepath.Join(link, "app", "x.log")},
+		{filepath.Join(root, "q", "x.log"), filepath.Join(dangling, "x.log")},
+	} {
+		if a, b := resolvedPath(pair[0]), resolvedPath(pair[1]); a != b {
+			t.Errorf("resolvedPath(%s) = %s, resolvedPath(%s) = %s; want one", pair[0], a, pair[1], b)
+		}
+		held := mustClaim(t, dir, claimPaths(t, dir, "a", pair[0]))
+		_, _, err := ClaimLog(context.Background(), dir, claimPaths(t, dir, "b", pair[1]), 50*time.Millisecond)
+		if !errors.Is(err, ErrLogClaimBusy) {
+			t.Errorf("ClaimLog(b, %s) while a holds %s's claim: %v; want ErrLogClaimBusy", pair[1], pair[0], err)
+		}
+		held.Release()
+	}
+}
+
+// A failed start's claim, forgotten, leaves no file, even where the daemon made the log's
+// directory meanwhile (Release would have recorded the claim by it).
+func TestClaimLogForgetAfterDirectoryMade(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "nd", "x.log")
+	c := mustClaim(t, dir, claimPaths(t, dir, "f", log))
+	if err := os.Mkdir(filepath.Dir(log), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.Forget()
+	c.Release()
+	if claims, _ := filepath.Glob(filepath.Join(dir, ".log-*.claim")); len(claims) != 0 {
+		t.Fatalf("claims after a forgotten start: %v; want none", claims)
+	}
+}
