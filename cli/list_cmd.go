@@ -133,8 +133,25 @@ func newListRow(e instance.Entry) listRow {
 	}
 	if rec := e.Record; rec != nil && e.Err == nil && !e.Status.Running() {
 		r.LeftRunning = instance.Leftovers(e.Paths, *rec) // whichever run it is of: stop kills them
+		r.copied(*rec)
 	}
 	return r
+}
+
+// copied makes r, of an instance not running whose record lies in a copy of the directory
+// where the instance runs now, say what status says of the copied run (copiedRun): that
+// it runs there, or ended there unseen by the copy; neither crashed nor failed.
+func (r *listRow) copied(rec instance.Record) {
+	dir, pid, goesOn, ok := copiedRun(rec, r.paths.Record)
+	if !ok {
+		return
+	}
+	if r.State == instance.StateFailed {
+		r.State = instance.StateStopped
+	}
+	if r.LastExit = endedUnseen(dir); goesOn {
+		r.LastExit = fmt.Sprintf("runs in %s (pid %d)", dir, pid)
+	}
 }
 
 // listLog is the log list names for e: the one its record names, or none when its record

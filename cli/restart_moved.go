@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -52,6 +53,30 @@ func copyOfRunning(rec instance.Record, record string) (dir string, pid int, ok 
 	}
 	d := movedDir(writtenAt(rec, record), record, rec.PIDFile)
 	return d.old, d.originalPID, d.originalPID > 0
+}
+
+// copiedRun says how the run of rec, read at record, stands where its record lies in a copy
+// of the directory it was written in and the instance runs there now (copyOfRunning), for
+// an instance not running here: that directory and the pid that runs there, and whether
+// that is the very run the record is of (goesOn, Record.WrittenFor) or a later one, beside
+// which the copied run ended unseen by the copy (endedUnseen). ok is false otherwise: not
+// a copy, or a copied record of a run that ended before the copy, which says how itself.
+func copiedRun(rec instance.Record, record string) (dir string, pid int, goesOn, ok bool) {
+	dir, pid, copied := copyOfRunning(rec, record)
+	switch {
+	case !copied:
+		return "", 0, false, false
+	case rec.WrittenFor(pid):
+		return dir, pid, true, true
+	case rec.GoesOn():
+		return dir, pid, false, true
+	}
+	return "", 0, false, false
+}
+
+// endedUnseen is how a copied run that ended in dir, unseen by the copy, ended (copiedRun).
+func endedUnseen(dir string) string {
+	return fmt.Sprintf("ended in %s, unseen by this copy (crashed, killed or stopped there)", dir)
 }
 
 // copiedRecord reports whether the instance at paths has its record in a copy of the

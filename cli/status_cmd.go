@@ -272,21 +272,15 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status, rec 
 		return
 	}
 	r.LeftRunning = instance.Leftovers(paths, *rec)
-	if dir, pid, copied := copyOfRunning(*rec, paths.Record); copied {
-		switch {
-		case rec.WrittenFor(pid):
-			// Its record is of the run that goes on where it was copied from: not ended,
-			// nor failed, whatever its stale pidfile here, or a stop here since, made of it.
-			r.Command, r.Log = rec.Command, rec.Log
-			return
-		case rec.GoesOn():
-			// Of a run that has ended since, in dir, whose record alone saw how: a copy
-			// cannot tell a crash from a stop there (and a stop in the copy leaves its
-			// record so: KeepStaleRecord).
-			r.Command, r.Log = rec.Command, rec.Log
-			r.LastExit = fmt.Sprintf("ended in %s, unseen by this copy (crashed, killed or stopped there)", dir)
-			return
+	if dir, _, goesOn, copied := copiedRun(*rec, paths.Record); copied {
+		// Of the run that goes on where it was copied from (the note says where), or that
+		// ended there since, unseen: not crashed, nor failed, whatever its stale pidfile
+		// here, or a stop here since, made of it.
+		r.Command, r.Log = rec.Command, rec.Log
+		if !goesOn {
+			r.LastExit = endedUnseen(dir)
 		}
+		return
 	}
 	switch r.State {
 	case "not running":
