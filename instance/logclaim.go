@@ -183,12 +183,25 @@ func (c *LogClaim) path(key string) string {
 
 // pathKey keys a claim by the log's path, its directory's symbolic links resolved.
 func pathKey(log string) string {
-	return "p" + claimHash([]byte(resolvedPath(log)))
+	return "p" + claimHash([]byte(resolvedPath(storedLog(log))))
+}
+
+// storedLog is log under the name its directory lists it by, where the file system folds
+// case and log is there under another case (FL.log for fl.log on vfat): one file, one
+// claim, whatever case each start gives. Elsewhere log as it is, for two lstat calls
+// (otherCase reads the directory only where both cases answer).
+func storedLog(log string) string {
+	dir, file := filepath.Split(log)
+	if stored := otherCase(dir, file, swapCase(file)); stored != "" {
+		return filepath.Join(dir, stored)
+	}
+	return log
 }
 
 // dirKey keys a claim by the device and inode of the log's directory and the log's base
 // name; false when the directory is not there (yet).
 func dirKey(log string) (string, bool) {
+	log = storedLog(log)
 	fi, err := os.Stat(filepath.Dir(log))
 	if err != nil {
 		return "", false
