@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // A log's claim tells which instance writes a log, so that a start of any other instance
@@ -159,19 +161,29 @@ func (c *LogClaim) Forget() {
 	c.recorded = false // nor does Release record it by the directory the daemon made
 }
 
-// RemoveLogClaims removes, from the state directory stateDir, the claim files of p.Log
-// that name the instance at p (its name and pidfile), for an instance whose record is
-// gone for good (delete). A claim held by a start under way, one that names another
-// instance, or one that is not this user's, stays.
+// RemoveLogClaims removes, from the state directory stateDir, the claim files that name
+// the instance at p, for an instance whose record is gone for good (delete): those that
+// name its pidfile, whatever log they are of (an earlier run's with another --log, a log
+// directory made anew, whose keys its log no longer gives), and those of its name whose
+// pidfile, another since (a state directory moved), nobody holds. A claim held by a start
+// under way, one that names another instance or a running one, or one that is not this
+// user's, stays.
 func RemoveLogClaims(stateDir string, p Paths) {
-	if stateDir == "" || p.Log == "" {
+	if stateDir == "" {
 		return
 	}
-	c := &LogClaim{stateDir: stateDir}
-	for _, key := range claimKeys(p.Log) {
-		removeLocked(c.path(key), func(fd int) bool {
+	claims, _ := filepath.Glob(filepath.Join(stateDir, ".log-*.claim"))
+	for _, path := range claims {
+		removeLocked(path, func(fd int) bool {
 			was := readClaim(fd)
-			return was.Name == p.Name && was.PIDFile == p.PIDFile
+			if was.Name != p.Name {
+				return false
+			}
+			if was.PIDFile == p.PIDFile {
+				return true
+			}
+			st, err := pidfile.Probe(was.PIDFile)
+			return err == nil && st.State != pidfile.Running
 		})
 	}
 }
