@@ -92,16 +92,19 @@ func (e Entry) LastExit() string {
 }
 
 // EndedHow says how the run that rec is the record of ended, for an instance that is not
-// running: its LastExit; else "stopped" if it is marked stopped, or "gone without stopping
-// (crashed or killed)" if it still says running or stopping; else "" (an empty record).
+// running: "gone without stopping (crashed or killed)" if it still says running or
+// stopping, whatever its supervised program last did (a supervisor killed while it waited
+// to restart its program, or after it did, went without stopping; the program's earlier
+// exit is no end of the run); else its LastExit, which for a start called off says how; else
+// "stopped" if it is marked stopped; else "" (an empty record).
 func EndedHow(rec Record) string {
 	switch {
+	case rec.GoesOn() && !rec.CalledOffStart():
+		return gone
 	case rec.LastExit != "":
 		return rec.LastExit
 	case rec.State == StateStopped:
 		return "stopped"
-	case rec.State == StateRunning, rec.State == StateStopping:
-		return gone
 	}
 	return ""
 }

@@ -235,3 +235,29 @@ func TestListRecordProblems(t *testing.T) {
 		t.Fatalf("RecordErr: run %v, down %v; want the bad record for each", got["run"], got["down"])
 	}
 }
+
+// TestEndedHow: a record that still says its run goes on tells a run gone without
+// stopping, even where its supervised program's earlier exit is recorded (a supervisor
+// killed while it waited to restart the program, or after it did): that exit was no end
+// of the run. A start called off says how, and a stopped run says its last exit.
+func TestEndedHow(t *testing.T) {
+	cmd := []string{"sh", "-c", "exit 0"}
+	for _, tc := range []struct {
+		name string
+		rec  Record
+		want string
+	}{
+		{"killed while restarting", Record{State: StateRunning, Command: cmd, LastExit: "exited with status 0", RestartAt: time.Now()}, gone},
+		{"killed after a restart", Record{State: StateRunning, Command: cmd, LastExit: "exited with status 0", ChildPID: 4242, Restarts: 1}, gone},
+		{"killed while stopping", Record{State: StateStopping, Command: cmd, LastExit: "exited with status 0"}, gone},
+		{"crashed", Record{State: StateRunning}, gone},
+		{"start called off", Record{State: StateStopping, LastExit: StartCalledOff + "stopped by SIGKILL before it was ready"}, StartCalledOff + "stopped by SIGKILL before it was ready"},
+		{"ended on its own", Record{State: StateStopped, Command: cmd, LastExit: "exited with status 3", Failed: true}, "exited with status 3"},
+		{"stopped", Record{State: StateStopped}, "stopped"},
+		{"empty", Record{}, ""},
+	} {
+		if got := EndedHow(tc.rec); got != tc.want {
+			t.Errorf("%s: EndedHow = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
