@@ -72,6 +72,19 @@ type App struct {
 	// Config.Flags, for advice to run a command that ignores them.
 	own, ownAfter       []string
 	common, commonAfter []string
+
+	// progress, when set, is where notes on a command's progress go (progressOut), at
+	// once: forEachInstance sets it while it gathers each instance's other output.
+	progress io.Writer
+}
+
+// progressOut is where a note on the command's progress goes ("waiting for ..."): at once,
+// even while forEachInstance gathers an instance's other output to print it together.
+func (a *App) progressOut() io.Writer {
+	if a.progress != nil {
+		return a.progress
+	}
+	return a.Config.Stderr
 }
 
 // KongOptions are the options a Kong grammar that embeds cmds needs: the variables its

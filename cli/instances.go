@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -137,8 +138,9 @@ const maxParallel = 32
 
 // forEachInstance runs do on every instance of the state directory, in parallel, and
 // prints what each printed, together, as each finishes, each failure's error on stderr.
-// do gets an App of its own whose Stdout and Config.Stderr are that instance's. The
-// error, if any instance failed, is exit 1 and names them.
+// do gets an App of its own whose Stdout and Config.Stderr are that instance's; notes on
+// its progress (progressOut) go to stderr at once. The error, if any instance failed, is
+// exit 1 and names them.
 func forEachInstance(app *App, verb string, do func(app *App, paths instance.Paths) error) error {
 	names, layout, err := app.instanceNames()
 	if err != nil {
@@ -162,6 +164,7 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 			var out, errs bytes.Buffer
 			own := *app
 			own.Stdout, own.Config.Stderr = &out, &errs
+			own.progress = lockedWriter{&mu, app.progressOut()}
 			flags := InstanceFlags{Name: name}
 			paths, err := flags.paths(&own, "", false)
 			if err == nil {
@@ -185,6 +188,18 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 	}
 	slices.Sort(failed)
 	return withCode(exitFailed, fmt.Errorf("could not %s %d of %d instances: %s", verb, len(failed), len(names), nameList(failed, len(failed))))
+}
+
+// lockedWriter writes to w holding mu: one writer of several goroutines' lines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // errorText is what Config.exitCode would print for err ("" for an error whose command

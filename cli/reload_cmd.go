@@ -37,7 +37,8 @@ func (c *ReloadCmd) Validate(kctx *kong.Context) error {
 
 // Run signals the lock holder and says which signal went to which pid. With --all, every
 // instance of the state directory, each as alone; one not running, or stopping, is skipped
-// (nothing runs to read a configuration: its next start reads it), and is no failure.
+// (nothing runs to read a configuration: its next start reads it), and is no failure; one
+// starting is reloaded once it is ready (awaitReady), as alone.
 func (c *ReloadCmd) Run(app *App) error {
 	if c.All {
 		return forEachInstance(app, "reload", func(app *App, paths instance.Paths) error {
@@ -67,11 +68,21 @@ func (c *ReloadCmd) Run(app *App) error {
 // reload asks the instance at paths to reload, and says it asked. Its error wraps
 // instance.ErrNotRunning when the instance does not run.
 func reload(app *App, paths instance.Paths) error {
-	sig := syscall.SIGHUP
+	ctx, stop := interruptible()
+	defer stop()
+	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
+	st, inspectErr, waited, err := awaitReady(ctx, app, paths, st, inspectErr)
+	if err != nil {
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
+	}
+	if waited && inspectErr == nil && !st.Running() {
+		return withCode(exitFailed, fmt.Errorf("%s is %w: it was starting, and its start failed or was called off (its log says why: '%s')",
+			paths.Name, instance.ErrNotRunning, app.commandFor("logs", paths)))
+	}
+	sig := syscall.SIGHUP // read after the wait: a first start's record is written once it is ready
 	if rec, err := instance.ReadRecord(paths.Record); err == nil && ignoresHUP(rec.Strategy) {
 		sig = syscall.SIGUSR1
 	}
-	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
 	if err := programReloadable(st, inspectErr); err != nil {
 		if errors.Is(err, supervisor.ErrNoReload) || errors.Is(err, errBetweenRuns) || errors.Is(err, errStopping) {
 			// Its log is reopened all the same, as the reload would have: a logrotate
@@ -95,7 +106,11 @@ func reload(app *App, paths instance.Paths) error {
 	}
 	// Asked, not done: the daemon reloads after this returns, behind a log reopen that a
 	// frozen disk may hold up, and its log says how the reload went.
-	fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reload (%s)\n", paths.Name, pid, signalLabel(sig))
+	once := ""
+	if waited {
+		once = ", once it was ready (it was starting)"
+	}
+	fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reload (%s)%s\n", paths.Name, pid, signalLabel(sig), once)
 	return nil
 }
 
@@ -112,7 +127,7 @@ func programReloadable(st instance.Status, err error) error {
 		// SIGTERM (stop continues a stopped daemon), in the middle of its drain.
 		return fmt.Errorf("its daemon (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP), and would take the reload only once continued: 'kill -CONT %d' first, then reload", st.PID(), st.PID())
 	}
-	if err == nil && st.Starting {
+	if err == nil && st.Starting { // one that may not become ready: awaitReady waits for the others
 		return errors.New("it is starting: reload it once it is ready (it reads its configuration as it is then)")
 	}
 	if err == nil && st.Running() && st.Record != nil && st.Record.State == instance.StateStopping {
@@ -120,11 +135,7 @@ func programReloadable(st instance.Status, err error) error {
 		// supervisor passes nothing on to a program that drains.
 		return fmt.Errorf("%w: it finishes its work in flight after a stop and takes nothing new: nothing to reload (its next start reads its configuration as it is then)", errStopping)
 	}
-	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() {
-		if c, starting := startingCopy(st.Record); starting {
-			return fmt.Errorf("%w: it ended (%s), and its restart is starting (pid %d): reload it once it is ready (it reads its configuration as it is then)",
-				errBetweenRuns, orNone(st.Record.LastExit), c.PID)
-		}
+	if err == nil && st.Running() && st.Record != nil && st.Record.Restarting() { // a restart starting is waited for: awaitReady
 		return fmt.Errorf("%w: it ended (%s) and is started again in %s, with its configuration as it is then",
 			errBetweenRuns, orNone(st.Record.LastExit), roundDuration(max(time.Until(st.Record.RestartAt), 0)))
 	}

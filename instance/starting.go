@@ -97,16 +97,8 @@ func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 		return nil // the launcher decides, as it does for a daemon that runs
 	}
 	pid := st.PID()
-	if _, ours := proc.Getenv(pid, InvocationEnv); !ours {
-		// Not a daemon a start launched (another tool's lock, a daemon of a daemonkit
-		// before invocations): it may never write a record, so nothing says when it is
-		// ready. It runs, and the launcher says so.
-		return nil
-	}
-	if age, ok := proc.Age(pid); !ok || age > within {
-		// Older than any start waits: a daemon that is ready but whose record is gone
-		// (deleted by hand), not one still starting. It runs.
-		return nil
+	if !MayBeStarting(pid, within) {
+		return nil // it runs, and the launcher says so
 	}
 	end := time.Now().Add(within)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
@@ -132,6 +124,21 @@ func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 		case <-time.After(backoff): // a polling step: readiness wakes nobody outside the daemon
 		}
 	}
+}
+
+// MayBeStarting reports whether pid, a daemon that holds its pidfile but whose record does
+// not name it (Status.Starting), may still become ready, so that waiting for it makes
+// sense: a start launched it (its environment holds InvocationEnv) no longer than within
+// ago. Another tool's lock holder, or a daemon of a daemonkit before invocations, may never
+// write a record, so nothing would say when it is ready; one older than within is a daemon
+// that is ready but whose record is gone (deleted by hand). Off Linux this cannot be told:
+// false.
+func MayBeStarting(pid int, within time.Duration) bool {
+	if _, ours := proc.Getenv(pid, InvocationEnv); !ours {
+		return false
+	}
+	age, ok := proc.Age(pid)
+	return ok && age <= within
 }
 
 // startLockError is why the start lock of the instance at p could not be taken, said of
@@ -192,9 +199,10 @@ func (s *Starting) Done() { _ = s.f.Release() }
 // start lock, and no daemon holds the pidfile yet.
 var ErrStartUnderWay = errors.New("a start is under way")
 
-// startUnderWay is the pid of a start command that holds the instance's start lock, or 0.
-// A lock whose holder the kernel cannot name (another pid namespace's) counts as held, -1.
-func startUnderWay(p Paths) int {
+// StartUnderWay is the pid of the start command that holds the instance's start lock, or
+// 0 when no start of it is under way. A lock whose holder the kernel cannot name (another
+// pid namespace's) counts as held, -1.
+func (p Paths) StartUnderWay() int {
 	st, err := pidfile.Probe(p.StartLock())
 	switch {
 	case st.State == pidfile.Running && st.PID > 0:
@@ -219,7 +227,7 @@ func awaitDaemon(ctx context.Context, p Paths, within time.Duration) error {
 		end = time.Now().Add(within)
 	}
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 10*time.Millisecond) {
-		starter := startUnderWay(p)
+		starter := p.StartUnderWay()
 		if starter == 0 {
 			return nil
 		}

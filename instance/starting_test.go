@@ -26,7 +26,7 @@ func TestStartLock(t *testing.T) {
 	}
 	defer s.Done()
 	st, err := Inspect(p)
-	if err != nil || !st.Starting || st.StartPID != startUnderWay(p) || st.StartPID <= 0 || st.Running() {
+	if err != nil || !st.Starting || st.StartPID != p.StartUnderWay() || st.StartPID <= 0 || st.Running() {
 		t.Fatalf("Inspect during a start = %+v, %v; want starting, with the start's pid, not running", st, err)
 	}
 	if _, err := BeginStart(ctx, p, 30*time.Millisecond); !errors.Is(err, ErrStartUnderWay) {

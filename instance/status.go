@@ -73,7 +73,7 @@ func (s Status) ContentProblem() error {
 // holder the kernel cannot name, no pidfile path: pidfile.ErrEmptyPath, ...). A record
 // that is missing, unreadable or names another pid is left out: it never decides anything.
 func Inspect(p Paths) (Status, error) {
-	starter := startUnderWay(p) // before the pidfile: see BeginStart
+	starter := p.StartUnderWay() // before the pidfile: see BeginStart
 	st, proven, err := probe(p)
 	if err != nil {
 		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, err)

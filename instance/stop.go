@@ -225,7 +225,7 @@ func stopHolder(ctx context.Context, p Paths, h *proc.Process, o StopOptions) (S
 // written over a record that is not this user's. It returns the pid of the start (the
 // daemon's own, in the foreground) when it wrote the record, else 0.
 func recordKilledStarting(p Paths, pid int) (start int) {
-	start = startUnderWay(p)
+	start = p.StartUnderWay()
 	invocation, ok := proc.Getenv(pid, InvocationEnv)
 	child := 0 // a start in the foreground's program
 	switch {
@@ -315,7 +315,7 @@ func dropNeverRan(ctx context.Context, p Paths, pid, start int) {
 		return // an earlier run's record, or none: nothing to wait for
 	}
 	end := time.Now().Add(startEndWait)
-	for backoff := time.Millisecond; startUnderWay(p) == start; backoff = min(2*backoff, 50*time.Millisecond) {
+	for backoff := time.Millisecond; p.StartUnderWay() == start; backoff = min(2*backoff, 50*time.Millisecond) {
 		if ctx.Err() != nil || time.Now().After(end) || suspended(start) {
 			return // a start stopped (Ctrl-Z) ends only once it is continued
 		}
