@@ -40,9 +40,11 @@ func (c *ReloadCmd) Validate(kctx *kong.Context) error {
 // (nothing runs to read a configuration: its next start reads it), and is no failure; one
 // starting is reloaded once it is ready (awaitReady), as alone.
 func (c *ReloadCmd) Run(app *App) error {
+	var waits waitInterrupt // one Ctrl-C ends every wait, --all's too
+	defer waits.release()
 	if c.All {
 		return forEachInstance(app, "reload", func(app *App, paths instance.Paths) error {
-			err := reload(app, paths)
+			err := reload(app, paths, &waits)
 			switch {
 			case errors.Is(err, instance.ErrNotRunning):
 				fmt.Fprintf(app.Stdout, "%s is not running: nothing to reload\n", paths.Name)
@@ -62,16 +64,19 @@ func (c *ReloadCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	return reload(app, paths)
+	return reload(app, paths, &waits)
 }
 
 // reload asks the instance at paths to reload, and says it asked. Its error wraps
-// instance.ErrNotRunning when the instance does not run.
-func reload(app *App, paths instance.Paths) error {
-	ctx, stop := interruptible()
-	defer stop()
+// instance.ErrNotRunning when the instance does not run. A wait for a starting instance
+// (awaitReady) ends with waits' interrupt, which, once it came, ends every reload that
+// begins after it, reloading nothing.
+func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
+	if err := waits.err(); err != nil {
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
+	}
 	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
-	st, inspectErr, waited, err := awaitReady(ctx, app, paths, st, inspectErr)
+	st, inspectErr, waited, err := awaitReady(waits, app, paths, st, inspectErr)
 	if err != nil {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}

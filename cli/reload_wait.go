@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
@@ -46,26 +47,37 @@ func reloadWaitFor(paths instance.Paths) time.Duration {
 
 // awaitReady waits while the instance at paths, of which Inspect said st and inspectErr,
 // is starting (startingNow), until its start ends: it is ready, or it failed. It returns
-// what Inspect says then, and whether it waited. A daemon that may not become ready
-// (instance.MayBeStarting: one no start launched, or one whose record was deleted by hand)
-// is not waited for. While a start that is not stopped by a signal (Ctrl-Z) waits for its
-// daemon, which holds the pidfile, to be ready, the wait goes on as long as the start's
-// does (its --ready-timeout bounds it); else it lasts at most reloadWaitFor (a daemon
-// whose start is gone, a start that has not launched its daemon yet, which takes its
-// pidfile within milliseconds, a supervised program's restart). The error is the wait's
-// own: that bound passed, or ctx ended (an interrupt). A wait begun is noted on
-// app.progressOut: a reload that says nothing for seconds looks hung.
-func awaitReady(ctx context.Context, app *App, paths instance.Paths, st instance.Status, inspectErr error) (instance.Status, error, bool, error) {
+// what Inspect says then, and whether it waited. While a start under way, not stopped by a
+// signal (Ctrl-Z), waits for its daemon, which holds the pidfile, to be ready, the wait
+// goes on as long as the start's does (its --ready-timeout bounds it). Else it lasts at
+// most reloadWaitFor (a daemon whose start is gone, a start that has not launched its
+// daemon yet, which takes its pidfile within milliseconds, a supervised program's
+// restart), and a daemon that may not become ready (instance.MayBeStarting: one no start
+// launched, one whose record was deleted by hand, a start in the foreground, which holds
+// no start lock) is not waited for. A daemon that failed, and has recorded so but not yet
+// let its pidfile go, is waited for until it is gone. The error is the wait's own: that
+// bound passed, or waits' interrupt came. A wait begun is noted on app.progressOut: a
+// reload that says nothing for seconds looks hung.
+func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instance.Status, inspectErr error) (instance.Status, error, bool, error) {
 	if inspectErr != nil || !startingNow(st) {
 		return st, inspectErr, false, nil
 	}
 	within := reloadWaitFor(paths)
 	waitable := func(st instance.Status) bool {
-		return startingNow(st) && !(st.Running() && st.Starting && !instance.MayBeStarting(st.PID(), within))
+		switch {
+		case !startingNow(st):
+			return false
+		case !st.Running() || !st.Starting: // no daemon yet, or the program's restart
+			return true
+		case startWaits(paths): // its start bounds its own wait
+			return true
+		}
+		return instance.MayBeStarting(st.PID(), within)
 	}
 	if !waitable(st) {
 		return st, inspectErr, false, nil
 	}
+	ctx := waits.context()
 	fmt.Fprintf(app.progressOut(), "%s: note: reload %s: it is starting: it is reloaded once it is ready\n", app.Config.Name, paths.Name)
 	end := time.Now().Add(within)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
@@ -79,9 +91,12 @@ func awaitReady(ctx context.Context, app *App, paths instance.Paths, st instance
 		}
 		st, inspectErr = instance.Inspect(paths)
 		switch {
+		case inspectErr == nil && st.Running() && st.Record != nil && !st.Record.GoesOn():
+			// It failed, recorded so, and lets its pidfile go: wait until it has.
 		case inspectErr != nil || !waitable(st):
 			return st, inspectErr, true, nil
-		case time.Now().After(end):
+		}
+		if time.Now().After(end) {
 			return st, inspectErr, true, fmt.Errorf("it is still starting after %v: reload it once it is ready (it reads its configuration as it is then)", within)
 		}
 	}
@@ -97,4 +112,44 @@ func startWaits(paths instance.Paths) bool {
 	}
 	ps, err := proc.ReadStat(start)
 	return err != nil || !ps.Stopped()
+}
+
+// waitInterrupt is the interrupt (Ctrl-C, SIGTERM) that ends a reload's waits for starting
+// instances: armed at the first wait, so that until then an interrupt ends reload as it
+// ends any command, and shared by every wait of a reload --all, also of the instances
+// whose turn comes after it. The zero value is ready to use.
+type waitInterrupt struct {
+	mu   sync.Mutex
+	ctx  context.Context
+	stop func()
+}
+
+// context arms the interrupt, if it is not armed yet, and returns its context, which ends
+// with the interrupt.
+func (w *waitInterrupt) context() context.Context {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctx == nil {
+		w.ctx, w.stop = interruptible()
+	}
+	return w.ctx
+}
+
+// err is the interrupt's cause once it came, else nil; it arms nothing.
+func (w *waitInterrupt) err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctx == nil || w.ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(w.ctx)
+}
+
+// release disarms the interrupt, if it was armed.
+func (w *waitInterrupt) release() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stop != nil {
+		w.stop()
+	}
 }
