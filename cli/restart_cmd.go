@@ -132,9 +132,20 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err := launchFilesFree(req.Name); err != nil { // with the claim's held: what the launch has
 		return err
 	}
-	res, err := stopReport(app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true, KeepStaleRecord: copiedRecord(paths)}, false)
+	// An interrupt (Ctrl-C, a deploy tool's SIGTERM) ends the wait for the stop at once, as
+	// it ends stop itself, rather than be held until the stop is done and then call the
+	// start off: the daemon, signalled, goes on stopping by its own --shutdown-timeout.
+	res, err := stopReport(ctx, app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true, KeepStaleRecord: copiedRecord(paths)}, false)
+	if err != nil && ctx.Err() != nil && errors.Is(err, instance.ErrStillRunning) {
+		return withCode(exitFailed, fmt.Errorf("restart %s: %v while it stopped: pid %d, sent SIGTERM, goes on stopping within its --shutdown-timeout, and is not started again: '%s' starts it, once it is gone",
+			req.Name, context.Cause(ctx), res.PID, app.commandFor("restart", paths)))
+	}
 	if err != nil {
 		return err
+	}
+	if ctx.Err() != nil { // stopped, and interrupted before the start
+		return withCode(exitFailed, fmt.Errorf("restart %s: %v once it had stopped: not started again: '%s' starts it",
+			req.Name, context.Cause(ctx), app.commandFor("restart", paths)))
 	}
 	was := ""
 	switch {

@@ -171,7 +171,7 @@ func recordedShutdownTimeout(rec instance.Record) time.Duration {
 // as a systemd service's ExecStart= (see unitOf), which systemd may start again.
 func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error {
 	unit := unitOf(paths)
-	res, err := stopReport(app, paths, o, true)
+	res, err := stopReport(context.Background(), app, paths, o, true)
 	if err == nil && res.WasRunning && unit.Name != "" {
 		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s ran as systemd's %s, which starts it again if its Restart= says so, else takes it for stopped: stop, start and restart it with '%s'\n",
 			app.Config.Name, paths.Name, unit.Name, unit.command("stop|start|restart"))
@@ -180,9 +180,10 @@ func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error 
 }
 
 // stopReport stops the instance at paths and prints what happened, or, when it was not
-// running, prints that only if tellNotRunning. It returns what Stop did.
-func stopReport(app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool) (instance.StopResult, error) {
-	res, err := instance.Stop(context.Background(), paths, o)
+// running, prints that only if tellNotRunning. It returns what Stop did. A ctx that ends
+// first ends the wait, as instance.Stop says: the error wraps instance.ErrStillRunning.
+func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool) (instance.StopResult, error) {
+	res, err := instance.Stop(ctx, paths, o)
 	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) && !errors.Is(err, instance.ErrStartUnderWay) {
 		if st, ierr := instance.Inspect(paths); ierr == nil && !st.Running() {
 			// Nothing runs: stop's work is done, whatever is left on disk.
