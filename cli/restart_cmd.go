@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -69,6 +70,7 @@ func (c *RestartCmd) Run(app *App) error {
 		}
 		return reportUpgrade(app, paths, res)
 	}
+	defer outliveHangup()()
 	ctx, stop := interruptible()
 	defer stop()
 	if c.All {
@@ -166,6 +168,22 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
 		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), req.Log)
 	return nil
+}
+
+// outliveHangup keeps a hang-up (SIGHUP: the terminal closed, an ssh session dropped)
+// from ending this process until the function it returns is called: a restart ended so
+// between its stop and its start would leave the instance down without a word, where the
+// daemon of a start -d hung up goes on to be ready on its own (as systemctl's restart job
+// goes on without its client). With nobody left to tell, restart finishes its work. The
+// signal is caught and dropped, not ignored, so the programs started meanwhile get the
+// default back at exec; one ignored already (nohup) stays so.
+func outliveHangup() (release func()) {
+	if signal.Ignored(syscall.SIGHUP) {
+		return func() {}
+	}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGHUP)
+	return func() { signal.Stop(c) }
 }
 
 // launchFilesFree refuses, before restart stops instance name, a restart whose start would
