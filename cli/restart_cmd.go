@@ -51,7 +51,9 @@ func (c *RestartCmd) Validate(kctx *kong.Context) error {
 }
 
 // Run restarts the instance, or with --all every instance.
-func (c *RestartCmd) Run(app *App) error {
+func (c *RestartCmd) Run(app *App) (err error) {
+	outcome := watchResult(app, "restart")
+	defer func() { err = outcome(err) }()
 	if c.Graceful {
 		if c.All {
 			return withCode(exitUsage, fmt.Errorf("--graceful with --all: upgrade one instance at a time"))

@@ -165,10 +165,11 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
+	outcome := watchResult(app, "start -d")
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
 		paths.Name, res.PID, req.Strategy, listenNote(res.Listen, req.Supervise), paths.Log)
 	notifyManager(res.PID)
-	return nil
+	return outcome(nil)
 }
 
 // takeCommand is the program's command line as Kong passed it (command: start's, unit's

@@ -54,7 +54,9 @@ var notStopping = map[syscall.Signal]string{
 }
 
 // Run stops the instance (or, with --all, every instance) and says how it went.
-func (c *StopCmd) Run(app *App) error {
+func (c *StopCmd) Run(app *App) (err error) {
+	outcome := watchResult(app, "stop")
+	defer func() { err = outcome(err) }()
 	options := func(paths instance.Paths) instance.StopOptions {
 		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), Drain: stopDrain(c.Timeout), NoKill: c.NoKill, KeepStaleRecord: copiedRecord(paths)}
 	}
