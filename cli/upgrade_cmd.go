@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,8 @@ func (c *UpgradeCmd) Validate() error {
 
 // Run talks to the supervisor's control socket and says how it went: exit 0 when the new
 // copy serves and the old one is gone, 1 when the new copy failed (the old one serves on),
-// 3 when another upgrade runs.
+// 3 when another upgrade runs, 128+N when signal N (Ctrl-C, SIGTERM) ends it first: the
+// supervisor goes on with the upgrade, as upgrade then says.
 func (c *UpgradeCmd) Run(app *App) error {
 	if err := c.nameNotCommand(app); err != nil {
 		return err
@@ -149,7 +151,12 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
 	}
-	line, err := bufio.NewReader(conn).ReadBytes('\n')
+	line, err := answer(conn)
+	var in interruption
+	if errors.As(err, &in) {
+		// The supervisor does the upgrade, not this command: it goes on without it.
+		return res, withCode(128+int(in.sig), fmt.Errorf("upgrade %s: %w: the upgrade goes on all the same in its supervisor (pid %d): the old copy drains once the new one is ready, and serves on if it fails ('status' shows which copy serves)", paths.Name, err, st.PID()))
+	}
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
 		return res, fmt.Errorf("upgrade %s: its supervisor closed the connection without an answer: it may have ended ('status' tells what runs now)", paths.Name)
 	}
@@ -160,6 +167,28 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 		return res, fmt.Errorf("upgrade %s: bad answer %q: %w", paths.Name, line, err)
 	}
 	return res, nil
+}
+
+// answer reads the supervisor's answer line on conn, or returns an interruption (Ctrl-C,
+// SIGTERM) that came first: upgrade is then not waited for, though it goes on.
+func answer(conn net.Conn) ([]byte, error) {
+	ctx, stop := interruptible()
+	defer stop()
+	type read struct {
+		line []byte
+		err  error
+	}
+	got := make(chan read, 1)
+	go func() {
+		line, err := bufio.NewReader(conn).ReadBytes('\n')
+		got <- read{line, err}
+	}()
+	select {
+	case r := <-got:
+		return r.line, r.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
 
 // startedWith is what upgrade needs of how an instance was started.
