@@ -88,7 +88,7 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 			paths.Name, instance.ErrNotRunning, app.commandFor("logs", paths)))
 	}
 	sig := syscall.SIGHUP // read after the wait: a first start's record is written once it is ready
-	if rec, err := instance.ReadRecord(paths.Record); err == nil && ignoresHUP(rec.Strategy) {
+	if rec, err := instance.ReadRecord(paths.Record); err == nil && recordIgnoresHUP(rec) {
 		sig = syscall.SIGUSR1
 	}
 	if err := programReloadable(st, inspectErr); err != nil {
@@ -164,6 +164,9 @@ func programReloadable(st instance.Status, err error) error {
 	if errors.Is(err, supervisor.ErrIgnoresHUP) && ignoresHUP(st.Record.Strategy) {
 		return fmt.Errorf("%w; under the %s strategy a program starts with SIGHUP ignored, as under nohup(1), unless it catches SIGHUP itself: start it with another strategy (reexec, setsid) to reload it", err, st.Record.Strategy)
 	}
+	if errors.Is(err, supervisor.ErrIgnoresHUP) && st.Record.IgnoresHUP {
+		return fmt.Errorf("%w; started in the foreground under nohup(1), a program keeps SIGHUP ignored, unless it catches SIGHUP itself: start it with -d (not under nohup) to reload it", err)
+	}
 	return err
 }
 
@@ -180,6 +183,10 @@ var errLogReopened = errors.New("its log was reopened")
 // program is between two runs: it ended, and its restart is waiting or starting. The
 // daemon runs, and its log is reopened all the same.
 var errBetweenRuns = errors.New("its program is not running")
+
+// recordIgnoresHUP says whether the daemon rec tells of ignores SIGHUP, and takes SIGUSR1
+// for a reload too: by its strategy (nohup), or started in the foreground under nohup(1).
+func recordIgnoresHUP(rec instance.Record) bool { return rec.IgnoresHUP || ignoresHUP(rec.Strategy) }
 
 // ignoresHUP says whether the named strategy leaves its daemon ignoring SIGHUP.
 func ignoresHUP(name string) bool {

@@ -354,7 +354,11 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	launcher.CloseOnExecFrom3()
 	surviveClosedPipe()
 	ctx := arm.wait() // cancelled by a signal caught before server.Run catches them itself
-	req, err := c.request(app, paths, strategy.Traits{})
+	// Under nohup(1) (SIGHUP ignored when this process was started: `nohup daemonkit start
+	// -- PROG &`), the work keeps SIGHUP ignored, as nohup promises what it runs and as the
+	// nohup strategy keeps it with -d: the hangup of the terminal it was typed at, which
+	// reaches the whole job, must not end the program. reload then sends SIGUSR1.
+	req, err := c.request(app, paths, strategy.Traits{IgnoresHUP: signal.Ignored(syscall.SIGHUP)})
 	if err != nil {
 		return err
 	}
@@ -390,7 +394,8 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		ShutdownTimeout: c.ShutdownTimeout,
 		ReadyTimeout:    c.ReadyTimeout, // nothing else bounds a container's start
 		Logger:          app.Log,
-		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Ready: req.readiness(), Unit: unitOfProcess(os.Getpid()).recorded()},
+		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Ready: req.readiness(), Unit: unitOfProcess(os.Getpid()).recorded(), IgnoresHUP: req.IgnoreHUP},
+		IgnoreHUP:       req.IgnoreHUP,
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}

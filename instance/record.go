@@ -105,6 +105,11 @@ type Record struct {
 	// foreground). What is still in it once the daemon is gone is the run's, whether or
 	// not it kept the run's mark in its environment (see Leftovers).
 	Session int `json:"session,omitempty"`
+	// IgnoresHUP says the daemon keeps SIGHUP ignored, and takes SIGUSR1 for a reload
+	// too, though its strategy does not say so: a foreground start under nohup(1), whose
+	// work keeps the hangup ignored as nohup promises (the nohup strategy's daemons do so
+	// by their strategy, which names it).
+	IgnoresHUP bool `json:"ignores_hup,omitempty"`
 }
 
 // EndedFailed reports whether the record, of an instance that is not running now, tells of
