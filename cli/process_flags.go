@@ -115,7 +115,9 @@ func (f ProcessFlags) checkValues() error {
 // environ is the work's environment: the inherited one (Inherited, else this process's;
 // none with --clear-env), then, with
 // --user, that user's USER, LOGNAME, SHELL and HOME, as systemd's User= and su - set them
-// (root's would send the work's files to /root, which it may not write), then defaults
+// (root's would send the work's files to /root, which it may not write), less, for a user
+// other than this process's, what locates this user's own files and sockets
+// (account.CallersOwn: root's $XDG_RUNTIME_DIR, /run/user/0), then defaults
 // (KEY=VALUE: what the caller knows better than this process's environment), then the
 // --env-file files in order, then --env. Errors name the file and the line. A variable no
 // exec can pass (launcher.CheckVariable: over 128 KiB on Linux) is refused, by its name,
@@ -157,6 +159,17 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		}
 		env = append(env, kv)
 	}
+	unset := func(k string) { // what the inherited environment had, kept under as set keeps it
+		i := slices.IndexFunc(env, func(kv string) bool { ek, _, _ := strings.Cut(kv, "="); return ek == k })
+		if i < 0 {
+			return
+		}
+		if !touched[k] {
+			under = append(under, env[i])
+		}
+		touched[k] = true
+		env = slices.Delete(env, i, i+1)
+	}
 	work := workIdentity{uid: uint32(os.Geteuid()), gid: uint32(os.Getegid())}
 	if f.User != "" {
 		u, err := account.LookupUser(f.User)
@@ -165,6 +178,11 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		}
 		for _, kv := range u.Identity() {
 			set(kv)
+		}
+		if u.Uid != uint32(os.Geteuid()) {
+			for _, k := range account.CallersOwn {
+				unset(k)
+			}
 		}
 		work = workIdentity{uid: u.Uid, gid: u.Gid, user: f.User}
 		if f.Group != "" {

@@ -144,6 +144,18 @@ func (u *User) Identity() []string {
 	return env
 }
 
+// CallersOwn are the variables that locate the files and sockets of the user a program
+// inherits its environment from (root, who runs it as u), which a program run as another
+// user cannot use: that user's runtime directory, its session bus, its ssh agent, its X
+// authority, and the XDG base directories, which sit under its home. systemd's User= and
+// sudo -u set none of them; a program given root's would fail to write where it may not
+// (jupyter, podman, gpg-agent make their sockets in $XDG_RUNTIME_DIR, /run/user/0, mode
+// 0700), or read another home's configuration.
+var CallersOwn = []string{
+	"XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK", "XAUTHORITY",
+	"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+}
+
 // GroupIds are the groups u is in, its primary group first. For a user os/user found they
 // are os/user's (ids it gives that are not 32-bit numbers are left out). For a user only
 // getent found they are getent initgroups' (the primary group added); where getent has no
