@@ -20,6 +20,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/limits"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -257,6 +258,11 @@ func runDaemon(cfg Config, req *request) error {
 		if err := restoreProgramFlags(cfg, req.Flags, req.Cwd); err != nil {
 			return fail(fmt.Errorf("%s: restore the program's flags: %w", daemonCommand, err))
 		}
+	}
+	if err := limits.Apply(req.Limits); err != nil {
+		// Started again by restart from a shell whose hard limits are lower: the work runs
+		// with what could be kept, which restart said before it stopped anything.
+		log.Warn("the work does not get every limit it was started with", "error", err)
 	}
 	opts := req.serverOptions(cfg)
 	opts.Reporter, opts.Logger, opts.LogWriter = rep, log, out

@@ -15,6 +15,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/account"
+	"github.com/daemonkit/daemonkit/internal/limits"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/strategy"
@@ -40,6 +41,12 @@ type ProcessFlags struct {
 	// restart does. nil means this process's (a foreground start; a record written
 	// before it was kept); empty, none.
 	Inherited words `kong:"-" json:",omitzero"`
+
+	// Limits are the resource limits (ulimit) the work was started with: the caller's, as
+	// start -d found them. The daemon gives them itself first thing, so that restart, typed
+	// in a shell with other limits (cron's, a login's 1024 open files), starts the work with
+	// the ones it was started with, as it does the environment. nil: this process's.
+	Limits []limits.Limit `kong:"-" json:",omitzero"`
 }
 
 // niceness is --nice's value: a number that may be negative, and may come as the next

@@ -19,6 +19,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/limits"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -97,6 +98,11 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	req, desc, err := recordedRequest(app, paths)
 	if err != nil {
 		return err
+	}
+	if lost := limits.Unreachable(req.Limits); len(lost) > 0 {
+		// Said before anything is stopped: the new run keeps what it can (its daemon logs it).
+		fmt.Fprintf(app.Config.Stderr, "%s: restart %s: it was started with hard limits above this process's, which only a process with CAP_SYS_RESOURCE (root's) may raise, and gets these instead: %s; raise them in the shell that restarts it, or restart it as root\n",
+			app.Config.Name, req.Name, strings.Join(lost, "; "))
 	}
 	const logFix = "stop it and start it again with another --log; nothing was stopped"
 	stateDir := ""

@@ -18,6 +18,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/limits"
 	"github.com/daemonkit/daemonkit/internal/mainthread"
 	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/logfile"
@@ -153,6 +154,7 @@ func (c *StartCmd) Run(app *App) error {
 	if !c.ClearEnv {
 		c.Inherited = inheritable(os.Environ()) // recorded: restart starts the work with it
 	}
+	c.Limits = limits.Current() // recorded too: the daemon of a restart gives them itself
 	req, err := c.request(app, paths, desc.Traits)
 	if err != nil {
 		return err
