@@ -16,6 +16,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -236,6 +237,9 @@ func checkReload(st instance.Status, inspectErr error) error {
 	defer stop()
 	ctx, cancel := context.WithTimeoutCause(ctx, reloadCheckTimeout, fmt.Errorf("did not finish within %s, and was killed", reloadCheckTimeout))
 	defer cancel()
+	// No descriptor this process's caller left open reaches the check, which may run as
+	// another user (--user) than the one whose shell opened it, as none reaches the program.
+	launcher.CloseOnExecFrom3()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", check)
 	cmd.Dir, cmd.Env = req.Workdir, inheritable(env) // not the run's mark, nor a service manager's sockets: it is no part of the run
 	stderr := &tailWriter{}
