@@ -23,9 +23,9 @@ const Infinity = ^uint64(0)
 
 // Unreachable says, of each of ls that this process could not give itself (a hard limit
 // above its own, which only a privileged process may raise), what it was and what this
-// process has: "ulimit
-// -Hc (RLIMIT_CORE): unlimited, here 0". Empty for a process with CAP_SYS_RESOURCE
-// (root, outside a container that took it away), which may raise them.
+// process has: "ulimit -Hc (RLIMIT_CORE): unlimited, here 0 bytes". Empty for a process
+// with CAP_SYS_RESOURCE (root, outside a container that took it away), which may raise
+// them.
 func Unreachable(ls []Limit) []string {
 	var out []string
 	for _, l := range ls {
