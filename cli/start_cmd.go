@@ -98,6 +98,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.checkSignalClash(c.Detach); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if stop, _ := stopSignal(c.StopSignal); stop == syscall.SIGHUP && !c.Detach && signal.Ignored(syscall.SIGHUP) {
+		return withCode(exitUsage, errors.New("--stop-signal SIGHUP in the foreground under nohup(1), which keeps SIGHUP ignored for the program: it would never see it, and every stop would end in SIGKILL; give another --stop-signal, or start it with -d"))
+	}
 	if err := c.ProcessFlags.check(); err != nil {
 		return withCode(exitUsage, err)
 	}
