@@ -247,9 +247,12 @@ func absPath(flag string, path *string) error {
 
 // notifyManager tells a service manager that runs start -d as its main process
 // ($NOTIFY_SOCKET set: a Type=notify unit whose ExecStart detaches) that the daemon is
-// ready, and that its main process is now the daemon, pid.
+// ready, and that its main process is now the daemon, pid. Not under a daemonkit
+// supervisor (its program, or what that started, inherit supervisor.GenerationEnv), whose
+// $NOTIFY_SOCKET is its program's readiness: the daemon started here is another
+// instance's, and named there it would pass for that program, ready before it is.
 func notifyManager(pid int) {
-	if os.Getenv("NOTIFY_SOCKET") != "" {
+	if os.Getenv("NOTIFY_SOCKET") != "" && os.Getenv(supervisor.GenerationEnv) == "" {
 		_, _ = daemon.SdNotify(false, fmt.Sprintf("MAINPID=%d\nREADY=1", pid))
 	}
 }
