@@ -102,7 +102,7 @@ var exitStatus = []string{
 	"status: 0 running, 1 stale pidfile, 3 not running (or starting, stopping, or its program between restarts), 4 cannot tell (LSB).",
 	"restart: as start; 1 too when it has no record to start from, having stopped nothing.",
 	"reload: 0 signalled, 1 not running, refused, or its --reload-check failed. reopen: 0 signalled, 1 not running.",
-	"upgrade: 0 the new copy serves, 1 it failed (the old one serves on) or there was nothing to upgrade, 3 another upgrade runs, 128+N when signal N (Ctrl-C, SIGTERM) ended it before the answer (the supervisor goes on with the upgrade).",
+	"upgrade: 0 the new copy serves, 1 it failed (the old one serves on) or there was nothing to upgrade, 3 another upgrade runs, ended by signal N (Ctrl-C, SIGTERM: a shell says 128+N) before the answer, once it said so (the supervisor goes on with the upgrade if it took it).",
 	"delete: 0 forgotten, 1 running, or no such instance. logs: 0, 1 no log to print.",
 	"list, strategies, completion, version: 0.",
 }

@@ -308,6 +308,17 @@ func interruptible() (context.Context, func()) {
 	})
 }
 
+// dieBy ends the process by sig, as its default action would have, once what the
+// interrupt left undone is said: a shell running it from a script then ends the script
+// too, as it does for a child killed by Ctrl-C, where an exit of 128+N would let the script
+// go on. It does not return.
+func dieBy(sig syscall.Signal) {
+	signal.Reset(sig)
+	_ = syscall.Kill(os.Getpid(), sig)
+	time.Sleep(time.Second) // the signal is on its way; in case something still catches it:
+	os.Exit(128 + int(sig))
+}
+
 // interruption is the cause of interruptible's context: the signal that ended it.
 type interruption struct{ sig syscall.Signal }
 

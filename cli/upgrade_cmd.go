@@ -38,8 +38,8 @@ func (c *UpgradeCmd) Validate() error {
 
 // Run talks to the supervisor's control socket and says how it went: exit 0 when the new
 // copy serves and the old one is gone, 1 when the new copy failed (the old one serves on),
-// 3 when another upgrade runs, 128+N when signal N (Ctrl-C, SIGTERM) ends it first: the
-// supervisor goes on with the upgrade, as upgrade then says.
+// 3 when another upgrade runs; a signal (Ctrl-C, SIGTERM) before the answer ends it by
+// that signal, once it said that the supervisor goes on with the upgrade if it took it.
 func (c *UpgradeCmd) Run(app *App) error {
 	if err := c.nameNotCommand(app); err != nil {
 		return err
@@ -141,6 +141,8 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 	if readyTimeout > timeout || (readyTimeout <= 0 && timeout < 10*time.Second) {
 		readyTimeout = timeout
 	}
+	ctx, stop := interruptible() // before the request: the supervisor may act on it at once
+	defer stop()
 	conn, err := net.DialTimeout("unix", st.Record.Control, 5*time.Second)
 	if err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
@@ -151,11 +153,15 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
 		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
 	}
-	line, err := answer(conn)
+	line, err := answer(ctx, conn)
 	var in interruption
 	if errors.As(err, &in) {
-		// The supervisor does the upgrade, not this command: it goes on without it.
-		return res, withCode(128+int(in.sig), fmt.Errorf("upgrade %s: %w: the upgrade goes on all the same in its supervisor (pid %d): the old copy drains once the new one is ready, and serves on if it fails ('status' shows which copy serves)", paths.Name, err, st.PID()))
+		// The supervisor does the upgrade, not this command: once it took the request,
+		// it goes on without it. Whether it took it is not known here (it refuses one while
+		// its program starts, or another upgrade runs): its log says.
+		fmt.Fprintf(app.Config.Stderr, "%s: upgrade %s: %v: its supervisor (pid %d) goes on with the upgrade if it took the request (its log says whether: '%s'): the old copy drains once the new one is ready, and serves on if it fails ('%s' shows which copy serves)\n",
+			app.Config.Name, paths.Name, err, st.PID(), app.commandFor("logs", paths), app.commandFor("status", paths))
+		dieBy(in.sig)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
 		return res, fmt.Errorf("upgrade %s: its supervisor closed the connection without an answer: it may have ended ('status' tells what runs now)", paths.Name)
@@ -169,11 +175,9 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 	return res, nil
 }
 
-// answer reads the supervisor's answer line on conn, or returns an interruption (Ctrl-C,
-// SIGTERM) that came first: upgrade is then not waited for, though it goes on.
-func answer(conn net.Conn) ([]byte, error) {
-	ctx, stop := interruptible()
-	defer stop()
+// answer reads the supervisor's answer line on conn, or returns the interruption (Ctrl-C,
+// SIGTERM) that ends ctx first: upgrade is then not waited for, though it goes on.
+func answer(ctx context.Context, conn net.Conn) ([]byte, error) {
 	type read struct {
 		line []byte
 		err  error
