@@ -39,11 +39,12 @@ func (c *ReloadCmd) Validate(kctx *kong.Context) error {
 // Run signals the lock holder and says which signal went to which pid. With --all, every
 // instance of the state directory, each as alone; one not running, or stopping, is skipped
 // (nothing runs to read a configuration: its next start reads it), and is no failure; one
-// starting is reloaded once it is ready (awaitReady), as alone. A hang-up does not end it
-// (outliveHangup): it would leave a --reload-check running, in a process group of its own
-// that the terminal does not reach, and reload nothing.
+// starting is reloaded once it is ready (awaitReady), as alone. Its caller's going away (a
+// hang-up, a reader gone: outliveCaller) does not end it: it would leave a --reload-check
+// running, in a process group of its own that the terminal does not reach, and reload
+// nothing.
 func (c *ReloadCmd) Run(app *App) error {
-	defer outliveHangup()()
+	defer outliveCaller()()
 	var waits waitInterrupt // one Ctrl-C ends every wait, --all's too
 	defer waits.release()
 	if c.All {

@@ -73,7 +73,7 @@ func (c *RestartCmd) Run(app *App) (err error) {
 		}
 		return reportUpgrade(app, paths, res)
 	}
-	defer outliveHangup()()
+	defer outliveCaller()()
 	ctx, stop := interruptible()
 	defer stop()
 	if c.All {
@@ -147,7 +147,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	// start off: the daemon, signalled, goes on stopping by its own --shutdown-timeout.
 	res, err := stopReport(ctx, app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true, KeepStaleRecord: copiedRecord(paths)}, false)
 	if err != nil && ctx.Err() != nil && errors.Is(err, instance.ErrStillRunning) {
-		return withCode(exitFailed, fmt.Errorf("restart %s: %v while it stopped: pid %d, sent SIGTERM, goes on stopping within its --shutdown-timeout, and is not started again: '%s' starts it, once it is gone",
+		return withCode(exitFailed, fmt.Errorf("restart %s: %v while it stopped: pid %d goes on stopping, within its --shutdown-timeout, and is not started again: '%s' starts it, once it is gone",
 			req.Name, context.Cause(ctx), res.PID, app.commandFor("restart", paths)))
 	}
 	if err != nil {
@@ -178,19 +178,22 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	return nil
 }
 
-// outliveHangup keeps a hang-up (SIGHUP: the terminal closed, an ssh session dropped)
-// from ending this process until the function it returns is called: a restart ended so
-// between its stop and its start would leave the instance down without a word, where the
-// daemon of a start -d hung up goes on to be ready on its own (as systemctl's restart job
-// goes on without its client). With nobody left to tell, restart finishes its work. The
-// signal is caught and dropped, not ignored, so the programs started meanwhile get the
-// default back at exec; one ignored already (nohup) stays so.
-func outliveHangup() (release func()) {
-	if signal.Ignored(syscall.SIGHUP) {
-		return func() {}
+// outliveCaller keeps the caller's going away from ending this process until the function
+// it returns is called: a hang-up (SIGHUP: the terminal closed), and a write to an output
+// whose reader is gone (SIGPIPE: an ssh session without a terminal dropped, a pipe into
+// something that ended). A restart ended so between its stop and its start would leave the
+// instance down without a word, where the daemon of a start -d hung up goes on to be ready
+// on its own (as systemctl's restart job goes on without its client). With nobody left to
+// tell, restart finishes its work; its writes fail instead (watchResult). The signals are
+// caught and dropped, not ignored, so the programs started meanwhile get the default back
+// at exec; one ignored already (nohup) stays so.
+func outliveCaller() (release func()) {
+	c := make(chan os.Signal, 2)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGPIPE} {
+		if !signal.Ignored(sig) {
+			signal.Notify(c, sig)
+		}
 	}
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, syscall.SIGHUP)
 	return func() { signal.Stop(c) }
 }
 
