@@ -183,12 +183,15 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		if err != nil {
 			return nil, nil, fmt.Errorf("--user %s: %w", f.User, err)
 		}
+		callerHome, _ := envLookup(env, "HOME") // before the user's replaces it
 		for _, kv := range u.Identity() {
 			set(kv)
 		}
 		if u.Uid != uint32(os.Geteuid()) {
 			for _, k := range account.CallersOwn {
-				unset(k)
+				if v, ok := envLookup(env, k); ok && account.CallersOwnValue(k, v, uint32(os.Geteuid()), callerHome) {
+					unset(k)
+				}
 			}
 		}
 		work = workIdentity{uid: u.Uid, gid: u.Gid, user: f.User}

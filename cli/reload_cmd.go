@@ -164,10 +164,10 @@ func programReloadable(st instance.Status, err error) error {
 	}
 	err = supervisor.Reloadable(st.Record.ChildPID, recordedReloadSignal(st.Record))
 	if errors.Is(err, supervisor.ErrIgnoresHUP) && ignoresHUP(st.Record.Strategy) {
-		return fmt.Errorf("%w; under the %s strategy a program starts with SIGHUP ignored, as under nohup(1), unless it catches SIGHUP itself: start it with another strategy (reexec, setsid) to reload it", err, st.Record.Strategy)
+		return fmt.Errorf("%w; under the %s strategy a program starts with SIGHUP ignored, as under nohup(1), unless it catches SIGHUP itself (a shell script cannot: a shell's trap of a signal ignored when it started is ignored too): start it with another strategy (reexec, setsid) to reload it", err, st.Record.Strategy)
 	}
 	if errors.Is(err, supervisor.ErrIgnoresHUP) && st.Record.IgnoresHUP {
-		return fmt.Errorf("%w; started in the foreground under nohup(1), a program keeps SIGHUP ignored, unless it catches SIGHUP itself: start it with -d (not under nohup) to reload it", err)
+		return fmt.Errorf("%w; started in the foreground under nohup(1), a program keeps SIGHUP ignored, unless it catches SIGHUP itself (a shell script cannot: a shell's trap of a signal ignored when it started is ignored too): start it with -d (not under nohup) to reload it", err)
 	}
 	return err
 }

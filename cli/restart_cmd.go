@@ -101,8 +101,12 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	}
 	if lost := limits.Unreachable(req.Limits); len(lost) > 0 {
 		// Said before anything is stopped: the new run keeps what it can (its daemon logs it).
-		fmt.Fprintf(app.Config.Stderr, "%s: restart %s: it was started with hard limits above this process's, which only a process with CAP_SYS_RESOURCE (root's) may raise, and gets these instead: %s; raise them in the shell that restarts it, or restart it as root\n",
-			app.Config.Name, req.Name, strings.Join(lost, "; "))
+		fix := "raise them in the shell that restarts it, or restart it as root"
+		if os.Geteuid() == 0 { // root without the capability: a container's, say
+			fix = "this root lacks CAP_SYS_RESOURCE (a container's root, say): raise them in the shell that restarts it, or restart it where root has the capability"
+		}
+		fmt.Fprintf(app.Config.Stderr, "%s: restart %s: it was started with hard limits above this process's, which only a process with CAP_SYS_RESOURCE may raise, and gets these instead: %s; %s\n",
+			app.Config.Name, req.Name, strings.Join(lost, "; "), fix)
 	}
 	const logFix = "stop it and start it again with another --log; nothing was stopped"
 	stateDir := ""

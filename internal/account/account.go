@@ -144,16 +144,33 @@ func (u *User) Identity() []string {
 	return env
 }
 
-// CallersOwn are the variables that locate the files and sockets of the user a program
-// inherits its environment from (root, who runs it as u), which a program run as another
-// user cannot use: that user's runtime directory, its session bus, its ssh agent, its X
-// authority, and the XDG base directories, which sit under its home. systemd's User= and
-// sudo -u set none of them; a program given root's would fail to write where it may not
-// (jupyter, podman, gpg-agent make their sockets in $XDG_RUNTIME_DIR, /run/user/0, mode
-// 0700), or read another home's configuration.
+// CallersOwn are the variables that may locate the files and sockets of the user a
+// program inherits its environment from (root, who runs it as u), which a program run as
+// another user cannot use: that user's runtime directory, its session bus, its ssh agent,
+// its X authority, and the XDG base directories, which sit under its home. systemd's User=
+// and sudo -u set none of them; a program given root's would fail to write where it may
+// not (jupyter, podman, gpg-agent make their sockets in $XDG_RUNTIME_DIR, /run/user/0, mode
+// 0700), or read another home's configuration. Which values do is CallersOwnValue's to say.
 var CallersOwn = []string{
 	"XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK", "XAUTHORITY",
 	"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+}
+
+// CallersOwnValue reports whether value, of the variable key (one of CallersOwn), locates
+// what is the own of the user with uid and home directory home: a path in that home or in
+// its runtime directory (/run/user/UID; a session bus's address names its socket there),
+// or, for SSH_AUTH_SOCK, any agent (its socket is in a directory of that user's, mode
+// 0700, and an agent is no service's to use). A value set on purpose elsewhere
+// (XDG_CONFIG_HOME=/srv/app/conf) is not.
+func CallersOwnValue(key, value string, uid uint32, home string) bool {
+	if key == "SSH_AUTH_SOCK" {
+		return true
+	}
+	runtime := "/run/user/" + strconv.FormatUint(uint64(uid), 10)
+	within := func(dir string) bool {
+		return dir != "" && dir != "/" && (value == dir || strings.Contains(value, dir+"/"))
+	}
+	return within(runtime) || within(strings.TrimSuffix(home, "/"))
 }
 
 // GroupIds are the groups u is in, its primary group first. For a user os/user found they
