@@ -189,7 +189,7 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		}
 		if u.Uid != uint32(os.Geteuid()) {
 			for _, k := range account.CallersOwn {
-				if v, ok := envLookup(env, k); ok && account.CallersOwnValue(k, v, uint32(os.Geteuid()), callerHome) {
+				if v, ok := envLookup(env, k); ok && account.OthersOwnValue(k, v, u.Uid, callerHome) {
 					unset(k)
 				}
 			}

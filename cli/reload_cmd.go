@@ -44,7 +44,7 @@ func (c *ReloadCmd) Validate(kctx *kong.Context) error {
 // running, in a process group of its own that the terminal does not reach, and reload
 // nothing.
 func (c *ReloadCmd) Run(app *App) error {
-	defer outliveCaller()()
+	defer outliveCaller(app)()
 	var waits waitInterrupt // one Ctrl-C ends every wait, --all's too
 	defer waits.release()
 	if c.All {

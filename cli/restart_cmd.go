@@ -55,6 +55,7 @@ func (c *RestartCmd) Validate(kctx *kong.Context) error {
 func (c *RestartCmd) Run(app *App) (err error) {
 	outcome := watchResult(app, "restart")
 	defer func() { err = outcome(err) }()
+	defer outliveCaller(app)()
 	if c.Graceful {
 		if c.All {
 			return withCode(exitUsage, fmt.Errorf("--graceful with --all: upgrade one instance at a time"))
@@ -73,7 +74,6 @@ func (c *RestartCmd) Run(app *App) (err error) {
 		}
 		return reportUpgrade(app, paths, res)
 	}
-	defer outliveCaller()()
 	ctx, stop := interruptible()
 	defer stop()
 	if c.All {
@@ -190,15 +190,25 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 // on its own (as systemctl's restart job goes on without its client). With nobody left to
 // tell, restart finishes its work; its writes fail instead (watchResult). The signals are
 // caught and dropped, not ignored, so the programs started meanwhile get the default back
-// at exec; one ignored already (nohup) stays so.
-func outliveCaller() (release func()) {
+// at exec; one ignored already (nohup) stays so. In a process that ends with the command
+// (Main's), SIGPIPE stays caught: the error or the note that the result could not be
+// written, printed once the command has returned, would otherwise end it by SIGPIPE where
+// stderr is the same dead pipe, its work done.
+func outliveCaller(app *App) (release func()) {
 	c := make(chan os.Signal, 2)
-	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGPIPE} {
-		if !signal.Ignored(sig) {
-			signal.Notify(c, sig)
+	pipe := make(chan os.Signal, 1)
+	if !signal.Ignored(syscall.SIGHUP) {
+		signal.Notify(c, syscall.SIGHUP)
+	}
+	if !signal.Ignored(syscall.SIGPIPE) {
+		signal.Notify(pipe, syscall.SIGPIPE)
+	}
+	return func() {
+		signal.Stop(c)
+		if !app.Config.ownsProcess {
+			signal.Stop(pipe)
 		}
 	}
-	return func() { signal.Stop(c) }
 }
 
 // launchFilesFree refuses, before restart stops instance name, a restart whose start would

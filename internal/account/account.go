@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -150,27 +151,46 @@ func (u *User) Identity() []string {
 // its X authority, and the XDG base directories, which sit under its home. systemd's User=
 // and sudo -u set none of them; a program given root's would fail to write where it may
 // not (jupyter, podman, gpg-agent make their sockets in $XDG_RUNTIME_DIR, /run/user/0, mode
-// 0700), or read another home's configuration. Which values do is CallersOwnValue's to say.
+// 0700), or read another home's configuration. Which values do is OthersOwnValue's to say.
 var CallersOwn = []string{
 	"XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK", "XAUTHORITY",
 	"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
 }
 
-// CallersOwnValue reports whether value, of the variable key (one of CallersOwn), locates
-// what is the own of the user with uid and home directory home: a path in that home or in
-// its runtime directory (/run/user/UID; a session bus's address names its socket there),
-// or, for SSH_AUTH_SOCK, any agent (its socket is in a directory of that user's, mode
-// 0700, and an agent is no service's to use). A value set on purpose elsewhere
-// (XDG_CONFIG_HOME=/srv/app/conf) is not.
-func CallersOwnValue(key, value string, uid uint32, home string) bool {
+// OthersOwnValue reports whether value, of the variable key (one of CallersOwn), locates
+// what a program run as the user with uid target cannot use, being another user's own: a
+// path in the caller's home callerHome, or in a runtime directory /run/user/N of another
+// uid than target (a shell reached by su keeps the first user's; a session bus's address
+// names its socket there), or, for SSH_AUTH_SOCK, any agent (its socket is in a directory
+// of its user's, mode 0700, and an agent is no service's to use). A value set on purpose
+// elsewhere (XDG_CONFIG_HOME=/srv/app/conf) is not.
+func OthersOwnValue(key, value string, target uint32, callerHome string) bool {
 	if key == "SSH_AUTH_SOCK" {
 		return true
 	}
-	runtime := "/run/user/" + strconv.FormatUint(uint64(uid), 10)
-	within := func(dir string) bool {
-		return dir != "" && dir != "/" && (value == dir || strings.Contains(value, dir+"/"))
+	path := value
+	if key == "DBUS_SESSION_BUS_ADDRESS" { // unix:path=/run/user/0/bus[,guid=...][;...]
+		_, after, ok := strings.Cut(value, "path=")
+		if !ok {
+			return false
+		}
+		path, _, _ = strings.Cut(after, ",")
+		path, _, _ = strings.Cut(path, ";")
 	}
-	return within(runtime) || within(strings.TrimSuffix(home, "/"))
+	path = filepath.Clean(path)
+	in := func(dir string) bool {
+		dir = filepath.Clean(dir)
+		return dir != "/" && dir != "." && (path == dir || strings.HasPrefix(path, dir+"/"))
+	}
+	if callerHome != "" && in(callerHome) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(path, "/run/user/")
+	if !ok {
+		return false
+	}
+	uid, _, _ := strings.Cut(rest, "/")
+	return uid != strconv.FormatUint(uint64(target), 10)
 }
 
 // GroupIds are the groups u is in, its primary group first. For a user os/user found they
