@@ -410,13 +410,23 @@ func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], strconv.Itoa(cmd.Process.Pid))
 }
 
-// exits CODE PROG ARGS...: runs PROG and fails unless it exits with CODE; its stdout and
-// stderr are the command's, for the stdout and stderr checks that follow.
+// exits CODE PROG ARGS...: runs PROG and fails unless it exits with CODE, or, where CODE
+// is a signal's name (SIGINT), unless that signal ended it (as a shell tells apart from an
+// exit of 128+N only by the shell's own end); its stdout and stderr are the command's, for
+// the stdout and stderr checks that follow.
 func cmdExits(ts *testscript.TestScript, neg bool, args []string, passed []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: exits CODE PROG ARGS...")
+		ts.Fatalf("usage: exits CODE|SIGNAME PROG ARGS...")
 	}
-	want := atoiArg(ts, args[0])
+	var wantSig syscall.Signal
+	want := -1 // a process ended by a signal has no exit code
+	if strings.HasPrefix(args[0], "SIG") {
+		if wantSig = unix.SignalNum(args[0]); wantSig == 0 {
+			ts.Fatalf("%q is no signal's name", args[0])
+		}
+	} else {
+		want = atoiArg(ts, args[0])
+	}
 	prog, err := exec.LookPath(args[1])
 	ts.Check(err)
 	cmd := exec.Command(prog, args[2:]...)
@@ -425,8 +435,9 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string, passed []strin
 	cmd.Env = scriptEnv(ts, passed)
 	cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()
 	_ = cmd.Run()
-	if got := cmd.ProcessState.ExitCode(); got != want {
-		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if got := cmd.ProcessState.ExitCode(); got != want || (wantSig != 0 && (!ws.Signaled() || ws.Signal() != wantSig)) {
+		ts.Fatalf("%s ended %v, want %s", strings.Join(args[1:], " "), cmd.ProcessState, args[0])
 	}
 }
 
