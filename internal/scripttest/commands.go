@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -43,7 +42,7 @@ const scriptDeadline = testutil.Deadline
 // the commands below, and, whatever happens, every process holding a pidfile under $WORK
 // killed by pid at its end.
 func Run(t *testing.T, dir, envPrefix string) {
-	defaultSignals()
+	testutil.DefaultSignals()
 	passed := []string{envPrefix + "STATE_DIR", envPrefix + "LOG_DIR", "STATE", "WORK", "HOME", "TMPDIR", "PATH"}
 
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -104,20 +103,6 @@ func Main(m *testing.M, name string, main func()) {
 		name: main, "httpget": httpGetMain, "withfd": withFDMain, "notifier": notifierMain, "httpserve": httpServeMain,
 		"holdlock": holdLockMain, "blocksig": blockSigMain, "catchsig": catchSigMain,
 	})
-}
-
-// defaultSignals has this test process catch the signals it was started with ignored
-// (SIGHUP under nohup; SIGINT and SIGQUIT as a script's background job), so that what the
-// scripts run starts with their default action, as from a user's shell (a caught signal's
-// handler is reset at exec; an ignored one stays ignored): a foreground start under an
-// ignored SIGHUP keeps it ignored for its work, and the scripts that test that ignore it
-// themselves (nohup).
-func defaultSignals() {
-	for _, sig := range []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
 }
 
 // KillDaemonsUnder stops, by pid, every process that holds the lock of a pidfile under dir,

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -65,7 +67,22 @@ func Main(m *testing.M, helpers map[string]func() int) {
 		}
 		os.Exit(run())
 	}
+	DefaultSignals()
 	os.Exit(m.Run())
+}
+
+// DefaultSignals has this test process catch the signals it was started with ignored
+// (SIGHUP under nohup; SIGINT and SIGQUIT as a script's background job), so that the tests
+// see, and what they start gets, the default actions, as from a user's shell (a caught
+// signal's handler is reset at exec; an ignored one stays ignored): a foreground start
+// under an ignored SIGHUP keeps it ignored for its work, and the tests that test an
+// ignored signal ignore it themselves (nohup).
+func DefaultSignals() {
+	for _, sig := range []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
+	}
 }
 
 // Helper is the command that runs this test binary again as the helper name (see Main),
