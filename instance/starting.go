@@ -28,8 +28,9 @@ func (p Paths) StartLock() string {
 	return filepath.Join(filepath.Dir(p.PIDFile), p.Name+".starting")
 }
 
-// testHookOtherStart, when set by a test, runs when BeginStart first finds another start.
-var testHookOtherStart func()
+// testHookOtherStart, when set by a test, runs when BeginStart first finds another start;
+// testHookAwaitStarting when AwaitStarting begins to wait for a daemon that is starting.
+var testHookOtherStart, testHookAwaitStarting func()
 
 // Starting is a start of an instance under way, in this process: its start lock, held.
 type Starting struct{ f *pidfile.File }
@@ -41,7 +42,9 @@ type Starting struct{ f *pidfile.File }
 // is the *pidfile.LockedError that names it (errors.Is pidfile.ErrLocked: already
 // running); if it ended without a daemon (it failed, or a stop called it off), the error
 // wraps ErrStartUnderWay and says so; and so it does if the other start has not ended
-// after within, or when ctx ends (with its cause).
+// after within, or when ctx ends (with its cause). An other start that ended (killed)
+// before its daemon was ready leaves it starting on alone: BeginStart waits for its
+// outcome (AwaitStarting), within the same bound.
 func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, error) {
 	end := time.Now().Add(within)
 	other := 0 // the other start's pid, once one was seen
@@ -51,10 +54,18 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 		case err == nil && other == 0:
 			return &Starting{f}, nil
 		case err == nil: // the other start ended: its daemon runs, or none does
-			_ = f.Release()
 			if err := daemonOf(p); err != nil {
-				return nil, err
+				// A start killed before its daemon was ready leaves it starting on alone:
+				// its outcome, not "already running" of a daemon that may yet fail.
+				whole := p
+				if whole.Record == "" { // beside its pidfile, where every record is
+					whole.Record = filepath.Join(filepath.Dir(p.PIDFile), p.Name+".json")
+				}
+				werr := AwaitStarting(ctx, whole, max(time.Until(end), 0))
+				_ = f.Release()
+				return nil, cmp.Or(werr, err)
 			}
+			_ = f.Release()
 			return nil, fmt.Errorf("start %s: %w: %s ended without a daemon running (it failed, or a stop called it off); nothing was started",
 				p.Name, ErrStartUnderWay, startNamed(other))
 		case !errors.As(err, &held):
@@ -101,6 +112,9 @@ func AwaitStarting(ctx context.Context, p Paths, within time.Duration) error {
 		return nil // it runs, and the launcher says so
 	}
 	end := time.Now().Add(within)
+	if testHookAwaitStarting != nil {
+		testHookAwaitStarting()
+	}
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
 		st, err := Inspect(p)
 		switch {

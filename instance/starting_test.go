@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -51,5 +52,33 @@ func TestStartLock(t *testing.T) {
 	}
 	if res, err := Stop(ctx, p, StopOptions{Timeout: time.Second}); err != nil || res.WasRunning {
 		t.Fatalf("Stop after the start = %+v, %v; want nothing running", res, err)
+	}
+}
+
+// TestBeginStartAfterKilledStart: a second start that waited for a start killed before its
+// daemon was ready does not say "already running" of that daemon, which starts on alone
+// and may fail: it waits for its outcome, here a daemon that ends without being ready.
+func TestBeginStartAfterKilledStart(t *testing.T) {
+	dir := t.TempDir()
+	p := Paths{Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: filepath.Join(dir, "web.json")}
+	ctx := context.Background()
+	first, err := BeginStart(ctx, p, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Done()
+	t.Setenv(InvocationEnv, "a-start-launched-it") // a daemon a start launched, not ready: no record
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	testHookOtherStart = first.Done  // the first start ends (killed) while this one waits for it
+	testHookAwaitStarting = func() { // then its daemon ends without being ready
+		if err := d.handle.Signal(syscall.SIGTERM); err != nil {
+			t.Error(err)
+		}
+		d.reap(t)
+	}
+	defer func() { testHookOtherStart, testHookAwaitStarting = nil, nil }()
+	_, err = BeginStart(ctx, p, 10*time.Second)
+	if !errors.Is(err, ErrStartUnderWay) || !strings.Contains(err.Error(), "ended without being ready") {
+		t.Fatalf("a start after a killed one whose daemon then failed: %v, want ErrStartUnderWay, ended without being ready", err)
 	}
 }
