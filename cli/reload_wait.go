@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
-	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
 // A reload asked for while the instance starts waits for the start to end, as systemd runs
@@ -69,7 +68,7 @@ func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instanc
 			return false
 		case !st.Running() || !st.Starting: // no daemon yet, or the program's restart
 			return true
-		case startWaits(paths): // its start bounds its own wait
+		case paths.StartGoesOn(): // its start bounds its own wait
 			return true
 		}
 		return instance.MayBeStarting(st.PID(), within)
@@ -81,7 +80,7 @@ func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instanc
 	fmt.Fprintf(app.progressOut(), "%s: note: reload %s: it is starting: it is reloaded once it is ready\n", app.Config.Name, paths.Name)
 	end := time.Now().Add(within)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
-		if st.Running() && st.Starting && startWaits(paths) {
+		if st.Running() && st.Starting && paths.StartGoesOn() {
 			end = time.Now().Add(within)
 		}
 		select {
@@ -100,18 +99,6 @@ func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instanc
 			return st, inspectErr, true, fmt.Errorf("it is still starting after %v: reload it once it is ready (it reads its configuration as it is then)", within)
 		}
 	}
-}
-
-// startWaits reports whether a start of the instance at paths is under way and not
-// stopped by a signal (Ctrl-Z): it bounds its own wait for its daemon, by its
-// --ready-timeout, and gives up its start lock then.
-func startWaits(paths instance.Paths) bool {
-	start := paths.StartUnderWay()
-	if start == 0 {
-		return false
-	}
-	ps, err := proc.ReadStat(start)
-	return err != nil || !ps.Stopped()
 }
 
 // waitInterrupt is the interrupt (Ctrl-C, SIGTERM) that ends a reload's waits for starting

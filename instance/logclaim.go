@@ -380,7 +380,7 @@ func writerOf(c claimed, own Paths) *LogWriter {
 	}
 	p := Paths{Name: c.Name, PIDFile: c.PIDFile, Record: c.Record, Log: c.Log}
 	if p.Record == "" {
-		p.Record = filepath.Join(filepath.Dir(p.PIDFile), p.Name+".json")
+		p.Record = p.RecordBeside()
 	}
 	st, err := Inspect(p)
 	if err != nil || !st.Running() || st.Starting {

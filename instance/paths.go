@@ -296,7 +296,7 @@ func (l Layout) resolve(name, pidFile, logFile string) (Paths, error) {
 	if err != nil {
 		return Paths{}, fmt.Errorf("resolve log: %w%s", err, relativeHint(logFile, l.LogDir, stateDir))
 	}
-	p.Record = filepath.Join(filepath.Dir(p.PIDFile), name+".json")
+	p.Record = p.RecordBeside()
 	if p.PIDFile == p.Record || p.PIDFile == recordLockPath(p.Record) || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
 		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json) and its lock (.%s.json.lock), start lock (%s.starting) and control socket (%s.ctl) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
 			pidFile, ErrPIDFileName, name, name, name, name, name)
@@ -308,6 +308,12 @@ func (l Layout) resolve(name, pidFile, logFile string) (Paths, error) {
 		}
 	}
 	return p, nil
+}
+
+// RecordBeside is where the instance's record is: NAME.json beside its pidfile, which is
+// where Resolve puts it; for Paths made without a Record.
+func (p Paths) RecordBeside() string {
+	return filepath.Join(filepath.Dir(p.PIDFile), p.Name+".json")
 }
 
 // FileName splits the name of a file in a state directory into the instance it belongs to

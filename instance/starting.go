@@ -58,8 +58,8 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 				// A start killed before its daemon was ready leaves it starting on alone:
 				// its outcome, not "already running" of a daemon that may yet fail.
 				whole := p
-				if whole.Record == "" { // beside its pidfile, where every record is
-					whole.Record = filepath.Join(filepath.Dir(p.PIDFile), p.Name+".json")
+				if whole.Record == "" {
+					whole.Record = p.RecordBeside()
 				}
 				werr := AwaitStarting(ctx, whole, max(time.Until(end), 0))
 				_ = f.Release()
@@ -227,6 +227,14 @@ func (p Paths) StartUnderWay() int {
 		return 0 // cannot tell: as before there was a start lock
 	}
 	return 0
+}
+
+// StartGoesOn reports whether a start of the instance is under way (StartUnderWay) and
+// not stopped by a signal (Ctrl-Z): it bounds its own wait for its daemon, by its
+// --ready-timeout, and gives its start lock up then.
+func (p Paths) StartGoesOn() bool {
+	start := p.StartUnderWay()
+	return start != 0 && !suspended(start)
 }
 
 // awaitDaemon waits, while a start of the instance is under way and no daemon holds its
