@@ -76,6 +76,21 @@ type App struct {
 	// progress, when set, is where notes on a command's progress go (progressOut), at
 	// once: forEachInstance sets it while it gathers each instance's other output.
 	progress io.Writer
+	// yieldTurn, when set, runs a wait with the instance's turn among forEachInstance's
+	// given up meanwhile (whileWaiting).
+	yieldTurn func(wait func())
+}
+
+// whileWaiting runs wait, a wait for something else than the command's own work (a start
+// of the instance to end), giving up meanwhile the instance's turn in forEachInstance, which
+// acts on maxParallel instances at once: a reload --all waiting for many starting
+// instances still reloads the running ones at once.
+func (a *App) whileWaiting(wait func()) {
+	if a.yieldTurn == nil {
+		wait()
+		return
+	}
+	a.yieldTurn(wait)
 }
 
 // progressOut is where a note on the command's progress goes ("waiting for ..."): at once,

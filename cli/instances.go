@@ -133,13 +133,16 @@ func nameList(names []string, max int) string {
 }
 
 // maxParallel bounds how many instances --all acts on at once: enough that a slow stop
-// never holds the others back much, few enough to stay clear of descriptor limits.
-const maxParallel = 32
+// never holds the others back much, few enough to stay clear of descriptor limits. A
+// variable for tests alone.
+var maxParallel = 32
 
 // forEachInstance runs do on every instance of the state directory, in parallel, and
 // prints what each printed, together, as each finishes, each failure's error on stderr.
 // do gets an App of its own whose Stdout and Config.Stderr are that instance's; notes on
-// its progress (progressOut) go to stderr at once. The error, if any instance failed, is
+// its progress (progressOut) go to stderr at once. A wait in do for something else than
+// the instance's own work (App.whileWaiting: a start to end) gives its turn up meanwhile,
+// so that it holds back no instance after it. The error, if any instance failed, is
 // exit 1 and names them.
 func forEachInstance(app *App, verb string, do func(app *App, paths instance.Paths) error) error {
 	names, layout, err := app.instanceNames()
@@ -165,6 +168,11 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 			own := *app
 			own.Stdout, own.Config.Stderr = &out, &errs
 			own.progress = lockedWriter{&mu, app.progressOut()}
+			own.yieldTurn = func(wait func()) {
+				<-slots
+				defer func() { slots <- struct{}{} }()
+				wait()
+			}
 			flags := InstanceFlags{Name: name}
 			paths, err := flags.paths(&own, "", false)
 			if err == nil {

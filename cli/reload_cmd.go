@@ -81,7 +81,8 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}
 	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
-	st, inspectErr, waited, err := awaitReady(waits, app, paths, st, inspectErr)
+	w, err := awaitReady(waits, app, paths, st, inspectErr)
+	st, inspectErr, waited := w.st, w.inspectErr, w.waited
 	if err != nil {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}

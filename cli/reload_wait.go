@@ -44,22 +44,30 @@ func reloadWaitFor(paths instance.Paths) time.Duration {
 	return startLockWait(&req)
 }
 
+// readyWait is what awaitReady found: what Inspect says of the instance once its wait is
+// over (or at once, if it did not wait), and whether it waited.
+type readyWait struct {
+	st         instance.Status
+	inspectErr error
+	waited     bool
+}
+
 // awaitReady waits while the instance at paths, of which Inspect said st and inspectErr,
-// is starting (startingNow), until its start ends: it is ready, or it failed. It returns
-// what Inspect says then, and whether it waited. While a start under way, not stopped by a
-// signal (Ctrl-Z), waits for its daemon, which holds the pidfile, to be ready, the wait
-// goes on as long as the start's does (its --ready-timeout bounds it). Else it lasts at
-// most reloadWaitFor (a daemon whose start is gone, a start that has not launched its
-// daemon yet, which takes its pidfile within milliseconds, a supervised program's
-// restart), and a daemon that may not become ready (instance.MayBeStarting: one no start
-// launched, one whose record was deleted by hand, a start in the foreground, which holds
-// no start lock) is not waited for. A daemon that failed, and has recorded so but not yet
-// let its pidfile go, is waited for until it is gone. The error is the wait's own: that
-// bound passed, or waits' interrupt came. A wait begun is noted on app.progressOut: a
-// reload that says nothing for seconds looks hung.
-func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instance.Status, inspectErr error) (instance.Status, error, bool, error) {
+// is starting (startingNow), until its start ends: it is ready, or it failed. While a
+// start under way, not stopped by a signal (Ctrl-Z), waits for its daemon, which holds the
+// pidfile, to be ready, the wait goes on as long as the start's does (its --ready-timeout
+// bounds it). Else it lasts at most reloadWaitFor (a daemon whose start is gone, a start
+// that has not launched its daemon yet, which takes its pidfile within milliseconds, a
+// supervised program's restart), and a daemon that may not become ready
+// (instance.MayBeStarting: one no start launched, one whose record was deleted by hand, a
+// start in the foreground, which holds no start lock) is not waited for. A daemon that
+// failed, and has recorded so but not yet let its pidfile go, is waited for until it is
+// gone. The error is the wait's own: that bound passed, or waits' interrupt came. A wait
+// begun is noted on app.progressOut (a reload that says nothing for seconds looks hung),
+// and gives the instance's turn under --all up (app.whileWaiting).
+func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instance.Status, inspectErr error) (readyWait, error) {
 	if inspectErr != nil || !startingNow(st) {
-		return st, inspectErr, false, nil
+		return readyWait{st: st, inspectErr: inspectErr}, nil
 	}
 	within := reloadWaitFor(paths)
 	waitable := func(st instance.Status) bool {
@@ -74,29 +82,38 @@ func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instanc
 		return instance.MayBeStarting(st.PID(), within)
 	}
 	if !waitable(st) {
-		return st, inspectErr, false, nil
+		return readyWait{st: st, inspectErr: inspectErr}, nil
 	}
 	ctx := waits.context()
 	fmt.Fprintf(app.progressOut(), "%s: note: reload %s: it is starting: it is reloaded once it is ready\n", app.Config.Name, paths.Name)
+	w := readyWait{st: st, inspectErr: inspectErr, waited: true}
+	var err error
+	app.whileWaiting(func() { err = pollReady(ctx, paths, &w, within, waitable) })
+	return w, err
+}
+
+// pollReady is awaitReady's wait, polling Inspect into w until waitable says the wait is
+// over, the bound within passes, or ctx ends.
+func pollReady(ctx context.Context, paths instance.Paths, w *readyWait, within time.Duration, waitable func(instance.Status) bool) error {
 	end := time.Now().Add(within)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
-		if st.Running() && st.Starting && paths.StartGoesOn() {
+		if w.st.Running() && w.st.Starting && paths.StartGoesOn() {
 			end = time.Now().Add(within)
 		}
 		select {
 		case <-ctx.Done():
-			return st, inspectErr, true, fmt.Errorf("it is starting, and reload gave up waiting for it to be ready: %w", context.Cause(ctx))
+			return fmt.Errorf("it is starting, and reload gave up waiting for it to be ready: %w", context.Cause(ctx))
 		case <-time.After(backoff): // a polling step: readiness wakes nobody outside the daemon
 		}
-		st, inspectErr = instance.Inspect(paths)
+		w.st, w.inspectErr = instance.Inspect(paths)
 		switch {
-		case inspectErr == nil && st.Running() && st.Record != nil && !st.Record.GoesOn():
+		case w.inspectErr == nil && w.st.Running() && w.st.Record != nil && !w.st.Record.GoesOn():
 			// It failed, recorded so, and lets its pidfile go: wait until it has.
-		case inspectErr != nil || !waitable(st):
-			return st, inspectErr, true, nil
+		case w.inspectErr != nil || !waitable(w.st):
+			return nil
 		}
 		if time.Now().After(end) {
-			return st, inspectErr, true, fmt.Errorf("it is still starting after %v: reload it once it is ready (it reads its configuration as it is then)", within)
+			return fmt.Errorf("it is still starting after %v: reload it once it is ready (it reads its configuration as it is then)", within)
 		}
 	}
 }
