@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // ReopenCmd asks a daemon to reopen its log at its path, as logrotate needs once it has
@@ -56,8 +59,21 @@ func (c *ReopenCmd) Run(app *App) error {
 	return err
 }
 
-// reopen asks the instance at paths to reopen its log, and says so.
+// reopenAwait bounds how long reopen waits for the daemon of a start under way to take
+// its pidfile (it does within milliseconds; a start stopped by Ctrl-Z may never).
+const reopenAwait = 10 * time.Second
+
+// reopen asks the instance at paths to reopen its log, and says so. A start under way
+// whose daemon holds no pidfile yet has opened the log it passes the daemon, which a
+// logrotate may have moved away meanwhile: reopen waits for that daemon (AwaitDaemon), and
+// asks it.
 func reopen(app *App, paths instance.Paths) error {
+	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State != pidfile.Running && paths.StartUnderWay() != 0 {
+		fmt.Fprintf(app.progressOut(), "%s: note: reopen %s: it is starting, and its daemon is not running yet: it is asked once it runs\n", app.Config.Name, paths.Name)
+		if err := instance.AwaitDaemon(context.Background(), paths, reopenAwait); err != nil {
+			return withCode(exitFailed, fmt.Errorf("reopen %s: %w", paths.Name, err))
+		}
+	}
 	pid, err := instance.Signal(paths, syscall.SIGUSR1)
 	if err != nil {
 		return err

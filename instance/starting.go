@@ -237,13 +237,13 @@ func (p Paths) StartGoesOn() bool {
 	return start != 0 && !suspended(start)
 }
 
-// awaitDaemon waits, while a start of the instance is under way and no daemon holds its
+// AwaitDaemon waits, while a start of the instance is under way and no daemon holds its
 // pidfile yet, for either to change: the daemon takes its pidfile within milliseconds of
-// its start, or the start fails. It returns nil at once when no start is under way, and an
+// its start (after its signal handlers are in place), or the start fails. It returns nil at once when no start is under way, and an
 // error wrapping ErrStartUnderWay if the start still holds no daemon after within (if
 // positive) or when ctx ends. The start lock is looked at before the pidfile, so that a
 // start that ends between the two looks has left its daemon holding the pidfile.
-func awaitDaemon(ctx context.Context, p Paths, within time.Duration) error {
+func AwaitDaemon(ctx context.Context, p Paths, within time.Duration) error {
 	var end time.Time
 	if within > 0 {
 		end = time.Now().Add(within)

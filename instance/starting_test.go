@@ -33,7 +33,7 @@ func TestStartLock(t *testing.T) {
 	if _, err := BeginStart(ctx, p, 30*time.Millisecond); !errors.Is(err, ErrStartUnderWay) {
 		t.Fatalf("a second start while one is under way: %v, want ErrStartUnderWay", err)
 	}
-	if err := awaitDaemon(ctx, p, 30*time.Millisecond); !errors.Is(err, ErrStartUnderWay) {
+	if err := AwaitDaemon(ctx, p, 30*time.Millisecond); !errors.Is(err, ErrStartUnderWay) {
 		t.Fatalf("awaiting a daemon that never comes: %v, want ErrStartUnderWay", err)
 	}
 
@@ -44,7 +44,7 @@ func TestStartLock(t *testing.T) {
 		t.Fatalf("a start after one that ended without a daemon: %v, want ErrStartUnderWay, ended without a daemon", err)
 	}
 	s.Done() // a second call does nothing
-	if err := awaitDaemon(ctx, p, time.Nanosecond); err != nil {
+	if err := AwaitDaemon(ctx, p, time.Nanosecond); err != nil {
 		t.Fatalf("awaiting with no start under way: %v", err)
 	}
 	if st, err := Inspect(p); err != nil || st.Starting {

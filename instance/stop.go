@@ -99,7 +99,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 		within = 0 // as long as ctx allows
 	}
 	if !o.OwnStart { // else the start under way is the caller's own
-		if err := awaitDaemon(ctx, p, within); err != nil {
+		if err := AwaitDaemon(ctx, p, within); err != nil {
 			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 		}
 	}
