@@ -66,6 +66,17 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 	if err != nil {
 		return paths, err
 	}
+	if !create && f.Name == "" && f.PIDFile != "" {
+		// A pidfile given alone names its instance by its base name, unless the daemon
+		// that holds it is another instance's, as its record beside it proves (started
+		// with --name web --pidfile /run/app.pid): then it is that instance, as with
+		// --name web, so that status says how web runs, and stop records web stopped.
+		if name, ok := instance.HolderName(paths.PIDFile, paths.Name); ok && name != paths.Name {
+			if named, err := layout.Resolve(name, f.PIDFile, logFile); err == nil {
+				paths = named
+			}
+		}
+	}
 	if !create && f.PIDFile == "" {
 		// An older daemonkit's daemon of the name may hold another pidfile beside its
 		// record (--pidfile STATE/web.lock): stop, status and the rest act on it there.
