@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // workloads are what the loops start in turn: the built-in server, a supervised program
@@ -106,8 +108,10 @@ func TestStopWhileLaunching(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, "start to take its start lock (or its daemon, the pidfile)", func() bool {
-			_, err := os.Stat(lock)
-			return err == nil || e.holder(name) != 0 // a start quicker than a polling step
+			// held, not there: start creates the file and then locks it, and a stop
+			// between the two comes before the start, and finds nothing
+			st, err := pidfile.Probe(lock)
+			return (err == nil && st.State == pidfile.Running) || e.holder(name) != 0 // a start quicker than a polling step
 		})
 		early := e.holder(name) == 0
 		stop := e.run(name, "stop", "--name", name)
