@@ -67,10 +67,12 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 		return paths, err
 	}
 	if !create && f.Name == "" && f.PIDFile != "" {
-		// A pidfile given alone names its instance by its base name, unless a record
-		// beside it says it is another instance's (started with --name web --pidfile
-		// /run/app.pid): then it is that instance, as with --name web, so that status
-		// says how web runs, and stop records web stopped.
+		// A pidfile given alone names its instance by its base name, unless the daemon
+		// that holds it is another instance's, as its record beside it proves (started
+		// with --name web --pidfile /run/app.pid): then it is that instance, as with
+		// --name web, so that status says how web runs, and stop records web stopped.
+		// Not while none holds it: a record naming that pidfile may be an earlier
+		// instance's, and a failed start of the base name writes none to tell.
 		if name, ok := instance.PIDFileOwner(paths.PIDFile, paths.Name); ok && name != paths.Name {
 			if named, err := layout.Resolve(name, f.PIDFile, logFile); err == nil {
 				paths = named

@@ -1,8 +1,6 @@
 package instance
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -13,36 +11,27 @@ import (
 // which may be a shared one (/run) with many files.
 const maxRecordsBeside = 64
 
-// PIDFileOwner names the instance whose pidfile pidFile, an absolute path, is, by a record
-// beside it: for a pidfile given alone, whose base name (first) names its instance unless a
-// record says otherwise (a daemon started with --name web --pidfile /run/app.pid is web's,
-// and its record /run/web.json). While a daemon holds pidFile's lock, it is the instance
-// whose record names pidFile and that daemon's pid, as Inspect believes a record, first's
-// looked at first. While none does, it is first if first has a record there, else the one
-// instance whose record there names pidFile. ok is false when no record proves it, or more
-// than one claims it, among first's and maxRecordsBeside others of the directory: nothing
-// is guessed.
+// PIDFileOwner names the instance whose daemon holds the lock of pidFile, an absolute path,
+// by the record beside it that proves it so, as Inspect believes a record: NAME.json naming
+// pidFile (its directory by identity, so a path through a symbolic link counts) and
+// naming the holder by its pid and start time, not marked stopped. It is for a pidfile
+// given alone, whose base name (first) names its instance unless a record says otherwise:
+// a daemon started with --name web --pidfile /run/app.pid is web's, and its record
+// /run/web.json. first's record is looked at first. ok is false when nothing holds the
+// lock, or no record among first's and maxRecordsBeside others of the directory proves
+// it, or more than one does: nothing is guessed.
 func PIDFileOwner(pidFile, first string) (name string, ok bool) {
 	st, err := pidfile.Probe(pidFile)
-	if err != nil {
-		return "", false
-	}
-	held := st.State == pidfile.Running
-	if held && st.PID <= 0 {
+	if err != nil || st.State != pidfile.Running || st.PID <= 0 {
 		return "", false
 	}
 	dir := filepath.Dir(pidFile)
-	owns := func(name string) (bool, error) {
+	proves := func(name string) bool {
 		rec, err := ReadRecord(filepath.Join(dir, name+".json"))
-		return err == nil && rec.Name == name && rec.PIDFile == pidFile && (!held || rec.PID == st.PID), err
+		return err == nil && rec.isFor(Paths{Name: name, PIDFile: pidFile}) && rec.names(st.PID)
 	}
-	if ValidateName(first) == nil {
-		switch yes, err := owns(first); {
-		case yes:
-			return first, true
-		case !held && !errors.Is(err, fs.ErrNotExist):
-			return "", false // first's own record: first is the instance, as before
-		}
+	if ValidateName(first) == nil && proves(first) {
+		return first, true
 	}
 	des, err := os.ReadDir(dir)
 	if err != nil {
@@ -57,7 +46,7 @@ func PIDFileOwner(pidFile, first string) (name string, ok bool) {
 		if read++; read > maxRecordsBeside {
 			return "", false
 		}
-		if yes, _ := owns(base); yes {
+		if proves(base) {
 			if name != "" {
 				return "", false // two records claim it: neither is believed
 			}
