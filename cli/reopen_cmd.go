@@ -66,12 +66,17 @@ const reopenAwait = 10 * time.Second
 // reopen asks the instance at paths to reopen its log, and says so. A start under way
 // whose daemon holds no pidfile yet has opened the log it passes the daemon, which a
 // logrotate may have moved away meanwhile: reopen waits for that daemon (AwaitDaemon), and
-// asks it.
+// asks it; not for a start stopped by a signal (Ctrl-Z), whose daemon may never come.
 func reopen(app *App, paths instance.Paths) error {
-	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State != pidfile.Running && paths.StartUnderWay() != 0 {
+	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State != pidfile.Running && paths.StartGoesOn() {
 		fmt.Fprintf(app.progressOut(), "%s: note: reopen %s: it is starting, and its daemon is not running yet: it is asked once it runs\n", app.Config.Name, paths.Name)
-		if err := instance.AwaitDaemon(context.Background(), paths, reopenAwait); err != nil {
-			return withCode(exitFailed, fmt.Errorf("reopen %s: %w", paths.Name, err))
+		var waitErr error
+		app.whileWaiting(func() { waitErr = instance.AwaitDaemon(context.Background(), paths, reopenAwait) })
+		if errors.Is(waitErr, instance.ErrStartUnderWay) {
+			return withCode(exitFailed, fmt.Errorf("reopen %s: it is starting, and its daemon is still not running after %v: nothing was reopened; try again", paths.Name, reopenAwait))
+		}
+		if waitErr != nil {
+			return withCode(exitFailed, fmt.Errorf("reopen %s: %w", paths.Name, waitErr))
 		}
 	}
 	pid, err := instance.Signal(paths, syscall.SIGUSR1)
