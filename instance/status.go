@@ -26,7 +26,7 @@ type Status struct {
 	// Unlocked says the daemon runs (Record names it, proven by pid and start time) though
 	// its pidfile does not show it: deleted or replaced by hand.
 	Unlocked bool
-	Uptime   time.Duration // since Record.StartedAt, when Record != nil and not of a start called off (Record.CalledOffStart)
+	Uptime   time.Duration // since the daemon started (see uptime), when Record != nil and not of a start called off (Record.CalledOffStart)
 	// Stopped says the running daemon is stopped by a signal (SIGSTOP, SIGTSTP): it
 	// serves nothing until SIGCONT. While a start command launches a daemon that holds no
 	// pidfile yet (StartPID), it says so of that command (Ctrl-Z): its daemon gets nowhere.
@@ -100,7 +100,7 @@ func Inspect(p Paths) (Status, error) {
 		s.Record.hostPIDs(s.PID())
 	}
 	if s.Record != nil && !s.Record.StartedAt.IsZero() && !s.Record.CalledOffStart() {
-		s.Uptime = max(time.Since(s.Record.StartedAt), 0)
+		s.Uptime = uptime(s.PID(), s.Record.StartedAt)
 	}
 	if pid := cmp.Or(s.PID(), s.StartPID); pid > 1 {
 		if ps, err := proc.ReadStat(pid); err == nil {
@@ -108,6 +108,19 @@ func Inspect(p Paths) (Status, error) {
 		}
 	}
 	return s, nil
+}
+
+// uptime is how long the daemon pid, which started at startedAt by the wall clock, has
+// run: by its process's age, on the boot clock, which no step of the wall clock moves (an
+// RTC-less board's first NTP sync, a VM resumed, date -s): by startedAt, after a step, a
+// daemon started at boot with the clock at 1970 would be up for 56 years, and one started
+// before the clock stepped back an hour, up 0s for an hour. By startedAt only where the
+// system cannot tell a process's age.
+func uptime(pid int, startedAt time.Time) time.Duration {
+	if age, ok := proc.Age(pid); ok && pid > 1 {
+		return age
+	}
+	return max(time.Since(startedAt), 0)
 }
 
 // testHookAfterProbe, when set by a test, runs when probe has found p's pidfile held by
