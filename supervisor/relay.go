@@ -67,8 +67,17 @@ type relays struct {
 	handed  atomic.Int64    // bytes the relays have read and handed on to be written
 	running sync.WaitGroup
 	writing atomic.Int32 // relays inside a Write now
-	last    atomic.Int64 // when a Write last returned, in Unix nanoseconds; 0: never
+	last    atomic.Int64 // when a Write last returned, as monoNow says; 0: never
 }
+
+// monoOrigin is the origin of monoNow, read once.
+var monoOrigin = sync.OnceValue(time.Now)
+
+// monoNow is the time now on the monotonic clock, in nanoseconds since monoOrigin, plus one
+// (never 0). A wall-clock time (UnixNano) would move with every step of the clock: stepped
+// back an hour after a program's last line, its relays would look busy for an hour, and
+// the end of a program whose pipe a process outside holds would wait that hour, polling.
+func monoNow() int64 { return int64(time.Since(monoOrigin())) + 1 }
 
 // idle is how long since a relay last wrote: 0 while one writes; for ever for nil.
 func (rl *relays) idle() time.Duration {
@@ -82,7 +91,7 @@ func (rl *relays) idle() time.Duration {
 	if last == 0 {
 		return math.MaxInt64
 	}
-	return time.Since(time.Unix(0, last))
+	return time.Duration(monoNow() - last)
 }
 
 // handedNow is how many bytes the relays have handed on so far; 0 for nil.
@@ -170,7 +179,7 @@ func (h *handoff) writing() func() {
 		rl.writing.Add(1)
 	}
 	return func() {
-		now := time.Now().UnixNano()
+		now := monoNow()
 		for _, rl := range h.rls {
 			rl.last.Store(now) // before writing drops: idle never reads an old last at 0 writers
 			rl.writing.Add(-1)

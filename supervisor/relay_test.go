@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -214,5 +215,24 @@ func TestAwaitOutputCapped(t *testing.T) {
 			close(done)
 			<-returned
 		})
+	}
+}
+
+// TestRelaysIdle: how long since a relay last wrote is counted on the monotonic clock,
+// from the end of its write: never negative, never more than has passed since, and for
+// ever for relays that never wrote.
+func TestRelaysIdle(t *testing.T) {
+	rl := &relays{}
+	if got := rl.idle(); got != math.MaxInt64 {
+		t.Fatalf("idle before any write = %s, want for ever", got)
+	}
+	done := (&handoff{rls: []*relays{rl}}).writing()
+	if got := rl.idle(); got != 0 {
+		t.Fatalf("idle while writing = %s, want 0", got)
+	}
+	before := time.Now()
+	done()
+	if got, most := rl.idle(), time.Since(before); got < 0 || got > most {
+		t.Fatalf("idle after a write = %s, want between 0 and %s", got, most)
 	}
 }
