@@ -11,7 +11,7 @@ import (
 
 // bootOffset is this process's time namespace's offset of CLOCK_BOOTTIME, in clock ticks
 // (see timeNSOffset), read once.
-var bootOffset = sync.OnceValue(func() int64 {
+var bootOffset = sync.OnceValue(func() uint64 {
 	b, err := os.ReadFile("/proc/self/timens_offsets")
 	if err != nil {
 		return 0 // a kernel before 5.6: no time namespaces
@@ -29,15 +29,16 @@ func sameTimeNS() bool {
 }
 
 // timeNSOffset returns the boottime offset that a /proc/PID/timens_offsets file b gives,
-// in clock ticks, rounded down; 0 unless it is the reader's own (same), and for none.
+// in clock ticks, rounded down; 0 unless it is the reader's own (same), for none, and for
+// a negative one (a namespace whose boot clock reads earlier than the host's: the kernel
+// only allows it as far as that clock is not negative, which no start time read there is).
 //
 // Linux adds the reader's offset to every start time in /proc/PID/stat, and to
 // CLOCK_BOOTTIME and /proc/uptime (time_namespaces(7)): a process in a time namespace
 // (`unshare --time --boottime N`, a container restored by CRIU) reads another start time
 // for the same process than one outside it does. Taking the offset off makes both read
-// the host's: the same number for the same process, whoever reads it. (Exactly so for an
-// offset of whole ticks, as unshare(1) gives; another may leave them a tick apart.)
-func timeNSOffset(b []byte, same bool) int64 {
+// the host's: the same number for the same process, whoever reads it.
+func timeNSOffset(b []byte, same bool) uint64 {
 	if !same {
 		return 0
 	}
@@ -49,16 +50,11 @@ func timeNSOffset(b []byte, same bool) int64 {
 		}
 		secs, err1 := strconv.ParseInt(string(f[1]), 10, 64)
 		nsecs, err2 := strconv.ParseInt(string(f[2]), 10, 64)
-		if err1 != nil || err2 != nil {
+		d := time.Duration(secs)*time.Second + time.Duration(nsecs)
+		if err1 != nil || err2 != nil || d <= 0 {
 			return 0
 		}
-		d := time.Duration(secs)*time.Second + time.Duration(nsecs)
-		tick := time.Second / userHZ
-		off := d / tick
-		if d%tick < 0 {
-			off-- // rounded down, as the kernel rounds the start times it adds it to
-		}
-		return int64(off)
+		return uint64(d / (time.Second / userHZ))
 	}
 	return 0
 }
@@ -66,8 +62,8 @@ func timeNSOffset(b []byte, same bool) int64 {
 // hostTicks turns ticks read in this process's time namespace (a start time in
 // /proc/PID/stat, CLOCK_BOOTTIME) into the host's, which every namespace agrees on.
 func hostTicks(t uint64) uint64 {
-	if h := int64(t) - bootOffset(); t != 0 && h > 0 {
-		return uint64(h)
+	if off := bootOffset(); t > off {
+		return t - off
 	}
 	return t
 }
