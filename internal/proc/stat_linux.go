@@ -14,7 +14,7 @@ type Stat struct {
 	PGRP      int    // process group
 	SID       int    // session
 	TTY       int    // tty_nr: the controlling terminal's device number, 0 if none
-	StartTime uint64 // when it started, in clock ticks after boot (the host's, from ReadStat): with the pid, names one process for ever
+	StartTime uint64 // when it started, in clock ticks after boot: with the pid, names one process for ever
 	Threads   int    // num_threads: its threads, a zombie leader's included
 	Flags     uint64 // the kernel's PF_* flags
 	// EnvStart and EnvEnd are where its environment begins and ends in its memory: 0 while
@@ -58,7 +58,6 @@ func ReadStat(pid int) (Stat, error) {
 	if err != nil {
 		return Stat{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	st.StartTime = hostTicks(st.StartTime) // the same for every reader (see timeNSOffset)
 	return st, nil
 }
 
