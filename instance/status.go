@@ -117,8 +117,10 @@ func Inspect(p Paths) (Status, error) {
 // before the clock stepped back an hour, up 0s for an hour. By startedAt only where the
 // system cannot tell a process's age.
 func uptime(pid int, startedAt time.Time) time.Duration {
-	if age, ok := proc.Age(pid); ok && pid > 1 {
-		return age
+	if pid > 1 {
+		if age, ok := proc.Age(pid); ok {
+			return age
+		}
 	}
 	return max(time.Since(startedAt), 0)
 }
