@@ -94,15 +94,15 @@ func writeBash(w io.Writer, app *kong.Application, shell string, programFlags an
 	p(`		fi`)
 	p(`		if ((i == COMP_CWORD)); then cw=$((n - 1)); fi`)
 	p(`	done`)
-	p(`	local cur="${ws[cw]}" prev="" pre="" value="" cmd="" dir=()`)
+	p(`	local cur="${ws[cw]}" prev="" pre="" value="" cmd="" dir=() sd=""`)
 	p(`	if ((cw > 0)); then prev="${ws[cw-1]}"; fi`)
 	p(`	for ((i = 1; i < cw; i++)); do`)
 	p(`		case "${ws[i]}" in`)
 	p(`		--) # the program to run, then its own arguments: a command, then files`)
 	p(`			if ((i == cw - 1)); then COMPREPLY=($(compgen -c -- "$cur")); fi`)
 	p(`			return ;;`)
-	p(`		--state-dir) dir=(--state-dir "${ws[i+1]}") i=$((i + 1)) ;;`)
-	p(`		--state-dir=*) dir=("${ws[i]}") ;;`)
+	p(`		--state-dir) sd="${ws[i+1]}" dir=(--state-dir) i=$((i + 1)) ;;`)
+	p(`		--state-dir=*) sd="${ws[i]#--state-dir=}" dir=(--state-dir) ;;`)
 	if vf := globalValueFlags(app); len(vf) > 0 {
 		p(`		%s) i=$((i + 1)) ;; # their value is no command`, strings.Join(vf, " | "))
 	}
@@ -110,6 +110,13 @@ func writeBash(w io.Writer, app *kong.Application, shell string, programFlags an
 	p(`		%s) [ -z "$cmd" ] && cmd="${ws[i]}" ;;`, strings.Join(cmds, "|"))
 	p(`		esac`)
 	p(`	done`)
+	p(`	# the state directory as typed: its quotes, backslashes, leading ~ and $VAR undone as`)
+	p(`	# the shell will undo them, in a word that holds nothing else (nothing it runs)`)
+	p(`	if [ -n "$dir" ]; then`)
+	p("		local re=%s", stateDirWordRE)
+	p(`		if [[ $sd =~ $re ]]; then eval "sd=$sd" 2>/dev/null; fi`)
+	p(`		dir=(--state-dir "$sd")`)
+	p(`	fi`)
 	p(`	case "$cur" in`)
 	p(`	--*=*) # the value of --flag=: what follows a separate --flag`)
 	p(`		prev="${cur%%%%=*}" cur="${cur#*=}" value=1`)
@@ -176,6 +183,16 @@ func writeBash(w io.Writer, app *kong.Application, shell string, programFlags an
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// stateDirWordRE is, in bash's $'...' quoting, the extended regular expression of a
+// word the completion undoes the quoting of with eval: a leading ~ or ~USER, then plain
+// characters, backslash escapes, '...', "...", and $VAR or ${VAR}, bare or in the double
+// quotes. A word with a command substitution, a glob, a brace or anything else eval would
+// do more with is passed on as typed.
+const stateDirWordRE = `$'^(~[A-Za-z0-9._-]*)?([^][ \t\n\'"\\$` + "`" + `*?{}()<>|&;!~]|\\\\.|\'[^\']*\'|"([^"\\$` + "`" + `]|\\\\.|` + shVarRE + `)*"|` + shVarRE + `)*$'`
+
+// shVarRE is, in bash's $'...' quoting, the extended regular expression of $VAR or ${VAR}.
+const shVarRE = `\\$[A-Za-z_][A-Za-z0-9_]*|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}`
 
 // globalValueFlags are the long forms of the flags before the command that take a value
 // but --state-dir (matched on its own): their values are skipped in looking for the command.
@@ -273,7 +290,8 @@ func writeFish(w io.Writer, app *kong.Application, programFlags any) error {
 	p("            case --")
 	p("                break")
 	p("            case --state-dir")
-	p("                set dir --state-dir $tokens[(math $i + 1)]")
+	p("                # a leading ~, which fish expands when it runs the line (it unquotes tokens already)")
+	p("                set dir --state-dir (string replace -r -- '^~(?=/|$)' $HOME $tokens[(math $i + 1)])")
 	p("            case '--state-dir=*'")
 	p("                set dir $tokens[$i]")
 	p("        end")
