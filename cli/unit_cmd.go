@@ -539,14 +539,19 @@ func escapeSpecifiers(s string) string { return controlEscapes(strings.ReplaceAl
 
 // controlEscapes writes the control characters of s as C escapes (systemd.syntax(7)): \n,
 // \t, \r, else \xNN, which ExecStart= reads back as the characters. A newline in an
-// argument would otherwise end the line, and systemd would refuse the unit.
+// argument would otherwise end the line, and systemd would refuse the unit. A byte that
+// is not UTF-8 (a file name in Latin-1) is \xNN too, which ExecStart= reads back as that
+// byte: a unit file is UTF-8, and the byte must reach the program as it is, not as U+FFFD.
 func controlEscapes(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
+	if !strings.ContainsFunc(s, isControl) && utf8.ValidString(s) {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\t':
@@ -556,8 +561,9 @@ func controlEscapes(s string) string {
 		case isControl(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		default:
-			b.WriteRune(r)
+			b.WriteString(s[i : i+size])
 		}
+		i += size
 	}
 	return b.String()
 }
