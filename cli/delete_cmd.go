@@ -130,7 +130,7 @@ func (c *DeleteCmd) Run(app *App) error {
 	instance.RemoveRecordLock(paths.Record)
 	removeLogClaims(app, paths, rec)
 	if _, err := os.Lstat(log); err == nil && !logfile.Discards(log) { // /dev/null keeps nothing
-		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, log)
+		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, showPath(log))
 	} else {
 		fmt.Fprintf(app.Stdout, "deleted %s\n", paths.Name)
 	}

@@ -150,7 +150,7 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 		return err
 	}
 	if len(names) == 0 {
-		fmt.Fprintf(app.Stdout, "no instances in %s\n", layout.StateDir)
+		fmt.Fprintf(app.Stdout, "no instances in %s\n", showPath(layout.StateDir))
 		return nil
 	}
 	var (

@@ -224,6 +224,17 @@ func shellJoin(args []string) string {
 	return strings.Join(quoted, " ")
 }
 
+// showPath is the path p as a line of output shows it: as it is, spaces and all, unless it
+// holds a control character or bytes that are not UTF-8, which ansiQuote writes as escapes
+// in $'...', so that a newline in a file name cannot break a line of start's or status'
+// output in two, nor an escape sequence in one reach the terminal.
+func showPath(p string) string {
+	if utf8.ValidString(p) && strings.IndexFunc(p, unicode.IsControl) < 0 {
+		return p
+	}
+	return ansiQuote(p)
+}
+
 // adviceJoin joins a command line as shellJoin does, for advice the output sets off in
 // single quotes ('daemonkit --state-dir "/srv/my state" stop --name web' kills it): each
 // argument is quoted as adviceWord quotes it.

@@ -90,7 +90,7 @@ func reopen(app *App, paths instance.Paths) error {
 	case err != nil:
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log (SIGUSR1)\n", paths.Name, pid)
 	default:
-		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, log)
+		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
 	}
 	return nil
 }

@@ -178,7 +178,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		return runsFromOriginal(app, paths, err)
 	}
 	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
-		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), req.Log)
+		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), showPath(req.Log))
 	return nil
 }
 

@@ -172,7 +172,7 @@ func (c *StartCmd) Run(app *App) error {
 	}
 	outcome := watchResult(app, "start -d")
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
-		paths.Name, res.PID, req.Strategy, listenNote(res.Listen, req.Supervise), paths.Log)
+		paths.Name, res.PID, req.Strategy, listenNote(res.Listen, req.Supervise), showPath(paths.Log))
 	notifyManager(res.PID)
 	return outcome(nil)
 }

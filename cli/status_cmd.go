@@ -336,14 +336,14 @@ func (r *statusReport) writeText(w io.Writer) {
 			printField(w, "listen", r.Listen)
 		}
 		r.writeLog(w)
-		printField(w, "pidfile", r.PIDFile)
+		printField(w, "pidfile", showPath(r.PIDFile))
 		r.writeBuild(w)
 		printField(w, "note", r.Problem)
 	case "stopping":
 		fmt.Fprintf(w, "%s is stopping (pid %d): it finishes its work in flight, and is gone within its --shutdown-timeout\n", r.Name, r.PID)
 		r.writeDropped(w)
 		r.writeLog(w)
-		printField(w, "pidfile", r.PIDFile)
+		printField(w, "pidfile", showPath(r.PIDFile))
 		r.writeBuild(w)
 		printField(w, "note", r.Problem)
 	case "starting":
@@ -358,7 +358,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		if r.Stopped && r.PID != 0 {
 			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT")
 		}
-		printField(w, "pidfile", r.PIDFile)
+		printField(w, "pidfile", showPath(r.PIDFile))
 		printField(w, "note", r.Problem)
 	case "restarting":
 		if c, starting := startingCopy(&instance.Record{Copies: r.Copies}); starting {
@@ -375,11 +375,11 @@ func (r *statusReport) writeText(w io.Writer) {
 		r.writeDropped(w)
 		printField(w, "program", shellJoin(r.Command))
 		r.writeLog(w)
-		printField(w, "pidfile", r.PIDFile)
+		printField(w, "pidfile", showPath(r.PIDFile))
 		r.writeBuild(w)
 		printField(w, "note", r.Problem)
 	case "stale":
-		fmt.Fprintf(w, "%s is not running, but its pidfile %s is left behind (stale", r.Name, r.PIDFile)
+		fmt.Fprintf(w, "%s is not running, but its pidfile %s is left behind (stale", r.Name, showPath(r.PIDFile))
 		if r.FilePID != 0 {
 			fmt.Fprintf(w, ", names pid %d", r.FilePID)
 		}
@@ -458,13 +458,14 @@ func (r *statusReport) writeDropped(w io.Writer) {
 // not reopen at its path, or a file no longer at its path; in its last run, when it is not
 // running.
 func (r *statusReport) writeLog(w io.Writer) {
+	log := showPath(r.Log)
 	switch {
 	case r.LogProblem == "":
-		printField(w, "log", r.Log)
+		printField(w, "log", log)
 	case r.State == "not running" || r.State == "stale":
-		printField(w, "log", r.Log+" (in its last run: "+r.LogProblem+")")
+		printField(w, "log", log+" (in its last run: "+r.LogProblem+")")
 	default:
-		printField(w, "log", r.Log+" ("+r.LogProblem+")")
+		printField(w, "log", log+" ("+r.LogProblem+")")
 	}
 }
 

@@ -202,7 +202,7 @@ func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.
 	switch {
 	case !res.WasRunning && !tellNotRunning:
 	case !res.WasRunning && res.RemovedStale:
-		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, paths.PIDFile)
+		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, showPath(paths.PIDFile))
 		noteElsewhere(app, paths)
 	case !res.WasRunning:
 		fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
