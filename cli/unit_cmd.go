@@ -127,6 +127,9 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if err := c.checkUnitPIDFile(app, name, runtimeDir); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := c.checkUnitSockets(app, name, runtimeDir); err != nil {
+		return withCode(exitUsage, err)
+	}
 	var reloadGlobals []string // ExecReload's: where the instance is
 	switch {
 	case runtimeDir != "":
@@ -406,14 +409,31 @@ func (c *UnitCmd) checkUnitPIDFile(app *App, name, runtimeDir string) error {
 	if c.PIDFile == "" {
 		return nil
 	}
-	stateDir := app.Globals.StateDir
+	return checkPIDFileName(instance.Paths{Name: name, PIDFile: mustAbs(c.PIDFile)}, unitStateDir(app, runtimeDir))
+}
+
+// unitStateDir is the state directory the unit's start uses: RuntimeDirectory= for
+// --user, else --state-dir (or DAEMONKIT_STATE_DIR), else root's default, as systemd runs
+// it as root.
+func unitStateDir(app *App, runtimeDir string) string {
 	switch {
 	case runtimeDir != "":
-		stateDir = "/run/" + runtimeDir
-	case stateDir == "":
-		stateDir = filepath.Join("/run", app.Config.Name) // systemd runs it as root
+		return "/run/" + runtimeDir
+	case app.Globals.StateDir != "":
+		return mustAbs(app.Globals.StateDir)
 	}
-	return checkPIDFileName(instance.Paths{Name: name, PIDFile: mustAbs(c.PIDFile)}, stateDir)
+	return filepath.Join("/run", app.Config.Name)
+}
+
+// checkUnitSockets refuses, as the unit's start would refuse only once systemd runs it, a
+// Unix socket path too long for the kernel: the notify socket of --ready notify and the
+// control socket of --socket, beside the pidfile, and a --socket unix:PATH.
+func (c *UnitCmd) checkUnitSockets(app *App, name, runtimeDir string) error {
+	pidFile := filepath.Join(unitStateDir(app, runtimeDir), name+".pid")
+	if c.PIDFile != "" {
+		pidFile = mustAbs(c.PIDFile)
+	}
+	return c.checkSocketPaths(instance.Paths{Name: name, PIDFile: pidFile})
 }
 
 // unitSoftNofile is systemd's default soft limit on open files for a service; a
