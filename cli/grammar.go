@@ -400,6 +400,10 @@ func runGrammar(cfg Config, args []string) int {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
 		return exitUsage
 	}
+	if err := notUTF8Env(cfg.envPrefix()); err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
+		return exitUsage
+	}
 	if err := startPollerFor(commandWord(args)); err != nil {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
 		if commandWord(args) == "status" {

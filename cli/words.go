@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -98,6 +99,19 @@ func notUTF8Args(args []string) error {
 			continue
 		}
 		return fmt.Errorf("argument %q holds bytes that are not UTF-8, which a flag cannot take as they are (it would name something else): give it in UTF-8; --env values, and the program's own arguments after --, go through as they are", a)
+	}
+	return nil
+}
+
+// notUTF8Env refuses, as notUTF8Args refuses such a flag, a value of the environment
+// variables that stand for --state-dir and --log-dir (prefix is Config.envPrefix) that is
+// not UTF-8: Kong reads them as it reads the flags, and made each such byte U+FFFD, so
+// that every command quietly used another directory than the one named.
+func notUTF8Env(prefix string) error {
+	for _, name := range []string{prefix + "STATE_DIR", prefix + "LOG_DIR"} {
+		if v := os.Getenv(name); !utf8.ValidString(v) {
+			return fmt.Errorf("%s=%q holds bytes that are not UTF-8, which cannot be taken as they are (it would name another directory): give it in UTF-8", name, v)
+		}
 	}
 	return nil
 }
