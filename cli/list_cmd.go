@@ -116,7 +116,7 @@ func newListRow(e instance.Entry) listRow {
 		r.Strategy, r.Restarts = rec.Strategy, rec.Restarts
 		switch {
 		case len(rec.Command) > 0:
-			r.Command = rec.Command
+			r.Command = exactCommand(rec)
 		case rec.Program != "":
 			r.Command = []string{rec.Program}
 		}

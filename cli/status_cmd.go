@@ -184,7 +184,7 @@ func (r *statusReport) fill(st instance.Status) int {
 				r.LogProblem = logDetached(r.PID, rec.Log)
 				r.detached = r.LogProblem != ""
 			}
-			r.Command, r.ChildPID, r.Restarts, r.LastExit = rec.Command, rec.ChildPID, rec.Restarts, rec.LastExit
+			r.Command, r.ChildPID, r.Restarts, r.LastExit = exactCommand(rec), rec.ChildPID, rec.Restarts, rec.LastExit
 			if age, ok := proc.Age(r.ChildPID); r.ChildPID > 0 && ok {
 				r.ChildUptimeSeconds = age.Seconds()
 			}
@@ -276,7 +276,7 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status, rec 
 		// Of the run that goes on where it was copied from (the note says where), or that
 		// ended there since, unseen: not crashed, nor failed, whatever its stale pidfile
 		// here, or a stop here since, made of it.
-		r.Command, r.Log = rec.Command, rec.Log
+		r.Command, r.Log = exactCommand(rec), rec.Log
 		if !goesOn {
 			r.LastExit = endedUnseen(dir)
 		}
@@ -293,7 +293,7 @@ func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status, rec 
 		return
 	}
 	r.Strategy, r.StartedAt, r.StoppedAt, r.Log = rec.Strategy, rec.StartedAt, rec.StoppedAt, movedLog(*rec, paths.Record)
-	r.Command, r.Restarts, r.LastExit = rec.Command, rec.Restarts, instance.EndedHow(*rec)
+	r.Command, r.Restarts, r.LastExit = exactCommand(rec), rec.Restarts, instance.EndedHow(*rec)
 	r.DroppedLines, r.DroppedCause, r.LogProblem = rec.DroppedLogLines, rec.DroppedLogCause, rec.LogProblem
 }
 
