@@ -67,12 +67,12 @@ func ParseSocket(s string) (Socket, error) {
 		}
 		sk.Address = addr
 	case "unix":
-		path, opts, cut := unixOptions(addr)
+		path, opts, _ := strings.Cut(addr, ",")
 		if path == "" {
 			return sk, fmt.Errorf("%w %q: no path", ErrBadSocket, s)
 		}
 		sk.Address = path
-		if cut {
+		if opts != "" {
 			v, ok := strings.CutPrefix(opts, "mode=")
 			mode, err := strconv.ParseUint(v, 8, 32)
 			if !ok || err != nil || mode > 0o777 {
@@ -90,22 +90,6 @@ func ParseSocket(s string) (Socket, error) {
 		sk.Name = network
 	}
 	return sk, nil
-}
-
-// unixOptions splits a unix socket's address at the comma its options follow (mode=): the
-// last one, where what follows is empty or holds a '=' and no '/' (so that a misspelt or
-// empty option is refused, not taken into the path); cut says it did. Any other comma is
-// the path's own (/srv/a,b/api.sock), which a cut at the first comma made options, and
-// refused: no path with a comma could be given.
-func unixOptions(addr string) (path, opts string, cut bool) {
-	i := strings.LastIndexByte(addr, ',')
-	if i < 0 {
-		return addr, "", false
-	}
-	if opts = addr[i+1:]; opts != "" && (!strings.Contains(opts, "=") || strings.Contains(opts, "/")) {
-		return addr, "", false
-	}
-	return addr[:i], opts, true
 }
 
 // networkOf is the network a socket spec without its name starts with ("tcp" of
