@@ -3,6 +3,7 @@
 package reliability_test
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,47 @@ var helperMains = map[string]func(args []string) int{
 	"flash":     flashMain,
 	"hupper":    hupperMain,
 	"nonreaper": nonreaperMain,
+	"listener":  listenerMain,
+}
+
+// listenerMain is `listener ADDR`: it listens on the TCP address ADDR (with SO_REUSEPORT,
+// so that an upgrade's new copy listens beside the old one), accepts and closes every
+// connection, takes SIGHUP in its stride, and exits 0 on SIGTERM or SIGINT.
+func listenerMain(args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: listener ADDR")
+		return 2
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	l, err := lc.Listen(context.Background(), "tcp", args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listener:", err)
+		return 1
+	}
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = conn.Close()
+		}
+	}()
+	<-stop
+	return 0
 }
 
 // sentinelMain is `sentinel FILE`: a process that must never be signalled. It catches
