@@ -145,7 +145,7 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 	defer stop()
 	conn, err := net.DialTimeout("unix", st.Record.Control, 5*time.Second)
 	if err != nil {
-		return res, fmt.Errorf("upgrade %s: %w", paths.Name, err)
+		return res, withCode(exitFailed, undialed(app, paths, st, err))
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout + answerGrace))
@@ -173,6 +173,22 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 		return res, fmt.Errorf("upgrade %s: bad answer %q: %w", paths.Name, line, err)
 	}
 	return res, nil
+}
+
+// undialed says why the control socket of the supervisor st found running could not be
+// dialled (err): the instance stopped meanwhile (a stop, a crash: the supervisor removes
+// its socket as it ends, or leaves a dead one), or its socket was deleted by hand while it
+// runs, which it makes again at its next check of its files.
+func undialed(app *App, paths instance.Paths, st instance.Status, err error) error {
+	if now, ierr := instance.Inspect(paths); ierr == nil && (!now.Running() || now.PID() != st.PID()) {
+		return fmt.Errorf("%s stopped meanwhile (its supervisor was pid %d): there is no copy to hand over from; start it as it was with '%s'",
+			paths.Name, st.PID(), app.commandFor("restart", paths))
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("upgrade %s: its supervisor (pid %d) runs, but its control socket %s is gone (deleted by hand?): it makes it again within a minute, at once if its pidfile is touched ('touch %s'): then upgrade again",
+			paths.Name, st.PID(), st.Record.Control, paths.PIDFile)
+	}
+	return fmt.Errorf("upgrade %s: its supervisor (pid %d): %w", paths.Name, st.PID(), err)
 }
 
 // answer reads the supervisor's answer line on conn, or returns the interruption (Ctrl-C,

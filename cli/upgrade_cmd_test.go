@@ -3,11 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
 
@@ -54,5 +56,22 @@ func TestReportUpgradeVersionSkew(t *testing.T) {
 		if err := reportUpgrade(app, paths, res); err == nil || strings.Contains(err.Error(), "version skew") {
 			t.Errorf("a copy that failed for its own reason (%q): %v", own, err)
 		}
+	}
+}
+
+// TestUndialedStoppedMeanwhile: an instance that upgrade found running, but whose control
+// socket it then could not dial because the instance stopped meanwhile (a stop, a crash),
+// is told as stopped, with the restart that starts it again, not as a dial's error.
+func TestUndialedStoppedMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	paths := instance.Paths{Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: filepath.Join(dir, "web.json")}
+	app := &App{Config: Config{Name: "daemonkit"}.withDefaults(), Globals: &Globals{StateDir: dir}, Stdout: io.Discard}
+	seen := instance.Status{Paths: paths, Pidfile: pidfile.Status{State: pidfile.Running, PID: 4242},
+		Record: &instance.Record{PID: 4242, Control: filepath.Join(dir, "web.ctl")}}
+	_, dialErr := net.Dial("unix", seen.Record.Control)
+	err := undialed(app, paths, seen, dialErr)
+	want := "web stopped meanwhile (its supervisor was pid 4242): there is no copy to hand over from; start it as it was with 'daemonkit restart --state-dir " + dir + " --name web'"
+	if err == nil || err.Error() != want {
+		t.Errorf("undialed = %v\nwant %s", err, want)
 	}
 }
