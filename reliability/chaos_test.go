@@ -59,14 +59,14 @@ func TestChaos(t *testing.T) {
 		}
 	})
 	c := &chaos{e: newEnv(t), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		names: []string{"c0", "c1", "c2"}, fds: map[string]fdSeen{}}
+		names: []string{"c0", "c1", "c2"}, fds: map[string]fdSeen{}, took: map[string]time.Duration{}}
 	end := time.Now().Add(run)
 	batches := 0
 	for time.Now().Before(end) && !t.Failed() {
 		c.batch(batches)
 		batches++
 	}
-	t.Logf("%d batches", batches)
+	t.Logf("%d batches; the longest of each command: %v", batches, c.took)
 	r := c.e.runQuiet("all", "stop", "--all")
 	if r.code != 0 {
 		t.Errorf("final %s", r)
@@ -85,6 +85,7 @@ type chaos struct {
 	mu    sync.Mutex
 	log   []string // what the current batch did, for a failure's message
 	fds   map[string]fdSeen
+	took  map[string]time.Duration // the longest each command took: logged, not asserted
 }
 
 // fdSeen is a long-lived supervisor's descriptor count when first seen, and last.
@@ -295,6 +296,28 @@ func (c *chaos) event(o *op) {
 	}
 	if strings.HasPrefix(o.event, "kill-") {
 		err := syscall.Kill(pid, syscall.SIGKILL)
+		// The kill takes effect a moment after kill(2) returns: the process lets its
+		// locks go as it exits, before it is a zombie, and until then a record that
+		// proves it by its start time rightly tells it running. The event is over once
+		// it is dead.
+		for end := time.Now().Add(testutil.Deadline); err == nil && time.Now().Before(end); {
+			if st, ok := stat(pid); !ok || st.state == 'Z' || st.state == 'X' {
+				break
+			}
+			time.Sleep(2 * time.Millisecond) // a polling step: nothing wakes a waiter on another's child
+		}
+		if o.event == "kill-program" {
+			// Its supervisor reaps it, then restarts it or ends: the event is over once
+			// the supervisor has done either, no longer running the dead program.
+			sup := c.e.holder(o.name)
+			for end := time.Now().Add(testutil.Deadline); err == nil && time.Now().Before(end); {
+				rec, rerr := c.e.readRecord(o.name)
+				if _, alive := stat(pid); !alive && (rerr != nil || rec.ChildPID != pid || c.e.holder(o.name) != sup) {
+					break
+				}
+				time.Sleep(2 * time.Millisecond) // a polling step
+			}
+		}
 		c.did("event %s %s: pid %d: %v", o.event, o.name, pid, err)
 		return
 	}
@@ -322,6 +345,9 @@ var allowed = map[string][]int{
 // does not have.
 func (c *chaos) checkCode(o *op) {
 	r := o.result
+	if k := strings.Join(o.args[:min(len(o.args), 1)], ""); r.took > c.took[k] {
+		c.took[k] = r.took
+	}
 	if o.args[0] == "stop" && r.code == 1 && strings.Contains(r.err, `holds "junk\n", which is not a pidfile: refusing to remove it`) {
 		return // a junk-pidfile event's file: stop refuses it, as its table says
 	}
