@@ -5,7 +5,11 @@
 // nothing left behind by a stop (nor by a daemon killed with SIGKILL, once stopped), no
 // descriptor leaked by a long-lived supervisor, no signal
 // ever sent on the word of a hostile pidfile, and a stop that does not wait for a zombie to
-// be reaped. They assert no timings; what they measure they log (go test -v).
+// be reaped; and, in TestChaos, that every command run at once with the others on a few
+// names, while their processes are killed or frozen and their files tampered with, leaves
+// status and list telling what runs (CHAOS_SEED replays a run's interleavings,
+// CHAOS_DURATION makes it longer than its 40s). They assert no timings; what they measure
+// they log (go test -v).
 //
 // Run them with go test ./reliability/ (-short runs each loop a few times only; with
 // -race, RELIABILITY_RACE=1 builds the daemonkit binary under test with -race as well).
