@@ -217,7 +217,7 @@ func (c *chaos) batch(i int) {
 				return
 			}
 			o.result = c.e.runQuiet(o.name, o.args...)
-			c.did("%s -> %d %s%s", strings.Join(o.args, " "), o.result.code,
+			c.did("%s -> %d in %s: %s%s", strings.Join(o.args, " "), o.result.code, o.result.took.Round(time.Millisecond),
 				strings.TrimSpace(o.result.out), strings.TrimSpace(o.result.err))
 		}()
 	}
