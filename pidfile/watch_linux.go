@@ -1,6 +1,7 @@
 package pidfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -13,28 +14,35 @@ import (
 // Watcher says when the path of a held pidfile may have stopped naming it: an inotify
 // watch on the file held (through its descriptor, whatever the path names now), for its
 // links changing (deleted, or replaced by a rename over it) or it being moved, and one on
-// its directory, for the directory itself deleted or moved. Neither reports what happens
-// to other files, so daemons that share a state directory do not wake each other. A
+// its directory, for the directory itself deleted or moved; and one on each file kept
+// beside it that Watch names (a daemon's record), for it deleted, replaced or moved. None
+// reports what happens to other files, so daemons that share a state directory do not
+// wake each other. A
 // daemon that checks its pidfile on these alone sleeps while nothing happens, where a
 // poll wakes it every time. inotify does not see changes made through another machine
 // (NFS), some FUSE filesystems, or a rename of a directory further up: keep a slow poll
 // beside it. A nil *Watcher reports nothing.
 type Watcher struct {
-	f  *File
-	in *inotify.Instance
+	f      *File
+	in     *inotify.Instance
+	beside []string // files kept beside the pidfile, watched by path (see Watch)
 }
 
 // What is watched: the held file's links and name (IN_ATTRIB covers its link count), and
-// the directory's own name.
+// the directory's own name; a file beside it, as the held file, but by its path.
 const (
-	fileMask = unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
-	dirMask  = unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
+	fileMask   = unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+	dirMask    = unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
+	besideMask = fileMask | unix.IN_DONT_FOLLOW
 )
 
-// Watch starts watching f's path. After each receive on Changes, check the file (Check,
-// Restore), then call Rearm: the file held, or the directory, may be a new one by then.
-func (f *File) Watch() (*Watcher, error) {
-	w, err := newWatcher(f)
+// Watch starts watching f's path, and the files at the paths beside (what a daemon keeps
+// beside its pidfile and puts back when it is deleted: its record), each deleted, replaced
+// or moved away, whichever file its path names at each Rearm (none, if none is there then).
+// After each receive on Changes, check the file (Check, Restore) and those beside it, then
+// call Rearm: the file held, the directory, a file beside may be a new one by then.
+func (f *File) Watch(beside ...string) (*Watcher, error) {
+	w, err := newWatcher(f, beside)
 	if err != nil {
 		return nil, err
 	}
@@ -43,12 +51,12 @@ func (f *File) Watch() (*Watcher, error) {
 }
 
 // newWatcher is Watch without the reader.
-func newWatcher(f *File) (*Watcher, error) {
+func newWatcher(f *File, beside []string) (*Watcher, error) {
 	in, err := inotify.New()
 	if err != nil {
 		return nil, &fs.PathError{Op: "watch pidfile", Path: f.path, Err: err}
 	}
-	w := &Watcher{f: f, in: in}
+	w := &Watcher{f: f, in: in, beside: beside}
 	if err := w.Rearm(); err != nil {
 		_ = in.Close()
 		return nil, err
@@ -65,8 +73,10 @@ func (w *Watcher) Changes() <-chan struct{} {
 	return w.in.Changes()
 }
 
-// Rearm watches the file held now, which Restore may have changed, and the directory the
-// path names now (adding the same file or directory twice is one watch). Not after Close.
+// Rearm watches the file held now, which Restore may have changed, the directory the path
+// names now, and the files beside it as their paths name them now (adding the same file or
+// directory twice is one watch; a file beside that is not there is not watched). Not after
+// Close.
 func (w *Watcher) Rearm() error {
 	if w == nil || w.in == nil {
 		return nil
@@ -85,6 +95,11 @@ func (w *Watcher) Rearm() error {
 	dir := filepath.Dir(w.f.path)
 	if _, err := w.in.Add(dir, dirMask); err != nil {
 		return &fs.PathError{Op: "watch pidfile directory", Path: dir, Err: err}
+	}
+	for _, path := range w.beside {
+		if _, err := w.in.Add(path, besideMask); err != nil && !errors.Is(err, unix.ENOENT) {
+			return &fs.PathError{Op: "watch file beside pidfile", Path: path, Err: err}
+		}
 	}
 	return nil
 }

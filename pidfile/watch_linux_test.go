@@ -104,7 +104,7 @@ func TestWatchIgnoresOtherFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = f.Release() })
-	w, err := newWatcher(f)
+	w, err := newWatcher(f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,4 +146,61 @@ func TestWatchNil(t *testing.T) {
 	if w.Changes() != nil || w.Rearm() != nil || w.Close() != nil {
 		t.Error("a nil Watcher did something")
 	}
+}
+
+// TestWatchSeesAFileBeside: a file kept beside the pidfile (a daemon's record) deleted is
+// reported, and so is the next one at its path after a Rearm, replaced by a rename as a
+// record's write replaces it; none there at a Rearm is no error.
+func TestWatchSeesAFileBeside(t *testing.T) {
+	f, err := Acquire(filepath.Join(t.TempDir(), "x.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Release() })
+	record := filepath.Join(filepath.Dir(f.Path()), "x.json")
+	if err := os.WriteFile(record, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := f.Watch(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	expect := func(what string) {
+		t.Helper()
+		select {
+		case <-w.Changes():
+		case <-time.After(waitLimit):
+			t.Fatalf("no change reported after %s", what)
+		}
+		if err := w.Rearm(); err != nil {
+			t.Fatalf("after %s, Rearm = %v", what, err)
+		}
+	}
+	if err := os.Remove(record); err != nil {
+		t.Fatal(err)
+	}
+	expect("the file beside deleted")
+	next := record + ".tmp"
+	if err := os.WriteFile(next, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(next, record); err != nil { // not watched: it was not there at the Rearm
+		t.Fatal(err)
+	}
+	if err := w.Rearm(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.Changes():
+		t.Fatal("a change reported before the file beside was replaced: the next one proves nothing")
+	default:
+	}
+	if err := os.WriteFile(next, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(next, record); err != nil {
+		t.Fatal(err)
+	}
+	expect("a file renamed over the file beside")
 }

@@ -12,7 +12,7 @@ import (
 type Watcher struct{}
 
 // Watch returns an error wrapping errors.ErrUnsupported: poll instead.
-func (f *File) Watch() (*Watcher, error) {
+func (f *File) Watch(beside ...string) (*Watcher, error) {
 	return nil, &fs.PathError{Op: "watch pidfile", Path: f.path, Err: errors.ErrUnsupported}
 }
 

@@ -21,7 +21,7 @@ import (
 // cannot watch it, or every pidFileBackstop at least where it can.
 func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCauseFunc, done <-chan error) error {
 	every := r.opts.PIDFileCheck
-	watch, err := r.pf.Watch()
+	watch, err := r.pf.Watch(r.besideWatched()...)
 	if err != nil {
 		r.log.Debug("the pidfile is not watched; polling it", "every", every.String(), "error", err)
 	} else {
@@ -451,4 +451,14 @@ func (r *runner) cleanup() error {
 		r.log.Error("clean up", "error", err)
 	}
 	return err
+}
+
+// besideWatched is what the pidfile's watch watches beside it: the record, which
+// checkBeside puts back at once when it is deleted (else status would take this daemon for
+// one still starting until the next check, as long as pidFileBackstop).
+func (r *runner) besideWatched() []string {
+	if r.opts.RecordPath == "" {
+		return nil
+	}
+	return []string{r.opts.RecordPath}
 }
