@@ -177,16 +177,23 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 
 // undialed says why the control socket of the supervisor st found running could not be
 // dialled (err): the instance stopped meanwhile (a stop, a crash: the supervisor removes
-// its socket as it ends, or leaves a dead one), or its socket was deleted by hand while it
-// runs, which it makes again at its next check of its files.
+// its socket as it ends, or leaves a dead one), or was started again meanwhile (a restart:
+// another supervisor), or its socket was deleted by hand while it runs, which it makes
+// again at its next check of its files.
 func undialed(app *App, paths instance.Paths, st instance.Status, err error) error {
-	if now, ierr := instance.Inspect(paths); ierr == nil && (!now.Running() || now.PID() != st.PID()) {
-		return fmt.Errorf("%s stopped meanwhile (its supervisor was pid %d): there is no copy to hand over from; start it as it was with '%s'",
-			paths.Name, st.PID(), app.commandFor("restart", paths))
+	if now, ierr := instance.Inspect(paths); ierr == nil {
+		switch {
+		case !now.Running():
+			return fmt.Errorf("%s stopped meanwhile (its supervisor was pid %d): there is no copy to hand over from; start it as it was with '%s'",
+				paths.Name, st.PID(), app.commandFor("restart", paths))
+		case now.PID() != st.PID():
+			return fmt.Errorf("upgrade %s: it was started again meanwhile (its supervisor was pid %d, and is pid %d now): nothing was upgraded; upgrade it again if the new run is not the new build",
+				paths.Name, st.PID(), now.PID())
+		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("upgrade %s: its supervisor (pid %d) runs, but its control socket %s is gone (deleted by hand?): it makes it again within a minute, at once if its pidfile is touched ('touch %s'): then upgrade again",
-			paths.Name, st.PID(), st.Record.Control, paths.PIDFile)
+		return fmt.Errorf("upgrade %s: its supervisor (pid %d) runs, but its control socket %s is gone (deleted by hand?): it makes it again within a minute, at once if its pidfile is touched ('%s'): then upgrade again",
+			paths.Name, st.PID(), showPath(st.Record.Control), adviceJoin([]string{"touch", paths.PIDFile}))
 	}
 	return fmt.Errorf("upgrade %s: its supervisor (pid %d): %w", paths.Name, st.PID(), err)
 }
