@@ -128,7 +128,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.checkProgramPidfiles(paths, layout.StateDir); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := c.checkSocketPaths(paths); err != nil {
+	if err := c.checkSocketPaths(paths, ""); err != nil {
 		return withCode(exitUsage, err)
 	}
 	desc, err := strategy.Lookup(c.Strategy)

@@ -367,15 +367,19 @@ func (req *request) checkLog() error {
 // checkSocketPaths refuses, before anything starts, a Unix socket path the kernel would
 // refuse to bind in the daemon: the notify socket (--ready notify) and the control socket
 // (--socket) go in the pidfile's directory, and a long --state-dir leaves no room for
-// them; a --socket unix:PATH may be too long itself.
-func (c *StartOptions) checkSocketPaths(paths instance.Paths) error {
+// them; a --socket unix:PATH may be too long itself. fix says how to shorten the
+// directory ("" for --state-dir's or --pidfile's).
+func (c *StartOptions) checkSocketPaths(paths instance.Paths, fix string) error {
 	dir, err := filepath.Abs(filepath.Dir(paths.PIDFile))
 	if err != nil || len(c.Command) == 0 {
 		return nil // start reports the one; the other supervises nothing
 	}
 	limit := len(syscall.RawSockaddrUnix{}.Path) - 1
+	if fix == "" {
+		fix = "choose a shorter --state-dir (or --pidfile directory)"
+	}
 	tooLong := func(what, path string) error {
-		return fmt.Errorf("%s: its path %s would be %d bytes, and a Unix socket's may have at most %d: choose a shorter --state-dir (or --pidfile directory)", what, path, len(path), limit)
+		return fmt.Errorf("%s: its path %s would be %d bytes, and a Unix socket's may have at most %d: %s", what, path, len(path), limit, fix)
 	}
 	if ready, _ := supervisor.ParseReadiness(c.Ready); ready.Kind == "notify" && !notify.SocketDirFits(dir) {
 		return tooLong("--ready notify makes its socket in the state directory", filepath.Join(dir, "notify-<24 random hex digits>"))

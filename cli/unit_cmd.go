@@ -430,10 +430,13 @@ func unitStateDir(app *App, runtimeDir string) string {
 // control socket of --socket, beside the pidfile, and a --socket unix:PATH.
 func (c *UnitCmd) checkUnitSockets(app *App, name, runtimeDir string) error {
 	pidFile := filepath.Join(unitStateDir(app, runtimeDir), name+".pid")
+	fix := ""
 	if c.PIDFile != "" {
 		pidFile = mustAbs(c.PIDFile)
+	} else if runtimeDir != "" { // --user: no --state-dir; the directory is the unit's
+		fix = "choose a shorter --name, which names it and its runtime directory " + unitStateDir(app, runtimeDir) + ", or give --pidfile in a shorter directory"
 	}
-	return c.checkSocketPaths(instance.Paths{Name: name, PIDFile: pidFile})
+	return c.checkSocketPaths(instance.Paths{Name: name, PIDFile: pidFile}, fix)
 }
 
 // unitSoftNofile is systemd's default soft limit on open files for a service; a
