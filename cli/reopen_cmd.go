@@ -38,6 +38,10 @@ func (c *ReopenCmd) Run(app *App) error {
 		return forEachInstance(app, "reopen", func(app *App, paths instance.Paths) error {
 			err := reopen(app, paths)
 			if errors.Is(err, instance.ErrNotRunning) {
+				if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting && !st.Running() && st.Stopped {
+					fmt.Fprintf(app.Stdout, "%s is starting, but its start (pid %d) is stopped by a signal (Ctrl-Z): nothing reopened\n", paths.Name, st.StartPID)
+					return nil
+				}
 				fmt.Fprintf(app.Stdout, "%s is not running: no log open to reopen\n", paths.Name)
 				return nil
 			}
@@ -51,8 +55,11 @@ func (c *ReopenCmd) Run(app *App) error {
 	err = reopen(app, paths)
 	if errors.Is(err, instance.ErrNotRunning) {
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
-			// A start launches its daemon, which opens its log as it starts.
-			return withCode(exitFailed, fmt.Errorf("%s is starting: its daemon opens its log as it starts; nothing to reopen yet", paths.Name))
+			if !st.Running() && st.Stopped { // its start, stopped by Ctrl-Z: not waited for
+				return withCode(exitFailed, fmt.Errorf("%s is starting, but its start (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP: Ctrl-Z), and its daemon is not running yet: nothing was reopened; reopen it once the start goes on ('kill -CONT %d')",
+					paths.Name, st.StartPID, st.StartPID))
+			}
+			return withCode(exitFailed, fmt.Errorf("%s is starting, and its daemon is not running yet: nothing was reopened; try again", paths.Name))
 		}
 		return withCode(exitFailed, fmt.Errorf("%s is not running", paths.Name))
 	}
