@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	kproc "github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
@@ -421,11 +422,8 @@ func (c *chaos) recordless(name string) bool {
 
 // processAge is how long pid has run, or 0 if that cannot be read.
 func processAge(pid int) time.Duration {
-	fi, err := os.Stat("/proc/" + strconv.Itoa(pid))
-	if err != nil {
-		return 0
-	}
-	return time.Since(fi.ModTime())
+	age, _ := kproc.Age(pid)
+	return age
 }
 
 // status is status --json of name, and its exit code.
