@@ -192,7 +192,7 @@ func undialed(app *App, paths instance.Paths, st instance.Status, err error) err
 		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("upgrade %s: its supervisor (pid %d) runs, but its control socket %s is gone (deleted by hand?): it makes it again within a minute, at once if its pidfile is touched ('%s'): then upgrade again",
+		return fmt.Errorf("upgrade %s: its supervisor (pid %d) runs, but its control socket %s is gone (deleted by hand?): it makes it again within a minute, at once if its pidfile is touched ('%s'): then upgrade again (a supervisor of a daemonkit from before 2026-11-26 15:00 UTC does not: restart it instead)",
 			paths.Name, st.PID(), showPath(st.Record.Control), adviceJoin([]string{"touch", paths.PIDFile}))
 	}
 	return fmt.Errorf("upgrade %s: its supervisor (pid %d): %w", paths.Name, st.PID(), err)

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	kproc "github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
@@ -60,7 +62,8 @@ func TestChaos(t *testing.T) {
 		}
 	})
 	c := &chaos{e: newEnv(t), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		names: []string{"c0", "c1", "c2"}, fds: map[string]fdSeen{}, took: map[string]time.Duration{}}
+		probes: rand.New(rand.NewPCG(seed^0x5bd1e995, seed)),
+		names:  []string{"c0", "c1", "c2"}, fds: map[string]fdSeen{}, took: map[string]time.Duration{}}
 	end := time.Now().Add(run)
 	batches := 0
 	for time.Now().Before(end) && !t.Failed() {
@@ -80,13 +83,16 @@ func TestChaos(t *testing.T) {
 
 // chaos is one run's state.
 type chaos struct {
-	e     *env
-	rng   *rand.Rand
-	names []string
-	mu    sync.Mutex
-	log   []string // what the current batch did, for a failure's message
-	fds   map[string]fdSeen
-	took  map[string]time.Duration // the longest each command took: logged, not asserted
+	e   *env
+	rng *rand.Rand // the batches: the same for the same seed
+	// probes draws what the quiet points do, which depends on how the batches ran: apart,
+	// so that a seed replays the same batches whatever they did
+	probes *rand.Rand
+	names  []string
+	mu     sync.Mutex
+	log    []string // what the current batch did, for a failure's message
+	fds    map[string]fdSeen
+	took   map[string]time.Duration // the longest each command took: logged, not asserted
 }
 
 // fdSeen is a long-lived supervisor's descriptor count when first seen, and last.
@@ -101,6 +107,7 @@ type op struct {
 	event  string        // "" for a command
 	after  time.Duration // an event's delay, or a command killed after it (killLauncher)
 	kill   bool          // kill the command (its launcher) after `after`
+	hold   time.Duration // how long a stop-* event keeps its process frozen
 	result result
 }
 
@@ -111,19 +118,19 @@ func (c *chaos) did(format string, args ...any) {
 	c.mu.Unlock()
 }
 
-// startArgs are the arguments of a random start -d of name.
-func (c *chaos) startArgs(name string) []string {
-	args := []string{"start", "-d", "--name", name, "--strategy", strategies[c.rng.IntN(len(strategies))]}
-	if c.rng.IntN(4) == 0 {
+// startArgs are the arguments of a random start -d of name, drawn from rng.
+func (c *chaos) startArgs(rng *rand.Rand, name string) []string {
+	args := []string{"start", "-d", "--name", name, "--strategy", strategies[rng.IntN(len(strategies))]}
+	if rng.IntN(4) == 0 {
 		return append(args, "--listen", "127.0.0.1:0")
 	}
-	if c.rng.IntN(2) == 0 {
+	if rng.IntN(2) == 0 {
 		args = append(args, "--restart", "on-failure")
 	}
-	if c.rng.IntN(2) == 0 {
+	if rng.IntN(2) == 0 {
 		args = append(args, "--socket", "unix:"+filepath.Join(c.e.state, name+".sock"))
 	}
-	switch c.rng.IntN(3) {
+	switch rng.IntN(3) {
 	case 0:
 		return append(args, "--", "sleep", "1000")
 	case 1:
@@ -152,7 +159,7 @@ func (c *chaos) randomOp() *op {
 	n := func(args ...string) []string { return append(args, "--name", name) }
 	switch k := c.rng.IntN(100); {
 	case k < 22:
-		o.args = c.startArgs(name)
+		o.args = c.startArgs(c.rng, name)
 		if c.rng.IntN(6) == 0 {
 			o.kill, o.after = true, time.Duration(c.rng.IntN(300))*time.Millisecond
 		}
@@ -187,6 +194,7 @@ func (c *chaos) randomOp() *op {
 			"rm-pidfile", "junk-pidfile", "rm-record", "kill-daemon", "kill-program"}
 		o.event = events[c.rng.IntN(len(events))]
 		o.after = time.Duration(c.rng.IntN(200)) * time.Millisecond
+		o.hold = time.Duration(c.rng.IntN(500)) * time.Millisecond // drawn here: events run at once, the generator is this goroutine's
 	}
 	return o
 }
@@ -289,14 +297,23 @@ func (c *chaos) event(o *op) {
 		c.did("event %s %s: no process", o.event, o.name)
 		return
 	}
-	// Only a process of this test's, and of this instance, is ever signalled.
+	// Only a process of this test's, and of this instance, is ever signalled: through a
+	// pidfd opened before the check, so that a pid reused meanwhile is never hit (a
+	// frozen process may be killed and reaped by a stop before its SIGCONT).
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		c.did("event %s %s: pid %d gone: %v", o.event, o.name, pid, err)
+		return
+	}
+	defer unix.Close(fd)
 	p, ok := readProc(pid)
 	if !ok || p.env[testEnv] != c.e.test || p.env[instanceEnv] != o.name {
 		c.did("event %s %s: pid %d not ours", o.event, o.name, pid)
 		return
 	}
+	signal := func(sig unix.Signal) error { return unix.PidfdSendSignal(fd, sig, nil, 0) }
 	if strings.HasPrefix(o.event, "kill-") {
-		err := syscall.Kill(pid, syscall.SIGKILL)
+		err := signal(unix.SIGKILL)
 		// The kill takes effect a moment after kill(2) returns: the process lets its
 		// locks go as it exits, before it is a zombie, and until then a record that
 		// proves it by its start time rightly tells it running. The event is over once
@@ -322,11 +339,10 @@ func (c *chaos) event(o *op) {
 		c.did("event %s %s: pid %d: %v", o.event, o.name, pid, err)
 		return
 	}
-	err := syscall.Kill(pid, syscall.SIGSTOP)
-	hold := time.Duration(c.rng.IntN(500)) * time.Millisecond
-	time.Sleep(hold) // how long the process stays frozen: part of the event
-	err2 := syscall.Kill(pid, syscall.SIGCONT)
-	c.did("event %s %s: pid %d frozen %s: %v %v", o.event, o.name, pid, hold, err, err2)
+	err = signal(unix.SIGSTOP)
+	time.Sleep(o.hold) // how long the process stays frozen: part of the event
+	err2 := signal(unix.SIGCONT)
+	c.did("event %s %s: pid %d frozen %s: %v %v", o.event, o.name, pid, o.hold, err, err2)
 }
 
 // allowed are the exit codes each command may give (DESIGN.md's table and commands.md).
@@ -536,7 +552,7 @@ func (c *chaos) quiet(ops []*op) {
 			_ = os.Remove(c.e.pidfile(name))
 			c.did("removed %s's junk pidfile, as stop says to", name)
 		}
-		if (s.State == "not running" || s.State == "stale") && c.rng.IntN(2) == 0 {
+		if (s.State == "not running" || s.State == "stale") && c.probes.IntN(2) == 0 {
 			c.startProbe(name)
 		}
 	}
@@ -548,7 +564,7 @@ func (c *chaos) quiet(ops []*op) {
 // running, which stop kills first, as start says.
 func (c *chaos) startProbe(name string) {
 	t := c.e.t
-	args := c.startArgs(name)
+	args := c.startArgs(c.probes, name)
 	r := c.e.runQuiet(name, args...)
 	c.did("probe: %s -> %d %s%s", strings.Join(args, " "), r.code, strings.TrimSpace(r.out), strings.TrimSpace(r.err))
 	if r.code == 1 && strings.Contains(r.err, "left") {
