@@ -75,8 +75,8 @@ func (w *Watcher) Changes() <-chan struct{} {
 
 // Rearm watches the file held now, which Restore may have changed, the directory the path
 // names now, and the files beside it as their paths name them now (adding the same file or
-// directory twice is one watch; a file beside that is not there is not watched). Not after
-// Close.
+// directory twice is one watch; a file beside that is not there, or cannot be watched, is
+// not watched: the error is the pidfile's or its directory's). Not after Close.
 func (w *Watcher) Rearm() error {
 	if w == nil || w.in == nil {
 		return nil
@@ -95,6 +95,17 @@ func (w *Watcher) Rearm() error {
 	dir := filepath.Dir(w.f.path)
 	if _, err := w.in.Add(dir, dirMask); err != nil {
 		return &fs.PathError{Op: "watch pidfile directory", Path: dir, Err: err}
+	}
+	_ = w.WatchBeside() // at best: a file beside not watched is found by the slow poll beside
+	return nil
+}
+
+// WatchBeside watches the files beside the pidfile that Watch named, as their paths name
+// them now (none that is not there), and not the rest, as Rearm does. A check of those files
+// made after it misses nothing: what changes after it is reported.
+func (w *Watcher) WatchBeside() error {
+	if w == nil || w.in == nil {
+		return nil
 	}
 	for _, path := range w.beside {
 		if _, err := w.in.Add(path, besideMask); err != nil && !errors.Is(err, unix.ENOENT) {

@@ -148,59 +148,60 @@ func TestWatchNil(t *testing.T) {
 	}
 }
 
-// TestWatchSeesAFileBeside: a file kept beside the pidfile (a daemon's record) deleted is
-// reported, and so is the next one at its path after a Rearm, replaced by a rename as a
-// record's write replaces it; none there at a Rearm is no error.
+// TestWatchSeesAFileBeside: a file kept beside the pidfile (a daemon's record) deleted, or
+// replaced by a rename over it as a record's write replaces it, is reported, each to a
+// fresh watch, so that no event of another step can stand in for the one expected; so is
+// one that was not there when the watch began, once WatchBeside has watched it.
 func TestWatchSeesAFileBeside(t *testing.T) {
-	f, err := Acquire(filepath.Join(t.TempDir(), "x.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.Release() })
-	record := filepath.Join(filepath.Dir(f.Path()), "x.json")
-	if err := os.WriteFile(record, []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w, err := f.Watch(record)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = w.Close() })
-	expect := func(what string) {
-		t.Helper()
-		select {
-		case <-w.Changes():
-		case <-time.After(waitLimit):
-			t.Fatalf("no change reported after %s", what)
+	replace := func(path string) error {
+		next := path + ".tmp"
+		if err := os.WriteFile(next, []byte("{}"), 0o644); err != nil {
+			return err
 		}
-		if err := w.Rearm(); err != nil {
-			t.Fatalf("after %s, Rearm = %v", what, err)
-		}
+		return os.Rename(next, path)
 	}
-	if err := os.Remove(record); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		what   string
+		before bool // the file is there when the watch begins
+		do     func(path string) error
+	}{
+		{"the file beside deleted", true, os.Remove},
+		{"a file renamed over the file beside", true, replace},
+		{"the file beside, made after the watch began, deleted", false, os.Remove},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			f, err := Acquire(filepath.Join(t.TempDir(), "x.pid"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = f.Release() })
+			record := filepath.Join(filepath.Dir(f.Path()), "x.json")
+			if tc.before {
+				if err := replace(record); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w, err := f.Watch(record)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = w.Close() })
+			if !tc.before {
+				if err := replace(record); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.WatchBeside(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tc.do(record); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-w.Changes():
+			case <-time.After(waitLimit):
+				t.Fatalf("no change reported after %s", tc.what)
+			}
+		})
 	}
-	expect("the file beside deleted")
-	next := record + ".tmp"
-	if err := os.WriteFile(next, []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(next, record); err != nil { // not watched: it was not there at the Rearm
-		t.Fatal(err)
-	}
-	if err := w.Rearm(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-w.Changes():
-		t.Fatal("a change reported before the file beside was replaced: the next one proves nothing")
-	default:
-	}
-	if err := os.WriteFile(next, []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(next, record); err != nil {
-		t.Fatal(err)
-	}
-	expect("a file renamed over the file beside")
 }

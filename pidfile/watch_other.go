@@ -22,6 +22,9 @@ func (w *Watcher) Changes() <-chan struct{} { return nil }
 // Rearm does nothing.
 func (w *Watcher) Rearm() error { return nil }
 
+// WatchBeside does nothing.
+func (w *Watcher) WatchBeside() error { return nil }
+
 // CloseAsync does nothing, and returns a function that does nothing.
 func (w *Watcher) CloseAsync() func() error { return func() error { return nil } }
 

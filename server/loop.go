@@ -25,6 +25,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	if err != nil {
 		r.log.Debug("the pidfile is not watched; polling it", "every", every.String(), "error", err)
 	} else {
+		r.watch = watch                             // before any chore: checkBeside watches the record again
 		defer func() { _ = watch.CloseAsync()() }() // begun at a stop, or now
 		every = max(every, pidFileBackstop)
 	}
@@ -383,14 +384,21 @@ func (r *runner) checkBeside() {
 	if r.restorer != nil {
 		r.restorer.Restore()
 	}
-	if r.opts.RecordPath != "" {
-		if _, err := os.Lstat(r.opts.RecordPath); errors.Is(err, fs.ErrNotExist) {
-			if err := r.records.update(func(*instance.Record) {}); err != nil {
-				r.log.Warn("could not write the record again", "error", err)
-			} else {
-				r.log.Info("record restored", "path", r.opts.RecordPath)
-			}
+	if r.opts.RecordPath == "" {
+		return
+	}
+	for range 3 { // a record deleted again as soon as it is back is put back again, a few times
+		// Watched before the look: a record written and deleted after it wakes the next
+		// check, where one watched after the look could go unseen till the backstop.
+		_ = r.watch.WatchBeside()
+		if _, err := os.Lstat(r.opts.RecordPath); !errors.Is(err, fs.ErrNotExist) {
+			return
 		}
+		if err := r.records.update(func(*instance.Record) {}); err != nil {
+			r.log.Warn("could not write the record again", "error", err)
+			return
+		}
+		r.log.Info("record restored", "path", r.opts.RecordPath)
 	}
 }
 

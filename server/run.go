@@ -161,9 +161,10 @@ type runner struct {
 	manager   *manager
 	restorer  Restorer // the workload, if it keeps files beside the pidfile
 	startedAt time.Time
-	reload    reloads // the reload hook's run, if one runs
-	reopens   reopens // the log's reopen, if one runs
-	chores    chores  // the loop's steps that touch the disk, if they run
+	reload    reloads          // the reload hook's run, if one runs
+	reopens   reopens          // the log's reopen, if one runs
+	chores    chores           // the loop's steps that touch the disk, if they run
+	watch     *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
 
 	dropsMu          sync.Mutex // held by countDrops, for the two fields below
 	dropCountFailing bool       // the last count of dropped lines could not be written, and said so
