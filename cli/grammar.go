@@ -400,7 +400,7 @@ func runGrammar(cfg Config, args []string) int {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
 		return exitUsage
 	}
-	if err := notUTF8Env(cfg.envPrefix(), args); err != nil {
+	if err := notUTF8Env(cfg.envPrefix()); err != nil {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
 		return exitUsage
 	}

@@ -106,32 +106,14 @@ func notUTF8Args(args []string) error {
 // notUTF8Env refuses, as notUTF8Args refuses such a flag, a value of the environment
 // variables that stand for --state-dir and --log-dir (prefix is Config.envPrefix) that is
 // not UTF-8: Kong reads them as it reads the flags, and made each such byte U+FFFD, so
-// that every command quietly used another directory than the one named. One that args
-// override with its flag is not read, and not refused.
-func notUTF8Env(prefix string, args []string) error {
-	for _, v := range []struct{ name, flag string }{{prefix + "STATE_DIR", "--state-dir"}, {prefix + "LOG_DIR", "--log-dir"}} {
-		if given(args, v.flag) {
-			continue
-		}
-		if val := os.Getenv(v.name); !utf8.ValidString(val) {
-			return fmt.Errorf("%s=%q holds bytes that are not UTF-8, which cannot be taken as they are (it would name another directory): give it in UTF-8, or give %s", v.name, val, v.flag)
+// that every command quietly used another directory than the one named.
+func notUTF8Env(prefix string) error {
+	for _, name := range []string{prefix + "STATE_DIR", prefix + "LOG_DIR"} {
+		if v := os.Getenv(name); !utf8.ValidString(v) {
+			return fmt.Errorf("%s=%q holds bytes that are not UTF-8, which cannot be taken as they are (it would name another directory): give it in UTF-8", name, v)
 		}
 	}
 	return nil
-}
-
-// given reports whether args, before any "--", give flag (as "--flag value" or
-// "--flag=value").
-func given(args []string, flag string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		if a == flag || strings.HasPrefix(a, flag+"=") {
-			return true
-		}
-	}
-	return false
 }
 
 // notUTF8 names the first string of v (a struct, walked through its fields, slices and
