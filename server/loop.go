@@ -387,16 +387,20 @@ func (r *runner) checkBeside() {
 	if r.opts.RecordPath == "" {
 		return
 	}
-	for range 3 { // a record deleted again as soon as it is back is put back again, a few times
+	for restored := 0; ; restored++ {
 		// Watched before the look: a record written and deleted after it wakes the next
 		// check, where one watched after the look could go unseen till the backstop.
 		_ = r.watch.WatchBeside()
-		if _, err := os.Lstat(r.opts.RecordPath); !errors.Is(err, fs.ErrNotExist) {
-			return
+		if _, err := os.Lstat(r.opts.RecordPath); !errors.Is(err, fs.ErrNotExist) || restored == 3 {
+			return // there; or deleted again each time it was back: the backstop's check
 		}
-		if err := r.records.update(func(*instance.Record) {}); err != nil {
+		wrote, err := r.records.restore()
+		switch {
+		case err != nil:
 			r.log.Warn("could not write the record again", "error", err)
 			return
+		case !wrote:
+			return // not this daemon's to write any more (its run is over), or not yet
 		}
 		r.log.Info("record restored", "path", r.opts.RecordPath)
 	}

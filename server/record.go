@@ -258,6 +258,17 @@ func (rs *records) stoppingStart(opts Options, startedAt time.Time, why string) 
 // errNotOurs is a record stoppingStart leaves alone: not one of this user's records.
 var errNotOurs = errors.New("not a record of ours")
 
+// restore writes the record again as it is, as update does, and reports whether it wrote
+// it: not before its first write, nor once the run is over (the record says stopped).
+func (rs *records) restore() (bool, error) {
+	rs.lock()
+	defer rs.mu.Unlock()
+	if !rs.written || rs.ended {
+		return false, nil
+	}
+	return true, rs.write(&rs.rec)
+}
+
 // update changes the written record and writes it again.
 func (rs *records) update(f func(*instance.Record)) error {
 	rs.lock()
