@@ -17,9 +17,8 @@ import (
 // its directory, for the directory itself deleted or moved; and one on each file kept
 // beside it that Watch names (a daemon's record), for it deleted, replaced or moved. None
 // reports what happens to other files, so daemons that share a state directory do not
-// wake each other. A
-// daemon that checks its pidfile on these alone sleeps while nothing happens, where a
-// poll wakes it every time. inotify does not see changes made through another machine
+// wake each other. A daemon that checks its pidfile on these alone sleeps while nothing
+// happens, where a poll wakes it every time. inotify does not see changes made through another machine
 // (NFS), some FUSE filesystems, or a rename of a directory further up: keep a slow poll
 // beside it. A nil *Watcher reports nothing.
 type Watcher struct {
