@@ -99,26 +99,30 @@ func Inspect(p Paths) (Status, error) {
 	if s.Record != nil && s.Record.PID != s.PID() {
 		s.Record.hostPIDs(s.PID())
 	}
-	if s.Record != nil && !s.Record.StartedAt.IsZero() && !s.Record.CalledOffStart() {
-		s.Uptime = uptime(s.PID(), s.Record.StartedAt)
-	}
+	var daemon *proc.Stat // the daemon's, read once for both looks below
 	if pid := cmp.Or(s.PID(), s.StartPID); pid > 1 {
 		if ps, err := proc.ReadStat(pid); err == nil {
 			s.Stopped = ps.Stopped()
+			if pid == s.PID() {
+				daemon = &ps
+			}
 		}
+	}
+	if s.Record != nil && !s.Record.StartedAt.IsZero() && !s.Record.CalledOffStart() {
+		s.Uptime = uptime(daemon, s.Record.StartedAt)
 	}
 	return s, nil
 }
 
-// uptime is how long the daemon pid, which started at startedAt by the wall clock, has
-// run: by its process's age, on the boot clock, which no step of the wall clock moves (an
-// RTC-less board's first NTP sync, a VM resumed, date -s): by startedAt, after a step, a
-// daemon started at boot with the clock at 1970 would be up for 56 years, and one started
-// before the clock stepped back an hour, up 0s for an hour. By startedAt only where the
-// system cannot tell a process's age.
-func uptime(pid int, startedAt time.Time) time.Duration {
-	if pid > 1 {
-		if age, ok := proc.Age(pid); ok {
+// uptime is how long the daemon, of which st was read (nil: it could not be, or it is pid
+// 1), which started at startedAt by the wall clock, has run: by its process's age, on the
+// boot clock, which no step of the wall clock moves (an RTC-less board's first NTP sync, a
+// VM resumed, date -s): by startedAt, after a step, a daemon started at boot with the clock
+// at 1970 would be up for 56 years, and one started before the clock stepped back an hour,
+// up 0s for an hour. By startedAt only where the system cannot tell a process's age.
+func uptime(st *proc.Stat, startedAt time.Time) time.Duration {
+	if st != nil {
+		if age, ok := st.Age(); ok {
 			return age
 		}
 	}

@@ -1,9 +1,6 @@
 package proc
 
 import (
-	"bytes"
-	"os"
-	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -13,24 +10,25 @@ import (
 // architecture Go runs on.
 const userHZ = 100
 
-// Age is how long ago pid started, from its start time in /proc/PID/stat and the
-// system's uptime; false if either cannot be read.
+// Age is how long ago pid started, from its start time in /proc/PID/stat (Stat.Age);
+// false if it cannot be read.
 func Age(pid int) (time.Duration, bool) {
 	st, err := ReadStat(pid)
 	if err != nil {
 		return 0, false
 	}
-	b, err := os.ReadFile("/proc/uptime")
-	if err != nil {
+	return st.Age()
+}
+
+// Age is how long ago the process st was read of started: its start time against the
+// time now on the same clock (Ticks, CLOCK_BOOTTIME, suspend included); false if the time
+// cannot be read.
+func (st Stat) Age() (time.Duration, bool) {
+	now := Ticks()
+	if now == 0 {
 		return 0, false
 	}
-	up, _, _ := bytes.Cut(b, []byte(" "))
-	secs, err := strconv.ParseFloat(string(up), 64)
-	if err != nil {
-		return 0, false
-	}
-	started := time.Duration(st.StartTime) * time.Second / userHZ
-	return max(time.Duration(secs*float64(time.Second))-started, 0), true
+	return time.Duration(max(now, st.StartTime)-st.StartTime) * (time.Second / userHZ), true
 }
 
 // Ticks is the time now in the unit and from the origin of /proc/PID/stat's start time
