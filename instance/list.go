@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -135,8 +136,10 @@ func OfStalePidfile(rec Record, st pidfile.Status) bool {
 // that has a <name>.json record or a <name>.pid pidfile there, or a <name>.starting start
 // lock that a start under way holds (see BeginStart), and is valid (ValidateName).
 // Anything else (other files, directories, hidden or temporary files) is ignored, and so is
-// a missing directory, which holds none. Nothing is opened but the directory, and the start
-// lock of a name that has nothing else.
+// a missing directory, which holds none. So is the pidfile of another instance, given
+// alone, which is no instance of its own (anothersPIDFile). Nothing is opened but the
+// directory, the start lock of a name that has nothing else, and the pidfile of a name
+// that has no record.
 func Names(dir string) ([]string, error) {
 	des, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -148,6 +151,7 @@ func Names(dir string) ([]string, error) {
 	names := make([]string, 0, len(des))
 	seen := make(map[string]bool, len(des))
 	var starting []string // names with a start lock
+	recorded := make(map[string]bool, len(des))
 	for _, de := range des {
 		if de.IsDir() {
 			continue
@@ -162,6 +166,8 @@ func Names(dir string) ([]string, error) {
 		case "start lock":
 			starting = append(starting, name)
 			continue
+		case "record":
+			recorded[name] = true
 		}
 		if seen[name] {
 			continue
@@ -175,8 +181,21 @@ func Names(dir string) ([]string, error) {
 			names = append(names, name)
 		}
 	}
+	names = slices.DeleteFunc(names, func(name string) bool {
+		return !recorded[name] && anothersPIDFile(dir, name)
+	})
 	sort.Strings(names)
 	return names, nil
+}
+
+// anothersPIDFile reports whether name's pidfile in dir, a name without a record of its
+// own, is another instance's pidfile given alone (--name web --pidfile /run/app.pid keeps
+// web's record, web.json, beside app.pid): its lock is held, and a record beside it proves
+// another instance's daemon the holder (PIDFileOwner). That instance has its own name;
+// this one would be a phantom, "starting" with its pid, that stop --all would stop twice.
+func anothersPIDFile(dir, name string) bool {
+	owner, ok := PIDFileOwner(filepath.Join(dir, name+".pid"), "")
+	return ok && owner != name
 }
 
 // List returns every instance of l.StateDir (see Names), sorted by name, each inspected as

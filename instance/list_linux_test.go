@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -59,5 +60,41 @@ func TestListStartReadyMeanwhile(t *testing.T) {
 				t.Fatalf("%s: status %+v, record %+v: want running by the lock of pid %d, with its record", tc.what, st, rec, d.pid)
 			}
 		})
+	}
+}
+
+// TestListLeavesOutAnotherInstancesPIDFile: web started with --pidfile DIR/app.pid keeps
+// its record, web.json, beside it. List shows web, running, and no instance "app"
+// starting with web's pid; a pidfile whose holder no record proves stays listed.
+func TestListLeavesOutAnotherInstancesPIDFile(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "app.pid")
+	d := startDaemon(t, graceful, pidFile, false)
+	names := func() []string {
+		t.Helper()
+		entries, err := List(Layout{StateDir: dir, LogDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Paths.Name+" "+e.State())
+		}
+		return got
+	}
+	rec := Record{Name: "web", PIDFile: pidFile, PID: d.pid + 1, StartTime: StartTime(d.pid) + 1, BootID: BootID(),
+		State: StateRunning, StartedAt: time.Now()}
+	if err := WriteRecord(filepath.Join(dir, "web.json"), rec); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(names()); got != "[app starting web failed]" {
+		t.Errorf("a record of another process proves nothing: List = %s, want [app starting web failed]", got)
+	}
+	rec.PID, rec.StartTime = d.pid, StartTime(d.pid)
+	if err := WriteRecord(filepath.Join(dir, "web.json"), rec); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(names()); got != "[web running]" {
+		t.Errorf("List = %s, want [web running]: app.pid is web's, given alone", got)
 	}
 }
