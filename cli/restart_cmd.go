@@ -248,6 +248,18 @@ func startAgain(app *App, paths instance.Paths, command []string) string {
 	return app.commandFor("start", paths) + " -d -- " + adviceJoin(command)
 }
 
+// pidfileNamedByOther is the one other instance whose record beside the pidfile of paths
+// names it (--name web --pidfile /run/app.pid, stopped, then restart --pidfile
+// /run/app.pid, whose base name has no record), or "" if none, or more than one, does.
+func pidfileNamedByOther(paths instance.Paths) string {
+	names, complete := instance.PIDFileNamedBy(paths.PIDFile)
+	names = slices.DeleteFunc(names, func(name string) bool { return name == paths.Name })
+	if !complete || len(names) != 1 {
+		return ""
+	}
+	return names[0]
+}
+
 // recordedRequest reads how the instance at paths was started, and checks it is this
 // program's and names a strategy this binary has.
 func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descriptor, error) {
@@ -255,6 +267,10 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	if errors.Is(err, fs.ErrNotExist) || err == nil && rec.Program == "" { // none, or an empty file
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
 			return nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
+		}
+		if owner := pidfileNamedByOther(paths); owner != "" {
+			return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s), but %s is %s's pidfile, by %s's record: restart %s with '%s'",
+				paths.Name, showPath(paths.Record), showPath(paths.PIDFile), owner, owner, owner, app.commandFor("restart", instance.Paths{Name: owner, PIDFile: paths.PIDFile}))
 		}
 		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s -d -- PROG [ARGS...]' (without -- PROG, %s's own work)",
 			paths.Name, paths.Record, app.commandFor("start", paths), app.Config.Name)

@@ -25,17 +25,39 @@ func PIDFileOwner(pidFile, first string) (name string, ok bool) {
 	if err != nil || st.State != pidfile.Running || st.PID <= 0 {
 		return "", false
 	}
+	names, complete := recordsNaming(pidFile, first, func(rec Record) bool { return rec.names(st.PID) })
+	if !complete || len(names) != 1 { // two records claim it: neither is believed
+		return "", false
+	}
+	return names[0], true
+}
+
+// PIDFileNamedBy names the instances whose records beside pidFile, an absolute path, name
+// it as their pidfile (their directory by identity), whatever state they record: for
+// advice about a pidfile given alone whose base name has no record, which another
+// instance's may explain (--name web --pidfile /run/app.pid, stopped). It reads at most
+// maxRecordsBeside records; complete is false when there were more.
+func PIDFileNamedBy(pidFile string) (names []string, complete bool) {
+	return recordsNaming(pidFile, "", func(Record) bool { return true })
+}
+
+// recordsNaming names the instances whose records in pidFile's directory name pidFile
+// (Record.isFor) and satisfy also, first's record read first (a first that stops the
+// search once found: PIDFileOwner's base name, whose own record settles it). complete is
+// false when the directory could not be read, or held more than maxRecordsBeside other
+// records.
+func recordsNaming(pidFile, first string, also func(Record) bool) (names []string, complete bool) {
 	dir := filepath.Dir(pidFile)
 	proves := func(name string) bool {
 		rec, err := ReadRecord(filepath.Join(dir, name+".json"))
-		return err == nil && rec.isFor(Paths{Name: name, PIDFile: pidFile}) && rec.names(st.PID)
+		return err == nil && rec.isFor(Paths{Name: name, PIDFile: pidFile}) && also(rec)
 	}
 	if ValidateName(first) == nil && proves(first) {
-		return first, true
+		return []string{first}, true
 	}
 	des, err := os.ReadDir(dir)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	read := 0
 	for _, de := range des {
@@ -44,14 +66,11 @@ func PIDFileOwner(pidFile, first string) (name string, ok bool) {
 			continue
 		}
 		if read++; read > maxRecordsBeside {
-			return "", false
+			return names, false
 		}
 		if proves(base) {
-			if name != "" {
-				return "", false // two records claim it: neither is believed
-			}
-			name = base
+			names = append(names, base)
 		}
 	}
-	return name, name != ""
+	return names, true
 }
