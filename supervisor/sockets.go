@@ -84,7 +84,10 @@ func ParseSocket(s string) (Socket, error) {
 			sk.Mode = fs.FileMode(mode)
 		}
 	default:
-		return sk, fmt.Errorf("%w %q: want tcp:HOST:PORT or unix:PATH", ErrBadSocket, s)
+		if name, rest, ok := strings.Cut(s, "="); ok && (strings.HasPrefix(rest, "tcp:") || strings.HasPrefix(rest, "unix:")) {
+			return sk, fmt.Errorf("%w %q: the name %q holds ':': give a name without it", ErrBadSocket, s, name)
+		}
+		return sk, fmt.Errorf("%w %q: want [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660]", ErrBadSocket, s)
 	}
 	if sk.Name == "" {
 		sk.Name = network
