@@ -312,15 +312,7 @@ func (r *statusReport) writeText(w io.Writer) {
 			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT")
 		}
 		r.writeDropped(w)
-		switch {
-		case len(r.Command) > 0 && r.ChildPID > 0 && r.ChildUptimeSeconds > 0 && r.UptimeSeconds-r.ChildUptimeSeconds >= 1:
-			// Restarted or upgraded since its supervisor started: its own uptime is news.
-			printField(w, "program", fmt.Sprintf("%s (pid %d, up %s)", shellJoin(r.Command), r.ChildPID, time.Duration(r.ChildUptimeSeconds)*time.Second))
-		case len(r.Command) > 0 && r.ChildPID > 0:
-			printField(w, "program", fmt.Sprintf("%s (pid %d)", shellJoin(r.Command), r.ChildPID))
-		case len(r.Command) > 0:
-			printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
-		}
+		r.writeProgram(w)
 		if r.Restarts > 0 || r.LastExit != "" {
 			printField(w, "restarts", fmt.Sprintf("%d, last exit: %s", r.Restarts, orNone(r.LastExit)))
 		}
@@ -342,6 +334,7 @@ func (r *statusReport) writeText(w io.Writer) {
 	case "stopping":
 		fmt.Fprintf(w, "%s is stopping (pid %d): it finishes its work in flight, and is gone within its --shutdown-timeout\n", r.Name, r.PID)
 		r.writeDropped(w)
+		r.writeProgram(w) // a supervised program drains too, and is stopped with its supervisor
 		r.writeLog(w)
 		printField(w, "pidfile", showPath(r.PIDFile))
 		r.writeBuild(w)
@@ -414,6 +407,20 @@ func (r *statusReport) writeText(w io.Writer) {
 		printField(w, "note", r.Problem)
 	default:
 		fmt.Fprintf(w, "%s: cannot tell whether it runs: %s\n", r.Name, r.Problem)
+	}
+}
+
+// writeProgram says, of a running or stopping supervisor, its program and the pid of the
+// copy that runs (and that copy's uptime where it was restarted or upgraded since).
+func (r *statusReport) writeProgram(w io.Writer) {
+	switch {
+	case len(r.Command) > 0 && r.ChildPID > 0 && r.ChildUptimeSeconds > 0 && r.UptimeSeconds-r.ChildUptimeSeconds >= 1:
+		// Restarted or upgraded since its supervisor started: its own uptime is news.
+		printField(w, "program", fmt.Sprintf("%s (pid %d, up %s)", shellJoin(r.Command), r.ChildPID, time.Duration(r.ChildUptimeSeconds)*time.Second))
+	case len(r.Command) > 0 && r.ChildPID > 0:
+		printField(w, "program", fmt.Sprintf("%s (pid %d)", shellJoin(r.Command), r.ChildPID))
+	case len(r.Command) > 0:
+		printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
 	}
 }
 

@@ -30,6 +30,10 @@ func TestStatusProgramWithoutCopy(t *testing.T) {
 	if got := statusText(r); !strings.Contains(got, "program: /srv/web --port 80 (pid 43)") {
 		t.Errorf("status of a supervisor with a copy:\n%s", got)
 	}
+	r.State = "stopping" // its program drains too, and still runs
+	if got := statusText(r); !strings.Contains(got, "program: /srv/web --port 80 (pid 43)") {
+		t.Errorf("status of a stopping supervisor with a copy:\n%s", got)
+	}
 }
 
 // TestStatusProgramUptime: a program restarted since its supervisor started shows its own
