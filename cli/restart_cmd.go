@@ -248,12 +248,16 @@ func startAgain(app *App, paths instance.Paths, command []string) string {
 	return app.commandFor("start", paths) + " -d -- " + adviceJoin(command)
 }
 
-// pidfileNamedByOther is the one other instance whose record beside the pidfile of paths
-// names it (--name web --pidfile /run/app.pid, stopped, then restart --pidfile
-// /run/app.pid, whose base name has no record), or "" if none, or more than one, does.
-func pidfileNamedByOther(paths instance.Paths) string {
+// pidfileNamedByOther is the one other instance of this program whose record beside the
+// pidfile of paths names it (--name web --pidfile /run/app.pid, stopped, then restart
+// --pidfile /run/app.pid, whose base name has no record), or "" if none, or more than one,
+// does. Such a record tells what ran there, not what the caller meant: app may be a new
+// instance whose first start failed, which records nothing.
+func pidfileNamedByOther(app *App, paths instance.Paths) string {
 	names, complete := instance.PIDFileNamedBy(paths.PIDFile)
-	names = slices.DeleteFunc(names, func(name string) bool { return name == paths.Name })
+	names = slices.DeleteFunc(names, func(name string) bool {
+		return name == paths.Name || startedByOther(app, filepath.Join(filepath.Dir(paths.PIDFile), name+".json"))
+	})
 	if !complete || len(names) != 1 {
 		return ""
 	}
@@ -268,12 +272,13 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
 			return nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
 		}
-		if owner := pidfileNamedByOther(paths); owner != "" {
-			return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s), but %s is %s's pidfile, by %s's record: restart %s with '%s'",
-				paths.Name, showPath(paths.Record), showPath(paths.PIDFile), owner, owner, owner, app.commandFor("restart", instance.Paths{Name: owner, PIDFile: paths.PIDFile}))
-		}
-		return nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): start it with '%s -d -- PROG [ARGS...]' (without -- PROG, %s's own work)",
+		err := fmt.Errorf("no record of how %s was started (%s): start it with '%s -d -- PROG [ARGS...]' (without -- PROG, %s's own work)",
 			paths.Name, paths.Record, app.commandFor("start", paths), app.Config.Name)
+		if owner := pidfileNamedByOther(app, paths); owner != "" {
+			err = fmt.Errorf("%w; or, if you meant %s, whose record names that pidfile, restart it with '%s'",
+				err, owner, app.commandFor("restart", instance.Paths{Name: owner, PIDFile: paths.PIDFile}))
+		}
+		return nil, strategy.Descriptor{}, err
 	}
 	if err != nil {
 		return nil, strategy.Descriptor{}, err

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -137,9 +138,9 @@ func OfStalePidfile(rec Record, st pidfile.Status) bool {
 // lock that a start under way holds (see BeginStart), and is valid (ValidateName).
 // Anything else (other files, directories, hidden or temporary files) is ignored, and so is
 // a missing directory, which holds none. So is the pidfile of another instance, given
-// alone, which is no instance of its own (anothersPIDFile). Nothing is opened but the
-// directory, the start lock of a name that has nothing else, and the pidfile of a name
-// that has no record.
+// alone, which is no instance of its own (leaveOutOthersPIDFiles). Nothing is opened but
+// the directory, the start lock of a name that has nothing else, and, where a record-less
+// name's pidfile is held, that name's start lock and the directory's records.
 func Names(dir string) ([]string, error) {
 	des, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -175,27 +176,63 @@ func Names(dir string) ([]string, error) {
 		seen[name] = true
 		names = append(names, name)
 	}
+	names = leaveOutOthersPIDFiles(dir, names, recorded)
 	for _, name := range starting { // a name being started for the first time
 		if st, _ := pidfile.Probe(filepath.Join(dir, name+".starting")); !seen[name] && st.State == pidfile.Running {
 			seen[name] = true
 			names = append(names, name)
 		}
 	}
-	names = slices.DeleteFunc(names, func(name string) bool {
-		return !recorded[name] && anothersPIDFile(dir, name)
-	})
 	sort.Strings(names)
 	return names, nil
 }
 
-// anothersPIDFile reports whether name's pidfile in dir, a name without a record of its
-// own, is another instance's pidfile given alone (--name web --pidfile /run/app.pid keeps
-// web's record, web.json, beside app.pid): its lock is held, and a record beside it proves
-// another instance's daemon the holder (PIDFileOwner). That instance has its own name;
-// this one would be a phantom, "starting" with its pid, that stop --all would stop twice.
-func anothersPIDFile(dir, name string) bool {
-	owner, ok := PIDFileOwner(filepath.Join(dir, name+".pid"), "")
-	return ok && owner != name
+// leaveOutOthersPIDFiles leaves out of names, dir's, each that has no record (recorded)
+// and is another instance's pidfile given alone (--name web --pidfile /run/app.pid keeps
+// web's record, web.json, beside app.pid): its lock is held, no start of its own name
+// holds its start lock, and exactly one record beside it proves another instance's daemon
+// the holder, as PIDFileOwner proves it. That instance has its own name; this one would be
+// a phantom, "starting" with its pid, that stop --all would stop twice. The records are
+// read only when such a pidfile is held, each once, so the cost stays linear in the
+// directory's files: a first start under way, the common record-less name, holds its start
+// lock and reads none.
+func leaveOutOthersPIDFiles(dir string, names []string, recorded map[string]bool) []string {
+	if len(recorded) == 0 {
+		return names
+	}
+	held := make(map[string]int) // a record-less name whose pidfile is held: its holder
+	for _, name := range names {
+		if recorded[name] {
+			continue
+		}
+		st, err := pidfile.Probe(filepath.Join(dir, name+".pid"))
+		if err != nil || st.State != pidfile.Running || st.PID <= 0 {
+			continue
+		}
+		if start, _ := pidfile.Probe(filepath.Join(dir, name+".starting")); start.State == pidfile.Running {
+			continue // its own start is under way
+		}
+		held[name] = st.PID
+	}
+	if len(held) == 0 {
+		return names
+	}
+	owners := make(map[string]int, len(held)) // how many records prove each one's holder
+	for owner := range recorded {
+		rec, err := ReadRecord(filepath.Join(dir, owner+".json"))
+		if err != nil {
+			continue
+		}
+		name, ok := strings.CutSuffix(filepath.Base(rec.PIDFile), ".pid")
+		pid, isHeld := held[name]
+		if !ok || !isHeld || name == owner {
+			continue
+		}
+		if rec.isFor(Paths{Name: owner, PIDFile: filepath.Join(dir, name+".pid")}) && rec.names(pid) {
+			owners[name]++
+		}
+	}
+	return slices.DeleteFunc(names, func(name string) bool { return owners[name] == 1 })
 }
 
 // List returns every instance of l.StateDir (see Names), sorted by name, each inspected as

@@ -97,4 +97,22 @@ func TestListLeavesOutAnotherInstancesPIDFile(t *testing.T) {
 	if got := fmt.Sprint(names()); got != "[web running]" {
 		t.Errorf("List = %s, want [web running]: app.pid is web's, given alone", got)
 	}
+
+	var want []string // however many other records the directory holds
+	for i := range 70 {
+		other := fmt.Sprintf("other%02d", i)
+		if err := WriteRecord(filepath.Join(dir, other+".json"), Record{Name: other, PIDFile: filepath.Join(dir, other+".pid"), State: StateStopped}); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, other+" stopped")
+	}
+	want = append(want, "web running")
+	if got := fmt.Sprint(names()); got != fmt.Sprint(want) {
+		t.Errorf("with 70 other records: List = %s, want %s", got, want)
+	}
+
+	startDaemon(t, graceful, filepath.Join(dir, "app.starting"), false) // a start of app itself, under way
+	if got := fmt.Sprint(names()); got != fmt.Sprint(append([]string{"app starting"}, want...)) {
+		t.Errorf("with a start of app under way: List = %s, want app starting too", got)
+	}
 }

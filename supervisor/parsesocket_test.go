@@ -54,8 +54,8 @@ func TestParseSocket(t *testing.T) {
 func TestParseSocketNameMessage(t *testing.T) {
 	for in, want := range map[string]string{
 		"a/b=tcp:127.0.0.1:0":  `invalid socket "a/b=tcp:127.0.0.1:0": the name "a/b" holds '/' or a control character: give a name without them`,
-		"a:b=tcp:127.0.0.1:0":  `invalid socket "a:b=tcp:127.0.0.1:0": the name "a:b" holds ':': give a name without it`,
-		"a:b=unix:/x.sock":     `invalid socket "a:b=unix:/x.sock": the name "a:b" holds ':': give a name without it`,
+		"a:b=tcp:127.0.0.1:0":  `invalid socket "a:b=tcp:127.0.0.1:0": the name "a:b" holds ':': give a name without ':', '/' or a control character`,
+		"a:b=unix:/x.sock":     `invalid socket "a:b=unix:/x.sock": the name "a:b" holds ':': give a name without ':', '/' or a control character`,
 		"udp:127.0.0.1:53":     `invalid socket "udp:127.0.0.1:53": want [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660]`,
 		"=tcp:127.0.0.1:0":     `invalid socket "=tcp:127.0.0.1:0": an empty name before '=': give one (api=tcp:127.0.0.1:0), or leave the '=' out for the default name (its network, tcp)`,
 		"tcp:127.0.0.1:99999":  `invalid socket "tcp:127.0.0.1:99999": port 99999: want a port from 0 to 65535 (0: any free one)`,

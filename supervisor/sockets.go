@@ -85,7 +85,7 @@ func ParseSocket(s string) (Socket, error) {
 		}
 	default:
 		if name, rest, ok := strings.Cut(s, "="); ok && (strings.HasPrefix(rest, "tcp:") || strings.HasPrefix(rest, "unix:")) {
-			return sk, fmt.Errorf("%w %q: the name %q holds ':': give a name without it", ErrBadSocket, s, name)
+			return sk, fmt.Errorf("%w %q: the name %q holds ':': give a name without ':', '/' or a control character", ErrBadSocket, s, name)
 		}
 		return sk, fmt.Errorf("%w %q: want [NAME=]tcp:HOST:PORT or [NAME=]unix:PATH[,mode=0660]", ErrBadSocket, s)
 	}
