@@ -414,7 +414,7 @@ func (r *statusReport) writeText(w io.Writer) {
 // copy that runs (and that copy's uptime where it was restarted or upgraded since).
 func (r *statusReport) writeProgram(w io.Writer) {
 	switch {
-	case len(r.Command) > 0 && r.ChildPID > 0 && r.ChildUptimeSeconds > 0 && r.UptimeSeconds-r.ChildUptimeSeconds >= 1:
+	case len(r.Command) > 0 && r.ChildPID > 0 && r.ChildUptimeSeconds > 0 && r.programStartedAgain():
 		// Restarted or upgraded since its supervisor started: its own uptime is news.
 		printField(w, "program", fmt.Sprintf("%s (pid %d, up %s)", shellJoin(r.Command), r.ChildPID, time.Duration(r.ChildUptimeSeconds)*time.Second))
 	case len(r.Command) > 0 && r.ChildPID > 0:
@@ -422,6 +422,22 @@ func (r *statusReport) writeProgram(w io.Writer) {
 	case len(r.Command) > 0:
 		printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
 	}
+}
+
+// programStartedAgain says whether the copy of the program that runs is not the first its
+// supervisor started: it restarted it (Restarts), or an upgrade made it (its generation).
+// Not a difference of uptimes: a first copy of a program with a large command line, under
+// load, may start more than a second after its supervisor.
+func (r *statusReport) programStartedAgain() bool {
+	if r.Restarts > 0 {
+		return true
+	}
+	for _, c := range r.Copies {
+		if c.PID == r.ChildPID && c.Generation > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // writeLastRun says, of an instance that is not running, what the record of its last run

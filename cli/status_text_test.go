@@ -36,17 +36,23 @@ func TestStatusProgramWithoutCopy(t *testing.T) {
 	}
 }
 
-// TestStatusProgramUptime: a program restarted since its supervisor started shows its own
-// uptime beside its pid; one as old as its supervisor does not repeat it.
+// TestStatusProgramUptime: a program restarted or upgraded since its supervisor started
+// shows its own uptime beside its pid; its first copy does not repeat its supervisor's,
+// even where it started more than a second after it (a large command line, under load).
 func TestStatusProgramUptime(t *testing.T) {
 	r := statusReport{Name: "web", State: "running", PID: 42, Command: []string{"web"}, ChildPID: 43,
-		UptimeSeconds: 600, ChildUptimeSeconds: 4.5}
+		UptimeSeconds: 600, ChildUptimeSeconds: 4.5, Restarts: 1}
 	if got := statusText(r); !strings.Contains(got, "program: web (pid 43, up 4s)") {
 		t.Errorf("status of a restarted program:\n%s", got)
 	}
-	r.ChildUptimeSeconds = 599.8
+	r.Restarts, r.Copies = 0, []instance.Copy{{PID: 43, Generation: 2, State: "ready"}}
+	if got := statusText(r); !strings.Contains(got, "program: web (pid 43, up 4s)") {
+		t.Errorf("status of an upgraded program:\n%s", got)
+	}
+	r.Copies = []instance.Copy{{PID: 43, Generation: 1, State: "ready"}}
+	r.UptimeSeconds, r.ChildUptimeSeconds = 2.3, 1.2
 	if got := statusText(r); !strings.Contains(got, "program: web (pid 43)\n") {
-		t.Errorf("status of a program as old as its supervisor:\n%s", got)
+		t.Errorf("status of a first copy that started 1.1s after its supervisor:\n%s", got)
 	}
 }
 
