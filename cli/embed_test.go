@@ -59,6 +59,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_SLOW_START") != "" {
 		cli.Main(slowStart)
 	}
+	if os.Getenv("CLI_TEST_CHILDREN") != "" {
+		cli.Main(startsChildren)
+	}
 	if os.Getenv("CLI_TEST_PROGRAM") != "" || (len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "_")) {
 		cli.Main(embedded)
 	}

@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/server"
 )
 
@@ -56,6 +59,21 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 		return errors.New("the program has no Serve function (cli.Config.Serve)")
 	}
 	return w.serve(WithInstance(ctx, w.info), ready)
+}
+
+// Sweep kills what the serve function started that still runs once it has returned (or
+// the daemon gave up on its drain), so that a stop leaves nothing of the instance, as the
+// supervisor of a work child (--socket) sees to: every process but this one that carries
+// this run's mark (instance.InvocationEnv), wherever it moved (another session, another
+// parent). It looks for nothing when this process never had a child (proc.Forked), so a
+// serve function that starts none stops as fast as before. It is server.Sweeper's, called
+// where the daemon (or a foreground start) runs the work itself.
+func (w serveWorkload) Sweep() []int {
+	run := os.Getenv(instance.InvocationEnv)
+	if run == "" || !proc.Forked() {
+		return nil
+	}
+	return instance.KillMarked(instance.InvocationEnv+"="+run, nil)
 }
 
 type reloadWorkload struct {

@@ -447,9 +447,15 @@ func logDrops(w *logfile.Writer) (dropped uint64, cause string) {
 	return w.Dropped(), cause
 }
 
-// cleanup marks the record stopped (it is kept), then removes the pidfile while its lock
-// is still held, then drops the lock. Failures are logged and returned.
+// cleanup kills what a Sweeper's work left running, marks the record stopped (it is
+// kept), then removes the pidfile while its lock is still held, then drops the lock.
+// Failures are logged and returned.
 func (r *runner) cleanup() error {
+	if r.sweeper != nil {
+		if killed := r.sweeper.Sweep(); len(killed) > 0 {
+			r.log.Warn("killed what the work left running", "pids", killed)
+		}
+	}
 	r.countDrops() // what the last second dropped: drops are counted a second late
 	var errs []error
 	if err := r.records.stopped(); err != nil {

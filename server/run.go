@@ -41,8 +41,8 @@ func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 // writes the record, logs "started" and reports ready. Then SIGHUP (unless IgnoreHUP) and
 // SIGUSR1 reopen the log, SIGHUP also reloads a Reloader, and a stop cancels the
 // workload's context and waits up to ShutdownTimeout for it to return (a second stop gives
-// up at once), logs "stopped", and removes the record and the pidfile, whose lock is held
-// until that is done. A workload that ends on its own ends the run with its error.
+// up at once), logs "stopped", kills what a Sweeper's work left running, and removes the
+// record and the pidfile, whose lock is held until that is done. A workload that ends on its own ends the run with its error.
 //
 // Every error Run returns is in the log already, but a *pidfile.LockedError, and a failed
 // start in the foreground on stderr (no Reporter, no LogPath: see Options.Reporter), which
@@ -98,6 +98,7 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 		records: &records{path: opts.RecordPath, rec: opts.Record},
 		manager: &manager{enabled: opts.NotifyManager}}
 	r.restorer, _ = w.(Restorer)
+	r.sweeper, _ = w.(Sweeper)
 	return r.run(ctx, w)
 }
 
@@ -160,6 +161,7 @@ type runner struct {
 	records   *records
 	manager   *manager
 	restorer  Restorer // the workload, if it keeps files beside the pidfile
+	sweeper   Sweeper  // the workload, if what it starts may outlive it
 	startedAt time.Time
 	reload    reloads          // the reload hook's run, if one runs
 	reopens   reopens          // the log's reopen, if one runs

@@ -73,6 +73,17 @@ type Killer interface {
 	Kill()
 }
 
+// Sweeper is implemented by a workload whose work may start processes that nothing else
+// ends (an embedding program's serve function, whose os/exec children, and theirs, outlive
+// it): once the workload has returned, or the runtime has given up on its drain, and
+// before the record is marked stopped and the pidfile given up, the runtime calls Sweep,
+// which kills what the work left running and returns their pids, which the runtime logs.
+// So nothing of the instance outlives its lock, as a supervisor sees to for its program,
+// and as systemd does for a unit's cgroup.
+type Sweeper interface {
+	Sweep() (killed []int)
+}
+
 // DrainBounder is implemented by a workload that bounds its own drain at a stop, as a
 // supervisor does: once ShutdownTimeout has passed it kills what it runs and says so in
 // its own words, then returns once the last of its output is written (a log's reader may

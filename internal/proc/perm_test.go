@@ -13,7 +13,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testutil.Main(m, map[string]func() int{"signal": signalHelper})
+	testutil.Main(m, map[string]func() int{"signal": signalHelper, "forked": forkedHelper})
 }
 
 // signalHelper opens $PID and sends it SIGTERM, printing whether the error wraps

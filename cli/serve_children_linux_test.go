@@ -1,0 +1,100 @@
+//go:build linux
+
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/cli"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// startsChildren is a program whose serve function starts processes, as a server starts
+// workers, and leaves them running when it returns: a child, and an orphan that left the
+// daemon's session and lost its parent (setsid, from a shell that exits). It writes their
+// pids to the file CLI_TEST_CHILDREN_FILE names, then says ready.
+var startsChildren = cli.Config{
+	Name: "children",
+	Serve: func(ctx context.Context, ready func(string)) error {
+		child := exec.Command("sleep", "300")
+		if err := child.Start(); err != nil {
+			return err
+		}
+		orphan, err := exec.Command("sh", "-c", "setsid sleep 300 >/dev/null 2>&1 & echo $!").Output()
+		if err != nil {
+			return err
+		}
+		pids := fmt.Sprintf("%d %s", child.Process.Pid, orphan)
+		if err := os.WriteFile(os.Getenv("CLI_TEST_CHILDREN_FILE"), []byte(pids), 0o600); err != nil {
+			return err
+		}
+		ready("")
+		<-ctx.Done()
+		return nil
+	},
+}
+
+// TestStopLeavesNoChildren: what a serve function started is gone once stop returns,
+// with every strategy, as it is when the work runs as the daemon's child (--socket): a
+// stop once left a serve function's children running, its daemon gone, so that the next
+// start ran beside them.
+func TestStopLeavesNoChildren(t *testing.T) {
+	for _, strategy := range []string{"reexec", "setsid", "nohup"} {
+		t.Run(strategy, func(t *testing.T) {
+			t.Parallel()
+			state := t.TempDir()
+			list := filepath.Join(state, "children")
+			command := programIn(t, state, "CLI_TEST_CHILDREN")
+			run := func(args ...string) string {
+				cmd := command(args...)
+				cmd.Env = append(cmd.Env, "CLI_TEST_CHILDREN_FILE="+list)
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+				return string(out)
+			}
+			run("start", "-d", "--strategy", strategy, "--name", "c")
+			b, err := os.ReadFile(list)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pids []int
+			for _, f := range strings.Fields(string(b)) {
+				pid, err := strconv.Atoi(f)
+				if err != nil {
+					t.Fatalf("%s: %q: %v", list, b, err)
+				}
+				pids = append(pids, pid)
+			}
+			t.Cleanup(func() { // what a failure left, which the test started
+				for _, pid := range pids {
+					if alive, _ := proc.Running(pid); alive && proc.HasEnv(pid, "CLI_TEST_CHILDREN_FILE="+list) {
+						_ = syscall.Kill(pid, syscall.SIGKILL)
+					}
+				}
+			})
+			for _, pid := range pids {
+				testutil.WaitFor(t, fmt.Sprintf("pid %d to run sleep", pid), func() bool {
+					comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+					return strings.TrimSpace(string(comm)) == "sleep"
+				})
+			}
+			run("stop", "--name", "c")
+			for _, pid := range pids {
+				if alive, err := proc.Running(pid); alive || err != nil {
+					t.Errorf("pid %d, which the serve function started, runs after stop returned (%v)", pid, err)
+				}
+			}
+		})
+	}
+}
