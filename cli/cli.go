@@ -223,7 +223,9 @@ func Init() {
 // (see Config), a flag of cfg.Flags that clashes with one of daemonkit's, or Kong tags that
 // do not build a grammar. For 70 it says which, and what to change, before it parses
 // anything. In a daemon (after Init) it runs the daemon, whatever args say, and then exits
-// the process with the daemon's code rather than return: it never calls os.Exit otherwise.
+// the process with the daemon's code rather than return; in a daemon whose program called
+// neither Main nor Init first (a test binary without the TestMain that docs/embedding.md
+// shows), it says so and exits 70, which start -d quotes. It never calls os.Exit otherwise.
 func Run(cfg Config, args []string) int {
 	if cfg.reportBadConfig() {
 		return exitSoftware
@@ -231,6 +233,10 @@ func Run(cfg Config, args []string) int {
 	cfg = cfg.withDefaults()
 	if pending != nil {
 		runPending(cfg) // never returns
+	}
+	if err := notInitialised(); err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: %v\n", cfg.Name, err)
+		os.Exit(exitSoftware) // the daemon's: what the program does after Run is not
 	}
 	cfg.runArgs, cfg.viaRun = args, true
 	return runGrammar(cfg, args)

@@ -182,6 +182,29 @@ func runHidden(cfg Config, now bool) (code int, ok bool) {
 	return 0, false
 }
 
+// notInitialised is why this process cannot run a command: start -d (or a supervisor)
+// started it with a hidden command and its request, which neither Main nor Init read first
+// (a test binary without the TestMain that embedding.md shows, or a program that gives Run
+// arguments of its own and never calls Init). Any command it ran would be beside the
+// point, and a start would launch a second daemon from within the first, waiting on the
+// first's start until that timed out ("not ready after 10s") without a word of why. It is
+// nil in any other process.
+func notInitialised() error {
+	if pending != nil || len(os.Args) < 2 {
+		return nil
+	}
+	switch os.Args[1] {
+	case daemonCommand, workloadCommand, reexec.Command:
+	default:
+		return nil
+	}
+	if _, ok := os.LookupEnv(requestEnv); !ok {
+		return nil
+	}
+	return fmt.Errorf("start -d started this process to be its daemon (%s %s), but the program called neither cli.Main nor cli.Init first, which serve it: call cli.Init() first thing in main; in a test binary that runs start -d, first thing in TestMain, then cli.Run with the test's Config (see \"Testing your program\" in docs/embedding.md)",
+		os.Args[1], strings.Join(os.Args[2:], " "))
+}
+
 // errInitAfterParse is what a daemon says when its program called Init after flag.Parse:
 // flag.Parse then read the hidden command, not the arguments start was given, and the
 // daemon would serve with every flag of the program at its default, without a word.

@@ -62,6 +62,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_CHILDREN") != "" {
 		cli.Main(startsChildren)
 	}
+	if state := os.Getenv("CLI_TEST_NO_INIT"); state != "" {
+		runWithoutInit(state)
+	}
 	if os.Getenv("CLI_TEST_PROGRAM") != "" || (len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "_")) {
 		cli.Main(embedded)
 	}

@@ -63,6 +63,9 @@ func (c *StartCmd) Run(app *App) error {
 	if pending != nil {
 		runPending(app.Config) // never returns
 	}
+	if err := notInitialised(); err != nil {
+		return withCode(exitSoftware, err)
+	}
 	if !c.Detach && app.Config.ownsProcess {
 		// In the foreground this process is the daemon: what its caller blocked is not its
 		// program's to inherit (with -d the daemon sees to it). If it cannot, as before.
