@@ -55,10 +55,13 @@ type Config struct {
 	Version string
 	// Serve is the program's work.
 	Serve ServeFunc
-	// Reload, if set, is called on SIGHUP, after the log is reopened (start -d) or in the
-	// foreground; its error is logged and the program runs on. Its context carries what
-	// Serve's does: the daemon's logger (hclog.FromContext) and Instance; a stop cancels it,
-	// and is not held up by a reload under way.
+	// Reload, if set, is called on SIGHUP (reload), after the log is reopened (start -d) or
+	// in the foreground; under the nohup strategy, whose daemon ignores SIGHUP, on SIGUSR1,
+	// which reload sends it instead, and so also at every reopen. Its error (or panic) is
+	// logged and the program runs on; reload returns once the signal is sent, so it does
+	// not report that error. Its context carries what Serve's does: the daemon's logger
+	// (hclog.FromContext) and Instance; a stop cancels it, and is not held up by a reload
+	// under way.
 	Reload func(ctx context.Context) error
 	// Flags, if set, points at a struct of the program's own flags (Kong tags), which
 	// Main and Run add to the grammar as global flags; start carries their values to the
