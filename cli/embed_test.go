@@ -62,6 +62,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_CHILDREN") != "" {
 		cli.Main(startsChildren)
 	}
+	if os.Getenv("CLI_TEST_SELF_RESTART") != "" {
+		cli.Main(restartsItself)
+	}
 	if state := os.Getenv("CLI_TEST_NO_INIT"); state != "" {
 		runWithoutInit(state)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/daemonkit/daemonkit/cli"
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -96,5 +97,81 @@ func TestStopLeavesNoChildren(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// restartsItself is a program whose serve function, the first time (while the file
+// CLI_TEST_SELF_RESTART names does not exist), runs its own restart once the file beside
+// it named "go" exists (the test makes it once start -d has returned: a restart while the
+// start is under way joins it), as a program that restarts itself once its configuration
+// changed does.
+var restartsItself = cli.Config{
+	Name: "selfrestart",
+	Serve: func(ctx context.Context, ready func(string)) error {
+		ready("")
+		marker := os.Getenv("CLI_TEST_SELF_RESTART")
+		if _, err := os.Stat(marker); os.IsNotExist(err) {
+			for {
+				if _, err := os.Stat(filepath.Join(filepath.Dir(marker), "go")); err == nil {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(10 * time.Millisecond): // polling for the test's word
+				}
+			}
+			if err := os.WriteFile(marker, nil, 0o600); err != nil {
+				return err
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			restart := exec.Command(exe, "restart", cli.Instance(ctx).Name)
+			restart.Stdout, restart.Stderr = os.Stdout, os.Stderr
+			if err := restart.Start(); err != nil {
+				return err
+			}
+		}
+		<-ctx.Done()
+		return nil
+	},
+}
+
+// TestSelfRestart: a restart that the serve function runs outlives the daemon it stops,
+// which kills what the serve function left running, and starts the new one.
+func TestSelfRestart(t *testing.T) {
+	state := t.TempDir()
+	command := programIn(t, state, "CLI_TEST_SELF_RESTART")
+	run := func(args ...string) string {
+		cmd := command(args...)
+		// The last of a variable given twice is the one the program sees; the restart the
+		// daemon runs finds the state directory in the environment.
+		cmd.Env = append(cmd.Env, "CLI_TEST_SELF_RESTART="+filepath.Join(state, "restarted"), "SELFRESTART_STATE_DIR="+state, "SELFRESTART_LOG_DIR="+state)
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	out := run("start", "-d", "--name", "r")
+	first, _, ok := strings.Cut(strings.TrimPrefix(out, "started r (pid "), ",")
+	if !ok || !strings.HasPrefix(out, "started r (pid ") {
+		t.Fatalf("start -d: %s", out)
+	}
+	if err := os.WriteFile(filepath.Join(state, "go"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var st string
+	t.Cleanup(func() {
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(state, "r.log"))
+			t.Logf("status said:\n%s\nthe log:\n%s", st, log)
+		}
+	})
+	testutil.WaitFor(t, "the daemon to restart itself", func() bool {
+		st = run("status", "r")
+		return strings.HasPrefix(st, "r is running (pid ") && !strings.HasPrefix(st, "r is running (pid "+first+",")
+	})
+	if out := run("stop", "r"); !strings.HasPrefix(out, "stopped r") {
+		t.Fatalf("stop: %s", out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/server"
 )
 
@@ -40,9 +41,11 @@ func WithInstance(ctx context.Context, info InstanceInfo) context.Context {
 	return context.WithValue(ctx, instanceKey{}, info)
 }
 
-// workload makes the program's Serve and Reload the server's Workload for one instance.
-func (c Config) workload(info InstanceInfo) server.Workload {
-	w := serveWorkload{serve: c.Serve, info: info}
+// workload makes the program's Serve and Reload the server's Workload for one instance,
+// whose start lock (instance.Paths.StartLock) is startLock: "" where nothing is to be
+// swept (see Sweep).
+func (c Config) workload(info InstanceInfo, startLock string) server.Workload {
+	w := serveWorkload{serve: c.Serve, info: info, startLock: startLock}
 	if c.Reload != nil {
 		return reloadWorkload{w, c.Reload}
 	}
@@ -50,8 +53,9 @@ func (c Config) workload(info InstanceInfo) server.Workload {
 }
 
 type serveWorkload struct {
-	serve ServeFunc
-	info  InstanceInfo
+	serve     ServeFunc
+	info      InstanceInfo
+	startLock string
 }
 
 func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error {
@@ -65,15 +69,22 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 // the daemon gave up on its drain), so that a stop leaves nothing of the instance, as the
 // supervisor of a work child (--socket) sees to: every process but this one that carries
 // this run's mark (instance.InvocationEnv), wherever it moved (another session, another
-// parent). It looks for nothing when this process never had a child (proc.Forked), so a
-// serve function that starts none stops as fast as before. It is server.Sweeper's, called
-// where the daemon (or a foreground start) runs the work itself.
+// parent), but the holder of the instance's start lock: a restart that the serve function
+// ran (a program that restarts itself), which holds it from before its stop until the new
+// daemon is ready, and must outlive this one to start it. It looks for nothing when this
+// process never had a child (proc.Forked), so a serve function that starts none stops as
+// fast as before. It is server.Sweeper's, called where the daemon (or a foreground start)
+// runs the work itself.
 func (w serveWorkload) Sweep() []int {
 	run := os.Getenv(instance.InvocationEnv)
-	if run == "" || !proc.Forked() {
+	if run == "" || w.startLock == "" || !proc.Forked() {
 		return nil
 	}
-	return instance.KillMarked(instance.InvocationEnv+"="+run, nil)
+	restart := 0
+	if st, err := pidfile.Probe(w.startLock); err == nil && st.State == pidfile.Running {
+		restart = st.PID
+	}
+	return instance.KillMarked(instance.InvocationEnv+"="+run, func(pid int) bool { return pid != restart })
 }
 
 type reloadWorkload struct {

@@ -83,7 +83,7 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 		if err := req.openFiles(nil, true); err != nil {
 			return nil, err
 		}
-		return cfg.workload(req.instanceInfo()), nil
+		return cfg.workload(req.instanceInfo(), paths.StartLock()), nil
 	}
 	// As tini would: the work runs as a child, and this process reaps, forwards signals,
 	// holds the lock and the log, and ends with the child's status.
@@ -130,9 +130,9 @@ func runWorkload(cfg Config, req *request) error {
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, os.Stderr)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	ctx = hclog.WithContext(ctx, log) // for Serve and Reload, as in a daemon that runs the work itself
-	w := cfg.workload(req.instanceInfo())
-	stopped := make(chan struct{}) // closed by the first stop signal
+	ctx = hclog.WithContext(ctx, log)         // for Serve and Reload, as in a daemon that runs the work itself
+	w := cfg.workload(req.instanceInfo(), "") // its supervisor kills what it leaves
+	stopped := make(chan struct{})            // closed by the first stop signal
 	stop := sync.OnceFunc(func() { close(stopped) })
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
