@@ -462,6 +462,9 @@ func runGrammar(cfg Config, args []string) int {
 			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
 		}
 		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
+		if note := ownFlagNote(cfg, args); note != "" {
+			fmt.Fprintln(cfg.Stderr, note)
+		}
 		if hint != "" {
 			fmt.Fprintln(cfg.Stderr, hint)
 		}

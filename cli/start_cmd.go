@@ -200,6 +200,9 @@ func takeCommand(app *App, command []string, usage string) ([]string, error) {
 			typed := flag + command[1]
 			flag = fmt.Sprintf("%s (of %s: a long flag takes two dashes here, -%s)", flag, typed, typed)
 		}
+		if note := ownFlagNote(app.Config, app.Config.runArgs); note != "" {
+			return nil, withCode(exitUsage, fmt.Errorf("unknown flag: %s", note)) // not a cluster of short ones
+		}
 		return nil, withCode(exitUsage, fmt.Errorf("unknown flag %s (see '%s %s --help'); a program to run goes after --: '%s %s -- PROG'",
 			flag, app.Config.Name, cmd, app.Config.Name, usage))
 	case command[0] == "--":

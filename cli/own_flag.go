@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+)
+
+// ownFlagNote says, for a program of the flag way (it parses its own flags with the flag
+// package, then hands the rest of its command line to Run), that a word of args is one of
+// the program's own flags, which only its own parse reads, before the command: where
+// daemonkit's grammar meets it, after the command (flagapp start -d -greeting hi), it is
+// an unknown flag, or a cluster of short ones. "" when no word is, or the program parses
+// no flags of the flag package.
+func ownFlagNote(cfg Config, args []string) string {
+	if !cfg.viaRun || !flag.Parsed() {
+		return ""
+	}
+	ours := daemonkitFlagWords()
+	for _, w := range args {
+		if w == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(w, "-"), "=")
+		if !strings.HasPrefix(w, "-") || name == "" || strings.HasPrefix(name, "test.") {
+			continue
+		}
+		dashed := "--" + name
+		if len([]rune(name)) == 1 {
+			dashed = "-" + name
+		}
+		if ours[dashed] != nil || flag.CommandLine.Lookup(name) == nil {
+			continue
+		}
+		return fmt.Sprintf("%s is %s's own flag, which it reads only before the command: '%s %s ... %s ...'",
+			w, cfg.Name, cfg.Name, w, commandWord(args))
+	}
+	return ""
+}
