@@ -35,7 +35,10 @@ import (
 // listens on, or ""), then runs until ctx is cancelled (SIGTERM or SIGINT), drains, and
 // returns nil. An error or panic before ready fails the start (start -d exits 1 quoting
 // it). Its standard output and error go to the instance's log; ctx carries the daemon's
-// logger (hclog.FromContext) and Instance(ctx) says which instance it is.
+// logger (hclog.FromContext) and Instance(ctx) says which instance it is. The processes
+// it starts are the instance's: what of them still runs once it has returned (or once the
+// daemon gave up on its drain) is killed before the pidfile is given up, so that a stop
+// leaves nothing running.
 type ServeFunc func(ctx context.Context, ready func(addr string)) error
 
 // Config describes the program that embeds the commands. Only Serve is required. A field
