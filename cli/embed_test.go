@@ -65,6 +65,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_SELF_RESTART") != "" {
 		cli.Main(restartsItself)
 	}
+	if os.Getenv("CLI_TEST_STARTS_OTHER") != "" {
+		cli.Main(startsOther)
+	}
 	if state := os.Getenv("CLI_TEST_NO_INIT"); state != "" {
 		runWithoutInit(state)
 	}

@@ -175,3 +175,65 @@ func TestSelfRestart(t *testing.T) {
 		t.Fatalf("stop: %s", out)
 	}
 }
+
+// startsOther is a program whose serve function, of the instance "a", starts the instance
+// "other" of the same program in the foreground, as its child, and is ready once other
+// is: other's daemon carries a's mark (it was started from a's work), though it is an
+// instance of its own.
+var startsOther = cli.Config{
+	Name: "startsother",
+	Serve: func(ctx context.Context, ready func(string)) error {
+		if cli.Instance(ctx).Name == "a" {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			other := exec.Command(exe, "start", "--name", "other")
+			if err := other.Start(); err != nil {
+				return err
+			}
+			go func() { _ = other.Wait() }()
+			for {
+				if out, err := exec.Command(exe, "status", "other").Output(); err == nil && strings.HasPrefix(string(out), "other is running") {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(10 * time.Millisecond): // polling for other's readiness
+				}
+			}
+		}
+		ready("")
+		<-ctx.Done()
+		return nil
+	},
+}
+
+// TestSweepSparesAnotherInstance: the stop of an instance whose work started another
+// instance in the foreground leaves that one running, as a daemon of its own: the sweep
+// of what the work left spares a process that holds a pidfile of the state directory.
+// It once killed other's daemon with SIGKILL, leaving its pidfile stale.
+func TestSweepSparesAnotherInstance(t *testing.T) {
+	state := t.TempDir()
+	command := programIn(t, state, "CLI_TEST_STARTS_OTHER")
+	run := func(args ...string) (string, error) {
+		cmd := command(args...)
+		cmd.Env = append(cmd.Env, "STARTSOTHER_STATE_DIR="+state, "STARTSOTHER_LOG_DIR="+state)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("start", "-d", "--name", "a"); err != nil {
+		t.Fatalf("start -d: %v\n%s", err, out)
+	}
+	if out, err := run("stop", "a"); err != nil {
+		t.Fatalf("stop a: %v\n%s", err, out)
+	}
+	if out, err := run("status", "other"); err != nil || !strings.HasPrefix(out, "other is running") {
+		log, _ := os.ReadFile(filepath.Join(state, "a.log"))
+		t.Errorf("status other after a's stop: %v\n%s\na's log:\n%s", err, out, log)
+	}
+	if out, err := run("stop", "other"); err != nil {
+		t.Errorf("stop other: %v\n%s", err, out)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -69,22 +70,47 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 // the daemon gave up on its drain), so that a stop leaves nothing of the instance, as the
 // supervisor of a work child (--socket) sees to: every process but this one that carries
 // this run's mark (instance.InvocationEnv), wherever it moved (another session, another
-// parent), but the holder of the instance's start lock: a restart that the serve function
-// ran (a program that restarts itself), which holds it from before its stop until the new
-// daemon is ready, and must outlive this one to start it. It looks for nothing when this
-// process never had a child (proc.Forked), so a serve function that starts none stops as
-// fast as before. It is server.Sweeper's, called where the daemon (or a foreground start)
-// runs the work itself.
+// parent), but those that hold a start lock or a pidfile of the state directory
+// (lockHolders): a restart that the serve function ran, of its own instance or another,
+// which holds that instance's start lock from before its stop until the new daemon is
+// ready, and must outlive this one to start it; a start of another instance in the
+// foreground, which is that instance's daemon. It looks for nothing when this process
+// never had a child (proc.Forked), so a serve function that starts none stops as fast as
+// before; where one did, the look reads every process's environment (about 18 us a
+// process). It is server.Sweeper's, called where the daemon (or a foreground start) runs
+// the work itself.
 func (w serveWorkload) Sweep() []int {
 	run := os.Getenv(instance.InvocationEnv)
 	if run == "" || w.startLock == "" || !proc.Forked() {
 		return nil
 	}
-	restart := 0
-	if st, err := pidfile.Probe(w.startLock); err == nil && st.State == pidfile.Running {
-		restart = st.PID
+	var spared map[int]bool // read once, and only when a marked process is found
+	return instance.KillMarked(instance.InvocationEnv+"="+run, func(pid int) bool {
+		if spared == nil {
+			spared = lockHolders(filepath.Dir(w.startLock))
+		}
+		return !spared[pid]
+	})
+}
+
+// lockHolders is the set of processes that hold a start lock or a pidfile in the state
+// directory dir: daemonkit commands and daemons of its instances.
+func lockHolders(dir string) map[int]bool {
+	held := map[int]bool{}
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return held
 	}
-	return instance.KillMarked(instance.InvocationEnv+"="+run, func(pid int) bool { return pid != restart })
+	for _, de := range des {
+		_, role, ok := instance.FileName(de.Name())
+		if !ok || de.IsDir() || role != "start lock" && role != "pidfile" {
+			continue
+		}
+		if st, err := pidfile.Probe(filepath.Join(dir, de.Name())); err == nil && st.State == pidfile.Running && st.PID > 0 {
+			held[st.PID] = true
+		}
+	}
+	return held
 }
 
 type reloadWorkload struct {
