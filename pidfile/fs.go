@@ -165,7 +165,7 @@ func mkdirAll(dir string) error {
 	}
 	if err := unix.Mkdir(dir, 0o755); err != nil {
 		if errors.Is(err, unix.EEXIST) {
-			return mkdirAll(dir) // made concurrently: check it is a directory
+			return madeMeanwhile(dir)
 		}
 		return fmt.Errorf("mkdir %q: %w", dir, err)
 	}
@@ -176,6 +176,23 @@ func mkdirAll(dir string) error {
 	defer unix.Close(fd)
 	if err := unix.Fchmod(fd, 0o755); err != nil {
 		return fmt.Errorf("chmod %q: %w", dir, chmodError(fd, err))
+	}
+	return nil
+}
+
+// madeMeanwhile checks what mkdirAll's mkdir of dir found there (EEXIST): a directory
+// made concurrently is fine; anything else is an error, and so is a symbolic link that
+// leads nowhere, which mkdirAll would otherwise try to make again without end.
+func madeMeanwhile(dir string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		if target, lerr := os.Readlink(dir); lerr == nil {
+			return fmt.Errorf("%q is a symbolic link to %q, which cannot be reached: %w", dir, target, err)
+		}
+		return fmt.Errorf("stat %q: %w", dir, err)
+	}
+	if uint32(st.Mode)&unix.S_IFMT != unix.S_IFDIR { // uint16 on the BSDs
+		return fmt.Errorf("%q: %w", dir, unix.ENOTDIR)
 	}
 	return nil
 }
