@@ -101,6 +101,9 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 				return paths, withCode(exitFailed, err)
 			}
 		}
+		if err := makeDirs(paths, layout.StateDir); err != nil {
+			return paths, err
+		}
 	}
 	return paths, checkDirs(paths)
 }
@@ -198,6 +201,27 @@ func notADirectory(dir string) string {
 			return ""
 		}
 	}
+}
+
+// makeDirs makes, for a start, the missing directories of the instance at p (the
+// pidfile's and the log's), each checked once it is there (instance.MakeDir), and checks
+// the state directory stateDir, where the log's claims are kept, when the pidfile is
+// elsewhere: checked while missing, and made later, one could be made meanwhile by another
+// user, a symlink to a directory of theirs or of root's, where the files would then go.
+func makeDirs(p instance.Paths, stateDir string) error {
+	dirs := []string{filepath.Dir(p.PIDFile)}
+	if d := filepath.Dir(p.Log); d != dirs[0] {
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		if err := instance.MakeDir(d); err != nil {
+			return err
+		}
+	}
+	if stateDir != "" && !sameDir(stateDir, dirs[0]) {
+		return instance.CheckDir(stateDir)
+	}
+	return nil
 }
 
 // checkDirs refuses to act on files in a directory another user could change (see

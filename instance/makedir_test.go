@@ -1,0 +1,61 @@
+package instance
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestMakeDirMakesChain: the missing directories are made, 0755 whatever the umask.
+func TestMakeDirMakesChain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if err := MakeDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if fi, err := os.Lstat(d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o755 {
+			t.Errorf("%s: %v, %v; want a directory 0755", d, fi, err)
+		}
+	}
+}
+
+// TestMakeDirRaceSymlink: another user who makes a missing directory of the chain, under
+// a sticky directory, a symlink to a directory of root's, after the first check and before
+// the mkdir, has nothing made through it: the check of what is there once the mkdir is
+// done refuses the symlink before anything is made in it.
+func TestMakeDirRaceSymlink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the symlink to another user")
+	}
+	base := t.TempDir()
+	shared, victim := filepath.Join(base, "shared"), filepath.Join(base, "victim")
+	for _, d := range []string{shared, victim} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	raced := filepath.Join(shared, "new")
+	testHookMakeDir = func(d string) {
+		if d != raced {
+			return
+		}
+		if err := os.Symlink(victim, raced); err != nil {
+			t.Error(err)
+		}
+		if err := os.Lchown(raced, 65534, 65534); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookMakeDir = nil })
+	err := MakeDir(filepath.Join(raced, "sub"))
+	if !errors.Is(err, ErrForeignSymlink) {
+		t.Errorf("MakeDir through a symlink planted meanwhile: %v, want ErrForeignSymlink", err)
+	}
+	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
+		t.Errorf("made %v in the directory the symlink leads to", entries)
+	}
+}
