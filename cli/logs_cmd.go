@@ -166,11 +166,12 @@ func whyMissing(app *App, paths instance.Paths, path string) string {
 	return ""
 }
 
-// notRegular adds to err, if it says that path, the log's, is not a regular file, that the
+// notRegular adds to err, if it says that path, the log's, is not a regular file (or is
+// another user's), that the
 // instance runs and writes elsewhere (logElsewhere), when it does. Other errors are
 // returned as they are.
 func notRegular(app *App, paths instance.Paths, path string, err error) error {
-	if errors.Is(err, logfile.ErrNotRegular) {
+	if errors.Is(err, logfile.ErrNotRegular) || errors.Is(err, logfile.ErrNotOwner) {
 		if why := logElsewhere(app, paths, path); why != "" {
 			return fmt.Errorf("%w; %s", err, why)
 		}

@@ -3,6 +3,7 @@ package logfile
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/daemonkit/daemonkit/internal/filekind"
@@ -53,4 +54,15 @@ func describeOpenError(path string, err error) error {
 // a quota, read-only), which of them and the fix (storage.Explain).
 func explainStorage(path string, err error) error {
 	return storage.Explain(err, filepath.Dir(path), "--log-dir (or --log)")
+}
+
+// checkReadOwner refuses, for reading, a log another user than the effective one or root
+// owns, as Open refuses it for writing: a daemon never writes to one, and its owner could
+// have put anything in it, lines that read as the daemon's or escape sequences for the
+// terminal that shows them (one made at a log's path in /tmp after logrotate moved it).
+func checkReadOwner(st *unix.Stat_t) error {
+	if uid := int(st.Uid); uid != os.Geteuid() && uid != 0 {
+		return fmt.Errorf("%w: it is owned by uid %d, not by uid %d nor root: no daemon writes to it, and its owner could have put anything in it; refusing to print it (read it yourself if you trust it)", ErrNotOwner, uid, os.Geteuid())
+	}
+	return nil
 }

@@ -233,7 +233,7 @@ func (fl *follower) open() (bool, error) {
 		}
 		return false, nil
 	}
-	if err != nil && !first && (errors.Is(err, ErrNotRegular) || errors.Is(err, fs.ErrPermission)) {
+	if err != nil && !first && (errors.Is(err, ErrNotRegular) || errors.Is(err, ErrNotOwner) || errors.Is(err, fs.ErrPermission)) {
 		return false, nil // what replaced the log is no log (yet): wait, as tail -F does
 	}
 	if err != nil {

@@ -23,7 +23,8 @@ func Last(w io.Writer, path string, n int) error {
 
 // Print writes the lines of the log at path that l chooses to w, ending an unfinished last
 // line. It never follows a symlink and never blocks on a FIFO: anything but a regular file
-// is refused, with an error wrapping ErrNotRegular; a missing file is an error wrapping
+// is refused, with an error wrapping ErrNotRegular, and so is a file another user than the
+// effective one or root owns (ErrNotOwner); a missing file is an error wrapping
 // fs.ErrNotExist.
 func Print(w io.Writer, path string, l Lines) error {
 	f, st, err := openRead(path)

@@ -248,7 +248,8 @@ func setMode(fd int, st *unix.Stat_t, mode, extra uint32) error {
 }
 
 // openRead opens the regular file at path for reading, without following a final symlink
-// and without blocking on a FIFO, and returns it, in blocking mode, with its fstat.
+// and without blocking on a FIFO, and returns it, in blocking mode, with its fstat. A file
+// another user than the effective one or root owns is refused (checkReadOwner).
 func openRead(path string) (*os.File, *unix.Stat_t, error) {
 	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
 	fd, err := unix.Open(path, flags, 0)
@@ -259,6 +260,9 @@ func openRead(path string) (*os.File, *unix.Stat_t, error) {
 	err = unix.Fstat(fd, st)
 	if err == nil {
 		err = checkRegular(st)
+	}
+	if err == nil {
+		err = checkReadOwner(st)
 	}
 	if err == nil {
 		err = unix.SetNonblock(fd, false)
