@@ -71,6 +71,9 @@ func TestMain(m *testing.M) {
 	if state := os.Getenv("CLI_TEST_NO_INIT"); state != "" {
 		runWithoutInit(state)
 	}
+	if path := os.Getenv("CLI_TEST_FAKE_CONTROL"); path != "" {
+		fakeControl(path)
+	}
 	if os.Getenv("CLI_TEST_PROGRAM") != "" || (len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "_")) {
 		cli.Main(embedded)
 	}

@@ -148,6 +148,12 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 		return res, withCode(exitFailed, undialed(app, paths, st, err))
 	}
 	defer conn.Close()
+	if uc, ok := conn.(*net.UnixConn); ok {
+		if err := supervisor.ControlPeer(uc, st.PID()); err != nil {
+			return res, withCode(exitFailed, fmt.Errorf("upgrade %s: its control socket %s: %w: nothing was sent to it; remove it (%s) and touch the pidfile (%s), after which the supervisor makes its own again, then upgrade again",
+				paths.Name, showPath(st.Record.Control), err, adviceJoin([]string{"rm", st.Record.Control}), adviceJoin([]string{"touch", paths.PIDFile})))
+		}
+	}
 	_ = conn.SetDeadline(time.Now().Add(timeout + answerGrace))
 	req := supervisor.ControlRequest{Op: "upgrade", Command: command, ReadyTimeout: readyTimeout, Within: timeout}
 	if err := json.NewEncoder(conn).Encode(req); err != nil {

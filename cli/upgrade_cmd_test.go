@@ -2,11 +2,16 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -73,5 +78,50 @@ func TestUndialedStoppedMeanwhile(t *testing.T) {
 	want := "web stopped meanwhile (its supervisor was pid 4242): there is no copy to hand over from; start it as it was with 'daemonkit restart --state-dir " + dir + " --name web'"
 	if err == nil || err.Error() != want {
 		t.Errorf("undialed = %v\nwant %s", err, want)
+	}
+}
+
+// TestUpgradeRefusesForeignControlSocket: a process that is not the instance's supervisor,
+// listening at its control socket's path (another user's, once the supervisor's socket was
+// deleted from a state directory in /tmp), is sent nothing, not even the new command line,
+// and its answer (a forged success) is not believed: upgrade fails and says whose it is.
+func TestUpgradeRefusesForeignControlSocket(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the server's credentials are read on Linux only")
+	}
+	dir := t.TempDir()
+	paths := instance.Paths{Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: filepath.Join(dir, "web.json"), Log: filepath.Join(dir, "web.log")}
+	held, err := pidfile.Acquire(paths.PIDFile) // this process stands for the supervisor
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	ctl := filepath.Join(dir, "web.ctl")
+	if err := instance.WriteRecord(paths.Record, instance.Record{Name: "web", PID: os.Getpid(), Control: ctl}); err != nil {
+		t.Fatal(err)
+	}
+	fake := exec.Command(os.Args[0], "-test.run=^$")
+	fake.Env = append(os.Environ(), "CLI_TEST_FAKE_CONTROL="+ctl)
+	if err := fake.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = fake.Process.Kill(); _ = fake.Wait() }()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if c, err := net.Dial("unix", ctl); err == nil {
+			c.Close() // sends nothing: the fake keeps an empty line
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the fake control socket never listened")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	app := &App{Config: Config{Name: "daemonkit"}.withDefaults(), Globals: &Globals{StateDir: dir}, Stdout: io.Discard}
+	res, err := upgrade(app, paths, []string{"/usr/bin/web", "--token=s3cret"}, 5*time.Second)
+	if !errors.Is(err, supervisor.ErrControlPeer) || res.OK {
+		t.Errorf("upgrade through another process's socket = %+v, %v; want ErrControlPeer", res, err)
+	}
+	if got, _ := os.ReadFile(ctl + ".got"); strings.Contains(string(got), "s3cret") {
+		t.Errorf("the other process was sent %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -189,3 +190,7 @@ func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 		_ = enc.Encode(UpgradeResult{Error: "the instance stopped during the upgrade", Stopping: true})
 	}
 }
+
+// ErrControlPeer means the process that answers at an instance's control socket's path is
+// not its supervisor (see ControlPeer).
+var ErrControlPeer = errors.New("control socket not the supervisor's")
