@@ -130,3 +130,8 @@ func pathError(op, path string, err error) error {
 	}
 	return fmt.Errorf("%s pidfile %q: %w", op, path, err)
 }
+
+// ErrReadLocked means a process holds a read lock on the pidfile: no daemon does (its lock
+// is a write lock), but anyone who may read the file (mode 0644) may take one, and it
+// keeps a daemon's lock out. Such a holder is never taken for the daemon, nor signalled.
+var ErrReadLocked = errors.New("pidfile read-locked by a process that is no daemon")

@@ -2,6 +2,7 @@ package pidfile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"sync"
@@ -89,7 +90,8 @@ func unlock(fd int, start, length int64) error {
 // the kernel names no usable pid (below 1: an OFD lock, or a holder outside this pid
 // namespace); 1 is a holder that is this pid namespace's init, a daemon run as a
 // container's PID 1, which callers trust only when they can prove it (see instance).
-// Locks held by this process itself are never reported.
+// Locks held by this process itself are never reported. A read lock, which no daemon
+// takes, is an error wrapping ErrReadLocked: its holder is never named as the daemon.
 func getLock(fd int) (pid int, locked bool, err error) {
 	for {
 		lk := queryLock()
@@ -106,6 +108,9 @@ func getLock(fd int) (pid int, locked bool, err error) {
 		pid := int(lk.Pid)
 		if pid < 1 {
 			pid = 0
+		}
+		if lk.Type == unix.F_RDLCK {
+			return 0, false, fmt.Errorf("%w (pid %d): anyone who may read the file may take one; find out why it holds it (ls -l /proc/%d/fd)", ErrReadLocked, pid, pid)
 		}
 		return pid, true, nil
 	}
