@@ -204,10 +204,10 @@ func notADirectory(dir string) string {
 }
 
 // makeDirs makes, for a start, the missing directories of the instance at p (the
-// pidfile's and the log's), each checked once it is there (instance.MakeDir), and checks
-// the state directory stateDir, where the log's claims are kept, when the pidfile is
-// elsewhere: checked while missing, and made later, one could be made meanwhile by another
-// user, a symlink to a directory of theirs or of root's, where the files would then go.
+// pidfile's and the log's, and the state directory stateDir, where the log's claims are
+// kept, when the pidfile is elsewhere), each checked once it is there (instance.MakeDir):
+// checked while missing, and made later, one could be made meanwhile by another user, a
+// symlink to a directory of theirs or of root's, where the files would then go.
 func makeDirs(p instance.Paths, stateDir string) error {
 	dirs := []string{filepath.Dir(p.PIDFile)}
 	if d := filepath.Dir(p.Log); d != dirs[0] {
@@ -219,7 +219,7 @@ func makeDirs(p instance.Paths, stateDir string) error {
 		}
 	}
 	if stateDir != "" && !sameDir(stateDir, dirs[0]) {
-		return instance.CheckDir(stateDir)
+		return instance.MakeDir(stateDir)
 	}
 	return nil
 }
