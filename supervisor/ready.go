@@ -164,14 +164,15 @@ func (r *run) listenOn(p *program) {
 }
 
 // acceptFrom makes sock take datagrams only from pid and its descendants; others are
-// dropped and logged.
+// dropped and logged, the first of them and then one a while (rejectLog).
 func (r *run) acceptFrom(sock *notify.Socket, pid int) {
 	descendant := notify.Descendant(pid)
 	self := os.Getpid() // `exec systemd-notify --ready` as root labels its datagram with its parent's pid: this one
 	sock.Accept = func(sender int) bool { return sender == pid || sender == self || descendant(sender) }
-	sock.OnReject = func(sender int, reason string) {
-		r.log.Warn("dropped a notification", "sender", sender, "reason", reason)
+	if r.rejects == nil {
+		r.rejects = &rejectLog{now: time.Now}
 	}
+	sock.OnReject = func(sender int, reason string) { r.rejects.drop(r.log, sender, reason) }
 }
 
 // note logs what a notification of the copy p says and follows MAINPID= (see nameMain).

@@ -352,6 +352,7 @@ type run struct {
 	drained    chan *program       // old copies that are gone
 	draining   sync.WaitGroup      // old copies still draining
 	over       atomic.Bool         // supervise has returned: no copy will serve again
+	rejects    *rejectLog          // what acceptFrom says of dropped notifications
 }
 
 // supervise is the life of the program: a first start that must get ready, then restarts

@@ -1,0 +1,40 @@
+package supervisor
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/notify"
+)
+
+// TestDroppedNotificationsBounded: datagrams from senders that are not the program's (any
+// user may send to its notify socket, mode 0666, in /run/daemonkit too) cost the log one
+// line, not one each: a loop of them would otherwise fill the disk of root's log and push
+// every line of the program's own out of start's last lines. The next line, once a
+// while has passed, says how many went unsaid.
+func TestDroppedNotificationsBounded(t *testing.T) {
+	var buf bytes.Buffer
+	r := &run{s: New(Config{}, io.Discard), log: hclog.New(&hclog.LoggerOptions{Output: &buf})}
+	sock := &notify.Socket{}
+	r.acceptFrom(sock, 1)
+	now := time.Now()
+	if r.rejects != nil {
+		r.rejects.now = func() time.Time { return now }
+	}
+	for range 1000 {
+		sock.OnReject(4242, "sender not accepted")
+	}
+	if n := strings.Count(buf.String(), "dropped a notification"); n != 1 {
+		t.Fatalf("1000 dropped datagrams made %d log lines, want 1:\n%.500s", n, buf.String())
+	}
+	now = now.Add(time.Minute)
+	sock.OnReject(4242, "sender not accepted")
+	if !strings.Contains(buf.String(), "unlogged=999") {
+		t.Errorf("the next line does not say how many went unsaid:\n%s", buf.String())
+	}
+}
