@@ -599,10 +599,16 @@ func pidList(pids []int) string {
 	return fmt.Sprintf("%d processes (pids %s)", len(pids), strings.Join(s, " "))
 }
 
-// startError is exit 3 for an instance already running, else err as it is.
+// startError is exit 3 for an instance already running, else err as it is. An instance
+// another user runs under that name (its pidfile is theirs, in a directory others may
+// write, such as /tmp) is exit 1: it is not this user's, running, as exit 3 would say to a
+// script that takes "already running" for started.
 func startError(name string, err error) error {
 	var held *pidfile.LockedError
 	if errors.As(err, &held) {
+		if uid, ok := othersFile(held.Path); ok {
+			return withCode(exitFailed, fmt.Errorf("%s runs, but not as yours: its pidfile %s, held by pid %d, is uid %d's, another user's instance of that name in a directory others may write; it is not the one you start (nothing was started): give another --name, or a --state-dir of your own", name, held.Path, held.PID, uid))
+		}
 		if held.PID >= 1 { // 1: a container's PID 1 daemon, seen from inside
 			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d)", name, held.PID))
 		}
@@ -840,4 +846,17 @@ func (c *StartCmd) startedBefore(app *App) bool {
 	}
 	_, err = os.Lstat(paths.Record)
 	return err == nil
+}
+
+// othersFile returns the owner of the file at path when it is neither this user nor root.
+func othersFile(path string) (uid int, ok bool) {
+	fi, err := os.Lstat(path)
+	if path == "" || err != nil {
+		return 0, false
+	}
+	st, isUnix := fi.Sys().(*syscall.Stat_t)
+	if !isUnix || st.Uid == 0 || int(st.Uid) == os.Geteuid() {
+		return 0, false
+	}
+	return int(st.Uid), true
 }
