@@ -210,7 +210,7 @@ func notADirectory(dir string) string {
 // symlink to a directory of theirs or of root's, where the files would then go.
 func makeDirs(p instance.Paths, stateDir string) error {
 	dirs := []string{filepath.Dir(p.PIDFile)}
-	if d := filepath.Dir(p.Log); d != dirs[0] {
+	if d := filepath.Dir(p.Log); p.Log != "" && d != dirs[0] {
 		dirs = append(dirs, d)
 	}
 	for _, d := range dirs {

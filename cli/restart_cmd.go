@@ -117,6 +117,9 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 			return err
 		}
 	}
+	if err := makeDirs(instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log}, stateDir); err != nil {
+		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped", req.Name, err))
+	}
 	// One restart (or start) of the instance at a time, from before its stop to its
 	// daemon's readiness: a second restart waits for this one and leaves its daemon be, as
 	// a second systemctl restart joins the job under way, rather than stop the daemon this
