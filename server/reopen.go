@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
 )
@@ -106,7 +108,14 @@ func (r *runner) reopenLog(why string) {
 		r.log.Debug("no log file to reopen: logging to stderr", "signal", why)
 		return
 	}
-	if err := redirectLog(r.opts.LogPath, 1, 2); err != nil {
+	// Its directory, gone since the start (deleted by hand, or by a cleaner of /tmp), is
+	// made again and checked as start checks it, never made or opened through what another
+	// user put at its path meanwhile (a symlink to a directory of root's).
+	err := instance.MakeDir(filepath.Dir(r.opts.LogPath))
+	if err == nil {
+		err = redirectLog(r.opts.LogPath, 1, 2)
+	}
+	if err != nil {
 		r.log.Error("could not reopen log", "signal", why, "error", err)
 		// The line above went to the file logrotate moved away: the record tells status.
 		problem := fmt.Sprintf("could not reopen it at %s (%s): %v; still writing to the file it had",
