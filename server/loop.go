@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -334,7 +335,13 @@ func (r *runner) checkPIDFile() (ours bool) {
 	}
 	// Taken back before a line says so: the line may wait for the log's frozen disk, and
 	// meanwhile status would say this daemon is not running, and a start would run another.
-	restored := r.pf.Restore()
+	// Its directory, gone with it (rm -rf of the state directory), is made again and checked
+	// as start checks it first: another user's symlink put at its path meanwhile, in a
+	// directory others may write, is refused, and nothing of the daemon's goes where it leads.
+	restored := instance.MakeDir(filepath.Dir(r.opts.PIDFile))
+	if restored == nil {
+		restored = r.pf.Restore()
+	}
 	var recErr error
 	if restored == nil {
 		recErr = r.restoreBeside()
