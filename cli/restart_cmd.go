@@ -99,6 +99,9 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err != nil {
 		return err
 	}
+	if err := detachAsInit(req.Name, "restart", "; nothing was stopped"); err != nil {
+		return err
+	}
 	if lost := limits.Unreachable(req.Limits); len(lost) > 0 {
 		// Said before anything is stopped: the new run keeps what it can (its daemon logs it).
 		fix := "raise them in the shell that restarts it, or restart it as root"

@@ -144,6 +144,11 @@ func (c *StartCmd) Run(app *App) error {
 	if err := formerRunning(app, paths); err != nil {
 		return err
 	}
+	if c.Detach {
+		if err := detachAsInit(paths.Name, "start", ""); err != nil {
+			return err
+		}
+	}
 	if c.Detach || c.Log != "" { // in the foreground without --log, its log is its stderr
 		if err := logOfRunning(paths, layout.StateDir, "give it --log another path"); err != nil {
 			return err
