@@ -97,7 +97,14 @@ func reopen(app *App, paths instance.Paths) error {
 	case err != nil:
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log (SIGUSR1)\n", paths.Name, pid)
 	default:
+		// Wait for the daemon to write to the file at the path: logrotate may compress or
+		// delete the one it moved once this returns, with a line written there after it.
+		var state reopenState
+		app.whileWaiting(func() { state = awaitReopened(pid, log, reopenWait) })
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
+		if state == reopenLate {
+			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: %s\n", app.Config.Name, paths.Name, lateReopen(paths.Name, pid, log))
+		}
 	}
 	return nil
 }

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+)
+
+// reopenWait bounds how long reopen waits for the daemon to write to the log at its path.
+// A daemon reopens within milliseconds of its signal; one stopped by a signal, or behind a
+// frozen disk, does not.
+var reopenWait = 5 * time.Second
+
+// reopenState is what awaitReopened found.
+type reopenState int
+
+const (
+	reopenDone    reopenState = iota // both descriptors name the file at the path
+	reopenUnknown                    // they cannot be looked at (not Linux, another user's daemon, gone)
+	reopenLate                       // the bound passed with the daemon still writing elsewhere
+)
+
+// awaitReopened waits, up to within, until daemon pid writes its log (its descriptors 1
+// and 2) to the file now at path: once reopen returns, logrotate compresses or deletes the
+// file it moved away (compress without delaycompress), and a line written there after
+// that is lost.
+func awaitReopened(pid int, path string, within time.Duration) reopenState {
+	deadline := time.Now().Add(within)
+	pause := time.Millisecond
+	for {
+		switch done, known := writesTo(pid, path); {
+		case !known:
+			return reopenUnknown
+		case done:
+			return reopenDone
+		}
+		if time.Now().After(deadline) || stoppedBySignal(pid) {
+			return reopenLate // a stopped daemon reopens once continued: not waited for
+		}
+		time.Sleep(pause) // a condition polled with a deadline: nothing tells of a dup2
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// writesTo reports whether pid's descriptors 1 and 2 are both the file at path (the same
+// device and inode), and whether that could be told at all: /proc/PID/fd is Linux's, and
+// the daemon's owner's (or root's) to look at. A path not there yet (logrotate moved it,
+// without create) is not the daemon's file yet.
+func writesTo(pid int, path string) (done, known bool) {
+	at, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, true
+	}
+	if err != nil {
+		return false, false
+	}
+	for _, fd := range []int{1, 2} {
+		open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+		if err != nil {
+			return false, false
+		}
+		if !os.SameFile(at, open) {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+// stoppedBySignal reports whether pid is stopped (SIGSTOP, SIGTSTP), as far as can be told.
+func stoppedBySignal(pid int) bool {
+	st, err := proc.ReadStat(pid)
+	return err == nil && st.Stopped()
+}
+
+// lateReopen says why the daemon pid, asked to reopen its log at path, still writes to
+// the file it had once the wait is over.
+func lateReopen(name string, pid int, path string) string {
+	if stoppedBySignal(pid) {
+		return fmt.Sprintf("%s (pid %d) is stopped by a signal (SIGSTOP, Ctrl-Z), and still writes to the file it had, not to %s: it reopens once continued ('kill -CONT %d'); until then its lines go on into the file that was moved", name, pid, showPath(path), pid)
+	}
+	return fmt.Sprintf("%s (pid %d) still writes to the file it had, not to %s, %v after it was asked: its reopen failed ('daemonkit status %s' says why), or its log's disk is frozen; until then its lines go on into the file that was moved", name, pid, showPath(path), reopenWait, name)
+}
