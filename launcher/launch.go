@@ -228,6 +228,9 @@ func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.R
 			ev = late
 			timer.Reset(0) // the deadline has passed: once this word is taken, look again
 		case <-ctx.Done():
+			if res, err, done := l.wordBeforeInterrupt(ctx, events, timer, begin, taken, written()); done {
+				return res, err
+			}
 			return Result{}, l.canceled(ctx)
 		}
 		taken = max(taken, ev.End)
@@ -237,6 +240,27 @@ func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.R
 		}
 		if l.timeout != bound {
 			limit = -1 // more time, asked for by the deadline: a new deadline, a new limit
+		}
+	}
+}
+
+// wordBeforeInterrupt takes, once ctx is done (Ctrl-C, SIGTERM), the reports the daemon
+// wrote before that was seen (limit bytes of the handshake, taken of them taken already),
+// as lateWord does at the deadline: the interrupt and the daemon's word can come together
+// (this process was stopped, Ctrl-Z, while the daemon got ready, and `kill %1` sent it
+// SIGTERM with SIGCONT), and a daemon that had said it was ready, which status already
+// showed running, is not killed for an interrupt it came before, nor said to have been
+// killed before it was ready; nor is one that had failed, or found its instance running,
+// said to be interrupted. done says a report ended the launch (res, err).
+func (l *launcher) wordBeforeInterrupt(ctx context.Context, events <-chan handshake.Event, timer *time.Timer, begin time.Time, taken, limit int64) (res Result, err error, done bool) {
+	for {
+		ev, ok := lateWord(context.Background(), events, taken, limit)
+		if !ok {
+			return Result{}, nil, false
+		}
+		taken = max(taken, ev.End)
+		if res, err, done := l.take(ctx, ev, events, timer, begin); done {
+			return res, err, true // ready, already running, failed: the daemon's word
 		}
 	}
 }
