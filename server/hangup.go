@@ -15,23 +15,22 @@ const hangupRecheck = 200 * time.Millisecond
 
 // terminalGone reports that this process has no controlling terminal any more: /dev/tty
 // does not open, for want of one (ENXIO), or because it hung up (EIO). A process that had
-// one loses it when it hangs up, before the kernel sends SIGHUP; a variable, for tests.
-var terminalGone = func() bool {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDONLY|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
-	if err == nil {
-		tty.Close()
-		return false
-	}
+// one loses it when it hangs up, before the kernel sends SIGHUP.
+func terminalGone() bool {
+	err := openTerminal()
 	return errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EIO)
 }
 
 // AtTerminal reports whether this process has a controlling terminal that it can open:
 // a foreground start typed at one, whose hangup Options.HangupStops then takes for a stop.
-func AtTerminal() bool {
+func AtTerminal() bool { return openTerminal() == nil }
+
+// openTerminal is why /dev/tty, this process's controlling terminal, does not open; nil if
+// it does. It never makes a terminal the controlling one, nor waits for a carrier.
+func openTerminal() error {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDONLY|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return false
+	if err == nil {
+		tty.Close()
 	}
-	tty.Close()
-	return true
+	return err
 }

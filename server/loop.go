@@ -42,6 +42,12 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
 	var hangup <-chan time.Time // armed by a SIGHUP at a terminal still there (HangupStops)
+	hungUp := func() error {    // its terminal is gone: a stop, as of the rest of its job
+		watch.CloseAsync()
+		r.log.Info("its terminal hung up: stopping, as the rest of its job does")
+		stopHooks(Stopped{sighup})
+		return r.stop(w, cancel, done, Stopped{sighup})
+	}
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -77,10 +83,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case sig := <-r.sigs.reopen:
 			if sig == sighup && r.opts.HangupStops {
 				if terminalGone() {
-					watch.CloseAsync()
-					r.log.Info("its terminal hung up: stopping, as the rest of its job does")
-					stopHooks(Stopped{sig})
-					return r.stop(w, cancel, done, Stopped{sig})
+					return hungUp()
 				}
 				// The shell's SIGHUP to its jobs as it exits comes while the terminal is
 				// still there, and the kernel's, to the foreground group, an instant before
@@ -91,10 +94,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case <-hangup:
 			hangup = nil
 			if terminalGone() {
-				watch.CloseAsync()
-				r.log.Info("its terminal hung up: stopping, as the rest of its job does")
-				stopHooks(Stopped{sighup})
-				return r.stop(w, cancel, done, Stopped{sighup})
+				return hungUp()
 			}
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {
