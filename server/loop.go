@@ -42,8 +42,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
 	var hangup <-chan time.Time // armed by a SIGHUP at a terminal still there (HangupStops)
-	// hungUp stops the work once its terminal is gone, as the hangup ends the rest of its job.
-	hungUp := func() error {
+	hungUp := func() error {    // its terminal is gone: a stop, as of the rest of its job
 		watch.CloseAsync()
 		r.log.Info("its terminal hung up: stopping, as the rest of its job does")
 		stopHooks(Stopped{sighup})
