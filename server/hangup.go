@@ -15,22 +15,23 @@ const hangupRecheck = 200 * time.Millisecond
 
 // terminalGone reports that this process has no controlling terminal any more: /dev/tty
 // does not open, for want of one (ENXIO), or because it hung up (EIO). A process that had
-// one loses it when it hangs up, before the kernel sends SIGHUP.
-func terminalGone() bool {
-	err := openTerminal()
+// one loses it when it hangs up, before the kernel sends SIGHUP; a variable, for tests.
+var terminalGone = func() bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDONLY|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
+	if err == nil {
+		tty.Close()
+		return false
+	}
 	return errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EIO)
 }
 
 // AtTerminal reports whether this process has a controlling terminal that it can open:
 // a foreground start typed at one, whose hangup Options.HangupStops then takes for a stop.
-func AtTerminal() bool { return openTerminal() == nil }
-
-// openTerminal is why /dev/tty, this process's controlling terminal, does not open; nil if
-// it does. It never makes a terminal the controlling one, nor waits for a carrier.
-func openTerminal() error {
+func AtTerminal() bool {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDONLY|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
-	if err == nil {
-		tty.Close()
+	if err != nil {
+		return false
 	}
-	return err
+	tty.Close()
+	return true
 }

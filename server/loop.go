@@ -42,12 +42,6 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
 	var hangup <-chan time.Time // armed by a SIGHUP at a terminal still there (HangupStops)
-	hungUp := func() error {    // its terminal is gone: a stop, as of the rest of its job
-		watch.CloseAsync()
-		r.log.Info("its terminal hung up: stopping, as the rest of its job does")
-		stopHooks(Stopped{sighup})
-		return r.stop(w, cancel, done, Stopped{sighup})
-	}
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -83,7 +77,10 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case sig := <-r.sigs.reopen:
 			if sig == sighup && r.opts.HangupStops {
 				if terminalGone() {
-					return hungUp()
+					watch.CloseAsync()
+					r.log.Info("its terminal hung up: stopping, as the rest of its job does")
+					stopHooks(Stopped{sig})
+					return r.stop(w, cancel, done, Stopped{sig})
 				}
 				// The shell's SIGHUP to its jobs as it exits comes while the terminal is
 				// still there, and the kernel's, to the foreground group, an instant before
@@ -94,7 +91,10 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		case <-hangup:
 			hangup = nil
 			if terminalGone() {
-				return hungUp()
+				watch.CloseAsync()
+				r.log.Info("its terminal hung up: stopping, as the rest of its job does")
+				stopHooks(Stopped{sighup})
+				return r.stop(w, cancel, done, Stopped{sighup})
 			}
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {
