@@ -4,14 +4,7 @@ import (
 	"errors"
 	"os"
 	"syscall"
-	"time"
 )
-
-// hangupRecheck is how long after a SIGHUP at a terminal that is still there the daemon
-// looks again whether it has gone (Options.HangupStops): the SIGHUP of a hangup can come an
-// instant before the kernel lets go of the terminal (the shell's to its jobs as it exits,
-// the kernel's to the foreground group as the shell, its session's leader, exits).
-const hangupRecheck = 200 * time.Millisecond
 
 // terminalGone reports that this process has no controlling terminal any more: /dev/tty
 // does not open, for want of one (ENXIO), or because it hung up (EIO). A process that had

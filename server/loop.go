@@ -41,7 +41,6 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
-	var hangup <-chan time.Time // armed by a SIGHUP at a terminal still there (HangupStops)
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -75,27 +74,13 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			if sig == sighup && r.opts.HangupStops {
-				if terminalGone() {
-					watch.CloseAsync()
-					r.log.Info("its terminal hung up: stopping, as the rest of its job does")
-					stopHooks(Stopped{sig})
-					return r.stop(w, cancel, done, Stopped{sig})
-				}
-				// The shell's SIGHUP to its jobs as it exits comes while the terminal is
-				// still there, and the kernel's, to the foreground group, an instant before
-				// it lets go of the terminal: look again once that is done.
-				hangup = time.After(hangupRecheck)
-			}
-			r.askReopen(hooks, w, sig)
-		case <-hangup:
-			hangup = nil
-			if terminalGone() {
+			if sig == sighup && r.opts.HangupStops && terminalGone() {
 				watch.CloseAsync()
 				r.log.Info("its terminal hung up: stopping, as the rest of its job does")
-				stopHooks(Stopped{sighup})
-				return r.stop(w, cancel, done, Stopped{sighup})
+				stopHooks(Stopped{sig})
+				return r.stop(w, cancel, done, Stopped{sig})
 			}
+			r.askReopen(hooks, w, sig)
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {
 				restamp.reloaded()
