@@ -426,7 +426,6 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		Logger:          app.Log,
 		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Ready: req.readiness(), Unit: unitOfProcess(os.Getpid()).recorded(), IgnoresHUP: req.IgnoreHUP},
 		IgnoreHUP:       req.IgnoreHUP,
-		HangupStops:     !req.IgnoreHUP && server.AtTerminal(), // typed at a terminal: its hangup ends the job
 		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
 	}

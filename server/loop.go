@@ -74,12 +74,6 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
-			if sig == sighup && r.opts.HangupStops && terminalGone() {
-				watch.CloseAsync()
-				r.log.Info("its terminal hung up: stopping, as the rest of its job does")
-				stopHooks(Stopped{sig})
-				return r.stop(w, cancel, done, Stopped{sig})
-			}
 			r.askReopen(hooks, w, sig)
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {

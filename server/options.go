@@ -29,11 +29,6 @@ type Options struct {
 	Record     instance.Record
 	// IgnoreHUP keeps SIGHUP ignored (the nohup strategy); SIGUSR1 still reopens the log.
 	IgnoreHUP bool
-	// HangupStops takes a SIGHUP that comes once this process's controlling terminal is
-	// gone (it hung up: the terminal was closed, an ssh session dropped) for a stop, as the
-	// hangup ends every other program of the job it ran in; any other SIGHUP reloads. Set
-	// it in the foreground when started at a terminal; a daemon has none to lose.
-	HangupStops bool
 	// ShutdownTimeout bounds how long a stopping workload may drain before Run gives up on
 	// it and returns (DefaultShutdownTimeout if zero). A second stop signal gives up at once.
 	ShutdownTimeout time.Duration

@@ -694,10 +694,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 
 // stopSignal is the signal that stopped the supervisor, as cause (a server.Stopped) says,
 // SIGTERM if it says none, and what the program is sent for it: that signal as it came,
-// but the program's own stop signal (Config.StopSignal) for SIGTERM, and for SIGHUP: the
-// hangup of the terminal a foreground start ran at (server.Options.HangupStops), which
-// the program had from the terminal already, and which a program that catches it takes
-// for a reload.
+// but the program's own stop signal (Config.StopSignal) for SIGTERM.
 func stopSignal(cause error, own syscall.Signal) (received, sent syscall.Signal) {
 	received = syscall.SIGTERM
 	var st server.Stopped
@@ -706,7 +703,7 @@ func stopSignal(cause error, own syscall.Signal) (received, sent syscall.Signal)
 			received = s
 		}
 	}
-	if received == syscall.SIGTERM || received == syscall.SIGHUP {
+	if received == syscall.SIGTERM {
 		return received, own
 	}
 	return received, received
