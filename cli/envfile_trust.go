@@ -22,9 +22,8 @@ type workIdentity struct {
 // that such a user may write (writable by others, or by a group other than root's and the
 // work's). Its variables are the work's environment (LD_PRELOAD, PATH): such a user would
 // choose what runs as the work's user, root's very often, as sshd refuses an
-// authorized_keys file that others may write; nor one with other hard links that is not the
-// work's user's (that user could have linked a file of root's there). The error names the
-// owner, the mode or the links, and the fix.
+// authorized_keys file that others may write. The error names the owner or the mode, and
+// the fix.
 func trustEnvFile(path string, fi fs.FileInfo, work workIdentity) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
@@ -41,9 +40,6 @@ func trustEnvFile(path string, fi fs.FileInfo, work workIdentity) error {
 		}
 		return fmt.Errorf("env file %s: owned by %s, another user than the one the work runs as: that user would choose its environment (LD_PRELOAD, PATH: what runs as %s); %s",
 			path, userLabel(uid), work.label(), fix)
-	}
-	if n := uint64(st.Nlink); n > 1 && uint32(st.Uid) != work.uid && me != work.uid { // Nlink's type differs per OS
-		return fmt.Errorf("env file %s: it has %d hard links, and is %s's, not the work's (%s): its other name could be a file the work's user may not read, linked here by that user (where fs.protected_hardlinks is off) to have it read into the program's environment; give the work a copy of its own", path, n, userLabel(uint32(st.Uid)), work.label())
 	}
 	mode := fi.Mode().Perm()
 	if mode&0o002 != 0 {

@@ -79,34 +79,3 @@ func TestEnvFileTrustGroup(t *testing.T) {
 		t.Errorf("--user nobody: %v; want the file refused: its group is not the work's", err)
 	}
 }
-
-// TestEnvFileHardLinkForWork: an env file with other hard links that is not the work's
-// user's is refused for that user: where fs.protected_hardlinks is off, that user could
-// link a file of root's it may not read (secrets.env, 0600) at the env file's path, in a
-// directory of its own, and have root read it into the program's environment, which that
-// user reads in /proc. The work's own file, and one with a single name, are read.
-func TestEnvFileHardLinkForWork(t *testing.T) {
-	dir := t.TempDir()
-	secret := filepath.Join(dir, "secrets.env")
-	if err := os.WriteFile(secret, []byte("DB_PASSWORD=s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	linked := filepath.Join(dir, "app.env")
-	if err := os.Link(secret, linked); err != nil {
-		t.Skip("no hard links here:", err)
-	}
-	me := uint32(os.Geteuid())
-	other := workIdentity{uid: me + 1, gid: me + 1, user: "svc"}
-	if _, err := readEnvFile(linked, other); err == nil || !strings.Contains(err.Error(), "2 hard links") {
-		t.Errorf("a hard link to a file not the work's: %v, want a refusal", err)
-	}
-	if _, err := readEnvFile(linked, workIdentity{uid: me, gid: me}); err != nil {
-		t.Errorf("the work's own file with two names: %v", err)
-	}
-	if err := os.Remove(secret); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := readEnvFile(linked, other); err != nil {
-		t.Errorf("a file with one name: %v", err)
-	}
-}
