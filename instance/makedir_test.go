@@ -59,3 +59,60 @@ func TestMakeDirRaceSymlink(t *testing.T) {
 		t.Errorf("made %v in the directory the symlink leads to", entries)
 	}
 }
+
+// TestMakeDirRaceSymlinkRemoved: another user's symlink planted at a missing directory
+// before the mkdir, and removed again between the look at it and its check (which then
+// checks a missing path, and passes), never leaves MakeDir returning with the path
+// unchecked: it starts again, makes the directory itself, and the instance's files go
+// there, not where a symlink put back later would lead.
+func TestMakeDirRaceSymlinkRemoved(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the symlink to another user")
+	}
+	base := t.TempDir()
+	shared, victim := filepath.Join(base, "shared"), filepath.Join(base, "victim")
+	for _, d := range []string{shared, victim} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	raced := filepath.Join(shared, "new")
+	planted, removed := false, false
+	testHookMakeDir = func(d string) {
+		if d != raced || planted {
+			return
+		}
+		planted = true
+		if err := os.Symlink(victim, raced); err != nil {
+			t.Error(err)
+		}
+		if err := os.Lchown(raced, 65534, 65534); err != nil {
+			t.Error(err)
+		}
+	}
+	testHookMakeDirLook = func(d string) {
+		if d != raced || removed {
+			return
+		}
+		removed = true
+		if err := os.Remove(raced); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookMakeDir, testHookMakeDirLook = nil, nil })
+	if err := MakeDir(raced); err != nil {
+		t.Fatalf("MakeDir: %v", err)
+	}
+	if !planted || !removed {
+		t.Fatal("the race was not played: the test proves nothing")
+	}
+	if fi, err := os.Lstat(raced); err != nil || !fi.IsDir() {
+		t.Errorf("%s: %v, %v; want the directory MakeDir made", raced, fi, err)
+	}
+	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
+		t.Errorf("made %v in the directory the symlink led to", entries)
+	}
+}
