@@ -164,7 +164,8 @@ func (r *run) listenOn(p *program) {
 }
 
 // acceptFrom makes sock take datagrams only from pid and its descendants; others are
-// dropped and logged, the first of them and then one a while (rejectLog).
+// dropped and logged: every one of the program's own, and of the others the first and
+// then one a while (rejectLog).
 func (r *run) acceptFrom(sock *notify.Socket, pid int) {
 	descendant := notify.Descendant(pid)
 	self := os.Getpid() // `exec systemd-notify --ready` as root labels its datagram with its parent's pid: this one
@@ -172,7 +173,11 @@ func (r *run) acceptFrom(sock *notify.Socket, pid int) {
 	if r.rejects == nil {
 		r.rejects = &rejectLog{now: time.Now}
 	}
-	sock.OnReject = func(sender int, reason string) { r.rejects.drop(r.log, sender, reason) }
+	sock.OnReject = func(sender int, reason string) {
+		// The program's own (a READY=1 too large, a field it got wrong) are always said:
+		// they are why it is not ready. Only a stranger's are bounded.
+		r.rejects.drop(r.log, sender, reason, sender > 0 && sock.Accept(sender))
+	}
 }
 
 // note logs what a notification of the copy p says and follows MAINPID= (see nameMain).

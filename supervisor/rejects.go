@@ -23,8 +23,14 @@ type rejectLog struct {
 	unlogged int       // dropped since the last line, not logged
 }
 
-// drop logs, or counts, a datagram from sender dropped for reason.
-func (l *rejectLog) drop(log hclog.Logger, sender int, reason string) {
+// drop logs, or counts, a datagram from sender dropped for reason. One of the program's
+// own (own: from the program or a descendant of it) is always logged, and leaves the
+// count of the others as it is.
+func (l *rejectLog) drop(log hclog.Logger, sender int, reason string, own bool) {
+	if own {
+		log.Warn("dropped a notification", "sender", sender, "reason", reason)
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()

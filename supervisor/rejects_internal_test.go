@@ -3,6 +3,8 @@ package supervisor
 import (
 	"bytes"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,12 @@ func TestDroppedNotificationsBounded(t *testing.T) {
 	}
 	if n := strings.Count(buf.String(), "dropped a notification"); n != 1 {
 		t.Fatalf("1000 dropped datagrams made %d log lines, want 1:\n%.500s", n, buf.String())
+	}
+	// the program's own, within that while: said, as why it is not ready
+	own := os.Getpid() // Accept takes the run's own process, as a root systemd-notify labels its datagram
+	sock.OnReject(own, notify.ErrTooLarge.Error())
+	if !strings.Contains(buf.String(), "sender="+strconv.Itoa(own)) {
+		t.Errorf("the program's own dropped datagram, after a stranger's, went unlogged:\n%s", buf.String())
 	}
 	now = now.Add(time.Minute)
 	sock.OnReject(4242, "sender not accepted")
