@@ -11,10 +11,10 @@ import (
 // reported ready would die with it the moment start returns, and the pidfile would be left
 // stale. In the foreground, PID 1 is what daemonkit is made to be (it reaps and passes
 // signals on). name is the instance's, how is how the command is typed ("start -d"), and
-// after what the message ends with (restart's "; nothing was stopped").
-func detachAsInit(name, how, after string) error {
+// instead what to run instead of it.
+func detachAsInit(name, how, instead string) error {
 	if os.Getpid() != 1 {
 		return nil
 	}
-	return withCode(exitFailed, fmt.Errorf("%s %s: this process is PID 1 (a container's entrypoint, or unshare --pid --fork), and when it exits the kernel kills every process of its PID namespace, the daemon too: nothing was started; run it in the foreground instead (without -d), where daemonkit serves as PID 1: it reaps orphans, passes signals on and exits with the work's status%s", how, name, after))
+	return withCode(exitFailed, fmt.Errorf("%s %s: this process is PID 1 (a container's entrypoint, or unshare --pid --fork), and when it exits the kernel kills every process of its PID namespace, the daemon too: %s, where daemonkit serves as PID 1: it reaps orphans, passes signals on and exits with the work's status", how, name, instead))
 }

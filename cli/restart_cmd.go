@@ -99,7 +99,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err != nil {
 		return err
 	}
-	if err := detachAsInit(req.Name, "restart", "; nothing was stopped"); err != nil {
+	if err := detachAsInit(req.Name, "restart", "nothing was stopped; stop it, then start it in the foreground (start without -d)"); err != nil {
 		return err
 	}
 	if lost := limits.Unreachable(req.Limits); len(lost) > 0 {

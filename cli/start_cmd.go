@@ -145,7 +145,7 @@ func (c *StartCmd) Run(app *App) error {
 		return err
 	}
 	if c.Detach {
-		if err := detachAsInit(paths.Name, "start", ""); err != nil {
+		if err := detachAsInit(paths.Name, "start", "nothing was started; run it in the foreground instead (without -d)"); err != nil {
 			return err
 		}
 	}
