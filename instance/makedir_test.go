@@ -28,27 +28,13 @@ func TestMakeDirRaceSymlink(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give the symlink to another user")
 	}
-	base := t.TempDir()
-	shared, victim := filepath.Join(base, "shared"), filepath.Join(base, "victim")
-	for _, d := range []string{shared, victim} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
-		t.Fatal(err)
-	}
+	shared, victim := stickyAndVictim(t)
 	raced := filepath.Join(shared, "new")
 	testHookMakeDir = func(d string) {
 		if d != raced {
 			return
 		}
-		if err := os.Symlink(victim, raced); err != nil {
-			t.Error(err)
-		}
-		if err := os.Lchown(raced, 65534, 65534); err != nil {
-			t.Error(err)
-		}
+		plantForeignSymlink(t, victim, raced)
 	}
 	t.Cleanup(func() { testHookMakeDir = nil })
 	err := MakeDir(filepath.Join(raced, "sub"))
@@ -69,16 +55,7 @@ func TestMakeDirRaceSymlinkRemoved(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give the symlink to another user")
 	}
-	base := t.TempDir()
-	shared, victim := filepath.Join(base, "shared"), filepath.Join(base, "victim")
-	for _, d := range []string{shared, victim} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
-		t.Fatal(err)
-	}
+	shared, victim := stickyAndVictim(t)
 	raced := filepath.Join(shared, "new")
 	planted, removed := false, false
 	testHookMakeDir = func(d string) {
@@ -86,12 +63,7 @@ func TestMakeDirRaceSymlinkRemoved(t *testing.T) {
 			return
 		}
 		planted = true
-		if err := os.Symlink(victim, raced); err != nil {
-			t.Error(err)
-		}
-		if err := os.Lchown(raced, 65534, 65534); err != nil {
-			t.Error(err)
-		}
+		plantForeignSymlink(t, victim, raced)
 	}
 	testHookMakeDirLook = func(d string) {
 		if d != raced || removed {
@@ -114,5 +86,34 @@ func TestMakeDirRaceSymlinkRemoved(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
 		t.Errorf("made %v in the directory the symlink led to", entries)
+	}
+}
+
+// stickyAndVictim makes, for a race test as root, a directory all may write, sticky as
+// /tmp is, and a directory of root's that another user's symlink may point to.
+func stickyAndVictim(t *testing.T) (shared, victim string) {
+	t.Helper()
+	base := t.TempDir()
+	shared, victim = filepath.Join(base, "shared"), filepath.Join(base, "victim")
+	for _, d := range []string{shared, victim} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	return shared, victim
+}
+
+// plantForeignSymlink makes at path a symlink to target that user nobody owns, as another
+// user would plant it.
+func plantForeignSymlink(t *testing.T, target, path string) {
+	t.Helper()
+	if err := os.Symlink(target, path); err != nil {
+		t.Error(err)
+	}
+	if err := os.Lchown(path, 65534, 65534); err != nil {
+		t.Error(err)
 	}
 }
