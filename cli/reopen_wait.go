@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -49,10 +50,11 @@ func awaitReopened(pid int, path string, within time.Duration) reopenState {
 // writesTo reports whether pid's descriptors 1 and 2 are both the file at path (the same
 // device and inode), and whether that could be told at all: /proc/PID/fd is Linux's, and
 // the daemon's owner's (or root's) to look at. A path not there yet (logrotate moved it,
-// without create) is not the daemon's file yet.
+// without create), or not reachable (a file now where its directory was), is not the
+// daemon's file yet: the wait goes on, and says so once it is over.
 func writesTo(pid int, path string) (done, known bool) {
 	at, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return false, true
 	}
 	if err != nil {
