@@ -86,6 +86,14 @@ func reopen(app *App, paths instance.Paths) error {
 			return withCode(exitFailed, fmt.Errorf("reopen %s: %w", paths.Name, waitErr))
 		}
 	}
+	problem := func() string { // what the record says of the log's last reopen
+		rec, err := instance.ReadRecord(paths.Record)
+		if err != nil {
+			return ""
+		}
+		return rec.LogProblem
+	}
+	before := problem()
 	pid, err := instance.Signal(paths, syscall.SIGUSR1)
 	if err != nil {
 		return err
@@ -100,10 +108,20 @@ func reopen(app *App, paths instance.Paths) error {
 		// Wait for the daemon to write to the file at the path: logrotate may compress or
 		// delete the one it moved once this returns, with a line written there after it.
 		var state reopenState
-		app.whileWaiting(func() { state = awaitReopened(pid, log, reopenWait) })
+		var why string
+		failed := func() string { // a problem recorded since the signal: this reopen's
+			if now := problem(); now != before {
+				why = now
+			}
+			return why
+		}
+		app.whileWaiting(func() { state = awaitReopened(pid, log, reopenWait, failed) })
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
-		if state == reopenLate {
+		switch state {
+		case reopenLate:
 			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: %s\n", app.Config.Name, paths.Name, lateReopen(paths.Name, pid, log))
+		case reopenFailed:
+			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: its daemon %s ('%s' says so too)\n", app.Config.Name, paths.Name, why, app.commandFor("status", paths))
 		}
 	}
 	return nil

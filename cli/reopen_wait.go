@@ -23,13 +23,15 @@ const (
 	reopenDone    reopenState = iota // both descriptors name the file at the path
 	reopenUnknown                    // they cannot be looked at (not Linux, another user's daemon, gone)
 	reopenLate                       // the bound passed with the daemon still writing elsewhere
+	reopenFailed                     // the daemon recorded that its reopen failed (failed says why)
 )
 
 // awaitReopened waits, up to within, until daemon pid writes its log (its descriptors 1
 // and 2) to the file now at path: once reopen returns, logrotate compresses or deletes the
 // file it moved away (compress without delaycompress), and a line written there after
-// that is lost.
-func awaitReopened(pid int, path string, within time.Duration) reopenState {
+// that is lost. failed, polled meanwhile, says why the daemon's reopen failed, once it has
+// recorded that ("" until then): the wait then ends at once, with reopenFailed.
+func awaitReopened(pid int, path string, within time.Duration, failed func() string) reopenState {
 	deadline := time.Now().Add(within)
 	pause := time.Millisecond
 	for {
@@ -38,6 +40,9 @@ func awaitReopened(pid int, path string, within time.Duration) reopenState {
 			return reopenUnknown
 		case done:
 			return reopenDone
+		}
+		if failed() != "" {
+			return reopenFailed
 		}
 		if time.Now().After(deadline) || stoppedBySignal(pid) {
 			return reopenLate // a stopped daemon reopens once continued: not waited for
