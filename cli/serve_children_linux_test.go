@@ -16,6 +16,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/cli"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/scripttest"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
@@ -177,9 +178,9 @@ func TestSelfRestart(t *testing.T) {
 }
 
 // startsOther is a program whose serve function, of the instance "a", starts the instance
-// "other" of the same program in the foreground, as its child, and is ready once other
-// is: other's daemon carries a's mark (it was started from a's work), though it is an
-// instance of its own.
+// "other" of the same program in the foreground, as its child (in the state directory
+// CLI_TEST_OTHER_STATE names, if set), and is ready once other is: other's daemon
+// carries a's mark (it was started from a's work), though it is an instance of its own.
 var startsOther = cli.Config{
 	Name: "startsother",
 	Serve: func(ctx context.Context, ready func(string)) error {
@@ -188,13 +189,17 @@ var startsOther = cli.Config{
 			if err != nil {
 				return err
 			}
-			other := exec.Command(exe, "start", "--name", "other")
+			var dir []string
+			if d := os.Getenv("CLI_TEST_OTHER_STATE"); d != "" {
+				dir = []string{"--state-dir", d, "--log-dir", d}
+			}
+			other := exec.Command(exe, append(dir, "start", "--name", "other")...)
 			if err := other.Start(); err != nil {
 				return err
 			}
 			go func() { _ = other.Wait() }()
 			for {
-				if out, err := exec.Command(exe, "status", "other").Output(); err == nil && strings.HasPrefix(string(out), "other is running") {
+				if out, err := exec.Command(exe, append(dir, "status", "other")...).Output(); err == nil && strings.HasPrefix(string(out), "other is running") {
 					break
 				}
 				select {
@@ -211,29 +216,41 @@ var startsOther = cli.Config{
 }
 
 // TestSweepSparesAnotherInstance: the stop of an instance whose work started another
-// instance in the foreground leaves that one running, as a daemon of its own: the sweep
-// of what the work left spares a process that holds a pidfile of the state directory.
-// It once killed other's daemon with SIGKILL, leaving its pidfile stale.
+// instance in the foreground, in the same state directory or another, leaves that one
+// running, as a daemon of its own: the sweep of what the work left spares a process that
+// holds an instance's pidfile. It once killed other's daemon with SIGKILL, leaving its
+// pidfile stale.
 func TestSweepSparesAnotherInstance(t *testing.T) {
-	state := t.TempDir()
-	command := programIn(t, state, "CLI_TEST_STARTS_OTHER")
-	run := func(args ...string) (string, error) {
-		cmd := command(args...)
-		cmd.Env = append(cmd.Env, "STARTSOTHER_STATE_DIR="+state, "STARTSOTHER_LOG_DIR="+state)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	if out, err := run("start", "-d", "--name", "a"); err != nil {
-		t.Fatalf("start -d: %v\n%s", err, out)
-	}
-	if out, err := run("stop", "a"); err != nil {
-		t.Fatalf("stop a: %v\n%s", err, out)
-	}
-	if out, err := run("status", "other"); err != nil || !strings.HasPrefix(out, "other is running") {
-		log, _ := os.ReadFile(filepath.Join(state, "a.log"))
-		t.Errorf("status other after a's stop: %v\n%s\na's log:\n%s", err, out, log)
-	}
-	if out, err := run("stop", "other"); err != nil {
-		t.Errorf("stop other: %v\n%s", err, out)
+	for _, where := range []string{"same", "another"} {
+		t.Run(where, func(t *testing.T) {
+			state := t.TempDir()
+			otherState := state
+			command := programIn(t, state, "CLI_TEST_STARTS_OTHER")
+			env := []string{"STARTSOTHER_STATE_DIR=" + state, "STARTSOTHER_LOG_DIR=" + state}
+			if where == "another" {
+				otherState = t.TempDir()
+				t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, otherState) })
+				env = append(env, "CLI_TEST_OTHER_STATE="+otherState)
+			}
+			run := func(args ...string) (string, error) {
+				cmd := command(args...)
+				cmd.Env = append(cmd.Env, env...)
+				out, err := cmd.CombinedOutput()
+				return string(out), err
+			}
+			if out, err := run("start", "-d", "--name", "a"); err != nil {
+				t.Fatalf("start -d: %v\n%s", err, out)
+			}
+			if out, err := run("stop", "a"); err != nil {
+				t.Fatalf("stop a: %v\n%s", err, out)
+			}
+			if out, err := run("--state-dir", otherState, "status", "other"); err != nil || !strings.HasPrefix(out, "other is running") {
+				log, _ := os.ReadFile(filepath.Join(state, "a.log"))
+				t.Errorf("status other after a's stop: %v\n%s\na's log:\n%s", err, out, log)
+			}
+			if out, err := run("--state-dir", otherState, "stop", "other"); err != nil {
+				t.Errorf("stop other: %v\n%s", err, out)
+			}
+		})
 	}
 }

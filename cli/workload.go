@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -71,10 +72,11 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 // supervisor of a work child (--socket) sees to: every process but this one that carries
 // this run's mark (instance.InvocationEnv), wherever it moved (another session, another
 // parent), but those that hold a start lock or a pidfile of the state directory
-// (lockHolders): a restart that the serve function ran, of its own instance or another,
-// which holds that instance's start lock from before its stop until the new daemon is
-// ready, and must outlive this one to start it; a start of another instance in the
-// foreground, which is that instance's daemon. It looks for nothing when this process
+// (lockHolders), or of an instance of another (holdsInstanceLock): a restart that the
+// serve function ran, of its own instance or another, which holds that instance's start
+// lock from before its stop until the new daemon is ready, and must outlive this one to
+// start it; a start of another instance in the foreground, which is that instance's
+// daemon. It looks for nothing when this process
 // never had a child (proc.Forked), so a serve function that starts none stops as fast as
 // before; where one did, the look reads every process's environment (about 18 us a
 // process). It is server.Sweeper's, called where the daemon (or a foreground start) runs
@@ -89,8 +91,40 @@ func (w serveWorkload) Sweep() []int {
 		if spared == nil {
 			spared = lockHolders(filepath.Dir(w.startLock))
 		}
-		return !spared[pid]
+		return !spared[pid] && !holdsInstanceLock(pid)
 	})
+}
+
+// holdsInstanceLock reports whether pid holds, through a descriptor of its own, the lock
+// of a start lock (NAME.starting) or of an instance's pidfile (NAME.pid beside its record,
+// NAME.json) in any directory: a daemonkit command under way, or an instance's daemon, of
+// another state directory than this one's. A pidfile without a record beside it (a worker
+// that writes its own, a daemon of another state directory not yet ready) does not count.
+func holdsInstanceLock(pid int) bool {
+	fdDir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	fds, err := os.ReadDir(fdDir)
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
+		if err != nil || !filepath.IsAbs(target) {
+			continue
+		}
+		name, role, ok := instance.FileName(filepath.Base(target))
+		switch {
+		case !ok || role != "start lock" && role != "pidfile":
+			continue
+		case role == "pidfile":
+			if _, err := os.Lstat(filepath.Join(filepath.Dir(target), name+".json")); err != nil {
+				continue
+			}
+		}
+		if st, err := pidfile.Probe(target); err == nil && st.State == pidfile.Running && st.PID == pid {
+			return true
+		}
+	}
+	return false
 }
 
 // lockHolders is the set of processes that hold a start lock or a pidfile in the state
