@@ -41,6 +41,9 @@ var embedded = cli.Config{
 // its daemon when start -d runs it again (Main recognises the hidden first argument);
 // otherwise it runs the tests.
 func TestMain(m *testing.M) {
+	if path := os.Getenv("CLI_TEST_LOCK_PIDFILE"); path != "" { // before the program it was started from
+		lockPIDFile(path)
+	}
 	if os.Getenv("CLI_TEST_RUN_THEN_GO_ON") != "" {
 		runThenGoOn()
 	}

@@ -21,9 +21,11 @@ import (
 )
 
 // startsChildren is a program whose serve function starts processes, as a server starts
-// workers, and leaves them running when it returns: a child, and an orphan that left the
-// daemon's session and lost its parent (setsid, from a shell that exits). It writes their
-// pids to the file CLI_TEST_CHILDREN_FILE names, then says ready.
+// workers, and leaves them running when it returns: a child, an orphan that left the
+// daemon's session and lost its parent (setsid, from a shell that exits), and a worker
+// that holds a pidfile of its own, worker.pid, with a worker.json beside it (lockPIDFile),
+// as a daemon of another state directory would. It writes their pids to the file
+// CLI_TEST_CHILDREN_FILE names, then says ready.
 var startsChildren = cli.Config{
 	Name: "children",
 	Serve: func(ctx context.Context, ready func(string)) error {
@@ -35,7 +37,30 @@ var startsChildren = cli.Config{
 		if err != nil {
 			return err
 		}
-		pids := fmt.Sprintf("%d %s", child.Process.Pid, orphan)
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(filepath.Dir(os.Getenv("CLI_TEST_CHILDREN_FILE")), "worker") // not the state directory
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "worker.json"), []byte("{}\n"), 0o600); err != nil {
+			return err
+		}
+		worker := exec.Command(exe)
+		worker.Env = append(os.Environ(), "CLI_TEST_LOCK_PIDFILE="+filepath.Join(dir, "worker.pid"))
+		locked, err := worker.StdoutPipe()
+		if err != nil {
+			return err
+		}
+		if err := worker.Start(); err != nil {
+			return err
+		}
+		if _, err := locked.Read(make([]byte, 1)); err != nil { // it holds its lock
+			return fmt.Errorf("worker: %w", err)
+		}
+		pids := fmt.Sprintf("%d %s %d", child.Process.Pid, strings.TrimSpace(string(orphan)), worker.Process.Pid)
 		if err := os.WriteFile(os.Getenv("CLI_TEST_CHILDREN_FILE"), []byte(pids), 0o600); err != nil {
 			return err
 		}
@@ -85,7 +110,7 @@ func TestStopLeavesNoChildren(t *testing.T) {
 					}
 				}
 			})
-			for _, pid := range pids {
+			for _, pid := range pids[:2] { // the worker said it holds its lock
 				testutil.WaitFor(t, fmt.Sprintf("pid %d to run sleep", pid), func() bool {
 					comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 					return strings.TrimSpace(string(comm)) == "sleep"
@@ -253,4 +278,21 @@ func TestSweepSparesAnotherInstance(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lockPIDFile is the worker of startsChildren: it holds a write lock on the file path, as
+// a daemon holds its pidfile, writes its pid there, says so on its stdout, and sleeps.
+func lockPIDFile(path string) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		os.Exit(1)
+	}
+	lock := syscall.Flock_t{Type: syscall.F_WRLCK}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lock); err != nil {
+		os.Exit(1)
+	}
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	os.Stdout.Write([]byte("l"))
+	time.Sleep(300 * time.Second) // until the sweep kills it
+	os.Exit(0)
 }

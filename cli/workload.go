@@ -72,11 +72,11 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 // supervisor of a work child (--socket) sees to: every process but this one that carries
 // this run's mark (instance.InvocationEnv), wherever it moved (another session, another
 // parent), but those that hold a start lock or a pidfile of the state directory
-// (lockHolders), or of an instance of another (holdsInstanceLock): a restart that the
-// serve function ran, of its own instance or another, which holds that instance's start
-// lock from before its stop until the new daemon is ready, and must outlive this one to
-// start it; a start of another instance in the foreground, which is that instance's
-// daemon. It looks for nothing when this process
+// (lockHolders), or are an instance's daemon of another (holdsInstanceLock): a restart
+// that the serve function ran, of its own instance or another, which holds that
+// instance's start lock from before its stop until the new daemon is ready, and must
+// outlive this one to start it; a start of another instance in the foreground, which is
+// that instance's daemon. It looks for nothing when this process
 // never had a child (proc.Forked), so a serve function that starts none stops as fast as
 // before; where one did, the look reads every process's environment (about 18 us a
 // process). It is server.Sweeper's, called where the daemon (or a foreground start) runs
@@ -95,11 +95,12 @@ func (w serveWorkload) Sweep() []int {
 	})
 }
 
-// holdsInstanceLock reports whether pid holds, through a descriptor of its own, the lock
-// of a start lock (NAME.starting) or of an instance's pidfile (NAME.pid beside its record,
-// NAME.json) in any directory: a daemonkit command under way, or an instance's daemon, of
-// another state directory than this one's. A pidfile without a record beside it (a worker
-// that writes its own, a daemon of another state directory not yet ready) does not count.
+// holdsInstanceLock reports whether pid is an instance's daemon of another state
+// directory: it holds, through a descriptor of its own, the lock of a pidfile (NAME.pid)
+// beside a daemonkit record (NAME.json) that names that pidfile and was written for pid
+// (its start time). A worker that writes and locks a pidfile of its own, whatever it
+// keeps beside it, is no such daemon, and is swept. A start lock of another state
+// directory is not looked for: its name alone proves nothing.
 func holdsInstanceLock(pid int) bool {
 	fdDir := "/proc/" + strconv.Itoa(pid) + "/fd"
 	fds, err := os.ReadDir(fdDir)
@@ -112,13 +113,16 @@ func holdsInstanceLock(pid int) bool {
 			continue
 		}
 		name, role, ok := instance.FileName(filepath.Base(target))
-		switch {
-		case !ok || role != "start lock" && role != "pidfile":
+		if !ok || role != "pidfile" {
 			continue
-		case role == "pidfile":
-			if _, err := os.Lstat(filepath.Join(filepath.Dir(target), name+".json")); err != nil {
-				continue
-			}
+		}
+		rec, err := instance.ReadRecord(filepath.Join(filepath.Dir(target), name+".json"))
+		if err != nil || rec.Name != name || !rec.WrittenFor(pid) {
+			continue
+		}
+		// The record may name it through a symlink (/var/run for /run), which /proc resolves.
+		if fi, err := os.Stat(target); err != nil || !sameFile(fi, rec.PIDFile) {
+			continue
 		}
 		if st, err := pidfile.Probe(target); err == nil && st.State == pidfile.Running && st.PID == pid {
 			return true
