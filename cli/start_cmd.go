@@ -853,15 +853,9 @@ func (c *StartCmd) startedBefore(app *App) bool {
 	return err == nil
 }
 
-// othersFile returns the owner of the file at path when it is neither this user nor root.
+// othersFile returns the owner of the file at path when it is neither this user nor root
+// (otherOwner, less root).
 func othersFile(path string) (uid int, ok bool) {
-	fi, err := os.Lstat(path)
-	if path == "" || err != nil {
-		return 0, false
-	}
-	st, isUnix := fi.Sys().(*syscall.Stat_t)
-	if !isUnix || st.Uid == 0 || int(st.Uid) == os.Geteuid() {
-		return 0, false
-	}
-	return int(st.Uid), true
+	uid = otherOwner(path)
+	return uid, uid > 0
 }
