@@ -514,7 +514,7 @@ func (cfg Config) parserOptions(exit func(int)) []kong.Option {
 // take over (a Flags field Name would make start --name web start the default instance).
 // Kong does not see it: embedded structs are checked each on their own. app is the grammar
 // being built, the whole or the short one of one command: both see a clash with any
-// command, through daemonkitFlagWords.
+// command, through daemonkitFlagPlaces.
 func checkFlagClashes(app *kong.Application, flags any) error {
 	strct := reflect.ValueOf(flags).Elem()
 	begin := strct.UnsafeAddr()
@@ -534,7 +534,7 @@ func checkFlagClashes(app *kong.Application, flags any) error {
 	}
 	clashes := map[string][]string{} // a word of the program's flags: where else it is
 	for _, w := range order {
-		clashes[w] = slices.Clone(daemonkitFlagWords()[w])
+		clashes[w] = daemonkitFlagPlaces(w)
 	}
 	var visit func(n *kong.Node) // the grammar itself, in case the table missed a flag
 	visit = func(n *kong.Node) {

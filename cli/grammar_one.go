@@ -3,10 +3,9 @@ package cli
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 )
@@ -89,126 +88,25 @@ func printVersion(cfg Config) int {
 	return exitOK
 }
 
-// daemonkitFlagWords are the words of every flag of daemonkit's whole grammar (a flag's
-// --name, its aliases, its short and its negation), each with where it is: "global" (the
-// globals and Kong's --help) or the commands that have it, hidden ones included. The short
-// grammar, which builds one command, needs them to refuse a Config.Flags flag that clashes
-// with any command's, as the whole grammar does; building the whole grammar to learn them
-// would cost what the short one saves, so they are read from the commands' types and
-// tags, as Kong reads them (TestDaemonkitFlagWordsAsKong holds the two equal). Made on
-// first use, by a program with Config.Flags only.
-var daemonkitFlagWords = sync.OnceValue(func() map[string][]string {
-	words := map[string][]string{"--help": {"global"}, "-h": {"global"}}
-	add := func(where, word string) {
-		for _, w := range words[word] {
-			if w == where {
-				return
-			}
-		}
-		words[word] = append(words[word], where)
+// daemonkitFlagPlaces says where a word that selects a flag of daemonkit's whole grammar (a
+// flag's --name, an alias, its short or its negation) is: "global" (the globals and Kong's
+// --help) or each command that has it, hidden ones included; none for a word of no flag.
+// The short grammar, which builds one command, needs this to refuse a Config.Flags flag
+// that clashes with any command's, as the whole grammar does. Building the whole grammar
+// to learn it would cost what the short one saves, and reading the commands' types and tags
+// costs a process about 0.3 ms, so it is looked up in flagWordPlaces, a table made from
+// the whole grammar Kong builds and held equal to it by TestDaemonkitFlagWordsAsKong.
+func daemonkitFlagPlaces(word string) []string {
+	i, _ := slices.BinarySearchFunc(flagWordPlaces[:], word, func(p flagWordPlace, w string) int {
+		return strings.Compare(p.word, w)
+	})
+	var places []string
+	for ; i < len(flagWordPlaces) && flagWordPlaces[i].word == word; i++ {
+		places = append(places, flagWordPlaces[i].place)
 	}
-	var walk func(t reflect.Type, where, prefix string)
-	walk = func(t reflect.Type, where, prefix string) {
-		for t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		if t.Kind() != reflect.Struct {
-			return
-		}
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := f.Tag
-			name := tag.Get("name")
-			if name == "" {
-				name = kongName(f.Name)
-			}
-			_, isCmd := tag.Lookup("cmd")
-			_, isArg := tag.Lookup("arg")
-			_, isEmbed := tag.Lookup("embed")
-			switch {
-			case tag.Get("kong") == "-" || isArg:
-			case isCmd:
-				sub := name
-				if where != "global" {
-					sub = where + " " + name
-				}
-				walk(f.Type, sub, "")
-			case f.Anonymous || isEmbed:
-				walk(f.Type, where, prefix+tag.Get("prefix"))
-			case f.IsExported():
-				name = prefix + name
-				add(where, "--"+name)
-				for _, a := range strings.Split(tag.Get("aliases"), ",") {
-					switch a = strings.TrimSpace(a); {
-					case a == "":
-					case utf8.RuneCountInString(a) == 1:
-						add(where, "-"+a)
-					default:
-						add(where, "--"+a)
-					}
-				}
-				if short := tag.Get("short"); short != "" {
-					add(where, "-"+short)
-				}
-				if neg, ok := tag.Lookup("negatable"); ok {
-					if neg == "" {
-						neg = "no-" + name
-					}
-					add(where, "--"+neg)
-				}
-			}
-		}
-	}
-	walk(reflect.TypeOf(Commands{}), "global", "")
-	for _, h := range hiddenCommands() {
-		walk(reflect.TypeOf(h.cmd), h.name, "")
-	}
-	return words
-})
-
-// kongName is the flag or command name Kong makes of a field's name: "StateDir" is
-// "state-dir", "PIDFile" "pid-file".
-func kongName(field string) string {
-	return strings.ToLower(strings.Join(camelCase(field), "-"))
+	return places
 }
 
-// camelCase splits a Go name into its words as Kong does ("PDFLoader" is "PDF", "Loader";
-// "GL11Version" is "GL", "11", "Version"). Kong's own copy of github.com/fatih/camelcase
-// (MIT license) is unexported, so this is that code again.
-func camelCase(src string) []string {
-	if !utf8.ValidString(src) {
-		return []string{src}
-	}
-	var runes [][]rune
-	lastClass := 0
-	for _, r := range src {
-		class := 4
-		switch {
-		case unicode.IsLower(r):
-			class = 1
-		case unicode.IsUpper(r):
-			class = 2
-		case unicode.IsDigit(r):
-			class = 3
-		}
-		if class == lastClass {
-			runes[len(runes)-1] = append(runes[len(runes)-1], r)
-		} else {
-			runes = append(runes, []rune{r})
-		}
-		lastClass = class
-	}
-	for i := 0; i < len(runes)-1; i++ { // "PDFL", "oader" is "PDF", "Loader"
-		if unicode.IsUpper(runes[i][0]) && unicode.IsLower(runes[i+1][0]) {
-			runes[i+1] = append([]rune{runes[i][len(runes[i])-1]}, runes[i+1]...)
-			runes[i] = runes[i][:len(runes[i])-1]
-		}
-	}
-	entries := []string{}
-	for _, r := range runes {
-		if len(r) > 0 {
-			entries = append(entries, string(r))
-		}
-	}
-	return entries
-}
+// flagWordPlace is one row of flagWordPlaces: a word that selects a flag, and one place
+// it does.
+type flagWordPlace struct{ word, place string }

@@ -16,7 +16,6 @@ func ownFlagNote(cfg Config, args []string) string {
 	if !cfg.viaRun || !flag.Parsed() {
 		return ""
 	}
-	ours := daemonkitFlagWords()
 	for _, w := range args {
 		if w == "--" {
 			break
@@ -29,7 +28,7 @@ func ownFlagNote(cfg Config, args []string) string {
 		if len([]rune(name)) == 1 {
 			dashed = "-" + name
 		}
-		if ours[dashed] != nil || flag.CommandLine.Lookup(name) == nil {
+		if daemonkitFlagPlaces(dashed) != nil || flag.CommandLine.Lookup(name) == nil {
 			continue
 		}
 		return fmt.Sprintf("%s is %s's own flag, which it reads only before the command: '%s %s ... %s ...'",
