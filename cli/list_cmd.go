@@ -21,7 +21,7 @@ type ListCmd struct {
 // listRow is one instance as list prints it.
 type listRow struct {
 	Name          string    `json:"name"`
-	State         string    `json:"state"` // running, starting, stopping, restarting, stale, stopped, unknown
+	State         string    `json:"state"` // running, starting, stopping, restarting, stale, failed, stopped, down, unknown
 	PID           int       `json:"pid,omitempty"`
 	Strategy      string    `json:"strategy,omitempty"`
 	StartedAt     time.Time `json:"started_at,omitzero"`

@@ -20,6 +20,9 @@ const (
 	StateStarting   = "starting"   // it holds its lock, but is not ready yet (Status.Starting)
 	StateUnknown    = "unknown"    // its state could not be told (Entry.Err says why)
 	StateFailed     = "failed"     // not running, and its work ended on its own, or never started (Entry.Failed)
+	// StateDown: not running, but its record cannot be read (another user's, or damaged:
+	// Entry.RecordErr says why), so whether it was stopped or failed cannot be told.
+	StateDown = "down"
 )
 
 // Entry is one instance of a state directory, as List found it.
@@ -44,7 +47,8 @@ type Entry struct {
 // State is "running", "starting" (not ready yet: Status.Starting), "stopping" (it drains
 // after a stop signal), "restarting" (its supervisor runs, its program does not: see
 // Record.ProgramEnded), "stale" (not running, pidfile left behind), "failed" (not running,
-// and it ended on its own: Failed), "stopped" or "unknown" (see Err).
+// and it ended on its own: Failed), "down" (not running, and its record, which alone says
+// how it ended, cannot be read: RecordErr), "stopped" or "unknown" (see Err).
 func (e Entry) State() string {
 	switch {
 	case e.Err != nil:
@@ -61,6 +65,8 @@ func (e Entry) State() string {
 		return StateStale
 	case e.Failed():
 		return StateFailed
+	case e.RecordErr != nil: // only the record tells a stop from a failure
+		return StateDown
 	}
 	return StateStopped
 }

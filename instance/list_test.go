@@ -93,7 +93,7 @@ func TestList(t *testing.T) {
 		{"db", StateStale, 0, true, gone},
 		{"idle", StateStopped, 0, true, "stopped"},
 		{"odd", StateUnknown, 0, true, ""},
-		{"theirs", StateStopped, 0, false, ""},
+		{"theirs", StateDown, 0, false, ""}, // its record, another user's, alone tells a stop from a failure
 		{"web", StateRunning, d.pid, true, ""},
 		{"worker", StateFailed, 0, true, gone},
 	}
