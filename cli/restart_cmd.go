@@ -180,12 +180,43 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	}
 	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), launchHeld{start: starting, log: claim, stateDir: stateDir})
 	decided()
+	if err != nil && errors.As(err, new(interruption)) {
+		return interruptedStart(app, paths, res.WasRunning, err)
+	}
 	if err != nil {
 		return runsFromOriginal(app, paths, err)
 	}
 	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
 		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), showPath(req.Log))
 	return nil
+}
+
+// interruptedStart is restart's error for err, its start's, ended by an interrupt (Ctrl-C,
+// SIGTERM: interruption) before the new daemon was ready, which the start killed: it names
+// restart, says the instance is left not running (wasRunning: restart stopped it first),
+// and how to start it; the start's own words (the pid it killed, the last lines of its
+// log) follow.
+func interruptedStart(app *App, paths instance.Paths, wasRunning bool, err error) error {
+	why := err
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err != nil {
+		why = ee.err
+	}
+	text := why.Error()
+	if inner := errors.Unwrap(why); inner != nil && strings.HasPrefix(text, "start "+paths.Name+": ") {
+		text = inner.Error() // the launcher's words, without its "start NAME: "
+	}
+	head, tail, _ := strings.Cut(text, "\n") // the log's last lines follow the first line
+	did := "it was not running, and its start"
+	if wasRunning {
+		did = "it was stopped, and its start again"
+	}
+	msg := fmt.Sprintf("restart %s: %s was %s: %s is not running: '%s' starts it",
+		paths.Name, did, head, paths.Name, app.commandFor("restart", paths))
+	if tail != "" {
+		msg += "\n" + tail
+	}
+	return withCode(exitFailed, errors.New(msg))
 }
 
 // outliveCaller keeps the caller's going away from ending this process until the function
