@@ -305,7 +305,7 @@ func (r *statusReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, ", strategy %s", r.Strategy)
 		}
 		if !r.StartedAt.IsZero() {
-			fmt.Fprintf(w, ", up %s", (time.Duration(r.UptimeSeconds) * time.Second).String())
+			fmt.Fprintf(w, ", up %s", upFor(r.UptimeSeconds))
 		}
 		fmt.Fprintln(w, ")")
 		if r.Stopped {
@@ -416,12 +416,22 @@ func (r *statusReport) writeProgram(w io.Writer) {
 	switch {
 	case len(r.Command) > 0 && r.ChildPID > 0 && r.ChildUptimeSeconds > 0 && r.programStartedAgain():
 		// Restarted or upgraded since its supervisor started: its own uptime is news.
-		printField(w, "program", fmt.Sprintf("%s (pid %d, up %s)", shellJoin(r.Command), r.ChildPID, time.Duration(r.ChildUptimeSeconds)*time.Second))
+		printField(w, "program", fmt.Sprintf("%s (pid %d, up %s)", shellJoin(r.Command), r.ChildPID, upFor(r.ChildUptimeSeconds)))
 	case len(r.Command) > 0 && r.ChildPID > 0:
 		printField(w, "program", fmt.Sprintf("%s (pid %d)", shellJoin(r.Command), r.ChildPID))
 	case len(r.Command) > 0:
 		printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
 	}
+}
+
+// upFor is an uptime of seconds as status says it, in whole seconds ("4s", "1h2m3s"); one
+// under a second is "<1s": a copy an upgrade or a restart started a moment ago, where
+// "0s" would read as a count that is stuck.
+func upFor(seconds float64) string {
+	if seconds < 1 {
+		return "<1s"
+	}
+	return (time.Duration(seconds) * time.Second).String()
 }
 
 // programStartedAgain says whether the copy of the program that runs is not the first its

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -48,6 +49,14 @@ func TestStatusProgramUptime(t *testing.T) {
 	r.Restarts, r.Copies = 0, []instance.Copy{{PID: 43, Generation: 2, State: "ready"}}
 	if got := statusText(r); !strings.Contains(got, "program: web (pid 43, up 4s)") {
 		t.Errorf("status of an upgraded program:\n%s", got)
+	}
+	r.ChildUptimeSeconds = 0.04 // right after the upgrade: no "0s", which reads as stuck
+	if got := statusText(r); !strings.Contains(got, "program: web (pid 43, up <1s)") {
+		t.Errorf("status of a program upgraded 40ms ago:\n%s", got)
+	}
+	r.UptimeSeconds, r.StartedAt = 0.3, time.Now() // a supervisor started a moment ago
+	if got := statusText(r); !strings.Contains(got, "(pid 42, up <1s)") {
+		t.Errorf("status of a supervisor started 300ms ago:\n%s", got)
 	}
 	r.Copies = []instance.Copy{{PID: 43, Generation: 1, State: "ready"}}
 	r.UptimeSeconds, r.ChildUptimeSeconds = 2.3, 1.2
