@@ -86,12 +86,12 @@ func reopen(app *App, paths instance.Paths) error {
 			return withCode(exitFailed, fmt.Errorf("reopen %s: %w", paths.Name, waitErr))
 		}
 	}
-	problem := func() string { // what the record says of the log's last reopen
+	problem := func() reopenOutcome { // what the record says of the log's last reopen
 		rec, err := instance.ReadRecord(paths.Record)
 		if err != nil {
-			return ""
+			return reopenOutcome{}
 		}
-		return rec.LogProblem
+		return reopenOutcome{problem: rec.LogProblem, failures: rec.LogReopenFailures}
 	}
 	before := problem()
 	pid, err := instance.Signal(paths, syscall.SIGUSR1)
@@ -110,8 +110,8 @@ func reopen(app *App, paths instance.Paths) error {
 		var state reopenState
 		var why string
 		failed := func() string { // a problem recorded since the signal: this reopen's
-			if now := problem(); now != before {
-				why = now
+			if now := problem(); now.failedSince(before) {
+				why = now.problem
 			}
 			return why
 		}
@@ -125,6 +125,23 @@ func reopen(app *App, paths instance.Paths) error {
 		}
 	}
 	return nil
+}
+
+// reopenOutcome is what a record says of its daemon's last reopen of its log.
+type reopenOutcome struct {
+	problem  string // Record.LogProblem: why it failed; "" if it did not
+	failures uint64 // Record.LogReopenFailures: how many have failed in this run
+}
+
+// failedSince reports whether o, read after a reopen was asked, says that reopen failed,
+// where before was read before it was asked: a failure counted since, whatever its text
+// (the same as the last one's, within the same second); or, of a daemon of an older
+// build, which counts none, a problem whose text changed.
+func (o reopenOutcome) failedSince(before reopenOutcome) bool {
+	if o.problem == "" {
+		return false
+	}
+	return o.failures > before.failures || o.problem != before.problem
 }
 
 // errNoLogFile: the instance logs to its stderr (a foreground start without --log: under

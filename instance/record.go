@@ -61,6 +61,11 @@ type Record struct {
 	// what logrotate moved away), and when; it writes to the file it had until a reopen
 	// succeeds, which clears it.
 	LogProblem string `json:"log_problem,omitempty"`
+	// LogReopenFailures counts the reopens of this run that failed, each of which set
+	// LogProblem: one that fails as the one before it did, within the same second, leaves
+	// LogProblem's text as it was, and only this count tells it from no answer yet. 0 in
+	// a record an older build wrote.
+	LogReopenFailures uint64 `json:"log_reopen_failures,omitempty"`
 
 	// State is "running" from the moment the daemon is ready, "stopped" once it is gone.
 	// It is what the record last knew: whether the daemon runs is decided by the lock.

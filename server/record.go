@@ -280,6 +280,22 @@ func (rs *records) update(f func(*instance.Record)) error {
 	return rs.write(&rs.rec)
 }
 
+// logReopenFailed records why a reopen of the log at its path failed, and counts it
+// (Record.LogReopenFailures), writing the record each time, even when the problem's text
+// is the one already there: a reopen that waits for the daemon's answer tells this
+// failure from an earlier one by the count. Before the first write, the first write
+// carries it.
+func (rs *records) logReopenFailed(problem string) error {
+	rs.lock()
+	defer rs.mu.Unlock()
+	rs.rec.LogProblem = problem
+	rs.rec.LogReopenFailures++
+	if !rs.written {
+		return nil
+	}
+	return rs.write(&rs.rec)
+}
+
 // setLogProblem records why the log could not be reopened at its path ("" once it could),
 // writing the record only when that changes; before the first write, the first write
 // carries it.

@@ -120,7 +120,7 @@ func (r *runner) reopenLog(why string) {
 		// The line above went to the file logrotate moved away: the record tells status.
 		problem := fmt.Sprintf("could not reopen it at %s (%s): %v; still writing to the file it had",
 			time.Now().Format(time.DateTime), why, err)
-		_ = r.records.setLogProblem(problem)
+		_ = r.records.logReopenFailed(problem)
 		return
 	}
 	_ = r.records.setLogProblem("") // before the line that says it: whoever reads it sees both
