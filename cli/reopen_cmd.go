@@ -119,7 +119,7 @@ func reopen(app *App, paths instance.Paths) error {
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
 		switch state {
 		case reopenLate:
-			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: %s\n", app.Config.Name, paths.Name, lateReopen(paths.Name, pid, log))
+			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: %s\n", app.Config.Name, paths.Name, lateReopen(paths.Name, pid, log, app.commandFor("status", paths)))
 		case reopenFailed:
 			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: its daemon %s ('%s' says so too)\n", app.Config.Name, paths.Name, why, app.commandFor("status", paths))
 		}

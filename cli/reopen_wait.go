@@ -84,10 +84,11 @@ func stoppedBySignal(pid int) bool {
 }
 
 // lateReopen says why the daemon pid, asked to reopen its log at path, still writes to
-// the file it had once the wait is over.
-func lateReopen(name string, pid int, path string) string {
+// the file it had once the wait is over; status is the command line that shows the
+// instance's status (App.commandFor's: this program's name, its --name and --state-dir).
+func lateReopen(name string, pid int, path, status string) string {
 	if stoppedBySignal(pid) {
 		return fmt.Sprintf("%s (pid %d) is stopped by a signal (SIGSTOP, Ctrl-Z), and still writes to the file it had, not to %s: it reopens once continued ('kill -CONT %d'); until then its lines go on into the file that was moved", name, pid, showPath(path), pid)
 	}
-	return fmt.Sprintf("%s (pid %d) still writes to the file it had, not to %s, %v after it was asked: its reopen failed ('daemonkit status %s' says why), or its log's disk is frozen; until then its lines go on into the file that was moved", name, pid, showPath(path), reopenWait, name)
+	return fmt.Sprintf("%s (pid %d) still writes to the file it had, not to %s, %v after it was asked: its reopen failed ('%s' says why), or its log's disk is frozen; until then its lines go on into the file that was moved", name, pid, showPath(path), reopenWait, status)
 }

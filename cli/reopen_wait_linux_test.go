@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +21,16 @@ func TestWritesToPathNotThere(t *testing.T) {
 		if done, known := writesTo(os.Getpid(), path); done || !known {
 			t.Errorf("writesTo(%s) = %v, %v; want false, true: not the daemon's file yet", path, done, known)
 		}
+	}
+}
+
+// TestLateReopenNamesThisProgram: the warning of a reopen not done in time sends the user
+// to the status command of this program and instance (an embedding program's, with its
+// --name and --state-dir), not to "daemonkit status NAME".
+func TestLateReopenNamesThisProgram(t *testing.T) {
+	const status = "ticker status --state-dir /srv/state --name web"
+	got := lateReopen("web", os.Getpid(), "/srv/log/web.log", status)
+	if !strings.Contains(got, "('"+status+"' says why)") || strings.Contains(got, "daemonkit") {
+		t.Errorf("lateReopen: %s", got)
 	}
 }
