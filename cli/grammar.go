@@ -37,7 +37,7 @@ type Commands struct {
 	Reload     ReloadCmd     `cmd:"" help:"Ask a daemon to reopen its log and reload (SIGHUP; SIGUSR1 for nohup, which ignores SIGHUP)."`
 	Reopen     ReopenCmd     `cmd:"" help:"Ask a daemon to reopen its log at its path, after logrotate moved it away (SIGUSR1)."`
 	Logs       LogsCmd       `cmd:"" help:"Print the last lines of a daemon's log; with -f, follow it until interrupted."`
-	List       ListCmd       `cmd:"" help:"List every instance of the state directory, and its state: running, starting, restarting, stopping, stopped, failed, stale or unknown."`
+	List       ListCmd       `cmd:"" help:"List every instance of the state directory, and its state: running, starting, restarting, stopping, stopped, failed, down (not running; its record unreadable), stale or unknown."`
 	Delete     DeleteCmd     `cmd:"" help:"Forget a stopped instance: its record and a stale pidfile (its log is kept)."`
 	Upgrade    UpgradeCmd    `cmd:"" help:"Start a new copy of a supervised program on the same sockets, wait until it is ready, then drain the old one (start --socket)."`
 	Strategies StrategiesCmd `cmd:"" help:"List the ways ${program} can detach a daemon, and what each leaves behind."`

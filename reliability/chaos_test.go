@@ -504,7 +504,7 @@ func (c *chaos) quiet(ops []*op) {
 			t.Errorf("%s: status at a quiet point: %s", name, r)
 		}
 		if i := slices.IndexFunc(rows, func(x shownFull) bool { return x.Name == name }); i >= 0 {
-			want := map[string][]string{"running": {"running"}, "not running": {"stopped", "failed", "down"}, "stale": {"stale"}, "starting": {"starting"}}[s.State]
+			want := map[string][]string{"running": {"running"}, "not running": {"stopped", "failed"}, "stale": {"stale"}, "starting": {"starting"}}[s.State]
 			if !slices.Contains(want, rows[i].State) || rows[i].PID != s.PID {
 				t.Errorf("%s: list says %s (pid %d), status %s (pid %d)", name, rows[i].State, rows[i].PID, s.State, s.PID)
 			}
