@@ -180,7 +180,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	}
 	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), launchHeld{start: starting, log: claim, stateDir: stateDir})
 	decided()
-	if err != nil && errors.As(err, new(interruption)) {
+	if errors.Is(err, launcher.ErrCanceled) {
 		return interruptedStart(app, paths, res.WasRunning, err)
 	}
 	if err != nil {
@@ -192,7 +192,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 }
 
 // interruptedStart is restart's error for err, its start's, ended by an interrupt (Ctrl-C,
-// SIGTERM: interruption) before the new daemon was ready, which the start killed: it names
+// SIGTERM: launcher.ErrCanceled) before the new daemon was ready, which the start killed: it names
 // restart, says the instance is left not running (wasRunning: restart stopped it first),
 // and how to start it; the start's own words (the pid it killed, the last lines of its
 // log) follow.
@@ -202,10 +202,7 @@ func interruptedStart(app *App, paths instance.Paths, wasRunning bool, err error
 	if errors.As(err, &ee) && ee.err != nil {
 		why = ee.err
 	}
-	text := why.Error()
-	if inner := errors.Unwrap(why); inner != nil && strings.HasPrefix(text, "start "+paths.Name+": ") {
-		text = inner.Error() // the launcher's words, without its "start NAME: "
-	}
+	text := strings.TrimPrefix(why.Error(), "start "+paths.Name+": ") // the launcher's words
 	head, tail, _ := strings.Cut(text, "\n") // the log's last lines follow the first line
 	did := "it was not running, and its start"
 	if wasRunning {

@@ -82,6 +82,35 @@ func (e *NotReadyError) Error() string {
 // Is makes errors.Is(err, ErrNotReady) true.
 func (e *NotReadyError) Is(target error) bool { return target == ErrNotReady }
 
+// ErrCanceled is matched (errors.Is) by every *CanceledError: the launch was given up
+// before the daemon was ready, and Launch killed the daemon.
+var ErrCanceled = errors.New("launch canceled")
+
+// CanceledError says the launch's context was done (Ctrl-C, SIGTERM: Cause says which)
+// before the daemon was ready. Launch has killed the daemon (SIGKILL) and waited for it to
+// be gone before returning this error.
+type CanceledError struct {
+	Cause error // context.Cause of the launch's context
+	PID   int   // the daemon that was killed; 0 if it never reported its pid
+	log   string
+}
+
+// Error reads "interrupted by SIGINT before the daemon was ready; killed it (pid N)",
+// followed by the last lines the daemon wrote to its log, if any.
+func (e *CanceledError) Error() string {
+	pid := ""
+	if e.PID > 0 {
+		pid = fmt.Sprintf(" (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("%v before the daemon was ready; killed it%s%s", e.Cause, pid, e.log)
+}
+
+// Unwrap is Cause, so that errors.As finds what ended the launch.
+func (e *CanceledError) Unwrap() error { return e.Cause }
+
+// Is makes errors.Is(err, ErrCanceled) true.
+func (e *CanceledError) Is(target error) bool { return target == ErrCanceled }
+
 // describeStatus says how a process ended: "exit status 3", "killed by signal 9 (SIGKILL)".
 func describeStatus(ws syscall.WaitStatus) string {
 	switch {

@@ -270,7 +270,7 @@ func (l *launcher) wordBeforeInterrupt(ctx context.Context, events <-chan handsh
 func (l *launcher) canceled(ctx context.Context) error {
 	l.log.Debug("launch canceled; killing the daemon", "pid", l.pid())
 	l.abort(abortOptions{kill: true})
-	return fmt.Errorf("%w before the daemon was ready; killed it%s%s", context.Cause(ctx), l.pidNote(), l.logTail())
+	return &CanceledError{Cause: context.Cause(ctx), PID: l.pid(), log: l.logTail()}
 }
 
 // take acts on one event of the handshake, and says whether the launch is over (with its

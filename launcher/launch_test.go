@@ -256,7 +256,7 @@ func testCanceled(t *testing.T, s strategy.Strategy) {
 	interrupted := errors.New("interrupted by SIGTERM")
 	time.AfterFunc(300*time.Millisecond, func() { cancel(interrupted) }) // a user's Ctrl-C, any time
 	_, err := launch(t, ctx, s, e.Spec("-child", "-hang"))
-	if !errors.Is(err, interrupted) || !strings.HasPrefix(err.Error(), "start fake: interrupted by SIGTERM before the daemon was ready; killed it") {
+	if !errors.Is(err, interrupted) || !errors.Is(err, launcher.ErrCanceled) || !strings.HasPrefix(err.Error(), "start fake: interrupted by SIGTERM before the daemon was ready; killed it") {
 		t.Fatalf("err = %v, want the cause said and the daemon killed", err)
 	}
 	checkCleanedUp(t, e)
