@@ -102,11 +102,6 @@ type Config struct {
 	viaRun  bool
 }
 
-// isDaemonkit reports whether c is the daemonkit command's own (Name "daemonkit"), whose
-// own work is a demo server, so that what it mostly starts is a program after --; an
-// embedding program's own work is the daemon it is, and its advice names that first.
-func (c Config) isDaemonkit() bool { return c.Name == "daemonkit" }
-
 // devVersion is Config.Version's default: a build without a release version.
 const devVersion = "dev"
 

@@ -306,12 +306,9 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
 			return nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
 		}
-		err := fmt.Errorf("no record of how %s was started (%s): start it with '%s -d' (with -- PROG [ARGS...] after it, to run another program under %s instead)",
-			paths.Name, paths.Record, app.commandFor("start", paths), app.Config.Name)
-		if app.Config.isDaemonkit() { // its own work is a demo: a program of the user's is what it starts
-			err = fmt.Errorf("no record of how %s was started (%s): start it with '%s -d -- PROG [ARGS...]' (without -- PROG, %s's own work)",
-				paths.Name, paths.Record, app.commandFor("start", paths), app.Config.Name)
-		}
+		start := app.commandFor("start", paths)
+		err := fmt.Errorf("no record of how %s was started (%s): start it with '%s -d' (%s's own work) or '%s -d -- PROG [ARGS...]' (a program)",
+			paths.Name, paths.Record, start, app.Config.Name, start)
 		if owner := pidfileNamedByOther(app, paths); owner != "" {
 			err = fmt.Errorf("%w; or, if you meant %s, whose record names that pidfile, restart it with '%s'",
 				err, owner, app.commandFor("restart", instance.Paths{Name: owner, PIDFile: paths.PIDFile}))
