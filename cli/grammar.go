@@ -421,7 +421,7 @@ func runGrammar(cfg Config, args []string) int {
 		exitCode := -1
 		opts := append(cfg.commonOptions(&root.Commands), oneCommandOptions(&root.Commands, word)...)
 		opts = append(opts, cfg.parserOptions(func(code int) { exitCode = code })...)
-		if parser, err := kong.New(&short, opts...); err == nil {
+		if parser, err := newParser(&short, opts...); err == nil {
 			kctx, err := parser.Parse(args)
 			switch {
 			case exitCode >= 0: // --version answered
@@ -436,7 +436,7 @@ func runGrammar(cfg Config, args []string) int {
 	exitCode := -1
 	opts := append(cfg.KongOptions(&root.Commands), kong.UsageOnError())
 	opts = append(opts, cfg.parserOptions(func(code int) { exitCode = code })...)
-	parser, err := kong.New(&root, opts...)
+	parser, err := newParser(&root, opts...)
 	if err != nil {
 		fmt.Fprintf(cfg.Stderr, "%s: grammar: %v\n", cfg.Name, err)
 		return exitSoftware
