@@ -53,7 +53,8 @@ func (f *InstanceFlags) allOrOne(all bool) error {
 }
 
 // paths resolves the instance's files; create says whether the default state directory
-// may be created (commands that only look must not).
+// may be created (commands that only look must not), and checks them for a start. It makes
+// no directory of the instance: start does, once it will use them (makeDirs).
 func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.Paths, error) {
 	layout, err := app.layout(create)
 	if err != nil {
@@ -101,9 +102,10 @@ func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.P
 				return paths, withCode(exitFailed, err)
 			}
 		}
-		if err := makeDirs(paths, layout.StateDir); err != nil {
-			return paths, err
-		}
+		// The missing directories are made by start, once it knows it will use them
+		// (makeDirs): not for a start that finds the instance running, nor the log's
+		// for a foreground start that logs to stderr. Missing, they are checked from
+		// their nearest existing parent.
 	}
 	return paths, checkDirs(paths)
 }

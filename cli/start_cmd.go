@@ -158,6 +158,17 @@ func (c *StartCmd) Run(app *App) error {
 	if err := instance.CheckReplaceable(paths.Record); err != nil {
 		return withCode(exitFailed, err) // before the program runs, not once it is ready
 	}
+	// Only now, when it runs the instance, are its missing directories made: a start that
+	// finds it running leaves none behind, and a foreground start without --log, whose log
+	// is its stderr, makes no log directory (nor the state directory for the log's claim).
+	made := paths
+	stateDir := layout.StateDir
+	if !c.Detach && c.Log == "" {
+		made.Log, stateDir = "", ""
+	}
+	if err := makeDirs(made, stateDir); err != nil {
+		return err
+	}
 	if !c.Detach {
 		return c.foreground(arm, app, paths)
 	}
