@@ -79,21 +79,35 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 // that instance's daemon. It looks for nothing when this process
 // never had a child (proc.Forked), so a serve function that starts none stops as fast as
 // before; where one did, the look reads every process's environment (about 18 us a
-// process). It is server.Sweeper's, called where the daemon (or a foreground start) runs
+// process), and the descriptors of a marked process only if /proc/locks, read once, shows
+// it holding a lock. It is server.Sweeper's, called where the daemon (or a foreground start) runs
 // the work itself.
 func (w serveWorkload) Sweep() []int {
 	run := os.Getenv(instance.InvocationEnv)
 	if run == "" || w.startLock == "" || !proc.Forked() {
 		return nil
 	}
-	var spared map[int]bool // read once, and only when a marked process is found
+	var spared, locking map[int]bool // read once, and only when a marked process is found
+	lockingKnown := false
 	return instance.KillMarked(instance.InvocationEnv+"="+run, func(pid int) bool {
 		if spared == nil {
 			spared = lockHolders(filepath.Dir(w.startLock))
+			locking, lockingKnown = proc.POSIXLockHolders()
 		}
-		return !spared[pid] && !holdsInstanceLock(pid)
+		if spared[pid] {
+			return false
+		}
+		// A daemon holds its pidfile's lock: one that holds no lock at all is none, and
+		// its descriptors (a worker may have tens of thousands) need no look.
+		if lockingKnown && !locking[pid] {
+			return true
+		}
+		return !instanceLockHeld(pid)
 	})
 }
+
+// instanceLockHeld is holdsInstanceLock, for Sweep: a test's seam, to count its looks.
+var instanceLockHeld = holdsInstanceLock
 
 // holdsInstanceLock reports whether pid is an instance's daemon of another state
 // directory: it holds, through a descriptor of its own, the lock of a pidfile (NAME.pid)
