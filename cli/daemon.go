@@ -264,7 +264,9 @@ func runDaemon(cfg Config, req *request) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	out := logWriter(req.Log, cfg.Name, req.LogFormat) // whole lines or none, and no loss unsaid
+	// Its log lines go through a descriptor of its own, not 2: a serve function that closes
+	// os.Stderr (or os.Stdout) gives that number to its next file, never to be written into.
+	held, out := holdLog(req.Log, cfg.Name, req.LogFormat) // whole lines or none, and no loss unsaid
 	// Through a handoff: never left holding its lock behind a write that never returns.
 	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out.Handoff())
 	// Descriptor 2 is the log: an error goes there once, in the log's format (a plain line
@@ -288,7 +290,7 @@ func runDaemon(cfg Config, req *request) error {
 		log.Warn("the work does not get every limit it was started with", "error", err)
 	}
 	opts := req.serverOptions(cfg)
-	opts.Reporter, opts.Logger, opts.LogWriter = rep, log, out
+	opts.Reporter, opts.Logger, opts.LogWriter, opts.LogDescriptors = rep, log, out, held
 	w, err := req.workload(cfg, out, true)
 	if err != nil {
 		return fail(err)
@@ -504,9 +506,26 @@ func (req *request) readiness() string {
 // notice of dropped lines is a line of prog's logger in format ("json" or text), as the
 // daemon's own lines around it are.
 func logWriter(name, prog, format string) *logfile.Writer {
-	out := logfile.NewWriter(2, name)
+	return logWriterOn(2, name, prog, format)
+}
+
+// logWriterOn is logWriter on descriptor fd.
+func logWriterOn(fd int, name, prog, format string) *logfile.Writer {
+	out := logfile.NewWriter(fd, name)
 	out.Notice = dropNotice(prog, format == "json")
 	return out
+}
+
+// holdLog takes the log on descriptors 1 and 2, named name, as the daemon's
+// (logfile.HoldDescriptors), and returns it with logWriter's Writer on the daemon's own
+// descriptor of it. If it cannot (no descriptor left), the Writer writes descriptor 2, as
+// before, and held is nil.
+func holdLog(name, prog, format string) (held *logfile.Descriptors, out *logfile.Writer) {
+	held, err := logfile.HoldDescriptors(name, 1, 2)
+	if err != nil {
+		return nil, logWriter(name, prog, format)
+	}
+	return held, logWriterOn(held.FD(), name, prog, format)
 }
 
 // dropNotice formats the line a daemon's log gets once it can be written again after

@@ -68,6 +68,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_SELF_RESTART") != "" {
 		cli.Main(restartsItself)
 	}
+	if os.Getenv("CLI_TEST_CLOSES_STDIO") != "" {
+		cli.Main(closesStdio)
+	}
 	if os.Getenv("CLI_TEST_STARTS_OTHER") != "" {
 		cli.Main(startsOther)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -53,7 +54,9 @@ func awaitReopened(pid int, path string, within time.Duration, failed func() str
 }
 
 // writesTo reports whether pid's descriptors 1 and 2 are both the file at path (the same
-// device and inode), and whether that could be told at all: /proc/PID/fd is Linux's, and
+// device and inode), or else its own descriptor of its log is (ownLogFD: a work that
+// closed its stdout or stderr, whose numbers name files of its own now, which a reopen
+// leaves as they are), and whether that could be told at all: /proc/PID/fd is Linux's, and
 // the daemon's owner's (or root's) to look at. A path not there yet (logrotate moved it,
 // without create), or not reachable (a file now where its directory was), is not the
 // daemon's file yet: the wait goes on, and says so once it is over.
@@ -65,16 +68,39 @@ func writesTo(pid int, path string) (done, known bool) {
 	if err != nil {
 		return false, false
 	}
+	std := true
 	for _, fd := range []int{1, 2} {
 		open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
-		if err != nil {
-			return false, false
-		}
-		if !os.SameFile(at, open) {
-			return false, true
+		if err != nil || !os.SameFile(at, open) {
+			std = false
+			break
 		}
 	}
-	return true, true
+	if std {
+		return true, true
+	}
+	return ownLogFD(pid, at)
+}
+
+// ownLogFD reports whether a descriptor of pid above 2 is the file at: a daemon writes its
+// log lines through a descriptor of its own (logfile.HoldDescriptors), which its reopen
+// makes the log last, after 1 and 2; known is false when pid's descriptors cannot be
+// looked at (off Linux, another user's daemon).
+func ownLogFD(pid int, at fs.FileInfo) (found, known bool) {
+	dir := fmt.Sprintf("/proc/%d/fd/", pid)
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return false, false
+	}
+	for _, de := range des {
+		if n, err := strconv.Atoi(de.Name()); err != nil || n <= 2 {
+			continue
+		}
+		if open, err := os.Stat(dir + de.Name()); err == nil && os.SameFile(at, open) {
+			return true, true
+		}
+	}
+	return false, true
 }
 
 // stoppedBySignal reports whether pid is stopped (SIGSTOP, SIGTSTP), as far as can be told.

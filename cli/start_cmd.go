@@ -479,7 +479,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		if err := logfile.Redirect(paths.Log, 1, 2); err != nil {
 			return err
 		}
-		out = logWriter(paths.Log, app.Config.Name, app.Globals.LogFormat)
+		opts.LogDescriptors, out = holdLog(paths.Log, app.Config.Name, app.Globals.LogFormat)
 		opts.LogPath, opts.LogWriter = paths.Log, out
 		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out.Handoff())
 	} else if f, ok := app.Config.Stderr.(*os.File); ok && f.Fd() == 2 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"syscall"
@@ -554,11 +555,20 @@ func writesElsewhere(pid int, path string) (detached, known bool) {
 		return false, false
 	}
 	open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/2", pid))
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // closed by the work: its own descriptor tells
 		return false, false
 	}
-	at, err := os.Stat(path)
-	return err != nil || !os.SameFile(open, at), true
+	at, err2 := os.Stat(path)
+	switch {
+	case err2 != nil:
+		return true, true
+	case err == nil && os.SameFile(open, at):
+		return false, true
+	}
+	// A work that closed its stderr (its number names a file of its own now) leaves the
+	// daemon writing its lines through its own descriptor (ownLogFD).
+	found, known := ownLogFD(pid, at)
+	return !found, known
 }
 
 // startingCopy is the copy a supervisor backing off between restarts (rec.Restarting) has

@@ -15,3 +15,13 @@ func dupOnto(from, to int) error {
 	}
 	return err
 }
+
+// dupOntoFlags is dupOnto with flags for to (0, or O_CLOEXEC, set right after the dup2:
+// no dup3 here).
+func dupOntoFlags(from, to, flags int) error {
+	if err := dupOnto(from, to); err != nil || flags&unix.O_CLOEXEC == 0 {
+		return err
+	}
+	_, err := unix.FcntlInt(uintptr(to), unix.F_SETFD, unix.FD_CLOEXEC)
+	return err
+}

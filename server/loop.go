@@ -354,7 +354,7 @@ func (r *runner) checkPIDFile() (ours bool) {
 		if recErr != nil {
 			r.log.Warn("could not write the record again", "error", recErr)
 		}
-		if r.opts.LogPath != "" && !logfile.Names(r.opts.LogPath, 2) {
+		if r.opts.LogPath != "" && !logfile.Names(r.opts.LogPath, r.logFD()) {
 			r.reopenLog("its file was deleted or replaced")
 		}
 		if r.restorer != nil {

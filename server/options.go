@@ -65,9 +65,15 @@ type Options struct {
 	Ready func()
 	// Logger is the daemon's logger; nil logs nothing.
 	Logger hclog.Logger
-	// LogWriter, if set, is what Logger writes through (on the log's descriptor 2): Run
-	// keeps the record's count of the lines it dropped (a full disk) up to date.
+	// LogWriter, if set, is what Logger writes through (on the log's descriptor 2, or the
+	// daemon's own of LogDescriptors): Run keeps the record's count of the lines it
+	// dropped (a full disk) up to date.
 	LogWriter *logfile.Writer
+	// LogDescriptors, if set, holds the log at LogPath: the daemon's own descriptor, which
+	// LogWriter writes, and 1 and 2. A reopen redirects them (Descriptors.Redirect), never
+	// replacing a 1 or 2 that the workload closed and whose number another of its files
+	// has now; nil redirects 1 and 2 alone, whatever they name (logfile.Redirect).
+	LogDescriptors *logfile.Descriptors
 	// NotifyManager says this run is a service manager's main process in the foreground
 	// (systemd Type=notify, $NOTIFY_SOCKET set): tell it READY=1, RELOADING=1, STOPPING=1,
 	// and WATCHDOG=1 when it asks for it.

@@ -113,7 +113,7 @@ func (r *runner) reopenLog(why string) {
 	// user put at its path meanwhile (a symlink to a directory of root's).
 	err := instance.MakeDir(filepath.Dir(r.opts.LogPath))
 	if err == nil {
-		err = redirectLog(r.opts.LogPath, 1, 2)
+		err = r.redirect()
 	}
 	if err != nil {
 		r.log.Error("could not reopen log", "signal", why, "error", err)
@@ -126,3 +126,21 @@ func (r *runner) reopenLog(why string) {
 	_ = r.records.setLogProblem("") // before the line that says it: whoever reads it sees both
 	r.log.Info("reopened log", "signal", why, "path", r.opts.LogPath)
 }
+
+// redirect makes the log's descriptors name the file now at LogPath: the daemon's own and
+// 1 and 2 (LogDescriptors), or 1 and 2 alone. A 1 or 2 that the workload closed, whose
+// number went to a file of its own (a database), is left as it is, and said once.
+func (r *runner) redirect() error {
+	d := r.opts.LogDescriptors
+	if d == nil {
+		return redirectLog(r.opts.LogPath, 1, 2)
+	}
+	left, err := redirectHeld(d, r.opts.LogPath)
+	if len(left) > 0 && r.toldLeft.CompareAndSwap(false, true) {
+		r.log.Warn("descriptors the work closed (its os.Stdout or os.Stderr) name files of its own now: left as they are, not made the log again", "fds", left)
+	}
+	return err
+}
+
+// redirectHeld is logfile.Descriptors.Redirect, a seam for tests, as redirectLog is.
+var redirectHeld = (*logfile.Descriptors).Redirect

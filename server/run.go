@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -167,6 +168,7 @@ type runner struct {
 	reopens   reopens          // the log's reopen, if one runs
 	chores    chores           // the loop's steps that touch the disk, if they run
 	watch     *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
+	toldLeft  atomic.Bool      // a reopen said it left a 1 or 2 that the work closed
 
 	dropsMu          sync.Mutex // held by countDrops, for the two fields below
 	dropCountFailing bool       // the last count of dropped lines could not be written, and said so
@@ -372,4 +374,12 @@ func panicSite(stack []byte) string {
 		}
 	}
 	return "no stack"
+}
+
+// logFD is the descriptor the daemon's log lines go through: its own (LogDescriptors), or 2.
+func (r *runner) logFD() int {
+	if r.opts.LogDescriptors != nil {
+		return r.opts.LogDescriptors.FD()
+	}
+	return 2
 }
