@@ -209,23 +209,21 @@ func notADirectory(dir string) string {
 // pidfile's and the log's, and the state directory stateDir, where the log's claims are
 // kept, when the pidfile is elsewhere), each checked once it is there (instance.MakeDir):
 // checked while missing, and made later, one could be made meanwhile by another user, a
-// symlink to a directory of theirs or of root's, where the files would then go. It holds
-// them (instance.HoldDirs) until the start releases them, once its daemon is ready, or
-// removes those it made, once it failed; on an error, it has removed them.
-func makeDirs(p instance.Paths, stateDir string) (*instance.HeldDirs, error) {
+// symlink to a directory of theirs or of root's, where the files would then go.
+func makeDirs(p instance.Paths, stateDir string) error {
 	dirs := []string{filepath.Dir(p.PIDFile)}
 	if d := filepath.Dir(p.Log); p.Log != "" && d != dirs[0] {
 		dirs = append(dirs, d)
 	}
+	for _, d := range dirs {
+		if err := instance.MakeDir(d); err != nil {
+			return err
+		}
+	}
 	if stateDir != "" && !sameDir(stateDir, dirs[0]) {
-		dirs = append(dirs, stateDir)
+		return instance.MakeDir(stateDir)
 	}
-	held, err := instance.HoldDirs(dirs...)
-	if err != nil {
-		held.RemoveMade()
-		return nil, err
-	}
-	return held, nil
+	return nil
 }
 
 // checkDirs refuses to act on files in a directory another user could change (see

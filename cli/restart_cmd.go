@@ -120,11 +120,9 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 			return err
 		}
 	}
-	dirs, err := makeDirs(instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log}, stateDir)
-	if err != nil {
+	if err := makeDirs(instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log}, stateDir); err != nil {
 		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped", req.Name, err))
 	}
-	defer dirs.Release() // held while it restarts: a failed start of another there leaves them
 	// One restart (or start) of the instance at a time, from before its stop to its
 	// daemon's readiness: a second restart waits for this one and leaves its daemon be, as
 	// a second systemctl restart joins the job under way, rather than stop the daemon this

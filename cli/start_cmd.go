@@ -166,12 +166,11 @@ func (c *StartCmd) Run(app *App) error {
 	if !c.Detach && c.Log == "" {
 		made.Log, stateDir = "", ""
 	}
-	dirs, err := makeDirs(made, stateDir)
-	if err != nil {
+	if err := makeDirs(made, stateDir); err != nil {
 		return err
 	}
 	if !c.Detach {
-		return c.foreground(arm, app, paths, dirs)
+		return c.foreground(arm, app, paths)
 	}
 	ctx := arm.wait()
 	if !c.ClearEnv {
@@ -180,7 +179,6 @@ func (c *StartCmd) Run(app *App) error {
 	c.Limits = limits.Current() // recorded too: the daemon of a restart gives them itself
 	req, err := c.request(app, paths, desc.Traits)
 	if err != nil {
-		dirs.RemoveMade()
 		return err
 	}
 	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"), launchHeld{stateDir: layout.StateDir})
@@ -189,10 +187,8 @@ func (c *StartCmd) Run(app *App) error {
 	// runs on; one that failed is gone already).
 	arm.release()
 	if err != nil {
-		dirs.RemoveMade() // a failed start leaves no directory it made behind, empty
 		return err
 	}
-	dirs.Release() // its daemon's files are in them
 	outcome := watchResult(app, "start -d")
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
 		paths.Name, res.PID, req.Strategy, listenNote(res.Listen, req.Supervise), showPath(paths.Log))
@@ -393,15 +389,7 @@ func (a *arming) release() {
 }
 
 // foreground runs the work in this process, logging to stderr, until Ctrl-C or SIGTERM.
-func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths, dirs *instance.HeldDirs) error {
-	// The directories start made are held until the daemon is ready; if it never is, those
-	// it made are removed, if empty, as a failed start -d removes them.
-	ready := false
-	defer func() {
-		if !ready {
-			dirs.RemoveMade()
-		}
-	}()
+func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error {
 	// This process is the daemon: what its caller left open reaches no program it starts,
 	// as with -d, where the launcher sees to it.
 	launcher.CloseOnExecFrom3()
@@ -510,14 +498,6 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths, dirs 
 	w, err := req.workload(app.Config, out, false)
 	if err != nil {
 		return tell(err)
-	}
-	then := opts.Ready
-	opts.Ready = func() {
-		ready = true
-		dirs.Release()
-		if then != nil {
-			then()
-		}
 	}
 	err = server.Run(ctx, w, opts)
 	if err == nil {

@@ -32,29 +32,22 @@ const makeDirAttempts = 10
 // made at all (no permission, a read-only file system), whose error is left to the open
 // that fails there, which says why.
 func MakeDir(dir string) error {
-	_, err := MakeDirMade(dir)
-	return err
-}
-
-// MakeDirMade is MakeDir, and lists the directories it made itself (not those that were
-// there, nor those another made meanwhile), the deepest last.
-func MakeDirMade(dir string) (made []string, err error) {
-	dir, err = filepath.Abs(dir)
+	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for range makeDirAttempts {
-		settled, err := makeDirOnce(dir, &made)
+		settled, err := makeDirOnce(dir)
 		if err != nil || settled {
-			return made, err
+			return err
 		}
 	}
-	return made, fmt.Errorf("make directory %q: what is at its path kept changing while it was made and checked (another user's doing?); try again", dir)
+	return fmt.Errorf("make directory %q: what is at its path kept changing while it was made and checked (another user's doing?); try again", dir)
 }
 
-// makeDirOnce is one attempt of MakeDir, adding what it made to made: settled is false
-// when what is at a path changed between its looks, and the attempt must start again.
-func makeDirOnce(dir string, made *[]string) (settled bool, err error) {
+// makeDirOnce is one attempt of MakeDir: settled is false when what is at a path changed
+// between its looks, and the attempt must start again.
+func makeDirOnce(dir string) (settled bool, err error) {
 	var missing []string // the missing directories, dir first
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
@@ -79,9 +72,7 @@ func makeDirOnce(dir string, made *[]string) (settled bool, err error) {
 		// Its parent is there and was checked: pidfile.MakeDir makes d alone, in it, or
 		// finds what another made there meanwhile, which is checked before anything is
 		// made in it.
-		these, failed := pidfile.MakeDirMade(d)
-		*made = append(*made, these...)
-		if failed != nil {
+		if made := pidfile.MakeDir(d); made != nil {
 			if _, err := os.Lstat(d); errors.Is(err, fs.ErrNotExist) {
 				return true, nil // it cannot be made: left to fail where it is opened
 			}

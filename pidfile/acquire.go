@@ -41,7 +41,7 @@ func Acquire(path string) (*File, error) {
 	if path == "" {
 		return nil, fmt.Errorf("acquire pidfile: %w", ErrEmptyPath)
 	}
-	if err := mkdirAll(filepath.Dir(path), nil); err != nil {
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("acquire pidfile %q: create directory: %w", path, err)
 	}
 	var f *File

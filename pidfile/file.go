@@ -147,7 +147,7 @@ func (f *File) Restore() error {
 		if same {
 			return true, f.rewrite()
 		}
-		if err := mkdirAll(filepath.Dir(f.path), nil); err != nil {
+		if err := mkdirAll(filepath.Dir(f.path)); err != nil {
 			return false, wrapOp("create directory", err)
 		}
 		fd, id, again, err := tryAcquire(f.path)

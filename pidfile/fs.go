@@ -142,19 +142,11 @@ func sameFile(path string, fd int) (bool, error) {
 
 // MakeDir makes the directory dir of pidfiles, and its missing parents, as Acquire makes
 // a pidfile's: for a caller that keeps files of its own there before it acquires one.
-func MakeDir(dir string) error { return mkdirAll(dir, nil) }
+func MakeDir(dir string) error { return mkdirAll(dir) }
 
-// MakeDirMade is MakeDir, and lists the directories it made itself, the deepest last:
-// not those that were there, nor those another made meanwhile.
-func MakeDirMade(dir string) (made []string, err error) {
-	err = mkdirAll(dir, &made)
-	return made, err
-}
-
-// mkdirAll makes dir and its missing parents, each created one 0755 whatever the umask,
-// and adds each it made to made, if not nil. Directories that already exist are left as
-// they are.
-func mkdirAll(dir string, made *[]string) error {
+// mkdirAll makes dir and its missing parents, each created one 0755 whatever the umask.
+// Directories that already exist are left as they are.
+func mkdirAll(dir string) error {
 	var st unix.Stat_t
 	err := unix.Stat(dir, &st)
 	if err == nil {
@@ -167,7 +159,7 @@ func mkdirAll(dir string, made *[]string) error {
 		return fmt.Errorf("stat %q: %w", dir, err)
 	}
 	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirAll(parent, made); err != nil {
+		if err := mkdirAll(parent); err != nil {
 			return err
 		}
 	}
@@ -176,9 +168,6 @@ func mkdirAll(dir string, made *[]string) error {
 			return madeMeanwhile(dir)
 		}
 		return fmt.Errorf("mkdir %q: %w", dir, err)
-	}
-	if made != nil {
-		*made = append(*made, dir)
 	}
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
