@@ -79,27 +79,26 @@ func (w serveWorkload) Serve(ctx context.Context, ready server.ReadyFunc) error 
 // that instance's daemon. It looks for nothing when this process
 // never had a child (proc.Forked), so a serve function that starts none stops as fast as
 // before; where one did, the look reads every process's environment (about 18 us a
-// process), and the descriptors of a marked process only if /proc/locks, read once, shows
-// it holding a lock. It is server.Sweeper's, called where the daemon (or a foreground start) runs
+// process), and the descriptors of a marked process only if /proc/locks, read as it is
+// looked at, shows it holding a lock. It is server.Sweeper's, called where the daemon (or a foreground start) runs
 // the work itself.
 func (w serveWorkload) Sweep() []int {
 	run := os.Getenv(instance.InvocationEnv)
 	if run == "" || w.startLock == "" || !proc.Forked() {
 		return nil
 	}
-	var spared, locking map[int]bool // read once, and only when a marked process is found
-	lockingKnown := false
+	var spared map[int]bool // read once, and only when a marked process is found
 	return instance.KillMarked(instance.InvocationEnv+"="+run, func(pid int) bool {
 		if spared == nil {
 			spared = lockHolders(filepath.Dir(w.startLock))
-			locking, lockingKnown = proc.POSIXLockHolders()
 		}
 		if spared[pid] {
 			return false
 		}
-		// A daemon holds its pidfile's lock: one that holds no lock at all is none, and
-		// its descriptors (a worker may have tens of thousands) need no look.
-		if lockingKnown && !locking[pid] {
+		// A daemon holds its pidfile's lock: one that holds no lock at all now (/proc/locks,
+		// read as it is looked at, as a foreground start may take its lock meanwhile) is
+		// none, and its descriptors (a worker may have tens of thousands) need no look.
+		if holds, ok := proc.HoldsPOSIXLock(pid); ok && !holds {
 			return true
 		}
 		return !instanceLockHeld(pid)

@@ -29,25 +29,3 @@ func HoldsPOSIXLock(pid int) (holds, ok bool) {
 	}
 	return false, true
 }
-
-// POSIXLockHolders is the set of processes that hold a POSIX record lock (fcntl F_SETLK)
-// on any file, as /proc/locks lists them at one moment; ok is false when that cannot be
-// read. It is for a caller that asks of many processes whether they may be daemons: read
-// once, it spares it a look at each one's descriptors.
-func POSIXLockHolders() (held map[int]bool, ok bool) {
-	b, err := os.ReadFile("/proc/locks")
-	if err != nil {
-		return nil, false
-	}
-	held = map[int]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := bytes.Fields(sc.Bytes()) // as HoldsPOSIXLock reads it: a waiter's line is left out
-		if len(f) >= 5 && bytes.Equal(f[1], []byte("POSIX")) {
-			if pid, err := strconv.Atoi(string(f[4])); err == nil && pid > 0 {
-				held[pid] = true
-			}
-		}
-	}
-	return held, true
-}
