@@ -202,8 +202,8 @@ func interruptedStart(app *App, paths instance.Paths, wasRunning bool, err error
 	if errors.As(err, &ee) && ee.err != nil {
 		why = ee.err
 	}
-	text := strings.TrimPrefix(why.Error(), "start "+paths.Name+": ") // the launcher's words
-	head, tail, _ := strings.Cut(text, "\n") // the log's last lines follow the first line
+	// The launcher's words, without "start NAME: "; the log's last lines follow the first.
+	head, tail, _ := strings.Cut(strings.TrimPrefix(why.Error(), "start "+paths.Name+": "), "\n")
 	did := "it was not running, and its start"
 	if wasRunning {
 		did = "it was stopped, and its start again"
