@@ -220,7 +220,7 @@ func warnReplaced(app *App, paths instance.Paths, path string) {
 	if err != nil || !st.Running() || st.Record == nil || st.Record.Log != path {
 		return
 	}
-	detached, known := writesElsewhere(st.PID(), path)
+	detached, known := writesElsewhere(st.PID(), st.Record.LogFD, path)
 	if known && !detached || !known && st.Record.LogProblem == "" {
 		return
 	}

@@ -94,6 +94,10 @@ func reopen(app *App, paths instance.Paths) error {
 		return reopenOutcome{problem: rec.LogProblem, failures: rec.LogReopenFailures}
 	}
 	before := problem()
+	logFD := 0 // the daemon's own descriptor of its log, the same for its whole run
+	if rec, err := instance.ReadRecord(paths.Record); err == nil {
+		logFD = rec.LogFD
+	}
 	pid, err := instance.Signal(paths, syscall.SIGUSR1)
 	if err != nil {
 		return err
@@ -115,7 +119,7 @@ func reopen(app *App, paths instance.Paths) error {
 			}
 			return why
 		}
-		app.whileWaiting(func() { state = awaitReopened(pid, log, reopenWait, failed) })
+		app.whileWaiting(func() { state = awaitReopened(pid, logFD, log, reopenWait, failed) })
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
 		switch state {
 		case reopenLate:

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -32,11 +31,11 @@ const (
 // file it moved away (compress without delaycompress), and a line written there after
 // that is lost. failed, polled meanwhile, says why the daemon's reopen failed, once it has
 // recorded that ("" until then): the wait then ends at once, with reopenFailed.
-func awaitReopened(pid int, path string, within time.Duration, failed func() string) reopenState {
+func awaitReopened(pid, logFD int, path string, within time.Duration, failed func() string) reopenState {
 	deadline := time.Now().Add(within)
 	pause := time.Millisecond
 	for {
-		switch done, known := writesTo(pid, path); {
+		switch done, known := writesTo(pid, logFD, path); {
 		case !known:
 			return reopenUnknown
 		case done:
@@ -54,13 +53,13 @@ func awaitReopened(pid int, path string, within time.Duration, failed func() str
 }
 
 // writesTo reports whether pid's descriptors 1 and 2 are both the file at path (the same
-// device and inode), or else its own descriptor of its log is (ownLogFD: a work that
+// device and inode), or else its own descriptor of its log, logFD, is (ownLogFD: a work that
 // closed its stdout or stderr, whose numbers name files of its own now, which a reopen
 // leaves as they are), and whether that could be told at all: /proc/PID/fd is Linux's, and
 // the daemon's owner's (or root's) to look at. A path not there yet (logrotate moved it,
 // without create), or not reachable (a file now where its directory was), is not the
 // daemon's file yet: the wait goes on, and says so once it is over.
-func writesTo(pid int, path string) (done, known bool) {
+func writesTo(pid, logFD int, path string) (done, known bool) {
 	at, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return false, true
@@ -79,28 +78,25 @@ func writesTo(pid int, path string) (done, known bool) {
 	if std {
 		return true, true
 	}
-	return ownLogFD(pid, at)
+	return ownLogFD(pid, logFD, at)
 }
 
-// ownLogFD reports whether a descriptor of pid above 2 is the file at: a daemon writes its
-// log lines through a descriptor of its own (logfile.HoldDescriptors), which its reopen
-// makes the log last, after 1 and 2; known is false when pid's descriptors cannot be
-// looked at (off Linux, another user's daemon).
-func ownLogFD(pid int, at fs.FileInfo) (found, known bool) {
-	dir := fmt.Sprintf("/proc/%d/fd/", pid)
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return false, false
+// ownLogFD reports whether pid's descriptor logFD, the daemon's own of its log
+// (Record.LogFD: logfile.HoldDescriptors), which its reopen makes the log last, after 1
+// and 2, is the file at; never for a daemon that has none (logFD 0). known is false when
+// pid's descriptors cannot be looked at (off Linux, another user's daemon).
+func ownLogFD(pid, logFD int, at fs.FileInfo) (found, known bool) {
+	if logFD <= 2 {
+		return false, true
 	}
-	for _, de := range des {
-		if n, err := strconv.Atoi(de.Name()); err != nil || n <= 2 {
-			continue
-		}
-		if open, err := os.Stat(dir + de.Name()); err == nil && os.SameFile(at, open) {
-			return true, true
-		}
+	open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, logFD))
+	switch {
+	case err == nil:
+		return os.SameFile(at, open), true
+	case errors.Is(err, fs.ErrNotExist):
+		return false, true
 	}
-	return false, true
+	return false, false
 }
 
 // stoppedBySignal reports whether pid is stopped (SIGSTOP, SIGTSTP), as far as can be told.

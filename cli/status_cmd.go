@@ -182,7 +182,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			}
 			r.DroppedLines, r.DroppedCause, r.LogProblem = rec.DroppedLogLines, rec.DroppedLogCause, rec.LogProblem
 			if r.LogProblem == "" {
-				r.LogProblem = logDetached(r.PID, rec.Log)
+				r.LogProblem = logDetached(r.PID, rec.LogFD, rec.Log)
 				r.detached = r.LogProblem != ""
 			}
 			r.Command, r.ChildPID, r.Restarts, r.LastExit = exactCommand(rec), rec.ChildPID, rec.Restarts, rec.LastExit
@@ -540,8 +540,8 @@ func unreadableRecordAdvice(path string) string {
 // that status shows where the lines go: nowhere anyone looks, and the space of a deleted
 // file is never freed. Where it cannot tell (off Linux, another user's daemon, no log
 // file), it says nothing.
-func logDetached(pid int, path string) string {
-	if detached, known := writesElsewhere(pid, path); !detached || !known {
+func logDetached(pid, logFD int, path string) string {
+	if detached, known := writesElsewhere(pid, logFD, path); !detached || !known {
 		return ""
 	}
 	return "it writes to a file that is no longer at this path (deleted, or moved away without a reopen)"
@@ -550,7 +550,7 @@ func logDetached(pid int, path string) string {
 // writesElsewhere reports whether the daemon pid writes its log (its stderr) to a file
 // other than the one at path, and whether it could tell at all: not off Linux, for another
 // user's daemon, or for a log that keeps nothing (/dev/null).
-func writesElsewhere(pid int, path string) (detached, known bool) {
+func writesElsewhere(pid, logFD int, path string) (detached, known bool) {
 	if pid <= 0 || path == "" || logfile.Discards(path) {
 		return false, false
 	}
@@ -566,8 +566,8 @@ func writesElsewhere(pid int, path string) (detached, known bool) {
 		return false, true
 	}
 	// A work that closed its stderr (its number names a file of its own now) leaves the
-	// daemon writing its lines through its own descriptor (ownLogFD).
-	found, known := ownLogFD(pid, at)
+	// daemon writing its lines through its own descriptor, logFD (ownLogFD).
+	found, known := ownLogFD(pid, logFD, at)
 	return !found, known
 }
 

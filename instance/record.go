@@ -66,6 +66,11 @@ type Record struct {
 	// LogProblem's text as it was, and only this count tells it from no answer yet. 0 in
 	// a record an older build wrote.
 	LogReopenFailures uint64 `json:"log_reopen_failures,omitempty"`
+	// LogFD is the daemon's own descriptor of its log (above 2), through which it writes
+	// its lines and which its reopen makes the log last, after 1 and 2 (a work may have
+	// closed those, and their numbers name files of its own): 0 for a daemon that writes
+	// through 1 and 2 alone (an older daemonkit's, or a foreground start's without --log).
+	LogFD int `json:"log_fd,omitempty"`
 
 	// State is "running" from the moment the daemon is ready, "stopped" once it is gone.
 	// It is what the record last knew: whether the daemon runs is decided by the lock.

@@ -73,6 +73,9 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	if opts.PIDFileCheck <= 0 {
 		opts.PIDFileCheck = DefaultPIDFileCheck
 	}
+	if opts.LogDescriptors != nil {
+		opts.Record.LogFD = opts.LogDescriptors.FD() // status and reopen look at it alone
+	}
 	drops := make(chan struct{}, 1)
 	if opts.LogWriter != nil {
 		opts.LogWriter.OnDrop = func(uint64, error) {
