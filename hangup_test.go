@@ -1,0 +1,222 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/scripttest"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+	"github.com/daemonkit/daemonkit/pidfile"
+)
+
+// A session at a terminal window: an interactive bash in a pseudo-terminal, what is typed
+// at it, and what it started, for the tests of a foreground start whose terminal goes.
+type session struct {
+	t        *testing.T
+	state    string
+	terminal *os.File // the master: closing it is closing the window, or ssh dropping
+	shell    *exec.Cmd
+	exited   chan struct{} // closed once the shell has exited
+	env      []string
+}
+
+// newSession starts `bash --norc --noprofile -i` at a new pseudo-terminal, with the
+// instances' state and logs in a directory of their own. Nothing reads the terminal (a
+// read in progress would keep it open past Close, and it would never hang up): what is
+// typed at it is short, and the starts log to files. Whatever the test does, the shell,
+// the starts and their programs are killed by pid when it ends.
+func newSession(t *testing.T) *session {
+	t.Helper()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash")
+	}
+	s := &session{t: t, state: t.TempDir(), exited: make(chan struct{})}
+	s.env = testutil.Environ("DAEMONKIT_STATE_DIR="+s.state, "DAEMONKIT_LOG_DIR="+s.state)
+	s.shell = exec.Command("bash", "--norc", "--noprofile", "-i")
+	s.shell.Env = append(s.env, "PS1=$ ", "HISTFILE=/dev/null", "TERM=dumb")
+	terminal, err := pty.Start(s.shell) // bash leads a session whose terminal is the pty
+	if err != nil {
+		t.Fatalf("start bash in a pty: %v", err)
+	}
+	s.terminal = terminal
+	go func() { _ = s.shell.Wait(); close(s.exited) }()
+	t.Cleanup(func() {
+		scripttest.KillDaemonsUnder(t.Log, s.state)
+		s.killSession()
+		_ = s.shell.Process.Kill()
+		<-s.exited
+		_ = s.terminal.Close()
+	})
+	return s
+}
+
+// killSession kills, by pid, every process of the shell's session, its jobs and what
+// they started (the shell is the test's child: its pid names no other session yet), and
+// waits until they are gone.
+func (s *session) killSession() {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == s.shell.Process.Pid {
+			continue
+		}
+		if st, err := proc.ReadStat(pid); err == nil && st.SID == s.shell.Process.Pid {
+			scripttest.KillAndWait(s.t.Log, pid)
+		}
+	}
+}
+
+// typeLine types line and Enter at the terminal.
+func (s *session) typeLine(line string) {
+	s.t.Helper()
+	if _, err := s.terminal.Write([]byte(line + "\n")); err != nil {
+		s.t.Fatalf("type %q: %v", line, err)
+	}
+}
+
+// closeWindow closes the terminal's master, as a closed window or a dropped ssh session
+// does: the kernel hangs the terminal up, and signals the shell, its session's leader.
+func (s *session) closeWindow() {
+	s.t.Helper()
+	if err := s.terminal.Close(); err != nil {
+		s.t.Fatalf("close the terminal: %v", err)
+	}
+}
+
+// daemonkit runs a daemonkit command on the session's instances, from outside the terminal.
+func (s *session) daemonkit(args ...string) (string, error) {
+	cmd := exec.Command("daemonkit", args...)
+	cmd.Env = s.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// running waits until the instance name is running and ready, and returns its pid, held
+// by a handle that kills it when the test ends (whatever happened), and its record.
+func (s *session) running(name string) (int, instance.Record) {
+	s.t.Helper()
+	var rec instance.Record
+	testutil.WaitFor(s.t, name+" to be running", func() bool {
+		r, err := instance.ReadRecord(filepath.Join(s.state, name+".json"))
+		rec = r
+		return err == nil && r.State == instance.StateRunning && (len(r.Command) == 0 || r.ChildPID > 0)
+	})
+	st, err := pidfile.Probe(filepath.Join(s.state, name+".pid"))
+	if err != nil || st.State != pidfile.Running {
+		s.t.Fatalf("probe %s's pidfile: %v %v", name, st.State, err)
+	}
+	s.own(st.PID)
+	if rec.ChildPID > 0 {
+		s.own(rec.ChildPID)
+	}
+	return st.PID, rec
+}
+
+// own kills pid, by a handle opened now, when the test ends.
+func (s *session) own(pid int) {
+	p, err := proc.Open(pid)
+	if err != nil {
+		s.t.Fatalf("open pid %d: %v", pid, err)
+	}
+	s.t.Cleanup(func() {
+		defer p.Close()
+		if p.Signal(syscall.SIGKILL) == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), testutil.Deadline)
+			defer cancel()
+			_ = p.Wait(ctx)
+		}
+	})
+}
+
+// logSays waits until the log of name says text.
+func (s *session) logSays(name, text string) {
+	s.t.Helper()
+	testutil.WaitFor(s.t, name+"'s log to say "+text, func() bool {
+		b, _ := os.ReadFile(filepath.Join(s.state, name+".log"))
+		return strings.Contains(string(b), text)
+	})
+}
+
+// reloads runs `daemonkit reload` of name and checks it succeeded, that the daemon pid
+// said it reloaded (its log was reopened: one more such line than before), and runs on.
+func (s *session) reloads(name string, pid int) {
+	s.t.Helper()
+	log := filepath.Join(s.state, name+".log")
+	before, _ := os.ReadFile(log)
+	had := strings.Count(string(before), "reopened log")
+	out, err := s.daemonkit("reload", "--name", name)
+	if err != nil {
+		s.t.Fatalf("reload: %v\n%s", err, out)
+	}
+	testutil.WaitFor(s.t, name+" to log its reload", func() bool {
+		b, _ := os.ReadFile(log)
+		return strings.Count(string(b), "reopened log") > had
+	})
+	if out, err := s.daemonkit("status", "--name", name); err != nil || !scripttest.Alive(pid) {
+		b, _ := os.ReadFile(log)
+		s.t.Fatalf("after reload: status %v\n%s\nalive %v; its log:\n%s", err, out, scripttest.Alive(pid), b)
+	}
+}
+
+// TestBackgroundedAndLeftReloads: a foreground start put in the background at a shell and
+// left there (`&`, then `disown`, or the shell's exit, which sends its jobs no SIGHUP
+// without huponexit) loses its terminal with no SIGHUP: the user meant it to run on. A
+// `reload` long after is a reload, as it always was: it must not stop it.
+func TestBackgroundedAndLeftReloads(t *testing.T) {
+	for _, leave := range []string{"disown", "exit"} {
+		t.Run(leave, func(t *testing.T) {
+			s := newSession(t)
+			log := filepath.Join(s.state, "bg.log")
+			s.typeLine("daemonkit start --name bg --log " + log + " &")
+			pid, _ := s.running("bg")
+			// Once disowned, the shell's "left" file says so: a hangup before that would be
+			// passed on to the job, which is the other test's case.
+			if leave == "disown" {
+				left := filepath.Join(s.state, "left")
+				s.typeLine("disown && : >" + left)
+				testutil.WaitFor(t, "the shell to disown the start", func() bool {
+					_, err := os.Stat(left)
+					return err == nil
+				})
+			} else {
+				s.typeLine(leave)
+				select {
+				case <-s.exited:
+				case <-time.After(testutil.Deadline):
+					t.Fatal("the shell did not exit")
+				}
+			}
+			s.closeWindow()
+			// The reload comes long after the terminal went: that is what makes it a reload,
+			// not the hangup's SIGHUP, which comes with it. This wait is the scenario's, not
+			// a synchronisation: nothing here waits for the daemon.
+			time.Sleep(3 * time.Second)
+			s.reloads("bg", pid)
+		})
+	}
+}
+
+// TestForegroundReloadAtTerminal: `reload` of a foreground start whose terminal is still
+// there reloads it, as it always did.
+func TestForegroundReloadAtTerminal(t *testing.T) {
+	s := newSession(t)
+	s.typeLine("daemonkit start --name fg --log " + filepath.Join(s.state, "fg.log"))
+	pid, _ := s.running("fg")
+	s.reloads("fg", pid)
+	if out, err := s.daemonkit("stop", "--name", "fg"); err != nil {
+		t.Fatalf("stop: %v\n%s", err, out)
+	}
+}
