@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -207,6 +208,95 @@ func TestBackgroundedAndLeftReloads(t *testing.T) {
 			s.reloads("bg", pid)
 		})
 	}
+}
+
+// TestForegroundStartEndsWithItsTerminal: a foreground start running as the shell's
+// foreground job, its terminal closed: the shell passes the hangup on to its job as
+// SIGHUP, and the start stops gracefully, as the rest of its job does, rather than reload
+// and run on unseen, holding its pidfile and port. Its program goes too.
+func TestForegroundStartEndsWithItsTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name, args string
+		order      string   // "window": the window is closed; "shell": the shell is sent SIGHUP first, and exits, then the window closes (xterm)
+		lastExit   []string // the record's, one of
+		status     []string // start's exit status, one of
+	}{
+		{"builtin", "", "window", []string{"stopped"}, []string{"0"}},
+		// A program that catches SIGHUP (its reload) is sent its stop signal.
+		{"reloading-program", " -- catchsig CAUGHT HUP TERM", "window", []string{"stopped: exited with status 0"}, []string{"0"}},
+		{"reloading-program-shell-first", " -- catchsig CAUGHT HUP TERM", "shell", []string{"stopped: exited with status 0"}, []string{"0"}},
+		// One that does not catch it dies of the shell's SIGHUP, as every program of the
+		// job does, maybe before its supervisor takes the same SIGHUP for a stop.
+		{"program", " -- sleep 1000", "window", []string{"stopped: killed by signal 1", "killed by signal 1 (SIGHUP)"}, []string{"129"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSession(t)
+			log := filepath.Join(s.state, "fg.log")
+			status := filepath.Join(s.state, "status")
+			caught := filepath.Join(s.state, "caught")
+			// sh keeps start's exit status: a caught HUP does not end it, and start does
+			// not inherit the trap.
+			args := strings.ReplaceAll(tc.args, "CAUGHT", caught)
+			s.typeLine(`sh -c 'trap : HUP; daemonkit start --name fg --log ` + log + args + `; echo $? >` + status + `'`)
+			pid, rec := s.running("fg")
+			if tc.args != "" && rec.ChildPID == 0 {
+				t.Fatal("no program pid in the record")
+			}
+			if strings.Contains(tc.args, "catchsig") {
+				testutil.WaitFor(t, "the program to catch its signals", func() bool {
+					b, _ := os.ReadFile(caught)
+					return strings.HasPrefix(string(b), "ready\n")
+				})
+			}
+			if tc.order == "shell" {
+				if err := syscall.Kill(s.shell.Process.Pid, syscall.SIGHUP); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case <-s.exited:
+				case <-time.After(testutil.Deadline):
+					t.Fatal("the shell did not exit of SIGHUP")
+				}
+			}
+			s.closeWindow()
+			testutil.WaitFor(t, "the foreground start and its program to end", func() bool {
+				return !scripttest.Alive(pid) && (rec.ChildPID == 0 || !scripttest.Alive(rec.ChildPID))
+			})
+			lb, _ := os.ReadFile(log)
+			st, err := pidfile.Probe(filepath.Join(s.state, "fg.pid"))
+			if err != nil || st.State == pidfile.Running {
+				t.Errorf("pidfile after the hangup: %v %v, want released", st.State, err)
+			}
+			after, err := instance.ReadRecord(filepath.Join(s.state, "fg.json"))
+			if err != nil || after.State != instance.StateStopped || !hasAnyPrefix(after.LastExit, tc.lastExit) {
+				t.Errorf("record after the hangup: state %q, last exit %q, %v; want stopped, %q", after.State, after.LastExit, err, tc.lastExit)
+			}
+			if strings.HasPrefix(after.LastExit, "stopped") && !strings.Contains(string(lb), "terminal hung up: stopping") {
+				t.Errorf("its log does not say why it stopped:\n%s", lb)
+			}
+			if b, _ := os.ReadFile(caught); strings.Contains(tc.args, "catchsig") && !strings.Contains(string(b), "SIGTERM") {
+				t.Errorf("the program had no SIGTERM, its stop signal; it caught:\n%s", b)
+			}
+			testutil.WaitFor(t, "start's exit status", func() bool {
+				b, _ := os.ReadFile(status)
+				return strings.HasSuffix(string(b), "\n")
+			})
+			b, _ := os.ReadFile(status)
+			if code := strings.TrimSpace(string(b)); !slices.Contains(tc.status, code) {
+				t.Errorf("start exited %s, want %q; its log:\n%s", code, tc.status, lb)
+			}
+		})
+	}
+}
+
+// hasAnyPrefix reports whether s begins with one of prefixes.
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestForegroundReloadAtTerminal: `reload` of a foreground start whose terminal is still

@@ -428,6 +428,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	if err := req.settle(); err != nil {
 		return err
 	}
+	unit := unitOfProcess(os.Getpid())
 	opts := server.Options{
 		Name:            paths.Name,
 		PIDFile:         paths.PIDFile,
@@ -435,10 +436,14 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		ShutdownTimeout: c.ShutdownTimeout,
 		ReadyTimeout:    c.ReadyTimeout, // nothing else bounds a container's start
 		Logger:          app.Log,
-		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Ready: req.readiness(), Unit: unitOfProcess(os.Getpid()).recorded(), IgnoresHUP: req.IgnoreHUP},
+		Record:          instance.Record{Program: app.Config.Name, Build: buildOf(app.Config), Invocation: invocation, Request: checked, Ready: req.readiness(), Unit: unit.recorded(), IgnoresHUP: req.IgnoreHUP},
 		IgnoreHUP:       req.IgnoreHUP,
-		NotifyManager:   os.Getenv("NOTIFY_SOCKET") != "",
-		SignalsCaught:   arm.release, // from then on a signal is server.Run's alone
+		// Typed at a shell, the hangup of its terminal ends it, as it ends the rest of the
+		// job; a unit's process or PID 1 (a container's, whose terminal is docker's) is
+		// another's to end, and under nohup(1) SIGHUP stays ignored.
+		HangupStops:   !req.IgnoreHUP && unit.Name == "" && os.Getpid() != 1,
+		NotifyManager: os.Getenv("NOTIFY_SOCKET") != "",
+		SignalsCaught: arm.release, // from then on a signal is server.Run's alone
 	}
 	out := logWriter("stderr", app.Config.Name, app.Globals.LogFormat)
 	tell := func(err error) error { return err } // start's own error, for the caller

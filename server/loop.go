@@ -41,6 +41,15 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
+	hangup := r.tty.hangup() // the terminal's, with Options.HangupStops
+	judge := newHangupJudge(r.tty, len(r.sigs.reopen), time.Now())
+	// hungUp stops the work for its terminal's hangup, as SIGTERM would.
+	hungUp := func(why string) error {
+		watch.CloseAsync()
+		r.log.Info("terminal hung up: stopping", "why", why)
+		stopHooks(Stopped{sighup})
+		return r.stop(w, cancel, done, Stopped{sighup})
+	}
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -74,7 +83,16 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			stopHooks(context.Cause(ctx))
 			return r.stop(w, cancel, done, context.Cause(ctx))
 		case sig := <-r.sigs.reopen:
+			if why := judge.signal(sig, time.Now()); why != "" {
+				return hungUp(why)
+			}
 			r.askReopen(hooks, w, sig)
+		case <-hangup:
+			hangup = nil
+			if why := judge.hungUp(); why != "" {
+				return hungUp(why)
+			}
+			r.log.Info("terminal hung up, with no SIGHUP: running on, as a job put in the background and left; 'daemonkit stop' ends it")
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {
 				restamp.reloaded()

@@ -29,6 +29,15 @@ type Options struct {
 	Record     instance.Record
 	// IgnoreHUP keeps SIGHUP ignored (the nohup strategy); SIGUSR1 still reopens the log.
 	IgnoreHUP bool
+	// HangupStops watches the terminal this process was started at (its controlling
+	// terminal, or a standard descriptor that is one) for its hangup, and takes a SIGHUP
+	// that comes within 2s of it, before or after, for a stop, as SIGTERM's, not a reload:
+	// the hangup of a closed window or a dropped ssh session, which the shell passes on to
+	// its jobs. Any other SIGHUP reloads, and so does every one after a hangup that came
+	// with none (a start put in the background and left: the user meant it to run on). Set
+	// it for a start in the foreground, typed at a shell: not for a daemon, a unit's
+	// process or PID 1. It does nothing with IgnoreHUP, or without a terminal.
+	HangupStops bool
 	// ShutdownTimeout bounds how long a stopping workload may drain before Run gives up on
 	// it and returns (DefaultShutdownTimeout if zero). A second stop signal gives up at once.
 	ShutdownTimeout time.Duration

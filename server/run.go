@@ -103,6 +103,10 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 		manager: &manager{enabled: opts.NotifyManager}}
 	r.restorer, _ = w.(Restorer)
 	r.sweeper, _ = w.(Sweeper)
+	if opts.HangupStops && !opts.IgnoreHUP {
+		r.tty = watchTerminal()
+		defer r.tty.close()
+	}
 	return r.run(ctx, w)
 }
 
@@ -172,6 +176,7 @@ type runner struct {
 	chores    chores           // the loop's steps that touch the disk, if they run
 	watch     *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
 	toldLeft  atomic.Bool      // a reopen said it left a 1 or 2 that the work closed
+	tty       *terminalWatch   // the terminal's, with Options.HangupStops (nil: none)
 
 	dropsMu          sync.Mutex // held by countDrops, for the two fields below
 	dropCountFailing bool       // the last count of dropped lines could not be written, and said so

@@ -10,7 +10,9 @@ import (
 )
 
 // A stop by SIGTERM, or by no signal, sends the program its own stop signal; a stop by
-// SIGINT or SIGQUIT (stop --signal, Ctrl-C) passes that on as it came.
+// SIGINT or SIGQUIT (stop --signal, Ctrl-C) passes that on as it came. A stop by SIGHUP
+// (the hangup of a foreground start's terminal) sends the stop signal too: the program
+// had the hangup already, and takes a SIGHUP it catches for a reload.
 func TestStopSignal(t *testing.T) {
 	for _, tc := range []struct {
 		cause          error
@@ -19,6 +21,7 @@ func TestStopSignal(t *testing.T) {
 		{server.Stopped{Signal: syscall.SIGTERM}, syscall.SIGTERM, syscall.SIGQUIT},
 		{server.Stopped{Signal: syscall.SIGINT}, syscall.SIGINT, syscall.SIGINT},
 		{server.Stopped{Signal: syscall.SIGQUIT}, syscall.SIGQUIT, syscall.SIGQUIT},
+		{server.Stopped{Signal: syscall.SIGHUP}, syscall.SIGHUP, syscall.SIGQUIT},
 		{context.Canceled, syscall.SIGTERM, syscall.SIGQUIT},
 		{errors.Join(errors.New("stopping"), server.Stopped{Signal: syscall.SIGTERM}), syscall.SIGTERM, syscall.SIGQUIT},
 	} {

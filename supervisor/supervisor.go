@@ -694,7 +694,10 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 
 // stopSignal is the signal that stopped the supervisor, as cause (a server.Stopped) says,
 // SIGTERM if it says none, and what the program is sent for it: that signal as it came,
-// but the program's own stop signal (Config.StopSignal) for SIGTERM.
+// but the program's own stop signal (Config.StopSignal) for SIGTERM, and for SIGHUP: the
+// hangup of the terminal a foreground start was typed at (server.Options.HangupStops),
+// which the program in the terminal's job had already, and which a program that catches
+// it takes for a reload.
 func stopSignal(cause error, own syscall.Signal) (received, sent syscall.Signal) {
 	received = syscall.SIGTERM
 	var st server.Stopped
@@ -703,7 +706,7 @@ func stopSignal(cause error, own syscall.Signal) (received, sent syscall.Signal)
 			received = s
 		}
 	}
-	if received == syscall.SIGTERM {
+	if received == syscall.SIGTERM || received == syscall.SIGHUP {
 		return received, own
 	}
 	return received, received

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"os"
+	"sync"
+	"time"
+)
+
+// hangupWindow is how close a SIGHUP and the hangup of the terminal a foreground start
+// was typed at must be for the SIGHUP to be that hangup's (Options.HangupStops), in either
+// order: a closed window or a dropped ssh session hangs the terminal up first, then the
+// shell passes SIGHUP on to its jobs; xterm, or a `kill -HUP` of the shell, sends the shell
+// SIGHUP first, and the terminal goes once the shell has exited. A SIGHUP further from the
+// hangup (a reload of a start put in the background and left, long after its terminal
+// went) reloads.
+const hangupWindow = 2 * time.Second
+
+// terminalWatch watches the terminal a foreground start was typed at for its hangup, from
+// a descriptor of its own that it never reads, so that no input is taken from the shell.
+// A nil *terminalWatch watches nothing: it never hangs up.
+type terminalWatch struct {
+	mu     sync.Mutex
+	fd     int       // the terminal; -1 once the watch has ended
+	at     time.Time // when it hung up (monotonic); zero while it has not
+	hungUp chan struct{}
+	quit   *os.File // the write end of the watch's pipe: closing it ends the watch
+}
+
+// hangup is a channel closed once the terminal has hung up; nil (never ready) without a
+// watch.
+func (t *terminalWatch) hangup() <-chan struct{} {
+	if t == nil {
+		return nil
+	}
+	return t.hungUp
+}
+
+// hungUpAt is when the terminal hung up, and whether it has: what the watch saw, or if it
+// has not seen it yet, what the terminal says now (the kernel marks the terminal hung up
+// before it sends the SIGHUP of its hangup; the watch may wake after that SIGHUP is taken).
+func (t *terminalWatch) hungUpAt() (time.Time, bool) {
+	if t == nil {
+		return time.Time{}, false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.at.IsZero() && t.fd >= 0 && terminalHungUp(t.fd, 0) {
+		t.markLocked()
+	}
+	return t.at, !t.at.IsZero()
+}
+
+// markLocked records the hangup, now, once.
+func (t *terminalWatch) markLocked() {
+	if t.at.IsZero() {
+		t.at = time.Now()
+		close(t.hungUp)
+	}
+}
+
+// close ends the watch and lets its descriptor go.
+func (t *terminalWatch) close() {
+	if t != nil {
+		_ = t.quit.Close()
+	}
+}
+
+// hangupStops says whether a SIGHUP taken at now is the terminal's hangup: the terminal
+// hung up at most hangupWindow before.
+func (t *terminalWatch) hangupStops(now time.Time) bool {
+	at, ok := t.hungUpAt()
+	return ok && now.Sub(at) <= hangupWindow
+}
+
+// hangupJudge tells, for the run loop, a SIGHUP that is the hangup of the terminal a
+// foreground start was typed at (a stop) from one that is a reload.
+type hangupJudge struct {
+	tty        *terminalWatch // nil: every SIGHUP reloads
+	reloadedAt time.Time      // the last SIGHUP taken for a reload while the terminal was there
+	early      int            // signals still waiting from before the loop began
+	begun      time.Time      // when the loop began
+}
+
+// newHangupJudge judges for the terminal tty watches, from now, when the loop begins
+// with queued signals waiting: those that came while the work started. A SIGHUP among
+// them is the hangup's if the terminal hung up by now (after the watch began, as the
+// start did), however long the start took after it.
+func newHangupJudge(tty *terminalWatch, queued int, now time.Time) *hangupJudge {
+	return &hangupJudge{tty: tty, early: queued, begun: now}
+}
+
+// signal judges sig, a reopen signal taken at now: why it is the terminal's hangup, or ""
+// if it is not (a reload, or a reopen).
+func (j *hangupJudge) signal(sig os.Signal, now time.Time) string {
+	j.early--
+	if sig != sighup || j.tty == nil {
+		return ""
+	}
+	if j.tty.hangupStops(now) || j.early >= 0 && j.tty.hungUpBy(j.begun) {
+		return "SIGHUP came as its terminal hung up"
+	}
+	if _, gone := j.tty.hungUpAt(); !gone {
+		j.reloadedAt = now
+	}
+	return ""
+}
+
+// hungUp judges the terminal's hangup, once it has come: why it is a stop (a SIGHUP came
+// just before it), or "" if it is not (it came with no SIGHUP: the start was put in the
+// background and left).
+func (j *hangupJudge) hungUp() string {
+	at, ok := j.tty.hungUpAt()
+	if ok && !j.reloadedAt.IsZero() && at.Sub(j.reloadedAt) <= hangupWindow {
+		return "its terminal hung up as SIGHUP came"
+	}
+	return ""
+}
+
+// hungUpBy reports whether the terminal had hung up by when.
+func (t *terminalWatch) hungUpBy(when time.Time) bool {
+	at, ok := t.hungUpAt()
+	return ok && !at.After(when)
+}

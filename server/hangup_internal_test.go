@@ -1,0 +1,82 @@
+package server
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// hungUpWatch is a watch whose terminal hung up at at (never, if zero), read from no
+// descriptor.
+func hungUpWatch(at time.Time) *terminalWatch {
+	t := &terminalWatch{fd: -1, hungUp: make(chan struct{})}
+	if !at.IsZero() {
+		t.at = at
+		close(t.hungUp)
+	}
+	return t
+}
+
+// A SIGHUP is the terminal's hangup when the two come within hangupWindow of each other,
+// in either order, or when it waited through the start, which the hangup came during; any
+// other SIGHUP is a reload, and so is every one of a start without a terminal.
+func TestHangupJudge(t *testing.T) {
+	begun := time.Now()
+	hup, usr1 := sighup, sigusr1
+	long := hangupWindow + time.Second
+	for _, tc := range []struct {
+		name   string
+		tty    *terminalWatch
+		queued int
+		sig    os.Signal
+		at     time.Time // when the signal is taken
+		stops  bool
+	}{
+		{"no terminal", nil, 0, hup, begun.Add(time.Second), false},
+		{"terminal there", hungUpWatch(time.Time{}), 0, hup, begun.Add(time.Second), false},
+		{"just after the hangup", hungUpWatch(begun.Add(time.Second)), 0, hup, begun.Add(time.Second + 100*time.Millisecond), true},
+		{"long after the hangup: backgrounded and left", hungUpWatch(begun.Add(time.Second)), 0, hup, begun.Add(time.Second + long), false},
+		{"SIGUSR1 just after the hangup", hungUpWatch(begun.Add(time.Second)), 0, usr1, begun.Add(time.Second), false},
+		{"waited through a start it hung up in", hungUpWatch(begun.Add(-long)), 1, hup, begun.Add(long), true},
+		{"came after the start, long after the hangup in it", hungUpWatch(begun.Add(-long)), 0, hup, begun.Add(long), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := newHangupJudge(tc.tty, tc.queued, begun)
+			if got := j.signal(tc.sig, tc.at) != ""; got != tc.stops {
+				t.Errorf("stops = %v, want %v", got, tc.stops)
+			}
+		})
+	}
+}
+
+// A hangup that comes within hangupWindow after a SIGHUP taken for a reload (xterm, or a
+// `kill -HUP` of the shell, signals the shell before the terminal goes) is a stop; one
+// that comes long after, or with no SIGHUP before, is not: the start runs on.
+func TestHangupAfterSIGHUP(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after time.Duration // from the SIGHUP to the hangup; negative: no SIGHUP
+		stops bool
+	}{
+		{"just after", 50 * time.Millisecond, true},
+		{"long after", hangupWindow + time.Second, false},
+		{"no SIGHUP", -1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			begun := time.Now()
+			tty := hungUpWatch(time.Time{})
+			j := newHangupJudge(tty, 0, begun)
+			hupAt := begun.Add(time.Second)
+			if tc.after >= 0 {
+				if why := j.signal(sighup, hupAt); why != "" {
+					t.Fatalf("a SIGHUP at a terminal still there stops: %s", why)
+				}
+			}
+			tty.at = hupAt.Add(max(tc.after, 0))
+			close(tty.hungUp)
+			if got := j.hungUp() != ""; got != tc.stops {
+				t.Errorf("stops = %v, want %v", got, tc.stops)
+			}
+		})
+	}
+}
