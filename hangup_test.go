@@ -210,6 +210,43 @@ func TestBackgroundedAndLeftReloads(t *testing.T) {
 	}
 }
 
+// TestReloadThenExitAtTheTerminal: a start put in the background and left, reloaded from
+// the terminal it was started at just before the shell exits there (`daemonkit reload
+// --name bg; exit`, then the window closes): the reload's SIGHUP comes just before the
+// hangup, as a foreground start's does when xterm signals the shell, but the start was
+// not the terminal's foreground job when it came. It reloads, as reload said, and runs on.
+func TestReloadThenExitAtTheTerminal(t *testing.T) {
+	s := newSession(t)
+	log := filepath.Join(s.state, "bg.log")
+	s.typeLine("daemonkit start --name bg --log " + log + " &")
+	pid, _ := s.running("bg")
+	left := filepath.Join(s.state, "left")
+	s.typeLine("disown && : >" + left)
+	testutil.WaitFor(t, "the shell to disown the start", func() bool {
+		_, err := os.Stat(left)
+		return err == nil
+	})
+	s.typeLine("daemonkit reload --name bg; exit")
+	select {
+	case <-s.exited:
+	case <-time.After(testutil.Deadline):
+		t.Fatal("the shell did not exit")
+	}
+	s.closeWindow()
+	s.logSays("bg", "terminal hung up")
+	testutil.WaitFor(t, "bg to say whether it runs on", func() bool {
+		b, _ := os.ReadFile(log)
+		return strings.Contains(string(b), "running on") || strings.Contains(string(b), "stopping")
+	})
+	b, _ := os.ReadFile(log)
+	if !strings.Contains(string(b), "reopened log") || strings.Contains(string(b), "stopping") || !scripttest.Alive(pid) {
+		t.Fatalf("after reload; exit: alive %v, want a reload and running on; its log:\n%s", scripttest.Alive(pid), b)
+	}
+	if out, err := s.daemonkit("status", "--name", "bg"); err != nil {
+		t.Fatalf("status after reload; exit: %v\n%s", err, out)
+	}
+}
+
 // TestForegroundStartEndsWithItsTerminal: a foreground start running as the shell's
 // foreground job, its terminal closed: the shell passes the hangup on to its job as
 // SIGHUP, and the start stops gracefully, as the rest of its job does, rather than reload

@@ -24,7 +24,20 @@ type terminalWatch struct {
 	at     time.Time // when it hung up (monotonic); zero while it has not
 	hungUp chan struct{}
 	quit   *os.File // the write end of the watch's pipe: closing it ends the watch
+	// foreground reports whether this process's group is the foreground group of the
+	// terminal fd (-1 once the watch has ended: it is not).
+	foreground   func(fd int) bool
+	foregroundAt time.Time // when the watch last saw this process's group in the foreground
 }
+
+// foregroundEvery is how often the watch looks whether this process is the terminal's
+// foreground job, and foregroundRecent how long it counts as one after it last saw it:
+// the shell that passes a SIGHUP on to its foreground job takes the terminal back at once,
+// before the job has taken the signal.
+const (
+	foregroundEvery  = 250 * time.Millisecond
+	foregroundRecent = 4 * foregroundEvery
+)
 
 // hangup is a channel closed once the terminal has hung up; nil (never ready) without a
 // watch.
@@ -76,7 +89,7 @@ func (t *terminalWatch) hangupStops(now time.Time) bool {
 // foreground start was typed at (a stop) from one that is a reload.
 type hangupJudge struct {
 	tty        *terminalWatch // nil: every SIGHUP reloads
-	reloadedAt time.Time      // the last SIGHUP taken for a reload while the terminal was there
+	reloadedAt time.Time      // the last SIGHUP taken for a reload while this was the terminal's foreground job
 	early      int            // signals still waiting from before the loop began
 	begun      time.Time      // when the loop began
 }
@@ -99,7 +112,11 @@ func (j *hangupJudge) signal(sig os.Signal, now time.Time) string {
 	if j.tty.hangupStops(now) || j.early >= 0 && j.tty.hungUpBy(j.begun) {
 		return "SIGHUP came as its terminal hung up"
 	}
-	if _, gone := j.tty.hungUpAt(); !gone {
+	// Only a SIGHUP that came while this was the terminal's foreground job can be the
+	// one of a hangup that follows (xterm, or a kill -HUP of the shell, signals the
+	// shell first, which passes it on to its jobs): a reload typed at the terminal is
+	// the foreground job then, and a start put in the background is not.
+	if _, gone := j.tty.hungUpAt(); !gone && j.tty.wasForeground(now) {
 		j.reloadedAt = now
 	}
 	return ""
@@ -120,4 +137,19 @@ func (j *hangupJudge) hungUp() string {
 func (t *terminalWatch) hungUpBy(when time.Time) bool {
 	at, ok := t.hungUpAt()
 	return ok && !at.After(when)
+}
+
+// wasForeground reports whether this process's group is, or was within foregroundRecent,
+// the terminal's foreground group: whether it was the job at the terminal when a signal
+// taken now came.
+func (t *terminalWatch) wasForeground(now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.foreground == nil {
+		return false
+	}
+	if t.foreground(t.fd) {
+		return true
+	}
+	return !t.foregroundAt.IsZero() && now.Sub(t.foregroundAt) <= foregroundRecent
 }

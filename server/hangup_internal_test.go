@@ -7,9 +7,9 @@ import (
 )
 
 // hungUpWatch is a watch whose terminal hung up at at (never, if zero), read from no
-// descriptor.
+// descriptor, where this process is the foreground job.
 func hungUpWatch(at time.Time) *terminalWatch {
-	t := &terminalWatch{fd: -1, hungUp: make(chan struct{})}
+	t := &terminalWatch{fd: -1, hungUp: make(chan struct{}), foreground: func(int) bool { return true }}
 	if !at.IsZero() {
 		t.at = at
 		close(t.hungUp)
@@ -49,22 +49,27 @@ func TestHangupJudge(t *testing.T) {
 	}
 }
 
-// A hangup that comes within hangupWindow after a SIGHUP taken for a reload (xterm, or a
-// `kill -HUP` of the shell, signals the shell before the terminal goes) is a stop; one
-// that comes long after, or with no SIGHUP before, is not: the start runs on.
+// A hangup that comes within hangupWindow after a SIGHUP taken for a reload while this was
+// the terminal's foreground job (xterm, or a `kill -HUP` of the shell, signals the shell
+// before the terminal goes, and the shell its jobs) is a stop; one that comes long after,
+// with no SIGHUP before, or after one that came while this was a background job (a
+// `reload; exit` typed at the terminal) is not: the start runs on.
 func TestHangupAfterSIGHUP(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		after time.Duration // from the SIGHUP to the hangup; negative: no SIGHUP
-		stops bool
+		name       string
+		after      time.Duration // from the SIGHUP to the hangup; negative: no SIGHUP
+		background bool          // the SIGHUP came while this was a background job
+		stops      bool
 	}{
-		{"just after", 50 * time.Millisecond, true},
-		{"long after", hangupWindow + time.Second, false},
-		{"no SIGHUP", -1, false},
+		{"just after", 50 * time.Millisecond, false, true},
+		{"long after", hangupWindow + time.Second, false, false},
+		{"no SIGHUP", -1, false, false},
+		{"just after, in the background", 50 * time.Millisecond, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			begun := time.Now()
 			tty := hungUpWatch(time.Time{})
+			tty.foreground = func(int) bool { return !tc.background }
 			j := newHangupJudge(tty, 0, begun)
 			hupAt := begun.Add(time.Second)
 			if tc.after >= 0 {

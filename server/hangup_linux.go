@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +26,7 @@ func newTerminalWatch(fd int) *terminalWatch {
 		_ = unix.Close(fd)
 		return nil
 	}
-	t := &terminalWatch{fd: fd, hungUp: make(chan struct{}), quit: w}
+	t := &terminalWatch{fd: fd, hungUp: make(chan struct{}), quit: w, foreground: foregroundNow}
 	go t.watch(r)
 	return t
 }
@@ -48,13 +49,15 @@ func openTerminal() (int, error) {
 
 // watch waits, on a thread of its own, until the terminal hangs up (it records when) or
 // the watch is closed; then it lets the terminal's descriptor go. It asks poll for no
-// event: a hangup or an error is always reported, and input waiting is not.
+// event: a hangup or an error is always reported, and input waiting is not. Meanwhile it
+// looks every foregroundEvery whether this process is the terminal's foreground job.
 func (t *terminalWatch) watch(quit *os.File) {
 	defer quit.Close()
 	fds := []unix.PollFd{{Fd: int32(t.fd)}, {Fd: int32(quit.Fd()), Events: unix.POLLIN}}
 	for {
-		_, err := unix.Poll(fds, -1)
-		if errors.Is(err, unix.EINTR) {
+		t.sampleForeground()
+		n, err := unix.Poll(fds, int(foregroundEvery/time.Millisecond))
+		if errors.Is(err, unix.EINTR) || err == nil && n == 0 {
 			continue
 		}
 		t.mu.Lock()
@@ -65,6 +68,16 @@ func (t *terminalWatch) watch(quit *os.File) {
 		t.fd = -1
 		t.mu.Unlock()
 		return
+	}
+}
+
+// sampleForeground records when this process was last seen to be the terminal's
+// foreground job.
+func (t *terminalWatch) sampleForeground() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.foreground(t.fd) {
+		t.foregroundAt = time.Now()
 	}
 }
 
@@ -83,3 +96,13 @@ func terminalHungUp(fd, timeout int) bool {
 
 // dupCloexec duplicates fd, close-on-exec, at 3 or above.
 func dupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3) }
+
+// foregroundNow reports whether this process's group is the foreground group of the
+// terminal fd (its job is the one the terminal's input and signals go to).
+func foregroundNow(fd int) bool {
+	if fd < 0 {
+		return false
+	}
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return err == nil && pgrp == unix.Getpgrp()
+}
