@@ -85,21 +85,43 @@ func (t *terminalWatch) hangupStops(now time.Time) bool {
 	return ok && now.Sub(at) <= hangupWindow
 }
 
-// hangupJudge tells, for the run loop, a SIGHUP that is the hangup of the terminal a
-// foreground start was typed at (a stop) from one that is a reload.
+// hangupJudge tells, for the run, a SIGHUP that is the hangup of the terminal a
+// foreground start was typed at (a stop) from one that is a reload. It judges from the
+// start of the work to its end: a hangup while the work starts stops it too.
 type hangupJudge struct {
-	tty        *terminalWatch // nil: every SIGHUP reloads
-	reloadedAt time.Time      // the last SIGHUP taken for a reload while this was the terminal's foreground job
-	early      int            // signals still waiting from before the loop began
-	begun      time.Time      // when the loop began
+	tty        *terminalWatch   // nil: every SIGHUP reloads
+	reloadedAt time.Time        // the last SIGHUP taken for a reload while this was the terminal's foreground job
+	early      int              // signals still waiting from before the judge began
+	begun      time.Time        // when the judge began
+	hangupC    <-chan struct{}  // the terminal's hangup, until it is taken
+	quiet      <-chan time.Time // armed by a hangup with no SIGHUP just before: hangupWindow has passed with none after either
+	quietTimer *time.Timer      // quiet's
 }
 
-// newHangupJudge judges for the terminal tty watches, from now, when the loop begins
-// with queued signals waiting: those that came while the work started. A SIGHUP among
-// them is the hangup's if the terminal hung up by now (after the watch began, as the
-// start did), however long the start took after it.
+// newHangupJudge judges for the terminal tty watches, from now, with queued signals
+// waiting: those that came before. A SIGHUP among them is the hangup's if the terminal
+// hung up by now (after the watch began, as the start did).
 func newHangupJudge(tty *terminalWatch, queued int, now time.Time) *hangupJudge {
-	return &hangupJudge{tty: tty, early: queued, begun: now}
+	return &hangupJudge{tty: tty, early: queued, begun: now, hangupC: tty.hangup()}
+}
+
+// hangup is a channel ready once the terminal has hung up, until hungUp takes it; nil
+// (never ready) without a terminal.
+func (j *hangupJudge) hangup() <-chan struct{} { return j.hangupC }
+
+// quietAfter is a channel ready once hangupWindow has passed after a hangup with no SIGHUP
+// before or after it: the start was put in the background and left, and runs on. nil
+// (never ready) until then.
+func (j *hangupJudge) quietAfter() <-chan time.Time { return j.quiet }
+
+// tookQuiet says the channel of quietAfter was taken.
+func (j *hangupJudge) tookQuiet() { j.quiet = nil }
+
+// stopTimer lets the timer of quietAfter go.
+func (j *hangupJudge) stopTimer() {
+	if j.quietTimer != nil {
+		j.quietTimer.Stop()
+	}
 }
 
 // signal judges sig, a reopen signal taken at now: why it is the terminal's hangup, or ""
@@ -110,6 +132,7 @@ func (j *hangupJudge) signal(sig os.Signal, now time.Time) string {
 		return ""
 	}
 	if j.tty.hangupStops(now) || j.early >= 0 && j.tty.hungUpBy(j.begun) {
+		j.quiet = nil // the hangup has its SIGHUP: it does not run on
 		return "SIGHUP came as its terminal hung up"
 	}
 	// Only a SIGHUP that came while this was the terminal's foreground job can be the
@@ -122,14 +145,18 @@ func (j *hangupJudge) signal(sig os.Signal, now time.Time) string {
 	return ""
 }
 
-// hungUp judges the terminal's hangup, once it has come: why it is a stop (a SIGHUP came
-// just before it), or "" if it is not (it came with no SIGHUP: the start was put in the
-// background and left).
-func (j *hangupJudge) hungUp() string {
+// hungUp judges the terminal's hangup, taken at now: why it is a stop (a SIGHUP came just
+// before it, while this was the terminal's foreground job), or "" if it is not yet (a
+// SIGHUP within hangupWindow after it may still make it one; quietAfter says when none
+// did).
+func (j *hangupJudge) hungUp(now time.Time) string {
+	j.hangupC = nil
 	at, ok := j.tty.hungUpAt()
 	if ok && !j.reloadedAt.IsZero() && at.Sub(j.reloadedAt) <= hangupWindow {
 		return "its terminal hung up as SIGHUP came"
 	}
+	j.quietTimer = time.NewTimer(max(hangupWindow-now.Sub(at), 0))
+	j.quiet = j.quietTimer.C
 	return ""
 }
 

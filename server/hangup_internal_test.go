@@ -79,9 +79,13 @@ func TestHangupAfterSIGHUP(t *testing.T) {
 			}
 			tty.at = hupAt.Add(max(tc.after, 0))
 			close(tty.hungUp)
-			if got := j.hungUp() != ""; got != tc.stops {
+			if got := j.hungUp(tty.at) != ""; got != tc.stops {
 				t.Errorf("stops = %v, want %v", got, tc.stops)
 			}
+			if quiet := j.quietAfter() != nil; quiet == tc.stops {
+				t.Errorf("running on after the hangup is said: %v, want %v", quiet, !tc.stops)
+			}
+			j.stopTimer()
 		})
 	}
 }

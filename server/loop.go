@@ -41,8 +41,8 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
-	hangup := r.tty.hangup() // the terminal's, with Options.HangupStops
-	judge := newHangupJudge(r.tty, len(r.sigs.reopen), time.Now())
+	judge := newHangupJudge(r.tty, len(r.sigs.reopen), time.Now()) // the terminal's hangup, with Options.HangupStops
+	defer judge.stopTimer()
 	// hungUp stops the work for its terminal's hangup, as SIGTERM would.
 	hungUp := func(why string) error {
 		watch.CloseAsync()
@@ -87,11 +87,12 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 				return hungUp(why)
 			}
 			r.askReopen(hooks, w, sig)
-		case <-hangup:
-			hangup = nil
-			if why := judge.hungUp(); why != "" {
+		case <-judge.hangup():
+			if why := judge.hungUp(time.Now()); why != "" {
 				return hungUp(why)
 			}
+		case <-judge.quietAfter():
+			judge.tookQuiet()
 			r.log.Info("terminal hung up, with no SIGHUP: running on, as a job put in the background and left; 'daemonkit stop' ends it")
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {
