@@ -327,6 +327,50 @@ func TestForegroundStartEndsWithItsTerminal(t *testing.T) {
 	}
 }
 
+// TestForegroundStartEndsWithItsTerminalWhileStarting: the window a foreground start was
+// typed at is closed while the start is not ready yet (its readiness check is slow): the
+// start ends at once, as a stop during a start does, rather than run on until ready, or
+// its ready timeout, and only then stop.
+func TestForegroundStartEndsWithItsTerminalWhileStarting(t *testing.T) {
+	s := newSession(t)
+	log := filepath.Join(s.state, "fg.log")
+	status := filepath.Join(s.state, "status")
+	caught := filepath.Join(s.state, "caught")
+	never := filepath.Join(s.state, "never") // the readiness check waits for it: it never comes
+	s.typeLine(`sh -c 'trap : HUP; daemonkit start --name fg --log ` + log + ` --ready "cmd:test -e ` + never +
+		`" --ready-timeout 10m -- catchsig ` + caught + ` HUP TERM; echo $? >` + status + `'`)
+	testutil.WaitFor(t, "the program to catch its signals", func() bool {
+		b, _ := os.ReadFile(caught)
+		return strings.HasPrefix(string(b), "ready\n")
+	})
+	st, err := pidfile.Probe(filepath.Join(s.state, "fg.pid"))
+	if err != nil || st.State != pidfile.Running {
+		t.Fatalf("probe fg's pidfile: %v %v", st.State, err)
+	}
+	s.own(st.PID)
+	s.closeWindow()
+	testutil.WaitFor(t, "the starting start to end", func() bool { return !scripttest.Alive(st.PID) })
+	lb, _ := os.ReadFile(log)
+	if !strings.Contains(string(lb), "terminal hung up: stopping") || !strings.Contains(string(lb), "stopping before it was ready") {
+		t.Errorf("its log does not say it stopped for the hangup before it was ready:\n%s", lb)
+	}
+	// An instance that never ran keeps no record, as after a SIGTERM before it was ready.
+	if _, err := os.Stat(filepath.Join(s.state, "fg.json")); !os.IsNotExist(err) {
+		t.Errorf("a record is left of a start that never ran: %v", err)
+	}
+	if b, _ := os.ReadFile(caught); !strings.Contains(string(b), "SIGTERM") {
+		t.Errorf("the program had no SIGTERM, its stop signal; it caught:\n%s", b)
+	}
+	testutil.WaitFor(t, "start's exit status", func() bool {
+		b, _ := os.ReadFile(status)
+		return strings.HasSuffix(string(b), "\n")
+	})
+	// 128+1, as a stop by SIGTERM before it was ready exits 128+15.
+	if b, _ := os.ReadFile(status); strings.TrimSpace(string(b)) != "129" {
+		t.Errorf("start exited %s, want 129, as a start stopped by SIGHUP before it was ready; its log:\n%s", b, lb)
+	}
+}
+
 // hasAnyPrefix reports whether s begins with one of prefixes.
 func hasAnyPrefix(s string, prefixes []string) bool {
 	for _, p := range prefixes {

@@ -41,8 +41,11 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
-	judge := newHangupJudge(r.tty, len(r.sigs.reopen), time.Now()) // the terminal's hangup, with Options.HangupStops
-	defer judge.stopTimer()
+	judge := r.judge  // the terminal's hangup, with Options.HangupStops; begun by run
+	if judge == nil { // a loop run without run's start (tests)
+		judge = newHangupJudge(r.tty, len(r.sigs.reopen), time.Now())
+		defer judge.stopTimer()
+	}
 	// hungUp stops the work for its terminal's hangup, as SIGTERM would.
 	hungUp := func(why string) error {
 		watch.CloseAsync()
@@ -50,6 +53,10 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 		stopHooks(Stopped{sighup})
 		return r.stop(w, cancel, done, Stopped{sighup})
 	}
+	for _, sig := range r.held { // taken while the work started, and not the hangup's
+		r.askReopen(hooks, w, sig)
+	}
+	r.held = nil
 	if every := r.manager.watchdog(); every > 0 {
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -93,7 +100,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 			}
 		case <-judge.quietAfter():
 			judge.tookQuiet()
-			r.log.Info("terminal hung up, with no SIGHUP: running on, as a job put in the background and left; 'daemonkit stop' ends it")
+			r.log.Info(hangupQuiet)
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {
 				restamp.reloaded()

@@ -177,6 +177,8 @@ type runner struct {
 	watch     *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
 	toldLeft  atomic.Bool      // a reopen said it left a 1 or 2 that the work closed
 	tty       *terminalWatch   // the terminal's, with Options.HangupStops (nil: none)
+	judge     *hangupJudge     // tells a SIGHUP that is tty's hangup from a reload
+	held      []os.Signal      // reopen signals taken while the work started, for the loop
 
 	dropsMu          sync.Mutex // held by countDrops, for the two fields below
 	dropCountFailing bool       // the last count of dropped lines could not be written, and said so
@@ -209,6 +211,12 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 		defer timer.Stop()
 		deadline = timer.C
 	}
+	r.judge = newHangupJudge(r.tty, len(r.sigs.reopen), time.Now())
+	defer r.judge.stopTimer()
+	var reopen <-chan os.Signal // taken while the work starts only to tell the terminal's hangup
+	if r.tty != nil {
+		reopen = r.sigs.reopen
+	}
 	var listen string
 wait:
 	for {
@@ -230,6 +238,18 @@ wait:
 			return r.stopStarting(w, cancel, done, Stopped{sig})
 		case <-ctx.Done():
 			return r.stopStarting(w, cancel, done, context.Cause(ctx))
+		case sig := <-reopen:
+			if why := r.judge.signal(sig, time.Now()); why != "" {
+				return r.hungUpStarting(w, cancel, done, why)
+			}
+			r.held = append(r.held, sig) // the loop reopens and reloads once it has begun
+		case <-r.judge.hangup():
+			if why := r.judge.hungUp(time.Now()); why != "" {
+				return r.hungUpStarting(w, cancel, done, why)
+			}
+		case <-r.judge.quietAfter():
+			r.judge.tookQuiet()
+			r.log.Info(hangupQuiet)
 		case <-deadline:
 			switch left, ok := start.left(); {
 			case !ok: // extended without end
@@ -321,6 +341,17 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 	}
 	return r.fail(fmt.Errorf("%w before it was ready", cause))
 }
+
+// hungUpStarting stops a start, not ready yet, for the hangup of its terminal, as SIGTERM
+// would: the window it was typed at was closed while it started.
+func (r *runner) hungUpStarting(w Workload, cancel context.CancelCauseFunc, done <-chan error, why string) error {
+	r.log.Info("terminal hung up: stopping", "why", why)
+	return r.stopStarting(w, cancel, done, Stopped{sighup})
+}
+
+// hangupQuiet is logged once hangupWindow has passed after the terminal's hangup with no
+// SIGHUP: the start was put in the background and left.
+const hangupQuiet = "terminal hung up, with no SIGHUP: running on, as a job put in the background and left; 'daemonkit stop' ends it"
 
 // errNotReady is the cause of a start the daemon gave up on itself (Options.ReadyTimeout).
 var errNotReady = errors.New("not ready")
