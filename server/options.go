@@ -31,10 +31,11 @@ type Options struct {
 	IgnoreHUP bool
 	// HangupStops watches the terminal this process was started at (its controlling
 	// terminal, or a standard descriptor that is one) for its hangup, and takes a SIGHUP
-	// that comes within 2s of it, before or after, for a stop, as SIGTERM's, not a reload:
-	// the hangup of a closed window or a dropped ssh session, which the shell passes on to
-	// its jobs. Any other SIGHUP reloads, and so does every one after a hangup that came
-	// with none (a start put in the background and left: the user meant it to run on). Set
+	// that comes within 2s after it, or within 2s before it while this process was the
+	// terminal's foreground job, for a stop, as SIGTERM's, not a reload (during the start
+	// too): the hangup of a closed window or a dropped ssh session, which the shell passes
+	// on to its jobs. Any other SIGHUP reloads, and a hangup with none runs on (a start put
+	// in the background and left: the user meant it to run on). Set
 	// it for a start in the foreground, typed at a shell: not for a daemon, a unit's
 	// process or PID 1. It does nothing with IgnoreHUP, or without a terminal.
 	HangupStops bool
