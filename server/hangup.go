@@ -33,10 +33,12 @@ type terminalWatch struct {
 // foregroundEvery is how often the watch looks whether this process is the terminal's
 // foreground job, and foregroundRecent how long it counts as one after it last saw it:
 // the shell that passes a SIGHUP on to its foreground job takes the terminal back at once,
-// before the job has taken the signal.
+// before the job has taken the signal (later still on a loaded machine). A start a user
+// puts in the background (Ctrl-Z, bg, then a reload typed at the terminal) was not the
+// foreground job for longer than that.
 const (
 	foregroundEvery  = 250 * time.Millisecond
-	foregroundRecent = 4 * foregroundEvery
+	foregroundRecent = hangupWindow
 )
 
 // hangup is a channel closed once the terminal has hung up; nil (never ready) without a

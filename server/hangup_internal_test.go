@@ -89,3 +89,31 @@ func TestHangupAfterSIGHUP(t *testing.T) {
 		})
 	}
 }
+
+// A process counts as the terminal's foreground job when it is, or the watch saw it so
+// within foregroundRecent: the shell takes its terminal back as it signals its job.
+func TestWasForeground(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name   string
+		now    bool          // the foreground job now
+		seen   time.Duration // since the watch last saw it so; 0: never
+		counts bool
+	}{
+		{"now", true, 0, true},
+		{"just before", false, foregroundEvery, true},
+		{"long before", false, foregroundRecent + time.Second, false},
+		{"never", false, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tty := hungUpWatch(time.Time{})
+			tty.foreground = func(int) bool { return tc.now }
+			if tc.seen > 0 {
+				tty.foregroundAt = now.Add(-tc.seen)
+			}
+			if got := tty.wasForeground(now); got != tc.counts {
+				t.Errorf("wasForeground = %v, want %v", got, tc.counts)
+			}
+		})
+	}
+}
