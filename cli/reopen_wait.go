@@ -52,11 +52,13 @@ func awaitReopened(pid, logFD int, path string, within time.Duration, failed fun
 	}
 }
 
-// writesTo reports whether pid's descriptors 1 and 2 are both the file at path (the same
-// device and inode), or else its own descriptor of its log, logFD, is (ownLogFD: a work that
-// closed its stdout or stderr, whose numbers name files of its own now, which a reopen
-// leaves as they are), and whether that could be told at all: /proc/PID/fd is Linux's, and
-// the daemon's owner's (or root's) to look at. A path not there yet (logrotate moved it,
+// writesTo reports whether the daemon pid writes its log to the file at path (the same
+// device and inode): its own descriptor of its log, logFD (Record.LogFD), which its reopen
+// makes the log last, after 1 and 2 (once it names the file, so do they, but for a 1 or 2
+// that the work closed, whose number names a file of its own now, which a reopen leaves
+// as it is); for a daemon that has none (logFD 0, an older build's), its descriptors 1 and
+// 2. known says whether that could be told at all: /proc/PID/fd is Linux's, and the
+// daemon's owner's (or root's) to look at. A path not there yet (logrotate moved it,
 // without create), or not reachable (a file now where its directory was), is not the
 // daemon's file yet: the wait goes on, and says so once it is over.
 func writesTo(pid, logFD int, path string) (done, known bool) {
@@ -67,18 +69,19 @@ func writesTo(pid, logFD int, path string) (done, known bool) {
 	if err != nil {
 		return false, false
 	}
-	std := true
+	if logFD > 2 {
+		return ownLogFD(pid, logFD, at)
+	}
 	for _, fd := range []int{1, 2} {
 		open, err := os.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
-		if err != nil || !os.SameFile(at, open) {
-			std = false
-			break
+		if err != nil {
+			return false, false
+		}
+		if !os.SameFile(at, open) {
+			return false, true
 		}
 	}
-	if std {
-		return true, true
-	}
-	return ownLogFD(pid, logFD, at)
+	return true, true
 }
 
 // ownLogFD reports whether pid's descriptor logFD, the daemon's own of its log

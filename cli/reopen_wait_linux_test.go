@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,5 +58,35 @@ func TestOwnLogFD(t *testing.T) {
 		if found, known := ownLogFD(os.Getpid(), other, at); found || !known {
 			t.Errorf("ownLogFD(%d, with the file open at %d) = %v, %v; want false, true", other, fd, found, known)
 		}
+	}
+}
+
+// TestWritesToOwnLogFDLast: a daemon whose 1 and 2 name the new log, its own descriptor
+// still the old one (a reopen between its last two dup3s), does not write to the new log
+// yet: its own descriptor, which the reopen moves last, is what its lines go through. One
+// with no descriptor of its own (an older build's) writes where 1 and 2 do.
+func TestWritesToOwnLogFDLast(t *testing.T) {
+	dir := t.TempDir()
+	open := func(name string) *os.File {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	moved, now := open("web.log.1"), open("web.log")
+	daemon := exec.Command("/bin/sleep", "1000")
+	daemon.Stdout, daemon.Stderr, daemon.ExtraFiles = now, now, []*os.File{moved} // its own: 3
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = daemon.Process.Kill(); _ = daemon.Wait() })
+	pid, path := daemon.Process.Pid, now.Name()
+	if done, known := writesTo(pid, 3, path); done || !known {
+		t.Errorf("writesTo(its own descriptor still the moved file) = %v, %v; want false, true", done, known)
+	}
+	if done, known := writesTo(pid, 0, path); !done || !known {
+		t.Errorf("writesTo(no descriptor of its own, 1 and 2 the log) = %v, %v; want true, true", done, known)
 	}
 }
