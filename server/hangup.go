@@ -37,7 +37,7 @@ type terminalWatch struct {
 // puts in the background (Ctrl-Z, bg, then a reload typed at the terminal) was not the
 // foreground job for longer than that.
 const (
-	foregroundEvery  = 250 * time.Millisecond
+	foregroundEvery  = time.Second // well inside foregroundRecent: an idle start wakes once a second
 	foregroundRecent = hangupWindow
 )
 
