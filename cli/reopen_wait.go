@@ -20,16 +20,16 @@ var reopenWait = 5 * time.Second
 type reopenState int
 
 const (
-	reopenDone    reopenState = iota // both descriptors name the file at the path
+	reopenDone    reopenState = iota // the daemon writes to the file at the path (writesTo)
 	reopenUnknown                    // they cannot be looked at (not Linux, another user's daemon, gone)
 	reopenLate                       // the bound passed with the daemon still writing elsewhere
 	reopenFailed                     // the daemon recorded that its reopen failed (failed says why)
 )
 
-// awaitReopened waits, up to within, until daemon pid writes its log (its descriptors 1
-// and 2) to the file now at path: once reopen returns, logrotate compresses or deletes the
-// file it moved away (compress without delaycompress), and a line written there after
-// that is lost. failed, polled meanwhile, says why the daemon's reopen failed, once it has
+// awaitReopened waits, up to within, until daemon pid writes its log (its own descriptor
+// logFD, or 1 and 2 for a daemon that has none: writesTo) to the file now at path: once
+// reopen returns, logrotate compresses or deletes the file it moved away (compress without
+// delaycompress), and a line written there after that is lost. failed, polled meanwhile, says why the daemon's reopen failed, once it has
 // recorded that ("" until then): the wait then ends at once, with reopenFailed.
 func awaitReopened(pid, logFD int, path string, within time.Duration, failed func() string) reopenState {
 	deadline := time.Now().Add(within)

@@ -37,8 +37,8 @@ type terminalWatch struct {
 // puts in the background (Ctrl-Z, bg, then a reload typed at the terminal) was not the
 // foreground job for longer than that.
 const (
-	foregroundEvery  = time.Second // well inside foregroundRecent: an idle start wakes once a second
-	foregroundRecent = hangupWindow
+	foregroundEvery  = time.Second                    // well inside foregroundRecent: an idle start wakes once a second
+	foregroundRecent = hangupWindow + foregroundEvery // seen at most foregroundEvery before it left
 )
 
 // hangup is a channel closed once the terminal has hung up; nil (never ready) without a
