@@ -315,6 +315,9 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 		}
 		return nil, strategy.Descriptor{}, err
 	}
+	if errors.Is(err, instance.ErrBadRecord) { // nothing to start again from: say what to do
+		return nil, strategy.Descriptor{}, fmt.Errorf("%w: %s", err, unreadableRecordAdvice(paths.Record))
+	}
 	if err != nil {
 		return nil, strategy.Descriptor{}, err
 	}
