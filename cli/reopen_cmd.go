@@ -86,18 +86,15 @@ func reopen(app *App, paths instance.Paths) error {
 			return withCode(exitFailed, fmt.Errorf("reopen %s: %w", paths.Name, waitErr))
 		}
 	}
-	problem := func() reopenOutcome { // what the record says of the log's last reopen
+	problem := func() (reopenOutcome, instance.Record) { // what the record says of the log's last reopen
 		rec, err := instance.ReadRecord(paths.Record)
 		if err != nil {
-			return reopenOutcome{}
+			return reopenOutcome{}, instance.Record{}
 		}
-		return reopenOutcome{problem: rec.LogProblem, failures: rec.LogReopenFailures}
+		return reopenOutcome{problem: rec.LogProblem, failures: rec.LogReopenFailures}, rec
 	}
-	before := problem()
-	logFD := 0 // the daemon's own descriptor of its log, the same for its whole run
-	if rec, err := instance.ReadRecord(paths.Record); err == nil {
-		logFD = rec.LogFD
-	}
+	before, rec := problem()
+	logFD := rec.LogFD // the daemon's own descriptor of its log, the same for its whole run
 	pid, err := instance.Signal(paths, syscall.SIGUSR1)
 	if err != nil {
 		return err
@@ -114,7 +111,7 @@ func reopen(app *App, paths instance.Paths) error {
 		var state reopenState
 		var why string
 		failed := func() string { // a problem recorded since the signal: this reopen's
-			if now := problem(); now.failedSince(before) {
+			if now, _ := problem(); now.failedSince(before) {
 				why = now.problem
 			}
 			return why

@@ -4,6 +4,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // hangupWindow is how close a SIGHUP and the hangup of the terminal a foreground start
@@ -116,8 +118,16 @@ func (j *hangupJudge) hangup() <-chan struct{} { return j.hangupC }
 // (never ready) until then.
 func (j *hangupJudge) quietAfter() <-chan time.Time { return j.quiet }
 
-// tookQuiet says the channel of quietAfter was taken.
-func (j *hangupJudge) tookQuiet() { j.quiet = nil }
+// runsOn is what the loops do once quietAfter's channel is ready: it says, once, that the
+// start runs on with its terminal gone.
+func (j *hangupJudge) runsOn(log hclog.Logger) {
+	j.quiet = nil
+	log.Info(hangupQuiet)
+}
+
+// hangupQuiet is logged once hangupWindow has passed after the terminal's hangup with no
+// SIGHUP: the start was put in the background and left.
+const hangupQuiet = "terminal hung up, with no SIGHUP: running on, as a job put in the background and left; 'daemonkit stop' ends it"
 
 // stopTimer lets the timer of quietAfter go.
 func (j *hangupJudge) stopTimer() {

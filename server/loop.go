@@ -99,8 +99,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 				return hungUp(why)
 			}
 		case <-judge.quietAfter():
-			judge.tookQuiet()
-			r.log.Info(hangupQuiet)
+			judge.runsOn(r.log)
 		case <-r.reopens.done:
 			if r.reopenEnded(hooks, w) {
 				restamp.reloaded()

@@ -248,8 +248,7 @@ wait:
 				return r.hungUpStarting(w, cancel, done, why)
 			}
 		case <-r.judge.quietAfter():
-			r.judge.tookQuiet()
-			r.log.Info(hangupQuiet)
+			r.judge.runsOn(r.log)
 		case <-deadline:
 			switch left, ok := start.left(); {
 			case !ok: // extended without end
@@ -348,10 +347,6 @@ func (r *runner) hungUpStarting(w Workload, cancel context.CancelCauseFunc, done
 	r.log.Info("terminal hung up: stopping", "why", why)
 	return r.stopStarting(w, cancel, done, Stopped{sighup})
 }
-
-// hangupQuiet is logged once hangupWindow has passed after the terminal's hangup with no
-// SIGHUP: the start was put in the background and left.
-const hangupQuiet = "terminal hung up, with no SIGHUP: running on, as a job put in the background and left; 'daemonkit stop' ends it"
 
 // errNotReady is the cause of a start the daemon gave up on itself (Options.ReadyTimeout).
 var errNotReady = errors.New("not ready")
