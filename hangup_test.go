@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/scripttest"
@@ -30,7 +28,7 @@ type session struct {
 	state    string
 	terminal *os.File // the master: closing it is closing the window, or ssh dropping
 	shell    *exec.Cmd
-	exited   chan struct{} // closed once the shell has exited
+	exited   <-chan struct{} // closed once the shell has exited
 	env      []string
 }
 
@@ -44,23 +42,12 @@ func newSession(t *testing.T) *session {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("needs bash")
 	}
-	s := &session{t: t, state: t.TempDir(), exited: make(chan struct{})}
+	s := &session{t: t, state: t.TempDir()}
 	s.env = testutil.Environ("DAEMONKIT_STATE_DIR="+s.state, "DAEMONKIT_LOG_DIR="+s.state)
 	s.shell = exec.Command("bash", "--norc", "--noprofile", "-i")
 	s.shell.Env = append(s.env, "PS1=$ ", "HISTFILE=/dev/null", "TERM=dumb")
-	terminal, err := pty.Start(s.shell) // bash leads a session whose terminal is the pty
-	if err != nil {
-		t.Fatalf("start bash in a pty: %v", err)
-	}
-	s.terminal = terminal
-	go func() { _ = s.shell.Wait(); close(s.exited) }()
-	t.Cleanup(func() {
-		scripttest.KillDaemonsUnder(t.Log, s.state)
-		s.killSession()
-		_ = s.shell.Process.Kill()
-		<-s.exited
-		_ = s.terminal.Close()
-	})
+	s.terminal, s.exited = scripttest.AtTerminal(t, s.shell, s.state)
+	t.Cleanup(s.killSession)
 	return s
 }
 

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/scripttest"
 	"github.com/daemonkit/daemonkit/internal/testutil"
@@ -82,23 +80,12 @@ func startAtTerminal(t *testing.T, state string, args ...string) (terminal *os.F
 	t.Helper()
 	start := exec.Command("daemonkit", append([]string{"start"}, args...)...)
 	start.Env = testutil.Environ("DAEMONKIT_STATE_DIR="+state, "DAEMONKIT_LOG_DIR="+state)
-	terminal, err := pty.Start(start) // start leads a session whose terminal is the pty, in its foreground group
-	if err != nil {
-		t.Fatalf("start in a pty: %v", err)
-	}
+	terminal, exited = scripttest.AtTerminal(t, start, state)
 	output = &testutil.Buffer{}
-	go func() { _, _ = io.Copy(output, terminal) }()
-	done := make(chan struct{})
-	go func() { _ = start.Wait(); close(done) }()
-	t.Cleanup(func() {
-		scripttest.KillDaemonsUnder(t.Log, state)
-		_ = start.Process.Kill()
-		<-done
-		_ = terminal.Close() // its copy ends once nothing holds the terminal any more
-	})
+	go func() { _, _ = io.Copy(output, terminal) }() // ends once the terminal is closed
 	t.Setenv("DAEMONKIT_STATE_DIR", state)
 	t.Setenv("DAEMONKIT_LOG_DIR", state)
-	return terminal, output, done, start.Process.Pid
+	return terminal, output, exited, start.Process.Pid
 }
 
 // awaitExit waits for start to exit, and returns what the program wrote of the signals it

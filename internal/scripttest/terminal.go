@@ -31,20 +31,11 @@ import (
 // and it would never hang up. The shell writes start's status and stderr to files instead.
 func Hangup(t *testing.T, prog, strategy, name, state string, env []string) int {
 	t.Helper()
-	t.Cleanup(func() { KillDaemonsUnder(t.Log, state) })
 	started := filepath.Join(state, "start.status")
 	shell := exec.Command("sh", "-c", prog+` start -d --strategy `+strategy+` --name `+name+
 		` 2>"$STATE/start.err"; echo $? >"$STATE/start.tmp"; mv "$STATE/start.tmp" "$STATE/start.status"; exec cat`)
 	shell.Env = append(env, "STATE="+state)
-	terminal, err := pty.Start(shell) // the shell leads a new session with the pty as its terminal
-	if err != nil {
-		t.Fatalf("start a shell in a pty: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = terminal.Close()
-		_ = shell.Process.Kill()
-		_ = shell.Wait()
-	})
+	terminal, exited := AtTerminal(t, shell, state)
 	testutil.WaitFor(t, "start to return in the terminal", func() bool {
 		_, err := os.Stat(started)
 		return err == nil
@@ -78,7 +69,7 @@ func Hangup(t *testing.T, prog, strategy, name, state string, env []string) int 
 	if err := terminal.Close(); err != nil {
 		t.Fatalf("close the terminal: %v", err)
 	}
-	_ = shell.Wait() // the shell's session is over: hung up
+	<-exited // the shell's session is over: hung up
 	if err := unix.Kill(-daemon.PGRP, unix.SIGHUP); err != nil {
 		t.Fatalf("SIGHUP the daemon's process group %d: %v", daemon.PGRP, err)
 	}
@@ -95,6 +86,29 @@ func Hangup(t *testing.T, prog, strategy, name, state string, env []string) int 
 		t.Fatalf("the %s daemon (pid %d) died with its terminal", strategy, st.PID)
 	}
 	return st.PID
+}
+
+// AtTerminal starts cmd as the leader of a new session whose controlling terminal is a new
+// pseudo-terminal, cmd in its foreground, and returns the terminal's master and a channel
+// closed once cmd has exited. When the test ends, whatever happened, the daemons whose
+// state is in state are killed by pid, then cmd, and the master is closed. A test that
+// kills what cmd started in its session does so in a cleanup of its own, registered after
+// this call, so that it runs first.
+func AtTerminal(t *testing.T, cmd *exec.Cmd, state string) (terminal *os.File, exited <-chan struct{}) {
+	t.Helper()
+	terminal, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatalf("start %s at a pseudo-terminal: %v", cmd.Path, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		KillDaemonsUnder(t.Log, state)
+		_ = cmd.Process.Kill()
+		<-done
+		_ = terminal.Close()
+	})
+	return terminal, done
 }
 
 // Alive reports whether pid is running (a zombie is not).
