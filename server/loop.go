@@ -41,11 +41,7 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 	var countDrops <-chan time.Time // armed by the first drop since the last count
 	var restamp restamper           // armed by a reload
 	var watchdog <-chan time.Time
-	judge := r.judge  // the terminal's hangup, with Options.HangupStops; begun by run
-	if judge == nil { // a loop run without run's start (tests)
-		judge = newHangupJudge(r.tty, len(r.sigs.reopen), time.Now())
-		defer judge.stopTimer()
-	}
+	judge := r.judge // the terminal's hangup, with Options.HangupStops; begun by run
 	// hungUp stops the work for its terminal's hangup, as SIGTERM would.
 	hungUp := func(why string) error {
 		watch.CloseAsync()

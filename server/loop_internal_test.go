@@ -17,7 +17,8 @@ import (
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// newTestRunner holds a pidfile in a fresh directory; its signal channels are fed by hand.
+// newTestRunner holds a pidfile in a fresh directory; its signal channels are fed by hand,
+// and its hangup judge is begun as run begins it for a daemon at no terminal.
 func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *testutil.Buffer) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "x.pid")
@@ -27,12 +28,15 @@ func newTestRunner(t *testing.T, shutdownTimeout time.Duration) (*runner, *testu
 	}
 	t.Cleanup(func() { _ = pf.Release() })
 	buf := &testutil.Buffer{}
+	judge := newHangupJudge(nil, 0, time.Now()) // as run begins it, at no terminal
+	t.Cleanup(judge.stopTimer)
 	return &runner{
 		opts:    Options{PIDFile: path, ShutdownTimeout: shutdownTimeout, PIDFileCheck: time.Hour},
 		records: &records{},
 		sigs:    &signals{stop: make(chan os.Signal, 1), reopen: make(chan os.Signal, 1)},
 		log:     hclog.New(&hclog.LoggerOptions{Output: buf}),
 		pf:      pf,
+		judge:   judge,
 	}, buf
 }
 
