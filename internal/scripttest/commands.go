@@ -54,6 +54,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"own":          cmdOwn,
 		"concurrently": func(ts *testscript.TestScript, neg bool, args []string) { cmdConcurrently(ts, neg, args, passed) },
 		"waitlog":      cmdWaitlog,
+		"fdclosed":     cmdFdclosed,
 		"writepid":     cmdWritepid,
 		"spawn":        cmdSpawn,
 		"exits":        func(ts *testscript.TestScript, neg bool, args []string) { cmdExits(ts, neg, args, passed) },
@@ -372,6 +373,27 @@ func cmdWaitlog(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: no line matching %q after %s; it has:\n%s", args[0], args[1], scriptDeadline, data)
 		}
 		time.Sleep(backoff) // polling a file for a condition, with a deadline
+	}
+}
+
+// fdclosed PID FD LINK: waits until PID's descriptor FD no longer names LINK (as readlink
+// of /proc/PID/fd/FD gave it before, e.g. "pipe:[123]"): closed, another file's now, or the
+// process gone. A daemon's handshake pipe, closed once its last word is written, tells
+// that the word is there.
+func cmdFdclosed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: fdclosed PID FD LINK")
+	}
+	path := fmt.Sprintf("/proc/%d/fd/%d", atoiArg(ts, args[0]), atoiArg(ts, args[1]))
+	deadline := time.Now().Add(scriptDeadline)
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 50*time.Millisecond) {
+		if link, err := os.Readlink(path); err != nil || link != args[2] {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s still names %s after %s", path, args[2], scriptDeadline)
+		}
+		time.Sleep(backoff) // nothing tells of a descriptor closed: polled, with a deadline
 	}
 }
 
