@@ -869,14 +869,40 @@ func allDone(wg *sync.WaitGroup) <-chan struct{} {
 	return done
 }
 
-// publishCopies writes the copies into the record, for status and list.
+// publishCopies writes the copies into the record, for status and list. A copy whose
+// drain took it off the record (offRecord) stays off, even if the drain did so after this
+// list was taken: that is read when the change is applied, in the order of the changes.
 func (r *run) publishCopies() {
-	copies := make([]instance.Copy, 0, len(r.copies))
-	for _, c := range r.copies {
-		copies = append(copies, instance.Copy{PID: c.pid, Generation: c.gen, State: c.state})
+	type listed struct {
+		copy instance.Copy
+		p    *program
 	}
-	slices.SortFunc(copies, func(a, b instance.Copy) int { return a.Generation - b.Generation })
-	server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.Copies = copies })
+	all := make([]listed, 0, len(r.copies))
+	for _, c := range r.copies {
+		all = append(all, listed{instance.Copy{PID: c.pid, Generation: c.gen, State: c.state}, c})
+	}
+	slices.SortFunc(all, func(a, b listed) int { return a.copy.Generation - b.copy.Generation })
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+		copies := make([]instance.Copy, 0, len(all))
+		for _, l := range all {
+			if !l.p.offRecord.Load() {
+				copies = append(copies, l.copy)
+			}
+		}
+		rec.Copies = copies
+	})
+}
+
+// takeOffRecord takes old, a copy that has ended, off the record's copies, from the
+// goroutine that saw it end: once it returns, status no longer lists it, whenever the
+// loop forgets it.
+func (r *run) takeOffRecord(old *program) {
+	old.offRecord.Store(true) // before the change is published: see publishCopies
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+		rec.Copies = slices.DeleteFunc(rec.Copies, func(c instance.Copy) bool {
+			return c.PID == old.pid && c.Generation == old.gen
+		})
+	})
 }
 
 // failedStatus stands for a restart that never got ready, and did not end by itself (not

@@ -291,7 +291,13 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	r.log.Info("the old copy is gone", "pid", old.pid, "generation", old.gen, "status", describe(ws),
 		"drain", time.Since(began).Round(time.Millisecond).String(), "killed", killed)
 	old.exited = closedStatus(ws)
-	done(time.Since(began), killed, ws)
+	took := time.Since(began)
+	// Off the record before the answer: an upgrade that says the old copy is gone is
+	// followed by a status that does not list it, even while the loop is busy elsewhere
+	// (backing off before a restart). The loop is not waited for: it may itself wait for
+	// this drain (awaitDraining).
+	r.takeOffRecord(old)
+	done(took, killed, ws)
 	select {
 	case r.drained <- old:
 	case <-r.ctx.Done():
