@@ -130,6 +130,11 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 		}
 		return res, withCode(exitFailed, fmt.Errorf("%s is not running: there is no copy to hand over from; start it as it was with '%s'", paths.Name, app.commandFor("restart", paths)))
 	}
+	if st.Record == nil && st.RecordErr != nil {
+		// Not "it holds no sockets": that, and where the control socket is, only the record says.
+		return res, withCode(exitFailed, fmt.Errorf("upgrade %s: %w: whether it holds sockets, and where its supervisor takes an upgrade, only its record says, so nothing was asked of it; %s",
+			paths.Name, st.RecordErr, unreadableRecordAdvice(paths.Record)))
+	}
 	if st.Record == nil || st.Record.Control == "" {
 		return res, withCode(exitFailed, noSockets(app, paths, st.Record))
 	}
