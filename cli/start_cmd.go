@@ -568,6 +568,8 @@ func setEnviron(env []string) error {
 func notRunning(app *App, paths instance.Paths) error {
 	st, err := instance.Inspect(paths)
 	switch {
+	case errors.Is(err, instance.ErrUnprovenHolder):
+		return withCode(exitFailed, fmt.Errorf("%w; nothing was started", err)) // not "already running"
 	case err != nil:
 		return nil // the lock decides, in the launcher and in the daemon
 	case st.Pidfile.State == pidfile.Running && !st.Starting:

@@ -15,6 +15,7 @@ import (
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/pidfile"
+	"golang.org/x/sys/unix"
 )
 
 // The test binary doubles as a stand-in daemon (testutil.Main): $MODE says how it behaves
@@ -24,6 +25,7 @@ import (
 const (
 	graceful = "graceful" // on SIGTERM: release the pidfile, exit 0
 	stubborn = "stubborn" // SIGTERM is caught and ignored
+	lockOnly = "lockonly" // locks the pidfile as it is, writing nothing; stubborn
 )
 
 func TestMain(m *testing.M) {
@@ -40,7 +42,15 @@ func TestMain(m *testing.M) {
 func runDaemon(mode, path string) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1)
-	f, err := pidfile.Acquire(path)
+	var f *pidfile.File
+	var err error
+	if mode == lockOnly {
+		var held *os.File
+		held, err = lockAsIs(path)
+		defer held.Close() // held, and locked, until the process ends
+	} else {
+		f, err = pidfile.Acquire(path)
+	}
 	if err != nil {
 		fmt.Printf("err %v\n", err)
 		return 1
@@ -50,7 +60,7 @@ func runDaemon(mode, path string) int {
 		switch {
 		case sig == syscall.SIGUSR1:
 			fmt.Println("usr1")
-		case mode == stubborn:
+		case mode == stubborn || mode == lockOnly:
 			fmt.Println("term")
 		default:
 			if err := f.Release(); err != nil {
@@ -61,6 +71,17 @@ func runDaemon(mode, path string) int {
 		}
 	}
 	return 0
+}
+
+// lockAsIs takes a POSIX write lock on all of the file at path, as a daemon does, and
+// leaves its content as it is: a process that holds a pidfile and is no daemon of it.
+func lockAsIs(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	lock := unix.Flock_t{Type: unix.F_WRLCK}
+	return f, unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock)
 }
 
 // daemon is a running stand-in daemon.

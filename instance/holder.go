@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -33,6 +34,16 @@ func openHolder(p Paths) (*proc.Process, pidfile.Status, error) {
 		if st.PID == os.Getpid() {
 			return nil, st, fmt.Errorf("pidfile %q is held by this very process (pid %d)", path, st.PID)
 		}
+		if st.PID != 1 && !holderProven(p, st) {
+			again, err := awaitProven(p, st)
+			if err != nil || again.State != pidfile.Running {
+				return nil, again, err
+			}
+			if again.PID != st.PID {
+				continue // another holder: prove that one
+			}
+			st = again
+		}
 		h, err := proc.Open(st.PID)
 		if errors.Is(err, proc.ErrGone) {
 			continue // exited since Probe named it: look again
@@ -51,6 +62,29 @@ func openHolder(p Paths) (*proc.Process, pidfile.Status, error) {
 		return h, st, nil
 	}
 	return nil, pidfile.Status{}, errUnsettled
+}
+
+// unprovenWait is how long a signal waits, at most, for a pidfile's lock holder that
+// nothing proves the daemon yet (holderProven) to prove itself: a daemon writes its pid as
+// it takes the lock, within microseconds (milliseconds on a loaded machine).
+const unprovenWait = time.Second
+
+// awaitProven waits, up to unprovenWait, for the holder of p's pidfile that st names,
+// which nothing proves its daemon yet, to prove itself or to let go, and returns the
+// pidfile's status then: errUnprovenHolder if the same holder still holds it, unproven.
+func awaitProven(p Paths, st pidfile.Status) (pidfile.Status, error) {
+	end := time.Now().Add(unprovenWait)
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
+		if time.Now().After(end) {
+			return st, errUnprovenHolder(p.PIDFile, st)
+		}
+		time.Sleep(backoff) // a polling step: a pid written in a file wakes nobody
+		again, err := pidfile.Probe(p.PIDFile)
+		if err != nil || again.State != pidfile.Running || again.PID != st.PID || holderProven(p, again) {
+			return again, err
+		}
+		st = again
+	}
 }
 
 // isHolder proves that h is the process holding the lock of path. h was opened on a pid

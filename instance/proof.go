@@ -1,13 +1,20 @@
 package instance
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/pidfile"
 )
+
+// ErrUnprovenHolder means a process holds the lock of the instance's pidfile that nothing
+// proves to be its daemon (holderProven): nothing is signalled.
+var ErrUnprovenHolder = errors.New("the pidfile's lock holder is not proven its daemon")
 
 // provenByRecord returns a handle on the daemon the record at path names, when that
 // process is alive and provably the one that wrote the record: the same pid and the same
@@ -77,6 +84,58 @@ func initProven(p Paths) bool {
 	st, err := proc.ReadStat(1)
 	return err == nil && st.StartTime == rec.StartTime
 }
+
+// holderProven reports whether the process that holds the lock of p's pidfile, as st (a
+// Probe of it that found it held) names it, is the instance's daemon. The lock alone does
+// not prove that: any process of the file's owner (or root's) can lock it, a stale
+// pidfile's included. A daemon writes its own pid in the pidfile as it takes the lock, so
+// the content naming the holder (as this namespace, or the holder's own, a container's,
+// numbers it) proves it; so does a record that names it (its pid and start time), or the
+// mark of a start's launch (InvocationEnv), for the instant between a launched daemon's
+// lock and its write. Pid 1 needs initProven's stricter proof.
+func holderProven(p Paths, st pidfile.Status) bool {
+	if st.PID == 1 {
+		return initProven(p)
+	}
+	if st.ContentErr == nil && (st.FilePID == st.PID || st.FilePID == proc.InnerPID(st.PID)) {
+		return true
+	}
+	if rec, err := ReadRecord(p.Record); err == nil && rec.isFor(p) && rec.names(st.PID) {
+		return true
+	}
+	_, marked := proc.Getenv(st.PID, InvocationEnv)
+	return marked
+}
+
+// errUnprovenHolder is the error for a pidfile whose lock st's holder, not pid 1, holds
+// with nothing to prove it the daemon (holderProven), even after a while to write its pid.
+func errUnprovenHolder(path string, st pidfile.Status) error {
+	return &unprovenHolderError{path: path, st: st, command: cmdline(st.PID)}
+}
+
+// unprovenHolderError names the lock holder of a pidfile that nothing proves its daemon,
+// what the file names instead, and what to do; errors.Is ErrUnprovenHolder.
+type unprovenHolderError struct {
+	path    string
+	st      pidfile.Status
+	command []string // the holder's command line, nil if it could not be read
+}
+
+func (e *unprovenHolderError) Error() string {
+	names := "no pid"
+	if e.st.ContentErr == nil {
+		names = fmt.Sprintf("pid %d", e.st.FilePID)
+	}
+	command := strings.Join(e.command, " ")
+	if len(command) > 80 {
+		command = command[:77] + "..."
+	}
+	return fmt.Sprintf("pidfile %q is locked by pid %d (%s), which nothing proves its daemon: the file names %s, no record names pid %d, and no start launched it; "+
+		"nothing is signalled (if that process should not hold the file, end it yourself: kill %d)",
+		e.path, e.st.PID, cmp.Or(command, "command line unknown"), names, e.st.PID, e.st.PID)
+}
+
+func (e *unprovenHolderError) Is(target error) bool { return target == ErrUnprovenHolder }
 
 // errUnprovenInit is the error for a pidfile whose lock the kernel says pid 1 holds, with
 // no record that proves pid 1 the daemon (initProven).

@@ -81,6 +81,11 @@ func Inspect(p Paths) (Status, error) {
 	if st.State == pidfile.Running && st.PID == 1 && !initProven(p) {
 		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, errUnprovenInit(p.PIDFile))
 	}
+	// A holder whose pidfile names another pid, and nothing else proves the daemon: not
+	// "starting" (an empty pidfile is, for the instant before the daemon writes its pid).
+	if st.State == pidfile.Running && st.PID != 1 && st.ContentErr == nil && !holderProven(p, st) {
+		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, errUnprovenHolder(p.PIDFile, st))
+	}
 	s := Status{Paths: p, Pidfile: st}
 	if st.State != pidfile.Running {
 		if proven != nil {

@@ -94,10 +94,15 @@ func TestStopNeverSignalsFileContent(t *testing.T) {
 	}
 }
 
-// TestStopTargetsLockHolder: the holder's pidfile was overwritten to name another process.
+// TestStopTargetsLockHolder: the holder's pidfile was overwritten to name another process;
+// its record (every daemon writes one) proves the holder the daemon, and it is stopped.
+// (TestUnprovenHolderIsNotSignalled: without one, nothing is signalled.)
 func TestStopTargetsLockHolder(t *testing.T) {
 	p := testPaths(t, "svc")
 	d := startDaemon(t, graceful, p.PIDFile, false)
+	if err := WriteRecord(p.Record, Record{Name: p.Name, PIDFile: p.PIDFile, PID: d.pid, StartTime: StartTime(d.pid)}); err != nil {
+		t.Fatal(err)
+	}
 	victim := startSleep(t)
 	if err := os.WriteFile(p.PIDFile, fmt.Appendf(nil, "%d\n", victim), 0o644); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func ChildByInnerPID(parent, inner int) int {
 		}
 		for _, f := range strings.Fields(string(b)) {
 			child, err := strconv.Atoi(f)
-			if err == nil && innerPID(child) == inner {
+			if err == nil && InnerPID(child) == inner {
 				return child
 			}
 		}
@@ -31,8 +31,10 @@ func ChildByInnerPID(parent, inner int) int {
 	return 0
 }
 
-// innerPID is pid's pid in its innermost pid namespace (NSpid's last field), or 0.
-func innerPID(pid int) int {
+// InnerPID is pid's pid in its innermost pid namespace (NSpid's last field): what a daemon
+// in a container writes in its pidfile, where this caller's namespace numbers it pid. 0
+// where it cannot be read.
+func InnerPID(pid int) int {
 	f, err := os.Open(StatusPath(pid))
 	if err != nil {
 		return 0

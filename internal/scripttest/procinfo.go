@@ -264,7 +264,27 @@ func blockSigMain() {
 	execProgram(args)
 }
 
-// holdLockMain is the `holdlock [-leader-exits] FILE` program: a process that holds FILE as
+// holdAsIs is `holdlock -as-is FILE`: it locks FILE, which must be there, as a daemon
+// locks its pidfile, leaves its content as it is, writes its pid into FILE.locked once it
+// holds the lock (for a script to wait for), and keeps the lock until it is killed: a
+// process that holds a pidfile and is no daemon of it.
+func holdAsIs(path string) {
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0) // a bare descriptor: no finalizer closes it
+	if err == nil {
+		lock := unix.Flock_t{Type: unix.F_WRLCK}
+		err = unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lock)
+	}
+	if err == nil {
+		err = os.WriteFile(path+".locked", []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "holdlock -as-is:", err)
+		os.Exit(1)
+	}
+	select {}
+}
+
+// holdLockMain is the `holdlock [-leader-exits | -as-is] FILE` program: a process that holds FILE as
 // a daemon holds its pidfile, and does nothing else. It creates FILE (0644) if missing,
 // takes a POSIX write lock on all of it, writes its pid into it (a script can wait for that
 // line), and keeps the lock until it is killed. With -leader-exits its leader thread then
@@ -273,6 +293,10 @@ func blockSigMain() {
 func holdLockMain() {
 	args := os.Args[1:]
 	leaderExits := len(args) == 2 && args[0] == "-leader-exits"
+	asIs := len(args) == 2 && args[0] == "-as-is"
+	if asIs {
+		holdAsIs(args[1])
+	}
 	if leaderExits {
 		args = args[1:]
 		runtime.LockOSThread()
@@ -284,7 +308,7 @@ func holdLockMain() {
 		}
 	}
 	if len(args) != 1 {
-		fmt.Fprintln(os.Stderr, "usage: holdlock [-leader-exits] FILE")
+		fmt.Fprintln(os.Stderr, "usage: holdlock [-leader-exits | -as-is] FILE")
 		os.Exit(2)
 	}
 	f, err := os.OpenFile(args[0], os.O_RDWR|os.O_CREATE, 0o644)
