@@ -40,3 +40,35 @@ func TestStateDirCannotCreate(t *testing.T) {
 		t.Errorf("exit %d, want 1", cmd.ProcessState.ExitCode())
 	}
 }
+
+// TestStateDirNotMadeForMissingProgram: a fresh user's first start of a program that is not
+// there (a typo in its path, a name in no PATH directory) fails and makes nothing: not the
+// default state directory with its missing parents (~/.local/state/daemonkit), nor a log
+// in it. It used to make them all, and leave them, with the daemon's one error line.
+func TestStateDirNotMadeForMissingProgram(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the command as another user")
+	}
+	const uid = 4100018
+	home := ownedDir(t, uid)
+	bin := testutil.CopySelf(t, "daemonkit")
+	for _, args := range [][]string{
+		{"start", "-d", "--", "/nonexistent/prog"},
+		{"start", "-d", "--", "no-such-program-anywhere"},
+		{"start", "--", "/nonexistent/prog"},
+	} {
+		cmd := exec.Command(bin, args...)
+		var errs bytes.Buffer
+		cmd.Dir, cmd.Stderr = "/", &errs
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+		_ = cmd.Run()
+		t.Logf("%v: exit %d: %s", args, cmd.ProcessState.ExitCode(), errs.String())
+		if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(errs.String(), "exec: ") {
+			t.Errorf("%v: exit %d, want 1 and exec's error", args, cmd.ProcessState.ExitCode())
+		}
+		if entries, err := os.ReadDir(home); err != nil || len(entries) > 0 {
+			t.Fatalf("%v: the home %s holds %v (%v) after the failed start; want nothing made", args, home, entries, err)
+		}
+	}
+}

@@ -52,9 +52,9 @@ func (f *InstanceFlags) allOrOne(all bool) error {
 	return nil
 }
 
-// paths resolves the instance's files; create says whether the default state directory
-// may be created (commands that only look must not), and checks them for a start. It makes
-// no directory of the instance: start does, once it will use them (makeDirs).
+// paths resolves the instance's files; create says they are a start's, and checks them
+// for it (and the default state directory, if it is there). It makes no directory of the
+// instance: start does, once it will use them (makeStateDir, makeDirs).
 func (f *InstanceFlags) paths(app *App, logFile string, create bool) (instance.Paths, error) {
 	layout, err := app.layout(create)
 	if err != nil {
@@ -241,10 +241,25 @@ func checkDirs(p instance.Paths) error {
 	return nil
 }
 
-// layout is where the program's instances live: --state-dir (or the default, created if
-// missing and create is set) and --log-dir (or /var/log/PROGRAM as root, else the state
-// directory).
-func (app *App) layout(create bool) (instance.Layout, error) {
+// layout is where the program's instances live: --state-dir (or the default) and
+// --log-dir (or /var/log/PROGRAM as root, else the state directory). With check set, a
+// default state directory that is there is checked as makeStateDir checks it; one that is
+// missing is left to makeStateDir, which start calls only once it will use it, so that a
+// start refused before (already running, a program that is not there) makes nothing.
+func (app *App) layout(check bool) (instance.Layout, error) {
+	return app.layoutMaking(check, false)
+}
+
+// makeStateDir makes the default state directory if it is missing (private, 0700, for
+// any user but root: see instance.EnsureStateDir) and checks it; nothing for a
+// --state-dir, whose directory makeDirs makes.
+func (app *App) makeStateDir() error {
+	_, err := app.layoutMaking(true, true)
+	return err
+}
+
+// layoutMaking is layout; create says to make a missing default state directory.
+func (app *App) layoutMaking(check, create bool) (instance.Layout, error) {
 	l := instance.Layout{StateDir: app.Globals.StateDir, LogDir: app.Globals.LogDir, DefaultName: app.Config.DefaultName}
 	if l.LogDir == "" && syscall.Geteuid() == 0 {
 		l.LogDir = filepath.Join("/var/log", app.Config.Name)
@@ -256,7 +271,7 @@ func (app *App) layout(create bool) (instance.Layout, error) {
 	if err != nil {
 		return l, err
 	}
-	if create {
+	if _, err := os.Lstat(dir); check && (create || !errors.Is(err, fs.ErrNotExist)) {
 		if err := instance.EnsureStateDir(dir, private); err != nil {
 			return l, fmt.Errorf("%w; to use another state directory, give --state-dir DIR or set %sSTATE_DIR", err, app.Config.envPrefix())
 		}

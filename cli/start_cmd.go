@@ -158,8 +158,14 @@ func (c *StartCmd) Run(app *App) error {
 	if err := instance.CheckReplaceable(paths.Record); err != nil {
 		return withCode(exitFailed, err) // before the program runs, not once it is ready
 	}
+	if err := c.programThere(paths.Name); err != nil {
+		return err
+	}
+	if err := app.makeStateDir(); err != nil {
+		return err
+	}
 	// Only now, when it runs the instance, are its missing directories made: a start that
-	// finds it running leaves none behind, and a foreground start without --log, whose log
+	// finds it running, or whose program is not there, leaves none behind, and a foreground start without --log, whose log
 	// is its stderr, makes no log directory (nor the state directory for the log's claim).
 	made := paths
 	stateDir := layout.StateDir
@@ -194,6 +200,30 @@ func (c *StartCmd) Run(app *App) error {
 		paths.Name, res.PID, req.Strategy, listenNote(res.Listen, req.Supervise), showPath(paths.Log))
 	notifyManager(res.PID)
 	return outcome(nil)
+}
+
+// programThere is exit 1 when the program to supervise is surely not there (a typo, a
+// path that moved; see supervisor.MissingProgram), looked up in the PATH the daemon runs
+// it with: found now, before any directory or log is made, which the daemon, finding it,
+// would leave behind. Not in the foreground with --log (a unit's ExecStart), whose failed
+// start is said in that log too; name is the instance's, which -d's error names.
+func (c *StartCmd) programThere(name string) error {
+	if len(c.Command) == 0 || !c.Detach && c.Log != "" {
+		return nil
+	}
+	env, err := c.ProcessFlags.environ()
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	path, _ := envLookup(env, "PATH")
+	err = supervisor.MissingProgram(c.Command[0], path)
+	switch {
+	case err == nil:
+		return nil
+	case c.Detach:
+		err = fmt.Errorf("start %s: %w", name, err) // as the launcher says a daemon's error
+	}
+	return withCode(exitFailed, err)
 }
 
 // takeCommand is the program's command line as Kong passed it (command: start's, unit's

@@ -34,8 +34,8 @@ func explainExec(path string, err error, cred *syscall.Credential) error {
 	if explained := launcher.ExplainLimitAs(err, uid); explained != err {
 		return explained
 	}
-	if errors.Is(err, exec.ErrNotFound) && os.Getenv("PATH") == "" {
-		return fmt.Errorf("%w: PATH is not set in daemonkit's environment, so no program named without a slash is found: give its full path (/usr/bin/%s), or set PATH (PATH=/usr/bin:/bin before the command)", err, path)
+	if errors.Is(err, exec.ErrNotFound) {
+		return explainNoPATH(err, path, os.Getenv("PATH"))
 	}
 	if errors.Is(err, fs.ErrPermission) { // EACCES from exec(2), or exec.LookPath's own
 		return explainDenied(path, err, cred)
@@ -69,6 +69,15 @@ func explainExec(path string, err error, cred *syscall.Credential) error {
 		}
 	}
 	return err
+}
+
+// explainNoPATH adds to err, a name not found in PATH, pathList, that PATH is empty, and
+// the fix, when it is; any other err is returned as it is.
+func explainNoPATH(err error, name, pathList string) error {
+	if pathList != "" {
+		return err
+	}
+	return fmt.Errorf("%w: PATH is not set in daemonkit's environment, so no program named without a slash is found: give its full path (/usr/bin/%s), or set PATH (PATH=/usr/bin:/bin before the command)", err, name)
 }
 
 // explainNoExec adds to err, the "exec format error" of executing path, what a text file
