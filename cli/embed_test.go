@@ -71,6 +71,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_CLOSES_STDIO") != "" {
 		cli.Main(closesStdio)
 	}
+	if os.Getenv("CLI_TEST_CLOSES_STDERR_PANICS") != "" {
+		cli.Main(closesStderrPanics)
+	}
 	if os.Getenv("CLI_TEST_STARTS_OTHER") != "" {
 		cli.Main(startsOther)
 	}

@@ -121,3 +121,54 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
 	}
 }
+
+// closesStderrPanics is a program whose serve function closes os.Stderr and opens a file
+// of its own, its "database", which gets descriptor 2, then says ready, and panics when
+// it is stopped.
+var closesStderrPanics = cli.Config{
+	Name: "closesstderr",
+	Serve: func(ctx context.Context, ready func(string)) error {
+		os.Stderr.Close()
+		f, err := os.OpenFile(filepath.Join(os.Getenv("CLI_TEST_DB_DIR"), "db"), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := f.WriteString("db data\n"); err != nil {
+			return err
+		}
+		ready("")
+		<-ctx.Done()
+		panic("the drain went wrong")
+	},
+}
+
+// TestWorkChildClosesStderr: with --socket the work runs in a child of the daemon, whose
+// own lines (the panic of its serve function, its last word) reach the log through a
+// descriptor of its own, though the serve function closed os.Stderr and a file of its own
+// took descriptor 2. They went to the closed os.Stderr, and were lost.
+func TestWorkChildClosesStderr(t *testing.T) {
+	state := t.TempDir()
+	command := programIn(t, state, "CLI_TEST_CLOSES_STDERR_PANICS")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := command(args...)
+		cmd.Env = append(cmd.Env, "CLI_TEST_DB_DIR="+state)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("start", "-d", "--name", "db", "--socket", "tcp:127.0.0.1:0")
+	run("stop", "db")
+	b, _ := os.ReadFile(filepath.Join(state, "db.log"))
+	for _, want := range []string{"the workload panicked", "the drain went wrong", "closesstderr: panic: the drain went wrong"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the log lacks the work child's %q:\n%s", want, b)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(state, "db")); string(b) != "db data\n" {
+		t.Errorf("the program's file holds %q; want only what the program wrote", b)
+	}
+}

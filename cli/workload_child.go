@@ -109,8 +109,36 @@ func (req *request) workload(cfg Config, out io.Writer, detached bool) (server.W
 // runWorkload is the life of a workload child: the program's own work, in the foreground
 // of its supervisor, which it tells READY=1 (and where it listens) over sd_notify; SIGTERM
 // and SIGINT stop it, SIGHUP reloads it; its output goes to the supervisor, and so to the
-// log.
+// log. The child's own lines (its logger's, a panic of the serve function, its last word)
+// go through a descriptor of its own, as a daemon's do (logfile.HoldDescriptors): a serve
+// function that closes os.Stderr, and whose next file takes descriptor 2, would otherwise
+// lose them, or write them into that file, and status would say only "exited with status
+// 1" of a panic.
 func runWorkload(cfg Config, req *request) error {
+	out := holdStderr()
+	told := cfg.withDefaults()
+	told.Stderr = out
+	return withCode(told.exitIn(req.LogFormat, workloadLife(cfg, req, out)), nil)
+}
+
+// holdStderr is dupStderr's descriptor as an *os.File; os.Stderr where it cannot be made.
+func holdStderr() *os.File {
+	fd, err := dupStderr()
+	if err != nil {
+		return os.Stderr
+	}
+	return os.NewFile(uintptr(fd), "stderr")
+}
+
+// dupStderr is a descriptor of this process's own, above 2 and close-on-exec, that names
+// what descriptor 2 names now: what the work does with os.Stderr (closing it, and opening
+// a file that takes 2) never changes it.
+func dupStderr() (int, error) {
+	return unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 3)
+}
+
+// workloadLife is runWorkload's work; out is where the child's own lines go.
+func workloadLife(cfg Config, req *request, out *os.File) error {
 	if req.User != "" {
 		// The kernel set uid, gid and groups at exec; prove root cannot be had back.
 		if err := unix.Setuid(0); err == nil {
@@ -127,7 +155,7 @@ func runWorkload(cfg Config, req *request) error {
 	}
 	heard := os.Getenv(failHeardEnv) != ""
 	os.Unsetenv(failHeardEnv)
-	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, os.Stderr)
+	log := newLogger(cfg.Name, req.LogLevel, req.LogFormat, out)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	ctx = hclog.WithContext(ctx, log)         // for Serve and Reload, as in a daemon that runs the work itself
