@@ -172,3 +172,37 @@ func TestWorkChildClosesStderr(t *testing.T) {
 		t.Errorf("the program's file holds %q; want only what the program wrote", b)
 	}
 }
+
+// TestForegroundServeClosesStdio: in the foreground without --log, daemonkit's own lines
+// (started, stopping, stopped) go to the stderr start was given, through a descriptor of
+// its own, never into the file of the serve function's that took descriptor 2 after it
+// closed os.Stderr. They were written to descriptor 2 by number, into that file.
+func TestForegroundServeClosesStdio(t *testing.T) {
+	state := t.TempDir()
+	command := programIn(t, state, "CLI_TEST_CLOSES_STDIO")
+	fg := command("start", "--name", "db")
+	fg.Env = append(fg.Env, "CLI_TEST_DB_DIR="+state)
+	var stderr strings.Builder
+	fg.Stderr = &stderr
+	if err := fg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		cmd := command("status", "db")
+		return cmd.Run() == nil
+	}, "the foreground start to be ready")
+	if out, err := command("stop", "db").CombinedOutput(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, out)
+	}
+	if err := fg.Wait(); err != nil {
+		t.Fatalf("the foreground start: %v\n%s", err, stderr.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(state, "db2")); string(b) != "db2 data\n" {
+		t.Errorf("the program's file on descriptor 2 holds %q; want only what the program wrote", b)
+	}
+	for _, want := range []string{"started", "stopped"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the foreground start's stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}

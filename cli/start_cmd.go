@@ -521,7 +521,13 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		// Its stderr is the log, which the program's output shares: daemonkit's own lines,
 		// and its last word, go through out too, so that at a stop none of them waits past
 		// the stop's bound behind a reader that stopped reading (a paused pager, a stuck
-		// log driver), and the lines given up on are counted in the record.
+		// log driver), and the lines given up on are counted in the record. They go
+		// through a descriptor of its own, as a daemon's do (holdLog): a serve function
+		// that closes os.Stderr, and whose next file takes descriptor 2, would otherwise
+		// get them in that file.
+		if fd, err := dupStderr(); err == nil {
+			out = logWriterOn(fd, "stderr", app.Config.Name, app.Globals.LogFormat)
+		}
 		opts.LogWriter = out
 		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out.Handoff())
 		tell = func(err error) error {
