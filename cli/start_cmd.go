@@ -158,7 +158,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err := instance.CheckReplaceable(paths.Record); err != nil {
 		return withCode(exitFailed, err) // before the program runs, not once it is ready
 	}
-	if err := c.programThere(paths.Name); err != nil {
+	if err := c.programThere(paths); err != nil {
 		return err
 	}
 	if err := app.makeStateDir(); err != nil {
@@ -206,11 +206,16 @@ func (c *StartCmd) Run(app *App) error {
 // path that moved; see supervisor.MissingProgram), looked up in the PATH the daemon runs
 // it with: found now, before any directory or log is made, which the daemon, finding it,
 // would leave behind. Not in the foreground with --log (a unit's ExecStart), whose failed
-// start is said in that log too; name is the instance's, which -d's error names.
-func (c *StartCmd) programThere(name string) error {
+// start is said in that log too; nor for an instance that ran before (its record is
+// there), whose daemon records the failed start, as status and restart say it.
+func (c *StartCmd) programThere(paths instance.Paths) error {
 	if len(c.Command) == 0 || !c.Detach && c.Log != "" {
 		return nil
 	}
+	if _, err := os.Lstat(paths.Record); err == nil {
+		return nil // it ran before: its daemon records the failed start, for status and restart
+	}
+	name := paths.Name
 	env, err := c.ProcessFlags.environ()
 	if err != nil {
 		return withCode(exitUsage, err)
