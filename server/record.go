@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
@@ -29,6 +31,12 @@ type records struct {
 	// ended says stopped wrote the run's last record: no write may follow it, not even
 	// one of a log reopen that ends after the stop (it runs beside the loop: askReopen).
 	ended bool
+	// log (nil: none) says when a write of what the workload published fails, and when
+	// one succeeds again, once each: meanwhile status and list show what the record said
+	// before (a program pid long gone), and only the log tells why. publishFailing says
+	// the last such write failed.
+	log            hclog.Logger
+	publishFailing bool
 
 	// What the workload published (UpdateRecord) and the record has not had yet: applied
 	// in order, before anything else changes or reads the record (lock), and written by
@@ -87,8 +95,11 @@ func (rs *records) flush() {
 	for {
 		rs.mu.Lock()
 		rs.apply()
+		var failed error
+		var mended bool
 		if rs.unwritten && rs.written {
-			_ = rs.write(&rs.rec) // informative: a failure loses nothing that decides
+			// Informative: a failure loses nothing that decides, but is said once.
+			failed, mended = rs.notePublished(rs.write(&rs.rec))
 		}
 		applied := rs.applied
 		rs.applied = nil
@@ -102,9 +113,38 @@ func (rs *records) flush() {
 		for _, done := range applied {
 			close(done)
 		}
+		rs.sayPublished(failed, mended)
 		if last {
 			return
 		}
+	}
+}
+
+// notePublished keeps whether a write of what the workload published failed (err), and
+// returns err if it is the first failure since the last success, or mended if it is the
+// first success since a failure. Call with rs.mu held.
+func (rs *records) notePublished(err error) (failed error, mended bool) {
+	switch {
+	case err != nil && !rs.publishFailing:
+		rs.publishFailing = true
+		return err, false
+	case err == nil && rs.publishFailing:
+		rs.publishFailing = false
+		return nil, true
+	}
+	return nil, false
+}
+
+// sayPublished logs what notePublished returned, outside rs.mu: a line may wait for the
+// log's disk, the record must not.
+func (rs *records) sayPublished(failed error, mended bool) {
+	switch {
+	case rs.log == nil:
+	case failed != nil:
+		rs.log.Warn("could not write the record: status and list show what it said before (its program's pid, its restarts) until it can be written again",
+			"path", rs.path, "error", failed)
+	case mended:
+		rs.log.Info("the record is written again", "path", rs.path)
 	}
 }
 

@@ -99,7 +99,7 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 		log.Warn("could not report the pid to the launcher", "error", startedErr)
 	}
 	r := &runner{opts: opts, sigs: sigs, log: log, pf: pf, drops: drops,
-		records: &records{path: opts.RecordPath, rec: opts.Record},
+		records: &records{path: opts.RecordPath, rec: opts.Record, log: log},
 		manager: &manager{enabled: opts.NotifyManager}}
 	r.restorer, _ = w.(Restorer)
 	r.sweeper, _ = w.(Sweeper)
