@@ -14,8 +14,11 @@ import (
 // goroutine that may block in the kernel in uninterruptible sleep (a write to a file
 // system that froze): the kernel may pick such a thread to take a signal sent to the
 // process, and a signal taken by a thread that sleeps so waits with it, a stop held up for
-// as long as the freeze lasts. A thread that blocks them is never picked. The thread ends
-// when f returns.
+// as long as the freeze lasts. A thread that blocks them is never picked. When f returns,
+// the thread gets its mask back and goes back to the runtime, to run what comes next:
+// ending it would cost a clone at every call (every record write of a daemon), and, where
+// the user's processes and threads are at their limit (ulimit -u), the runtime aborts the
+// process when a clone fails.
 func GoDeaf(f func()) {
 	go func() {
 		runtime.LockOSThread()
@@ -26,23 +29,30 @@ func GoDeaf(f func()) {
 			go func() {
 				runtime.LockOSThread()
 				close(locked)
-				deafen()
-				f()
+				deafFor(f)
 			}()
 			<-locked
 			runtime.UnlockOSThread()
 			return
 		}
-		deafen()
-		f()
+		deafFor(f)
 	}()
 }
 
-// deafen blocks every signal on the calling thread.
-func deafen() {
-	var all unix.Sigset_t
+// deafFor runs f with every signal blocked on the calling thread, locked to it, then puts
+// the thread's mask back and unlocks it. If the mask cannot be put back, the thread stays
+// locked, and ends with its goroutine, as the runtime ends a locked thread.
+func deafFor(f func()) {
+	var all, was unix.Sigset_t
 	for i := range all.Val {
 		all.Val[i] = ^uint64(0)
 	}
-	_ = unix.PthreadSigmask(unix.SIG_BLOCK, &all, nil) // fails only for a bad argument
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &all, &was); err != nil {
+		f() // fails only for a bad argument; the thread ends with f's goroutine
+		return
+	}
+	f()
+	if unix.PthreadSigmask(unix.SIG_SETMASK, &was, nil) == nil {
+		runtime.UnlockOSThread()
+	}
 }
