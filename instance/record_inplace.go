@@ -14,10 +14,12 @@ import (
 
 // A record is written whole into a new file that is renamed over the old one, so that a
 // reader sees one or the other. On a full disk (or over quota) that new file gets no
-// blocks, and a stop could not say the daemon stopped: the record went on saying it runs,
+// blocks, and in a directory this user may no longer write (chmod 0555) it cannot be made
+// at all: a stop could not say the daemon stopped, and the record went on saying it runs,
 // which reads, once the daemon is gone, as a daemon that crashed ("failed"). The old
-// record's own blocks are still there, though, and rewriteInPlace writes the new record
-// into them, needing nothing new: compact, where the old one is indented, so it fits.
+// record's own blocks are still there, though, and still this user's to write, and
+// rewriteInPlace writes the new record into them, needing nothing new: compact, where the
+// old one is indented, so it fits.
 //
 // A reader of the record takes no lock, so it may read while the record is rewritten. The
 // rewrite first makes the record's first byte one that no JSON begins with, then writes
@@ -46,9 +48,12 @@ func inPlaceFallback(path string, r Record, err error) error {
 }
 
 // inPlaceErr reports whether err, from writing a record whole, is one that
-// rewriteInPlace may get around: the file system has no block for a new file.
+// rewriteInPlace may get around: the file system has no block for a new file, or the
+// directory takes no new file from this user (a read-only file system does not: its
+// files cannot be written either).
 func inPlaceErr(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM)
 }
 
 // rewriteInPlace writes b, the new record's JSON, into the record at path, which

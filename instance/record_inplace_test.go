@@ -75,3 +75,34 @@ func TestRecordLeftMidRewrite(t *testing.T) {
 		t.Fatal("WriteRecord replaced a file that is no record, and no rewrite's half")
 	}
 }
+
+// TestWriteRecordInUnwritableDir: in a state directory this user may no longer write
+// (chmod 0555 by an operator, or an image), no new file can be made beside the record,
+// but the record itself is still this user's to write: it is rewritten in place, as on a
+// full disk, so that a supervisor's restarts and a stop's "stopped" still get there
+// (status said "gone without stopping (crashed or killed)" of an instance that stop had
+// stopped). Root writes any directory: TestUnprivileged runs it as nobody.
+func TestWriteRecordInUnwritableDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes any directory (TestUnprivileged runs it as nobody)")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "web.json")
+	running := Record{Name: "web", PID: 42, Program: "daemonkit", State: StateRunning, Command: []string{"sleep", "1000"}}
+	if err := WriteRecord(path, running); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	stopped := running
+	stopped.State, stopped.LastExit = StateStopped, "stopped: killed by signal 15 (SIGTERM)"
+	if err := WriteRecord(path, stopped); err != nil {
+		t.Fatalf("WriteRecord in a directory of mode 0555 = %v; want it rewritten in place", err)
+	}
+	got, err := ReadRecord(path)
+	if err != nil || got.State != StateStopped || got.LastExit != stopped.LastExit {
+		t.Fatalf("ReadRecord after it = %+v, %v; want the stopped record", got, err)
+	}
+}

@@ -18,7 +18,7 @@ import (
 
 // unprivilegedTests behave differently for a user other than root; as root,
 // TestUnprivileged runs them again as nobody.
-const unprivilegedTests = "^(TestInspectPermissionDenied|TestDefaultStateDir|TestFormerStateDirs|TestEnsureStateDirCreates|TestResolveDefaults|TestResolveNameFromPidfile|TestEnsureStateDirRefuses|TestClaimLogUnwritableStateDirReadsNoRecords)$"
+const unprivilegedTests = "^(TestInspectPermissionDenied|TestDefaultStateDir|TestFormerStateDirs|TestEnsureStateDirCreates|TestResolveDefaults|TestResolveNameFromPidfile|TestEnsureStateDirRefuses|TestClaimLogUnwritableStateDirReadsNoRecords|TestWriteRecordInUnwritableDir)$"
 
 func TestUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
