@@ -41,8 +41,11 @@ func inPlaceFallback(path string, r Record, err error) error {
 	if jerr == nil {
 		jerr = rewriteInPlace(path, b, recordMode(r))
 	}
-	if jerr == nil {
+	switch {
+	case jerr == nil:
 		return nil
+	case errors.Is(jerr, os.ErrNotExist):
+		return err // no record to rewrite (a first start's): nothing to say of it
 	}
 	return fmt.Errorf("%w (nor in place: %w)", err, jerr)
 }

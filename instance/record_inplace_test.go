@@ -1,9 +1,11 @@
 package instance
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -104,5 +106,17 @@ func TestWriteRecordInUnwritableDir(t *testing.T) {
 	got, err := ReadRecord(path)
 	if err != nil || got.State != StateStopped || got.LastExit != stopped.LastExit {
 		t.Fatalf("ReadRecord after it = %+v, %v; want the stopped record", got, err)
+	}
+}
+
+// TestInPlaceFallbackWithoutRecord: a first record (a start's) that a full disk refuses has
+// no old one to be rewritten into, and its error says only why the write failed, not
+// "(nor in place: open: no such file or directory)", which told an operator nothing.
+func TestInPlaceFallbackWithoutRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	full := fmt.Errorf("write record %q: %w", path, syscall.ENOSPC)
+	err := inPlaceFallback(path, Record{Name: "web"}, full)
+	if err != full {
+		t.Errorf("inPlaceFallback without a record = %v; want %v as it was", err, full)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/storage"
 )
 
 // records keeps the run's instance record: what the workload publishes before it is
@@ -206,7 +208,9 @@ func (rs *records) first(opts Options, startedAt time.Time, listen string, dropp
 	rec.DroppedLogLines, rec.DroppedLogCause = dropped, dropCause
 	rec.State, rec.StoppedAt, rec.LastExit, rec.Failed = instance.StateRunning, time.Time{}, "", false
 	if err := rs.write(&rec); err != nil {
-		return err // instance names the step and the path
+		// instance names the step and the path; a full, read-only or over-quota file
+		// system is said as the pidfile's is, with the fix.
+		return storage.Explain(err, filepath.Dir(rs.path), "--state-dir (or --pidfile)")
 	}
 	rs.rec, rs.written = rec, true
 	return nil

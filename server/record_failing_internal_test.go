@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -48,5 +50,21 @@ func TestPublishedWriteFailureIsLogged(t *testing.T) {
 	})
 	if got, err := instance.ReadRecord(path); err != nil || got.ChildPID != 200 {
 		t.Errorf("the record once it could be written = %+v, %v; want child pid 200", got, err)
+	}
+}
+
+// TestFirstWriteSaysTheFix: a start whose record cannot be written once it is ready (its
+// state directory filled up after its pidfile was written) fails saying which file system
+// refused it and the fix, as one whose pidfile or start lock could not be written does.
+func TestFirstWriteSaysTheFix(t *testing.T) {
+	dir := t.TempDir()
+	t.Cleanup(func() { writeRecord = instance.WriteRecord })
+	writeRecord = func(path string, _ instance.Record) error {
+		return &os.PathError{Op: "write", Path: path + ".tmp", Err: syscall.ENOSPC}
+	}
+	rs := &records{path: filepath.Join(dir, "web.json")}
+	err := rs.first(Options{Name: "web"}, time.Now(), "", 0, "")
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "the file system of "+dir+" is full") || !strings.Contains(err.Error(), "--state-dir") {
+		t.Errorf("first write on a full disk = %v; want ENOSPC, the directory's file system said full, and the flag that picks another", err)
 	}
 }
