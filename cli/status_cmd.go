@@ -524,17 +524,6 @@ func orNone(s string) string {
 	return s
 }
 
-// unreadableRecordAdvice says what to do about a running instance's record that cannot be
-// read: ask as its owner, when another user owns it (a monitoring agent asking about
-// root's); else it is damaged, or not a file daemonkit wrote, which start does not replace.
-func unreadableRecordAdvice(path string) string {
-	var st syscall.Stat_t
-	if err := syscall.Lstat(path, &st); err == nil && int(st.Uid) != os.Geteuid() {
-		return fmt.Sprintf("ask as the user that started it (uid %d)", st.Uid)
-	}
-	return fmt.Sprintf("it is damaged, or not a record daemonkit wrote: stop the instance, remove it (rm %s), and start it again", path)
-}
-
 // logDetached says, when the daemon pid writes its log (its stderr) to a file that is no
 // longer at path, its log's path (deleted, or moved by a rotation without a reopen), so
 // that status shows where the lines go: nowhere anyone looks, and the space of a deleted
