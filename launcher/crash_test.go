@@ -172,3 +172,38 @@ func TestCrashFarBack(t *testing.T) {
 		}
 	}
 }
+
+// TestCrashFarBackCgoThread: a cgo build that cannot make a thread (ulimit -u) aborts with
+// "runtime/cgo: pthread_create failed" and "SIGABRT: abort", then dumps registers, memory
+// and every goroutine: past 16 KiB, the end of the log holds neither line, only a
+// traceback's own "runtime: g 0 gp=...: unknown pc", which is no reason. The error quotes
+// the reason, found further back, and names the limit to raise. (It quoted "runtime: g 0
+// gp=0x...: unknown pc 0x...", without the limit, of a supervisor started under ulimit -u.)
+func TestCrashFarBackCgoThread(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\nPC=0x7fc6ad0e4eec m=5 sigcode=18446744073709551610\n\n")
+	b.WriteString("goroutine 0 gp=0x256e383003c0 m=5 mp=0x256e38304008 [idle]:\nruntime: g 0 gp=0x256e383003c0: unknown pc 0x7fc6ad0e4eec\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "00007fc664b9b%03x: 00000000 00000000  00000000 00000000  ................\n", i*16)
+	}
+	b.WriteString("runtime: g 0 gp=0x256e383003c0: unknown pc 0x7fc6ad0e4eec\nstack: frame={sp:0x7fc664b9ba30, fp:0x0}\n\n")
+	for g := 1; b.Len() < 40<<10; g++ {
+		fmt.Fprintf(&b, "goroutine %d gp=0x256e382201e0 m=nil [select]:\nruntime.gopark(0x256e38248eb0?, 0x8?)\n\t/usr/local/go/src/runtime/proc.go:435 +0xce\n\n", g)
+	}
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines := logfile.Tail(path, 0, scanLines)
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "runtime/cgo: ") }) {
+		t.Fatal("the last 16 KiB hold the reason already: make the stack longer")
+	}
+	crash, span := crashFarBack(lines, path, 0)
+	want := []string{"runtime/cgo: pthread_create failed: Resource temporarily unavailable", "SIGABRT: abort"}
+	if !slices.Equal(crash, want) {
+		t.Fatalf("crashFarBack = %q, want %q", crash, want)
+	}
+	if got := formatCrash(crash, path, span); !strings.Contains(got, "it could not make a thread") {
+		t.Errorf("formatCrash = %s\nwant it to name the limit on threads", got)
+	}
+}

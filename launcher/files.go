@@ -120,8 +120,12 @@ func formatCrash(crash []string, path string, span int64) string {
 }
 
 // crashReasons are the lines a Go crash's reason begins with, which crashFarBack looks
-// back for.
-var crashReasons = []string{"panic: ", "fatal error: "}
+// back for: a cgo build's failure to make a thread ("runtime/cgo: pthread_create failed")
+// among them, whose dump of registers, memory and goroutines runs past what Tail reads.
+var crashReasons = []string{"panic: ", "fatal error: ", cgoReason}
+
+// cgoReason begins the reason of a cgo build's crash, which then dies of SIGABRT.
+const cgoReason = "runtime/cgo: "
 
 // crashFarBack finds the crash that lines, the last of the log at path from offset from,
 // end in, when they hold its stack trace but not its reason: a traceback of many
@@ -152,17 +156,20 @@ func crashFarBack(lines []string, path string, from int64) ([]string, int64) {
 // continuation (a nested panic, a message of several lines), an optional "[signal ...]"
 // line, a blank line, then the first "goroutine N [" header or "runtime stack:". A line
 // that begins a signal's dump ("SIGQUIT: quit", "PC=0x...") is no continuation: the
-// runtime prints one only where it has no reason line.
+// runtime prints one only where it has no reason line, but after a cgo build's reason
+// ("runtime/cgo: ...", then "SIGABRT: abort" and "PC=0x...").
 func runtimeReason(lines []string) bool {
+	cgo := false
 	for i, line := range lines {
 		switch {
 		case i == 0:
 			if !slices.ContainsFunc(crashReasons, func(p string) bool { return strings.HasPrefix(line, p) }) {
 				return false
 			}
+			cgo = strings.HasPrefix(line, cgoReason)
 		case line == "":
 			return i+1 < len(lines) && (isGoroutineHeader(lines[i+1]) || lines[i+1] == "runtime stack:")
-		case isSignalDump(line):
+		case isSignalDump(line) && !cgo:
 			return false
 		}
 	}
@@ -247,8 +254,13 @@ func goCrash(lines []string) []string {
 	return crash
 }
 
-// isCrashLine reports whether line is one of a Go crash's own lines, as goCrash quotes them.
+// isCrashLine reports whether line is one of a Go crash's own lines, as goCrash quotes them;
+// not the runtime's words within a traceback ("runtime: g 0 gp=0x...: unknown pc 0x...",
+// of a frame it cannot walk), which a tail that begins past the reason holds.
 func isCrashLine(line string) bool {
+	if strings.HasPrefix(line, "runtime: g ") || strings.Contains(line, " pc 0x") {
+		return false
+	}
 	for _, prefix := range []string{"runtime: ", "runtime/cgo: ", "fatal error: ", "panic: "} {
 		if strings.HasPrefix(line, prefix) {
 			return true
