@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
 )
@@ -116,6 +117,9 @@ func (r *runner) reopenLog(why string) {
 		err = r.redirect()
 	}
 	if err != nil {
+		// The daemon's own limit on open files (a server holding as many connections as
+		// it allows): raised only where it is started again.
+		err = openfiles.Explain(err, "; then restart the instance: a daemon keeps the limit it started with")
 		r.log.Error("could not reopen log", "signal", why, "error", err)
 		// The line above went to the file logrotate moved away: the record tells status.
 		problem := fmt.Sprintf("could not reopen it at %s (%s): %v; still writing to the file it had",
