@@ -7,14 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
-// unreadableRecordAdvice says what to do about a running instance's record that cannot be
-// read: ask as its owner, when another user owns it (a monitoring agent asking about
-// root's), or as one who may look in its directory, when this user may not (a state
+// unreadableRecordAdvice says what to do about the record of the instance at paths that
+// cannot be read: ask as its owner, when another user owns it (a monitoring agent asking
+// about root's), or as one who may look in its directory, when this user may not (a state
 // directory made 0000, another user's 0700): the record is not at fault then; else it is
-// damaged, or not a file daemonkit wrote, which start does not replace.
-func unreadableRecordAdvice(path string) string {
+// damaged, or not a file daemonkit wrote, which start does not replace: remove it, and a
+// running daemon writes it again at once (nothing needs stopping), or start the instance
+// again.
+func unreadableRecordAdvice(paths instance.Paths) string {
+	path := paths.Record
 	var st syscall.Stat_t
 	err := syscall.Lstat(path, &st)
 	switch {
@@ -23,5 +29,8 @@ func unreadableRecordAdvice(path string) string {
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Sprintf("uid %d may not look in %s: give it back the permission (chmod), or ask as a user who may look in it", os.Geteuid(), filepath.Dir(path))
 	}
-	return fmt.Sprintf("it is damaged, or not a record daemonkit wrote: stop the instance, remove it (rm %s), and start it again", path)
+	if held, _ := pidfile.Probe(paths.PIDFile); held.State == pidfile.Running {
+		return fmt.Sprintf("it is damaged, or not a record daemonkit wrote: remove it (rm %s), and its daemon, which runs, writes it again at once (if it does not, an older daemonkit's, stop the instance and start it again)", path)
+	}
+	return fmt.Sprintf("it is damaged, or not a record daemonkit wrote: remove it (rm %s), and start the instance again", path)
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
@@ -38,7 +39,7 @@ func TestUnreadableRecordAdviceUnsearchableDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
-	advice := unreadableRecordAdvice(path)
+	advice := unreadableRecordAdvice(instance.Paths{Name: "web", PIDFile: filepath.Join(dir, "web.pid"), Record: path})
 	if strings.Contains(advice, "damaged") || strings.Contains(advice, "rm ") || !strings.Contains(advice, dir) {
 		t.Errorf("advice for a record in a directory this user may not look in = %q; want it to name the directory, and not call the record damaged", advice)
 	}

@@ -160,7 +160,7 @@ func logPath(paths instance.Paths) (string, error) {
 	case errors.Is(err, fs.ErrNotExist), err == nil && rec.Program == "": // none, or empty
 		return paths.Log, nil
 	case err != nil:
-		return "", fmt.Errorf("%s: its log is where its record says, and %w; %s", paths.Name, err, unreadableRecordAdvice(paths.Record))
+		return "", fmt.Errorf("%s: its log is where its record says, and %w; %s", paths.Name, err, unreadableRecordAdvice(paths))
 	case rec.Log == "":
 		return "", fmt.Errorf("%s has %w", paths.Name, errNoLogFile)
 	}

@@ -316,7 +316,7 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 		return nil, strategy.Descriptor{}, err
 	}
 	if errors.Is(err, instance.ErrBadRecord) { // nothing to start again from: say what to do
-		return nil, strategy.Descriptor{}, fmt.Errorf("%w: %s", err, unreadableRecordAdvice(paths.Record))
+		return nil, strategy.Descriptor{}, fmt.Errorf("%w: %s", err, unreadableRecordAdvice(paths))
 	}
 	if err != nil {
 		return nil, strategy.Descriptor{}, err

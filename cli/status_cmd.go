@@ -164,7 +164,7 @@ func (r *statusReport) fill(st instance.Status) int {
 		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
 		if st.RecordErr != nil && r.Problem == "" {
 			r.Problem = fmt.Sprintf("its record cannot be read (%v): whether its program runs or waits to be restarted, or it drains, only the record says; %s",
-				st.RecordErr, unreadableRecordAdvice(st.Paths.Record))
+				st.RecordErr, unreadableRecordAdvice(st.Paths))
 		}
 		switch {
 		case st.Unlocked:

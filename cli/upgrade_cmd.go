@@ -133,7 +133,7 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 	if st.Record == nil && st.RecordErr != nil {
 		// Not "it holds no sockets": that, and where the control socket is, only the record says.
 		return res, withCode(exitFailed, fmt.Errorf("upgrade %s: %w: whether it holds sockets, and where its supervisor takes an upgrade, only its record says, so nothing was asked of it; %s",
-			paths.Name, st.RecordErr, unreadableRecordAdvice(paths.Record)))
+			paths.Name, st.RecordErr, unreadableRecordAdvice(paths)))
 	}
 	if st.Record == nil || st.Record.Control == "" {
 		return res, withCode(exitFailed, noSockets(app, paths, st.Record))
