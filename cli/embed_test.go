@@ -74,6 +74,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_CLOSES_STDERR_PANICS") != "" {
 		cli.Main(closesStderrPanics)
 	}
+	if os.Getenv("CLI_TEST_GO_PANICS") != "" {
+		cli.Main(goPanics)
+	}
 	if os.Getenv("CLI_TEST_STARTS_OTHER") != "" {
 		cli.Main(startsOther)
 	}

@@ -117,3 +117,28 @@ func (s *sharedFD) names() bool {
 	}
 	return uint64(st.Dev) == s.dev && st.Ino == s.ino || isNull(&st)
 }
+
+// NamesLog reports whether the shared descriptor fd names the log: the file the daemon
+// last made it name. It does not once the work closed it, or put a file of its own there
+// (a database, /dev/null), and never again then.
+func (d *Descriptors) NamesLog(fd int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.shared {
+		s := &d.shared[i]
+		if s.fd != fd {
+			continue
+		}
+		var st unix.Stat_t
+		return !s.lost && unix.Fstat(fd, &st) == nil && uint64(st.Dev) == s.dev && st.Ino == s.ino
+	}
+	return false
+}
+
+// Dup is a new descriptor of the log, as the daemon's own names it now, close-on-exec,
+// for the caller to close.
+func (d *Descriptors) Dup() (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return unix.FcntlInt(uintptr(d.own), unix.F_DUPFD_CLOEXEC, 3)
+}

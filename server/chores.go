@@ -66,6 +66,7 @@ func (r *runner) runChores(c chore) (ours bool) {
 		if ours = r.checkPIDFile(); ours {
 			r.checkBeside()
 		}
+		r.keepCrashOutput()
 	}
 	if c&countDropped != 0 {
 		r.countDrops()

@@ -128,6 +128,7 @@ func (r *runner) reopenLog(why string) {
 		return
 	}
 	_ = r.records.setLogProblem("") // before the line that says it: whoever reads it sees both
+	r.keepCrashOutput()
 	r.log.Info("reopened log", "signal", why, "path", r.opts.LogPath)
 }
 

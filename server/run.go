@@ -176,6 +176,8 @@ type runner struct {
 	chores    chores           // the loop's steps that touch the disk, if they run
 	watch     *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
 	toldLeft  atomic.Bool      // a reopen said it left a 1 or 2 that the work closed
+	crashMu   sync.Mutex       // keepCrashOutput's, one at a time
+	crashOut  bool             // a crash's trace goes to the log besides 2; with crashMu
 	tty       *terminalWatch   // the terminal's, with Options.HangupStops (nil: none)
 	judge     *hangupJudge     // tells a SIGHUP that is tty's hangup from a reload
 	held      []os.Signal      // reopen signals taken while the work started, for the loop
@@ -271,6 +273,7 @@ wait:
 		r.opts.Ready()
 	}
 	r.log.Info("started", "pid", os.Getpid(), "listen", listen, "name", r.opts.Name)
+	r.keepCrashOutput()
 	if err := r.opts.Reporter.Ready(listen); err != nil {
 		r.log.Warn("could not report readiness to the launcher", "error", err)
 	}
