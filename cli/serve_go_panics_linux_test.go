@@ -77,3 +77,25 @@ func testServeGoroutinePanics(t *testing.T, closeStderr bool) {
 		t.Errorf("the log has the crash's panic line %d times, want once:\n%s", n, log)
 	}
 }
+
+// TestWorkChildGoroutinePanicsStderrClosed: with --socket the work runs in a child of the
+// daemon; a crash of it that only the runtime catches reaches the log, through the
+// supervisor's pipe, though the serve function closed os.Stderr and a file of its own
+// took descriptor 2. The trace went to the program's file alone.
+func TestWorkChildGoroutinePanicsStderrClosed(t *testing.T) {
+	state := t.TempDir()
+	command := programIn(t, state, "CLI_TEST_GO_PANICS")
+	start := command("start", "-d", "--name", "gp", "--socket", "tcp:127.0.0.1:0")
+	start.Env = append(start.Env, "CLI_TEST_DB_DIR="+state, "CLI_TEST_CLOSE_STDERR=1")
+	if out, err := start.CombinedOutput(); err != nil {
+		t.Fatalf("start: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(state, "crash"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return command("status", "gp").Run() != nil }, "the work child to crash, and its daemon to end")
+	b, _ := os.ReadFile(filepath.Join(state, "gp.log"))
+	if !strings.Contains(string(b), "panic: boom in a goroutine\n\ngoroutine ") {
+		t.Errorf("the log lacks the work child's crash:\n%s", b)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -130,6 +131,23 @@ func holdStderr() *os.File {
 	return os.NewFile(uintptr(fd), "stderr")
 }
 
+// crashToHeld makes held, the child's own descriptor of what 2 named as it began (its
+// supervisor's pipe, which puts it in the log), where Go's runtime writes a crash's trace
+// too (a panic in a goroutine of the work's, which only the runtime catches), when 2 names
+// something else now: the serve function closed os.Stderr and opened a file of its own,
+// which the trace would go to alone. While 2 is still that pipe, none is set, as the
+// trace would be in the log twice. It runs once the work is ready.
+func crashToHeld(held *os.File) {
+	var now, was unix.Stat_t
+	if held == os.Stderr || unix.Fstat(int(held.Fd()), &was) != nil {
+		return
+	}
+	if unix.Fstat(2, &now) == nil && now.Dev == was.Dev && now.Ino == was.Ino {
+		return
+	}
+	_ = debug.SetCrashOutput(held, debug.CrashOptions{})
+}
+
 // dupStderr is a descriptor of this process's own, above 2 and close-on-exec, that names
 // what descriptor 2 names now: what the work does with os.Stderr (closing it, and opening
 // a file that takes 2) never changes it.
@@ -206,7 +224,7 @@ func workloadLife(cfg Config, req *request, out *os.File) error {
 			stop()
 		}
 	}()
-	failed, err := serveChild(ctx, w, log)
+	failed, err := serveChild(ctx, w, log, func() { crashToHeld(out) })
 	if failed {
 		return failStart(stopped, heard, err, log)
 	}
@@ -216,7 +234,7 @@ func workloadLife(cfg Config, req *request, out *os.File) error {
 // serveChild runs the work w until it returns, and tells the supervisor READY=1 (and
 // where it listens) when it says ready. It reports whether the start failed: the work
 // returned before it was ready, and no stop came first; err then says why.
-func serveChild(ctx context.Context, w server.Workload, log hclog.Logger) (failed bool, err error) {
+func serveChild(ctx context.Context, w server.Workload, log hclog.Logger, then func()) (failed bool, err error) {
 	start := &childstart.Start{} // server.ExtendStart and StartStatus reach the supervisor
 	ctx = childstart.With(ctx, start)
 	var readied bool
@@ -226,6 +244,7 @@ func serveChild(ctx context.Context, w server.Workload, log hclog.Logger) (faile
 			once.Do(func() {
 				readied = true
 				start.Ready(listenKey + "=" + addr)
+				then()
 			})
 		})
 	})
