@@ -99,3 +99,27 @@ func TestWorkChildGoroutinePanicsStderrClosed(t *testing.T) {
 		t.Errorf("the log lacks the work child's crash:\n%s", b)
 	}
 }
+
+// TestForegroundGoroutinePanicsStderrClosed: in the foreground without --log, a crash
+// that only the runtime catches reaches the stderr start was given, though the serve
+// function closed os.Stderr and a file of its own took descriptor 2. The trace went to
+// that file alone.
+func TestForegroundGoroutinePanicsStderrClosed(t *testing.T) {
+	state := t.TempDir()
+	command := programIn(t, state, "CLI_TEST_GO_PANICS")
+	fg := command("start", "--name", "gp")
+	fg.Env = append(fg.Env, "CLI_TEST_DB_DIR="+state, "CLI_TEST_CLOSE_STDERR=1")
+	var stderr strings.Builder
+	fg.Stderr = &stderr
+	if err := fg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return command("status", "gp").Run() == nil }, "the foreground start to be ready")
+	if err := os.WriteFile(filepath.Join(state, "crash"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = fg.Wait() // it crashed: exit 2
+	if !strings.Contains(stderr.String(), "panic: boom in a goroutine\n\ngoroutine ") {
+		t.Errorf("the foreground start's stderr lacks the crash:\n%s", stderr.String())
+	}
+}

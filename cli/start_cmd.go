@@ -532,6 +532,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		// get them in that file.
 		if fd, err := dupStderr(); err == nil {
 			out = logWriterOn(fd, "stderr", app.Config.Name, app.Globals.LogFormat)
+			opts.Ready = func() { crashTo(fd) } // and a crash's trace, once the work took 2
 		}
 		opts.LogWriter = out
 		opts.Logger = newLogger(app.Config.Name, app.Globals.LogLevel, app.Globals.LogFormat, out.Handoff())

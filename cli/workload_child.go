@@ -138,14 +138,27 @@ func holdStderr() *os.File {
 // which the trace would go to alone. While 2 is still that pipe, none is set, as the
 // trace would be in the log twice. It runs once the work is ready.
 func crashToHeld(held *os.File) {
+	if held != os.Stderr {
+		crashTo(int(held.Fd()))
+	}
+}
+
+// crashTo is crashToHeld of a descriptor, held, that this process keeps open.
+func crashTo(held int) {
 	var now, was unix.Stat_t
-	if held == os.Stderr || unix.Fstat(int(held.Fd()), &was) != nil {
+	if unix.Fstat(held, &was) != nil {
 		return
 	}
 	if unix.Fstat(2, &now) == nil && now.Dev == was.Dev && now.Ino == was.Ino {
 		return
 	}
-	_ = debug.SetCrashOutput(held, debug.CrashOptions{})
+	fd, err := unix.FcntlInt(uintptr(held), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "stderr")
+	defer f.Close() // SetCrashOutput keeps a duplicate of its own
+	_ = debug.SetCrashOutput(f, debug.CrashOptions{})
 }
 
 // dupStderr is a descriptor of this process's own, above 2 and close-on-exec, that names
