@@ -65,9 +65,13 @@ func TestAdviceJoin(t *testing.T) {
 	}
 }
 
+// TestRoughDuration: list's UPTIME. Under a second it is "<1s", as status says it (upFor),
+// never "0s", which reads as a count that is stuck.
 func TestRoughDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		-time.Second:                   "0s",
+		-time.Second:                   "<1s",
+		0:                              "<1s",
+		400 * time.Millisecond:         "<1s",
 		1500 * time.Millisecond:        "1s",
 		5*time.Minute + 12*time.Second: "5m12s",
 		3*time.Hour + 4*time.Minute:    "3h4m",
@@ -75,6 +79,16 @@ func TestRoughDuration(t *testing.T) {
 	} {
 		if got := roughDuration(d); got != want {
 			t.Errorf("roughDuration(%v) = %s, want %s", d, got, want)
+		}
+	}
+}
+
+// TestUptimeListStatusAgree: list's UPTIME and status's "up" say an uptime under a minute
+// alike.
+func TestUptimeListStatusAgree(t *testing.T) {
+	for _, d := range []time.Duration{0, 400 * time.Millisecond, time.Second, 42 * time.Second} {
+		if list, status := roughDuration(d), upFor(d.Seconds()); list != status {
+			t.Errorf("uptime %v: list says %s, status %s", d, list, status)
 		}
 	}
 }

@@ -27,12 +27,14 @@ type listRow struct {
 	StartedAt     time.Time `json:"started_at,omitzero"`
 	UptimeSeconds float64   `json:"uptime_seconds,omitempty"`
 	StoppedAt     time.Time `json:"stopped_at,omitzero"`
-	Restarts      int       `json:"restarts"`
-	LastExit      string    `json:"last_exit,omitempty"`
-	Command       []string  `json:"command"`       // the supervised command line, or the program's name; empty when no record of its run tells
-	Log           string    `json:"log,omitempty"` // none for a run that logged to its stderr (foreground, no --log)
-	PIDFile       string    `json:"pidfile"`
-	Problem       string    `json:"problem,omitempty"`
+	// Restarts is 0 in --json where no record of the run tells it (restartsKnown is false):
+	// the table says "-" then, but the field stays a number, as scripts read it.
+	Restarts int      `json:"restarts"`
+	LastExit string   `json:"last_exit,omitempty"`
+	Command  []string `json:"command"`       // the supervised command line, or the program's name; empty when no record of its run tells
+	Log      string   `json:"log,omitempty"` // none for a run that logged to its stderr (foreground, no --log)
+	PIDFile  string   `json:"pidfile"`
+	Problem  string   `json:"problem,omitempty"`
 	// Copies are an instance's copies while it holds sockets (start --socket): the one
 	// serving, and any starting or draining in an upgrade.
 	Copies []instance.Copy `json:"copies,omitempty"`
@@ -40,7 +42,8 @@ type listRow struct {
 	// daemon was killed): stop kills them.
 	LeftRunning []int `json:"left_running,omitempty"`
 
-	paths instance.Paths // for a hint's command line
+	paths         instance.Paths // for a hint's command line
+	restartsKnown bool           // a record of the run tells Restarts
 }
 
 // Run prints the table (or JSON) and exits 0, whatever state the instances are in.
@@ -69,8 +72,8 @@ func (c *ListCmd) Run(app *App) error {
 	tw := tabwriter.NewWriter(app.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tSTRATEGY\tUPTIME\tRESTARTS\tLAST EXIT\tCOMMAND")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Name, r.State, orDash(pidText(r.PID)),
-			orDash(r.Strategy), r.since(now), r.Restarts, orDash(r.LastExit), orDash(shellJoin(r.Command)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.State, orDash(pidText(r.PID)),
+			orDash(r.Strategy), r.since(now), r.restartsText(), orDash(r.LastExit), orDash(shellJoin(r.Command)))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write list: %w", err)
@@ -113,7 +116,7 @@ func newListRow(e instance.Entry) listRow {
 		r.Problem = e.RecordErr.Error()
 	}
 	if rec := e.RunRecord(); rec != nil {
-		r.Strategy, r.Restarts = rec.Strategy, rec.Restarts
+		r.Strategy, r.Restarts, r.restartsKnown = rec.Strategy, rec.Restarts, true
 		switch {
 		case len(rec.Command) > 0:
 			r.Command = exactCommand(rec)
@@ -176,10 +179,23 @@ func (r listRow) since(now time.Time) string {
 	return "-"
 }
 
-// roughDuration keeps a duration short for a table: 42s, 5m12s, 3h4m, 2d5h.
+// restartsText is the RESTARTS column: "-" where no record of the run tells how often its
+// program restarted (a start not ready yet, a record that cannot be read), never a 0 that
+// could be wrong.
+func (r listRow) restartsText() string {
+	if !r.restartsKnown {
+		return "-"
+	}
+	return strconv.Itoa(r.Restarts)
+}
+
+// roughDuration keeps a duration short for a table: 42s, 5m12s, 3h4m, 2d5h; under a
+// second, "<1s", as status says it too (upFor): "0s" would read as a count that is stuck.
 func roughDuration(d time.Duration) string {
 	d = max(d, 0)
 	switch {
+	case d < time.Second:
+		return "<1s"
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", d/time.Second)
 	case d < time.Hour:

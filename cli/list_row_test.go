@@ -27,6 +27,9 @@ func TestListRowNoOtherRunsRecord(t *testing.T) {
 		if r.Strategy != "" || len(r.Command) != 0 || r.Restarts != 0 || r.LastExit != "" || !r.StoppedAt.IsZero() {
 			t.Errorf("%s: list shows %+v: want nothing of another run", tc.what, r)
 		}
+		if got := r.restartsText(); got != "-" {
+			t.Errorf("%s: RESTARTS %s: want -, which no record tells", tc.what, got)
+		}
 		if r.Command == nil {
 			t.Errorf("%s: command is nil: want [] in --json, an array as always", tc.what)
 		}
@@ -34,7 +37,7 @@ func TestListRowNoOtherRunsRecord(t *testing.T) {
 	// the stale pidfile's own run: its record tells
 	r := newListRow(instance.Entry{Paths: instance.Paths{Name: "web"}, Record: older,
 		Status: instance.Status{Pidfile: pidfile.Status{State: pidfile.Stale, FilePID: 4000}}})
-	if r.State != instance.StateStale || r.Strategy != "setsid" || shellJoin(r.Command) != "sleep 1000" || r.Restarts != 3 || r.LastExit != "exited with status 1" {
+	if r.State != instance.StateStale || r.Strategy != "setsid" || shellJoin(r.Command) != "sleep 1000" || r.restartsText() != "3" || r.LastExit != "exited with status 1" {
 		t.Errorf("stale, of its record's run: list shows %+v", r)
 	}
 }

@@ -429,10 +429,11 @@ func (r *statusReport) writeProgram(w io.Writer) {
 // under a second is "<1s": a copy an upgrade or a restart started a moment ago, where
 // "0s" would read as a count that is stuck.
 func upFor(seconds float64) string {
-	if seconds < 1 {
-		return "<1s"
+	d := time.Duration(seconds) * time.Second
+	if d < time.Minute {
+		return roughDuration(d) // "<1s", "42s": list's UPTIME says the same
 	}
-	return (time.Duration(seconds) * time.Second).String()
+	return d.String()
 }
 
 // programStartedAgain says whether the copy of the program that runs is not the first its
