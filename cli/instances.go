@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/alecthomas/kong"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
 )
@@ -185,7 +186,7 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 			if err != nil {
 				failed = append(failed, name)
 				if msg := errorText(err); msg != "" {
-					fmt.Fprintf(app.Config.Stderr, "%s: %s\n", app.Config.Name, msg)
+					app.say(app.Config.Stderr, hclog.Error, "", msg, "instance", name)
 				}
 			}
 		}()

@@ -10,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 )
 
@@ -93,7 +95,7 @@ func (c *ListCmd) Run(app *App) error {
 	}
 	for _, r := range rows {
 		if r.Problem != "" {
-			fmt.Fprintf(app.Config.Stderr, "%s: list: %s: %s\n", app.Config.Name, r.Name, r.Problem)
+			app.say(app.Config.Stderr, hclog.Warn, "", "list: "+r.Name+": "+r.Problem, "instance", r.Name)
 		}
 	}
 	return nil

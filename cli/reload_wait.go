@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 )
 
@@ -85,7 +87,7 @@ func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instanc
 		return readyWait{st: st, inspectErr: inspectErr}, nil
 	}
 	ctx := waits.context()
-	fmt.Fprintf(app.progressOut(), "%s: note: reload %s: it is starting: it is reloaded once it is ready\n", app.Config.Name, paths.Name)
+	app.say(app.progressOut(), hclog.Info, "note: ", "reload "+paths.Name+": it is starting: it is reloaded once it is ready")
 	w := readyWait{st: st, inspectErr: inspectErr, waited: true}
 	var err error
 	app.whileWaiting(func() { err = pollReady(ctx, paths, &w, within, waitable) })

@@ -10,6 +10,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
@@ -76,7 +78,7 @@ const reopenAwait = 10 * time.Second
 // asks it; not for a start stopped by a signal (Ctrl-Z), whose daemon may never come.
 func reopen(app *App, paths instance.Paths) error {
 	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State != pidfile.Running && paths.StartGoesOn() {
-		fmt.Fprintf(app.progressOut(), "%s: note: reopen %s: it is starting, and its daemon is not running yet: it is asked once it runs\n", app.Config.Name, paths.Name)
+		app.say(app.progressOut(), hclog.Info, "note: ", "reopen "+paths.Name+": it is starting, and its daemon is not running yet: it is asked once it runs")
 		var waitErr error
 		app.whileWaiting(func() { waitErr = instance.AwaitDaemon(context.Background(), paths, reopenAwait) })
 		if errors.Is(waitErr, instance.ErrStartUnderWay) {
@@ -120,9 +122,9 @@ func reopen(app *App, paths instance.Paths) error {
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
 		switch state {
 		case reopenLate:
-			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: %s\n", app.Config.Name, paths.Name, lateReopen(paths.Name, pid, log, app.commandFor("status", paths)))
+			app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("reopen %s: %s", paths.Name, lateReopen(paths.Name, pid, log, app.commandFor("status", paths))))
 		case reopenFailed:
-			fmt.Fprintf(app.Config.Stderr, "%s: warning: reopen %s: its daemon %s ('%s' says so too)\n", app.Config.Name, paths.Name, why, app.commandFor("status", paths))
+			app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("reopen %s: its daemon %s ('%s' says so too)", paths.Name, why, app.commandFor("status", paths)))
 		}
 	}
 	return nil

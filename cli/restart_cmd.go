@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/limits"
@@ -108,8 +109,8 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		if os.Geteuid() == 0 { // root without the capability: a container's, say
 			fix = "this root lacks CAP_SYS_RESOURCE (a container's root, say): raise them in the shell that restarts it, or restart it where root has the capability"
 		}
-		fmt.Fprintf(app.Config.Stderr, "%s: restart %s: it was started with hard limits above this process's, which only a process with CAP_SYS_RESOURCE may raise, and gets these instead: %s; %s\n",
-			app.Config.Name, req.Name, strings.Join(lost, "; "), fix)
+		app.say(app.Config.Stderr, hclog.Warn, "", fmt.Sprintf("restart %s: it was started with hard limits above this process's, which only a process with CAP_SYS_RESOURCE may raise, and gets these instead: %s; %s",
+			req.Name, strings.Join(lost, "; "), fix))
 	}
 	const logFix = "stop it and start it again with another --log; nothing was stopped"
 	stateDir := ""
@@ -339,8 +340,8 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	}
 	req.movedTo(paths.Record)
 	if restored := req.restoreDropped(); len(restored) > 0 {
-		fmt.Fprintf(app.Config.Stderr, "%s: restart %s: its record, last written by an older %s (a rollback), lacked %s, which start was given: restored\n",
-			app.Config.Name, paths.Name, app.Config.Name, strings.Join(restored, ", "))
+		app.say(app.Config.Stderr, hclog.Warn, "", fmt.Sprintf("restart %s: its record, last written by an older %s (a rollback), lacked %s, which start was given: restored",
+			paths.Name, app.Config.Name, strings.Join(restored, ", ")))
 	}
 	desc, err := strategy.Lookup(req.Strategy)
 	if err != nil {

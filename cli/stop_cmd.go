@@ -11,6 +11,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -57,19 +59,23 @@ var notStopping = map[syscall.Signal]string{
 func (c *StopCmd) Run(app *App) (err error) {
 	outcome := watchResult(app, "stop")
 	defer func() { err = outcome(err) }()
+	// An interrupt (Ctrl-C, a deploy tool's SIGTERM) ends the wait at once, and says what
+	// it leaves: a daemon that goes on stopping, without the SIGKILL of this stop.
+	ctx, stop := interruptible()
+	defer stop()
 	options := func(paths instance.Paths) instance.StopOptions {
 		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), Drain: stopDrain(c.Timeout), NoKill: c.NoKill, KeepStaleRecord: copiedRecord(paths)}
 	}
 	if c.All {
 		return forEachInstance(app, "stop", func(app *App, paths instance.Paths) error {
-			return stopInstance(app, paths, options(paths))
+			return stopInstance(ctx, app, paths, options(paths))
 		})
 	}
 	paths, err := c.target(app, "stop")
 	if err != nil {
 		return err
 	}
-	return stopInstance(app, paths, options(paths))
+	return stopInstance(ctx, app, paths, options(paths))
 }
 
 // defaultStopTimeout is how long stop and restart wait before SIGKILL, at least.
@@ -171,12 +177,18 @@ func recordedShutdownTimeout(rec instance.Record) time.Duration {
 
 // stopInstance stops the instance at paths and prints what happened, and warns when it ran
 // as a systemd service's ExecStart= (see unitOf), which systemd may start again.
-func stopInstance(app *App, paths instance.Paths, o instance.StopOptions) error {
+func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions) error {
+	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
+		return withCode(exitFailed, fmt.Errorf("stop %s: %v before its turn: nothing was sent to it", paths.Name, context.Cause(ctx)))
+	}
 	unit := unitOf(paths)
-	res, err := stopReport(context.Background(), app, paths, o, true)
+	res, err := stopReport(ctx, app, paths, o, true)
+	if err != nil && ctx.Err() != nil {
+		return interruptedStop(ctx, app, paths, res, err)
+	}
 	if err == nil && res.WasRunning && unit.Name != "" {
-		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s ran as systemd's %s, which starts it again if its Restart= says so, else takes it for stopped: stop, start and restart it with '%s'\n",
-			app.Config.Name, paths.Name, unit.Name, unit.command("stop|start|restart"))
+		app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("%s ran as systemd's %s, which starts it again if its Restart= says so, else takes it for stopped: stop, start and restart it with '%s'",
+			paths.Name, unit.Name, unit.command("stop|start|restart")))
 	}
 	return err
 }
@@ -225,17 +237,30 @@ func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.
 	return res, nil
 }
 
+// interruptedStop is stop's error when an interrupt (context.Cause(ctx)) ended its wait
+// for the instance at paths, err the wait's: what the instance is left doing, and how to
+// wait for it again or kill it. A daemon sent its signal goes on stopping on its own, as
+// far as its --shutdown-timeout lets it; the SIGKILL of stop's --timeout is not sent.
+func interruptedStop(ctx context.Context, app *App, paths instance.Paths, res instance.StopResult, err error) error {
+	again := app.commandFor("stop", paths)
+	if errors.Is(err, instance.ErrStillRunning) && res.PID > 0 {
+		return withCode(exitFailed, fmt.Errorf("stop %s: %v while it stopped: pid %d goes on stopping, within its --shutdown-timeout, and gets no SIGKILL from this stop: '%s' waits for it again, '%s --timeout 0' kills it now",
+			paths.Name, context.Cause(ctx), res.PID, again, again))
+	}
+	return withCode(exitFailed, fmt.Errorf("%w (%v): '%s' tries again", err, context.Cause(ctx), again))
+}
+
 // warnStop prints err, what a stop that did its job (nothing of the instance runs) left
 // undone on disk, as a warning: with the limit on open files that refused it and the fix,
 // as every error of a command gives them (Config.outcome).
 func warnStop(app *App, err error) {
-	fmt.Fprintf(app.Config.Stderr, "%s: warning: %v\n", app.Config.Name, openfiles.Explain(err, ""))
+	app.say(app.Config.Stderr, hclog.Warn, "warning: ", openfiles.Explain(err, "").Error())
 }
 
 // noteElsewhere says on stderr where an instance that stop found not running at paths
 // runs all the same (elsewhereNote), if it does.
 func noteElsewhere(app *App, paths instance.Paths) {
 	if note := elsewhereNote(app, paths, "stop"); note != "" {
-		fmt.Fprintf(app.Config.Stderr, "%s: note: %s\n", app.Config.Name, note)
+		app.say(app.Config.Stderr, hclog.Info, "note: ", note)
 	}
 }
