@@ -36,9 +36,13 @@ func (c *ReopenCmd) Validate(kctx *kong.Context) error {
 // --all, every running instance, and an instance not running is no failure: its log is
 // not open.
 func (c *ReopenCmd) Run(app *App) error {
+	// An interrupt (Ctrl-C, logrotate's own timeout) ends a wait at once, and says what it
+	// leaves: nothing asked, or a daemon asked that may not have reopened yet.
+	ctx, stop := interruptible()
+	defer stop()
 	if c.All {
 		return forEachInstance(app, "reopen", func(app *App, paths instance.Paths) error {
-			err := reopen(app, paths)
+			err := reopen(ctx, app, paths)
 			if errors.Is(err, instance.ErrNotRunning) {
 				if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting && !st.Running() && st.Stopped {
 					fmt.Fprintf(app.Stdout, "%s is starting, but its start (pid %d) is stopped by a signal (Ctrl-Z): nothing reopened\n", paths.Name, st.StartPID)
@@ -54,7 +58,7 @@ func (c *ReopenCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	err = reopen(app, paths)
+	err = reopen(ctx, app, paths)
 	if errors.Is(err, instance.ErrNotRunning) {
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
 			if !st.Running() && st.Stopped { // its start, stopped by Ctrl-Z: not waited for
@@ -76,11 +80,18 @@ const reopenAwait = 10 * time.Second
 // whose daemon holds no pidfile yet has opened the log it passes the daemon, which a
 // logrotate may have moved away meanwhile: reopen waits for that daemon (AwaitDaemon), and
 // asks it; not for a start stopped by a signal (Ctrl-Z), whose daemon may never come.
-func reopen(app *App, paths instance.Paths) error {
+func reopen(ctx context.Context, app *App, paths instance.Paths) error {
+	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
+		return withCode(exitFailed, fmt.Errorf("reopen %s: %v before its turn: nothing was asked", paths.Name, context.Cause(ctx)))
+	}
 	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State != pidfile.Running && paths.StartGoesOn() {
 		app.say(app.progressOut(), hclog.Info, "note: ", "reopen "+paths.Name+": it is starting, and its daemon is not running yet: it is asked once it runs")
 		var waitErr error
-		app.whileWaiting(func() { waitErr = instance.AwaitDaemon(context.Background(), paths, reopenAwait) })
+		app.whileWaiting(func() { waitErr = instance.AwaitDaemon(ctx, paths, reopenAwait) })
+		if waitErr != nil && ctx.Err() != nil {
+			return withCode(exitFailed, fmt.Errorf("reopen %s: it is starting, and reopen gave up waiting for its daemon: %v: nothing was reopened; '%s' asks it once it runs",
+				paths.Name, context.Cause(ctx), app.commandFor("reopen", paths)))
+		}
 		if errors.Is(waitErr, instance.ErrStartUnderWay) {
 			return withCode(exitFailed, fmt.Errorf("reopen %s: it is starting, and its daemon is still not running after %v: nothing was reopened; try again", paths.Name, reopenAwait))
 		}
@@ -118,11 +129,14 @@ func reopen(app *App, paths instance.Paths) error {
 			}
 			return why
 		}
-		app.whileWaiting(func() { state = awaitReopened(pid, logFD, log, reopenWait, failed) })
+		app.whileWaiting(func() { state = awaitReopened(ctx, pid, logFD, log, reopenWait, failed) })
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
 		switch state {
 		case reopenLate:
 			app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("reopen %s: %s", paths.Name, lateReopen(paths.Name, pid, log, app.commandFor("status", paths))))
+		case reopenInterrupted: // asked: the daemon goes on, unseen
+			return withCode(exitFailed, fmt.Errorf("reopen %s: %v before its daemon (pid %d) wrote to %s: it was asked, and reopens its log on its own; '%s' says whether it did",
+				paths.Name, context.Cause(ctx), pid, showPath(log), app.commandFor("status", paths)))
 		case reopenFailed:
 			app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("reopen %s: its daemon %s ('%s' says so too)", paths.Name, why, app.commandFor("status", paths)))
 		}

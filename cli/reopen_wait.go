@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,18 +21,20 @@ var reopenWait = 5 * time.Second
 type reopenState int
 
 const (
-	reopenDone    reopenState = iota // the daemon writes to the file at the path (writesTo)
-	reopenUnknown                    // they cannot be looked at (not Linux, another user's daemon, gone)
-	reopenLate                       // the bound passed with the daemon still writing elsewhere
-	reopenFailed                     // the daemon recorded that its reopen failed (failed says why)
+	reopenDone        reopenState = iota // the daemon writes to the file at the path (writesTo)
+	reopenUnknown                        // they cannot be looked at (not Linux, another user's daemon, gone)
+	reopenLate                           // the bound passed with the daemon still writing elsewhere
+	reopenFailed                         // the daemon recorded that its reopen failed (failed says why)
+	reopenInterrupted                    // ctx ended first (Ctrl-C, SIGTERM): the daemon may reopen still
 )
 
 // awaitReopened waits, up to within, until daemon pid writes its log (its own descriptor
 // logFD, or 1 and 2 for a daemon that has none: writesTo) to the file now at path: once
 // reopen returns, logrotate compresses or deletes the file it moved away (compress without
 // delaycompress), and a line written there after that is lost. failed, polled meanwhile, says why the daemon's reopen failed, once it has
-// recorded that ("" until then): the wait then ends at once, with reopenFailed.
-func awaitReopened(pid, logFD int, path string, within time.Duration, failed func() string) reopenState {
+// recorded that ("" until then): the wait then ends at once, with reopenFailed. A ctx that
+// ends first ends it with reopenInterrupted.
+func awaitReopened(ctx context.Context, pid, logFD int, path string, within time.Duration, failed func() string) reopenState {
 	deadline := time.Now().Add(within)
 	pause := time.Millisecond
 	for {
@@ -43,6 +46,9 @@ func awaitReopened(pid, logFD int, path string, within time.Duration, failed fun
 		}
 		if failed() != "" {
 			return reopenFailed
+		}
+		if ctx.Err() != nil {
+			return reopenInterrupted
 		}
 		if time.Now().After(deadline) || stoppedBySignal(pid) {
 			return reopenLate // a stopped daemon reopens once continued: not waited for

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWritesToPathNotThere: a log's path that is not there (moved away), or that cannot
@@ -22,6 +24,18 @@ func TestWritesToPathNotThere(t *testing.T) {
 		if done, known := writesTo(os.Getpid(), 0, path); done || !known {
 			t.Errorf("writesTo(%s) = %v, %v; want false, true: not the daemon's file yet", path, done, known)
 		}
+	}
+}
+
+// TestAwaitReopenedInterrupted: an interrupt (reopen's context ended) ends the wait for
+// the daemon to write to its log's path at once, as interrupted, not after its bound as
+// late (which would be a warning and exit 0), nor as done.
+func TestAwaitReopenedInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	path := filepath.Join(t.TempDir(), "gone.log") // never this process's stdout or stderr
+	if got := awaitReopened(ctx, os.Getpid(), 0, path, time.Minute, func() string { return "" }); got != reopenInterrupted {
+		t.Errorf("awaitReopened, interrupted: %v; want reopenInterrupted (%v)", got, reopenInterrupted)
 	}
 }
 
