@@ -96,6 +96,9 @@ func (c *RestartCmd) Run(app *App) (err error) {
 // stops catching SIGTERM and SIGINT, so that one ends restart even while it is blocked
 // writing to a pipe nobody reads.
 func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration, decided func()) error {
+	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
+		return withCode(exitFailed, fmt.Errorf("restart %s: %v before its turn: nothing was stopped or started", paths.Name, context.Cause(ctx)))
+	}
 	req, desc, err := recordedRequest(app, paths)
 	if err != nil {
 		return err
