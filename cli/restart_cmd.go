@@ -159,7 +159,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	// An interrupt (Ctrl-C, a deploy tool's SIGTERM) ends the wait for the stop at once, as
 	// it ends stop itself, rather than be held until the stop is done and then call the
 	// start off: the daemon, signalled, goes on stopping by its own --shutdown-timeout.
-	res, err := stopReport(ctx, app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true, KeepStaleRecord: copiedRecord(paths)}, false)
+	res, err := stopReport(ctx, app, paths, instance.StopOptions{Signal: syscall.SIGTERM, Timeout: stopTimeout(timeout, paths), Drain: stopDrain(timeout), OwnStart: true, KeepStaleRecord: copiedRecord(paths)}, false, func() {})
 	if err != nil && ctx.Err() != nil && errors.Is(err, instance.ErrStillRunning) {
 		return withCode(exitFailed, fmt.Errorf("restart %s: %v while it stopped: pid %d goes on stopping, within its --shutdown-timeout, and is not started again: '%s' starts it, once it is gone",
 			req.Name, context.Cause(ctx), res.PID, app.commandFor("restart", paths)))

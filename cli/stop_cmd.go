@@ -68,14 +68,14 @@ func (c *StopCmd) Run(app *App) (err error) {
 	}
 	if c.All {
 		return forEachInstance(app, "stop", func(app *App, paths instance.Paths) error {
-			return stopInstance(ctx, app, paths, options(paths))
+			return stopInstance(ctx, app, paths, options(paths), func() {}) // the others go on
 		})
 	}
 	paths, err := c.target(app, "stop")
 	if err != nil {
 		return err
 	}
-	return stopInstance(ctx, app, paths, options(paths))
+	return stopInstance(ctx, app, paths, options(paths), stop)
 }
 
 // defaultStopTimeout is how long stop and restart wait before SIGKILL, at least.
@@ -176,13 +176,15 @@ func recordedShutdownTimeout(rec instance.Record) time.Duration {
 }
 
 // stopInstance stops the instance at paths and prints what happened, and warns when it ran
-// as a systemd service's ExecStart= (see unitOf), which systemd may start again.
-func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions) error {
+// as a systemd service's ExecStart= (see unitOf), which systemd may start again. An
+// interrupt that ends ctx ends its wait (interruptedStop); decided is called once the stop
+// is over, before its line is written (stopReport).
+func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, decided func()) error {
 	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
 		return withCode(exitFailed, fmt.Errorf("stop %s: %v before its turn: nothing was sent to it", paths.Name, context.Cause(ctx)))
 	}
 	unit := unitOf(paths)
-	res, err := stopReport(ctx, app, paths, o, true)
+	res, err := stopReport(ctx, app, paths, o, true, decided)
 	if err != nil && ctx.Err() != nil {
 		return interruptedStop(ctx, app, paths, res, err)
 	}
@@ -196,8 +198,12 @@ func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instanc
 // stopReport stops the instance at paths and prints what happened, or, when it was not
 // running, prints that only if tellNotRunning. It returns what Stop did. A ctx that ends
 // first ends the wait, as instance.Stop says: the error wraps instance.ErrStillRunning.
-func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool) (instance.StopResult, error) {
+// decided is called once Stop has returned, before anything is written: stop's stops
+// catching SIGINT and SIGTERM, so that one ends stop even while it is blocked writing to
+// a pipe nobody reads.
+func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool, decided func()) (instance.StopResult, error) {
 	res, err := instance.Stop(ctx, paths, o)
+	decided()
 	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) && !errors.Is(err, instance.ErrStartUnderWay) {
 		if st, ierr := instance.Inspect(paths); ierr == nil && !st.Running() {
 			// Nothing runs: stop's work is done, whatever is left on disk.
