@@ -14,6 +14,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/logfile"
 )
@@ -141,7 +143,7 @@ func (c *LogsCmd) Run(app *App) error {
 		if e == logfile.Waiting {
 			msg = fmt.Sprintf("no log at %s yet%s; waiting for it to appear", path, whyMissing(app, paths, path))
 		}
-		fmt.Fprintf(app.Config.Stderr, "%s: %s\n", app.Config.Name, msg)
+		app.say(app.Config.Stderr, hclog.Info, "", msg)
 	}
 	if app.Config.ownsProcess {
 		// One stream of reads and writes: one P serves it, without the runtime's wake-ups
@@ -228,8 +230,8 @@ func warnReplaced(app *App, paths instance.Paths, path string) {
 	if st.Record.LogProblem != "" {
 		how = "it " + st.Record.LogProblem
 	}
-	fmt.Fprintf(app.Config.Stderr, "%s: %s: %s (pid %d) writes to a file that is no longer at that path (%s); '%s' puts it back\n",
-		app.Config.Name, path, paths.Name, st.PID(), how, app.commandFor("reopen", paths))
+	app.say(app.Config.Stderr, hclog.Warn, "", fmt.Sprintf("%s: %s (pid %d) writes to a file that is no longer at that path (%s); '%s' puts it back",
+		path, paths.Name, st.PID(), how, app.commandFor("reopen", paths)))
 }
 
 // stuckWait is how long logs -f, interrupted, may take to return before it exits anyway.

@@ -1,6 +1,10 @@
 package cli
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/hashicorp/go-hclog"
+)
 
 // watchResult makes app's stdout keep the first error of a write to it, for a command
 // whose lines tell of what it did (start -d, stop, restart): a daemon started or stopped
@@ -18,7 +22,7 @@ func watchResult(app *App, verb string) (outcome func(error) error) {
 		if err == nil {
 			return withCode(exitOK, fmt.Errorf("%s succeeded (exit 0), but its result could not be written to standard output: %w", verb, out.err))
 		}
-		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s's result could not be written to standard output: %v\n", app.Config.Name, verb, out.err)
+		app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("%s's result could not be written to standard output: %v", verb, out.err))
 		return err
 	}
 }

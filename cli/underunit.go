@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -166,6 +168,6 @@ func unitNote(app *App, paths instance.Paths) {
 	if unit.Name == "" || unit == unitOfProcess(os.Getpid()) {
 		return
 	}
-	fmt.Fprintf(app.Config.Stderr, "%s: note: %s last ran as systemd's %s; while this start's daemon runs, '%s' fails (already running): to run it under systemd again, stop it ('%s') and '%s'\n",
-		app.Config.Name, paths.Name, unit.Name, unit.command("start"), app.commandFor("stop", paths), unit.command("start"))
+	app.say(app.Config.Stderr, hclog.Info, "note: ", fmt.Sprintf("%s last ran as systemd's %s; while this start's daemon runs, '%s' fails (already running): to run it under systemd again, stop it ('%s') and '%s'",
+		paths.Name, unit.Name, unit.command("start"), app.commandFor("stop", paths), unit.command("start")))
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/daemonkit/daemonkit/supervisor"
@@ -64,7 +66,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	}
 	if c.Workdir != "" {
 		if fi, err := os.Stat(c.Workdir); err != nil || !fi.IsDir() {
-			fmt.Fprintf(app.Config.Stderr, "%s: warning: --workdir %s is not a directory here: the unit fails to start until it is\n", app.Config.Name, c.Workdir)
+			app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("--workdir %s is not a directory here: the unit fails to start until it is", c.Workdir))
 		}
 	}
 	fromCommand := len(c.Command) > 0 && c.Name == "" && c.PIDFile == ""
@@ -91,7 +93,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 		return withCode(exitUsage, err)
 	}
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
-		fmt.Fprintf(app.Config.Stderr, "%s: warning: ExecStart names %s, go run's temporary build, which is gone once it ends: build the program (go build) and run its unit command\n", app.Config.Name, exe)
+		app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("ExecStart names %s, go run's temporary build, which is gone once it ends: build the program (go build) and run its unit command", exe))
 	}
 	own, args, ownAfter, err := unitArgs(os.Args[1:], c.Command, name, c.User != "", programRootFlags(kctx.Model))
 	if err != nil {
@@ -609,7 +611,7 @@ func (c *UnitCmd) checkUnitUser(app *App, exe, name string) error {
 		return err // names --user and the account
 	}
 	warn := func(what, why, fix string) {
-		fmt.Fprintf(app.Config.Stderr, "%s: warning: %s: %s, unless an ACL lets it: %s\n", app.Config.Name, what, why, fix)
+		app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("%s: %s, unless an ACL lets it: %s", what, why, fix))
 	}
 	if why := supervisor.CannotExec(exe, cred); why != "" {
 		warn("ExecStart's "+exe, why, fmt.Sprintf("install %s where user %s may run it (/usr/local/bin) and print the unit with that one", app.Config.Name, c.User))
