@@ -83,6 +83,10 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
 	w, err := awaitReady(waits, app, paths, st, inspectErr)
 	st, inspectErr, waited := w.st, w.inspectErr, w.waited
+	if err != nil && errors.As(err, new(interruption)) { // the instance goes on starting
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded; '%s' reloads it once it is ready",
+			paths.Name, err, app.commandFor("reload", paths)))
+	}
 	if err != nil {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}
