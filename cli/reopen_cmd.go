@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
-
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"

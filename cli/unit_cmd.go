@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
-
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
