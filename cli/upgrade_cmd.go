@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/supervisor"
 )
@@ -170,8 +172,8 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 		// The supervisor does the upgrade, not this command: once it took the request,
 		// it goes on without it. Whether it took it is not known here (it refuses one while
 		// its program starts, or another upgrade runs): its log says.
-		fmt.Fprintf(app.Config.Stderr, "%s: upgrade %s: %v: its supervisor (pid %d) goes on with the upgrade if it took the request (its log says whether: '%s'): the old copy drains once the new one is ready, and serves on if it fails ('%s' shows which copy serves)\n",
-			app.Config.Name, paths.Name, err, st.PID(), app.commandFor("logs", paths), app.commandFor("status", paths))
+		app.say(app.Config.Stderr, hclog.Error, "", fmt.Sprintf("upgrade %s: %v: its supervisor (pid %d) goes on with the upgrade if it took the request (its log says whether: '%s'): the old copy drains once the new one is ready, and serves on if it fails ('%s' shows which copy serves)",
+			paths.Name, err, st.PID(), app.commandFor("logs", paths), app.commandFor("status", paths)))
 		dieBy(in.sig)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
