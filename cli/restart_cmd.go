@@ -18,11 +18,13 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/limits"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/launcher"
+	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
 	"github.com/daemonkit/daemonkit/strategy"
 	"github.com/daemonkit/daemonkit/supervisor"
@@ -380,6 +382,9 @@ func (req *request) startable() error {
 	if at := notADirectory(filepath.Dir(req.Log)); req.Log != "" && at != "" {
 		return fmt.Errorf("its log %s: %s: make it a directory again, or stop it and start it again with another --log", req.Log, notADirectoryText(filepath.Dir(req.Log), at, false))
 	}
+	if err := logOpenable(req.Log); err != nil {
+		return fmt.Errorf("its log: %w", err)
+	}
 	if err := notDir(req.Workdir); err != nil {
 		return fmt.Errorf("its working directory %s: %w (create it again, or stop it and start it again with another --workdir)", req.Workdir, err)
 	}
@@ -410,6 +415,29 @@ func (req *request) startable() error {
 			return fmt.Errorf("program %s: %w (put it back, or start the instance again with its new path)", prog, err)
 		}
 		return fmt.Errorf("program %s: %w (give its absolute path to start)", prog, err)
+	}
+	return nil
+}
+
+// logOpenable is why the start of a restart could not open its log at path, as the
+// launcher opens it, found before the stop: a file since made another user's or
+// read-only (a file system remounted so), or, where there is none yet, a directory this
+// user may no longer write. nil for no log, or one that keeps nothing.
+func logOpenable(path string) error {
+	if path == "" || logfile.Discards(path) {
+		return nil
+	}
+	f, err := logfile.OpenExisting(path)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("%w: make %s writable again, or stop the instance and start it again with another --log",
+			&fs.PathError{Op: "create log in", Path: dir, Err: err}, dir)
 	}
 	return nil
 }
