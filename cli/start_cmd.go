@@ -198,8 +198,20 @@ func (c *StartCmd) Run(app *App) error {
 	outcome := watchResult(app, "start -d")
 	fmt.Fprintf(app.Stdout, "started %s (pid %d, strategy %s%s, log %s)\n",
 		paths.Name, res.PID, req.Strategy, listenNote(res.Listen, req.Supervise), showPath(paths.Log))
+	warnDropped(app, paths, res)
 	notifyManager(res.PID)
 	return outcome(nil)
+}
+
+// warnDropped warns when the daemon, ready, has already lost log lines (its log's file
+// system is full, say), as it said in its last word (res.Dropped): "started" alone would
+// let the user find out only once the lines are needed.
+func warnDropped(app *App, paths instance.Paths, res launcher.Result) {
+	if res.Dropped == 0 {
+		return
+	}
+	app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("%s runs, but %d of its log lines could not be written already (is its log's disk full?): they are lost, and so are the next ones until there is room ('%s' says why, and counts them)",
+		paths.Name, res.Dropped, app.commandFor("status", paths)))
 }
 
 // programThere is exit 1 when the program to supervise is surely not there (a typo, a

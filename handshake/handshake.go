@@ -21,9 +21,12 @@ const FD = 3
 
 // Report is one message of the handshake.
 type Report struct {
-	PID     int    `json:"pid,omitempty"`     // the daemon's pid: always the first message
-	Ready   bool   `json:"ready,omitempty"`   // the workload is ready
-	Listen  string `json:"listen,omitempty"`  // with Ready: the address it listens on, if any
+	PID    int    `json:"pid,omitempty"`    // the daemon's pid: always the first message
+	Ready  bool   `json:"ready,omitempty"`  // the workload is ready
+	Listen string `json:"listen,omitempty"` // with Ready: the address it listens on, if any
+	// With Ready: how many of its log lines the daemon could not write so far (its log's
+	// file system full, say), so that the launcher can warn; 0 from an older daemon.
+	Dropped uint64 `json:"dropped,omitempty"`
 	Running int    `json:"running,omitempty"` // already running: the pid that holds the pidfile lock
 	Error   string `json:"error,omitempty"`   // why it could not start
 	// Before the outcome, any number of these: more time needed (the launcher's ready
@@ -81,10 +84,10 @@ func (r *Reporter) Status(text string) error {
 	return r.send(Report{PID: os.Getpid(), Status: text}, false)
 }
 
-// Ready tells the launcher the workload is ready (listening on listen, if it listens) and ends
-// the handshake.
-func (r *Reporter) Ready(listen string) error {
-	return r.send(Report{PID: os.Getpid(), Ready: true, Listen: listen}, true)
+// Ready tells the launcher the workload is ready (listening on listen, if it listens), and
+// how many of its log lines could not be written so far (dropped), and ends the handshake.
+func (r *Reporter) Ready(listen string, dropped uint64) error {
+	return r.send(Report{PID: os.Getpid(), Ready: true, Listen: listen, Dropped: dropped}, true)
 }
 
 // AlreadyRunning tells the launcher another daemon (pid) holds the pidfile, and ends the handshake.

@@ -28,6 +28,9 @@ import (
 type Result struct {
 	PID    int    // the daemon's pid, as it reported it
 	Listen string // the address it listens on, if it said
+	// Dropped is how many of its log lines the daemon could not write by the time it was
+	// ready (its log's file system full, say), as it said: 0 if none, or if it did not say.
+	Dropped uint64
 }
 
 const (
@@ -386,7 +389,7 @@ func (l *launcher) succeed(rep handshake.Report) (Result, error) {
 	if daemon != nil {
 		go reapWhenGone(daemon)
 	}
-	return Result{PID: pid, Listen: rep.Listen}, nil
+	return Result{PID: pid, Listen: rep.Listen, Dropped: rep.Dropped}, nil
 }
 
 // reapWhenGone reaps daemon, a child of this process, once it has exited. It waits on the

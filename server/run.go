@@ -274,7 +274,8 @@ wait:
 	}
 	r.log.Info("started", "pid", os.Getpid(), "listen", listen, "name", r.opts.Name)
 	r.keepCrashOutput()
-	if err := r.opts.Reporter.Ready(listen); err != nil {
+	dropped, _ = logDrops(r.opts.LogWriter) // "started" among them, on a full disk
+	if err := r.opts.Reporter.Ready(listen, dropped); err != nil {
 		r.log.Warn("could not report readiness to the launcher", "error", err)
 	}
 	r.manager.readyNow()

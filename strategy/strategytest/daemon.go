@@ -100,7 +100,7 @@ func runDaemon(args []string) int {
 		<-terminated
 		return 1
 	}
-	_ = rep.Ready(*listen)
+	_ = rep.Ready(*listen, 0)
 	fmt.Fprintf(os.Stderr, "fake daemon %d: ready\n", pid)
 	<-terminated
 	if err := pf.Release(); err != nil {
