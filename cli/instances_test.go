@@ -83,16 +83,6 @@ func TestRoughDuration(t *testing.T) {
 	}
 }
 
-// TestUptimeListStatusAgree: list's UPTIME and status's "up" say an uptime under a minute
-// alike.
-func TestUptimeListStatusAgree(t *testing.T) {
-	for _, d := range []time.Duration{0, 400 * time.Millisecond, time.Second, 42 * time.Second} {
-		if list, status := roughDuration(d), upFor(d.Seconds()); list != status {
-			t.Errorf("uptime %v: list says %s, status %s", d, list, status)
-		}
-	}
-}
-
 func TestNameList(t *testing.T) {
 	var names []string
 	for i := range 12 {

@@ -34,11 +34,14 @@ func (c *ReopenCmd) Validate(kctx *kong.Context) error {
 // Run signals the lock holder and says which pid was asked; exit 1 when not running. With
 // --all, every running instance, and an instance not running is no failure: its log is
 // not open.
-func (c *ReopenCmd) Run(app *App) error {
+func (c *ReopenCmd) Run(app *App) (err error) {
 	// An interrupt (Ctrl-C, logrotate's own timeout) ends a wait at once, and says what it
 	// leaves: nothing asked, or a daemon asked that may not have reopened yet.
 	ctx, stop := interruptible()
-	defer stop()
+	defer func() {
+		stop()
+		dieByInterruption(app, ctx, err) // as it ended before: a logrotate script ends too
+	}()
 	if c.All {
 		return forEachInstance(app, "reopen", func(app *App, paths instance.Paths) error {
 			err := reopen(ctx, app, paths)

@@ -362,7 +362,13 @@ func surviveClosedPipe() {
 func interruptible() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	if signal.Ignored(os.Interrupt) {
+		// A job a script put in the background (cmd &), which a Ctrl-C meant for the
+		// foreground must not reach: Notify would take it back from being ignored.
+		signal.Notify(sigs, syscall.SIGTERM)
+	} else {
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	}
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -386,6 +392,23 @@ func dieBy(sig syscall.Signal) {
 	_ = syscall.Kill(os.Getpid(), sig)
 	time.Sleep(time.Second) // the signal is on its way; in case something still catches it:
 	os.Exit(128 + int(sig))
+}
+
+// dieByInterruption, for a command whose interrupt (ctx's cause) left err to say, says it
+// as the command's own last error is said, then ends the process by the signal (dieBy),
+// as it ended before it caught it: a script that runs it ends with it. It returns when ctx
+// was not interrupted, or err is nil.
+func dieByInterruption(app *App, ctx context.Context, err error) {
+	var in interruption
+	if err == nil || !errors.As(context.Cause(ctx), &in) {
+		return
+	}
+	format := ""
+	if app.Globals != nil {
+		format = app.Globals.LogFormat
+	}
+	app.Config.exitIn(format, err)
+	dieBy(in.sig)
 }
 
 // interruption is the cause of interruptible's context: the signal that ended it.

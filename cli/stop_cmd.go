@@ -57,11 +57,15 @@ var notStopping = map[syscall.Signal]string{
 // Run stops the instance (or, with --all, every instance) and says how it went.
 func (c *StopCmd) Run(app *App) (err error) {
 	outcome := watchResult(app, "stop")
-	defer func() { err = outcome(err) }()
-	// An interrupt (Ctrl-C, a deploy tool's SIGTERM) ends the wait at once, and says what
-	// it leaves: a daemon that goes on stopping, without the SIGKILL of this stop.
+	// An interrupt (Ctrl-C, a deploy tool's SIGTERM) ends the wait at once, says what it
+	// leaves (a daemon that goes on stopping, without the SIGKILL of this stop), and ends
+	// stop by the signal, as it ended it before: a script running it ends too.
 	ctx, stop := interruptible()
-	defer stop()
+	defer func() {
+		stop()
+		err = outcome(err)
+		dieByInterruption(app, ctx, err)
+	}()
 	options := func(paths instance.Paths) instance.StopOptions {
 		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), Drain: stopDrain(c.Timeout), NoKill: c.NoKill, KeepStaleRecord: copiedRecord(paths)}
 	}
@@ -248,9 +252,15 @@ func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.
 // far as its --shutdown-timeout lets it; the SIGKILL of stop's --timeout is not sent.
 func interruptedStop(ctx context.Context, app *App, paths instance.Paths, res instance.StopResult, err error) error {
 	again := app.commandFor("stop", paths)
-	if errors.Is(err, instance.ErrStillRunning) && res.PID > 0 {
+	switch {
+	case errors.Is(err, instance.ErrStillRunning) && res.PID > 0 && res.Killed:
+		return withCode(exitFailed, fmt.Errorf("stop %s: %v while it stopped: pid %d was sent SIGKILL, and is not gone yet: '%s' waits for it again",
+			paths.Name, context.Cause(ctx), res.PID, again))
+	case errors.Is(err, instance.ErrStillRunning) && res.PID > 0:
 		return withCode(exitFailed, fmt.Errorf("stop %s: %v while it stopped: pid %d goes on stopping, within its --shutdown-timeout, and gets no SIGKILL from this stop: '%s' waits for it again, '%s --timeout 0' kills it now",
 			paths.Name, context.Cause(ctx), res.PID, again, again))
+	case errors.Is(err, instance.ErrStartUnderWay):
+		return withCode(exitFailed, fmt.Errorf("%w: nothing was sent to it: '%s' stops it once it runs", err, again)) // err names the interrupt
 	}
 	return withCode(exitFailed, fmt.Errorf("%w (%v): '%s' tries again", err, context.Cause(ctx), again))
 }

@@ -256,7 +256,10 @@ func AwaitDaemon(ctx context.Context, p Paths, within time.Duration) error {
 		if st, _ := pidfile.Probe(p.PIDFile); st.State == pidfile.Running {
 			return nil
 		}
-		if ctx.Err() != nil || (!end.IsZero() && time.Now().After(end)) {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %s, and its daemon holds no pidfile yet: gave up waiting for it: %w", ErrStartUnderWay, startNamed(starter), context.Cause(ctx))
+		}
+		if !end.IsZero() && time.Now().After(end) {
 			return fmt.Errorf("%w: %s, and its daemon holds no pidfile yet after %v; try again", ErrStartUnderWay, startNamed(starter), within)
 		}
 		select {
