@@ -93,17 +93,17 @@ type daemon struct {
 	reaped bool
 }
 
-// startDaemon starts a stand-in daemon holding path. Detached, it is started through
+// startDaemon starts a stand-in daemon holding path, with env besides its own. Detached, it is started through
 // `sh -c '... &'`, so that it is not this process's child: its parent exits and it is
 // adopted by PID 1, which here never reaps it. It is killed at the end of the test, through
 // a handle opened while it was known to be alive, so a reused pid is never hit.
-func startDaemon(t testing.TB, mode, path string, detached bool) *daemon {
+func startDaemon(t testing.TB, mode, path string, detached bool, env ...string) *daemon {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := testutil.Helper(t, "daemon", nil, "MODE="+mode, "PIDFILE="+path)
+	cmd := testutil.Helper(t, "daemon", nil, append([]string{"MODE=" + mode, "PIDFILE=" + path}, env...)...)
 	if detached {
 		cmd.Args = []string{"sh", "-c", `"$0" &`, cmd.Path}
 		cmd.Path = "/bin/sh"

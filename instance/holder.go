@@ -76,7 +76,7 @@ func awaitProven(p Paths, st pidfile.Status) (pidfile.Status, error) {
 	end := time.Now().Add(unprovenWait)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
 		if time.Now().After(end) {
-			return st, errUnprovenHolder(p.PIDFile, st)
+			return st, errUnprovenHolder(p, st)
 		}
 		time.Sleep(backoff) // a polling step: a pid written in a file wakes nobody
 		again, err := pidfile.Probe(p.PIDFile)

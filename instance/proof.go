@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,9 +91,10 @@ func initProven(p Paths) bool {
 // not prove that: any process of the file's owner (or root's) can lock it, a stale
 // pidfile's included. A daemon writes its own pid in the pidfile as it takes the lock, so
 // the content naming the holder (as this namespace, or the holder's own, a container's,
-// numbers it) proves it; so does a record that names it (its pid and start time), or the
-// mark of a start's launch (InvocationEnv), for the instant between a launched daemon's
-// lock and its write. Pid 1 needs initProven's stricter proof.
+// numbers it) proves it; so does a record that names it (its pid and start time), or,
+// while a start of the instance is under way, the mark of a start's launch on a process
+// launched moments ago (MayBeStarting), for the instant between a launched daemon's lock
+// and its write. Pid 1 needs initProven's stricter proof.
 func holderProven(p Paths, st pidfile.Status) bool {
 	if st.PID == 1 {
 		return initProven(p)
@@ -103,14 +105,24 @@ func holderProven(p Paths, st pidfile.Status) bool {
 	if rec, err := ReadRecord(p.Record); err == nil && rec.isFor(p) && rec.names(st.PID) {
 		return true
 	}
-	_, marked := proc.Getenv(st.PID, InvocationEnv)
-	return marked
+	// The mark alone proves nothing: every program a daemon runs inherits it, and what
+	// they start. A start of this instance under way, and a process it launched moments ago.
+	return p.StartUnderWay() != 0 && MayBeStarting(st.PID, startAwait)
 }
 
 // errUnprovenHolder is the error for a pidfile whose lock st's holder, not pid 1, holds
 // with nothing to prove it the daemon (holderProven), even after a while to write its pid.
-func errUnprovenHolder(path string, st pidfile.Status) error {
-	return &unprovenHolderError{path: path, st: st, command: cmdline(st.PID)}
+func errUnprovenHolder(p Paths, st pidfile.Status) error {
+	e := &unprovenHolderError{path: p.PIDFile, st: st, command: cmdline(st.PID)}
+	switch rec, err := ReadRecord(p.Record); {
+	case errors.Is(err, fs.ErrNotExist):
+		e.record = "there is no record"
+	case err != nil:
+		e.record = fmt.Sprintf("its record cannot be read (%v)", err)
+	default:
+		e.record = fmt.Sprintf("its record names pid %d", rec.PID)
+	}
+	return e
 }
 
 // unprovenHolderError names the lock holder of a pidfile that nothing proves its daemon,
@@ -119,6 +131,7 @@ type unprovenHolderError struct {
 	path    string
 	st      pidfile.Status
 	command []string // the holder's command line, nil if it could not be read
+	record  string   // what the record says instead: "its record names pid N", ...
 }
 
 func (e *unprovenHolderError) Error() string {
@@ -130,9 +143,9 @@ func (e *unprovenHolderError) Error() string {
 	if len(command) > 80 {
 		command = command[:77] + "..."
 	}
-	return fmt.Sprintf("pidfile %q is locked by pid %d (%s), which nothing proves its daemon: the file names %s, no record names pid %d, and no start launched it; "+
+	return fmt.Sprintf("pidfile %q is locked by pid %d (%s), which nothing proves its daemon: the file names %s, %s, and no start of it launched that process; "+
 		"nothing is signalled (if that process should not hold the file, end it yourself: kill %d)",
-		e.path, e.st.PID, cmp.Or(command, "command line unknown"), names, e.st.PID, e.st.PID)
+		e.path, e.st.PID, cmp.Or(command, "command line unknown"), names, e.record, e.st.PID)
 }
 
 func (e *unprovenHolderError) Is(target error) bool { return target == ErrUnprovenHolder }

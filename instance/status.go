@@ -81,10 +81,17 @@ func Inspect(p Paths) (Status, error) {
 	if st.State == pidfile.Running && st.PID == 1 && !initProven(p) {
 		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, errUnprovenInit(p.PIDFile))
 	}
-	// A holder whose pidfile names another pid, and nothing else proves the daemon: not
-	// "starting" (an empty pidfile is, for the instant before the daemon writes its pid).
-	if st.State == pidfile.Running && st.PID != 1 && st.ContentErr == nil && !holderProven(p, st) {
-		return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, errUnprovenHolder(p.PIDFile, st))
+	// A holder that nothing proves the daemon, even after a moment to write its pid: not
+	// "starting", nor "already running" to start.
+	if st.State == pidfile.Running && st.PID != 1 && !holderProven(p, st) {
+		again, err := awaitProven(p, st)
+		if err != nil {
+			return Status{Paths: p}, fmt.Errorf("inspect %s: %w", p.Name, err)
+		}
+		if again.State != pidfile.Running || again.PID != st.PID {
+			return Inspect(p) // another holder, or none: look again
+		}
+		st = again // it wrote its pid
 	}
 	s := Status{Paths: p, Pidfile: st}
 	if st.State != pidfile.Running {
