@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,16 +52,7 @@ var closesStdio = cli.Config{
 func TestServeClosesStdio(t *testing.T) {
 	state := t.TempDir()
 	command := programIn(t, state, "CLI_TEST_CLOSES_STDIO")
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := command(args...)
-		cmd.Env = append(cmd.Env, "CLI_TEST_DB_DIR="+state)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
+	run := runWithDB(t, command, state)
 	logPath := filepath.Join(state, "db.log")
 	run("start", "-d", "--name", "db", "--log", logPath)
 	pid, err := os.ReadFile(filepath.Join(state, "db.pid"))
@@ -150,16 +142,7 @@ var closesStderrPanics = cli.Config{
 func TestWorkChildClosesStderr(t *testing.T) {
 	state := t.TempDir()
 	command := programIn(t, state, "CLI_TEST_CLOSES_STDERR_PANICS")
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := command(args...)
-		cmd.Env = append(cmd.Env, "CLI_TEST_DB_DIR="+state)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
+	run := runWithDB(t, command, state)
 	run("start", "-d", "--name", "db", "--socket", "tcp:127.0.0.1:0")
 	run("stop", "db")
 	b, _ := os.ReadFile(filepath.Join(state, "db.log"))
@@ -204,5 +187,20 @@ func TestForegroundServeClosesStdio(t *testing.T) {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("the foreground start's stderr lacks %q:\n%s", want, stderr.String())
 		}
+	}
+}
+
+// runWithDB runs a command of the program command makes, with CLI_TEST_DB_DIR=state (where
+// its serve function opens its files), fails the test if it fails, and returns its output.
+func runWithDB(t *testing.T, command func(args ...string) *exec.Cmd, state string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := command(args...)
+		cmd.Env = append(cmd.Env, "CLI_TEST_DB_DIR="+state)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
 	}
 }
