@@ -407,7 +407,7 @@ func dieByInterruption(app *App, ctx context.Context, err error) {
 	if app.Globals != nil {
 		format = app.Globals.LogFormat
 	}
-	app.Config.exitIn(format, err)
+	app.Config.exitIn(format, withCode(128+int(in.sig), err)) // its exit_code, under json, as a shell sees it
 	dieBy(in.sig)
 }
 

@@ -118,7 +118,7 @@ func errUnprovenHolder(p Paths, st pidfile.Status) error {
 	case errors.Is(err, fs.ErrNotExist):
 		e.record = "there is no record"
 	case err != nil:
-		e.record = fmt.Sprintf("its record cannot be read (%v)", err)
+		e.record = fmt.Sprintf("its record cannot be read (%v: if that process is its daemon, remove the record, rm %s, and the daemon writes it again at once, which proves it)", err, p.Record)
 	default:
 		e.record = fmt.Sprintf("its record names pid %d", rec.PID)
 	}
