@@ -46,8 +46,9 @@ func runDaemon(mode, path string) int {
 	var err error
 	if mode == lockOnly {
 		var held *os.File
-		held, err = lockAsIs(path)
-		defer held.Close() // held, and locked, until the process ends
+		if held, err = lockAsIs(path); err == nil {
+			defer held.Close() // held, and locked, until the process ends
+		}
 	} else {
 		f, err = pidfile.Acquire(path)
 	}
