@@ -165,8 +165,9 @@ func (c *StartCmd) Run(app *App) error {
 		return err
 	}
 	// Only now, when it runs the instance, are its missing directories made: a start that
-	// finds it running, or whose program is not there, leaves none behind, and a foreground start without --log, whose log
-	// is its stderr, makes no log directory (nor the state directory for the log's claim).
+	// finds it running, or whose program is not there, leaves none behind, and a
+	// foreground start without --log, whose log is its stderr, makes no log directory (nor
+	// the state directory for the log's claim).
 	made := paths
 	stateDir := layout.StateDir
 	if !c.Detach && c.Log == "" {
