@@ -49,6 +49,10 @@ var ErrNotPidfile = errors.New("not a pidfile")
 // or replaced by hand. (*File).Check reports it; (*File).Restore repairs it.
 var ErrReplaced = errors.New("pidfile removed or replaced")
 
+// ErrOverwritten means the file this process holds no longer holds its pid: its content
+// was written over by hand. (*File).Check reports it; (*File).Restore writes the pid again.
+var ErrOverwritten = errors.New("pidfile's content written over")
+
 // LockedError reports that another process holds the pidfile's lock. PID is the holder's
 // pid as the kernel reports it (F_GETLK), never below 2; it is 0 when the kernel cannot name
 // the holder (a holder in another pid namespace, or an open-file-description lock).

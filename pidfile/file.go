@@ -64,8 +64,11 @@ func (f *File) Release() error {
 // Check reports whether the path still names the file this process holds: the same file
 // (device and inode), with a link count above 0. If not, the error wraps ErrReplaced and
 // says what the path names now: nothing, something that is not a regular file, or another
-// file and who holds it. Check changes nothing and never drops the lock. After Release it
-// returns an error wrapping os.ErrClosed.
+// file and who holds it. If it does, but the file no longer holds this process's pid
+// (written over by hand: a pidfile's content is what proves its holder the daemon to
+// those who look), the error wraps ErrOverwritten and quotes what it holds. Check changes
+// nothing and never drops the lock. After Release it returns an error wrapping
+// os.ErrClosed.
 func (f *File) Check() error {
 	if f == nil {
 		return fmt.Errorf("check pidfile: %w", os.ErrInvalid)
@@ -80,9 +83,25 @@ func (f *File) Check() error {
 		return fmt.Errorf("check pidfile %q: %w", f.path, err)
 	}
 	if same {
+		if held, ok := f.holdsPID(); !ok {
+			return fmt.Errorf("check pidfile %q: %w: it holds %q, not pid %d", f.path, ErrOverwritten, held, f.pid)
+		}
 		return nil
 	}
 	return fmt.Errorf("check pidfile %q: %w: the path now names %s", f.path, ErrReplaced, describeAt(f.path))
+}
+
+// holdsPID reports whether f's file holds exactly its pid, as written, and what it holds
+// (up to 32 bytes); a file that cannot be read is taken to hold it, as nothing can be
+// told. Call with reg.mu held.
+func (f *File) holdsPID() (held string, ok bool) {
+	want := strconv.Itoa(f.pid) + "\n"
+	buf := make([]byte, 32)
+	n, err := unix.Pread(f.fd, buf, 0)
+	if err != nil {
+		return "", true
+	}
+	return string(buf[:n]), string(buf[:n]) == want
 }
 
 // describeAt says what path names, for Check: "nothing", the kind of a file that is not
@@ -163,8 +182,10 @@ func (f *File) Restore() error {
 	return nil
 }
 
-// rewrite writes f's pid into its file again unless the content is already exactly that.
-// Call with reg.mu held.
+// rewrite writes f's pid into its file again unless the content is already exactly that,
+// whatever it holds instead: the file is this process's own, made or taken over by it and
+// locked since (what another file holds is never written over: Acquire and Restore refuse
+// one that is not a pidfile before they hold it). Call with reg.mu held.
 func (f *File) rewrite() error {
 	want := strconv.Itoa(f.pid) + "\n"
 	buf := make([]byte, len(want)+1)
@@ -174,9 +195,6 @@ func (f *File) rewrite() error {
 	}
 	if string(buf[:n]) == want {
 		return nil
-	}
-	if err := checkContent(f.path, f.fd, "overwrite"); err != nil {
-		return err
 	}
 	return writePID(f.fd, f.pid)
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/daemonkit/daemonkit/internal/inotify"
 )
 
-// Watcher says when the path of a held pidfile may have stopped naming it: an inotify
-// watch on the file held (through its descriptor, whatever the path names now), for its
-// links changing (deleted, or replaced by a rename over it) or it being moved, and one on
+// Watcher says when the path of a held pidfile may have stopped naming it, or it may no
+// longer hold its pid: an inotify watch on the file held (through its descriptor, whatever
+// the path names now), for its links changing (deleted, or replaced by a rename over it),
+// it being moved, or its content written over by another process, and one on
 // its directory, for the directory itself deleted or moved; and one on each file kept
 // beside it that Watch names (a daemon's record), for it deleted, replaced or moved. None
 // reports what happens to other files, so daemons that share a state directory do not
@@ -28,11 +29,14 @@ type Watcher struct {
 }
 
 // What is watched: the held file's links and name (IN_ATTRIB covers its link count), and
-// the directory's own name; a file beside it, as the held file, but by its path.
+// its content written over by another process (IN_CLOSE_WRITE: the daemon's own writes go
+// through a descriptor it never closes); the directory's own name; a file beside it, for
+// its links and name, by its path.
 const (
-	fileMask   = unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+	linkMask   = unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+	fileMask   = linkMask | unix.IN_CLOSE_WRITE
 	dirMask    = unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
-	besideMask = fileMask | unix.IN_DONT_FOLLOW
+	besideMask = linkMask | unix.IN_DONT_FOLLOW
 )
 
 // Watch starts watching f's path, and the files at the paths beside (what a daemon keeps
