@@ -353,6 +353,8 @@ func (r *runner) checkPIDFile() (ours bool) {
 		return true
 	case errors.Is(err, os.ErrClosed):
 		return false // a check still under way when the stop released it: nothing to put back
+	case errors.Is(err, pidfile.ErrOverwritten):
+		return r.rewritePIDFile(err)
 	}
 	// Taken back before a line says so: the line may wait for the log's frozen disk, and
 	// meanwhile status would say this daemon is not running, and a start would run another.
@@ -432,6 +434,31 @@ func (r *runner) checkBeside() {
 		}
 		r.log.Info("record restored", "path", r.opts.RecordPath)
 	}
+}
+
+// overwriteLogEvery bounds the lines a pidfile written over again and again (another
+// manager given the same path, a loop in a script) costs the log: one per this long, with
+// a count.
+const overwriteLogEvery = time.Minute
+
+// rewritePIDFile writes the daemon's pid again into its pidfile, whose content was written
+// over (err, from Check): its content is what proves it the daemon to stop and status
+// where its record cannot. It says so in the log at most once a overwriteLogEvery, with how
+// many times it was written over since the last line. It reports whether the file is this
+// daemon's, with its pid.
+func (r *runner) rewritePIDFile(err error) bool {
+	restored := r.pf.Restore() // the same file: its pid written over what it holds
+	r.overwrites++
+	if now := time.Now(); restored != nil || now.Sub(r.overwriteLogged) >= overwriteLogEvery {
+		r.overwriteLogged = now
+		if restored != nil {
+			r.log.Error("could not write this daemon's pid again into its pidfile: stop and status find it by its record only", "problem", err, "error", restored)
+		} else {
+			r.log.Warn("the pidfile's content was written over: its pid written again", "problem", err, "times", r.overwrites)
+		}
+		r.overwrites = 0
+	}
+	return restored == nil
 }
 
 // dropCountDelay is how long after a dropped line the record counts it: a program that

@@ -161,26 +161,28 @@ const ReadyGrace = 2 * time.Second
 
 // runner is one run that holds its pidfile.
 type runner struct {
-	opts      Options
-	sigs      *signals
-	log       hclog.Logger
-	pf        *pidfile.File
-	drops     <-chan struct{} // the log writer dropped lines: count them in the record
-	records   *records
-	manager   *manager
-	restorer  Restorer // the workload, if it keeps files beside the pidfile
-	sweeper   Sweeper  // the workload, if what it starts may outlive it
-	startedAt time.Time
-	reload    reloads          // the reload hook's run, if one runs
-	reopens   reopens          // the log's reopen, if one runs
-	chores    chores           // the loop's steps that touch the disk, if they run
-	watch     *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
-	toldLeft  atomic.Bool      // a reopen said it left a 1 or 2 that the work closed
-	crashMu   sync.Mutex       // keepCrashOutput's, one at a time
-	crashOut  bool             // a crash's trace goes to the log besides 2; with crashMu
-	tty       *terminalWatch   // the terminal's, with Options.HangupStops (nil: none)
-	judge     *hangupJudge     // tells a SIGHUP that is tty's hangup from a reload
-	held      []os.Signal      // reopen signals taken while the work started, for the loop
+	opts            Options
+	sigs            *signals
+	log             hclog.Logger
+	pf              *pidfile.File
+	drops           <-chan struct{} // the log writer dropped lines: count them in the record
+	records         *records
+	manager         *manager
+	restorer        Restorer // the workload, if it keeps files beside the pidfile
+	sweeper         Sweeper  // the workload, if what it starts may outlive it
+	startedAt       time.Time
+	reload          reloads          // the reload hook's run, if one runs
+	reopens         reopens          // the log's reopen, if one runs
+	chores          chores           // the loop's steps that touch the disk, if they run
+	watch           *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
+	toldLeft        atomic.Bool      // a reopen said it left a 1 or 2 that the work closed
+	overwrites      int              // times the pidfile's content was written over since the last line (rewritePIDFile)
+	overwriteLogged time.Time        // when rewritePIDFile last said so
+	crashMu         sync.Mutex       // keepCrashOutput's, one at a time
+	crashOut        bool             // a crash's trace goes to the log besides 2; with crashMu
+	tty             *terminalWatch   // the terminal's, with Options.HangupStops (nil: none)
+	judge           *hangupJudge     // tells a SIGHUP that is tty's hangup from a reload
+	held            []os.Signal      // reopen signals taken while the work started, for the loop
 
 	dropsMu          sync.Mutex // held by countDrops, for the two fields below
 	dropCountFailing bool       // the last count of dropped lines could not be written, and said so
