@@ -185,7 +185,9 @@ func (f *File) Restore() error {
 // rewrite writes f's pid into its file again unless the content is already exactly that,
 // whatever it holds instead: the file is this process's own, made or taken over by it and
 // locked since (what another file holds is never written over: Acquire and Restore refuse
-// one that is not a pidfile before they hold it). Call with reg.mu held.
+// one that is not a pidfile before they hold it), unless it has other hard links now
+// (ErrHardLink: what was written through another name is that name's). Call with reg.mu
+// held.
 func (f *File) rewrite() error {
 	want := strconv.Itoa(f.pid) + "\n"
 	buf := make([]byte, len(want)+1)
@@ -195,6 +197,13 @@ func (f *File) rewrite() error {
 	}
 	if string(buf[:n]) == want {
 		return nil
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(f.fd, &st); err != nil {
+		return wrapOp("stat descriptor", err)
+	}
+	if st.Nlink > 1 { // written over through another name: what it holds there is not ours
+		return fmt.Errorf("%w: it has %d links", ErrHardLink, st.Nlink)
 	}
 	return writePID(f.fd, f.pid)
 }

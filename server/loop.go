@@ -443,16 +443,16 @@ const overwriteLogEvery = time.Minute
 
 // rewritePIDFile writes the daemon's pid again into its pidfile, whose content was written
 // over (err, from Check): its content is what proves it the daemon to stop and status
-// where its record cannot. It says so in the log at most once a overwriteLogEvery, with how
-// many times it was written over since the last line. It reports whether the file is this
-// daemon's, with its pid.
+// where its record cannot. It says so in the log, or that it could not, at most once an
+// overwriteLogEvery, with how many times it was written over since the last line. It
+// reports whether the file is this daemon's, with its pid.
 func (r *runner) rewritePIDFile(err error) bool {
 	restored := r.pf.Restore() // the same file: its pid written over what it holds
 	r.overwrites++
-	if now := time.Now(); restored != nil || now.Sub(r.overwriteLogged) >= overwriteLogEvery {
+	if now := time.Now(); now.Sub(r.overwriteLogged) >= overwriteLogEvery {
 		r.overwriteLogged = now
 		if restored != nil {
-			r.log.Error("could not write this daemon's pid again into its pidfile: stop and status find it by its record only", "problem", err, "error", restored)
+			r.log.Error("could not write this daemon's pid again into its pidfile: stop and status find it by its record only", "problem", err, "error", restored, "times", r.overwrites)
 		} else {
 			r.log.Warn("the pidfile's content was written over: its pid written again", "problem", err, "times", r.overwrites)
 		}
