@@ -231,7 +231,13 @@ func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.R
 			ev = late
 			timer.Reset(0) // the deadline has passed: once this word is taken, look again
 		case <-ctx.Done():
-			if res, err, done := l.wordBeforeInterrupt(ctx, events, timer, begin, taken, written()); done {
+			limit := written()
+			if writersGone(r) {
+				// Its last word was written, and its end closed, before the interrupt was
+				// seen: every word counts, those read but not yet counted (Taken) among them.
+				limit = math.MaxInt64
+			}
+			if res, err, done := l.wordBeforeInterrupt(ctx, events, timer, begin, taken, limit); done {
 				return res, err
 			}
 			return Result{}, l.canceled(ctx)
