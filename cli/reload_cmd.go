@@ -81,6 +81,11 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}
 	st, inspectErr := instance.Inspect(paths) // once, for both looks before the signal
+	// A lock holder nothing proves the daemon was waited for already: the signal would
+	// wait for it again.
+	if errors.Is(inspectErr, instance.ErrUnprovenHolder) {
+		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, inspectErr))
+	}
 	w, err := awaitReady(waits, app, paths, st, inspectErr)
 	st, inspectErr, waited := w.st, w.inspectErr, w.waited
 	if err != nil && errors.As(err, new(interruption)) { // the instance goes on starting

@@ -207,7 +207,8 @@ func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instanc
 func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool, decided func()) (instance.StopResult, error) {
 	res, err := instance.Stop(ctx, paths, o)
 	decided()
-	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) && !errors.Is(err, instance.ErrStartUnderWay) {
+	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) && !errors.Is(err, instance.ErrStartUnderWay) &&
+		!errors.Is(err, instance.ErrUnprovenHolder) { // a holder it waited for already: a second look would wait again
 		if st, ierr := instance.Inspect(paths); ierr == nil && !st.Running() {
 			// Nothing runs: stop's work is done, whatever is left on disk.
 			if tellNotRunning {
