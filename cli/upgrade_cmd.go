@@ -27,7 +27,7 @@ import (
 type UpgradeCmd struct {
 	InstanceFlags
 	Timeout time.Duration `default:"2m" placeholder:"DURATION" help:"How long the whole upgrade may take: the new copy ready and the old one drained; an old copy still draining then is killed (SIGKILL), even within its --drain-timeout (default ${default})."`
-	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs; none for the built-in work, which upgrades to the binary on disk)."`
+	Command []string      `arg:"" optional:"" passthrough:"" placeholder:"-- NEWCMD [ARGS...]" help:"The new copy's command line (default: the one it runs; none for the built-in work, which upgrades to the binary that runs upgrade)."`
 }
 
 // Validate refuses what cannot be meant.
@@ -73,7 +73,7 @@ func (c *UpgradeCmd) Run(app *App) error {
 // read the request its supervisor handed it: "bad request", as every build of daemonkit
 // words it ("_daemon: bad request: ..." before 2026-11-26 11:10 UTC, "_workload: bad
 // request in $DAEMONKIT_REQUEST: ..." since), or, from a build that knows that variable,
-// "no request in $DAEMONKIT_REQUEST". A supervisor runs the binary on disk for a new copy
+// "no request in $DAEMONKIT_REQUEST". A supervisor runs the upgrading binary for a new copy
 // of the built-in work, and only another build of it than the supervisor's fails so. Only
 // that hidden command's own words count: a supervised program's log line that says "bad
 // request" (every web server logs some) is its own.
@@ -92,22 +92,30 @@ func requestUnread(tail []string) bool {
 	return false
 }
 
-// versionSkew is what upgrade says when the binary on disk could not read the request of
-// the instance at paths: it is another build than the one its supervisor runs, older or
-// newer, and what to do.
+// builtinWorkCommand is the command line of a new copy of the built-in work of the
+// instance name: this binary, the one that runs upgrade, as restart runs it. So a deploy
+// that put the new build at another path (a release directory, a symlink switched to it)
+// is upgraded to that build, not to whatever still lies where the running one was found.
+func builtinWorkCommand(name string) []string {
+	return []string{currentExecutable(), workloadCommand, name}
+}
+
+// versionSkew is what upgrade says when this binary, which the new copy of the built-in
+// work ran, could not read the request of the instance at paths: it is another build
+// than the one its supervisor runs, older or newer, and what to do.
 func versionSkew(app *App, paths instance.Paths) string {
-	exe, build := "the binary on disk", "not recorded: an older build"
+	build, from := "not recorded: an older build", ""
 	if rec, err := instance.ReadRecord(paths.Record); err == nil {
 		var started struct {
 			Exe string `json:"exe"`
 		}
 		if json.Unmarshal(rec.Request, &started) == nil && started.Exe != "" {
-			exe = started.Exe
+			from = fmt.Sprintf(" (it was started from %s)", started.Exe)
 		}
 		build = cmp.Or(rec.Build, build)
 	}
-	return fmt.Sprintf("%s could not read the request of %s's supervisor: it is another build of %s than the one the supervisor runs (%s), older or newer (version skew), and the two cannot hand over. Put the supervisor's build back at %s and upgrade again, or run '%s', which starts the whole instance again, supervisor included, on the build that runs it (its sockets close meanwhile)",
-		exe, paths.Name, app.Config.Name, build, exe, app.commandFor("restart", paths))
+	return fmt.Sprintf("%s could not read the request of %s's supervisor: it is another build of %s than the one the supervisor runs (%s), older or newer (version skew), and the two cannot hand over. Upgrade again with the supervisor's build%s, or run '%s', which starts the whole instance again, supervisor included, on the build that runs it (its sockets close meanwhile)",
+		currentExecutable(), paths.Name, app.Config.Name, build, from, app.commandFor("restart", paths))
 }
 
 // answerGrace is how much longer than its timeout upgrade waits for the answer: a new
@@ -141,8 +149,11 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 		return res, withCode(exitFailed, noSockets(app, paths, st.Record))
 	}
 	started, known := recordedStart(st.Record)
-	if known && started.Supervise == nil && len(command) > 0 {
-		return res, withCode(exitUsage, fmt.Errorf("%s runs the built-in work, which takes no command: replace the binary, then upgrade without one (it runs the binary on disk now)", paths.Name))
+	if known && started.Supervise == nil {
+		if len(command) > 0 {
+			return res, withCode(exitUsage, fmt.Errorf("%s runs the built-in work, which takes no command: put the new binary in place, then upgrade without one (the new copy runs the binary that runs upgrade)", paths.Name))
+		}
+		command = builtinWorkCommand(paths.Name)
 	}
 	readyTimeout := started.ReadyTimeout // 0: the supervisor's default
 	if readyTimeout > timeout || (readyTimeout <= 0 && timeout < 10*time.Second) {
@@ -344,6 +355,6 @@ func (c *UpgradeCmd) nameNotCommand(app *App) error {
 		return nil
 	}
 	name := app.Config.Name
-	return withCode(exitUsage, fmt.Errorf("upgrade %s: %s names an instance here, and upgrade takes the new copy's command, not a name: '%s upgrade --name %s' upgrades it with the command it runs (the built-in work: to the binary on disk), '%s upgrade --name %s -- NEWCMD [ARGS...]' with another",
+	return withCode(exitUsage, fmt.Errorf("upgrade %s: %s names an instance here, and upgrade takes the new copy's command, not a name: '%s upgrade --name %s' upgrades it with the command it runs (the built-in work: to the binary that runs upgrade), '%s upgrade --name %s -- NEWCMD [ARGS...]' with another",
 		word, word, name, word, name, word))
 }

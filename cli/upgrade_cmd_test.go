@@ -20,8 +20,9 @@ import (
 
 // TestReportUpgradeVersionSkew: a new copy of the built-in work that could not read its
 // request is another build than its supervisor's (as an older daemonkit says it: a real
-// one's line below). upgrade says so, names the binary on disk and the supervisor's
-// build, and what to do, rather than "bad request" alone; another failure gets no such
+// one's line below). upgrade says so, names this binary (which the new copy ran), the
+// supervisor's build and where it was started from, and what to do, rather than "bad
+// request" alone; another failure gets no such
 // advice, even where its own log line says "bad request".
 func TestReportUpgradeVersionSkew(t *testing.T) {
 	dir := t.TempDir()
@@ -32,6 +33,7 @@ func TestReportUpgradeVersionSkew(t *testing.T) {
 	}
 	app := &App{Config: Config{Name: "daemonkit"}.withDefaults(), Globals: &Globals{StateDir: dir}, Stdout: io.Discard}
 	failed := supervisor.UpgradeResult{Error: "the program exited with status 2 before it was ready", PID: 42}
+	self := currentExecutable()
 
 	for _, line := range []string{
 		"/usr/bin/daemonkit: _daemon: bad request: invalid character 'w' looking for beginning of value",
@@ -46,8 +48,8 @@ func TestReportUpgradeVersionSkew(t *testing.T) {
 		}
 		for _, want := range []string{
 			"the old copy (pid 42) serves on",
-			"\n/usr/bin/daemonkit could not read the request of web's supervisor: it is another build of daemonkit than the one the supervisor runs (v1.3.0), older or newer (version skew)",
-			"Put the supervisor's build back at /usr/bin/daemonkit and upgrade again, or run 'daemonkit restart --state-dir " + dir + " --name web'",
+			"\n" + self + " could not read the request of web's supervisor: it is another build of daemonkit than the one the supervisor runs (v1.3.0), older or newer (version skew)",
+			"Upgrade again with the supervisor's build (it was started from /usr/bin/daemonkit), or run 'daemonkit restart --state-dir " + dir + " --name web'",
 		} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("for %q, the error\n%v\nsays not %q", line, err, want)
