@@ -172,6 +172,13 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 				paths.Name, showPath(st.Record.Control), err, adviceJoin([]string{"rm", st.Record.Control}), adviceJoin([]string{"touch", paths.PIDFile})))
 		}
 	}
+	if st.Stopped {
+		// Its control socket takes a connection (the kernel queues it), but the request
+		// would wait unanswered until SIGCONT, and the supervisor would then do an upgrade
+		// this command had given up on.
+		return res, withCode(exitFailed, fmt.Errorf("upgrade %s: its supervisor (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP), and would take the upgrade only once continued: nothing was asked of it; 'kill -CONT %d' first, then upgrade",
+			paths.Name, st.PID(), st.PID()))
+	}
 	_ = conn.SetDeadline(time.Now().Add(timeout + answerGrace))
 	req := supervisor.ControlRequest{Op: "upgrade", Command: command, ReadyTimeout: readyTimeout, Within: timeout}
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
