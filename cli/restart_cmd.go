@@ -37,7 +37,7 @@ type RestartCmd struct {
 	InstanceTarget
 	Timeout  *time.Duration `placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default 10s, or the instance's --shutdown-timeout and 5s more if that is longer; with --graceful, the whole upgrade's bound, default 2m)."`
 	All      bool           `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
-	Graceful bool           `help:"Start a new copy on the same sockets before the old one stops (start --socket): upgrade with the recorded command."`
+	Graceful bool           `help:"Start a new copy on the same sockets before the old one stops (start --socket): upgrade with the recorded command (the built-in work: with this binary)."`
 }
 
 // Validate refuses what cannot be meant.

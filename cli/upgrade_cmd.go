@@ -93,11 +93,20 @@ func requestUnread(tail []string) bool {
 }
 
 // builtinWorkCommand is the command line of a new copy of the built-in work of the
-// instance name: this binary, the one that runs upgrade, as restart runs it. So a deploy
-// that put the new build at another path (a release directory, a symlink switched to it)
-// is upgraded to that build, not to whatever still lies where the running one was found.
-func builtinWorkCommand(name string) []string {
-	return []string{currentExecutable(), workloadCommand, name}
+// instance name, whose record is rec: exe, this binary, the one that runs upgrade, as
+// restart runs it. So a deploy that put the new build at another path (a release
+// directory, a symlink switched to it) is upgraded to that build, not to whatever still
+// lies where the running one was found. Only the program that started the instance may
+// send itself, as only it may restart it: another program's binary would take over the
+// sockets with its own work, and be told "upgraded".
+func builtinWorkCommand(app *App, rec instance.Record, name, exe string) ([]string, error) {
+	if rec.Program != app.Config.Name {
+		return nil, withCode(exitFailed, fmt.Errorf("upgrade %s: it runs the built-in work of %q, not of %s, and the new copy would run this binary: upgrade it with that program", name, rec.Program, app.Config.Name))
+	}
+	if !utf8.ValidString(exe) { // the request to the supervisor is JSON, which would change it
+		return nil, withCode(exitUsage, fmt.Errorf("upgrade %s: this binary's path %q holds bytes that are not UTF-8, which upgrade cannot pass on as they are: run upgrade from a path in UTF-8, or restart the instance", name, exe))
+	}
+	return []string{exe, workloadCommand, name}, nil
 }
 
 // versionSkew is what upgrade says when this binary, which the new copy of the built-in
@@ -153,7 +162,9 @@ func upgrade(app *App, paths instance.Paths, command []string, timeout time.Dura
 		if len(command) > 0 {
 			return res, withCode(exitUsage, fmt.Errorf("%s runs the built-in work, which takes no command: put the new binary in place, then upgrade without one (the new copy runs the binary that runs upgrade)", paths.Name))
 		}
-		command = builtinWorkCommand(paths.Name)
+		if command, err = builtinWorkCommand(app, *st.Record, paths.Name, currentExecutable()); err != nil {
+			return res, err
+		}
 	}
 	readyTimeout := started.ReadyTimeout // 0: the supervisor's default
 	if readyTimeout > timeout || (readyTimeout <= 0 && timeout < 10*time.Second) {

@@ -127,3 +127,24 @@ func TestUpgradeRefusesForeignControlSocket(t *testing.T) {
 		t.Errorf("the other process was sent %q", got)
 	}
 }
+
+// TestBuiltinWorkCommand: an upgrade of the built-in work sends the binary that runs it,
+// but only for an instance this program started (another program's binary would take
+// over its sockets with its own work, and be told "upgraded"), and only by a path JSON
+// keeps as it is.
+func TestBuiltinWorkCommand(t *testing.T) {
+	app := &App{Config: Config{Name: "daemonkit"}.withDefaults()}
+	got, err := builtinWorkCommand(app, instance.Record{Program: "daemonkit"}, "web", "/srv/rel/v2/daemonkit")
+	if err != nil || strings.Join(got, " ") != "/srv/rel/v2/daemonkit _workload web" {
+		t.Errorf("own instance: %q, %v", got, err)
+	}
+	var exit *exitError
+	_, err = builtinWorkCommand(app, instance.Record{Program: "ticker"}, "web", "/srv/rel/v2/daemonkit")
+	if want := `upgrade web: it runs the built-in work of "ticker", not of daemonkit, and the new copy would run this binary: upgrade it with that program`; !errors.As(err, &exit) || err.Error() != want || exit.ExitCode() != exitFailed {
+		t.Errorf("another program's instance: %v\nwant %s (exit %d)", err, want, exitFailed)
+	}
+	_, err = builtinWorkCommand(app, instance.Record{Program: "daemonkit"}, "web", "/srv/rel\xff/daemonkit")
+	if !errors.As(err, &exit) || !strings.Contains(err.Error(), "not UTF-8") || exit.ExitCode() != exitUsage {
+		t.Errorf("a path not in UTF-8: %v", err)
+	}
+}
