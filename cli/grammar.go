@@ -107,9 +107,13 @@ func (a *App) progressOut() io.Writer {
 // globals are parsed. Add the program's own options after them.
 //
 // A Config with a programming error (see Run) makes kong.New fail with an error that
-// names the field and the fix (kong.Must panics with it), before anything is parsed.
+// names the field and the fix (kong.Must panics with it), before anything is parsed; so
+// does a flag of the program's own grammar, above daemonkit's commands, that has a name,
+// alias or short of one of theirs (a root flag Name: --name is stop's), which it would
+// take over, whatever the order of the fields.
 func (c Config) KongOptions(cmds *Commands) []kong.Option {
-	opts := append(c.commonOptions(cmds), kong.OptionFunc(func(*kong.Kong) error { return c.check() }))
+	opts := append(c.commonOptions(cmds), kong.OptionFunc(func(*kong.Kong) error { return c.check() }),
+		kong.PostBuild(func(k *kong.Kong) error { return checkGrammarClashes(k.Model, cmds, c.Flags) }))
 	for _, h := range hiddenCommands() {
 		opts = append(opts, kong.DynamicCommand(h.name, h.help, "", h.cmd, "hidden"))
 	}
