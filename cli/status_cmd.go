@@ -67,12 +67,17 @@ type statusReport struct {
 	// restarting or stopping.
 	Build        string `json:"build,omitempty"`
 	BuildDiffers bool   `json:"build_differs,omitempty"`
-	thisBuild    string // this binary's build, once Build is told
-	stop         string // the command line that stops this instance, for the advice
-	restart      string // the command line that restarts it, for the advice on a build that differs
-	detached     bool   // LogProblem says its log is no longer at its path: Run adds the reopen that mends it
-	foreign      bool   // the stale file is not a pidfile: nothing of ours removes it
-	owner        int    // the stale file's owner when it is not this user (stop leaves it), else -1
+	// BinaryReplaced says the running daemon's binary file was replaced or removed since it
+	// started (/proc/PID/exe reads "(deleted)"), told where Build cannot tell it from this
+	// binary's: a go build over it, a go run binary gone, two builds both "dev".
+	BinaryReplaced bool   `json:"binary_replaced,omitempty"`
+	binary         string // the path the daemon's binary was run from, when BinaryReplaced
+	thisBuild      string // this binary's build, once Build is told
+	stop           string // the command line that stops this instance, for the advice
+	restart        string // the command line that restarts it, for the advice on a build that differs
+	detached       bool   // LogProblem says its log is no longer at its path: Run adds the reopen that mends it
+	foreign        bool   // the stale file is not a pidfile: nothing of ours removes it
+	owner          int    // the stale file's owner when it is not this user (stop leaves it), else -1
 }
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4,
@@ -99,13 +104,17 @@ func (c *StatusCmd) Run(app *App) error {
 			rep.Problem = note
 		}
 		if st.Record != nil && (rep.State == "running" || rep.State == "restarting" || rep.State == "stopping") {
-			rep.noteBuild(st.Record.Build, buildOf(app.Config), st.Record.Program == "" || st.Record.Program == app.Config.Name)
+			same := st.Record.Program == "" || st.Record.Program == app.Config.Name
+			rep.noteBuild(st.Record.Build, buildOf(app.Config), same)
+			if same && !rep.BuildDiffers {
+				rep.binary, rep.BinaryReplaced = replacedBinary(rep.PID)
+			}
 		}
 	}
 	if rep.State == "starting" || rep.State == "stale" || len(rep.LeftRunning) > 0 {
 		rep.stop = app.commandFor("stop", paths) // for the advice, which only these states give
 	}
-	if rep.BuildDiffers {
+	if rep.BuildDiffers || rep.BinaryReplaced {
 		rep.restart = app.commandFor("restart", paths)
 	}
 	if rep.detached {
@@ -229,11 +238,13 @@ func (r *statusReport) noteBuild(recorded, this string, sameProgram bool) {
 	r.BuildDiffers = sameProgram && recorded != this && !cannotTell
 }
 
-// writeBuild says which build the daemon runs, and, when that is not this binary's, that
-// a restart runs this one.
+// writeBuild says which build the daemon runs, and, when that is not this binary's or its
+// binary's file was replaced since it started, that a restart runs this one.
 func (r *statusReport) writeBuild(w io.Writer) {
 	switch {
 	case r.thisBuild == "": // not told
+	case r.BinaryReplaced:
+		printField(w, "build", fmt.Sprintf("%s, from %s, replaced or removed since it started; '%s' runs it on this binary", cmp.Or(r.Build, "not recorded"), r.binary, r.restart))
 	case !r.BuildDiffers:
 		if r.Build != "" {
 			printField(w, "build", r.Build)
