@@ -386,7 +386,12 @@ func (l *launcher) succeed(rep handshake.Report) (Result, error) {
 	}
 	l.log.Debug("daemon ready", "pid", pid, "listen", rep.Listen)
 	daemon := l.started.Process // a direct child: reaped when it ends
-	if !l.started.IsDaemon {
+	if !l.started.IsDaemon && l.started.Process.Pid == pid {
+		// A strategy that said its process is an intermediate, when it is the daemon that
+		// reported: waiting for it to exit, then killing it, would kill the daemon just
+		// started and say it runs.
+		l.log.Debug("the strategy's intermediate is the daemon itself (Started.IsDaemon is false)", "pid", pid)
+	} else if !l.started.IsDaemon {
 		if ws, err := waitProcess(l.started.Process, exitGrace); err != nil || ws.ExitStatus() != 0 {
 			l.log.Warn("the intermediate process did not exit cleanly", "pid", l.started.Process.Pid, "status", describeWait(ws, err))
 		}

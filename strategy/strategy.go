@@ -50,6 +50,8 @@ type Started struct {
 	// Process is the direct child that Start created. The caller reaps it.
 	Process *os.Process
 	// IsDaemon says Process is the daemon itself; false means it is an intermediate
-	// that exits on its own once the daemon exists (the re-exec double fork).
+	// that exits on its own once the daemon exists (the re-exec double fork); the
+	// launcher waits a few seconds for it to exit, then kills it. A Process that
+	// turns out to be the daemon that reported ready is taken as the daemon all the same.
 	IsDaemon bool
 }
