@@ -110,8 +110,20 @@ func (a *App) progressOut() io.Writer {
 // names the field and the fix (kong.Must panics with it), before anything is parsed; so
 // does a flag of the program's own grammar, above daemonkit's commands, that has a name,
 // alias or short of one of theirs (a root flag Name: --name is stop's), which it would
-// take over, whatever the order of the fields.
+// take over, whatever the order of the fields; and a Config.Flags, which only Main and
+// Run add to their grammar (this one would parse none of its flags, nor set its defaults).
 func (c Config) KongOptions(cmds *Commands) []kong.Option {
+	return append(c.kongOptions(cmds), kong.OptionFunc(func(*kong.Kong) error {
+		if c.Flags != nil {
+			return fmt.Errorf("Config.Flags (%T) is for Main and Run, which add its flags to their grammar; a grammar of the program's own (KongOptions) has none of them, nor their defaults: declare them in that grammar, beside cli.Commands, and leave Config.Flags nil", c.Flags)
+		}
+		return nil
+	}))
+}
+
+// kongOptions are KongOptions without the check that Config.Flags is nil: Run's own
+// grammar adds those flags itself (parserOptions).
+func (c Config) kongOptions(cmds *Commands) []kong.Option {
 	opts := append(c.commonOptions(cmds), kong.OptionFunc(func(*kong.Kong) error { return c.check() }),
 		kong.PostBuild(func(k *kong.Kong) error { return checkGrammarClashes(k.Model, cmds, c.Flags) }))
 	for _, h := range hiddenCommands() {
@@ -438,7 +450,7 @@ func runGrammar(cfg Config, args []string) int {
 
 	var root grammar
 	exitCode := -1
-	opts := append(cfg.KongOptions(&root.Commands), kong.UsageOnError())
+	opts := append(cfg.kongOptions(&root.Commands), kong.UsageOnError())
 	opts = append(opts, cfg.parserOptions(func(code int) { exitCode = code })...)
 	parser, err := newParser(&root, opts...)
 	if err != nil {

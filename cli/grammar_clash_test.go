@@ -74,3 +74,18 @@ func TestKongOptionsRefuseFlagClash(t *testing.T) {
 		t.Errorf("a grammar without a clash: kong.New: %v", err)
 	}
 }
+
+// TestKongOptionsRefuseConfigFlags: Config.Flags given to KongOptions makes kong.New fail,
+// saying to declare them in the program's grammar: that grammar would parse none of them,
+// nor set their defaults, and the serve function would read zero values.
+func TestKongOptionsRefuseConfigFlags(t *testing.T) {
+	type own struct {
+		Port int `default:"8080"`
+	}
+	cfg := Config{Name: "app", Flags: &own{}, Serve: func(context.Context, func(string)) error { return nil }}
+	var g rootNoClash
+	_, err := kong.New(&g, cfg.KongOptions(&g.Commands)...)
+	if err == nil || !strings.Contains(err.Error(), "Config.Flags (*cli.own) is for Main and Run") {
+		t.Errorf("kong.New with KongOptions of a Config with Flags: %v; want it to refuse them", err)
+	}
+}
