@@ -68,7 +68,8 @@ type Config struct {
 	Reload func(ctx context.Context) error
 	// Flags, if set, points at a struct of the program's own flags (Kong tags), which
 	// Main and Run add to the grammar as global flags (a grammar of the program's own
-	// declares its flags itself: KongOptions refuses Flags); start carries their values to the
+	// declares them itself, in a struct it embeds that Flags points at: KongOptions refuses
+	// a Flags none of whose fields is a flag of that grammar); start carries their values to the
 	// daemon, and restart brings them back (a flag added by a newer build since, which the
 	// record lacks, with its default, not its zero value). They must survive encoding/json: start refuses
 	// (exit 70, naming the field) values that do not come back from it (a json:"-" tag,

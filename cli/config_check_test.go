@@ -183,7 +183,7 @@ func TestUnknownStrategyHint(t *testing.T) {
 func TestDaemonkitFlagWordsAsKong(t *testing.T) {
 	cfg := Config{Name: "lib", Serve: func(context.Context, func(string)) error { return nil }}.withDefaults()
 	var root grammar
-	parser, err := kong.New(&root, append(cfg.kongOptions(&root.Commands), cfg.parserOptions(func(int) {})...)...)
+	parser, err := kong.New(&root, append(cfg.kongOptions(&root.Commands, cfg.Flags), cfg.parserOptions(func(int) {})...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

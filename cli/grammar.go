@@ -110,26 +110,47 @@ func (a *App) progressOut() io.Writer {
 // names the field and the fix (kong.Must panics with it), before anything is parsed; so
 // does a flag of the program's own grammar, above daemonkit's commands, that has a name,
 // alias or short of one of theirs (a root flag Name: --name is stop's), which it would
-// take over, whatever the order of the fields; and a Config.Flags, which only Main and
-// Run add to their grammar (this one would parse none of its flags, nor set its defaults).
+// take over, whatever the order of the fields; and a Config.Flags none of whose fields is
+// a flag of this grammar (only Main and Run add them to theirs: this one would parse none
+// of them, nor set their defaults). A grammar that embeds the struct Config.Flags points
+// at (a field with an embed:"" tag) parses them itself, and start carries them on.
 func (c Config) KongOptions(cmds *Commands) []kong.Option {
-	return append(c.kongOptions(cmds), kong.OptionFunc(func(*kong.Kong) error {
-		if c.Flags != nil {
-			return fmt.Errorf("Config.Flags (%T) is for Main and Run, which add its flags to their grammar; a grammar of the program's own (KongOptions) has none of them, nor their defaults: declare them in that grammar, beside cli.Commands, and leave Config.Flags nil", c.Flags)
-		}
-		return nil
+	return append(c.kongOptions(cmds, nil), kong.PostBuild(func(k *kong.Kong) error {
+		return checkFlagsInGrammar(k.Model, c.Flags)
 	}))
 }
 
-// kongOptions are KongOptions without the check that Config.Flags is nil: Run's own
-// grammar adds those flags itself (parserOptions).
-func (c Config) kongOptions(cmds *Commands) []kong.Option {
+// kongOptions are KongOptions without the check that the grammar has Config.Flags: Run's
+// own grammar adds those flags itself (parserOptions). The flags of checked, Config.Flags
+// or nil, are left out of the check of the program's flags against daemonkit's, for
+// checkFlagClashes to make.
+func (c Config) kongOptions(cmds *Commands, checked any) []kong.Option {
 	opts := append(c.commonOptions(cmds), kong.OptionFunc(func(*kong.Kong) error { return c.check() }),
-		kong.PostBuild(func(k *kong.Kong) error { return checkGrammarClashes(k.Model, cmds, c.Flags) }))
+		kong.PostBuild(func(k *kong.Kong) error { return checkGrammarClashes(k.Model, cmds, checked) }))
 	for _, h := range hiddenCommands() {
 		opts = append(opts, kong.DynamicCommand(h.name, h.help, "", h.cmd, "hidden"))
 	}
 	return opts
+}
+
+// checkFlagsInGrammar refuses a Config.Flags, flags, none of whose fields is a flag of
+// app, a grammar of the program's own: it would parse none of them, nor set their
+// defaults, and the serve function would read their zero values.
+func checkFlagsInGrammar(app *kong.Application, flags any) error {
+	if flags == nil {
+		return nil
+	}
+	found := false
+	_ = kong.Visit(app, func(n kong.Visitable, next kong.Next) error {
+		if f, ok := n.(*kong.Flag); ok && inFlags(flags, f) {
+			found = true
+		}
+		return next(nil)
+	})
+	if found {
+		return nil
+	}
+	return fmt.Errorf("Config.Flags (%T) has no flag in this grammar: only Main and Run add its fields to theirs, and this one would parse none of them, nor set their defaults; declare them in the grammar, a field of that type with an embed:\"\" tag beside cli.Commands, and point Config.Flags at that field, or leave Config.Flags nil", flags)
 }
 
 // hiddenCommand is one command KongOptions adds to the grammar, hidden from its help.
@@ -450,7 +471,7 @@ func runGrammar(cfg Config, args []string) int {
 
 	var root grammar
 	exitCode := -1
-	opts := append(cfg.kongOptions(&root.Commands), kong.UsageOnError())
+	opts := append(cfg.kongOptions(&root.Commands, cfg.Flags), kong.UsageOnError())
 	opts = append(opts, cfg.parserOptions(func(code int) { exitCode = code })...)
 	parser, err := newParser(&root, opts...)
 	if err != nil {

@@ -85,7 +85,57 @@ func TestKongOptionsRefuseConfigFlags(t *testing.T) {
 	cfg := Config{Name: "app", Flags: &own{}, Serve: func(context.Context, func(string)) error { return nil }}
 	var g rootNoClash
 	_, err := kong.New(&g, cfg.KongOptions(&g.Commands)...)
-	if err == nil || !strings.Contains(err.Error(), "Config.Flags (*cli.own) is for Main and Run") {
+	if err == nil || !strings.Contains(err.Error(), "Config.Flags (*cli.own) has no flag in this grammar") {
 		t.Errorf("kong.New with KongOptions of a Config with Flags: %v; want it to refuse them", err)
+	}
+}
+
+// rootEmbedsFlags is a Kong grammar that declares its own flags in a struct it embeds, and
+// points Config.Flags at it, so that start carries them to the daemon and restart brings
+// them back.
+type rootEmbedsFlags struct {
+	Commands
+	F struct {
+		Word string `default:"hi"`
+	} `embed:""`
+}
+
+// TestKongOptionsAcceptConfigFlagsInGrammar: a Config.Flags that points inside the
+// program's own grammar (a struct it embeds) is parsed by that grammar: KongOptions must
+// not refuse it, and the grammar parses its flags as any other.
+func TestKongOptionsAcceptConfigFlagsInGrammar(t *testing.T) {
+	var g rootEmbedsFlags
+	cfg := Config{Name: "app", Flags: &g.F, Serve: func(context.Context, func(string)) error { return nil }}
+	parser, err := kong.New(&g, cfg.KongOptions(&g.Commands)...)
+	if err != nil {
+		t.Fatalf("kong.New with Config.Flags embedded in the grammar: %v", err)
+	}
+	if _, err := parser.Parse([]string{"--word", "hello", "status"}); err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if g.F.Word != "hello" {
+		t.Errorf("Word = %q, want hello", g.F.Word)
+	}
+}
+
+// rootEmbedsClashingFlags embeds, as Config.Flags, a struct whose Name would take over
+// --name of daemonkit's commands.
+type rootEmbedsClashingFlags struct {
+	Commands
+	F struct {
+		Name string
+	} `embed:""`
+}
+
+// TestKongOptionsRefuseClashInConfigFlags: the flags of a Config.Flags embedded in the
+// program's grammar are the program's own flags like any other: one that would take over
+// a word of daemonkit's commands is refused (Run's grammar leaves them to
+// checkFlagClashes; this one has no other check).
+func TestKongOptionsRefuseClashInConfigFlags(t *testing.T) {
+	var g rootEmbedsClashingFlags
+	cfg := Config{Name: "app", Flags: &g.F, Serve: func(context.Context, func(string)) error { return nil }}
+	_, err := kong.New(&g, cfg.KongOptions(&g.Commands)...)
+	if err == nil || !strings.Contains(err.Error(), "its --name is already a flag of daemonkit's start, stop, status") {
+		t.Errorf("kong.New: %v; want it to refuse the embedded flag Name", err)
 	}
 }
