@@ -55,14 +55,14 @@ func checkGrammarClashes(app *kong.Application, cmds *Commands, flags any) error
 					}
 					seen[key] = true
 					msgs = append(msgs, fmt.Sprintf("%s: its %s is already a flag of daemonkit's %s, which it would take over: %s",
-						o.field, w, commandsWith(app, w, ours), clashFix(w)))
+						o.field, w, commandsWith(n.Parent, w, ours), clashFix(w)))
 				}
 			}
 			return
 		}
 		for _, f := range n.Flags {
 			if f != app.HelpFlag && !ours(f.Target) && !inFlags(flags, f) {
-				above = append(above, owned{f, fieldName(n.Target, f.Target)})
+				above = append(above, owned{f, fieldName(n, f.Target)})
 			}
 		}
 		for _, child := range n.Children {
@@ -76,10 +76,11 @@ func checkGrammarClashes(app *kong.Application, cmds *Commands, flags any) error
 	return nil
 }
 
-// commandsWith names daemonkit's commands of app that have a flag word w, "start, stop".
-func commandsWith(app *kong.Application, w string, ours func(reflect.Value) bool) string {
+// commandsWith names daemonkit's commands that have a flag word w, "start, stop": those
+// of parent, the node that holds them (the root, or a command of the program's).
+func commandsWith(parent *kong.Node, w string, ours func(reflect.Value) bool) string {
 	var names []string
-	for _, n := range app.Children {
+	for _, n := range parent.Children {
 		if n.Type != kong.CommandNode || !ours(n.Target) {
 			continue
 		}
@@ -101,11 +102,16 @@ func clashFix(w string) string {
 	return `give it another short:"..." tag, or none`
 }
 
-// fieldName is "Type.Field" for the field of strct (a struct) that target is, or the
-// flag's target type if it cannot be told.
-func fieldName(strct, target reflect.Value) string {
+// fieldName is "Type.Field" for the field of n's struct that target is, "app daemon's
+// Field" if that struct's type has no name (an anonymous struct), or the flag's target
+// type if it cannot be told.
+func fieldName(n *kong.Node, target reflect.Value) string {
+	strct := n.Target
 	if !strct.IsValid() || strct.Kind() != reflect.Struct || !target.CanAddr() {
 		return target.Type().String()
+	}
+	if strct.Type().Name() == "" {
+		return n.FullPath() + "'s " + fieldPath(strct, target)
 	}
 	return strct.Type().Name() + "." + fieldPath(strct, target)
 }

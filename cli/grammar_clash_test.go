@@ -29,6 +29,14 @@ type (
 			Name string
 		} `cmd:""`
 	}
+	nestedTimeoutAfter struct {
+		Verbose bool
+		Daemon  daemonCmd `cmd:""`
+	}
+	daemonCmd struct {
+		Commands
+		Timeout string
+	}
 	rootNoClash struct {
 		Commands
 		Greeting string `short:"g"`
@@ -55,10 +63,14 @@ func TestKongOptionsRefuseFlagClash(t *testing.T) {
 			[]string{"rootShortDAfter.Debug: its -d is already a flag of daemonkit's start,", `short:"..."`}},
 		{&rootAliasAfter{}, func(g any) *Commands { return &g.(*rootAliasAfter).Commands },
 			[]string{"rootAliasAfter.Timeout: its --timeout is already a flag of daemonkit's stop, restart"}},
+		// Below a command of the program's: the commands named are those beside cli.Commands
+		// there, and a struct without a type name is named by its command's path.
 		{&nestedNameAfter{}, func(g any) *Commands { return &g.(*nestedNameAfter).Daemon.Commands },
-			[]string{"its --name is already a flag of daemonkit's"}},
+			[]string{`app daemon's Name: its --name is already a flag of daemonkit's start, stop, status, restart, reload, reopen, logs, delete, upgrade, unit, which it would take over: rename the field or give it a name:"..." tag`}},
+		{&nestedTimeoutAfter{}, func(g any) *Commands { return &g.(*nestedTimeoutAfter).Daemon.Commands },
+			[]string{`daemonCmd.Timeout: its --timeout is already a flag of daemonkit's stop, restart, upgrade, which it would take over: rename the field or give it a name:"..." tag`}},
 	} {
-		_, err := kong.New(tc.grammar, cfg.KongOptions(tc.cmds(tc.grammar))...)
+		_, err := kong.New(tc.grammar, append([]kong.Option{kong.Name("app")}, cfg.KongOptions(tc.cmds(tc.grammar))...)...)
 		if err == nil {
 			t.Errorf("%T: kong.New succeeded; want it to refuse the clash", tc.grammar)
 			continue
