@@ -6,19 +6,28 @@ import (
 	"strings"
 )
 
-// replacedBinary says whether the binary that process pid runs was replaced or removed
-// since it started, as /proc/PID/exe tells it (the path it was run from, and " (deleted)"
+// replacedBinary says whether the path that process pid's binary was run from was removed
+// or replaced since it started, as /proc/PID/exe tells it (that path, and " (deleted)"
 // once that file is unlinked: a go build or a package upgrade renames a new file over it,
-// go run removes its own), and that path. Elsewhere, or for a process this user may not
-// look into, it says false.
+// go run removes its own), and that path. A daemon that runs this very binary's file
+// (started through another hard link of it, since removed) runs this binary: false.
+// Elsewhere, or for a process this user may not look into, it says false.
 func replacedBinary(pid int) (path string, replaced bool) {
 	if pid <= 0 {
 		return "", false
 	}
-	link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	exe := "/proc/" + strconv.Itoa(pid) + "/exe"
+	link, err := os.Readlink(exe)
 	if err != nil {
 		return "", false
 	}
 	path, replaced = strings.CutSuffix(link, " (deleted)")
+	if replaced {
+		theirs, err1 := os.Stat(exe) // the file itself, unlinked or not
+		ours, err2 := os.Stat("/proc/self/exe")
+		if err1 == nil && err2 == nil && os.SameFile(theirs, ours) {
+			return path, false
+		}
+	}
 	return path, replaced
 }

@@ -67,9 +67,10 @@ type statusReport struct {
 	// restarting or stopping.
 	Build        string `json:"build,omitempty"`
 	BuildDiffers bool   `json:"build_differs,omitempty"`
-	// BinaryReplaced says the running daemon's binary file was replaced or removed since it
-	// started (/proc/PID/exe reads "(deleted)"), told where Build cannot tell it from this
-	// binary's: a go build over it, a go run binary gone, two builds both "dev".
+	// BinaryReplaced says the path the running daemon's binary was run from was removed or
+	// replaced since it started (/proc/PID/exe reads "(deleted)", and is not this binary's
+	// file), told where Build cannot tell it from this binary's: a go build over it, a go run
+	// binary gone, two builds both "dev". Only for a daemon of this program's own.
 	BinaryReplaced bool   `json:"binary_replaced,omitempty"`
 	binary         string // the path the daemon's binary was run from, when BinaryReplaced
 	thisBuild      string // this binary's build, once Build is told
@@ -244,7 +245,7 @@ func (r *statusReport) writeBuild(w io.Writer) {
 	switch {
 	case r.thisBuild == "": // not told
 	case r.BinaryReplaced:
-		printField(w, "build", fmt.Sprintf("%s, from %s, replaced or removed since it started; '%s' runs it on this binary", cmp.Or(r.Build, "not recorded"), r.binary, r.restart))
+		printField(w, "build", fmt.Sprintf("%s; the path it started from, %s, was removed or replaced since; '%s' runs it on this binary", cmp.Or(r.Build, "not recorded"), r.binary, r.restart))
 	case !r.BuildDiffers:
 		if r.Build != "" {
 			printField(w, "build", r.Build)
