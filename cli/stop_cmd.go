@@ -236,7 +236,7 @@ func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: SIGKILL was needed after %s\n",
 			paths.Name, res.PID, roundDuration(res.Elapsed), res.KilledAfter)
 	default:
-		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s\n", paths.Name, res.PID, roundDuration(res.Elapsed))
+		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s%s\n", paths.Name, res.PID, roundDuration(res.Elapsed), programKilled(paths, res))
 	}
 	if len(res.Leftovers) > 0 {
 		fmt.Fprintf(app.Stdout, "killed %s that %s's last run left running\n", pidList(res.Leftovers), paths.Name)
@@ -245,6 +245,22 @@ func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.
 		warnStop(app, res.NotCleanedUp)
 	}
 	return res, nil
+}
+
+// programKilled is what stop adds when the daemon of res, a supervisor, had to kill its
+// program (SIGKILL) because it did not stop within its --shutdown-timeout, as its record
+// says once it is gone: a stop that took that long lost the program's own clean end, and
+// "stopped" alone would hide it. "" otherwise.
+func programKilled(paths instance.Paths, res instance.StopResult) string {
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil || rec.PID != res.PID || rec.State != instance.StateStopped || rec.LastExit != "stopped: killed by signal 9 (SIGKILL)" {
+		return ""
+	}
+	within := ""
+	if rec.ShutdownTimeout > 0 {
+		within = fmt.Sprintf(" (%s)", roundDuration(rec.ShutdownTimeout))
+	}
+	return fmt.Sprintf(": its program did not stop within its --shutdown-timeout%s, and its supervisor killed it (SIGKILL)", within)
 }
 
 // interruptedStop is stop's error when an interrupt (context.Cause(ctx)) ended its wait
