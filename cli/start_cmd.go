@@ -139,7 +139,7 @@ func (c *StartCmd) Run(app *App) error {
 		return withCode(exitUsage, err)
 	}
 	if err := notRunning(app, paths); err != nil {
-		return err
+		return c.alreadyRunningAs(app, paths, err)
 	}
 	if err := formerRunning(app, paths); err != nil {
 		return err
