@@ -77,10 +77,13 @@ func goodKey(k string) bool {
 
 // entryLines counts the lines of b that are neither blank nor comments, as a reader of the
 // file would: lines end at \n (a \r before it is part of the line), and space around a line
-// does not count.
+// does not count, nor a byte order mark at the start of the file.
 func entryLines(b []byte) int {
 	n := 0
-	for _, line := range strings.Split(string(b), "\n") {
+	for i, line := range strings.Split(string(b), "\n") {
+		if i == 0 {
+			line = strings.TrimPrefix(line, "\ufeff") // a byte order mark starts no entry
+		}
 		line = strings.TrimSpace(line)
 		if line != "" && line[0] != '#' {
 			n++
@@ -152,6 +155,31 @@ func TestParseEnvFileQuotes(t *testing.T) {
 		kvs, err := parseEnvFile("q.env", strings.NewReader(in))
 		if err == nil || !strings.Contains(err.Error(), "the value of A has no closing") || !strings.HasPrefix(err.Error(), "env file q.env:") {
 			t.Errorf("parseEnvFile(%q) = %q, %v; want the error that its quote is not closed", in, kvs, err)
+		}
+	}
+}
+
+// TestParseEnvFileHabits: what files written for other tools hold is read, or refused
+// saying what to change. A byte order mark at the start (Notepad writes one) is no part of
+// the first key; a value continued on the next line with a backslash, as systemd's
+// EnvironmentFile= takes it, and a comment started with ;, are refused by their line,
+// saying why.
+func TestParseEnvFileHabits(t *testing.T) {
+	kvs, err := parseEnvFile("bom.env", strings.NewReader("\ufeffA=1\r\nB=2\r\n"))
+	if err != nil || !reflect.DeepEqual(kvs, []string{"A=1", "B=2"}) {
+		t.Errorf("parseEnvFile with a byte order mark = %q, %v; want [A=1 B=2]", kvs, err)
+	}
+	if _, err := parseEnvFile("bom.env", strings.NewReader("A=1\n\ufeffB=2\n")); err == nil {
+		t.Errorf("parseEnvFile with a byte order mark on line 2: no error; want one (it is no file's start)")
+	}
+	for in, want := range map[string]string{
+		"A=1\nOPTS=-Xmx1g \\\n  -Dx=y\n": `env file h.env:3: "-Dx=y" is not KEY=VALUE: line 2 ends in \, but a value does not go on to the next line here; put it on one line`,
+		"; a comment\nA=1\n":             `env file h.env:1: "; a comment" is not KEY=VALUE: comments start with #`,
+		"A=1\nB\n":                       `env file h.env:2: "B" is not KEY=VALUE`,
+	} {
+		_, err := parseEnvFile("h.env", strings.NewReader(in))
+		if err == nil || err.Error() != want {
+			t.Errorf("parseEnvFile(%q) = %v; want %s", in, err, want)
 		}
 	}
 }

@@ -232,7 +232,7 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 	return env, under, nil
 }
 
-// readEnvFile reads KEY=VALUE lines; blank lines and lines starting with # are skipped,
+// readEnvFile reads KEY=VALUE lines (parseEnvFile); blank lines and lines starting with # are skipped,
 // and a value may be quoted with ' or ". Anything else is an error naming the file and the
 // line, and so is a variable longer than one exec passes (launcher.CheckVariable). The file is read as it is at each start and restart, perhaps by root, from a
 // directory its owner (the program's own user, with --user) may change: it is never read
@@ -283,8 +283,13 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, maxEnvLine)
 	n := 1
+	continued := 0 // the line before, if it ended in a backslash
 	for ; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if n == 1 { // a byte order mark, which editors on Windows write, is no part of the key
+			text = strings.TrimPrefix(text, "\ufeff")
+		}
+		line := strings.TrimSpace(text)
 		if line == "" || line[0] == '#' {
 			continue
 		}
@@ -292,7 +297,17 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 		k, v, ok := strings.Cut(line, "=")
 		k = strings.TrimSpace(k)
 		if !ok || !validKey(k) {
-			return nil, fmt.Errorf("env file %s:%d: %q is not KEY=VALUE", name, n, clip(line))
+			why := ""
+			switch {
+			case continued > 0 && continued == n-1:
+				why = fmt.Sprintf(": line %d ends in \\, but a value does not go on to the next line here; put it on one line", continued)
+			case line[0] == ';':
+				why = ": comments start with #"
+			}
+			return nil, fmt.Errorf("env file %s:%d: %q is not KEY=VALUE%s", name, n, clip(line), why)
+		}
+		if strings.HasSuffix(line, "\\") {
+			continued = n
 		}
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
