@@ -107,8 +107,13 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.ProcessFlags.check(); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if _, err := c.ProcessFlags.environ(); err != nil {
+	if env, err := c.ProcessFlags.environ(); err != nil {
 		return withCode(exitUsage, err)
+	} else if cwd, err := os.Getwd(); err == nil {
+		path, _ := envLookup(env, "PATH")
+		if err := foundRelative(c.Command, path, cwd); err != nil {
+			return withCode(exitUsage, err)
+		}
 	}
 	if _, err := (&request{ProcessFlags: c.ProcessFlags}).credential(); err != nil {
 		return withCode(exitUsage, err)
