@@ -28,7 +28,7 @@ type ProcessFlags struct {
 	User        string   `notempty:"user name" placeholder:"USER" help:"As root: run the work as this user (its groups, then its gid, then its uid); the lock, the log and the record stay root's."`
 	Group       string   `notempty:"group name" placeholder:"GROUP" help:"With --user: this primary group instead of the user's own (the user's other groups stay)."`
 	Env         words    `sep:"none" placeholder:"KEY=VALUE" help:"Set a variable in the work's environment (repeatable). Values show in ps while start runs, and are kept in the instance's record (mode 0600): put secrets in --env-file."`
-	EnvFile     []string `sep:"none" placeholder:"PATH" help:"Read KEY=VALUE lines from a file (# comments and blank lines allowed; repeatable)."`
+	EnvFile     []string `sep:"none" placeholder:"PATH" help:"Read KEY=VALUE lines from a file (# comments and blank lines allowed; repeatable), again at every restart."`
 	ClearEnv    bool     `help:"Start the work with no environment but --env and --env-file (and PATH if they give none)."`
 	Nice        niceness `placeholder:"N" help:"The work's niceness, -20 (first) to 19 (last); 0 leaves it as it is."`
 	LimitNofile uint64   `name:"limit-nofile" placeholder:"N" help:"The work's limit on open files (RLIMIT_NOFILE, soft and hard); 0 leaves it."`
