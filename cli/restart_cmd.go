@@ -360,7 +360,7 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	// The binary the work on --socket runs, as the daemon side does: the one recorded at
 	// start may be gone (go run's, a binary moved).
 	req.Exe = currentExecutable()
-	if err := req.startable(); err != nil { // before restart stops anything it could not start again
+	if err := req.startable(flagsReadWhereParsed(app.Config)); err != nil { // before restart stops anything it could not start again
 		return nil, strategy.Descriptor{}, fmt.Errorf("restart %s: %w; nothing was stopped", paths.Name, err)
 	}
 	return &req, desc, nil
@@ -375,7 +375,7 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 // launcher checks it (launcher.CheckExec: a variable over 128 KiB, or too much in all),
 // and a supervised program that cannot be found in its environment's PATH: the one it was
 // started with (ProcessFlags.Inherited), unless --env gives one.
-func (req *request) startable() error {
+func (req *request) startable(dirBound bool) error {
 	if err := req.checkLog(); err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (req *request) startable() error {
 	if err := req.checkWorkdir(); err != nil {
 		return err
 	}
-	if err := req.checkCwd(); err != nil {
+	if err := req.checkCwd(dirBound); err != nil {
 		return err
 	}
 	spec, err := req.daemonSpec(strings.Repeat("0", 32)) // a mark as long as the run's own
@@ -477,17 +477,20 @@ func (req *request) checkFiles() error {
 
 // checkCwd makes sure the directory start was typed in is still there, where the daemon
 // parses start's arguments again: it must be, for the program's own flags (an embedding
-// program's), whose relative paths mean what they meant there. Without them, daemonkit's
-// own arguments hold no relative path (start made each absolute), and the daemon parses
-// them in its working directory instead, as when start's was gone already.
-func (req *request) checkCwd() error {
+// program's) whose meaning depends on where they are parsed (dirBound:
+// flagsReadWhereParsed), whose relative paths mean what they meant there. Without such
+// flags, daemonkit's own arguments hold no relative path (start made each absolute), and
+// the daemon parses them in its working directory instead, as when start's was gone
+// already: daemonkit's own built-in server's flags, an address and a duration, do not
+// keep a restart from wherever start was typed.
+func (req *request) checkCwd(dirBound bool) error {
 	if req.Cwd == "" {
 		return nil
 	}
 	err := notDir(req.Cwd)
 	if err == nil {
 		return nil
-	} else if hasProgramFlags(req.Flags) {
+	} else if dirBound && hasProgramFlags(req.Flags) {
 		return fmt.Errorf("the directory start was typed in, %s, where the program's own flags are parsed again: %w (create it again, or stop it and start it again from another directory)", req.Cwd, err)
 	}
 	req.Cwd = ""

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCheckCwd: the directory start was typed in, gone since, refuses a restart of a
@@ -14,18 +17,62 @@ import (
 func TestCheckCwd(t *testing.T) {
 	gone := filepath.Join(t.TempDir(), "gone")
 	withFlags := &request{Cwd: gone, Flags: json.RawMessage(`{"config":"app.yml"}`)}
-	if err := withFlags.checkCwd(); err == nil || !strings.Contains(err.Error(), "where the program's own flags are parsed again") {
+	if err := withFlags.checkCwd(true); err == nil || !strings.Contains(err.Error(), "where the program's own flags are parsed again") {
 		t.Errorf("checkCwd with program flags and %s gone: %v, want a refusal", gone, err)
 	}
 	for _, flags := range []string{"", "null", "{}"} {
 		req := &request{Cwd: gone, Flags: json.RawMessage(flags)}
-		if err := req.checkCwd(); err != nil || req.Cwd != "" {
+		if err := req.checkCwd(true); err != nil || req.Cwd != "" {
 			t.Errorf("checkCwd with flags %q and %s gone: %v, Cwd %q; want nil and none", flags, gone, err, req.Cwd)
 		}
 	}
 	here := t.TempDir()
 	req := &request{Cwd: here, Flags: json.RawMessage(`{"config":"app.yml"}`)}
-	if err := req.checkCwd(); err != nil || req.Cwd != here {
+	if err := req.checkCwd(true); err != nil || req.Cwd != here {
 		t.Errorf("checkCwd of a directory that is there: %v, Cwd %q", err, req.Cwd)
+	}
+	// flags that mean the same wherever they are parsed (daemonkit's own): dropped
+	plain := &request{Cwd: gone, Flags: json.RawMessage(`{"Listen":"127.0.0.1:0","Heartbeat":1000000000}`)}
+	if err := plain.checkCwd(false); err != nil || plain.Cwd != "" {
+		t.Errorf("checkCwd with flags bound to no directory and %s gone: %v, Cwd %q; want nil and none", gone, err, plain.Cwd)
+	}
+}
+
+// TestFlagsReadWhereParsed: the program's own flags need the directory start was typed in
+// when Kong resolves or reads a path as it parses them, or decodes a type of the
+// program's own; daemonkit's own, an address and a duration, and other plain values do
+// not.
+func TestFlagsReadWhereParsed(t *testing.T) {
+	type server struct {
+		Listen    string        `default:"127.0.0.1:0"`
+		Heartbeat time.Duration `default:"1s"`
+		Tags      []string
+		Labels    map[string]int
+		Verbose   bool
+	}
+	type withPath struct {
+		Listen string
+		Conf   string `type:"path" default:"app.conf"`
+	}
+	type withFile struct {
+		Data []byte `type:"filecontent"`
+	}
+	type withOwn struct {
+		Addr net.IP
+	}
+	for _, tc := range []struct {
+		flags any
+		want  bool
+	}{
+		{nil, false},
+		{&server{}, false},
+		{&withPath{}, true},
+		{&withFile{}, true},
+		{&withOwn{}, true},
+	} {
+		cfg := Config{Name: "cwd", Flags: tc.flags, Serve: func(context.Context, func(string)) error { return nil }}.withDefaults()
+		if got := flagsReadWhereParsed(cfg); got != tc.want {
+			t.Errorf("flagsReadWhereParsed(%T) = %v; want %v", tc.flags, got, tc.want)
+		}
 	}
 }
