@@ -494,6 +494,9 @@ func runGrammar(cfg Config, args []string) int {
 			hint = commandsHint(cfg.Name, perr.Context.Model)
 		default:
 			hint = fmt.Sprintf("run %q for usage", helpCommand(cfg.Name, perr.Context))
+			if note := startOptionNote(cfg.Name, perr); note != "" {
+				hint = note + "\n" + hint
+			}
 		}
 		if root.LogFormat == "json" || readLogFormat(perr) == "json" { // one JSON line, as every error
 			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
