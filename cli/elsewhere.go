@@ -17,6 +17,8 @@ var rootStateDir = func(program string) string { return filepath.Join("/run", pr
 // elsewhereNote says, to a user who finds no running instance at paths, where one of that
 // name runs all the same: where the directory of its record is a copy (cp -a, a backup
 // restored beside it) of one whose daemon still runs (copyNote), in any state directory;
+// where it runs with its pidfile elsewhere, as its log's claim in the state directory says
+// (pidfileElsewhereNote);
 // and, in the user's own default state directory, in root's state directory (started with
 // sudo, which status and stop would call not running, as pm2 does of apps another user
 // started), or in a former default directory of theirs (started by a daemonkit before
@@ -24,6 +26,9 @@ var rootStateDir = func(program string) string { return filepath.Join("/run", pr
 // the advice repeats.
 func elsewhereNote(app *App, paths instance.Paths, command string) string {
 	if note := copyNote(app, paths, command); note != "" {
+		return note
+	}
+	if note := pidfileElsewhereNote(app, paths, command); note != "" {
 		return note
 	}
 	own, ok := defaultDirOf(app, paths)
@@ -42,6 +47,24 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 		}
 	}
 	return ""
+}
+
+// pidfileElsewhereNote is the note for a name looked up in the state directory whose
+// instance runs with its pidfile elsewhere, as its start was given (--pidfile run/web.pid,
+// typed in another directory): the claim of its log there names it (instance.RunsElsewhere).
+// Without the note, stop web would say "web was not running", exit 0, and status web "not
+// running", exit 3, while it runs. "" otherwise.
+func pidfileElsewhereNote(app *App, paths instance.Paths, command string) string {
+	layout, err := app.layout(false)
+	if err != nil || layout.StateDir == "" || filepath.Dir(paths.PIDFile) != filepath.Clean(layout.StateDir) {
+		return ""
+	}
+	p, pid, ok := instance.RunsElsewhere(layout.StateDir, paths.Name, paths.PIDFile)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("an instance named %s runs (pid %d) with its pidfile %s, which its start was given: '%s'",
+		paths.Name, pid, showPath(p.PIDFile), app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: p.PIDFile}))
 }
 
 // formerRunning refuses to start an instance whose name runs from a former default state
