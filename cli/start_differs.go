@@ -35,6 +35,7 @@ func (c *StartCmd) alreadyRunningAs(app *App, paths instance.Paths, err error) e
 	if json.Unmarshal(rec.Request, &was) != nil {
 		return err
 	}
+	was.restoreDropped() // what an older build's restart left out of the record, as start was given it
 	diffs := c.differences(app, paths, &was)
 	if len(diffs) == 0 {
 		return err
@@ -46,9 +47,8 @@ func (c *StartCmd) alreadyRunningAs(app *App, paths instance.Paths, err error) e
 // differences says, one option at a time, "--umask 0022 (this start: 0077)", what the
 // request was started with that this start would give differently. It compares what start
 // resolves the same way each time (paths made absolute, defaults filled in), what a
-// foreground start has no use for (a strategy, a umask, a log without --log) but with -d,
-// and leaves
-// out what follows the caller's context rather than the command line: the inherited
+// foreground start has no use for (a strategy, a umask, a log without --log) only with
+// -d, and leaves out what follows the caller's context rather than the command line: the inherited
 // environment and limits, a --workdir not given (nohup's is the caller's directory), and
 // --socket, whose port 0 was resolved once.
 func (c *StartCmd) differences(app *App, paths instance.Paths, was *request) []string {
