@@ -40,7 +40,7 @@ func (c *StartCmd) alreadyRunningAs(app *App, paths instance.Paths, err error) e
 	if len(diffs) == 0 {
 		return err
 	}
-	return withCode(exitAlreadyUp, fmt.Errorf("%w, started with other options than this start gives: %s; this start changed nothing: to run it with this start's, '%s', then start it again",
+	return withCode(exitAlreadyUp, fmt.Errorf("%w, with other options than this start gives: %s; this start changed nothing: to run it with this start's, '%s', then start it again",
 		ee.err, strings.Join(diffs, ", "), app.commandFor("stop", paths)))
 }
 
