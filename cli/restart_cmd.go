@@ -360,7 +360,7 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	// The binary the work on --socket runs, as the daemon side does: the one recorded at
 	// start may be gone (go run's, a binary moved).
 	req.Exe = currentExecutable()
-	if err := req.startable(flagsReadWhereParsed(app.Config)); err != nil { // before restart stops anything it could not start again
+	if err := req.startable(startDirBound(app.Config)); err != nil { // before restart stops anything it could not start again
 		return nil, strategy.Descriptor{}, fmt.Errorf("restart %s: %w; nothing was stopped", paths.Name, err)
 	}
 	return &req, desc, nil
@@ -477,8 +477,8 @@ func (req *request) checkFiles() error {
 
 // checkCwd makes sure the directory start was typed in is still there, where the daemon
 // parses start's arguments again: it must be, for the program's own flags (an embedding
-// program's) whose meaning depends on where they are parsed (dirBound:
-// flagsReadWhereParsed), whose relative paths mean what they meant there. Without such
+// program's) whose meaning depends on where they are parsed (dirBound: startDirBound),
+// whose relative paths mean what they meant there. Without such
 // flags, daemonkit's own arguments hold no relative path (start made each absolute), and
 // the daemon parses them in its working directory instead, as when start's was gone
 // already: daemonkit's own built-in server's flags, an address and a duration, do not

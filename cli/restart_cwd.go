@@ -7,6 +7,17 @@ import (
 	"github.com/alecthomas/kong"
 )
 
+// startDirBound reports whether a restart of cfg's instance needs the directory start was
+// typed in, where it recorded program flags (checkCwd): the daemon of a program that
+// parses its own grammar again (one that calls Init, then the flag package, Kong or
+// cobra, then Run or the Kong commands) parses it there, and a relative path of its own
+// (-config app.conf) means what it meant there alone, whatever Config.Flags holds, which
+// is not all of its grammar. Main's daemon parses nothing of the program's: only flags of
+// Config.Flags that Kong reads as it decodes them need it (flagsReadWhereParsed).
+func startDirBound(cfg Config) bool {
+	return !cfg.ownsProcess || flagsReadWhereParsed(cfg)
+}
+
 // flagsReadWhereParsed reports whether the program's own flags (cfg.Flags) may mean
 // something else parsed in another directory than the one start was typed in, as the
 // daemon of a restart parses them where that directory is gone: a flag Kong resolves or

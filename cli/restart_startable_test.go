@@ -76,3 +76,32 @@ func TestFlagsReadWhereParsed(t *testing.T) {
 		}
 	}
 }
+
+// TestStartDirBound: the daemon of a program that parses its own grammar again (Init,
+// then the flag package, then Run) parses it in the directory start was typed in, where
+// a -config app.conf of its own means what it meant: that directory is needed whatever
+// Config.Flags holds, plain values included. Main's daemon parses nothing of the
+// program's: only flags Kong reads as it decodes them need it.
+func TestStartDirBound(t *testing.T) {
+	type plain struct{ Port int }
+	type withPath struct {
+		Conf string `type:"path" default:"app.conf"`
+	}
+	for _, tc := range []struct {
+		flags any
+		main  bool
+		want  bool
+	}{
+		{&plain{}, false, true}, // Init + flag + Run: -config is parsed again there
+		{nil, false, true},
+		{&plain{}, true, false},
+		{nil, true, false},
+		{&withPath{}, true, true},
+	} {
+		cfg := Config{Name: "cwd", Flags: tc.flags, Serve: func(context.Context, func(string)) error { return nil }}.withDefaults()
+		cfg.ownsProcess = tc.main
+		if got := startDirBound(cfg); got != tc.want {
+			t.Errorf("startDirBound(%T, Main %v) = %v; want %v", tc.flags, tc.main, got, tc.want)
+		}
+	}
+}
