@@ -107,13 +107,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.ProcessFlags.check(); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if env, err := c.ProcessFlags.environ(); err != nil {
+	env, err := c.ProcessFlags.environ()
+	if err != nil {
 		return withCode(exitUsage, err)
-	} else if cwd, err := os.Getwd(); err == nil {
-		path, _ := envLookup(env, "PATH")
-		if err := foundRelative(c.Command, path, cwd); err != nil {
-			return withCode(exitUsage, err)
-		}
 	}
 	if _, err := (&request{ProcessFlags: c.ProcessFlags}).credential(); err != nil {
 		return withCode(exitUsage, err)
@@ -148,6 +144,9 @@ func (c *StartCmd) Run(app *App) error {
 	}
 	if err := formerRunning(app, paths); err != nil {
 		return err
+	}
+	if err := c.notFoundRelative(env, desc.Traits.DefaultDir); err != nil { // after: a start of one running exits 3
+		return withCode(exitUsage, err)
 	}
 	if c.Detach {
 		if err := detachAsInit(paths.Name, "start", "nothing was started; run it in the foreground instead (without -d)"); err != nil {
