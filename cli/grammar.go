@@ -487,23 +487,27 @@ func runGrammar(cfg Config, args []string) int {
 	}
 	if err != nil {
 		var perr *kong.ParseError
-		hint := ""
+		hint, startNote := "", ""
 		switch {
 		case !errors.As(err, &perr) || perr.Context == nil:
 		case perr.Context.Selected() == nil && !cfg.ownsProcess:
 			hint = commandsHint(cfg.Name, perr.Context.Model)
 		default:
 			hint = fmt.Sprintf("run %q for usage", helpCommand(cfg.Name, perr.Context))
-			if note := startOptionNote(cfg.Name, perr); note != "" {
-				hint = note + "\n" + hint
-			}
+			startNote = startOptionNote(cfg.Name, perr)
 		}
 		if root.LogFormat == "json" || readLogFormat(perr) == "json" { // one JSON line, as every error
+			if startNote != "" {
+				hint = startNote + "; " + hint
+			}
 			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
 		}
 		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
 		if note := ownFlagNote(cfg, args); note != "" {
 			fmt.Fprintln(cfg.Stderr, note)
+		}
+		if startNote != "" {
+			fmt.Fprintln(cfg.Stderr, startNote)
 		}
 		if hint != "" {
 			fmt.Fprintln(cfg.Stderr, hint)

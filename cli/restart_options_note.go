@@ -11,7 +11,9 @@ import (
 // startOptionNote says, where restart was given one of start's options (restart web
 // --umask 077, as a script that changed an option would try), that restart takes none:
 // it starts the instance with the options it was started with, which its record keeps,
-// and a changed one takes a stop and a start. "" for any other parse error.
+// and a changed one takes a stop and a start. -d (--detach) changes nothing a record
+// keeps: restart starts the instance detached, as it was, and the note says to leave it
+// out. "" for any other parse error.
 func startOptionNote(program string, perr *kong.ParseError) string {
 	if perr == nil || perr.Context == nil || perr.Context.Selected() == nil || perr.Context.Selected().Name != "restart" {
 		return ""
@@ -25,6 +27,41 @@ func startOptionNote(program string, perr *kong.ParseError) string {
 	if !slices.Contains(daemonkitFlagPlaces(word), "start") {
 		return ""
 	}
-	return fmt.Sprintf("%s is start's: restart starts the instance with the options it was started with, which its record keeps; to change them, '%s stop NAME', then '%s start -d --name NAME %s ...' with every option it needs",
-		word, program, program, word)
+	if word == "-d" || word == "--detach" {
+		return fmt.Sprintf("%s is start's: restart starts the instance detached, as it was started; leave %s out", word, word)
+	}
+	given := word + " ..."
+	if f := startFlag(perr.Context.Model, word); f != nil && f.IsBool() {
+		given = word
+	}
+	return fmt.Sprintf("%s is start's: restart starts the instance with the options it was started with, which its record keeps; to change them, '%s stop NAME', then '%s start -d --name NAME %s' with every option it needs",
+		word, program, program, given)
+}
+
+// startFlag is the flag of the start command in model that word (--umask, -u) selects,
+// or nil.
+func startFlag(model *kong.Application, word string) *kong.Flag {
+	if model == nil {
+		return nil
+	}
+	var found *kong.Flag
+	var walk func(n *kong.Node)
+	walk = func(n *kong.Node) {
+		for _, child := range n.Children {
+			if found != nil {
+				return
+			}
+			if child.Type == kong.CommandNode && child.Name == "start" {
+				for _, f := range child.Flags {
+					if slices.Contains(flagWordsOf(f), word) {
+						found = f
+						return
+					}
+				}
+			}
+			walk(child)
+		}
+	}
+	walk(model.Node)
+	return found
 }
