@@ -53,18 +53,30 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 // instance runs with its pidfile elsewhere, as its start was given (--pidfile run/web.pid,
 // typed in another directory): the claim of its log there names it (instance.RunsElsewhere).
 // Without the note, stop web would say "web was not running", exit 0, and status web "not
-// running", exit 3, while it runs. "" otherwise.
+// running", exit 3, while it runs. Where several of that name run so (typed in two
+// directories), it names each, with the command that reaches it. "" otherwise.
 func pidfileElsewhereNote(app *App, paths instance.Paths, command string) string {
 	layout, err := app.layout(false)
 	if err != nil || layout.StateDir == "" || filepath.Dir(paths.PIDFile) != filepath.Clean(layout.StateDir) {
 		return ""
 	}
-	p, pid, ok := instance.RunsElsewhere(layout.StateDir, paths.Name, paths.PIDFile)
-	if !ok {
-		return ""
+	found := instance.RunsElsewhere(layout.StateDir, paths.Name, paths.PIDFile)
+	reach := func(e instance.Elsewhere) string {
+		return fmt.Sprintf("pid %d, pidfile %s: '%s'", e.PID, showPath(e.Paths.PIDFile),
+			app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: e.Paths.PIDFile}))
 	}
-	return fmt.Sprintf("an instance named %s runs (pid %d) with its pidfile %s, which its start was given: '%s'",
-		paths.Name, pid, showPath(p.PIDFile), app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: p.PIDFile}))
+	switch len(found) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("an instance named %s runs (pid %d) with its pidfile %s, which its start was given: '%s'",
+			paths.Name, found[0].PID, showPath(found[0].Paths.PIDFile), app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: found[0].Paths.PIDFile}))
+	}
+	each := make([]string, len(found))
+	for i, e := range found {
+		each[i] = reach(e)
+	}
+	return fmt.Sprintf("%d instances named %s run with the pidfiles their starts were given: %s", len(found), paths.Name, strings.Join(each, "; "))
 }
 
 // formerRunning refuses to start an instance whose name runs from a former default state

@@ -1,31 +1,66 @@
 package instance
 
 import (
+	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
-// RunsElsewhere is the instance named name that runs, ready, with another pidfile than
-// pidfile, as the claim of its log in stateDir names it: a start of --name web --pidfile
-// run/web.pid, typed in another directory, whose name alone (status web, stop web) finds
-// nothing in the state directory, and whose log's claim the start left there. It returns
-// its paths and its daemon's pid, or false. A claim is only read here, without its lock: a
-// claim half written by a start under way reads as none, and so does one whose instance
-// has stopped, or runs now with another log.
-func RunsElsewhere(stateDir, name, pidfile string) (Paths, int, bool) {
+// Elsewhere is an instance that runs with another pidfile than the one its name gives in
+// the state directory (RunsElsewhere): its paths and its daemon's pid.
+type Elsewhere struct {
+	Paths Paths
+	PID   int
+}
+
+// RunsElsewhere is every instance named name that runs, ready, with another pidfile than
+// pidfile, as the claims of their logs in stateDir name them: a start of --name web
+// --pidfile run/web.pid, typed in another directory, whose name alone (status web, stop
+// web) finds nothing in the state directory, and whose log's claim the start left there;
+// two such, typed in two directories, are both. It returns them in the order of their
+// pidfiles, or none. A claim is only read here, without its lock: a claim half written by a
+// start under way reads as none, and so does one whose instance has stopped, or runs now
+// with another log. Only a claim whose bytes hold the name is decoded, and only one that
+// names it is inspected: a name no claim has costs one read of each.
+func RunsElsewhere(stateDir, name, pidfile string) []Elsewhere {
 	files, _ := filepath.Glob(filepath.Join(stateDir, ".log-*.claim"))
 	slices.Sort(files)
+	quoted := []byte(strconv.Quote(name)) // a valid name needs no JSON escape
+	var found []Elsewhere
+	buf := make([]byte, 16<<10)
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, ok := readSmall(f, buf)
+		if !ok || !bytes.Contains(b, quoted) {
+			continue
+		}
 		var c claimed
-		if err != nil || len(b) > 16<<10 || json.Unmarshal(b, &c) != nil || c.Name != name {
+		if json.Unmarshal(b, &c) != nil || c.Name != name || slices.ContainsFunc(found, func(e Elsewhere) bool { return e.Paths.PIDFile == c.PIDFile }) {
 			continue
 		}
 		if w := writerOf(c, Paths{PIDFile: pidfile, Log: c.Log}); w != nil {
-			return w.Paths, w.PID, true
+			found = append(found, Elsewhere{Paths: w.Paths, PID: w.PID})
 		}
 	}
-	return Paths{}, 0, false
+	slices.SortFunc(found, func(a, b Elsewhere) int { return strings.Compare(a.Paths.PIDFile, b.Paths.PIDFile) })
+	return found
+}
+
+// readSmall reads the file at path into buf, with no more than its open, one read and its
+// close; false if it cannot be read, or does not fit in buf.
+func readSmall(path string, buf []byte) ([]byte, bool) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, false
+	}
+	defer unix.Close(fd)
+	n, err := unix.Read(fd, buf)
+	if err != nil || n <= 0 || n == len(buf) {
+		return nil, false
+	}
+	return buf[:n], true
 }
