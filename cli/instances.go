@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -144,8 +145,11 @@ var maxParallel = 32
 // its progress (progressOut) go to stderr at once. A wait in do for something else than
 // the instance's own work (App.whileWaiting: a start to end) gives its turn up meanwhile,
 // so that it holds back no instance after it. The error, if any instance failed, is
-// exit 1 and names them.
-func forEachInstance(app *App, verb string, do func(app *App, paths instance.Paths) error) error {
+// exit 1 and names them. The reports are written on a goroutine of their own
+// (allReports): one that cannot be written (a pipe nobody reads) holds back no instance's
+// work, and once ctx ends (an interrupt) and every do has returned, forEachInstance waits
+// no longer for them: its error then carries what could not be written to stdout.
+func forEachInstance(ctx context.Context, app *App, verb string, do func(app *App, paths instance.Paths) error) error {
 	names, layout, err := app.instanceNames()
 	if err != nil {
 		return err
@@ -155,11 +159,11 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 		return nil
 	}
 	var (
-		mu     sync.Mutex
-		failed []string
-		wg     sync.WaitGroup
-		slots  = make(chan struct{}, maxParallel)
+		mu    sync.Mutex // stderr's: the progress notes and the reports' errors
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, maxParallel)
 	)
+	reports := newAllReports(app.Stdout, lockedWriter{&mu, app.Config.Stderr})
 	for _, name := range names {
 		wg.Add(1)
 		slots <- struct{}{}
@@ -179,24 +183,27 @@ func forEachInstance(app *App, verb string, do func(app *App, paths instance.Pat
 			if err == nil {
 				err = do(&own, paths)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			_, _ = app.Stdout.Write(out.Bytes())
-			_, _ = app.Config.Stderr.Write(errs.Bytes())
 			if err != nil {
-				failed = append(failed, name)
 				if msg := errorText(err); msg != "" {
-					app.say(app.Config.Stderr, hclog.Error, "", msg, "instance", name)
+					app.say(&errs, hclog.Error, "", msg, "instance", name)
 				}
 			}
+			reports.add(name, err != nil, out.Bytes(), errs.Bytes())
 		}()
 	}
 	wg.Wait()
-	if len(failed) == 0 {
+	var why []string
+	if unwritten := reports.finish(ctx); len(unwritten) > 0 {
+		why = append(why, fmt.Sprintf("%s --all: %v while writing to a standard output nobody reads: not written there: %s",
+			verb, context.Cause(ctx), strings.Join(unwritten, "; ")))
+	}
+	if failed := reports.failedNames(); len(failed) > 0 {
+		why = append([]string{fmt.Sprintf("could not %s %d of %d instances: %s", verb, len(failed), len(names), nameList(failed, len(failed)))}, why...)
+	}
+	if len(why) == 0 {
 		return nil
 	}
-	slices.Sort(failed)
-	return withCode(exitFailed, fmt.Errorf("could not %s %d of %d instances: %s", verb, len(failed), len(names), nameList(failed, len(failed))))
+	return withCode(exitFailed, errors.New(strings.Join(why, "; ")))
 }
 
 // lockedWriter writes to w holding mu: one writer of several goroutines' lines.

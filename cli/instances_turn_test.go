@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -25,7 +26,7 @@ func TestForEachInstanceWaitGivesTurnUp(t *testing.T) {
 	}
 	app := &App{Config: Config{Name: "daemonkit", Stderr: io.Discard}.withDefaults(), Globals: &Globals{StateDir: state}, Stdout: io.Discard}
 	bDone := make(chan struct{})
-	err := forEachInstance(app, "test", func(app *App, paths instance.Paths) error {
+	err := forEachInstance(context.Background(), app, "test", func(app *App, paths instance.Paths) error {
 		if paths.Name == "b" {
 			close(bDone)
 			return nil

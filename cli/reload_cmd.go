@@ -48,7 +48,7 @@ func (c *ReloadCmd) Run(app *App) error {
 	var waits waitInterrupt // one Ctrl-C ends every wait, --all's too
 	defer waits.release()
 	if c.All {
-		return forEachInstance(app, "reload", func(app *App, paths instance.Paths) error {
+		return forEachInstance(context.Background(), app, "reload", func(app *App, paths instance.Paths) error {
 			err := reload(app, paths, &waits)
 			switch {
 			case errors.Is(err, instance.ErrNotRunning):

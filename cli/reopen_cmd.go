@@ -43,7 +43,7 @@ func (c *ReopenCmd) Run(app *App) (err error) {
 		dieByInterruption(app, ctx, err) // as it ended before: a logrotate script ends too
 	}()
 	if c.All {
-		return forEachInstance(app, "reopen", func(app *App, paths instance.Paths) error {
+		return forEachInstance(ctx, app, "reopen", func(app *App, paths instance.Paths) error {
 			err := reopen(ctx, app, paths)
 			if errors.Is(err, instance.ErrNotRunning) {
 				if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting && !st.Running() && st.Stopped {

@@ -80,7 +80,7 @@ func (c *RestartCmd) Run(app *App) (err error) {
 	ctx, stop := interruptible()
 	defer stop()
 	if c.All {
-		return forEachInstance(app, "restart", func(app *App, paths instance.Paths) error {
+		return forEachInstance(ctx, app, "restart", func(app *App, paths instance.Paths) error {
 			return restartInstance(ctx, app, paths, c.Timeout, func() {}) // the others go on
 		})
 	}

@@ -70,7 +70,7 @@ func (c *StopCmd) Run(app *App) (err error) {
 		return instance.StopOptions{Signal: syscall.Signal(c.Signal), Timeout: stopTimeout(c.Timeout, paths), Drain: stopDrain(c.Timeout), NoKill: c.NoKill, KeepStaleRecord: copiedRecord(paths)}
 	}
 	if c.All {
-		return forEachInstance(app, "stop", func(app *App, paths instance.Paths) error {
+		return forEachInstance(ctx, app, "stop", func(app *App, paths instance.Paths) error {
 			return stopInstance(ctx, app, paths, options(paths), func() {}) // the others go on
 		})
 	}
