@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"syscall"
 
 	"github.com/daemonkit/daemonkit/handshake"
+	"github.com/daemonkit/daemonkit/launcher"
 	"github.com/daemonkit/daemonkit/strategy"
 )
 
@@ -31,11 +33,24 @@ func Continue(args []string) int {
 	defer runtime.KeepAlive(ready)
 	pid, err := startDaemon(args, ready)
 	if err != nil {
-		_ = rep.Fail(err) // if Launch is gone, there is nobody left to tell
+		_ = rep.Fail(startFailed(err, os.Getpid())) // if Launch is gone, there is nobody left to tell
 		return 1
 	}
 	_ = rep.Started(pid)
 	return 0
+}
+
+// startFailed is what the launcher is told when the intermediate pid could not start the
+// daemon with err: that it is the intermediate's fork that failed, not the launcher's nor
+// the daemon's (start says no more than the report), and, where a limit on processes
+// refused it (EAGAIN), which one and how to raise it (launcher.ExplainLimit), or how to do
+// without the intermediate.
+func startFailed(err error, pid int) error {
+	if !errors.Is(err, syscall.EAGAIN) {
+		return fmt.Errorf("the reexec strategy's intermediate process (pid %d) could not start the daemon: %w", pid, err)
+	}
+	return fmt.Errorf("the reexec strategy's intermediate process (pid %d) could not fork the daemon (EAGAIN): %w; or start it with --strategy setsid, which forks no intermediate",
+		pid, launcher.ExplainLimit(err))
 }
 
 // startDaemon starts `ARGV0 args...` with descriptors 0-2 and ready as 3, and returns its pid.

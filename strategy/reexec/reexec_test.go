@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,7 +80,7 @@ func TestContinueCannotStart(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Errorf("exit: %v, want exit status 1", err)
 	}
-	if rep.PID != cmd.Process.Pid || rep.Error != "no daemon command after _reexec" {
+	if rep.PID != cmd.Process.Pid || rep.Error != "the reexec strategy's intermediate process (pid "+strconv.Itoa(cmd.Process.Pid)+") could not start the daemon: no daemon command after _reexec" {
 		t.Errorf("report = %+v, want the intermediate's pid %d and why it failed", rep, cmd.Process.Pid)
 	}
 }
