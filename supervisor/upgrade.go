@@ -72,7 +72,7 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 			req.reply <- UpgradeResult{Error: "the instance is stopping", Stopping: true}
 			return nil
 		}
-		res := UpgradeResult{Error: err.Error(), PID: p.pid, Generation: p.gen, OldEnded: oldEnded}
+		res := UpgradeResult{Error: upgradeError(err, os.Getpid()), PID: p.pid, Generation: p.gen, OldEnded: oldEnded}
 		if out != nil {
 			res.LogTail = out.lines()
 		}

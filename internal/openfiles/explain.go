@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -69,4 +70,17 @@ func softNofile() string {
 		return "unlimited"
 	}
 	return strconv.FormatUint(uint64(rl.Cur), 10)
+}
+
+// Readvise is err's text with the advice Explain gave it (its own, or a wrapped error's)
+// replaced by advice, for a caller that knows the fix better: a supervisor that runs
+// already, which no shell's ulimit -n reaches. An error Explain did not explain keeps its
+// text.
+func Readvise(err error, advice string) string {
+	var done *explained
+	if !errors.As(err, &done) {
+		return err.Error()
+	}
+	was := done.err.Error() + ": " + done.why
+	return strings.Replace(err.Error(), was, done.err.Error()+": "+advice, 1)
 }
