@@ -186,15 +186,34 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	}
 	started, err := launchRequest(ctx, req, desc, app.Log.Named("launch").With("instance", req.Name), launchHeld{start: starting, log: claim, stateDir: stateDir})
 	decided()
-	if errors.Is(err, launcher.ErrCanceled) {
-		return interruptedStart(app, paths, res.WasRunning, err)
-	}
 	if err != nil {
-		return runsFromOriginal(app, paths, err)
+		return restartLaunchError(app, paths, res.WasRunning, err)
 	}
 	fmt.Fprintf(app.Stdout, "started %s (%spid %d, strategy %s%s, log %s)\n",
 		req.Name, was, started.PID, req.Strategy, listenNote(started.Listen, req.Supervise), showPath(req.Log))
 	return nil
+}
+
+// restartLaunchError is restart's error for err, its start's, once the instance at paths
+// was stopped (wasRunning) or found not running: an interrupt that killed the new daemon
+// (interruptedStart), or one that came before the launch began, which started nothing;
+// else the start's own error (runsFromOriginal). Both interrupts leave the instance not
+// running, and say so, and how to start it: "start web: interrupted by SIGTERM" alone
+// said neither.
+func restartLaunchError(app *App, paths instance.Paths, wasRunning bool, err error) error {
+	if errors.Is(err, launcher.ErrCanceled) {
+		return interruptedStart(app, paths, wasRunning, err)
+	}
+	var in interruption
+	if errors.As(err, &in) && !errors.Is(err, instance.ErrStartUnderWay) { // that one says what it waited for
+		did := "it was not running, and was not started"
+		if wasRunning {
+			did = "it was stopped, and was not started again"
+		}
+		return withCode(exitFailed, fmt.Errorf("restart %s: %v before its start began: %s: %s is not running: '%s' starts it",
+			paths.Name, in, did, paths.Name, app.commandFor("restart", paths)))
+	}
+	return runsFromOriginal(app, paths, err)
 }
 
 // interruptedStart is restart's error for err, its start's, ended by an interrupt (Ctrl-C,

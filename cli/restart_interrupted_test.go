@@ -32,3 +32,22 @@ func TestInterruptedStartKeepsLogTail(t *testing.T) {
 		t.Errorf("ErrCanceled: %v for the launch's own, %v for a wait", errors.Is(start, launcher.ErrCanceled), errors.Is(waited, launcher.ErrCanceled))
 	}
 }
+
+// TestInterruptedBeforeLaunch: an interrupt that came once the instance had stopped, but
+// before its start began (the launcher's own first look at it), started nothing: restart
+// says the instance is left not running, and how to start it, rather than the launcher's
+// bare "start web: interrupted by SIGTERM".
+func TestInterruptedBeforeLaunch(t *testing.T) {
+	app := &App{Config: Config{Name: "daemonkit"}.withDefaults(), Globals: &Globals{StateDir: "/srv/state"}}
+	paths := instance.Paths{Name: "web", PIDFile: "/srv/state/web.pid"}
+	start := withCode(exitFailed, fmt.Errorf("start web: %w", interruption{syscall.SIGTERM}))
+	got := restartLaunchError(app, paths, true, start).Error()
+	want := "restart web: interrupted by SIGTERM before its start began: it was stopped, and was not started again: web is not running: 'daemonkit restart --state-dir /srv/state --name web' starts it"
+	if got != want {
+		t.Errorf("restartLaunchError:\n%s\nwant\n%s", got, want)
+	}
+	other := withCode(exitFailed, errors.New("start web: no such file"))
+	if got := restartLaunchError(app, paths, false, other); got != other {
+		t.Errorf("restartLaunchError of another error = %v, want it as it is", got)
+	}
+}
