@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // allReports writes, in the order they come, what each instance of forEachInstance
@@ -18,11 +19,18 @@ type allReports struct {
 	mu      sync.Mutex
 	more    *sync.Cond
 	queue   []allReport // not yet written; the first one is being written
-	outDone bool        // the first one's stdout part is written
-	closed  bool
+	since   time.Time   // when the write under way began; zero between writes
+	inErr   bool        // the write under way is the first one's stderr part
+	closed  bool        // no more reports come
+	stopped bool        // finish took the queue: the writer writes no more
 	failed  []string
 	done    chan struct{}
 }
+
+// writeBlockedAfter is how long one write must have lasted for finish, once interrupted,
+// to take it for a write nobody will ever read rather than a writer behind. A variable
+// for tests alone.
+var writeBlockedAfter = time.Second
 
 // allReport is one instance's report: what it printed on stdout and on stderr.
 type allReport struct{ out, errs []byte }
@@ -46,35 +54,43 @@ func (r *allReports) add(name string, failed bool, out, errs []byte) {
 	r.more.Signal()
 }
 
-// write writes the queued reports until finish is called and none is left.
+// write writes the queued reports until finish is called and none is left, or finish
+// takes them.
 func (r *allReports) write() {
 	defer close(r.done)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for {
-		r.mu.Lock()
-		for len(r.queue) == 0 && !r.closed {
+		for len(r.queue) == 0 && !r.closed && !r.stopped {
 			r.more.Wait()
 		}
-		if len(r.queue) == 0 {
-			r.mu.Unlock()
+		if len(r.queue) == 0 || r.stopped {
 			return
 		}
 		next := r.queue[0]
-		r.mu.Unlock()
-		_, _ = r.stdout.Write(next.out)
-		r.mu.Lock()
-		r.outDone = true
-		r.mu.Unlock()
-		_, _ = r.stderr.Write(next.errs)
-		r.mu.Lock()
-		r.queue, r.outDone = r.queue[1:], false
-		r.mu.Unlock()
+		for _, part := range []struct {
+			w     io.Writer
+			p     []byte
+			isErr bool
+		}{{r.stdout, next.out, false}, {r.stderr, next.errs, true}} {
+			r.since, r.inErr = time.Now(), part.isErr
+			r.mu.Unlock()
+			_, _ = part.w.Write(part.p)
+			r.mu.Lock()
+			r.since = time.Time{}
+			if r.stopped { // finish took this report's rest and the others
+				return
+			}
+		}
+		r.queue = r.queue[1:]
 	}
 }
 
-// finish, once every report is added, waits until they are written, or until ctx ends:
-// then it writes on stderr at once what the reports not written yet had for it, and
-// returns the lines they had for stdout (none when every one was written), which the
-// command's error must carry, since stdout takes none.
+// finish, once every report is added, waits until they are written. Once ctx ends it
+// waits only as long as the writer is not stuck in one write (writeBlockedAfter): then
+// it takes from the writer the reports not written yet, writes on stderr at once what
+// they had for it, and returns the lines they had for stdout, which the command's error
+// must carry, since stdout takes none. It returns none when every report was written.
 func (r *allReports) finish(ctx context.Context) []string {
 	r.mu.Lock()
 	r.closed = true
@@ -85,14 +101,34 @@ func (r *allReports) finish(ctx context.Context) []string {
 		return nil
 	case <-ctx.Done():
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var lines []string
-	for i, rep := range r.queue {
-		if i > 0 || !r.outDone {
-			lines = append(lines, strings.Split(strings.TrimSuffix(string(rep.out), "\n"), "\n")...)
+	for {
+		r.mu.Lock()
+		wait := writeBlockedAfter
+		if !r.since.IsZero() {
+			wait -= time.Since(r.since)
 		}
-		if i > 0 || !r.outDone { // else the first one's is being written
+		if !r.since.IsZero() && wait <= 0 {
+			break // with r.mu held
+		}
+		r.mu.Unlock()
+		timer := time.NewTimer(wait)
+		select {
+		case <-r.done:
+			timer.Stop()
+			return nil
+		case <-timer.C:
+		}
+	}
+	rest, stuckInErr := r.queue, r.inErr
+	r.queue, r.stopped = nil, true
+	r.mu.Unlock()
+	var lines []string
+	for i, rep := range rest {
+		if i == 0 && stuckInErr {
+			continue // its stdout part is written, its stderr part stuck in the writer
+		}
+		lines = append(lines, strings.Split(strings.TrimSuffix(string(rep.out), "\n"), "\n")...)
+		if !stuckInErr { // else stderr is what nobody reads: writing would block for ever
 			_, _ = r.stderr.Write(rep.errs)
 		}
 	}
