@@ -77,9 +77,9 @@ func (r *run) doUpgrade(p *program, req upgradeRequest) *program {
 			res.LogTail = out.lines()
 		}
 		if oldEnded != "" {
-			r.log.Error("upgrade failed, and the old copy ended meanwhile", "error", err, "old_pid", p.pid, "old_status", oldEnded)
+			r.log.Error("upgrade failed, and the old copy ended meanwhile", "error", res.Error, "old_pid", p.pid, "old_status", oldEnded)
 		} else {
-			r.log.Error("upgrade failed; the old copy serves on", "error", err, "old_pid", p.pid)
+			r.log.Error("upgrade failed; the old copy serves on", "error", res.Error, "old_pid", p.pid)
 		}
 		req.reply <- res
 		return nil

@@ -67,6 +67,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"tmpfs":        cmdTmpfs,
 		"fill":         cmdFill,
 		"fatfs":        cmdFatfs,
+		"nofilespare":  cmdNofilespare,
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 dir,
