@@ -43,13 +43,14 @@ func Continue(args []string) int {
 // startFailed is what the launcher is told when the intermediate pid could not start the
 // daemon with err: that it is the intermediate's fork that failed, not the launcher's nor
 // the daemon's (start says no more than the report), and, where a limit on processes
-// refused it (EAGAIN), which one and how to raise it (launcher.ExplainLimit), or how to do
-// without the intermediate.
+// refused it (EAGAIN), which one and how to raise it (launcher.ExplainLimit). No other
+// strategy gets past that limit: setsid's daemon, at the same one, cannot make its
+// threads.
 func startFailed(err error, pid int) error {
 	if !errors.Is(err, syscall.EAGAIN) {
 		return fmt.Errorf("the reexec strategy's intermediate process (pid %d) could not start the daemon: %w", pid, err)
 	}
-	return fmt.Errorf("the reexec strategy's intermediate process (pid %d) could not fork the daemon (EAGAIN): %w; or start it with --strategy setsid, which forks no intermediate",
+	return fmt.Errorf("the reexec strategy's intermediate process (pid %d) could not fork the daemon (EAGAIN): %w",
 		pid, launcher.ExplainLimit(err))
 }
 
