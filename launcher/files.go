@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/internal/limits"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/strategy"
 )
@@ -221,7 +222,7 @@ func threadLimitHint(crash []string) string {
 		return ""
 	}
 	return fmt.Sprintf("\nit could not make a thread: its user's processes and threads reached their limit (ulimit -u, RLIMIT_NPROC: %s), or the system its own (kernel.threads-max, a cgroup's pids.max): raise ulimit -u in the shell that starts daemonkit (LimitNPROC= in a unit)",
-		softLimit(unix.RLIMIT_NPROC))
+		limits.SoftText(unix.RLIMIT_NPROC))
 }
 
 // goCrash returns the lines that say why a Go program crashed, if lines (the end of a log)

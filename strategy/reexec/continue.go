@@ -9,7 +9,7 @@ import (
 	"syscall"
 
 	"github.com/daemonkit/daemonkit/handshake"
-	"github.com/daemonkit/daemonkit/launcher"
+	"github.com/daemonkit/daemonkit/internal/limits"
 	"github.com/daemonkit/daemonkit/strategy"
 )
 
@@ -43,15 +43,15 @@ func Continue(args []string) int {
 // startFailed is what the launcher is told when the intermediate pid could not start the
 // daemon with err: that it is the intermediate's fork that failed, not the launcher's nor
 // the daemon's (start says no more than the report), and, where a limit on processes
-// refused it (EAGAIN), which one and how to raise it (launcher.ExplainLimit). No other
-// strategy gets past that limit: setsid's daemon, at the same one, cannot make its
-// threads.
+// refused it (EAGAIN), which one and how to raise it (limits.ExplainProcs, as the
+// launcher says it of its own fork). No other strategy gets past that limit: setsid's
+// daemon, at the same one, cannot make its threads.
 func startFailed(err error, pid int) error {
 	if !errors.Is(err, syscall.EAGAIN) {
 		return fmt.Errorf("the reexec strategy's intermediate process (pid %d) could not start the daemon: %w", pid, err)
 	}
 	return fmt.Errorf("the reexec strategy's intermediate process (pid %d) could not fork the daemon (EAGAIN): %w",
-		pid, launcher.ExplainLimit(err))
+		pid, limits.ExplainProcs(err, os.Getuid()))
 }
 
 // startDaemon starts `ARGV0 args...` with descriptors 0-2 and ready as 3, and returns its pid.
