@@ -61,7 +61,7 @@ func (c *StartCmd) differences(app *App, paths instance.Paths, was *request) []s
 	none := func(s string) string { return cmpOr(s, "none") }
 	switch {
 	case was.Supervise != nil && len(c.Command) > 0:
-		if !sameCommand(was, c) {
+		if !slices.Equal(was.Supervise.Command, c.Command) {
 			diffs = append(diffs, fmt.Sprintf("the program %s (this start: %s)", shellJoin(was.Supervise.Command), shellJoin(c.Command)))
 		}
 	case was.Supervise != nil:
@@ -88,10 +88,11 @@ func (c *StartCmd) differences(app *App, paths instance.Paths, was *request) []s
 	}
 	differ("--ready-timeout", was.ReadyTimeout.String(), c.ReadyTimeout.String())
 	differ("--shutdown-timeout", was.ShutdownTimeout.String(), c.ShutdownTimeout.String())
-	if !sameIdentity(was.ProcessFlags, c.ProcessFlags) {
-		differ("--user", none(was.User), none(c.User))
-		differ("--group", none(was.Group), none(c.Group))
-	}
+	// --user and --group as given: the account a name gives now may not be the one the
+	// work runs as (renumbered since), and root's --user root is not no --user (it sets
+	// USER, LOGNAME and the groups).
+	differ("--user", none(was.User), none(c.User))
+	differ("--group", none(was.Group), none(c.Group))
 	if !maps.Equal(envSet(was.Env), envSet(c.Env)) {
 		differ("--env", none(shellJoin(was.Env)), none(shellJoin(c.Env)))
 	}
@@ -116,66 +117,6 @@ func (c *StartCmd) differences(app *App, paths instance.Paths, was *request) []s
 		differ("--reload-check", none(shellJoin([]string{then.ReloadCheck})), none(shellJoin([]string{now.ReloadCheck})))
 	}
 	return diffs
-}
-
-// sameCommand reports whether the program the running instance was started with (was's)
-// is the one this start gives: the same arguments, and the same program, each looked up
-// as its work looks it up, through the PATH of its environment (sleep, and the
-// /usr/bin/sleep PATH finds, are one; the base names must match too, which a program
-// such as busybox reads).
-func sameCommand(was *request, c *StartCmd) bool {
-	then, now := was.Supervise.Command, c.Command
-	if slices.Equal(then, now) {
-		return true
-	}
-	if len(then) == 0 || len(now) == 0 || !slices.Equal(then[1:], now[1:]) || filepath.Base(then[0]) != filepath.Base(now[0]) {
-		return false
-	}
-	thenPath, ok := workProgram(was.ProcessFlags, then[0])
-	if !ok {
-		return false
-	}
-	nowPath, ok := workProgram(c.ProcessFlags, now[0])
-	return ok && samePath(thenPath, nowPath)
-}
-
-// workProgram is the file the work of flags runs for program: itself if it has a slash,
-// else the one the PATH of its environment finds; false if none.
-func workProgram(flags ProcessFlags, program string) (string, bool) {
-	if strings.Contains(program, "/") {
-		return program, true
-	}
-	env, err := flags.environ()
-	if err != nil {
-		return "", false
-	}
-	path, _ := envLookup(env, "PATH")
-	found, err := lookPathIn(program, path)
-	return found, err == nil
-}
-
-// sameIdentity reports whether the work of flags a and of flags b run as the same user
-// and group: --user root, --user 0 and none, for root, are one.
-func sameIdentity(a, b ProcessFlags) bool {
-	if a.User == b.User && a.Group == b.Group {
-		return true
-	}
-	x, xok := workIDs(a)
-	y, yok := workIDs(b)
-	return xok && yok && x == y
-}
-
-// workIDs is the uid and gid the work of flags runs with: --user's (and --group's), else
-// this process's.
-func workIDs(flags ProcessFlags) ([2]uint32, bool) {
-	cred, err := (&request{ProcessFlags: flags}).credential()
-	if err != nil {
-		return [2]uint32{}, false
-	}
-	if cred == nil {
-		return [2]uint32{uint32(unix.Geteuid()), uint32(unix.Getegid())}, true
-	}
-	return [2]uint32{cred.Uid, cred.Gid}, true
 }
 
 // envSet is the environment --env values give, as the work gets them: the last value of a
