@@ -28,7 +28,7 @@ func startOptionNote(program string, perr *kong.ParseError) string {
 		return ""
 	}
 	if word == "-d" || word == "--detach" {
-		return fmt.Sprintf("%s is start's: restart starts the instance detached, as it was started; leave %s out", word, word)
+		return fmt.Sprintf("%s is start's: restart starts the instance as it was started (detached: a foreground start records no way to start it again); leave %s out", word, word)
 	}
 	given := word + " ..."
 	if f := startFlag(perr.Context.Model, word); f != nil && f.IsBool() {

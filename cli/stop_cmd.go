@@ -253,14 +253,11 @@ func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.
 // "stopped" alone would hide it. "" otherwise.
 func programKilled(paths instance.Paths, res instance.StopResult) string {
 	rec, err := instance.ReadRecord(paths.Record)
-	if err != nil || rec.PID != res.PID || rec.State != instance.StateStopped || rec.LastExit != "stopped: killed by signal 9 (SIGKILL)" {
+	if err != nil || rec.PID != res.PID || rec.State != instance.StateStopped || rec.LastExit != "stopped: killed by signal 9 (SIGKILL)" ||
+		rec.ShutdownTimeout <= 0 || res.Elapsed < rec.ShutdownTimeout { // sooner: another SIGKILL (the program's own, a kill -9), not the supervisor's
 		return ""
 	}
-	within := ""
-	if rec.ShutdownTimeout > 0 {
-		within = fmt.Sprintf(" (%s)", roundDuration(rec.ShutdownTimeout))
-	}
-	return fmt.Sprintf(": its program did not stop within its --shutdown-timeout%s, and its supervisor killed it (SIGKILL)", within)
+	return fmt.Sprintf(": its program did not stop within its --shutdown-timeout (%s), and its supervisor killed it (SIGKILL)", roundDuration(rec.ShutdownTimeout))
 }
 
 // interruptedStop is stop's error when an interrupt (context.Cause(ctx)) ended its wait
