@@ -460,6 +460,27 @@ type shownFull struct {
 	ChildPID   int `json:"child_pid"`
 }
 
+// daemonsOf lists the live processes of the instance name, and its daemons among them,
+// as they are once status said s. A daemon that ends on its own (its program killed, no
+// restart) releases its lock before it exits, and status says "not running" from then: one
+// that holds no lock is waited for while status says so, so that such a daemon, on its way
+// out as the processes were listed, is not taken for one left running.
+func (c *chaos) daemonsOf(name string, s shownFull) (all, daemons []proc) {
+	end := time.Now().Add(testutil.Deadline)
+	for {
+		all, daemons = c.e.instance(name), nil
+		for _, p := range all {
+			if p.daemon() {
+				daemons = append(daemons, p)
+			}
+		}
+		if s.State != "not running" || len(daemons) == 0 || c.e.holder(name) != 0 || time.Now().After(end) {
+			return all, daemons
+		}
+		time.Sleep(5 * time.Millisecond) // a polling step while it exits
+	}
+}
+
 // quiet checks the invariants at a quiet point after ops.
 func (c *chaos) quiet(ops []*op) {
 	t := c.e.t
@@ -470,17 +491,11 @@ func (c *chaos) quiet(ops []*op) {
 		t.Errorf("list: %s", lr)
 	}
 	for _, name := range c.names {
-		var daemons []proc
-		all := c.e.instance(name)
-		for _, p := range all {
-			if p.daemon() {
-				daemons = append(daemons, p)
-			}
-		}
+		s, r := c.settledStatus(name)
+		all, daemons := c.daemonsOf(name, s)
 		if len(daemons) > 1 {
 			t.Errorf("%s: %d daemons: %v", name, len(daemons), daemons)
 		}
-		s, r := c.settledStatus(name)
 		h := c.e.holder(name)
 		switch {
 		case r.code == 0 && s.State == "running":
