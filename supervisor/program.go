@@ -451,7 +451,7 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 			}
 			select {
 			case <-time.After(cfg.ReadyGrace):
-				result <- nil
+				result <- r.awaitRunning(ctx, p)
 			case <-ctx.Done():
 			}
 		}()
@@ -460,9 +460,9 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 		if extensible {
 			extend = dl.extend
 		}
-		go func() { result <- r.awaitNotify(ctx, p, sock, extend) }()
+		go func() { result <- r.runningOnce(ctx, p, r.awaitNotify(ctx, p, sock, extend)) }()
 	default:
-		go func() { result <- r.probe(ctx, p) }()
+		go func() { result <- r.runningOnce(ctx, p, r.probe(ctx, p)) }()
 	}
 	if testHookBeforeReadySelect != nil {
 		testHookBeforeReadySelect()
