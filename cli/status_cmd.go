@@ -50,17 +50,20 @@ type statusReport struct {
 	ChildPID      int       `json:"child_pid,omitempty"`   // its pid now
 	// ChildUptimeSeconds is how long the program has run: since its last restart, where
 	// UptimeSeconds counts since its supervisor started.
-	ChildUptimeSeconds float64         `json:"child_uptime_seconds,omitempty"`
-	Restarts           int             `json:"restarts,omitempty"`
-	RestartAt          time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
-	LastExit           string          `json:"last_exit,omitempty"` // how it last ended
-	StoppedAt          time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
-	Failed             bool            `json:"failed,omitempty"`    // not running: it ended on its own, not by a stop (list's "failed")
-	Sockets            []string        `json:"sockets,omitempty"`
-	Copies             []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
-	LeftRunning        []int           `json:"left_running,omitempty"` // not running: what its last run left running
-	Problem            string          `json:"problem,omitempty"`
-	StartPID           int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
+	ChildUptimeSeconds float64 `json:"child_uptime_seconds,omitempty"`
+	// ChildStopped says the program's process is stopped by a signal (SIGSTOP, SIGTSTP):
+	// it serves nothing until SIGCONT, though its supervisor runs.
+	ChildStopped bool            `json:"child_stopped_by_signal,omitempty"`
+	Restarts     int             `json:"restarts,omitempty"`
+	RestartAt    time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
+	LastExit     string          `json:"last_exit,omitempty"` // how it last ended
+	StoppedAt    time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
+	Failed       bool            `json:"failed,omitempty"`    // not running: it ended on its own, not by a stop (list's "failed")
+	Sockets      []string        `json:"sockets,omitempty"`
+	Copies       []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
+	LeftRunning  []int           `json:"left_running,omitempty"` // not running: what its last run left running
+	Problem      string          `json:"problem,omitempty"`
+	StartPID     int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
 	// Build is the build its running daemon runs (instance.Record.Build; "" when its
 	// record is an older daemonkit's, which did not say); BuildDiffers says it is not this
 	// binary's build, nor is one that did not say. Told of a daemon that is running,
@@ -199,6 +202,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			if age, ok := proc.Age(r.ChildPID); r.ChildPID > 0 && ok {
 				r.ChildUptimeSeconds = age.Seconds()
 			}
+			r.ChildStopped = childStopped(r.ChildPID, r.PID)
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 			if rec.State == instance.StateStopping {
 				// It drains what it was doing after a stop signal, and takes nothing new.
@@ -435,6 +439,19 @@ func (r *statusReport) writeProgram(w io.Writer) {
 	case len(r.Command) > 0:
 		printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
 	}
+	if r.ChildStopped {
+		fmt.Fprintf(w, "  its program is stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT ('kill -CONT %d')\n", r.ChildPID)
+	}
+}
+
+// childStopped reports whether pid, the program of the daemon daemon, runs below it and is
+// stopped by a signal or a tracer.
+func childStopped(pid, daemon int) bool {
+	if pid < 2 || daemon < 2 {
+		return false
+	}
+	st, err := proc.ReadStat(pid)
+	return err == nil && st.Stopped() && proc.DescendsFrom(pid, daemon)
 }
 
 // upFor is an uptime of seconds as status says it, in whole seconds ("4s", "1h2m3s"); one
