@@ -436,6 +436,10 @@ func (r *statusReport) writeProgram(w io.Writer) {
 		printField(w, "program", fmt.Sprintf("%s (pid %d, up %s)", shellJoin(r.Command), r.ChildPID, upFor(r.ChildUptimeSeconds)))
 	case len(r.Command) > 0 && r.ChildPID > 0:
 		printField(w, "program", fmt.Sprintf("%s (pid %d)", shellJoin(r.Command), r.ChildPID))
+	case len(r.Command) > 0 && len(r.Copies) > 0:
+		// None serves yet: a start called off drains the copy that was starting.
+		c := r.Copies[len(r.Copies)-1]
+		printField(w, "program", fmt.Sprintf("%s (pid %d, %s)", shellJoin(r.Command), c.PID, c.State))
 	case len(r.Command) > 0:
 		printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
 	}
