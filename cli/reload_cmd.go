@@ -104,7 +104,7 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 		sig = syscall.SIGUSR1
 	}
 	if err := programReloadable(st, inspectErr); err != nil {
-		if errors.Is(err, supervisor.ErrNoReload) || errors.Is(err, errBetweenRuns) || errors.Is(err, errStopping) {
+		if errors.Is(err, supervisor.ErrNoReload) || errors.Is(err, errBetweenRuns) || errors.Is(err, errStopping) || errors.Is(err, errProgramStopped) {
 			// Its log is reopened all the same, as the reload would have: a logrotate
 			// postrotate that runs reload loses nothing. The daemon takes SIGUSR1 for a
 			// reopen, and passes it on only to a program that catches it.
@@ -172,6 +172,11 @@ func programReloadable(st instance.Status, err error) error {
 	if err != nil || child.PPID != st.PID() {
 		return nil
 	}
+	if child.Stopped() {
+		// As of a stopped daemon: the signal would wait until SIGCONT, maybe a stop's.
+		return fmt.Errorf("its program (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP), and would take the reload only once continued: %w; 'kill -CONT %d' first, then reload",
+			st.Record.ChildPID, errProgramStopped, st.Record.ChildPID)
+	}
 	err = supervisor.Reloadable(st.Record.ChildPID, recordedReloadSignal(st.Record))
 	if errors.Is(err, supervisor.ErrIgnoresHUP) && ignoresHUP(st.Record.Strategy) {
 		return fmt.Errorf("%w; under the %s strategy a program starts with SIGHUP ignored, as under nohup(1), unless it catches SIGHUP itself (a shell script cannot: a shell's trap of a signal ignored when it started is ignored too): start it with another strategy (reexec, setsid) to reload it", err, st.Record.Strategy)
@@ -186,6 +191,10 @@ func programReloadable(st instance.Status, err error) error {
 // stopping: it drains its work in flight after a stop, and is gone once done. Its log is
 // reopened all the same.
 var errStopping = errors.New("it is stopping")
+
+// errProgramStopped is wrapped by the error of a reload refused because the supervised
+// program is stopped by a signal: its daemon runs, and its log is reopened all the same.
+var errProgramStopped = errors.New("nothing was reloaded")
 
 // errLogReopened is wrapped by the error of a reload refused whose log reopen, sent in
 // its stead, reached the daemon.
