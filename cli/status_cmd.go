@@ -54,6 +54,7 @@ type statusReport struct {
 	// ChildStopped says the program's process is stopped by a signal (SIGSTOP, SIGTSTP):
 	// it serves nothing until SIGCONT, though its supervisor runs.
 	ChildStopped bool            `json:"child_stopped_by_signal,omitempty"`
+	childEnded   bool            // the program's process has ended, not reaped yet
 	Restarts     int             `json:"restarts,omitempty"`
 	RestartAt    time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
 	LastExit     string          `json:"last_exit,omitempty"` // how it last ended
@@ -202,7 +203,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			if age, ok := proc.Age(r.ChildPID); r.ChildPID > 0 && ok {
 				r.ChildUptimeSeconds = age.Seconds()
 			}
-			r.ChildStopped = childStopped(r.ChildPID, r.PID)
+			r.ChildStopped, r.childEnded = childState(r.ChildPID, r.PID)
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 			if rec.State == instance.StateStopping {
 				// It drains what it was doing after a stop signal, and takes nothing new.
@@ -443,19 +444,26 @@ func (r *statusReport) writeProgram(w io.Writer) {
 	case len(r.Command) > 0:
 		printField(w, "program", shellJoin(r.Command)+" (no copy of it runs now)")
 	}
-	if r.ChildStopped {
+	switch {
+	case r.ChildStopped:
 		fmt.Fprintf(w, "  its program is stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT ('kill -CONT %d')\n", r.ChildPID)
+	case r.childEnded:
+		fmt.Fprintf(w, "  its program has ended (pid %d is a zombie): its supervisor has not taken note of it yet\n", r.ChildPID)
 	}
 }
 
-// childStopped reports whether pid, the program of the daemon daemon, runs below it and is
-// stopped by a signal or a tracer.
-func childStopped(pid, daemon int) bool {
+// childState says whether pid, the program of the daemon daemon, runs below it stopped by
+// a signal or a tracer, or has ended and is not reaped yet (its supervisor is stopped by a
+// signal, say).
+func childState(pid, daemon int) (stopped, ended bool) {
 	if pid < 2 || daemon < 2 {
-		return false
+		return false, false
 	}
 	st, err := proc.ReadStat(pid)
-	return err == nil && st.Stopped() && proc.DescendsFrom(pid, daemon)
+	if err != nil || st.PPID != daemon && !proc.DescendsFrom(pid, daemon) {
+		return false, false
+	}
+	return st.Stopped(), st.Zombie()
 }
 
 // upFor is an uptime of seconds as status says it, in whole seconds ("4s", "1h2m3s"); one
