@@ -465,8 +465,10 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 			extend = dl.extend
 		}
 		go func() { result <- r.runningOnce(ctx, p, r.awaitNotify(ctx, p, sock, extend)) }()
+		go r.watchStopped(ctx, p)
 	default:
 		go func() { result <- r.runningOnce(ctx, p, r.probe(ctx, p)) }()
+		go r.watchStopped(ctx, p)
 	}
 	if testHookBeforeReadySelect != nil {
 		testHookBeforeReadySelect()
