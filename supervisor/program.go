@@ -42,11 +42,8 @@ type program struct {
 	// (os.StartProcess returns once the program is executed).
 	executed <-chan struct{}
 	output   <-chan struct{} // closed once its output is all relayed (both pipes at EOF)
-	// crash is the last line of its output that began as a Go runtime's crash does
-	// (crashWatch), nil until one does.
-	crash  *atomic.Pointer[string]
-	relays *relays // its output's relays, for awaitOutput
-	addr   string  // where it serves, if its readiness says
+	relays   *relays         // its output's relays, for awaitOutput
+	addr     string          // where it serves, if its readiness says
 	// failure stands for a restart that never got ready (see failedRestart): why, as its
 	// last exit reads ("could not start: ..."); "" for a copy that ran.
 	failure string
@@ -310,10 +307,9 @@ func (r *run) start(env []string) (*program, error) {
 		}()
 	}
 	output, own, out := make(chan struct{}), &relays{}, r.s.out // r.s.out now: an upgrade swaps it afterwards
-	crash := new(atomic.Pointer[string])
 	relayTo := func(pipe *os.File, w io.Writer) {
 		h := newHandoff(w, r.relaying.gaveUp, own, r.relaying)
-		relay(pipe, crashWatch{out: h, line: crash}) // noted as read, however slowly the log takes it
+		relay(pipe, h)
 		h.close()
 	}
 	r.relaying.running.Add(1)
@@ -330,7 +326,7 @@ func (r *run) start(env []string) (*program, error) {
 		<-stderrDone
 	}()
 	r.log.Debug("started the program", "pid", pid, "command", command)
-	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output, relays: own, crash: crash}
+	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output, relays: own}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own

@@ -379,9 +379,6 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		}
 		ofReload := r.s.endedOfReload(p.pid, ws)
 		lastExit := describeEnd(ws, ofReload)
-		if why := crashOf(p, ws); why != "" {
-			lastExit += ": " + why
-		}
 		if ofReload {
 			r.log.Error("the reload signal passed on to the program ended it: it does not handle it, so it was not reloaded; have it catch the signal (a Go program: signal.Notify), or restart it instead",
 				"signal", sigName(r.s.cfg.ReloadSignal), "pid", p.pid)
