@@ -172,7 +172,7 @@ func programReloadable(st instance.Status, err error) error {
 	if err != nil || child.PPID != st.PID() {
 		return nil
 	}
-	if child.Stopped() {
+	if stoppedSteadily(st.Record.ChildPID) {
 		// As of a stopped daemon: the signal would wait until SIGCONT, maybe a stop's.
 		return fmt.Errorf("its program (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP), and would take the reload only once continued: %w; 'kill -CONT %d' first, then reload",
 			st.Record.ChildPID, errProgramStopped, st.Record.ChildPID)
@@ -186,6 +186,25 @@ func programReloadable(st instance.Status, err error) error {
 	}
 	return err
 }
+
+// stoppedSteadily reports whether pid reads as stopped by a signal (SIGSTOP, SIGTSTP; not
+// a tracer's stop, proc.Stat.Stopped) at each of a few looks over stoppedLook: a reload is
+// not refused for a stop that lasts a moment (a job-control stop a shell ends at once).
+func stoppedSteadily(pid int) bool {
+	const looks = 3
+	for i := range looks {
+		if i > 0 {
+			time.Sleep(stoppedLook / (looks - 1)) // a debounce, not a synchronisation
+		}
+		if st, err := proc.ReadStat(pid); err != nil || !st.Stopped() {
+			return false
+		}
+	}
+	return true
+}
+
+// stoppedLook is how long stoppedSteadily looks at a program that reads as stopped.
+const stoppedLook = 100 * time.Millisecond
 
 // errStopping is wrapped by the error of a reload refused because the instance is
 // stopping: it drains its work in flight after a stop, and is gone once done. Its log is

@@ -53,18 +53,21 @@ type statusReport struct {
 	ChildUptimeSeconds float64 `json:"child_uptime_seconds,omitempty"`
 	// ChildStopped says the program's process is stopped by a signal (SIGSTOP, SIGTSTP):
 	// it serves nothing until SIGCONT, though its supervisor runs.
-	ChildStopped bool            `json:"child_stopped_by_signal,omitempty"`
-	childEnded   bool            // the program's process has ended, not reaped yet
-	Restarts     int             `json:"restarts,omitempty"`
-	RestartAt    time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
-	LastExit     string          `json:"last_exit,omitempty"` // how it last ended
-	StoppedAt    time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
-	Failed       bool            `json:"failed,omitempty"`    // not running: it ended on its own, not by a stop (list's "failed")
-	Sockets      []string        `json:"sockets,omitempty"`
-	Copies       []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
-	LeftRunning  []int           `json:"left_running,omitempty"` // not running: what its last run left running
-	Problem      string          `json:"problem,omitempty"`
-	StartPID     int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
+	ChildStopped bool `json:"child_stopped_by_signal,omitempty"`
+	// ChildTracer is the pid of the process that traces the program (ptrace: strace -p,
+	// gdb): it runs as far as its tracer lets it, and SIGCONT does not let it go.
+	ChildTracer int             `json:"child_tracer_pid,omitempty"`
+	childEnded  bool            // the program's process has ended, not reaped yet
+	Restarts    int             `json:"restarts,omitempty"`
+	RestartAt   time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
+	LastExit    string          `json:"last_exit,omitempty"` // how it last ended
+	StoppedAt   time.Time       `json:"stopped_at,omitzero"` // when it last ended, if not running
+	Failed      bool            `json:"failed,omitempty"`    // not running: it ended on its own, not by a stop (list's "failed")
+	Sockets     []string        `json:"sockets,omitempty"`
+	Copies      []instance.Copy `json:"copies,omitempty"`       // during an upgrade: each copy
+	LeftRunning []int           `json:"left_running,omitempty"` // not running: what its last run left running
+	Problem     string          `json:"problem,omitempty"`
+	StartPID    int             `json:"start_pid,omitempty"` // starting, its daemon not launched yet: the start command's pid
 	// Build is the build its running daemon runs (instance.Record.Build; "" when its
 	// record is an older daemonkit's, which did not say); BuildDiffers says it is not this
 	// binary's build, nor is one that did not say. Told of a daemon that is running,
@@ -203,7 +206,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			if age, ok := proc.Age(r.ChildPID); r.ChildPID > 0 && ok {
 				r.ChildUptimeSeconds = age.Seconds()
 			}
-			r.ChildStopped, r.childEnded = childState(r.ChildPID, r.PID)
+			r.ChildStopped, r.childEnded, r.ChildTracer = childState(r.ChildPID, r.PID)
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 			if rec.State == instance.StateStopping {
 				// It drains what it was doing after a stop signal, and takes nothing new.
@@ -449,21 +452,27 @@ func (r *statusReport) writeProgram(w io.Writer) {
 		fmt.Fprintf(w, "  its program is stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT ('kill -CONT %d')\n", r.ChildPID)
 	case r.childEnded:
 		fmt.Fprintf(w, "  its program has ended (pid %d is a zombie): its supervisor has not taken note of it yet\n", r.ChildPID)
+	case r.ChildTracer > 0:
+		fmt.Fprintf(w, "  its program is traced by pid %d (ptrace: strace -p, a debugger): it runs as far as that tracer lets it\n", r.ChildTracer)
 	}
 }
 
 // childState says whether pid, the program of the daemon daemon, runs below it stopped by
-// a signal or a tracer, or has ended and is not reaped yet (its supervisor is stopped by a
-// signal, say).
-func childState(pid, daemon int) (stopped, ended bool) {
+// a signal (not a tracer's stop: strace -p holds it a moment at every system call), or has
+// ended and is not reaped yet (its supervisor is stopped by a signal, say), and which
+// process traces it, if one does.
+func childState(pid, daemon int) (stopped, ended bool, tracer int) {
 	if pid < 2 || daemon < 2 {
-		return false, false
+		return false, false, 0
 	}
 	st, err := proc.ReadStat(pid)
 	if err != nil || st.PPID != daemon && !proc.DescendsFrom(pid, daemon) {
-		return false, false
+		return false, false, 0
 	}
-	return st.Stopped(), st.Zombie()
+	if !st.Zombie() {
+		tracer = proc.TracerPID(pid)
+	}
+	return st.Stopped(), st.Zombie(), tracer
 }
 
 // upFor is an uptime of seconds as status says it, in whole seconds ("4s", "1h2m3s"); one

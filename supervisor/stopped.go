@@ -10,7 +10,8 @@ import (
 )
 
 // awaitRunning returns once the copy p, whose readiness has just passed, is not stopped by
-// a signal (SIGSTOP, SIGTSTP, a debugger's stop): a stopped process serves nothing, though
+// a signal (SIGSTOP, SIGTSTP; not a tracer's stop, which strace -p makes at every system
+// call, and which SIGCONT does not end): a stopped process serves nothing, though
 // --ready exec's grace passes all the same, a tcp check's connection is completed by the
 // kernel for its listening socket, and --socket's is the supervisor's own. Until it goes
 // on, that is the start's status (the launcher's word at its deadline) and what the error
@@ -83,8 +84,8 @@ func (r *run) sayStopped(p *program) *string {
 	return p.lastWord.Load()
 }
 
-// stoppedBySignal reports whether pid is stopped by a signal or a tracer; false when its
-// state cannot be read.
+// stoppedBySignal reports whether pid is stopped by a signal (not a tracer's stop: see
+// proc.Stat.Stopped); false when its state cannot be read.
 func stoppedBySignal(pid int) bool {
 	st, err := proc.ReadStat(pid)
 	return err == nil && st.Stopped()

@@ -43,8 +43,15 @@ func (s Stat) Zombie() bool {
 // still run: its own /proc files (environ among them) then read empty, its threads' do not.
 func (s Stat) LeaderExited() bool { return s.State == 'Z' && s.Threads > 1 }
 
-// Stopped reports whether the process is stopped by a signal (T) or by a tracer (t).
-func (s Stat) Stopped() bool { return s.State == 'T' || s.State == 't' }
+// Stopped reports whether the process is stopped by a signal (T: SIGSTOP, SIGTSTP,
+// SIGTTIN, SIGTTOU), so that it runs again only on SIGCONT. A process held by a tracer
+// (t: ptrace, as strace -p, gdb, rr or proot do) is not: strace holds it a moment at each
+// system call, a debugger for as long as it likes, and SIGCONT does not let it go (Traced).
+func (s Stat) Stopped() bool { return s.State == 'T' }
+
+// Traced reports whether the process is held in a ptrace stop by its tracer (t): it runs
+// again when its tracer lets it (TracerPID names the tracer), not on SIGCONT.
+func (s Stat) Traced() bool { return s.State == 't' }
 
 // ReadStat reads /proc/PID/stat. The error wraps fs.ErrNotExist when there is no such
 // process (a zombie still has one).

@@ -23,6 +23,9 @@ func (s Stat) Zombie() bool { return s.State == 'Z' }
 // Stopped reports whether the process is stopped by a signal.
 func (s Stat) Stopped() bool { return s.State == 'T' }
 
+// Traced reports whether the process is held by a tracer; no Stat is read here, so none is.
+func (s Stat) Traced() bool { return false }
+
 // KernelThread reports whether it is a kernel thread; no Stat is read here, so none is.
 func (s Stat) KernelThread() bool { return false }
 

@@ -36,6 +36,23 @@ func SignalMask(path, field string) (uint64, error) {
 	return 0, fmt.Errorf("no %s line in %s", field, path)
 }
 
+// TracerPID is the pid of the process that traces pid (ptrace: strace -p, gdb; of the
+// thread of it that attached, in a process of several threads), from
+// TracerPid in /proc/PID/status; 0 when none does or it cannot be read.
+func TracerPID(pid int) int {
+	b, err := os.ReadFile(StatusPath(pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
 // StatusPath is the status file of pid (0: this process).
 func StatusPath(pid int) string {
 	if pid == 0 {
