@@ -50,6 +50,9 @@ type program struct {
 	// lastWord is what it last said (STATUS=) or its readiness check last met while it
 	// started: what the error of a copy not ready in time ends with.
 	lastWord atomic.Pointer[string]
+	// stopSaid is set while a stop by a signal has been reported (sayStopped) and its end
+	// not yet (sayGoesOn), whichever of watchStopped and awaitRunning sees either.
+	stopSaid atomic.Bool
 	// offRecord is set by the drain that saw it end, before that drain takes it off the
 	// record and answers the upgrade: publishCopies leaves it out from then on, though
 	// the loop forgets it only later.

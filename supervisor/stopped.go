@@ -23,9 +23,9 @@ func (r *run) awaitRunning(ctx context.Context, p *program) error {
 	var tick *time.Ticker
 	for {
 		if !stoppedBySignal(p.pid) {
-			if tick != nil {
-				r.log.Info("the program goes on: it is no longer stopped by a signal", "pid", p.pid)
-			}
+			// Said too of a stop watchStopped reported, where SIGCONT came between the
+			// check's pass and this look: watchStopped is called off by then.
+			r.sayGoesOn(p)
 			return nil
 		}
 		if tick == nil {
@@ -61,7 +61,7 @@ func (r *run) watchStopped(ctx context.Context, p *program) {
 			before = p.lastWord.Load()
 			said = r.sayStopped(p)
 		case !stopped && said != nil:
-			r.log.Info("the program goes on: it is no longer stopped by a signal", "pid", p.pid)
+			r.sayGoesOn(p)
 			if p.lastWord.Load() == said && before != nil { // nothing newer was said meanwhile
 				r.waiting(p, *before)
 			}
@@ -75,6 +75,7 @@ func (r *run) watchStopped(ctx context.Context, p *program) {
 // and returns the word p.said keeps.
 func (r *run) sayStopped(p *program) *string {
 	was := fmt.Sprintf("the program (pid %d) was stopped by a signal (SIGSTOP or SIGTSTP), and served nothing", p.pid)
+	defer p.stopSaid.Store(true) // once said: sayGoesOn follows it
 	if w := p.lastWord.Load(); w != nil && *w == was {
 		return w
 	}
@@ -82,6 +83,14 @@ func (r *run) sayStopped(p *program) *string {
 	server.StartStatus(r.ctx, fmt.Sprintf("the program (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT ('kill -CONT %d')", p.pid, p.pid))
 	p.said(was)
 	return p.lastWord.Load()
+}
+
+// sayGoesOn logs that the copy p is no longer stopped by a signal, once for each stop
+// sayStopped reported, whichever of watchStopped and awaitRunning sees it go on.
+func (r *run) sayGoesOn(p *program) {
+	if p.stopSaid.CompareAndSwap(true, false) {
+		r.log.Info("the program goes on: it is no longer stopped by a signal", "pid", p.pid)
+	}
 }
 
 // stoppedBySignal reports whether pid is stopped by a signal (not a tracer's stop: see
