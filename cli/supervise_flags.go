@@ -23,7 +23,7 @@ import (
 type SuperviseFlags struct {
 	Ready         string        `default:"exec" placeholder:"HOW" help:"With -- CMD: when it is ready: exec (alive after --ready-grace), notify (sd_notify READY=1), tcp:HOST:PORT, http:URL (GET answers 2xx or 3xx; plain http), cmd:COMMAND (exits 0) or pidfile:PATH (it daemonizes itself: exits 0 once the daemon it forked is named in PATH) (default ${default})."`
 	ReadyGrace    time.Duration `default:"200ms" placeholder:"DURATION" help:"With --ready=exec: how long it must stay alive (default ${default})."`
-	ReadyInterval time.Duration `default:"100ms" placeholder:"DURATION" help:"With --ready=tcp, http or cmd: how often to try (default ${default})."`
+	ReadyInterval time.Duration `default:"100ms" placeholder:"DURATION" help:"How often --ready tcp, http or cmd tries, and, with any --ready but pidfile, how often a program stopped by a signal while it starts is looked at again (default ${default})."`
 	Restart       string        `enum:"no,on-failure,always" default:"no" placeholder:"WHEN" help:"With -- CMD: restart it when it ends on its own: no, on-failure or always (default ${default})."`
 	RestartDelay  time.Duration `default:"100ms" placeholder:"DURATION" help:"The first wait before a restart; it doubles, up to 30s (default ${default})."`
 	MinUptime     time.Duration `default:"10s" placeholder:"DURATION" help:"A run this long resets the back-off and the restart count (default ${default})."`
@@ -168,7 +168,7 @@ func (c *StartOptions) checkSupervise(bounded bool) error {
 		meaning string
 	}{
 		{"--ready-grace", c.ReadyGrace, "how long the program must stay alive to be ready with --ready exec (1ms: ready almost at once)"},
-		{"--ready-interval", c.ReadyInterval, "how often --ready tcp, http or cmd tries (10ms tries almost without a pause)"},
+		{"--ready-interval", c.ReadyInterval, "how often --ready tcp, http or cmd tries, and a stopped program is looked at while it starts (10ms: almost without a pause)"},
 		{"--restart-delay", c.RestartDelay, "the first wait before a restart (1ms restarts almost at once)"},
 		{"--min-uptime", c.MinUptime, "how long a run must last to reset the back-off (1ms: any run does)"},
 		{"--drain-timeout", c.DrainTimeout, "how long an old copy may drain after an upgrade (1ms: killed almost at once)"},
