@@ -34,7 +34,7 @@ func upgradeError(err error, pid int) string {
 func nofileAdvice(pid int, rl unix.Rlimit) string {
 	limit, soft, hard := "unknown", uint64(4096), "4096"
 	if rl.Cur > 0 {
-		limit = fmt.Sprintf("%d, hard %s", rl.Cur, rlimitText(rl.Max))
+		limit = fmt.Sprintf("%d, hard %s", rl.Cur, rlimitText(uint64(rl.Max)))
 		soft = max(soft, 4*uint64(rl.Cur))
 		hard = rlimitText(max(soft, uint64(rl.Max)))
 	}
