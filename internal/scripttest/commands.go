@@ -89,6 +89,8 @@ func Run(t *testing.T, dir, envPrefix string) {
 				return os.Geteuid() == 0, nil
 			case "fuse": // a FAT file system can be mounted through FUSE here (fatfs)
 				return fatMountable(), nil
+			case "gdb": // gdb can hold a program it did not start (gdb -p)
+				return gdbAttaches(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
