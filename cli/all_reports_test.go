@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // slowWriter takes a while over each write, as a terminal or a pipe read slowly does: a
@@ -63,7 +65,7 @@ func TestAllReportsInterruptedBehindWritesEachOnce(t *testing.T) {
 	defer func(d time.Duration) { writeBlockedAfter = d }(writeBlockedAfter)
 	writeBlockedAfter = time.Second
 	out := &slowWriter{per: 20 * time.Millisecond}
-	var errs lockedBuffer
+	var errs testutil.Buffer
 	r := newAllReports(out, &errs)
 	want := reportLines(r, 10)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -86,7 +88,7 @@ func TestAllReportsInterruptedStuckWritesEachOnce(t *testing.T) {
 	defer func(d time.Duration) { writeBlockedAfter = d }(writeBlockedAfter)
 	writeBlockedAfter = 50 * time.Millisecond
 	out := &stuckWriter{entered: make(chan struct{}), release: make(chan struct{})}
-	var errs lockedBuffer
+	var errs testutil.Buffer
 	r := newAllReports(out, &errs)
 	want := reportLines(r, 5)
 	<-out.entered
@@ -101,21 +103,4 @@ func TestAllReportsInterruptedStuckWritesEachOnce(t *testing.T) {
 	if got := errs.String(); got != want {
 		t.Errorf("stderr:\n%s\nwant each line once, in order:\n%s", got, want)
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,34 +1,16 @@
 package supervisor
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer the logger may write to from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestAwaitRunningSaysGoesOn: a stop that watchStopped reported, and that SIGCONT ended
 // between the check's pass and awaitRunning's first look, is followed by "the program
@@ -40,7 +22,7 @@ func TestAwaitRunningSaysGoesOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	var logged syncBuffer
+	var logged testutil.Buffer
 	ctx := context.Background()
 	r := &run{s: New(Config{ReadyInterval: 10 * time.Millisecond}, nil), ctx: ctx, log: hclog.New(&hclog.LoggerOptions{Output: &logged})}
 	p := &program{pid: cmd.Process.Pid}
