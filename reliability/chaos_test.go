@@ -460,45 +460,59 @@ type shownFull struct {
 	ChildPID   int `json:"child_pid"`
 }
 
-// daemonsOf lists the live processes of the instance name, and its daemons among them,
-// as they are once status said s. A daemon that ends on its own after an event of the
-// batch (its program killed, no restart: eventOn) releases its lock before it exits, and
-// status says "not running" from then: such a daemon, holding no lock, is waited for a
-// moment while status says so, so that one on its way out is not taken for one left
-// running. Without an event nothing is waited for: a daemon left after a stop that said
-// stopped is what the checks are for.
-func (c *chaos) daemonsOf(name string, s shownFull, eventOn bool) (all, daemons []proc) {
+// settledView is status --json of name once settled (settledStatus), with the live
+// processes of the instance and its daemons among them, as they are then. After an event
+// of the batch on name (eventOn) a daemon and "not running" may meet for a moment, and are
+// looked at again until they part, within exitBound: a daemon that ends on its own (its
+// program killed, no restart) releases its lock before it exits; a daemon still starting
+// whose pidfile was removed by hand (its start command killed too, so no start lock tells
+// of it) shows nothing to status until it is ready and writes it back. Without an event
+// nothing is waited for: a daemon left after a stop that said stopped is what the checks
+// are for.
+func (c *chaos) settledView(name string, eventOn bool) (s shownFull, r result, all, daemons []proc) {
 	end := time.Now().Add(exitBound)
 	for {
+		s, r = c.settledStatus(name)
 		all, daemons = c.e.instance(name), nil
 		for _, p := range all {
 			if p.daemon() {
 				daemons = append(daemons, p)
 			}
 		}
-		if !eventOn || s.State != "not running" || len(daemons) == 0 || c.e.holder(name) != 0 || time.Now().After(end) {
-			return all, daemons
+		if !eventOn || s.State != "not running" || len(daemons) == 0 || time.Now().After(end) {
+			return s, r, all, daemons
 		}
-		time.Sleep(5 * time.Millisecond) // a polling step while it exits
+		time.Sleep(20 * time.Millisecond) // a polling step while it exits, or gets ready
 	}
 }
 
-// exitBound is how long a daemon that has released its lock may take to exit: its last
-// steps after that are a few closes (a loaded machine stretches milliseconds into this).
+// exitBound is how long a daemon and "not running" may meet after an event: a daemon's last
+// steps after it released its lock are a few closes, and a start's readiness takes
+// milliseconds (a loaded machine stretches them into this).
 const exitBound = 5 * time.Second
 
 // quiet checks the invariants at a quiet point after ops.
 func (c *chaos) quiet(ops []*op) {
 	t := c.e.t
 	t.Helper()
+	type view struct {
+		s            shownFull
+		r            result
+		all, daemons []proc
+	}
+	views := make(map[string]view, len(c.names))
+	for _, name := range c.names { // first: a view may wait for what an event left moving
+		var v view
+		v.s, v.r, v.all, v.daemons = c.settledView(name, slices.ContainsFunc(ops, func(o *op) bool { return o.event != "" && o.name == name }))
+		views[name] = v
+	}
 	lr := c.e.runQuiet("list", "list", "--json")
 	var rows []shownFull
 	if lr.code != 0 || json.Unmarshal([]byte(lr.out), &rows) != nil {
 		t.Errorf("list: %s", lr)
 	}
 	for _, name := range c.names {
-		s, r := c.settledStatus(name)
-		all, daemons := c.daemonsOf(name, s, slices.ContainsFunc(ops, func(o *op) bool { return o.event != "" && o.name == name }))
+		s, r, all, daemons := views[name].s, views[name].r, views[name].all, views[name].daemons
 		if len(daemons) > 1 {
 			t.Errorf("%s: %d daemons: %v", name, len(daemons), daemons)
 		}
