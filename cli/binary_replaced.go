@@ -23,9 +23,7 @@ func replacedBinary(pid int) (path string, replaced bool) {
 	}
 	path, replaced = strings.CutSuffix(link, " (deleted)")
 	if replaced {
-		theirs, err1 := os.Stat(exe) // the file itself, unlinked or not
-		ours, err2 := os.Stat("/proc/self/exe")
-		if err1 == nil && err2 == nil && os.SameFile(theirs, ours) {
+		if samePath(exe, "/proc/self/exe") { // the file itself, unlinked or not, is this one
 			return path, false
 		}
 	}

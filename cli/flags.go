@@ -149,9 +149,7 @@ func sameDir(a, b string) bool {
 	if abs, err := filepath.Abs(b); err == nil && filepath.Clean(a) == abs {
 		return true
 	}
-	ai, aerr := os.Stat(a)
-	bi, berr := os.Stat(b)
-	return aerr == nil && berr == nil && os.SameFile(ai, bi)
+	return samePath(a, b)
 }
 
 // checkAreDirs refuses an instance's directory (the pidfile's, where the record goes too,

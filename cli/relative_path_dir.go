@@ -61,8 +61,7 @@ func lookFrom(name, pathList, from string) (dir, file string, ok bool) {
 		if !filepath.IsAbs(dir) {
 			at = filepath.Join(from, dir, name)
 		}
-		fi, err := os.Stat(at)
-		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+		if executable(at) != nil {
 			continue
 		}
 		return dir, at, true
@@ -72,12 +71,8 @@ func lookFrom(name, pathList, from string) (dir, file string, ok bool) {
 
 // samePath reports whether paths a and b name one file (os.SameFile).
 func samePath(a, b string) bool {
-	x, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	y, err := os.Stat(b)
-	return err == nil && os.SameFile(x, y)
+	fi, err := os.Stat(a)
+	return err == nil && sameFile(fi, b)
 }
 
 // notFoundRelative is foundRelative for this start's command, PATH as env (the work's

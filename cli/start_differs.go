@@ -11,8 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/daemonkit/daemonkit/instance"
 )
 
@@ -171,7 +169,7 @@ func signalShown(sig syscall.Signal, _ bool) string {
 	if sig == 0 {
 		return "none"
 	}
-	return unix.SignalName(sig)
+	return signalLabel(sig)
 }
 
 // cmpOr is s, or alt for an empty s.
@@ -183,10 +181,4 @@ func cmpOr(s, alt string) string {
 }
 
 // jsonEqual says whether two JSON documents hold the same values, whatever their spacing.
-func jsonEqual(a, b []byte) bool {
-	var x, y bytes.Buffer
-	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
-		return bytes.Equal(a, b)
-	}
-	return bytes.Equal(x.Bytes(), y.Bytes())
-}
+func jsonEqual(a, b []byte) bool { return compact(a) == compact(b) }

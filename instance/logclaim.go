@@ -172,7 +172,7 @@ func RemoveLogClaims(stateDir string, p Paths) {
 	if stateDir == "" {
 		return
 	}
-	claims, _ := filepath.Glob(filepath.Join(stateDir, ".log-*.claim"))
+	claims, _ := filepath.Glob(claimFile(stateDir, "*"))
 	for _, path := range claims {
 		removeLocked(path, func(fd int) bool {
 			was := readClaim(fd)
@@ -189,8 +189,11 @@ func RemoveLogClaims(stateDir string, p Paths) {
 }
 
 // path is the claim file of key in the state directory.
-func (c *LogClaim) path(key string) string {
-	return filepath.Join(c.stateDir, ".log-"+key+".claim")
+func (c *LogClaim) path(key string) string { return claimFile(c.stateDir, key) }
+
+// claimFile is the claim file of key in stateDir; of key "*", the pattern of them all.
+func claimFile(stateDir, key string) string {
+	return filepath.Join(stateDir, ".log-"+key+".claim")
 }
 
 // pathKey keys a claim by the log's path, its directory's symbolic links resolved.

@@ -28,7 +28,7 @@ type Elsewhere struct {
 // with another log. Only a claim whose bytes hold the name is decoded, and only one that
 // names it is inspected: a name no claim has costs one read of each.
 func RunsElsewhere(stateDir, name, pidfile string) []Elsewhere {
-	files, _ := filepath.Glob(filepath.Join(stateDir, ".log-*.claim"))
+	files, _ := filepath.Glob(claimFile(stateDir, "*"))
 	slices.Sort(files)
 	quoted := []byte(strconv.Quote(name)) // a valid name needs no JSON escape
 	var found []Elsewhere
