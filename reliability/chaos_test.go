@@ -491,6 +491,32 @@ func (c *chaos) settledView(name string, eventOn bool) (s shownFull, r result, a
 // milliseconds (a loaded machine stretches them into this).
 const exitBound = 5 * time.Second
 
+// eventOn reports whether an outside event of ops was on name.
+func eventOn(ops []*op, name string) bool {
+	return slices.ContainsFunc(ops, func(o *op) bool { return o.event != "" && o.name == name })
+}
+
+// list is list --json, and its rows; a list that fails or says no JSON fails the test.
+func (c *chaos) list() (result, []shownFull) {
+	lr := c.e.runQuiet("list", "list", "--json")
+	var rows []shownFull
+	if lr.code != 0 || json.Unmarshal([]byte(lr.out), &rows) != nil {
+		c.e.t.Errorf("list: %s", lr)
+	}
+	return lr, rows
+}
+
+// listAgrees reports whether list's rows say of name what status said (s): the same state
+// and pid, or no row for a name status finds neither running nor stale.
+func listAgrees(rows []shownFull, name string, s shownFull) bool {
+	i := slices.IndexFunc(rows, func(x shownFull) bool { return x.Name == name })
+	if i < 0 {
+		return s.State != "running" && s.State != "stale"
+	}
+	want := map[string][]string{"running": {"running"}, "not running": {"stopped", "failed"}, "stale": {"stale"}, "starting": {"starting"}}[s.State]
+	return slices.Contains(want, rows[i].State) && rows[i].PID == s.PID
+}
+
 // quiet checks the invariants at a quiet point after ops.
 func (c *chaos) quiet(ops []*op) {
 	t := c.e.t
@@ -503,13 +529,30 @@ func (c *chaos) quiet(ops []*op) {
 	views := make(map[string]view, len(c.names))
 	for _, name := range c.names { // first: a view may wait for what an event left moving
 		var v view
-		v.s, v.r, v.all, v.daemons = c.settledView(name, slices.ContainsFunc(ops, func(o *op) bool { return o.event != "" && o.name == name }))
+		v.s, v.r, v.all, v.daemons = c.settledView(name, eventOn(ops, name))
 		views[name] = v
 	}
-	lr := c.e.runQuiet("list", "list", "--json")
-	var rows []shownFull
-	if lr.code != 0 || json.Unmarshal([]byte(lr.out), &rows) != nil {
-		t.Errorf("list: %s", lr)
+	lr, rows := c.list()
+	// After an event on a name, its daemon may still be ending when list looks, after
+	// status did (a supervisor whose program an event killed ends a moment after it says
+	// so): both are looked at again, within exitBound, until they agree.
+	for end := time.Now().Add(exitBound); time.Now().Before(end); {
+		var moving []string
+		for _, name := range c.names {
+			if eventOn(ops, name) && !listAgrees(rows, name, views[name].s) {
+				moving = append(moving, name)
+			}
+		}
+		if len(moving) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // a polling step while a daemon ends
+		for _, name := range moving {
+			var v view
+			v.s, v.r, v.all, v.daemons = c.settledView(name, true)
+			views[name] = v
+		}
+		lr, rows = c.list()
 	}
 	for _, name := range c.names {
 		s, r, all, daemons := views[name].s, views[name].r, views[name].all, views[name].daemons
@@ -538,13 +581,12 @@ func (c *chaos) quiet(ops []*op) {
 		default:
 			t.Errorf("%s: status at a quiet point: %s", name, r)
 		}
-		if i := slices.IndexFunc(rows, func(x shownFull) bool { return x.Name == name }); i >= 0 {
-			want := map[string][]string{"running": {"running"}, "not running": {"stopped", "failed"}, "stale": {"stale"}, "starting": {"starting"}}[s.State]
-			if !slices.Contains(want, rows[i].State) || rows[i].PID != s.PID {
+		if !listAgrees(rows, name, s) {
+			if i := slices.IndexFunc(rows, func(x shownFull) bool { return x.Name == name }); i >= 0 {
 				t.Errorf("%s: list says %s (pid %d), status %s (pid %d)", name, rows[i].State, rows[i].PID, s.State, s.PID)
+			} else {
+				t.Errorf("%s: %s, but not listed: %s", name, s.State, lr.out)
 			}
-		} else if s.State == "running" || s.State == "stale" {
-			t.Errorf("%s: %s, but not listed: %s", name, s.State, lr.out)
 		}
 		// What each command said, unless another one or an event of the batch could
 		// have changed it since.
