@@ -75,15 +75,15 @@ const unprovenWait = time.Second
 func awaitProven(p Paths, st pidfile.Status) (pidfile.Status, error) {
 	end := time.Now().Add(unprovenWait)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
-		if time.Now().After(end) {
-			return st, errUnprovenHolder(p, st)
-		}
 		time.Sleep(backoff) // a polling step: a pid written in a file wakes nobody
 		again, err := pidfile.Probe(p.PIDFile)
 		if err != nil || again.State != pidfile.Running || again.PID != st.PID || holderProven(p, again) {
 			return again, err
 		}
 		st = again
+		if time.Now().After(end) { // after a look: a caller held up past end still looks once
+			return st, errUnprovenHolder(p, st)
+		}
 	}
 }
 
