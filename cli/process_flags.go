@@ -109,6 +109,8 @@ func (f ProcessFlags) checkValues() error {
 	for _, kv := range f.Env {
 		if k, _, ok := strings.Cut(kv, "="); !ok || !validKey(k) {
 			return fmt.Errorf("--env %q: want KEY=VALUE, KEY of letters, digits and _, not starting with a digit", kv)
+		} else if why := ownedVariable(k); why != "" {
+			return fmt.Errorf("--env %s: %s", k, why)
 		}
 	}
 	if f.LimitNofile > 0 {
@@ -305,6 +307,9 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 				why = ": comments start with #"
 			}
 			return nil, fmt.Errorf("env file %s:%d: %q is not KEY=VALUE%s", name, n, clip(line), why)
+		}
+		if why := ownedVariable(k); why != "" {
+			return nil, fmt.Errorf("env file %s:%d: %s", name, n, why)
 		}
 		if strings.HasSuffix(line, "\\") {
 			continued = n

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/supervisor"
+)
+
+// ownedVariables are the variables daemonkit sets itself in the environment of what it
+// runs, or passes between its own processes. A value given with --env or in an --env-file
+// would be replaced or dropped without a word (the supervisor sets the notify and socket
+// ones, or removes them; start and the supervisor mark each run and copy), or would
+// break the start (the exec step's report descriptor). So each is refused, by name, with
+// what to give instead. The keys the supervisor keeps unexported are spelled here:
+// supervisor/execstep.go's execReportEnv and execOpenFilesEnv.
+var ownedVariables = []struct {
+	keys     []string
+	why, fix string
+}{
+	{[]string{"NOTIFY_SOCKET"}, "it gives a program a notify socket of its own with --ready notify, and none otherwise", "leave it out, and give --ready notify"},
+	{[]string{"WATCHDOG_USEC", "WATCHDOG_PID"}, "it gives a program no watchdog: a service manager's watchdog watches daemonkit (docs/deploy.md)", "leave it out"},
+	{[]string{"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}, "it sets them for the sockets it binds and hands on, and removes them otherwise", "leave it out, and give --socket [NAME=]tcp:HOST:PORT (or unix:PATH) for each socket"},
+	{[]string{instance.InvocationEnv, supervisor.GenerationEnv}, "it marks each run and each copy of the program with them, to find what they leave running", "leave it out"},
+	{[]string{requestEnv, failHeardEnv, "DAEMONKIT_EXEC_REPORT_FD", "DAEMONKIT_EXEC_OPEN_FILES"}, "its own processes pass it between them", "leave it out"},
+}
+
+// ownedVariable says why daemonkit refuses key from --env or an env file, or "" when it
+// does not (ownedVariables). The caller names where it came from, and leaves the value
+// out: an env file's may be a secret.
+func ownedVariable(key string) string {
+	for _, o := range ownedVariables {
+		for _, k := range o.keys {
+			if key == k || (k == requestEnv && strings.HasPrefix(key, requestEnv+"_")) {
+				return fmt.Sprintf("daemonkit sets %s itself, never to a value given: %s; %s", key, o.why, o.fix)
+			}
+		}
+	}
+	return ""
+}
