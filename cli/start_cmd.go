@@ -98,6 +98,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.checkSupervise(c.Detach); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := c.absChecks(); err != nil {
+		return withCode(exitUsage, err)
+	}
 	if err := c.checkSignalClash(c.Detach); err != nil {
 		return withCode(exitUsage, err)
 	}

@@ -60,6 +60,9 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if err := c.checkSupervise(true); err != nil {
 		return withCode(exitUsage, err)
 	}
+	if err := c.absChecks(); err != nil {
+		return withCode(exitUsage, err)
+	}
 	if err := c.checkSignalClash(false); err != nil { // a unit runs start in the foreground: no strategy
 		return withCode(exitUsage, err)
 	}

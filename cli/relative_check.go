@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/daemonkit/daemonkit/supervisor"
+)
+
+// absChecks makes a relative path that starts the command of --ready cmd: or of
+// --reload-check absolute, in place, as absProgram makes the program's: against --workdir
+// when it is given, else against the directory start is typed in. Each runs as `sh -c
+// COMMAND` in the work's directory (/ by default with -d), where ./check names nothing, or
+// something else: every probe then exited 127 (not found) until the ready timeout. A path
+// that names no executable file is a usage error, before anything is made; the record
+// keeps the absolute one, so that restart and reload run the same check from anywhere.
+// Only a first word of plain characters is read: one with quotes, $ or other shell syntax
+// is left as it is, and so is a bare name, which the shell looks up in PATH.
+func (c *StartOptions) absChecks() error {
+	if r, err := supervisor.ParseReadiness(c.Ready); err == nil && r.Kind == "cmd" {
+		command, err := absCheck("--ready "+c.Ready, r.Target, c.Workdir)
+		if err != nil {
+			return err
+		}
+		c.Ready = "cmd:" + command
+	}
+	var err error
+	c.ReloadCheck, err = absCheck("--reload-check "+c.ReloadCheck, c.ReloadCheck, c.Workdir)
+	return err
+}
+
+// absCheck is command with its first word made absolute against dir (or the current
+// directory) when it is a relative path; flag names it in an error.
+func absCheck(flag, command, dir string) (string, error) {
+	lead := strings.TrimLeft(command, " \t")
+	end := strings.IndexAny(lead, " \t\n")
+	if end < 0 {
+		end = len(lead)
+	}
+	word, rest := lead[:end], lead[end:]
+	if !strings.Contains(word, "/") || filepath.IsAbs(word) || !plainWord(word) {
+		return command, nil
+	}
+	base, err := filepath.Abs(cmp.Or(dir, "."))
+	if err != nil {
+		return "", fmt.Errorf("%s: %s is a relative path, and the working directory is unknown: give an absolute one", flag, word)
+	}
+	abs := filepath.Join(base, word)
+	if err := executable(abs); err != nil {
+		from := "the directory start is typed in"
+		if dir != "" {
+			from = "--workdir"
+		}
+		return "", fmt.Errorf("%s: %v: a relative path in a check is taken from %s, as the program's is (the check runs in the work's directory, / by default with -d); give the path of an executable file", flag, err, from)
+	}
+	return shellWord(abs) + rest, nil
+}
+
+// plainWord says whether w holds nothing sh would read as more than its characters.
+func plainWord(w string) bool {
+	return w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+,./-") == ""
+}
+
+// shellWord quotes s for sh -c, in single quotes if it needs any: every byte but NUL,
+// which no path holds, stands for itself there.
+func shellWord(s string) string {
+	if plainWord(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
