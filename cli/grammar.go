@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -229,6 +230,9 @@ func validateProgramFlags(flags any) error {
 func checkProgramFlags(kctx *kong.Context, flags any, cmds *Commands) error {
 	if flags == nil || kctx.Selected() == nil {
 		return nil
+	}
+	if err := programFlagOfRestart(kctx, flags); err != nil {
+		return err
 	}
 	if command := startCommand(kctx, cmds); len(command) == 0 || len(command) == 1 && command[0] == "--" {
 		return nil
@@ -494,7 +498,7 @@ func runGrammar(cfg Config, args []string) int {
 			hint = commandsHint(cfg.Name, perr.Context.Model)
 		default:
 			hint = fmt.Sprintf("run %q for usage", helpCommand(cfg.Name, perr.Context))
-			startNote = startOptionNote(cfg.Name, perr)
+			startNote = cmp.Or(startOptionNote(cfg.Name, perr), restartArgsNote(cfg.Name, perr, args))
 		}
 		if root.LogFormat == "json" || readLogFormat(perr) == "json" { // one JSON line, as every error
 			if startNote != "" {

@@ -31,6 +31,10 @@ func ownFlagNote(cfg Config, args []string) string {
 		if daemonkitFlagPlaces(dashed) != nil || flag.CommandLine.Lookup(name) == nil {
 			continue
 		}
+		if commandWord(args) == "restart" { // before the command, restart would ignore it
+			return fmt.Sprintf("%s is %s's own flag, which restart does not read: restart starts the instance with the options it was started with, which its record keeps; to change them, '%s stop NAME', then '%s %s ... start -d --name NAME' with every option it needs",
+				w, cfg.Name, cfg.Name, cfg.Name, w)
+		}
 		return fmt.Sprintf("%s is %s's own flag, which it reads only before the command: '%s %s ... %s ...'",
 			w, cfg.Name, cfg.Name, w, commandWord(args))
 	}

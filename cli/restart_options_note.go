@@ -34,8 +34,20 @@ func startOptionNote(program string, perr *kong.ParseError) string {
 	if f := startFlag(perr.Context.Model, word); f != nil && f.IsBool() {
 		given = word
 	}
-	return fmt.Sprintf("%s is start's: restart starts the instance with the options it was started with, which its record keeps; to change them, '%s stop NAME', then '%s start -d --name NAME %s' with every option it needs",
-		word, program, program, given)
+	return fmt.Sprintf("%s is start's: restart %s", word, restartKeeps(program, "options", given))
+}
+
+// restartKeeps says that restart starts an instance as it was started, what ("options",
+// or "command") as its record keeps them, and how to start it otherwise, given (an
+// option, "--umask ...", or "-- PROG ARGS...") among the rest: the advice of every note
+// on what restart was given but does not take. It follows "restart " or "it ".
+func restartKeeps(program, what, given string) string {
+	them := "them"
+	if what == "command" {
+		them = "it"
+	}
+	return fmt.Sprintf("starts the instance with the %s it was started with, which its record keeps; to change %s, '%s stop NAME', then '%s start -d --name NAME %s' with every option it needs",
+		what, them, program, program, given)
 }
 
 // startFlag is the flag of the start command in model that word (--umask, -u) selects,
