@@ -468,7 +468,7 @@ func runGrammar(cfg Config, args []string) int {
 			case exitCode >= 0: // --version answered
 				return exitCode
 			case err == nil && word != "" && kctx.Selected() != nil && kctx.Selected().Name == word && putTail(kctx, args, tail):
-				return cfg.withDefaults().exitIn(root.LogFormat, kctx.Run())
+				return cfg.withDefaults().exitIn(root.LogFormat, visibleError(kctx.Run()))
 			}
 		}
 	}
@@ -506,19 +506,19 @@ func runGrammar(cfg Config, args []string) int {
 			}
 			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
 		}
-		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, err)
+		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, visible(err.Error()))
 		if note := ownFlagNote(cfg, args); note != "" {
-			fmt.Fprintln(cfg.Stderr, note)
+			fmt.Fprintln(cfg.Stderr, visible(note))
 		}
 		if startNote != "" {
-			fmt.Fprintln(cfg.Stderr, startNote)
+			fmt.Fprintln(cfg.Stderr, visible(startNote))
 		}
 		if hint != "" {
-			fmt.Fprintln(cfg.Stderr, hint)
+			fmt.Fprintln(cfg.Stderr, visible(hint))
 		}
 		return exitUsage
 	}
-	return cfg.withDefaults().exitIn(root.LogFormat, kctx.Run())
+	return cfg.withDefaults().exitIn(root.LogFormat, visibleError(kctx.Run()))
 }
 
 // readLogFormat is the --log-format Kong had read when it stopped at perr (nil: none): Kong

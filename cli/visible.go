@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// visible is s as a line of stderr may show it: every control character but newline and
+// tab (an escape sequence's ESC, a carriage return, NUL, a C1 control such as U+009B, CSI),
+// and every byte that is not UTF-8, written as ansiQuote writes it (\x1b, \u009b, \xff),
+// so that a name, path, program or argument in an error cannot move the cursor, clear or
+// retitle the terminal, or hide what came before it on the line. Newlines and tabs stay:
+// a message of several lines (a start's "last lines of its log") is written so, and
+// nothing here can tell which of them came from what was typed. s without any is s.
+func visible(s string) string {
+	if strings.IndexFunc(s, hidden) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case hidden(r) && r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case hidden(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// hidden says whether r is a control character visible escapes.
+func hidden(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) }
+
+// visibleError is err whose message is shown through visible, with its exit code and
+// everything errors.Is and errors.As find in it as they were: what Run prints as a
+// command's last word. An exitError's message is its inner error's (see plainOutcome), so
+// that is the one made visible.
+func visibleError(err error) error {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee) && ee.err == nil:
+		return err
+	case errors.As(err, &ee):
+		return &exitError{code: ee.code, err: visibleMessage{ee.err}}
+	}
+	return visibleMessage{err}
+}
+
+// visibleMessage is an error whose message is shown through visible.
+type visibleMessage struct{ err error }
+
+func (e visibleMessage) Error() string { return visible(e.err.Error()) }
+func (e visibleMessage) Unwrap() error { return e.err }
