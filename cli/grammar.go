@@ -113,11 +113,15 @@ func (a *App) progressOut() io.Writer {
 // alias or short of one of theirs (a root flag Name: --name is stop's), which it would
 // take over, whatever the order of the fields; and a Config.Flags none of whose fields is
 // a flag of this grammar (only Main and Run add them to theirs: this one would parse none
-// of them, nor set their defaults). A grammar that embeds the struct Config.Flags points
+// of them, nor set their defaults), or whose flags are embedded under a command that start
+// is not below (checkFlagsAboveStart). A grammar that embeds the struct Config.Flags points
 // at (a field with an embed:"" tag) parses them itself, and start carries them on.
 func (c Config) KongOptions(cmds *Commands) []kong.Option {
 	return append(c.kongOptions(cmds, nil), kong.PostBuild(func(k *kong.Kong) error {
-		return checkFlagsInGrammar(k.Model, c.Flags)
+		if err := checkFlagsInGrammar(k.Model, c.Flags); err != nil {
+			return err
+		}
+		return checkFlagsAboveStart(k.Model, cmds, c.Flags)
 	}))
 }
 

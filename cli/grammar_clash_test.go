@@ -151,3 +151,29 @@ func TestKongOptionsRefuseClashInConfigFlags(t *testing.T) {
 		t.Errorf("kong.New: %v; want it to refuse the embedded flag Name", err)
 	}
 }
+
+// siblingEmbedsFlags embeds Config.Flags under a command of its own beside the one that
+// holds cli.Commands: start, below daemon, never parses them.
+type siblingEmbedsFlags struct {
+	Serve struct {
+		F struct {
+			Word string `default:"hi"`
+		} `embed:""`
+	} `cmd:""`
+	Daemon struct {
+		Commands
+	} `cmd:""`
+}
+
+// TestKongOptionsRefuseConfigFlagsBesideStart: a Config.Flags embedded under a sibling
+// command of the one that holds cli.Commands is refused as a clash is, naming where it is
+// and where it goes: start would carry zero values to the serve function.
+func TestKongOptionsRefuseConfigFlagsBesideStart(t *testing.T) {
+	var g siblingEmbedsFlags
+	cfg := Config{Name: "app", Flags: &g.Serve.F, Serve: func(context.Context, func(string)) error { return nil }}
+	_, err := kong.New(&g, append([]kong.Option{kong.Name("app")}, cfg.KongOptions(&g.Daemon.Commands)...)...)
+	want := `is embedded under "app serve", which start is not below`
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "embed it beside cli.Commands") {
+		t.Errorf("kong.New with Config.Flags under a sibling command: %v; want it to say %q", err, want)
+	}
+}
