@@ -509,7 +509,7 @@ func (req *request) checkCwd(dirBound bool) error {
 	err := notDir(req.Cwd)
 	if err == nil {
 		return nil
-	} else if dirBound && hasProgramFlags(req.Flags) {
+	} else if dirBound && (hasProgramFlags(req.Flags) || ownWordsBeforeStart(req.Args)) {
 		return fmt.Errorf("the directory start was typed in, %s, where the program's own flags are parsed again: %w (create it again, or stop it and start it again from another directory)", req.Cwd, err)
 	}
 	req.Cwd = ""
