@@ -2,7 +2,9 @@ package cli
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -34,6 +36,9 @@ func (c *StartOptions) absChecks() error {
 // absCheck is command with its first word made absolute against dir (or the current
 // directory) when it is a relative path; flag names it in an error.
 func absCheck(flag, command, dir string) (string, error) {
+	if err := shellReads(flag, command); err != nil {
+		return "", err
+	}
 	lead := strings.TrimLeft(command, " \t")
 	end := strings.IndexAny(lead, " \t\n")
 	if end < 0 {
@@ -56,6 +61,25 @@ func absCheck(flag, command, dir string) (string, error) {
 		return "", fmt.Errorf("%s: %v: a relative path in a check is taken from %s, as the program's is (the check runs in the work's directory, / by default with -d); give the path of an executable file", flag, err, from)
 	}
 	return shellWord(abs) + rest, nil
+}
+
+// shellReads refuses a command that sh cannot read (an unterminated quote, an if without
+// its fi): every check would exit 2 with the same syntax error, until the ready timeout.
+// sh -n reads it without running anything. No /bin/sh here: nothing to say.
+func shellReads(flag, command string) error {
+	if command == "" {
+		return nil
+	}
+	out, err := exec.Command("/bin/sh", "-n", "-c", command).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return nil
+	}
+	said := strings.TrimSpace(string(out))
+	if _, rest, ok := strings.Cut(said, "sh: 1: "); ok { // dash's "/bin/sh: 1: Syntax error: ..."
+		said = rest
+	}
+	return fmt.Errorf("%s: the shell (sh -c) cannot read it: %s; fix it (quotes, if ... fi)", flag, cmp.Or(said, exit.String()))
 }
 
 // plainWord says whether w holds nothing sh would read as more than its characters.
