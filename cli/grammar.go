@@ -235,9 +235,7 @@ func checkProgramFlags(kctx *kong.Context, flags any, cmds *Commands) error {
 	if flags == nil || kctx.Selected() == nil {
 		return nil
 	}
-	if err := programFlagOfRestart(kctx, flags); err != nil {
-		return err
-	}
+	programFlagsOfRestart(kctx, flags, &cmds.Restart)
 	if command := startCommand(kctx, cmds); len(command) == 0 || len(command) == 1 && command[0] == "--" {
 		return nil
 	}

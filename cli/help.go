@@ -38,5 +38,5 @@ func programFlagsHelp(flags any) kong.HelpPrinter {
 // programFlagNote is what the program's own help and man page add to each of its own
 // flags, program being its name.
 func programFlagNote(program string) string {
-	return " Read by start and unit of " + program + "'s own work (without -- CMD); restart refuses it (it starts an instance as it was started); the other commands ignore it."
+	return " Read by start and unit of " + program + "'s own work (without -- CMD); restart refuses a value other than the one it was started with (it starts an instance as it was started); the other commands ignore it."
 }

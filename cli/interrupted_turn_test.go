@@ -28,7 +28,7 @@ func TestInterruptedBeforeTurn(t *testing.T) {
 		{"stop", func(app *App) error {
 			return stopInstance(ctx, app, paths, instance.StopOptions{Signal: syscall.SIGTERM}, func() {})
 		}, "stop web: interrupted by SIGINT before its turn: nothing was sent to it"},
-		{"restart", func(app *App) error { return restartInstance(ctx, app, paths, nil, func() {}) }, "restart web: interrupted by SIGINT before its turn: nothing was stopped or started"},
+		{"restart", func(app *App) error { return restartInstance(ctx, app, paths, nil, nil, func() {}) }, "restart web: interrupted by SIGINT before its turn: nothing was stopped or started"},
 		{"reopen", func(app *App) error { return reopen(ctx, app, paths) }, "reopen web: interrupted by SIGINT before its turn: nothing was asked"},
 	} {
 		var out, errs bytes.Buffer

@@ -30,23 +30,3 @@ func restartArgsNote(program string, perr *kong.ParseError, args []string) strin
 	}
 	return fmt.Sprintf("if %s is the program's own flag: restart %s", word, restartKeeps(program, "command", "... -- PROG "+word+" ..."))
 }
-
-// programFlagOfRestart refuses one of the program's own flags (Config.Flags: the built-in
-// server's --listen, say) given to restart, which reads none: it starts the instance with
-// the options it was started with. Other commands ignore them, as their help says; a
-// restart is where one is typed to change something.
-func programFlagOfRestart(kctx *kong.Context, flags any) error {
-	if flags == nil || kctx.Selected() == nil || kctx.Selected().Name != "restart" {
-		return nil
-	}
-	for _, el := range kctx.Path {
-		if el.Flag != nil && isProgramFlag(flags, el.Flag) {
-			given := "--" + el.Flag.Name
-			if !el.Flag.IsBool() {
-				given += " ..."
-			}
-			return fmt.Errorf("--%s is not restart's: restart %s", el.Flag.Name, restartKeeps(kctx.Model.Name, "options", given))
-		}
-	}
-	return nil
-}

@@ -38,6 +38,8 @@ type RestartCmd struct {
 	Timeout  *time.Duration `placeholder:"DURATION" help:"How long to wait for it to stop before SIGKILL; 0 sends SIGKILL at once if it is not gone (default 10s, or the instance's --shutdown-timeout and 5s more if that is longer; with --graceful, the whole upgrade's bound, default 2m)."`
 	All      bool           `help:"Restart every instance of the state directory (stopped ones are started), in parallel, and report each."`
 	Graceful bool           `help:"Start a new copy on the same sockets before the old one stops (start --socket): upgrade with the recorded command (the built-in work: with this binary)."`
+
+	given []givenFlag // the program's own flags given, each to equal the recorded value
 }
 
 // Validate refuses what cannot be meant.
@@ -81,14 +83,14 @@ func (c *RestartCmd) Run(app *App) (err error) {
 	defer stop()
 	if c.All {
 		return forEachInstance(ctx, app, "restart", func(app *App, paths instance.Paths) error {
-			return restartInstance(ctx, app, paths, c.Timeout, func() {}) // the others go on
+			return restartInstance(ctx, app, paths, c.Timeout, c.given, func() {}) // the others go on
 		})
 	}
 	paths, err := c.target(app, "restart")
 	if err != nil {
 		return err
 	}
-	return restartInstance(ctx, app, paths, c.Timeout, stop)
+	return restartInstance(ctx, app, paths, c.Timeout, c.given, stop)
 }
 
 // restartInstance reads the record first, so that nothing is stopped that could not be
@@ -97,12 +99,15 @@ func (c *RestartCmd) Run(app *App) (err error) {
 // decided is called once the start's outcome is decided, before that line is written: it
 // stops catching SIGTERM and SIGINT, so that one ends restart even while it is blocked
 // writing to a pipe nobody reads.
-func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration, decided func()) error {
+func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration, given []givenFlag, decided func()) error {
 	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
 		return withCode(exitFailed, fmt.Errorf("restart %s: %v before its turn: nothing was stopped or started", paths.Name, context.Cause(ctx)))
 	}
 	req, desc, err := recordedRequest(app, paths)
 	if err != nil {
+		return err
+	}
+	if err := checkGivenFlags(app, req, given); err != nil {
 		return err
 	}
 	if err := detachAsInit(req.Name, "restart", "nothing was stopped; stop it, then start it in the foreground (start without -d)"); err != nil {

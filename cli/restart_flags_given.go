@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/alecthomas/kong"
+)
+
+// givenFlag is one of the program's own flags (Config.Flags) given on restart's command
+// line: its name, and where its field is in Config.Flags.
+type givenFlag struct {
+	name   string
+	offset uintptr
+	typ    reflect.Type
+}
+
+// programFlagsOfRestart keeps, in r, the program's own flags (Config.Flags) given to
+// restart, which reads none: it starts the instance with the options it was started with.
+// Each is compared with the recorded value once the record is read (checkGivenFlags): a
+// Kong program whose Config.Flags holds a required flag gives it to every command, and a
+// script may give a global one before every command. Other commands ignore them, as
+// their help says.
+func programFlagsOfRestart(kctx *kong.Context, flags any, r *RestartCmd) {
+	if flags == nil || kctx.Selected() == nil || kctx.Selected().Name != "restart" {
+		return
+	}
+	begin := reflect.ValueOf(flags).Pointer()
+	r.given = nil
+	for _, el := range kctx.Path {
+		if el.Flag != nil && isProgramFlag(flags, el.Flag) {
+			r.given = append(r.given, givenFlag{name: el.Flag.Name, offset: el.Flag.Target.UnsafeAddr() - begin, typ: el.Flag.Target.Type()})
+		}
+	}
+}
+
+// checkGivenFlags refuses, as a usage error, a program's own flag given to the restart
+// of req whose value differs from the one req recorded (flags, Config.Flags as parsed
+// now): restart would ignore it. One equal to the recorded value changes nothing, and
+// passes.
+func checkGivenFlags(app *App, req *request, given []givenFlag) error {
+	flags := app.Config.Flags
+	if len(given) == 0 || flags == nil {
+		return nil
+	}
+	own := reflect.ValueOf(flags)
+	recorded := reflect.New(own.Elem().Type())
+	supervised := req.Supervise != nil || !hasProgramFlags(req.Flags)
+	if !supervised && json.Unmarshal(req.Flags, recorded.Interface()) != nil {
+		supervised = true // a record of another shape: nothing to compare with
+	}
+	for _, g := range given {
+		now := reflect.NewAt(g.typ, unsafe.Add(own.UnsafePointer(), g.offset)).Elem()
+		then := reflect.NewAt(g.typ, unsafe.Add(recorded.UnsafePointer(), g.offset)).Elem()
+		a, errA := json.Marshal(now.Interface())
+		b, errB := json.Marshal(then.Interface()) // not shown: a flag's value may be a secret
+		if !supervised && errA == nil && errB == nil && jsonEqual(a, b) {
+			continue
+		}
+		given := "--" + g.name
+		if g.typ.Kind() != reflect.Bool {
+			given += " ..."
+		}
+		if req.Supervise != nil {
+			return withCode(exitUsage, fmt.Errorf("--%s is not restart's: %s runs a program of its own (-- PROG), which %s's own flags do not configure: leave --%s out",
+				g.name, req.Name, app.Config.Name, g.name))
+		}
+		return withCode(exitUsage, fmt.Errorf("--%s is not restart's, and differs from the value %s was started with: restart %s",
+			g.name, req.Name, restartKeeps(app.Config.Name, "options", given)))
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/alecthomas/kong"
+)
+
+// requiredOwnFlags is a Kong program whose Config.Flags holds a required flag, which Kong
+// asks of every command, restart too.
+type requiredOwnFlags struct {
+	Own struct {
+		Greeting string `required:""`
+		Listen   string `default:"127.0.0.1:0"`
+	} `embed:""`
+	Commands
+}
+
+// TestRestartTakesRecordedProgramFlags: the program's own flags given to restart are
+// accepted when they equal the recorded ones (a required flag must be given to every
+// command; a script gives a global one before each), and refused when they differ, which
+// restart would ignore.
+func TestRestartTakesRecordedProgramFlags(t *testing.T) {
+	var g requiredOwnFlags
+	cfg := Config{Name: "app", Flags: &g.Own, Serve: func(context.Context, func(string)) error { return nil }}
+	k, err := kong.New(&g, append([]kong.Option{kong.Name("app"), kong.Exit(func(int) {})}, cfg.KongOptions(&g.Commands)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Parse([]string{"--greeting", "hi", "--listen", "127.0.0.1:0", "restart", "q"}); err != nil {
+		t.Fatalf("app --greeting hi restart q: %v; want it parsed", err)
+	}
+	if len(g.Restart.given) != 2 {
+		t.Fatalf("restart kept %d program flags given, want 2 (--greeting, --listen)", len(g.Restart.given))
+	}
+	app := &App{Config: cfg}
+	for recorded, want := range map[string]string{
+		`{"Greeting":"hi","Listen":"127.0.0.1:0"}`:  "",
+		`{"Greeting":"yo","Listen":"127.0.0.1:0"}`:  "--greeting is not restart's, and differs from the value q was started with",
+		`{"Greeting":"hi","Listen":"127.0.0.1:80"}`: "--listen is not restart's, and differs",
+	} {
+		err := checkGivenFlags(app, &request{Name: "q", Flags: json.RawMessage(recorded)}, g.Restart.given)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("recorded %s: %v; want restart to go on", recorded, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "'app stop NAME'")):
+			t.Errorf("recorded %s: %v; want %q", recorded, err, want)
+		}
+	}
+	err = checkGivenFlags(app, &request{Name: "q", Supervise: &superviseRequest{}}, g.Restart.given)
+	if err == nil || !strings.Contains(err.Error(), "runs a program of its own (-- PROG)") {
+		t.Errorf("a supervised instance: %v; want --greeting refused as no flag of its program", err)
+	}
+}
