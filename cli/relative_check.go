@@ -15,27 +15,30 @@ import (
 // --reload-check absolute, in place, as absProgram makes the program's: against --workdir
 // when it is given, else against the directory start is typed in. Each runs as `sh -c
 // COMMAND` in the work's directory (/ by default with -d), where ./check names nothing, or
-// something else: every probe then exited 127 (not found) until the ready timeout. A path
-// that names no executable file is a usage error, before anything is made; the record
-// keeps the absolute one, so that restart and reload run the same check from anywhere.
+// something else: every probe then exited 127 (not found) until the ready timeout. The
+// record (and a unit's ExecStart) keeps the absolute one, so that restart and reload run
+// the same check from anywhere. A path that names no executable file yet is warned of
+// (warn), not refused: the program or a deploy step may make it before the first probe.
 // Only a first word of plain characters is read: one with quotes, $ or other shell syntax
-// is left as it is, and so is a bare name, which the shell looks up in PATH.
-func (c *StartOptions) absChecks() error {
+// is left as it is, and so is a bare name, which the shell looks up in PATH. A command sh
+// cannot read is refused: no probe of it can ever run.
+func (c *StartOptions) absChecks(warn func(string)) error {
 	if r, err := supervisor.ParseReadiness(c.Ready); err == nil && r.Kind == "cmd" {
-		command, err := absCheck("--ready "+c.Ready, r.Target, c.Workdir)
+		command, err := absCheck("--ready "+c.Ready, r.Target, c.Workdir, warn)
 		if err != nil {
 			return err
 		}
 		c.Ready = "cmd:" + command
 	}
 	var err error
-	c.ReloadCheck, err = absCheck("--reload-check "+c.ReloadCheck, c.ReloadCheck, c.Workdir)
+	c.ReloadCheck, err = absCheck("--reload-check "+c.ReloadCheck, c.ReloadCheck, c.Workdir, warn)
 	return err
 }
 
 // absCheck is command with its first word made absolute against dir (or the current
-// directory) when it is a relative path; flag names it in an error.
-func absCheck(flag, command, dir string) (string, error) {
+// directory) when it is a relative path; flag names it in an error, and in what warn is
+// told of a path that names no executable file (yet).
+func absCheck(flag, command, dir string, warn func(string)) (string, error) {
 	if err := shellReads(flag, command); err != nil {
 		return "", err
 	}
@@ -58,7 +61,8 @@ func absCheck(flag, command, dir string) (string, error) {
 		if dir != "" {
 			from = "--workdir"
 		}
-		return "", fmt.Errorf("%s: %v: a relative path in a check is taken from %s, as the program's is (the check runs in the work's directory, / by default with -d); give the path of an executable file", flag, err, from)
+		warn(fmt.Sprintf("%s: %v: it runs %s, a relative path in a check being taken from %s, as the program's is (the check runs in the work's directory, / by default with -d); each probe fails until an executable file is there",
+			flag, err, abs, from))
 	}
 	return shellWord(abs) + rest, nil
 }
@@ -95,3 +99,4 @@ func shellWord(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+

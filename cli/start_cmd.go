@@ -98,7 +98,7 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.checkSupervise(c.Detach); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := c.absChecks(); err != nil {
+	if err := c.absChecks(func(msg string) { app.say(app.Config.Stderr, hclog.Warn, "warning: ", msg) }); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if err := c.checkSignalClash(c.Detach); err != nil {

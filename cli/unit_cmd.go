@@ -60,7 +60,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if err := c.checkSupervise(true); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := c.absChecks(); err != nil {
+	if err := c.absChecks(func(msg string) { app.say(app.Config.Stderr, hclog.Warn, "warning: ", msg) }); err != nil {
 		return withCode(exitUsage, err)
 	}
 	if err := c.checkSignalClash(false); err != nil { // a unit runs start in the foreground: no strategy
