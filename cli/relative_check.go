@@ -100,3 +100,19 @@ func shellWord(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// withValue is args, start's arguments for a unit's ExecStart, with the value of each
+// flag (--ready, given as --ready X or --ready=X before any --) replaced by value: what
+// the command made of it (absChecks' absolute path, which systemd, running ExecStart in
+// /, needs as start does).
+func withValue(args []string, flag, value string) []string {
+	for i := 0; i < len(args) && args[i] != "--"; i++ {
+		switch {
+		case args[i] == flag && i+1 < len(args):
+			i++
+			args[i] = value
+		case strings.HasPrefix(args[i], flag+"="):
+			args[i] = flag + "=" + value
+		}
+	}
+	return args
+}

@@ -101,6 +101,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	args = withValue(withValue(args, "--ready", c.Ready), "--reload-check", c.ReloadCheck) // absChecks' absolute paths
 	if c.User != "" && typedStateDir(os.Args[1:]) {
 		return withCode(exitUsage, fmt.Errorf("--state-dir with --user: a unit run as user %s keeps its state in /run/%s/%s, which systemd makes for it (RuntimeDirectory=), since it may not write yours: leave --state-dir out",
 			c.User, app.Config.Name, name))
