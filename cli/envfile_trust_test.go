@@ -44,7 +44,7 @@ func TestEnvFileTrust(t *testing.T) {
 			if err := os.Chmod(path, tc.mode); err != nil {
 				t.Fatal(err)
 			}
-			kvs, err := readEnvFile(path, tc.work)
+			kvs, _, err := readEnvFile(path, tc.work)
 			switch {
 			case tc.want == "" && (err != nil || len(kvs) != 1):
 				t.Errorf("readEnvFile = %q, %v; want A=1 read", kvs, err)

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/supervisor"
@@ -38,4 +41,36 @@ func ownedVariable(key string) string {
 		}
 	}
 	return ""
+}
+
+// ownedAt is a variable of daemonkit's own (ownedVariable) given to the work: its key, and
+// where ("env file PATH:LINE", or "--env").
+type ownedAt struct{ key, where string }
+
+// warnOwnedEnv says once on stderr, for what (restart NAME, reload NAME), that the
+// variables of daemonkit's own which f's env files or --env give are left out of the
+// program's environment, as daemonkit did before start refused them: an instance started
+// so, or whose env file gained one since, still restarts and reloads. Nothing when there
+// are none, or when the environment cannot be read (the start says why).
+func warnOwnedEnv(app *App, what string, f ProcessFlags) {
+	_, _, owned, err := f.environOwned()
+	if err != nil || len(owned) == 0 {
+		return
+	}
+	var each []string
+	for _, o := range owned {
+		each = append(each, o.key+" ("+o.where+")")
+	}
+	app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("%s: %s: daemonkit sets these itself, never to a value given, and leaves them out of the program's environment; remove them (start refuses them)",
+		what, strings.Join(each, ", ")))
+}
+
+// warnOwnedEnvOfCheck is warnOwnedEnv for reload of the instance st describes, whose
+// --reload-check runs in the program's environment, read again: nothing without a check.
+func warnOwnedEnvOfCheck(app *App, st instance.Status) {
+	var req request
+	if st.Record == nil || json.Unmarshal(st.Record.Request, &req) != nil || req.Supervise == nil || req.Supervise.ReloadCheck == "" {
+		return
+	}
+	warnOwnedEnv(app, "reload "+st.Paths.Name+": its --reload-check's environment", req.ProcessFlags)
 }

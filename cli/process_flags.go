@@ -113,6 +113,14 @@ func (f ProcessFlags) checkValues() error {
 			return fmt.Errorf("--env %s: %s", k, why)
 		}
 	}
+	for _, path := range f.EnvFile { // one that cannot be read yet: environ says why, or the unit's start
+		kvs, lines, _ := readEnvFile(path, workIdentity{uid: uint32(os.Geteuid()), gid: uint32(os.Getegid()), user: f.User})
+		for i, kv := range kvs {
+			if k, _, _ := strings.Cut(kv, "="); ownedVariable(k) != "" {
+				return fmt.Errorf("env file %s:%d: %s", path, lines[i], ownedVariable(k))
+			}
+		}
+	}
 	if f.LimitNofile > 0 {
 		if err := openfiles.CheckLimit(f.LimitNofile); err != nil {
 			return fmt.Errorf("--limit-nofile %d: %w", f.LimitNofile, err)
@@ -142,6 +150,15 @@ func (f ProcessFlags) environ(defaults ...string) ([]string, error) {
 // inherited environment, not the work's (EnvBase), so that a variable dropped from an env
 // file since is dropped by restart too.
 func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err error) {
+	env, under, _, err = f.environOwned(defaults...)
+	return env, under, err
+}
+
+// environOwned is environOver, and the variables of daemonkit's own (ownedVariable) that
+// an env file or --env gave, left out of env: start and unit refuse them (checkValues),
+// but an instance started by an older daemonkit may have them in its record or its env
+// file, which restart and reload read again; they say so (warnOwnedEnv).
+func (f ProcessFlags) environOwned(defaults ...string) (env, under []string, owned []ownedAt, err error) {
 	switch {
 	case f.ClearEnv:
 	case f.Inherited != nil:
@@ -183,7 +200,7 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 	if f.User != "" {
 		u, err := account.LookupUser(f.User)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--user %s: %w", f.User, err)
+			return nil, nil, nil, fmt.Errorf("--user %s: %w", f.User, err)
 		}
 		callerHome, _ := envLookup(env, "HOME") // before the user's replaces it
 		for _, kv := range u.Identity() {
@@ -200,7 +217,7 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		if f.Group != "" {
 			g, err := account.LookupGroup(f.Group)
 			if err != nil {
-				return nil, nil, fmt.Errorf("--group %s: %w", f.Group, err)
+				return nil, nil, nil, fmt.Errorf("--group %s: %w", f.Group, err)
 			}
 			work.gid = g.Gid
 		}
@@ -209,17 +226,25 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 		set(kv)
 	}
 	for _, path := range f.EnvFile {
-		kvs, err := readEnvFile(path, work)
+		kvs, lines, err := readEnvFile(path, work)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		for _, kv := range kvs {
+		for i, kv := range kvs {
+			if k, _, _ := strings.Cut(kv, "="); ownedVariable(k) != "" {
+				owned = append(owned, ownedAt{key: k, where: fmt.Sprintf("env file %s:%d", path, lines[i])})
+				continue
+			}
 			set(kv)
 		}
 	}
 	for _, kv := range f.Env {
 		if err := launcher.CheckVariable(kv); err != nil {
-			return nil, nil, fmt.Errorf("--env: %w; shorten it, or have the program read it from a file", err)
+			return nil, nil, nil, fmt.Errorf("--env: %w; shorten it, or have the program read it from a file", err)
+		}
+		if k, _, _ := strings.Cut(kv, "="); ownedVariable(k) != "" {
+			owned = append(owned, ownedAt{key: k, where: "--env"})
+			continue
 		}
 		set(kv)
 	}
@@ -228,10 +253,10 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 	}
 	for _, kv := range env { // what is left over the bound came with the inherited environment
 		if err := launcher.CheckVariable(kv); err != nil {
-			return nil, nil, fmt.Errorf("the environment the work inherits: %w; unset it, or shorten it, before start", err)
+			return nil, nil, nil, fmt.Errorf("the environment the work inherits: %w; unset it, or shorten it, before start", err)
 		}
 	}
-	return env, under, nil
+	return env, under, owned, nil
 }
 
 // readEnvFile reads KEY=VALUE lines (parseEnvFile); blank lines and lines starting with # are skipped,
@@ -242,16 +267,16 @@ func (f ProcessFlags) environOver(defaults ...string) (env, under []string, err 
 // regular file, so that such a user can neither have root read a file of root's into the
 // program's environment nor hang it on a FIFO; nor when another user than root, this
 // process's and the work's could have written it (trustEnvFile).
-func readEnvFile(path string, work workIdentity) ([]string, error) {
+func readEnvFile(path string, work workIdentity) (kvs []string, lines []int, err error) {
 	if err := instance.CheckNoForeignSymlink(path); err != nil {
-		return nil, fmt.Errorf("env file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("env file %s: %w", path, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("env file %s: a symbolic link: give the file it leads to", path)
+		return nil, nil, fmt.Errorf("env file %s: a symbolic link: give the file it leads to", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("env file: %w", err)
+		return nil, nil, fmt.Errorf("env file: %w", err)
 	}
 	// Checked again once open, and the path must still name what was opened: a directory
 	// above it swapped for a symlink between the first check and the open is refused.
@@ -265,7 +290,7 @@ func readEnvFile(path string, work workIdentity) ([]string, error) {
 	if err == nil {
 		if terr := trustEnvFile(path, fi, work); terr != nil {
 			f.Close()
-			return nil, terr
+			return nil, nil, terr
 		}
 	}
 	if at, serr := os.Stat(path); err == nil && (serr != nil || !os.SameFile(fi, at)) {
@@ -273,15 +298,20 @@ func readEnvFile(path string, work workIdentity) ([]string, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("env file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("env file %s: %w", path, err)
 	}
 	defer f.Close()
-	return parseEnvFile(path, f)
+	return parseEnvLines(path, f)
 }
 
 // parseEnvFile is readEnvFile's parser, apart so that it can be fuzzed.
 func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]string, error) {
-	var kvs []string
+	kvs, _, err := parseEnvLines(name, r)
+	return kvs, err
+}
+
+// parseEnvLines is parseEnvFile, and the line each of its KEY=VALUE came from.
+func parseEnvLines(name string, r interface{ Read([]byte) (int, error) }) (kvs []string, lines []int, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, maxEnvLine)
 	n := 1
@@ -306,10 +336,7 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 			case line[0] == ';':
 				why = ": comments start with #"
 			}
-			return nil, fmt.Errorf("env file %s:%d: %q is not KEY=VALUE%s", name, n, clip(line), why)
-		}
-		if why := ownedVariable(k); why != "" {
-			return nil, fmt.Errorf("env file %s:%d: %s", name, n, why)
+			return nil, nil, fmt.Errorf("env file %s:%d: %q is not KEY=VALUE%s", name, n, clip(line), why)
 		}
 		if strings.HasSuffix(line, "\\") {
 			continued = n
@@ -317,24 +344,24 @@ func parseEnvFile(name string, r interface{ Read([]byte) (int, error) }) ([]stri
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
 			if v[len(v)-1] != v[0] {
-				return nil, fmt.Errorf("env file %s:%d: the value of %s has no closing %c", name, n, k, v[0])
+				return nil, nil, fmt.Errorf("env file %s:%d: the value of %s has no closing %c", name, n, k, v[0])
 			}
 			v = v[1 : len(v)-1]
 		}
 		if strings.IndexByte(v, 0) >= 0 {
-			return nil, fmt.Errorf("env file %s:%d: the value of %s holds a NUL byte, which no environment can carry; remove it", name, n, k)
+			return nil, nil, fmt.Errorf("env file %s:%d: the value of %s holds a NUL byte, which no environment can carry; remove it", name, n, k)
 		}
 		if err := launcher.CheckVariable(k + "=" + v); err != nil {
-			return nil, fmt.Errorf("env file %s:%d: %w: no program can be given it in its environment; shorten it, or have the program read it from a file", name, n, err)
+			return nil, nil, fmt.Errorf("env file %s:%d: %w: no program can be given it in its environment; shorten it, or have the program read it from a file", name, n, err)
 		}
-		kvs = append(kvs, k+"="+v)
+		kvs, lines = append(kvs, k+"="+v), append(lines, n)
 	}
 	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
-		return nil, fmt.Errorf("env file %s:%d: a line longer than %d MiB", name, n, maxEnvLine>>20)
+		return nil, nil, fmt.Errorf("env file %s:%d: a line longer than %d MiB", name, n, maxEnvLine>>20)
 	} else if err != nil {
-		return nil, fmt.Errorf("env file %s: %w", name, err)
+		return nil, nil, fmt.Errorf("env file %s: %w", name, err)
 	}
-	return kvs, nil
+	return kvs, lines, nil
 }
 
 // maxEnvLine bounds an env file's line: a certificate or a JSON document fits, as in a

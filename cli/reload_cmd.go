@@ -114,6 +114,7 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 		}
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w", paths.Name, err))
 	}
+	warnOwnedEnvOfCheck(app, st)
 	if err := checkReload(st, inspectErr); err != nil {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}

@@ -110,6 +110,7 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err := checkGivenFlags(app, req, given); err != nil {
 		return err
 	}
+	warnOwnedEnv(app, "restart "+req.Name, req.ProcessFlags)
 	if err := detachAsInit(req.Name, "restart", "nothing was stopped; stop it, then start it in the foreground (start without -d)"); err != nil {
 		return err
 	}

@@ -110,9 +110,11 @@ func (c *StartCmd) Run(app *App) error {
 	if err := c.ProcessFlags.check(); err != nil {
 		return withCode(exitUsage, err)
 	}
-	env, err := c.ProcessFlags.environ()
+	env, _, owned, err := c.ProcessFlags.environOwned()
 	if err != nil {
 		return withCode(exitUsage, err)
+	} else if len(owned) > 0 { // one of an env file the work's --user may write: checkValues could not read it
+		return withCode(exitUsage, fmt.Errorf("%s: %s", owned[0].where, ownedVariable(owned[0].key)))
 	}
 	if _, err := (&request{ProcessFlags: c.ProcessFlags}).credential(); err != nil {
 		return withCode(exitUsage, err)
