@@ -385,7 +385,8 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	// The binary the work on --socket runs, as the daemon side does: the one recorded at
 	// start may be gone (go run's, a binary moved).
 	req.Exe = currentExecutable()
-	if err := req.startable(startDirBound(app.Config)); err != nil { // before restart stops anything it could not start again
+	warn := func(msg string) { app.say(app.Config.Stderr, hclog.Warn, "warning: ", "restart "+paths.Name+": "+msg) }
+	if err := req.startable(startDirBound(app.Config), warn); err != nil { // before restart stops anything it could not start again
 		return nil, strategy.Descriptor{}, fmt.Errorf("restart %s: %w; nothing was stopped", paths.Name, err)
 	}
 	return &req, desc, nil
@@ -400,7 +401,7 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 // launcher checks it (launcher.CheckExec: a variable over 128 KiB, or too much in all),
 // and a supervised program that cannot be found in its environment's PATH: the one it was
 // started with (ProcessFlags.Inherited), unless --env gives one.
-func (req *request) startable(dirBound bool) error {
+func (req *request) startable(dirBound bool, warn func(string)) error {
 	if err := req.checkLog(); err != nil {
 		return err
 	}
@@ -416,7 +417,7 @@ func (req *request) startable(dirBound bool) error {
 	if err := req.checkWorkdir(); err != nil {
 		return err
 	}
-	if err := req.checkCwd(dirBound); err != nil {
+	if err := req.checkCwd(dirBound, warn); err != nil {
 		return err
 	}
 	spec, err := req.daemonSpec(strings.Repeat("0", 32)) // a mark as long as the run's own
@@ -501,22 +502,30 @@ func (req *request) checkFiles() error {
 }
 
 // checkCwd makes sure the directory start was typed in is still there, where the daemon
-// parses start's arguments again: it must be, for the program's own flags (an embedding
-// program's) whose meaning depends on where they are parsed (dirBound: startDirBound),
-// whose relative paths mean what they meant there. Without such
+// parses start's arguments again: it must be, for the program's Config.Flags whose
+// meaning depends on where they are parsed (dirBound: startDirBound), whose relative
+// paths mean what they meant there. Words of the program's own before start (a program
+// that parses them with the flag package, Kong or cobra: ownWordsBeforeStart) are parsed
+// again where the daemon runs instead, with a warning (warn): most hold no path, and a
+// per-deploy release directory start was typed in is pruned in time; the warning says
+// how a relative path among them would go wrong, and how to avoid it. Without such
 // flags, daemonkit's own arguments hold no relative path (start made each absolute), and
 // the daemon parses them in its working directory instead, as when start's was gone
 // already: daemonkit's own built-in server's flags, an address and a duration, do not
 // keep a restart from wherever start was typed.
-func (req *request) checkCwd(dirBound bool) error {
+func (req *request) checkCwd(dirBound bool, warn func(string)) error {
 	if req.Cwd == "" {
 		return nil
 	}
 	err := notDir(req.Cwd)
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
-	} else if dirBound && (hasProgramFlags(req.Flags) || ownWordsBeforeStart(req.Args)) {
+	case dirBound && hasProgramFlags(req.Flags):
 		return fmt.Errorf("the directory start was typed in, %s, where the program's own flags are parsed again: %w (create it again, or stop it and start it again from another directory)", req.Cwd, err)
+	case dirBound && ownWordsBeforeStart(req.Args):
+		warn(fmt.Sprintf("the directory start was typed in, %s, is gone (%v): the program's own flags given before start are parsed again in %s instead, where a relative path among them would name another file; to avoid it, start it from a directory that stays, or give such flags absolute paths",
+			req.Cwd, err, cmp.Or(req.Workdir, "/")))
 	}
 	req.Cwd = ""
 	return nil

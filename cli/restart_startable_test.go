@@ -17,23 +17,23 @@ import (
 func TestCheckCwd(t *testing.T) {
 	gone := filepath.Join(t.TempDir(), "gone")
 	withFlags := &request{Cwd: gone, Flags: json.RawMessage(`{"config":"app.yml"}`)}
-	if err := withFlags.checkCwd(true); err == nil || !strings.Contains(err.Error(), "where the program's own flags are parsed again") {
+	if err := withFlags.checkCwd(true, noWarning(t)); err == nil || !strings.Contains(err.Error(), "where the program's own flags are parsed again") {
 		t.Errorf("checkCwd with program flags and %s gone: %v, want a refusal", gone, err)
 	}
 	for _, flags := range []string{"", "null", "{}"} {
 		req := &request{Cwd: gone, Flags: json.RawMessage(flags)}
-		if err := req.checkCwd(true); err != nil || req.Cwd != "" {
+		if err := req.checkCwd(true, noWarning(t)); err != nil || req.Cwd != "" {
 			t.Errorf("checkCwd with flags %q and %s gone: %v, Cwd %q; want nil and none", flags, gone, err, req.Cwd)
 		}
 	}
 	here := t.TempDir()
 	req := &request{Cwd: here, Flags: json.RawMessage(`{"config":"app.yml"}`)}
-	if err := req.checkCwd(true); err != nil || req.Cwd != here {
+	if err := req.checkCwd(true, noWarning(t)); err != nil || req.Cwd != here {
 		t.Errorf("checkCwd of a directory that is there: %v, Cwd %q", err, req.Cwd)
 	}
 	// flags that mean the same wherever they are parsed (daemonkit's own): dropped
 	plain := &request{Cwd: gone, Flags: json.RawMessage(`{"Listen":"127.0.0.1:0","Heartbeat":1000000000}`)}
-	if err := plain.checkCwd(false); err != nil || plain.Cwd != "" {
+	if err := plain.checkCwd(false, noWarning(t)); err != nil || plain.Cwd != "" {
 		t.Errorf("checkCwd with flags bound to no directory and %s gone: %v, Cwd %q; want nil and none", gone, err, plain.Cwd)
 	}
 }
@@ -103,5 +103,25 @@ func TestStartDirBound(t *testing.T) {
 		if got := startDirBound(cfg); got != tc.want {
 			t.Errorf("startDirBound(%T, Main %v) = %v; want %v", tc.flags, tc.main, got, tc.want)
 		}
+	}
+}
+
+// noWarning is a warn func that fails t if it is called.
+func noWarning(t *testing.T) func(string) {
+	return func(msg string) { t.Errorf("unexpected warning: %s", msg) }
+}
+
+// TestCheckCwdOwnWords: a program's own words before start (the flag package's, Kong's)
+// with the directory start was typed in gone: restart goes on where the daemon runs, and
+// says how a relative path among them would go wrong.
+func TestCheckCwdOwnWords(t *testing.T) {
+	gone := filepath.Join(t.TempDir(), "gone")
+	req := &request{Cwd: gone, Args: []string{"-greeting", "hi", "start", "-d"}}
+	var said []string
+	if err := req.checkCwd(true, func(msg string) { said = append(said, msg) }); err != nil || req.Cwd != "" {
+		t.Errorf("checkCwd: %v, Cwd %q; want nil and none", err, req.Cwd)
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "parsed again in / instead") || !strings.Contains(said[0], "start it from a directory that stays, or give such flags absolute paths") {
+		t.Errorf("checkCwd said %q; want one warning naming / and how to avoid it", said)
 	}
 }
