@@ -470,7 +470,7 @@ func runGrammar(cfg Config, args []string) int {
 			case exitCode >= 0: // --version answered
 				return exitCode
 			case err == nil && word != "" && kctx.Selected() != nil && kctx.Selected().Name == word && putTail(kctx, args, tail):
-				return cfg.withDefaults().exitIn(root.LogFormat, visibleError(kctx.Run()))
+				return cfg.withDefaults().exitIn(root.LogFormat, visibleIn(root.LogFormat, kctx.Run()))
 			}
 		}
 	}
@@ -520,7 +520,7 @@ func runGrammar(cfg Config, args []string) int {
 		}
 		return exitUsage
 	}
-	return cfg.withDefaults().exitIn(root.LogFormat, visibleError(kctx.Run()))
+	return cfg.withDefaults().exitIn(root.LogFormat, visibleIn(root.LogFormat, kctx.Run()))
 }
 
 // readLogFormat is the --log-format Kong had read when it stopped at perr (nil: none): Kong

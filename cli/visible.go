@@ -62,3 +62,13 @@ type visibleMessage struct{ err error }
 
 func (e visibleMessage) Error() string { return visible(e.err.Error()) }
 func (e visibleMessage) Unwrap() error { return e.err }
+
+// visibleIn is err as a command's last word in format: visibleError's in text, err as it
+// is in JSON, whose encoder escapes each control character itself (\u001b): escaped here
+// too, @message would read \\x1b.
+func visibleIn(format string, err error) error {
+	if format == "json" {
+		return err
+	}
+	return visibleError(err)
+}
