@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -43,9 +44,16 @@ type listRow struct {
 	// LeftRunning are the processes a not-running instance's last run left running (its
 	// daemon was killed): stop kills them.
 	LeftRunning []int `json:"left_running,omitempty"`
+	// Stopped says its daemon (or, while it is starting, its start command) is stopped
+	// by a signal, and ChildStopped its supervised program (ChildPID): each serves nothing
+	// until SIGCONT, as status says (its fields of the same names).
+	Stopped      bool `json:"stopped_by_signal,omitempty"`
+	ChildStopped bool `json:"child_stopped_by_signal,omitempty"`
+	ChildPID     int  `json:"child_pid,omitempty"` // a supervised program's pid, while it runs
 
 	paths         instance.Paths // for a hint's command line
 	restartsKnown bool           // a record of the run tells Restarts
+	startPID      int            // starting, its daemon not launched yet: the start command's pid
 }
 
 // Run prints the table (or JSON) and exits 0, whatever state the instances are in.
@@ -88,6 +96,9 @@ func (c *ListCmd) Run(app *App) error {
 		}
 	}
 	for _, r := range rows {
+		r.writeStopped(app.Stdout)
+	}
+	for _, r := range rows {
 		if len(r.LeftRunning) > 0 {
 			fmt.Fprintf(app.Stdout, "%s: its last run left %s running; '%s' kills what is left\n",
 				r.Name, pidList(r.LeftRunning), app.commandFor("stop", r.paths))
@@ -126,6 +137,7 @@ func newListRow(e instance.Entry) listRow {
 			r.Command = []string{rec.Program}
 		}
 		if e.Status.Running() {
+			r.ChildPID = rec.ChildPID
 			if !rec.CalledOffStart() { // one that never got ready has no uptime
 				r.StartedAt, r.UptimeSeconds = rec.StartedAt, e.Status.Uptime.Seconds()
 			}
@@ -136,11 +148,31 @@ func newListRow(e instance.Entry) listRow {
 			r.StoppedAt = rec.StoppedAt
 		}
 	}
+	if e.Err == nil && (e.Status.Running() || e.Status.Starting) {
+		r.Stopped, r.startPID = e.Status.Stopped, e.Status.StartPID
+		if prog := e.Status.Program(); prog.Stopped {
+			r.ChildStopped, r.ChildPID = true, prog.PID
+		}
+	}
 	if rec := e.Record; rec != nil && e.Err == nil && !e.Status.Running() {
 		r.LeftRunning = instance.Leftovers(e.Paths, *rec) // whichever run it is of: stop kills them
 		r.copied(*rec)
 	}
 	return r
+}
+
+// writeStopped says, after the table, what of r is stopped by a signal, as status says it.
+func (r listRow) writeStopped(w io.Writer) {
+	switch {
+	case r.Stopped && r.PID == 0: // its start command, which launches its daemon
+		fmt.Fprintf(w, "%s: its start command (pid %d) is stopped by a signal (SIGSTOP or SIGTSTP: Ctrl-Z): it holds the start lock until SIGCONT ('kill -CONT %d')\n",
+			r.Name, r.startPID, r.startPID)
+	case r.Stopped:
+		fmt.Fprintf(w, "%s: %s\n", r.Name, daemonStoppedBySignal(r.PID))
+	}
+	if r.ChildStopped {
+		fmt.Fprintf(w, "%s: %s\n", r.Name, programStoppedBySignal(r.ChildPID))
+	}
 }
 
 // copied makes r, of an instance not running whose record lies in a copy of the directory

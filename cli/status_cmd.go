@@ -206,7 +206,11 @@ func (r *statusReport) fill(st instance.Status) int {
 			if age, ok := proc.Age(r.ChildPID); r.ChildPID > 0 && ok {
 				r.ChildUptimeSeconds = age.Seconds()
 			}
-			r.ChildStopped, r.childEnded, r.ChildTracer = childState(r.ChildPID, r.PID)
+			prog := st.Program()
+			r.ChildStopped, r.childEnded = prog.Stopped, prog.Ended
+			if prog.PID > 0 && !prog.Ended {
+				r.ChildTracer = proc.TracerPID(prog.PID)
+			}
 			r.Sockets, r.Copies = rec.Sockets, rec.Copies
 			if rec.State == instance.StateStopping {
 				// It drains what it was doing after a stop signal, and takes nothing new.
@@ -330,7 +334,7 @@ func (r *statusReport) writeText(w io.Writer) {
 		}
 		fmt.Fprintln(w, ")")
 		if r.Stopped {
-			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT")
+			fmt.Fprintln(w, "  "+stoppedNote)
 		}
 		r.writeDropped(w)
 		r.writeProgram(w)
@@ -449,30 +453,12 @@ func (r *statusReport) writeProgram(w io.Writer) {
 	}
 	switch {
 	case r.ChildStopped:
-		fmt.Fprintf(w, "  its program is stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT ('kill -CONT %d')\n", r.ChildPID)
+		fmt.Fprintln(w, "  "+programStoppedBySignal(r.ChildPID))
 	case r.childEnded:
 		fmt.Fprintf(w, "  its program has ended (pid %d is a zombie): its supervisor has not taken note of it yet\n", r.ChildPID)
 	case r.ChildTracer > 0:
 		fmt.Fprintf(w, "  its program is traced by pid %d (ptrace: strace -p, a debugger): it runs as far as that tracer lets it\n", r.ChildTracer)
 	}
-}
-
-// childState says whether pid, the program of the daemon daemon, runs below it stopped by
-// a signal (not a tracer's stop: strace -p holds it a moment at every system call), or has
-// ended and is not reaped yet (its supervisor is stopped by a signal, say), and which
-// process traces it, if one does.
-func childState(pid, daemon int) (stopped, ended bool, tracer int) {
-	if pid < 2 || daemon < 2 {
-		return false, false, 0
-	}
-	st, err := proc.ReadStat(pid)
-	if err != nil || st.PPID != daemon && !proc.DescendsFrom(pid, daemon) {
-		return false, false, 0
-	}
-	if !st.Zombie() {
-		tracer = proc.TracerPID(pid)
-	}
-	return st.Stopped(), st.Zombie(), tracer
 }
 
 // upFor is an uptime of seconds as status says it, in whole seconds ("4s", "1h2m3s"); one
