@@ -56,25 +56,37 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 // running", exit 3, while it runs. Where several of that name run so (typed in two
 // directories), it names each, with the command that reaches it. "" otherwise.
 func pidfileElsewhereNote(app *App, paths instance.Paths, command string) string {
+	found := runsElsewhere(app, paths)
+	if len(found) == 0 {
+		return ""
+	}
+	return elsewhereText(app, paths, command, found)
+}
+
+// runsElsewhere is every instance named as paths is, paths being the name's in the state
+// directory, that runs with the pidfile its start was given elsewhere
+// (instance.RunsElsewhere); none for paths that are not the state directory's.
+func runsElsewhere(app *App, paths instance.Paths) []instance.Elsewhere {
 	layout, err := app.layout(false)
 	if err != nil || layout.StateDir == "" || filepath.Dir(paths.PIDFile) != filepath.Clean(layout.StateDir) {
-		return ""
+		return nil
 	}
-	found := instance.RunsElsewhere(layout.StateDir, paths.Name, paths.PIDFile)
+	return instance.RunsElsewhere(layout.StateDir, paths.Name, paths.PIDFile)
+}
+
+// elsewhereText says where found, the instances named as paths is that run with their
+// pidfiles elsewhere, run, each with command's line that reaches it.
+func elsewhereText(app *App, paths instance.Paths, command string, found []instance.Elsewhere) string {
 	reach := func(e instance.Elsewhere) string {
-		return fmt.Sprintf("pid %d, pidfile %s: '%s'", e.PID, showPath(e.Paths.PIDFile),
-			app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: e.Paths.PIDFile}))
+		return app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: e.Paths.PIDFile})
 	}
-	switch len(found) {
-	case 0:
-		return ""
-	case 1:
+	if len(found) == 1 {
 		return fmt.Sprintf("an instance named %s runs (pid %d) with its pidfile %s, which its start was given: '%s'",
-			paths.Name, found[0].PID, showPath(found[0].Paths.PIDFile), app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: found[0].Paths.PIDFile}))
+			paths.Name, found[0].PID, showPath(found[0].Paths.PIDFile), reach(found[0]))
 	}
 	each := make([]string, len(found))
 	for i, e := range found {
-		each[i] = reach(e)
+		each[i] = fmt.Sprintf("pid %d, pidfile %s: '%s'", e.PID, showPath(e.Paths.PIDFile), reach(e))
 	}
 	return fmt.Sprintf("%d instances named %s run with the pidfiles their starts were given: %s", len(found), paths.Name, strings.Join(each, "; "))
 }

@@ -26,7 +26,7 @@ func TestInterruptedBeforeTurn(t *testing.T) {
 		want string
 	}{
 		{"stop", func(app *App) error {
-			return stopInstance(ctx, app, paths, instance.StopOptions{Signal: syscall.SIGTERM}, func() {})
+			return stopInstance(ctx, app, paths, instance.StopOptions{Signal: syscall.SIGTERM}, false, func() {})
 		}, "stop web: interrupted by SIGINT before its turn: nothing was sent to it"},
 		{"restart", func(app *App) error { return restartInstance(ctx, app, paths, nil, nil, func() {}) }, "restart web: interrupted by SIGINT before its turn: nothing was stopped or started"},
 		{"reopen", func(app *App) error { return reopen(ctx, app, paths) }, "reopen web: interrupted by SIGINT before its turn: nothing was asked"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -71,14 +72,14 @@ func (c *StopCmd) Run(app *App) (err error) {
 	}
 	if c.All {
 		return forEachInstance(ctx, app, "stop", func(app *App, paths instance.Paths) error {
-			return stopInstance(ctx, app, paths, options(paths), func() {}) // the others go on
+			return stopInstance(ctx, app, paths, options(paths), false, func() {}) // the others go on
 		})
 	}
 	paths, err := c.target(app, "stop")
 	if err != nil {
 		return err
 	}
-	return stopInstance(ctx, app, paths, options(paths), stop)
+	return stopInstance(ctx, app, paths, options(paths), true, stop)
 }
 
 // defaultStopTimeout is how long stop and restart wait before SIGKILL, at least.
@@ -181,13 +182,15 @@ func recordedShutdownTimeout(rec instance.Record) time.Duration {
 // stopInstance stops the instance at paths and prints what happened, and warns when it ran
 // as a systemd service's ExecStart= (see unitOf), which systemd may start again. An
 // interrupt that ends ctx ends its wait (interruptedStop); decided is called once the stop
-// is over, before its line is written (stopReport).
-func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, decided func()) error {
+// is over, before its line is written (stopReport). named says the user named it (not
+// --all): one not running in the state directory while an instance of its name runs with
+// its pidfile elsewhere is then an error (stopsNothingElsewhere).
+func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, named bool, decided func()) error {
 	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
 		return withCode(exitFailed, fmt.Errorf("stop %s: %v before its turn: nothing was sent to it", paths.Name, context.Cause(ctx)))
 	}
 	unit := unitOf(paths)
-	res, err := stopReport(ctx, app, paths, o, true, decided)
+	res, err := reportStop(ctx, app, paths, o, true, named, decided)
 	if err != nil && ctx.Err() != nil {
 		return interruptedStop(ctx, app, paths, res, err)
 	}
@@ -205,6 +208,13 @@ func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instanc
 // catching SIGINT and SIGTERM, so that one ends stop even while it is blocked writing to
 // a pipe nobody reads.
 func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning bool, decided func()) (instance.StopResult, error) {
+	return reportStop(ctx, app, paths, o, tellNotRunning, false, decided)
+}
+
+// reportStop is stopReport; named (with tellNotRunning) makes a name not running in the
+// state directory, while an instance of that name runs with its pidfile elsewhere, an
+// error (stopsNothingElsewhere), as stop NAME says it.
+func reportStop(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, tellNotRunning, named bool, decided func()) (instance.StopResult, error) {
 	res, err := instance.Stop(ctx, paths, o)
 	decided()
 	if err != nil && !res.WasRunning && !errors.Is(err, pidfile.ErrNotPidfile) && !errors.Is(err, instance.ErrStillRunning) && !errors.Is(err, instance.ErrStartUnderWay) &&
@@ -225,8 +235,14 @@ func stopReport(ctx context.Context, app *App, paths instance.Paths, o instance.
 	case !res.WasRunning && !tellNotRunning:
 	case !res.WasRunning && res.RemovedStale:
 		fmt.Fprintf(app.Stdout, "%s was not running (removed stale pidfile %s)\n", paths.Name, showPath(paths.PIDFile))
+		if err := stopsNothingElsewhere(app, paths, named); err != nil {
+			return res, err
+		}
 		noteElsewhere(app, paths)
 	case !res.WasRunning:
+		if err := stopsNothingElsewhere(app, paths, named); err != nil {
+			return res, err
+		}
 		fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
 		noteElsewhere(app, paths)
 	case res.Killed && o.Timeout <= time.Nanosecond:
@@ -292,4 +308,23 @@ func noteElsewhere(app *App, paths instance.Paths) {
 	if note := elsewhereNote(app, paths, "stop"); note != "" {
 		app.say(app.Config.Stderr, hclog.Info, "note: ", note)
 	}
+}
+
+// stopsNothingElsewhere is the error (exit 1) of a stop of a name that is not running in
+// the state directory, paths, while an instance of that name runs with the pidfile its
+// start was given elsewhere (--pidfile run/web.pid, typed in another directory): "was not
+// running", exit 0, would tell a script that web is stopped while it serves on. That
+// instance is one of its own (its record is beside its pidfile), so this stop does not
+// signal it: the error names the stop that does. nil when none runs so, and when the
+// name was not given (named false: stop --all, whose instances are the state directory's).
+func stopsNothingElsewhere(app *App, paths instance.Paths, named bool) error {
+	if !named || copyNote(app, paths, "stop") != "" { // a copy's claims name its original's pidfiles: its note says so
+		return nil
+	}
+	found := runsElsewhere(app, paths)
+	if len(found) == 0 {
+		return nil
+	}
+	return withCode(exitFailed, fmt.Errorf("stop %s: %s is not running in %s, but %s; nothing was stopped",
+		paths.Name, paths.Name, filepath.Dir(paths.PIDFile), elsewhereText(app, paths, "stop", found)))
 }
