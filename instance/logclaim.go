@@ -84,6 +84,7 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 		return nil, nil, nil
 	}
 	migrateClaims(stateDir)
+	indexClaims(stateDir)
 	c := &LogClaim{own: p, stateDir: stateDir}
 	keys := claimKeys(p.Log)
 	c.byDir = len(keys) > 1
@@ -108,6 +109,9 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 			stale = append(stale, fd)
 		}
 	}
+	if len(stale) > 0 {
+		markClaim(stateDir, claimOf(p)) // before the claim: a reader that finds it finds its marker
+	}
 	for _, fd := range stale {
 		writeClaim(fd, p)
 	}
@@ -129,6 +133,7 @@ func (c *LogClaim) Release() {
 			// Not waited for: only a start through another name of the directory made
 			// just now could hold it.
 			if fd, _ := lockClaim(context.Background(), c.path(key), time.Now()); fd >= 0 {
+				markClaim(c.stateDir, claimOf(c.own))
 				writeClaim(fd, c.own)
 				_ = unix.Close(fd)
 			}
@@ -438,6 +443,7 @@ func migrateClaims(dir string) {
 				continue
 			}
 			if was := readClaim(fd); writerOf(was, p) == nil && was != claimOf(p) {
+				markClaim(dir, claimOf(p))
 				writeClaim(fd, p)
 			}
 			_ = unix.Close(fd)

@@ -28,18 +28,24 @@ type Elsewhere struct {
 // with another log. Only a claim whose bytes hold the name is decoded, and only one that
 // names it is inspected: a name no claim has costs one read of each.
 func RunsElsewhere(stateDir, name, pidfile string) []Elsewhere {
+	if !mayRunElsewhere(stateDir, name) {
+		return nil // no claim names one: see indexClaims
+	}
 	files, _ := filepath.Glob(claimFile(stateDir, "*"))
 	slices.Sort(files)
 	quoted := []byte(strconv.Quote(name)) // a valid name needs no JSON escape
 	var found []Elsewhere
 	buf := make([]byte, 16<<10)
 	for _, f := range files {
+		if testHookClaimRead != nil {
+			testHookClaimRead()
+		}
 		b, ok := readSmall(f, buf)
 		if !ok || !bytes.Contains(b, quoted) {
 			continue
 		}
-		var c claimed
-		if json.Unmarshal(b, &c) != nil || c.Name != name || slices.ContainsFunc(found, func(e Elsewhere) bool { return e.Paths.PIDFile == c.PIDFile }) {
+		c, ok := decodeClaim(b)
+		if !ok || c.Name != name || slices.ContainsFunc(found, func(e Elsewhere) bool { return e.Paths.PIDFile == c.PIDFile }) {
 			continue
 		}
 		if w := writerOf(c, Paths{PIDFile: pidfile, Log: c.Log}); w != nil {
@@ -64,3 +70,12 @@ func readSmall(path string, buf []byte) ([]byte, bool) {
 	}
 	return buf[:n], true
 }
+
+// decodeClaim is the claim whose file holds b; false if b is not one.
+func decodeClaim(b []byte) (claimed, bool) {
+	var c claimed
+	return c, json.Unmarshal(b, &c) == nil
+}
+
+// testHookClaimRead, when set by a test, runs as RunsElsewhere reads each claim.
+var testHookClaimRead func()

@@ -1,0 +1,88 @@
+package instance
+
+import (
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// The claims that RunsElsewhere looks for are few: those of an instance whose pidfile is
+// not its name's in the state directory (--pidfile run/web.pid, typed in another
+// directory). So that status and stop of a name that is not running need not read every
+// claim of the directory to find none, each claim written for such an instance leaves
+// beside it an empty marker named by the instance, .log-elsewhere-<name>, and a
+// directory where every claim has its marker says so once (claimsIndexed, written by the
+// first claim after a daemonkit that kept no markers: indexClaims). There, a name without
+// a marker has no such claim, which costs one lstat to tell; a name with one has its
+// claims read as before. The claim files themselves are as they were: an older daemonkit
+// reads and writes them alike, and a claim it writes for an instance elsewhere after the
+// directory was indexed, with no marker, is not seen (its status gives no note, as that
+// daemonkit's own would not).
+
+// claimsIndexed is the file, in a state directory, that says that every claim there of
+// an instance whose pidfile is elsewhere has its marker (elsewhereMarker).
+const claimsIndexed = ".log-claims-indexed"
+
+// elsewhereMarker is the marker, in stateDir, of the claims of instance name whose
+// pidfile is elsewhere.
+func elsewhereMarker(stateDir, name string) string {
+	return filepath.Join(stateDir, ".log-elsewhere-"+name)
+}
+
+// pidfileElsewhere reports whether c names an instance whose pidfile is not its name's in
+// stateDir: one that RunsElsewhere may find.
+func pidfileElsewhere(stateDir string, c claimed) bool {
+	return c.Name != "" && c.PIDFile != filepath.Join(stateDir, c.Name+".pid")
+}
+
+// markClaim leaves the marker of the claim c, written in stateDir, when its instance's
+// pidfile is elsewhere.
+func markClaim(stateDir string, c claimed) {
+	if !pidfileElsewhere(stateDir, c) || ValidateName(c.Name) != nil {
+		return
+	}
+	touch(elsewhereMarker(stateDir, c.Name))
+}
+
+// touch makes an empty file at path, mode 0600, unless one is there.
+func touch(path string) {
+	if fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600); err == nil {
+		_ = unix.Close(fd)
+	}
+}
+
+// indexClaims gives, once for the state directory dir, every claim there of an instance
+// whose pidfile is elsewhere its marker, then leaves claimsIndexed: claims written by a
+// daemonkit that kept no markers. Only what this user may write is indexed, as
+// migrateClaims does.
+func indexClaims(dir string) {
+	marker := filepath.Join(dir, claimsIndexed)
+	if _, err := os.Lstat(marker); err == nil {
+		return
+	}
+	if unix.Faccessat(unix.AT_FDCWD, dir, unix.W_OK, unix.AT_EACCESS) != nil {
+		return
+	}
+	files, _ := filepath.Glob(claimFile(dir, "*"))
+	buf := make([]byte, 16<<10)
+	for _, f := range files {
+		if b, ok := readSmall(f, buf); ok {
+			if c, ok := decodeClaim(b); ok {
+				markClaim(dir, c)
+			}
+		}
+	}
+	touch(marker)
+}
+
+// mayRunElsewhere reports whether a claim in stateDir may name an instance called name
+// whose pidfile is elsewhere: false only in a directory indexed (claimsIndexed) where name
+// has no marker.
+func mayRunElsewhere(stateDir, name string) bool {
+	if _, err := os.Lstat(filepath.Join(stateDir, claimsIndexed)); err != nil {
+		return true
+	}
+	_, err := os.Lstat(elsewhereMarker(stateDir, name))
+	return err == nil
+}
