@@ -126,7 +126,7 @@ func newListRow(e instance.Entry) listRow {
 	case e.Status.ContentProblem() != nil:
 		r.Problem = "pidfile " + e.Paths.PIDFile + ": " + e.Status.ContentProblem().Error()
 	case e.RecordErr != nil:
-		r.Problem = e.RecordErr.Error()
+		r.Problem = unreadableRecordNote(e.Paths, e.RecordErr, e.Status.Running())
 	}
 	if rec := e.RunRecord(); rec != nil {
 		r.Strategy, r.Restarts, r.restartsKnown = rec.Strategy, rec.Restarts, true

@@ -34,3 +34,16 @@ func unreadableRecordAdvice(paths instance.Paths) string {
 	}
 	return fmt.Sprintf("it is damaged, or not a record daemonkit wrote: remove it (rm %s), and start the instance again", path)
 }
+
+// unreadableRecordNote is what status and list note of the instance at paths whose record
+// cannot be read (err): another user's, as root's 0600 record is to a monitoring user, or
+// damaged. What only the record tells is unknown then, and the note says what, and how to
+// learn it (unreadableRecordAdvice): of a running daemon (running), whether its program
+// runs or waits to be restarted, or it drains; of one that is not, how it ended.
+func unreadableRecordNote(paths instance.Paths, err error, running bool) string {
+	unknown := "whether it was stopped or failed, and how it ended, only the record says"
+	if running {
+		unknown = "whether its program runs or waits to be restarted, or it drains, only the record says"
+	}
+	return fmt.Sprintf("its record cannot be read (%v): %s; %s", err, unknown, unreadableRecordAdvice(paths))
+}

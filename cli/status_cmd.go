@@ -180,8 +180,7 @@ func (r *statusReport) fill(st instance.Status) int {
 	case st.Running():
 		r.State, r.PID, r.Stopped = "running", st.PID(), st.Stopped
 		if st.RecordErr != nil && r.Problem == "" {
-			r.Problem = fmt.Sprintf("its record cannot be read (%v): whether its program runs or waits to be restarted, or it drains, only the record says; %s",
-				st.RecordErr, unreadableRecordAdvice(st.Paths))
+			r.Problem = unreadableRecordNote(st.Paths, st.RecordErr, true)
 		}
 		switch {
 		case st.Unlocked:
@@ -291,7 +290,7 @@ func otherOwner(path string) int {
 // pid (instance.OfStalePidfile): one killed before it was ready left none.
 func (r *statusReport) fillLastRun(paths instance.Paths, pf pidfile.Status, rec *instance.Record, recErr error) {
 	if recErr != nil {
-		r.Problem = recErr.Error() // a damaged record, or another user's: say so
+		r.Problem = unreadableRecordNote(paths, recErr, false) // a damaged record, or another user's: say so
 	}
 	if rec == nil {
 		return
