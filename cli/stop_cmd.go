@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -315,10 +317,13 @@ func noteElsewhere(app *App, paths instance.Paths) {
 // start was given elsewhere (--pidfile run/web.pid, typed in another directory): "was not
 // running", exit 0, would tell a script that web is stopped while it serves on. That
 // instance is one of its own (its record is beside its pidfile), so this stop does not
-// signal it: the error names the stop that does. nil when none runs so, and when the
-// name was not given (named false: stop --all, whose instances are the state directory's).
+// signal it: the error names the stop that does. nil when none runs so, when the name was
+// not given (named false: stop --all, whose instances are the state directory's), and when
+// the state directory has an instance of that name of its own, a record or a start lock
+// (ownsName): the user may have meant that one, which is stopped, and a second stop of it
+// says "was not running" (exit 0) with the note, as stop always did.
 func stopsNothingElsewhere(app *App, paths instance.Paths, named bool) error {
-	if !named || copyNote(app, paths, "stop") != "" { // a copy's claims name its original's pidfiles: its note says so
+	if !named || ownsName(paths) {
 		return nil
 	}
 	found := runsElsewhere(app, paths)
@@ -327,4 +332,16 @@ func stopsNothingElsewhere(app *App, paths instance.Paths, named bool) error {
 	}
 	return withCode(exitFailed, fmt.Errorf("stop %s: %s is not running in %s, but %s; nothing was stopped",
 		paths.Name, paths.Name, filepath.Dir(paths.PIDFile), elsewhereText(app, paths, "stop", found)))
+}
+
+// ownsName reports whether the state directory, at paths, has an instance of paths' name
+// of its own: its record (any, even one that cannot be read, or a copy's) or its start
+// lock is there.
+func ownsName(paths instance.Paths) bool {
+	for _, f := range []string{paths.Record, paths.StartLock()} {
+		if _, err := os.Lstat(f); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+	}
+	return false
 }
