@@ -109,9 +109,9 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 			stale = append(stale, fd)
 		}
 	}
-	if len(stale) > 0 {
-		markClaim(stateDir, claimOf(p)) // before the claim: a reader that finds it finds its marker
-	}
+	// Before the claim, so that a reader that finds it finds its marker; and even when the
+	// claim is as it was, which an older daemonkit may have written without its marker.
+	markClaim(stateDir, claimOf(p))
 	for _, fd := range stale {
 		writeClaim(fd, p)
 	}

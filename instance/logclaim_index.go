@@ -18,7 +18,8 @@ import (
 // claims read as before. The claim files themselves are as they were: an older daemonkit
 // reads and writes them alike, and a claim it writes for an instance elsewhere after the
 // directory was indexed, with no marker, is not seen (its status gives no note, as that
-// daemonkit's own would not).
+// daemonkit's own would not) until a start of that instance by this one, which marks its
+// claim even when the claim is as it was (ClaimLog).
 
 // claimsIndexed is the file, in a state directory, that says that every claim there of
 // an instance whose pidfile is elsewhere has its marker (elsewhereMarker).

@@ -71,3 +71,26 @@ func TestRunsElsewhereIndexed(t *testing.T) {
 		t.Errorf("RunsElsewhere(web) = %+v; want pid %d, pidfile %s", found, d.pid, web.PIDFile)
 	}
 }
+
+// TestClaimLogMarksUnchangedClaim: a claim of an instance whose pidfile is elsewhere,
+// written in an indexed state directory by an older daemonkit (which leaves no marker),
+// gets its marker from the next start of that instance by this one, though the claim it
+// would write is the one that is there: else status and stop of its name never find it.
+func TestClaimLogMarksUnchangedClaim(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	web := claimPaths(t, dir, "web", filepath.Join(other, "web.log"))
+	web.PIDFile, web.Record = filepath.Join(other, "web.pid"), filepath.Join(other, "web.json")
+	mustClaim(t, dir, web).Release()
+	marker := elsewhereMarker(dir, "web")
+	if _, err := os.Lstat(filepath.Join(dir, claimsIndexed)); err != nil {
+		t.Fatalf("the first claim left no %s: %v", claimsIndexed, err)
+	}
+	// as an older daemonkit's start of web leaves it: the same claim, no marker
+	if err := os.Remove(marker); err != nil {
+		t.Fatal(err)
+	}
+	mustClaim(t, dir, web).Release()
+	if _, err := os.Lstat(marker); err != nil {
+		t.Errorf("a claim of web, elsewhere, taken again as it was: no marker: %v", err)
+	}
+}
