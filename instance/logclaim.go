@@ -111,10 +111,11 @@ func ClaimLog(ctx context.Context, stateDir string, p Paths, within time.Duratio
 	}
 	// Before the claim, so that a reader that finds it finds its marker; and even when the
 	// claim is as it was, which an older daemonkit may have written without its marker.
-	markClaim(stateDir, claimOf(p))
+	mark := markClaim(stateDir, claimOf(p))
 	for _, fd := range stale {
 		writeClaim(fd, p)
 	}
+	releaseMarker(mark)
 	c.recorded = true
 	return c, nil, nil
 }
@@ -133,8 +134,9 @@ func (c *LogClaim) Release() {
 			// Not waited for: only a start through another name of the directory made
 			// just now could hold it.
 			if fd, _ := lockClaim(context.Background(), c.path(key), time.Now()); fd >= 0 {
-				markClaim(c.stateDir, claimOf(c.own))
+				mark := markClaim(c.stateDir, claimOf(c.own))
 				writeClaim(fd, c.own)
+				releaseMarker(mark)
 				_ = unix.Close(fd)
 			}
 		}
@@ -172,7 +174,8 @@ func (c *LogClaim) Forget() {
 // directory made anew, whose keys its log no longer gives), and those of its name whose
 // pidfile, another since (a state directory moved), nobody holds. A claim held by a start
 // under way, one that names another instance or a running one, or one that is not this
-// user's, stays.
+// user's, stays. The marker of its name (markClaim) goes too, once no claim names an
+// instance of that name whose pidfile is elsewhere (unmarkName).
 func RemoveLogClaims(stateDir string, p Paths) {
 	if stateDir == "" {
 		return
@@ -191,6 +194,7 @@ func RemoveLogClaims(stateDir string, p Paths) {
 			return err == nil && st.State != pidfile.Running
 		})
 	}
+	unmarkName(stateDir, p.Name)
 }
 
 // path is the claim file of key in the state directory.
@@ -443,8 +447,9 @@ func migrateClaims(dir string) {
 				continue
 			}
 			if was := readClaim(fd); writerOf(was, p) == nil && was != claimOf(p) {
-				markClaim(dir, claimOf(p))
+				mark := markClaim(dir, claimOf(p))
 				writeClaim(fd, p)
+				releaseMarker(mark)
 			}
 			_ = unix.Close(fd)
 		}

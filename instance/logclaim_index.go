@@ -1,8 +1,11 @@
 package instance
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,20 +41,95 @@ func pidfileElsewhere(stateDir string, c claimed) bool {
 }
 
 // markClaim leaves the marker of the claim c, written in stateDir, when its instance's
-// pidfile is elsewhere.
-func markClaim(stateDir string, c claimed) {
+// pidfile is elsewhere, and returns it open with a shared flock, to be given up with
+// unix.Close once the claim is written; -1 when there is none to hold. While it is held,
+// delete (unmarkName), which removes a marker only with its exclusive lock and only when
+// no claim names it, does not remove it: a start that marked and has not yet written its
+// claim is not left with a claim without its marker. A marker removed between its open
+// and its lock is given up, and the one at the path made and locked anew.
+func markClaim(stateDir string, c claimed) int {
 	if !pidfileElsewhere(stateDir, c) || ValidateName(c.Name) != nil {
-		return
+		return -1
 	}
-	touch(elsewhereMarker(stateDir, c.Name))
+	path := elsewhereMarker(stateDir, c.Name)
+	for range maxRecordLockOpens {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return -1
+		}
+		if testHookMarkOpened != nil {
+			testHookMarkOpened()
+		}
+		if flockShared(fd) && isFileAt(fd, path) {
+			return fd
+		}
+		_ = unix.Close(fd)
+	}
+	return -1
 }
 
-// touch makes an empty file at path, mode 0600, unless one is there.
-func touch(path string) {
-	if fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600); err == nil {
+// flockShared takes fd's shared flock, waiting for an exclusive holder (a delete, for as
+// long as it reads the claims).
+func flockShared(fd int) bool {
+	for {
+		err := unix.Flock(fd, unix.LOCK_SH)
+		if !errors.Is(err, unix.EINTR) {
+			return err == nil
+		}
+	}
+}
+
+// releaseMarker gives up a marker markClaim returned.
+func releaseMarker(fd int) {
+	if fd >= 0 {
 		_ = unix.Close(fd)
 	}
 }
+
+// unmarkName removes the marker of name in stateDir, for a delete of an instance of that
+// name, when no claim there names an instance of name whose pidfile is elsewhere: else
+// markers would pile up, one per name ever started so. It holds the marker's exclusive
+// flock, not waited for, from before it reads the claims until the marker is removed
+// (removeLocked), so that a start that marks it meanwhile (markClaim, which holds its
+// shared flock until its claim is written) either keeps it, or waits, finds it gone, and
+// makes it anew.
+func unmarkName(stateDir, name string) {
+	if ValidateName(name) != nil {
+		return
+	}
+	removeLocked(elsewhereMarker(stateDir, name), func(int) bool {
+		if testHookUnmarking != nil {
+			testHookUnmarking()
+		}
+		return !claimNamesElsewhere(stateDir, name)
+	})
+}
+
+// claimNamesElsewhere reports whether a claim in stateDir names an instance called name
+// whose pidfile is elsewhere, running or not.
+func claimNamesElsewhere(stateDir, name string) bool {
+	files, _ := filepath.Glob(claimFile(stateDir, "*"))
+	quoted := []byte(strconv.Quote(name))
+	buf := make([]byte, 16<<10)
+	for _, f := range files {
+		b, ok := readSmall(f, buf)
+		if !ok {
+			continue
+		}
+		if !bytes.Contains(b, quoted) {
+			continue
+		}
+		if c, ok := decodeClaim(b); ok && c.Name == name && pidfileElsewhere(stateDir, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// testHookMarkOpened, when set by a test, runs when markClaim has opened the marker, before
+// it locks it; testHookUnmarking when unmarkName, holding the marker's lock, is about to
+// read the claims.
+var testHookMarkOpened, testHookUnmarking func()
 
 // indexClaims gives, once for the state directory dir, every claim there of an instance
 // whose pidfile is elsewhere its marker, then leaves claimsIndexed: claims written by a
@@ -70,7 +148,7 @@ func indexClaims(dir string) {
 	for _, f := range files {
 		if b, ok := readSmall(f, buf); ok {
 			if c, ok := decodeClaim(b); ok {
-				markClaim(dir, c)
+				releaseMarker(markClaim(dir, c)) // the claim is there already
 			}
 		}
 	}
@@ -86,4 +164,11 @@ func mayRunElsewhere(stateDir, name string) bool {
 	}
 	_, err := os.Lstat(elsewhereMarker(stateDir, name))
 	return err == nil
+}
+
+// touch makes an empty file at path, mode 0600, unless one is there.
+func touch(path string) {
+	if fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600); err == nil {
+		_ = unix.Close(fd)
+	}
 }
