@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"unsafe"
 
 	"github.com/alecthomas/kong"
@@ -39,7 +41,9 @@ func programFlagsOfRestart(kctx *kong.Context, flags any, r *RestartCmd) {
 // checkGivenFlags refuses, as a usage error, a program's own flag given to the restart
 // of req whose value differs from the one req recorded (flags, Config.Flags as parsed
 // now): restart would ignore it. One equal to the recorded value changes nothing, and
-// passes.
+// passes; so does one the record has no value for (a field an embedder added since, a
+// record of an older build, one with no flags at all): there is nothing to compare it
+// with, and its zero value is no value the instance was started with.
 func checkGivenFlags(app *App, req *request, given []givenFlag) error {
 	flags := app.Config.Flags
 	if len(given) == 0 || flags == nil {
@@ -47,11 +51,14 @@ func checkGivenFlags(app *App, req *request, given []givenFlag) error {
 	}
 	own := reflect.ValueOf(flags)
 	recorded := reflect.New(own.Elem().Type())
-	supervised := req.Supervise != nil || !hasProgramFlags(req.Flags)
-	if !supervised && json.Unmarshal(req.Flags, recorded.Interface()) != nil {
+	supervised := req.Supervise != nil
+	if !supervised && hasProgramFlags(req.Flags) && json.Unmarshal(req.Flags, recorded.Interface()) != nil {
 		supervised = true // a record of another shape: nothing to compare with
 	}
 	for _, g := range given {
+		if !supervised && !recordedHas(req.Flags, own.Elem().Type(), g.offset, g.typ) {
+			continue
+		}
 		now := reflect.NewAt(g.typ, unsafe.Add(own.UnsafePointer(), g.offset)).Elem()
 		then := reflect.NewAt(g.typ, unsafe.Add(recorded.UnsafePointer(), g.offset)).Elem()
 		a, errA := json.Marshal(now.Interface())
@@ -71,4 +78,50 @@ func checkGivenFlags(app *App, req *request, given []givenFlag) error {
 			g.name, req.Name, restartKeeps(app.Config.Name, "options", given)))
 	}
 	return nil
+}
+
+// recordedHas says whether raw, a record's flags as JSON (encoding/json's encoding of a
+// struct of type t), holds a value for t's field of type typ at offset off: a field of an
+// embedded struct is one of raw's keys, of a nested one a key of its object.
+func recordedHas(raw json.RawMessage, t reflect.Type, off uintptr, typ reflect.Type) bool {
+	var obj map[string]json.RawMessage
+	if t.Kind() != reflect.Struct || json.Unmarshal(raw, &obj) != nil || obj == nil {
+		return false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if off < f.Offset || off >= f.Offset+f.Type.Size() || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+			return false
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			return recordedHas(raw, f.Type, off-f.Offset, typ)
+		}
+		v, ok := jsonKey(obj, cmp.Or(name, f.Name))
+		switch {
+		case !ok:
+			return false
+		case off == f.Offset && f.Type == typ:
+			return true
+		}
+		return recordedHas(v, f.Type, off-f.Offset, typ)
+	}
+	return false
+}
+
+// jsonKey is obj's value for key, matched as encoding/json matches a field's name: exactly,
+// else without regard to case.
+func jsonKey(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+	if v, ok := obj[key]; ok {
+		return v, true
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
 }

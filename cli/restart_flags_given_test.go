@@ -41,6 +41,13 @@ func TestRestartTakesRecordedProgramFlags(t *testing.T) {
 		`{"Greeting":"hi","Listen":"127.0.0.1:0"}`:  "",
 		`{"Greeting":"yo","Listen":"127.0.0.1:0"}`:  "--greeting is not restart's, and differs from the value q was started with",
 		`{"Greeting":"hi","Listen":"127.0.0.1:80"}`: "--listen is not restart's, and differs",
+		// a field the record lacks (added since, a record of an older build) has no
+		// value to compare with: not its zero value
+		`{"Listen":"127.0.0.1:0"}`: "",
+		`{"greeting":"hi"}`:        "",
+		`{"Greeting":"yo"}`:        "--greeting is not restart's, and differs",
+		`{}`:                       "",
+		``:                         "",
 	} {
 		err := checkGivenFlags(app, &request{Name: "q", Flags: json.RawMessage(recorded)}, g.Restart.given)
 		switch {
