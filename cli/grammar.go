@@ -506,7 +506,7 @@ func runGrammar(cfg Config, args []string) int {
 			if startNote != "" {
 				hint = startNote + "; " + hint
 			}
-			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
+			return cfg.withDefaults().exitIn("json", visibleIn("json", withCode(exitUsage, usageError{err: err, hint: hint})))
 		}
 		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, visible(err.Error()))
 		if note := ownFlagNote(cfg, args); note != "" {

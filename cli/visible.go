@@ -15,8 +15,12 @@ import (
 // retitle the terminal, or hide what came before it on the line. Newlines and tabs stay:
 // a message of several lines (a start's "last lines of its log") is written so, and
 // nothing here can tell which of them came from what was typed. s without any is s.
-func visible(s string) string {
-	if strings.IndexFunc(s, hidden) < 0 && utf8.ValidString(s) {
+func visible(s string) string { return visibleBut(s, 0) }
+
+// visibleBut is visible(s) but for the control characters below below, which stay.
+func visibleBut(s string, below rune) string {
+	hide := func(r rune) bool { return r >= below && hidden(r) }
+	if strings.IndexFunc(s, hide) < 0 && utf8.ValidString(s) {
 		return s
 	}
 	var b strings.Builder
@@ -25,9 +29,9 @@ func visible(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case hidden(r) && r < 0x80:
+		case hide(r) && r < 0x80:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case hidden(r):
+		case hide(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -63,12 +67,30 @@ type visibleMessage struct{ err error }
 func (e visibleMessage) Error() string { return visible(e.err.Error()) }
 func (e visibleMessage) Unwrap() error { return e.err }
 
-// visibleIn is err as a command's last word in format: visibleError's in text, err as it
-// is in JSON, whose encoder escapes each control character itself (\u001b): escaped here
-// too, @message would read \\x1b.
+// visibleIn is err as a command's last word in format: visibleError's in text. In JSON,
+// whose encoder escapes each C0 control character itself (\u001b; escaped here too,
+// @message would read \\x1b), only what it leaves as it is: a C1 control (U+009B, CSI,
+// is one to a terminal that takes 8-bit controls) and DEL, which it writes raw, and a
+// byte that is not UTF-8, which it writes as U+FFFD, losing it.
 func visibleIn(format string, err error) error {
-	if format == "json" {
-		return err
+	if format != "json" {
+		return visibleError(err)
 	}
-	return visibleError(err)
+	var ee *exitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee) && ee.err == nil:
+		return err
+	case errors.As(err, &ee):
+		return &exitError{code: ee.code, err: rawJSONMessage{ee.err}}
+	}
+	return rawJSONMessage{err}
 }
+
+// rawJSONMessage is an error whose message is shown through visible, but for the C0
+// control characters JSON's encoder escapes itself.
+type rawJSONMessage struct{ err error }
+
+func (e rawJSONMessage) Error() string { return visibleBut(e.err.Error(), 0x20) }
+func (e rawJSONMessage) Unwrap() error { return e.err }
