@@ -82,6 +82,9 @@ func (c *RestartCmd) Run(app *App) (err error) {
 	ctx, stop := interruptible()
 	defer stop()
 	if c.All {
+		if err := checkGivenFlagsAll(app, c.given); err != nil {
+			return err
+		}
 		return forEachInstance(ctx, app, "restart", func(app *App, paths instance.Paths) error {
 			return restartInstance(ctx, app, paths, c.Timeout, c.given, func() {}) // the others go on
 		})

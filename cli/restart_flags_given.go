@@ -125,3 +125,42 @@ func jsonKey(obj map[string]json.RawMessage, key string) (json.RawMessage, bool)
 	}
 	return nil, false
 }
+
+// checkGivenFlagsAll is checkGivenFlags for each instance restart --all would restart,
+// before any is stopped: one usage error (exit 2, as for one instance) that names every
+// instance that refuses them, rather than one failure for each, exit 1, with the others
+// restarted. An instance whose record cannot be read is left to its own restart to report.
+func checkGivenFlagsAll(app *App, given []givenFlag) error {
+	if len(given) == 0 || app.Config.Flags == nil {
+		return nil
+	}
+	names, _, err := app.instanceNames()
+	if err != nil {
+		return nil // restart --all reports it
+	}
+	var first error
+	var refused []string
+	for _, name := range names {
+		flags := InstanceFlags{Name: name}
+		paths, err := flags.paths(app, "", false)
+		if err != nil {
+			continue
+		}
+		req, _, err := recordedRequest(app, paths)
+		if err != nil {
+			continue
+		}
+		if err := checkGivenFlags(app, req, given); err != nil {
+			first = cmp.Or(first, err)
+			refused = append(refused, name)
+		}
+	}
+	switch {
+	case first == nil:
+		return nil
+	case len(refused) == 1:
+		return withCode(exitUsage, fmt.Errorf("restart --all: %w; nothing was stopped", first))
+	}
+	return withCode(exitUsage, fmt.Errorf("restart --all: %w; also refused for %s; nothing was stopped",
+		first, strings.Join(refused[1:], ", ")))
+}
