@@ -33,9 +33,22 @@ func programFlagsOfRestart(kctx *kong.Context, flags any, r *RestartCmd) {
 	r.given = nil
 	for _, el := range kctx.Path {
 		if el.Flag != nil && isProgramFlag(flags, el.Flag) {
-			r.given = append(r.given, givenFlag{name: el.Flag.Name, offset: el.Flag.Target.UnsafeAddr() - begin, typ: el.Flag.Target.Type()})
+			r.given = append(r.given, givenFlag{name: typedFlagName(el.Flag), offset: el.Flag.Target.UnsafeAddr() - begin, typ: el.Flag.Target.Type()})
 		}
 	}
+}
+
+// typedFlagName is f's name as it was typed, without its dashes: a negatable flag given
+// as --no-verbose (or its own negation's name) is named so, not --verbose, in what
+// restart says of it.
+func typedFlagName(f *kong.Flag) string {
+	switch {
+	case !f.Negated || f.Tag == nil || f.Tag.Negatable == "":
+		return f.Name
+	case f.Tag.Negatable == "_":
+		return "no-" + f.Name
+	}
+	return f.Tag.Negatable
 }
 
 // checkGivenFlags refuses, as a usage error, a program's own flag given to the restart

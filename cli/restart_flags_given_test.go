@@ -62,3 +62,34 @@ func TestRestartTakesRecordedProgramFlags(t *testing.T) {
 		t.Errorf("a supervised instance: %v; want --greeting refused as no flag of its program", err)
 	}
 }
+
+// TestRestartNamesNegatedFlagAsTyped: a negatable flag given as --no-verbose is named so
+// in restart's refusal and its advice, not as --verbose, which was not typed.
+func TestRestartNamesNegatedFlagAsTyped(t *testing.T) {
+	var g struct {
+		Own struct {
+			Verbose bool `negatable:""`
+			Quiet   bool `negatable:"loud"`
+		} `embed:""`
+		Commands
+	}
+	cfg := Config{Name: "app", Flags: &g.Own, Serve: func(context.Context, func(string)) error { return nil }}
+	k, err := kong.New(&g, append([]kong.Option{kong.Name("app"), kong.Exit(func(int) {})}, cfg.KongOptions(&g.Commands)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &App{Config: cfg}
+	for args, want := range map[string]string{
+		"--no-verbose":    "--no-verbose is not restart's, and differs from the value q was started with: restart starts the instance with the options it was started with, which its record keeps; to change them, 'app stop NAME', then 'app start -d --name NAME --no-verbose' with",
+		"--verbose=false": "--verbose is not restart's",
+		"--loud":          "--loud is not restart's",
+	} {
+		if _, err := k.Parse([]string{args, "restart", "q"}); err != nil {
+			t.Fatalf("app %s restart q: %v; want it parsed", args, err)
+		}
+		err := checkGivenFlags(app, &request{Name: "q", Flags: json.RawMessage(`{"Verbose":true,"Quiet":true}`)}, g.Restart.given)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("app %s restart q, started with --verbose --quiet: %v; want %q", args, err, want)
+		}
+	}
+}
