@@ -58,11 +58,23 @@ func warnOwnedEnv(app *App, what string, f ProcessFlags) {
 		return
 	}
 	var each []string
+	inFile, inEnv := false, false
 	for _, o := range owned {
 		each = append(each, o.key+" ("+o.where+")")
+		inEnv = inEnv || o.where == "--env"
+		inFile = inFile || o.where != "--env"
 	}
-	app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("%s: %s: daemonkit sets these itself, never to a value given, and leaves them out of the program's environment; remove them (start refuses them)",
-		what, strings.Join(each, ", ")))
+	// An env file's can be removed from it; an --env's is the record's, which only a
+	// new start changes.
+	var fix []string
+	if inFile {
+		fix = append(fix, "remove them from the env file")
+	}
+	if inEnv {
+		fix = append(fix, "stop it, then start it without those of --env")
+	}
+	app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("%s: %s: daemonkit sets these itself, never to a value given, and leaves them out of the program's environment; %s (start refuses them)",
+		what, strings.Join(each, ", "), strings.Join(fix, "; ")))
 }
 
 // warnOwnedEnvOfCheck is warnOwnedEnv for reload of the instance st describes, whose
