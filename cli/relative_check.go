@@ -24,21 +24,22 @@ import (
 // cannot read is refused: no probe of it can ever run.
 func (c *StartOptions) absChecks(warn func(string)) error {
 	if r, err := supervisor.ParseReadiness(c.Ready); err == nil && r.Kind == "cmd" {
-		command, err := absCheck("--ready "+c.Ready, r.Target, c.Workdir, warn)
+		command, err := absCheck("--ready "+c.Ready, "probe", r.Target, c.Workdir, warn)
 		if err != nil {
 			return err
 		}
 		c.Ready = "cmd:" + command
 	}
 	var err error
-	c.ReloadCheck, err = absCheck("--reload-check "+c.ReloadCheck, c.ReloadCheck, c.Workdir, warn)
+	c.ReloadCheck, err = absCheck("--reload-check "+c.ReloadCheck, "reload", c.ReloadCheck, c.Workdir, warn)
 	return err
 }
 
 // absCheck is command with its first word made absolute against dir (or the current
 // directory) when it is a relative path; flag names it in an error, and in what warn is
-// told of a path that names no executable file (yet).
-func absCheck(flag, command, dir string, warn func(string)) (string, error) {
+// told of a path that names no executable file (yet), with what fails meanwhile (each
+// "probe" of --ready, each "reload" of --reload-check).
+func absCheck(flag, run, command, dir string, warn func(string)) (string, error) {
 	if err := shellReads(flag, command); err != nil {
 		return "", err
 	}
@@ -61,8 +62,8 @@ func absCheck(flag, command, dir string, warn func(string)) (string, error) {
 		if dir != "" {
 			from = "--workdir"
 		}
-		warn(fmt.Sprintf("%s: %v: it runs %s, a relative path in a check being taken from %s, as the program's is (the check runs in the work's directory, / by default with -d); each probe fails until an executable file is there",
-			flag, err, abs, from))
+		warn(fmt.Sprintf("%s: %v: it runs %s, a relative path in a check being taken from %s, as the program's is (the check runs in the work's directory, / by default with -d); each %s fails until an executable file is there",
+			flag, err, abs, from, run))
 	}
 	return shellWord(abs) + rest, nil
 }
