@@ -23,7 +23,7 @@ func TestUnitArgsOwnShorts(t *testing.T) {
 		{[]string{"-n", "web"}, nil},
 	} {
 		args := append([]string{"unit"}, tc.args...)
-		_, out, ownAfter, err := unitArgs(args, nil, "web", false, root)
+		_, out, ownAfter, err := unitArgs(args, 0, nil, "web", false, root)
 		if err != nil {
 			t.Fatalf("unitArgs(%q): %v", args, err)
 		}
@@ -43,12 +43,25 @@ func TestUnitArgsOwnValueUnit(t *testing.T) {
 	root := map[string]bool{"-g": true, "--greeting": true, "-v": false}
 	for _, before := range [][]string{{"-g", "unit"}, {"--greeting", "unit"}, {"-vg", "unit"}} {
 		args := append(append(slices.Clone(before), "unit", "--name", "k"), "--", "/bin/true")
-		own, out, _, err := unitArgs(args, []string{"/bin/true"}, "k", false, root)
+		own, out, _, err := unitArgs(args, 0, []string{"/bin/true"}, "k", false, root)
 		if err != nil {
 			t.Fatalf("unitArgs(%q): %v", args, err)
 		}
 		if !slices.Equal(own, before) || !slices.Equal(out, []string{"--name", "k", "--", "/bin/true"}) {
 			t.Errorf("unitArgs(%q): the program's %q and start's %q; want %q and [--name k -- /bin/true]", args, own, out, before)
 		}
+	}
+}
+
+// TestUnitArgsProgramWithoutSeparator: a program typed without -- is the command line's
+// last words; ExecStart gives it once, after --, not also as start's arguments.
+func TestUnitArgsProgramWithoutSeparator(t *testing.T) {
+	args := []string{"unit", "--name", "u", "/bin/echo", "hi"}
+	_, out, _, err := unitArgs(args, 2, []string{"/bin/echo", "hi"}, "u", false, nil)
+	if err != nil {
+		t.Fatalf("unitArgs(%q): %v", args, err)
+	}
+	if want := []string{"--name", "u", "--", "/bin/echo", "hi"}; !slices.Equal(out, want) {
+		t.Errorf("unitArgs(%q): ExecStart's %q, want %q", args, out, want)
 	}
 }

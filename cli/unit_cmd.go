@@ -30,6 +30,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if len(c.Command) > 0 && (c.Command[0] == "-d" || c.Command[0] == "--detach") {
 		return withCode(exitUsage, fmt.Errorf("unit takes start's options but not -d: systemd runs %s in the foreground", app.Config.Name))
 	}
+	typed := len(c.Command) // the command line's last words, with or without --
 	var err error
 	if c.Command, err = takeCommand(app, c.Command, "unit"); err != nil {
 		return err
@@ -97,7 +98,7 @@ func (c *UnitCmd) Run(app *App, kctx *kong.Context) error {
 	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
 		app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("ExecStart names %s, go run's temporary build, which is gone once it ends: build the program (go build) and run its unit command", exe))
 	}
-	own, args, ownAfter, err := unitArgs(os.Args[1:], c.Command, name, c.User != "", programRootFlags(kctx.Model))
+	own, args, ownAfter, err := unitArgs(os.Args[1:], typed, c.Command, name, c.User != "", programRootFlags(kctx.Model))
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -194,8 +195,10 @@ func commandLine(exe string, own []string, command string, globals, args []strin
 // made explicit. ownAfter are the program's own root flags (with their values) given after
 // "unit", as a Kong program takes them, whose words rootFlags holds (see
 // programRootFlags): they stay in ExecStart's arguments, and ExecReload needs them too, as
-// it needs those given before "unit" (Kong may require them of every command).
-func unitArgs(args, command []string, name string, asUser bool, rootFlags map[string]bool) (own, out, ownAfter []string, err error) {
+// it needs those given before "unit" (Kong may require them of every command). The last
+// typed words of args are the program's command line (-- and command, or command alone
+// when no -- was typed): ExecStart gives command, as parsed and made absolute, once.
+func unitArgs(args []string, typed int, command []string, name string, asUser bool, rootFlags map[string]bool) (own, out, ownAfter []string, err error) {
 	i := 0
 	for ; i < len(args) && args[i] != "unit"; i++ {
 		if skipGlobal(args, &i) {
@@ -210,7 +213,8 @@ func unitArgs(args, command []string, name string, asUser bool, rootFlags map[st
 		return nil, nil, nil, fmt.Errorf("no unit command in %q", args)
 	}
 	named := false
-	for i++; i < len(args) && args[i] != "--"; i++ {
+	end := max(i+1, len(args)-typed)
+	for i++; i < end && args[i] != "--"; i++ {
 		flag, _, _ := strings.Cut(args[i], "=")
 		switch flag {
 		case "-d", "--detach":
