@@ -358,27 +358,17 @@ func printfQuote(a string) string {
 func ansiQuote(a string) string {
 	var b strings.Builder
 	b.WriteString("$'")
-	for i := 0; i < len(a); {
-		r, size := utf8.DecodeRuneInString(a[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, a[i])
-		case r == '\'' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x80 && unicode.IsControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case unicode.IsControl(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
+	writeEscaped(&b, a, unicode.IsControl, func(r rune) string {
+		switch r {
+		case '\'', '\\':
+			return "\\" + string(r)
+		case '\n':
+			return `\n`
+		case '\t':
+			return `\t`
 		}
-		i += size
-	}
+		return ""
+	})
 	b.WriteByte('\'')
 	return b.String()
 }

@@ -24,21 +24,34 @@ func visibleBut(s string, below rune) string {
 		return s
 	}
 	var b strings.Builder
+	writeEscaped(&b, s, hide, nil)
+	return b.String()
+}
+
+// writeEscaped writes s to b: a byte that is not UTF-8 as \xNN, a rune that hide reports
+// as \xNN (below U+0080) or \uNNNN, a rune that short names (short may be nil) as it
+// says, and every other rune as it is.
+func writeEscaped(b *strings.Builder, s string, hide func(rune) bool, short func(rune) string) {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		var named string
+		if short != nil {
+			named = short(r)
+		}
 		switch {
 		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
+			fmt.Fprintf(b, `\x%02x`, s[i])
+		case named != "":
+			b.WriteString(named)
 		case hide(r) && r < 0x80:
-			fmt.Fprintf(&b, `\x%02x`, r)
+			fmt.Fprintf(b, `\x%02x`, r)
 		case hide(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			fmt.Fprintf(b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
 		}
 		i += size
 	}
-	return b.String()
 }
 
 // hidden says whether r is a control character visible escapes.
@@ -48,24 +61,7 @@ func hidden(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r)
 // everything errors.Is and errors.As find in it as they were: what Run prints as a
 // command's last word. An exitError's message is its inner error's (see plainOutcome), so
 // that is the one made visible.
-func visibleError(err error) error {
-	var ee *exitError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ee) && ee.err == nil:
-		return err
-	case errors.As(err, &ee):
-		return &exitError{code: ee.code, err: visibleMessage{ee.err}}
-	}
-	return visibleMessage{err}
-}
-
-// visibleMessage is an error whose message is shown through visible.
-type visibleMessage struct{ err error }
-
-func (e visibleMessage) Error() string { return visible(e.err.Error()) }
-func (e visibleMessage) Unwrap() error { return e.err }
+func visibleError(err error) error { return visibleBelow(err, 0) }
 
 // visibleIn is err as a command's last word in format: visibleError's in text. In JSON,
 // whose encoder escapes each C0 control character itself (\u001b; escaped here too,
@@ -76,6 +72,12 @@ func visibleIn(format string, err error) error {
 	if format != "json" {
 		return visibleError(err)
 	}
+	return visibleBelow(err, 0x20)
+}
+
+// visibleBelow is err whose message is shown through visibleBut(below), as visibleError
+// describes.
+func visibleBelow(err error, below rune) error {
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -83,14 +85,16 @@ func visibleIn(format string, err error) error {
 	case errors.As(err, &ee) && ee.err == nil:
 		return err
 	case errors.As(err, &ee):
-		return &exitError{code: ee.code, err: rawJSONMessage{ee.err}}
+		return &exitError{code: ee.code, err: visibleMessage{ee.err, below}}
 	}
-	return rawJSONMessage{err}
+	return visibleMessage{err, below}
 }
 
-// rawJSONMessage is an error whose message is shown through visible, but for the C0
-// control characters JSON's encoder escapes itself.
-type rawJSONMessage struct{ err error }
+// visibleMessage is an error whose message is shown through visibleBut(below).
+type visibleMessage struct {
+	err   error
+	below rune
+}
 
-func (e rawJSONMessage) Error() string { return visibleBut(e.err.Error(), 0x20) }
-func (e rawJSONMessage) Unwrap() error { return e.err }
+func (e visibleMessage) Error() string { return visibleBut(e.err.Error(), e.below) }
+func (e visibleMessage) Unwrap() error { return e.err }
