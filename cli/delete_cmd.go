@@ -106,6 +106,7 @@ func (c *DeleteCmd) Run(app *App) error {
 		// mid-write, may have left: hidden, and no instance, but nothing else removes it.
 		instance.RemoveRecordTemps(paths.Record)
 		instance.RemoveRecordLock(paths.Record)
+		instance.RemoveReloadMark(paths.Record)
 		return withCode(exitFailed, fmt.Errorf("no instance %s: neither %s nor %s exists", paths.Name, paths.Record, paths.PIDFile))
 	}
 	if st.Pidfile.State == pidfile.Stale {
@@ -128,6 +129,7 @@ func (c *DeleteCmd) Run(app *App) error {
 	instance.RemoveStaleControl(paths) // a supervisor killed with SIGKILL left it
 	instance.RemoveRecordTemps(paths.Record)
 	instance.RemoveRecordLock(paths.Record)
+	instance.RemoveReloadMark(paths.Record) // a reload's that its daemon, killed, never took
 	removeLogClaims(app, paths, rec)
 	if _, err := os.Lstat(log); err == nil && !logfile.Discards(log) { // /dev/null keeps nothing
 		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, showPath(log))

@@ -118,7 +118,11 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 	if err := checkReload(st, inspectErr); err != nil {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}
+	unmark := markReload(paths, st, sig)
 	pid, err := instance.Signal(paths, sig)
+	if err != nil {
+		unmark()
+	}
 	if errors.Is(err, instance.ErrNotRunning) {
 		return withCode(exitFailed, fmt.Errorf("%s is %w", paths.Name, instance.ErrNotRunning))
 	}
@@ -133,6 +137,17 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 	}
 	fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reload (%s)%s\n", paths.Name, pid, signalLabel(sig), once)
 	return nil
+}
+
+// markReload marks sig, about to be sent to the daemon st tells of, as a reload's
+// (instance.MarkReload) when that daemon may take a SIGHUP for its terminal's hangup: a
+// foreground start, outside a service manager. undo removes the mark, for a signal not
+// sent. A reload just after the terminal hung up then reloads, rather than stop the start.
+func markReload(paths instance.Paths, st instance.Status, sig syscall.Signal) (undo func()) {
+	if sig != syscall.SIGHUP || !st.Running() || st.Record == nil || st.Record.Strategy != "" || st.Record.Unit != "" {
+		return func() {}
+	}
+	return instance.MarkReload(paths.Record, st.PID())
 }
 
 // programReloadable refuses a reload of a daemon stopped by a signal, and one that would

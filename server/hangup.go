@@ -100,6 +100,9 @@ type hangupJudge struct {
 	hangupC    <-chan struct{}  // the terminal's hangup, until it is taken
 	quiet      <-chan time.Time // armed by a hangup with no SIGHUP just before: hangupWindow has passed with none after either
 	quietTimer *time.Timer      // quiet's
+	// marked takes a reload's mark for a SIGHUP taken at now (instance.TakeReloadMark):
+	// whether reload said it sent it. nil: no SIGHUP is marked.
+	marked func(now time.Time) bool
 }
 
 // newHangupJudge judges for the terminal tty watches, from now, with queued signals
@@ -140,7 +143,13 @@ func (j *hangupJudge) stopTimer() {
 // if it is not (a reload, or a reopen).
 func (j *hangupJudge) signal(sig os.Signal, now time.Time) string {
 	j.early--
-	if sig != sighup || j.tty == nil {
+	if sig != sighup {
+		return ""
+	}
+	if j.marked != nil && j.marked(now) {
+		return "" // reload sent it: a reload, whenever it came, and no hangup's to come
+	}
+	if j.tty == nil {
 		return ""
 	}
 	if j.tty.hangupStops(now) || j.early >= 0 && j.tty.hungUpBy(j.begun) {

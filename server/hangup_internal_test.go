@@ -117,3 +117,26 @@ func TestWasForeground(t *testing.T) {
 		})
 	}
 }
+
+// A SIGHUP that reload marked as its own is a reload even just after the hangup, and the
+// mark is taken with it, marked or not: a later SIGHUP is judged by its time again.
+func TestHangupJudgeMarkedReload(t *testing.T) {
+	begun := time.Now()
+	hung := begun.Add(time.Second)
+	j := newHangupJudge(hungUpWatch(hung), 0, begun)
+	marks := []bool{true, false}
+	j.marked = func(time.Time) bool {
+		m := marks[0]
+		marks = marks[1:]
+		return m
+	}
+	if why := j.signal(sighup, hung.Add(100*time.Millisecond)); why != "" {
+		t.Errorf("a marked SIGHUP just after the hangup stops: %s", why)
+	}
+	if why := j.signal(sighup, hung.Add(200*time.Millisecond)); why == "" {
+		t.Error("an unmarked SIGHUP just after the hangup does not stop")
+	}
+	if len(marks) != 0 {
+		t.Errorf("%d SIGHUPs did not look for a mark", len(marks))
+	}
+}

@@ -516,6 +516,9 @@ func (r *runner) cleanup() error {
 	if err := r.records.stopped(); err != nil {
 		errs = append(errs, err)
 	}
+	if r.opts.HangupStops && r.opts.RecordPath != "" {
+		instance.RemoveReloadMark(r.opts.RecordPath) // a reload's that came as it stopped
+	}
 	if err := r.pf.Release(); err != nil {
 		errs = append(errs, err) // pidfile names the step and the path
 	}

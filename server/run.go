@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/internal/storage"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -216,6 +217,10 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 		deadline = timer.C
 	}
 	r.judge = newHangupJudge(r.tty, len(r.sigs.reopen), time.Now())
+	if r.opts.HangupStops && r.opts.RecordPath != "" {
+		pid := os.Getpid()
+		r.judge.marked = func(now time.Time) bool { return instance.TakeReloadMark(r.opts.RecordPath, pid, now) }
+	}
 	defer r.judge.stopTimer()
 	var reopen <-chan os.Signal // taken while the work starts only to tell the terminal's hangup
 	if r.tty != nil {

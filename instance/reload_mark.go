@@ -1,0 +1,81 @@
+package instance
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A foreground start at a terminal stops when its terminal hangs up, and the hangup comes
+// as SIGHUP, which is also the reload signal: a SIGHUP within a moment of the hangup is
+// taken for the hangup's. Nothing tells a signal's sender in Go, so reload marks the SIGHUP
+// it sends to such a daemon: it writes the daemon's pid to a mark beside the record just
+// before it signals, and the daemon, taking a SIGHUP, takes the mark (reads and removes
+// it): a SIGHUP with a fresh mark naming it is a reload, never the hangup. There is one
+// mark an instance at most, gone once taken, at the daemon's exit, and at delete; a mark
+// older than ReloadMarkFresh counts for nothing.
+
+// ReloadMarkFresh bounds how long a reload's mark counts: the time between reload writing
+// it and the daemon taking the SIGHUP sent just after, which a loaded machine stretches to
+// seconds. A mark left by a reload killed between the two stops no hangup for longer.
+const ReloadMarkFresh = 10 * time.Second
+
+// ReloadMarkPath is the reload mark of the instance whose record is at record:
+// .NAME.json.reload beside it, hidden as the record's lock is.
+func ReloadMarkPath(record string) string {
+	return filepath.Join(filepath.Dir(record), "."+filepath.Base(record)+".reload")
+}
+
+// MarkReload marks the SIGHUP about to be sent to the daemon pid, the instance's whose
+// record is at record, as a reload's. It does what it can: a mark that cannot be written
+// leaves the SIGHUP as it was, judged by its time. undo removes the mark, for a signal
+// that was not sent.
+func MarkReload(record string, pid int) (undo func()) {
+	path := ReloadMarkPath(record)
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0o644)
+	if err != nil {
+		return func() {}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	_, werr := f.WriteString(strconv.Itoa(pid) + "\n")
+	if cerr := f.Close(); werr != nil || cerr != nil {
+		_ = os.Remove(path)
+		return func() {}
+	}
+	return func() { _ = os.Remove(path) }
+}
+
+// TakeReloadMark takes the reload mark of the instance whose record is at record, for the
+// daemon pid, at now: it reports whether a mark was there, naming pid, and written within
+// ReloadMarkFresh of now, and removes any mark there, whatever it says.
+func TakeReloadMark(record string, pid int, now time.Time) bool {
+	path := ReloadMarkPath(record)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	_ = os.Remove(path) // taken: it marks one SIGHUP at most
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		return false
+	}
+	if age := now.Sub(info.ModTime()); age > ReloadMarkFresh || age < -ReloadMarkFresh {
+		return false
+	}
+	b := make([]byte, 32)
+	n, _ := f.Read(b)
+	named, err := strconv.Atoi(strings.TrimSpace(string(b[:n])))
+	return err == nil && named == pid
+}
+
+// RemoveReloadMark removes the reload mark of the instance whose record is at record, if
+// one is there: at the daemon's exit, and at delete.
+func RemoveReloadMark(record string) {
+	_ = os.Remove(ReloadMarkPath(record))
+}
