@@ -35,6 +35,8 @@ type Supervisor struct {
 	// reloaded is the process last sent the reload signal, until its end is read
 	// (takeReloaded): a copy that dies of it is told from one killed by another's SIGHUP.
 	reloaded int
+	// log is the running Serve's logger, for what Forward could not pass on; nil before.
+	log hclog.Logger
 
 	ended atomic.Bool // Serve's program and what it left are gone: its last output alone is written (WorkEnded)
 }
@@ -76,8 +78,24 @@ func (s *Supervisor) ForwardSignals() []os.Signal {
 // after it ends of it. TERM is passed on as Config.StopSignal.
 func (s *Supervisor) StopSignals() []os.Signal { return []os.Signal{syscall.SIGQUIT} }
 
-// Forward passes sig on to the program.
-func (s *Supervisor) Forward(sig os.Signal) { s.signal(sig.(syscall.Signal)) }
+// Forward passes sig on to the program's main process once a copy of it is ready. While
+// none is (it ended, and its restart is not ready yet) sig is not passed on, and the log
+// says so: it was meant for the copy that ended (nginx's WINCH would leave a fresh copy
+// with no workers, its USR2 start a second upgrade), and a copy starting may not catch it
+// yet (USR2's default action ends it). Signals that come before the first copy is ready
+// wait, as every signal of a start does, and are passed on once it is.
+func (s *Supervisor) Forward(sig os.Signal) {
+	ss := sig.(syscall.Signal)
+	if s.signal(ss) {
+		return
+	}
+	s.mu.Lock()
+	log := s.log
+	s.mu.Unlock()
+	if log != nil {
+		log.Warn("signal not passed on: the program is not running, or its restart is not ready yet; send it again once this log says the program is ready", "signal", sigName(ss))
+	}
+}
 
 // Reload passes Config.ReloadSignal (SIGHUP by default) on to the program, unless the
 // program would end of it, or ignores it (ErrNoReload).
@@ -263,6 +281,9 @@ func (s *Supervisor) setMain(pid int) {
 // this process, and no zombie of it is left.
 func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	log := hclog.FromContext(ctx).Named("supervisor")
+	s.mu.Lock()
+	s.log = log
+	s.mu.Unlock()
 	leave, err := proc.EnterSubreaper()
 	if err != nil {
 		log.Warn("not a subreaper: orphans of the program go to init", "error", err)
