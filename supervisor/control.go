@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -38,15 +39,124 @@ type controlSocket struct {
 	ln     *net.UnixListener
 	ino    uint64 // the socket file's inode, to tell it from another at its path
 	closed bool
+
+	spareMu sync.Mutex
+	spare   int // a descriptor kept to take a connection at the limit on open files (-1: none)
 }
 
 // serveControl listens on ControlPath; close stops listening and removes the socket.
 func (r *run) serveControl() (*controlSocket, error) {
-	c := &controlSocket{r: r}
+	c := &controlSocket{r: r, spare: openSpare()}
 	if err := c.listen(); err != nil {
+		c.closeSpare()
 		return nil, err
 	}
 	return c, nil
+}
+
+// openSpare opens the descriptor a control socket keeps to take a connection at the limit
+// on open files (/dev/null, closed at exec); -1 if it cannot.
+func openSpare() int {
+	fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// closeSpare closes the spare descriptor, if it is open.
+func (c *controlSocket) closeSpare() {
+	c.spareMu.Lock()
+	defer c.spareMu.Unlock()
+	if c.spare >= 0 {
+		_ = unix.Close(c.spare)
+		c.spare = -1
+	}
+}
+
+// accept takes the upgrades' connections on ln until it is closed. The limit on open
+// files (EMFILE, ENFILE) refuses an accept whether or not a connection waits (the kernel
+// takes the descriptor first): once one does, it is taken with the spare descriptor given
+// up for it, and answered with the limit and its fix (refuseAtLimit); where even that
+// fails, it is tried again after a pause, and the log says why: the socket takes upgrades
+// again once the limit is raised.
+func (c *controlSocket) accept(ln *net.UnixListener) {
+	const firstPause, lastPause = 5 * time.Millisecond, time.Second
+	pause := firstPause
+	for {
+		conn, err := ln.AcceptUnix()
+		if atLimit(err) {
+			if !pending(ln, pendingLook) {
+				continue // none waits (or ln is closed: the accept says so)
+			}
+			if conn, err = ln.AcceptUnix(); atLimit(err) && c.refuseAtLimit(ln, err) {
+				pause = firstPause
+				continue
+			}
+		}
+		switch {
+		case err == nil:
+			pause = firstPause
+			go c.r.handleControl(conn, &c.busy)
+			continue
+		case !atLimit(err):
+			return // closed
+		case pause == firstPause:
+			c.r.log.Error("an upgrade waits, which cannot be answered", "error", acceptError(err, os.Getpid()))
+		}
+		time.Sleep(pause) // a back-off: the connection waits in the backlog meanwhile
+		pause = min(2*pause, lastPause)
+	}
+}
+
+// atLimit reports whether err is a limit on open files: this process's (EMFILE) or the
+// system's (ENFILE).
+func atLimit(err error) bool { return errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) }
+
+// pendingLook is how long pending waits for a connection at a time: how often the
+// control socket, at the limit on open files with no upgrade asked, looks again.
+const pendingLook = 250 * time.Millisecond
+
+// pending reports whether a connection waits on ln, or comes within d, without taking a
+// descriptor (the kernel takes it before it looks for one: accept says EMFILE whether or
+// not one waits); false if ln is closed.
+func pending(ln *net.UnixListener, d time.Duration) bool {
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var n int
+	err = rc.Control(func(fd uintptr) {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, _ = unix.Poll(fds, int(d.Milliseconds()))
+	})
+	return err == nil && n > 0
+}
+
+// refuseAtLimit takes a connection on ln that the limit on open files refused with
+// limitErr, and answers it with the limit and its fix: with the spare descriptor given up
+// for it, or, where that is no use (a limit lowered below it since it was opened: prlimit),
+// with this process's soft limit raised by one for the accept alone, where the hard one
+// allows (acceptPastLimit). The spare is opened again after. false if neither took it.
+func (c *controlSocket) refuseAtLimit(ln *net.UnixListener, limitErr error) bool {
+	c.spareMu.Lock()
+	defer c.spareMu.Unlock()
+	if c.spare >= 0 {
+		_ = unix.Close(c.spare)
+		c.spare = -1
+	}
+	// It waits: a client that gave up meanwhile leaves none, and the next may be long.
+	_ = ln.SetDeadline(time.Now().Add(pendingLook))
+	defer ln.SetDeadline(time.Time{})
+	conn, err := ln.AcceptUnix()
+	if errors.Is(err, unix.EMFILE) {
+		conn, err = acceptPastLimit(ln)
+	}
+	if err == nil {
+		c.r.refuseControl(conn, acceptError(limitErr, os.Getpid()))
+	}
+	c.spare = openSpare()
+	return err == nil
 }
 
 // listen makes the socket at ControlPath and serves it. The caller holds c.mu, or is its
@@ -68,15 +178,7 @@ func (c *controlSocket) listen() error {
 	ln.SetUnlinkOnClose(true)
 	c.ino = ino
 	c.ln = ln
-	go func() {
-		for {
-			conn, err := ln.AcceptUnix()
-			if err != nil {
-				return
-			}
-			go c.r.handleControl(conn, &c.busy)
-		}
-	}()
+	go c.accept(ln)
 	return nil
 }
 
@@ -105,6 +207,7 @@ func (c *controlSocket) close() {
 	defer c.mu.Unlock()
 	c.closed = true
 	c.ln.Close()
+	c.closeSpare()
 }
 
 // upgradeSlot is the one upgrade a run takes at a time, and since when it runs. Its zero
@@ -189,6 +292,23 @@ func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 	case <-r.ctx.Done():
 		_ = enc.Encode(UpgradeResult{Error: "the instance stopped during the upgrade", Stopping: true})
 	}
+}
+
+// refuseControl answers the client c, once it has said its request, with the error why,
+// which it logs: an upgrade that cannot be taken.
+func (r *run) refuseControl(c *net.UnixConn, why string) {
+	defer c.Close()
+	enc := json.NewEncoder(c)
+	if err := peerAllowed(c); err != nil {
+		_ = enc.Encode(UpgradeResult{Error: err.Error()})
+		return
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := bufio.NewReader(c).ReadBytes('\n'); err != nil {
+		return
+	}
+	r.log.Error("upgrade refused", "error", why)
+	_ = enc.Encode(UpgradeResult{Error: why})
 }
 
 // ErrControlPeer means the process that answers at an instance's control socket's path is

@@ -21,11 +21,28 @@ func upgradeError(err error, pid int) string {
 	if !errors.Is(err, syscall.EMFILE) {
 		return err.Error()
 	}
+	return openfiles.Readvise(err, nofileAdvice(pid, ownNofile()))
+}
+
+// acceptError is the text of the answer to, and the log line of, an upgrade whose
+// connection the supervisor pid took only with the descriptor it keeps for this, its
+// accept refused with err: where its own limit on open files refused it (EMFILE), err
+// and the advice of a new copy refused by it, which no upgrade gets past either.
+func acceptError(err error, pid int) string {
+	err = fmt.Errorf("take the upgrade's connection: %w", err)
+	if !errors.Is(err, syscall.EMFILE) {
+		return err.Error()
+	}
+	return err.Error() + ": " + nofileAdvice(pid, ownNofile())
+}
+
+// ownNofile is this process's limit on open files, zero if unknown.
+func ownNofile() unix.Rlimit {
 	var rl unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) != nil {
-		rl = unix.Rlimit{}
+		return unix.Rlimit{}
 	}
-	return openfiles.Readvise(err, nofileAdvice(pid, rl))
+	return rl
 }
 
 // nofileAdvice is the advice for the supervisor pid whose limit on open files, rl (zero

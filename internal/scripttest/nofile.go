@@ -5,24 +5,41 @@ package scripttest
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
 )
 
-// nofilespare PID N: sets PID's soft limit on open files (RLIMIT_NOFILE) to the
-// descriptors it has open now and N more, its hard limit left as it is: a process that
-// opens more than N at once gets EMFILE, one that opens N gets them, whatever it needed
-// when it started.
+// nofilespare PID N: sets PID's soft limit on open files (RLIMIT_NOFILE) so that exactly N
+// descriptors below it are free, its hard limit left as it is: the lowest descriptor free
+// past those N is the limit (a descriptor closed earlier leaves a hole below the highest
+// one open, which counts as free). A process that opens more than N at once gets EMFILE,
+// one that opens N gets them, whatever it needed when it started.
 func cmdNofilespare(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: nofilespare PID N")
 	}
 	pid, spare := atoiArg(ts, args[0]), atoiArg(ts, args[1])
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	ts.Check(err)
+	open := make(map[int]bool, len(entries))
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil {
+			open[fd] = true
+		}
+	}
+	limit := 0
+	for free := 0; ; limit++ {
+		if !open[limit] {
+			if free == spare {
+				break
+			}
+			free++
+		}
+	}
 	var rl unix.Rlimit
 	ts.Check(unix.Prlimit(pid, unix.RLIMIT_NOFILE, nil, &rl))
-	rl.Cur = uint64(len(fds) + spare)
+	rl.Cur = uint64(limit)
 	ts.Check(unix.Prlimit(pid, unix.RLIMIT_NOFILE, &rl, nil))
 }
