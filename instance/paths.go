@@ -297,9 +297,9 @@ func (l Layout) resolve(name, pidFile, logFile string) (Paths, error) {
 		return Paths{}, fmt.Errorf("resolve log: %w%s", err, relativeHint(logFile, l.LogDir, stateDir))
 	}
 	p.Record = p.RecordBeside()
-	if p.PIDFile == p.Record || p.PIDFile == recordLockPath(p.Record) || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
-		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json) and its lock (.%s.json.lock), start lock (%s.starting) and control socket (%s.ctl) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
-			pidFile, ErrPIDFileName, name, name, name, name, name)
+	if p.PIDFile == p.Record || p.PIDFile == recordLockPath(p.Record) || p.PIDFile == ReloadMarkPath(p.Record) || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
+		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json), its lock (.%s.json.lock) and reload mark (.%s.json.reload), start lock (%s.starting) and control socket (%s.ctl) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
+			pidFile, ErrPIDFileName, name, name, name, name, name, name)
 	}
 	if other, ok := strings.CutSuffix(filepath.Base(p.PIDFile), ".pid"); ok && other != name {
 		if rec, err := ReadRecord(filepath.Join(filepath.Dir(p.PIDFile), other+".json")); err == nil && rec.Name == other {

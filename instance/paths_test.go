@@ -109,6 +109,10 @@ func TestResolveOtherInstancesPidfile(t *testing.T) {
 	if _, err := l.Resolve("y", filepath.Join(dir, ".y.json.lock"), ""); !errors.Is(err, ErrPIDFileName) {
 		t.Errorf("Resolve of a pidfile named as the record's lock: %v; want ErrPIDFileName", err)
 	}
+	// the reload's mark: reload would write over the pidfile, and the daemon remove it
+	if _, err := l.Resolve("y", filepath.Join(dir, ".y.json.reload"), ""); !errors.Is(err, ErrPIDFileName) {
+		t.Errorf("Resolve of a pidfile named as the reload's mark: %v; want ErrPIDFileName", err)
+	}
 }
 
 func TestResolveBadNames(t *testing.T) {

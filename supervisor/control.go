@@ -145,7 +145,8 @@ func (c *controlSocket) refuseAtLimit(ln *net.UnixListener, limitErr error) bool
 		_ = unix.Close(c.spare)
 		c.spare = -1
 	}
-	// It waits: a client that gave up meanwhile leaves none, and the next may be long.
+	// Bounded: a client gone meanwhile leaves nothing to take, and the accept would wait
+	// for the next one, the spare given up.
 	_ = ln.SetDeadline(time.Now().Add(pendingLook))
 	defer ln.SetDeadline(time.Time{})
 	conn, err := ln.AcceptUnix()
