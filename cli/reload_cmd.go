@@ -140,11 +140,12 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 }
 
 // markReload marks sig, about to be sent to the daemon st tells of, as a reload's
-// (instance.MarkReload) when that daemon may take a SIGHUP for its terminal's hangup: a
-// foreground start, outside a service manager. undo removes the mark, for a signal not
+// (instance.MarkReload) when that daemon may take a SIGHUP for its terminal's hangup, and
+// so takes the mark (its record says so): a foreground start, outside a service manager,
+// not PID 1. Another daemon would leave the mark behind. undo removes the mark, for a signal not
 // sent. A reload just after the terminal hung up then reloads, rather than stop the start.
 func markReload(paths instance.Paths, st instance.Status, sig syscall.Signal) (undo func()) {
-	if sig != syscall.SIGHUP || !st.Running() || st.Record == nil || st.Record.Strategy != "" || st.Record.Unit != "" {
+	if sig != syscall.SIGHUP || !st.Running() || st.Record == nil || !st.Record.TakesReloadMark {
 		return func() {}
 	}
 	return instance.MarkReload(paths.Record, st.PID())

@@ -120,6 +120,11 @@ type Record struct {
 	// work keeps the hangup ignored as nohup promises (the nohup strategy's daemons do so
 	// by their strategy, which names it).
 	IgnoresHUP bool `json:"ignores_hup,omitempty"`
+	// TakesReloadMark says the daemon may take a SIGHUP for its terminal's hangup (a
+	// foreground start, outside a service manager, not PID 1), and so takes a reload's
+	// mark (TakeReloadMark) with each SIGHUP: reload writes one for it, and for no other
+	// daemon, which would leave it behind. False in a record an older build wrote.
+	TakesReloadMark bool `json:"takes_reload_mark,omitempty"`
 }
 
 // EndedFailed reports whether the record, of an instance that is not running now, tells of

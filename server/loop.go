@@ -516,7 +516,7 @@ func (r *runner) cleanup() error {
 	if err := r.records.stopped(); err != nil {
 		errs = append(errs, err)
 	}
-	if r.opts.HangupStops && r.opts.RecordPath != "" {
+	if r.opts.RecordPath != "" { // whatever HangupStops: a mark an older reload wrote
 		instance.RemoveReloadMark(r.opts.RecordPath) // a reload's that came as it stopped
 	}
 	if err := r.pf.Release(); err != nil {

@@ -74,6 +74,8 @@ func Run(ctx context.Context, w Workload, opts Options) error {
 	if opts.PIDFileCheck <= 0 {
 		opts.PIDFileCheck = DefaultPIDFileCheck
 	}
+	// reload marks the SIGHUP it sends only a daemon that takes the mark (run)
+	opts.Record.TakesReloadMark = opts.HangupStops && opts.RecordPath != ""
 	if opts.LogDescriptors != nil {
 		opts.Record.LogFD = opts.LogDescriptors.FD() // status and reopen look at it alone
 	}
