@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,7 +18,8 @@ import (
 // before it signals, and the daemon, taking a SIGHUP, takes the mark (reads and removes
 // it): a SIGHUP with a fresh mark naming it is a reload, never the hangup. There is one
 // mark an instance at most, gone once taken, at the daemon's exit, and at delete; a mark
-// older than ReloadMarkFresh counts for nothing.
+// older than ReloadMarkFresh counts for nothing, and so does one that neither the daemon's
+// user nor root wrote (a pidfile directory such as /tmp lets others write a mark there).
 
 // ReloadMarkFresh bounds how long a reload's mark counts: the time between reload writing
 // it and the daemon taking the SIGHUP sent just after, which a loaded machine stretches to
@@ -36,7 +38,10 @@ func ReloadMarkPath(record string) string {
 // that was not sent.
 func MarkReload(record string, pid int) (undo func()) {
 	path := ReloadMarkPath(record)
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0o644)
+	// A new file, never one already there: another user's (in /tmp) would not be ours to
+	// write, and the daemon would refuse it.
+	_ = os.Remove(path)
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0o600)
 	if err != nil {
 		return func() {}
 	}
@@ -50,8 +55,9 @@ func MarkReload(record string, pid int) (undo func()) {
 }
 
 // TakeReloadMark takes the reload mark of the instance whose record is at record, for the
-// daemon pid, at now: it reports whether a mark was there, naming pid, and written within
-// ReloadMarkFresh of now, and removes any mark there, whatever it says.
+// daemon pid, at now: it reports whether a mark was there, naming pid, written within
+// ReloadMarkFresh of now, by this process's (effective) user or root, who alone may reload
+// it, and with no other link, and removes any mark there, whatever it says.
 func TakeReloadMark(record string, pid int, now time.Time) bool {
 	path := ReloadMarkPath(record)
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
@@ -60,9 +66,9 @@ func TakeReloadMark(record string, pid int, now time.Time) bool {
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
-	_ = os.Remove(path) // taken: it marks one SIGHUP at most
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
+	info, err := f.Stat() // before the remove, which takes a link
+	_ = os.Remove(path)   // taken: it marks one SIGHUP at most
+	if err != nil || !info.Mode().IsRegular() || !markTrusted(info) {
 		return false
 	}
 	if age := now.Sub(info.ModTime()); age > ReloadMarkFresh || age < -ReloadMarkFresh {
@@ -78,4 +84,16 @@ func TakeReloadMark(record string, pid int, now time.Time) bool {
 // one is there: at the daemon's exit, and at delete.
 func RemoveReloadMark(record string) {
 	_ = os.Remove(ReloadMarkPath(record))
+}
+
+// markTrusted reports whether the mark info describes was written by whoever may reload
+// this process, its user or root: another user, who may write in a pidfile directory such
+// as /tmp, could otherwise make a terminal's hangup look like a reload, and the daemon run
+// on. A mark with another link is refused too: it may be another's file, linked there.
+func markTrusted(info os.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return false
+	}
+	return (int(st.Uid) == os.Geteuid() || st.Uid == 0) && st.Nlink == 1
 }

@@ -50,3 +50,53 @@ func TestReloadMark(t *testing.T) {
 	RemoveReloadMark(record)
 	gone()
 }
+
+// A mark another user wrote (in a pidfile directory such as /tmp, which all may write)
+// counts for nothing: it would make the terminal's hangup of a root's start look like a
+// reload, and the daemon run on. Nor does one with another link.
+func TestReloadMarkOfAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to give the mark to another user")
+	}
+	dir := t.TempDir()
+	record := filepath.Join(dir, "sp.json")
+	path := ReloadMarkPath(record)
+	now := time.Now()
+	MarkReload(record, 42)
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if TakeReloadMark(record, 42, now) {
+		t.Error("a mark of another user's counted")
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the mark is left behind: %v", err)
+	}
+	MarkReload(record, 42)
+	if err := os.Link(path, filepath.Join(dir, "other")); err != nil {
+		t.Fatal(err)
+	}
+	if TakeReloadMark(record, 42, now) {
+		t.Error("a mark with another link counted")
+	}
+}
+
+// A mark another user put there first is replaced, not written through: the reload's own
+// mark is the daemon's to take.
+func TestMarkReloadReplacesAnothersMark(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to give the mark to another user")
+	}
+	record := filepath.Join(t.TempDir(), "sp.json")
+	path := ReloadMarkPath(record)
+	if err := os.WriteFile(path, []byte("42\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	MarkReload(record, 42)
+	if !TakeReloadMark(record, 42, time.Now()) {
+		t.Error("the reload's mark, written over another's, did not count")
+	}
+}
