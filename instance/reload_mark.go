@@ -22,9 +22,13 @@ import (
 // user nor root wrote (a pidfile directory such as /tmp lets others write a mark there).
 
 // ReloadMarkFresh bounds how long a reload's mark counts: the time between reload writing
-// it and the daemon taking the SIGHUP sent just after, which a loaded machine stretches to
-// seconds. A mark left by a reload killed between the two stops no hangup for longer.
-const ReloadMarkFresh = 10 * time.Second
+// it and the daemon taking the SIGHUP it sends at once after (the next system call). That
+// is the time the daemon's loop takes to read a signal, which the hangup's own judgement
+// (2s after the hangup) already counts on being short; a second more is for a loaded
+// machine. A mark left by a reload killed between the two makes a real hangup look like a
+// reload for no longer; a mark that takes longer is no worse than none: the SIGHUP is
+// judged by its time.
+const ReloadMarkFresh = 3 * time.Second
 
 // ReloadMarkPath is the reload mark of the instance whose record is at record:
 // .NAME.json.reload beside it, hidden as the record's lock is.

@@ -81,6 +81,20 @@ func TestReloadMarkOfAnotherUser(t *testing.T) {
 	}
 }
 
+// A mark a reload killed before it signalled left counts for a few seconds at most: a real
+// hangup some seconds later stops the daemon.
+func TestReloadMarkLeftByAKilledReload(t *testing.T) {
+	record := filepath.Join(t.TempDir(), "web.json")
+	MarkReload(record, 42)
+	left := time.Now().Add(-5 * time.Second)
+	if err := os.Chtimes(ReloadMarkPath(record), left, left); err != nil {
+		t.Fatal(err)
+	}
+	if TakeReloadMark(record, 42, time.Now()) {
+		t.Error("a mark written 5s before counted")
+	}
+}
+
 // A mark another user put there first is replaced, not written through: the reload's own
 // mark is the daemon's to take.
 func TestMarkReloadReplacesAnothersMark(t *testing.T) {
