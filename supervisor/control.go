@@ -40,8 +40,9 @@ type controlSocket struct {
 	ino    uint64 // the socket file's inode, to tell it from another at its path
 	closed bool
 
-	spareMu sync.Mutex
-	spare   int // a descriptor kept to take a connection at the limit on open files (-1: none)
+	spareMu   sync.Mutex
+	spare     int  // a descriptor kept to take a connection at the limit on open files (-1: none)
+	spareDone bool // closeSpare was called: no spare is opened again
 }
 
 // serveControl listens on ControlPath; close stops listening and removes the socket.
@@ -64,10 +65,22 @@ func openSpare() int {
 	return fd
 }
 
-// closeSpare closes the spare descriptor, if it is open.
+// keepSpare opens the spare descriptor again if it is missing: refuseAtLimit gives it up,
+// and cannot open it again while the limit it met holds (a soft limit lowered below it);
+// without it, the next upgrade at the limit would wait for its whole timeout, unanswered.
+func (c *controlSocket) keepSpare() {
+	c.spareMu.Lock()
+	defer c.spareMu.Unlock()
+	if c.spare < 0 && !c.spareDone {
+		c.spare = openSpare()
+	}
+}
+
+// closeSpare closes the spare descriptor, if it is open, for good.
 func (c *controlSocket) closeSpare() {
 	c.spareMu.Lock()
 	defer c.spareMu.Unlock()
+	c.spareDone = true
 	if c.spare >= 0 {
 		_ = unix.Close(c.spare)
 		c.spare = -1
@@ -84,6 +97,7 @@ func (c *controlSocket) accept(ln *net.UnixListener) {
 	const firstPause, lastPause = 5 * time.Millisecond, time.Second
 	pause := firstPause
 	for {
+		c.keepSpare()
 		conn, err := ln.AcceptUnix()
 		if atLimit(err) {
 			if !pending(ln, pendingLook) {
@@ -156,7 +170,9 @@ func (c *controlSocket) refuseAtLimit(ln *net.UnixListener, limitErr error) bool
 	if err == nil {
 		c.r.refuseControl(conn, acceptError(limitErr, os.Getpid()))
 	}
-	c.spare = openSpare()
+	if !c.spareDone {
+		c.spare = openSpare() // -1 while the limit it met holds: keepSpare tries again
+	}
 	return err == nil
 }
 

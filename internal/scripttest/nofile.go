@@ -15,10 +15,15 @@ import (
 // descriptors below it are free, its hard limit left as it is: the lowest descriptor free
 // past those N is the limit (a descriptor closed earlier leaves a hole below the highest
 // one open, which counts as free). A process that opens more than N at once gets EMFILE,
-// one that opens N gets them, whatever it needed when it started.
+// one that opens N gets them, whatever it needed when it started. With -hard, its hard
+// limit is set to the same: nothing may raise the soft one past it (root alone may lower it).
 func cmdNofilespare(ts *testscript.TestScript, neg bool, args []string) {
+	hard := len(args) > 0 && args[0] == "-hard"
+	if hard {
+		args = args[1:]
+	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: nofilespare PID N")
+		ts.Fatalf("usage: nofilespare [-hard] PID N")
 	}
 	pid, spare := atoiArg(ts, args[0]), atoiArg(ts, args[1])
 	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
@@ -41,5 +46,8 @@ func cmdNofilespare(ts *testscript.TestScript, neg bool, args []string) {
 	var rl unix.Rlimit
 	ts.Check(unix.Prlimit(pid, unix.RLIMIT_NOFILE, nil, &rl))
 	rl.Cur = uint64(limit)
+	if hard {
+		rl.Max = rl.Cur
+	}
 	ts.Check(unix.Prlimit(pid, unix.RLIMIT_NOFILE, &rl, nil))
 }
