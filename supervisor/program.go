@@ -206,6 +206,7 @@ func (r *run) startCopy(bound time.Duration, extensible, only bool) (*program, e
 	}
 	p.state = "ready"
 	r.log.Info("the program is ready", "pid", p.pid, "generation", p.gen, "ready", cfg.Ready.String())
+	r.s.dropped.ready(r.log)
 	return p, nil
 }
 

@@ -37,6 +37,8 @@ type Supervisor struct {
 	reloaded int
 	// log is the running Serve's logger, for what Forward could not pass on; nil before.
 	log hclog.Logger
+	// dropped says in the log what Forward could not pass on, without a line each.
+	dropped droppedSignals
 
 	ended atomic.Bool // Serve's program and what it left are gone: its last output alone is written (WorkEnded)
 }
@@ -54,7 +56,7 @@ var (
 // New returns a Supervisor of the program cfg describes, whose output lines go to out
 // (the daemon's log writer, which writes each line whole or not at all).
 func New(cfg Config, out io.Writer) *Supervisor {
-	return &Supervisor{cfg: cfg.withDefaults(), out: out}
+	return &Supervisor{cfg: cfg.withDefaults(), out: out, dropped: droppedSignals{now: time.Now}}
 }
 
 // ForwardSignals are the signals passed on to the program, besides the stop signals (TERM,
@@ -93,7 +95,7 @@ func (s *Supervisor) Forward(sig os.Signal) {
 	log := s.log
 	s.mu.Unlock()
 	if log != nil {
-		log.Warn("signal not passed on: the program is not running, or its restart is not ready yet; send it again once this log says the program is ready", "signal", sigName(ss))
+		s.dropped.drop(log, ss) // the first of each time down in full, then counts
 	}
 }
 
