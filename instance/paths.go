@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/daemonkit/daemonkit/pidfile"
 )
 
 // DefaultStateDir returns where the program's pidfiles and records live by default. For one
@@ -297,7 +299,7 @@ func (l Layout) resolve(name, pidFile, logFile string) (Paths, error) {
 		return Paths{}, fmt.Errorf("resolve log: %w%s", err, relativeHint(logFile, l.LogDir, stateDir))
 	}
 	p.Record = p.RecordBeside()
-	if p.PIDFile == p.Record || p.PIDFile == recordLockPath(p.Record) || p.PIDFile == ReloadMarkPath(p.Record) || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
+	if p.PIDFile == p.Record || p.PIDFile == recordLockPath(p.Record) || p.PIDFile == ReloadMarkPath(p.Record) && !heldPidfile(p.PIDFile) || p.PIDFile == p.StartLock() || p.PIDFile == p.ControlSocket() {
 		return Paths{}, fmt.Errorf("pidfile %q: %w: the instance's record (%s.json), its lock (.%s.json.lock) and reload mark (.%s.json.reload), start lock (%s.starting) and control socket (%s.ctl) go beside its pidfile, under those names: give a pidfile named otherwise (%s.pid)",
 			pidFile, ErrPIDFileName, name, name, name, name, name, name)
 	}
@@ -339,4 +341,12 @@ func relativeHint(paths ...string) string {
 		}
 	}
 	return ""
+}
+
+// heldPidfile reports whether a daemon holds the pidfile at path: one an older daemonkit
+// started under a name since reserved (the reload mark's), which stop and status must
+// still reach, and which start finds running.
+func heldPidfile(path string) bool {
+	st, _ := pidfile.Probe(path)
+	return st.State == pidfile.Running
 }

@@ -2,6 +2,7 @@ package instance
 
 import (
 	"errors"
+	"github.com/daemonkit/daemonkit/pidfile"
 	"io/fs"
 	"os"
 	"os/user"
@@ -112,6 +113,24 @@ func TestResolveOtherInstancesPidfile(t *testing.T) {
 	// the reload's mark: reload would write over the pidfile, and the daemon remove it
 	if _, err := l.Resolve("y", filepath.Join(dir, ".y.json.reload"), ""); !errors.Is(err, ErrPIDFileName) {
 		t.Errorf("Resolve of a pidfile named as the reload's mark: %v; want ErrPIDFileName", err)
+	}
+}
+
+// A daemon an older daemonkit started with its pidfile named as the reload mark since is
+// still reached through it (stop, status; start finds it running): the name was refused
+// to every command, and such a daemon could not be stopped by its pidfile.
+func TestResolveHeldPidfileNamedAsTheReloadMark(t *testing.T) {
+	dir := t.TempDir()
+	l := Layout{StateDir: dir}
+	path := filepath.Join(dir, ".rq.json.reload")
+	f, err := pidfile.Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Release()
+	p, err := l.Resolve("rq", path, "")
+	if err != nil || p.PIDFile != path {
+		t.Errorf("Resolve of a held pidfile named as the reload's mark: %+v, %v; want it", p, err)
 	}
 }
 
