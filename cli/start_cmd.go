@@ -367,18 +367,24 @@ func surviveClosedPipe() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
-// interruptible is a context cancelled by SIGINT or SIGTERM, whose cause names the signal,
-// and the function that stops catching them; the context stays as it is then.
+// interruptible is a context cancelled by SIGINT, SIGTERM or SIGQUIT (Ctrl-\, which a
+// user types to end a command as surely as Ctrl-C), whose cause names the signal, and the
+// function that stops catching them; the context stays as it is then. Uncaught, SIGQUIT
+// would dump every goroutine and exit 2, the usage error's code, with what the command
+// had started left unwatched.
 func interruptible() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
-	if signal.Ignored(os.Interrupt) {
-		// A job a script put in the background (cmd &), which a Ctrl-C meant for the
-		// foreground must not reach: Notify would take it back from being ignored.
-		signal.Notify(sigs, syscall.SIGTERM)
-	} else {
-		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	caught := []os.Signal{syscall.SIGTERM}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGQUIT} {
+		// Not in a job a script put in the background (cmd &), started with both ignored,
+		// which a Ctrl-C or Ctrl-\ meant for the foreground must not reach: Notify would
+		// take it back from being ignored.
+		if !signal.Ignored(sig) {
+			caught = append(caught, sig)
+		}
 	}
+	signal.Notify(sigs, caught...)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -396,8 +402,13 @@ func interruptible() (context.Context, func()) {
 // dieBy ends the process by sig, as its default action would have, once what the
 // interrupt left undone is said: a shell running it from a script then ends the script
 // too, as it does for a child killed by Ctrl-C, where an exit of 128+N would let the script
-// go on. It does not return.
+// go on. SIGQUIT's default would dump every goroutine (Go's runtime) or a core, which an
+// interrupted command has no cause to leave: it exits 131 instead, the status a shell
+// shows for it. It does not return.
 func dieBy(sig syscall.Signal) {
+	if sig == syscall.SIGQUIT {
+		os.Exit(128 + int(sig))
+	}
 	signal.Reset(sig)
 	_ = syscall.Kill(os.Getpid(), sig)
 	time.Sleep(time.Second) // the signal is on its way; in case something still catches it:
