@@ -536,6 +536,11 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		NotifyManager: os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught: arm.release, // from then on a signal is server.Run's alone
 	}
+	if outputGoneStops(opts.HangupStops, c.Log) {
+		var stop func()
+		ctx, stop = untilOutputGone(ctx, app.Config.Stdout, app.Config.Stderr)
+		defer stop()
+	}
 	out := logWriter("stderr", app.Config.Name, app.Globals.LogFormat)
 	tell := func(err error) error { return err } // start's own error, for the caller
 	var claim *instance.LogClaim                 // its log's, with --log
