@@ -162,8 +162,11 @@ func forEachInstance(ctx context.Context, app *App, verb string, do func(app *Ap
 		mu    sync.Mutex // stderr's: the progress notes and the reports' errors
 		wg    sync.WaitGroup
 		slots = make(chan struct{}, maxParallel)
+		// stderr a pipe nobody reads holds the reports and the progress notes only until
+		// an interrupt, as stdout does: then what it cannot take is given up.
+		stderr = writesUntilInterrupted(ctx, app.Config.Stderr)
 	)
-	reports := newAllReports(app.Stdout, lockedWriter{&mu, app.Config.Stderr})
+	reports := newAllReports(app.Stdout, lockedWriter{&mu, stderr})
 	for _, name := range names {
 		wg.Add(1)
 		slots <- struct{}{}
@@ -173,6 +176,9 @@ func forEachInstance(ctx context.Context, app *App, verb string, do func(app *Ap
 			own := *app
 			own.Stdout, own.Config.Stderr = &out, &errs
 			own.progress = lockedWriter{&mu, app.progressOut()}
+			if app.progress == nil { // progressOut is stderr
+				own.progress = lockedWriter{&mu, stderr}
+			}
 			own.yieldTurn = func(wait func()) {
 				<-slots
 				defer func() { slots <- struct{}{} }()

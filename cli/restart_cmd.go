@@ -81,6 +81,7 @@ func (c *RestartCmd) Run(app *App) (err error) {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	defer func() { err = sayInterrupted(app, ctx, err) }() // its stderr may be a pipe nobody reads
 	if c.All {
 		if err := checkGivenFlagsAll(app, c.given); err != nil {
 			return err

@@ -416,20 +416,34 @@ func dieBy(sig syscall.Signal) {
 }
 
 // dieByInterruption, for a command whose interrupt (ctx's cause) left err to say, says it
-// as the command's own last error is said, then ends the process by the signal (dieBy),
-// as it ended before it caught it: a script that runs it ends with it. It returns when ctx
-// was not interrupted, or err is nil.
+// as the command's own last error is said (sayInterrupted), then ends the process by the
+// signal (dieBy), as it ended before it caught it: a script that runs it ends with it. It
+// returns when ctx was not interrupted, or err is nil.
 func dieByInterruption(app *App, ctx context.Context, err error) {
 	var in interruption
 	if err == nil || !errors.As(context.Cause(ctx), &in) {
 		return
 	}
+	_ = sayInterrupted(app, ctx, withCode(128+int(in.sig), err)) // its exit_code, under json, as a shell sees it
+	dieBy(in.sig)
+}
+
+// sayInterrupted, for a command interrupted (ctx's cause) that ends with err, says err now,
+// as the command's own last error is said, but through writesUntilInterrupted: with its
+// stderr a pipe nobody reads, the command ends a moment later, without a word, rather
+// than never. It returns err's exit code alone, with nothing left to say; and err as it
+// is when ctx was not interrupted.
+func sayInterrupted(app *App, ctx context.Context, err error) error {
+	if err == nil || !errors.As(context.Cause(ctx), new(interruption)) {
+		return err
+	}
 	format := ""
 	if app.Globals != nil {
 		format = app.Globals.LogFormat
 	}
-	app.Config.exitIn(format, withCode(128+int(in.sig), err)) // its exit_code, under json, as a shell sees it
-	dieBy(in.sig)
+	told := app.Config
+	told.Stderr = writesUntilInterrupted(ctx, told.Stderr)
+	return withCode(told.exitIn(format, err), nil)
 }
 
 // interruption is the cause of interruptible's context: the signal that ended it.

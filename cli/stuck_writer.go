@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+)
+
+// errWriteGivenUp is what a write to a writesUntilInterrupted writer returns once it was
+// given up, or is not tried: an earlier one is still stuck.
+var errWriteGivenUp = errors.New("write given up: interrupted while it was blocked (a pipe nobody reads)")
+
+// untilInterrupted is writesUntilInterrupted's writer.
+type untilInterrupted struct {
+	ctx context.Context
+	w   io.Writer
+
+	mu      sync.Mutex    // one write at a time, in order
+	pending chan struct{} // closed once a write given up has ended; nil if none is under way
+}
+
+// writesUntilInterrupted returns a writer to w (stderr) whose writes block as w's do
+// until ctx ends (an interrupt), and then only as long as a write may take before it is
+// taken for one nobody will ever read (writeBlockedAfter, from the write's start, as
+// allReports judges stdout's): such a write is given up, left to end on its own, and every
+// write after it says nothing more until it has. A command interrupted with its stderr a
+// full pipe nobody reads then ends, rather than wait for ever to say so.
+func writesUntilInterrupted(ctx context.Context, w io.Writer) io.Writer {
+	return &untilInterrupted{ctx: ctx, w: w}
+}
+
+func (s *untilInterrupted) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending != nil { // a write given up: the next waits for it, or the interrupt
+		select {
+		case <-s.pending:
+			s.pending = nil
+		case <-s.ctx.Done():
+			return 0, errWriteGivenUp
+		}
+	}
+	began := time.Now()
+	done := make(chan struct{})
+	var n int
+	var err error
+	buf := bytes.Clone(p) // the caller may reuse p once Write has returned
+	go func() {
+		n, err = s.w.Write(buf)
+		close(done)
+	}()
+	select {
+	case <-done:
+		return n, err
+	case <-s.ctx.Done():
+	}
+	timer := time.NewTimer(writeBlockedAfter - time.Since(began))
+	defer timer.Stop()
+	select {
+	case <-done:
+		return n, err
+	case <-timer.C:
+		s.pending = done
+		return 0, errWriteGivenUp
+	}
+}
