@@ -36,11 +36,18 @@ func (s *untilInterrupted) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pending != nil { // a write given up: the next waits for it, or the interrupt
+		// Whether it has ended is asked first: after the interrupt both are ready, and
+		// a select between them would drop half the lines written once the pipe drained.
 		select {
 		case <-s.pending:
 			s.pending = nil
-		case <-s.ctx.Done():
-			return 0, errWriteGivenUp
+		default:
+			select {
+			case <-s.pending:
+				s.pending = nil
+			case <-s.ctx.Done():
+				return 0, errWriteGivenUp
+			}
 		}
 	}
 	began := time.Now()

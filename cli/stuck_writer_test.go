@@ -40,3 +40,31 @@ func TestWritesUntilInterrupted(t *testing.T) {
 		t.Fatalf("the next write: %v, want errWriteGivenUp", err)
 	}
 }
+
+// Once a write given up has ended (the pipe drained), the next goes through, after the
+// interrupt as before it: its caller's line is not dropped for a race between the write
+// that ended and the interrupt, both long done.
+func TestWritesUntilInterruptedAfterDrain(t *testing.T) {
+	defer func(d time.Duration) { writeBlockedAfter = d }(writeBlockedAfter)
+	writeBlockedAfter = 20 * time.Millisecond
+	for i := 0; i < 30; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		stuck := &stuckWriter{entered: make(chan struct{}), release: make(chan struct{})}
+		w := writesUntilInterrupted(ctx, stuck).(*untilInterrupted)
+		ended := make(chan error, 1)
+		go func() {
+			_, err := w.Write([]byte("stuck\n"))
+			ended <- err
+		}()
+		<-stuck.entered
+		cancel()
+		if err := <-ended; !errors.Is(err, errWriteGivenUp) {
+			t.Fatalf("the stuck write: %v, want errWriteGivenUp", err)
+		}
+		close(stuck.release)
+		<-w.pending // the write given up has ended
+		if n, err := w.Write([]byte("next\n")); n != 5 || err != nil {
+			t.Fatalf("round %d: the write after the drain: %d, %v; want it written", i, n, err)
+		}
+	}
+}
