@@ -80,6 +80,9 @@ type App struct {
 	// yieldTurn, when set, runs a wait with the instance's turn among forEachInstance's
 	// given up meanwhile (whileWaiting).
 	yieldTurn func(wait func())
+	// stderrUntil is Config.Stderr through writesUntilInterrupted, once a command asked
+	// for it (stderrUntilInterrupted): one for the whole command.
+	stderrUntil *untilInterrupted
 }
 
 // whileWaiting runs wait, a wait for something else than the command's own work (a start

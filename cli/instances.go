@@ -164,7 +164,7 @@ func forEachInstance(ctx context.Context, app *App, verb string, do func(app *Ap
 		slots = make(chan struct{}, maxParallel)
 		// stderr a pipe nobody reads holds the reports and the progress notes only until
 		// an interrupt, as stdout does: then what it cannot take is given up.
-		stderr = writesUntilInterrupted(ctx, app.Config.Stderr)
+		stderr = app.stderrUntilInterrupted(ctx)
 	)
 	reports := newAllReports(app.Stdout, lockedWriter{&mu, stderr})
 	for _, name := range names {

@@ -429,10 +429,10 @@ func dieByInterruption(app *App, ctx context.Context, err error) {
 }
 
 // sayInterrupted, for a command interrupted (ctx's cause) that ends with err, says err now,
-// as the command's own last error is said, but through writesUntilInterrupted: with its
-// stderr a pipe nobody reads, the command ends a moment later, without a word, rather
-// than never. It returns err's exit code alone, with nothing left to say; and err as it
-// is when ctx was not interrupted.
+// as the command's own last error is said, but through the command's writesUntilInterrupted
+// (stderrUntilInterrupted, the one its reports used): with its stderr a pipe nobody reads,
+// the command ends a moment later, without a word, rather than never. It returns err's
+// exit code alone, with nothing left to say; and err as it is when ctx was not interrupted.
 func sayInterrupted(app *App, ctx context.Context, err error) error {
 	if err == nil || !errors.As(context.Cause(ctx), new(interruption)) {
 		return err
@@ -442,7 +442,7 @@ func sayInterrupted(app *App, ctx context.Context, err error) error {
 		format = app.Globals.LogFormat
 	}
 	told := app.Config
-	told.Stderr = writesUntilInterrupted(ctx, told.Stderr)
+	told.Stderr = app.stderrUntilInterrupted(ctx) // the command's own: a write given up holds it no longer
 	return withCode(told.exitIn(format, err), nil)
 }
 

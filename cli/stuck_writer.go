@@ -32,6 +32,16 @@ func writesUntilInterrupted(ctx context.Context, w io.Writer) io.Writer {
 	return &untilInterrupted{ctx: ctx, w: w}
 }
 
+// stderrUntilInterrupted is a's stderr through writesUntilInterrupted(ctx): the same writer
+// every time it is asked with ctx, so that what is said last (sayInterrupted) does not
+// wait another writeBlockedAfter behind a write given up already, but is given up at once.
+func (a *App) stderrUntilInterrupted(ctx context.Context) io.Writer {
+	if a.stderrUntil == nil || a.stderrUntil.ctx != ctx {
+		a.stderrUntil = &untilInterrupted{ctx: ctx, w: a.Config.Stderr}
+	}
+	return a.stderrUntil
+}
+
 func (s *untilInterrupted) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -66,5 +67,36 @@ func TestWritesUntilInterruptedAfterDrain(t *testing.T) {
 		if n, err := w.Write([]byte("next\n")); n != 5 || err != nil {
 			t.Fatalf("round %d: the write after the drain: %d, %v; want it written", i, n, err)
 		}
+	}
+}
+
+// A command whose stderr write was given up after an interrupt (stop --all's reports)
+// says its last error (sayInterrupted) through the same writer: given up at once, behind
+// the write still stuck, rather than after another writeBlockedAfter, which made the
+// command end two seconds after the interrupt rather than one.
+func TestSayInterruptedAfterGivenUp(t *testing.T) {
+	defer func(d time.Duration) { writeBlockedAfter = d }(writeBlockedAfter)
+	writeBlockedAfter = 500 * time.Millisecond
+	stuck := &stuckWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	defer close(stuck.release)
+	app := &App{Config: Config{Name: "daemonkit", Stderr: stuck}}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ended := make(chan error, 1)
+	go func() {
+		_, err := app.stderrUntilInterrupted(ctx).Write([]byte("a report\n"))
+		ended <- err
+	}()
+	<-stuck.entered
+	cancel(interruption{syscall.SIGTERM})
+	if err := <-ended; !errors.Is(err, errWriteGivenUp) {
+		t.Fatalf("the stuck write: %v, want errWriteGivenUp", err)
+	}
+	began := time.Now()
+	err := sayInterrupted(app, ctx, errors.New("interrupted by SIGTERM"))
+	if took := time.Since(began); took >= writeBlockedAfter/2 {
+		t.Fatalf("sayInterrupted took %v behind the write given up, want it at once", took)
+	}
+	if err == nil {
+		t.Fatal("sayInterrupted: nil, want the exit code")
 	}
 }
