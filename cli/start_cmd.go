@@ -372,16 +372,22 @@ func surviveClosedPipe() {
 // function that stops catching them; the context stays as it is then. Uncaught, SIGQUIT
 // would dump every goroutine and exit 2, the usage error's code, with what the command
 // had started left unwatched.
+//
+// In a job a script put in the background (cmd &), which a shell starts with SIGINT and
+// SIGQUIT ignored, neither is caught: a Ctrl-C or Ctrl-\ meant for the foreground must not
+// reach it, and Notify would take them back from being ignored. Go's runtime keeps only
+// SIGINT of the two ignored (SIGQUIT it catches, to dump), so signal.Ignored cannot tell
+// that SIGQUIT was: it is ignored again here, as the shell left it, whenever SIGINT was.
 func interruptible() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	caught := []os.Signal{syscall.SIGTERM}
-	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGQUIT} {
-		// Not in a job a script put in the background (cmd &), started with both ignored,
-		// which a Ctrl-C or Ctrl-\ meant for the foreground must not reach: Notify would
-		// take it back from being ignored.
-		if !signal.Ignored(sig) {
-			caught = append(caught, sig)
+	if signal.Ignored(os.Interrupt) {
+		signal.Ignore(syscall.SIGQUIT)
+	} else {
+		caught = append(caught, os.Interrupt)
+		if !signal.Ignored(syscall.SIGQUIT) { // but where the program ignored it itself
+			caught = append(caught, syscall.SIGQUIT)
 		}
 	}
 	signal.Notify(sigs, caught...)
@@ -461,6 +467,10 @@ type arming struct {
 	done chan struct{}
 	ctx  context.Context
 	stop func()
+	// quitIgnored says interruptible ignored SIGQUIT (a background job's): release puts
+	// back the runtime's action, unless the work took it since, so that clearInherited,
+	// which runs before, does not take it for the program's own choice and pass it on.
+	quitIgnored bool
 }
 
 // armInterrupt starts setting up interruptible: on another goroutine, or now on the main
@@ -468,7 +478,9 @@ type arming struct {
 func armInterrupt(onMain bool) *arming {
 	a := &arming{done: make(chan struct{})}
 	arm := func() {
+		before := signal.Ignored(syscall.SIGQUIT)
 		a.ctx, a.stop = interruptible()
+		a.quitIgnored = !before && signal.Ignored(syscall.SIGQUIT)
 		close(a.done)
 	}
 	if onMain {
@@ -491,6 +503,9 @@ func (a *arming) wait() context.Context {
 func (a *arming) release() {
 	<-a.done
 	a.stop()
+	if a.quitIgnored && signal.Ignored(syscall.SIGQUIT) {
+		signal.Reset(syscall.SIGQUIT)
+	}
 }
 
 // foreground runs the work in this process, logging to stderr, until Ctrl-C or SIGTERM.
