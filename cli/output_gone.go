@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync"
+	"syscall"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/logfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,76 +16,53 @@ import (
 // into has ended: the supervisor stops the program as a stop does (its stop signal).
 var errOutputGone = errors.New("its output's reader is gone (what it was piped into ended)")
 
-// outputGoneStops says whether a foreground start typed at a shell (hangupStops: neither
-// under nohup(1), a unit nor as PID 1), logging to its stderr (no --log), is to stop once
-// the pipe its stdout or stderr goes into has no reader left ('start -- prog 2>&1 | grep
-// -m1 x', grep having its line): as a command of a pipeline ends when the one it writes
-// into does, rather than run on, its lines dropped, the pipeline never ending. A unit's
-// (stderr the journal's), a container's PID 1 and a start under nohup, which asks to
-// outlive the session its pipe's reader may belong to, run on, their lines dropped and
-// counted. (An inherited SIGPIPE ignored cannot say so: Go's runtime catches SIGPIPE
+// outputGoneStops says whether a foreground start is to stop once a line of its program
+// fails to write because the pipe its stderr goes into has no reader left ('start -- prog
+// 2>&1 | grep -m1 x', grep having its line): as a command of a pipeline ends when the one
+// it writes into does (SIGPIPE), rather than run on, its lines dropped, the pipeline never
+// ending. Only one typed at a shell: with a controlling terminal (atTerminal), hangupStops
+// (neither under nohup(1), a unit nor as PID 1) and logging to its stderr (no --log). A
+// start without a terminal (runit, s6, supervisord, cron, a container's entrypoint) runs
+// on, its lines dropped and counted, as does a start under nohup, which asks to outlive
+// the session its pipe's reader may belong to: a log collector that reopens its FIFO must
+// not stop it. (An inherited SIGPIPE ignored cannot say so: Go's runtime catches SIGPIPE
 // whatever the caller left it.)
 func outputGoneStops(hangupStops bool, log string) bool {
-	return hangupStops && log == ""
+	return hangupStops && log == "" && atTerminal()
 }
 
-// untilOutputGone returns a context cancelled with errOutputGone as soon as one of ws that
-// is a pipe or a socket has no reader left (else it ends with ctx alone), and the
-// function that stops watching. The descriptors are watched through duplicates of their
-// own, so that work that closes os.Stderr, whose number the next file then takes, is not
-// taken for a reader gone.
-func untilOutputGone(ctx context.Context, ws ...io.Writer) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	var fds []unix.PollFd
-	for _, w := range ws {
-		f, ok := w.(*os.File)
-		if !ok {
-			continue
-		}
-		if fi, err := f.Stat(); err != nil || fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
-			continue
-		}
-		fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
-		if err != nil {
-			continue
-		}
-		fds = append(fds, unix.PollFd{Fd: int32(fd)})
+// atTerminal says whether this process has a controlling terminal, or one of its standard
+// descriptors is a terminal: it was typed at a shell.
+func atTerminal() bool {
+	if st, err := proc.ReadStat(os.Getpid()); err == nil && st.TTY != 0 {
+		return true
 	}
-	if len(fds) == 0 {
-		return ctx, func() { cancel(nil) }
-	}
-	done := make(chan struct{})
-	go func() {
-		defer func() {
-			for _, p := range fds {
-				_ = unix.Close(int(p.Fd))
-			}
-		}()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			default:
-			}
-			// With no events asked for, poll reports only POLLERR or POLLHUP: the write
-			// end of a pipe whose reader closed it gets POLLERR. It is looked at every
-			// second, so that the goroutine ends soon after the start does.
-			n, err := unix.Poll(fds, 1000)
-			if err != nil && err != unix.EINTR {
-				return
-			}
-			for _, p := range fds {
-				if n > 0 && p.Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
-					cancel(errOutputGone)
-					return
-				}
-			}
+	for fd := 0; fd <= 2; fd++ {
+		if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
+			return true
 		}
-	}()
-	return ctx, sync.OnceFunc(func() {
-		close(done)
-		cancel(nil)
-	})
+	}
+	return false
+}
+
+// stopsOnBrokenPipe returns a writer of the program's lines to out that calls stop with
+// errOutputGone once a line fails to write with EPIPE: its reader is gone. A pipe nobody
+// wrote to is never looked at, so a reader that ends, or reopens, while the program says
+// nothing stops nothing, as a command of a pipeline ends only when it writes.
+func stopsOnBrokenPipe(out *logfile.Writer, stop context.CancelCauseFunc) io.Writer {
+	return brokenPipeStops{out, stop}
+}
+
+type brokenPipeStops struct {
+	out  *logfile.Writer
+	stop context.CancelCauseFunc
+}
+
+func (b brokenPipeStops) Write(p []byte) (int, error) {
+	before := b.out.Dropped()
+	n, err := b.out.Write(p) // a line that fails is dropped and counted, not returned
+	if b.out.Dropped() != before && errors.Is(b.out.LastError(), syscall.EPIPE) {
+		b.stop(errOutputGone)
+	}
+	return n, err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -565,11 +566,6 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		NotifyManager: os.Getenv("NOTIFY_SOCKET") != "",
 		SignalsCaught: arm.release, // from then on a signal is server.Run's alone
 	}
-	if outputGoneStops(opts.HangupStops, c.Log) {
-		var stop func()
-		ctx, stop = untilOutputGone(ctx, app.Config.Stdout, app.Config.Stderr)
-		defer stop()
-	}
 	out := logWriter("stderr", app.Config.Name, app.Globals.LogFormat)
 	tell := func(err error) error { return err } // start's own error, for the caller
 	var claim *instance.LogClaim                 // its log's, with --log
@@ -632,7 +628,14 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
 		}
 	}
-	w, err := req.workload(app.Config, out, false)
+	var programOut io.Writer = out
+	if outputGoneStops(opts.HangupStops, c.Log) {
+		var stop context.CancelCauseFunc
+		ctx, stop = context.WithCancelCause(ctx)
+		defer stop(nil)
+		programOut = stopsOnBrokenPipe(out, stop)
+	}
+	w, err := req.workload(app.Config, programOut, false)
 	if err != nil {
 		return tell(err)
 	}
