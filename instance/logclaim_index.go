@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,7 +61,11 @@ func markClaim(stateDir string, c claimed) int {
 		if testHookMarkOpened != nil {
 			testHookMarkOpened()
 		}
-		if flockShared(fd) && isFileAt(fd, path) {
+		if !flockShared(fd) {
+			_ = unix.Close(fd) // made, but not held: see flockShared
+			return -1
+		}
+		if isFileAt(fd, path) {
 			return fd
 		}
 		_ = unix.Close(fd)
@@ -69,15 +74,29 @@ func markClaim(stateDir string, c claimed) int {
 }
 
 // flockShared takes fd's shared flock, waiting for an exclusive holder (a delete, for as
-// long as it reads the claims).
+// long as it reads the claims) up to markWait; false if it could not. A delete stopped
+// while it holds the lock (Ctrl-Z, a debugger) then holds up a start for markWait, not
+// for as long as it stays stopped: the marker is left unheld, and a delete that goes on
+// may remove it under the claim, which status then misses until that instance starts again.
 func flockShared(fd int) bool {
+	end := time.Now().Add(markWait)
 	for {
-		err := unix.Flock(fd, unix.LOCK_SH)
-		if !errors.Is(err, unix.EINTR) {
-			return err == nil
+		err := unix.Flock(fd, unix.LOCK_SH|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return true
+		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR):
+			return false
+		case time.Now().After(end):
+			return false
 		}
+		time.Sleep(claimPoll) // a polling step: a release wakes nobody
 	}
 }
+
+// markWait bounds how long a start waits for a delete's hold on a marker: a delete holds
+// it while it reads the claims, milliseconds.
+const markWait = 2 * time.Second
 
 // releaseMarker gives up a marker markClaim returned.
 func releaseMarker(fd int) {

@@ -4,6 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
+	"golang.org/x/sys/unix"
 )
 
 // elsewherePaths is instance name of state directory dir started with its pidfile and
@@ -93,5 +97,36 @@ func TestUnmarkNameRacingStart(t *testing.T) {
 	defer releaseMarker(mark)
 	if mark < 0 || !isFileAt(mark, elsewhereMarker(dir, "api")) {
 		t.Errorf("a start that marked api while its delete read the claims holds %d, not the marker at %s", mark, elsewhereMarker(dir, "api"))
+	}
+}
+
+// TestMarkClaimNotHeldUpByAStoppedDelete: a delete stopped while it holds a marker's
+// exclusive lock (Ctrl-Z) holds up a start's marking for markWait, not for ever.
+func TestMarkClaimNotHeldUpByAStoppedDelete(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	api := elsewherePaths(t, dir, other, "api")
+	path := elsewhereMarker(dir, "api")
+	held, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(held)
+	// An open file description of its own: flock locks are per description.
+	if err := unix.Flock(held, unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() { done <- markClaim(dir, claimOf(api)) }()
+	select {
+	case mark := <-done:
+		if mark >= 0 {
+			releaseMarker(mark)
+			t.Errorf("markClaim held the marker %s while another held its exclusive lock", path)
+		}
+	case <-time.After(markWait + testutil.Deadline):
+		t.Fatalf("markClaim still waits for the marker's lock after %v", markWait+testutil.Deadline)
+	}
+	if _, err := os.Lstat(path); err != nil {
+		t.Errorf("the marker is not there: %v", err)
 	}
 }
