@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"syscall"
 
-	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
-	"golang.org/x/sys/unix"
 )
 
 // errOutputGone is the cause of a foreground start's stop when what its output was piped
@@ -29,20 +26,6 @@ var errOutputGone = errors.New("its output's reader is gone (what it was piped i
 // whatever the caller left it.)
 func outputGoneStops(hangupStops bool, log string) bool {
 	return hangupStops && log == "" && atTerminal()
-}
-
-// atTerminal says whether this process has a controlling terminal, or one of its standard
-// descriptors is a terminal: it was typed at a shell.
-func atTerminal() bool {
-	if st, err := proc.ReadStat(os.Getpid()); err == nil && st.TTY != 0 {
-		return true
-	}
-	for fd := 0; fd <= 2; fd++ {
-		if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // stopsOnBrokenPipe returns a writer of the program's lines to out that calls stop with
