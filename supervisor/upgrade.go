@@ -288,6 +288,10 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && r.over.Load() {
 		killed = true // by the supervisor ending (the new copy ended, and no restart brought one)
 	}
+	// Its last lines relayed, and its output's pipe closed, before it is called gone: an
+	// upgrade that returns has given back what the old copy held (a supervisor at its
+	// open-files limit counts on that), bounded as a failure's report is.
+	awaitOutput(old.output, old.relays)
 	r.log.Info("the old copy is gone", "pid", old.pid, "generation", old.gen, "status", describe(ws),
 		"drain", time.Since(began).Round(time.Millisecond).String(), "killed", killed)
 	old.exited = closedStatus(ws)
