@@ -28,8 +28,9 @@ func TestDroppedNotificationsBounded(t *testing.T) {
 	if r.rejects != nil {
 		r.rejects.now = func() time.Time { return now }
 	}
+	stranger := noSuchPID(t) // accepted for the program's descendant were it a live process, as every one is of pid 1
 	for range 1000 {
-		sock.OnReject(4242, "sender not accepted")
+		sock.OnReject(stranger, "sender not accepted")
 	}
 	if n := strings.Count(buf.String(), "dropped a notification"); n != 1 {
 		t.Fatalf("1000 dropped datagrams made %d log lines, want 1:\n%.500s", n, buf.String())
@@ -41,8 +42,21 @@ func TestDroppedNotificationsBounded(t *testing.T) {
 		t.Errorf("the program's own dropped datagram, after a stranger's, went unlogged:\n%s", buf.String())
 	}
 	now = now.Add(time.Minute)
-	sock.OnReject(4242, "sender not accepted")
+	sock.OnReject(stranger, "sender not accepted")
 	if !strings.Contains(buf.String(), "unlogged=999") {
 		t.Errorf("the next line does not say how many went unsaid:\n%s", buf.String())
 	}
+}
+
+// noSuchPID is a pid no process can have: one past this system's pid_max.
+func noSuchPID(t *testing.T) int {
+	b, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	if err != nil {
+		t.Skipf("no pid_max: %v", err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("pid_max %q: %v", b, err)
+	}
+	return n + 1
 }
