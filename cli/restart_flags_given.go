@@ -94,49 +94,16 @@ func checkGivenFlags(app *App, req *request, given []givenFlag) error {
 }
 
 // recordedHas says whether raw, a record's flags as JSON (encoding/json's encoding of a
-// struct of type t), holds a value for t's field of type typ at offset off: a field of an
-// embedded struct is one of raw's keys, of a nested one a key of its object.
+// struct of type t), holds a value for t's field of type typ at offset off: what
+// recordedField tells the daemon of the same record, for a struct of t made here.
 func recordedHas(raw json.RawMessage, t reflect.Type, off uintptr, typ reflect.Type) bool {
-	var obj map[string]json.RawMessage
-	if t.Kind() != reflect.Struct || json.Unmarshal(raw, &obj) != nil || obj == nil {
+	var keys map[string]json.RawMessage
+	if t.Kind() != reflect.Struct || off+typ.Size() > t.Size() || json.Unmarshal(raw, &keys) != nil || keys == nil {
 		return false
 	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if off < f.Offset || off >= f.Offset+f.Type.Size() || !f.IsExported() && !f.Anonymous {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch {
-		case name == "-":
-			return false
-		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
-			return recordedHas(raw, f.Type, off-f.Offset, typ)
-		}
-		v, ok := jsonKey(obj, cmp.Or(name, f.Name))
-		switch {
-		case !ok:
-			return false
-		case off == f.Offset && f.Type == typ:
-			return true
-		}
-		return recordedHas(v, f.Type, off-f.Offset, typ)
-	}
-	return false
-}
-
-// jsonKey is obj's value for key, matched as encoding/json matches a field's name: exactly,
-// else without regard to case.
-func jsonKey(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
-	if v, ok := obj[key]; ok {
-		return v, true
-	}
-	for k, v := range obj {
-		if strings.EqualFold(k, key) {
-			return v, true
-		}
-	}
-	return nil, false
+	root := reflect.New(t).Elem()
+	target := reflect.NewAt(typ, unsafe.Add(root.Addr().UnsafePointer(), off)).Elem()
+	return recordedField(root, target, keys)
 }
 
 // checkGivenFlagsAll is checkGivenFlags for each instance restart --all would restart,
