@@ -16,8 +16,7 @@ import (
 // would be replaced or dropped without a word (the supervisor sets the notify and socket
 // ones, or removes them; start and the supervisor mark each run and copy), or would
 // break the start (the exec step's report descriptor). So each is refused, by name, with
-// what to give instead. The keys the supervisor keeps unexported are spelled here:
-// supervisor/execstep.go's execReportEnv and execOpenFilesEnv.
+// what to give instead.
 var ownedVariables = []struct {
 	keys     []string
 	why, fix string
@@ -26,7 +25,7 @@ var ownedVariables = []struct {
 	{[]string{"WATCHDOG_USEC", "WATCHDOG_PID"}, "it gives a program no watchdog: a service manager's watchdog watches daemonkit (docs/deploy.md)", "leave it out"},
 	{[]string{"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}, "it sets them for the sockets it binds and hands on, and removes them otherwise", "leave it out, and give --socket [NAME=]tcp:HOST:PORT (or unix:PATH) for each socket"},
 	{[]string{instance.InvocationEnv, supervisor.GenerationEnv}, "it marks each run and each copy of the program with them, to find what they leave running", "leave it out"},
-	{[]string{requestEnv, failHeardEnv, "DAEMONKIT_EXEC_REPORT_FD", "DAEMONKIT_EXEC_OPEN_FILES"}, "its own processes pass it between them", "leave it out"},
+	{[]string{requestEnv, failHeardEnv, supervisor.ExecReportEnv, supervisor.ExecOpenFilesEnv}, "its own processes pass it between them", "leave it out"},
 }
 
 // ownedVariable says why daemonkit refuses key from --env or an env file, or "" when it

@@ -24,12 +24,12 @@ func Exec(args []string) int {
 		return 2
 	}
 	var report *os.File // closed by a successful exec; told why otherwise
-	if fd, err := strconv.Atoi(os.Getenv(execReportEnv)); err == nil && fd > 2 {
+	if fd, err := strconv.Atoi(os.Getenv(ExecReportEnv)); err == nil && fd > 2 {
 		syscall.CloseOnExec(fd)
 		report = os.NewFile(uintptr(fd), "exec report")
 	}
-	limit := os.Getenv(execOpenFilesEnv)
-	env := withoutEnv(os.Environ(), execReportEnv, execOpenFilesEnv, "LISTEN_PID")
+	limit := os.Getenv(ExecOpenFilesEnv)
+	env := withoutEnv(os.Environ(), ExecReportEnv, ExecOpenFilesEnv, "LISTEN_PID")
 	if os.Getenv("LISTEN_FDS") != "" {
 		env = append(env, "LISTEN_PID="+strconv.Itoa(os.Getpid()))
 	}
@@ -48,7 +48,7 @@ func execFailure(args, env []string, limit string) string {
 		if err == nil && n > 0 {
 			err = openfiles.Set(n)
 		} else {
-			err = fmt.Errorf("%s=%q: want a positive number", execOpenFilesEnv, limit)
+			err = fmt.Errorf("%s=%q: want a positive number", ExecOpenFilesEnv, limit)
 		}
 		if err != nil {
 			return fmt.Sprintf("exec %s: %v", args[0], err)
@@ -61,9 +61,9 @@ func execFailure(args, env []string, limit string) string {
 	return fmt.Sprintf("exec %s: %v", args[0], explainExec(args[0], err, nil))
 }
 
-// execReportEnv names the descriptor on which the exec step reports to the supervisor
+// ExecReportEnv names the descriptor on which the exec step reports to the supervisor
 // that it could not execute the program; a successful exec closes it, empty.
-const execReportEnv = "DAEMONKIT_EXEC_REPORT_FD"
+const ExecReportEnv = "DAEMONKIT_EXEC_REPORT_FD"
 
-// execOpenFilesEnv carries Config.OpenFiles to the exec step.
-const execOpenFilesEnv = "DAEMONKIT_EXEC_OPEN_FILES"
+// ExecOpenFilesEnv carries Config.OpenFiles to the exec step.
+const ExecOpenFilesEnv = "DAEMONKIT_EXEC_OPEN_FILES"

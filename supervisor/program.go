@@ -259,7 +259,7 @@ func (r *run) start(env []string) (*program, error) {
 		path = cfg.ExecStep
 	}
 	if cfg.OpenFiles > 0 {
-		env = append(env, execOpenFilesEnv+"="+strconv.FormatUint(cfg.OpenFiles, 10))
+		env = append(env, ExecOpenFilesEnv+"="+strconv.FormatUint(cfg.OpenFiles, 10))
 	}
 	if len(r.sockets) > 0 {
 		// The exec step sets LISTEN_PID to the program's own pid; the sockets are
@@ -286,7 +286,7 @@ func (r *run) start(env []string) (*program, error) {
 			return nil, fmt.Errorf("start %s: the exec step's pipe: %w", command[0], launcher.ExplainLimit(err))
 		}
 		files = append(files, execW)
-		env = append(env, execReportEnv+"="+strconv.Itoa(len(files)-1))
+		env = append(env, ExecReportEnv+"="+strconv.Itoa(len(files)-1))
 	}
 	pid, exited, err := r.reaper.start(path, argv, &os.ProcAttr{Env: env, Files: files, Sys: sys})
 	closePair(outW, errW)
