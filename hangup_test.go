@@ -266,6 +266,11 @@ func TestForegroundStartEndsWithItsTerminal(t *testing.T) {
 			// sh keeps start's exit status: a caught HUP does not end it, and start does
 			// not inherit the trap.
 			args := strings.ReplaceAll(tc.args, "CAUGHT", caught)
+			t.Cleanup(func() {
+				if b, _ := os.ReadFile(log); t.Failed() {
+					t.Logf("its log:\n%s", b)
+				}
+			})
 			s.typeLine(`sh -c 'trap : HUP; daemonkit start --name fg --log ` + log + args + `; echo $? >` + status + `'`)
 			pid, rec := s.running("fg")
 			if strings.Contains(tc.args, "--") && rec.ChildPID == 0 {

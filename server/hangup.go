@@ -28,7 +28,9 @@ type terminalWatch struct {
 	quit   *os.File // the write end of the watch's pipe: closing it ends the watch
 	// foreground reports whether this process's group is the foreground group of the
 	// terminal fd (-1 once the watch has ended: it is not).
-	foreground   func(fd int) bool
+	foreground func(fd int) bool
+	// hungUpNow reports whether the terminal fd has hung up, without waiting.
+	hungUpNow    func(fd int) bool
 	foregroundAt time.Time // when the watch last saw this process's group in the foreground
 }
 
@@ -61,7 +63,7 @@ func (t *terminalWatch) hungUpAt() (time.Time, bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.at.IsZero() && t.fd >= 0 && terminalHungUp(t.fd, 0) {
+	if t.at.IsZero() && t.fd >= 0 && t.hungUpNow(t.fd) {
 		t.markLocked()
 	}
 	return t.at, !t.at.IsZero()
@@ -80,13 +82,6 @@ func (t *terminalWatch) close() {
 	if t != nil {
 		_ = t.quit.Close()
 	}
-}
-
-// hangupStops says whether a SIGHUP taken at now is the terminal's hangup: the terminal
-// hung up at most hangupWindow before.
-func (t *terminalWatch) hangupStops(now time.Time) bool {
-	at, ok := t.hungUpAt()
-	return ok && now.Sub(at) <= hangupWindow
 }
 
 // hangupJudge tells, for the run, a SIGHUP that is the hangup of the terminal a
@@ -152,7 +147,13 @@ func (j *hangupJudge) signal(sig os.Signal, now time.Time) string {
 	if j.tty == nil {
 		return ""
 	}
-	if j.tty.hangupStops(now) || j.early >= 0 && j.tty.hungUpBy(j.begun) {
+	// One look at the terminal judges the signal. Two could disagree: a hangup that came
+	// between them (the shell passes SIGHUP on just before its terminal goes) would be
+	// taken by neither for this SIGHUP's, and the start would run on.
+	at, gone := j.tty.hungUpAt()
+	// It hung up at most hangupWindow before (or after now, as this was judged), or the
+	// signal waited through the start, which the hangup came during.
+	if gone && (now.Sub(at) <= hangupWindow || j.early >= 0 && !at.After(j.begun)) {
 		j.quiet = nil // the hangup has its SIGHUP: it does not run on
 		return "SIGHUP came as its terminal hung up"
 	}
@@ -160,7 +161,7 @@ func (j *hangupJudge) signal(sig os.Signal, now time.Time) string {
 	// one of a hangup that follows (xterm, or a kill -HUP of the shell, signals the
 	// shell first, which passes it on to its jobs): a reload typed at the terminal is
 	// the foreground job then, and a start put in the background is not.
-	if _, gone := j.tty.hungUpAt(); !gone && j.tty.wasForeground(now) {
+	if !gone && j.tty.wasForeground(now) {
 		j.reloadedAt = now
 	}
 	return ""
@@ -179,12 +180,6 @@ func (j *hangupJudge) hungUp(now time.Time) string {
 	j.quietTimer = time.NewTimer(max(hangupWindow-now.Sub(at), 0))
 	j.quiet = j.quietTimer.C
 	return ""
-}
-
-// hungUpBy reports whether the terminal had hung up by when.
-func (t *terminalWatch) hungUpBy(when time.Time) bool {
-	at, ok := t.hungUpAt()
-	return ok && !at.After(when)
 }
 
 // wasForeground reports whether this process's group is, or was within foregroundRecent,

@@ -140,3 +140,33 @@ func TestHangupJudgeMarkedReload(t *testing.T) {
 		t.Errorf("%d SIGHUPs did not look for a mark", len(marks))
 	}
 }
+
+// A SIGHUP the shell passes on just before its terminal goes may be judged as the
+// terminal hangs up: a judge that looked at the terminal twice, seeing it there, then gone,
+// took it for neither the hangup's SIGHUP nor a foreground job's, and the start ran on.
+// Whenever the hangup comes while the SIGHUP is judged, the two are one stop.
+func TestHangupWhileSIGHUPJudged(t *testing.T) {
+	begun := time.Now()
+	hupAt := begun.Add(time.Second)
+	for looks := 1; looks <= 2; looks++ { // the terminal has hung up at this look, and after
+		tty := hungUpWatch(time.Time{})
+		tty.fd = 0 // looked at through hungUpNow, which reads no descriptor
+		seen := 0
+		tty.hungUpNow = func(int) bool {
+			seen++
+			return seen >= looks
+		}
+		j := newHangupJudge(tty, 0, begun)
+		why := j.signal(sighup, hupAt)
+		if why == "" {
+			if _, gone := tty.hungUpAt(); !gone {
+				t.Fatalf("hangup at look %d: the terminal never hung up (%d looks)", looks, seen)
+			}
+			why = j.hungUp(hupAt.Add(time.Millisecond))
+		}
+		if why == "" {
+			t.Errorf("hangup at look %d: the start runs on; want it stopped", looks)
+		}
+		j.stopTimer()
+	}
+}

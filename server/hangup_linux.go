@@ -26,7 +26,8 @@ func newTerminalWatch(fd int) *terminalWatch {
 		_ = unix.Close(fd)
 		return nil
 	}
-	t := &terminalWatch{fd: fd, hungUp: make(chan struct{}), quit: w, foreground: foregroundNow}
+	t := &terminalWatch{fd: fd, hungUp: make(chan struct{}), quit: w, foreground: foregroundNow,
+		hungUpNow: terminalHungUp}
 	go t.watch(r)
 	return t
 }
@@ -81,12 +82,11 @@ func (t *terminalWatch) sampleForeground() {
 	}
 }
 
-// terminalHungUp reports whether the terminal fd has hung up, waiting for it up to
-// timeout milliseconds (0: not at all; -1: for ever).
-func terminalHungUp(fd, timeout int) bool {
+// terminalHungUp reports whether the terminal fd has hung up, without waiting.
+func terminalHungUp(fd int) bool {
 	fds := []unix.PollFd{{Fd: int32(fd)}}
 	for {
-		n, err := unix.Poll(fds, timeout)
+		n, err := unix.Poll(fds, 0)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}

@@ -4,6 +4,3 @@ package server
 
 // watchTerminal watches nothing outside Linux: a SIGHUP there always reloads.
 func watchTerminal() *terminalWatch { return nil }
-
-// terminalHungUp is never called without a watch.
-func terminalHungUp(int, int) bool { return false }
