@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/alecthomas/kong"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 )
@@ -52,20 +53,19 @@ func (c Config) Exit(err error) int {
 
 func (c Config) exitCode(err error) int { return c.exitIn("text", err) }
 
-// exitIn is Exit for a command line parsed with --log-format format: with "json", what the
-// error says is one JSON line, as the command's own logs are, so that a collector reading
-// stderr as JSON lines (a container's PID 1) reads its last line too: at level error, but
-// at level info for exit 0 (a foreground start whose program exited 0), which is no error.
+// exitIn is Exit for a command line parsed with --log-format format: what the error says
+// is written as sayLine writes, so that with "json" it is one JSON line, as the command's
+// own logs are, and a collector reading stderr as JSON lines (a container's PID 1) reads
+// its last line too: at level error, but at level info for exit 0 (a foreground start
+// whose program exited 0), which is no error. Its control characters are escaped.
 func (c Config) exitIn(format string, err error) int {
 	code, msg := c.outcome(err)
-	switch {
-	case msg == "":
-	case format == "json" && code == exitOK:
-		newLogger(c.Name, "info", format, c.Stderr).Info(msg, "exit_code", code)
-	case format == "json":
-		newLogger(c.Name, "error", format, c.Stderr).Error(msg, "exit_code", code)
-	default:
-		fmt.Fprintf(c.Stderr, "%s: %s\n", c.Name, msg)
+	if msg != "" {
+		level := hclog.Error
+		if code == exitOK {
+			level = hclog.Info
+		}
+		sayLine(c.Stderr, c.Name, format, level, "", msg, "exit_code", code)
 	}
 	return code
 }

@@ -473,7 +473,7 @@ func runGrammar(cfg Config, args []string) int {
 			case exitCode >= 0: // --version answered
 				return exitCode
 			case err == nil && word != "" && kctx.Selected() != nil && kctx.Selected().Name == word && putTail(kctx, args, tail):
-				return cfg.withDefaults().exitIn(root.LogFormat, visibleIn(root.LogFormat, kctx.Run()))
+				return cfg.withDefaults().exitIn(root.LogFormat, kctx.Run())
 			}
 		}
 	}
@@ -509,7 +509,7 @@ func runGrammar(cfg Config, args []string) int {
 			if startNote != "" {
 				hint = startNote + "; " + hint
 			}
-			return cfg.withDefaults().exitIn("json", visibleIn("json", withCode(exitUsage, usageError{err: err, hint: hint})))
+			return cfg.withDefaults().exitIn("json", withCode(exitUsage, usageError{err: err, hint: hint}))
 		}
 		fmt.Fprintf(cfg.Stderr, "%s: error: %v\n", cfg.Name, visible(err.Error()))
 		if note := ownFlagNote(cfg, args); note != "" {
@@ -523,7 +523,7 @@ func runGrammar(cfg Config, args []string) int {
 		}
 		return exitUsage
 	}
-	return cfg.withDefaults().exitIn(root.LogFormat, visibleIn(root.LogFormat, kctx.Run()))
+	return cfg.withDefaults().exitIn(root.LogFormat, kctx.Run())
 }
 
 // readLogFormat is the --log-format Kong had read when it stopped at perr (nil: none): Kong

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -56,45 +55,3 @@ func writeEscaped(b *strings.Builder, s string, hide func(rune) bool, short func
 
 // hidden says whether r is a control character visible escapes.
 func hidden(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) }
-
-// visibleError is err whose message is shown through visible, with its exit code and
-// everything errors.Is and errors.As find in it as they were: what Run prints as a
-// command's last word. An exitError's message is its inner error's (see plainOutcome), so
-// that is the one made visible.
-func visibleError(err error) error { return visibleBelow(err, 0) }
-
-// visibleIn is err as a command's last word in format: visibleError's in text. In JSON,
-// whose encoder escapes each C0 control character itself (\u001b; escaped here too,
-// @message would read \\x1b), only what it leaves as it is: a C1 control (U+009B, CSI,
-// is one to a terminal that takes 8-bit controls) and DEL, which it writes raw, and a
-// byte that is not UTF-8, which it writes as U+FFFD, losing it.
-func visibleIn(format string, err error) error {
-	if format != "json" {
-		return visibleError(err)
-	}
-	return visibleBelow(err, 0x20)
-}
-
-// visibleBelow is err whose message is shown through visibleBut(below), as visibleError
-// describes.
-func visibleBelow(err error, below rune) error {
-	var ee *exitError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ee) && ee.err == nil:
-		return err
-	case errors.As(err, &ee):
-		return &exitError{code: ee.code, err: visibleMessage{ee.err, below}}
-	}
-	return visibleMessage{err, below}
-}
-
-// visibleMessage is an error whose message is shown through visibleBut(below).
-type visibleMessage struct {
-	err   error
-	below rune
-}
-
-func (e visibleMessage) Error() string { return visibleBut(e.err.Error(), e.below) }
-func (e visibleMessage) Unwrap() error { return e.err }

@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 )
 
@@ -20,27 +20,33 @@ func TestVisible(t *testing.T) {
 	}
 }
 
-// TestVisibleErrorKeeps checks that what makes an error visible keeps its exit code and
-// what errors.Is finds in it, and shows an exitError's message as plainOutcome does.
-func TestVisibleErrorKeeps(t *testing.T) {
-	inner := &fs.PathError{Op: "open", Path: "/a\x1bb", Err: fs.ErrNotExist}
-	var cfg Config
-	for _, err := range []error{withCode(exitUsage, inner), inner} {
-		v := visibleError(err)
-		wantCode, _ := cfg.plainOutcome(err)
-		code, msg := cfg.plainOutcome(v)
-		if code != wantCode || msg != `open /a\x1bb: file does not exist` {
-			t.Errorf("visibleError(%v): code %d, message %q; want %d and the ESC escaped", err, code, msg, wantCode)
+// TestExitShowsEscaped: a command's last word, whichever way it is said (Run's, an
+// embedding Kong program's Config.Exit, a foreground start's own), shows the control
+// characters in it escaped, in text and in JSON, and keeps its exit code.
+func TestExitShowsEscaped(t *testing.T) {
+	inner := &fs.PathError{Op: "open", Path: "/a\x1bb\u009b", Err: fs.ErrNotExist}
+	for _, tc := range []struct {
+		format string
+		err    error
+		code   int
+		want   string
+	}{
+		{"text", inner, exitFailed, "app: open /a\\x1bb\\u009b: file does not exist\n"},
+		{"text", withCode(exitUsage, inner), exitUsage, "app: open /a\\x1bb\\u009b: file does not exist\n"},
+		{"text", withCode(exitFailed, nil), exitFailed, ""},
+		// The encoder escapes ESC itself; U+009B, which it writes raw, is escaped first.
+		{"json", inner, exitFailed, `"@message":"open /a\u001bb\\u009b: file does not exist"`},
+	} {
+		var out strings.Builder
+		cfg := Config{Name: "app", Stderr: &out}
+		var code int
+		if tc.format == "text" {
+			code = cfg.Exit(tc.err)
+		} else {
+			code = cfg.exitIn(tc.format, tc.err)
 		}
-		if !errors.Is(v, fs.ErrNotExist) {
-			t.Errorf("visibleError(%v) lost fs.ErrNotExist", err)
+		if code != tc.code || !strings.Contains(out.String(), tc.want) || tc.want == "" && out.Len() > 0 {
+			t.Errorf("%s of %v: exit %d, said %q; want %d and %q", tc.format, tc.err, code, out.String(), tc.code, tc.want)
 		}
-	}
-	if visibleError(nil) != nil {
-		t.Error("visibleError(nil) is not nil")
-	}
-	quiet := withCode(exitFailed, nil)
-	if code, msg := cfg.plainOutcome(visibleError(quiet)); code != exitFailed || msg != "" {
-		t.Errorf("a quiet exit became code %d, message %q", code, msg)
 	}
 }
