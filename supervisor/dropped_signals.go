@@ -18,8 +18,8 @@ const droppedEvery = time.Second
 // each: a loop of them (a WINCH each time a terminal's window is resized, a script that
 // retries) while the program is down would otherwise fill the disk and push every other
 // line out of start's last lines. The first of each time the program is down is said in
-// full; the others are counted, and said at most once each droppedEvery, and once the
-// program is ready again.
+// full; the others are counted, and said at most once each droppedEvery, once the
+// program is ready again, and at the supervisor's end.
 type droppedSignals struct {
 	now func() time.Time
 
@@ -58,6 +58,15 @@ func (d *droppedSignals) ready(log hclog.Logger) {
 	defer d.mu.Unlock()
 	d.sayCount(log, "more signals were not passed on while the program was not ready")
 	d.said = false
+}
+
+// ended says how many signals were not passed on since the last line about them, if any,
+// as the supervisor ends: those counted while the program was down, just before a stop,
+// are said before it goes.
+func (d *droppedSignals) ended(log hclog.Logger) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sayCount(log, "more signals were not passed on before the stop")
 }
 
 // sayCount logs msg with the count of the signals not yet said, by name, and forgets

@@ -44,4 +44,13 @@ func TestDroppedSignalsBounded(t *testing.T) {
 	if n := lines(); n != 4 || !strings.Contains(buf.String(), "signal not passed on: the program is not running, or its restart is not ready yet; send it again once this log says the program is ready: signal=SIGTTIN") {
 		t.Fatalf("down again: %d lines, want 4, the first of this time down in full:\n%.1000s", n, buf.String())
 	}
+	s.Forward(syscall.SIGWINCH)
+	s.dropped.ended(log)
+	if n := lines(); n != 5 || !strings.Contains(buf.String(), "more signals were not passed on before the stop: count=1 SIGWINCH=1") {
+		t.Fatalf("at the end: %d lines, want 5, the last with the count:\n%.1000s", n, buf.String())
+	}
+	s.dropped.ended(log) // none since: nothing to say
+	if n := lines(); n != 5 {
+		t.Fatalf("at a second end: %d lines, want 5", n)
+	}
 }

@@ -286,6 +286,7 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	s.mu.Lock()
 	s.log = log
 	s.mu.Unlock()
+	defer s.dropped.ended(log)
 	leave, err := proc.EnterSubreaper()
 	if err != nil {
 		log.Warn("not a subreaper: orphans of the program go to init", "error", err)
