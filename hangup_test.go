@@ -48,7 +48,21 @@ func newSession(t *testing.T) *session {
 	s.shell.Env = append(s.env, "PS1=$ ", "HISTFILE=/dev/null", "TERM=dumb")
 	s.terminal, s.exited = scripttest.AtTerminal(t, s.shell, s.state)
 	t.Cleanup(s.killSession)
+	t.Cleanup(s.logsIfFailed) // before the kill: what the starts said, not their killing
 	return s
+}
+
+// logsIfFailed prints the log of every start of the session, if the test failed: a wait
+// that timed out says only what it waited for.
+func (s *session) logsIfFailed() {
+	if !s.t.Failed() {
+		return
+	}
+	logs, _ := filepath.Glob(filepath.Join(s.state, "*.log"))
+	for _, log := range logs {
+		b, _ := os.ReadFile(log)
+		s.t.Logf("%s:\n%s", filepath.Base(log), b)
+	}
 }
 
 // killSession kills, by pid, every process of the shell's session, its jobs and what
@@ -266,11 +280,6 @@ func TestForegroundStartEndsWithItsTerminal(t *testing.T) {
 			// sh keeps start's exit status: a caught HUP does not end it, and start does
 			// not inherit the trap.
 			args := strings.ReplaceAll(tc.args, "CAUGHT", caught)
-			t.Cleanup(func() {
-				if b, _ := os.ReadFile(log); t.Failed() {
-					t.Logf("its log:\n%s", b)
-				}
-			})
 			s.typeLine(`sh -c 'trap : HUP; daemonkit start --name fg --log ` + log + args + `; echo $? >` + status + `'`)
 			pid, rec := s.running("fg")
 			if strings.Contains(tc.args, "--") && rec.ChildPID == 0 {
