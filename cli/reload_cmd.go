@@ -108,7 +108,7 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 			// Its log is reopened all the same, as the reload would have: a logrotate
 			// postrotate that runs reload loses nothing. The daemon takes SIGUSR1 for a
 			// reopen, and passes it on only to a program that catches it.
-			if pid, serr := instance.Signal(paths, syscall.SIGUSR1); serr == nil {
+			if pid, serr := signalJudged(paths, st, inspectErr, syscall.SIGUSR1); serr == nil {
 				return withCode(exitFailed, fmt.Errorf("reload %s: %w; %w (pid %d, SIGUSR1)", paths.Name, err, errLogReopened, pid))
 			}
 		}
@@ -119,9 +119,13 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}
 	unmark := markReload(paths, st, sig)
-	pid, err := instance.Signal(paths, sig)
+	pid, err := signalJudged(paths, st, inspectErr, sig)
 	if err != nil {
 		unmark()
+	}
+	if replaced := (*instance.ReplacedError)(nil); errors.As(err, &replaced) {
+		return withCode(exitFailed, fmt.Errorf("reload %s: pid %d, which reload looked at, is gone, and pid %d runs in its place (restarted meanwhile): nothing was reloaded; '%s' reloads pid %d",
+			paths.Name, replaced.Was, replaced.Now, app.commandFor("reload", paths), replaced.Now))
 	}
 	if errors.Is(err, instance.ErrNotRunning) {
 		return withCode(exitFailed, fmt.Errorf("%s is %w", paths.Name, instance.ErrNotRunning))
@@ -137,6 +141,18 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 	}
 	fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reload (%s)%s\n", paths.Name, pid, signalLabel(sig), once)
 	return nil
+}
+
+// signalJudged sends sig to the daemon that Inspect told of (st, inspectErr), on which
+// reload judged that sig may be sent: its record chose the signal, its --reload-check
+// passed. A daemon that replaced it since (a restart while the check ran) is not signalled
+// (the error wraps instance.ErrReplaced). Where Inspect could not tell, the lock holder is
+// signalled, as instance.Signal does.
+func signalJudged(paths instance.Paths, st instance.Status, inspectErr error, sig syscall.Signal) (int, error) {
+	if inspectErr != nil || !st.Running() {
+		return instance.Signal(paths, sig)
+	}
+	return instance.SignalDaemon(paths, st.PID(), sig)
 }
 
 // markReload marks sig, about to be sent to the daemon st tells of, as a reload's

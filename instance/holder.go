@@ -137,6 +137,11 @@ func notRunning(path string, st pidfile.Status) error {
 // wraps ErrNotRunning and nothing is signalled. A daemon
 // the caller may not signal gives an error wrapping os.ErrPermission.
 func Signal(p Paths, sig syscall.Signal) (int, error) {
+	return signalDaemon(p, 0, sig)
+}
+
+// signalDaemon is Signal, to the daemon pid alone unless pid is 0 (SignalDaemon).
+func signalDaemon(p Paths, pid int, sig syscall.Signal) (int, error) {
 	h, st, err := openHolder(p)
 	if err != nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
@@ -148,6 +153,9 @@ func Signal(p Paths, sig syscall.Signal) (int, error) {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, notRunning(p.PIDFile, st))
 	}
 	defer h.Close()
+	if pid != 0 && h.PID() != pid {
+		return 0, fmt.Errorf("signal %s: %w", p.Name, &ReplacedError{Was: pid, Now: h.PID()})
+	}
 	switch err := h.Signal(sig); {
 	case err == nil:
 		return h.PID(), nil
