@@ -61,12 +61,12 @@ func (d *droppedSignals) ready(log hclog.Logger) {
 }
 
 // ended says how many signals were not passed on since the last line about them, if any,
-// as the supervisor ends: those counted while the program was down, just before a stop,
-// are said before it goes.
+// as the supervisor ends: those counted while the program was down, just before a stop
+// or once restarts have ended, are said before it goes.
 func (d *droppedSignals) ended(log hclog.Logger) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.sayCount(log, "more signals were not passed on before the stop")
+	d.sayCount(log, "more signals were not passed on before the supervisor ended")
 }
 
 // sayCount logs msg with the count of the signals not yet said, by name, and forgets

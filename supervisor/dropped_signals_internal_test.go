@@ -46,7 +46,7 @@ func TestDroppedSignalsBounded(t *testing.T) {
 	}
 	s.Forward(syscall.SIGWINCH)
 	s.dropped.ended(log)
-	if n := lines(); n != 5 || !strings.Contains(buf.String(), "more signals were not passed on before the stop: count=1 SIGWINCH=1") {
+	if n := lines(); n != 5 || !strings.Contains(buf.String(), "more signals were not passed on before the supervisor ended: count=1 SIGWINCH=1") {
 		t.Fatalf("at the end: %d lines, want 5, the last with the count:\n%.1000s", n, buf.String())
 	}
 	s.dropped.ended(log) // none since: nothing to say
