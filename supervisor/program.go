@@ -333,7 +333,7 @@ func (r *run) start(env []string) (*program, error) {
 	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output, relays: own}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
-			_ = syscall.Kill(pid, syscall.SIGKILL) // our unreaped child: the pid is its own
+			_ = r.reaper.kill(pid, syscall.SIGKILL) // our child, unless reaped already
 			<-exited
 			return nil, err
 		}

@@ -53,18 +53,22 @@ func (r *reaper) loop() {
 	}
 }
 
-// reapAll reaps every child that has ended.
+// reapAll reaps every child that has ended. Each reap, and the handing on of its status,
+// is made under mu, so that kill, which looks under mu, never finds a pid reaped (free to
+// be another's) but still waited for.
 func (r *reaper) reapAll() {
 	for {
 		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		r.mu.Lock()
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil) // WNOHANG: it does not block
 		if errors.Is(err, syscall.EINTR) {
+			r.mu.Unlock()
 			continue
 		}
 		if err != nil || pid <= 0 {
+			r.mu.Unlock()
 			return // ECHILD: no children; 0: none has ended
 		}
-		r.mu.Lock()
 		ch, ok := r.waiting[pid]
 		if ok {
 			delete(r.waiting, pid)
@@ -182,3 +186,21 @@ func (r *reaper) close() {
 	close(r.done)
 	<-r.stopped
 }
+
+// kill sends sig to pid, a child started or watched, and reports whether it was sent: not
+// once the child is reaped, when its pid may be a stranger's. The look and the signal are
+// one step under mu, which every reap holds: a reap cannot come between them.
+func (r *reaper) kill(pid int, sig syscall.Signal) bool {
+	if r == nil { // no reaper: nothing reaps the child, and its pid stays its own
+		return killPID(pid, sig) == nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.waiting[pid]; !ok {
+		return false
+	}
+	return killPID(pid, sig) == nil
+}
+
+// killPID is syscall.Kill; a test may replace it, to see which pids are signalled.
+var killPID = syscall.Kill

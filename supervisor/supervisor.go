@@ -32,6 +32,7 @@ type Supervisor struct {
 	named   bool           // main is a MAINPID, not a copy's first process (the supervisor's child)
 	control *controlSocket // the running Serve's, if it has one
 	witness *witness       // the running Serve's, in the foreground with a terminal
+	reaper  *reaper        // the running Serve's: a child (main, not named) is signalled through it
 	// reloaded is the process last sent the reload signal, until its end is read
 	// (takeReloaded): a copy that dies of it is told from one killed by another's SIGHUP.
 	reloaded int
@@ -118,10 +119,10 @@ func (s *Supervisor) Reload(context.Context) error {
 // marked already. false if none runs.
 func (s *Supervisor) sendReload() bool {
 	s.mu.Lock()
-	pid, named := s.main, s.named
+	pid, named, rp := s.main, s.named, s.reaper
 	s.reloaded = pid
 	s.mu.Unlock()
-	if sendTo(pid, named, s.cfg.ReloadSignal) {
+	if sendTo(rp, pid, named, s.cfg.ReloadSignal) {
 		return true
 	}
 	s.takeReloaded(pid)
@@ -240,19 +241,23 @@ func (s *Supervisor) Kill() { s.killInstance() }
 // supervisor: once it is gone, the pid may be a stranger's.
 func (s *Supervisor) signal(sig syscall.Signal) bool {
 	s.mu.Lock()
-	pid, named := s.main, s.named
+	pid, named, rp := s.main, s.named, s.reaper
 	s.mu.Unlock()
-	return sendTo(pid, named, sig)
+	return sendTo(rp, pid, named, sig)
 }
 
 // sendTo sends sig to pid, the program's main process, named by the program (MAINPID=) if
-// named, as signal says; false if it is not sent (pid 0: none runs).
-func sendTo(pid int, named bool, sig syscall.Signal) bool {
+// named, as signal says; false if it is not sent (pid 0: none runs). A child is signalled
+// through rp, the reaper that reaps it: main names it until the loop reads its end, after
+// the reaper reaped it, and its pid may be a stranger's by then.
+func sendTo(rp *reaper, pid int, named bool, sig syscall.Signal) bool {
 	switch {
 	case pid <= 0:
 		return false
+	case !named && rp != nil:
+		return rp.kill(pid, sig) // a child: its pid is its own until it is reaped
 	case !named:
-		return syscall.Kill(pid, sig) == nil // a child: its pid is its own until it is reaped
+		return killPID(pid, sig) == nil
 	}
 	h, err := proc.Open(pid) // checked once opened: a pid reused since is never signalled
 	if err != nil {
@@ -296,6 +301,9 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 		log.Debug("reaped an orphan", "pid", pid, "status", describe(ws))
 	})
 	defer rp.close()
+	s.mu.Lock()
+	s.reaper = rp
+	s.mu.Unlock()
 	if !s.cfg.OwnGroup && controllingTerminal() {
 		// In a terminal's job: Ctrl-C reaches the program from the terminal itself.
 		w, err := startWitness()
@@ -628,7 +636,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	had := r.s.currentWitness().heard(received)
 	kill := func(pid int) {
 		if !had(pid) {
-			_ = syscall.Kill(pid, sig)
+			_ = r.reaper.kill(pid, sig) // not once reaped: its pid may be another's
 		}
 	}
 	var named *proc.Process // the main process it named (MAINPID=), if not its first: waited for too
@@ -667,7 +675,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 		}
 	}
 	if p.pid > 0 {
-		_ = syscall.Kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
+		_ = r.reaper.kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
 	}
 	// Said once sent: a log line may block (a reader that stopped reading, a frozen disk),
 	// and must not hold the program's stop signal up.
@@ -765,9 +773,9 @@ func (r *run) stopEarly(p *program) {
 	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	heard := r.s.currentWitness().heard(received)(p.pid)
 	if !heard {
-		_ = syscall.Kill(p.pid, sig)
+		_ = r.reaper.kill(p.pid, sig)
 	}
-	_ = syscall.Kill(p.pid, syscall.SIGCONT)                                                     // a stopped program must run to handle it
+	_ = r.reaper.kill(p.pid, syscall.SIGCONT)                                                    // a stopped program must run to handle it
 	r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid) // once sent, as stopAll says
 	if heard {
 		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
@@ -795,8 +803,8 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		case ws := <-p.exited:
 			p.exited = closedStatus(ws)
 		default: // not reaped: the pid is still its own
-			_ = syscall.Kill(p.pid, r.s.cfg.StopSignal)
-			_ = syscall.Kill(p.pid, syscall.SIGCONT)
+			_ = r.reaper.kill(p.pid, r.s.cfg.StopSignal)
+			_ = r.reaper.kill(p.pid, syscall.SIGCONT)
 			select {
 			case ws := <-p.exited:
 				p.exited = closedStatus(ws)
@@ -810,7 +818,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		case ws := <-p.exited: // reaped (it ended, or stopEarly saw it end): its pid may be another's now
 			p.exited = closedStatus(ws)
 		default: // not reaped: the pid is still its own
-			_ = syscall.Kill(p.pid, syscall.SIGKILL)
+			_ = r.reaper.kill(p.pid, syscall.SIGKILL)
 		}
 		r.s.killInstance()
 	}
