@@ -249,6 +249,9 @@ func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal,
 		case err := <-done:
 			return err
 		case <-timer.C:
+			if err, ended := endedNow(done); ended {
+				return err
+			}
 			return r.overBound(bounder)
 		case sig := <-again:
 			if sig == sigterm && time.Since(begun) < sameStopWindow {
@@ -257,12 +260,28 @@ func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal,
 				r.log.Info("a second SIGTERM at once: taken for the same stop", "within", sameStopWindow.String())
 				continue
 			}
+			if err, ended := endedNow(done); ended {
+				return err
+			}
 			return &drainCut{why: fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
 		case sig := <-r.sigs.reopen:
 			r.askReopen(context.Background(), nil, sig)
 		case <-r.reopens.done:
 			r.reopenEnded(context.Background(), nil)
 		}
+	}
+}
+
+// endedNow reports whether the workload has returned, and its error, without waiting. A
+// drain's bound or a second stop that comes as the workload returns finds both ready, and
+// select picks either at random: the end that came is the drain's outcome, not a cut, which
+// would lose the workload's error (its program's exit code) and kill what had ended.
+func endedNow(done <-chan error) (error, bool) {
+	select {
+	case err := <-done:
+		return err, true
+	default:
+		return nil, false
 	}
 }
 
