@@ -418,8 +418,9 @@ func failedRestart(err error) *program {
 	return p
 }
 
-// testHookBeforeReadySelect, when set by a test, runs in awaitReady before it waits.
-var testHookBeforeReadySelect func()
+// testHookBeforeReadySelect, when set by a test, runs in awaitReady before it waits, with
+// the channel the readiness's outcome comes on (its length says whether it has come).
+var testHookBeforeReadySelect func(result chan error)
 
 // awaitReady waits for the readiness the configuration asks for, the program's end, a
 // stop, or bound (if not 0; moved later by EXTEND_TIMEOUT_USEC= if extensible), whichever
@@ -471,10 +472,9 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 		go r.watchStopped(ctx, p)
 	}
 	if testHookBeforeReadySelect != nil {
-		testHookBeforeReadySelect()
+		testHookBeforeReadySelect(result)
 	}
-	select {
-	case err := <-result:
+	outcome := func(err error) error {
 		if byGrace := cfg.Ready.Kind == "" || cfg.Ready.Kind == "exec"; err == nil && byGrace {
 			// A program whose grace passed is ready only if it still runs: a supervisor late
 			// to look (a loaded machine) finds both its grace over and its end, and select
@@ -487,10 +487,22 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 			}
 		}
 		return err
+	}
+	select {
+	case err := <-result:
+		return outcome(err)
 	case ws := <-p.exited:
 		p.exited = closedStatus(ws)
 		return r.ended(ws)
 	case <-timeout:
+		// Its readiness may have come as the timeout passed, both found by a supervisor
+		// late to look: select picks either at random, and a program that got ready would
+		// be killed as not ready in time.
+		select {
+		case err := <-result:
+			return outcome(err)
+		default:
+		}
 		return dl.notReady(errNotReadyInTime, cfg.Ready, p)
 	case <-r.ctx.Done():
 		return errStoppedEarly

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/notify"
 )
 
@@ -98,13 +99,36 @@ func TestUnusedFields(t *testing.T) {
 // it is never reported ready.
 func TestGraceOverButEnded(t *testing.T) {
 	t.Cleanup(func() { testHookBeforeReadySelect = nil })
-	testHookBeforeReadySelect = func() { time.Sleep(20 * time.Millisecond) } // the grace of 1ms passes meanwhile
+	testHookBeforeReadySelect = func(result chan error) { // the grace of 1ms passes meanwhile
+		testutil.WaitFor(t, "the grace over", func() bool { return len(result) > 0 })
+	}
 	for i := range 40 {
 		r := &run{s: New(Config{ReadyGrace: time.Millisecond}, io.Discard), ctx: context.Background()}
 		err := r.awaitReady(&program{exited: closedStatus(syscall.WaitStatus(3 << 8))}, nil, 0, false)
 		var early *endedEarly
 		if !errors.As(err, &early) {
 			t.Fatalf("try %d: awaitReady = %v, want it ended before it was ready", i, err)
+		}
+	}
+}
+
+// TestReadyAsItsTimeoutPassed: a program that got ready as its ready timeout passed, both
+// found by a supervisor late to look (a loaded machine), is ready, every time: it is not
+// killed and reported not ready in time.
+func TestReadyAsItsTimeoutPassed(t *testing.T) {
+	t.Cleanup(func() { testHookBeforeReadySelect = nil })
+	var began time.Time
+	const bound = time.Millisecond
+	testHookBeforeReadySelect = func(result chan error) {
+		testutil.WaitFor(t, "ready, and the ready timeout passed", func() bool {
+			return len(result) > 0 && time.Since(began) > bound
+		})
+	}
+	for i := range 40 {
+		r := &run{s: New(Config{ReadyGrace: time.Microsecond}, io.Discard), ctx: context.Background()}
+		began = time.Now()
+		if err := r.awaitReady(&program{exited: make(chan syscall.WaitStatus)}, nil, bound, false); err != nil {
+			t.Fatalf("try %d: awaitReady = %v, want it ready", i, err)
 		}
 	}
 }
