@@ -279,9 +279,15 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 		select {
 		case ws = <-old.exited:
 		case <-time.After(within):
-			killed = true
-			_ = syscall.Kill(-old.pid, syscall.SIGKILL) // its own group: nothing of the new copy
-			ws = <-old.exited
+			// It may have ended as the bound passed, both found late (a loaded machine):
+			// select picks either at random, and it drained.
+			select {
+			case ws = <-old.exited:
+			default:
+				killed = true
+				_ = syscall.Kill(-old.pid, syscall.SIGKILL) // its own group: nothing of the new copy
+				ws = <-old.exited
+			}
 		}
 	}
 	_ = syscall.Kill(-old.pid, syscall.SIGKILL) // what it left in its group
