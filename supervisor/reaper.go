@@ -84,20 +84,24 @@ func (r *reaper) reapAll() {
 }
 
 // start starts a child with os.StartProcess and returns it and a channel that delivers its
-// wait status once it has ended. The child is registered before anything can reap it.
+// wait status once it has ended. The child is registered as an adopted one is (expect,
+// then watch): its status is kept for it if it is reaped before. mu is not held across the
+// spawn: an exec that blocks (a binary on a hung network mount) holds up neither reaping
+// nor kill, through which a stop signals the program.
 func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, <-chan syscall.WaitStatus, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, err := spawn(path, argv, attr)
+	done := r.expect()
+	defer done()
+	p, err := spawnChild(path, argv, attr)
 	if err != nil {
 		return 0, nil, err
 	}
 	pid := p.Pid
 	_ = p.Release() // the reaper waits for it, by pid
-	ch := make(chan syscall.WaitStatus, 1)
-	r.waiting[pid] = ch
-	return pid, ch, nil
+	return pid, r.watch(pid), nil
 }
+
+// spawnChild is spawn; a test may replace it, to hold a spawn in progress.
+var spawnChild = spawn
 
 // spawnRequest is one os.StartProcess for the spawner thread, and where its result goes.
 type spawnRequest struct {

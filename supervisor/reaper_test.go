@@ -3,6 +3,8 @@ package supervisor
 import (
 	"os"
 	"strconv"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/internal/testutil"
@@ -63,4 +65,51 @@ func startUnclaimed(t *testing.T, script string) int {
 	pid := p.Pid
 	_ = p.Release() // it exits on its own, and the reaper waits for it
 	return pid
+}
+
+// A spawn in progress (an exec that blocks: a binary on a hung network mount) holds up
+// neither a signal to another child, which a stop sends through the reaper, nor the
+// spawned child's own registration: its end is still delivered once it runs.
+func TestReaperSpawnHoldsNothingUp(t *testing.T) {
+	rp := newReaper(nil)
+	defer rp.close()
+	attr := &os.ProcAttr{Files: []*os.File{nil, nil, nil}}
+	live, exited, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, attr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(live, syscall.SIGKILL); <-exited }()
+
+	entered, release := make(chan struct{}), make(chan struct{})
+	var freeOnce sync.Once
+	free := func() { freeOnce.Do(func() { close(release) }) }
+	defer free() // whatever fails, the held spawn goes on, and start returns
+	held := spawnChild
+	spawnChild = func(path string, argv []string, attr *os.ProcAttr) (*os.Process, error) {
+		close(entered)
+		<-release
+		return held(path, argv, attr)
+	}
+	defer func() { spawnChild = held }()
+	started := make(chan syscall.WaitStatus, 1)
+	go func() {
+		_, ch, err := rp.start("/bin/sh", []string{"sh", "-c", "exit 7"}, attr)
+		if err != nil {
+			t.Error(err)
+			close(started)
+			return
+		}
+		started <- <-ch
+	}()
+	<-entered
+
+	killed := make(chan bool, 1)
+	go func() { killed <- rp.kill(live, syscall.SIGKILL) }()
+	if !testutil.Receive(t, killed, "a kill while another child's spawn is held") {
+		t.Error("the kill of a live child was not sent")
+	}
+	free()
+	if ws := testutil.Receive(t, started, "the held child's end"); !ws.Exited() || ws.ExitStatus() != 7 {
+		t.Errorf("the held child's end: %v, want exit status 7", ws)
+	}
 }
