@@ -113,3 +113,25 @@ func TestReaperSpawnHoldsNothingUp(t *testing.T) {
 		t.Errorf("the held child's end: %v, want exit status 7", ws)
 	}
 }
+
+// A child that ends at once, maybe reaped before start registers it, has its end delivered
+// all the same, every time.
+func TestReaperStartDeliversEveryEnd(t *testing.T) {
+	rp := newReaper(nil)
+	defer rp.close()
+	attr := &os.ProcAttr{Files: []*os.File{nil, nil, nil}}
+	for i := range 200 {
+		_, ch, err := rp.start("/bin/sh", []string{"sh", "-c", "exit 3"}, attr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ws := testutil.Receive(t, ch, "the end of child "+strconv.Itoa(i)); ws.ExitStatus() != 3 {
+			t.Fatalf("child %d: %v, want exit status 3", i, ws)
+		}
+	}
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	if len(rp.early) != 0 || len(rp.waiting) != 0 {
+		t.Errorf("left behind: %d kept, %d waited for", len(rp.early), len(rp.waiting))
+	}
+}
