@@ -20,6 +20,7 @@ type reaper struct {
 	early   map[int]syscall.WaitStatus      // orphans reaped while an adoption was open (see expect)
 	expects int                             // adoptions open
 	orphans func(pid int, ws syscall.WaitStatus)
+	reaped  func(pid int) // afterReap when newReaper ran: a test's look between a reap and its bookkeeping
 	sigchld chan os.Signal
 	done    chan struct{}
 	stopped chan struct{}
@@ -31,6 +32,7 @@ func newReaper(orphans func(pid int, ws syscall.WaitStatus)) *reaper {
 		waiting: map[int]chan syscall.WaitStatus{},
 		early:   map[int]syscall.WaitStatus{},
 		orphans: orphans,
+		reaped:  afterReap,
 		sigchld: make(chan os.Signal, 1),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -69,6 +71,9 @@ func (r *reaper) reapAll() {
 			r.mu.Unlock()
 			return // ECHILD: no children; 0: none has ended
 		}
+		if r.reaped != nil {
+			r.reaped(pid)
+		}
 		ch, ok := r.waiting[pid]
 		if ok {
 			delete(r.waiting, pid)
@@ -82,6 +87,10 @@ func (r *reaper) reapAll() {
 		}
 	}
 }
+
+// afterReap, if set when a reaper is made, is called with every pid it reaps, right after
+// the reap and before the pid's status is handed on; a test sets it, to look in between.
+var afterReap func(pid int)
 
 // start starts a child with os.StartProcess and returns it and a channel that delivers its
 // wait status once it has ended. The child is registered as an adopted one is (expect,

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -133,5 +134,69 @@ func TestReaperStartDeliversEveryEnd(t *testing.T) {
 	defer rp.mu.Unlock()
 	if len(rp.early) != 0 || len(rp.waiting) != 0 {
 		t.Errorf("left behind: %d kept, %d waited for", len(rp.early), len(rp.waiting))
+	}
+}
+
+// A reap and kill's look at the pids waited for are each one step under mu, so kill never
+// finds a pid reaped (free to be a stranger's) but still waited for: called for a pid the
+// moment it is reaped, before the reaper hands its status on, kill sends nothing. Were the
+// reap made outside mu, kill would look in between, find the pid, and signal it.
+func TestReaperKillDuringReapSendsNothing(t *testing.T) {
+	var sentMu sync.Mutex
+	var sent []int
+	old := killPID
+	killPID = func(pid int, sig syscall.Signal) error {
+		sentMu.Lock()
+		defer sentMu.Unlock()
+		sent = append(sent, pid)
+		return nil // as a stranger given the pid would take it
+	}
+	defer func() { killPID = old }()
+
+	var rp *reaper
+	var target atomic.Int64 // the child's pid, stored once rp is set
+	killed := make(chan bool, 1)
+	afterReap = func(pid int) {
+		if int64(pid) != target.Load() {
+			return
+		}
+		finished := make(chan struct{})
+		go func() {
+			defer close(finished)
+			killed <- rp.kill(pid, syscall.SIGTERM)
+		}()
+		if rp.mu.TryLock() {
+			// mu is free between the reap and its bookkeeping: nothing keeps kill from
+			// looking now, so it is let look. (Held, as it must be, kill waits for the
+			// bookkeeping: waiting for it here would never end.)
+			rp.mu.Unlock()
+			<-finished
+		}
+	}
+	rp = newReaper(nil)
+	afterReap = nil // rp has its own copy
+	defer rp.close()
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	// It ends when its stdin does: once its pid is known.
+	pid, exited, err := rp.start("/bin/sh", []string{"sh", "-c", "read x"}, &os.ProcAttr{Files: []*os.File{r, nil, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.Store(int64(pid))
+	_ = w.Close()
+	testutil.Receive(t, exited, "the child's end")
+	if testutil.Receive(t, killed, "the kill made as the child was reaped") {
+		t.Error("kill of a child being reaped reported sent")
+	}
+	sentMu.Lock()
+	defer sentMu.Unlock()
+	if len(sent) > 0 {
+		t.Errorf("kill made as pid %d was reaped sent to %v (free to be a stranger's): want nothing sent", pid, sent)
 	}
 }
