@@ -100,10 +100,12 @@ func Run(t *testing.T, dir, envPrefix string) {
 // Main is a suite's TestMain: it makes the test binary the program under test, name,
 // running main, whenever it is run under that name, and the small programs scripts run
 // besides it under theirs (httpget URL, withfd FILE PROG ARGS..., notifier, an sd_notify
-// daemon, httpserve ADDR, holdlock FILE, blocksig PROG ARGS..., and catchsig FILE SIG...), so that the scripts drive the real program, its re-exec
-// and daemon sides included. Otherwise it runs the tests.
+// daemon, httpserve ADDR, holdlock FILE, blocksig PROG ARGS..., and catchsig FILE
+// SIG...), so that the scripts drive the real program, its re-exec and daemon sides
+// included. Otherwise it runs the tests, scriptsPerCPU scripts at once for each CPU
+// unless -parallel says otherwise.
 func Main(m *testing.M, name string, main func()) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(moreScriptsAtOnce{m}, map[string]func(){
 		name: main, "httpget": httpGetMain, "withfd": withFDMain, "notifier": notifierMain, "httpserve": httpServeMain,
 		"holdlock": holdLockMain, "blocksig": blockSigMain, "catchsig": catchSigMain,
 	})
