@@ -123,7 +123,10 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 	if err != nil {
 		unmark()
 	}
-	if replaced := (*instance.ReplacedError)(nil); errors.As(err, &replaced) {
+	if replaced := (*instance.ReplacedError)(nil); errors.As(err, &replaced) && replaced.Reused() {
+		return withCode(exitFailed, fmt.Errorf("reload %s: pid %d, which reload looked at, is gone, and another daemon runs in its place under the same pid (started since): nothing was reloaded; '%s' reloads it",
+			paths.Name, replaced.Was, app.commandFor("reload", paths)))
+	} else if replaced != nil {
 		return withCode(exitFailed, fmt.Errorf("reload %s: pid %d, which reload looked at, is gone, and pid %d runs in its place (restarted meanwhile): nothing was reloaded; '%s' reloads pid %d",
 			paths.Name, replaced.Was, replaced.Now, app.commandFor("reload", paths), replaced.Now))
 	}
@@ -152,7 +155,7 @@ func signalJudged(paths instance.Paths, st instance.Status, inspectErr error, si
 	if inspectErr != nil || !st.Running() {
 		return instance.Signal(paths, sig)
 	}
-	return instance.SignalDaemon(paths, st.PID(), sig)
+	return instance.SignalDaemon(paths, st.PID(), st.StartTime, sig)
 }
 
 // markReload marks sig, about to be sent to the daemon st tells of, as a reload's

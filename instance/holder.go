@@ -137,11 +137,12 @@ func notRunning(path string, st pidfile.Status) error {
 // wraps ErrNotRunning and nothing is signalled. A daemon
 // the caller may not signal gives an error wrapping os.ErrPermission.
 func Signal(p Paths, sig syscall.Signal) (int, error) {
-	return signalDaemon(p, 0, sig)
+	return signalDaemon(p, 0, 0, sig)
 }
 
-// signalDaemon is Signal, to the daemon pid alone unless pid is 0 (SignalDaemon).
-func signalDaemon(p Paths, pid int, sig syscall.Signal) (int, error) {
+// signalDaemon is Signal, to the daemon pid that started at start alone unless pid is 0
+// (SignalDaemon).
+func signalDaemon(p Paths, pid int, start uint64, sig syscall.Signal) (int, error) {
 	h, st, err := openHolder(p)
 	if err != nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
@@ -155,6 +156,16 @@ func signalDaemon(p Paths, pid int, sig syscall.Signal) (int, error) {
 	defer h.Close()
 	if pid != 0 && h.PID() != pid {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, &ReplacedError{Was: pid, Now: h.PID()})
+	}
+	if pid != 0 && start != 0 {
+		// Read after h was opened: a process that has h's pid now, and this start time, is
+		// h's, or h's is gone and the signal below reaches nobody.
+		switch now := StartTime(pid); {
+		case now == 0:
+			return 0, fmt.Errorf("signal %s: pid %d exited first: %w", p.Name, pid, ErrNotRunning)
+		case now != start: // the pid, reused: another daemon, or any process, in its place
+			return 0, fmt.Errorf("signal %s: %w", p.Name, &ReplacedError{Was: pid, Now: pid})
+		}
 	}
 	switch err := h.Signal(sig); {
 	case err == nil:

@@ -40,6 +40,11 @@ type Status struct {
 	// StartPID is the pid of the start command under way when no daemon holds the pidfile
 	// yet (-1 if the kernel cannot name it); 0 otherwise.
 	StartPID int
+	// StartTime is the running daemon's start time (clock ticks after boot, as
+	// Record.StartTime), read as Inspect looked: with PID, it names that daemon for ever,
+	// where a pid alone may be another process's by the next look (SignalDaemon). 0 where
+	// it could not be read (pid 1, off Linux).
+	StartTime uint64
 }
 
 // Running reports whether the daemon runs, by its lock or, if its pidfile was lost, by
@@ -116,7 +121,7 @@ func Inspect(p Paths) (Status, error) {
 		if ps, err := proc.ReadStat(pid); err == nil {
 			s.Stopped = ps.Stopped()
 			if pid == s.PID() {
-				daemon = &ps
+				daemon, s.StartTime = &ps, ps.StartTime
 			}
 		}
 	}
