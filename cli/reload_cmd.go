@@ -95,7 +95,10 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 	if err != nil {
 		return withCode(exitFailed, fmt.Errorf("reload %s: %w: nothing was reloaded", paths.Name, err))
 	}
-	if waited && inspectErr == nil && !st.Running() {
+	if inspectErr != nil { // nothing to judge a reload of, nor to signal (signalJudged)
+		return withCode(exitFailed, fmt.Errorf("reload %s: cannot tell whether it runs: %w: nothing was reloaded", paths.Name, inspectErr))
+	}
+	if waited && !st.Running() {
 		return withCode(exitFailed, fmt.Errorf("%s is %w: it was starting, and its start failed or was called off (its log says why: '%s')",
 			paths.Name, instance.ErrNotRunning, app.commandFor("logs", paths)))
 	}
@@ -149,11 +152,17 @@ func reload(app *App, paths instance.Paths, waits *waitInterrupt) error {
 // signalJudged sends sig to the daemon that Inspect told of (st, inspectErr), on which
 // reload judged that sig may be sent: its record chose the signal, its --reload-check
 // passed. A daemon that replaced it since (a restart while the check ran) is not signalled
-// (the error wraps instance.ErrReplaced). Where Inspect could not tell, the lock holder is
-// signalled, as instance.Signal does.
+// (the error wraps instance.ErrReplaced). Where Inspect found none running, or could not
+// tell, nothing was judged, and nothing is signalled, whatever runs by now (a start
+// meanwhile): the error wraps instance.ErrNotRunning, or Inspect's error; as systemctl
+// reload of a service that is not active, and start-stop-daemon's signal to a pidfile
+// that names none, fail.
 func signalJudged(paths instance.Paths, st instance.Status, inspectErr error, sig syscall.Signal) (int, error) {
-	if inspectErr != nil || !st.Running() {
-		return instance.Signal(paths, sig)
+	switch {
+	case inspectErr != nil:
+		return 0, inspectErr
+	case !st.Running():
+		return 0, fmt.Errorf("signal %s: %w", paths.Name, instance.ErrNotRunning)
 	}
 	return instance.SignalDaemon(paths, st.PID(), st.StartTime, sig)
 }

@@ -1,0 +1,62 @@
+//go:build linux
+
+package cli
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/scripttest"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// embeddedIn returns a runner of this test binary as the embedding program (cli_test's
+// TestMain, CLI_TEST_PROGRAM) with state as its state and log directory, whose daemons
+// are killed when the test ends, and the paths of its instance name there.
+func embeddedIn(t *testing.T, name string) (run func(args ...string), paths instance.Paths) {
+	t.Helper()
+	state := t.TempDir()
+	t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, state) })
+	paths, err := instance.Layout{StateDir: state}.Resolve(name, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], append([]string{"--state-dir", state, "--log-dir", state}, args...)...)
+		cmd.Env = testutil.Environ("CLI_TEST_PROGRAM=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}, paths
+}
+
+// TestSignalJudgedNothingLookedAt: a reload whose look found the instance not running,
+// or could not tell, signals nothing, whatever runs by the time it would signal (a start
+// meanwhile): nothing judged that daemon (its --reload-check, its record's signal).
+func TestSignalJudgedNothingLookedAt(t *testing.T) {
+	run, paths := embeddedIn(t, "web")
+	st, err := instance.Inspect(paths)
+	if err != nil || st.Running() {
+		t.Fatalf("Inspect before the start = running %v, %v; want not running", st.Running(), err)
+	}
+	run("start", "-d", "--name", "web") // meanwhile
+	if pid, err := signalJudged(paths, st, nil, syscall.SIGUSR1); pid != 0 || !errors.Is(err, instance.ErrNotRunning) {
+		t.Errorf("signalJudged(a look that found it not running) = %d, %v; want ErrNotRunning, nothing signalled", pid, err)
+	}
+	cannot := errors.New("cannot tell")
+	if pid, err := signalJudged(paths, instance.Status{Paths: paths}, cannot, syscall.SIGUSR1); pid != 0 || !errors.Is(err, cannot) {
+		t.Errorf("signalJudged(a look that could not tell) = %d, %v; want its error, nothing signalled", pid, err)
+	}
+	now, err := instance.Inspect(paths)
+	if err != nil || !now.Running() {
+		t.Fatalf("Inspect after the start = running %v, %v", now.Running(), err)
+	}
+	if pid, err := signalJudged(paths, now, nil, syscall.SIGUSR1); pid != now.PID() || err != nil {
+		t.Errorf("signalJudged(a look that found it) = %d, %v; want %d", pid, err, now.PID())
+	}
+}
