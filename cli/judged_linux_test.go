@@ -60,3 +60,35 @@ func TestSignalJudgedNothingLookedAt(t *testing.T) {
 		t.Errorf("signalJudged(a look that found it) = %d, %v; want %d", pid, err, now.PID())
 	}
 }
+
+// TestAskReopenOfTheDaemonAsked: what reopen judges its wait by (its daemon's descriptor
+// of its log, the count of its failed reopens) is the record of the daemon it asked, not
+// of one that a restart replaced between its look and its signal.
+func TestAskReopenOfTheDaemonAsked(t *testing.T) {
+	run, paths := embeddedIn(t, "web")
+	run("start", "-d", "--name", "web")
+	first, err := instance.Inspect(paths)
+	if err != nil || !first.Running() || first.Record == nil {
+		t.Fatalf("Inspect after the start = running %v, record %v, %v", first.Running(), first.Record != nil, err)
+	}
+	testHookReopenLooked = func() {
+		testHookReopenLooked = nil
+		run("restart", "--name", "web") // meanwhile: another daemon, with a record of its own
+	}
+	t.Cleanup(func() { testHookReopenLooked = nil })
+	asked, err := askReopen(paths)
+	now, ierr := instance.Inspect(paths)
+	if ierr != nil || !now.Running() || now.PID() == first.PID() {
+		t.Fatalf("Inspect after the restart = pid %d, %v; want another pid than %d", now.PID(), ierr, first.PID())
+	}
+	if err != nil || asked.pid != now.PID() {
+		t.Fatalf("askReopen = pid %d, %v; want the daemon running now, pid %d", asked.pid, err, now.PID())
+	}
+	if asked.rec == nil || !asked.rec.Names(asked.pid) || asked.logFD != asked.rec.LogFD {
+		judged := 0
+		if asked.rec != nil {
+			judged = asked.rec.PID
+		}
+		t.Errorf("askReopen asked pid %d, and judged by the record of pid %d; want its own", asked.pid, judged)
+	}
+}

@@ -101,20 +101,15 @@ func reopen(ctx context.Context, app *App, paths instance.Paths) error {
 			return withCode(exitFailed, fmt.Errorf("reopen %s: %w", paths.Name, waitErr))
 		}
 	}
-	problem := func() (reopenOutcome, instance.Record) { // what the record says of the log's last reopen
-		rec, err := instance.ReadRecord(paths.Record)
-		if err != nil {
-			return reopenOutcome{}, instance.Record{}
-		}
-		return reopenOutcome{problem: rec.LogProblem, failures: rec.LogReopenFailures}, rec
-	}
-	before, rec := problem()
-	logFD := rec.LogFD // the daemon's own descriptor of its log, the same for its whole run
-	pid, err := instance.Signal(paths, syscall.SIGUSR1)
+	asked, err := askReopen(paths)
 	if err != nil {
 		return err
 	}
+	pid := asked.pid
 	log, err := logPath(paths)
+	if asked.rec != nil { // the asked daemon's own: a record read now may be another run's
+		log, err = logPathIn(paths, *asked.rec, nil)
+	}
 	switch {
 	case errors.Is(err, errNoLogFile):
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log (SIGUSR1); it has no log file: it logs to its stderr\n", paths.Name, pid)
@@ -126,12 +121,14 @@ func reopen(ctx context.Context, app *App, paths instance.Paths) error {
 		var state reopenState
 		var why string
 		failed := func() string { // a problem recorded since the signal: this reopen's
-			if now, _ := problem(); now.failedSince(before) {
-				why = now.problem
+			if rec, err := instance.ReadRecord(paths.Record); err == nil && rec.Names(pid) {
+				if now := outcomeOf(rec); now.failedSince(asked.before) {
+					why = now.problem
+				}
 			}
 			return why
 		}
-		app.whileWaiting(func() { state = awaitReopened(ctx, pid, logFD, log, reopenWait, failed) })
+		app.whileWaiting(func() { state = awaitReopened(ctx, pid, asked.logFD, log, reopenWait, failed) })
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
 		switch state {
 		case reopenLate:
@@ -144,6 +141,59 @@ func reopen(ctx context.Context, app *App, paths instance.Paths) error {
 		}
 	}
 	return nil
+}
+
+// reopenAsked is the daemon a reopen asked, and what its own record (rec: nil if it has
+// written none yet) said before it was asked: its descriptor of its log (the same for its
+// whole run; 0 if none) and its last reopen's outcome.
+type reopenAsked struct {
+	pid    int
+	rec    *instance.Record
+	logFD  int
+	before reopenOutcome
+}
+
+// testHookReopenLooked, when set by a test, runs when askReopen has looked at the
+// instance, before it signals.
+var testHookReopenLooked func()
+
+// askReopen sends SIGUSR1 to the daemon of the instance at paths, and returns it with
+// what its own record said before it was asked (Inspect's Status.Record): so that the
+// wait for its reopen looks at its descriptor, and counts its failures, not those of a
+// daemon it replaced (a restart between the look and the signal). A daemon replaced
+// meanwhile is not asked; the one in its place is, judged by its own record, in turn. The
+// error wraps instance.ErrNotRunning when none runs.
+func askReopen(paths instance.Paths) (reopenAsked, error) {
+	for range maxReopenLooks {
+		st, err := instance.Inspect(paths)
+		if err != nil {
+			return reopenAsked{}, err // it names the instance
+		}
+		if !st.Running() {
+			return reopenAsked{}, fmt.Errorf("reopen %s: %w", paths.Name, instance.ErrNotRunning)
+		}
+		var a reopenAsked
+		if st.Record != nil {
+			a.rec, a.logFD, a.before = st.Record, st.Record.LogFD, outcomeOf(*st.Record)
+		}
+		if testHookReopenLooked != nil {
+			testHookReopenLooked()
+		}
+		a.pid, err = instance.SignalDaemon(paths, st.PID(), st.StartTime, syscall.SIGUSR1)
+		if errors.Is(err, instance.ErrReplaced) {
+			continue // a restart meanwhile: ask the daemon in its place
+		}
+		return a, err
+	}
+	return reopenAsked{}, fmt.Errorf("reopen %s: its daemon was replaced %d times as it was looked at (restarted again and again): nothing was asked; try again", paths.Name, maxReopenLooks)
+}
+
+// maxReopenLooks bounds how many daemons askReopen looks at, each replaced by the next.
+const maxReopenLooks = 5
+
+// outcomeOf is what rec says of its daemon's last reopen of its log.
+func outcomeOf(rec instance.Record) reopenOutcome {
+	return reopenOutcome{problem: rec.LogProblem, failures: rec.LogReopenFailures}
 }
 
 // reopenOutcome is what a record says of its daemon's last reopen of its log.
@@ -174,6 +224,11 @@ var errNoLogFile = errors.New("no log file: it logs to its stderr (under systemd
 // no log (errNoLogFile).
 func logPath(paths instance.Paths) (string, error) {
 	rec, err := instance.ReadRecord(paths.Record)
+	return logPathIn(paths, rec, err)
+}
+
+// logPathIn is logPath of rec, read as the instance's record with err.
+func logPathIn(paths instance.Paths, rec instance.Record, err error) (string, error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), err == nil && rec.Program == "": // none, or empty
 		return paths.Log, nil

@@ -63,6 +63,12 @@ func (r Record) names(pid int) bool {
 	return r.StartTime != 0 && r.sameBoot() && start == r.StartTime
 }
 
+// Names reports whether r is the record of the running process pid, a daemon's (the
+// lock holder's, as this caller's pid namespace numbers it): by its pid and start time,
+// as Inspect takes a record for the daemon's (Status.Record). A record of an earlier run,
+// or marked stopped, is not.
+func (r Record) Names(pid int) bool { return r.names(pid) }
+
 // WrittenFor reports whether r was written for the running process pid: the very run it
 // is of, whatever state it records since (a copy of it marked stopped elsewhere, say), by
 // its start time, this boot; by that alone, as Names does, since a daemon in another pid
