@@ -3,11 +3,16 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/scripttest"
@@ -90,5 +95,39 @@ func TestAskReopenOfTheDaemonAsked(t *testing.T) {
 			judged = asked.rec.PID
 		}
 		t.Errorf("askReopen asked pid %d, and judged by the record of pid %d; want its own", asked.pid, judged)
+	}
+}
+
+// TestRestartOptionsOfTheRunItRestarts: a restart restarts the instance with the options
+// it runs with as it takes the start lock: a stop and a start with other options, between
+// its read of the record and its lock, are not undone by a restart with the earlier ones.
+func TestRestartOptionsOfTheRunItRestarts(t *testing.T) {
+	run, paths := embeddedIn(t, "web")
+	run("start", "-d", "--name", "web", "--shutdown-timeout", "11s")
+	testHookRestartRead = func() {
+		testHookRestartRead = nil
+		run("stop", "--name", "web") // meanwhile: started again, with another option
+		run("start", "-d", "--name", "web", "--shutdown-timeout", "13s")
+	}
+	t.Cleanup(func() { testHookRestartRead = nil })
+	var out, errs bytes.Buffer
+	cfg := Config{Name: "embedded", Stdout: &out, Stderr: &errs, // cli_test's, which its daemons run
+		Serve: func(context.Context, func(string)) error {
+			return errors.New("not this one: cli_test's embedded serves")
+		}}
+	state := filepath.Dir(paths.PIDFile)
+	if code := Run(cfg, []string{"--state-dir", state, "--log-dir", state, "restart", "--name", "web"}); code != 0 {
+		t.Fatalf("restart: exit %d: %s", code, errs.String())
+	}
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req request
+	if err := json.Unmarshal(rec.Request, &req); err != nil {
+		t.Fatal(err)
+	}
+	if req.ShutdownTimeout != 13*time.Second {
+		t.Errorf("restarted with --shutdown-timeout %v, want 13s, the run's it restarted (stdout %q)", req.ShutdownTimeout, out.String())
 	}
 }

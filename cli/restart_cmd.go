@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -97,19 +98,62 @@ func (c *RestartCmd) Run(app *App) (err error) {
 	return restartInstance(ctx, app, paths, c.Timeout, c.given, stop)
 }
 
+// testHookRestartRead, when set by a test, runs when restartInstance has read the
+// record, before it takes the start lock.
+var testHookRestartRead func()
+
 // restartInstance reads the record first, so that nothing is stopped that could not be
 // started again; then stops the instance if it runs, and starts it. It prints one line
 // for the stop, if it ran, and one for the start, which says if it was not running.
 // decided is called once the start's outcome is decided, before that line is written: it
 // stops catching SIGTERM and SIGINT, so that one ends restart even while it is blocked
 // writing to a pipe nobody reads.
+// A start or restart of the instance between its read of the record and its start lock
+// (a stop and a start with other options) has it read the record again, under no lock, and
+// check what it reads again: it restarts the run that runs as it takes the lock, with
+// that run's options, never an earlier run's.
 func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration, given []givenFlag, decided func()) error {
+	for range maxRestartReads {
+		if err := restartRecorded(ctx, app, paths, timeout, given, decided); !errors.Is(err, errRecordChanged) {
+			return err
+		}
+	}
+	return withCode(exitFailed, fmt.Errorf("restart %s: its record changed %d times while restart read it (started again and again meanwhile): nothing was stopped; try again",
+		paths.Name, maxRestartReads))
+}
+
+// maxRestartReads bounds how many times restartInstance reads a record that changed
+// before it took the start lock.
+const maxRestartReads = 5
+
+// sameJSON reports whether a and b are the same JSON, whatever their spacing (a record
+// rewritten by its daemon may be indented otherwise).
+func sameJSON(a, b json.RawMessage) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// errRecordChanged is restartRecorded's error when the record it read changed before
+// it took the start lock: it stopped and started nothing.
+var errRecordChanged = errors.New("its record changed meanwhile")
+
+// restartRecorded is restartInstance with the record as it reads it: errRecordChanged,
+// having stopped and started nothing, when the record's request is another by the time it
+// holds the start lock.
+func restartRecorded(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration, given []givenFlag, decided func()) error {
 	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
 		return withCode(exitFailed, fmt.Errorf("restart %s: %v before its turn: nothing was stopped or started", paths.Name, context.Cause(ctx)))
 	}
+	read, _ := instance.ReadRecord(paths.Record) // no later than recordedRequest's: a change between is one more read
 	req, desc, err := recordedRequest(app, paths)
 	if err != nil {
 		return err
+	}
+	if testHookRestartRead != nil {
+		testHookRestartRead()
 	}
 	if err := checkGivenFlags(app, req, given); err != nil {
 		return err
@@ -157,6 +201,9 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped", req.Name, err))
 	}
 	defer starting.Done()
+	if now, err := instance.ReadRecord(paths.Record); err != nil || !sameJSON(now.Request, read.Request) {
+		return errRecordChanged // a start meanwhile, with its options: read them (an error, again)
+	}
 	// Its log's claim, before the stop: a log that another instance now writes is refused
 	// with the instance still running.
 	whole := instance.Paths{Name: req.Name, PIDFile: req.PIDFile, Log: req.Log, Record: req.Record}
