@@ -126,11 +126,17 @@ func (c *DeleteCmd) Run(app *App) error {
 			return err
 		}
 	}
+	if testHookDeleteRemoved != nil {
+		testHookDeleteRemoved()
+	}
 	instance.RemoveStaleControl(paths) // a supervisor killed with SIGKILL left it
 	instance.RemoveRecordTemps(paths.Record)
 	instance.RemoveRecordLock(paths.Record)
 	instance.RemoveReloadMark(paths.Record) // a reload's that its daemon, killed, never took
 	removeLogClaims(app, paths, rec)
+	if err := startedMeanwhile(app, paths); err != nil {
+		return err
+	}
 	if _, err := os.Lstat(log); err == nil && !logfile.Discards(log) { // /dev/null keeps nothing
 		fmt.Fprintf(app.Stdout, "deleted %s (its log is kept: %s)\n", paths.Name, showPath(log))
 	} else {
@@ -138,6 +144,31 @@ func (c *DeleteCmd) Run(app *App) error {
 	}
 	return nil
 }
+
+// startedMeanwhile is delete's error, exit 1, when the instance at paths runs or starts
+// once delete has removed what it found: a start meanwhile, whose files (its pidfile, its
+// record, its log's claims) each removal checked again and kept, and which runs on. Its
+// earlier run's record, if delete found one, is gone. nil when it neither runs nor starts,
+// or when that cannot be told: delete said what it removed, and would not have removed
+// a running instance's.
+func startedMeanwhile(app *App, paths instance.Paths) error {
+	st, err := instance.Inspect(paths)
+	switch {
+	case err != nil:
+		return nil
+	case st.Running():
+		return withCode(exitFailed, fmt.Errorf("%s started meanwhile (pid %d), as delete removed its earlier run's files: what the new run has (its pidfile, record and log claims) is kept, and it runs on; to delete it, stop it first ('%s')",
+			paths.Name, st.PID(), app.commandFor("stop", paths)))
+	case st.Starting:
+		return withCode(exitFailed, fmt.Errorf("%s started meanwhile (start pid %d), as delete removed its earlier run's files: what the new run has (its pidfile, record and log claims) is kept, and it goes on starting; to delete it, stop it first ('%s')",
+			paths.Name, st.StartPID, app.commandFor("stop", paths)))
+	}
+	return nil
+}
+
+// testHookDeleteRemoved, when set by a test, runs when delete has removed the record,
+// before the rest.
+var testHookDeleteRemoved func()
 
 // removeLogClaims removes the claims of the log that the deleted instance at paths was
 // started with (its record rec's, else its default), where they still name it (see

@@ -131,3 +131,34 @@ func TestRestartOptionsOfTheRunItRestarts(t *testing.T) {
 		t.Errorf("restarted with --shutdown-timeout %v, want 13s, the run's it restarted (stdout %q)", req.ShutdownTimeout, out.String())
 	}
 }
+
+// TestDeleteStartedMeanwhile: a start that runs its daemon while delete removes a stopped
+// instance's files is not told "deleted": the new run's files are kept (each is checked
+// again before it is removed), and delete says so, exit 1.
+func TestDeleteStartedMeanwhile(t *testing.T) {
+	run, paths := embeddedIn(t, "web")
+	run("start", "-d", "--name", "web")
+	run("stop", "--name", "web")
+	testHookDeleteRemoved = func() {
+		testHookDeleteRemoved = nil
+		run("start", "-d", "--name", "web") // meanwhile
+	}
+	t.Cleanup(func() { testHookDeleteRemoved = nil })
+	var out, errs bytes.Buffer
+	cfg := Config{Name: "embedded", Stdout: &out, Stderr: &errs,
+		Serve: func(context.Context, func(string)) error {
+			return errors.New("not this one: cli_test's embedded serves")
+		}}
+	state := filepath.Dir(paths.PIDFile)
+	code := Run(cfg, []string{"--state-dir", state, "--log-dir", state, "delete", "web"})
+	st, err := instance.Inspect(paths)
+	if err != nil || !st.Running() {
+		t.Fatalf("Inspect after the start = running %v, %v", st.Running(), err)
+	}
+	if code != exitFailed || out.Len() != 0 || !bytes.Contains(errs.Bytes(), []byte("web started meanwhile")) {
+		t.Errorf("delete of an instance started meanwhile: exit %d, stdout %q, stderr %q; want exit 1, saying it started meanwhile", code, out.String(), errs.String())
+	}
+	if _, err := os.Stat(paths.Record); err != nil {
+		t.Errorf("the new run's record: %v", err)
+	}
+}
