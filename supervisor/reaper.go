@@ -1,12 +1,15 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/signal"
 	"runtime"
 	"sync"
 	"syscall"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
 // reaper reaps every child of this process, the ones it started and the orphans that land
@@ -217,3 +220,40 @@ func (r *reaper) kill(pid int, sig syscall.Signal) bool {
 
 // killPID is syscall.Kill; a test may replace it, to see which pids are signalled.
 var killPID = syscall.Kill
+
+// killGroup SIGKILLs the process group that pid, a child started or watched whose status
+// comes on exited, leads, and what is left of it once the child is reaped, and never a
+// group that a process given pid since leads. While the reaper still waits for that child
+// (the same registration: pid not reaped, nor reaped and given to a child started since),
+// its pid, zombie or not, keeps the group's number its own, and kill(-pid) is sent under
+// mu, which every reap holds. Once it is reaped, the number is free for the kernel to give
+// to a stranger as soon as the group has no member left, and a stranger that takes it and
+// calls setsid or setpgid (a daemon, a shell's job, this supervisor's next copy) leads a
+// group of that number: what is left is then found in /proc instead, members of the group
+// below this process (a child subreaper, to which the group's orphans were reparented),
+// none of a child the reaper waits for or what it started, and only while the pid names no
+// process; each through a handle checked once opened (proc.KillGroup). It returns once
+// those are gone, at most killBound later.
+func (r *reaper) killGroup(pid int, exited <-chan syscall.WaitStatus) {
+	if pid <= 0 {
+		return
+	}
+	if r == nil { // no reaper: nothing reaps the child, and its pid stays its own
+		_ = killPID(-pid, syscall.SIGKILL)
+		return
+	}
+	r.mu.Lock()
+	if ch, ok := r.waiting[pid]; ok && ch == exited {
+		_ = killPID(-pid, syscall.SIGKILL)
+		r.mu.Unlock()
+		return
+	}
+	spare := make([]int, 0, len(r.waiting))
+	for p := range r.waiting {
+		spare = append(spare, p)
+	}
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), killBound)
+	defer cancel()
+	proc.KillGroup(ctx, os.Getpid(), pid, spare...)
+}

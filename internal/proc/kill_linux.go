@@ -2,8 +2,11 @@ package proc
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"slices"
+	"strconv"
 	"syscall"
 )
 
@@ -21,8 +24,35 @@ import (
 // Only while root lives and has not reaped them do the groups its descendants lead name
 // nothing else, and only while a member lives does group: call it with root alive.
 func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, left []int) {
+	return killRounds(ctx, killSet{root: root, group: group, spare: spare})
+}
+
+// KillGroup SIGKILLs every member of process group pgid that is below root, as KillBelow
+// finds and kills them, and nothing else: not a process of spare nor what it started, nor a
+// member of the group that is not below root. It is for what a group leader, a child of
+// root that root has reaped, left in its group: with root a child subreaper, every process
+// left in it is below root, and a process that took the leader's pid since and leads a
+// group of that number (possible only once the group had no member left) is below root
+// only if root started it or it descends from what root started; spare names those root
+// still runs, whose groups are not to be touched. It returns what KillBelow returns.
+func KillGroup(ctx context.Context, root, pgid int, spare ...int) (killed int, left []int) {
+	if pgid <= 0 {
+		return 0, nil
+	}
+	return killRounds(ctx, killSet{root: root, group: pgid, spare: spare, onlyGroup: true})
+}
+
+// killSet is what a round of KillBelow or KillGroup kills: see them.
+type killSet struct {
+	root, group int
+	spare       []int
+	onlyGroup   bool // KillGroup's: only members of group below root
+}
+
+// killRounds kills set in rounds until a round finds nothing or ctx ends (see KillBelow).
+func killRounds(ctx context.Context, set killSet) (killed int, left []int) {
 	for {
-		signalled, notGone := killBelowOnce(ctx, root, group, spare)
+		signalled, notGone := killBelowOnce(ctx, set)
 		killed += signalled
 		if signalled == 0 || ctx.Err() != nil {
 			return killed, notGone
@@ -32,7 +62,11 @@ func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, 
 
 // killBelowOnce is one round of KillBelow: it signals what it finds, waits for those
 // (until ctx ends), and returns how many it signalled and which of them are not gone.
-func killBelowOnce(ctx context.Context, root, group int, spare []int) (signalled int, left []int) {
+func killBelowOnce(ctx context.Context, set killSet) (signalled int, left []int) {
+	root, group, spare := set.root, set.group, set.spare
+	if set.onlyGroup && pidTaken(group) {
+		return 0, nil
+	}
 	self := os.Getpid()
 	stats := map[int]Stat{}
 	for _, pid := range allPIDs() {
@@ -62,6 +96,9 @@ func killBelowOnce(ctx context.Context, root, group int, spare []int) (signalled
 		}
 	}
 	belongs := func(st Stat) bool {
+		if set.onlyGroup {
+			return st.PGRP == group && below(st)
+		}
 		return below(st) || leaders[st.PGRP] || (group > 0 && st.PGRP == group)
 	}
 	var dying []*Process
@@ -75,7 +112,9 @@ func killBelowOnce(ctx context.Context, root, group int, spare []int) (signalled
 		}
 		// Read again once opened: the pid may name another process by now, whose parent
 		// is no longer in stats, where the one found had its own.
-		if st, err := ReadStat(pid); err == nil && !st.Zombie() && belongs(st) && h.Signal(syscall.SIGKILL) == nil {
+		// KillGroup's group is the reaped leader's only while its pid names no process.
+		if st, err := ReadStat(pid); err == nil && !st.Zombie() && belongs(st) &&
+			!(set.onlyGroup && pidTaken(group)) && h.Signal(syscall.SIGKILL) == nil {
 			dying = append(dying, h)
 			continue
 		}
@@ -88,4 +127,13 @@ func killBelowOnce(ctx context.Context, root, group int, spare []int) (signalled
 		_ = h.Close()
 	}
 	return len(dying), left
+}
+
+// pidTaken reports whether pid names a process or a thread, even a zombie (or whether
+// /proc cannot say). A group whose leader was reaped keeps its number while a member lives,
+// so a process that holds the number since was given it once the group had no member left:
+// a group of that number is that process's, or was, not the reaped leader's.
+func pidTaken(pid int) bool {
+	_, err := os.Lstat("/proc/" + strconv.Itoa(pid))
+	return !errors.Is(err, fs.ErrNotExist)
 }
