@@ -36,14 +36,14 @@ var groupKills = []struct {
 	}},
 }
 
-// reapedCopy stands for a copy with pid, reaped: its status is delivered, and the reaper
-// waits for that pid no more (or waits for another child given it since).
+// reapedCopy stands for a copy of generation 1 with pid, reaped: its status is delivered,
+// and the reaper waits for that pid no more (or waits for another child given it since).
 func reapedCopy(pid int) *program {
 	exited := make(chan syscall.WaitStatus, 1)
 	exited <- 0
 	output := make(chan struct{})
 	close(output)
-	return &program{pid: pid, exited: exited, output: output}
+	return &program{pid: pid, gen: 1, exited: exited, output: output}
 }
 
 func groupKillRun(t *testing.T, rp *reaper) *run {
@@ -53,17 +53,22 @@ func groupKillRun(t *testing.T, rp *reaper) *run {
 }
 
 // shell runs script with sh through rp, leading its own process group as a copy with
-// sockets does, and returns its pid, its end, and the pids it printed, one a line, until
-// its output closed; each printed pid still running then is killed when the test ends.
-func shell(t *testing.T, rp *reaper, script string) (pid int, exited <-chan syscall.WaitStatus, printed []int) {
+// sockets does, of generation gen (none if 0), and returns its pid, its end, and the pids
+// it printed, one a line, until its output closed; each printed pid still running then is
+// killed when the test ends.
+func shell(t *testing.T, rp *reaper, gen int, script string) (pid int, exited <-chan syscall.WaitStatus, printed []int) {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	env := withoutEnv(os.Environ(), GenerationEnv)
+	if gen > 0 {
+		env = append(env, GenerationEnv+"="+strconv.Itoa(gen))
+	}
 	pid, exited, err = rp.start("/bin/sh", []string{"sh", "-c", script},
-		&os.ProcAttr{Files: []*os.File{nil, w, os.Stderr}, Sys: &syscall.SysProcAttr{Setpgid: true}})
+		&os.ProcAttr{Env: env, Files: []*os.File{nil, w, os.Stderr}, Sys: &syscall.SysProcAttr{Setpgid: true}})
 	w.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +121,7 @@ func TestGroupKillAfterReapSparesAStrangersGroup(t *testing.T) {
 			// setsid runs in place (not a group leader in sh's group), and the inner sh,
 			// leader of the new session and group, exits once its worker is started; the
 			// outer sh reaps it. This process is no subreaper: the worker goes to init.
-			_, ended, printed := shell(t, rp,
+			_, ended, printed := shell(t, rp, 0,
 				`setsid /bin/sh -c 'echo $$; sleep 1000 </dev/null >/dev/null 2>&1 & echo $!' </dev/null`)
 			<-ended
 			if len(printed) != 2 {
@@ -154,7 +159,7 @@ func TestGroupKillAfterReapSparesTheNextChild(t *testing.T) {
 			defer rp.close()
 			// The next copy: a worker it started, and one whose parent exited, reparented
 			// to this process, both in its group.
-			next, _, printed := shell(t, rp,
+			next, _, printed := shell(t, rp, 2,
 				`sleep 1000 </dev/null >/dev/null 2>&1 & echo $!
 				 (sleep 1000 </dev/null >/dev/null 2>&1 & echo $!)
 				 echo $$; exec sleep 1000 >/dev/null`)
@@ -174,6 +179,46 @@ func TestGroupKillAfterReapSparesTheNextChild(t *testing.T) {
 	}
 }
 
+// The next copy may have made itself a daemon the classic way, its intermediate given the
+// reaped copy's pid: that called setsid, started the daemon and exited, reaped by the
+// copy, and the daemon, reparented to the supervisor (a subreaper), is in a group of the
+// reaped copy's pid with no leader. It carries the next copy's generation, not the reaped
+// one's: the group kill must not reach it.
+func TestGroupKillAfterReapSparesTheNextCopysDaemon(t *testing.T) {
+	leave, err := proc.EnterSubreaper()
+	if err != nil {
+		t.Skip("not a subreaper: ", err)
+	}
+	defer leave()
+	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
+		t.Skip("no setsid(1): ", err)
+	}
+	for _, k := range groupKills {
+		t.Run(k.name, func(t *testing.T) {
+			rp := newReaper(nil)
+			defer rp.close()
+			// The copy prints its own pid once it has reaped the intermediate.
+			next, _, printed := shell(t, rp, 2,
+				`setsid /bin/sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!; echo $$' </dev/null
+				 echo $$; exec sleep 1000 >/dev/null`)
+			if len(printed) != 3 || printed[2] != next {
+				t.Fatalf("the next copy (pid %d) printed %v: want its daemon's pid, its intermediate's and its own", next, printed)
+			}
+			daemon, intermediate := printed[0], printed[1]
+			if st, err := proc.ReadStat(daemon); err != nil || st.PPID != os.Getpid() || st.PGRP != intermediate {
+				t.Fatalf("the next copy's daemon: %+v (%v): want this process's child, in group %d", st, err, intermediate)
+			}
+			if _, err := proc.ReadStat(intermediate); err == nil {
+				t.Fatalf("the next copy's intermediate (pid %d) is not reaped", intermediate)
+			}
+			k.kill(groupKillRun(t, rp), reapedCopy(intermediate)) // the copy that is gone had its pid
+			if sentKill(t, daemon) {
+				t.Errorf("the next copy's daemon (pid %d), in a group of a reaped copy's pid (%d), was sent SIGKILL", daemon, intermediate)
+			}
+		})
+	}
+}
+
 // What a copy left in its group once it was reaped is still killed: with the supervisor a
 // subreaper, it was reparented to it.
 func TestGroupKillAfterReapKillsWhatTheCopyLeft(t *testing.T) {
@@ -186,7 +231,7 @@ func TestGroupKillAfterReapKillsWhatTheCopyLeft(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			rp := newReaper(nil)
 			defer rp.close()
-			copyPID, exited, printed := shell(t, rp, `sleep 1000 </dev/null >/dev/null 2>&1 & echo $!`)
+			copyPID, exited, printed := shell(t, rp, 1, `sleep 1000 </dev/null >/dev/null 2>&1 & echo $!`)
 			<-exited // reaped; its worker is left in its group
 			if len(printed) != 1 {
 				t.Fatalf("the copy printed %v: want its worker's pid", printed)

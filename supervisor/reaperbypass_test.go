@@ -24,7 +24,7 @@ var allowedSignals = []struct{ file, fn, expr, why string }{
 	{"supervisor.go", "(*run).stopAll", "named.Signal(sig)", "a pidfd on the MAINPID (see sendTo)"},
 	{"supervisor.go", "(*run).stopAll", "named.Signal(syscall.SIGCONT)", "a pidfd on the MAINPID (see sendTo)"},
 	{"reaper.go", "(*reaper).killGroup", "killPID(-pid, syscall.SIGKILL)", "the group of a child under mu, only while that child is waited for (its pid keeps the group's number its own), or with no reaper"},
-	{"reaper.go", "(*reaper).killGroup", "proc.KillGroup(ctx, os.Getpid(), pid, spare...)", "a reaped leader's group: members below this process found in /proc, signalled through a pidfd checked after, only while no process has the pid"},
+	{"reaper.go", "(*reaper).killGroup", "proc.KillGroup(ctx, os.Getpid(), pid, another, spare...)", "a reaped leader's group: members below this process found in /proc, signalled through a pidfd checked after, only while no process has the pid"},
 	{"witness_linux.go", "(*witness).alive", "w.h.Signal(0)", "a pidfd on the witness"},
 	{"witness_linux.go", "(*witness).stop", "w.h.Signal(syscall.SIGKILL)", "a pidfd on the witness"},
 	{"kill_linux.go", "(*Supervisor).killInstance", "proc.KillBelow(ctx, os.Getpid(), group, w.pids()...)", "found in /proc, signalled through a pidfd opened and checked after"},

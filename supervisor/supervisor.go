@@ -811,7 +811,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 			case <-time.After(min(r.s.cfg.ShutdownTimeout, failedCopyGrace)):
 			}
 		}
-		r.reaper.killGroup(p.pid, p.exited) // its own group, and what is left of it
+		r.reaper.killGroup(p.pid, p.exited, p.gen) // its own group, and what is left of it
 	} else {
 		r.s.signal(syscall.SIGKILL)
 		select {

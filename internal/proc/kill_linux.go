@@ -29,24 +29,26 @@ func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, 
 
 // KillGroup SIGKILLs every member of process group pgid that is below root, as KillBelow
 // finds and kills them, and nothing else: not a process of spare nor what it started, nor a
-// member of the group that is not below root. It is for what a group leader, a child of
+// member of the group that is not below root, nor one that keep, if set, says to keep
+// (asked once its handle is open). It is for what a group leader, a child of
 // root that root has reaped, left in its group: with root a child subreaper, every process
 // left in it is below root, and a process that took the leader's pid since and leads a
 // group of that number (possible only once the group had no member left) is below root
 // only if root started it or it descends from what root started; spare names those root
 // still runs, whose groups are not to be touched. It returns what KillBelow returns.
-func KillGroup(ctx context.Context, root, pgid int, spare ...int) (killed int, left []int) {
+func KillGroup(ctx context.Context, root, pgid int, keep func(pid int) bool, spare ...int) (killed int, left []int) {
 	if pgid <= 0 {
 		return 0, nil
 	}
-	return killRounds(ctx, killSet{root: root, group: pgid, spare: spare, onlyGroup: true})
+	return killRounds(ctx, killSet{root: root, group: pgid, spare: spare, onlyGroup: true, keep: keep})
 }
 
 // killSet is what a round of KillBelow or KillGroup kills: see them.
 type killSet struct {
 	root, group int
 	spare       []int
-	onlyGroup   bool // KillGroup's: only members of group below root
+	onlyGroup   bool               // KillGroup's: only members of group below root
+	keep        func(pid int) bool // KillGroup's, if set: asked of each once opened
 }
 
 // killRounds kills set in rounds until a round finds nothing or ctx ends (see KillBelow).
@@ -114,7 +116,8 @@ func killBelowOnce(ctx context.Context, set killSet) (signalled int, left []int)
 		// is no longer in stats, where the one found had its own.
 		// KillGroup's group is the reaped leader's only while its pid names no process.
 		if st, err := ReadStat(pid); err == nil && !st.Zombie() && belongs(st) &&
-			!(set.onlyGroup && pidTaken(group)) && h.Signal(syscall.SIGKILL) == nil {
+			!(set.onlyGroup && pidTaken(group)) && (set.keep == nil || !set.keep(pid)) &&
+			h.Signal(syscall.SIGKILL) == nil {
 			dying = append(dying, h)
 			continue
 		}

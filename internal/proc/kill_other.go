@@ -10,6 +10,6 @@ func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, 
 }
 
 // KillGroup kills nothing here: without /proc the members of a group cannot be found.
-func KillGroup(ctx context.Context, root, pgid int, spare ...int) (killed int, left []int) {
+func KillGroup(ctx context.Context, root, pgid int, keep func(pid int) bool, spare ...int) (killed int, left []int) {
 	return 0, nil
 }
