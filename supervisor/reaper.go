@@ -224,19 +224,19 @@ var killPID = syscall.Kill
 
 // killGroup SIGKILLs the process group that pid, a child started or watched whose status
 // comes on exited (a copy of generation gen), leads, and what is left of it once the child
-// is reaped, and never a
-// group that a process given pid since leads. While the reaper still waits for that child
-// (the same registration: pid not reaped, nor reaped and given to a child started since),
-// its pid, zombie or not, keeps the group's number its own, and kill(-pid) is sent under
-// mu, which every reap holds. Once it is reaped, the number is free for the kernel to give
-// to a stranger as soon as the group has no member left, and a stranger that takes it and
-// calls setsid or setpgid (a daemon, a shell's job, this supervisor's next copy) leads a
-// group of that number: what is left is then found in /proc instead, members of the group
-// below this process (a child subreaper, to which the group's orphans were reparented),
-// none of a child the reaper waits for or what it started, none that carries another
-// copy's generation (GenerationEnv: a daemon the next copy started, whose parent exited),
-// and only while the pid names no process; each through a handle checked once opened
-// (proc.KillGroup). It returns once those are gone, at most killBound later.
+// is reaped, and never a group that a process given pid since leads. While the reaper
+// still waits for that child (the same registration: pid not reaped, nor reaped and given
+// to a child started since), its pid, zombie or not, keeps the group's number its own, and
+// kill(-pid) is sent under mu, which every reap holds. Once it is reaped, the number is
+// free for the kernel to give to a stranger as soon as the group has no member left, and a
+// stranger that takes it and calls setsid or setpgid (a daemon, a shell's job, this
+// supervisor's next copy) leads a group of that number: what is left is then found in
+// /proc instead, members of the group below this process (a child subreaper, to which the
+// group's orphans were reparented), none of a child the reaper waits for or what it
+// started, none that carries another copy's generation (GenerationEnv: a daemon the next
+// copy started, whose parent exited), and only while the pid names no process; each
+// through a handle checked once opened (proc.KillGroup). It returns once those are gone,
+// at most killBound later.
 func (r *reaper) killGroup(pid int, exited <-chan syscall.WaitStatus, gen int) {
 	if pid <= 0 {
 		return

@@ -28,14 +28,16 @@ func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, 
 }
 
 // KillGroup SIGKILLs every member of process group pgid that is below root, as KillBelow
-// finds and kills them, and nothing else: not a process of spare nor what it started, nor a
-// member of the group that is not below root, nor one that keep, if set, says to keep
-// (asked once its handle is open). It is for what a group leader, a child of
-// root that root has reaped, left in its group: with root a child subreaper, every process
-// left in it is below root, and a process that took the leader's pid since and leads a
-// group of that number (possible only once the group had no member left) is below root
-// only if root started it or it descends from what root started; spare names those root
-// still runs, whose groups are not to be touched. It returns what KillBelow returns.
+// finds and kills them, and nothing else: not a process of spare nor what it started, nor
+// a member of the group that is not below root, nor one that keep, if set, says to keep
+// (asked once its handle is open). It is for what a group leader, a child of root that
+// root has reaped, left in its group: with root a child subreaper, every process left in
+// it is below root, and a process that took the leader's pid since and leads a group of
+// that number (possible only once the group had no member left) is below root only if root
+// started it or it descends from what root started; spare names those root still runs,
+// whose groups are not to be touched. Nor does it kill anything while pgid names a process
+// or a thread, even a zombie (checked again before each signal): the group of that number
+// is then that one's, not the reaped leader's. It returns what KillBelow returns.
 func KillGroup(ctx context.Context, root, pgid int, keep func(pid int) bool, spare ...int) (killed int, left []int) {
 	if pgid <= 0 {
 		return 0, nil
