@@ -324,17 +324,13 @@ func checkReload(st instance.Status, inspectErr error) error {
 	// No descriptor this process's caller left open reaches the check, which may run as
 	// another user (--user) than the one whose shell opened it, as none reaches the program.
 	launcher.CloseOnExecFrom3()
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", check)
+	cmd := exec.Command("/bin/sh", "-c", check)
 	cmd.Dir, cmd.Env = req.Workdir, inheritable(env) // not the run's mark, nor a service manager's sockets: it is no part of the run
 	stderr := &tailWriter{}
 	cmd.Stderr = stderr
 	cmd.SysProcAttr = attr
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second // a process it left in another group may hold its stderr
-	err = cmd.Run()
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what it left in its group: no part of a reload
-	}
+	cmd.WaitDelay = time.Second    // a process it left in another group may hold its stderr
+	err = runGroupLeader(ctx, cmd) // what it left in its group is no part of a reload: killed
 	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
 		err = nil // it passed; what it left behind held its stderr open
 	}
