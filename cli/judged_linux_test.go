@@ -139,9 +139,11 @@ func TestDeleteStartedMeanwhile(t *testing.T) {
 	run, paths := embeddedIn(t, "web")
 	run("start", "-d", "--name", "web")
 	run("stop", "--name", "web")
+	var claims []string // the new run's log claims
 	testHookDeleteRemoved = func() {
 		testHookDeleteRemoved = nil
 		run("start", "-d", "--name", "web") // meanwhile
+		claims, _ = filepath.Glob(filepath.Join(filepath.Dir(paths.PIDFile), ".log-*.claim"))
 	}
 	t.Cleanup(func() { testHookDeleteRemoved = nil })
 	var out, errs bytes.Buffer
@@ -160,5 +162,13 @@ func TestDeleteStartedMeanwhile(t *testing.T) {
 	}
 	if _, err := os.Stat(paths.Record); err != nil {
 		t.Errorf("the new run's record: %v", err)
+	}
+	if len(claims) == 0 {
+		t.Fatal("the new run made no log claim")
+	}
+	for _, c := range claims { // another start of its log would be let write it too
+		if _, err := os.Stat(c); err != nil {
+			t.Errorf("the new run's log claim: %v", err)
+		}
 	}
 }

@@ -173,8 +173,8 @@ func (c *LogClaim) Forget() {
 // name its pidfile, whatever log they are of (an earlier run's with another --log, a log
 // directory made anew, whose keys its log no longer gives), and those of its name whose
 // pidfile, another since (a state directory moved), nobody holds. A claim held by a start
-// under way, one that names another instance or a running one, or one that is not this
-// user's, stays. The marker of its name (markClaim) goes too, once no claim names an
+// under way, one that names another instance or a running one (its own pidfile held: a
+// start since delete's look), or one that is not this user's, stays. The marker of its name (markClaim) goes too, once no claim names an
 // instance of that name whose pidfile is elsewhere (unmarkName).
 func RemoveLogClaims(stateDir string, p Paths) {
 	if stateDir == "" {
@@ -187,10 +187,10 @@ func RemoveLogClaims(stateDir string, p Paths) {
 			if was.Name != p.Name {
 				return false
 			}
-			if was.PIDFile == p.PIDFile {
-				return true
-			}
 			st, err := pidfile.Probe(was.PIDFile)
+			if was.PIDFile == p.PIDFile {
+				return err != nil || st.State != pidfile.Running // held: a start meanwhile's
+			}
 			return err == nil && st.State != pidfile.Running
 		})
 	}
