@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -129,6 +130,43 @@ func TestRestartOptionsOfTheRunItRestarts(t *testing.T) {
 	}
 	if req.ShutdownTimeout != 13*time.Second {
 		t.Errorf("restarted with --shutdown-timeout %v, want 13s, the run's it restarted (stdout %q)", req.ShutdownTimeout, out.String())
+	}
+}
+
+// TestRestartPortsOfTheRunItRestarts: a run started meanwhile with the same options but
+// another port (--socket tcp:...:0, resolved at each start) is restarted on its own port,
+// the one its clients use, not on the port of the run restart first read of.
+func TestRestartPortsOfTheRunItRestarts(t *testing.T) {
+	run, paths := embeddedIn(t, "web")
+	start := []string{"start", "-d", "--name", "web", "--socket", "tcp:127.0.0.1:0", "--", "sleep", "1000"}
+	run(start...)
+	var found []string // the ports of the run restart finds
+	testHookRestartRead = func() {
+		testHookRestartRead = nil
+		run("stop", "--name", "web") // meanwhile: started again, on another port
+		run(start...)
+		rec, err := instance.ReadRecord(paths.Record)
+		if err != nil {
+			t.Error(err)
+		}
+		found = rec.Sockets
+	}
+	t.Cleanup(func() { testHookRestartRead = nil })
+	var out, errs bytes.Buffer
+	cfg := Config{Name: "embedded", Stdout: &out, Stderr: &errs,
+		Serve: func(context.Context, func(string)) error {
+			return errors.New("not this one: cli_test's embedded serves")
+		}}
+	state := filepath.Dir(paths.PIDFile)
+	if code := Run(cfg, []string{"--state-dir", state, "--log-dir", state, "restart", "--name", "web"}); code != 0 {
+		t.Fatalf("restart: exit %d: %s", code, errs.String())
+	}
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) == 0 || !slices.Equal(rec.Sockets, found) {
+		t.Errorf("restarted on %v, want %v, the ports of the run it restarted", rec.Sockets, found)
 	}
 }
 

@@ -109,9 +109,9 @@ var testHookRestartRead func()
 // stops catching SIGTERM and SIGINT, so that one ends restart even while it is blocked
 // writing to a pipe nobody reads.
 // A start or restart of the instance between its read of the record and its start lock
-// (a stop and a start with other options) has it read the record again, under no lock, and
-// check what it reads again: it restarts the run that runs as it takes the lock, with
-// that run's options, never an earlier run's.
+// (a stop and a start, with other options or other ports) has it read the record again,
+// under no lock, and check what it reads again: it restarts the run that runs as it takes
+// the lock, with that run's options and ports, never an earlier run's.
 func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeout *time.Duration, given []givenFlag, decided func()) error {
 	for range maxRestartReads {
 		if err := restartRecorded(ctx, app, paths, timeout, given, decided); !errors.Is(err, errRecordChanged) {
@@ -125,6 +125,13 @@ func restartInstance(ctx context.Context, app *App, paths instance.Paths, timeou
 // maxRestartReads bounds how many times restartInstance reads a record that changed
 // before it took the start lock.
 const maxRestartReads = 5
+
+// sameRun reports whether records a and b tell of the same run with the same options: the
+// same daemon (a stop and a start with the same options still resolve --socket's port 0
+// anew) and the same request (an upgrade rewrites it).
+func sameRun(a, b instance.Record) bool {
+	return a.PID == b.PID && a.StartTime == b.StartTime && sameJSON(a.Request, b.Request)
+}
 
 // sameJSON reports whether a and b are the same JSON, whatever their spacing (a record
 // rewritten by its daemon may be indented otherwise).
@@ -201,8 +208,8 @@ func restartRecorded(ctx context.Context, app *App, paths instance.Paths, timeou
 		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped", req.Name, err))
 	}
 	defer starting.Done()
-	if now, err := instance.ReadRecord(paths.Record); err != nil || !sameJSON(now.Request, read.Request) {
-		return errRecordChanged // a start meanwhile, with its options: read them (an error, again)
+	if now, err := instance.ReadRecord(paths.Record); err != nil || !sameRun(now, read) {
+		return errRecordChanged // a start meanwhile, with its options and ports: read them (an error, again)
 	}
 	// Its log's claim, before the stop: a log that another instance now writes is refused
 	// with the instance still running.
