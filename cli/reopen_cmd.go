@@ -128,7 +128,11 @@ func reopen(ctx context.Context, app *App, paths instance.Paths) error {
 			}
 			return why
 		}
-		app.whileWaiting(func() { state = awaitReopened(ctx, pid, asked.logFD, log, reopenWait, failed) })
+		var startTime uint64 // the asked daemon's, as its own record tells it
+		if asked.rec != nil {
+			startTime = asked.rec.StartTime
+		}
+		app.whileWaiting(func() { state = awaitReopened(ctx, pid, startTime, asked.logFD, log, reopenWait, failed) })
 		fmt.Fprintf(app.Stdout, "asked %s (pid %d) to reopen its log %s (SIGUSR1)\n", paths.Name, pid, showPath(log))
 		switch state {
 		case reopenLate:
@@ -136,6 +140,9 @@ func reopen(ctx context.Context, app *App, paths instance.Paths) error {
 		case reopenInterrupted: // asked: the daemon goes on, unseen
 			return withCode(exitFailed, fmt.Errorf("reopen %s: %v before its daemon (pid %d) wrote to %s: it was asked, and reopens its log on its own; '%s' says whether it did",
 				paths.Name, context.Cause(ctx), pid, showPath(log), app.commandFor("status", paths)))
+		case reopenGone: // a run since opens the log at its path: nothing is written to the one moved
+			app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("reopen %s: its daemon (pid %d) ended before it wrote to %s (a stop or a restart meanwhile); '%s' says what runs now",
+				paths.Name, pid, showPath(log), app.commandFor("status", paths)))
 		case reopenFailed:
 			app.say(app.Config.Stderr, hclog.Warn, "warning: ", fmt.Sprintf("reopen %s: its daemon %s ('%s' says so too)", paths.Name, why, app.commandFor("status", paths)))
 		}

@@ -26,6 +26,7 @@ const (
 	reopenLate                           // the bound passed with the daemon still writing elsewhere
 	reopenFailed                         // the daemon recorded that its reopen failed (failed says why)
 	reopenInterrupted                    // ctx ended first (Ctrl-C, SIGTERM): the daemon may reopen still
+	reopenGone                           // the daemon ended first (a stop or a restart meanwhile)
 )
 
 // awaitReopened waits, up to within, until daemon pid writes its log (its own descriptor
@@ -33,8 +34,9 @@ const (
 // reopen returns, logrotate compresses or deletes the file it moved away (compress without
 // delaycompress), and a line written there after that is lost. failed, polled meanwhile, says why the daemon's reopen failed, once it has
 // recorded that ("" until then): the wait then ends at once, with reopenFailed. A ctx that
-// ends first ends it with reopenInterrupted.
-func awaitReopened(ctx context.Context, pid, logFD int, path string, within time.Duration, failed func() string) reopenState {
+// ends first ends it with reopenInterrupted, and a daemon that ends first (a zombie, or
+// its pid gone or another process's: startTime, if not 0, is the daemon's) with reopenGone.
+func awaitReopened(ctx context.Context, pid int, startTime uint64, logFD int, path string, within time.Duration, failed func() string) reopenState {
 	deadline := time.Now().Add(within)
 	pause := time.Millisecond
 	for {
@@ -49,6 +51,9 @@ func awaitReopened(ctx context.Context, pid, logFD int, path string, within time
 		}
 		if ctx.Err() != nil {
 			return reopenInterrupted
+		}
+		if ended(pid, startTime) {
+			return reopenGone
 		}
 		if time.Now().After(deadline) || stoppedBySignal(pid) {
 			return reopenLate // a stopped daemon reopens once continued: not waited for
@@ -106,6 +111,17 @@ func ownLogFD(pid, logFD int, at fs.FileInfo) (found, known bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// ended reports whether the process pid (that started at startTime, if not 0) has ended:
+// it is a zombie, or its pid names no process or another one. A pid that cannot be looked
+// at has not, as far as can be told.
+func ended(pid int, startTime uint64) bool {
+	st, err := proc.ReadStat(pid)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return st.Zombie() || startTime != 0 && st.StartTime != startTime
 }
 
 // stoppedBySignal reports whether pid is stopped (SIGSTOP, SIGTSTP), as far as can be told.

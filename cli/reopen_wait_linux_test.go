@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestWritesToPathNotThere: a log's path that is not there (moved away), or that cannot
@@ -34,7 +37,7 @@ func TestAwaitReopenedInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	path := filepath.Join(t.TempDir(), "gone.log") // never this process's stdout or stderr
-	if got := awaitReopened(ctx, os.Getpid(), 0, path, time.Minute, func() string { return "" }); got != reopenInterrupted {
+	if got := awaitReopened(ctx, os.Getpid(), 0, 0, path, time.Minute, func() string { return "" }); got != reopenInterrupted {
 		t.Errorf("awaitReopened, interrupted: %v; want reopenInterrupted (%v)", got, reopenInterrupted)
 	}
 }
@@ -102,5 +105,39 @@ func TestWritesToOwnLogFDLast(t *testing.T) {
 	}
 	if done, known := writesTo(pid, 0, path); !done || !known {
 		t.Errorf("writesTo(no descriptor of its own, 1 and 2 the log) = %v, %v; want true, true", done, known)
+	}
+}
+
+// TestAwaitReopenedDaemonEnded: a daemon that ends after it was asked (a stop or a
+// restart meanwhile) ends the wait at once, as gone, not after the bound as late, whose
+// warning says it still writes to the file it had: a zombie, and a pid whose process
+// started at another time than the daemon asked.
+func TestAwaitReopenedDaemonEnded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gone.log") // never written: only the daemon's end ends the wait
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Wait() }()
+	testutil.WaitFor(t, "the child a zombie", func() bool {
+		st, err := proc.ReadStat(cmd.Process.Pid)
+		return err == nil && st.Zombie()
+	})
+	self, err := proc.ReadStat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		what      string
+		pid       int
+		startTime uint64
+	}{
+		{"a zombie", cmd.Process.Pid, 0},
+		{"another process under its pid", os.Getpid(), self.StartTime + 1},
+	} {
+		got := awaitReopened(context.Background(), tc.pid, tc.startTime, 0, path, 2*time.Second, func() string { return "" })
+		if got != reopenGone {
+			t.Errorf("awaitReopened, %s: %v; want reopenGone (%v)", tc.what, got, reopenGone)
+		}
 	}
 }
