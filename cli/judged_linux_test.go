@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -39,6 +40,20 @@ func embeddedIn(t *testing.T, name string) (run func(args ...string), paths inst
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}, paths
+}
+
+// runInProcess runs this package's Run, as cli_test's embedded program (whose daemons
+// embeddedIn's run starts), on the state directory of paths, with args; it returns the
+// exit code, stdout and stderr.
+func runInProcess(paths instance.Paths, args ...string) (code int, stdout, stderr string) {
+	var out, errs bytes.Buffer
+	cfg := Config{Name: "embedded", Stdout: &out, Stderr: &errs,
+		Serve: func(context.Context, func(string)) error {
+			return errors.New("not this one: cli_test's embedded serves")
+		}}
+	state := filepath.Dir(paths.PIDFile)
+	code = Run(cfg, append([]string{"--state-dir", state, "--log-dir", state}, args...))
+	return code, out.String(), errs.String()
 }
 
 // TestSignalJudgedNothingLookedAt: a reload whose look found the instance not running,
@@ -111,14 +126,9 @@ func TestRestartOptionsOfTheRunItRestarts(t *testing.T) {
 		run("start", "-d", "--name", "web", "--shutdown-timeout", "13s")
 	}
 	t.Cleanup(func() { testHookRestartRead = nil })
-	var out, errs bytes.Buffer
-	cfg := Config{Name: "embedded", Stdout: &out, Stderr: &errs, // cli_test's, which its daemons run
-		Serve: func(context.Context, func(string)) error {
-			return errors.New("not this one: cli_test's embedded serves")
-		}}
-	state := filepath.Dir(paths.PIDFile)
-	if code := Run(cfg, []string{"--state-dir", state, "--log-dir", state, "restart", "--name", "web"}); code != 0 {
-		t.Fatalf("restart: exit %d: %s", code, errs.String())
+	code, out, errs := runInProcess(paths, "restart", "--name", "web")
+	if code != 0 {
+		t.Fatalf("restart: exit %d: %s", code, errs)
 	}
 	rec, err := instance.ReadRecord(paths.Record)
 	if err != nil {
@@ -129,7 +139,7 @@ func TestRestartOptionsOfTheRunItRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	if req.ShutdownTimeout != 13*time.Second {
-		t.Errorf("restarted with --shutdown-timeout %v, want 13s, the run's it restarted (stdout %q)", req.ShutdownTimeout, out.String())
+		t.Errorf("restarted with --shutdown-timeout %v, want 13s, the run's it restarted (stdout %q)", req.ShutdownTimeout, out)
 	}
 }
 
@@ -152,14 +162,8 @@ func TestRestartPortsOfTheRunItRestarts(t *testing.T) {
 		found = rec.Sockets
 	}
 	t.Cleanup(func() { testHookRestartRead = nil })
-	var out, errs bytes.Buffer
-	cfg := Config{Name: "embedded", Stdout: &out, Stderr: &errs,
-		Serve: func(context.Context, func(string)) error {
-			return errors.New("not this one: cli_test's embedded serves")
-		}}
-	state := filepath.Dir(paths.PIDFile)
-	if code := Run(cfg, []string{"--state-dir", state, "--log-dir", state, "restart", "--name", "web"}); code != 0 {
-		t.Fatalf("restart: exit %d: %s", code, errs.String())
+	if code, _, errs := runInProcess(paths, "restart", "--name", "web"); code != 0 {
+		t.Fatalf("restart: exit %d: %s", code, errs)
 	}
 	rec, err := instance.ReadRecord(paths.Record)
 	if err != nil {
@@ -184,19 +188,13 @@ func TestDeleteStartedMeanwhile(t *testing.T) {
 		claims, _ = filepath.Glob(filepath.Join(filepath.Dir(paths.PIDFile), ".log-*.claim"))
 	}
 	t.Cleanup(func() { testHookDeleteRemoved = nil })
-	var out, errs bytes.Buffer
-	cfg := Config{Name: "embedded", Stdout: &out, Stderr: &errs,
-		Serve: func(context.Context, func(string)) error {
-			return errors.New("not this one: cli_test's embedded serves")
-		}}
-	state := filepath.Dir(paths.PIDFile)
-	code := Run(cfg, []string{"--state-dir", state, "--log-dir", state, "delete", "web"})
+	code, out, errs := runInProcess(paths, "delete", "web")
 	st, err := instance.Inspect(paths)
 	if err != nil || !st.Running() {
 		t.Fatalf("Inspect after the start = running %v, %v", st.Running(), err)
 	}
-	if code != exitFailed || out.Len() != 0 || !bytes.Contains(errs.Bytes(), []byte("web started meanwhile")) {
-		t.Errorf("delete of an instance started meanwhile: exit %d, stdout %q, stderr %q; want exit 1, saying it started meanwhile", code, out.String(), errs.String())
+	if code != exitFailed || out != "" || !strings.Contains(errs, "web started meanwhile") {
+		t.Errorf("delete of an instance started meanwhile: exit %d, stdout %q, stderr %q; want exit 1, saying it started meanwhile", code, out, errs)
 	}
 	if _, err := os.Stat(paths.Record); err != nil {
 		t.Errorf("the new run's record: %v", err)
