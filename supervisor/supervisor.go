@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -628,6 +629,11 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 	}
 }
 
+// testHookBeforeStopSelect, when set by a test, runs in stopAll and stopEarly before they
+// wait for the program's end against ShutdownTimeout, with the channel its end comes on and
+// (stopAll's; nil in stopEarly) the one closed once old copies have drained.
+var testHookBeforeStopSelect func(exited <-chan syscall.WaitStatus, drained <-chan struct{})
+
 // stopAll passes the stop signal on to every copy, waits for them up to ShutdownTimeout,
 // kills what is left, and returns the main copy's status.
 func (r *run) stopAll(p *program) syscall.WaitStatus {
@@ -697,23 +703,43 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 		}
 		close(drained)
 	}()
+	if testHookBeforeStopSelect != nil {
+		testHookBeforeStopSelect(p.exited, drained)
+	}
+	// What ended as the deadline passed, both found by a supervisor late to look (a loaded
+	// machine), ended in time: select picks either at random, and the deadline's pick would
+	// say it did not, and kill the instance, for a program that had stopped.
 	var ws syscall.WaitStatus
+	var ended, late bool
 	select {
 	case ws = <-p.exited:
-		select {
-		case <-drained:
-		case <-deadline.C:
-			what := "old copies did not drain in time"
-			if named != nil {
-				what = "the program's main process or old copies did not end in time"
-			}
-			r.log.Warn(what+"; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
-			r.s.killInstance()
-		}
+		ended = true
 	case <-deadline.C:
+		late = true
+		ws, ended = chans.Came(p.exited)
+	}
+	drainedInTime := func() bool {
+		if !late {
+			select {
+			case <-drained:
+				return true
+			case <-deadline.C:
+			}
+		}
+		return closed(drained)
+	}
+	switch {
+	case !ended:
 		r.log.Warn("the program did not stop in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
 		r.s.killInstance()
 		ws = <-p.exited
+	case !drainedInTime():
+		what := "old copies did not drain in time"
+		if named != nil {
+			what = "the program's main process or old copies did not end in time"
+		}
+		r.log.Warn(what+"; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+		r.s.killInstance()
 	}
 	r.forget(p)
 	r.s.setMain(0)
@@ -782,13 +808,25 @@ func (r *run) stopEarly(p *program) {
 	}
 	t := time.NewTimer(r.s.cfg.ShutdownTimeout)
 	defer t.Stop()
-	select {
-	case ws := <-p.exited:
-		p.exited = closedStatus(ws)
-		r.log.Info("the program stopped", "status", describe(ws))
-	case <-t.C:
-		r.log.Warn("the program did not stop in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+	if testHookBeforeStopSelect != nil {
+		testHookBeforeStopSelect(p.exited, nil)
 	}
+	var ws syscall.WaitStatus
+	var ended bool
+	select {
+	case ws = <-p.exited:
+		ended = true
+	case <-t.C:
+		// It may have ended as the time passed, both found late (a loaded machine): select
+		// picks either at random, and it stopped in time.
+		ws, ended = chans.Came(p.exited)
+	}
+	if !ended {
+		r.log.Warn("the program did not stop in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+		return
+	}
+	p.exited = closedStatus(ws)
+	r.log.Info("the program stopped", "status", describe(ws))
 }
 
 // killCopy kills a copy that failed to get ready, and what it started: its process group

@@ -1,0 +1,86 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
+	"github.com/daemonkit/daemonkit/server"
+	"github.com/hashicorp/go-hclog"
+)
+
+// stoppingRun is a run whose stop has begun (SIGTERM), with ShutdownTimeout bound, its log
+// in the buffer returned. Signals go nowhere.
+func stoppingRun(t *testing.T, bound time.Duration) (*run, *bytes.Buffer) {
+	t.Helper()
+	old := killPID
+	t.Cleanup(func() { killPID = old })
+	killPID = func(int, syscall.Signal) error { return nil }
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(server.Stopped{Signal: syscall.SIGTERM})
+	var log bytes.Buffer
+	r := &run{s: New(Config{ShutdownTimeout: bound, StopSignal: syscall.SIGTERM}, io.Discard), ctx: ctx,
+		log: hclog.New(&hclog.LoggerOptions{Output: &log}), copies: map[int]*program{}}
+	return r, &log
+}
+
+// A program that ended of its stop signal as ShutdownTimeout passed, both found by a
+// supervisor late to look (a loaded machine), stopped in time: select picks either at
+// random, and the deadline's pick logged that it did not stop in time and killed the
+// instance for a program that had stopped.
+func TestStopAllEndedAsItsDeadlinePassed(t *testing.T) {
+	const bound = time.Millisecond
+	t.Cleanup(func() { testHookBeforeStopSelect = nil })
+	var began time.Time
+	testHookBeforeStopSelect = func(exited <-chan syscall.WaitStatus, drained <-chan struct{}) {
+		testutil.WaitFor(t, "the end, the drain, and the deadline passed", func() bool {
+			return len(exited) > 0 && closed(drained) && time.Since(began) > bound
+		})
+	}
+	for i := range 40 {
+		r, log := stoppingRun(t, bound)
+		exited := make(chan syscall.WaitStatus, 1)
+		exited <- syscall.WaitStatus(3 << 8) // it ended of its stop signal, exit 3
+		began = time.Now()
+		ws := r.stopAll(&program{exited: exited})
+		if ws.ExitStatus() != 3 {
+			t.Fatalf("try %d: stopAll = %s, want exit 3", i, describe(ws))
+		}
+		if strings.Contains(log.String(), "in time") {
+			t.Fatalf("try %d: a program that stopped was said late:\n%s", i, log)
+		}
+	}
+}
+
+// A copy that a stop overtook before it was ready, and that ended of its stop signal as
+// ShutdownTimeout passed (both found late), stopped: it is not said not to have stopped in
+// time, and its end is kept for killCopy.
+func TestStopEarlyEndedAsItsDeadlinePassed(t *testing.T) {
+	const bound = time.Millisecond
+	t.Cleanup(func() { testHookBeforeStopSelect = nil })
+	var began time.Time
+	var end chan syscall.WaitStatus
+	testHookBeforeStopSelect = func(exited <-chan syscall.WaitStatus, _ <-chan struct{}) {
+		end <- syscall.WaitStatus(3 << 8) // it ends of its stop signal, exit 3, as the deadline passes
+		testutil.WaitFor(t, "the deadline passed", func() bool { return time.Since(began) > bound })
+	}
+	for i := range 40 {
+		r, log := stoppingRun(t, bound)
+		end = make(chan syscall.WaitStatus, 1)
+		// No process has this pid: above the kernel's PID_MAX_LIMIT.
+		p := &program{pid: 1<<22 + 1, exited: end}
+		began = time.Now()
+		r.stopEarly(p)
+		if strings.Contains(log.String(), "in time") || !strings.Contains(log.String(), "the program stopped") {
+			t.Fatalf("try %d: a copy that stopped was said late:\n%s", i, log)
+		}
+		if ws, ok := <-p.exited; !ok || ws.ExitStatus() != 3 {
+			t.Fatalf("try %d: its end %s, %v: want exit 3 kept", i, describe(ws), ok)
+		}
+	}
+}
