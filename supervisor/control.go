@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/storage"
 )
 
@@ -259,6 +260,10 @@ const upgradeTakeWait = 2 * time.Second
 // result.
 var testHookAnswered func()
 
+// testHookBeforeReplySelect, when set by a test, runs in handleControl before it waits for
+// an upgrade's result or the instance's stop, with the channel the result comes on.
+var testHookBeforeReplySelect func(reply chan UpgradeResult)
+
 // handleControl answers one client: it checks who it is, reads its request, passes an
 // upgrade to the loop (one at a time: a second one is told another runs) and writes the
 // result back, with the slot given up first: a client that upgrades again as soon as it
@@ -299,15 +304,27 @@ func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 		_ = enc.Encode(UpgradeResult{Error: "the program is starting: upgrade once it is ready"})
 		return
 	}
+	if testHookBeforeReplySelect != nil {
+		testHookBeforeReplySelect(reply)
+	}
+	var res UpgradeResult
+	var came bool
 	select {
-	case res := <-reply:
-		free()
-		_ = enc.Encode(res)
-		if testHookAnswered != nil {
-			testHookAnswered()
-		}
+	case res = <-reply:
+		came = true
 	case <-r.ctx.Done():
+		// Its result may have come as the stop began, both found late (a loaded machine):
+		// select picks either at random, and an upgrade that was done would be told failed.
+		res, came = chans.Came(reply)
+	}
+	if !came {
 		_ = enc.Encode(UpgradeResult{Error: "the instance stopped during the upgrade", Stopping: true})
+		return
+	}
+	free()
+	_ = enc.Encode(res)
+	if testHookAnswered != nil {
+		testHookAnswered()
 	}
 }
 
