@@ -36,17 +36,16 @@ func stoppingRun(t *testing.T, bound time.Duration) (*run, *bytes.Buffer) {
 func TestStopAllEndedAsItsDeadlinePassed(t *testing.T) {
 	const bound = time.Millisecond
 	t.Cleanup(func() { testHookBeforeStopSelect = nil })
-	var began time.Time
 	testHookBeforeStopSelect = func(exited <-chan syscall.WaitStatus, drained <-chan struct{}) {
+		set := time.Now() // the deadline was set before
 		testutil.WaitFor(t, "the end, the drain, and the deadline passed", func() bool {
-			return len(exited) > 0 && closed(drained) && time.Since(began) > bound
+			return len(exited) > 0 && closed(drained) && time.Since(set) > bound
 		})
 	}
 	for i := range 40 {
 		r, log := stoppingRun(t, bound)
 		exited := make(chan syscall.WaitStatus, 1)
 		exited <- syscall.WaitStatus(3 << 8) // it ended of its stop signal, exit 3
-		began = time.Now()
 		ws := r.stopAll(&program{exited: exited})
 		if ws.ExitStatus() != 3 {
 			t.Fatalf("try %d: stopAll = %s, want exit 3", i, describe(ws))
@@ -63,18 +62,17 @@ func TestStopAllEndedAsItsDeadlinePassed(t *testing.T) {
 func TestStopEarlyEndedAsItsDeadlinePassed(t *testing.T) {
 	const bound = time.Millisecond
 	t.Cleanup(func() { testHookBeforeStopSelect = nil })
-	var began time.Time
 	var end chan syscall.WaitStatus
-	testHookBeforeStopSelect = func(exited <-chan syscall.WaitStatus, _ <-chan struct{}) {
+	testHookBeforeStopSelect = func(<-chan syscall.WaitStatus, <-chan struct{}) {
+		set := time.Now()                 // the deadline was set before
 		end <- syscall.WaitStatus(3 << 8) // it ends of its stop signal, exit 3, as the deadline passes
-		testutil.WaitFor(t, "the deadline passed", func() bool { return time.Since(began) > bound })
+		testutil.WaitFor(t, "the deadline passed", func() bool { return time.Since(set) > bound })
 	}
 	for i := range 40 {
 		r, log := stoppingRun(t, bound)
 		end = make(chan syscall.WaitStatus, 1)
 		// No process has this pid: above the kernel's PID_MAX_LIMIT.
 		p := &program{pid: 1<<22 + 1, exited: end}
-		began = time.Now()
 		r.stopEarly(p)
 		if strings.Contains(log.String(), "in time") || !strings.Contains(log.String(), "the program stopped") {
 			t.Fatalf("try %d: a copy that stopped was said late:\n%s", i, log)
