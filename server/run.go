@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/internal/storage"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -228,6 +229,9 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 	if r.tty != nil {
 		reopen = r.sigs.reopen
 	}
+	if testHookBeforeStartWait != nil {
+		testHookBeforeStartWait(readyc)
+	}
 	var listen string
 wait:
 	for {
@@ -261,6 +265,13 @@ wait:
 		case <-r.judge.quietAfter():
 			r.judge.runsOn(r.log)
 		case <-deadline:
+			// It may have got ready as the timeout passed, both found by a daemon late to
+			// look (a loaded machine): select picks either at random, and a workload that
+			// is ready would be stopped as not ready in time.
+			if addr, ready := chans.Came(readyc); ready {
+				listen = addr
+				break wait
+			}
 			switch left, ok := start.left(); {
 			case !ok: // extended without end
 				deadline = nil
@@ -290,6 +301,10 @@ wait:
 	r.manager.readyNow()
 	return r.loop(ctx, w, cancel, done)
 }
+
+// testHookBeforeStartWait, when set by a test, runs in run before it waits for the work to
+// be ready, with the channel its readiness comes on: a test makes the wait look late.
+var testHookBeforeStartWait func(readyc <-chan string)
 
 // serve runs w.Serve, turning a panic into an error (its stack goes to the log), and
 // passes the first ready on to readyc.

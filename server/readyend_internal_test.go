@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// A workload that got ready as the daemon's own ready timeout (--ready-timeout) passed,
+// both found by a daemon late to look (a loaded machine), started: select picks either at
+// random, and the timeout's pick stopped a ready workload and failed its start as not
+// ready within its ready timeout.
+func TestReadyAsItsReadyTimeoutPassed(t *testing.T) {
+	const bound = time.Millisecond
+	t.Cleanup(func() { testHookBeforeStartWait = nil })
+	testHookBeforeStartWait = func(readyc <-chan string) {
+		set := time.Now() // the daemon's deadline was set before
+		testutil.WaitFor(t, "ready, and the ready timeout passed", func() bool {
+			return len(readyc) > 0 && time.Since(set) > bound
+		})
+	}
+	serve := WorkloadFunc(func(ctx context.Context, ready ReadyFunc) error {
+		ready("")
+		<-ctx.Done()
+		return nil
+	})
+	for i := range 40 {
+		r, log := newTestRunner(t, time.Minute)
+		r.opts.ReadyTimeout = bound
+		r.manager = &manager{}
+		ctx, cancel := context.WithCancel(context.Background())
+		r.opts.Ready = cancel // started: stop it at once
+		err := r.run(ctx, serve)
+		cancel()
+		if errors.Is(err, errNotReady) {
+			t.Fatalf("try %d: run = %v, want it started\n%s", i, err, log)
+		}
+	}
+}
