@@ -16,7 +16,7 @@ import (
 func TestReadyAsItsReadyTimeoutPassed(t *testing.T) {
 	const bound = time.Millisecond
 	t.Cleanup(func() { testHookBeforeStartWait = nil })
-	testHookBeforeStartWait = func(readyc <-chan string) {
+	testHookBeforeStartWait = func(readyc <-chan string, _ <-chan error) {
 		set := time.Now() // the daemon's deadline was set before
 		testutil.WaitFor(t, "ready, and the ready timeout passed", func() bool {
 			return len(readyc) > 0 && time.Since(set) > bound
@@ -37,6 +37,30 @@ func TestReadyAsItsReadyTimeoutPassed(t *testing.T) {
 		cancel()
 		if errors.Is(err, errNotReady) {
 			t.Fatalf("try %d: run = %v, want it started\n%s", i, err, log)
+		}
+	}
+}
+
+// A workload that failed as the daemon's ready timeout passed (both found late) failed of
+// its own error: the timeout's pick said "not ready within its ready timeout" and lost why
+// it failed (a port in use, a bad configuration).
+func TestFailedAsItsReadyTimeoutPassed(t *testing.T) {
+	const bound = time.Millisecond
+	t.Cleanup(func() { testHookBeforeStartWait = nil })
+	testHookBeforeStartWait = func(_ <-chan string, done <-chan error) {
+		set := time.Now() // the daemon's deadline was set before
+		testutil.WaitFor(t, "the failure, and the ready timeout passed", func() bool {
+			return len(done) > 0 && time.Since(set) > bound
+		})
+	}
+	own := errors.New("listen tcp :80: bind: address already in use")
+	serve := WorkloadFunc(func(context.Context, ReadyFunc) error { return own })
+	for i := range 40 {
+		r, log := newTestRunner(t, time.Minute)
+		r.opts.ReadyTimeout = bound
+		r.manager = &manager{}
+		if err := r.run(context.Background(), serve); !errors.Is(err, own) {
+			t.Fatalf("try %d: run = %v, want its own error\n%s", i, err, log)
 		}
 	}
 }

@@ -230,7 +230,7 @@ func (r *runner) run(ctx context.Context, w Workload) error {
 		reopen = r.sigs.reopen
 	}
 	if testHookBeforeStartWait != nil {
-		testHookBeforeStartWait(readyc)
+		testHookBeforeStartWait(readyc, done)
 	}
 	var listen string
 wait:
@@ -265,12 +265,17 @@ wait:
 		case <-r.judge.quietAfter():
 			r.judge.runsOn(r.log)
 		case <-deadline:
-			// It may have got ready as the timeout passed, both found by a daemon late to
-			// look (a loaded machine): select picks either at random, and a workload that
-			// is ready would be stopped as not ready in time.
+			// It may have got ready, or failed, as the timeout passed, both found by a daemon
+			// late to look (a loaded machine): select picks either at random, and a workload
+			// that is ready would be stopped, or one that failed lose why, as not ready in
+			// time.
 			if addr, ready := chans.Came(readyc); ready {
 				listen = addr
 				break wait
+			}
+			if err, ended := chans.Came(done); ended {
+				done <- err // its end, as the case above takes it: its own failure is the outcome
+				continue
 			}
 			switch left, ok := start.left(); {
 			case !ok: // extended without end
@@ -303,8 +308,9 @@ wait:
 }
 
 // testHookBeforeStartWait, when set by a test, runs in run before it waits for the work to
-// be ready, with the channel its readiness comes on: a test makes the wait look late.
-var testHookBeforeStartWait func(readyc <-chan string)
+// be ready, with the channels its readiness and its end come on: a test makes the wait look
+// late.
+var testHookBeforeStartWait func(readyc <-chan string, done <-chan error)
 
 // serve runs w.Serve, turning a panic into an error (its stack goes to the log), and
 // passes the first ready on to readyc.
