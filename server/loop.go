@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -249,7 +250,11 @@ func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal,
 		case err := <-done:
 			return err
 		case <-timer.C:
-			if err, ended := endedNow(done); ended {
+			// The workload may have returned as the bound passed, or as a second stop came
+			// (below), both found by a loop late to look: select picks either at random. The
+			// end that came is the drain's outcome, not a cut, which would lose the
+			// workload's error (its program's exit code) and kill what had ended.
+			if err, ended := chans.Came(done); ended {
 				return err
 			}
 			return r.overBound(bounder)
@@ -260,7 +265,7 @@ func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal,
 				r.log.Info("a second SIGTERM at once: taken for the same stop", "within", sameStopWindow.String())
 				continue
 			}
-			if err, ended := endedNow(done); ended {
+			if err, ended := chans.Came(done); ended {
 				return err
 			}
 			return &drainCut{why: fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
@@ -269,19 +274,6 @@ func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal,
 		case <-r.reopens.done:
 			r.reopenEnded(context.Background(), nil)
 		}
-	}
-}
-
-// endedNow reports whether the workload has returned, and its error, without waiting. A
-// drain's bound or a second stop that comes as the workload returns finds both ready, and
-// select picks either at random: the end that came is the drain's outcome, not a cut, which
-// would lose the workload's error (its program's exit code) and kill what had ended.
-func endedNow(done <-chan error) (error, bool) {
-	select {
-	case err := <-done:
-		return err, true
-	default:
-		return nil, false
 	}
 }
 

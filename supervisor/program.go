@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/storage"
 	"github.com/daemonkit/daemonkit/launcher"
@@ -479,11 +480,9 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 			// A program whose grace passed is ready only if it still runs: a supervisor late
 			// to look (a loaded machine) finds both its grace over and its end, and select
 			// would pick either at random.
-			select {
-			case ws := <-p.exited:
+			if ws, ended := chans.Came(p.exited); ended {
 				p.exited = closedStatus(ws)
 				return r.ended(ws)
-			default:
 			}
 		}
 		return err
@@ -498,10 +497,8 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 		// Its readiness may have come as the timeout passed, both found by a supervisor
 		// late to look: select picks either at random, and a program that got ready would
 		// be killed as not ready in time.
-		select {
-		case err := <-result:
+		if err, came := chans.Came(result); came {
 			return outcome(err)
-		default:
 		}
 		return dl.notReady(errNotReadyInTime, cfg.Ready, p)
 	case <-r.ctx.Done():

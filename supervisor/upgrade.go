@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -281,9 +282,8 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 		case <-time.After(within):
 			// It may have ended as the bound passed, both found late (a loaded machine):
 			// select picks either at random, and it drained.
-			select {
-			case ws = <-old.exited:
-			default:
+			var drained bool
+			if ws, drained = chans.Came(old.exited); !drained {
 				killed = true
 				r.reaper.killGroup(old.pid, old.exited, old.gen) // its own group: nothing of the new copy
 				ws = <-old.exited
