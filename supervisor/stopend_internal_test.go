@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/server"
 	"github.com/hashicorp/go-hclog"
@@ -79,6 +80,26 @@ func TestStopEarlyEndedAsItsDeadlinePassed(t *testing.T) {
 		}
 		if ws, ok := <-p.exited; !ok || ws.ExitStatus() != 3 {
 			t.Fatalf("try %d: its end %s, %v: want exit 3 kept", i, describe(ws), ok)
+		}
+	}
+}
+
+// An upgrade asked as the stop began, both found by the loop (select picks either at
+// random), is told the instance is stopping: the loop must not take it, which starts a new
+// copy of the program (its start-up work, a new version's migrations) in the middle of the
+// stop, and holds the stop up while that copy is killed.
+func TestUpgradeAskedAsTheStopBegan(t *testing.T) {
+	for i := range 40 {
+		r, _ := stoppingRun(t, time.Minute)
+		r.upgrades = make(chan upgradeRequest, 1)
+		reply := make(chan UpgradeResult, 1)
+		r.upgrades <- upgradeRequest{reply: reply} // asked before the loop looked
+		exited := make(chan syscall.WaitStatus, 1)
+		exited <- 0 // it ends of its stop signal
+		// No process has this pid: above the kernel's PID_MAX_LIMIT.
+		r.wait(&program{pid: 1<<22 + 1, exited: exited})
+		if res, answered := chans.Came(reply); answered && !res.Stopping {
+			t.Fatalf("try %d: the upgrade asked as the stop began was taken: %+v", i, res)
 		}
 	}
 }

@@ -616,6 +616,12 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 			r.s.setMain(0)
 			return p, ws, false
 		case req := <-r.upgrades:
+			if r.ctx.Err() != nil {
+				// Asked as the stop began, both found by the loop: select picks either at
+				// random, and taking it would start a new copy in the middle of the stop.
+				req.reply <- UpgradeResult{Error: "the instance is stopping", Stopping: true}
+				return p, r.stopAll(p), true
+			}
 			if np := r.doUpgrade(p, req); np != nil {
 				p = np
 			}
