@@ -103,3 +103,15 @@ func TestUpgradeAskedAsTheStopBegan(t *testing.T) {
 		}
 	}
 }
+
+// A back-off between restarts that ended as the stop began, both found by the loop (select
+// picks either at random), ends in the stop: the restart must not start a new copy of the
+// program in the middle of the stop.
+func TestBackOffOverAsTheStopBegan(t *testing.T) {
+	for i := range 40 {
+		r, _ := stoppingRun(t, time.Minute)
+		if stopped := r.backOff(0); !stopped { // over at once, the stop begun before
+			t.Fatalf("try %d: the back-off said no stop: the restart would start a copy during the stop", i)
+		}
+	}
+}

@@ -574,7 +574,10 @@ func (r *run) backOff(delay time.Duration) (stopped bool) {
 		case <-r.ctx.Done():
 			return true
 		case <-t.C:
-			return false
+			// The stop may have begun as the delay passed, both found by the loop late
+			// (a loaded machine): select picks either at random, and a restart would start
+			// a new copy in the middle of the stop.
+			return r.ctx.Err() != nil
 		case req := <-r.upgrades:
 			req.reply <- UpgradeResult{Error: errNoCopy.Error()}
 		}
