@@ -115,3 +115,21 @@ func TestBackOffOverAsTheStopBegan(t *testing.T) {
 		}
 	}
 }
+
+// Old copies that drained as the bound of a stop between restarts passed (both found late)
+// drained in time: they are not said not to have.
+func TestAwaitDrainingDoneAsItsBoundPassed(t *testing.T) {
+	const bound = time.Millisecond
+	t.Cleanup(func() { testHookBeforeStopSelect = nil })
+	testHookBeforeStopSelect = func(_ <-chan syscall.WaitStatus, drained <-chan struct{}) {
+		set := time.Now() // the bound was set before
+		testutil.WaitFor(t, "drained, and the bound passed", func() bool { return closed(drained) && time.Since(set) > bound })
+	}
+	for i := range 40 {
+		r, log := stoppingRun(t, bound)
+		r.awaitDraining(bound)
+		if strings.Contains(log.String(), "in time") {
+			t.Fatalf("try %d: copies that drained were said late:\n%s", i, log)
+		}
+	}
+}

@@ -556,10 +556,18 @@ func (r *run) awaitDraining(within time.Duration) {
 		defer t.Stop()
 		timeout = t.C
 	}
+	drained := allDone(&r.draining)
+	if testHookBeforeStopSelect != nil {
+		testHookBeforeStopSelect(nil, drained)
+	}
 	select {
-	case <-allDone(&r.draining):
+	case <-drained:
 	case <-timeout:
-		r.log.Warn("old copies did not drain in time; killing the instance", "after", within.String())
+		// They may have drained as the bound passed, both found late (a loaded machine):
+		// select picks either at random, and they drained in time.
+		if !closed(drained) {
+			r.log.Warn("old copies did not drain in time; killing the instance", "after", within.String())
+		}
 	}
 }
 
@@ -638,9 +646,10 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 	}
 }
 
-// testHookBeforeStopSelect, when set by a test, runs in stopAll and stopEarly before they
-// wait for the program's end against ShutdownTimeout, with the channel its end comes on and
-// (stopAll's; nil in stopEarly) the one closed once old copies have drained.
+// testHookBeforeStopSelect, when set by a test, runs in stopAll, stopEarly and
+// awaitDraining before they wait against their bound, with the channel the program's end
+// comes on (nil in awaitDraining) and the one closed once old copies have drained (nil in
+// stopEarly).
 var testHookBeforeStopSelect func(exited <-chan syscall.WaitStatus, drained <-chan struct{})
 
 // stopAll passes the stop signal on to every copy, waits for them up to ShutdownTimeout,
