@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/filekind"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -38,16 +39,25 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 	path := r.s.cfg.Ready.Target
 	done := r.reaper.expect() // from before the first process can exit and its child be orphaned
 	defer done()
+	var ws syscall.WaitStatus
+	late := false // the timeout passed: one look at the pidfile is left
 	select {
-	case ws := <-p.exited:
-		if !ws.Exited() || ws.ExitStatus() != 0 {
-			p.exited = closedStatus(ws)
-			return r.ended(ws)
-		}
+	case ws = <-p.exited:
 	case <-timeout:
-		return &forkedNotReady{"its first process did not exit"}
+		// Its first process may have exited as the timeout passed, both found by a
+		// supervisor late to look (a loaded machine): select picks either at random, and
+		// one that did would be said not to have; its daemon may be in the pidfile already.
+		var exited bool
+		if ws, exited = chans.Came(p.exited); !exited {
+			return &forkedNotReady{"its first process did not exit"}
+		}
+		late = true
 	case <-r.ctx.Done():
 		return errStoppedEarly
+	}
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		p.exited = closedStatus(ws)
+		return r.ended(ws)
 	}
 	r.log.Info("the program's first process exited 0; waiting for its daemon in the pidfile", "pid", p.pid, "pidfile", path)
 	p.exited = closedStatus(0) // until a daemon is adopted, what a failure waits for is over
@@ -70,6 +80,9 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 		}
 		if proc.Childless(r.s.currentWitness().pids()...) {
 			return fmt.Errorf("the program's first process exited 0 and left no process running (%s)", why)
+		}
+		if late {
+			return &forkedNotReady{why}
 		}
 		select {
 		case <-tick.C:
