@@ -39,8 +39,8 @@ func KillBelow(ctx context.Context, root, group int, spare ...int) (killed int, 
 // or a thread, even a zombie (checked again before each signal): the group of that number
 // is then that one's, not the reaped leader's. It returns what KillBelow returns.
 func KillGroup(ctx context.Context, root, pgid int, keep func(pid int) bool, spare ...int) (killed int, left []int) {
-	if pgid <= 0 {
-		return 0, nil
+	if pgid <= 0 || groupEmpty(pgid) {
+		return 0, nil // most often: a copy that left nothing behind costs no walk of /proc
 	}
 	return killRounds(ctx, killSet{root: root, group: pgid, spare: spare, onlyGroup: true, keep: keep})
 }
@@ -132,6 +132,13 @@ func killBelowOnce(ctx context.Context, set killSet) (signalled int, left []int)
 		_ = h.Close()
 	}
 	return len(dying), left
+}
+
+// groupEmpty reports whether process group pgid has no member: kill(2) with signal 0, which
+// reaches no process, finds none (ESRCH). A group it finds may be a stranger's, of a
+// number given again; it is for KillGroup's walk to tell.
+func groupEmpty(pgid int) bool {
+	return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
 }
 
 // pidTaken reports whether pid names a process or a thread, even a zombie (or whether
