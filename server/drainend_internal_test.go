@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -37,5 +38,35 @@ func TestDrainEndedAtSecondStop(t *testing.T) {
 		if err := r.wait(done, again, time.Now()); !errors.Is(err, ended) {
 			t.Fatalf("try %d: the drain ended with %v, want the workload's own end", i, err)
 		}
+	}
+}
+
+// killedWork is a workload killed when its drain is cut: it returns its own end at once.
+type killedWork struct {
+	WorkloadFunc
+	done chan error
+	end  error
+}
+
+func (k *killedWork) Kill() { k.done <- k.end }
+
+// A workload that returned as KillGrace after its Kill passed (a runtime late to look)
+// finds both ready: select picks either at random, and the grace's pick logged an ERROR
+// that it did not end and returned the cut, not its own end (its program's exit code).
+func TestKilledWorkEndedAtKillGrace(t *testing.T) {
+	r, logged := newTestRunner(t, time.Nanosecond)
+	over := make(chan time.Time)
+	close(over) // KillGrace has passed, whenever the runtime looks
+	r.killGraceOver = func() <-chan time.Time { return over }
+	ended := errors.New("the workload's own end")
+	for i := range 100 {
+		w := &killedWork{done: make(chan error, 1), end: ended}
+		err, cut := r.drain(w, w.done, time.Now().Add(-time.Hour))
+		if !errors.Is(err, ended) || !cut {
+			t.Fatalf("try %d: the drain ended with %v (cut %v), want the workload's own end, the drain cut", i, err, cut)
+		}
+	}
+	if log := logged.String(); strings.Contains(log, "did not end after it was killed") {
+		t.Errorf("a workload that ended said not to have:\n%s", log)
 	}
 }

@@ -193,10 +193,20 @@ func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err erro
 	r.log.Warn("drain cut short", "error", err)
 	if k, ok := w.(Killer); ok {
 		k.Kill()
+		over := r.killGraceOver
+		if over == nil {
+			over = func() <-chan time.Time { return time.After(KillGrace) }
+		}
 		select {
 		case err = <-done:
-		case <-time.After(KillGrace):
-			r.log.Error("the workload did not end after it was killed", "after", KillGrace.String())
+		case <-over():
+			// It may have returned as the grace passed, both found by a runtime late to
+			// look: select picks either at random, and it ended, of its own error.
+			if own, ended := chans.Came(done); ended {
+				err = own
+			} else {
+				r.log.Error("the workload did not end after it was killed", "after", KillGrace.String())
+			}
 		}
 	}
 	return err, true

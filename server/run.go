@@ -175,18 +175,19 @@ type runner struct {
 	restorer        Restorer // the workload, if it keeps files beside the pidfile
 	sweeper         Sweeper  // the workload, if what it starts may outlive it
 	startedAt       time.Time
-	reload          reloads          // the reload hook's run, if one runs
-	reopens         reopens          // the log's reopen, if one runs
-	chores          chores           // the loop's steps that touch the disk, if they run
-	watch           *pidfile.Watcher // the pidfile's watch, set as the loop begins (nil: none)
-	toldLeft        atomic.Bool      // a reopen said it left a 1 or 2 that the work closed
-	overwrites      int              // times the pidfile's content was written over since the last line (rewritePIDFile)
-	overwriteLogged time.Time        // when rewritePIDFile last said so
-	crashMu         sync.Mutex       // keepCrashOutput's, one at a time
-	crashOut        bool             // a crash's trace goes to the log besides 2; with crashMu
-	tty             *terminalWatch   // the terminal's, with Options.HangupStops (nil: none)
-	judge           *hangupJudge     // tells a SIGHUP that is tty's hangup from a reload
-	held            []os.Signal      // reopen signals taken while the work started, for the loop
+	reload          reloads                 // the reload hook's run, if one runs
+	reopens         reopens                 // the log's reopen, if one runs
+	chores          chores                  // the loop's steps that touch the disk, if they run
+	watch           *pidfile.Watcher        // the pidfile's watch, set as the loop begins (nil: none)
+	toldLeft        atomic.Bool             // a reopen said it left a 1 or 2 that the work closed
+	overwrites      int                     // times the pidfile's content was written over since the last line (rewritePIDFile)
+	overwriteLogged time.Time               // when rewritePIDFile last said so
+	crashMu         sync.Mutex              // keepCrashOutput's, one at a time
+	crashOut        bool                    // a crash's trace goes to the log besides 2; with crashMu
+	tty             *terminalWatch          // the terminal's, with Options.HangupStops (nil: none)
+	judge           *hangupJudge            // tells a SIGHUP that is tty's hangup from a reload
+	held            []os.Signal             // reopen signals taken while the work started, for the loop
+	killGraceOver   func() <-chan time.Time // when KillGrace after a Kill has passed (nil: time.After); a test's seam
 
 	dropsMu          sync.Mutex // held by countDrops, for the two fields below
 	dropCountFailing bool       // the last count of dropped lines could not be written, and said so
