@@ -20,11 +20,11 @@ import (
 func TestForkedFirstExitedAsItsTimeoutPassed(t *testing.T) {
 	rp := newReaper(nil)
 	defer rp.close()
-	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	daemon, daemonExited, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rp.kill(daemon, syscall.SIGKILL)
+	defer rp.kill(daemon, daemonExited, syscall.SIGKILL)
 	path := filepath.Join(t.TempDir(), "daemon.pid")
 	if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -100,7 +100,7 @@ func (r *run) startReady() (*program, error) {
 func (r *run) makeMain(p *program) int {
 	r.s.mu.Lock()
 	main := cmp.Or(p.main, p.pid)
-	r.s.main, r.s.named = main, p.main != 0
+	r.s.main, r.s.exited, r.s.named = main, p.exited, p.main != 0
 	r.s.mu.Unlock()
 	r.writeChildPIDFile(main)
 	return main
@@ -334,7 +334,7 @@ func (r *run) start(env []string) (*program, error) {
 	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output, relays: own}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
-			_ = r.reaper.kill(pid, syscall.SIGKILL) // our child, unless reaped already
+			_ = r.reaper.kill(pid, exited, syscall.SIGKILL) // our child, unless reaped already
 			<-exited
 			return nil, err
 		}

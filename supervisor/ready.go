@@ -356,7 +356,7 @@ func (r *run) runCheck(ctx context.Context, command string) error {
 		}
 		return fmt.Errorf("check %q%s %s", command, who, describe(ws))
 	case <-ctx.Done():
-		_ = r.reaper.kill(pid, syscall.SIGKILL) // our child, unless reaped already
+		_ = r.reaper.kill(pid, done, syscall.SIGKILL) // our child, unless reaped already
 		<-done
 		return fmt.Errorf("check %q: %w", command, ctx.Err())
 	}

@@ -204,16 +204,19 @@ func (r *reaper) close() {
 	<-r.stopped
 }
 
-// kill sends sig to pid, a child started or watched, and reports whether it was sent: not
-// once the child is reaped, when its pid may be a stranger's. The look and the signal are
-// one step under mu, which every reap holds: a reap cannot come between them.
-func (r *reaper) kill(pid int, sig syscall.Signal) bool {
+// kill sends sig to pid, a child started or watched whose status comes on exited (the
+// channel start or watch returned for it), and reports whether it was sent: not once that
+// child is reaped, when its pid may be a stranger's, nor to a child the reaper started or
+// watched since under the same pid (a check's shell, a restart's copy): the registration
+// must be that very child's, as killGroup's is. The look and the signal are one step under
+// mu, which every reap holds: a reap cannot come between them.
+func (r *reaper) kill(pid int, exited <-chan syscall.WaitStatus, sig syscall.Signal) bool {
 	if r == nil { // no reaper: nothing reaps the child, and its pid stays its own
 		return killPID(pid, sig) == nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.waiting[pid]; !ok {
+	if ch, ok := r.waiting[pid]; !ok || ch != exited {
 		return false
 	}
 	return killPID(pid, sig) == nil

@@ -105,7 +105,7 @@ func TestReaperSpawnHoldsNothingUp(t *testing.T) {
 	<-entered
 
 	killed := make(chan bool, 1)
-	go func() { killed <- rp.kill(live, syscall.SIGKILL) }()
+	go func() { killed <- rp.kill(live, exited, syscall.SIGKILL) }()
 	if !testutil.Receive(t, killed, "a kill while another child's spawn is held") {
 		t.Error("the kill of a live child was not sent")
 	}
@@ -154,7 +154,8 @@ func TestReaperKillDuringReapSendsNothing(t *testing.T) {
 	defer func() { killPID = old }()
 
 	var rp *reaper
-	var target atomic.Int64 // the child's pid, stored once rp is set
+	var target atomic.Int64                    // the child's pid, stored once rp is set
+	var registration <-chan syscall.WaitStatus // the child's, set before target is stored
 	killed := make(chan bool, 1)
 	afterReap = func(pid int) {
 		if int64(pid) != target.Load() {
@@ -163,7 +164,7 @@ func TestReaperKillDuringReapSendsNothing(t *testing.T) {
 		finished := make(chan struct{})
 		go func() {
 			defer close(finished)
-			killed <- rp.kill(pid, syscall.SIGTERM)
+			killed <- rp.kill(pid, registration, syscall.SIGTERM)
 		}()
 		if rp.mu.TryLock() {
 			// mu is free between the reap and its bookkeeping: nothing keeps kill from
@@ -188,6 +189,7 @@ func TestReaperKillDuringReapSendsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	registration = exited
 	target.Store(int64(pid))
 	_ = w.Close()
 	testutil.Receive(t, exited, "the child's end")

@@ -18,7 +18,7 @@ import (
 // prints it.
 var allowedSignals = []struct{ file, fn, expr, why string }{
 	{"reaper.go", "", "syscall.Kill", "killPID's value: the one kill(2) the reaper sends through"},
-	{"reaper.go", "(*reaper).kill", "killPID(pid, sig)", "the reaper's kill itself: under mu, only while pid is waited for (or no reaper reaps it)"},
+	{"reaper.go", "(*reaper).kill", "killPID(pid, sig)", "the reaper's kill itself: under mu, only while the very child it is given (its registration, not another given its pid since) is waited for (or no reaper reaps it)"},
 	{"supervisor.go", "sendTo", "killPID(pid, sig)", "no reaper: nothing reaps the child, so its pid stays its own (the reaper's kill does the same)"},
 	{"supervisor.go", "sendTo", "h.Signal(sig)", "a pidfd, opened on a MAINPID checked to descend from this process: never a pid's next owner"},
 	{"supervisor.go", "(*run).stopAll", "named.Signal(sig)", "a pidfd on the MAINPID (see sendTo)"},
@@ -40,13 +40,14 @@ var signalFuncs = map[string]*regexp.Regexp{
 
 // A child's own pid is free for the kernel to give to a stranger the moment the reaper
 // reaps it, and the loop may still name it: every signal to it must go through the
-// reaper's kill, which sends only while the reaper waits for that pid, under the lock
-// every reap takes (TestReaperKillDuringReapSendsNothing). A test that replaces killPID
+// reaper's kill, which sends only while the reaper waits for that very child (by its
+// registration: not another child given its pid since), under the lock every reap takes
+// (TestReaperKillDuringReapSendsNothing). A test that replaces killPID
 // (TestSignalAfterReapSendsNothing) cannot see a signal sent past it, so this looks for
-// every way to signal in the package's code, every system's: kill(2) and its kin, killPID,
-// a Signal or Kill method (an *os.Process, a proc.Process), any function named Kill-something
-// of another package. What it finds must be allowed in allowedSignals, with the reason it
-// never reaches a reaped child's pid.
+// every way to signal in the package's code, every system's: kill(2) and its kin,
+// killPID, a Signal or Kill method (an *os.Process, a proc.Process), any function named
+// Kill-something of another package. What it finds must be allowed in allowedSignals,
+// with the reason it never reaches a reaped child's pid.
 func TestNoSignalBypassesTheReaper(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {

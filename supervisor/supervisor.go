@@ -28,9 +28,12 @@ type Supervisor struct {
 	cfg Config
 	out io.Writer // where the program's lines go
 
-	mu      sync.Mutex
-	main    int            // the program's main pid now (its MAINPID, if it said one); 0 between runs
-	named   bool           // main is a MAINPID, not a copy's first process (the supervisor's child)
+	mu    sync.Mutex
+	main  int  // the program's main pid now (its MAINPID, if it said one); 0 between runs
+	named bool // main is a MAINPID, not a copy's first process (the supervisor's child)
+	// exited is main's registration with the reaper while it is a child (not named): the
+	// channel its status comes on, which tells it from a child given its pid since.
+	exited  <-chan syscall.WaitStatus
 	control *controlSocket // the running Serve's, if it has one
 	witness *witness       // the running Serve's, in the foreground with a terminal
 	reaper  *reaper        // the running Serve's: a child (main, not named) is signalled through it
@@ -120,10 +123,10 @@ func (s *Supervisor) Reload(context.Context) error {
 // marked already. false if none runs.
 func (s *Supervisor) sendReload() bool {
 	s.mu.Lock()
-	pid, named, rp := s.main, s.named, s.reaper
+	pid, exited, named, rp := s.main, s.exited, s.named, s.reaper
 	s.reloaded = pid
 	s.mu.Unlock()
-	if sendTo(rp, pid, named, s.cfg.ReloadSignal) {
+	if sendTo(rp, pid, exited, named, s.cfg.ReloadSignal) {
 		return true
 	}
 	s.takeReloaded(pid)
@@ -242,21 +245,22 @@ func (s *Supervisor) Kill() { s.killInstance() }
 // supervisor: once it is gone, the pid may be a stranger's.
 func (s *Supervisor) signal(sig syscall.Signal) bool {
 	s.mu.Lock()
-	pid, named, rp := s.main, s.named, s.reaper
+	pid, exited, named, rp := s.main, s.exited, s.named, s.reaper
 	s.mu.Unlock()
-	return sendTo(rp, pid, named, sig)
+	return sendTo(rp, pid, exited, named, sig)
 }
 
 // sendTo sends sig to pid, the program's main process, named by the program (MAINPID=) if
 // named, as signal says; false if it is not sent (pid 0: none runs). A child is signalled
-// through rp, the reaper that reaps it: main names it until the loop reads its end, after
-// the reaper reaped it, and its pid may be a stranger's by then.
-func sendTo(rp *reaper, pid int, named bool, sig syscall.Signal) bool {
+// through rp, the reaper that reaps it, by its registration exited: main names it until
+// the loop reads its end, after the reaper reaped it, and its pid may be a stranger's by
+// then, or a child's the reaper started since.
+func sendTo(rp *reaper, pid int, exited <-chan syscall.WaitStatus, named bool, sig syscall.Signal) bool {
 	switch {
 	case pid <= 0:
 		return false
 	case !named && rp != nil:
-		return rp.kill(pid, sig) // a child: its pid is its own until it is reaped
+		return rp.kill(pid, exited, sig) // a child: its pid is its own until it is reaped
 	case !named:
 		return killPID(pid, sig) == nil
 	}
@@ -275,9 +279,10 @@ func (s *Supervisor) currentWitness() *witness {
 	return s.witness
 }
 
-func (s *Supervisor) setMain(pid int) {
+// noMain says no copy serves: nothing is the program's main process.
+func (s *Supervisor) noMain() {
 	s.mu.Lock()
-	s.main, s.named = pid, false
+	s.main, s.exited, s.named = 0, nil, false
 	s.mu.Unlock()
 }
 
@@ -624,7 +629,7 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 				continue
 			}
 			r.forget(p)
-			r.s.setMain(0)
+			r.s.noMain()
 			return p, ws, false
 		case req := <-r.upgrades:
 			if r.ctx.Err() != nil {
@@ -658,9 +663,9 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	main := r.s.mainPID()
 	had := r.s.currentWitness().heard(received)
-	kill := func(pid int) {
-		if !had(pid) {
-			_ = r.reaper.kill(pid, sig) // not once reaped: its pid may be another's
+	kill := func(c *program) {
+		if !had(c.pid) {
+			_ = r.reaper.kill(c.pid, c.exited, sig) // not once reaped: its pid may be another's
 		}
 	}
 	var named *proc.Process // the main process it named (MAINPID=), if not its first: waited for too
@@ -686,7 +691,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 			// Its first process is the one whose end is waited for: it is asked to stop too,
 			// as systemd's stop of a unit asks every process of its control group, and it
 			// alone if the named one is gone.
-			kill(p.pid)
+			kill(p)
 		}
 	case main > 0 && !had(main):
 		r.s.signal(sig)
@@ -695,11 +700,11 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 		// An old copy draining after an upgrade has had its stop signal: a second one
 		// would tell many a server (Go's NotifyContext, uvicorn) to give its drain up.
 		if c != p && c.pid > 0 && c.state != "draining" {
-			kill(c.pid)
+			kill(c)
 		}
 	}
 	if p.pid > 0 {
-		_ = r.reaper.kill(p.pid, syscall.SIGCONT) // a stopped program must run to handle it
+		_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT) // a stopped program must run to handle it
 	}
 	// Said once sent: a log line may block (a reader that stopped reading, a frozen disk),
 	// and must not hold the program's stop signal up.
@@ -760,7 +765,7 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 		r.s.killInstance()
 	}
 	r.forget(p)
-	r.s.setMain(0)
+	r.s.noMain()
 	r.s.takeReloaded(p.pid)
 	r.log.Info("the program stopped", "status", describe(ws))
 	// Stopped as asked: its status alone (killed by SIGTERM) would read as a crash.
@@ -817,9 +822,9 @@ func (r *run) stopEarly(p *program) {
 	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	heard := r.s.currentWitness().heard(received)(p.pid)
 	if !heard {
-		_ = r.reaper.kill(p.pid, sig)
+		_ = r.reaper.kill(p.pid, p.exited, sig)
 	}
-	_ = r.reaper.kill(p.pid, syscall.SIGCONT)                                                    // a stopped program must run to handle it
+	_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT)                                          // a stopped program must run to handle it
 	r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid) // once sent, as stopAll says
 	if heard {
 		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
@@ -859,8 +864,8 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		case ws := <-p.exited:
 			p.exited = closedStatus(ws)
 		default: // not reaped: the pid is still its own
-			_ = r.reaper.kill(p.pid, r.s.cfg.StopSignal)
-			_ = r.reaper.kill(p.pid, syscall.SIGCONT)
+			_ = r.reaper.kill(p.pid, p.exited, r.s.cfg.StopSignal)
+			_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT)
 			select {
 			case ws := <-p.exited:
 				p.exited = closedStatus(ws)
@@ -874,7 +879,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		case ws := <-p.exited: // reaped (it ended, or stopEarly saw it end): its pid may be another's now
 			p.exited = closedStatus(ws)
 		default: // not reaped: the pid is still its own
-			_ = r.reaper.kill(p.pid, syscall.SIGKILL)
+			_ = r.reaper.kill(p.pid, p.exited, syscall.SIGKILL)
 		}
 		r.s.killInstance()
 	}

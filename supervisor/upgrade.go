@@ -275,8 +275,8 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	select {
 	case ws = <-old.exited: // it ended on its own meanwhile: its pid may be another's now
 	default: // not reaped: the pid is still its own (doUpgrade never drains pid 0)
-		_ = r.reaper.kill(old.pid, r.s.cfg.StopSignal)
-		_ = r.reaper.kill(old.pid, syscall.SIGCONT)
+		_ = r.reaper.kill(old.pid, old.exited, r.s.cfg.StopSignal)
+		_ = r.reaper.kill(old.pid, old.exited, syscall.SIGCONT)
 		select {
 		case ws = <-old.exited:
 		case <-time.After(within):
