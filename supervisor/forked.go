@@ -19,8 +19,12 @@ import (
 )
 
 // forkedPoll is how often --ready pidfile:PATH reads PATH, once the program's first
-// process has exited 0.
-const forkedPoll = 10 * time.Millisecond
+// process has exited 0; a test may lengthen it, so that only its deadline ends a wait.
+var forkedPoll = 10 * time.Millisecond
+
+// testHookBeforePollSelect, when set by a test, runs in awaitForked's and awaitMove's
+// polls before each wait for the next look or the deadline.
+var testHookBeforePollSelect func()
 
 // removedMoveWait bounds how long a daemon that exited 0 and removed its pidfile, leaving
 // processes running, has to name its new process there (sshd re-executing at SIGHUP does
@@ -84,10 +88,15 @@ func (r *run) awaitForked(p *program, timeout <-chan time.Time) error {
 		if late {
 			return &forkedNotReady{why}
 		}
+		if testHookBeforePollSelect != nil {
+			testHookBeforePollSelect()
+		}
 		select {
 		case <-tick.C:
 		case <-timeout:
-			return &forkedNotReady{why}
+			// PATH may have been written since the last look, within the last poll (or as
+			// the timeout passed, both found by a supervisor late to look): one more look.
+			late = true
 		case <-r.ctx.Done():
 			return errStoppedEarly
 		}
@@ -173,17 +182,26 @@ func (r *run) awaitMove(p *program, path string, within time.Duration) int {
 	defer deadline.Stop()
 	tick := time.NewTicker(forkedPoll)
 	defer tick.Stop()
+	late := false // the time is up: one look at PATH is left
 	for {
+		if testHookBeforePollSelect != nil {
+			testHookBeforePollSelect()
+		}
 		select {
 		case <-tick.C:
 		case <-deadline.C:
-			r.log.Warn("the program's pidfile named no new daemon in time: the program has ended", "pidfile", path, "after", within)
-			return 0
+			// PATH may have been written since the last look, within the last poll (or as
+			// the time passed, both found by a supervisor late to look): one more look.
+			late = true
 		case <-r.ctx.Done():
 			return 0
 		}
 		if pid, _ := readForeignPID(path); pid > 0 && pid != p.pid {
 			return pid
+		}
+		if late {
+			r.log.Warn("the program's pidfile named no new daemon in time: the program has ended", "pidfile", path, "after", within)
+			return 0
 		}
 		if proc.Childless(r.s.currentWitness().pids()...) {
 			return 0

@@ -43,3 +43,78 @@ func TestForkedFirstExitedAsItsTimeoutPassed(t *testing.T) {
 		}
 	}
 }
+
+// lookedLast arranges, for awaitForked's and awaitMove's polls, that PATH is written
+// right after the last look before the deadline (the poll itself never comes again), by
+// write, which is called before the first wait; timeout, if set, passes then.
+func lookedLast(t *testing.T, write func(), timeout chan<- time.Time) {
+	t.Helper()
+	poll := forkedPoll
+	forkedPoll = time.Hour // only the deadline ends a wait
+	once := false
+	testHookBeforePollSelect = func() {
+		if once {
+			return
+		}
+		once = true
+		write()
+		if timeout != nil {
+			timeout <- time.Now()
+		}
+	}
+	t.Cleanup(func() { forkedPoll, testHookBeforePollSelect = poll, nil })
+}
+
+// A daemon that a program (--ready pidfile:) names in its pidfile within the last poll
+// before the ready timeout, after the supervisor's last look, is adopted: one more look
+// is had once the time is up, not a start that failed with its daemon running.
+func TestForkedNamedWithinTheLastPoll(t *testing.T) {
+	rp := newReaper(nil)
+	defer rp.close()
+	daemon, daemonExited, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.kill(daemon, daemonExited, syscall.SIGKILL)
+	path := filepath.Join(t.TempDir(), "daemon.pid")
+	timeout := make(chan time.Time, 1)
+	lookedLast(t, func() {
+		if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
+			t.Error(err)
+		}
+	}, timeout)
+	r := &run{s: New(Config{Ready: Readiness{Kind: "pidfile", Target: path}}, io.Discard), ctx: context.Background(),
+		log: hclog.NewNullLogger(), reaper: rp, copies: map[int]*program{}}
+	exited := make(chan syscall.WaitStatus, 1)
+	exited <- 0 // its first process exited 0, having forked the daemon
+	p := &program{pid: 1<<22 + 1, exited: exited}
+	if err := r.awaitForked(p, timeout); err != nil || p.pid != daemon {
+		t.Fatalf("awaitForked = %v, the program's pid %d: want the daemon (pid %d) adopted", err, p.pid, daemon)
+	}
+}
+
+// A daemon that moved (sshd re-executing at SIGHUP) and names its new process in its
+// pidfile within the last poll before the wait's end, after the supervisor's last look,
+// is followed: one more look is had once the time is up, not a program said to have ended.
+func TestMoveNamedWithinTheLastPoll(t *testing.T) {
+	rp := newReaper(nil)
+	defer rp.close()
+	daemon, daemonExited, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.kill(daemon, daemonExited, syscall.SIGKILL)
+	path := filepath.Join(t.TempDir(), "daemon.pid")
+	lookedLast(t, func() {
+		if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
+			t.Error(err)
+		}
+	}, nil)
+	r := &run{s: New(Config{Ready: Readiness{Kind: "pidfile", Target: path}}, io.Discard), ctx: context.Background(),
+		log: hclog.NewNullLogger(), reaper: rp, copies: map[int]*program{}}
+	p := &program{pid: 1<<22 + 1} // the process that exited 0, moving
+	// A nanosecond: the time is up once the first wait begins, after the write.
+	if pid := r.awaitMove(p, path, time.Nanosecond); pid != daemon {
+		t.Fatalf("awaitMove = %d: want the new daemon (pid %d)", pid, daemon)
+	}
+}
