@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -68,5 +70,22 @@ func TestKilledWorkEndedAtKillGrace(t *testing.T) {
 	}
 	if log := logged.String(); strings.Contains(log, "did not end after it was killed") {
 		t.Errorf("a workload that ended said not to have:\n%s", log)
+	}
+}
+
+// A workload whose own drain ran out of the same shutdown timeout (the built-in server's
+// "drain http: context deadline exceeded") ends just after the drain's bound: on a loaded
+// machine its end is there before the runtime looks, and is taken. Its drain was cut short
+// all the same, and the log says so, and what to do, not a bare "context deadline exceeded".
+func TestDrainRanOutOfItsOwnTime(t *testing.T) {
+	r, log := newTestRunner(t, 300*time.Millisecond)
+	done := make(chan error, 1)
+	done <- fmt.Errorf("drain http: %w", context.DeadlineExceeded)
+	err, cut := r.drain(WorkloadFunc(nil), done, time.Now().Add(-time.Second))
+	if !cut || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("drain: %v, cut %v; want the workload's own error, cut", err, cut)
+	}
+	if want := `drain cut short: error="still draining after 300ms, its shutdown timeout: what it still served is cut off (give it a longer --shutdown-timeout if its work needs longer to finish)" work_error="drain http: context deadline exceeded"`; !strings.Contains(log.String(), want) {
+		t.Errorf("log:\n%s\nwant a line with %s", log.String(), want)
 	}
 }
