@@ -20,11 +20,11 @@ import (
 func TestForkedFirstExitedAsItsTimeoutPassed(t *testing.T) {
 	rp := newReaper(nil)
 	defer rp.close()
-	daemon, daemonExited, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rp.kill(daemon, daemonExited, syscall.SIGKILL)
+	defer killAdopted(daemon) // adopted, it is waited for under another registration
 	path := filepath.Join(t.TempDir(), "daemon.pid")
 	if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -71,11 +71,11 @@ func lookedLast(t *testing.T, write func(), timeout chan<- time.Time) {
 func TestForkedNamedWithinTheLastPoll(t *testing.T) {
 	rp := newReaper(nil)
 	defer rp.close()
-	daemon, daemonExited, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rp.kill(daemon, daemonExited, syscall.SIGKILL)
+	defer killAdopted(daemon) // adopted, it is waited for under another registration
 	path := filepath.Join(t.TempDir(), "daemon.pid")
 	timeout := make(chan time.Time, 1)
 	lookedLast(t, func() {
@@ -99,11 +99,11 @@ func TestForkedNamedWithinTheLastPoll(t *testing.T) {
 func TestMoveNamedWithinTheLastPoll(t *testing.T) {
 	rp := newReaper(nil)
 	defer rp.close()
-	daemon, daemonExited, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rp.kill(daemon, daemonExited, syscall.SIGKILL)
+	defer killAdopted(daemon) // adopted, it is waited for under another registration
 	path := filepath.Join(t.TempDir(), "daemon.pid")
 	lookedLast(t, func() {
 		if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
@@ -118,3 +118,8 @@ func TestMoveNamedWithinTheLastPoll(t *testing.T) {
 		t.Fatalf("awaitMove = %d: want the new daemon (pid %d)", pid, daemon)
 	}
 }
+
+// killAdopted SIGKILLs pid, a test's daemon that awaitForked or awaitMove adopted: the
+// reaper then waits for it under the adoption's registration, not the one its start
+// gave, so rp.kill with that one sends nothing (it would be left running).
+func killAdopted(pid int) { _ = syscall.Kill(pid, syscall.SIGKILL) }
