@@ -18,20 +18,12 @@ import (
 // said to have a first process that did not exit (select picks either at random): the
 // daemon it left in the pidfile is adopted.
 func TestForkedFirstExitedAsItsTimeoutPassed(t *testing.T) {
-	rp := newReaper(nil)
-	defer rp.close()
-	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer killAdopted(daemon) // adopted, it is waited for under another registration
-	path := filepath.Join(t.TempDir(), "daemon.pid")
+	first, daemon, path := forkingRun(t)
 	if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 40 {
-		r := &run{s: New(Config{Ready: Readiness{Kind: "pidfile", Target: path}}, io.Discard), ctx: context.Background(),
-			log: hclog.NewNullLogger(), reaper: rp, copies: map[int]*program{}}
+		r := &run{s: first.s, ctx: first.ctx, log: first.log, reaper: first.reaper, copies: map[int]*program{}}
 		exited := make(chan syscall.WaitStatus, 1)
 		exited <- 0 // its first process exited 0, having forked the daemon
 		timeout := make(chan time.Time, 1)
@@ -69,22 +61,13 @@ func lookedLast(t *testing.T, write func(), timeout chan<- time.Time) {
 // before the ready timeout, after the supervisor's last look, is adopted: one more look
 // is had once the time is up, not a start that failed with its daemon running.
 func TestForkedNamedWithinTheLastPoll(t *testing.T) {
-	rp := newReaper(nil)
-	defer rp.close()
-	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer killAdopted(daemon) // adopted, it is waited for under another registration
-	path := filepath.Join(t.TempDir(), "daemon.pid")
+	r, daemon, path := forkingRun(t)
 	timeout := make(chan time.Time, 1)
 	lookedLast(t, func() {
 		if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
 			t.Error(err)
 		}
 	}, timeout)
-	r := &run{s: New(Config{Ready: Readiness{Kind: "pidfile", Target: path}}, io.Discard), ctx: context.Background(),
-		log: hclog.NewNullLogger(), reaper: rp, copies: map[int]*program{}}
 	exited := make(chan syscall.WaitStatus, 1)
 	exited <- 0 // its first process exited 0, having forked the daemon
 	p := &program{pid: 1<<22 + 1, exited: exited}
@@ -97,21 +80,12 @@ func TestForkedNamedWithinTheLastPoll(t *testing.T) {
 // pidfile within the last poll before the wait's end, after the supervisor's last look,
 // is followed: one more look is had once the time is up, not a program said to have ended.
 func TestMoveNamedWithinTheLastPoll(t *testing.T) {
-	rp := newReaper(nil)
-	defer rp.close()
-	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer killAdopted(daemon) // adopted, it is waited for under another registration
-	path := filepath.Join(t.TempDir(), "daemon.pid")
+	r, daemon, path := forkingRun(t)
 	lookedLast(t, func() {
 		if err := os.WriteFile(path, []byte(strconv.Itoa(daemon)+"\n"), 0o644); err != nil {
 			t.Error(err)
 		}
 	}, nil)
-	r := &run{s: New(Config{Ready: Readiness{Kind: "pidfile", Target: path}}, io.Discard), ctx: context.Background(),
-		log: hclog.NewNullLogger(), reaper: rp, copies: map[int]*program{}}
 	p := &program{pid: 1<<22 + 1} // the process that exited 0, moving
 	// A nanosecond: the time is up once the first wait begins, after the write.
 	if pid := r.awaitMove(p, path, time.Nanosecond); pid != daemon {
@@ -119,7 +93,21 @@ func TestMoveNamedWithinTheLastPoll(t *testing.T) {
 	}
 }
 
-// killAdopted SIGKILLs pid, a test's daemon that awaitForked or awaitMove adopted: the
-// reaper then waits for it under the adoption's registration, not the one its start
-// gave, so rp.kill with that one sends nothing (it would be left running).
-func killAdopted(pid int) { _ = syscall.Kill(pid, syscall.SIGKILL) }
+// forkingRun is a run of a program that daemonizes itself (--ready pidfile:path), with a
+// reaper of its own, and a daemon, a child of the reaper's, for the program's first process
+// to name in path: the tests of awaitForked and awaitMove adopt it. It is killed by its pid
+// when the test ends: adopted, the reaper waits for it under the adoption's registration,
+// not the one its start gave, and rp.kill with that one would send nothing.
+func forkingRun(t *testing.T) (r *run, daemon int, path string) {
+	rp := newReaper(nil)
+	t.Cleanup(rp.close)
+	daemon, _, err := rp.start("/bin/sh", []string{"sh", "-c", "exec sleep 60"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(daemon, syscall.SIGKILL) })
+	path = filepath.Join(t.TempDir(), "daemon.pid")
+	r = &run{s: New(Config{Ready: Readiness{Kind: "pidfile", Target: path}}, io.Discard), ctx: context.Background(),
+		log: hclog.NewNullLogger(), reaper: rp, copies: map[int]*program{}}
+	return r, daemon, path
+}
