@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net"
-	"os"
-	"syscall"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -17,21 +14,7 @@ import (
 // running ("another upgrade runs", exit 3), however late the supervisor's goroutine runs
 // after the answer.
 func TestControlFreesSlotBeforeAnswer(t *testing.T) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := make([]*net.UnixConn, 2)
-	for i, fd := range fds {
-		f := os.NewFile(uintptr(fd), "control")
-		c, err := net.FileConn(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns[i] = c.(*net.UnixConn)
-		defer c.Close()
-	}
+	server, client := controlPair(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r := &run{s: New(Config{}, nil), ctx: ctx, log: hclog.NewNullLogger(), upgrades: make(chan upgradeRequest)}
@@ -52,12 +35,12 @@ func TestControlFreesSlotBeforeAnswer(t *testing.T) {
 		slotFree <- ok
 	}
 	defer func() { testHookAnswered = nil }()
-	go r.handleControl(conns[0], &busy)
-	if err := json.NewEncoder(conns[1]).Encode(ControlRequest{Op: "upgrade"}); err != nil {
+	go r.handleControl(server, &busy)
+	if err := json.NewEncoder(client).Encode(ControlRequest{Op: "upgrade"}); err != nil {
 		t.Fatal(err)
 	}
 	var res UpgradeResult
-	line, err := bufio.NewReader(conns[1]).ReadBytes('\n')
+	line, err := bufio.NewReader(client).ReadBytes('\n')
 	if err != nil || json.Unmarshal(line, &res) != nil || !res.OK {
 		t.Fatalf("answer %q, %v: want OK", line, err)
 	}
