@@ -56,6 +56,18 @@ func runDaemon(mode, path string) int {
 		fmt.Printf("err %v\n", err)
 		return 1
 	}
+	if os.Getenv("OWNGROUP") != "" { // a detached daemon's: a group of its own, and a child leading one
+		if err := syscall.Setpgid(0, 0); err != nil {
+			fmt.Printf("err %v\n", err)
+			return 1
+		}
+		child := exec.Command("sleep", "600") // never reaped: a zombie once killed, as long as this runs
+		child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := child.Start(); err != nil {
+			fmt.Printf("err %v\n", err)
+			return 1
+		}
+	}
 	fmt.Printf("ready %d\n", os.Getpid())
 	for sig := range sigs {
 		switch {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -371,8 +372,8 @@ func instanceGroup(h *proc.Process, p Paths) int {
 // drain, if not nil, says once it says more: see waitTimeout), then (unless
 // o.NoKill) SIGKILL, first to what runs with it (killAround: what runs below it, and the
 // rest of its group pgid if not 0), giving it cleanupWait to exit on its own, then to the
-// whole process group pgid if not 0 and to h, and up to killWait more, for the group as
-// well. It reports whether SIGKILL was sent, and how long it waited before (or before
+// groups its children lead and the whole process group pgid if not 0 (once h is stopped:
+// see halt), and to h, and up to killWait more, for the group as well. It reports whether SIGKILL was sent, and how long it waited before (or before
 // giving up, with o.NoKill).
 func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, drain func() time.Duration) (killed bool, waited time.Duration, err error) {
 	pid := h.PID()
@@ -405,17 +406,42 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, dra
 			return true, waited, nil
 		}
 	}
+	release := func() {}
 	if pgid > 0 {
-		// The groups its children lead first (a supervisor's copies during an upgrade),
-		// while the daemon still holds them as children, then the instance's own.
-		for _, g := range proc.ChildGroups(pid) {
-			_ = unix.Kill(-g, unix.SIGKILL)
-			defer proc.WaitGroupGone(g, killWait)
+		// Its groups are killed by number, and a number names a group only while a member
+		// lives: the daemon must neither reap a child that leads one (a supervisor reaps its
+		// old copies during an upgrade), nor exit, between the look and the kill, or a
+		// stranger that took the number since (setsid) would lose its whole group. So it is
+		// stopped first, and killed after, come what may: not even an interrupt of this
+		// process in between may leave it stopped.
+		release = holdInterrupts()
+		switch halt(h) {
+		case halted:
+			// The groups its children lead first (a supervisor's copies during an upgrade),
+			// which it holds as children, alive or not, then the instance's own.
+			groups := proc.ChildGroups(pid)
+			beforeGroupKills(pid, groups)
+			for _, g := range groups {
+				_ = unix.Kill(-g, unix.SIGKILL)
+				defer proc.WaitGroupGone(g, killWait)
+			}
+			_ = unix.Kill(-pgid, unix.SIGKILL) // the daemon is a member: the group is the instance's
+			defer proc.WaitGroupGone(pgid, killWait)
+		case haltExited:
+			// It exited on its own after all: nothing is signalled by number (as above).
+			defer proc.WaitGroupGone(pgid, killWait)
+		default:
+			// It did not stop (a thread waits in the kernel, state D, where no signal takes
+			// it, and may be on its way out): no number is safe to kill by. What runs below
+			// it is killed through handles, each checked once opened (its group's other
+			// members were, by killAround, while it lived); its SIGKILL below, pending until
+			// that wait returns, takes it.
+			killAround(ctx, pid, 0)
 		}
-		_ = unix.Kill(-pgid, unix.SIGKILL) // the daemon is a member: the group is the instance's
-		defer proc.WaitGroupGone(pgid, killWait)
 	}
-	if err := h.Signal(syscall.SIGKILL); err != nil {
+	err = h.Signal(syscall.SIGKILL)
+	release()
+	if err != nil {
 		if errors.Is(err, proc.ErrGone) {
 			return pgid > 0, waited, nil // it made it on its own after all, or the group's SIGKILL took it
 		}
@@ -433,6 +459,54 @@ func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, dra
 		return true, waited, fmt.Errorf("pid %d %w %s after SIGKILL%s", pid, ErrStillRunning, killWait, waitsInKernel(pid))
 	}
 	return true, waited, nil
+}
+
+// haltWait bounds how long halt waits for a daemon sent SIGSTOP to stop: its threads take
+// it in microseconds, unless one waits in the kernel (state D).
+const haltWait = time.Second
+
+// beforeGroupKills is called by waitGone with the daemon pid and the groups its children
+// lead, once read, before it kills them: a test's seam.
+var beforeGroupKills = func(pid int, groups []int) {}
+
+// isHalted is proc.Halted; a test may replace it.
+var isHalted = proc.Halted
+
+// haltResult is what halt found.
+type haltResult int
+
+const (
+	notHalted  haltResult = iota // it did not stop in time, or could not be signalled
+	halted                       // no thread of it runs
+	haltExited                   // it is gone, a zombie or reaped
+)
+
+// halt stops the daemon h (SIGSTOP) and waits, up to haltWait, until no thread of it runs,
+// so that it can neither reap a child nor exit: halted, or haltExited if it is gone;
+// notHalted if it did not stop in time or cannot be signalled. Where there is no /proc to look in
+// (not Linux), the SIGSTOP it accepted is all there is to go by: halted.
+func halt(h *proc.Process) haltResult {
+	switch err := h.Signal(syscall.SIGSTOP); {
+	case errors.Is(err, proc.ErrGone):
+		return haltExited
+	case err != nil:
+		return notHalted
+	case runtime.GOOS != "linux":
+		return halted
+	}
+	end := time.Now().Add(haltWait)
+	for backoff := 100 * time.Microsecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
+		if errors.Is(h.Signal(0), proc.ErrGone) {
+			return haltExited
+		}
+		if isHalted(h.PID()) {
+			return halted
+		}
+		if time.Now().After(end) {
+			return notHalted
+		}
+		time.Sleep(backoff) // a polling step: nothing wakes a waiter when a process stops
+	}
 }
 
 // inKernelWait is proc.InKernelWait; a test may replace it.

@@ -127,6 +127,36 @@ func allPIDs() []int {
 // waiting in the kernel, most often for a frozen or hung disk or an NFS server, where no
 // signal, SIGKILL included, reaches it until the wait returns. False where it cannot tell.
 func InKernelWait(pid int) bool {
+	inD := false
+	_ = eachTask(pid, func(st Stat) bool {
+		inD = st.State == 'D'
+		return !inD
+	})
+	return inD
+}
+
+// Halted reports whether no thread of process pid runs: each is stopped by a signal (T),
+// held by its tracer (t), or has exited (Z, X, x), so that the process can neither reap a
+// child nor fork until it is continued. A process stopped by SIGSTOP is halted once every
+// one of its threads has taken the stop. False where it cannot tell (pid gone, /proc
+// unreadable).
+func Halted(pid int) bool {
+	n := 0
+	all := eachTask(pid, func(st Stat) bool {
+		n++
+		switch st.State {
+		case 'T', 't', 'Z', 'X', 'x':
+			return true
+		}
+		return false
+	})
+	return all && n > 0
+}
+
+// eachTask calls f with the stat of each thread of process pid that it can read (a thread
+// may exit as it is read), until f returns false, and reports whether f returned true for
+// every one; false if the threads cannot be listed.
+func eachTask(pid int, f func(Stat) bool) bool {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task"
 	tasks, err := os.ReadDir(dir)
 	if err != nil {
@@ -137,9 +167,9 @@ func InKernelWait(pid int) bool {
 		if err != nil {
 			continue
 		}
-		if st, err := ParseStat(b); err == nil && st.State == 'D' {
-			return true
+		if st, err := ParseStat(b); err == nil && !f(st) {
+			return false
 		}
 	}
-	return false
+	return true
 }

@@ -36,3 +36,6 @@ func ReadStat(pid int) (Stat, error) {
 
 // InKernelWait cannot tell here: false.
 func InKernelWait(pid int) bool { return false }
+
+// Halted cannot tell here: false.
+func Halted(pid int) bool { return false }

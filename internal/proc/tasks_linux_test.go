@@ -2,7 +2,10 @@ package proc
 
 import (
 	"os"
+	"os/exec"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestTasksOf: this user's tasks include this process's threads, and an id no process has
@@ -17,5 +20,28 @@ func TestTasksOf(t *testing.T) {
 	}
 	if n, ok := TasksOf(4242421); !ok || n != 0 {
 		t.Fatalf("TasksOf(an unused id) = %d, %v; want 0", n, ok)
+	}
+}
+
+// TestHalted: a process runs until SIGSTOP takes every thread of it, and is halted then.
+func TestHalted(t *testing.T) {
+	cmd := exec.Command("sleep", "600")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	pid := cmd.Process.Pid
+	if Halted(pid) {
+		t.Fatalf("Halted(%d) of a sleeping process = true", pid)
+	}
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().Add(time.Minute)
+	for !Halted(pid) {
+		if time.Now().After(end) {
+			t.Fatalf("Halted(%d) still false a minute after SIGSTOP", pid)
+		}
+		time.Sleep(time.Millisecond) // a polling step
 	}
 }
