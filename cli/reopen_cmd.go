@@ -84,6 +84,10 @@ const reopenAwait = 10 * time.Second
 // asks it; not for a start stopped by a signal (Ctrl-Z), whose daemon may never come.
 func reopen(ctx context.Context, app *App, paths instance.Paths) error {
 	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
+		if st, err := instance.Inspect(paths); err == nil && !st.Running() && !st.Starting {
+			// Not running: --all skips it, as it would have in its turn.
+			return fmt.Errorf("reopen %s: %w", paths.Name, instance.ErrNotRunning)
+		}
 		return withCode(exitFailed, fmt.Errorf("reopen %s: %v before its turn: nothing was asked", paths.Name, context.Cause(ctx)))
 	}
 	if st, err := pidfile.Probe(paths.PIDFile); err == nil && st.State != pidfile.Running && paths.StartGoesOn() {

@@ -189,6 +189,10 @@ func recordedShutdownTimeout(rec instance.Record) time.Duration {
 // its pidfile elsewhere is then an error (stopsNothingElsewhere).
 func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instance.StopOptions, named bool, decided func()) error {
 	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
+		if nothingRuns(paths) { // stopped as it is: no stop it missed
+			fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
+			return nil
+		}
 		return withCode(exitFailed, fmt.Errorf("stop %s: %v before its turn: nothing was sent to it", paths.Name, context.Cause(ctx)))
 	}
 	unit := unitOf(paths)
@@ -201,6 +205,15 @@ func stopInstance(ctx context.Context, app *App, paths instance.Paths, o instanc
 			paths.Name, unit.Name, unit.command("stop|start|restart")))
 	}
 	return err
+}
+
+// nothingRuns reports whether a look at the instance at paths, as status takes it (no
+// signal, nothing changed on disk), finds nothing of it running: no daemon, no start under
+// way, nothing its last run left running. False where that cannot be told.
+func nothingRuns(paths instance.Paths) bool {
+	st, rec, recErr, err := instance.InspectLastRun(paths)
+	return err == nil && recErr == nil && !st.Running() && !st.Starting &&
+		(rec == nil || len(instance.Leftovers(paths, *rec)) == 0)
 }
 
 // stopReport stops the instance at paths and prints what happened, or, when it was not
