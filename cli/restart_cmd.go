@@ -154,8 +154,7 @@ func restartRecorded(ctx context.Context, app *App, paths instance.Paths, timeou
 	if ctx.Err() != nil { // under --all, an instance whose turn came after the interrupt
 		return withCode(exitFailed, fmt.Errorf("restart %s: %v before its turn: nothing was stopped or started", paths.Name, context.Cause(ctx)))
 	}
-	read, _ := instance.ReadRecord(paths.Record) // no later than recordedRequest's: a change between is one more read
-	req, desc, err := recordedRequest(app, paths)
+	read, req, desc, err := recordedRequest(app, paths) // read is what req was made of, checked again under the lock
 	if err != nil {
 		return err
 	}
@@ -388,12 +387,14 @@ func pidfileNamedByOther(app *App, paths instance.Paths) string {
 }
 
 // recordedRequest reads how the instance at paths was started, and checks it is this
-// program's and names a strategy this binary has.
-func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descriptor, error) {
+// program's and names a strategy this binary has. It returns the record it read, of
+// which the request is made: one read, which a caller checks again against the record
+// once it holds the start lock.
+func recordedRequest(app *App, paths instance.Paths) (instance.Record, *request, strategy.Descriptor, error) {
 	rec, err := instance.ReadRecord(paths.Record)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && rec.Program == "" { // none, or an empty file
 		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
-			return nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
+			return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
 		}
 		start := app.commandFor("start", paths)
 		err := fmt.Errorf("no record of how %s was started (%s): start it with '%s -d' (%s's own work) or '%s -d -- PROG [ARGS...]' (a program)",
@@ -402,29 +403,29 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 			err = fmt.Errorf("%w; or, if you meant %s, whose record names that pidfile, restart it with '%s'",
 				err, owner, app.commandFor("restart", instance.Paths{Name: owner, PIDFile: paths.PIDFile}))
 		}
-		return nil, strategy.Descriptor{}, err
+		return instance.Record{}, nil, strategy.Descriptor{}, err
 	}
 	if errors.Is(err, instance.ErrBadRecord) { // nothing to start again from: say what to do
-		return nil, strategy.Descriptor{}, fmt.Errorf("%w: %s", err, unreadableRecordAdvice(paths))
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%w: %s", err, unreadableRecordAdvice(paths))
 	}
 	if err != nil {
-		return nil, strategy.Descriptor{}, err
+		return instance.Record{}, nil, strategy.Descriptor{}, err
 	}
 	if unit := unitOf(paths); unit.Name != "" {
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s runs as systemd's %s, which started it and starts it again: restart it with '%s'", paths.Name, unit.Name, unit.command("restart"))
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%s runs as systemd's %s, which started it and starts it again: restart it with '%s'", paths.Name, unit.Name, unit.command("restart"))
 	}
 	if unit := recordedUnit(rec); unit.Name != "" && rec.Strategy == "" {
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s ran as systemd's %s, which starts it (a start of %s's own would run it beside the service): start it again with '%s'", paths.Name, unit.Name, app.Config.Name, unit.command("restart"))
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%s ran as systemd's %s, which starts it (a start of %s's own would run it beside the service): start it again with '%s'", paths.Name, unit.Name, app.Config.Name, unit.command("restart"))
 	}
 	if rec.Program == app.Config.Name && (len(rec.Request) == 0 || rec.Strategy == "") { // a foreground's may keep its --reload-check
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s'", paths.Name, startAgain(app, paths, rec.Command))
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%s was started in the foreground, which records no way to start it again: start it with '%s'", paths.Name, startAgain(app, paths, rec.Command))
 	}
 	if rec.Program != app.Config.Name {
-		return nil, strategy.Descriptor{}, fmt.Errorf("%s was started by %q, not by %s: restart it with that program", paths.Name, rec.Program, app.Config.Name)
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%s was started by %q, not by %s: restart it with that program", paths.Name, rec.Program, app.Config.Name)
 	}
 	var req request
 	if err := json.Unmarshal(rec.Request, &req); err != nil {
-		return nil, strategy.Descriptor{}, fmt.Errorf("record %s: %w", paths.Record, err)
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("record %s: %w", paths.Record, err)
 	}
 	req.movedTo(paths.Record)
 	if restored := req.restoreDropped(); len(restored) > 0 {
@@ -433,7 +434,7 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	}
 	desc, err := strategy.Lookup(req.Strategy)
 	if err != nil {
-		return nil, strategy.Descriptor{}, fmt.Errorf("record %s: %w", paths.Record, err)
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("record %s: %w", paths.Record, err)
 	}
 	if req.Supervise != nil {
 		keepResolvedPorts(req.Supervise.Socket, rec.Sockets)
@@ -445,9 +446,9 @@ func recordedRequest(app *App, paths instance.Paths) (*request, strategy.Descrip
 	req.Exe = currentExecutable()
 	warn := func(msg string) { app.say(app.Config.Stderr, hclog.Warn, "warning: ", "restart "+paths.Name+": "+msg) }
 	if err := req.startable(startDirBound(app.Config), warn); err != nil { // before restart stops anything it could not start again
-		return nil, strategy.Descriptor{}, fmt.Errorf("restart %s: %w; nothing was stopped", paths.Name, err)
+		return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("restart %s: %w; nothing was stopped", paths.Name, err)
 	}
-	return &req, desc, nil
+	return rec, &req, desc, nil
 }
 
 // startable checks what a start of req would find missing only after restart had stopped

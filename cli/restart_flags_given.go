@@ -126,7 +126,7 @@ func checkGivenFlagsAll(app *App, given []givenFlag) error {
 		if err != nil {
 			continue
 		}
-		req, _, err := recordedRequest(app, paths)
+		_, req, _, err := recordedRequest(app, paths)
 		if err != nil {
 			continue
 		}
