@@ -29,11 +29,18 @@ func killAround(ctx context.Context, pid, pgid int) int {
 // nor reaps what is killed below it (its orphans come to it, where the next look finds
 // them), then kills what runs with it (killAround), then it. pgid is the daemon's process
 // group if it is the instance's (instanceGroup), else 0. The error wraps proc.ErrGone if
-// the daemon was gone before it was stopped.
+// the daemon was gone before it was stopped. Interrupts of this process are held off
+// from the SIGSTOP to the SIGKILL (see holdInterrupts): none leaves the daemon stopped.
 func killAll(ctx context.Context, h *proc.Process, pgid int) error {
+	defer holdInterrupts()()
 	if err := h.Signal(syscall.SIGSTOP); err != nil {
 		return err
 	}
+	killAllStopped(h.PID())
 	killAround(ctx, h.PID(), pgid)
 	return h.Signal(syscall.SIGKILL)
 }
+
+// killAllStopped is called by killAll with the daemon pid once it has sent it SIGSTOP: a
+// test's seam.
+var killAllStopped = func(pid int) {}

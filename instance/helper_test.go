@@ -2,6 +2,7 @@ package instance
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,6 +34,8 @@ func TestMain(m *testing.M) {
 		"daemon":   func() int { return runDaemon(os.Getenv("MODE"), os.Getenv("PIDFILE")) },
 		"freeze":   func() int { return freezeInterrupted(os.Getenv("VICTIM")) },
 		"midwrite": func() int { return writeAndHang(os.Getenv("RECORD")) },
+		"haltint":  func() int { return stopInterruptedHalted(os.Getenv("STATEDIR"), os.Getenv("NAME"), false) },
+		"killint":  func() int { return stopInterruptedHalted(os.Getenv("STATEDIR"), os.Getenv("NAME"), true) },
 	})
 }
 
@@ -288,5 +291,29 @@ func freezeInterrupted(victim string) int {
 		}
 		return map[int]func() bool{pid: func() bool { return true }}
 	})
+	return 0
+}
+
+// stopInterruptedHalted is the "haltint" and "killint" helper: Stop of the stubborn
+// daemon of instance name in state directory dir, past its timeout (or at once with
+// SIGKILL, if kill), interrupted by a SIGINT once the daemon is stopped (SIGSTOP). It
+// returns only if the SIGINT did not end it.
+func stopInterruptedHalted(dir, name string, kill bool) int {
+	p, err := Layout{StateDir: dir}.Resolve(name, "", "")
+	if err != nil {
+		fmt.Println(err)
+		return 2
+	}
+	interrupt := func() { _ = syscall.Kill(os.Getpid(), syscall.SIGINT) }
+	beforeGroupKills = func(int, []int) { interrupt() }
+	killAllStopped = func(int) { interrupt() }
+	o := StopOptions{Timeout: 50 * time.Millisecond}
+	if kill {
+		o.Signal = syscall.SIGKILL
+	}
+	if _, err := Stop(context.Background(), p, o); err != nil {
+		fmt.Println(err)
+		return 1
+	}
 	return 0
 }

@@ -3,6 +3,8 @@ package instance
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -113,4 +115,28 @@ func TestStopHaltedDaemonKilledThoughCtxEnds(t *testing.T) {
 		st, err := proc.ReadStat(d.pid)
 		return err != nil || st.Zombie()
 	})
+}
+
+// TestStopHaltedDaemonKilledThoughInterrupted: a SIGINT to a process stopping a daemon (a
+// program that embeds Stop and leaves SIGINT's default action, Ctrl-C) that comes once
+// the daemon is stopped (SIGSTOP), past the timeout or by --signal KILL, is held off until
+// it is killed: it is not left stopped, holding its pidfile and answering nothing. (Once
+// the daemon is killed, the SIGINT may end the stop: it is let go at once.)
+func TestStopHaltedDaemonKilledThoughInterrupted(t *testing.T) {
+	for _, helper := range []string{"haltint", "killint"} {
+		t.Run(helper, func(t *testing.T) {
+			p := testPaths(t, "svc")
+			d := stubbornGroupDaemon(t, p)
+			h := testutil.Helper(t, helper, nil, "STATEDIR="+filepath.Dir(p.Record), "NAME="+p.Name)
+			out, err := h.CombinedOutput()
+			var exit *exec.ExitError
+			if err != nil && !(errors.As(err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGINT) {
+				t.Errorf("the stop ended with %v (%s), want exit 0, or the SIGINT once the daemon was killed", err, out)
+			}
+			testutil.WaitFor(t, "the daemon to be gone, not left stopped", func() bool {
+				st, err := proc.ReadStat(d.pid)
+				return err != nil || st.Zombie()
+			})
+		})
+	}
 }
