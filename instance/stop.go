@@ -373,8 +373,8 @@ func instanceGroup(h *proc.Process, p Paths) int {
 // o.NoKill) SIGKILL, first to what runs with it (killAround: what runs below it, and the
 // rest of its group pgid if not 0), giving it cleanupWait to exit on its own, then to the
 // groups its children lead and the whole process group pgid if not 0 (once h is stopped:
-// see halt), and to h, and up to killWait more, for the group as well. It reports whether SIGKILL was sent, and how long it waited before (or before
-// giving up, with o.NoKill).
+// see halt), and to h, and up to killWait more, for the group as well. It reports whether
+// SIGKILL was sent, and how long it waited before (or before giving up, with o.NoKill).
 func waitGone(ctx context.Context, h *proc.Process, o StopOptions, pgid int, drain func() time.Duration) (killed bool, waited time.Duration, err error) {
 	pid := h.PID()
 	waited, err = waitTimeout(ctx, h, o.Timeout, drain)
@@ -483,8 +483,9 @@ const (
 
 // halt stops the daemon h (SIGSTOP) and waits, up to haltWait, until no thread of it runs,
 // so that it can neither reap a child nor exit: halted, or haltExited if it is gone;
-// notHalted if it did not stop in time or cannot be signalled. Where there is no /proc to look in
-// (not Linux), the SIGSTOP it accepted is all there is to go by: halted.
+// notHalted if it did not stop in time or cannot be signalled. Where there is no /proc to
+// look in (not Linux), the SIGSTOP it accepted is all there is to go by: halted. A thread
+// held by its tracer (t) counts as stopped: it runs only when its tracer lets it.
 func halt(h *proc.Process) haltResult {
 	switch err := h.Signal(syscall.SIGSTOP); {
 	case errors.Is(err, proc.ErrGone):
