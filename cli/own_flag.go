@@ -28,15 +28,25 @@ func ownFlagNote(cfg Config, args []string) string {
 		if len([]rune(name)) == 1 {
 			dashed = "-" + name
 		}
-		if daemonkitFlagPlaces(dashed) != nil || flag.CommandLine.Lookup(name) == nil {
+		if flag.CommandLine.Lookup(name) == nil {
 			continue
+		}
+		also := ""
+		if daemonkitFlagPlaces(dashed) != nil {
+			// daemonkit has it too: with two dashes, or one letter, it is daemonkit's; in
+			// the flag package's one-dash form of a long name (-name) it is the program's,
+			// which the two-dash hint alone would send to daemonkit's (--name: the instance).
+			if len(dashed) == 2 || strings.HasPrefix(w, "--") {
+				continue
+			}
+			also = fmt.Sprintf(" (%s is daemonkit's own)", dashed)
 		}
 		if commandWord(args) == "restart" { // before the command, restart would ignore it
 			return fmt.Sprintf("%s is %s's own flag, which restart does not read: restart starts the instance with the options it was started with, which its record keeps; to change them, '%s stop NAME', then '%s %s ... start -d --name NAME' with every option it needs",
 				w, cfg.Name, cfg.Name, cfg.Name, w)
 		}
-		return fmt.Sprintf("%s is %s's own flag, which it reads only before the command: '%s %s ... %s ...'",
-			w, cfg.Name, cfg.Name, w, commandWord(args))
+		return fmt.Sprintf("%s is %s's own flag, which it reads only before the command: '%s %s ... %s ...'%s",
+			w, cfg.Name, cfg.Name, w, commandWord(args), also)
 	}
 	return ""
 }
