@@ -63,3 +63,45 @@ func TestEmbeddingDocCompiles(t *testing.T) {
 		t.Errorf("go vet of the snippets: %v\n%s", err, out)
 	}
 }
+
+// TestEmbeddingDocTestPasses: the test docs/embedding.md gives a program ("main_test.go,
+// beside the program's main.go"), which says it builds alone, passes alone: run as that
+// file of a module of its own, its start and stop of every strategy exits 0.
+func TestEmbeddingDocTestPasses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a program's test")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "embedding.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```go\n(// main_test.go, beside .*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/embedding.md has no snippet that begins // main_test.go, beside ...")
+	}
+	mod := t.TempDir()
+	gomod := fmt.Sprintf("module myserver\n\ngo 1.26\n\nrequire github.com/daemonkit/daemonkit v0.0.0\n\nreplace github.com/daemonkit/daemonkit => %s\n", root)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum, "main_test.go": m[1]} {
+		if err := os.WriteFile(filepath.Join(mod, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(goTool, "test", "-count=1", ".")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go test of the snippet: %v\n%s", err, out)
+	}
+}
