@@ -343,23 +343,34 @@ func ownArgs(cfg Config, kctx *kong.Context, programFlags bool) (own, ownAfter [
 	if all := os.Args[1:]; len(os.Args) > 0 && len(base) < len(all) && slices.Equal(all[len(all)-len(base):], base) {
 		own = slices.Clone(all[:len(all)-len(base)])
 	}
-	word := ""
-	for _, el := range kctx.Path {
-		if el.Command != nil {
-			word = el.Command.Name
-			break
+	// The command word is daemonkit's command, the one selected: in a grammar that holds
+	// cli.Commands under a command of its own (app daemon start), the words before it, that
+	// command's included, are the program's, and so are the flags of every node above it.
+	var word string
+	var above []*kong.Node
+	if sel := kctx.Selected(); sel != nil {
+		word = sel.Name
+		for n := sel.Parent; n != nil; n = n.Parent {
+			above = append(above, n)
 		}
 	}
 	if word == "" {
 		return own, nil
 	}
 	rootFlags := programRootFlags(kctx.Model)
+	for _, n := range above[:max(len(above)-1, 0)] { // the root's are rootFlags already
+		for w, v := range programNodeFlags(n) {
+			rootFlags[w] = v
+		}
+	}
 	skip := map[string]bool{} // the flag words of Config.Flags, when they are left out
 	if !programFlags {
-		for _, f := range kctx.Model.Flags {
-			if isProgramFlag(cfg.Flags, f) {
-				for _, w := range flagWordsOf(f) {
-					skip[w] = true
+		for _, n := range above {
+			for _, f := range n.Flags {
+				if isProgramFlag(cfg.Flags, f) {
+					for _, w := range flagWordsOf(f) {
+						skip[w] = true
+					}
 				}
 			}
 		}

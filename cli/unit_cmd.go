@@ -295,8 +295,13 @@ func ownShorts(arg string, rootFlags map[string]bool) (own, next bool) {
 // daemonkit's global flags nor Kong's --help and --version, each with whether it takes a
 // value.
 func programRootFlags(app *kong.Application) map[string]bool {
+	return programNodeFlags(app.Node)
+}
+
+// programNodeFlags is programRootFlags for the flags of any node of the grammar.
+func programNodeFlags(n *kong.Node) map[string]bool {
 	words := map[string]bool{}
-	for _, f := range app.Flags {
+	for _, f := range n.Flags {
 		switch f.Name {
 		case "help", "version", "state-dir", "log-dir", "log-level", "log-format":
 			continue
