@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,6 +70,7 @@ func TestLateWord(t *testing.T) {
 // ready daemon is not killed.
 func TestAwaitTakesEveryWordThatCameByTheDeadline(t *testing.T) {
 	daemon := exec.Command("sleep", "600")
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // as a strategy leaves it
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +127,7 @@ func (h *logHook) Write(p []byte) (int, error) {
 func TestAwaitRefusesAWordWrittenAfterTheDeadline(t *testing.T) {
 	for round := range 10 {
 		daemon := exec.Command("sleep", "600")
+		daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // as a strategy leaves it
 		if err := daemon.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -166,6 +169,7 @@ func TestAwaitRefusesAWordWrittenAfterTheDeadline(t *testing.T) {
 // was not ready.
 func TestAwaitWaitsForTheDrainOfAStop(t *testing.T) {
 	daemon := exec.Command("sleep", "600")
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // as a strategy leaves it
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
 	}

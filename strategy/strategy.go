@@ -19,7 +19,10 @@ type Strategy interface {
 	// Start starts the process that becomes (or leads to) the daemon described by spec,
 	// with files as its standard descriptors and files.Ready as its descriptor 3
 	// (handshake.FD), and returns as soon as that process exists. Command builds the
-	// command every strategy starts from.
+	// command every strategy starts from. The daemon must not stay in the process group
+	// of the process that calls Start (set SysProcAttr's Setpgid or Setsid, in it or in an
+	// intermediate): a stop that must SIGKILL the daemon kills its whole process group,
+	// and launcher.Launch refuses, and kills, a daemon in its own (launcher.ErrCallersGroup).
 	Start(spec Spec, files Files) (Started, error)
 }
 
