@@ -231,7 +231,8 @@ func Init() {
 // (see Config), a flag of cfg.Flags that clashes with one of daemonkit's, or Kong tags that
 // do not build a grammar. For 70 it says which, and what to change, before it parses
 // anything. In a daemon (after Init) it runs the daemon, whatever args say, and then exits
-// the process with the daemon's code rather than return; in a daemon whose program called
+// the process with the daemon's code rather than return (once: another Run at the same
+// time, from another goroutine, waits for that exit); in a daemon whose program called
 // neither Main nor Init first (a test binary without the TestMain that docs/embedding.md
 // shows), it says so and exits 70, which start -d quotes. It never calls os.Exit otherwise.
 func Run(cfg Config, args []string) int {

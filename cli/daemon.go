@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -108,12 +109,20 @@ type request struct {
 var (
 	pending         *request
 	pendingWorkload bool
+	pendingRuns     atomic.Bool // runPending has begun: the daemon runs once in a process
 )
 
 // runPending runs the daemon or the workload child that Init found this process to be,
 // and exits the process with its code: nothing a program does after Run (or after its
 // Kong command returns) belongs in a daemon, which has given its pidfile up by then.
 func runPending(cfg Config) {
+	if !pendingRuns.CompareAndSwap(false, true) {
+		// A second Run at once (the program's main runs two commands from two goroutines,
+		// and Init made both the daemon's) would run the daemon twice in one process, whose
+		// second lock of the pidfile finds the first's: "already running" of itself. The
+		// first exits the process when the daemon ends.
+		select {}
+	}
 	var err error
 	if pendingWorkload {
 		err = runWorkload(cfg, pending)

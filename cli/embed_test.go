@@ -47,6 +47,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CLI_TEST_RUN_THEN_GO_ON") != "" {
 		runThenGoOn()
 	}
+	if os.Getenv("CLI_TEST_RUN_TWO_AT_ONCE") != "" {
+		runTwoAtOnce()
+	}
 	if os.Getenv("CLI_TEST_SHOW_INSTANCE") != "" {
 		cli.Main(showsInstance)
 	}
