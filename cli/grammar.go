@@ -62,10 +62,10 @@ func (*hiddenCmd) Run(*App) error {
 // App is what every command's Run receives: the configuration, the parsed globals, the one
 // logger, and where results go.
 type App struct {
-	Config  Config
-	Globals *Globals
-	Log     hclog.Logger
-	Stdout  io.Writer
+	Config  Config       // the program's, with its defaults filled in (Name, Version, Stdout, ...)
+	Globals *Globals     // the global flags as parsed: --log-level, --state-dir, ...
+	Log     hclog.Logger // the command's logger, made from --log-level and --log-format, writing to Config.Stderr
+	Stdout  io.Writer    // where the command's results go: Config.Stdout
 
 	// own and ownAfter are the program's own arguments, given before the command word
 	// and, its root flags, after it (see ownArgs): advice to paste repeats them where they
