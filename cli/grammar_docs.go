@@ -62,7 +62,7 @@ func writeMan(w io.Writer, app *kong.Application, cfg Config) error {
 		switch {
 		case f.Hidden:
 		case isProgramFlag(cfg.Flags, f):
-			manFlag(p, f, programFlagNote(name))
+			manFlag(p, f, programFlagNote(name, f.Help))
 		default:
 			manFlag(p, f, "")
 		}

@@ -1,6 +1,10 @@
 package cli
 
-import "github.com/alecthomas/kong"
+import (
+	"strings"
+
+	"github.com/alecthomas/kong"
+)
 
 // ownWorkCommands are the commands whose command line may run the program's own work, and
 // so read the program's own flags (Config.Flags): every other command ignores them.
@@ -26,7 +30,7 @@ func programFlagsHelp(flags any) kong.HelpPrinter {
 			options.ValueFormatter = func(v *kong.Value) string {
 				help := format(v)
 				if v.Flag != nil && isProgramFlag(flags, v.Flag) {
-					help += programFlagNote(ctx.Model.Name)
+					help += programFlagNote(ctx.Model.Name, help)
 				}
 				return help
 			}
@@ -36,7 +40,18 @@ func programFlagsHelp(flags any) kong.HelpPrinter {
 }
 
 // programFlagNote is what the program's own help and man page add to each of its own
-// flags, program being its name.
-func programFlagNote(program string) string {
-	return " Read by start and unit of " + program + "'s own work (without -- CMD); restart refuses a value other than the one it was started with (it starts an instance as it was started); the other commands ignore it."
+// flags, program being its name, after the flag's help: a sentence of its own, after a
+// full stop the help may lack.
+func programFlagNote(program, help string) string {
+	note := "Read by start and unit of " + program + "'s own work (without -- CMD); restart refuses a value other than the one it was started with (it starts an instance as it was started); the other commands ignore it."
+	switch trimmed := strings.TrimRight(help, " "); {
+	case trimmed == "":
+		return note
+	case trimmed != help:
+		return note // the help ends with its own space
+	case strings.ContainsAny(help[len(help)-1:], ".!?"):
+		return " " + note
+	default:
+		return ". " + note
+	}
 }
