@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -51,5 +52,44 @@ func TestDaemonInLaunchersGroup(t *testing.T) {
 	}
 	if _, err := os.Stat(e.PIDFile); err == nil {
 		t.Errorf("pidfile %s left behind", e.PIDFile)
+	}
+}
+
+// forkedBySetsid runs the daemon through setsid(1) -f, whose first process stays in the
+// launcher's group and exits once it has forked the daemon into a session of its own, and
+// says, wrongly, that the process it started is the daemon (IsDaemon).
+type forkedBySetsid struct{ setsid string }
+
+func (s forkedBySetsid) Start(spec strategy.Spec, files strategy.Files) (strategy.Started, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return strategy.Started{}, err
+	}
+	spec.Path, spec.Argv0, spec.Args = s.setsid, "setsid", append([]string{"-f", "--", self}, spec.Args...)
+	cmd, err := strategy.Command(spec, files, "")
+	if err != nil {
+		return strategy.Started{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return strategy.Started{}, err
+	}
+	return strategy.Started{Process: cmd.Process, IsDaemon: true}, nil
+}
+
+// TestDaemonOutOfLaunchersGroupThroughAnIntermediate: the group that counts is the one of
+// the daemon that reports, not of the process the strategy started and called the daemon
+// (an intermediate left in the launcher's group, as setsid(1) -f's first process is).
+func TestDaemonOutOfLaunchersGroupThroughAnIntermediate(t *testing.T) {
+	setsid, err := exec.LookPath("setsid")
+	if err != nil {
+		t.Skip("no setsid(1):", err)
+	}
+	e := strategytest.New(t)
+	res, err := launcher.Launch(context.Background(), forkedBySetsid{setsid}, e.Spec(), nil)
+	if err != nil {
+		t.Fatalf("Launch = %v, want the daemon started", err)
+	}
+	if strategytest.Gone(t, res.PID) {
+		t.Errorf("Launch returned pid %d as started, and it is gone", res.PID)
 	}
 }

@@ -303,9 +303,9 @@ func (l *launcher) take(ctx context.Context, ev handshake.Event, events <-chan h
 	if l.daemon == nil && rep.PID > 0 {
 		l.daemon = openTarget(rep.PID, l.log)
 	}
-	if pid := l.pid(); pid > 0 && !l.groupChecked {
+	if rep.PID > 0 && !l.groupChecked { // the daemon's own word: the process that runs it
 		l.groupChecked = true
-		if err := checkGroup(pid, l.strategyName()); err != nil {
+		if err := checkGroup(rep.PID, l.strategyName()); err != nil {
 			l.abort(abortOptions{kill: true})
 			return Result{}, err, true
 		}
