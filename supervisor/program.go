@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,12 +31,16 @@ type program struct {
 	state   string   // starting, ready, draining
 	command []string // the command line it runs
 	pid     int
-	// main is the process it named its main one (MAINPID=), 0 if none: what is signalled
-	// in its stead once it serves. Guarded by Supervisor.mu.
-	main    int
-	sock    *notify.Socket // notify: its socket, closed when it ends
-	started time.Time
-	exited  <-chan syscall.WaitStatus // the main process's status, once it has ended
+	// main is a handle on the process it named its main one (MAINPID=), nil if none: what
+	// is signalled in its stead once it serves. It is that very process, opened when the
+	// MAINPID= was taken, never a pid that another process may have since; the copy owns
+	// it, and forget closes it. Guarded by Supervisor.mu, as is forgotten.
+	main *proc.Process
+	// forgotten is set once forget has dropped the copy: a MAINPID= read after is not taken.
+	forgotten bool
+	sock      *notify.Socket // notify: its socket, closed when it ends
+	started   time.Time
+	exited    <-chan syscall.WaitStatus // the main process's status, once it has ended
 	// executed is closed once the exec step has executed the program (--socket, --limit-nofile), so that
 	// --ready exec's grace counts from the program's own start; nil when started directly
 	// (os.StartProcess returns once the program is executed).
@@ -92,40 +95,6 @@ func (r *run) startReady() (*program, error) {
 	})
 	r.publishCopies()
 	return p, nil
-}
-
-// makeMain makes the ready copy p the one that serves: its main process, the one it named
-// with MAINPID= while it started or else its first, is what stop, reload and forwarded
-// signals go to, and the pid written to ChildPIDFile. It returns that pid, for the record.
-func (r *run) makeMain(p *program) int {
-	r.s.mu.Lock()
-	main := cmp.Or(p.main, p.pid)
-	r.s.main, r.s.exited, r.s.named = main, p.exited, p.main != 0
-	r.s.mu.Unlock()
-	r.writeChildPIDFile(main)
-	return main
-}
-
-// nameMain makes pid the main process of the copy p (MAINPID=), and the program's, which
-// signals go to, if p is the copy that serves; a copy that is starting (a restart's, an
-// upgrade's) has its named main process made the program's once it is ready (makeMain). It
-// reports whether the program's main process moved.
-func (s *Supervisor) nameMain(p *program, pid int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	serves := s.main != 0 && s.main == cmp.Or(p.main, p.pid)
-	p.main = pid
-	if serves {
-		s.main, s.named = pid, true
-	}
-	return serves
-}
-
-// namedMain is the process the copy p named its main one (MAINPID=), 0 if none.
-func (s *Supervisor) namedMain(p *program) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return p.main
 }
 
 // GenerationEnv is the environment variable that carries a copy's generation (1 for the

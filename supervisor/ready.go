@@ -16,7 +16,6 @@ import (
 
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/http1"
-	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -199,17 +198,22 @@ func (r *run) note(p *program, m notify.Message) {
 		// a reload state (systemd's) can tell from the log that it gets none.
 		r.log.Debug("notification fields that daemonkit does not act on", "fields", unused, "sender", m.PID)
 	}
-	if m.MainPID > 0 && m.MainPID != r.s.namedMain(p) {
-		// Only a process of the program's own (one that runs below this supervisor, an
-		// orphan it adopted included) may become its main process, which stop, reload and
-		// restart signal: a MAINPID naming any other process, as systemd refuses one
-		// outside the service, would have this supervisor, perhaps root, signal it.
-		if !proc.DescendsFrom(m.MainPID, os.Getpid()) {
-			r.log.Warn("ignored MAINPID: it names a process that does not run below the supervisor", "mainpid", m.MainPID, "sender", m.PID)
+	if m.MainPID > 0 && !r.s.namesMain(p, m.MainPID) {
+		// Only a process of the program's own may become its main process, which stop,
+		// reload and restart signal (see openMain): a MAINPID naming any other process would
+		// have this supervisor, perhaps root, signal it.
+		h, why := openMain(m.MainPID)
+		if h == nil {
+			r.log.Warn("ignored MAINPID: "+why, "mainpid", m.MainPID, "sender", m.PID)
+			return
+		}
+		moved, taken := r.nameMain(p, h)
+		if !taken {
+			r.log.Info("ignored MAINPID: the program is stopping, or this copy of it has ended", "mainpid", m.MainPID, "sender", m.PID)
 			return
 		}
 		r.log.Info("the program names its main process", "mainpid", m.MainPID, "pid", p.pid)
-		if r.s.nameMain(p, m.MainPID) {
+		if moved {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.SetChild(m.MainPID) })
 		}
 	}

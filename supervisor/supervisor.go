@@ -28,9 +28,11 @@ type Supervisor struct {
 	cfg Config
 	out io.Writer // where the program's lines go
 
-	mu    sync.Mutex
-	main  int  // the program's main pid now (its MAINPID, if it said one); 0 between runs
-	named bool // main is a MAINPID, not a copy's first process (the supervisor's child)
+	mu   sync.Mutex
+	main int // the program's main pid now (its MAINPID, if it said one); 0 between runs
+	// named is a handle on main when it is a MAINPID (the serving copy's program.main,
+	// which that copy owns), not a copy's first process (the supervisor's child); nil else.
+	named *proc.Process
 	// exited is main's registration with the reaper while it is a child (not named): the
 	// channel its status comes on, which tells it from a child given its pid since.
 	exited  <-chan syscall.WaitStatus
@@ -241,8 +243,8 @@ func (s *Supervisor) WorkEnded() bool { return s.ended.Load() }
 func (s *Supervisor) Kill() { s.killInstance() }
 
 // signal sends sig to the program's main process; false if none runs. A main process the
-// program named (MAINPID=) is signalled only while its pid still runs below this
-// supervisor: once it is gone, the pid may be a stranger's.
+// program named (MAINPID=) is signalled through the handle opened when it was named: once
+// it is gone, nothing is, though its pid may be another's.
 func (s *Supervisor) signal(sig syscall.Signal) bool {
 	s.mu.Lock()
 	pid, exited, named, rp := s.main, s.exited, s.named, s.reaper
@@ -250,26 +252,24 @@ func (s *Supervisor) signal(sig syscall.Signal) bool {
 	return sendTo(rp, pid, exited, named, sig)
 }
 
-// sendTo sends sig to pid, the program's main process, named by the program (MAINPID=) if
-// named, as signal says; false if it is not sent (pid 0: none runs). A child is signalled
-// through rp, the reaper that reaps it, by its registration exited: main names it until
-// the loop reads its end, after the reaper reaped it, and its pid may be a stranger's by
-// then, or a child's the reaper started since.
-func sendTo(rp *reaper, pid int, exited <-chan syscall.WaitStatus, named bool, sig syscall.Signal) bool {
+// sendTo sends sig to pid, the program's main process, through named, the handle on it
+// if the program named it (MAINPID=), as signal says; false if it is not sent (pid 0: none
+// runs; the named process is gone). A child is signalled through rp, the reaper that reaps
+// it, by its registration exited: main names it until the loop reads its end, after the
+// reaper reaped it, and its pid may be a stranger's by then, or a child's the reaper
+// started since.
+func sendTo(rp *reaper, pid int, exited <-chan syscall.WaitStatus, named *proc.Process, sig syscall.Signal) bool {
 	switch {
 	case pid <= 0:
 		return false
-	case !named && rp != nil:
+	case named != nil:
+		// The handle is the very process it named (a pidfd); where the kernel gives no
+		// pidfd, it is the pid alone, checked again to run below this supervisor.
+		return descendsFrom(named.PID(), os.Getpid()) && named.Signal(sig) == nil
+	case rp != nil:
 		return rp.kill(pid, exited, sig) // a child: its pid is its own until it is reaped
-	case !named:
-		return killPID(pid, sig) == nil
 	}
-	h, err := proc.Open(pid) // checked once opened: a pid reused since is never signalled
-	if err != nil {
-		return false
-	}
-	defer h.Close()
-	return proc.DescendsFrom(pid, os.Getpid()) && h.Signal(sig) == nil
+	return killPID(pid, sig) == nil
 }
 
 // currentWitness is the running Serve's witness, nil if none.
@@ -282,7 +282,7 @@ func (s *Supervisor) currentWitness() *witness {
 // noMain says no copy serves: nothing is the program's main process.
 func (s *Supervisor) noMain() {
 	s.mu.Lock()
-	s.main, s.exited, s.named = 0, nil, false
+	s.main, s.exited, s.named = 0, nil, nil // the copy that named it owns its handle
 	s.mu.Unlock()
 }
 
@@ -397,6 +397,11 @@ type run struct {
 // by policy, and upgrades.
 func (r *run) supervise(ready server.ReadyFunc) error {
 	defer r.over.Store(true)
+	defer func() {
+		for _, c := range r.copies { // old copies still draining as it ends are not forgotten
+			r.s.dropMain(c)
+		}
+	}()
 	cfg := r.s.cfg
 	p, err := r.startReady()
 	if err != nil {
@@ -668,20 +673,16 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 			_ = r.reaper.kill(c.pid, c.exited, sig) // not once reaped: its pid may be another's
 		}
 	}
-	var named *proc.Process // the main process it named (MAINPID=), if not its first: waited for too
+	// The main process it named (MAINPID=), if not its first, through the handle opened
+	// when it was named: signalled and waited for too, and never a process given its pid
+	// since. It stays p's (forget closes it); no MAINPID= is taken once the stop has begun.
+	var named *proc.Process
 	if main > 0 && main != p.pid {
-		// Opened now, from the pid it named then: used only if that pid still runs below
-		// this supervisor, so that one a stranger was given since is never signalled.
-		if np, err := proc.Open(main); err == nil && proc.DescendsFrom(main, os.Getpid()) {
-			named = np
-			defer np.Close()
-		} else if err == nil {
-			_ = np.Close()
-		}
+		named = r.s.namedMain()
 	}
 	switch {
 	case main > 0 && main != p.pid:
-		if named != nil { // gone already: nothing to signal or wait for
+		if named != nil { // gone already: Signal reaches nothing, and Wait returns at once
 			if !had(main) {
 				_ = named.Signal(sig)
 			}
@@ -798,6 +799,7 @@ func (r *run) forget(p *program) {
 	if p.sock != nil {
 		p.sock.Close()
 	}
+	r.s.dropMain(p)
 	delete(r.copies, p.pid)
 	r.publishCopies()
 }

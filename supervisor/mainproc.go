@@ -1,0 +1,112 @@
+package supervisor
+
+import (
+	"errors"
+	"os"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+)
+
+// openProcess is proc.Open and descendsFrom proc.DescendsFrom: how a MAINPID= is opened
+// and checked to run below this supervisor. A test replaces them to stand for the kernel
+// giving a pid that ended to another process.
+var (
+	openProcess  = proc.Open
+	descendsFrom = proc.DescendsFrom
+)
+
+// makeMain makes the ready copy p the one that serves: its main process, the one it named
+// with MAINPID= while it started or else its first, is what stop, reload and forwarded
+// signals go to, and the pid written to ChildPIDFile. It returns that pid, for the record.
+func (r *run) makeMain(p *program) int {
+	r.s.mu.Lock()
+	main := p.pid
+	if p.main != nil {
+		main = p.main.PID()
+	}
+	r.s.main, r.s.exited, r.s.named = main, p.exited, p.main
+	r.s.mu.Unlock()
+	r.writeChildPIDFile(main)
+	return main
+}
+
+// openMain opens the process pid that the copy p names its main one (MAINPID=), and
+// checks, once it is open, that it runs below this supervisor: only a process of the
+// program's own (an orphan it adopted included) may be signalled in its stead, as systemd
+// refuses a MAINPID outside the service. The handle is that process's for good: once it
+// ends, its pid may go to another process below the supervisor (a worker, a check's shell,
+// a restart's child), which a pid checked again at each signal would take for it. It
+// returns why not if it is not taken.
+func openMain(pid int) (*proc.Process, string) {
+	h, err := openProcess(pid)
+	if errors.Is(err, proc.ErrGone) {
+		return nil, "it names no running process"
+	}
+	if err != nil {
+		return nil, err.Error()
+	}
+	if !descendsFrom(pid, os.Getpid()) {
+		_ = h.Close()
+		return nil, "it names a process that does not run below the supervisor"
+	}
+	return h, ""
+}
+
+// nameMain makes h, opened by openMain, the main process of the copy p (MAINPID=), and the
+// program's, which signals go to, if p is the copy that serves; a copy that is starting (a
+// restart's, an upgrade's) has its named main process made the program's once it is ready
+// (makeMain). The handle it named before is closed. It reports whether the program's main
+// process moved, and whether h was taken at all: not for a copy that forget has dropped,
+// whose handle nothing would close, nor once a stop has begun, whose signal went to the
+// one named before (stopAll waits for that one).
+func (r *run) nameMain(p *program, h *proc.Process) (moved, taken bool) {
+	s := r.s
+	s.mu.Lock()
+	if p.forgotten || r.ctx.Err() != nil {
+		s.mu.Unlock()
+		_ = h.Close()
+		return false, false
+	}
+	serves := s.main != 0 && (p.main != nil && s.named == p.main || p.main == nil && s.named == nil && s.main == p.pid)
+	old := p.main
+	p.main = h
+	if serves {
+		s.main, s.named = h.PID(), h
+	}
+	s.mu.Unlock()
+	if old != nil {
+		_ = old.Close() // a signal under way through it gets os.ErrClosed: it was meant for the one before
+	}
+	return serves, true
+}
+
+// namesMain reports whether the copy p has named pid its main process already, and that
+// process still runs: a MAINPID= said again (with each STATUS=, say) needs nothing done. A
+// pid it named that has ended since and is named again is another process's now.
+func (s *Supervisor) namesMain(p *program, pid int) bool {
+	s.mu.Lock()
+	h := p.main
+	s.mu.Unlock()
+	return h != nil && h.PID() == pid && !errors.Is(h.Signal(0), proc.ErrGone)
+}
+
+// dropMain closes the handle of the main process that the copy p named, as p has ended
+// (forget): nothing signals that process through p from then on, and no MAINPID= is
+// taken for it later.
+func (s *Supervisor) dropMain(p *program) {
+	s.mu.Lock()
+	h := p.main
+	p.main, p.forgotten = nil, true
+	s.mu.Unlock()
+	if h != nil {
+		_ = h.Close()
+	}
+}
+
+// namedMain is a handle on the program's main process if the program named it
+// (MAINPID=), nil if its main process is a copy's first one.
+func (s *Supervisor) namedMain() *proc.Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.named
+}
