@@ -239,20 +239,22 @@ var killPID = syscall.Kill
 // started, none that carries another copy's generation (GenerationEnv: a daemon the next
 // copy started, whose parent exited), and only while the pid names no process; each
 // through a handle checked once opened (proc.KillGroup). It returns once those are gone,
-// at most killBound later.
-func (r *reaper) killGroup(pid int, exited <-chan syscall.WaitStatus, gen int) {
+// at most killBound later, with those that were not gone by then (left): a process that
+// waits in the kernel (state D, a hung disk or NFS server) outlives SIGKILL. A group
+// signalled while its leader is waited for is not waited for: nothing is left to say.
+func (r *reaper) killGroup(pid int, exited <-chan syscall.WaitStatus, gen int) (left []int) {
 	if pid <= 0 {
-		return
+		return nil
 	}
 	if r == nil { // no reaper: nothing reaps the child, and its pid stays its own
 		_ = killPID(-pid, syscall.SIGKILL)
-		return
+		return nil
 	}
 	r.mu.Lock()
 	if ch, ok := r.waiting[pid]; ok && ch == exited {
 		_ = killPID(-pid, syscall.SIGKILL)
 		r.mu.Unlock()
-		return
+		return nil
 	}
 	spare := make([]int, 0, len(r.waiting))
 	for p := range r.waiting {
@@ -265,5 +267,14 @@ func (r *reaper) killGroup(pid int, exited <-chan syscall.WaitStatus, gen int) {
 		g, ok := proc.Getenv(p, GenerationEnv)
 		return ok && g != strconv.Itoa(gen)
 	}
-	proc.KillGroup(ctx, os.Getpid(), pid, another, spare...)
+	_, left = proc.KillGroup(ctx, os.Getpid(), pid, another, spare...)
+	if testHookKillGroupLeft != nil {
+		left = testHookKillGroupLeft(left)
+	}
+	return left
 }
+
+// testHookKillGroupLeft, when set by a test, is given what proc.KillGroup left in
+// killGroup, and returns what killGroup returns instead: a process stuck in the kernel
+// cannot be made at will.
+var testHookKillGroupLeft func(left []int) []int

@@ -334,9 +334,7 @@ func (s *Supervisor) Serve(ctx context.Context, ready server.ReadyFunc) error {
 	}()
 	// Nothing of the instance outlives the supervisor.
 	defer func() {
-		if left := s.killInstance(); len(left) > 0 {
-			log.Error("processes of the instance outlived SIGKILL", "pids", left, "within", killBound)
-		}
+		sayOutlived(log, hclog.Error, "processes of the instance outlived SIGKILL", s.killInstance())
 	}()
 	sockets, err := bind(s.cfg.Sockets, s.cfg.Credential)
 	if err != nil {
@@ -457,7 +455,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		// Old copies still draining after an upgrade, and what they started, are left to
 		// finish.
 		if len(r.copies) == 0 {
-			r.s.killInstance()
+			sayOutlived(r.log, hclog.Warn, "processes of the copy that ended outlived SIGKILL; restarting beside them", r.s.killInstance())
 		} else {
 			r.killDeadCopies()
 		}
@@ -874,7 +872,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 			case <-time.After(min(r.s.cfg.ShutdownTimeout, failedCopyGrace)):
 			}
 		}
-		r.reaper.killGroup(p.pid, p.exited, p.gen) // its own group, and what is left of it
+		r.killGroup(p) // its own group, and what is left of it
 	} else {
 		r.s.signal(syscall.SIGKILL)
 		select {
@@ -883,7 +881,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		default: // not reaped: the pid is still its own
 			_ = r.reaper.kill(p.pid, p.exited, syscall.SIGKILL)
 		}
-		r.s.killInstance()
+		sayOutlived(r.log, hclog.Warn, "processes of the copy that failed to get ready outlived SIGKILL", r.s.killInstance())
 	}
 	ws := <-p.exited
 	r.forget(p)

@@ -285,12 +285,12 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 			var drained bool
 			if ws, drained = chans.Came(old.exited); !drained {
 				killed = true
-				r.reaper.killGroup(old.pid, old.exited, old.gen) // its own group: nothing of the new copy
+				r.killGroup(old) // its own group: nothing of the new copy
 				ws = <-old.exited
 			}
 		}
 	}
-	r.reaper.killGroup(old.pid, old.exited, old.gen) // what it left in its group
+	r.killGroup(old) // what it left in its group
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && r.over.Load() {
 		killed = true // by the supervisor ending (the new copy ended, and no restart brought one)
 	}
