@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"os"
+	"syscall"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
@@ -50,6 +51,14 @@ func openMain(pid int) (*proc.Process, string) {
 		return nil, "it names a process that does not run below the supervisor"
 	}
 	return h, ""
+}
+
+// signalNamed sends sig to h, the program's named main process (MAINPID=), and reports
+// whether it was sent. The handle is the very process it named (a pidfd): once that has
+// ended, nothing is sent. Where the kernel gives no pidfd, the handle is the pid alone, and
+// it is checked again to run below this supervisor first.
+func signalNamed(h *proc.Process, sig syscall.Signal) bool {
+	return descendsFrom(h.PID(), os.Getpid()) && h.Signal(sig) == nil
 }
 
 // nameMain makes h, opened by openMain, the main process of the copy p (MAINPID=), and the

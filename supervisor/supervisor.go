@@ -263,9 +263,7 @@ func sendTo(rp *reaper, pid int, exited <-chan syscall.WaitStatus, named *proc.P
 	case pid <= 0:
 		return false
 	case named != nil:
-		// The handle is the very process it named (a pidfd); where the kernel gives no
-		// pidfd, it is the pid alone, checked again to run below this supervisor.
-		return descendsFrom(named.PID(), os.Getpid()) && named.Signal(sig) == nil
+		return signalNamed(named, sig)
 	case rp != nil:
 		return rp.kill(pid, exited, sig) // a child: its pid is its own until it is reaped
 	}
@@ -682,9 +680,9 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	case main > 0 && main != p.pid:
 		if named != nil { // gone already: Signal reaches nothing, and Wait returns at once
 			if !had(main) {
-				_ = named.Signal(sig)
+				_ = signalNamed(named, sig)
 			}
-			_ = named.Signal(syscall.SIGCONT)
+			_ = signalNamed(named, syscall.SIGCONT)
 		}
 		if p.pid > 0 {
 			// Its first process is the one whose end is waited for: it is asked to stop too,
