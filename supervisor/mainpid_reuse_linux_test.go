@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -112,6 +113,10 @@ func TestNamedMainsPidGivenToAnotherGetsNoSignal(t *testing.T) {
 		t.Error("a forwarded signal meant for the named main process, which has ended, reported sent")
 	}
 	untouched(t, other, "a forwarded signal")
+	if err := r.s.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "has ended") {
+		t.Errorf("reload once the named main process ended: %v, want it said to have ended", err)
+	}
+	untouched(t, other, "a reload")
 	if r.s.sendReload() {
 		t.Error("a reload meant for the named main process, which has ended, reported sent")
 	}

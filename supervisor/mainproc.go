@@ -96,8 +96,12 @@ func (s *Supervisor) namesMain(p *program, pid int) bool {
 	s.mu.Lock()
 	h := p.main
 	s.mu.Unlock()
-	return h != nil && h.PID() == pid && !errors.Is(h.Signal(0), proc.ErrGone)
+	return h != nil && h.PID() == pid && !mainEnded(h)
 }
+
+// mainEnded reports whether h, a named main process, is known to have ended (a zombie
+// counts), by signal 0, which sends nothing.
+func mainEnded(h *proc.Process) bool { return errors.Is(h.Signal(0), proc.ErrGone) }
 
 // dropMain closes the handle of the main process that the copy p named, as p has ended
 // (forget): nothing signals that process through p from then on, and no MAINPID= is

@@ -21,7 +21,7 @@ var allowedSignals = []struct{ file, fn, expr, why string }{
 	{"reaper.go", "(*reaper).kill", "killPID(pid, sig)", "the reaper's kill itself: under mu, only while the very child it is given (its registration, not another given its pid since) is waited for (or no reaper reaps it)"},
 	{"supervisor.go", "sendTo", "killPID(pid, sig)", "no reaper: nothing reaps the child, so its pid stays its own (the reaper's kill does the same)"},
 	{"mainproc.go", "signalNamed", "h.Signal(sig)", "a pidfd, opened on a MAINPID when it was taken and checked then to descend from this process (openMain): never a pid's next owner"},
-	{"mainproc.go", "(*Supervisor).namesMain", "h.Signal(0)", "signal 0 (no signal), through the pidfd on a MAINPID: whether that very process still runs"},
+	{"mainproc.go", "mainEnded", "h.Signal(0)", "signal 0 (no signal), through the pidfd on a MAINPID: whether that very process still runs"},
 	{"reaper.go", "(*reaper).killGroup", "killPID(-pid, syscall.SIGKILL)", "the group of a child under mu, only while that child is waited for (its pid keeps the group's number its own), or with no reaper"},
 	{"reaper.go", "(*reaper).killGroup", "proc.KillGroup(ctx, os.Getpid(), pid, another, spare...)", "a reaped leader's group: members below this process found in /proc, signalled through a pidfd checked after, only while no process has the pid"},
 	{"witness_linux.go", "(*witness).alive", "w.h.Signal(0)", "a pidfd on the witness"},

@@ -109,7 +109,10 @@ func (s *Supervisor) Forward(sig os.Signal) {
 // Reload passes Config.ReloadSignal (SIGHUP by default) on to the program, unless the
 // program would end of it, or ignores it (ErrNoReload).
 func (s *Supervisor) Reload(context.Context) error {
-	if pid := s.mainPID(); pid > 0 {
+	if pid, named := s.mainPID(), s.namedMain(); named != nil && mainEnded(named) {
+		// Its pid may be another process's now, whose handling of the signal says nothing.
+		return fmt.Errorf("the program's main process (pid %d, named by MAINPID=) has ended, and the program named none since: not reloaded (restart it instead)", pid)
+	} else if pid > 0 {
 		if err := Reloadable(pid, s.cfg.ReloadSignal); err != nil {
 			return err
 		}
