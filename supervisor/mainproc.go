@@ -123,3 +123,11 @@ func (s *Supervisor) namedMain() *proc.Process {
 	defer s.mu.Unlock()
 	return s.named
 }
+
+// copyMain is a handle on the main process that the copy p named (MAINPID=), nil if none.
+// It stays p's: forget closes it.
+func (s *Supervisor) copyMain(p *program) *proc.Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return p.main
+}

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -264,13 +265,21 @@ func copyEnded(pid int) bool {
 // errNoCopy refuses an upgrade while no copy of the program runs.
 var errNoCopy = errors.New("the program is not running (a restart did not get ready, or it is between restarts): upgrade once it runs, or restart it")
 
-// drain sends old its stop signal, waits up to within for it to end, then SIGKILLs its
-// process group; it tells done how long that took, whether it killed old, and how old
+// drain sends old its stop signal (and its named main process, if any), waits up to within
+// for it (and that process) to end, then SIGKILLs its process group; it tells done how long that took, whether it killed old, and how old
 // ended, and hands old back to the loop.
 func (r *run) drain(old *program, within time.Duration, done func(time.Duration, bool, syscall.WaitStatus)) {
 	defer r.draining.Done()
 	began := time.Now()
 	killed := false
+	// The main process it named (MAINPID=), if any, is what serves (a wrapper's server):
+	// it is asked to stop too, and waited for, as a stop does (stopAll), not SIGKILLed with
+	// the group once the first process has ended.
+	named := r.s.copyMain(old)
+	if named != nil {
+		_ = signalNamed(named, r.s.cfg.StopSignal)
+		_ = signalNamed(named, syscall.SIGCONT)
+	}
 	var ws syscall.WaitStatus
 	select {
 	case ws = <-old.exited: // it ended on its own meanwhile: its pid may be another's now
@@ -289,6 +298,13 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 				ws = <-old.exited
 			}
 		}
+	}
+	if named != nil && !killed {
+		ctx, cancel := context.WithDeadline(context.Background(), began.Add(within))
+		if named.Wait(ctx) != nil { // its drain outlasts the bound: it is killed with the group
+			killed = true
+		}
+		cancel()
 	}
 	r.killGroup(old) // what it left in its group
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && r.over.Load() {
