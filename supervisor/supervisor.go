@@ -860,7 +860,15 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 	if len(r.sockets) > 0 {
 		// It may have accepted connections on the shared sockets while it started: its stop
 		// signal, and a little time, let it finish them, as a stop would. One that ended
-		// already (reaped: its pid may be another's now) gets no signal of its own.
+		// already (reaped: its pid may be another's now) gets no signal of its own. The
+		// main process it named (MAINPID=), which may be the one that accepted, gets it too.
+		grace := min(r.s.cfg.ShutdownTimeout, failedCopyGrace)
+		began := time.Now()
+		named := r.s.copyMain(p)
+		if named != nil {
+			_ = signalNamed(named, r.s.cfg.StopSignal)
+			_ = signalNamed(named, syscall.SIGCONT)
+		}
 		select {
 		case ws := <-p.exited:
 			p.exited = closedStatus(ws)
@@ -870,8 +878,13 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 			select {
 			case ws := <-p.exited:
 				p.exited = closedStatus(ws)
-			case <-time.After(min(r.s.cfg.ShutdownTimeout, failedCopyGrace)):
+			case <-time.After(grace):
 			}
+		}
+		if named != nil {
+			ctx, cancel := context.WithDeadline(context.Background(), began.Add(grace))
+			_ = named.Wait(ctx) // past the grace, it is killed with the group
+			cancel()
 		}
 		r.killGroup(p) // its own group, and what is left of it
 	} else {

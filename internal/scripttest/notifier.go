@@ -19,7 +19,7 @@ import (
 // [-mainpid PID] [-fork] [-linger D] [-hup]` program: a daemon that speaks sd_notify to
 // $NOTIFY_SOCKET. It sends STATUS= and, after -delay, READY=1 (or ERRNO=N, or nothing with
 // -never; EXTEND_TIMEOUT_USEC= first with -extend; MAINPID=PID with it, with -mainpid, its
-// own pid for -mainpid -1), prints what it sent, and runs until SIGTERM, which it answers,
+// own pid for -mainpid -1, and alone with -never), prints what it sent, and runs until SIGTERM, which it answers,
 // after -linger, with STOPPING=1 and exit 0. With -hup it prints each SIGHUP it gets. With
 // -fork, it runs all that as a child (its pid printed) and exits 0 at SIGTERM, at once.
 func notifierMain() {
@@ -96,6 +96,8 @@ func notifierMain() {
 		send(fmt.Sprintf("READY=1\nSTATUS=serving\nMAINPID=%d", *mainpid))
 	case !*never:
 		send("READY=1\nSTATUS=serving")
+	case *mainpid > 0:
+		send(fmt.Sprintf("MAINPID=%d", *mainpid)) // names its main process, and is never ready
 	}
 	<-term
 	fmt.Println("notifier got TERM, pid", os.Getpid())
