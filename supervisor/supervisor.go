@@ -814,14 +814,30 @@ func (r *run) stopEarly(p *program) {
 	if !errors.As(context.Cause(r.ctx), new(server.Stopped)) {
 		return
 	}
+	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
+	had := r.s.currentWitness().heard(received)
+	if named := r.s.copyMain(p); named != nil {
+		// The main process it named (MAINPID=) before it was ready (a wrapper's server, in
+		// the middle of its start) is asked to stop too, and waited for within the same
+		// bound, as stopAll does: not SIGKILLed by killCopy once the first process ended.
+		began := time.Now()
+		if !had(named.PID()) {
+			_ = signalNamed(named, sig)
+		}
+		_ = signalNamed(named, syscall.SIGCONT)
+		defer func() {
+			ctx, cancel := context.WithDeadline(context.Background(), began.Add(r.s.cfg.ShutdownTimeout))
+			defer cancel()
+			_ = named.Wait(ctx)
+		}()
+	}
 	select {
 	case ws := <-p.exited: // reaped: its pid may be another's now
 		p.exited = closedStatus(ws)
 		return
 	default:
 	}
-	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
-	heard := r.s.currentWitness().heard(received)(p.pid)
+	heard := had(p.pid)
 	if !heard {
 		_ = r.reaper.kill(p.pid, p.exited, sig)
 	}
