@@ -14,32 +14,14 @@ import (
 // program is restarted again and again (each run has its own pipes and sd_notify socket)
 // nor as it is reloaded and its log reopened again and again.
 func TestSupervisorDescriptors(t *testing.T) {
-	t.Run("restarts", func(t *testing.T) {
-		e := newEnv(t)
-		const name = "restarts"
-		// flash says READY=1 and exits 20ms later: it is restarted for ever, 1ms later.
-		e.must(0, name, "start", "-d", "--name", name, "--ready", "notify", "--restart", "always",
-			"--restart-delay", "1ms", "--min-uptime", "1ms", "--max-restarts", "1000000",
-			"--", helperPath(t, "flash"), "-hold", "20ms")
-		sup := e.holder(name)
-		if sup == 0 {
-			t.Fatal("no supervisor holds the pidfile")
-		}
-		// The count changes as each run's descriptors come and go: compare its range over
-		// ten restarts early on (after a warm-up) with its range over the last ten. A leak
-		// of even one descriptor a restart puts the whole late range above the early one.
-		n := loops(150)
-		early := e.fdRange(name, sup, 5, 15)
-		late := e.fdRange(name, sup, n-10, n)
-		t.Logf("supervisor pid %d: %d to %d descriptors over restarts 5-15, %d to %d over restarts %d-%d",
-			sup, early.min, early.max, late.min, late.max, n-10, n)
-		if late.min > early.max {
-			t.Fatalf("the supervisor gained descriptors over %d restarts: %d-%d, then %d-%d\nnow: %v",
-				n, early.min, early.max, late.min, late.max, fdTargets(sup))
-		}
-		e.must(0, name, "stop", "--name", name)
-		e.noneLeft(name, "after stop")
-	})
+	for _, tc := range []struct{ name, mainpid string }{
+		{"restarts", ""},
+		// Each copy names its main process (MAINPID=): the supervisor holds a pidfd on it
+		// while the copy runs, and must close it when the copy ends.
+		{"restarts_mainpid", "-mainpid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { restartsKeepDescriptors(t, tc.name, tc.mainpid) })
+	}
 
 	t.Run("reloads", func(t *testing.T) {
 		e := newEnv(t)
@@ -131,4 +113,38 @@ func fdTargets(pid int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// restartsKeepDescriptors runs flash (with flags, if any) under --restart always as name,
+// and fails t if the supervisor gains descriptors as it is restarted again and again.
+func restartsKeepDescriptors(t *testing.T, name string, flags ...string) {
+	e := newEnv(t)
+	args := []string{"start", "-d", "--name", name, "--ready", "notify", "--restart", "always",
+		"--restart-delay", "1ms", "--min-uptime", "1ms", "--max-restarts", "1000000",
+		"--", helperPath(t, "flash"), "-hold", "20ms"}
+	for _, f := range flags {
+		if f != "" {
+			args = append(args, f)
+		}
+	}
+	// flash says READY=1 and exits 20ms later: it is restarted for ever, 1ms later.
+	e.must(0, name, args...)
+	sup := e.holder(name)
+	if sup == 0 {
+		t.Fatal("no supervisor holds the pidfile")
+	}
+	// The count changes as each run's descriptors come and go: compare its range over
+	// ten restarts early on (after a warm-up) with its range over the last ten. A leak
+	// of even one descriptor a restart puts the whole late range above the early one.
+	n := loops(150)
+	early := e.fdRange(name, sup, 5, 15)
+	late := e.fdRange(name, sup, n-10, n)
+	t.Logf("supervisor pid %d: %d to %d descriptors over restarts 5-15, %d to %d over restarts %d-%d",
+		sup, early.min, early.max, late.min, late.max, n-10, n)
+	if late.min > early.max {
+		t.Fatalf("the supervisor gained descriptors over %d restarts: %d-%d, then %d-%d\nnow: %v",
+			n, early.min, early.max, late.min, late.max, fdTargets(sup))
+	}
+	e.must(0, name, "stop", "--name", name)
+	e.noneLeft(name, "after stop")
 }

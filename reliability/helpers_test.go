@@ -101,7 +101,11 @@ func sentinelMain(args []string) int {
 }
 
 // notifyReady sends READY=1 to $NOTIFY_SOCKET, if it is set.
-func notifyReady() error {
+func notifyReady() error { return notifyReadyWith("") }
+
+// notifyReadyWith sends READY=1 and the lines of extra, if any, to $NOTIFY_SOCKET, if it
+// is set.
+func notifyReadyWith(extra string) error {
 	path := os.Getenv("NOTIFY_SOCKET")
 	if path == "" {
 		return nil
@@ -114,7 +118,7 @@ func notifyReady() error {
 		return err
 	}
 	defer conn.Close()
-	_, err = conn.Write([]byte("READY=1"))
+	_, err = conn.Write([]byte("READY=1" + extra))
 	return err
 }
 
@@ -141,15 +145,21 @@ func notifierMain(args []string) int {
 	return 0
 }
 
-// flashMain is `flash [-hold D]`: READY=1 over sd_notify, then it exits 0 after D: a
-// program that a supervisor with --restart always starts again and again.
+// flashMain is `flash [-hold D] [-mainpid]`: READY=1 over sd_notify (with MAINPID= its own
+// pid, with -mainpid), then it exits 0 after D: a program that a supervisor with --restart
+// always starts again and again.
 func flashMain(args []string) int {
 	fs := flag.NewFlagSet("flash", flag.ContinueOnError)
 	hold := fs.Duration("hold", 20*time.Millisecond, "how long to run after READY=1")
+	mainpid := fs.Bool("mainpid", false, "name itself the main process")
 	if fs.Parse(args) != nil {
 		return 2
 	}
-	if err := notifyReady(); err != nil {
+	extra := ""
+	if *mainpid {
+		extra = fmt.Sprintf("\nMAINPID=%d", os.Getpid())
+	}
+	if err := notifyReadyWith(extra); err != nil {
 		fmt.Fprintln(os.Stderr, "flash:", err)
 		return 1
 	}
