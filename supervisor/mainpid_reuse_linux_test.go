@@ -180,3 +180,26 @@ func TestNamedMainHandlesClosed(t *testing.T) {
 		t.Errorf("%d descriptors open after a MAINPID= read once the stop began, want %d", n, before)
 	}
 }
+
+// A MAINPID= that names the supervisor itself (a program's $PPID) is refused, as systemd
+// refuses its own pid: the supervisor would send itself its reload's HUP, take that for a
+// reload, and send it again, for ever, and wait for itself at a stop.
+func TestMainPIDOfTheSupervisorRefused(t *testing.T) {
+	var log bytes.Buffer
+	r := &run{s: New(Config{}, io.Discard), ctx: context.Background(), log: hclog.New(&hclog.LoggerOptions{Output: &log}), copies: map[int]*program{}}
+	p := &program{pid: 1<<22 + 1, exited: make(chan syscall.WaitStatus, 1)} // no process has this pid
+	r.copies[p.pid] = p
+	r.makeMain(p)
+	before := openFDs(t)
+	r.note(p, notify.Message{PID: p.pid, MainPID: os.Getpid()})
+	if got := r.s.mainPID(); got != p.pid {
+		t.Errorf("main pid %d after MAINPID= named the supervisor (%d), want the copy's first (%d)", got, os.Getpid(), p.pid)
+	}
+	if !strings.Contains(log.String(), "ignored MAINPID: it names the supervisor itself") {
+		t.Errorf("log %q, want the MAINPID said to be ignored", &log)
+	}
+	if n := openFDs(t); n != before {
+		t.Errorf("%d descriptors open after a MAINPID= refused, want %d", n, before)
+	}
+	r.forget(p)
+}

@@ -31,14 +31,19 @@ func (r *run) makeMain(p *program) int {
 	return main
 }
 
-// openMain opens the process pid that the copy p names its main one (MAINPID=), and
-// checks, once it is open, that it runs below this supervisor: only a process of the
-// program's own (an orphan it adopted included) may be signalled in its stead, as systemd
-// refuses a MAINPID outside the service. The handle is that process's for good: once it
-// ends, its pid may go to another process below the supervisor (a worker, a check's shell,
-// a restart's child), which a pid checked again at each signal would take for it. It
-// returns why not if it is not taken.
+// openMain opens the process pid that a copy names its main one (MAINPID=), and checks,
+// once it is open, that it runs below this supervisor, and is not this supervisor itself:
+// only a process of the program's own (an orphan it adopted included) may be signalled in
+// its stead, as systemd refuses a MAINPID outside the service, or its own. The handle is
+// that process's for good: once it ends, its pid may go to another process below the
+// supervisor (a worker, a check's shell, a restart's child), which a pid checked again at
+// each signal would take for it. It returns why not if it is not taken.
 func openMain(pid int) (*proc.Process, string) {
+	if pid == os.Getpid() {
+		// As systemd refuses its own pid: a reload would send this process its own HUP,
+		// which it takes for a reload, for ever, and a stop would wait for itself.
+		return nil, "it names the supervisor itself"
+	}
 	h, err := openProcess(pid)
 	if errors.Is(err, proc.ErrGone) {
 		return nil, "it names no running process"
