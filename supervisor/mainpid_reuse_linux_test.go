@@ -203,3 +203,27 @@ func TestMainPIDOfTheSupervisorRefused(t *testing.T) {
 	}
 	r.forget(p)
 }
+
+// A drain, a stop before ready or the kill of a failed copy signals the main process the
+// copy named and waits for it through its handle: a MAINPID= the copy sends meanwhile is
+// not taken, which would close that handle under the wait (and cut the drain short).
+func TestMainPIDNotTakenOnceFrozen(t *testing.T) {
+	first, second := sleeper(t).Process.Pid, sleeper(t).Process.Pid
+	var log bytes.Buffer
+	r := &run{s: New(Config{}, io.Discard), ctx: context.Background(), log: hclog.New(&hclog.LoggerOptions{Output: &log}), copies: map[int]*program{}}
+	p := &program{pid: 1<<22 + 1, exited: make(chan syscall.WaitStatus, 1)} // no process has this pid
+	r.copies[p.pid] = p
+	r.note(p, notify.Message{PID: first, MainPID: first})
+	h := r.s.freezeMain(p)
+	if h == nil || h.PID() != first {
+		t.Fatalf("freezeMain = %v, want the handle on pid %d:\n%s", h, first, &log)
+	}
+	r.note(p, notify.Message{PID: second, MainPID: second})
+	if err := h.Signal(0); err != nil {
+		t.Errorf("the handle a drain waits on, after a MAINPID= sent during the drain: %v, want it open", err)
+	}
+	if got := r.s.freezeMain(p); got != h {
+		t.Errorf("the copy's main process after a MAINPID= sent during the drain: %v, want pid %d's handle", got, first)
+	}
+	r.forget(p)
+}

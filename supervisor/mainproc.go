@@ -70,13 +70,14 @@ func signalNamed(h *proc.Process, sig syscall.Signal) bool {
 // program's, which signals go to, if p is the copy that serves; a copy that is starting (a
 // restart's, an upgrade's) has its named main process made the program's once it is ready
 // (makeMain). The handle it named before is closed. It reports whether the program's main
-// process moved, and whether h was taken at all: not for a copy that forget has dropped,
-// whose handle nothing would close, nor once a stop has begun, whose signal went to the
-// one named before (stopAll waits for that one).
+// process moved, and whether h was taken at all: not once a stop has begun, nor for a
+// copy that is being stopped, drained or killed (freezeMain), whose signal went to the one
+// named before and which waits for that one, nor for one that forget has dropped, whose
+// handle nothing would close.
 func (r *run) nameMain(p *program, h *proc.Process) (moved, taken bool) {
 	s := r.s
 	s.mu.Lock()
-	if p.forgotten || r.ctx.Err() != nil {
+	if p.frozen || r.ctx.Err() != nil {
 		s.mu.Unlock()
 		_ = h.Close()
 		return false, false
@@ -114,7 +115,7 @@ func mainEnded(h *proc.Process) bool { return errors.Is(h.Signal(0), proc.ErrGon
 func (s *Supervisor) dropMain(p *program) {
 	s.mu.Lock()
 	h := p.main
-	p.main, p.forgotten = nil, true
+	p.main, p.frozen = nil, true
 	s.mu.Unlock()
 	if h != nil {
 		_ = h.Close()
@@ -129,10 +130,13 @@ func (s *Supervisor) namedMain() *proc.Process {
 	return s.named
 }
 
-// copyMain is a handle on the main process that the copy p named (MAINPID=), nil if none.
-// It stays p's: forget closes it.
-func (s *Supervisor) copyMain(p *program) *proc.Process {
+// freezeMain is a handle on the main process that the copy p named (MAINPID=), nil if
+// none, for a stop, drain or kill of p that signals it and waits for it: no MAINPID= is
+// taken for p from then on, which would close that handle under it. It stays p's: forget
+// closes it.
+func (s *Supervisor) freezeMain(p *program) *proc.Process {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	p.frozen = true
 	return p.main
 }

@@ -34,13 +34,14 @@ type program struct {
 	// main is a handle on the process it named its main one (MAINPID=), nil if none: what
 	// is signalled in its stead once it serves. It is that very process, opened when the
 	// MAINPID= was taken, never a pid that another process may have since; the copy owns
-	// it, and forget closes it. Guarded by Supervisor.mu, as is forgotten.
+	// it, and forget closes it. Guarded by Supervisor.mu, as is frozen.
 	main *proc.Process
-	// forgotten is set once forget has dropped the copy: a MAINPID= read after is not taken.
-	forgotten bool
-	sock      *notify.Socket // notify: its socket, closed when it ends
-	started   time.Time
-	exited    <-chan syscall.WaitStatus // the main process's status, once it has ended
+	// frozen is set once a stop, drain or kill of the copy has taken main (freezeMain), or
+	// forget has dropped it (dropMain): a MAINPID= read after is not taken.
+	frozen  bool
+	sock    *notify.Socket // notify: its socket, closed when it ends
+	started time.Time
+	exited  <-chan syscall.WaitStatus // the main process's status, once it has ended
 	// executed is closed once the exec step has executed the program (--socket, --limit-nofile), so that
 	// --ready exec's grace counts from the program's own start; nil when started directly
 	// (os.StartProcess returns once the program is executed).

@@ -816,7 +816,7 @@ func (r *run) stopEarly(p *program) {
 	}
 	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	had := r.s.currentWitness().heard(received)
-	if named := r.s.copyMain(p); named != nil {
+	if named := r.s.freezeMain(p); named != nil {
 		// The main process it named (MAINPID=) before it was ready (a wrapper's server, in
 		// the middle of its start) is asked to stop too, and waited for within the same
 		// bound, as stopAll does: not SIGKILLed by killCopy once the first process ended.
@@ -880,7 +880,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		// main process it named (MAINPID=), which may be the one that accepted, gets it too.
 		grace := min(r.s.cfg.ShutdownTimeout, failedCopyGrace)
 		began := time.Now()
-		named := r.s.copyMain(p)
+		named := r.s.freezeMain(p)
 		if named != nil {
 			_ = signalNamed(named, r.s.cfg.StopSignal)
 			_ = signalNamed(named, syscall.SIGCONT)

@@ -275,7 +275,7 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	// The main process it named (MAINPID=), if any, is what serves (a wrapper's server):
 	// it is asked to stop too, and waited for, as a stop does (stopAll), not SIGKILLed with
 	// the group once the first process has ended.
-	named := r.s.copyMain(old)
+	named := r.s.freezeMain(old)
 	if named != nil {
 		_ = signalNamed(named, r.s.cfg.StopSignal)
 		_ = signalNamed(named, syscall.SIGCONT)
