@@ -513,14 +513,23 @@ func halt(h *proc.Process) haltResult {
 // inKernelWait is proc.InKernelWait; a test may replace it.
 var inKernelWait = proc.InKernelWait
 
-// waitsInKernel is what an error that pid is still running after SIGKILL adds when a
-// thread of it waits in the kernel (state D), which no signal ends: why, and when it will
-// end. "" otherwise.
-func waitsInKernel(pid int) string {
+// WaitsInKernel says why pid, still running after SIGKILL, outlived it when a thread of it
+// waits in the kernel (state D), which no signal ends: why, and when it will end, in the
+// words of Stop's error. "" otherwise (or where that cannot be read).
+func WaitsInKernel(pid int) string {
 	if !inKernelWait(pid) {
 		return ""
 	}
-	return ": a thread of it waits in the kernel (state D), where no signal reaches it, most often for a frozen or hung disk or NFS server; it ends once that wait returns"
+	return "a thread of it waits in the kernel (state D), where no signal reaches it, most often for a frozen or hung disk or NFS server; it ends once that wait returns"
+}
+
+// waitsInKernel is what Stop's error that pid is still running after SIGKILL adds:
+// WaitsInKernel's why, after ": ", or "".
+func waitsInKernel(pid int) string {
+	if why := WaitsInKernel(pid); why != "" {
+		return ": " + why
+	}
+	return ""
 }
 
 // waitTimeout waits for h to be gone, up to timeout from now (for ever if it is 0 or less,
