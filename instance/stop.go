@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"time"
 
@@ -483,24 +482,28 @@ const (
 
 // halt stops the daemon h (SIGSTOP) and waits, up to haltWait, until no thread of it runs,
 // so that it can neither reap a child nor exit: halted, or haltExited if it is gone;
-// notHalted if it did not stop in time or cannot be signalled. Where there is no /proc to
-// look in (not Linux), the SIGSTOP it accepted is all there is to go by: halted. A thread
-// held by its tracer (t) counts as stopped: it runs only when its tracer lets it.
+// notHalted if it did not stop in time or cannot be signalled. Where its threads cannot be
+// read (not Linux, no /proc mounted, hidepid), the SIGSTOP it accepted is all there is to
+// go by: halted, so that its groups are killed by number as they were before halt. A
+// thread held by its tracer (t) counts as stopped: it runs only when its tracer lets it.
 func halt(h *proc.Process) haltResult {
 	switch err := h.Signal(syscall.SIGSTOP); {
 	case errors.Is(err, proc.ErrGone):
 		return haltExited
 	case err != nil:
 		return notHalted
-	case runtime.GOOS != "linux":
-		return halted
 	}
 	end := time.Now().Add(haltWait)
 	for backoff := 100 * time.Microsecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
 		if errors.Is(h.Signal(0), proc.ErrGone) {
 			return haltExited
 		}
-		if isHalted(h.PID()) {
+		switch stopped, err := isHalted(h.PID()); {
+		case stopped:
+			return halted
+		case err != nil && !errors.Is(h.Signal(0), proc.ErrGone):
+			// Its threads cannot be read here (no /proc mounted, hidepid), as on a system
+			// without /proc: the SIGSTOP it accepted is all there is to go by.
 			return halted
 		}
 		if time.Now().After(end) {

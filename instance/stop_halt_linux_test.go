@@ -53,7 +53,7 @@ func TestStopHaltsDaemonBeforeGroupKills(t *testing.T) {
 		if pid != d.pid {
 			t.Errorf("group kills for pid %d, want the daemon %d", pid, d.pid)
 		}
-		if !proc.Halted(pid) {
+		if stopped, _ := proc.Halted(pid); !stopped {
 			st, _ := proc.ReadStat(pid)
 			t.Errorf("the daemon runs (state %c) as its children's groups %v are about to be killed by number: it may reap one first", st.State, groups)
 		}
@@ -85,7 +85,7 @@ func TestStopHaltsDaemonBeforeGroupKills(t *testing.T) {
 func TestStopKillsDaemonThatDoesNotHalt(t *testing.T) {
 	p := testPaths(t, "svc")
 	d := stubbornGroupDaemon(t, p)
-	setHook(t, &isHalted, func(int) bool { return false })
+	setHook(t, &isHalted, func(int) (bool, error) { return false, nil })
 	setHook(t, &beforeGroupKills, func(pid int, groups []int) {
 		t.Errorf("groups %v killed by number although the daemon %d was not seen stopped", groups, pid)
 	})
@@ -99,6 +99,26 @@ func TestStopKillsDaemonThatDoesNotHalt(t *testing.T) {
 	mustRunning(t, d.pid, false)
 }
 
+// TestStopKillsGroupsWhereThreadsCannotBeRead: where a daemon's threads cannot be read (no
+// /proc mounted in the stop's mount namespace, hidepid), the SIGSTOP it accepted is all
+// there is to go by, as on a system without /proc: its groups are killed by number, as
+// before the daemon was stopped first, not left running.
+func TestStopKillsGroupsWhereThreadsCannotBeRead(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := stubbornGroupDaemon(t, p)
+	setHook(t, &isHalted, func(int) (bool, error) { return false, proc.ErrCannotTell })
+	called := false
+	setHook(t, &beforeGroupKills, func(int, []int) { called = true })
+	res, err := Stop(stopCtx(t), p, StopOptions{Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if !called || !res.Killed {
+		t.Fatalf("Stop = %+v, groups killed by number %v: want the daemon's groups killed, and it", res, called)
+	}
+	mustRunning(t, d.pid, false)
+}
+
 // TestStopHaltedDaemonKilledThoughCtxEnds: a stop whose ctx ends once it has stopped the
 // daemon (SIGSTOP) still kills it: no daemon is left stopped, holding its pidfile.
 func TestStopHaltedDaemonKilledThoughCtxEnds(t *testing.T) {
@@ -106,10 +126,14 @@ func TestStopHaltedDaemonKilledThoughCtxEnds(t *testing.T) {
 	d := stubbornGroupDaemon(t, p)
 	ctx, cancel := context.WithCancel(stopCtx(t))
 	defer cancel()
-	setHook(t, &beforeGroupKills, func(int, []int) { cancel() })
+	called := false
+	setHook(t, &beforeGroupKills, func(int, []int) { called = true; cancel() })
 	_, err := Stop(ctx, p, StopOptions{Timeout: 50 * time.Millisecond})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("Stop: %v, want it done or given up with ctx", err)
+	}
+	if !called {
+		t.Fatal("the daemon was never stopped for its group kills: the test tests nothing")
 	}
 	testutil.WaitFor(t, "the daemon to be gone, not left stopped", func() bool {
 		st, err := proc.ReadStat(d.pid)

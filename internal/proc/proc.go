@@ -105,6 +105,10 @@ func sigName(sig syscall.Signal) string {
 	return fmt.Sprintf("signal %d", int(sig))
 }
 
+// ErrCannotTell is Halted's error where a process's threads cannot be read: no /proc
+// mounted, hidepid, another system.
+var ErrCannotTell = errors.New("its threads cannot be read")
+
 // ErrBlockedUnknown is SignalAction's error for a signal that every thread of a process
 // blocks, where whether a signalfd takes it cannot be read: sent, it may end the process
 // (a shell blocks every signal for a moment), or be taken (sd-event's way).

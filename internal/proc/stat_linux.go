@@ -138,9 +138,9 @@ func InKernelWait(pid int) bool {
 // Halted reports whether no thread of process pid runs: each is stopped by a signal (T),
 // held by its tracer (t), or has exited (Z, X, x), so that the process can neither reap a
 // child nor fork until it is continued. A process stopped by SIGSTOP is halted once every
-// one of its threads has taken the stop. False where it cannot tell (pid gone, /proc
-// unreadable).
-func Halted(pid int) bool {
+// one of its threads has taken the stop. The error, ErrCannotTell, says its threads could
+// not be read at all (no /proc mounted, hidepid, or pid gone): false then says nothing.
+func Halted(pid int) (bool, error) {
 	n := 0
 	all := eachTask(pid, func(st Stat) bool {
 		n++
@@ -150,7 +150,12 @@ func Halted(pid int) bool {
 		}
 		return false
 	})
-	return all && n > 0
+	if !all && n == 0 {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid) + "/task"); err != nil {
+			return false, fmt.Errorf("threads of pid %d: %w", pid, ErrCannotTell)
+		}
+	}
+	return all && n > 0, nil
 }
 
 // eachTask calls f with the stat of each thread of process pid that it can read (a thread

@@ -37,5 +37,5 @@ func ReadStat(pid int) (Stat, error) {
 // InKernelWait cannot tell here: false.
 func InKernelWait(pid int) bool { return false }
 
-// Halted cannot tell here: false.
-func Halted(pid int) bool { return false }
+// Halted cannot tell here: ErrCannotTell.
+func Halted(pid int) (bool, error) { return false, ErrCannotTell }

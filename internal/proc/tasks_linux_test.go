@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"syscall"
@@ -31,17 +32,20 @@ func TestHalted(t *testing.T) {
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	pid := cmd.Process.Pid
-	if Halted(pid) {
-		t.Fatalf("Halted(%d) of a sleeping process = true", pid)
+	if stopped, err := Halted(pid); stopped || err != nil {
+		t.Fatalf("Halted(%d) of a sleeping process = %v, %v; want false, nil", pid, stopped, err)
 	}
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	end := time.Now().Add(time.Minute)
-	for !Halted(pid) {
+	for stopped, _ := Halted(pid); !stopped; stopped, _ = Halted(pid) {
 		if time.Now().After(end) {
 			t.Fatalf("Halted(%d) still false a minute after SIGSTOP", pid)
 		}
 		time.Sleep(time.Millisecond) // a polling step
+	}
+	if _, err := Halted(1 << 30); !errors.Is(err, ErrCannotTell) {
+		t.Errorf("Halted of a pid no process has = %v, want ErrCannotTell", err)
 	}
 }
