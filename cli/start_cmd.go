@@ -928,6 +928,9 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 		if errors.Is(err, pidfile.ErrLocked) {
 			return res, startError(req.Name, err)
 		}
+		if errors.Is(err, launcher.ErrCallersGroup) {
+			err = fmt.Errorf("%w (--strategy %s)", err, desc.Name) // the strategy's name, which Launch does not know
+		}
 		// The daemon is gone (Launch saw to it), but what its program started may not be:
 		// one that left the program's session outlives a daemon killed for not being ready.
 		if left := instance.KillInvocation(invocation); len(left) > 0 {

@@ -16,11 +16,12 @@ var ErrCallersGroup = errors.New("the daemon runs in its launcher's process grou
 
 // checkGroup refuses a daemon, pid, that is a member of this process's own process group.
 // A daemon already gone, or whose group cannot be read, passes: its end is told otherwise.
-func checkGroup(pid int, strategyName string) error {
+// The caller, which knows the strategy's registered name, adds it.
+func checkGroup(pid int) error {
 	pgid, err := unix.Getpgid(pid)
 	if err != nil || pgid != unix.Getpgrp() {
 		return nil
 	}
-	return fmt.Errorf("%w (pid %d, group %d): strategy %s must start it in a process group of its own (SysProcAttr Setpgid or Setsid), or a stop that has to SIGKILL its group would kill what started it; killed it",
-		ErrCallersGroup, pid, pgid, strategyName)
+	return fmt.Errorf("%w (pid %d, group %d): the strategy must start it in a process group of its own (SysProcAttr Setpgid or Setsid), or a stop that has to SIGKILL its group would kill what started it; killed it",
+		ErrCallersGroup, pid, pgid)
 }

@@ -169,7 +169,7 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 	if timeout <= 0 {
 		timeout = defaultReadyTimeout
 	}
-	l := &launcher{spec: spec, log: log, started: started, timeout: timeout, logStart: logStart, strategy: s}
+	l := &launcher{spec: spec, log: log, started: started, timeout: timeout, logStart: logStart}
 	if started.IsDaemon {
 		l.daemon = openTarget(started.Process.Pid, log)
 	}
@@ -187,14 +187,9 @@ type launcher struct {
 	daemon   *target // the daemon, once known: at Start if it is the child, else at its first report
 	status   string  // the daemon's last status line, if it sent one
 	stopping string  // why the daemon stops before it was ready, if it said so: "stopped by SIGTERM"
-	strategy strategy.Strategy
 	// groupChecked says checkGroup has looked at the daemon, once its pid was known
 	groupChecked bool
 }
-
-// strategyName names the launch's strategy for a message: its type, as the registry's
-// name is not known here.
-func (l *launcher) strategyName() string { return fmt.Sprintf("%T", l.strategy) }
 
 // await reads the handshake until it ends one way or another.
 func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
@@ -305,7 +300,7 @@ func (l *launcher) take(ctx context.Context, ev handshake.Event, events <-chan h
 	}
 	if rep.PID > 0 && !l.groupChecked { // the daemon's own word: the process that runs it
 		l.groupChecked = true
-		if err := checkGroup(rep.PID, l.strategyName()); err != nil {
+		if err := checkGroup(rep.PID); err != nil {
 			l.abort(abortOptions{kill: true})
 			return Result{}, err, true
 		}
