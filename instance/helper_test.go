@@ -304,7 +304,8 @@ func stopInterruptedHalted(dir, name string, kill bool) int {
 		fmt.Println(err)
 		return 2
 	}
-	interrupt := func() { _ = syscall.Kill(os.Getpid(), syscall.SIGINT) }
+	interrupted := false
+	interrupt := func() { interrupted = true; _ = syscall.Kill(os.Getpid(), syscall.SIGINT) }
 	beforeGroupKills = func(int, []int) { interrupt() }
 	killAllStopped = func(int) { interrupt() }
 	o := StopOptions{Timeout: 50 * time.Millisecond}
@@ -314,6 +315,10 @@ func stopInterruptedHalted(dir, name string, kill bool) int {
 	if _, err := Stop(context.Background(), p, o); err != nil {
 		fmt.Println(err)
 		return 1
+	}
+	if !interrupted {
+		fmt.Println("the stop never stopped the daemon (SIGSTOP) for its kills: nothing was interrupted")
+		return 3
 	}
 	return 0
 }
