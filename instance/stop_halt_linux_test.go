@@ -144,8 +144,8 @@ func TestStopHaltedDaemonKilledThoughCtxEnds(t *testing.T) {
 // TestStopHaltedDaemonKilledThoughInterrupted: a SIGINT to a process stopping a daemon (a
 // program that embeds Stop and leaves SIGINT's default action, Ctrl-C) that comes once
 // the daemon is stopped (SIGSTOP), past the timeout or by --signal KILL, is held off until
-// it is killed: it is not left stopped, holding its pidfile and answering nothing. (Once
-// the daemon is killed, the SIGINT may end the stop: it is let go at once.)
+// it is killed: it is not left stopped, holding its pidfile and answering nothing. (A
+// SIGINT held off is not delivered again after: see holdInterrupts.)
 func TestStopHaltedDaemonKilledThoughInterrupted(t *testing.T) {
 	for _, helper := range []string{"haltint", "killint"} {
 		t.Run(helper, func(t *testing.T) {
