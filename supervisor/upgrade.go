@@ -273,22 +273,32 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	began := time.Now()
 	killed := false
 	// The main process it named (MAINPID=), if any, is what serves (a wrapper's server):
-	// it is asked to stop too, and waited for, as a stop does (stopAll), not SIGKILLed with
-	// the group once the first process has ended.
+	// it is asked to stop first, alone, and waited for, not SIGKILLed with the group once
+	// the first process has ended; the first process is asked only once it has ended (or
+	// outlived the bound), as systemd's KillMode=mixed orders it. Asked at once, a wrapper
+	// that passes its stop signal on would give the server a second one, which tells many
+	// a server (Go's NotifyContext, uvicorn) to give its drain up.
 	named := r.s.freezeMain(old)
 	if named != nil {
 		_ = signalNamed(named, r.s.cfg.StopSignal)
 		_ = signalNamed(named, syscall.SIGCONT)
+		ctx, cancel := context.WithDeadline(context.Background(), began.Add(within))
+		if named.Wait(ctx) != nil { // its drain outlasts the bound: it is killed with the group
+			killed = true
+		}
+		cancel()
 	}
 	var ws syscall.WaitStatus
 	select {
 	case ws = <-old.exited: // it ended on its own meanwhile: its pid may be another's now
 	default: // not reaped: the pid is still its own (doUpgrade never drains pid 0)
-		_ = r.reaper.kill(old.pid, old.exited, r.s.cfg.StopSignal)
-		_ = r.reaper.kill(old.pid, old.exited, syscall.SIGCONT)
+		if !killed {
+			_ = r.reaper.kill(old.pid, old.exited, r.s.cfg.StopSignal)
+			_ = r.reaper.kill(old.pid, old.exited, syscall.SIGCONT)
+		}
 		select {
 		case ws = <-old.exited:
-		case <-time.After(within):
+		case <-time.After(time.Until(began.Add(within))):
 			// It may have ended as the bound passed, both found late (a loaded machine):
 			// select picks either at random, and it drained.
 			var drained bool
@@ -298,13 +308,6 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 				ws = <-old.exited
 			}
 		}
-	}
-	if named != nil && !killed {
-		ctx, cancel := context.WithDeadline(context.Background(), began.Add(within))
-		if named.Wait(ctx) != nil { // its drain outlasts the bound: it is killed with the group
-			killed = true
-		}
-		cancel()
 	}
 	r.killGroup(old) // what it left in its group
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && r.over.Load() {

@@ -16,12 +16,15 @@ import (
 )
 
 // notifierMain is the `notifier [-delay D] [-status S] [-errno N] [-extend D] [-never]
-// [-mainpid PID] [-fork] [-linger D] [-hup]` program: a daemon that speaks sd_notify to
+// [-mainpid PID] [-fork [-forward]] [-linger D] [-hup]` program: a daemon that speaks sd_notify to
 // $NOTIFY_SOCKET. It sends STATUS= and, after -delay, READY=1 (or ERRNO=N, or nothing with
 // -never; EXTEND_TIMEOUT_USEC= first with -extend; MAINPID=PID with it, with -mainpid, its
 // own pid for -mainpid -1, and alone with -never), prints what it sent, and runs until SIGTERM, which it answers,
-// after -linger, with STOPPING=1 and exit 0. With -hup it prints each SIGHUP it gets. With
-// -fork, it runs all that as a child (its pid printed) and exits 0 at SIGTERM, at once.
+// after -linger, with STOPPING=1 and exit 0; a second SIGTERM in that time ends it at once
+// (as many a server gives its drain up), and it says so. With -hup it prints each SIGHUP it
+// gets. With -fork, it runs all that as a child (its pid printed) and exits 0 at SIGTERM,
+// at once; with -forward too, it passes the SIGTERM on to the child and exits once the
+// child has, as a wrapper does.
 func notifierMain() {
 	delay := flag.Duration("delay", 0, "")
 	status := flag.String("status", "", "")
@@ -32,13 +35,14 @@ func notifierMain() {
 	fork := flag.Bool("fork", false, "")
 	linger := flag.Duration("linger", 0, "")
 	hup := flag.Bool("hup", false, "")
+	forward := flag.Bool("forward", false, "")
 	flag.Parse()
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	if *fork {
 		var args []string
 		for _, a := range os.Args[1:] {
-			if a != "-fork" {
+			if a != "-fork" && a != "-forward" {
 				args = append(args, a)
 			}
 		}
@@ -51,6 +55,10 @@ func notifierMain() {
 		fmt.Println("notifier forked", child.Process.Pid)
 		<-term
 		fmt.Println("notifier parent got TERM")
+		if *forward {
+			_ = child.Process.Signal(syscall.SIGTERM)
+			_ = child.Wait()
+		}
 		os.Exit(0)
 	}
 	if *mainpid == -1 {
@@ -101,7 +109,12 @@ func notifierMain() {
 	}
 	<-term
 	fmt.Println("notifier got TERM, pid", os.Getpid())
-	time.Sleep(*linger) // a drain that takes its time
+	select {
+	case <-time.After(*linger): // a drain that takes its time
+	case <-term:
+		fmt.Println("notifier got TERM again, pid", os.Getpid(), ": drain given up")
+		os.Exit(0)
+	}
 	send("STOPPING=1")
 	os.Exit(0)
 }
