@@ -672,6 +672,8 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 			_ = r.reaper.kill(c.pid, c.exited, sig) // not once reaped: its pid may be another's
 		}
 	}
+	waitCtx, stopWaiting := context.WithCancel(context.Background()) // ends the waits below with the stop
+	defer stopWaiting()
 	// The main process it named (MAINPID=), if not its first, through the handle opened
 	// when it was named: signalled and waited for too, and never a process given its pid
 	// since. It stays p's (forget closes it); no MAINPID= is taken once the stop has begun.
@@ -689,9 +691,23 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 		}
 		if p.pid > 0 {
 			// Its first process is the one whose end is waited for: it is asked to stop too,
-			// as systemd's stop of a unit asks every process of its control group, and it
-			// alone if the named one is gone.
-			kill(p)
+			// once the named one has ended (at once if that is gone already), as systemd's
+			// KillMode=mixed orders it. Asked at once, a wrapper that passes its stop signal
+			// on would give the server a second one mid-drain, which tells many a server
+			// (Go's NotifyContext, uvicorn) to give its drain up. Past the deadline, both are
+			// killed with the instance.
+			if named == nil {
+				kill(p)
+			} else {
+				asked := make(chan struct{})
+				go func() {
+					defer close(asked)
+					if named.Wait(waitCtx) == nil {
+						kill(p) // not once reaped: its pid may be another's
+					}
+				}()
+				defer func() { stopWaiting(); <-asked }() // nothing of the stop outlives it
+			}
 		}
 	case main > 0 && !had(main):
 		r.s.signal(sig)
@@ -716,8 +732,6 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 	// upgrade, which finish their work in flight too.
 	deadline := time.NewTimer(r.s.cfg.ShutdownTimeout)
 	defer deadline.Stop()
-	waitCtx, stopWaiting := context.WithCancel(context.Background())
-	defer stopWaiting()
 	drained := make(chan struct{}) // old copies drained, and the named main process gone
 	go func() {
 		r.draining.Wait()
@@ -816,37 +830,56 @@ func (r *run) stopEarly(p *program) {
 	}
 	received, sig := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	had := r.s.currentWitness().heard(received)
-	if named := r.s.freezeMain(p); named != nil {
-		// The main process it named (MAINPID=) before it was ready (a wrapper's server, in
-		// the middle of its start) is asked to stop too, and waited for within the same
-		// bound, as stopAll does: not SIGKILLed by killCopy once the first process ended.
-		began := time.Now()
+	began := time.Now()
+	waitCtx, stopWaiting := context.WithCancel(context.Background())
+	defer stopWaiting()
+	// The main process it named (MAINPID=) before it was ready (a wrapper's server, in the
+	// middle of its start) is asked to stop first, and waited for within the same bound, as
+	// stopAll does: not SIGKILLed by killCopy once the first process ended. The first
+	// process is asked once it has ended (stopAll says why).
+	named := r.s.freezeMain(p)
+	namedGone := func() bool { // it ended within the bound; true if there is none
+		if named == nil {
+			return true
+		}
+		ctx, cancel := context.WithDeadline(waitCtx, began.Add(r.s.cfg.ShutdownTimeout))
+		defer cancel()
+		return named.Wait(ctx) == nil
+	}
+	if named != nil {
 		if !had(named.PID()) {
 			_ = signalNamed(named, sig)
 		}
 		_ = signalNamed(named, syscall.SIGCONT)
-		defer func() {
-			ctx, cancel := context.WithDeadline(context.Background(), began.Add(r.s.cfg.ShutdownTimeout))
-			defer cancel()
-			_ = named.Wait(ctx)
-		}()
 	}
 	select {
 	case ws := <-p.exited: // reaped: its pid may be another's now
 		p.exited = closedStatus(ws)
+		_ = namedGone() // past the bound, killCopy kills it with the group
 		return
 	default:
 	}
 	heard := had(p.pid)
-	if !heard {
+	switch {
+	case heard:
+	case named == nil:
 		_ = r.reaper.kill(p.pid, p.exited, sig)
+	default:
+		asked := make(chan struct{})
+		go func() {
+			defer close(asked)
+			if namedGone() {
+				_ = r.reaper.kill(p.pid, p.exited, sig) // not once reaped: its pid may be another's
+			}
+		}()
+		defer func() { stopWaiting(); <-asked }() // nothing of the stop outlives it
 	}
 	_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT)                                          // a stopped program must run to handle it
 	r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid) // once sent, as stopAll says
 	if heard {
 		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
 	}
-	t := time.NewTimer(r.s.cfg.ShutdownTimeout)
+	t := time.NewTimer(time.Until(began.Add(r.s.cfg.ShutdownTimeout)))
 	defer t.Stop()
 	if testHookBeforeStopSelect != nil {
 		testHookBeforeStopSelect(p.exited, nil)
@@ -861,8 +894,15 @@ func (r *run) stopEarly(p *program) {
 		// picks either at random, and it stopped in time.
 		ws, ended = chans.Came(p.exited)
 	}
-	if !ended {
-		r.log.Warn("the program did not stop in time; killing the instance", "after", r.s.cfg.ShutdownTimeout.String())
+	if !ended || !namedGone() {
+		what := "the program did not stop in time; killing the instance"
+		if ended {
+			what = "the program's main process did not end in time; killing the instance"
+		}
+		r.log.Warn(what, "after", r.s.cfg.ShutdownTimeout.String())
+		if ended {
+			p.exited = closedStatus(ws)
+		}
 		return
 	}
 	p.exited = closedStatus(ws)
