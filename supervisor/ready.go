@@ -209,7 +209,7 @@ func (r *run) note(p *program, m notify.Message) {
 		}
 		moved, taken := r.nameMain(p, h)
 		if !taken {
-			r.log.Info("ignored MAINPID: the program is stopping, or this copy of it has ended", "mainpid", m.MainPID, "sender", m.PID)
+			r.log.Info("ignored MAINPID: this copy of the program is being stopped, drained or killed, or has ended", "mainpid", m.MainPID, "sender", m.PID)
 			return
 		}
 		r.log.Info("the program names its main process", "mainpid", m.MainPID, "pid", p.pid)
