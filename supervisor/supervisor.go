@@ -917,30 +917,32 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		// It may have accepted connections on the shared sockets while it started: its stop
 		// signal, and a little time, let it finish them, as a stop would. One that ended
 		// already (reaped: its pid may be another's now) gets no signal of its own. The
-		// main process it named (MAINPID=), which may be the one that accepted, gets it too.
+		// main process it named (MAINPID=), which may be the one that accepted, gets it
+		// first, and the first process once that has ended, as a drain orders them.
 		grace := min(r.s.cfg.ShutdownTimeout, failedCopyGrace)
 		began := time.Now()
 		named := r.s.freezeMain(p)
+		namedEnded := true
 		if named != nil {
 			_ = signalNamed(named, r.s.cfg.StopSignal)
 			_ = signalNamed(named, syscall.SIGCONT)
+			ctx, cancel := context.WithDeadline(context.Background(), began.Add(grace))
+			namedEnded = named.Wait(ctx) == nil // past the grace, it is killed with the group
+			cancel()
 		}
 		select {
 		case ws := <-p.exited:
 			p.exited = closedStatus(ws)
 		default: // not reaped: the pid is still its own
-			_ = r.reaper.kill(p.pid, p.exited, r.s.cfg.StopSignal)
-			_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT)
+			if namedEnded {
+				_ = r.reaper.kill(p.pid, p.exited, r.s.cfg.StopSignal)
+				_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT)
+			}
 			select {
 			case ws := <-p.exited:
 				p.exited = closedStatus(ws)
-			case <-time.After(grace):
+			case <-time.After(time.Until(began.Add(grace))):
 			}
-		}
-		if named != nil {
-			ctx, cancel := context.WithDeadline(context.Background(), began.Add(grace))
-			_ = named.Wait(ctx) // past the grace, it is killed with the group
-			cancel()
 		}
 		r.killGroup(p) // its own group, and what is left of it
 	} else {
