@@ -55,6 +55,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"concurrently": func(ts *testscript.TestScript, neg bool, args []string) { cmdConcurrently(ts, neg, args, passed) },
 		"waitlog":      cmdWaitlog,
 		"fdclosed":     cmdFdclosed,
+		"waitpidfd":    cmdWaitpidfd,
 		"writepid":     cmdWritepid,
 		"spawn":        cmdSpawn,
 		"exits":        func(ts *testscript.TestScript, neg bool, args []string) { cmdExits(ts, neg, args, passed) },
