@@ -120,6 +120,10 @@ func provenProcesses(rec Record) []provenProc {
 	return proven
 }
 
+// testHookSessionScanned, when set by a test, runs when members has listed a session's
+// processes, before it checks the session's proof again.
+var testHookSessionScanned func()
+
 // runSession is a session proven to be a run's own: proven reports whether it still is.
 type runSession struct {
 	sid    int
@@ -134,6 +138,9 @@ func (s runSession) members() []int {
 		return nil
 	}
 	members := proc.InSession(s.sid)
+	if testHookSessionScanned != nil {
+		testHookSessionScanned()
+	}
 	if !s.proven() {
 		return nil
 	}
@@ -157,10 +164,16 @@ func (s runSession) members() []int {
 // session the daemon shared with its caller (nohup, the foreground: a login shell's).
 func runSessions(rec Record, proven []provenProc) []runSession {
 	var sessions []runSession
+	// A session proven more than one way stays proven while any of them holds: its leader,
+	// a zombie, may be reaped as its members are listed, while a marked process in it still
+	// proves it, and each way proves it the run's since the run.
 	add := func(sid int, still func() bool) {
-		if !slices.ContainsFunc(sessions, func(s runSession) bool { return s.sid == sid }) {
-			sessions = append(sessions, runSession{sid, still})
+		if i := slices.IndexFunc(sessions, func(s runSession) bool { return s.sid == sid }); i >= 0 {
+			was := sessions[i].proven
+			sessions[i].proven = func() bool { return was() || still() }
+			return
 		}
+		sessions = append(sessions, runSession{sid, still})
 	}
 	if rec.Session > 1 && daemonLeads(rec) {
 		add(rec.Session, func() bool { return daemonLeads(rec) })

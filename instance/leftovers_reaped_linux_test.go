@@ -1,0 +1,65 @@
+package instance
+
+import (
+	"bufio"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
+)
+
+// TestLeftoversLeaderReapedMidScan: a run's session is proven its own by its daemon, the
+// leader, still a zombie, and by a marked process in it. The zombie is reaped (by init,
+// or the subreaper) while the session's members are listed: the session is still the
+// run's, as the marked process in it proves, and what cleared its environment there (env
+// -i) is found all the same, by status and by stop, not only the marked one.
+func TestLeftoversLeaderReapedMidScan(t *testing.T) {
+	p := testPaths(t, "w")
+	const inv = "3c1d0e5f7a9b2c4d6e8f0a1b3c5d7e9f"
+	cmd := exec.Command("sh", "-c", sleeper+"env -i "+sleeper)
+	cmd.Env = markedEnv(inv)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	leader := cmd.Process.Pid
+	reap := sync.OnceFunc(func() { _ = cmd.Wait() })
+	t.Cleanup(reap)
+	start := StartTime(leader)
+	var pids []int
+	for sc := bufio.NewScanner(out); sc.Scan(); {
+		pid, err := strconv.Atoi(strings.TrimSpace(sc.Text()))
+		if err != nil {
+			t.Fatalf("sh printed %q, not a pid", sc.Text())
+		}
+		killAtEnd(t, pid)
+		pids = append(pids, pid)
+	}
+	for _, pid := range pids {
+		awaitSleep(t, pid)
+	}
+	testutil.WaitFor(t, "the session's leader to be a zombie", func() bool {
+		st, err := proc.ReadStat(leader)
+		return err == nil && st.Zombie()
+	})
+	rec := Record{
+		Name: p.Name, PIDFile: p.PIDFile, Program: "daemonkit", Strategy: "setsid",
+		PID: leader, StartTime: start, BootID: BootID(), State: StateRunning,
+		Invocation: inv, Session: leader,
+	}
+	if !daemonLeads(rec) {
+		t.Fatal("the zombie leader does not prove the session")
+	}
+	testHookSessionScanned = reap
+	t.Cleanup(func() { testHookSessionScanned = nil })
+	mustLeft(t, p, rec, pids...)
+}
