@@ -700,10 +700,11 @@ func (r *run) stopAll(p *program) syscall.WaitStatus {
 				kill(p)
 			} else {
 				asked := make(chan struct{})
+				first := &program{pid: p.pid, exited: p.exited} // what kill reads, fixed now
 				go func() {
 					defer close(asked)
 					if named.Wait(waitCtx) == nil {
-						kill(p) // not once reaped: its pid may be another's
+						kill(first) // not once reaped: its pid may be another's
 					}
 				}()
 				defer func() { stopWaiting(); <-asked }() // nothing of the stop outlives it
@@ -866,16 +867,21 @@ func (r *run) stopEarly(p *program) {
 		_ = r.reaper.kill(p.pid, p.exited, sig)
 	default:
 		asked := make(chan struct{})
+		pid, exited := p.pid, p.exited // p.exited is rewritten below, before the join
 		go func() {
 			defer close(asked)
 			if namedGone() {
-				_ = r.reaper.kill(p.pid, p.exited, sig) // not once reaped: its pid may be another's
+				_ = r.reaper.kill(pid, exited, sig) // not once reaped: its pid may be another's
 			}
 		}()
 		defer func() { stopWaiting(); <-asked }() // nothing of the stop outlives it
 	}
-	_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT)                                          // a stopped program must run to handle it
-	r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid) // once sent, as stopAll says
+	_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT) // a stopped program must run to handle it
+	if named != nil {
+		r.log.Info("stopping the program before it was ready: its main process first, then its first process", "signal", sigName(sig), "pid", named.PID(), "first", p.pid) // once sent, as stopAll says
+	} else {
+		r.log.Info("stopping the program before it was ready", "signal", sigName(sig), "pid", p.pid) // once sent, as stopAll says
+	}
 	if heard {
 		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
 	}
