@@ -14,21 +14,7 @@ import (
 // TestEmbeddingDocCompiles: every Go snippet of docs/embedding.md builds as written, each
 // as a package of its own in a scratch module that uses this module, and is gofmt'd.
 func TestEmbeddingDocCompiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds programs")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command:", err)
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "embedding.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	goTool, root, doc := embeddingDoc(t, "builds programs")
 	snippets := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
 	if len(snippets) < 4 {
 		t.Fatalf("found %d Go snippets in docs/embedding.md", len(snippets))
@@ -68,21 +54,7 @@ func TestEmbeddingDocCompiles(t *testing.T) {
 // beside the program's main.go"), which says it builds alone, passes alone: run as that
 // file of a module of its own, its start and stop of every strategy exits 0.
 func TestEmbeddingDocTestPasses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a program's test")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command:", err)
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "embedding.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	goTool, root, doc := embeddingDoc(t, "builds and runs a program's test")
 	m := regexp.MustCompile("(?s)```go\n(// main_test.go, beside .*?)```").FindSubmatch(doc)
 	if m == nil {
 		t.Fatal("docs/embedding.md has no snippet that begins // main_test.go, beside ...")
@@ -104,4 +76,25 @@ func TestEmbeddingDocTestPasses(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("go test of the snippet: %v\n%s", err, out)
 	}
+}
+
+// embeddingDoc is what a test of docs/embedding.md's snippets needs: the go command, this
+// module's root and the doc's text. It skips the test, saying why (what it does), under
+// -short or without a go command.
+func embeddingDoc(t *testing.T, does string) (goTool, root string, doc []byte) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(does)
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	if root, err = filepath.Abs(".."); err != nil {
+		t.Fatal(err)
+	}
+	if doc, err = os.ReadFile(filepath.Join(root, "docs", "embedding.md")); err != nil {
+		t.Fatal(err)
+	}
+	return goTool, root, doc
 }

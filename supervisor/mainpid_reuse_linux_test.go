@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,27 +19,12 @@ import (
 	"github.com/daemonkit/daemonkit/server"
 )
 
-// sleeper starts `sleep 60`, a child of the test (so below it, as the program's processes
-// are below the supervisor), killed and reaped at the test's end.
-func sleeper(t *testing.T) *exec.Cmd {
-	t.Helper()
-	c := exec.Command("sleep", "60")
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = c.Process.Kill()
-		_ = c.Wait()
-	})
-	return c
-}
-
 // stoppedSleeper is a sleeper stopped (SIGSTOP): a signal sent to it then stays pending,
 // in /proc/PID/status, from the moment it is sent, so that whether one reached it can be
 // read at once, without waiting for an effect.
 func stoppedSleeper(t *testing.T) int {
 	t.Helper()
-	pid := sleeper(t).Process.Pid
+	pid := testutil.StartSleep(t).Process.Pid
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +75,7 @@ func TestNamedMainsPidGivenToAnotherGetsNoSignal(t *testing.T) {
 	r.copies[p.pid] = p
 	r.makeMain(p)
 
-	named := sleeper(t)
+	named := testutil.StartSleep(t)
 	r.note(p, notify.Message{PID: named.Process.Pid, MainPID: named.Process.Pid})
 	if got := r.s.mainPID(); got != named.Process.Pid {
 		t.Fatalf("main pid %d after MAINPID=%d, want it taken:\n%s", got, named.Process.Pid, &log)
@@ -142,7 +126,7 @@ func openFDs(t *testing.T) int {
 // the copy's end closes it, and one read after that end, or once a stop has begun, is not
 // taken. A supervisor that restarts a program for months must not gain a descriptor a run.
 func TestNamedMainHandlesClosed(t *testing.T) {
-	first, second := sleeper(t).Process.Pid, sleeper(t).Process.Pid
+	first, second := testutil.StartSleep(t).Process.Pid, testutil.StartSleep(t).Process.Pid
 	var log bytes.Buffer
 	newRun := func(ctx context.Context) (*run, *program) {
 		r := &run{s: New(Config{}, io.Discard), ctx: ctx, log: hclog.New(&hclog.LoggerOptions{Output: &log}), copies: map[int]*program{}}
@@ -208,7 +192,7 @@ func TestMainPIDOfTheSupervisorRefused(t *testing.T) {
 // copy named and waits for it through its handle: a MAINPID= the copy sends meanwhile is
 // not taken, which would close that handle under the wait (and cut the drain short).
 func TestMainPIDNotTakenOnceFrozen(t *testing.T) {
-	first, second := sleeper(t).Process.Pid, sleeper(t).Process.Pid
+	first, second := testutil.StartSleep(t).Process.Pid, testutil.StartSleep(t).Process.Pid
 	var log bytes.Buffer
 	r := &run{s: New(Config{}, io.Discard), ctx: context.Background(), log: hclog.New(&hclog.LoggerOptions{Output: &log}), copies: map[int]*program{}}
 	p := &program{pid: 1<<22 + 1, exited: make(chan syscall.WaitStatus, 1)} // no process has this pid

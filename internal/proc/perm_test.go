@@ -48,7 +48,7 @@ func TestSignalNotPermitted(t *testing.T) {
 		}
 		return
 	}
-	cmd := startSleep(t)
+	cmd := testutil.StartSleep(t)
 	helper := testutil.Helper(t, "signal", nil, "PID="+strconv.Itoa(cmd.Process.Pid))
 	helper.Path = testutil.CopySelf(t, "proc.test")
 	helper.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}

@@ -46,7 +46,7 @@ func procState(pid int) byte {
 }
 
 func TestZombieIsNotRunning(t *testing.T) {
-	cmd := startSleep(t)
+	cmd := testutil.StartSleep(t)
 	pid := cmd.Process.Pid
 	before, err := Open(pid)
 	if err != nil {
@@ -93,7 +93,7 @@ func TestChildless(t *testing.T) {
 	if !Childless() {
 		t.Fatal("Childless() = false for a subreaper that started nothing")
 	}
-	cmd := startSleep(t)
+	cmd := testutil.StartSleep(t)
 	if Childless() {
 		t.Fatal("Childless() = true with a live child")
 	}

@@ -15,20 +15,6 @@ import (
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
-// startSleep starts `sleep 600` as a child and reaps it when the test ends, whatever happens.
-func startSleep(t *testing.T) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command("sleep", "600")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sleep: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // os.Process uses a pidfd: never hits a reused pid
-		_ = cmd.Wait()
-	})
-	return cmd
-}
-
 func mustRunning(t *testing.T, pid int, want bool) {
 	t.Helper()
 	got, err := Running(pid)
@@ -41,7 +27,7 @@ func mustRunning(t *testing.T, pid int, want bool) {
 }
 
 func TestRunningLiveAndReaped(t *testing.T) {
-	cmd := startSleep(t)
+	cmd := testutil.StartSleep(t)
 	pid := cmd.Process.Pid
 	mustRunning(t, pid, true)
 	if err := cmd.Process.Kill(); err != nil {
@@ -63,7 +49,7 @@ func TestInvalidPID(t *testing.T) {
 }
 
 func TestSignalWaitThenGone(t *testing.T) {
-	cmd := startSleep(t)
+	cmd := testutil.StartSleep(t)
 	p, err := Open(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +83,7 @@ func TestSignalWaitThenGone(t *testing.T) {
 }
 
 func TestWaitCtxWhileAlive(t *testing.T) {
-	cmd := startSleep(t)
+	cmd := testutil.StartSleep(t)
 	p, err := Open(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +108,7 @@ func TestWaitCtxWhileAlive(t *testing.T) {
 }
 
 func TestClosedHandle(t *testing.T) {
-	cmd := startSleep(t)
+	cmd := testutil.StartSleep(t)
 	p, err := Open(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)

@@ -152,3 +152,18 @@ func Receive[T any](t testing.TB, ch <-chan T, what string) T {
 		panic("unreachable")
 	}
 }
+
+// StartSleep starts `sleep 600` as a child of the test, below it as a program's processes
+// are below their supervisor, and kills and reaps it when the test ends, whatever happens.
+func StartSleep(t testing.TB) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sleep", "600")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sleep: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // os.Process uses a pidfd: never hits a reused pid
+		_ = cmd.Wait()
+	})
+	return cmd
+}
