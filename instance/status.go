@@ -108,6 +108,12 @@ func Inspect(p Paths) (Status, error) {
 	} else if r, err := ReadRecord(p.Record); err == nil && r.names(st.PID) {
 		s.Record = &r
 	} else {
+		if err == nil && r.Name == "" && r.Program == "" {
+			// An empty file, which daemonkit never leaves (it renames a whole record into
+			// place, or rewrites one in place with '#' first): emptied by hand or by a full
+			// disk's truncation, not a start under way, which has none or an earlier run's.
+			err = fmt.Errorf("read record %q: %w: the file is empty", p.Record, ErrBadRecord)
+		}
 		s.Starting = err == nil || errors.Is(err, fs.ErrNotExist)
 		if !s.Starting {
 			s.RecordErr = err

@@ -105,6 +105,27 @@ func TestInspectRecordUnreadable(t *testing.T) {
 	}
 }
 
+// TestInspectRecordEmptied: a running daemon whose record was emptied (: > web.json, or a
+// full disk's truncation) is running, not starting: a start under way has no record, or
+// an earlier run's, never an empty one; RecordErr says the record is damaged.
+func TestInspectRecordEmptied(t *testing.T) {
+	p := testPaths(t, "svc")
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p.Record, 0); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Inspect(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Running() || s.Starting || s.Record != nil || !errors.Is(s.RecordErr, ErrBadRecord) {
+		t.Fatalf("Inspect(running, emptied record) = %+v, want running, not starting, with RecordErr ErrBadRecord", s)
+	}
+}
+
 func TestInspectCannotTell(t *testing.T) {
 	p := testPaths(t, "svc")
 	if err := os.Mkdir(p.PIDFile, 0o755); err != nil { // a pidfile that is a directory
