@@ -58,6 +58,8 @@ type statusReport struct {
 	// gdb): it runs as far as its tracer lets it, and SIGCONT does not let it go.
 	ChildTracer int             `json:"child_tracer_pid,omitempty"`
 	childEnded  bool            // the program's process has ended, not reaped yet
+	childGone   bool            // the program's process the record names has ended and is gone
+	childParent int             // the program's process's parent, when not the daemon (a wrapper)
 	Restarts    int             `json:"restarts,omitempty"`
 	RestartAt   time.Time       `json:"restart_at,omitzero"` // restarting: when the program is started again
 	LastExit    string          `json:"last_exit,omitempty"` // how it last ended
@@ -206,7 +208,10 @@ func (r *statusReport) fill(st instance.Status) int {
 				r.ChildUptimeSeconds = age.Seconds()
 			}
 			prog := st.Program()
-			r.ChildStopped, r.childEnded = prog.Stopped, prog.Ended
+			r.ChildStopped, r.childEnded, r.childGone = prog.Stopped, prog.Ended, prog.Gone
+			if prog.Parent != st.PID() {
+				r.childParent = prog.Parent
+			}
 			if prog.PID > 0 && !prog.Ended {
 				r.ChildTracer = proc.TracerPID(prog.PID)
 			}
@@ -453,8 +458,12 @@ func (r *statusReport) writeProgram(w io.Writer) {
 	switch {
 	case r.ChildStopped:
 		fmt.Fprintln(w, "  "+programStoppedBySignal(r.ChildPID))
+	case r.childEnded && r.childParent > 0:
+		fmt.Fprintf(w, "  its program's main process has ended (pid %d is a zombie, which its parent, pid %d, has not reaped): the supervisor waits for the rest of that copy (the wrapper that named it with MAINPID=); 'restart' starts it again\n", r.ChildPID, r.childParent)
 	case r.childEnded:
 		fmt.Fprintf(w, "  its program has ended (pid %d is a zombie): its supervisor has not taken note of it yet\n", r.ChildPID)
+	case r.childGone:
+		fmt.Fprintf(w, "  its program's main process (pid %d) has ended: the supervisor waits for the rest of that copy (the wrapper that named it with MAINPID=), or has not taken note of it yet; 'restart' starts it again\n", r.ChildPID)
 	case r.ChildTracer > 0:
 		fmt.Fprintf(w, "  its program is traced by pid %d (ptrace: strace -p, a debugger): it runs as far as that tracer lets it\n", r.ChildTracer)
 	}
