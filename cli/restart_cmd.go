@@ -393,8 +393,13 @@ func pidfileNamedByOther(app *App, paths instance.Paths) string {
 func recordedRequest(app *App, paths instance.Paths) (instance.Record, *request, strategy.Descriptor, error) {
 	rec, err := instance.ReadRecord(paths.Record)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && rec.Program == "" { // none, or an empty file
-		if st, ierr := instance.Inspect(paths); ierr == nil && st.Starting {
+		st, ierr := instance.Inspect(paths)
+		switch {
+		case ierr == nil && st.Starting:
 			return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%s is starting, and its first start is recorded once it is ready: restart it then, or stop it ('%s')", paths.Name, app.commandFor("stop", paths))
+		case ierr == nil && errors.Is(st.RecordErr, instance.ErrBadRecord):
+			// A running daemon's record emptied (Inspect): no start to advise, it runs.
+			return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%w: %s", st.RecordErr, unreadableRecordAdvice(paths))
 		}
 		start := app.commandFor("start", paths)
 		err := fmt.Errorf("no record of how %s was started (%s): start it with '%s -d' (%s's own work) or '%s -d -- PROG [ARGS...]' (a program)",

@@ -30,7 +30,8 @@ type ProgramState struct {
 
 // Program is the state of the running daemon's supervised program, read from /proc once:
 // the zero ProgramState when the daemon does not run, supervises none, or the pid its
-// record names is no longer a process below it.
+// record names is no longer a process below it (Gone, then, if that process has ended and
+// the daemon is not stopping, whose stop ends its program on purpose).
 func (s Status) Program() ProgramState {
 	daemon := s.PID()
 	if s.Record == nil || daemon < 2 || s.Record.ChildPID < 2 {
@@ -44,7 +45,7 @@ func (s Status) Program() ProgramState {
 		// and the process is not there, or another is under its pid: one that is there but
 		// not below the daemon (an orphan reparented past it) says nothing of its end.
 		_, derr := proc.ReadStat(daemon)
-		gone := derr == nil && s.Record.ChildStartTime != 0 &&
+		gone := derr == nil && s.Record.ChildStartTime != 0 && s.Record.State != StateStopping &&
 			(errors.Is(err, fs.ErrNotExist) || err == nil && st.StartTime != s.Record.ChildStartTime)
 		return ProgramState{Gone: gone}
 	}

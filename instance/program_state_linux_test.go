@@ -36,8 +36,13 @@ func TestProgramGone(t *testing.T) {
 		{"its pid another's", live.Process.Pid, liveSt.StartTime + 1, true},
 		{"there, not below the daemon", live.Process.Pid, liveSt.StartTime, false},
 		{"no start time recorded", ended.Process.Pid, 0, false},
+		{"ended by the instance's stop", ended.Process.Pid, st.StartTime, false},
 	} {
-		if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid, Command: []string{"sleep", "600"}, ChildPID: c.pid, ChildStartTime: c.startTime}); err != nil {
+		state := ""
+		if c.what == "ended by the instance's stop" {
+			state = StateStopping
+		}
+		if err := WriteRecord(p.Record, Record{Name: p.Name, PID: d.pid, State: state, Command: []string{"sleep", "600"}, ChildPID: c.pid, ChildStartTime: c.startTime}); err != nil {
 			t.Fatal(err)
 		}
 		s, err := Inspect(p)
