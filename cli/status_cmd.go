@@ -56,7 +56,11 @@ type statusReport struct {
 	ChildStopped bool `json:"child_stopped_by_signal,omitempty"`
 	// ChildTracer is the pid of the process that traces the program (ptrace: strace -p,
 	// gdb): it runs as far as its tracer lets it, and SIGCONT does not let it go.
-	ChildTracer int             `json:"child_tracer_pid,omitempty"`
+	ChildTracer int `json:"child_tracer_pid,omitempty"`
+	// ChildEnded says the program's process the record names (ChildPID) has ended, while
+	// its supervisor runs: a zombie not reaped yet, or gone (a main process the program
+	// named with MAINPID=, whose wrapper runs on).
+	ChildEnded  bool            `json:"child_ended,omitempty"`
 	childEnded  bool            // the program's process has ended, not reaped yet
 	childGone   bool            // the program's process the record names has ended and is gone
 	childParent int             // the program's process's parent, when not the daemon (a wrapper)
@@ -209,6 +213,7 @@ func (r *statusReport) fill(st instance.Status) int {
 			}
 			prog := st.Program()
 			r.ChildStopped, r.childEnded, r.childGone = prog.Stopped, prog.Ended, prog.Gone
+			r.ChildEnded = prog.Ended || prog.Gone
 			if prog.Parent != st.PID() {
 				r.childParent = prog.Parent
 			}
