@@ -22,6 +22,12 @@ import (
 type sameGroup struct{}
 
 func (sameGroup) Start(spec strategy.Spec, files strategy.Files) (strategy.Started, error) {
+	return startAsIs(spec, files)
+}
+
+// startAsIs starts spec's command as strategy.Command makes it, adding nothing, and calls
+// the process it started the daemon.
+func startAsIs(spec strategy.Spec, files strategy.Files) (strategy.Started, error) {
 	cmd, err := strategy.Command(spec, files, "")
 	if err != nil {
 		return strategy.Started{}, err
@@ -66,14 +72,7 @@ func (s forkedBySetsid) Start(spec strategy.Spec, files strategy.Files) (strateg
 		return strategy.Started{}, err
 	}
 	spec.Path, spec.Argv0, spec.Args = s.setsid, "setsid", append([]string{"-f", "--", self}, spec.Args...)
-	cmd, err := strategy.Command(spec, files, "")
-	if err != nil {
-		return strategy.Started{}, err
-	}
-	if err := cmd.Start(); err != nil {
-		return strategy.Started{}, err
-	}
-	return strategy.Started{Process: cmd.Process, IsDaemon: true}, nil
+	return startAsIs(spec, files)
 }
 
 // TestDaemonOutOfLaunchersGroupThroughAnIntermediate: the group that counts is the one of
