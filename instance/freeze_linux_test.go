@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,9 +26,14 @@ func TestKillFrozenInterrupted(t *testing.T) {
 	go func() { _ = victim.Wait(); close(exited) }() // reaped when it dies: gone, not a zombie
 	h := testutil.Helper(t, "freeze", nil, "VICTIM="+strconv.Itoa(victim.Process.Pid))
 	// The SIGINT is held off until what killFrozen stopped is killed, and is then lost
-	// (the stop it would have interrupted is over): the helper returns, exit 0.
-	if err := h.Run(); err != nil {
-		t.Errorf("the helper ended with %v, want exit 0, once killFrozen was done", err)
+	// (the stop it would have interrupted is over): the helper returns, exit 0. Or it ends
+	// the helper right after, by SIGINT's default action: a signal the kernel holds pending
+	// while every thread blocks it (the runtime does, as it starts a thread) reaches the
+	// process only once holdInterrupts has let go. Either way the victim is not left
+	// stopped, which the checks below prove.
+	var exit *exec.ExitError
+	if err := h.Run(); err != nil && !(errors.As(err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGINT) {
+		t.Errorf("the helper ended with %v, want exit 0, or the SIGINT once killFrozen was done", err)
 	}
 	if st, err := proc.ReadStat(victim.Process.Pid); err == nil && st.Stopped() {
 		t.Fatalf("pid %d is left stopped (state %c)", victim.Process.Pid, st.State)
