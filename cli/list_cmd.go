@@ -50,6 +50,9 @@ type listRow struct {
 	Stopped      bool `json:"stopped_by_signal,omitempty"`
 	ChildStopped bool `json:"child_stopped_by_signal,omitempty"`
 	ChildPID     int  `json:"child_pid,omitempty"` // a supervised program's pid, while it runs
+	// ChildEnded says, as status's field of that name, that the program's process its
+	// record names has ended while its daemon runs (a zombie, or a named main gone).
+	ChildEnded bool `json:"child_ended,omitempty"`
 
 	paths         instance.Paths // for a hint's command line
 	restartsKnown bool           // a record of the run tells Restarts
@@ -150,9 +153,11 @@ func newListRow(e instance.Entry) listRow {
 	}
 	if e.Err == nil && (e.Status.Running() || e.Status.Starting) {
 		r.Stopped, r.startPID = e.Status.Stopped, e.Status.StartPID
-		if prog := e.Status.Program(); prog.Stopped {
+		prog := e.Status.Program()
+		if prog.Stopped {
 			r.ChildStopped, r.ChildPID = true, prog.PID
 		}
+		r.ChildEnded = prog.Ended || prog.Gone
 	}
 	if rec := e.Record; rec != nil && e.Err == nil && !e.Status.Running() {
 		r.LeftRunning = instance.Leftovers(e.Paths, *rec) // whichever run it is of: stop kills them
