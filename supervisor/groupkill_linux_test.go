@@ -20,10 +20,13 @@ import (
 // group once the copy itself may be reaped: a drain (an upgrade's old copy) and killCopy
 // (a new copy that failed to get ready, with sockets). Each is given a copy whose end the
 // reaper delivered already, as the loop finds it.
-var groupKills = []struct {
+// groupKill is a way the supervisor kills a copy's group: by name, and how.
+type groupKill struct {
 	name string
 	kill func(r *run, p *program)
-}{
+}
+
+var groupKills = []groupKill{
 	{"drain", func(r *run, p *program) {
 		r.drained = make(chan *program, 1)
 		r.draining.Add(1)
@@ -114,33 +117,29 @@ func TestGroupKillAfterReapSparesAStrangersGroup(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
 		t.Skip("no setsid(1): ", err)
 	}
-	for _, k := range groupKills {
-		t.Run(k.name, func(t *testing.T) {
-			rp := newReaper(nil)
-			defer rp.close()
-			// setsid runs in place (not a group leader in sh's group), and the inner sh,
-			// leader of the new session and group, exits once its worker is started; the
-			// outer sh reaps it. This process is no subreaper: the worker goes to init.
-			_, ended, printed := shell(t, rp, 0,
-				`setsid /bin/sh -c 'echo $$; sleep 1000 </dev/null >/dev/null 2>&1 & echo $!' </dev/null`)
-			<-ended
-			if len(printed) != 2 {
-				t.Fatalf("the stranger printed %v: want its leader's pid and its worker's", printed)
-			}
-			leader, worker := printed[0], printed[1]
-			st, err := proc.ReadStat(worker)
-			if err != nil || st.PGRP != leader || st.PPID == os.Getpid() {
-				t.Fatalf("the stranger's worker: %+v (%v): want it in group %d, not this process's child", st, err, leader)
-			}
-			if proc.DescendsFrom(worker, os.Getpid()) {
-				t.Fatal("the stranger's worker descends from this process")
-			}
-			k.kill(groupKillRun(t, rp), reapedCopy(leader)) // a copy reaped, whose pid the stranger took
-			if sentKill(t, worker) {
-				t.Errorf("the stranger's worker (pid %d), in a group of a reaped copy's pid (%d) but not the copy's, was sent SIGKILL", worker, leader)
-			}
-		})
-	}
+	eachGroupKill(t, false, func(t *testing.T, k groupKill, rp *reaper) {
+		// setsid runs in place (not a group leader in sh's group), and the inner sh,
+		// leader of the new session and group, exits once its worker is started; the
+		// outer sh reaps it. This process is no subreaper: the worker goes to init.
+		_, ended, printed := shell(t, rp, 0,
+			`setsid /bin/sh -c 'echo $$; sleep 1000 </dev/null >/dev/null 2>&1 & echo $!' </dev/null`)
+		<-ended
+		if len(printed) != 2 {
+			t.Fatalf("the stranger printed %v: want its leader's pid and its worker's", printed)
+		}
+		leader, worker := printed[0], printed[1]
+		st, err := proc.ReadStat(worker)
+		if err != nil || st.PGRP != leader || st.PPID == os.Getpid() {
+			t.Fatalf("the stranger's worker: %+v (%v): want it in group %d, not this process's child", st, err, leader)
+		}
+		if proc.DescendsFrom(worker, os.Getpid()) {
+			t.Fatal("the stranger's worker descends from this process")
+		}
+		k.kill(groupKillRun(t, rp), reapedCopy(leader)) // a copy reaped, whose pid the stranger took
+		if sentKill(t, worker) {
+			t.Errorf("the stranger's worker (pid %d), in a group of a reaped copy's pid (%d) but not the copy's, was sent SIGKILL", worker, leader)
+		}
+	})
 }
 
 // The supervisor's own next child may take a reaped copy's pid, the new copy of an
@@ -148,35 +147,26 @@ func TestGroupKillAfterReapSparesAStrangersGroup(t *testing.T) {
 // group kill of the copy that is gone must not reach any of it, not even a process of its
 // group that was reparented to the supervisor (a subreaper).
 func TestGroupKillAfterReapSparesTheNextChild(t *testing.T) {
-	leave, err := proc.EnterSubreaper()
-	if err != nil {
-		t.Skip("not a subreaper: ", err)
-	}
-	defer leave()
-	for _, k := range groupKills {
-		t.Run(k.name, func(t *testing.T) {
-			rp := newReaper(nil)
-			defer rp.close()
-			// The next copy: a worker it started, and one whose parent exited, reparented
-			// to this process, both in its group.
-			next, _, printed := shell(t, rp, 2,
-				`sleep 1000 </dev/null >/dev/null 2>&1 & echo $!
-				 (sleep 1000 </dev/null >/dev/null 2>&1 & echo $!)
-				 echo $$; exec sleep 1000 >/dev/null`)
-			if len(printed) != 3 || printed[2] != next {
-				t.Fatalf("the next copy (pid %d) printed %v: want its two workers' pids and its own", next, printed)
+	eachGroupKill(t, true, func(t *testing.T, k groupKill, rp *reaper) {
+		// The next copy: a worker it started, and one whose parent exited, reparented
+		// to this process, both in its group.
+		next, _, printed := shell(t, rp, 2,
+			`sleep 1000 </dev/null >/dev/null 2>&1 & echo $!
+			 (sleep 1000 </dev/null >/dev/null 2>&1 & echo $!)
+			 echo $$; exec sleep 1000 >/dev/null`)
+		if len(printed) != 3 || printed[2] != next {
+			t.Fatalf("the next copy (pid %d) printed %v: want its two workers' pids and its own", next, printed)
+		}
+		if st, err := proc.ReadStat(printed[1]); err != nil || st.PPID != os.Getpid() || st.PGRP != next {
+			t.Fatalf("the next copy's orphan: %+v (%v): want this process's child, in group %d", st, err, next)
+		}
+		k.kill(groupKillRun(t, rp), reapedCopy(next)) // the copy that is gone had the next one's pid
+		for _, pid := range printed {
+			if sentKill(t, pid) {
+				t.Errorf("pid %d, of the next copy (%d) whose pid a copy reaped had, was sent SIGKILL", pid, next)
 			}
-			if st, err := proc.ReadStat(printed[1]); err != nil || st.PPID != os.Getpid() || st.PGRP != next {
-				t.Fatalf("the next copy's orphan: %+v (%v): want this process's child, in group %d", st, err, next)
-			}
-			k.kill(groupKillRun(t, rp), reapedCopy(next)) // the copy that is gone had the next one's pid
-			for _, pid := range printed {
-				if sentKill(t, pid) {
-					t.Errorf("pid %d, of the next copy (%d) whose pid a copy reaped had, was sent SIGKILL", pid, next)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // The next copy may have made itself a daemon the classic way, its intermediate given the
@@ -185,65 +175,67 @@ func TestGroupKillAfterReapSparesTheNextChild(t *testing.T) {
 // reaped copy's pid with no leader. It carries the next copy's generation, not the reaped
 // one's: the group kill must not reach it.
 func TestGroupKillAfterReapSparesTheNextCopysDaemon(t *testing.T) {
-	leave, err := proc.EnterSubreaper()
-	if err != nil {
-		t.Skip("not a subreaper: ", err)
-	}
-	defer leave()
 	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
 		t.Skip("no setsid(1): ", err)
 	}
-	for _, k := range groupKills {
-		t.Run(k.name, func(t *testing.T) {
-			rp := newReaper(nil)
-			defer rp.close()
-			// The copy prints its own pid once it has reaped the intermediate.
-			next, _, printed := shell(t, rp, 2,
-				`setsid /bin/sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!; echo $$' </dev/null
-				 echo $$; exec sleep 1000 >/dev/null`)
-			if len(printed) != 3 || printed[2] != next {
-				t.Fatalf("the next copy (pid %d) printed %v: want its daemon's pid, its intermediate's and its own", next, printed)
-			}
-			daemon, intermediate := printed[0], printed[1]
-			if st, err := proc.ReadStat(daemon); err != nil || st.PPID != os.Getpid() || st.PGRP != intermediate {
-				t.Fatalf("the next copy's daemon: %+v (%v): want this process's child, in group %d", st, err, intermediate)
-			}
-			if _, err := proc.ReadStat(intermediate); err == nil {
-				t.Fatalf("the next copy's intermediate (pid %d) is not reaped", intermediate)
-			}
-			k.kill(groupKillRun(t, rp), reapedCopy(intermediate)) // the copy that is gone had its pid
-			if sentKill(t, daemon) {
-				t.Errorf("the next copy's daemon (pid %d), in a group of a reaped copy's pid (%d), was sent SIGKILL", daemon, intermediate)
-			}
-		})
-	}
+	eachGroupKill(t, true, func(t *testing.T, k groupKill, rp *reaper) {
+		// The copy prints its own pid once it has reaped the intermediate.
+		next, _, printed := shell(t, rp, 2,
+			`setsid /bin/sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!; echo $$' </dev/null
+			 echo $$; exec sleep 1000 >/dev/null`)
+		if len(printed) != 3 || printed[2] != next {
+			t.Fatalf("the next copy (pid %d) printed %v: want its daemon's pid, its intermediate's and its own", next, printed)
+		}
+		daemon, intermediate := printed[0], printed[1]
+		if st, err := proc.ReadStat(daemon); err != nil || st.PPID != os.Getpid() || st.PGRP != intermediate {
+			t.Fatalf("the next copy's daemon: %+v (%v): want this process's child, in group %d", st, err, intermediate)
+		}
+		if _, err := proc.ReadStat(intermediate); err == nil {
+			t.Fatalf("the next copy's intermediate (pid %d) is not reaped", intermediate)
+		}
+		k.kill(groupKillRun(t, rp), reapedCopy(intermediate)) // the copy that is gone had its pid
+		if sentKill(t, daemon) {
+			t.Errorf("the next copy's daemon (pid %d), in a group of a reaped copy's pid (%d), was sent SIGKILL", daemon, intermediate)
+		}
+	})
 }
 
 // What a copy left in its group once it was reaped is still killed: with the supervisor a
 // subreaper, it was reparented to it.
 func TestGroupKillAfterReapKillsWhatTheCopyLeft(t *testing.T) {
-	leave, err := proc.EnterSubreaper()
-	if err != nil {
-		t.Skip("not a subreaper: ", err)
+	eachGroupKill(t, true, func(t *testing.T, k groupKill, rp *reaper) {
+		copyPID, exited, printed := shell(t, rp, 1, `sleep 1000 </dev/null >/dev/null 2>&1 & echo $!`)
+		<-exited // reaped; its worker is left in its group
+		if len(printed) != 1 {
+			t.Fatalf("the copy printed %v: want its worker's pid", printed)
+		}
+		left := printed[0]
+		if st, err := proc.ReadStat(left); err != nil || st.PGRP != copyPID || st.PPID != os.Getpid() {
+			t.Fatalf("what the copy left: %+v (%v): want this process's child, in group %d", st, err, copyPID)
+		}
+		k.kill(groupKillRun(t, rp), reapedCopy(copyPID))
+		if !sentKill(t, left) {
+			t.Errorf("what the reaped copy (pid %d) left in its group (pid %d) was not killed", copyPID, left)
+		}
+	})
+}
+
+// eachGroupKill runs test for each of groupKills, in a subtest of its name, with a reaper
+// of its own, closed at its end; as a child subreaper, if subreaper (skipped where this
+// process cannot be one), as the supervisor is.
+func eachGroupKill(t *testing.T, subreaper bool, test func(t *testing.T, k groupKill, rp *reaper)) {
+	if subreaper {
+		leave, err := proc.EnterSubreaper()
+		if err != nil {
+			t.Skip("not a subreaper: ", err)
+		}
+		defer leave()
 	}
-	defer leave()
 	for _, k := range groupKills {
 		t.Run(k.name, func(t *testing.T) {
 			rp := newReaper(nil)
 			defer rp.close()
-			copyPID, exited, printed := shell(t, rp, 1, `sleep 1000 </dev/null >/dev/null 2>&1 & echo $!`)
-			<-exited // reaped; its worker is left in its group
-			if len(printed) != 1 {
-				t.Fatalf("the copy printed %v: want its worker's pid", printed)
-			}
-			left := printed[0]
-			if st, err := proc.ReadStat(left); err != nil || st.PGRP != copyPID || st.PPID != os.Getpid() {
-				t.Fatalf("what the copy left: %+v (%v): want this process's child, in group %d", st, err, copyPID)
-			}
-			k.kill(groupKillRun(t, rp), reapedCopy(copyPID))
-			if !sentKill(t, left) {
-				t.Errorf("what the reaped copy (pid %d) left in its group (pid %d) was not killed", copyPID, left)
-			}
+			test(t, k, rp)
 		})
 	}
 }
