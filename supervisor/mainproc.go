@@ -1,9 +1,11 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
@@ -139,4 +141,20 @@ func (s *Supervisor) freezeMain(p *program) *proc.Process {
 	defer s.mu.Unlock()
 	p.frozen = true
 	return p.main
+}
+
+// askNamedFirst asks the main process the copy p named (MAINPID=), if any, to stop (the
+// stop signal, then SIGCONT), and waits for it until deadline, before p's first process is
+// asked: a wrapper that passes its stop signal on would give it a second one mid-drain. It
+// reports whether it has ended (true if p named none). It stays p's (freezeMain).
+func (r *run) askNamedFirst(p *program, deadline time.Time) bool {
+	named := r.s.freezeMain(p)
+	if named == nil {
+		return true
+	}
+	_ = signalNamed(named, r.s.cfg.StopSignal)
+	_ = signalNamed(named, syscall.SIGCONT)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	return named.Wait(ctx) == nil
 }

@@ -927,15 +927,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		// first, and the first process once that has ended, as a drain orders them.
 		grace := min(r.s.cfg.ShutdownTimeout, failedCopyGrace)
 		began := time.Now()
-		named := r.s.freezeMain(p)
-		namedEnded := true
-		if named != nil {
-			_ = signalNamed(named, r.s.cfg.StopSignal)
-			_ = signalNamed(named, syscall.SIGCONT)
-			ctx, cancel := context.WithDeadline(context.Background(), began.Add(grace))
-			namedEnded = named.Wait(ctx) == nil // past the grace, it is killed with the group
-			cancel()
-		}
+		namedEnded := r.askNamedFirst(p, began.Add(grace)) // past the grace, it is killed with the group
 		select {
 		case ws := <-p.exited:
 			p.exited = closedStatus(ws)

@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -278,15 +277,8 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	// outlived the bound), as systemd's KillMode=mixed orders it. Asked at once, a wrapper
 	// that passes its stop signal on would give the server a second one, which tells many
 	// a server (Go's NotifyContext, uvicorn) to give its drain up.
-	named := r.s.freezeMain(old)
-	if named != nil {
-		_ = signalNamed(named, r.s.cfg.StopSignal)
-		_ = signalNamed(named, syscall.SIGCONT)
-		ctx, cancel := context.WithDeadline(context.Background(), began.Add(within))
-		if named.Wait(ctx) != nil { // its drain outlasts the bound: it is killed with the group
-			killed = true
-		}
-		cancel()
+	if !r.askNamedFirst(old, began.Add(within)) { // its drain outlasts the bound: it is killed with the group
+		killed = true
 	}
 	var ws syscall.WaitStatus
 	select {
