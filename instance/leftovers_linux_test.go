@@ -31,6 +31,27 @@ type shRun struct {
 // the end of the test, through a handle opened now.
 func runInSession(t *testing.T, script string, env []string, leaderStays bool) shRun {
 	t.Helper()
+	r, cmd := startInSession(t, script, env, func(cmd *exec.Cmd) {
+		if leaderStays {
+			t.Cleanup(func() {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			})
+		}
+	})
+	if !leaderStays {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("sh -c %q: %v", script, err)
+		}
+	}
+	return r
+}
+
+// startInSession starts `sh -c script` as runInSession does, calls started with it at
+// once (to see to its end), reads the pids it prints until its output is closed, each
+// killed at the end of the test, and returns them with the shell, not reaped.
+func startInSession(t *testing.T, script string, env []string, started func(*exec.Cmd)) (shRun, *exec.Cmd) {
+	t.Helper()
 	cmd := exec.Command("sh", "-c", script)
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -42,12 +63,7 @@ func runInSession(t *testing.T, script string, env []string, leaderStays bool) s
 		t.Fatal(err)
 	}
 	r := shRun{leader: cmd.Process.Pid, start: StartTime(cmd.Process.Pid)} // unreaped: readable even once it exits
-	if leaderStays {
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		})
-	}
+	started(cmd)
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		pid, err := strconv.Atoi(strings.TrimSpace(sc.Text()))
@@ -60,15 +76,10 @@ func runInSession(t *testing.T, script string, env []string, leaderStays bool) s
 	for _, pid := range r.pids {
 		awaitSleep(t, pid)
 	}
-	if !leaderStays {
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("sh -c %q: %v", script, err)
-		}
-	}
 	if r.start == 0 {
 		t.Fatalf("no start time read for pid %d", r.leader)
 	}
-	return r
+	return r, cmd
 }
 
 // awaitSleep waits until pid runs sleep: until then it may be the shell's fork, or env -i

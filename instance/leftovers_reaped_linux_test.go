@@ -1,12 +1,8 @@
 package instance
 
 import (
-	"bufio"
 	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
@@ -21,32 +17,12 @@ import (
 func TestLeftoversLeaderReapedMidScan(t *testing.T) {
 	p := testPaths(t, "w")
 	const inv = "3c1d0e5f7a9b2c4d6e8f0a1b3c5d7e9f"
-	cmd := exec.Command("sh", "-c", sleeper+"env -i "+sleeper)
-	cmd.Env = markedEnv(inv)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	leader := cmd.Process.Pid
-	reap := sync.OnceFunc(func() { _ = cmd.Wait() })
-	t.Cleanup(reap)
-	start := StartTime(leader)
-	var pids []int
-	for sc := bufio.NewScanner(out); sc.Scan(); {
-		pid, err := strconv.Atoi(strings.TrimSpace(sc.Text()))
-		if err != nil {
-			t.Fatalf("sh printed %q, not a pid", sc.Text())
-		}
-		killAtEnd(t, pid)
-		pids = append(pids, pid)
-	}
-	for _, pid := range pids {
-		awaitSleep(t, pid)
-	}
+	var reap func()
+	r, _ := startInSession(t, sleeper+"env -i "+sleeper, markedEnv(inv), func(cmd *exec.Cmd) {
+		reap = sync.OnceFunc(func() { _ = cmd.Wait() })
+		t.Cleanup(reap)
+	})
+	leader, start, pids := r.leader, r.start, r.pids
 	testutil.WaitFor(t, "the session's leader to be a zombie", func() bool {
 		st, err := proc.ReadStat(leader)
 		return err == nil && st.Zombie()
