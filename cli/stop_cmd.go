@@ -267,7 +267,7 @@ func reportStop(ctx context.Context, app *App, paths instance.Paths, o instance.
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: SIGKILL was needed after %s\n",
 			paths.Name, res.PID, roundDuration(res.Elapsed), res.KilledAfter)
 	default:
-		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s%s\n", paths.Name, res.PID, roundDuration(res.Elapsed), programKilled(paths, res))
+		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s%s\n", paths.Name, res.PID, roundDuration(res.Elapsed), stopCutShort(paths, res))
 	}
 	if len(res.Leftovers) > 0 {
 		fmt.Fprintf(app.Stdout, "killed %s that %s's last run left running\n", pidList(res.Leftovers), paths.Name)
@@ -278,13 +278,20 @@ func reportStop(ctx context.Context, app *App, paths instance.Paths, o instance.
 	return res, nil
 }
 
-// programKilled is what stop adds when the daemon of res, a supervisor, had to kill its
-// program (SIGKILL) because it did not stop within its --shutdown-timeout, as its record
-// says once it is gone: a stop that took that long lost the program's own clean end, and
+// stopCutShort is what stop adds when the daemon of res did not end its work cleanly, as
+// its record says once it is gone: its drain was cut short (instance.DrainCutShort), or,
+// a supervisor, it had to kill its program (SIGKILL) because it did not stop within its
+// --shutdown-timeout. A stop that took that long lost the work's own clean end, and
 // "stopped" alone would hide it. "" otherwise.
-func programKilled(paths instance.Paths, res instance.StopResult) string {
+func stopCutShort(paths instance.Paths, res instance.StopResult) string {
 	rec, err := instance.ReadRecord(paths.Record)
-	if err != nil || rec.PID != res.PID || rec.State != instance.StateStopped || rec.LastExit != "stopped: killed by signal 9 (SIGKILL)" ||
+	if err != nil || rec.PID != res.PID || rec.State != instance.StateStopped {
+		return ""
+	}
+	if why, cut := rec.CutShort(); cut {
+		return ": its drain was cut short " + why + ": what it still served was cut off"
+	}
+	if rec.LastExit != "stopped: killed by signal 9 (SIGKILL)" ||
 		rec.ShutdownTimeout <= 0 || res.Elapsed < rec.ShutdownTimeout { // sooner: another SIGKILL (the program's own, a kill -9), not the supervisor's
 		return ""
 	}

@@ -233,6 +233,16 @@ func (r *Record) CalledOff(why string) {
 	r.LastExit, r.Failed = StartCalledOff+why, false
 }
 
+// DrainCutShort begins the LastExit of a stop that cut the work's drain short (its
+// shutdown timeout passed, or a second stop signal came) before the work returned: what
+// it still served was cut off, which "stopped" alone would hide. A supervised program's
+// own end, which its supervisor records, says more and is kept instead.
+const DrainCutShort = "stopped: its drain was cut short "
+
+// CutShort reports whether r is of a stop that cut its work's drain short (DrainCutShort),
+// and if so why, as in "at its --shutdown-timeout (1s)".
+func (r Record) CutShort() (why string, ok bool) { return strings.CutPrefix(r.LastExit, DrainCutShort) }
+
 // CalledOffStart reports whether r is of a start that a stop called off before it was
 // ready (CalledOff, or what its daemon writes as it begins to drain): its run never
 // served, and has no uptime to tell, though its daemon may still drain.

@@ -64,7 +64,7 @@ func TestKilledWorkEndedAtKillGrace(t *testing.T) {
 	for i := range 100 {
 		w := &killedWork{done: make(chan error, 1), end: ended}
 		err, cut := r.drain(w, w.done, time.Now().Add(-time.Hour))
-		if !errors.Is(err, ended) || !cut {
+		if !errors.Is(err, ended) || cut == nil {
 			t.Fatalf("try %d: the drain ended with %v (cut %v), want the workload's own end, the drain cut", i, err, cut)
 		}
 	}
@@ -82,7 +82,7 @@ func TestDrainRanOutOfItsOwnTime(t *testing.T) {
 	done := make(chan error, 1)
 	done <- fmt.Errorf("drain http: %w", context.DeadlineExceeded)
 	err, cut := r.drain(WorkloadFunc(nil), done, time.Now().Add(-time.Second))
-	if !cut || !errors.Is(err, context.DeadlineExceeded) {
+	if cut == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("drain: %v, cut %v; want the workload's own error, cut", err, cut)
 	}
 	if want := `drain cut short: error="still draining after 300ms, its shutdown timeout: what it still served is cut off (give it a longer --shutdown-timeout if its work needs longer to finish)" work_error="drain http: context deadline exceeded"`; !strings.Contains(log.String(), want) {

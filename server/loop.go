@@ -147,12 +147,15 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 		_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
 	})
 	err, cut := r.drain(w, done, began)
+	if cut != nil && cut.record != "" {
+		r.records.cutShort(instance.DrainCutShort + cut.record)
+	}
 	r.awaitReload(min(time.Until(began.Add(r.opts.ShutdownTimeout)), ReloadGrace))
 	<-marked // before cleanup marks it stopped
 	var exitErr error
 	if coded := (interface{ ExitCode() int })(nil); errors.As(err, &coded) {
 		exitErr = err
-	} else if err != nil && !cut {
+	} else if err != nil && cut == nil {
 		r.log.Warn("drain ended with an error", "error", err)
 	}
 	r.log.Info("stopped", "reason", cause.Error(), "drain", time.Since(began).Round(time.Millisecond).String())
@@ -179,20 +182,21 @@ func (r *runner) boundLog(began time.Time) {
 // cut short, a Killer workload is told to kill what it runs and given KillGrace more. A
 // DrainBounder whose work has ended by then is waiting for its output alone: the runtime
 // stops waiting, and kills nothing. It returns the workload's error, or why the drain was
-// cut (cut true).
-func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err error, cut bool) {
+// cut, and the cut (nil if the workload ended in time).
+func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err error, cut *drainCut) {
 	err = r.waitWork(w, done, r.sigs.stop, began)
 	var dc *drainCut
 	if !errors.As(err, &dc) {
 		if r.ranOut(w, err, began) {
-			r.log.Warn("drain cut short", "error", r.overBound(nil), "work_error", err)
-			return err, true
+			dc = r.overBound(nil)
+			r.log.Warn("drain cut short", "error", dc, "work_error", err)
+			return err, dc
 		}
-		return err, false
+		return err, nil
 	}
 	if dc.outputOnly {
 		r.log.Warn("not waiting for the work's last output any more", "reason", err)
-		return err, true
+		return err, dc
 	}
 	r.log.Warn("drain cut short", "error", err)
 	if k, ok := w.(Killer); ok {
@@ -213,7 +217,7 @@ func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err erro
 			}
 		}
 	}
-	return err, true
+	return err, dc
 }
 
 // ranOut says that the workload w, cancelled at began, ended with err because its own
@@ -242,9 +246,11 @@ var sameStopWindow = time.Second
 
 // drainCut says why the runtime stopped waiting for a workload to drain; outputOnly says
 // that the work had ended (DrainBounder), only its last output being written still.
+// record is the same in short, after instance.DrainCutShort in the record's last exit:
+// "" where the work's own end is what the record keeps (outputOnly).
 type drainCut struct {
-	why        string
-	outputOnly bool
+	why, record string
+	outputOnly  bool
 }
 
 func (e *drainCut) Error() string { return e.why }
@@ -293,7 +299,8 @@ func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal,
 			if err, ended := chans.Came(done); ended {
 				return err
 			}
-			return &drainCut{why: fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig))}
+			return &drainCut{why: fmt.Sprintf("second stop signal (%s): not waiting for work in flight", signalLabel(sig)),
+				record: fmt.Sprintf("by a second stop signal (%s)", signalLabel(sig))}
 		case sig := <-r.sigs.reopen:
 			r.askReopen(context.Background(), nil, sig)
 		case <-r.reopens.done:
@@ -308,11 +315,13 @@ func (r *runner) waitWork(w Workload, done <-chan error, again <-chan os.Signal,
 func (r *runner) overBound(bounder DrainBounder) *drainCut {
 	switch {
 	case bounder == nil:
-		return &drainCut{why: fmt.Sprintf("still draining after %s, its shutdown timeout: what it still served is cut off (give it a longer --shutdown-timeout if its work needs longer to finish)", r.opts.ShutdownTimeout)}
+		return &drainCut{why: fmt.Sprintf("still draining after %s, its shutdown timeout: what it still served is cut off (give it a longer --shutdown-timeout if its work needs longer to finish)", r.opts.ShutdownTimeout),
+			record: fmt.Sprintf("at its --shutdown-timeout (%s)", r.opts.ShutdownTimeout)}
 	case bounder.WorkEnded():
 		return &drainCut{why: fmt.Sprintf("its work ended, but its last output was still being written %s after its shutdown timeout %s (a log reader that reads slowly): the rest of it is not written", KillGrace, r.opts.ShutdownTimeout), outputOnly: true}
 	}
-	return &drainCut{why: fmt.Sprintf("still draining %s after its shutdown timeout %s, though it bounds its own drain: killing what it runs", KillGrace, r.opts.ShutdownTimeout)}
+	return &drainCut{why: fmt.Sprintf("still draining %s after its shutdown timeout %s, though it bounds its own drain: killing what it runs", KillGrace, r.opts.ShutdownTimeout),
+		record: fmt.Sprintf("%s after its --shutdown-timeout (%s)", KillGrace, r.opts.ShutdownTimeout)}
 }
 
 // restampDelay is how long after a reload the daemon writes its record again, stamped

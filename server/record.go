@@ -368,6 +368,17 @@ func (rs *records) endedOnItsOwn(lastExit string, failed bool) {
 	rs.endedFailed = failed
 }
 
+// cutShort sets how the work ended when a stop cut its drain short (lastExit, beginning
+// with instance.DrainCutShort), for the record stopped writes, unless the workload
+// published its own (a supervised program's exit status, which says more).
+func (rs *records) cutShort(lastExit string) {
+	rs.lock()
+	defer rs.mu.Unlock()
+	if rs.rec.LastExit == "" {
+		rs.rec.LastExit = lastExit
+	}
+}
+
 // stopped marks the record stopped, keeping the last exit the workload published, and
 // clears its invocation: the run stopped what it started.
 func (rs *records) stopped() error {
