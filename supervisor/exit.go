@@ -13,7 +13,10 @@ type ExitError struct {
 	Status syscall.WaitStatus
 	GaveUp bool // the supervisor gave up restarting a program that kept ending
 	// Failure, if set, is why the last restart never ran or got ready ("could not start:
-	// ..."); Status is then a stand-in failure (exit status 1).
+	// ..."), Status then being a stand-in failure (exit status 1); or how the main process
+	// the program named (MAINPID=) ended, which ended the copy ("main process 4251 (named
+	// by MAINPID=) exited with status 3"), Status then being that status, or the stand-in
+	// where it cannot be known.
 	Failure string
 	// OfReload says the program died of the reload signal the supervisor passed on to that
 	// very process (killed by it): it does not handle it, and was not reloaded.

@@ -78,6 +78,7 @@ func signalNamed(h *proc.Process, sig syscall.Signal) bool {
 // handle nothing would close.
 func (r *run) nameMain(p *program, h *proc.Process) (moved, taken bool) {
 	s := r.s
+	start := startTimeOf(h.PID())
 	s.mu.Lock()
 	if p.frozen || r.ctx.Err() != nil {
 		s.mu.Unlock()
@@ -85,12 +86,18 @@ func (r *run) nameMain(p *program, h *proc.Process) (moved, taken bool) {
 		return false, false
 	}
 	serves := s.main != 0 && (p.main != nil && s.named == p.main || p.main == nil && s.named == nil && s.main == p.pid)
-	old := p.main
-	p.main = h
+	old, unwatch := p.main, p.unwatch
+	p.main, p.mainStart = h, start
+	// Its end ends the copy (watchMain); the one named before may end now (nginx's binary
+	// upgrade names its new master, then the old one exits).
+	p.unwatch = r.watchMain(p, h, start)
 	if serves {
 		s.main, s.named = h.PID(), h
 	}
 	s.mu.Unlock()
+	if unwatch != nil {
+		unwatch()
+	}
 	if old != nil {
 		_ = old.Close() // a signal under way through it gets os.ErrClosed: it was meant for the one before
 	}
@@ -116,9 +123,12 @@ func mainEnded(h *proc.Process) bool { return errors.Is(h.Signal(0), proc.ErrGon
 // taken for it later.
 func (s *Supervisor) dropMain(p *program) {
 	s.mu.Lock()
-	h := p.main
-	p.main, p.frozen = nil, true
+	h, unwatch := p.main, p.unwatch
+	p.main, p.frozen, p.unwatch = nil, true, nil
 	s.mu.Unlock()
+	if unwatch != nil {
+		unwatch()
+	}
 	if h != nil {
 		_ = h.Close()
 	}
@@ -135,11 +145,15 @@ func (s *Supervisor) namedMain() *proc.Process {
 // freezeMain is a handle on the main process that the copy p named (MAINPID=), nil if
 // none, for a stop, drain or kill of p that signals it and waits for it: no MAINPID= is
 // taken for p from then on, which would close that handle under it. It stays p's: forget
-// closes it.
+// closes it. Its end no longer ends the copy (watchMain): what froze it waits for it.
 func (s *Supervisor) freezeMain(p *program) *proc.Process {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p.frozen = true
+	if p.unwatch != nil {
+		p.unwatch()
+		p.unwatch = nil
+	}
 	return p.main
 }
 

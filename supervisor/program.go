@@ -38,10 +38,19 @@ type program struct {
 	main *proc.Process
 	// frozen is set once a stop, drain or kill of the copy has taken main (freezeMain), or
 	// forget has dropped it (dropMain): a MAINPID= read after is not taken.
-	frozen  bool
-	sock    *notify.Socket // notify: its socket, closed when it ends
-	started time.Time
-	exited  <-chan syscall.WaitStatus // the main process's status, once it has ended
+	frozen bool
+	// mainStart is main's start time (from /proc, 0 if unknown), which tells its zombie
+	// from a process given its pid since (namedStatus).
+	mainStart uint64
+	// unwatch ends the watch of main (watchMain); guarded by Supervisor.mu.
+	unwatch func()
+	// mainGone hands on the end of main while the copy's first process may run on
+	// (watchMain): one end waits there for the loop, which checks it is still main's;
+	// nil for a copy that never ran.
+	mainGone chan mainEnd
+	sock     *notify.Socket // notify: its socket, closed when it ends
+	started  time.Time
+	exited   <-chan syscall.WaitStatus // the main process's status, once it has ended
 	// executed is closed once the exec step has executed the program (--socket, --limit-nofile), so that
 	// --ready exec's grace counts from the program's own start; nil when started directly
 	// (os.StartProcess returns once the program is executed).
@@ -301,7 +310,8 @@ func (r *run) start(env []string) (*program, error) {
 		<-stderrDone
 	}()
 	r.log.Debug("started the program", "pid", pid, "command", command)
-	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output, relays: own}
+	p := &program{pid: pid, command: command, started: time.Now(), exited: exited, executed: executed, output: output, relays: own,
+		mainGone: make(chan mainEnd, 1)}
 	if cfg.Credential != nil {
 		if err := checkCredential(pid, cfg.Credential); err != nil {
 			_ = r.reaper.kill(pid, exited, syscall.SIGKILL) // our child, unless reaped already
@@ -457,22 +467,32 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 		}
 		return err
 	}
-	select {
-	case err := <-result:
-		return outcome(err)
-	case ws := <-p.exited:
-		p.exited = closedStatus(ws)
-		return r.ended(ws)
-	case <-timeout:
-		// Its readiness may have come as the timeout passed, both found by a supervisor
-		// late to look: select picks either at random, and a program that got ready would
-		// be killed as not ready in time.
-		if err, came := chans.Came(result); came {
+	for {
+		select {
+		case err := <-result:
 			return outcome(err)
+		case ws := <-p.exited:
+			p.exited = closedStatus(ws)
+			return r.ended(ws)
+		case end := <-p.mainGone:
+			// The main process it named (MAINPID=) ended before it was ready: a failed
+			// start, as systemd has it, even if its READY=1 came at the same moment (a copy
+			// made ready so would serve nothing). One it named another in place of since
+			// may end.
+			if r.s.stillNames(p, end.h) {
+				return &mainEndedEarly{end}
+			}
+		case <-timeout:
+			// Its readiness may have come as the timeout passed, both found by a supervisor
+			// late to look: select picks either at random, and a program that got ready would
+			// be killed as not ready in time.
+			if err, came := chans.Came(result); came {
+				return outcome(err)
+			}
+			return dl.notReady(errNotReadyInTime, cfg.Ready, p)
+		case <-r.ctx.Done():
+			return errStoppedEarly
 		}
-		return dl.notReady(errNotReadyInTime, cfg.Ready, p)
-	case <-r.ctx.Done():
-		return errStoppedEarly
 	}
 }
 

@@ -23,6 +23,9 @@ type reaper struct {
 	waiting map[int]chan syscall.WaitStatus // started or watched, not reaped yet
 	early   map[int]syscall.WaitStatus      // orphans reaped while an adoption was open (see expect)
 	expects int                             // adoptions open
+	// kept are the named main processes (MAINPID=) whose status is kept if they are reaped
+	// as orphans (keepStatus): how many watch each, and the status once reaped.
+	kept    map[int]*keptStatus
 	orphans func(pid int, ws syscall.WaitStatus)
 	reaped  func(pid int) // afterReap when newReaper ran: a test's look between a reap and its bookkeeping
 	sigchld chan os.Signal
@@ -35,6 +38,7 @@ func newReaper(orphans func(pid int, ws syscall.WaitStatus)) *reaper {
 	r := &reaper{
 		waiting: map[int]chan syscall.WaitStatus{},
 		early:   map[int]syscall.WaitStatus{},
+		kept:    map[int]*keptStatus{},
 		orphans: orphans,
 		reaped:  afterReap,
 		sigchld: make(chan os.Signal, 1),
@@ -82,8 +86,13 @@ func (r *reaper) reapAll() {
 		if ok {
 			delete(r.waiting, pid)
 			ch <- ws
-		} else if r.expects > 0 {
-			r.early[pid] = ws // it may be the one being adopted, not watched yet
+		} else {
+			if k := r.kept[pid]; k != nil && !k.reaped {
+				k.ws, k.reaped = ws, true // a named main process adopted: its status is asked for
+			}
+			if r.expects > 0 {
+				r.early[pid] = ws // it may be the one being adopted, not watched yet
+			}
 		}
 		r.mu.Unlock()
 		if !ok && r.orphans != nil {
@@ -195,6 +204,59 @@ func (r *reaper) unwatch(pid int) {
 	r.mu.Lock()
 	delete(r.waiting, pid)
 	r.mu.Unlock()
+}
+
+// keptStatus is what keepStatus keeps of one pid.
+type keptStatus struct {
+	watchers int
+	ws       syscall.WaitStatus
+	reaped   bool
+}
+
+// keepStatus asks the reaper to keep pid's status if it reaps it as an orphan: a main
+// process a copy named (MAINPID=), whose parent ended and left it to this subreaper. Its
+// status is read with keptStatusOf until forgetStatus is called as often as keepStatus.
+func (r *reaper) keepStatus(pid int) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := r.kept[pid]
+	if k == nil {
+		k = &keptStatus{}
+		r.kept[pid] = k
+	}
+	k.watchers++
+}
+
+// keptStatusOf is pid's status if the reaper reaped it while it was kept (keepStatus). It
+// looks under mu, which every reap holds: a pid that /proc no longer lists because this
+// reaper reaped it has its status kept by then.
+func (r *reaper) keptStatusOf(pid int) (syscall.WaitStatus, bool) {
+	if r == nil {
+		return 0, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if k := r.kept[pid]; k != nil && k.reaped {
+		return k.ws, true
+	}
+	return 0, false
+}
+
+// forgetStatus undoes one keepStatus of pid.
+func (r *reaper) forgetStatus(pid int) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if k := r.kept[pid]; k != nil {
+		if k.watchers--; k.watchers <= 0 {
+			delete(r.kept, pid)
+		}
+	}
 }
 
 // close stops reaping, after a last pass.

@@ -435,7 +435,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		if !plan.restart {
 			r.log.Info("the program ended; not restarting it", "status", lastExit, "restart", string(policyOrNo(cfg.Restart)))
 			r.awaitDraining(0)
-			return &ExitError{Status: ws, OfReload: ofReload}
+			return &ExitError{Status: ws, OfReload: ofReload, Failure: p.failure}
 		}
 		if plan.gaveUp {
 			r.log.Error("giving up: the program kept ending", "restarts_in_a_row", failures,
@@ -448,6 +448,12 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.LastExit = gaveUp })
 			r.awaitDraining(0)
 			return &ExitError{Status: ws, GaveUp: true, Failure: p.failure, OfReload: ofReload}
+		}
+		if r.ctx.Err() != nil {
+			// A stop came while the copy ended (the rest of a copy whose named main process
+			// ended takes up to --shutdown-timeout to stop): no restart begins mid-stop.
+			r.awaitDraining(cfg.ShutdownTimeout)
+			return r.stoppedBetweenRestarts(lastExit)
 		}
 		failures++
 		// What the program left (a worker, a grandchild in a session of its own, come here
@@ -617,9 +623,10 @@ func exitResult(ws syscall.WaitStatus) error {
 	return &ExitError{Status: ws}
 }
 
-// wait waits for the main copy p to end on its own (stopped false), serving upgrades
-// meanwhile (an upgrade makes a new copy the main one) and following a daemon that moved
-// to a new process (followMove), or for a stop: then it passes the stop signal on to every
+// wait waits for the main copy p to end on its own (stopped false): its first process
+// ends, or the main process it named (MAINPID=) does, which ends the rest of it
+// (endForMain). Meanwhile it serves upgrades (an upgrade makes a new copy the main one)
+// and follows a daemon that moved to a new process (followMove). Or it waits for a stop: then it passes the stop signal on to every
 // copy, waits up to ShutdownTimeout and kills what is left (stopped true). It returns the
 // main copy and its wait status.
 func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
@@ -632,6 +639,25 @@ func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 				r.s.takeReloaded(moved)
 				continue
 			}
+			r.forget(p)
+			r.s.noMain()
+			return p, ws, false
+		case end := <-p.mainGone:
+			if r.ctx.Err() != nil {
+				// The stop came too, both found by the loop: select picks either at random,
+				// and the stop ends the copy as a stop does, with no restart after it.
+				return p, r.stopAll(p), true
+			}
+			if !r.s.stillNames(p, end.h) {
+				continue // it named another since: the one it left may end
+			}
+			if ws, ended := chans.Came(p.exited); ended {
+				// Its first process has ended too, both found by the loop: that end is the
+				// copy's, counted once, in the case above.
+				p.exited = closedStatus(ws)
+				continue
+			}
+			ws := r.endForMain(p, end)
 			r.forget(p)
 			r.s.noMain()
 			return p, ws, false
@@ -928,20 +954,7 @@ func (r *run) killCopy(p *program) syscall.WaitStatus {
 		grace := min(r.s.cfg.ShutdownTimeout, failedCopyGrace)
 		began := time.Now()
 		namedEnded := r.askNamedFirst(p, began.Add(grace)) // past the grace, it is killed with the group
-		select {
-		case ws := <-p.exited:
-			p.exited = closedStatus(ws)
-		default: // not reaped: the pid is still its own
-			if namedEnded {
-				_ = r.reaper.kill(p.pid, p.exited, r.s.cfg.StopSignal)
-				_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT)
-			}
-			select {
-			case ws := <-p.exited:
-				p.exited = closedStatus(ws)
-			case <-time.After(time.Until(began.Add(grace))):
-			}
-		}
+		_, _ = r.askFirst(p, namedEnded, began.Add(grace))
 		r.killGroup(p) // its own group, and what is left of it
 	} else {
 		r.s.signal(syscall.SIGKILL)

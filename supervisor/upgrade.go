@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
-	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/server"
 )
@@ -280,26 +279,11 @@ func (r *run) drain(old *program, within time.Duration, done func(time.Duration,
 	if !r.askNamedFirst(old, began.Add(within)) { // its drain outlasts the bound: it is killed with the group
 		killed = true
 	}
-	var ws syscall.WaitStatus
-	select {
-	case ws = <-old.exited: // it ended on its own meanwhile: its pid may be another's now
-	default: // not reaped: the pid is still its own (doUpgrade never drains pid 0)
-		if !killed {
-			_ = r.reaper.kill(old.pid, old.exited, r.s.cfg.StopSignal)
-			_ = r.reaper.kill(old.pid, old.exited, syscall.SIGCONT)
-		}
-		select {
-		case ws = <-old.exited:
-		case <-time.After(time.Until(began.Add(within))):
-			// It may have ended as the bound passed, both found late (a loaded machine):
-			// select picks either at random, and it drained.
-			var drained bool
-			if ws, drained = chans.Came(old.exited); !drained {
-				killed = true
-				r.killGroup(old) // its own group: nothing of the new copy
-				ws = <-old.exited
-			}
-		}
+	ws, drained := r.askFirst(old, !killed, began.Add(within)) // doUpgrade never drains pid 0
+	if !drained {
+		killed = true
+		r.killGroup(old) // its own group: nothing of the new copy
+		ws = <-old.exited
 	}
 	r.killGroup(old) // what it left in its group
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && r.over.Load() {

@@ -22,6 +22,10 @@ type Stat struct {
 	// and to a reader who may not trace it (another user's process). Equal, and not 0, for
 	// an environment laid out empty, and for a moment while one is being laid out.
 	EnvStart, EnvEnd uint64
+	// ExitCode is exit_code (field 52, since Linux 3.5): once the process has exited, its
+	// wait status as waitpid(2) gives it, readable while it is a zombie (its parent has not
+	// reaped it yet); 0 while it runs, and where the kernel does not say.
+	ExitCode int
 }
 
 // pfKthread is PF_KTHREAD, the flag of a kernel thread.
@@ -101,6 +105,11 @@ func ParseStat(b []byte) (Stat, error) {
 			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
 		}
 		if st.EnvEnd, err = strconv.ParseUint(string(f[48]), 10, 64); err != nil {
+			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
+		}
+	}
+	if len(f) > 49 { // exit_code, field 52, since Linux 3.5
+		if st.ExitCode, err = strconv.Atoi(string(f[49])); err != nil {
 			return Stat{}, fmt.Errorf("malformed stat line %q: %w", b, err)
 		}
 	}

@@ -15,6 +15,7 @@ type Stat struct {
 	SID       int
 	TTY       int
 	StartTime uint64
+	ExitCode  int // a zombie's wait status: never read here, so 0
 }
 
 // Zombie reports whether the state is one of a process that has exited.

@@ -1,0 +1,49 @@
+package proc
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestParseStatExitCode: exit_code (field 52) is read; a line without it reads 0.
+func TestParseStatExitCode(t *testing.T) {
+	fields := strings.Fields("Z 1 9 9 0 -1 4194560" + strings.Repeat(" 0", 45)) // fields 3 to 52
+	fields[52-3] = "768"                                                        // exited with status 3
+	st, err := ParseStat([]byte("9 (sh) " + strings.Join(fields, " ")))
+	if err != nil || st.ExitCode != 768 {
+		t.Fatalf("ParseStat = %+v, %v; want ExitCode 768", st, err)
+	}
+	st, err = ParseStat([]byte("9 (sh) " + strings.Join(fields[:50-3], " ")))
+	if err != nil || st.ExitCode != 0 {
+		t.Fatalf("ParseStat(no field 52) = %+v, %v; want ExitCode 0", st, err)
+	}
+}
+
+// TestZombieExitCode: a zombie's stat gives its wait status, before its parent reaps it.
+func TestZombieExitCode(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "exit 3")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Wait() }()
+	p, err := Open(cmd.Process.Pid)
+	if err == nil { // else a zombie already
+		defer p.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := p.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := ReadStat(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws := syscall.WaitStatus(st.ExitCode); !st.Zombie() || !ws.Exited() || ws.ExitStatus() != 3 {
+		t.Fatalf("stat of the zombie: %+v; want a zombie that exited with status 3", st)
+	}
+}

@@ -1,0 +1,190 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/server"
+)
+
+// mainEnd says that h, the main process a copy named (MAINPID=), has ended, and how, where
+// that could be known (see namedStatus).
+type mainEnd struct {
+	h     *proc.Process
+	ws    syscall.WaitStatus
+	known bool
+}
+
+// String says how it ended: "exited with status 3", or that this cannot be known.
+func (e mainEnd) String() string {
+	if e.known {
+		return describe(e.ws)
+	}
+	return "ended (its status is unknown: its parent reaped it first)"
+}
+
+// status is its wait status for --restart and the supervisor's own exit: one that cannot
+// be known counts as a failure (failedStatus), as a main process that ends while the
+// wrapper that named it runs on has not ended cleanly: the copy serves nothing.
+func (e mainEnd) status() syscall.WaitStatus {
+	if e.known {
+		return e.ws
+	}
+	return failedStatus
+}
+
+// testHookMainEnded, when set by a test, runs in a named main process's watch once it has
+// ended and its status was read, before the end is handed on.
+var testHookMainEnded func(mainEnd)
+
+// watchMain watches h, the main process the copy p names (MAINPID=; start is its start
+// time, as /proc gives it), and hands its end on p.mainGone: to awaitReady while p starts
+// (a failed start), to wait once p serves (the copy has ended). It is not watched when it
+// is p's first process, whose end is the copy's already. The reaper keeps its status
+// meanwhile, should it be an orphan this subreaper reaps. It returns what ends the watch:
+// the copy named another process, or a stop, drain or kill of it took over (freezeMain),
+// or it ended (dropMain).
+func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.CancelFunc {
+	if p.mainGone == nil || h.PID() == p.pid {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pid := h.PID()
+	r.reaper.keepStatus(pid)
+	go func() {
+		defer r.reaper.forgetStatus(pid)
+		if h.Wait(ctx) != nil {
+			return // the watch is over, or the handle closed (the copy is gone)
+		}
+		end := mainEnd{h: h}
+		end.ws, end.known = r.namedStatus(pid, start)
+		if testHookMainEnded != nil {
+			testHookMainEnded(end)
+		}
+		select {
+		case p.mainGone <- end:
+		case <-ctx.Done():
+		}
+	}()
+	return cancel
+}
+
+// namedStatus is the wait status of pid, a named main process that has ended (start: its
+// start time, 0 if unknown), if it can be known: from /proc while it is a zombie that its
+// parent has not reaped (the same process: its start time matches), or from the reaper
+// when it was an orphan of this subreaper. Stat is read first: a pid gone from /proc
+// because the reaper reaped it has its status kept by then (keptStatusOf).
+func (r *run) namedStatus(pid int, start uint64) (syscall.WaitStatus, bool) {
+	if st, err := proc.ReadStat(pid); err == nil && st.Zombie() && (start == 0 || st.StartTime == start) {
+		return syscall.WaitStatus(st.ExitCode), true
+	}
+	return r.reaper.keptStatusOf(pid)
+}
+
+// startTimeOf is pid's start time, 0 where it cannot be read.
+func startTimeOf(pid int) uint64 {
+	st, err := proc.ReadStat(pid)
+	if err != nil {
+		return 0
+	}
+	return st.StartTime
+}
+
+// stillNames reports whether h is still the main process the copy p names, and no stop,
+// drain or kill of p has taken it over (freezeMain): an end of h that comes after p named
+// another (nginx's binary upgrade names its new master, then the old one exits) is none
+// of the copy's.
+func (s *Supervisor) stillNames(p *program, h *proc.Process) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return p.main == h && !p.frozen
+}
+
+// mainEndedEarly is the error of a copy whose named main process ended before the copy
+// was ready: as systemd does, a failed start.
+type mainEndedEarly struct{ end mainEnd }
+
+func (e *mainEndedEarly) Error() string {
+	return fmt.Sprintf("the program's main process (pid %d, named by MAINPID=) %s before the program was ready", e.end.h.PID(), e.end)
+}
+
+// endForMain ends the copy p, which serves, whose named main process has ended (end) while
+// its first process runs on (a wrapper that sleeps, or runs a helper): as systemd ends a
+// service whose MAINPID ended, the copy counts as ended, with that process's status. Its
+// first process is asked to stop (the stop signal) and waited for within
+// ShutdownTimeout, as a stop does, then killed with what is left of the copy. It returns
+// the status the copy ended with, for --restart: the named process's, or failedStatus
+// where that cannot be known; p.failure says how it ended, for the record.
+func (r *run) endForMain(p *program, end mainEnd) syscall.WaitStatus {
+	r.s.freezeMain(p) // no MAINPID= is taken for it from now on
+	pid := end.h.PID()
+	how := end.String()
+	if end.known && r.s.endedOfReload(pid, end.ws) {
+		how = describeEnd(end.ws, true)
+	}
+	r.s.takeReloaded(pid) // its pid may be another's next
+	p.failure = fmt.Sprintf("main process %d (named by MAINPID=) %s", pid, how)
+	r.log.Warn("the program's main process ended while its first process ran on; stopping the rest of the copy",
+		"mainpid", pid, "pid", p.pid, "status", how, "signal", sigName(r.s.cfg.StopSignal))
+	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
+		rec.LastExit = p.failure
+		if rec.ChildPID == pid {
+			rec.SetChild(0) // gone: its pid may be another's soon
+		}
+		for i := range rec.Copies {
+			if rec.Copies[i].PID == p.pid && rec.Copies[i].Generation == p.gen {
+				rec.Copies[i].State = "stopping"
+			}
+		}
+	})
+	if _, ended := r.askFirst(p, true, time.Now().Add(r.s.cfg.ShutdownTimeout)); !ended {
+		r.log.Warn("the rest of the copy did not stop in time; killing it", "pid", p.pid, "after", r.s.cfg.ShutdownTimeout.String())
+		if len(r.sockets) > 0 {
+			r.killGroup(p) // its own group: nothing of a copy still draining
+		} else {
+			sayOutlived(r.log, hclog.Warn, "processes of the copy outlived SIGKILL", r.s.killInstance())
+		}
+		<-p.exited
+	}
+	return end.status()
+}
+
+// askFirst asks the first process of the copy p to stop (the stop signal, then SIGCONT),
+// if ask and it has not ended yet, and waits for it until deadline. It reports how it
+// ended, if it did; p.exited holds that status again. Not once reaped: its pid may be
+// another's then.
+func (r *run) askFirst(p *program, ask bool, deadline time.Time) (syscall.WaitStatus, bool) {
+	select {
+	case ws := <-p.exited:
+		p.exited = closedStatus(ws)
+		return ws, true
+	default:
+	}
+	if ask {
+		_ = r.reaper.kill(p.pid, p.exited, r.s.cfg.StopSignal)
+		_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT) // a stopped program must run to handle it
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	var ws syscall.WaitStatus
+	var ended bool
+	select {
+	case ws = <-p.exited:
+		ended = true
+	case <-t.C:
+		// It may have ended as the deadline passed, both found late (a loaded machine):
+		// select picks either at random, and it ended in time.
+		ws, ended = chans.Came(p.exited)
+	}
+	if ended {
+		p.exited = closedStatus(ws)
+	}
+	return ws, ended
+}

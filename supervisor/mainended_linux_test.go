@@ -1,0 +1,188 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
+	"github.com/daemonkit/daemonkit/notify"
+	"github.com/daemonkit/daemonkit/server"
+)
+
+// lockedBuffer is a log that the loop and the test's goroutine share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// servingCopy is a run whose copy serves, its first process standing for a wrapper that
+// ends of its stop signal (ws 0): no process has its pid, and the stop signal sent to it
+// ends it. Its named main processes are real (sleepers, children of the test).
+func servingCopy(t *testing.T) (*run, *program, context.CancelCauseFunc, *lockedBuffer, chan syscall.WaitStatus) {
+	t.Helper()
+	old := killPID
+	t.Cleanup(func() { killPID = old })
+	exited := make(chan syscall.WaitStatus, 1)
+	p := &program{pid: 1<<22 + 1, exited: exited, started: time.Now(), mainGone: make(chan mainEnd, 1)} // above PID_MAX_LIMIT
+	var once sync.Once
+	killPID = func(pid int, sig syscall.Signal) error {
+		if pid == p.pid && sig == syscall.SIGTERM {
+			once.Do(func() { exited <- 0 })
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	t.Cleanup(func() { cancel(nil) })
+	log := &lockedBuffer{}
+	r := &run{s: New(Config{ShutdownTimeout: time.Minute, StopSignal: syscall.SIGTERM, ReloadSignal: syscall.SIGHUP}, io.Discard),
+		ctx: ctx, log: hclog.New(&hclog.LoggerOptions{Output: log}), copies: map[int]*program{}}
+	r.copies[p.pid] = p
+	r.makeMain(p)
+	return r, p, cancel, log, exited
+}
+
+// name has the copy p name pid its main process (MAINPID=), and fails t unless it is taken.
+func name(t *testing.T, r *run, p *program, pid int) {
+	t.Helper()
+	r.note(p, notify.Message{PID: pid, MainPID: pid})
+	if got := r.s.mainPID(); got != pid {
+		t.Fatalf("main pid %d after MAINPID=%d, want it taken", got, pid)
+	}
+}
+
+// The named main process of the copy that serves ends while the copy's first process runs
+// on: the copy has ended, with that process's status (read from its zombie), its first
+// process asked to stop, and the log says so in one line naming both.
+func TestNamedMainEndEndsTheCopy(t *testing.T) {
+	r, p, _, log, _ := servingCopy(t)
+	named := testutil.StartSleep(t)
+	name(t, r, p, named.Process.Pid)
+	_ = named.Process.Signal(syscall.SIGUSR1) // not reaped: its zombie holds its status
+	_, ws, stopped := r.wait(p)
+	if stopped || !ws.Signaled() || ws.Signal() != syscall.SIGUSR1 {
+		t.Fatalf("wait = %s, stopped %v; want the named main's own end (killed by SIGUSR1)", describe(ws), stopped)
+	}
+	want := "main process " + strconv.Itoa(named.Process.Pid) + " (named by MAINPID=) killed by signal 10 (SIGUSR1)"
+	if p.failure != want {
+		t.Errorf("its last exit %q, want %q", p.failure, want)
+	}
+	line := "stopping the rest of the copy: mainpid=" + strconv.Itoa(named.Process.Pid) + " pid=" + strconv.Itoa(p.pid) + ` status="killed by signal 10 (SIGUSR1)"`
+	if !strings.Contains(log.String(), line) {
+		t.Errorf("the log does not say %q:\n%s", line, log)
+	}
+}
+
+// A copy that names another main process (nginx's binary upgrade names its new master)
+// goes on when the one it named before ends, even when that end was handed on before the
+// new name was taken: only the end of the one it names now ends it.
+func TestNamedMainMovedOldOneEnds(t *testing.T) {
+	r, p, _, _, _ := servingCopy(t)
+	oldMain, newMain := testutil.StartSleep(t), testutil.StartSleep(t)
+	name(t, r, p, oldMain.Process.Pid)
+	oldH := r.s.namedMain()
+	name(t, r, p, newMain.Process.Pid)
+	_ = oldMain.Process.Kill()
+	p.mainGone <- mainEnd{h: oldH, ws: syscall.WaitStatus(syscall.SIGKILL), known: true} // handed on before the move
+	_ = newMain.Process.Signal(syscall.SIGUSR2)
+	_, ws, stopped := r.wait(p)
+	if stopped || !ws.Signaled() || ws.Signal() != syscall.SIGUSR2 {
+		t.Fatalf("wait = %s, stopped %v; want the new main's end (SIGUSR2), not the old one's", describe(ws), stopped)
+	}
+	if !strings.Contains(p.failure, "main process "+strconv.Itoa(newMain.Process.Pid)+" ") {
+		t.Errorf("its last exit %q, want the new main's", p.failure)
+	}
+}
+
+// The named main process and the copy's first process end at the same moment, both found
+// by the loop (select picks either at random): the copy's end is counted once, as its
+// first process's, and nothing is asked to stop.
+func TestNamedMainEndsWithItsFirstProcess(t *testing.T) {
+	for i := range 20 {
+		r, p, _, log, exited := servingCopy(t)
+		named := testutil.StartSleep(t)
+		name(t, r, p, named.Process.Pid)
+		exited <- syscall.WaitStatus(7 << 8) // the wrapper exits 7 with it
+		p.mainGone <- mainEnd{h: r.s.namedMain(), ws: syscall.WaitStatus(syscall.SIGKILL), known: true}
+		_, ws, stopped := r.wait(p)
+		if stopped || ws.ExitStatus() != 7 || p.failure != "" {
+			t.Fatalf("try %d: wait = %s, stopped %v, last exit %q; want the first process's end (status 7), counted once", i, describe(ws), stopped, p.failure)
+		}
+		if strings.Contains(log.String(), "stopping the rest") {
+			t.Fatalf("try %d: the copy was stopped again:\n%s", i, log)
+		}
+	}
+}
+
+// A stop comes as the named main process ends, both found by the loop (select picks
+// either at random): the stop wins, as a stop (stopAll), and no end of the copy is
+// counted, so no restart begins mid-stop.
+func TestNamedMainEndsAsTheStopComes(t *testing.T) {
+	for i := range 20 {
+		r, p, cancel, log, _ := servingCopy(t)
+		named := testutil.StartSleep(t)
+		name(t, r, p, named.Process.Pid)
+		cancel(server.Stopped{Signal: syscall.SIGTERM})
+		p.mainGone <- mainEnd{h: r.s.namedMain(), ws: syscall.WaitStatus(syscall.SIGKILL), known: true}
+		if _, _, stopped := r.wait(p); !stopped {
+			t.Fatalf("try %d: the copy's end was counted, not the stop:\n%s", i, log)
+		}
+		if strings.Contains(log.String(), "stopping the rest") {
+			t.Fatalf("try %d: the copy was ended for its main process mid-stop:\n%s", i, log)
+		}
+	}
+}
+
+// A named main process that this subreaper reaps (an orphan it adopted) has its status
+// kept by the reaper, once /proc no longer lists it; one reaped by another parent has
+// none, and says so.
+func TestNamedStatusOfAnOrphanReaped(t *testing.T) {
+	rp := newReaper(nil)
+	defer rp.close()
+	r := &run{reaper: rp}
+	p, err := os.StartProcess("/bin/sleep", []string{"sleep", "600"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := p.Pid
+	_ = p.Release() // the reaper waits for it, as for an orphan it adopted
+	start := startTimeOf(pid)
+	rp.keepStatus(pid)
+	defer rp.forgetStatus(pid)
+	_ = syscall.Kill(pid, syscall.SIGUSR1)
+	testutil.WaitFor(t, "the orphan reaped", func() bool {
+		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+		return os.IsNotExist(err)
+	})
+	ws, known := r.namedStatus(pid, start)
+	if !known || !ws.Signaled() || ws.Signal() != syscall.SIGUSR1 {
+		t.Fatalf("namedStatus = %s, %v; want killed by SIGUSR1, known", describe(ws), known)
+	}
+	if _, known := r.namedStatus(1<<22+1, 0); known { // above PID_MAX_LIMIT: reaped by nobody here
+		t.Fatal("the status of a process this reaper never reaped was said known")
+	}
+	if s := (mainEnd{}).String(); !strings.Contains(s, "unknown") {
+		t.Errorf("an end whose status is not known reads %q", s)
+	}
+}
