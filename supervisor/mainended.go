@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -41,8 +42,10 @@ func (e mainEnd) status() syscall.WaitStatus {
 }
 
 // testHookMainEnded, when set by a test, runs in a named main process's watch once it has
-// ended and its status was read, before the end is handed on.
-var testHookMainEnded func(mainEnd)
+// ended and its status was read, before the notifications sent before that end are read
+// (settleNotes) and the end is handed on. Atomic: a watch may outlive the test that
+// started it.
+var testHookMainEnded atomic.Pointer[func(mainEnd)]
 
 // watchMain watches h, the main process the copy p names (MAINPID=; start is its start
 // time, as /proc gives it), and hands its end on p.mainGone: to awaitReady while p starts
@@ -65,9 +68,12 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.Cance
 		}
 		end := mainEnd{h: h}
 		end.ws, end.known = r.namedStatus(pid, start)
-		if testHookMainEnded != nil {
-			testHookMainEnded(end)
+		if hook := testHookMainEnded.Load(); hook != nil {
+			(*hook)(end)
 		}
+		// A MAINPID= naming its successor, sent before it exited, is taken first: its
+		// end is then none of the copy's (stillNames), and this watch is over.
+		r.settleNotes(ctx, p)
 		select {
 		case p.mainGone <- end:
 		case <-ctx.Done():

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -184,5 +186,58 @@ func TestNamedStatusOfAnOrphanReaped(t *testing.T) {
 	}
 	if s := (mainEnd{}).String(); !strings.Contains(s, "unknown") {
 		t.Errorf("an end whose status is not known reads %q", s)
+	}
+}
+
+// A MAINPID= naming its successor, sent before the main process it replaces exits (nginx's
+// binary upgrade), is taken before that exit, even when the copy's reader of its
+// notifications has not read it yet when the exit is seen: the copy goes on, and only the
+// end of the one it names now ends it.
+func TestNamedMainMoveReadBeforeTheOldOneEnds(t *testing.T) {
+	t.Cleanup(func() { testHookMainEnded.Store(nil) })
+	var atEnd atomic.Pointer[func()] // what the hook does, this try's
+	hook := func(mainEnd) {
+		if f := atEnd.Swap(nil); f != nil {
+			(*f)()
+		}
+	}
+	testHookMainEnded.Store(&hook)
+	for i := range 10 {
+		r, p, _, log, _ := servingCopy(t)
+		sock, err := notify.Listen(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.acceptFrom(sock, p.pid) // this process sends: as systemd-notify run as root names its parent
+		p.sock, p.notifyPath = sock, sock.Path()
+		oldMain, newMain := testutil.StartSleep(t), testutil.StartSleep(t)
+		name(t, r, p, oldMain.Process.Pid)
+		conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: sock.Path(), Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte("MAINPID=" + strconv.Itoa(newMain.Process.Pid))); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+		startReader := func() { go r.listenOn(p) } // the reader starts once the old one has ended
+		atEnd.Store(&startReader)
+		type waited struct {
+			ws      syscall.WaitStatus
+			stopped bool
+		}
+		result := make(chan waited, 1)
+		go func() { _, ws, stopped := r.wait(p); result <- waited{ws, stopped} }() // the loop looks before
+		_ = oldMain.Process.Kill()                                                 // after its successor was named
+		testutil.WaitFor(t, "the new main named, or the copy ended", func() bool {
+			return r.s.mainPID() == newMain.Process.Pid || len(result) > 0
+		})
+		_ = newMain.Process.Signal(syscall.SIGUSR2)
+		res := <-result
+		ws, stopped := res.ws, res.stopped
+		sock.Close()
+		if stopped || !ws.Signaled() || ws.Signal() != syscall.SIGUSR2 {
+			t.Fatalf("try %d: wait = %s, stopped %v; want the new main's end (SIGUSR2), not the old one's:\n%s", i, describe(ws), stopped, log)
+		}
 	}
 }

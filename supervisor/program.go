@@ -48,9 +48,13 @@ type program struct {
 	// (watchMain): one end waits there for the loop, which checks it is still main's;
 	// nil for a copy that never ran.
 	mainGone chan mainEnd
-	sock     *notify.Socket // notify: its socket, closed when it ends
-	started  time.Time
-	exited   <-chan syscall.WaitStatus // the main process's status, once it has ended
+	// notifyPath is its notify socket's path, "" if none: settleNotes sends there. Set
+	// before it is waited for, and never after.
+	notifyPath string
+	settles    sync.Map       // settleNotes's waits, by token: chan struct{}
+	sock       *notify.Socket // notify: its socket, closed when it ends
+	started    time.Time
+	exited     <-chan syscall.WaitStatus // the main process's status, once it has ended
 	// executed is closed once the exec step has executed the program (--socket, --limit-nofile), so that
 	// --ready exec's grace counts from the program's own start; nil when started directly
 	// (os.StartProcess returns once the program is executed).
@@ -165,6 +169,9 @@ func (r *run) startCopy(bound time.Duration, extensible, only bool) (*program, e
 	}
 	r.gen++
 	p.gen, p.state = r.gen, "starting"
+	if sock != nil {
+		p.notifyPath = sock.Path()
+	}
 	r.copies[p.pid] = p
 	r.publishCopies()
 	if err := r.awaitReady(p, sock, bound, extensible); err != nil {

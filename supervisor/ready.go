@@ -50,6 +50,9 @@ func (r *run) awaitNotify(ctx context.Context, p *program, sock *notify.Socket, 
 		if err != nil {
 			return err
 		}
+		if p.settled(m) {
+			continue // the supervisor's own (settleNotes)
+		}
 		r.note(p, m)
 		if heard.add(m); !heard.status && !m.Ready {
 			r.waiting(p, heard.String())
@@ -157,6 +160,9 @@ func (r *run) listenOn(p *program) {
 		m, err := p.sock.Receive(r.ctx)
 		if err != nil {
 			return // closed when the program ended, or the run is over
+		}
+		if p.settled(m) {
+			continue // the supervisor's own (settleNotes)
 		}
 		r.note(p, m)
 	}
