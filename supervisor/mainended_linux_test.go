@@ -241,3 +241,15 @@ func TestNamedMainMoveReadBeforeTheOldOneEnds(t *testing.T) {
 		}
 	}
 }
+
+// A named main process whose status cannot be known (its parent reaped it first) ended a
+// copy that served nothing: --restart on-failure counts it a failure, and restarts.
+func TestNamedMainUnknownEndIsAFailure(t *testing.T) {
+	ws := mainEnd{}.status()
+	if plan := planAfterEnd(Config{Restart: RestartOnFailure, MaxRestarts: -1}, ws, time.Hour, 0, time.Second); !plan.restart {
+		t.Fatalf("an end of unknown status (%s) not restarted by on-failure", describe(ws))
+	}
+	if code := (&ExitError{Status: ws}).ExitCode(); code == 0 {
+		t.Fatal("an end of unknown status exits 0")
+	}
+}
