@@ -137,6 +137,7 @@ func (r *run) endForMain(p *program, end mainEnd) syscall.WaitStatus {
 	}
 	r.s.takeReloaded(pid) // its pid may be another's next
 	p.failure = fmt.Sprintf("main process %d (named by MAINPID=) %s", pid, how)
+	r.removeChildPIDFile(false) // it names a pid that is gone, maybe another process's soon
 	r.log.Warn("the program's main process ended while its first process ran on; stopping the rest of the copy",
 		"mainpid", pid, "pid", p.pid, "status", how, "signal", sigName(r.s.cfg.StopSignal))
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
