@@ -32,8 +32,9 @@ func (e mainEnd) String() string {
 }
 
 // status is its wait status for --restart and the supervisor's own exit: one that cannot
-// be known counts as a failure (failedStatus), as a main process that ends while the
-// wrapper that named it runs on has not ended cleanly: the copy serves nothing.
+// be known counts as a failure (failedStatus). A clean end is not presumed of a main
+// process that ended while the wrapper that named it ran on, leaving a copy that serves
+// nothing; a known status counts as it is, as systemd counts it (exit 0 is no failure).
 func (e mainEnd) status() syscall.WaitStatus {
 	if e.known {
 		return e.ws

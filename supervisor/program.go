@@ -483,9 +483,9 @@ func (r *run) awaitReady(p *program, sock *notify.Socket, bound time.Duration, e
 			return r.ended(ws)
 		case end := <-p.mainGone:
 			// The main process it named (MAINPID=) ended before it was ready: a failed
-			// start, as systemd has it, even if its READY=1 came at the same moment (a copy
-			// made ready so would serve nothing). One it named another in place of since
-			// may end.
+			// start, as systemd has it, not a wait for a READY=1 that nothing will send. (One
+			// whose READY=1 the loop took first is ready, and the same end ends it at once:
+			// wait.) One it named another in place of since may end.
 			if r.s.stillNames(p, end.h) {
 				return &mainEndedEarly{end}
 			}
