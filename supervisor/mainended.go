@@ -49,7 +49,7 @@ func (e mainEnd) status() syscall.WaitStatus {
 var testHookMainEnded atomic.Pointer[func(mainEnd)]
 
 // watchMain watches h, the main process the copy p names (MAINPID=; start is its start
-// time, as /proc gives it), and hands its end on p.mainGone: to awaitReady while p starts
+// time, as /proc gives it, which tells its zombie from a process given its pid since), and hands its end on p.mainGone: to awaitReady while p starts
 // (a failed start), to wait once p serves (the copy has ended). It is not watched when it
 // is p's first process, whose end is the copy's already. The reaper keeps its status
 // meanwhile, should it be an orphan this subreaper reaps. It returns what ends the watch:
@@ -137,7 +137,7 @@ func (r *run) endForMain(p *program, end mainEnd) syscall.WaitStatus {
 		how = describeEnd(end.ws, true)
 	}
 	r.s.takeReloaded(pid) // its pid may be another's next
-	p.failure = fmt.Sprintf("main process %d (named by MAINPID=) %s", pid, how)
+	p.failure, p.state = fmt.Sprintf("main process %d (named by MAINPID=) %s", pid, how), "stopping"
 	r.removeChildPIDFile(false) // it names a pid that is gone, maybe another process's soon
 	r.log.Warn("the program's main process ended while its first process ran on; stopping the rest of the copy",
 		"mainpid", pid, "pid", p.pid, "status", how, "signal", sigName(r.s.cfg.StopSignal))

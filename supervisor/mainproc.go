@@ -87,7 +87,7 @@ func (r *run) nameMain(p *program, h *proc.Process) (moved, taken bool) {
 	}
 	serves := s.main != 0 && (p.main != nil && s.named == p.main || p.main == nil && s.named == nil && s.main == p.pid)
 	old, unwatch := p.main, p.unwatch
-	p.main, p.mainStart = h, start
+	p.main = h
 	// Its end ends the copy (watchMain); the one named before may end now (nginx's binary
 	// upgrade names its new master, then the old one exits).
 	p.unwatch = r.watchMain(p, h, start)

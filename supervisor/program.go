@@ -39,9 +39,6 @@ type program struct {
 	// frozen is set once a stop, drain or kill of the copy has taken main (freezeMain), or
 	// forget has dropped it (dropMain): a MAINPID= read after is not taken.
 	frozen bool
-	// mainStart is main's start time (from /proc, 0 if unknown), which tells its zombie
-	// from a process given its pid since (namedStatus).
-	mainStart uint64
 	// unwatch ends the watch of main (watchMain); guarded by Supervisor.mu.
 	unwatch func()
 	// mainGone hands on the end of main while the copy's first process may run on

@@ -626,9 +626,9 @@ func exitResult(ws syscall.WaitStatus) error {
 // wait waits for the main copy p to end on its own (stopped false): its first process
 // ends, or the main process it named (MAINPID=) does, which ends the rest of it
 // (endForMain). Meanwhile it serves upgrades (an upgrade makes a new copy the main one)
-// and follows a daemon that moved to a new process (followMove). Or it waits for a stop: then it passes the stop signal on to every
-// copy, waits up to ShutdownTimeout and kills what is left (stopped true). It returns the
-// main copy and its wait status.
+// and follows a daemon that moved to a new process (followMove). Or it waits for a stop:
+// then it passes the stop signal on to every copy, waits up to ShutdownTimeout and kills
+// what is left (stopped true). It returns the main copy and its wait status.
 func (r *run) wait(p *program) (*program, syscall.WaitStatus, bool) {
 	for {
 		select {
