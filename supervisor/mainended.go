@@ -49,9 +49,10 @@ func (e mainEnd) status() syscall.WaitStatus {
 var testHookMainEnded atomic.Pointer[func(mainEnd)]
 
 // watchMain watches h, the main process the copy p names (MAINPID=; start is its start
-// time, as /proc gives it, which tells its zombie from a process given its pid since), and hands its end on p.mainGone: to awaitReady while p starts
-// (a failed start), to wait once p serves (the copy has ended). It is not watched when it
-// is p's first process, whose end is the copy's already. The reaper keeps its status
+// time, as /proc gives it, which tells its zombie from a process given its pid since),
+// and hands its end on p.mainGone: to awaitReady while p starts (a failed start), to wait
+// once p serves (the copy has ended). It is not watched when it is p's first process,
+// whose end is the copy's already. The reaper keeps its status
 // meanwhile, should it be an orphan this subreaper reaps. It returns what ends the watch:
 // the copy named another process, or a stop, drain or kill of it took over (freezeMain),
 // or it ended (dropMain).
