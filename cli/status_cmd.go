@@ -464,11 +464,11 @@ func (r *statusReport) writeProgram(w io.Writer) {
 	case r.ChildStopped:
 		fmt.Fprintln(w, "  "+programStoppedBySignal(r.ChildPID))
 	case r.childEnded && r.childParent > 0:
-		fmt.Fprintf(w, "  its program's main process has ended (pid %d is a zombie, which its parent, pid %d, has not reaped): the supervisor waits for the rest of that copy (the wrapper that named it with MAINPID=); 'restart' starts it again\n", r.ChildPID, r.childParent)
+		fmt.Fprintf(w, "  its program's main process has ended (pid %d is a zombie, which its parent, pid %d, has not reaped): its supervisor has not taken note of it yet (it then stops the rest of that copy, and --restart decides what follows); if it stays so, 'restart' starts it again\n", r.ChildPID, r.childParent)
 	case r.childEnded:
 		fmt.Fprintf(w, "  its program has ended (pid %d is a zombie): its supervisor has not taken note of it yet\n", r.ChildPID)
 	case r.childGone:
-		fmt.Fprintf(w, "  its program's main process (pid %d) has ended: its supervisor has not taken note of it yet, or runs on while the rest of that copy does (a wrapper that named it with MAINPID=); if it stays so, 'restart' starts it again\n", r.ChildPID)
+		fmt.Fprintf(w, "  its program's main process (pid %d) has ended: its supervisor has not taken note of it yet (it then stops the rest of that copy, and --restart decides what follows); if it stays so, 'restart' starts it again\n", r.ChildPID)
 	case r.ChildTracer > 0:
 		fmt.Fprintf(w, "  its program is traced by pid %d (ptrace: strace -p, a debugger): it runs as far as that tracer lets it\n", r.ChildTracer)
 	}

@@ -196,9 +196,11 @@ func startBelow(pid int) uint64 {
 
 // Copy is one copy of a supervised program.
 type Copy struct {
-	PID        int    `json:"pid"`
-	Generation int    `json:"generation"`
-	State      string `json:"state"` // starting, ready, draining
+	PID        int `json:"pid"`
+	Generation int `json:"generation"`
+	// State is starting, ready, draining, ended (it ended while another copy served
+	// beside it) or stopping (the main process it named ended, and the rest of it stops).
+	State string `json:"state"`
 }
 
 // Record states. A daemon's record says running once it is ready, stopping once it has
