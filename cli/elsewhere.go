@@ -101,8 +101,8 @@ func formerRunning(app *App, paths instance.Paths) error {
 	}
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, _ := heldIn(dir, paths.Name); pid > 0 {
-			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), from %s, where an earlier %s kept it: '%s' stops it there",
-				paths.Name, pid, dir, app.Config.Name, adviceJoin(append([]string{app.Config.Name, "--state-dir", dir, "stop"}, nameArgs(paths.Name)...))))
+			return alreadyRunning(nil, "%s is already running (pid %d), from %s, where an earlier %s kept it: '%s' stops it there",
+				paths.Name, pid, dir, app.Config.Name, adviceJoin(append([]string{app.Config.Name, "--state-dir", dir, "stop"}, nameArgs(paths.Name)...)))
 		}
 	}
 	return nil

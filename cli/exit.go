@@ -25,6 +25,7 @@ const (
 type exitError struct {
 	code int
 	err  error // nil: print nothing, the command already said what it had to
+	said error // with err nil: what the command said already, for errors.Is and errors.As
 }
 
 func (e *exitError) Error() string {
@@ -34,13 +35,25 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 
-func (e *exitError) Unwrap() error { return e.err }
+// Unwrap is the error to print, or the one the command said already: a program that
+// embeds the commands tells what a start's error was (ErrAlreadyRunning, ErrServeFailed)
+// whether or not it was printed.
+func (e *exitError) Unwrap() error {
+	if e.err != nil {
+		return e.err
+	}
+	return e.said
+}
 
 // ExitCode is the process exit code the error asks for.
 func (e *exitError) ExitCode() int { return e.code }
 
 // withCode makes err end the process with code.
 func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// saidWithCode is withCode(code, nil) for err, which the command has printed already:
+// nothing is printed again, but the error still matches what err matches.
+func saidWithCode(code int, err error) error { return &exitError{code: code, said: err} }
 
 // Exit prints what a command's error says (nothing for nil, or for an error whose command
 // already said it) to c.Stderr, as "NAME: message", and returns the process's exit code: a

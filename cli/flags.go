@@ -136,8 +136,8 @@ func runsAtOtherName(app *App, p instance.Paths) error {
 	if err != nil || !st.Running() || st.Record == nil || st.Record.Name != p.Name || st.Record.PIDFile != p.PIDFile {
 		return nil
 	}
-	return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d), with its pidfile %s, not where it belongs (%s): to move it there, '%s', then start it without --pidfile",
-		p.Name, st.PID(), p.PIDFile, filepath.Join(filepath.Dir(p.PIDFile), p.Name+".pid"), app.commandFor("stop", p)))
+	return alreadyRunning(nil, "%s is already running (pid %d), with its pidfile %s, not where it belongs (%s): to move it there, '%s', then start it without --pidfile",
+		p.Name, st.PID(), p.PIDFile, filepath.Join(filepath.Dir(p.PIDFile), p.Name+".pid"), app.commandFor("stop", p))
 }
 
 // sameDir says whether a and b name one directory: the same path, or the same directory

@@ -450,7 +450,7 @@ func sayInterrupted(app *App, ctx context.Context, err error) error {
 	}
 	told := app.Config
 	told.Stderr = app.stderrUntilInterrupted(ctx) // the command's own: a write given up holds it no longer
-	return withCode(told.exitIn(format, err), nil)
+	return saidWithCode(told.exitIn(format, err), err)
 }
 
 // interruption is the cause of interruptible's context: the signal that ended it.
@@ -586,7 +586,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		tell = func(err error) error {
 			told := app.Config
 			told.Stderr = caller
-			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
+			return saidWithCode(told.exitIn(app.Globals.LogFormat, err), err)
 		}
 		// The log's claim, checked and recorded before the log is opened, and held until
 		// the daemon holds its pidfile and is ready, with its record written (or has
@@ -625,7 +625,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 		tell = func(err error) error {
 			told := app.Config
 			told.Stderr = out
-			return withCode(told.exitIn(app.Globals.LogFormat, err), nil)
+			return saidWithCode(told.exitIn(app.Globals.LogFormat, err), err)
 		}
 	}
 	var programOut io.Writer = out
@@ -649,7 +649,7 @@ func (c *StartCmd) foreground(arm *arming, app *App, paths instance.Paths) error
 	var ended *supervisor.ExitError
 	if errors.As(err, &ended) { // the program ran and ended: the work's end, not start's error
 		if c.Log != "" {
-			return withCode(ended.ExitCode(), nil) // which the log has
+			return saidWithCode(ended.ExitCode(), err) // which the log has
 		}
 		return tell(withCode(ended.ExitCode(), err)) // as tini, and a container's PID 1, do
 	}
@@ -712,7 +712,7 @@ func notRunning(app *App, paths instance.Paths) error {
 	case st.Pidfile.State == pidfile.Running:
 		return nil // still starting: the lock decides
 	case st.Unlocked:
-		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile))
+		return alreadyRunning(nil, "%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile)
 	}
 	rec, err := instance.ReadRecord(paths.Record)
 	if err != nil {
@@ -768,9 +768,9 @@ func startError(name string, err error) error {
 			return withCode(exitFailed, fmt.Errorf("%s runs, but not as yours: its pidfile %s, held by pid %d, is uid %d's, another user's instance of that name in a directory others may write; it is not the one you start (nothing was started): give another --name, or a --state-dir of your own", name, held.Path, held.PID, uid))
 		}
 		if held.PID >= 1 { // 1: a container's PID 1 daemon, seen from inside
-			return withCode(exitAlreadyUp, fmt.Errorf("%s is already running (pid %d)", name, held.PID))
+			return alreadyRunning(err, "%s is already running (pid %d)", name, held.PID)
 		}
-		return withCode(exitAlreadyUp, fmt.Errorf("%s is already running", name))
+		return alreadyRunning(err, "%s is already running", name)
 	}
 	return err
 }

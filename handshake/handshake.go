@@ -8,6 +8,7 @@ package handshake
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -29,6 +30,10 @@ type Report struct {
 	Dropped uint64 `json:"dropped,omitempty"`
 	Running int    `json:"running,omitempty"` // already running: the pid that holds the pidfile lock
 	Error   string `json:"error,omitempty"`   // why it could not start
+	// With Error: the daemon's work failed (returned an error, or panicked) before it was
+	// ready (ErrWorkFailed), rather than the daemon before it ran the work; false from an
+	// older daemon.
+	Work bool `json:"work,omitempty"`
 	// Before the outcome, any number of these: more time needed (the launcher's ready
 	// timeout starts again with this much, as systemd's EXTEND_TIMEOUT_USEC), and a line of
 	// status for the user (systemd's STATUS=).
@@ -95,10 +100,32 @@ func (r *Reporter) AlreadyRunning(pid int) error {
 	return r.send(Report{PID: os.Getpid(), Running: pid}, true)
 }
 
-// Fail tells the launcher why the daemon cannot start, and ends the handshake.
+// Fail tells the launcher why the daemon cannot start, and ends the handshake; an err that
+// matches ErrWorkFailed (errors.Is) is reported as the work's failure (Report.Work).
 func (r *Reporter) Fail(err error) error {
-	return r.send(Report{PID: os.Getpid(), Error: err.Error()}, true)
+	return r.send(Report{PID: os.Getpid(), Error: err.Error(), Work: errors.Is(err, ErrWorkFailed)}, true)
 }
+
+// ErrWorkFailed is matched (errors.Is) by the error of a start whose work (a serve
+// function, a supervised program) failed before it was ready: it returned an error or
+// panicked, or ended. The daemon's side marks its error so (WorkFailed), Fail carries the
+// mark to the launcher, and the launcher's error matches it again.
+var ErrWorkFailed = errors.New("the work failed before it was ready")
+
+// WorkFailed is err marked as the work's failure before it was ready: its message is
+// err's, it unwraps to err, and it matches ErrWorkFailed. A nil err stays nil.
+func WorkFailed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &workFailed{err}
+}
+
+type workFailed struct{ err error }
+
+func (e *workFailed) Error() string        { return e.err.Error() }
+func (e *workFailed) Unwrap() error        { return e.err }
+func (e *workFailed) Is(target error) bool { return target == ErrWorkFailed }
 
 // Close ends the handshake without a word; the launcher will read that as the daemon's death
 // unless Ready, AlreadyRunning or Fail came first.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemonkit/daemonkit/handshake"
 )
 
 // ErrNotReady is matched (errors.Is) by every *NotReadyError: the daemon did not report
@@ -16,6 +18,12 @@ var ErrNotReady = errors.New("daemon not ready")
 // ErrExited is matched (errors.Is) by the error Launch returns when the daemon exited (or
 // closed the handshake) before it reported anything final.
 var ErrExited = errors.New("daemon exited before it was ready")
+
+// ErrWorkFailed is matched (errors.Is) by the error Launch returns when the daemon said
+// that its work failed before it was ready: the serve function returned an error or
+// panicked, or a supervised program ended. The message is the daemon's own. It is
+// handshake.ErrWorkFailed, which the daemon's side (package server) matches too.
+var ErrWorkFailed = handshake.ErrWorkFailed
 
 // ErrStopped is matched (errors.Is) by every *StoppedError: a stop came before the daemon
 // was ready, the daemon said so, and then it did not end with its own word.

@@ -53,7 +53,8 @@ const (
 //     (spec.LogPath, appended to; /dev/null if empty) as its stdout and stderr, and the
 //     write end of the handshake pipe as descriptor handshake.FD.
 //   - It waits for the daemon's report: ready (success), already running, or an error (the
-//     daemon's own message). If the handshake ends without one, the daemon died: the error
+//     daemon's own message; errors.Is ErrWorkFailed when the daemon said its work failed
+//     before it was ready: returned an error, or panicked). If the handshake ends without one, the daemon died: the error
 //     (errors.Is ErrExited) says how ("exit status 1", "killed by signal 9 (SIGKILL)") and
 //     quotes the last lines this run wrote to the log, or, if they end in a Go crash's
 //     stack trace, the crash's own lines ("fatal error: ...", "panic: ..."). After
@@ -317,7 +318,11 @@ func (l *launcher) take(ctx context.Context, ev handshake.Event, events <-chan h
 	case rep.Error != "":
 		l.log.Debug("daemon reports an error", "pid", rep.PID, "error", rep.Error)
 		l.abort(abortOptions{})
-		return Result{}, errors.New(rep.Error + l.logTail()), true
+		err := errors.New(rep.Error + l.logTail())
+		if rep.Work { // its work failed, as the daemon said: the serve function's error, a panic
+			err = handshake.WorkFailed(err)
+		}
+		return Result{}, err, true
 	case rep.Stopping != "":
 		l.log.Debug("daemon stops before it was ready", "pid", rep.PID, "why", rep.Stopping, "within", rep.Extend)
 		l.stopping = rep.Stopping

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/handshake"
 	"github.com/daemonkit/daemonkit/instance"
 	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
@@ -50,6 +51,9 @@ func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 // Every error Run returns is in the log already, but a *pidfile.LockedError, and a failed
 // start in the foreground on stderr (no Reporter, no LogPath: see Options.Reporter), which
 // the caller prints once.
+// The error of a workload that failed before it was ready (returned, or panicked) matches
+// handshake.ErrWorkFailed (errors.Is), and unwraps to the workload's own error; the
+// launcher's error of such a start matches it too.
 func Run(ctx context.Context, w Workload, opts Options) error {
 	var forward, stop []os.Signal
 	if f, ok := w.(Forwarder); ok {
@@ -248,7 +252,7 @@ wait:
 				if err == nil {
 					err = errors.New("Serve returned nil before it called ready: it must call ready once it serves, then run until its context is cancelled")
 				}
-				return r.fail(err)
+				return r.fail(handshake.WorkFailed(err)) // the work's own failure (errors.Is handshake.ErrWorkFailed)
 			}
 		case sig := <-r.sigs.stop:
 			return r.stopStarting(w, cancel, done, Stopped{sig})
