@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -101,7 +102,14 @@ func (c Config) plainOutcome(err error) (int, string) {
 	}
 	var perr *kong.ParseError
 	if errors.As(err, &perr) { // a Kong program's own parse: a usage error
-		return exitUsage, "error: " + err.Error()
+		msg := "error: " + err.Error()
+		if !errors.As(err, new(*exitError)) && perr.Context != nil { // Run says its notes itself
+			// what restart was given but does not take, as Run says it (grammar.go)
+			if note := cmp.Or(startOptionNote(c.Name, perr), restartArgsNote(c.Name, perr, perr.Context.Args)); note != "" {
+				msg += "\n" + note
+			}
+		}
+		return exitUsage, msg
 	}
 	var coded interface{ ExitCode() int }
 	if errors.As(err, &coded) && !errors.As(err, new(*exitError)) {

@@ -311,6 +311,21 @@ func (app *App) commandStart(command string) (args []string, stateDir string, er
 	if !ownWorkCommands[command] { // it ignores the program's own Config.Flags: not repeated
 		own, ownAfter = app.common, app.commonAfter
 	}
+	return app.commandStartWith(command, own, ownAfter)
+}
+
+// commandLead is commandStart's line for command, to paste, less the program's own
+// Config.Flags whatever the command: for advice that names the one flag that matters
+// itself (restartKeeps), whose value it does not show.
+func (app *App) commandLead(command string) string {
+	args, _, _ := app.commandStartWith(command, app.common, app.commonAfter)
+	return adviceJoin(args)
+}
+
+// commandStartWith is commandStart with the program's own arguments given: own, before
+// the command word (in a grammar that holds the commands under one of the program's own,
+// that command's word among them), ownAfter after it.
+func (app *App) commandStartWith(command string, own, ownAfter []string) (args []string, stateDir string, err error) {
 	args = append(append([]string{app.Config.Name}, own...), command)
 	layout, err := app.layout(false)
 	stateDir, _ = filepath.Abs(layout.StateDir)

@@ -42,8 +42,13 @@ func ownFlagNote(cfg Config, args []string) string {
 			also = fmt.Sprintf(" (%s is daemonkit's own)", dashed)
 		}
 		if commandWord(args) == "restart" { // before the command, restart would ignore it
-			return fmt.Sprintf("%s is %s's own flag, which restart does not read: restart starts the instance with the options it was started with, which its record keeps; to change them, '%s stop NAME', then '%s %s ... start -d --name NAME' with every option it needs",
-				w, cfg.Name, cfg.Name, cfg.Name, w)
+			lead := func(command string) string { // the program's own flags go before the command
+				if command == "start" {
+					return cfg.Name + " " + w + " ... start"
+				}
+				return cfg.Name + " " + command
+			}
+			return fmt.Sprintf("%s is %s's own flag, which restart does not read: restart %s", w, cfg.Name, restartKeeps(lead, "options", ""))
 		}
 		return fmt.Sprintf("%s is %s's own flag, which it reads only before the command: '%s %s ... %s ...'%s",
 			w, cfg.Name, cfg.Name, w, commandWord(args), also)

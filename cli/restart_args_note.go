@@ -18,7 +18,7 @@ func restartArgsNote(program string, perr *kong.ParseError, args []string) strin
 		return ""
 	}
 	if word, ok := strings.CutPrefix(perr.Error(), "unexpected argument "); ok && slices.Contains(args, "--") {
-		return fmt.Sprintf("restart takes no command (-- %s ...): it %s", word, restartKeeps(program, "command", "... -- PROG ARGS..."))
+		return fmt.Sprintf("restart takes no command (-- %s ...): it %s", word, restartKeeps(parsedLead(program, perr), "command", "... -- PROG ARGS..."))
 	}
 	rest, ok := strings.CutPrefix(perr.Error(), "unknown flag ")
 	if !ok {
@@ -28,5 +28,5 @@ func restartArgsNote(program string, perr *kong.ParseError, args []string) strin
 	if strings.Contains(rest, ", did you mean") || daemonkitFlagPlaces(word) != nil {
 		return "" // a flag of daemonkit's mistyped, or one of another command's
 	}
-	return fmt.Sprintf("if %s is the program's own flag: restart %s", word, restartKeeps(program, "command", "... -- PROG "+word+" ..."))
+	return fmt.Sprintf("if %s is the program's own flag: restart %s", word, restartKeeps(parsedLead(program, perr), "command", "... -- PROG "+word+" ..."))
 }

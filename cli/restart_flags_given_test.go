@@ -36,7 +36,7 @@ func TestRestartTakesRecordedProgramFlags(t *testing.T) {
 	if len(g.Restart.given) != 2 {
 		t.Fatalf("restart kept %d program flags given, want 2 (--greeting, --listen)", len(g.Restart.given))
 	}
-	app := &App{Config: cfg}
+	app := &App{Config: cfg, Globals: &Globals{}}
 	for recorded, want := range map[string]string{
 		`{"Greeting":"hi","Listen":"127.0.0.1:0"}`:  "",
 		`{"Greeting":"yo","Listen":"127.0.0.1:0"}`:  "--greeting is not restart's, and differs from the value q was started with",
@@ -78,7 +78,7 @@ func TestRestartNamesNegatedFlagAsTyped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := &App{Config: cfg}
+	app := &App{Config: cfg, Globals: &Globals{}}
 	for args, want := range map[string]string{
 		"--no-verbose":    "--no-verbose is not restart's, and differs from the value q was started with: restart starts the instance with the options it was started with, which its record keeps; to change them, 'app stop NAME', then 'app start -d --name NAME --no-verbose' with",
 		"--verbose=false": "--verbose is not restart's",
@@ -91,5 +91,47 @@ func TestRestartNamesNegatedFlagAsTyped(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("app %s restart q, started with --verbose --quiet: %v; want %q", args, err, want)
 		}
+	}
+}
+
+// TestRestartAdviceNamesNestedCommand: in a grammar that holds the commands under a
+// command of the program's own (app daemon restart), restart's advice names that command
+// in the lines it gives to paste, whether it refuses a program flag that differs from the
+// recorded one or Kong refuses one of start's options.
+func TestRestartAdviceNamesNestedCommand(t *testing.T) {
+	var g struct {
+		Daemon struct {
+			Own struct {
+				Greeting string
+			} `embed:""`
+			Commands
+		} `cmd:""`
+	}
+	cfg := Config{Name: "app", Flags: &g.Daemon.Own, Serve: func(context.Context, func(string)) error { return nil }}
+	k, err := kong.New(&g, append([]kong.Option{kong.Name("app"), kong.Exit(func(int) {})}, cfg.KongOptions(&g.Daemon.Commands)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("APP_STATE_DIR", "") // the default state directory: the lines name none
+	kctx, err := k.Parse([]string{"daemon", "restart", "--greeting", "yo", "q"})
+	if err != nil {
+		t.Fatalf("app daemon restart --greeting yo q: %v; want it parsed", err)
+	}
+	const want = "to change them, 'app daemon stop NAME', then 'app daemon start -d --name NAME --greeting ...' with"
+	if _, err := kctx.Call(func(app *App) error {
+		err := checkGivenFlags(app, &request{Name: "q", Flags: json.RawMessage(`{"Greeting":"hi"}`)}, g.Daemon.Restart.given)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("app daemon restart --greeting yo q, started with --greeting hi: %v; want %q", err, want)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = k.Parse([]string{"daemon", "restart", "--umask", "077", "q"})
+	var out strings.Builder
+	cfg.Stderr = &out
+	if code := cfg.Exit(err); code != exitUsage || !strings.Contains(out.String(), "'app daemon stop NAME', then 'app daemon start -d --name NAME --umask ...'") {
+		t.Errorf("app daemon restart --umask 077 q: exit %d, said %q; want exit 2 and the advice to stop and start with app daemon", code, out.String())
 	}
 }

@@ -34,20 +34,41 @@ func startOptionNote(program string, perr *kong.ParseError) string {
 	if f := startFlag(perr.Context.Model, word); f != nil && f.IsBool() {
 		given = word
 	}
-	return fmt.Sprintf("%s is start's: restart %s", word, restartKeeps(program, "options", given))
+	return fmt.Sprintf("%s is start's: restart %s", word, restartKeeps(parsedLead(program, perr), "options", given))
 }
 
 // restartKeeps says that restart starts an instance as it was started, what ("options",
 // or "command") as its record keeps them, and how to start it otherwise, given (an
 // option, "--umask ...", or "-- PROG ARGS...") among the rest: the advice of every note
-// on what restart was given but does not take. It follows "restart " or "it ".
-func restartKeeps(program, what, given string) string {
+// on what restart was given but does not take. lead is the line that runs a command
+// ("PROG stop"; "PROG daemon stop" where the program holds the commands under a command of
+// its own): App.commandLead, or parsedLead after a parse error. It follows "restart " or
+// "it ".
+func restartKeeps(lead func(command string) string, what, given string) string {
 	them := "them"
 	if what == "command" {
 		them = "it"
 	}
-	return fmt.Sprintf("starts the instance with the %s it was started with, which its record keeps; to change %s, '%s stop NAME', then '%s start -d --name NAME %s' with every option it needs",
-		what, them, program, program, given)
+	if given != "" {
+		given = " " + given
+	}
+	return fmt.Sprintf("starts the instance with the %s it was started with, which its record keeps; to change %s, '%s NAME', then '%s -d --name NAME%s' with every option it needs",
+		what, them, lead("stop"), lead("start"), given)
+}
+
+// parsedLead is restartKeeps' lead for a command line perr stopped in: program, the words
+// of the commands above the one selected (in a grammar that holds daemonkit's commands
+// under a command of the program's own: app daemon restart), and the command.
+func parsedLead(program string, perr *kong.ParseError) func(string) string {
+	var above []string
+	if perr != nil && perr.Context != nil && perr.Context.Selected() != nil {
+		for n := perr.Context.Selected().Parent; n != nil && n.Parent != nil; n = n.Parent {
+			above = append([]string{n.Name}, above...)
+		}
+	}
+	return func(command string) string {
+		return adviceJoin(append(append([]string{program}, above...), command))
+	}
 }
 
 // startFlag is the flag of the start command in model that word (--umask, -u) selects,
