@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -48,9 +47,14 @@ type Config struct {
 	// Name is the program's name in usage and messages, the default instance name, the
 	// default state directory (/run/NAME as root) and the prefix of its environment
 	// variables (NAME_STATE_DIR, ...: NAME in upper case, each character but letters and
-	// digits made '_', and '_' before a leading digit, so that a shell can set them). Default: the base name of os.Args[0]. It must be a
-	// valid name for a new instance (instance.ValidateNewName): 1 to 64 ASCII letters,
-	// digits, '.', '_' and '-', not starting with a dot or a dash.
+	// digits made '_', and '_' before a leading digit, so that a shell can set them).
+	// Default: the name go build gives the binary, the last element of the main package's
+	// import path (less a major version suffix: example.com/app/v2 is app), the same under
+	// go run . (and go run main.go) as in a binary built with go build -o, or renamed since,
+	// so that each finds the instances of the others; the base name of os.Args[0] only for
+	// a binary with no build information. It must be a valid name for a new instance
+	// (instance.ValidateNewName): 1 to 64 ASCII letters, digits, '.', '_' and '-', not
+	// starting with a dot or a dash.
 	Name string
 	// Description is the one line under the usage.
 	Description string
@@ -110,7 +114,7 @@ const devVersion = "dev"
 // withDefaults fills in what the zero values mean.
 func (c Config) withDefaults() Config {
 	if c.Name == "" {
-		c.Name = filepath.Base(os.Args[0])
+		c.Name = defaultName()
 	}
 	if c.Version == "" {
 		c.Version = devVersion
@@ -139,7 +143,7 @@ func (c Config) check() error {
 	const rule = "must be a valid instance name (1 to 64 ASCII letters, digits, '.', '_' and '-', not starting with a dot or a dash)"
 	if err := instance.ValidateNewName(d.Name); err != nil {
 		if c.Name == "" {
-			return fmt.Errorf("Config.Name, empty, is the program's file name, and it %s: %w", rule, err)
+			return fmt.Errorf("Config.Name, empty, defaults to %q (the program's package name: see Config.Name), and it %s: give Config.Name: %w", d.Name, rule, err)
 		}
 		return fmt.Errorf("Config.Name %s: %w", rule, err)
 	}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bufio"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// defaultName is Config.Name's default, found once: the name go build gives the program's
+// binary, the last element of its main package's path (less a major version suffix: the
+// binary of example.com/app/v2 is app), so that the program has one name, and one state
+// directory, whether it was built with go build, go build -o NAME, or run with go run .
+// (whose binary is a temporary one, of that name), or renamed since. A go run of files
+// (go run main.go) has no package path: the path is made as go would make it, from the
+// go.mod above main.main's file. Failing all that (no build information), it is the base
+// name of os.Args[0].
+var defaultName = sync.OnceValue(func() string {
+	if name := packageName(mainPackagePath()); name != "" {
+		return name
+	}
+	return filepath.Base(os.Args[0])
+})
+
+// mainPackagePath is the import path of the program's main package, "" if it cannot be
+// told.
+func mainPackagePath() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	if bi.Path != "command-line-arguments" {
+		return bi.Path
+	}
+	return filesPackagePath()
+}
+
+// filesPackagePath is the import path go build gives the main package of a build of
+// files (go run main.go): its module's path (the go.mod in or above its directory) and
+// the directory's path below the module's. It finds the directory as main.main's file,
+// on this goroutine's stack: "" if main.main is not there, or its file is not absolute
+// (-trimpath), or no go.mod names a module.
+func filesPackagePath() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
+	for {
+		f, more := frames.Next()
+		if f.Function == "main.main" && filepath.IsAbs(f.File) {
+			return importPathOf(filepath.Dir(f.File))
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+// importPathOf is the import path of the package in dir, from the go.mod in or above it.
+func importPathOf(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if mod := modulePath(filepath.Join(d, "go.mod")); mod != "" {
+			rel, err := filepath.Rel(d, dir)
+			if err != nil {
+				return ""
+			}
+			return path.Join(mod, filepath.ToSlash(rel))
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
+// modulePath is the path of the module directive of the go.mod file at file, "" if
+// there is none.
+func modulePath(file string) string {
+	f, err := os.Open(file)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	lines := bufio.NewScanner(f)
+	for lines.Scan() {
+		line, _, _ := strings.Cut(lines.Text(), "//")
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module")
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t' && rest[0] != '"') {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if unquoted, err := strconv.Unquote(rest); err == nil {
+			rest = unquoted
+		}
+		return rest
+	}
+	return ""
+}
+
+// packageName is the name go build gives the binary of the package at importPath: its
+// last element, or the one before a major version suffix (/v2). "" for none.
+func packageName(importPath string) string {
+	if importPath == "" {
+		return ""
+	}
+	elem := path.Base(importPath)
+	if dir := path.Dir(importPath); dir != "." && isMajorVersion(elem) {
+		elem = path.Base(dir)
+	}
+	if elem == "." || elem == "/" {
+		return ""
+	}
+	return elem
+}
+
+// isMajorVersion says whether elem is a module path's major version suffix: v2, v3, ...
+func isMajorVersion(elem string) bool {
+	n, ok := strings.CutPrefix(elem, "v")
+	if !ok || n == "" || n[0] == '0' {
+		return false
+	}
+	_, err := strconv.ParseUint(n, 10, 32)
+	return err == nil
+}

@@ -1,0 +1,81 @@
+package cli_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/internal/scripttest"
+)
+
+// TestDefaultNameSameUnderGoRun: a program that leaves Config.Name empty has one name
+// however it is built, so that an instance started with go run main.go (whose binary go
+// names main) is found by the binary go build -o makes under another name: its main
+// package's, the tool of example.com/tool/v2.
+func TestDefaultNameSameUnderGoRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, state := t.TempDir(), t.TempDir()
+	t.Cleanup(func() { scripttest.KillDaemonsUnder(t.Log, state) })
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"go.mod": "module example.com/tool/v2\n\ngo 1.26\n\nrequire github.com/daemonkit/daemonkit v0.0.0\n\nreplace github.com/daemonkit/daemonkit => " + root + "\n",
+		"go.sum": string(sum),
+		"main.go": `package main
+
+import (
+	"context"
+
+	"github.com/daemonkit/daemonkit/cli"
+)
+
+func main() {
+	cli.Main(cli.Config{Serve: func(ctx context.Context, ready func(string)) error {
+		ready("")
+		<-ctx.Done()
+		return nil
+	}})
+}
+`,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(mod, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goCmd := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(goTool, args...)
+		cmd.Dir = mod
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -buildvcs=false", "GOPROXY=off", "GOWORK=off")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	goCmd("build", "-o", "renamed", ".")
+	out := goCmd("run", "main.go", "start", "-d", "--state-dir", state, "--log-dir", state)
+	if !strings.HasPrefix(out, "started tool (pid ") {
+		t.Errorf("go run main.go start -d: %q; want it to start tool", out)
+	}
+	stop := exec.Command(filepath.Join(mod, "renamed"), "stop", "--state-dir", state)
+	out2, err := stop.CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out2), "stopped tool (pid ") {
+		t.Errorf("renamed stop: %v, %q; want it to stop what go run started (%q)", err, out2, out)
+	}
+}
