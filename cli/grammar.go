@@ -184,6 +184,7 @@ func hiddenCommands() []hiddenCommand {
 func (c Config) commonOptions(cmds *Commands) []kong.Option {
 	c = c.withDefaults()
 	return []kong.Option{
+		kong.OptionFunc(func(*kong.Kong) error { cmds.Start.optioned = true; return nil }), // before the build: see StartCmd.Help
 		kong.Vars(c.vars()),
 		kong.BindToProvider(func(kctx *kong.Context) (*App, error) {
 			own, ownAfter := ownArgs(c, kctx, true)

@@ -36,6 +36,8 @@ import (
 type StartCmd struct {
 	Detach bool `short:"d" help:"Run as a daemon: return only once it holds its pidfile and is ready."`
 	StartOptions
+
+	optioned bool // the grammar is given daemonkit's options (see Help)
 }
 
 // StartOptions are start's options but -d, which unit takes too: how the instance runs,
