@@ -84,14 +84,19 @@ type statusReport struct {
 	// replaced since it started (/proc/PID/exe reads "(deleted)", and is not this binary's
 	// file), told where Build cannot tell it from this binary's: a go build over it, a go run
 	// binary gone, two builds both "dev". Only for a daemon of this program's own.
-	BinaryReplaced bool   `json:"binary_replaced,omitempty"`
-	binary         string // the path the daemon's binary was run from, when BinaryReplaced
-	thisBuild      string // this binary's build, once Build is told
-	stop           string // the command line that stops this instance, for the advice
-	restart        string // the command line that restarts it, for the advice on a build that differs
-	detached       bool   // LogProblem says its log is no longer at its path: Run adds the reopen that mends it
-	foreign        bool   // the stale file is not a pidfile: nothing of ours removes it
-	owner          int    // the stale file's owner when it is not this user (stop leaves it), else -1
+	BinaryReplaced bool `json:"binary_replaced,omitempty"`
+	// BinaryGoRun says, with BinaryReplaced, that the binary was one go run built
+	// (goRunBuild): its temporary build, which go removed when that go run ended, or the
+	// build cache's copy, dropped since. selfGoRun says this binary is one go run built too.
+	BinaryGoRun bool   `json:"binary_go_run,omitempty"`
+	selfGoRun   bool   // this process runs a temporary build of go run
+	binary      string // the path the daemon's binary was run from, when BinaryReplaced
+	thisBuild   string // this binary's build, once Build is told
+	stop        string // the command line that stops this instance, for the advice
+	restart     string // the command line that restarts it, for the advice on a build that differs
+	detached    bool   // LogProblem says its log is no longer at its path: Run adds the reopen that mends it
+	foreign     bool   // the stale file is not a pidfile: nothing of ours removes it
+	owner       int    // the stale file's owner when it is not this user (stop leaves it), else -1
 }
 
 // Run prints the status and exits 0 (running), 1 (stale pidfile), 3 (not running) or 4,
@@ -122,6 +127,9 @@ func (c *StatusCmd) Run(app *App) error {
 			rep.noteBuild(st.Record.Build, buildOf(app.Config), same)
 			if same && !rep.BuildDiffers {
 				rep.binary, rep.BinaryReplaced = replacedBinary(rep.PID)
+				if rep.BinaryReplaced && goRunBuild(rep.binary) {
+					rep.BinaryGoRun, rep.selfGoRun = true, goRunBuild(currentExecutable())
+				}
 			}
 		}
 	}
@@ -265,6 +273,12 @@ func (r *statusReport) noteBuild(recorded, this string, sameProgram bool) {
 func (r *statusReport) writeBuild(w io.Writer) {
 	switch {
 	case r.thisBuild == "": // not told
+	case r.BinaryGoRun && r.selfGoRun:
+		printField(w, "build", fmt.Sprintf("%s; it runs a binary that go run built, %s, removed since (go run removes its temporary build when it ends, and go's build cache its old copies); '%s' through go run, as this status ran, runs it on the binary go run runs then: a new build of the source, removed in its turn when that go run ends, or the build cache's copy of an unchanged one; go build a binary to run one that stays",
+			cmp.Or(r.Build, "not recorded"), r.binary, r.restart))
+	case r.BinaryGoRun:
+		printField(w, "build", fmt.Sprintf("%s; it runs a binary that go run built, %s, removed since (go run removes its temporary build when it ends, and go's build cache its old copies); '%s' runs it on this binary",
+			cmp.Or(r.Build, "not recorded"), r.binary, r.restart))
 	case r.BinaryReplaced:
 		printField(w, "build", fmt.Sprintf("%s; the path it started from, %s, was removed or replaced since; '%s' runs it on this binary", cmp.Or(r.Build, "not recorded"), r.binary, r.restart))
 	case !r.BuildDiffers:

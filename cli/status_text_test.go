@@ -149,3 +149,25 @@ func TestStatusStartingEmptyPidfile(t *testing.T) {
 		t.Error("stale and empty: no problem noted")
 	}
 }
+
+// TestGoRunBuild: the binaries go run runs, its temporary build and its build cache's
+// copy, are told from others.
+func TestGoRunBuild(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/tmp/go-build2358150023/b001/exe/app": true,
+		"/var/tmp/go-build1/b012/exe/my-app":   true,
+		"/root/.cache/go-build/55/554ce0575325f93fb5a322e176c2e35a7c64b384c5a4f80528d5bd4d797e0fde-d/app": true,
+		"/root/.cache/go-build/56/554ce0575325f93fb5a322e176c2e35a7c64b384c5a4f80528d5bd4d797e0fde-d/app": false,
+		"/tmp/go-build/b001/exe/app":  false,
+		"/tmp/go-buildX/b001/exe/app": false,
+		"/tmp/go-build1/bin/exe/app":  false,
+		"/tmp/go-build1/b001/app":     false,
+		"/usr/local/bin/app":          false,
+		"/home/me/src/app/exe/app":    false,
+		"app":                         false,
+	} {
+		if got := goRunBuild(path); got != want {
+			t.Errorf("goRunBuild(%s) = %v, want %v", path, got, want)
+		}
+	}
+}
