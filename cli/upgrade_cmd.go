@@ -372,7 +372,7 @@ func (c *UpgradeCmd) nameNotCommand(app *App) error {
 	if _, err := os.Lstat(paths.Record); err != nil {
 		return nil
 	}
-	name := app.Config.Name
-	return withCode(exitUsage, fmt.Errorf("upgrade %s: %s names an instance here, and upgrade takes the new copy's command, not a name: '%s upgrade --name %s' upgrades it with the command it runs (the built-in work: to the binary that runs upgrade), '%s upgrade --name %s -- NEWCMD [ARGS...]' with another",
-		word, word, name, word, name, word))
+	line := app.commandFor("upgrade", paths) // the program's command path and --state-dir kept
+	return withCode(exitUsage, fmt.Errorf("upgrade %s: %s names an instance here, and upgrade takes the new copy's command, not a name: '%s' upgrades it with the command it runs (the built-in work: to the binary that runs upgrade), '%s -- NEWCMD [ARGS...]' with another",
+		word, word, line, line))
 }
