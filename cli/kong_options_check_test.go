@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestKongWithoutOptionsSaysSo(t *testing.T) {
 			t.Errorf("%s: kong.New without KongOptions: %s; want it to name KongOptions", name, said)
 		}
 	}
-	cfg := cli.Config{Name: "app", Serve: embedded.Serve}
+	cfg := cli.Config{Name: "app", Serve: func(ctx context.Context, ready func(string)) error { ready(""); <-ctx.Done(); return nil }}
 	if _, err := kong.New(&nested, cfg.KongOptions(&nested.Daemon.Commands)...); err != nil {
 		t.Errorf("kong.New with KongOptions: %v", err)
 	}
