@@ -48,11 +48,12 @@ type Config struct {
 	// default state directory (/run/NAME as root) and the prefix of its environment
 	// variables (NAME_STATE_DIR, ...: NAME in upper case, each character but letters and
 	// digits made '_', and '_' before a leading digit, so that a shell can set them).
-	// Default: the name go build gives the binary, the last element of the main package's
-	// import path (less a major version suffix: example.com/app/v2 is app), the same under
-	// go run . (and go run main.go) as in a binary built with go build -o, or renamed since,
-	// so that each finds the instances of the others; the base name of os.Args[0] only for
-	// a binary with no build information. It must be a valid name for a new instance
+	// Default: the binary's file name, the base name of os.Args[0] (what go build, go run .
+	// and go build -o NAME make it), except for a run of files (go run main.go, whose
+	// binary go names after its first file), which gets the name go build gives the
+	// package's binary: the last element of its import path, made from the go.mod above
+	// main.main's file, less a major version suffix (example.com/app/v2 is app). It must
+	// be a valid name for a new instance
 	// (instance.ValidateNewName): 1 to 64 ASCII letters, digits, '.', '_' and '-', not
 	// starting with a dot or a dash.
 	Name string
@@ -143,7 +144,7 @@ func (c Config) check() error {
 	const rule = "must be a valid instance name (1 to 64 ASCII letters, digits, '.', '_' and '-', not starting with a dot or a dash)"
 	if err := instance.ValidateNewName(d.Name); err != nil {
 		if c.Name == "" {
-			return fmt.Errorf("Config.Name, empty, defaults to %q (the program's package name: see Config.Name), and it %s: give Config.Name: %w", d.Name, rule, err)
+			return fmt.Errorf("Config.Name, empty, defaults to %q (the program's file name: see Config.Name), and it %s: give Config.Name: %w", d.Name, rule, err)
 		}
 		return fmt.Errorf("Config.Name %s: %w", rule, err)
 	}

@@ -12,33 +12,20 @@ import (
 	"sync"
 )
 
-// defaultName is Config.Name's default, found once: the name go build gives the program's
-// binary, the last element of its main package's path (less a major version suffix: the
-// binary of example.com/app/v2 is app), so that the program has one name, and one state
-// directory, whether it was built with go build, go build -o NAME, or run with go run .
-// (whose binary is a temporary one, of that name), or renamed since. A go run of files
-// (go run main.go) has no package path: the path is made as go would make it, from the
-// go.mod above main.main's file. Failing all that (no build information), it is the base
-// name of os.Args[0].
+// defaultName is Config.Name's default, found once: the base name of os.Args[0], the
+// binary's file name, which go build and go run . make the last element of the main
+// package's import path and go build -o NAME makes NAME; but for a build of files (go
+// run main.go, whose binary go names after its first file, main), the name go build gives
+// the package's binary (packageName), so that an instance started so is found by the
+// binary go build makes.
 var defaultName = sync.OnceValue(func() string {
-	if name := packageName(mainPackagePath()); name != "" {
-		return name
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path == "command-line-arguments" {
+		if name := packageName(filesPackagePath()); name != "" {
+			return name
+		}
 	}
 	return filepath.Base(os.Args[0])
 })
-
-// mainPackagePath is the import path of the program's main package, "" if it cannot be
-// told.
-func mainPackagePath() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	if bi.Path != "command-line-arguments" {
-		return bi.Path
-	}
-	return filesPackagePath()
-}
 
 // filesPackagePath is the import path go build gives the main package of a build of
 // files (go run main.go): its module's path (the go.mod in or above its directory) and

@@ -10,10 +10,10 @@ import (
 	"github.com/daemonkit/daemonkit/internal/scripttest"
 )
 
-// TestDefaultNameSameUnderGoRun: a program that leaves Config.Name empty has one name
-// however it is built, so that an instance started with go run main.go (whose binary go
-// names main) is found by the binary go build -o makes under another name: its main
-// package's, the tool of example.com/tool/v2.
+// TestDefaultNameSameUnderGoRun: a program that leaves Config.Name empty has the name go
+// build gives its binary under go run main.go too (whose binary go names main), so that
+// the instance it starts is found by that binary: the tool of example.com/tool/v2. A
+// binary built with go build -o another name keeps that name, as its usage says it.
 func TestDefaultNameSameUnderGoRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program")
@@ -68,14 +68,18 @@ func main() {
 		}
 		return string(out)
 	}
+	goCmd("build", ".")
 	goCmd("build", "-o", "renamed", ".")
 	out := goCmd("run", "main.go", "start", "-d", "--state-dir", state, "--log-dir", state)
 	if !strings.HasPrefix(out, "started tool (pid ") {
 		t.Errorf("go run main.go start -d: %q; want it to start tool", out)
 	}
-	stop := exec.Command(filepath.Join(mod, "renamed"), "stop", "--state-dir", state)
-	out2, err := stop.CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out2), "stopped tool (pid ") {
-		t.Errorf("renamed stop: %v, %q; want it to stop what go run started (%q)", err, out2, out)
+	renamed, err := exec.Command(filepath.Join(mod, "renamed"), "stop", "--state-dir", state).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(renamed), "renamed was not running") {
+		t.Errorf("renamed stop: %v, %q; want the binary's own name, renamed, which never ran", err, renamed)
+	}
+	stopped, err := exec.Command(filepath.Join(mod, "tool"), "stop", "--state-dir", state).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(stopped), "stopped tool (pid ") {
+		t.Errorf("tool stop: %v, %q; want it to stop what go run started (%q)", err, stopped, out)
 	}
 }
