@@ -69,7 +69,7 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.Cance
 			return // the watch is over, or the handle closed (the copy is gone)
 		}
 		end := mainEnd{h: h}
-		end.ws, end.known = r.namedStatus(pid, start)
+		end.ws, end.known = r.namedStatus(h, start)
 		if hook := testHookMainEnded.Load(); hook != nil {
 			(*hook)(end)
 		}
@@ -84,14 +84,19 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.Cance
 	return cancel
 }
 
-// namedStatus is the wait status of pid, a named main process that has ended (start: its
+// namedStatus is the wait status of h, a named main process that has ended (start: its
 // start time, 0 if unknown), if it can be known: from /proc while it is a zombie that its
-// parent has not reaped (the same process: its start time matches), or from the reaper
-// when it was an orphan of this subreaper. Stat is read first: a pid gone from /proc
-// because the reaper reaped it has its status kept by then (keptStatusOf).
-func (r *run) namedStatus(pid int, start uint64) (syscall.WaitStatus, bool) {
+// parent has not reaped (the same process: its start time matches); once reaped, by
+// whichever parent, from its handle, where the kernel keeps it (Linux 6.15 and later); or
+// from the reaper when it was an orphan of this subreaper. Stat is read first: a pid gone
+// from /proc has its status in its handle, or kept by the reaper, by then.
+func (r *run) namedStatus(h *proc.Process, start uint64) (syscall.WaitStatus, bool) {
+	pid := h.PID()
 	if st, err := proc.ReadStat(pid); err == nil && st.Zombie() && (start == 0 || st.StartTime == start) {
 		return syscall.WaitStatus(st.ExitCode), true
+	}
+	if ws, ok := h.ExitStatus(); ok {
+		return ws, true
 	}
 	return r.reaper.keptStatusOf(pid)
 }

@@ -1,11 +1,13 @@
 package supervisor
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/internal/testutil"
 	"github.com/daemonkit/daemonkit/notify"
 	"github.com/daemonkit/daemonkit/server"
@@ -170,6 +173,11 @@ func TestNamedStatusOfAnOrphanReaped(t *testing.T) {
 	pid := p.Pid
 	_ = p.Release() // the reaper waits for it, as for an orphan it adopted
 	start := startTimeOf(pid)
+	h, err := proc.Open(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = h.Close() // its status from the reaper alone, as on a kernel that keeps none for a pidfd
 	rp.keepStatus(pid)
 	defer rp.forgetStatus(pid)
 	_ = syscall.Kill(pid, syscall.SIGUSR1)
@@ -177,15 +185,64 @@ func TestNamedStatusOfAnOrphanReaped(t *testing.T) {
 		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
 		return os.IsNotExist(err)
 	})
-	ws, known := r.namedStatus(pid, start)
+	ws, known := r.namedStatus(h, start)
 	if !known || !ws.Signaled() || ws.Signal() != syscall.SIGUSR1 {
 		t.Fatalf("namedStatus = %s, %v; want killed by SIGUSR1, known", describe(ws), known)
 	}
-	if _, known := r.namedStatus(1<<22+1, 0); known { // above PID_MAX_LIMIT: reaped by nobody here
-		t.Fatal("the status of a process this reaper never reaped was said known")
+	rp.forgetStatus(pid)
+	if _, known := r.namedStatus(h, start); known {
+		t.Fatal("the status of a process the reaper no longer keeps, with no handle to ask, was said known")
 	}
 	if s := (mainEnd{}).String(); !strings.Contains(s, "unknown") {
 		t.Errorf("an end whose status is not known reads %q", s)
+	}
+}
+
+// A named main process that its own parent reaps at once (a wrapper shell's wait, bash
+// reaping a background job) has its status kept for the supervisor's handle, on a kernel
+// that keeps it (Linux 6.15 and later), so that an end of exit 0 is not taken for a
+// failure, nor a crash for an end of unknown status.
+func TestNamedStatusReapedByItsParent(t *testing.T) {
+	if !testutil.LinuxAtLeast(t, 6, 15) {
+		t.Skip("the kernel keeps no exit status for a pidfd before Linux 6.15")
+	}
+	r := &run{reaper: newReaper(nil)}
+	defer r.reaper.close()
+	wrapper := exec.Command("/bin/sh", "-c", "sleep 600 & echo $!; wait $!; read x")
+	out, err := wrapper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := wrapper.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wrapper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = in.Close(); _ = wrapper.Process.Kill(); _ = wrapper.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := proc.Open(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	start := startTimeOf(pid)
+	_ = syscall.Kill(pid, syscall.SIGUSR1)
+	testutil.WaitFor(t, "the shell's wait reaping its job", func() bool {
+		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+		return os.IsNotExist(err)
+	})
+	ws, known := r.namedStatus(h, start)
+	if !known || !ws.Signaled() || ws.Signal() != syscall.SIGUSR1 {
+		t.Fatalf("namedStatus = %s, %v; want killed by SIGUSR1, known", describe(ws), known)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestParseStatExitCode: exit_code (field 52) is read; a line without it reads 0.
@@ -45,5 +47,39 @@ func TestZombieExitCode(t *testing.T) {
 	}
 	if ws := syscall.WaitStatus(st.ExitCode); !st.Zombie() || !ws.Exited() || ws.ExitStatus() != 3 {
 		t.Fatalf("stat of the zombie: %+v; want a zombie that exited with status 3", st)
+	}
+}
+
+// TestExitStatusOnceReaped: a handle gives its process's exit status once a parent has
+// reaped it, and none while it runs, or after Close.
+func TestExitStatusOnceReaped(t *testing.T) {
+	if !testutil.LinuxAtLeast(t, 6, 15) {
+		t.Skip("the kernel keeps no exit status for a pidfd before Linux 6.15")
+	}
+	cmd := exec.Command("/bin/sh", "-c", "read x; exit 3")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if ws, ok := h.ExitStatus(); ok {
+		t.Errorf("ExitStatus of a running process = %v, true", ws)
+	}
+	_ = in.Close()
+	_ = cmd.Wait() // the parent reaps it
+	ws, ok := h.ExitStatus()
+	if !ok || !ws.Exited() || ws.ExitStatus() != 3 {
+		t.Fatalf("ExitStatus once reaped = %#x, %v; want exited with status 3", int(ws), ok)
+	}
+	_ = h.Close()
+	if _, ok := h.ExitStatus(); ok {
+		t.Error("ExitStatus after Close said it knew")
 	}
 }

@@ -87,6 +87,12 @@ func (p *Process) Wait(ctx context.Context) error {
 	return fmt.Errorf("wait for pid %d: %w", p.pid, err)
 }
 
+// ExitStatus is how the process ended, once it has been reaped, by whichever parent, where
+// the system keeps that for its handle (a pidfd's PIDFD_INFO_EXIT, Linux 6.15 and later);
+// ok is false while it runs or is a zombie (its /proc stat says then: Stat.ExitCode),
+// where the system does not keep it, and after Close.
+func (p *Process) ExitStatus() (ws syscall.WaitStatus, ok bool) { return p.h.exitStatus() }
+
 // Close releases the handle (the pidfd on Linux). It is safe to call more than once.
 func (p *Process) Close() error { return p.h.close() }
 

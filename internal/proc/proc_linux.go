@@ -192,6 +192,21 @@ func (h *handle) dup(pid int) (*os.File, error) {
 	return os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(pid)), nil
 }
 
+// exitStatus asks the pidfd for its process's exit status (PIDFD_GET_INFO with
+// PIDFD_INFO_EXIT), which the kernel keeps once the process has been reaped.
+func (h *handle) exitStatus() (syscall.WaitStatus, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if h.closed || h.nopidfd {
+		return 0, false
+	}
+	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
+	if err := unix.IoctlPidfdInfo(h.fd, &info); err != nil || info.Mask&unix.PIDFD_INFO_EXIT == 0 {
+		return 0, false // a kernel before 6.15 (ENOTTY, EINVAL), or not reaped yet
+	}
+	return syscall.WaitStatus(info.Exit_code), true
+}
+
 func (h *handle) close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -49,6 +49,8 @@ func (h *handle) wait(ctx context.Context, pid int) error {
 	return pollWait(ctx, pid)
 }
 
+func (h *handle) exitStatus() (syscall.WaitStatus, bool) { return 0, false }
+
 func (h *handle) close() error {
 	h.closed.Store(true)
 	return nil
