@@ -19,6 +19,7 @@ import (
 // that could be known (see namedStatus).
 type mainEnd struct {
 	h     *proc.Process
+	start uint64 // its start time, 0 if unknown: see namedStatus
 	ws    syscall.WaitStatus
 	known bool
 }
@@ -28,7 +29,7 @@ func (e mainEnd) String() string {
 	if e.known {
 		return describe(e.ws)
 	}
-	return "ended (its status is unknown: its parent reaped it first)"
+	return "ended (its status is not known)"
 }
 
 // status is its wait status for --restart and the supervisor's own exit: one that cannot
@@ -68,7 +69,7 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.Cance
 		if h.Wait(ctx) != nil {
 			return // the watch is over, or the handle closed (the copy is gone)
 		}
-		end := mainEnd{h: h}
+		end := mainEnd{h: h, start: start}
 		end.ws, end.known = r.namedStatus(h, start)
 		if hook := testHookMainEnded.Load(); hook != nil {
 			(*hook)(end)
@@ -86,14 +87,15 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.Cance
 
 // namedStatus is the wait status of h, a named main process that has ended (start: its
 // start time, 0 if unknown), if it can be known: from /proc while it is a zombie that its
-// parent has not reaped (the same process: its start time matches); once reaped, by
-// whichever parent, from its handle, where the kernel keeps it (Linux 6.15 and later); or
-// from the reaper when it was an orphan of this subreaper. Stat is read first: a pid gone
-// from /proc has its status in its handle, or kept by the reaper, by then.
+// parent has not reaped (the same process: its start time matches), where the kernel lets
+// this process read it (proc.ZombieExitStatus); once reaped, by whichever parent, from its
+// handle, where the kernel keeps it (Linux 6.15 and later); or from the reaper when it was
+// an orphan of this subreaper. /proc is read first: a pid gone from it has its status in
+// its handle, or kept by the reaper, by then.
 func (r *run) namedStatus(h *proc.Process, start uint64) (syscall.WaitStatus, bool) {
 	pid := h.PID()
-	if st, err := proc.ReadStat(pid); err == nil && st.Zombie() && (start == 0 || st.StartTime == start) {
-		return syscall.WaitStatus(st.ExitCode), true
+	if ws, ok := proc.ZombieExitStatus(pid, start); ok {
+		return ws, true
 	}
 	if ws, ok := h.ExitStatus(); ok {
 		return ws, true
@@ -128,6 +130,11 @@ func (e *mainEndedEarly) Error() string {
 	return fmt.Sprintf("the program's main process (pid %d, named by MAINPID=) %s before the program was ready", e.end.h.PID(), e.end)
 }
 
+// reapedBound bounds endForMain's wait, once the rest of the copy has stopped, for a named
+// main process of unknown status to be reaped (by its parent, or this subreaper once that
+// parent is gone), whose handle may then say how it ended.
+const reapedBound = time.Second
+
 // endForMain ends the copy p, which serves, whose named main process has ended (end) while
 // its first process runs on (a wrapper that sleeps, or runs a helper): as systemd ends a
 // service whose MAINPID ended, the copy counts as ended, with that process's status. Its
@@ -158,14 +165,33 @@ func (r *run) endForMain(p *program, end mainEnd) syscall.WaitStatus {
 			}
 		}
 	})
-	if _, ended := r.askFirst(p, true, time.Now().Add(r.s.cfg.ShutdownTimeout)); !ended {
+	_, ended := r.askFirst(p, true, time.Now().Add(r.s.cfg.ShutdownTimeout))
+	if !ended {
 		r.log.Warn("the rest of the copy did not stop in time; killing it", "pid", p.pid, "after", r.s.cfg.ShutdownTimeout.String())
-		if len(r.sockets) > 0 {
-			r.killGroup(p) // its own group: nothing of a copy still draining
-		} else {
-			sayOutlived(r.log, hclog.Warn, "processes of the copy outlived SIGKILL", r.s.killInstance())
-		}
+	}
+	// What is left of it (the process that forked the main one, a helper) is killed now,
+	// as systemd's control-group kill mode ends a service whose main process exited, not
+	// only before a restart: the main process's parent would otherwise hold it unreaped.
+	if len(r.sockets) > 0 {
+		r.killGroup(p) // its own group: nothing of a copy still draining
+	} else {
+		sayOutlived(r.log, hclog.Warn, "processes of the copy outlived SIGKILL", r.s.killInstance())
+	}
+	if !ended {
 		<-p.exited
+	}
+	if !end.known {
+		// Its parent, ended now, has reaped it, or left it to this subreaper to reap: a
+		// status /proc hid (a container without CAP_SYS_PTRACE) is in its handle once it
+		// is reaped, where the kernel keeps it (Linux 6.15 and later).
+		end.h.AwaitReaped(reapedBound)
+		if end.ws, end.known = r.namedStatus(end.h, end.start); end.known {
+			p.failure = fmt.Sprintf("main process %d (named by MAINPID=) %s", pid, end)
+			r.log.Info("the program's main process's status is known now that the rest of its copy has stopped", "mainpid", pid, "status", end.String())
+		} else {
+			r.log.Warn("the program's main process's status cannot be known: its parent reaped it, and this kernel (before Linux 6.15) keeps no status for the supervisor; counted as a failure",
+				"mainpid", pid)
+		}
 	}
 	return end.status()
 }

@@ -193,7 +193,7 @@ func TestNamedStatusOfAnOrphanReaped(t *testing.T) {
 	if _, known := r.namedStatus(h, start); known {
 		t.Fatal("the status of a process the reaper no longer keeps, with no handle to ask, was said known")
 	}
-	if s := (mainEnd{}).String(); !strings.Contains(s, "unknown") {
+	if s := (mainEnd{}).String(); !strings.Contains(s, "not known") {
 		t.Errorf("an end whose status is not known reads %q", s)
 	}
 }
@@ -299,7 +299,7 @@ func TestNamedMainMoveReadBeforeTheOldOneEnds(t *testing.T) {
 	}
 }
 
-// A named main process whose status cannot be known (its parent reaped it first) ended a
+// A named main process whose status cannot be known (its parent reaped it, on an old kernel) ended a
 // copy that served nothing: --restart on-failure counts it a failure, and restarts.
 func TestNamedMainUnknownEndIsAFailure(t *testing.T) {
 	ws := mainEnd{}.status()

@@ -2,11 +2,14 @@ package proc
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/internal/testutil"
 )
@@ -81,5 +84,83 @@ func TestExitStatusOnceReaped(t *testing.T) {
 	_ = h.Close()
 	if _, ok := h.ExitStatus(); ok {
 		t.Error("ExitStatus after Close said it knew")
+	}
+}
+
+// TestZombieExitStatusHidden: a zombie's exit code, which the kernel shows as 0 to a reader
+// that may not trace it (root without CAP_SYS_PTRACE, as in a container, and a program run
+// as another user), is not known there, rather than taken for an exit with status 0.
+func TestZombieExitStatusHidden(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("running a program as another user needs root")
+	}
+	cmd := exec.Command("/bin/sh", "-c", "read x; kill -9 $$")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Wait() }()
+	pid := cmd.Process.Pid
+	_ = in.Close()
+	if err := unix.Waitid(unix.P_PID, pid, nil, unix.WEXITED|unix.WNOWAIT, nil); err != nil { // a zombie, not reaped
+		t.Fatal(err)
+	}
+	st, err := ReadStat(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws, ok := ZombieExitStatus(pid, st.StartTime); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("ZombieExitStatus, readable = %#x, %v; want killed by SIGKILL", int(ws), ok)
+	}
+	if _, ok := ZombieExitStatus(pid, st.StartTime+1); ok {
+		t.Error("ZombieExitStatus of another start time said it knew")
+	}
+	withoutPtrace(t, func() {
+		if st, err := ReadStat(pid); err != nil || st.ExitCode != 0 {
+			t.Errorf("without CAP_SYS_PTRACE, stat's exit code reads %d, %v: the test tests nothing", st.ExitCode, err)
+		}
+		if ws, ok := ZombieExitStatus(pid, st.StartTime); ok {
+			t.Errorf("ZombieExitStatus, hidden = %#x, true; want not known", int(ws))
+		}
+	})
+}
+
+// TestAwaitReaped: a handle on a process that has exited sees it reaped by its parent, and
+// not before.
+func TestAwaitReaped(t *testing.T) {
+	if !testutil.LinuxAtLeast(t, 6, 9) {
+		t.Skip("the kernel reports no reap on a pidfd before Linux 6.9")
+	}
+	cmd := exec.Command("/bin/sh", "-c", "exit 3")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, nil, unix.WEXITED|unix.WNOWAIT, nil); err != nil { // a zombie, not reaped
+		t.Fatal(err)
+	}
+	if h.AwaitReaped(time.Millisecond) {
+		t.Error("AwaitReaped said a zombie its parent has not reaped was reaped")
+	}
+	reaped := make(chan struct{})
+	go func() { defer close(reaped); _ = cmd.Wait() }()
+	if !h.AwaitReaped(time.Minute) {
+		t.Error("AwaitReaped did not see the reap")
+	}
+	<-reaped
+	if ws, ok := h.ExitStatus(); testutil.LinuxAtLeast(t, 6, 15) && (!ok || ws.ExitStatus() != 3) {
+		t.Errorf("ExitStatus once reaped = %#x, %v; want exited with status 3", int(ws), ok)
+	}
+	_ = h.Close()
+	if h.AwaitReaped(time.Minute) {
+		t.Error("AwaitReaped after Close said reaped")
 	}
 }

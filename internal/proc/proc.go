@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -92,6 +93,12 @@ func (p *Process) Wait(ctx context.Context) error {
 // ok is false while it runs or is a zombie (its /proc stat says then: Stat.ExitCode),
 // where the system does not keep it, and after Close.
 func (p *Process) ExitStatus() (ws syscall.WaitStatus, ok bool) { return p.h.exitStatus() }
+
+// AwaitReaped waits, up to timeout, until the process, which has ended, has been reaped by
+// its parent (so that ExitStatus may know its status), and reports whether it has. Where
+// that cannot be seen it reports false: at once without a pidfd (other systems, a kernel
+// before 5.3), after Close, and once timeout has passed on Linux before 6.9.
+func (p *Process) AwaitReaped(timeout time.Duration) bool { return p.h.awaitReaped(p.pid, timeout) }
 
 // Close releases the handle (the pidfd on Linux). It is safe to call more than once.
 func (p *Process) Close() error { return p.h.close() }

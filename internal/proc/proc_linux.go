@@ -192,6 +192,33 @@ func (h *handle) dup(pid int) (*os.File, error) {
 	return os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(pid)), nil
 }
 
+// awaitReaped polls a duplicate of the pidfd for POLLHUP, which the kernel (6.9 and later)
+// reports once the process has been reaped; a poll, not the runtime's poller, which would
+// wake at once for the readable pidfd of a process that has exited.
+func (h *handle) awaitReaped(pid int, timeout time.Duration) bool {
+	f, err := h.dup(pid)
+	if err != nil {
+		return false // no pidfd to watch, or closed
+	}
+	defer f.Close()
+	fds := []unix.PollFd{{Fd: int32(f.Fd())}}
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left < 0 {
+			return false
+		}
+		n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil || n == 0:
+			return false
+		}
+		return fds[0].Revents&unix.POLLHUP != 0
+	}
+}
+
 // exitStatus asks the pidfd for its process's exit status (PIDFD_GET_INFO with
 // PIDFD_INFO_EXIT), which the kernel keeps once the process has been reaped.
 func (h *handle) exitStatus() (syscall.WaitStatus, bool) {

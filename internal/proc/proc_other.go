@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // handle remembers only whether it was closed: without pidfds, the pid is all there is.
@@ -50,6 +51,8 @@ func (h *handle) wait(ctx context.Context, pid int) error {
 }
 
 func (h *handle) exitStatus() (syscall.WaitStatus, bool) { return 0, false }
+
+func (h *handle) awaitReaped(pid int, timeout time.Duration) bool { return false }
 
 func (h *handle) close() error {
 	h.closed.Store(true)

@@ -24,7 +24,8 @@ type Stat struct {
 	EnvStart, EnvEnd uint64
 	// ExitCode is exit_code (field 52, since Linux 3.5): once the process has exited, its
 	// wait status as waitpid(2) gives it, readable while it is a zombie (its parent has not
-	// reaped it yet); 0 while it runs, and where the kernel does not say.
+	// reaped it yet); 0 while it runs, where the kernel does not say, and to a reader who
+	// may not trace it (see ZombieExitStatus).
 	ExitCode int
 }
 

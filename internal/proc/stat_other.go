@@ -5,6 +5,7 @@ package proc
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // Stat is what /proc/PID/stat says of a process; there is no such file here.
@@ -40,3 +41,7 @@ func InKernelWait(pid int) bool { return false }
 
 // Halted cannot tell here: ErrCannotTell.
 func Halted(pid int) (bool, error) { return false, ErrCannotTell }
+
+// ZombieExitStatus is the wait status of a zombie, which /proc would give on Linux: never
+// known here.
+func ZombieExitStatus(pid int, start uint64) (ws syscall.WaitStatus, ok bool) { return 0, false }

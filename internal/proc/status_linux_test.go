@@ -102,29 +102,38 @@ func TestSignalActionUnreadableDescriptors(t *testing.T) {
 		action Action
 		err    error
 	}
-	result := make(chan actionErr, 1)
-	go func() { // on a thread without CAP_SYS_PTRACE, which ends with the goroutine
-		runtime.LockOSThread()
+	var got actionErr
+	withoutPtrace(t, func() {
+		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid)); err == nil {
+			t.Error("the descriptors are readable without CAP_SYS_PTRACE: the test tests nothing")
+		}
+		got.action, got.err = SignalAction(pid, syscall.SIGHUP)
+	})
+	if !errors.Is(got.err, ErrBlockedUnknown) {
+		t.Errorf("SignalAction, descriptors unreadable = %v, %v; want ErrBlockedUnknown", got.action, got.err)
+	}
+}
+
+// withoutPtrace runs f on a thread of its own without CAP_SYS_PTRACE, as root in a
+// container runs by default, and returns once it has; the thread ends with it.
+func withoutPtrace(t *testing.T, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread() // never unlocked: the thread, changed, ends with the goroutine
 		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 		var data [2]unix.CapUserData
 		if err := unix.Capget(&hdr, &data[0]); err != nil {
 			t.Error(err)
-			result <- actionErr{}
 			return
 		}
 		data[0].Effective &^= 1 << unix.CAP_SYS_PTRACE
 		if err := unix.Capset(&hdr, &data[0]); err != nil {
 			t.Error(err)
-			result <- actionErr{}
 			return
 		}
-		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid)); err == nil {
-			t.Error("the descriptors are readable without CAP_SYS_PTRACE: the test tests nothing")
-		}
-		got, err := SignalAction(pid, syscall.SIGHUP)
-		result <- actionErr{got, err}
+		f()
 	}()
-	if got := <-result; !errors.Is(got.err, ErrBlockedUnknown) {
-		t.Errorf("SignalAction, descriptors unreadable = %v, %v; want ErrBlockedUnknown", got.action, got.err)
-	}
+	<-done
 }
