@@ -40,12 +40,16 @@ func (r *run) settleNotes(ctx context.Context, p *program) {
 	if err != nil {
 		return // the socket is gone: the copy has ended, and nothing is left to read
 	}
+	// A reader stalled behind a full queue (net.unix.max_dgram_qlen) would block the write
+	// past the bound, which is the whole wait's.
+	deadline := time.Now().Add(settleBound)
+	_ = conn.SetWriteDeadline(deadline)
 	_, err = conn.Write([]byte(settleKey + "=" + token))
 	conn.Close()
 	if err != nil {
 		return
 	}
-	t := time.NewTimer(settleBound)
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
 	case <-done:
