@@ -299,8 +299,12 @@ func (r *run) handleControl(c *net.UnixConn, busy *upgradeSlot) {
 		return
 	case <-time.After(upgradeTakeWait):
 		// The loop takes requests while a copy serves or between restarts; not while a
-		// copy starts. Left waiting, the request would be applied once it is ready, after
-		// its client gave up.
+		// copy starts, nor while the rest of one whose main process ended stops. Left
+		// waiting, the request would be applied later, after its client gave up.
+		if r.endingCopy.Load() {
+			_ = enc.Encode(UpgradeResult{Error: "the program's main process has ended, and the rest of its copy is stopping: upgrade once --restart has started it again (or start it, if it does not restart)"})
+			return
+		}
 		_ = enc.Encode(UpgradeResult{Error: "the program is starting: upgrade once it is ready"})
 		return
 	}

@@ -143,6 +143,8 @@ const reapedBound = time.Second
 // the status the copy ended with, for --restart: the named process's, or failedStatus
 // where that cannot be known; p.failure says how it ended, for the record.
 func (r *run) endForMain(p *program, end mainEnd) syscall.WaitStatus {
+	r.endingCopy.Store(true) // an upgrade asked meanwhile is refused, saying why
+	defer r.endingCopy.Store(false)
 	r.s.freezeMain(p) // no MAINPID= is taken for it from now on
 	pid := end.h.PID()
 	how := end.String()

@@ -389,6 +389,7 @@ type run struct {
 	drained    chan *program       // old copies that are gone
 	draining   sync.WaitGroup      // old copies still draining
 	over       atomic.Bool         // supervise has returned: no copy will serve again
+	endingCopy atomic.Bool         // endForMain stops the rest of a copy whose main process ended
 	rejects    *rejectLog          // what acceptFrom says of dropped notifications
 }
 
@@ -453,7 +454,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 			// A stop came while the copy ended (the rest of a copy whose named main process
 			// ended takes up to --shutdown-timeout to stop): no restart begins mid-stop.
 			r.awaitDraining(cfg.ShutdownTimeout)
-			return r.stoppedBetweenRestarts(lastExit)
+			return r.stoppedDown("as its copy ended", lastExit)
 		}
 		failures++
 		// What the program left (a worker, a grandchild in a session of its own, come here
@@ -471,7 +472,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 		server.UpdateRecord(r.ctx, func(rec *instance.Record) { rec.RestartAt = restartAt })
 		if stopped := r.backOff(delay); stopped {
 			r.awaitDraining(cfg.ShutdownTimeout)
-			return r.stoppedBetweenRestarts(lastExit)
+			return r.stoppedDown("between restarts", lastExit)
 		}
 		delay = min(2*delay, maxRestartDelay)
 		r.restarts++ // in the record once its copy is ready (startReady), or has failed
@@ -495,7 +496,7 @@ func (r *run) supervise(ready server.ReadyFunc) error {
 func (r *run) stoppedRestart(err error, lastExit string) error {
 	var early *stoppedEarly
 	if !errors.As(err, &early) {
-		return r.stoppedBetweenRestarts(lastExit)
+		return r.stoppedDown("between restarts", lastExit)
 	}
 	received, _ := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
@@ -506,14 +507,15 @@ func (r *run) stoppedRestart(err error, lastExit string) error {
 	return &ExitError{StoppedBy: received, Starting: true}
 }
 
-// stoppedBetweenRestarts is what Serve returns when a stop came while no copy ran (the
-// back-off before a restart): the stop's own status, 128+N after its signal N, as a stop
-// of a copy killed by it gives, not the status of the copy that ended before (lastExit),
-// which the record keeps beside "stopped between restarts".
-func (r *run) stoppedBetweenRestarts(lastExit string) error {
+// stoppedDown is what Serve returns when a stop came while no copy ran (when: "between
+// restarts", in the back-off before one, or "as its copy ended", before one was planned):
+// the stop's own status, 128+N after its signal N, as a stop of a copy killed by it gives,
+// not the status of the copy that ended before (lastExit), which the record keeps beside
+// "stopped WHEN".
+func (r *run) stoppedDown(when, lastExit string) error {
 	received, _ := stopSignal(context.Cause(r.ctx), r.s.cfg.StopSignal)
 	server.UpdateRecord(r.ctx, func(rec *instance.Record) {
-		rec.LastExit, rec.Restarts, rec.RestartAt = "stopped between restarts (its last run "+lastExit+")", r.restarts, time.Time{}
+		rec.LastExit, rec.Restarts, rec.RestartAt = "stopped "+when+" (its last run "+lastExit+")", r.restarts, time.Time{}
 		rec.SetChild(0)
 	})
 	return &ExitError{StoppedBy: received}
