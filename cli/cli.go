@@ -49,13 +49,12 @@ type Config struct {
 	// variables (NAME_STATE_DIR, ...: NAME in upper case, each character but letters and
 	// digits made '_', and '_' before a leading digit, so that a shell can set them).
 	// Default: the binary's file name, the base name of os.Args[0] (what go build, go run .
-	// and go build -o NAME make it), except for a run of files (go run main.go, whose
-	// binary go names after its first file), which gets the name go build gives the
-	// package's binary: the last element of its import path, made from the go.mod above
-	// main.main's file, less a major version suffix (example.com/app/v2 is app). It must
-	// be a valid name for a new instance
-	// (instance.ValidateNewName): 1 to 64 ASCII letters, digits, '.', '_' and '-', not
-	// starting with a dot or a dash.
+	// and go build -o NAME make it), except under go run of files (go run main.go, whose
+	// temporary binary go names after its first file), which gets the name go build gives
+	// the package's binary: the last element of its import path, made from the go.mod
+	// above main.main's file, less a major version suffix (example.com/app/v2 is app). It
+	// must be a valid name for a new instance (instance.ValidateNewName): 1 to 64 ASCII
+	// letters, digits, '.', '_' and '-', not starting with a dot or a dash.
 	Name string
 	// Description is the one line under the usage.
 	Description string

@@ -14,12 +14,13 @@ import (
 
 // defaultName is Config.Name's default, found once: the base name of os.Args[0], the
 // binary's file name, which go build and go run . make the last element of the main
-// package's import path and go build -o NAME makes NAME; but for a build of files (go
-// run main.go, whose binary go names after its first file, main), the name go build gives
-// the package's binary (packageName), so that an instance started so is found by the
-// binary go build makes.
+// package's import path and go build -o NAME makes NAME; but for go run's build of files
+// (go run main.go, whose binary go names after its first file, main), the name go build
+// gives the package's binary (packageName), so that an instance started so is found by
+// the binary go build makes. A binary built of files to keep (go build -o NAME main.go)
+// keeps its file name, which neither its source nor its go.mod, maybe gone, decides.
 var defaultName = sync.OnceValue(func() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path == "command-line-arguments" {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path == "command-line-arguments" && goRunBuild(currentExecutable()) {
 		if name := packageName(filesPackagePath()); name != "" {
 			return name
 		}

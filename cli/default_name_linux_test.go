@@ -70,6 +70,7 @@ func main() {
 	}
 	goCmd("build", ".")
 	goCmd("build", "-o", "renamed", ".")
+	goCmd("build", "-o", "files", "main.go")
 	out := goCmd("run", "main.go", "start", "-d", "--state-dir", state, "--log-dir", state)
 	if !strings.HasPrefix(out, "started tool (pid ") {
 		t.Errorf("go run main.go start -d: %q; want it to start tool", out)
@@ -77,6 +78,10 @@ func main() {
 	renamed, err := exec.Command(filepath.Join(mod, "renamed"), "stop", "--state-dir", state).CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(renamed), "renamed was not running") {
 		t.Errorf("renamed stop: %v, %q; want the binary's own name, renamed, which never ran", err, renamed)
+	}
+	kept, err := exec.Command(filepath.Join(mod, "files"), "stop", "--state-dir", state).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(kept), "files was not running") {
+		t.Errorf("files stop: %v, %q; want a binary built of files to keep its own name, files", err, kept)
 	}
 	stopped, err := exec.Command(filepath.Join(mod, "tool"), "stop", "--state-dir", state).CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(stopped), "stopped tool (pid ") {
