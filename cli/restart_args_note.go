@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 // the command it was started with. startOptionNote says it of start's options. "" for
 // any other parse error, and for a flag of daemonkit's own.
 func restartArgsNote(program string, perr *kong.ParseError, args []string) string {
-	if perr == nil || perr.Context == nil || perr.Context.Selected() == nil || perr.Context.Selected().Name != "restart" {
+	if !restartSelected(perr) {
 		return ""
 	}
 	if word, ok := strings.CutPrefix(perr.Error(), "unexpected argument "); ok && slices.Contains(args, "--") {
@@ -29,4 +30,15 @@ func restartArgsNote(program string, perr *kong.ParseError, args []string) strin
 		return "" // a flag of daemonkit's mistyped, or one of another command's
 	}
 	return fmt.Sprintf("if %s is the program's own flag: restart %s", word, restartKeeps(parsedLead(program, perr), "command", "... -- PROG "+word+" ..."))
+}
+
+// restartSelected reports whether perr is a parse error of daemonkit's restart command:
+// told by the command's type, not its name, which a program that embeds the commands may
+// give a command of its own too (its own restart SERVICE, beside daemon restart).
+func restartSelected(perr *kong.ParseError) bool {
+	if perr == nil || perr.Context == nil {
+		return false
+	}
+	n := perr.Context.Selected()
+	return n != nil && n.Target.IsValid() && n.Target.Type() == reflect.TypeFor[RestartCmd]()
 }

@@ -135,3 +135,28 @@ func TestRestartAdviceNamesNestedCommand(t *testing.T) {
 		t.Errorf("app daemon restart --umask 077 q: exit %d, said %q; want exit 2 and the advice to stop and start with app daemon", code, out.String())
 	}
 }
+
+// TestOwnRestartGetsNoRestartAdvice: a program whose own command is also named restart
+// (own restart SERVICE, beside daemon restart) gets, for its parse errors, Kong's message
+// alone, not daemonkit's restart advice, which is of another command.
+func TestOwnRestartGetsNoRestartAdvice(t *testing.T) {
+	var g struct {
+		Restart struct {
+			Service string `arg:""`
+		} `cmd:""`
+		Daemon struct{ Commands } `cmd:""`
+	}
+	cfg := Config{Name: "own", Serve: func(context.Context, func(string)) error { return nil }}
+	k, err := kong.New(&g, append([]kong.Option{kong.Name("own"), kong.Exit(func(int) {})}, cfg.KongOptions(&g.Daemon.Commands)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"restart", "web", "--umask", "077"}, {"restart", "web", "--foo"}, {"restart", "web", "--", "x"}} {
+		_, err = k.Parse(args)
+		var out strings.Builder
+		cfg.Stderr = &out
+		if code := cfg.Exit(err); code != exitUsage || strings.Contains(out.String(), "restart starts") || strings.Contains(out.String(), "restart takes") {
+			t.Errorf("own %s: exit %d, said %q; want exit 2 and no advice of daemonkit's restart", strings.Join(args, " "), code, out.String())
+		}
+	}
+}

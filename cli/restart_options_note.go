@@ -15,7 +15,7 @@ import (
 // keeps: restart starts the instance detached, as it was, and the note says to leave it
 // out. "" for any other parse error.
 func startOptionNote(program string, perr *kong.ParseError) string {
-	if perr == nil || perr.Context == nil || perr.Context.Selected() == nil || perr.Context.Selected().Name != "restart" {
+	if !restartSelected(perr) {
 		return ""
 	}
 	rest, ok := strings.CutPrefix(perr.Error(), "unknown flag ")
