@@ -36,14 +36,14 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 		return ""
 	}
 	if os.Geteuid() != 0 {
-		if note := runningIn(rootStateDir(app.Config.Name), paths.Name, app.Config.Name+" "+command); note != "" {
+		if note := runningIn(rootStateDir(app.Config.Name), paths.Name, app.commandFor(command, paths)); note != "" {
 			return note
 		}
 	}
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, pf := heldIn(dir, paths.Name); pid > 0 {
 			return fmt.Sprintf("an instance named %s runs from %s, where an earlier %s kept it (pid %d, pidfile %s): '%s'",
-				paths.Name, dir, app.Config.Name, pid, pf, adviceJoin(append([]string{app.Config.Name, "--state-dir", dir, command}, nameArgs(paths.Name)...)))
+				paths.Name, dir, app.Config.Name, pid, pf, app.commandIn(dir, command, instance.Paths{Name: paths.Name, PIDFile: pf}))
 		}
 	}
 	return ""
@@ -100,9 +100,9 @@ func formerRunning(app *App, paths instance.Paths) error {
 		return nil
 	}
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
-		if pid, _ := heldIn(dir, paths.Name); pid > 0 {
+		if pid, pf := heldIn(dir, paths.Name); pid > 0 {
 			return alreadyRunning(nil, "%s is already running (pid %d), from %s, where an earlier %s kept it: '%s' stops it there",
-				paths.Name, pid, dir, app.Config.Name, adviceJoin(append([]string{app.Config.Name, "--state-dir", dir, "stop"}, nameArgs(paths.Name)...)))
+				paths.Name, pid, dir, app.Config.Name, app.commandIn(dir, "stop", instance.Paths{Name: paths.Name, PIDFile: pf}))
 		}
 	}
 	return nil
@@ -119,13 +119,13 @@ func defaultDirOf(app *App, paths instance.Paths) (string, bool) {
 }
 
 // runningIn returns the note for an instance name whose pidfile in root's state directory
-// dir is held by a daemon, or ""; command is what the advice runs with sudo.
+// dir is held by a daemon, or ""; command is the line the advice runs with sudo.
 func runningIn(dir, name, command string) string {
 	pid, pf := heldIn(dir, name)
 	if pid == 0 {
 		return ""
 	}
-	return fmt.Sprintf("an instance named %s runs as root (pid %d, pidfile %s): 'sudo %s %s'", name, pid, pf, command, strings.Join(nameArgs(name), " "))
+	return fmt.Sprintf("an instance named %s runs as root (pid %d, pidfile %s): 'sudo %s'", name, pid, pf, command)
 }
 
 // heldIn returns the pid of the daemon that holds name's pidfile in dir, and the pidfile,
@@ -152,10 +152,16 @@ func copyNote(app *App, paths instance.Paths, command string) string {
 	if !ok {
 		return ""
 	}
+	return fmt.Sprintf("%s is a copy of %s, where its record of %s was written and %s runs (pid %d): '%s'",
+		filepath.Dir(paths.Record), dir, paths.Name, paths.Name, pid, app.commandIn(dir, command, instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}))
+}
+
+// commandIn is commandFor's line for command and the instance at paths in the state
+// directory dir, which it names (--state-dir), in place of the one app has.
+func (app *App) commandIn(dir, command string, paths instance.Paths) string {
 	there := *app
 	globals := *app.Globals
 	globals.StateDir = dir
 	there.Globals = &globals
-	return fmt.Sprintf("%s is a copy of %s, where its record of %s was written and %s runs (pid %d): '%s'",
-		filepath.Dir(paths.Record), dir, paths.Name, paths.Name, pid, there.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}))
+	return there.commandFor(command, paths)
 }

@@ -28,7 +28,7 @@ func TestRunningIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Release()
-	note := runningIn(dir, "web", "daemonkit status")
+	note := runningIn(dir, "web", adviceJoin(append([]string{"daemonkit", "status"}, nameArgs("web")...)))
 	for _, want := range []string{"an instance named web runs as root", "pid " + strconv.Itoa(os.Getpid()), "'sudo daemonkit status --name web'"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("runningIn(held) = %q, want it to say %q", note, want)
@@ -40,7 +40,7 @@ func TestRunningIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Release()
-	if note := runningIn(dir, "-x", "daemonkit status"); !strings.Contains(note, "'sudo daemonkit status --name=-x'") {
+	if note := runningIn(dir, "-x", adviceJoin(append([]string{"daemonkit", "status"}, nameArgs("-x")...))); !strings.Contains(note, "'sudo daemonkit status --name=-x'") {
 		t.Errorf("runningIn(held, -x) = %q, want it to say 'sudo daemonkit status --name=-x'", note)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/daemonkit/daemonkit/instance"
 )
 
 // requiredOwnFlags is a Kong program whose Config.Flags holds a required flag, which Kong
@@ -158,5 +160,33 @@ func TestOwnRestartGetsNoRestartAdvice(t *testing.T) {
 		if code := cfg.Exit(err); code != exitUsage || strings.Contains(out.String(), "restart starts") || strings.Contains(out.String(), "restart takes") {
 			t.Errorf("own %s: exit %d, said %q; want exit 2 and no advice of daemonkit's restart", strings.Join(args, " "), code, out.String())
 		}
+	}
+}
+
+// TestAdviceInAnotherStateDirNested: the line advised for an instance in another state
+// directory (an earlier default one, root's, a copy's) keeps the program's command in a
+// nested grammar, and gives --state-dir after the command word, where the commands take it.
+func TestAdviceInAnotherStateDirNested(t *testing.T) {
+	var g struct {
+		Daemon struct{ Commands } `cmd:""`
+	}
+	cfg := Config{Name: "app", Serve: func(context.Context, func(string)) error { return nil }}
+	k, err := kong.New(&g, append([]kong.Option{kong.Name("app"), kong.Exit(func(int) {})}, cfg.KongOptions(&g.Daemon.Commands)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("APP_STATE_DIR", "")
+	kctx, err := k.Parse([]string{"daemon", "status", "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kctx.Call(func(app *App) error {
+		got := app.commandIn("/srv/old", "stop", instance.Paths{Name: "web", PIDFile: "/srv/old/web.pid"})
+		if !strings.HasPrefix(got, "app daemon stop --state-dir /srv/old ") || !strings.Contains(got, "web") {
+			t.Errorf("commandIn = %q; want app daemon stop --state-dir /srv/old, and web", got)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
