@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -67,6 +68,12 @@ func TestExitStatusOnceReaped(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	reaped := false
+	defer func() { // no child left for the next test, whatever fails
+		if _ = in.Close(); !reaped {
+			_ = cmd.Wait()
+		}
+	}()
 	h, err := Open(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +83,7 @@ func TestExitStatusOnceReaped(t *testing.T) {
 		t.Errorf("ExitStatus of a running process = %v, true", ws)
 	}
 	_ = in.Close()
-	_ = cmd.Wait() // the parent reaps it
+	_, reaped = cmd.Wait(), true // the parent reaps it
 	ws, ok := h.ExitStatus()
 	if !ok || !ws.Exited() || ws.ExitStatus() != 3 {
 		t.Fatalf("ExitStatus once reaped = %#x, %v; want exited with status 3", int(ws), ok)
@@ -135,23 +142,30 @@ func TestAwaitReaped(t *testing.T) {
 	if !testutil.LinuxAtLeast(t, 6, 9) {
 		t.Skip("the kernel reports no reap on a pidfd before Linux 6.9")
 	}
-	cmd := exec.Command("/bin/sh", "-c", "exit 3")
+	cmd := exec.Command("/bin/sh", "-c", "read x; exit 3")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Open(cmd.Process.Pid)
+	reaped := make(chan struct{})
+	reap := sync.OnceFunc(func() { go func() { defer close(reaped); _ = cmd.Wait() }() })
+	defer func() { _ = in.Close(); reap(); <-reaped }() // no zombie left for the next test, whatever fails
+	h, err := Open(cmd.Process.Pid)                     // it waits for its input: it runs
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
+	_ = in.Close()
 	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, nil, unix.WEXITED|unix.WNOWAIT, nil); err != nil { // a zombie, not reaped
 		t.Fatal(err)
 	}
 	if h.AwaitReaped(time.Millisecond) {
 		t.Error("AwaitReaped said a zombie its parent has not reaped was reaped")
 	}
-	reaped := make(chan struct{})
-	go func() { defer close(reaped); _ = cmd.Wait() }()
+	reap()
 	if !h.AwaitReaped(time.Minute) {
 		t.Error("AwaitReaped did not see the reap")
 	}
