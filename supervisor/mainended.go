@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -53,19 +54,19 @@ var testHookMainEnded atomic.Pointer[func(mainEnd)]
 // time, as /proc gives it, which tells its zombie from a process given its pid since),
 // and hands its end on p.mainGone: to awaitReady while p starts (a failed start), to wait
 // once p serves (the copy has ended). It is not watched when it is p's first process,
-// whose end is the copy's already. The reaper keeps its status
-// meanwhile, should it be an orphan this subreaper reaps. It returns what ends the watch:
-// the copy named another process, or a stop, drain or kill of it took over (freezeMain),
-// or it ended (dropMain).
-func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.CancelFunc {
+// whose end is the copy's already. It returns what ends the watch (unwatch: the copy named
+// another process, or a stop, drain or kill of it took over, freezeMain, or it ended,
+// dropMain), and what releases the status the reaper keeps of it meanwhile, should it be
+// an orphan this subreaper reaps (release: once its handle is closed, as endForMain may
+// read that status after the watch is over).
+func (r *run) watchMain(p *program, h *proc.Process, start uint64) (unwatch, release func()) {
 	if p.mainGone == nil || h.PID() == p.pid {
-		return func() {}
+		return func() {}, func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pid := h.PID()
 	r.reaper.keepStatus(pid)
 	go func() {
-		defer r.reaper.forgetStatus(pid)
 		if h.Wait(ctx) != nil {
 			return // the watch is over, or the handle closed (the copy is gone)
 		}
@@ -82,8 +83,12 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.Cance
 		case <-ctx.Done():
 		}
 	}()
-	return cancel
+	return cancel, sync.OnceFunc(func() { r.reaper.forgetStatus(pid) })
 }
+
+// zombieExitStatus is proc.ZombieExitStatus; a test replaces it to stand for a /proc that
+// hides a zombie's exit code from the supervisor.
+var zombieExitStatus = proc.ZombieExitStatus
 
 // namedStatus is the wait status of h, a named main process that has ended (start: its
 // start time, 0 if unknown), if it can be known: from /proc while it is a zombie that its
@@ -94,7 +99,7 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) context.Cance
 // its handle, or kept by the reaper, by then.
 func (r *run) namedStatus(h *proc.Process, start uint64) (syscall.WaitStatus, bool) {
 	pid := h.PID()
-	if ws, ok := proc.ZombieExitStatus(pid, start); ok {
+	if ws, ok := zombieExitStatus(pid, start); ok {
 		return ws, true
 	}
 	if ws, ok := h.ExitStatus(); ok {
@@ -186,13 +191,17 @@ func (r *run) endForMain(p *program, end mainEnd) syscall.WaitStatus {
 		// Its parent, ended now, has reaped it, or left it to this subreaper to reap: a
 		// status /proc hid (a container without CAP_SYS_PTRACE) is in its handle once it
 		// is reaped, where the kernel keeps it (Linux 6.15 and later).
-		end.h.AwaitReaped(reapedBound)
-		if end.ws, end.known = r.namedStatus(end.h, end.start); end.known {
+		reaped := end.h.AwaitReaped(reapedBound)
+		switch end.ws, end.known = r.namedStatus(end.h, end.start); {
+		case end.known:
 			p.failure = fmt.Sprintf("main process %d (named by MAINPID=) %s", pid, end)
 			r.log.Info("the program's main process's status is known now that the rest of its copy has stopped", "mainpid", pid, "status", end.String())
-		} else {
-			r.log.Warn("the program's main process's status cannot be known: its parent reaped it, and this kernel (before Linux 6.15) keeps no status for the supervisor; counted as a failure",
+		case reaped:
+			r.log.Warn("the program's main process's status cannot be known: another process reaped it, and this kernel keeps no status for the supervisor (Linux 6.15 and later do); counted as a failure",
 				"mainpid", pid)
+		default:
+			r.log.Warn("the program's main process's status cannot be known: /proc hides it from the supervisor, and nothing reaped it within the bound (its parent left the copy, or this kernel, before Linux 6.9, does not say); counted as a failure",
+				"mainpid", pid, "bound", reapedBound.String())
 		}
 	}
 	return end.status()

@@ -310,3 +310,92 @@ func TestNamedMainUnknownEndIsAFailure(t *testing.T) {
 		t.Fatal("an end of unknown status exits 0")
 	}
 }
+
+// A named main process whose zombie /proc hides from the supervisor (root without
+// CAP_SYS_PTRACE, a program run as another user), held unreaped by the process that
+// forked it, a helper of the copy that runs on after the copy's first process has ended:
+// the rest of the copy is killed all the same, as systemd's control-group kill mode does,
+// the zombie comes to this subreaper, and its status, read again once it is reaped, is
+// known, not taken for a failure.
+func TestNamedStatusKnownOnceTheRestIsKilled(t *testing.T) {
+	if !testutil.LinuxAtLeast(t, 6, 15) {
+		t.Skip("the kernel keeps no exit status for a pidfd before Linux 6.15")
+	}
+	hidden := zombieExitStatus
+	zombieExitStatus = func(int, uint64) (syscall.WaitStatus, bool) { return 0, false }
+	t.Cleanup(func() { zombieExitStatus = hidden })
+	leave, err := proc.EnterSubreaper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leave()
+	r, p, _, log, exited := servingCopy(t)
+	r.reaper = newReaper(nil)
+	defer r.reaper.close()
+	r.reaper.mu.Lock()
+	r.reaper.waiting[p.pid] = exited // its stand-in first process, signalled through the reaper
+	r.reaper.mu.Unlock()
+	out, in, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	// The helper: it forks the main process, says its pid, and never reaps it.
+	helper, err := os.StartProcess("/bin/sh", []string{"sh", "-c", "sleep 600 & echo $!; exec sleep 600"}, &os.ProcAttr{Files: []*os.File{nil, in, os.Stderr}})
+	_ = in.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	helperPID := helper.Pid // Release makes helper.Pid -1, which kill(2) takes for every process
+	defer func() { _ = syscall.Kill(helperPID, syscall.SIGKILL) }()
+	_ = helper.Release() // the reaper waits for it
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(main, syscall.SIGKILL) }()
+	name(t, r, p, main)
+	_ = syscall.Kill(main, syscall.SIGUSR1)
+	_, ws, stopped := r.wait(p)
+	if stopped || !ws.Signaled() || ws.Signal() != syscall.SIGUSR1 {
+		t.Fatalf("wait = %s, stopped %v; want the named main's own end (killed by SIGUSR1), read once the rest was killed:\n%s", describe(ws), stopped, log)
+	}
+	if want := "main process " + strconv.Itoa(main) + " (named by MAINPID=) killed by signal 10 (SIGUSR1)"; p.failure != want {
+		t.Errorf("its last exit %q, want %q", p.failure, want)
+	}
+}
+
+// The status the reaper keeps of a named main process outlives its watch, which ends
+// once it has handed the end on: endForMain reads it again once the rest of the copy has
+// stopped (where the kernel keeps none for a pidfd, before Linux 6.15, it is all there
+// is of an orphan this subreaper reaped). It is let go once the handle is closed.
+func TestNamedStatusKeptUntilTheHandleCloses(t *testing.T) {
+	r, p, _, _, _ := servingCopy(t)
+	r.reaper = newReaper(nil)
+	defer r.reaper.close()
+	named, err := os.StartProcess("/bin/sleep", []string{"sleep", "600"}, &os.ProcAttr{Files: []*os.File{nil, nil, nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := named.Pid // Release makes named.Pid -1, which kill(2) takes for every process
+	defer func() { _ = syscall.Kill(pid, syscall.SIGKILL) }()
+	_ = named.Release() // the reaper reaps it, as an orphan it adopted
+	name(t, r, p, pid)
+	_ = syscall.Kill(pid, syscall.SIGUSR1)
+	end := <-p.mainGone // the watch has handed it on, and is over
+	testutil.WaitFor(t, "the reaper to reap it", func() bool {
+		_, known := r.reaper.keptStatusOf(pid)
+		return known
+	})
+	if ws, known := r.reaper.keptStatusOf(end.h.PID()); !known || ws.Signal() != syscall.SIGUSR1 {
+		t.Fatalf("kept status once the watch is over = %s, %v; want killed by SIGUSR1", describe(ws), known)
+	}
+	r.s.dropMain(p)
+	if _, known := r.reaper.keptStatusOf(pid); known {
+		t.Error("the status is still kept after the handle was closed")
+	}
+}

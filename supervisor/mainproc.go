@@ -86,11 +86,11 @@ func (r *run) nameMain(p *program, h *proc.Process) (moved, taken bool) {
 		return false, false
 	}
 	serves := s.main != 0 && (p.main != nil && s.named == p.main || p.main == nil && s.named == nil && s.main == p.pid)
-	old, unwatch := p.main, p.unwatch
+	old, unwatch, release := p.main, p.unwatch, p.release
 	p.main = h
 	// Its end ends the copy (watchMain); the one named before may end now (nginx's binary
 	// upgrade names its new master, then the old one exits).
-	p.unwatch = r.watchMain(p, h, start)
+	p.unwatch, p.release = r.watchMain(p, h, start)
 	if serves {
 		s.main, s.named = h.PID(), h
 	}
@@ -100,6 +100,9 @@ func (r *run) nameMain(p *program, h *proc.Process) (moved, taken bool) {
 	}
 	if old != nil {
 		_ = old.Close() // a signal under way through it gets os.ErrClosed: it was meant for the one before
+	}
+	if release != nil {
+		release()
 	}
 	return serves, true
 }
@@ -123,14 +126,17 @@ func mainEnded(h *proc.Process) bool { return errors.Is(h.Signal(0), proc.ErrGon
 // taken for it later.
 func (s *Supervisor) dropMain(p *program) {
 	s.mu.Lock()
-	h, unwatch := p.main, p.unwatch
-	p.main, p.frozen, p.unwatch = nil, true, nil
+	h, unwatch, release := p.main, p.unwatch, p.release
+	p.main, p.frozen, p.unwatch, p.release = nil, true, nil, nil
 	s.mu.Unlock()
 	if unwatch != nil {
 		unwatch()
 	}
 	if h != nil {
 		_ = h.Close()
+	}
+	if release != nil {
+		release()
 	}
 }
 

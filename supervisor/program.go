@@ -39,8 +39,9 @@ type program struct {
 	// frozen is set once a stop, drain or kill of the copy has taken main (freezeMain), or
 	// forget has dropped it (dropMain): a MAINPID= read after is not taken.
 	frozen bool
-	// unwatch ends the watch of main (watchMain); guarded by Supervisor.mu.
-	unwatch func()
+	// unwatch ends the watch of main (watchMain), and release the status the reaper keeps
+	// of main, once main's handle is closed; guarded by Supervisor.mu.
+	unwatch, release func()
 	// mainGone hands on the end of main while the copy's first process may run on
 	// (watchMain): one end waits there for the loop, which checks it is still main's;
 	// nil for a copy that never ran.
