@@ -229,7 +229,7 @@ func recordKilledStarting(p Paths, pid int) (start int) {
 	invocation, ok := proc.Getenv(pid, InvocationEnv)
 	child := 0 // a start in the foreground's program
 	switch {
-	case start != 0 && ok && invocation != "" && !inheritedMark(pid, invocation): // a daemon the start under way launched
+	case start != 0 && ok && invocation != "" && !inheritedMark(pid, invocation, start): // a daemon the start under way launched
 	case start == 0 && !ok: // maybe a start in the foreground: its program carries the run's mark
 		if invocation, child, ok = childInvocation(pid); !ok {
 			return 0
@@ -272,14 +272,19 @@ func recordKilledStarting(p Paths, pid int) (start int) {
 // run as another instance's program shows that instance's mark in /proc (the mark it sets
 // for its own run is not seen there), and it is no mark of a run of this instance. A
 // daemon that a start launched got its run's own mark, fresh, which its parent (the start,
-// init or a subreaper once it was reparented) does not carry.
-func inheritedMark(pid int, mark string) bool {
+// init or a subreaper once it was reparented) does not carry; but for the parent that
+// start itself launched with it, the reexec strategy's intermediate, which forked the
+// daemon and may not have exited yet (a loaded machine).
+func inheritedMark(pid int, mark string, start int) bool {
 	st, err := proc.ReadStat(pid)
 	if err != nil {
 		return true
 	}
-	v, ok := proc.Getenv(st.PPID, InvocationEnv)
-	return ok && v == mark
+	if v, ok := proc.Getenv(st.PPID, InvocationEnv); !ok || v != mark {
+		return false
+	}
+	parent, err := proc.ReadStat(st.PPID)
+	return err != nil || parent.PPID != start
 }
 
 // childInvocation is the run's mark (InvocationEnv) that a child of pid carries, that

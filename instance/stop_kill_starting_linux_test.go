@@ -1,7 +1,12 @@
 package instance
 
 import (
+	"bufio"
 	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -64,5 +69,40 @@ func TestStopKillStartingRanBefore(t *testing.T) {
 	d.reaped = true
 	if got, err := ReadRecord(p.Record); err != nil || !got.CalledOffStart() || got.Program != "/usr/bin/app" {
 		t.Fatalf("record = %+v, %v; want the start called off, with the earlier run's program", got, err)
+	}
+}
+
+// TestInheritedMarkIntermediate: a daemon whose parent carries its run's mark has
+// inherited it, unless that parent is one the start under way launched with it (the
+// reexec strategy's intermediate, which forked the daemon and had not exited yet on a
+// loaded machine): its stop then wrote no record of the start called off, and the start
+// said its daemon had died, not that a stop called it off.
+func TestInheritedMarkIntermediate(t *testing.T) {
+	const mark = "run-intermediate"
+	cmd := exec.Command("/bin/sh", "-c", "sleep 600 & echo $!; wait")
+	cmd.Env = append(os.Environ(), InvocationEnv+"="+mark) // as start launches the intermediate
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	daemon, _ := strconv.Atoi(strings.TrimSpace(line))
+	t.Cleanup(func() {
+		if daemon > 0 {
+			_ = syscall.Kill(daemon, syscall.SIGKILL)
+		}
+		_ = cmd.Wait()
+	})
+	if err != nil || daemon <= 0 {
+		t.Fatalf("the daemon's pid: %q, %v", line, err)
+	}
+	if inheritedMark(daemon, mark, os.Getpid()) {
+		t.Error("a daemon forked by the intermediate the start launched was taken for one that inherited the mark")
+	}
+	if !inheritedMark(daemon, mark, 1) {
+		t.Error("a daemon whose marked parent no start under way launched was not taken for one that inherited the mark")
 	}
 }
