@@ -25,8 +25,8 @@ type nestedGrammar struct {
 }
 
 // runNested parses args with cfg's commands nested in a Kong grammar of the program's
-// own, runs the command, and returns its error and the exit code cfg.Exit gives it.
-func runNested(t *testing.T, cfg cli.Config, args ...string) (error, int) {
+// own, runs the command, and returns the exit code cfg.Exit gives its error, and the error.
+func runNested(t *testing.T, cfg cli.Config, args ...string) (int, error) {
 	t.Helper()
 	var g nestedGrammar
 	var out, errs bytes.Buffer
@@ -42,7 +42,7 @@ func runNested(t *testing.T, cfg cli.Config, args ...string) (error, int) {
 	err = kctx.Run()
 	code := cfg.Exit(err)
 	t.Logf("%v: exit %d, %v\n%s%s", args, code, err, out.String(), errs.String())
-	return err, code
+	return code, err
 }
 
 // TestStartErrorsMatchSentinels: a program that embeds the commands in its own Kong
@@ -57,7 +57,7 @@ func TestStartErrorsMatchSentinels(t *testing.T) {
 		t.Fatalf("start -d: exit %d", code)
 	}
 	for _, detach := range []string{"-d", "--detach=false"} {
-		err, code := runNested(t, embedded, "daemon", "start", detach, "--state-dir", state, "--log-dir", state, "--name", "up")
+		code, err := runNested(t, embedded, "daemon", "start", detach, "--state-dir", state, "--log-dir", state, "--name", "up")
 		if !errors.Is(err, cli.ErrAlreadyRunning) || !errors.Is(err, pidfile.ErrLocked) || code != 3 {
 			t.Errorf("start %s of an instance that runs: %v, exit %d; want errors.Is cli.ErrAlreadyRunning and pidfile.ErrLocked, exit 3", detach, err, code)
 		}
@@ -67,7 +67,7 @@ func TestStartErrorsMatchSentinels(t *testing.T) {
 	}
 
 	t.Setenv("CLI_TEST_FAILING", "1") // the daemon start -d makes of this binary runs failing's work
-	err, code := runNested(t, failing, "daemon", "start", "-d", "--state-dir", state, "--log-dir", state, "--name", "f")
+	code, err := runNested(t, failing, "daemon", "start", "-d", "--state-dir", state, "--log-dir", state, "--name", "f")
 	if !errors.Is(err, cli.ErrServeFailed) || !errors.Is(err, launcher.ErrWorkFailed) || code != 1 {
 		t.Errorf("start -d of a serve function that fails: %v, exit %d; want errors.Is cli.ErrServeFailed, exit 1", err, code)
 	}
@@ -77,7 +77,7 @@ func TestStartErrorsMatchSentinels(t *testing.T) {
 
 	errMine := errors.New("open the database: it is locked")
 	fails := cli.Config{Name: "fails", Serve: func(context.Context, func(string)) error { return fmt.Errorf("serve: %w", errMine) }}
-	err, code = runNested(t, fails, "daemon", "start", "--state-dir", state, "--log-dir", state, "--name", "g")
+	code, err = runNested(t, fails, "daemon", "start", "--state-dir", state, "--log-dir", state, "--name", "g")
 	if !errors.Is(err, cli.ErrServeFailed) || !errors.Is(err, errMine) || code != 1 {
 		t.Errorf("start in the foreground of a serve function that fails: %v, exit %d; want errors.Is cli.ErrServeFailed and its own error, exit 1", err, code)
 	}

@@ -15,7 +15,7 @@ func TestUpgradeNameAdviceNested(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(state, "web.json"), []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err, code := runNested(t, embedded, "daemon", "upgrade", "--state-dir", state, "web")
+	code, err := runNested(t, embedded, "daemon", "upgrade", "--state-dir", state, "web")
 	want := "'embedded daemon upgrade --state-dir " + state + " --name web' upgrades it with the command it runs"
 	if code != 2 || err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "'embedded daemon upgrade --state-dir "+state+" --name web -- NEWCMD [ARGS...]' with another") {
 		t.Errorf("app daemon upgrade web: exit %d, %v; want exit 2 and %q", code, err, want)

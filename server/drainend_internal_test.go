@@ -63,7 +63,7 @@ func TestKilledWorkEndedAtKillGrace(t *testing.T) {
 	ended := errors.New("the workload's own end")
 	for i := range 100 {
 		w := &killedWork{done: make(chan error, 1), end: ended}
-		err, cut := r.drain(w, w.done, time.Now().Add(-time.Hour))
+		cut, err := r.drain(w, w.done, time.Now().Add(-time.Hour))
 		if !errors.Is(err, ended) || cut == nil {
 			t.Fatalf("try %d: the drain ended with %v (cut %v), want the workload's own end, the drain cut", i, err, cut)
 		}
@@ -81,7 +81,7 @@ func TestDrainRanOutOfItsOwnTime(t *testing.T) {
 	r, log := newTestRunner(t, 300*time.Millisecond)
 	done := make(chan error, 1)
 	done <- fmt.Errorf("drain http: %w", context.DeadlineExceeded)
-	err, cut := r.drain(WorkloadFunc(nil), done, time.Now().Add(-time.Second))
+	cut, err := r.drain(WorkloadFunc(nil), done, time.Now().Add(-time.Second))
 	if cut == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("drain: %v, cut %v; want the workload's own error, cut", err, cut)
 	}

@@ -146,7 +146,7 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 		defer close(marked)
 		_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
 	})
-	err, cut := r.drain(w, done, began)
+	cut, err := r.drain(w, done, began)
 	if cut != nil && cut.record != "" {
 		r.records.cutShort(instance.DrainCutShort + cut.record)
 	}
@@ -181,22 +181,22 @@ func (r *runner) boundLog(began time.Time) {
 // drain waits for the workload cancelled at began to return, as wait does; if the drain is
 // cut short, a Killer workload is told to kill what it runs and given KillGrace more. A
 // DrainBounder whose work has ended by then is waiting for its output alone: the runtime
-// stops waiting, and kills nothing. It returns the workload's error, or why the drain was
-// cut, and the cut (nil if the workload ended in time).
-func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err error, cut *drainCut) {
+// stops waiting, and kills nothing. It returns the cut (nil if the workload ended in
+// time), and the workload's error, or why the drain was cut.
+func (r *runner) drain(w Workload, done <-chan error, began time.Time) (cut *drainCut, err error) {
 	err = r.waitWork(w, done, r.sigs.stop, began)
 	var dc *drainCut
 	if !errors.As(err, &dc) {
 		if r.ranOut(w, err, began) {
 			dc = r.overBound(nil)
 			r.log.Warn("drain cut short", "error", dc, "work_error", err)
-			return err, dc
+			return dc, err
 		}
-		return err, nil
+		return nil, err
 	}
 	if dc.outputOnly {
 		r.log.Warn("not waiting for the work's last output any more", "reason", err)
-		return err, dc
+		return dc, err
 	}
 	r.log.Warn("drain cut short", "error", err)
 	if k, ok := w.(Killer); ok {
@@ -217,7 +217,7 @@ func (r *runner) drain(w Workload, done <-chan error, began time.Time) (err erro
 			}
 		}
 	}
-	return err, dc
+	return dc, err
 }
 
 // ranOut says that the workload w, cancelled at began, ended with err because its own

@@ -365,7 +365,7 @@ func (r *runner) stopStarting(w Workload, cancel context.CancelCauseFunc, done <
 	cancel(cause) // before a log line, which may block (see stop)
 	r.boundLog(began)
 	r.log.Info("stopping before it was ready", "reason", cause.Error())
-	if err, _ := r.drain(w, done, began); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
+	if _, err := r.drain(w, done, began); err != nil && !errors.Is(err, cause) && !errors.Is(err, context.Canceled) {
 		r.log.Debug("the workload ended", "error", err)
 	}
 	// The stopping mark is written before fail writes the record's last word.
