@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -24,28 +23,10 @@ import (
 	"github.com/daemonkit/daemonkit/server"
 )
 
-// lockedBuffer is a log that the loop and the test's goroutine share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // servingCopy is a run whose copy serves, its first process standing for a wrapper that
 // ends of its stop signal (ws 0): no process has its pid, and the stop signal sent to it
 // ends it. Its named main processes are real (sleepers, children of the test).
-func servingCopy(t *testing.T) (*run, *program, context.CancelCauseFunc, *lockedBuffer, chan syscall.WaitStatus) {
+func servingCopy(t *testing.T) (*run, *program, context.CancelCauseFunc, *testutil.Buffer, chan syscall.WaitStatus) {
 	t.Helper()
 	old := killPID
 	t.Cleanup(func() { killPID = old })
@@ -60,7 +41,7 @@ func servingCopy(t *testing.T) (*run, *program, context.CancelCauseFunc, *locked
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	t.Cleanup(func() { cancel(nil) })
-	log := &lockedBuffer{}
+	log := &testutil.Buffer{}
 	r := &run{s: New(Config{ShutdownTimeout: time.Minute, StopSignal: syscall.SIGTERM, ReloadSignal: syscall.SIGHUP}, io.Discard),
 		ctx: ctx, log: hclog.New(&hclog.LoggerOptions{Output: log}), copies: map[int]*program{}}
 	r.copies[p.pid] = p

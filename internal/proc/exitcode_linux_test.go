@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,20 +59,7 @@ func TestExitStatusOnceReaped(t *testing.T) {
 	if !testutil.LinuxAtLeast(t, 6, 15) {
 		t.Skip("the kernel keeps no exit status for a pidfd before Linux 6.15")
 	}
-	cmd := exec.Command("/bin/sh", "-c", "read x; exit 3")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	reaped := false
-	defer func() { // no child left for the next test, whatever fails
-		if _ = in.Close(); !reaped {
-			_ = cmd.Wait()
-		}
-	}()
+	cmd, goOn := startHeld(t, "exit 3", nil)
 	h, err := Open(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +68,8 @@ func TestExitStatusOnceReaped(t *testing.T) {
 	if ws, ok := h.ExitStatus(); ok {
 		t.Errorf("ExitStatus of a running process = %v, true", ws)
 	}
-	_ = in.Close()
-	_, reaped = cmd.Wait(), true // the parent reaps it
+	goOn()
+	_ = cmd.Wait() // the parent reaps it
 	ws, ok := h.ExitStatus()
 	if !ok || !ws.Exited() || ws.ExitStatus() != 3 {
 		t.Fatalf("ExitStatus once reaped = %#x, %v; want exited with status 3", int(ws), ok)
@@ -101,18 +87,9 @@ func TestZombieExitStatusHidden(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("running a program as another user needs root")
 	}
-	cmd := exec.Command("/bin/sh", "-c", "read x; kill -9 $$")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Wait() }()
+	cmd, goOn := startHeld(t, "kill -9 $$", &syscall.Credential{Uid: 65534, Gid: 65534})
 	pid := cmd.Process.Pid
-	_ = in.Close()
+	goOn()
 	if err := unix.Waitid(unix.P_PID, pid, nil, unix.WEXITED|unix.WNOWAIT, nil); err != nil { // a zombie, not reaped
 		t.Fatal(err)
 	}
@@ -142,34 +119,25 @@ func TestAwaitReaped(t *testing.T) {
 	if !testutil.LinuxAtLeast(t, 6, 9) {
 		t.Skip("the kernel reports no reap on a pidfd before Linux 6.9")
 	}
-	cmd := exec.Command("/bin/sh", "-c", "read x; exit 3")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	reaped := make(chan struct{})
-	reap := sync.OnceFunc(func() { go func() { defer close(reaped); _ = cmd.Wait() }() })
-	defer func() { _ = in.Close(); reap(); <-reaped }() // no zombie left for the next test, whatever fails
-	h, err := Open(cmd.Process.Pid)                     // it waits for its input: it runs
+	cmd, goOn := startHeld(t, "exit 3", nil)
+	h, err := Open(cmd.Process.Pid) // it waits for its input: it runs
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	_ = in.Close()
+	goOn()
 	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, nil, unix.WEXITED|unix.WNOWAIT, nil); err != nil { // a zombie, not reaped
 		t.Fatal(err)
 	}
 	if h.AwaitReaped(time.Millisecond) {
 		t.Error("AwaitReaped said a zombie its parent has not reaped was reaped")
 	}
-	reap()
+	reaped := make(chan struct{})
+	go func() { defer close(reaped); _ = cmd.Wait() }()
 	if !h.AwaitReaped(time.Minute) {
 		t.Error("AwaitReaped did not see the reap")
 	}
-	<-reaped
+	<-reaped // before the test's end reaps it again
 	if ws, ok := h.ExitStatus(); testutil.LinuxAtLeast(t, 6, 15) && (!ok || ws.ExitStatus() != 3) {
 		t.Errorf("ExitStatus once reaped = %#x, %v; want exited with status 3", int(ws), ok)
 	}
@@ -177,4 +145,24 @@ func TestAwaitReaped(t *testing.T) {
 	if h.AwaitReaped(time.Minute) {
 		t.Error("AwaitReaped after Close said reaped")
 	}
+}
+
+// startHeld starts sh -c "read x; SCRIPT" (as cred's user, if set), which runs until
+// goOn closes its input. The test's end reaps it, whatever fails, so that no child of
+// the test is left for the next (TestChildless).
+func startHeld(t *testing.T, script string, cred *syscall.Credential) (cmd *exec.Cmd, goOn func()) {
+	t.Helper()
+	cmd = exec.Command("/bin/sh", "-c", "read x; "+script)
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = in.Close(); _ = cmd.Wait() }) // a second Wait returns at once
+	return cmd, func() { _ = in.Close() }
 }
