@@ -269,8 +269,9 @@ func TestForegroundStartEndsWithItsTerminal(t *testing.T) {
 		{"reloading-program-shell-first", " -- catchsig CAUGHT HUP TERM", "shell", []string{"stopped: exited with status 0"}, []string{"0"}},
 		// One that does not catch it dies of the shell's SIGHUP, as every program of the
 		// job does, maybe before its supervisor takes the same SIGHUP for a stop: to be
-		// restarted, with --restart always, but for the stop, which alone ends the start.
-		{"program", " --restart always -- sleep 1000", "window", []string{"stopped: killed by signal 1", "killed by signal 1 (SIGHUP)", "stopped between restarts"}, []string{"129"}},
+		// restarted, with --restart always, but for the stop, which alone ends the start
+		// (as its copy ended, or in the back-off once a restart was planned).
+		{"program", " --restart always -- sleep 1000", "window", []string{"stopped: killed by signal 1", "killed by signal 1 (SIGHUP)", "stopped as its copy ended", "stopped between restarts"}, []string{"129"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSession(t)
