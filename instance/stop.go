@@ -275,16 +275,22 @@ func recordKilledStarting(p Paths, pid int) (start int) {
 // init or a subreaper once it was reparented) does not carry; but for the parent that
 // start itself launched with it, the reexec strategy's intermediate, which forked the
 // daemon and may not have exited yet (a loaded machine).
+// The intermediate may exit between the reads of its environment and its stat: it is then
+// asked again of the parent pid has by then.
 func inheritedMark(pid int, mark string, start int) bool {
-	st, err := proc.ReadStat(pid)
-	if err != nil {
-		return true
+	for range 2 {
+		st, err := proc.ReadStat(pid)
+		if err != nil {
+			return true
+		}
+		if v, ok := proc.Getenv(st.PPID, InvocationEnv); !ok || v != mark {
+			return false
+		}
+		if parent, err := proc.ReadStat(st.PPID); err == nil {
+			return parent.PPID != start
+		}
 	}
-	if v, ok := proc.Getenv(st.PPID, InvocationEnv); !ok || v != mark {
-		return false
-	}
-	parent, err := proc.ReadStat(st.PPID)
-	return err != nil || parent.PPID != start
+	return true
 }
 
 // childInvocation is the run's mark (InvocationEnv) that a child of pid carries, that
