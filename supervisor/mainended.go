@@ -86,9 +86,13 @@ func (r *run) watchMain(p *program, h *proc.Process, start uint64) (unwatch, rel
 	return cancel, sync.OnceFunc(func() { r.reaper.forgetStatus(pid) })
 }
 
-// zombieExitStatus is proc.ZombieExitStatus; a test replaces it to stand for a /proc that
-// hides a zombie's exit code from the supervisor.
-var zombieExitStatus = proc.ZombieExitStatus
+// zombieExitStatus is proc.ZombieExitStatus, and handleExitStatus proc.Process.ExitStatus;
+// a test replaces them to stand for a /proc that hides a zombie's exit code from the
+// supervisor, and a kernel that keeps no status for a pidfd (before Linux 6.15).
+var (
+	zombieExitStatus = proc.ZombieExitStatus
+	handleExitStatus = (*proc.Process).ExitStatus
+)
 
 // namedStatus is the wait status of h, a named main process that has ended (start: its
 // start time, 0 if unknown), if it can be known: from /proc while it is a zombie that its
@@ -102,7 +106,7 @@ func (r *run) namedStatus(h *proc.Process, start uint64) (syscall.WaitStatus, bo
 	if ws, ok := zombieExitStatus(pid, start); ok {
 		return ws, true
 	}
-	if ws, ok := h.ExitStatus(); ok {
+	if ws, ok := handleExitStatus(h); ok {
 		return ws, true
 	}
 	return r.reaper.keptStatusOf(pid)

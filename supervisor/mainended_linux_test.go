@@ -299,9 +299,24 @@ func TestNamedMainUnknownEndIsAFailure(t *testing.T) {
 // the zombie comes to this subreaper, and its status, read again once it is reaped, is
 // known, not taken for a failure.
 func TestNamedStatusKnownOnceTheRestIsKilled(t *testing.T) {
-	if !testutil.LinuxAtLeast(t, 6, 15) {
-		t.Skip("the kernel keeps no exit status for a pidfd before Linux 6.15")
-	}
+	t.Run("from its handle", func(t *testing.T) {
+		if !testutil.LinuxAtLeast(t, 6, 15) {
+			t.Skip("the kernel keeps no exit status for a pidfd before Linux 6.15")
+		}
+		namedStatusOnceTheRestIsKilled(t)
+	})
+	t.Run("from the reaper", func(t *testing.T) { // as before Linux 6.15: the pidfd says nothing
+		if !testutil.LinuxAtLeast(t, 6, 9) {
+			t.Skip("the kernel reports no reap on a pidfd before Linux 6.9")
+		}
+		own := handleExitStatus
+		handleExitStatus = func(*proc.Process) (syscall.WaitStatus, bool) { return 0, false }
+		t.Cleanup(func() { handleExitStatus = own })
+		namedStatusOnceTheRestIsKilled(t)
+	})
+}
+
+func namedStatusOnceTheRestIsKilled(t *testing.T) {
 	hidden := zombieExitStatus
 	zombieExitStatus = func(int, uint64) (syscall.WaitStatus, bool) { return 0, false }
 	t.Cleanup(func() { zombieExitStatus = hidden })
