@@ -67,11 +67,34 @@ func TestStateDirSameInEveryContext(t *testing.T) {
 
 	// A daemon that an earlier daemonkit started in its default of then, under
 	// XDG_RUNTIME_DIR, is not run a second time, and status and stop say where it is.
+	// It ran here once too, and is stopped here: a restart here would run a second copy.
 	former := filepath.Join(runtimeDir, "daemonkit")
+	if _, code := run(login, "start", "-d", "--strategy", "setsid", "--name", "old", "--", "sleep", "1000"); code != 0 {
+		t.Fatalf("start of old: exit %d", code)
+	}
+	if _, code := run(login, "stop", "--name", "old"); code != 0 {
+		t.Fatalf("stop of old: exit %d", code)
+	}
 	if _, code := run(login, "--state-dir", former, "start", "-d", "--strategy", "setsid", "--name", "old", "--", "sleep", "1000"); code != 0 {
 		t.Fatalf("start in %s: exit %d", former, code)
 	}
 	where := regexp.QuoteMeta("from " + former + ", where an earlier daemonkit kept it")
+	if out, code := run(login, "restart", "--name", "old"); code != 1 || !regexp.MustCompile(`already running \(pid \d+\), `+where+`.*nothing was stopped or started`).MatchString(out) {
+		t.Fatalf("restart of a name that runs from the former default: exit %d, want 1, saying where, and a second copy not started", code)
+	}
+	if out, code := run(login, "restart", "--name", "never"); code == 0 || strings.Contains(out, "runs from") {
+		t.Fatalf("restart of a name that never ran: exit %d; want a failure, and no note of another", code)
+	}
+	// One that never ran here: the advice to start it would run a second copy.
+	if _, code := run(login, "--state-dir", former, "start", "-d", "--strategy", "setsid", "--name", "fx", "--", "sleep", "1000"); code != 0 {
+		t.Fatalf("start of fx in %s: exit %d", former, code)
+	}
+	if out, code := run(login, "restart", "--name", "fx"); code == 0 || !regexp.MustCompile(`no record of how fx was started .*, but an instance named fx runs `+where).MatchString(out) || strings.Contains(out, "start it with") {
+		t.Fatalf("restart of a name that runs from the former default only: exit %d; want a failure saying where it runs, not how to start it", code)
+	}
+	if _, code := run(login, "--state-dir", former, "stop", "--name", "fx"); code != 0 {
+		t.Fatalf("stop of fx in %s: exit %d", former, code)
+	}
 	if out, code := run(login, "start", "-d", "--strategy", "setsid", "--name", "old", "--", "sleep", "1000"); code != 3 || !regexp.MustCompile(`already running \(pid \d+\), `+where).MatchString(out) {
 		t.Fatalf("start of a name that runs from the former default: exit %d, want 3, saying where", code)
 	}

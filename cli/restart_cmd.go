@@ -164,6 +164,9 @@ func restartRecorded(ctx context.Context, app *App, paths instance.Paths, timeou
 	if err := checkGivenFlags(app, req, given); err != nil {
 		return err
 	}
+	if err := formerRunning(app, paths); err != nil { // a restart here would run a second copy beside it
+		return withCode(exitFailed, fmt.Errorf("restart %s: %w; nothing was stopped or started", paths.Name, err))
+	}
 	warnOwnedEnv(app, "restart "+req.Name, req.ProcessFlags)
 	if err := detachAsInit(req.Name, "restart", "nothing was stopped; stop it, then start it in the foreground (start without -d)"); err != nil {
 		return err
@@ -400,6 +403,9 @@ func recordedRequest(app *App, paths instance.Paths) (instance.Record, *request,
 		case ierr == nil && errors.Is(st.RecordErr, instance.ErrBadRecord):
 			// A running daemon's record emptied (Inspect): no start to advise, it runs.
 			return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("%w: %s", st.RecordErr, unreadableRecordAdvice(paths))
+		}
+		if note := elsewhereNote(app, paths, "restart"); note != "" { // a start here would run a second copy
+			return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s), but %s", paths.Name, paths.Record, note)
 		}
 		start := app.commandFor("start", paths)
 		err := fmt.Errorf("no record of how %s was started (%s): start it with '%s -d' (%s's own work) or '%s -d -- PROG [ARGS...]' (a program)",
