@@ -354,6 +354,11 @@ func namedStatusOnceTheRestIsKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = syscall.Kill(main, syscall.SIGKILL) }()
+	testutil.WaitFor(t, "the helper to be sleep, which reaps nothing", func() bool {
+		// Before its exec, the shell would reap the main process itself.
+		comm, _ := os.ReadFile("/proc/" + strconv.Itoa(helperPID) + "/comm")
+		return string(comm) == "sleep\n"
+	})
 	name(t, r, p, main)
 	_ = syscall.Kill(main, syscall.SIGUSR1)
 	_, ws, stopped := r.wait(p)
