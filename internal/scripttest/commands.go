@@ -61,6 +61,7 @@ func Run(t *testing.T, dir, envPrefix string) {
 		"exits":        func(ts *testscript.TestScript, neg bool, args []string) { cmdExits(ts, neg, args, passed) },
 		"everyline":    cmdEveryline,
 		"capture":      cmdCapture,
+		"mark":         cmdMark,
 		"sequence":     cmdSequence,
 		"notifylisten": cmdNotifylisten,
 		"notified":     cmdNotified,
@@ -502,6 +503,19 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: nothing matches %q", args[0], args[1])
 	}
 	ts.Setenv(args[2], string(m[1]))
+}
+
+// mark VAR: VAR is set to a fresh run's mark, a value for instance.InvocationEnv, as a
+// start gives every process of the run it launches (spawn D env DAEMONKIT_INVOCATION_ID=$VAR
+// ...). A fresh one, as a real run's is: a stop kills whatever carries its run's mark, and
+// no other script, or run of this one, carries it.
+func cmdMark(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mark VAR")
+	}
+	mark, err := instance.NewInvocation()
+	ts.Check(err)
+	ts.Setenv(args[0], mark)
 }
 
 // sequence WORD FILE...: the lines "WORD N" across the files, in order, number 1, 2, 3, ...
