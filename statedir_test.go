@@ -92,6 +92,9 @@ func TestStateDirSameInEveryContext(t *testing.T) {
 	if out, code := run(login, "restart", "--name", "fx"); code == 0 || !regexp.MustCompile(`no record of how fx was started .*, but an instance named fx runs `+where).MatchString(out) || strings.Contains(out, "start it with") {
 		t.Fatalf("restart of a name that runs from the former default only: exit %d; want a failure saying where it runs, not how to start it", code)
 	}
+	if out, code := run(login, "logs", "--name", "fx"); code != 1 || !regexp.MustCompile(`fx has no log at .*: an instance named fx runs `+where+`.*'daemonkit logs --state-dir `+regexp.QuoteMeta(former)).MatchString(out) {
+		t.Fatalf("logs of a name that runs from the former default only: exit %d, want 1, saying where it runs and the line that reaches it", code)
+	}
 	if _, code := run(login, "--state-dir", former, "stop", "--name", "fx"); code != 0 {
 		t.Fatalf("stop of fx in %s: exit %d", former, code)
 	}
@@ -100,6 +103,9 @@ func TestStateDirSameInEveryContext(t *testing.T) {
 	}
 	if out, code := run(login, "status", "--name", "old"); code != 3 || !regexp.MustCompile(`runs `+where).MatchString(out) {
 		t.Fatalf("status of a name that runs from the former default: exit %d, want 3 and a note", code)
+	}
+	if out, code := run(login, "logs", "--name", "old"); code != 0 || !regexp.MustCompile(`note: an instance named old runs `+where+`.*'daemonkit logs --state-dir `+regexp.QuoteMeta(former)).MatchString(out) {
+		t.Fatalf("logs of a name that runs from the former default, and ran here once: exit %d, want 0, its log here, and a note of where it runs and the line that reaches it", code)
 	}
 	if out, code := run(login, "stop", "--name", "old"); code != 0 || !regexp.MustCompile(`note: an instance named old runs `+where).MatchString(out) {
 		t.Fatalf("stop of a name that runs from the former default: exit %d, want 0 and a note", code)

@@ -126,10 +126,12 @@ func (c *LogsCmd) Run(app *App) error {
 		}
 		if err == nil {
 			warnReplaced(app, paths, path)
+			noteRunsElsewhere(app, paths)
 		}
 		return notRegular(app, paths, path, err)
 	}
 	warnReplaced(app, paths, path)
+	noteRunsElsewhere(app, paths)
 	ctx, stop := interruptible()
 	defer stop()
 	if app.Config.ownsProcess {
@@ -155,16 +157,30 @@ func (c *LogsCmd) Run(app *App) error {
 }
 
 // whyMissing says, after "no log at PATH", why the instance at paths has none, when there
-// is more to say than that it has none yet: ": " and logElsewhere, or else neverRan; ""
-// when neither has anything to say.
+// is more to say than that it has none yet: ": " and logElsewhere, or else where an
+// instance of the name runs all the same (elsewhereNote: as root, from a former default
+// state directory, with its pidfile elsewhere), or else neverRan; "" when none has
+// anything to say.
 func whyMissing(app *App, paths instance.Paths, path string) string {
 	if why := logElsewhere(app, paths, path); why != "" {
 		return ": " + why
+	}
+	if note := elsewhereNote(app, paths, "logs"); note != "" {
+		return ": " + note
 	}
 	if why := neverRan(paths); why != "" {
 		return ": " + why
 	}
 	return ""
+}
+
+// noteRunsElsewhere says on stderr, when the instance at paths is not running, where one
+// of its name runs all the same (noteElsewhere): the log printed is an earlier run's here,
+// not the one that instance writes.
+func noteRunsElsewhere(app *App, paths instance.Paths) {
+	if st, err := instance.Inspect(paths); err == nil && !st.Running() && !st.Starting {
+		noteElsewhere(app, paths, "logs")
+	}
 }
 
 // notRegular adds to err, if it says that path, the log's, is not a regular file (or is

@@ -253,13 +253,13 @@ func reportStop(ctx context.Context, app *App, paths instance.Paths, o instance.
 		if err := stopsNothingElsewhere(app, paths, named); err != nil {
 			return res, err
 		}
-		noteElsewhere(app, paths)
+		noteElsewhere(app, paths, "stop")
 	case !res.WasRunning:
 		if err := stopsNothingElsewhere(app, paths, named); err != nil {
 			return res, err
 		}
 		fmt.Fprintf(app.Stdout, "%s was not running\n", paths.Name)
-		noteElsewhere(app, paths)
+		noteElsewhere(app, paths, "stop")
 	case res.Killed && o.Timeout <= time.Nanosecond:
 		fmt.Fprintf(app.Stdout, "stopped %s (pid %d) in %s: it was not gone at once, so SIGKILL (--timeout 0)\n",
 			paths.Name, res.PID, roundDuration(res.Elapsed))
@@ -324,10 +324,10 @@ func warnStop(app *App, err error) {
 	app.say(app.Config.Stderr, hclog.Warn, "warning: ", openfiles.Explain(err, "").Error())
 }
 
-// noteElsewhere says on stderr where an instance that stop found not running at paths
-// runs all the same (elsewhereNote), if it does.
-func noteElsewhere(app *App, paths instance.Paths) {
-	if note := elsewhereNote(app, paths, "stop"); note != "" {
+// noteElsewhere says on stderr where an instance that command (stop, logs) found not
+// running at paths runs all the same (elsewhereNote), if it does.
+func noteElsewhere(app *App, paths instance.Paths, command string) {
+	if note := elsewhereNote(app, paths, command); note != "" {
 		app.say(app.Config.Stderr, hclog.Info, "note: ", note)
 	}
 }
