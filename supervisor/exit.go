@@ -22,10 +22,13 @@ type ExitError struct {
 	// very process (killed by it): it does not handle it, and was not reloaded.
 	OfReload bool
 	// StoppedBy, if set, is the stop signal that ended the supervisor while no copy of the
-	// program ran (between restarts) or a restart's copy was not ready yet (Starting):
-	// Status is then unset, and ExitCode is 128+StoppedBy, as a copy killed by that signal
-	// gives.
+	// program ran (StoppedWhen) or a restart's copy was not ready yet (Starting): Status is
+	// then unset, and ExitCode is 128+StoppedBy, as a copy killed by that signal gives.
 	StoppedBy syscall.Signal
+	// StoppedWhen, with StoppedBy and not Starting, says when no copy ran: "between
+	// restarts" (the default), or "as its copy ended" (the rest of a copy whose named main
+	// process had ended was being stopped).
+	StoppedWhen string
 	// Starting, with StoppedBy, says a copy of a restart was starting (not ready yet) when
 	// the stop came: it was stopped, and the start called off, as a first start's is.
 	Starting bool
@@ -44,7 +47,11 @@ func (e *ExitError) Error() string {
 	case e.StoppedBy != 0 && e.Starting:
 		return "program stopped by " + sigName(e.StoppedBy) + " before its restarted copy was ready"
 	case e.StoppedBy != 0:
-		return "program stopped between restarts by " + sigName(e.StoppedBy)
+		when := e.StoppedWhen
+		if when == "" {
+			when = "between restarts"
+		}
+		return "program stopped " + when + " by " + sigName(e.StoppedBy)
 	}
 	if e.Failure != "" {
 		return "program " + e.Failure

@@ -2,14 +2,17 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/daemonkit/daemonkit/internal/testutil"
+	"github.com/daemonkit/daemonkit/server"
 )
 
 // TestAwaitRunningSaysGoesOn: a stop that watchStopped reported, and that SIGCONT ended
@@ -47,5 +50,22 @@ func TestAwaitRunningSaysGoesOn(t *testing.T) {
 	}
 	if logged.String() != before {
 		t.Errorf("logged %q of a copy never stopped", strings.TrimPrefix(logged.String(), before))
+	}
+}
+
+// TestStoppedDownSaysWhen: a stop that came while no copy ran says when, as the record
+// does: as its copy ended (the rest of a copy whose named main process had ended was being
+// stopped), or between restarts; with the stop's own status, 128+N.
+func TestStoppedDownSaysWhen(t *testing.T) {
+	for _, when := range []string{"as its copy ended", "between restarts"} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(server.Stopped{Signal: syscall.SIGTERM})
+		r := &run{s: New(Config{StopSignal: syscall.SIGTERM}, nil), ctx: ctx, log: hclog.NewNullLogger()}
+		err := r.stoppedDown(when, "exited with status 1")
+		want := "program stopped " + when + " by SIGTERM"
+		var ended *ExitError
+		if !errors.As(err, &ended) || err.Error() != want || ended.ExitCode() != 128+int(syscall.SIGTERM) {
+			t.Errorf("stoppedDown(%q) = %v, want %q, exit 143", when, err, want)
+		}
 	}
 }

@@ -518,7 +518,7 @@ func (r *run) stoppedDown(when, lastExit string) error {
 		rec.LastExit, rec.Restarts, rec.RestartAt = "stopped "+when+" (its last run "+lastExit+")", r.restarts, time.Time{}
 		rec.SetChild(0)
 	})
-	return &ExitError{StoppedBy: received}
+	return &ExitError{StoppedBy: received, StoppedWhen: when}
 }
 
 // endPlan is what follows a copy of the program that ended on its own: a restart or not,
