@@ -105,7 +105,7 @@ func (c Config) plainOutcome(err error) (int, string) {
 		msg := "error: " + err.Error()
 		if !errors.As(err, new(*exitError)) && perr.Context != nil { // Run says its notes itself
 			// what restart was given but does not take, as Run says it (grammar.go)
-			if note := cmp.Or(startOptionNote(c.Name, perr), restartArgsNote(c.Name, perr, perr.Context.Args)); note != "" {
+			if note := cmp.Or(startOptionNote(c, perr), restartArgsNote(c, perr, perr.Context.Args)); note != "" {
 				msg += "\n" + note
 			}
 		}

@@ -504,7 +504,7 @@ func runGrammar(cfg Config, args []string) int {
 			hint = commandsHint(cfg.Name, perr.Context.Model)
 		default:
 			hint = fmt.Sprintf("run %q for usage", helpCommand(cfg.Name, perr.Context))
-			startNote = cmp.Or(startOptionNote(cfg.Name, perr), restartArgsNote(cfg.Name, perr, args))
+			startNote = cmp.Or(startOptionNote(cfg, perr), restartArgsNote(cfg, perr, args))
 		}
 		if root.LogFormat == "json" || readLogFormat(perr) == "json" { // one JSON line, as every error
 			if startNote != "" {

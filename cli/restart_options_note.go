@@ -14,7 +14,7 @@ import (
 // and a changed one takes a stop and a start. -d (--detach) changes nothing a record
 // keeps: restart starts the instance detached, as it was, and the note says to leave it
 // out. "" for any other parse error.
-func startOptionNote(program string, perr *kong.ParseError) string {
+func startOptionNote(cfg Config, perr *kong.ParseError) string {
 	if !restartSelected(perr) {
 		return ""
 	}
@@ -34,7 +34,7 @@ func startOptionNote(program string, perr *kong.ParseError) string {
 	if f := startFlag(perr.Context.Model, word); f != nil && f.IsBool() {
 		given = word
 	}
-	return fmt.Sprintf("%s is start's: restart %s", word, restartKeeps(parsedLead(program, perr), "options", given))
+	return fmt.Sprintf("%s is start's: restart %s", word, restartKeeps(parsedLead(cfg, perr), "options", given))
 }
 
 // restartKeeps says that restart starts an instance as it was started, what ("options",
@@ -56,19 +56,50 @@ func restartKeeps(lead func(command string) string, what, given string) string {
 		what, them, lead("stop"), lead("start"), given)
 }
 
-// parsedLead is restartKeeps' lead for a command line perr stopped in: program, the words
-// of the commands above the one selected (in a grammar that holds daemonkit's commands
-// under a command of the program's own: app daemon restart), and the command.
-func parsedLead(program string, perr *kong.ParseError) func(string) string {
-	var above []string
-	if perr != nil && perr.Context != nil && perr.Context.Selected() != nil {
-		for n := perr.Context.Selected().Parent; n != nil && n.Parent != nil; n = n.Parent {
-			above = append([]string{n.Name}, above...)
-		}
+// parsedLead is restartKeeps' lead for a command line perr stopped in, laid out as
+// commandStart lays out a parsed one's: the program, its own arguments before the command
+// word (in a grammar that holds daemonkit's commands under a command of its own, that
+// command's word among them: app daemon restart), the command, the --state-dir given (made
+// absolute), and the program's own root flags given after the command word. Without them
+// the stop and start it advises would reach the default state directory's instance, not
+// this one, or fail for a root flag Kong requires of every command.
+func parsedLead(cfg Config, perr *kong.ParseError) func(string) string {
+	var own, ownAfter []string
+	stateDir := ""
+	if perr != nil && perr.Context != nil {
+		own, ownAfter = ownArgs(cfg, perr.Context, false)
+		stateDir = givenStateDir(perr.Context.Args)
 	}
 	return func(command string) string {
-		return adviceJoin(append(append([]string{program}, above...), command))
+		args := append(append([]string{cfg.Name}, own...), command)
+		if stateDir != "" {
+			args = append(args, "--state-dir", stateDir)
+		}
+		return adviceJoin(append(args, ownAfter...))
 	}
+}
+
+// givenStateDir is the value of the last --state-dir among args, before any "--", made
+// absolute; "" if none is given.
+func givenStateDir(args []string) string {
+	dir := ""
+	for i := 0; i < len(args) && args[i] != "--"; i++ {
+		flag, value, inline := strings.Cut(args[i], "=")
+		switch {
+		case flag != "--state-dir":
+			continue
+		case !inline && i+1 < len(args):
+			i++
+			value = args[i]
+		case !inline:
+			return ""
+		}
+		dir = value
+	}
+	if dir == "" {
+		return ""
+	}
+	return mustAbs(dir)
 }
 
 // startFlag is the flag of the start command in model that word (--umask, -u) selects,
