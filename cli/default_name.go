@@ -30,21 +30,62 @@ var defaultName = sync.OnceValue(func() string {
 
 // filesPackagePath is the import path go build gives the main package of a build of
 // files (go run main.go): its module's path (the go.mod in or above its directory) and
-// the directory's path below the module's. It finds the directory as main.main's file,
-// on this goroutine's stack: "" if main.main is not there, or its file is not absolute
+// the directory's path below the module's. It finds the directory as the file of the main
+// package's main.main, or of its initialisation (main.init: the package's variables, a
+// Config made there), on this goroutine's stack, else on any goroutine's (a program that
+// runs the commands on one of its own): "" if none is there, or its file is not absolute
 // (-trimpath), or no go.mod names a module.
 func filesPackagePath() string {
 	pcs := make([]uintptr, 64)
 	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
 	for {
 		f, more := frames.Next()
-		if f.Function == "main.main" && filepath.IsAbs(f.File) {
+		if isMainPackageEntry(f.Function) && filepath.IsAbs(f.File) {
 			return importPathOf(filepath.Dir(f.File))
 		}
 		if !more {
-			return ""
+			break
 		}
 	}
+	if file := mainFileOnAnyStack(); filepath.IsAbs(file) {
+		return importPathOf(filepath.Dir(file))
+	}
+	return ""
+}
+
+// isMainPackageEntry says whether function, as a stack frame names it, is the main
+// package's main.main or its initialisation (main.init, main.init.0, ...).
+func isMainPackageEntry(function string) bool {
+	return function == "main.main" || function == "main.init" || strings.HasPrefix(function, "main.init.")
+}
+
+// mainFileOnAnyStack is the file of main.main's frame on the stacks of every goroutine
+// (runtime.Stack's text: "main.main()" then a tab and "FILE:LINE +0x.."), "" if none
+// holds it.
+func mainFileOnAnyStack() string {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) || len(buf) >= 64<<20 {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	lines := strings.Split(string(buf), "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "main.main(") || !strings.HasPrefix(lines[i+1], "\t") {
+			continue
+		}
+		at := strings.TrimPrefix(lines[i+1], "\t")
+		if k := strings.LastIndex(at, " +0x"); k >= 0 {
+			at = at[:k]
+		}
+		if colon := strings.LastIndexByte(at, ':'); colon >= 0 {
+			return at[:colon]
+		}
+	}
+	return ""
 }
 
 // importPathOf is the import path of the package in dir, from the go.mod in or above it.

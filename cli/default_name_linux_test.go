@@ -51,18 +51,55 @@ func main() {
 	}})
 }
 `,
+		// The commands run on a goroutine of the program's own, whose stack main.main is not
+		// on, and a Config's default taken while the package's variables are set (main.init).
+		"spawned/main.go": `package main
+
+import (
+	"context"
+
+	"github.com/daemonkit/daemonkit/cli"
+)
+
+func main() {
+	go cli.Main(cli.Config{Serve: func(context.Context, func(string)) error { return nil }})
+	select {}
+}
+`,
+		"atinit/main.go": `package main
+
+import (
+	"context"
+
+	"github.com/daemonkit/daemonkit/cli"
+)
+
+var _ = cli.Config{}.Exit(nil)
+
+func main() {
+	cli.Main(cli.Config{Serve: func(context.Context, func(string)) error { return nil }})
+}
+`,
+	}
+	for _, dir := range []string{"spawned", "atinit"} {
+		if err := os.Mkdir(filepath.Join(mod, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(mod, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	goCmd := func(args ...string) string {
-		t.Helper()
+	goExec := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(goTool, args...)
 		cmd.Dir = mod
 		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -buildvcs=false", "GOPROXY=off", "GOWORK=off")
-		out, err := cmd.CombinedOutput()
+		return cmd
+	}
+	goCmd := func(args ...string) string {
+		t.Helper()
+		out, err := goExec(args...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -82,6 +119,12 @@ func main() {
 	kept, err := exec.Command(filepath.Join(mod, "files"), "stop", "--state-dir", state).CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(kept), "files was not running") {
 		t.Errorf("files stop: %v, %q; want a binary built of files to keep its own name, files", err, kept)
+	}
+	for _, dir := range []string{"spawned", "atinit"} {
+		// status exits 3: not running
+		if out, _ := goExec("run", dir+"/main.go", "status", "--state-dir", state).CombinedOutput(); !strings.HasPrefix(string(out), dir+" is not running") {
+			t.Errorf("go run %s/main.go status: %q; want the package's name, %s", dir, out, dir)
+		}
 	}
 	stopped, err := exec.Command(filepath.Join(mod, "tool"), "stop", "--state-dir", state).CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(stopped), "stopped tool (pid ") {
