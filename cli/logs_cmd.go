@@ -126,12 +126,12 @@ func (c *LogsCmd) Run(app *App) error {
 		}
 		if err == nil {
 			warnReplaced(app, paths, path)
-			noteRunsElsewhere(app, paths)
+			noteRunsElsewhere(app, paths, path)
 		}
 		return notRegular(app, paths, path, err)
 	}
 	warnReplaced(app, paths, path)
-	noteRunsElsewhere(app, paths)
+	noteRunsElsewhere(app, paths, path)
 	ctx, stop := interruptible()
 	defer stop()
 	if app.Config.ownsProcess {
@@ -175,12 +175,34 @@ func whyMissing(app *App, paths instance.Paths, path string) string {
 }
 
 // noteRunsElsewhere says on stderr, when the instance at paths is not running, where one
-// of its name runs all the same (noteElsewhere): the log printed is an earlier run's here,
-// not the one that instance writes.
-func noteRunsElsewhere(app *App, paths instance.Paths) {
-	if st, err := instance.Inspect(paths); err == nil && !st.Running() && !st.Starting {
+// of its name runs all the same (noteElsewhere): the log printed, at path, is then an
+// earlier run's here, not the one that instance writes. It says nothing where that
+// instance writes path (writtenElsewhere): an instance started with its pidfile elsewhere
+// and no --log writes the state directory's log, the very one printed.
+func noteRunsElsewhere(app *App, paths instance.Paths, path string) {
+	if st, err := instance.Inspect(paths); err == nil && !st.Running() && !st.Starting && !writtenElsewhere(app, paths, path) {
 		noteElsewhere(app, paths, "logs")
 	}
+}
+
+// writtenElsewhere reports whether path, the log of the instance at paths, is the file
+// that an instance of its name that runs with its pidfile elsewhere (runsElsewhere)
+// writes.
+func writtenElsewhere(app *App, paths instance.Paths, path string) bool {
+	here, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	writes := func(log string) bool {
+		fi, err := os.Stat(log)
+		return log != "" && err == nil && os.SameFile(here, fi)
+	}
+	for _, e := range runsElsewhere(app, paths) {
+		if writes(e.Paths.Log) {
+			return true
+		}
+	}
+	return false
 }
 
 // notRegular adds to err, if it says that path, the log's, is not a regular file (or is
