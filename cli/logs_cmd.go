@@ -178,7 +178,8 @@ func whyMissing(app *App, paths instance.Paths, path string) string {
 // of its name runs all the same (noteElsewhere): the log printed, at path, is then an
 // earlier run's here, not the one that instance writes. It says nothing where that
 // instance writes path (writtenElsewhere): an instance started with its pidfile elsewhere
-// and no --log writes the state directory's log, the very one printed.
+// and no --log writes the state directory's log, the very one printed, and a copied state
+// directory's record names its original's log outside it.
 func noteRunsElsewhere(app *App, paths instance.Paths, path string) {
 	if st, err := instance.Inspect(paths); err == nil && !st.Running() && !st.Starting && !writtenElsewhere(app, paths, path) {
 		noteElsewhere(app, paths, "logs")
@@ -186,8 +187,9 @@ func noteRunsElsewhere(app *App, paths instance.Paths, path string) {
 }
 
 // writtenElsewhere reports whether path, the log of the instance at paths, is the file
-// that an instance of its name that runs with its pidfile elsewhere (runsElsewhere)
-// writes.
+// that an instance of its name that runs elsewhere writes: one with its pidfile elsewhere
+// (runsElsewhere), or the daemon of the directory the one at paths is a copy of
+// (copyOfRunning), whose log outside that directory the copy's record names as it is.
 func writtenElsewhere(app *App, paths instance.Paths, path string) bool {
 	here, err := os.Stat(path)
 	if err != nil {
@@ -201,6 +203,15 @@ func writtenElsewhere(app *App, paths instance.Paths, path string) bool {
 		if writes(e.Paths.Log) {
 			return true
 		}
+	}
+	rec, err := instance.ReadRecord(paths.Record)
+	if err != nil {
+		return false
+	}
+	if _, _, ok := copyOfRunning(rec, paths.Record); ok {
+		// the record of the daemon that runs there, which may be a later run than the copy's
+		live, err := instance.ReadRecord(instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}.RecordBeside())
+		return err == nil && writes(live.Log)
 	}
 	return false
 }
