@@ -61,18 +61,30 @@ func isMainPackageEntry(function string) bool {
 
 // mainFileOnAnyStack is the file of main.main's frame on the stacks of every goroutine
 // (runtime.Stack's text: "main.main()" then a tab and "FILE:LINE +0x.."), "" if none
-// holds it.
+// holds it. Each dump stops the world and formats every goroutine: the main goroutine's
+// comes right after this one's, so the first 64 KiB hold it but for a stack deeper than
+// that, and only then is a larger dump taken (up to 64 MiB).
 func mainFileOnAnyStack() string {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) || len(buf) >= 64<<20 {
-			buf = buf[:n]
-			break
+	for size := 64 << 10; ; size *= 2 {
+		if testHookStackDump != nil {
+			testHookStackDump()
 		}
-		buf = make([]byte, 2*len(buf))
+		buf := make([]byte, size)
+		n := runtime.Stack(buf, true)
+		text := string(buf[:n])
+		if n == size { // cut short: its last line may be part of one
+			text = text[:max(strings.LastIndexByte(text, '\n'), 0)]
+		}
+		if file := mainFileIn(text); file != "" || n < size || size >= 64<<20 {
+			return file
+		}
 	}
-	lines := strings.Split(string(buf), "\n")
+}
+
+// mainFileIn is the file of main.main's frame in stacks, runtime.Stack's text; "" if it
+// holds none.
+func mainFileIn(stacks string) string {
+	lines := strings.Split(stacks, "\n")
 	for i := 0; i+1 < len(lines); i++ {
 		if !strings.HasPrefix(lines[i], "main.main(") || !strings.HasPrefix(lines[i+1], "\t") {
 			continue
@@ -153,3 +165,6 @@ func isMajorVersion(elem string) bool {
 	_, err := strconv.ParseUint(n, 10, 32)
 	return err == nil
 }
+
+// testHookStackDump, if set, is called before each dump of every goroutine's stack.
+var testHookStackDump func()
