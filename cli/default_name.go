@@ -12,21 +12,62 @@ import (
 	"sync"
 )
 
-// defaultName is Config.Name's default, found once: the base name of os.Args[0], the
-// binary's file name, which go build and go run . make the last element of the main
-// package's import path and go build -o NAME makes NAME; but for go run's build of files
-// (go run main.go, whose binary go names after its first file, main), the name go build
-// gives the package's binary (packageName), so that an instance started so is found by
-// the binary go build makes. A binary built of files to keep (go build -o NAME main.go)
-// keeps its file name, which neither its source nor its go.mod, maybe gone, decides.
-var defaultName = sync.OnceValue(func() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path == "command-line-arguments" && goRunBuild(currentExecutable()) {
-		if name := packageName(filesPackagePath()); name != "" {
+// defaultName is Config.Name's default: the base name of os.Args[0], the binary's file
+// name, which go build and go run . make the last element of the main package's import
+// path and go build -o NAME makes NAME; but for go run's build of files (go run main.go,
+// whose binary go names after its first file, main), the name go build gives the
+// package's binary (packageName), so that an instance started so is found by the binary
+// go build makes. A binary built of files to keep (go build -o NAME main.go) keeps its
+// file name, which neither its source nor its go.mod, maybe gone, decides. It is found
+// once, but for a go run build asked before its main package's initialisation or main.main
+// runs (another package's variables): that answer, os.Args[0]'s, is not kept.
+func defaultName() string {
+	defaultNameMu.Lock()
+	defer defaultNameMu.Unlock()
+	if defaultNameFound == "" {
+		name, final := findDefaultName()
+		if !final {
 			return name
 		}
+		defaultNameFound = name
 	}
-	return filepath.Base(os.Args[0])
-})
+	return defaultNameFound
+}
+
+var (
+	defaultNameMu    sync.Mutex
+	defaultNameFound string
+)
+
+// findDefaultName is defaultName's answer, and whether it is final: not when a go run
+// build's main package has not started (mainStarted).
+func findDefaultName() (name string, final bool) {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path == "command-line-arguments" && goRunBuild(currentExecutable()) {
+		if name := packageName(filesPackagePath()); name != "" {
+			return name, true
+		}
+		return filepath.Base(os.Args[0]), mainStarted()
+	}
+	return filepath.Base(os.Args[0]), true
+}
+
+// mainStarted reports whether the main package has started: its initialisation or
+// main.main is on this goroutine's stack, or main.main on any goroutine's. Before, as
+// another package's variables are set, nothing tells its directory.
+func mainStarted() bool {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
+	for {
+		f, more := frames.Next()
+		if isMainPackageEntry(f.Function) {
+			return true
+		}
+		if !more {
+			break
+		}
+	}
+	return mainFileOnAnyStack() != ""
+}
 
 // filesPackagePath is the import path go build gives the main package of a build of
 // files (go run main.go): its module's path (the go.mod in or above its directory) and

@@ -80,8 +80,29 @@ func main() {
 	cli.Main(cli.Config{Serve: func(context.Context, func(string)) error { return nil }})
 }
 `,
+		// A package of the program's that takes a Config's default as its variables are set,
+		// before main.init and main.main run: the name found later is not the one it got.
+		"helperinit/main.go": `package main
+
+import (
+	"context"
+
+	_ "example.com/tool/v2/helperinit/helper"
+	"github.com/daemonkit/daemonkit/cli"
+)
+
+func main() {
+	cli.Main(cli.Config{Serve: func(context.Context, func(string)) error { return nil }})
+}
+`,
+		"helperinit/helper/helper.go": `package helper
+
+import "github.com/daemonkit/daemonkit/cli"
+
+var _ = cli.Config{}.Exit(nil)
+`,
 	}
-	for _, dir := range []string{"spawned", "atinit"} {
+	for _, dir := range []string{"spawned", "atinit", "helperinit", "helperinit/helper"} {
 		if err := os.Mkdir(filepath.Join(mod, dir), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +141,7 @@ func main() {
 	if err != nil || !strings.HasPrefix(string(kept), "files was not running") {
 		t.Errorf("files stop: %v, %q; want a binary built of files to keep its own name, files", err, kept)
 	}
-	for _, dir := range []string{"spawned", "atinit"} {
+	for _, dir := range []string{"spawned", "atinit", "helperinit"} {
 		// status exits 3: not running
 		if out, _ := goExec("run", dir+"/main.go", "status", "--state-dir", state).CombinedOutput(); !strings.HasPrefix(string(out), dir+" is not running") {
 			t.Errorf("go run %s/main.go status: %q; want the package's name, %s", dir, out, dir)
