@@ -146,18 +146,23 @@ var settleTime = 2 * time.Second
 var testHookBusy func()
 
 // retrying calls attempt with reg.mu held until it reports done or fails, backing off
-// between attempts with reg.mu released, and fails with errUnstable after settleTime.
+// between attempts with reg.mu released, and fails with errUnstable once an attempt begun
+// after settleTime has not settled either. The deadline is checked against when an
+// attempt began, not when it returned: an attempt stalled past settleTime (a loaded
+// machine, a slow file system) that saw the file replaced once is followed by another
+// look, not by a report that the file kept being replaced.
 func retrying(attempt func() (done bool, err error)) error {
-	deadline := time.Now().Add(settleTime)
+	began := time.Now()
+	deadline := began.Add(settleTime)
 	backoff := time.Millisecond
-	for {
+	for ; ; began = time.Now() {
 		reg.mu.Lock()
 		done, err := attempt()
 		reg.mu.Unlock()
 		if done || err != nil {
 			return err
 		}
-		if time.Now().After(deadline) {
+		if began.After(deadline) {
 			return errUnstable
 		}
 		if testHookBusy != nil {
