@@ -135,6 +135,19 @@ const sleeper = "sleep 600 </dev/null >/dev/null 2>&1 & echo $!; "
 // plainEnv is an environment without any run's mark.
 func plainEnv() []string { return []string{"PATH=" + os.Getenv("PATH")} }
 
+// freshInvocation is a run's mark new to this test. A fixed one is shared with every
+// other run of the same test on the machine (another checkout's, a loop of it in
+// parallel), whose marked processes this one would find, and kill: Leftovers found a
+// sleep of another run's that way.
+func freshInvocation(t *testing.T) string {
+	t.Helper()
+	inv, err := NewInvocation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
 // markedEnv is an environment with inv's mark.
 func markedEnv(inv string) []string { return append(plainEnv(), InvocationEnv+"="+inv) }
 
@@ -194,7 +207,7 @@ func TestLeftoversNotInAnotherSession(t *testing.T) {
 			script += "exec sleep 600 >/dev/null"
 		}
 		other := runInSession(t, script, plainEnv(), stays)
-		rec := leftRecord(t, p, "0123456789abcdef0123456789abcdef", other.leader)
+		rec := leftRecord(t, p, freshInvocation(t), other.leader)
 		mustLeft(t, p, rec)
 		rec.PID, rec.StartTime = other.leader, other.start // the session's leader, gone, as the record's daemon
 		mustLeft(t, p, rec)
@@ -210,7 +223,7 @@ func TestLeftoversNotInAnotherSession(t *testing.T) {
 // process that carries its mark now; stop kills nothing, and clears its invocation.
 func TestLeftoversNoneFromAnotherBoot(t *testing.T) {
 	p := testPaths(t, "w")
-	const inv = "fedcba9876543210fedcba9876543210"
+	inv := freshInvocation(t)
 	marked := runInSession(t, sleeper, markedEnv(inv), false)
 	rec := leftRecord(t, p, inv, marked.leader)
 	mustLeft(t, p, rec, marked.pids...) // this boot's: it is the run's
@@ -225,7 +238,7 @@ func TestLeftoversNoneFromAnotherBoot(t *testing.T) {
 // session is the one the record keeps, or one a marked process leads; not when it is
 // another (the session the daemon shared with its caller, under nohup).
 func TestLeftoversSessionProvenByMark(t *testing.T) {
-	const inv = "00112233445566778899aabbccddeeff"
+	inv := freshInvocation(t)
 	two := sleeper + "env -i " + sleeper
 	t.Run("recorded", func(t *testing.T) {
 		p := testPaths(t, "w")
@@ -257,7 +270,7 @@ func TestLeftoversSessionProvenByMark(t *testing.T) {
 // another start time is another process, and nothing is found.
 func TestLeftoversChildByStartTime(t *testing.T) {
 	p := testPaths(t, "w")
-	const inv = "99887766554433221100ffeeddccbbaa"
+	inv := freshInvocation(t)
 	master := runInSession(t, sleeper+"exec sleep 600 >/dev/null", plainEnv(), true)
 	rec := leftRecord(t, p, inv, 0)
 	rec.ChildPID, rec.ChildStartTime = master.leader, master.start+1

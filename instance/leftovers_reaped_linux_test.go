@@ -16,7 +16,7 @@ import (
 // -i) is found all the same, by status and by stop, not only the marked one.
 func TestLeftoversLeaderReapedMidScan(t *testing.T) {
 	p := testPaths(t, "w")
-	const inv = "3c1d0e5f7a9b2c4d6e8f0a1b3c5d7e9f"
+	inv := freshInvocation(t)
 	var reap func()
 	r, _ := startInSession(t, sleeper+"env -i "+sleeper, markedEnv(inv), func(cmd *exec.Cmd) {
 		reap = sync.OnceFunc(func() { _ = cmd.Wait() })
