@@ -75,16 +75,20 @@ func Getenv(pid int, key string) (string, bool) {
 // has replaced its memory and not yet laid out the new arguments and environment (a tenth
 // of the reads, measured, of a process that does nothing but exec itself again). environ
 // waits for that to end, up to execWait, so that a process is never taken for one without
-// a variable because it was caught mid-exec, even by several execs in a row. A zombie's
+// a variable because it was caught mid-exec, even by several execs in a row. execWait is
+// counted to when a read began, not to when it returned: one read can outlast it (opening
+// the file waits for the exec's lock, and a loaded machine may then not run the reader for
+// longer), and a read that found nothing then is followed by another. A zombie's
 // and a kernel thread's are answered at once, and an environment laid out empty (env -i:
 // its start and end are one address) once it has stayed so for emptyWait: the kernel lays
 // an environment out with its start and end at one address too, and moves the end only
 // once it has laid out every entry.
 func environ(pid int) []byte {
-	deadline := time.Now().Add(execWait)
+	began := time.Now() // when the current attempt began
+	deadline := began.Add(execWait)
 	var emptyAt uint64       // the start of the empty layout seen, 0 if none
 	var emptySince time.Time // since when it has been seen
-	for {
+	for ; ; began = time.Now() {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 		switch {
 		case len(b) > 0:
@@ -102,7 +106,7 @@ func environ(pid int) []byte {
 			return nil // laid out empty (env -i)
 		case st.EnvEnd != 0 && st.EnvEnd == st.EnvStart && st.EnvStart != emptyAt:
 			emptyAt, emptySince = st.EnvStart, time.Now() // empty, or being laid out
-		case time.Now().After(deadline):
+		case began.After(deadline):
 			return nil
 		case st.EnvEnd != 0 && st.EnvEnd != st.EnvStart: // laid out since the read, or a next exec began: read again
 			continue
