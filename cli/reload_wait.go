@@ -71,19 +71,33 @@ func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instanc
 	if inspectErr != nil || !startingNow(st) {
 		return readyWait{st: st, inspectErr: inspectErr}, nil
 	}
+	// The start lock is looked at before the instance, here as at each look of the wait
+	// (pollReady): st, looked at before, may be of a start that has ended since, its
+	// daemon ready and recorded, and a daemon older than within would not be waited for.
+	goesOn := paths.StartGoesOn()
+	if !goesOn {
+		st, inspectErr = instance.Inspect(paths)
+		if inspectErr != nil || !startingNow(st) {
+			return readyWait{st: st, inspectErr: inspectErr}, nil
+		}
+	}
 	within := reloadWaitFor(paths)
-	waitable := func(st instance.Status) bool {
+	// waitable says whether to wait on for an instance of which Inspect said st, with
+	// goesOn what a look at its start lock (StartGoesOn) said before that Inspect: a start
+	// that goes on after its daemon has written its ready record is seen ending, never
+	// the other way round.
+	waitable := func(st instance.Status, goesOn bool) bool {
 		switch {
 		case !startingNow(st):
 			return false
 		case !st.Running() || !st.Starting: // no daemon yet, or the program's restart
 			return true
-		case paths.StartGoesOn(): // its start bounds its own wait
+		case goesOn: // its start bounds its own wait
 			return true
 		}
 		return instance.MayBeStarting(st.PID(), within)
 	}
-	if !waitable(st) {
+	if !waitable(st, goesOn) {
 		return readyWait{st: st, inspectErr: inspectErr}, nil
 	}
 	ctx := waits.context()
@@ -95,30 +109,38 @@ func awaitReady(waits *waitInterrupt, app *App, paths instance.Paths, st instanc
 }
 
 // pollReady is awaitReady's wait, polling Inspect into w until waitable says the wait is
-// over, the bound within passes, or ctx ends.
-func pollReady(ctx context.Context, paths instance.Paths, w *readyWait, within time.Duration, waitable func(instance.Status) bool) error {
+// over, the bound within passes, or ctx ends. The bound starts again at each look that
+// finds a start under way that has not seen its daemon ready.
+func pollReady(ctx context.Context, paths instance.Paths, w *readyWait, within time.Duration, waitable func(instance.Status, bool) bool) error {
 	end := time.Now().Add(within)
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
-		if w.st.Running() && w.st.Starting && paths.StartGoesOn() {
-			end = time.Now().Add(within)
-		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("it is starting, and reload gave up waiting for it to be ready: %w", context.Cause(ctx))
 		case <-time.After(backoff): // a polling step: readiness wakes nobody outside the daemon
 		}
+		goesOn := paths.StartGoesOn() // before Inspect: see waitable
 		w.st, w.inspectErr = instance.Inspect(paths)
+		if testHookInspected != nil {
+			testHookInspected()
+		}
 		switch {
 		case w.inspectErr == nil && w.st.Running() && w.st.Record != nil && !w.st.Record.GoesOn():
 			// It failed, recorded so, and lets its pidfile go: wait until it has.
-		case w.inspectErr != nil || !waitable(w.st):
+		case w.inspectErr != nil || !waitable(w.st, goesOn):
 			return nil
+		case goesOn && w.st.Running() && w.st.Starting:
+			end = time.Now().Add(within)
 		}
 		if time.Now().After(end) {
 			return fmt.Errorf("it is still starting after %v: reload it once it is ready (it reads its configuration as it is then)", within)
 		}
 	}
 }
+
+// testHookInspected, when set by a test, runs in pollReady after each Inspect: a test
+// ends the start there, as a loaded machine may between two looks.
+var testHookInspected func()
 
 // waitInterrupt is the interrupt (Ctrl-C, SIGTERM) that ends a reload's waits for starting
 // instances: armed at the first wait, so that until then an interrupt ends reload as it
