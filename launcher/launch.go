@@ -190,6 +190,7 @@ type launcher struct {
 	stopping string  // why the daemon stops before it was ready, if it said so: "stopped by SIGTERM"
 	// groupChecked says checkGroup has looked at the daemon, once its pid was known
 	groupChecked bool
+	pipe         *countedPipe // the handshake's end that await reads, nil if it reads r itself
 }
 
 // await reads the handshake until it ends one way or another.
@@ -197,7 +198,12 @@ func (l *launcher) await(ctx context.Context, r *os.File) (Result, error) {
 	done := make(chan struct{})
 	defer close(done)
 	defer r.Close() // wakes the reader if it is still reading
-	return l.awaitReports(ctx, r, handshake.NewReader(r, done))
+	pipe, err := newCountedPipe(r)
+	if err != nil {
+		return l.awaitReports(ctx, r, handshake.NewReader(r, done))
+	}
+	l.pipe = pipe
+	return l.awaitReports(ctx, r, handshake.NewReader(pipe, done))
 }
 
 // awaitReports is await's wait, for the reports rd reads from r.
@@ -210,6 +216,9 @@ func (l *launcher) awaitReports(ctx context.Context, r *os.File, rd *handshake.R
 	var taken int64    // where the last report taken ends in the handshake
 	limit := int64(-1) // once the deadline has passed: the bytes the daemon had written by then
 	written := func() int64 { return rd.Taken() + int64(pendingBytes(r)) }
+	if l.pipe != nil {
+		written = l.pipe.written // no read's bytes uncounted meanwhile (countedPipe)
+	}
 	for {
 		var ev handshake.Event
 		select {
