@@ -89,7 +89,7 @@ func environ(pid int) []byte {
 	var emptyAt uint64       // the start of the empty layout seen, 0 if none
 	var emptySince time.Time // since when it has been seen
 	for ; ; began = time.Now() {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		b, err := readEnviron("/proc/" + strconv.Itoa(pid) + "/environ")
 		switch {
 		case len(b) > 0:
 			return b
@@ -114,6 +114,10 @@ func environ(pid int) []byte {
 		time.Sleep(time.Millisecond) // mid-exec: nothing to wait on but the clock
 	}
 }
+
+// readEnviron is environ's read of /proc/PID/environ: a variable for tests, which stall
+// one read past execWait, as a loaded machine may.
+var readEnviron = os.ReadFile
 
 // threadEnviron reads the environment of pid through one of its threads that has not
 // exited, /proc/PID/task/TID/environ; empty if none has one to read.

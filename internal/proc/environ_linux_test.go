@@ -1,11 +1,13 @@
 package proc
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -103,5 +105,31 @@ func TestHoldsPOSIXLock(t *testing.T) {
 	}
 	if holds, ok := HoldsPOSIXLock(os.Getpid()); !ok || !holds {
 		t.Fatalf("HoldsPOSIXLock(self, holding a lock) = %v, %v; want true, true", holds, ok)
+	}
+}
+
+// TestHasEnvReadOutlastsExecWait: a read of an environment that itself outlasted execWait
+// (its open waited for an exec's lock, then a loaded machine did not run the reader) and
+// found nothing, of a process whose environment is laid out by then, is followed by
+// another read: the process is not taken for one without the variable. The read is
+// stalled past execWait through readEnviron, and returns nothing, as a read mid-exec does.
+func TestHasEnvReadOutlastsExecWait(t *testing.T) {
+	self, err := os.ReadFile("/proc/self/environ")
+	if err != nil || len(self) == 0 {
+		t.Skipf("no environment of this process to read: %v", err)
+	}
+	entry, _, _ := bytes.Cut(self, []byte{0})
+	reads := 0
+	readEnviron = func(name string) ([]byte, error) {
+		reads++
+		if reads == 1 {
+			time.Sleep(execWait + 10*time.Millisecond) // the stall: past execWait, whatever the load
+			return nil, nil                            // caught mid-exec: nothing to read yet
+		}
+		return os.ReadFile(name)
+	}
+	t.Cleanup(func() { readEnviron = os.ReadFile })
+	if !HasEnv(os.Getpid(), string(entry)) {
+		t.Fatalf("HasEnv(self, %q) = false after a read that outlasted execWait (%d reads), want true", entry, reads)
 	}
 }
