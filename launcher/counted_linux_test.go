@@ -1,9 +1,19 @@
 package launcher
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/strategy"
 )
 
 // TestCountedPipeNoReadUncounted: bytes a read has taken from the handshake pipe are never
@@ -52,5 +62,54 @@ func TestCountedPipeNoReadUncounted(t *testing.T) {
 	}
 	if n := <-got; n != int64(len(line)) {
 		t.Fatalf("written = %d, want %d", n, len(line))
+	}
+}
+
+// TestAwaitCountsAReadHeldAtTheDeadline: await reads the handshake through countedPipe
+// and counts the bytes written by the deadline with it: a ready report read from the pipe
+// before the deadline, and held by its read, uncounted, while the deadline passes and the
+// launcher counts (a launcher stopped, Ctrl-Z, and continued past its deadline), decides,
+// and the ready daemon is not killed. Counted as the handshake's reader counts them (after
+// the read returned), they were missing from the count, and the launcher said "not ready"
+// and killed it, which the read, held until then, sees in the log.
+func TestAwaitCountsAReadHeldAtTheDeadline(t *testing.T) {
+	daemon := exec.Command("sleep", "600")
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // as a strategy leaves it
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := daemon.Process.Pid
+	defer func() { _ = daemon.Process.Kill() }() // reaped by the launcher's reapWhenGone, or here
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := fmt.Fprintf(w, "{\"pid\":%d,\"ready\":true}\n", pid); err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 50 * time.Millisecond
+	refused := make(chan struct{})
+	hook := &logHook{key: "not ready in time", fn: func() { close(refused) }}
+	var once sync.Once
+	testHookCountedRead = func() { // the read has taken the ready report: hold it past the deadline
+		once.Do(func() {
+			// Until the launcher has refused the daemon; with the count held by the lock it
+			// waits for this read instead, and the bound ends the hold (it decides nothing).
+			select {
+			case <-refused:
+			case <-time.After(timeout + time.Second):
+			}
+		})
+	}
+	defer func() { testHookCountedRead = nil }()
+	l := &launcher{log: hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: hook}), timeout: timeout,
+		started: strategy.Started{Process: daemon.Process, IsDaemon: true}}
+	res, err := l.await(context.Background(), r)
+	if err != nil || res.PID != pid {
+		t.Fatalf("await = %+v, %v; want pid %d ready", res, err, pid)
+	}
+	if st, err := proc.ReadStat(pid); err != nil || st.Zombie() {
+		t.Fatalf("the ready daemon (pid %d) was killed", pid)
 	}
 }
