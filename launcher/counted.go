@@ -1,7 +1,6 @@
 package launcher
 
 import (
-	"errors"
 	"io"
 	"os"
 	"sync"
@@ -36,7 +35,8 @@ func newCountedPipe(f *os.File) (*countedPipe, error) {
 // from the pipe and their count.
 var testHookCountedRead func()
 
-// Read reads from the pipe as os.File's Read does.
+// Read reads from the pipe: the bytes read, io.EOF once the daemon's end is closed and the
+// pipe empty, or an *os.PathError.
 func (p *countedPipe) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
@@ -64,11 +64,8 @@ func (p *countedPipe) Read(b []byte) (int, error) {
 		return true
 	})
 	switch {
-	case err != nil:
-		if errors.Is(err, os.ErrClosed) {
-			return 0, os.ErrClosed
-		}
-		return 0, err
+	case err != nil: // the pipe closed under the read (the launcher is done with it)
+		return 0, &os.PathError{Op: "read", Path: p.f.Name(), Err: err}
 	case rerr != nil:
 		return 0, &os.PathError{Op: "read", Path: p.f.Name(), Err: rerr}
 	case n == 0:
