@@ -226,18 +226,7 @@ func (r *run) askFirst(p *program, ask bool, deadline time.Time) (syscall.WaitSt
 		_ = r.reaper.kill(p.pid, p.exited, r.s.cfg.StopSignal)
 		_ = r.reaper.kill(p.pid, p.exited, syscall.SIGCONT) // a stopped program must run to handle it
 	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	var ws syscall.WaitStatus
-	var ended bool
-	select {
-	case ws = <-p.exited:
-		ended = true
-	case <-t.C:
-		// It may have ended as the deadline passed, both found late (a loaded machine):
-		// select picks either at random, and it ended in time.
-		ws, ended = chans.Came(p.exited)
-	}
+	ws, ended := chans.By(p.exited, deadline) // one that ended as the deadline passed ended in time
 	if ended {
 		p.exited = closedStatus(ws)
 	}

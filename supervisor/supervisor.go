@@ -913,21 +913,10 @@ func (r *run) stopEarly(p *program) {
 	if heard {
 		r.log.Info("it was sent to the whole process group, the program too (a terminal's Ctrl-C): not sending it again", "signal", sigName(sig))
 	}
-	t := time.NewTimer(time.Until(began.Add(r.s.cfg.ShutdownTimeout)))
-	defer t.Stop()
 	if testHookBeforeStopSelect != nil {
 		testHookBeforeStopSelect(p.exited, nil)
 	}
-	var ws syscall.WaitStatus
-	var ended bool
-	select {
-	case ws = <-p.exited:
-		ended = true
-	case <-t.C:
-		// It may have ended as the time passed, both found late (a loaded machine): select
-		// picks either at random, and it stopped in time.
-		ws, ended = chans.Came(p.exited)
-	}
+	ws, ended := chans.By(p.exited, began.Add(r.s.cfg.ShutdownTimeout)) // one that stopped as the time passed stopped in time
 	if !ended || !namedGone() {
 		what := "the program did not stop in time; killing the instance"
 		if ended {
