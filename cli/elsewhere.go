@@ -23,12 +23,13 @@ var rootStateDir = func(program string) string { return filepath.Join("/run", pr
 // sudo, which status and stop would call not running, as pm2 does of apps another user
 // started), or in a former default directory of theirs (started by a daemonkit before
 // 2026-11-26: instance.FormerStateDirs). It is "" otherwise. command is the command word
-// the advice repeats.
-func elsewhereNote(app *App, paths instance.Paths, command string) string {
-	if note := copyNote(app, paths, command); note != "" {
+// the advice repeats, and after its own flags given, which the advice repeats after the
+// instance (commandFor).
+func elsewhereNote(app *App, paths instance.Paths, command string, after ...string) string {
+	if note := copyNote(app, paths, command, after...); note != "" {
 		return note
 	}
-	if note := pidfileElsewhereNote(app, paths, command); note != "" {
+	if note := pidfileElsewhereNote(app, paths, command, after...); note != "" {
 		return note
 	}
 	own, ok := defaultDirOf(app, paths)
@@ -36,14 +37,14 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 		return ""
 	}
 	if os.Geteuid() != 0 {
-		if note := runningIn(rootStateDir(app.Config.Name), paths.Name, app.commandFor(command, paths)); note != "" {
+		if note := runningIn(rootStateDir(app.Config.Name), paths.Name, app.commandFor(command, paths, after...)); note != "" {
 			return note
 		}
 	}
 	for _, dir := range instance.FormerStateDirs(app.Config.Name, own) {
 		if pid, pf := heldIn(dir, paths.Name); pid > 0 {
 			return fmt.Sprintf("an instance named %s runs from %s, where an earlier %s kept it (pid %d, pidfile %s): '%s'",
-				paths.Name, dir, app.Config.Name, pid, pf, app.commandIn(dir, command, instance.Paths{Name: paths.Name, PIDFile: pf}))
+				paths.Name, dir, app.Config.Name, pid, pf, app.commandIn(dir, command, instance.Paths{Name: paths.Name, PIDFile: pf}, after...))
 		}
 	}
 	return ""
@@ -54,13 +55,14 @@ func elsewhereNote(app *App, paths instance.Paths, command string) string {
 // typed in another directory): the claim of its log there names it (instance.RunsElsewhere).
 // Without the note, stop web would say "web was not running", exit 0, and status web "not
 // running", exit 3, while it runs. Where several of that name run so (typed in two
-// directories), it names each, with the command that reaches it. "" otherwise.
-func pidfileElsewhereNote(app *App, paths instance.Paths, command string) string {
+// directories), it names each, with the command that reaches it, after its flags as
+// elsewhereNote's. "" otherwise.
+func pidfileElsewhereNote(app *App, paths instance.Paths, command string, after ...string) string {
 	found := runsElsewhere(app, paths)
 	if len(found) == 0 {
 		return ""
 	}
-	return elsewhereText(app, paths, command, found)
+	return elsewhereText(app, paths, command, found, after...)
 }
 
 // runsElsewhere is every instance named as paths is, paths being the name's in the state
@@ -75,10 +77,11 @@ func runsElsewhere(app *App, paths instance.Paths) []instance.Elsewhere {
 }
 
 // elsewhereText says where found, the instances named as paths is that run with their
-// pidfiles elsewhere, run, each with command's line that reaches it.
-func elsewhereText(app *App, paths instance.Paths, command string, found []instance.Elsewhere) string {
+// pidfiles elsewhere, run, each with command's line that reaches it, after its flags as
+// elsewhereNote's.
+func elsewhereText(app *App, paths instance.Paths, command string, found []instance.Elsewhere, after ...string) string {
 	reach := func(e instance.Elsewhere) string {
-		return app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: e.Paths.PIDFile})
+		return app.commandFor(command, instance.Paths{Name: paths.Name, PIDFile: e.Paths.PIDFile}, after...)
 	}
 	if len(found) == 1 {
 		return fmt.Sprintf("an instance named %s runs (pid %d) with its pidfile %s, which its start was given: '%s'",
@@ -142,8 +145,8 @@ func heldIn(dir, name string) (int, string) {
 // copyNote is the note for an instance at paths whose record lies in a copy of the
 // directory it was written in, where its daemon still runs (copyOfRunning): that
 // directory, the daemon's pid, and command's line for it there. "" otherwise, and when
-// the record cannot be read.
-func copyNote(app *App, paths instance.Paths, command string) string {
+// the record cannot be read. after are command's flags, as elsewhereNote's.
+func copyNote(app *App, paths instance.Paths, command string, after ...string) string {
 	rec, err := instance.ReadRecord(paths.Record)
 	if err != nil {
 		return ""
@@ -153,15 +156,16 @@ func copyNote(app *App, paths instance.Paths, command string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s is a copy of %s, where its record of %s was written and %s runs (pid %d): '%s'",
-		filepath.Dir(paths.Record), dir, paths.Name, paths.Name, pid, app.commandIn(dir, command, instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}))
+		filepath.Dir(paths.Record), dir, paths.Name, paths.Name, pid, app.commandIn(dir, command, instance.Paths{Name: paths.Name, PIDFile: rec.PIDFile}, after...))
 }
 
 // commandIn is commandFor's line for command and the instance at paths in the state
-// directory dir, which it names (--state-dir), in place of the one app has.
-func (app *App) commandIn(dir, command string, paths instance.Paths) string {
+// directory dir, which it names (--state-dir), in place of the one app has; after as
+// commandFor's.
+func (app *App) commandIn(dir, command string, paths instance.Paths, after ...string) string {
 	there := *app
 	globals := *app.Globals
 	globals.StateDir = dir
 	there.Globals = &globals
-	return there.commandFor(command, paths)
+	return there.commandFor(command, paths, after...)
 }

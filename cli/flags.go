@@ -283,8 +283,9 @@ func (app *App) layoutMaking(check, create bool) (instance.Layout, error) {
 // [--state-dir DIR] COMMAND --name NAME", with --pidfile PATH when the pidfile is not the
 // name's default, and --state-dir when the state directory is not the default one, nor
 // the one $<PREFIX>STATE_DIR names (the same shell finds it so again), so that following
-// the hint acts on this very instance.
-func (app *App) commandFor(command string, paths instance.Paths) string {
+// the hint acts on this very instance; then after, the command's own flags that the hint
+// repeats (logs' -f and -n: it does there what was asked here).
+func (app *App) commandFor(command string, paths instance.Paths, after ...string) string {
 	args, stateDir, err := app.commandStart(command)
 	name := nameArgs(paths.Name)
 	switch {
@@ -295,7 +296,7 @@ func (app *App) commandFor(command string, paths instance.Paths) string {
 	default:
 		args = append(append(args, name...), "--pidfile", paths.PIDFile)
 	}
-	return adviceJoin(args)
+	return adviceJoin(append(args, after...))
 }
 
 // commandStart is the start of commandFor's command line, with the state directory it

@@ -28,6 +28,8 @@ type LogsCmd struct {
 	PIDFile  string    `name:"pidfile" placeholder:"PATH" help:"Pidfile path (default <state-dir>/<name>.pid)."`
 	Lines    lineCount `short:"n" default:"50" placeholder:"N" help:"How many of the last lines to print (default ${default}); +N prints from line N on, as tail's."`
 	Follow   bool      `short:"f" help:"Then print what is appended, following the log by name across a reopen (logrotate), until interrupted (Ctrl-C or SIGTERM: exit 0)."`
+
+	given []string // -f and -n N as the command line gave them (AfterApply), for advice to repeat
 }
 
 // lineCount is logs' -n: N, the last N lines, or +N, from line N on, as tail's. Every other
@@ -37,6 +39,7 @@ type LogsCmd struct {
 type lineCount struct {
 	logfile.Lines
 	named string
+	text  string // the count as given (+N, N), which advice repeats
 }
 
 // UnmarshalText reads a decimal count, or + and one; it keeps a word that could be an
@@ -59,7 +62,7 @@ func (n *lineCount) UnmarshalText(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("%q is not a line count: logs' -n is the number of lines, as tail's; give the instance as the argument, or as --name", b)
 	}
-	*n = lineCount{Lines: logfile.Lines{N: v, FromLine: from}}
+	*n = lineCount{Lines: logfile.Lines{N: v, FromLine: from}, text: string(b)}
 	return nil
 }
 
@@ -80,12 +83,36 @@ func (c *LogsCmd) Validate(kctx *kong.Context) error {
 }
 
 // AfterApply refuses an empty --name or --pidfile, as every instance command does, and a
-// name given to -n (lineCount.named), with the line that gives it as the instance.
+// name given to -n (lineCount.named), with the line that gives it as the instance. It
+// keeps the -f and -n the command line gave, in the order given (givenFlags).
 func (c *LogsCmd) AfterApply(kctx *kong.Context, app *App) error {
 	if err := checkGivenNames(kctx, &c.Name, &c.PIDFile); err != nil {
 		return err
 	}
+	c.given = c.givenFlags(kctx)
 	return c.Lines.asName(app, c.Instance == "" && c.Name == "" && c.PIDFile == "", c.Follow)
+}
+
+// givenFlags are -f and -n N, each as the command line kctx parsed gave it (--follow as
+// -f, and --lines=N, -nN as -n N, with N as typed), in the order it gave them first, for
+// an advised line that reaches the instance elsewhere to do what was asked here.
+func (c *LogsCmd) givenFlags(kctx *kong.Context) []string {
+	var given []string
+	seen := map[string]bool{}
+	for _, el := range kctx.Path {
+		switch {
+		case el.Flag == nil:
+		case isField(el.Flag.Target, &c.Follow) && !seen["-f"]:
+			seen["-f"] = true
+			if c.Follow {
+				given = append(given, "-f")
+			}
+		case isField(el.Flag.Target, &c.Lines) && !seen["-n"]:
+			seen["-n"] = true
+			given = append(given, "-n", c.Lines.text)
+		}
+	}
+	return given
 }
 
 // asName is nil unless -n was given a word that could be an instance's name (named). Then
@@ -122,16 +149,16 @@ func (c *LogsCmd) Run(app *App) error {
 	if !c.Follow {
 		err := logfile.Print(app.Stdout, path, c.Lines.Lines)
 		if errors.Is(err, fs.ErrNotExist) {
-			return withCode(exitFailed, fmt.Errorf("%s has no log at %s%s", paths.Name, path, whyMissing(app, paths, path)))
+			return withCode(exitFailed, fmt.Errorf("%s has no log at %s%s", paths.Name, path, whyMissing(app, paths, path, c.given)))
 		}
 		if err == nil {
 			warnReplaced(app, paths, path)
-			noteRunsElsewhere(app, paths, path)
+			noteRunsElsewhere(app, paths, path, c.given)
 		}
 		return notRegular(app, paths, path, err)
 	}
 	warnReplaced(app, paths, path)
-	noteRunsElsewhere(app, paths, path)
+	noteRunsElsewhere(app, paths, path, c.given)
 	ctx, stop := interruptible()
 	defer stop()
 	if app.Config.ownsProcess {
@@ -142,7 +169,7 @@ func (c *LogsCmd) Run(app *App) error {
 	notify := func(path string, e logfile.Event) {
 		msg := e.Message(path)
 		if e == logfile.Waiting {
-			msg = fmt.Sprintf("no log at %s yet%s; waiting for it to appear", path, whyMissing(app, paths, path))
+			msg = fmt.Sprintf("no log at %s yet%s; waiting for it to appear", path, whyMissing(app, paths, path, c.given))
 		}
 		app.say(app.Config.Stderr, hclog.Info, "", msg)
 	}
@@ -160,12 +187,13 @@ func (c *LogsCmd) Run(app *App) error {
 // is more to say than that it has none yet: ": " and logElsewhere, or else where an
 // instance of the name runs all the same (elsewhereNote: as root, from a former default
 // state directory, with its pidfile elsewhere), or else neverRan; "" when none has
-// anything to say.
-func whyMissing(app *App, paths instance.Paths, path string) string {
+// anything to say. given are logs' flags as given (LogsCmd.given), which the line that
+// reaches the instance elsewhere repeats.
+func whyMissing(app *App, paths instance.Paths, path string, given []string) string {
 	if why := logElsewhere(app, paths, path); why != "" {
 		return ": " + why
 	}
-	if note := elsewhereNote(app, paths, "logs"); note != "" {
+	if note := elsewhereNote(app, paths, "logs", given...); note != "" {
 		return ": " + note
 	}
 	if why := neverRan(paths); why != "" {
@@ -179,10 +207,11 @@ func whyMissing(app *App, paths instance.Paths, path string) string {
 // earlier run's here, not the one that instance writes. It says nothing where that
 // instance writes path (writtenElsewhere): an instance started with its pidfile elsewhere
 // and no --log writes the state directory's log, the very one printed, and a copied state
-// directory's record names its original's log outside it.
-func noteRunsElsewhere(app *App, paths instance.Paths, path string) {
+// directory's record names its original's log outside it. The line it advises repeats
+// given, logs' flags as given (LogsCmd.given).
+func noteRunsElsewhere(app *App, paths instance.Paths, path string, given []string) {
 	if st, err := instance.Inspect(paths); err == nil && !st.Running() && !st.Starting && !writtenElsewhere(app, paths, path) {
-		noteElsewhere(app, paths, "logs")
+		noteElsewhere(app, paths, "logs", given...)
 	}
 }
 

@@ -325,9 +325,10 @@ func warnStop(app *App, err error) {
 }
 
 // noteElsewhere says on stderr where an instance that command (stop, logs) found not
-// running at paths runs all the same (elsewhereNote), if it does.
-func noteElsewhere(app *App, paths instance.Paths, command string) {
-	if note := elsewhereNote(app, paths, command); note != "" {
+// running at paths runs all the same (elsewhereNote, with command's flags after), if it
+// does.
+func noteElsewhere(app *App, paths instance.Paths, command string, after ...string) {
+	if note := elsewhereNote(app, paths, command, after...); note != "" {
 		app.say(app.Config.Stderr, hclog.Info, "note: ", note)
 	}
 }
