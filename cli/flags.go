@@ -330,14 +330,28 @@ func (app *App) commandStartWith(command string, own, ownAfter []string) (args [
 	args = append(append([]string{app.Config.Name}, own...), command)
 	layout, err := app.layout(false)
 	stateDir, _ = filepath.Abs(layout.StateDir)
-	fromEnv := os.Getenv(app.Config.envPrefix() + "STATE_DIR")
-	if fromEnv != "" {
-		fromEnv, _ = filepath.Abs(fromEnv)
-	}
-	if def, _, derr := instance.DefaultStateDir(app.Config.Name); err == nil && derr == nil && stateDir != def && stateDir != fromEnv {
-		args = append(args, "--state-dir", stateDir)
+	if err == nil {
+		args = append(args, app.Config.stateDirArgs(stateDir)...)
 	}
 	return append(args, ownAfter...), stateDir, err
+}
+
+// stateDirArgs are "--state-dir dir", for an advised line to reach dir, an absolute path;
+// none where the line reaches it without them, from the shell the advice is printed in:
+// dir is the one $<PREFIX>STATE_DIR names or, with that unset or empty, the default state
+// directory. The default typed out is left out, as a user would type the line, but not
+// where $<PREFIX>STATE_DIR names another.
+func (cfg Config) stateDirArgs(dir string) []string {
+	bare := os.Getenv(cfg.envPrefix() + "STATE_DIR")
+	if bare != "" {
+		bare, _ = filepath.Abs(bare)
+	} else if def, _, err := instance.DefaultStateDir(cfg.Name); err == nil {
+		bare = def
+	}
+	if dir == bare {
+		return nil
+	}
+	return []string{"--state-dir", dir}
 }
 
 // ownArgs are the program's own arguments on the command line kctx parsed, as unitArgs

@@ -60,9 +60,10 @@ func restartKeeps(lead func(command string) string, what, given string) string {
 // commandStart lays out a parsed one's: the program, its own arguments before the command
 // word (in a grammar that holds daemonkit's commands under a command of its own, that
 // command's word among them: app daemon restart), the command, the --state-dir given (made
-// absolute), and the program's own root flags given after the command word. Without them
-// the stop and start it advises would reach the default state directory's instance, not
-// this one, or fail for a root flag Kong requires of every command.
+// absolute; left out where a line reaches it without, as commandStart leaves it out:
+// Config.stateDirArgs), and the program's own root flags given after the command word.
+// Without them the stop and start it advises would reach the default state directory's
+// instance, not this one, or fail for a root flag Kong requires of every command.
 func parsedLead(cfg Config, perr *kong.ParseError) func(string) string {
 	var own, ownAfter []string
 	stateDir := ""
@@ -73,7 +74,7 @@ func parsedLead(cfg Config, perr *kong.ParseError) func(string) string {
 	return func(command string) string {
 		args := append(append([]string{cfg.Name}, own...), command)
 		if stateDir != "" {
-			args = append(args, "--state-dir", stateDir)
+			args = append(args, cfg.stateDirArgs(stateDir)...)
 		}
 		return adviceJoin(append(args, ownAfter...))
 	}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/daemonkit/daemonkit/instance"
+)
+
+// TestRestartAdviceStateDir: the stop and start that restart's usage error advises name
+// the --state-dir given only where a line without it would reach another directory: not
+// the default state directory, typed out, nor the one $APP_STATE_DIR names; but the
+// default one when $APP_STATE_DIR names another.
+func TestRestartAdviceStateDir(t *testing.T) {
+	def, _, err := instance.DefaultStateDir("app")
+	if err != nil {
+		t.Skip(err)
+	}
+	other := filepath.Join(t.TempDir(), "other")
+	for _, tc := range []struct {
+		env, given string
+		want       string // the state directory the advice names, "" for none
+	}{
+		{"", def, ""},
+		{"", other, other},
+		{other, other, ""},
+		{other, def, def},
+	} {
+		t.Setenv("APP_STATE_DIR", tc.env)
+		var out, errs bytes.Buffer
+		cfg := Config{Name: "app", Serve: func(context.Context, func(string)) error { return nil }, Stdout: &out, Stderr: &errs}
+		code := Run(cfg, []string{"--state-dir", tc.given, "restart", "web", "--umask", "022"})
+		stop, start := "'app stop NAME'", "'app start -d --name NAME --umask ...'"
+		if tc.want != "" {
+			stop = "'app stop --state-dir " + tc.want + " NAME'"
+			start = "'app start --state-dir " + tc.want + " -d --name NAME --umask ...'"
+		}
+		if got := errs.String(); code != exitUsage || !strings.Contains(got, stop+", then "+start) {
+			t.Errorf("APP_STATE_DIR=%q app --state-dir %s restart web --umask 022: exit %d, %q; want %d, advising %s, then %s",
+				tc.env, tc.given, code, got, exitUsage, stop, start)
+		}
+	}
+}
+
+// TestCommandForStateDir: a parsed command's advice (commandFor) names the state
+// directory by the same rule: the default one, given while $APP_STATE_DIR names another,
+// is named, or the line would reach that other one.
+func TestCommandForStateDir(t *testing.T) {
+	def, _, err := instance.DefaultStateDir("app")
+	if err != nil {
+		t.Skip(err)
+	}
+	other := filepath.Join(t.TempDir(), "other")
+	for _, tc := range []struct{ env, dir, want string }{
+		{"", def, "app stop --name web"},
+		{"", other, "app stop --state-dir " + other + " --name web"},
+		{other, other, "app stop --name web"},
+		{other, def, "app stop --state-dir " + def + " --name web"},
+	} {
+		t.Setenv("APP_STATE_DIR", tc.env)
+		app := &App{Config: Config{Name: "app"}.withDefaults(), Globals: &Globals{StateDir: tc.dir}}
+		if got := app.commandFor("stop", instance.Paths{Name: "web", PIDFile: filepath.Join(tc.dir, "web.pid")}); got != tc.want {
+			t.Errorf("APP_STATE_DIR=%q, state directory %s: %q, want %q", tc.env, tc.dir, got, tc.want)
+		}
+	}
+}
