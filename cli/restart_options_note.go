@@ -85,17 +85,9 @@ func parsedLead(cfg Config, perr *kong.ParseError) func(string) string {
 func givenStateDir(args []string) string {
 	dir := ""
 	for i := 0; i < len(args) && args[i] != "--"; i++ {
-		flag, value, inline := strings.Cut(args[i], "=")
-		switch {
-		case flag != "--state-dir":
-			continue
-		case !inline && i+1 < len(args):
-			i++
-			value = args[i]
-		case !inline:
-			return ""
+		if value, ok := valueFlag(args, &i, "--state-dir"); ok {
+			dir = value
 		}
-		dir = value
 	}
 	if dir == "" {
 		return ""

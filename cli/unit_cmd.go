@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -316,15 +317,25 @@ func programNodeFlags(n *kong.Node) map[string]bool {
 // skipGlobal reports whether args[*i] is a global option that the unit spells out from
 // what was parsed, advancing *i past its value.
 func skipGlobal(args []string, i *int) bool {
-	flag, _, inline := strings.Cut(args[*i], "=")
-	switch flag {
-	case "--state-dir", "--log-dir", "--log-level", "--log-format":
-		if !inline {
-			*i++
-		}
-		return true
+	_, ok := valueFlag(args, i, "--state-dir", "--log-dir", "--log-level", "--log-format")
+	return ok
+}
+
+// valueFlag reads args[*i] as one of the flags named, which take a value: it returns the
+// value and true for "--flag=VALUE", and for "--flag VALUE", advancing *i past the value
+// ("" where args end without one); false, *i unchanged, for any other argument.
+func valueFlag(args []string, i *int, names ...string) (string, bool) {
+	flag, value, inline := strings.Cut(args[*i], "=")
+	if !slices.Contains(names, flag) {
+		return "", false
 	}
-	return false
+	if !inline {
+		*i++
+		if *i < len(args) {
+			value = args[*i]
+		}
+	}
+	return value, true
 }
 
 // pidfileArgs are the --pidfile flag a unit's other commands need to find the instance,
