@@ -1,6 +1,6 @@
 package cli
 
-import "strings"
+import "slices"
 
 // laterSuperviseFlags are start's flags for a supervised program that a daemonkit built
 // before 2026-11-27 07:00 UTC does not know. A restart by such a binary (a rollback, while
@@ -39,28 +39,12 @@ func (req *request) restoreDropped() []string {
 	return restored
 }
 
-// flagValue is the last value args give the long flag name (--name VALUE or
-// --name=VALUE), before a "--" that ends the flags; ok is false if they give none, or if
-// no "--" ends them (then a word after the program's name may be its own).
+// flagValue is the last value args give the long flag name (lastFlagValue), before a "--"
+// that ends the flags; ok is false if they give none, or if no "--" ends them (then a
+// word after the program's name may be its own).
 func flagValue(args []string, name string) (value string, ok bool) {
-	end := -1
-	for i, a := range args {
-		if a == "--" {
-			end = i
-			break
-		}
-	}
-	if end < 0 {
+	if !slices.Contains(args, "--") {
 		return "", false
 	}
-	for i := 0; i < end; i++ {
-		switch a := args[i]; {
-		case a == name && i+1 < end:
-			value, ok = args[i+1], true
-			i++
-		case strings.HasPrefix(a, name+"="):
-			value, ok = strings.TrimPrefix(a, name+"="), true
-		}
-	}
-	return value, ok
+	return lastFlagValue(args, name)
 }

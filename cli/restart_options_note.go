@@ -83,12 +83,7 @@ func parsedLead(cfg Config, perr *kong.ParseError) func(string) string {
 // givenStateDir is the value of the last --state-dir among args, before any "--", made
 // absolute; "" if none is given.
 func givenStateDir(args []string) string {
-	dir := ""
-	for i := 0; i < len(args) && args[i] != "--"; i++ {
-		if value, ok := valueFlag(args, &i, "--state-dir"); ok {
-			dir = value
-		}
-	}
+	dir, _ := lastFlagValue(args, "--state-dir")
 	if dir == "" {
 		return ""
 	}

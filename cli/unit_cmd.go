@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -319,23 +318,6 @@ func programNodeFlags(n *kong.Node) map[string]bool {
 func skipGlobal(args []string, i *int) bool {
 	_, ok := valueFlag(args, i, "--state-dir", "--log-dir", "--log-level", "--log-format")
 	return ok
-}
-
-// valueFlag reads args[*i] as one of the flags named, which take a value: it returns the
-// value and true for "--flag=VALUE", and for "--flag VALUE", advancing *i past the value
-// ("" where args end without one); false, *i unchanged, for any other argument.
-func valueFlag(args []string, i *int, names ...string) (string, bool) {
-	flag, value, inline := strings.Cut(args[*i], "=")
-	if !slices.Contains(names, flag) {
-		return "", false
-	}
-	if !inline {
-		*i++
-		if *i < len(args) {
-			value = args[*i]
-		}
-	}
-	return value, true
 }
 
 // pidfileArgs are the --pidfile flag a unit's other commands need to find the instance,
