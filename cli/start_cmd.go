@@ -200,7 +200,9 @@ func (c *StartCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
-	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"), launchHeld{stateDir: layout.StateDir})
+	res, err := launchRequest(ctx, req, desc, app.Log.Named("launch"), launchHeld{stateDir: layout.StateDir, joining: func(other int) {
+		app.say(app.progressOut(), hclog.Info, "note: ", fmt.Sprintf("start %s: %s is under way: this start waits for its outcome, and launches nothing itself", paths.Name, otherStart(other)))
+	}})
 	// The outcome is decided: a SIGTERM or SIGINT from now on ends start the default way,
 	// even while it is blocked writing the result to a pipe nobody reads (the daemon, ready,
 	// runs on; one that failed is gone already).
@@ -864,12 +866,26 @@ func startLockWait(req *request) time.Duration {
 	return max(req.ReadyTimeout, launcherReadyTimeout) + startWaitGrace
 }
 
+// otherStart names the start under way, pid, that a start joins: "another start (pid N)",
+// or "another start (pid unknown)" where the kernel cannot name it (-1), as instance's
+// errors name it.
+func otherStart(pid int) string {
+	if pid <= 0 {
+		return "another start (pid unknown)"
+	}
+	return fmt.Sprintf("another start (pid %d)", pid)
+}
+
 // launchHeld are the locks a caller of launchRequest took already, which restart holds
 // across its stop, and the state directory where launchRequest takes those missing.
 type launchHeld struct {
 	start    *instance.Starting // the instance's start lock
 	log      *instance.LogClaim // its log's claim (see claimLog)
 	stateDir string             // where the log's claim is kept
+
+	// joining, with no start lock held, is told the pid of another start under way that
+	// launchRequest waits for (instance.BeginStartNoting), for start to say so.
+	joining func(other int)
 }
 
 // launchRequest detaches a daemon that runs req with the strategy desc, and waits until
@@ -898,7 +914,7 @@ func launchRequest(ctx context.Context, req *request, desc strategy.Descriptor, 
 	// Held until the daemon is ready or has failed: a stop meanwhile waits for the daemon
 	// and stops it, and a second start waits for this one, then finds the daemon running.
 	if held.start == nil {
-		starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, startLockWait(req))
+		starting, err := instance.BeginStartNoting(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, startLockWait(req), held.joining)
 		if errors.Is(err, pidfile.ErrLocked) { // the other start's daemon
 			return launcher.Result{}, startError(req.Name, err)
 		}

@@ -46,6 +46,14 @@ type Starting struct{ f *pidfile.File }
 // before its daemon was ready leaves it starting on alone: BeginStart waits for its
 // outcome (AwaitStarting), within the same bound.
 func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, error) {
+	return BeginStartNoting(ctx, p, within, nil)
+}
+
+// BeginStartNoting is BeginStart, which calls joining, if not nil, once it finds another
+// start under way, before it waits for that start's outcome: with that start's pid, or -1
+// where the kernel cannot name it (another pid namespace's). The wait may last as long as
+// that start does, seconds: a command says what it waits for, or it looks hung.
+func BeginStartNoting(ctx context.Context, p Paths, within time.Duration, joining func(other int)) (*Starting, error) {
 	end := time.Now().Add(within)
 	other := 0 // the other start's pid, once one was seen
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 10*time.Millisecond) {
@@ -72,6 +80,9 @@ func BeginStart(ctx context.Context, p Paths, within time.Duration) (*Starting, 
 			return nil, startLockError(p, err)
 		case other == 0:
 			other = cmp.Or(held.PID, -1)
+			if joining != nil {
+				joining(other)
+			}
 			if testHookOtherStart != nil {
 				testHookOtherStart()
 			}
