@@ -198,9 +198,14 @@ func (r *listRow) copied(rec instance.Record) {
 
 // listLog is the log list names for e: the one its record names, or none when its record
 // says it had no file (a foreground start without --log logs to its stderr, as status and
-// logs say); without a record, the default path, where a start would put it.
+// logs say) or is there but cannot be read (another user's, damaged: which log its run
+// wrote only the record says, and this user's default would be a guess, which status and
+// logs do not make either); without a record, the default path, where a start would put it.
 func listLog(e instance.Entry) string {
 	if rec := e.Record; rec != nil && rec.Program != "" && rec.Log == "" {
+		return ""
+	}
+	if e.Record == nil && e.RecordErr != nil {
 		return ""
 	}
 	return e.Paths.Log
