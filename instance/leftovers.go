@@ -60,6 +60,10 @@ func Leftovers(p Paths, rec Record) []int {
 // A session is never taken for the run's by its number alone: once its last member is
 // gone, that number can be any new process's (pids wrap around), the leader of a session
 // that has nothing to do with the run.
+//
+// The record's daemon itself is never among them: runOver takes its run for over once it
+// holds no lock, and a SIGKILLed daemon lets its lock go a moment before it is a zombie,
+// still carrying the mark, in the run's session; it is ending, not left running.
 func leftoverProofs(rec Record) map[int]func() bool {
 	proofs := map[int]func() bool{}
 	proven := provenProcesses(rec)
@@ -72,6 +76,9 @@ func leftoverProofs(rec Record) map[int]func() bool {
 				proofs[pid] = func() bool { return inSession(pid, s.sid) && s.proven() }
 			}
 		}
+	}
+	if st, err := proc.ReadStat(rec.PID); err == nil && st.StartTime == rec.StartTime {
+		delete(proofs, rec.PID)
 	}
 	return proofs
 }
