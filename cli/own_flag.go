@@ -48,7 +48,7 @@ func ownFlagNote(cfg Config, args []string) string {
 				}
 				return cfg.Name + " " + command
 			}
-			return fmt.Sprintf("%s is %s's own flag, which restart does not read: restart %s", w, cfg.Name, restartKeeps(lead, "options", ""))
+			return fmt.Sprintf("%s is %s's own flag, which restart does not read: restart %s", w, cfg.Name, restartKeeps(lead, "", "options", ""))
 		}
 		return fmt.Sprintf("%s is %s's own flag, which it reads only before the command: '%s %s ... %s ...'%s",
 			w, cfg.Name, cfg.Name, w, commandWord(args), also)

@@ -19,7 +19,7 @@ func restartArgsNote(cfg Config, perr *kong.ParseError, args []string) string {
 		return ""
 	}
 	if word, ok := strings.CutPrefix(perr.Error(), "unexpected argument "); ok && slices.Contains(args, "--") {
-		return fmt.Sprintf("restart takes no command (-- %s ...): it %s", word, restartKeeps(parsedLead(cfg, perr), "command", "... -- PROG ARGS..."))
+		return fmt.Sprintf("restart takes no command (-- %s ...): it %s", word, restartKeeps(parsedLead(cfg, perr), parsedName(perr), "command", "... -- PROG ARGS..."))
 	}
 	rest, ok := strings.CutPrefix(perr.Error(), "unknown flag ")
 	if !ok {
@@ -29,7 +29,7 @@ func restartArgsNote(cfg Config, perr *kong.ParseError, args []string) string {
 	if strings.Contains(rest, ", did you mean") || daemonkitFlagPlaces(word) != nil {
 		return "" // a flag of daemonkit's mistyped, or one of another command's
 	}
-	return fmt.Sprintf("if %s is the program's own flag: restart %s", word, restartKeeps(parsedLead(cfg, perr), "command", "... -- PROG "+word+" ..."))
+	return fmt.Sprintf("if %s is the program's own flag: restart %s", word, restartKeeps(parsedLead(cfg, perr), parsedName(perr), "command", "... -- PROG "+word+" ..."))
 }
 
 // restartSelected reports whether perr is a parse error of daemonkit's restart command:

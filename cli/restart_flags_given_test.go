@@ -55,7 +55,7 @@ func TestRestartTakesRecordedProgramFlags(t *testing.T) {
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("recorded %s: %v; want restart to go on", recorded, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "'app stop NAME'")):
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "'app stop q'")):
 			t.Errorf("recorded %s: %v; want %q", recorded, err, want)
 		}
 	}
@@ -82,7 +82,7 @@ func TestRestartNamesNegatedFlagAsTyped(t *testing.T) {
 	}
 	app := &App{Config: cfg, Globals: &Globals{}}
 	for args, want := range map[string]string{
-		"--no-verbose":    "--no-verbose is not restart's, and differs from the value q was started with: restart starts the instance with the options it was started with, which its record keeps; to change them, 'app stop NAME', then 'app start -d --name NAME --no-verbose' with",
+		"--no-verbose":    "--no-verbose is not restart's, and differs from the value q was started with: restart starts the instance with the options it was started with, which its record keeps; to change them, 'app stop q', then 'app start -d --name q --no-verbose' with",
 		"--verbose=false": "--verbose is not restart's",
 		"--loud":          "--loud is not restart's",
 	} {
@@ -119,7 +119,7 @@ func TestRestartAdviceNamesNestedCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("app daemon restart --greeting yo q: %v; want it parsed", err)
 	}
-	const want = "to change them, 'app daemon stop NAME', then 'app daemon start -d --name NAME --greeting ...' with"
+	const want = "to change them, 'app daemon stop q', then 'app daemon start -d --name q --greeting ...' with"
 	if _, err := kctx.Call(func(app *App) error {
 		err := checkGivenFlags(app, &request{Name: "q", Flags: json.RawMessage(`{"Greeting":"hi"}`)}, g.Daemon.Restart.given)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/daemonkit/daemonkit/instance"
 )
 
 // startOptionNote says, where restart was given one of start's options (restart web
@@ -34,7 +37,7 @@ func startOptionNote(cfg Config, perr *kong.ParseError) string {
 	if f := startFlag(perr.Context.Model, word); f != nil && f.IsBool() {
 		given = word
 	}
-	return fmt.Sprintf("%s is start's: restart %s", word, restartKeeps(parsedLead(cfg, perr), "options", given))
+	return fmt.Sprintf("%s is start's: restart %s", word, restartKeeps(parsedLead(cfg, perr), parsedName(perr), "options", given))
 }
 
 // restartKeeps says that restart starts an instance as it was started, what ("options",
@@ -42,9 +45,11 @@ func startOptionNote(cfg Config, perr *kong.ParseError) string {
 // option, "--umask ...", or "-- PROG ARGS...") among the rest: the advice of every note
 // on what restart was given but does not take. lead is the line that runs a command
 // ("PROG stop"; "PROG daemon stop" where the program holds the commands under a command of
-// its own): App.commandLead, or parsedLead after a parse error. It follows "restart " or
+// its own): App.commandLead, or parsedLead after a parse error. name is the instance's
+// name where the command line gave it (parsedName after a parse error), so the lines
+// paste as they are; "" puts the placeholder NAME in its place. It follows "restart " or
 // "it ".
-func restartKeeps(lead func(command string) string, what, given string) string {
+func restartKeeps(lead func(command string) string, name, what, given string) string {
 	them := "them"
 	if what == "command" {
 		them = "it"
@@ -52,8 +57,13 @@ func restartKeeps(lead func(command string) string, what, given string) string {
 	if given != "" {
 		given = " " + given
 	}
-	return fmt.Sprintf("starts the instance with the %s it was started with, which its record keeps; to change %s, '%s NAME', then '%s -d --name NAME%s' with every option it needs",
-		what, them, lead("stop"), lead("start"), given)
+	if name == "" {
+		name = "NAME"
+	} else {
+		name = adviceWord(name)
+	}
+	return fmt.Sprintf("starts the instance with the %s it was started with, which its record keeps; to change %s, '%s %s', then '%s -d --name %s%s' with every option it needs",
+		what, them, lead("stop"), name, lead("start"), name, given)
 }
 
 // parsedLead is restartKeeps' lead for a command line perr stopped in, laid out as
@@ -78,6 +88,37 @@ func parsedLead(cfg Config, perr *kong.ParseError) func(string) string {
 		}
 		return adviceJoin(append(args, ownAfter...))
 	}
+}
+
+// parsedName is the instance's name that the restart command line perr stopped in gave
+// before the error, as its argument (restart web --umask 077) or as --name: a valid name,
+// else "" (none given yet, or --all, or one that restart itself would refuse).
+func parsedName(perr *kong.ParseError) string {
+	if perr == nil || perr.Context == nil {
+		return ""
+	}
+	name := ""
+	for _, el := range perr.Context.Path {
+		var given reflect.Value
+		switch {
+		case el.Positional != nil && el.Positional.Name == "name":
+			given = perr.Context.Value(el)
+		case el.Flag != nil && el.Flag.Name == "name":
+			given = perr.Context.Value(el)
+		default:
+			continue
+		}
+		if given.IsValid() && given.Kind() == reflect.String && given.String() != "" {
+			if name != "" && name != given.String() {
+				return "" // two names: restart would refuse them
+			}
+			name = given.String()
+		}
+	}
+	if instance.ValidateName(name) != nil {
+		return ""
+	}
+	return name
 }
 
 // givenStateDir is the value of the last --state-dir among args, before any "--", made

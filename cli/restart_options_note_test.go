@@ -33,10 +33,10 @@ func TestRestartAdviceStateDir(t *testing.T) {
 		var out, errs bytes.Buffer
 		cfg := Config{Name: "app", Serve: func(context.Context, func(string)) error { return nil }, Stdout: &out, Stderr: &errs}
 		code := Run(cfg, []string{"--state-dir", tc.given, "restart", "web", "--umask", "022"})
-		stop, start := "'app stop NAME'", "'app start -d --name NAME --umask ...'"
+		stop, start := "'app stop web'", "'app start -d --name web --umask ...'"
 		if tc.want != "" {
-			stop = "'app stop --state-dir " + tc.want + " NAME'"
-			start = "'app start --state-dir " + tc.want + " -d --name NAME --umask ...'"
+			stop = "'app stop --state-dir " + tc.want + " web'"
+			start = "'app start --state-dir " + tc.want + " -d --name web --umask ...'"
 		}
 		if got := errs.String(); code != exitUsage || !strings.Contains(got, stop+", then "+start) {
 			t.Errorf("APP_STATE_DIR=%q app --state-dir %s restart web --umask 022: exit %d, %q; want %d, advising %s, then %s",
@@ -64,6 +64,32 @@ func TestCommandForStateDir(t *testing.T) {
 		app := &App{Config: Config{Name: "app"}.withDefaults(), Globals: &Globals{StateDir: tc.dir}}
 		if got := app.commandFor("stop", instance.Paths{Name: "web", PIDFile: filepath.Join(tc.dir, "web.pid")}); got != tc.want {
 			t.Errorf("APP_STATE_DIR=%q, state directory %s: %q, want %q", tc.env, tc.dir, got, tc.want)
+		}
+	}
+}
+
+// TestRestartAdviceNamesTheGivenInstance: the lines restart advises after a parse error
+// name the instance the command line gave before the error, as its argument or --name,
+// so they paste as they are; NAME stands in where none was given yet, where two differ,
+// and where the one given is no valid name.
+func TestRestartAdviceNamesTheGivenInstance(t *testing.T) {
+	t.Setenv("APP_STATE_DIR", "")
+	for args, name := range map[string]string{
+		"restart web --umask 022":              "web",
+		"restart --name web --umask 022":       "web",
+		"restart --name web web --umask 022":   "web",
+		"restart --umask 022 web":              "NAME",
+		"restart --all --umask 022":            "NAME",
+		"restart web --name other --umask 022": "NAME",
+		"restart .web --umask 022":             "NAME",
+		"restart web -- --port 9":              "web",
+	} {
+		var out, errs bytes.Buffer
+		cfg := Config{Name: "app", Serve: func(context.Context, func(string)) error { return nil }, Stdout: &out, Stderr: &errs}
+		code := Run(cfg, strings.Fields(args))
+		want := "'app stop " + name + "', then 'app start -d --name " + name + " "
+		if got := errs.String(); code != exitUsage || !strings.Contains(got, want) {
+			t.Errorf("app %s: exit %d, %q; want %d, advising %s", args, code, got, exitUsage, want)
 		}
 	}
 }
