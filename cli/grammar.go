@@ -118,8 +118,12 @@ func (a *App) progressOut() io.Writer {
 // a flag of this grammar (only Main and Run add them to theirs: this one would parse none
 // of them, nor set their defaults), or whose flags are embedded under a command that start
 // is not below (checkFlagsAboveStart). A grammar that embeds the struct Config.Flags points
-// at (a field with an embed:"" tag) parses them itself, and start carries them on.
+// at (a field with an embed:"" tag) parses them itself, and start carries them on. A nil
+// cmds makes kong.New fail too, saying what to pass.
 func (c Config) KongOptions(cmds *Commands) []kong.Option {
+	if cmds == nil {
+		return []kong.Option{kong.OptionFunc(func(*kong.Kong) error { return errNilCommands })}
+	}
 	return append(c.kongOptions(cmds, nil), kong.PostBuild(func(k *kong.Kong) error {
 		if err := checkFlagsInGrammar(k.Model, c.Flags); err != nil {
 			return err
@@ -127,6 +131,9 @@ func (c Config) KongOptions(cmds *Commands) []kong.Option {
 		return checkFlagsAboveStart(k.Model, cmds, c.Flags)
 	}))
 }
+
+// errNilCommands is kong.New's error for KongOptions(nil).
+var errNilCommands = errors.New("daemonkit: cfg.KongOptions(nil): pass cfg.KongOptions(&grammar.Commands), a pointer to the cli.Commands the grammar embeds")
 
 // kongOptions are KongOptions without the check that the grammar has Config.Flags: Run's
 // own grammar adds those flags itself (parserOptions). The flags of checked, Config.Flags

@@ -38,3 +38,25 @@ func TestKongWithoutOptionsSaysSo(t *testing.T) {
 		t.Errorf("kong.New with KongOptions: %v", err)
 	}
 }
+
+// TestKongOptionsNilCommands: KongOptions given no Commands (nil), or Commands the
+// grammar does not embed, makes kong.New fail or panic naming KongOptions' argument and
+// what to pass, not with a nil pointer dereference.
+func TestKongOptionsNilCommands(t *testing.T) {
+	cfg := cli.Config{Name: "app", Serve: func(ctx context.Context, ready func(string)) error { ready(""); <-ctx.Done(); return nil }}
+	var g, other struct{ cli.Commands }
+	for name, cmds := range map[string]*cli.Commands{"nil": nil, "another grammar's": &other.Commands} {
+		said := func() (said string) {
+			defer func() {
+				if p := recover(); p != nil {
+					said = fmt.Sprint(p)
+				}
+			}()
+			_, err := kong.New(&g, cfg.KongOptions(cmds)...)
+			return fmt.Sprint(err)
+		}()
+		if !strings.Contains(said, "KongOptions(&grammar.Commands)") {
+			t.Errorf("kong.New with KongOptions(%s Commands): %s; want it to say to pass KongOptions(&grammar.Commands)", name, said)
+		}
+	}
+}
