@@ -53,7 +53,7 @@ func (e Stopped) Error() string { return "stopped by " + signalLabel(e.Signal) }
 // the caller prints once.
 // The error of a workload that failed before it was ready (returned, or panicked) matches
 // handshake.ErrWorkFailed (errors.Is), and unwraps to the workload's own error; the
-// launcher's error of such a start matches it too.
+// launcher's error of such a start matches it too. A nil w fails so, saying it is nil.
 func Run(ctx context.Context, w Workload, opts Options) error {
 	var forward, stop []os.Signal
 	if f, ok := w.(Forwarder); ok {
@@ -312,14 +312,22 @@ wait:
 	return r.loop(ctx, w, cancel, done)
 }
 
+// errNoWorkload is the failed start of a Run given no workload: a programming error of
+// its caller's.
+var errNoWorkload = errors.New("server.Run was given no Workload (nil): pass the program's work, such as server.WorkloadFunc(serve)")
+
 // testHookBeforeStartWait, when set by a test, runs in run before it waits for the work to
 // be ready, with the channels its readiness and its end come on: a test makes the wait look
 // late.
 var testHookBeforeStartWait func(readyc <-chan string, done <-chan error)
 
 // serve runs w.Serve, turning a panic into an error (its stack goes to the log), and
-// passes the first ready on to readyc.
+// passes the first ready on to readyc. A nil w (or nil WorkloadFunc) fails as a workload
+// that failed at once, saying so.
 func serve(ctx context.Context, w Workload, readyc chan<- string, log hclog.Logger) error {
+	if f, ok := w.(WorkloadFunc); w == nil || ok && f == nil {
+		return errNoWorkload
+	}
 	var once sync.Once
 	return Recovered(log, "the workload", func() error {
 		return w.Serve(ctx, func(addr string) { once.Do(func() { readyc <- addr }) })
