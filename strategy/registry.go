@@ -81,9 +81,19 @@ func Register(d Descriptor) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	if _, dup := registry[d.Name]; dup {
-		panic("strategy: Register called twice for " + d.Name)
+		panic(twiceMessage(d.Name))
 	}
 	registry[d.Name] = d.neverNil()
+}
+
+// twiceMessage is Register's panic for a name registered already, with what to do.
+func twiceMessage(name string) string {
+	for _, own := range ownNames {
+		if name == own {
+			return fmt.Sprintf("strategy: Register called twice for %q: package %s%s registers it when imported, so a blank import of it is all a program needs; a strategy of your own needs another name", name, ownPackage, name)
+		}
+	}
+	return fmt.Sprintf("strategy: Register called twice for %q: a strategy's package registers it once, in its init; a second strategy needs another name", name)
 }
 
 // checkName says why name breaks Register's rule, or nil if it keeps it.

@@ -2,6 +2,7 @@ package strategy_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -168,6 +169,30 @@ func TestLookup(t *testing.T) {
 	for _, name := range strategy.Names() {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not list %q", err, name)
+		}
+	}
+}
+
+// TestRegisterTwiceSaysWhy: registering a name twice panics naming the name and what to
+// do: for one of daemonkit's own, that its package registers it when imported (a program
+// that also calls Register for it, as it would a database/sql driver of its own, learns that
+// the blank import was all it needed); for another, that a second strategy needs a name of
+// its own.
+func TestRegisterTwiceSaysWhy(t *testing.T) {
+	registerOnce(strategy.Descriptor{Name: "test-twice", New: newNothing})
+	for name, want := range map[string][]string{
+		"setsid":     {`"setsid"`, "github.com/daemonkit/daemonkit/strategy/setsid registers it when imported", "blank import"},
+		"test-twice": {`"test-twice"`, "another name"},
+	} {
+		said := func() (said string) {
+			defer func() { said = fmt.Sprint(recover()) }()
+			strategy.Register(strategy.Descriptor{Name: name, New: newNothing})
+			return ""
+		}()
+		for _, w := range want {
+			if !strings.Contains(said, w) {
+				t.Errorf("Register(%q) a second time panics with %q; want it to say %q", name, said, w)
+			}
 		}
 	}
 }
