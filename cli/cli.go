@@ -1,17 +1,19 @@
 // Package cli is daemonkit's command layer, importable: start (in the foreground, or as a
-// daemon with -d, ready when it returns), stop, status, restart, reload and strategies, for
-// any Go program, with every strategy registered in the binary and every guarantee the
+// daemon with -d, ready when it returns), stop, status, restart, reload, strategies and the
+// rest of daemonkit's commands (list, logs, ...: docs/commands.md), for any Go program, with every strategy registered in the binary and every guarantee the
 // daemonkit command gives. Each command's file adapts flags into a typed request for the
 // packages below (launcher, server, instance); nothing here knows a strategy by name.
 //
-// The program's work is its Serve function. Two ways in:
+// The program's work is its Serve function. Three ways in (docs/embedding.md):
 //
-//   - Main(Config) (or Run, for a program that dispatches its own subcommands with the
-//     flag package or cobra): the whole command line is daemonkit's.
+//   - Main(Config): the whole command line is daemonkit's.
 //   - With Kong, embed Commands in the program's own grammar, call Init first thing in main,
 //     parse with Config.KongOptions, and finish with Config.Exit.
+//   - A program that parses its own flags (the flag package, cobra, by hand) calls Init
+//     first thing in main, parses, and hands the rest of the command line to Run, which
+//     returns the exit code.
 //
-// Either way the daemon that start -d detaches is the same program run again with the same
+// Whichever, the daemon that start -d detaches is the same program run again with the same
 // arguments (so it sees its own flags as the user gave them), marked by a hidden first
 // argument that Init and Main recognise before anything is parsed.
 package cli

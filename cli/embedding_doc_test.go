@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -97,4 +98,52 @@ func embeddingDoc(t *testing.T, does string) (goTool, root string, doc []byte) {
 		t.Fatal(err)
 	}
 	return goTool, root, doc
+}
+
+// TestPackageDocWaysIn: the package's doc comment, which go doc shows a user before any
+// page, lists the ways in that docs/embedding.md's table lists, each with the calls the
+// table gives it (cli.Init for a program that parses before it calls Run, as for Kong), so
+// that a user who reads go doc alone does not leave out Init.
+func TestPackageDocWaysIn(t *testing.T) {
+	_, _, doc := embeddingDoc(t, "reads docs/embedding.md")
+	table := regexp.MustCompile("(?s)There are three ways in:\n\n(.*?)\n\n").FindSubmatch(doc)
+	if table == nil {
+		t.Fatal("docs/embedding.md: no table after \"There are three ways in:\"")
+	}
+	src, err := os.ReadFile("cli.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgDoc := string(src[:bytes.Index(src, []byte("\npackage cli"))])
+	bullets := strings.Split(pkgDoc, "//   - ")[1:]
+	for i, b := range bullets {
+		bullets[i], _, _ = strings.Cut(b, "\n//\n") // a blank line ends the list
+	}
+	calls := regexp.MustCompile(`\b(cli|cfg)\.([A-Z]\w*)`)
+	rows := strings.Split(string(table[1]), "\n")[2:]
+	for _, row := range rows {
+		how := strings.Split(row, "|")[2]
+		var want []string
+		for _, c := range calls.FindAllStringSubmatch(how, -1) {
+			name := c[2]
+			if c[1] == "cfg" {
+				name = "Config." + name
+			}
+			want = append(want, name)
+		}
+		found := false
+		for _, b := range bullets {
+			has := true
+			for _, w := range want {
+				has = has && regexp.MustCompile(`\b`+regexp.QuoteMeta(w)+`\b`).MatchString(b)
+			}
+			found = found || has
+		}
+		if !found {
+			t.Errorf("the package doc (cli.go) has no way in that names %s, as docs/embedding.md's table does for:%s", strings.Join(want, ", "), how)
+		}
+	}
+	if len(bullets) != len(rows) {
+		t.Errorf("the package doc lists %d ways in, docs/embedding.md %d", len(bullets), len(rows))
+	}
 }
