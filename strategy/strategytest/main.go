@@ -17,7 +17,7 @@ import (
 const (
 	DaemonCommand = "_fakedaemon" // the fake daemon
 	ChildCommand  = "_child"      // a process the fake daemon starts (-child)
-	LaunchCommand = "_launch"     // a launching process (see Launcher)
+	LaunchCommand = "_launch"     // a launching process (see LaunchFromTerminal)
 )
 
 // Main runs the test binary as the fake daemon, the re-exec intermediate or the launching
