@@ -210,7 +210,7 @@ func notInitialised() error {
 	if _, ok := os.LookupEnv(requestEnv); !ok {
 		return nil
 	}
-	return fmt.Errorf("start -d started this process to be its daemon (%s %s), but the program called neither cli.Main nor cli.Init first, which serve it: call cli.Init() first thing in main; in a test binary that runs start -d, first thing in TestMain, then cli.Run with the test's Config (see \"Testing your program\" in docs/embedding.md)",
+	return fmt.Errorf("start -d started this process (%s %s) to run its daemon, but the program called neither cli.Main nor cli.Init first, which serve it: call cli.Init() first thing in main; in a test binary that runs start -d, first thing in TestMain, then cli.Run with the test's Config (see \"Testing your program\" in docs/embedding.md)",
 		os.Args[1], strings.Join(os.Args[2:], " "))
 }
 

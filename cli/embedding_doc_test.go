@@ -79,6 +79,43 @@ func TestEmbeddingDocTestPasses(t *testing.T) {
 	}
 }
 
+// TestEmbeddingDocTestWithoutTestMain: the same test without its TestMain fails its start
+// as docs/embedding.md says, quoting the daemon's words that the page quotes.
+func TestEmbeddingDocTestWithoutTestMain(t *testing.T) {
+	goTool, root, doc := embeddingDoc(t, "builds and runs a program's test")
+	m := regexp.MustCompile("(?s)```go\n(// main_test.go, beside .*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/embedding.md has no snippet that begins // main_test.go, beside ...")
+	}
+	said := regexp.MustCompile("(?s)A test binary without that `TestMain` fails its\\s+start at once: `start -d` exits 1 quoting its daemon, `(.*?)\\.\\.\\.`").FindSubmatch(doc)
+	if said == nil {
+		t.Fatal("docs/embedding.md no longer says what a test binary without that TestMain quotes")
+	}
+	quote := strings.Join(strings.Fields(string(said[1])), " ")
+	test := strings.Replace(string(m[1]), "func TestMain(", "func withoutTestMain(", 1)
+	mod := t.TempDir()
+	gomod := fmt.Sprintf("module myserver\n\ngo 1.26\n\nrequire github.com/daemonkit/daemonkit v0.0.0\n\nreplace github.com/daemonkit/daemonkit => %s\n", root)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum, "main_test.go": []byte(test)} {
+		if err := os.WriteFile(filepath.Join(mod, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(goTool, "test", "-count=1", ".")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("go test of the snippet without its TestMain passed:\n%s", out)
+	}
+	if !strings.Contains(string(out), "exit 1") || !strings.Contains(string(out), quote) {
+		t.Errorf("go test of the snippet without its TestMain does not exit 1 quoting %q, as docs/embedding.md says:\n%s", quote, out)
+	}
+}
+
 // embeddingDoc is what a test of docs/embedding.md's snippets needs: the go command, this
 // module's root and the doc's text. It skips the test, saying why (what it does), under
 // -short or without a go command.
