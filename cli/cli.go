@@ -1,8 +1,9 @@
 // Package cli is daemonkit's command layer, importable: start (in the foreground, or as a
 // daemon with -d, ready when it returns), stop, status, restart, reload, strategies and the
-// rest of daemonkit's commands (list, logs, ...: docs/commands.md), for any Go program, with every strategy registered in the binary and every guarantee the
-// daemonkit command gives. Each command's file adapts flags into a typed request for the
-// packages below (launcher, server, instance); nothing here knows a strategy by name.
+// rest of daemonkit's commands (list, logs, ...: docs/commands.md), for any Go program,
+// with every strategy registered in the binary and every guarantee the daemonkit command
+// gives. Each command's file adapts flags into a typed request for the packages below
+// (launcher, server, instance); nothing here knows a strategy by name.
 //
 // The program's work is its Serve function. Three ways in (docs/embedding.md):
 //
