@@ -150,7 +150,9 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	if cut != nil && cut.record != "" {
 		r.records.cutShort(instance.DrainCutShort + cut.record)
 	}
-	r.awaitReload(min(time.Until(began.Add(r.opts.ShutdownTimeout)), ReloadGrace))
+	grace := time.Now().Add(min(time.Until(began.Add(r.opts.ShutdownTimeout)), ReloadGrace))
+	r.awaitReload(time.Until(grace))
+	r.awaitReopen(grace)
 	<-marked // before cleanup marks it stopped
 	var exitErr error
 	if coded := (interface{ ExitCode() int })(nil); errors.As(err, &coded) {

@@ -191,7 +191,8 @@ func stuckReopens(t *testing.T) <-chan string {
 }
 
 // TestStopWhileReopenStuck: a stop's SIGTERM is acted on at once while a reopen of the log
-// is stuck (its disk frozen): the workload is cancelled and the loop returns. More reopen
+// is stuck (its disk frozen): the workload is cancelled and the loop returns, having waited
+// for the reopen no longer than ReloadGrace (awaitReopen). More reopen
 // signals meanwhile start no second reopen beside the stuck one. (The reopen ran inline in
 // the loop, and held the stop until the thaw.)
 func TestStopWhileReopenStuck(t *testing.T) {

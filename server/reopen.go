@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/daemonkit/daemonkit/instance"
+	"github.com/daemonkit/daemonkit/internal/chans"
 	"github.com/daemonkit/daemonkit/internal/openfiles"
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/logfile"
@@ -149,3 +150,24 @@ func (r *runner) redirect() error {
 
 // redirectHeld is logfile.Descriptors.Redirect, a seam for tests, as redirectLog is.
 var redirectHeld = (*logfile.Descriptors).Redirect
+
+// awaitReopen waits, until deadline, for the reopens of the log under way at a stop (a
+// reload just before it) to end, and for those asked for meanwhile, so that their lines
+// ("reopened log") come before "stopped", the daemon's last: the log ended with a reopen,
+// as if the daemon ran on. One stuck behind a frozen disk past deadline is left to the
+// process's exit.
+func (r *runner) awaitReopen(deadline time.Time) {
+	for r.reopens.done != nil {
+		if testHookAwaitReopen != nil {
+			testHookAwaitReopen()
+		}
+		if _, ended := chans.By(r.reopens.done, deadline); !ended {
+			return
+		}
+		r.reopenEnded(context.Background(), nil) // starts the one asked for meanwhile, if any
+	}
+}
+
+// testHookAwaitReopen, when set by a test, runs as a stop begins to wait for a reopen of
+// the log under way (awaitReopen): the test ends the reopen then.
+var testHookAwaitReopen func()
