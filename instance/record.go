@@ -349,8 +349,8 @@ func readRecordID(path string) (Record, fileID, error) {
 	if err != nil || len(b) == 0 {
 		return Record{}, id, err
 	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := decodeRecord(b)
+	if err != nil {
 		return Record{}, id, fmt.Errorf("read record %q: %w: %w", path, ErrBadRecord, err)
 	}
 	if r.Name == "" && r.Program == "" { // JSON of something else: every record says both
@@ -464,7 +464,7 @@ func readTrustedID(path string) ([]byte, fileID, error) {
 	case fi.Mode().Perm()&0o022 != 0:
 		return nil, fileID{}, fmt.Errorf("read record %q: %w: its mode %04o lets others write it", path, ErrUntrusted, fi.Mode().Perm())
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	b, err := readSized(io.LimitReader(f, maxRecordSize+1), fi.Size())
 	if err != nil {
 		return nil, fileID{}, fmt.Errorf("read record: %w", err)
 	}
@@ -472,6 +472,27 @@ func readTrustedID(path string) ([]byte, fileID, error) {
 		return nil, fileID{}, fmt.Errorf("read record %q: %w: larger than %d bytes", path, ErrBadRecord, maxRecordSize)
 	}
 	return b, id, nil
+}
+
+// readSized is io.ReadAll of r, a file of size bytes as its stat said: one buffer of that
+// size and one byte more, so that a file that did not change is read in one read(2) and its
+// end seen in another (io.ReadAll's buffer starts at 512 bytes and grows, eight reads and
+// as many copies for a record of 5 KB). A file that grew since is read to its end all the same.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, max(0, min(size, maxRecordSize))+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // room to read on
+		}
+	}
 }
 
 // maxRecordSize bounds what ReadRecord reads. A record is a few kilobytes, but it holds
