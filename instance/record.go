@@ -382,7 +382,24 @@ func MarkStoppedClean(path string, pid int, lastExit string, failed bool) error 
 // a stop called off, of an instance that never ran, removes its daemon's) stays removed.
 // It is a run's end: it sweeps what writers killed mid-write left (updateRecordSweep).
 func markStopped(path string, pid int, lastExit string, clean, failed bool) error {
-	return updateRecordSweep(path, true, func(r *Record, err error) (bool, error) {
+	_, err := markStoppedFrom(path, pid, nil, lastExit, clean, failed)
+	return err
+}
+
+// MarkStoppedCleanFrom is MarkStoppedClean of rec, the record as its daemon holds it (newer
+// than the file: what its work published since the last write), in one write where a
+// write of rec and then the mark were two. It marks only a record that names pid and does
+// not say stopped, as MarkStoppedClean does, and reports whether it wrote; where it did
+// not, or failed, the daemon writes rec and marks as before.
+func MarkStoppedCleanFrom(path string, pid int, rec Record, lastExit string, failed bool) (bool, error) {
+	return markStoppedFrom(path, pid, &rec, lastExit, true, failed)
+}
+
+// markStoppedFrom is markStopped; with base, the record written is base, marked, in place
+// of the file's (which must still name pid and not say stopped). It reports whether it
+// wrote.
+func markStoppedFrom(path string, pid int, base *Record, lastExit string, clean, failed bool) (wrote bool, err error) {
+	err = updateRecordSweep(path, true, func(r *Record, err error) (bool, error) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
 			return false, nil
@@ -391,6 +408,10 @@ func markStopped(path string, pid int, lastExit string, clean, failed bool) erro
 		case r.PID != pid || r.State == StateStopped:
 			return false, nil
 		}
+		if base != nil {
+			*r = *base
+		}
+		wrote = true
 		r.State, r.StoppedAt, r.Failed = StateStopped, time.Now().UTC(), failed
 		if clean || r.Invocation == "" {
 			r.Invocation, r.ChildPID, r.ChildStartTime = "", 0, 0
@@ -400,6 +421,7 @@ func markStopped(path string, pid int, lastExit string, clean, failed bool) erro
 		}
 		return true, nil
 	})
+	return wrote && err == nil, err
 }
 
 // RemoveRecord removes the record at path only if it names pid, so that it never removes

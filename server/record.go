@@ -196,6 +196,9 @@ func (rs *records) write(rec *instance.Record) error {
 // writeRecord is instance.WriteRecord; a test may replace it.
 var writeRecord = instance.WriteRecord
 
+// markStoppedFrom is instance.MarkStoppedCleanFrom; a test may replace it.
+var markStoppedFrom = instance.MarkStoppedCleanFrom
+
 // first writes the record once the workload is ready.
 func (rs *records) first(opts Options, startedAt time.Time, listen string, dropped uint64, dropCause string) error {
 	if rs.path == "" {
@@ -387,14 +390,21 @@ func (rs *records) stopped() error {
 	if !rs.written {
 		return nil
 	}
-	if rs.unwritten {
-		// What the workload published last (its restarts, its program's pid), which a
-		// flush beside it has not written yet: marking stopped keeps what the file has.
-		_ = rs.write(&rs.rec)
-	}
 	lastExit := rs.rec.LastExit // a supervised program's, if the workload said
 	if lastExit == "" {
 		lastExit = "stopped"
+	}
+	if rs.unwritten {
+		// What the workload published last (its restarts, its program's pid, its exit
+		// status), which a flush beside it has not written yet: marking stopped keeps what
+		// the file has. One write does both where the file is still this run's.
+		rec := rs.rec
+		rec.StampAlive()
+		if wrote, err := markStoppedFrom(rs.path, os.Getpid(), rec, lastExit, rs.endedFailed); wrote && err == nil {
+			rs.unwritten, rs.ended = false, true
+			return nil
+		}
+		_ = rs.write(&rs.rec)
 	}
 	rs.ended = true
 	return instance.MarkStoppedClean(rs.path, os.Getpid(), lastExit, rs.endedFailed)

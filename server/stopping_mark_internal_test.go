@@ -84,3 +84,59 @@ func TestSlowDrainSaysStopping(t *testing.T) {
 		}
 	})
 }
+
+// TestStoppedWritesPublishedOnce: what the workload published and no flush wrote yet (a
+// supervised program's restarts, its exit status) reaches the file with the mark stopped,
+// in one write of the record where a write and then the mark were two.
+func TestStoppedWritesPublishedOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning}
+	if err := instance.WriteRecord(path, running); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	t.Cleanup(func() { writeRecord = instance.WriteRecord })
+	writeRecord = func(path string, rec instance.Record) error {
+		writes++
+		return instance.WriteRecord(path, rec)
+	}
+	published := running
+	published.Restarts, published.LastExit = 3, "exited with status 0"
+	rs := &records{path: path, rec: published, written: true, unwritten: true}
+	if err := rs.stopped(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := instance.ReadRecord(path)
+	if err != nil || got.State != instance.StateStopped || got.Restarts != 3 || got.LastExit != "exited with status 0" || got.AliveTicks == 0 {
+		t.Errorf("record once stopped = %+v, %v; want it stopped, with the restarts and the exit published, stamped alive", got, err)
+	}
+	if writes != 0 {
+		t.Errorf("the published record was written apart from its mark (%d writes)", writes)
+	}
+}
+
+// TestStoppedOtherRecordAsBefore: where the file is not this run's (another pid), the
+// daemon writes what it holds and marks it, as it always did.
+func TestStoppedOtherRecordAsBefore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	other := instance.Record{Name: "web", PID: os.Getpid() + 1, Program: "daemonkit", State: instance.StateRunning}
+	if err := instance.WriteRecord(path, other); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	t.Cleanup(func() { writeRecord = instance.WriteRecord })
+	writeRecord = func(path string, rec instance.Record) error {
+		writes++
+		return instance.WriteRecord(path, rec)
+	}
+	mine := other
+	mine.PID, mine.Restarts = os.Getpid(), 3
+	rs := &records{path: path, rec: mine, written: true, unwritten: true}
+	if err := rs.stopped(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := instance.ReadRecord(path)
+	if err != nil || got.State != instance.StateStopped || got.Restarts != 3 || writes != 1 {
+		t.Errorf("record once stopped = %+v, %v after %d writes; want this run's, stopped, after one write and the mark", got, err, writes)
+	}
+}
