@@ -144,11 +144,14 @@ func Signal(p Paths, sig syscall.Signal) (int, error) {
 // (SignalDaemon).
 func signalDaemon(p Paths, pid int, start uint64, sig syscall.Signal) (int, error) {
 	h, st, err := openHolder(p)
-	if err != nil {
+	if err != nil && !replacedByHand(err) {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
 	}
 	if h == nil {
-		h, _ = provenByRecord(p)
+		h, _ = provenByRecord(p) // its pidfile was deleted or replaced by hand
+	}
+	if h == nil && err != nil {
+		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
 	}
 	if h == nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, notRunning(p.PIDFile, st))

@@ -46,6 +46,15 @@ func provenByRecord(p Paths) (*proc.Process, *Record) {
 	return h, &rec
 }
 
+// replacedByHand reports whether err, from pidfile.Probe, says that the pidfile's path
+// names what no stop or status may read as a pidfile: a FIFO, a directory or a symbolic
+// link (pidfile.ErrNotRegular), or a file with other hard links (pidfile.ErrHardLink). Put
+// there by hand over a running daemon's pidfile, it is one the daemon cannot take back
+// (pidfile.Restore refuses it too): only its record (provenByRecord) still finds it.
+func replacedByHand(err error) bool {
+	return errors.Is(err, pidfile.ErrNotRegular) || errors.Is(err, pidfile.ErrHardLink)
+}
+
 // names reports whether r is the record of the running process pid (the lock holder, as
 // this caller's pid namespace numbers it): by its pid and start time (a container's daemon
 // gets the same pid at every run, so the pid alone would take an earlier run's record for

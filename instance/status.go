@@ -161,10 +161,12 @@ var testHookAfterProbe func()
 // deleted or replaced by hand), else nil. A daemon that took the pidfile and wrote its
 // record between the two looks (a start that became ready meanwhile) is not such a daemon:
 // once a record proves one, the pidfile is probed again, and a holder it names then wins,
-// so that only a daemon still missing from its pidfile is ever told as Unlocked.
+// so that only a daemon still missing from its pidfile is ever told as Unlocked. A path
+// replaced by hand with what is no pidfile (replacedByHand) is, for a daemon a record
+// proves, a pidfile missing too (Absent); else it is the error: nothing can tell.
 func probe(p Paths) (pidfile.Status, *Record, error) {
 	st, err := pidfile.Probe(p.PIDFile)
-	if err != nil || st.State == pidfile.Running {
+	if (err != nil && !replacedByHand(err)) || st.State == pidfile.Running {
 		return st, nil, err
 	}
 	if testHookAfterProbe != nil {
@@ -172,13 +174,13 @@ func probe(p Paths) (pidfile.Status, *Record, error) {
 	}
 	h, rec := provenByRecord(p)
 	if h == nil {
-		return st, nil, nil
+		return st, nil, err // a path replaced by hand that no record proves a daemon of: cannot tell
 	}
 	_ = h.Close()
-	if again, err := pidfile.Probe(p.PIDFile); err != nil || again.State == pidfile.Running {
+	if again, err := pidfile.Probe(p.PIDFile); (err != nil && !replacedByHand(err)) || again.State == pidfile.Running {
 		return again, nil, err
 	}
-	return st, rec, nil
+	return pidfile.Status{State: pidfile.Absent}, rec, nil
 }
 
 // hostPIDs renames the pids of r's program and copies, which a daemon in another pid

@@ -105,7 +105,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 	}
 	for range maxAttempts {
 		h, st, err := openHolder(p)
-		if err != nil {
+		if err != nil && !replacedByHand(err) {
 			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 		}
 		if h == nil {
@@ -114,6 +114,9 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 		if h != nil {
 			defer h.Close()
 			return stopHolder(ctx, p, h, o)
+		}
+		if err != nil {
+			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 		}
 		_, _ = pidfile.RemoveStale(p.StartLock()) // what a start killed on its way left; a held one stays
 		if st.State == pidfile.Absent {
