@@ -616,15 +616,14 @@ func earlier(a, b time.Time) time.Time {
 // cleanUp removes what a daemon that is gone may have left: its pidfile, if it was killed
 // before it could remove it (only while nobody holds the lock); its record, which it marks
 // stopped, with lastExit, if the daemon could not. A pidfile it cannot remove (its file
-// system made read-only) does not keep the record from being marked: the daemon was
-// stopped, and status must not call it crashed; the error says both when both fail.
+// system made read-only), or cannot even look at (a FIFO put at its path), does not keep
+// the record from being marked: the daemon was stopped, and status must not call it
+// crashed; the error says both when both fail.
 func cleanUp(p Paths, pid int, lastExit string) (removedStale bool, err error) {
-	st, err := pidfile.Probe(p.PIDFile)
-	if err != nil {
-		return false, err
-	}
-	var rmErr error
-	if st.State == pidfile.Stale {
+	// A path it cannot look at (replaced by hand with a FIFO, say) keeps the record from
+	// being marked no more than a pidfile it cannot remove.
+	st, rmErr := pidfile.Probe(p.PIDFile)
+	if rmErr == nil && st.State == pidfile.Stale {
 		removedStale, rmErr = removeStalePidfile(p.PIDFile)
 		if errors.Is(rmErr, pidfile.ErrLocked) {
 			removedStale, rmErr = false, nil // a new daemon took it: it is not ours to touch
