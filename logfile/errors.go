@@ -35,6 +35,18 @@ func checkRegular(st *unix.Stat_t) error {
 	return nil
 }
 
+// withFix adds to err, when it refuses a path to write a log to for what the path names
+// (ErrNotRegular, ErrHardLink), the fix: the other refusals say theirs already.
+func withFix(err error) error {
+	switch {
+	case errors.Is(err, ErrNotRegular):
+		return fmt.Errorf("%w: remove it, or give another --log", err)
+	case errors.Is(err, ErrHardLink):
+		return fmt.Errorf("%w: remove its other names, or give another --log", err)
+	}
+	return err
+}
+
 // describeOpenError explains why opening path failed: if the path names something that is
 // not a regular file (O_NOFOLLOW met a symlink, which is ELOOP on Linux and EMLINK on
 // FreeBSD; a FIFO without a reader or a socket gave ENXIO; a directory gave EISDIR), it says

@@ -53,11 +53,11 @@ func Open(path string) (*os.File, error) {
 func OpenExisting(path string) (*os.File, error) {
 	fd, err := unix.Open(path, openFlags, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open log", Path: path, Err: describeOpenError(path, err)}
+		return nil, &fs.PathError{Op: "open log", Path: path, Err: withFix(describeOpenError(path, err))}
 	}
 	if err := prepare(fd, false); err != nil {
 		unix.Close(fd)
-		return nil, &fs.PathError{Op: "open log", Path: path, Err: err}
+		return nil, &fs.PathError{Op: "open log", Path: path, Err: withFix(err)}
 	}
 	return os.NewFile(uintptr(fd), path), nil
 }
@@ -75,14 +75,14 @@ func openAppend(path string) (int, error) {
 	}
 	fd, created, err := openOrCreate(path)
 	if err != nil {
-		return fail(describeOpenError(path, err))
+		return fail(withFix(describeOpenError(path, err)))
 	}
 	if err := prepare(fd, created); err != nil {
 		if created {
 			removeCreated(path, fd)
 		}
 		unix.Close(fd)
-		return fail(explainStorage(path, err))
+		return fail(withFix(explainStorage(path, err)))
 	}
 	return fd, nil
 }
