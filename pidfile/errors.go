@@ -139,3 +139,17 @@ func pathError(op, path string, err error) error {
 // is a write lock), but anyone who may read the file (mode 0644) may take one, and it
 // keeps a daemon's lock out. Such a holder is never taken for the daemon, nor signalled.
 var ErrReadLocked = errors.New("pidfile read-locked by a process that is no daemon")
+
+// Advise returns err with its fix added when it refuses a pidfile's path for what the path
+// names: ErrNotRegular ("remove it") and ErrHardLink ("remove its other names"), or give
+// another flag (as "--pidfile (or --state-dir)": how the caller's user names the path).
+// Any other error, and nil, is returned as it is.
+func Advise(err error, flag string) error {
+	switch {
+	case errors.Is(err, ErrNotRegular):
+		return fmt.Errorf("%w: remove it, or give another %s", err, flag)
+	case errors.Is(err, ErrHardLink):
+		return fmt.Errorf("%w: remove its other names, or give another %s", err, flag)
+	}
+	return err
+}
