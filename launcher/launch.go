@@ -120,7 +120,7 @@ func launch(ctx context.Context, s strategy.Strategy, spec strategy.Spec, log hc
 			return Result{}, &pidfile.LockedError{Path: spec.PIDFile, PID: st.PID}
 		}
 		if err != nil {
-			return Result{}, pidfile.Advise(err, "--pidfile (or --state-dir)")
+			return Result{}, pidfile.Advise(spec.PIDFile, err, "--pidfile (or --state-dir)")
 		}
 		if st.Foreign { // the daemon would refuse it: say so before anything is made
 			return Result{}, st.ForeignErr

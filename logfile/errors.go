@@ -35,12 +35,13 @@ func checkRegular(st *unix.Stat_t) error {
 	return nil
 }
 
-// withFix adds to err, when it refuses a path to write a log to for what the path names
-// (ErrNotRegular, ErrHardLink), the fix: the other refusals say theirs already.
-func withFix(err error) error {
+// withFix adds to err, when it refuses the path to write a log to for what the path names
+// (ErrNotRegular, ErrHardLink), the fix (filekind.Fix): the other refusals say theirs.
+func withFix(path string, err error) error {
+	var st unix.Stat_t
 	switch {
-	case errors.Is(err, ErrNotRegular):
-		return fmt.Errorf("%w: remove it, or give another --log", err)
+	case errors.Is(err, ErrNotRegular) && unix.Lstat(path, &st) == nil:
+		return fmt.Errorf("%w: %s", err, filekind.Fix(uint32(st.Mode), "--log")) // uint16 on the BSDs
 	case errors.Is(err, ErrHardLink):
 		return fmt.Errorf("%w: remove its other names, or give another --log", err)
 	}

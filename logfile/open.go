@@ -53,11 +53,11 @@ func Open(path string) (*os.File, error) {
 func OpenExisting(path string) (*os.File, error) {
 	fd, err := unix.Open(path, openFlags, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open log", Path: path, Err: withFix(describeOpenError(path, err))}
+		return nil, &fs.PathError{Op: "open log", Path: path, Err: withFix(path, describeOpenError(path, err))}
 	}
 	if err := prepare(fd, false); err != nil {
 		unix.Close(fd)
-		return nil, &fs.PathError{Op: "open log", Path: path, Err: withFix(err)}
+		return nil, &fs.PathError{Op: "open log", Path: path, Err: withFix(path, err)}
 	}
 	return os.NewFile(uintptr(fd), path), nil
 }
@@ -75,14 +75,14 @@ func openAppend(path string) (int, error) {
 	}
 	fd, created, err := openOrCreate(path)
 	if err != nil {
-		return fail(withFix(describeOpenError(path, err)))
+		return fail(withFix(path, describeOpenError(path, err)))
 	}
 	if err := prepare(fd, created); err != nil {
 		if created {
 			removeCreated(path, fd)
 		}
 		unix.Close(fd)
-		return fail(withFix(explainStorage(path, err)))
+		return fail(withFix(path, explainStorage(path, err)))
 	}
 	return fd, nil
 }

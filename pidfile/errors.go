@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/daemonkit/daemonkit/internal/filekind"
 	"github.com/daemonkit/daemonkit/internal/storage"
 	"golang.org/x/sys/unix"
 )
@@ -140,14 +141,16 @@ func pathError(op, path string, err error) error {
 // keeps a daemon's lock out. Such a holder is never taken for the daemon, nor signalled.
 var ErrReadLocked = errors.New("pidfile read-locked by a process that is no daemon")
 
-// Advise returns err with its fix added when it refuses a pidfile's path for what the path
-// names: ErrNotRegular ("remove it") and ErrHardLink ("remove its other names"), or give
-// another flag (as "--pidfile (or --state-dir)": how the caller's user names the path).
-// Any other error, and nil, is returned as it is.
-func Advise(err error, flag string) error {
+// Advise returns err with its fix added when it refuses the pidfile's path for what the
+// path names: a symbolic link, a FIFO or a socket ("remove it"), a directory or a device
+// (another path alone: filekind.Fix), a file with other hard links ("remove its other
+// names"), or give another flag (as "--pidfile (or --state-dir)": how the caller's user
+// names the path). Any other error, and nil, is returned as it is.
+func Advise(path string, err error, flag string) error {
+	var st unix.Stat_t
 	switch {
-	case errors.Is(err, ErrNotRegular):
-		return fmt.Errorf("%w: remove it, or give another %s", err, flag)
+	case errors.Is(err, ErrNotRegular) && unix.Lstat(path, &st) == nil:
+		return fmt.Errorf("%w: %s", err, filekind.Fix(uint32(st.Mode), flag)) // uint16 on the BSDs
 	case errors.Is(err, ErrHardLink):
 		return fmt.Errorf("%w: remove its other names, or give another %s", err, flag)
 	}

@@ -135,7 +135,7 @@ func lockFailed(err error, opts Options, log hclog.Logger) error {
 	// A full, read-only or over-quota file system, said as the start lock's is (a start in
 	// the foreground takes none, and a start -d's may have been written before it filled).
 	err = storage.Explain(err, filepath.Dir(opts.PIDFile), "--state-dir (or --pidfile)")
-	err = pidfile.Advise(err, "--pidfile (or --state-dir)")
+	err = pidfile.Advise(opts.PIDFile, err, "--pidfile (or --state-dir)")
 	opts.logFailure(log, err)
 	_ = opts.Reporter.Fail(err)
 	return err
