@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 )
 
 // HoldsPOSIXLock reports whether pid holds a POSIX record lock (fcntl F_SETLK) on any file,
@@ -28,4 +30,58 @@ func HoldsPOSIXLock(pid int) (holds, ok bool) {
 		}
 	}
 	return false, true
+}
+
+// DeletedLockHolder returns the pid of the process that holds a POSIX write lock on a file
+// that was at path and is deleted now (its descriptor's link in /proc/PID/fd reads "path
+// (deleted)": the file removed, or replaced by another, alone or with its whole
+// directory); 0 if none does, or that cannot be read (another user's process, to a caller
+// not root). A daemon whose pidfile and record went with their directory, which it could
+// not make again, is found so: by its lock, as a pidfile's holder always is.
+func DeletedLockHolder(path string) int {
+	b, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		// "1: POSIX  ADVISORY  WRITE 2244 00:19:1234 0 EOF": major and minor in hex; a
+		// waiter's line has "->" after the number, and is not a lock held.
+		f := bytes.Fields(sc.Bytes())
+		if len(f) < 6 || !bytes.Equal(f[1], []byte("POSIX")) || !bytes.Equal(f[3], []byte("WRITE")) {
+			continue
+		}
+		pid, err := strconv.Atoi(string(f[4]))
+		id := bytes.Split(f[5], []byte(":"))
+		if err != nil || pid < 2 || len(id) != 3 {
+			continue
+		}
+		major, err1 := strconv.ParseUint(string(id[0]), 16, 32)
+		minor, err2 := strconv.ParseUint(string(id[1]), 16, 32)
+		ino, err3 := strconv.ParseUint(string(id[2]), 10, 64)
+		if err1 == nil && err2 == nil && err3 == nil && holdsDeleted(pid, path, unix.Mkdev(uint32(major), uint32(minor)), ino) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// holdsDeleted reports whether pid has open the file dev and ino name, deleted, that was
+// at path.
+func holdsDeleted(pid int, path string, dev, ino uint64) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if target, err := os.Readlink(dir + fd.Name()); err != nil || target != path+" (deleted)" {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Stat(dir+fd.Name(), &st) == nil && st.Ino == ino && uint64(st.Dev) == dev {
+			return true
+		}
+	}
+	return false
 }

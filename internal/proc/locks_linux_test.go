@@ -1,0 +1,41 @@
+package proc
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestDeletedLockHolder: a process that holds the lock of a file deleted since, as a
+// daemon whose pidfile went with its directory holds it, is found by the path the file
+// had; not while the file is still there, nor by another path.
+func TestDeletedLockHolder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "st", "a.pid")
+	if err := os.Mkdir(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if got := DeletedLockHolder(path); got != 0 {
+		t.Errorf("with the file there: %d, want 0", got)
+	}
+	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	if got := DeletedLockHolder(path); got != os.Getpid() {
+		t.Errorf("once deleted with its directory: %d, want this process, %d", got, os.Getpid())
+	}
+	if got := DeletedLockHolder(filepath.Join(dir, "st", "b.pid")); got != 0 {
+		t.Errorf("another path: %d, want 0", got)
+	}
+}
