@@ -715,6 +715,8 @@ func notRunning(app *App, paths instance.Paths) error {
 		return startError(paths.Name, &pidfile.LockedError{Path: paths.PIDFile, PID: st.PID()})
 	case st.Pidfile.State == pidfile.Running:
 		return nil // still starting: the lock decides
+	case st.Unlocked && st.Record.ByLock:
+		return alreadyRunning(nil, "%s is already running (pid %d; its pidfile %s was deleted, and the lock it holds on it proves it)", paths.Name, st.PID(), paths.PIDFile)
 	case st.Unlocked:
 		return alreadyRunning(nil, "%s is already running (pid %d; its pidfile %s was deleted or replaced, and its record proves it)", paths.Name, st.PID(), paths.PIDFile)
 	}

@@ -122,7 +122,7 @@ func (c *StatusCmd) Run(app *App) error {
 		if note := elsewhereNote(app, paths, "status"); (rep.State == "not running" || rep.State == "stale") && rep.Problem == "" && note != "" {
 			rep.Problem = note
 		}
-		if st.Record != nil && (rep.State == "running" || rep.State == "restarting" || rep.State == "stopping") {
+		if st.Record != nil && !st.Record.ByLock && (rep.State == "running" || rep.State == "restarting" || rep.State == "stopping") {
 			same := st.Record.Program == "" || st.Record.Program == app.Config.Name
 			rep.noteBuild(st.Record.Build, buildOf(app.Config), same)
 			if same && !rep.BuildDiffers {
@@ -197,6 +197,8 @@ func (r *statusReport) fill(st instance.Status) int {
 			r.Problem = unreadableRecordNote(st.Paths, st.RecordErr, true)
 		}
 		switch {
+		case st.Unlocked && st.Record.ByLock:
+			r.Problem = fmt.Sprintf("its pidfile and its record are gone (deleted by hand, with their directory) and it could not put them back; the lock it holds on its deleted pidfile proves pid %d", r.PID)
 		case st.Unlocked:
 			r.Problem = fmt.Sprintf("its pidfile does not show it (deleted or replaced by hand); its record proves pid %d by its start time", r.PID)
 		// A daemon in another pid namespace (a container's) writes there the pid it has

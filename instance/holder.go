@@ -148,7 +148,7 @@ func signalDaemon(p Paths, pid int, start uint64, sig syscall.Signal) (int, erro
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
 	}
 	if h == nil {
-		h, _ = provenByRecord(p) // its pidfile was deleted or replaced by hand
+		h, _ = proven(p) // its pidfile was deleted or replaced by hand
 	}
 	if h == nil && err != nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -48,11 +49,45 @@ func provenByRecord(p Paths) (*proc.Process, *Record) {
 
 // replacedByHand reports whether err, from pidfile.Probe, says that the pidfile's path
 // names what no stop or status may read as a pidfile: a FIFO, a directory or a symbolic
-// link (pidfile.ErrNotRegular), or a file with other hard links (pidfile.ErrHardLink). Put
-// there by hand over a running daemon's pidfile, it is one the daemon cannot take back
-// (pidfile.Restore refuses it too): only its record (provenByRecord) still finds it.
+// link (pidfile.ErrNotRegular), a file with other hard links (pidfile.ErrHardLink), or
+// nothing, under a file put where its directory was (ENOTDIR). Put there by hand over a
+// running daemon's pidfile, it is one the daemon cannot take back (pidfile.Restore refuses
+// it too): only its record, or its lock on its deleted pidfile, still finds it (proven).
 func replacedByHand(err error) bool {
-	return errors.Is(err, pidfile.ErrNotRegular) || errors.Is(err, pidfile.ErrHardLink)
+	return errors.Is(err, pidfile.ErrNotRegular) || errors.Is(err, pidfile.ErrHardLink) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// proven returns a handle on the daemon of p that its pidfile does not show (deleted or
+// replaced by hand), and its record: as provenByRecord proves it, or, when its record is
+// gone too (with their directory, which the daemon could not make again), by the lock it
+// still holds on its deleted pidfile (provenByLock), with a record that names it alone.
+func proven(p Paths) (*proc.Process, *Record) {
+	if h, rec := provenByRecord(p); h != nil {
+		return h, rec
+	}
+	return provenByLock(p)
+}
+
+// provenByLock returns a handle on the process that holds the lock of p's pidfile, deleted
+// (proc.DeletedLockHolder), and a record that names it (Name, PID, StartTime and PIDFile
+// alone: ByLock): the lock, not a file's content, says which daemon runs, as Probe's does.
+// The holder is looked for again after the handle is opened, so that a pid reused in
+// between never passes. nil, nil when no process holds such a lock.
+func provenByLock(p Paths) (*proc.Process, *Record) {
+	pid := proc.DeletedLockHolder(p.PIDFile)
+	if pid < 2 {
+		return nil, nil
+	}
+	h, err := proc.Open(pid)
+	if err != nil {
+		return nil, nil
+	}
+	st, err := proc.ReadStat(pid)
+	if err != nil || st.Zombie() || proc.DeletedLockHolder(p.PIDFile) != pid {
+		_ = h.Close()
+		return nil, nil
+	}
+	return h, &Record{Name: p.Name, PID: pid, StartTime: st.StartTime, PIDFile: p.PIDFile, ByLock: true}
 }
 
 // names reports whether r is the record of the running process pid (the lock holder, as

@@ -34,9 +34,12 @@ type Record struct {
 	// Ready is a supervised program's readiness check (start --ready), which says what
 	// Listen is: with tcp: and http:, an address the check reached, which the program
 	// answers on but daemonkit does not know it listens on.
-	Ready   string          `json:"ready,omitempty"`
-	Log     string          `json:"log"`
-	PIDFile string          `json:"pidfile"`
+	Ready   string `json:"ready,omitempty"`
+	Log     string `json:"log"`
+	PIDFile string `json:"pidfile"`
+	// ByLock says this record was never written: it names a daemon whose pidfile and record
+	// are gone, found by the lock it holds on its deleted pidfile (Inspect's Unlocked).
+	ByLock  bool            `json:"-"`
 	Program string          `json:"program"`           // the program that started it, which alone can start it again
 	Unit    string          `json:"unit,omitempty"`    // in the foreground as a systemd service's process: the service, as systemctl's arguments name it ("web.service", "--user web.service")
 	Request json.RawMessage `json:"request,omitempty"` // how to start it again, in the program's own terms (JSON)

@@ -172,7 +172,7 @@ func probe(p Paths) (pidfile.Status, *Record, error) {
 	if testHookAfterProbe != nil {
 		testHookAfterProbe()
 	}
-	h, rec := provenByRecord(p)
+	h, rec := proven(p)
 	if h == nil {
 		return st, nil, err // a path replaced by hand that no record proves a daemon of: cannot tell
 	}

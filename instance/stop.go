@@ -109,7 +109,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
 		}
 		if h == nil {
-			h, _ = provenByRecord(p) // its pidfile was deleted or replaced by hand
+			h, _ = proven(p) // its pidfile was deleted or replaced by hand
 		}
 		if h != nil {
 			defer h.Close()
