@@ -36,8 +36,12 @@ func elsewhereMarker(stateDir, name string) string {
 }
 
 // pidfileElsewhere reports whether c names an instance whose pidfile is not its name's in
-// stateDir: one that RunsElsewhere may find.
+// stateDir: one that RunsElsewhere may find. A relative stateDir (--state-dir st) is the
+// directory its absolute path names, as a claim's pidfile always is.
 func pidfileElsewhere(stateDir string, c claimed) bool {
+	if abs, err := filepath.Abs(stateDir); err == nil {
+		stateDir = abs
+	}
 	return c.Name != "" && c.PIDFile != filepath.Join(stateDir, c.Name+".pid")
 }
 
