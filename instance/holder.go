@@ -151,7 +151,7 @@ func signalDaemon(p Paths, pid int, start uint64, sig syscall.Signal) (int, erro
 		h, _ = proven(p) // its pidfile was deleted or replaced by hand
 	}
 	if h == nil && err != nil {
-		return 0, fmt.Errorf("signal %s: %w", p.Name, err)
+		return 0, fmt.Errorf("signal %s: %w", p.Name, pidfile.Advise(p.PIDFile, err, pidfileFlag))
 	}
 	if h == nil {
 		return 0, fmt.Errorf("signal %s: %w", p.Name, notRunning(p.PIDFile, st))

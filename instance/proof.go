@@ -57,6 +57,10 @@ func replacedByHand(err error) bool {
 	return errors.Is(err, pidfile.ErrNotRegular) || errors.Is(err, pidfile.ErrHardLink) || errors.Is(err, syscall.ENOTDIR)
 }
 
+// pidfileFlag is how a user names a pidfile's path, in the fix of a refusal of what the
+// path names (pidfile.Advise).
+const pidfileFlag = "--pidfile (or --state-dir)"
+
 // proven returns a handle on the daemon of p that its pidfile does not show (deleted or
 // replaced by hand), and its record: as provenByRecord proves it, or, when its record is
 // gone too (with their directory, which the daemon could not make again), by the lock it

@@ -173,8 +173,8 @@ func probe(p Paths) (pidfile.Status, *Record, error) {
 		testHookAfterProbe()
 	}
 	h, rec := proven(p)
-	if h == nil {
-		return st, nil, err // a path replaced by hand that no record proves a daemon of: cannot tell
+	if h == nil { // a path replaced by hand that proves no daemon: cannot tell, and the fix
+		return st, nil, pidfile.Advise(p.PIDFile, err, pidfileFlag)
 	}
 	_ = h.Close()
 	if again, err := pidfile.Probe(p.PIDFile); (err != nil && !replacedByHand(err)) || again.State == pidfile.Running {

@@ -116,7 +116,7 @@ func Stop(ctx context.Context, p Paths, o StopOptions) (StopResult, error) {
 			return stopHolder(ctx, p, h, o)
 		}
 		if err != nil {
-			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, err)
+			return StopResult{}, fmt.Errorf("stop %s: %w", p.Name, pidfile.Advise(p.PIDFile, err, pidfileFlag))
 		}
 		_, _ = pidfile.RemoveStale(p.StartLock()) // what a start killed on its way left; a held one stays
 		if st.State == pidfile.Absent {
@@ -623,6 +623,7 @@ func cleanUp(p Paths, pid int, lastExit string) (removedStale bool, err error) {
 	// A path it cannot look at (replaced by hand with a FIFO, say) keeps the record from
 	// being marked no more than a pidfile it cannot remove.
 	st, rmErr := pidfile.Probe(p.PIDFile)
+	rmErr = pidfile.Advise(p.PIDFile, rmErr, pidfileFlag)
 	if rmErr == nil && st.State == pidfile.Stale {
 		removedStale, rmErr = removeStalePidfile(p.PIDFile)
 		if errors.Is(rmErr, pidfile.ErrLocked) {
