@@ -65,9 +65,14 @@ const pidfileFlag = "--pidfile (or --state-dir)"
 // replaced by hand), and its record: as provenByRecord proves it, or, when its record is
 // gone too (with their directory, which the daemon could not make again), by the lock it
 // still holds on its deleted pidfile (provenByLock), with a record that names it alone.
+// That look is made only where there is no record: a stopped instance's (list, status)
+// costs nothing more.
 func proven(p Paths) (*proc.Process, *Record) {
 	if h, rec := provenByRecord(p); h != nil {
 		return h, rec
+	}
+	if _, err := os.Lstat(p.Record); !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		return nil, nil
 	}
 	return provenByLock(p)
 }
