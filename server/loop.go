@@ -455,7 +455,7 @@ func (r *runner) checkPIDFile() (ours bool) {
 		r.log.Error("ANOTHER DAEMON HOLDS THIS INSTANCE'S PIDFILE: two daemons claim it; stop one of them by pid",
 			"path", r.opts.PIDFile, "other_pid", held.PID, "this_pid", os.Getpid())
 	default:
-		r.log.Error("could not restore the pidfile: status and stop will find this daemon by its record only", "error", err)
+		r.log.Error("could not restore the pidfile: status and stop will find this daemon by its record, or by the lock it holds on its pidfile (deleted)", "error", err)
 	}
 	return false
 }
