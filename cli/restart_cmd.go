@@ -408,6 +408,10 @@ func recordedRequest(app *App, paths instance.Paths) (instance.Record, *request,
 			return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s), but %s", paths.Name, paths.Record, note)
 		}
 		start := app.commandFor("start", paths)
+		if ierr == nil && st.Unlocked && st.Record.ByLock { // a start would say it runs: stop it first
+			return instance.Record{}, nil, strategy.Descriptor{}, fmt.Errorf("no record of how %s was started (%s): it runs (pid %d), found by the lock it holds on its deleted pidfile: stop it ('%s'), then start it with '%s -d' (%s's own work) or '%s -d -- PROG [ARGS...]' (a program)",
+				paths.Name, paths.Record, st.PID(), app.commandFor("stop", paths), start, app.Config.Name, start)
+		}
 		err := fmt.Errorf("no record of how %s was started (%s): start it with '%s -d' (%s's own work) or '%s -d -- PROG [ARGS...]' (a program)",
 			paths.Name, paths.Record, start, app.Config.Name, start)
 		if owner := pidfileNamedByOther(app, paths); owner != "" {
