@@ -142,16 +142,22 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	// short as a second stop signal by hand does (see instance.Stop). The record says so
 	// while the work drains, not before: its write (a sync) would delay every stop. And
 	// only once the drain has taken stoppingMarkDelay: a work that drains sooner goes from
-	// running to stopped in one write (cleanup's), a sync less on the way to its exit.
+	// running to stopped in one write (cleanup's), a sync less on the way to its exit. But
+	// at once for a supervised program: its end, published as it drains, is written in its
+	// own right, and a record that said running then would tell status and reload of a
+	// daemon that runs on without its program (Status.Program's Gone, a reload it takes for
+	// a log reopen).
 	marked, drained := make(chan struct{}), make(chan struct{})
 	proc.GoDeaf(func() { // a thread asleep behind the record's frozen disk takes no second stop signal
 		defer close(marked)
-		due := time.NewTimer(stoppingMarkDelay)
-		defer due.Stop()
-		select {
-		case <-drained:
-			return
-		case <-due.C:
+		if !r.records.supervises() {
+			due := time.NewTimer(stoppingMarkDelay)
+			defer due.Stop()
+			select {
+			case <-drained:
+				return
+			case <-due.C:
+			}
 		}
 		_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
 	})
@@ -174,12 +180,13 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	return errors.Join(exitErr, r.cleanup())
 }
 
-// stoppingMarkDelay is how long a stop's drain runs before the record says stopping. A
-// stop of a daemon whose record says so waits for it rather than signal it again, reload
-// refuses it, and status says "stopping"; within the delay they see it running, as they
-// would have a moment earlier, and a second stop signal within sameStopWindow is taken
-// for the same stop. Most drains end sooner (the built-in server's in under a
-// millisecond), and the stop is then a record write shorter.
+// stoppingMarkDelay is how long a stop's drain runs before the record says stopping, for
+// a work that supervises no program (records.supervises). A stop of a daemon whose record
+// says so waits for it rather than signal it again, reload refuses it, and status says
+// "stopping"; within the delay they see it running, as they would have a moment earlier,
+// and a second stop signal within sameStopWindow is taken for the same stop. Most drains
+// end sooner (the built-in server's in under a millisecond), and the stop is then a
+// record write shorter.
 var stoppingMarkDelay = 10 * time.Millisecond
 
 // logStall is how long, once a stop's ShutdownTimeout has passed, a write to the log that

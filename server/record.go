@@ -305,6 +305,14 @@ func (rs *records) stoppingStart(opts Options, startedAt time.Time, why string) 
 // errNotOurs is a record stoppingStart leaves alone: not one of this user's records.
 var errNotOurs = errors.New("not a record of ours")
 
+// supervises reports whether the run's record names a supervised program (start -- CMD):
+// its stop writes the record stopping at once (see runner.stop).
+func (rs *records) supervises() bool {
+	rs.lock()
+	defer rs.mu.Unlock()
+	return len(rs.rec.Command) > 0
+}
+
 // restore writes the record again as it is, as update does, and reports whether it wrote
 // it: not before its first write, nor once the run is over (the record says stopped).
 func (rs *records) restore() (bool, error) {

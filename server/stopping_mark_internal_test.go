@@ -18,9 +18,14 @@ import (
 // workload is cancelled). It returns the states of the record's writes during the stop.
 func stopWithDrain(t *testing.T, drained func(cause error, states func() []string)) []string {
 	t.Helper()
+	return stopRecordWithDrain(t, instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning}, drained)
+}
+
+// stopRecordWithDrain is stopWithDrain of a run whose record is running.
+func stopRecordWithDrain(t *testing.T, running instance.Record, drained func(cause error, states func() []string)) []string {
+	t.Helper()
 	r, _ := newTestRunner(t, time.Hour)
 	path := filepath.Join(t.TempDir(), "web.json")
-	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning}
 	if err := instance.WriteRecord(path, running); err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +84,29 @@ func TestSlowDrainSaysStopping(t *testing.T) {
 			}
 			if time.Now().After(end) {
 				t.Errorf("the record did not say stopping within %s of a drain that went on (writes: %q)", testutil.Deadline, states())
+				return
+			}
+		}
+	})
+}
+
+// TestSupervisedDrainSaysStoppingAtOnce: a supervised program's record says stopping as
+// its drain begins, however soon it ends: the program's end, published as it drains, is
+// written in its own right, and written running it told status of a daemon that ran on
+// without its program (Status.Program's Gone), and reload of one to reload.
+func TestSupervisedDrainSaysStoppingAtOnce(t *testing.T) {
+	defer func(d time.Duration) { stoppingMarkDelay = d }(stoppingMarkDelay)
+	stoppingMarkDelay = time.Hour // the mark must not wait for it
+	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning,
+		Command: []string{"sleep", "1000"}, ChildPID: os.Getpid()}
+	stopRecordWithDrain(t, running, func(_ error, states func() []string) {
+		// Not testutil.WaitFor: this runs beside the test, and must return for the loop to.
+		for end := time.Now().Add(testutil.Deadline); ; time.Sleep(time.Millisecond) {
+			if s := states(); len(s) > 0 && s[len(s)-1] == instance.StateStopping {
+				return
+			}
+			if time.Now().After(end) {
+				t.Errorf("a supervised program's record did not say stopping within %s of its drain (writes: %q)", testutil.Deadline, states())
 				return
 			}
 		}
