@@ -88,7 +88,7 @@ func checkGivenFlags(app *App, req *request, given []givenFlag) error {
 				g.name, req.Name, app.Config.Name, g.name))
 		}
 		return withCode(exitUsage, fmt.Errorf("--%s is not restart's, and differs from the value %s was started with: restart %s",
-			g.name, req.Name, restartKeeps(app.commandLead, req.Name, "options", given)))
+			g.name, req.Name, restartKeeps(app.commandLead, app.nameReaching(req.Name, req.PIDFile), "options", given)))
 	}
 	return nil
 }

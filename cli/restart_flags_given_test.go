@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,6 +93,37 @@ func TestRestartNamesNegatedFlagAsTyped(t *testing.T) {
 		err := checkGivenFlags(app, &request{Name: "q", Flags: json.RawMessage(`{"Verbose":true,"Quiet":true}`)}, g.Restart.given)
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("app %s restart q, started with --verbose --quiet: %v; want %q", args, err, want)
+		}
+	}
+}
+
+// TestRestartAdviceNamesPidfileInstanceNot: an instance whose pidfile is not its name's
+// default in the state directory (start --pidfile PATH) is not named in restart's advice:
+// 'stop NAME' there would reach another instance of that name, the state directory's.
+func TestRestartAdviceNamesPidfileInstanceNot(t *testing.T) {
+	var g struct {
+		Own struct{ Verbose bool } `embed:""`
+		Commands
+	}
+	cfg := Config{Name: "app", Flags: &g.Own, Serve: func(context.Context, func(string)) error { return nil }}
+	k, err := kong.New(&g, append([]kong.Option{kong.Name("app"), kong.Exit(func(int) {})}, cfg.KongOptions(&g.Commands)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("APP_STATE_DIR", "")
+	dir := t.TempDir()
+	app := &App{Config: cfg, Globals: &Globals{StateDir: dir}}
+	if _, err := k.Parse([]string{"--verbose", "restart", "--pidfile", "/srv/q.pid"}); err != nil {
+		t.Fatalf("app --verbose restart --pidfile /srv/q.pid: %v; want it parsed", err)
+	}
+	for pidfile, want := range map[string]string{
+		"/srv/q.pid":                    "'app stop --state-dir " + dir + " NAME', then 'app start --state-dir " + dir + " -d --name NAME --verbose'",
+		filepath.Join(dir, "q.pid"):     "'app stop --state-dir " + dir + " q', then 'app start --state-dir " + dir + " -d --name q --verbose'",
+		filepath.Join(dir, "other.pid"): "'app stop --state-dir " + dir + " NAME'",
+	} {
+		err := checkGivenFlags(app, &request{Name: "q", PIDFile: pidfile, Flags: json.RawMessage(`{"Verbose":false}`)}, g.Restart.given)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("restart of q, pidfile %s: %v; want %q", pidfile, err, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -92,9 +93,15 @@ func parsedLead(cfg Config, perr *kong.ParseError) func(string) string {
 
 // parsedName is the instance's name that the restart command line perr stopped in gave
 // before the error, as its argument (restart web --umask 077) or as --name: a valid name,
-// else "" (none given yet, or --all, or one that restart itself would refuse).
+// else "" (none given yet, or --all, or one that restart itself would refuse). A line
+// that gives a --pidfile, before the error or after it, gets "" too: the advised lines,
+// which give the name alone, would reach another instance of that name (the state
+// directory's), not the one at that pidfile.
 func parsedName(perr *kong.ParseError) string {
 	if perr == nil || perr.Context == nil {
+		return ""
+	}
+	if _, given := lastFlagValue(perr.Context.Args, "--pidfile"); given {
 		return ""
 	}
 	name := ""
@@ -116,6 +123,20 @@ func parsedName(perr *kong.ParseError) string {
 		}
 	}
 	if instance.ValidateName(name) != nil {
+		return ""
+	}
+	return name
+}
+
+// nameReaching is name where restartKeeps' lines, which give the instance by its name in
+// the state directory commandLead names, reach the instance whose pidfile is pidFile (an
+// empty one is taken for the default): else "", and NAME stands there. An instance started
+// with a --pidfile elsewhere is not reached so, and another instance of that name may be.
+func (app *App) nameReaching(name, pidFile string) string {
+	if pidFile == "" {
+		return name
+	}
+	if _, stateDir, err := app.commandStart("stop"); err != nil || pidFile != filepath.Join(stateDir, name+".pid") {
 		return ""
 	}
 	return name

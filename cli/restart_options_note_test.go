@@ -71,7 +71,8 @@ func TestCommandForStateDir(t *testing.T) {
 // TestRestartAdviceNamesTheGivenInstance: the lines restart advises after a parse error
 // name the instance the command line gave before the error, as its argument or --name,
 // so they paste as they are; NAME stands in where none was given yet, where two differ,
-// and where the one given is no valid name.
+// where the one given is no valid name, and where a --pidfile is given (before the error
+// or after it), which the lines would not reach.
 func TestRestartAdviceNamesTheGivenInstance(t *testing.T) {
 	t.Setenv("APP_STATE_DIR", "")
 	for args, name := range map[string]string{
@@ -83,6 +84,13 @@ func TestRestartAdviceNamesTheGivenInstance(t *testing.T) {
 		"restart web --name other --umask 022": "NAME",
 		"restart .web --umask 022":             "NAME",
 		"restart web -- --port 9":              "web",
+		// an instance given by its --pidfile too: a line with its name alone reaches
+		// another instance of that name (the state directory's), whatever the order
+		"restart web --pidfile /srv/web.pid --umask 022":        "NAME",
+		"restart --pidfile=/srv/web.pid --name web --umask 022": "NAME",
+		"restart web --umask 022 --pidfile /srv/web.pid":        "NAME",
+		"restart --name web --umask 022 --pidfile=/srv/web.pid": "NAME",
+		"restart web --pidfile /srv/web.pid -- --port 9":        "NAME",
 	} {
 		var out, errs bytes.Buffer
 		cfg := Config{Name: "app", Serve: func(context.Context, func(string)) error { return nil }, Stdout: &out, Stderr: &errs}
