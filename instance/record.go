@@ -207,7 +207,9 @@ type Copy struct {
 }
 
 // Record states. A daemon's record says running once it is ready, stopping once it has
-// begun to stop (a stop signal came: it drains), and stopped once it is gone.
+// begun to stop (a stop signal came: it drains; a daemon that supervises no program says so
+// once its drain has run 10 ms, and one whose drain ends sooner goes from running to
+// stopped), and stopped once it is gone.
 const (
 	StateRunning  = "running"
 	StateStopping = "stopping"
