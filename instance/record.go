@@ -405,6 +405,7 @@ func MarkStoppedCleanFrom(path string, pid int, rec Record, lastExit string, fai
 // wrote.
 func markStoppedFrom(path string, pid int, base *Record, lastExit string, clean, failed bool) (wrote bool, err error) {
 	err = updateRecordSweep(path, true, func(r *Record, err error) (bool, error) {
+		wrote = false // of this attempt: one whose write found the file changed reads it again
 		switch {
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted):
 			return false, nil

@@ -129,3 +129,27 @@ func TestRecordKilledStartingKeepsTheDaemonsOwn(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkStoppedCleanFromReplacedMeanwhile: MarkStoppedCleanFrom reports that it wrote
+// only when its last attempt did: a record replaced after its first read, and found
+// stopped when read again, is left as its writer wrote it, and the daemon is told that
+// nothing was written (it then writes what it holds and marks it, as before).
+func TestMarkStoppedCleanFromReplacedMeanwhile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.json")
+	if err := WriteRecord(path, Record{Name: "web", PID: 100, State: StateRunning}); err != nil {
+		t.Fatal(err)
+	}
+	other := Record{Name: "web", PID: 100}
+	other.CalledOff("stopped by SIGTERM before it was ready")
+	withHookBeforeReplace(t, func() {
+		if err := WriteRecord(path, other); err != nil {
+			t.Error(err)
+		}
+	})
+	wrote, err := MarkStoppedCleanFrom(path, 100, Record{Name: "web", PID: 100, State: StateRunning, Restarts: 3}, "stopped", false)
+	if err != nil || wrote {
+		t.Errorf("MarkStoppedCleanFrom of a record replaced meanwhile by a stopped one = %v, %v; want false, nil", wrote, err)
+	}
+	mustStopped(t, path, other.LastExit)
+	mustNoTemporary(t, path)
+}
