@@ -67,7 +67,7 @@ func DeletedLockHolder(path string) int {
 }
 
 // holdsDeleted reports whether pid has open the file dev and ino name, deleted, that was
-// at path.
+// at path: no link left (a file there whose own name ends in " (deleted)" reads the same).
 func holdsDeleted(pid int, path string, dev, ino uint64) bool {
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
 	fds, err := os.ReadDir(dir)
@@ -79,7 +79,7 @@ func holdsDeleted(pid int, path string, dev, ino uint64) bool {
 			continue
 		}
 		var st unix.Stat_t
-		if unix.Stat(dir+fd.Name(), &st) == nil && st.Ino == ino && uint64(st.Dev) == dev {
+		if unix.Stat(dir+fd.Name(), &st) == nil && st.Ino == ino && uint64(st.Dev) == dev && st.Nlink == 0 {
 			return true
 		}
 	}

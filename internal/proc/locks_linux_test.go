@@ -39,3 +39,23 @@ func TestDeletedLockHolder(t *testing.T) {
 		t.Errorf("another path: %d, want 0", got)
 	}
 }
+
+// TestDeletedLockHolderNotByName: a file whose own name ends in " (deleted)", there and
+// locked, is not the deleted file that was at the path without it, though its descriptor's
+// link reads the same: stop would signal another instance's daemon, or another user's
+// process to root.
+func TestDeletedLockHolderNotByName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.pid")
+	f, err := os.OpenFile(path+" (deleted)", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if got := DeletedLockHolder(path); got != 0 {
+		t.Errorf("a file named %q, there: %d, want 0", path+" (deleted)", got)
+	}
+}
