@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"slices"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -43,6 +44,9 @@ func DeletedLockHolder(path string) int {
 	if err != nil {
 		return 0
 	}
+	// Each holder's descriptors are read once, however many locks it holds: a process
+	// that holds thousands (byte ranges of a database) made a start take seconds.
+	deleted := map[int][]fileID{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		// "1: POSIX  ADVISORY  WRITE 2244 00:19:1234 0 EOF": major and minor in hex; a
@@ -59,29 +63,48 @@ func DeletedLockHolder(path string) int {
 		major, err1 := strconv.ParseUint(string(id[0]), 16, 32)
 		minor, err2 := strconv.ParseUint(string(id[1]), 16, 32)
 		ino, err3 := strconv.ParseUint(string(id[2]), 10, 64)
-		if err1 == nil && err2 == nil && err3 == nil && holdsDeleted(pid, path, unix.Mkdev(uint32(major), uint32(minor)), ino) {
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		files, ok := deleted[pid]
+		if !ok {
+			files = deletedFiles(pid, path)
+			deleted[pid] = files
+		}
+		if slices.Contains(files, fileID{unix.Mkdev(uint32(major), uint32(minor)), ino}) {
 			return pid
 		}
 	}
 	return 0
 }
 
-// holdsDeleted reports whether pid has open the file dev and ino name, deleted, that was
-// at path: no link left (a file there whose own name ends in " (deleted)" reads the same).
-func holdsDeleted(pid int, path string, dev, ino uint64) bool {
+// fileID is a file's device and inode number.
+type fileID struct{ dev, ino uint64 }
+
+// testHookReadFDs, when set by a test, is called with each pid whose descriptors
+// deletedFiles reads.
+var testHookReadFDs func(pid int)
+
+// deletedFiles returns the files pid has open that were at path and are deleted: no link
+// left (a file there whose own name ends in " (deleted)" reads the same).
+func deletedFiles(pid int, path string) []fileID {
+	if testHookReadFDs != nil {
+		testHookReadFDs(pid)
+	}
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
 	fds, err := os.ReadDir(dir)
 	if err != nil {
-		return false
+		return nil
 	}
+	var files []fileID
 	for _, fd := range fds {
 		if target, err := os.Readlink(dir + fd.Name()); err != nil || target != path+" (deleted)" {
 			continue
 		}
 		var st unix.Stat_t
-		if unix.Stat(dir+fd.Name(), &st) == nil && st.Ino == ino && uint64(st.Dev) == dev && st.Nlink == 0 {
-			return true
+		if unix.Stat(dir+fd.Name(), &st) == nil && st.Nlink == 0 {
+			files = append(files, fileID{uint64(st.Dev), st.Ino})
 		}
 	}
-	return false
+	return files
 }

@@ -59,3 +59,31 @@ func TestDeletedLockHolderNotByName(t *testing.T) {
 		t.Errorf("a file named %q, there: %d, want 0", path+" (deleted)", got)
 	}
 }
+
+// TestDeletedLockHolderReadsEachHolderOnce: a process that holds many locks (byte ranges
+// of one file, as a database holds them) has its descriptors read once, not once a lock:
+// else a start or status of an instance without a record took seconds.
+func TestDeletedLockHolderReadsEachHolderOnce(t *testing.T) {
+	f, err := os.OpenFile(filepath.Join(t.TempDir(), "db"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := range 50 {
+		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: int64(2 * i), Len: 1}
+		if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads := 0
+	testHookReadFDs = func(pid int) {
+		if pid == os.Getpid() {
+			reads++
+		}
+	}
+	defer func() { testHookReadFDs = nil }()
+	DeletedLockHolder(filepath.Join(t.TempDir(), "a.pid"))
+	if reads != 1 {
+		t.Errorf("this process's descriptors read %d times for its 50 locks, want once", reads)
+	}
+}
