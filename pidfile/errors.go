@@ -142,7 +142,7 @@ func pathError(op, path string, err error) error {
 var ErrReadLocked = errors.New("pidfile read-locked by a process that is no daemon")
 
 // Advise returns err with its fix added when it refuses the pidfile's path for what the
-// path names: a symbolic link, a FIFO or a socket ("remove it"), a directory or a device
+// path names: a symbolic link or a FIFO ("remove it"), a directory, a socket or a device
 // (another path alone: filekind.Fix), a file with other hard links ("remove its other
 // names"), or give another flag (as "--pidfile (or --state-dir)": how the caller's user
 // names the path). Any other error, and nil, is returned as it is.

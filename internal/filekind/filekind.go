@@ -32,16 +32,19 @@ func Of(mode uint32) string {
 }
 
 // Fix says how to get past the refusal of a path, given by flag ("--log"), that names what
-// mode describes instead of a regular file: a symbolic link, a FIFO or a socket, which
-// hold nothing of their own, may be removed; a directory is never to be (put where a log
-// was, it may be moved away; given as the flag, /var/log say, the flag is the mistake);
-// a device is never touched (/dev/full given as a log): only the flag changes.
+// mode describes instead of a regular file: a symbolic link or a FIFO, which hold nothing
+// of their own, may be removed; a directory is never to be (put where a log was, it may be
+// moved away; given as the flag, /var/log say, the flag is the mistake); a socket is the
+// address a program listens on (/dev/log, syslog's, given as a log), and a device is never
+// touched (/dev/full given as a log): only the flag changes.
 func Fix(mode uint32, flag string) string {
 	switch mode & unix.S_IFMT {
-	case unix.S_IFLNK, unix.S_IFIFO, unix.S_IFSOCK:
+	case unix.S_IFLNK, unix.S_IFIFO:
 		return "remove it, or give another " + flag
 	case unix.S_IFDIR:
 		return "move it away, or give " + flag + " a file's path, not a directory's"
+	case unix.S_IFSOCK:
+		return "give another " + flag + " (a program may listen on it)"
 	}
 	return "give another " + flag
 }
