@@ -37,8 +37,9 @@ func HoldsPOSIXLock(pid int) (holds, ok bool) {
 // that was at path and is deleted now (its descriptor's link in /proc/PID/fd reads "path
 // (deleted)": the file removed, or replaced by another, alone or with its whole
 // directory); 0 if none does, or that cannot be read (another user's process, to a caller
-// not root). A daemon whose pidfile and record went with their directory, which it could
-// not make again, is found so: by its lock, as a pidfile's holder always is.
+// not root, or one in another mount namespace, where the same path names another file). A
+// daemon whose pidfile and record went with their directory, which it could not make
+// again, is found so: by its lock, as a pidfile's holder always is.
 func DeletedLockHolder(path string) int {
 	b, err := os.ReadFile("/proc/locks")
 	if err != nil {
@@ -47,6 +48,10 @@ func DeletedLockHolder(path string) int {
 	// Each holder's descriptors are read once, however many locks it holds: a process
 	// that holds thousands (byte ranges of a database) made a start take seconds.
 	deleted := map[int][]fileID{}
+	var mounts unix.Stat_t // this process's mount namespace
+	if unix.Stat("/proc/self/ns/mnt", &mounts) != nil {
+		return 0
+	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		// "1: POSIX  ADVISORY  WRITE 2244 00:19:1234 0 EOF": major and minor in hex; a
@@ -68,7 +73,7 @@ func DeletedLockHolder(path string) int {
 		}
 		files, ok := deleted[pid]
 		if !ok {
-			files = deletedFiles(pid, path)
+			files = deletedFiles(pid, path, mounts)
 			deleted[pid] = files
 		}
 		if slices.Contains(files, fileID{unix.Mkdev(uint32(major), uint32(minor)), ino}) {
@@ -86,10 +91,16 @@ type fileID struct{ dev, ino uint64 }
 var testHookReadFDs func(pid int)
 
 // deletedFiles returns the files pid has open that were at path and are deleted: no link
-// left (a file there whose own name ends in " (deleted)" reads the same).
-func deletedFiles(pid int, path string) []fileID {
+// left (a file there whose own name ends in " (deleted)" reads the same). None where pid
+// is in another mount namespace than mounts names: its path names another file than this
+// one's (a container's, a service's with PrivateTmp), whatever the two paths read.
+func deletedFiles(pid int, path string, mounts unix.Stat_t) []fileID {
 	if testHookReadFDs != nil {
 		testHookReadFDs(pid)
+	}
+	var ns unix.Stat_t
+	if unix.Stat("/proc/"+strconv.Itoa(pid)+"/ns/mnt", &ns) != nil || ns.Ino != mounts.Ino || ns.Dev != mounts.Dev {
+		return nil
 	}
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
 	fds, err := os.ReadDir(dir)

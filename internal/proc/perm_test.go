@@ -13,8 +13,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testutil.Main(m, map[string]func() int{"signal": signalHelper, "forked": forkedHelper})
+	testutil.Main(m, helpers)
 }
+
+// helpers are the helpers this test binary plays (testutil.Main); a file for one system
+// adds its own.
+var helpers = map[string]func() int{"signal": signalHelper, "forked": forkedHelper}
 
 // signalHelper opens $PID and sends it SIGTERM, printing whether the error wraps
 // os.ErrPermission, and the error.
