@@ -33,7 +33,7 @@ func HoldsPOSIXLock(pid int) (holds, ok bool) {
 	return false, true
 }
 
-// DeletedLockHolder returns the pid of the process that holds a POSIX write lock on a file
+// DeletedLockHolder returns the pid of the process that holds a POSIX write lock on the whole of a file
 // that was at path and is deleted now (its descriptor's link in /proc/PID/fd reads "path
 // (deleted)": the file removed, or replaced by another, alone or with its whole
 // directory); 0 if none does, or that cannot be read (another user's process, to a caller
@@ -55,9 +55,12 @@ func DeletedLockHolder(path string) int {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		// "1: POSIX  ADVISORY  WRITE 2244 00:19:1234 0 EOF": major and minor in hex; a
-		// waiter's line has "->" after the number, and is not a lock held.
+		// waiter's line has "->" after the number, and is not a lock held. A daemon's lock
+		// covers the whole file, 0 to EOF: one on a part of it is a cleaner's
+		// (pidfile.RemoveStale's, on byte 1), which holds it while it unlinks a stale pidfile.
 		f := bytes.Fields(sc.Bytes())
-		if len(f) < 6 || !bytes.Equal(f[1], []byte("POSIX")) || !bytes.Equal(f[3], []byte("WRITE")) {
+		if len(f) < 8 || !bytes.Equal(f[1], []byte("POSIX")) || !bytes.Equal(f[3], []byte("WRITE")) ||
+			!bytes.Equal(f[6], []byte("0")) || !bytes.Equal(f[7], []byte("EOF")) {
 			continue
 		}
 		pid, err := strconv.Atoi(string(f[4]))

@@ -3,6 +3,7 @@ package proc
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -60,17 +61,18 @@ func TestDeletedLockHolderNotByName(t *testing.T) {
 	}
 }
 
-// TestDeletedLockHolderReadsEachHolderOnce: a process that holds many locks (byte ranges
-// of one file, as a database holds them) has its descriptors read once, not once a lock:
-// else a start or status of an instance without a record took seconds.
+// TestDeletedLockHolderReadsEachHolderOnce: a process that holds many locks (of many files,
+// as a database or a mail server holds them) has its descriptors read once, not once a
+// lock: else a start or status of an instance without a record took seconds.
 func TestDeletedLockHolderReadsEachHolderOnce(t *testing.T) {
-	f, err := os.OpenFile(filepath.Join(t.TempDir(), "db"), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	dir := t.TempDir()
 	for i := range 50 {
-		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: int64(2 * i), Len: 1}
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(i)), os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
 		if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
 			t.Fatal(err)
 		}
@@ -85,5 +87,28 @@ func TestDeletedLockHolderReadsEachHolderOnce(t *testing.T) {
 	DeletedLockHolder(filepath.Join(t.TempDir(), "a.pid"))
 	if reads != 1 {
 		t.Errorf("this process's descriptors read %d times for its 50 locks, want once", reads)
+	}
+}
+
+// TestDeletedLockHolderNotACleaner: a lock on part of the file is no daemon's, whose lock
+// covers the whole file: a cleaner (pidfile.RemoveStale, in another stop or start) holds
+// one on byte 1 of a stale pidfile while it unlinks it, and a stop at that moment took that
+// command for the daemon and signalled it.
+func TestDeletedLockHolderNotACleaner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.pid")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 1, Len: 1}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := DeletedLockHolder(path); got != 0 {
+		t.Errorf("a lock on byte 1 of the deleted file: %d, want 0", got)
 	}
 }
