@@ -33,13 +33,14 @@ func HoldsPOSIXLock(pid int) (holds, ok bool) {
 	return false, true
 }
 
-// DeletedLockHolder returns the pid of the process that holds a POSIX write lock on the whole of a file
-// that was at path and is deleted now (its descriptor's link in /proc/PID/fd reads "path
-// (deleted)": the file removed, or replaced by another, alone or with its whole
-// directory); 0 if none does, or that cannot be read (another user's process, to a caller
-// not root, or one in another mount namespace, where the same path names another file). A
-// daemon whose pidfile and record went with their directory, which it could not make
-// again, is found so: by its lock, as a pidfile's holder always is.
+// DeletedLockHolder returns the pid of the process that holds a POSIX write lock on the
+// whole of a file that was at path and is deleted now (its descriptor's link in
+// /proc/PID/fd reads "path (deleted)": the file removed, or replaced by another, alone or
+// with its whole directory), and that names it, as a daemon's pidfile names its daemon; 0
+// if none does, or that cannot be read (another user's process, to a caller not root, or
+// one in another mount namespace, where the same path names another file). A daemon whose
+// pidfile and record went with their directory, which it could not make again, is found
+// so: by its lock, as a pidfile's holder always is.
 func DeletedLockHolder(path string) int {
 	b, err := os.ReadFile("/proc/locks")
 	if err != nil {
@@ -94,7 +95,8 @@ type fileID struct{ dev, ino uint64 }
 var testHookReadFDs func(pid int)
 
 // deletedFiles returns the files pid has open that were at path and are deleted: no link
-// left (a file there whose own name ends in " (deleted)" reads the same). None where pid
+// left (a file there whose own name ends in " (deleted)" reads the same), and naming pid,
+// as its daemon's pidfile does (namesHolder). None where pid
 // is in another mount namespace than mounts names: its path names another file than this
 // one's (a container's, a service's with PrivateTmp), whatever the two paths read.
 func deletedFiles(pid int, path string, mounts unix.Stat_t) []fileID {
@@ -116,9 +118,28 @@ func deletedFiles(pid int, path string, mounts unix.Stat_t) []fileID {
 			continue
 		}
 		var st unix.Stat_t
-		if unix.Stat(dir+fd.Name(), &st) == nil && st.Nlink == 0 {
+		if unix.Stat(dir+fd.Name(), &st) == nil && st.Nlink == 0 && namesHolder(dir+fd.Name(), pid) {
 			files = append(files, fileID{uint64(st.Dev), st.Ino})
 		}
 	}
 	return files
+}
+
+// namesHolder reports whether the file open as fdPath (/proc/PID/fd/N) holds exactly pid,
+// in decimal, optionally followed by one newline: what a daemon writes into its pidfile
+// once it holds its lock, as this caller's pid namespace numbers it. A file that names
+// another process, or none (a lock taken and nothing written yet; another program's lock
+// file), is not that daemon's pidfile; nor is a daemon's in another pid namespace, whose
+// pid there differs: the lookup fails closed, as stop must never signal on a guess.
+func namesHolder(fdPath string, pid int) bool {
+	f, err := os.Open(fdPath)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 33) // a pidfile holds at most 32 bytes (pidfile.ParsePID)
+	n, _ := f.ReadAt(buf, 0)
+	want := strconv.Itoa(pid)
+	got := string(buf[:n])
+	return got == want || got == want+"\n"
 }

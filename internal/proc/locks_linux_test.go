@@ -27,6 +27,9 @@ func TestDeletedLockHolder(t *testing.T) {
 	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.WriteString(strconv.Itoa(os.Getpid()) + "\n"); err != nil {
+		t.Fatal(err)
+	}
 	if got := DeletedLockHolder(path); got != 0 {
 		t.Errorf("with the file there: %d, want 0", got)
 	}
@@ -110,5 +113,42 @@ func TestDeletedLockHolderNotACleaner(t *testing.T) {
 	}
 	if got := DeletedLockHolder(path); got != 0 {
 		t.Errorf("a lock on byte 1 of the deleted file: %d, want 0", got)
+	}
+}
+
+// TestDeletedLockHolderNamedByContent: the deleted file must name its lock holder, as a
+// daemon's pidfile does: one that holds nothing yet, or another pid, or more, is some other
+// lock file of that path's (or a daemon's of another pid namespace), and stop would signal
+// on a guess.
+func TestDeletedLockHolderNamedByContent(t *testing.T) {
+	self := strconv.Itoa(os.Getpid())
+	for content, want := range map[string]int{
+		self + "\n":       os.Getpid(),
+		self:              os.Getpid(),
+		"":                0,
+		"1\n":             0,
+		self + "0\n":      0,
+		self + "\n\n":     0,
+		" " + self + "\n": 0,
+	} {
+		path := filepath.Join(t.TempDir(), "a.pid")
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
+		if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(content); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		if got := DeletedLockHolder(path); got != want {
+			t.Errorf("deleted, holding %q: %d, want %d", content, got, want)
+		}
+		f.Close()
 	}
 }
