@@ -26,17 +26,23 @@ var testDecodes int
 
 // decodeRecord is json.Unmarshal of b into a Record, or, where b is the last record decoded
 // byte for byte, a copy of its result that shares nothing a caller could change with it.
-// It takes b (the caller keeps no other use of it).
+// It takes b (the caller keeps no other use of it). The decode itself runs outside the
+// lock, so that the parallel reads of list and --all (each of its own record) do not
+// wait for one another's.
 func decodeRecord(b []byte) (Record, error) {
 	decodedRecord.mu.Lock()
-	defer decodedRecord.mu.Unlock()
 	if decodedRecord.raw != nil && bytes.Equal(b, decodedRecord.raw) {
-		return decodedRecord.rec.clone(), nil
+		r := decodedRecord.rec.clone()
+		decodedRecord.mu.Unlock()
+		return r, nil
 	}
 	testDecodes++
+	decodedRecord.mu.Unlock()
 	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		decodedRecord.raw = nil
+	err := json.Unmarshal(b, &r)
+	decodedRecord.mu.Lock()
+	defer decodedRecord.mu.Unlock()
+	if err != nil {
 		return Record{}, err
 	}
 	decodedRecord.raw, decodedRecord.rec = b, r
