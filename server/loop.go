@@ -132,12 +132,6 @@ func (r *runner) loop(ctx context.Context, w Workload, cancel context.CancelCaus
 // exit code (a supervised program's status), so the process exits as its program did.
 func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan error, cause error) error {
 	began := time.Now()
-	// The work is told first: a log line may block (a reader that stopped reading, a frozen
-	// disk), and must not hold up a program's stop signal.
-	cancel(cause)
-	r.boundLog(began)
-	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
-	r.reload.stopping(r.manager) // STOPPING=1, after which no reload says READY=1
 	// A stop from another shell meanwhile waits for this one, rather than cut its drain
 	// short as a second stop signal by hand does (see instance.Stop). The record says so
 	// while the work drains, not before: its write (a sync) would delay every stop. And
@@ -146,11 +140,18 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 	// at once for a supervised program: its end, published as it drains, is written in its
 	// own right, and a record that said running then would tell status and reload of a
 	// daemon that runs on without its program (Status.Program's Gone, a reload it takes for
-	// a log reopen).
+	// a log reopen). And before the program is signalled, so that one that ends the
+	// instant it gets its stop signal is never seen running without it (status: "its
+	// program's main process has ended ..."): a write, 1 to 2 ms more on a stop; one
+	// that hangs (a frozen disk) holds the signal up for stoppingMarkFirst at most.
 	marked, drained := make(chan struct{}), make(chan struct{})
-	proc.GoDeaf(func() { // a thread asleep behind the record's frozen disk takes no second stop signal
+	// signal is closed once the work may be told: at once without a program, else once marked.
+	signal := make(chan struct{})
+	// A thread asleep behind the record's frozen disk takes no second stop signal.
+	proc.GoDeaf(func() {
 		defer close(marked)
 		if !r.records.supervises() {
+			close(signal)
 			due := time.NewTimer(stoppingMarkDelay)
 			defer due.Stop()
 			select {
@@ -158,9 +159,24 @@ func (r *runner) stop(w Workload, cancel context.CancelCauseFunc, done <-chan er
 				return
 			case <-due.C:
 			}
+			_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
+			return
 		}
 		_ = r.records.update(func(rec *instance.Record) { rec.State = instance.StateStopping })
+		close(signal)
 	})
+	first := time.NewTimer(stoppingMarkFirst)
+	select {
+	case <-signal:
+	case <-first.C:
+	}
+	first.Stop()
+	// The work is told before a log line is written: one may block (a reader that stopped
+	// reading, a frozen disk), and must not hold up a program's stop signal.
+	cancel(cause)
+	r.boundLog(began)
+	r.log.Info("stopping", "reason", cause.Error(), "shutdown_timeout", r.opts.ShutdownTimeout.String())
+	r.reload.stopping(r.manager) // STOPPING=1, after which no reload says READY=1
 	cut, err := r.drain(w, done, began)
 	close(drained)
 	if cut != nil && cut.record != "" {
@@ -610,3 +626,7 @@ func (r *runner) besideWatched() []string {
 	}
 	return []string{r.opts.RecordPath}
 }
+
+// stoppingMarkFirst is how long a stop of a supervised program waits for its record's
+// stopping mark before it signals the program (see runner.stop).
+var stoppingMarkFirst = 100 * time.Millisecond

@@ -21,8 +21,16 @@ func stopWithDrain(t *testing.T, drained func(cause error, states func() []strin
 	return stopRecordWithDrain(t, instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning}, drained)
 }
 
-// stopRecordWithDrain is stopWithDrain of a run whose record is running.
-func stopRecordWithDrain(t *testing.T, running instance.Record, drained func(cause error, states func() []string)) []string {
+// stopHook watches a stop of stopRecordWithDrain: write is called before each write of the
+// record (a disk that freezes it), cancelled as the workload is cancelled, with the states
+// the record was written until then.
+type stopHook struct {
+	write     func()
+	cancelled func(states []string)
+}
+
+// stopRecordWithDrain is stopWithDrain of a run whose record is running, watched by hooks.
+func stopRecordWithDrain(t *testing.T, running instance.Record, drained func(cause error, states func() []string), hooks ...stopHook) []string {
 	t.Helper()
 	r, _ := newTestRunner(t, time.Hour)
 	path := filepath.Join(t.TempDir(), "web.json")
@@ -34,6 +42,11 @@ func stopRecordWithDrain(t *testing.T, running instance.Record, drained func(cau
 	var states []string
 	t.Cleanup(func() { writeRecord = instance.WriteRecord })
 	writeRecord = func(path string, rec instance.Record) error {
+		for _, h := range hooks {
+			if h.write != nil {
+				h.write()
+			}
+		}
 		mu.Lock()
 		states = append(states, rec.State)
 		mu.Unlock()
@@ -49,6 +62,11 @@ func stopRecordWithDrain(t *testing.T, running instance.Record, drained func(cau
 	res := make(chan error, 1)
 	go func() {
 		res <- r.loop(context.Background(), nil, func(cause error) {
+			for _, h := range hooks {
+				if h.cancelled != nil {
+					h.cancelled(written())
+				}
+			}
 			go func() { drained(cause, written); done <- nil }()
 		}, done)
 	}()
@@ -167,4 +185,39 @@ func TestStoppedOtherRecordAsBefore(t *testing.T) {
 	if err != nil || got.State != instance.StateStopped || got.Restarts != 3 || writes != 1 {
 		t.Errorf("record once stopped = %+v, %v after %d writes; want this run's, stopped, after one write and the mark", got, err, writes)
 	}
+}
+
+// TestSupervisedStoppingBeforeSignal: a supervised program's record says stopping before
+// the program is told to stop (the workload cancelled): one that ends the instant it gets
+// SIGTERM was otherwise seen, by a status between its end and the mark, as running with
+// its main process ended and "'restart' starts it again" (10 of 30 stops polled so).
+func TestSupervisedStoppingBeforeSignal(t *testing.T) {
+	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning,
+		Command: []string{"sleep", "1000"}, ChildPID: os.Getpid()}
+	stopRecordWithDrain(t, running, func(error, func() []string) {}, stopHook{cancelled: func(s []string) {
+		if len(s) == 0 || s[0] != instance.StateStopping {
+			t.Errorf("when its program was told to stop, the record had been written %q; want it stopping first", s)
+		}
+	}})
+}
+
+// TestSupervisedStopSignalNotHeldByFrozenRecord: the stop signal waits for the stopping
+// mark only so long (stoppingMarkFirst): a record whose disk is frozen does not keep the
+// program from its stop.
+func TestSupervisedStopSignalNotHeldByFrozenRecord(t *testing.T) {
+	defer func(d time.Duration) { stoppingMarkFirst = d }(stoppingMarkFirst)
+	stoppingMarkFirst = time.Millisecond
+	thaw := make(chan struct{})
+	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning,
+		Command: []string{"sleep", "1000"}, ChildPID: os.Getpid()}
+	told := make(chan struct{})
+	go func() {
+		select {
+		case <-told:
+		case <-time.After(testutil.Deadline):
+			t.Errorf("the program was not told to stop within %s while its record's write hung", testutil.Deadline)
+		}
+		close(thaw)
+	}()
+	stopRecordWithDrain(t, running, func(error, func() []string) {}, stopHook{write: func() { <-thaw }, cancelled: func([]string) { close(told) }})
 }
