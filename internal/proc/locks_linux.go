@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"os"
-	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,66 +40,138 @@ func HoldsPOSIXLock(pid int) (holds, ok bool) {
 // if none does, or that cannot be read (another user's process, to a caller not root, or
 // one in another mount namespace, where the same path names another file). A daemon whose
 // pidfile and record went with their directory, which it could not make again, is found
-// so: by its lock, as a pidfile's holder always is.
+// so: by its lock, as a pidfile's holder always is. It reads /proc/locks once, which
+// costs the kernel an RCU grace period (see HoldsDeletedLock).
 func DeletedLockHolder(path string) int {
+	found := deletedLockHolders(func(link string) bool { return link == path })
+	if len(found) == 0 {
+		return 0
+	}
+	return found[0].pid
+}
+
+// held is a lock holder that deletedLockHolders found, and the path its file had.
+type held struct {
+	path string
+	pid  int
+}
+
+// testHookReadLocks, when set by a test, is called at each read of /proc/locks.
+var testHookReadLocks func()
+
+// deletedLockHolders returns, in /proc/locks's order, each process that holds a POSIX
+// write lock on the whole of a deleted file that names it (see DeletedLockHolder), with
+// the path the file had, where want accepts that path.
+func deletedLockHolders(want func(path string) bool) []held {
+	if testHookReadLocks != nil {
+		testHookReadLocks()
+	}
 	b, err := os.ReadFile("/proc/locks")
 	if err != nil {
-		return 0
+		return nil
 	}
 	// Each holder's descriptors are read once, however many locks it holds: a process
 	// that holds thousands (byte ranges of a database) made a start take seconds.
-	deleted := map[int][]fileID{}
+	deleted := map[int][]deletedFile{}
 	var mounts unix.Stat_t // this process's mount namespace
 	if unix.Stat("/proc/self/ns/mnt", &mounts) != nil {
-		return 0
+		return nil
 	}
+	var found []held
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		// "1: POSIX  ADVISORY  WRITE 2244 00:19:1234 0 EOF": major and minor in hex; a
-		// waiter's line has "->" after the number, and is not a lock held. A daemon's lock
-		// covers the whole file, 0 to EOF: one on a part of it is a cleaner's
-		// (pidfile.RemoveStale's, on byte 1), which holds it while it unlinks a stale pidfile.
-		f := bytes.Fields(sc.Bytes())
-		if len(f) < 8 || !bytes.Equal(f[1], []byte("POSIX")) || !bytes.Equal(f[3], []byte("WRITE")) ||
-			!bytes.Equal(f[6], []byte("0")) || !bytes.Equal(f[7], []byte("EOF")) {
-			continue
-		}
-		pid, err := strconv.Atoi(string(f[4]))
-		id := bytes.Split(f[5], []byte(":"))
-		if err != nil || pid < 2 || len(id) != 3 {
-			continue
-		}
-		major, err1 := strconv.ParseUint(string(id[0]), 16, 32)
-		minor, err2 := strconv.ParseUint(string(id[1]), 16, 32)
-		ino, err3 := strconv.ParseUint(string(id[2]), 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil {
+		pid, id, ok := wholeFileLock(sc.Bytes())
+		if !ok {
 			continue
 		}
 		files, ok := deleted[pid]
 		if !ok {
-			files = deletedFiles(pid, path, mounts)
+			files = deletedFiles(pid, want, mounts)
 			deleted[pid] = files
 		}
-		if slices.Contains(files, fileID{unix.Mkdev(uint32(major), uint32(minor)), ino}) {
-			return pid
+		for _, f := range files {
+			if f.id == id {
+				found = append(found, held{f.path, pid})
+			}
 		}
 	}
-	return 0
+	return found
+}
+
+// wholeFileLock parses a line of /proc/locks (or a "lock:" line of /proc/PID/fdinfo/N,
+// after its tab), "1: POSIX  ADVISORY  WRITE 2244 00:19:1234 0 EOF" (major and minor in
+// hex): the holder and the file of a POSIX write lock on the whole of a file; ok false for
+// any other. A waiter's line has "->" after the number, and is not a lock held. A daemon's
+// lock covers the whole file, 0 to EOF: one on a part of it is a cleaner's
+// (pidfile.RemoveStale's, on byte 1), which holds it while it unlinks a stale pidfile.
+func wholeFileLock(line []byte) (pid int, id fileID, ok bool) {
+	f := bytes.Fields(line)
+	if len(f) < 8 || !bytes.Equal(f[1], []byte("POSIX")) || !bytes.Equal(f[3], []byte("WRITE")) ||
+		!bytes.Equal(f[6], []byte("0")) || !bytes.Equal(f[7], []byte("EOF")) {
+		return 0, fileID{}, false
+	}
+	pid, err := strconv.Atoi(string(f[4]))
+	dev := bytes.Split(f[5], []byte(":"))
+	if err != nil || pid < 2 || len(dev) != 3 {
+		return 0, fileID{}, false
+	}
+	major, err1 := strconv.ParseUint(string(dev[0]), 16, 32)
+	minor, err2 := strconv.ParseUint(string(dev[1]), 16, 32)
+	ino, err3 := strconv.ParseUint(string(dev[2]), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return 0, fileID{}, false
+	}
+	return pid, fileID{unix.Mkdev(uint32(major), uint32(minor)), ino}, true
+}
+
+// HoldsDeletedLock reports whether pid holds a POSIX write lock on the whole of a deleted
+// file that was at path and names it, as DeletedLockHolder finds it, read from pid's own
+// descriptors alone (/proc/PID/fd and fdinfo): never /proc/locks, whose every read, from
+// an idle start, waits for an RCU grace period (the kernel takes its file-lock semaphore
+// for writing: 4-35 ms here, more on a loaded machine). It proves a holder that
+// DeletedLockHolder found again, once a handle on it is open, at no such cost.
+func HoldsDeletedLock(pid int, path string) bool {
+	var mounts unix.Stat_t
+	if pid < 2 || unix.Stat("/proc/self/ns/mnt", &mounts) != nil {
+		return false
+	}
+	info := "/proc/" + strconv.Itoa(pid) + "/fdinfo/"
+	for _, f := range deletedFiles(pid, func(link string) bool { return link == path }, mounts) {
+		b, err := os.ReadFile(info + f.fd)
+		if err != nil {
+			continue
+		}
+		for line := range bytes.Lines(b) {
+			if rest, ok := bytes.CutPrefix(line, []byte("lock:\t")); ok {
+				if holder, id, ok := wholeFileLock(rest); ok && holder == pid && id == f.id {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // fileID is a file's device and inode number.
 type fileID struct{ dev, ino uint64 }
 
+// deletedFile is a deleted file a process has open: its descriptor, the path it had, and
+// its device and inode.
+type deletedFile struct {
+	fd, path string
+	id       fileID
+}
+
 // testHookReadFDs, when set by a test, is called with each pid whose descriptors
 // deletedFiles reads.
 var testHookReadFDs func(pid int)
 
-// deletedFiles returns the files pid has open that were at path and are deleted: no link
-// left (a file there whose own name ends in " (deleted)" reads the same), and naming pid,
-// as its daemon's pidfile does (namesHolder). None where pid
-// is in another mount namespace than mounts names: its path names another file than this
-// one's (a container's, a service's with PrivateTmp), whatever the two paths read.
-func deletedFiles(pid int, path string, mounts unix.Stat_t) []fileID {
+// deletedFiles returns the files pid has open that were at a path want accepts and are
+// deleted: no link left (a file there whose own name ends in " (deleted)" reads the same),
+// and naming pid, as its daemon's pidfile does (namesHolder). None where pid is in another
+// mount namespace than mounts names: its path names another file than this one's (a
+// container's, a service's with PrivateTmp), whatever the two paths read.
+func deletedFiles(pid int, want func(path string) bool, mounts unix.Stat_t) []deletedFile {
 	if testHookReadFDs != nil {
 		testHookReadFDs(pid)
 	}
@@ -112,14 +184,16 @@ func deletedFiles(pid int, path string, mounts unix.Stat_t) []fileID {
 	if err != nil {
 		return nil
 	}
-	var files []fileID
+	var files []deletedFile
 	for _, fd := range fds {
-		if target, err := os.Readlink(dir + fd.Name()); err != nil || target != path+" (deleted)" {
+		target, err := os.Readlink(dir + fd.Name())
+		path, cut := strings.CutSuffix(target, " (deleted)")
+		if err != nil || !cut || !want(path) {
 			continue
 		}
 		var st unix.Stat_t
 		if unix.Stat(dir+fd.Name(), &st) == nil && st.Nlink == 0 && namesHolder(dir+fd.Name(), pid) {
-			files = append(files, fileID{uint64(st.Dev), st.Ino})
+			files = append(files, deletedFile{fd.Name(), path, fileID{uint64(st.Dev), st.Ino}})
 		}
 	}
 	return files

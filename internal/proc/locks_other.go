@@ -7,3 +7,6 @@ func HoldsPOSIXLock(int) (holds, ok bool) { return false, false }
 
 // DeletedLockHolder cannot tell here: 0.
 func DeletedLockHolder(string) int { return 0 }
+
+// HoldsDeletedLock cannot tell here: false.
+func HoldsDeletedLock(int, string) bool { return false }
