@@ -80,10 +80,12 @@ func proven(p Paths) (*proc.Process, *Record) {
 // provenByLock returns a handle on the process that holds the lock of p's pidfile, deleted
 // (proc.DeletedLockHolder), and a record that names it (Name, PID, StartTime and PIDFile
 // alone: ByLock): the lock, not a file's content, says which daemon runs, as Probe's does.
-// The holder is looked for again after the handle is opened, so that a pid reused in
-// between never passes. nil, nil when no process holds such a lock.
+// The holder is proven again after the handle is opened, so that a pid reused in between
+// never passes: from its own descriptors (proc.HoldsDeletedLock), as a second read of
+// /proc/locks, which can wait for an RCU grace period, would cost up to tens of ms. nil,
+// nil when no process holds such a lock.
 func provenByLock(p Paths) (*proc.Process, *Record) {
-	pid := proc.DeletedLockHolder(p.PIDFile)
+	pid := deletedLockHolder(p.PIDFile)
 	if pid < 2 {
 		return nil, nil
 	}
@@ -92,12 +94,15 @@ func provenByLock(p Paths) (*proc.Process, *Record) {
 		return nil, nil
 	}
 	st, err := proc.ReadStat(pid)
-	if err != nil || st.Zombie() || proc.DeletedLockHolder(p.PIDFile) != pid {
+	if err != nil || st.Zombie() || !proc.HoldsDeletedLock(pid, p.PIDFile) {
 		_ = h.Close()
 		return nil, nil
 	}
 	return h, &Record{Name: p.Name, PID: pid, StartTime: st.StartTime, PIDFile: p.PIDFile, ByLock: true}
 }
+
+// deletedLockHolder is proc.DeletedLockHolder; a test counts its reads of /proc/locks.
+var deletedLockHolder = proc.DeletedLockHolder
 
 // names reports whether r is the record of the running process pid (the lock holder, as
 // this caller's pid namespace numbers it): by its pid and start time (a container's daemon
