@@ -130,6 +130,8 @@ func newListRow(e instance.Entry) listRow {
 		r.Problem = "pidfile " + e.Paths.PIDFile + ": " + e.Status.ContentProblem().Error()
 	case e.RecordErr != nil:
 		r.Problem = unreadableRecordNote(e.Paths, e.RecordErr, e.Status.Running())
+	case e.Status.Unlocked && e.Status.Record.ByLock: // no record tells its log either
+		r.Problem, r.Log = byLockNote(r.PID), ""
 	}
 	if rec := e.RunRecord(); rec != nil {
 		r.Strategy, r.Restarts, r.restartsKnown = rec.Strategy, rec.Restarts, true
@@ -194,6 +196,12 @@ func (r *listRow) copied(rec instance.Record) {
 	if r.LastExit = endedUnseen(dir); goesOn {
 		r.LastExit = fmt.Sprintf("runs in %s (pid %d)", dir, pid)
 	}
+}
+
+// byLockNote is what status and list say of a daemon found by the lock it holds on its
+// deleted pidfile alone (instance.Record.ByLock), pid.
+func byLockNote(pid int) string {
+	return fmt.Sprintf("its pidfile and its record are gone (deleted by hand, with their directory) and it could not put them back; the lock it holds on its deleted pidfile proves pid %d", pid)
 }
 
 // listLog is the log list names for e: the one its record names, or none when its record

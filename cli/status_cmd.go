@@ -198,7 +198,7 @@ func (r *statusReport) fill(st instance.Status) int {
 		}
 		switch {
 		case st.Unlocked && st.Record.ByLock:
-			r.Problem = fmt.Sprintf("its pidfile and its record are gone (deleted by hand, with their directory) and it could not put them back; the lock it holds on its deleted pidfile proves pid %d", r.PID)
+			r.Problem = byLockNote(r.PID)
 		case st.Unlocked:
 			r.Problem = fmt.Sprintf("its pidfile does not show it (deleted or replaced by hand); its record proves pid %d by its start time", r.PID)
 		// A daemon in another pid namespace (a container's) writes there the pid it has

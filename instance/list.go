@@ -9,7 +9,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
+	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
 )
 
@@ -147,8 +149,19 @@ func OfStalePidfile(rec Record, st pidfile.Status) bool {
 // alone, which is no instance of its own (leaveOutOthersPIDFiles). Nothing is opened but
 // the directory, the start lock of a name that has nothing else, and, where a record-less
 // name's pidfile is held, that name's start lock and the directory's records.
+//
+// Where the directory holds no instance (it is missing, not a directory, or has none of
+// those files), the names whose pidfiles, deleted from it, a daemon still holds the lock
+// of are its instances (namesByLock): the daemons of a state directory deleted that they
+// could not make again, as status and stop find them. A directory that holds an instance
+// is not looked at so: its daemons put back what was deleted of theirs at their next look.
 func Names(dir string) ([]string, error) {
 	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		if names := namesByLock(dir); len(names) > 0 {
+			return names, nil
+		}
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -189,8 +202,33 @@ func Names(dir string) ([]string, error) {
 			names = append(names, name)
 		}
 	}
+	if len(names) == 0 {
+		return namesByLock(dir), nil
+	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// deletedLockHolders is proc.DeletedLockHolders; a test counts its calls.
+var deletedLockHolders = proc.DeletedLockHolders
+
+// namesByLock returns, sorted, the names whose pidfiles in dir were deleted and are still
+// locked by a process they name (proc.DeletedLockHolders): a daemon whose pidfile and
+// record went with dir. Each is proven again when it is inspected (provenByLock). It
+// reads /proc/locks once, which can wait for an RCU grace period (up to tens of ms).
+func namesByLock(dir string) []string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for file := range deletedLockHolders(abs) {
+		if name, role, ok := FileName(file); ok && role == "pidfile" && ValidateName(name) == nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // leaveOutOthersPIDFiles leaves out of names, dir's, each that has no record (recorded)

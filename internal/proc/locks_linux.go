@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,23 @@ func DeletedLockHolder(path string) int {
 		return 0
 	}
 	return found[0].pid
+}
+
+// DeletedLockHolders returns, for each deleted file of the directory dir (absolute and
+// clean) that DeletedLockHolder would find by its path, dir/NAME, NAME and its holder's
+// pid (the first /proc/locks lists): the daemons whose pidfiles went with dir, found by
+// one read of /proc/locks for them all. nil if none, or that cannot be read.
+func DeletedLockHolders(dir string) map[string]int {
+	var found map[string]int
+	for _, h := range deletedLockHolders(func(path string) bool { return filepath.Dir(path) == dir }) {
+		if found == nil {
+			found = map[string]int{}
+		}
+		if _, ok := found[filepath.Base(h.path)]; !ok {
+			found[filepath.Base(h.path)] = h.pid
+		}
+	}
+	return found
 }
 
 // held is a lock holder that deletedLockHolders found, and the path its file had.

@@ -10,3 +10,6 @@ func DeletedLockHolder(string) int { return 0 }
 
 // HoldsDeletedLock cannot tell here: false.
 func HoldsDeletedLock(int, string) bool { return false }
+
+// DeletedLockHolders cannot tell here: nil.
+func DeletedLockHolders(string) map[string]int { return nil }
