@@ -272,7 +272,8 @@ func runOver(rec Record) bool {
 func killLeftovers(p Paths) (killed []int, notCleared, err error) {
 	rec, err := ReadRecord(p.Record)
 	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted),
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), // none (a file where its directory was)
+		errors.Is(err, ErrBadRecord), errors.Is(err, ErrUntrusted),
 		errors.Is(err, fs.ErrPermission): // another user's (root's, 0600): not this user's to act on, as ErrUntrusted
 		return nil, nil, nil
 	case err != nil:

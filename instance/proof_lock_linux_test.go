@@ -1,11 +1,13 @@
 package instance
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
+	"github.com/daemonkit/daemonkit/internal/testutil"
 )
 
 // TestProvenByLockReadsLocksOnce: a daemon whose pidfile and record went with their
@@ -34,5 +36,25 @@ func TestProvenByLockReadsLocksOnce(t *testing.T) {
 	}
 	if looks != 1 {
 		t.Errorf("/proc/locks read %d times, want once", looks)
+	}
+}
+
+// TestStopByLockFileAtStateDir: a stop of a daemon found by its lock alone, with a file
+// put where its state directory was, stops it and says so: it stopped it, then failed
+// ("kill what the last run left: read record: ... not a directory", exit 1), though the
+// file holds no record, as a missing directory holds none.
+func TestStopByLockFileAtStateDir(t *testing.T) {
+	p := testPaths(t, "a")
+	dir := filepath.Dir(p.PIDFile)
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Stop(context.Background(), p, StopOptions{Timeout: testutil.Deadline})
+	if err != nil || !res.WasRunning || res.PID != d.pid {
+		t.Errorf("Stop = %+v, %v; want pid %d stopped", res, err, d.pid)
 	}
 }

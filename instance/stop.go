@@ -634,6 +634,11 @@ func cleanUp(p Paths, pid int, lastExit string) (removedStale bool, err error) {
 		}
 	}
 	markErr := MarkStopped(p.Record, pid, lastExit, false)
+	if errors.Is(rmErr, syscall.ENOTDIR) && errors.Is(markErr, syscall.ENOTDIR) {
+		// A file where their directory was (a daemon found by its lock alone): neither
+		// a pidfile nor a record is left to clean up.
+		rmErr, markErr = nil, nil
+	}
 	if rmErr != nil && markErr != nil {
 		return removedStale, fmt.Errorf("%w; %w", rmErr, markErr) // one line, as a warning is
 	}
