@@ -395,7 +395,9 @@ func pidfileNamedByOther(app *App, paths instance.Paths) string {
 // once it holds the start lock.
 func recordedRequest(app *App, paths instance.Paths) (instance.Record, *request, strategy.Descriptor, error) {
 	rec, err := instance.ReadRecord(paths.Record)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && rec.Program == "" { // none, or an empty file
+	// None (a file where the state directory was holds none either: a daemon found by its
+	// lock alone is told as such), or an empty file.
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || err == nil && rec.Program == "" {
 		st, ierr := instance.Inspect(paths)
 		switch {
 		case ierr == nil && st.Starting:
