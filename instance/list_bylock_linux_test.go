@@ -7,13 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/daemonkit/daemonkit/internal/proc"
 )
 
 // TestListFindsDaemonByLock: once a state directory is deleted, and its daemon cannot
 // make it again (a file put at its path, or no right to), list shows that daemon running,
 // found as status finds it, by the lock it holds on its deleted pidfile; it listed no
-// instance, or failed, while status said it ran and stop stopped it.
+// instance, or failed, while status said it ran and stop stopped it. A directory that
+// holds anything is not looked at so (TestNoLockLookWhereDirectoryHoldsFiles).
 func TestListFindsDaemonByLock(t *testing.T) {
 	for _, tc := range []struct {
 		what  string
@@ -68,5 +71,50 @@ func TestListLooksForLocksOnlyWhenEmpty(t *testing.T) {
 	}
 	if looks != 0 {
 		t.Errorf("locks looked at %d times, want none", looks)
+	}
+}
+
+// TestNoLockLookWhereDirectoryHoldsFiles: where the state directory holds anything (in
+// use since it was made again: another instance's record, a log's claim), neither list nor
+// the proof of a name without record nor pidfile reads /proc/locks: a daemon of it puts
+// back its own files at its next look, and the read waits for an RCU grace period (4 to
+// 35 ms), which every first start of a name and every status of a name never started paid.
+// Nor is a FIFO at the directory's path opened, which would block.
+func TestNoLockLookWhereDirectoryHoldsFiles(t *testing.T) {
+	p := testPaths(t, "a")
+	dir := filepath.Dir(p.PIDFile)
+	d := startDaemon(t, graceful, p.PIDFile, false)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".log-claims-indexed"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	looks := 0
+	deletedLockHolders = func(string) map[string]int { looks++; return nil }
+	deletedLockHolder = func(string) int { looks++; return 0 }
+	defer func() { deletedLockHolders, deletedLockHolder = proc.DeletedLockHolders, proc.DeletedLockHolder }()
+	if names, err := Names(dir); err != nil || len(names) != 0 {
+		t.Errorf("Names = %q, %v; want none", names, err)
+	}
+	if h, _ := proven(p); h != nil {
+		h.Close()
+		t.Errorf("proven: pid %d, want nothing", d.pid)
+	}
+	if looks != 0 {
+		t.Errorf("locks looked at %d times, want none", looks)
+	}
+
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(dir, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !dirGone(dir) {
+		t.Errorf("dirGone(a FIFO at its path) = false, want true: no directory is there")
 	}
 }
