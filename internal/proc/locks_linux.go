@@ -210,27 +210,42 @@ func deletedFiles(pid int, want func(path string) bool, mounts unix.Stat_t) []de
 			continue
 		}
 		var st unix.Stat_t
-		if unix.Stat(dir+fd.Name(), &st) == nil && st.Nlink == 0 && namesHolder(dir+fd.Name(), pid) {
+		if unix.Stat(dir+fd.Name(), &st) == nil && st.Nlink == 0 && namesHolder(pid, fd.Name()) {
 			files = append(files, deletedFile{fd.Name(), path, fileID{uint64(st.Dev), st.Ino}})
 		}
 	}
 	return files
 }
 
-// namesHolder reports whether the file open as fdPath (/proc/PID/fd/N) holds exactly pid,
+// namesHolder reports whether the file pid has open as descriptor fd holds exactly pid,
 // in decimal, optionally followed by one newline: what a daemon writes into its pidfile
 // once it holds its lock, as this caller's pid namespace numbers it. A file that names
 // another process, or none (a lock taken and nothing written yet; another program's lock
 // file), is not that daemon's pidfile; nor is a daemon's in another pid namespace, whose
 // pid there differs: the lookup fails closed, as stop must never signal on a guess.
-func namesHolder(fdPath string, pid int) bool {
-	f, err := os.Open(fdPath)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
+//
+// Another process's file is read through /proc/PID/fd/N, opened anew. This process's own
+// is read through the descriptor it has: closing a second descriptor of a file lets go of
+// every POSIX lock the process holds on it, and this process may be the daemon.
+func namesHolder(pid int, fd string) bool {
 	buf := make([]byte, 33) // a pidfile holds at most 32 bytes (pidfile.ParsePID)
-	n, _ := f.ReadAt(buf, 0)
+	var n int
+	if pid == os.Getpid() {
+		num, err := strconv.Atoi(fd)
+		if err != nil {
+			return false
+		}
+		if n, err = unix.Pread(num, buf, 0); err != nil {
+			return false
+		}
+	} else {
+		f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/fd/" + fd)
+		if err != nil {
+			return false
+		}
+		n, _ = f.ReadAt(buf, 0)
+		f.Close()
+	}
 	want := strconv.Itoa(pid)
 	got := string(buf[:n])
 	return got == want || got == want+"\n"

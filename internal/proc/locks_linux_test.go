@@ -235,3 +235,32 @@ func TestHoldsDeletedLock(t *testing.T) {
 		t.Error("once its holder has exited: true, want false")
 	}
 }
+
+// TestDeletedLockHolderKeepsOwnLock: a lookup made by the lock holder itself (a daemon that
+// looks for its own instance) leaves it holding its lock: reading the file's content
+// through a second descriptor, closed after, would have let go of every POSIX lock the
+// process holds on it.
+func TestDeletedLockHolderKeepsOwnLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.pid")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(strconv.Itoa(os.Getpid()) + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := DeletedLockHolder(path); got != os.Getpid() {
+		t.Fatalf("DeletedLockHolder = %d, want this process, %d", got, os.Getpid())
+	}
+	if holds, ok := HoldsPOSIXLock(os.Getpid()); !ok || !holds {
+		t.Errorf("after the lookup, this process holds a POSIX lock: %v (ok %v); want it still held", holds, ok)
+	}
+}
