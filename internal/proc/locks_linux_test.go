@@ -23,18 +23,7 @@ func TestDeletedLockHolder(t *testing.T) {
 	if err := os.Mkdir(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(strconv.Itoa(os.Getpid()) + "\n"); err != nil {
-		t.Fatal(err)
-	}
+	mustLockFile(t, path, unix.Flock_t{}, ownPID)
 	if got := DeletedLockHolder(path); got != 0 {
 		t.Errorf("with the file there: %d, want 0", got)
 	}
@@ -55,15 +44,7 @@ func TestDeletedLockHolder(t *testing.T) {
 // process to root.
 func TestDeletedLockHolderNotByName(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.pid")
-	f, err := os.OpenFile(path+" (deleted)", os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
-		t.Fatal(err)
-	}
+	mustLockFile(t, path+" (deleted)", unix.Flock_t{}, ownPID)
 	if got := DeletedLockHolder(path); got != 0 {
 		t.Errorf("a file named %q, there: %d, want 0", path+" (deleted)", got)
 	}
@@ -75,15 +56,7 @@ func TestDeletedLockHolderNotByName(t *testing.T) {
 func TestDeletedLockHolderReadsEachHolderOnce(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 50 {
-		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(i)), os.O_RDWR|os.O_CREATE, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-		if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
-			t.Fatal(err)
-		}
+		mustLockFile(t, filepath.Join(dir, strconv.Itoa(i)), unix.Flock_t{}, "")
 	}
 	reads := 0
 	testHookReadFDs = func(pid int) {
@@ -104,15 +77,7 @@ func TestDeletedLockHolderReadsEachHolderOnce(t *testing.T) {
 // command for the daemon and signalled it.
 func TestDeletedLockHolderNotACleaner(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.pid")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 1, Len: 1}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
-		t.Fatal(err)
-	}
+	mustLockFile(t, path, unix.Flock_t{Start: 1, Len: 1}, ownPID)
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
@@ -137,17 +102,7 @@ func TestDeletedLockHolderNamedByContent(t *testing.T) {
 		" " + self + "\n": 0,
 	} {
 		path := filepath.Join(t.TempDir(), "a.pid")
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-		if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.WriteString(content); err != nil {
-			t.Fatal(err)
-		}
+		f := mustLockFile(t, path, unix.Flock_t{}, content)
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
@@ -164,15 +119,9 @@ func init() { helpers["lockdeletedhere"] = lockDeletedHere }
 // says "ready", and holds the lock until its stdin ends: a daemon whose state directory went.
 func lockDeletedHere() int {
 	path := filepath.Join(os.Getenv("DIR"), "st", "a.pid")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := lockFile(path, unix.Flock_t{}, ownPID)
 	if err == nil {
-		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-		err = unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock)
-	}
-	if err == nil {
-		_, err = f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
-	}
-	if err == nil {
+		defer f.Close() // held until the helper returns
 		err = os.RemoveAll(filepath.Dir(path))
 	}
 	if err != nil {
@@ -242,18 +191,7 @@ func TestHoldsDeletedLock(t *testing.T) {
 // process holds on it.
 func TestDeletedLockHolderKeepsOwnLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.pid")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(strconv.Itoa(os.Getpid()) + "\n"); err != nil {
-		t.Fatal(err)
-	}
+	mustLockFile(t, path, unix.Flock_t{}, ownPID)
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
@@ -264,3 +202,36 @@ func TestDeletedLockHolderKeepsOwnLock(t *testing.T) {
 		t.Errorf("after the lookup, this process holds a POSIX lock: %v (ok %v); want it still held", holds, ok)
 	}
 }
+
+// lockFile creates path, takes a POSIX write lock on the byte range of lock (the whole file
+// where Start and Len are 0), and writes content into it: a pidfile as a daemon holds it.
+func lockFile(path string, lock unix.Flock_t, content string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	lock.Type, lock.Whence = unix.F_WRLCK, 0
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// mustLockFile is lockFile for a test, which closes the file at its end.
+func mustLockFile(t *testing.T, path string, lock unix.Flock_t, content string) *os.File {
+	t.Helper()
+	f, err := lockFile(path, lock, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// ownPID is this process's pid as a daemon writes it into its pidfile.
+var ownPID = strconv.Itoa(os.Getpid()) + "\n"

@@ -28,12 +28,8 @@ func lockDeletedInOwnMounts() int {
 		if err := os.Mkdir(filepath.Dir(path), 0o755); err != nil {
 			return nil, err
 		}
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := lockFile(path, unix.Flock_t{}, ownPID)
 		if err != nil {
-			return nil, err
-		}
-		lock := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-		if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock); err != nil {
 			return nil, err
 		}
 		return f, os.RemoveAll(filepath.Dir(path))
