@@ -153,7 +153,7 @@ func OfStalePidfile(rec Record, st pidfile.Status) bool {
 // Where the directory is missing, not a directory, or holds nothing at all, the names
 // whose pidfiles, deleted from it, a daemon still holds the lock of are its instances
 // (namesByLock): the daemons of a state directory deleted that they could not make again
-// (or not yet), as status and stop find them (dirGone). A directory that holds anything is
+// (or not yet), as status and stop find them (proven). A directory that holds anything is
 // not looked at so: its daemons put back what was deleted of theirs at their next look,
 // and the look costs a read of /proc/locks.
 func Names(dir string) ([]string, error) {
@@ -203,7 +203,7 @@ func Names(dir string) ([]string, error) {
 			names = append(names, name)
 		}
 	}
-	if len(des) == 0 { // made again since it was deleted: see dirGone
+	if len(des) == 0 { // made again since it was deleted, and not used yet
 		return namesByLock(dir), nil
 	}
 	sort.Strings(names)

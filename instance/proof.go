@@ -4,14 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/daemonkit/daemonkit/internal/proc"
 	"github.com/daemonkit/daemonkit/pidfile"
@@ -68,9 +65,11 @@ const pidfileFlag = "--pidfile (or --state-dir)"
 // replaced by hand), and its record: as provenByRecord proves it, or, when its record is
 // gone too (with their directory, which the daemon could not make again), by the lock it
 // still holds on its deleted pidfile (provenByLock), with a record that names it alone.
-// That look is made only where there is no record, and the pidfile's directory is gone or
-// empty (dirGone): a stopped instance's (list, status), and a first start's in a state
-// directory in use, cost nothing more.
+// That look is made wherever there is no record, whatever the pidfile's directory holds
+// now: a directory made again and in use at once (another instance's start, a file put
+// there) is not yet one its daemon has put its pidfile back in (it looks again a second
+// later, or never, where it may not write there), and a start that did not look would run
+// a second daemon of the instance beside it. It costs a read of /proc/locks.
 func proven(p Paths) (*proc.Process, *Record) {
 	if h, rec := provenByRecord(p); h != nil {
 		return h, rec
@@ -78,30 +77,7 @@ func proven(p Paths) (*proc.Process, *Record) {
 	if _, err := os.Lstat(p.Record); !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 		return nil, nil
 	}
-	if !dirGone(filepath.Dir(p.PIDFile)) {
-		return nil, nil // its daemon would have put its pidfile back
-	}
 	return provenByLock(p)
-}
-
-// dirGone reports whether dir is missing, is no directory (a file put at its path), or
-// holds nothing at all (made again, by hand or by a start, since it was deleted): where a
-// daemon whose pidfile was there may have lost it, and is looked for by its lock. A
-// directory that holds anything has been in use since: a daemon of it puts back its own
-// pidfile at its next look. The look costs a read of /proc/locks, an RCU grace period (4
-// to 35 ms here), which every first start of a name and every status of a name never
-// started would pay.
-func dirGone(dir string) bool {
-	// O_DIRECTORY: what is at the path is opened only if it is a directory (a FIFO put
-	// there would block an open), and is told ENOTDIR otherwise, as a path under a file is.
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)
-	}
-	f := os.NewFile(uintptr(fd), dir)
-	defer f.Close()
-	des, err := f.ReadDir(1)
-	return len(des) == 0 && (err == nil || errors.Is(err, io.EOF))
 }
 
 // provenByLock returns a handle on the process that holds the lock of p's pidfile, deleted
