@@ -172,3 +172,30 @@ func retrying(attempt func() (done bool, err error)) error {
 		backoff = min(2*backoff, 32*time.Millisecond)
 	}
 }
+
+// HeldHere reports whether this process holds the file st names, as Acquire's pidfile
+// not yet Released. A caller outside this package must not open such a file (through
+// another path to it, say a symlinked directory): closing any descriptor of it lets go
+// of every POSIX lock the process holds on it, the pidfile's among them.
+func HeldHere(st *unix.Stat_t) bool {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	return holderOf(idOf(st)) != nil
+}
+
+// KeepIfHeld reports whether fd, a descriptor opened outside this package, is of a file
+// this process holds (HeldHere); if so, it keeps fd open until that file is Released,
+// as closing it would let go of the lock, and the caller must not close it.
+func KeepIfHeld(fd int) bool {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return false
+	}
+	h := holderOf(idOf(&st))
+	if h != nil {
+		h.parked = append(h.parked, fd)
+	}
+	return h != nil
+}

@@ -223,10 +223,17 @@ func readForeignPID(path string) (int, string) {
 	if mode := uint32(st.Mode); mode&unix.S_IFMT != unix.S_IFREG { // uint16 on the BSDs
 		return 0, fmt.Sprintf("%s is not a regular file: it is %s, refused", path, filekind.Of(mode))
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		return 0, err.Error()
+	if pidfile.HeldHere(&st) {
+		return 0, errOwnPIDFile(path).Error()
 	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, (&os.PathError{Op: "open", Path: path, Err: err}).Error()
+	}
+	if pidfile.KeepIfHeld(fd) { // put there since the look: kept open, not closed
+		return 0, errOwnPIDFile(path).Error()
+	}
+	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return 0, path + " is not a regular file"

@@ -191,6 +191,9 @@ func openChildPIDFile(dir *os.File, path string, flags int) (int, error) {
 		if mode := uint32(st.Mode); mode&unix.S_IFMT != unix.S_IFREG { // uint16 on the BSDs
 			return -1, fmt.Errorf("child pidfile %q: %w: it is %s: refusing it (remove it, or choose another --child-pidfile)", path, pidfile.ErrNotRegular, filekind.Of(mode))
 		}
+		if pidfile.HeldHere(&st) {
+			return -1, errOwnPIDFile(path)
+		}
 	case !errors.Is(err, unix.ENOENT) || flags&unix.O_CREAT == 0:
 		return -1, &fs.PathError{Op: "stat child pidfile", Path: path, Err: err}
 	}
@@ -198,7 +201,17 @@ func openChildPIDFile(dir *os.File, path string, flags int) (int, error) {
 	if err != nil {
 		return -1, &fs.PathError{Op: "open child pidfile", Path: path, Err: err}
 	}
+	if pidfile.KeepIfHeld(fd) { // put there since the look: kept open, not closed
+		return -1, errOwnPIDFile(path)
+	}
 	return fd, nil
+}
+
+// errOwnPIDFile refuses path, another path to the pidfile this daemon holds (through a
+// symlinked directory): it is never opened, since closing a descriptor of it would let
+// go of the daemon's lock, after which status would say it does not run.
+func errOwnPIDFile(path string) error {
+	return fmt.Errorf("%q is the instance's own pidfile, which daemonkit holds (named through a symbolic link): give another path", path)
 }
 
 // childPIDFileRefused says, in the child pidfile's words, why pidfile.CheckUnlocked
