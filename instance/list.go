@@ -150,12 +150,13 @@ func OfStalePidfile(rec Record, st pidfile.Status) bool {
 // the directory, the start lock of a name that has nothing else, and, where a record-less
 // name's pidfile is held, that name's start lock and the directory's records.
 //
-// Where the directory is missing, not a directory, or holds nothing at all, the names
-// whose pidfiles, deleted from it, a daemon still holds the lock of are its instances
-// (namesByLock): the daemons of a state directory deleted that they could not make again
-// (or not yet), as status and stop find them (proven). A directory that holds anything is
-// not looked at so: its daemons put back what was deleted of theirs at their next look,
-// and the look costs a read of /proc/locks.
+// Where the directory holds no instance (it is missing, not a directory, or has none of
+// those files, whatever else it holds), the names whose pidfiles, deleted from it, a
+// daemon still holds the lock of are its instances (namesByLock): the daemons of a state
+// directory deleted that they could not make again (or not yet), as status and stop find
+// them (proven). A directory that holds an instance is not looked at so: the look costs a
+// read of /proc/locks, and its daemons put back what was deleted of theirs at their next
+// look (a second later, or never where they may not write there: a limit of list's).
 func Names(dir string) ([]string, error) {
 	des, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
@@ -203,7 +204,7 @@ func Names(dir string) ([]string, error) {
 			names = append(names, name)
 		}
 	}
-	if len(des) == 0 { // made again since it was deleted, and not used yet
+	if len(names) == 0 { // made again since it was deleted, or not
 		return namesByLock(dir), nil
 	}
 	sort.Strings(names)
