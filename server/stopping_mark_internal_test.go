@@ -95,16 +95,7 @@ func TestSlowDrainSaysStopping(t *testing.T) {
 	defer func(d time.Duration) { stoppingMarkDelay = d }(stoppingMarkDelay)
 	stoppingMarkDelay = time.Millisecond
 	stopWithDrain(t, func(_ error, states func() []string) {
-		// Not testutil.WaitFor: this runs beside the test, and must return for the loop to.
-		for end := time.Now().Add(testutil.Deadline); ; time.Sleep(time.Millisecond) {
-			if s := states(); len(s) > 0 && s[len(s)-1] == instance.StateStopping {
-				return
-			}
-			if time.Now().After(end) {
-				t.Errorf("the record did not say stopping within %s of a drain that went on (writes: %q)", testutil.Deadline, states())
-				return
-			}
-		}
+		awaitStopping(t, states, "a drain that went on")
 	})
 }
 
@@ -118,16 +109,7 @@ func TestSupervisedDrainSaysStoppingAtOnce(t *testing.T) {
 	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning,
 		Command: []string{"sleep", "1000"}, ChildPID: os.Getpid()}
 	stopRecordWithDrain(t, running, func(_ error, states func() []string) {
-		// Not testutil.WaitFor: this runs beside the test, and must return for the loop to.
-		for end := time.Now().Add(testutil.Deadline); ; time.Sleep(time.Millisecond) {
-			if s := states(); len(s) > 0 && s[len(s)-1] == instance.StateStopping {
-				return
-			}
-			if time.Now().After(end) {
-				t.Errorf("a supervised program's record did not say stopping within %s of its drain (writes: %q)", testutil.Deadline, states())
-				return
-			}
-		}
+		awaitStopping(t, states, "a supervised program's drain")
 	})
 }
 
@@ -220,4 +202,19 @@ func TestSupervisedStopSignalNotHeldByFrozenRecord(t *testing.T) {
 		close(thaw)
 	}()
 	stopRecordWithDrain(t, running, func(error, func() []string) {}, stopHook{write: func() { <-thaw }, cancelled: func([]string) { close(told) }})
+}
+
+// awaitStopping returns once the last of the record's writes, states, says stopping, or
+// reports an error after testutil.Deadline of what (the drain). Not testutil.WaitFor: it
+// runs in the workload's drain, beside the test, and must return for the loop to.
+func awaitStopping(t *testing.T, states func() []string, what string) {
+	for end := time.Now().Add(testutil.Deadline); ; time.Sleep(time.Millisecond) {
+		if s := states(); len(s) > 0 && s[len(s)-1] == instance.StateStopping {
+			return
+		}
+		if time.Now().After(end) {
+			t.Errorf("the record did not say stopping within %s of %s (writes: %q)", testutil.Deadline, what, states())
+			return
+		}
+	}
 }

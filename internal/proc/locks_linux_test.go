@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -142,26 +144,9 @@ func TestHoldsDeletedLock(t *testing.T) {
 	if err := os.Mkdir(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	helper := testutil.Helper(t, "lockdeletedhere", nil, "DIR="+dir)
-	in, err := helper.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := helper.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := helper.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := helper.Process.Pid
-	defer func() {
-		_ = in.Close()
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_ = helper.Wait()
-	}()
-	if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "ready" {
-		t.Fatalf("helper: %q", line)
+	pid, line, end, err := runLockHolder(t, testutil.Helper(t, "lockdeletedhere", nil, "DIR="+dir))
+	if err != nil || line != "ready" {
+		t.Fatalf("helper: %q, %v", line, err)
 	}
 	reads := 0
 	testHookReadLocks = func() { reads++ }
@@ -178,8 +163,7 @@ func TestHoldsDeletedLock(t *testing.T) {
 	if reads != 0 {
 		t.Errorf("/proc/locks read %d times, want none", reads)
 	}
-	_ = in.Close()
-	_ = helper.Wait()
+	end()
 	if HoldsDeletedLock(pid, path) {
 		t.Error("once its holder has exited: true, want false")
 	}
@@ -235,3 +219,35 @@ func mustLockFile(t *testing.T, path string, lock unix.Flock_t, content string) 
 
 // ownPID is this process's pid as a daemon writes it into its pidfile.
 var ownPID = strconv.Itoa(os.Getpid()) + "\n"
+
+// runLockHolder starts helper, a process that takes a lock and says how it went in its
+// first line, and returns its pid, that line, and end, which ends it (its stdin closed,
+// it exits) and waits for it; it is killed by its pid at the test's end in any case.
+func runLockHolder(t *testing.T, helper *exec.Cmd) (pid int, line string, end func(), err error) {
+	t.Helper()
+	in, err := helper.StdinPipe()
+	if err != nil {
+		return 0, "", nil, err
+	}
+	out, err := helper.StdoutPipe()
+	if err != nil {
+		return 0, "", nil, err
+	}
+	if err := helper.Start(); err != nil {
+		return 0, "", nil, err
+	}
+	pid = helper.Process.Pid
+	var once sync.Once
+	end = func() {
+		once.Do(func() {
+			_ = in.Close()
+			_ = helper.Wait()
+		})
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		end()
+	})
+	line, _ = bufio.NewReader(out).ReadString('\n')
+	return pid, strings.TrimSpace(line), end, nil
+}

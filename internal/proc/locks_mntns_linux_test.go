@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -55,25 +54,11 @@ func TestDeletedLockHolderNotOtherMounts(t *testing.T) {
 	dir := t.TempDir()
 	helper := testutil.Helper(t, "lockdeleted", nil, "DIR="+dir)
 	helper.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
-	in, err := helper.StdinPipe()
+	pid, line, _, err := runLockHolder(t, helper)
 	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := helper.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := helper.Start(); err != nil {
 		t.Skipf("cannot start a helper in a mount namespace of its own: %v", err)
 	}
-	pid := helper.Process.Pid
-	defer func() {
-		_ = in.Close()
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_ = helper.Wait()
-	}()
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	if line = strings.TrimSpace(line); line != "ready" {
+	if line != "ready" {
 		t.Skipf("helper: %q", line)
 	}
 	if got := DeletedLockHolder(filepath.Join(dir, "st", "a.pid")); got != 0 {
