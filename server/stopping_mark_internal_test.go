@@ -119,15 +119,7 @@ func TestSupervisedDrainSaysStoppingAtOnce(t *testing.T) {
 func TestStoppedWritesPublishedOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "web.json")
 	running := instance.Record{Name: "web", PID: os.Getpid(), Program: "daemonkit", State: instance.StateRunning}
-	if err := instance.WriteRecord(path, running); err != nil {
-		t.Fatal(err)
-	}
-	writes := 0
-	t.Cleanup(func() { writeRecord = instance.WriteRecord })
-	writeRecord = func(path string, rec instance.Record) error {
-		writes++
-		return instance.WriteRecord(path, rec)
-	}
+	writes := countedWrites(t, path, running)
 	published := running
 	published.Restarts, published.LastExit = 3, "exited with status 0"
 	rs := &records{path: path, rec: published, written: true, unwritten: true}
@@ -138,8 +130,8 @@ func TestStoppedWritesPublishedOnce(t *testing.T) {
 	if err != nil || got.State != instance.StateStopped || got.Restarts != 3 || got.LastExit != "exited with status 0" || got.AliveTicks == 0 {
 		t.Errorf("record once stopped = %+v, %v; want it stopped, with the restarts and the exit published, stamped alive", got, err)
 	}
-	if writes != 0 {
-		t.Errorf("the published record was written apart from its mark (%d writes)", writes)
+	if *writes != 0 {
+		t.Errorf("the published record was written apart from its mark (%d writes)", *writes)
 	}
 }
 
@@ -148,15 +140,7 @@ func TestStoppedWritesPublishedOnce(t *testing.T) {
 func TestStoppedOtherRecordAsBefore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "web.json")
 	other := instance.Record{Name: "web", PID: os.Getpid() + 1, Program: "daemonkit", State: instance.StateRunning}
-	if err := instance.WriteRecord(path, other); err != nil {
-		t.Fatal(err)
-	}
-	writes := 0
-	t.Cleanup(func() { writeRecord = instance.WriteRecord })
-	writeRecord = func(path string, rec instance.Record) error {
-		writes++
-		return instance.WriteRecord(path, rec)
-	}
+	writes := countedWrites(t, path, other)
 	mine := other
 	mine.PID, mine.Restarts = os.Getpid(), 3
 	rs := &records{path: path, rec: mine, written: true, unwritten: true}
@@ -164,8 +148,8 @@ func TestStoppedOtherRecordAsBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := instance.ReadRecord(path)
-	if err != nil || got.State != instance.StateStopped || got.Restarts != 3 || writes != 1 {
-		t.Errorf("record once stopped = %+v, %v after %d writes; want this run's, stopped, after one write and the mark", got, err, writes)
+	if err != nil || got.State != instance.StateStopped || got.Restarts != 3 || *writes != 1 {
+		t.Errorf("record once stopped = %+v, %v after %d writes; want this run's, stopped, after one write and the mark", got, err, *writes)
 	}
 }
 
@@ -217,4 +201,20 @@ func awaitStopping(t *testing.T, states func() []string, what string) {
 			return
 		}
 	}
+}
+
+// countedWrites writes rec at path, and then counts the record writes the daemon makes
+// (writeRecord), until the test's end.
+func countedWrites(t *testing.T, path string, rec instance.Record) *int {
+	t.Helper()
+	if err := instance.WriteRecord(path, rec); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	t.Cleanup(func() { writeRecord = instance.WriteRecord })
+	writeRecord = func(path string, rec instance.Record) error {
+		writes++
+		return instance.WriteRecord(path, rec)
+	}
+	return &writes
 }
