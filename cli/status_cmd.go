@@ -358,8 +358,8 @@ func (r *statusReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, ", up %s", upFor(r.UptimeSeconds))
 		}
 		fmt.Fprintln(w, ")")
-		if r.Stopped {
-			fmt.Fprintln(w, "  "+stoppedNote)
+		if r.Stopped && r.PID > 0 {
+			fmt.Fprintln(w, "  "+daemonStoppedBySignal(r.PID))
 		}
 		r.writeDropped(w)
 		r.writeProgram(w)
@@ -398,8 +398,8 @@ func (r *statusReport) writeText(w io.Writer) {
 		default:
 			fmt.Fprintf(w, "%s is starting (pid %d): it is not ready yet; '%s' calls the start off\n", r.Name, r.PID, r.stop)
 		}
-		if r.Stopped && r.PID != 0 {
-			fmt.Fprintln(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT")
+		if r.Stopped && r.PID > 0 {
+			fmt.Fprintf(w, "  stopped by a signal (SIGSTOP or SIGTSTP): it gets nowhere until SIGCONT ('kill -CONT %d')\n", r.PID)
 		}
 		printField(w, "pidfile", showPath(r.PIDFile))
 		printField(w, "note", r.Problem)

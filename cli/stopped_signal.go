@@ -2,11 +2,12 @@ package cli
 
 import "fmt"
 
-// stoppedNote is what status and list say of a running daemon stopped by a signal.
+// stoppedNote is what status and list say of a running daemon stopped by a signal,
+// before the command that lets it go on (daemonStoppedBySignal).
 const stoppedNote = "stopped by a signal (SIGSTOP or SIGTSTP): it serves nothing until SIGCONT"
 
-// daemonStoppedBySignal is what list says of the daemon pid, running but stopped by a
-// signal, with the command that lets it go on.
+// daemonStoppedBySignal is what status and list say of the daemon pid, running but
+// stopped by a signal, with the command that lets it go on.
 func daemonStoppedBySignal(pid int) string {
 	return fmt.Sprintf("%s ('kill -CONT %d')", stoppedNote, pid)
 }
