@@ -200,7 +200,10 @@ func restartRecorded(ctx context.Context, app *App, paths instance.Paths, timeou
 	if own, ok := startingRequest(paths); ok {
 		within = max(within, startLockWait(&own)) // a start under way, bounded by its own --ready-timeout
 	}
-	starting, err := instance.BeginStart(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, within+stopTimeout(timeout, paths))
+	starting, err := instance.BeginStartNoting(ctx, instance.Paths{Name: req.Name, PIDFile: req.PIDFile}, within+stopTimeout(timeout, paths), func(other int) {
+		// It may wait as long as that start, seconds: said, or it looks hung (as start says it).
+		app.say(app.progressOut(), hclog.Info, "note: ", fmt.Sprintf("restart %s: %s is under way: this restart waits for its outcome", req.Name, otherStart(other)))
+	})
 	if held := (*pidfile.LockedError)(nil); errors.As(err, &held) {
 		decided()
 		fmt.Fprintf(app.Stdout, "%s was started meanwhile by another restart or start (pid %d): not restarted again\n", req.Name, held.PID)
